@@ -1,0 +1,63 @@
+/* list — list the containers under the state root. */
+#include "../multicall/applets.h"
+#include <stdio.h>
+#include <string.h>
+
+const char cr_usage_list[] =
+"usage: cr list [-f|--format table|json] [-q|--quiet]\n"
+"\n"
+"List containers: ID, PID, STATUS, BUNDLE, CREATED, OWNER.\n"
+"\n"
+"  -f, --format FMT   table (default) or json (runc's shape)\n"
+"  -q, --quiet        print only the ids\n";
+
+typedef struct { int format_json, quiet, n; cr_buf json; cr_jw w; } cr_list_ctx;
+
+static int cr_list_one(const cr_state *s, void *user) {
+    cr_list_ctx *c = (cr_list_ctx *)user;
+    int pid = s->status == CR_STOPPED ? 0 : (int)s->pid;
+    if (c->quiet) { puts(s->id); return 0; }
+    if (c->format_json) {
+        cr_jw_obj(&c->w);
+        cr_jw_key(&c->w, "ociVersion"); cr_jw_str(&c->w, CR_OCI_VERSION);
+        cr_jw_key(&c->w, "id"); cr_jw_str(&c->w, s->id);
+        cr_jw_key(&c->w, "pid"); cr_jw_i64(&c->w, pid);
+        cr_jw_key(&c->w, "status"); cr_jw_str(&c->w, cr_state_status_name(s->status));
+        cr_jw_key(&c->w, "bundle"); cr_jw_str(&c->w, s->bundle);
+        cr_jw_key(&c->w, "rootfs"); cr_jw_str(&c->w, s->rootfs);
+        cr_jw_key(&c->w, "created"); cr_jw_str(&c->w, s->created);
+        cr_jw_key(&c->w, "owner"); cr_jw_str(&c->w, s->owner == 0 ? "root" : "");
+        if (s->annotations_json) { cr_jw_key(&c->w, "annotations"); cr_jw_raw(&c->w, (const char *)s->annotations_json); }
+        cr_jw_obj_end(&c->w);
+        return 0;
+    }
+    if (!c->n++) printf("%-24s %-8s %-10s %-40s %-32s %s\n", "ID", "PID", "STATUS", "BUNDLE", "CREATED", "OWNER");
+    printf("%-24s %-8d %-10s %-40s %-32s %s\n", s->id, pid, cr_state_status_name(s->status), s->bundle, s->created,
+           s->owner == 0 ? "root" : "-");
+    return 0;
+}
+
+int cr_applet_list(int argc, char **argv) {
+    static const cr_opt opts[] = { {"format", 'f', 1}, {"quiet", 'q', 0}, {0, 0, 0} };
+    cr_list_ctx c;
+    cr_optstate st;
+    cr_err err = {0};
+    int k;
+    memset(&c, 0, sizeof c);
+    cr_opt_begin(&st, argc, argv);
+    while ((k = cr_opt_next(&st, opts)) >= 0) {
+        if (k == 1) { c.quiet = 1; continue; }
+        if (!strcmp(st.value, "json")) c.format_json = 1;
+        else if (strcmp(st.value, "table")) return cr_main_usage_error(argv[0], "--format: expected table or json, got \"%s\"", st.value);
+    }
+    if (k == -3) return 0;
+    if (k == -2) return 1;
+    if (st.noperands) return cr_main_usage_error(argv[0], "takes no operands");
+    cr_jw_init(&c.w, &c.json);
+    if (c.format_json) cr_jw_arr(&c.w);
+    if (cr_state_list(&cr_main_runtime, cr_list_one, &c, &err) < 0) return cr_main_fail_err(argv[0], &err);
+    if (c.format_json) { cr_jw_arr_end(&c.w); puts(c.json.data); }
+    else if (!c.n && !c.quiet) printf("%-24s %-8s %-10s %-40s %-32s %s\n", "ID", "PID", "STATUS", "BUNDLE", "CREATED", "OWNER");
+    cr_buf_free(&c.json);
+    return 0;
+}

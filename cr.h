@@ -1,0 +1,4132 @@
+/* cr.h — an OCI container runtime in one header.
+
+   What
+     Namespaces, mounts, devices, process setup (user, capabilities, rlimits,
+     console, hooks), cgroups, seccomp and the OCI lifecycle (create, start,
+     state, kill, delete, exec) of runtime-spec 1.2, plus the pieces they are
+     built from (a bounded JSON parser and writer, safe path resolution inside
+     a root, fd passing).
+
+   How to include
+     #include "cr.h"                      everywhere you call it
+     #define CR_IMPLEMENTATION             in exactly one .c file, before
+     #include "cr.h"                      the include, to get the bodies
+
+     Link with libseccomp unless CR_NO_SECCOMP is defined.
+
+   Configuration macros (define before including)
+     CR_IMPLEMENTATION   emit the function bodies
+     CR_STATIC           make every function static (CR_API = static)
+     CR_API              linkage of the public functions (default extern)
+     CR_NO_SECCOMP       leave out libseccomp; a config with linux.seccomp
+                         is then refused with an error
+     CR_NO_REGISTRY      leave out HTTP, TLS, zstd and zlib (image pulls)
+     CR_MALLOC / CR_REALLOC / CR_FREE   the allocator (default libc)
+     CR_JSON_MAX_DEPTH   nesting limit of the JSON parser (default 128)
+
+   Example: run a bundle to completion
+     cr_err err = {0};
+     cr_runtime rt = {0};                  // zero = defaults: root /run/cr
+     int status;
+     if (cr_container_run(&rt, "demo", "/path/to/bundle", NULL, &status, &err) < 0)
+         fprintf(stderr, "%s\n", err.msg);
+
+   Errors
+     Every fallible function returns 0 (or a non-negative value) on success
+     and a negative errno-style code on failure, and fills the cr_err it is
+     given with a message that names the input at fault. Context is prepended
+     as the error travels up: `create "web": mount "/proc": Operation not
+     permitted`. The library never prints and never exits; debug and warning
+     lines go to the log callback set with cr_log_set().
+
+   Sections (each opens with a banner; lower sections never call higher ones)
+     util       cr_err_*, cr_buf_*, cr_log_*, cr_util_*   errors, strings, safe fs, fds
+     json       cr_json_*, cr_jw_*                          parser and writer
+     spec       cr_spec_*                                   config.json: parse, validate, default
+     state      cr_state_*                                  state dirs, atomic state.json
+     ns/mount/dev  cr__ns_*, cr__mount_*, cr__dev_*         the container's rootfs
+     proc       cr__proc_*                                  user, caps, rlimits, console, hooks
+     cgroup     cr_cgroup_*                                 v1, v2 and hybrid
+     seccomp    cr__seccomp_*                               linux.seccomp via libseccomp
+     lifecycle  cr_container_*                              create/start/kill/delete/exec/run
+*/
+#ifndef CR_H
+#define CR_H
+
+/* The implementation needs Linux interfaces (O_PATH, clone flags, setns):
+   include cr.h before other headers in the CR_IMPLEMENTATION file. */
+#if defined(CR_IMPLEMENTATION) && !defined(_GNU_SOURCE)
+#define _GNU_SOURCE
+#endif
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdarg.h>
+#include <sys/types.h>
+
+#ifndef CR_API
+#  ifdef CR_STATIC
+#    define CR_API static
+#  else
+#    define CR_API extern
+#  endif
+#endif
+
+#define CR_VERSION "0.1.0"
+#define CR_OCI_VERSION "1.2.0"
+
+/* ---- util ---------------------------------------------------------------- */
+
+typedef struct cr_err { int code; char msg[1024]; } cr_err;
+/* Sets err to code (positive errno-like) and a message; returns -code. */
+CR_API int cr_err_set(cr_err *err, int code, const char *fmt, ...);
+/* Prepends "context: " to err->msg; returns -err->code. */
+CR_API int cr_err_wrap(cr_err *err, const char *fmt, ...);
+
+/* Growable byte buffer, NUL-terminated whenever data != NULL; oom is sticky. */
+typedef struct cr_buf { char *data; size_t len, cap; int oom; } cr_buf;
+CR_API void cr_buf_add(cr_buf *b, const void *p, size_t n);
+CR_API void cr_buf_puts(cr_buf *b, const char *s);
+CR_API void cr_buf_putc(cr_buf *b, char c);
+CR_API void cr_buf_printf(cr_buf *b, const char *fmt, ...);
+CR_API void cr_buf_free(cr_buf *b);
+
+enum { CR_LOG_ERROR, CR_LOG_WARN, CR_LOG_INFO, CR_LOG_DEBUG };
+typedef void (*cr_log_fn)(int level, const char *msg, void *user);
+CR_API void cr_log_set(cr_log_fn fn, void *user, int max_level);
+CR_API void cr_log(int level, const char *fmt, ...);
+
+/* Reads a whole file (at most max bytes) into *out (NUL-terminated). */
+CR_API int cr_util_read_file(int dirfd, const char *path, size_t max, cr_buf *out, cr_err *err);
+/* Writes a file atomically: temp file, fsync, rename, in dirfd. */
+CR_API int cr_util_write_atomic(int dirfd, const char *name, const void *data, size_t len, cr_err *err);
+/* Re-executes the running program from a sealed memfd copy unless it
+   already runs from one, so that /proc/PID/exe of a process that enters a
+   container never points at the writable host binary (CVE-2019-5736).
+   Returns only on failure. */
+CR_API int cr_util_reexec_sealed(char **argv, cr_err *err);
+/* Sends / receives one fd over a unix socket with SCM_RIGHTS. */
+CR_API int cr_util_send_fd(int sock, int fd, const void *data, size_t len);
+CR_API int cr_util_recv_fd(int sock, int *fd, void *data, size_t len);
+CR_API int cr_util_signal_parse(const char *s);   /* "KILL", "SIGKILL", "9" -> 9; -1 if unknown */
+CR_API const char *cr_util_signal_name(int sig);  /* "SIGKILL" */
+
+/* ---- json (cr_json_*, cr_jw_*) ------------------------------------------- */
+typedef enum cr_json_type { CR_JSON_NULL, CR_JSON_FALSE, CR_JSON_TRUE, CR_JSON_NUMBER, CR_JSON_STRING, CR_JSON_ARRAY, CR_JSON_OBJECT } cr_json_type;
+typedef struct cr_json cr_json;
+struct cr_json {
+    cr_json_type type;
+    cr_json *next;      /* next element / member of the parent */
+    cr_json *child;     /* first element / member (ARRAY, OBJECT) */
+    const char *key;    /* member name (NUL-terminated) when the parent is an OBJECT, else NULL */
+    const char *str;    /* STRING: decoded UTF-8, NUL-terminated; NUMBER: the literal text as written */
+    size_t len;         /* STRING: byte length (strings containing \u0000 are rejected); ARRAY/OBJECT: count */
+};
+#ifndef CR_JSON_MAX_DEPTH
+#define CR_JSON_MAX_DEPTH 128   /* also sizes stack arrays: keep it in the hundreds */
+#endif
+/* Parses len bytes (strict RFC 8259, UTF-8, no duplicate keys, nesting at
+   most CR_JSON_MAX_DEPTH). The whole tree is allocated as one block:
+   cr_json_free(root) frees it. Errors say where: "line 3 column 14 (offset
+   52): expected ',' or '}' after object member". */
+CR_API int cr_json_parse(const char *text, size_t len, cr_json **out, cr_err *err);
+CR_API void cr_json_free(cr_json *root);
+CR_API cr_json *cr_json_get(const cr_json *obj, const char *key);   /* NULL if obj is not an object or no member */
+CR_API const char *cr_json_type_name(cr_json_type t);              /* "string", "object", "boolean", ... for error messages */
+/* Numbers: integer conversions with range checks; return 0 or -ERANGE/-EINVAL (not a number / not an integer / out of range). Accept exact integer literals only ("1e3" and "1.0" are -EINVAL for the integer getters); cr_json_double for any number. */
+CR_API int cr_json_i64(const cr_json *v, int64_t *out);
+CR_API int cr_json_u64(const cr_json *v, uint64_t *out);
+CR_API int cr_json_double(const cr_json *v, double *out);   /* strtod: assumes LC_NUMERIC "C" */
+/* Writer: appends compact JSON to a cr_buf. Commas are inserted automatically.
+   Nesting deeper than CR_JSON_MAX_DEPTH sets b->oom (the output is unusable). */
+typedef struct cr_jw { cr_buf *b; int depth; unsigned char first[CR_JSON_MAX_DEPTH + 1]; } cr_jw;
+CR_API void cr_jw_init(cr_jw *w, cr_buf *b);
+CR_API void cr_jw_obj(cr_jw *w);   CR_API void cr_jw_obj_end(cr_jw *w);
+CR_API void cr_jw_arr(cr_jw *w);   CR_API void cr_jw_arr_end(cr_jw *w);
+CR_API void cr_jw_key(cr_jw *w, const char *k);          /* inside an object, before each value */
+CR_API void cr_jw_str(cr_jw *w, const char *s);           /* NULL writes null */
+CR_API void cr_jw_strn(cr_jw *w, const char *s, size_t n);
+CR_API void cr_jw_i64(cr_jw *w, int64_t v);
+CR_API void cr_jw_u64(cr_jw *w, uint64_t v);
+CR_API void cr_jw_bool(cr_jw *w, int v);
+CR_API void cr_jw_null(cr_jw *w);
+CR_API void cr_jw_value(cr_jw *w, const cr_json *v);      /* re-serialises a parsed tree (numbers as their literal text) */
+CR_API void cr_jw_raw(cr_jw *w, const char *json);        /* one value given as JSON text, written unchecked */
+
+
+/* ---- spec ---------------------------------------------------------------- */
+
+enum { CR_HOOK_PRESTART, CR_HOOK_CREATE_RUNTIME, CR_HOOK_CREATE_CONTAINER,
+       CR_HOOK_START_CONTAINER, CR_HOOK_POSTSTART, CR_HOOK_POSTSTOP, CR_HOOK_KINDS };
+enum { CR_CAP_BOUNDING, CR_CAP_EFFECTIVE, CR_CAP_INHERITABLE, CR_CAP_PERMITTED,
+       CR_CAP_AMBIENT, CR_CAP_SETS };
+enum { CR_NS_PID, CR_NS_NET, CR_NS_IPC, CR_NS_UTS, CR_NS_MNT, CR_NS_USER,
+       CR_NS_CGROUP, CR_NS_TIME, CR_NS_KINDS };
+
+typedef struct cr_hook { const char *path; const char **args; const char **env; int timeout; } cr_hook;
+typedef struct cr_idmap { uint32_t container_id, host_id, size; } cr_idmap;
+typedef struct cr_mount {
+    const char *destination, *type, *source;
+    const char **options;             /* as written, NULL-terminated */
+    unsigned long flags;              /* MS_* derived from options */
+    unsigned long propagation;        /* MS_SHARED/SLAVE/PRIVATE/UNBINDABLE (|MS_REC) */
+    uint64_t attr_set, attr_clr;      /* MOUNT_ATTR_* for recursive r* options */
+    char *data;                       /* options that are not flags, comma-joined */
+    int bind;                         /* bind or rbind */
+    cr_idmap *uid_map, *gid_map; int n_uid_map, n_gid_map;
+} cr_mount;
+typedef struct cr_device {
+    const char *path; char type; int64_t major, minor;
+    uint32_t file_mode; int has_mode; uint32_t uid, gid; int has_uid, has_gid;
+} cr_device;
+typedef struct cr_rlimit { int resource; uint64_t soft, hard; } cr_rlimit;
+typedef struct cr_keyval { const char *key, *value; } cr_keyval;
+
+typedef struct cr_process {
+    int terminal; unsigned console_height, console_width;
+    uint32_t uid, gid, *gids; int ngids; int has_umask; uint32_t umask;
+    const char **args, **env; int nargs, nenv;   /* NULL-terminated arrays */
+    const char *cwd;
+    int has_caps; uint64_t caps[CR_CAP_SETS];
+    cr_rlimit *rlimits; int nrlimits;
+    int no_new_privileges;
+    int has_oom_score_adj; int oom_score_adj;
+    const char *apparmor_profile, *selinux_label;
+    int has_io_priority; int io_priority_class, io_priority;
+    int has_scheduler; int sched_policy, sched_nice, sched_priority; unsigned sched_flags;
+    uint64_t sched_runtime, sched_deadline, sched_period;
+} cr_process;
+
+typedef struct cr_spec {
+    void *json;                       /* the parsed config (cr_json *); everything points into it */
+    void *arena;
+    void *process_json;               /* cr_spec_parse_process's tree */
+    const char *oci_version;
+    int has_process; cr_process process;
+    const char *root_path; int root_readonly;
+    const char *hostname, *domainname;
+    cr_mount *mounts; int nmounts;
+    cr_hook *hooks[CR_HOOK_KINDS]; int nhooks[CR_HOOK_KINDS];
+    const void *annotations;          /* cr_json object or NULL */
+    struct { int present; const char *path; } ns[CR_NS_KINDS];
+    cr_idmap *uid_map, *gid_map; int n_uid_map, n_gid_map;
+    int has_time_offsets; int64_t boottime_secs, monotonic_secs; uint32_t boottime_nsecs, monotonic_nsecs;
+    cr_device *devices; int ndevices;
+    const char *cgroups_path;
+    const void *resources;            /* cr_json linux.resources, read by the cgroup section */
+    const void *seccomp;              /* cr_json linux.seccomp, read by the seccomp section */
+    unsigned long rootfs_propagation; /* 0 = default (rslave) */
+    cr_keyval *sysctl; int nsysctl;
+    const char **masked_paths, **readonly_paths; int nmasked, nreadonly;
+    const char *mount_label;
+    int has_personality; unsigned long personality;
+} cr_spec;
+
+/* Parses and validates config.json text. Errors name the field:
+   `process.user.uid: expected an unsigned integer, got string`. */
+CR_API int cr_spec_parse(cr_spec *spec, const char *text, size_t len, cr_err *err);
+CR_API int cr_spec_load(cr_spec *spec, const char *bundle, cr_err *err);
+/* Parses a process object (exec --process FILE) into p, with storage owned by spec. */
+CR_API int cr_spec_parse_process(cr_spec *owner, cr_process *p, const char *text, size_t len, cr_err *err);
+CR_API void cr_spec_free(cr_spec *spec);
+/* Writes the default config.json (runc's `spec`), rootless variant if asked. */
+CR_API void cr_spec_default(cr_buf *out, int rootless);
+CR_API int cr_spec_cap_parse(const char *name);      /* "CAP_CHOWN" -> 0; -1 if unknown */
+CR_API const char *cr_spec_cap_name(int cap);
+
+/* ---- state --------------------------------------------------------------- */
+
+typedef enum cr_status { CR_CREATING, CR_CREATED, CR_RUNNING, CR_STOPPED, CR_PAUSED } cr_status;
+typedef struct cr_state {
+    char id[256];
+    char bundle[4096], rootfs[4096];
+    pid_t pid; uint64_t pid_start;    /* start time guards against pid reuse */
+    cr_status status;                 /* computed from the pid and the fifo */
+    char created[40];                 /* RFC 3339 */
+    uint32_t owner;
+    char cgroup[4096];                /* cgroup path relative to the hierarchies */
+    void *annotations_json;           /* raw JSON text (malloc'd) or NULL */
+    int sysbox;                       /* reserved */
+} cr_state;
+
+typedef struct cr_runtime {
+    const char *root;                 /* state root; NULL = /run/cr or $XDG_RUNTIME_DIR/cr */
+    int cgroup_manager;               /* CR_CGROUP_MANAGER_* */
+    int rootless;                     /* -1 auto (default 0 means auto too) */
+} cr_runtime;
+
+CR_API const char *cr_state_root(const cr_runtime *rt);
+CR_API int cr_state_check_id(const char *id, cr_err *err);
+CR_API int cr_state_load(const cr_runtime *rt, const char *id, cr_state *st, cr_err *err);
+CR_API void cr_state_free(cr_state *st);
+CR_API const char *cr_state_status_name(cr_status s);
+/* Writes the OCI state JSON (runc's shape) of st. */
+CR_API void cr_state_json(const cr_state *st, cr_buf *out);
+/* Calls fn for every container under the root, sorted by id. */
+CR_API int cr_state_list(const cr_runtime *rt, int (*fn)(const cr_state *st, void *user), void *user, cr_err *err);
+
+/* ---- cgroup -------------------------------------------------------------- */
+
+enum { CR_CGROUP_MANAGER_CGROUPFS, CR_CGROUP_MANAGER_SYSTEMD, CR_CGROUP_MANAGER_DISABLED };
+enum { CR_CGROUP_V1 = 1, CR_CGROUP_V2 = 2, CR_CGROUP_HYBRID = 3 };
+CR_API int cr_cgroup_mode(void);
+/* Pids in the container's cgroup; *pids is malloc'd. */
+CR_API int cr_cgroup_pids(const char *cgroup, pid_t **pids, size_t *n, cr_err *err);
+
+/* ---- lifecycle ----------------------------------------------------------- */
+
+typedef struct cr_create_opts {
+    const char *console_socket;       /* path of a unix socket that receives the pty master */
+    const char *pid_file;
+    int preserve_fds;                 /* fds 3..3+n-1 go to the container */
+    int no_pivot, no_new_keyring;
+    int detach;                       /* run: do not wait */
+    int keep;                         /* run: keep the state after exit */
+} cr_create_opts;
+
+CR_API int cr_container_create(const cr_runtime *rt, const char *id, const char *bundle,
+                               const cr_create_opts *opts, cr_err *err);
+CR_API int cr_container_start(const cr_runtime *rt, const char *id, cr_err *err);
+CR_API int cr_container_kill(const cr_runtime *rt, const char *id, int sig, int all, cr_err *err);
+CR_API int cr_container_delete(const cr_runtime *rt, const char *id, int force, cr_err *err);
+/* create + start; unless opts->detach waits and stores the exit status
+   (shell style: 128+signal) in *status. */
+CR_API int cr_container_run(const cr_runtime *rt, const char *id, const char *bundle,
+                            const cr_create_opts *opts, int *status, cr_err *err);
+
+typedef struct cr_exec_opts {
+    const char *process_file;         /* process JSON, or NULL to use the fields below */
+    const char **args; const char **env; const char *cwd; const char *user;
+    const char **caps; int tty; int detach; int no_new_privs;
+    const char *console_socket, *pid_file; int preserve_fds;
+} cr_exec_opts;
+CR_API int cr_container_exec(const cr_runtime *rt, const char *id, const cr_exec_opts *opts,
+                             int *status, cr_err *err);
+/* runc's `features` JSON. */
+CR_API void cr_container_features(cr_buf *out);
+
+#endif /* CR_H */
+
+/* ========================================================================== */
+#ifdef CR_IMPLEMENTATION
+#ifndef CR_IMPLEMENTATION_DONE
+#define CR_IMPLEMENTATION_DONE
+
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <limits.h>
+#include <poll.h>
+#include <pwd.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <dirent.h>
+#include <sys/file.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/personality.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/sendfile.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <sys/un.h>
+#include <sys/vfs.h>
+#include <sys/wait.h>
+#include <termios.h>
+
+#ifndef CR_MALLOC
+#define CR_MALLOC(n) malloc(n)
+#define CR_REALLOC(p, n) realloc(p, n)
+#define CR_FREE(p) free(p)
+#endif
+
+/* ==========================================================================
+ * util — cr_err_*, cr_buf_*, cr_log_*, cr_util_*: errors, buffers, logging,
+ *        safe file access, fd passing, signals
+ * ========================================================================== */
+
+#ifndef SYS_pidfd_open
+#define SYS_pidfd_open 434
+#endif
+#ifndef SYS_pidfd_send_signal
+#define SYS_pidfd_send_signal 424
+#endif
+#ifndef SYS_clone3
+#define SYS_clone3 435
+#endif
+#ifndef SYS_close_range
+#define SYS_close_range 436
+#endif
+#ifndef SYS_openat2
+#define SYS_openat2 437
+#endif
+#ifndef SYS_mount_setattr
+#define SYS_mount_setattr 442
+#endif
+#ifndef MFD_ALLOW_SEALING
+#define MFD_ALLOW_SEALING 2U
+#endif
+#ifndef F_ADD_SEALS
+#define F_ADD_SEALS 1033
+#define F_GET_SEALS 1034
+#define F_SEAL_SEAL 1
+#define F_SEAL_SHRINK 2
+#define F_SEAL_GROW 4
+#define F_SEAL_WRITE 8
+#endif
+#ifndef MFD_EXEC
+#define MFD_EXEC 0x10U
+#endif
+#ifndef CLONE_NEWTIME
+#define CLONE_NEWTIME 0x00000080
+#endif
+#ifndef CLONE_PIDFD
+#define CLONE_PIDFD 0x00001000
+#endif
+#ifndef CLONE_INTO_CGROUP
+#define CLONE_INTO_CGROUP 0x200000000ULL
+#endif
+#ifndef MS_REC
+#define MS_REC 16384
+#endif
+#ifndef MOUNT_ATTR_RDONLY
+#define MOUNT_ATTR_RDONLY 0x00000001
+#define MOUNT_ATTR_NOSUID 0x00000002
+#define MOUNT_ATTR_NODEV 0x00000004
+#define MOUNT_ATTR_NOEXEC 0x00000008
+#define MOUNT_ATTR__ATIME 0x00000070
+#define MOUNT_ATTR_RELATIME 0x00000000
+#define MOUNT_ATTR_NOATIME 0x00000010
+#define MOUNT_ATTR_STRICTATIME 0x00000020
+#define MOUNT_ATTR_NODIRATIME 0x00000080
+#define MOUNT_ATTR_IDMAP 0x00100000
+#define MOUNT_ATTR_NOSYMFOLLOW 0x00200000
+#endif
+#ifndef AT_RECURSIVE
+#define AT_RECURSIVE 0x8000
+#endif
+#ifndef RESOLVE_IN_ROOT
+#define RESOLVE_NO_MAGICLINKS 0x02
+#define RESOLVE_IN_ROOT 0x10
+#endif
+
+struct cr__clone_args {
+    uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls,
+             set_tid, set_tid_size, cgroup;
+};
+struct cr__open_how { uint64_t flags, mode, resolve; };
+struct cr__mount_attr { uint64_t attr_set, attr_clr, propagation, userns_fd; };
+
+CR_API int cr_err_set(cr_err *err, int code, const char *fmt, ...) {
+    if (code < 0) code = -code;
+    if (code == 0) code = EINVAL;
+    if (err) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+        va_end(ap);
+        err->code = code;
+    }
+    return -code;
+}
+
+CR_API int cr_err_wrap(cr_err *err, const char *fmt, ...) {
+    char ctx[512], old[sizeof err->msg];
+    va_list ap;
+    if (!err) return -EINVAL;
+    if (!err->code) err->code = EINVAL;
+    va_start(ap, fmt);
+    vsnprintf(ctx, sizeof ctx, fmt, ap);
+    va_end(ap);
+    memcpy(old, err->msg, sizeof old);
+    snprintf(err->msg, sizeof err->msg, "%s: %s", ctx, old);
+    return -err->code;
+}
+
+/* errno-carrying shorthand: `return cr__errno(err, "open %s", path);` */
+static int cr__errno(cr_err *err, const char *fmt, ...) {
+    int e = errno ? errno : EIO;
+    char ctx[768];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(ctx, sizeof ctx, fmt, ap);
+    va_end(ap);
+    return cr_err_set(err, e, "%s: %s", ctx, strerror(e));
+}
+
+static int cr__buf_grow(cr_buf *b, size_t extra) {
+    size_t need, cap;
+    char *p;
+    if (b->oom) return -1;
+    need = b->len + extra + 1;
+    if (need <= b->cap) return 0;
+    cap = b->cap ? b->cap : 256;
+    while (cap < need) cap *= 2;
+    p = (char *)CR_REALLOC(b->data, cap);
+    if (!p) { b->oom = 1; return -1; }
+    b->data = p; b->cap = cap;
+    return 0;
+}
+CR_API void cr_buf_add(cr_buf *b, const void *p, size_t n) {
+    if (cr__buf_grow(b, n)) return;
+    memcpy(b->data + b->len, p, n);
+    b->len += n;
+    b->data[b->len] = 0;
+}
+CR_API void cr_buf_puts(cr_buf *b, const char *s) { cr_buf_add(b, s, strlen(s)); }
+CR_API void cr_buf_putc(cr_buf *b, char c) { cr_buf_add(b, &c, 1); }
+CR_API void cr_buf_printf(cr_buf *b, const char *fmt, ...) {
+    va_list ap;
+    int n;
+    va_start(ap, fmt);
+    n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (n < 0 || cr__buf_grow(b, (size_t)n)) return;
+    va_start(ap, fmt);
+    vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    b->len += (size_t)n;
+}
+CR_API void cr_buf_free(cr_buf *b) { CR_FREE(b->data); memset(b, 0, sizeof *b); }
+
+static cr_log_fn cr__log_fn;
+static void *cr__log_user;
+static int cr__log_max = CR_LOG_WARN;
+CR_API void cr_log_set(cr_log_fn fn, void *user, int max_level) {
+    cr__log_fn = fn; cr__log_user = user; cr__log_max = max_level;
+}
+CR_API void cr_log(int level, const char *fmt, ...) {
+    char msg[1024];
+    va_list ap;
+    if (!cr__log_fn || level > cr__log_max) return;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    cr__log_fn(level, msg, cr__log_user);
+}
+
+/* Arena: the spec and its arrays live here and die together. */
+typedef struct cr__arena_block { struct cr__arena_block *next; size_t used, size; } cr__arena_block;
+typedef struct cr__arena { cr__arena_block *head; } cr__arena;
+static void *cr__arena_alloc(cr__arena *a, size_t n) {
+    cr__arena_block *b = a->head;
+    n = (n + 15) & ~(size_t)15;
+    if (!b || b->size - b->used < n) {
+        size_t size = n > 8192 ? n : 8192;
+        b = (cr__arena_block *)CR_MALLOC(sizeof *b + 16 + size);
+        if (!b) return NULL;
+        b->next = a->head; b->used = 0; b->size = size;
+        a->head = b;
+    }
+    {
+        char *base = (char *)(b + 1);
+        void *p = (void *)(((uintptr_t)(base + b->used) + 15) & ~(uintptr_t)15);
+        b->used = (size_t)((char *)p - base) + n;
+        memset(p, 0, n);
+        return p;
+    }
+}
+static void cr__arena_free(cr__arena *a) {
+    while (a && a->head) { cr__arena_block *n = a->head->next; CR_FREE(a->head); a->head = n; }
+}
+static char *cr__arena_strdup(cr__arena *a, const char *s) {
+    size_t n = strlen(s) + 1;
+    char *p = (char *)cr__arena_alloc(a, n);
+    if (p) memcpy(p, s, n);
+    return p;
+}
+
+static int cr__write_all(int fd, const void *p, size_t n) {
+    const char *c = (const char *)p;
+    while (n) {
+        ssize_t w = write(fd, c, n);
+        if (w < 0) { if (errno == EINTR) continue; return -1; }
+        c += w; n -= (size_t)w;
+    }
+    return 0;
+}
+
+CR_API int cr_util_read_file(int dirfd, const char *path, size_t max, cr_buf *out, cr_err *err) {
+    int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC);
+    char tmp[8192];
+    if (fd < 0) return cr__errno(err, "open %s", path);
+    for (;;) {
+        ssize_t r = read(fd, tmp, sizeof tmp);
+        if (r < 0) { if (errno == EINTR) continue; close(fd); return cr__errno(err, "read %s", path); }
+        if (r == 0) break;
+        if (out->len + (size_t)r > max) { close(fd); return cr_err_set(err, EFBIG, "%s: larger than %zu bytes", path, max); }
+        cr_buf_add(out, tmp, (size_t)r);
+    }
+    close(fd);
+    if (out->oom) return cr_err_set(err, ENOMEM, "%s: out of memory", path);
+    if (!out->data) cr_buf_add(out, "", 0);
+    return 0;
+}
+
+CR_API int cr_util_write_atomic(int dirfd, const char *name, const void *data, size_t len, cr_err *err) {
+    char tmp[300];
+    int fd;
+    snprintf(tmp, sizeof tmp, ".%s.%d.tmp", name, (int)getpid());
+    fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0) return cr__errno(err, "create %s", tmp);
+    if (cr__write_all(fd, data, len) < 0 || fsync(fd) < 0) {
+        int r = cr__errno(err, "write %s", name);
+        close(fd); unlinkat(dirfd, tmp, 0);
+        return r;
+    }
+    close(fd);
+    if (renameat(dirfd, tmp, dirfd, name) < 0) {
+        int r = cr__errno(err, "rename %s", name);
+        unlinkat(dirfd, tmp, 0);
+        return r;
+    }
+    return 0;
+}
+
+static int cr__write_str(const char *path, const char *s) {
+    int fd = open(path, O_WRONLY | O_CLOEXEC), r;
+    if (fd < 0) return -1;
+    r = cr__write_all(fd, s, strlen(s));
+    if (close(fd) < 0) r = -1;
+    return r;
+}
+
+CR_API int cr_util_reexec_sealed(char **argv, cr_err *err) {
+    extern char **environ;
+    int self, mfd, seals;
+    struct stat st;
+    off_t off = 0;
+    self = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+    if (self < 0) return cr__errno(err, "open /proc/self/exe");
+    seals = fcntl(self, F_GET_SEALS);
+    if (seals >= 0 && (seals & F_SEAL_WRITE)) { close(self); return 0; }
+    mfd = (int)syscall(SYS_memfd_create, "cr", MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_EXEC);
+    if (mfd < 0) mfd = (int)syscall(SYS_memfd_create, "cr", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+    if (mfd < 0) { close(self); return cr__errno(err, "memfd_create"); }
+    if (fstat(self, &st) < 0) goto fail;
+    while (off < st.st_size) {
+        ssize_t n = sendfile(mfd, self, &off, (size_t)(st.st_size - off));
+        if (n <= 0) { if (n < 0 && errno == EINTR) continue; goto fail; }
+    }
+    if (fcntl(mfd, F_ADD_SEALS, F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE) < 0) goto fail;
+    close(self);
+    fexecve(mfd, argv, environ);
+    close(mfd);
+    return cr__errno(err, "re-exec from sealed copy");
+fail:
+    close(self); close(mfd);
+    return cr__errno(err, "copy /proc/self/exe to sealed memfd");
+}
+
+CR_API int cr_util_send_fd(int sock, int fd, const void *data, size_t len) {
+    char cbuf[CMSG_SPACE(sizeof(int))];
+    char dummy = 0;
+    struct iovec iov = { (void *)(data ? data : &dummy), data ? len : 1 };
+    struct msghdr msg = {0};
+    msg.msg_iov = &iov; msg.msg_iovlen = 1;
+    if (fd >= 0) {
+        struct cmsghdr *c;
+        memset(cbuf, 0, sizeof cbuf);
+        msg.msg_control = cbuf; msg.msg_controllen = sizeof cbuf;
+        c = CMSG_FIRSTHDR(&msg);
+        c->cmsg_level = SOL_SOCKET; c->cmsg_type = SCM_RIGHTS; c->cmsg_len = CMSG_LEN(sizeof(int));
+        memcpy(CMSG_DATA(c), &fd, sizeof fd);
+    }
+    while (sendmsg(sock, &msg, MSG_NOSIGNAL) < 0) if (errno != EINTR) return -errno;
+    return 0;
+}
+
+CR_API int cr_util_recv_fd(int sock, int *fd, void *data, size_t len) {
+    char cbuf[CMSG_SPACE(sizeof(int))];
+    char dummy;
+    struct iovec iov = { data ? data : &dummy, data ? len : 1 };
+    struct msghdr msg = {0};
+    struct cmsghdr *c;
+    ssize_t n;
+    msg.msg_iov = &iov; msg.msg_iovlen = 1;
+    msg.msg_control = cbuf; msg.msg_controllen = sizeof cbuf;
+    *fd = -1;
+    while ((n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC)) < 0) if (errno != EINTR) return -errno;
+    for (c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c))
+        if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) memcpy(fd, CMSG_DATA(c), sizeof(int));
+    return (int)n;
+}
+
+static const struct { const char *name; int sig; } cr__signals[] = {
+    {"HUP", SIGHUP}, {"INT", SIGINT}, {"QUIT", SIGQUIT}, {"ILL", SIGILL}, {"TRAP", SIGTRAP},
+    {"ABRT", SIGABRT}, {"IOT", SIGIOT}, {"BUS", SIGBUS}, {"FPE", SIGFPE}, {"KILL", SIGKILL},
+    {"USR1", SIGUSR1}, {"SEGV", SIGSEGV}, {"USR2", SIGUSR2}, {"PIPE", SIGPIPE}, {"ALRM", SIGALRM},
+    {"TERM", SIGTERM}, {"STKFLT", SIGSTKFLT}, {"CHLD", SIGCHLD}, {"CONT", SIGCONT}, {"STOP", SIGSTOP},
+    {"TSTP", SIGTSTP}, {"TTIN", SIGTTIN}, {"TTOU", SIGTTOU}, {"URG", SIGURG}, {"XCPU", SIGXCPU},
+    {"XFSZ", SIGXFSZ}, {"VTALRM", SIGVTALRM}, {"PROF", SIGPROF}, {"WINCH", SIGWINCH}, {"IO", SIGIO},
+    {"POLL", SIGPOLL}, {"PWR", SIGPWR}, {"SYS", SIGSYS},
+};
+
+CR_API int cr_util_signal_parse(const char *s) {
+    char *end;
+    size_t i;
+    long n;
+    if (!s || !*s) return -1;
+    if (*s >= '0' && *s <= '9') {
+        errno = 0;
+        n = strtol(s, &end, 10);
+        return (*end || errno || n < 1 || n > SIGRTMAX) ? -1 : (int)n;
+    }
+    if (!strncasecmp(s, "SIG", 3)) s += 3;
+    for (i = 0; i < sizeof cr__signals / sizeof *cr__signals; i++)
+        if (!strcasecmp(s, cr__signals[i].name)) return cr__signals[i].sig;
+    if (!strncasecmp(s, "RTMIN", 5) || !strncasecmp(s, "RTMAX", 5)) {
+        int base = !strncasecmp(s, "RTMIN", 5) ? SIGRTMIN : SIGRTMAX;
+        if (!s[5]) return base;
+        n = strtol(s + 5, &end, 10);
+        if (*end || n < -32 || n > 32) return -1;
+        n += base;
+        return (n < SIGRTMIN || n > SIGRTMAX) ? -1 : (int)n;
+    }
+    return -1;
+}
+
+CR_API const char *cr_util_signal_name(int sig) {
+    static char buf[16];
+    size_t i;
+    for (i = 0; i < sizeof cr__signals / sizeof *cr__signals; i++)
+        if (cr__signals[i].sig == sig) { snprintf(buf, sizeof buf, "SIG%s", cr__signals[i].name); return buf; }
+    snprintf(buf, sizeof buf, "%d", sig);
+    return buf;
+}
+
+/* Opens path inside root, so that symlinks and ".." can never leave it.
+   openat2(RESOLVE_IN_ROOT) where the kernel has it; otherwise a component
+   walk that resolves symlinks itself against the root. */
+static int cr__open_in_root_walk(int rootfd, const char *path, int flags, mode_t mode, int depth);
+static int cr__open_in_root(int rootfd, const char *path, int flags, mode_t mode) {
+    static int no_openat2;
+    if (!no_openat2) {
+        struct cr__open_how how = {0};
+        int fd;
+        how.flags = (uint64_t)(flags | O_CLOEXEC);
+        how.mode = (flags & O_CREAT) ? mode : 0;
+        how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
+        fd = (int)syscall(SYS_openat2, rootfd, path, &how, sizeof how);
+        if (fd >= 0 || (errno != ENOSYS && errno != EPERM)) return fd;
+        no_openat2 = 1;
+    }
+    return cr__open_in_root_walk(rootfd, path, flags, mode, 0);
+}
+
+static int cr__open_in_root_walk(int rootfd, const char *path, int flags, mode_t mode, int depth) {
+    char done[PATH_MAX] = "", comp[NAME_MAX + 1];
+    const char *p = path;
+    int cur;
+    if (depth > 40) { errno = ELOOP; return -1; }
+    cur = dup(rootfd);
+    if (cur < 0) return -1;
+    while (*p) {
+        size_t n;
+        int next, last;
+        struct stat st;
+        while (*p == '/') p++;
+        if (!*p) break;
+        n = strcspn(p, "/");
+        if (n > NAME_MAX) { close(cur); errno = ENAMETOOLONG; return -1; }
+        memcpy(comp, p, n); comp[n] = 0;
+        p += n;
+        while (*p == '/') p++;
+        last = !*p;
+        if (!strcmp(comp, ".")) continue;
+        if (!strcmp(comp, "..")) {
+            /* restart from the root with the parent of what was resolved */
+            char *slash = strrchr(done, '/');
+            char again[PATH_MAX];
+            if (slash) *slash = 0; else done[0] = 0;
+            snprintf(again, sizeof again, "%s/%s", done, p);
+            close(cur);
+            return cr__open_in_root_walk(rootfd, again, flags, mode, depth + 1);
+        }
+        if (fstatat(cur, comp, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode) &&
+            (!last || !(flags & O_NOFOLLOW))) {
+            char target[PATH_MAX], again[PATH_MAX * 2 + 2];
+            ssize_t tl = readlinkat(cur, comp, target, sizeof target - 1);
+            close(cur);
+            if (tl < 0) return -1;
+            target[tl] = 0;
+            if (target[0] == '/') snprintf(again, sizeof again, "%s/%s", target, p);
+            else snprintf(again, sizeof again, "%s/%s/%s", done, target, p);
+            return cr__open_in_root_walk(rootfd, again, flags, mode, depth + 1);
+        }
+        if (last) {
+            next = openat(cur, comp, flags | O_CLOEXEC | O_NOFOLLOW, mode);
+            close(cur);
+            return next;
+        }
+        next = openat(cur, comp, O_PATH | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+        close(cur);
+        if (next < 0) return -1;
+        cur = next;
+        if (strlen(done) + n + 2 > sizeof done) { close(cur); errno = ENAMETOOLONG; return -1; }
+        strcat(done, "/"); strcat(done, comp);
+    }
+    if (flags & O_PATH) return cur;
+    {
+        int fd = openat(cur, ".", flags | O_CLOEXEC, mode);
+        close(cur);
+        return fd;
+    }
+}
+
+/* Creates every missing directory of path inside root; returns an O_PATH fd
+   of the last one. */
+static int cr__mkdir_in_root(int rootfd, const char *path, mode_t mode) {
+    char buf[PATH_MAX], *p;
+    snprintf(buf, sizeof buf, "%s", path);
+    for (p = buf; ; p++) {
+        if (*p == '/' || !*p) {
+            char save = *p;
+            *p = 0;
+            if (*buf) {
+                int fd = cr__open_in_root(rootfd, buf, O_PATH | O_DIRECTORY, 0);
+                if (fd < 0) {
+                    char *slash = strrchr(buf, '/');
+                    int parent;
+                    if (errno != ENOENT) return -1;
+                    if (slash && slash != buf) { *slash = 0; parent = cr__open_in_root(rootfd, buf, O_PATH | O_DIRECTORY, 0); *slash = '/'; }
+                    else parent = dup(rootfd);
+                    if (parent < 0) return -1;
+                    if (mkdirat(parent, slash ? slash + 1 : buf, mode) < 0 && errno != EEXIST) { close(parent); return -1; }
+                    close(parent);
+                } else close(fd);
+            }
+            *p = save;
+            if (!save) break;
+        }
+    }
+    return cr__open_in_root(rootfd, path, O_PATH | O_DIRECTORY, 0);
+}
+
+static uint64_t cr__pid_start_time(pid_t pid) {
+    char path[64], buf[1024], *p;
+    int fd;
+    ssize_t n;
+    unsigned long long start = 0;
+    int field;
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return 0;
+    n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (n <= 0) return 0;
+    buf[n] = 0;
+    p = strrchr(buf, ')');
+    if (!p) return 0;
+    /* field 3 is the state right after ") "; starttime is field 22 */
+    for (field = 2; *p && field < 22; p++) if (*p == ' ') field++;
+    sscanf(p, "%llu", &start);
+    return start;
+}
+
+static char cr__pid_state(pid_t pid) {
+    char path[64], buf[512], *p;
+    int fd;
+    ssize_t n;
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return 0;
+    n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (n <= 0) return 0;
+    buf[n] = 0;
+    p = strrchr(buf, ')');
+    return (p && p[1] == ' ') ? p[2] : 0;
+}
+
+/* ==========================================================================
+ * json — cr_json_*: bounded RFC 8259 parser and a compact writer
+ * ========================================================================== */
+/* Rules (config.json and image configs are untrusted):
+   - strict RFC 8259: no comments, trailing commas, leading zeros, NaN,
+     Infinity, single quotes or raw control characters in strings; one value,
+     then only whitespace; a leading UTF-8 BOM is an error.
+   - the input must be valid UTF-8 (no overlongs, no UTF-8-encoded
+     surrogates, nothing above U+10FFFF); \u escapes must pair surrogates and
+     must not produce U+0000, so every string is a plain C string.
+   - a duplicate key in one object is an error: parsers disagree on which
+     one wins, so accepting it lets two tools read different configs.
+   - bounded: nesting <= CR_JSON_MAX_DEPTH with an explicit stack; time is
+     linear but for sorting each object's keys to find duplicates
+     (O(n log n), never quadratic). A first pass validates and counts nodes
+     and string bytes, the second fills one block.
+   Writer: strings are escaped (", \, control characters) and invalid UTF-8
+   bytes become U+FFFD, so the output always parses. */
+#include <float.h>
+
+typedef struct cr__json_p {
+    const unsigned char *s;
+    size_t n;
+    cr_json *nodes;   /* NULL during the counting pass */
+    char *pool;       /* decoded strings and number literals */
+    size_t nn, np;    /* nodes and pool bytes used */
+    cr_json **sort;   /* build pass: scratch for the duplicate check */
+    size_t *koff;     /* build pass: offset of each node's key, for errors */
+    cr_err *err;
+} cr__json_p;
+
+static int cr__json_fail(cr__json_p *p, size_t off, const char *fmt, ...) {
+    char m[256];
+    size_t i, line = 1, col = 1;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(m, sizeof m, fmt, ap);
+    va_end(ap);
+    for (i = 0; i < off && i < p->n; i++) {   /* columns count characters, not bytes */
+        if (p->s[i] == '\n') line++, col = 1;
+        else if ((p->s[i] & 0xC0) != 0x80) col++;
+    }
+    return cr_err_set(p->err, EINVAL, "line %zu column %zu (offset %zu): %s", line, col, off, m);
+}
+
+static int cr__json_expect(cr__json_p *p, size_t i, const char *what) {
+    if (i >= p->n) return cr__json_fail(p, i, "%s, found end of input", what);
+    if (p->s[i] > 0x20 && p->s[i] < 0x7F) return cr__json_fail(p, i, "%s, found '%c'", what, p->s[i]);
+    return cr__json_fail(p, i, "%s, found byte 0x%02x", what, p->s[i]);
+}
+
+/* Length of the well-formed UTF-8 sequence at s (Unicode table 3-7), 0 if none. */
+static size_t cr__json_utf8(const unsigned char *s, size_t n) {
+    unsigned lo = 0x80, hi = 0xBF;
+    size_t k, i;
+    if (s[0] < 0x80) return 1;
+    if (s[0] < 0xC2) return 0;
+    if (s[0] < 0xE0) k = 2;
+    else if (s[0] < 0xF0) { k = 3; if (s[0] == 0xE0) lo = 0xA0; else if (s[0] == 0xED) hi = 0x9F; }
+    else if (s[0] < 0xF5) { k = 4; if (s[0] == 0xF0) lo = 0x90; else if (s[0] == 0xF4) hi = 0x8F; }
+    else return 0;
+    if (n < k || s[1] < lo || s[1] > hi) return 0;
+    for (i = 2; i < k; i++) if ((s[i] & 0xC0) != 0x80) return 0;
+    return k;
+}
+
+static int cr__json_hex4(cr__json_p *p, size_t i, uint32_t *c) {
+    size_t k;
+    *c = 0;
+    for (k = i; k < i + 4; k++) {
+        unsigned d = k < p->n ? p->s[k] : 0;
+        if (d >= '0' && d <= '9') d -= '0';
+        else if ((d | 0x20) >= 'a' && (d | 0x20) <= 'f') d = (d | 0x20) - 'a' + 10;
+        else return cr__json_fail(p, i - 2, "invalid \\u escape (needs 4 hex digits)");
+        *c = *c << 4 | d;
+    }
+    return 0;
+}
+
+/* Validates the string at s[*i] == '"', decodes it into dst unless NULL,
+   and stores its decoded length; *i moves past the closing quote. */
+static int cr__json_str(cr__json_p *p, size_t *i, char *dst, size_t *len) {
+    const unsigned char *s = p->s;
+    size_t j = *i + 1, o = 0, k;
+    uint32_t c, lo;
+    for (;;) {
+        if (j >= p->n) return cr__json_fail(p, *i, "unterminated string");
+        c = s[j];
+        if (c == '"') break;
+        if (c < 0x20) return cr__json_fail(p, j, "control character 0x%02x in string (must be escaped)", (unsigned)c);
+        if (c >= 0x80) {
+            if (!(k = cr__json_utf8(s + j, p->n - j))) return cr__json_fail(p, j, "invalid UTF-8 byte 0x%02x in string", (unsigned)c);
+            if (dst) memcpy(dst + o, s + j, k);
+            o += k, j += k;
+            continue;
+        }
+        if (c != '\\') { if (dst) dst[o] = (char)c; o++, j++; continue; }
+        if (j + 1 >= p->n) return cr__json_fail(p, *i, "unterminated string");
+        switch (s[j + 1]) {
+        case '"': case '\\': case '/': c = s[j + 1]; break;
+        case 'b': c = '\b'; break;
+        case 'f': c = '\f'; break;
+        case 'n': c = '\n'; break;
+        case 'r': c = '\r'; break;
+        case 't': c = '\t'; break;
+        case 'u':
+            if (cr__json_hex4(p, j + 2, &c)) return -EINVAL;
+            if (c >= 0xDC00 && c <= 0xDFFF) return cr__json_fail(p, j, "lone surrogate \\u%04X", (unsigned)c);
+            if (c >= 0xD800 && c <= 0xDBFF) {
+                if (j + 7 >= p->n || s[j + 6] != '\\' || s[j + 7] != 'u') return cr__json_fail(p, j, "lone surrogate \\u%04X", (unsigned)c);
+                if (cr__json_hex4(p, j + 8, &lo)) return -EINVAL;
+                if (lo < 0xDC00 || lo > 0xDFFF) return cr__json_fail(p, j, "lone surrogate \\u%04X", (unsigned)c);
+                c = 0x10000 + ((c - 0xD800) << 10) + (lo - 0xDC00);
+                j += 6;
+            }
+            if (!c) return cr__json_fail(p, j, "\\u0000 is not allowed in strings");
+            j += 6;
+            k = c < 0x80 ? 1 : c < 0x800 ? 2 : c < 0x10000 ? 3 : 4;
+            if (dst) {
+                unsigned char *u = (unsigned char *)dst + o;
+                if (k == 1) u[0] = (unsigned char)c;
+                else if (k == 2) u[0] = (unsigned char)(0xC0 | c >> 6);
+                else if (k == 3) u[0] = (unsigned char)(0xE0 | c >> 12), u[1] = (unsigned char)(0x80 | (c >> 6 & 0x3F));
+                else u[0] = (unsigned char)(0xF0 | c >> 18), u[1] = (unsigned char)(0x80 | (c >> 12 & 0x3F)),
+                     u[2] = (unsigned char)(0x80 | (c >> 6 & 0x3F));
+                if (k > 1) u[k - 1] = (unsigned char)(0x80 | (c & 0x3F));
+            }
+            o += k;
+            continue;
+        default:
+            return cr__json_fail(p, j, "invalid escape '\\%c'", s[j + 1] > 0x20 && s[j + 1] < 0x7F ? s[j + 1] : '?');
+        }
+        if (dst) dst[o] = (char)c;
+        o++, j += 2;
+    }
+    if (dst) dst[o] = 0;
+    *i = j + 1;
+    *len = o;
+    return 0;
+}
+
+static int cr__json_digit(const cr__json_p *p, size_t i) { return i < p->n && p->s[i] >= '0' && p->s[i] <= '9'; }
+
+/* Validates the number at *i and moves *i past it. */
+static int cr__json_num(cr__json_p *p, size_t *i) {
+    size_t j = *i + (p->s[*i] == '-');
+    if (!cr__json_digit(p, j)) return cr__json_expect(p, j, "expected a digit after '-'");
+    if (p->s[j] == '0' && cr__json_digit(p, j + 1)) return cr__json_fail(p, j, "leading zeros are not allowed in numbers");
+    while (cr__json_digit(p, j)) j++;
+    if (j < p->n && p->s[j] == '.') {
+        if (!cr__json_digit(p, ++j)) return cr__json_expect(p, j, "expected a digit after '.'");
+        while (cr__json_digit(p, j)) j++;
+    }
+    if (j < p->n && (p->s[j] | 0x20) == 'e') {
+        j++;
+        if (j < p->n && (p->s[j] == '+' || p->s[j] == '-')) j++;
+        if (!cr__json_digit(p, j)) return cr__json_expect(p, j, "expected a digit in the exponent");
+        while (cr__json_digit(p, j)) j++;
+    }
+    *i = j;
+    return 0;
+}
+
+static int cr__json_keycmp(const void *a, const void *b) {
+    const cr_json *x = *(const cr_json *const *)a, *y = *(const cr_json *const *)b;
+    int c = strcmp(x->key, y->key);
+    return c ? c : (x > y) - (x < y);
+}
+
+/* Reports the first member (in document order) whose key appeared before. */
+static int cr__json_dups(cr__json_p *p, const cr_json *o) {
+    cr_json *m, *dup = NULL;
+    size_t k = 0, i;
+    char q[72];
+    if (o->len < 2) return 0;
+    for (m = o->child; m; m = m->next) p->sort[k++] = m;
+    qsort(p->sort, k, sizeof *p->sort, cr__json_keycmp);
+    for (i = 1; i < k; i++)
+        if (!strcmp(p->sort[i - 1]->key, p->sort[i]->key) && (!dup || p->sort[i] < dup)) dup = p->sort[i];
+    if (!dup) return 0;
+    /* the key is untrusted: keep the message short and free of control characters */
+    for (i = 0; dup->key[i] && i < 64; i++) q[i] = (unsigned char)dup->key[i] < 0x20 || dup->key[i] == 0x7F ? '?' : dup->key[i];
+    if (dup->key[i]) {
+        while (i && ((unsigned char)dup->key[i] & 0xC0) == 0x80) i--;   /* cut on a character boundary */
+        memcpy(q + i, "...", 3), i += 3;
+    }
+    q[i] = 0;
+    return cr__json_fail(p, p->koff[dup - p->nodes], "duplicate key \"%s\" in object", q);
+}
+
+static size_t cr__json_ws(const cr__json_p *p, size_t i) {
+    while (i < p->n && (p->s[i] == ' ' || p->s[i] == '\n' || p->s[i] == '\r' || p->s[i] == '\t')) i++;
+    return i;
+}
+
+/* One pass over the text; builds the tree when p->nodes is set, else only
+   validates and counts. Both passes take identical steps. */
+static int cr__json_run(cr__json_p *p) {
+    static const char *const lit[] = { "null", "false", "true" };
+    enum { VALUE, KEY, AFTER } st = VALUE;
+    unsigned char obj[CR_JSON_MAX_DEPTH];
+    cr_json *up[CR_JSON_MAX_DEPTH], *last[CR_JSON_MAX_DEPTH], *v = NULL;
+    const char *key = NULL;
+    size_t i = 0, d = 0, ko = 0, len, start;
+    int t;
+    for (;;) {
+        i = cr__json_ws(p, i);
+        if (st == KEY) {
+            if (i >= p->n || p->s[i] != '"') return cr__json_expect(p, i, "expected a string (object key)");
+            ko = i;
+            if (cr__json_str(p, &i, p->nodes ? p->pool + p->np : NULL, &len)) return -EINVAL;
+            key = p->nodes ? p->pool + p->np : NULL;
+            p->np += len + 1;
+            i = cr__json_ws(p, i);
+            if (i >= p->n || p->s[i] != ':') return cr__json_expect(p, i, "expected ':' after object key");
+            i++;
+            st = VALUE;
+            continue;
+        }
+        if (st == AFTER) {
+            if (!d) return i < p->n ? cr__json_expect(p, i, "unexpected data after the JSON value") : 0;
+            if (i < p->n && p->s[i] == ',') { i++; st = obj[d - 1] ? KEY : VALUE; continue; }
+            if (i < p->n && p->s[i] == (obj[d - 1] ? '}' : ']')) {
+                i++, d--;
+                if (p->nodes && obj[d] && cr__json_dups(p, up[d])) return -EINVAL;
+                continue;
+            }
+            return cr__json_expect(p, i, obj[d - 1] ? "expected ',' or '}' after object member"
+                                                   : "expected ',' or ']' after array element");
+        }
+        if (i >= p->n) return cr__json_expect(p, i, "expected a value");
+        if (p->nodes) {
+            v = &p->nodes[p->nn];
+            memset(v, 0, sizeof *v);
+            v->key = key;
+            p->koff[p->nn] = ko;
+            if (d) {
+                if (last[d - 1]) last[d - 1]->next = v;
+                else up[d - 1]->child = v;
+                last[d - 1] = v;
+                up[d - 1]->len++;
+            }
+        }
+        p->nn++;
+        key = NULL;
+        st = AFTER;
+        switch (p->s[i]) {
+        case '{': case '[':
+            if (d == CR_JSON_MAX_DEPTH) return cr__json_fail(p, i, "nesting deeper than %d levels", CR_JSON_MAX_DEPTH);
+            obj[d] = p->s[i] == '{';
+            if (v) {
+                v->type = obj[d] ? CR_JSON_OBJECT : CR_JSON_ARRAY;
+                up[d] = v;
+                last[d] = NULL;
+            }
+            i = cr__json_ws(p, i + 1);
+            if (i < p->n && p->s[i] == (obj[d] ? '}' : ']')) i++;   /* empty */
+            else st = obj[d++] ? KEY : VALUE;
+            break;
+        case '"':
+            if (cr__json_str(p, &i, p->nodes ? p->pool + p->np : NULL, &len)) return -EINVAL;
+            if (v) {
+                v->type = CR_JSON_STRING;
+                v->str = p->pool + p->np;
+                v->len = len;
+            }
+            p->np += len + 1;
+            break;
+        case 'n': case 'f': case 't':
+            t = p->s[i] == 'n' ? 0 : p->s[i] == 'f' ? 1 : 2;
+            len = strlen(lit[t]);
+            if (p->n - i < len || memcmp(p->s + i, lit[t], len)) return cr__json_fail(p, i, "invalid literal (expected true, false or null)");
+            if (v) v->type = (cr_json_type)(CR_JSON_NULL + t);
+            i += len;
+            break;
+        default:
+            if (p->s[i] != '-' && (p->s[i] < '0' || p->s[i] > '9')) return cr__json_expect(p, i, "expected a value");
+            start = i;
+            if (cr__json_num(p, &i)) return -EINVAL;
+            if (v) {
+                v->type = CR_JSON_NUMBER;
+                v->str = p->pool + p->np;
+                memcpy(p->pool + p->np, p->s + start, i - start);
+                p->pool[p->np + i - start] = 0;
+            }
+            p->np += i - start + 1;
+        }
+    }
+}
+
+CR_API int cr_json_parse(const char *text, size_t len, cr_json **out, cr_err *err) {
+    cr__json_p p;
+    size_t nn;
+    int r;
+    *out = NULL;
+    memset(&p, 0, sizeof p);
+    p.s = (const unsigned char *)text;
+    p.n = len;
+    p.err = err;
+    if (len >= 3 && !memcmp(text, "\xEF\xBB\xBF", 3)) return cr__json_fail(&p, 0, "UTF-8 byte order mark is not allowed");
+    if ((r = cr__json_run(&p)) < 0) return r;
+    nn = p.nn;
+    if (nn > (SIZE_MAX - p.np) / sizeof(cr_json))
+        return cr_err_set(err, ENOMEM, "JSON text too large");
+    p.nodes = (cr_json *)CR_MALLOC(nn * sizeof(cr_json) + p.np);
+    p.sort = (cr_json **)CR_MALLOC(nn * sizeof(cr_json *));
+    p.koff = (size_t *)CR_MALLOC(nn * sizeof(size_t));
+    if (p.nodes && p.sort && p.koff) {
+        p.pool = (char *)(p.nodes + nn);
+        p.nn = p.np = 0;
+        r = cr__json_run(&p);
+    } else {
+        r = cr_err_set(err, ENOMEM, "out of memory parsing %zu bytes of JSON", len);
+    }
+    CR_FREE(p.sort);
+    CR_FREE(p.koff);
+    if (r < 0) CR_FREE(p.nodes);
+    else *out = p.nodes;
+    return r;
+}
+
+CR_API void cr_json_free(cr_json *root) { CR_FREE(root); }
+
+CR_API cr_json *cr_json_get(const cr_json *obj, const char *key) {
+    cr_json *m;
+    if (!obj || obj->type != CR_JSON_OBJECT || !key) return NULL;
+    for (m = obj->child; m; m = m->next)
+        if (m->key && !strcmp(m->key, key)) return m;
+    return NULL;
+}
+
+CR_API const char *cr_json_type_name(cr_json_type t) {
+    switch (t) {
+    case CR_JSON_NULL: return "null";
+    case CR_JSON_FALSE: case CR_JSON_TRUE: return "boolean";
+    case CR_JSON_NUMBER: return "number";
+    case CR_JSON_STRING: return "string";
+    case CR_JSON_ARRAY: return "array";
+    case CR_JSON_OBJECT: return "object";
+    }
+    return "invalid";
+}
+
+/* Splits an exact integer literal into sign and magnitude. */
+static int cr__json_int(const cr_json *v, int *neg, uint64_t *mag) {
+    const char *s;
+    size_t k;
+    if (!v || v->type != CR_JSON_NUMBER || !v->str) return -EINVAL;
+    s = v->str + (*neg = v->str[0] == '-');
+    k = strspn(s, "0123456789");
+    if (!k || s[k]) return -EINVAL;
+    for (*mag = 0; *s; s++) {
+        unsigned dg = (unsigned)(*s - '0');
+        if (*mag > (UINT64_MAX - dg) / 10) return -ERANGE;
+        *mag = *mag * 10 + dg;
+    }
+    return 0;
+}
+
+CR_API int cr_json_i64(const cr_json *v, int64_t *out) {
+    uint64_t m;
+    int neg, r = cr__json_int(v, &neg, &m);
+    if (r) return r;
+    if (m > (uint64_t)INT64_MAX + (uint64_t)neg) return -ERANGE;
+    *out = neg ? (m ? -(int64_t)(m - 1) - 1 : 0) : (int64_t)m;
+    return 0;
+}
+
+CR_API int cr_json_u64(const cr_json *v, uint64_t *out) {
+    uint64_t m;
+    int neg, r = cr__json_int(v, &neg, &m);
+    if (r) return r;
+    if (neg && m) return -ERANGE;
+    *out = m;
+    return 0;
+}
+
+CR_API int cr_json_double(const cr_json *v, double *out) {
+    char *end;
+    double x;
+    if (!v || v->type != CR_JSON_NUMBER || !v->str) return -EINVAL;
+    errno = 0;
+    x = strtod(v->str, &end);
+    if (end == v->str || *end) return -EINVAL;
+    if (errno == ERANGE && (x > DBL_MAX || x < -DBL_MAX)) return -ERANGE;   /* underflow to 0 is fine */
+    *out = x;
+    return 0;
+}
+
+/* first[depth]: 0 = nothing written at this level, 1 = a comma is due, 2 = a key was just written. */
+static void cr__json_sep(cr_jw *w) {
+    if (w->depth > CR_JSON_MAX_DEPTH) return;   /* too deep: cr__json_open set oom */
+    if (w->first[w->depth] == 1) cr_buf_putc(w->b, ',');
+    w->first[w->depth] = 1;
+}
+
+static void cr__json_quote(cr_jw *w, const char *s, size_t n) {
+    static const char hex[] = "0123456789abcdef";
+    const unsigned char *u = (const unsigned char *)s;
+    size_t i = 0, run = 0, k;
+    char e[6] = { '\\', 'u', '0', '0' };
+    cr_buf_putc(w->b, '"');
+    while (i < n) {
+        if (u[i] >= 0x20 && u[i] < 0x80 && u[i] != '"' && u[i] != '\\') { i++; continue; }
+        if (u[i] >= 0x80 && (k = cr__json_utf8(u + i, n - i))) { i += k; continue; }
+        cr_buf_add(w->b, s + run, i - run);
+        switch (u[i]) {
+        case '"': cr_buf_add(w->b, "\\\"", 2); break;
+        case '\\': cr_buf_add(w->b, "\\\\", 2); break;
+        case '\b': cr_buf_add(w->b, "\\b", 2); break;
+        case '\f': cr_buf_add(w->b, "\\f", 2); break;
+        case '\n': cr_buf_add(w->b, "\\n", 2); break;
+        case '\r': cr_buf_add(w->b, "\\r", 2); break;
+        case '\t': cr_buf_add(w->b, "\\t", 2); break;
+        default:
+            if (u[i] >= 0x80) { cr_buf_add(w->b, "\xEF\xBF\xBD", 3); break; }   /* invalid UTF-8 -> U+FFFD */
+            e[4] = hex[u[i] >> 4], e[5] = hex[u[i] & 15];
+            cr_buf_add(w->b, e, 6);
+        }
+        run = ++i;
+    }
+    cr_buf_add(w->b, s + run, n - run);
+    cr_buf_putc(w->b, '"');
+}
+
+static void cr__json_open(cr_jw *w, char c) {
+    cr__json_sep(w);
+    cr_buf_putc(w->b, c);
+    if (++w->depth > CR_JSON_MAX_DEPTH) w->b->oom = 1;
+    else w->first[w->depth] = 0;
+}
+
+static void cr__json_close(cr_jw *w, char c) {
+    cr_buf_putc(w->b, c);
+    if (w->depth > 0) w->depth--;
+}
+
+CR_API void cr_jw_init(cr_jw *w, cr_buf *b) { memset(w, 0, sizeof *w); w->b = b; }
+CR_API void cr_jw_obj(cr_jw *w) { cr__json_open(w, '{'); }
+CR_API void cr_jw_obj_end(cr_jw *w) { cr__json_close(w, '}'); }
+CR_API void cr_jw_arr(cr_jw *w) { cr__json_open(w, '['); }
+CR_API void cr_jw_arr_end(cr_jw *w) { cr__json_close(w, ']'); }
+
+CR_API void cr_jw_key(cr_jw *w, const char *k) {
+    cr__json_sep(w);
+    cr__json_quote(w, k, strlen(k));
+    cr_buf_putc(w->b, ':');
+    if (w->depth <= CR_JSON_MAX_DEPTH) w->first[w->depth] = 2;
+}
+
+CR_API void cr_jw_strn(cr_jw *w, const char *s, size_t n) { cr__json_sep(w); cr__json_quote(w, s, n); }
+CR_API void cr_jw_str(cr_jw *w, const char *s) {
+    if (s) cr_jw_strn(w, s, strlen(s));
+    else cr_jw_null(w);
+}
+CR_API void cr_jw_i64(cr_jw *w, int64_t v) { cr__json_sep(w); cr_buf_printf(w->b, "%lld", (long long)v); }
+CR_API void cr_jw_u64(cr_jw *w, uint64_t v) { cr__json_sep(w); cr_buf_printf(w->b, "%llu", (unsigned long long)v); }
+CR_API void cr_jw_bool(cr_jw *w, int v) { cr__json_sep(w); cr_buf_puts(w->b, v ? "true" : "false"); }
+CR_API void cr_jw_null(cr_jw *w) { cr__json_sep(w); cr_buf_puts(w->b, "null"); }
+CR_API void cr_jw_raw(cr_jw *w, const char *json) { cr__json_sep(w); cr_buf_puts(w->b, json); }
+
+/* Iterative, so a hand-built tree cannot overflow the C stack. */
+CR_API void cr_jw_value(cr_jw *w, const cr_json *v) {
+    const cr_json *stk[CR_JSON_MAX_DEPTH];
+    int sp = 0;
+    if (!v) { cr_jw_null(w); return; }
+    for (;;) {
+        if (sp && stk[sp - 1]->type == CR_JSON_OBJECT) cr_jw_key(w, v->key ? v->key : "");
+        switch (v->type) {
+        case CR_JSON_FALSE: case CR_JSON_TRUE: cr_jw_bool(w, v->type == CR_JSON_TRUE); break;
+        case CR_JSON_NUMBER:
+            if (v->str) cr_jw_raw(w, v->str);
+            else cr_jw_null(w);
+            break;
+        case CR_JSON_STRING:
+            if (v->str) cr_jw_strn(w, v->str, v->len);
+            else cr_jw_null(w);
+            break;
+        case CR_JSON_ARRAY: case CR_JSON_OBJECT:
+            cr__json_open(w, v->type == CR_JSON_OBJECT ? '{' : '[');
+            if (v->child) {
+                if (sp == CR_JSON_MAX_DEPTH) { w->b->oom = 1; return; }
+                stk[sp++] = v;
+                v = v->child;
+                continue;
+            }
+            cr__json_close(w, v->type == CR_JSON_OBJECT ? '}' : ']');
+            break;
+        default: cr_jw_null(w);
+        }
+        while (sp && !v->next) {
+            v = stk[--sp];
+            cr__json_close(w, v->type == CR_JSON_OBJECT ? '}' : ']');
+        }
+        if (!sp) return;
+        v = v->next;
+    }
+}
+
+
+/* ==========================================================================
+ * spec — cr_spec_*: config.json parsed into cr_spec, validated, defaulted
+ *
+ * Unknown members are ignored, as runtime-spec requires; members of the
+ * wrong type, out-of-range numbers, unknown enum strings and relative paths
+ * where absolute ones are required are errors naming the member.
+ * ========================================================================== */
+
+typedef struct cr__sp { cr_spec *spec; cr__arena *arena; cr_err *err; } cr__sp;
+
+static int cr__sp_type(cr__sp *c, const cr_json *v, cr_json_type want, const char *field) {
+    if (!v || v->type == want) return 0;
+    if (want == CR_JSON_TRUE && v->type == CR_JSON_FALSE) return 0;
+    return cr_err_set(c->err, EINVAL, "%s: expected %s, got %s", field,
+                      want == CR_JSON_TRUE ? "a boolean" : cr_json_type_name(want), cr_json_type_name(v->type));
+}
+static int cr__sp_str(cr__sp *c, const cr_json *obj, const char *key, const char *field, const char **out) {
+    const cr_json *v = cr_json_get(obj, key);
+    int r = cr__sp_type(c, v, CR_JSON_STRING, field);
+    if (!r && v) *out = v->str;
+    return r;
+}
+static int cr__sp_bool(cr__sp *c, const cr_json *obj, const char *key, const char *field, int *out) {
+    const cr_json *v = cr_json_get(obj, key);
+    int r = cr__sp_type(c, v, CR_JSON_TRUE, field);
+    if (!r && v) *out = v->type == CR_JSON_TRUE;
+    return r;
+}
+static int cr__sp_i64(cr__sp *c, const cr_json *v, const char *field, int64_t lo, int64_t hi, int64_t *out) {
+    int64_t x;
+    if (cr__sp_type(c, v, CR_JSON_NUMBER, field)) return -EINVAL;
+    if (cr_json_i64(v, &x) < 0 || x < lo || x > hi)
+        return cr_err_set(c->err, ERANGE, "%s: %s is not an integer in [%lld, %lld]", field, v->str, (long long)lo, (long long)hi);
+    *out = x;
+    return 0;
+}
+static int cr__sp_u64(cr__sp *c, const cr_json *v, const char *field, uint64_t hi, uint64_t *out) {
+    uint64_t x;
+    if (cr__sp_type(c, v, CR_JSON_NUMBER, field)) return -EINVAL;
+    if (cr_json_u64(v, &x) < 0 || x > hi)
+        return cr_err_set(c->err, ERANGE, "%s: %s is not an integer in [0, %llu]", field, v->str, (unsigned long long)hi);
+    *out = x;
+    return 0;
+}
+static int cr__sp_u32(cr__sp *c, const cr_json *obj, const char *key, const char *field, uint32_t *out, int *present) {
+    const cr_json *v = cr_json_get(obj, key);
+    uint64_t x;
+    if (!v) return 0;
+    if (cr__sp_u64(c, v, field, UINT32_MAX, &x)) return -EINVAL;
+    *out = (uint32_t)x;
+    if (present) *present = 1;
+    return 0;
+}
+/* A JSON array of strings as a NULL-terminated array in the arena. */
+static int cr__sp_strv(cr__sp *c, const cr_json *v, const char *field, const char ***out, int *n) {
+    const cr_json *e;
+    const char **a;
+    int i = 0;
+    if (!v) return 0;
+    if (cr__sp_type(c, v, CR_JSON_ARRAY, field)) return -EINVAL;
+    a = (const char **)cr__arena_alloc(c->arena, (v->len + 1) * sizeof *a);
+    if (!a) return cr_err_set(c->err, ENOMEM, "%s: out of memory", field);
+    for (e = v->child; e; e = e->next, i++) {
+        if (e->type != CR_JSON_STRING)
+            return cr_err_set(c->err, EINVAL, "%s[%d]: expected string, got %s", field, i, cr_json_type_name(e->type));
+        a[i] = e->str;
+    }
+    *out = a;
+    if (n) *n = i;
+    return 0;
+}
+
+static const char *const cr__cap_names[] = {
+    "CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_DAC_READ_SEARCH", "CAP_FOWNER", "CAP_FSETID",
+    "CAP_KILL", "CAP_SETGID", "CAP_SETUID", "CAP_SETPCAP", "CAP_LINUX_IMMUTABLE",
+    "CAP_NET_BIND_SERVICE", "CAP_NET_BROADCAST", "CAP_NET_ADMIN", "CAP_NET_RAW", "CAP_IPC_LOCK",
+    "CAP_IPC_OWNER", "CAP_SYS_MODULE", "CAP_SYS_RAWIO", "CAP_SYS_CHROOT", "CAP_SYS_PTRACE",
+    "CAP_SYS_PACCT", "CAP_SYS_ADMIN", "CAP_SYS_BOOT", "CAP_SYS_NICE", "CAP_SYS_RESOURCE",
+    "CAP_SYS_TIME", "CAP_SYS_TTY_CONFIG", "CAP_MKNOD", "CAP_LEASE", "CAP_AUDIT_WRITE",
+    "CAP_AUDIT_CONTROL", "CAP_SETFCAP", "CAP_MAC_OVERRIDE", "CAP_MAC_ADMIN", "CAP_SYSLOG",
+    "CAP_WAKE_ALARM", "CAP_BLOCK_SUSPEND", "CAP_AUDIT_READ", "CAP_PERFMON", "CAP_BPF",
+    "CAP_CHECKPOINT_RESTORE",
+};
+#define CR__NCAPS ((int)(sizeof cr__cap_names / sizeof *cr__cap_names))
+
+CR_API int cr_spec_cap_parse(const char *name) {
+    int i;
+    for (i = 0; i < CR__NCAPS; i++)
+        if (!strcasecmp(name, cr__cap_names[i]) || !strcasecmp(name, cr__cap_names[i] + 4)) return i;
+    return -1;
+}
+CR_API const char *cr_spec_cap_name(int cap) { return cap >= 0 && cap < CR__NCAPS ? cr__cap_names[cap] : NULL; }
+
+static int cr__cap_last(void) {
+    static int last = -1;
+    if (last < 0) {
+        char buf[16] = {0};
+        int fd = open("/proc/sys/kernel/cap_last_cap", O_RDONLY | O_CLOEXEC);
+        if (fd >= 0) { if (read(fd, buf, sizeof buf - 1) > 0) last = atoi(buf); close(fd); }
+        if (last <= 0) last = CR__NCAPS - 1;
+    }
+    return last;
+}
+
+static int cr__sp_caps(cr__sp *c, const cr_json *caps, uint64_t out[CR_CAP_SETS]) {
+    static const char *const sets[CR_CAP_SETS] = { "bounding", "effective", "inheritable", "permitted", "ambient" };
+    int s;
+    if (cr__sp_type(c, caps, CR_JSON_OBJECT, "process.capabilities")) return -EINVAL;
+    for (s = 0; s < CR_CAP_SETS; s++) {
+        const cr_json *v = cr_json_get(caps, sets[s]), *e;
+        char field[64];
+        int i = 0;
+        snprintf(field, sizeof field, "process.capabilities.%s", sets[s]);
+        if (!v) continue;
+        if (cr__sp_type(c, v, CR_JSON_ARRAY, field)) return -EINVAL;
+        for (e = v->child; e; e = e->next, i++) {
+            int cap;
+            if (e->type != CR_JSON_STRING)
+                return cr_err_set(c->err, EINVAL, "%s[%d]: expected string, got %s", field, i, cr_json_type_name(e->type));
+            cap = cr_spec_cap_parse(e->str);
+            if (cap < 0 || strncasecmp(e->str, "CAP_", 4))
+                return cr_err_set(c->err, EINVAL, "%s[%d]: unknown capability \"%s\"", field, i, e->str);
+            if (cap > cr__cap_last()) { cr_log(CR_LOG_WARN, "%s: %s is not supported by this kernel, ignored", field, e->str); continue; }
+            out[s] |= 1ULL << cap;
+        }
+    }
+    return 0;
+}
+
+static const struct { const char *name; int res; } cr__rlimits[] = {
+    {"RLIMIT_CPU", RLIMIT_CPU}, {"RLIMIT_FSIZE", RLIMIT_FSIZE}, {"RLIMIT_DATA", RLIMIT_DATA},
+    {"RLIMIT_STACK", RLIMIT_STACK}, {"RLIMIT_CORE", RLIMIT_CORE}, {"RLIMIT_RSS", RLIMIT_RSS},
+    {"RLIMIT_NPROC", RLIMIT_NPROC}, {"RLIMIT_NOFILE", RLIMIT_NOFILE}, {"RLIMIT_MEMLOCK", RLIMIT_MEMLOCK},
+    {"RLIMIT_AS", RLIMIT_AS}, {"RLIMIT_LOCKS", RLIMIT_LOCKS}, {"RLIMIT_SIGPENDING", RLIMIT_SIGPENDING},
+    {"RLIMIT_MSGQUEUE", RLIMIT_MSGQUEUE}, {"RLIMIT_NICE", RLIMIT_NICE}, {"RLIMIT_RTPRIO", RLIMIT_RTPRIO},
+    {"RLIMIT_RTTIME", RLIMIT_RTTIME},
+};
+
+static int cr__sp_process(cr__sp *c, const cr_json *p, cr_process *out) {
+    const cr_json *user, *v, *e;
+    int i;
+    if (cr__sp_type(c, p, CR_JSON_OBJECT, "process")) return -EINVAL;
+    if (cr__sp_bool(c, p, "terminal", "process.terminal", &out->terminal)) return -EINVAL;
+    if ((v = cr_json_get(p, "consoleSize"))) {
+        if (cr__sp_type(c, v, CR_JSON_OBJECT, "process.consoleSize") ||
+            cr__sp_u32(c, v, "height", "process.consoleSize.height", &out->console_height, NULL) ||
+            cr__sp_u32(c, v, "width", "process.consoleSize.width", &out->console_width, NULL)) return -EINVAL;
+    }
+    user = cr_json_get(p, "user");
+    if (user) {
+        if (cr__sp_type(c, user, CR_JSON_OBJECT, "process.user") ||
+            cr__sp_u32(c, user, "uid", "process.user.uid", &out->uid, NULL) ||
+            cr__sp_u32(c, user, "gid", "process.user.gid", &out->gid, NULL) ||
+            cr__sp_u32(c, user, "umask", "process.user.umask", &out->umask, &out->has_umask)) return -EINVAL;
+        if ((v = cr_json_get(user, "additionalGids"))) {
+            if (cr__sp_type(c, v, CR_JSON_ARRAY, "process.user.additionalGids")) return -EINVAL;
+            out->gids = (uint32_t *)cr__arena_alloc(c->arena, (v->len + 1) * sizeof *out->gids);
+            if (!out->gids) return cr_err_set(c->err, ENOMEM, "out of memory");
+            for (i = 0, e = v->child; e; e = e->next, i++) {
+                uint64_t g;
+                char f[64];
+                snprintf(f, sizeof f, "process.user.additionalGids[%d]", i);
+                if (cr__sp_u64(c, e, f, UINT32_MAX, &g)) return -EINVAL;
+                out->gids[i] = (uint32_t)g;
+            }
+            out->ngids = i;
+        }
+    }
+    if (cr__sp_strv(c, cr_json_get(p, "args"), "process.args", &out->args, &out->nargs)) return -EINVAL;
+    if (cr__sp_strv(c, cr_json_get(p, "env"), "process.env", &out->env, &out->nenv)) return -EINVAL;
+    for (i = 0; i < out->nenv; i++)
+        if (!strchr(out->env[i], '=')) return cr_err_set(c->err, EINVAL, "process.env[%d]: \"%s\" is not NAME=VALUE", i, out->env[i]);
+    if (cr__sp_str(c, p, "cwd", "process.cwd", &out->cwd)) return -EINVAL;
+    if (!out->cwd) return cr_err_set(c->err, EINVAL, "process.cwd: required");
+    if (out->cwd[0] != '/') return cr_err_set(c->err, EINVAL, "process.cwd: \"%s\" is not an absolute path", out->cwd);
+    if ((v = cr_json_get(p, "capabilities"))) {
+        out->has_caps = 1;
+        if (cr__sp_caps(c, v, out->caps)) return -EINVAL;
+    }
+    if ((v = cr_json_get(p, "rlimits"))) {
+        if (cr__sp_type(c, v, CR_JSON_ARRAY, "process.rlimits")) return -EINVAL;
+        out->rlimits = (cr_rlimit *)cr__arena_alloc(c->arena, (v->len + 1) * sizeof *out->rlimits);
+        if (!out->rlimits) return cr_err_set(c->err, ENOMEM, "out of memory");
+        for (i = 0, e = v->child; e; e = e->next, i++) {
+            const char *type = NULL;
+            char f[64];
+            size_t k;
+            int j, found = -1;
+            snprintf(f, sizeof f, "process.rlimits[%d]", i);
+            if (cr__sp_type(c, e, CR_JSON_OBJECT, f)) return -EINVAL;
+            if (cr__sp_str(c, e, "type", f, &type)) return -EINVAL;
+            if (!type) return cr_err_set(c->err, EINVAL, "%s.type: required", f);
+            for (k = 0; k < sizeof cr__rlimits / sizeof *cr__rlimits; k++)
+                if (!strcmp(type, cr__rlimits[k].name)) found = cr__rlimits[k].res;
+            if (found < 0) return cr_err_set(c->err, EINVAL, "%s.type: unknown rlimit \"%s\"", f, type);
+            for (j = 0; j < i; j++)
+                if (out->rlimits[j].resource == found) return cr_err_set(c->err, EINVAL, "%s.type: duplicate rlimit \"%s\"", f, type);
+            out->rlimits[i].resource = found;
+            if (!cr_json_get(e, "soft") || !cr_json_get(e, "hard"))
+                return cr_err_set(c->err, EINVAL, "%s: soft and hard are required", f);
+            if (cr__sp_u64(c, cr_json_get(e, "soft"), f, UINT64_MAX, &out->rlimits[i].soft) ||
+                cr__sp_u64(c, cr_json_get(e, "hard"), f, UINT64_MAX, &out->rlimits[i].hard)) return -EINVAL;
+        }
+        out->nrlimits = i;
+    }
+    if (cr__sp_bool(c, p, "noNewPrivileges", "process.noNewPrivileges", &out->no_new_privileges)) return -EINVAL;
+    if ((v = cr_json_get(p, "oomScoreAdj"))) {
+        int64_t x;
+        if (cr__sp_i64(c, v, "process.oomScoreAdj", -1000, 1000, &x)) return -EINVAL;
+        out->has_oom_score_adj = 1; out->oom_score_adj = (int)x;
+    }
+    if (cr__sp_str(c, p, "apparmorProfile", "process.apparmorProfile", &out->apparmor_profile) ||
+        cr__sp_str(c, p, "selinuxLabel", "process.selinuxLabel", &out->selinux_label)) return -EINVAL;
+    if ((v = cr_json_get(p, "ioPriority"))) {
+        static const char *const classes[] = { NULL, "IOPRIO_CLASS_RT", "IOPRIO_CLASS_BE", "IOPRIO_CLASS_IDLE" };
+        const char *cls = NULL;
+        int64_t prio = 0;
+        if (cr__sp_type(c, v, CR_JSON_OBJECT, "process.ioPriority") ||
+            cr__sp_str(c, v, "class", "process.ioPriority.class", &cls)) return -EINVAL;
+        if (cr_json_get(v, "priority") && cr__sp_i64(c, cr_json_get(v, "priority"), "process.ioPriority.priority", 0, 7, &prio)) return -EINVAL;
+        for (i = 1; i < 4; i++) if (cls && !strcmp(cls, classes[i])) out->io_priority_class = i;
+        if (!out->io_priority_class) return cr_err_set(c->err, EINVAL, "process.ioPriority.class: unknown class \"%s\"", cls ? cls : "");
+        out->has_io_priority = 1; out->io_priority = (int)prio;
+    }
+    if ((v = cr_json_get(p, "scheduler"))) {
+        static const struct { const char *n; int p; } pol[] = {
+            {"SCHED_OTHER", 0}, {"SCHED_FIFO", 1}, {"SCHED_RR", 2}, {"SCHED_BATCH", 3},
+            {"SCHED_ISO", 4}, {"SCHED_IDLE", 5}, {"SCHED_DEADLINE", 6} };
+        const char *policy = NULL;
+        int64_t x = 0;
+        size_t k;
+        if (cr__sp_type(c, v, CR_JSON_OBJECT, "process.scheduler") ||
+            cr__sp_str(c, v, "policy", "process.scheduler.policy", &policy)) return -EINVAL;
+        out->sched_policy = -1;
+        for (k = 0; k < sizeof pol / sizeof *pol; k++) if (policy && !strcmp(policy, pol[k].n)) out->sched_policy = pol[k].p;
+        if (out->sched_policy < 0) return cr_err_set(c->err, EINVAL, "process.scheduler.policy: unknown policy \"%s\"", policy ? policy : "");
+        if (cr_json_get(v, "nice") && cr__sp_i64(c, cr_json_get(v, "nice"), "process.scheduler.nice", -20, 19, &x)) return -EINVAL;
+        out->sched_nice = (int)x; x = 0;
+        if (cr_json_get(v, "priority") && cr__sp_i64(c, cr_json_get(v, "priority"), "process.scheduler.priority", 0, 99, &x)) return -EINVAL;
+        out->sched_priority = (int)x;
+        if (cr_json_get(v, "runtime") && cr__sp_u64(c, cr_json_get(v, "runtime"), "process.scheduler.runtime", UINT64_MAX, &out->sched_runtime)) return -EINVAL;
+        if (cr_json_get(v, "deadline") && cr__sp_u64(c, cr_json_get(v, "deadline"), "process.scheduler.deadline", UINT64_MAX, &out->sched_deadline)) return -EINVAL;
+        if (cr_json_get(v, "period") && cr__sp_u64(c, cr_json_get(v, "period"), "process.scheduler.period", UINT64_MAX, &out->sched_period)) return -EINVAL;
+        out->has_scheduler = 1;
+    }
+    return 0;
+}
+
+static const struct { const char *name; unsigned long set, clear; uint64_t attr; int rec; } cr__mount_opts[] = {
+    {"defaults", 0, 0, 0, 0}, {"ro", MS_RDONLY, 0, 0, 0}, {"rw", 0, MS_RDONLY, 0, 0},
+    {"suid", 0, MS_NOSUID, 0, 0}, {"nosuid", MS_NOSUID, 0, 0, 0},
+    {"dev", 0, MS_NODEV, 0, 0}, {"nodev", MS_NODEV, 0, 0, 0},
+    {"exec", 0, MS_NOEXEC, 0, 0}, {"noexec", MS_NOEXEC, 0, 0, 0},
+    {"sync", MS_SYNCHRONOUS, 0, 0, 0}, {"async", 0, MS_SYNCHRONOUS, 0, 0},
+    {"dirsync", MS_DIRSYNC, 0, 0, 0}, {"remount", MS_REMOUNT, 0, 0, 0},
+    {"mand", MS_MANDLOCK, 0, 0, 0}, {"nomand", 0, MS_MANDLOCK, 0, 0},
+    {"atime", 0, MS_NOATIME, 0, 0}, {"noatime", MS_NOATIME, 0, 0, 0},
+    {"diratime", 0, MS_NODIRATIME, 0, 0}, {"nodiratime", MS_NODIRATIME, 0, 0, 0},
+    {"relatime", MS_RELATIME, 0, 0, 0}, {"norelatime", 0, MS_RELATIME, 0, 0},
+    {"strictatime", MS_STRICTATIME, 0, 0, 0}, {"nostrictatime", 0, MS_STRICTATIME, 0, 0},
+    {"silent", MS_SILENT, 0, 0, 0}, {"loud", 0, MS_SILENT, 0, 0},
+    {"iversion", MS_I_VERSION, 0, 0, 0}, {"noiversion", 0, MS_I_VERSION, 0, 0},
+    {"lazytime", MS_LAZYTIME, 0, 0, 0}, {"nolazytime", 0, MS_LAZYTIME, 0, 0},
+    {"bind", MS_BIND, 0, 0, 0}, {"rbind", MS_BIND | MS_REC, 0, 0, 0},
+    {"rro", 0, 0, MOUNT_ATTR_RDONLY, 1}, {"rrw", 0, 0, MOUNT_ATTR_RDONLY, 2},
+    {"rnosuid", 0, 0, MOUNT_ATTR_NOSUID, 1}, {"rsuid", 0, 0, MOUNT_ATTR_NOSUID, 2},
+    {"rnodev", 0, 0, MOUNT_ATTR_NODEV, 1}, {"rdev", 0, 0, MOUNT_ATTR_NODEV, 2},
+    {"rnoexec", 0, 0, MOUNT_ATTR_NOEXEC, 1}, {"rexec", 0, 0, MOUNT_ATTR_NOEXEC, 2},
+    {"rnodiratime", 0, 0, MOUNT_ATTR_NODIRATIME, 1}, {"rdiratime", 0, 0, MOUNT_ATTR_NODIRATIME, 2},
+    {"rnosymfollow", 0, 0, MOUNT_ATTR_NOSYMFOLLOW, 1}, {"rsymfollow", 0, 0, MOUNT_ATTR_NOSYMFOLLOW, 2},
+};
+static const struct { const char *name; unsigned long flags; } cr__propagations[] = {
+    {"private", MS_PRIVATE}, {"rprivate", MS_PRIVATE | MS_REC}, {"shared", MS_SHARED},
+    {"rshared", MS_SHARED | MS_REC}, {"slave", MS_SLAVE}, {"rslave", MS_SLAVE | MS_REC},
+    {"unbindable", MS_UNBINDABLE}, {"runbindable", MS_UNBINDABLE | MS_REC},
+};
+
+static unsigned long cr__propagation_parse(const char *s) {
+    size_t i;
+    for (i = 0; i < sizeof cr__propagations / sizeof *cr__propagations; i++)
+        if (!strcmp(s, cr__propagations[i].name)) return cr__propagations[i].flags;
+    return 0;
+}
+
+static int cr__sp_idmaps(cr__sp *c, const cr_json *v, const char *field, cr_idmap **out, int *n) {
+    const cr_json *e;
+    int i = 0;
+    if (!v) return 0;
+    if (cr__sp_type(c, v, CR_JSON_ARRAY, field)) return -EINVAL;
+    *out = (cr_idmap *)cr__arena_alloc(c->arena, (v->len + 1) * sizeof **out);
+    if (!*out) return cr_err_set(c->err, ENOMEM, "out of memory");
+    for (e = v->child; e; e = e->next, i++) {
+        char f[96];
+        snprintf(f, sizeof f, "%s[%d]", field, i);
+        if (cr__sp_type(c, e, CR_JSON_OBJECT, f) ||
+            cr__sp_u32(c, e, "containerID", f, &(*out)[i].container_id, NULL) ||
+            cr__sp_u32(c, e, "hostID", f, &(*out)[i].host_id, NULL) ||
+            cr__sp_u32(c, e, "size", f, &(*out)[i].size, NULL)) return -EINVAL;
+        if (!(*out)[i].size) return cr_err_set(c->err, EINVAL, "%s.size: must be at least 1", f);
+    }
+    *n = i;
+    return 0;
+}
+
+static int cr__sp_mount(cr__sp *c, const cr_json *m, int idx, cr_mount *out) {
+    char f[48];
+    int i;
+    cr_buf data = {0};
+    snprintf(f, sizeof f, "mounts[%d]", idx);
+    if (cr__sp_type(c, m, CR_JSON_OBJECT, f)) return -EINVAL;
+    if (cr__sp_str(c, m, "destination", "mounts[].destination", &out->destination) ||
+        cr__sp_str(c, m, "type", "mounts[].type", &out->type) ||
+        cr__sp_str(c, m, "source", "mounts[].source", &out->source) ||
+        cr__sp_strv(c, cr_json_get(m, "options"), "mounts[].options", &out->options, NULL))
+        return cr_err_wrap(c->err, "%s", f);
+    if (!out->destination || !*out->destination) return cr_err_set(c->err, EINVAL, "%s.destination: required", f);
+    if (out->destination[0] != '/')
+        return cr_err_set(c->err, EINVAL, "%s.destination: \"%s\" is not an absolute path", f, out->destination);
+    if (cr__sp_idmaps(c, cr_json_get(m, "uidMappings"), "mounts[].uidMappings", &out->uid_map, &out->n_uid_map) ||
+        cr__sp_idmaps(c, cr_json_get(m, "gidMappings"), "mounts[].gidMappings", &out->gid_map, &out->n_gid_map))
+        return cr_err_wrap(c->err, "%s", f);
+    if (out->type && !strcmp(out->type, "bind")) out->bind = 1;
+    for (i = 0; out->options && out->options[i]; i++) {
+        const char *o = out->options[i];
+        size_t k;
+        int known = 0;
+        for (k = 0; k < sizeof cr__mount_opts / sizeof *cr__mount_opts; k++) {
+            if (strcmp(o, cr__mount_opts[k].name)) continue;
+            known = 1;
+            out->flags = (out->flags | cr__mount_opts[k].set) & ~cr__mount_opts[k].clear;
+            if (cr__mount_opts[k].set & MS_BIND) out->bind = 1;
+            if (cr__mount_opts[k].rec == 1) { out->attr_set |= cr__mount_opts[k].attr; out->attr_clr &= ~cr__mount_opts[k].attr; }
+            if (cr__mount_opts[k].rec == 2) { out->attr_clr |= cr__mount_opts[k].attr; out->attr_set &= ~cr__mount_opts[k].attr; }
+        }
+        if (!known && cr__propagation_parse(o)) { out->propagation = cr__propagation_parse(o); known = 1; }
+        if (!known && (!strcmp(o, "tmpcopyup") || !strcmp(o, "idmap") || !strcmp(o, "ridmap") || !strcmp(o, "copy-symlink"))) known = 1;
+        if (!known) {
+            if (data.len) cr_buf_putc(&data, ',');
+            cr_buf_puts(&data, o);
+        }
+    }
+    if (out->bind) out->flags &= ~MS_REMOUNT;
+    if (data.len) {
+        out->data = cr__arena_strdup(c->arena, data.data);
+        cr_buf_free(&data);
+        if (!out->data) return cr_err_set(c->err, ENOMEM, "out of memory");
+    }
+    if (!out->type && !out->bind) return cr_err_set(c->err, EINVAL, "%s.type: required unless options has bind or rbind", f);
+    if (out->bind && !out->source) return cr_err_set(c->err, EINVAL, "%s.source: required for a bind mount", f);
+    return 0;
+}
+
+static int cr__sp_hooks(cr__sp *c, const cr_json *hooks) {
+    static const char *const kinds[CR_HOOK_KINDS] = { "prestart", "createRuntime", "createContainer",
+                                                      "startContainer", "poststart", "poststop" };
+    int k;
+    if (cr__sp_type(c, hooks, CR_JSON_OBJECT, "hooks")) return -EINVAL;
+    for (k = 0; k < CR_HOOK_KINDS; k++) {
+        const cr_json *v = cr_json_get(hooks, kinds[k]), *e;
+        int i = 0;
+        char f[64];
+        if (!v) continue;
+        snprintf(f, sizeof f, "hooks.%s", kinds[k]);
+        if (cr__sp_type(c, v, CR_JSON_ARRAY, f)) return -EINVAL;
+        c->spec->hooks[k] = (cr_hook *)cr__arena_alloc(c->arena, (v->len + 1) * sizeof(cr_hook));
+        if (!c->spec->hooks[k]) return cr_err_set(c->err, ENOMEM, "out of memory");
+        for (e = v->child; e; e = e->next, i++) {
+            cr_hook *h = &c->spec->hooks[k][i];
+            char hf[80];
+            snprintf(hf, sizeof hf, "%s[%d]", f, i);
+            if (cr__sp_type(c, e, CR_JSON_OBJECT, hf) || cr__sp_str(c, e, "path", hf, &h->path) ||
+                cr__sp_strv(c, cr_json_get(e, "args"), hf, &h->args, NULL) ||
+                cr__sp_strv(c, cr_json_get(e, "env"), hf, &h->env, NULL)) return -EINVAL;
+            if (!h->path || h->path[0] != '/') return cr_err_set(c->err, EINVAL, "%s.path: must be an absolute path", hf);
+            if (cr_json_get(e, "timeout")) {
+                int64_t t;
+                if (cr__sp_i64(c, cr_json_get(e, "timeout"), hf, 1, INT32_MAX, &t))
+                    return cr_err_wrap(c->err, "%s.timeout: must be greater than zero", hf);
+                h->timeout = (int)t;
+            }
+        }
+        c->spec->nhooks[k] = i;
+    }
+    return 0;
+}
+
+static const char *const cr__ns_names[CR_NS_KINDS] = { "pid", "network", "ipc", "uts", "mount", "user", "cgroup", "time" };
+static const char *const cr__ns_proc[CR_NS_KINDS] = { "pid", "net", "ipc", "uts", "mnt", "user", "cgroup", "time" };
+static const int cr__ns_flags[CR_NS_KINDS] = { CLONE_NEWPID, CLONE_NEWNET, CLONE_NEWIPC, CLONE_NEWUTS,
+                                               CLONE_NEWNS, CLONE_NEWUSER, CLONE_NEWCGROUP, CLONE_NEWTIME };
+
+static int cr__sp_linux(cr__sp *c, const cr_json *l) {
+    cr_spec *s = c->spec;
+    const cr_json *v, *e;
+    int i;
+    if (cr__sp_type(c, l, CR_JSON_OBJECT, "linux")) return -EINVAL;
+    if ((v = cr_json_get(l, "namespaces"))) {
+        if (cr__sp_type(c, v, CR_JSON_ARRAY, "linux.namespaces")) return -EINVAL;
+        for (i = 0, e = v->child; e; e = e->next, i++) {
+            const char *type = NULL, *path = NULL;
+            char f[48];
+            int k, found = -1;
+            snprintf(f, sizeof f, "linux.namespaces[%d]", i);
+            if (cr__sp_type(c, e, CR_JSON_OBJECT, f) || cr__sp_str(c, e, "type", f, &type) ||
+                cr__sp_str(c, e, "path", f, &path)) return -EINVAL;
+            for (k = 0; k < CR_NS_KINDS; k++) if (type && !strcmp(type, cr__ns_names[k])) found = k;
+            if (found < 0) return cr_err_set(c->err, EINVAL, "%s.type: unknown namespace type \"%s\"", f, type ? type : "");
+            if (s->ns[found].present) return cr_err_set(c->err, EINVAL, "%s.type: duplicate namespace \"%s\"", f, type);
+            if (path && path[0] != '/') return cr_err_set(c->err, EINVAL, "%s.path: \"%s\" is not an absolute path", f, path);
+            s->ns[found].present = 1;
+            s->ns[found].path = path && *path ? path : NULL;
+        }
+    }
+    if (cr__sp_idmaps(c, cr_json_get(l, "uidMappings"), "linux.uidMappings", &s->uid_map, &s->n_uid_map) ||
+        cr__sp_idmaps(c, cr_json_get(l, "gidMappings"), "linux.gidMappings", &s->gid_map, &s->n_gid_map)) return -EINVAL;
+    if ((s->n_uid_map || s->n_gid_map) && !(s->ns[CR_NS_USER].present && !s->ns[CR_NS_USER].path))
+        return cr_err_set(c->err, EINVAL, "linux.uidMappings: set, but no new user namespace is requested");
+    if (s->ns[CR_NS_USER].present && !s->ns[CR_NS_USER].path && (!s->n_uid_map || !s->n_gid_map))
+        return cr_err_set(c->err, EINVAL, "linux.uidMappings: a new user namespace needs uidMappings and gidMappings");
+    if ((v = cr_json_get(l, "timeOffsets"))) {
+        static const char *const clocks[2] = { "boottime", "monotonic" };
+        int k;
+        if (cr__sp_type(c, v, CR_JSON_OBJECT, "linux.timeOffsets")) return -EINVAL;
+        for (k = 0; k < 2; k++) {
+            const cr_json *o = cr_json_get(v, clocks[k]);
+            int64_t secs = 0; uint32_t nsecs = 0;
+            char f[64];
+            snprintf(f, sizeof f, "linux.timeOffsets.%s", clocks[k]);
+            if (!o) continue;
+            if (cr__sp_type(c, o, CR_JSON_OBJECT, f)) return -EINVAL;
+            if (cr_json_get(o, "secs") && cr__sp_i64(c, cr_json_get(o, "secs"), f, INT64_MIN, INT64_MAX, &secs)) return -EINVAL;
+            if (cr__sp_u32(c, o, "nanosecs", f, &nsecs, NULL)) return -EINVAL;
+            if (k == 0) { s->boottime_secs = secs; s->boottime_nsecs = nsecs; }
+            else { s->monotonic_secs = secs; s->monotonic_nsecs = nsecs; }
+        }
+        s->has_time_offsets = 1;
+    }
+    if ((v = cr_json_get(l, "devices"))) {
+        if (cr__sp_type(c, v, CR_JSON_ARRAY, "linux.devices")) return -EINVAL;
+        s->devices = (cr_device *)cr__arena_alloc(c->arena, (v->len + 1) * sizeof *s->devices);
+        if (!s->devices) return cr_err_set(c->err, ENOMEM, "out of memory");
+        for (i = 0, e = v->child; e; e = e->next, i++) {
+            cr_device *d = &s->devices[i];
+            const char *type = NULL;
+            char f[48];
+            snprintf(f, sizeof f, "linux.devices[%d]", i);
+            if (cr__sp_type(c, e, CR_JSON_OBJECT, f) || cr__sp_str(c, e, "path", f, &d->path) ||
+                cr__sp_str(c, e, "type", f, &type) ||
+                cr__sp_u32(c, e, "fileMode", f, &d->file_mode, &d->has_mode) ||
+                cr__sp_u32(c, e, "uid", f, &d->uid, &d->has_uid) ||
+                cr__sp_u32(c, e, "gid", f, &d->gid, &d->has_gid)) return -EINVAL;
+            if (!d->path || d->path[0] != '/') return cr_err_set(c->err, EINVAL, "%s.path: must be an absolute path", f);
+            if (!type || strlen(type) != 1 || !strchr("cbup", type[0]))
+                return cr_err_set(c->err, EINVAL, "%s.type: \"%s\" is not one of c, b, u, p", f, type ? type : "");
+            d->type = type[0];
+            if (d->type != 'p') {
+                if (!cr_json_get(e, "major") || !cr_json_get(e, "minor"))
+                    return cr_err_set(c->err, EINVAL, "%s: major and minor are required for type %c", f, d->type);
+                if (cr__sp_i64(c, cr_json_get(e, "major"), f, 0, 0xfff, &d->major) ||
+                    cr__sp_i64(c, cr_json_get(e, "minor"), f, 0, 0xfffff, &d->minor)) return -EINVAL;
+            }
+        }
+        s->ndevices = i;
+    }
+    if (cr__sp_str(c, l, "cgroupsPath", "linux.cgroupsPath", &s->cgroups_path)) return -EINVAL;
+    if ((v = cr_json_get(l, "resources"))) {
+        if (cr__sp_type(c, v, CR_JSON_OBJECT, "linux.resources")) return -EINVAL;
+        s->resources = v;
+    }
+    if ((v = cr_json_get(l, "seccomp"))) {
+        if (cr__sp_type(c, v, CR_JSON_OBJECT, "linux.seccomp")) return -EINVAL;
+        s->seccomp = v;
+    }
+    if ((v = cr_json_get(l, "rootfsPropagation"))) {
+        if (cr__sp_type(c, v, CR_JSON_STRING, "linux.rootfsPropagation")) return -EINVAL;
+        s->rootfs_propagation = cr__propagation_parse(v->str);
+        if (!s->rootfs_propagation) return cr_err_set(c->err, EINVAL, "linux.rootfsPropagation: unknown propagation \"%s\"", v->str);
+    }
+    if ((v = cr_json_get(l, "sysctl"))) {
+        if (cr__sp_type(c, v, CR_JSON_OBJECT, "linux.sysctl")) return -EINVAL;
+        s->sysctl = (cr_keyval *)cr__arena_alloc(c->arena, (v->len + 1) * sizeof *s->sysctl);
+        if (!s->sysctl) return cr_err_set(c->err, ENOMEM, "out of memory");
+        for (i = 0, e = v->child; e; e = e->next, i++) {
+            if (e->type != CR_JSON_STRING) return cr_err_set(c->err, EINVAL, "linux.sysctl.%s: expected string, got %s", e->key, cr_json_type_name(e->type));
+            if (!*e->key || strstr(e->key, "..") || strchr(e->key, '/'))
+                return cr_err_set(c->err, EINVAL, "linux.sysctl: invalid key \"%s\"", e->key);
+            s->sysctl[i].key = e->key; s->sysctl[i].value = e->str;
+        }
+        s->nsysctl = i;
+    }
+    if (cr__sp_strv(c, cr_json_get(l, "maskedPaths"), "linux.maskedPaths", &s->masked_paths, &s->nmasked) ||
+        cr__sp_strv(c, cr_json_get(l, "readonlyPaths"), "linux.readonlyPaths", &s->readonly_paths, &s->nreadonly)) return -EINVAL;
+    for (i = 0; i < s->nmasked; i++)
+        if (s->masked_paths[i][0] != '/') return cr_err_set(c->err, EINVAL, "linux.maskedPaths[%d]: \"%s\" is not an absolute path", i, s->masked_paths[i]);
+    for (i = 0; i < s->nreadonly; i++)
+        if (s->readonly_paths[i][0] != '/') return cr_err_set(c->err, EINVAL, "linux.readonlyPaths[%d]: \"%s\" is not an absolute path", i, s->readonly_paths[i]);
+    if (cr__sp_str(c, l, "mountLabel", "linux.mountLabel", &s->mount_label)) return -EINVAL;
+    if ((v = cr_json_get(l, "personality"))) {
+        const char *domain = NULL;
+        if (cr__sp_type(c, v, CR_JSON_OBJECT, "linux.personality") ||
+            cr__sp_str(c, v, "domain", "linux.personality.domain", &domain)) return -EINVAL;
+        if (domain && !strcmp(domain, "LINUX")) s->personality = PER_LINUX;
+        else if (domain && !strcmp(domain, "LINUX32")) s->personality = PER_LINUX32;
+        else return cr_err_set(c->err, EINVAL, "linux.personality.domain: unknown domain \"%s\"", domain ? domain : "");
+        s->has_personality = 1;
+    }
+    return 0;
+}
+
+static int cr__spec_from_json(cr_spec *spec, cr_err *err) {
+    cr__sp c = { spec, (cr__arena *)spec->arena, err };
+    const cr_json *root = (const cr_json *)spec->json, *v;
+    int i;
+    if (root->type != CR_JSON_OBJECT) return cr_err_set(err, EINVAL, "expected a JSON object, got %s", cr_json_type_name(root->type));
+    if (cr__sp_str(&c, root, "ociVersion", "ociVersion", &spec->oci_version)) return -EINVAL;
+    if (!spec->oci_version) return cr_err_set(err, EINVAL, "ociVersion: required");
+    if (strncmp(spec->oci_version, "1.", 2)) return cr_err_set(err, EINVAL, "ociVersion: unsupported version \"%s\"", spec->oci_version);
+    if ((v = cr_json_get(root, "root"))) {
+        if (cr__sp_type(&c, v, CR_JSON_OBJECT, "root") || cr__sp_str(&c, v, "path", "root.path", &spec->root_path) ||
+            cr__sp_bool(&c, v, "readonly", "root.readonly", &spec->root_readonly)) return -EINVAL;
+    }
+    if (!spec->root_path || !*spec->root_path) return cr_err_set(err, EINVAL, "root.path: required");
+    if ((v = cr_json_get(root, "process"))) {
+        spec->has_process = 1;
+        if (cr__sp_process(&c, v, &spec->process)) return -EINVAL;
+    }
+    if (cr__sp_str(&c, root, "hostname", "hostname", &spec->hostname) ||
+        cr__sp_str(&c, root, "domainname", "domainname", &spec->domainname)) return -EINVAL;
+    if ((v = cr_json_get(root, "mounts"))) {
+        const cr_json *e;
+        if (cr__sp_type(&c, v, CR_JSON_ARRAY, "mounts")) return -EINVAL;
+        spec->mounts = (cr_mount *)cr__arena_alloc(c.arena, (v->len + 1) * sizeof *spec->mounts);
+        if (!spec->mounts) return cr_err_set(err, ENOMEM, "out of memory");
+        for (i = 0, e = v->child; e; e = e->next, i++)
+            if (cr__sp_mount(&c, e, i, &spec->mounts[i])) return -EINVAL;
+        spec->nmounts = i;
+    }
+    if ((v = cr_json_get(root, "hooks")) && cr__sp_hooks(&c, v)) return -EINVAL;
+    if ((v = cr_json_get(root, "annotations"))) {
+        const cr_json *e;
+        if (cr__sp_type(&c, v, CR_JSON_OBJECT, "annotations")) return -EINVAL;
+        for (e = v->child; e; e = e->next)
+            if (e->type != CR_JSON_STRING) return cr_err_set(err, EINVAL, "annotations.%s: expected string, got %s", e->key, cr_json_type_name(e->type));
+        spec->annotations = v;
+    }
+    if ((v = cr_json_get(root, "linux")) && cr__sp_linux(&c, v)) return -EINVAL;
+    if ((spec->hostname || spec->domainname) && !(spec->ns[CR_NS_UTS].present))
+        return cr_err_set(err, EINVAL, "hostname: setting it needs a new uts namespace");
+    return 0;
+}
+
+CR_API int cr_spec_parse(cr_spec *spec, const char *text, size_t len, cr_err *err) {
+    cr_json *root = NULL;
+    int r;
+    memset(spec, 0, sizeof *spec);
+    if (cr_json_parse(text, len, &root, err) < 0) return -EINVAL;
+    spec->json = root;
+    spec->arena = CR_MALLOC(sizeof(cr__arena));
+    if (!spec->arena) { cr_spec_free(spec); return cr_err_set(err, ENOMEM, "out of memory"); }
+    memset(spec->arena, 0, sizeof(cr__arena));
+    r = cr__spec_from_json(spec, err);
+    if (r < 0) cr_spec_free(spec);
+    return r;
+}
+
+CR_API int cr_spec_parse_process(cr_spec *owner, cr_process *p, const char *text, size_t len, cr_err *err) {
+    cr_json *root = NULL;
+    cr__sp c;
+    memset(p, 0, sizeof *p);
+    if (cr_json_parse(text, len, &root, err) < 0) return -EINVAL;
+    if (!owner->arena) {
+        owner->arena = CR_MALLOC(sizeof(cr__arena));
+        if (!owner->arena) { cr_json_free(root); return cr_err_set(err, ENOMEM, "out of memory"); }
+        memset(owner->arena, 0, sizeof(cr__arena));
+    }
+    cr_json_free((cr_json *)owner->process_json);
+    owner->process_json = root;
+    c.spec = owner; c.arena = (cr__arena *)owner->arena; c.err = err;
+    if (cr__sp_process(&c, root, p) < 0) return -EINVAL;
+    return 0;
+}
+
+CR_API int cr_spec_load(cr_spec *spec, const char *bundle, cr_err *err) {
+    cr_buf text = {0};
+    char path[PATH_MAX];
+    int r;
+    snprintf(path, sizeof path, "%s/config.json", bundle);
+    r = cr_util_read_file(AT_FDCWD, path, 16 << 20, &text, err);
+    if (r < 0) return r;
+    r = cr_spec_parse(spec, text.data, text.len, err);
+    cr_buf_free(&text);
+    if (r < 0) return cr_err_wrap(err, "%s", path);
+    return 0;
+}
+
+CR_API void cr_spec_free(cr_spec *spec) {
+    if (!spec) return;
+    cr_json_free((cr_json *)spec->json);
+    cr_json_free((cr_json *)spec->process_json);
+    cr__arena_free((cr__arena *)spec->arena);
+    CR_FREE(spec->arena);
+    memset(spec, 0, sizeof *spec);
+}
+
+static const char cr__default_spec[] =
+"{\n"
+"\t\"ociVersion\": \"" CR_OCI_VERSION "\",\n"
+"\t\"process\": {\n"
+"\t\t\"terminal\": true,\n"
+"\t\t\"user\": {\n\t\t\t\"uid\": 0,\n\t\t\t\"gid\": 0\n\t\t},\n"
+"\t\t\"args\": [\n\t\t\t\"sh\"\n\t\t],\n"
+"\t\t\"env\": [\n\t\t\t\"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\",\n\t\t\t\"TERM=xterm\"\n\t\t],\n"
+"\t\t\"cwd\": \"/\",\n"
+"\t\t\"capabilities\": {\n"
+"\t\t\t\"bounding\": [\n\t\t\t\t\"CAP_AUDIT_WRITE\",\n\t\t\t\t\"CAP_KILL\",\n\t\t\t\t\"CAP_NET_BIND_SERVICE\"\n\t\t\t],\n"
+"\t\t\t\"effective\": [\n\t\t\t\t\"CAP_AUDIT_WRITE\",\n\t\t\t\t\"CAP_KILL\",\n\t\t\t\t\"CAP_NET_BIND_SERVICE\"\n\t\t\t],\n"
+"\t\t\t\"permitted\": [\n\t\t\t\t\"CAP_AUDIT_WRITE\",\n\t\t\t\t\"CAP_KILL\",\n\t\t\t\t\"CAP_NET_BIND_SERVICE\"\n\t\t\t],\n"
+"\t\t\t\"ambient\": [\n\t\t\t\t\"CAP_AUDIT_WRITE\",\n\t\t\t\t\"CAP_KILL\",\n\t\t\t\t\"CAP_NET_BIND_SERVICE\"\n\t\t\t]\n"
+"\t\t},\n"
+"\t\t\"rlimits\": [\n\t\t\t{\n\t\t\t\t\"type\": \"RLIMIT_NOFILE\",\n\t\t\t\t\"hard\": 1024,\n\t\t\t\t\"soft\": 1024\n\t\t\t}\n\t\t],\n"
+"\t\t\"noNewPrivileges\": true\n"
+"\t},\n"
+"\t\"root\": {\n\t\t\"path\": \"rootfs\",\n\t\t\"readonly\": true\n\t},\n"
+"\t\"hostname\": \"cr\",\n"
+"\t\"mounts\": [\n"
+"\t\t{\n\t\t\t\"destination\": \"/proc\",\n\t\t\t\"type\": \"proc\",\n\t\t\t\"source\": \"proc\"\n\t\t},\n"
+"\t\t{\n\t\t\t\"destination\": \"/dev\",\n\t\t\t\"type\": \"tmpfs\",\n\t\t\t\"source\": \"tmpfs\",\n"
+"\t\t\t\"options\": [\n\t\t\t\t\"nosuid\",\n\t\t\t\t\"strictatime\",\n\t\t\t\t\"mode=755\",\n\t\t\t\t\"size=65536k\"\n\t\t\t]\n\t\t},\n"
+"\t\t{\n\t\t\t\"destination\": \"/dev/pts\",\n\t\t\t\"type\": \"devpts\",\n\t\t\t\"source\": \"devpts\",\n"
+"\t\t\t\"options\": [\n\t\t\t\t\"nosuid\",\n\t\t\t\t\"noexec\",\n\t\t\t\t\"newinstance\",\n\t\t\t\t\"ptmxmode=0666\",\n\t\t\t\t\"mode=0620\"@@GID5@@\n\t\t\t]\n\t\t},\n"
+"\t\t{\n\t\t\t\"destination\": \"/dev/shm\",\n\t\t\t\"type\": \"tmpfs\",\n\t\t\t\"source\": \"shm\",\n"
+"\t\t\t\"options\": [\n\t\t\t\t\"nosuid\",\n\t\t\t\t\"noexec\",\n\t\t\t\t\"nodev\",\n\t\t\t\t\"mode=1777\",\n\t\t\t\t\"size=65536k\"\n\t\t\t]\n\t\t},\n"
+"\t\t{\n\t\t\t\"destination\": \"/dev/mqueue\",\n\t\t\t\"type\": \"mqueue\",\n\t\t\t\"source\": \"mqueue\",\n"
+"\t\t\t\"options\": [\n\t\t\t\t\"nosuid\",\n\t\t\t\t\"noexec\",\n\t\t\t\t\"nodev\"\n\t\t\t]\n\t\t},\n"
+"@@SYS@@"
+"\t],\n"
+"\t\"linux\": {\n"
+"@@USERNS@@"
+"\t\t\"maskedPaths\": [\n"
+"\t\t\t\"/proc/acpi\",\n\t\t\t\"/proc/asound\",\n\t\t\t\"/proc/kcore\",\n\t\t\t\"/proc/keys\",\n"
+"\t\t\t\"/proc/latency_stats\",\n\t\t\t\"/proc/timer_list\",\n\t\t\t\"/proc/timer_stats\",\n"
+"\t\t\t\"/proc/sched_debug\",\n\t\t\t\"/sys/firmware\",\n\t\t\t\"/proc/scsi\"\n\t\t],\n"
+"\t\t\"readonlyPaths\": [\n"
+"\t\t\t\"/proc/bus\",\n\t\t\t\"/proc/fs\",\n\t\t\t\"/proc/irq\",\n\t\t\t\"/proc/sys\",\n\t\t\t\"/proc/sysrq-trigger\"\n\t\t]\n"
+"\t}\n"
+"}\n";
+
+static void cr__buf_replace(cr_buf *out, const char *tmpl, const char *const *pairs) {
+    const char *p = tmpl;
+    while (*p) {
+        const char *at = strstr(p, "@@");
+        int i, hit = 0;
+        if (!at) { cr_buf_puts(out, p); return; }
+        cr_buf_add(out, p, (size_t)(at - p));
+        for (i = 0; pairs[i]; i += 2) {
+            size_t n = strlen(pairs[i]);
+            if (!strncmp(at, pairs[i], n)) { cr_buf_puts(out, pairs[i + 1]); p = at + n; hit = 1; break; }
+        }
+        if (!hit) { cr_buf_add(out, "@@", 2); p = at + 2; }
+    }
+}
+
+CR_API void cr_spec_default(cr_buf *out, int rootless) {
+    static const char sys_root[] =
+        "\t\t{\n\t\t\t\"destination\": \"/sys\",\n\t\t\t\"type\": \"sysfs\",\n\t\t\t\"source\": \"sysfs\",\n"
+        "\t\t\t\"options\": [\n\t\t\t\t\"nosuid\",\n\t\t\t\t\"noexec\",\n\t\t\t\t\"nodev\",\n\t\t\t\t\"ro\"\n\t\t\t]\n\t\t},\n"
+        "\t\t{\n\t\t\t\"destination\": \"/sys/fs/cgroup\",\n\t\t\t\"type\": \"cgroup\",\n\t\t\t\"source\": \"cgroup\",\n"
+        "\t\t\t\"options\": [\n\t\t\t\t\"nosuid\",\n\t\t\t\t\"noexec\",\n\t\t\t\t\"nodev\",\n\t\t\t\t\"relatime\",\n\t\t\t\t\"ro\"\n\t\t\t]\n\t\t}\n";
+    static const char sys_rootless[] =
+        "\t\t{\n\t\t\t\"destination\": \"/sys\",\n\t\t\t\"type\": \"none\",\n\t\t\t\"source\": \"/sys\",\n"
+        "\t\t\t\"options\": [\n\t\t\t\t\"rbind\",\n\t\t\t\t\"nosuid\",\n\t\t\t\t\"noexec\",\n\t\t\t\t\"nodev\",\n\t\t\t\t\"ro\"\n\t\t\t]\n\t\t}\n";
+    static const char ns_root[] =
+        "\t\t\"resources\": {\n\t\t\t\"devices\": [\n\t\t\t\t{\n\t\t\t\t\t\"allow\": false,\n\t\t\t\t\t\"access\": \"rwm\"\n\t\t\t\t}\n\t\t\t]\n\t\t},\n"
+        "\t\t\"namespaces\": [\n\t\t\t{\n\t\t\t\t\"type\": \"pid\"\n\t\t\t},\n\t\t\t{\n\t\t\t\t\"type\": \"network\"\n\t\t\t},\n"
+        "\t\t\t{\n\t\t\t\t\"type\": \"ipc\"\n\t\t\t},\n\t\t\t{\n\t\t\t\t\"type\": \"uts\"\n\t\t\t},\n"
+        "\t\t\t{\n\t\t\t\t\"type\": \"mount\"\n\t\t\t},\n\t\t\t{\n\t\t\t\t\"type\": \"cgroup\"\n\t\t\t}\n\t\t],\n";
+    char userns[1024];
+    const char *pairs[] = { "@@GID5@@", rootless ? "" : ",\n\t\t\t\t\"gid=5\"",
+                            "@@SYS@@", rootless ? sys_rootless : sys_root,
+                            "@@USERNS@@", ns_root, NULL };
+    if (rootless) {
+        snprintf(userns, sizeof userns,
+                 "\t\t\"uidMappings\": [\n\t\t\t{\n\t\t\t\t\"containerID\": 0,\n\t\t\t\t\"hostID\": %u,\n\t\t\t\t\"size\": 1\n\t\t\t}\n\t\t],\n"
+                 "\t\t\"gidMappings\": [\n\t\t\t{\n\t\t\t\t\"containerID\": 0,\n\t\t\t\t\"hostID\": %u,\n\t\t\t\t\"size\": 1\n\t\t\t}\n\t\t],\n"
+                 "\t\t\"namespaces\": [\n\t\t\t{\n\t\t\t\t\"type\": \"pid\"\n\t\t\t},\n\t\t\t{\n\t\t\t\t\"type\": \"ipc\"\n\t\t\t},\n"
+                 "\t\t\t{\n\t\t\t\t\"type\": \"uts\"\n\t\t\t},\n\t\t\t{\n\t\t\t\t\"type\": \"mount\"\n\t\t\t},\n"
+                 "\t\t\t{\n\t\t\t\t\"type\": \"cgroup\"\n\t\t\t},\n\t\t\t{\n\t\t\t\t\"type\": \"user\"\n\t\t\t}\n\t\t],\n",
+                 (unsigned)geteuid(), (unsigned)getegid());
+        pairs[5] = userns;
+    }
+    cr__buf_replace(out, cr__default_spec, pairs);
+}
+
+/* ==========================================================================
+ * state — cr_state_*: one directory per container under the root:
+ *   state.json   written atomically (temp, fsync, rename) under flock(dir)
+ *   config.json  the config the container was created with (hooks, exec)
+ *   exec.fifo    exists between create and start; the init blocks on it
+ * The status is not stored: it is read off the init (alive? same start
+ * time? stopped by the freezer?) and the fifo, so it can never be stale.
+ * ========================================================================== */
+
+CR_API const char *cr_state_root(const cr_runtime *rt) {
+    static char buf[PATH_MAX];
+    const char *xdg;
+    if (rt && rt->root && *rt->root) return rt->root;
+    if (geteuid() != 0 && (xdg = getenv("XDG_RUNTIME_DIR")) && *xdg) {
+        snprintf(buf, sizeof buf, "%s/cr", xdg);
+        return buf;
+    }
+    return "/run/cr";
+}
+
+CR_API int cr_state_check_id(const char *id, cr_err *err) {
+    const char *p;
+    if (!id || !*id) return cr_err_set(err, EINVAL, "container id: must not be empty");
+    if (strlen(id) > 200) return cr_err_set(err, EINVAL, "container id \"%.40s...\": longer than 200 characters", id);
+    if (!strcmp(id, ".") || !strcmp(id, ".."))
+        return cr_err_set(err, EINVAL, "container id \"%s\": invalid", id);
+    for (p = id; *p; p++)
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+              *p == '_' || *p == '-' || *p == '.' || *p == '+'))
+            return cr_err_set(err, EINVAL, "container id \"%s\": invalid character '%c' (use letters, digits, _ - . +)", id, *p);
+    return 0;
+}
+
+CR_API const char *cr_state_status_name(cr_status s) {
+    static const char *const names[] = { "creating", "created", "running", "stopped", "paused" };
+    return names[s];
+}
+
+static int cr__state_dir_open(const cr_runtime *rt, const char *id, cr_err *err) {
+    char path[PATH_MAX];
+    int fd;
+    if (cr_state_check_id(id, err) < 0) return -EINVAL;
+    snprintf(path, sizeof path, "%s/%s", cr_state_root(rt), id);
+    fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0 && errno == ENOENT) return cr_err_set(err, ENOENT, "container \"%s\" does not exist", id);
+    if (fd < 0) return cr__errno(err, "open state of \"%s\"", id);
+    return fd;
+}
+
+static int cr__cgroup_frozen(const char *cgroup);
+
+static void cr__state_compute(cr_state *st, int dirfd, int creating) {
+    struct stat sb;
+    char s;
+    if (!st->pid) { st->status = creating ? CR_CREATING : CR_STOPPED; return; }
+    s = cr__pid_state(st->pid);
+    if (!s || s == 'Z' || s == 'X' || cr__pid_start_time(st->pid) != st->pid_start) { st->status = CR_STOPPED; return; }
+    if (creating) { st->status = CR_CREATING; return; }
+    if (fstatat(dirfd, "exec.fifo", &sb, 0) == 0) { st->status = CR_CREATED; return; }
+    st->status = cr__cgroup_frozen(st->cgroup) ? CR_PAUSED : CR_RUNNING;
+}
+
+static int cr__state_parse(cr_state *st, const char *text, size_t len, int dirfd, cr_err *err) {
+    cr_json *root = NULL, *v;
+    int creating = 0;
+    if (cr_json_parse(text, len, &root, err) < 0) return cr_err_wrap(err, "state.json");
+#define CR__STR(key, dst) if ((v = cr_json_get(root, key)) && v->type == CR_JSON_STRING) snprintf(dst, sizeof dst, "%s", v->str)
+    CR__STR("id", st->id);
+    CR__STR("bundle", st->bundle);
+    CR__STR("rootfs", st->rootfs);
+    CR__STR("created", st->created);
+    CR__STR("cgroup", st->cgroup);
+#undef CR__STR
+    if ((v = cr_json_get(root, "pid"))) { int64_t x = 0; cr_json_i64(v, &x); st->pid = (pid_t)x; }
+    if ((v = cr_json_get(root, "pidStart"))) cr_json_u64(v, &st->pid_start);
+    if ((v = cr_json_get(root, "owner"))) { uint64_t x = 0; cr_json_u64(v, &x); st->owner = (uint32_t)x; }
+    if ((v = cr_json_get(root, "creating"))) creating = v->type == CR_JSON_TRUE;
+    if ((v = cr_json_get(root, "annotations")) && v->type == CR_JSON_OBJECT) {
+        cr_buf b = {0};
+        cr_jw w;
+        cr_jw_init(&w, &b);
+        cr_jw_value(&w, v);
+        st->annotations_json = b.data;
+    }
+    cr_json_free(root);
+    cr__state_compute(st, dirfd, creating);
+    return 0;
+}
+
+static int cr__state_read(int dirfd, const char *id, cr_state *st, cr_err *err) {
+    cr_buf text = {0};
+    int r;
+    memset(st, 0, sizeof *st);
+    r = cr_util_read_file(dirfd, "state.json", 1 << 20, &text, err);
+    if (r == -ENOENT) {
+        /* create died before writing anything: a stale directory */
+        snprintf(st->id, sizeof st->id, "%s", id);
+        st->status = CR_STOPPED;
+        return 0;
+    }
+    if (r < 0) return cr_err_wrap(err, "container \"%s\"", id);
+    r = cr__state_parse(st, text.data, text.len, dirfd, err);
+    cr_buf_free(&text);
+    return r;
+}
+
+CR_API int cr_state_load(const cr_runtime *rt, const char *id, cr_state *st, cr_err *err) {
+    int dirfd = cr__state_dir_open(rt, id, err), r;
+    if (dirfd < 0) return dirfd;
+    r = cr__state_read(dirfd, id, st, err);
+    close(dirfd);
+    return r;
+}
+
+CR_API void cr_state_free(cr_state *st) { CR_FREE(st->annotations_json); st->annotations_json = NULL; }
+
+static void cr__state_write_json(const cr_state *st, cr_buf *out, int full, int creating) {
+    cr_jw w;
+    cr_jw_init(&w, out);
+    cr_jw_obj(&w);
+    cr_jw_key(&w, "ociVersion"); cr_jw_str(&w, CR_OCI_VERSION);
+    cr_jw_key(&w, "id"); cr_jw_str(&w, st->id);
+    if (!full) { cr_jw_key(&w, "status"); cr_jw_str(&w, cr_state_status_name(st->status)); }
+    cr_jw_key(&w, "pid"); cr_jw_i64(&w, (!full && st->status == CR_STOPPED) ? 0 : st->pid);
+    cr_jw_key(&w, "bundle"); cr_jw_str(&w, st->bundle);
+    cr_jw_key(&w, "rootfs"); cr_jw_str(&w, st->rootfs);
+    cr_jw_key(&w, "created"); cr_jw_str(&w, st->created);
+    cr_jw_key(&w, "owner"); cr_jw_str(&w, "");
+    if (full) {
+        cr_jw_key(&w, "pidStart"); cr_jw_u64(&w, st->pid_start);
+        cr_jw_key(&w, "uid"); cr_jw_u64(&w, st->owner);
+        cr_jw_key(&w, "cgroup"); cr_jw_str(&w, st->cgroup);
+        cr_jw_key(&w, "creating"); cr_jw_bool(&w, creating);
+    }
+    if (st->annotations_json) {
+        cr_jw_key(&w, "annotations");
+        cr_jw_raw(&w, (const char *)st->annotations_json);
+    }
+    cr_jw_obj_end(&w);
+}
+
+CR_API void cr_state_json(const cr_state *st, cr_buf *out) { cr__state_write_json(st, out, 0, 0); }
+
+static int cr__state_save(int dirfd, const cr_state *st, int creating, cr_err *err) {
+    cr_buf b = {0};
+    int r;
+    cr__state_write_json(st, &b, 1, creating);
+    if (b.oom) { cr_buf_free(&b); return cr_err_set(err, ENOMEM, "state.json: out of memory"); }
+    r = cr_util_write_atomic(dirfd, "state.json", b.data, b.len, err);
+    cr_buf_free(&b);
+    return r;
+}
+
+static int cr__id_cmp(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
+CR_API int cr_state_list(const cr_runtime *rt, int (*fn)(const cr_state *st, void *user), void *user, cr_err *err) {
+    DIR *d = opendir(cr_state_root(rt));
+    struct dirent *e;
+    char **ids = NULL;
+    size_t n = 0, cap = 0, i;
+    int r = 0;
+    if (!d) return errno == ENOENT ? 0 : cr__errno(err, "open %s", cr_state_root(rt));
+    while ((e = readdir(d))) {
+        if (e->d_name[0] == '.' || cr_state_check_id(e->d_name, NULL) < 0) continue;
+        if (n == cap) {
+            char **p = (char **)CR_REALLOC(ids, (cap = cap ? cap * 2 : 16) * sizeof *ids);
+            if (!p) { r = cr_err_set(err, ENOMEM, "out of memory"); break; }
+            ids = p;
+        }
+        if (!(ids[n] = strdup(e->d_name))) { r = cr_err_set(err, ENOMEM, "out of memory"); break; }
+        n++;
+    }
+    closedir(d);
+    if (!r) qsort(ids, n, sizeof *ids, cr__id_cmp);
+    for (i = 0; i < n; i++) {
+        cr_state st;
+        cr_err e2 = {0};
+        if (!r && cr_state_load(rt, ids[i], &st, &e2) == 0) {
+            r = fn(&st, user);
+            cr_state_free(&st);
+        }
+        CR_FREE(ids[i]);
+    }
+    CR_FREE(ids);
+    return r;
+}
+
+/* ==========================================================================
+ * cgroup — cr_cgroup_*: where the container's processes are accounted.
+ * The hierarchies are read once per process from /proc/self/mountinfo:
+ * v1 controllers, a v2 unified hierarchy, or both (hybrid). Each container
+ * gets the same relative path in every hierarchy.
+ * ========================================================================== */
+
+#define CR__CG_MAX 16
+typedef struct cr__cg_hier { char mnt[256]; char opts[128]; int v2; } cr__cg_hier;
+static cr__cg_hier cr__cg_hiers[CR__CG_MAX];
+static int cr__cg_n = -1, cr__cg_mode;
+
+static void cr__cgroup_scan(void) {
+    FILE *f;
+    char line[4096];
+    if (cr__cg_n >= 0) return;
+    cr__cg_n = 0;
+    f = fopen("/proc/self/mountinfo", "re");
+    if (!f) return;
+    while (fgets(line, sizeof line, f) && cr__cg_n < CR__CG_MAX) {
+        char mnt[256], fstype[32], super[256];
+        char *sep = strstr(line, " - ");
+        int v2;
+        if (!sep || sscanf(line, "%*s %*s %*s %*s %255s", mnt) != 1) continue;
+        if (sscanf(sep + 3, "%31s %*s %255s", fstype, super) != 2) continue;
+        if (strcmp(fstype, "cgroup") && strcmp(fstype, "cgroup2")) continue;
+        v2 = !strcmp(fstype, "cgroup2");
+        snprintf(cr__cg_hiers[cr__cg_n].mnt, sizeof cr__cg_hiers[0].mnt, "%s", mnt);
+        cr__cg_hiers[cr__cg_n].v2 = v2;
+        if (!v2) {
+            /* keep only the controller names from the super options */
+            char *tok, *save = NULL, out[128] = "";
+            for (tok = strtok_r(super, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+                if (!strcmp(tok, "rw") || !strcmp(tok, "ro") || !strncmp(tok, "release_agent", 13) ||
+                    !strcmp(tok, "clone_children") || !strcmp(tok, "noprefix") || !strcmp(tok, "xattr")) continue;
+                if (*out) strncat(out, ",", sizeof out - strlen(out) - 1);
+                strncat(out, tok, sizeof out - strlen(out) - 1);
+            }
+            snprintf(cr__cg_hiers[cr__cg_n].opts, sizeof cr__cg_hiers[0].opts, "%s", out);
+        }
+        cr__cg_mode |= v2 ? CR_CGROUP_V2 : CR_CGROUP_V1;
+        cr__cg_n++;
+    }
+    fclose(f);
+}
+
+CR_API int cr_cgroup_mode(void) { cr__cgroup_scan(); return cr__cg_mode; }
+
+/* The cgroup path for a config: absolute as given, relative under "/",
+   and /cr/<id> when the config has none. */
+static void cr__cgroup_path(const char *cgroups_path, const char *id, char *out, size_t n) {
+    if (cgroups_path && *cgroups_path) snprintf(out, n, "%s%s", cgroups_path[0] == '/' ? "" : "/", cgroups_path);
+    else snprintf(out, n, "/cr/%s", id);
+}
+
+/* cpuset children start empty and refuse tasks: copy the parent's sets. */
+static void cr__cgroup_cpuset_init(const char *dir) {
+    static const char *const files[] = { "cpuset.cpus", "cpuset.mems" };
+    int i;
+    for (i = 0; i < 2; i++) {
+        char path[PATH_MAX], parent[PATH_MAX], *slash;
+        cr_buf b = {0};
+        snprintf(path, sizeof path, "%s/%s", dir, files[i]);
+        if (cr_util_read_file(AT_FDCWD, path, 4096, &b, NULL) == 0 && b.len > 1) { cr_buf_free(&b); continue; }
+        cr_buf_free(&b);
+        snprintf(parent, sizeof parent, "%s", dir);
+        slash = strrchr(parent, '/');
+        if (!slash) continue;
+        *slash = 0;
+        {
+            char ppath[PATH_MAX];
+            snprintf(ppath, sizeof ppath, "%s/%s", parent, files[i]);
+            if (cr_util_read_file(AT_FDCWD, ppath, 4096, &b, NULL) == 0) cr__write_str(path, b.data);
+            cr_buf_free(&b);
+        }
+    }
+}
+
+static int cr__cgroup_mkdir(const cr__cg_hier *h, const char *cg, cr_err *err) {
+    char path[PATH_MAX], *p;
+    int cpuset = strstr(h->opts, "cpuset") != NULL;
+    snprintf(path, sizeof path, "%s%s", h->mnt, cg);
+    for (p = path + strlen(h->mnt) + 1; ; p++) {
+        if (*p == '/' || !*p) {
+            char save = *p;
+            *p = 0;
+            if (mkdir(path, 0755) < 0 && errno != EEXIST) return cr__errno(err, "mkdir %s", path);
+            if (cpuset) cr__cgroup_cpuset_init(path);
+            *p = save;
+            if (!save) break;
+        }
+    }
+    return 0;
+}
+
+/* Creates the container's cgroup in every hierarchy and moves pid in. A
+   hierarchy that cannot be written (read-only, not delegated) is skipped
+   with a debug line unless it is the only one. */
+static int cr__cgroup_enter(const char *cg, pid_t pid, cr_err *err) {
+    int i, joined = 0;
+    char pidstr[32];
+    cr__cgroup_scan();
+    snprintf(pidstr, sizeof pidstr, "%d", (int)pid);
+    for (i = 0; i < cr__cg_n; i++) {
+        char procs[PATH_MAX];
+        cr_err e2 = {0};
+        if (cr__cgroup_mkdir(&cr__cg_hiers[i], cg, &e2) < 0) {
+            if (geteuid() == 0) { *err = e2; return -e2.code; }
+            cr_log(CR_LOG_DEBUG, "cgroup %s: %s", cr__cg_hiers[i].mnt, e2.msg);
+            continue;
+        }
+        snprintf(procs, sizeof procs, "%s%s/cgroup.procs", cr__cg_hiers[i].mnt, cg);
+        if (cr__write_str(procs, pidstr) < 0) {
+            if (geteuid() == 0) return cr__errno(err, "join %s", procs);
+            cr_log(CR_LOG_DEBUG, "join %s: %s", procs, strerror(errno));
+            continue;
+        }
+        joined++;
+    }
+    if (!joined && cr__cg_n && geteuid() == 0) return cr_err_set(err, EIO, "cgroup %s: no hierarchy could be joined", cg);
+    return 0;
+}
+
+static int cr__cgroup_read_pids(const char *dir, pid_t **pids, size_t *n) {
+    char path[PATH_MAX];
+    FILE *f;
+    int pid;
+    snprintf(path, sizeof path, "%s/cgroup.procs", dir);
+    f = fopen(path, "re");
+    if (!f) return -errno;
+    while (fscanf(f, "%d", &pid) == 1) {
+        pid_t *p = (pid_t *)CR_REALLOC(*pids, (*n + 1) * sizeof **pids);
+        if (!p) { fclose(f); return -ENOMEM; }
+        *pids = p;
+        (*pids)[(*n)++] = pid;
+    }
+    fclose(f);
+    return 0;
+}
+
+CR_API int cr_cgroup_pids(const char *cg, pid_t **pids, size_t *n, cr_err *err) {
+    int i;
+    *pids = NULL; *n = 0;
+    cr__cgroup_scan();
+    /* the first hierarchy that has the cgroup knows all its pids */
+    for (i = 0; i < cr__cg_n; i++) {
+        char dir[PATH_MAX];
+        snprintf(dir, sizeof dir, "%s%s", cr__cg_hiers[i].mnt, cg);
+        if (access(dir, F_OK) == 0) {
+            int r = cr__cgroup_read_pids(dir, pids, n);
+            if (r < 0) return cr_err_set(err, -r, "read %s/cgroup.procs: %s", dir, strerror(-r));
+            return 0;
+        }
+    }
+    return 0;
+}
+
+static int cr__cgroup_frozen(const char *cg) {
+    int i;
+    if (!cg || !*cg) return 0;
+    cr__cgroup_scan();
+    for (i = 0; i < cr__cg_n; i++) {
+        char path[PATH_MAX];
+        cr_buf b = {0};
+        int frozen = 0;
+        if (cr__cg_hiers[i].v2 && cr__cg_mode == CR_CGROUP_V2) snprintf(path, sizeof path, "%s%s/cgroup.freeze", cr__cg_hiers[i].mnt, cg);
+        else if (strstr(cr__cg_hiers[i].opts, "freezer")) snprintf(path, sizeof path, "%s%s/freezer.state", cr__cg_hiers[i].mnt, cg);
+        else continue;
+        if (cr_util_read_file(AT_FDCWD, path, 64, &b, NULL) == 0)
+            frozen = b.data[0] == '1' || !strncmp(b.data, "FROZEN", 6) || !strncmp(b.data, "FREEZING", 8);
+        cr_buf_free(&b);
+        return frozen;
+    }
+    return 0;
+}
+
+static void cr__cgroup_kill_all(const char *cg, int sig) {
+    pid_t *pids = NULL;
+    size_t n = 0, i;
+    if (cr_cgroup_pids(cg, &pids, &n, NULL) < 0) return;
+    for (i = 0; i < n; i++) kill(pids[i], sig);
+    CR_FREE(pids);
+}
+
+/* Removes the container's cgroup everywhere. Leftover processes are killed
+   first (cgroup.kill on v2), and rmdir is retried while they exit. */
+static int cr__cgroup_destroy(const char *cg, cr_err *err) {
+    int i, tries;
+    if (!cg || !*cg || !strcmp(cg, "/")) return 0;
+    cr__cgroup_scan();
+    for (i = 0; i < cr__cg_n; i++) {
+        char dir[PATH_MAX], kill_file[PATH_MAX];
+        snprintf(dir, sizeof dir, "%s%s", cr__cg_hiers[i].mnt, cg);
+        if (access(dir, F_OK) < 0) continue;
+        snprintf(kill_file, sizeof kill_file, "%s/cgroup.kill", dir);
+        if (cr__cg_hiers[i].v2) cr__write_str(kill_file, "1");
+        for (tries = 0; tries < 200; tries++) {
+            if (rmdir(dir) == 0 || errno == ENOENT) break;
+            if (errno != EBUSY) return cr__errno(err, "remove cgroup %s", dir);
+            cr__cgroup_kill_all(cg, SIGKILL);
+            usleep(tries < 20 ? 1000 : 10000);
+        }
+        if (tries == 200) return cr_err_set(err, EBUSY, "remove cgroup %s: still busy", dir);
+    }
+    return 0;
+}
+
+/* ==========================================================================
+ * ns / mount / dev — cr__ns_*, cr__mount_*, cr__dev_*: the container's view
+ * of the world, built by the init inside its new mount namespace.
+ * Every destination is resolved inside the rootfs (cr__open_in_root) and
+ * mounted through /proc/self/fd/N of the resolved fd, so a symlink in the
+ * rootfs (placed there before or during setup) can never redirect a mount
+ * to the host.
+ * ========================================================================== */
+
+typedef struct cr__ctx {
+    const cr_runtime *rt;
+    const char *id;
+    cr_spec *spec;
+    const cr_create_opts *opts;
+    char bundle[PATH_MAX], rootfs[PATH_MAX], cgroup[PATH_MAX];
+    int sync;                /* the init's end of the socketpair with create */
+    int fifo_fd;             /* O_PATH of exec.fifo */
+    int host_proc;           /* O_PATH of the host /proc: /proc/self/fd after pivot_root */
+    int host_null;           /* O_PATH of the host /dev/null, verified 1:3 */
+    int rootfd;
+    int new_userns;
+    int console_master;      /* create/run: pty master received from the init */
+} cr__ctx;
+
+/* Messages on the create <-> init socket. */
+enum { CR__MSG_GO = 1, CR__MSG_MAPS, CR__MSG_PID, CR__MSG_CONSOLE, CR__MSG_HOOKS,
+       CR__MSG_READY, CR__MSG_ERROR };
+typedef struct cr__msg { int type; int value; char text[1024]; } cr__msg;
+
+static int cr__msg_send(int sock, int type, int value, const char *text) {
+    cr__msg m;
+    memset(&m, 0, sizeof m);
+    m.type = type; m.value = value;
+    if (text) snprintf(m.text, sizeof m.text, "%s", text);
+    while (send(sock, &m, sizeof m, MSG_NOSIGNAL) < 0) if (errno != EINTR) return -errno;
+    return 0;
+}
+static int cr__msg_recv(int sock, cr__msg *m, int *fd) {
+    int r, dummy;
+    memset(m, 0, sizeof *m);
+    r = cr_util_recv_fd(sock, fd ? fd : &dummy, m, sizeof *m);
+    if (!fd && dummy >= 0) close(dummy);
+    if (r < 0) return r;
+    return r == 0 ? -EPIPE : 0;
+}
+static int cr__msg_expect(int sock, int type, cr_err *err) {
+    cr__msg m;
+    int r = cr__msg_recv(sock, &m, NULL);
+    if (r < 0) return cr_err_set(err, EPIPE, "lost the create process");
+    if (m.type != type) return cr_err_set(err, EPROTO, "unexpected message %d from the create process", m.type);
+    return 0;
+}
+
+static char *cr__fdpath(char *buf, size_t n, int fd) { snprintf(buf, n, "/proc/self/fd/%d", fd); return buf; }
+
+/* nosuid, nodev, noexec and atime flags of a mount are locked in a user
+   namespace: a remount has to repeat them or it fails with EPERM. */
+static unsigned long cr__mount_locked_flags(int fd) {
+    struct statfs sf;
+    unsigned long f = 0;
+    if (fstatfs(fd, &sf) < 0) return 0;
+    if (sf.f_flags & ST_NOSUID) f |= MS_NOSUID;
+    if (sf.f_flags & ST_NODEV) f |= MS_NODEV;
+    if (sf.f_flags & ST_NOEXEC) f |= MS_NOEXEC;
+    if (sf.f_flags & ST_NOATIME) f |= MS_NOATIME;
+    if (sf.f_flags & ST_NODIRATIME) f |= MS_NODIRATIME;
+    if (sf.f_flags & ST_RELATIME) f |= MS_RELATIME;
+    return f;
+}
+
+/* Creates the destination (a directory, or a file when is_file) inside the
+   rootfs and returns an O_PATH fd of it. */
+static int cr__mount_target(cr__ctx *c, const char *dest, int is_file, cr_err *err) {
+    int fd = cr__open_in_root(c->rootfd, dest, O_PATH, 0);
+    if (fd >= 0) return fd;
+    if (errno != ENOENT) return cr__errno(err, "resolve \"%s\" in the rootfs", dest);
+    if (!is_file) fd = cr__mkdir_in_root(c->rootfd, dest, 0755);
+    else {
+        char parent[PATH_MAX], *slash;
+        int pfd;
+        snprintf(parent, sizeof parent, "%s", dest);
+        slash = strrchr(parent, '/');
+        *slash = 0;
+        pfd = cr__mkdir_in_root(c->rootfd, *parent ? parent : "/", 0755);
+        if (pfd < 0) return cr__errno(err, "create parent of \"%s\" in the rootfs", dest);
+        close(pfd);
+        fd = cr__open_in_root(c->rootfd, dest, O_CREAT | O_WRONLY, 0644);
+        if (fd >= 0) { close(fd); fd = cr__open_in_root(c->rootfd, dest, O_PATH, 0); }
+    }
+    if (fd < 0) return cr__errno(err, "create \"%s\" in the rootfs", dest);
+    return fd;
+}
+
+static int cr__mount_setattr_fd(int fd, uint64_t set, uint64_t clr, int recursive) {
+    struct cr__mount_attr a;
+    memset(&a, 0, sizeof a);
+    a.attr_set = set; a.attr_clr = clr;
+    return (int)syscall(SYS_mount_setattr, fd, "", AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0), &a, sizeof a);
+}
+
+/* cgroup mounts: cgroup2 on a v2 host; on v1/hybrid a tmpfs with one mount
+   per hierarchy, each showing only the container's cgroup. */
+static int cr__mount_cgroup(cr__ctx *c, const cr_mount *m, int target, cr_err *err) {
+    char p[64], sub[PATH_MAX];
+    unsigned long fl = (m->flags & ~(MS_RDONLY | MS_BIND | MS_REC)) | MS_NOSUID | MS_NODEV | MS_NOEXEC;
+    int i, own_ns = c->spec->ns[CR_NS_CGROUP].present;
+    cr__cgroup_scan();
+    if (cr__cg_mode == CR_CGROUP_V2) {
+        if (mount("cgroup2", cr__fdpath(p, sizeof p, target), "cgroup2", fl | (m->flags & MS_RDONLY), NULL) < 0)
+            return cr__errno(err, "mount cgroup2 on \"%s\"", m->destination);
+        return 0;
+    }
+    if (mount("tmpfs", cr__fdpath(p, sizeof p, target), "tmpfs", fl, "mode=755") < 0)
+        return cr__errno(err, "mount tmpfs on \"%s\"", m->destination);
+    for (i = 0; i < cr__cg_n; i++) {
+        const cr__cg_hier *h = &cr__cg_hiers[i];
+        const char *base = strrchr(h->mnt, '/') + 1;
+        int fd;
+        snprintf(sub, sizeof sub, "%s/%s", m->destination, base);
+        fd = cr__mount_target(c, sub, 0, err);
+        if (fd < 0) return fd;
+        if (own_ns) {
+            if (mount("cgroup", cr__fdpath(p, sizeof p, fd), h->v2 ? "cgroup2" : "cgroup", fl | (m->flags & MS_RDONLY),
+                      h->v2 ? NULL : h->opts) < 0) { close(fd); return cr__errno(err, "mount cgroup %s on \"%s\"", h->opts, sub); }
+        } else {
+            char src[PATH_MAX];
+            snprintf(src, sizeof src, "%s%s", h->mnt, c->cgroup);
+            if (mount(src, cr__fdpath(p, sizeof p, fd), NULL, MS_BIND, NULL) < 0) { close(fd); return cr__errno(err, "bind %s on \"%s\"", src, sub); }
+            if (m->flags & MS_RDONLY) {
+                int fd2 = cr__open_in_root(c->rootfd, sub, O_PATH, 0);
+                if (fd2 >= 0) { mount(NULL, cr__fdpath(p, sizeof p, fd2), NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | fl, NULL); close(fd2); }
+            }
+        }
+        close(fd);
+    }
+    /* combined controllers (cpu,cpuacct) get the names users expect as links */
+    for (i = 0; i < cr__cg_n; i++) {
+        const char *base = strrchr(cr__cg_hiers[i].mnt, '/') + 1;
+        char list[128], *tok, *save = NULL;
+        int dir = cr__open_in_root(c->rootfd, m->destination, O_PATH | O_DIRECTORY, 0);
+        if (dir < 0) break;
+        snprintf(list, sizeof list, "%s", base);
+        if (strchr(list, ','))
+            for (tok = strtok_r(list, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) symlinkat(base, dir, tok);
+        close(dir);
+    }
+    if (m->flags & MS_RDONLY) {
+        int fd2 = cr__open_in_root(c->rootfd, m->destination, O_PATH, 0);
+        if (fd2 >= 0) { mount(NULL, cr__fdpath(p, sizeof p, fd2), NULL, MS_REMOUNT | MS_RDONLY | fl, "mode=755"); close(fd2); }
+    }
+    return 0;
+}
+
+static int cr__mount_one(cr__ctx *c, const cr_mount *m, cr_err *err) {
+    char src[PATH_MAX], p[64], p2[64];
+    int target, top, is_file = 0, r = 0;
+    const char *type = m->type;
+    if (m->bind) {
+        struct stat sb;
+        if (m->source[0] == '/') snprintf(src, sizeof src, "%s", m->source);
+        else snprintf(src, sizeof src, "%s/%s", c->bundle, m->source);
+        if (stat(src, &sb) < 0) return cr__errno(err, "bind source \"%s\"", src);
+        is_file = !S_ISDIR(sb.st_mode);
+    } else snprintf(src, sizeof src, "%s", m->source ? m->source : (type ? type : "none"));
+    target = cr__mount_target(c, m->destination, is_file, err);
+    if (target < 0) return target;
+    if (!m->bind && type && !strcmp(type, "cgroup")) {
+        r = cr__mount_cgroup(c, m, target, err);
+        close(target);
+        return r;
+    }
+    if (m->bind) {
+        if (mount(src, cr__fdpath(p, sizeof p, target), NULL, MS_BIND | (m->flags & MS_REC), NULL) < 0) {
+            r = cr__errno(err, "bind \"%s\" on \"%s\"", src, m->destination);
+            close(target);
+            return r;
+        }
+    } else {
+        const char *data = m->data;
+        char with_label[4096];
+        if (c->spec->mount_label && *c->spec->mount_label && access("/sys/fs/selinux/enforce", F_OK) == 0) {
+            snprintf(with_label, sizeof with_label, "%s%scontext=\"%s\"", data ? data : "", data ? "," : "", c->spec->mount_label);
+            data = with_label;
+        }
+        if (mount(src, cr__fdpath(p, sizeof p, target), type, m->flags & ~(MS_BIND | MS_REC | MS_REMOUNT), data) < 0) {
+            r = cr__errno(err, "mount %s on \"%s\"", type, m->destination);
+            close(target);
+            return r;
+        }
+    }
+    close(target);
+    /* the fd still names the directory under the new mount: look it up again */
+    top = cr__open_in_root(c->rootfd, m->destination, O_PATH, 0);
+    if (top < 0) return cr__errno(err, "reopen \"%s\"", m->destination);
+    cr__fdpath(p2, sizeof p2, top);
+    if (m->bind && (m->flags & ~(MS_BIND | MS_REC | MS_REMOUNT))) {
+        unsigned long fl = MS_REMOUNT | MS_BIND | (m->flags & ~(MS_BIND | MS_REC | MS_REMOUNT)) | cr__mount_locked_flags(top);
+        if (!(m->flags & MS_RDONLY)) fl &= ~(unsigned long)MS_RDONLY;
+        if (mount(NULL, p2, NULL, fl, NULL) < 0) r = cr__errno(err, "remount \"%s\"", m->destination);
+    }
+    if (!r && m->propagation && mount(NULL, p2, NULL, m->propagation, NULL) < 0)
+        r = cr__errno(err, "set propagation of \"%s\"", m->destination);
+    if (!r && (m->attr_set || m->attr_clr) && cr__mount_setattr_fd(top, m->attr_set, m->attr_clr, 1) < 0)
+        r = cr__errno(err, "set recursive attributes of \"%s\"", m->destination);
+    close(top);
+    return r;
+}
+
+static const cr_device cr__default_devices[] = {
+    {"/dev/null", 'c', 1, 3, 0666, 1, 0, 0, 1, 1}, {"/dev/zero", 'c', 1, 5, 0666, 1, 0, 0, 1, 1},
+    {"/dev/full", 'c', 1, 7, 0666, 1, 0, 0, 1, 1}, {"/dev/tty", 'c', 5, 0, 0666, 1, 0, 0, 1, 1},
+    {"/dev/random", 'c', 1, 8, 0666, 1, 0, 0, 1, 1}, {"/dev/urandom", 'c', 1, 9, 0666, 1, 0, 0, 1, 1},
+};
+
+static int cr__dev_create(cr__ctx *c, const cr_device *d, cr_err *err) {
+    char parent[PATH_MAX], *slash;
+    const char *name;
+    int pfd, r = 0;
+    mode_t mode = (d->has_mode ? d->file_mode : 0666) & 07777;
+    mode_t kind = d->type == 'b' ? S_IFBLK : d->type == 'p' ? S_IFIFO : S_IFCHR;
+    struct stat sb;
+    snprintf(parent, sizeof parent, "%s", d->path);
+    slash = strrchr(parent, '/');
+    *slash = 0;
+    name = slash + 1;
+    pfd = cr__mkdir_in_root(c->rootfd, *parent ? parent : "/", 0755);
+    if (pfd < 0) return cr__errno(err, "linux.devices: create parent of \"%s\"", d->path);
+    if (fstatat(pfd, name, &sb, AT_SYMLINK_NOFOLLOW) == 0) {
+        if ((sb.st_mode & S_IFMT) == kind && sb.st_rdev == makedev(d->major, d->minor)) goto perms;
+        unlinkat(pfd, name, 0);
+    }
+    if (c->new_userns) {
+        /* no mknod in a user namespace: bind the host's node instead */
+        char p[64];
+        int fd = openat(pfd, name, O_CREAT | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0644);
+        if (fd < 0) { r = cr__errno(err, "linux.devices: create \"%s\"", d->path); goto out; }
+        close(fd);
+        fd = openat(pfd, name, O_PATH | O_CLOEXEC | O_NOFOLLOW);
+        if (fd < 0 || mount(d->path, cr__fdpath(p, sizeof p, fd), NULL, MS_BIND, NULL) < 0)
+            r = cr__errno(err, "linux.devices: bind host \"%s\"", d->path);
+        if (fd >= 0) close(fd);
+        goto out;
+    }
+    if (mknodat(pfd, name, kind | mode, d->type == 'p' ? 0 : makedev(d->major, d->minor)) < 0) {
+        r = cr__errno(err, "linux.devices: mknod \"%s\"", d->path);
+        goto out;
+    }
+perms:
+    if (fchmodat(pfd, name, mode, 0) < 0 ||
+        fchownat(pfd, name, d->has_uid ? d->uid : 0, d->has_gid ? d->gid : 0, AT_SYMLINK_NOFOLLOW) < 0)
+        r = cr__errno(err, "linux.devices: set owner and mode of \"%s\"", d->path);
+out:
+    close(pfd);
+    return r;
+}
+
+static int cr__dev_setup(cr__ctx *c, cr_err *err) {
+    static const char *const links[][2] = {
+        {"/proc/self/fd", "fd"}, {"/proc/self/fd/0", "stdin"}, {"/proc/self/fd/1", "stdout"},
+        {"/proc/self/fd/2", "stderr"}, {"pts/ptmx", "ptmx"} };
+    size_t i;
+    int r, devfd, j;
+    for (i = 0; i < sizeof cr__default_devices / sizeof *cr__default_devices; i++) {
+        int dup = 0;
+        for (j = 0; j < c->spec->ndevices; j++) if (!strcmp(c->spec->devices[j].path, cr__default_devices[i].path)) dup = 1;
+        if (!dup && (r = cr__dev_create(c, &cr__default_devices[i], err)) < 0) return r;
+    }
+    for (j = 0; j < c->spec->ndevices; j++)
+        if ((r = cr__dev_create(c, &c->spec->devices[j], err)) < 0) return r;
+    devfd = cr__open_in_root(c->rootfd, "/dev", O_PATH | O_DIRECTORY, 0);
+    if (devfd < 0) return cr__errno(err, "open /dev in the rootfs");
+    for (i = 0; i < sizeof links / sizeof *links; i++) {
+        if (!strcmp(links[i][1], "ptmx")) unlinkat(devfd, "ptmx", 0);
+        if (symlinkat(links[i][0], devfd, links[i][1]) < 0 && errno != EEXIST) {
+            r = cr__errno(err, "symlink /dev/%s", links[i][1]);
+            close(devfd);
+            return r;
+        }
+    }
+    if (access("/proc/kcore", F_OK) == 0) symlinkat("/proc/kcore", devfd, "core");
+    close(devfd);
+    return 0;
+}
+
+/* maskedPaths: directories get an empty read-only tmpfs, everything else the
+   host's /dev/null (checked to be 1:3 when it was opened, so a container's
+   /dev/null swapped for a symlink cannot unmask anything). A symlink at the
+   path itself is not followed. */
+static int cr__mask_path(cr__ctx *c, const char *path, cr_err *err) {
+    char p[64], np[64];
+    struct stat sb;
+    int fd = cr__open_in_root(c->rootfd, path, O_PATH | O_NOFOLLOW, 0), r = 0;
+    if (fd < 0) return errno == ENOENT ? 0 : cr__errno(err, "linux.maskedPaths: \"%s\"", path);
+    if (fstat(fd, &sb) < 0 || S_ISLNK(sb.st_mode)) { close(fd); return 0; }
+    if (S_ISDIR(sb.st_mode)) {
+        if (mount("tmpfs", cr__fdpath(p, sizeof p, fd), "tmpfs", MS_RDONLY, "size=0,mode=755") < 0)
+            r = cr__errno(err, "linux.maskedPaths: mask \"%s\"", path);
+    } else if (mount(cr__fdpath(np, sizeof np, c->host_null), cr__fdpath(p, sizeof p, fd), NULL, MS_BIND, NULL) < 0)
+        r = cr__errno(err, "linux.maskedPaths: mask \"%s\"", path);
+    close(fd);
+    return r;
+}
+
+static int cr__readonly_path(cr__ctx *c, const char *path, cr_err *err) {
+    char p[64];
+    int fd = cr__open_in_root(c->rootfd, path, O_PATH | O_NOFOLLOW, 0), top, r = 0;
+    if (fd < 0) return errno == ENOENT ? 0 : cr__errno(err, "linux.readonlyPaths: \"%s\"", path);
+    if (mount(cr__fdpath(p, sizeof p, fd), p, NULL, MS_BIND | MS_REC, NULL) < 0) {
+        r = cr__errno(err, "linux.readonlyPaths: bind \"%s\"", path);
+        close(fd);
+        return r;
+    }
+    close(fd);
+    top = cr__open_in_root(c->rootfd, path, O_PATH | O_NOFOLLOW, 0);
+    if (top < 0) return cr__errno(err, "linux.readonlyPaths: reopen \"%s\"", path);
+    if (cr__mount_setattr_fd(top, MOUNT_ATTR_RDONLY, 0, 1) < 0 &&
+        mount(NULL, cr__fdpath(p, sizeof p, top), NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | cr__mount_locked_flags(top), NULL) < 0)
+        r = cr__errno(err, "linux.readonlyPaths: make \"%s\" read-only", path);
+    close(top);
+    return r;
+}
+
+/* The mount point that holds path, from mountinfo (longest prefix). */
+static int cr__mount_point_of(const char *path, char *out, size_t n) {
+    FILE *f = fopen("/proc/self/mountinfo", "re");
+    char line[4096], mnt[PATH_MAX];
+    size_t best = 0;
+    if (!f) return -1;
+    while (fgets(line, sizeof line, f)) {
+        size_t l;
+        if (sscanf(line, "%*s %*s %*s %*s %4095s", mnt) != 1) continue;
+        l = strlen(mnt);
+        if (!strncmp(path, mnt, l) && (path[l] == '/' || !path[l] || l == 1) && l >= best) {
+            best = l;
+            snprintf(out, n, "%s", mnt);
+        }
+    }
+    fclose(f);
+    return best ? 0 : -1;
+}
+
+static int cr__rootfs_prepare(cr__ctx *c, cr_err *err) {
+    cr_spec *s = c->spec;
+    unsigned long prop = s->rootfs_propagation ? s->rootfs_propagation : MS_SLAVE | MS_REC;
+    int i, r, own_ns = s->ns[CR_NS_MNT].present;
+    struct stat sb;
+    /* a bind source must live in our own mount namespace: open it here */
+    c->host_null = open("/dev/null", O_PATH | O_CLOEXEC);
+    if (c->host_null < 0 || fstat(c->host_null, &sb) < 0 || !S_ISCHR(sb.st_mode) || sb.st_rdev != makedev(1, 3))
+        return cr_err_set(err, EPERM, "/dev/null on the host is not the null device");
+    /* without a mount namespace the mounts land on the host, as with runc;
+       delete takes them down again (cr__rootfs_unmount_host) */
+    if (own_ns && mount(NULL, "/", NULL, prop | MS_REC, NULL) < 0) return cr__errno(err, "linux.rootfsPropagation: set on /");
+    if (own_ns && mount(c->rootfs, c->rootfs, NULL, MS_BIND | MS_REC, NULL) < 0) return cr__errno(err, "root.path: bind \"%s\"", c->rootfs);
+    if (own_ns && (prop & MS_SHARED)) {
+        /* pivot_root refuses a shared parent: make just that one private */
+        char parent[PATH_MAX], mp[PATH_MAX], *slash;
+        snprintf(parent, sizeof parent, "%s", c->rootfs);
+        slash = strrchr(parent, '/');
+        if (slash && slash != parent) *slash = 0; else snprintf(parent, sizeof parent, "/");
+        if (cr__mount_point_of(parent, mp, sizeof mp) == 0) mount(NULL, mp, NULL, MS_PRIVATE, NULL);
+    }
+    c->rootfd = open(c->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (c->rootfd < 0) return cr__errno(err, "root.path: open \"%s\"", c->rootfs);
+    for (i = 0; i < s->nmounts; i++)
+        if ((r = cr__mount_one(c, &s->mounts[i], err)) < 0) return cr_err_wrap(err, "mounts[%d]", i);
+    return cr__dev_setup(c, err);
+}
+
+static int cr__rootfs_finish(cr__ctx *c, cr_err *err) {
+    cr_spec *s = c->spec;
+    int i, r;
+    for (i = 0; i < s->nmasked; i++) if ((r = cr__mask_path(c, s->masked_paths[i], err)) < 0) return r;
+    for (i = 0; i < s->nreadonly; i++) if ((r = cr__readonly_path(c, s->readonly_paths[i], err)) < 0) return r;
+    return 0;
+}
+
+static int cr__rootfs_pivot(cr__ctx *c, cr_err *err) {
+    int oldroot, newroot;
+    if (c->opts->no_pivot || !c->spec->ns[CR_NS_MNT].present) {
+        if (chdir(c->rootfs) < 0) return cr__errno(err, "chdir \"%s\"", c->rootfs);
+        if (c->spec->ns[CR_NS_MNT].present && mount(c->rootfs, "/", NULL, MS_MOVE, NULL) < 0)
+            return cr__errno(err, "move rootfs to /");
+        if (chroot(".") < 0) return cr__errno(err, "chroot \"%s\"", c->rootfs);
+        return chdir("/") < 0 ? cr__errno(err, "chdir /") : 0;
+    }
+    oldroot = open("/", O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+    newroot = open(c->rootfs, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+    if (oldroot < 0 || newroot < 0) { if (oldroot >= 0) close(oldroot); if (newroot >= 0) close(newroot); return cr__errno(err, "open rootfs"); }
+    if (fchdir(newroot) < 0 || syscall(SYS_pivot_root, ".", ".") < 0) {
+        int r = cr__errno(err, "pivot_root \"%s\" (try --no-pivot)", c->rootfs);
+        close(oldroot); close(newroot);
+        return r;
+    }
+    /* the old root sits on top of "/": keep its unmount from reaching the host */
+    if (fchdir(oldroot) < 0 || mount(NULL, ".", NULL, MS_SLAVE | MS_REC, NULL) < 0 || umount2(".", MNT_DETACH) < 0) {
+        int r = cr__errno(err, "detach the old root");
+        close(oldroot); close(newroot);
+        return r;
+    }
+    close(oldroot); close(newroot);
+    return chdir("/") < 0 ? cr__errno(err, "chdir /") : 0;
+}
+
+/* Unmounts what a container without a mount namespace left under its rootfs
+   on the host, deepest first. */
+static void cr__rootfs_unmount_host(const char *rootfs) {
+    size_t n = strlen(rootfs);
+    for (;;) {
+        FILE *f = fopen("/proc/self/mountinfo", "re");
+        char line[4096], mnt[PATH_MAX], deepest[PATH_MAX] = "";
+        if (!f) return;
+        while (fgets(line, sizeof line, f))
+            if (sscanf(line, "%*s %*s %*s %*s %4095s", mnt) == 1 && !strncmp(mnt, rootfs, n) && mnt[n] == '/' &&
+                strlen(mnt) >= strlen(deepest)) snprintf(deepest, sizeof deepest, "%s", mnt);
+        fclose(f);
+        if (!*deepest || umount2(deepest, MNT_DETACH) < 0) return;
+    }
+}
+
+static int cr__rootfs_after_pivot(cr__ctx *c, cr_err *err) {
+    cr_spec *s = c->spec;
+    if (s->root_readonly) {
+        int fd = open("/", O_PATH | O_CLOEXEC);
+        unsigned long locked = fd >= 0 ? cr__mount_locked_flags(fd) : 0;
+        if (fd >= 0) close(fd);
+        if (mount(NULL, "/", NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | locked, NULL) < 0)
+            return cr__errno(err, "root.readonly: remount / read-only");
+    }
+    if (s->rootfs_propagation && mount(NULL, "/", NULL, s->rootfs_propagation, NULL) < 0)
+        return cr__errno(err, "linux.rootfsPropagation: set on the new /");
+    return 0;
+}
+
+/* ==========================================================================
+ * proc — cr__proc_*: the process the container runs: sysctl, hostname,
+ * console, rlimits, user and capabilities, hooks, executable lookup.
+ * ========================================================================== */
+
+struct cr__cap_hdr { uint32_t version; int pid; };
+struct cr__cap_data { uint32_t effective, permitted, inheritable; };
+#ifndef PR_CAP_AMBIENT
+#define PR_CAP_AMBIENT 47
+#define PR_CAP_AMBIENT_RAISE 2
+#define PR_CAP_AMBIENT_CLEAR_ALL 4
+#endif
+
+static int cr__proc_sysctl(cr__ctx *c, cr_err *err) {
+    int i;
+    for (i = 0; i < c->spec->nsysctl; i++) {
+        char path[PATH_MAX], *p;
+        int fd;
+        snprintf(path, sizeof path, "sys/%s", c->spec->sysctl[i].key);
+        for (p = path + 4; *p; p++) if (*p == '.') *p = '/';
+        fd = openat(c->host_proc, path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+        if (fd < 0) return cr__errno(err, "linux.sysctl: \"%s\"", c->spec->sysctl[i].key);
+        if (cr__write_all(fd, c->spec->sysctl[i].value, strlen(c->spec->sysctl[i].value)) < 0) {
+            int r = cr__errno(err, "linux.sysctl: write \"%s\" = \"%s\"", c->spec->sysctl[i].key, c->spec->sysctl[i].value);
+            close(fd);
+            return r;
+        }
+        close(fd);
+    }
+    return 0;
+}
+
+static int cr__proc_limits(const cr_process *p, cr_err *err) {
+    int i;
+    for (i = 0; i < p->nrlimits; i++) {
+        struct rlimit rl;
+        rl.rlim_cur = p->rlimits[i].soft == UINT64_MAX ? RLIM_INFINITY : p->rlimits[i].soft;
+        rl.rlim_max = p->rlimits[i].hard == UINT64_MAX ? RLIM_INFINITY : p->rlimits[i].hard;
+        if (setrlimit(p->rlimits[i].resource, &rl) < 0) return cr__errno(err, "process.rlimits[%d]", i);
+    }
+    if (p->has_oom_score_adj) {
+        char v[16];
+        snprintf(v, sizeof v, "%d", p->oom_score_adj);
+        if (cr__write_str("/proc/self/oom_score_adj", v) < 0) return cr__errno(err, "process.oomScoreAdj");
+    }
+    if (p->has_io_priority &&
+        syscall(SYS_ioprio_set, 1 /* IOPRIO_WHO_PROCESS */, 0, (p->io_priority_class << 13) | p->io_priority) < 0)
+        return cr__errno(err, "process.ioPriority");
+    if (p->has_scheduler) {
+        struct { uint32_t size, policy; uint64_t flags; int32_t nice; uint32_t priority; uint64_t runtime, deadline, period; } a;
+        memset(&a, 0, sizeof a);
+        a.size = sizeof a; a.policy = (uint32_t)p->sched_policy; a.nice = p->sched_nice; a.priority = (uint32_t)p->sched_priority;
+        a.runtime = p->sched_runtime; a.deadline = p->sched_deadline; a.period = p->sched_period;
+        if (syscall(SYS_sched_setattr, 0, &a, 0) < 0) return cr__errno(err, "process.scheduler");
+    }
+    return 0;
+}
+
+/* Drops to process.user with exactly the configured capabilities: the
+   bounding set first (needs CAP_SETPCAP), then uid/gid with KEEPCAPS so the
+   permitted set survives, then the three sets, then ambient. */
+static int cr__proc_identity(const cr_process *p, int new_userns, cr_err *err) {
+    struct cr__cap_hdr hdr = { 0x20080522 /* _LINUX_CAPABILITY_VERSION_3 */, 0 };
+    struct cr__cap_data data[2];
+    int cap, last = cr__cap_last();
+    for (cap = 0; cap <= last; cap++)
+        if (!(p->caps[CR_CAP_BOUNDING] >> cap & 1) && prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0 && errno != EINVAL)
+            return cr__errno(err, "process.capabilities.bounding: drop %s", cr_spec_cap_name(cap));
+    if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0) return cr__errno(err, "prctl(PR_SET_KEEPCAPS)");
+    if (setgroups((size_t)p->ngids, (const gid_t *)p->gids) < 0 && !(new_userns && errno == EPERM && !p->ngids))
+        return cr__errno(err, "process.user.additionalGids");
+    if (setresgid(p->gid, p->gid, p->gid) < 0) return cr__errno(err, "process.user.gid: setresgid(%u)", p->gid);
+    if (setresuid(p->uid, p->uid, p->uid) < 0) return cr__errno(err, "process.user.uid: setresuid(%u)", p->uid);
+    if (prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0) return cr__errno(err, "prctl(PR_SET_KEEPCAPS)");
+    memset(data, 0, sizeof data);
+    data[0].effective = (uint32_t)p->caps[CR_CAP_EFFECTIVE]; data[1].effective = (uint32_t)(p->caps[CR_CAP_EFFECTIVE] >> 32);
+    data[0].permitted = (uint32_t)p->caps[CR_CAP_PERMITTED]; data[1].permitted = (uint32_t)(p->caps[CR_CAP_PERMITTED] >> 32);
+    data[0].inheritable = (uint32_t)p->caps[CR_CAP_INHERITABLE]; data[1].inheritable = (uint32_t)(p->caps[CR_CAP_INHERITABLE] >> 32);
+    if (syscall(SYS_capset, &hdr, data) < 0) return cr__errno(err, "process.capabilities: capset");
+    prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
+    for (cap = 0; cap <= last; cap++)
+        if ((p->caps[CR_CAP_AMBIENT] >> cap & 1) && prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0) < 0)
+            cr_log(CR_LOG_DEBUG, "process.capabilities.ambient: cannot raise %s: %s", cr_spec_cap_name(cap), strerror(errno));
+    if (p->has_umask) umask(p->umask);
+    if (p->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) return cr__errno(err, "process.noNewPrivileges");
+    return 0;
+}
+
+static const char *cr__env_get(const char *const *env, const char *name) {
+    size_t n = strlen(name);
+    for (; env && *env; env++) if (!strncmp(*env, name, n) && (*env)[n] == '=') return *env + n + 1;
+    return NULL;
+}
+
+/* Finds process.args[0] the way execvp would, with the container's PATH. */
+static int cr__proc_lookup(const cr_process *p, char *out, size_t n, cr_err *err) {
+    const char *a0 = p->args[0], *path, *s;
+    struct stat sb;
+    if (strchr(a0, '/')) {
+        if (stat(a0, &sb) < 0) return cr__errno(err, "process.args[0]: exec: \"%s\"", a0);
+        if (S_ISDIR(sb.st_mode)) return cr_err_set(err, EACCES, "process.args[0]: exec: \"%s\": is a directory", a0);
+        snprintf(out, n, "%s", a0);
+        return 0;
+    }
+    path = cr__env_get(p->env, "PATH");
+    if (!path) path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+    for (s = path; ; ) {
+        size_t l = strcspn(s, ":");
+        snprintf(out, n, "%.*s%s%s", (int)l, s, l ? "/" : "", a0);
+        if (stat(out, &sb) == 0 && S_ISREG(sb.st_mode) && (sb.st_mode & 0111)) return 0;
+        if (!s[l]) break;
+        s += l + 1;
+    }
+    return cr_err_set(err, ENOENT, "process.args[0]: exec: \"%s\": executable file not found in $PATH", a0);
+}
+
+/* Runs one hook with the state on stdin; the timeout is in seconds. */
+static int cr__hook_run(const cr_hook *h, const char *state_json, cr_err *err) {
+    int sv[2], status = 0, pidfd;
+    pid_t pid;
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) return cr__errno(err, "hook %s: socketpair", h->path);
+    pid = fork();
+    if (pid < 0) { close(sv[0]); close(sv[1]); return cr__errno(err, "hook %s: fork", h->path); }
+    if (pid == 0) {
+        static const char *const empty[] = { NULL };
+        const char *argv1[2] = { h->path, NULL };
+        dup2(sv[1], 0);
+        shutdown(0, SHUT_WR);
+        sigset_t all;
+        sigemptyset(&all);
+        sigprocmask(SIG_SETMASK, &all, NULL);
+        execve(h->path, (char *const *)(h->args ? h->args : argv1), (char *const *)(h->env ? h->env : empty));
+        _exit(127);
+    }
+    close(sv[1]);
+    cr__write_all(sv[0], state_json, strlen(state_json));
+    shutdown(sv[0], SHUT_WR);
+    pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+    if (h->timeout > 0 && pidfd >= 0) {
+        struct pollfd pfd = { pidfd, POLLIN, 0 };
+        int r;
+        while ((r = poll(&pfd, 1, h->timeout * 1000)) < 0 && errno == EINTR) ;
+        if (r == 0) {
+            kill(pid, SIGKILL);
+            waitpid(pid, NULL, 0);
+            close(pidfd); close(sv[0]);
+            return cr_err_set(err, ETIMEDOUT, "hook %s: timed out after %d s", h->path, h->timeout);
+        }
+    }
+    if (pidfd >= 0) close(pidfd);
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) ;
+    close(sv[0]);
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return 0;
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
+        return cr_err_set(err, ENOEXEC, "hook %s: cannot be executed", h->path);
+    if (WIFEXITED(status)) return cr_err_set(err, EIO, "hook %s: exited with status %d", h->path, WEXITSTATUS(status));
+    return cr_err_set(err, EIO, "hook %s: killed by %s", h->path, cr_util_signal_name(WTERMSIG(status)));
+}
+
+static int cr__hooks_run(cr_spec *s, int kind, const cr_state *st, cr_status as, cr_err *err) {
+    static const char *const names[CR_HOOK_KINDS] = { "prestart", "createRuntime", "createContainer",
+                                                      "startContainer", "poststart", "poststop" };
+    cr_state copy = *st;
+    cr_buf json = {0};
+    int i, r = 0;
+    if (!s->nhooks[kind]) return 0;
+    copy.status = as;
+    cr_state_json(&copy, &json);
+    for (i = 0; i < s->nhooks[kind] && !r; i++)
+        if ((r = cr__hook_run(&s->hooks[kind][i], json.data ? json.data : "{}", err)) < 0)
+            cr_err_wrap(err, "hooks.%s[%d]", names[kind], i);
+    cr_buf_free(&json);
+    return r;
+}
+
+/* Console: a pty from the container's devpts; the master goes to the
+   caller, the slave becomes stdio, controlling terminal and /dev/console. */
+static int cr__proc_console(cr__ctx *c, const cr_process *p, int sync, cr_err *err) {
+    int master, slave, unlock = 0;
+    char path[64];
+    master = open("/dev/pts/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+    if (master < 0) master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+    if (master < 0) return cr__errno(err, "process.terminal: open /dev/pts/ptmx");
+    if (ioctl(master, TIOCSPTLCK, &unlock) < 0) { close(master); return cr__errno(err, "process.terminal: unlock pty"); }
+    slave = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
+    if (slave < 0) { close(master); return cr__errno(err, "process.terminal: open pty peer"); }
+    if (p->console_height || p->console_width) {
+        struct winsize ws = { (unsigned short)p->console_height, (unsigned short)p->console_width, 0, 0 };
+        ioctl(slave, TIOCSWINSZ, &ws);
+    }
+    if (cr_util_send_fd(sync, master, NULL, 0) < 0) { close(master); close(slave); return cr__errno(err, "process.terminal: send pty master"); }
+    close(master);
+    if (c) {
+        int fd = open("/dev/console", O_CREAT | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0600);
+        if (fd >= 0) {
+            char src[64];
+            close(fd);
+            snprintf(src, sizeof src, "self/fd/%d", slave);
+            fd = openat(c->host_proc, src, O_PATH | O_CLOEXEC);
+            if (fd >= 0) {
+                snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+                if (mount(path, "/dev/console", NULL, MS_BIND, NULL) < 0)
+                    cr_log(CR_LOG_DEBUG, "bind pty on /dev/console: %s", strerror(errno));
+                close(fd);
+            }
+        }
+    }
+    setsid();
+    if (ioctl(slave, TIOCSCTTY, 0) < 0) { close(slave); return cr__errno(err, "process.terminal: set controlling terminal"); }
+    if (dup2(slave, 0) < 0 || dup2(slave, 1) < 0 || dup2(slave, 2) < 0) { close(slave); return cr__errno(err, "process.terminal: dup"); }
+    close(slave);
+    return 0;
+}
+
+/* Everything but stdio and the preserved fds is closed at exec. */
+static void cr__proc_cloexec_from(int first) {
+    if (syscall(SYS_close_range, first, ~0U, 4 /* CLOSE_RANGE_CLOEXEC */) == 0) return;
+    {
+        DIR *d = opendir("/proc/self/fd");
+        struct dirent *e;
+        if (!d) return;
+        while ((e = readdir(d))) {
+            int fd = atoi(e->d_name);
+            if (fd >= first && fd != dirfd(d)) fcntl(fd, F_SETFD, FD_CLOEXEC);
+        }
+        closedir(d);
+    }
+}
+
+/* ==========================================================================
+ * seccomp — cr__seccomp_*: linux.seccomp compiled with libseccomp
+ * ========================================================================== */
+
+#ifdef CR_NO_SECCOMP
+typedef void *cr__seccomp_filter;
+static int cr__seccomp_build(const cr_spec *s, cr__seccomp_filter *out, cr_err *err) {
+    *out = NULL;
+    return s->seccomp ? cr_err_set(err, ENOTSUP, "linux.seccomp: this build of cr has no seccomp support (CR_NO_SECCOMP)") : 0;
+}
+static int cr__seccomp_load(cr__seccomp_filter *f, cr_err *err) { (void)f; (void)err; return 0; }
+#else
+#include <seccomp.h>
+typedef scmp_filter_ctx cr__seccomp_filter;
+
+static int cr__seccomp_action(const cr_json *ret, const char *field, const char *name, uint32_t *out, cr_err *err) {
+    uint64_t eret = EPERM;
+    if (ret && (ret->type != CR_JSON_NUMBER || cr_json_u64(ret, &eret) < 0 || eret > 4095))
+        return cr_err_set(err, EINVAL, "%s.errnoRet: expected an errno number", field);
+    if (!strcmp(name, "SCMP_ACT_ALLOW")) *out = SCMP_ACT_ALLOW;
+    else if (!strcmp(name, "SCMP_ACT_ERRNO")) *out = SCMP_ACT_ERRNO((uint16_t)eret);
+    else if (!strcmp(name, "SCMP_ACT_KILL") || !strcmp(name, "SCMP_ACT_KILL_THREAD")) *out = SCMP_ACT_KILL_THREAD;
+    else if (!strcmp(name, "SCMP_ACT_KILL_PROCESS")) *out = SCMP_ACT_KILL_PROCESS;
+    else if (!strcmp(name, "SCMP_ACT_TRAP")) *out = SCMP_ACT_TRAP;
+    else if (!strcmp(name, "SCMP_ACT_TRACE")) *out = SCMP_ACT_TRACE((uint16_t)(ret ? eret : 0));
+    else if (!strcmp(name, "SCMP_ACT_LOG")) *out = SCMP_ACT_LOG;
+    else if (!strcmp(name, "SCMP_ACT_NOTIFY")) *out = SCMP_ACT_NOTIFY;
+    else return cr_err_set(err, EINVAL, "%s: unknown action \"%s\"", field, name);
+    return 0;
+}
+
+static int cr__seccomp_op(const char *op, enum scmp_compare *out) {
+    static const struct { const char *n; enum scmp_compare c; } ops[] = {
+        {"SCMP_CMP_NE", SCMP_CMP_NE}, {"SCMP_CMP_LT", SCMP_CMP_LT}, {"SCMP_CMP_LE", SCMP_CMP_LE},
+        {"SCMP_CMP_EQ", SCMP_CMP_EQ}, {"SCMP_CMP_GE", SCMP_CMP_GE}, {"SCMP_CMP_GT", SCMP_CMP_GT},
+        {"SCMP_CMP_MASKED_EQ", SCMP_CMP_MASKED_EQ} };
+    size_t i;
+    for (i = 0; i < sizeof ops / sizeof *ops; i++) if (!strcmp(op, ops[i].n)) { *out = ops[i].c; return 0; }
+    return -1;
+}
+
+static int cr__seccomp_rule(scmp_filter_ctx ctx, const cr_json *rule, int idx, uint32_t def, cr_err *err) {
+    char field[64];
+    const cr_json *names, *action, *args, *e;
+    struct scmp_arg_cmp conds[6];
+    int nconds = 0, same_index = 0, r;
+    uint32_t act;
+    snprintf(field, sizeof field, "linux.seccomp.syscalls[%d]", idx);
+    if (rule->type != CR_JSON_OBJECT) return cr_err_set(err, EINVAL, "%s: expected object", field);
+    action = cr_json_get(rule, "action");
+    if (!action || action->type != CR_JSON_STRING) return cr_err_set(err, EINVAL, "%s.action: required string", field);
+    if ((r = cr__seccomp_action(cr_json_get(rule, "errnoRet"), field, action->str, &act, err)) < 0) return r;
+    if ((args = cr_json_get(rule, "args"))) {
+        if (args->type != CR_JSON_ARRAY) return cr_err_set(err, EINVAL, "%s.args: expected array", field);
+        if (args->len > 6) return cr_err_set(err, EINVAL, "%s.args: at most 6 conditions", field);
+        for (e = args->child; e; e = e->next, nconds++) {
+            const cr_json *op = cr_json_get(e, "op");
+            uint64_t index = 0, value = 0, two = 0;
+            int j;
+            if (e->type != CR_JSON_OBJECT || !cr_json_get(e, "index") || cr_json_u64(cr_json_get(e, "index"), &index) < 0 || index > 5)
+                return cr_err_set(err, EINVAL, "%s.args[%d].index: expected 0..5", field, nconds);
+            if (cr_json_get(e, "value") && cr_json_u64(cr_json_get(e, "value"), &value) < 0)
+                return cr_err_set(err, EINVAL, "%s.args[%d].value: expected an unsigned integer", field, nconds);
+            if (cr_json_get(e, "valueTwo") && cr_json_u64(cr_json_get(e, "valueTwo"), &two) < 0)
+                return cr_err_set(err, EINVAL, "%s.args[%d].valueTwo: expected an unsigned integer", field, nconds);
+            if (!op || op->type != CR_JSON_STRING || cr__seccomp_op(op->str, &conds[nconds].op) < 0)
+                return cr_err_set(err, EINVAL, "%s.args[%d].op: unknown operator \"%s\"", field, nconds,
+                                  op && op->type == CR_JSON_STRING ? op->str : "");
+            conds[nconds].arg = (unsigned)index;
+            conds[nconds].datum_a = value;
+            conds[nconds].datum_b = two;
+            for (j = 0; j < nconds; j++) if (conds[j].arg == index) same_index = 1;
+        }
+    }
+    names = cr_json_get(rule, "names");
+    if (!names || names->type != CR_JSON_ARRAY) return cr_err_set(err, EINVAL, "%s.names: required array of syscall names", field);
+    if (act == def) return 0;
+    for (e = names->child; e; e = e->next) {
+        int nr;
+        if (e->type != CR_JSON_STRING) return cr_err_set(err, EINVAL, "%s.names: expected strings", field);
+        nr = seccomp_syscall_resolve_name(e->str);
+        if (nr == __NR_SCMP_ERROR) { cr_log(CR_LOG_DEBUG, "seccomp: unknown syscall \"%s\" skipped", e->str); continue; }
+        /* libseccomp ANDs conditions and cannot test one argument twice:
+           a rule comparing the same argument twice becomes one rule each */
+        if (same_index) {
+            int j;
+            for (j = 0; j < nconds; j++)
+                if ((r = seccomp_rule_add_array(ctx, act, nr, 1, &conds[j])) < 0)
+                    return cr_err_set(err, -r, "%s: add rule for \"%s\": %s", field, e->str, strerror(-r));
+        } else if ((r = seccomp_rule_add_array(ctx, act, nr, (unsigned)nconds, conds)) < 0)
+            return cr_err_set(err, -r, "%s: add rule for \"%s\": %s", field, e->str, strerror(-r));
+    }
+    return 0;
+}
+
+static int cr__seccomp_build(const cr_spec *s, cr__seccomp_filter *out, cr_err *err) {
+    const cr_json *sc = (const cr_json *)s->seccomp, *v, *e;
+    scmp_filter_ctx ctx;
+    uint32_t def;
+    int r, i;
+    *out = NULL;
+    if (!sc) return 0;
+    v = cr_json_get(sc, "defaultAction");
+    if (!v || v->type != CR_JSON_STRING) return cr_err_set(err, EINVAL, "linux.seccomp.defaultAction: required string");
+    if ((r = cr__seccomp_action(cr_json_get(sc, "defaultErrnoRet"), "linux.seccomp.defaultAction", v->str, &def, err)) < 0) return r;
+    ctx = seccomp_init(def);
+    if (!ctx) return cr_err_set(err, EINVAL, "linux.seccomp: seccomp_init failed");
+    seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0);
+    if ((v = cr_json_get(sc, "architectures"))) {
+        if (v->type != CR_JSON_ARRAY) { r = cr_err_set(err, EINVAL, "linux.seccomp.architectures: expected array"); goto fail; }
+        for (i = 0, e = v->child; e; e = e->next, i++) {
+            char lower[32];
+            size_t k;
+            uint32_t arch;
+            if (e->type != CR_JSON_STRING || strncmp(e->str, "SCMP_ARCH_", 10) || strlen(e->str) - 10 >= sizeof lower) {
+                r = cr_err_set(err, EINVAL, "linux.seccomp.architectures[%d]: unknown architecture", i);
+                goto fail;
+            }
+            for (k = 0; e->str[10 + k]; k++) lower[k] = (char)tolower((unsigned char)e->str[10 + k]);
+            lower[k] = 0;
+            arch = seccomp_arch_resolve_name(lower);
+            if (!arch) { r = cr_err_set(err, EINVAL, "linux.seccomp.architectures[%d]: unknown architecture \"%s\"", i, e->str); goto fail; }
+            if ((r = seccomp_arch_add(ctx, arch)) < 0 && r != -EEXIST) {
+                r = cr_err_set(err, -r, "linux.seccomp.architectures[%d]: \"%s\": %s", i, e->str, strerror(-r));
+                goto fail;
+            }
+        }
+    }
+    if ((v = cr_json_get(sc, "flags"))) {
+        if (v->type != CR_JSON_ARRAY) { r = cr_err_set(err, EINVAL, "linux.seccomp.flags: expected array"); goto fail; }
+        for (e = v->child; e; e = e->next) {
+            if (e->type == CR_JSON_STRING && !strcmp(e->str, "SECCOMP_FILTER_FLAG_LOG")) r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_LOG, 1);
+            else if (e->type == CR_JSON_STRING && !strcmp(e->str, "SECCOMP_FILTER_FLAG_SPEC_ALLOW")) r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_SSB, 1);
+            else if (e->type == CR_JSON_STRING && !strcmp(e->str, "SECCOMP_FILTER_FLAG_TSYNC")) r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_TSYNC, 1);
+            else { r = cr_err_set(err, EINVAL, "linux.seccomp.flags: unsupported flag \"%s\"", e->type == CR_JSON_STRING ? e->str : "?"); goto fail; }
+            if (r < 0) { r = cr_err_set(err, -r, "linux.seccomp.flags: \"%s\": %s", e->str, strerror(-r)); goto fail; }
+        }
+    }
+    if ((v = cr_json_get(sc, "syscalls"))) {
+        if (v->type != CR_JSON_ARRAY) { r = cr_err_set(err, EINVAL, "linux.seccomp.syscalls: expected array"); goto fail; }
+        for (i = 0, e = v->child; e; e = e->next, i++)
+            if ((r = cr__seccomp_rule(ctx, e, i, def, err)) < 0) goto fail;
+    }
+    *out = ctx;
+    return 0;
+fail:
+    seccomp_release(ctx);
+    return r;
+}
+
+static int cr__seccomp_load(cr__seccomp_filter *f, cr_err *err) {
+    int r;
+    if (!*f) return 0;
+    r = seccomp_load(*f);
+    seccomp_release(*f);
+    *f = NULL;
+    return r < 0 ? cr_err_set(err, -r, "linux.seccomp: load the filter: %s", strerror(-r)) : 0;
+}
+#endif
+
+/* ==========================================================================
+ * lifecycle — cr_container_*: create, start, kill, delete, run, exec
+ *
+ * create clones the init straight into its namespaces (clone3; one stage).
+ * When a namespace must be joined before a new user namespace is made, or
+ * the pid or time namespace only applies to children, the first child
+ * joins/unshares and forks the init with CLONE_PARENT (two stages), so the
+ * init is always a child of the create process. The init then talks to
+ * create over a SOCK_SEQPACKET pair (cr__msg) and, once set up, blocks on
+ * exec.fifo until start opens it.
+ * ========================================================================== */
+
+static pid_t cr__clone(uint64_t flags, int *pidfd) {
+    struct cr__clone_args a;
+    pid_t pid;
+    memset(&a, 0, sizeof a);
+    a.flags = flags | (pidfd ? CLONE_PIDFD : 0);
+    a.pidfd = (uint64_t)(uintptr_t)pidfd;
+    a.exit_signal = SIGCHLD;
+    pid = (pid_t)syscall(SYS_clone3, &a, sizeof a);
+    if (pid >= 0 || errno != ENOSYS) return pid;
+    if (pidfd) *pidfd = -1;
+    return (pid_t)syscall(SYS_clone, (unsigned long)(flags & ~(uint64_t)CLONE_PIDFD) | SIGCHLD, 0, 0, 0, 0);
+}
+
+static void cr__now_rfc3339(char *out, size_t n) {
+    struct timespec ts;
+    struct tm tm;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    gmtime_r(&ts.tv_sec, &tm);
+    snprintf(out, n, "%04d-%02d-%02dT%02d:%02d:%02d.%09ldZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+             tm.tm_hour, tm.tm_min, tm.tm_sec, ts.tv_nsec);
+}
+
+static int cr__write_idmap(pid_t pid, const char *file, const cr_idmap *m, int n, cr_err *err) {
+    char path[64];
+    cr_buf b = {0};
+    int i, fd, r = 0;
+    for (i = 0; i < n; i++) cr_buf_printf(&b, "%u %u %u\n", m[i].container_id, m[i].host_id, m[i].size);
+    snprintf(path, sizeof path, "/proc/%d/%s", (int)pid, file);
+    fd = open(path, O_WRONLY | O_CLOEXEC);
+    if (fd < 0 || cr__write_all(fd, b.data, b.len) < 0)
+        r = cr__errno(err, "linux.%s: write %s", !strcmp(file, "uid_map") ? "uidMappings" : "gidMappings", path);
+    if (fd >= 0) close(fd);
+    cr_buf_free(&b);
+    return r;
+}
+
+static int cr__write_maps(cr_spec *s, pid_t pid, cr_err *err) {
+    if (geteuid() != 0) {
+        char path[64];
+        snprintf(path, sizeof path, "/proc/%d/setgroups", (int)pid);
+        cr__write_str(path, "deny");
+    }
+    if (cr__write_idmap(pid, "uid_map", s->uid_map, s->n_uid_map, err) < 0) return -EPERM;
+    return cr__write_idmap(pid, "gid_map", s->gid_map, s->n_gid_map, err);
+}
+
+static int cr__ns_open(const char *path, int kind, cr_err *err) {
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return cr__errno(err, "linux.namespaces: %s path \"%s\"", cr__ns_names[kind], path);
+    return fd;
+}
+
+static int cr__ns_join(const cr_spec *s, int kind, cr_err *err) {
+    int fd = cr__ns_open(s->ns[kind].path, kind, err);
+    if (fd < 0) return fd;
+    if (setns(fd, cr__ns_flags[kind]) < 0) {
+        int r = cr__errno(err, "linux.namespaces: join %s namespace \"%s\"", cr__ns_names[kind], s->ns[kind].path);
+        close(fd);
+        return r;
+    }
+    close(fd);
+    return 0;
+}
+
+static int cr__time_offsets(const cr_spec *s, cr_err *err) {
+    char buf[128];
+    if (!s->has_time_offsets) return 0;
+    snprintf(buf, sizeof buf, "monotonic %lld %u\nboottime %lld %u\n", (long long)s->monotonic_secs, s->monotonic_nsecs,
+             (long long)s->boottime_secs, s->boottime_nsecs);
+    if (cr__write_str("/proc/self/timens_offsets", buf) < 0) return cr__errno(err, "linux.timeOffsets");
+    return 0;
+}
+
+/* The namespaces the init needs, for the one-stage clone, or 0 when it has to
+   go in two stages. */
+static int cr__ns_plan(const cr_spec *s, uint64_t *flags) {
+    int k, joins = 0;
+    *flags = 0;
+    for (k = 0; k < CR_NS_KINDS; k++) {
+        if (!s->ns[k].present) continue;
+        if (s->ns[k].path) joins |= 1 << k;
+        else *flags |= (uint64_t)cr__ns_flags[k];
+    }
+    if (s->ns[CR_NS_TIME].present || (joins & (1 << CR_NS_PID)) || (joins & (1 << CR_NS_USER))) return 0;
+    if ((*flags & CLONE_NEWUSER) && joins) return 0;
+    return 1;
+}
+
+/* Runs in the init. Returns only on failure; err says why. */
+static int cr__init(cr__ctx *c, int one_stage, cr_err *err) {
+    cr_spec *s = c->spec;
+    cr_process *p = &s->process;
+    cr__msg m;
+    cr__seccomp_filter filter;
+    char exe[PATH_MAX];
+    int k, r, hostpid;
+    prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+    if ((r = cr__seccomp_build(s, &filter, err)) < 0) return r;
+    if (cr__msg_expect(c->sync, CR__MSG_GO, err) < 0) return -EPIPE;
+    if (!one_stage) {
+        uint64_t unshare_flags = 0;
+        if (s->ns[CR_NS_USER].path && cr__ns_join(s, CR_NS_USER, err) < 0) return -EPERM;
+        for (k = 0; k < CR_NS_KINDS; k++)
+            if (k != CR_NS_USER && s->ns[k].present && s->ns[k].path && cr__ns_join(s, k, err) < 0) return -EPERM;
+        if (s->ns[CR_NS_USER].present && !s->ns[CR_NS_USER].path) {
+            if (unshare(CLONE_NEWUSER) < 0) return cr__errno(err, "linux.namespaces: new user namespace");
+            if (cr__msg_send(c->sync, CR__MSG_MAPS, 0, NULL) < 0 || cr__msg_expect(c->sync, CR__MSG_GO, err) < 0) return -EPIPE;
+        }
+        for (k = 0; k < CR_NS_KINDS; k++)
+            if (k != CR_NS_USER && s->ns[k].present && !s->ns[k].path) unshare_flags |= (uint64_t)cr__ns_flags[k];
+        if (unshare_flags && unshare((int)unshare_flags) < 0) return cr__errno(err, "linux.namespaces: unshare");
+        if ((unshare_flags & CLONE_NEWTIME) && cr__time_offsets(s, err) < 0) return -EPERM;
+        if (s->ns[CR_NS_PID].present || s->ns[CR_NS_TIME].present) {
+            pid_t child = cr__clone(CLONE_PARENT, NULL);
+            if (child < 0) return cr__errno(err, "fork the init");
+            if (child > 0) { cr__msg_send(c->sync, CR__MSG_PID, child, NULL); _exit(0); }
+            prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+        }
+    } else if (!s->ns[CR_NS_USER].present) {
+        for (k = 0; k < CR_NS_KINDS; k++)
+            if (s->ns[k].present && s->ns[k].path && cr__ns_join(s, k, err) < 0) return -EPERM;
+    }
+    c->new_userns = s->ns[CR_NS_USER].present && !s->ns[CR_NS_USER].path;
+    if (s->ns[CR_NS_USER].present) { setresgid(0, 0, 0); setresuid(0, 0, 0); }
+    if ((r = cr__rootfs_prepare(c, err)) < 0) return r;
+    if (p->cwd && strcmp(p->cwd, "/")) {
+        int fd = cr__mkdir_in_root(c->rootfd, p->cwd, 0755);
+        if (fd < 0) return cr__errno(err, "process.cwd: \"%s\"", p->cwd);
+        close(fd);
+    }
+    if (s->hostname && sethostname(s->hostname, strlen(s->hostname)) < 0) return cr__errno(err, "hostname \"%s\"", s->hostname);
+    if (s->domainname && setdomainname(s->domainname, strlen(s->domainname)) < 0) return cr__errno(err, "domainname \"%s\"", s->domainname);
+    if ((r = cr__proc_sysctl(c, err)) < 0) return r;
+    if ((r = cr__proc_limits(p, err)) < 0) return r;
+    /* createRuntime (and prestart) run in the runtime namespace: create does them */
+    if (cr__msg_send(c->sync, CR__MSG_HOOKS, 0, NULL) < 0 || cr__msg_recv(c->sync, &m, NULL) < 0 || m.type != CR__MSG_GO)
+        return cr_err_set(err, EPIPE, "lost the create process");
+    hostpid = m.value;
+    if (s->nhooks[CR_HOOK_CREATE_CONTAINER]) {
+        cr_state st;
+        memset(&st, 0, sizeof st);
+        snprintf(st.id, sizeof st.id, "%s", c->id);
+        snprintf(st.bundle, sizeof st.bundle, "%s", c->bundle);
+        st.pid = hostpid;
+        if ((r = cr__hooks_run(s, CR_HOOK_CREATE_CONTAINER, &st, CR_CREATING, err)) < 0) return r;
+    }
+    if ((r = cr__rootfs_finish(c, err)) < 0) return r;
+    if ((r = cr__rootfs_pivot(c, err)) < 0) return r;
+    if (s->ns[CR_NS_MNT].present && (r = cr__rootfs_after_pivot(c, err)) < 0) return r;
+    if (s->has_personality && personality(s->personality) < 0) return cr__errno(err, "linux.personality");
+    if (p->terminal && (r = cr__proc_console(c, p, c->sync, err)) < 0) return r;
+    if (!p->terminal) setsid();
+    /* without no_new_privs loading a filter needs CAP_SYS_ADMIN: load it
+       before the capabilities go; with it, as late as possible */
+    if (!p->no_new_privileges && (r = cr__seccomp_load(&filter, err)) < 0) return r;
+    if ((r = cr__proc_identity(p, c->new_userns, err)) < 0) return r;
+    if (chdir(p->cwd) < 0) return cr__errno(err, "process.cwd: chdir \"%s\"", p->cwd);
+    if ((r = cr__proc_lookup(p, exe, sizeof exe, err)) < 0) return r;
+    cr__proc_cloexec_from(3 + c->opts->preserve_fds);
+    prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
+    if (cr__msg_send(c->sync, CR__MSG_READY, 0, NULL) < 0) return cr_err_set(err, EPIPE, "lost the create process");
+    {
+        char fifo[64];
+        int fd;
+        snprintf(fifo, sizeof fifo, "self/fd/%d", c->fifo_fd);
+        while ((fd = openat(c->host_proc, fifo, O_WRONLY | O_CLOEXEC)) < 0 && errno == EINTR) ;
+        /* the fd stays open until execve closes it: start reads EOF then */
+        if (fd < 0 || write(fd, "0", 1) != 1) _exit(1);
+    }
+    if (s->nhooks[CR_HOOK_START_CONTAINER]) {
+        cr_state st;
+        memset(&st, 0, sizeof st);
+        snprintf(st.id, sizeof st.id, "%s", c->id);
+        snprintf(st.bundle, sizeof st.bundle, "%s", c->bundle);
+        st.pid = hostpid;
+        if (cr__hooks_run(s, CR_HOOK_START_CONTAINER, &st, CR_CREATED, err) < 0) _exit(1);
+    }
+    if (cr__seccomp_load(&filter, err) < 0) _exit(1);
+    execve(exe, (char *const *)p->args, (char *const *)(p->env ? p->env : (const char **)&p->args[p->nargs]));
+    _exit(127);
+}
+
+static int cr__state_rmdir(int rootdirfd, const char *id) {
+    int dfd = openat(rootdirfd, id, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd >= 0) {
+        DIR *d = fdopendir(dfd);
+        struct dirent *e;
+        while (d && (e = readdir(d)))
+            if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) unlinkat(dfd, e->d_name, 0);
+        if (d) closedir(d); else close(dfd);
+    }
+    return unlinkat(rootdirfd, id, AT_REMOVEDIR);
+}
+
+static int cr__mkdir_p(const char *path, mode_t mode) {
+    char buf[PATH_MAX], *p;
+    snprintf(buf, sizeof buf, "%s", path);
+    for (p = buf + 1; *p; p++)
+        if (*p == '/') { *p = 0; if (mkdir(buf, mode) < 0 && errno != EEXIST) return -1; *p = '/'; }
+    return (mkdir(buf, mode) < 0 && errno != EEXIST) ? -1 : 0;
+}
+
+static int cr__console_forward(const char *sock_path, int master, cr_err *err) {
+    struct sockaddr_un sa;
+    int s, r;
+    memset(&sa, 0, sizeof sa);
+    sa.sun_family = AF_UNIX;
+    if (strlen(sock_path) >= sizeof sa.sun_path) return cr_err_set(err, ENAMETOOLONG, "--console-socket \"%s\": path too long", sock_path);
+    strcpy(sa.sun_path, sock_path);
+    s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (s < 0 || connect(s, (struct sockaddr *)&sa, sizeof sa) < 0) {
+        r = cr__errno(err, "--console-socket \"%s\"", sock_path);
+        if (s >= 0) close(s);
+        return r;
+    }
+    r = cr_util_send_fd(s, master, "/dev/ptmx", 9);
+    close(s);
+    return r < 0 ? cr_err_set(err, -r, "--console-socket \"%s\": send: %s", sock_path, strerror(-r)) : 0;
+}
+
+typedef struct cr__created { pid_t pid; int master; } cr__created;
+
+static int cr__create(const cr_runtime *rt, const char *id, const char *bundle_arg, const cr_create_opts *opts,
+                      int want_master, cr__created *out, cr_err *err) {
+    cr_spec spec;
+    cr__ctx c;
+    cr_state st;
+    cr_buf text = {0};
+    char path[PATH_MAX];
+    int rootdir = -1, dirfd = -1, sv[2] = { -1, -1 }, r, one_stage, init_alive = 0, made_dir = 0;
+    uint64_t flags;
+    pid_t pid = -1, first = -1;
+    cr_create_opts noopts;
+    memset(&noopts, 0, sizeof noopts);
+    if (!opts) opts = &noopts;
+    memset(&c, 0, sizeof c);
+    memset(&st, 0, sizeof st);
+    c.rt = rt; c.id = id; c.opts = opts; c.spec = &spec;
+    c.fifo_fd = c.host_proc = c.host_null = c.rootfd = c.console_master = -1;
+    out->pid = -1; out->master = -1;
+    if ((r = cr_state_check_id(id, err)) < 0) return r;
+    if (!realpath(bundle_arg ? bundle_arg : ".", c.bundle)) return cr__errno(err, "bundle \"%s\"", bundle_arg ? bundle_arg : ".");
+    snprintf(path, sizeof path, "%s/config.json", c.bundle);
+    if ((r = cr_util_read_file(AT_FDCWD, path, 16 << 20, &text, err)) < 0) return r;
+    if ((r = cr_spec_parse(&spec, text.data, text.len, err)) < 0) { cr_buf_free(&text); return cr_err_wrap(err, "%s", path); }
+    if (!spec.has_process) { r = cr_err_set(err, EINVAL, "%s: process: required to create a container", path); goto fail; }
+    if (!spec.process.nargs) { r = cr_err_set(err, EINVAL, "%s: process.args: must not be empty", path); goto fail; }
+    if (spec.process.terminal && !opts->console_socket && !want_master) {
+        r = cr_err_set(err, EINVAL, "process.terminal is true but no --console-socket was given to receive the pty");
+        goto fail;
+    }
+    if (spec.root_path[0] == '/') snprintf(c.rootfs, sizeof c.rootfs, "%s", spec.root_path);
+    else snprintf(c.rootfs, sizeof c.rootfs, "%s/%s", c.bundle, spec.root_path);
+    {
+        struct stat sb;
+        char real[PATH_MAX];
+        if (stat(c.rootfs, &sb) < 0) { r = cr__errno(err, "root.path \"%s\"", c.rootfs); goto fail; }
+        if (!S_ISDIR(sb.st_mode)) { r = cr_err_set(err, ENOTDIR, "root.path \"%s\": not a directory", c.rootfs); goto fail; }
+        if (realpath(c.rootfs, real)) snprintf(c.rootfs, sizeof c.rootfs, "%s", real);
+    }
+    cr__cgroup_path(spec.cgroups_path, id, c.cgroup, sizeof c.cgroup);
+    if (cr__mkdir_p(cr_state_root(rt), 0711) < 0) { r = cr__errno(err, "state root \"%s\"", cr_state_root(rt)); goto fail; }
+    rootdir = open(cr_state_root(rt), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (rootdir < 0) { r = cr__errno(err, "state root \"%s\"", cr_state_root(rt)); goto fail; }
+    if (mkdirat(rootdir, id, 0711) < 0) {
+        r = errno == EEXIST ? cr_err_set(err, EEXIST, "container \"%s\" already exists", id) : cr__errno(err, "create state of \"%s\"", id);
+        goto fail;
+    }
+    made_dir = 1;
+    dirfd = openat(rootdir, id, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dirfd < 0 || flock(dirfd, LOCK_EX) < 0) { r = cr__errno(err, "lock state of \"%s\"", id); goto fail; }
+    if ((r = cr_util_write_atomic(dirfd, "config.json", text.data, text.len, err)) < 0) goto fail;
+    if (mkfifoat(dirfd, "exec.fifo", 0622) < 0 || fchmodat(dirfd, "exec.fifo", 0622, 0) < 0) { r = cr__errno(err, "create exec.fifo"); goto fail; }
+    c.fifo_fd = openat(dirfd, "exec.fifo", O_PATH | O_CLOEXEC);
+    c.host_proc = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (c.fifo_fd < 0 || c.host_proc < 0) { r = cr__errno(err, "open exec.fifo and /proc"); goto fail; }
+    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) { r = cr__errno(err, "socketpair"); goto fail; }
+    one_stage = cr__ns_plan(&spec, &flags);
+    pid = cr__clone(one_stage ? flags : 0, NULL);
+    if (pid < 0) { r = cr__errno(err, "clone the init"); goto fail; }
+    if (pid == 0) {
+        cr_err e = {0};
+        /* the state dir's flock is shared through these: let go of it */
+        close(sv[0]); close(dirfd); close(rootdir);
+        c.sync = sv[1];
+        cr__init(&c, one_stage, &e);
+        cr__msg_send(c.sync, CR__MSG_ERROR, e.code, e.msg);
+        _exit(1);
+    }
+    init_alive = 1;
+    first = pid;
+    close(sv[1]); sv[1] = -1;
+    snprintf(st.id, sizeof st.id, "%s", id);
+    snprintf(st.bundle, sizeof st.bundle, "%s", c.bundle);
+    snprintf(st.rootfs, sizeof st.rootfs, "%s", c.rootfs);
+    snprintf(st.cgroup, sizeof st.cgroup, "%s", rt && rt->cgroup_manager == CR_CGROUP_MANAGER_DISABLED ? "" : c.cgroup);
+    st.owner = (uint32_t)geteuid();
+    cr__now_rfc3339(st.created, sizeof st.created);
+    if (spec.annotations) {
+        cr_buf b = {0};
+        cr_jw w;
+        cr_jw_init(&w, &b);
+        cr_jw_value(&w, (const cr_json *)spec.annotations);
+        st.annotations_json = b.data;
+    }
+    st.pid = pid;
+    st.pid_start = cr__pid_start_time(pid);
+    if ((r = cr__state_save(dirfd, &st, 1, err)) < 0) goto fail;
+    if (st.cgroup[0] && (r = cr__cgroup_enter(st.cgroup, pid, err)) < 0) goto fail;
+    if (one_stage && (flags & CLONE_NEWUSER) && (r = cr__write_maps(&spec, pid, err)) < 0) goto fail;
+    if (cr__msg_send(sv[0], CR__MSG_GO, 0, NULL) < 0) { r = cr__errno(err, "start the init"); goto fail; }
+    for (;;) {
+        cr__msg m;
+        int fd = -1;
+        if (cr__msg_recv(sv[0], &m, &fd) < 0) { r = cr_err_set(err, EIO, "the container init exited during setup"); goto fail; }
+        if (m.type == CR__MSG_ERROR) { r = cr_err_set(err, m.value ? m.value : EIO, "%s", m.text); goto fail; }
+        if (m.type == CR__MSG_MAPS) {
+            if ((r = cr__write_maps(&spec, pid, err)) < 0) goto fail;
+            cr__msg_send(sv[0], CR__MSG_GO, 0, NULL);
+        } else if (m.type == CR__MSG_PID) {
+            waitpid(first, NULL, 0);
+            pid = st.pid = m.value;
+            st.pid_start = cr__pid_start_time(pid);
+            if ((r = cr__state_save(dirfd, &st, 1, err)) < 0) goto fail;
+        } else if (m.type == CR__MSG_CONSOLE || fd >= 0) {
+            if (opts->console_socket) {
+                r = cr__console_forward(opts->console_socket, fd, err);
+                close(fd);
+                if (r < 0) goto fail;
+            } else out->master = fd;
+        } else if (m.type == CR__MSG_HOOKS) {
+            if ((r = cr__hooks_run(&spec, CR_HOOK_CREATE_RUNTIME, &st, CR_CREATING, err)) < 0) goto fail;
+            cr__msg_send(sv[0], CR__MSG_GO, pid, NULL);
+        } else if (m.type == CR__MSG_READY) break;
+    }
+    if ((r = cr__state_save(dirfd, &st, 0, err)) < 0) goto fail;
+    if (opts->pid_file) {
+        char pidstr[32];
+        char abs[PATH_MAX], *slash;
+        int pdir;
+        snprintf(pidstr, sizeof pidstr, "%d", (int)pid);
+        snprintf(abs, sizeof abs, "%s", opts->pid_file);
+        slash = strrchr(abs, '/');
+        if (slash) { *slash = 0; pdir = open(*abs ? abs : "/", O_RDONLY | O_DIRECTORY | O_CLOEXEC); }
+        else pdir = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (pdir < 0 || cr_util_write_atomic(pdir, slash ? slash + 1 : abs, pidstr, strlen(pidstr), err) < 0) {
+            r = pdir < 0 ? cr__errno(err, "--pid-file \"%s\"", opts->pid_file) : cr_err_wrap(err, "--pid-file \"%s\"", opts->pid_file);
+            if (pdir >= 0) close(pdir);
+            goto fail;
+        }
+        close(pdir);
+    }
+    out->pid = pid;
+    r = 0;
+    goto done;
+fail:
+    if (init_alive) {
+        kill(pid, SIGKILL);
+        if (first != pid) kill(first, SIGKILL);
+        waitpid(first, NULL, 0);
+        if (first != pid) waitpid(pid, NULL, 0);
+        if (st.cgroup[0]) { cr_err e2 = {0}; cr__cgroup_destroy(st.cgroup, &e2); }
+    }
+    if (out->master >= 0) { close(out->master); out->master = -1; }
+    if (made_dir) cr__state_rmdir(rootdir, id);
+    cr_err_wrap(err, "create \"%s\"", id);
+done:
+    if (sv[0] >= 0) close(sv[0]);
+    if (sv[1] >= 0) close(sv[1]);
+    if (c.fifo_fd >= 0) close(c.fifo_fd);
+    if (c.host_proc >= 0) close(c.host_proc);
+    if (dirfd >= 0) close(dirfd);
+    if (rootdir >= 0) close(rootdir);
+    cr_state_free(&st);
+    cr_spec_free(&spec);
+    cr_buf_free(&text);
+    return r;
+}
+
+CR_API int cr_container_create(const cr_runtime *rt, const char *id, const char *bundle,
+                               const cr_create_opts *opts, cr_err *err) {
+    cr__created out;
+    return cr__create(rt, id, bundle, opts, 0, &out, err);
+}
+
+static int cr__locked_state(const cr_runtime *rt, const char *id, int *dirfd, cr_state *st, cr_err *err) {
+    int fd = cr__state_dir_open(rt, id, err), r;
+    if (fd < 0) return fd;
+    if (flock(fd, LOCK_EX) < 0) { r = cr__errno(err, "lock \"%s\"", id); close(fd); return r; }
+    if ((r = cr__state_read(fd, id, st, err)) < 0) { close(fd); return r; }
+    *dirfd = fd;
+    return 0;
+}
+
+static int cr__spec_of_state(int dirfd, cr_spec *spec, cr_err *err) {
+    cr_buf text = {0};
+    int r = cr_util_read_file(dirfd, "config.json", 16 << 20, &text, err);
+    if (r == 0) r = cr_spec_parse(spec, text.data, text.len, err);
+    cr_buf_free(&text);
+    return r;
+}
+
+static int cr__signal_init(const cr_state *st, int sig) {
+    int pidfd = (int)syscall(SYS_pidfd_open, st->pid, 0), r;
+    if (pidfd < 0) return kill(st->pid, sig);
+    /* the pid was checked against its start time; the pidfd pins it now */
+    if (cr__pid_start_time(st->pid) != st->pid_start) { close(pidfd); errno = ESRCH; return -1; }
+    r = (int)syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0);
+    close(pidfd);
+    return r;
+}
+
+CR_API int cr_container_start(const cr_runtime *rt, const char *id, cr_err *err) {
+    cr_state st;
+    cr_spec spec;
+    int dirfd, fd, r = 0, have_spec = 0, got;
+    char c;
+    if ((r = cr__locked_state(rt, id, &dirfd, &st, err)) < 0) return r;
+    if (st.status != CR_CREATED) {
+        r = st.status == CR_STOPPED ? cr_err_set(err, EINVAL, "cannot start a container that has stopped")
+          : st.status == CR_CREATING ? cr_err_set(err, EINVAL, "cannot start a container that is still being created")
+          : cr_err_set(err, EINVAL, "cannot start an already running container");
+        goto out;
+    }
+    have_spec = cr__spec_of_state(dirfd, &spec, err) == 0;
+    /* prestart runs here, as runtime-tools expects: the container exists
+       (status created) and the user program has not started */
+    if (have_spec && (r = cr__hooks_run(&spec, CR_HOOK_PRESTART, &st, CR_CREATED, err)) < 0) {
+        cr__signal_init(&st, SIGKILL);
+        goto out;
+    }
+    fd = openat(dirfd, "exec.fifo", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0) { r = cr__errno(err, "open exec.fifo"); goto out; }
+    /* one byte: the init is released; EOF: its execve closed the fifo */
+    for (got = 0;;) {
+        struct pollfd pfd = { fd, POLLIN, 0 };
+        int n = poll(&pfd, 1, 100);
+        if (n > 0) {
+            ssize_t rd = read(fd, &c, 1);
+            if (rd == 1) { got = 1; continue; }
+            if (rd == 0 && got) break;
+        }
+        if (n < 0 && errno != EINTR) { r = cr__errno(err, "wait for the init"); break; }
+        if (cr__pid_start_time(st.pid) != st.pid_start || cr__pid_state(st.pid) == 'Z') {
+            if (!got) r = cr_err_set(err, ESRCH, "the container init exited before start");
+            break;
+        }
+    }
+    close(fd);
+    unlinkat(dirfd, "exec.fifo", 0);
+    if (r < 0) goto out;
+    if (have_spec) {
+        cr_err herr = {0};
+        st.status = CR_RUNNING;
+        if (cr__hooks_run(&spec, CR_HOOK_POSTSTART, &st, CR_RUNNING, &herr) < 0)
+            cr_log(CR_LOG_WARN, "poststart: %s", herr.msg);
+    }
+out:
+    if (have_spec) cr_spec_free(&spec);
+    close(dirfd);
+    cr_state_free(&st);
+    return r < 0 ? cr_err_wrap(err, "start \"%s\"", id) : 0;
+}
+
+CR_API int cr_container_kill(const cr_runtime *rt, const char *id, int sig, int all, cr_err *err) {
+    cr_state st;
+    int dirfd, r = 0;
+    if (sig <= 0 || sig > SIGRTMAX) return cr_err_set(err, EINVAL, "kill \"%s\": invalid signal %d", id, sig);
+    if ((r = cr__locked_state(rt, id, &dirfd, &st, err)) < 0) return r;
+    if (st.status == CR_STOPPED) r = cr_err_set(err, ESRCH, "container not running");
+    else if (all && st.cgroup[0]) cr__cgroup_kill_all(st.cgroup, sig);
+    else if (cr__signal_init(&st, sig) < 0) r = cr__errno(err, "signal %s", cr_util_signal_name(sig));
+    close(dirfd);
+    cr_state_free(&st);
+    return r < 0 ? cr_err_wrap(err, "kill \"%s\"", id) : 0;
+}
+
+static void cr__wait_gone(const cr_state *st, int ms) {
+    int pidfd = (int)syscall(SYS_pidfd_open, st->pid, 0);
+    if (pidfd >= 0) {
+        struct pollfd pfd = { pidfd, POLLIN, 0 };
+        if (cr__pid_start_time(st->pid) == st->pid_start) poll(&pfd, 1, ms);
+        close(pidfd);
+    }
+    waitpid(st->pid, NULL, WNOHANG);
+}
+
+CR_API int cr_container_delete(const cr_runtime *rt, const char *id, int force, cr_err *err) {
+    cr_state st;
+    cr_spec spec;
+    int dirfd, r = 0, have_spec, rootdir;
+    if ((r = cr__locked_state(rt, id, &dirfd, &st, err)) < 0) {
+        if (force && r == -ENOENT) return 0;
+        return r;
+    }
+    if (st.status != CR_STOPPED && !force) {
+        r = cr_err_set(err, EBUSY, "cannot delete container %s that is not stopped: %s", id, cr_state_status_name(st.status));
+        close(dirfd);
+        cr_state_free(&st);
+        return r;
+    }
+    if (st.status != CR_STOPPED) {
+        if (st.cgroup[0]) cr__cgroup_kill_all(st.cgroup, SIGKILL);
+        cr__signal_init(&st, SIGKILL);
+        if (st.status == CR_PAUSED) cr__cgroup_kill_all(st.cgroup, SIGCONT);
+        cr__wait_gone(&st, 5000);
+    }
+    have_spec = cr__spec_of_state(dirfd, &spec, NULL) == 0;
+    if (have_spec && !spec.ns[CR_NS_MNT].present && st.rootfs[0]) cr__rootfs_unmount_host(st.rootfs);
+    if (st.cgroup[0] && (r = cr__cgroup_destroy(st.cgroup, err)) < 0) goto out;
+    rootdir = open(cr_state_root(rt), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (rootdir < 0 || cr__state_rmdir(rootdir, id) < 0) r = cr__errno(err, "remove state of \"%s\"", id);
+    if (rootdir >= 0) close(rootdir);
+    if (!r && have_spec) {
+        cr_err herr = {0};
+        if (cr__hooks_run(&spec, CR_HOOK_POSTSTOP, &st, CR_STOPPED, &herr) < 0) cr_log(CR_LOG_WARN, "poststop: %s", herr.msg);
+    }
+out:
+    if (have_spec) cr_spec_free(&spec);
+    close(dirfd);
+    cr_state_free(&st);
+    return r < 0 ? cr_err_wrap(err, "delete \"%s\"", id) : 0;
+}
+
+/* Foreground: forward signals to pid, proxy a pty if there is one, and
+   return the exit status the shell way (128+signal when killed). */
+static int cr__wait_foreground(pid_t pid, int master, int *status) {
+    sigset_t set, old;
+    struct termios saved;
+    int sfd, raw = 0, ws = 0, done = 0, master_open = master >= 0;
+    static const int fwd[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH, SIGCHLD, SIGCONT };
+    size_t i;
+    sigemptyset(&set);
+    for (i = 0; i < sizeof fwd / sizeof *fwd; i++) sigaddset(&set, fwd[i]);
+    sigprocmask(SIG_BLOCK, &set, &old);
+    sfd = signalfd(-1, &set, SFD_CLOEXEC);
+    if (master >= 0 && isatty(0) && tcgetattr(0, &saved) == 0) {
+        struct termios t = saved;
+        cfmakeraw(&t);
+        raw = tcsetattr(0, TCSANOW, &t) == 0;
+    }
+    if (master >= 0) {
+        struct winsize w;
+        if (ioctl(0, TIOCGWINSZ, &w) == 0) ioctl(master, TIOCSWINSZ, &w);
+    }
+    while (!done) {
+        struct pollfd p[3] = { { sfd, POLLIN, 0 }, { master_open ? master : -1, POLLIN, 0 }, { master_open ? 0 : -1, POLLIN, 0 } };
+        if (poll(p, 3, -1) < 0 && errno != EINTR) break;
+        if (p[1].revents) {
+            char buf[8192];
+            ssize_t n = read(master, buf, sizeof buf);
+            if (n > 0) cr__write_all(1, buf, (size_t)n); else master_open = 0;
+        }
+        if (p[2].revents) {
+            char buf[8192];
+            ssize_t n = read(0, buf, sizeof buf);
+            if (n > 0) cr__write_all(master, buf, (size_t)n); else p[2].fd = -1;
+            if (n <= 0) master_open = master_open; /* stdin closed: keep reading the pty */
+        }
+        if (p[0].revents) {
+            struct signalfd_siginfo si;
+            if (read(sfd, &si, sizeof si) != sizeof si) continue;
+            if ((int)si.ssi_signo == SIGCHLD) {
+                int st;
+                pid_t w;
+                while ((w = waitpid(-1, &st, WNOHANG)) > 0)
+                    if (w == pid) { ws = st; done = 1; }
+            } else if ((int)si.ssi_signo == SIGWINCH && master >= 0) {
+                struct winsize w;
+                if (ioctl(0, TIOCGWINSZ, &w) == 0) ioctl(master, TIOCSWINSZ, &w);
+            } else kill(pid, (int)si.ssi_signo);
+        }
+    }
+    if (master_open) {
+        /* drain what the container wrote before it exited */
+        char buf[8192];
+        ssize_t n;
+        int fl = fcntl(master, F_GETFL);
+        fcntl(master, F_SETFL, fl | O_NONBLOCK);
+        while ((n = read(master, buf, sizeof buf)) > 0) cr__write_all(1, buf, (size_t)n);
+    }
+    if (raw) tcsetattr(0, TCSANOW, &saved);
+    close(sfd);
+    sigprocmask(SIG_SETMASK, &old, NULL);
+    *status = WIFEXITED(ws) ? WEXITSTATUS(ws) : WIFSIGNALED(ws) ? 128 + WTERMSIG(ws) : 255;
+    return 0;
+}
+
+CR_API int cr_container_run(const cr_runtime *rt, const char *id, const char *bundle,
+                            const cr_create_opts *opts, int *status, cr_err *err) {
+    cr__created c;
+    cr_create_opts noopts;
+    int r;
+    memset(&noopts, 0, sizeof noopts);
+    if (!opts) opts = &noopts;
+    if (status) *status = 0;
+    if ((r = cr__create(rt, id, bundle, opts, !opts->detach, &c, err)) < 0) return r;
+    if ((r = cr_container_start(rt, id, err)) < 0) {
+        cr_err e2 = {0};
+        cr_container_delete(rt, id, 1, &e2);
+        if (c.master >= 0) close(c.master);
+        return r;
+    }
+    if (opts->detach) return 0;
+    cr__wait_foreground(c.pid, c.master, status);
+    if (c.master >= 0) close(c.master);
+    if (!opts->keep) {
+        cr_err e2 = {0};
+        if (cr_container_delete(rt, id, 1, &e2) < 0) cr_log(CR_LOG_WARN, "%s", e2.msg);
+    }
+    return 0;
+}
+
+/* exec: a fork joins the init's namespaces (setns on a pidfd, all at once
+   where the kernel allows), then forks the process with CLONE_PARENT so it
+   is our child and lands in the pid namespace. */
+static int cr__exec_join(pid_t pid, int pidfd, cr_err *err) {
+    int k, flags = 0;
+    for (k = 0; k < CR_NS_KINDS; k++) {
+        char a[64], b[64];
+        struct stat sa, sb;
+        snprintf(a, sizeof a, "/proc/%d/ns/%s", (int)pid, cr__ns_proc[k]);
+        snprintf(b, sizeof b, "/proc/self/ns/%s", cr__ns_proc[k]);
+        if (stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_ino != sb.st_ino) flags |= cr__ns_flags[k];
+    }
+    if (!flags || setns(pidfd, flags) == 0) return 0;
+    if (errno != EINVAL) return cr__errno(err, "join the namespaces of pid %d", (int)pid);
+    /* kernels before 5.8: one namespace file at a time, the user namespace first */
+    for (k = -1; k < CR_NS_KINDS; k++) {
+        int kind = k < 0 ? CR_NS_USER : k, fd;
+        char a[64];
+        if (!(flags & cr__ns_flags[kind]) || (k >= 0 && kind == CR_NS_USER)) continue;
+        snprintf(a, sizeof a, "/proc/%d/ns/%s", (int)pid, cr__ns_proc[kind]);
+        fd = open(a, O_RDONLY | O_CLOEXEC);
+        if (fd < 0 || setns(fd, cr__ns_flags[kind]) < 0) {
+            int r = cr__errno(err, "join %s", a);
+            if (fd >= 0) close(fd);
+            return r;
+        }
+        close(fd);
+    }
+    return 0;
+}
+
+static int cr__exec_process(cr_spec *spec, const cr_exec_opts *o, cr_process *p, cr_err *err) {
+    if (o->process_file) {
+        cr_buf text = {0};
+        int r = cr_util_read_file(AT_FDCWD, o->process_file, 1 << 20, &text, err);
+        if (r == 0) r = cr_spec_parse_process(spec, p, text.data, text.len, err);
+        cr_buf_free(&text);
+        if (r < 0) return cr_err_wrap(err, "--process \"%s\"", o->process_file);
+    } else {
+        cr__arena *a = (cr__arena *)spec->arena;
+        int n = 0, i, j, base;
+        if (!spec->has_process) return cr_err_set(err, EINVAL, "the container has no process to inherit from");
+        *p = spec->process;
+        if (!o->args || !o->args[0]) return cr_err_set(err, EINVAL, "exec: no command given");
+        p->args = o->args;
+        for (p->nargs = 0; o->args[p->nargs]; p->nargs++) ;
+        for (i = 0; o->env && o->env[i]; i++) n++;
+        if (n) {
+            const char **env = (const char **)cr__arena_alloc(a, (size_t)(p->nenv + n + 1) * sizeof *env);
+            if (!env) return cr_err_set(err, ENOMEM, "out of memory");
+            for (i = 0; i < p->nenv; i++) env[i] = p->env[i];
+            base = p->nenv;
+            for (i = 0; i < n; i++) {
+                size_t kl = strcspn(o->env[i], "=");
+                if (!o->env[i][kl]) return cr_err_set(err, EINVAL, "--env \"%s\": not NAME=VALUE", o->env[i]);
+                for (j = 0; j < base; j++) if (!strncmp(env[j], o->env[i], kl + 1)) break;
+                if (j < base) env[j] = o->env[i]; else env[base++] = o->env[i];
+            }
+            env[base] = NULL;
+            p->env = env; p->nenv = base;
+        }
+        if (o->cwd) p->cwd = o->cwd;
+        if (o->user) {
+            char *end;
+            unsigned long uid = strtoul(o->user, &end, 10);
+            if (end == o->user || (*end && *end != ':')) return cr_err_set(err, EINVAL, "--user \"%s\": expected UID[:GID]", o->user);
+            p->uid = (uint32_t)uid;
+            if (*end == ':') {
+                const char *g = end + 1;
+                unsigned long gid = strtoul(g, &end, 10);
+                if (end == g || *end) return cr_err_set(err, EINVAL, "--user \"%s\": expected UID[:GID]", o->user);
+                p->gid = (uint32_t)gid;
+            }
+        }
+        for (i = 0; o->caps && o->caps[i]; i++) {
+            int cap = cr_spec_cap_parse(o->caps[i]), s;
+            if (cap < 0) return cr_err_set(err, EINVAL, "--cap \"%s\": unknown capability", o->caps[i]);
+            for (s = 0; s < CR_CAP_SETS; s++) p->caps[s] |= 1ULL << cap;
+        }
+        p->terminal = o->tty;
+        if (o->no_new_privs) p->no_new_privileges = 1;
+    }
+    if (!p->nargs) return cr_err_set(err, EINVAL, "process.args: must not be empty");
+    return 0;
+}
+
+static int cr__exec_child(cr_spec *spec, const cr_process *p, const cr_exec_opts *o, int sync, cr_err *err) {
+    char exe[PATH_MAX];
+    cr__seccomp_filter filter;
+    int r;
+    if ((r = cr__seccomp_build(spec, &filter, err)) < 0) return r;
+    if ((r = cr__proc_limits(p, err)) < 0) return r;
+    if (p->terminal && (r = cr__proc_console(NULL, p, sync, err)) < 0) return r;
+    if (!p->terminal) setsid();
+    if (!p->no_new_privileges && (r = cr__seccomp_load(&filter, err)) < 0) return r;
+    if ((r = cr__proc_identity(p, spec->ns[CR_NS_USER].present, err)) < 0) return r;
+    if (chdir(p->cwd) < 0) return cr__errno(err, "process.cwd: chdir \"%s\"", p->cwd);
+    if ((r = cr__proc_lookup(p, exe, sizeof exe, err)) < 0) return r;
+    if ((r = cr__seccomp_load(&filter, err)) < 0) return r;
+    cr__proc_cloexec_from(3 + o->preserve_fds);
+    if (cr__msg_send(sync, CR__MSG_READY, 0, NULL) < 0) return -EPIPE;
+    execve(exe, (char *const *)p->args, (char *const *)(p->env ? p->env : (const char **)&p->args[p->nargs]));
+    return cr__errno(err, "exec \"%s\"", exe);
+}
+
+CR_API int cr_container_exec(const cr_runtime *rt, const char *id, const cr_exec_opts *o,
+                             int *status, cr_err *err) {
+    cr_state st;
+    cr_spec spec;
+    cr_process p;
+    int dirfd = -1, r, sv[2] = { -1, -1 }, pidfd = -1, master = -1;
+    pid_t x = -1, y = -1;
+    memset(&spec, 0, sizeof spec);
+    if (status) *status = 0;
+    if ((r = cr__locked_state(rt, id, &dirfd, &st, err)) < 0) return r;
+    flock(dirfd, LOCK_UN);
+    if (st.status == CR_STOPPED || st.status == CR_CREATING) { r = cr_err_set(err, EINVAL, "cannot exec in a stopped container"); goto out; }
+    if (st.status == CR_PAUSED) { r = cr_err_set(err, EINVAL, "cannot exec in a paused container"); goto out; }
+    if ((r = cr__spec_of_state(dirfd, &spec, err)) < 0) goto out;
+    if ((r = cr__exec_process(&spec, o, &p, err)) < 0) goto out;
+    if (p.terminal && !o->console_socket && o->detach) {
+        r = cr_err_set(err, EINVAL, "cannot allocate a tty when detaching without --console-socket");
+        goto out;
+    }
+    pidfd = (int)syscall(SYS_pidfd_open, st.pid, 0);
+    if (pidfd < 0 || cr__pid_start_time(st.pid) != st.pid_start) { r = cr_err_set(err, ESRCH, "container not running"); goto out; }
+    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) { r = cr__errno(err, "socketpair"); goto out; }
+    x = fork();
+    if (x < 0) { r = cr__errno(err, "fork"); goto out; }
+    if (x == 0) {
+        cr_err e = {0};
+        close(sv[0]);
+        prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+        if (cr__msg_expect(sv[1], CR__MSG_GO, &e) == 0 && cr__exec_join(st.pid, pidfd, &e) == 0) {
+            pid_t child = cr__clone(CLONE_PARENT, NULL);
+            if (child > 0) { cr__msg_send(sv[1], CR__MSG_PID, child, NULL); _exit(0); }
+            if (child == 0) cr__exec_child(&spec, &p, o, sv[1], &e);
+            else cr__errno(&e, "fork into the container");
+        }
+        cr__msg_send(sv[1], CR__MSG_ERROR, e.code, e.msg);
+        _exit(1);
+    }
+    close(sv[1]); sv[1] = -1;
+    if (st.cgroup[0] && (r = cr__cgroup_enter(st.cgroup, x, err)) < 0) goto fail;
+    cr__msg_send(sv[0], CR__MSG_GO, 0, NULL);
+    for (;;) {
+        cr__msg m;
+        int fd = -1;
+        if (cr__msg_recv(sv[0], &m, &fd) < 0) { r = cr_err_set(err, EIO, "the exec process exited during setup"); goto fail; }
+        if (m.type == CR__MSG_ERROR) { r = cr_err_set(err, m.value ? m.value : EIO, "%s", m.text); goto fail; }
+        if (m.type == CR__MSG_PID) { y = m.value; waitpid(x, NULL, 0); x = -1; }
+        else if (fd >= 0) {
+            if (o->console_socket) {
+                r = cr__console_forward(o->console_socket, fd, err);
+                close(fd);
+                if (r < 0) goto fail;
+            } else master = fd;
+        } else if (m.type == CR__MSG_READY) break;
+    }
+    if (o->pid_file) {
+        char pidstr[32], abs[PATH_MAX], *slash;
+        int pdir;
+        snprintf(pidstr, sizeof pidstr, "%d", (int)y);
+        snprintf(abs, sizeof abs, "%s", o->pid_file);
+        slash = strrchr(abs, '/');
+        if (slash) { *slash = 0; pdir = open(*abs ? abs : "/", O_RDONLY | O_DIRECTORY | O_CLOEXEC); }
+        else pdir = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (pdir < 0 || cr_util_write_atomic(pdir, slash ? slash + 1 : abs, pidstr, strlen(pidstr), err) < 0) {
+            if (pdir < 0) cr__errno(err, "--pid-file \"%s\"", o->pid_file);
+            if (pdir >= 0) close(pdir);
+            r = -EIO;
+            goto fail;
+        }
+        close(pdir);
+    }
+    close(sv[0]); sv[0] = -1;
+    if (!o->detach) cr__wait_foreground(y, master, status);
+    r = 0;
+    goto out;
+fail:
+    if (x > 0) { kill(x, SIGKILL); waitpid(x, NULL, 0); }
+    if (y > 0) { kill(y, SIGKILL); waitpid(y, NULL, 0); }
+out:
+    if (master >= 0) close(master);
+    if (sv[0] >= 0) close(sv[0]);
+    if (sv[1] >= 0) close(sv[1]);
+    if (pidfd >= 0) close(pidfd);
+    if (dirfd >= 0) close(dirfd);
+    cr_state_free(&st);
+    cr_spec_free(&spec);
+    return r < 0 ? cr_err_wrap(err, "exec \"%s\"", id) : 0;
+}
+
+CR_API void cr_container_features(cr_buf *out) {
+    static const char *const hooks[] = { "prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop" };
+    cr_jw w;
+    size_t i, k;
+    int c;
+    cr_jw_init(&w, out);
+    cr_jw_obj(&w);
+    cr_jw_key(&w, "ociVersionMin"); cr_jw_str(&w, "1.0.0");
+    cr_jw_key(&w, "ociVersionMax"); cr_jw_str(&w, CR_OCI_VERSION);
+    cr_jw_key(&w, "hooks"); cr_jw_arr(&w);
+    for (i = 0; i < 6; i++) cr_jw_str(&w, hooks[i]);
+    cr_jw_arr_end(&w);
+    cr_jw_key(&w, "mountOptions"); cr_jw_arr(&w);
+    for (k = 0; k < sizeof cr__mount_opts / sizeof *cr__mount_opts; k++) cr_jw_str(&w, cr__mount_opts[k].name);
+    for (k = 0; k < sizeof cr__propagations / sizeof *cr__propagations; k++) cr_jw_str(&w, cr__propagations[k].name);
+    cr_jw_str(&w, "tmpcopyup");
+    cr_jw_arr_end(&w);
+    cr_jw_key(&w, "linux"); cr_jw_obj(&w);
+    cr_jw_key(&w, "namespaces"); cr_jw_arr(&w);
+    for (c = 0; c < CR_NS_KINDS; c++) cr_jw_str(&w, cr__ns_names[c]);
+    cr_jw_arr_end(&w);
+    cr_jw_key(&w, "capabilities"); cr_jw_arr(&w);
+    for (c = 0; c < CR__NCAPS; c++) cr_jw_str(&w, cr__cap_names[c]);
+    cr_jw_arr_end(&w);
+    cr_jw_key(&w, "cgroup"); cr_jw_obj(&w);
+    cr_jw_key(&w, "v1"); cr_jw_bool(&w, 1);
+    cr_jw_key(&w, "v2"); cr_jw_bool(&w, 1);
+    cr_jw_key(&w, "systemd"); cr_jw_bool(&w, 0);
+    cr_jw_key(&w, "systemdUser"); cr_jw_bool(&w, 0);
+    cr_jw_obj_end(&w);
+    cr_jw_key(&w, "seccomp"); cr_jw_obj(&w);
+    cr_jw_key(&w, "enabled"); cr_jw_bool(&w, 0);
+    cr_jw_obj_end(&w);
+    cr_jw_key(&w, "apparmor"); cr_jw_obj(&w); cr_jw_key(&w, "enabled"); cr_jw_bool(&w, 0); cr_jw_obj_end(&w);
+    cr_jw_key(&w, "selinux"); cr_jw_obj(&w); cr_jw_key(&w, "enabled"); cr_jw_bool(&w, 0); cr_jw_obj_end(&w);
+    cr_jw_key(&w, "intelRdt"); cr_jw_obj(&w); cr_jw_key(&w, "enabled"); cr_jw_bool(&w, 0); cr_jw_obj_end(&w);
+    cr_jw_key(&w, "mountExtensions"); cr_jw_obj(&w);
+    cr_jw_key(&w, "idmap"); cr_jw_obj(&w); cr_jw_key(&w, "enabled"); cr_jw_bool(&w, 0); cr_jw_obj_end(&w);
+    cr_jw_obj_end(&w);
+    cr_jw_obj_end(&w);
+    cr_jw_key(&w, "annotations"); cr_jw_obj(&w);
+    cr_jw_key(&w, "org.opencontainers.runc.version"); cr_jw_str(&w, CR_VERSION);
+    cr_jw_key(&w, "io.github.cr.version"); cr_jw_str(&w, CR_VERSION);
+    cr_jw_obj_end(&w);
+    cr_jw_obj_end(&w);
+}
+
+#endif /* CR_IMPLEMENTATION_DONE */
+#endif /* CR_IMPLEMENTATION */

@@ -1,0 +1,59 @@
+/* The applet table's view of the world: what every applet may use besides
+   cr.h — the global options, option parsing and error reporting. */
+#ifndef CR_APPLETS_H
+#define CR_APPLETS_H
+#include "../cr.h"
+
+typedef struct cr_applet {
+    const char *name;
+    int (*main)(int argc, char **argv);
+    const char *summary;
+    const char *usage;
+} cr_applet;
+
+/* Global options, set by main before the applet runs. */
+extern cr_runtime cr_main_runtime;
+extern int cr_main_debug;
+extern char **cr_main_argv;   /* the original argv, for cr_util_reexec_sealed */
+
+/* Option parsing the way runc's CLI accepts it: --name value, --name=value,
+   -name value (Go style), -n value, and flags; options may follow operands. */
+typedef struct cr_opt { const char *name; char short_name; int has_arg; } cr_opt;
+typedef struct cr_optstate {
+    int argc; char **argv; int i;
+    char **operands; int noperands;
+    const char *value;
+    const char *applet;
+    int stop_at_operand;   /* exec: the first operand ends the options */
+} cr_optstate;
+/* Returns the index into opts of the next option (value in st->value), -1
+   at the end (operands are then in st->operands), or -2 after printing a
+   usage error. "--help"/"-h" print the applet's usage and return -3. */
+int cr_opt_next(cr_optstate *st, const cr_opt *opts);
+void cr_opt_begin(cr_optstate *st, int argc, char **argv);
+
+/* Prints "cr APPLET: msg" to stderr (and the --log file) and returns 1. */
+int cr_main_fail(const char *applet, const char *fmt, ...);
+int cr_main_fail_err(const char *applet, const cr_err *err);
+/* Exit status for bad usage after a message. */
+int cr_main_usage_error(const char *applet, const char *fmt, ...);
+const cr_applet *cr_main_applet(const char *name);
+
+#define CR_APPLETS(X) \
+    X(create, "create a container from a bundle") \
+    X(delete, "delete a container and everything it holds") \
+    X(exec, "run a new process in a running container") \
+    X(features, "show the features of this runtime (JSON)") \
+    X(kill, "send a signal to a container's init (or all its processes)") \
+    X(list, "list containers") \
+    X(ps, "show the processes running in a container") \
+    X(run, "create and start a container, and wait for it") \
+    X(spec, "write a default config.json") \
+    X(start, "start a created container") \
+    X(state, "print the state of a container (JSON)")
+
+#define CR_DECLARE_APPLET(n, s) int cr_applet_##n(int argc, char **argv); extern const char cr_usage_##n[];
+CR_APPLETS(CR_DECLARE_APPLET)
+#undef CR_DECLARE_APPLET
+
+#endif

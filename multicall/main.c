@@ -1,0 +1,216 @@
+/* cr — the multicall binary. Dispatches on argv[0] (a symlink named after an
+   applet) and otherwise on the first operand, after the global options. */
+#define CR_IMPLEMENTATION
+#include "applets.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <stdlib.h>
+#include <unistd.h>
+#include <time.h>
+
+cr_runtime cr_main_runtime;
+int cr_main_debug;
+char **cr_main_argv;
+static FILE *cr_main_log;
+static int cr_main_log_json;
+
+static const char cr_main_usage[] =
+"usage: cr [GLOBAL OPTIONS] APPLET [ARGS...]\n"
+"\n"
+"An OCI container runtime in one static binary.\n"
+"\n"
+"Global options:\n"
+"  --root DIR               state directory (default /run/cr, or $XDG_RUNTIME_DIR/cr rootless)\n"
+"  --log FILE               write log lines to FILE (default stderr)\n"
+"  --log-format text|json   log line format (json: runc's level/msg/time)\n"
+"  --debug                  log debug lines\n"
+"  --systemd-cgroup         use systemd for cgroups (not supported: refused)\n"
+"  --cgroup-manager M       cgroupfs (default), systemd (refused) or disabled\n"
+"  --rootless true|false|auto  accepted for runc compatibility\n"
+"  --version, -v            print the version\n"
+"  --help, -h               print this help; `cr APPLET --help` for an applet\n"
+"\n"
+"Applets:\n";
+
+#define CR_TABLE_ROW(n, s) { #n, cr_applet_##n, s, cr_usage_##n },
+static const cr_applet cr_main_applets[] = { CR_APPLETS(CR_TABLE_ROW) };
+#define CR_NAPPLETS (sizeof cr_main_applets / sizeof *cr_main_applets)
+
+const cr_applet *cr_main_applet(const char *name) {
+    size_t i;
+    for (i = 0; i < CR_NAPPLETS; i++) if (!strcmp(cr_main_applets[i].name, name)) return &cr_main_applets[i];
+    return NULL;
+}
+
+static void cr_main_json_str(FILE *f, const char *s) {
+    cr_buf b = {0};
+    cr_jw w;
+    cr_jw_init(&w, &b);
+    cr_jw_str(&w, s);
+    if (b.data) fputs(b.data, f);
+    cr_buf_free(&b);
+}
+
+static void cr_main_log_line(int level, const char *msg, void *user) {
+    static const char *const names[] = { "error", "warning", "info", "debug" };
+    FILE *f = cr_main_log ? cr_main_log : stderr;
+    (void)user;
+    if (cr_main_log_json) {
+        char ts[64];
+        time_t now = time(NULL);
+        struct tm tm;
+        gmtime_r(&now, &tm);
+        strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", &tm);
+        fprintf(f, "{\"level\":\"%s\",\"msg\":", names[level]);
+        cr_main_json_str(f, msg);
+        fprintf(f, ",\"time\":\"%s\"}\n", ts);
+    } else fprintf(f, "%s: %s\n", names[level], msg);
+    fflush(f);
+}
+
+static int cr_main_vfail(const char *applet, const char *fmt, va_list ap) {
+    char msg[2048];
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    fprintf(stderr, "cr %s: %s\n", applet, msg);
+    if (cr_main_log) cr_main_log_line(CR_LOG_ERROR, msg, NULL);
+    return 1;
+}
+int cr_main_fail(const char *applet, const char *fmt, ...) {
+    va_list ap;
+    int r;
+    va_start(ap, fmt);
+    r = cr_main_vfail(applet, fmt, ap);
+    va_end(ap);
+    return r;
+}
+int cr_main_fail_err(const char *applet, const cr_err *err) { return cr_main_fail(applet, "%s", err->msg); }
+int cr_main_usage_error(const char *applet, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    cr_main_vfail(applet, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "Try 'cr %s --help'.\n", applet);
+    return 1;
+}
+
+void cr_opt_begin(cr_optstate *st, int argc, char **argv) {
+    memset(st, 0, sizeof *st);
+    st->argc = argc; st->argv = argv; st->i = 1;
+    st->applet = argv[0];
+    st->operands = (char **)calloc((size_t)argc + 1, sizeof *st->operands);
+}
+
+int cr_opt_next(cr_optstate *st, const cr_opt *opts) {
+    while (st->i < st->argc) {
+        char *a = st->argv[st->i++], *eq;
+        char name[128];
+        int k;
+        if (!strcmp(a, "--")) {
+            while (st->i < st->argc) st->operands[st->noperands++] = st->argv[st->i++];
+            break;
+        }
+        if (a[0] != '-' || !a[1]) {
+            st->operands[st->noperands++] = a;
+            if (st->stop_at_operand) return -1;
+            continue;
+        }
+        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+            const cr_applet *ap = cr_main_applet(st->applet);
+            fputs(ap ? ap->usage : cr_main_usage, stdout);
+            return -3;
+        }
+        snprintf(name, sizeof name, "%s", a + (a[1] == '-' ? 2 : 1));
+        eq = strchr(name, '=');
+        if (eq) *eq = 0;
+        for (k = 0; opts[k].name || opts[k].short_name; k++) {
+            int hit = (opts[k].name && !strcmp(name, opts[k].name)) ||
+                      (a[1] != '-' && opts[k].short_name && name[0] == opts[k].short_name && !name[1]);
+            if (!hit) continue;
+            if (!opts[k].has_arg) {
+                if (eq && strcmp(eq + 1, "true") && strcmp(eq + 1, "1")) {
+                    if (!strcmp(eq + 1, "false") || !strcmp(eq + 1, "0")) goto next_arg;
+                    return cr_main_usage_error(st->applet, "option %s takes no value", a), -2;
+                }
+                st->value = NULL;
+                return k;
+            }
+            if (eq) st->value = a + (a[1] == '-' ? 2 : 1) + (eq - name) + 1;
+            else if (st->i < st->argc) st->value = st->argv[st->i++];
+            else return cr_main_usage_error(st->applet, "option %s needs a value", a), -2;
+            return k;
+        }
+        return cr_main_usage_error(st->applet, "unknown option %s", a), -2;
+    next_arg:;
+    }
+    return -1;
+}
+
+static int cr_main_run_applet(const cr_applet *ap, int argc, char **argv) {
+    argv[0] = (char *)ap->name;
+    return ap->main(argc, argv);
+}
+
+int main(int argc, char **argv) {
+    const char *base = strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : argv[0];
+    const cr_applet *ap = cr_main_applet(base);
+    int i;
+    size_t k;
+    cr_main_argv = argv;
+    cr_log_set(cr_main_log_line, NULL, CR_LOG_WARN);
+    if (ap) return cr_main_run_applet(ap, argc, argv);
+    for (i = 1; i < argc; i++) {
+        const char *a = argv[i], *v;
+        const char *o = a[0] == '-' ? a + (a[1] == '-' ? 2 : 1) : NULL;
+        if (!o) break;
+        v = strchr(o, '=');
+#define CR_OPT_IS(n) (!strncmp(o, n, v ? (size_t)(v - o) : strlen(o)) && strlen(n) == (v ? (size_t)(v - o) : strlen(o)))
+#define CR_OPT_VAL() (v ? v + 1 : (i + 1 < argc ? argv[++i] : NULL))
+        if (CR_OPT_IS("root")) {
+            if (!(cr_main_runtime.root = CR_OPT_VAL())) return cr_main_usage_error("", "--root needs a directory");
+        } else if (CR_OPT_IS("log")) {
+            const char *f = CR_OPT_VAL();
+            if (!f) return cr_main_usage_error("", "--log needs a file");
+            if (!(cr_main_log = fopen(f, "ae"))) return cr_main_fail("", "--log \"%s\": %s", f, strerror(errno));
+        } else if (CR_OPT_IS("log-format")) {
+            const char *f = CR_OPT_VAL();
+            if (!f || (strcmp(f, "json") && strcmp(f, "text"))) return cr_main_usage_error("", "--log-format: expected text or json");
+            cr_main_log_json = !strcmp(f, "json");
+        } else if (CR_OPT_IS("debug")) {
+            cr_main_debug = 1;
+        } else if (CR_OPT_IS("systemd-cgroup")) {
+            cr_main_runtime.cgroup_manager = CR_CGROUP_MANAGER_SYSTEMD;
+        } else if (CR_OPT_IS("cgroup-manager")) {
+            const char *m = CR_OPT_VAL();
+            if (m && !strcmp(m, "cgroupfs")) cr_main_runtime.cgroup_manager = CR_CGROUP_MANAGER_CGROUPFS;
+            else if (m && !strcmp(m, "systemd")) cr_main_runtime.cgroup_manager = CR_CGROUP_MANAGER_SYSTEMD;
+            else if (m && !strcmp(m, "disabled")) cr_main_runtime.cgroup_manager = CR_CGROUP_MANAGER_DISABLED;
+            else return cr_main_usage_error("", "--cgroup-manager: expected cgroupfs, systemd or disabled");
+        } else if (CR_OPT_IS("rootless")) {
+            if (!v && i + 1 < argc && argv[i + 1][0] != '-' && !cr_main_applet(argv[i + 1])) i++;
+        } else if (CR_OPT_IS("version") || !strcmp(a, "-v")) {
+            printf("cr version %s\nspec: %s\n", CR_VERSION, CR_OCI_VERSION);
+            return 0;
+        } else if (CR_OPT_IS("help") || !strcmp(a, "-h")) {
+            fputs(cr_main_usage, stdout);
+            for (k = 0; k < CR_NAPPLETS; k++) printf("  %-10s %s\n", cr_main_applets[k].name, cr_main_applets[k].summary);
+            return 0;
+        } else if (CR_OPT_IS("list")) {
+            for (k = 0; k < CR_NAPPLETS; k++) puts(cr_main_applets[k].name);
+            return 0;
+        } else return cr_main_usage_error("", "unknown global option %s", a);
+#undef CR_OPT_IS
+#undef CR_OPT_VAL
+    }
+    cr_log_set(cr_main_log_line, NULL, cr_main_debug ? CR_LOG_DEBUG : CR_LOG_WARN);
+    if (cr_main_runtime.cgroup_manager == CR_CGROUP_MANAGER_SYSTEMD)
+        return cr_main_fail("", "the systemd cgroup manager is not supported; use --cgroup-manager cgroupfs");
+    if (i >= argc) {
+        fputs(cr_main_usage, stderr);
+        for (k = 0; k < CR_NAPPLETS; k++) fprintf(stderr, "  %-10s %s\n", cr_main_applets[k].name, cr_main_applets[k].summary);
+        return 1;
+    }
+    ap = cr_main_applet(argv[i]);
+    if (!ap) return cr_main_usage_error("", "unknown applet \"%s\" (see cr --help)", argv[i]);
+    return cr_main_run_applet(ap, argc - i, argv + i);
+}
