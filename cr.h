@@ -2763,28 +2763,9 @@ static int cr__readonly_path(cr__ctx *c, const char *path, cr_err *err) {
     return r;
 }
 
-/* The mount point that holds path, from mountinfo (longest prefix). */
-static int cr__mount_point_of(const char *path, char *out, size_t n) {
-    FILE *f = fopen("/proc/self/mountinfo", "re");
-    char line[4096], mnt[PATH_MAX];
-    size_t best = 0;
-    if (!f) return -1;
-    while (fgets(line, sizeof line, f)) {
-        size_t l;
-        if (sscanf(line, "%*s %*s %*s %*s %4095s", mnt) != 1) continue;
-        l = strlen(mnt);
-        if (!strncmp(path, mnt, l) && (path[l] == '/' || !path[l] || l == 1) && l >= best) {
-            best = l;
-            snprintf(out, n, "%s", mnt);
-        }
-    }
-    fclose(f);
-    return best ? 0 : -1;
-}
-
 static int cr__rootfs_prepare(cr__ctx *c, cr_err *err) {
     cr_spec *s = c->spec;
-    unsigned long prop = s->rootfs_propagation ? s->rootfs_propagation : MS_SLAVE | MS_REC;
+    unsigned long prop = s->rootfs_propagation;
     int i, r, own_ns = s->ns[CR_NS_MNT].present;
     struct stat sb;
     /* a bind source must live in our own mount namespace: open it here */
@@ -2793,16 +2774,11 @@ static int cr__rootfs_prepare(cr__ctx *c, cr_err *err) {
         return cr_err_set(err, EPERM, "/dev/null on the host is not the null device");
     /* without a mount namespace the mounts land on the host, as with runc;
        delete takes them down again (cr__rootfs_unmount_host) */
-    if (own_ns && mount(NULL, "/", NULL, prop | MS_REC, NULL) < 0) return cr__errno(err, "linux.rootfsPropagation: set on /");
+    /* nothing may propagate back to the host while we mount; the requested
+       propagation goes on the new / after pivot_root, which refuses shared */
+    if (own_ns && mount(NULL, "/", NULL, MS_REC | ((prop & MS_PRIVATE) ? MS_PRIVATE : MS_SLAVE), NULL) < 0)
+        return cr__errno(err, "make / a slave mount");
     if (own_ns && mount(c->rootfs, c->rootfs, NULL, MS_BIND | MS_REC, NULL) < 0) return cr__errno(err, "root.path: bind \"%s\"", c->rootfs);
-    if (own_ns && (prop & MS_SHARED)) {
-        /* pivot_root refuses a shared parent: make just that one private */
-        char parent[PATH_MAX], mp[PATH_MAX], *slash;
-        snprintf(parent, sizeof parent, "%s", c->rootfs);
-        slash = strrchr(parent, '/');
-        if (slash && slash != parent) *slash = 0; else snprintf(parent, sizeof parent, "/");
-        if (cr__mount_point_of(parent, mp, sizeof mp) == 0) mount(NULL, mp, NULL, MS_PRIVATE, NULL);
-    }
     c->rootfd = open(c->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
     if (c->rootfd < 0) return cr__errno(err, "root.path: open \"%s\"", c->rootfs);
     for (i = 0; i < s->nmounts; i++)
@@ -3282,11 +3258,12 @@ static pid_t cr__clone(uint64_t flags, int *pidfd) {
     memset(&a, 0, sizeof a);
     a.flags = flags | (pidfd ? CLONE_PIDFD : 0);
     a.pidfd = (uint64_t)(uintptr_t)pidfd;
-    a.exit_signal = SIGCHLD;
+    /* with CLONE_PARENT the child inherits our exit signal: clone3 wants 0 */
+    a.exit_signal = (flags & CLONE_PARENT) ? 0 : SIGCHLD;
     pid = (pid_t)syscall(SYS_clone3, &a, sizeof a);
     if (pid >= 0 || errno != ENOSYS) return pid;
     if (pidfd) *pidfd = -1;
-    return (pid_t)syscall(SYS_clone, (unsigned long)(flags & ~(uint64_t)CLONE_PIDFD) | SIGCHLD, 0, 0, 0, 0);
+    return (pid_t)syscall(SYS_clone, (unsigned long)(flags & ~(uint64_t)CLONE_PIDFD) | a.exit_signal, 0, 0, 0, 0);
 }
 
 static void cr__now_rfc3339(char *out, size_t n) {
