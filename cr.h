@@ -244,7 +244,7 @@ typedef struct cr_state {
     cr_status status;                 /* computed from the pid and the fifo */
     char created[40];                 /* RFC 3339 */
     uint32_t owner;
-    char cgroup[4096];                /* cgroup path relative to the hierarchies */
+    char cgroup[16384];               /* the cgroup's directories, one a line; empty: none */
     void *annotations_json;           /* raw JSON text (malloc'd) or NULL */
     int sysbox;                       /* reserved */
 } cr_state;
@@ -271,7 +271,8 @@ enum { CR_CGROUP_MANAGER_CGROUPFS, CR_CGROUP_MANAGER_SYSTEMD, CR_CGROUP_MANAGER_
 enum { CR_CGROUP_V1 = 1, CR_CGROUP_V2 = 2, CR_CGROUP_HYBRID = 3 };
 CR_API int cr_cgroup_mode(void);
 /* Pids in the container's cgroup; *pids is malloc'd. */
-CR_API int cr_cgroup_pids(const char *cgroup, pid_t **pids, size_t *n, cr_err *err);
+/* Pids in the container's cgroup (cr_state.cgroup); *pids is malloc'd. */
+CR_API int cr_cgroup_pids(const char *cgroup_dirs, pid_t **pids, size_t *n, cr_err *err);
 
 /* ---- lifecycle ----------------------------------------------------------- */
 
@@ -2282,11 +2283,69 @@ static void cr__cgroup_scan(void) {
 
 CR_API int cr_cgroup_mode(void) { cr__cgroup_scan(); return cr__cg_mode; }
 
-/* The cgroup path for a config: absolute as given, relative under "/",
-   and /cr/<id> when the config has none. */
-static void cr__cgroup_path(const char *cgroups_path, const char *id, char *out, size_t n) {
-    if (cgroups_path && *cgroups_path) snprintf(out, n, "%s%s", cgroups_path[0] == '/' ? "" : "/", cgroups_path);
-    else snprintf(out, n, "/cr/%s", id);
+/* A container's cgroup is kept as its directories, one per hierarchy and
+   one per line ("/sys/fs/cgroup/pids/cr/web\n..."), resolved once at create
+   time: relative cgroupsPath values are relative to the cgroup of the
+   process that creates the container (runc's rule), which a later delete
+   from another cgroup could not recompute. */
+static const char *cr__cgroup_next(const char *p, char *dir, size_t n) {
+    size_t l;
+    if (!p || !*p) return NULL;
+    l = strcspn(p, "\n");
+    snprintf(dir, n, "%.*s", (int)l, p);
+    return p[l] ? p + l + 1 : p + l;
+}
+
+static int cr__cgroup_hier_of(const char *dir) {
+    int i;
+    cr__cgroup_scan();
+    for (i = 0; i < cr__cg_n; i++) {
+        size_t l = strlen(cr__cg_hiers[i].mnt);
+        if (!strncmp(dir, cr__cg_hiers[i].mnt, l) && (dir[l] == '/' || !dir[l])) return i;
+    }
+    return -1;
+}
+
+/* Our own cgroup in hierarchy h, from /proc/self/cgroup. */
+static void cr__cgroup_own(const cr__cg_hier *h, char *out, size_t n) {
+    FILE *f = fopen("/proc/self/cgroup", "re");
+    char line[4096];
+    snprintf(out, n, "/");
+    if (!f) return;
+    while (fgets(line, sizeof line, f)) {
+        char *c1 = strchr(line, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+        if (!c2) continue;
+        *c2 = 0;
+        line[strcspn(line, "\n")] = 0;
+        c2[1 + strcspn(c2 + 1, "\n")] = 0;
+        if ((h->v2 && !strcmp(c1 + 1, "")) || (!h->v2 && *h->opts && !strcmp(c1 + 1, h->opts))) {
+            snprintf(out, n, "%s", c2 + 1);
+            break;
+        }
+    }
+    fclose(f);
+}
+
+static int cr__cgroup_resolve(const char *cgroups_path, const char *id, char *out, size_t n, cr_err *err) {
+    cr_buf b = {0};
+    int i;
+    cr__cgroup_scan();
+    if (cgroups_path && (strstr(cgroups_path, "/../") || !strncmp(cgroups_path, "../", 3) || !strcmp(cgroups_path, "..")))
+        return cr_err_set(err, EINVAL, "linux.cgroupsPath: \"%s\" must not contain \"..\"", cgroups_path);
+    for (i = 0; i < cr__cg_n; i++) {
+        const cr__cg_hier *h = &cr__cg_hiers[i];
+        char own[PATH_MAX];
+        if (!h->v2 && !*h->opts) continue;
+        if (cgroups_path && cgroups_path[0] == '/') cr_buf_printf(&b, "%s%s\n", h->mnt, cgroups_path);
+        else if (cgroups_path && *cgroups_path) {
+            cr__cgroup_own(h, own, sizeof own);
+            cr_buf_printf(&b, "%s%s%s%s\n", h->mnt, strcmp(own, "/") ? own : "", "/", cgroups_path);
+        } else cr_buf_printf(&b, "%s/cr/%s\n", h->mnt, id);
+    }
+    if (b.oom || b.len >= n) { cr_buf_free(&b); return cr_err_set(err, ENAMETOOLONG, "linux.cgroupsPath: too long"); }
+    snprintf(out, n, "%s", b.data ? b.data : "");
+    cr_buf_free(&b);
+    return 0;
 }
 
 /* cpuset children start empty and refuse tasks: copy the parent's sets. */
@@ -2294,29 +2353,25 @@ static void cr__cgroup_cpuset_init(const char *dir) {
     static const char *const files[] = { "cpuset.cpus", "cpuset.mems" };
     int i;
     for (i = 0; i < 2; i++) {
-        char path[PATH_MAX], parent[PATH_MAX], *slash;
+        char path[PATH_MAX], ppath[PATH_MAX], *slash;
         cr_buf b = {0};
         snprintf(path, sizeof path, "%s/%s", dir, files[i]);
         if (cr_util_read_file(AT_FDCWD, path, 4096, &b, NULL) == 0 && b.len > 1) { cr_buf_free(&b); continue; }
         cr_buf_free(&b);
-        snprintf(parent, sizeof parent, "%s", dir);
-        slash = strrchr(parent, '/');
-        if (!slash) continue;
-        *slash = 0;
-        {
-            char ppath[PATH_MAX];
-            snprintf(ppath, sizeof ppath, "%s/%s", parent, files[i]);
-            if (cr_util_read_file(AT_FDCWD, ppath, 4096, &b, NULL) == 0) cr__write_str(path, b.data);
-            cr_buf_free(&b);
-        }
+        snprintf(ppath, sizeof ppath, "%s", dir);
+        if (!(slash = strrchr(ppath, '/'))) continue;
+        snprintf(slash, sizeof ppath - (size_t)(slash - ppath), "/%s", files[i]);
+        if (cr_util_read_file(AT_FDCWD, ppath, 4096, &b, NULL) == 0) cr__write_str(path, b.data);
+        cr_buf_free(&b);
     }
 }
 
-static int cr__cgroup_mkdir(const cr__cg_hier *h, const char *cg, cr_err *err) {
+static int cr__cgroup_mkdir(const char *dir, cr_err *err) {
     char path[PATH_MAX], *p;
-    int cpuset = strstr(h->opts, "cpuset") != NULL;
-    snprintf(path, sizeof path, "%s%s", h->mnt, cg);
-    for (p = path + strlen(h->mnt) + 1; ; p++) {
+    int h = cr__cgroup_hier_of(dir), cpuset = h >= 0 && strstr(cr__cg_hiers[h].opts, "cpuset") != NULL;
+    if (h < 0) return cr_err_set(err, EINVAL, "cgroup \"%s\": not in a cgroup hierarchy", dir);
+    snprintf(path, sizeof path, "%s", dir);
+    for (p = path + strlen(cr__cg_hiers[h].mnt) + 1; ; p++) {
         if (*p == '/' || !*p) {
             char save = *p;
             *p = 0;
@@ -2329,31 +2384,26 @@ static int cr__cgroup_mkdir(const cr__cg_hier *h, const char *cg, cr_err *err) {
     return 0;
 }
 
-/* Creates the container's cgroup in every hierarchy and moves pid in. A
-   hierarchy that cannot be written (read-only, not delegated) is skipped
-   with a debug line unless it is the only one. */
-static int cr__cgroup_enter(const char *cg, pid_t pid, cr_err *err) {
-    int i, joined = 0;
-    char pidstr[32];
-    cr__cgroup_scan();
+/* Creates the container's cgroup in every hierarchy and moves pid in. As
+   non-root, a hierarchy that is not delegated is skipped with a debug line. */
+static int cr__cgroup_enter(const char *dirs, pid_t pid, cr_err *err) {
+    char dir[PATH_MAX], pidstr[32];
+    const char *p = dirs;
     snprintf(pidstr, sizeof pidstr, "%d", (int)pid);
-    for (i = 0; i < cr__cg_n; i++) {
+    while ((p = cr__cgroup_next(p, dir, sizeof dir))) {
         char procs[PATH_MAX];
         cr_err e2 = {0};
-        if (cr__cgroup_mkdir(&cr__cg_hiers[i], cg, &e2) < 0) {
+        if (cr__cgroup_mkdir(dir, &e2) < 0) {
             if (geteuid() == 0) { *err = e2; return -e2.code; }
-            cr_log(CR_LOG_DEBUG, "cgroup %s: %s", cr__cg_hiers[i].mnt, e2.msg);
+            cr_log(CR_LOG_DEBUG, "cgroup: %s", e2.msg);
             continue;
         }
-        snprintf(procs, sizeof procs, "%s%s/cgroup.procs", cr__cg_hiers[i].mnt, cg);
+        snprintf(procs, sizeof procs, "%s/cgroup.procs", dir);
         if (cr__write_str(procs, pidstr) < 0) {
             if (geteuid() == 0) return cr__errno(err, "join %s", procs);
             cr_log(CR_LOG_DEBUG, "join %s: %s", procs, strerror(errno));
-            continue;
         }
-        joined++;
     }
-    if (!joined && cr__cg_n && geteuid() == 0) return cr_err_set(err, EIO, "cgroup %s: no hierarchy could be joined", cg);
     return 0;
 }
 
@@ -2374,33 +2424,31 @@ static int cr__cgroup_read_pids(const char *dir, pid_t **pids, size_t *n) {
     return 0;
 }
 
-CR_API int cr_cgroup_pids(const char *cg, pid_t **pids, size_t *n, cr_err *err) {
-    int i;
+CR_API int cr_cgroup_pids(const char *dirs, pid_t **pids, size_t *n, cr_err *err) {
+    char dir[PATH_MAX];
+    const char *p = dirs;
     *pids = NULL; *n = 0;
-    cr__cgroup_scan();
     /* the first hierarchy that has the cgroup knows all its pids */
-    for (i = 0; i < cr__cg_n; i++) {
-        char dir[PATH_MAX];
-        snprintf(dir, sizeof dir, "%s%s", cr__cg_hiers[i].mnt, cg);
-        if (access(dir, F_OK) == 0) {
-            int r = cr__cgroup_read_pids(dir, pids, n);
-            if (r < 0) return cr_err_set(err, -r, "read %s/cgroup.procs: %s", dir, strerror(-r));
-            return 0;
-        }
+    while ((p = cr__cgroup_next(p, dir, sizeof dir))) {
+        int r;
+        if (access(dir, F_OK) < 0) continue;
+        r = cr__cgroup_read_pids(dir, pids, n);
+        if (r < 0) return cr_err_set(err, -r, "read %s/cgroup.procs: %s", dir, strerror(-r));
+        return 0;
     }
     return 0;
 }
 
-static int cr__cgroup_frozen(const char *cg) {
-    int i;
-    if (!cg || !*cg) return 0;
-    cr__cgroup_scan();
-    for (i = 0; i < cr__cg_n; i++) {
+static int cr__cgroup_frozen(const char *dirs) {
+    char dir[PATH_MAX];
+    const char *p = dirs;
+    while ((p = cr__cgroup_next(p, dir, sizeof dir))) {
+        int h = cr__cgroup_hier_of(dir), frozen = 0;
         char path[PATH_MAX];
         cr_buf b = {0};
-        int frozen = 0;
-        if (cr__cg_hiers[i].v2 && cr__cg_mode == CR_CGROUP_V2) snprintf(path, sizeof path, "%s%s/cgroup.freeze", cr__cg_hiers[i].mnt, cg);
-        else if (strstr(cr__cg_hiers[i].opts, "freezer")) snprintf(path, sizeof path, "%s%s/freezer.state", cr__cg_hiers[i].mnt, cg);
+        if (h < 0) continue;
+        if (cr__cg_hiers[h].v2 && cr__cg_mode == CR_CGROUP_V2) snprintf(path, sizeof path, "%s/cgroup.freeze", dir);
+        else if (strstr(cr__cg_hiers[h].opts, "freezer")) snprintf(path, sizeof path, "%s/freezer.state", dir);
         else continue;
         if (cr_util_read_file(AT_FDCWD, path, 64, &b, NULL) == 0)
             frozen = b.data[0] == '1' || !strncmp(b.data, "FROZEN", 6) || !strncmp(b.data, "FREEZING", 8);
@@ -2410,30 +2458,29 @@ static int cr__cgroup_frozen(const char *cg) {
     return 0;
 }
 
-static void cr__cgroup_kill_all(const char *cg, int sig) {
+static void cr__cgroup_kill_all(const char *dirs, int sig) {
     pid_t *pids = NULL;
     size_t n = 0, i;
-    if (cr_cgroup_pids(cg, &pids, &n, NULL) < 0) return;
+    if (cr_cgroup_pids(dirs, &pids, &n, NULL) < 0) return;
     for (i = 0; i < n; i++) kill(pids[i], sig);
     CR_FREE(pids);
 }
 
 /* Removes the container's cgroup everywhere. Leftover processes are killed
    first (cgroup.kill on v2), and rmdir is retried while they exit. */
-static int cr__cgroup_destroy(const char *cg, cr_err *err) {
-    int i, tries;
-    if (!cg || !*cg || !strcmp(cg, "/")) return 0;
-    cr__cgroup_scan();
-    for (i = 0; i < cr__cg_n; i++) {
-        char dir[PATH_MAX], kill_file[PATH_MAX];
-        snprintf(dir, sizeof dir, "%s%s", cr__cg_hiers[i].mnt, cg);
-        if (access(dir, F_OK) < 0) continue;
+static int cr__cgroup_destroy(const char *dirs, cr_err *err) {
+    char dir[PATH_MAX];
+    const char *p = dirs;
+    while ((p = cr__cgroup_next(p, dir, sizeof dir))) {
+        char kill_file[PATH_MAX];
+        int tries, h = cr__cgroup_hier_of(dir);
+        if (h < 0 || !strcmp(dir, cr__cg_hiers[h].mnt) || access(dir, F_OK) < 0) continue;
         snprintf(kill_file, sizeof kill_file, "%s/cgroup.kill", dir);
-        if (cr__cg_hiers[i].v2) cr__write_str(kill_file, "1");
+        if (cr__cg_hiers[h].v2) cr__write_str(kill_file, "1");
         for (tries = 0; tries < 200; tries++) {
             if (rmdir(dir) == 0 || errno == ENOENT) break;
             if (errno != EBUSY) return cr__errno(err, "remove cgroup %s", dir);
-            cr__cgroup_kill_all(cg, SIGKILL);
+            cr__cgroup_kill_all(dir, SIGKILL);
             usleep(tries < 20 ? 1000 : 10000);
         }
         if (tries == 200) return cr_err_set(err, EBUSY, "remove cgroup %s: still busy", dir);
@@ -2455,7 +2502,7 @@ typedef struct cr__ctx {
     const char *id;
     cr_spec *spec;
     const cr_create_opts *opts;
-    char bundle[PATH_MAX], rootfs[PATH_MAX], cgroup[PATH_MAX];
+    char bundle[PATH_MAX], rootfs[PATH_MAX], cgroup[16384];
     int sync;                /* the init's end of the socketpair with create */
     int fifo_fd;             /* O_PATH of exec.fifo */
     int host_proc;           /* O_PATH of the host /proc: /proc/self/fd after pivot_root */
@@ -2566,8 +2613,10 @@ static int cr__mount_cgroup(cr__ctx *c, const cr_mount *m, int target, cr_err *e
             if (mount("cgroup", cr__fdpath(p, sizeof p, fd), h->v2 ? "cgroup2" : "cgroup", fl | (m->flags & MS_RDONLY),
                       h->v2 ? NULL : h->opts) < 0) { close(fd); return cr__errno(err, "mount cgroup %s on \"%s\"", h->opts, sub); }
         } else {
-            char src[PATH_MAX];
-            snprintf(src, sizeof src, "%s%s", h->mnt, c->cgroup);
+            char src[PATH_MAX], line[PATH_MAX];
+            const char *q = c->cgroup;
+            snprintf(src, sizeof src, "%s", h->mnt);
+            while ((q = cr__cgroup_next(q, line, sizeof line))) if (cr__cgroup_hier_of(line) == i) snprintf(src, sizeof src, "%s", line);
             if (mount(src, cr__fdpath(p, sizeof p, fd), NULL, MS_BIND, NULL) < 0) { close(fd); return cr__errno(err, "bind %s on \"%s\"", src, sub); }
             if (m->flags & MS_RDONLY) {
                 int fd2 = cr__open_in_root(c->rootfd, sub, O_PATH, 0);
@@ -3513,7 +3562,8 @@ static int cr__create(const cr_runtime *rt, const char *id, const char *bundle_a
         if (!S_ISDIR(sb.st_mode)) { r = cr_err_set(err, ENOTDIR, "root.path \"%s\": not a directory", c.rootfs); goto fail; }
         if (realpath(c.rootfs, real)) snprintf(c.rootfs, sizeof c.rootfs, "%s", real);
     }
-    cr__cgroup_path(spec.cgroups_path, id, c.cgroup, sizeof c.cgroup);
+    if ((!rt || rt->cgroup_manager != CR_CGROUP_MANAGER_DISABLED) &&
+        (r = cr__cgroup_resolve(spec.cgroups_path, id, c.cgroup, sizeof c.cgroup, err)) < 0) goto fail;
     if (cr__mkdir_p(cr_state_root(rt), 0711) < 0) { r = cr__errno(err, "state root \"%s\"", cr_state_root(rt)); goto fail; }
     rootdir = open(cr_state_root(rt), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (rootdir < 0) { r = cr__errno(err, "state root \"%s\"", cr_state_root(rt)); goto fail; }
@@ -3548,7 +3598,7 @@ static int cr__create(const cr_runtime *rt, const char *id, const char *bundle_a
     snprintf(st.id, sizeof st.id, "%s", id);
     snprintf(st.bundle, sizeof st.bundle, "%s", c.bundle);
     snprintf(st.rootfs, sizeof st.rootfs, "%s", c.rootfs);
-    snprintf(st.cgroup, sizeof st.cgroup, "%s", rt && rt->cgroup_manager == CR_CGROUP_MANAGER_DISABLED ? "" : c.cgroup);
+    snprintf(st.cgroup, sizeof st.cgroup, "%s", c.cgroup);
     st.owner = (uint32_t)geteuid();
     cr__now_rfc3339(st.created, sizeof st.created);
     if (spec.annotations) {
