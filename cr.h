@@ -2509,7 +2509,7 @@ typedef struct cr__ctx {
     int host_null;           /* O_PATH of the host /dev/null, verified 1:3 */
     int rootfd;
     int new_userns;
-    int console_master;      /* create/run: pty master received from the init */
+    int listen_fds;          /* systemd socket activation: $LISTEN_FDS of create */
 } cr__ctx;
 
 /* Messages on the create <-> init socket. */
@@ -3114,6 +3114,35 @@ static int cr__proc_console(cr__ctx *c, const cr_process *p, int sync, cr_err *e
     return 0;
 }
 
+/* Socket activation passes through, as with runc: the fds follow stdio and
+   the process is told with LISTEN_FDS and LISTEN_PID=1. */
+static int cr__proc_listen_env(cr_process *p, int n, cr_err *err) {
+    static char fds[32];
+    const char **env = (const char **)CR_MALLOC((size_t)(p->nenv + 3) * sizeof *env);
+    int i, k = 0;
+    if (!env) return cr_err_set(err, ENOMEM, "out of memory");
+    for (i = 0; i < p->nenv; i++)
+        if (strncmp(p->env[i], "LISTEN_FDS=", 11) && strncmp(p->env[i], "LISTEN_PID=", 11)) env[k++] = p->env[i];
+    snprintf(fds, sizeof fds, "LISTEN_FDS=%d", n);
+    env[k++] = fds;
+    env[k++] = "LISTEN_PID=1";
+    env[k] = NULL;
+    p->env = env; p->nenv = k;
+    return 0;
+}
+
+/* A session keyring of its own, so the container cannot read the caller's
+   keys (runc's default; --no-new-keyring keeps the caller's). */
+static void cr__proc_keyring(const char *id) {
+    char name[300];
+    long key;
+    snprintf(name, sizeof name, "_ses.%s", id);
+    key = syscall(SYS_keyctl, 1 /* KEYCTL_JOIN_SESSION_KEYRING */, name, 0, 0, 0);
+    if (key < 0) { cr_log(CR_LOG_DEBUG, "join session keyring: %s", strerror(errno)); return; }
+    /* possessor: everything; user: view, read, write, search, link, setattr */
+    syscall(SYS_keyctl, 5 /* KEYCTL_SETPERM */, key, 0x3f3f0000, 0, 0);
+}
+
 /* Everything but stdio and the preserved fds is closed at exec. */
 static void cr__proc_cloexec_from(int first) {
     if (syscall(SYS_close_range, first, ~0U, 4 /* CLOSE_RANGE_CLOEXEC */) == 0) return;
@@ -3432,6 +3461,7 @@ static int cr__init(cr__ctx *c, int one_stage, cr_err *err) {
         if (fd < 0) return cr__errno(err, "process.cwd: \"%s\"", p->cwd);
         close(fd);
     }
+    if (!c->opts->no_new_keyring) cr__proc_keyring(c->id);
     if (s->hostname && sethostname(s->hostname, strlen(s->hostname)) < 0) return cr__errno(err, "hostname \"%s\"", s->hostname);
     if (s->domainname && setdomainname(s->domainname, strlen(s->domainname)) < 0) return cr__errno(err, "domainname \"%s\"", s->domainname);
     if ((r = cr__proc_sysctl(c, err)) < 0) return r;
@@ -3460,7 +3490,8 @@ static int cr__init(cr__ctx *c, int one_stage, cr_err *err) {
     if ((r = cr__proc_identity(p, c->new_userns, err)) < 0) return r;
     if (chdir(p->cwd) < 0) return cr__errno(err, "process.cwd: chdir \"%s\"", p->cwd);
     if ((r = cr__proc_lookup(p, exe, sizeof exe, err)) < 0) return r;
-    cr__proc_cloexec_from(3 + c->opts->preserve_fds);
+    cr__proc_cloexec_from(3 + c->listen_fds + c->opts->preserve_fds);
+    if (c->listen_fds && (r = cr__proc_listen_env(p, c->listen_fds, err)) < 0) return r;
     prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
     if (cr__msg_send(c->sync, CR__MSG_READY, 0, NULL) < 0) return cr_err_set(err, EPIPE, "lost the create process");
     {
@@ -3540,7 +3571,8 @@ static int cr__create(const cr_runtime *rt, const char *id, const char *bundle_a
     memset(&c, 0, sizeof c);
     memset(&st, 0, sizeof st);
     c.rt = rt; c.id = id; c.opts = opts; c.spec = &spec;
-    c.fifo_fd = c.host_proc = c.host_null = c.rootfd = c.console_master = -1;
+    c.fifo_fd = c.host_proc = c.host_null = c.rootfd = -1;
+    if (getenv("LISTEN_FDS")) c.listen_fds = atoi(getenv("LISTEN_FDS")) > 0 ? atoi(getenv("LISTEN_FDS")) : 0;
     out->pid = -1; out->master = -1;
     if ((r = cr_state_check_id(id, err)) < 0) return r;
     if (!realpath(bundle_arg ? bundle_arg : ".", c.bundle)) return cr__errno(err, "bundle \"%s\"", bundle_arg ? bundle_arg : ".");
