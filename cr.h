@@ -2326,10 +2326,50 @@ static void cr__cgroup_own(const cr__cg_hier *h, char *out, size_t n) {
     fclose(f);
 }
 
-static int cr__cgroup_resolve(const char *cgroups_path, const char *id, char *out, size_t n, cr_err *err) {
+/* systemd's "slice:prefix:name" as the path systemd would give it:
+   "a-b.slice:docker:ID" -> /a.slice/a-b.slice/docker-ID.scope. cr writes
+   cgroupfs itself under that name; it does not register the scope over
+   D-Bus, so it asks for a running systemd only to keep the naming honest. */
+static int cr__cgroup_systemd_path(const char *spec, const char *id, char *out, size_t n, cr_err *err) {
+    char slice[256] = "", prefix[256] = "", name[256] = "", *p;
+    const char *c1, *c2;
     cr_buf b = {0};
+    if (access("/run/systemd/system", F_OK) < 0)
+        return cr_err_set(err, ENOTSUP, "--systemd-cgroup: systemd is not running on this host; use --cgroup-manager cgroupfs");
+    if (!spec || !*spec) spec = "";
+    c1 = strchr(spec, ':');
+    c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+    if (*spec && (!c1 || !c2 || strchr(c2 + 1, ':')))
+        return cr_err_set(err, EINVAL, "linux.cgroupsPath: \"%s\" is not slice:prefix:name", spec);
+    if (*spec) {
+        snprintf(slice, sizeof slice, "%.*s", (int)(c1 - spec), spec);
+        snprintf(prefix, sizeof prefix, "%.*s", (int)(c2 - c1 - 1), c1 + 1);
+        snprintf(name, sizeof name, "%s", c2 + 1);
+    }
+    if (!*slice) snprintf(slice, sizeof slice, "system.slice");
+    if (!*name) snprintf(name, sizeof name, "%s", id);
+    if (strchr(slice, '/') || strchr(prefix, '/') || strchr(name, '/') || strstr(slice, ".."))
+        return cr_err_set(err, EINVAL, "linux.cgroupsPath: \"%s\": parts must not contain '/'", spec);
+    /* every dash-separated prefix of the slice is a parent slice */
+    for (p = strchr(slice, '-'); p; p = strchr(p + 1, '-')) cr_buf_printf(&b, "/%.*s.slice", (int)(p - slice), slice);
+    cr_buf_printf(&b, "/%s", slice);
+    if (strstr(name, ".slice") == name + strlen(name) - 6 && strlen(name) > 6) cr_buf_printf(&b, "/%s", name);
+    else cr_buf_printf(&b, "/%s%s%s.scope", prefix, *prefix ? "-" : "", name);
+    snprintf(out, n, "%s", b.data ? b.data : "/");
+    cr_buf_free(&b);
+    return 0;
+}
+
+static int cr__cgroup_resolve(const char *cgroups_path, const char *id, int systemd, char *out, size_t n, cr_err *err) {
+    cr_buf b = {0};
+    char sd[PATH_MAX];
     int i;
     cr__cgroup_scan();
+    if (systemd) {
+        int r = cr__cgroup_systemd_path(cgroups_path, id, sd, sizeof sd, err);
+        if (r < 0) return r;
+        cgroups_path = sd;
+    }
     if (cgroups_path && (strstr(cgroups_path, "/../") || !strncmp(cgroups_path, "../", 3) || !strcmp(cgroups_path, "..")))
         return cr_err_set(err, EINVAL, "linux.cgroupsPath: \"%s\" must not contain \"..\"", cgroups_path);
     for (i = 0; i < cr__cg_n; i++) {
@@ -3595,7 +3635,8 @@ static int cr__create(const cr_runtime *rt, const char *id, const char *bundle_a
         if (realpath(c.rootfs, real)) snprintf(c.rootfs, sizeof c.rootfs, "%s", real);
     }
     if ((!rt || rt->cgroup_manager != CR_CGROUP_MANAGER_DISABLED) &&
-        (r = cr__cgroup_resolve(spec.cgroups_path, id, c.cgroup, sizeof c.cgroup, err)) < 0) goto fail;
+        (r = cr__cgroup_resolve(spec.cgroups_path, id, rt && rt->cgroup_manager == CR_CGROUP_MANAGER_SYSTEMD,
+                                c.cgroup, sizeof c.cgroup, err)) < 0) goto fail;
     if (cr__mkdir_p(cr_state_root(rt), 0711) < 0) { r = cr__errno(err, "state root \"%s\"", cr_state_root(rt)); goto fail; }
     rootdir = open(cr_state_root(rt), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (rootdir < 0) { r = cr__errno(err, "state root \"%s\"", cr_state_root(rt)); goto fail; }

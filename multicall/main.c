@@ -25,8 +25,8 @@ static const char cr_main_usage[] =
 "  --log FILE               write log lines to FILE (default stderr)\n"
 "  --log-format text|json   log line format (json: runc's level/msg/time)\n"
 "  --debug                  log debug lines\n"
-"  --systemd-cgroup         use systemd for cgroups (not supported: refused)\n"
-"  --cgroup-manager M       cgroupfs (default), systemd (refused) or disabled\n"
+"  --systemd-cgroup         cgroupsPath is slice:prefix:name (systemd naming; needs systemd)\n"
+"  --cgroup-manager M       cgroupfs (default), systemd (as --systemd-cgroup) or disabled\n"
 "  --rootless true|false|auto  accepted for runc compatibility\n"
 "  --version, -v            print the version\n"
 "  --help, -h               print this help; `cr APPLET --help` for an applet\n"
@@ -203,8 +203,6 @@ int main(int argc, char **argv) {
 #undef CR_OPT_VAL
     }
     cr_log_set(cr_main_log_line, NULL, cr_main_debug ? CR_LOG_DEBUG : CR_LOG_WARN);
-    if (cr_main_runtime.cgroup_manager == CR_CGROUP_MANAGER_SYSTEMD)
-        return cr_main_fail("", "the systemd cgroup manager is not supported; use --cgroup-manager cgroupfs");
     if (i >= argc) {
         fputs(cr_main_usage, stderr);
         for (k = 0; k < CR_NAPPLETS; k++) fprintf(stderr, "  %-10s %s\n", cr_main_applets[k].name, cr_main_applets[k].summary);

@@ -1,0 +1,287 @@
+#!/usr/bin/env bash
+# tests/bench/run.sh - cr against crun and runc, in the same run.
+#
+#   ./build.sh bench            (or: CR=out/cr bash tests/bench/run.sh)
+#
+# Bundle: a rootfs made of Debian's busybox-static running /bin/true, with
+# the config.json of `cr spec` (terminal false, args ["/bin/true"], default
+# namespaces, mounts, masked and readonly paths). The same config.json is
+# used by all three runtimes; only ociVersion is set to 1.0.2 because crun
+# 1.8 refuses "1.2.0" ("unknown version specified").
+#
+# Measures, per runtime, BENCH_N iterations (default 100), interleaved
+# (cr, crun, runc, cr, crun, runc, ...) so that drift hits them alike:
+#   lifecycle  create ID; start ID; poll `state ID` until stopped; delete ID
+#   run        run ID (foreground; + delete ID if the runtime keeps state)
+# and peak RSS (GNU time %M, KiB; median of BENCH_RSS_N=5 samples) of single
+# create, start, run and delete invocations.
+#
+# Every runtime runs inside a private mount namespace (unshare -m) where
+# /sys/fs/cgroup/unified is unmounted: this host has hybrid cgroups, which
+# crun 1.8 refuses. Each runtime has its own --root in a temp dir and ids
+# are unique per runtime and iteration. Everything is removed on exit.
+#
+# Environment: CR (default $PWD/out/cr), BENCH_N, BENCH_RSS_N, BENCH_WARMUP
+# (default 3), CR_NO_APT=1 (never install packages).
+# Output: a table, then one line:
+#   bench: run cr/crun=0.62 cr/runc=0.21 lifecycle cr/crun=.. cr/runc=.. rss cr/crun=0.35
+set -euo pipefail
+export LC_ALL=C
+
+CR=${CR:-$PWD/out/cr}
+N=${BENCH_N:-100}
+RSS_N=${BENCH_RSS_N:-5}
+WARMUP=${BENCH_WARMUP:-3}
+
+die() { printf 'bench: error: %s\n' "$*" >&2; exit 1; }
+[[ $N =~ ^[1-9][0-9]*$ ]] || die "BENCH_N must be a positive integer, got '$N'"
+[[ $RSS_N =~ ^[1-9][0-9]*$ ]] || die "BENCH_RSS_N must be a positive integer, got '$RSS_N'"
+[[ $WARMUP =~ ^[0-9]+$ ]] || die "BENCH_WARMUP must be a non-negative integer, got '$WARMUP'"
+
+# ------------------------------------------------------------ outer: setup
+if [[ -z ${CR_BENCH_INNER:-} ]]; then
+    [[ $EUID -eq 0 ]] || die "must run as root (containers with namespaces, cgroups)"
+    [[ -x $CR ]] || die "no cr binary at $CR (run ./build.sh first)"
+    CR=$(readlink -f "$CR")
+    need=() # package:command
+    for pc in crun:/usr/bin/crun runc:/usr/sbin/runc busybox-static:/bin/busybox time:/usr/bin/time \
+        jq:/usr/bin/jq util-linux:/usr/bin/unshare; do
+        [[ -x ${pc#*:} ]] || need+=("${pc%%:*}")
+    done
+    # busybox (the dynamic one) also provides /bin/busybox: insist on the static package
+    dpkg-query -W -f='${db:Status-Abbrev}' busybox-static 2>/dev/null | grep -q '^ii' || need+=(busybox-static)
+    if ((${#need[@]})); then
+        [[ ${CR_NO_APT:-0} != 1 ]] || die "missing packages: ${need[*]} (CR_NO_APT=1)"
+        printf '==> installing %s\n' "${need[*]}" >&2
+        DEBIAN_FRONTEND=noninteractive apt-get -q update </dev/null >&2
+        DEBIAN_FRONTEND=noninteractive apt-get -q install -y --no-install-recommends "${need[@]}" </dev/null >&2
+    fi
+    CR_BENCH_INNER=1 CR=$CR exec unshare -m --propagation private bash "${BASH_SOURCE[0]}" "$@"
+fi
+
+# ------------------------------------------------------------ inner: in a private mount ns
+if grep -q ' /sys/fs/cgroup/unified ' /proc/self/mountinfo; then
+    umount /sys/fs/cgroup/unified || die "cannot unmount /sys/fs/cgroup/unified"
+fi
+
+RUNTIMES=(cr crun runc)
+declare -A BIN=([cr]=$CR [crun]=$(command -v crun) [runc]=$(command -v runc))
+declare -A ROOT KEEPS
+TMP=$(mktemp -d /tmp/cr-bench.XXXXXX)
+PFX=b$$
+
+cleanup() {
+    local rt id
+    trap - EXIT INT TERM
+    for rt in "${RUNTIMES[@]}"; do
+        [[ -n ${ROOT[$rt]:-} && -d ${ROOT[$rt]} ]] || continue
+        for id in $(ls -A "${ROOT[$rt]}" 2>/dev/null); do
+            "${BIN[$rt]}" --root "${ROOT[$rt]}" delete -f "$id" >/dev/null 2>&1 || true
+        done
+    done
+    rm -rf "$TMP"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# ---- bundle
+B=$TMP/bundle
+mkdir -p "$B/rootfs/bin" "$B/rootfs/proc" "$B/rootfs/dev" "$B/rootfs/sys" "$B/rootfs/tmp"
+cp /bin/busybox "$B/rootfs/bin/busybox"
+for a in sh true; do ln -s busybox "$B/rootfs/bin/$a"; done
+(cd "$B" && "$CR" spec) || die "'cr spec' failed"
+jq '.ociVersion = "1.0.2" | .process.terminal = false | .process.args = ["/bin/true"]' \
+    "$B/config.json" >"$B/config.json.tmp" && mv "$B/config.json.tmp" "$B/config.json"
+
+for rt in "${RUNTIMES[@]}"; do
+    ROOT[$rt]=$TMP/root-$rt
+    mkdir -p "${ROOT[$rt]}"
+done
+
+# x RT ARGS...: one runtime invocation, quiet, in the bundle; fails loudly
+x() {
+    local rt=$1
+    shift
+    if ! "${BIN[$rt]}" --root "${ROOT[$rt]}" "$@" >"$TMP/out" 2>"$TMP/err" </dev/null; then
+        printf 'bench: %s %s failed:\n' "$rt" "$*" >&2
+        sed 's/^/  /' "$TMP/err" "$TMP/out" >&2
+        exit 1
+    fi
+}
+
+# microseconds since the epoch, without a fork
+now() { local t=${EPOCHREALTIME/[.,]/}; REPLY=$t; }
+
+POLLS=0
+# wait_stopped RT ID: poll `state` until the status is stopped
+wait_stopped() {
+    local rt=$1 id=$2 k
+    for ((k = 0; k < 100000; k++)); do
+        POLLS=$((POLLS + 1))
+        "${BIN[$rt]}" --root "${ROOT[$rt]}" state "$id" >"$TMP/state" 2>"$TMP/err" </dev/null ||
+            { printf 'bench: %s state %s failed: %s\n' "$rt" "$id" "$(cat "$TMP/err")" >&2; exit 1; }
+        grep -q '"status": *"stopped"' "$TMP/state" && return 0
+    done
+    die "$rt: container $id never stopped"
+}
+
+declare -A SUM # RT:phase -> sum of microseconds
+declare -A NPOLL
+for rt in "${RUNTIMES[@]}"; do
+    : >"$TMP/lc-$rt" >"$TMP/run-$rt"
+    NPOLL[$rt]=0
+done
+
+lifecycle() { # RT ID RECORD(0/1)
+    local rt=$1 id=$2 rec=$3 t0 t1 t2 t3 t4
+    cd "$B"
+    POLLS=0
+    now; t0=$REPLY
+    x "$rt" create --bundle "$B" "$id"
+    now; t1=$REPLY
+    x "$rt" start "$id"
+    now; t2=$REPLY
+    wait_stopped "$rt" "$id"
+    now; t3=$REPLY
+    x "$rt" delete "$id"
+    now; t4=$REPLY
+    if ((rec)); then
+        echo "$((t4 - t0)) $((t1 - t0)) $((t2 - t1)) $((t3 - t2)) $((t4 - t3))" >>"$TMP/lc-$rt"
+        NPOLL[$rt]=$((NPOLL[$rt] + POLLS))
+    fi
+}
+
+runonce() { # RT ID RECORD
+    local rt=$1 id=$2 rec=$3 t0 t1
+    cd "$B"
+    now; t0=$REPLY
+    x "$rt" run --bundle "$B" "$id"
+    [[ ${KEEPS[$rt]} == 1 ]] && x "$rt" delete "$id"
+    now; t1=$REPLY
+    ((rec)) && echo "$((t1 - t0))" >>"$TMP/run-$rt"
+    return 0
+}
+
+# ---- does `run` leave state behind? (decides whether the run loop deletes)
+for rt in "${RUNTIMES[@]}"; do
+    KEEPS[$rt]=0
+    x "$rt" run --bundle "$B" "$PFX-$rt-probe"
+    if "${BIN[$rt]}" --root "${ROOT[$rt]}" state "$PFX-$rt-probe" >/dev/null 2>&1; then
+        KEEPS[$rt]=1
+        x "$rt" delete -f "$PFX-$rt-probe"
+    fi
+done
+
+printf 'bench: %s iterations (+%s warm-up) per runtime, interleaved\n' "$N" "$WARMUP"
+printf '  cr   %s (%s, %d bytes)\n' "$CR" "$("$CR" --version | head -n1)" "$(stat -c %s "$CR")"
+printf '  crun %s (%s)\n' "${BIN[crun]}" "$("${BIN[crun]}" --version | head -n1)"
+printf '  runc %s (%s)\n' "${BIN[runc]}" "$("${BIN[runc]}" --version | head -n1)"
+printf '  kernel %s, %s CPUs, cgroup v1 (unified unmounted in a private mount ns)\n' "$(uname -r)" "$(nproc)"
+
+# ---- timing loops
+for ((i = 0; i < WARMUP + N; i++)); do
+    rec=$((i >= WARMUP))
+    for rt in "${RUNTIMES[@]}"; do lifecycle "$rt" "$PFX-$rt-lc$i" "$rec"; done
+done
+for ((i = 0; i < WARMUP + N; i++)); do
+    rec=$((i >= WARMUP))
+    for rt in "${RUNTIMES[@]}"; do runonce "$rt" "$PFX-$rt-run$i" "$rec"; done
+done
+
+# ---- peak RSS (KiB) of single invocations; median of RSS_N samples
+rss() { # RT OUTVAR-FILE ARGS...: /usr/bin/time -f %M of one invocation
+    local rt=$1 f=$2
+    shift 2
+    if ! /usr/bin/time -f %M -o "$TMP/time" "${BIN[$rt]}" --root "${ROOT[$rt]}" "$@" \
+        >"$TMP/out" 2>"$TMP/err" </dev/null; then
+        printf 'bench: %s %s failed:\n' "$rt" "$*" >&2
+        sed 's/^/  /' "$TMP/err" >&2
+        exit 1
+    fi
+    tail -n1 "$TMP/time" >>"$f"
+}
+for rt in "${RUNTIMES[@]}"; do
+    for op in create start run delete; do : >"$TMP/rss-$rt-$op"; done
+done
+for ((i = 0; i < RSS_N; i++)); do
+    for rt in "${RUNTIMES[@]}"; do
+        id=$PFX-$rt-rss$i
+        cd "$B"
+        rss "$rt" "$TMP/rss-$rt-create" create --bundle "$B" "$id"
+        rss "$rt" "$TMP/rss-$rt-start" start "$id"
+        wait_stopped "$rt" "$id"
+        rss "$rt" "$TMP/rss-$rt-delete" delete "$id"
+        rss "$rt" "$TMP/rss-$rt-run" run --bundle "$B" "$id-r"
+        [[ ${KEEPS[$rt]} == 1 ]] && x "$rt" delete "$id-r"
+    done
+done
+
+# ---- report
+median() { sort -n "$1" | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : int((a[NR/2]+a[NR/2+1])/2)}'; }
+# stats FILE COL -> "mean_ms median_ms sd_ms"
+stats() {
+    cut -d' ' -f"$2" "$1" | sort -n | awk '{v=$1; s+=v; ss+=v*v; a[NR]=v}
+        END {if (!NR) exit 1; m=s/NR; var=ss/NR-m*m; sd=sqrt(var>0?var:0);
+             med=(NR%2)?a[(NR+1)/2]:(a[NR/2]+a[NR/2+1])/2;
+             printf "%.2f %.2f %.2f\n", m/1000, med/1000, sd/1000}'
+}
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf (b > 0) ? "%.2f" : "n/a", (b > 0) ? a / b : 0}'; }
+
+declare -A MEAN MED SD
+for rt in "${RUNTIMES[@]}"; do
+    read -r MEAN[$rt:lc] MED[$rt:lc] SD[$rt:lc] < <(stats "$TMP/lc-$rt" 1)
+    read -r MEAN[$rt:create] MED[$rt:create] SD[$rt:create] < <(stats "$TMP/lc-$rt" 2)
+    read -r MEAN[$rt:start] MED[$rt:start] SD[$rt:start] < <(stats "$TMP/lc-$rt" 3)
+    read -r MEAN[$rt:wait] MED[$rt:wait] SD[$rt:wait] < <(stats "$TMP/lc-$rt" 4)
+    read -r MEAN[$rt:delete] MED[$rt:delete] SD[$rt:delete] < <(stats "$TMP/lc-$rt" 5)
+    read -r MEAN[$rt:run] MED[$rt:run] SD[$rt:run] < <(stats "$TMP/run-$rt" 1)
+done
+
+echo
+printf 'time per iteration, ms: mean (median, sd)        N=%s\n' "$N"
+printf '%-22s %-22s %-22s %-22s %8s %8s\n' "measure" "cr" "crun" "runc" "cr/crun" "cr/runc"
+for m in lc create start wait delete run; do
+    case $m in
+    lc) label="lifecycle (c+s+w+d)" ;;
+    wait) label="  wait (state polls)" ;;
+    run) label="run" ;;
+    *) label="  $m" ;;
+    esac
+    cells=()
+    for rt in "${RUNTIMES[@]}"; do cells+=("$(printf '%.2f (%.2f, %.2f)' "${MEAN[$rt:$m]}" "${MED[$rt:$m]}" "${SD[$rt:$m]}")"); done
+    printf '%-22s %-22s %-22s %-22s %8s %8s\n' "$label" "${cells[@]}" \
+        "$(ratio "${MEAN[cr:$m]}" "${MEAN[crun:$m]}")" "$(ratio "${MEAN[cr:$m]}" "${MEAN[runc:$m]}")"
+done
+printf '%-22s' "  state polls/iter"
+for rt in "${RUNTIMES[@]}"; do printf ' %-22s' "$(awk -v p="${NPOLL[$rt]}" -v n="$N" 'BEGIN {printf "%.2f", p/n}')"; done
+echo
+
+echo
+printf 'peak RSS, KiB (GNU time %%M, median of %s)\n' "$RSS_N"
+printf '%-22s %-10s %-10s %-10s %8s %8s\n' "invocation" "cr" "crun" "runc" "cr/crun" "cr/runc"
+declare -A PEAK
+for rt in "${RUNTIMES[@]}"; do PEAK[$rt]=0; done
+for op in create start run delete; do
+    declare -A R=()
+    for rt in "${RUNTIMES[@]}"; do
+        R[$rt]=$(median "$TMP/rss-$rt-$op")
+        ((R[$rt] > PEAK[$rt])) && PEAK[$rt]=${R[$rt]}
+    done
+    printf '%-22s %-10s %-10s %-10s %8s %8s\n' "$op" "${R[cr]}" "${R[crun]}" "${R[runc]}" \
+        "$(ratio "${R[cr]}" "${R[crun]}")" "$(ratio "${R[cr]}" "${R[runc]}")"
+done
+printf '%-22s %-10s %-10s %-10s %8s %8s\n' "max of the above" "${PEAK[cr]}" "${PEAK[crun]}" "${PEAK[runc]}" \
+    "$(ratio "${PEAK[cr]}" "${PEAK[crun]}")" "$(ratio "${PEAK[cr]}" "${PEAK[runc]}")"
+
+echo
+size=$(stat -c %s "$CR")
+printf 'out/cr size: %d bytes (%d KiB); crun %d bytes, runc %d bytes\n' "$size" $(((size + 1023) / 1024)) \
+    "$(stat -Lc %s "${BIN[crun]}")" "$(stat -Lc %s "${BIN[runc]}")"
+for rt in "${RUNTIMES[@]}"; do
+    ((KEEPS[$rt])) && printf 'note: %s run keeps state; its run time includes a delete\n' "$rt"
+done
+echo
+printf 'bench: run cr/crun=%s cr/runc=%s lifecycle cr/crun=%s cr/runc=%s rss cr/crun=%s\n' \
+    "$(ratio "${MEAN[cr:run]}" "${MEAN[crun:run]}")" "$(ratio "${MEAN[cr:run]}" "${MEAN[runc:run]}")" \
+    "$(ratio "${MEAN[cr:lc]}" "${MEAN[crun:lc]}")" "$(ratio "${MEAN[cr:lc]}" "${MEAN[runc:lc]}")" \
+    "$(ratio "${PEAK[cr]}" "${PEAK[crun]}")"

@@ -1,0 +1,297 @@
+# helpers.bash — shared by tests/integration/*.bats (load with `load helpers`).
+#
+# Every test gets its own state root ($CR_ROOT) and bundle ($BUNDLE) under
+# $BATS_TEST_TMPDIR, so nothing ever touches /run/cr. Container ids come from
+# new_id (unique per run, test and call) and are remembered in a file so that
+# teardown can `cr delete -f` them even when the test failed half-way.
+#
+# A .bats file uses:
+#   load helpers
+#   setup_file() { make_rootfs; }
+#   setup() { cr_setup; }
+#   teardown() { cr_teardown; }
+
+bats_require_minimum_version 1.5.0
+
+CR=${CR:-$(cd "$BATS_TEST_DIRNAME/../.." && pwd)/out/cr}
+CR_BIN_DIR=$(dirname "$CR")/bin
+ROOTFS_TEMPLATE=$BATS_FILE_TMPDIR/rootfs
+
+# The applets every build must have (runc's command set that cr implements).
+ALL_APPLETS=(create delete exec features kill list ps run spec start state)
+
+# ---------------------------------------------------------------- rootfs
+
+# make_rootfs: a busybox-static rootfs in $BATS_FILE_TMPDIR/rootfs (once per file).
+make_rootfs() {
+    local bb a
+    bb=$(command -v busybox) || bb=/bin/busybox
+    [[ -x $bb ]] || { echo "busybox-static is not installed" >&2; return 1; }
+    rm -rf "$ROOTFS_TEMPLATE"
+    mkdir -p "$ROOTFS_TEMPLATE"/{bin,proc,sys,dev,tmp,etc,mnt,root}
+    cp "$bb" "$ROOTFS_TEMPLATE/bin/busybox"
+    for a in $("$bb" --list); do
+        [[ $a == busybox || $a == */* ]] && continue
+        ln -s busybox "$ROOTFS_TEMPLATE/bin/$a"
+    done
+    chmod 1777 "$ROOTFS_TEMPLATE/tmp"
+    echo "root:x:0:0:root:/root:/bin/sh" >"$ROOTFS_TEMPLATE/etc/passwd"
+    echo "root:x:0:" >"$ROOTFS_TEMPLATE/etc/group"
+}
+
+# ---------------------------------------------------------------- per test
+
+cr_setup() {
+    CR_ROOT=$BATS_TEST_TMPDIR/state
+    BUNDLE=$BATS_TEST_TMPDIR/bundle
+    HOSTDIR=$BATS_TEST_TMPDIR/host
+    mkdir -p "$HOSTDIR"
+    : >"$BATS_TEST_TMPDIR/.ids"
+    : >"$BATS_TEST_TMPDIR/.bgpids"
+    make_bundle "$BUNDLE"
+}
+
+# A prefix shared by every id of this bats run (for leak searches).
+id_prefix() {
+    local run=${BATS_RUN_TMPDIR##*/}
+    run=${run##*-}
+    printf 'crt%s' "${run:0:8}"
+}
+
+# new_id [TAG]: prints a fresh container id and remembers it for teardown.
+new_id() {
+    local n
+    n=$(wc -l <"$BATS_TEST_TMPDIR/.ids")
+    local id
+    id="$(id_prefix)-${BATS_SUITE_TEST_NUMBER:-$BATS_TEST_NUMBER}-$n${1:+-$1}"
+    echo "$id" >>"$BATS_TEST_TMPDIR/.ids"
+    printf '%s\n' "$id"
+}
+
+# track_bg PID: a background process of ours to end in teardown.
+track_bg() { echo "$1" >>"$BATS_TEST_TMPDIR/.bgpids"; }
+
+# make_bundle DIR: rootfs copy + `cr spec` + terminal off, args `sleep 1000`.
+make_bundle() {
+    local dir=$1
+    mkdir -p "$dir"
+    cp -a "$ROOTFS_TEMPLATE" "$dir/rootfs"
+    "$CR" spec --bundle "$dir" 3>&- || { echo "cr spec --bundle $dir failed" >&2; return 1; }
+    cfg_in "$dir" '.process.terminal = false | .process.args = ["sleep", "1000"]
+                   | .process.env += [$mark]' --arg mark "$(test_mark)"
+}
+
+# cfg_in DIR FILTER [JQ ARGS...]: edit DIR/config.json in place with jq.
+cfg_in() {
+    local dir=$1 filter=$2
+    shift 2
+    jq "$@" "$filter" "$dir/config.json" >"$dir/config.json.new" &&
+        mv "$dir/config.json.new" "$dir/config.json"
+}
+# cfg FILTER [JQ ARGS...]: same, on $BUNDLE.
+cfg() { cfg_in "$BUNDLE" "$@"; }
+
+# set_args ARG...: process.args of $BUNDLE.
+set_args() {
+    jq '.process.args = $ARGS.positional' "$BUNDLE/config.json" --args "$@" >"$BUNDLE/config.json.new" &&
+        mv "$BUNDLE/config.json.new" "$BUNDLE/config.json"
+}
+set_args_in() {
+    local dir=$1
+    shift
+    jq '.process.args = $ARGS.positional' "$dir/config.json" --args "$@" >"$dir/config.json.new" &&
+        mv "$dir/config.json.new" "$dir/config.json"
+}
+
+# add_mount DEST TYPE SOURCE [OPTION...]: append to $BUNDLE's mounts.
+add_mount() {
+    local dest=$1 type=$2 src=$3
+    shift 3
+    jq --arg d "$dest" --arg t "$type" --arg s "$src" \
+        '.mounts += [{destination: $d, type: $t, source: $s, options: $ARGS.positional}]' \
+        "$BUNDLE/config.json" --args "$@" >"$BUNDLE/config.json.new" &&
+        mv "$BUNDLE/config.json.new" "$BUNDLE/config.json"
+}
+
+# bind_hostdir [OPTION...]: bind $HOSTDIR at /mnt/host (rbind + options).
+bind_hostdir() { add_mount /mnt/host bind "$HOSTDIR" rbind "$@"; }
+
+# crr ARGS...: the real cr with this test's state root. fd 3 (bats' TAP
+# stream) is closed so that a container can never hold the test run open.
+crr() { "$CR" --root "$CR_ROOT" "$@" 3>&-; }
+
+# ---------------------------------------------------------------- state
+
+state_field() { # ID FIELD
+    crr state "$1" | jq -r ".$2"
+}
+
+# wait_status ID STATUS: poll `cr state` (bounded, generous) until STATUS.
+wait_status() {
+    local id=$1 want=$2 i s=
+    for ((i = 0; i < 300; i++)); do
+        s=$(crr state "$id" 2>/dev/null | jq -r .status 2>/dev/null) || s=
+        [[ $s == "$want" ]] && return 0
+        sleep 0.1
+    done
+    echo "container $id: status '$s', expected '$want'" >&2
+    return 1
+}
+
+# wait_file PATH: poll until PATH exists (bounded, generous).
+wait_file() {
+    local i
+    for ((i = 0; i < 300; i++)); do
+        [[ -e $1 ]] && return 0
+        sleep 0.1
+    done
+    echo "timed out waiting for $1" >&2
+    return 1
+}
+
+# wait_gone PID: poll until the process is gone (or a zombie).
+wait_gone() {
+    local i st
+    for ((i = 0; i < 300; i++)); do
+        st=$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null) || return 0
+        [[ -z $st || $st == Z ]] && return 0
+        sleep 0.1
+    done
+    echo "process $1 is still alive" >&2
+    return 1
+}
+
+# ---------------------------------------------------------------- asserts
+
+fail() {
+    printf '%s\n' "$@" >&2
+    return 1
+}
+
+show_run() {
+    echo "status: $status"
+    echo "output: $output"
+    [[ -n ${stderr+x} ]] && echo "stderr: $stderr"
+    return 0
+}
+
+assert_status() { # N
+    [[ $status -eq $1 ]] || { show_run >&2; fail "expected exit status $1, got $status"; }
+}
+
+assert_output_contains() { # STRING (in $output)
+    [[ $output == *"$1"* ]] || { show_run >&2; fail "expected output to contain '$1'"; }
+}
+
+# assert_error STATUS SUBSTRING...: after `run --separate-stderr`: the exit
+# status, exactly one line on stderr, containing every SUBSTRING.
+assert_error() {
+    local want=$1 s
+    shift
+    assert_status "$want" || return 1
+    [[ ${#stderr_lines[@]} -eq 1 ]] || { show_run >&2; fail "expected a one-line error, got ${#stderr_lines[@]} lines"; }
+    for s; do
+        [[ $stderr == *"$s"* ]] || { show_run >&2; fail "expected the error to mention '$s'"; }
+    done
+}
+
+# state_root_empty: nothing left under $CR_ROOT (it may not exist at all).
+assert_state_root_empty() {
+    local left
+    left=$(ls -A "$CR_ROOT" 2>/dev/null) || true
+    [[ -z $left ]] || fail "state root $CR_ROOT is not empty:" "$left"
+}
+
+# mounts_under PATH: host mountinfo lines whose mount point or root mention PATH.
+mounts_under() { grep -F -- "$1" /proc/self/mountinfo || true; }
+
+# procs_mentioning STRING: "pid cmdline" of processes whose command line
+# contains STRING (not counting this shell).
+procs_mentioning() {
+    local p pid c
+    local -a a
+    for p in /proc/[0-9]*; do
+        pid=${p#/proc/}
+        [[ $pid == "$$" || $pid == "$BASHPID" ]] && continue
+        a=()
+        mapfile -d '' -t a <"$p/cmdline" 2>/dev/null || continue
+        c="${a[*]}"
+        [[ $c == *"$1"* ]] && printf '%s %s\n' "$pid" "$c"
+    done
+    return 0
+}
+
+# The environment entry make_bundle puts into every container of this test:
+# it is inherited by everything the container runs, so procs_marked finds
+# container processes whatever their command line.
+test_mark() { printf 'CR_TEST_MARK=%s-%s.' "$(id_prefix)" "${BATS_SUITE_TEST_NUMBER:-$BATS_TEST_NUMBER}"; }
+
+# procs_marked [MARK]: "pid cmdline" of processes that carry MARK (default:
+# this test's) in their environment.
+procs_marked() {
+    local mark=${1:-$(test_mark)} p pid e
+    local -a a
+    for p in /proc/[0-9]*; do
+        pid=${p#/proc/}
+        a=()
+        mapfile -d '' -t a <"$p/environ" 2>/dev/null || continue
+        for e in "${a[@]}"; do
+            if [[ $e == "$mark" ]]; then
+                a=()
+                mapfile -d '' -t a <"$p/cmdline" 2>/dev/null
+                printf '%s %s\n' "$pid" "${a[*]}"
+                break
+            fi
+        done
+    done
+    return 0
+}
+
+# cgroups_named GLOB: cgroup directories (any hierarchy) with that name.
+cgroups_named() { find /sys/fs/cgroup -maxdepth 6 -type d -name "$1" 2>/dev/null || true; }
+
+# assert_no_leftovers ID [BUNDLE]: after a failed or deleted container:
+# empty state root, no mounts, no processes, no cgroup.
+assert_no_leftovers() {
+    local id=$1 bundle=${2:-$BUNDLE} m p c
+    assert_state_root_empty || return 1
+    m=$(mounts_under "$bundle")
+    [[ -z $m ]] || fail "mounts left under $bundle:" "$m" || return 1
+    p=$(procs_mentioning "$bundle")
+    [[ -z $p ]] || fail "processes left that mention $bundle:" "$p" || return 1
+    p=$(procs_marked)
+    [[ -z $p ]] || fail "container processes left:" "$p" || return 1
+    c=$(cgroups_named "$id")
+    [[ -z $c ]] || fail "cgroups left for $id:" "$c" || return 1
+}
+
+# ---------------------------------------------------------------- teardown
+
+cr_teardown() {
+    local id p m
+    if [[ -f $BATS_TEST_TMPDIR/.bgpids ]]; then
+        while read -r p; do
+            [[ -n $p ]] && kill -9 "$p" 2>/dev/null
+        done <"$BATS_TEST_TMPDIR/.bgpids"
+    fi
+    if [[ -f $BATS_TEST_TMPDIR/.ids ]]; then
+        while read -r id; do
+            [[ -n $id ]] || continue
+            "$CR" --root "$CR_ROOT" delete -f "$id" >/dev/null 2>&1 3>&-
+            # whatever cr left: processes in the cgroup, then the cgroup
+            for c in $(cgroups_named "$id" | sort -r); do
+                for p in $(cat "$c/cgroup.procs" 2>/dev/null); do kill -9 "$p" 2>/dev/null; done
+                rmdir "$c" 2>/dev/null
+            done
+        done <"$BATS_TEST_TMPDIR/.ids"
+    fi
+    # processes of ours that still mention this test's directory, and
+    # container processes of this test that outlived everything above
+    for p in $(procs_mentioning "$BATS_TEST_TMPDIR" | awk '{print $1}'); do kill -9 "$p" 2>/dev/null; done
+    for p in $(procs_marked | awk '{print $1}'); do kill -9 "$p" 2>/dev/null; done
+    # mounts under the test directory, deepest first, before anything is removed
+    for m in $(awk '{print $5}' /proc/self/mountinfo | grep -F -- "$BATS_TEST_TMPDIR" | sort -r); do
+        umount -l "$m" 2>/dev/null
+    done
+    return 0
+}
