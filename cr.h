@@ -3905,7 +3905,7 @@ out:
 static int cr__wait_foreground(pid_t pid, int master, int *status) {
     sigset_t set, old;
     struct termios saved;
-    int sfd, raw = 0, ws = 0, done = 0, master_open = master >= 0;
+    int sfd, raw = 0, ws = 0, done = 0, master_open = master >= 0, stdin_open = master >= 0;
     static const int fwd[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH, SIGCHLD, SIGCONT };
     size_t i;
     sigemptyset(&set);
@@ -3922,7 +3922,8 @@ static int cr__wait_foreground(pid_t pid, int master, int *status) {
         if (ioctl(0, TIOCGWINSZ, &w) == 0) ioctl(master, TIOCSWINSZ, &w);
     }
     while (!done) {
-        struct pollfd p[3] = { { sfd, POLLIN, 0 }, { master_open ? master : -1, POLLIN, 0 }, { master_open ? 0 : -1, POLLIN, 0 } };
+        struct pollfd p[3] = { { sfd, POLLIN, 0 }, { master_open ? master : -1, POLLIN, 0 },
+                               { master_open && stdin_open ? 0 : -1, POLLIN, 0 } };
         if (poll(p, 3, -1) < 0 && errno != EINTR) break;
         if (p[1].revents) {
             char buf[8192];
@@ -3932,8 +3933,8 @@ static int cr__wait_foreground(pid_t pid, int master, int *status) {
         if (p[2].revents) {
             char buf[8192];
             ssize_t n = read(0, buf, sizeof buf);
-            if (n > 0) cr__write_all(master, buf, (size_t)n); else p[2].fd = -1;
-            if (n <= 0) master_open = master_open; /* stdin closed: keep reading the pty */
+            /* at the end of stdin keep reading the pty until the process exits */
+            if (n > 0) cr__write_all(master, buf, (size_t)n); else stdin_open = 0;
         }
         if (p[0].revents) {
             struct signalfd_siginfo si;
