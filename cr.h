@@ -303,6 +303,15 @@ typedef struct cr_exec_opts {
 } cr_exec_opts;
 CR_API int cr_container_exec(const cr_runtime *rt, const char *id, const cr_exec_opts *opts,
                              int *status, cr_err *err);
+/* Freezer: status "paused" until resume. */
+CR_API int cr_container_pause(const cr_runtime *rt, const char *id, cr_err *err);
+CR_API int cr_container_resume(const cr_runtime *rt, const char *id, cr_err *err);
+/* Applies a linux.resources JSON object to a running container's cgroup. */
+CR_API int cr_container_update(const cr_runtime *rt, const char *id, const char *resources, size_t len, cr_err *err);
+/* runc's `events --stats` line: {"type":"stats","id":...,"data":{...}}. */
+CR_API int cr_container_stats(const cr_runtime *rt, const char *id, cr_buf *out, cr_err *err);
+/* OOM kills so far in *n; returns 1 once the container has stopped. */
+CR_API int cr_container_oom_count(const cr_runtime *rt, const char *id, uint64_t *n, cr_err *err);
 /* runc's `features` JSON. */
 CR_API void cr_container_features(cr_buf *out);
 
@@ -2528,6 +2537,1868 @@ static int cr__cgroup_destroy(const char *dirs, cr_err *err) {
     return 0;
 }
 
+/* ---- cgroup resources: linux.resources -> cgroup files ----------------------
+ *
+ * cr__cgroup_apply writes linux.resources into the container's cgroup;
+ * cr__cgroup_freeze, cr__cgroup_stats and cr__cgroup_oom_count read and
+ * drive it. The caller says where the container's cgroup is (cr__cg_target).
+ *
+ * Where a controller's settings go: t->v1[ctrl] when that v1 hierarchy is
+ * mounted; otherwise t->v2 (a unified host, or a hybrid host whose v2 holds
+ * what v1 lacks, e.g. hugetlb). pure_v2 = 1 ignores v1[] altogether.
+ *
+ * Values mean what they mean to runc (and crun where the two agree):
+ *   - 0 means "not set" for memory limit/reservation/swap, cpu shares/quota/
+ *     period/realtime, blkio weights, net_cls classID (runc's zero values);
+ *     a negative memory value or cpu quota means unlimited ("max" on v2,
+ *     -1 on v1). pids.limit: <= 0 is "max".
+ *   - memory.swap is memory+swap (v1 memsw); v2 gets swap - limit.
+ *   - cpu.shares -> cpu.weight with the quadratic mapping that runc (>= 1.3,
+ *     opencontainers/cgroups) and crun (>= 1.23) both use now: 2 -> 1,
+ *     1024 -> 100 (the v2 default), 262144 -> 10000.
+ *   - blkio weight -> io.bfq.weight as is when BFQ is there, else io.weight
+ *     converted 10..1000 -> 1..10000 (1 + (w - 10) * 9999 / 990).
+ *   - devices: the rules apply in order and the last matching rule wins,
+ *     per access bit (r, w, m); a rule of type "a" resets to allow-all or
+ *     deny-all; with no leading "a" rule everything starts denied (runc's
+ *     emulator). v1 gets the rules written literally (after a "deny a" when
+ *     the list does not start with an "a" rule); v2 gets an eBPF program.
+ *   - unified keys are written last and so override the typed settings.
+ * update = 1 (cr update): only what the object gives changes. The only
+ *   differences: devices are left alone unless "devices" is given, and on
+ *   v2 a lone quota or period keeps the other half of cpu.max.
+ *
+ * A setting that cannot be applied (THE RULE):
+ *   1. its controller is absent (no v1 hierarchy and no v2 dir, or v2 has the
+ *      file's controller off in cgroup.controllers): error naming the field;
+ *   2. a v1-only setting on a v2 controller (swappiness, disableOOMKiller,
+ *      realtime*, leafWeight, network): error, because runtime-spec says "if
+ *      the conversion is not possible the runtime MUST generate an error"
+ *      (crun does the same; runc ignores them). Exception: kernel and
+ *      kernelTCP are deprecated and ignored on v2 with a debug line;
+ *   3. the controller is there but this kernel lacks a knob that only tunes
+ *      (cpu burst, cpu.idle, rt_* without CONFIG_RT_GROUP_SCHED, blkio leaf
+ *      weights, memsw / memory.swap.max without swap accounting, memory
+ *      use_hierarchy=0 on kernels that only do hierarchical accounting):
+ *      cr_log(CR_LOG_WARN) and go on. Only a debug line: kmem limits
+ *      (written where the file is there; runc ignores them everywhere), an
+ *      unlimited swap without swap accounting, hugetlb rsvd files. A
+ *      weightDevice leafWeight on v2 is a warning (runc and crun drop it);
+ *   4. anything else, i.e. every real limit (memory, cpu quota/shares,
+ *      cpuset, pids, io/blkio throttles and weights, hugetlb, rdma, devices,
+ *      unified): an error naming the field and the file, e.g.
+ *      "linux.resources.memory.limit: write memory.limit_in_bytes: Device or
+ *      resource busy". Never a silent success.
+ * Device-cgroup failures with EPERM/EACCES are a warning, not an error, when
+ * not root or inside a user namespace (runc and crun: rootless).
+ * ------------------------------------------------------------------------- */
+#include <linux/bpf.h>
+
+#if defined(__GNUC__)
+#define CR__CGRES_USED __attribute__((unused))
+#else
+#define CR__CGRES_USED
+#endif
+
+enum { CR__CG_CPU, CR__CG_CPUACCT, CR__CG_CPUSET, CR__CG_MEMORY, CR__CG_DEVICES, CR__CG_FREEZER, CR__CG_BLKIO,
+       CR__CG_PIDS, CR__CG_HUGETLB, CR__CG_NET_CLS, CR__CG_NET_PRIO, CR__CG_RDMA, CR__CG_MISC, CR__CG_NCTRL };
+
+typedef struct cr__cg_target {
+    const char *v1[16];      /* indexed by CR__CG_*: the container's cgroup dir in the hierarchy holding that v1 controller, or NULL */
+    const char *v2;          /* dir in the cgroup2 hierarchy, or NULL */
+    int pure_v2;             /* 1: every controller is on v2 (unified host); 0: v1 or hybrid (v2 only has what v1 lacks, e.g. hugetlb) */
+    /* optional, zero = off: */
+    int default_devices;     /* append runc's default device rules (mknod anything; null, zero, full, random,
+                                urandom, tty, ptmx, pts, tun) after linux.resources.devices */
+    const cr_device *devices; int ndevices;  /* linux.devices: a default rule whose path is redefined here is dropped (runc) */
+} cr__cg_target;
+
+static const char *const cr__cg_ctrl_name[CR__CG_NCTRL] = {
+    "cpu", "cpuacct", "cpuset", "memory", "devices", "freezer", "blkio", "pids", "hugetlb", "net_cls", "net_prio", "rdma", "misc"
+};
+
+/* Adds one hierarchy's directory of the container to t: the cgroup2 one
+   (v2 = 1), or a v1 one with its controller list ("cpu,cpuacct"). The
+   caller sets t->pure_v2 = (cr_cgroup_mode() == CR_CGROUP_V2). */
+static void cr__cgroup_target_add(cr__cg_target *t, const char *opts, int v2, const char *dir) {
+    const char *p = opts;
+    int i;
+    if (v2) { t->v2 = dir; return; }
+    while (p && *p) {
+        size_t n = strcspn(p, ",");
+        for (i = 0; i < CR__CG_NCTRL; i++)
+            if (strlen(cr__cg_ctrl_name[i]) == n && !strncmp(p, cr__cg_ctrl_name[i], n)) t->v1[i] = dir;
+        p += n + (p[n] == ',');
+    }
+}
+
+/* ---- small helpers: directories, files, JSON fields ---- */
+
+typedef struct cr__cg_ctx {
+    const cr__cg_target *t;
+    int fd[CR__CG_NCTRL + 1];   /* open v1 dirs by controller, [CR__CG_NCTRL] the v2 dir; -1 = not open */
+    cr_err *err;
+} cr__cg_ctx;
+
+typedef struct cr__cg_dir { int fd; int v2; const char *path; } cr__cg_dir;
+
+static void cr__cgroup_res_init(cr__cg_ctx *c, const cr__cg_target *t, cr_err *err) {
+    int i;
+    c->t = t; c->err = err;
+    for (i = 0; i <= CR__CG_NCTRL; i++) c->fd[i] = -1;
+}
+
+static void cr__cgroup_res_fini(cr__cg_ctx *c) {
+    int i;
+    for (i = 0; i <= CR__CG_NCTRL; i++) if (c->fd[i] >= 0) close(c->fd[i]);
+}
+
+/* Picks and opens the directory of controller ctrl (ctrl < 0: the v2
+   directory). quiet: return -ENODEV without an error message when there is
+   none (stats). */
+static int cr__cgroup_res_dir(cr__cg_ctx *c, int ctrl, const char *field, int quiet, cr__cg_dir *d) {
+    const cr__cg_target *t = c->t;
+    int slot;
+    if (ctrl >= 0 && !t->pure_v2 && t->v1[ctrl]) { slot = ctrl; d->path = t->v1[ctrl]; d->v2 = 0; }
+    else if (t->v2) { slot = CR__CG_NCTRL; d->path = t->v2; d->v2 = 1; }
+    else if (quiet) return -ENODEV;
+    else if (ctrl < 0) return cr_err_set(c->err, ENODEV, "%s: needs cgroup v2, and this host has only cgroup v1", field);
+    else return cr_err_set(c->err, ENODEV, "%s: the %s cgroup controller is not available (not mounted on cgroup v1, no cgroup v2)",
+                           field, cr__cg_ctrl_name[ctrl]);
+    if (c->fd[slot] < 0) {
+        c->fd[slot] = open(d->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (c->fd[slot] < 0) {
+            if (quiet) return -errno;
+            return cr__errno(c->err, "%s: open cgroup %s", field, d->path);
+        }
+    }
+    d->fd = c->fd[slot];
+    return 0;
+}
+
+/* Reads a small file relative to dirfd into buf (NUL-terminated); returns its length or -errno. */
+static int cr__cgroup_res_read(int dirfd, const char *file, char *buf, size_t n) {
+    int fd = openat(dirfd, file, O_RDONLY | O_CLOEXEC), e;
+    size_t got = 0;
+    if (fd < 0) return -errno;
+    while (got + 1 < n) {
+        ssize_t r = read(fd, buf + got, n - 1 - got);
+        if (r < 0) { if (errno == EINTR) continue; e = errno; close(fd); return -e; }
+        if (!r) break;
+        got += (size_t)r;
+    }
+    close(fd);
+    buf[got] = 0;
+    return (int)got;
+}
+
+/* "123\n" or "max" (UINT64_MAX). */
+static int cr__cgroup_res_parse_u64(const char *s, uint64_t *v) {
+    char *end;
+    unsigned long long x;
+    while (*s == ' ' || *s == '\t') s++;
+    if (!strncmp(s, "max", 3)) { *v = UINT64_MAX; return 0; }
+    if (*s < '0' || *s > '9') return -EINVAL;
+    errno = 0;
+    x = strtoull(s, &end, 10);
+    if (errno || (*end && *end != '\n' && *end != ' ')) return -EINVAL;
+    *v = x;
+    return 0;
+}
+
+static int cr__cgroup_res_readu64(int dirfd, const char *file, uint64_t *v) {
+    char buf[64];
+    int r = cr__cgroup_res_read(dirfd, file, buf, sizeof buf);
+    return r < 0 ? r : cr__cgroup_res_parse_u64(buf, v);
+}
+
+/* Value of "key N" in a flat-keyed file (memory.events, cpu.stat, ...). */
+static int cr__cgroup_res_key(const char *text, const char *key, uint64_t *v) {
+    size_t k = strlen(key);
+    const char *p = text;
+    while (p && *p) {
+        if (!strncmp(p, key, k) && p[k] == ' ') return cr__cgroup_res_parse_u64(p + k + 1, v);
+        p = strchr(p, '\n');
+        if (p) p++;
+    }
+    return -ENOENT;
+}
+
+/* Is word one of the space-separated words of list? */
+static int cr__cgroup_res_word(const char *list, const char *word) {
+    size_t k = strlen(word);
+    const char *p = list;
+    while (*p) {
+        size_t n;
+        while (*p == ' ' || *p == '\n') p++;
+        n = strcspn(p, " \n");
+        if (n == k && !strncmp(p, word, k)) return 1;
+        p += n;
+    }
+    return 0;
+}
+
+enum { CR__CGW_MUST, CR__CGW_WARN, CR__CGW_DEBUG };
+
+static int cr__cgroup_res_missing(cr__cg_ctx *c, const cr__cg_dir *d, const char *file, const char *field) {
+    if (d->v2) {
+        char ctl[64], list[1024];
+        snprintf(ctl, sizeof ctl, "%.*s", (int)strcspn(file, "."), file);
+        if (strcmp(ctl, "cgroup") && cr__cgroup_res_read(d->fd, "cgroup.controllers", list, sizeof list) >= 0 &&
+            !cr__cgroup_res_word(list, ctl))
+            return cr_err_set(c->err, ENOENT, "%s: %s: the cgroup v2 controller \"%s\" is not enabled in %s",
+                              field, file, ctl, d->path);
+    }
+    return cr_err_set(c->err, ENOENT, "%s: %s does not exist in %s (not supported by this kernel or controller)",
+                      field, file, d->path);
+}
+
+/* Opens file for writing. 0 with *fdp, 1 when it is missing and how lets
+   that pass (logged), < 0 error. O_TRUNC is what a shell's ">" does: kernfs
+   ignores it, and a plain file (tests) then holds what was last written. */
+static int cr__cgroup_res_open(cr__cg_ctx *c, const cr__cg_dir *d, const char *file, const char *field, int how, int *fdp) {
+    *fdp = openat(d->fd, file, O_WRONLY | O_TRUNC | O_CLOEXEC);
+    if (*fdp >= 0) return 0;
+    if (errno == ENOENT && how != CR__CGW_MUST) {
+        cr_log(how == CR__CGW_WARN ? CR_LOG_WARN : CR_LOG_DEBUG,
+               "%s: %s/%s does not exist on this kernel: setting ignored", field, d->path, file);
+        return 1;
+    }
+    if (errno == ENOENT) return cr__cgroup_res_missing(c, d, file, field);
+    return cr__errno(c->err, "%s: open %s", field, file);
+}
+
+/* One value, one write(2): cgroup files take a whole value per write. */
+static int cr__cgroup_res_put(cr__cg_ctx *c, int fd, const char *file, const char *val, const char *field) {
+    size_t n = strlen(val);
+    ssize_t w;
+    do w = write(fd, val, n); while (w < 0 && errno == EINTR);
+    if (w < 0) return cr__errno(c->err, "%s: write %s", field, file);
+    if ((size_t)w != n) return cr_err_set(c->err, EIO, "%s: write %s: short write", field, file);
+    return 0;
+}
+
+static int cr__cgroup_res_write(cr__cg_ctx *c, const cr__cg_dir *d, const char *file, const char *val,
+                                const char *field, int how) {
+    int fd, r = cr__cgroup_res_open(c, d, file, field, how, &fd);
+    if (r) return r;
+    r = cr__cgroup_res_put(c, fd, file, val, field);
+    close(fd);
+    return r;
+}
+
+/* JSON members: 1 present (value stored), 0 absent or null, < 0 wrong type
+   or out of range (err names "path.key"). */
+static const cr_json *cr__cgroup_res_get(const cr_json *obj, const char *key) {
+    const cr_json *v = cr_json_get(obj, key);
+    return v && v->type != CR_JSON_NULL ? v : NULL;
+}
+
+static int cr__cgroup_res_badnum(const cr_json *v, const char *path, const char *key, const char *want, cr_err *err) {
+    if (v->type == CR_JSON_NUMBER)
+        return cr_err_set(err, EINVAL, "%s.%s: expected %s, got %.40s", path, key, want, v->str);
+    return cr_err_set(err, EINVAL, "%s.%s: expected %s, got %s", path, key, want, cr_json_type_name(v->type));
+}
+
+static int cr__cgroup_res_ji64(const cr_json *obj, const char *key, const char *path, int64_t *out, cr_err *err) {
+    const cr_json *v = cr__cgroup_res_get(obj, key);
+    if (!v) return 0;
+    if (cr_json_i64(v, out)) return cr__cgroup_res_badnum(v, path, key, "a 64-bit integer", err);
+    return 1;
+}
+
+static int cr__cgroup_res_ju64(const cr_json *obj, const char *key, const char *path, uint64_t max, uint64_t *out, cr_err *err) {
+    const cr_json *v = cr__cgroup_res_get(obj, key);
+    char want[48];
+    if (!v) return 0;
+    if (cr_json_u64(v, out) || *out > max) {
+        snprintf(want, sizeof want, "an integer in 0..%llu", (unsigned long long)max);
+        return cr__cgroup_res_badnum(v, path, key, want, err);
+    }
+    return 1;
+}
+
+static int cr__cgroup_res_jbool(const cr_json *obj, const char *key, const char *path, int *out, cr_err *err) {
+    const cr_json *v = cr__cgroup_res_get(obj, key);
+    if (!v) return 0;
+    if (v->type != CR_JSON_TRUE && v->type != CR_JSON_FALSE)
+        return cr_err_set(err, EINVAL, "%s.%s: expected a boolean, got %s", path, key, cr_json_type_name(v->type));
+    *out = v->type == CR_JSON_TRUE;
+    return 1;
+}
+
+static int cr__cgroup_res_jstr(const cr_json *obj, const char *key, const char *path, const char **out, cr_err *err) {
+    const cr_json *v = cr__cgroup_res_get(obj, key);
+    if (!v) return 0;
+    if (v->type != CR_JSON_STRING)
+        return cr_err_set(err, EINVAL, "%s.%s: expected a string, got %s", path, key, cr_json_type_name(v->type));
+    *out = v->str;
+    return 1;
+}
+
+static int cr__cgroup_res_kind(const cr_json *v, cr_json_type type, const char *path, cr_err *err) {
+    if (v->type == type) return 0;
+    return cr_err_set(err, EINVAL, "%s: expected an %s, got %s", path, cr_json_type_name(type), cr_json_type_name(v->type));
+}
+
+/* A failure that THE RULE turns into a warning: log it, clear err, go on. */
+static int cr__cgroup_res_warned(cr__cg_ctx *c, const char *why) {
+    cr_log(CR_LOG_WARN, "%s (%s)", c->err->msg, why);
+    c->err->code = 0;
+    c->err->msg[0] = 0;
+    return 0;
+}
+
+static void cr__cgroup_res_fmt_i64(char *b, size_t n, int64_t v) { snprintf(b, n, "%lld", (long long)v); }
+static void cr__cgroup_res_fmt_u64(char *b, size_t n, uint64_t v) { snprintf(b, n, "%llu", (unsigned long long)v); }
+
+static int cr__cgroup_res_v1only(cr__cg_ctx *c, const char *field) {
+    return cr_err_set(c->err, EOPNOTSUPP, "%s: not supported on cgroup v2 (no equivalent setting)", field);
+}
+
+/* ---- memory ---- */
+
+static int cr__cgroup_res_mem_limit_v1(cr__cg_ctx *c, const cr__cg_dir *d, int64_t limit) {
+    static const char *const field = "linux.resources.memory.limit";
+    char v[32];
+    int r;
+    cr__cgroup_res_fmt_i64(v, sizeof v, limit < 0 ? -1 : limit);
+    r = cr__cgroup_res_write(c, d, "memory.limit_in_bytes", v, field, CR__CGW_MUST);
+    if (r == -EINVAL && limit > 0)
+        cr_err_set(c->err, EINVAL, "%s: write memory.limit_in_bytes: %s (is %lld above memory.memsw.limit_in_bytes? then set memory.swap too)",
+                   field, strerror(EINVAL), (long long)limit);
+    if (r == -EBUSY) {
+        uint64_t usage = 0, peak = 0;
+        cr__cgroup_res_readu64(d->fd, "memory.usage_in_bytes", &usage);
+        cr__cgroup_res_readu64(d->fd, "memory.max_usage_in_bytes", &peak);
+        cr_err_set(c->err, EBUSY, "%s: write memory.limit_in_bytes: %s (limit %lld is below the current usage %llu, peak %llu)",
+                   field, strerror(EBUSY), (long long)limit, (unsigned long long)usage, (unsigned long long)peak);
+    }
+    return r < 0 ? r : 0;
+}
+
+static int cr__cgroup_res_mem_swap_v1(cr__cg_ctx *c, const cr__cg_dir *d, int64_t swap) {
+    char v[32];
+    int r;
+    cr__cgroup_res_fmt_i64(v, sizeof v, swap < 0 ? -1 : swap);
+    /* no memsw file: the kernel does no swap accounting (swapaccount=0, or no swap) */
+    r = cr__cgroup_res_write(c, d, "memory.memsw.limit_in_bytes", v, "linux.resources.memory.swap",
+                             swap < 0 ? CR__CGW_DEBUG : CR__CGW_WARN);
+    return r < 0 ? r : 0;
+}
+
+static int cr__cgroup_res_memory(cr__cg_ctx *c, const cr_json *m, int update) {
+    static const char *const P = "linux.resources.memory";
+    int64_t limit = 0, resv = 0, swap = 0, kmem = 0, ktcp = 0, swappiness = -1;
+    int has_kmem, has_ktcp, has_swappiness, oom = 0, has_oom, hier = 1, has_hier, check = 0, r;
+    const char *first = NULL;
+    cr__cg_dir d;
+    char v[32];
+    if ((r = cr__cgroup_res_kind(m, CR_JSON_OBJECT, P, c->err)) < 0) return r;
+    if ((r = cr__cgroup_res_ji64(m, "limit", P, &limit, c->err)) < 0) return r;
+    if ((r = cr__cgroup_res_ji64(m, "reservation", P, &resv, c->err)) < 0) return r;
+    if ((r = cr__cgroup_res_ji64(m, "swap", P, &swap, c->err)) < 0) return r;
+    if ((has_kmem = cr__cgroup_res_ji64(m, "kernel", P, &kmem, c->err)) < 0) return has_kmem;
+    if ((has_ktcp = cr__cgroup_res_ji64(m, "kernelTCP", P, &ktcp, c->err)) < 0) return has_ktcp;
+    if ((has_swappiness = cr__cgroup_res_ji64(m, "swappiness", P, &swappiness, c->err)) < 0) return has_swappiness;
+    if ((has_oom = cr__cgroup_res_jbool(m, "disableOOMKiller", P, &oom, c->err)) < 0) return has_oom;
+    if ((has_hier = cr__cgroup_res_jbool(m, "useHierarchy", P, &hier, c->err)) < 0) return has_hier;
+    if ((r = cr__cgroup_res_jbool(m, "checkBeforeUpdate", P, &check, c->err)) < 0) return r;
+    if (has_swappiness && (swappiness < -1 || swappiness > 100))
+        return cr_err_set(c->err, EINVAL, "%s.swappiness: %lld is out of range (0..100)", P, (long long)swappiness);
+    if (swappiness == -1) has_swappiness = 0;   /* runc: -1 = unset */
+    if (limit < 0) limit = -1;
+    if (resv < 0) resv = -1;
+    if (swap < 0) swap = -1;
+    if (limit) first = "linux.resources.memory.limit";
+    else if (swap) first = "linux.resources.memory.swap";
+    else if (resv) first = "linux.resources.memory.reservation";
+    else if (has_swappiness) first = "linux.resources.memory.swappiness";
+    else if (has_oom && (oom || update)) first = "linux.resources.memory.disableOOMKiller";
+    else if (has_hier) first = "linux.resources.memory.useHierarchy";
+    else if (has_kmem || has_ktcp) first = "linux.resources.memory.kernel";
+    if (!first) return 0;
+    if ((r = cr__cgroup_res_dir(c, CR__CG_MEMORY, first, 0, &d)) < 0) return r;
+
+    if (!d.v2) {
+        /* runc's order: unlimited memory brings unlimited swap along; when
+           both are set, raise memsw first if the new memsw is above the old
+           limit, so the kernel's memsw >= limit check never trips */
+        if (limit == -1 && !swap && faccessat(d.fd, "memory.memsw.limit_in_bytes", F_OK, 0) == 0) swap = -1;
+        if (limit && swap) {
+            uint64_t cur = 0;
+            int rc = cr__cgroup_res_readu64(d.fd, "memory.limit_in_bytes", &cur);
+            if (rc == 0 && (swap == -1 || cur < (uint64_t)swap)) {
+                if ((r = cr__cgroup_res_mem_swap_v1(c, &d, swap)) < 0) return r;
+                if ((r = cr__cgroup_res_mem_limit_v1(c, &d, limit)) < 0) return r;
+                limit = swap = 0;
+            }
+        }
+        if (limit && (r = cr__cgroup_res_mem_limit_v1(c, &d, limit)) < 0) return r;
+        if (swap && (r = cr__cgroup_res_mem_swap_v1(c, &d, swap)) < 0) return r;
+        if (resv) {
+            cr__cgroup_res_fmt_i64(v, sizeof v, resv);
+            if ((r = cr__cgroup_res_write(c, &d, "memory.soft_limit_in_bytes", v, "linux.resources.memory.reservation", CR__CGW_MUST)) < 0) return r;
+        }
+        if (has_kmem || has_ktcp) {
+            /* deprecated: written where the kernel still has the file, never fatal */
+            int i;
+            for (i = 0; i < 2; i++) {
+                const char *file = i ? "memory.kmem.tcp.limit_in_bytes" : "memory.kmem.limit_in_bytes";
+                cr_err e2 = {0};
+                cr__cg_ctx c2 = *c;
+                if (!(i ? has_ktcp : has_kmem)) continue;
+                c2.err = &e2;
+                cr__cgroup_res_fmt_i64(v, sizeof v, (i ? ktcp : kmem) < 0 ? -1 : (i ? ktcp : kmem));
+                if (cr__cgroup_res_write(&c2, &d, file, v, i ? "linux.resources.memory.kernelTCP" : "linux.resources.memory.kernel",
+                                         CR__CGW_DEBUG) < 0)
+                    cr_log(CR_LOG_WARN, "%s (kernel memory limits are deprecated: ignored)", e2.msg);
+            }
+        }
+        if (has_oom && (oom || update) &&
+            (r = cr__cgroup_res_write(c, &d, "memory.oom_control", oom ? "1" : "0", "linux.resources.memory.disableOOMKiller", CR__CGW_MUST)) < 0)
+            return r;
+        if (has_hier) {
+            r = cr__cgroup_res_write(c, &d, "memory.use_hierarchy", hier ? "1" : "0", "linux.resources.memory.useHierarchy", CR__CGW_WARN);
+            if (r == -EINVAL && !hier) cr__cgroup_res_warned(c, "this kernel only does hierarchical accounting");
+            else if (r < 0) return r;
+        }
+        if (has_swappiness) {
+            cr__cgroup_res_fmt_i64(v, sizeof v, swappiness);
+            if ((r = cr__cgroup_res_write(c, &d, "memory.swappiness", v, "linux.resources.memory.swappiness", CR__CGW_MUST)) < 0) return r;
+        }
+        return 0;
+    }
+
+    /* cgroup v2 */
+    if (has_swappiness) return cr__cgroup_res_v1only(c, "linux.resources.memory.swappiness");
+    if (has_oom && oom) return cr__cgroup_res_v1only(c, "linux.resources.memory.disableOOMKiller");
+    if (has_hier && !hier) return cr__cgroup_res_v1only(c, "linux.resources.memory.useHierarchy");
+    if (has_kmem || has_ktcp) cr_log(CR_LOG_DEBUG, "linux.resources.memory.kernel/kernelTCP: ignored on cgroup v2");
+    if (check && limit > 0) {
+        /* best effort, as runc: an unreadable usage does not block the update */
+        uint64_t usage;
+        if (cr__cgroup_res_readu64(d.fd, "memory.current", &usage) == 0 && usage >= (uint64_t)limit)
+            return cr_err_set(c->err, EBUSY, "linux.resources.memory.limit: rejecting memory limit %lld below the current usage %llu (checkBeforeUpdate)",
+                              (long long)limit, (unsigned long long)usage);
+    }
+    if (limit || swap) {
+        /* memory.swap.max = swap - limit (runc's ConvertMemorySwapToCgroupV2Value) */
+        const char *sv = NULL;
+        if (limit == -1 && !swap) sv = "max";
+        else if (swap == -1) sv = "max";
+        else if (swap > 0) {
+            if (limit <= 0)
+                return cr_err_set(c->err, EINVAL, "linux.resources.memory.swap: a swap limit needs a memory limit on cgroup v2");
+            if (swap < limit)
+                return cr_err_set(c->err, EINVAL, "linux.resources.memory.swap: memory+swap limit %lld is below the memory limit %lld",
+                                  (long long)swap, (long long)limit);
+            cr__cgroup_res_fmt_i64(v, sizeof v, swap - limit);
+            sv = v;
+        }
+        if (sv) {
+            r = cr__cgroup_res_write(c, &d, "memory.swap.max", sv, "linux.resources.memory.swap",
+                                     !strcmp(sv, "max") ? CR__CGW_DEBUG : CR__CGW_WARN);
+            if (r < 0) return r;
+        }
+    }
+    if (limit) {
+        if (limit < 0) snprintf(v, sizeof v, "max");
+        else cr__cgroup_res_fmt_i64(v, sizeof v, limit);
+        if ((r = cr__cgroup_res_write(c, &d, "memory.max", v, "linux.resources.memory.limit", CR__CGW_MUST)) < 0) return r;
+    }
+    if (resv) {
+        if (resv < 0) snprintf(v, sizeof v, "max");
+        else cr__cgroup_res_fmt_i64(v, sizeof v, resv);
+        if ((r = cr__cgroup_res_write(c, &d, "memory.low", v, "linux.resources.memory.reservation", CR__CGW_MUST)) < 0) return r;
+    }
+    return 0;
+}
+
+/* ---- cpu, cpuset ---- */
+
+/* cpu.shares -> cpu.weight, runc's and crun's quadratic fit through (2, 1),
+   (1024, 100), (262144, 10000): ceil(10^((l^2 + 125 l) / 612 - 7/34)) with
+   l = log2(shares). Computed without libm (log via atanh series, exp via
+   Taylor): identical to glibc's and musl's log2/pow for every shares value
+   (the unit test checks all of them). */
+static uint64_t cr__cgroup_res_weight(uint64_t shares) {
+    const double ln2 = 0.69314718055994530942, ln10 = 2.30258509299404568402;
+    double m, z, z2, term, sum, l, e, y, rem, p;
+    int k = 0, i, n;
+    uint64_t w;
+    if (!shares) return 0;
+    if (shares <= 2) return 1;
+    if (shares >= 262144) return 10000;
+    while (shares >> (k + 1)) k++;
+    m = (double)shares / (double)(1ULL << k);            /* [1, 2) */
+    z = (m - 1) / (m + 1); z2 = z * z; term = z; sum = 0;
+    for (i = 1; i < 61; i += 2) { sum += term / i; term *= z2; }
+    l = k + 2 * sum / ln2;
+    e = (l * l + 125 * l) / 612.0 - 7.0 / 34.0;
+    if (e == (double)(int)e) { for (p = 1, i = 0; i < (int)e; i++) p *= 10; return (uint64_t)p; }
+    y = e * ln10;
+    n = (int)(y / ln2 + 0.5);
+    rem = y - n * ln2;
+    for (term = 1, sum = 1, i = 1; i < 30; i++) { term *= rem / i; sum += term; }
+    for (p = sum; n > 0; n--) p *= 2;
+    w = (uint64_t)p;
+    return (double)w < p ? w + 1 : w;
+}
+
+static int cr__cgroup_res_cpu(cr__cg_ctx *c, const cr_json *cpu, int update) {
+    static const char *const P = "linux.resources.cpu";
+    uint64_t shares = 0, period = 0, burst = 0, rtperiod = 0;
+    int64_t quota = 0, rtruntime = 0, idle = 0;
+    int has_burst, has_idle, r;
+    const char *cpus = NULL, *mems = NULL, *first = NULL;
+    char v[64], pend_period[64] = "", pend_burst[64] = "";
+    cr__cg_dir d;
+    if ((r = cr__cgroup_res_kind(cpu, CR_JSON_OBJECT, P, c->err)) < 0) return r;
+    if ((r = cr__cgroup_res_ju64(cpu, "shares", P, UINT64_MAX, &shares, c->err)) < 0) return r;
+    if ((r = cr__cgroup_res_ji64(cpu, "quota", P, &quota, c->err)) < 0) return r;
+    if ((has_burst = cr__cgroup_res_ju64(cpu, "burst", P, UINT64_MAX, &burst, c->err)) < 0) return has_burst;
+    if ((r = cr__cgroup_res_ju64(cpu, "period", P, UINT64_MAX, &period, c->err)) < 0) return r;
+    if ((r = cr__cgroup_res_ji64(cpu, "realtimeRuntime", P, &rtruntime, c->err)) < 0) return r;
+    if ((r = cr__cgroup_res_ju64(cpu, "realtimePeriod", P, UINT64_MAX, &rtperiod, c->err)) < 0) return r;
+    if ((r = cr__cgroup_res_jstr(cpu, "cpus", P, &cpus, c->err)) < 0) return r;
+    if ((r = cr__cgroup_res_jstr(cpu, "mems", P, &mems, c->err)) < 0) return r;
+    if ((has_idle = cr__cgroup_res_ji64(cpu, "idle", P, &idle, c->err)) < 0) return has_idle;
+    if (quota < 0) quota = -1;
+    if (cpus && !*cpus) cpus = NULL;
+    if (mems && !*mems) mems = NULL;
+
+    if (shares) first = "linux.resources.cpu.shares";
+    else if (quota) first = "linux.resources.cpu.quota";
+    else if (period) first = "linux.resources.cpu.period";
+    else if (has_burst) first = "linux.resources.cpu.burst";
+    else if (has_idle) first = "linux.resources.cpu.idle";
+    else if (rtruntime || rtperiod) first = "linux.resources.cpu.realtimeRuntime";
+    if (first) {
+        if ((r = cr__cgroup_res_dir(c, CR__CG_CPU, first, 0, &d)) < 0) return r;
+        if (!d.v2) {
+            if (shares) {
+                uint64_t got = 0;
+                cr__cgroup_res_fmt_u64(v, sizeof v, shares);
+                if ((r = cr__cgroup_res_write(c, &d, "cpu.shares", v, "linux.resources.cpu.shares", CR__CGW_MUST)) < 0) return r;
+                /* the kernel clamps; say so like runc instead of running with another value */
+                if (cr__cgroup_res_readu64(d.fd, "cpu.shares", &got) == 0 && got != shares && got)
+                    return cr_err_set(c->err, EINVAL, "linux.resources.cpu.shares: the %s allowed cpu shares is %llu",
+                                      shares > got ? "maximum" : "minimum", (unsigned long long)got);
+            }
+            if (period) {
+                cr__cgroup_res_fmt_u64(v, sizeof v, period);
+                r = cr__cgroup_res_write(c, &d, "cpu.cfs_period_us", v, "linux.resources.cpu.period", CR__CGW_MUST);
+                /* a shorter period can exceed the parent's quota until the new quota is in: retry after it */
+                if (r == -EINVAL && quota) snprintf(pend_period, sizeof pend_period, "%s", v);
+                else if (r < 0) return r;
+            }
+            if (has_burst) {
+                cr__cgroup_res_fmt_u64(v, sizeof v, burst);
+                r = cr__cgroup_res_write(c, &d, "cpu.cfs_burst_us", v, "linux.resources.cpu.burst", CR__CGW_WARN);
+                if (r == -EINVAL && quota) snprintf(pend_burst, sizeof pend_burst, "%s", v);
+                else if (r < 0) return r;
+            }
+            if (quota) {
+                cr__cgroup_res_fmt_i64(v, sizeof v, quota);
+                if ((r = cr__cgroup_res_write(c, &d, "cpu.cfs_quota_us", v, "linux.resources.cpu.quota", CR__CGW_MUST)) < 0) return r;
+                if (*pend_period &&
+                    (r = cr__cgroup_res_write(c, &d, "cpu.cfs_period_us", pend_period, "linux.resources.cpu.period", CR__CGW_MUST)) < 0)
+                    return r;
+                if (*pend_burst &&
+                    (r = cr__cgroup_res_write(c, &d, "cpu.cfs_burst_us", pend_burst, "linux.resources.cpu.burst", CR__CGW_WARN)) < 0)
+                    return r;
+            }
+            if (has_idle) {
+                cr__cgroup_res_fmt_i64(v, sizeof v, idle);
+                if ((r = cr__cgroup_res_write(c, &d, "cpu.idle", v, "linux.resources.cpu.idle", CR__CGW_WARN)) < 0) return r;
+            }
+            /* realtime: period first unless the kernel wants the runtime in first (runc) */
+            *pend_period = 0;
+            if (rtperiod) {
+                cr__cgroup_res_fmt_u64(v, sizeof v, rtperiod);
+                r = cr__cgroup_res_write(c, &d, "cpu.rt_period_us", v, "linux.resources.cpu.realtimePeriod", CR__CGW_WARN);
+                if (r == -EINVAL && rtruntime) snprintf(pend_period, sizeof pend_period, "%s", v);
+                else if (r < 0) return r;
+            }
+            if (rtruntime) {
+                cr__cgroup_res_fmt_i64(v, sizeof v, rtruntime);
+                if ((r = cr__cgroup_res_write(c, &d, "cpu.rt_runtime_us", v, "linux.resources.cpu.realtimeRuntime", CR__CGW_WARN)) < 0) return r;
+                if (*pend_period &&
+                    (r = cr__cgroup_res_write(c, &d, "cpu.rt_period_us", pend_period, "linux.resources.cpu.realtimePeriod", CR__CGW_WARN)) < 0)
+                    return r;
+            }
+        } else {
+            if (rtruntime || rtperiod) return cr__cgroup_res_v1only(c, rtruntime ? "linux.resources.cpu.realtimeRuntime" : "linux.resources.cpu.realtimePeriod");
+            if (has_idle) {
+                cr__cgroup_res_fmt_i64(v, sizeof v, idle);
+                if ((r = cr__cgroup_res_write(c, &d, "cpu.idle", v, "linux.resources.cpu.idle", CR__CGW_WARN)) < 0) return r;
+            }
+            if (shares) {
+                cr__cgroup_res_fmt_u64(v, sizeof v, cr__cgroup_res_weight(shares));
+                if ((r = cr__cgroup_res_write(c, &d, "cpu.weight", v, "linux.resources.cpu.shares", CR__CGW_MUST)) < 0) return r;
+            }
+            if (has_burst) {
+                cr__cgroup_res_fmt_u64(v, sizeof v, burst);
+                r = cr__cgroup_res_write(c, &d, "cpu.max.burst", v, "linux.resources.cpu.burst", CR__CGW_WARN);
+                if (r == -EINVAL && (quota || period)) snprintf(pend_burst, sizeof pend_burst, "%s", v);
+                else if (r < 0) return r;
+            }
+            if (quota || period) {
+                /* "QUOTA PERIOD"; the half not given keeps its current value
+                   (a new cgroup has "max 100000", so this is runc's default) */
+                char cur[64] = "", q[32];
+                uint64_t p = period;
+                if (!quota || !period) cr__cgroup_res_read(d.fd, "cpu.max", cur, sizeof cur);
+                if (quota > 0) cr__cgroup_res_fmt_i64(q, sizeof q, quota);
+                else if (quota < 0 || !*cur || !update) snprintf(q, sizeof q, "max");
+                else snprintf(q, sizeof q, "%.*s", (int)strcspn(cur, " \n"), cur);
+                if (!p) {
+                    const char *sp = strchr(cur, ' ');
+                    if (!sp || cr__cgroup_res_parse_u64(sp + 1, &p) < 0 || !p || p == UINT64_MAX) p = 100000;
+                }
+                snprintf(v, sizeof v, "%s %llu", q, (unsigned long long)p);
+                if ((r = cr__cgroup_res_write(c, &d, "cpu.max", v, quota ? "linux.resources.cpu.quota" : "linux.resources.cpu.period", CR__CGW_MUST)) < 0)
+                    return r;
+                if (*pend_burst &&
+                    (r = cr__cgroup_res_write(c, &d, "cpu.max.burst", pend_burst, "linux.resources.cpu.burst", CR__CGW_WARN)) < 0)
+                    return r;
+            }
+        }
+    }
+    if (cpus || mems) {
+        if ((r = cr__cgroup_res_dir(c, CR__CG_CPUSET, cpus ? "linux.resources.cpu.cpus" : "linux.resources.cpu.mems", 0, &d)) < 0) return r;
+        if (cpus && (r = cr__cgroup_res_write(c, &d, "cpuset.cpus", cpus, "linux.resources.cpu.cpus", CR__CGW_MUST)) < 0) return r;
+        if (mems && (r = cr__cgroup_res_write(c, &d, "cpuset.mems", mems, "linux.resources.cpu.mems", CR__CGW_MUST)) < 0) return r;
+    }
+    return 0;
+}
+
+/* ---- pids ---- */
+
+static int cr__cgroup_res_pids(cr__cg_ctx *c, const cr_json *pids) {
+    static const char *const P = "linux.resources.pids";
+    int64_t limit = 0;
+    char v[32];
+    cr__cg_dir d;
+    int r;
+    if ((r = cr__cgroup_res_kind(pids, CR_JSON_OBJECT, P, c->err)) < 0) return r;
+    if ((r = cr__cgroup_res_ji64(pids, "limit", P, &limit, c->err)) <= 0) return r;
+    if ((r = cr__cgroup_res_dir(c, CR__CG_PIDS, "linux.resources.pids.limit", 0, &d)) < 0) return r;
+    if (limit > 0) cr__cgroup_res_fmt_i64(v, sizeof v, limit);
+    else snprintf(v, sizeof v, "max");
+    return cr__cgroup_res_write(c, &d, "pids.max", v, "linux.resources.pids.limit", CR__CGW_MUST);
+}
+
+/* ---- blockIO ---- */
+
+static int cr__cgroup_res_majmin(const cr_json *e, const char *path, uint64_t *maj, uint64_t *min, cr_err *err) {
+    int r;
+    if ((r = cr__cgroup_res_kind(e, CR_JSON_OBJECT, path, err)) < 0) return r;
+    if ((r = cr__cgroup_res_ju64(e, "major", path, 0xFFFFFFFFu, maj, err)) < 0) return r;
+    if (!r) return cr_err_set(err, EINVAL, "%s.major: required", path);
+    if ((r = cr__cgroup_res_ju64(e, "minor", path, 0xFFFFFFFFu, min, err)) < 0) return r;
+    if (!r) return cr_err_set(err, EINVAL, "%s.minor: required", path);
+    return 0;
+}
+
+static uint64_t cr__cgroup_res_ioweight(uint64_t w) { return 1 + (w - 10) * 9999 / 990; }
+
+static int cr__cgroup_res_blkio(cr__cg_ctx *c, const cr_json *b) {
+    static const char *const P = "linux.resources.blockIO";
+    static const char *const thr[4] = { "throttleReadBpsDevice", "throttleWriteBpsDevice", "throttleReadIOPSDevice", "throttleWriteIOPSDevice" };
+    static const char *const thr_v1[4] = { "blkio.throttle.read_bps_device", "blkio.throttle.write_bps_device",
+                                            "blkio.throttle.read_iops_device", "blkio.throttle.write_iops_device" };
+    static const char *const thr_v2[4] = { "rbps", "wbps", "riops", "wiops" };
+    uint64_t weight = 0, leaf = 0;
+    const cr_json *wd = NULL, *tl[4], *e;
+    char path[160], v[96], field[192];
+    cr__cg_dir d;
+    int r, i, any = 0;
+    if ((r = cr__cgroup_res_kind(b, CR_JSON_OBJECT, P, c->err)) < 0) return r;
+    if ((r = cr__cgroup_res_ju64(b, "weight", P, 65535, &weight, c->err)) < 0) return r;
+    if ((r = cr__cgroup_res_ju64(b, "leafWeight", P, 65535, &leaf, c->err)) < 0) return r;
+    if ((wd = cr__cgroup_res_get(b, "weightDevice")) && (r = cr__cgroup_res_kind(wd, CR_JSON_ARRAY, "linux.resources.blockIO.weightDevice", c->err)) < 0) return r;
+    for (i = 0; i < 4; i++) {
+        tl[i] = cr__cgroup_res_get(b, thr[i]);
+        snprintf(path, sizeof path, "%s.%s", P, thr[i]);
+        if (tl[i] && (r = cr__cgroup_res_kind(tl[i], CR_JSON_ARRAY, path, c->err)) < 0) return r;
+        if (tl[i] && tl[i]->child) any = 1;
+    }
+    if (!weight && !leaf && !(wd && wd->child) && !any) return 0;
+    if ((r = cr__cgroup_res_dir(c, CR__CG_BLKIO, P, 0, &d)) < 0) return r;
+
+    if (!d.v2) {
+        /* CFQ's blkio.weight went with CFQ (5.0); BFQ has blkio.bfq.weight */
+        int bfq = faccessat(d.fd, "blkio.weight", F_OK, 0) < 0 && faccessat(d.fd, "blkio.bfq.weight", F_OK, 0) == 0;
+        const char *wfile = bfq ? "blkio.bfq.weight" : "blkio.weight", *wdfile = bfq ? "blkio.bfq.weight_device" : "blkio.weight_device";
+        if (weight) {
+            cr__cgroup_res_fmt_u64(v, sizeof v, weight);
+            if ((r = cr__cgroup_res_write(c, &d, wfile, v, "linux.resources.blockIO.weight", CR__CGW_MUST)) < 0) return r;
+        }
+        if (leaf) {
+            cr__cgroup_res_fmt_u64(v, sizeof v, leaf);
+            if ((r = cr__cgroup_res_write(c, &d, "blkio.leaf_weight", v, "linux.resources.blockIO.leafWeight", CR__CGW_WARN)) < 0) return r;
+        }
+        for (e = wd ? wd->child : NULL, i = 0; e; e = e->next, i++) {
+            uint64_t maj, min, w = 0, lw = 0;
+            snprintf(path, sizeof path, "%s.weightDevice[%d]", P, i);
+            if ((r = cr__cgroup_res_majmin(e, path, &maj, &min, c->err)) < 0) return r;
+            if ((r = cr__cgroup_res_ju64(e, "weight", path, 65535, &w, c->err)) < 0) return r;
+            if ((r = cr__cgroup_res_ju64(e, "leafWeight", path, 65535, &lw, c->err)) < 0) return r;
+            if (w) {
+                snprintf(v, sizeof v, "%llu:%llu %llu", (unsigned long long)maj, (unsigned long long)min, (unsigned long long)w);
+                snprintf(field, sizeof field, "%s.weight", path);
+                if ((r = cr__cgroup_res_write(c, &d, wdfile, v, field, CR__CGW_MUST)) < 0) return r;
+            }
+            if (lw) {
+                snprintf(v, sizeof v, "%llu:%llu %llu", (unsigned long long)maj, (unsigned long long)min, (unsigned long long)lw);
+                snprintf(field, sizeof field, "%s.leafWeight", path);
+                if ((r = cr__cgroup_res_write(c, &d, "blkio.leaf_weight_device", v, field, CR__CGW_WARN)) < 0) return r;
+            }
+        }
+        for (i = 0; i < 4; i++) {
+            int j;
+            for (e = tl[i] ? tl[i]->child : NULL, j = 0; e; e = e->next, j++) {
+                uint64_t maj, min, rate;
+                snprintf(path, sizeof path, "%s.%s[%d]", P, thr[i], j);
+                if ((r = cr__cgroup_res_majmin(e, path, &maj, &min, c->err)) < 0) return r;
+                if ((r = cr__cgroup_res_ju64(e, "rate", path, UINT64_MAX, &rate, c->err)) < 0) return r;
+                if (!r) return cr_err_set(c->err, EINVAL, "%s.rate: required", path);
+                snprintf(v, sizeof v, "%llu:%llu %llu", (unsigned long long)maj, (unsigned long long)min, (unsigned long long)rate);
+                if ((r = cr__cgroup_res_write(c, &d, thr_v1[i], v, path, CR__CGW_MUST)) < 0) return r;
+            }
+        }
+        return 0;
+    }
+
+    /* cgroup v2 */
+    if (leaf) return cr__cgroup_res_v1only(c, "linux.resources.blockIO.leafWeight");
+    if (weight || (wd && wd->child)) {
+        char cur[256];
+        int bfq = cr__cgroup_res_read(d.fd, "io.bfq.weight", cur, sizeof cur) >= 0;
+        /* per-device BFQ weights: the file reads "default N" instead of "N" */
+        int bfq_dev = bfq && !strncmp(cur, "default", 7);
+        if (weight) {
+            if (!bfq && (weight < 10 || weight > 1000))
+                return cr_err_set(c->err, EINVAL, "linux.resources.blockIO.weight: %llu is out of range (10..1000)", (unsigned long long)weight);
+            cr__cgroup_res_fmt_u64(v, sizeof v, bfq ? weight : cr__cgroup_res_ioweight(weight));
+            if ((r = cr__cgroup_res_write(c, &d, bfq ? "io.bfq.weight" : "io.weight", v, "linux.resources.blockIO.weight", CR__CGW_MUST)) < 0)
+                return r;
+        }
+        for (e = wd ? wd->child : NULL, i = 0; e; e = e->next, i++) {
+            uint64_t maj, min, w = 0, lw = 0;
+            snprintf(path, sizeof path, "%s.weightDevice[%d]", P, i);
+            if ((r = cr__cgroup_res_majmin(e, path, &maj, &min, c->err)) < 0) return r;
+            if ((r = cr__cgroup_res_ju64(e, "weight", path, 65535, &w, c->err)) < 0) return r;
+            if ((r = cr__cgroup_res_ju64(e, "leafWeight", path, 65535, &lw, c->err)) < 0) return r;
+            if (lw) cr_log(CR_LOG_WARN, "%s.leafWeight: ignored (cgroup v2 has no leaf weights)", path);
+            if (!w) continue;
+            snprintf(field, sizeof field, "%s.weight", path);
+            if (!bfq_dev && (w < 10 || w > 1000))
+                return cr_err_set(c->err, EINVAL, "%s: %llu is out of range (10..1000)", field, (unsigned long long)w);
+            snprintf(v, sizeof v, "%llu:%llu %llu", (unsigned long long)maj, (unsigned long long)min,
+                     (unsigned long long)(bfq_dev ? w : cr__cgroup_res_ioweight(w)));
+            if ((r = cr__cgroup_res_write(c, &d, bfq_dev ? "io.bfq.weight" : "io.weight", v, field, CR__CGW_MUST)) < 0) return r;
+        }
+    }
+    if (any) {
+        /* one "MAJ:MIN rbps=.. wbps=.. riops=.. wiops=.." line per device, in order of first mention */
+        struct { uint64_t maj, min, rate[4]; unsigned char set; } dev[64];
+        int nd = 0, k, fd;
+        for (i = 0; i < 4; i++) {
+            int j;
+            for (e = tl[i] ? tl[i]->child : NULL, j = 0; e; e = e->next, j++) {
+                uint64_t maj, min, rate;
+                snprintf(path, sizeof path, "%s.%s[%d]", P, thr[i], j);
+                if ((r = cr__cgroup_res_majmin(e, path, &maj, &min, c->err)) < 0) return r;
+                if ((r = cr__cgroup_res_ju64(e, "rate", path, UINT64_MAX, &rate, c->err)) < 0) return r;
+                if (!r) return cr_err_set(c->err, EINVAL, "%s.rate: required", path);
+                for (k = 0; k < nd && (dev[k].maj != maj || dev[k].min != min); k++) {}
+                if (k == nd) {
+                    if (nd == (int)(sizeof dev / sizeof *dev)) return cr_err_set(c->err, E2BIG, "%s: more than 64 devices", path);
+                    memset(&dev[nd], 0, sizeof dev[nd]);
+                    dev[nd].maj = maj; dev[nd].min = min; nd++;
+                }
+                dev[k].rate[i] = rate;
+                dev[k].set |= (unsigned char)(1u << i);
+            }
+        }
+        if ((r = cr__cgroup_res_open(c, &d, "io.max", "linux.resources.blockIO", CR__CGW_MUST, &fd)) != 0) return r < 0 ? r : 0;
+        for (k = 0; k < nd && r == 0; k++) {
+            char line[256];
+            size_t n = (size_t)snprintf(line, sizeof line, "%llu:%llu", (unsigned long long)dev[k].maj, (unsigned long long)dev[k].min);
+            for (i = 0; i < 4; i++)
+                if (dev[k].set & (1u << i))
+                    n += (size_t)snprintf(line + n, sizeof line - n, " %s=%llu", thr_v2[i], (unsigned long long)dev[k].rate[i]);
+            snprintf(line + n, sizeof line - n, "\n");
+            snprintf(field, sizeof field, "linux.resources.blockIO (device %llu:%llu)", (unsigned long long)dev[k].maj, (unsigned long long)dev[k].min);
+            r = cr__cgroup_res_put(c, fd, "io.max", line, field);
+        }
+        close(fd);
+        if (r < 0) return r;
+    }
+    return 0;
+}
+
+/* ---- hugepageLimits ---- */
+
+static int cr__cgroup_res_hugetlb(cr__cg_ctx *c, const cr_json *list) {
+    static const char *const P = "linux.resources.hugepageLimits";
+    const cr_json *e;
+    char path[96], file[96], v[32];
+    cr__cg_dir d;
+    int r, i, rsvd = 1;
+    if ((r = cr__cgroup_res_kind(list, CR_JSON_ARRAY, P, c->err)) < 0) return r;
+    if (!list->child) return 0;
+    /* hybrid hosts: hugetlb is often only on v2 (the dir choice does that) */
+    if ((r = cr__cgroup_res_dir(c, CR__CG_HUGETLB, P, 0, &d)) < 0) return r;
+    for (e = list->child, i = 0; e; e = e->next, i++) {
+        const char *size = NULL;
+        uint64_t limit;
+        size_t k;
+        snprintf(path, sizeof path, "%s[%d]", P, i);
+        if ((r = cr__cgroup_res_kind(e, CR_JSON_OBJECT, path, c->err)) < 0) return r;
+        if ((r = cr__cgroup_res_jstr(e, "pageSize", path, &size, c->err)) < 0) return r;
+        if (!r) return cr_err_set(c->err, EINVAL, "%s.pageSize: required", path);
+        for (k = 0; size[k] && isalnum((unsigned char)size[k]); k++) {}
+        if (!k || size[k] || k > 16) return cr_err_set(c->err, EINVAL, "%s.pageSize: invalid page size \"%.20s\" (e.g. \"2MB\")", path, size);
+        if ((r = cr__cgroup_res_ju64(e, "limit", path, UINT64_MAX, &limit, c->err)) < 0) return r;
+        if (!r) return cr_err_set(c->err, EINVAL, "%s.limit: required", path);
+        cr__cgroup_res_fmt_u64(v, sizeof v, limit);
+        snprintf(file, sizeof file, d.v2 ? "hugetlb.%s.max" : "hugetlb.%s.limit_in_bytes", size);
+        if ((r = cr__cgroup_res_write(c, &d, file, v, path, CR__CGW_MUST)) < 0) return r;
+        if (rsvd) {   /* reservations too (5.7+), as runc */
+            snprintf(file, sizeof file, d.v2 ? "hugetlb.%s.rsvd.max" : "hugetlb.%s.rsvd.limit_in_bytes", size);
+            r = cr__cgroup_res_write(c, &d, file, v, path, CR__CGW_DEBUG);
+            if (r < 0) return r;
+            if (r == 1) rsvd = 0;
+        }
+    }
+    return 0;
+}
+
+/* ---- network (v1 only), rdma ---- */
+
+static int cr__cgroup_res_netname(const char *s) {
+    size_t i;
+    for (i = 0; s[i]; i++) if ((unsigned char)s[i] <= ' ' || s[i] == '/' || (unsigned char)s[i] == 0x7F) return 0;
+    return i > 0 && i < 64;
+}
+
+static int cr__cgroup_res_network(cr__cg_ctx *c, const cr_json *net) {
+    static const char *const P = "linux.resources.network";
+    uint64_t classid = 0;
+    const cr_json *prio, *e;
+    char path[96], v[128];
+    cr__cg_dir d;
+    int r, i, fd;
+    if ((r = cr__cgroup_res_kind(net, CR_JSON_OBJECT, P, c->err)) < 0) return r;
+    if ((r = cr__cgroup_res_ju64(net, "classID", P, 0xFFFFFFFFu, &classid, c->err)) < 0) return r;
+    if (classid) {
+        if ((r = cr__cgroup_res_dir(c, CR__CG_NET_CLS, "linux.resources.network.classID", 0, &d)) < 0) return r;
+        if (d.v2) return cr__cgroup_res_v1only(c, "linux.resources.network.classID");
+        cr__cgroup_res_fmt_u64(v, sizeof v, classid);
+        if ((r = cr__cgroup_res_write(c, &d, "net_cls.classid", v, "linux.resources.network.classID", CR__CGW_MUST)) < 0) return r;
+    }
+    if (!(prio = cr__cgroup_res_get(net, "priorities"))) return 0;
+    if ((r = cr__cgroup_res_kind(prio, CR_JSON_ARRAY, "linux.resources.network.priorities", c->err)) < 0) return r;
+    if (!prio->child) return 0;
+    if ((r = cr__cgroup_res_dir(c, CR__CG_NET_PRIO, "linux.resources.network.priorities", 0, &d)) < 0) return r;
+    if (d.v2) return cr__cgroup_res_v1only(c, "linux.resources.network.priorities");
+    if ((r = cr__cgroup_res_open(c, &d, "net_prio.ifpriomap", "linux.resources.network.priorities", CR__CGW_MUST, &fd)) != 0) return r < 0 ? r : 0;
+    for (e = prio->child, i = 0; e && r == 0; e = e->next, i++) {
+        const char *name = NULL;
+        uint64_t p = 0;
+        snprintf(path, sizeof path, "%s.priorities[%d]", P, i);
+        if ((r = cr__cgroup_res_kind(e, CR_JSON_OBJECT, path, c->err)) < 0) break;
+        if ((r = cr__cgroup_res_jstr(e, "name", path, &name, c->err)) < 0) break;
+        if (!r || !cr__cgroup_res_netname(name)) { r = cr_err_set(c->err, EINVAL, "%s.name: expected an interface name", path); break; }
+        if ((r = cr__cgroup_res_ju64(e, "priority", path, 0xFFFFFFFFu, &p, c->err)) < 0) break;
+        snprintf(v, sizeof v, "%s %llu\n", name, (unsigned long long)p);
+        r = cr__cgroup_res_put(c, fd, "net_prio.ifpriomap", v, path);
+    }
+    close(fd);
+    return r < 0 ? r : 0;
+}
+
+static int cr__cgroup_res_rdma(cr__cg_ctx *c, const cr_json *rdma) {
+    static const char *const P = "linux.resources.rdma";
+    const cr_json *e;
+    char path[128], v[160];
+    cr__cg_dir d;
+    int r;
+    if ((r = cr__cgroup_res_kind(rdma, CR_JSON_OBJECT, P, c->err)) < 0) return r;
+    if (!rdma->child) return 0;
+    if ((r = cr__cgroup_res_dir(c, CR__CG_RDMA, P, 0, &d)) < 0) return r;
+    for (e = rdma->child; e; e = e->next) {
+        uint64_t h = 0, o = 0;
+        int hh, ho;
+        size_t n;
+        snprintf(path, sizeof path, "%s.%.60s", P, e->key);
+        if (!cr__cgroup_res_netname(e->key)) return cr_err_set(c->err, EINVAL, "%s: invalid device name", path);
+        if ((r = cr__cgroup_res_kind(e, CR_JSON_OBJECT, path, c->err)) < 0) return r;
+        if ((hh = cr__cgroup_res_ju64(e, "hcaHandles", path, 0xFFFFFFFFu, &h, c->err)) < 0) return hh;
+        if ((ho = cr__cgroup_res_ju64(e, "hcaObjects", path, 0xFFFFFFFFu, &o, c->err)) < 0) return ho;
+        if (!hh && !ho) return cr_err_set(c->err, EINVAL, "%s: set hcaHandles, hcaObjects or both", path);
+        n = (size_t)snprintf(v, sizeof v, "%s", e->key);
+        if (hh) n += (size_t)snprintf(v + n, sizeof v - n, " hca_handle=%llu", (unsigned long long)h);
+        if (ho) snprintf(v + n, sizeof v - n, " hca_object=%llu", (unsigned long long)o);
+        if ((r = cr__cgroup_res_write(c, &d, "rdma.max", v, path, CR__CGW_MUST)) < 0) return r;
+    }
+    return 0;
+}
+
+/* ---- unified ---- */
+
+static int cr__cgroup_res_unified(cr__cg_ctx *c, const cr_json *u) {
+    static const char *const P = "linux.resources.unified";
+    const cr_json *e;
+    char field[160];
+    cr__cg_dir d;
+    int r;
+    if ((r = cr__cgroup_res_kind(u, CR_JSON_OBJECT, P, c->err)) < 0) return r;
+    if (!u->child) return 0;
+    if ((r = cr__cgroup_res_dir(c, -1, P, 0, &d)) < 0) return r;
+    for (e = u->child; e; e = e->next) {
+        const char *line;
+        char key[68];
+        size_t i;
+        int fd;
+        /* the key is untrusted: no control characters in messages */
+        for (i = 0; e->key[i] && i < 64; i++) key[i] = (unsigned char)e->key[i] < 0x20 || e->key[i] == 0x7F ? '?' : e->key[i];
+        snprintf(key + i, sizeof key - i, "%s", e->key[i] ? "..." : "");
+        snprintf(field, sizeof field, "%s.\"%s\"", P, key);
+        if (!*e->key || strchr(e->key, '/') || strstr(e->key, "..") || !strcmp(e->key, "."))
+            return cr_err_set(c->err, EINVAL, "%s: must be a file name in the cgroup directory (no \"/\" or \"..\")", field);
+        if (e->type != CR_JSON_STRING)
+            return cr_err_set(c->err, EINVAL, "%s: expected a string, got %s", field, cr_json_type_name(e->type));
+        if (!*e->str) continue;
+        if ((r = cr__cgroup_res_open(c, &d, e->key, field, CR__CGW_MUST, &fd)) != 0) return r < 0 ? r : 0;
+        /* one write per line (io.max etc. take one device per write) */
+        for (line = e->str; *line && r == 0; ) {
+            size_t n = strcspn(line, "\n");
+            if (n) {
+                char *one = (char *)CR_MALLOC(n + 1);
+                if (!one) { r = cr_err_set(c->err, ENOMEM, "%s: out of memory", field); break; }
+                memcpy(one, line, n); one[n] = 0;
+                r = cr__cgroup_res_put(c, fd, e->key, one, field);
+                CR_FREE(one);
+            }
+            line += n + (line[n] == '\n');
+        }
+        close(fd);
+        if (r < 0) return r;
+    }
+    return 0;
+}
+
+/* ---- devices ---- */
+
+typedef struct cr__cg_rule { char type; int64_t major, minor; unsigned acc; int allow; } cr__cg_rule;
+
+#define CR__CG_ACC_M 1u   /* BPF_DEVCG_ACC_MKNOD */
+#define CR__CG_ACC_R 2u   /* BPF_DEVCG_ACC_READ */
+#define CR__CG_ACC_W 4u   /* BPF_DEVCG_ACC_WRITE */
+#define CR__CG_ACC_RWM 7u
+
+/* runc's AllowedDevices (specconv), in its order. */
+static const struct { cr__cg_rule rule; const char *path; } cr__cg_default_rules[] = {
+    { { 'c', -1, -1, CR__CG_ACC_M, 1 }, NULL },
+    { { 'b', -1, -1, CR__CG_ACC_M, 1 }, NULL },
+    { { 'c', 1, 3, CR__CG_ACC_RWM, 1 }, "/dev/null" },
+    { { 'c', 1, 8, CR__CG_ACC_RWM, 1 }, "/dev/random" },
+    { { 'c', 1, 7, CR__CG_ACC_RWM, 1 }, "/dev/full" },
+    { { 'c', 5, 0, CR__CG_ACC_RWM, 1 }, "/dev/tty" },
+    { { 'c', 1, 5, CR__CG_ACC_RWM, 1 }, "/dev/zero" },
+    { { 'c', 1, 9, CR__CG_ACC_RWM, 1 }, "/dev/urandom" },
+    { { 'c', 136, -1, CR__CG_ACC_RWM, 1 }, NULL },     /* /dev/pts/N */
+    { { 'c', 5, 2, CR__CG_ACC_RWM, 1 }, NULL },        /* /dev/ptmx */
+    { { 'c', 10, 200, CR__CG_ACC_RWM, 1 }, NULL },     /* /dev/net/tun */
+};
+
+#define CR__CG_MAX_RULES 2048
+
+/* linux.resources.devices (may be NULL) plus, when t asks, the default
+   rules, into a malloc'd array. */
+static int cr__cgroup_res_rules(const cr_json *devices, const cr__cg_target *t, cr__cg_rule **out, size_t *n, cr_err *err) {
+    static const char *const P = "linux.resources.devices";
+    size_t cap = 0, k = 0, i;
+    const cr_json *e;
+    cr__cg_rule *rules;
+    char path[64];
+    int r, idx;
+    *out = NULL; *n = 0;
+    if (devices) {
+        if ((r = cr__cgroup_res_kind(devices, CR_JSON_ARRAY, P, err)) < 0) return r;
+        cap = devices->len;
+    }
+    if (t && t->default_devices) cap += sizeof cr__cg_default_rules / sizeof *cr__cg_default_rules;
+    if (cap > CR__CG_MAX_RULES) return cr_err_set(err, E2BIG, "%s: more than %d rules", P, CR__CG_MAX_RULES);
+    rules = (cr__cg_rule *)CR_MALLOC((cap ? cap : 1) * sizeof *rules);
+    if (!rules) return cr_err_set(err, ENOMEM, "%s: out of memory", P);
+    for (e = devices ? devices->child : NULL, idx = 0; e; e = e->next, idx++) {
+        cr__cg_rule *x = &rules[k];
+        const char *type = "a", *access = NULL;
+        int allow = 0;
+        snprintf(path, sizeof path, "%s[%d]", P, idx);
+        if ((r = cr__cgroup_res_kind(e, CR_JSON_OBJECT, path, err)) < 0) goto fail;
+        if ((r = cr__cgroup_res_jbool(e, "allow", path, &allow, err)) < 0) goto fail;
+        if (!r) { r = cr_err_set(err, EINVAL, "%s.allow: required", path); goto fail; }
+        if ((r = cr__cgroup_res_jstr(e, "type", path, &type, err)) < 0) goto fail;
+        if (strcmp(type, "a") && strcmp(type, "b") && strcmp(type, "c")) {
+            r = cr_err_set(err, EINVAL, "%s.type: expected \"a\", \"b\" or \"c\", got \"%.8s\"", path, type);
+            goto fail;
+        }
+        x->type = type[0]; x->allow = allow; x->major = x->minor = -1; x->acc = 0;
+        if ((r = cr__cgroup_res_ji64(e, "major", path, &x->major, err)) < 0) goto fail;
+        if ((r = cr__cgroup_res_ji64(e, "minor", path, &x->minor, err)) < 0) goto fail;
+        if (x->major < 0) x->major = -1;
+        if (x->minor < 0) x->minor = -1;
+        if (x->major > 0xFFFFFFFFLL || x->minor > 0xFFFFFFFFLL) {
+            r = cr_err_set(err, EINVAL, "%s: major/minor out of range", path);
+            goto fail;
+        }
+        if ((r = cr__cgroup_res_jstr(e, "access", path, &access, err)) < 0) goto fail;
+        for (i = 0; access && access[i]; i++) {
+            if (access[i] == 'r') x->acc |= CR__CG_ACC_R;
+            else if (access[i] == 'w') x->acc |= CR__CG_ACC_W;
+            else if (access[i] == 'm') x->acc |= CR__CG_ACC_M;
+            else { r = cr_err_set(err, EINVAL, "%s.access: \"%.8s\": expected letters of \"rwm\"", path, access); goto fail; }
+        }
+        if (x->type == 'a') x->acc = CR__CG_ACC_RWM;   /* "a" means every device and every access (cgroup v1) */
+        else if (!x->acc) { r = cr_err_set(err, EINVAL, "%s.access: required (letters of \"rwm\")", path); goto fail; }
+        k++;
+    }
+    if (t && t->default_devices) {
+        for (i = 0; i < sizeof cr__cg_default_rules / sizeof *cr__cg_default_rules; i++) {
+            int j, dup = 0;
+            for (j = 0; cr__cg_default_rules[i].path && t->devices && j < t->ndevices; j++)
+                if (t->devices[j].path && !strcmp(t->devices[j].path, cr__cg_default_rules[i].path)) dup = 1;
+            if (!dup) rules[k++] = cr__cg_default_rules[i].rule;
+        }
+    }
+    *out = rules; *n = k;
+    return 0;
+fail:
+    CR_FREE(rules);
+    return r;
+}
+
+static struct bpf_insn cr__cgroup_res_insn(uint8_t code, uint8_t dst, uint8_t src, int16_t off, int32_t imm) {
+    struct bpf_insn i;
+    memset(&i, 0, sizeof i);
+    i.code = code; i.dst_reg = dst & 0xF; i.src_reg = src & 0xF; i.off = off; i.imm = imm;
+    return i;
+}
+
+/* The device filter: for each access bit the request has (r, w, m), the
+   rules are tried from the last to the first; the first that matches type,
+   major and minor and has that bit decides. Past the last "a" rule nothing
+   matters: it sets the default (no "a" rule: deny). Registers as in
+   runc's and crun's filters: R2 type, R3 access, R4 major, R5 minor. */
+static int cr__cgroup_res_compile(const cr__cg_rule *rules, size_t n, struct bpf_insn *out, size_t max, size_t *len, cr_err *err) {
+    static const unsigned bits[3] = { CR__CG_ACC_R, CR__CG_ACC_W, CR__CG_ACC_M };
+    size_t start = 0, i, k = 0, b;
+    int def_allow = 0;
+#define CR__CG_EMIT(code, dst, src, off, imm) do { \
+        if (k >= max) return cr_err_set(err, ENOSPC, "linux.resources.devices: device filter needs more than %zu instructions", max); \
+        out[k++] = cr__cgroup_res_insn((uint8_t)(code), dst, src, (int16_t)(off), (int32_t)(imm)); } while (0)
+    for (i = 0; i < n; i++) if (rules[i].type == 'a') { start = i + 1; def_allow = rules[i].allow; }
+    CR__CG_EMIT(BPF_LDX | BPF_W | BPF_MEM, BPF_REG_2, BPF_REG_1, 0, 0);
+    CR__CG_EMIT(BPF_ALU | BPF_AND | BPF_K, BPF_REG_2, 0, 0, 0xFFFF);
+    CR__CG_EMIT(BPF_LDX | BPF_W | BPF_MEM, BPF_REG_3, BPF_REG_1, 0, 0);
+    CR__CG_EMIT(BPF_ALU | BPF_RSH | BPF_K, BPF_REG_3, 0, 0, 16);
+    CR__CG_EMIT(BPF_LDX | BPF_W | BPF_MEM, BPF_REG_4, BPF_REG_1, 4, 0);
+    CR__CG_EMIT(BPF_LDX | BPF_W | BPF_MEM, BPF_REG_5, BPF_REG_1, 8, 0);
+    for (b = 0; b < 3; b++) {
+        size_t chain = k, nrules = 0, j;
+        for (i = start; i < n; i++) if (rules[i].acc & bits[b]) nrules++;
+        if (!nrules && def_allow) continue;
+        CR__CG_EMIT(BPF_JMP | BPF_JSET | BPF_K, BPF_REG_3, 0, 1, bits[b]);   /* bit requested: check it */
+        CR__CG_EMIT(BPF_JMP | BPF_JA, 0, 0, 0, 0);                            /* else: next bit (patched) */
+        for (i = n; i-- > start; ) {
+            const cr__cg_rule *x = &rules[i];
+            int nchk, left;
+            if (!(x->acc & bits[b])) continue;
+            if (x->major > 0x7FFFFFFF || x->minor > 0x7FFFFFFF) continue;   /* no such device number: never matches */
+            nchk = 1 + (x->major >= 0) + (x->minor >= 0);
+            left = nchk - 1 + (x->allow ? 1 : 2);   /* instructions after the first check, up to the next rule */
+            CR__CG_EMIT(BPF_JMP | BPF_JNE | BPF_K, BPF_REG_2, 0, left, x->type == 'b' ? BPF_DEVCG_DEV_BLOCK : BPF_DEVCG_DEV_CHAR);
+            if (x->major >= 0) { left--; CR__CG_EMIT(BPF_JMP | BPF_JNE | BPF_K, BPF_REG_4, 0, left, x->major); }
+            if (x->minor >= 0) { left--; CR__CG_EMIT(BPF_JMP | BPF_JNE | BPF_K, BPF_REG_5, 0, left, x->minor); }
+            if (x->allow) CR__CG_EMIT(BPF_JMP | BPF_JA, 0, 0, 0, 0);     /* this bit is allowed: next bit (patched) */
+            else { CR__CG_EMIT(BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_0, 0, 0, 0); CR__CG_EMIT(BPF_JMP | BPF_EXIT, 0, 0, 0, 0); }
+        }
+        if (!def_allow) { CR__CG_EMIT(BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_0, 0, 0, 0); CR__CG_EMIT(BPF_JMP | BPF_EXIT, 0, 0, 0, 0); }
+        if (k - chain > 32000) return cr_err_set(err, E2BIG, "linux.resources.devices: too many rules for one filter");
+        for (j = chain; j < k; j++)
+            if (out[j].code == (BPF_JMP | BPF_JA)) out[j].off = (int16_t)(k - j - 1);
+    }
+    CR__CG_EMIT(BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_0, 0, 0, 1);
+    CR__CG_EMIT(BPF_JMP | BPF_EXIT, 0, 0, 0, 0);
+#undef CR__CG_EMIT
+    *len = k;
+    return 0;
+}
+
+/* The eBPF device filter of a rule list (no default rules added); for tests
+   and for whoever wants to look at the program. */
+static CR__CGRES_USED int cr__cgroup_devices_prog(const cr_json *devices, struct bpf_insn *out, size_t max, size_t *n, cr_err *err) {
+    cr__cg_rule *rules;
+    size_t nr;
+    int r = cr__cgroup_res_rules(devices, NULL, &rules, &nr, err);
+    if (r < 0) return r;
+    r = cr__cgroup_res_compile(rules, nr, out, max, n, err);
+    CR_FREE(rules);
+    return r;
+}
+
+static long cr__cgroup_res_bpf(int cmd, union bpf_attr *a) { return syscall(SYS_bpf, cmd, a, sizeof *a); }
+
+#define CR__CG_BPF_NAME "cr_devices"
+
+/* Loads the filter and attaches it to the cgroup (dirfd), then detaches
+   the filters of ours that were there before (an update): old and new are
+   both attached for a moment, which only ever denies more. */
+static int cr__cgroup_res_bpf_attach(int dirfd, const struct bpf_insn *insns, size_t n, cr_err *err) {
+    static const char license[] = "MIT";
+    union bpf_attr a;
+    uint32_t ids[64];
+    uint32_t nids = 0, i;
+    int fd, e;
+    memset(&a, 0, sizeof a);
+    a.prog_type = BPF_PROG_TYPE_CGROUP_DEVICE;
+    a.insns = (uint64_t)(uintptr_t)insns;
+    a.insn_cnt = (uint32_t)n;
+    a.license = (uint64_t)(uintptr_t)license;
+    memcpy(a.prog_name, CR__CG_BPF_NAME, sizeof CR__CG_BPF_NAME);
+    fd = (int)cr__cgroup_res_bpf(BPF_PROG_LOAD, &a);
+    if (fd < 0 && errno == EPERM) {
+        /* before 5.11 programs count against RLIMIT_MEMLOCK: lift it for the load only */
+        struct rlimit old, inf = { RLIM_INFINITY, RLIM_INFINITY };
+        if (getrlimit(RLIMIT_MEMLOCK, &old) == 0 && setrlimit(RLIMIT_MEMLOCK, &inf) == 0) {
+            fd = (int)cr__cgroup_res_bpf(BPF_PROG_LOAD, &a);
+            e = errno;
+            setrlimit(RLIMIT_MEMLOCK, &old);
+            errno = e;
+        }
+    }
+    if (fd < 0) {
+        char log[4096], *last;
+        e = errno;
+        log[0] = 0;
+        a.log_level = 1; a.log_buf = (uint64_t)(uintptr_t)log; a.log_size = sizeof log;
+        if (e != EPERM && e != ENOSYS && (fd = (int)cr__cgroup_res_bpf(BPF_PROG_LOAD, &a)) >= 0) close(fd);
+        log[sizeof log - 1] = 0;
+        while (*log && log[strlen(log) - 1] == '\n') log[strlen(log) - 1] = 0;
+        last = strrchr(log, '\n');
+        return cr_err_set(err, e, "linux.resources.devices: load the eBPF device filter: %s%s%s%s", strerror(e),
+                          *log ? " (verifier: " : "", last ? last + 1 : log, *log ? ")" : "");
+    }
+    memset(&a, 0, sizeof a);
+    a.query.target_fd = (uint32_t)dirfd;
+    a.query.attach_type = BPF_CGROUP_DEVICE;
+    a.query.prog_ids = (uint64_t)(uintptr_t)ids;
+    a.query.prog_cnt = 64;
+    if (cr__cgroup_res_bpf(BPF_PROG_QUERY, &a) == 0 || errno == ENOSPC) nids = a.query.prog_cnt < 64 ? a.query.prog_cnt : 64;
+    memset(&a, 0, sizeof a);
+    a.target_fd = (uint32_t)dirfd;
+    a.attach_bpf_fd = (uint32_t)fd;
+    a.attach_type = BPF_CGROUP_DEVICE;
+    a.attach_flags = BPF_F_ALLOW_MULTI;
+    if (cr__cgroup_res_bpf(BPF_PROG_ATTACH, &a) < 0) {
+        int r = cr__errno(err, "linux.resources.devices: attach the eBPF device filter");
+        close(fd);
+        return r;
+    }
+    close(fd);
+    for (i = 0; i < nids; i++) {
+        struct bpf_prog_info info;
+        int pfd;
+        memset(&a, 0, sizeof a);
+        a.prog_id = ids[i];
+        if ((pfd = (int)cr__cgroup_res_bpf(BPF_PROG_GET_FD_BY_ID, &a)) < 0) continue;   /* gone already */
+        memset(&info, 0, sizeof info);
+        memset(&a, 0, sizeof a);
+        a.info.bpf_fd = (uint32_t)pfd;
+        a.info.info_len = sizeof info;
+        a.info.info = (uint64_t)(uintptr_t)&info;
+        if (cr__cgroup_res_bpf(BPF_OBJ_GET_INFO_BY_FD, &a) == 0 && !strncmp(info.name, CR__CG_BPF_NAME, sizeof info.name)) {
+            memset(&a, 0, sizeof a);
+            a.target_fd = (uint32_t)dirfd;
+            a.attach_bpf_fd = (uint32_t)pfd;
+            a.attach_type = BPF_CGROUP_DEVICE;
+            if (cr__cgroup_res_bpf(BPF_PROG_DETACH, &a) < 0 && errno != ENOENT)
+                cr_log(CR_LOG_WARN, "linux.resources.devices: detach the previous device filter (id %u): %s", ids[i], strerror(errno));
+        }
+        close(pfd);
+    }
+    return 0;
+}
+
+static int cr__cgroup_res_in_userns(void) {
+    char buf[128];
+    unsigned long a = 1, b = 1, n = 0;
+    if (cr__cgroup_res_read(AT_FDCWD, "/proc/self/uid_map", buf, sizeof buf) < 0) return 0;
+    return sscanf(buf, "%lu %lu %lu", &a, &b, &n) != 3 || a != 0 || b != 0 || n != 4294967295UL;
+}
+
+static int cr__cgroup_res_devices(cr__cg_ctx *c, const cr_json *devices) {
+    static const char *const P = "linux.resources.devices";
+    cr__cg_rule *rules = NULL;
+    size_t n = 0, i;
+    cr__cg_dir d;
+    int r;
+    if ((r = cr__cgroup_res_rules(devices, c->t, &rules, &n, c->err)) < 0) return r;
+    if ((r = cr__cgroup_res_dir(c, CR__CG_DEVICES, P, 0, &d)) < 0) goto out;
+    if (!d.v2) {
+        /* v1: the rules as written, after a "deny a" unless they start with an "a" rule */
+        int fds[2] = { -1, -1 };   /* devices.deny, devices.allow */
+        static const char *const files[2] = { "devices.deny", "devices.allow" };
+        for (i = 0; i <= n && r == 0; i++) {
+            char line[64], field[64];
+            const cr__cg_rule *x = i ? &rules[i - 1] : NULL;
+            int w;
+            if (!x && n && rules[0].type == 'a') continue;
+            w = x ? x->allow : 0;
+            if (!x || x->type == 'a') snprintf(line, sizeof line, "a\n");
+            else {
+                char maj[24] = "*", min[24] = "*", acc[4];
+                int k = 0;
+                if (x->major >= 0) cr__cgroup_res_fmt_i64(maj, sizeof maj, x->major);
+                if (x->minor >= 0) cr__cgroup_res_fmt_i64(min, sizeof min, x->minor);
+                if (x->acc & CR__CG_ACC_R) acc[k++] = 'r';
+                if (x->acc & CR__CG_ACC_W) acc[k++] = 'w';
+                if (x->acc & CR__CG_ACC_M) acc[k++] = 'm';
+                acc[k] = 0;
+                snprintf(line, sizeof line, "%c %s:%s %s\n", x->type, maj, min, acc);
+            }
+            if (x && devices && i <= devices->len) snprintf(field, sizeof field, "%s[%zu]", P, i - 1);
+            else snprintf(field, sizeof field, "%s", P);
+            if (fds[w] < 0 && (r = cr__cgroup_res_open(c, &d, files[w], field, CR__CGW_MUST, &fds[w])) != 0) break;
+            r = cr__cgroup_res_put(c, fds[w], files[w], line, field);
+        }
+        if (fds[0] >= 0) close(fds[0]);
+        if (fds[1] >= 0) close(fds[1]);
+    } else {
+        size_t max = 16 + 3 * (4 + 5 * n), len = 0;
+        struct bpf_insn *prog = (struct bpf_insn *)CR_MALLOC(max * sizeof *prog);
+        if (!prog) r = cr_err_set(c->err, ENOMEM, "%s: out of memory", P);
+        else if ((r = cr__cgroup_res_compile(rules, n, prog, max, &len, c->err)) == 0)
+            r = cr__cgroup_res_bpf_attach(d.fd, prog, len, c->err);
+        CR_FREE(prog);
+    }
+    if (r < 0 && (c->err->code == EPERM || c->err->code == EACCES) && (geteuid() != 0 || cr__cgroup_res_in_userns()))
+        r = cr__cgroup_res_warned(c, "rootless: device rules not applied");
+out:
+    CR_FREE(rules);
+    return r < 0 ? r : 0;
+}
+
+/* ---- apply ---- */
+
+static int cr__cgroup_apply(const cr__cg_target *t, const cr_json *resources, int update, cr_err *err) {
+    cr__cg_ctx c;
+    const cr_json *v;
+    cr_err local;
+    int r = 0;
+    if (!err) { memset(&local, 0, sizeof local); err = &local; }
+    if (resources && resources->type == CR_JSON_NULL) resources = NULL;
+    if (resources && resources->type != CR_JSON_OBJECT)
+        return cr_err_set(err, EINVAL, "linux.resources: expected an object, got %s", cr_json_type_name(resources->type));
+    cr__cgroup_res_init(&c, t, err);
+    v = cr__cgroup_res_get(resources, "devices");
+    if (v || (!update && t->default_devices)) r = cr__cgroup_res_devices(&c, v);
+    if (r >= 0 && (v = cr__cgroup_res_get(resources, "memory"))) r = cr__cgroup_res_memory(&c, v, update);
+    if (r >= 0 && (v = cr__cgroup_res_get(resources, "cpu"))) r = cr__cgroup_res_cpu(&c, v, update);
+    if (r >= 0 && (v = cr__cgroup_res_get(resources, "pids"))) r = cr__cgroup_res_pids(&c, v);
+    if (r >= 0 && (v = cr__cgroup_res_get(resources, "blockIO"))) r = cr__cgroup_res_blkio(&c, v);
+    if (r >= 0 && (v = cr__cgroup_res_get(resources, "hugepageLimits"))) r = cr__cgroup_res_hugetlb(&c, v);
+    if (r >= 0 && (v = cr__cgroup_res_get(resources, "network"))) r = cr__cgroup_res_network(&c, v);
+    if (r >= 0 && (v = cr__cgroup_res_get(resources, "rdma"))) r = cr__cgroup_res_rdma(&c, v);
+    if (r >= 0 && (v = cr__cgroup_res_get(resources, "unified"))) r = cr__cgroup_res_unified(&c, v);
+    cr__cgroup_res_fini(&c);
+    return r < 0 ? r : 0;
+}
+
+/* ---- freeze ---- */
+
+/* v1: freezer.state FROZEN, re-written until it reads FROZEN (runc: a task
+   in a vfork or an uninterruptible sleep can keep it FREEZING; a short thaw
+   every 50 tries lets it move on). v2: cgroup.freeze, then cgroup.events
+   until "frozen 1". Both give up after about 10 s and thaw again. */
+static int cr__cgroup_freeze(const cr__cg_target *t, int freeze, cr_err *err) {
+    cr__cg_ctx c;
+    cr__cg_dir d;
+    char buf[256];
+    int r, i;
+    cr__cgroup_res_init(&c, t, err);
+    if (!t->pure_v2 && t->v1[CR__CG_FREEZER]) {
+        if ((r = cr__cgroup_res_dir(&c, CR__CG_FREEZER, "freezer", 0, &d)) < 0) goto out;
+        if (!freeze) { r = cr__cgroup_res_write(&c, &d, "freezer.state", "THAWED", "thaw", CR__CGW_MUST); goto out; }
+        for (i = 0; i < 1000; i++) {
+            if (i % 50 == 49) {
+                cr__cgroup_res_write(&c, &d, "freezer.state", "THAWED", "freeze", CR__CGW_MUST);
+                usleep(10000);
+            }
+            if ((r = cr__cgroup_res_write(&c, &d, "freezer.state", "FROZEN", "freeze", CR__CGW_MUST)) < 0) goto fail;
+            if (i % 25 == 24) usleep(10);
+            if ((r = cr__cgroup_res_read(d.fd, "freezer.state", buf, sizeof buf)) < 0) {
+                r = cr_err_set(err, -r, "freeze: read freezer.state: %s", strerror(-r));
+                goto fail;
+            }
+            if (!strncmp(buf, "FROZEN", 6)) { r = 0; goto out; }
+            if (strncmp(buf, "FREEZING", 8)) {
+                r = cr_err_set(err, EIO, "freeze: unexpected freezer.state \"%.20s\"", buf);
+                goto fail;
+            }
+        }
+        r = cr_err_set(err, ETIMEDOUT, "freeze: %s/freezer.state still FREEZING after 1000 tries", d.path);
+    fail:
+        cr__cgroup_res_write(&c, &d, "freezer.state", "THAWED", "thaw", CR__CGW_MUST);
+        goto out;
+    }
+    if (!t->v2) { r = cr_err_set(err, ENODEV, "%s: no freezer (v1 freezer not mounted, no cgroup v2)", freeze ? "freeze" : "thaw"); goto out; }
+    if ((r = cr__cgroup_res_dir(&c, CR__CG_FREEZER, "freezer", 0, &d)) < 0) goto out;
+    if ((r = cr__cgroup_res_write(&c, &d, "cgroup.freeze", freeze ? "1" : "0", freeze ? "freeze" : "thaw", CR__CGW_MUST)) < 0) {
+        if (err->code == ENOENT) cr_err_set(err, ENOENT, "%s: %s/cgroup.freeze does not exist (cgroup v2 freezer: Linux 5.2+)", freeze ? "freeze" : "thaw", d.path);
+        goto out;
+    }
+    if (!freeze) goto out;
+    {
+        int fd = openat(d.fd, "cgroup.events", O_RDONLY | O_CLOEXEC);
+        uint64_t frozen = 0;
+        if (fd < 0) { r = cr__errno(err, "freeze: open %s/cgroup.events", d.path); goto v2fail; }
+        for (i = 0; i < 1000; i++) {
+            struct pollfd p;
+            ssize_t n = pread(fd, buf, sizeof buf - 1, 0);
+            if (n < 0) { r = cr__errno(err, "freeze: read cgroup.events"); break; }
+            buf[n] = 0;
+            if (cr__cgroup_res_key(buf, "frozen", &frozen) == 0 && frozen == 1) break;
+            p.fd = fd; p.events = POLLPRI; p.revents = 0;
+            poll(&p, 1, 10);   /* kernfs wakes POLLPRI on change; else 10 ms */
+        }
+        close(fd);
+        if (r < 0) goto v2fail;
+        if (i == 1000) { r = cr_err_set(err, ETIMEDOUT, "freeze: %s did not freeze within 10 s", d.path); goto v2fail; }
+    }
+    goto out;
+v2fail:
+    cr__cgroup_res_write(&c, &d, "cgroup.freeze", "0", "thaw", CR__CGW_MUST);
+out:
+    cr__cgroup_res_fini(&c);
+    return r < 0 ? r : 0;
+}
+
+/* ---- oom count ---- */
+
+static int cr__cgroup_oom_count(const cr__cg_target *t, uint64_t *n) {
+    cr__cg_ctx c;
+    cr__cg_dir d;
+    char buf[1024];
+    int r;
+    *n = 0;
+    cr__cgroup_res_init(&c, t, NULL);
+    r = cr__cgroup_res_dir(&c, CR__CG_MEMORY, "memory", 1, &d);
+    if (r == 0) r = cr__cgroup_res_read(d.fd, d.v2 ? "memory.events" : "memory.oom_control", buf, sizeof buf);
+    if (r >= 0 && cr__cgroup_res_key(buf, "oom_kill", n) < 0) *n = 0;   /* no oom_kill line (v1 before 4.13): 0 */
+    cr__cgroup_res_fini(&c);
+    return r < 0 ? r : 0;
+}
+
+/* ---- stats: runc's `events --stats` "data" object ---- */
+
+static void cr__cgroup_st_u64(cr_jw *w, const char *key, uint64_t v, int omitempty) {
+    if (omitempty && !v) return;
+    cr_jw_key(w, key);
+    cr_jw_u64(w, v);
+}
+
+/* Reads a whole stats file (NULL if missing). */
+static char *cr__cgroup_st_file(int dirfd, const char *file) {
+    cr_buf b = {0};
+    if (cr_util_read_file(dirfd, file, 1 << 20, &b, NULL) < 0) { cr_buf_free(&b); return NULL; }
+    return b.data;
+}
+
+/* Space-separated numbers as a JSON array (percpu); nothing when empty. */
+static void cr__cgroup_st_nums(cr_jw *w, const char *key, const uint64_t *v, size_t n) {
+    size_t i;
+    if (!n) return;
+    cr_jw_key(w, key);
+    cr_jw_arr(w);
+    for (i = 0; i < n; i++) cr_jw_u64(w, v[i]);
+    cr_jw_arr_end(w);
+}
+
+static size_t cr__cgroup_st_parse_nums(const char *s, uint64_t **out) {
+    size_t n = 0, cap = 0;
+    *out = NULL;
+    while (s && *s) {
+        char *end;
+        unsigned long long x;
+        while (*s == ' ' || *s == '\n' || *s == '\t') s++;
+        if (*s < '0' || *s > '9') break;
+        x = strtoull(s, &end, 10);
+        if (n == cap) {
+            uint64_t *p = (uint64_t *)CR_REALLOC(*out, (cap = cap ? cap * 2 : 16) * sizeof *p);
+            if (!p) break;
+            *out = p;
+        }
+        (*out)[n++] = x;
+        s = end;
+    }
+    return n;
+}
+
+static void cr__cgroup_st_cpu(cr__cg_ctx *c, cr_jw *w) {
+    cr__cg_dir d;
+    uint64_t total = 0, kernel = 0, user = 0, periods = 0, throttled = 0, ttime = 0, v;
+    uint64_t *percpu = NULL, *pk = NULL, *pu = NULL;
+    size_t npercpu = 0, nall = 0, cap = 0;
+    char *s;
+    if (cr__cgroup_res_dir(c, CR__CG_CPUACCT, "cpu", 1, &d) == 0 && !d.v2) {
+        if (cr__cgroup_res_readu64(d.fd, "cpuacct.usage", &v) == 0) total = v;
+        if ((s = cr__cgroup_st_file(d.fd, "cpuacct.usage_percpu"))) { npercpu = cr__cgroup_st_parse_nums(s, &percpu); CR_FREE(s); }
+        if ((s = cr__cgroup_st_file(d.fd, "cpuacct.usage_all"))) {
+            /* "cpu user system" header, then "N USER SYSTEM" per cpu (ns) */
+            char *line = strchr(s, '\n');
+            while (line && *++line) {
+                unsigned long long cpu, u, k;
+                if (sscanf(line, "%llu %llu %llu", &cpu, &u, &k) == 3) {
+                    if (nall == cap) {
+                        uint64_t *a = (uint64_t *)CR_REALLOC(pk, (cap ? cap * 2 : 16) * sizeof *a), *b2;
+                        if (!a) break;
+                        pk = a;
+                        b2 = (uint64_t *)CR_REALLOC(pu, (cap ? cap * 2 : 16) * sizeof *b2);
+                        if (!b2) break;
+                        pu = b2;
+                        cap = cap ? cap * 2 : 16;
+                    }
+                    pk[nall] = k; pu[nall] = u; nall++;
+                }
+                line = strchr(line, '\n');
+            }
+            CR_FREE(s);
+        }
+        if ((s = cr__cgroup_st_file(d.fd, "cpuacct.stat"))) {
+            /* USER_HZ ticks; runc converts with 100 ticks per second */
+            if (cr__cgroup_res_key(s, "user", &v) == 0) user = v * 1000000000ULL / 100;
+            if (cr__cgroup_res_key(s, "system", &v) == 0) kernel = v * 1000000000ULL / 100;
+            CR_FREE(s);
+        }
+        if (cr__cgroup_res_dir(c, CR__CG_CPU, "cpu", 1, &d) == 0 && !d.v2 && (s = cr__cgroup_st_file(d.fd, "cpu.stat"))) {
+            if (cr__cgroup_res_key(s, "nr_periods", &v) == 0) periods = v;
+            if (cr__cgroup_res_key(s, "nr_throttled", &v) == 0) throttled = v;
+            if (cr__cgroup_res_key(s, "throttled_time", &v) == 0) ttime = v;
+            CR_FREE(s);
+        }
+    } else if (cr__cgroup_res_dir(c, -1, "cpu", 1, &d) == 0 && (s = cr__cgroup_st_file(d.fd, "cpu.stat"))) {
+        /* cpu.stat is there even with the cpu controller off */
+        if (cr__cgroup_res_key(s, "usage_usec", &v) == 0) total = v * 1000;
+        if (cr__cgroup_res_key(s, "user_usec", &v) == 0) user = v * 1000;
+        if (cr__cgroup_res_key(s, "system_usec", &v) == 0) kernel = v * 1000;
+        if (cr__cgroup_res_key(s, "nr_periods", &v) == 0) periods = v;
+        if (cr__cgroup_res_key(s, "nr_throttled", &v) == 0) throttled = v;
+        if (cr__cgroup_res_key(s, "throttled_usec", &v) == 0) ttime = v * 1000;
+        CR_FREE(s);
+    }
+    cr_jw_key(w, "cpu");
+    cr_jw_obj(w);
+    cr_jw_key(w, "usage");
+    cr_jw_obj(w);
+    cr__cgroup_st_u64(w, "total", total, 1);
+    cr__cgroup_st_nums(w, "percpu", percpu, npercpu);
+    cr__cgroup_st_nums(w, "percpu_kernel", pk, nall);
+    cr__cgroup_st_nums(w, "percpu_user", pu, nall);
+    cr__cgroup_st_u64(w, "kernel", kernel, 0);
+    cr__cgroup_st_u64(w, "user", user, 0);
+    cr_jw_obj_end(w);
+    cr_jw_key(w, "throttling");
+    cr_jw_obj(w);
+    cr__cgroup_st_u64(w, "periods", periods, 1);
+    cr__cgroup_st_u64(w, "throttledPeriods", throttled, 1);
+    cr__cgroup_st_u64(w, "throttledTime", ttime, 1);
+    cr_jw_obj_end(w);
+    cr_jw_obj_end(w);
+    CR_FREE(percpu); CR_FREE(pk); CR_FREE(pu);
+}
+
+/* "0-3,7" -> [0,1,2,3,7] (bounded: ids above 65535 are dropped, like runc's uint16) */
+static void cr__cgroup_st_list(cr_jw *w, const char *key, const char *s) {
+    int any = 0;
+    while (s && *s && *s != '\n') {
+        char *end;
+        unsigned long a = strtoul(s, &end, 10), b = a, i;
+        if (end == s) break;
+        s = end;
+        if (*s == '-') { b = strtoul(s + 1, &end, 10); s = end; }
+        if (*s == ',') s++;
+        if (a > 65535) continue;
+        if (b > 65535) b = 65535;
+        for (i = a; i <= b; i++) {
+            if (!any) { cr_jw_key(w, key); cr_jw_arr(w); any = 1; }
+            cr_jw_u64(w, i);
+        }
+    }
+    if (any) cr_jw_arr_end(w);
+}
+
+static void cr__cgroup_st_cpuset(cr__cg_ctx *c, cr_jw *w) {
+    static const char *const flags[] = { "cpu_exclusive", "mem_hardwall", "mem_exclusive", "memory_migrate", "memory_spread_page",
+                                         "memory_spread_slab", "memory_pressure", "sched_load_balance" };
+    cr__cg_dir d;
+    char buf[4096], file[64];
+    int v1 = cr__cgroup_res_dir(c, CR__CG_CPUSET, "cpuset", 1, &d) == 0 && !d.v2;
+    size_t i;
+    cr_jw_key(w, "cpuset");
+    cr_jw_obj(w);
+    if (v1 && cr__cgroup_res_read(d.fd, "cpuset.cpus", buf, sizeof buf) >= 0) cr__cgroup_st_list(w, "cpus", buf);
+    for (i = 0; i < 1; i++) {
+        uint64_t v = 0;
+        snprintf(file, sizeof file, "cpuset.%s", flags[i]);
+        if (v1) cr__cgroup_res_readu64(d.fd, file, &v);
+        cr__cgroup_st_u64(w, flags[i], v, 0);
+    }
+    if (v1 && cr__cgroup_res_read(d.fd, "cpuset.mems", buf, sizeof buf) >= 0) cr__cgroup_st_list(w, "mems", buf);
+    for (i = 1; i < sizeof flags / sizeof *flags; i++) {
+        uint64_t v = 0;
+        snprintf(file, sizeof file, "cpuset.%s", flags[i]);
+        if (v1) cr__cgroup_res_readu64(d.fd, file, &v);
+        cr__cgroup_st_u64(w, flags[i], v, 0);
+    }
+    {
+        long long lv = 0;
+        if (v1 && cr__cgroup_res_read(d.fd, "cpuset.sched_relax_domain_level", buf, sizeof buf) >= 0) lv = strtoll(buf, NULL, 10);
+        cr_jw_key(w, "sched_relax_domain_level");
+        cr_jw_i64(w, lv);
+    }
+    cr_jw_obj_end(w);
+}
+
+typedef struct cr__cg_mem { uint64_t usage, max, limit, failcnt; } cr__cg_mem;
+
+static void cr__cgroup_st_mem(cr_jw *w, const char *key, const cr__cg_mem *m) {
+    if (!m->usage && !m->max && !m->limit && !m->failcnt) return;   /* runc: omitzero */
+    cr_jw_key(w, key);
+    cr_jw_obj(w);
+    cr__cgroup_st_u64(w, "limit", m->limit, 0);
+    cr__cgroup_st_u64(w, "usage", m->usage, 1);
+    cr__cgroup_st_u64(w, "max", m->max, 1);
+    cr__cgroup_st_u64(w, "failcnt", m->failcnt, 0);
+    cr_jw_obj_end(w);
+}
+
+static int cr__cgroup_st_keycmp(const void *a, const void *b) {
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* memory.stat as "raw" (keys sorted, as Go writes maps). */
+static void cr__cgroup_st_raw(cr_jw *w, char *s) {
+    char *lines[512], *p;
+    size_t n = 0, i;
+    for (p = s; p && *p && n < 512; ) {
+        char *nl = strchr(p, '\n');
+        if (nl) *nl = 0;
+        if (strchr(p, ' ')) lines[n++] = p;
+        p = nl ? nl + 1 : NULL;
+    }
+    if (!n) return;
+    qsort(lines, n, sizeof *lines, cr__cgroup_st_keycmp);
+    cr_jw_key(w, "raw");
+    cr_jw_obj(w);
+    for (i = 0; i < n; i++) {
+        char *sp = strchr(lines[i], ' ');
+        uint64_t v = 0;
+        *sp = 0;
+        if (cr__cgroup_res_parse_u64(sp + 1, &v) < 0) continue;
+        cr_jw_key(w, lines[i]);
+        cr_jw_u64(w, v);
+    }
+    cr_jw_obj_end(w);
+}
+
+static void cr__cgroup_st_memory(cr__cg_ctx *c, cr_jw *w) {
+    cr__cg_dir d;
+    cr__cg_mem usage = {0, 0, 0, 0}, swap = {0, 0, 0, 0}, kmem = {0, 0, 0, 0}, ktcp = {0, 0, 0, 0};
+    char *stat = NULL;
+    int have = cr__cgroup_res_dir(c, CR__CG_MEMORY, "memory", 1, &d) == 0;
+    if (have && !d.v2) {
+        static const char *const mod[4] = { "memory", "memory.memsw", "memory.kmem", "memory.kmem.tcp" };
+        cr__cg_mem *m[4] = { &usage, &swap, &kmem, &ktcp };
+        int i;
+        for (i = 0; i < 4; i++) {
+            char f[64];
+            snprintf(f, sizeof f, "%s.usage_in_bytes", mod[i]);
+            if (cr__cgroup_res_readu64(d.fd, f, &m[i]->usage) < 0) continue;
+            snprintf(f, sizeof f, "%s.max_usage_in_bytes", mod[i]); cr__cgroup_res_readu64(d.fd, f, &m[i]->max);
+            snprintf(f, sizeof f, "%s.failcnt", mod[i]); cr__cgroup_res_readu64(d.fd, f, &m[i]->failcnt);
+            snprintf(f, sizeof f, "%s.limit_in_bytes", mod[i]); cr__cgroup_res_readu64(d.fd, f, &m[i]->limit);
+        }
+    } else if (have) {
+        cr__cg_mem so = {0, 0, 0, 0};
+        cr__cgroup_res_readu64(d.fd, "memory.current", &usage.usage);
+        cr__cgroup_res_readu64(d.fd, "memory.max", &usage.limit);
+        cr__cgroup_res_readu64(d.fd, "memory.peak", &usage.max);
+        if (cr__cgroup_res_readu64(d.fd, "memory.swap.current", &so.usage) == 0) {
+            /* runc: "swap" is memory+swap on v2 too */
+            cr__cgroup_res_readu64(d.fd, "memory.swap.max", &so.limit);
+            swap.usage = so.usage + usage.usage;
+            swap.limit = so.limit == UINT64_MAX || usage.limit == UINT64_MAX || so.limit + usage.limit < so.limit
+                         ? UINT64_MAX : so.limit + usage.limit;
+        }
+    }
+    cr_jw_key(w, "memory");
+    cr_jw_obj(w);
+    if (have) stat = cr__cgroup_st_file(d.fd, "memory.stat");
+    if (stat) {
+        /* "cache" comes first in runc's output: find it before writing raw */
+        uint64_t cache = 0;
+        cr__cgroup_res_key(stat, d.v2 ? "file" : "cache", &cache);
+        cr__cgroup_st_u64(w, "cache", cache, 1);
+    }
+    cr__cgroup_st_mem(w, "usage", &usage);
+    cr__cgroup_st_mem(w, "swap", &swap);
+    cr__cgroup_st_mem(w, "kernel", &kmem);
+    cr__cgroup_st_mem(w, "kernelTCP", &ktcp);
+    if (stat) cr__cgroup_st_raw(w, stat);
+    CR_FREE(stat);
+    cr_jw_obj_end(w);
+}
+
+static void cr__cgroup_st_pids(cr__cg_ctx *c, cr_jw *w) {
+    cr__cg_dir d;
+    uint64_t cur = 0, max = 0;
+    if (cr__cgroup_res_dir(c, CR__CG_PIDS, "pids", 1, &d) == 0) {
+        cr__cgroup_res_readu64(d.fd, "pids.current", &cur);
+        if (cr__cgroup_res_readu64(d.fd, "pids.max", &max) < 0 || max == UINT64_MAX) max = 0;
+    }
+    cr_jw_key(w, "pids");
+    cr_jw_obj(w);
+    cr__cgroup_st_u64(w, "current", cur, 1);
+    cr__cgroup_st_u64(w, "limit", max, 1);
+    cr_jw_obj_end(w);
+}
+
+static void cr__cgroup_st_entry(cr_jw *w, unsigned long long maj, unsigned long long min, const char *op, unsigned long long v) {
+    cr_jw_obj(w);
+    cr__cgroup_st_u64(w, "major", maj, 1);
+    cr__cgroup_st_u64(w, "minor", min, 1);
+    if (op && *op) { cr_jw_key(w, "op"); cr_jw_str(w, op); }
+    cr__cgroup_st_u64(w, "value", v, 1);
+    cr_jw_obj_end(w);
+}
+
+/* One blkio.* v1 file as an array of entries ("8:0 Read 123", "8:0 123"; "Total" lines skipped). Returns the entry count. */
+static int cr__cgroup_st_blkio_file(int dirfd, const char *file, const char *key, cr_jw *w, int write) {
+    char *s = cr__cgroup_st_file(dirfd, file), *line;
+    int n = 0;
+    if (!s) return 0;
+    for (line = s; line && *line; ) {
+        unsigned long long maj, min, v;
+        char op[32];
+        char *nl = strchr(line, '\n');
+        if (nl) *nl = 0;
+        if (sscanf(line, "%llu:%llu %31s %llu", &maj, &min, op, &v) == 4 ||
+            (op[0] = 0, sscanf(line, "%llu:%llu %llu", &maj, &min, &v) == 3)) {
+            if (write) {
+                if (!n) { cr_jw_key(w, key); cr_jw_arr(w); }
+                cr__cgroup_st_entry(w, maj, min, op, v);
+            }
+            n++;
+        }
+        line = nl ? nl + 1 : NULL;
+    }
+    if (write && n) cr_jw_arr_end(w);
+    CR_FREE(s);
+    return n;
+}
+
+static void cr__cgroup_st_blkio(cr__cg_ctx *c, cr_jw *w) {
+    /* runc's order of preference: the first group whose first file has
+       entries gives the numbers (BFQ debug, BFQ, CFQ, throttle recursive,
+       throttle); keys[] gives each file's JSON name */
+    static const char *const keys[8] = { "sectorsRecursive", "ioServiceTimeRecursive", "ioWaitTimeRecursive", "ioMergedRecursive",
+                                         "ioQueueRecursive", "ioTimeRecursive", "ioServicedRecursive", "ioServiceBytesRecursive" };
+    static const char *const sched[8] = { "sectors_recursive", "io_service_time_recursive", "io_wait_time_recursive", "io_merged_recursive",
+                                          "io_queued_recursive", "time_recursive", "io_serviced_recursive", "io_service_bytes_recursive" };
+    static const struct { const char *prefix; int first; const char *thr; } groups[5] = {
+        { "blkio.bfq.", 0, NULL }, { "blkio.bfq.", 6, NULL }, { "blkio.", 0, NULL },
+        { "blkio.throttle.", 6, "_recursive" }, { "blkio.throttle.", 6, "" } };
+    cr__cg_dir d;
+    char file[96];
+    int g, i;
+    cr_jw_key(w, "blkio");
+    cr_jw_obj(w);
+    if (cr__cgroup_res_dir(c, CR__CG_BLKIO, "blkio", 1, &d) == 0 && !d.v2) {
+        static const int order[8] = { 7, 6, 4, 1, 2, 3, 5, 0 };   /* runc's JSON field order */
+        for (g = 0; g < 5; g++) {
+            int k;
+            for (k = -1; k < 8; k++) {
+                i = k < 0 ? groups[g].first : order[k];
+                if (i < groups[g].first) continue;
+                if (groups[g].thr) snprintf(file, sizeof file, "%s%s%s", groups[g].prefix, i == 6 ? "io_serviced" : "io_service_bytes", groups[g].thr);
+                else snprintf(file, sizeof file, "%s%s", groups[g].prefix, sched[i]);
+                if (k < 0) { if (!cr__cgroup_st_blkio_file(d.fd, file, NULL, w, 0)) break; }
+                else cr__cgroup_st_blkio_file(d.fd, file, keys[i], w, 1);
+            }
+            if (k == 8) break;
+        }
+    } else if (cr__cgroup_res_dir(c, -1, "blkio", 1, &d) == 0) {
+        /* io.stat: "8:0 rbytes=1 wbytes=2 rios=3 wios=4 ..." -> Read/Write entries */
+        char *s = cr__cgroup_st_file(d.fd, "io.stat");
+        int pass;
+        for (pass = 0; s && pass < 2; pass++) {
+            int n = 0;
+            char *line;
+            for (line = s; *line; ) {
+                size_t len = strcspn(line, "\n");
+                unsigned long long maj, min;
+                int off = 0;
+                if (sscanf(line, "%llu:%llu%n", &maj, &min, &off) == 2) {
+                    const char *rk = pass ? "rios=" : "rbytes=", *wk = pass ? "wios=" : "wbytes=";
+                    const char *ops[2] = { rk, wk };
+                    int o;
+                    for (o = 0; o < 2; o++) {
+                        const char *p = line + off;
+                        while (p < line + len) {
+                            size_t tl;
+                            while (*p == ' ') p++;
+                            tl = strcspn(p, " \n");
+                            if (!strncmp(p, ops[o], strlen(ops[o]))) {
+                                if (!n++) { cr_jw_key(w, pass ? "ioServicedRecursive" : "ioServiceBytesRecursive"); cr_jw_arr(w); }
+                                cr__cgroup_st_entry(w, maj, min, o ? "Write" : "Read", strtoull(p + strlen(ops[o]), NULL, 10));
+                            }
+                            p += tl;
+                            if (!tl) break;
+                        }
+                    }
+                }
+                line += len + (line[len] == '\n');
+            }
+            if (n) cr_jw_arr_end(w);
+        }
+        CR_FREE(s);
+    }
+    cr_jw_obj_end(w);
+}
+
+static void cr__cgroup_st_hugetlb(cr__cg_ctx *c, cr_jw *w) {
+    cr__cg_dir d;
+    char *sizes[16];
+    size_t n = 0, i;
+    cr_jw_key(w, "hugetlb");
+    cr_jw_obj(w);
+    if (cr__cgroup_res_dir(c, CR__CG_HUGETLB, "hugetlb", 1, &d) == 0) {
+        int dfd = dup(d.fd);
+        DIR *dir = dfd >= 0 ? fdopendir(dfd) : NULL;
+        struct dirent *de;
+        const char *suffix = d.v2 ? ".max" : ".limit_in_bytes";
+        if (!dir && dfd >= 0) close(dfd);
+        while (dir && (de = readdir(dir)) && n < 16) {
+            size_t l = strlen(de->d_name), sl = strlen(suffix);
+            if (strncmp(de->d_name, "hugetlb.", 8) || l <= 8 + sl || strcmp(de->d_name + l - sl, suffix)) continue;
+            if (memchr(de->d_name + 8, '.', l - 8 - sl)) continue;   /* hugetlb.2MB.rsvd.max */
+            if (!(sizes[n] = (char *)CR_MALLOC(l - 8 - sl + 1))) break;
+            memcpy(sizes[n], de->d_name + 8, l - 8 - sl);
+            sizes[n][l - 8 - sl] = 0;
+            n++;
+        }
+        if (dir) closedir(dir);
+        qsort(sizes, n, sizeof *sizes, cr__cgroup_st_keycmp);
+        for (i = 0; i < n; i++) {
+            char f[96], buf[512];
+            uint64_t usage = 0, max = 0, fail = 0;
+            if (!d.v2) {
+                snprintf(f, sizeof f, "hugetlb.%s.rsvd.usage_in_bytes", sizes[i]);
+                if (cr__cgroup_res_readu64(d.fd, f, &usage) == 0) {
+                    snprintf(f, sizeof f, "hugetlb.%s.rsvd.max_usage_in_bytes", sizes[i]); cr__cgroup_res_readu64(d.fd, f, &max);
+                    snprintf(f, sizeof f, "hugetlb.%s.rsvd.failcnt", sizes[i]); cr__cgroup_res_readu64(d.fd, f, &fail);
+                } else {
+                    snprintf(f, sizeof f, "hugetlb.%s.usage_in_bytes", sizes[i]); cr__cgroup_res_readu64(d.fd, f, &usage);
+                    snprintf(f, sizeof f, "hugetlb.%s.max_usage_in_bytes", sizes[i]); cr__cgroup_res_readu64(d.fd, f, &max);
+                    snprintf(f, sizeof f, "hugetlb.%s.failcnt", sizes[i]); cr__cgroup_res_readu64(d.fd, f, &fail);
+                }
+            } else {
+                snprintf(f, sizeof f, "hugetlb.%s.rsvd.current", sizes[i]);
+                if (cr__cgroup_res_readu64(d.fd, f, &usage) < 0) {
+                    snprintf(f, sizeof f, "hugetlb.%s.current", sizes[i]);
+                    cr__cgroup_res_readu64(d.fd, f, &usage);
+                }
+                snprintf(f, sizeof f, "hugetlb.%s.events", sizes[i]);
+                if (cr__cgroup_res_read(d.fd, f, buf, sizeof buf) >= 0) cr__cgroup_res_key(buf, "max", &fail);
+            }
+            cr_jw_key(w, sizes[i]);
+            cr_jw_obj(w);
+            cr__cgroup_st_u64(w, "usage", usage, 1);
+            cr__cgroup_st_u64(w, "max", max, 1);
+            cr__cgroup_st_u64(w, "failcnt", fail, 0);
+            cr_jw_obj_end(w);
+            CR_FREE(sizes[i]);
+        }
+    }
+    cr_jw_obj_end(w);
+}
+
+/* Writes the object runc's `events --stats` puts under "data". Controllers
+   that are missing give zeros, as in runc; fails only when nothing at all
+   can be read. */
+static int cr__cgroup_stats(const cr__cg_target *t, cr_jw *w, cr_err *err) {
+    cr__cg_ctx c;
+    int i, any = t->v2 != NULL;
+    for (i = 0; i < CR__CG_NCTRL && !t->pure_v2; i++) if (t->v1[i]) any = 1;
+    if (!any) return cr_err_set(err, ENODEV, "stats: the container has no cgroup");
+    cr__cgroup_res_init(&c, t, err);
+    cr_jw_obj(w);
+    cr__cgroup_st_cpu(&c, w);
+    cr__cgroup_st_cpuset(&c, w);
+    cr__cgroup_st_memory(&c, w);
+    cr__cgroup_st_pids(&c, w);
+    cr__cgroup_st_blkio(&c, w);
+    cr__cgroup_st_hugetlb(&c, w);
+    cr_jw_key(w, "intel_rdt"); cr_jw_obj(w); cr_jw_obj_end(w);
+    cr_jw_key(w, "network_interfaces"); cr_jw_null(w);
+    cr_jw_obj_end(w);
+    cr__cgroup_res_fini(&c);
+    if (w->b->oom) return cr_err_set(err, ENOMEM, "stats: out of memory");
+    return 0;
+}
+
+/* The cgroup section's view of a container: which directory holds which
+   controller, for cr__cgroup_apply, _freeze, _stats and _oom_count. */
+typedef struct cr__cg_view { cr__cg_target t; char buf[16384]; } cr__cg_view;
+
+static void cr__cgroup_view(const char *dirs, cr__cg_view *v) {
+    char *line, *save = NULL;
+    memset(v, 0, sizeof *v);
+    snprintf(v->buf, sizeof v->buf, "%s", dirs ? dirs : "");
+    v->t.pure_v2 = cr_cgroup_mode() == CR_CGROUP_V2;
+    for (line = strtok_r(v->buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+        int h = cr__cgroup_hier_of(line);
+        if (h >= 0) cr__cgroup_target_add(&v->t, cr__cg_hiers[h].opts, cr__cg_hiers[h].v2, line);
+    }
+}
+
+/* In hybrid mode a controller that only cgroup2 has (hugetlb here) must be
+   enabled in subtree_control from the v2 root down to the container. */
+static int cr__cgroup_enable_v2(const char *dir, const char *ctrl, cr_err *err) {
+    char path[PATH_MAX], *p, val[64];
+    int h = cr__cgroup_hier_of(dir);
+    if (h < 0) return 0;
+    snprintf(val, sizeof val, "+%s", ctrl);
+    snprintf(path, sizeof path, "%s", dir);
+    for (p = path + strlen(cr__cg_hiers[h].mnt); p && *p; p = strchr(p + 1, '/')) {
+        char file[PATH_MAX];
+        char save = *p;
+        *p = 0;
+        snprintf(file, sizeof file, "%s/cgroup.subtree_control", path);
+        *p = save;
+        if (cr__write_str(file, val) < 0) return cr__errno(err, "enable %s in %s", ctrl, file);
+    }
+    return 0;
+}
+
 /* ==========================================================================
  * ns / mount / dev — cr__ns_*, cr__mount_*, cr__dev_*: the container's view
  * of the world, built by the init inside its new mount namespace.
@@ -3208,7 +5079,10 @@ static int cr__seccomp_build(const cr_spec *s, cr__seccomp_filter *out, cr_err *
     *out = NULL;
     return s->seccomp ? cr_err_set(err, ENOTSUP, "linux.seccomp: this build of cr has no seccomp support (CR_NO_SECCOMP)") : 0;
 }
-static int cr__seccomp_load(cr__seccomp_filter *f, cr_err *err) { (void)f; (void)err; return 0; }
+static int cr__seccomp_load(cr__seccomp_filter *f, int listener, const char *state, cr_err *err) {
+    (void)f; (void)listener; (void)state; (void)err;
+    return 0;
+}
 #else
 #include <seccomp.h>
 typedef scmp_filter_ctx cr__seccomp_filter;
@@ -3348,15 +5222,73 @@ fail:
     return r;
 }
 
-static int cr__seccomp_load(cr__seccomp_filter *f, cr_err *err) {
-    int r;
+/* Loads the filter. With SCMP_ACT_NOTIFY rules the listener fd goes at once
+   to the agent on `listener` (connected before pivot_root), with the
+   container process state of runtime-spec's seccomp notify protocol. */
+static int cr__seccomp_load(cr__seccomp_filter *f, int listener, const char *state, cr_err *err) {
+    int r = 0;
     if (!*f) return 0;
-    r = seccomp_load(*f);
+    if ((r = seccomp_load(*f)) < 0) r = cr_err_set(err, -r, "linux.seccomp: load the filter: %s", strerror(-r));
+    else if (listener >= 0) {
+        int fd = seccomp_notify_fd(*f);
+        if (fd < 0) r = cr_err_set(err, -fd, "linux.seccomp: listener fd: %s", strerror(-fd));
+        else if ((r = cr_util_send_fd(listener, fd, state, strlen(state))) < 0)
+            r = cr_err_set(err, -r, "linux.seccomp.listenerPath: send the listener fd: %s", strerror(-r));
+        if (fd >= 0) close(fd);
+    }
     seccomp_release(*f);
     *f = NULL;
-    return r < 0 ? cr_err_set(err, -r, "linux.seccomp: load the filter: %s", strerror(-r)) : 0;
+    return r;
 }
+
 #endif
+
+static int cr__seccomp_wants_listener(const cr_spec *s) {
+    const cr_json *sc = (const cr_json *)s->seccomp, *v, *e;
+    if (!sc || !(v = cr_json_get(sc, "syscalls"))) return 0;
+    for (e = v->child; e; e = e->next) {
+        const cr_json *a = cr_json_get(e, "action");
+        if (a && a->type == CR_JSON_STRING && !strcmp(a->str, "SCMP_ACT_NOTIFY")) return 1;
+    }
+    return 0;
+}
+
+/* Connects to linux.seccomp.listenerPath and prepares the message that
+   goes with the fd: {"ociVersion","fds":["seccompFd"],"pid","metadata","state"}. */
+static int cr__seccomp_listener(const cr_spec *s, const cr_state *st, int *sock, cr_buf *msg, cr_err *err) {
+    const cr_json *sc = (const cr_json *)s->seccomp, *path, *meta;
+    struct sockaddr_un sa;
+    cr_jw w;
+    cr_buf state = {0};
+    *sock = -1;
+    if (!cr__seccomp_wants_listener(s)) return 0;
+    path = cr_json_get(sc, "listenerPath");
+    meta = cr_json_get(sc, "listenerMetadata");
+    if (!path || path->type != CR_JSON_STRING || !*path->str)
+        return cr_err_set(err, EINVAL, "linux.seccomp.listenerPath: required with SCMP_ACT_NOTIFY");
+    memset(&sa, 0, sizeof sa);
+    sa.sun_family = AF_UNIX;
+    if (strlen(path->str) >= sizeof sa.sun_path) return cr_err_set(err, ENAMETOOLONG, "linux.seccomp.listenerPath: too long");
+    strcpy(sa.sun_path, path->str);
+    *sock = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (*sock < 0 || connect(*sock, (struct sockaddr *)&sa, sizeof sa) < 0) {
+        int r = cr__errno(err, "linux.seccomp.listenerPath \"%s\"", path->str);
+        if (*sock >= 0) close(*sock);
+        *sock = -1;
+        return r;
+    }
+    cr_state_json(st, &state);
+    cr_jw_init(&w, msg);
+    cr_jw_obj(&w);
+    cr_jw_key(&w, "ociVersion"); cr_jw_str(&w, CR_OCI_VERSION);
+    cr_jw_key(&w, "fds"); cr_jw_arr(&w); cr_jw_str(&w, "seccompFd"); cr_jw_arr_end(&w);
+    cr_jw_key(&w, "pid"); cr_jw_i64(&w, st->pid);
+    cr_jw_key(&w, "metadata"); cr_jw_str(&w, meta && meta->type == CR_JSON_STRING ? meta->str : "");
+    cr_jw_key(&w, "state"); cr_jw_raw(&w, state.data ? state.data : "{}");
+    cr_jw_obj_end(&w);
+    cr_buf_free(&state);
+    return 0;
+}
 
 /* ==========================================================================
  * lifecycle — cr_container_*: create, start, kill, delete, run, exec
@@ -3465,8 +5397,9 @@ static int cr__init(cr__ctx *c, int one_stage, cr_err *err) {
     cr_process *p = &s->process;
     cr__msg m;
     cr__seccomp_filter filter;
+    cr_buf listener_msg = {0};
     char exe[PATH_MAX];
-    int k, r, hostpid;
+    int k, r, hostpid, listener = -1;
     prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
     if ((r = cr__seccomp_build(s, &filter, err)) < 0) return r;
     if (cr__msg_expect(c->sync, CR__MSG_GO, err) < 0) return -EPIPE;
@@ -3518,6 +5451,15 @@ static int cr__init(cr__ctx *c, int one_stage, cr_err *err) {
         st.pid = hostpid;
         if ((r = cr__hooks_run(s, CR_HOOK_CREATE_CONTAINER, &st, CR_CREATING, err)) < 0) return r;
     }
+    {
+        cr_state st;
+        memset(&st, 0, sizeof st);
+        snprintf(st.id, sizeof st.id, "%s", c->id);
+        snprintf(st.bundle, sizeof st.bundle, "%s", c->bundle);
+        st.pid = hostpid;
+        st.status = CR_CREATING;
+        if ((r = cr__seccomp_listener(s, &st, &listener, &listener_msg, err)) < 0) return r;
+    }
     if ((r = cr__rootfs_finish(c, err)) < 0) return r;
     if ((r = cr__rootfs_pivot(c, err)) < 0) return r;
     if (s->ns[CR_NS_MNT].present && (r = cr__rootfs_after_pivot(c, err)) < 0) return r;
@@ -3526,7 +5468,7 @@ static int cr__init(cr__ctx *c, int one_stage, cr_err *err) {
     if (!p->terminal) setsid();
     /* without no_new_privs loading a filter needs CAP_SYS_ADMIN: load it
        before the capabilities go; with it, as late as possible */
-    if (!p->no_new_privileges && (r = cr__seccomp_load(&filter, err)) < 0) return r;
+    if (!p->no_new_privileges && (r = cr__seccomp_load(&filter, listener, listener_msg.data, err)) < 0) return r;
     if ((r = cr__proc_identity(p, c->new_userns, err)) < 0) return r;
     if (chdir(p->cwd) < 0) return cr__errno(err, "process.cwd: chdir \"%s\"", p->cwd);
     if ((r = cr__proc_lookup(p, exe, sizeof exe, err)) < 0) return r;
@@ -3550,7 +5492,7 @@ static int cr__init(cr__ctx *c, int one_stage, cr_err *err) {
         st.pid = hostpid;
         if (cr__hooks_run(s, CR_HOOK_START_CONTAINER, &st, CR_CREATED, err) < 0) _exit(1);
     }
-    if (cr__seccomp_load(&filter, err) < 0) _exit(1);
+    if (cr__seccomp_load(&filter, listener, listener_msg.data, err) < 0) _exit(1);
     execve(exe, (char *const *)p->args, (char *const *)(p->env ? p->env : (const char **)&p->args[p->nargs]));
     _exit(127);
 }
@@ -3594,6 +5536,24 @@ static int cr__console_forward(const char *sock_path, int master, cr_err *err) {
 }
 
 typedef struct cr__created { pid_t pid; int master; } cr__created;
+
+static int cr__create_resources(const cr_spec *spec, const char *dirs, cr_err *err) {
+    const cr_json *res = (const cr_json *)spec->resources, *huge;
+    cr__cg_view *v;
+    int r = 0;
+    if (!res && !spec->ndevices) return 0;
+    if (!(v = (cr__cg_view *)CR_MALLOC(sizeof *v))) return cr_err_set(err, ENOMEM, "out of memory");
+    cr__cgroup_view(dirs, v);
+    v->t.devices = spec->devices;
+    v->t.ndevices = spec->ndevices;
+    v->t.default_devices = res && cr_json_get(res, "devices") != NULL;
+    huge = res ? cr_json_get(res, "hugepageLimits") : NULL;
+    if (huge && huge->len && !v->t.v1[CR__CG_HUGETLB] && v->t.v2 && !v->t.pure_v2)
+        r = cr__cgroup_enable_v2(v->t.v2, "hugetlb", err);
+    if (!r && res) r = cr__cgroup_apply(&v->t, res, 0, err);
+    CR_FREE(v);
+    return r;
+}
 
 static int cr__create(const cr_runtime *rt, const char *id, const char *bundle_arg, const cr_create_opts *opts,
                       int want_master, cr__created *out, cr_err *err) {
@@ -3685,6 +5645,7 @@ static int cr__create(const cr_runtime *rt, const char *id, const char *bundle_a
     st.pid_start = cr__pid_start_time(pid);
     if ((r = cr__state_save(dirfd, &st, 1, err)) < 0) goto fail;
     if (st.cgroup[0] && (r = cr__cgroup_enter(st.cgroup, pid, err)) < 0) goto fail;
+    if (st.cgroup[0] && (r = cr__create_resources(&spec, st.cgroup, err)) < 0) goto fail;
     if (one_stage && (flags & CLONE_NEWUSER) && (r = cr__write_maps(&spec, pid, err)) < 0) goto fail;
     if (cr__msg_send(sv[0], CR__MSG_GO, 0, NULL) < 0) { r = cr__errno(err, "start the init"); goto fail; }
     for (;;) {
@@ -3990,6 +5951,89 @@ CR_API int cr_container_run(const cr_runtime *rt, const char *id, const char *bu
     return 0;
 }
 
+static int cr__running_state(const cr_runtime *rt, const char *id, cr_state *st, cr_err *err) {
+    int dirfd, r = cr__locked_state(rt, id, &dirfd, st, err);
+    if (r < 0) return r;
+    close(dirfd);
+    if (!st->cgroup[0]) { cr_state_free(st); return cr_err_set(err, ENOTSUP, "container \"%s\" has no cgroup (--cgroup-manager disabled)", id); }
+    return 0;
+}
+
+static int cr__pause_resume(const cr_runtime *rt, const char *id, int freeze, cr_err *err) {
+    cr_state st;
+    cr__cg_view *v;
+    int r;
+    if ((r = cr__running_state(rt, id, &st, err)) < 0) return r;
+    if (freeze && st.status != CR_RUNNING && st.status != CR_CREATED) r = cr_err_set(err, EINVAL, "container not running");
+    else if (!freeze && st.status != CR_PAUSED) r = cr_err_set(err, EINVAL, "container not paused");
+    else if (!(v = (cr__cg_view *)CR_MALLOC(sizeof *v))) r = cr_err_set(err, ENOMEM, "out of memory");
+    else {
+        cr__cgroup_view(st.cgroup, v);
+        r = cr__cgroup_freeze(&v->t, freeze, err);
+        CR_FREE(v);
+    }
+    cr_state_free(&st);
+    return r < 0 ? cr_err_wrap(err, "%s \"%s\"", freeze ? "pause" : "resume", id) : 0;
+}
+CR_API int cr_container_pause(const cr_runtime *rt, const char *id, cr_err *err) { return cr__pause_resume(rt, id, 1, err); }
+CR_API int cr_container_resume(const cr_runtime *rt, const char *id, cr_err *err) { return cr__pause_resume(rt, id, 0, err); }
+
+CR_API int cr_container_update(const cr_runtime *rt, const char *id, const char *resources, size_t len, cr_err *err) {
+    cr_state st;
+    cr_json *res = NULL;
+    cr__cg_view *v = NULL;
+    int r;
+    if ((r = cr__running_state(rt, id, &st, err)) < 0) return r;
+    if (st.status == CR_STOPPED) r = cr_err_set(err, EINVAL, "container not running");
+    else if ((r = cr_json_parse(resources, len, &res, err)) < 0) cr_err_wrap(err, "resources");
+    else if (res->type != CR_JSON_OBJECT) r = cr_err_set(err, EINVAL, "resources: expected an object, got %s", cr_json_type_name(res->type));
+    else if (!(v = (cr__cg_view *)CR_MALLOC(sizeof *v))) r = cr_err_set(err, ENOMEM, "out of memory");
+    else {
+        cr__cgroup_view(st.cgroup, v);
+        r = cr__cgroup_apply(&v->t, res, 1, err);
+    }
+    CR_FREE(v);
+    cr_json_free(res);
+    cr_state_free(&st);
+    return r < 0 ? cr_err_wrap(err, "update \"%s\"", id) : 0;
+}
+
+CR_API int cr_container_stats(const cr_runtime *rt, const char *id, cr_buf *out, cr_err *err) {
+    cr_state st;
+    cr__cg_view *v;
+    cr_jw w;
+    int r;
+    if ((r = cr__running_state(rt, id, &st, err)) < 0) return r;
+    if (st.status == CR_STOPPED) { cr_state_free(&st); return cr_err_set(err, EINVAL, "events \"%s\": container not running", id); }
+    if (!(v = (cr__cg_view *)CR_MALLOC(sizeof *v))) { cr_state_free(&st); return cr_err_set(err, ENOMEM, "out of memory"); }
+    cr__cgroup_view(st.cgroup, v);
+    cr_jw_init(&w, out);
+    cr_jw_obj(&w);
+    cr_jw_key(&w, "type"); cr_jw_str(&w, "stats");
+    cr_jw_key(&w, "id"); cr_jw_str(&w, id);
+    cr_jw_key(&w, "data");
+    r = cr__cgroup_stats(&v->t, &w, err);
+    cr_jw_obj_end(&w);
+    CR_FREE(v);
+    cr_state_free(&st);
+    return r < 0 ? cr_err_wrap(err, "stats \"%s\"", id) : 0;
+}
+
+CR_API int cr_container_oom_count(const cr_runtime *rt, const char *id, uint64_t *n, cr_err *err) {
+    cr_state st;
+    cr__cg_view *v;
+    int r;
+    *n = 0;
+    if ((r = cr__running_state(rt, id, &st, err)) < 0) return r;
+    if (!(v = (cr__cg_view *)CR_MALLOC(sizeof *v))) { cr_state_free(&st); return cr_err_set(err, ENOMEM, "out of memory"); }
+    cr__cgroup_view(st.cgroup, v);
+    r = cr__cgroup_oom_count(&v->t, n);
+    CR_FREE(v);
+    r = st.status == CR_STOPPED ? 1 : 0;
+    cr_state_free(&st);
+    return r;
+}
+
 /* exec: a fork joins the init's namespaces (setns on a pidfd, all at once
    where the kernel allows), then forks the process with CLONE_PARENT so it
    is our child and lands in the pid namespace. */
@@ -4076,19 +6120,21 @@ static int cr__exec_process(cr_spec *spec, const cr_exec_opts *o, cr_process *p,
     return 0;
 }
 
-static int cr__exec_child(cr_spec *spec, const cr_process *p, const cr_exec_opts *o, int sync, cr_err *err) {
+static int cr__exec_child(cr_spec *spec, const cr_process *p, const cr_exec_opts *o, const cr_state *st, int sync, cr_err *err) {
     char exe[PATH_MAX];
     cr__seccomp_filter filter;
-    int r;
+    cr_buf listener_msg = {0};
+    int r, listener = -1;
     if ((r = cr__seccomp_build(spec, &filter, err)) < 0) return r;
+    if ((r = cr__seccomp_listener(spec, st, &listener, &listener_msg, err)) < 0) return r;
     if ((r = cr__proc_limits(p, err)) < 0) return r;
     if (p->terminal && (r = cr__proc_console(NULL, p, sync, err)) < 0) return r;
     if (!p->terminal) setsid();
-    if (!p->no_new_privileges && (r = cr__seccomp_load(&filter, err)) < 0) return r;
+    if (!p->no_new_privileges && (r = cr__seccomp_load(&filter, listener, listener_msg.data, err)) < 0) return r;
     if ((r = cr__proc_identity(p, spec->ns[CR_NS_USER].present, err)) < 0) return r;
     if (chdir(p->cwd) < 0) return cr__errno(err, "process.cwd: chdir \"%s\"", p->cwd);
     if ((r = cr__proc_lookup(p, exe, sizeof exe, err)) < 0) return r;
-    if ((r = cr__seccomp_load(&filter, err)) < 0) return r;
+    if ((r = cr__seccomp_load(&filter, listener, listener_msg.data, err)) < 0) return r;
     cr__proc_cloexec_from(3 + o->preserve_fds);
     if (cr__msg_send(sync, CR__MSG_READY, 0, NULL) < 0) return -EPIPE;
     execve(exe, (char *const *)p->args, (char *const *)(p->env ? p->env : (const char **)&p->args[p->nargs]));
@@ -4126,7 +6172,7 @@ CR_API int cr_container_exec(const cr_runtime *rt, const char *id, const cr_exec
         if (cr__msg_expect(sv[1], CR__MSG_GO, &e) == 0 && cr__exec_join(st.pid, pidfd, &e) == 0) {
             pid_t child = cr__clone(CLONE_PARENT, NULL);
             if (child > 0) { cr__msg_send(sv[1], CR__MSG_PID, child, NULL); _exit(0); }
-            if (child == 0) cr__exec_child(&spec, &p, o, sv[1], &e);
+            if (child == 0) cr__exec_child(&spec, &p, o, &st, sv[1], &e);
             else cr__errno(&e, "fork into the container");
         }
         cr__msg_send(sv[1], CR__MSG_ERROR, e.code, e.msg);

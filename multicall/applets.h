@@ -42,15 +42,19 @@ const cr_applet *cr_main_applet(const char *name);
 #define CR_APPLETS(X) \
     X(create, "create a container from a bundle") \
     X(delete, "delete a container and everything it holds") \
+    X(events, "print resource statistics and OOM events of a container (JSON)") \
     X(exec, "run a new process in a running container") \
     X(features, "show the features of this runtime (JSON)") \
     X(kill, "send a signal to a container's init (or all its processes)") \
     X(list, "list containers") \
+    X(pause, "freeze every process of a container") \
     X(ps, "show the processes running in a container") \
+    X(resume, "thaw a paused container") \
     X(run, "create and start a container, and wait for it") \
     X(spec, "write a default config.json") \
     X(start, "start a created container") \
-    X(state, "print the state of a container (JSON)")
+    X(state, "print the state of a container (JSON)") \
+    X(update, "change the resource limits of a running container")
 
 #define CR_DECLARE_APPLET(n, s) int cr_applet_##n(int argc, char **argv); extern const char cr_usage_##n[];
 CR_APPLETS(CR_DECLARE_APPLET)

@@ -103,7 +103,7 @@ teardown() { cr_teardown; }
     # front of, so `state --root DIR ID` must be the way to reach DIR.
     local id
     id=$(new_id)
-    crr create --bundle "$BUNDLE" "$id"
+    create "$id"
     run --separate-stderr "$CR_BIN_DIR/state" --root "$CR_ROOT" "$id"
     assert_status 0
     [[ $(jq -r .id <<<"$output") == "$id" ]] || fail "out/bin/state: wrong id: $output"
@@ -116,7 +116,7 @@ teardown() { cr_teardown; }
 @test "--root DIR: the state dir appears there and other roots do not see it" {
     local id root2=$BATS_TEST_TMPDIR/other-root
     id=$(new_id)
-    run --separate-stderr crr create --bundle "$BUNDLE" "$id"
+    run --separate-stderr crc create --bundle "$BUNDLE" "$id"
     assert_status 0
     [[ -d $CR_ROOT/$id ]] || fail "no state dir $CR_ROOT/$id"
     [[ -s $CR_ROOT/$id/state.json ]] || fail "no $CR_ROOT/$id/state.json"

@@ -48,6 +48,7 @@ cr_setup() {
     mkdir -p "$HOSTDIR"
     : >"$BATS_TEST_TMPDIR/.ids"
     : >"$BATS_TEST_TMPDIR/.bgpids"
+    : >"$BATS_TEST_TMPDIR/.scratch"
     make_bundle "$BUNDLE"
 }
 
@@ -66,6 +67,15 @@ new_id() {
     id="$(id_prefix)-${BATS_SUITE_TEST_NUMBER:-$BATS_TEST_NUMBER}-$n${1:+-$1}"
     echo "$id" >>"$BATS_TEST_TMPDIR/.ids"
     printf '%s\n' "$id"
+}
+
+# scratch_dir: a new directory outside $BATS_TEST_TMPDIR (which other users
+# cannot enter), removed in teardown.
+scratch_dir() {
+    local d
+    d=$(mktemp -d /tmp/cr-test.XXXXXX) || return 1
+    echo "$d" >>"$BATS_TEST_TMPDIR/.scratch"
+    printf '%s\n' "$d"
 }
 
 # track_bg PID: a background process of ours to end in teardown.
@@ -91,26 +101,28 @@ cfg_in() {
 # cfg FILTER [JQ ARGS...]: same, on $BUNDLE.
 cfg() { cfg_in "$BUNDLE" "$@"; }
 
-# set_args ARG...: process.args of $BUNDLE.
-set_args() {
-    jq '.process.args = $ARGS.positional' "$BUNDLE/config.json" --args "$@" >"$BUNDLE/config.json.new" &&
-        mv "$BUNDLE/config.json.new" "$BUNDLE/config.json"
+# json_array ARG...: the arguments as a JSON array of strings (jq's --args
+# would take "-c" and friends as its own options).
+json_array() {
+    local a out='[]'
+    for a; do out=$(jq -c --arg a "$a" '. + [$a]' <<<"$out") || return 1; done
+    printf '%s\n' "$out"
 }
+
+# set_args ARG...: process.args of $BUNDLE; set_args_in DIR ARG...
+set_args() { set_args_in "$BUNDLE" "$@"; }
 set_args_in() {
     local dir=$1
     shift
-    jq '.process.args = $ARGS.positional' "$dir/config.json" --args "$@" >"$dir/config.json.new" &&
-        mv "$dir/config.json.new" "$dir/config.json"
+    cfg_in "$dir" '.process.args = $a' --argjson a "$(json_array "$@")"
 }
 
 # add_mount DEST TYPE SOURCE [OPTION...]: append to $BUNDLE's mounts.
 add_mount() {
     local dest=$1 type=$2 src=$3
     shift 3
-    jq --arg d "$dest" --arg t "$type" --arg s "$src" \
-        '.mounts += [{destination: $d, type: $t, source: $s, options: $ARGS.positional}]' \
-        "$BUNDLE/config.json" --args "$@" >"$BUNDLE/config.json.new" &&
-        mv "$BUNDLE/config.json.new" "$BUNDLE/config.json"
+    cfg '.mounts += [{destination: $d, type: $t, source: $s, options: $o}]' \
+        --arg d "$dest" --arg t "$type" --arg s "$src" --argjson o "$(json_array "$@")"
 }
 
 # bind_hostdir [OPTION...]: bind $HOSTDIR at /mnt/host (rbind + options).
@@ -119,6 +131,21 @@ bind_hostdir() { add_mount /mnt/host bind "$HOSTDIR" rbind "$@"; }
 # crr ARGS...: the real cr with this test's state root. fd 3 (bats' TAP
 # stream) is closed so that a container can never hold the test run open.
 crr() { "$CR" --root "$CR_ROOT" "$@" 3>&-; }
+
+# crc ARGS...: crr for commands that leave a container behind (create,
+# run --detach, exec --detach): the container inherits cr's stdout, so it
+# goes to $BATS_TEST_TMPDIR/ctr.out instead of a pipe that `run` or $(...)
+# would wait on until the container exits. Pair with `run --separate-stderr`
+# (or redirect stderr) for the same reason.
+crc() { "$CR" --root "$CR_ROOT" "$@" >>"$BATS_TEST_TMPDIR/ctr.out" 3>&-; }
+
+# create ID [OPTION...]: `cr create --bundle $BUNDLE` that must succeed.
+create() {
+    local id=$1
+    shift
+    crc create --bundle "$BUNDLE" "$@" "$id" 2>>"$BATS_TEST_TMPDIR/ctr.err" ||
+        fail "cr create $id failed:" "$(cat "$BATS_TEST_TMPDIR/ctr.err")"
+}
 
 # ---------------------------------------------------------------- state
 
@@ -214,7 +241,7 @@ procs_mentioning() {
         pid=${p#/proc/}
         [[ $pid == "$$" || $pid == "$BASHPID" ]] && continue
         a=()
-        mapfile -d '' -t a <"$p/cmdline" 2>/dev/null || continue
+        mapfile -d "" -t a 2>/dev/null <"$p/cmdline" || continue
         c="${a[*]}"
         [[ $c == *"$1"* ]] && printf '%s %s\n' "$pid" "$c"
     done
@@ -234,11 +261,11 @@ procs_marked() {
     for p in /proc/[0-9]*; do
         pid=${p#/proc/}
         a=()
-        mapfile -d '' -t a <"$p/environ" 2>/dev/null || continue
+        mapfile -d "" -t a 2>/dev/null <"$p/environ" || continue
         for e in "${a[@]}"; do
             if [[ $e == "$mark" ]]; then
                 a=()
-                mapfile -d '' -t a <"$p/cmdline" 2>/dev/null
+                mapfile -d "" -t a 2>/dev/null <"$p/cmdline"
                 printf '%s %s\n' "$pid" "${a[*]}"
                 break
             fi
@@ -293,5 +320,12 @@ cr_teardown() {
     for m in $(awk '{print $5}' /proc/self/mountinfo | grep -F -- "$BATS_TEST_TMPDIR" | sort -r); do
         umount -l "$m" 2>/dev/null
     done
+    if [[ -f $BATS_TEST_TMPDIR/.scratch ]]; then
+        while read -r m; do
+            [[ $m == /tmp/cr-test.* ]] || continue
+            for p in $(awk '{print $5}' /proc/self/mountinfo | grep -F -- "$m" | sort -r); do umount -l "$p" 2>/dev/null; done
+            rm -rf -- "$m"
+        done <"$BATS_TEST_TMPDIR/.scratch"
+    fi
     return 0
 }

@@ -1,0 +1,386 @@
+#!/usr/bin/env bats
+# create / start / state / kill / delete / list: the OCI lifecycle.
+
+load helpers
+
+setup_file() { make_rootfs; }
+setup() { cr_setup; }
+teardown() { cr_teardown; }
+
+# A container that records the signals it gets in $HOSTDIR/sigs and says
+# "ready" once its traps are in place. TERM makes it exit.
+signal_recorder() {
+    bind_hostdir
+    set_args sh -c 'trap "echo USR1 >> /mnt/host/sigs" USR1
+                    trap "echo HUP >> /mnt/host/sigs" HUP
+                    trap "echo TERM >> /mnt/host/sigs; exit 0" TERM
+                    echo ready > /mnt/host/ready
+                    while :; do sleep 1000 & wait $!; done'
+}
+
+@test "state: created -> running -> stopped, with ociVersion, id, pid and an absolute bundle" {
+    local id pid
+    id=$(new_id)
+    cd "$BATS_TEST_TMPDIR"
+    run --separate-stderr crc create --bundle bundle "$id" # relative bundle path
+    assert_status 0
+
+    run --separate-stderr crr state "$id"
+    assert_status 0
+    jq -e . >/dev/null <<<"$output" || fail "state is not JSON: $output"
+    [[ $(jq -r .ociVersion <<<"$output") =~ ^1\. ]] || fail "ociVersion: $output"
+    [[ $(jq -r .id <<<"$output") == "$id" ]] || fail "id: $output"
+    [[ $(jq -r .status <<<"$output") == created ]] || fail "status after create: $output"
+    pid=$(jq -r .pid <<<"$output")
+    ((pid > 0)) || fail "pid after create: $output"
+    [[ $(jq -r .bundle <<<"$output") == "$(realpath "$BUNDLE")" ]] || fail "bundle is not the absolute path: $output"
+    [[ -d /proc/$pid ]] || fail "init pid $pid does not exist"
+
+    run --separate-stderr crr start "$id"
+    assert_status 0
+    [[ -z $output ]] || fail "start printed: $output"
+    run --separate-stderr crr state "$id"
+    [[ $(jq -r .status <<<"$output") == running ]] || fail "status after start: $output"
+    [[ $(jq -r .pid <<<"$output") == "$pid" ]] || fail "pid changed on start: $output"
+
+    run --separate-stderr crr kill "$id" KILL
+    assert_status 0
+    wait_status "$id" stopped
+    run --separate-stderr crr state "$id"
+    assert_status 0
+    [[ $(jq -r .pid <<<"$output") == 0 ]] || fail "pid of a stopped container is not 0: $output"
+    [[ $(jq -r .id <<<"$output") == "$id" ]] || fail "id: $output"
+}
+
+@test "create: the process does not run before start" {
+    local id
+    id=$(new_id)
+    bind_hostdir
+    set_args sh -c 'touch /mnt/host/started; exec sleep 1000'
+    create "$id"
+    [[ $(state_field "$id" status) == created ]] || fail "not created"
+    sleep 1 # give an early start every chance to show
+    [[ ! -e $HOSTDIR/started ]] || fail "the process ran before cr start"
+    crr start "$id"
+    wait_file "$HOSTDIR/started"
+    [[ $(state_field "$id" status) == running ]] || fail "not running after start"
+}
+
+@test "create --pid-file: holds the state pid, without a newline" {
+    local id pf=$BATS_TEST_TMPDIR/ctr.pid
+    id=$(new_id)
+    create "$id" --pid-file "$pf"
+    [[ -f $pf ]] || fail "no pid file"
+    [[ $(cat "$pf") == "$(state_field "$id" pid)" ]] || fail "pid file '$(cat "$pf")' != state pid"
+    [[ $(cat "$pf") =~ ^[1-9][0-9]*$ ]] || fail "pid file is not a pid: '$(cat "$pf")'"
+    local size content
+    content=$(cat "$pf")
+    size=$(stat -c %s "$pf")
+    ((size == ${#content})) || fail "pid file has $size bytes for '$content' (trailing newline?)"
+}
+
+@test "create --pid-file with a relative path writes it relative to the current directory" {
+    local id
+    id=$(new_id)
+    cd "$BATS_TEST_TMPDIR"
+    create "$id" --pid-file rel.pid
+    [[ $(cat "$BATS_TEST_TMPDIR/rel.pid") == "$(state_field "$id" pid)" ]] || fail "relative pid file"
+}
+
+@test "create: a duplicate id is refused and the first container is untouched" {
+    local id pid
+    id=$(new_id)
+    create "$id"
+    pid=$(state_field "$id" pid)
+    run --separate-stderr crc create --bundle "$BUNDLE" "$id"
+    assert_error 1 "$id" "exists"
+    [[ $(state_field "$id" status) == created ]] || fail "first container is no longer created"
+    [[ $(state_field "$id" pid) == "$pid" ]] || fail "first container's pid changed"
+    crr start "$id"
+    [[ $(state_field "$id" status) == running ]] || fail "first container does not start"
+}
+
+@test "start: twice is refused, the container keeps running" {
+    local id
+    id=$(new_id)
+    create "$id"
+    crr start "$id"
+    run --separate-stderr crr start "$id"
+    assert_status 1
+    [[ $stderr == *"$id"* ]] || fail "message does not name the container: $stderr"
+    [[ $(state_field "$id" status) == running ]] || fail "container is not running"
+}
+
+@test "start: a stopped container cannot be started again" {
+    local id
+    id=$(new_id)
+    set_args true
+    create "$id"
+    crr start "$id"
+    wait_status "$id" stopped
+    run --separate-stderr crr start "$id"
+    assert_status 1
+    [[ $stderr == *stop* ]] || fail "message: $stderr"
+}
+
+@test "kill: TERM by name reaches the init's handler" {
+    local id
+    id=$(new_id)
+    signal_recorder
+    create "$id"
+    crr start "$id"
+    wait_file "$HOSTDIR/ready"
+    run --separate-stderr crr kill "$id" TERM
+    assert_status 0
+    wait_status "$id" stopped
+    [[ $(cat "$HOSTDIR/sigs") == TERM ]] || fail "signals seen: $(cat "$HOSTDIR/sigs")"
+}
+
+@test "kill: SIGTERM (with prefix) and the default signal are TERM" {
+    local id
+    id=$(new_id)
+    signal_recorder
+    create "$id"
+    crr start "$id"
+    wait_file "$HOSTDIR/ready"
+    run --separate-stderr crr kill "$id" SIGTERM
+    assert_status 0
+    wait_status "$id" stopped
+    [[ $(cat "$HOSTDIR/sigs") == TERM ]] || fail "signals seen: $(cat "$HOSTDIR/sigs")"
+
+    id=$(new_id)
+    rm -f "$HOSTDIR"/*
+    create "$id"
+    crr start "$id"
+    wait_file "$HOSTDIR/ready"
+    run --separate-stderr crr kill "$id" # no signal: SIGTERM
+    assert_status 0
+    wait_status "$id" stopped
+    [[ $(cat "$HOSTDIR/sigs") == TERM ]] || fail "default signal: seen $(cat "$HOSTDIR/sigs")"
+}
+
+@test "kill: names and numbers map to the right signal (USR1, SIGHUP, 10, 15)" {
+    local id
+    id=$(new_id)
+    signal_recorder
+    create "$id"
+    crr start "$id"
+    wait_file "$HOSTDIR/ready"
+    crr kill "$id" USR1
+    crr kill "$id" SIGHUP
+    crr kill "$id" 10
+    # each handler appends a line; wait for all three before TERM
+    local i
+    for ((i = 0; i < 300; i++)); do
+        [[ $(wc -l <"$HOSTDIR/sigs" 2>/dev/null) -ge 3 ]] && break
+        sleep 0.1
+    done
+    crr kill "$id" 15
+    wait_status "$id" stopped
+    [[ $(sort "$HOSTDIR/sigs" | tr '\n' ' ') == "HUP TERM USR1 USR1 " ]] ||
+        fail "signals seen: $(tr '\n' ' ' <"$HOSTDIR/sigs")"
+}
+
+@test "kill: KILL by name stops the container" {
+    local id
+    id=$(new_id)
+    create "$id"
+    crr start "$id"
+    run --separate-stderr crr kill "$id" KILL
+    assert_status 0
+    wait_status "$id" stopped
+}
+
+@test "kill: 9 by number stops the container, also from created" {
+    local id pid
+    id=$(new_id)
+    create "$id"
+    pid=$(state_field "$id" pid)
+    run --separate-stderr crr kill "$id" 9
+    assert_status 0
+    wait_status "$id" stopped
+    wait_gone "$pid"
+}
+
+@test "kill: a bad signal name is refused with a message, the container lives on" {
+    local id
+    id=$(new_id)
+    create "$id"
+    crr start "$id"
+    run --separate-stderr crr kill "$id" SIGFOO
+    assert_error 1 SIGFOO
+    run --separate-stderr crr kill "$id" 12345
+    assert_status 1
+    [[ $stderr == *12345* ]] || fail "message does not name the signal: $stderr"
+    [[ $(state_field "$id" status) == running ]] || fail "container is not running"
+}
+
+@test "kill: on a stopped container fails" {
+    local id
+    id=$(new_id)
+    set_args true
+    create "$id"
+    crr start "$id"
+    wait_status "$id" stopped
+    run --separate-stderr crr kill "$id" KILL
+    assert_status 1
+    [[ $stderr == *"$id"* ]] || fail "message does not name the container: $stderr"
+}
+
+@test "kill --all: signals every process of the container" {
+    local id
+    id=$(new_id)
+    bind_hostdir
+    set_args sh -c 'sleep 1000 & sleep 1000 & echo ready > /mnt/host/ready; wait'
+    create "$id"
+    crr start "$id"
+    wait_file "$HOSTDIR/ready"
+    run --separate-stderr crr kill --all "$id" KILL
+    assert_status 0
+    wait_status "$id" stopped
+    [[ -z $(procs_marked) ]] || fail "processes left: $(procs_marked)"
+}
+
+@test "delete: a running container without --force is refused with 'not stopped'" {
+    local id
+    id=$(new_id)
+    create "$id"
+    crr start "$id"
+    run --separate-stderr crr delete "$id"
+    assert_error 1 "not stopped"
+    [[ $(state_field "$id" status) == running ]] || fail "container is not running any more"
+    [[ -d $CR_ROOT/$id ]] || fail "state dir is gone"
+}
+
+@test "delete: a created container without --force is refused" {
+    local id
+    id=$(new_id)
+    create "$id"
+    run --separate-stderr crr delete "$id"
+    assert_error 1 "not stopped"
+    [[ $(state_field "$id" status) == created ]] || fail "container is not created any more"
+}
+
+@test "delete --force: from created, the init is gone and so is the state" {
+    local id pid
+    id=$(new_id)
+    create "$id"
+    pid=$(state_field "$id" pid)
+    run --separate-stderr crr delete --force "$id"
+    assert_status 0
+    wait_gone "$pid"
+    [[ ! -e $CR_ROOT/$id ]] || fail "state dir $CR_ROOT/$id is still there"
+    run --separate-stderr crr state "$id"
+    assert_status 1
+    [[ $stderr == *"$id"* ]] || fail "state error does not name the id: $stderr"
+    assert_no_leftovers "$id"
+}
+
+@test "delete -f: from running, the processes are gone and so is the state" {
+    local id pid
+    id=$(new_id)
+    set_args sh -c 'sleep 1000 & exec sleep 1001'
+    create "$id"
+    crr start "$id"
+    pid=$(state_field "$id" pid)
+    run --separate-stderr crr delete -f "$id"
+    assert_status 0
+    wait_gone "$pid"
+    [[ ! -e $CR_ROOT/$id ]] || fail "state dir is still there"
+    run --separate-stderr crr state "$id"
+    assert_status 1
+    assert_no_leftovers "$id"
+}
+
+@test "delete: a stopped container, then state fails and the state dir is gone" {
+    local id
+    id=$(new_id)
+    set_args true
+    create "$id"
+    crr start "$id"
+    wait_status "$id" stopped
+    run --separate-stderr crr delete "$id"
+    assert_status 0
+    [[ ! -e $CR_ROOT/$id ]] || fail "state dir is still there"
+    run --separate-stderr crr state "$id"
+    assert_error 1 "$id"
+    assert_no_leftovers "$id"
+}
+
+@test "delete: several ids at once" {
+    local a b
+    a=$(new_id)
+    b=$(new_id)
+    create "$a"
+    create "$b"
+    run --separate-stderr crr delete -f "$a" "$b"
+    assert_status 0
+    assert_state_root_empty
+}
+
+@test "list: table header, ids and statuses" {
+    local a b
+    a=$(new_id a)
+    b=$(new_id b)
+    create "$a"
+    create "$b"
+    crr start "$b"
+    run --separate-stderr crr list
+    assert_status 0
+    [[ ${lines[0]} =~ ^ID\ +PID\ +STATUS\ +BUNDLE ]] || fail "header: ${lines[0]}"
+    [[ ${#lines[@]} -eq 3 ]] || fail "expected header + 2 rows: $output"
+    grep -Eq "^$a +[1-9][0-9]* +created +$BUNDLE" <<<"$output" || fail "row for $a: $output"
+    grep -Eq "^$b +[1-9][0-9]* +running +$BUNDLE" <<<"$output" || fail "row for $b: $output"
+}
+
+@test "list: an empty root prints the header only" {
+    run --separate-stderr crr list
+    assert_status 0
+    [[ ${#lines[@]} -eq 1 && ${lines[0]} =~ ^ID\ +PID\ +STATUS ]] || fail "output: $output"
+}
+
+@test "list --format json: parses and carries ids and statuses" {
+    local a b
+    a=$(new_id a)
+    b=$(new_id b)
+    create "$a"
+    create "$b"
+    crr start "$b"
+    run --separate-stderr crr list --format json
+    assert_status 0
+    jq -e 'type == "array" and length == 2' >/dev/null <<<"$output" || fail "not a 2-element array: $output"
+    jq -e --arg a "$a" 'map(select(.id == $a and .status == "created" and .pid > 0)) | length == 1' >/dev/null <<<"$output" ||
+        fail "$a: $output"
+    jq -e --arg b "$b" --arg bu "$BUNDLE" 'map(select(.id == $b and .status == "running" and .bundle == $bu)) | length == 1' \
+        >/dev/null <<<"$output" || fail "$b: $output"
+    run --separate-stderr crr list -f json
+    assert_status 0
+    jq -e 'length == 2' >/dev/null <<<"$output" || fail "-f json: $output"
+}
+
+@test "list -q: prints the ids only" {
+    local a b
+    a=$(new_id a)
+    b=$(new_id b)
+    create "$a"
+    create "$b"
+    run --separate-stderr crr list -q
+    assert_status 0
+    [[ $(sort <<<"$output") == "$(printf '%s\n' "$a" "$b" | sort)" ]] || fail "list -q: $output"
+    run --separate-stderr crr list --quiet
+    assert_status 0
+    [[ ${#lines[@]} -eq 2 ]] || fail "list --quiet: $output"
+}
+
+@test "list: a stopped container shows pid 0 and status stopped" {
+    local id
+    id=$(new_id)
+    set_args true
+    create "$id"
+    crr start "$id"
+    wait_status "$id" stopped
+    run --separate-stderr crr list --format json
+    assert_status 0
+    jq -e --arg i "$id" '.[] | select(.id == $i) | .status == "stopped" and .pid == 0' >/dev/null <<<"$output" ||
+        fail "list: $output"
+}
