@@ -5873,6 +5873,8 @@ static int cr__wait_foreground(pid_t pid, int master, int *status) {
     for (i = 0; i < sizeof fwd / sizeof *fwd; i++) sigaddset(&set, fwd[i]);
     sigprocmask(SIG_BLOCK, &set, &old);
     sfd = signalfd(-1, &set, SFD_CLOEXEC);
+    /* a child that exited before SIGCHLD was blocked sent its signal to no one */
+    if (waitpid(pid, &ws, WNOHANG) == pid) done = 1;
     if (master >= 0 && isatty(0) && tcgetattr(0, &saved) == 0) {
         struct termios t = saved;
         cfmakeraw(&t);
