@@ -5025,6 +5025,34 @@ static int cr__proc_console(cr__ctx *c, const cr_process *p, int sync, cr_err *e
     return 0;
 }
 
+/* AppArmor profile and SELinux label for the coming execve. A config that
+   asks for an LSM the host does not run is refused: silently running
+   unconfined would be worse. Checked before anything is set up. */
+static int cr__proc_lsm_check(const cr_process *p, cr_err *err) {
+    cr_buf b = {0};
+    int apparmor = 0;
+    if (p->apparmor_profile && *p->apparmor_profile) {
+        if (cr_util_read_file(AT_FDCWD, "/sys/module/apparmor/parameters/enabled", 16, &b, NULL) == 0) apparmor = b.data[0] == 'Y';
+        cr_buf_free(&b);
+        if (!apparmor) return cr_err_set(err, ENOTSUP, "process.apparmorProfile \"%s\": AppArmor is not enabled on this host", p->apparmor_profile);
+    }
+    if (p->selinux_label && *p->selinux_label && access("/sys/fs/selinux/enforce", F_OK) < 0)
+        return cr_err_set(err, ENOTSUP, "process.selinuxLabel \"%s\": SELinux is not enabled on this host", p->selinux_label);
+    return 0;
+}
+
+static int cr__proc_lsm_apply(const cr_process *p, cr_err *err) {
+    char buf[4096];
+    if (p->apparmor_profile && *p->apparmor_profile) {
+        snprintf(buf, sizeof buf, "exec %s", p->apparmor_profile);
+        if (cr__write_str("/proc/self/attr/apparmor/exec", buf) < 0 && cr__write_str("/proc/self/attr/exec", buf) < 0)
+            return cr__errno(err, "process.apparmorProfile \"%s\"", p->apparmor_profile);
+    }
+    if (p->selinux_label && *p->selinux_label && cr__write_str("/proc/self/attr/exec", p->selinux_label) < 0)
+        return cr__errno(err, "process.selinuxLabel \"%s\"", p->selinux_label);
+    return 0;
+}
+
 /* Socket activation passes through, as with runc: the fds follow stdio and
    the process is told with LISTEN_FDS and LISTEN_PID=1. */
 static int cr__proc_listen_env(cr_process *p, int n, cr_err *err) {
@@ -5466,6 +5494,7 @@ static int cr__init(cr__ctx *c, int one_stage, cr_err *err) {
     if (s->has_personality && personality(s->personality) < 0) return cr__errno(err, "linux.personality");
     if (p->terminal && (r = cr__proc_console(c, p, c->sync, err)) < 0) return r;
     if (!p->terminal) setsid();
+    if ((r = cr__proc_lsm_apply(p, err)) < 0) return r;
     /* without no_new_privs loading a filter needs CAP_SYS_ADMIN: load it
        before the capabilities go; with it, as late as possible */
     if (!p->no_new_privileges && (r = cr__seccomp_load(&filter, listener, listener_msg.data, err)) < 0) return r;
@@ -5585,6 +5614,7 @@ static int cr__create(const cr_runtime *rt, const char *id, const char *bundle_a
         r = cr_err_set(err, EINVAL, "process.terminal is true but no --console-socket was given to receive the pty");
         goto fail;
     }
+    if ((r = cr__proc_lsm_check(&spec.process, err)) < 0) goto fail;
     if (spec.root_path[0] == '/') snprintf(c.rootfs, sizeof c.rootfs, "%s", spec.root_path);
     else snprintf(c.rootfs, sizeof c.rootfs, "%s/%s", c.bundle, spec.root_path);
     {
@@ -6132,6 +6162,7 @@ static int cr__exec_child(cr_spec *spec, const cr_process *p, const cr_exec_opts
     if ((r = cr__proc_limits(p, err)) < 0) return r;
     if (p->terminal && (r = cr__proc_console(NULL, p, sync, err)) < 0) return r;
     if (!p->terminal) setsid();
+    if ((r = cr__proc_lsm_apply(p, err)) < 0) return r;
     if (!p->no_new_privileges && (r = cr__seccomp_load(&filter, listener, listener_msg.data, err)) < 0) return r;
     if ((r = cr__proc_identity(p, spec->ns[CR_NS_USER].present, err)) < 0) return r;
     if (chdir(p->cwd) < 0) return cr__errno(err, "process.cwd: chdir \"%s\"", p->cwd);
@@ -6157,7 +6188,7 @@ CR_API int cr_container_exec(const cr_runtime *rt, const char *id, const cr_exec
     if (st.status == CR_STOPPED || st.status == CR_CREATING) { r = cr_err_set(err, EINVAL, "cannot exec in a stopped container"); goto out; }
     if (st.status == CR_PAUSED) { r = cr_err_set(err, EINVAL, "cannot exec in a paused container"); goto out; }
     if ((r = cr__spec_of_state(dirfd, &spec, err)) < 0) goto out;
-    if ((r = cr__exec_process(&spec, o, &p, err)) < 0) goto out;
+    if ((r = cr__exec_process(&spec, o, &p, err)) < 0 || (r = cr__proc_lsm_check(&p, err)) < 0) goto out;
     if (p.terminal && !o->console_socket && o->detach) {
         r = cr_err_set(err, EINVAL, "cannot allocate a tty when detaching without --console-socket");
         goto out;
