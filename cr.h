@@ -229,8 +229,11 @@ CR_API int cr_spec_load(cr_spec *spec, const char *bundle, cr_err *err);
 /* Parses a process object (exec --process FILE) into p, with storage owned by spec. */
 CR_API int cr_spec_parse_process(cr_spec *owner, cr_process *p, const char *text, size_t len, cr_err *err);
 CR_API void cr_spec_free(cr_spec *spec);
-/* Writes the default config.json (runc's `spec`), rootless variant if asked. */
-CR_API void cr_spec_default(cr_buf *out, int rootless);
+/* Writes the default config.json (runc's `spec`). Flags: CR_SPEC_ROOTLESS
+   (user namespace mapping the caller, /sys bound, no network namespace),
+   CR_SPEC_SECCOMP (Docker's default seccomp profile). */
+enum { CR_SPEC_ROOTLESS = 1, CR_SPEC_SECCOMP = 2 };
+CR_API void cr_spec_default(cr_buf *out, int flags);
 CR_API int cr_spec_cap_parse(const char *name);      /* "CAP_CHOWN" -> 0; -1 if unknown */
 CR_API const char *cr_spec_cap_name(int cap);
 
@@ -273,6 +276,13 @@ CR_API int cr_cgroup_mode(void);
 /* Pids in the container's cgroup; *pids is malloc'd. */
 /* Pids in the container's cgroup (cr_state.cgroup); *pids is malloc'd. */
 CR_API int cr_cgroup_pids(const char *cgroup_dirs, pid_t **pids, size_t *n, cr_err *err);
+
+/* ---- seccomp ------------------------------------------------------------- */
+
+/* Docker's default profile as a linux.seccomp object, for a container whose
+   bounding set is caps (bit N = capability N): capability-gated syscalls are
+   allowed only where the capability is held. */
+CR_API void cr_seccomp_default_profile(cr_buf *out, uint64_t caps);
 
 /* ---- lifecycle ----------------------------------------------------------- */
 
@@ -2002,6 +2012,7 @@ static const char cr__default_spec[] =
 "\t],\n"
 "\t\"linux\": {\n"
 "@@USERNS@@"
+"@@SECCOMP@@"
 "\t\t\"maskedPaths\": [\n"
 "\t\t\t\"/proc/acpi\",\n\t\t\t\"/proc/asound\",\n\t\t\t\"/proc/kcore\",\n\t\t\t\"/proc/keys\",\n"
 "\t\t\t\"/proc/latency_stats\",\n\t\t\t\"/proc/timer_list\",\n\t\t\t\"/proc/timer_stats\",\n"
@@ -2026,7 +2037,10 @@ static void cr__buf_replace(cr_buf *out, const char *tmpl, const char *const *pa
     }
 }
 
-CR_API void cr_spec_default(cr_buf *out, int rootless) {
+CR_API void cr_seccomp_default_profile(cr_buf *out, uint64_t caps);
+
+CR_API void cr_spec_default(cr_buf *out, int flags) {
+    int rootless = flags & CR_SPEC_ROOTLESS;
     static const char sys_root[] =
         "\t\t{\n\t\t\t\"destination\": \"/sys\",\n\t\t\t\"type\": \"sysfs\",\n\t\t\t\"source\": \"sysfs\",\n"
         "\t\t\t\"options\": [\n\t\t\t\t\"nosuid\",\n\t\t\t\t\"noexec\",\n\t\t\t\t\"nodev\",\n\t\t\t\t\"ro\"\n\t\t\t]\n\t\t},\n"
@@ -2043,7 +2057,8 @@ CR_API void cr_spec_default(cr_buf *out, int rootless) {
     char userns[1024];
     const char *pairs[] = { "@@GID5@@", rootless ? "" : ",\n\t\t\t\t\"gid=5\"",
                             "@@SYS@@", rootless ? sys_rootless : sys_root,
-                            "@@USERNS@@", ns_root, NULL };
+                            "@@USERNS@@", ns_root, "@@SECCOMP@@", "", NULL };
+    cr_buf seccomp = {0};
     if (rootless) {
         snprintf(userns, sizeof userns,
                  "\t\t\"uidMappings\": [\n\t\t\t{\n\t\t\t\t\"containerID\": 0,\n\t\t\t\t\"hostID\": %u,\n\t\t\t\t\"size\": 1\n\t\t\t}\n\t\t],\n"
@@ -2054,7 +2069,15 @@ CR_API void cr_spec_default(cr_buf *out, int rootless) {
                  (unsigned)geteuid(), (unsigned)getegid());
         pairs[5] = userns;
     }
+    if (flags & CR_SPEC_SECCOMP) {
+        /* the default process keeps AUDIT_WRITE, KILL and NET_BIND_SERVICE */
+        cr_buf_puts(&seccomp, "\t\t\"seccomp\": ");
+        cr_seccomp_default_profile(&seccomp, 1ULL << 29 | 1ULL << 5 | 1ULL << 10);
+        cr_buf_puts(&seccomp, ",\n");
+        pairs[7] = seccomp.data;
+    }
     cr__buf_replace(out, cr__default_spec, pairs);
+    cr_buf_free(&seccomp);
 }
 
 /* ==========================================================================
@@ -5316,6 +5339,137 @@ static int cr__seccomp_listener(const cr_spec *s, const cr_state *st, int *sock,
     cr_jw_obj_end(&w);
     cr_buf_free(&state);
     return 0;
+}
+
+/* Docker's default seccomp profile, as data: an allow list, plus rules that
+   apply only when the container has (or lacks) a capability. Written out
+   for a capability set by cr_seccomp_default_profile(). */
+static const char *const cr__sc_allow[] = {
+    "accept accept4 access adjtimex alarm bind brk cachestat capget capset chdir chmod chown chown32 "
+    "clock_adjtime clock_adjtime64 clock_getres clock_getres_time64 clock_gettime clock_gettime64 "
+    "clock_nanosleep clock_nanosleep_time64 close close_range connect copy_file_range creat dup dup2 dup3 "
+    "epoll_create epoll_create1 epoll_ctl epoll_ctl_old epoll_pwait epoll_pwait2 epoll_wait epoll_wait_old "
+    "eventfd eventfd2 execve execveat exit exit_group faccessat faccessat2 fadvise64 fadvise64_64 fallocate "
+    "fanotify_mark fchdir fchmod fchmodat fchmodat2 fchown fchown32 fchownat fcntl fcntl64 fdatasync "
+    "fgetxattr flistxattr flock fork fremovexattr fsetxattr fstat fstat64 fstatat64 fstatfs fstatfs64 fsync "
+    "ftruncate ftruncate64 futex futex_requeue futex_time64 futex_wait futex_waitv futex_wake futimesat getcpu "
+    "getcwd getdents getdents64 getegid getegid32 geteuid geteuid32 getgid getgid32 getgroups getgroups32 "
+    "getitimer getpeername getpgid getpgrp getpid getppid getpriority getrandom getresgid getresgid32 "
+    "getresuid getresuid32 getrlimit get_robust_list getrusage getsid getsockname getsockopt get_thread_area "
+    "gettid gettimeofday getuid getuid32 getxattr inotify_add_watch inotify_init inotify_init1 "
+    "inotify_rm_watch io_cancel ioctl io_destroy io_getevents io_pgetevents io_pgetevents_time64 ioprio_get "
+    "ioprio_set io_setup io_submit ipc kill landlock_add_rule landlock_create_ruleset landlock_restrict_self "
+    "lchown lchown32 lgetxattr link linkat listen listxattr llistxattr _llseek lremovexattr lseek lsetxattr "
+    "lstat lstat64 madvise map_shadow_stack membarrier memfd_create memfd_secret mincore mkdir mkdirat mknod "
+    "mknodat mlock mlock2 mlockall mmap mmap2 mprotect mq_getsetattr mq_notify mq_open mq_timedreceive "
+    "mq_timedreceive_time64 mq_timedsend mq_timedsend_time64 mq_unlink mremap msgctl msgget msgrcv msgsnd "
+    "msync munlock munlockall munmap name_to_handle_at nanosleep newfstatat _newselect open openat openat2 "
+    "pause pidfd_open pidfd_send_signal pipe pipe2 pkey_alloc pkey_free pkey_mprotect poll ppoll "
+    "ppoll_time64 prctl pread64 preadv preadv2 prlimit64 process_mrelease pselect6 pselect6_time64 pwrite64 "
+    "pwritev pwritev2 read readahead readlink readlinkat readv recv recvfrom recvmmsg recvmmsg_time64 "
+    "recvmsg remap_file_pages removexattr rename renameat renameat2 restart_syscall rmdir rseq rt_sigaction "
+    "rt_sigpending rt_sigprocmask rt_sigqueueinfo rt_sigreturn rt_sigsuspend rt_sigtimedwait "
+    "rt_sigtimedwait_time64 rt_tgsigqueueinfo sched_getaffinity sched_getattr sched_getparam "
+    "sched_get_priority_max sched_get_priority_min sched_getscheduler sched_rr_get_interval "
+    "sched_rr_get_interval_time64 sched_setaffinity sched_setattr sched_setparam sched_setscheduler "
+    "sched_yield seccomp select semctl semget semop semtimedop semtimedop_time64 send sendfile sendfile64 "
+    "sendmmsg sendmsg sendto setfsgid setfsgid32 setfsuid setfsuid32 setgid setgid32 setgroups setgroups32 "
+    "setitimer setpgid setpriority setregid setregid32 setresgid setresgid32 setresuid setresuid32 setreuid "
+    "setreuid32 setrlimit set_robust_list setsid setsockopt set_thread_area set_tid_address setuid setuid32 "
+    "setxattr shmat shmctl shmdt shmget shutdown sigaltstack signalfd signalfd4 sigprocmask sigreturn "
+    "socketcall socketpair splice stat stat64 statfs statfs64 statx symlink symlinkat sync sync_file_range "
+    "syncfs sysinfo tee tgkill time timer_create timer_delete timer_getoverrun timer_gettime timer_gettime64 "
+    "timer_settime timer_settime64 timerfd_create timerfd_gettime timerfd_gettime64 timerfd_settime "
+    "timerfd_settime64 times tkill truncate truncate64 ugetrlimit umask uname unlink unlinkat utime utimensat "
+    "utimensat_time64 utimes vfork vmsplice wait4 waitid waitpid write writev "
+    "process_vm_readv process_vm_writev ptrace arch_prctl modify_ldt"
+};
+/* cap < 0: always; otherwise allowed only with that capability */
+static const struct { int cap; const char *names; } cr__sc_cap_allow[] = {
+    { 2 /* DAC_READ_SEARCH */, "open_by_handle_at" },
+    { 21 /* SYS_ADMIN */, "bpf clone clone3 fanotify_init fsconfig fsmount fsopen fspick lookup_dcookie mount "
+                          "mount_setattr move_mount open_tree perf_event_open quotactl quotactl_fd setdomainname "
+                          "sethostname setns syslog umount umount2 unshare" },
+    { 22 /* SYS_BOOT */, "reboot" },
+    { 18 /* SYS_CHROOT */, "chroot" },
+    { 16 /* SYS_MODULE */, "delete_module init_module finit_module" },
+    { 20 /* SYS_PACCT */, "acct" },
+    { 19 /* SYS_PTRACE */, "kcmp pidfd_getfd process_madvise process_vm_readv process_vm_writev ptrace" },
+    { 17 /* SYS_RAWIO */, "iopl ioperm" },
+    { 25 /* SYS_TIME */, "settimeofday stime clock_settime clock_settime64" },
+    { 26 /* SYS_TTY_CONFIG */, "vhangup" },
+    { 23 /* SYS_NICE */, "get_mempolicy mbind set_mempolicy set_mempolicy_home_node" },
+    { 34 /* SYSLOG */, "syslog" },
+    { 39 /* BPF */, "bpf" },
+    { 38 /* PERFMON */, "perf_event_open" },
+};
+
+static void cr__sc_names(cr_jw *w, const char *list) {
+    const char *p = list;
+    cr_jw_key(w, "names");
+    cr_jw_arr(w);
+    while (*p) {
+        size_t n = strcspn(p, " ");
+        if (n) cr_jw_strn(w, p, n);
+        p += n;
+        while (*p == ' ') p++;
+    }
+    cr_jw_arr_end(w);
+}
+
+static void cr__sc_rule(cr_jw *w, const char *names, const char *action, int errno_ret) {
+    cr_jw_obj(w);
+    cr__sc_names(w, names);
+    cr_jw_key(w, "action"); cr_jw_str(w, action);
+    if (errno_ret) { cr_jw_key(w, "errnoRet"); cr_jw_i64(w, errno_ret); }
+}
+
+CR_API void cr_seccomp_default_profile(cr_buf *out, uint64_t caps) {
+    static const uint32_t personas[] = { 0x0, 0x8, 0x20000, 0x20008, 0xffffffff };
+    cr_jw w;
+    size_t i;
+    cr_jw_init(&w, out);
+    cr_jw_obj(&w);
+    cr_jw_key(&w, "defaultAction"); cr_jw_str(&w, "SCMP_ACT_ERRNO");
+    cr_jw_key(&w, "defaultErrnoRet"); cr_jw_i64(&w, EPERM);
+    cr_jw_key(&w, "architectures"); cr_jw_arr(&w);
+#if defined(__x86_64__)
+    cr_jw_str(&w, "SCMP_ARCH_X86_64"); cr_jw_str(&w, "SCMP_ARCH_X86"); cr_jw_str(&w, "SCMP_ARCH_X32");
+#elif defined(__aarch64__)
+    cr_jw_str(&w, "SCMP_ARCH_AARCH64"); cr_jw_str(&w, "SCMP_ARCH_ARM");
+#endif
+    cr_jw_arr_end(&w);
+    cr_jw_key(&w, "syscalls"); cr_jw_arr(&w);
+    cr__sc_rule(&w, cr__sc_allow[0], "SCMP_ACT_ALLOW", 0);
+    cr_jw_obj_end(&w);
+    /* AF_VSOCK sockets reach the host: everything else is fine */
+    cr__sc_rule(&w, "socket", "SCMP_ACT_ALLOW", 0);
+    cr_jw_key(&w, "args"); cr_jw_arr(&w); cr_jw_obj(&w);
+    cr_jw_key(&w, "index"); cr_jw_i64(&w, 0); cr_jw_key(&w, "value"); cr_jw_i64(&w, 40);
+    cr_jw_key(&w, "op"); cr_jw_str(&w, "SCMP_CMP_NE");
+    cr_jw_obj_end(&w); cr_jw_arr_end(&w); cr_jw_obj_end(&w);
+    for (i = 0; i < sizeof personas / sizeof *personas; i++) {
+        cr__sc_rule(&w, "personality", "SCMP_ACT_ALLOW", 0);
+        cr_jw_key(&w, "args"); cr_jw_arr(&w); cr_jw_obj(&w);
+        cr_jw_key(&w, "index"); cr_jw_i64(&w, 0); cr_jw_key(&w, "value"); cr_jw_u64(&w, personas[i]);
+        cr_jw_key(&w, "op"); cr_jw_str(&w, "SCMP_CMP_EQ");
+        cr_jw_obj_end(&w); cr_jw_arr_end(&w); cr_jw_obj_end(&w);
+    }
+    for (i = 0; i < sizeof cr__sc_cap_allow / sizeof *cr__sc_cap_allow; i++)
+        if (caps >> cr__sc_cap_allow[i].cap & 1) { cr__sc_rule(&w, cr__sc_cap_allow[i].names, "SCMP_ACT_ALLOW", 0); cr_jw_obj_end(&w); }
+    if (!(caps >> 21 & 1)) {
+        /* without CAP_SYS_ADMIN: clone without namespace flags; clone3 says
+           ENOSYS so libcs fall back to clone, whose flags can be checked */
+        cr__sc_rule(&w, "clone", "SCMP_ACT_ALLOW", 0);
+        cr_jw_key(&w, "args"); cr_jw_arr(&w); cr_jw_obj(&w);
+        cr_jw_key(&w, "index"); cr_jw_i64(&w, 0); cr_jw_key(&w, "value"); cr_jw_i64(&w, 2114060288);
+        cr_jw_key(&w, "valueTwo"); cr_jw_i64(&w, 0); cr_jw_key(&w, "op"); cr_jw_str(&w, "SCMP_CMP_MASKED_EQ");
+        cr_jw_obj_end(&w); cr_jw_arr_end(&w); cr_jw_obj_end(&w);
+        cr__sc_rule(&w, "clone3", "SCMP_ACT_ERRNO", ENOSYS);
+        cr_jw_obj_end(&w);
+    }
+    cr_jw_arr_end(&w);
+    cr_jw_obj_end(&w);
 }
 
 /* ==========================================================================
