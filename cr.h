@@ -4928,6 +4928,18 @@ static const char *cr__env_get(const char *const *env, const char *name) {
     return NULL;
 }
 
+/* chdir to process.cwd, and make sure it is inside the container: a cwd of
+   /proc/self/fd/N naming one of our own fds would land on the host
+   (CVE-2024-21626), and getcwd() tells: outside the root it fails with
+   ENOENT (glibc) or answers "(unreachable)..." (the raw syscall). */
+static int cr__proc_chdir(const char *cwd, cr_err *err) {
+    char buf[PATH_MAX];
+    if (chdir(cwd) < 0) return cr__errno(err, "process.cwd: chdir \"%s\"", cwd);
+    if (!getcwd(buf, sizeof buf) || buf[0] != '/')
+        return cr_err_set(err, EPERM, "process.cwd \"%s\": resolves outside the container", cwd);
+    return 0;
+}
+
 /* Finds process.args[0] the way execvp would, with the container's PATH. */
 static int cr__proc_lookup(const cr_process *p, char *out, size_t n, cr_err *err) {
     const char *a0 = p->args[0], *path, *s;
@@ -5653,7 +5665,7 @@ static int cr__init(cr__ctx *c, int one_stage, cr_err *err) {
        before the capabilities go; with it, as late as possible */
     if (!p->no_new_privileges && (r = cr__seccomp_load(&filter, listener, listener_msg.data, err)) < 0) return r;
     if ((r = cr__proc_identity(p, c->new_userns, err)) < 0) return r;
-    if (chdir(p->cwd) < 0) return cr__errno(err, "process.cwd: chdir \"%s\"", p->cwd);
+    if ((r = cr__proc_chdir(p->cwd, err)) < 0) return r;
     if ((r = cr__proc_lookup(p, exe, sizeof exe, err)) < 0) return r;
     cr__proc_cloexec_from(3 + c->listen_fds + c->opts->preserve_fds);
     if (c->listen_fds && (r = cr__proc_listen_env(p, c->listen_fds, err)) < 0) return r;
@@ -6319,7 +6331,7 @@ static int cr__exec_child(cr_spec *spec, const cr_process *p, const cr_exec_opts
     if ((r = cr__proc_lsm_apply(p, err)) < 0) return r;
     if (!p->no_new_privileges && (r = cr__seccomp_load(&filter, listener, listener_msg.data, err)) < 0) return r;
     if ((r = cr__proc_identity(p, spec->ns[CR_NS_USER].present, err)) < 0) return r;
-    if (chdir(p->cwd) < 0) return cr__errno(err, "process.cwd: chdir \"%s\"", p->cwd);
+    if ((r = cr__proc_chdir(p->cwd, err)) < 0) return r;
     if ((r = cr__proc_lookup(p, exe, sizeof exe, err)) < 0) return r;
     if ((r = cr__seccomp_load(&filter, listener, listener_msg.data, err)) < 0) return r;
     cr__proc_cloexec_from(3 + o->preserve_fds);
