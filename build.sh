@@ -43,7 +43,7 @@ NPROC=$(nproc 2>/dev/null || echo 2)
 # Debian packages. Extend these lists as the project grows.
 BUILD_DEPS=(musl-tools musl-dev gperf make gcc libc6-dev dpkg-dev linux-libc-dev
     tar gzip xz-utils bzip2 coreutils util-linux)
-TEST_DEPS=(bats busybox-static jq iproute2 procps util-linux
+TEST_DEPS=(bats busybox-static jq iproute2 procps util-linux uidmap
     libseccomp-dev libzstd-dev zlib1g-dev libbearssl-dev)
 CLIENT_TEST_DEPS=() # e.g. docker.io podman containerd skopeo docker-registry openssl
 FUZZ_DEPS=(clang libclang-rt-dev)

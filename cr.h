@@ -5533,7 +5533,51 @@ static int cr__write_idmap(pid_t pid, const char *file, const cr_idmap *m, int n
     return r;
 }
 
+/* An unprivileged user may map only its own id, once: anything else goes
+   through the setuid helpers newuidmap/newgidmap, which check /etc/subuid. */
+static int cr__idmap_helper(const char *tool, pid_t pid, const cr_idmap *m, int n, cr_err *err) {
+    char **argv = (char **)CR_MALLOC((size_t)(3 * n + 3) * sizeof *argv), pidstr[16];
+    char (*nums)[12] = (char (*)[12])CR_MALLOC((size_t)(3 * n) * sizeof *nums);
+    int i, k = 0, status = 0;
+    pid_t child;
+    if (!argv || !nums) { CR_FREE(argv); CR_FREE(nums); return cr_err_set(err, ENOMEM, "out of memory"); }
+    snprintf(pidstr, sizeof pidstr, "%d", (int)pid);
+    argv[k++] = (char *)tool; argv[k++] = pidstr;
+    for (i = 0; i < n; i++) {
+        snprintf(nums[3 * i], 12, "%u", m[i].container_id);
+        snprintf(nums[3 * i + 1], 12, "%u", m[i].host_id);
+        snprintf(nums[3 * i + 2], 12, "%u", m[i].size);
+        argv[k++] = nums[3 * i]; argv[k++] = nums[3 * i + 1]; argv[k++] = nums[3 * i + 2];
+    }
+    argv[k] = NULL;
+    child = fork();
+    if (child == 0) { execvp(tool, argv); _exit(127); }
+    if (child > 0) while (waitpid(child, &status, 0) < 0 && errno == EINTR) ;
+    CR_FREE(argv); CR_FREE(nums);
+    if (child < 0) return cr__errno(err, "fork %s", tool);
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
+        return cr_err_set(err, ENOENT, "%s not found: install the uidmap package for multi-range id mappings", tool);
+    if (!WIFEXITED(status) || WEXITSTATUS(status))
+        return cr_err_set(err, EPERM, "%s failed (does /etc/sub%cid allow these ranges?)", tool, tool[3] == 'u' ? 'u' : 'g');
+    return 0;
+}
+
+static int cr__idmap_needs_helper(const cr_idmap *m, int n, uint32_t own) {
+    return n != 1 || m[0].size != 1 || m[0].host_id != own;
+}
+
 static int cr__write_maps(cr_spec *s, pid_t pid, cr_err *err) {
+    if (geteuid() != 0 && cr__idmap_needs_helper(s->uid_map, s->n_uid_map, geteuid())) {
+        int r = cr__idmap_helper("newuidmap", pid, s->uid_map, s->n_uid_map, err);
+        if (r < 0) return cr_err_wrap(err, "linux.uidMappings");
+        if (cr__idmap_needs_helper(s->gid_map, s->n_gid_map, getegid()))
+            return cr__idmap_helper("newgidmap", pid, s->gid_map, s->n_gid_map, err) < 0 ? cr_err_wrap(err, "linux.gidMappings") : 0;
+        return cr__write_idmap(pid, "gid_map", s->gid_map, s->n_gid_map, err);
+    }
+    if (geteuid() != 0 && cr__idmap_needs_helper(s->gid_map, s->n_gid_map, getegid())) {
+        if (cr__idmap_helper("newgidmap", pid, s->gid_map, s->n_gid_map, err) < 0) return cr_err_wrap(err, "linux.gidMappings");
+        return cr__write_idmap(pid, "uid_map", s->uid_map, s->n_uid_map, err);
+    }
     if (geteuid() != 0) {
         char path[64];
         snprintf(path, sizeof path, "/proc/%d/setgroups", (int)pid);
