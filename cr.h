@@ -6503,10 +6503,38 @@ CR_API void cr_container_features(cr_buf *out) {
     cr_jw_key(&w, "systemdUser"); cr_jw_bool(&w, 0);
     cr_jw_obj_end(&w);
     cr_jw_key(&w, "seccomp"); cr_jw_obj(&w);
+#ifdef CR_NO_SECCOMP
     cr_jw_key(&w, "enabled"); cr_jw_bool(&w, 0);
+#else
+    {
+        static const char *const actions[] = { "SCMP_ACT_ALLOW", "SCMP_ACT_ERRNO", "SCMP_ACT_KILL", "SCMP_ACT_KILL_PROCESS",
+            "SCMP_ACT_KILL_THREAD", "SCMP_ACT_LOG", "SCMP_ACT_NOTIFY", "SCMP_ACT_TRACE", "SCMP_ACT_TRAP" };
+        static const char *const ops[] = { "SCMP_CMP_EQ", "SCMP_CMP_GE", "SCMP_CMP_GT", "SCMP_CMP_LE", "SCMP_CMP_LT",
+            "SCMP_CMP_MASKED_EQ", "SCMP_CMP_NE" };
+        static const char *const archs[] = { "SCMP_ARCH_AARCH64", "SCMP_ARCH_ARM", "SCMP_ARCH_PPC64LE", "SCMP_ARCH_RISCV64",
+            "SCMP_ARCH_S390X", "SCMP_ARCH_X32", "SCMP_ARCH_X86", "SCMP_ARCH_X86_64" };
+        static const char *const flags[] = { "SECCOMP_FILTER_FLAG_LOG", "SECCOMP_FILTER_FLAG_SPEC_ALLOW", "SECCOMP_FILTER_FLAG_TSYNC" };
+        cr_jw_key(&w, "enabled"); cr_jw_bool(&w, 1);
+        cr_jw_key(&w, "actions"); cr_jw_arr(&w);
+        for (i = 0; i < sizeof actions / sizeof *actions; i++) cr_jw_str(&w, actions[i]);
+        cr_jw_arr_end(&w);
+        cr_jw_key(&w, "operators"); cr_jw_arr(&w);
+        for (i = 0; i < sizeof ops / sizeof *ops; i++) cr_jw_str(&w, ops[i]);
+        cr_jw_arr_end(&w);
+        cr_jw_key(&w, "archs"); cr_jw_arr(&w);
+        for (i = 0; i < sizeof archs / sizeof *archs; i++) cr_jw_str(&w, archs[i]);
+        cr_jw_arr_end(&w);
+        cr_jw_key(&w, "knownFlags"); cr_jw_arr(&w);
+        for (i = 0; i < sizeof flags / sizeof *flags; i++) cr_jw_str(&w, flags[i]);
+        cr_jw_arr_end(&w);
+        cr_jw_key(&w, "supportedFlags"); cr_jw_arr(&w);
+        for (i = 0; i < sizeof flags / sizeof *flags; i++) cr_jw_str(&w, flags[i]);
+        cr_jw_arr_end(&w);
+    }
+#endif
     cr_jw_obj_end(&w);
-    cr_jw_key(&w, "apparmor"); cr_jw_obj(&w); cr_jw_key(&w, "enabled"); cr_jw_bool(&w, 0); cr_jw_obj_end(&w);
-    cr_jw_key(&w, "selinux"); cr_jw_obj(&w); cr_jw_key(&w, "enabled"); cr_jw_bool(&w, 0); cr_jw_obj_end(&w);
+    cr_jw_key(&w, "apparmor"); cr_jw_obj(&w); cr_jw_key(&w, "enabled"); cr_jw_bool(&w, 1); cr_jw_obj_end(&w);
+    cr_jw_key(&w, "selinux"); cr_jw_obj(&w); cr_jw_key(&w, "enabled"); cr_jw_bool(&w, 1); cr_jw_obj_end(&w);
     cr_jw_key(&w, "intelRdt"); cr_jw_obj(&w); cr_jw_key(&w, "enabled"); cr_jw_bool(&w, 0); cr_jw_obj_end(&w);
     cr_jw_key(&w, "mountExtensions"); cr_jw_obj(&w);
     cr_jw_key(&w, "idmap"); cr_jw_obj(&w); cr_jw_key(&w, "enabled"); cr_jw_bool(&w, 0); cr_jw_obj_end(&w);
