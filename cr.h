@@ -5629,6 +5629,13 @@ static int cr__ns_plan(const cr_spec *s, uint64_t *flags) {
     return 1;
 }
 
+/* After start released the init, failures travel back over the fifo: start
+   reads what follows the first byte and reports it. */
+static void cr__init_start_fail(int fifo, const cr_err *err) {
+    cr__write_all(fifo, err->msg, strlen(err->msg));
+    _exit(1);
+}
+
 /* Runs in the init. Returns only on failure; err says why. */
 static int cr__init(cr__ctx *c, int one_stage, cr_err *err) {
     cr_spec *s = c->spec;
@@ -5637,7 +5644,7 @@ static int cr__init(cr__ctx *c, int one_stage, cr_err *err) {
     cr__seccomp_filter filter;
     cr_buf listener_msg = {0};
     char exe[PATH_MAX];
-    int k, r, hostpid, listener = -1;
+    int k, r, hostpid, listener = -1, start_fd;
     prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
     if ((r = cr__seccomp_build(s, &filter, err)) < 0) return r;
     if (cr__msg_expect(c->sync, CR__MSG_GO, err) < 0) return -EPIPE;
@@ -5717,11 +5724,10 @@ static int cr__init(cr__ctx *c, int one_stage, cr_err *err) {
     if (cr__msg_send(c->sync, CR__MSG_READY, 0, NULL) < 0) return cr_err_set(err, EPIPE, "lost the create process");
     {
         char fifo[64];
-        int fd;
         snprintf(fifo, sizeof fifo, "self/fd/%d", c->fifo_fd);
-        while ((fd = openat(c->host_proc, fifo, O_WRONLY | O_CLOEXEC)) < 0 && errno == EINTR) ;
+        while ((start_fd = openat(c->host_proc, fifo, O_WRONLY | O_CLOEXEC)) < 0 && errno == EINTR) ;
         /* the fd stays open until execve closes it: start reads EOF then */
-        if (fd < 0 || write(fd, "0", 1) != 1) _exit(1);
+        if (start_fd < 0 || write(start_fd, "0", 1) != 1) _exit(1);
     }
     if (s->nhooks[CR_HOOK_START_CONTAINER]) {
         cr_state st;
@@ -5729,11 +5735,13 @@ static int cr__init(cr__ctx *c, int one_stage, cr_err *err) {
         snprintf(st.id, sizeof st.id, "%s", c->id);
         snprintf(st.bundle, sizeof st.bundle, "%s", c->bundle);
         st.pid = hostpid;
-        if (cr__hooks_run(s, CR_HOOK_START_CONTAINER, &st, CR_CREATED, err) < 0) _exit(1);
+        if (cr__hooks_run(s, CR_HOOK_START_CONTAINER, &st, CR_CREATED, err) < 0) cr__init_start_fail(start_fd, err);
     }
-    if (cr__seccomp_load(&filter, listener, listener_msg.data, err) < 0) _exit(1);
+    if (cr__seccomp_load(&filter, listener, listener_msg.data, err) < 0) cr__init_start_fail(start_fd, err);
     execve(exe, (char *const *)p->args, (char *const *)(p->env ? p->env : (const char **)&p->args[p->nargs]));
-    _exit(127);
+    cr__errno(err, "exec \"%s\"", exe);
+    cr__init_start_fail(start_fd, err);
+    return -1;
 }
 
 static int cr__state_rmdir(int rootdirfd, const char *id) {
@@ -5993,6 +6001,7 @@ CR_API int cr_container_start(const cr_runtime *rt, const char *id, cr_err *err)
     cr_state st;
     cr_spec spec;
     int dirfd, fd, r = 0, have_spec = 0, got;
+    cr_buf late = {0};
     char c;
     if ((r = cr__locked_state(rt, id, &dirfd, &st, err)) < 0) return r;
     if (st.status != CR_CREATED) {
@@ -6015,8 +6024,11 @@ CR_API int cr_container_start(const cr_runtime *rt, const char *id, cr_err *err)
         struct pollfd pfd = { fd, POLLIN, 0 };
         int n = poll(&pfd, 1, 100);
         if (n > 0) {
-            ssize_t rd = read(fd, &c, 1);
-            if (rd == 1) { got = 1; continue; }
+            char buf[sizeof err->msg];
+            ssize_t rd = read(fd, got ? buf : &c, got ? sizeof buf : 1);
+            if (rd > 0 && got) cr_buf_add(&late, buf, (size_t)rd);
+            if (rd == 1 && !got) { got = 1; continue; }
+            if (rd > 0) continue;
             if (rd == 0 && got) break;
         }
         if (n < 0 && errno != EINTR) { r = cr__errno(err, "wait for the init"); break; }
@@ -6027,6 +6039,8 @@ CR_API int cr_container_start(const cr_runtime *rt, const char *id, cr_err *err)
     }
     close(fd);
     unlinkat(dirfd, "exec.fifo", 0);
+    if (!r && late.len) r = cr_err_set(err, EIO, "%s", late.data);
+    cr_buf_free(&late);
     if (r < 0) goto out;
     if (have_spec) {
         cr_err herr = {0};
