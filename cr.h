@@ -4928,15 +4928,20 @@ static const char *cr__env_get(const char *const *env, const char *name) {
     return NULL;
 }
 
-/* chdir to process.cwd, and make sure it is inside the container: a cwd of
-   /proc/self/fd/N naming one of our own fds would land on the host
-   (CVE-2024-21626), and getcwd() tells: outside the root it fails with
-   ENOENT (glibc) or answers "(unreachable)..." (the raw syscall). */
-static int cr__proc_chdir(const char *cwd, cr_err *err) {
-    char buf[PATH_MAX];
-    if (chdir(cwd) < 0) return cr__errno(err, "process.cwd: chdir \"%s\"", cwd);
-    if (!getcwd(buf, sizeof buf) || buf[0] != '/')
-        return cr_err_set(err, EPERM, "process.cwd \"%s\": resolves outside the container", cwd);
+/* process.cwd is resolved inside the container's root, never through a
+   magic link: a cwd of /proc/self/fd/N naming one of our own fds would
+   otherwise land on the host (CVE-2024-21626). The fd is entered with
+   fchdir as the final user, so its search permission still applies, and
+   without getcwd, which a seccomp profile may deny. */
+static int cr__proc_cwd_open(int rootfd, const char *cwd, cr_err *err) {
+    int fd = cr__open_in_root(rootfd, cwd, O_PATH | O_DIRECTORY, 0);
+    if (fd < 0) return cr__errno(err, "process.cwd \"%s\"", cwd);
+    return fd;
+}
+
+static int cr__proc_chdir(int fd, const char *cwd, cr_err *err) {
+    if (fchdir(fd) < 0) return cr__errno(err, "process.cwd: chdir \"%s\"", cwd);
+    close(fd);
     return 0;
 }
 
@@ -5644,7 +5649,7 @@ static int cr__init(cr__ctx *c, int one_stage, cr_err *err) {
     cr__seccomp_filter filter;
     cr_buf listener_msg = {0};
     char exe[PATH_MAX];
-    int k, r, hostpid, listener = -1, start_fd;
+    int k, r, hostpid, listener = -1, start_fd, cwd_fd;
     prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
     if ((r = cr__seccomp_build(s, &filter, err)) < 0) return r;
     if (cr__msg_expect(c->sync, CR__MSG_GO, err) < 0) return -EPIPE;
@@ -5674,11 +5679,7 @@ static int cr__init(cr__ctx *c, int one_stage, cr_err *err) {
     c->new_userns = s->ns[CR_NS_USER].present && !s->ns[CR_NS_USER].path;
     if (s->ns[CR_NS_USER].present) { setresgid(0, 0, 0); setresuid(0, 0, 0); }
     if ((r = cr__rootfs_prepare(c, err)) < 0) return r;
-    if (p->cwd && strcmp(p->cwd, "/")) {
-        int fd = cr__mkdir_in_root(c->rootfd, p->cwd, 0755);
-        if (fd < 0) return cr__errno(err, "process.cwd: \"%s\"", p->cwd);
-        close(fd);
-    }
+    if ((cwd_fd = cr__mkdir_in_root(c->rootfd, p->cwd, 0755)) < 0) return cr__errno(err, "process.cwd \"%s\"", p->cwd);
     if (!c->opts->no_new_keyring) cr__proc_keyring(c->id);
     if (s->hostname && sethostname(s->hostname, strlen(s->hostname)) < 0) return cr__errno(err, "hostname \"%s\"", s->hostname);
     if (s->domainname && setdomainname(s->domainname, strlen(s->domainname)) < 0) return cr__errno(err, "domainname \"%s\"", s->domainname);
@@ -5716,7 +5717,7 @@ static int cr__init(cr__ctx *c, int one_stage, cr_err *err) {
        before the capabilities go; with it, as late as possible */
     if (!p->no_new_privileges && (r = cr__seccomp_load(&filter, listener, listener_msg.data, err)) < 0) return r;
     if ((r = cr__proc_identity(p, c->new_userns, err)) < 0) return r;
-    if ((r = cr__proc_chdir(p->cwd, err)) < 0) return r;
+    if ((r = cr__proc_chdir(cwd_fd, p->cwd, err)) < 0) return r;
     if ((r = cr__proc_lookup(p, exe, sizeof exe, err)) < 0) return r;
     cr__proc_cloexec_from(3 + c->listen_fds + c->opts->preserve_fds);
     if (c->listen_fds && (r = cr__proc_listen_env(p, c->listen_fds, err)) < 0) return r;
@@ -6380,8 +6381,12 @@ static int cr__exec_child(cr_spec *spec, const cr_process *p, const cr_exec_opts
     char exe[PATH_MAX];
     cr__seccomp_filter filter;
     cr_buf listener_msg = {0};
-    int r, listener = -1;
+    int r, listener = -1, root, cwd_fd;
     if ((r = cr__seccomp_build(spec, &filter, err)) < 0) return r;
+    if ((root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0) return cr__errno(err, "open the container's /");
+    cwd_fd = cr__proc_cwd_open(root, p->cwd, err);
+    close(root);
+    if (cwd_fd < 0) return cwd_fd;
     if ((r = cr__seccomp_listener(spec, st, &listener, &listener_msg, err)) < 0) return r;
     if ((r = cr__proc_limits(p, err)) < 0) return r;
     if (p->terminal && (r = cr__proc_console(NULL, p, sync, err)) < 0) return r;
@@ -6389,7 +6394,7 @@ static int cr__exec_child(cr_spec *spec, const cr_process *p, const cr_exec_opts
     if ((r = cr__proc_lsm_apply(p, err)) < 0) return r;
     if (!p->no_new_privileges && (r = cr__seccomp_load(&filter, listener, listener_msg.data, err)) < 0) return r;
     if ((r = cr__proc_identity(p, spec->ns[CR_NS_USER].present, err)) < 0) return r;
-    if ((r = cr__proc_chdir(p->cwd, err)) < 0) return r;
+    if ((r = cr__proc_chdir(cwd_fd, p->cwd, err)) < 0) return r;
     if ((r = cr__proc_lookup(p, exe, sizeof exe, err)) < 0) return r;
     if ((r = cr__seccomp_load(&filter, listener, listener_msg.data, err)) < 0) return r;
     cr__proc_cloexec_from(3 + o->preserve_fds);
