@@ -2287,14 +2287,15 @@ static void cr__cgroup_scan(void) {
     f = fopen("/proc/self/mountinfo", "re");
     if (!f) return;
     while (fgets(line, sizeof line, f) && cr__cg_n < CR__CG_MAX) {
-        char mnt[256], fstype[32], super[256];
+        char mnt[256], root[256], fstype[32], super[256];
         char *sep = strstr(line, " - ");
-        int v2;
-        if (!sep || sscanf(line, "%*s %*s %*s %*s %255s", mnt) != 1) continue;
+        int v2, i, dup = -1;
+        if (!sep || sscanf(line, "%*s %*s %*s %255s %255s", root, mnt) != 2) continue;
         if (sscanf(sep + 3, "%31s %*s %255s", fstype, super) != 2) continue;
         if (strcmp(fstype, "cgroup") && strcmp(fstype, "cgroup2")) continue;
+        /* a bind of a sub-cgroup (root != "/") is not the hierarchy */
+        if (strcmp(root, "/")) continue;
         v2 = !strcmp(fstype, "cgroup2");
-        snprintf(cr__cg_hiers[cr__cg_n].mnt, sizeof cr__cg_hiers[0].mnt, "%s", mnt);
         cr__cg_hiers[cr__cg_n].v2 = v2;
         if (!v2) {
             /* keep only the controller names from the super options */
@@ -2306,7 +2307,18 @@ static void cr__cgroup_scan(void) {
                 strncat(out, tok, sizeof out - strlen(out) - 1);
             }
             snprintf(cr__cg_hiers[cr__cg_n].opts, sizeof cr__cg_hiers[0].opts, "%s", out);
+        } else cr__cg_hiers[cr__cg_n].opts[0] = 0;
+        /* one entry per hierarchy: a second mount of it (a container's
+           cgroupfs left on the host, a read-only bind) is skipped, unless
+           it is the one under /sys/fs/cgroup and the first was not */
+        for (i = 0; i < cr__cg_n; i++)
+            if (cr__cg_hiers[i].v2 == v2 && !strcmp(cr__cg_hiers[i].opts, cr__cg_hiers[cr__cg_n].opts)) dup = i;
+        if (dup >= 0) {
+            if (!strncmp(mnt, "/sys/fs/cgroup/", 15) && strncmp(cr__cg_hiers[dup].mnt, "/sys/fs/cgroup/", 15))
+                snprintf(cr__cg_hiers[dup].mnt, sizeof cr__cg_hiers[0].mnt, "%s", mnt);
+            continue;
         }
+        snprintf(cr__cg_hiers[cr__cg_n].mnt, sizeof cr__cg_hiers[0].mnt, "%s", mnt);
         cr__cg_mode |= v2 ? CR_CGROUP_V2 : CR_CGROUP_V1;
         cr__cg_n++;
     }

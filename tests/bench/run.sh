@@ -9,8 +9,8 @@
 # used by all three runtimes; only ociVersion is set to 1.0.2 because crun
 # 1.8 refuses "1.2.0" ("unknown version specified").
 #
-# Measures, per runtime, BENCH_N iterations (default 100), interleaved
-# (cr, crun, runc, cr, crun, runc, ...) so that drift hits them alike:
+# Measures, per runtime, BENCH_N iterations (default 100), in blocks of
+# BENCH_BLOCK (default 10) with the runtime order rotated every round:
 #   lifecycle  create ID; start ID; poll `state ID` until stopped; delete ID
 #   run        run ID (foreground; + delete ID if the runtime keeps state)
 # and peak RSS (GNU time %M, KiB; median of BENCH_RSS_N=5 samples) of single
@@ -18,11 +18,15 @@
 #
 # Every runtime runs inside a private mount namespace (unshare -m) where
 # /sys/fs/cgroup/unified is unmounted: this host has hybrid cgroups, which
-# crun 1.8 refuses. Each runtime has its own --root in a temp dir and ids
-# are unique per runtime and iteration. Everything is removed on exit.
+# crun 1.8 refuses. Each runtime has its own --root in a temp dir, on a tmpfs
+# mounted in that namespace (like /run; BENCH_STATE_FS=disk: on /tmp's
+# filesystem), and ids are unique per runtime and iteration. Everything is
+# removed on exit.
 #
-# Environment: CR (default $PWD/out/cr), BENCH_N, BENCH_RSS_N, BENCH_WARMUP
-# (default 3), CR_NO_APT=1 (never install packages).
+# Environment: CR (default $PWD/out/cr), BENCH_N, BENCH_BLOCK, BENCH_RSS_N,
+# BENCH_WARMUP (default 3), BENCH_STATE_FS (tmpfs|disk), BENCH_GAP_MS (idle
+# time before every timed iteration, default 0: back to back), CR_NO_APT=1
+# (never install packages).
 # Output: a table, then one line:
 #   bench: run cr/crun=0.62 cr/runc=0.21 lifecycle cr/crun=.. cr/runc=.. rss cr/crun=0.35
 set -euo pipefail
@@ -32,11 +36,17 @@ CR=${CR:-$PWD/out/cr}
 N=${BENCH_N:-100}
 RSS_N=${BENCH_RSS_N:-5}
 WARMUP=${BENCH_WARMUP:-3}
+BLOCK=${BENCH_BLOCK:-10}
+STATE_FS=${BENCH_STATE_FS:-tmpfs}
+GAP_MS=${BENCH_GAP_MS:-0}
 
 die() { printf 'bench: error: %s\n' "$*" >&2; exit 1; }
 [[ $N =~ ^[1-9][0-9]*$ ]] || die "BENCH_N must be a positive integer, got '$N'"
 [[ $RSS_N =~ ^[1-9][0-9]*$ ]] || die "BENCH_RSS_N must be a positive integer, got '$RSS_N'"
 [[ $WARMUP =~ ^[0-9]+$ ]] || die "BENCH_WARMUP must be a non-negative integer, got '$WARMUP'"
+[[ $BLOCK =~ ^[1-9][0-9]*$ ]] || die "BENCH_BLOCK must be a positive integer, got '$BLOCK'"
+[[ $GAP_MS =~ ^[0-9]+$ ]] || die "BENCH_GAP_MS must be a non-negative integer, got '$GAP_MS'"
+[[ $STATE_FS == tmpfs || $STATE_FS == disk ]] || die "BENCH_STATE_FS must be tmpfs or disk, got '$STATE_FS'"
 
 # ------------------------------------------------------------ outer: setup
 if [[ -z ${CR_BENCH_INNER:-} ]]; then
@@ -79,6 +89,12 @@ cleanup() {
             "${BIN[$rt]}" --root "${ROOT[$rt]}" delete -f "$id" >/dev/null 2>&1 || true
         done
     done
+    # crun 1.8 still mkdirs /sys/fs/cgroup/unified/ID (with a plain file
+    # cgroup.procs) on the tmpfs under the unmounted cgroup2: remove ours
+    if [[ $(stat -f -c %T /sys/fs/cgroup/unified 2>/dev/null) == tmpfs ]]; then
+        rm -rf /sys/fs/cgroup/unified/"$PFX"-* 2>/dev/null || true
+    fi
+    mountpoint -q "$TMP/state" 2>/dev/null && umount "$TMP/state"
     rm -rf "$TMP"
 }
 trap cleanup EXIT
@@ -93,8 +109,13 @@ for a in sh true; do ln -s busybox "$B/rootfs/bin/$a"; done
 jq '.ociVersion = "1.0.2" | .process.terminal = false | .process.args = ["/bin/true"]' \
     "$B/config.json" >"$B/config.json.tmp" && mv "$B/config.json.tmp" "$B/config.json"
 
+# state roots: on a tmpfs by default, like /run on a usual host (here /run and
+# /tmp are on disk, where cr's fsync of state.json costs and crun's and runc's
+# plain writes do not); BENCH_STATE_FS=disk keeps them in $TMP
+mkdir -p "$TMP/state"
+[[ $STATE_FS == tmpfs ]] && mount -t tmpfs -o mode=0700 cr-bench "$TMP/state"
 for rt in "${RUNTIMES[@]}"; do
-    ROOT[$rt]=$TMP/root-$rt
+    ROOT[$rt]=$TMP/state/$rt
     mkdir -p "${ROOT[$rt]}"
 done
 
@@ -118,9 +139,9 @@ wait_stopped() {
     local rt=$1 id=$2 k
     for ((k = 0; k < 100000; k++)); do
         POLLS=$((POLLS + 1))
-        "${BIN[$rt]}" --root "${ROOT[$rt]}" state "$id" >"$TMP/state" 2>"$TMP/err" </dev/null ||
+        "${BIN[$rt]}" --root "${ROOT[$rt]}" state "$id" >"$TMP/stateout" 2>"$TMP/err" </dev/null ||
             { printf 'bench: %s state %s failed: %s\n' "$rt" "$id" "$(cat "$TMP/err")" >&2; exit 1; }
-        grep -q '"status": *"stopped"' "$TMP/state" && return 0
+        grep -q '"status": *"stopped"' "$TMP/stateout" && return 0
     done
     die "$rt: container $id never stopped"
 }
@@ -172,21 +193,43 @@ for rt in "${RUNTIMES[@]}"; do
     fi
 done
 
-printf 'bench: %s iterations (+%s warm-up) per runtime, interleaved\n' "$N" "$WARMUP"
+printf 'bench: %s iterations (+%s warm-up) per runtime\n' "$N" "$WARMUP"
 printf '  cr   %s (%s, %d bytes)\n' "$CR" "$("$CR" --version | head -n1)" "$(stat -c %s "$CR")"
 printf '  crun %s (%s)\n' "${BIN[crun]}" "$("${BIN[crun]}" --version | head -n1)"
 printf '  runc %s (%s)\n' "${BIN[runc]}" "$("${BIN[runc]}" --version | head -n1)"
-printf '  kernel %s, %s CPUs, cgroup v1 (unified unmounted in a private mount ns)\n' "$(uname -r)" "$(nproc)"
+printf '  kernel %s, %s CPUs, cgroup v1 (unified unmounted in a private mount ns), state roots on %s\n' \
+    "$(uname -r)" "$(nproc)" "$(stat -f -c %T "$TMP/state")"
+printf '  blocks of %s iterations per runtime (+1 warm-up each), runtime order rotated per round\n' "$BLOCK"
+((GAP_MS)) && printf '  %s ms idle (not timed) before every iteration\n' "$GAP_MS"
 
 # ---- timing loops
-for ((i = 0; i < WARMUP + N; i++)); do
-    rec=$((i >= WARMUP))
-    for rt in "${RUNTIMES[@]}"; do lifecycle "$rt" "$PFX-$rt-lc$i" "$rec"; done
-done
-for ((i = 0; i < WARMUP + N; i++)); do
-    rec=$((i >= WARMUP))
-    for rt in "${RUNTIMES[@]}"; do runonce "$rt" "$PFX-$rt-run$i" "$rec"; done
-done
+# Blocks of BENCH_BLOCK iterations per runtime, the order of the runtimes
+# rotated every round. Not interleaved one by one on purpose: on cgroup v1
+# the first write to a cgroup.procs waits for an RCU grace period
+# (cgroup_threadgroup_rwsem), and a write soon after another one does not, so
+# a runtime would get its cost from whichever runtime ran just before it.
+# The first iteration of every block is a warm-up and is not recorded.
+# bench_loop FUNC TAG
+bench_loop() {
+    local fn=$1 tag=$2 r done=0 b k j rt
+    for rt in "${RUNTIMES[@]}"; do
+        for ((j = 0; j < WARMUP; j++)); do "$fn" "$rt" "$PFX-$rt-$tag-w$j" 0; done
+    done
+    for ((r = 0; done < N; r++)); do
+        b=$((N - done < BLOCK ? N - done : BLOCK))
+        for ((k = 0; k < ${#RUNTIMES[@]}; k++)); do
+            rt=${RUNTIMES[(r + k) % ${#RUNTIMES[@]}]}
+            "$fn" "$rt" "$PFX-$rt-$tag$r-w" 0
+            for ((j = 0; j < b; j++)); do
+                ((GAP_MS)) && sleep "$(printf '%d.%03d' $((GAP_MS / 1000)) $((GAP_MS % 1000)))"
+                "$fn" "$rt" "$PFX-$rt-$tag$r-$j" 1
+            done
+        done
+        done=$((done + b))
+    done
+}
+bench_loop lifecycle lc
+bench_loop runonce run
 
 # ---- peak RSS (KiB) of single invocations; median of RSS_N samples
 rss() { # RT OUTVAR-FILE ARGS...: /usr/bin/time -f %M of one invocation

@@ -1,0 +1,392 @@
+#!/usr/bin/env bats
+# Docker (dockerd + docker CLI, Debian's docker.io) driving cr as an OCI runtime.
+#
+# setup_file starts a private containerd and a private dockerd (data-root,
+# exec-root, pidfile and socket in a temp dir; no iptables, no bridge; cgroupfs
+# driver) with cr registered as runtime "cr" (and made the default), and
+# imports a busybox image. Every container runs with --network none.
+
+load helpers
+
+IMAGE=crtest/busybox:1
+
+setup_file() {
+    require_cmds dockerd containerd ctr
+    DOCKER=/usr/bin/docker
+    [[ -x $DOCKER ]] || DOCKER=$(command -v docker) || skip "docker CLI is not installed"
+    export DOCKER
+
+    T=$(clients_tmpdir dk)
+    export T
+    export DOCKER_SOCK=$T/docker.sock
+    export DOCKER_CONFIG=$T/cli # keep the CLI out of ~/.docker
+    mkdir -p "$T/cli" "$T/ctd"
+
+    write_containerd_config "$T/ctd"
+    start_containerd "$T/ctd"
+
+    cat >"$T/daemon.json" <<EOF
+{
+  "data-root": "$T/data",
+  "exec-root": "$T/exec",
+  "pidfile": "$T/dockerd.pid",
+  "hosts": ["unix://$DOCKER_SOCK"],
+  "containerd": "$T/ctd/containerd.sock",
+  "iptables": false,
+  "ip6tables": false,
+  "ip-forward": false,
+  "ip-masq": false,
+  "bridge": "none",
+  "userland-proxy": false,
+  "storage-driver": "vfs",
+  "exec-opts": ["native.cgroupdriver=cgroupfs"],
+  "runtimes": {"cr": {"path": "$CR"}},
+  "default-runtime": "cr",
+  "default-ulimits": {
+    "nofile": {"Name": "nofile", "Hard": 1024, "Soft": 1024},
+    "nproc": {"Name": "nproc", "Hard": 1024, "Soft": 1024}
+  }
+}
+EOF
+    start_daemon "$T/dockerd.launch.pid" "$T/dockerd.log" dockerd --config-file "$T/daemon.json"
+    if ! wait_until 60 dk version; then
+        tail -n 40 "$T/dockerd.log" >&2
+        fail "dockerd did not come up"
+    fi
+
+    make_rootfs "$T/rootfs"
+    tar -C "$T/rootfs" -c . | dk import - "$IMAGE" >/dev/null || fail "docker import failed"
+}
+
+teardown_file() {
+    [[ -n ${T:-} ]] || return 0
+    if [[ -S $DOCKER_SOCK ]]; then
+        local ids
+        ids=$(dk ps -aq 2>/dev/null)
+        [[ -z $ids ]] || dk rm -f $ids >/dev/null 2>&1
+    fi
+    stop_pidfile "$T/dockerd.launch.pid" 30
+    stop_pidfile "$T/ctd/containerd.pid" 20
+    cleanup_tmpdir "$T"
+}
+
+teardown() {
+    # on failure, show the tail of the daemon log (runtime errors land there)
+    if [[ -n ${BATS_TEST_COMPLETED:-} ]]; then return 0; fi
+    echo "# --- dockerd.log (tail)" >&2
+    tail -n 15 "$T/dockerd.log" >&2 || true
+}
+
+# dk ARGS...: the docker CLI on our daemon's socket (fd 3 closed).
+dk() { "$DOCKER" -H "unix://$DOCKER_SOCK" "$@" 3>&-; }
+
+# drun ARGS...: docker run --runtime cr --network none ARGS...
+drun() { dk run --runtime cr --network none "$@"; }
+
+# cname: a container name unique to this test (removed in teardown_file).
+cname() { printf 'crt-%s-%s' "$BATS_TEST_NUMBER" "${1:-c}"; }
+
+# pid_of NAME: the container's init pid on the host.
+pid_of() { dk inspect -f '{{.State.Pid}}' "$1"; }
+
+@test "docker run --rm --runtime cr prints the command's output" {
+    run drun --rm "$IMAGE" echo hi
+    expect_status 0
+    expect_eq output "$output" hi
+}
+
+@test "docker run returns the container's exit status" {
+    run drun --rm "$IMAGE" sh -c 'exit 3'
+    expect_status 3
+
+    local n
+    n=$(cname)
+    run drun --name "$n" "$IMAGE" sh -c 'exit 42'
+    expect_status 42
+    expect_eq "inspect ExitCode" "$(dk inspect -f '{{.State.ExitCode}} {{.State.Status}}' "$n")" "42 exited"
+}
+
+@test "docker run of a missing command exits 127, of a non-executable file 126" {
+    # docker's CLI maps the runtime's error text: "no such file or directory"
+    # -> 127, "permission denied" -> 126 (case-sensitive, as runc words them)
+    run drun --rm "$IMAGE" /nonexistent
+    expect_output_has /nonexistent
+    expect_status 127
+
+    run drun --rm "$IMAGE" /etc/passwd
+    expect_output_has /etc/passwd
+    expect_status 126
+}
+
+@test "docker run -d, then docker logs shows stdout and stderr" {
+    local n
+    n=$(cname)
+    run drun -d --name "$n" "$IMAGE" sh -c 'echo to-stdout; echo to-stderr >&2; sleep 1000'
+    expect_status 0
+    wait_for 10 sh -c "'$DOCKER' -H unix://$DOCKER_SOCK logs $n 2>&1 | grep -q to-stderr"
+    run --separate-stderr dk logs "$n"
+    expect_status 0
+    expect_eq stdout "$output" to-stdout
+    expect_eq stderr "$stderr" to-stderr
+    expect_eq state "$(dk inspect -f '{{.State.Status}} {{.State.Running}}' "$n")" "running true"
+
+    # a detached container that ends by itself: docker wait gives its status
+    n=$(cname short)
+    drun -d --name "$n" "$IMAGE" sh -c 'echo bye; exit 5' >/dev/null
+    run dk wait "$n"
+    expect_eq "docker wait" "$output" 5
+    expect_eq logs "$(dk logs "$n")" bye
+}
+
+@test "docker exec runs in the container: output, exit status, user, env, cwd, -d" {
+    local n
+    n=$(cname)
+    drun -d --name "$n" "$IMAGE" sh -c 'echo inside > /tmp/mark; sleep 1000' >/dev/null
+    wait_for 10 dk exec "$n" test -f /tmp/mark
+
+    run dk exec "$n" cat /tmp/mark
+    expect_status 0
+    expect_eq output "$output" inside
+
+    run dk exec "$n" sh -c 'exit 5'
+    expect_status 5
+
+    run dk exec -u 1000:1000 -e FOO=bar -w /tmp "$n" sh -c 'echo $(id -u):$(id -g) $FOO $(pwd)'
+    expect_status 0
+    expect_eq output "$output" "1000:1000 bar /tmp"
+
+    # the exec'd process shares the container's pid namespace
+    run dk exec "$n" sh -c 'cat /proc/1/cmdline | tr "\0" " "'
+    expect_output_has "sleep 1000"
+
+    run dk exec -d "$n" sh -c 'echo detached > /tmp/d'
+    expect_status 0
+    wait_for 10 dk exec "$n" grep -q detached /tmp/d
+
+    run dk exec "$n" /nonexistent
+    [[ $status -ne 0 ]] || fail "exec of a missing command succeeded"
+    expect_output_has /nonexistent
+}
+
+@test "docker run -it works through a pty" {
+    run in_pty "'$DOCKER' -H unix://$DOCKER_SOCK run --rm -it --runtime cr --network none $IMAGE sh -c 'tty; [ -t 0 ] && [ -t 1 ] && echo both-tty; exit 4'" </dev/null
+    expect_status 4
+    output=$(pty_clean <<<"$output")
+    expect_output_has /dev/pts/0
+    expect_output_has both-tty
+
+    # typed input reaches the shell through the pty, and its status comes back
+    run in_pty "'$DOCKER' -H unix://$DOCKER_SOCK run --rm -it --runtime cr --network none $IMAGE sh" \
+        < <(sleep 1; printf 'echo sum=$((40+2))\n'; sleep 1; printf 'exit 6\n')
+    expect_status 6
+    output=$(pty_clean <<<"$output")
+    expect_output_has sum=42
+}
+
+@test "docker exec -it works through a pty" {
+    local n
+    n=$(cname)
+    drun -d --name "$n" "$IMAGE" sleep 1000 >/dev/null
+    run in_pty "'$DOCKER' -H unix://$DOCKER_SOCK exec -it $n sh -c 'tty; exit 3'" </dev/null
+    expect_status 3
+    output=$(pty_clean <<<"$output")
+    expect_output_has /dev/pts/
+}
+
+@test "docker stop sends SIGTERM, then SIGKILL after the timeout" {
+    local n
+    n=$(cname term)
+    drun -d --name "$n" "$IMAGE" sh -c "$TRAP_SH" >/dev/null
+    wait_for 10 sh -c "'$DOCKER' -H unix://$DOCKER_SOCK logs $n | grep -q ready"
+    SECONDS=0
+    run dk stop -t 20 "$n"
+    expect_status 0
+    ((SECONDS < 10)) || fail "docker stop took ${SECONDS}s for a container that exits on SIGTERM"
+    expect_eq state "$(dk inspect -f '{{.State.Status}} {{.State.ExitCode}}' "$n")" "exited 7"
+    expect_output_has "$n"
+    run dk logs "$n"
+    expect_output_has got-term
+
+    # sleep as PID 1 ignores SIGTERM: killed after the 1s timeout
+    n=$(cname kill)
+    drun -d --name "$n" "$IMAGE" sleep 1000 >/dev/null
+    SECONDS=0
+    run dk stop -t 1 "$n"
+    expect_status 0
+    ((SECONDS < 15)) || fail "docker stop -t 1 took ${SECONDS}s"
+    expect_eq state "$(dk inspect -f '{{.State.Status}} {{.State.ExitCode}}' "$n")" "exited 137"
+}
+
+@test "docker kill -s USR1 delivers the signal; docker kill ends the container" {
+    local n
+    n=$(cname)
+    drun -d --name "$n" "$IMAGE" sh -c "$TRAP_SH" >/dev/null
+    wait_for 10 sh -c "'$DOCKER' -H unix://$DOCKER_SOCK logs $n | grep -q ready"
+    run dk kill -s USR1 "$n"
+    expect_status 0
+    wait_for 10 sh -c "'$DOCKER' -H unix://$DOCKER_SOCK logs $n | grep -q got-usr1"
+    expect_eq "still running" "$(dk inspect -f '{{.State.Running}}' "$n")" true
+
+    run dk kill "$n"
+    expect_status 0
+    wait_for 10 sh -c "[ \"\$('$DOCKER' -H unix://$DOCKER_SOCK inspect -f '{{.State.Running}}' $n)\" = false ]"
+    expect_eq "exit code" "$(dk inspect -f '{{.State.ExitCode}}' "$n")" 137
+}
+
+@test "docker pause freezes the container, docker unpause thaws it" {
+    local n pid a b
+    n=$(cname)
+    drun -d --name "$n" "$IMAGE" sh -c "$COUNTER_SH" >/dev/null
+    pid=$(pid_of "$n")
+    wait_for 10 test -s "/proc/$pid/root/tmp/count"
+
+    run dk pause "$n"
+    expect_status 0
+    expect_eq state "$(dk inspect -f '{{.State.Status}} {{.State.Paused}}' "$n")" "paused true"
+    run dk ps --filter "name=$n" --format '{{.Status}}'
+    expect_output_has "(Paused)"
+    a=$(counter_of "/proc/$pid/root/tmp/count")
+    sleep 1
+    b=$(counter_of "/proc/$pid/root/tmp/count")
+    expect_eq "counter while paused" "$b" "$a"
+
+    run dk unpause "$n"
+    expect_status 0
+    expect_eq state "$(dk inspect -f '{{.State.Status}} {{.State.Paused}}' "$n")" "running false"
+    wait_for 10 sh -c "[ \"\$(cat /proc/$pid/root/tmp/count)\" -gt $b ] 2>/dev/null"
+}
+
+@test "docker update --memory 64m changes a running container's limit" {
+    local n
+    n=$(cname)
+    drun -d --name "$n" "$IMAGE" sleep 1000 >/dev/null
+    run dk update --memory 64m --memory-swap 128m --pids-limit 77 "$n"
+    expect_status 0
+    expect_eq "HostConfig.Memory" "$(dk inspect -f '{{.HostConfig.Memory}}' "$n")" 67108864
+    run dk exec "$n" cat /sys/fs/cgroup/memory/memory.limit_in_bytes
+    expect_eq "memory.limit_in_bytes" "$output" 67108864
+    run dk exec "$n" cat /sys/fs/cgroup/pids/pids.max
+    expect_eq "pids.max" "$output" 77
+    expect_eq state "$(dk inspect -f '{{.State.Running}}' "$n")" true
+}
+
+@test "docker stats --no-stream shows a row for the container" {
+    local n
+    n=$(cname)
+    drun -d --name "$n" "$IMAGE" sleep 1000 >/dev/null
+    run dk stats --no-stream --format '{{.Name}} {{.MemUsage}} {{.PIDs}}' "$n"
+    expect_status 0
+    [[ $output =~ ^$n\ [0-9.]+[KMG]?i?B\ /\ [0-9.]+[KMG]i?B\ 1$ ]] || { show_run; fail "unexpected stats row"; }
+    run dk stats --no-stream "$n"
+    expect_status 0
+    expect_output_has "CONTAINER ID"
+    expect_output_has "$n"
+}
+
+@test "docker top lists the container's processes" {
+    local n
+    n=$(cname)
+    drun -d --name "$n" "$IMAGE" sh -c 'sleep 999 & sleep 1000' >/dev/null
+    wait_for 10 sh -c "'$DOCKER' -H unix://$DOCKER_SOCK top $n | grep -q 'sleep 999'"
+    run dk top "$n"
+    expect_status 0
+    expect_output_has PID
+    expect_output_has "sleep 1000"
+    expect_output_has "sleep 999"
+}
+
+@test "docker restart starts the same container again" {
+    local n pid1 pid2 t1 t2
+    n=$(cname)
+    drun -d --name "$n" "$IMAGE" sh -c "$TRAP_SH" >/dev/null
+    wait_for 10 sh -c "'$DOCKER' -H unix://$DOCKER_SOCK logs $n | grep -q ready"
+    pid1=$(pid_of "$n")
+    t1=$(dk inspect -f '{{.State.StartedAt}}' "$n")
+    run dk restart -t 5 "$n"
+    expect_status 0
+    expect_eq state "$(dk inspect -f '{{.State.Status}}' "$n")" running
+    pid2=$(pid_of "$n")
+    t2=$(dk inspect -f '{{.State.StartedAt}}' "$n")
+    [[ $pid2 != "$pid1" && $t2 != "$t1" ]] || fail "restart did not start a new process ($pid1 -> $pid2, $t1 -> $t2)"
+    wait_for 10 sh -c "[ \$('$DOCKER' -H unix://$DOCKER_SOCK logs $n | grep -c ready) -eq 2 ]"
+    run dk logs "$n"
+    expect_output_has got-term
+}
+
+@test "docker inspect and docker info show the cr runtime, and cr sees the container" {
+    local n id pid
+    n=$(cname)
+    drun -d --name "$n" "$IMAGE" sleep 1000 >/dev/null
+    expect_eq runtime "$(dk inspect -f '{{.HostConfig.Runtime}}' "$n")" cr
+    run dk info --format '{{.DefaultRuntime}} {{range $k, $v := .Runtimes}}{{$k}}={{$v.Path}} {{end}}'
+    expect_output_has "cr "
+    expect_output_has "cr=$CR"
+
+    # the container's state lives in the runtime root dockerd gives cr
+    id=$(dk inspect -f '{{.Id}}' "$n")
+    pid=$(pid_of "$n")
+    run "$CR" --root "$T/exec/runtime-runc/moby" state "$id"
+    expect_status 0
+    expect_eq "cr state" "$(jq -r '"\(.id) \(.status) \(.pid)"' <<<"$output")" "$id running $pid"
+}
+
+@test "docker run applies user, env, workdir, hostname and resource limits" {
+    run drun --rm -u 1000:1000 -w /tmp -e FOO=bar -h myhost "$IMAGE" \
+        sh -c 'echo $(id -u):$(id -g) $(pwd) $FOO $(hostname)'
+    expect_status 0
+    expect_eq output "$output" "1000:1000 /tmp bar myhost"
+
+    run drun --rm --memory 32m --pids-limit 50 --cpus 0.5 --cpu-shares 512 "$IMAGE" sh -c \
+        'cat /sys/fs/cgroup/memory/memory.limit_in_bytes /sys/fs/cgroup/pids/pids.max /sys/fs/cgroup/cpu/cpu.cfs_quota_us /sys/fs/cgroup/cpu/cpu.shares'
+    expect_status 0
+    expect_eq limits "$(echo $output)" "33554432 50 50000 512"
+
+    run drun --rm --read-only "$IMAGE" touch /x
+    [[ $status -ne 0 ]] || fail "--read-only rootfs was writable"
+    expect_output_has "Read-only file system"
+
+    run drun --rm --read-only --tmpfs /scratch "$IMAGE" sh -c 'touch /scratch/ok && grep " /scratch " /proc/mounts'
+    expect_status 0
+    expect_output_has "tmpfs /scratch tmpfs"
+
+    mkdir -p "$T/hostdir" && echo from-host >"$T/hostdir/f"
+    run drun --rm -v "$T/hostdir:/h:ro" "$IMAGE" sh -c 'cat /h/f; touch /h/g'
+    expect_output_has from-host
+    expect_output_has "Read-only file system"
+    [[ ! -e $T/hostdir/g ]] || fail "read-only bind mount was writable"
+}
+
+@test "docker run applies its security defaults: seccomp, capabilities, no-new-privileges" {
+    run drun --rm "$IMAGE" grep -E '^(Seccomp|CapEff):' /proc/self/status
+    expect_status 0
+    expect_output_has "Seccomp:	2"
+    expect_output_has "CapEff:	00000000a80425fb" # docker's default capability set
+
+    run drun --rm --cap-drop ALL "$IMAGE" grep CapEff /proc/self/status
+    expect_output_has "CapEff:	0000000000000000"
+
+    run drun --rm --security-opt no-new-privileges "$IMAGE" grep NoNewPrivs /proc/self/status
+    expect_output_has "NoNewPrivs:	1"
+
+    # without CAP_SYS_ADMIN a mount is refused
+    run drun --rm "$IMAGE" sh -c 'mkdir /tmp/m && mount -t tmpfs none /tmp/m'
+    [[ $status -ne 0 ]] || fail "mount succeeded without CAP_SYS_ADMIN"
+}
+
+@test "docker run -i passes stdin; --init runs docker-init as PID 1" {
+    run bash -c "echo hello-stdin | '$DOCKER' -H unix://$DOCKER_SOCK run --rm -i --runtime cr --network none $IMAGE cat 3>&-"
+    expect_status 0
+    expect_eq output "$output" hello-stdin
+
+    run drun --rm --init "$IMAGE" cat /proc/1/cmdline
+    expect_status 0
+    expect_output_has docker-init
+}
+
+@test "docker reports an OOM kill" {
+    local n
+    n=$(cname)
+    run drun --name "$n" --memory 16m --memory-swap 16m "$IMAGE" dd if=/dev/zero of=/dev/null bs=64M count=1
+    expect_status 137
+    expect_eq "OOMKilled ExitCode" "$(dk inspect -f '{{.State.OOMKilled}} {{.State.ExitCode}}' "$n")" "true 137"
+}

@@ -1,0 +1,270 @@
+# helpers.bash — shared by tests/clients/*.bats (load with `load helpers`).
+#
+# The client tests start their own daemons (containerd, dockerd) or use their
+# own podman storage, all under one short temp dir per .bats file ($T, made by
+# clients_tmpdir), on unix sockets in that dir only. They never use the
+# system's default sockets or data (/run/docker.sock, /var/lib/docker,
+# /run/containerd/containerd.sock, /var/lib/containers/storage).
+#
+# Known fixed paths the clients themselves write to and that cannot be moved
+# by configuration (Debian's versions): containerd 1.6 shims put their ttrpc
+# sockets in /run/containerd/s/, dockerd 20.10 creates /run/docker/plugins/,
+# podman 4.3 keeps a blob-info cache in /var/lib/containers/cache/ when it
+# imports an image as root.
+#
+# Images are built here from Debian's busybox-static: nothing is downloaded.
+
+bats_require_minimum_version 1.5.0
+
+CR=${CR:-$(cd "$BATS_TEST_DIRNAME/../.." && pwd)/out/cr}
+CR=$(readlink -f "$CR")
+export CR
+
+# ---------------------------------------------------------------- setup
+
+# require_cmds CMD... : skip (the whole file, from setup_file) when a client
+# program is missing (its Debian package, listed in packages.txt, could not
+# be installed).
+require_cmds() {
+    local c
+    for c; do
+        command -v "$c" >/dev/null 2>&1 || skip "$c is not installed (see tests/clients/packages.txt)"
+    done
+    [[ $EUID -eq 0 ]] || skip "client tests need root"
+    [[ -x $CR ]] || skip "no cr binary at $CR (run ./build.sh)"
+}
+
+# clients_tmpdir TAG: a fresh short temp dir (unix socket paths must stay
+# under 108 bytes), printed.
+clients_tmpdir() {
+    mktemp -d "/tmp/cr-$1.XXXXXX"
+}
+
+# make_rootfs DIR: a busybox-static rootfs (/bin/busybox + applet links).
+make_rootfs() {
+    local dir=$1 bb a
+    bb=$(command -v busybox) || bb=/bin/busybox
+    [[ -x $bb ]] || { echo "busybox-static is not installed" >&2; return 1; }
+    mkdir -p "$dir"/{bin,proc,sys,dev,tmp,etc,root,run}
+    cp "$bb" "$dir/bin/busybox"
+    for a in $("$bb" --list); do
+        [[ $a == busybox || $a == */* ]] && continue
+        ln -s busybox "$dir/bin/$a"
+    done
+    chmod 1777 "$dir/tmp"
+    printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/sh\n' >"$dir/etc/passwd"
+    printf 'root:x:0:\nnogroup:x:65534:\n' >"$dir/etc/group"
+}
+
+# make_oci_archive ROOTFS OUT.tar NAME: an OCI image layout tarball (one
+# uncompressed layer, the image named NAME by the io.containerd.image.name
+# annotation) that `ctr images import` takes.
+make_oci_archive() {
+    local rootfs=$1 out=$2 name=$3 d lsha lsize csha csize msha msize
+    d=$(mktemp -d) || return 1
+    mkdir -p "$d/blobs/sha256"
+    tar --numeric-owner --owner=0 --group=0 -C "$rootfs" -cf "$d/layer.tar" . || return 1
+    lsha=$(sha256sum "$d/layer.tar" | cut -d' ' -f1)
+    lsize=$(stat -c %s "$d/layer.tar")
+    mv "$d/layer.tar" "$d/blobs/sha256/$lsha"
+    printf '{"architecture":"amd64","os":"linux","config":{"Env":["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"],"Cmd":["sh"]},"rootfs":{"type":"layers","diff_ids":["sha256:%s"]}}' \
+        "$lsha" >"$d/config.json"
+    csha=$(sha256sum "$d/config.json" | cut -d' ' -f1)
+    csize=$(stat -c %s "$d/config.json")
+    mv "$d/config.json" "$d/blobs/sha256/$csha"
+    printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"sha256:%s","size":%d},"layers":[{"mediaType":"application/vnd.oci.image.layer.v1.tar","digest":"sha256:%s","size":%d}]}' \
+        "$csha" "$csize" "$lsha" "$lsize" >"$d/manifest.json"
+    msha=$(sha256sum "$d/manifest.json" | cut -d' ' -f1)
+    msize=$(stat -c %s "$d/manifest.json")
+    mv "$d/manifest.json" "$d/blobs/sha256/$msha"
+    printf '{"schemaVersion":2,"manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"sha256:%s","size":%d,"platform":{"architecture":"amd64","os":"linux"},"annotations":{"io.containerd.image.name":"%s","org.opencontainers.image.ref.name":"%s"}}]}' \
+        "$msha" "$msize" "$name" "${name##*:}" >"$d/index.json"
+    echo '{"imageLayoutVersion":"1.0.0"}' >"$d/oci-layout"
+    tar -C "$d" -cf "$out" oci-layout index.json blobs
+    local st=$?
+    rm -rf "$d"
+    return $st
+}
+
+# ---------------------------------------------------------------- daemons
+
+# start_daemon PIDFILE LOG CMD...: start CMD in its own session, detached
+# from bats' fds (fd 3 closed, output to LOG); its pid goes to PIDFILE.
+start_daemon() {
+    local pidfile=$1 log=$2
+    shift 2
+    setsid "$@" </dev/null >"$log" 2>&1 3>&- 4>&- 5>&- &
+    echo $! >"$pidfile"
+}
+
+# wait_until SECONDS CMD...: poll CMD (quietly) every 0.1s until it succeeds.
+wait_until() {
+    local secs=$1 i
+    shift
+    for ((i = 0; i < secs * 10; i++)); do
+        "$@" >/dev/null 2>&1 && return 0
+        sleep 0.1
+    done
+    return 1
+}
+
+# stop_pidfile PIDFILE [SECONDS]: SIGTERM the process, SIGKILL it after
+# SECONDS (default 20), wait until it is gone.
+stop_pidfile() {
+    local pidfile=$1 secs=${2:-20} pid i
+    [[ -f $pidfile ]] || return 0
+    pid=$(cat "$pidfile")
+    [[ $pid =~ ^[0-9]+$ ]] || return 0
+    kill -TERM "$pid" 2>/dev/null || { rm -f "$pidfile"; return 0; }
+    for ((i = 0; i < secs * 10; i++)); do
+        alive "$pid" || break
+        sleep 0.1
+    done
+    if alive "$pid"; then
+        kill -KILL "$pid" 2>/dev/null
+        for ((i = 0; i < 50; i++)); do
+            alive "$pid" || break
+            sleep 0.1
+        done
+    fi
+    rm -f "$pidfile"
+}
+
+# alive PID: the process exists and is not a zombie.
+alive() {
+    local st
+    st=$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null) || return 1
+    [[ -n $st && $st != Z ]]
+}
+
+# kill_mentioning DIR: SIGKILL every process whose command line mentions DIR
+# (shims, conmon, container processes of this file's daemons, which all carry
+# our unique temp dir in their arguments), one pid at a time.
+kill_mentioning() {
+    local dir=$1 p cmd
+    [[ -n $dir && $dir == /tmp/cr-* ]] || return 0
+    for p in /proc/[0-9]*; do
+        p=${p#/proc/}
+        [[ $p == "$$" || $p == "$BASHPID" ]] && continue
+        cmd=$(tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null) || continue
+        [[ $cmd == *"$dir"* ]] && kill -KILL "$p" 2>/dev/null
+    done
+    return 0
+}
+
+# umount_under DIR: lazily unmount whatever is still mounted below DIR.
+umount_under() {
+    local dir=$1 m
+    [[ -n $dir && $dir == /tmp/cr-* ]] || return 0
+    awk '{print $2}' /proc/self/mounts | grep -F "$dir/" | sort -r | while read -r m; do
+        umount -l "$(printf '%b' "$m")" 2>/dev/null
+    done
+    return 0
+}
+
+# cleanup_tmpdir DIR: the last step of teardown_file.
+cleanup_tmpdir() {
+    local dir=$1
+    [[ -n $dir && -d $dir && $dir == /tmp/cr-* ]] || return 0
+    kill_mentioning "$dir"
+    sleep 0.2
+    umount_under "$dir"
+    rm -rf "$dir" 2>/dev/null || { sleep 1; umount_under "$dir"; rm -rf "$dir"; }
+    return 0
+}
+
+# write_containerd_config DIR [EXTRA_TOML]: DIR/containerd.toml for a
+# containerd whose root, state, sockets and opt dir are all under DIR, with
+# the CRI plugin disabled. EXTRA_TOML is appended verbatim.
+write_containerd_config() {
+    local dir=$1 extra=${2:-}
+    mkdir -p "$dir/root" "$dir/state" "$dir/opt"
+    cat >"$dir/containerd.toml" <<EOF
+version = 2
+root = "$dir/root"
+state = "$dir/state"
+disabled_plugins = ["io.containerd.grpc.v1.cri"]
+
+[grpc]
+  address = "$dir/containerd.sock"
+
+[ttrpc]
+  address = "$dir/containerd.sock.ttrpc"
+
+[debug]
+  level = "info"
+
+[plugins."io.containerd.internal.v1.opt"]
+  path = "$dir/opt"
+$extra
+EOF
+}
+
+# start_containerd DIR: start containerd with DIR/containerd.toml, wait for
+# its socket to answer. Pid in DIR/containerd.pid, log in DIR/containerd.log.
+start_containerd() {
+    local dir=$1
+    start_daemon "$dir/containerd.pid" "$dir/containerd.log" \
+        containerd --config "$dir/containerd.toml"
+    if ! wait_until 30 ctr --address "$dir/containerd.sock" version; then
+        echo "containerd did not come up; its log:" >&2
+        tail -n 30 "$dir/containerd.log" >&2
+        return 1
+    fi
+}
+
+# ---------------------------------------------------------------- tty
+
+# in_pty CMD: run the shell command line CMD on a fresh pty (util-linux
+# script), stdin from our stdin. Output has \r\n line ends and may start
+# with a NUL; pty_clean strips both.
+in_pty() {
+    timeout -k 5 60 script -qec "$1" /dev/null 3>&-
+}
+pty_clean() { tr -d '\r\000'; }
+
+# ---------------------------------------------------------------- asserts
+
+fail() {
+    printf '%s\n' "$@" >&2
+    return 1
+}
+
+show_run() {
+    echo "status: $status"
+    echo "output: $output"
+    [[ -z ${stderr+x} ]] || echo "stderr: $stderr"
+}
+
+# expect_status N: after `run`, the status must be N.
+expect_status() {
+    [[ $status -eq $1 ]] || { show_run; fail "expected status $1, got $status"; }
+}
+
+# expect_output_has TEXT: after `run`, the output must contain TEXT.
+expect_output_has() {
+    [[ $output == *"$1"* ]] || { show_run; fail "expected output to contain '$1'"; }
+}
+
+# expect_eq WHAT ACTUAL EXPECTED
+expect_eq() {
+    [[ $2 == "$3" ]] || fail "$1: expected '$3', got '$2'"
+}
+
+# wait_for SECONDS CMD...: like wait_until, but a test failure naming CMD.
+wait_for() {
+    local secs=$1
+    shift
+    wait_until "$secs" "$@" || fail "timed out after ${secs}s waiting for: $*"
+}
+
+# counter_of FILE: the number in FILE (as read from the host through
+# /proc/PID/root), or empty.
+counter_of() { cat "$1" 2>/dev/null; }
+
+# counter script: PID 1 loop bumping /tmp/count every 0.1s.
+COUNTER_SH='i=0; while true; do i=$((i+1)); echo $i > /tmp/count; sleep 0.1; done'
+
+# A shell that reports signals and exits 7 on SIGTERM (as PID 1 it must
+# trap TERM itself, the kernel ignores unhandled signals for PID 1).
+TRAP_SH='trap "echo got-usr1" USR1; trap "echo got-term; exit 7" TERM; echo ready; while true; do sleep 0.1; done'

