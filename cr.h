@@ -2279,13 +2279,10 @@ typedef struct cr__cg_hier { char mnt[256]; char opts[128]; int v2; } cr__cg_hie
 static cr__cg_hier cr__cg_hiers[CR__CG_MAX];
 static int cr__cg_n = -1, cr__cg_mode;
 
-static void cr__cgroup_scan(void) {
-    FILE *f;
+static void cr__cgroup_parse_mountinfo(FILE *f) {
     char line[4096];
-    if (cr__cg_n >= 0) return;
     cr__cg_n = 0;
-    f = fopen("/proc/self/mountinfo", "re");
-    if (!f) return;
+    cr__cg_mode = 0;
     while (fgets(line, sizeof line, f) && cr__cg_n < CR__CG_MAX) {
         char mnt[256], root[256], fstype[32], super[256];
         char *sep = strstr(line, " - ");
@@ -2322,6 +2319,14 @@ static void cr__cgroup_scan(void) {
         cr__cg_mode |= v2 ? CR_CGROUP_V2 : CR_CGROUP_V1;
         cr__cg_n++;
     }
+}
+
+static void cr__cgroup_scan(void) {
+    FILE *f;
+    if (cr__cg_n >= 0) return;
+    cr__cg_n = 0;
+    if (!(f = fopen("/proc/self/mountinfo", "re"))) return;
+    cr__cgroup_parse_mountinfo(f);
     fclose(f);
 }
 

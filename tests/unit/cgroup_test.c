@@ -1045,6 +1045,33 @@ static void t_stats_real(void) {
     cr_buf_free(&out);
 }
 
+/* Hybrid host with a stray read-only cpu mount (a container's cgroupfs left
+   on the host) and a bind of a sub-cgroup: one entry per hierarchy, the one
+   under /sys/fs/cgroup wins. */
+static void t_mountinfo_dedup(void) {
+    static const char mi[] =
+        "30 23 0:27 / /sys/fs/cgroup rw - tmpfs tmpfs rw\n"
+        "90 23 0:29 / /tmp/x/sys/fs/cgroup/cpu ro - cgroup cgroup ro,cpu\n"
+        "31 30 0:29 / /sys/fs/cgroup/cpu rw - cgroup cgroup rw,cpu\n"
+        "32 30 0:30 / /sys/fs/cgroup/memory rw - cgroup cgroup rw,memory\n"
+        "33 30 0:31 / /sys/fs/cgroup/cpuacct,cpu rw - cgroup cgroup rw,cpu,cpuacct,clone_children\n"
+        "34 30 0:32 / /sys/fs/cgroup/unified rw - cgroup2 cgroup2 rw\n"
+        "91 23 0:30 /cr/x /tmp/y rw - cgroup cgroup rw,memory\n"
+        "92 23 0:32 / /tmp/z rw - cgroup2 cgroup2 rw\n";
+    FILE *f = fmemopen((void *)mi, sizeof mi - 1, "r");
+    int i, cpu = -1;
+    if (!f) { CHECK(!"fmemopen"); return; }
+    cr__cgroup_parse_mountinfo(f);
+    fclose(f);
+    CHECK(cr__cg_n == 4);
+    CHECK(cr__cg_mode == CR_CGROUP_HYBRID);
+    for (i = 0; i < cr__cg_n; i++) if (!strcmp(cr__cg_hiers[i].opts, "cpu")) cpu = i;
+    CHECK(cpu >= 0 && !strcmp(cr__cg_hiers[cpu].mnt, "/sys/fs/cgroup/cpu"));
+    CHECK(cr__cgroup_hier_of("/tmp/y/cr") < 0);
+    CHECK(cr__cgroup_hier_of("/sys/fs/cgroup/unified/cr/a") >= 0 && cr__cg_hiers[cr__cgroup_hier_of("/sys/fs/cgroup/unified/cr/a")].v2);
+    cr__cg_n = -1; /* let the real scan run again for later tests */
+}
+
 static void t_target_add(void) {
     cr__cg_target t;
     memset(&t, 0, sizeof t);
@@ -1104,6 +1131,7 @@ static const struct { const char *name; void (*fn)(void); } tests[] = {
     { "stats from v2 files", t_stats_v2 },
     { "stats of the host's real cgroups parse", t_stats_real },
     { "cr__cgroup_target_add maps controller lists", t_target_add },
+    { "mountinfo: one entry per hierarchy, stray mounts and sub-cgroup binds skipped", t_mountinfo_dedup },
     { "bad input names the field", t_bad_input },
 };
 
