@@ -332,6 +332,14 @@ CR_API void cr_container_features(cr_buf *out);
 #ifndef CR_IMPLEMENTATION_DONE
 #define CR_IMPLEMENTATION_DONE
 
+/* Paths are built into PATH_MAX buffers with snprintf. Config strings
+   longer than PATH_MAX are refused by the spec parser, so what could be cut
+   is only a composition the kernel would refuse with ENAMETOOLONG anyway. */
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-truncation"
+#endif
+
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
@@ -598,13 +606,15 @@ CR_API int cr_util_read_file(int dirfd, const char *path, size_t max, cr_buf *ou
     return 0;
 }
 
-CR_API int cr_util_write_atomic(int dirfd, const char *name, const void *data, size_t len, cr_err *err) {
+/* State under /run does not outlive a reboot, so its files skip the fsync:
+   rename alone keeps readers from ever seeing half a file. */
+static int cr__write_atomic(int dirfd, const char *name, const void *data, size_t len, int durable, cr_err *err) {
     char tmp[300];
     int fd;
     snprintf(tmp, sizeof tmp, ".%s.%d.tmp", name, (int)getpid());
     fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     if (fd < 0) return cr__errno(err, "create %s", tmp);
-    if (cr__write_all(fd, data, len) < 0 || fsync(fd) < 0) {
+    if (cr__write_all(fd, data, len) < 0 || (durable && fsync(fd) < 0)) {
         int r = cr__errno(err, "write %s", name);
         close(fd); unlinkat(dirfd, tmp, 0);
         return r;
@@ -616,6 +626,25 @@ CR_API int cr_util_write_atomic(int dirfd, const char *name, const void *data, s
         return r;
     }
     return 0;
+}
+
+CR_API int cr_util_write_atomic(int dirfd, const char *name, const void *data, size_t len, cr_err *err) {
+    return cr__write_atomic(dirfd, name, data, len, 1, err);
+}
+
+/* --pid-file: the pid alone, no newline (runtime-tools parses it with Atoi). */
+static int cr__write_pid_file(const char *path, pid_t pid, cr_err *err) {
+    char pidstr[32], dir[PATH_MAX], *slash;
+    int dfd, r;
+    snprintf(pidstr, sizeof pidstr, "%d", (int)pid);
+    snprintf(dir, sizeof dir, "%s", path);
+    slash = strrchr(dir, '/');
+    if (slash) { *slash = 0; dfd = open(*dir ? dir : "/", O_RDONLY | O_DIRECTORY | O_CLOEXEC); }
+    else dfd = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd < 0) return cr__errno(err, "--pid-file \"%s\"", path);
+    r = cr__write_atomic(dfd, slash ? slash + 1 : dir, pidstr, strlen(pidstr), 0, err);
+    close(dfd);
+    return r < 0 ? cr_err_wrap(err, "--pid-file \"%s\"", path) : 0;
 }
 
 static int cr__write_str(const char *path, const char *s) {
@@ -1393,6 +1422,7 @@ static int cr__sp_type(cr__sp *c, const cr_json *v, cr_json_type want, const cha
 static int cr__sp_str(cr__sp *c, const cr_json *obj, const char *key, const char *field, const char **out) {
     const cr_json *v = cr_json_get(obj, key);
     int r = cr__sp_type(c, v, CR_JSON_STRING, field);
+    if (!r && v && v->len >= PATH_MAX) return cr_err_set(c->err, ENAMETOOLONG, "%s: longer than %d bytes", field, PATH_MAX - 1);
     if (!r && v) *out = v->str;
     return r;
 }
@@ -2228,7 +2258,7 @@ static int cr__state_save(int dirfd, const cr_state *st, int creating, cr_err *e
     int r;
     cr__state_write_json(st, &b, 1, creating);
     if (b.oom) { cr_buf_free(&b); return cr_err_set(err, ENOMEM, "state.json: out of memory"); }
-    r = cr_util_write_atomic(dirfd, "state.json", b.data, b.len, err);
+    r = cr__write_atomic(dirfd, "state.json", b.data, b.len, 0, err);
     cr_buf_free(&b);
     return r;
 }
@@ -5689,9 +5719,12 @@ static int cr__init(cr__ctx *c, int one_stage, cr_err *err) {
             if (child > 0) { cr__msg_send(c->sync, CR__MSG_PID, child, NULL); _exit(0); }
             prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
         }
-    } else if (!s->ns[CR_NS_USER].present) {
-        for (k = 0; k < CR_NS_KINDS; k++)
-            if (s->ns[k].present && s->ns[k].path && cr__ns_join(s, k, err) < 0) return -EPERM;
+    } else {
+        if (!s->ns[CR_NS_USER].present)
+            for (k = 0; k < CR_NS_KINDS; k++)
+                if (s->ns[k].present && s->ns[k].path && cr__ns_join(s, k, err) < 0) return -EPERM;
+        if (s->ns[CR_NS_CGROUP].present && !s->ns[CR_NS_CGROUP].path && unshare(CLONE_NEWCGROUP) < 0)
+            return cr__errno(err, "linux.namespaces: new cgroup namespace");
     }
     c->new_userns = s->ns[CR_NS_USER].present && !s->ns[CR_NS_USER].path;
     if (s->ns[CR_NS_USER].present) { setresgid(0, 0, 0); setresuid(0, 0, 0); }
@@ -5873,13 +5906,16 @@ static int cr__create(const cr_runtime *rt, const char *id, const char *bundle_a
     made_dir = 1;
     dirfd = openat(rootdir, id, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (dirfd < 0 || flock(dirfd, LOCK_EX) < 0) { r = cr__errno(err, "lock state of \"%s\"", id); goto fail; }
-    if ((r = cr_util_write_atomic(dirfd, "config.json", text.data, text.len, err)) < 0) goto fail;
+    if ((r = cr__write_atomic(dirfd, "config.json", text.data, text.len, 0, err)) < 0) goto fail;
     if (mkfifoat(dirfd, "exec.fifo", 0622) < 0 || fchmodat(dirfd, "exec.fifo", 0622, 0) < 0) { r = cr__errno(err, "create exec.fifo"); goto fail; }
     c.fifo_fd = openat(dirfd, "exec.fifo", O_PATH | O_CLOEXEC);
     c.host_proc = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
     if (c.fifo_fd < 0 || c.host_proc < 0) { r = cr__errno(err, "open exec.fifo and /proc"); goto fail; }
     if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) { r = cr__errno(err, "socketpair"); goto fail; }
     one_stage = cr__ns_plan(&spec, &flags);
+    /* the cgroup namespace is made by the init once it sits in its cgroup,
+       so that cgroup becomes the root it sees */
+    flags &= ~(uint64_t)CLONE_NEWCGROUP;
     pid = cr__clone(one_stage ? flags : 0, NULL);
     if (pid < 0) { r = cr__errno(err, "clone the init"); goto fail; }
     if (pid == 0) {
@@ -5939,22 +5975,7 @@ static int cr__create(const cr_runtime *rt, const char *id, const char *bundle_a
         } else if (m.type == CR__MSG_READY) break;
     }
     if ((r = cr__state_save(dirfd, &st, 0, err)) < 0) goto fail;
-    if (opts->pid_file) {
-        char pidstr[32];
-        char abs[PATH_MAX], *slash;
-        int pdir;
-        snprintf(pidstr, sizeof pidstr, "%d", (int)pid);
-        snprintf(abs, sizeof abs, "%s", opts->pid_file);
-        slash = strrchr(abs, '/');
-        if (slash) { *slash = 0; pdir = open(*abs ? abs : "/", O_RDONLY | O_DIRECTORY | O_CLOEXEC); }
-        else pdir = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (pdir < 0 || cr_util_write_atomic(pdir, slash ? slash + 1 : abs, pidstr, strlen(pidstr), err) < 0) {
-            r = pdir < 0 ? cr__errno(err, "--pid-file \"%s\"", opts->pid_file) : cr_err_wrap(err, "--pid-file \"%s\"", opts->pid_file);
-            if (pdir >= 0) close(pdir);
-            goto fail;
-        }
-        close(pdir);
-    }
+    if (opts->pid_file && (r = cr__write_pid_file(opts->pid_file, pid, err)) < 0) goto fail;
     out->pid = pid;
     r = 0;
     goto done;
@@ -6474,22 +6495,7 @@ CR_API int cr_container_exec(const cr_runtime *rt, const char *id, const cr_exec
             } else master = fd;
         } else if (m.type == CR__MSG_READY) break;
     }
-    if (o->pid_file) {
-        char pidstr[32], abs[PATH_MAX], *slash;
-        int pdir;
-        snprintf(pidstr, sizeof pidstr, "%d", (int)y);
-        snprintf(abs, sizeof abs, "%s", o->pid_file);
-        slash = strrchr(abs, '/');
-        if (slash) { *slash = 0; pdir = open(*abs ? abs : "/", O_RDONLY | O_DIRECTORY | O_CLOEXEC); }
-        else pdir = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (pdir < 0 || cr_util_write_atomic(pdir, slash ? slash + 1 : abs, pidstr, strlen(pidstr), err) < 0) {
-            if (pdir < 0) cr__errno(err, "--pid-file \"%s\"", o->pid_file);
-            if (pdir >= 0) close(pdir);
-            r = -EIO;
-            goto fail;
-        }
-        close(pdir);
-    }
+    if (o->pid_file && (r = cr__write_pid_file(o->pid_file, y, err)) < 0) goto fail;
     close(sv[0]); sv[0] = -1;
     if (!o->detach) cr__wait_foreground(y, master, status);
     r = 0;
@@ -6583,5 +6589,8 @@ CR_API void cr_container_features(cr_buf *out) {
     cr_jw_obj_end(&w);
 }
 
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
 #endif /* CR_IMPLEMENTATION_DONE */
 #endif /* CR_IMPLEMENTATION */

