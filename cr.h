@@ -2526,6 +2526,22 @@ static int cr__cgroup_enter(const char *dirs, pid_t pid, cr_err *err) {
     return 0;
 }
 
+/* The container's cgroup2 directory, made now and opened for
+   CLONE_INTO_CGROUP; -1 when there is none (the join then happens by pid). */
+static int cr__cgroup_v2_fd(const char *dirs) {
+    char dir[PATH_MAX];
+    const char *p = dirs;
+    while ((p = cr__cgroup_next(p, dir, sizeof dir))) {
+        int h = cr__cgroup_hier_of(dir);
+        if (h >= 0 && cr__cg_hiers[h].v2) {
+            cr_err e = {0};
+            if (cr__cgroup_mkdir(dir, &e) < 0) return -1;
+            return open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        }
+    }
+    return -1;
+}
+
 static int cr__cgroup_read_pids(const char *dir, pid_t **pids, size_t *n) {
     char path[PATH_MAX];
     FILE *f;
@@ -5548,18 +5564,19 @@ CR_API void cr_seccomp_default_profile(cr_buf *out, uint64_t caps) {
  * exec.fifo until start opens it.
  * ========================================================================== */
 
-static pid_t cr__clone(uint64_t flags, int *pidfd) {
+/* fork-like clone3; cgroup_fd >= 0 starts the child in that cgroup2 cgroup
+   (CLONE_INTO_CGROUP), so it never runs a moment outside it. */
+static pid_t cr__clone(uint64_t flags, int cgroup_fd) {
     struct cr__clone_args a;
     pid_t pid;
     memset(&a, 0, sizeof a);
-    a.flags = flags | (pidfd ? CLONE_PIDFD : 0);
-    a.pidfd = (uint64_t)(uintptr_t)pidfd;
+    a.flags = flags | (cgroup_fd >= 0 ? CLONE_INTO_CGROUP : 0);
+    a.cgroup = cgroup_fd >= 0 ? (uint64_t)cgroup_fd : 0;
     /* with CLONE_PARENT the child inherits our exit signal: clone3 wants 0 */
     a.exit_signal = (flags & CLONE_PARENT) ? 0 : SIGCHLD;
     pid = (pid_t)syscall(SYS_clone3, &a, sizeof a);
     if (pid >= 0 || errno != ENOSYS) return pid;
-    if (pidfd) *pidfd = -1;
-    return (pid_t)syscall(SYS_clone, (unsigned long)(flags & ~(uint64_t)CLONE_PIDFD) | a.exit_signal, 0, 0, 0, 0);
+    return (pid_t)syscall(SYS_clone, (unsigned long)flags | a.exit_signal, 0, 0, 0, 0);
 }
 
 static void cr__now_rfc3339(char *out, size_t n) {
@@ -5714,7 +5731,7 @@ static int cr__init(cr__ctx *c, int one_stage, cr_err *err) {
         if (unshare_flags && unshare((int)unshare_flags) < 0) return cr__errno(err, "linux.namespaces: unshare");
         if ((unshare_flags & CLONE_NEWTIME) && cr__time_offsets(s, err) < 0) return -EPERM;
         if (s->ns[CR_NS_PID].present || s->ns[CR_NS_TIME].present) {
-            pid_t child = cr__clone(CLONE_PARENT, NULL);
+            pid_t child = cr__clone(CLONE_PARENT, -1);
             if (child < 0) return cr__errno(err, "fork the init");
             if (child > 0) { cr__msg_send(c->sync, CR__MSG_PID, child, NULL); _exit(0); }
             prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
@@ -5860,7 +5877,7 @@ static int cr__create(const cr_runtime *rt, const char *id, const char *bundle_a
     cr_state st;
     cr_buf text = {0};
     char path[PATH_MAX];
-    int rootdir = -1, dirfd = -1, sv[2] = { -1, -1 }, r, one_stage, init_alive = 0, made_dir = 0;
+    int rootdir = -1, dirfd = -1, sv[2] = { -1, -1 }, r, one_stage, init_alive = 0, made_dir = 0, cgfd;
     uint64_t flags;
     pid_t pid = -1, first = -1;
     cr_create_opts noopts;
@@ -5916,7 +5933,10 @@ static int cr__create(const cr_runtime *rt, const char *id, const char *bundle_a
     /* the cgroup namespace is made by the init once it sits in its cgroup,
        so that cgroup becomes the root it sees */
     flags &= ~(uint64_t)CLONE_NEWCGROUP;
-    pid = cr__clone(one_stage ? flags : 0, NULL);
+    cgfd = cr__cgroup_v2_fd(c.cgroup);
+    pid = cr__clone(one_stage ? flags : 0, cgfd);
+    if (pid < 0 && cgfd >= 0) pid = cr__clone(one_stage ? flags : 0, -1);
+    if (cgfd >= 0) close(cgfd);
     if (pid < 0) { r = cr__errno(err, "clone the init"); goto fail; }
     if (pid == 0) {
         cr_err e = {0};
@@ -5985,8 +6005,8 @@ fail:
         if (first != pid) kill(first, SIGKILL);
         waitpid(first, NULL, 0);
         if (first != pid) waitpid(pid, NULL, 0);
-        if (st.cgroup[0]) { cr_err e2 = {0}; cr__cgroup_destroy(st.cgroup, &e2); }
     }
+    if (c.cgroup[0]) { cr_err e2 = {0}; cr__cgroup_destroy(c.cgroup, &e2); }
     if (out->master >= 0) { close(out->master); out->master = -1; }
     if (made_dir) cr__state_rmdir(rootdir, id);
     cr_err_wrap(err, "create \"%s\"", id);
@@ -6470,7 +6490,7 @@ CR_API int cr_container_exec(const cr_runtime *rt, const char *id, const cr_exec
         close(sv[0]);
         prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
         if (cr__msg_expect(sv[1], CR__MSG_GO, &e) == 0 && cr__exec_join(st.pid, pidfd, &e) == 0) {
-            pid_t child = cr__clone(CLONE_PARENT, NULL);
+            pid_t child = cr__clone(CLONE_PARENT, -1);
             if (child > 0) { cr__msg_send(sv[1], CR__MSG_PID, child, NULL); _exit(0); }
             if (child == 0) cr__exec_child(&spec, &p, o, &st, sv[1], &e);
             else cr__errno(&e, "fork into the container");
