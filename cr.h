@@ -325,6 +325,59 @@ CR_API int cr_container_oom_count(const cr_runtime *rt, const char *id, uint64_t
 /* runc's `features` JSON. */
 CR_API void cr_container_features(cr_buf *out);
 
+
+#ifndef CR_NO_REGISTRY
+/* ---- http (cr_http_*) ---------------------------------------------------- */
+
+/* HTTP/1.1 client for registries: keep-alive, chunked bodies, redirects, and
+   TLS 1.2 through BearSSL. A zeroed client is the safe default: certificates
+   are verified against the system CA bundle (/etc/ssl/certs/ca-certificates.crt
+   or the usual places elsewhere; $SSL_CERT_FILE replaces it) plus ca_file.
+   Plain http:// is accepted only for loopback hosts (127.0.0.0/8, ::1,
+   localhost) unless insecure is set, so a missing "s" never sends
+   credentials in the clear. A client is used by one thread at a time. */
+typedef struct cr_http_client {
+    int timeout_ms;            /* connect, and every wait for data; 0 = 30000 */
+    int insecure;              /* --tls-verify=false: no certificate checks, http:// to any host */
+    const char *ca_file;       /* extra PEM CA bundle, added to the system one */
+    const char *certs_dir;     /* certs.d layout: <dir>/<host:port> (else <dir>/<host>) holds
+                                  *.crt CAs and X.cert + X.key client certificate (mTLS) */
+    size_t max_header_bytes;   /* response head limit; 0 = 64 KiB */
+    void *priv;                /* idle connections, loaded CAs: freed by cr_http_client_close */
+} cr_http_client;
+
+#define CR_HTTP_URL_MAX 8192   /* redirects to signed storage URLs can be long */
+typedef struct cr_http_response {
+    int status;
+    uint64_t content_length;   /* UINT64_MAX when not announced (chunked, or until close) */
+    cr_buf headers;            /* "Name: value\r\n" lines, folded lines joined; zero it
+                                  before the first use, reuse it, free it with cr_buf_free */
+    char final_url[CR_HTTP_URL_MAX];   /* the URL that answered, after redirects */
+} cr_http_response;
+
+/* Sends a bodiless request (GET, HEAD, DELETE ...) and reads the response.
+   Returns 0 for any HTTP response (check resp->status) and <0 when none
+   arrived (DNS, connect, TLS, timeout, malformed response, limits).
+   headers: NULL or a NULL-terminated list of "Name: value" strings.
+   Body of a 2xx response: passed to sink chunk by chunk (a negative return
+   aborts with -ECANCELED), else appended to body_out, else dropped; more
+   than max_body bytes (0 = 16 MiB) in body_out fails with -EFBIG. Body of
+   other statuses (the server's error text): into body_out when given,
+   silently cut at max_body, never to sink. Up to 10 redirects (301, 302,
+   303, 307, 308) are followed; Authorization is not sent to another
+   scheme/host/port than the original URL's. */
+CR_API int cr_http_request(cr_http_client *c, const char *method, const char *url,
+                           const char *const *headers,
+                           int (*sink)(void *user, const void *p, size_t n), void *user,
+                           cr_buf *body_out, size_t max_body,
+                           cr_http_response *resp, cr_err *err);
+/* Value of the first header called name (case-insensitive) copied into buf
+   (cut to n-1 bytes); NULL if absent. */
+CR_API const char *cr_http_header(const cr_http_response *r, const char *name, char *buf, size_t n);
+/* Closes idle connections and forgets loaded CAs; the client stays usable. */
+CR_API void cr_http_client_close(cr_http_client *c);
+#endif /* CR_NO_REGISTRY */
+
 #endif /* CR_H */
 
 /* ========================================================================== */
@@ -6608,6 +6661,1210 @@ CR_API void cr_container_features(cr_buf *out) {
     cr_jw_obj_end(&w);
     cr_jw_obj_end(&w);
 }
+
+#ifndef CR_NO_REGISTRY
+/* ==========================================================================
+ * http — cr_http_*: HTTP/1.1 client
+ *        URLs, response heads and chunked bodies as bounded push parsers
+ *        (fuzzed on their own), a keep-alive pool, redirects, timeouts
+ * tls — cr__tls_*: BearSSL client
+ *        TLS 1.2 with SNI, trust anchors from PEM bundles, certs.d CAs and
+ *        client certificates, IP-address SANs, certificate errors in words
+ * ========================================================================== */
+/* Everything a server sends is untrusted: heads are bounded by
+   max_header_bytes, chunk sizes and trailers by fixed limits, bodies by the
+   caller's max_body, and every wait for the peer by timeout_ms. */
+#include <arpa/inet.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/random.h>
+#include <bearssl.h>
+
+/* ---- URLs ---- */
+
+/* Text from a server (or a URL it redirected to) quoted in an error
+   message, made printable so that it cannot forge lines of a log. */
+static const char *cr__http_printable(char *dst, size_t n, const char *s, size_t len) {
+    size_t i;
+    for (i = 0; i < len && i + 1 < n; i++) dst[i] = (s[i] >= ' ' && s[i] < 0x7f) ? s[i] : '?';
+    dst[i] = 0;
+    return dst;
+}
+
+typedef struct cr__http_url {
+    int tls, ipv6;
+    unsigned port;
+    char host[256];            /* lowercase; an IPv6 address without its brackets */
+    const char *target;        /* path and query inside the parsed string, up to any '#' */
+    size_t target_len;         /* 0: the request goes to "/" */
+} cr__http_url;
+
+static int cr__http_hostchar(unsigned char ch) {
+    return (ch >= '0' && ch <= '9') || ((ch | 0x20) >= 'a' && (ch | 0x20) <= 'z') ||
+           ch == '-' || ch == '.' || ch == '_';
+}
+
+/* http[s]://host[:port][/path][?query][#fragment], host a name, an IPv4
+   address or [IPv6]. User info and unencoded bytes outside printable ASCII
+   are refused, so nothing from a URL can bend the request line. */
+static int cr__http_parse_url(const char *url, cr__http_url *u, cr_err *err) {
+    const char *p = url, *end, *h;
+    size_t n = strlen(url), i;
+    char q[208];
+    memset(u, 0, sizeof *u);
+    cr__http_printable(q, sizeof q, url, n);
+    if (n >= CR_HTTP_URL_MAX) return cr_err_set(err, EINVAL, "URL \"%.40s...\": longer than %d bytes", q, CR_HTTP_URL_MAX - 1);
+    if (!strncasecmp(p, "https://", 8)) { u->tls = 1; u->port = 443; p += 8; }
+    else if (!strncasecmp(p, "http://", 7)) { u->port = 80; p += 7; }
+    else return cr_err_set(err, EINVAL, "URL \"%s\": not http:// or https://", q);
+    end = p + strcspn(p, "/?#");
+    if (memchr(p, '@', (size_t)(end - p))) return cr_err_set(err, EINVAL, "URL with user:password@: not supported");  /* not echoed: a password */
+    if (*p == '[') {
+        struct in6_addr a6;
+        h = (const char *)memchr(p, ']', (size_t)(end - p));
+        if (!h || (n = (size_t)(h - p - 1)) >= sizeof u->host) return cr_err_set(err, EINVAL, "URL \"%s\": unterminated [IPv6 address]", q);
+        memcpy(u->host, p + 1, n);
+        if (inet_pton(AF_INET6, u->host, &a6) != 1) return cr_err_set(err, EINVAL, "URL \"%s\": bad IPv6 address", q);
+        u->ipv6 = 1;
+        p = h + 1;
+    } else {
+        n = strcspn(p, ":/?#");
+        if (!n || n > 253) return cr_err_set(err, EINVAL, "URL \"%s\": %s host", q, n ? "overlong" : "missing");
+        for (i = 0; i < n; i++) {
+            if (!cr__http_hostchar((unsigned char)p[i])) return cr_err_set(err, EINVAL, "URL \"%s\": invalid character in host", q);
+            u->host[i] = (char)tolower((unsigned char)p[i]);
+        }
+        p += n;
+    }
+    if (p < end && *p == ':') {
+        unsigned long port = 0;
+        for (p++, i = 0; p < end && *p >= '0' && *p <= '9' && port <= 65535; p++, i++) port = port * 10 + (unsigned long)(*p - '0');
+        if (!i || p != end || !port || port > 65535) return cr_err_set(err, EINVAL, "URL \"%s\": bad port", q);
+        u->port = (unsigned)port;
+    }
+    if (p != end) return cr_err_set(err, EINVAL, "URL \"%s\": unexpected character after the host", q);
+    n = strcspn(end, "#");
+    for (i = 0; i < n; i++)
+        if ((unsigned char)end[i] <= ' ' || (unsigned char)end[i] >= 0x7f)
+            return cr_err_set(err, EINVAL, "URL \"%s\": byte 0x%02x in the path must be percent-encoded", q, (unsigned char)end[i]);
+    u->target = end;
+    u->target_len = n;
+    return 0;
+}
+
+/* "host:port" ([v6]:port), the pool key's and certs.d's form; with_port 0
+   leaves out the scheme's default port, as the Host header does. */
+#define CR__HTTP_AUTH_MAX 272           /* [255-byte host]:65535 */
+static void cr__http_authority(const cr__http_url *u, int with_port, char *buf, size_t n) {
+    size_t l;
+    snprintf(buf, n, u->ipv6 ? "[%s]" : "%s", u->host);
+    l = strlen(buf);
+    if (with_port || u->port != (u->tls ? 443u : 80u)) snprintf(buf + l, n - l, ":%u", u->port);
+}
+
+/* Whether plain http:// may go to host without --tls-verify=false. */
+static int cr__http_loopback(const char *host) {
+    unsigned char a[16];
+    if (!strcmp(host, "localhost")) return 1;
+    if (inet_pton(AF_INET, host, a) == 1) return a[0] == 127;
+    return inet_pton(AF_INET6, host, a) == 1 && !memcmp(a, &in6addr_loopback, 16);
+}
+
+static int cr__http_sa_loopback(const struct sockaddr *sa) {
+    if (sa->sa_family == AF_INET) return (ntohl(((const struct sockaddr_in *)(const void *)sa)->sin_addr.s_addr) >> 24) == 127;
+    return sa->sa_family == AF_INET6 && IN6_IS_ADDR_LOOPBACK(&((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr);
+}
+
+/* A Location against the URL that sent it (RFC 3986 5.2 without removal of
+   dot segments: registries redirect to absolute URLs or absolute paths).
+   -1 if the result does not fit. */
+static int cr__http_resolve(const char *base, const cr__http_url *b, const char *loc, char *out, size_t n) {
+    static const char schemechars[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+.-";
+    int pre = (int)(b->target - base), r;
+    size_t s = strspn(loc, schemechars), keep, q;
+    if (s && loc[s] == ':' && !(loc[0] >= '0' && loc[0] <= '9'))   /* any scheme: the parser judges it */
+        r = snprintf(out, n, "%s", loc);
+    else if (loc[0] == '/' && loc[1] == '/')
+        r = snprintf(out, n, "%s:%s", b->tls ? "https" : "http", loc);
+    else if (loc[0] == '/')
+        r = snprintf(out, n, "%.*s%s", pre, base, loc);
+    else {
+        q = strcspn(b->target, "?#");
+        if (q > b->target_len) q = b->target_len;
+        keep = q;                                   /* "?query" keeps the path ... */
+        if (loc[0] != '?') while (keep && b->target[keep - 1] != '/') keep--;   /* ... "rel" its directory */
+        r = snprintf(out, n, "%.*s%s%.*s%s", pre, base, keep && b->target[0] == '/' ? "" : "/", (int)keep, b->target, loc);
+    }
+    return r < 0 || (size_t)r >= n ? -1 : 0;
+}
+
+/* ---- response heads ---- */
+
+typedef struct cr__http_head {
+    cr_buf raw;                /* the head as received, through its blank line */
+    size_t max;                /* limit of raw */
+    int bol;                   /* scanning: at the start of a line (a '\r' keeps it) */
+    int status, minor;         /* parsed: the status code, HTTP/1.minor */
+    int chunked, close;        /* Transfer-Encoding: chunked; no further request on this connection */
+    uint64_t length;           /* Content-Length, UINT64_MAX if absent */
+} cr__http_head;
+
+static int cr__http_tchar(unsigned char ch) {
+    return (ch >= '0' && ch <= '9') || ((ch | 0x20) >= 'a' && (ch | 0x20) <= 'z') || (ch && strchr("!#$%&'*+-.^_`|~", ch));
+}
+/* Control characters other than HT: never valid in a field value. */
+static int cr__http_ctl(const char *s, size_t n) {
+    size_t i;
+    for (i = 0; i < n; i++) if (((unsigned char)s[i] < ' ' && s[i] != '\t') || s[i] == 0x7f) return 1;
+    return 0;
+}
+static void cr__http_trim(const char **s, size_t *n) {
+    while (*n && (**s == ' ' || **s == '\t')) { (*s)++; (*n)--; }
+    while (*n && ((*s)[*n - 1] == ' ' || (*s)[*n - 1] == '\t' || (*s)[*n - 1] == '\r')) (*n)--;
+}
+
+/* Next line of a "Name: value\r\n" block; lines without a colon are skipped. */
+static int cr__http_header_next(const char **p, const char *end, const char **name, size_t *nl, const char **val, size_t *vl) {
+    while (*p < end) {
+        const char *s = *p, *eol = (const char *)memchr(s, '\n', (size_t)(end - s)), *c;
+        if (!eol) eol = end;
+        *p = eol < end ? eol + 1 : end;
+        if (!(c = (const char *)memchr(s, ':', (size_t)(eol - s)))) continue;
+        *name = s; *nl = (size_t)(c - s);
+        *val = c + 1; *vl = (size_t)(eol - c - 1);
+        cr__http_trim(val, vl);
+        return 1;
+    }
+    return 0;
+}
+
+/* Next element of a comma-separated header value, trimmed; 0 at the end. */
+static int cr__http_token(const char **p, const char *end, const char **t, size_t *tl) {
+    const char *s = *p;
+    while (s < end && (*s == ',' || *s == ' ' || *s == '\t')) s++;
+    if (s == end) return 0;
+    *t = s;
+    while (s < end && *s != ',') s++;
+    *tl = (size_t)(s - *t);
+    cr__http_trim(t, tl);
+    *p = s;
+    return 1;
+}
+
+static int cr__http_is(const char *s, size_t n, const char *lit) {
+    return strlen(lit) == n && !strncasecmp(s, lit, n);
+}
+
+/* Parses a complete head (status line, header lines, blank line) into h
+   and the normalised header lines into out. */
+static int cr__http_parse_head(cr__http_head *h, const char *s, size_t len, cr_buf *out, cr_err *err) {
+    const char *end = s + len, *line, *eol = (const char *)memchr(s, '\n', len), *name, *val, *p, *t, *tok;
+    size_t n, nl, vl, tl;
+    int keep_alive = 0;
+    char q[64];
+#define CR__DIGIT(c) ((c) >= '0' && (c) <= '9')
+    h->status = h->minor = h->chunked = h->close = 0;
+    h->length = UINT64_MAX;
+    out->len = 0;
+    n = eol ? (size_t)(eol - s) : len;
+    if (n && s[n - 1] == '\r') n--;
+    if (!eol || n < 12 || memcmp(s, "HTTP/1.", 7) || !CR__DIGIT(s[7]) || s[8] != ' ' || s[9] < '1' || s[9] > '5' ||
+        !CR__DIGIT(s[10]) || !CR__DIGIT(s[11]) || (n > 12 && s[12] != ' ') || cr__http_ctl(s, n))
+        return cr_err_set(err, EPROTO, "malformed status line \"%s\"", cr__http_printable(q, sizeof q, s, n));
+    h->minor = s[7] - '0';
+    h->status = (s[9] - '0') * 100 + (s[10] - '0') * 10 + (s[11] - '0');
+#undef CR__DIGIT
+    for (line = eol + 1; ; line = eol + 1) {
+        if (line >= end || !(eol = (const char *)memchr(line, '\n', (size_t)(end - line))))
+            return cr_err_set(err, EPROTO, "response head ends without a blank line");
+        n = (size_t)(eol - line);
+        if (n && line[n - 1] == '\r') n--;
+        if (!n) break;
+        if (*line == ' ' || *line == '\t') {       /* obs-fold: continues the previous value (RFC 9112 5.2) */
+            val = line; vl = n;
+            cr__http_trim(&val, &vl);
+            if (!out->len || cr__http_ctl(val, vl)) return cr_err_set(err, EPROTO, "malformed header continuation line");
+            if (!vl) continue;                     /* adds nothing, not even the space */
+            out->len -= 2;
+            cr_buf_putc(out, ' ');
+        } else {
+            for (nl = 0; nl < n && cr__http_tchar((unsigned char)line[nl]); nl++) ;
+            if (!nl || nl == n || line[nl] != ':')
+                return cr_err_set(err, EPROTO, "malformed header line \"%s\"", cr__http_printable(q, sizeof q, line, n));
+            val = line + nl + 1; vl = n - nl - 1;
+            cr__http_trim(&val, &vl);
+            if (cr__http_ctl(val, vl)) return cr_err_set(err, EPROTO, "control character in header %.*s", (int)nl, line);
+            cr_buf_add(out, line, nl);
+            cr_buf_add(out, ": ", 2);
+        }
+        cr_buf_add(out, val, vl);
+        cr_buf_add(out, "\r\n", 2);
+    }
+    if (out->oom) return cr_err_set(err, ENOMEM, "response head: out of memory");
+    /* framing (RFC 9112 6): Transfer-Encoding over Content-Length, else until close */
+    for (p = out->data, end = out->len ? p + out->len : p; p && cr__http_header_next(&p, end, &name, &nl, &val, &vl); ) {
+        if (cr__http_is(name, nl, "Content-Length")) {
+            uint64_t v = 0;
+            size_t i;
+            for (i = 0; i < vl; i++) {
+                if (val[i] < '0' || val[i] > '9' || v > (UINT64_MAX - 9) / 10)
+                    return cr_err_set(err, EPROTO, "bad Content-Length \"%s\"", cr__http_printable(q, sizeof q, val, vl));
+                v = v * 10 + (uint64_t)(val[i] - '0');
+            }
+            if (!vl || (h->length != UINT64_MAX && h->length != v)) return cr_err_set(err, EPROTO, "bad or conflicting Content-Length");
+            h->length = v;
+        } else if (cr__http_is(name, nl, "Transfer-Encoding")) {
+            for (t = val; cr__http_token(&t, val + vl, &tok, &tl); ) {   /* only "chunked", once, last */
+                if (h->chunked || !cr__http_is(tok, tl, "chunked"))
+                    return cr_err_set(err, EPROTO, "unsupported Transfer-Encoding \"%s\"", cr__http_printable(q, sizeof q, val, vl));
+                h->chunked = 1;
+            }
+        } else if (cr__http_is(name, nl, "Connection")) {
+            for (t = val; cr__http_token(&t, val + vl, &tok, &tl); ) {
+                if (cr__http_is(tok, tl, "close")) h->close = 1;
+                if (cr__http_is(tok, tl, "keep-alive")) keep_alive = 1;
+            }
+        }
+    }
+    if (h->chunked && h->length != UINT64_MAX) { h->length = UINT64_MAX; h->close = 1; }  /* both: framing is suspect */
+    if (h->minor == 0 && !keep_alive) h->close = 1;
+    return 0;
+}
+
+/* Push parser of a response head: takes bytes as they arrive, consumes up
+   to and including the blank line (*used), and returns 1 once the head is
+   complete and parsed, 0 for more, <0 if malformed or larger than h->max. */
+static int cr__http_head_feed(cr__http_head *h, const char *p, size_t n, size_t *used, cr_buf *hdrs, cr_err *err) {
+    size_t i;
+    int r;
+    for (i = 0; i < n; i++) {
+        if (p[i] == '\n') { if (h->bol) break; h->bol = 1; }
+        else if (p[i] != '\r') h->bol = 0;
+    }
+    *used = i < n ? i + 1 : n;
+    if (*used > h->max - h->raw.len) return cr_err_set(err, EMSGSIZE, "response head larger than %zu bytes", h->max);
+    cr_buf_add(&h->raw, p, *used);
+    if (h->raw.oom) return cr_err_set(err, ENOMEM, "response head: out of memory");
+    if (i == n) return 0;
+    r = cr__http_parse_head(h, h->raw.data, h->raw.len, hdrs, err);
+    return r < 0 ? r : 1;
+}
+
+/* ---- chunked bodies ---- */
+
+enum { CR__CH_SIZE, CR__CH_EXT, CR__CH_SIZE_LF, CR__CH_DATA, CR__CH_DATA_CR, CR__CH_DATA_LF,
+       CR__CH_TRAILER_BOL, CR__CH_TRAILER, CR__CH_END_LF, CR__CH_DONE };
+typedef struct cr__http_chunked {
+    int state, digits;
+    uint64_t left;             /* the size being read, then the bytes left of the chunk */
+    size_t extra;              /* bytes of chunk extensions and trailers so far: bounded */
+} cr__http_chunked;
+
+static void cr__http_chunk_sized(cr__http_chunked *c) {
+    c->state = c->left ? CR__CH_DATA : CR__CH_TRAILER_BOL;
+    c->digits = 0;
+}
+
+/* Push decoder of a chunked body (RFC 9112 7.1). Consumes framing from
+   p[0..n) up to the next data bytes and hands those out as *data, *dlen
+   (pointing into p); *used counts all it consumed. Returns 1 once the last
+   chunk and its trailers are through, 0 for more, <0 if malformed. */
+static int cr__http_chunked_feed(cr__http_chunked *c, const char *p, size_t n, size_t *used,
+                                 const char **data, size_t *dlen, cr_err *err) {
+    const char *why = NULL;
+    size_t i = 0;
+    *data = NULL; *dlen = 0;
+    while (i < n && c->state != CR__CH_DONE && !why) {
+        unsigned char ch = (unsigned char)p[i];
+        unsigned lc = ch | 0x20u;
+        if (c->state == CR__CH_DATA) {
+            size_t k = n - i < c->left ? n - i : (size_t)c->left;
+            *data = p + i; *dlen = k;
+            i += k;
+            if (!(c->left -= k)) c->state = CR__CH_DATA_CR;
+            break;
+        }
+        i++;
+        switch (c->state) {
+        case CR__CH_SIZE:
+            if ((ch >= '0' && ch <= '9') || (lc >= 'a' && lc <= 'f')) {
+                if (c->left >> 60) why = "chunk size too large";
+                c->left = c->left << 4 | (ch <= '9' ? (unsigned)(ch - '0') : lc - 'a' + 10);
+                c->digits++;
+            } else if (!c->digits) why = "chunk size expected";
+            else if (ch == '\r') c->state = CR__CH_SIZE_LF;
+            else if (ch == '\n') cr__http_chunk_sized(c);
+            else if (ch == ';' || ch == ' ' || ch == '\t') c->state = CR__CH_EXT;
+            else why = "bad character after chunk size";
+            break;
+        case CR__CH_EXT:                            /* chunk extensions: ignored, bounded */
+            if (ch == '\n') cr__http_chunk_sized(c);
+            else if (++c->extra > 4096) why = "chunk extensions too long";
+            break;
+        case CR__CH_SIZE_LF:
+            if (ch == '\n') cr__http_chunk_sized(c); else why = "CR without LF after chunk size";
+            break;
+        case CR__CH_DATA_CR:
+            if (ch == '\r') c->state = CR__CH_DATA_LF;
+            else if (ch == '\n') c->state = CR__CH_SIZE;
+            else why = "chunk data longer than its size";
+            break;
+        case CR__CH_DATA_LF:
+            if (ch == '\n') c->state = CR__CH_SIZE; else why = "CR without LF after chunk data";
+            break;
+        case CR__CH_TRAILER_BOL:                    /* after the last chunk: trailer lines, then a blank one */
+            if (ch == '\r') c->state = CR__CH_END_LF;
+            else if (ch == '\n') c->state = CR__CH_DONE;
+            else c->state = CR__CH_TRAILER;
+            break;
+        case CR__CH_TRAILER:
+            if (ch == '\n') c->state = CR__CH_TRAILER_BOL;
+            else if (++c->extra > 16384) why = "trailers too long";
+            break;
+        case CR__CH_END_LF:
+            if (ch == '\n') c->state = CR__CH_DONE; else why = "CR without LF after trailers";
+            break;
+        }
+    }
+    *used = i;
+    if (why) return cr_err_set(err, EPROTO, "malformed chunked body: %s", why);
+    return c->state == CR__CH_DONE;
+}
+
+/* ---- connections ---- */
+
+typedef struct cr__tls cr__tls;
+typedef struct cr__http_conn {
+    struct cr__http_conn *next;     /* in the idle list */
+    int fd, timeout_ms;
+    int io_err;                     /* errno of the last socket failure; 0 after end of stream */
+    cr__tls *tls;                   /* NULL for plain http */
+    size_t rpos, rlen;              /* unread bytes of rbuf */
+    char key[300];                  /* "https://host:port": what the connection may serve again */
+    char rbuf[16384];
+} cr__http_conn;
+
+/* Waits for ev on the socket; -1 with io_err set (ETIMEDOUT) if it does not come. */
+static int cr__http_wait(cr__http_conn *k, short ev) {
+    struct pollfd pfd;
+    int r;
+    pfd.fd = k->fd; pfd.events = ev; pfd.revents = 0;
+    while ((r = poll(&pfd, 1, k->timeout_ms)) < 0 && errno == EINTR) ;
+    if (r > 0) return 0;
+    k->io_err = r ? errno : ETIMEDOUT;
+    return -1;
+}
+
+static ssize_t cr__http_sys_read(cr__http_conn *k, void *p, size_t n) {
+    for (;;) {
+        ssize_t r = recv(k->fd, p, n, 0);
+        if (r >= 0) { if (!r) k->io_err = 0; return r; }
+        if (errno == EINTR) continue;
+        if (errno != EAGAIN) { k->io_err = errno; return -1; }
+        if (cr__http_wait(k, POLLIN) < 0) return -1;
+    }
+}
+
+static ssize_t cr__http_sys_write(cr__http_conn *k, const void *p, size_t n) {
+    for (;;) {
+        ssize_t r = send(k->fd, p, n, MSG_NOSIGNAL);
+        if (r >= 0) return r;
+        if (errno == EINTR) continue;
+        if (errno != EAGAIN) { k->io_err = errno; return -1; }
+        if (cr__http_wait(k, POLLOUT) < 0) return -1;
+    }
+}
+
+static int cr__http_io_error(const cr__http_conn *k, const char *what, cr_err *err) {
+    if (!k->io_err) return cr_err_set(err, ECONNRESET, "%s: connection closed by the server", what);
+    if (k->io_err == ETIMEDOUT) return cr_err_set(err, ETIMEDOUT, "%s: timed out after %d ms", what, k->timeout_ms);
+    return cr_err_set(err, k->io_err, "%s: %s", what, strerror(k->io_err));
+}
+
+/* ---- tls ---- */
+
+typedef struct cr__tls_anchors { br_x509_trust_anchor *v; size_t n, cap; } cr__tls_anchors;
+
+/* The server's certificate goes through BearSSL's minimal X.509 engine
+   (chain to a trust anchor, validity, dNSName match). This wrapper adds
+   what it lacks: hosts given as IP addresses are matched against iPAddress
+   SANs, and the insecure mode takes the server's key unchecked. */
+typedef struct cr__tls_x509 {
+    const br_x509_class *vtable;    /* first: BearSSL hands &vtable back as the context */
+    br_x509_minimal_context mini;
+    br_x509_decoder_context dec;    /* insecure: decodes only the server's certificate */
+    int insecure, depth;
+    unsigned char ip[16];           /* the host as an address (iplen 4 or 16), else iplen 0 */
+    size_t iplen;
+    cr_buf ee;                      /* the server's certificate, for the IP check */
+} cr__tls_x509;
+
+struct cr__tls {
+    br_ssl_client_context cc;
+    cr__tls_x509 x;
+    br_sslio_context io;
+    cr__tls_anchors ta;             /* the client's shared CAs (the first nshared, not owned) + certs.d ones */
+    size_t nshared;
+    br_x509_certificate *chain;     /* client certificate chain (mTLS), EE first */
+    size_t nchain;
+    br_skey_decoder_context key;    /* and its private key */
+    char host[256];
+    unsigned char iobuf[BR_SSL_BUFSIZE_BIDI];
+};
+
+static void cr__tls_append(void *ctx, const void *p, size_t n) { cr_buf_add((cr_buf *)ctx, p, n); }
+
+/* One DER element at *p (low tag numbers, definite lengths); -1 if malformed. */
+static int cr__tls_der(const unsigned char **p, const unsigned char *end, int *tag, const unsigned char **v, size_t *len) {
+    const unsigned char *s = *p;
+    size_t l, k;
+    if (end - s < 2 || (*s & 0x1f) == 0x1f) return -1;
+    *tag = *s++;
+    l = *s++;
+    if (l & 0x80) {
+        if (!(k = l & 0x7f) || k > 4 || (size_t)(end - s) < k) return -1;
+        for (l = 0; k--; ) l = l << 8 | *s++;
+    }
+    if (l > (size_t)(end - s)) return -1;
+    *v = s; *len = l; *p = s + l;
+    return 0;
+}
+
+/* Whether a DER certificate lists ip among its subjectAltName iPAddress
+   entries (Certificate > TBSCertificate > [3] > Extensions > SAN). */
+static int cr__tls_cert_has_ip(const unsigned char *der, size_t n, const unsigned char *ip, size_t iplen) {
+    static const unsigned char san_oid[] = {0x55, 0x1d, 0x11};
+    const unsigned char *p = der, *end = der + n, *v, *oid;
+    size_t l, ol;
+    int tag;
+    if (cr__tls_der(&p, end, &tag, &v, &l) || tag != 0x30) return 0;
+    p = v; end = v + l;
+    if (cr__tls_der(&p, end, &tag, &v, &l) || tag != 0x30) return 0;
+    p = v; end = v + l;
+    do if (cr__tls_der(&p, end, &tag, &v, &l)) return 0; while (tag != 0xa3);
+    p = v; end = v + l;
+    if (cr__tls_der(&p, end, &tag, &v, &l) || tag != 0x30) return 0;
+    for (p = v, end = v + l; p < end; ) {
+        const unsigned char *e, *ee;
+        if (cr__tls_der(&p, end, &tag, &v, &l) || tag != 0x30) return 0;
+        e = v; ee = v + l;
+        if (cr__tls_der(&e, ee, &tag, &oid, &ol) || tag != 0x06) return 0;
+        if (ol != sizeof san_oid || memcmp(oid, san_oid, ol)) continue;
+        if (cr__tls_der(&e, ee, &tag, &v, &l)) return 0;
+        if (tag == 0x01 && cr__tls_der(&e, ee, &tag, &v, &l)) return 0;      /* critical */
+        if (tag != 0x04) return 0;
+        e = v; ee = v + l;
+        if (cr__tls_der(&e, ee, &tag, &v, &l) || tag != 0x30) return 0;     /* GeneralNames */
+        for (e = v, ee = v + l; e < ee; ) {
+            if (cr__tls_der(&e, ee, &tag, &v, &l)) return 0;
+            if (tag == 0x87 && l == iplen && !memcmp(v, ip, iplen)) return 1;
+        }
+        return 0;
+    }
+    return 0;
+}
+
+#define CR__TLS_X(ctx) ((cr__tls_x509 *)(void *)(ctx))
+static void cr__tls_x_start_chain(const br_x509_class **ctx, const char *server_name) {
+    cr__tls_x509 *x = CR__TLS_X(ctx);
+    x->depth = 0;
+    x->ee.len = 0;
+    if (x->insecure) br_x509_decoder_init(&x->dec, NULL, NULL);
+    else x->mini.vtable->start_chain(&x->mini.vtable, server_name);
+}
+static void cr__tls_x_start_cert(const br_x509_class **ctx, uint32_t length) {
+    cr__tls_x509 *x = CR__TLS_X(ctx);
+    if (!x->insecure) x->mini.vtable->start_cert(&x->mini.vtable, length);
+}
+static void cr__tls_x_append(const br_x509_class **ctx, const unsigned char *p, size_t n) {
+    cr__tls_x509 *x = CR__TLS_X(ctx);
+    if (x->insecure) { if (!x->depth) br_x509_decoder_push(&x->dec, p, n); return; }
+    x->mini.vtable->append(&x->mini.vtable, p, n);
+    if (!x->depth && x->iplen && x->ee.len + n <= 65536) cr_buf_add(&x->ee, p, n);
+}
+static void cr__tls_x_end_cert(const br_x509_class **ctx) {
+    cr__tls_x509 *x = CR__TLS_X(ctx);
+    if (!x->insecure) x->mini.vtable->end_cert(&x->mini.vtable);
+    x->depth++;
+}
+static unsigned cr__tls_x_end_chain(const br_x509_class **ctx) {
+    cr__tls_x509 *x = CR__TLS_X(ctx);
+    unsigned r;
+    if (x->insecure) {
+        if (br_x509_decoder_get_pkey(&x->dec)) return 0;
+        return x->depth ? (unsigned)br_x509_decoder_last_error(&x->dec) : BR_ERR_X509_EMPTY_CHAIN;
+    }
+    r = x->mini.vtable->end_chain(&x->mini.vtable);
+    if (!r && x->iplen && (x->ee.oom || !x->ee.len || !cr__tls_cert_has_ip((const unsigned char *)x->ee.data, x->ee.len, x->ip, x->iplen)))
+        r = BR_ERR_X509_BAD_SERVER_NAME;
+    return r;
+}
+static const br_x509_pkey *cr__tls_x_get_pkey(const br_x509_class *const *ctx, unsigned *usages) {
+    cr__tls_x509 *x = CR__TLS_X(ctx);
+    if (!x->insecure) return x->mini.vtable->get_pkey(&x->mini.vtable, usages);
+    if (usages) *usages = BR_KEYTYPE_KEYX | BR_KEYTYPE_SIGN;
+    return br_x509_decoder_get_pkey(&x->dec);
+}
+static const br_x509_class cr__tls_x509_vtable = {
+    sizeof(cr__tls_x509), cr__tls_x_start_chain, cr__tls_x_start_cert, cr__tls_x_append,
+    cr__tls_x_end_cert, cr__tls_x_end_chain, cr__tls_x_get_pkey
+};
+
+/* Calls fn(u, name, der, len) for each object of a PEM text. Returns how
+   many objects there were, or <0: fn's failure, or -EINVAL if not PEM. */
+static int cr__tls_pem_each(const char *text, size_t len,
+                            int (*fn)(void *u, const char *name, const unsigned char *der, size_t n), void *u) {
+    br_pem_decoder_context pc;
+    cr_buf der = {0};
+    char name[128] = "";
+    int inobj = 0, count = 0, r = 0, pass;
+    br_pem_decoder_init(&pc);
+    for (pass = 0; pass < 2 && !r; pass++) {
+        /* the extra "\n" completes a last END line that has no newline */
+        const char *p = pass ? "\n" : text;
+        size_t n = pass ? 1 : len;
+        while (n && !r) {
+            size_t k = br_pem_decoder_push(&pc, p, n);
+            p += k; n -= k;
+            switch (br_pem_decoder_event(&pc)) {
+            case BR_PEM_BEGIN_OBJ:
+                snprintf(name, sizeof name, "%s", br_pem_decoder_name(&pc));
+                der.len = 0;
+                inobj = 1;
+                br_pem_decoder_setdest(&pc, cr__tls_append, &der);
+                break;
+            case BR_PEM_END_OBJ:
+                if (!inobj) break;
+                inobj = 0;
+                count++;
+                r = der.oom ? -ENOMEM : fn(u, name, der.data ? (const unsigned char *)der.data : (const unsigned char *)"", der.len);
+                break;
+            case BR_PEM_ERROR:
+                r = -EINVAL;
+                break;
+            }
+        }
+    }
+    if (!r && inobj) r = -EINVAL;
+    if (der.data) explicit_bzero(der.data, der.len);    /* it may have held a private key */
+    cr_buf_free(&der);
+    return r < 0 ? r : count;
+}
+
+static void cr__tls_anchors_free(cr__tls_anchors *a, size_t from) {
+    size_t i;
+    for (i = from; i < a->n; i++) CR_FREE(a->v[i].dn.data);
+    CR_FREE(a->v);
+    memset(a, 0, sizeof *a);
+}
+
+/* A trust anchor from one DER certificate: its subject DN and public key,
+   copied into one allocation that dn.data owns. -EINVAL if BearSSL cannot
+   use the certificate (an unsupported key type, say). */
+static int cr__tls_anchor_add(cr__tls_anchors *a, const unsigned char *der, size_t n) {
+    br_x509_decoder_context dc;
+    const br_x509_pkey *pk;
+    br_x509_trust_anchor *ta;
+    cr_buf dn = {0};
+    unsigned char *m;
+    size_t kl;
+    br_x509_decoder_init(&dc, cr__tls_append, &dn);
+    br_x509_decoder_push(&dc, der, n);
+    if (!(pk = br_x509_decoder_get_pkey(&dc)) || !dn.len || dn.oom) { cr_buf_free(&dn); return dn.oom ? -ENOMEM : -EINVAL; }
+    kl = pk->key_type == BR_KEYTYPE_RSA ? pk->key.rsa.nlen + pk->key.rsa.elen : pk->key.ec.qlen;
+    if (a->n == a->cap) {
+        size_t cap = a->cap ? a->cap * 2 : 64;
+        br_x509_trust_anchor *v = (br_x509_trust_anchor *)CR_REALLOC(a->v, cap * sizeof *v);
+        if (!v) { cr_buf_free(&dn); return -ENOMEM; }
+        a->v = v; a->cap = cap;
+    }
+    if (!(m = (unsigned char *)CR_MALLOC(dn.len + kl))) { cr_buf_free(&dn); return -ENOMEM; }
+    ta = &a->v[a->n++];
+    memset(ta, 0, sizeof *ta);
+    memcpy(m, dn.data, dn.len);
+    ta->dn.data = m; ta->dn.len = dn.len;
+    ta->flags = br_x509_decoder_isCA(&dc) ? BR_X509_TA_CA : 0;  /* a non-CA anchor trusts that very certificate */
+    ta->pkey.key_type = pk->key_type;
+    m += dn.len;
+    if (pk->key_type == BR_KEYTYPE_RSA) {
+        memcpy(m, pk->key.rsa.n, pk->key.rsa.nlen);
+        memcpy(m + pk->key.rsa.nlen, pk->key.rsa.e, pk->key.rsa.elen);
+        ta->pkey.key.rsa.n = m; ta->pkey.key.rsa.nlen = pk->key.rsa.nlen;
+        ta->pkey.key.rsa.e = m + pk->key.rsa.nlen; ta->pkey.key.rsa.elen = pk->key.rsa.elen;
+    } else {
+        memcpy(m, pk->key.ec.q, pk->key.ec.qlen);
+        ta->pkey.key.ec.curve = pk->key.ec.curve;
+        ta->pkey.key.ec.q = m; ta->pkey.key.ec.qlen = pk->key.ec.qlen;
+    }
+    cr_buf_free(&dn);
+    return 0;
+}
+
+typedef struct cr__tls_cas { cr__tls_anchors *a; size_t added, skipped; } cr__tls_cas;
+static int cr__tls_ca_cb(void *u, const char *name, const unsigned char *der, size_t n) {
+    cr__tls_cas *x = (cr__tls_cas *)u;
+    int r;
+    if (strcmp(name, "CERTIFICATE")) return 0;
+    if ((r = cr__tls_anchor_add(x->a, der, n)) == -ENOMEM) return r;
+    if (r < 0) x->skipped++; else x->added++;
+    return 0;
+}
+
+/* Adds the certificates of a PEM file (path at dirfd) to a; one without
+   any usable is an error. */
+static int cr__tls_load_cas(int dirfd, const char *path, cr__tls_anchors *a, cr_err *err) {
+    cr_buf text = {0};
+    cr__tls_cas x;
+    int r;
+    x.a = a; x.added = x.skipped = 0;
+    if ((r = cr_util_read_file(dirfd, path, 16 << 20, &text, err)) < 0) return r;
+    r = cr__tls_pem_each(text.data, text.len, cr__tls_ca_cb, &x);
+    cr_buf_free(&text);
+    if (r == -ENOMEM) return cr_err_set(err, ENOMEM, "%s: out of memory", path);
+    if (r < 0 || !x.added) return cr_err_set(err, EINVAL, "%s: no usable PEM CA certificate", path);
+    if (x.skipped) cr_log(CR_LOG_DEBUG, "tls: %s: skipped %zu certificates BearSSL cannot use", path, x.skipped);
+    return 0;
+}
+
+/* The system bundle ($SSL_CERT_FILE, else the first of the distributions'
+   usual places) and the client's ca_file, loaded once per client. */
+static int cr__tls_base_cas(const cr_http_client *c, cr__tls_anchors *a, cr_err *err) {
+    static const char *const bundles[] = {
+        "/etc/ssl/certs/ca-certificates.crt",      /* Debian, Ubuntu, Alpine, Arch */
+        "/etc/pki/tls/certs/ca-bundle.crt",        /* Fedora, RHEL */
+        "/etc/ssl/ca-bundle.pem",                  /* openSUSE */
+        "/etc/ssl/cert.pem",                       /* Alpine without ca-certificates */
+    };
+    const char *env = getenv("SSL_CERT_FILE");
+    size_t i;
+    int r = 0;
+    if (env && *env) {
+        if ((r = cr__tls_load_cas(AT_FDCWD, env, a, err)) < 0) cr_err_wrap(err, "SSL_CERT_FILE");
+    } else {
+        for (i = 0; i < sizeof bundles / sizeof *bundles; i++)
+            if (!access(bundles[i], R_OK)) { r = cr__tls_load_cas(AT_FDCWD, bundles[i], a, err); break; }
+    }
+    if (!r && c->ca_file && (r = cr__tls_load_cas(AT_FDCWD, c->ca_file, a, err)) < 0) cr_err_wrap(err, "CA file");
+    if (r < 0) cr__tls_anchors_free(a, 0);
+    return r;
+}
+
+static int cr__tls_chain_cb(void *u, const char *name, const unsigned char *der, size_t n) {
+    cr__tls *t = (cr__tls *)u;
+    br_x509_certificate *v;
+    unsigned char *m;
+    if (strcmp(name, "CERTIFICATE")) return 0;
+    if (!(v = (br_x509_certificate *)CR_REALLOC(t->chain, (t->nchain + 1) * sizeof *v))) return -ENOMEM;
+    t->chain = v;
+    if (!(m = (unsigned char *)CR_MALLOC(n + 1))) return -ENOMEM;
+    memcpy(m, der, n);
+    v[t->nchain].data = m; v[t->nchain].data_len = n;
+    t->nchain++;
+    return 0;
+}
+static int cr__tls_key_cb(void *u, const char *name, const unsigned char *der, size_t n) {
+    cr__tls *t = (cr__tls *)u;
+    if (br_skey_decoder_key_type(&t->key) ||
+        (strcmp(name, "RSA PRIVATE KEY") && strcmp(name, "EC PRIVATE KEY") && strcmp(name, "PRIVATE KEY"))) return 0;
+    br_skey_decoder_init(&t->key);
+    br_skey_decoder_push(&t->key, der, n);
+    return 0;
+}
+
+/* A client certificate chain (PEM) and its key (RSA or EC; PKCS#1, SEC1 or
+   PKCS#8, unencrypted), both in dirfd, kept in t for the connection's life. */
+static int cr__tls_load_client(cr__tls *t, int dirfd, const char *cert, const char *key, cr_err *err) {
+    cr_buf text = {0};
+    int r;
+    if ((r = cr_util_read_file(dirfd, cert, 1 << 20, &text, err)) < 0) return r;
+    r = cr__tls_pem_each(text.data, text.len, cr__tls_chain_cb, t);
+    cr_buf_free(&text);
+    if (r == -ENOMEM) return cr_err_set(err, ENOMEM, "%s: out of memory", cert);
+    if (r < 0 || !t->nchain) return cr_err_set(err, EINVAL, "%s: no PEM certificate", cert);
+    if ((r = cr_util_read_file(dirfd, key, 1 << 20, &text, err)) < 0) return r;
+    r = cr__tls_pem_each(text.data, text.len, cr__tls_key_cb, t);
+    explicit_bzero(text.data, text.len);
+    cr_buf_free(&text);
+    if (r < 0 || !br_skey_decoder_key_type(&t->key))
+        return cr_err_set(err, EINVAL, "%s: no usable private key (PEM RSA or EC, unencrypted)", key);
+    return 0;
+}
+
+static int cr__tls_suffix(const char *s, const char *suf) {
+    size_t a = strlen(s), b = strlen(suf);
+    return a > b && !strcmp(s + a - b, suf);
+}
+
+/* certs.d as Docker and Podman read it: in <dir>/<host:port>, else
+   <dir>/<host>, every *.crt holds CAs trusted for this host besides the
+   others, and X.cert with X.key is the client certificate. A lone .cert or
+   .key is an error, as it is for Docker: it is usually a misnamed file. */
+static int cr__tls_certs_dir(const cr_http_client *c, const cr__http_url *u, cr__tls *t, cr_err *err) {
+    char dir[PATH_MAX], auth[CR__HTTP_AUTH_MAX], other[NAME_MAX + 8];
+    struct dirent **ents = NULL;
+    int n = -1, i, r = 0, pass, dfd;
+    if (!c->certs_dir) return 0;
+    for (pass = 0; pass < 2 && n < 0; pass++) {
+        if (!pass) cr__http_authority(u, 1, auth, sizeof auth);
+        else snprintf(auth, sizeof auth, u->ipv6 ? "[%s]" : "%s", u->host);
+        if (snprintf(dir, sizeof dir, "%s/%s", c->certs_dir, auth) >= (int)sizeof dir) return cr_err_set(err, ENAMETOOLONG, "certs.d: path too long");
+        if ((n = scandir(dir, &ents, NULL, alphasort)) < 0 && errno != ENOENT && errno != ENOTDIR)
+            return cr__errno(err, "certs.d %s", dir);
+    }
+    if (n < 0) return 0;
+    if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) r = cr__errno(err, "certs.d %s", dir);
+    for (i = 0; i < n && r >= 0; i++) {
+        const char *nm = ents[i]->d_name;
+        size_t l = strlen(nm);
+        int cert = cr__tls_suffix(nm, ".cert"), key = cr__tls_suffix(nm, ".key");
+        if (cr__tls_suffix(nm, ".crt")) {
+            r = cr__tls_load_cas(dfd, nm, &t->ta, err);
+        } else if (cert || key) {                   /* X.cert <-> X.key */
+            memcpy(other, nm, l - (cert ? 5 : 4));
+            strcpy(other + l - (cert ? 5 : 4), cert ? ".key" : ".cert");
+            if (faccessat(dfd, other, F_OK, 0)) r = cr_err_set(err, ENOENT, "missing %s for %s", other, nm);
+            else if (cert && t->nchain) cr_log(CR_LOG_WARN, "tls: %s/%s: ignored, a client certificate is already set", dir, nm);
+            else if (cert) r = cr__tls_load_client(t, dfd, nm, other, err);
+        }
+    }
+    if (r < 0) cr_err_wrap(err, "certs.d %s", dir);
+    for (i = 0; i < n; i++) free(ents[i]);   /* scandir allocates with malloc */
+    free(ents);
+    if (dfd >= 0) close(dfd);
+    return r;
+}
+
+/* BearSSL's error after a failed handshake or record, in words. */
+static int cr__tls_error(cr__http_conn *k, cr_err *err) {
+    static const struct { int code; const char *text; } x509[] = {
+        {BR_ERR_X509_NOT_TRUSTED, "certificate signed by unknown authority"},
+        {BR_ERR_X509_EXPIRED, "certificate has expired or is not yet valid"},
+        {BR_ERR_X509_NOT_CA, "certificate issued by a certificate that is not a CA"},
+        {BR_ERR_X509_FORBIDDEN_KEY_USAGE, "certificate key usage does not allow TLS"},
+        {BR_ERR_X509_WEAK_PUBLIC_KEY, "certificate key is too weak"},
+        {BR_ERR_X509_BAD_SIGNATURE, "certificate signature is invalid"},
+        {BR_ERR_X509_CRITICAL_EXTENSION, "certificate has an unsupported critical extension"},
+        {BR_ERR_X509_UNSUPPORTED, "certificate uses an unsupported algorithm"},
+    };
+    static const struct { int code; const char *name; } alerts[] = {
+        {40, "handshake failure"}, {42, "bad certificate"}, {45, "certificate expired"},
+        {48, "unknown CA"}, {70, "protocol version"}, {112, "unrecognized name"}, {116, "certificate required"},
+    };
+    cr__tls *t = k->tls;
+    int e = br_ssl_engine_last_error(&t->cc.eng), a;
+    size_t i;
+    if (e == BR_ERR_OK) k->io_err = 0;      /* a close_notify where data was due */
+    if (e == BR_ERR_OK || e == BR_ERR_IO) return cr__http_io_error(k, "tls", err);
+    if (e == BR_ERR_X509_BAD_SERVER_NAME) return cr_err_set(err, EPROTO, "tls: certificate is not valid for host %s", t->host);
+    for (i = 0; i < sizeof x509 / sizeof *x509; i++)
+        if (x509[i].code == e)
+            return cr_err_set(err, EPROTO, "tls: %s%s", x509[i].text,
+                              e == BR_ERR_X509_NOT_TRUSTED && !t->ta.n ? " (no CA certificates found: set SSL_CERT_FILE or a CA file)" : "");
+    if (e >= BR_ERR_RECV_FATAL_ALERT && e < BR_ERR_SEND_FATAL_ALERT) {
+        const char *name = "unknown";
+        a = e - BR_ERR_RECV_FATAL_ALERT;
+        for (i = 0; i < sizeof alerts / sizeof *alerts; i++) if (alerts[i].code == a) name = alerts[i].name;
+        return cr_err_set(err, EPROTO, "tls: the server refused the handshake (alert %d, %s)%s", a, name,
+                          !t->nchain && (a == 40 || a == 42 || a == 116) ? "; it may want a client certificate (certs.d)" : "");
+    }
+    if (e == BR_ERR_UNSUPPORTED_VERSION || e == BR_ERR_BAD_VERSION) return cr_err_set(err, EPROTO, "tls: the server does not speak TLS 1.2");
+    if (e >= BR_ERR_X509_OK && e < BR_ERR_X509_OK + 32) return cr_err_set(err, EPROTO, "tls: bad certificate (BearSSL X.509 error %d)", e);
+    return cr_err_set(err, EPROTO, "tls: handshake or record error (BearSSL error %d)", e);
+}
+
+static void cr__tls_free(cr__tls *t) {
+    size_t i;
+    if (!t) return;
+    cr__tls_anchors_free(&t->ta, t->nshared);
+    for (i = 0; i < t->nchain; i++) CR_FREE((void *)t->chain[i].data);
+    CR_FREE(t->chain);
+    cr_buf_free(&t->x.ee);
+    explicit_bzero(t, sizeof *t);           /* the client key and session keys lived here */
+    CR_FREE(t);
+}
+
+static int cr__tls_low_read(void *ctx, unsigned char *p, size_t n) {
+    ssize_t r = cr__http_sys_read((cr__http_conn *)ctx, p, n);
+    return r > 0 ? (int)r : -1;             /* end of stream is an error to BearSSL; io_err 0 tells */
+}
+static int cr__tls_low_write(void *ctx, const unsigned char *p, size_t n) {
+    ssize_t r = cr__http_sys_write((cr__http_conn *)ctx, p, n);
+    return r > 0 ? (int)r : -1;
+}
+
+/* TLS 1.2 on a connected socket, handshake included. shared: the client's
+   base CAs (system bundle + ca_file), already loaded unless insecure. */
+static int cr__tls_open(const cr_http_client *c, const cr__tls_anchors *shared, cr__http_conn *k,
+                        const cr__http_url *u, cr_err *err) {
+    cr__tls *t = (cr__tls *)CR_MALLOC(sizeof *t);
+    unsigned char seed[32];
+    time_t now = time(NULL);
+    int r;
+    if (!t) return cr_err_set(err, ENOMEM, "tls: out of memory");
+    memset(t, 0, sizeof *t);
+    k->tls = t;                             /* freed with the connection, on failure too */
+    snprintf(t->host, sizeof t->host, "%s", u->host);
+    if (shared->n) {
+        if (!(t->ta.v = (br_x509_trust_anchor *)CR_MALLOC(shared->n * sizeof *t->ta.v))) return cr_err_set(err, ENOMEM, "tls: out of memory");
+        memcpy(t->ta.v, shared->v, shared->n * sizeof *t->ta.v);
+        t->ta.n = t->ta.cap = t->nshared = shared->n;
+    }
+    if ((r = cr__tls_certs_dir(c, u, t, err)) < 0) return r;
+    br_ssl_client_init_full(&t->cc, &t->x.mini, t->ta.v, t->ta.n);
+    br_ssl_engine_set_versions(&t->cc.eng, BR_TLS12, BR_TLS12);
+    br_ssl_engine_add_flags(&t->cc.eng, BR_OPT_NO_RENEGOTIATION);
+    /* explicit, so that validity is checked whatever time source BearSSL was built with */
+    br_x509_minimal_set_time(&t->x.mini, (uint32_t)(now / 86400 + 719528), (uint32_t)(now % 86400));
+    t->x.vtable = &cr__tls_x509_vtable;
+    t->x.insecure = c->insecure;
+    if (inet_pton(AF_INET, u->host, t->x.ip) == 1) t->x.iplen = 4;
+    else if (u->ipv6) t->x.iplen = inet_pton(AF_INET6, u->host, t->x.ip) == 1 ? 16 : 0;
+    br_ssl_engine_set_x509(&t->cc.eng, &t->x.vtable);
+    if (br_skey_decoder_key_type(&t->key) == BR_KEYTYPE_RSA)
+        br_ssl_client_set_single_rsa(&t->cc, t->chain, t->nchain, br_skey_decoder_get_rsa(&t->key), br_rsa_pkcs1_sign_get_default());
+    else if (br_skey_decoder_key_type(&t->key) == BR_KEYTYPE_EC)
+        br_ssl_client_set_single_ec(&t->cc, t->chain, t->nchain, br_skey_decoder_get_ec(&t->key), BR_KEYTYPE_SIGN, 0,
+                                    br_ec_get_default(), br_ecdsa_sign_asn1_get_default());
+    br_ssl_engine_set_buffer(&t->cc.eng, t->iobuf, sizeof t->iobuf, 1);
+    /* getrandom works where /dev/urandom (BearSSL's own seeder) is absent */
+    if (getrandom(seed, sizeof seed, 0) != (ssize_t)sizeof seed) return cr__errno(err, "tls: getrandom");
+    br_ssl_engine_inject_entropy(&t->cc.eng, seed, sizeof seed);
+    explicit_bzero(seed, sizeof seed);
+    /* SNI and the dNSName check take a host name; an IP address gets neither
+       (RFC 6066 keeps addresses out of SNI) and is matched by the wrapper */
+    if (!br_ssl_client_reset(&t->cc, t->x.iplen ? NULL : u->host, 0)) return cr__tls_error(k, err);
+    br_sslio_init(&t->io, &t->cc.eng, cr__tls_low_read, k, cr__tls_low_write, k);
+    if (br_sslio_flush(&t->io) < 0) return cr__tls_error(k, err);    /* runs the handshake */
+    return 0;
+}
+
+/* ---- requests ---- */
+
+typedef struct cr__http_priv {
+    cr__http_conn *idle;            /* most recently used first */
+    cr__tls_anchors cas;            /* system bundle + ca_file */
+    int cas_loaded;
+} cr__http_priv;
+
+static void cr__http_conn_free(cr__http_conn *k) {
+    cr__tls_free(k->tls);
+    if (k->fd >= 0) close(k->fd);
+    CR_FREE(k);
+}
+
+static int cr__http_send(cr__http_conn *k, const char *p, size_t n, cr_err *err) {
+    if (k->tls)
+        return br_sslio_write_all(&k->tls->io, p, n) < 0 || br_sslio_flush(&k->tls->io) < 0 ? cr__tls_error(k, err) : 0;
+    while (n) {
+        ssize_t w = cr__http_sys_write(k, p, n);
+        if (w < 0) return cr__http_io_error(k, "write", err);
+        p += w; n -= (size_t)w;
+    }
+    return 0;
+}
+
+/* Refills rbuf once it is used up: >0 bytes, 0 at the end of the stream. */
+static ssize_t cr__http_fill(cr__http_conn *k, cr_err *err) {
+    ssize_t r;
+    k->rpos = k->rlen = 0;
+    if (k->tls) {
+        int e;
+        if ((r = br_sslio_read(&k->tls->io, k->rbuf, sizeof k->rbuf)) < 0) {
+            /* close_notify, or the end of the stream without it: accepted,
+               since bodies are length-framed or digest-checked upstream */
+            e = br_ssl_engine_last_error(&k->tls->cc.eng);
+            if (e == BR_ERR_OK || (e == BR_ERR_IO && !k->io_err)) return 0;
+            return cr__tls_error(k, err);
+        }
+    } else if ((r = cr__http_sys_read(k, k->rbuf, sizeof k->rbuf)) < 0) {
+        return cr__http_io_error(k, "read", err);
+    }
+    k->rlen = (size_t)r;
+    return r;
+}
+
+static int cr__http_connect(cr__http_conn *k, const cr__http_url *u, cr_err *err) {
+    struct addrinfo hints, *res = NULL, *ai;
+    char port[8], auth[CR__HTTP_AUTH_MAX];
+    int r, e = 0, on = 1;
+    memset(&hints, 0, sizeof hints);
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_NUMERICSERV;
+    snprintf(port, sizeof port, "%u", u->port);
+    cr__http_authority(u, 1, auth, sizeof auth);
+    if ((r = getaddrinfo(u->host, port, &hints, &res)))
+        return cr_err_set(err, EHOSTUNREACH, "resolve %s: %s", u->host, r == EAI_SYSTEM ? strerror(errno) : gai_strerror(r));
+    for (ai = res; ai; ai = ai->ai_next) {
+        socklen_t sl = sizeof e;
+        /* "localhost" passed the plain-http rule as loopback: hold it to that */
+        if (!strcmp(u->host, "localhost") && !cr__http_sa_loopback(ai->ai_addr)) continue;
+        if ((k->fd = socket(ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0)) < 0) { e = errno; continue; }
+        e = 0;
+        if (connect(k->fd, ai->ai_addr, ai->ai_addrlen) < 0) {
+            if (errno != EINPROGRESS) e = errno;
+            else if (cr__http_wait(k, POLLOUT) < 0) e = k->io_err;
+            else if (getsockopt(k->fd, SOL_SOCKET, SO_ERROR, &e, &sl) < 0) e = errno;
+        }
+        if (!e) break;
+        close(k->fd);
+        k->fd = -1;
+    }
+    freeaddrinfo(res);
+    if (k->fd < 0) {
+        if (e == ETIMEDOUT) return cr_err_set(err, e, "connect %s: timed out after %d ms", auth, k->timeout_ms);
+        return cr_err_set(err, e ? e : EHOSTUNREACH, "connect %s: %s", auth, e ? strerror(e) : "no loopback address");
+    }
+    /* requests leave in one write and TLS flushes whole records: Nagle would only delay them */
+    setsockopt(k->fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
+    return 0;
+}
+
+/* Keeps a connection for the next request to the same scheme://host:port;
+   beyond four idle ones the oldest is closed. */
+static void cr__http_pool_put(cr__http_priv *pv, cr__http_conn *k) {
+    cr__http_conn **pp;
+    int n = 0;
+    k->next = pv->idle;
+    pv->idle = k;
+    for (pp = &pv->idle; *pp; )
+        if (++n > 4) { cr__http_conn *d = *pp; *pp = d->next; cr__http_conn_free(d); }
+        else pp = &(*pp)->next;
+}
+
+static cr__http_conn *cr__http_pool_take(cr__http_priv *pv, const char *key) {
+    cr__http_conn **pp, *k;
+    for (pp = &pv->idle; (k = *pp); pp = &k->next)
+        if (!strcmp(k->key, key)) { *pp = k->next; k->next = NULL; return k; }
+    return NULL;
+}
+
+static int cr__http_open(cr_http_client *c, cr__http_priv *pv, const cr__http_url *u, const char *key,
+                         cr__http_conn **out, cr_err *err) {
+    cr__http_conn *k;
+    int r;
+    if (u->tls && !c->insecure && !pv->cas_loaded) {
+        if ((r = cr__tls_base_cas(c, &pv->cas, err)) < 0) return r;
+        pv->cas_loaded = 1;
+    }
+    if (!(k = (cr__http_conn *)CR_MALLOC(sizeof *k))) return cr_err_set(err, ENOMEM, "out of memory");
+    memset(k, 0, offsetof(cr__http_conn, rbuf));
+    k->fd = -1;
+    k->timeout_ms = c->timeout_ms > 0 ? c->timeout_ms : 30000;
+    snprintf(k->key, sizeof k->key, "%s", key);
+    if ((r = cr__http_connect(k, u, err)) < 0 || (u->tls && (r = cr__tls_open(c, &pv->cas, k, u, err)) < 0)) {
+        cr__http_conn_free(k);
+        return r;
+    }
+    *out = k;
+    return 0;
+}
+
+/* Sends the request and reads the response head, on an idle connection
+   when there is one. A server may close an idle connection at any time;
+   then it ends before a single response byte, and the request goes once
+   more on a new connection (requests here have no body, so repeating is
+   safe). 1xx interim responses are skipped, within the same head budget. */
+static int cr__http_exchange(cr_http_client *c, cr__http_priv *pv, const cr__http_url *u, const char *key,
+                             const cr_buf *req, cr__http_head *h, cr_buf *hdrs, cr__http_conn **out, cr_err *err) {
+    size_t budget = c->max_header_bytes ? c->max_header_bytes : 65536, used;
+    int attempt, r = 0;
+    for (attempt = 0; attempt < 2; attempt++) {
+        cr__http_conn *k = attempt ? NULL : cr__http_pool_take(pv, key);
+        int reused = k != NULL, got = 0;
+        if (!k && (r = cr__http_open(c, pv, u, key, &k, err)) < 0) return r;
+        k->timeout_ms = c->timeout_ms > 0 ? c->timeout_ms : 30000;
+        h->max = budget; h->raw.len = 0; h->bol = 0;
+        r = cr__http_send(k, req->data, req->len, err);
+        while (r >= 0) {
+            if (k->rpos == k->rlen) {
+                ssize_t n = cr__http_fill(k, err);
+                if (n <= 0) { r = n < 0 ? (int)n : cr_err_set(err, ECONNRESET, "connection closed before a response"); break; }
+                got = 1;
+            }
+            if ((r = cr__http_head_feed(h, k->rbuf + k->rpos, k->rlen - k->rpos, &used, hdrs, err)) < 0) break;
+            k->rpos += used;
+            if (r && h->status >= 200) { *out = k; return 0; }
+            if (r) { h->max -= h->raw.len; h->raw.len = 0; h->bol = 0; }
+        }
+        cr__http_conn_free(k);
+        if (!reused || got || (r != -ECONNRESET && r != -EPIPE)) break;
+        cr_log(CR_LOG_DEBUG, "http: idle connection to %s was closed, retrying", key);
+    }
+    return r;
+}
+
+/* Where a response body goes. */
+typedef struct cr__http_dest {
+    int (*sink)(void *user, const void *p, size_t n);
+    void *user;
+    cr_buf *out;                    /* when no sink; NULL: dropped */
+    size_t max, n;                  /* limit of what is kept, and what came */
+    int strict;                     /* over max is an error (a 2xx body), not a cut */
+    int cut;                        /* stopped early: the rest stays unread */
+} cr__http_dest;
+
+static int cr__http_deliver(cr__http_dest *d, const char *p, size_t n, cr_err *err) {
+    if (d->sink) {
+        if (d->sink(d->user, p, n) < 0) return cr_err_set(err, ECANCELED, "body consumer stopped");
+    } else {
+        if (n > d->max - d->n) {
+            if (d->strict) return cr_err_set(err, EFBIG, "response body larger than %zu bytes", d->max);
+            n = d->max - d->n;
+            d->cut = 1;
+        }
+        if (d->out) {
+            cr_buf_add(d->out, p, n);
+            if (d->out->oom) return cr_err_set(err, ENOMEM, "response body: out of memory");
+        }
+    }
+    d->n += n;
+    return 0;
+}
+
+/* Reads the body as h frames it. *reuse: the connection stands exactly at
+   the end of this response and may carry the next request. */
+static int cr__http_body(cr__http_conn *k, const cr__http_head *h, int bodiless, cr__http_dest *d, int *reuse, cr_err *err) {
+    cr__http_chunked ch;
+    uint64_t left = h->length;      /* UINT64_MAX, not chunked: until the server closes */
+    int r, done = bodiless || (!h->chunked && !left);
+    memset(&ch, 0, sizeof ch);
+    *reuse = 0;
+    while (!done && !d->cut) {
+        size_t avail;
+        if (k->rpos == k->rlen) {
+            ssize_t n = cr__http_fill(k, err);
+            if (n < 0) return (int)n;
+            if (!n) {
+                if (!h->chunked && left == UINT64_MAX) return 0;
+                return cr_err_set(err, EPROTO, "connection closed %zu bytes into the body, before its end", d->n);
+            }
+        }
+        avail = k->rlen - k->rpos;
+        if (h->chunked) {
+            const char *dp;
+            size_t used, dl;
+            if ((done = cr__http_chunked_feed(&ch, k->rbuf + k->rpos, avail, &used, &dp, &dl, err)) < 0) return done;
+            k->rpos += used;
+            if (dl && (r = cr__http_deliver(d, dp, dl, err)) < 0) return r;
+        } else {
+            size_t take = left < avail ? (size_t)left : avail;
+            if ((r = cr__http_deliver(d, k->rbuf + k->rpos, take, err)) < 0) return r;
+            k->rpos += take;
+            if (left != UINT64_MAX && !(left -= take)) done = 1;
+        }
+    }
+    *reuse = done && !d->cut && !h->close && k->rpos == k->rlen;
+    return 0;
+}
+
+CR_API int cr_http_request(cr_http_client *c, const char *method, const char *url, const char *const *headers,
+                           int (*sink)(void *user, const void *p, size_t n), void *user, cr_buf *body_out, size_t max_body,
+                           cr_http_response *resp, cr_err *err) {
+    cr__http_priv *pv;
+    cr__http_url u;
+    cr__http_head h;
+    cr_buf req = {0};
+    char key[300], origin[300], auth[CR__HTTP_AUTH_MAX], loc[CR_HTTP_URL_MAX], next[CR_HTTP_URL_MAX];
+    const char *const *hp;
+    int hop, r = 0;
+    resp->status = 0;
+    resp->content_length = UINT64_MAX;
+    resp->headers.len = 0;
+    if (!method[0] || method[strspn(method, "ABCDEFGHIJKLMNOPQRSTUVWXYZ")])
+        return cr_err_set(err, EINVAL, "HTTP method \"%.20s\": expected upper-case letters", method);
+    for (hp = headers; hp && *hp; hp++)
+        if (strpbrk(*hp, "\r\n") || !strchr(*hp, ':'))
+            return cr_err_set(err, EINVAL, "request header \"%s\": expected \"Name: value\" on one line",
+                              cr__http_printable(auth, 64, *hp, strlen(*hp)));
+    if ((r = cr__http_parse_url(url, &u, err)) < 0) return r;
+    if (!c->priv && (c->priv = CR_MALLOC(sizeof *pv))) memset(c->priv, 0, sizeof *pv);
+    if (!(pv = (cr__http_priv *)c->priv)) return cr_err_set(err, ENOMEM, "out of memory");
+    memset(&h, 0, sizeof h);
+    snprintf(resp->final_url, sizeof resp->final_url, "%s", url);
+    for (hop = 0; ; hop++) {
+        cr__http_conn *k = NULL;
+        cr__http_dest d;
+        int reuse, redirect, ua = 0;
+        if ((r = cr__http_parse_url(resp->final_url, &u, err)) < 0) break;
+        cr__http_authority(&u, 1, auth, sizeof auth);
+        snprintf(key, sizeof key, "%s://%s", u.tls ? "https" : "http", auth);
+        if (!hop) memcpy(origin, key, sizeof key);
+        if (!u.tls && !c->insecure && !cr__http_loopback(u.host)) {
+            r = cr_err_set(err, EPERM, "plain http:// is only for loopback hosts: use https:// or --tls-verify=false");
+            break;
+        }
+        cr__http_authority(&u, 0, auth, sizeof auth);
+        req.len = 0;
+        cr_buf_printf(&req, "%s %s%.*s HTTP/1.1\r\nHost: %s\r\n", method, u.target_len && u.target[0] == '/' ? "" : "/",
+                      (int)u.target_len, u.target, auth);
+        for (hp = headers; hp && *hp; hp++) {
+            /* credentials stay with the origin the caller addressed */
+            if (!strncasecmp(*hp, "Authorization:", 14) && strcmp(key, origin)) continue;
+            ua |= !strncasecmp(*hp, "User-Agent:", 11);
+            cr_buf_printf(&req, "%s\r\n", *hp);
+        }
+        if (!ua) cr_buf_puts(&req, "User-Agent: cr/" CR_VERSION "\r\n");
+        cr_buf_puts(&req, "\r\n");
+        if (req.oom) { r = cr_err_set(err, ENOMEM, "out of memory"); break; }
+        if ((r = cr__http_exchange(c, pv, &u, key, &req, &h, &resp->headers, &k, err)) < 0) break;
+        resp->status = h.status;
+        resp->content_length = h.length;
+        redirect = (h.status == 301 || h.status == 302 || h.status == 303 || h.status == 307 || h.status == 308) &&
+                   cr_http_header(resp, "Location", loc, sizeof loc);
+        memset(&d, 0, sizeof d);
+        d.max = max_body ? max_body : (size_t)16 << 20;
+        if (redirect) d.max = 64 << 10;             /* drained, to keep the connection */
+        else if (h.status / 100 == 2) { d.sink = sink; d.user = user; d.out = body_out; d.strict = body_out != NULL; }
+        else d.out = body_out;
+        r = cr__http_body(k, &h, !strcmp(method, "HEAD") || h.status == 204 || h.status == 304, &d, &reuse, err);
+        if (r < 0 || !reuse) cr__http_conn_free(k); else cr__http_pool_put(pv, k);
+        if (r < 0) break;
+        cr_log(CR_LOG_DEBUG, "http: %s %.*s: %d", method, (int)strcspn(resp->final_url, "?"), resp->final_url, h.status);
+        if (!redirect) break;
+        if (hop == 10) { r = cr_err_set(err, ELOOP, "stopped after 10 redirects"); break; }
+        if (strlen(loc) + 1 >= sizeof loc || cr__http_resolve(resp->final_url, &u, loc, next, sizeof next) < 0) {
+            r = cr_err_set(err, EPROTO, "redirect to an overlong URL");
+            break;
+        }
+        memcpy(resp->final_url, next, sizeof next);
+        if (h.status == 303 && strcmp(method, "HEAD")) method = "GET";
+    }
+    cr_buf_free(&req);
+    cr_buf_free(&h.raw);
+    /* the query is left out: signed storage URLs carry their credentials there */
+    if (r < 0 && err)
+        cr_err_wrap(err, "%s %s", method, cr__http_printable(next, 400, resp->final_url, strcspn(resp->final_url, "?#")));
+    return r;
+}
+
+CR_API const char *cr_http_header(const cr_http_response *r, const char *name, char *buf, size_t n) {
+    const char *p = r->headers.data, *end, *nm, *v;
+    size_t nl, vl;
+    if (!n || !p || !r->headers.len) return NULL;
+    for (end = p + r->headers.len; cr__http_header_next(&p, end, &nm, &nl, &v, &vl); )
+        if (cr__http_is(nm, nl, name)) {
+            if (vl >= n) vl = n - 1;
+            memcpy(buf, v, vl);
+            buf[vl] = 0;
+            return buf;
+        }
+    return NULL;
+}
+
+CR_API void cr_http_client_close(cr_http_client *c) {
+    cr__http_priv *pv = (cr__http_priv *)c->priv;
+    if (!pv) return;
+    while (pv->idle) {
+        cr__http_conn *k = pv->idle;
+        pv->idle = k->next;
+        cr__http_conn_free(k);
+    }
+    cr__tls_anchors_free(&pv->cas, 0);
+    CR_FREE(pv);
+    c->priv = NULL;
+}
+#endif /* CR_NO_REGISTRY */
 
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic pop
