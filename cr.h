@@ -49,6 +49,9 @@
      cgroup     cr_cgroup_*                                 v1, v2 and hybrid
      seccomp    cr__seccomp_*                               linux.seccomp via libseccomp
      lifecycle  cr_container_*                              create/start/kill/delete/exec/run
+     http/tls   cr_http_*, cr__tls_*                        HTTP/1.1 client, BearSSL (not with CR_NO_REGISTRY)
+     registry   cr_ref_*, cr_manifest_*, cr_image_config_*, cr_auth_*
+                                                            references, manifests, credentials
 */
 #ifndef CR_H
 #define CR_H
@@ -376,6 +379,117 @@ CR_API int cr_http_request(cr_http_client *c, const char *method, const char *ur
 CR_API const char *cr_http_header(const cr_http_response *r, const char *name, char *buf, size_t n);
 /* Closes idle connections and forgets loaded CAs; the client stays usable. */
 CR_API void cr_http_client_close(cr_http_client *c);
+#endif /* CR_NO_REGISTRY */
+
+/* ---- registry (cr_ref_*, cr_manifest_*, cr_image_config_*, cr_auth_*) ---- */
+#ifndef CR_NO_REGISTRY
+
+/* Image references, normalised as Docker does (distribution/reference):
+   "alpine" is docker.io/library/alpine:latest, "index.docker.io/x" and
+   "docker.io/x" are docker.io/library/x, a first component with '.', ':',
+   an upper-case letter or "localhost" names the registry. */
+typedef struct cr_ref {
+    char domain[256];      /* "docker.io", "localhost:5000", "[::1]:5000" */
+    char path[512];        /* "library/alpine" (at most 255 bytes) */
+    char tag[129];         /* "latest" unless a digest alone was given */
+    char digest[72 + 64];  /* "sha256:<64 hex>", "sha512:<128 hex>" or "" */
+} cr_ref;
+#define CR_REF_STRING_MAX 800   /* fits cr_ref_string() of any parsed reference */
+/* "alpine", "host:port/repo:tag", "repo@sha256:...", "repo:tag@sha256:...".
+   Errors give the reason: `invalid reference "Alpine": repository name
+   must be lowercase`, `... invalid tag "-x"`, `... invalid digest ...`. */
+CR_API int cr_ref_parse(const char *s, cr_ref *out, cr_err *err);
+/* "docker.io/library/alpine:latest[@sha256:...]"; always NUL-terminated. */
+CR_API void cr_ref_string(const cr_ref *r, char *out, size_t n);
+/* Where an image comes from: "docker://REF" or a plain REF (a registry),
+   "oci:DIR[:TAG]", "oci-archive:FILE[:TAG]", "docker-archive:FILE[:REF]".
+   *rest points past the prefix; as in containers/image a path and its tag
+   split at the first ':'. -EINVAL when nothing follows the prefix. */
+enum { CR_TRANSPORT_REGISTRY, CR_TRANSPORT_OCI, CR_TRANSPORT_OCI_ARCHIVE, CR_TRANSPORT_DOCKER_ARCHIVE };
+CR_API int cr_ref_transport(const char *s, int *kind, const char **rest);
+
+#define CR_MT_OCI_MANIFEST    "application/vnd.oci.image.manifest.v1+json"
+#define CR_MT_OCI_INDEX       "application/vnd.oci.image.index.v1+json"
+#define CR_MT_DOCKER_MANIFEST "application/vnd.docker.distribution.manifest.v2+json"
+#define CR_MT_DOCKER_LIST     "application/vnd.docker.distribution.manifest.list.v2+json"
+#define CR_MT_OCI_CONFIG      "application/vnd.oci.image.config.v1+json"
+#define CR_MT_DOCKER_CONFIG   "application/vnd.docker.container.image.v1+json"
+enum { CR_LAYER_TAR, CR_LAYER_GZIP, CR_LAYER_ZSTD };
+
+typedef struct cr_descriptor {
+    char media_type[128];  /* known types in their canonical spelling */
+    char digest[136];      /* validated: sha256 or sha512, lowercase hex */
+    uint64_t size;
+    char os[32], arch[32], variant[32];  /* index entries: the platform ("" if none) */
+    char ref_name[256];    /* index entries: org.opencontainers.image.ref.name (OCI layouts) */
+    int compression;       /* layers: CR_LAYER_* */
+    int foreign;           /* layers: foreign / non-distributable, the registry may not serve it */
+} cr_descriptor;
+typedef struct cr_manifest {
+    char media_type[128];  /* one of the four CR_MT_* manifest and index types */
+    int is_index;
+    cr_descriptor config;                           /* manifests */
+    cr_descriptor *layers; size_t nlayers;          /* manifests, base layer first */
+    cr_descriptor *manifests; size_t nmanifests;    /* indexes */
+} cr_manifest;
+/* An OCI image manifest or index, or a Docker schema2 manifest or manifest
+   list. media_type is the Content-Type (parameters ignored); NULL, "" or
+   "application/json" take the type from the body's "mediaType", else from
+   its shape. Schema1, unknown types, non-image configs (OCI artifacts),
+   unknown layer types, malformed digests and missing sizes are refused. */
+CR_API int cr_manifest_parse(const char *media_type, const char *body, size_t len, cr_manifest *m, cr_err *err);
+CR_API void cr_manifest_free(cr_manifest *m);
+/* The index entry for platform "os/arch[/variant]" (NULL: this host), with
+   containerd's fallbacks (arm64 runs arm/v8..v5, amd64/v3 runs v2, v1 and
+   386); an entry without a platform is the last resort. The error lists the
+   platforms the index has. */
+CR_API int cr_manifest_pick(const cr_manifest *index, const char *platform, const cr_descriptor **out, cr_err *err);
+CR_API void cr_manifest_host_platform(char *out, size_t n);   /* "linux/amd64", "linux/arm/v7" */
+CR_API const char *cr_manifest_accept(void);                  /* Accept header for manifest requests */
+
+/* An image config blob. Strings point into the parsed JSON, arrays live in
+   an arena; absent and null members are NULL / 0. */
+typedef struct cr_image_config {
+    void *json, *arena;
+    const char *os, *architecture, *variant;
+    const char **entrypoint, **cmd, **env;          /* NULL-terminated */
+    size_t nentrypoint, ncmd, nenv;
+    const char *working_dir, *user, *stop_signal;
+    const char **exposed_ports, **volumes;          /* the keys: "80/tcp", "/data" */
+    size_t nexposed_ports, nvolumes;
+    cr_keyval *labels; size_t nlabels;
+    const char **diff_ids; size_t ndiff_ids;        /* rootfs.diff_ids, validated digests */
+} cr_image_config;
+CR_API int cr_image_config_parse(const char *body, size_t len, cr_image_config *c, cr_err *err);
+CR_API void cr_image_config_free(cr_image_config *c);
+
+/* WWW-Authenticate: picks the Bearer challenge, else the Basic one. scheme
+   gets "Bearer" or "Basic"; parameters that are absent come back "". Any
+   output may be NULL. A Bearer challenge must carry a realm. */
+CR_API int cr_auth_challenge_parse(const char *header, char *scheme, size_t scheme_n, char *realm, size_t realm_n,
+                                   char *service, size_t service_n, char *scope, size_t scope_n, cr_err *err);
+/* A token server's answer: "token" (or "access_token") replaces the
+   contents of *token (printable ASCII, fit for a header), expires_in in seconds (at least 60, the default), issued_at as Unix
+   time (0 when absent or not RFC 3339). */
+CR_API int cr_auth_token_parse(const char *body, size_t len, cr_buf *token, int64_t *expires_in,
+                               int64_t *issued_at, cr_err *err);
+/* Credentials for registry ("host" or "host/namespace/repo") from the
+   "auths" of the files tried in order (NULL-terminated; missing files are
+   skipped): --authfile, $XDG_RUNTIME_DIR/containers/auth.json,
+   ~/.docker/config.json. Keys may be "host", "https://host/..." or
+   "host/ns" (the longest namespace wins); Docker Hub's names are one. The
+   first file with credentials for it wins. Returns 1 with user and pass
+   filled, 0 if no entry has credentials (an empty entry: a helper's). */
+CR_API int cr_auth_lookup(const char *registry, const char *const *files, char *user, size_t user_n,
+                          char *pass, size_t pass_n, cr_err *err);
+/* cr login / cr logout: rewrite file atomically (mode 0600, parent made
+   0700 if missing) keeping every other key and entry; the entries that
+   name registry are replaced / removed (Docker Hub is filed under Docker's
+   "https://index.docker.io/v1/"). remove: -ENOENT if there was none. */
+CR_API int cr_auth_store(const char *file, const char *registry, const char *user, const char *pass, cr_err *err);
+CR_API int cr_auth_remove(const char *file, const char *registry, cr_err *err);
+CR_API void cr_auth_basic(const char *user, const char *pass, cr_buf *out);   /* "Basic base64(user:pass)" */
+
 #endif /* CR_NO_REGISTRY */
 
 #endif /* CR_H */
@@ -7864,6 +7978,1092 @@ CR_API void cr_http_client_close(cr_http_client *c) {
     CR_FREE(pv);
     c->priv = NULL;
 }
+#endif /* CR_NO_REGISTRY */
+
+/* ==========================================================================
+ * registry — cr_ref_*, cr_manifest_*, cr_auth_*: image references, manifests, credentials
+ *
+ * The parsing half of a pull, all of it untrusted input: references
+ * normalised as Docker does, manifests, indexes and image configs checked
+ * before anything trusts a digest or a size, platform choice, the
+ * WWW-Authenticate challenge, token responses, and the "auths" of Docker's
+ * config.json / containers' auth.json (read, and rewritten for login/logout).
+ * ========================================================================== */
+#ifndef CR_NO_REGISTRY
+#include <sys/utsname.h>
+
+/* Docker Hub's names: what references call it, its legacy name (still
+   accepted in references and auth files), the host serving its API, and the
+   key `docker login` files its credentials under. */
+#define CR__REF_HUB "docker.io"
+#define CR__REF_HUB_LEGACY "index.docker.io"
+#define CR__REF_HUB_API "registry-1.docker.io"
+#define CR__REF_HUB_AUTH "https://index.docker.io/v1/"
+#define CR__REF_MAX_NAME 255          /* distribution/reference's limit on the path */
+#define CR__MANIFEST_MAX_ENTRIES 4096 /* layers or index entries: far above any real image */
+
+/* ASCII classes, not <ctype.h>: the grammar must not follow the locale. */
+static int cr__ref_lower(int c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); }
+static int cr__ref_alnum(int c) { return cr__ref_lower(c) || (c >= 'A' && c <= 'Z'); }
+static int cr__ref_word(int c) { return cr__ref_alnum(c) || c == '_'; }
+static int cr__ref_hex(int c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
+
+/* host[:port]: dot-separated labels of [A-Za-z0-9-] not starting or ending
+   with '-', or a bracketed IPv6 address (no zone), then optional digits. */
+static int cr__ref_domain_ok(const char *d, size_t n) {
+    size_t i = 0;
+    if (n && d[0] == '[') {
+        for (i = 1; i < n && (cr__ref_hex(d[i]) || d[i] == ':'); i++) ;
+        if (i == 1 || i >= n || d[i] != ']') return 0;
+        i++;
+    } else {
+        for (;;) {
+            size_t s = i;
+            while (i < n && (cr__ref_alnum(d[i]) || d[i] == '-')) i++;
+            if (i == s || d[s] == '-' || d[i - 1] == '-') return 0;
+            if (i < n && d[i] == '.') { i++; continue; }
+            break;
+        }
+    }
+    if (i < n && d[i] == ':') {
+        size_t s = ++i;
+        while (i < n && d[i] >= '0' && d[i] <= '9') i++;
+        if (i == s) return 0;
+    }
+    return i == n;
+}
+
+/* Length of the path at s: components of [a-z0-9]+ joined by '.', '_',
+   "__" or runs of '-', separated by '/'. 0 when malformed. */
+static size_t cr__ref_path_len(const char *s) {
+    const char *p = s;
+    for (;;) {
+        if (!cr__ref_lower(*p)) return 0;
+        while (cr__ref_lower(*p)) p++;
+        while (*p == '.' || *p == '_' || *p == '-') {
+            if (*p == '.') p++;
+            else if (*p == '_') p += p[1] == '_' ? 2 : 1;
+            else while (*p == '-') p++;
+            if (!cr__ref_lower(*p)) return 0;
+            while (cr__ref_lower(*p)) p++;
+        }
+        if (*p != '/') return (size_t)(p - s);
+        p++;
+    }
+}
+
+static int cr__ref_tag_ok(const char *t, size_t n) {
+    size_t i;
+    if (n < 1 || n > 128 || !cr__ref_word(t[0])) return 0;
+    for (i = 1; i < n; i++)
+        if (!cr__ref_word(t[i]) && t[i] != '.' && t[i] != '-') return 0;
+    return 1;
+}
+
+/* NULL when d (n bytes) is a digest cr can verify, else why not. Only
+   sha256 and sha512 are accepted: a digest we cannot recompute would let a
+   registry serve anything. Lowercase, as go-digest insists. */
+static const char *cr__ref_digest_why(const char *d, size_t n) {
+    const char *colon = (const char *)memchr(d, ':', n);
+    size_t alg, want, i;
+    if (!colon) return "expected ALGORITHM:HEX";
+    alg = (size_t)(colon - d);
+    if (alg == 6 && !memcmp(d, "sha256", 6)) want = 64;
+    else if (alg == 6 && !memcmp(d, "sha512", 6)) want = 128;
+    else return "unsupported algorithm (sha256 and sha512 are supported)";
+    if (n - alg - 1 != want) return want == 64 ? "sha256 needs 64 lowercase hex digits" : "sha512 needs 128 lowercase hex digits";
+    for (i = alg + 1; i < n; i++)
+        if (!((d[i] >= '0' && d[i] <= '9') || (d[i] >= 'a' && d[i] <= 'f')))
+            return want == 64 ? "sha256 needs 64 lowercase hex digits" : "sha512 needs 128 lowercase hex digits";
+    return NULL;
+}
+
+/* `invalid reference "S": reason`, S cut short so that the reason survives. */
+static int cr__ref_fail(cr_err *err, const char *s, const char *fmt, ...) {
+    char why[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(why, sizeof why, fmt, ap);
+    va_end(ap);
+    return cr_err_set(err, EINVAL, "invalid reference \"%.200s%s\": %s", s, strlen(s) > 200 ? "..." : "", why);
+}
+
+CR_API int cr_ref_parse(const char *s, cr_ref *out, cr_err *err) {
+    const char *domain = CR__REF_HUB, *rest, *slash, *p, *why;
+    size_t n, dn = sizeof CR__REF_HUB - 1, pn, i;
+    int library;
+    memset(out, 0, sizeof *out);
+    if (!s || !*s) return cr__ref_fail(err, "", "repository name must have at least one component");
+    n = strlen(s);
+    if (n > 1024) return cr__ref_fail(err, s, "longer than 1024 bytes");
+    /* a bare image ID is not a name: Docker refuses it rather than guess */
+    if (n == 64 && strspn(s, "0123456789abcdef") == 64) return cr__ref_fail(err, s, "cannot specify 64-byte hexadecimal strings");
+    rest = s;
+    if ((slash = strchr(s, '/'))) {
+        size_t fn = (size_t)(slash - s);
+        int is_domain = (fn == 9 && !memcmp(s, "localhost", 9)) || memchr(s, '.', fn) || memchr(s, ':', fn);
+        /* upper case is never valid in a path, so it must be a host name */
+        for (i = 0; !is_domain && i < fn; i++) is_domain = s[i] >= 'A' && s[i] <= 'Z';
+        if (is_domain) { domain = s; dn = fn; rest = slash + 1; }
+        if (dn == sizeof CR__REF_HUB_LEGACY - 1 && !memcmp(domain, CR__REF_HUB_LEGACY, dn)) {
+            domain = CR__REF_HUB; dn = sizeof CR__REF_HUB - 1;
+        }
+    }
+    library = dn == sizeof CR__REF_HUB - 1 && !memcmp(domain, CR__REF_HUB, dn) && !strchr(rest, '/');
+    /* checked before the grammar so that "Alpine" gets a reason */
+    for (p = rest; *p && *p != ':'; p++)
+        if (*p >= 'A' && *p <= 'Z') return cr__ref_fail(err, s, "repository name must be lowercase");
+    if (!cr__ref_domain_ok(domain, dn) || dn >= sizeof out->domain)
+        return cr__ref_fail(err, s, "invalid registry host \"%.*s\"", (int)(dn < 300 ? dn : 300), domain);
+    pn = cr__ref_path_len(rest);
+    if (!pn || (rest[pn] && rest[pn] != ':' && rest[pn] != '@')) return cr__ref_fail(err, s, "invalid repository name");
+    if (pn + (library ? 8 : 0) > CR__REF_MAX_NAME)
+        return cr__ref_fail(err, s, "repository name must not be more than %d characters", CR__REF_MAX_NAME);
+    memcpy(out->domain, domain, dn);
+    snprintf(out->path, sizeof out->path, "%s%.*s", library ? "library/" : "", (int)pn, rest);
+    p = rest + pn;
+    if (*p == ':') {
+        const char *t = ++p;
+        p += strcspn(p, "@");
+        if (!cr__ref_tag_ok(t, (size_t)(p - t)))
+            return cr__ref_fail(err, s, "invalid tag \"%.*s\"", (int)(p - t < 200 ? p - t : 200), t);
+        memcpy(out->tag, t, (size_t)(p - t));
+    }
+    if (*p == '@') {
+        p++;
+        if ((why = cr__ref_digest_why(p, strlen(p))))
+            return cr__ref_fail(err, s, "invalid digest \"%.150s\": %s", p, why);
+        memcpy(out->digest, p, strlen(p));
+    }
+    if (!out->tag[0] && !out->digest[0]) memcpy(out->tag, "latest", 7);
+    return 0;
+}
+
+CR_API void cr_ref_string(const cr_ref *r, char *out, size_t n) {
+    snprintf(out, n, "%s/%s%s%s%s%s", r->domain, r->path, r->tag[0] ? ":" : "", r->tag,
+             r->digest[0] ? "@" : "", r->digest);
+}
+
+CR_API int cr_ref_transport(const char *s, int *kind, const char **rest) {
+    static const struct { const char *prefix; int kind; } t[] = {
+        {"docker://", CR_TRANSPORT_REGISTRY}, {"oci:", CR_TRANSPORT_OCI},
+        {"oci-archive:", CR_TRANSPORT_OCI_ARCHIVE}, {"docker-archive:", CR_TRANSPORT_DOCKER_ARCHIVE},
+    };
+    size_t i;
+    *kind = CR_TRANSPORT_REGISTRY;
+    *rest = s ? s : "";
+    for (i = 0; s && i < sizeof t / sizeof *t; i++)
+        if (!strncmp(s, t[i].prefix, strlen(t[i].prefix))) {
+            *kind = t[i].kind;
+            *rest = s + strlen(t[i].prefix);
+            break;
+        }
+    return **rest ? 0 : -EINVAL;
+}
+
+/* ---- manifests ---- */
+
+enum { CR__MT_NONE, CR__MT_OCI_MANIFEST, CR__MT_OCI_INDEX, CR__MT_DOCKER_MANIFEST, CR__MT_DOCKER_LIST,
+       CR__MT_SCHEMA1, CR__MT_OTHER };
+static const char *const cr__manifest_types[] = {
+    "", CR_MT_OCI_MANIFEST, CR_MT_OCI_INDEX, CR_MT_DOCKER_MANIFEST, CR_MT_DOCKER_LIST,
+    "application/vnd.docker.distribution.manifest.v1+json",
+    "application/vnd.docker.distribution.manifest.v1+prettyjws",
+};
+static const struct { const char *type; int compression, foreign; } cr__manifest_layers[] = {
+    {"application/vnd.oci.image.layer.v1.tar", CR_LAYER_TAR, 0},
+    {"application/vnd.oci.image.layer.v1.tar+gzip", CR_LAYER_GZIP, 0},
+    {"application/vnd.oci.image.layer.v1.tar+zstd", CR_LAYER_ZSTD, 0},
+    {"application/vnd.docker.image.rootfs.diff.tar.gzip", CR_LAYER_GZIP, 0},
+    {"application/vnd.oci.image.layer.nondistributable.v1.tar", CR_LAYER_TAR, 1},
+    {"application/vnd.oci.image.layer.nondistributable.v1.tar+gzip", CR_LAYER_GZIP, 1},
+    {"application/vnd.oci.image.layer.nondistributable.v1.tar+zstd", CR_LAYER_ZSTD, 1},
+    {"application/vnd.docker.image.rootfs.foreign.diff.tar.gzip", CR_LAYER_GZIP, 1},
+};
+
+/* Media types compare case-insensitively (RFC 6838). */
+static int cr__manifest_kind(const char *mt, size_t n) {
+    int k;
+    if (!n) return CR__MT_NONE;
+    /* the last two names are both schema1 */
+    for (k = CR__MT_OCI_MANIFEST; k < (int)(sizeof cr__manifest_types / sizeof *cr__manifest_types); k++)
+        if (strlen(cr__manifest_types[k]) == n && !strncasecmp(mt, cr__manifest_types[k], n))
+            return k > CR__MT_SCHEMA1 ? CR__MT_SCHEMA1 : k;
+    return CR__MT_OTHER;
+}
+
+static int cr__manifest_str(const cr_json *obj, const char *key, const char *field, char *dst, size_t n,
+                            int required, cr_err *err) {
+    const cr_json *v = cr_json_get(obj, key);
+    if (!v) return required ? cr_err_set(err, EINVAL, "%s.%s: missing", field, key) : 0;
+    if (v->type != CR_JSON_STRING)
+        return cr_err_set(err, EINVAL, "%s.%s: expected string, got %s", field, key, cr_json_type_name(v->type));
+    if (v->len >= n) return cr_err_set(err, EINVAL, "%s.%s: longer than %zu bytes", field, key, n - 1);
+    memcpy(dst, v->str, v->len + 1);
+    return 0;
+}
+
+enum { CR__DESC_CONFIG, CR__DESC_LAYER, CR__DESC_ENTRY };
+
+static int cr__manifest_desc(const cr_json *v, const char *field, int what, cr_descriptor *d, cr_err *err) {
+    const cr_json *x;
+    const char *why;
+    char sub[64];
+    size_t i;
+    if (!v) return cr_err_set(err, EINVAL, "%s: missing", field);
+    if (v->type != CR_JSON_OBJECT) return cr_err_set(err, EINVAL, "%s: expected object, got %s", field, cr_json_type_name(v->type));
+    if (cr__manifest_str(v, "mediaType", field, d->media_type, sizeof d->media_type, 1, err) < 0 ||
+        cr__manifest_str(v, "digest", field, d->digest, sizeof d->digest, 1, err) < 0) return -EINVAL;
+    if ((why = cr__ref_digest_why(d->digest, strlen(d->digest))))
+        return cr_err_set(err, EINVAL, "%s.digest: invalid digest \"%s\": %s", field, d->digest, why);
+    if (!(x = cr_json_get(v, "size"))) return cr_err_set(err, EINVAL, "%s.size: missing", field);
+    if (cr_json_u64(x, &d->size) < 0 || d->size > INT64_MAX)
+        return cr_err_set(err, EINVAL, "%s.size: expected a non-negative integer", field);
+    if (what == CR__DESC_CONFIG) {
+        if (!strcasecmp(d->media_type, CR_MT_OCI_CONFIG)) memcpy(d->media_type, CR_MT_OCI_CONFIG, sizeof CR_MT_OCI_CONFIG);
+        else if (!strcasecmp(d->media_type, CR_MT_DOCKER_CONFIG)) memcpy(d->media_type, CR_MT_DOCKER_CONFIG, sizeof CR_MT_DOCKER_CONFIG);
+        else return cr_err_set(err, ENOTSUP, "%s.mediaType: \"%s\" is not a container image config (an OCI artifact?)", field, d->media_type);
+    } else if (what == CR__DESC_LAYER) {
+        for (i = 0; i < sizeof cr__manifest_layers / sizeof *cr__manifest_layers; i++)
+            if (!strcasecmp(d->media_type, cr__manifest_layers[i].type)) break;
+        if (i == sizeof cr__manifest_layers / sizeof *cr__manifest_layers)
+            return cr_err_set(err, ENOTSUP, "%s.mediaType: unsupported layer type \"%s\"", field, d->media_type);
+        snprintf(d->media_type, sizeof d->media_type, "%s", cr__manifest_layers[i].type);
+        d->compression = cr__manifest_layers[i].compression;
+        d->foreign = cr__manifest_layers[i].foreign;
+    } else {
+        int k = cr__manifest_kind(d->media_type, strlen(d->media_type));
+        /* unknown entries (signatures, attestations) stay: pick skips them */
+        if (k >= CR__MT_OCI_MANIFEST && k <= CR__MT_DOCKER_LIST) snprintf(d->media_type, sizeof d->media_type, "%s", cr__manifest_types[k]);
+        if ((x = cr_json_get(v, "platform"))) {
+            snprintf(sub, sizeof sub, "%s.platform", field);
+            if (x->type != CR_JSON_OBJECT) return cr_err_set(err, EINVAL, "%s: expected object, got %s", sub, cr_json_type_name(x->type));
+            if (cr__manifest_str(x, "os", sub, d->os, sizeof d->os, 1, err) < 0 ||
+                cr__manifest_str(x, "architecture", sub, d->arch, sizeof d->arch, 1, err) < 0 ||
+                cr__manifest_str(x, "variant", sub, d->variant, sizeof d->variant, 0, err) < 0) return -EINVAL;
+        }
+        if ((x = cr_json_get(v, "annotations"))) {
+            snprintf(sub, sizeof sub, "%s.annotations", field);
+            if (x->type != CR_JSON_OBJECT) return cr_err_set(err, EINVAL, "%s: expected object, got %s", sub, cr_json_type_name(x->type));
+            if (cr__manifest_str(x, "org.opencontainers.image.ref.name", sub, d->ref_name, sizeof d->ref_name, 0, err) < 0) return -EINVAL;
+        }
+    }
+    return 0;
+}
+
+static int cr__manifest_list(const cr_json *root, const char *key, int what, cr_descriptor **out, size_t *n, cr_err *err) {
+    const cr_json *a = cr_json_get(root, key), *e;
+    char field[64];
+    size_t i = 0;
+    int r;
+    if (!a) return cr_err_set(err, EINVAL, "%s: missing", key);
+    if (a->type != CR_JSON_ARRAY) return cr_err_set(err, EINVAL, "%s: expected array, got %s", key, cr_json_type_name(a->type));
+    /* bounded before allocating: each entry costs ~600 bytes, "{}," three */
+    if (a->len > CR__MANIFEST_MAX_ENTRIES) return cr_err_set(err, E2BIG, "%s: %zu entries, more than %d", key, a->len, CR__MANIFEST_MAX_ENTRIES);
+    if (!a->len) return 0;
+    if (!(*out = (cr_descriptor *)CR_MALLOC(a->len * sizeof **out))) return cr_err_set(err, ENOMEM, "%s: out of memory", key);
+    memset(*out, 0, a->len * sizeof **out);
+    *n = a->len;
+    for (e = a->child; e; e = e->next, i++) {
+        snprintf(field, sizeof field, "%s[%zu]", key, i);
+        if ((r = cr__manifest_desc(e, field, what, &(*out)[i], err)) < 0) return r;
+    }
+    return 0;
+}
+
+/* The kind a Content-Type names, checked before the body is read. */
+static int cr__manifest_ct(const char *media_type, cr_err *err) {
+    size_t n;
+    int k;
+    if (!media_type) return CR__MT_NONE;
+    while (*media_type == ' ' || *media_type == '\t') media_type++;
+    n = strcspn(media_type, ";");
+    while (n && (media_type[n - 1] == ' ' || media_type[n - 1] == '\t')) n--;
+    k = cr__manifest_kind(media_type, n);
+    /* plain file servers (and some mirrors) label everything application/json */
+    if (k == CR__MT_OTHER && n == 16 && !strncasecmp(media_type, "application/json", 16)) return CR__MT_NONE;
+    if (k == CR__MT_SCHEMA1) return cr_err_set(err, ENOTSUP, "schema1 manifests are not supported");
+    if (k == CR__MT_OTHER) return cr_err_set(err, ENOTSUP, "unsupported media type \"%.*s\"", (int)n, media_type);
+    return k;
+}
+
+static int cr__manifest_body(int hk, const cr_json *root, cr_manifest *m, cr_err *err) {
+    const cr_json *v;
+    int bk = CR__MT_NONE, k, r;
+    uint64_t version = 0;
+    if (root->type != CR_JSON_OBJECT) return cr_err_set(err, EINVAL, "expected an object, got %s", cr_json_type_name(root->type));
+    v = cr_json_get(root, "schemaVersion");
+    if ((v && !cr_json_u64(v, &version) && version == 1) || cr_json_get(root, "fsLayers"))
+        return cr_err_set(err, ENOTSUP, "schema1 manifests are not supported");
+    if (version != 2) return cr_err_set(err, EINVAL, "schemaVersion: expected 2");
+    if ((v = cr_json_get(root, "mediaType"))) {
+        if (v->type != CR_JSON_STRING) return cr_err_set(err, EINVAL, "mediaType: expected string, got %s", cr_json_type_name(v->type));
+        bk = cr__manifest_kind(v->str, v->len);
+        if (bk == CR__MT_SCHEMA1) return cr_err_set(err, ENOTSUP, "schema1 manifests are not supported");
+        if (bk == CR__MT_OTHER) return cr_err_set(err, ENOTSUP, "unsupported media type \"%s\"", v->str);
+    }
+    if (hk && bk && hk != bk)
+        return cr_err_set(err, EINVAL, "mediaType \"%s\" contradicts Content-Type \"%s\"", cr__manifest_types[bk], cr__manifest_types[hk]);
+    k = hk ? hk : bk ? bk : cr_json_get(root, "manifests") ? CR__MT_OCI_INDEX : CR__MT_OCI_MANIFEST;
+    m->is_index = k == CR__MT_OCI_INDEX || k == CR__MT_DOCKER_LIST;
+    snprintf(m->media_type, sizeof m->media_type, "%s", cr__manifest_types[k]);
+    /* a document that is both (CVE-2021-41190) would read differently to
+       different clients: refuse it */
+    if (m->is_index ? cr_json_get(root, "config") || cr_json_get(root, "layers") : cr_json_get(root, "manifests") != NULL)
+        return cr_err_set(err, EINVAL, "ambiguous document: %s with %s", m->is_index ? "an index" : "a manifest",
+                          m->is_index ? "config or layers" : "manifests");
+    if (m->is_index) return cr__manifest_list(root, "manifests", CR__DESC_ENTRY, &m->manifests, &m->nmanifests, err);
+    if ((r = cr__manifest_desc(cr_json_get(root, "config"), "config", CR__DESC_CONFIG, &m->config, err)) < 0) return r;
+    return cr__manifest_list(root, "layers", CR__DESC_LAYER, &m->layers, &m->nlayers, err);
+}
+
+CR_API int cr_manifest_parse(const char *media_type, const char *body, size_t len, cr_manifest *m, cr_err *err) {
+    cr_json *root = NULL;
+    int r, kind;
+    memset(m, 0, sizeof *m);
+    if ((r = kind = cr__manifest_ct(media_type, err)) >= 0 && (r = cr_json_parse(body, len, &root, err)) >= 0) {
+        r = cr__manifest_body(kind, root, m, err);
+        cr_json_free(root);
+    }
+    if (r < 0) {
+        cr_manifest_free(m);
+        cr_err_wrap(err, "manifest");
+    }
+    return r < 0 ? r : 0;
+}
+
+CR_API void cr_manifest_free(cr_manifest *m) {
+    if (!m) return;
+    CR_FREE(m->layers);
+    CR_FREE(m->manifests);
+    memset(m, 0, sizeof *m);
+}
+
+CR_API const char *cr_manifest_accept(void) {
+    return CR_MT_OCI_INDEX ", " CR_MT_OCI_MANIFEST ", " CR_MT_DOCKER_LIST ", " CR_MT_DOCKER_MANIFEST;
+}
+
+CR_API void cr_manifest_host_platform(char *out, size_t n) {
+    /* uname's machine names, as Go (GOARCH) and so image indexes spell them */
+    static const struct { const char *machine, *arch, *variant; } map[] = {
+        {"x86_64", "amd64", ""}, {"i386", "386", ""}, {"i486", "386", ""}, {"i586", "386", ""},
+        {"i686", "386", ""}, {"aarch64", "arm64", ""}, {"arm64", "arm64", ""}, {"armv8l", "arm", "v8"},
+        {"armv7l", "arm", "v7"}, {"armv7", "arm", "v7"}, {"armv6l", "arm", "v6"}, {"armv5tel", "arm", "v5"},
+        {"armv5tejl", "arm", "v5"}, {"loongarch64", "loong64", ""},
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+        {"mips64", "mips64le", ""}, {"mips", "mipsle", ""},   /* uname does not say the byte order */
+#endif
+    };
+    struct utsname u;
+    const char *arch, *variant = "";
+    size_t i;
+    if (uname(&u) < 0) snprintf(u.machine, sizeof u.machine, "unknown");
+    arch = u.machine;
+    for (i = 0; i < sizeof map / sizeof *map; i++)
+        if (!strcmp(u.machine, map[i].machine)) { arch = map[i].arch; variant = map[i].variant; break; }
+    snprintf(out, n, "linux/%s%s%s", arch, *variant ? "/" : "", variant);
+}
+
+/* containerd's normalisation: aliases to Go names, the default variant
+   spelled one way (arm64 "" = v8, amd64 "" = v1, arm "" = v7). */
+static void cr__manifest_lower(char dst[32], const char *src) {
+    size_t i;
+    for (i = 0; src[i] && i < 31; i++) dst[i] = (char)(src[i] >= 'A' && src[i] <= 'Z' ? src[i] + 32 : src[i]);
+    dst[i] = 0;
+}
+
+static void cr__manifest_norm(const char *arch_in, const char *var_in, char arch[32], char var[32]) {
+    cr__manifest_lower(arch, arch_in);
+    cr__manifest_lower(var, var_in);
+    if (!strcmp(arch, "i386")) { strcpy(arch, "386"); var[0] = 0; }
+    else if (!strcmp(arch, "x86_64") || !strcmp(arch, "x86-64") || !strcmp(arch, "amd64")) {
+        strcpy(arch, "amd64");
+        if (!strcmp(var, "v1")) var[0] = 0;
+    } else if (!strcmp(arch, "aarch64") || !strcmp(arch, "arm64")) {
+        strcpy(arch, "arm64");
+        if (!strcmp(var, "8") || !strcmp(var, "v8") || !strcmp(var, "v8.0")) var[0] = 0;
+        else if (!strcmp(var, "9") || !strcmp(var, "9.0") || !strcmp(var, "v9.0")) strcpy(var, "v9");
+    } else if (!strcmp(arch, "armhf")) { strcpy(arch, "arm"); strcpy(var, "v7"); }
+    else if (!strcmp(arch, "armel")) { strcpy(arch, "arm"); strcpy(var, "v6"); }
+    else if (!strcmp(arch, "arm")) {
+        if (!var[0] || !strcmp(var, "7")) strcpy(var, "v7");
+        else if (!strcmp(var, "5") || !strcmp(var, "6") || !strcmp(var, "8")) { var[1] = var[0]; var[0] = 'v'; var[2] = 0; }
+    }
+}
+
+/* "vN" -> N for 1..9, else 0: the variants older CPUs' images can use. */
+static int cr__manifest_level(const char *v) { return v[0] == 'v' && v[1] >= '1' && v[1] <= '9' && !v[2] ? v[1] - '0' : 0; }
+
+typedef struct cr__manifest_plat { char arch[32], var[32]; } cr__manifest_plat;
+
+/* What a platform runs, best first (containerd's platformVector). */
+static int cr__manifest_vector(const char *arch, const char *var, cr__manifest_plat *vec) {
+    int n = 0, lvl;
+    snprintf(vec[n].arch, 32, "%s", arch); snprintf(vec[n++].var, 32, "%s", var);
+    if (!strcmp(arch, "amd64")) {
+        for (lvl = cr__manifest_level(var) - 1; lvl >= 1; lvl--) {
+            strcpy(vec[n].arch, "amd64");
+            if (lvl == 1) vec[n++].var[0] = 0;
+            else snprintf(vec[n++].var, 32, "v%d", lvl);
+        }
+        strcpy(vec[n].arch, "386");
+        vec[n++].var[0] = 0;
+    } else if (!strcmp(arch, "arm") || !strcmp(arch, "arm64")) {
+        /* arm/vN runs older arm; arm64 runs 32-bit arm from its own level (v8) down */
+        lvl = !strcmp(arch, "arm") ? cr__manifest_level(var) - 1 : var[0] ? cr__manifest_level(var) : 8;
+        for (; lvl >= 5; lvl--) {
+            strcpy(vec[n].arch, "arm");
+            snprintf(vec[n++].var, 32, "v%d", lvl);
+        }
+    }
+    return n;
+}
+
+/* "os/arch[/variant]", each part 1..31 bytes. */
+static int cr__manifest_split(const char *s, char os[32], char arch[32], char var[32]) {
+    char *part[3] = {os, arch, var};
+    int k = 0;
+    var[0] = 0;
+    for (;;) {
+        size_t l = strcspn(s, "/");
+        if (k == 3 || !l || l > 31) return -1;
+        memcpy(part[k], s, l);
+        part[k++][l] = 0;
+        if (!s[l]) return k >= 2 ? 0 : -1;
+        s += l + 1;
+    }
+}
+
+static int cr__manifest_is_image(const cr_descriptor *d) {
+    int k = cr__manifest_kind(d->media_type, strlen(d->media_type));
+    return k >= CR__MT_OCI_MANIFEST && k <= CR__MT_DOCKER_LIST;
+}
+
+CR_API int cr_manifest_pick(const cr_manifest *index, const char *platform, const cr_descriptor **out, cr_err *err) {
+    char host[96], os[32], arch[32], var[32], ea[32], ev[32];
+    cr__manifest_plat vec[12];
+    cr_buf avail = {0};
+    size_t i, j;
+    int nvec, k;
+    *out = NULL;
+    if (!index->is_index) return cr_err_set(err, EINVAL, "pick a platform: not an index");
+    if (!platform) { cr_manifest_host_platform(host, sizeof host); platform = host; }
+    if (cr__manifest_split(platform, os, ea, ev) < 0)
+        return cr_err_set(err, EINVAL, "invalid platform \"%.100s\": expected OS/ARCH[/VARIANT]", platform);
+    cr__manifest_norm(ea, ev, arch, var);
+    nvec = cr__manifest_vector(arch, var, vec);
+    for (k = 0; k < nvec; k++)
+        for (i = 0; i < index->nmanifests; i++) {
+            const cr_descriptor *d = &index->manifests[i];
+            if (!cr__manifest_is_image(d) || strcasecmp(d->os, os)) continue;
+            cr__manifest_norm(d->arch, d->variant, ea, ev);
+            if (!strcmp(ea, vec[k].arch) && !strcmp(ev, vec[k].var)) { *out = d; return 0; }
+        }
+    /* OCI layouts often list a single manifest without a platform */
+    for (i = 0; i < index->nmanifests; i++)
+        if (cr__manifest_is_image(&index->manifests[i]) && !index->manifests[i].os[0] && !index->manifests[i].arch[0]) {
+            *out = &index->manifests[i];
+            return 0;
+        }
+    for (i = 0; i < index->nmanifests && avail.len < 600; i++) {
+        const cr_descriptor *d = &index->manifests[i];
+        /* attestations are listed as unknown/unknown: not a platform */
+        if (!cr__manifest_is_image(d) || !d->os[0] || !strcmp(d->os, "unknown")) continue;
+        for (j = 0; j < i; j++) {
+            const cr_descriptor *e = &index->manifests[j];
+            if (cr__manifest_is_image(e) && !strcmp(e->os, d->os) && !strcmp(e->arch, d->arch) && !strcmp(e->variant, d->variant)) break;
+        }
+        if (j == i) cr_buf_printf(&avail, "%s%s/%s%s%s", avail.len ? ", " : "", d->os, d->arch, d->variant[0] ? "/" : "", d->variant);
+    }
+    if (i < index->nmanifests && avail.len >= 600) cr_buf_puts(&avail, ", ...");
+    k = cr_err_set(err, ENOENT, "no image for platform %s (the index has: %s)", platform, avail.len && avail.data ? avail.data : "none");
+    cr_buf_free(&avail);
+    return k;
+}
+
+/* ---- image config ---- */
+
+static int cr__manifest_cfg_type(const cr_json *v, cr_json_type t, const char *field, cr_err *err) {
+    if (v->type == t) return 0;
+    return cr_err_set(err, EINVAL, "%s: expected %s, got %s", field, cr_json_type_name(t), cr_json_type_name(v->type));
+}
+
+/* Absent or null (Docker writes "Cmd": null) means "not set". */
+static const cr_json *cr__manifest_cfg_get(const cr_json *obj, const char *key) {
+    const cr_json *v = cr_json_get(obj, key);
+    return v && v->type != CR_JSON_NULL ? v : NULL;
+}
+
+static int cr__manifest_cfg_str(const cr_json *obj, const char *key, const char *field, const char **out, cr_err *err) {
+    const cr_json *v = cr__manifest_cfg_get(obj, key);
+    if (!v) return 0;
+    if (cr__manifest_cfg_type(v, CR_JSON_STRING, field, err) < 0) return -EINVAL;
+    *out = v->str;
+    return 0;
+}
+
+/* An array of strings (or, keys_of, an object's keys) as a NULL-terminated array. */
+static int cr__manifest_cfg_strv(cr__arena *a, const cr_json *obj, const char *key, const char *field, int keys_of,
+                                 const char ***out, size_t *n, cr_err *err) {
+    const cr_json *v = cr__manifest_cfg_get(obj, key), *e;
+    const char **arr;
+    size_t i = 0;
+    if (!v) return 0;
+    if (cr__manifest_cfg_type(v, keys_of ? CR_JSON_OBJECT : CR_JSON_ARRAY, field, err) < 0) return -EINVAL;
+    if (!(arr = (const char **)cr__arena_alloc(a, (v->len + 1) * sizeof *arr))) return cr_err_set(err, ENOMEM, "%s: out of memory", field);
+    for (e = v->child; e; e = e->next, i++) {
+        if (!keys_of && e->type != CR_JSON_STRING)
+            return cr_err_set(err, EINVAL, "%s[%zu]: expected string, got %s", field, i, cr_json_type_name(e->type));
+        arr[i] = keys_of ? e->key : e->str;
+    }
+    *out = arr;
+    *n = i;
+    return 0;
+}
+
+/* The "config" member: what a container of the image runs. */
+static int cr__manifest_cfg_run(cr_image_config *c, const cr_json *cfg, cr_err *err) {
+    cr__arena *a = (cr__arena *)c->arena;
+    const cr_json *v, *e;
+    size_t i = 0;
+    int r;
+    if ((r = cr__manifest_cfg_type(cfg, CR_JSON_OBJECT, "config", err)) < 0 ||
+        (r = cr__manifest_cfg_strv(a, cfg, "Entrypoint", "config.Entrypoint", 0, &c->entrypoint, &c->nentrypoint, err)) < 0 ||
+        (r = cr__manifest_cfg_strv(a, cfg, "Cmd", "config.Cmd", 0, &c->cmd, &c->ncmd, err)) < 0 ||
+        (r = cr__manifest_cfg_strv(a, cfg, "Env", "config.Env", 0, &c->env, &c->nenv, err)) < 0 ||
+        (r = cr__manifest_cfg_strv(a, cfg, "ExposedPorts", "config.ExposedPorts", 1, &c->exposed_ports, &c->nexposed_ports, err)) < 0 ||
+        (r = cr__manifest_cfg_strv(a, cfg, "Volumes", "config.Volumes", 1, &c->volumes, &c->nvolumes, err)) < 0 ||
+        (r = cr__manifest_cfg_str(cfg, "WorkingDir", "config.WorkingDir", &c->working_dir, err)) < 0 ||
+        (r = cr__manifest_cfg_str(cfg, "User", "config.User", &c->user, err)) < 0 ||
+        (r = cr__manifest_cfg_str(cfg, "StopSignal", "config.StopSignal", &c->stop_signal, err)) < 0) return r;
+    if (!(v = cr__manifest_cfg_get(cfg, "Labels"))) return 0;
+    if ((r = cr__manifest_cfg_type(v, CR_JSON_OBJECT, "config.Labels", err)) < 0) return r;
+    if (!(c->labels = (cr_keyval *)cr__arena_alloc(a, (v->len + 1) * sizeof *c->labels)))
+        return cr_err_set(err, ENOMEM, "config.Labels: out of memory");
+    for (e = v->child; e; e = e->next, i++) {
+        if (e->type != CR_JSON_STRING)
+            return cr_err_set(err, EINVAL, "config.Labels.%s: expected string, got %s", e->key, cr_json_type_name(e->type));
+        c->labels[i].key = e->key;
+        c->labels[i].value = e->str;
+    }
+    c->nlabels = i;
+    return 0;
+}
+
+static int cr__manifest_cfg(cr_image_config *c, const cr_json *root, cr_err *err) {
+    const cr_json *cfg, *rootfs;
+    const char *type = NULL, *why;
+    size_t i;
+    int r;
+    if (root->type != CR_JSON_OBJECT) return cr_err_set(err, EINVAL, "expected an object, got %s", cr_json_type_name(root->type));
+    if ((r = cr__manifest_cfg_str(root, "os", "os", &c->os, err)) < 0 ||
+        (r = cr__manifest_cfg_str(root, "architecture", "architecture", &c->architecture, err)) < 0 ||
+        (r = cr__manifest_cfg_str(root, "variant", "variant", &c->variant, err)) < 0) return r;
+    if ((cfg = cr__manifest_cfg_get(root, "config")) && (r = cr__manifest_cfg_run(c, cfg, err)) < 0) return r;
+    /* the diff IDs are what the unpacked layers are verified against */
+    if (!(rootfs = cr__manifest_cfg_get(root, "rootfs"))) return cr_err_set(err, EINVAL, "rootfs: missing");
+    if ((r = cr__manifest_cfg_type(rootfs, CR_JSON_OBJECT, "rootfs", err)) < 0 ||
+        (r = cr__manifest_cfg_str(rootfs, "type", "rootfs.type", &type, err)) < 0) return r;
+    if (!type || strcmp(type, "layers")) return cr_err_set(err, EINVAL, "rootfs.type: expected \"layers\"");
+    if (!cr__manifest_cfg_get(rootfs, "diff_ids")) return cr_err_set(err, EINVAL, "rootfs.diff_ids: missing");
+    if ((r = cr__manifest_cfg_strv((cr__arena *)c->arena, rootfs, "diff_ids", "rootfs.diff_ids", 0, &c->diff_ids, &c->ndiff_ids, err)) < 0) return r;
+    for (i = 0; i < c->ndiff_ids; i++)
+        if ((why = cr__ref_digest_why(c->diff_ids[i], strlen(c->diff_ids[i]))))
+            return cr_err_set(err, EINVAL, "rootfs.diff_ids[%zu]: invalid digest \"%.150s\": %s", i, c->diff_ids[i], why);
+    return 0;
+}
+
+CR_API int cr_image_config_parse(const char *body, size_t len, cr_image_config *c, cr_err *err) {
+    cr_json *root = NULL;
+    int r;
+    memset(c, 0, sizeof *c);
+    if ((r = cr_json_parse(body, len, &root, err)) >= 0) {
+        c->json = root;
+        if (!(c->arena = CR_MALLOC(sizeof(cr__arena)))) r = cr_err_set(err, ENOMEM, "out of memory");
+        else {
+            memset(c->arena, 0, sizeof(cr__arena));
+            r = cr__manifest_cfg(c, root, err);
+        }
+    }
+    if (r < 0) {
+        cr_image_config_free(c);
+        cr_err_wrap(err, "image config");
+    }
+    return r < 0 ? r : 0;
+}
+
+CR_API void cr_image_config_free(cr_image_config *c) {
+    if (!c) return;
+    cr_json_free((cr_json *)c->json);
+    cr__arena_free((cr__arena *)c->arena);
+    CR_FREE(c->arena);
+    memset(c, 0, sizeof *c);
+}
+
+/* ---- auth: challenges, tokens, credential files ---- */
+
+static int cr__auth_tchar(int c) {
+    return cr__ref_alnum(c) || (c && strchr("!#$%&'*+-.^_`|~", c));
+}
+
+/* Copies n bytes to dst (NULL: discarded); refuses what does not fit. */
+static int cr__auth_put(char *dst, size_t dn, const char *s, size_t n) {
+    if (!dst) return 0;
+    if (n >= dn) return -1;
+    memcpy(dst, s, n);
+    dst[n] = 0;
+    return 0;
+}
+
+/* One auth-param (RFC 7235: token BWS "=" BWS ( token / quoted-string )) at
+   *pp: 1 and *pp advanced, 0 if there is none (*pp unchanged), -1 if the
+   quoted string is malformed. The value is unescaped into val (vn bytes,
+   longer ones are cut: the caller checks *vlen). */
+static int cr__auth_param(const char **pp, const char **name, size_t *nlen, char *val, size_t vn, size_t *vlen) {
+    const char *p = *pp, *s = p;
+    size_t o = 0;
+    while (cr__auth_tchar(*p)) p++;
+    if (p == s) return 0;
+    *name = s; *nlen = (size_t)(p - s);
+    while (*p == ' ' || *p == '\t') p++;
+    if (*p++ != '=') return 0;
+    while (*p == ' ' || *p == '\t') p++;
+    if (*p == '"') {
+        for (p++; *p != '"'; p++) {
+            if (*p == '\\') p++;
+            if (!*p || ((unsigned char)*p < 0x20 && *p != '\t') || *p == 0x7f) return -1;
+            if (o + 1 < vn) val[o] = *p;
+            o++;
+        }
+        p++;
+    } else {
+        s = p;
+        while (cr__auth_tchar(*p)) p++;
+        if (p == s) return 0;   /* "abc==" is token68, not a parameter */
+        for (; s < p; s++, o++) if (o + 1 < vn) val[o] = *s;
+    }
+    val[o < vn ? o : vn - 1] = 0;
+    *vlen = o;
+    *pp = p;
+    return 1;
+}
+
+/* Walks the challenges of header. want < 0: records in *bearer / *basic
+   the index of the first challenge of each scheme. want >= 0: copies that
+   challenge's realm, service and scope. */
+static int cr__auth_walk(const char *h, int want, int *bearer, int *basic, char *realm, size_t rn,
+                         char *service, size_t svn, char *scope, size_t scn, cr_err *err) {
+    const char *p = h, *name;
+    char val[4096];
+    size_t nlen, vlen;
+    int cur = -1, r;
+    for (;;) {
+        while (*p == ' ' || *p == '\t' || *p == ',') p++;
+        if (!*p) return 0;
+        if ((r = cr__auth_param(&p, &name, &nlen, val, sizeof val, &vlen)) < 0)
+            return cr_err_set(err, EINVAL, "WWW-Authenticate: malformed quoted string");
+        if (r) {
+            char *dst = NULL;
+            size_t dn = 0;
+            if (cur < 0) return cr_err_set(err, EINVAL, "WWW-Authenticate: parameter before any scheme");
+            if (cur != want) continue;
+            if (nlen == 5 && !strncasecmp(name, "realm", 5)) dst = realm, dn = rn;
+            else if (nlen == 7 && !strncasecmp(name, "service", 7)) dst = service, dn = svn;
+            else if (nlen == 5 && !strncasecmp(name, "scope", 5)) dst = scope, dn = scn;
+            if (dst && (vlen >= sizeof val || cr__auth_put(dst, dn, val, vlen) < 0))
+                return cr_err_set(err, E2BIG, "WWW-Authenticate: %.*s is too long", (int)nlen, name);
+            continue;
+        }
+        name = p;
+        while (cr__auth_tchar(*p)) p++;
+        if (p == name)
+            return (unsigned char)*p > 0x20 && (unsigned char)*p < 0x7f ? cr_err_set(err, EINVAL, "WWW-Authenticate: unexpected character '%c'", *p)
+                                                                         : cr_err_set(err, EINVAL, "WWW-Authenticate: unexpected byte 0x%02x", (unsigned char)*p);
+        cur++;
+        if (want < 0) {
+            if (*bearer < 0 && p - name == 6 && !strncasecmp(name, "bearer", 6)) *bearer = cur;
+            if (*basic < 0 && p - name == 5 && !strncasecmp(name, "basic", 5)) *basic = cur;
+        }
+        while (*p == ' ' || *p == '\t') p++;
+        /* a token68 credential (other schemes) runs to the next comma */
+        if (*p && *p != ',') {
+            const char *q = p;
+            if (!cr__auth_param(&q, &name, &nlen, val, sizeof val, &vlen)) p += strcspn(p, ",");
+        }
+    }
+}
+
+CR_API int cr_auth_challenge_parse(const char *header, char *scheme, size_t scheme_n, char *realm, size_t realm_n,
+                                   char *service, size_t service_n, char *scope, size_t scope_n, cr_err *err) {
+    int bearer = -1, basic = -1, want, r;
+    if (realm && realm_n) realm[0] = 0;
+    if (service && service_n) service[0] = 0;
+    if (scope && scope_n) scope[0] = 0;
+    if (scheme && scheme_n) scheme[0] = 0;
+    if (!header || !*header) return cr_err_set(err, EINVAL, "WWW-Authenticate: empty");
+    if ((r = cr__auth_walk(header, -1, &bearer, &basic, NULL, 0, NULL, 0, NULL, 0, err)) < 0) return r;
+    if (bearer < 0 && basic < 0)
+        return cr_err_set(err, ENOTSUP, "WWW-Authenticate: no Bearer or Basic challenge in \"%.200s\"", header);
+    want = bearer >= 0 ? bearer : basic;
+    if ((r = cr__auth_walk(header, want, &bearer, &basic, realm, realm_n, service, service_n, scope, scope_n, err)) < 0) return r;
+    if (bearer >= 0 && realm && !realm[0]) return cr_err_set(err, EINVAL, "WWW-Authenticate: Bearer challenge without a realm");
+    if (cr__auth_put(scheme, scheme_n, bearer >= 0 ? "Bearer" : "Basic", bearer >= 0 ? 6 : 5) < 0)
+        return cr_err_set(err, E2BIG, "WWW-Authenticate: scheme buffer too small");
+    return 0;
+}
+
+/* "YYYY-MM-DDTHH:MM:SS[.frac](Z|+HH:MM|-HH:MM)" -> Unix time; -1 (and
+   *out untouched) if not RFC 3339. */
+static int cr__auth_time(const char *s, int64_t *out) {
+    int v[6], i, off = 0;
+    static const int width[6] = {4, 2, 2, 2, 2, 2};
+    static const char sep[6] = {'-', '-', 'T', ':', ':', 0};
+    int64_t y, m, era, yoe, doy, doe;
+    for (i = 0; i < 6; i++) {
+        int k;
+        for (v[i] = 0, k = 0; k < width[i]; k++, s++) {
+            if (*s < '0' || *s > '9') return -1;
+            v[i] = v[i] * 10 + (*s - '0');
+        }
+        if (sep[i] && *s++ != sep[i] && !(sep[i] == 'T' && (s[-1] == 't' || s[-1] == ' '))) return -1;
+    }
+    if (v[1] < 1 || v[1] > 12 || v[2] < 1 || v[2] > 31 || v[3] > 23 || v[4] > 59 || v[5] > 60) return -1;
+    if (*s == '.') { s++; if (*s < '0' || *s > '9') return -1; while (*s >= '0' && *s <= '9') s++; }
+    if ((*s == 'Z' || *s == 'z') && !s[1]) off = 0;
+    else if ((*s == '+' || *s == '-') && s[1] >= '0' && s[1] <= '9' && s[2] >= '0' && s[2] <= '9' && s[3] == ':' &&
+             s[4] >= '0' && s[4] <= '9' && s[5] >= '0' && s[5] <= '9' && !s[6])
+        off = (*s == '-' ? -1 : 1) * (((s[1] - '0') * 10 + s[2] - '0') * 3600 + ((s[4] - '0') * 10 + s[5] - '0') * 60);
+    else return -1;
+    /* days from the civil date (Howard Hinnant's algorithm) */
+    y = v[0] - (v[1] <= 2); m = v[1];
+    era = (y >= 0 ? y : y - 399) / 400; yoe = y - era * 400;
+    doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + v[2] - 1;
+    doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    *out = (era * 146097 + doe - 719468) * 86400 + v[3] * 3600 + v[4] * 60 + v[5] - off;
+    return 0;
+}
+
+CR_API int cr_auth_token_parse(const char *body, size_t len, cr_buf *token, int64_t *expires_in,
+                               int64_t *issued_at, cr_err *err) {
+    cr_json *root = NULL;
+    const cr_json *t, *v;
+    size_t i;
+    int r = 0;
+    *expires_in = 60;
+    *issued_at = 0;
+    token->len = 0;
+    if ((r = cr_json_parse(body, len, &root, err)) < 0) {
+        cr_err_wrap(err, "token response");
+        return r;
+    }
+    t = cr_json_get(root, "token");
+    if (!t || (t->type == CR_JSON_STRING && !t->len)) t = cr_json_get(root, "access_token");
+    if (!t || t->type != CR_JSON_STRING || !t->len) {
+        r = cr_err_set(err, EINVAL, "token response: no token");
+        goto out;
+    }
+    /* it goes into an Authorization header: no spaces, controls or CR/LF */
+    for (i = 0; i < t->len; i++)
+        if ((unsigned char)t->str[i] <= 0x20 || (unsigned char)t->str[i] >= 0x7f) {
+            r = cr_err_set(err, EINVAL, "token response: token has a byte 0x%02x that cannot go into a header", (unsigned char)t->str[i]);
+            goto out;
+        }
+    cr_buf_add(token, t->str, t->len);
+    if (token->oom) { r = cr_err_set(err, ENOMEM, "token response: out of memory"); goto out; }
+    /* like Docker: a lifetime under a minute (or none) counts as a minute */
+    if ((v = cr_json_get(root, "expires_in")) && !cr_json_i64(v, expires_in) && *expires_in < 60) *expires_in = 60;
+    if (*expires_in > INT32_MAX) *expires_in = INT32_MAX;
+    if ((v = cr_json_get(root, "issued_at")) && v->type == CR_JSON_STRING) cr__auth_time(v->str, issued_at);
+out:
+    cr_json_free(root);
+    return r;
+}
+
+static const char cr__auth_b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+static void cr__auth_b64_encode(const unsigned char *p, size_t n, cr_buf *out) {
+    char q[4];
+    size_t i;
+    for (i = 0; i < n; i += 3) {
+        uint32_t w = (uint32_t)p[i] << 16 | (i + 1 < n ? (uint32_t)p[i + 1] << 8 : 0) | (i + 2 < n ? p[i + 2] : 0);
+        q[0] = cr__auth_b64[w >> 18 & 63];
+        q[1] = cr__auth_b64[w >> 12 & 63];
+        q[2] = i + 1 < n ? cr__auth_b64[w >> 6 & 63] : '=';
+        q[3] = i + 2 < n ? cr__auth_b64[w & 63] : '=';
+        cr_buf_add(out, q, 4);
+    }
+}
+
+/* Standard alphabet, padding optional; out holds n * 3 / 4 bytes. Returns
+   the decoded length or -1. */
+static long cr__auth_b64_decode(const char *s, size_t n, unsigned char *out) {
+    uint32_t acc = 0;
+    size_t i, o = 0, pad = 0;
+    int bits = 0;
+    while (pad < 2 && n > pad && s[n - 1 - pad] == '=') pad++;
+    if (pad && n % 4) return -1;
+    n -= pad;
+    if (n % 4 == 1) return -1;
+    for (i = 0; i < n; i++) {
+        const char *c = s[i] ? strchr(cr__auth_b64, s[i]) : NULL;
+        if (!c) return -1;
+        acc = acc << 6 | (uint32_t)(c - cr__auth_b64);
+        if ((bits += 6) >= 8) { bits -= 8; out[o++] = (unsigned char)(acc >> bits); }
+    }
+    return (long)o;
+}
+
+CR_API void cr_auth_basic(const char *user, const char *pass, cr_buf *out) {
+    cr_buf up = {0};
+    cr_buf_printf(&up, "%s:%s", user, pass);
+    cr_buf_puts(out, "Basic ");
+    if (up.oom) out->oom = 1;
+    else cr__auth_b64_encode((const unsigned char *)up.data, up.len, out);
+    if (up.data) explicit_bzero(up.data, up.len);
+    cr_buf_free(&up);
+}
+
+/* An auths key reduced to what it names: a URL to its host, Docker Hub's
+   three names to one, the host in lower case; "host/ns" keeps its path.
+   -1 if it does not fit. */
+static int cr__auth_norm(const char *key, char *out, size_t n) {
+    const char *k = key;
+    size_t len, hl, i;
+    int url = 0;
+    if (!strncasecmp(k, "https://", 8)) k += 8, url = 1;
+    else if (!strncasecmp(k, "http://", 7)) k += 7, url = 1;
+    hl = strcspn(k, "/");
+    len = url ? hl : strlen(k);
+    if ((hl == 9 && !strncasecmp(k, CR__REF_HUB, 9)) || (hl == 15 && !strncasecmp(k, CR__REF_HUB_LEGACY, 15)) ||
+        (hl == 20 && !strncasecmp(k, CR__REF_HUB_API, 20))) {
+        if (len - hl + 9 >= n) return -1;
+        memcpy(out, CR__REF_HUB, 9);
+        memcpy(out + 9, k + hl, len - hl);
+        out[len - hl + 9] = 0;
+        return 0;
+    }
+    if (len >= n) return -1;
+    for (i = 0; i < len; i++) out[i] = (char)(i < hl && k[i] >= 'A' && k[i] <= 'Z' ? k[i] + 32 : k[i]);
+    out[len] = 0;
+    return 0;
+}
+
+/* Decodes an entry's "auth" into user and pass: 1 if it has one, 0 if not
+   (an empty entry: Docker Desktop keeps the secret in a helper). */
+static int cr__auth_entry(const cr_json *e, char *user, size_t un, char *pass, size_t pn, cr_err *err) {
+    const cr_json *a = cr_json_get(e, "auth");
+    unsigned char *buf;
+    char *colon;
+    long n;
+    int r = 1;
+    if (e->type != CR_JSON_OBJECT) return cr_err_set(err, EINVAL, "auths.\"%s\": expected object, got %s", e->key, cr_json_type_name(e->type));
+    if (!a || a->type == CR_JSON_NULL || (a->type == CR_JSON_STRING && !a->len)) return 0;
+    if (a->type != CR_JSON_STRING) return cr_err_set(err, EINVAL, "auths.\"%s\".auth: expected string, got %s", e->key, cr_json_type_name(a->type));
+    if (!(buf = (unsigned char *)CR_MALLOC(a->len + 1))) return cr_err_set(err, ENOMEM, "out of memory");
+    n = cr__auth_b64_decode(a->str, a->len, buf);
+    if (n >= 0) buf[n] = 0;
+    /* never quote the secret in a message */
+    if (n < 0 || memchr(buf, 0, (size_t)n) || !(colon = strchr((char *)buf, ':')) || colon == (char *)buf)
+        r = cr_err_set(err, EINVAL, "auths.\"%s\".auth: not base64 of \"user:password\"", e->key);
+    else {
+        *colon = 0;
+        if (cr__auth_put(user, un, (char *)buf, strlen((char *)buf)) < 0 || cr__auth_put(pass, pn, colon + 1, strlen(colon + 1)) < 0)
+            r = cr_err_set(err, E2BIG, "auths.\"%s\": user name or password too long", e->key);
+    }
+    explicit_bzero(buf, a->len + 1);
+    CR_FREE(buf);
+    return r;
+}
+
+/* Looks reg (normalised) up in one file's text, most specific namespace
+   first; within one, an exact key beats one that only normalises to it. */
+static int cr__auth_find(const char *text, size_t len, const char *reg, char *user, size_t un, char *pass, size_t pn, cr_err *err) {
+    cr_json *root = NULL;
+    const cr_json *auths, *e;
+    char cand[768], k[768], *slash;
+    int r, exact;
+    if ((r = cr_json_parse(text, len, &root, err)) < 0) return r;
+    if (root->type != CR_JSON_OBJECT) { r = cr_err_set(err, EINVAL, "expected an object, got %s", cr_json_type_name(root->type)); goto out; }
+    auths = cr_json_get(root, "auths");
+    if (!auths || auths->type == CR_JSON_NULL) goto out;
+    if (auths->type != CR_JSON_OBJECT) { r = cr_err_set(err, EINVAL, "auths: expected object, got %s", cr_json_type_name(auths->type)); goto out; }
+    snprintf(cand, sizeof cand, "%s", reg);
+    for (;;) {
+        for (exact = 1; exact >= 0; exact--)
+            for (e = auths->child; e; e = e->next) {
+                if (exact ? strcmp(e->key, cand) != 0 : (cr__auth_norm(e->key, k, sizeof k) < 0 || strcmp(k, cand) != 0)) continue;
+                if ((r = cr__auth_entry(e, user, un, pass, pn, err)) != 0) goto out;
+            }
+        if (!(slash = strrchr(cand, '/'))) break;
+        *slash = 0;
+    }
+out:
+    cr_json_free(root);
+    return r;
+}
+
+CR_API int cr_auth_lookup(const char *registry, const char *const *files, char *user, size_t user_n,
+                          char *pass, size_t pass_n, cr_err *err) {
+    char reg[768];
+    size_t i;
+    if (user && user_n) user[0] = 0;
+    if (pass && pass_n) pass[0] = 0;
+    if (!registry || !*registry || cr__auth_norm(registry, reg, sizeof reg) < 0)
+        return cr_err_set(err, EINVAL, "invalid registry name \"%.200s\"", registry ? registry : "");
+    for (i = 0; files && files[i]; i++) {
+        cr_buf text = {0};
+        cr_err rerr = {0};
+        int r;
+        if (!files[i][0]) continue;
+        r = cr_util_read_file(AT_FDCWD, files[i], 1 << 20, &text, &rerr);
+        if (r < 0) {
+            cr_buf_free(&text);
+            if (r == -ENOENT || r == -ENOTDIR) continue;
+            if (err) *err = rerr;
+            return r;
+        }
+        r = cr__auth_find(text.data, text.len, reg, user, user_n, pass, pass_n, err);
+        explicit_bzero(text.data, text.len);
+        cr_buf_free(&text);
+        if (r < 0) {
+            if (user && user_n) explicit_bzero(user, user_n);
+            if (pass && pass_n) explicit_bzero(pass, pass_n);
+            cr_err_wrap(err, "%s", files[i]);
+            return r;
+        }
+        if (r) return 1;
+    }
+    return 0;
+}
+
+/* Writes the "auths" object: old's entries except those naming norm, then
+   norm's new entry when auth is not NULL. Returns how many were dropped. */
+static int cr__auth_write_auths(cr_jw *w, const cr_json *old, const char *norm, const char *auth) {
+    const cr_json *e;
+    char k[768];
+    int dropped = 0;
+    cr_jw_obj(w);
+    for (e = old && old->type == CR_JSON_OBJECT ? old->child : NULL; e; e = e->next) {
+        if (cr__auth_norm(e->key, k, sizeof k) == 0 && !strcmp(k, norm)) { dropped++; continue; }
+        cr_jw_key(w, e->key);
+        cr_jw_value(w, e);
+    }
+    if (auth) {
+        /* Docker files Hub under its v1 URL, and every other tool reads that key */
+        cr_jw_key(w, strcmp(norm, CR__REF_HUB) ? norm : CR__REF_HUB_AUTH);
+        cr_jw_obj(w);
+        cr_jw_key(w, "auth");
+        cr_jw_str(w, auth);
+        cr_jw_obj_end(w);
+    }
+    cr_jw_obj_end(w);
+    return dropped;
+}
+
+/* The new text of an auth file (text NULL: there was none) with reg's
+   entry replaced by {"auth": auth} or, auth NULL, removed; every other key
+   is kept in its place. Returns how many entries were dropped. */
+static int cr__auth_merge(const char *text, size_t len, const char *reg, const char *auth, cr_buf *out, cr_err *err) {
+    cr_json *root = NULL;
+    const cr_json *m, *auths;
+    char norm[768];
+    cr_jw w;
+    int dropped = 0, r;
+    if (cr__auth_norm(reg, norm, sizeof norm) < 0) return cr_err_set(err, EINVAL, "invalid registry name \"%.200s\"", reg);
+    if (text && (r = cr_json_parse(text, len, &root, err)) < 0) return r;
+    auths = cr_json_get(root, "auths");
+    if (root && root->type != CR_JSON_OBJECT) r = cr_err_set(err, EINVAL, "expected an object, got %s", cr_json_type_name(root->type));
+    else if (auths && auths->type != CR_JSON_OBJECT && auths->type != CR_JSON_NULL)
+        r = cr_err_set(err, EINVAL, "auths: expected object, got %s", cr_json_type_name(auths->type));
+    else {
+        cr_jw_init(&w, out);
+        cr_jw_obj(&w);
+        for (m = root ? root->child : NULL; m; m = m->next) {
+            cr_jw_key(&w, m->key);
+            if (strcmp(m->key, "auths")) cr_jw_value(&w, m);
+            else dropped = cr__auth_write_auths(&w, m, norm, auth);
+        }
+        if (!auths && auth) {
+            cr_jw_key(&w, "auths");
+            cr__auth_write_auths(&w, NULL, norm, auth);
+        }
+        cr_jw_obj_end(&w);
+        cr_buf_putc(out, '\n');
+        r = out->oom ? cr_err_set(err, ENOMEM, "out of memory") : dropped;
+    }
+    cr_json_free(root);
+    return r;
+}
+
+static int cr__auth_mkdirs(char *dir) {
+    char *p;
+    for (p = dir + 1; ; p++)
+        if (*p == '/' || !*p) {
+            char c = *p;
+            *p = 0;
+            if (mkdir(dir, 0700) < 0 && errno != EEXIST) { *p = c; return -1; }
+            *p = c;
+            if (!c) return 0;
+        }
+}
+
+/* Rewrites file with reg's entry set to auth (NULL: removed). */
+static int cr__auth_rewrite(const char *file, const char *reg, const char *auth, cr_err *err) {
+    char path[PATH_MAX], dir[PATH_MAX];
+    const char *slash;
+    cr_buf old = {0}, out = {0};
+    cr_err rerr = {0};
+    int r, dfd;
+    if (!file || !*file) return cr_err_set(err, EINVAL, "no auth file given");
+    /* write through a symlink (dotfile managers) rather than replace it */
+    if (!realpath(file, path)) {
+        if (errno != ENOENT) return cr__errno(err, "%s", file);
+        if (strlen(file) >= sizeof path) return cr_err_set(err, ENAMETOOLONG, "%s: name too long", file);
+        snprintf(path, sizeof path, "%s", file);
+    }
+    r = cr_util_read_file(AT_FDCWD, path, 1 << 20, &old, &rerr);
+    if (r < 0 && r != -ENOENT) {
+        if (err) *err = rerr;
+        goto out;
+    }
+    r = cr__auth_merge(r < 0 ? NULL : old.data, old.len, reg, auth, &out, err);
+    if (r < 0) { cr_err_wrap(err, "%s", path); goto out; }
+    if (!auth && !r) { r = cr_err_set(err, ENOENT, "not logged in to %s", reg); goto out; }
+    slash = strrchr(path, '/');
+    snprintf(dir, sizeof dir, "%.*s", !slash ? 1 : slash == path ? 1 : (int)(slash - path), slash ? path : ".");
+    if (auth && cr__auth_mkdirs(dir) < 0) { r = cr__errno(err, "mkdir %s", dir); goto out; }
+    if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) { r = cr__errno(err, "open %s", dir); goto out; }
+    r = cr_util_write_atomic(dfd, slash ? slash + 1 : path, out.data, out.len, err);
+    close(dfd);
+out:
+    if (old.data) explicit_bzero(old.data, old.len);
+    if (out.data) explicit_bzero(out.data, out.len);
+    cr_buf_free(&old);
+    cr_buf_free(&out);
+    return r < 0 ? r : 0;
+}
+
+CR_API int cr_auth_store(const char *file, const char *registry, const char *user, const char *pass, cr_err *err) {
+    cr_buf up = {0}, b64 = {0};
+    int r;
+    if (!registry || !*registry) return cr_err_set(err, EINVAL, "no registry given");
+    /* "user:pass" splits at the first colon, so the user cannot have one */
+    if (!user || !*user || strchr(user, ':')) return cr_err_set(err, EINVAL, "user name must be non-empty and without ':'");
+    cr_buf_printf(&up, "%s:%s", user, pass ? pass : "");
+    if (!up.oom) cr__auth_b64_encode((const unsigned char *)up.data, up.len, &b64);
+    r = up.oom || b64.oom ? cr_err_set(err, ENOMEM, "out of memory") : cr__auth_rewrite(file, registry, b64.data, err);
+    if (up.data) explicit_bzero(up.data, up.len);
+    if (b64.data) explicit_bzero(b64.data, b64.len);
+    cr_buf_free(&up);
+    cr_buf_free(&b64);
+    return r;
+}
+
+CR_API int cr_auth_remove(const char *file, const char *registry, cr_err *err) {
+    if (!registry || !*registry) return cr_err_set(err, EINVAL, "no registry given");
+    return cr__auth_rewrite(file, registry, NULL, err);
+}
+
 #endif /* CR_NO_REGISTRY */
 
 #if defined(__GNUC__) && !defined(__clang__)

@@ -1,3 +1,4 @@
+// cr-test: libs=-lbearssl
 /* Unit tests of the registry section's parsers: image references (Docker's
    normalisation and its test tables), transports, manifests and indexes of
    each kind, platform choice, image configs, WWW-Authenticate challenges,
@@ -608,7 +609,11 @@ static void t_pick(void) {
     /* the host */
     cr_manifest_host_platform(host, sizeof host);
     CHECK(!strncmp(host, "linux/", 6) && strlen(host) > 6);
-    CHECK(!strcmp(pick(oci_index, NULL, &err), pick(oci_index, host, &err)) || !pick(oci_index, host, &err)[0]);
+    {
+        char by_null[136];
+        snprintf(by_null, sizeof by_null, "%s", pick(oci_index, NULL, &err));
+        CHECK(!strcmp(by_null, pick(oci_index, host, &err)));
+    }
 #if defined(__x86_64__)
     CHECK(!strcmp(host, "linux/amd64") && !strcmp(pick(oci_index, NULL, &err), DA));
 #elif defined(__aarch64__)
@@ -673,7 +678,7 @@ static void t_config(void) {
 
 static void t_config_errors(void) {
     static const struct { const char *body, *want; } t[] = {
-        {"[]", "image config: image config: expected object, got array"},
+        {"[]", "image config: expected an object, got array"},
         {"{", "image config: line 1"},
         {"{\"config\":{}}", "image config: rootfs: missing"},
         {"{\"rootfs\":{\"type\":\"layers\"}}", "rootfs.diff_ids: missing"},
@@ -771,6 +776,7 @@ static void t_challenge_errors(void) {
         {"realm=\"x\"", "parameter before any scheme", EINVAL},
         {"Bearer realm=https://auth.example/token", "unexpected character ':'", EINVAL},
         {"\"Bearer\"", "unexpected character '\"'", EINVAL},
+        {"\x01" "Bearer realm=\"r\"", "unexpected byte 0x01", EINVAL},
     };
     size_t i;
     for (i = 0; i < sizeof t / sizeof *t; i++) {
@@ -1232,6 +1238,57 @@ static void t_auth_store(void) {
     CHECK(!dir_has_temp(text));
 }
 
+/* Relative names resolve against the working directory, like everything else. */
+static void t_auth_relative(void) {
+    char cwd[4096];
+    const char *rel[] = {"rel.json", NULL}, *sub[] = {"sub2/rel.json", NULL};
+    cr_err err = {0};
+    if (!getcwd(cwd, sizeof cwd) || chdir(tmp) < 0) { note("# chdir %s: %s\n", tmp, strerror(errno)); return; }
+    CHECK(cr_auth_store("rel.json", "registry.example", "r", "p", &err) == 0);
+    LOOKUP("registry.example", rel, "r/p");
+    CHECK(cr_auth_store("sub2/rel.json", "registry.example", "s", "q", &err) == 0);
+    LOOKUP("registry.example", sub, "s/q");
+    CHECK(file_mode("sub2") == 0700 && file_mode("sub2/rel.json") == 0600);
+    CHECK(cr_auth_remove("rel.json", "registry.example", &err) == 0);
+    LOOKUP("registry.example", rel, "none");
+    CHECK(!dir_has_temp(".") && !dir_has_temp("sub2"));
+    if (chdir(cwd) < 0) note("# chdir back: %s\n", strerror(errno));
+}
+
+/* Every function takes a NULL cr_err on its error paths too. */
+static void t_null_err(void) {
+    cr_ref r;
+    cr_manifest m;
+    cr_image_config c;
+    const cr_descriptor *d;
+    cr_buf tok = {0};
+    int64_t e, i;
+    char u[64], p[64];
+    const char *bad[] = {path_of("null-err.json"), NULL};
+    CHECK(cr_ref_parse("Alpine", &r, NULL) == -EINVAL);
+    CHECK(cr_manifest_parse("text/html", "x", 1, &m, NULL) == -ENOTSUP);
+    CHECK(cr_manifest_parse(NULL, "{", 1, &m, NULL) == -EINVAL);
+    CHECK(mparse(NULL, "{\"schemaVersion\":2,\"config\":{\"mediaType\":\"x\",\"digest\":\"" D64 "\",\"size\":1},\"layers\":[]}", &m, NULL) == -ENOTSUP);
+    CHECK(mparse(NULL, "{\"schemaVersion\":2,\"manifests\":[{}]}", &m, NULL) == -EINVAL);
+    CHECK(mparse(NULL, "{\"schemaVersion\":2,\"manifests\":[]}", &m, NULL) == 0);
+    CHECK(cr_manifest_pick(&m, "linux/amd64", &d, NULL) == -ENOENT && !d);
+    CHECK(cr_manifest_pick(&m, "linux", &d, NULL) == -EINVAL);
+    cr_manifest_free(&m);
+    CHECK(cr_image_config_parse("{}", 2, &c, NULL) == -EINVAL);
+    CHECK(cr_image_config_parse("{\"config\":{\"Env\":[1]}}", 21, &c, NULL) == -EINVAL);
+    CHECK(cr_auth_challenge_parse("Bearer realm=\"x", NULL, 0, NULL, 0, NULL, 0, NULL, 0, NULL) == -EINVAL);
+    CHECK(cr_auth_challenge_parse("Digest", NULL, 0, NULL, 0, NULL, 0, NULL, 0, NULL) == -ENOTSUP);
+    CHECK(cr_auth_token_parse("{", 1, &tok, &e, &i, NULL) == -EINVAL);
+    CHECK(cr_auth_token_parse("{}", 2, &tok, &e, &i, NULL) == -EINVAL);
+    put_file("null-err.json", "{\"auths\":{\"registry.example\":{\"auth\":\"x\"}}}");
+    CHECK(cr_auth_lookup("registry.example", bad, u, sizeof u, p, sizeof p, NULL) == -EINVAL);
+    CHECK(cr_auth_store(bad[0], "registry.example", "u", "p", NULL) == 0);
+    CHECK(cr_auth_remove(bad[0], "other.example", NULL) == -ENOENT);
+    put_file("null-err.json", "[");
+    CHECK(cr_auth_store(bad[0], "registry.example", "u", "p", NULL) == -EINVAL);
+    cr_buf_free(&tok);
+}
+
 static const struct { const char *name; void (*fn)(void); } tests[] = {
     { "references: Docker's valid examples normalise", t_ref_valid },
     { "references: length limits", t_ref_lengths },
@@ -1253,6 +1310,8 @@ static const struct { const char *name; void (*fn)(void); } tests[] = {
     { "base64", t_base64 },
     { "auth file lookup", t_auth_lookup },
     { "auth file store / remove round trip", t_auth_store },
+    { "auth files named relative to the working directory", t_auth_relative },
+    { "a NULL cr_err is allowed", t_null_err },
 };
 
 int main(void) {
