@@ -1005,6 +1005,30 @@ static int cr__open_in_root_walk(int rootfd, const char *path, int flags, mode_t
     }
 }
 
+/* rm -rf that never follows a symlink and never leaves the file system of
+   path: for temp dirs of our own making. */
+static int cr__rm_rf_at(int at, const char *name, dev_t dev, int depth) {
+    struct stat sb;
+    int fd;
+    DIR *d;
+    struct dirent *e;
+    if (fstatat(at, name, &sb, AT_SYMLINK_NOFOLLOW) < 0) return errno == ENOENT ? 0 : -1;
+    if (!S_ISDIR(sb.st_mode)) return unlinkat(at, name, 0);
+    if (sb.st_dev != dev || depth > 256) return -1;
+    if ((fd = openat(at, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0) return -1;
+    if (!(d = fdopendir(fd))) { close(fd); return -1; }
+    while ((e = readdir(d)))
+        if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) cr__rm_rf_at(dirfd(d), e->d_name, dev, depth + 1);
+    closedir(d);
+    return unlinkat(at, name, AT_REMOVEDIR);
+}
+
+static int cr__rm_rf(int at, const char *path) {
+    struct stat sb;
+    if (fstatat(at, path, &sb, AT_SYMLINK_NOFOLLOW) < 0) return errno == ENOENT ? 0 : -1;
+    return cr__rm_rf_at(at, path, sb.st_dev, 0);
+}
+
 /* Creates every missing directory of path inside root; returns an O_PATH fd
    of the last one. */
 static int cr__mkdir_in_root(int rootfd, const char *path, mode_t mode) {
@@ -5979,18 +6003,6 @@ static int cr__init(cr__ctx *c, int one_stage, cr_err *err) {
     return -1;
 }
 
-static int cr__state_rmdir(int rootdirfd, const char *id) {
-    int dfd = openat(rootdirfd, id, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dfd >= 0) {
-        DIR *d = fdopendir(dfd);
-        struct dirent *e;
-        while (d && (e = readdir(d)))
-            if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) unlinkat(dfd, e->d_name, 0);
-        if (d) closedir(d); else close(dfd);
-    }
-    return unlinkat(rootdirfd, id, AT_REMOVEDIR);
-}
-
 static int cr__mkdir_p(const char *path, mode_t mode) {
     char buf[PATH_MAX], *p;
     snprintf(buf, sizeof buf, "%s", path);
@@ -6175,7 +6187,7 @@ fail:
     }
     if (c.cgroup[0]) { cr_err e2 = {0}; cr__cgroup_destroy(c.cgroup, &e2); }
     if (out->master >= 0) { close(out->master); out->master = -1; }
-    if (made_dir) cr__state_rmdir(rootdir, id);
+    if (made_dir) cr__rm_rf(rootdir, id);
     cr_err_wrap(err, "create \"%s\"", id);
 done:
     if (sv[0] >= 0) close(sv[0]);
@@ -6328,7 +6340,7 @@ CR_API int cr_container_delete(const cr_runtime *rt, const char *id, int force, 
     if (have_spec && !spec.ns[CR_NS_MNT].present && st.rootfs[0]) cr__rootfs_unmount_host(st.rootfs);
     if (st.cgroup[0] && (r = cr__cgroup_destroy(st.cgroup, err)) < 0) goto out;
     rootdir = open(cr_state_root(rt), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (rootdir < 0 || cr__state_rmdir(rootdir, id) < 0) r = cr__errno(err, "remove state of \"%s\"", id);
+    if (rootdir < 0 || cr__rm_rf(rootdir, id) < 0) r = cr__errno(err, "remove state of \"%s\"", id);
     if (rootdir >= 0) close(rootdir);
     if (!r && have_spec) {
         cr_err herr = {0};

@@ -19,7 +19,7 @@ IMAGE=docker.io/crtest/busybox:1
 NS=crtest
 
 setup_file() {
-    require_cmds containerd ctr containerd-shim-runc-v2
+    require_cmds containerd ctr containerd-shim-runc-v2 containerd-shim || return 0
     T=$(clients_tmpdir ctd)
     export T
     export CTD_SOCK=$T/containerd.sock
@@ -55,10 +55,15 @@ teardown_file() {
         done
     fi
     stop_pidfile "$T/containerd.pid" 20
+    cr_delete_all "$RUNC_ROOT/$NS"
+    cr_delete_all "$V1_ROOT/$NS"
     cleanup_tmpdir "$T"
 }
 
+setup() { skip_if_unavailable; }
+
 teardown() {
+    [[ -z ${CLIENTS_SKIP:-} ]] || return 0
     [[ -n ${BATS_TEST_COMPLETED:-} ]] && return 0
     echo "# --- containerd.log (tail)" >&2
     tail -n 15 "$T/containerd.log" >&2 || true
@@ -303,6 +308,9 @@ rm_task() {
 
     run ct task exec --exec-id v1x "$id" echo exec-ok
     expect_eq exec "$output" exec-ok
+    run ct task metrics "$id"
+    expect_status 0
+    expect_output_has pids.current
     run ct task pause "$id"
     expect_status 0
     expect_eq status "$(task_status "$id")" PAUSED

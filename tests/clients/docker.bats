@@ -11,9 +11,9 @@ load helpers
 IMAGE=crtest/busybox:1
 
 setup_file() {
-    require_cmds dockerd containerd ctr
     DOCKER=/usr/bin/docker
-    [[ -x $DOCKER ]] || DOCKER=$(command -v docker) || skip "docker CLI is not installed"
+    [[ -x $DOCKER ]] || DOCKER=$(command -v docker) || DOCKER=docker
+    require_cmds dockerd containerd ctr "$DOCKER" || return 0
     export DOCKER
 
     T=$(clients_tmpdir dk)
@@ -67,10 +67,14 @@ teardown_file() {
     fi
     stop_pidfile "$T/dockerd.launch.pid" 30
     stop_pidfile "$T/ctd/containerd.pid" 20
+    cr_delete_all "$T/exec/runtime-runc/moby"
     cleanup_tmpdir "$T"
 }
 
+setup() { skip_if_unavailable; }
+
 teardown() {
+    [[ -z ${CLIENTS_SKIP:-} ]] || return 0
     # on failure, show the tail of the daemon log (runtime errors land there)
     if [[ -n ${BATS_TEST_COMPLETED:-} ]]; then return 0; fi
     echo "# --- dockerd.log (tail)" >&2
@@ -181,6 +185,13 @@ pid_of() { dk inspect -f '{{.State.Pid}}' "$1"; }
     expect_status 6
     output=$(pty_clean <<<"$output")
     expect_output_has sum=42
+
+    # the client's terminal size reaches the container's console
+    # (the sleep: docker sends the size just after start, with runc as well)
+    run in_pty "stty cols 123 rows 45; '$DOCKER' -H unix://$DOCKER_SOCK run --rm -it --runtime cr --network none $IMAGE sh -c 'sleep 0.5; stty size'" </dev/null
+    expect_status 0
+    output=$(pty_clean <<<"$output")
+    expect_output_has "45 123"
 }
 
 @test "docker exec -it works through a pty" {
@@ -191,6 +202,11 @@ pid_of() { dk inspect -f '{{.State.Pid}}' "$1"; }
     expect_status 3
     output=$(pty_clean <<<"$output")
     expect_output_has /dev/pts/
+
+    run in_pty "stty cols 99 rows 33; '$DOCKER' -H unix://$DOCKER_SOCK exec -it $n sh -c 'sleep 0.5; stty size'" </dev/null
+    expect_status 0
+    output=$(pty_clean <<<"$output")
+    expect_output_has "33 99"
 }
 
 @test "docker stop sends SIGTERM, then SIGKILL after the timeout" {
@@ -389,4 +405,64 @@ pid_of() { dk inspect -f '{{.State.Pid}}' "$1"; }
     run drun --name "$n" --memory 16m --memory-swap 16m "$IMAGE" dd if=/dev/zero of=/dev/null bs=64M count=1
     expect_status 137
     expect_eq "OOMKilled ExitCode" "$(dk inspect -f '{{.State.OOMKilled}} {{.State.ExitCode}}' "$n")" "true 137"
+}
+
+@test "docker run shares namespaces: --pid/--ipc/--network container:, --pid host" {
+    local n pid
+    n=$(cname donor)
+    drun -d --name "$n" --ipc shareable "$IMAGE" sleep 1000 >/dev/null
+    pid=$(pid_of "$n")
+
+    run drun --rm --pid "container:$n" "$IMAGE" sh -c 'cat /proc/1/cmdline | tr "\0" " "'
+    expect_status 0
+    expect_output_has "sleep 1000"
+
+    run drun --rm --ipc "container:$n" "$IMAGE" readlink /proc/self/ns/ipc
+    expect_eq "ipc ns" "$output" "$(readlink "/proc/$pid/ns/ipc")"
+
+    run dk run --rm --runtime cr --network "container:$n" "$IMAGE" readlink /proc/self/ns/net
+    expect_eq "net ns" "$output" "$(readlink "/proc/$pid/ns/net")"
+
+    run drun --rm --pid host "$IMAGE" readlink /proc/self/ns/pid
+    expect_eq "pid ns" "$output" "$(readlink /proc/self/ns/pid)"
+
+    run drun --rm --uts host "$IMAGE" hostname
+    expect_eq "uts ns" "$output" "$(hostname)"
+}
+
+@test "docker run applies cgroup, device and process settings" {
+    run drun --rm --cpuset-cpus 0 --memory 64m --memory-reservation 32m --memory-swappiness 10 \
+        --cpu-period 50000 --cpu-quota 25000 "$IMAGE" sh -c \
+        'cd /sys/fs/cgroup && cat cpuset/cpuset.cpus memory/memory.soft_limit_in_bytes memory/memory.swappiness cpu/cpu.cfs_period_us cpu/cpu.cfs_quota_us'
+    expect_status 0
+    expect_eq cgroups "$(echo $output)" "0 33554432 10 50000 25000"
+
+    # device cgroup: docker's default rules allow /dev/zero (1:5) but not
+    # loop-control (10:237); --device-cgroup-rule adds it
+    run drun --rm "$IMAGE" sh -c 'mknod /tmp/z c 1 5 && head -c1 /tmp/z >/dev/null && echo zero-ok; mknod /tmp/lc c 10 237 && : </tmp/lc && echo lc-open'
+    expect_output_has zero-ok
+    expect_output_has "can't open /tmp/lc: Operation not permitted"
+    run drun --rm --device-cgroup-rule 'c 10:237 rwm' "$IMAGE" sh -c 'mknod /tmp/lc c 10 237 && : </tmp/lc && echo lc-open'
+    expect_output_has lc-open
+    run drun --rm --device /dev/null:/dev/mynull "$IMAGE" sh -c 'echo x > /dev/mynull && stat -c %t:%T /dev/mynull'
+    expect_eq "--device" "$output" "1:3"
+
+    run drun --rm --ulimit nofile=512:512 --oom-score-adj 500 --shm-size 8m \
+        --sysctl kernel.msgmax=9999 "$IMAGE" sh -c \
+        'ulimit -n; ulimit -Hn; cat /proc/self/oom_score_adj /proc/sys/kernel/msgmax; df -k /dev/shm | tail -n1'
+    expect_status 0
+    [[ $(echo $output) =~ ^512\ 512\ 500\ 9999\ shm\ +8192\  ]] || { show_run; fail "ulimit/oom-score-adj/sysctl/shm-size not applied"; }
+}
+
+@test "docker healthchecks and restart policies work (exec and re-create)" {
+    local n
+    n=$(cname health)
+    drun -d --name "$n" --health-cmd 'test -f /tmp/ok' --health-interval 1s --health-retries 1 \
+        "$IMAGE" sh -c 'sleep 1; touch /tmp/ok; sleep 1000' >/dev/null
+    wait_for 20 sh -c "[ \"\$('$DOCKER' -H unix://$DOCKER_SOCK inspect -f '{{.State.Health.Status}}' $n)\" = healthy ]"
+
+    n=$(cname restart)
+    drun -d --name "$n" --restart on-failure:2 "$IMAGE" sh -c 'echo run; exit 1' >/dev/null
+    wait_for 30 sh -c "[ \"\$('$DOCKER' -H unix://$DOCKER_SOCK inspect -f '{{.RestartCount}} {{.State.Status}}' $n)\" = '2 exited' ]"
+    expect_eq "runs" "$(dk logs "$n" | grep -c run)" 3
 }

@@ -34,16 +34,25 @@ unset _cr_bin_dir _p
 
 # ---------------------------------------------------------------- setup
 
-# require_cmds CMD... : skip (the whole file, from setup_file) when a client
-# program is missing (its Debian package, listed in packages.txt, could not
-# be installed).
+# require_cmds CMD... : in setup_file, `require_cmds ... || return 0`. When a
+# client program is missing (its Debian package from packages.txt could not be
+# installed), not root, or no cr binary: exports CLIENTS_SKIP with the reason
+# and returns 1; every test's setup then skips (bats 1.8 cannot skip from
+# setup_file itself).
 require_cmds() {
-    local c
+    local c why=
     for c; do
-        command -v "$c" >/dev/null 2>&1 || skip "$c is not installed (see tests/clients/packages.txt)"
+        command -v "$c" >/dev/null 2>&1 || { why="$c is not installed (see tests/clients/packages.txt)"; break; }
     done
-    [[ $EUID -eq 0 ]] || skip "client tests need root"
-    [[ -x $CR ]] || skip "no cr binary at $CR (run ./build.sh)"
+    [[ -n $why || $EUID -eq 0 ]] || why="client tests need root"
+    [[ -n $why || -x $CR ]] || why="no cr binary at $CR (run ./build.sh)"
+    export CLIENTS_SKIP=$why
+    [[ -z $why ]]
+}
+
+# skip_if_unavailable: in setup, skip when setup_file found a client missing.
+skip_if_unavailable() {
+    [[ -z ${CLIENTS_SKIP:-} ]] || skip "$CLIENTS_SKIP"
 }
 
 # clients_tmpdir TAG: a fresh short temp dir (unix socket paths must stay
@@ -170,6 +179,17 @@ umount_under() {
     [[ -n $dir && $dir == /tmp/cr-* ]] || return 0
     awk '{print $2}' /proc/self/mounts | grep -F "$dir/" | sort -r | while read -r m; do
         umount -l "$(printf '%b' "$m")" 2>/dev/null
+    done
+    return 0
+}
+
+# cr_delete_all ROOT: `cr delete --force` every container cr lists under the
+# state root ROOT (the safety net for containers a client failed to remove).
+cr_delete_all() {
+    local root=$1 id
+    [[ -d $root ]] || return 0
+    for id in $("$CR" --root "$root" list -q 2>/dev/null); do
+        "$CR" --root "$root" delete --force "$id" >/dev/null 2>&1
     done
     return 0
 }

@@ -13,7 +13,7 @@ load helpers
 IMAGE=localhost/crtest/busybox:1
 
 setup_file() {
-    require_cmds podman conmon
+    require_cmds podman conmon || return 0
     T=$(clients_tmpdir pm)
     export T
     mkdir -p "$T/tmp" "$T/net"
@@ -41,9 +41,16 @@ EOF
 
 teardown_file() {
     [[ -n ${T:-} ]] || return 0
+    local ids id
+    ids=$(pm ps -aq --no-trunc 2>/dev/null)
     pm rm -a -f -t 0 >/dev/null 2>&1
+    for id in $ids; do # cr's state of podman's containers is in /run/cr
+        "$CR" delete --force "$id" >/dev/null 2>&1
+    done
     cleanup_tmpdir "$T"
 }
+
+setup() { skip_if_unavailable; }
 
 # pm ARGS...: podman with our storage and cr (fd 3 closed: conmon must not
 # hold bats' TAP stream open).
@@ -295,4 +302,10 @@ pid_of() { pm inspect -f '{{.State.Pid}}' "$1"; }
 
     run prun --rm "$IMAGE" grep -E '^(Seccomp|NoNewPrivs):' /proc/self/status
     expect_output_has "Seccomp:	2"
+}
+
+@test "podman run -i passes stdin and its end" {
+    run bash -c "printf 'a\\nb\\n' | timeout -s KILL 60 $PM_CMD run --rm -i --network none $IMAGE sh -c 'cat; echo after-eof' 3>&-"
+    expect_status 0
+    expect_eq output "$(echo $output)" "a b after-eof"
 }

@@ -159,6 +159,26 @@ esc_refused() {
     fail "refused for another reason than the attack (expected the error to mention one of: $*):" "$output"
 }
 
+# esc_exec_bounded ID ARGS...: `cr exec` that may fail but must return
+# within 20 seconds; a hang is reported (with the process tree) and fails.
+esc_exec_bounded() {
+    local pid i
+    "${ESC_CR:-$CR}" --root "$CR_ROOT" exec "$@" </dev/null >/dev/null 2>&1 3>&- &
+    pid=$!
+    for ((i = 0; i < 200; i++)); do
+        kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null; return 0; }
+        sleep 0.1
+    done
+    echo "# cr exec $* (pid $pid) did not return in 20s:" >&2
+    ps -o pid,ppid,stat,wchan:24,args -p "$pid" >&2
+    echo "# its children:" >&2
+    ps -o pid,ppid,stat,wchan:24,args --ppid "$pid" >&2 || true
+    ls -l "/proc/$pid/fd" >&2
+    kill -9 "$pid" 2>/dev/null
+    wait "$pid" 2>/dev/null
+    return 1
+}
+
 # esc_start_sleeping ID: create + start ($BUNDLE's args should block).
 esc_start_sleeping() {
     esc_create "$1" && crr start "$1" && esc_wait_status "$1" running
@@ -226,7 +246,8 @@ esc_teardown() {
 
 # ---------------------------------------------------------------- C sources
 
-# attack SECONDS: CVE-2019-5736. For SECONDS, open /proc/PID/exe of every
+# attack SECONDS: CVE-2019-5736. For SECONDS (or until /tmp/stop-attack
+# exists), open /proc/PID/exe of every
 # other process as O_PATH and hold it, and keep trying to reopen each held
 # executable for writing through /proc/self/fd (that works as soon as the
 # process has left it, unless it is sealed or read-only) and write into it.
@@ -279,7 +300,7 @@ int main(int argc, char **argv) {
     setvbuf(stdout, NULL, _IOLBF, 0);
     if (stat("/proc/self/exe", &skip[0]) < 0 || stat("/bin/busybox", &skip[1]) < 0) { perror("stat"); return 1; }
     printf("ATTACKING for %ds\n", secs);
-    while (time(NULL) < end) {
+    while (time(NULL) < end && access("/tmp/stop-attack", F_OK) != 0) {
         DIR *d = opendir("/proc");
         struct dirent *e;
         if (!d) { perror("opendir /proc"); return 1; }

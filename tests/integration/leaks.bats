@@ -18,7 +18,7 @@ mount_snapshot() {
 }
 
 @test "leaks: 20 create/start/(exec)/delete cycles leave no state, mounts, cgroups or processes" {
-    local prefix i id pid before after new
+    local prefix cycle id pid before after new
     prefix="$(id_prefix)-${BATS_SUITE_TEST_NUMBER}-"
     local short=$BATS_TEST_TMPDIR/short
     make_bundle "$short"
@@ -29,9 +29,9 @@ mount_snapshot() {
 
     before=$(mount_snapshot)
     local -a pids=()
-    for ((i = 0; i < 20; i++)); do
+    for ((cycle = 0; cycle < 20; cycle++)); do
         id=$(new_id)
-        if ((i % 2)); then
+        if ((cycle % 2)); then
             # long-running: start, exec into it, delete --force
             create "$id"
             crr start "$id"
@@ -79,12 +79,12 @@ mount_snapshot() {
 }
 
 @test "leaks: 20 cr run cycles (foreground, no --keep) leave nothing" {
-    local prefix i id before after new
+    local prefix cycle id before after new
     prefix="$(id_prefix)-${BATS_SUITE_TEST_NUMBER}-"
     set_args sh -c 'exit 3'
     add_mount /mnt/tmp tmpfs tmpfs
     before=$(mount_snapshot)
-    for ((i = 0; i < 20; i++)); do
+    for ((cycle = 0; cycle < 20; cycle++)); do
         id=$(new_id)
         run --separate-stderr crr run --bundle "$BUNDLE" "$id"
         assert_status 3
@@ -99,12 +99,12 @@ mount_snapshot() {
 }
 
 @test "leaks: 20 failed creates leave nothing" {
-    local prefix i id before after new
+    local prefix cycle id before after new
     prefix="$(id_prefix)-${BATS_SUITE_TEST_NUMBER}-"
     add_mount /mnt/tmp tmpfs tmpfs
     add_mount /mnt/x bind "$BATS_TEST_TMPDIR/missing" rbind
     before=$(mount_snapshot)
-    for ((i = 0; i < 20; i++)); do
+    for ((cycle = 0; cycle < 20; cycle++)); do
         id=$(new_id)
         run --separate-stderr crc create --bundle "$BUNDLE" "$id"
         assert_status 1
