@@ -492,6 +492,80 @@ CR_API void cr_auth_basic(const char *user, const char *pass, cr_buf *out);   /*
 
 #endif /* CR_NO_REGISTRY */
 
+/*@@UNPACK_DECL_BEGIN@@*/
+#ifndef CR_NO_REGISTRY
+/* ---- unpack (cr_unpack_*) ------------------------------------------------ */
+
+/* How a layer lands on a directory. Zero = overlay whiteouts, as root, no
+   size limit. */
+typedef struct cr_unpack_opts {
+    int whiteouts;          /* CR_UNPACK_OVERLAY: .wh.NAME becomes a 0:0 char device NAME and
+                               .wh..wh..opq the xattr trusted.overlay.opaque=y on its directory
+                               (user.overlay.opaque when rootless), for a layer dir used as an
+                               overlay lowerdir; CR_UNPACK_APPLY: they delete what lower layers
+                               put in the directory (flattening onto a dir that holds them) */
+    int rootless;           /* not root: device nodes are skipped (debug log), failures of
+                               chown and of trusted./security. xattrs are tolerated */
+    uint64_t max_size;      /* limit on the uncompressed tar stream in bytes; 0 = none */
+} cr_unpack_opts;
+enum { CR_UNPACK_OVERLAY = 0, CR_UNPACK_APPLY = 1 };
+
+/* Streams a layer from in_fd onto dirfd. The compression is detected from
+   magic bytes (gzip 1f 8b, zstd 28 b5 2f fd, else plain tar). Fills diff_id
+   (may be NULL) with "sha256:<hex>" of the whole uncompressed stream, to be
+   checked against the image config's rootfs.diff_ids. Entries never land
+   outside dirfd: a leading "/" is dropped from names, ".." is refused,
+   symlinks met on the way are resolved inside dirfd. On error dirfd holds a
+   partial layer: unpack into a temp dir and remove it on failure. Errors
+   name the entry: `layer entry "usr/bin/x": hard link target
+   "../../etc/shadow" is outside the layer`. */
+CR_API int cr_unpack_layer(int in_fd, int dirfd, const cr_unpack_opts *o, char diff_id[72], cr_err *err);
+#endif /* CR_NO_REGISTRY */
+/*@@UNPACK_DECL_END@@*/
+
+/* ---- store, image (cr_store_*, cr_image_*) -------------------------------- */
+#ifndef CR_NO_REGISTRY
+
+/* The image store: blobs/sha256/<hex> (verified before they are renamed into
+   place), layers/sha256/<diff-id hex>/ (one unpacked directory per layer,
+   overlay whiteouts), images.json (names -> manifest digests), tmp/ (partial
+   downloads that the next pull resumes). Zero = $CR_STORAGE or /var/lib/cr. */
+typedef struct cr_store { const char *root; } cr_store;
+CR_API const char *cr_store_root(const cr_store *s);
+
+typedef struct cr_pull_opts {
+    const char *platform;      /* "os/arch[/variant]"; NULL: this host */
+    const char *creds;         /* "USER:PASS" */
+    const char *authfile;      /* tried before the default credential files */
+    int insecure;              /* --tls-verify=false: plain HTTP and unverified TLS anywhere */
+    const char *certs_dir;     /* NULL: /etc/containers/certs.d, then /etc/docker/certs.d */
+    /* called as bytes arrive (total 0 when unknown) and with done == total at the end */
+    void (*progress)(void *user, const char *what, const char *digest, uint64_t done, uint64_t total);
+    void *user;
+} cr_pull_opts;
+/* Pulls ref (registry references; the other transports are refused) into
+   the store and names it; digest gets the manifest digest. A pull killed
+   at any moment leaves only tmp/ files that the next pull reuses. */
+CR_API int cr_image_pull(const cr_store *s, const char *ref, const cr_pull_opts *o, char digest[136], cr_err *err);
+
+typedef struct cr_image_info {
+    char name[CR_REF_STRING_MAX];   /* "docker.io/library/alpine:latest" */
+    char digest[136];               /* manifest */
+    char config[136];               /* config blob: the image id */
+    uint64_t size;                  /* compressed layers + config */
+    char pulled[40];                /* RFC 3339 */
+} cr_image_info;
+CR_API int cr_image_list(const cr_store *s, int (*fn)(const cr_image_info *img, void *user), void *user, cr_err *err);
+/* Looks an image up by reference, id (config digest) or unique id prefix. */
+CR_API int cr_image_find(const cr_store *s, const char *name, cr_image_info *out, cr_err *err);
+/* Forgets a name; the blobs and layers stay until cr_store_gc. */
+CR_API int cr_image_remove(const cr_store *s, const char *name, cr_err *err);
+/* Removes blobs and layers no image refers to, and stale tmp/ files;
+   *freed gets the bytes. */
+CR_API int cr_store_gc(const cr_store *s, uint64_t *freed, cr_err *err);
+
+#endif /* CR_NO_REGISTRY */
+
 #endif /* CR_H */
 
 /* ========================================================================== */
@@ -9074,6 +9148,1665 @@ CR_API int cr_auth_store(const char *file, const char *registry, const char *use
 CR_API int cr_auth_remove(const char *file, const char *registry, cr_err *err) {
     if (!registry || !*registry) return cr_err_set(err, EINVAL, "no registry given");
     return cr__auth_rewrite(file, registry, NULL, err);
+}
+
+#endif /* CR_NO_REGISTRY */
+
+#ifndef CR_NO_REGISTRY
+/* ==========================================================================
+ * store — cr_store_*: content-addressed blobs, unpacked layers, image names
+ *         and the image names: list, find, remove, gc
+ *
+ * Every blob streams into tmp/<hex>.part while its sha256 is computed, under
+ * flock of that file, and is renamed into blobs/sha256/ only once digest and
+ * size match, so concurrent pulls share one download and a killed pull
+ * leaves a .part that the next one resumes with a Range request. Layers
+ * unpack into a temp dir renamed to layers/sha256/<diff-id> after the
+ * diff-id matched the image config.
+ * ========================================================================== */
+
+CR_API const char *cr_store_root(const cr_store *s) {
+    const char *env;
+    if (s && s->root && *s->root) return s->root;
+    env = getenv("CR_STORAGE");
+    return env && *env ? env : "/var/lib/cr";
+}
+
+static int cr__store_prepare(const char *root, cr_err *err) {
+    static const char *const dirs[] = { "blobs/sha256", "layers/sha256", "tmp" };
+    size_t i;
+    for (i = 0; i < sizeof dirs / sizeof *dirs; i++) {
+        char p[PATH_MAX];
+        snprintf(p, sizeof p, "%s/%s", root, dirs[i]);
+        if (cr__mkdir_p(p, 0700) < 0) return cr__errno(err, "storage \"%s\"", p);
+    }
+    return 0;
+}
+
+/* The store-wide lock guards images.json and gc. */
+static int cr__store_lock(const char *root, cr_err *err) {
+    char p[PATH_MAX];
+    int fd;
+    snprintf(p, sizeof p, "%s/lock", root);
+    fd = open(p, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0 || flock(fd, LOCK_EX) < 0) {
+        int r = cr__errno(err, "lock storage \"%s\"", root);
+        if (fd >= 0) close(fd);
+        return r;
+    }
+    return fd;
+}
+
+/* "sha256:<hex>" -> "<hex>", or NULL (the store keeps sha256 only). */
+static const char *cr__store_hex(const char *digest) {
+    return strncmp(digest, "sha256:", 7) || strlen(digest) != 71 ? NULL : digest + 7;
+}
+
+static void cr__sha256_digest(br_sha256_context *h, char out[72]) {
+    unsigned char d[32];
+    int i;
+    br_sha256_out(h, d);
+    memcpy(out, "sha256:", 7);
+    for (i = 0; i < 32; i++) snprintf(out + 7 + 2 * i, 3, "%02x", d[i]);
+}
+
+static int cr__store_has_blob(const char *root, const char *digest, uint64_t size) {
+    char p[PATH_MAX];
+    struct stat sb;
+    snprintf(p, sizeof p, "%s/blobs/sha256/%s", root, cr__store_hex(digest));
+    return stat(p, &sb) == 0 && (uint64_t)sb.st_size == size;
+}
+
+static int cr__store_put_bytes(const char *root, const char *digest, const void *data, size_t n, cr_err *err) {
+    char p[PATH_MAX];
+    int dfd, r;
+    if (cr__store_has_blob(root, digest, n)) return 0;
+    snprintf(p, sizeof p, "%s/blobs/sha256", root);
+    if ((dfd = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) return cr__errno(err, "open %s", p);
+    r = cr_util_write_atomic(dfd, cr__store_hex(digest), data, n, err);
+    close(dfd);
+    return r;
+}
+
+static int cr__store_read_blob(const char *root, const char *digest, size_t max, cr_buf *out, cr_err *err) {
+    char p[PATH_MAX];
+    snprintf(p, sizeof p, "%s/blobs/sha256/%s", root, cr__store_hex(digest));
+    return cr_util_read_file(AT_FDCWD, p, max, out, err);
+}
+
+/* ---- images.json ---- */
+
+static int cr__images_load(const char *root, cr_json **out, cr_buf *text, cr_err *err) {
+    char p[PATH_MAX];
+    int r;
+    *out = NULL;
+    snprintf(p, sizeof p, "%s/images.json", root);
+    r = cr_util_read_file(AT_FDCWD, p, 64 << 20, text, err);
+    if (r == -ENOENT) return 0;
+    if (r < 0) return r;
+    if ((r = cr_json_parse(text->data, text->len, out, err)) < 0) return cr_err_wrap(err, "%s", p);
+    if ((*out)->type != CR_JSON_ARRAY) { cr_json_free(*out); *out = NULL; return cr_err_set(err, EINVAL, "%s: expected an array", p); }
+    return 0;
+}
+
+static void cr__image_entry(const cr_json *e, cr_image_info *i) {
+    const cr_json *v;
+    memset(i, 0, sizeof *i);
+#define CR__IMG(key, dst) if ((v = cr_json_get(e, key)) && v->type == CR_JSON_STRING) snprintf(dst, sizeof dst, "%s", v->str)
+    CR__IMG("name", i->name);
+    CR__IMG("digest", i->digest);
+    CR__IMG("config", i->config);
+    CR__IMG("pulled", i->pulled);
+#undef CR__IMG
+    if ((v = cr_json_get(e, "size"))) cr_json_u64(v, &i->size);
+}
+
+static void cr__image_write(cr_jw *w, const cr_image_info *i) {
+    cr_jw_obj(w);
+    cr_jw_key(w, "name"); cr_jw_str(w, i->name);
+    cr_jw_key(w, "digest"); cr_jw_str(w, i->digest);
+    cr_jw_key(w, "config"); cr_jw_str(w, i->config);
+    cr_jw_key(w, "size"); cr_jw_u64(w, i->size);
+    cr_jw_key(w, "pulled"); cr_jw_str(w, i->pulled);
+    cr_jw_obj_end(w);
+}
+
+/* Rewrites images.json without `drop` (a name) and with `add`, under the lock. */
+static int cr__images_update(const char *root, const char *drop, const cr_image_info *add, int *found, cr_err *err) {
+    cr_json *list = NULL, *e;
+    cr_buf text = {0}, out = {0};
+    cr_jw w;
+    int lock, r, dfd;
+    if (found) *found = 0;
+    if ((lock = cr__store_lock(root, err)) < 0) return lock;
+    if ((r = cr__images_load(root, &list, &text, err)) < 0) goto out;
+    cr_jw_init(&w, &out);
+    cr_jw_arr(&w);
+    for (e = list ? list->child : NULL; e; e = e->next) {
+        cr_image_info i;
+        cr__image_entry(e, &i);
+        if ((drop && !strcmp(i.name, drop)) || (add && !strcmp(i.name, add->name))) { if (found) *found = 1; continue; }
+        cr__image_write(&w, &i);
+    }
+    if (add) cr__image_write(&w, add);
+    cr_jw_arr_end(&w);
+    if (out.oom) { r = cr_err_set(err, ENOMEM, "images.json: out of memory"); goto out; }
+    if ((dfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) { r = cr__errno(err, "storage \"%s\"", root); goto out; }
+    r = cr_util_write_atomic(dfd, "images.json", out.data, out.len, err);
+    close(dfd);
+out:
+    cr_json_free(list);
+    cr_buf_free(&text);
+    cr_buf_free(&out);
+    close(lock);
+    return r;
+}
+
+CR_API int cr_image_list(const cr_store *s, int (*fn)(const cr_image_info *img, void *user), void *user, cr_err *err) {
+    cr_json *list = NULL, *e;
+    cr_buf text = {0};
+    int r = cr__images_load(cr_store_root(s), &list, &text, err);
+    for (e = list ? list->child : NULL; r == 0 && e; e = e->next) {
+        cr_image_info i;
+        cr__image_entry(e, &i);
+        r = fn(&i, user);
+    }
+    cr_json_free(list);
+    cr_buf_free(&text);
+    return r;
+}
+
+typedef struct cr__image_match { const char *name, *id; size_t idlen; cr_image_info hit; int n; } cr__image_match;
+
+static int cr__image_match_one(const cr_image_info *i, void *user) {
+    cr__image_match *m = (cr__image_match *)user;
+    const char *id = i->config + 7;
+    if ((m->name && !strcmp(i->name, m->name)) || !strcmp(i->digest, m->id) || !strcmp(i->config, m->id) ||
+        (m->idlen >= 4 && !strncmp(id, m->id, m->idlen))) {
+        if (!m->n || strcmp(m->hit.config, i->config)) m->n++;
+        m->hit = *i;
+    }
+    return 0;
+}
+
+CR_API int cr_image_find(const cr_store *s, const char *name, cr_image_info *out, cr_err *err) {
+    cr__image_match m;
+    cr_ref ref;
+    char canon[CR_REF_STRING_MAX];
+    int r;
+    memset(&m, 0, sizeof m);
+    m.id = name;
+    m.idlen = strspn(name, "0123456789abcdef") == strlen(name) ? strlen(name) : 0;
+    if (cr_ref_parse(name, &ref, NULL) == 0) { cr_ref_string(&ref, canon, sizeof canon); m.name = canon; }
+    if ((r = cr_image_list(s, cr__image_match_one, &m, err)) < 0) return r;
+    if (!m.n) return cr_err_set(err, ENOENT, "image \"%s\": not in the store", name);
+    if (m.n > 1) return cr_err_set(err, EINVAL, "image \"%s\": ambiguous id prefix", name);
+    *out = m.hit;
+    return 0;
+}
+
+CR_API int cr_image_remove(const cr_store *s, const char *name, cr_err *err) {
+    cr_image_info i;
+    int r, found;
+    if ((r = cr_image_find(s, name, &i, err)) < 0) return r;
+    if ((r = cr__images_update(cr_store_root(s), i.name, NULL, &found, err)) < 0) return r;
+    return found ? 0 : cr_err_set(err, ENOENT, "image \"%s\": not in the store", name);
+}
+
+/* ---- gc ---- */
+
+typedef struct cr__gc { const char *root; cr_buf keep; } cr__gc;
+
+static int cr__gc_mark(const cr_image_info *img, void *user) {
+    cr__gc *g = (cr__gc *)user;
+    cr_buf body = {0};
+    cr_manifest m;
+    cr_image_config cfg;
+    size_t i;
+    memset(&m, 0, sizeof m);
+    memset(&cfg, 0, sizeof cfg);
+    cr_buf_printf(&g->keep, "%s\n%s\n", img->digest, img->config);
+    if (cr__store_read_blob(g->root, img->digest, 4 << 20, &body, NULL) == 0 && cr_manifest_parse(NULL, body.data, body.len, &m, NULL) == 0)
+        for (i = 0; i < m.nlayers; i++) cr_buf_printf(&g->keep, "%s\n", m.layers[i].digest);
+    body.len = 0;
+    if (cr__store_read_blob(g->root, img->config, 16 << 20, &body, NULL) == 0 && cr_image_config_parse(body.data, body.len, &cfg, NULL) == 0)
+        for (i = 0; i < cfg.ndiff_ids; i++) cr_buf_printf(&g->keep, "%s\n", cfg.diff_ids[i]);
+    cr_manifest_free(&m);
+    cr_image_config_free(&cfg);
+    cr_buf_free(&body);
+    return 0;
+}
+
+static uint64_t cr__gc_sweep(const char *dir, const char *keep, int dirs) {
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    uint64_t freed = 0;
+    if (!d) return 0;
+    while ((e = readdir(d))) {
+        char key[80], p[PATH_MAX];
+        struct stat sb;
+        if (e->d_name[0] == '.' || strlen(e->d_name) != 64) continue;
+        snprintf(key, sizeof key, "sha256:%s\n", e->d_name);
+        if (keep && strstr(keep, key)) continue;
+        snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
+        if (lstat(p, &sb) == 0) freed += (uint64_t)sb.st_size;
+        if (dirs) cr__rm_rf(AT_FDCWD, p); else unlink(p);
+    }
+    closedir(d);
+    return freed;
+}
+
+CR_API int cr_store_gc(const cr_store *s, uint64_t *freed, cr_err *err) {
+    const char *root = cr_store_root(s);
+    char p[PATH_MAX];
+    cr__gc g;
+    int lock, r;
+    DIR *d;
+    struct dirent *e;
+    uint64_t n = 0;
+    memset(&g, 0, sizeof g);
+    g.root = root;
+    if ((r = cr__store_prepare(root, err)) < 0) return r;
+    if ((lock = cr__store_lock(root, err)) < 0) return lock;
+    cr_buf_putc(&g.keep, '\n');
+    if ((r = cr_image_list(s, cr__gc_mark, &g, err)) == 0) {
+        snprintf(p, sizeof p, "%s/blobs/sha256", root);
+        n += cr__gc_sweep(p, g.keep.data, 0);
+        snprintf(p, sizeof p, "%s/layers/sha256", root);
+        n += cr__gc_sweep(p, g.keep.data, 1);
+        /* tmp/: what no running pull holds: a .part or .lock file is
+           busy while flocked; layer-<hex> dirs belong to <hex>.lock */
+        snprintf(p, sizeof p, "%s/tmp", root);
+        if ((d = opendir(p))) {
+            while ((e = readdir(d))) {
+                char f[PATH_MAX], lockf[PATH_MAX];
+                int fd;
+                if (e->d_name[0] == '.') continue;
+                snprintf(f, sizeof f, "%s/%s", p, e->d_name);
+                if (!strncmp(e->d_name, "layer-", 6)) snprintf(lockf, sizeof lockf, "%s/%s.lock", p, e->d_name + 6);
+                else snprintf(lockf, sizeof lockf, "%s", f);
+                fd = open(lockf, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+                if (fd < 0 || flock(fd, LOCK_EX | LOCK_NB) == 0) cr__rm_rf(AT_FDCWD, f);
+                if (fd >= 0) close(fd);
+            }
+            closedir(d);
+        }
+    }
+    cr_buf_free(&g.keep);
+    close(lock);
+    if (freed) *freed = n;
+    return r;
+}
+#endif /* CR_NO_REGISTRY */
+
+/*@@UNPACK_IMPL_BEGIN@@*/
+/* ==========================================================================
+ * unpack — cr_unpack_*: layer tarballs (plain, gzip, zstd) onto a directory, safely
+ *
+ * A layer is untrusted input. Every entry is made relative to the layer
+ * directory: its name is cleaned (a leading "/" is dropped, as tar -x does;
+ * "." and empty components vanish; ".." is refused), its parent directory is
+ * resolved with cr__open_in_root (symlinks are followed but can never leave
+ * the root, which is what containerd's and Docker's chrooted unpack give),
+ * and the last component is made with *at calls on that parent fd, never
+ * following a symlink there. A hard link target is cleaned the same way and
+ * must stay inside. Whatever is at a name is replaced (a whole tree if it is
+ * a directory), except that a directory over a directory merges.
+ *
+ * The tar reader (cr__tar_*) is a push parser: it takes the uncompressed
+ * bytes in chunks of any size, so cr_unpack_layer streams a blob through it
+ * and a fuzzer can drive it directly. It reads ustar, GNU (long names and
+ * links, base-256 numbers; sparse files are refused) and PAX (path,
+ * linkpath, size, uid, gid, mtime, SCHILY.xattr.*, LIBARCHIVE.xattr.*;
+ * global headers are ignored). Bounds: a PAX header holds at most 1 MiB, a
+ * name less than PATH_MAX bytes, the stream opts->max_size bytes.
+ * ========================================================================== */
+#ifndef CR_NO_REGISTRY
+#include <zlib.h>
+#include <zstd.h>
+#include <bearssl.h>
+#include <sys/xattr.h>
+
+#define CR__TAR_PAX_MAX (1u << 20)
+#define CR__TAR_OPAQUE_DEPTH 256
+
+enum { CR__TAR_HEADER, CR__TAR_DATA, CR__TAR_END };          /* parser states */
+enum { CR__TAR_SKIP, CR__TAR_FILE, CR__TAR_META };           /* where entry data goes */
+
+typedef struct cr__tar_xattr { const char *name, *val; size_t len; } cr__tar_xattr;
+
+/* Set of paths (offsets + 1 into s, 0 = free slot), open addressing. */
+typedef struct cr__tar_set { size_t *slot, cap, n; cr_buf s; } cr__tar_set;
+
+/* A directory whose mode and times wait for the end: entries made inside it
+   later would change its mtime, and a read-only mode would stop a rootless
+   unpack from filling it. dev/ino tell whether the path still names it. */
+typedef struct cr__tar_dir { int64_t mtime; long nsec; dev_t dev; ino_t ino; mode_t mode; } cr__tar_dir;
+
+typedef struct cr__tar {
+    int root, whiteouts, rootless;
+    uint64_t max, off, hoff;             /* size limit (0 = none), bytes fed, offset of the last header */
+    int state, sink, entry, named, zeros, failed;
+    uint8_t hdr[512];
+    size_t hlen;
+    uint64_t left, pad;                  /* data and padding bytes still to come */
+    char meta_kind;                      /* 'x', 'L' or 'K' while collecting into meta */
+    cr_buf meta;
+    /* extended headers waiting for the next entry */
+    cr_buf pax, longname, longlink;
+    char *px_path, *px_link;             /* NUL-terminated inside pax */
+    int px_size_set, px_uid_set, px_gid_set, px_mtime_set, px_sparse;
+    uint64_t px_size, px_uid, px_gid;
+    int64_t px_mtime;
+    long px_nsec;
+    cr__tar_xattr *xa;
+    size_t nxa, xacap;
+    /* the current entry */
+    char type;
+    char name[PATH_MAX], path[PATH_MAX], link[PATH_MAX];   /* as archived, cleaned, link target */
+    uid_t uid;
+    gid_t gid;
+    mode_t mode;
+    int64_t mtime;
+    long nsec;
+    unsigned dmajor, dminor;
+    int fd;                              /* regular file being written */
+    /* the parent of the last entry, resolved once for a run of siblings */
+    int pfd;
+    char pdir[PATH_MAX];
+    cr_buf dirs;                         /* cr__tar_dir records, each followed by its NUL-terminated path */
+    cr__tar_set made;                    /* CR_UNPACK_APPLY: what this layer created */
+} cr__tar;
+
+/* A name fit for an error message: at most 160 bytes, control bytes as '?'. */
+static const char *cr__tar_show(const char *s, char out[168]) {
+    size_t i;
+    for (i = 0; s[i] && i < 160; i++) {
+        unsigned char c = (unsigned char)s[i];
+        out[i] = (char)(c < 0x20 || c == 0x7f ? '?' : c);
+    }
+    memcpy(out + i, s[i] ? "..." : "", s[i] ? 4 : 1);
+    return out;
+}
+
+/* Fails the parser for good. code 0 = errno, with its text appended. The
+   message names the entry, or where the stream broke between entries. */
+static int cr__tar_fail(cr__tar *t, cr_err *err, int code, const char *fmt, ...) {
+    char msg[640], a[168];
+    int e = errno ? errno : EIO;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    if (!code) {
+        size_t n = strlen(msg);
+        snprintf(msg + n, sizeof msg - n, ": %s", strerror(e));
+        code = e;
+    }
+    if (t->named)
+        cr_err_set(err, code, "layer entry \"%s\": %s", cr__tar_show(t->name, a), msg);
+    else if (t->name[0])
+        cr_err_set(err, code, "layer: offset %llu, after entry \"%s\": %s", (unsigned long long)t->hoff,
+                   cr__tar_show(t->name, a), msg);
+    else
+        cr_err_set(err, code, "layer: offset %llu: %s", (unsigned long long)t->hoff, msg);
+    t->failed = code;
+    return -code;
+}
+
+/* Numeric header field: octal, padded with spaces or NULs, or GNU base-256
+   (first byte 0x80, or 0xff for a negative two's complement). -1 when
+   malformed or out of int64 range. */
+static int cr__tar_num(const uint8_t *f, size_t n, int64_t *out) {
+    uint64_t v = 0;
+    size_t i;
+    if (f[0] & 0x80) {
+        uint8_t inv = (f[0] & 0x40) ? 0xff : 0;
+        for (i = 0; i < n; i++) {
+            uint8_t c = (uint8_t)(f[i] ^ inv);
+            if (!i) c &= 0x7f;
+            if (v >> 56) return -1;
+            v = v << 8 | c;
+        }
+        if (v >> 63) return -1;
+        *out = inv ? ~(int64_t)v : (int64_t)v;
+        return 0;
+    }
+    while (n && (f[n - 1] == ' ' || !f[n - 1])) n--;
+    for (i = 0; i < n && (f[i] == ' ' || !f[i]); i++) ;
+    for (; i < n; i++) {
+        if (f[i] < '0' || f[i] > '7' || v >> 60) return -1;
+        v = v << 3 | (uint64_t)(f[i] - '0');
+    }
+    *out = (int64_t)v;
+    return 0;
+}
+
+/* PAX decimal: digits only, at most INT64_MAX. */
+static int cr__tar_dec(const char *s, uint64_t *out) {
+    uint64_t v = 0;
+    if (!*s) return -1;
+    for (; *s; s++) {
+        if (*s < '0' || *s > '9' || v > ((uint64_t)INT64_MAX - 9) / 10) return -1;
+        v = v * 10 + (uint64_t)(*s - '0');
+    }
+    *out = v;
+    return 0;
+}
+
+/* PAX time: [-]seconds[.fraction], the fraction cut to nanoseconds. */
+static int cr__tar_time(const char *s, int64_t *sec, long *nsec) {
+    int neg = *s == '-';
+    uint64_t v = 0;
+    long ns = 0, scale = 100000000;
+    s += neg;
+    if (*s < '0' || *s > '9') return -1;
+    for (; *s >= '0' && *s <= '9'; s++) {
+        if (v > ((uint64_t)INT64_MAX - 9) / 10) return -1;
+        v = v * 10 + (uint64_t)(*s - '0');
+    }
+    if (*s == '.')
+        for (s++; *s >= '0' && *s <= '9'; s++, scale /= 10) ns += (*s - '0') * scale;
+    if (*s) return -1;
+    *sec = neg ? -(int64_t)v : (int64_t)v;
+    if (neg && ns) { *sec -= 1; ns = 1000000000L - ns; }
+    *nsec = ns;
+    return 0;
+}
+
+static int cr__tar_hexval(char c) {
+    return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
+/* libarchive percent-encodes xattr names; -1 on %00 (it would cut the name). */
+static int cr__tar_unpercent(char *s) {
+    char *o = s;
+    while (*s) {
+        int hi, lo;
+        if (s[0] == '%' && (hi = cr__tar_hexval(s[1])) >= 0 && (lo = cr__tar_hexval(s[2])) >= 0) {
+            if (!hi && !lo) return -1;
+            *o++ = (char)(hi << 4 | lo);
+            s += 3;
+        } else *o++ = *s++;
+    }
+    *o = 0;
+    return 0;
+}
+
+/* Base64 decoded in place (libarchive's xattr values); padding optional.
+   Returns the decoded length or -1. */
+static long cr__tar_unbase64(char *s, size_t n) {
+    size_t i, o = 0;
+    uint32_t acc = 0;
+    int bits = 0;
+    for (i = 0; i < n && s[i] != '='; i++) {
+        char c = s[i];
+        int v = c >= 'A' && c <= 'Z' ? c - 'A' : c >= 'a' && c <= 'z' ? c - 'a' + 26 :
+                c >= '0' && c <= '9' ? c - '0' + 52 : c == '+' ? 62 : c == '/' ? 63 : -1;
+        if (v < 0) return -1;
+        acc = acc << 6 | (uint32_t)v;
+        bits += 6;
+        if (bits >= 8) { bits -= 8; s[o++] = (char)(acc >> bits & 0xff); }
+    }
+    for (; i < n; i++) if (s[i] != '=') return -1;
+    return (long)o;
+}
+
+/* Cleans an archive path into out (as long as in at most): a leading "/",
+   "." and empty components and a trailing "/" go. Returns 0; -1 when a ".."
+   climbs above the root, -2 for a ".." that stays inside (refused as well:
+   no writer emits one), -3 for a component longer than NAME_MAX. */
+static int cr__tar_clean(const char *in, char *out) {
+    size_t o = 0;
+    long depth = 0;
+    int dotdot = 0;
+    for (;;) {
+        size_t n;
+        while (*in == '/') in++;
+        if (!*in) break;
+        n = strcspn(in, "/");
+        if (n == 2 && in[0] == '.' && in[1] == '.') {
+            dotdot = 1;
+            if (--depth < 0) return -1;
+        } else if (n > NAME_MAX) {
+            return -3;
+        } else if (n != 1 || in[0] != '.') {
+            if (o) out[o++] = '/';
+            memcpy(out + o, in, n);
+            o += n;
+            depth++;
+        }
+        in += n;
+    }
+    out[o] = 0;
+    return dotdot ? -2 : 0;
+}
+
+static uint64_t cr__tar_hash(const char *s) {
+    uint64_t h = 1469598103934665603ull;   /* FNV-1a */
+    while (*s) { h ^= (uint8_t)*s++; h *= 1099511628211ull; }
+    return h;
+}
+
+static int cr__tar_set_has(const cr__tar_set *h, const char *k) {
+    size_t i;
+    if (!h->cap) return 0;
+    for (i = cr__tar_hash(k) & (h->cap - 1); h->slot[i]; i = (i + 1) & (h->cap - 1))
+        if (!strcmp(h->s.data + h->slot[i] - 1, k)) return 1;
+    return 0;
+}
+
+static int cr__tar_set_add(cr__tar_set *h, const char *k) {
+    size_t i, j, off;
+    if (cr__tar_set_has(h, k)) return 0;
+    if ((h->n + 1) * 2 > h->cap) {
+        size_t cap = h->cap ? h->cap * 2 : 1024;
+        size_t *slot = (size_t *)CR_MALLOC(cap * sizeof *slot);
+        if (!slot) return -1;
+        memset(slot, 0, cap * sizeof *slot);
+        for (j = 0; j < h->cap; j++) {
+            if (!h->slot[j]) continue;
+            for (i = cr__tar_hash(h->s.data + h->slot[j] - 1) & (cap - 1); slot[i]; i = (i + 1) & (cap - 1)) ;
+            slot[i] = h->slot[j];
+        }
+        CR_FREE(h->slot);
+        h->slot = slot;
+        h->cap = cap;
+    }
+    off = h->s.len + 1;
+    cr_buf_add(&h->s, k, strlen(k) + 1);
+    if (h->s.oom) return -1;
+    for (i = cr__tar_hash(k) & (h->cap - 1); h->slot[i]; i = (i + 1) & (h->cap - 1)) ;
+    h->slot[i] = off;
+    h->n++;
+    return 0;
+}
+
+/* Removes name in dirfd, the whole tree if it is a directory, never
+   following a symlink. Iterative, with one directory fd open at a time and
+   the names on the way down kept on the heap: a layer can build a tree
+   deeper than any stack or fd table (a symlink in a parent path lets names
+   go past PATH_MAX). ENOENT is success. */
+static int cr__unpack_rmtree(int dirfd, const char *name) {
+    cr_buf down = {0};               /* NUL-terminated names from name to the current dir */
+    int cur, e;
+    if (!unlinkat(dirfd, name, 0) || errno == ENOENT) return 0;
+    if (errno != EISDIR) return -1;
+    cur = openat(dirfd, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (cur < 0) return -1;
+    cr_buf_add(&down, name, strlen(name) + 1);
+    for (;;) {
+        char sub[NAME_MAX + 1] = "";
+        struct dirent *de;
+        int fd = openat(cur, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        DIR *d = fd < 0 ? NULL : fdopendir(fd);
+        if (!d) { if (fd >= 0) close(fd); goto fail; }
+        while ((de = readdir(d))) {
+            if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..")) continue;
+            if (!unlinkat(cur, de->d_name, 0) || errno == ENOENT) continue;
+            if (errno != EISDIR) { closedir(d); goto fail; }
+            if (!sub[0]) snprintf(sub, sizeof sub, "%s", de->d_name);
+        }
+        closedir(d);
+        if (down.oom) { errno = ENOMEM; goto fail; }
+        if (sub[0]) {              /* go down into the first subdirectory */
+            int next = openat(cur, sub, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+            if (next < 0) goto fail;
+            close(cur);
+            cur = next;
+            cr_buf_add(&down, sub, strlen(sub) + 1);
+            continue;
+        }
+        {                          /* empty: remove it from its parent and look there again */
+            size_t start = down.len - 1;
+            int top, parent;
+            while (start && down.data[start - 1]) start--;
+            top = start == 0;
+            parent = top ? dirfd : openat(cur, "..", O_PATH | O_DIRECTORY | O_CLOEXEC);
+            if (parent < 0) goto fail;
+            close(cur);
+            cur = -1;
+            if (unlinkat(parent, down.data + start, AT_REMOVEDIR) < 0 && errno != ENOENT) {
+                if (!top) { e = errno; close(parent); errno = e; }
+                goto fail;
+            }
+            if (top) break;
+            down.len = start;
+            cur = parent;
+        }
+    }
+    cr_buf_free(&down);
+    return 0;
+fail:
+    e = errno;
+    if (cur >= 0) close(cur);
+    cr_buf_free(&down);
+    errno = e;
+    return -1;
+}
+
+static void cr__tar_init(cr__tar *t, int root, const cr_unpack_opts *o) {
+    memset(t, 0, sizeof *t);
+    t->root = root;
+    t->fd = t->pfd = -1;
+    if (o) { t->whiteouts = o->whiteouts; t->rootless = o->rootless; t->max = o->max_size; }
+}
+
+/* Forgets a PAX header: a second one replaces the first. */
+static void cr__tar_forget_pax(cr__tar *t) {
+    cr_buf_free(&t->pax);
+    t->px_path = t->px_link = NULL;
+    t->px_size_set = t->px_uid_set = t->px_gid_set = t->px_mtime_set = t->px_sparse = 0;
+    t->nxa = 0;
+}
+
+/* Forgets the extended headers once the entry they describe is done. */
+static void cr__tar_forget(cr__tar *t) {
+    cr__tar_forget_pax(t);
+    cr_buf_free(&t->longname);
+    cr_buf_free(&t->longlink);
+}
+
+static void cr__tar_free(cr__tar *t) {
+    if (t->fd >= 0) close(t->fd);
+    if (t->pfd >= 0) close(t->pfd);
+    cr__tar_forget(t);
+    cr_buf_free(&t->meta);
+    cr_buf_free(&t->dirs);
+    cr_buf_free(&t->made.s);
+    CR_FREE(t->made.slot);
+    CR_FREE(t->xa);
+    t->fd = t->pfd = -1;
+    t->made.slot = NULL;
+    t->xa = NULL;
+}
+
+static int cr__tar_xattr_add(cr__tar *t, const char *name, const char *val, size_t len) {
+    if (t->nxa == t->xacap) {
+        size_t cap = t->xacap ? t->xacap * 2 : 8;
+        cr__tar_xattr *xa = (cr__tar_xattr *)CR_REALLOC(t->xa, cap * sizeof *xa);
+        if (!xa) return -1;
+        t->xa = xa;
+        t->xacap = cap;
+    }
+    t->xa[t->nxa].name = name;
+    t->xa[t->nxa].val = val;
+    t->xa[t->nxa++].len = len;
+    return 0;
+}
+
+/* Parses the records "LEN KEY=VALUE\n" of a PAX header held in t->pax, in
+   place: keys and values are NUL-terminated where '=' and '\n' were. */
+static int cr__tar_pax(cr__tar *t, cr_err *err) {
+    char *p = t->pax.data, *end, a[168];
+    if (!p) return 0;   /* an empty header */
+    end = p + t->pax.len;
+    while (p < end) {
+        size_t len = 0, vlen;
+        char *q = p, *key, *eq, *val, *nl;
+        while (q < end && *q >= '0' && *q <= '9' && len <= CR__TAR_PAX_MAX) len = len * 10 + (size_t)(*q++ - '0');
+        if (q == p || q == end || *q != ' ' || len > (size_t)(end - p) || len < (size_t)(q - p) + 3)
+            return cr__tar_fail(t, err, EINVAL, "malformed PAX record");
+        key = q + 1;
+        nl = p + len - 1;
+        eq = (char *)memchr(key, '=', (size_t)(nl - key));
+        if (*nl != '\n' || !eq || eq == key || memchr(key, 0, (size_t)(eq - key)))
+            return cr__tar_fail(t, err, EINVAL, "malformed PAX record");
+        *eq = *nl = 0;
+        val = eq + 1;
+        vlen = (size_t)(nl - val);
+        p += len;
+        if (!strcmp(key, "path") || !strcmp(key, "linkpath")) {
+            if (strlen(val) != vlen) return cr__tar_fail(t, err, EINVAL, "PAX %s holds a NUL byte", key);
+            *(key[0] == 'p' ? &t->px_path : &t->px_link) = vlen ? val : NULL;   /* empty: back to the header's */
+        } else if (!strcmp(key, "size") || !strcmp(key, "uid") || !strcmp(key, "gid")) {
+            int *set = key[0] == 's' ? &t->px_size_set : key[0] == 'u' ? &t->px_uid_set : &t->px_gid_set;
+            uint64_t *v = key[0] == 's' ? &t->px_size : key[0] == 'u' ? &t->px_uid : &t->px_gid;
+            *set = vlen != 0;
+            if (vlen && cr__tar_dec(val, v) < 0)
+                return cr__tar_fail(t, err, EINVAL, "invalid PAX %s \"%s\"", key, cr__tar_show(val, a));
+        } else if (!strcmp(key, "mtime")) {
+            t->px_mtime_set = vlen != 0;
+            if (vlen && cr__tar_time(val, &t->px_mtime, &t->px_nsec) < 0)
+                return cr__tar_fail(t, err, EINVAL, "invalid PAX mtime \"%s\"", cr__tar_show(val, a));
+        } else if (!strncmp(key, "SCHILY.xattr.", 13) || !strncmp(key, "LIBARCHIVE.xattr.", 17)) {
+            char *name = key + (key[0] == 'S' ? 13 : 17);
+            long n = (long)vlen;
+            if (key[0] == 'L' && (cr__tar_unpercent(name) < 0 || (n = cr__tar_unbase64(val, vlen)) < 0))
+                return cr__tar_fail(t, err, EINVAL, "malformed PAX record %s", cr__tar_show(key, a));
+            if (!*name) return cr__tar_fail(t, err, EINVAL, "PAX xattr record without a name");
+            if (cr__tar_xattr_add(t, name, val, (size_t)n) < 0) return cr__tar_fail(t, err, ENOMEM, "out of memory");
+        } else if (!strncmp(key, "GNU.sparse.", 11)) {
+            t->px_sparse = 1;
+        }
+        /* other keys (atime, ctime, uname, gname, comment, charset, ...) do not matter here */
+    }
+    return 0;
+}
+
+/* Sets an xattr on fd, or else on last in pfd without following it (through
+   /proc/self/fd, as there is no lsetxattrat; "" = pfd itself). */
+static int cr__tar_setxattr(int fd, int pfd, const char *last, const char *name, const void *v, size_t n) {
+    char p[64 + NAME_MAX];
+    if (fd >= 0) return fsetxattr(fd, name, v, n, 0);
+    snprintf(p, sizeof p, "/proc/self/fd/%d%s%s", pfd, *last ? "/" : "", last);
+    return *last ? lsetxattr(p, name, v, n, 0) : setxattr(p, name, v, n, 0);
+}
+
+/* The entry's metadata: owner, then mode (chown clears setuid and setgid),
+   then xattrs (chown clears security.capability), then times; on fd when
+   there is one, else on last in pfd without following it. A directory's mode
+   and times are recorded for cr__tar_finish instead. */
+static int cr__tar_attrs(cr__tar *t, int fd, int pfd, const char *last, cr_err *err) {
+    char a[168], b[168];
+    struct timespec ts[2];
+    size_t i;
+    if ((fd >= 0 ? fchown(fd, t->uid, t->gid) : fchownat(pfd, last, t->uid, t->gid, AT_SYMLINK_NOFOLLOW)) < 0) {
+        if (!t->rootless) return cr__tar_fail(t, err, 0, "chown %u:%u", (unsigned)t->uid, (unsigned)t->gid);
+        cr_log(CR_LOG_DEBUG, "layer entry \"%s\": chown %u:%u: %s (rootless: ignored)",
+               cr__tar_show(t->name, a), (unsigned)t->uid, (unsigned)t->gid, strerror(errno));
+    }
+    if (t->type != '2' && t->type != '5' &&
+        (fd >= 0 ? fchmod(fd, t->mode) : fchmodat(pfd, last, t->mode, 0)) < 0)
+        return cr__tar_fail(t, err, 0, "chmod %04o", (unsigned)t->mode);
+    for (i = 0; i < t->nxa; i++) {
+        const cr__tar_xattr *x = &t->xa[i];
+        /* overlayfs takes redirect, metacopy and opaque from these on a lowerdir:
+           a layer says such things with whiteouts only */
+        if (!strncmp(x->name, "trusted.overlay.", 16) || !strncmp(x->name, "user.overlay.", 13)) {
+            cr_log(CR_LOG_WARN, "layer entry \"%s\": xattr %s ignored", cr__tar_show(t->name, a), cr__tar_show(x->name, b));
+            continue;
+        }
+        if (!cr__tar_setxattr(fd, pfd, last, x->name, x->val, x->len)) continue;
+        if (errno == EOPNOTSUPP || (t->rootless && errno == EPERM)) {
+            cr_log(CR_LOG_WARN, "layer entry \"%s\": xattr %s: %s (ignored)", cr__tar_show(t->name, a),
+                   cr__tar_show(x->name, b), strerror(errno));
+            continue;
+        }
+        return cr__tar_fail(t, err, 0, "set xattr %s", cr__tar_show(x->name, b));
+    }
+    if (t->type == '5') {
+        cr__tar_dir d;
+        struct stat st;
+        if (fstatat(pfd, last, &st, AT_SYMLINK_NOFOLLOW) < 0) return cr__tar_fail(t, err, 0, "stat");
+        memset(&d, 0, sizeof d);
+        d.mtime = t->mtime; d.nsec = t->nsec; d.dev = st.st_dev; d.ino = st.st_ino; d.mode = t->mode;
+        cr_buf_add(&t->dirs, &d, sizeof d);
+        cr_buf_add(&t->dirs, t->path, strlen(t->path) + 1);
+        return t->dirs.oom ? cr__tar_fail(t, err, ENOMEM, "out of memory") : 0;
+    }
+    ts[0].tv_sec = ts[1].tv_sec = (time_t)t->mtime;
+    ts[0].tv_nsec = ts[1].tv_nsec = t->nsec;
+    if ((fd >= 0 ? futimens(fd, ts) : utimensat(pfd, last, ts, AT_SYMLINK_NOFOLLOW)) < 0)
+        return cr__tar_fail(t, err, 0, "set times");
+    return 0;
+}
+
+/* Creates the missing directories of dir (0755, root-owned: archives may
+   leave out parent entries), each resolved inside the root; returns an
+   O_PATH fd of the last or -1 with errno. */
+static int cr__tar_mkparents(cr__tar *t, const char *dir) {
+    char buf[PATH_MAX];
+    int cur = t->root, fd, e;
+    size_t i;
+    snprintf(buf, sizeof buf, "%s", dir);
+    for (i = 0;; i++) {
+        char c = buf[i], *comp;
+        if (c && c != '/') continue;
+        buf[i] = 0;
+        comp = strrchr(buf, '/');
+        comp = comp ? comp + 1 : buf;
+        fd = cr__open_in_root(t->root, buf, O_PATH | O_DIRECTORY, 0);
+        if (fd < 0 && errno == ENOENT) {
+            if (!mkdirat(cur, comp, 0755)) {
+                if (fchmodat(cur, comp, 0755, 0) < 0 ||
+                    (t->whiteouts == CR_UNPACK_APPLY && cr__tar_set_add(&t->made, buf) < 0)) fd = -1;
+                else fd = cr__open_in_root(t->root, buf, O_PATH | O_DIRECTORY, 0);
+            } else if (errno == EEXIST) {   /* a dangling symlink: this fails with ENOENT */
+                fd = cr__open_in_root(t->root, buf, O_PATH | O_DIRECTORY, 0);
+            }
+        }
+        e = errno;
+        if (cur != t->root) close(cur);
+        if (fd < 0) { errno = e; return -1; }
+        cur = fd;
+        if (!c) return cur;
+        buf[i] = c;
+    }
+}
+
+/* An O_PATH fd of directory dir (cleaned, "" = the root), owned by t. */
+static int cr__tar_parent(cr__tar *t, const char *dir, cr_err *err) {
+    char a[168];
+    int fd;
+    if (!*dir) return t->root;
+    if (t->pfd >= 0 && !strcmp(t->pdir, dir)) return t->pfd;
+    if (t->pfd >= 0) close(t->pfd);
+    t->pfd = -1;
+    fd = cr__open_in_root(t->root, dir, O_PATH | O_DIRECTORY, 0);
+    if (fd < 0 && errno == ENOENT) fd = cr__tar_mkparents(t, dir);
+    if (fd < 0) return cr__tar_fail(t, err, 0, "parent directory \"%s\"", cr__tar_show(dir, a));
+    t->pfd = fd;
+    memcpy(t->pdir, dir, strlen(dir) + 1);
+    return fd;
+}
+
+/* Whatever was removed may have been on the way to the cached parent. The fd
+   stays open for the entry in progress; the next lookup resolves again. */
+static void cr__tar_moved(cr__tar *t) { t->pdir[0] = 0; }
+
+/* CR_UNPACK_APPLY opaque directory: removes what lower layers put in fd (an
+   O_RDONLY directory, closed here) and keeps what this layer made, looking
+   inside the directories it made. path is a PATH_MAX buffer holding fd's
+   archive path. */
+static int cr__tar_opaque(cr__tar *t, int fd, char *path, int depth, cr_err *err) {
+    size_t plen = strlen(path);
+    char a[168];
+    struct dirent *de;
+    DIR *d;
+    int r = 0;
+    if (depth > CR__TAR_OPAQUE_DEPTH) { close(fd); return cr__tar_fail(t, err, ELOOP, "opaque directory nested too deep"); }
+    if (!(d = fdopendir(fd))) { close(fd); return cr__tar_fail(t, err, 0, "opaque directory"); }
+    while (!r && (de = readdir(d))) {
+        size_t n = strlen(de->d_name);
+        struct stat st;
+        if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..")) continue;
+        if (plen + n + 2 <= PATH_MAX) {   /* longer: not an archive path, so not made here */
+            snprintf(path + plen, PATH_MAX - plen, "%s%s", plen ? "/" : "", de->d_name);
+            if (cr__tar_set_has(&t->made, path)) {
+                if (!fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) && S_ISDIR(st.st_mode)) {
+                    int sub = openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                    r = sub < 0 ? cr__tar_fail(t, err, 0, "opaque directory: open \"%s\"", cr__tar_show(de->d_name, a)) :
+                                  cr__tar_opaque(t, sub, path, depth + 1, err);
+                }
+                path[plen] = 0;
+                continue;
+            }
+            path[plen] = 0;
+        }
+        if (cr__unpack_rmtree(dirfd(d), de->d_name) < 0)
+            r = cr__tar_fail(t, err, 0, "opaque directory: remove \"%s\"", cr__tar_show(de->d_name, a));
+    }
+    closedir(d);
+    return r;
+}
+
+/* .wh.NAME and .wh..wh..opq in directory dir; base is the entry's last component. */
+static int cr__tar_whiteout(cr__tar *t, const char *dir, const char *base, cr_err *err) {
+    const char *victim = base + 4;
+    char a[168];
+    int opq = !strcmp(victim, ".wh..opq"), pfd;
+    if (!opq && !strncmp(victim, ".wh.", 4)) {   /* AUFS bookkeeping (.wh..wh.plnk, ...) */
+        cr_log(CR_LOG_DEBUG, "layer entry \"%s\": AUFS metadata skipped", cr__tar_show(t->name, a));
+        return 0;
+    }
+    if (!*victim || !strcmp(victim, ".") || !strcmp(victim, ".."))
+        return cr__tar_fail(t, err, EINVAL, "invalid whiteout name");
+    if ((pfd = cr__tar_parent(t, dir, err)) < 0) return pfd;
+    if (opq) {
+        if (t->whiteouts == CR_UNPACK_APPLY) {
+            char path[PATH_MAX];
+            int fd = openat(pfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+            if (fd < 0) return cr__tar_fail(t, err, 0, "open the opaque directory");
+            memcpy(path, dir, strlen(dir) + 1);
+            cr__tar_moved(t);
+            return cr__tar_opaque(t, fd, path, 0, err);
+        }
+        {   /* rootless overlay mounts read user.overlay.* (the userxattr option) */
+            const char *x = t->rootless ? "user.overlay.opaque" : "trusted.overlay.opaque";
+            return cr__tar_setxattr(-1, pfd, "", x, "y", 1) < 0 ? cr__tar_fail(t, err, 0, "set %s", x) : 0;
+        }
+    }
+    if (cr__unpack_rmtree(pfd, victim) < 0) return cr__tar_fail(t, err, 0, "remove \"%s\"", cr__tar_show(victim, a));
+    cr__tar_moved(t);
+    if (t->whiteouts == CR_UNPACK_APPLY) return 0;
+    /* kernels since 5.8 let anyone make this one device: no rootless case */
+    if (mknodat(pfd, victim, S_IFCHR, makedev(0, 0)) < 0) return cr__tar_fail(t, err, 0, "make whiteout device");
+    if (fchownat(pfd, victim, t->uid, t->gid, AT_SYMLINK_NOFOLLOW) < 0 && !t->rootless)
+        return cr__tar_fail(t, err, 0, "chown %u:%u", (unsigned)t->uid, (unsigned)t->gid);
+    return 0;
+}
+
+/* Makes the entry described by t (header and extended headers parsed). */
+static int cr__tar_create(cr__tar *t, cr_err *err) {
+    char dir[PATH_MAX], tpath[PATH_MAX], a[168], *slash;
+    const char *last;
+    int pfd, tfd = -1, merge = 0, c, r = 0;
+    struct stat st;
+    if ((c = cr__tar_clean(t->name, t->path)) < 0)
+        return cr__tar_fail(t, err, EINVAL, "%s", c == -3 ? "a name component is longer than NAME_MAX" : "\"..\" in the name");
+    slash = strrchr(t->path, '/');
+    last = slash ? slash + 1 : t->path;
+    memcpy(dir, t->path, (size_t)(last - t->path));
+    dir[slash ? slash - t->path : 0] = 0;
+    if (!strncmp(last, ".wh.", 4)) return cr__tar_whiteout(t, dir, last, err);
+    if (!*last) {
+        if (t->type != '5') return cr__tar_fail(t, err, EINVAL, "names the layer root but is not a directory");
+        cr_log(CR_LOG_DEBUG, "layer entry \"%s\": the root directory, skipped", cr__tar_show(t->name, a));
+        return 0;
+    }
+    /* check the target before anything is removed */
+    if (t->type == '1') {
+        if ((c = cr__tar_clean(t->link, tpath)) < 0 || !tpath[0])
+            return cr__tar_fail(t, err, EINVAL, "hard link target \"%s\" %s", cr__tar_show(t->link, a),
+                                c == -1 ? "is outside the layer" : c == -2 ? "has a \"..\" component" :
+                                c == -3 ? "has a component longer than NAME_MAX" : "is the layer root");
+        if (!strcmp(tpath, t->path)) return 0;   /* a link to itself: already there */
+        slash = strrchr(tpath, '/');
+        if (slash) {
+            *slash = 0;
+            tfd = cr__open_in_root(t->root, tpath, O_PATH | O_DIRECTORY, 0);
+            if (tfd < 0) return cr__tar_fail(t, err, 0, "hard link target \"%s\"", cr__tar_show(t->link, a));
+            memmove(tpath, slash + 1, strlen(slash + 1) + 1);
+        }
+    } else if (t->type == '2' && !t->link[0]) {
+        return cr__tar_fail(t, err, EINVAL, "empty symlink target");
+    }
+    if ((pfd = cr__tar_parent(t, dir, err)) < 0) { r = pfd; goto out; }
+    if (!fstatat(pfd, last, &st, AT_SYMLINK_NOFOLLOW)) {
+        if (t->type == '5' && S_ISDIR(st.st_mode)) merge = 1;
+        else if (cr__unpack_rmtree(pfd, last) < 0) { r = cr__tar_fail(t, err, 0, "remove the existing entry"); goto out; }
+        else cr__tar_moved(t);
+    } else if (errno != ENOENT) {
+        r = cr__tar_fail(t, err, 0, "stat");
+        goto out;
+    }
+    switch (t->type) {
+    case '0':
+        t->fd = openat(pfd, last, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+        if (t->fd < 0) { r = cr__tar_fail(t, err, 0, "create"); goto out; }
+        t->sink = CR__TAR_FILE;
+        break;
+    case '1':
+        if (linkat(tfd >= 0 ? tfd : t->root, tpath, pfd, last, 0) < 0) {
+            r = cr__tar_fail(t, err, 0, "hard link to \"%s\"", cr__tar_show(t->link, a));
+            goto out;
+        }
+        break;
+    case '2':
+        if (symlinkat(t->link, pfd, last) < 0) { r = cr__tar_fail(t, err, 0, "symlink"); goto out; }
+        break;
+    case '3': case '4':
+        if (t->rootless) {
+            cr_log(CR_LOG_DEBUG, "layer entry \"%s\": device node skipped (rootless)", cr__tar_show(t->name, a));
+            return 0;
+        }
+        if (mknodat(pfd, last, (t->type == '3' ? S_IFCHR : S_IFBLK) | 0600, makedev(t->dmajor, t->dminor)) < 0) {
+            r = cr__tar_fail(t, err, 0, "mknod");
+            goto out;
+        }
+        break;
+    case '6':
+        if (mknodat(pfd, last, S_IFIFO | 0600, 0) < 0) { r = cr__tar_fail(t, err, 0, "mkfifo"); goto out; }
+        break;
+    default:   /* '5' */
+        if (!merge && mkdirat(pfd, last, 0700) < 0) { r = cr__tar_fail(t, err, 0, "mkdir"); goto out; }
+    }
+    if (t->whiteouts == CR_UNPACK_APPLY && cr__tar_set_add(&t->made, t->path) < 0) {
+        r = cr__tar_fail(t, err, ENOMEM, "out of memory");
+        goto out;
+    }
+    /* a hard link shares its target's inode and metadata; a file gets them
+       once its data is written */
+    if (t->type != '0' && t->type != '1') r = cr__tar_attrs(t, -1, pfd, last, err);
+out:
+    if (tfd >= 0) close(tfd);
+    return r;
+}
+
+/* The data of the current entry (or extended header) is all in. */
+static int cr__tar_done(cr__tar *t, cr_err *err) {
+    t->state = CR__TAR_HEADER;
+    if (!t->entry) {
+        if (t->sink != CR__TAR_META) return 0;   /* a global header: ignored */
+        if (t->meta.oom) return cr__tar_fail(t, err, ENOMEM, "out of memory");
+        if (t->meta_kind == 'x') {
+            cr__tar_forget_pax(t);
+            t->pax = t->meta;
+        } else {
+            cr_buf *b = t->meta_kind == 'L' ? &t->longname : &t->longlink;
+            cr_buf_free(b);
+            *b = t->meta;
+        }
+        memset(&t->meta, 0, sizeof t->meta);
+        return t->meta_kind == 'x' ? cr__tar_pax(t, err) : 0;
+    }
+    if (t->fd >= 0) {
+        int fd = t->fd, r;
+        t->fd = -1;
+        r = cr__tar_attrs(t, fd, -1, "", err);
+        if (close(fd) < 0 && !r) r = cr__tar_fail(t, err, 0, "close");
+        if (r < 0) return r;
+    }
+    cr__tar_forget(t);
+    t->named = 0;
+    return 0;
+}
+
+/* A name from the PAX header, else the GNU long one, else the header's. */
+static void cr__tar_pick(char *out, const char *px, const cr_buf *gnu, const uint8_t *f, size_t fn,
+                         const uint8_t *prefix, int *too_long) {
+    size_t n = 0;
+    const char *s = px ? px : gnu->data;
+    if (s) {
+        n = strlen(s);
+        if (n >= PATH_MAX) { *too_long = 1; n = PATH_MAX - 1; }
+        memcpy(out, s, n);
+    } else {
+        if (prefix && prefix[0]) {
+            n = strnlen((const char *)prefix, 155);
+            memcpy(out, prefix, n);
+            out[n++] = '/';
+        }
+        memcpy(out + n, f, strnlen((const char *)f, fn));
+        n += strnlen((const char *)f, fn);
+    }
+    out[n] = 0;
+}
+
+/* A complete 512-byte header is in t->hdr. */
+static int cr__tar_header(cr__tar *t, cr_err *err) {
+    const uint8_t *h = t->hdr;
+    uint64_t sum = 0, data;
+    int64_t ssum = 0, chk, size, uid, gid, mode, mtime, maj = 0, min = 0;
+    int too_long = 0, ustar;
+    char type = (char)h[156];
+    size_t i;
+    t->hoff = t->off - 512;
+    for (i = 0; i < 512 && !h[i]; i++) ;
+    if (i == 512) {   /* two zero blocks end the archive; GNU tar also reads past a lone one */
+        if (++t->zeros == 2) t->state = CR__TAR_END;
+        return 0;
+    }
+    t->zeros = 0;
+    for (i = 0; i < 512; i++) {
+        uint8_t c = i >= 148 && i < 156 ? ' ' : h[i];
+        sum += c;
+        ssum += (signed char)c;   /* some old writers summed signed chars */
+    }
+    if (cr__tar_num(h + 148, 8, &chk) < 0 || (chk != (int64_t)sum && chk != ssum))
+        return cr__tar_fail(t, err, EINVAL, "invalid tar header (checksum mismatch)");
+    if (cr__tar_num(h + 124, 12, &size) < 0 || size < 0) return cr__tar_fail(t, err, EINVAL, "invalid size field");
+    if (type == 'x' || type == 'g' || type == 'L' || type == 'K') {
+        uint64_t lim = type == 'x' ? CR__TAR_PAX_MAX : type == 'g' ? UINT64_MAX : PATH_MAX;
+        if ((uint64_t)size > lim)
+            return cr__tar_fail(t, err, EINVAL, "%s of %lld bytes is larger than %llu bytes", type == 'x' ? "PAX header" :
+                                type == 'L' ? "GNU long name" : "GNU long link", (long long)size, (unsigned long long)lim);
+        t->entry = 0;
+        t->meta_kind = type;
+        t->sink = type == 'g' ? CR__TAR_SKIP : CR__TAR_META;
+        cr_buf_free(&t->meta);
+        data = (uint64_t)size;
+    } else {
+        ustar = !memcmp(h + 257, "ustar\0", 6);   /* POSIX; GNU's "ustar  " keeps times where the prefix would be */
+        cr__tar_pick(t->name, t->px_path, &t->longname, h, 100, ustar ? h + 345 : NULL, &too_long);
+        cr__tar_pick(t->link, t->px_link, &t->longlink, h + 157, 100, NULL, &too_long);
+        t->named = 1;
+        t->entry = 1;
+        t->sink = CR__TAR_SKIP;
+        if (too_long) return cr__tar_fail(t, err, ENAMETOOLONG, "name or link target longer than %d bytes", PATH_MAX - 1);
+        if (!t->name[0]) return cr__tar_fail(t, err, EINVAL, "empty name");
+        if (type == '\0' && t->name[strlen(t->name) - 1] == '/') type = '5';   /* pre-POSIX directories */
+        if (type == '\0' || type == '7') type = '0';
+        if (type == 'S' || t->px_sparse) return cr__tar_fail(t, err, EINVAL, "sparse files are not supported");
+        if (type < '0' || type > '6')
+            return cr__tar_fail(t, err, EINVAL, isprint((unsigned char)type) ? "unsupported entry type '%c'" :
+                                "unsupported entry type 0x%02x", (unsigned char)type);
+        if (cr__tar_num(h + 100, 8, &mode) < 0 || cr__tar_num(h + 108, 8, &uid) < 0 || cr__tar_num(h + 116, 8, &gid) < 0 ||
+            cr__tar_num(h + 136, 12, &mtime) < 0 || ((type == '3' || type == '4') &&
+            (cr__tar_num(h + 329, 8, &maj) < 0 || cr__tar_num(h + 337, 8, &min) < 0)))
+            return cr__tar_fail(t, err, EINVAL, "invalid numeric field");
+        if (t->px_size_set) size = (int64_t)t->px_size;
+        if (t->px_uid_set) uid = (int64_t)t->px_uid;
+        if (t->px_gid_set) gid = (int64_t)t->px_gid;
+        t->nsec = 0;
+        if (t->px_mtime_set) { mtime = t->px_mtime; t->nsec = t->px_nsec; }
+        /* (uid_t)-1 would mean "leave as is" to chown */
+        if (uid < 0 || uid >= UINT32_MAX || gid < 0 || gid >= UINT32_MAX)
+            return cr__tar_fail(t, err, EINVAL, "invalid uid or gid");
+        if (maj < 0 || maj > UINT32_MAX || min < 0 || min > UINT32_MAX)
+            return cr__tar_fail(t, err, EINVAL, "invalid device number");
+        t->type = type;
+        t->mode = (mode_t)(mode & 07777);
+        t->uid = (uid_t)uid;
+        t->gid = (gid_t)gid;
+        t->mtime = mtime;
+        t->dmajor = (unsigned)maj;
+        t->dminor = (unsigned)min;
+        data = type == '0' ? (uint64_t)size : 0;   /* other types carry no data, whatever size says */
+        if (t->max && data > t->max)
+            return cr__tar_fail(t, err, EFBIG, "%llu bytes of data: larger than the layer limit of %llu bytes",
+                                (unsigned long long)data, (unsigned long long)t->max);
+        if (cr__tar_create(t, err) < 0) return -t->failed;
+    }
+    t->left = data;
+    t->pad = (512 - data % 512) % 512;
+    t->state = CR__TAR_DATA;
+    return data ? 0 : cr__tar_done(t, err);
+}
+
+/* Feeds n more bytes of the uncompressed stream. After an error every call
+   returns it again. Bytes after the end of the archive are counted and
+   ignored. */
+static int cr__tar_feed(cr__tar *t, const uint8_t *p, size_t n, cr_err *err) {
+    int over = 0, r;
+    if (t->failed) return -t->failed;
+    if (t->max && n > t->max - t->off) { n = (size_t)(t->max - t->off); over = 1; }
+    while (n) {
+        size_t k;
+        if (t->state == CR__TAR_END) { t->off += n; break; }
+        if (t->state == CR__TAR_HEADER) {
+            k = 512 - t->hlen < n ? 512 - t->hlen : n;
+            memcpy(t->hdr + t->hlen, p, k);
+            t->hlen += k; t->off += k; p += k; n -= k;
+            if (t->hlen == 512) {
+                t->hlen = 0;
+                if ((r = cr__tar_header(t, err)) < 0) return r;
+            }
+            continue;
+        }
+        if (t->left) {
+            k = t->left < n ? (size_t)t->left : n;
+            if (t->sink == CR__TAR_FILE && cr__write_all(t->fd, p, k) < 0) return cr__tar_fail(t, err, 0, "write");
+            if (t->sink == CR__TAR_META) cr_buf_add(&t->meta, p, k);
+            t->left -= k;
+        } else {
+            k = t->pad < n ? (size_t)t->pad : n;
+            t->pad -= k;
+        }
+        t->off += k; p += k; n -= k;
+        if (!t->left && !t->pad && (r = cr__tar_done(t, err)) < 0) return r;
+    }
+    if (over) return cr__tar_fail(t, err, EFBIG, "the layer is larger than the limit of %llu bytes", (unsigned long long)t->max);
+    return 0;
+}
+
+/* The stream has ended: it must end between entries (the end-of-archive
+   blocks are optional, as for Go's archive/tar). Then directories get their
+   modes and times. */
+static int cr__tar_finish(cr__tar *t, cr_err *err) {
+    size_t off = 0;
+    if (t->failed) return -t->failed;
+    if (t->state == CR__TAR_DATA)
+        return cr__tar_fail(t, err, EIO, "truncated archive: it ends %llu bytes before the end of this %s",
+                            (unsigned long long)(t->left + t->pad), t->entry ? "entry" : "extended header");
+    if (t->state == CR__TAR_HEADER && t->hlen) return cr__tar_fail(t, err, EIO, "truncated archive: it ends inside a header");
+    if (t->state == CR__TAR_HEADER && (t->pax.data || t->longname.data || t->longlink.data))
+        return cr__tar_fail(t, err, EIO, "truncated archive: an extended header without its entry");
+    while (off < t->dirs.len) {
+        cr__tar_dir d;
+        const char *path = t->dirs.data + off + sizeof d;
+        struct stat st;
+        struct timespec ts[2];
+        int fd;
+        memcpy(&d, t->dirs.data + off, sizeof d);
+        off += sizeof d + strlen(path) + 1;
+        fd = cr__open_in_root(t->root, path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW, 0);
+        if (fd < 0) {
+            if (errno == ENOENT || errno == ENOTDIR || errno == ELOOP) continue;   /* replaced by a later entry */
+            snprintf(t->name, sizeof t->name, "%s", path);
+            t->named = 1;
+            return cr__tar_fail(t, err, 0, "open");
+        }
+        ts[0].tv_sec = ts[1].tv_sec = (time_t)d.mtime;
+        ts[0].tv_nsec = ts[1].tv_nsec = d.nsec;
+        if (fstat(fd, &st) == 0 && st.st_dev == d.dev && st.st_ino == d.ino &&
+            (fchmod(fd, d.mode) < 0 || futimens(fd, ts) < 0)) {
+            int e = errno;
+            close(fd);
+            snprintf(t->name, sizeof t->name, "%s", path);
+            t->named = 1;
+            errno = e;
+            return cr__tar_fail(t, err, 0, "set mode and times");
+        }
+        close(fd);
+    }
+    return 0;
+}
+
+CR_API int cr_unpack_layer(int in_fd, int dirfd, const cr_unpack_opts *o, char diff_id[72], cr_err *err) {
+    enum { CHUNK = 1 << 17, PLAIN = 0, GZIP, ZSTD };
+    cr__tar *t;
+    uint8_t *in, *out, hash[32];
+    size_t have = 0, zhint = 1;       /* zstd: 0 once the last frame is complete */
+    int kind = PLAIN, eof = 0, zdone = 0, r = 0, i;
+    z_stream z;
+    ZSTD_DStream *zs = NULL;
+    br_sha256_context sha;
+    if (o && o->whiteouts != CR_UNPACK_OVERLAY && o->whiteouts != CR_UNPACK_APPLY)
+        return cr_err_set(err, EINVAL, "unpack: unknown whiteout mode %d", o->whiteouts);
+    t = (cr__tar *)CR_MALLOC(sizeof *t);
+    if (t) cr__tar_init(t, dirfd, o);
+    in = (uint8_t *)CR_MALLOC(CHUNK);
+    out = (uint8_t *)CR_MALLOC(CHUNK);
+    memset(&z, 0, sizeof z);
+    if (!t || !in || !out) { r = cr_err_set(err, ENOMEM, "unpack: out of memory"); goto done; }
+    br_sha256_init(&sha);
+    while (have < 4 && !eof) {    /* enough for the magic */
+        ssize_t n = read(in_fd, in + have, CHUNK - have);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) { r = cr__errno(err, "layer: read"); goto done; }
+        eof = n == 0;
+        have += (size_t)n;
+    }
+    kind = have >= 2 && in[0] == 0x1f && in[1] == 0x8b ? GZIP :
+           have >= 4 && in[0] == 0x28 && in[1] == 0xb5 && in[2] == 0x2f && in[3] == 0xfd ? ZSTD : PLAIN;
+    if (kind == GZIP && inflateInit2(&z, 15 + 32) != Z_OK) { r = cr_err_set(err, ENOMEM, "layer: gzip: init failed"); goto done; }
+    if (kind == ZSTD && (!(zs = ZSTD_createDStream()) || ZSTD_isError(ZSTD_initDStream(zs)))) {
+        r = cr_err_set(err, ENOMEM, "layer: zstd: init failed");
+        goto done;
+    }
+    for (;;) {
+        /* at EOF (have == 0) a decompressor is not called: zstd would answer
+           with the size of a next frame header as if the stream were cut */
+        if (have && kind == PLAIN) {
+            br_sha256_update(&sha, in, have);
+            r = cr__tar_feed(t, in, have, err);
+        } else if (have && kind == GZIP) {
+            z.next_in = in;
+            z.avail_in = (uInt)have;
+            while (!r) {
+                int zr;
+                if (zdone) {      /* another gzip member may follow (pigz, concatenated files) */
+                    if (!z.avail_in) break;
+                    inflateReset(&z);
+                    zdone = 0;
+                }
+                z.next_out = out;
+                z.avail_out = CHUNK;
+                zr = inflate(&z, Z_NO_FLUSH);
+                if (zr == Z_STREAM_END) zdone = 1;
+                else if (zr != Z_OK && zr != Z_BUF_ERROR) {
+                    r = cr_err_set(err, zr == Z_MEM_ERROR ? ENOMEM : EINVAL, "layer: gzip: %s", z.msg ? z.msg : "invalid data");
+                    break;
+                }
+                if (CHUNK - z.avail_out) {
+                    br_sha256_update(&sha, out, CHUNK - z.avail_out);
+                    r = cr__tar_feed(t, out, CHUNK - z.avail_out, err);
+                }
+                if (!zdone && !z.avail_in && z.avail_out) break;
+            }
+        } else if (have && kind == ZSTD) {
+            ZSTD_inBuffer ib;
+            ib.src = in; ib.size = have; ib.pos = 0;
+            while (!r) {
+                ZSTD_outBuffer ob;
+                ob.dst = out; ob.size = CHUNK; ob.pos = 0;
+                zhint = ZSTD_decompressStream(zs, &ob, &ib);
+                if (ZSTD_isError(zhint)) { r = cr_err_set(err, EINVAL, "layer: zstd: %s", ZSTD_getErrorName(zhint)); break; }
+                if (ob.pos) {
+                    br_sha256_update(&sha, out, ob.pos);
+                    r = cr__tar_feed(t, out, ob.pos, err);
+                }
+                if (ib.pos == ib.size && ob.pos < ob.size) break;
+            }
+        }
+        if (r < 0 || eof) break;
+        for (;;) {
+            ssize_t n = read(in_fd, in, CHUNK);
+            if (n < 0 && errno == EINTR) continue;
+            if (n < 0) { r = cr__errno(err, "layer: read"); goto done; }
+            eof = n == 0;
+            have = (size_t)n;
+            break;
+        }
+    }
+    if (r < 0) goto done;
+    if (kind == GZIP && !zdone) { r = cr_err_set(err, EIO, "layer: gzip: truncated stream"); goto done; }
+    if (kind == ZSTD && zhint) { r = cr_err_set(err, EIO, "layer: zstd: truncated stream"); goto done; }
+    if ((r = cr__tar_finish(t, err)) < 0) goto done;
+    br_sha256_out(&sha, hash);
+    if (diff_id) {
+        memcpy(diff_id, "sha256:", 7);
+        for (i = 0; i < 32; i++) {
+            diff_id[7 + 2 * i] = "0123456789abcdef"[hash[i] >> 4];
+            diff_id[8 + 2 * i] = "0123456789abcdef"[hash[i] & 15];
+        }
+        diff_id[71] = 0;
+    }
+done:
+    if (t) cr__tar_free(t);
+    if (kind == GZIP) inflateEnd(&z);
+    ZSTD_freeDStream(zs);
+    CR_FREE(t);
+    CR_FREE(in);
+    CR_FREE(out);
+    return r;
+}
+#endif /* CR_NO_REGISTRY */
+/*@@UNPACK_IMPL_END@@*/
+
+#ifndef CR_NO_REGISTRY
+/* ==========================================================================
+ * image — cr_image_pull: a registry image into the store
+ * ========================================================================== */
+
+/* ---- a registry session: base URL, credentials, bearer token ---- */
+
+typedef struct cr__reg {
+    cr_http_client http;
+    cr_ref ref;
+    const cr_pull_opts *o;
+    char base[600];             /* "https://host[:port]" */
+    char auth[8192];            /* "Authorization: ..." or "" */
+    char user[256], pass[512];
+    int have_creds;
+} cr__reg;
+
+static int cr__reg_is_loopback(const char *domain) {
+    return !strncmp(domain, "localhost", 9) || !strncmp(domain, "127.", 4) || !strncmp(domain, "[::1]", 5);
+}
+
+static int cr__reg_token(cr__reg *g, const char *challenge, cr_err *err) {
+    char scheme[16], realm[1024], service[256], scope[512], url[2400];
+    const char *hdrs[2] = { NULL, NULL };
+    cr_buf basic = {0}, body = {0}, token = {0}, hdr = {0};
+    cr_http_response resp;
+    int64_t expires, issued;
+    int r;
+    if ((r = cr_auth_challenge_parse(challenge, scheme, sizeof scheme, realm, sizeof realm, service, sizeof service,
+                                     scope, sizeof scope, err)) < 0) return r;
+    if (g->have_creds) {
+        cr_buf_puts(&hdr, "Authorization: ");
+        cr_auth_basic(g->user, g->pass, &basic);
+        cr_buf_puts(&hdr, basic.data);
+    }
+    if (!strcmp(scheme, "Basic")) {
+        if (!g->have_creds) { cr_buf_free(&hdr); return cr_err_set(err, EACCES, "%s: authentication required (use --creds or cr login)", g->ref.domain); }
+        snprintf(g->auth, sizeof g->auth, "%s", hdr.data);
+        cr_buf_free(&hdr); cr_buf_free(&basic);
+        return 0;
+    }
+    /* the registry's suggested scope may be for another repository: ask for ours */
+    snprintf(url, sizeof url, "%s%sservice=%s&scope=repository:%s:pull", realm, strchr(realm, '?') ? "&" : "?", service, g->ref.path);
+    hdrs[0] = hdr.data;
+    memset(&resp, 0, sizeof resp);
+    r = cr_http_request(&g->http, "GET", url, hdr.data ? hdrs : NULL, NULL, NULL, &body, 1 << 20, &resp, err);
+    if (r == 0 && resp.status != 200)
+        r = cr_err_set(err, resp.status == 401 ? EACCES : EIO, "token server %s: HTTP %d%s", realm, resp.status,
+                       resp.status == 401 ? " (wrong credentials?)" : "");
+    if (r == 0) r = cr_auth_token_parse(body.data ? body.data : "", body.len, &token, &expires, &issued, err);
+    if (r == 0) snprintf(g->auth, sizeof g->auth, "Authorization: Bearer %s", token.data);
+    cr_buf_free(&hdr); cr_buf_free(&basic); cr_buf_free(&body); cr_buf_free(&token);
+    cr_buf_free(&resp.headers);
+    return r;
+}
+
+/* GET base+path with our credentials; a 401 fetches a token and retries once. */
+static int cr__reg_get(cr__reg *g, const char *path, const char *accept, const char *range,
+                       int (*sink)(void *, const void *, size_t), void *user, cr_buf *body, size_t max,
+                       cr_http_response *resp, cr_err *err) {
+    char url[1200], acc[512], rng[64], chal[2048];
+    const char *hdrs[4];
+    int attempt, r = 0;
+    snprintf(url, sizeof url, "%s%s", g->base, path);
+    for (attempt = 0; attempt < 2; attempt++) {
+        int k = 0;
+        if (accept) { snprintf(acc, sizeof acc, "Accept: %s", accept); hdrs[k++] = acc; }
+        if (range) { snprintf(rng, sizeof rng, "Range: %s", range); hdrs[k++] = rng; }
+        if (g->auth[0]) hdrs[k++] = g->auth;
+        hdrs[k] = NULL;
+        if (body) body->len = 0;
+        if ((r = cr_http_request(&g->http, "GET", url, hdrs, sink, user, body, max, resp, err)) < 0) return r;
+        if (resp->status != 401 || attempt) return 0;
+        if (!cr_http_header(resp, "WWW-Authenticate", chal, sizeof chal))
+            return cr_err_set(err, EACCES, "%s: HTTP 401 without a WWW-Authenticate challenge", url);
+        if ((r = cr__reg_token(g, chal, err)) < 0) return r;
+    }
+    return 0;
+}
+
+static int cr__reg_open(cr__reg *g, const cr_pull_opts *o, cr_err *err) {
+    char chal[2048], key[800];
+    const char *files[4];
+    const char *host = strcmp(g->ref.domain, "docker.io") ? g->ref.domain : "registry-1.docker.io";
+    char home[PATH_MAX], xdg[PATH_MAX];
+    cr_http_response resp;
+    int k = 0, r, loop = cr__reg_is_loopback(g->ref.domain), https;
+    g->o = o;
+    g->http.insecure = o->insecure;
+    g->http.certs_dir = o->certs_dir;
+    if (!g->http.certs_dir) {
+        snprintf(key, sizeof key, "/etc/containers/certs.d/%s", g->ref.domain);
+        g->http.certs_dir = access(key, F_OK) == 0 ? "/etc/containers/certs.d" : "/etc/docker/certs.d";
+    }
+    if (o->creds) {
+        const char *colon = strchr(o->creds, ':');
+        if (!colon) return cr_err_set(err, EINVAL, "--creds: expected USER:PASS");
+        snprintf(g->user, sizeof g->user, "%.*s", (int)(colon - o->creds), o->creds);
+        snprintf(g->pass, sizeof g->pass, "%s", colon + 1);
+        g->have_creds = 1;
+    } else {
+        if (o->authfile) files[k++] = o->authfile;
+        if (getenv("XDG_RUNTIME_DIR")) { snprintf(xdg, sizeof xdg, "%s/containers/auth.json", getenv("XDG_RUNTIME_DIR")); files[k++] = xdg; }
+        if (getenv("HOME")) { snprintf(home, sizeof home, "%s/.docker/config.json", getenv("HOME")); files[k++] = home; }
+        files[k] = NULL;
+        snprintf(key, sizeof key, "%s/%s", g->ref.domain, g->ref.path);
+        if ((r = cr_auth_lookup(key, files, g->user, sizeof g->user, g->pass, sizeof g->pass, err)) < 0) return r;
+        g->have_creds = r == 1;
+    }
+    /* Docker's rule: https first; loopback and --tls-verify=false registries
+       fall back to plain http when TLS cannot be spoken at all */
+    for (https = 1; https >= 0; https--) {
+        snprintf(g->base, sizeof g->base, "%s://%s", https ? "https" : "http", host);
+        snprintf(key, sizeof key, "%s/v2/", g->base);
+        memset(&resp, 0, sizeof resp);
+        r = cr_http_request(&g->http, "GET", key, NULL, NULL, NULL, NULL, 0, &resp, err);
+        if (r == 0) break;
+        cr_buf_free(&resp.headers);
+        if (!https || !(loop || o->insecure) || strstr(err->msg, "certificate")) return cr_err_wrap(err, "registry %s", g->ref.domain);
+    }
+    if (resp.status == 401 && cr_http_header(&resp, "WWW-Authenticate", chal, sizeof chal)) r = cr__reg_token(g, chal, err);
+    else if (resp.status != 200 && resp.status != 401) r = cr_err_set(err, EIO, "registry %s: /v2/ answered HTTP %d: not a registry?", g->ref.domain, resp.status);
+    cr_buf_free(&resp.headers);
+    return r;
+}
+
+/* ---- blobs ---- */
+
+typedef struct cr__blob_sink {
+    int fd; br_sha256_context h; uint64_t done, total;
+    const cr_pull_opts *o; const char *what, *digest;
+} cr__blob_sink;
+
+static int cr__blob_write(void *user, const void *p, size_t n) {
+    cr__blob_sink *b = (cr__blob_sink *)user;
+    if (b->total && b->done + n > b->total) return -EFBIG;
+    if (cr__write_all(b->fd, p, n) < 0) return -errno;
+    br_sha256_update(&b->h, p, n);
+    b->done += n;
+    if (b->o->progress) b->o->progress(b->o->user, b->what, b->digest, b->done, b->total);
+    return 0;
+}
+
+/* Fetches desc into blobs/ unless it is there; resumes a .part file. */
+static int cr__image_fetch(const char *root, cr__reg *g, const char *what, const cr_descriptor *d, cr_err *err) {
+    const char *hex = cr__store_hex(d->digest);
+    char part[PATH_MAX], final[PATH_MAX], path[1024], range[64], got[72];
+    cr__blob_sink b;
+    cr_http_response resp;
+    cr_buf errbody = {0};
+    struct stat sb;
+    int r = 0;
+    if (!hex) return cr_err_set(err, EINVAL, "%s %s: only sha256 digests are stored", what, d->digest);
+    if (cr__store_has_blob(root, d->digest, d->size)) {
+        if (g->o->progress) g->o->progress(g->o->user, what, d->digest, d->size, d->size);
+        return 0;
+    }
+    snprintf(part, sizeof part, "%s/tmp/%s.part", root, hex);
+    snprintf(final, sizeof final, "%s/blobs/sha256/%s", root, hex);
+    memset(&b, 0, sizeof b);
+    b.o = g->o; b.what = what; b.digest = d->digest; b.total = d->size;
+    b.fd = open(part, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    /* a second pull of the same blob waits here, then finds it in blobs/ */
+    if (b.fd < 0 || flock(b.fd, LOCK_EX) < 0) { r = cr__errno(err, "%s %s: %s", what, d->digest, part); goto out; }
+    if (cr__store_has_blob(root, d->digest, d->size)) goto out;
+    br_sha256_init(&b.h);
+    if (fstat(b.fd, &sb) == 0 && sb.st_size > 0 && (uint64_t)sb.st_size <= d->size) {
+        char buf[65536];
+        ssize_t n;
+        while ((n = read(b.fd, buf, sizeof buf)) > 0) { br_sha256_update(&b.h, buf, (size_t)n); b.done += (uint64_t)n; }
+    } else if (ftruncate(b.fd, 0) < 0) { r = cr__errno(err, "%s", part); goto out; }
+    if (b.done < d->size) {
+        snprintf(path, sizeof path, "/v2/%s/blobs/%s", g->ref.path, d->digest);
+        snprintf(range, sizeof range, "bytes=%llu-", (unsigned long long)b.done);
+        memset(&resp, 0, sizeof resp);
+        r = cr__reg_get(g, path, NULL, b.done ? range : NULL, cr__blob_write, &b, &errbody, 64 << 10, &resp, err);
+        if (r == 0 && b.done && resp.status == 200) {
+            /* the server ignored Range and sent it all: start over */
+            cr_buf_free(&resp.headers);
+            if (ftruncate(b.fd, 0) < 0 || lseek(b.fd, 0, SEEK_SET) < 0) { r = cr__errno(err, "%s", part); goto out; }
+            br_sha256_init(&b.h);
+            b.done = 0;
+            memset(&resp, 0, sizeof resp);
+            r = cr__reg_get(g, path, NULL, NULL, cr__blob_write, &b, &errbody, 64 << 10, &resp, err);
+        }
+        if (r == -ECANCELED) r = cr_err_set(err, EFBIG, "%s %s: larger than the %llu bytes the manifest says", what, d->digest, (unsigned long long)d->size);
+        else if (r == 0 && resp.status != 200 && resp.status != 206)
+            r = cr_err_set(err, EIO, "%s %s: HTTP %d %.200s", what, d->digest, resp.status, errbody.data ? errbody.data : "");
+        cr_buf_free(&resp.headers);
+        if (r < 0) goto out;
+    }
+    cr__sha256_digest(&b.h, got);
+    if (b.done != d->size || strcmp(got, d->digest)) {
+        unlink(part);
+        r = cr_err_set(err, EIO, "%s %s: %s (got %llu bytes, %s)", what, d->digest, b.done != d->size ? "size mismatch" : "digest mismatch",
+                       (unsigned long long)b.done, got);
+        goto out;
+    }
+    if (fsync(b.fd) < 0 || rename(part, final) < 0) { r = cr__errno(err, "%s %s: store", what, d->digest); goto out; }
+    if (g->o->progress) g->o->progress(g->o->user, what, d->digest, d->size, d->size);
+out:
+    if (b.fd >= 0) close(b.fd);
+    cr_buf_free(&errbody);
+    return r;
+}
+
+/* Unpacks a stored layer blob into layers/sha256/<diff-id> unless there. */
+static int cr__image_layer(const char *root, const cr_descriptor *d, const char *diff_id, cr_err *err) {
+    char final[PATH_MAX], tmp[PATH_MAX], blob[PATH_MAX], lockp[PATH_MAX], got[72];
+    const char *dhex = cr__store_hex(diff_id);
+    cr_unpack_opts uo;
+    int lock, in = -1, dfd = -1, r = 0;
+    if (!dhex) return cr_err_set(err, EINVAL, "layer %s: diff-id %s is not sha256", d->digest, diff_id);
+    snprintf(final, sizeof final, "%s/layers/sha256/%s", root, dhex);
+    if (access(final, F_OK) == 0) return 0;
+    snprintf(lockp, sizeof lockp, "%s/tmp/%s.lock", root, dhex);
+    lock = open(lockp, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (lock < 0 || flock(lock, LOCK_EX) < 0) { r = cr__errno(err, "layer %s: lock", d->digest); goto out; }
+    if (access(final, F_OK) == 0) goto out;
+    snprintf(tmp, sizeof tmp, "%s/tmp/layer-%s", root, dhex);
+    cr__rm_rf(AT_FDCWD, tmp);
+    if (mkdir(tmp, 0755) < 0 || (dfd = open(tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) { r = cr__errno(err, "layer %s: %s", d->digest, tmp); goto out; }
+    snprintf(blob, sizeof blob, "%s/blobs/sha256/%s", root, cr__store_hex(d->digest));
+    if ((in = open(blob, O_RDONLY | O_CLOEXEC)) < 0) { r = cr__errno(err, "layer %s", d->digest); goto out; }
+    memset(&uo, 0, sizeof uo);
+    uo.rootless = geteuid() != 0;
+    if ((r = cr_unpack_layer(in, dfd, &uo, got, err)) < 0) { cr_err_wrap(err, "layer %s", d->digest); goto out; }
+    if (strcmp(got, diff_id)) { r = cr_err_set(err, EIO, "layer %s: diff-id %s does not match the image config's %s", d->digest, got, diff_id); goto out; }
+    if (rename(tmp, final) < 0) r = cr__errno(err, "layer %s: store", d->digest);
+out:
+    if (r < 0 && dfd >= 0) cr__rm_rf(AT_FDCWD, tmp);
+    if (dfd >= 0) close(dfd);
+    if (in >= 0) close(in);
+    if (lock >= 0) close(lock);
+    return r;
+}
+
+static int cr__pull_manifest(cr__reg *g, const char *root, const char *reference, const char *want_digest,
+                             cr_manifest *m, char digest[72], cr_err *err) {
+    char path[1024], ctype[256];
+    cr_buf body = {0};
+    cr_http_response resp;
+    br_sha256_context h;
+    int r;
+    snprintf(path, sizeof path, "/v2/%s/manifests/%s", g->ref.path, reference);
+    memset(&resp, 0, sizeof resp);
+    r = cr__reg_get(g, path, cr_manifest_accept(), NULL, NULL, NULL, &body, 4 << 20, &resp, err);
+    if (r == 0 && resp.status != 200)
+        r = cr_err_set(err, resp.status == 404 ? ENOENT : resp.status == 401 ? EACCES : EIO, "manifest %s: HTTP %d%s", reference,
+                       resp.status, resp.status == 404 ? " (no such image or tag)" : resp.status == 401 ? " (access denied)" : "");
+    if (r == 0) {
+        br_sha256_init(&h);
+        br_sha256_update(&h, body.data ? body.data : "", body.len);
+        cr__sha256_digest(&h, digest);
+        if (want_digest && *want_digest && strcmp(digest, want_digest))
+            r = cr_err_set(err, EIO, "manifest %s: digest mismatch (got %s)", want_digest, digest);
+    }
+    if (r == 0) r = cr_manifest_parse(cr_http_header(&resp, "Content-Type", ctype, sizeof ctype), body.data ? body.data : "", body.len, m, err);
+    if (r == 0) r = cr__store_put_bytes(root, digest, body.data ? body.data : "", body.len, err);
+    cr_buf_free(&body);
+    cr_buf_free(&resp.headers);
+    return r;
+}
+
+CR_API int cr_image_pull(const cr_store *s, const char *refstr, const cr_pull_opts *opts, char digest_out[136], cr_err *err) {
+    const char *root = cr_store_root(s);
+    cr_pull_opts noopts;
+    cr__reg *g;
+    cr_manifest m, index;
+    cr_image_config cfg;
+    cr_image_info info;
+    cr_buf cbody = {0};
+    char digest[72];
+    int kind, r;
+    size_t i;
+    const char *rest;
+    memset(&noopts, 0, sizeof noopts);
+    if (!opts) opts = &noopts;
+    memset(&m, 0, sizeof m); memset(&index, 0, sizeof index); memset(&cfg, 0, sizeof cfg);
+    if (cr_ref_transport(refstr, &kind, &rest) < 0 || kind != CR_TRANSPORT_REGISTRY)
+        return cr_err_set(err, ENOTSUP, "pull \"%s\": only registry references are supported", refstr);
+    if (!(g = (cr__reg *)CR_MALLOC(sizeof *g))) return cr_err_set(err, ENOMEM, "out of memory");
+    memset(g, 0, sizeof *g);
+    if ((r = cr_ref_parse(rest, &g->ref, err)) < 0) goto out;
+    if ((r = cr__store_prepare(root, err)) < 0 || (r = cr__reg_open(g, opts, err)) < 0) goto out;
+    if ((r = cr__pull_manifest(g, root, g->ref.digest[0] ? g->ref.digest : g->ref.tag, g->ref.digest, &m, digest, err)) < 0) goto out;
+    if (m.is_index) {
+        const cr_descriptor *pick;
+        char want[136];
+        index = m;
+        memset(&m, 0, sizeof m);
+        if ((r = cr_manifest_pick(&index, opts->platform, &pick, err)) < 0) goto out;
+        snprintf(want, sizeof want, "%s", pick->digest);
+        if ((r = cr__pull_manifest(g, root, want, want, &m, digest, err)) < 0) goto out;
+        if (m.is_index) { r = cr_err_set(err, EINVAL, "manifest %s: an index inside an index", want); goto out; }
+    }
+    if ((r = cr__image_fetch(root, g, "config", &m.config, err)) < 0) goto out;
+    if ((r = cr__store_read_blob(root, m.config.digest, 16 << 20, &cbody, err)) < 0 ||
+        (r = cr_image_config_parse(cbody.data, cbody.len, &cfg, err)) < 0) { cr_err_wrap(err, "config %s", m.config.digest); goto out; }
+    if (cfg.ndiff_ids != m.nlayers) {
+        r = cr_err_set(err, EINVAL, "config %s: %zu diff_ids for %zu layers", m.config.digest, cfg.ndiff_ids, m.nlayers);
+        goto out;
+    }
+    memset(&info, 0, sizeof info);
+    info.size = m.config.size;
+    for (i = 0; i < m.nlayers; i++) {
+        char layer_dir[PATH_MAX];
+        snprintf(layer_dir, sizeof layer_dir, "%s/layers/sha256/%s", root, cr__store_hex(cfg.diff_ids[i]) ? cr__store_hex(cfg.diff_ids[i]) : "");
+        info.size += m.layers[i].size;
+        if (access(layer_dir, F_OK) == 0) {
+            if (opts->progress) opts->progress(opts->user, "exists", m.layers[i].digest, m.layers[i].size, m.layers[i].size);
+            continue;
+        }
+        if ((r = cr__image_fetch(root, g, "layer", &m.layers[i], err)) < 0) goto out;
+        if ((r = cr__image_layer(root, &m.layers[i], cfg.diff_ids[i], err)) < 0) goto out;
+    }
+    cr_ref_string(&g->ref, info.name, sizeof info.name);
+    snprintf(info.digest, sizeof info.digest, "%s", digest);
+    snprintf(info.config, sizeof info.config, "%s", m.config.digest);
+    cr__now_rfc3339(info.pulled, sizeof info.pulled);
+    if ((r = cr__images_update(root, NULL, &info, NULL, err)) < 0) goto out;
+    if (digest_out) snprintf(digest_out, 136, "%s", digest);
+out:
+    if (r < 0) cr_err_wrap(err, "pull \"%s\"", refstr);
+    cr_manifest_free(&m);
+    cr_manifest_free(&index);
+    cr_image_config_free(&cfg);
+    cr_buf_free(&cbody);
+    cr_http_client_close(&g->http);
+    CR_FREE(g);
+    return r;
 }
 
 #endif /* CR_NO_REGISTRY */

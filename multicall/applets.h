@@ -13,6 +13,7 @@ typedef struct cr_applet {
 
 /* Global options, set by main before the applet runs. */
 extern cr_runtime cr_main_runtime;
+extern cr_store cr_main_store;     /* --storage */
 extern int cr_main_debug;
 extern char **cr_main_argv;   /* the original argv, for cr_util_reexec_sealed */
 
@@ -45,11 +46,14 @@ const cr_applet *cr_main_applet(const char *name);
     X(events, "print resource statistics and OOM events of a container (JSON)") \
     X(exec, "run a new process in a running container") \
     X(features, "show the features of this runtime (JSON)") \
+    X(images, "list the images in the store") \
     X(kill, "send a signal to a container's init (or all its processes)") \
     X(list, "list containers") \
     X(pause, "freeze every process of a container") \
     X(ps, "show the processes running in a container") \
+    X(pull, "pull an image from a registry into the store") \
     X(resume, "thaw a paused container") \
+    X(rmi, "remove images from the store (--prune: free unused layers)") \
     X(run, "create and start a container, and wait for it") \
     X(spec, "write a default config.json") \
     X(start, "start a created container") \

@@ -10,6 +10,7 @@
 #include <time.h>
 
 cr_runtime cr_main_runtime;
+cr_store cr_main_store;
 int cr_main_debug;
 char **cr_main_argv;
 static FILE *cr_main_log;
@@ -22,6 +23,7 @@ static const char cr_main_usage[] =
 "\n"
 "Global options:\n"
 "  --root DIR               state directory (default /run/cr, or $XDG_RUNTIME_DIR/cr rootless)\n"
+"  --storage DIR            image store (default $CR_STORAGE or /var/lib/cr)\n"
 "  --log FILE               write log lines to FILE (default stderr)\n"
 "  --log-format text|json   log line format (json: runc's level/msg/time)\n"
 "  --debug                  log debug lines\n"
@@ -168,6 +170,8 @@ int main(int argc, char **argv) {
 #define CR_OPT_VAL() (v ? v + 1 : (i + 1 < argc ? argv[++i] : NULL))
         if (CR_OPT_IS("root")) {
             if (!(cr_main_runtime.root = CR_OPT_VAL())) return cr_main_usage_error("", "--root needs a directory");
+        } else if (CR_OPT_IS("storage")) {
+            if (!(cr_main_store.root = CR_OPT_VAL())) return cr_main_usage_error("", "--storage needs a directory");
         } else if (CR_OPT_IS("log")) {
             const char *f = CR_OPT_VAL();
             if (!f) return cr_main_usage_error("", "--log needs a file");
