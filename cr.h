@@ -10615,7 +10615,8 @@ static int cr__blob_write(void *user, const void *p, size_t n) {
     if (cr__write_all(b->fd, p, n) < 0) return -errno;
     br_sha256_update(&b->h, p, n);
     b->done += n;
-    if (b->o->progress) b->o->progress(b->o->user, b->what, b->digest, b->done, b->total);
+    /* the final call, with done == total, comes once the blob is stored */
+    if (b->o->progress && b->done < b->total) b->o->progress(b->o->user, b->what, b->digest, b->done, b->total);
     return 0;
 }
 

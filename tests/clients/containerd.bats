@@ -131,6 +131,27 @@ rm_task() {
     ct containers delete "$(cid)" >/dev/null 2>&1 || true
 }
 
+@test "ctr run --rm whose start fails leaves no task or container behind" {
+    # /etc/passwd is not executable: each run must fail and clean up. Several
+    # runs, since the leak depends on timing.
+    local i leaked=() id
+    for ((i = 0; i < 8; i++)); do
+        run ct run "${RUNC[@]}" --rm "$IMAGE" "$(cid "$i")" /etc/passwd
+        [[ $status -ne 0 ]] || fail "ctr run of /etc/passwd succeeded"
+        expect_output_has /etc/passwd
+    done
+    sleep 1
+    run ct containers ls -q
+    for ((i = 0; i < 8; i++)); do
+        id=$(cid "$i")
+        [[ $output != *"$id"* ]] || leaked+=("$id")
+    done
+    ((${#leaked[@]} == 0)) || {
+        ct task ls >&2
+        fail "${#leaked[@]} of 8 failed runs left their container/task behind: ${leaked[*]}"
+    }
+}
+
 @test "ctr run -d starts a task that cr reports as running" {
     local id pid
     id=$(cid)

@@ -122,6 +122,26 @@ pid_of() { dk inspect -f '{{.State.Pid}}' "$1"; }
     expect_status 126
 }
 
+@test "a docker run whose start fails leaves no containerd task or shim behind" {
+    # every run fails (/etc/passwd is not executable) and is --rm: afterwards
+    # containerd (namespace moby) must hold no task or container docker does
+    # not know. Several runs, since the leak depends on timing.
+    local i ids leaked=() t
+    for ((i = 0; i < 8; i++)); do
+        drun --rm "$IMAGE" /etc/passwd >/dev/null 2>&1 || true
+    done
+    sleep 1
+    ids=$(dk ps -aq --no-trunc)
+    for t in $(ctr --address "$T/ctd/containerd.sock" -n moby containers ls -q 2>/dev/null); do
+        [[ $ids == *"$t"* ]] || leaked+=("$t")
+    done
+    ((${#leaked[@]} == 0)) || {
+        ctr --address "$T/ctd/containerd.sock" -n moby task ls >&2
+        grep -E 'failed to delete|failed precondition' "$T/dockerd.log" | tail -n 4 >&2
+        fail "${#leaked[@]} of 8 failed runs left a containerd container/task (and its shim) behind"
+    }
+}
+
 @test "docker run -d, then docker logs shows stdout and stderr" {
     local n
     n=$(cname)
