@@ -195,6 +195,8 @@ account() {
 
 # parse_header FILE: sets HDR_CFLAGS HDR_LIBS HDR_TIMEOUT from a first line
 #   // cr-test: cflags=... libs=... timeout=N
+# Every test program links what cr.h may need (unused ones are dropped).
+CR_LIBS=(-Wl,--as-needed -lseccomp -lbearssl -lzstd -lz -lm)
 HDR_CFLAGS=() HDR_LIBS=() HDR_TIMEOUT=
 parse_header() {
     local first spec key= w words=()
@@ -237,7 +239,7 @@ run_unit() {
         parse_header "$f"
         (
             st=0
-            cc -O1 -g -Wall -I"$ROOT" "${HDR_CFLAGS[@]}" -o "$dir/$name" "$f" "${HDR_LIBS[@]}" \
+            cc -O1 -g -Wall -I"$ROOT" "${HDR_CFLAGS[@]}" -o "$dir/$name" "$f" "${HDR_LIBS[@]}" "${CR_LIBS[@]}" \
                 >"$dir/$name.cc.log" 2>&1 || st=$?
             echo "$st" >"$dir/$name.cc.status"
         ) &
@@ -360,7 +362,7 @@ cmd_fuzz() {
         parse_header "$f"
         log "building out/fuzz/$name"
         clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-            -I"$ROOT" "${HDR_CFLAGS[@]}" -o "$OUT/fuzz/$name" "$f" "${HDR_LIBS[@]}"
+            -I"$ROOT" "${HDR_CFLAGS[@]}" -o "$OUT/fuzz/$name" "$f" "${HDR_LIBS[@]}" "${CR_LIBS[@]}"
     done
     for f in "${files[@]}"; do
         name=${f##*/}

@@ -12,7 +12,8 @@
      #define CR_IMPLEMENTATION             in exactly one .c file, before
      #include "cr.h"                      the include, to get the bodies
 
-     Link with libseccomp unless CR_NO_SECCOMP is defined.
+     Link with libseccomp unless CR_NO_SECCOMP is defined, and with BearSSL,
+   zstd and zlib (-lbearssl -lzstd -lz) unless CR_NO_REGISTRY is defined.
 
    Configuration macros (define before including)
      CR_IMPLEMENTATION   emit the function bodies
@@ -52,6 +53,9 @@
      http/tls   cr_http_*, cr__tls_*                        HTTP/1.1 client, BearSSL (not with CR_NO_REGISTRY)
      registry   cr_ref_*, cr_manifest_*, cr_image_config_*, cr_auth_*
                                                             references, manifests, credentials
+     store      cr_store_*, cr_image_list/find/remove       blobs, layers, image names, gc
+     unpack     cr_unpack_*                                 layer tarballs (plain, gzip, zstd)
+     image      cr_image_pull                               registry -> store
 */
 #ifndef CR_H
 #define CR_H
@@ -1079,28 +1083,67 @@ static int cr__open_in_root_walk(int rootfd, const char *path, int flags, mode_t
     }
 }
 
-/* rm -rf that never follows a symlink and never leaves the file system of
-   path: for temp dirs of our own making. */
-static int cr__rm_rf_at(int at, const char *name, dev_t dev, int depth) {
-    struct stat sb;
-    int fd;
-    DIR *d;
-    struct dirent *e;
-    if (fstatat(at, name, &sb, AT_SYMLINK_NOFOLLOW) < 0) return errno == ENOENT ? 0 : -1;
-    if (!S_ISDIR(sb.st_mode)) return unlinkat(at, name, 0);
-    if (sb.st_dev != dev || depth > 256) return -1;
-    if ((fd = openat(at, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0) return -1;
-    if (!(d = fdopendir(fd))) { close(fd); return -1; }
-    while ((e = readdir(d)))
-        if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) cr__rm_rf_at(dirfd(d), e->d_name, dev, depth + 1);
-    closedir(d);
-    return unlinkat(at, name, AT_REMOVEDIR);
-}
-
-static int cr__rm_rf(int at, const char *path) {
-    struct stat sb;
-    if (fstatat(at, path, &sb, AT_SYMLINK_NOFOLLOW) < 0) return errno == ENOENT ? 0 : -1;
-    return cr__rm_rf_at(at, path, sb.st_dev, 0);
+/* Removes name in dirfd, the whole tree if it is a directory, never
+   following a symlink. Iterative, with one directory fd open at a time and
+   the names on the way down kept on the heap: a layer can build a tree
+   deeper than any stack or fd table (a symlink in a parent path lets names
+   go past PATH_MAX). ENOENT is success. */
+static int cr__rm_rf(int dirfd, const char *name) {
+    cr_buf down = {0};               /* NUL-terminated names from name to the current dir */
+    int cur, e;
+    if (!unlinkat(dirfd, name, 0) || errno == ENOENT) return 0;
+    if (errno != EISDIR) return -1;
+    cur = openat(dirfd, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (cur < 0) return -1;
+    cr_buf_add(&down, name, strlen(name) + 1);
+    for (;;) {
+        char sub[NAME_MAX + 1] = "";
+        struct dirent *de;
+        int fd = openat(cur, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        DIR *d = fd < 0 ? NULL : fdopendir(fd);
+        if (!d) { if (fd >= 0) close(fd); goto fail; }
+        while ((de = readdir(d))) {
+            if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..")) continue;
+            if (!unlinkat(cur, de->d_name, 0) || errno == ENOENT) continue;
+            if (errno != EISDIR) { closedir(d); goto fail; }
+            if (!sub[0]) snprintf(sub, sizeof sub, "%s", de->d_name);
+        }
+        closedir(d);
+        if (down.oom) { errno = ENOMEM; goto fail; }
+        if (sub[0]) {              /* go down into the first subdirectory */
+            int next = openat(cur, sub, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+            if (next < 0) goto fail;
+            close(cur);
+            cur = next;
+            cr_buf_add(&down, sub, strlen(sub) + 1);
+            continue;
+        }
+        {                          /* empty: remove it from its parent and look there again */
+            size_t start = down.len - 1;
+            int top, parent;
+            while (start && down.data[start - 1]) start--;
+            top = start == 0;
+            parent = top ? dirfd : openat(cur, "..", O_PATH | O_DIRECTORY | O_CLOEXEC);
+            if (parent < 0) goto fail;
+            close(cur);
+            cur = -1;
+            if (unlinkat(parent, down.data + start, AT_REMOVEDIR) < 0 && errno != ENOENT) {
+                if (!top) { e = errno; close(parent); errno = e; }
+                goto fail;
+            }
+            if (top) break;
+            down.len = start;
+            cur = parent;
+        }
+    }
+    cr_buf_free(&down);
+    return 0;
+fail:
+    e = errno;
+    if (cur >= 0) close(cur);
+    cr_buf_free(&down);
+    errno = e;
+    return -1;
 }
 
 /* Creates every missing directory of path inside root; returns an O_PATH fd
@@ -6259,7 +6302,9 @@ fail:
         waitpid(first, NULL, 0);
         if (first != pid) waitpid(pid, NULL, 0);
     }
-    if (c.cgroup[0]) { cr_err e2 = {0}; cr__cgroup_destroy(c.cgroup, &e2); }
+    /* the cgroup is ours only once the id was: never touch another
+       container's cgroup after "already exists" */
+    if (made_dir && c.cgroup[0]) { cr_err e2 = {0}; cr__cgroup_destroy(c.cgroup, &e2); }
     if (out->master >= 0) { close(out->master); out->master = -1; }
     if (made_dir) cr__rm_rf(rootdir, id);
     cr_err_wrap(err, "create \"%s\"", id);
@@ -9722,68 +9767,6 @@ static int cr__tar_set_add(cr__tar_set *h, const char *k) {
     return 0;
 }
 
-/* Removes name in dirfd, the whole tree if it is a directory, never
-   following a symlink. Iterative, with one directory fd open at a time and
-   the names on the way down kept on the heap: a layer can build a tree
-   deeper than any stack or fd table (a symlink in a parent path lets names
-   go past PATH_MAX). ENOENT is success. */
-static int cr__unpack_rmtree(int dirfd, const char *name) {
-    cr_buf down = {0};               /* NUL-terminated names from name to the current dir */
-    int cur, e;
-    if (!unlinkat(dirfd, name, 0) || errno == ENOENT) return 0;
-    if (errno != EISDIR) return -1;
-    cur = openat(dirfd, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    if (cur < 0) return -1;
-    cr_buf_add(&down, name, strlen(name) + 1);
-    for (;;) {
-        char sub[NAME_MAX + 1] = "";
-        struct dirent *de;
-        int fd = openat(cur, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        DIR *d = fd < 0 ? NULL : fdopendir(fd);
-        if (!d) { if (fd >= 0) close(fd); goto fail; }
-        while ((de = readdir(d))) {
-            if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..")) continue;
-            if (!unlinkat(cur, de->d_name, 0) || errno == ENOENT) continue;
-            if (errno != EISDIR) { closedir(d); goto fail; }
-            if (!sub[0]) snprintf(sub, sizeof sub, "%s", de->d_name);
-        }
-        closedir(d);
-        if (down.oom) { errno = ENOMEM; goto fail; }
-        if (sub[0]) {              /* go down into the first subdirectory */
-            int next = openat(cur, sub, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-            if (next < 0) goto fail;
-            close(cur);
-            cur = next;
-            cr_buf_add(&down, sub, strlen(sub) + 1);
-            continue;
-        }
-        {                          /* empty: remove it from its parent and look there again */
-            size_t start = down.len - 1;
-            int top, parent;
-            while (start && down.data[start - 1]) start--;
-            top = start == 0;
-            parent = top ? dirfd : openat(cur, "..", O_PATH | O_DIRECTORY | O_CLOEXEC);
-            if (parent < 0) goto fail;
-            close(cur);
-            cur = -1;
-            if (unlinkat(parent, down.data + start, AT_REMOVEDIR) < 0 && errno != ENOENT) {
-                if (!top) { e = errno; close(parent); errno = e; }
-                goto fail;
-            }
-            if (top) break;
-            down.len = start;
-            cur = parent;
-        }
-    }
-    cr_buf_free(&down);
-    return 0;
-fail:
-    e = errno;
-    if (cur >= 0) close(cur);
-    cr_buf_free(&down);
-    errno = e;
-    return -1;
-}
 
 static void cr__tar_init(cr__tar *t, int root, const cr_unpack_opts *o) {
     memset(t, 0, sizeof *t);
@@ -10024,7 +10007,7 @@ static int cr__tar_opaque(cr__tar *t, int fd, char *path, int depth, cr_err *err
             }
             path[plen] = 0;
         }
-        if (cr__unpack_rmtree(dirfd(d), de->d_name) < 0)
+        if (cr__rm_rf(dirfd(d), de->d_name) < 0)
             r = cr__tar_fail(t, err, 0, "opaque directory: remove \"%s\"", cr__tar_show(de->d_name, a));
     }
     closedir(d);
@@ -10057,7 +10040,7 @@ static int cr__tar_whiteout(cr__tar *t, const char *dir, const char *base, cr_er
             return cr__tar_setxattr(-1, pfd, "", x, "y", 1) < 0 ? cr__tar_fail(t, err, 0, "set %s", x) : 0;
         }
     }
-    if (cr__unpack_rmtree(pfd, victim) < 0) return cr__tar_fail(t, err, 0, "remove \"%s\"", cr__tar_show(victim, a));
+    if (cr__rm_rf(pfd, victim) < 0) return cr__tar_fail(t, err, 0, "remove \"%s\"", cr__tar_show(victim, a));
     cr__tar_moved(t);
     if (t->whiteouts == CR_UNPACK_APPLY) return 0;
     /* kernels since 5.8 let anyone make this one device: no rootless case */
@@ -10105,7 +10088,7 @@ static int cr__tar_create(cr__tar *t, cr_err *err) {
     if ((pfd = cr__tar_parent(t, dir, err)) < 0) { r = pfd; goto out; }
     if (!fstatat(pfd, last, &st, AT_SYMLINK_NOFOLLOW)) {
         if (t->type == '5' && S_ISDIR(st.st_mode)) merge = 1;
-        else if (cr__unpack_rmtree(pfd, last) < 0) { r = cr__tar_fail(t, err, 0, "remove the existing entry"); goto out; }
+        else if (cr__rm_rf(pfd, last) < 0) { r = cr__tar_fail(t, err, 0, "remove the existing entry"); goto out; }
         else cr__tar_moved(t);
     } else if (errno != ENOENT) {
         r = cr__tar_fail(t, err, 0, "stat");

@@ -479,7 +479,9 @@ static const ent mixed[] = {
     { .name = "a/f", .data = "0123456789abcdef", .mode = 0600 },
     { .name = "a/g", .type = '1', .link = "a/f" },
     { .name = "a/s", .type = '2', .link = "f" },
-    { .name = "a/b/c/d", .data = "deep" },
+    { .name = "a/b/c/d", .data = "deep" },                 /* parents made on the way ... */
+    { .name = "a/b/c/", .type = '5', .mtime = 1500000002 },  /* ... then merged: the listing has no "now" in it */
+    { .name = "a/b/", .type = '5', .mtime = 1500000001 },
     { .name = "x", .data = "a file of some length, repeated. a file of some length, repeated." },
 };
 
