@@ -122,13 +122,17 @@ pid_of() { dk inspect -f '{{.State.Pid}}' "$1"; }
     expect_status 126
 }
 
-@test "a docker run whose start fails leaves no containerd task or shim behind" {
-    # every run fails (/etc/passwd is not executable) and is --rm: afterwards
-    # containerd (namespace moby) must hold no task or container docker does
-    # not know. Several runs, since the leak depends on timing.
-    local i ids leaked=() t
+@test "docker run of a non-executable file fails at create and leaves no task or shim behind" {
+    # runc and crun refuse a non-executable process.args[0] in `create`. If
+    # the runtime only fails in `start`, dockerd's immediate cleanup ("failed
+    # to delete task after fail start: task must be stopped before deletion:
+    # created") races with the init's exit, and now and then containerd
+    # (namespace moby) keeps a task and a shim for a container docker has
+    # removed. Several runs, since the leak depends on timing; the
+    # create/start check does not.
+    local i ids leaked=() t out=
     for ((i = 0; i < 8; i++)); do
-        drun --rm "$IMAGE" /etc/passwd >/dev/null 2>&1 || true
+        out=$(drun --rm "$IMAGE" /etc/passwd 2>&1) && fail "docker run of /etc/passwd succeeded"
     done
     sleep 1
     ids=$(dk ps -aq --no-trunc)
@@ -140,6 +144,7 @@ pid_of() { dk inspect -f '{{.State.Pid}}' "$1"; }
         grep -E 'failed to delete|failed precondition' "$T/dockerd.log" | tail -n 4 >&2
         fail "${#leaked[@]} of 8 failed runs left a containerd container/task (and its shim) behind"
     }
+    [[ $out == *"OCI runtime create failed"* ]] || fail "docker run: expected a create failure, got: $out"
 }
 
 @test "docker run -d, then docker logs shows stdout and stderr" {
@@ -422,7 +427,8 @@ pid_of() { dk inspect -f '{{.State.Pid}}' "$1"; }
 @test "docker reports an OOM kill" {
     local n
     n=$(cname)
-    run drun --name "$n" --memory 16m --memory-swap 16m "$IMAGE" dd if=/dev/zero of=/dev/null bs=64M count=1
+    # (the sleep: the shim watches for OOM events only once the task started)
+    run drun --name "$n" --memory 16m --memory-swap 16m "$IMAGE" sh -c 'sleep 1; exec dd if=/dev/zero of=/dev/null bs=64M count=1'
     expect_status 137
     expect_eq "OOMKilled ExitCode" "$(dk inspect -f '{{.State.OOMKilled}} {{.State.ExitCode}}' "$n")" "true 137"
 }

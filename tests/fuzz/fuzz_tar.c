@@ -16,7 +16,7 @@
    "sentinel" and "w", w only "root", and sentinel only the empty, singly
    linked file "keep": an entry that escaped the root by a symlink, a ".."
    or a hard link would show there (or in keep's link count). The root is
-   then removed with cr__unpack_rmtree, which must succeed. */
+   then removed with cr__rm_rf, which must succeed. */
 #define CR_IMPLEMENTATION
 #define CR_NO_SECCOMP    /* unpack needs zlib, zstd and BearSSL, not libseccomp */
 #include "cr.h"
@@ -31,7 +31,7 @@ static int jailfd = -1, wfd = -1;
 static void cleanup(void) {
     int fd = open("/tmp", O_PATH | O_DIRECTORY | O_CLOEXEC);
     umount2(jail, MNT_DETACH);
-    if (fd >= 0) cr__unpack_rmtree(fd, jail + 5);
+    if (fd >= 0) cr__rm_rf(fd, jail + 5);
     if (fd >= 0) close(fd);
 }
 
@@ -153,6 +153,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         }
         close(s);
     }
-    if (cr__unpack_rmtree(wfd, "root") < 0) { perror("rmtree"); abort(); }
+    if (cr__rm_rf(wfd, "root") < 0) { perror("rmtree"); abort(); }
     return 0;
 }

@@ -181,7 +181,7 @@ static void rm_rf(const char *path) {
         int dfd;
         snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
         dfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-        if (dfd >= 0) { cr__unpack_rmtree(dfd, slash + 1); close(dfd); }
+        if (dfd >= 0) { cr__rm_rf(dfd, slash + 1); close(dfd); }
     }
 }
 
@@ -943,7 +943,7 @@ static void t_rmtree_deep(void) {
         if (i % 150 == 0) symlinkat("/", fd, "link");
     }
     if (fd >= 0) close(fd);
-    CHECK(cr__unpack_rmtree(rootfd, "deep") == 0);
+    CHECK(cr__rm_rf(rootfd, "deep") == 0);
     CHECK(faccessat(rootfd, "deep", F_OK, AT_SYMLINK_NOFOLLOW) < 0);
     sentinel_ok(__LINE__);
 }

@@ -1,0 +1,537 @@
+#!/usr/bin/env bats
+# registry.bats — cr pull / images / rmi against a real docker-registry on
+# 127.0.0.1: plain HTTP, TLS from a CA made here with openssl, basic and
+# token auth, interrupted and tampered downloads, whiteouts, zstd, platforms.
+# Images are built by hand from busybox-static and pushed with skopeo (see
+# registry_helpers.bash). Every registry, token server and proxy is stopped
+# by teardown / teardown_file.
+
+load registry_helpers
+
+setup_file() { reg_setup_file; }
+teardown_file() { reg_teardown_file; }
+setup() { reg_setup; }
+teardown() { reg_teardown; }
+
+# image_json NAME : the `images --format json` entry named NAME
+image_json() {
+    crs images --format json | jq -e --arg n "$1" '.[] | select(.name == $n)'
+}
+
+# ---------------------------------------------------------------- 1
+
+@test "plain http: pull by tag, images lists it, layer unpacked, blobs match their names" {
+    reg_start
+    run -0 crs pull "$REG/test/busybox:latest"
+    [[ $output == *"Digest: $BB_MANIFEST"* ]]
+
+    run -0 crs images
+    [[ $output == *"$REG/test/busybox "*latest* ]]
+    run -0 crs images -q
+    [[ $output == "${BB_CONFIG:7:12}" ]]
+    run -0 image_json "$REG/test/busybox:latest"
+    [[ $(jq -r .digest <<<"$output") == "$BB_MANIFEST" ]]
+    [[ $(jq -r .id <<<"$output") == "$BB_CONFIG" ]]
+
+    local layer=$STORE/layers/sha256/${BB_DIFF#sha256:}
+    [[ -f $layer/bin/busybox && -x $layer/bin/busybox ]]
+    cmp "$layer/bin/busybox" "$FIX/rootfs/bin/busybox"
+    [[ -L $layer/bin/sh && $(readlink "$layer/bin/sh") == busybox ]]
+    [[ $(cat "$layer/etc/passwd") == "root:x:0:0:root:/root:/bin/sh" ]]
+
+    [[ -f $STORE/blobs/sha256/${BB_MANIFEST#sha256:} ]]
+    [[ -f $STORE/blobs/sha256/${BB_LAYER#sha256:} ]]
+    blobs_verified
+    [[ -z $(find "$STORE/tmp" -name '*.part') ]]
+}
+
+@test "plain http: pull by digest works; a digest the registry lacks fails naming it and stores nothing" {
+    reg_start
+    run -0 crs pull "$REG/test/busybox@$BB_MANIFEST"
+    [[ $output == *"Digest: $BB_MANIFEST"* ]]
+    [[ -x $STORE/layers/sha256/${BB_DIFF#sha256:}/bin/busybox ]]
+    run -0 crs images --format json
+    jq -e --arg d "$BB_MANIFEST" 'map(select(.digest == $d)) | length == 1' <<<"$output"
+    blobs_verified
+
+    local bad before
+    bad=sha256:$(printf 'no such manifest' | sha256sum | cut -d' ' -f1)
+    before=$(store_listing)
+    run -1 crs pull "$REG/test/busybox@$bad"
+    [[ $output == *"$bad"* ]]
+    [[ $(store_listing) == "$before" ]]
+    run -0 crs images --format json
+    jq -e 'length == 1' <<<"$output"
+}
+
+# ---------------------------------------------------------------- 2
+
+@test "second pull of the same image downloads no blob (layers already exist)" {
+    reg_start
+    run -0 crs pull "$REG/test/busybox:latest"
+    local gets
+    gets=$(reg_blob_gets test/busybox)
+    ((gets >= 2)) # config + layer
+
+    run -0 crs pull "$REG/test/busybox:latest"
+    [[ $output == *"${BB_LAYER:7:12}: already exists"* ]]
+    [[ $output == *"Digest: $BB_MANIFEST"* ]]
+    sleep 0.2
+    [[ $(reg_blob_gets test/busybox) == "$gets" ]]
+    blobs_verified
+}
+
+@test "two concurrent pulls of a fresh image both succeed; one copy of each blob" {
+    reg_start
+    # throttled so that the two pulls overlap for sure (~1 s per MB)
+    proxy_start "$BATS_TEST_TMPDIR/proxy" "$REG_PORT"
+    echo 1048576 >"$BATS_TEST_TMPDIR/proxy/rate"
+    local ref=127.0.0.1:$PROXY_PORT/test/layered:latest p1 p2 s1=0 s2=0
+    crs pull "$ref" >"$BATS_TEST_TMPDIR/pull1.out" 2>&1 &
+    p1=$!
+    crs pull "$ref" >"$BATS_TEST_TMPDIR/pull2.out" 2>&1 &
+    p2=$!
+    wait "$p1" || s1=$?
+    wait "$p2" || s2=$?
+    echo "# pull 1 (status $s1):" && cat "$BATS_TEST_TMPDIR/pull1.out"
+    echo "# pull 2 (status $s2):" && cat "$BATS_TEST_TMPDIR/pull2.out"
+    ((s1 == 0 && s2 == 0))
+    grep -q "Digest: $LAYERED_MANIFEST" "$BATS_TEST_TMPDIR/pull1.out"
+    grep -q "Digest: $LAYERED_MANIFEST" "$BATS_TEST_TMPDIR/pull2.out"
+
+    # manifest, config and two layers: each exactly once, each verified
+    [[ $(blob_names | wc -l) == 4 ]]
+    blob_names | grep -qx "${LAYERED_MANIFEST#sha256:}"
+    blob_names | grep -qx "${BB_LAYER#sha256:}"
+    blob_names | grep -qx "${L2_LAYER#sha256:}"
+    blobs_verified
+    [[ $(layer_names) == "$(printf '%s\n' "${BB_DIFF#sha256:}" "${L2_DIFF#sha256:}" | sort)" ]]
+    run -0 crs images --format json
+    jq -e 'length == 1' <<<"$output"
+    # nothing half-done is left behind by either
+    run find "$STORE/tmp" -name '*.part' -o -name 'layer-*'
+    [[ -z $output ]]
+}
+
+# ---------------------------------------------------------------- 3
+
+@test "a pull killed mid-download leaves only tmp/ files; the next pull resumes with Range and verifies" {
+    local src=$BATS_TEST_TMPDIR/big lay=$BATS_TEST_TMPDIR/oci-big l m hex size part pid i n=0
+    mkdir -p "$src/data"
+    head -c 50M /dev/urandom >"$src/data/random.bin"
+    oci_init "$lay"
+    l=$(oci_layer "$lay" "$src" gzip1)
+    m=$(oci_manifest "$lay" amd64 "" "$l")
+    oci_tag "$lay" latest "$m"
+    hex=$(jq -r '.digest[7:]' <<<"${l% *}")
+    size=$(jq -r .size <<<"${l% *}")
+
+    reg_start -e
+    skopeo --policy "$FIX/policy.json" copy -q --dest-tls-verify=false "oci:$lay:latest" "docker://$REG/test/big:latest"
+    proxy_start "$BATS_TEST_TMPDIR/proxy" "$REG_PORT"
+    echo 4194304 >"$BATS_TEST_TMPDIR/proxy/rate" # 4 MiB/s: ~12 s for the layer
+    local ref=127.0.0.1:$PROXY_PORT/test/big:latest
+    part=$STORE/tmp/$hex.part
+
+    crs pull "$ref" >"$BATS_TEST_TMPDIR/pull1.out" 2>&1 &
+    pid=$!
+    for ((i = 0; i < 300; i++)); do
+        n=$(stat -c %s "$part" 2>/dev/null || echo 0)
+        ((n >= 4 * 1048576)) && break
+        sleep 0.1
+    done
+    kill -KILL "$pid"
+    wait "$pid" || true
+    n=$(stat -c %s "$part")
+    echo "# killed with $n of $size bytes in $part"
+    ((n > 0 && n < size))
+
+    # nothing of the layer outside tmp/, no image recorded
+    [[ ! -e $STORE/blobs/sha256/$hex ]]
+    [[ -z $(layer_names) ]]
+    run -0 crs images --format json
+    jq -e 'length == 0' <<<"$output"
+    # what is in blobs/ (manifest, config) was verified before it got there
+    ! blob_names | grep -qx "$hex"
+    for f in "$STORE"/blobs/sha256/*; do
+        [[ -e $f ]] || continue
+        [[ $(sha256sum "$f" | cut -d' ' -f1) == "${f##*/}" ]]
+    done
+
+    echo 0 >"$BATS_TEST_TMPDIR/proxy/rate"
+    run -0 crs pull "$ref"
+    [[ $output == *Digest:* ]]
+    # it asked for the rest only
+    grep -a -iE "^Range: bytes=[1-9][0-9]*-" "$BATS_TEST_TMPDIR/proxy/requests.log"
+    grep -q "\"GET /v2/test/big/blobs/sha256:$hex HTTP/1.1\" 206" "$REG_LOG"
+    [[ $(sha256sum "$STORE/blobs/sha256/$hex" | cut -d' ' -f1) == "$hex" ]]
+    blobs_verified
+    cmp "$STORE/layers/sha256/${l##*:}/data/random.bin" "$src/data/random.bin"
+    [[ ! -e $part ]]
+}
+
+# ---------------------------------------------------------------- 4
+
+@test "a tampered blob in the registry fails the pull with digest/size mismatch and stores nothing of it" {
+    reg_start
+    local data hex=${BB_LAYER#sha256:}
+    data=$(reg_blob_data "$BB_LAYER")
+    cp "$data" "$BATS_TEST_TMPDIR/orig"
+
+    # same size, other bytes
+    dd if=/dev/urandom of="$data" bs=1 count=64 seek=4096 conv=notrunc status=none
+    STORE=$BATS_TEST_TMPDIR/store1
+    run -1 crs pull "$REG/test/busybox:latest"
+    echo "$output"
+    [[ $output == *"digest mismatch"* ]]
+    [[ $output == *"$BB_LAYER"* ]]
+    [[ ! -e $STORE/blobs/sha256/$hex ]]
+    [[ ! -e $STORE/tmp/$hex.part ]]
+    [[ -z $(layer_names) ]]
+    run -0 crs images --format json
+    jq -e 'length == 0' <<<"$output"
+
+    # shorter than the manifest says
+    cp "$BATS_TEST_TMPDIR/orig" "$data"
+    truncate -s -1000 "$data"
+    STORE=$BATS_TEST_TMPDIR/store2
+    run -1 crs pull "$REG/test/busybox:latest"
+    echo "$output"
+    [[ $output == *"size mismatch"* || $output == *"digest mismatch"* ]]
+    [[ ! -e $STORE/blobs/sha256/$hex ]]
+    [[ ! -e $STORE/tmp/$hex.part ]]
+    [[ -z $(layer_names) ]]
+
+    # the registry fixed: the same stores pull fine
+    cp "$BATS_TEST_TMPDIR/orig" "$data"
+    for STORE in "$BATS_TEST_TMPDIR/store1" "$BATS_TEST_TMPDIR/store2"; do
+        run -0 crs pull "$REG/test/busybox:latest"
+        blobs_verified
+    done
+}
+
+@test "a blob served longer than the manifest says fails the pull; once the registry is fixed the next pull succeeds" {
+    reg_start
+    local data hex=${BB_LAYER#sha256:}
+    data=$(reg_blob_data "$BB_LAYER")
+    cp "$data" "$BATS_TEST_TMPDIR/orig"
+    # garbage where the gzip stream starts, and 4 KiB more than the manifest says
+    dd if=/dev/urandom of="$data" bs=1 count=64 seek=0 conv=notrunc status=none
+    head -c 4096 /dev/urandom >>"$data"
+
+    run -1 crs pull "$REG/test/busybox:latest"
+    echo "$output"
+    [[ $output == *"$BB_LAYER"* ]]
+    [[ $output == *larger* || $output == *mismatch* ]]
+    [[ ! -e $STORE/blobs/sha256/$hex ]]
+    [[ -z $(layer_names) ]]
+
+    cp "$BATS_TEST_TMPDIR/orig" "$data"
+    run crs pull "$REG/test/busybox:latest"
+    echo "$output"
+    ls -l "$STORE/tmp"
+    [[ $status == 0 ]]
+    blobs_verified
+}
+
+# ---------------------------------------------------------------- 5
+
+@test "tls: CA from --cert-dir works; no CA: unknown authority; wrong host: hostname error; --tls-verify=false" {
+    local ca=$BATS_TEST_TMPDIR/ca certs=$BATS_TEST_TMPDIR/certs.d good wrong
+    make_ca "$ca"
+    make_server_cert "$ca" good "IP:127.0.0.1"
+    make_server_cert "$ca" wrong "DNS:wrong.invalid,IP:127.0.0.2" wrong.invalid
+
+    reg_start -e --tls "$ca/good.crt" "$ca/good.key"
+    good=$REG
+    mkdir -p "$certs/$good"
+    cp "$ca/ca.crt" "$certs/$good/ca.crt"
+    # skopeo (verifying, with the same CA) is the reference client
+    push busybox test/busybox --dest-tls-verify=true --dest-cert-dir "$certs/$good"
+
+    STORE=$BATS_TEST_TMPDIR/store-ca
+    run -0 crs pull --cert-dir "$certs" "$good/test/busybox:latest"
+    [[ $output == *"Digest: $BB_MANIFEST"* ]]
+    [[ -x $STORE/layers/sha256/${BB_DIFF#sha256:}/bin/busybox ]]
+    blobs_verified
+
+    STORE=$BATS_TEST_TMPDIR/store-noca
+    run -1 crs pull "$good/test/busybox:latest"
+    echo "$output"
+    [[ $output == *"signed by unknown authority"* ]]
+    [[ $output == *"$good"* ]]
+    [[ -z $(store_files) ]]
+    # a certs dir for another host does not help
+    run -1 crs pull --cert-dir "$BATS_TEST_TMPDIR" "$good/test/busybox:latest"
+    [[ $output == *"unknown authority"* ]]
+
+    STORE=$BATS_TEST_TMPDIR/store-insecure
+    run -0 crs pull --tls-verify=false "$good/test/busybox:latest"
+    [[ $output == *"Digest: $BB_MANIFEST"* ]]
+    blobs_verified
+
+    reg_start -e --tls "$ca/wrong.crt" "$ca/wrong.key"
+    wrong=$REG
+    mkdir -p "$certs/$wrong"
+    cp "$ca/ca.crt" "$certs/$wrong/ca.crt"
+    push busybox test/busybox
+    STORE=$BATS_TEST_TMPDIR/store-wrong
+    run -1 crs pull --cert-dir "$certs" "$wrong/test/busybox:latest"
+    echo "$output"
+    [[ $output == *"not valid for host 127.0.0.1"* ]]
+    [[ -z $(store_files) ]]
+}
+
+# ---------------------------------------------------------------- 6
+
+@test "basic auth: no creds fails with an auth message; --creds, --authfile and ~/.docker/config.json work" {
+    local d=$BATS_TEST_TMPDIR/auth
+    mkdir -p "$d"
+    htpasswd -Bbn alice 's3cret pass' >"$d/htpasswd"
+    reg_start -e --htpasswd "$d/htpasswd"
+    push busybox test/busybox --dest-creds 'alice:s3cret pass'
+
+    STORE=$BATS_TEST_TMPDIR/s0
+    run -1 crs pull "$REG/test/busybox:latest"
+    echo "$output"
+    [[ $output == *"authentication required"* ]]
+    [[ $output == *"$REG"* ]]
+    [[ -z $(store_files) ]]
+
+    STORE=$BATS_TEST_TMPDIR/s1
+    run -1 crs pull --creds alice:wrong "$REG/test/busybox:latest"
+    echo "$output"
+    [[ $output == *401* || $output == *denied* || $output == *unauthorized* ]]
+    [[ -z $(blob_names) ]]
+
+    run -0 crs pull --creds 'alice:s3cret pass' "$REG/test/busybox:latest"
+    [[ $output == *"Digest: $BB_MANIFEST"* ]]
+    blobs_verified
+
+    local b64
+    b64=$(printf '%s' 'alice:s3cret pass' | base64 -w0)
+    jq -n --arg r "$REG" --arg a "$b64" '{auths: {($r): {auth: $a}}}' >"$d/auth.json"
+    STORE=$BATS_TEST_TMPDIR/s2
+    run -0 crs pull --authfile "$d/auth.json" "$REG/test/busybox:latest"
+    [[ $output == *"Digest: $BB_MANIFEST"* ]]
+
+    mkdir -p "$HOME/.docker"
+    cp "$d/auth.json" "$HOME/.docker/config.json"
+    STORE=$BATS_TEST_TMPDIR/s3
+    run -0 crs pull "$REG/test/busybox:latest"
+    [[ $output == *"Digest: $BB_MANIFEST"* ]]
+    rm "$HOME/.docker/config.json"
+
+    mkdir -p "$BATS_TEST_TMPDIR/xdg/containers"
+    cp "$d/auth.json" "$BATS_TEST_TMPDIR/xdg/containers/auth.json"
+    STORE=$BATS_TEST_TMPDIR/s4
+    XDG_RUNTIME_DIR=$BATS_TEST_TMPDIR/xdg run -0 crs pull "$REG/test/busybox:latest"
+    [[ $output == *"Digest: $BB_MANIFEST"* ]]
+    blobs_verified
+}
+
+# ---------------------------------------------------------------- 7
+
+@test "token auth: anonymous pull fetches a token after the 401; credentials go to the token server" {
+    local d=$BATS_TEST_TMPDIR/token
+    token_server_start "$d" bob 'pa:ss' cr-test-registry cr-test-issuer
+    reg_start -e --token "$TOKEN_REALM" cr-test-registry cr-test-issuer "$d/token.crt"
+    push busybox public/busybox --dest-creds 'bob:pa:ss'
+    push busybox private/busybox --dest-creds 'bob:pa:ss'
+    : >"$d/requests.log"
+
+    # anonymous: 401 from the registry, an anonymous token, then the image
+    STORE=$BATS_TEST_TMPDIR/s0
+    run -0 crs pull "$REG/public/busybox:latest"
+    [[ $output == *"Digest: $BB_MANIFEST"* ]]
+    blobs_verified
+    cat "$d/requests.log"
+    jq -se 'map(select(.auth == "none" and .service == "cr-test-registry"
+        and (.scope | index("repository:public/busybox:pull")))) | length >= 1' "$d/requests.log"
+
+    # anonymous on a private repository: the token grants nothing
+    STORE=$BATS_TEST_TMPDIR/s1
+    run -1 crs pull "$REG/private/busybox:latest"
+    echo "$output"
+    [[ $output == *"private/busybox"* ]]
+    [[ $output == *401* || $output == *denied* || $output == *authentication* ]]
+    [[ -z $(blob_names) ]]
+
+    # credentials: basic auth to the token server, a bearer token to the registry
+    : >"$d/requests.log"
+    run -0 crs pull --creds 'bob:pa:ss' "$REG/private/busybox:latest"
+    [[ $output == *"Digest: $BB_MANIFEST"* ]]
+    blobs_verified
+    jq -se 'map(select(.auth == "basic" and .user == "bob" and .ok
+        and (.scope | index("repository:private/busybox:pull")))) | length >= 1' "$d/requests.log"
+
+    # wrong credentials: the token server says 401
+    STORE=$BATS_TEST_TMPDIR/s2
+    run -1 crs pull --creds 'bob:nope' "$REG/private/busybox:latest"
+    echo "$output"
+    [[ $output == *"token server"* || $output == *401* ]]
+    [[ -z $(blob_names) ]]
+
+    # the same credentials from an auth file
+    local b64
+    b64=$(printf '%s' 'bob:pa:ss' | base64 -w0)
+    jq -n --arg r "$REG" --arg a "$b64" '{auths: {($r): {auth: $a}}}' >"$d/auth.json"
+    STORE=$BATS_TEST_TMPDIR/s3
+    run -0 crs pull --authfile "$d/auth.json" "$REG/private/busybox:latest"
+    [[ $output == *"Digest: $BB_MANIFEST"* ]]
+}
+
+# ---------------------------------------------------------------- 8
+
+@test "whiteouts: .wh.file becomes a 0:0 char device, .wh..wh..opq an opaque dir" {
+    reg_start
+    run -0 crs pull "$REG/test/layered:latest"
+    [[ $output == *"Digest: $LAYERED_MANIFEST"* ]]
+    local l1=$STORE/layers/sha256/${BB_DIFF#sha256:} l2=$STORE/layers/sha256/${L2_DIFF#sha256:}
+    # the lower layer as it was
+    [[ -f $l1/etc/removeme && -f $l1/opt/dir/a && -f $l1/opt/dir/b ]]
+    # the upper one in overlayfs form
+    [[ -c $l2/etc/removeme ]]
+    [[ $(stat -c '%t:%T' "$l2/etc/removeme") == 0:0 ]]
+    [[ -d $l2/opt/dir && -f $l2/opt/dir/c ]]
+    [[ ! -e $l2/opt/dir/a && ! -e $l2/opt/dir/b ]]
+    run -0 getfattr --absolute-names -n trusted.overlay.opaque --only-values "$l2/opt/dir"
+    [[ $output == y ]]
+    [[ $(cat "$l2/hello.txt") == hello ]]
+    run find "$STORE/layers" -name '.wh.*'
+    [[ -z $output ]]
+}
+
+@test "zstd: a tar+zstd layer pulls and unpacks" {
+    reg_start
+    run -0 crs pull "$REG/test/zstd:latest"
+    [[ -f $STORE/blobs/sha256/${ZSTD_LAYER#sha256:} ]]
+    local l=$STORE/layers/sha256/${BB_DIFF#sha256:}
+    cmp "$l/bin/busybox" "$FIX/rootfs/bin/busybox"
+    [[ -L $l/bin/sh ]]
+    blobs_verified
+}
+
+@test "platforms: --platform picks the entry of a multi-platform index; a missing one lists the available" {
+    reg_start
+    STORE=$BATS_TEST_TMPDIR/arm64
+    run -0 crs pull --platform linux/arm64 "$REG/test/multi:latest"
+    run -0 image_json "$REG/test/multi:latest"
+    [[ $(jq -r .id <<<"$output") == "$MULTI_ARM64_CONFIG" ]]
+    [[ $(jq -r .architecture "$STORE/blobs/sha256/${MULTI_ARM64_CONFIG#sha256:}") == arm64 ]]
+
+    STORE=$BATS_TEST_TMPDIR/amd64
+    run -0 crs pull --platform linux/amd64 "$REG/test/multi:latest"
+    run -0 image_json "$REG/test/multi:latest"
+    [[ $(jq -r .id <<<"$output") == "$MULTI_AMD64_CONFIG" ]]
+
+    STORE=$BATS_TEST_TMPDIR/armv7
+    run -0 crs pull --platform linux/arm/v7 "$REG/test/multi:latest"
+    run -0 image_json "$REG/test/multi:latest"
+    local id
+    id=$(jq -r .id <<<"$output")
+    [[ $(jq -r '.architecture + "/" + .variant' "$STORE/blobs/sha256/${id#sha256:}") == arm/v7 ]]
+
+    if [[ $(uname -m) == x86_64 ]]; then
+        STORE=$BATS_TEST_TMPDIR/host
+        run -0 crs pull "$REG/test/multi:latest"
+        run -0 image_json "$REG/test/multi:latest"
+        [[ $(jq -r .id <<<"$output") == "$MULTI_AMD64_CONFIG" ]]
+    fi
+
+    STORE=$BATS_TEST_TMPDIR/none
+    run -1 crs pull --platform linux/s390x "$REG/test/multi:latest"
+    echo "$output"
+    [[ $output == *linux/s390x* ]]
+    [[ $output == *linux/amd64* && $output == *linux/arm64* && $output == *linux/arm/v7* ]]
+    [[ -z $(blob_names | grep -v "^${MULTI_INDEX#sha256:}\$") ]]
+}
+
+@test "platforms: pulling a multi-platform tag prints the tag's digest (the index), as docker and podman do" {
+    reg_start
+    run -0 crs pull --platform linux/arm64 "$REG/test/multi:latest"
+    [[ $output == *"Digest: $MULTI_INDEX"* ]]
+    # and pulling by that digest gets the same image
+    STORE=$BATS_TEST_TMPDIR/bydigest
+    run -0 crs pull --platform linux/arm64 "$REG/test/multi@$MULTI_INDEX"
+    run -0 crs images --format json
+    [[ $(jq -r '.[0].id' <<<"$output") == "$MULTI_ARM64_CONFIG" ]]
+}
+
+# ---------------------------------------------------------------- 9
+
+@test "rmi removes the name; rmi --prune frees what no image uses and keeps shared layers" {
+    reg_start
+    run -0 crs pull "$REG/test/busybox:latest"
+    run -0 crs pull "$REG/test/layered:latest"
+    [[ $(blob_names | wc -l) == 6 ]] # 2 manifests, 2 configs, 2 layers (one shared)
+    [[ $(layer_names | wc -l) == 2 ]]
+
+    run -0 crs rmi "$REG/test/layered:latest"
+    run -0 crs images --format json
+    jq -e 'length == 1 and .[0].name == "'"$REG/test/busybox:latest"'"' <<<"$output"
+    [[ $(blob_names | wc -l) == 6 ]] # names only, until a prune
+
+    local before after
+    before=$(du -sb "$STORE/blobs" | cut -f1)
+    run -0 crs rmi --prune
+    after=$(du -sb "$STORE/blobs" | cut -f1)
+    ((after < before))
+    [[ $(blob_names) == "$(printf '%s\n' "${BB_MANIFEST#sha256:}" "${BB_LAYER#sha256:}" "${BB_CONFIG#sha256:}" | sort)" ]]
+    [[ $(layer_names) == "${BB_DIFF#sha256:}" ]]
+    [[ -x $STORE/layers/sha256/${BB_DIFF#sha256:}/bin/busybox ]]
+
+    run -0 crs rmi --prune "$REG/test/busybox:latest"
+    [[ -z $(blob_names) ]]
+    [[ -z $(layer_names) ]]
+    run -0 crs images --format json
+    jq -e 'length == 0' <<<"$output"
+
+    run -1 crs rmi "$REG/test/busybox:latest"
+    [[ $output == *"not in the store"* ]]
+
+    # the store still works
+    run -0 crs pull "$REG/test/layered:latest"
+    blobs_verified
+}
+
+# ---------------------------------------------------------------- 10
+
+@test "bad references and an unreachable registry: exit 1, one line naming the reference, nothing stored" {
+    local port ref
+    STORE=$BATS_TEST_TMPDIR/s1
+    run -1 --separate-stderr crs pull Alpine
+    echo "$stderr"
+    [[ -z $output ]]
+    [[ $(wc -l <<<"$stderr") == 1 ]]
+    [[ $stderr == *Alpine* ]]
+    [[ -z $(store_files) ]]
+
+    STORE=$BATS_TEST_TMPDIR/s2
+    run -1 --separate-stderr crs pull 'repo:bad@tag'
+    echo "$stderr"
+    [[ -z $output ]]
+    [[ $(wc -l <<<"$stderr") == 1 ]]
+    [[ $stderr == *"repo:bad@tag"* ]]
+    [[ -z $(store_files) ]]
+
+    port=$(free_port)
+    ref=127.0.0.1:$port/test/busybox:latest
+    STORE=$BATS_TEST_TMPDIR/s3
+    run -1 --separate-stderr crs pull "$ref"
+    echo "$stderr"
+    [[ -z $output ]]
+    [[ $(wc -l <<<"$stderr") == 1 ]]
+    [[ $stderr == *"$ref"* ]]
+    [[ $stderr == *refused* ]]
+    [[ -z $(store_files) ]]
+
+    reg_start
+    ref=$REG/test/busybox:nosuchtag
+    STORE=$BATS_TEST_TMPDIR/s4
+    run -1 --separate-stderr crs pull "$ref"
+    echo "$stderr"
+    [[ $(wc -l <<<"$stderr") == 1 ]]
+    [[ $stderr == *"$ref"* ]]
+    [[ -z $(store_files) ]]
+}
