@@ -6305,6 +6305,7 @@ fail:
     /* the cgroup is ours only once the id was: never touch another
        container's cgroup after "already exists" */
     if (made_dir && c.cgroup[0]) { cr_err e2 = {0}; cr__cgroup_destroy(c.cgroup, &e2); }
+    if (init_alive && !spec.ns[CR_NS_MNT].present) cr__rootfs_unmount_host(c.rootfs);
     if (out->master >= 0) { close(out->master); out->master = -1; }
     if (made_dir) cr__rm_rf(rootdir, id);
     cr_err_wrap(err, "create \"%s\"", id);
