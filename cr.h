@@ -731,15 +731,20 @@ CR_API int cr_err_wrap(cr_err *err, const char *fmt, ...) {
     return -err->code;
 }
 
-/* errno-carrying shorthand: `return cr__errno(err, "open %s", path);` */
+/* errno-carrying shorthand: `return cr__errno(err, "open %s", path);`.
+   The errno text is lower-case, as runc writes it: Docker's CLI picks exit
+   status 126/127 by matching "permission denied" / "no such file or
+   directory" in the runtime's error. */
 static int cr__errno(cr_err *err, const char *fmt, ...) {
     int e = errno ? errno : EIO;
-    char ctx[768];
+    char ctx[768], text[128];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(ctx, sizeof ctx, fmt, ap);
     va_end(ap);
-    return cr_err_set(err, e, "%s: %s", ctx, strerror(e));
+    snprintf(text, sizeof text, "%s", strerror(e));
+    if (text[0] >= 'A' && text[0] <= 'Z' && text[1] >= 'a' && text[1] <= 'z') text[0] = (char)(text[0] - 'A' + 'a');
+    return cr_err_set(err, e, "%s: %s", ctx, text);
 }
 
 static int cr__buf_grow(cr_buf *b, size_t extra) {
@@ -5322,7 +5327,8 @@ static int cr__proc_lookup(const cr_process *p, char *out, size_t n, cr_err *err
     struct stat sb;
     if (strchr(a0, '/')) {
         if (stat(a0, &sb) < 0) return cr__errno(err, "process.args[0]: exec: \"%s\"", a0);
-        if (S_ISDIR(sb.st_mode)) return cr_err_set(err, EACCES, "process.args[0]: exec: \"%s\": is a directory", a0);
+        if (!S_ISREG(sb.st_mode) || access(a0, X_OK) < 0)
+            return cr_err_set(err, EACCES, "process.args[0]: exec: \"%s\": permission denied", a0);
         snprintf(out, n, "%s", a0);
         return 0;
     }
