@@ -64,9 +64,9 @@ setup() { skip_if_unavailable; }
 
 teardown() {
     [[ -z ${CLIENTS_SKIP:-} ]] || return 0
-    [[ -n ${BATS_TEST_COMPLETED:-} ]] && return 0
-    echo "# --- containerd.log (tail)" >&2
-    tail -n 15 "$T/containerd.log" >&2 || true
+    if [[ -n ${BATS_TEST_COMPLETED:-} ]]; then return 0; fi
+    echo "# --- containerd.log (last errors/warnings)" >&2
+    grep -E 'level=(error|warning)' "$T/containerd.log" | tail -n 8 >&2 || true
 }
 
 # ct ARGS...: ctr on our containerd, namespace crtest (fd 3 closed).

@@ -77,8 +77,8 @@ teardown() {
     [[ -z ${CLIENTS_SKIP:-} ]] || return 0
     # on failure, show the tail of the daemon log (runtime errors land there)
     if [[ -n ${BATS_TEST_COMPLETED:-} ]]; then return 0; fi
-    echo "# --- dockerd.log (tail)" >&2
-    tail -n 15 "$T/dockerd.log" >&2 || true
+    echo "# --- dockerd.log (last errors/warnings)" >&2
+    grep -E 'level=(error|warning)' "$T/dockerd.log" | tail -n 8 >&2 || true
 }
 
 # dk ARGS...: the docker CLI on our daemon's socket (fd 3 closed).

@@ -726,7 +726,7 @@ static void t_real_memory_v1(void) {
         CHECK(!strcmp(rd(dir, "memory.memsw.limit_in_bytes"), rd(mnt, "memory.limit_in_bytes")));
         /* the kernel's own check: memsw below the limit */
         APPLY_OK(&t, "{\"memory\":{\"limit\":52428800}}", 1);
-        APPLY_ERR(&t, "{\"memory\":{\"swap\":10485760}}", 1, "linux.resources.memory.swap: write memory.memsw.limit_in_bytes: Invalid argument");
+        APPLY_ERR(&t, "{\"memory\":{\"swap\":10485760}}", 1, "linux.resources.memory.swap: write memory.memsw.limit_in_bytes: invalid argument");
     } else {
         APPLY_OK(&t, "{\"memory\":{\"limit\":104857600}}", 0);
         CHECK_FILE(dir, "memory.limit_in_bytes", "104857600\n");
@@ -1103,7 +1103,7 @@ static void t_bad_input(void) {
     CHECK(apply(&t, "null", 0, &err) == 0);
     /* the directory itself is missing */
     t.v2 = "/nonexistent/crtest";
-    APPLY_ERR(&t, "{\"pids\":{\"limit\":5}}", 0, "linux.resources.pids.limit: open cgroup /nonexistent/crtest: No such file or directory");
+    APPLY_ERR(&t, "{\"pids\":{\"limit\":5}}", 0, "linux.resources.pids.limit: open cgroup /nonexistent/crtest: no such file or directory");
     rmtree(&a);
 }
 
