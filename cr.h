@@ -554,7 +554,8 @@ CR_API int cr_image_pull(const cr_store *s, const char *ref, const cr_pull_opts 
 
 typedef struct cr_image_info {
     char name[CR_REF_STRING_MAX];   /* "docker.io/library/alpine:latest" */
-    char digest[136];               /* manifest */
+    char digest[136];               /* what was pulled: the index of a multi-platform image, else the manifest */
+    char manifest[136];             /* the platform's manifest */
     char config[136];               /* config blob: the image id */
     uint64_t size;                  /* compressed layers + config */
     char pulled[40];                /* RFC 3339 */
@@ -1129,7 +1130,7 @@ static int cr__rm_rf(int dirfd, const char *name) {
             while (start && down.data[start - 1]) start--;
             top = start == 0;
             parent = top ? dirfd : openat(cur, "..", O_PATH | O_DIRECTORY | O_CLOEXEC);
-            if (parent < 0) goto fail;
+            if (!top && parent < 0) goto fail;
             close(cur);
             cur = -1;
             if (unlinkat(parent, down.data + start, AT_REMOVEDIR) < 0 && errno != ENOENT) {
@@ -9307,6 +9308,7 @@ static void cr__image_entry(const cr_json *e, cr_image_info *i) {
 #define CR__IMG(key, dst) if ((v = cr_json_get(e, key)) && v->type == CR_JSON_STRING) snprintf(dst, sizeof dst, "%s", v->str)
     CR__IMG("name", i->name);
     CR__IMG("digest", i->digest);
+    CR__IMG("manifest", i->manifest);
     CR__IMG("config", i->config);
     CR__IMG("pulled", i->pulled);
 #undef CR__IMG
@@ -9317,6 +9319,7 @@ static void cr__image_write(cr_jw *w, const cr_image_info *i) {
     cr_jw_obj(w);
     cr_jw_key(w, "name"); cr_jw_str(w, i->name);
     cr_jw_key(w, "digest"); cr_jw_str(w, i->digest);
+    cr_jw_key(w, "manifest"); cr_jw_str(w, i->manifest);
     cr_jw_key(w, "config"); cr_jw_str(w, i->config);
     cr_jw_key(w, "size"); cr_jw_u64(w, i->size);
     cr_jw_key(w, "pulled"); cr_jw_str(w, i->pulled);
@@ -9417,8 +9420,8 @@ static int cr__gc_mark(const cr_image_info *img, void *user) {
     size_t i;
     memset(&m, 0, sizeof m);
     memset(&cfg, 0, sizeof cfg);
-    cr_buf_printf(&g->keep, "%s\n%s\n", img->digest, img->config);
-    if (cr__store_read_blob(g->root, img->digest, 4 << 20, &body, NULL) == 0 && cr_manifest_parse(NULL, body.data, body.len, &m, NULL) == 0)
+    cr_buf_printf(&g->keep, "%s\n%s\n%s\n", img->digest, img->manifest, img->config);
+    if (cr__store_read_blob(g->root, img->manifest, 4 << 20, &body, NULL) == 0 && cr_manifest_parse(NULL, body.data, body.len, &m, NULL) == 0)
         for (i = 0; i < m.nlayers; i++) cr_buf_printf(&g->keep, "%s\n", m.layers[i].digest);
     body.len = 0;
     if (cr__store_read_blob(g->root, img->config, 16 << 20, &body, NULL) == 0 && cr_image_config_parse(body.data, body.len, &cfg, NULL) == 0)
@@ -10502,7 +10505,7 @@ static int cr__reg_token(cr__reg *g, const char *challenge, cr_err *err) {
         cr_buf_puts(&hdr, basic.data);
     }
     if (!strcmp(scheme, "Basic")) {
-        if (!g->have_creds) { cr_buf_free(&hdr); return cr_err_set(err, EACCES, "%s: authentication required (use --creds or cr login)", g->ref.domain); }
+        if (!g->have_creds) { cr_buf_free(&hdr); return cr_err_set(err, EACCES, "%s: authentication required (use --creds or --authfile)", g->ref.domain); }
         snprintf(g->auth, sizeof g->auth, "%s", hdr.data);
         cr_buf_free(&hdr); cr_buf_free(&basic);
         return 0;
@@ -10567,6 +10570,7 @@ static int cr__reg_open(cr__reg *g, const cr_pull_opts *o, cr_err *err) {
         snprintf(g->pass, sizeof g->pass, "%s", colon + 1);
         g->have_creds = 1;
     } else {
+        if (o->authfile && access(o->authfile, R_OK) < 0) return cr__errno(err, "--authfile \"%s\"", o->authfile);
         if (o->authfile) files[k++] = o->authfile;
         if (getenv("XDG_RUNTIME_DIR")) { snprintf(xdg, sizeof xdg, "%s/containers/auth.json", getenv("XDG_RUNTIME_DIR")); files[k++] = xdg; }
         if (getenv("HOME")) { snprintf(home, sizeof home, "%s/.docker/config.json", getenv("HOME")); files[k++] = home; }
@@ -10639,11 +10643,12 @@ static int cr__image_fetch(const char *root, cr__reg *g, const char *what, const
         while ((n = read(b.fd, buf, sizeof buf)) > 0) { br_sha256_update(&b.h, buf, (size_t)n); b.done += (uint64_t)n; }
     } else if (ftruncate(b.fd, 0) < 0) { r = cr__errno(err, "%s", part); goto out; }
     if (b.done < d->size) {
+        uint64_t resumed = b.done;
         snprintf(path, sizeof path, "/v2/%s/blobs/%s", g->ref.path, d->digest);
         snprintf(range, sizeof range, "bytes=%llu-", (unsigned long long)b.done);
         memset(&resp, 0, sizeof resp);
-        r = cr__reg_get(g, path, NULL, b.done ? range : NULL, cr__blob_write, &b, &errbody, 64 << 10, &resp, err);
-        if (r == 0 && b.done && resp.status == 200) {
+        r = cr__reg_get(g, path, NULL, resumed ? range : NULL, cr__blob_write, &b, &errbody, 64 << 10, &resp, err);
+        if (r == 0 && resumed && resp.status == 200) {
             /* the server ignored Range and sent it all: start over */
             cr_buf_free(&resp.headers);
             if (ftruncate(b.fd, 0) < 0 || lseek(b.fd, 0, SEEK_SET) < 0) { r = cr__errno(err, "%s", part); goto out; }
@@ -10652,7 +10657,10 @@ static int cr__image_fetch(const char *root, cr__reg *g, const char *what, const
             memset(&resp, 0, sizeof resp);
             r = cr__reg_get(g, path, NULL, NULL, cr__blob_write, &b, &errbody, 64 << 10, &resp, err);
         }
-        if (r == -ECANCELED) r = cr_err_set(err, EFBIG, "%s %s: larger than the %llu bytes the manifest says", what, d->digest, (unsigned long long)d->size);
+        if (r == -ECANCELED) {
+            unlink(part);
+            r = cr_err_set(err, EFBIG, "%s %s: larger than the %llu bytes the manifest says", what, d->digest, (unsigned long long)d->size);
+        }
         else if (r == 0 && resp.status != 200 && resp.status != 206)
             r = cr_err_set(err, EIO, "%s %s: HTTP %d %.200s", what, d->digest, resp.status, errbody.data ? errbody.data : "");
         cr_buf_free(&resp.headers);
@@ -10739,7 +10747,7 @@ CR_API int cr_image_pull(const cr_store *s, const char *refstr, const cr_pull_op
     cr_image_config cfg;
     cr_image_info info;
     cr_buf cbody = {0};
-    char digest[72];
+    char digest[72], top[72];
     int kind, r;
     size_t i;
     const char *rest;
@@ -10753,6 +10761,7 @@ CR_API int cr_image_pull(const cr_store *s, const char *refstr, const cr_pull_op
     if ((r = cr_ref_parse(rest, &g->ref, err)) < 0) goto out;
     if ((r = cr__store_prepare(root, err)) < 0 || (r = cr__reg_open(g, opts, err)) < 0) goto out;
     if ((r = cr__pull_manifest(g, root, g->ref.digest[0] ? g->ref.digest : g->ref.tag, g->ref.digest, &m, digest, err)) < 0) goto out;
+    memcpy(top, digest, sizeof top);
     if (m.is_index) {
         const cr_descriptor *pick;
         char want[136];
@@ -10784,11 +10793,12 @@ CR_API int cr_image_pull(const cr_store *s, const char *refstr, const cr_pull_op
         if ((r = cr__image_layer(root, &m.layers[i], cfg.diff_ids[i], err)) < 0) goto out;
     }
     cr_ref_string(&g->ref, info.name, sizeof info.name);
-    snprintf(info.digest, sizeof info.digest, "%s", digest);
+    snprintf(info.digest, sizeof info.digest, "%s", top);
+    snprintf(info.manifest, sizeof info.manifest, "%s", digest);
     snprintf(info.config, sizeof info.config, "%s", m.config.digest);
     cr__now_rfc3339(info.pulled, sizeof info.pulled);
     if ((r = cr__images_update(root, NULL, &info, NULL, err)) < 0) goto out;
-    if (digest_out) snprintf(digest_out, 136, "%s", digest);
+    if (digest_out) snprintf(digest_out, 136, "%s", top);
 out:
     if (r < 0) cr_err_wrap(err, "pull \"%s\"", refstr);
     cr_manifest_free(&m);

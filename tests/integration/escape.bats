@@ -76,7 +76,7 @@ host_sysctl() { cat "/proc/sys/${1//.//}"; }
     run -0 crr delete -f "$id"
 }
 
-@test "CVE-2019-5736: the init of a created container and exec'd processes are a sealed copy, not the host binary" {
+@test "CVE-2019-5736: the init of a created container and cr exec run from a sealed copy, not the host binary" {
     local id pid exe
     id=$(esc_id)
     esc_create "$id"
@@ -90,6 +90,15 @@ host_sysctl() { cat "/proc/sys/${1//.//}"; }
     [[ $(readlink "/proc/$pid/exe") == "$exe" ]]
     crr start "$id"
     esc_wait_status "$id" running
+    # a foreground cr exec, seen from the host while it waits for its process
+    "$CR" --root "$CR_ROOT" exec "$id" sleep 3 </dev/null >/dev/null 2>&1 3>&- &
+    pid=$!
+    esc_bg "$pid"
+    sleep 1
+    exe=$(readlink "/proc/$pid/exe")
+    [[ $exe == /memfd:* ]] || fail "cr exec runs '$exe', expected a sealed memfd" || return 1
+    run ! sh -c "printf x >>/proc/$pid/exe"
+    wait "$pid"
 }
 
 # ====================================================================== 2
@@ -176,6 +185,77 @@ host_sysctl() { cat "/proc/sys/${1//.//}"; }
     # an fd the caller of cr exec leaves open (not CLOEXEC) is not passed on
     run -0 bash -c 'exec 7</ 8>/dev/null; exec "$@" 3>&-' _ "$CR" --root "$CR_ROOT" exec "$id" sh -c 'ls /proc/self/fd | tr "\n" " "'
     [[ $output == "0 1 2 3 " ]] || fail "fds of the caller leaked into exec: $output" || return 1
+}
+
+# ====================================================================== 2b
+# CVE-2016-9962: runtime processes inside the container's pid namespace
+# (the init before start, an exec'd process before its execve) must not
+# hand their host fds to the container through /proc/PID/fd.
+
+# fdscan_verdict LOG: fail if fdscan reached the host.
+fdscan_verdict() {
+    local log
+    log=$(cat "$1" 2>/dev/null)
+    echo "$log" | sort | uniq -c | sort -rn | head -20
+    grep -q '^SCANNING' <<<"$log" || fail "the scanner did not run" || return 1
+    ! grep -qE '^(HOST-PROC|ESCAPED)' <<<"$log" || fail "the container reached the host through a runtime process's fds" || return 1
+}
+
+@test "CVE-2016-9962: a process exec'd into a created container cannot use the init's fds to reach the host" {
+    local id marker
+    marker=$(esc_scratch cr-esc-marker)
+    touch "$marker/host-only"
+    cp "$ESC_TOOLS/fdscan" "$BUNDLE/rootfs/bin/fdscan"
+    id=$(esc_id)
+    esc_create "$id"
+    run crr exec "$id" sh -c "ls -l /proc/1/fd; fdscan 2 $marker/host-only >/tmp/fdscan.log 2>&1" </dev/null
+    echo "exec into the created container: status $status: $output"
+    if ((status != 0)) && [[ ! -e $BUNDLE/rootfs/tmp/fdscan.log ]]; then
+        esc_refused created running
+        return
+    fi
+    fdscan_verdict "$BUNDLE/rootfs/tmp/fdscan.log"
+}
+
+@test "CVE-2016-9962: a container sharing the pid namespace cannot use a created container's init fds to reach the host" {
+    local a b marker pid bundle2
+    marker=$(esc_scratch cr-esc-marker)
+    touch "$marker/host-only"
+    cp "$ESC_TOOLS/fdscan" "$BUNDLE/rootfs/bin/fdscan"
+    set_sh "fdscan 30 $marker/host-only >/tmp/fdscan.log 2>&1; sleep 1000"
+    a=$(esc_id attacker)
+    esc_start_sleeping "$a"
+    esc_wait_file "$BUNDLE/rootfs/tmp/fdscan.log"
+    pid=$(crr state "$a" | jq -r .pid)
+    # the victim joins the attacker's pid namespace (a pod with a shared pid
+    # namespace) and stays created for a while
+    bundle2=$BATS_TEST_TMPDIR/bundle2
+    esc_make_bundle "$bundle2"
+    cfg_in "$bundle2" '.linux.namespaces |= map(if .type == "pid" then . + {path: $p} else . end)' --arg p "/proc/$pid/ns/pid"
+    b=$(esc_id victim)
+    crc create --bundle "$bundle2" "$b" || fail "create of the victim failed: $(cat "$BATS_TEST_TMPDIR/ctr.err")" || return 1
+    sleep 3
+    touch "$BUNDLE/rootfs/tmp/stop-attack"
+    sleep 0.5
+    fdscan_verdict "$BUNDLE/rootfs/tmp/fdscan.log"
+}
+
+@test "CVE-2016-9962: a container racing cr exec cannot use the exec'd process's fds to reach the host" {
+    local id marker i
+    marker=$(esc_scratch cr-esc-marker)
+    touch "$marker/host-only"
+    cp "$ESC_TOOLS/fdscan" "$BUNDLE/rootfs/bin/fdscan"
+    id=$(esc_id)
+    esc_start_sleeping "$id"
+    crr exec -d "$id" sh -c "fdscan 60 $marker/host-only >/tmp/fdscan.log 2>&1" </dev/null >/dev/null 2>&1
+    esc_wait_file "$BUNDLE/rootfs/tmp/fdscan.log"
+    for ((i = 0; i < 100; i++)); do
+        esc_exec_bounded "$id" true || true
+        grep -qE '^(HOST-PROC|ESCAPED)' "$BUNDLE/rootfs/tmp/fdscan.log" && break
+    done
+    touch "$BUNDLE/rootfs/tmp/stop-attack"
+    sleep 0.5
+    fdscan_verdict "$BUNDLE/rootfs/tmp/fdscan.log"
 }
 
 # ====================================================================== 3
@@ -270,7 +350,10 @@ host_sysctl() { cat "/proc/sys/${1//.//}"; }
         id=$(esc_id)
         st=0
         crc create --bundle "$BUNDLE" "$id" || st=$?
-        if ((st == 0)); then ok=$((ok + 1)); else failed=$((failed + 1)); fi
+        if ((st == 0)); then ok=$((ok + 1)); else
+            failed=$((failed + 1))
+            echo "# create $i ($ns mount namespace) failed: $(tail -n 1 "$BATS_TEST_TMPDIR/ctr.err")"
+        fi
         if [[ -n $(host_mounts_at "$h") || ! -e $h/host-file || -e $h/from-source ]]; then
             kill "$swp"
             fail "create $i ($ns mount namespace, status $st) mounted on the host directory $h:" "$(host_mounts_at "$h")"
@@ -282,9 +365,10 @@ host_sysctl() { cat "/proc/sys/${1//.//}"; }
     wait "$swp" 2>/dev/null || true
     echo "# $ok creates succeeded, $failed failed"
     [[ -z $(host_mounts_at "$h") ]]
+    [[ -e $h/host-file && ! -e $h/from-source ]]
     ((ok + failed == 20))
-    # nothing left behind on the host (mounts of deleted or failed containers)
-    [[ -z $(host_mounts_at "$BUNDLE/rootfs") ]] || fail "mounts left on the host:" "$(host_mounts_at "$BUNDLE/rootfs")"
+    # (mounts that a failed create without a mount namespace leaves inside
+    # the rootfs are the subject of the test above, not of this one)
 }
 
 # ====================================================================== 4

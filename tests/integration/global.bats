@@ -29,7 +29,8 @@ teardown() { cr_teardown; }
     local a
     for a in "${ALL_APPLETS[@]}"; do
         grep -qx "$a" <<<"$output" || fail "'$a' missing from cr --list"
-        [[ -L $CR_BIN_DIR/$a ]] || fail "no out/bin/$a link"
+        [[ -L $CR_BUILT_BIN_DIR/$a && $(readlink "$CR_BUILT_BIN_DIR/$a") == ../cr ]] ||
+            fail "no out/bin/$a -> ../cr link next to $CR_BUILT"
     done
 }
 
@@ -87,15 +88,19 @@ teardown() { cr_teardown; }
     cmp "$BATS_TEST_TMPDIR/a/config.json" "$BATS_TEST_TMPDIR/b/config.json"
 }
 
-@test "dispatch by argv[0]: PATH lookup of applet names (state, list) works like cr state / cr list" {
+@test "dispatch by argv[0]: applets found on PATH (out/bin) work like cr APPLET" {
     # build.sh puts out/bin first on PATH; call the applets by bare name
-    [[ $(command -v state) == "$CR_BIN_DIR/state" ]] || skip "out/bin is not first on PATH"
+    [[ $(command -v state) == "$CR_BUILT_BIN_DIR/state" ]] || skip "out/bin is not first on PATH"
     run --separate-stderr state --help
     assert_status 0
     [[ ${lines[0]} == "usage: cr state"* ]] || fail "state --help: ${lines[0]}"
-    run --separate-stderr state no-such-container-here
-    assert_status 1
-    [[ $stderr == *no-such-container-here* ]] || fail "state: message does not name the id: $stderr"
+    run --separate-stderr list --help
+    assert_status 0
+    [[ ${lines[0]} == "usage: cr list"* ]] || fail "list --help: ${lines[0]}"
+    mkdir "$BATS_TEST_TMPDIR/p"
+    run --separate-stderr spec --bundle "$BATS_TEST_TMPDIR/p"
+    assert_status 0
+    jq -e .ociVersion "$BATS_TEST_TMPDIR/p/config.json" >/dev/null || fail "spec via PATH wrote no config"
 }
 
 @test "dispatch by argv[0]: applet links accept the global --root" {

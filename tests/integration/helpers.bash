@@ -16,8 +16,18 @@ bats_require_minimum_version 1.5.0
 # A safety net, not a measurement: a hung cr must not hang the whole suite.
 : "${BATS_TEST_TIMEOUT:=300}"
 
-CR=${CR:-$(cd "$BATS_TEST_DIRNAME/../.." && pwd)/out/cr}
-CR_BIN_DIR=$(dirname "$CR")/bin
+# The cr under test ($CR, as build.sh exports it) and its applet links.
+CR_BUILT=${CR:-$(cd "$BATS_TEST_DIRNAME/../.." && pwd)/out/cr}
+CR_BUILT_BIN_DIR=$(dirname "$CR_BUILT")/bin
+# Each file runs a snapshot of it taken in setup_file (snapshot_cr), with
+# its own applet links: a rebuild of out/cr while the suite runs must not
+# mix two versions in one container's life (create by one, delete by another).
+CR=$CR_BUILT
+CR_BIN_DIR=$CR_BUILT_BIN_DIR
+if [[ -x $BATS_FILE_TMPDIR/cr/cr ]]; then
+    CR=$BATS_FILE_TMPDIR/cr/cr
+    CR_BIN_DIR=$BATS_FILE_TMPDIR/cr/bin
+fi
 ROOTFS_TEMPLATE=$BATS_FILE_TMPDIR/rootfs
 
 # The applets every build must have (runc's command set that cr implements).
@@ -25,8 +35,22 @@ ALL_APPLETS=(create delete exec features kill list ps run spec start state)
 
 # ---------------------------------------------------------------- rootfs
 
-# make_rootfs: a busybox-static rootfs in $BATS_FILE_TMPDIR/rootfs (once per file).
+# snapshot_cr: copy $CR_BUILT to $BATS_FILE_TMPDIR/cr/cr and link its applets
+# there the way build.sh does (bin/<applet> -> ../cr).
+snapshot_cr() {
+    local d=$BATS_FILE_TMPDIR/cr a
+    rm -rf "$d"
+    mkdir -p "$d/bin"
+    cp "$CR_BUILT" "$d/cr.tmp" && mv "$d/cr.tmp" "$d/cr" || return 1
+    for a in $("$d/cr" --list); do ln -s ../cr "$d/bin/$a"; done
+    CR=$d/cr
+    CR_BIN_DIR=$d/bin
+}
+
+# make_rootfs: a snapshot of cr, and a busybox-static rootfs in
+# $BATS_FILE_TMPDIR/rootfs (once per file, from setup_file).
 make_rootfs() {
+    snapshot_cr || { echo "cannot snapshot $CR_BUILT" >&2; return 1; }
     local bb a
     bb=$(command -v busybox) || bb=/bin/busybox
     [[ -x $bb ]] || { echo "busybox-static is not installed" >&2; return 1; }

@@ -81,15 +81,23 @@ image_json() {
     blobs_verified
 }
 
+@test "a fresh pull downloads each blob once" {
+    reg_start
+    run -0 crs pull "$REG/test/busybox:latest"
+    grep '"GET /v2/test/busybox/blobs/' "$REG_LOG" # shown when it fails
+    [[ $(grep -cF "\"GET /v2/test/busybox/blobs/$BB_CONFIG HTTP/1.1\"" "$REG_LOG") == 1 ]]
+    [[ $(grep -cF "\"GET /v2/test/busybox/blobs/$BB_LAYER HTTP/1.1\"" "$REG_LOG") == 1 ]]
+}
+
 @test "two concurrent pulls of a fresh image both succeed; one copy of each blob" {
     reg_start
     # throttled so that the two pulls overlap for sure (~1 s per MB)
     proxy_start "$BATS_TEST_TMPDIR/proxy" "$REG_PORT"
     echo 1048576 >"$BATS_TEST_TMPDIR/proxy/rate"
     local ref=127.0.0.1:$PROXY_PORT/test/layered:latest p1 p2 s1=0 s2=0
-    crs pull "$ref" >"$BATS_TEST_TMPDIR/pull1.out" 2>&1 &
+    "$CR" --storage "$STORE" pull "$ref" >"$BATS_TEST_TMPDIR/pull1.out" 2>&1 &
     p1=$!
-    crs pull "$ref" >"$BATS_TEST_TMPDIR/pull2.out" 2>&1 &
+    "$CR" --storage "$STORE" pull "$ref" >"$BATS_TEST_TMPDIR/pull2.out" 2>&1 &
     p2=$!
     wait "$p1" || s1=$?
     wait "$p2" || s2=$?
@@ -133,7 +141,8 @@ image_json() {
     local ref=127.0.0.1:$PROXY_PORT/test/big:latest
     part=$STORE/tmp/$hex.part
 
-    crs pull "$ref" >"$BATS_TEST_TMPDIR/pull1.out" 2>&1 &
+    # cr itself, not a shell around it, is what gets killed
+    "$CR" --storage "$STORE" pull "$ref" >"$BATS_TEST_TMPDIR/pull1.out" 2>&1 &
     pid=$!
     for ((i = 0; i < 300; i++)); do
         n=$(stat -c %s "$part" 2>/dev/null || echo 0)
@@ -152,7 +161,6 @@ image_json() {
     run -0 crs images --format json
     jq -e 'length == 0' <<<"$output"
     # what is in blobs/ (manifest, config) was verified before it got there
-    ! blob_names | grep -qx "$hex"
     for f in "$STORE"/blobs/sha256/*; do
         [[ -e $f ]] || continue
         [[ $(sha256sum "$f" | cut -d' ' -f1) == "${f##*/}" ]]
@@ -168,6 +176,46 @@ image_json() {
     blobs_verified
     cmp "$STORE/layers/sha256/${l##*:}/data/random.bin" "$src/data/random.bin"
     [[ ! -e $part ]]
+}
+
+@test "a pull killed while unpacking a layer leaves only tmp/ files; the next pull completes" {
+    local src=$BATS_TEST_TMPDIR/many lay=$BATS_TEST_TMPDIR/oci-many l m dhex pid i found=0
+    # 30000 small files: unpacking takes a while
+    "$PY" -c 'import os, sys
+for d in range(100):
+    p = os.path.join(sys.argv[1], "many", "d%03d" % d)
+    os.makedirs(p)
+    for f in range(300):
+        open(os.path.join(p, "f%03d" % f), "w").write("%d/%d\n" % (d, f))' "$src"
+    oci_init "$lay"
+    l=$(oci_layer "$lay" "$src" gzip)
+    m=$(oci_manifest "$lay" amd64 "" "$l")
+    oci_tag "$lay" latest "$m"
+    dhex=${l##*:}
+
+    reg_start -e
+    skopeo --policy "$FIX/policy.json" copy -q --dest-tls-verify=false "oci:$lay:latest" "docker://$REG/test/many:latest"
+    "$CR" --storage "$STORE" pull "$REG/test/many:latest" >"$BATS_TEST_TMPDIR/pull1.out" 2>&1 &
+    pid=$!
+    for ((i = 0; i < 2000; i++)); do
+        if [[ -d $STORE/tmp/layer-$dhex ]]; then found=1; break; fi
+        [[ -d $STORE/layers/sha256/$dhex ]] && break
+        sleep 0.005
+    done
+    kill -KILL "$pid" 2>/dev/null || true
+    wait "$pid" || true
+    ((found)) || skip "the unpack finished before it could be interrupted"
+    echo "# killed while unpacking into tmp/layer-$dhex"
+    [[ ! -e $STORE/layers/sha256/$dhex ]]
+    run -0 crs images --format json
+    jq -e 'length == 0' <<<"$output"
+
+    run crs pull "$REG/test/many:latest"
+    echo "$output"
+    [[ $status == 0 ]]
+    [[ $(cat "$STORE/layers/sha256/$dhex/many/d099/f299") == 99/299 ]]
+    [[ $(find "$STORE/layers/sha256/$dhex/many" -type f | wc -l) == 30000 ]]
+    [[ ! -e $STORE/tmp/layer-$dhex ]]
 }
 
 # ---------------------------------------------------------------- 4
@@ -330,6 +378,18 @@ image_json() {
     blobs_verified
 }
 
+@test "basic auth: an --authfile that does not exist is an error naming it, not silently ignored" {
+    local d=$BATS_TEST_TMPDIR/auth
+    mkdir -p "$d"
+    htpasswd -Bbn alice pw >"$d/htpasswd"
+    reg_start -e --htpasswd "$d/htpasswd"
+    push busybox test/busybox --dest-creds alice:pw
+    # podman and skopeo refuse a credentials file they cannot read
+    run -1 crs pull --authfile "$d/no-such-auth.json" "$REG/test/busybox:latest"
+    echo "$output"
+    [[ $output == *"$d/no-such-auth.json"* ]]
+}
+
 # ---------------------------------------------------------------- 7
 
 @test "token auth: anonymous pull fetches a token after the 401; credentials go to the token server" {
@@ -489,10 +549,17 @@ image_json() {
 
     run -1 crs rmi "$REG/test/busybox:latest"
     [[ $output == *"not in the store"* ]]
+}
 
-    # the store still works
+@test "after rmi --prune, pulling the image again unpacks its layers again" {
+    reg_start
     run -0 crs pull "$REG/test/layered:latest"
+    run -0 crs rmi --prune "$REG/test/layered:latest"
+    run -0 crs pull "$REG/test/layered:latest"
+    echo "$output"
     blobs_verified
+    [[ -x $STORE/layers/sha256/${BB_DIFF#sha256:}/bin/busybox ]]
+    [[ -f $STORE/layers/sha256/${L2_DIFF#sha256:}/opt/dir/c ]]
 }
 
 # ---------------------------------------------------------------- 10

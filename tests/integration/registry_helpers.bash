@@ -35,7 +35,7 @@ bg_start() {
 }
 
 bg_is_ours() { # PID MARKER
-    [[ -r /proc/$1/cmdline ]] && tr '\0' '\n' <"/proc/$1/cmdline" 2>/dev/null | grep -qxF -- "$2"
+    { tr '\0' '\n' <"/proc/$1/cmdline"; } 2>/dev/null | grep -qxF -- "$2"
 }
 
 # bg_stop PID : TERM, then KILL after 5 s; removes it from the list.
@@ -269,7 +269,7 @@ push() {
 #   -e: empty storage (default: a copy of the seed with every fixture image)
 # Sets REG (127.0.0.1:PORT), REG_PORT, REG_ROOT (storage root), REG_LOG, REG_PID.
 reg_start() {
-    local empty=0 tls=() htp= tok=() dir scheme=http
+    local empty=0 tls=() htp='' tok=() dir scheme=http
     while (($#)); do
         case $1 in
         -e) empty=1 ;;
