@@ -102,6 +102,44 @@ cap_mask() {
     for d in /sys/fs/cgroup/*/cr-test /sys/fs/cgroup/unified/cr-test; do rmdir "$d" 2>/dev/null || true; done
 }
 
+# sandboxed_lifecycle CGROUPSPATH: in a private pid namespace (so that a
+# runaway kill cannot reach beyond it) run a sentinel process that is not the
+# container's, then create, start and delete -f a container whose
+# linux.cgroupsPath is CGROUPSPATH. Prints the steps and "sentinel=alive" or
+# "sentinel=killed". The container's state is removed by hand afterwards and
+# its id is never given to teardown: a `delete -f` of such a state from the
+# host pid namespace is exactly what must not be risked.
+sandboxed_lifecycle() {
+    local id script=$BATS_TEST_TMPDIR/sandbox.sh
+    id="$(id_prefix)-${BATS_SUITE_TEST_NUMBER}-sandbox"
+    cfg '.linux.cgroupsPath = $p' --arg p "$1"
+    cat >"$script" <<SCRIPT
+sleep 1000 &
+s=\$!
+"$CR" --root "$CR_ROOT" create --bundle "$BUNDLE" "$id" >/dev/null 2>&1; echo "create=\$?"
+"$CR" --root "$CR_ROOT" start "$id" >/dev/null 2>&1; echo "start=\$?"
+"$CR" --root "$CR_ROOT" delete -f "$id" >/dev/null 2>&1; echo "delete=\$?"
+if kill -0 "\$s" 2>/dev/null; then echo sentinel=alive; else echo sentinel=killed; fi
+kill "\$s" 2>/dev/null
+exit 0
+SCRIPT
+    run --separate-stderr setsid unshare --pid --fork --mount-proc bash "$script" 3>&-
+    rm -rf "${CR_ROOT:?}/$id"
+}
+
+@test "cgroup: linux.cgroupsPath \"/\" never makes create/delete kill processes outside the container" {
+    # the root cgroup holds every process of the host: cr must refuse the
+    # path or use it without killing its other members. Run in a pid
+    # namespace of its own, so that a failure kills only the sandbox.
+    sandboxed_lifecycle /
+    [[ $output == *sentinel=alive* ]] || fail "a process outside the container was killed:" "$output" "$stderr"
+}
+
+@test "cgroup: linux.cgroupsPath \".\" (the caller's own cgroup) never kills the caller's processes" {
+    sandboxed_lifecycle .
+    [[ $output == *sentinel=alive* ]] || fail "a process outside the container was killed:" "$output" "$stderr"
+}
+
 # ---------------------------------------------------------------- mounts
 
 @test "mounts: a bind mount of a host dir is visible and writable" {

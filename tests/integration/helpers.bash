@@ -43,8 +43,7 @@ snapshot_cr() {
     mkdir -p "$d/bin"
     cp "$CR_BUILT" "$d/cr.tmp" && mv "$d/cr.tmp" "$d/cr" || return 1
     for a in $("$d/cr" --list); do ln -s ../cr "$d/bin/$a"; done
-    CR=$d/cr
-    CR_BIN_DIR=$d/bin
+    # (CR itself is left alone: setup_file's exports reach the tests)
 }
 
 # make_rootfs: a snapshot of cr, and a busybox-static rootfs in

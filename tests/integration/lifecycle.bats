@@ -252,13 +252,18 @@ signal_recorder() {
     [[ -d $CR_ROOT/$id ]] || fail "state dir is gone"
 }
 
-@test "delete: a created container without --force is refused" {
-    local id
+@test "delete: a created container without --force is deleted, as runc does" {
+    # runc delete: Stopped -> destroy, Created -> kill and destroy, other
+    # states only with --force (containerd and podman rely on it)
+    local id pid
     id=$(new_id)
     create "$id"
+    pid=$(state_field "$id" pid)
     run --separate-stderr crr delete "$id"
-    assert_error 1 "not stopped"
-    [[ $(state_field "$id" status) == created ]] || fail "container is not created any more"
+    assert_status 0
+    wait_gone "$pid"
+    [[ ! -e $CR_ROOT/$id ]] || fail "state dir is still there"
+    assert_no_leftovers "$id"
 }
 
 @test "delete --force: from created, the init is gone and so is the state" {
