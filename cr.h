@@ -2753,18 +2753,47 @@ static int cr__cgroup_systemd_path(const char *spec, const char *id, char *out, 
     return 0;
 }
 
+/* cgroupsPath without "//", trailing "/" and "." components; "..", and a
+   path that names no cgroup below its base (the root, or the creator's own
+   cgroup), are refused: delete kills what is in the container's cgroup. */
+static int cr__cgroup_clean(const char *in, char *out, size_t n, cr_err *err) {
+    const char *p = in;
+    size_t len = 0;
+    out[0] = 0;
+    if (*p == '/') { out[len++] = '/'; out[len] = 0; }
+    while (*p) {
+        size_t l;
+        while (*p == '/') p++;
+        l = strcspn(p, "/");
+        if (!l) break;
+        if (l == 2 && !strncmp(p, "..", 2)) return cr_err_set(err, EINVAL, "linux.cgroupsPath: \"%s\" must not contain \"..\"", in);
+        if (!(l == 1 && *p == '.')) {
+            if (len + l + 2 >= n) return cr_err_set(err, ENAMETOOLONG, "linux.cgroupsPath: too long");
+            if (len && out[len - 1] != '/') out[len++] = '/';
+            memcpy(out + len, p, l);
+            len += l;
+            out[len] = 0;
+        }
+        p += l;
+    }
+    if (!len || !strcmp(out, "/"))
+        return cr_err_set(err, EINVAL, "linux.cgroupsPath: \"%s\" names no cgroup of its own", in);
+    return 0;
+}
+
 static int cr__cgroup_resolve(const char *cgroups_path, const char *id, int systemd, char *out, size_t n, cr_err *err) {
     cr_buf b = {0};
-    char sd[PATH_MAX];
-    int i;
+    char sd[PATH_MAX], clean[PATH_MAX];
+    int i, r;
     cr__cgroup_scan();
     if (systemd) {
-        int r = cr__cgroup_systemd_path(cgroups_path, id, sd, sizeof sd, err);
-        if (r < 0) return r;
+        if ((r = cr__cgroup_systemd_path(cgroups_path, id, sd, sizeof sd, err)) < 0) return r;
         cgroups_path = sd;
     }
-    if (cgroups_path && (strstr(cgroups_path, "/../") || !strncmp(cgroups_path, "../", 3) || !strcmp(cgroups_path, "..")))
-        return cr_err_set(err, EINVAL, "linux.cgroupsPath: \"%s\" must not contain \"..\"", cgroups_path);
+    if (cgroups_path && *cgroups_path) {
+        if ((r = cr__cgroup_clean(cgroups_path, clean, sizeof clean, err)) < 0) return r;
+        cgroups_path = clean;
+    }
     for (i = 0; i < cr__cg_n; i++) {
         const cr__cg_hier *h = &cr__cg_hiers[i];
         char own[PATH_MAX];
@@ -2907,11 +2936,23 @@ static int cr__cgroup_frozen(const char *dirs) {
     return 0;
 }
 
+/* Signals every process of the container's cgroup. Never a hierarchy root
+   (a state from an older cr could name one), never pid 0 (cgroup.procs
+   lists tasks of other pid namespaces as 0) and never ourselves. */
 static void cr__cgroup_kill_all(const char *dirs, int sig) {
+    char dir[PATH_MAX];
+    const char *p = dirs;
     pid_t *pids = NULL;
     size_t n = 0, i;
+    while ((p = cr__cgroup_next(p, dir, sizeof dir))) {
+        int h = cr__cgroup_hier_of(dir);
+        size_t l;
+        if (h < 0) return;
+        l = strlen(cr__cg_hiers[h].mnt);
+        if (!dir[l] || !strcmp(dir + l, "/")) return;
+    }
     if (cr_cgroup_pids(dirs, &pids, &n, NULL) < 0) return;
-    for (i = 0; i < n; i++) kill(pids[i], sig);
+    for (i = 0; i < n; i++) if (pids[i] > 0 && pids[i] != getpid()) kill(pids[i], sig);
     CR_FREE(pids);
 }
 
@@ -2923,7 +2964,7 @@ static int cr__cgroup_destroy(const char *dirs, cr_err *err) {
     while ((p = cr__cgroup_next(p, dir, sizeof dir))) {
         char kill_file[PATH_MAX];
         int tries, h = cr__cgroup_hier_of(dir);
-        if (h < 0 || !strcmp(dir, cr__cg_hiers[h].mnt) || access(dir, F_OK) < 0) continue;
+        if (h < 0 || !dir[strlen(cr__cg_hiers[h].mnt)] || !strcmp(dir + strlen(cr__cg_hiers[h].mnt), "/") || access(dir, F_OK) < 0) continue;
         snprintf(kill_file, sizeof kill_file, "%s/cgroup.kill", dir);
         if (cr__cg_hiers[h].v2) cr__write_str(kill_file, "1");
         for (tries = 0; tries < 200; tries++) {
@@ -6451,7 +6492,9 @@ CR_API int cr_container_delete(const cr_runtime *rt, const char *id, int force, 
         if (force && r == -ENOENT) return 0;
         return r;
     }
-    if (st.status != CR_STOPPED && !force) {
+    /* like runc, a created container (whose process never ran) is deleted
+       without --force: containerd's shim deletes created tasks that way */
+    if (st.status != CR_STOPPED && st.status != CR_CREATED && !force) {
         r = cr_err_set(err, EBUSY, "cannot delete container %s that is not stopped: %s", id, cr_state_status_name(st.status));
         close(dirfd);
         cr_state_free(&st);

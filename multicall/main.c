@@ -148,6 +148,16 @@ int cr_opt_next(cr_optstate *st, const cr_opt *opts) {
     return -1;
 }
 
+/* The global options an applet reached by its symlink also takes first. */
+static int cr_main_global_option(const char *o) {
+    static const char *const names[] = { "root", "storage", "log", "log-format", "debug", "systemd-cgroup",
+                                         "cgroup-manager", "rootless" };
+    size_t i, n = strcspn(o, "=");
+    for (i = 0; i < sizeof names / sizeof *names; i++)
+        if (strlen(names[i]) == n && !strncmp(o, names[i], n)) return 1;
+    return 0;
+}
+
 static int cr_main_run_applet(const cr_applet *ap, int argc, char **argv) {
     argv[0] = (char *)ap->name;
     return ap->main(argc, argv);
@@ -160,11 +170,12 @@ int main(int argc, char **argv) {
     size_t k;
     cr_main_argv = argv;
     cr_log_set(cr_main_log_line, NULL, CR_LOG_WARN);
-    if (ap) return cr_main_run_applet(ap, argc, argv);
+    /* global options come first, also through an applet's symlink:
+       `state --root DIR ID` is `cr --root DIR state ID` */
     for (i = 1; i < argc; i++) {
         const char *a = argv[i], *v;
         const char *o = a[0] == '-' ? a + (a[1] == '-' ? 2 : 1) : NULL;
-        if (!o) break;
+        if (!o || (ap && !cr_main_global_option(o))) break;
         v = strchr(o, '=');
 #define CR_OPT_IS(n) (!strncmp(o, n, v ? (size_t)(v - o) : strlen(o)) && strlen(n) == (v ? (size_t)(v - o) : strlen(o)))
 #define CR_OPT_VAL() (v ? v + 1 : (i + 1 < argc ? argv[++i] : NULL))
@@ -207,6 +218,10 @@ int main(int argc, char **argv) {
 #undef CR_OPT_VAL
     }
     cr_log_set(cr_main_log_line, NULL, cr_main_debug ? CR_LOG_DEBUG : CR_LOG_WARN);
+    if (ap) {
+        argv[i - 1] = argv[0];
+        return cr_main_run_applet(ap, argc - i + 1, argv + i - 1);
+    }
     if (i >= argc) {
         fputs(cr_main_usage, stderr);
         for (k = 0; k < CR_NAPPLETS; k++) fprintf(stderr, "  %-10s %s\n", cr_main_applets[k].name, cr_main_applets[k].summary);
