@@ -6461,6 +6461,36 @@ out:
     return r < 0 ? cr_err_wrap(err, "start \"%s\"", id) : 0;
 }
 
+/* A pid-namespace init drops every signal it has no handler for. Right
+   after start the program may not have installed its handlers yet (a shell
+   still parsing its `trap`): give a young init up to half a second to catch
+   sig, so `kill` just after `start` means what it means later. */
+static void cr__kill_settle(pid_t pid, int sig) {
+    char path[64], line[256];
+    long hz = sysconf(_SC_CLK_TCK);
+    struct timespec now, tick = { 0, 10 * 1000000L };
+    int tries;
+    if (sig == SIGKILL || sig == SIGSTOP || sig > 64 || hz <= 0) return;
+    clock_gettime(CLOCK_BOOTTIME, &now);
+    if (now.tv_sec + now.tv_nsec / 1e9 - (double)cr__pid_start_time(pid) / (double)hz > 1.0) return;
+    snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
+    for (tries = 0; tries < 50; tries++) {
+        FILE *f = fopen(path, "re");
+        unsigned long long caught = 0, ignored = 0;
+        int init = 0;
+        if (!f) return;
+        while (fgets(line, sizeof line, f)) {
+            char *last;
+            if (!strncmp(line, "SigCgt:", 7)) caught = strtoull(line + 7, NULL, 16);
+            else if (!strncmp(line, "SigIgn:", 7)) ignored = strtoull(line + 7, NULL, 16);
+            else if (!strncmp(line, "NSpid:", 6) && (last = strrchr(line, '\t'))) init = atoi(last + 1) == 1;
+        }
+        fclose(f);
+        if (!init || ((caught | ignored) >> (sig - 1) & 1)) return;
+        nanosleep(&tick, NULL);
+    }
+}
+
 CR_API int cr_container_kill(const cr_runtime *rt, const char *id, int sig, int all, cr_err *err) {
     cr_state st;
     int dirfd, r = 0;
@@ -6468,7 +6498,10 @@ CR_API int cr_container_kill(const cr_runtime *rt, const char *id, int sig, int 
     if ((r = cr__locked_state(rt, id, &dirfd, &st, err)) < 0) return r;
     if (st.status == CR_STOPPED) r = cr_err_set(err, ESRCH, "container not running");
     else if (all && st.cgroup[0]) cr__cgroup_kill_all(st.cgroup, sig);
-    else if (cr__signal_init(&st, sig) < 0) r = cr__errno(err, "signal %s", cr_util_signal_name(sig));
+    else {
+        if (st.status == CR_RUNNING) cr__kill_settle(st.pid, sig);
+        if (cr__signal_init(&st, sig) < 0) r = cr__errno(err, "signal %s", cr_util_signal_name(sig));
+    }
     close(dirfd);
     cr_state_free(&st);
     return r < 0 ? cr_err_wrap(err, "kill \"%s\"", id) : 0;
