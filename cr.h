@@ -2847,26 +2847,33 @@ static int cr__cgroup_mkdir(const char *dir, cr_err *err) {
 }
 
 /* Creates the container's cgroup in every hierarchy and moves pid in. As
-   non-root, a hierarchy that is not delegated is skipped with a debug line. */
-static int cr__cgroup_enter(const char *dirs, pid_t pid, cr_err *err) {
+   non-root, a hierarchy that is not delegated is skipped with a debug line
+   and dropped from dirs, which then lists only the cgroups pid is in. */
+static int cr__cgroup_enter(char *dirs, pid_t pid, cr_err *err) {
     char dir[PATH_MAX], pidstr[32];
     const char *p = dirs;
+    cr_buf kept = {0};
+    int r = 0;
     snprintf(pidstr, sizeof pidstr, "%d", (int)pid);
     while ((p = cr__cgroup_next(p, dir, sizeof dir))) {
         char procs[PATH_MAX];
         cr_err e2 = {0};
         if (cr__cgroup_mkdir(dir, &e2) < 0) {
-            if (geteuid() == 0) { *err = e2; return -e2.code; }
+            if (geteuid() == 0) { *err = e2; r = -e2.code; break; }
             cr_log(CR_LOG_DEBUG, "cgroup: %s", e2.msg);
             continue;
         }
         snprintf(procs, sizeof procs, "%s/cgroup.procs", dir);
         if (cr__write_str(procs, pidstr) < 0) {
-            if (geteuid() == 0) return cr__errno(err, "join %s", procs);
+            if (geteuid() == 0) { r = cr__errno(err, "join %s", procs); break; }
             cr_log(CR_LOG_DEBUG, "join %s: %s", procs, strerror(errno));
+            continue;
         }
+        cr_buf_printf(&kept, "%s\n", dir);
     }
-    return 0;
+    if (!r) snprintf(dirs, strlen(dirs) + 1, "%s", kept.data ? kept.data : "");
+    cr_buf_free(&kept);
+    return r;
 }
 
 /* The container's cgroup2 directory, made now and opened for
@@ -6091,6 +6098,8 @@ static int cr__init(cr__ctx *c, int one_stage, cr_err *err) {
             if (child < 0) return cr__errno(err, "fork the init");
             if (child > 0) { cr__msg_send(c->sync, CR__MSG_PID, child, NULL); _exit(0); }
             prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+            /* create must know our pid before anything we send reaches it */
+            if (cr__msg_expect(c->sync, CR__MSG_GO, err) < 0) return -EPIPE;
         }
     } else {
         if (!s->ns[CR_NS_USER].present)
@@ -6099,6 +6108,11 @@ static int cr__init(cr__ctx *c, int one_stage, cr_err *err) {
         if (s->ns[CR_NS_CGROUP].present && !s->ns[CR_NS_CGROUP].path && unshare(CLONE_NEWCGROUP) < 0)
             return cr__errno(err, "linux.namespaces: new cgroup namespace");
     }
+    /* From here on processes of the container's pid namespace (an exec into
+       the created container, a pod sharing the namespace) can see us: as
+       non-dumpable our /proc/PID/fd, which holds host fds, is closed to
+       them (CVE-2016-9962). The user program's execve makes it dumpable. */
+    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
     c->new_userns = s->ns[CR_NS_USER].present && !s->ns[CR_NS_USER].path;
     if (s->ns[CR_NS_USER].present) { setresgid(0, 0, 0); setresuid(0, 0, 0); }
     if ((r = cr__rootfs_prepare(c, err)) < 0) return r;
@@ -6327,6 +6341,7 @@ static int cr__create(const cr_runtime *rt, const char *id, const char *bundle_a
             pid = st.pid = m.value;
             st.pid_start = cr__pid_start_time(pid);
             if ((r = cr__state_save(dirfd, &st, 1, err)) < 0) goto fail;
+            cr__msg_send(sv[0], CR__MSG_GO, 0, NULL);
         } else if (m.type == CR__MSG_CONSOLE || fd >= 0) {
             if (opts->console_socket) {
                 r = cr__console_forward(opts->console_socket, fd, err);
@@ -6869,12 +6884,19 @@ CR_API int cr_container_exec(const cr_runtime *rt, const char *id, const cr_exec
     if (x < 0) { r = cr__errno(err, "fork"); goto out; }
     if (x == 0) {
         cr_err e = {0};
-        close(sv[0]);
+        /* nothing of the host stays open, and /proc/PID/fd is closed to the
+           container until execve (CVE-2016-9962) */
+        close(sv[0]); close(dirfd);
+        prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
         prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
         if (cr__msg_expect(sv[1], CR__MSG_GO, &e) == 0 && cr__exec_join(st.pid, pidfd, &e) == 0) {
             pid_t child = cr__clone(CLONE_PARENT, -1);
             if (child > 0) { cr__msg_send(sv[1], CR__MSG_PID, child, NULL); _exit(0); }
-            if (child == 0) cr__exec_child(&spec, &p, o, &st, sv[1], &e);
+            if (child == 0) {
+                close(pidfd);
+                /* cr exec must know our pid before our READY reaches it */
+                if (cr__msg_expect(sv[1], CR__MSG_GO, &e) == 0) cr__exec_child(&spec, &p, o, &st, sv[1], &e);
+            }
             else cr__errno(&e, "fork into the container");
         }
         cr__msg_send(sv[1], CR__MSG_ERROR, e.code, e.msg);
@@ -6888,7 +6910,7 @@ CR_API int cr_container_exec(const cr_runtime *rt, const char *id, const cr_exec
         int fd = -1;
         if (cr__msg_recv(sv[0], &m, &fd) < 0) { r = cr_err_set(err, EIO, "the exec process exited during setup"); goto fail; }
         if (m.type == CR__MSG_ERROR) { r = cr_err_set(err, m.value ? m.value : EIO, "%s", m.text); goto fail; }
-        if (m.type == CR__MSG_PID) { y = m.value; waitpid(x, NULL, 0); x = -1; }
+        if (m.type == CR__MSG_PID) { y = m.value; waitpid(x, NULL, 0); x = -1; cr__msg_send(sv[0], CR__MSG_GO, 0, NULL); }
         else if (fd >= 0) {
             if (o->console_socket) {
                 r = cr__console_forward(o->console_socket, fd, err);
