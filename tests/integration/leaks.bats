@@ -68,10 +68,16 @@ mount_snapshot() {
     p=$(procs_marked)
     [[ -z $p ]] || fail "container processes left:" "$p"
     for pid in "${pids[@]}"; do
+        # an init whose create has exited belongs to pid 1, which on some
+        # hosts reaps about once a second: give it a few seconds
+        local st tries
+        for ((tries = 0; tries < 50; tries++)); do
+            st=$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null) || st=
+            [[ $st == Z ]] || break
+            sleep 0.1
+        done
+        [[ $st == Z ]] && fail "init $pid is a zombie nobody reaped"
         if [[ -e /proc/$pid ]]; then
-            local st
-            st=$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null)
-            [[ $st == Z ]] && fail "init $pid is a zombie nobody reaped"
             grep -qz "$(test_mark)" "/proc/$pid/environ" 2>/dev/null && fail "init $pid still runs"
         fi
     done
