@@ -292,11 +292,18 @@ rl_multirange() {
     run rlcr run --bundle "$BUNDLE" "$(rl_id foreign)" </dev/null
     echo "foreign range: status $status: $output"
     [[ $status -ne 0 ]] || fail "the user mapped ids that /etc/subuid does not give it"
-    # nothing left running as the user
-    sleep 0.2
-    local p left=
-    for p in /proc/[0-9]*; do
-        [[ $(awk '/^Uid:/ { print $2 }' "$p/status" 2>/dev/null) == "$RL_UID" ]] && left+=" ${p#/proc/}"
+    # nothing left running as the user (zombies wait for pid 1, which on
+    # some hosts reaps about once a second: give it a few seconds)
+    local p left tries
+    for ((tries = 0; tries < 50; tries++)); do
+        left=
+        for p in /proc/[0-9]*; do
+            [[ $(awk '/^Uid:/ { print $2 }' "$p/status" 2>/dev/null) == "$RL_UID" ]] || continue
+            [[ $(awk '/^State:/ { print $2 }' "$p/status" 2>/dev/null) == Z ]] && continue
+            left+=" ${p#/proc/}($(tr '\0' ' ' <"$p/cmdline" 2>/dev/null))"
+        done
+        [[ -z $left ]] && break
+        sleep 0.1
     done
     [[ -z $left ]] || fail "processes of $RL_USER left:$left"
 }
