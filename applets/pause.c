@@ -8,15 +8,10 @@ const char cr_usage_pause[] =
 "its status becomes \"paused\" until `cr resume`.\n";
 
 int cr_applet_pause(int argc, char **argv) {
-    static const cr_opt opts[] = { {0, 0, 0} };
-    cr_optstate st;
+    const char *id;
     cr_err err = {0};
-    int k;
-    cr_opt_begin(&st, argc, argv);
-    while ((k = cr_opt_next(&st, opts)) >= 0) ;
-    if (k == -3) return 0;
-    if (k == -2) return 1;
-    if (st.noperands != 1) return cr_main_usage_error(argv[0], "expected exactly one CONTAINER_ID");
-    if (cr_container_pause(&cr_main_runtime, st.operands[0], &err) < 0) return cr_main_fail_err(argv[0], &err);
+    int rc = cr_opt_one_id(argc, argv, &id);
+    if (!id) return rc;
+    if (cr_container_pause(&cr_main_runtime, id, &err) < 0) return cr_main_fail_err(argv[0], &err);
     return 0;
 }

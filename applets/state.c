@@ -9,18 +9,13 @@ const char cr_usage_state[] =
 "bundle, rootfs, created, owner, annotations).\n";
 
 int cr_applet_state(int argc, char **argv) {
-    static const cr_opt opts[] = { {0, 0, 0} };
-    cr_optstate st;
+    const char *id;
     cr_state cs;
     cr_err err = {0};
     cr_buf b = {0};
-    int k;
-    cr_opt_begin(&st, argc, argv);
-    while ((k = cr_opt_next(&st, opts)) >= 0) ;
-    if (k == -3) return 0;
-    if (k == -2) return 1;
-    if (st.noperands != 1) return cr_main_usage_error(argv[0], "expected exactly one CONTAINER_ID");
-    if (cr_state_load(&cr_main_runtime, st.operands[0], &cs, &err) < 0) return cr_main_fail_err(argv[0], &err);
+    int rc = cr_opt_one_id(argc, argv, &id);
+    if (!id) return rc;
+    if (cr_state_load(&cr_main_runtime, id, &cs, &err) < 0) return cr_main_fail_err(argv[0], &err);
     cr_state_json(&cs, &b);
     puts(b.data ? b.data : "{}");
     cr_buf_free(&b);

@@ -33,6 +33,11 @@ typedef struct cr_optstate {
 int cr_opt_next(cr_optstate *st, const cr_opt *opts);
 void cr_opt_begin(cr_optstate *st, int argc, char **argv);
 
+/* For applets that take no options and one CONTAINER_ID: returns 0 with
+   *id set, else the applet's exit status after printing help (0) or a
+   usage error (1) — callers return it when *id is NULL. */
+int cr_opt_one_id(int argc, char **argv, const char **id);
+
 /* Prints "cr APPLET: msg" to stderr (and the --log file) and returns 1. */
 int cr_main_fail(const char *applet, const char *fmt, ...);
 int cr_main_fail_err(const char *applet, const cr_err *err);

@@ -158,6 +158,20 @@ static int cr_main_global_option(const char *o) {
     return 0;
 }
 
+int cr_opt_one_id(int argc, char **argv, const char **id) {
+    static const cr_opt none[] = { {0, 0, 0} };
+    cr_optstate st;
+    int k;
+    *id = NULL;
+    cr_opt_begin(&st, argc, argv);
+    while ((k = cr_opt_next(&st, none)) >= 0) ;
+    if (k == -3) return 0;
+    if (k == -2) return 1;
+    if (st.noperands != 1) return cr_main_usage_error(argv[0], "expected exactly one CONTAINER_ID");
+    *id = st.operands[0];
+    return 0;
+}
+
 static int cr_main_run_applet(const cr_applet *ap, int argc, char **argv) {
     argv[0] = (char *)ap->name;
     return ap->main(argc, argv);
