@@ -5568,9 +5568,9 @@ static void cr__proc_cloexec_from(int first) {
  * ========================================================================== */
 
 #ifdef CR_NO_SECCOMP
-typedef void *cr__seccomp_filter;
+typedef struct cr__seccomp_filter { void *ctx; } cr__seccomp_filter;
 static int cr__seccomp_build(const cr_spec *s, cr__seccomp_filter *out, cr_err *err) {
-    *out = NULL;
+    out->ctx = NULL;
     return s->seccomp ? cr_err_set(err, ENOTSUP, "linux.seccomp: this build of cr has no seccomp support (CR_NO_SECCOMP)") : 0;
 }
 static int cr__seccomp_load(cr__seccomp_filter *f, int listener, const char *state, cr_err *err) {
@@ -5579,7 +5579,13 @@ static int cr__seccomp_load(cr__seccomp_filter *f, int listener, const char *sta
 }
 #else
 #include <seccomp.h>
-typedef scmp_filter_ctx cr__seccomp_filter;
+#include <linux/filter.h>
+#ifndef SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV
+#define SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV (1UL << 5)
+#endif
+/* wait_killable: SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV, which libseccomp
+   2.5 cannot pass to the kernel, so such a filter is loaded by cr itself */
+typedef struct cr__seccomp_filter { scmp_filter_ctx ctx; int wait_killable; } cr__seccomp_filter;
 
 static int cr__seccomp_action(const cr_json *ret, const char *field, const char *name, uint32_t *out, cr_err *err) {
     uint64_t eret = EPERM;
@@ -5666,7 +5672,7 @@ static int cr__seccomp_build(const cr_spec *s, cr__seccomp_filter *out, cr_err *
     scmp_filter_ctx ctx;
     uint32_t def;
     int r, i;
-    *out = NULL;
+    memset(out, 0, sizeof *out);
     if (!sc) return 0;
     v = cr_json_get(sc, "defaultAction");
     if (!v || v->type != CR_JSON_STRING) return cr_err_set(err, EINVAL, "linux.seccomp.defaultAction: required string");
@@ -5700,6 +5706,7 @@ static int cr__seccomp_build(const cr_spec *s, cr__seccomp_filter *out, cr_err *
             if (e->type == CR_JSON_STRING && !strcmp(e->str, "SECCOMP_FILTER_FLAG_LOG")) r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_LOG, 1);
             else if (e->type == CR_JSON_STRING && !strcmp(e->str, "SECCOMP_FILTER_FLAG_SPEC_ALLOW")) r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_SSB, 1);
             else if (e->type == CR_JSON_STRING && !strcmp(e->str, "SECCOMP_FILTER_FLAG_TSYNC")) r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_TSYNC, 1);
+            else if (e->type == CR_JSON_STRING && !strcmp(e->str, "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV")) r = 0, out->wait_killable = 1;
             else { r = cr_err_set(err, EINVAL, "linux.seccomp.flags: unsupported flag \"%s\"", e->type == CR_JSON_STRING ? e->str : "?"); goto fail; }
             if (r < 0) { r = cr_err_set(err, -r, "linux.seccomp.flags: \"%s\": %s", e->str, strerror(-r)); goto fail; }
         }
@@ -5709,7 +5716,7 @@ static int cr__seccomp_build(const cr_spec *s, cr__seccomp_filter *out, cr_err *
         for (i = 0, e = v->child; e; e = e->next, i++)
             if ((r = cr__seccomp_rule(ctx, e, i, def, err)) < 0) goto fail;
     }
-    *out = ctx;
+    out->ctx = ctx;
     return 0;
 fail:
     seccomp_release(ctx);
@@ -5719,19 +5726,44 @@ fail:
 /* Loads the filter. With SCMP_ACT_NOTIFY rules the listener fd goes at once
    to the agent on `listener` (connected before pivot_root), with the
    container process state of runtime-spec's seccomp notify protocol. */
+/* The filter as BPF, loaded with the flag libseccomp 2.5 does not know;
+   returns the listener fd or -errno. */
+static int cr__seccomp_load_raw(scmp_filter_ctx ctx) {
+    unsigned long flags = SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV | SECCOMP_FILTER_FLAG_NEW_LISTENER;
+    uint32_t v = 0;
+    struct sock_fprog prog;
+    struct stat sb;
+    void *code;
+    int mfd, r;
+    if (seccomp_attr_get(ctx, SCMP_FLTATR_CTL_LOG, &v) == 0 && v) flags |= SECCOMP_FILTER_FLAG_LOG;
+    if (seccomp_attr_get(ctx, SCMP_FLTATR_CTL_SSB, &v) == 0 && v) flags |= SECCOMP_FILTER_FLAG_SPEC_ALLOW;
+    if (seccomp_attr_get(ctx, SCMP_FLTATR_CTL_TSYNC, &v) == 0 && v) flags |= SECCOMP_FILTER_FLAG_TSYNC;
+    if ((mfd = (int)syscall(SYS_memfd_create, "seccomp", MFD_CLOEXEC)) < 0) return -errno;
+    if ((r = seccomp_export_bpf(ctx, mfd)) < 0 || fstat(mfd, &sb) < 0) { close(mfd); return r < 0 ? r : -errno; }
+    code = mmap(NULL, (size_t)sb.st_size, PROT_READ, MAP_PRIVATE, mfd, 0);
+    close(mfd);
+    if (code == MAP_FAILED) return -errno;
+    prog.len = (unsigned short)((size_t)sb.st_size / sizeof(struct sock_filter));
+    prog.filter = (struct sock_filter *)code;
+    r = (int)syscall(SYS_seccomp, 1 /* SECCOMP_SET_MODE_FILTER */, flags, &prog);
+    if (r < 0) r = -errno;
+    munmap(code, (size_t)sb.st_size);
+    return r;
+}
+
 static int cr__seccomp_load(cr__seccomp_filter *f, int listener, const char *state, cr_err *err) {
-    int r = 0;
-    if (!*f) return 0;
-    if ((r = seccomp_load(*f)) < 0) r = cr_err_set(err, -r, "linux.seccomp: load the filter: %s", strerror(-r));
-    else if (listener >= 0) {
-        int fd = seccomp_notify_fd(*f);
-        if (fd < 0) r = cr_err_set(err, -fd, "linux.seccomp: listener fd: %s", strerror(-fd));
-        else if ((r = cr_util_send_fd(listener, fd, state, strlen(state))) < 0)
-            r = cr_err_set(err, -r, "linux.seccomp.listenerPath: send the listener fd: %s", strerror(-r));
-        if (fd >= 0) close(fd);
-    }
-    seccomp_release(*f);
-    *f = NULL;
+    int r = 0, fd = -1;
+    if (!f->ctx) return 0;
+    /* the flag is about the listener: without one the kernel refuses it */
+    if (f->wait_killable && listener >= 0) {
+        if ((fd = cr__seccomp_load_raw(f->ctx)) < 0) r = cr_err_set(err, -fd, "linux.seccomp: load the filter: %s", strerror(-fd));
+    } else if ((r = seccomp_load(f->ctx)) < 0) r = cr_err_set(err, -r, "linux.seccomp: load the filter: %s", strerror(-r));
+    else if (listener >= 0 && (fd = seccomp_notify_fd(f->ctx)) < 0) r = cr_err_set(err, -fd, "linux.seccomp: listener fd: %s", strerror(-fd));
+    if (!r && listener >= 0 && (r = cr_util_send_fd(listener, fd, state, strlen(state))) < 0)
+        r = cr_err_set(err, -r, "linux.seccomp.listenerPath: send the listener fd: %s", strerror(-r));
+    if (fd > 0) close(fd);
+    seccomp_release(f->ctx);
+    f->ctx = NULL;
     return r;
 }
 
@@ -6979,7 +7011,8 @@ CR_API void cr_container_features(cr_buf *out) {
             "SCMP_CMP_MASKED_EQ", "SCMP_CMP_NE" };
         static const char *const archs[] = { "SCMP_ARCH_AARCH64", "SCMP_ARCH_ARM", "SCMP_ARCH_PPC64LE", "SCMP_ARCH_RISCV64",
             "SCMP_ARCH_S390X", "SCMP_ARCH_X32", "SCMP_ARCH_X86", "SCMP_ARCH_X86_64" };
-        static const char *const flags[] = { "SECCOMP_FILTER_FLAG_LOG", "SECCOMP_FILTER_FLAG_SPEC_ALLOW", "SECCOMP_FILTER_FLAG_TSYNC" };
+        static const char *const flags[] = { "SECCOMP_FILTER_FLAG_LOG", "SECCOMP_FILTER_FLAG_SPEC_ALLOW", "SECCOMP_FILTER_FLAG_TSYNC",
+                                             "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV" };
         cr_jw_key(&w, "enabled"); cr_jw_bool(&w, 1);
         cr_jw_key(&w, "actions"); cr_jw_arr(&w);
         for (i = 0; i < sizeof actions / sizeof *actions; i++) cr_jw_str(&w, actions[i]);

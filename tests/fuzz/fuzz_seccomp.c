@@ -12,7 +12,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     memset(&spec, 0, sizeof spec);
     if (root->type == CR_JSON_OBJECT) {
         spec.seccomp = root;
-        if (cr__seccomp_build(&spec, &f, &err) == 0 && f) seccomp_release(f);
+        if (cr__seccomp_build(&spec, &f, &err) == 0 && f.ctx) seccomp_release(f.ctx);
         cr__seccomp_wants_listener(&spec);
     }
     cr_json_free(root);
