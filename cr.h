@@ -256,13 +256,11 @@ typedef struct cr_state {
     uint32_t owner;
     char cgroup[16384];               /* the cgroup's directories, one a line; empty: none */
     void *annotations_json;           /* raw JSON text (malloc'd) or NULL */
-    int sysbox;                       /* reserved */
 } cr_state;
 
 typedef struct cr_runtime {
     const char *root;                 /* state root; NULL = /run/cr or $XDG_RUNTIME_DIR/cr */
     int cgroup_manager;               /* CR_CGROUP_MANAGER_* */
-    int rootless;                     /* -1 auto (default 0 means auto too) */
 } cr_runtime;
 
 CR_API const char *cr_state_root(const cr_runtime *rt);
@@ -2486,6 +2484,16 @@ static void cr__state_compute(cr_state *st, int dirfd, int creating) {
     st->status = cr__cgroup_frozen(st->cgroup) ? CR_PAUSED : CR_RUNNING;
 }
 
+/* A parsed value back as malloc'd JSON text (NULL when out of memory). */
+static char *cr__json_text(const cr_json *v) {
+    cr_buf b = {0};
+    cr_jw w;
+    cr_jw_init(&w, &b);
+    cr_jw_value(&w, v);
+    if (b.oom) cr_buf_free(&b);
+    return b.data;
+}
+
 static int cr__state_parse(cr_state *st, const char *text, size_t len, int dirfd, cr_err *err) {
     cr_json *root = NULL, *v;
     int creating = 0;
@@ -2501,13 +2509,7 @@ static int cr__state_parse(cr_state *st, const char *text, size_t len, int dirfd
     if ((v = cr_json_get(root, "pidStart"))) cr_json_u64(v, &st->pid_start);
     if ((v = cr_json_get(root, "owner"))) { uint64_t x = 0; cr_json_u64(v, &x); st->owner = (uint32_t)x; }
     if ((v = cr_json_get(root, "creating"))) creating = v->type == CR_JSON_TRUE;
-    if ((v = cr_json_get(root, "annotations")) && v->type == CR_JSON_OBJECT) {
-        cr_buf b = {0};
-        cr_jw w;
-        cr_jw_init(&w, &b);
-        cr_jw_value(&w, v);
-        st->annotations_json = b.data;
-    }
+    if ((v = cr_json_get(root, "annotations")) && v->type == CR_JSON_OBJECT) st->annotations_json = cr__json_text(v);
     cr_json_free(root);
     cr__state_compute(st, dirfd, creating);
     return 0;
@@ -4872,8 +4874,8 @@ typedef struct cr__ctx {
 } cr__ctx;
 
 /* Messages on the create <-> init socket. */
-enum { CR__MSG_GO = 1, CR__MSG_MAPS, CR__MSG_PID, CR__MSG_CONSOLE, CR__MSG_HOOKS,
-       CR__MSG_READY, CR__MSG_ERROR };
+/* The pty master travels alone, as an fd with a one-byte payload. */
+enum { CR__MSG_GO = 1, CR__MSG_MAPS, CR__MSG_PID, CR__MSG_HOOKS, CR__MSG_READY, CR__MSG_ERROR };
 typedef struct cr__msg { int type; int value; char text[1024]; } cr__msg;
 
 static int cr__msg_send(int sock, int type, int value, const char *text) {
@@ -6240,6 +6242,16 @@ static int cr__console_forward(const char *sock_path, int master, cr_err *err) {
     return r < 0 ? cr_err_set(err, -r, "--console-socket \"%s\": send: %s", sock_path, strerror(-r)) : 0;
 }
 
+/* The pty master the process sent: to the console socket when there is
+   one, else kept in *master for the foreground proxy. */
+static int cr__console_take(const char *sock_path, int fd, int *master, cr_err *err) {
+    int r;
+    if (!sock_path) { *master = fd; return 0; }
+    r = cr__console_forward(sock_path, fd, err);
+    close(fd);
+    return r;
+}
+
 typedef struct cr__created { pid_t pid; int master; } cr__created;
 
 static int cr__create_resources(const cr_spec *spec, const char *dirs, cr_err *err) {
@@ -6346,13 +6358,7 @@ static int cr__create(const cr_runtime *rt, const char *id, const char *bundle_a
     snprintf(st.cgroup, sizeof st.cgroup, "%s", c.cgroup);
     st.owner = (uint32_t)geteuid();
     cr__now_rfc3339(st.created, sizeof st.created);
-    if (spec.annotations) {
-        cr_buf b = {0};
-        cr_jw w;
-        cr_jw_init(&w, &b);
-        cr_jw_value(&w, (const cr_json *)spec.annotations);
-        st.annotations_json = b.data;
-    }
+    if (spec.annotations) st.annotations_json = cr__json_text((const cr_json *)spec.annotations);
     st.pid = pid;
     st.pid_start = cr__pid_start_time(pid);
     if ((r = cr__state_save(dirfd, &st, 1, err)) < 0) goto fail;
@@ -6374,12 +6380,8 @@ static int cr__create(const cr_runtime *rt, const char *id, const char *bundle_a
             st.pid_start = cr__pid_start_time(pid);
             if ((r = cr__state_save(dirfd, &st, 1, err)) < 0) goto fail;
             cr__msg_send(sv[0], CR__MSG_GO, 0, NULL);
-        } else if (m.type == CR__MSG_CONSOLE || fd >= 0) {
-            if (opts->console_socket) {
-                r = cr__console_forward(opts->console_socket, fd, err);
-                close(fd);
-                if (r < 0) goto fail;
-            } else out->master = fd;
+        } else if (fd >= 0) {
+            if ((r = cr__console_take(opts->console_socket, fd, &out->master, err)) < 0) goto fail;
         } else if (m.type == CR__MSG_HOOKS) {
             if ((r = cr__hooks_run(&spec, CR_HOOK_CREATE_RUNTIME, &st, CR_CREATING, err)) < 0) goto fail;
             cr__msg_send(sv[0], CR__MSG_GO, pid, NULL);
@@ -6944,11 +6946,7 @@ CR_API int cr_container_exec(const cr_runtime *rt, const char *id, const cr_exec
         if (m.type == CR__MSG_ERROR) { r = cr_err_set(err, m.value ? m.value : EIO, "%s", m.text); goto fail; }
         if (m.type == CR__MSG_PID) { y = m.value; waitpid(x, NULL, 0); x = -1; cr__msg_send(sv[0], CR__MSG_GO, 0, NULL); }
         else if (fd >= 0) {
-            if (o->console_socket) {
-                r = cr__console_forward(o->console_socket, fd, err);
-                close(fd);
-                if (r < 0) goto fail;
-            } else master = fd;
+            if ((r = cr__console_take(o->console_socket, fd, &master, err)) < 0) goto fail;
         } else if (m.type == CR__MSG_READY) break;
     }
     if (o->pid_file && (r = cr__write_pid_file(o->pid_file, y, err)) < 0) goto fail;
