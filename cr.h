@@ -5235,16 +5235,28 @@ static int cr__rootfs_pivot(cr__ctx *c, cr_err *err) {
    on the host, deepest first. */
 static void cr__rootfs_unmount_host(const char *rootfs) {
     size_t n = strlen(rootfs);
-    for (;;) {
+    int rootfd = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC), tries = 0;
+    if (rootfd < 0) return;
+    /* each mount point is resolved inside the rootfs, so a component the
+       container swapped for a symlink can neither send the unmount to the
+       host nor stop it: that one is retried a while */
+    while (tries < 200) {
         FILE *f = fopen("/proc/self/mountinfo", "re");
-        char line[4096], mnt[PATH_MAX], deepest[PATH_MAX] = "";
-        if (!f) return;
+        char line[4096], mnt[PATH_MAX], deepest[PATH_MAX] = "", p[64];
+        int fd;
+        if (!f) break;
         while (fgets(line, sizeof line, f))
             if (sscanf(line, "%*s %*s %*s %*s %4095s", mnt) == 1 && !strncmp(mnt, rootfs, n) && mnt[n] == '/' &&
                 strlen(mnt) >= strlen(deepest)) snprintf(deepest, sizeof deepest, "%s", mnt);
         fclose(f);
-        if (!*deepest || umount2(deepest, MNT_DETACH) < 0) return;
+        if (!*deepest) break;
+        fd = cr__open_in_root(rootfd, deepest + n, O_PATH | O_NOFOLLOW, 0);
+        if (fd >= 0 && umount2(cr__fdpath(p, sizeof p, fd), MNT_DETACH) == 0) { close(fd); continue; }
+        if (fd >= 0) close(fd);
+        tries++;
+        usleep(5000);
     }
+    close(rootfd);
 }
 
 static int cr__rootfs_after_pivot(cr__ctx *c, cr_err *err) {
