@@ -313,7 +313,7 @@ cmd_test() {
     ensure_pkgs test "${pkgs[@]}"
 
     export CR=$OUT/cr
-    export PATH=$OUT/bin:$PATH
+    export PATH=$PATH:$OUT/bin   # after the system: applets such as rm, kill and ps must not shadow its commands
     [[ $suite == all || $suite == unit ]] && run_unit "$filter"
     [[ $suite == all || $suite == integration ]] && [[ -d tests/integration ]] && run_bats integration "$filter"
     [[ $suite == all || $suite == clients ]] && [[ -d tests/clients ]] && run_bats clients "$filter"
@@ -335,7 +335,7 @@ cmd_bench() {
     cmd_build
     [[ -f tests/bench/run.sh ]] || { echo "no tests/bench/run.sh yet: nothing to benchmark"; return 0; }
     export CR=$OUT/cr
-    export PATH=$OUT/bin:$PATH
+    export PATH=$PATH:$OUT/bin   # after the system: applets such as rm, kill and ps must not shadow its commands
     bash tests/bench/run.sh "$@"
 }
 

@@ -298,6 +298,19 @@ typedef struct cr_create_opts {
     int no_pivot, no_new_keyring;
     int detach;                       /* run: do not wait */
     int keep;                         /* run: keep the state after exit */
+    /* An overlayfs mounted on root.path inside the container's mount
+       namespace (so it never exists on the host and goes with the
+       container): lower dirs top first, NULL-terminated; needs a mount
+       namespace. */
+    const char *const *rootfs_lower;
+    const char *rootfs_upper, *rootfs_work;
+    /* run: called once the container is created (its init waits for
+       start), before start; a negative return deletes the container and
+       fails the run with err */
+    int (*created)(void *user, pid_t pid, cr_err *err);
+    /* run: called once the container has started, before the wait */
+    void (*started)(void *user, pid_t pid);
+    void *user;
 } cr_create_opts;
 
 CR_API int cr_container_create(const cr_runtime *rt, const char *id, const char *bundle,
@@ -567,6 +580,88 @@ CR_API int cr_image_remove(const cr_store *s, const char *name, cr_err *err);
    *freed gets the bytes. */
 CR_API int cr_store_gc(const cr_store *s, uint64_t *freed, cr_err *err);
 
+/* ---- ctr: image containers (cr_ctr_*) ------------------------------------ */
+
+/* What `cr run IMAGE` makes of an image: an OCI container whose id is its
+   name, with its bundle in <store>/containers/<name>/: config.json (the
+   image config turned into a runtime config with Docker's defaults),
+   ctr.json (what `inspect` shows: Docker's shape), upper/ and work/ of the
+   overlay root (mounted inside the container's mount namespace only, so it
+   never outlives the container), hosts, hostname, resolv.conf, anonymous
+   volumes and the log of a detached run. The process that runs it (`cr
+   run` in the foreground, or the monitor forked for a detached run) holds
+   the flock of <dir>/lock; a container whose lock is free and whose OCI
+   state is gone, or that was --rm and has stopped, is stale: cr_ctr_gc
+   removes it. */
+typedef struct cr_ctr_opts {
+    const char *image;                 /* reference or image id (in the store); NULL with rootfs */
+    const char *rootfs;                /* --rootfs DIR: run on DIR itself instead of an image */
+    const char *name;                  /* --name; NULL: the first 12 hex digits of the id */
+    const char *const *args;           /* COMMAND [ARG...] (NULL-terminated); NULL: the image's Cmd */
+    const char *entrypoint;            /* --entrypoint ("" clears the image's); drops the image's Cmd */
+    const char *const *env;            /* -e KEY=VALUE, or KEY: taken from the caller's environment */
+    const char *const *env_files;      /* --env-file: KEY=VALUE lines, # comments */
+    const char *const *volumes;        /* -v SRC:DST[:ro|rw]; SRC without '/' is a named volume; DST alone: anonymous */
+    const char *const *tmpfs;          /* --tmpfs DST[:OPTIONS] */
+    const char *workdir, *user, *hostname;
+    int read_only, privileged, tty, interactive, rm, detach;
+    const char *memory;                /* -m: "64m", "1g", bytes */
+    const char *cpus;                  /* "1.5" */
+    const char *pids_limit;            /* "100"; 0 or less: unlimited */
+    const char *const *cap_add, *const *cap_drop;   /* "NET_ADMIN", "cap_sys_time", "ALL" */
+    const char *const *security_opt;   /* "seccomp=unconfined|FILE", "no-new-privileges[=true|false]" */
+    const char *const *ulimits;        /* "nofile=1024[:2048]" */
+    const char *network;               /* "none" (default), "host", "container:NAME", "ns:PATH" */
+    const char *init;                  /* --init: a cr binary, bound read-only to /sbin/cr-init and
+                                          run as PID 1 (`cr-init init -- COMMAND`); NULL: none */
+} cr_ctr_opts;
+
+/* Creates and starts an image container; name gets its name. In the
+   foreground it waits (signals forwarded, the terminal proxied with tty)
+   and *status gets the exit status (128+N for signal N); a detached run
+   returns once the container has started, leaving a monitor that waits
+   for it, logs its output and records its exit. rm: nothing is left once
+   it exits. Errors before the container runs leave nothing behind. */
+CR_API int cr_ctr_run(const cr_runtime *rt, const cr_store *s, const cr_ctr_opts *o, char name[256],
+                      int *status, cr_err *err);
+
+typedef struct cr_ctr_info {
+    char id[65], name[256];
+    char image[CR_REF_STRING_MAX];     /* as given to run; "" for --rootfs */
+    char image_id[136];
+    char command[1024];                /* the process args, joined by spaces */
+    char created[40], finished[40];
+    int exited, exit_code;             /* exited: exit_code is known */
+    int rm;
+    cr_status status; pid_t pid;       /* the OCI state; CR_STOPPED once it is gone */
+    char dir[4096];                    /* the bundle */
+} cr_ctr_info;
+/* By name, full id or unique id prefix. */
+CR_API int cr_ctr_find(const cr_runtime *rt, const cr_store *s, const char *name, cr_ctr_info *out, cr_err *err);
+/* Every image container, by name. */
+CR_API int cr_ctr_list(const cr_runtime *rt, const cr_store *s, int (*fn)(const cr_ctr_info *c, void *user),
+                       void *user, cr_err *err);
+/* The image's StopSignal (else SIGTERM), then SIGKILL after timeout
+   seconds (negative: 10); returns once it has stopped and its runner is
+   done (a --rm container is then gone). Stopped already: 0. */
+CR_API int cr_ctr_stop(const cr_runtime *rt, const cr_store *s, const char *name, int timeout, cr_err *err);
+/* Removes a stopped container (force: kills a running one first): OCI
+   state, cgroup, overlay dirs, anonymous volumes, record. */
+CR_API int cr_ctr_remove(const cr_runtime *rt, const cr_store *s, const char *name, int force, cr_err *err);
+/* Removes stale containers (see above); removed (may be NULL) is told
+   each one and why. */
+CR_API int cr_ctr_gc(const cr_runtime *rt, const cr_store *s,
+                     void (*removed)(void *user, const char *name, const char *why), void *user, cr_err *err);
+/* Docker's `inspect` object: Id, Name, Created, Path, Args, State, Image,
+   Config, Mounts, HostConfig, NetworkSettings, LogPath. */
+CR_API int cr_ctr_inspect(const cr_runtime *rt, const cr_store *s, const char *name, cr_buf *out, cr_err *err);
+/* Copies a detached container's log to fd; follow: then waits for more
+   until the container has stopped. */
+CR_API int cr_ctr_logs(const cr_runtime *rt, const cr_store *s, const char *name, int follow, int fd, cr_err *err);
+/* What --init runs as PID 1: runs argv as a child, forwards signals to it,
+   reaps every orphan, and returns the child's exit status (128+N). */
+CR_API int cr_ctr_init(char *const *argv, cr_err *err);
+
 #endif /* CR_NO_REGISTRY */
 
 #endif /* CR_H */
@@ -604,6 +699,7 @@ CR_API int cr_store_gc(const cr_store *s, uint64_t *freed, cr_err *err);
 #include <dirent.h>
 #include <sys/file.h>
 #include <sys/ioctl.h>
+#include <net/if.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/personality.h>
@@ -649,6 +745,24 @@ CR_API int cr_store_gc(const cr_store *s, uint64_t *freed, cr_err *err);
 #endif
 #ifndef SYS_mount_setattr
 #define SYS_mount_setattr 442
+#endif
+#ifndef SYS_fsopen
+#define SYS_move_mount 429
+#define SYS_fsopen 430
+#define SYS_fsconfig 431
+#define SYS_fsmount 432
+#endif
+#ifndef FSCONFIG_SET_STRING
+#define FSCONFIG_SET_FLAG 0
+#define FSCONFIG_SET_STRING 1
+#define FSCONFIG_CMD_CREATE 6
+#endif
+#ifndef FSOPEN_CLOEXEC
+#define FSOPEN_CLOEXEC 1
+#define FSMOUNT_CLOEXEC 1
+#endif
+#ifndef MOVE_MOUNT_F_EMPTY_PATH
+#define MOVE_MOUNT_F_EMPTY_PATH 0x00000004
 #endif
 #ifndef MFD_ALLOW_SEALING
 #define MFD_ALLOW_SEALING 2U
@@ -5173,6 +5287,46 @@ static int cr__readonly_path(cr__ctx *c, const char *path, cr_err *err) {
     return r;
 }
 
+/* An overlayfs on target (upper NULL: read-only). fsconfig's "lowerdir+"
+   takes one layer at a time, so no page-sized option string limits the
+   number of layers; kernels before 6.8 get the classic option string. */
+static int cr__overlay_mount(const char *target, const char *const *lower, const char *upper, const char *work, cr_err *err) {
+    cr_buf data = {0};
+    int fs, mnt = -1, i, r = 0;
+    fs = (int)syscall(SYS_fsopen, "overlay", FSOPEN_CLOEXEC);
+    for (i = 0; fs >= 0 && lower[i]; i++)
+        if (syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING, "lowerdir+", lower[i], 0) < 0) {
+            if (errno != EINVAL || i) { r = cr__errno(err, "overlay lower dir \"%s\"", lower[i]); close(fs); return r; }
+            close(fs);
+            fs = -1;
+        }
+    if (fs >= 0) {
+        if ((upper && (syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING, "upperdir", upper, 0) < 0 ||
+                       syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING, "workdir", work, 0) < 0)) ||
+            syscall(SYS_fsconfig, fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0 ||
+            (mnt = (int)syscall(SYS_fsmount, fs, FSMOUNT_CLOEXEC, upper ? 0 : MOUNT_ATTR_RDONLY)) < 0 ||
+            syscall(SYS_move_mount, mnt, "", AT_FDCWD, target, MOVE_MOUNT_F_EMPTY_PATH) < 0)
+            r = cr__errno(err, "overlay on \"%s\"%s%s%s", target, upper ? " (upper \"" : "", upper ? upper : "", upper ? "\")" : "");
+        if (mnt >= 0) close(mnt);
+        close(fs);
+        return r;
+    }
+    cr_buf_puts(&data, "lowerdir=");
+    for (i = 0; lower[i]; i++) { if (i) cr_buf_putc(&data, ':'); cr_buf_puts(&data, lower[i]); }
+    if (upper) cr_buf_printf(&data, ",upperdir=%s,workdir=%s", upper, work);
+    if (data.oom || data.len >= 4096) r = cr_err_set(err, E2BIG, "overlay on \"%s\": %d layers do not fit in the mount options", target, i);
+    else if (mount("overlay", target, "overlay", upper ? 0 : MS_RDONLY, data.data) < 0) r = cr__errno(err, "overlay on \"%s\"", target);
+    cr_buf_free(&data);
+    return r;
+}
+
+/* The image container's overlay, on root.path. */
+static int cr__overlay_root(cr__ctx *c, cr_err *err) {
+    const cr_create_opts *o = c->opts;
+    if (!c->spec->ns[CR_NS_MNT].present) return cr_err_set(err, EINVAL, "an overlay root needs a mount namespace");
+    return cr__overlay_mount(c->rootfs, o->rootfs_lower, o->rootfs_upper, o->rootfs_work, err);
+}
+
 static int cr__rootfs_prepare(cr__ctx *c, cr_err *err) {
     cr_spec *s = c->spec;
     unsigned long prop = s->rootfs_propagation;
@@ -5188,6 +5342,7 @@ static int cr__rootfs_prepare(cr__ctx *c, cr_err *err) {
        propagation goes on the new / after pivot_root, which refuses shared */
     if (own_ns && mount(NULL, "/", NULL, MS_REC | ((prop & MS_PRIVATE) ? MS_PRIVATE : MS_SLAVE), NULL) < 0)
         return cr__errno(err, "make / a slave mount");
+    if (c->opts->rootfs_lower && (r = cr__overlay_root(c, err)) < 0) return r;
     if (own_ns && mount(c->rootfs, c->rootfs, NULL, MS_BIND | MS_REC, NULL) < 0) return cr__errno(err, "root.path: bind \"%s\"", c->rootfs);
     c->rootfd = open(c->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
     if (c->rootfd < 0) return cr__errno(err, "root.path: open \"%s\"", c->rootfs);
@@ -6083,6 +6238,21 @@ static int cr__ns_join(const cr_spec *s, int kind, cr_err *err) {
     return 0;
 }
 
+/* A new network namespace starts with lo down; Docker's and Podman's
+   containers (even --network none) have it up. */
+static void cr__ns_loopback_up(void) {
+    struct ifreq ifr;
+    int sock = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (sock < 0) return;
+    memset(&ifr, 0, sizeof ifr);
+    snprintf(ifr.ifr_name, sizeof ifr.ifr_name, "lo");
+    if (ioctl(sock, SIOCGIFFLAGS, &ifr) == 0 && !(ifr.ifr_flags & IFF_UP)) {
+        ifr.ifr_flags |= IFF_UP;
+        ioctl(sock, SIOCSIFFLAGS, &ifr);
+    }
+    close(sock);
+}
+
 static int cr__time_offsets(const cr_spec *s, cr_err *err) {
     char buf[128];
     if (!s->has_time_offsets) return 0;
@@ -6159,6 +6329,7 @@ static int cr__init(cr__ctx *c, int one_stage, cr_err *err) {
        non-dumpable our /proc/PID/fd, which holds host fds, is closed to
        them (CVE-2016-9962). The user program's execve makes it dumpable. */
     prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+    if (s->ns[CR_NS_NET].present && !s->ns[CR_NS_NET].path) cr__ns_loopback_up();
     c->new_userns = s->ns[CR_NS_USER].present && !s->ns[CR_NS_USER].path;
     if (s->ns[CR_NS_USER].present) { setresgid(0, 0, 0); setresuid(0, 0, 0); }
     if ((r = cr__rootfs_prepare(c, err)) < 0) return r;
@@ -6623,6 +6794,7 @@ static int cr__wait_foreground(pid_t pid, int master, int *status) {
     sigset_t set, old;
     struct termios saved;
     int sfd, raw = 0, ws = 0, done = 0, master_open = master >= 0, stdin_open = master >= 0;
+    int tty = isatty(0) ? 0 : 1;      /* the window size: stdin's, else stdout's (-t without -i) */
     static const int fwd[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH, SIGCHLD, SIGCONT };
     size_t i;
     sigemptyset(&set);
@@ -6638,7 +6810,7 @@ static int cr__wait_foreground(pid_t pid, int master, int *status) {
     }
     if (master >= 0) {
         struct winsize w;
-        if (ioctl(0, TIOCGWINSZ, &w) == 0) ioctl(master, TIOCSWINSZ, &w);
+        if (ioctl(tty, TIOCGWINSZ, &w) == 0) ioctl(master, TIOCSWINSZ, &w);
     }
     while (!done) {
         struct pollfd p[3] = { { sfd, POLLIN, 0 }, { master_open ? master : -1, POLLIN, 0 },
@@ -6665,7 +6837,7 @@ static int cr__wait_foreground(pid_t pid, int master, int *status) {
                     if (w == pid) { ws = st; done = 1; }
             } else if ((int)si.ssi_signo == SIGWINCH && master >= 0) {
                 struct winsize w;
-                if (ioctl(0, TIOCGWINSZ, &w) == 0) ioctl(master, TIOCSWINSZ, &w);
+                if (ioctl(tty, TIOCGWINSZ, &w) == 0) ioctl(master, TIOCSWINSZ, &w);
             } else kill(pid, (int)si.ssi_signo);
         }
     }
@@ -6693,12 +6865,13 @@ CR_API int cr_container_run(const cr_runtime *rt, const char *id, const char *bu
     if (!opts) opts = &noopts;
     if (status) *status = 0;
     if ((r = cr__create(rt, id, bundle, opts, !opts->detach, &c, err)) < 0) return r;
-    if ((r = cr_container_start(rt, id, err)) < 0) {
+    if ((opts->created && (r = opts->created(opts->user, c.pid, err)) < 0) || (r = cr_container_start(rt, id, err)) < 0) {
         cr_err e2 = {0};
         cr_container_delete(rt, id, 1, &e2);
         if (c.master >= 0) close(c.master);
         return r;
     }
+    if (opts->started) opts->started(opts->user, c.pid);
     if (opts->detach) return 0;
     cr__wait_foreground(c.pid, c.master, status);
     if (c.master >= 0) close(c.master);
@@ -9573,6 +9746,33 @@ static int cr__gc_mark(const cr_image_info *img, void *user) {
     return 0;
 }
 
+/* Image containers hold their image's layers as overlay lower dirs, also
+   once the image's name is gone (rmi --force). */
+static void cr__gc_mark_containers(cr__gc *g) {
+    char p[PATH_MAX];
+    DIR *d;
+    struct dirent *e;
+    snprintf(p, sizeof p, "%s/containers", g->root);
+    if (!(d = opendir(p))) return;
+    while ((e = readdir(d))) {
+        char f[PATH_MAX];
+        cr_buf text = {0};
+        cr_json *rec = NULL;
+        const cr_json *img;
+        snprintf(f, sizeof f, "%s/%s/ctr.json", p, e->d_name);
+        if (cr_util_read_file(AT_FDCWD, f, 1 << 20, &text, NULL) == 0 && cr_json_parse(text.data, text.len, &rec, NULL) == 0 &&
+            (img = cr_json_get(rec, "Image")) && img->type == CR_JSON_STRING && cr__store_hex(img->str)) {
+            cr_image_info info;
+            memset(&info, 0, sizeof info);
+            snprintf(info.config, sizeof info.config, "%s", img->str);
+            cr__gc_mark(&info, g);
+        }
+        cr_json_free(rec);
+        cr_buf_free(&text);
+    }
+    closedir(d);
+}
+
 static uint64_t cr__gc_sweep(const char *dir, const char *keep, int dirs) {
     DIR *d = opendir(dir);
     struct dirent *e;
@@ -9606,6 +9806,7 @@ CR_API int cr_store_gc(const cr_store *s, uint64_t *freed, cr_err *err) {
     if ((lock = cr__store_lock(root, err)) < 0) return lock;
     cr_buf_putc(&g.keep, '\n');
     if ((r = cr_image_list(s, cr__gc_mark, &g, err)) == 0) {
+        cr__gc_mark_containers(&g);
         snprintf(p, sizeof p, "%s/blobs/sha256", root);
         n += cr__gc_sweep(p, g.keep.data, 0);
         snprintf(p, sizeof p, "%s/layers/sha256", root);
@@ -10949,6 +11150,1610 @@ out:
     cr_http_client_close(&g->http);
     CR_FREE(g);
     return r;
+}
+
+/* ==========================================================================
+ * ctr — cr_ctr_*: image containers (`cr run IMAGE`, stop, rm, logs, inspect)
+ * ========================================================================== */
+
+/* ---- string vectors ---- */
+
+typedef struct cr__strv { char **v; int n, cap, oom; } cr__strv;
+
+static void cr__strv_push(cr__strv *s, const char *str) {
+    char *dup;
+    if (s->oom) return;
+    if (s->n + 2 > s->cap) {
+        int cap = s->cap ? s->cap * 2 : 16;
+        char **v = (char **)CR_REALLOC(s->v, (size_t)cap * sizeof *v);
+        if (!v) { s->oom = 1; return; }
+        s->v = v; s->cap = cap;
+    }
+    if (!(dup = strdup(str))) { s->oom = 1; return; }
+    s->v[s->n++] = dup;
+    s->v[s->n] = NULL;
+}
+
+static int cr__cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
+static void cr__strv_free(cr__strv *s) {
+    int i;
+    for (i = 0; i < s->n; i++) free(s->v[i]);
+    CR_FREE(s->v);
+    memset(s, 0, sizeof *s);
+}
+
+/* Sets KEY=VALUE in an environment, replacing an earlier KEY. */
+static void cr__env_set(cr__strv *env, const char *kv) {
+    size_t klen = strcspn(kv, "=");
+    int i;
+    for (i = 0; i < env->n; i++)
+        if (!strncmp(env->v[i], kv, klen) && env->v[i][klen] == '=') {
+            char *dup = strdup(kv);
+            if (!dup) { env->oom = 1; return; }
+            free(env->v[i]);
+            env->v[i] = dup;
+            return;
+        }
+    cr__strv_push(env, kv);
+}
+
+/* ---- one run in the making ---- */
+
+typedef struct cr__ctr {
+    const cr_runtime *rt;
+    const cr_ctr_opts *o;
+    const char *store;
+    char id[65], name[256], dir[PATH_MAX], hostname[256], created[40];
+    int dirfd, lockfd, notify;
+    cr_image_config img;
+    cr_image_info info;
+    cr__strv lower, args, env, mounts_json;
+    cr__strv user_mounts;             /* inspect's Mounts: volumes, binds and tmpfs the user asked for */
+    int nentry;                       /* args[0..nentry) came from the entrypoint */
+    uint64_t caps;
+    uint32_t uid, gid, gids[64]; int ngids;
+    int no_new_privs, seccomp_unconfined;
+    const char *seccomp_file;
+    char netns[PATH_MAX];             /* container:NAME / ns:PATH: the netns to join */
+} cr__ctr;
+
+static const char cr__ctr_default_path[] = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+static int cr__ctr_dir_path(const char *store, const char *name, char *out, size_t n) {
+    return snprintf(out, n, "%s/containers/%s", store, name) >= (int)n ? -ENAMETOOLONG : 0;
+}
+
+/* Docker's names: [a-zA-Z0-9][a-zA-Z0-9_.-]+, and a valid OCI id. */
+static int cr__ctr_check_name(const char *name, cr_err *err) {
+    const char *p;
+    if (!*name || !isalnum((unsigned char)*name) || strlen(name) > 200)
+        return cr_err_set(err, EINVAL, "invalid container name \"%s\": use [a-zA-Z0-9][a-zA-Z0-9_.-]*", name);
+    for (p = name; *p; p++)
+        if (!isalnum((unsigned char)*p) && *p != '_' && *p != '.' && *p != '-')
+            return cr_err_set(err, EINVAL, "invalid container name \"%s\": use [a-zA-Z0-9][a-zA-Z0-9_.-]*", name);
+    return 0;
+}
+
+static int cr__ctr_random_id(char out[65], cr_err *err) {
+    unsigned char b[32];
+    int i;
+    if (getrandom(b, sizeof b, 0) != (ssize_t)sizeof b) return cr__errno(err, "getrandom");
+    for (i = 0; i < 32; i++) snprintf(out + 2 * i, 3, "%02x", b[i]);
+    return 0;
+}
+
+/* ---- sizes, numbers ---- */
+
+/* Docker's RAMInBytes: "64m", "1.5g", "512k", "100" (bytes), with an
+   optional trailing "b". */
+static int cr__ctr_bytes(const char *s, int64_t *out) {
+    char *end;
+    double v = strtod(s, &end);
+    double mul = 1;
+    if (end == s || v < 0) return -EINVAL;
+    switch (tolower((unsigned char)*end)) {
+    case 'k': mul = 1024.0; end++; break;
+    case 'm': mul = 1024.0 * 1024; end++; break;
+    case 'g': mul = 1024.0 * 1024 * 1024; end++; break;
+    case 't': mul = 1024.0 * 1024 * 1024 * 1024; end++; break;
+    }
+    if (tolower((unsigned char)*end) == 'b') end++;
+    if (*end || v * mul > 9.2e18) return -EINVAL;
+    *out = (int64_t)(v * mul);
+    return 0;
+}
+
+/* ---- the image's /etc/passwd and /etc/group ---- */
+
+/* Reads path from the container's root: --rootfs, or the top-most layer
+   that has it (a whiteout hides it from the layers below). */
+static int cr__ctr_image_file(const cr__ctr *c, const char *path, cr_buf *out) {
+    char p[64];
+    int i, r = -ENOENT;
+    for (i = c->o->rootfs ? -1 : 0; i < c->lower.n; i++) {
+        const char *dir = i < 0 ? c->o->rootfs : c->lower.v[i];
+        int root = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC), fd;
+        struct stat sb;
+        if (root < 0) return -errno;
+        fd = cr__open_in_root(root, path, O_RDONLY, 0);
+        close(root);
+        if (fd < 0 && errno == ENOENT && i >= 0) continue;
+        if (fd < 0) return errno == ENOENT ? -ENOENT : -errno;
+        if (fstat(fd, &sb) == 0 && S_ISCHR(sb.st_mode) && sb.st_rdev == 0) { close(fd); return -ENOENT; }
+        r = cr_util_read_file(AT_FDCWD, cr__fdpath(p, sizeof p, fd), 4 << 20, out, NULL);
+        close(fd);
+        return r;
+    }
+    return r;
+}
+
+static int cr__ctr_is_number(const char *s) {
+    if (!*s) return 0;
+    for (; *s; s++) if (!isdigit((unsigned char)*s)) return 0;
+    return 1;
+}
+
+/* Finds the colon-separated line whose field 0 (name) or field 2 (id)
+   matches key; fields gets up to 8 field starts into the copy in line. */
+static int cr__ctr_db_find(const char *text, const char *key, int by_id, char *line, size_t n, char **fields) {
+    const char *p = text;
+    while (p && *p) {
+        const char *nl = strchr(p, '\n');
+        size_t len = nl ? (size_t)(nl - p) : strlen(p);
+        int k = 0;
+        char *q;
+        if (len < n) {
+            memcpy(line, p, len);
+            line[len] = 0;
+            fields[k++] = line;
+            for (q = line; *q && k < 8; q++) if (*q == ':') { *q = 0; fields[k++] = q + 1; }
+            while (k < 8) fields[k++] = (char *)"";
+            if (line[0] != '#' && !strcmp(by_id ? fields[2] : fields[0], key)) return 1;
+        }
+        p = nl ? nl + 1 : NULL;
+    }
+    return 0;
+}
+
+/* -u USER[:GROUP] the Docker way: names from the image, numbers as they
+   are; supplementary groups are the user's memberships in /etc/group. */
+static int cr__ctr_user(cr__ctr *c, const char *spec, cr_err *err) {
+    cr_buf passwd = {0}, group = {0};
+    char user[256], grp[256], line[1024], uname[256] = "root", *f[8];
+    const char *colon = strchr(spec, ':'), *p;
+    int r = 0, have_group = colon != NULL;
+    snprintf(user, sizeof user, "%.*s", (int)(colon ? (size_t)(colon - spec) : strlen(spec)), spec);
+    snprintf(grp, sizeof grp, "%s", colon ? colon + 1 : "");
+    if (!*user) snprintf(user, sizeof user, "0");
+    cr__ctr_image_file(c, "/etc/passwd", &passwd);
+    cr__ctr_image_file(c, "/etc/group", &group);
+    c->uid = c->gid = 0;
+    if (passwd.data && cr__ctr_db_find(passwd.data, user, cr__ctr_is_number(user), line, sizeof line, f)) {
+        c->uid = (uint32_t)strtoul(f[2], NULL, 10);
+        c->gid = (uint32_t)strtoul(f[3], NULL, 10);
+        snprintf(uname, sizeof uname, "%s", f[0]);
+    } else if (cr__ctr_is_number(user)) {
+        c->uid = (uint32_t)strtoul(user, NULL, 10);
+        uname[0] = 0;
+    } else {
+        r = cr_err_set(err, ENOENT, "user \"%s\": no matching entries in the image's /etc/passwd", user);
+        goto out;
+    }
+    if (have_group && cr__ctr_is_number(grp)) c->gid = (uint32_t)strtoul(grp, NULL, 10);
+    else if (have_group) {
+        if (!group.data || !cr__ctr_db_find(group.data, grp, 0, line, sizeof line, f)) {
+            r = cr_err_set(err, ENOENT, "group \"%s\": no matching entries in the image's /etc/group", grp);
+            goto out;
+        }
+        c->gid = (uint32_t)strtoul(f[2], NULL, 10);
+    }
+    c->ngids = 0;
+    c->gids[c->ngids++] = c->gid;
+    for (p = group.data; uname[0] && p && *p && c->ngids < 64;) {
+        const char *nl = strchr(p, '\n');
+        size_t len = nl ? (size_t)(nl - p) : strlen(p);
+        if (len < sizeof line) {
+            char *members, *m, *save = NULL, *gidf;
+            memcpy(line, p, len);
+            line[len] = 0;
+            gidf = strchr(line, ':') ? strchr(strchr(line, ':') + 1, ':') : NULL;
+            members = gidf ? strchr(gidf + 1, ':') : NULL;
+            if (members) {
+                uint32_t gid = (uint32_t)strtoul(gidf + 1, NULL, 10);
+                for (m = strtok_r(members + 1, ",", &save); m; m = strtok_r(NULL, ",", &save))
+                    if (!strcmp(m, uname) && gid != c->gid) { c->gids[c->ngids++] = gid; break; }
+            }
+        }
+        p = nl ? nl + 1 : NULL;
+    }
+out:
+    cr_buf_free(&passwd);
+    cr_buf_free(&group);
+    return r;
+}
+
+/* ---- capabilities, seccomp, security options ---- */
+
+static uint64_t cr__ctr_bounding(void) {
+    cr_buf b = {0};
+    const char *p;
+    uint64_t caps = ~0ULL;
+    if (cr_util_read_file(AT_FDCWD, "/proc/self/status", 1 << 16, &b, NULL) == 0 && (p = strstr(b.data, "CapBnd:")))
+        caps = strtoull(p + 7, NULL, 16);
+    cr_buf_free(&b);
+    return caps;
+}
+
+static uint64_t cr__ctr_all_caps(void) {
+    uint64_t all = 0;
+    int i;
+    for (i = 0; i < 64; i++) if (cr_spec_cap_name(i)) all |= 1ULL << i;
+    return all & cr__ctr_bounding();
+}
+
+static int cr__ctr_cap_list(const char *const *list, const char *opt, uint64_t *caps, int *all, cr_err *err) {
+    int i;
+    *caps = 0; *all = 0;
+    for (i = 0; list && list[i]; i++) {
+        char name[64];
+        int k, cap;
+        if (!strcasecmp(list[i], "ALL")) { *all = 1; continue; }
+        snprintf(name, sizeof name, "%s%s", strncasecmp(list[i], "CAP_", 4) ? "CAP_" : "", list[i]);
+        for (k = 0; name[k]; k++) name[k] = (char)toupper((unsigned char)name[k]);
+        if ((cap = cr_spec_cap_parse(name)) < 0) return cr_err_set(err, EINVAL, "%s \"%s\": unknown capability", opt, list[i]);
+        *caps |= 1ULL << cap;
+    }
+    return 0;
+}
+
+/* Docker's 14 default capabilities, then --cap-drop ALL, --cap-add ALL,
+   the single additions and the single drops. */
+static int cr__ctr_caps(cr__ctr *c, cr_err *err) {
+    static const int defaults[] = { 0, 1, 3, 4, 5, 6, 7, 8, 10, 13, 18, 27, 29, 31 };
+    uint64_t add, drop;
+    int add_all, drop_all, r;
+    size_t i;
+    c->caps = 0;
+    for (i = 0; i < sizeof defaults / sizeof *defaults; i++) c->caps |= 1ULL << defaults[i];
+    if ((r = cr__ctr_cap_list(c->o->cap_add, "--cap-add", &add, &add_all, err)) < 0 ||
+        (r = cr__ctr_cap_list(c->o->cap_drop, "--cap-drop", &drop, &drop_all, err)) < 0) return r;
+    if (drop_all) c->caps = 0;
+    if (add_all || c->o->privileged) c->caps = cr__ctr_all_caps();
+    c->caps = (c->caps | add) & ~drop;
+    return 0;
+}
+
+static int cr__ctr_security_opts(cr__ctr *c, cr_err *err) {
+    const char *const *so = c->o->security_opt;
+    int i;
+    c->seccomp_unconfined = c->o->privileged;
+    for (i = 0; so && so[i]; i++) {
+        const char *v = strchr(so[i], '=') ? strchr(so[i], '=') + 1 : strchr(so[i], ':') ? strchr(so[i], ':') + 1 : NULL;
+        size_t klen = strcspn(so[i], "=:");
+        if (klen == 7 && !strncmp(so[i], "seccomp", 7) && v) {
+            if (!strcmp(v, "unconfined")) c->seccomp_unconfined = 1;
+            else c->seccomp_file = v;
+        } else if (klen == 17 && !strncmp(so[i], "no-new-privileges", 17)) {
+            if (v && strcmp(v, "true") && strcmp(v, "false"))
+                return cr_err_set(err, EINVAL, "--security-opt \"%s\": expected no-new-privileges[=true|false]", so[i]);
+            c->no_new_privs = !v || !strcmp(v, "true");
+        } else if (!(klen == 8 && !strncmp(so[i], "apparmor", 8)) && !(klen == 5 && !strncmp(so[i], "label", 5)))
+            return cr_err_set(err, EINVAL, "--security-opt \"%s\": expected seccomp=unconfined|FILE or no-new-privileges", so[i]);
+    }
+    return 0;
+}
+
+static const char *cr__ctr_host_arch(void) {
+#if defined(__x86_64__)
+    return "SCMP_ARCH_X86_64";
+#elif defined(__aarch64__)
+    return "SCMP_ARCH_AARCH64";
+#else
+    return "";
+#endif
+}
+
+/* Does a Docker profile rule's includes/excludes {caps, arches} hold here? */
+static int cr__ctr_rule_applies(const cr_json *rule, uint64_t caps) {
+    static const char *const keys[2] = { "includes", "excludes" };
+    int k;
+    for (k = 0; k < 2; k++) {
+        const cr_json *cond = cr_json_get(rule, keys[k]), *list, *e;
+        if (!cond) continue;
+        if ((list = cr_json_get(cond, "caps")) && list->type == CR_JSON_ARRAY)
+            for (e = list->child; e; e = e->next) {
+                int cap = e->type == CR_JSON_STRING ? cr_spec_cap_parse(e->str) : -1;
+                int held = cap >= 0 && (caps >> cap & 1);
+                if (k == 0 && !held) return 0;
+                if (k == 1 && held) return 0;
+            }
+        if ((list = cr_json_get(cond, "arches")) && list->type == CR_JSON_ARRAY) {
+            int match = 0;
+            for (e = list->child; e; e = e->next)
+                if (e->type == CR_JSON_STRING && (!strcmp(e->str, "amd64") ? !strcmp(cr__ctr_host_arch(), "SCMP_ARCH_X86_64")
+                                                 : !strcmp(e->str, "arm64") ? !strcmp(cr__ctr_host_arch(), "SCMP_ARCH_AARCH64") : 0))
+                    match = 1;
+            if ((k == 0 && !match) || (k == 1 && match)) return 0;
+        }
+    }
+    return 1;
+}
+
+/* --security-opt seccomp=FILE: an OCI linux.seccomp object, or a Docker
+   profile (archMap, and rules with includes/excludes) turned into one for
+   this host and these capabilities. */
+static int cr__ctr_seccomp_file(const cr__ctr *c, cr_jw *w, cr_err *err) {
+    cr_buf text = {0};
+    cr_json *root = NULL;
+    const cr_json *m, *e;
+    int r;
+    if ((r = cr_util_read_file(AT_FDCWD, c->seccomp_file, 4 << 20, &text, err)) < 0 ||
+        (r = cr_json_parse(text.data, text.len, &root, err)) < 0) {
+        cr_buf_free(&text);
+        return cr_err_wrap(err, "--security-opt seccomp=%s", c->seccomp_file);
+    }
+    if (root->type != CR_JSON_OBJECT) {
+        r = cr_err_set(err, EINVAL, "--security-opt seccomp=%s: expected a JSON object", c->seccomp_file);
+        goto out;
+    }
+    cr_jw_obj(w);
+    for (m = root->child; m; m = m->next) {
+        if (!strcmp(m->key, "archMap")) {
+            cr_jw_key(w, "architectures");
+            cr_jw_arr(w);
+            for (e = m->type == CR_JSON_ARRAY ? m->child : NULL; e; e = e->next) {
+                const cr_json *a = cr_json_get(e, "architecture"), *sub = cr_json_get(e, "subArchitectures"), *x;
+                if (!a || a->type != CR_JSON_STRING || strcmp(a->str, cr__ctr_host_arch())) continue;
+                cr_jw_str(w, a->str);
+                for (x = sub && sub->type == CR_JSON_ARRAY ? sub->child : NULL; x; x = x->next) cr_jw_value(w, x);
+            }
+            cr_jw_arr_end(w);
+        } else if (!strcmp(m->key, "syscalls") && m->type == CR_JSON_ARRAY) {
+            cr_jw_key(w, "syscalls");
+            cr_jw_arr(w);
+            for (e = m->child; e; e = e->next) {
+                const cr_json *f;
+                if (e->type != CR_JSON_OBJECT || !cr__ctr_rule_applies(e, c->caps)) continue;
+                cr_jw_obj(w);
+                for (f = e->child; f; f = f->next)
+                    if (strcmp(f->key, "includes") && strcmp(f->key, "excludes") && strcmp(f->key, "comment")) {
+                        cr_jw_key(w, f->key);
+                        cr_jw_value(w, f);
+                    }
+                cr_jw_obj_end(w);
+            }
+            cr_jw_arr_end(w);
+        } else if (strcmp(m->key, "architectures") || !cr_json_get(root, "archMap")) {
+            cr_jw_key(w, m->key);
+            cr_jw_value(w, m);
+        }
+    }
+    cr_jw_obj_end(w);
+out:
+    cr_json_free(root);
+    cr_buf_free(&text);
+    return r;
+}
+
+/* ---- the process ---- */
+
+static int cr__ctr_env_file(cr__strv *env, const char *file, cr_err *err) {
+    cr_buf text = {0};
+    char *line, *save = NULL;
+    int r = cr_util_read_file(AT_FDCWD, file, 1 << 20, &text, err);
+    if (r < 0) return cr_err_wrap(err, "--env-file");
+    for (line = text.data ? strtok_r(text.data, "\n", &save) : NULL; line; line = strtok_r(NULL, "\n", &save)) {
+        size_t n = strlen(line);
+        if (n && line[n - 1] == '\r') line[--n] = 0;
+        while (*line == ' ' || *line == '\t') line++;
+        if (!*line || *line == '#') continue;
+        if (strchr(line, '=')) cr__env_set(env, line);
+        else if (getenv(line)) {
+            char kv[8192];
+            snprintf(kv, sizeof kv, "%s=%s", line, getenv(line));
+            cr__env_set(env, kv);
+        }
+    }
+    cr_buf_free(&text);
+    return 0;
+}
+
+/* Docker's order: PATH, HOSTNAME, TERM with -t, the image's Env, then
+   --env-file and -e. KEY alone takes the caller's value, or is skipped. */
+static int cr__ctr_environment(cr__ctr *c, cr_err *err) {
+    const cr_ctr_opts *o = c->o;
+    char kv[8192];
+    size_t i;
+    int k, r, has_path = 0;
+    for (i = 0; i < c->img.nenv; i++) if (!strncmp(c->img.env[i], "PATH=", 5)) has_path = 1;
+    if (!has_path) cr__env_set(&c->env, cr__ctr_default_path);
+    snprintf(kv, sizeof kv, "HOSTNAME=%s", c->hostname);
+    cr__env_set(&c->env, kv);
+    if (o->tty) cr__env_set(&c->env, "TERM=xterm");
+    for (i = 0; i < c->img.nenv; i++) cr__env_set(&c->env, c->img.env[i]);
+    for (k = 0; o->env_files && o->env_files[k]; k++)
+        if ((r = cr__ctr_env_file(&c->env, o->env_files[k], err)) < 0) return r;
+    for (k = 0; o->env && o->env[k]; k++) {
+        if (!*o->env[k] || o->env[k][0] == '=') return cr_err_set(err, EINVAL, "-e \"%s\": expected KEY=VALUE or KEY", o->env[k]);
+        if (strchr(o->env[k], '=')) cr__env_set(&c->env, o->env[k]);
+        else if (getenv(o->env[k])) {
+            snprintf(kv, sizeof kv, "%s=%s", o->env[k], getenv(o->env[k]));
+            cr__env_set(&c->env, kv);
+        }
+    }
+    return c->env.oom ? cr_err_set(err, ENOMEM, "out of memory") : 0;
+}
+
+/* Entrypoint + Cmd as Docker combines them: --entrypoint replaces the
+   image's and drops its Cmd; COMMAND replaces the Cmd. */
+static int cr__ctr_command(cr__ctr *c, cr_err *err) {
+    const cr_ctr_opts *o = c->o;
+    size_t i;
+    int k;
+    if (o->entrypoint) { if (*o->entrypoint) cr__strv_push(&c->args, o->entrypoint); }
+    else for (i = 0; i < c->img.nentrypoint; i++) cr__strv_push(&c->args, c->img.entrypoint[i]);
+    c->nentry = c->args.n;
+    if (o->args && o->args[0]) for (k = 0; o->args[k]; k++) cr__strv_push(&c->args, o->args[k]);
+    else if (!o->entrypoint) for (i = 0; i < c->img.ncmd; i++) cr__strv_push(&c->args, c->img.cmd[i]);
+    if (c->args.oom) return cr_err_set(err, ENOMEM, "out of memory");
+    if (!c->args.n) return cr_err_set(err, EINVAL, "no command specified: the image has no Entrypoint or Cmd and none was given");
+    return 0;
+}
+
+/* ---- mounts ---- */
+
+static void cr__ctr_mount(cr__ctr *c, const char *dst, const char *type, const char *src, const char *opts) {
+    cr_buf b = {0};
+    cr_jw w;
+    char *o, *p, *save = NULL;
+    cr_jw_init(&w, &b);
+    cr_jw_obj(&w);
+    cr_jw_key(&w, "destination"); cr_jw_str(&w, dst);
+    cr_jw_key(&w, "type"); cr_jw_str(&w, type);
+    cr_jw_key(&w, "source"); cr_jw_str(&w, src);
+    cr_jw_key(&w, "options");
+    cr_jw_arr(&w);
+    if ((o = strdup(opts))) {
+        for (p = strtok_r(o, ",", &save); p; p = strtok_r(NULL, ",", &save)) cr_jw_str(&w, p);
+        free(o);
+    } else b.oom = 1;
+    cr_jw_arr_end(&w);
+    cr_jw_obj_end(&w);
+    if (b.oom) c->mounts_json.oom = 1;
+    else cr__strv_push(&c->mounts_json, b.data);
+    cr_buf_free(&b);
+}
+
+/* Notes a mount for inspect's Mounts. */
+static void cr__ctr_note_mount(cr__ctr *c, const char *type, const char *src, const char *dst, int rw) {
+    cr_buf b = {0};
+    cr_jw w;
+    cr_jw_init(&w, &b);
+    cr_jw_obj(&w);
+    cr_jw_key(&w, "Type"); cr_jw_str(&w, type);
+    cr_jw_key(&w, "Source"); cr_jw_str(&w, src);
+    cr_jw_key(&w, "Destination"); cr_jw_str(&w, dst);
+    cr_jw_key(&w, "RW"); cr_jw_bool(&w, rw);
+    cr_jw_obj_end(&w);
+    if (b.oom) c->user_mounts.oom = 1;
+    else cr__strv_push(&c->user_mounts, b.data);
+    cr_buf_free(&b);
+}
+
+static int cr__ctr_abs_dst(const char *dst, const char *opt, const char *spec, cr_err *err) {
+    if (dst[0] != '/') return cr_err_set(err, EINVAL, "%s \"%s\": the container path must be absolute", opt, spec);
+    return 0;
+}
+
+/* Copies the tree under src into dst (both directories): files, links,
+   device nodes and fifos, with owners, modes and times. */
+static int cr__ctr_copy_tree(int src, int dst, int depth) {
+    DIR *d;
+    struct dirent *e;
+    int r = 0, dup_fd;
+    if (depth > 64) return -ELOOP;
+    if ((dup_fd = dup(src)) < 0 || !(d = fdopendir(dup_fd))) { if (dup_fd >= 0) close(dup_fd); return -errno; }
+    while (r == 0 && (e = readdir(d))) {
+        struct stat sb;
+        struct timespec ts[2];
+        const char *n = e->d_name;
+        if (!strcmp(n, ".") || !strcmp(n, "..") || fstatat(src, n, &sb, AT_SYMLINK_NOFOLLOW) < 0) continue;
+        if (S_ISDIR(sb.st_mode)) {
+            int s2, d2;
+            if (mkdirat(dst, n, 0700) < 0 && errno != EEXIST) { r = -errno; break; }
+            s2 = openat(src, n, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+            d2 = openat(dst, n, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+            if (s2 < 0 || d2 < 0) r = -errno;
+            else r = cr__ctr_copy_tree(s2, d2, depth + 1);
+            if (s2 >= 0) close(s2);
+            if (d2 >= 0) close(d2);
+        } else if (S_ISREG(sb.st_mode)) {
+            int in = openat(src, n, O_RDONLY | O_NOFOLLOW | O_CLOEXEC), out = -1;
+            if (in >= 0) out = openat(dst, n, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+            if (in < 0 || out < 0) r = -errno;
+            else {
+                char buf[65536];
+                ssize_t k;
+                while ((k = read(in, buf, sizeof buf)) > 0) if (cr__write_all(out, buf, (size_t)k) < 0) { r = -errno; break; }
+                if (k < 0) r = -errno;
+            }
+            if (in >= 0) close(in);
+            if (out >= 0) close(out);
+        } else if (S_ISLNK(sb.st_mode)) {
+            char target[PATH_MAX];
+            ssize_t k = readlinkat(src, n, target, sizeof target - 1);
+            if (k < 0) { r = -errno; break; }
+            target[k] = 0;
+            if (symlinkat(target, dst, n) < 0) r = -errno;
+        } else if (mknodat(dst, n, sb.st_mode, sb.st_rdev) < 0) r = -errno;
+        if (r < 0) break;
+        ts[0] = sb.st_atim;
+        ts[1] = sb.st_mtim;
+        if (fchownat(dst, n, sb.st_uid, sb.st_gid, AT_SYMLINK_NOFOLLOW) < 0 ||
+            (!S_ISLNK(sb.st_mode) && fchmodat(dst, n, sb.st_mode & 07777, 0) < 0) ||
+            utimensat(dst, n, ts, AT_SYMLINK_NOFOLLOW) < 0) r = -errno;
+    }
+    closedir(d);
+    return r;
+}
+
+/* Docker fills a new anonymous volume with what the image has at its
+   path, owner and mode included: the layers are merged by a read-only
+   overlay in a throw-away mount namespace (or --rootfs is read as it is). */
+static int cr__ctr_seed_volume(cr__ctr *c, const char *path, const char *voldir, cr_err *err) {
+    int st = 0;
+    pid_t pid = fork();
+    if (pid < 0) return cr__errno(err, "volume \"%s\": fork", path);
+    if (pid == 0) {
+        char merged[PATH_MAX];
+        struct stat sb;
+        int root, src, dst;
+        snprintf(merged, sizeof merged, "%s/rootfs", c->dir);
+        if (!c->o->rootfs && (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)) _exit(1);
+        if (!c->o->rootfs && c->lower.n > 1 && cr__overlay_mount(merged, (const char *const *)c->lower.v, NULL, NULL, NULL) < 0) _exit(1);
+        root = open(c->o->rootfs ? c->o->rootfs : c->lower.n > 1 ? merged : c->lower.v[0], O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (root < 0) _exit(1);
+        if ((src = cr__open_in_root(root, path, O_RDONLY | O_DIRECTORY, 0)) < 0) _exit(errno == ENOENT || errno == ENOTDIR ? 0 : 1);
+        if ((dst = open(voldir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0 || fstat(src, &sb) < 0) _exit(1);
+        if (fchown(dst, sb.st_uid, sb.st_gid) < 0 || fchmod(dst, sb.st_mode & 07777) < 0) _exit(1);
+        _exit(cr__ctr_copy_tree(src, dst, 0) < 0 ? 1 : 0);
+    }
+    while (waitpid(pid, &st, 0) < 0 && errno == EINTR) ;
+    if (!WIFEXITED(st) || WEXITSTATUS(st)) return cr_err_set(err, EIO, "volume \"%s\": cannot copy the image's content into it", path);
+    return 0;
+}
+
+/* An anonymous volume: <dir>/volumes/<n>, seeded from the image, gone
+   with the container. */
+static int cr__ctr_anon_volume(cr__ctr *c, const char *dst, int n, cr_err *err) {
+    char rel[64], src[PATH_MAX];
+    snprintf(rel, sizeof rel, "volumes/%d", n);
+    if (mkdirat(c->dirfd, "volumes", 0700) < 0 && errno != EEXIST) return cr__errno(err, "volume \"%s\"", dst);
+    if (mkdirat(c->dirfd, rel, 0755) < 0 && errno != EEXIST) return cr__errno(err, "volume \"%s\"", dst);
+    snprintf(src, sizeof src, "%s/%s", c->dir, rel);
+    if (cr__ctr_seed_volume(c, dst, src, err) < 0) return -EIO;
+    cr__ctr_mount(c, dst, "bind", src, "rbind,rprivate");
+    cr__ctr_note_mount(c, "volume", src, dst, 1);
+    return 0;
+}
+
+static int cr__ctr_volume(cr__ctr *c, const char *spec, int n, cr_err *err) {
+    char buf[PATH_MAX], src[PATH_MAX], opts[256] = "rbind,rprivate";
+    char *f[3] = { NULL, NULL, NULL };
+    int k = 0;
+    char *p, *save = NULL;
+    if (strlen(spec) >= sizeof buf) return cr_err_set(err, ENAMETOOLONG, "-v \"%.40s...\": too long", spec);
+    snprintf(buf, sizeof buf, "%s", spec);
+    for (p = strtok_r(buf, ":", &save); p && k < 3; p = strtok_r(NULL, ":", &save)) f[k++] = p;
+    if (!k || p) return cr_err_set(err, EINVAL, "-v \"%s\": expected SRC:DST[:OPTIONS] or DST", spec);
+    if (k == 1) return cr__ctr_abs_dst(f[0], "-v", spec, err) < 0 ? -EINVAL : cr__ctr_anon_volume(c, f[0], n, err);
+    if (cr__ctr_abs_dst(f[1], "-v", spec, err) < 0) return -EINVAL;
+    if (f[2]) {
+        char *o, *s2 = NULL;
+        for (o = strtok_r(f[2], ",", &s2); o; o = strtok_r(NULL, ",", &s2)) {
+            if (!strcmp(o, "ro") || !strcmp(o, "rw")) { strcat(opts, ","); strcat(opts, o); }
+            else if (strcmp(o, "z") && strcmp(o, "Z") && strcmp(o, "rprivate") && strcmp(o, "private"))
+                return cr_err_set(err, EINVAL, "-v \"%s\": unknown option \"%s\" (ro, rw)", spec, o);
+        }
+    }
+    if (f[0][0] == '/') {
+        snprintf(src, sizeof src, "%s", f[0]);
+        /* Docker makes a missing host directory */
+        if (access(src, F_OK) < 0 && cr__mkdir_p(src, 0755) < 0) return cr__errno(err, "-v \"%s\": create \"%s\"", spec, src);
+    } else {
+        if (cr__ctr_check_name(f[0], err) < 0) return cr_err_wrap(err, "-v \"%s\": volume name", spec);
+        snprintf(src, sizeof src, "%s/volumes/%s/_data", c->store, f[0]);
+        if (cr__mkdir_p(src, 0755) < 0) return cr__errno(err, "-v \"%s\": volume \"%s\"", spec, src);
+    }
+    cr__ctr_mount(c, f[1], "bind", src, opts);
+    cr__ctr_note_mount(c, f[0][0] == '/' ? "bind" : "volume", src, f[1], !strstr(opts, ",ro"));
+    return 0;
+}
+
+static int cr__ctr_tmpfs(cr__ctr *c, const char *spec, cr_err *err) {
+    char dst[PATH_MAX], opts[1024];
+    const char *colon = strchr(spec, ':');
+    snprintf(dst, sizeof dst, "%.*s", (int)(colon ? (size_t)(colon - spec) : strlen(spec)), spec);
+    if (cr__ctr_abs_dst(dst, "--tmpfs", spec, err) < 0) return -EINVAL;
+    snprintf(opts, sizeof opts, "nosuid,nodev,noexec%s%s", colon ? "," : "", colon ? colon + 1 : "");
+    cr__ctr_mount(c, dst, "tmpfs", "tmpfs", opts);
+    cr__ctr_note_mount(c, "tmpfs", "", dst, 1);
+    return 0;
+}
+
+/* /etc/hostname, /etc/hosts and /etc/resolv.conf: files in the bundle,
+   bound over the image's. */
+static int cr__ctr_etc_files(cr__ctr *c, cr_err *err) {
+    cr_buf hosts = {0}, resolv = {0};
+    char src[PATH_MAX], line[300];
+    int host_net = c->o->network && !strcmp(c->o->network, "host"), r;
+    snprintf(line, sizeof line, "%s\n", c->hostname);
+    if (host_net) cr_util_read_file(AT_FDCWD, "/etc/hosts", 1 << 20, &hosts, NULL);
+    else cr_buf_printf(&hosts, "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n"
+                               "fe00::0\tip6-localnet\nff00::0\tip6-mcastprefix\nff02::1\tip6-allnodes\n"
+                               "ff02::2\tip6-allrouters\n127.0.1.1\t%s\n", c->hostname);
+    if (cr_util_read_file(AT_FDCWD, "/etc/resolv.conf", 1 << 20, &resolv, NULL) < 0) cr_buf_puts(&resolv, "");
+    r = cr__write_atomic(c->dirfd, "hostname", line, strlen(line), 0, err);
+    if (!r) r = cr__write_atomic(c->dirfd, "hosts", hosts.data ? hosts.data : "", hosts.len, 0, err);
+    if (!r) r = cr__write_atomic(c->dirfd, "resolv.conf", resolv.data ? resolv.data : "", resolv.len, 0, err);
+    cr_buf_free(&hosts);
+    cr_buf_free(&resolv);
+    if (r < 0) return r;
+    snprintf(src, sizeof src, "%s/resolv.conf", c->dir); cr__ctr_mount(c, "/etc/resolv.conf", "bind", src, "rbind,rprivate");
+    snprintf(src, sizeof src, "%s/hostname", c->dir); cr__ctr_mount(c, "/etc/hostname", "bind", src, "rbind,rprivate");
+    snprintf(src, sizeof src, "%s/hosts", c->dir); cr__ctr_mount(c, "/etc/hosts", "bind", src, "rbind,rprivate");
+    return 0;
+}
+
+/* --init: a private copy of the cr binary in the store, refreshed when it
+   differs, so that the container never sees the host's cr. */
+static int cr__ctr_init_binary(cr__ctr *c, cr_err *err) {
+    cr_buf want = {0}, have = {0};
+    char path[PATH_MAX], dir[PATH_MAX];
+    int r = 0, dfd;
+    snprintf(dir, sizeof dir, "%s/bin", c->store);
+    snprintf(path, sizeof path, "%s/cr-init", dir);
+    if ((r = cr_util_read_file(AT_FDCWD, c->o->init, 64 << 20, &want, err)) < 0) return cr_err_wrap(err, "--init");
+    if (cr_util_read_file(AT_FDCWD, path, 64 << 20, &have, NULL) < 0 || have.len != want.len || memcmp(have.data, want.data, want.len)) {
+        if (cr__mkdir_p(dir, 0755) < 0 || (dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) r = cr__errno(err, "--init: %s", dir);
+        else {
+            r = cr__write_atomic(dfd, "cr-init", want.data, want.len, 1, err);
+            if (!r && fchmodat(dfd, "cr-init", 0755, 0) < 0) r = cr__errno(err, "--init: chmod %s", path);
+            close(dfd);
+        }
+    }
+    cr_buf_free(&want);
+    cr_buf_free(&have);
+    if (r < 0) return r;
+    cr__ctr_mount(c, "/sbin/cr-init", "bind", path, "bind,ro,nosuid,nodev");
+    return 0;
+}
+
+static int cr__ctr_mounts(cr__ctr *c, cr_err *err) {
+    const cr_ctr_opts *o = c->o;
+    size_t i;
+    int k, r, n = 0;
+    const char *ro = o->privileged ? "" : ",ro";
+    char opts[128];
+    cr__ctr_mount(c, "/proc", "proc", "proc", "nosuid,noexec,nodev");
+    cr__ctr_mount(c, "/dev", "tmpfs", "tmpfs", "nosuid,strictatime,mode=755,size=65536k");
+    cr__ctr_mount(c, "/dev/pts", "devpts", "devpts", "nosuid,noexec,newinstance,ptmxmode=0666,mode=0620,gid=5");
+    snprintf(opts, sizeof opts, "nosuid,noexec,nodev%s", ro);
+    cr__ctr_mount(c, "/sys", "sysfs", "sysfs", opts);
+    snprintf(opts, sizeof opts, "nosuid,noexec,nodev,relatime%s", ro);
+    cr__ctr_mount(c, "/sys/fs/cgroup", "cgroup", "cgroup", opts);
+    cr__ctr_mount(c, "/dev/mqueue", "mqueue", "mqueue", "nosuid,noexec,nodev");
+    cr__ctr_mount(c, "/dev/shm", "tmpfs", "shm", "nosuid,noexec,nodev,mode=1777,size=65536k");
+    if ((r = cr__ctr_etc_files(c, err)) < 0) return r;
+    for (i = 0; i < c->img.nvolumes; i++) {
+        int given = 0;
+        for (k = 0; o->volumes && o->volumes[k]; k++) {
+            const char *d = strchr(o->volumes[k], ':') ? strchr(o->volumes[k], ':') + 1 : o->volumes[k];
+            if (!strncmp(d, c->img.volumes[i], strlen(c->img.volumes[i])) &&
+                (!d[strlen(c->img.volumes[i])] || d[strlen(c->img.volumes[i])] == ':')) given = 1;
+        }
+        if (!given && (r = cr__ctr_anon_volume(c, c->img.volumes[i], n++, err)) < 0) return r;
+    }
+    for (k = 0; o->volumes && o->volumes[k]; k++) if ((r = cr__ctr_volume(c, o->volumes[k], n++, err)) < 0) return r;
+    for (k = 0; o->tmpfs && o->tmpfs[k]; k++) if ((r = cr__ctr_tmpfs(c, o->tmpfs[k], err)) < 0) return r;
+    if (o->init && (r = cr__ctr_init_binary(c, err)) < 0) return r;
+    return c->mounts_json.oom || c->user_mounts.oom ? cr_err_set(err, ENOMEM, "out of memory") : 0;
+}
+
+/* ---- resources ---- */
+
+static int cr__ctr_resources(cr__ctr *c, cr_jw *w, cr_err *err) {
+    static const struct { char type; int major, minor; } allow[] = {
+        { 'c', -1, -1 }, { 'b', -1, -1 }, { 'c', 1, 3 }, { 'c', 1, 5 }, { 'c', 1, 7 }, { 'c', 1, 8 }, { 'c', 1, 9 },
+        { 'c', 5, 0 }, { 'c', 5, 1 }, { 'c', 5, 2 }, { 'c', 136, -1 }, { 'c', 10, 200 } };
+    const cr_ctr_opts *o = c->o;
+    size_t i;
+    cr_jw_key(w, "resources");
+    cr_jw_obj(w);
+    cr_jw_key(w, "devices");
+    cr_jw_arr(w);
+    cr_jw_obj(w); cr_jw_key(w, "allow"); cr_jw_bool(w, o->privileged); cr_jw_key(w, "access"); cr_jw_str(w, "rwm"); cr_jw_obj_end(w);
+    for (i = 0; !o->privileged && i < sizeof allow / sizeof *allow; i++) {
+        char t[2] = { allow[i].type, 0 };
+        cr_jw_obj(w);
+        cr_jw_key(w, "allow"); cr_jw_bool(w, 1);
+        cr_jw_key(w, "type"); cr_jw_str(w, t);
+        if (allow[i].major >= 0) { cr_jw_key(w, "major"); cr_jw_i64(w, allow[i].major); }
+        if (allow[i].minor >= 0) { cr_jw_key(w, "minor"); cr_jw_i64(w, allow[i].minor); }
+        cr_jw_key(w, "access"); cr_jw_str(w, i < 2 ? "m" : "rwm");
+        cr_jw_obj_end(w);
+    }
+    cr_jw_arr_end(w);
+    if (o->memory) {
+        int64_t bytes;
+        if (cr__ctr_bytes(o->memory, &bytes) < 0) return cr_err_set(err, EINVAL, "--memory \"%s\": expected a size such as 64m or 1g", o->memory);
+        if (bytes < 6 << 20) return cr_err_set(err, EINVAL, "--memory \"%s\": the minimum is 6m", o->memory);
+        cr_jw_key(w, "memory"); cr_jw_obj(w); cr_jw_key(w, "limit"); cr_jw_i64(w, bytes); cr_jw_obj_end(w);
+    }
+    if (o->cpus) {
+        char *end;
+        double cpus = strtod(o->cpus, &end);
+        long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+        if (end == o->cpus || *end || cpus < 0.01 || cpus > (double)ncpu)
+            return cr_err_set(err, EINVAL, "--cpus \"%s\": expected a number from 0.01 to %ld", o->cpus, ncpu);
+        cr_jw_key(w, "cpu"); cr_jw_obj(w);
+        cr_jw_key(w, "quota"); cr_jw_i64(w, (int64_t)(cpus * 100000 + 0.5));
+        cr_jw_key(w, "period"); cr_jw_u64(w, 100000);
+        cr_jw_obj_end(w);
+    }
+    if (o->pids_limit) {
+        char *end;
+        long long n = strtoll(o->pids_limit, &end, 10);
+        if (end == o->pids_limit || *end) return cr_err_set(err, EINVAL, "--pids-limit \"%s\": expected an integer", o->pids_limit);
+        cr_jw_key(w, "pids"); cr_jw_obj(w); cr_jw_key(w, "limit"); cr_jw_i64(w, n > 0 ? n : -1); cr_jw_obj_end(w);
+    }
+    cr_jw_obj_end(w);
+    return 0;
+}
+
+static int cr__ctr_rlimits(const cr__ctr *c, cr_jw *w, cr_err *err) {
+    static const char *const names[] = { "as", "core", "cpu", "data", "fsize", "locks", "memlock", "msgqueue", "nice",
+                                         "nofile", "nproc", "rss", "rtprio", "rttime", "sigpending", "stack", NULL };
+    const char *const *u = c->o->ulimits;
+    int k, i;
+    if (!u || !u[0]) return 0;
+    cr_jw_key(w, "rlimits");
+    cr_jw_arr(w);
+    for (k = 0; u[k]; k++) {
+        char name[32], type[48], *end;
+        const char *eq = strchr(u[k], '=');
+        long long soft, hard;
+        if (!eq || (size_t)(eq - u[k]) >= sizeof name) return cr_err_set(err, EINVAL, "--ulimit \"%s\": expected NAME=SOFT[:HARD]", u[k]);
+        snprintf(name, sizeof name, "%.*s", (int)(eq - u[k]), u[k]);
+        for (i = 0; names[i] && strcmp(names[i], name); i++) ;
+        if (!names[i]) return cr_err_set(err, EINVAL, "--ulimit \"%s\": unknown limit \"%s\"", u[k], name);
+        soft = strtoll(eq + 1, &end, 10);
+        hard = *end == ':' ? strtoll(end + 1, &end, 10) : soft;
+        if (*end || end == eq + 1 || soft > hard) return cr_err_set(err, EINVAL, "--ulimit \"%s\": expected NAME=SOFT[:HARD] with SOFT <= HARD", u[k]);
+        snprintf(type, sizeof type, "RLIMIT_%s", name);
+        for (i = 7; type[i]; i++) type[i] = (char)toupper((unsigned char)type[i]);
+        cr_jw_obj(w);
+        cr_jw_key(w, "type"); cr_jw_str(w, type);
+        cr_jw_key(w, "soft"); cr_jw_i64(w, soft < 0 ? -1 : soft);
+        cr_jw_key(w, "hard"); cr_jw_i64(w, hard < 0 ? -1 : hard);
+        cr_jw_obj_end(w);
+    }
+    cr_jw_arr_end(w);
+    return 0;
+}
+
+/* --privileged: every device node of the host's /dev (one level of
+   subdirectories too), as Docker gives it. */
+static void cr__ctr_host_devices(cr_jw *w) {
+    static const char *const dirs[] = { "/dev", "/dev/net", "/dev/dri", "/dev/snd", "/dev/input", "/dev/mapper", "/dev/bus/usb", NULL };
+    int k;
+    cr_jw_key(w, "devices");
+    cr_jw_arr(w);
+    for (k = 0; dirs[k]; k++) {
+        DIR *d = opendir(dirs[k]);
+        struct dirent *e;
+        while (d && (e = readdir(d))) {
+            char p[PATH_MAX], t[2] = { 0, 0 };
+            struct stat sb;
+            snprintf(p, sizeof p, "%s/%s", dirs[k], e->d_name);
+            if (lstat(p, &sb) < 0 || !(S_ISCHR(sb.st_mode) || S_ISBLK(sb.st_mode))) continue;
+            if (!strcmp(p, "/dev/console") || !strncmp(p, "/dev/pts", 8) || !strcmp(p, "/dev/ptmx")) continue;
+            t[0] = S_ISCHR(sb.st_mode) ? 'c' : 'b';
+            cr_jw_obj(w);
+            cr_jw_key(w, "path"); cr_jw_str(w, p);
+            cr_jw_key(w, "type"); cr_jw_str(w, t);
+            cr_jw_key(w, "major"); cr_jw_i64(w, major(sb.st_rdev));
+            cr_jw_key(w, "minor"); cr_jw_i64(w, minor(sb.st_rdev));
+            cr_jw_key(w, "fileMode"); cr_jw_i64(w, sb.st_mode & 07777);
+            cr_jw_key(w, "uid"); cr_jw_u64(w, sb.st_uid);
+            cr_jw_key(w, "gid"); cr_jw_u64(w, sb.st_gid);
+            cr_jw_obj_end(w);
+        }
+        if (d) closedir(d);
+    }
+    cr_jw_arr_end(w);
+}
+
+/* ---- config.json ---- */
+
+static void cr__ctr_caps_json(cr_jw *w, uint64_t caps) {
+    static const char *const sets[] = { "bounding", "effective", "permitted" };
+    int s, i;
+    cr_jw_key(w, "capabilities");
+    cr_jw_obj(w);
+    for (s = 0; s < 3; s++) {
+        cr_jw_key(w, sets[s]);
+        cr_jw_arr(w);
+        for (i = 0; i < 64; i++) if (caps >> i & 1 && cr_spec_cap_name(i)) cr_jw_str(w, cr_spec_cap_name(i));
+        cr_jw_arr_end(w);
+    }
+    cr_jw_obj_end(w);
+}
+
+static int cr__ctr_config(cr__ctr *c, cr_buf *out, cr_err *err) {
+    static const char *const masked[] = { "/proc/asound", "/proc/acpi", "/proc/kcore", "/proc/keys", "/proc/latency_stats",
+        "/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug", "/proc/scsi", "/sys/firmware",
+        "/sys/devices/virtual/powercap", NULL };
+    static const char *const readonly[] = { "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger", NULL };
+    static const char *const nss[] = { "pid", "ipc", "uts", "mount", "cgroup", NULL };
+    const cr_ctr_opts *o = c->o;
+    const char *net = o->network && *o->network ? o->network : "none";
+    cr_jw w;
+    cr_buf cmd = {0};
+    int i, r;
+    cr_jw_init(&w, out);
+    cr_jw_obj(&w);
+    cr_jw_key(&w, "ociVersion"); cr_jw_str(&w, CR_OCI_VERSION);
+    cr_jw_key(&w, "process");
+    cr_jw_obj(&w);
+    cr_jw_key(&w, "terminal"); cr_jw_bool(&w, o->tty);
+    cr_jw_key(&w, "user");
+    cr_jw_obj(&w);
+    cr_jw_key(&w, "uid"); cr_jw_u64(&w, c->uid);
+    cr_jw_key(&w, "gid"); cr_jw_u64(&w, c->gid);
+    cr_jw_key(&w, "additionalGids"); cr_jw_arr(&w);
+    for (i = 0; i < c->ngids; i++) cr_jw_u64(&w, c->gids[i]);
+    cr_jw_arr_end(&w);
+    cr_jw_obj_end(&w);
+    cr_jw_key(&w, "args"); cr_jw_arr(&w);
+    if (o->init) { cr_jw_str(&w, "/sbin/cr-init"); cr_jw_str(&w, "init"); cr_jw_str(&w, "--"); }
+    for (i = 0; i < c->args.n; i++) cr_jw_str(&w, c->args.v[i]);
+    cr_jw_arr_end(&w);
+    cr_jw_key(&w, "env"); cr_jw_arr(&w);
+    for (i = 0; i < c->env.n; i++) cr_jw_str(&w, c->env.v[i]);
+    cr_jw_arr_end(&w);
+    cr_jw_key(&w, "cwd");
+    cr_jw_str(&w, o->workdir && *o->workdir ? o->workdir : c->img.working_dir && *c->img.working_dir ? c->img.working_dir : "/");
+    cr__ctr_caps_json(&w, c->caps);
+    if ((r = cr__ctr_rlimits(c, &w, err)) < 0) return r;
+    cr_jw_key(&w, "noNewPrivileges"); cr_jw_bool(&w, c->no_new_privs);
+    cr_jw_obj_end(&w);
+    cr_jw_key(&w, "root");
+    cr_jw_obj(&w);
+    cr_jw_key(&w, "path"); cr_jw_str(&w, o->rootfs ? o->rootfs : "rootfs");
+    cr_jw_key(&w, "readonly"); cr_jw_bool(&w, o->read_only);
+    cr_jw_obj_end(&w);
+    cr_jw_key(&w, "hostname"); cr_jw_str(&w, c->hostname);
+    cr_jw_key(&w, "mounts");
+    cr_jw_arr(&w);
+    for (i = 0; i < c->mounts_json.n; i++) cr_jw_raw(&w, c->mounts_json.v[i]);
+    cr_jw_arr_end(&w);
+    cr_jw_key(&w, "annotations");
+    cr_jw_obj(&w);
+    for (i = 0; i < c->args.n; i++) { if (i) cr_buf_putc(&cmd, ' '); cr_buf_puts(&cmd, c->args.v[i]); }
+    cr_jw_key(&w, "run.cr.image"); cr_jw_str(&w, o->rootfs ? "" : o->image);
+    cr_jw_key(&w, "run.cr.command"); cr_jw_str(&w, cmd.data ? cmd.data : "");
+    cr_buf_free(&cmd);
+    cr_jw_obj_end(&w);
+    cr_jw_key(&w, "linux");
+    cr_jw_obj(&w);
+    if ((r = cr__ctr_resources(c, &w, err)) < 0) return r;
+    if (o->privileged) cr__ctr_host_devices(&w);
+    cr_jw_key(&w, "namespaces");
+    cr_jw_arr(&w);
+    for (i = 0; nss[i]; i++) { cr_jw_obj(&w); cr_jw_key(&w, "type"); cr_jw_str(&w, nss[i]); cr_jw_obj_end(&w); }
+    if (strcmp(net, "host")) {
+        cr_jw_obj(&w);
+        cr_jw_key(&w, "type"); cr_jw_str(&w, "network");
+        if (c->netns[0]) { cr_jw_key(&w, "path"); cr_jw_str(&w, c->netns); }
+        cr_jw_obj_end(&w);
+    }
+    cr_jw_arr_end(&w);
+    if (!o->privileged) {
+        cr_jw_key(&w, "maskedPaths"); cr_jw_arr(&w);
+        for (i = 0; masked[i]; i++) cr_jw_str(&w, masked[i]);
+        cr_jw_arr_end(&w);
+        cr_jw_key(&w, "readonlyPaths"); cr_jw_arr(&w);
+        for (i = 0; readonly[i]; i++) cr_jw_str(&w, readonly[i]);
+        cr_jw_arr_end(&w);
+    }
+    if (!c->seccomp_unconfined) {
+        cr_jw_key(&w, "seccomp");
+        if (c->seccomp_file) { if ((r = cr__ctr_seccomp_file(c, &w, err)) < 0) return r; }
+        else {
+            cr_buf prof = {0};
+            cr_seccomp_default_profile(&prof, c->caps);
+            cr_jw_raw(&w, prof.data ? prof.data : "null");
+            cr_buf_free(&prof);
+        }
+    }
+    cr_jw_obj_end(&w);
+    cr_jw_obj_end(&w);
+    return out->oom ? cr_err_set(err, ENOMEM, "out of memory") : 0;
+}
+
+/* ---- ctr.json: what inspect shows, in Docker's shape ---- */
+
+static void cr__ctr_strv_json(cr_jw *w, char *const *v, int n) {
+    int i;
+    if (!n) { cr_jw_null(w); return; }
+    cr_jw_arr(w);
+    for (i = 0; i < n; i++) cr_jw_str(w, v[i]);
+    cr_jw_arr_end(w);
+}
+
+static int cr__ctr_record(cr__ctr *c, cr_err *err) {
+    const cr_ctr_opts *o = c->o;
+    cr_buf b = {0};
+    cr_jw w;
+    char p[PATH_MAX];
+    size_t i;
+    int k, r;
+    cr_jw_init(&w, &b);
+    cr_jw_obj(&w);
+    cr_jw_key(&w, "Id"); cr_jw_str(&w, c->id);
+    snprintf(p, sizeof p, "/%s", c->name);
+    cr_jw_key(&w, "Name"); cr_jw_str(&w, p);
+    cr_jw_key(&w, "Created"); cr_jw_str(&w, c->created);
+    cr_jw_key(&w, "Path"); cr_jw_str(&w, o->init ? "/sbin/cr-init" : c->args.v[0]);
+    cr_jw_key(&w, "Args"); cr_jw_arr(&w);
+    if (o->init) { cr_jw_str(&w, "init"); cr_jw_str(&w, "--"); }
+    for (k = o->init ? 0 : 1; k < c->args.n; k++) cr_jw_str(&w, c->args.v[k]);
+    cr_jw_arr_end(&w);
+    cr_jw_key(&w, "Image"); cr_jw_str(&w, o->rootfs ? "" : c->info.config);
+    cr_jw_key(&w, "ImageName"); cr_jw_str(&w, o->rootfs ? "" : o->image);
+    cr_jw_key(&w, "Rootfs"); cr_jw_str(&w, o->rootfs ? o->rootfs : "");
+    cr_jw_key(&w, "Rm"); cr_jw_bool(&w, o->rm);
+    cr_jw_key(&w, "StateRoot"); cr_jw_str(&w, cr_state_root(c->rt));
+    snprintf(p, sizeof p, "%s/ctr.log", c->dir);
+    cr_jw_key(&w, "LogPath"); cr_jw_str(&w, o->detach ? p : "");
+    snprintf(p, sizeof p, "%s/hostname", c->dir); cr_jw_key(&w, "HostnamePath"); cr_jw_str(&w, p);
+    snprintf(p, sizeof p, "%s/hosts", c->dir); cr_jw_key(&w, "HostsPath"); cr_jw_str(&w, p);
+    snprintf(p, sizeof p, "%s/resolv.conf", c->dir); cr_jw_key(&w, "ResolvConfPath"); cr_jw_str(&w, p);
+    cr_jw_key(&w, "Config");
+    cr_jw_obj(&w);
+    cr_jw_key(&w, "Hostname"); cr_jw_str(&w, c->hostname);
+    cr_jw_key(&w, "User"); cr_jw_str(&w, o->user ? o->user : c->img.user ? c->img.user : "");
+    cr_jw_key(&w, "Env"); cr__ctr_strv_json(&w, c->env.v, c->env.n);
+    cr_jw_key(&w, "Cmd"); cr__ctr_strv_json(&w, c->args.v + c->nentry, c->args.n - c->nentry);
+    cr_jw_key(&w, "Entrypoint"); cr__ctr_strv_json(&w, c->args.v, c->nentry);
+    cr_jw_key(&w, "WorkingDir"); cr_jw_str(&w, o->workdir ? o->workdir : c->img.working_dir ? c->img.working_dir : "");
+    cr_jw_key(&w, "Image"); cr_jw_str(&w, o->rootfs ? "" : o->image);
+    cr_jw_key(&w, "Labels"); cr_jw_obj(&w);
+    for (i = 0; i < c->img.nlabels; i++) { cr_jw_key(&w, c->img.labels[i].key); cr_jw_str(&w, c->img.labels[i].value); }
+    cr_jw_obj_end(&w);
+    cr_jw_key(&w, "StopSignal"); cr_jw_str(&w, c->img.stop_signal ? c->img.stop_signal : "SIGTERM");
+    cr_jw_key(&w, "Tty"); cr_jw_bool(&w, o->tty);
+    cr_jw_key(&w, "OpenStdin"); cr_jw_bool(&w, o->interactive);
+    cr_jw_obj_end(&w);
+    cr_jw_key(&w, "Mounts"); cr_jw_arr(&w);
+    for (k = 0; k < c->user_mounts.n; k++) cr_jw_raw(&w, c->user_mounts.v[k]);
+    cr_jw_arr_end(&w);
+    cr_jw_key(&w, "HostConfig");
+    cr_jw_obj(&w);
+    cr_jw_key(&w, "NetworkMode"); cr_jw_str(&w, o->network && *o->network ? o->network : "none");
+    cr_jw_key(&w, "AutoRemove"); cr_jw_bool(&w, o->rm);
+    cr_jw_key(&w, "Privileged"); cr_jw_bool(&w, o->privileged);
+    cr_jw_key(&w, "ReadonlyRootfs"); cr_jw_bool(&w, o->read_only);
+    cr_jw_obj_end(&w);
+    cr_jw_obj_end(&w);
+    r = b.oom ? cr_err_set(err, ENOMEM, "out of memory") : cr__write_atomic(c->dirfd, "ctr.json", b.data, b.len, 0, err);
+    cr_buf_free(&b);
+    return r;
+}
+
+/* ---- the container's directory ---- */
+
+/* Made under a temporary name with its lock taken, then renamed into
+   place, so that cr_ctr_gc never sees a named directory without its
+   runner's lock; an existing name fails the rename. */
+static int cr__ctr_make_dir(cr__ctr *c, cr_err *err) {
+    char parent[PATH_MAX], tmp[96];
+    int pfd, r = 0;
+    snprintf(parent, sizeof parent, "%s/containers", c->store);
+    if (cr__mkdir_p(parent, 0711) < 0 || (pfd = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+        return cr__errno(err, "storage \"%s\"", parent);
+    snprintf(tmp, sizeof tmp, ".new-%s", c->id);
+    if (mkdirat(pfd, tmp, 0711) < 0 || (c->dirfd = openat(pfd, tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
+        r = cr__errno(err, "create \"%s/%s\"", parent, tmp);
+        close(pfd);
+        return r;
+    }
+    c->lockfd = openat(c->dirfd, "lock", O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (c->lockfd < 0 || flock(c->lockfd, LOCK_EX) < 0) r = cr__errno(err, "lock \"%s/%s\"", parent, tmp);
+    else if (syscall(SYS_renameat2, pfd, tmp, pfd, c->name, 1 /* RENAME_NOREPLACE */) < 0)
+        r = errno == EEXIST || errno == ENOTEMPTY ? cr_err_set(err, EEXIST, "container name \"%s\" is already in use", c->name)
+                                                  : cr__errno(err, "create \"%s/%s\"", parent, c->name);
+    if (r < 0) cr__rm_rf(pfd, tmp);
+    close(pfd);
+    return r;
+}
+
+static int cr__ctr_lock(const char *dir, int wait_ms) {
+    char p[PATH_MAX];
+    int fd, waited = 0;
+    snprintf(p, sizeof p, "%s/lock", dir);
+    if ((fd = open(p, O_RDWR | O_CLOEXEC)) < 0) return -errno;
+    while (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+        if (errno != EWOULDBLOCK || waited >= wait_ms) { int e = errno == EWOULDBLOCK ? -EBUSY : -errno; close(fd); return e; }
+        usleep(10000);
+        waited += 10;
+    }
+    return fd;
+}
+
+/* The OCI state (if any) and the directory of name. */
+static int cr__ctr_destroy(const cr_runtime *rt, const char *store, const char *name, cr_err *err) {
+    char parent[PATH_MAX];
+    int pfd, r;
+    if ((r = cr_container_delete(rt, name, 1, err)) < 0) return r;
+    snprintf(parent, sizeof parent, "%s/containers", store);
+    if ((pfd = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) return errno == ENOENT ? 0 : cr__errno(err, "%s", parent);
+    r = cr__rm_rf(pfd, name) < 0 && errno != ENOENT ? cr__errno(err, "remove \"%s/%s\"", parent, name) : 0;
+    close(pfd);
+    return r;
+}
+
+/* After the container ran: its exit for inspect, and --rm. */
+static void cr__ctr_finish(cr__ctr *c, int status) {
+    char ts[40], text[128];
+    cr_err e = {0};
+    if (c->o->rm) {
+        if (cr__ctr_destroy(c->rt, c->store, c->name, &e) < 0) cr_log(CR_LOG_WARN, "--rm \"%s\": %s", c->name, e.msg);
+        return;
+    }
+    cr__now_rfc3339(ts, sizeof ts);
+    snprintf(text, sizeof text, "{\"ExitCode\":%d,\"FinishedAt\":\"%s\"}", status, ts);
+    cr__write_atomic(c->dirfd, "exit.json", text, strlen(text), 0, &e);
+}
+
+static void cr__ctr_discard(cr__ctr *c) {
+    cr_err e = {0};
+    if (c->dirfd >= 0 && cr__ctr_destroy(c->rt, c->store, c->name, &e) < 0) cr_log(CR_LOG_WARN, "%s", e.msg);
+}
+
+/* ---- preparing a run ---- */
+
+static int cr__ctr_load_image(cr__ctr *c, const cr_store *s, cr_err *err) {
+    cr_buf body = {0};
+    size_t i;
+    int r;
+    if ((r = cr_image_find(s, c->o->image, &c->info, err)) < 0) return r;
+    if ((r = cr__store_read_blob(c->store, c->info.config, 16 << 20, &body, err)) < 0 ||
+        (r = cr_image_config_parse(body.data, body.len, &c->img, err)) < 0) {
+        cr_buf_free(&body);
+        return cr_err_wrap(err, "image \"%s\": config %s", c->o->image, c->info.config);
+    }
+    cr_buf_free(&body);
+    for (i = c->img.ndiff_ids; i-- > 0;) {
+        char p[PATH_MAX];
+        const char *hex = cr__store_hex(c->img.diff_ids[i]);
+        snprintf(p, sizeof p, "%s/layers/sha256/%s", c->store, hex ? hex : "");
+        if (!hex || access(p, F_OK) < 0)
+            return cr_err_set(err, ENOENT, "image \"%s\": layer %s is missing from the store (pull the image again)",
+                              c->o->image, c->img.diff_ids[i]);
+        cr__strv_push(&c->lower, p);
+    }
+    return c->lower.oom ? cr_err_set(err, ENOMEM, "out of memory") : 0;
+}
+
+static int cr__ctr_network(cr__ctr *c, cr_err *err) {
+    const char *net = c->o->network;
+    cr_state st;
+    int r;
+    if (!net || !*net || !strcmp(net, "none") || !strcmp(net, "host")) return 0;
+    if (!strncmp(net, "ns:", 3) && net[3] == '/') { snprintf(c->netns, sizeof c->netns, "%s", net + 3); return 0; }
+    if (strncmp(net, "container:", 10))
+        return cr_err_set(err, EINVAL, "--network \"%s\": expected none, host, container:NAME or ns:PATH", net);
+    if ((r = cr_state_load(c->rt, net + 10, &st, err)) < 0) return cr_err_wrap(err, "--network \"%s\"", net);
+    if (st.status != CR_RUNNING && st.status != CR_CREATED && st.status != CR_PAUSED)
+        r = cr_err_set(err, EINVAL, "--network \"%s\": that container is not running", net);
+    else snprintf(c->netns, sizeof c->netns, "/proc/%d/ns/net", (int)st.pid);
+    cr_state_free(&st);
+    return r;
+}
+
+static int cr__ctr_prepare(cr__ctr *c, const cr_store *s, cr_err *err) {
+    const cr_ctr_opts *o = c->o;
+    char p[PATH_MAX];
+    struct stat sb;
+    int r;
+    if (!o->image == !o->rootfs) return cr_err_set(err, EINVAL, "run: give either an image or --rootfs DIR");
+    if (o->image && (r = cr__ctr_load_image(c, s, err)) < 0) return r;
+    if (o->rootfs && (stat(o->rootfs, &sb) < 0 || !S_ISDIR(sb.st_mode)))
+        return cr_err_set(err, ENOTDIR, "--rootfs \"%s\": not a directory", o->rootfs);
+    if (o->rootfs && o->rootfs[0] != '/') return cr_err_set(err, EINVAL, "--rootfs \"%s\": must be an absolute path", o->rootfs);
+    if ((r = cr__ctr_random_id(c->id, err)) < 0) return r;
+    snprintf(c->name, sizeof c->name, "%.*s", o->name ? 255 : 12, o->name ? o->name : c->id);
+    if ((r = cr__ctr_check_name(c->name, err)) < 0) return r;
+    snprintf(p, sizeof p, "%s/%s", cr_state_root(c->rt), c->name);
+    if (access(p, F_OK) == 0) return cr_err_set(err, EEXIST, "container name \"%s\" is already in use", c->name);
+    if (o->hostname) snprintf(c->hostname, sizeof c->hostname, "%s", o->hostname);
+    else if (o->network && !strcmp(o->network, "host")) gethostname(c->hostname, sizeof c->hostname - 1);
+    else snprintf(c->hostname, sizeof c->hostname, "%.12s", c->id);
+    if ((r = cr__ctr_network(c, err)) < 0 || (r = cr__ctr_caps(c, err)) < 0 || (r = cr__ctr_security_opts(c, err)) < 0) return r;
+    if ((r = cr__ctr_user(c, o->user ? o->user : c->img.user ? c->img.user : "", err)) < 0) return r;
+    if ((r = cr__ctr_environment(c, err)) < 0 || (r = cr__ctr_command(c, err)) < 0) return r;
+    cr__now_rfc3339(c->created, sizeof c->created);
+    snprintf(c->dir, sizeof c->dir, "%s/containers/%s", c->store, c->name);
+    return cr__ctr_make_dir(c, err);
+}
+
+/* Everything inside the directory: overlay dirs, files, config, record. */
+static int cr__ctr_fill(cr__ctr *c, cr_err *err) {
+    cr_buf config = {0};
+    int r;
+    if (!c->o->rootfs) {
+        char p[PATH_MAX];
+        if (mkdirat(c->dirfd, "upper", 0755) < 0 || mkdirat(c->dirfd, "work", 0700) < 0 || mkdirat(c->dirfd, "rootfs", 0755) < 0)
+            return cr__errno(err, "%s: overlay directories", c->dir);
+        if (!c->lower.n) {
+            /* an image without layers: overlayfs wants a lower dir all the same */
+            if (mkdirat(c->dirfd, "empty", 0755) < 0) return cr__errno(err, "%s/empty", c->dir);
+            snprintf(p, sizeof p, "%s/empty", c->dir);
+            cr__strv_push(&c->lower, p);
+        }
+    }
+    if ((r = cr__ctr_mounts(c, err)) < 0) return r;
+    if ((r = cr__ctr_config(c, &config, err)) < 0) { cr_buf_free(&config); return r; }
+    r = cr__write_atomic(c->dirfd, "config.json", config.data, config.len, 0, err);
+    cr_buf_free(&config);
+    return r < 0 ? r : cr__ctr_record(c, err);
+}
+
+/* ---- running ---- */
+
+static void cr__ctr_started(void *user, pid_t pid) {
+    cr__ctr *c = (cr__ctr *)user;
+    (void)pid;
+    if (c->notify < 0) return;
+    if (write(c->notify, "+", 1) < 0) cr_log(CR_LOG_DEBUG, "detached run: the caller is gone");
+    close(c->notify);
+    c->notify = -1;
+}
+
+/* The monitor of a detached run: owns the container's output (the log)
+   and its lock, records its exit, removes it with --rm. */
+static void cr__ctr_monitor(cr__ctr *c, cr_create_opts *co) {
+    cr_err e = {0};
+    int status = 0, null, log;
+    setsid();
+    null = open("/dev/null", O_RDWR | O_CLOEXEC);
+    log = openat(c->dirfd, "ctr.log", O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+    if (null < 0 || log < 0 || dup2(null, 0) < 0 || dup2(log, 1) < 0 || dup2(log, 2) < 0) {
+        cr__errno(&e, "%s/ctr.log", c->dir);
+        goto fail;
+    }
+    close(null);
+    close(log);
+    co->started = cr__ctr_started;
+    co->user = c;
+    if (cr_container_run(c->rt, c->name, c->dir, co, &status, &e) < 0) goto fail;
+    cr__ctr_finish(c, status);
+    _exit(0);
+fail:
+    cr__ctr_discard(c);
+    dprintf(c->notify, "-%d %s", e.code, e.msg);
+    _exit(1);
+}
+
+static int cr__ctr_detach(cr__ctr *c, cr_create_opts *co, cr_err *err) {
+    char buf[1200];
+    size_t got = 0;
+    ssize_t n;
+    int p[2], code = EIO, skip = 0;
+    pid_t pid;
+    if (pipe2(p, O_CLOEXEC) < 0) return cr__errno(err, "pipe");
+    if ((pid = fork()) < 0) { close(p[0]); close(p[1]); return cr__errno(err, "fork the monitor"); }
+    if (pid == 0) {
+        /* a grandchild, so that the caller never has to reap it */
+        close(p[0]);
+        c->notify = p[1];
+        if (fork() == 0) cr__ctr_monitor(c, co);
+        _exit(0);
+    }
+    close(p[1]);
+    waitpid(pid, NULL, 0);
+    while (got < sizeof buf - 1 && (n = read(p[0], buf + got, sizeof buf - 1 - got)) != 0) {
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) break;
+        got += (size_t)n;
+    }
+    close(p[0]);
+    buf[got] = 0;
+    if (got && buf[0] == '+') return 0;
+    if (got && sscanf(buf, "-%d %n", &code, &skip) >= 1 && skip) return cr_err_set(err, code, "%s", buf + skip);
+    cr__ctr_discard(c);
+    return cr_err_set(err, EIO, "the monitor of \"%s\" exited before the container started", c->name);
+}
+
+static void cr__ctr_free(cr__ctr *c) {
+    if (c->dirfd >= 0) close(c->dirfd);
+    if (c->lockfd >= 0) close(c->lockfd);
+    cr_image_config_free(&c->img);
+    cr__strv_free(&c->lower); cr__strv_free(&c->args); cr__strv_free(&c->env);
+    cr__strv_free(&c->mounts_json); cr__strv_free(&c->user_mounts);
+    CR_FREE(c);
+}
+
+CR_API int cr_ctr_run(const cr_runtime *rt, const cr_store *s, const cr_ctr_opts *o, char name[256], int *status, cr_err *err) {
+    cr__ctr *c = (cr__ctr *)CR_MALLOC(sizeof *c);
+    cr_create_opts co;
+    char upper[PATH_MAX], work[PATH_MAX];
+    int r, made;
+    if (status) *status = 0;
+    if (!c) return cr_err_set(err, ENOMEM, "out of memory");
+    memset(c, 0, sizeof *c);
+    c->rt = rt; c->o = o; c->store = cr_store_root(s);
+    c->dirfd = c->lockfd = c->notify = -1;
+    r = cr__ctr_prepare(c, s, err);
+    made = c->dirfd >= 0 && r == 0;
+    if (r == 0) r = cr__ctr_fill(c, err);
+    if (r == 0) {
+        memset(&co, 0, sizeof co);
+        co.keep = !o->rm;
+        if (!o->rootfs) {
+            snprintf(upper, sizeof upper, "%s/upper", c->dir);
+            snprintf(work, sizeof work, "%s/work", c->dir);
+            co.rootfs_lower = (const char *const *)c->lower.v;
+            co.rootfs_upper = upper;
+            co.rootfs_work = work;
+        }
+        if (name) snprintf(name, 256, "%s", c->name);
+        if (o->detach) r = cr__ctr_detach(c, &co, err);
+        else if ((r = cr_container_run(rt, c->name, c->dir, &co, status, err)) == 0) cr__ctr_finish(c, status ? *status : 0);
+        else cr__ctr_discard(c);
+    } else if (made) cr__ctr_discard(c);
+    cr__ctr_free(c);
+    return r < 0 ? cr_err_wrap(err, "run \"%s\"", o->image ? o->image : o->rootfs ? o->rootfs : "") : 0;
+}
+
+/* ---- records ---- */
+
+static const char *cr__ctr_json_str(const cr_json *obj, const char *key) {
+    const cr_json *v = cr_json_get(obj, key);
+    return v && v->type == CR_JSON_STRING ? v->str : "";
+}
+
+/* ctr.json of name, parsed; -ENOENT with a clear error if there is none. */
+static int cr__ctr_load_record(const char *store, const char *name, cr_json **rec, cr_err *err) {
+    char p[PATH_MAX];
+    cr_buf text = {0};
+    int r;
+    *rec = NULL;
+    if (cr_state_check_id(name, NULL) < 0 || cr__ctr_dir_path(store, name, p, sizeof p) < 0 || name[0] == '.')
+        return cr_err_set(err, ENOENT, "no such container: \"%s\"", name);
+    strncat(p, "/ctr.json", sizeof p - strlen(p) - 1);
+    r = cr_util_read_file(AT_FDCWD, p, 1 << 20, &text, NULL);
+    if (r == -ENOENT || r == -ENOTDIR) return cr_err_set(err, ENOENT, "no such container: \"%s\"", name);
+    if (r < 0) return cr__errno(err, "%s", p);
+    r = cr_json_parse(text.data, text.len, rec, err);
+    cr_buf_free(&text);
+    if (r == 0 && (*rec)->type != CR_JSON_OBJECT) { cr_json_free(*rec); *rec = NULL; r = cr_err_set(err, EINVAL, "%s: not an object", p); }
+    return r < 0 ? cr_err_wrap(err, "container \"%s\"", name) : 0;
+}
+
+static void cr__ctr_info_fill(const cr_runtime *rt, const char *store, const char *name, const cr_json *rec, cr_ctr_info *out) {
+    const cr_json *args = cr_json_get(rec, "Args"), *a, *rm = cr_json_get(rec, "Rm");
+    cr_buf text = {0};
+    cr_json *ex = NULL;
+    cr_state st;
+    char p[PATH_MAX];
+    size_t used;
+    memset(out, 0, sizeof *out);
+    snprintf(out->id, sizeof out->id, "%s", cr__ctr_json_str(rec, "Id"));
+    snprintf(out->name, sizeof out->name, "%s", name);
+    snprintf(out->image, sizeof out->image, "%s", cr__ctr_json_str(rec, "ImageName"));
+    snprintf(out->image_id, sizeof out->image_id, "%s", cr__ctr_json_str(rec, "Image"));
+    snprintf(out->created, sizeof out->created, "%s", cr__ctr_json_str(rec, "Created"));
+    snprintf(out->command, sizeof out->command, "%s", cr__ctr_json_str(rec, "Path"));
+    for (a = args && args->type == CR_JSON_ARRAY ? args->child : NULL; a; a = a->next)
+        if (a->type == CR_JSON_STRING && (used = strlen(out->command)) < sizeof out->command - 1)
+            snprintf(out->command + used, sizeof out->command - used, " %s", a->str);
+    out->rm = rm && rm->type == CR_JSON_TRUE;
+    cr__ctr_dir_path(store, name, out->dir, sizeof out->dir);
+    snprintf(p, sizeof p, "%s/exit.json", out->dir);
+    if (cr_util_read_file(AT_FDCWD, p, 4096, &text, NULL) == 0 && cr_json_parse(text.data, text.len, &ex, NULL) == 0) {
+        int64_t code;
+        if (cr_json_get(ex, "ExitCode") && cr_json_i64(cr_json_get(ex, "ExitCode"), &code) == 0) { out->exited = 1; out->exit_code = (int)code; }
+        snprintf(out->finished, sizeof out->finished, "%s", cr__ctr_json_str(ex, "FinishedAt"));
+    }
+    cr_json_free(ex);
+    cr_buf_free(&text);
+    out->status = CR_STOPPED;
+    if (cr_state_load(rt, name, &st, NULL) == 0) {
+        out->status = st.status;
+        out->pid = st.status == CR_STOPPED ? 0 : st.pid;
+        cr_state_free(&st);
+    }
+}
+
+static int cr__ctr_resolve(const cr_runtime *rt, const char *store, const char *name, char *real, size_t n, cr_err *err);
+
+CR_API int cr_ctr_find(const cr_runtime *rt, const cr_store *s, const char *name, cr_ctr_info *out, cr_err *err) {
+    const char *store = cr_store_root(s);
+    char real[256];
+    cr_json *rec;
+    int r;
+    if ((r = cr__ctr_resolve(rt, store, name, real, sizeof real, err)) < 0) return r;
+    if ((r = cr__ctr_load_record(store, real, &rec, err)) < 0) return r;
+    cr__ctr_info_fill(rt, store, real, rec, out);
+    cr_json_free(rec);
+    return 0;
+}
+
+static int cr__ctr_names(const char *store, cr__strv *names, cr_err *err) {
+    char p[PATH_MAX];
+    DIR *d;
+    struct dirent *e;
+    snprintf(p, sizeof p, "%s/containers", store);
+    if (!(d = opendir(p))) return errno == ENOENT ? 0 : cr__errno(err, "%s", p);
+    while ((e = readdir(d))) if (e->d_name[0] != '.') cr__strv_push(names, e->d_name);
+    closedir(d);
+    if (names->oom) return cr_err_set(err, ENOMEM, "out of memory");
+    if (names->n) qsort(names->v, (size_t)names->n, sizeof *names->v, cr__cmp_str);
+    return 0;
+}
+
+/* A name, or the full id or a unique prefix of it (Docker's lookup). */
+static int cr__ctr_resolve(const cr_runtime *rt, const char *store, const char *name, char *real, size_t n, cr_err *err) {
+    cr__strv names;
+    char p[PATH_MAX];
+    int i, found = 0, r;
+    (void)rt;
+    if (cr__ctr_dir_path(store, name, p, sizeof p) == 0 && name[0] != '.' && !strchr(name, '/') && access(p, F_OK) == 0) {
+        snprintf(real, n, "%s", name);
+        return 0;
+    }
+    memset(&names, 0, sizeof names);
+    if ((r = cr__ctr_names(store, &names, err)) < 0) return r;
+    for (i = 0; i < names.n && strlen(name) >= 3; i++) {
+        cr_json *rec;
+        if (cr__ctr_load_record(store, names.v[i], &rec, NULL) < 0) continue;
+        if (!strncmp(cr__ctr_json_str(rec, "Id"), name, strlen(name))) { found++; snprintf(real, n, "%s", names.v[i]); }
+        cr_json_free(rec);
+    }
+    cr__strv_free(&names);
+    if (found == 1) return 0;
+    return found ? cr_err_set(err, EINVAL, "container id prefix \"%s\" is ambiguous", name)
+                 : cr_err_set(err, ENOENT, "no such container: \"%s\"", name);
+}
+
+CR_API int cr_ctr_list(const cr_runtime *rt, const cr_store *s, int (*fn)(const cr_ctr_info *c, void *user), void *user, cr_err *err) {
+    const char *store = cr_store_root(s);
+    cr__strv names;
+    cr_ctr_info info;
+    int i, r;
+    memset(&names, 0, sizeof names);
+    if ((r = cr__ctr_names(store, &names, err)) < 0) return r;
+    for (i = 0; i < names.n && r == 0; i++) {
+        cr_json *rec;
+        if (cr__ctr_load_record(store, names.v[i], &rec, NULL) < 0) continue;
+        cr__ctr_info_fill(rt, store, names.v[i], rec, &info);
+        cr_json_free(rec);
+        r = fn(&info, user);
+    }
+    cr__strv_free(&names);
+    return r;
+}
+
+/* ---- stop, rm, gc ---- */
+
+static int cr__ctr_wait_stopped(const cr_runtime *rt, const char *name, int ms) {
+    int waited;
+    for (waited = 0;; waited += 10) {
+        cr_state st;
+        if (cr_state_load(rt, name, &st, NULL) < 0) return 1;
+        cr_state_free(&st);
+        if (st.status == CR_STOPPED) return 1;
+        if (waited >= ms) return 0;
+        usleep(10000);
+    }
+}
+
+/* Waits for the container's runner (cr run, or the monitor) to be done
+   with it; a --rm container is gone then. */
+static void cr__ctr_wait_runner(const cr_ctr_info *c, int ms) {
+    int fd = cr__ctr_lock(c->dir, ms);
+    if (fd >= 0) close(fd);
+}
+
+CR_API int cr_ctr_stop(const cr_runtime *rt, const cr_store *s, const char *name, int timeout, cr_err *err) {
+    cr_ctr_info c;
+    cr_json *rec;
+    const cr_json *cfg;
+    int r, sig;
+    if ((r = cr_ctr_find(rt, s, name, &c, err)) < 0) return r;
+    if (c.status == CR_STOPPED) return 0;
+    if ((r = cr__ctr_load_record(cr_store_root(s), c.name, &rec, err)) < 0) return r;
+    cfg = cr_json_get(rec, "Config");
+    sig = cr_util_signal_parse(cfg ? cr__ctr_json_str(cfg, "StopSignal") : "");
+    cr_json_free(rec);
+    if (sig <= 0) sig = SIGTERM;
+    if (timeout < 0) timeout = 10;
+    if (c.status == CR_PAUSED) cr_container_resume(rt, c.name, NULL);
+    if ((r = cr_container_kill(rt, c.name, sig, 0, err)) < 0 && cr__ctr_wait_stopped(rt, c.name, 0)) r = 0;
+    if (r < 0) return cr_err_wrap(err, "stop \"%s\"", c.name);
+    if (!cr__ctr_wait_stopped(rt, c.name, timeout * 1000)) {
+        cr_container_kill(rt, c.name, SIGKILL, 1, NULL);
+        if (!cr__ctr_wait_stopped(rt, c.name, 10000)) return cr_err_set(err, ETIMEDOUT, "stop \"%s\": still running after SIGKILL", c.name);
+    }
+    cr__ctr_wait_runner(&c, 10000);
+    return 0;
+}
+
+CR_API int cr_ctr_remove(const cr_runtime *rt, const cr_store *s, const char *name, int force, cr_err *err) {
+    const char *store = cr_store_root(s);
+    cr_ctr_info c;
+    int r, lock;
+    if ((r = cr_ctr_find(rt, s, name, &c, err)) < 0) return r;
+    if (c.status != CR_STOPPED) {
+        if (!force)
+            return cr_err_set(err, EBUSY, "container \"%s\" is %s: stop it first, or use --force", c.name, cr_state_status_name(c.status));
+        if ((r = cr_container_delete(rt, c.name, 1, err)) < 0) return cr_err_wrap(err, "rm \"%s\"", c.name);
+    }
+    lock = cr__ctr_lock(c.dir, 10000);
+    if (lock == -ENOENT) return 0;   /* its --rm runner was quicker */
+    if (lock < 0) return cr_err_set(err, EBUSY, "rm \"%s\": the cr that runs it is still busy with it", c.name);
+    r = cr__ctr_destroy(rt, store, c.name, err);
+    close(lock);
+    return r < 0 ? cr_err_wrap(err, "rm \"%s\"", c.name) : 0;
+}
+
+CR_API int cr_ctr_gc(const cr_runtime *rt, const cr_store *s, void (*removed)(void *user, const char *name, const char *why),
+                     void *user, cr_err *err) {
+    const char *store = cr_store_root(s);
+    char parent[PATH_MAX];
+    DIR *d;
+    struct dirent *e;
+    int r = 0;
+    snprintf(parent, sizeof parent, "%s/containers", store);
+    if (!(d = opendir(parent))) return errno == ENOENT ? 0 : cr__errno(err, "%s", parent);
+    while ((e = readdir(d)) && r == 0) {
+        char dir[PATH_MAX];
+        const char *why = NULL;
+        cr_json *rec = NULL;
+        cr_state st;
+        int lock;
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
+        snprintf(dir, sizeof dir, "%s/%s", parent, e->d_name);
+        if ((lock = cr__ctr_lock(dir, 0)) < 0 && lock != -ENOENT) continue;
+        if (e->d_name[0] == '.') {
+            if (lock >= 0 || lock == -ENOENT) cr__rm_rf(dirfd(d), e->d_name);
+            if (lock >= 0) close(lock);
+            continue;
+        }
+        if (cr__ctr_load_record(store, e->d_name, &rec, NULL) == 0 && strcmp(cr__ctr_json_str(rec, "StateRoot"), cr_state_root(rt))) {
+            /* another state root's container: not ours to judge */
+        } else if (cr_state_load(rt, e->d_name, &st, NULL) < 0) why = "its state is gone (a reboot, or cr was killed while creating it)";
+        else {
+            const cr_json *rm = rec ? cr_json_get(rec, "Rm") : NULL;
+            if (st.status == CR_STOPPED && rm && rm->type == CR_JSON_TRUE) why = "it ran with --rm and exited while no cr was waiting for it";
+            cr_state_free(&st);
+        }
+        cr_json_free(rec);
+        if (why) {
+            cr_err e2 = {0};
+            if (cr__ctr_destroy(rt, store, e->d_name, &e2) < 0) r = cr_err_set(err, e2.code, "%s", e2.msg);
+            else if (removed) removed(user, e->d_name, why);
+        }
+        if (lock >= 0) close(lock);
+    }
+    closedir(d);
+    return r;
+}
+
+/* ---- inspect, logs ---- */
+
+CR_API int cr_ctr_inspect(const cr_runtime *rt, const cr_store *s, const char *name, cr_buf *out, cr_err *err) {
+    cr_ctr_info c;
+    cr_json *rec;
+    const cr_json *m;
+    cr_jw w;
+    int r;
+    if ((r = cr_ctr_find(rt, s, name, &c, err)) < 0) return r;
+    if ((r = cr__ctr_load_record(cr_store_root(s), c.name, &rec, err)) < 0) return r;
+    cr_jw_init(&w, out);
+    cr_jw_obj(&w);
+    for (m = rec->child; m; m = m->next) {
+        if (!strcmp(m->key, "StateRoot") || !strcmp(m->key, "Rm") || !strcmp(m->key, "ImageName") || !strcmp(m->key, "Rootfs")) continue;
+        cr_jw_key(&w, m->key);
+        cr_jw_value(&w, m);
+        if (!strcmp(m->key, "Args")) {
+            cr_jw_key(&w, "State");
+            cr_jw_obj(&w);
+            cr_jw_key(&w, "Status");
+            cr_jw_str(&w, c.status == CR_STOPPED ? "exited" : c.status == CR_CREATING ? "created" : cr_state_status_name(c.status));
+            cr_jw_key(&w, "Running"); cr_jw_bool(&w, c.status == CR_RUNNING || c.status == CR_PAUSED);
+            cr_jw_key(&w, "Paused"); cr_jw_bool(&w, c.status == CR_PAUSED);
+            cr_jw_key(&w, "Pid"); cr_jw_i64(&w, c.pid);
+            cr_jw_key(&w, "ExitCode"); cr_jw_i64(&w, c.exited ? c.exit_code : 0);
+            cr_jw_key(&w, "StartedAt"); cr_jw_str(&w, c.created);
+            cr_jw_key(&w, "FinishedAt"); cr_jw_str(&w, c.finished[0] ? c.finished : "0001-01-01T00:00:00Z");
+            cr_jw_obj_end(&w);
+        }
+    }
+    cr_jw_key(&w, "NetworkSettings");
+    cr_jw_obj(&w);
+    cr_jw_key(&w, "IPAddress"); cr_jw_str(&w, "");
+    cr_jw_obj_end(&w);
+    cr_jw_obj_end(&w);
+    cr_json_free(rec);
+    return out->oom ? cr_err_set(err, ENOMEM, "out of memory") : 0;
+}
+
+static int cr__ctr_copy(int in, int out, cr_err *err) {
+    char buf[65536];
+    ssize_t n;
+    while ((n = read(in, buf, sizeof buf)) != 0) {
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) return cr__errno(err, "read the log");
+        if (cr__write_all(out, buf, (size_t)n) < 0) return errno == EPIPE ? 0 : cr__errno(err, "write the log");
+    }
+    return 0;
+}
+
+CR_API int cr_ctr_logs(const cr_runtime *rt, const cr_store *s, const char *name, int follow, int fd, cr_err *err) {
+    cr_ctr_info c;
+    char p[PATH_MAX];
+    int in, r;
+    if ((r = cr_ctr_find(rt, s, name, &c, err)) < 0) return r;
+    snprintf(p, sizeof p, "%s/ctr.log", c.dir);
+    if ((in = open(p, O_RDONLY | O_CLOEXEC)) < 0) {
+        if (errno == ENOENT) return cr_err_set(err, ENOENT, "logs \"%s\": no log (the container ran in the foreground)", c.name);
+        return cr__errno(err, "logs \"%s\": %s", c.name, p);
+    }
+    while ((r = cr__ctr_copy(in, fd, err)) == 0 && follow) {
+        int lock = cr__ctr_lock(c.dir, 0);
+        if (lock >= 0 || lock == -ENOENT) {
+            /* the monitor is done: what it wrote last is in the file */
+            if (lock >= 0) close(lock);
+            r = cr__ctr_copy(in, fd, err);
+            break;
+        }
+        usleep(100000);
+    }
+    close(in);
+    return r;
+}
+
+/* ---- --init ---- */
+
+CR_API int cr_ctr_init(char *const *argv, cr_err *err) {
+    sigset_t all, old;
+    struct signalfd_siginfo si;
+    int sfd, status = 0, done = 0, ws;
+    pid_t child, w;
+    if (!argv || !argv[0]) return cr_err_set(err, EINVAL, "init: no command");
+    sigfillset(&all);
+    sigprocmask(SIG_BLOCK, &all, &old);
+    if ((sfd = signalfd(-1, &all, SFD_CLOEXEC)) < 0) return cr__errno(err, "init: signalfd");
+    if ((child = fork()) < 0) { close(sfd); return cr__errno(err, "init: fork"); }
+    if (child == 0) {
+        sigprocmask(SIG_SETMASK, &old, NULL);
+        execvp(argv[0], argv);
+        cr_log(CR_LOG_ERROR, "exec \"%s\": %s", argv[0], strerror(errno));
+        _exit(errno == ENOENT ? 127 : 126);
+    }
+    while (!done) {
+        if (read(sfd, &si, sizeof si) != (ssize_t)sizeof si) continue;
+        if ((int)si.ssi_signo != SIGCHLD) { kill(child, (int)si.ssi_signo); continue; }
+        while ((w = waitpid(-1, &ws, WNOHANG)) > 0)
+            if (w == child) { done = 1; status = WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws); }
+    }
+    close(sfd);
+    return status;
 }
 
 #endif /* CR_NO_REGISTRY */

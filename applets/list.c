@@ -6,15 +6,35 @@
 const char cr_usage_list[] =
 "usage: cr list [-f|--format table|json] [-q|--quiet]\n"
 "\n"
-"List containers: ID, PID, STATUS, BUNDLE, CREATED, OWNER.\n"
+"List containers: ID, PID, STATUS, BUNDLE, CREATED, OWNER (runc's columns),\n"
+"then IMAGE and COMMAND of image containers (`cr run IMAGE`; - for bundles).\n"
 "\n"
 "  -f, --format FMT   table (default) or json (runc's shape)\n"
 "  -q, --quiet        print only the ids\n";
 
 typedef struct { int format_json, quiet, n; cr_buf json; cr_jw w; } cr_list_ctx;
 
+static void cr_list_header(void) {
+    printf("%-24s %-8s %-10s %-40s %-32s %-6s %-28s %s\n", "ID", "PID", "STATUS", "BUNDLE", "CREATED", "OWNER", "IMAGE", "COMMAND");
+}
+
+/* IMAGE and COMMAND of an image container ("-" for bundles), the command
+   quoted and cut as Docker's ps does. */
+static void cr_list_annotations(const cr_state *s, char *image, size_t in, char *command, size_t cn) {
+    cr_json *a = NULL;
+    const cr_json *v;
+    snprintf(image, in, "-");
+    snprintf(command, cn, "-");
+    if (!s->annotations_json || cr_json_parse(s->annotations_json, strlen(s->annotations_json), &a, NULL) < 0) return;
+    if ((v = cr_json_get(a, "run.cr.image")) && v->type == CR_JSON_STRING && *v->str) snprintf(image, in, "%s", v->str);
+    if ((v = cr_json_get(a, "run.cr.command")) && v->type == CR_JSON_STRING)
+        snprintf(command, cn, "\"%.*s%s\"", 18, v->str, strlen(v->str) > 18 ? "..." : "");
+    cr_json_free(a);
+}
+
 static int cr_list_one(const cr_state *s, void *user) {
     cr_list_ctx *c = (cr_list_ctx *)user;
+    char image[CR_REF_STRING_MAX], command[64];
     int pid = s->status == CR_STOPPED ? 0 : (int)s->pid;
     if (c->quiet) { puts(s->id); return 0; }
     if (c->format_json) {
@@ -31,9 +51,10 @@ static int cr_list_one(const cr_state *s, void *user) {
         cr_jw_obj_end(&c->w);
         return 0;
     }
-    if (!c->n++) printf("%-24s %-8s %-10s %-40s %-32s %s\n", "ID", "PID", "STATUS", "BUNDLE", "CREATED", "OWNER");
-    printf("%-24s %-8d %-10s %-40s %-32s %s\n", s->id, pid, cr_state_status_name(s->status), s->bundle, s->created,
-           s->owner == 0 ? "root" : "-");
+    cr_list_annotations(s, image, sizeof image, command, sizeof command);
+    if (!c->n++) cr_list_header();
+    printf("%-24s %-8d %-10s %-40s %-32s %-6s %-28s %s\n", s->id, pid, cr_state_status_name(s->status), s->bundle,
+           s->created, s->owner == 0 ? "root" : "-", image, command);
     return 0;
 }
 
@@ -53,11 +74,12 @@ int cr_applet_list(int argc, char **argv) {
     if (k == -3) return 0;
     if (k == -2) return 1;
     if (st.noperands) return cr_main_usage_error(argv[0], "takes no operands");
+    cr_main_gc();
     cr_jw_init(&c.w, &c.json);
     if (c.format_json) cr_jw_arr(&c.w);
     if (cr_state_list(&cr_main_runtime, cr_list_one, &c, &err) < 0) return cr_main_fail_err(argv[0], &err);
     if (c.format_json) { cr_jw_arr_end(&c.w); puts(c.json.data); }
-    else if (!c.n && !c.quiet) printf("%-24s %-8s %-10s %-40s %-32s %s\n", "ID", "PID", "STATUS", "BUNDLE", "CREATED", "OWNER");
+    else if (!c.n && !c.quiet) cr_list_header();
     cr_buf_free(&c.json);
     return 0;
 }

@@ -1,26 +1,57 @@
 /* rmi — forget image names; --prune frees the space they held. */
 #include "../multicall/applets.h"
 #include <stdio.h>
+#include <string.h>
 
 const char cr_usage_rmi[] =
-"usage: cr rmi [--prune] IMAGE...\n"
+"usage: cr rmi [-f] [--prune] IMAGE...\n"
 "\n"
 "Remove image names (reference, id or id prefix) from the store. The blobs\n"
-"and layers stay until a prune finds no image using them.\n"
+"and layers stay until a prune finds no image or container using them.\n"
 "\n"
-"  --prune   also remove every blob and layer no image refers to\n";
+"  -f, --force   remove it even when containers use it (they keep running)\n"
+"  --prune       also remove every blob and layer nothing refers to\n";
+
+typedef struct { const char *config; char users[1024]; } cr_rmi_use;
+
+static int cr_rmi_user(const cr_ctr_info *c, void *user) {
+    cr_rmi_use *u = (cr_rmi_use *)user;
+    size_t n = strlen(u->users);
+    if (strcmp(c->image_id, u->config) || n > sizeof u->users - 300) return 0;
+    snprintf(u->users + n, sizeof u->users - n, "%s%s", n ? ", " : "", c->name);
+    return 0;
+}
+
+/* The containers that use an image, as "a, b" ("" when none). */
+static void cr_rmi_users(const char *image, char *out, size_t n) {
+    cr_image_info info;
+    cr_rmi_use u;
+    cr_err err = {0};
+    out[0] = 0;
+    if (cr_image_find(&cr_main_store, image, &info, &err) < 0) return;
+    memset(&u, 0, sizeof u);
+    u.config = info.config;
+    cr_ctr_list(&cr_main_runtime, &cr_main_store, cr_rmi_user, &u, &err);
+    snprintf(out, n, "%s", u.users);
+}
 
 int cr_applet_rmi(int argc, char **argv) {
     static const cr_opt opts[] = { {"prune", 0, 0}, {"force", 'f', 0}, {0, 0, 0} };
     cr_optstate st;
-    int k, i, rc = 0, prune = 0;
+    int k, i, rc = 0, prune = 0, force = 0;
+    char users[1024];
     cr_opt_begin(&st, argc, argv);
-    while ((k = cr_opt_next(&st, opts)) >= 0) if (k == 0) prune = 1;
+    while ((k = cr_opt_next(&st, opts)) >= 0) { if (k == 0) prune = 1; else force = 1; }
     if (k == -3) return 0;
     if (k == -2) return 1;
     if (!st.noperands && !prune) return cr_main_usage_error(argv[0], "expected an IMAGE");
+    cr_main_gc();
     for (i = 0; i < st.noperands; i++) {
         cr_err err = {0};
+        if (!force && (cr_rmi_users(st.operands[i], users, sizeof users), users[0])) {
+            rc = cr_main_fail(argv[0], "image \"%s\" is used by container %s (remove it first, or use --force)", st.operands[i], users);
+            continue;
+        }
         if (cr_image_remove(&cr_main_store, st.operands[i], &err) < 0) rc = cr_main_fail_err(argv[0], &err);
         else printf("Untagged: %s\n", st.operands[i]);
     }

@@ -44,6 +44,9 @@ int cr_main_fail_err(const char *applet, const cr_err *err);
 /* Exit status for bad usage after a message. */
 int cr_main_usage_error(const char *applet, const char *fmt, ...);
 const cr_applet *cr_main_applet(const char *name);
+/* Removes stale image containers (cr_ctr_gc), saying so on stderr; the
+   image-level applets call it first. */
+void cr_main_gc(void);
 
 #define CR_APPLETS(X) \
     X(create, "create a container from a bundle") \
@@ -52,17 +55,22 @@ const cr_applet *cr_main_applet(const char *name);
     X(exec, "run a new process in a running container") \
     X(features, "show the features of this runtime (JSON)") \
     X(images, "list the images in the store") \
+    X(init, "the PID 1 of run --init: run a command, forward signals, reap orphans") \
+    X(inspect, "show image containers as JSON (Docker's inspect shape)") \
     X(kill, "send a signal to a container's init (or all its processes)") \
     X(list, "list containers") \
+    X(logs, "print the output of a detached image container") \
     X(pause, "freeze every process of a container") \
     X(ps, "show the processes running in a container") \
     X(pull, "pull an image from a registry into the store") \
     X(resume, "thaw a paused container") \
     X(rmi, "remove images from the store (--prune: free unused layers)") \
-    X(run, "create and start a container, and wait for it") \
+    X(rm, "remove image containers") \
+    X(run, "run an image, or create and start a bundle, and wait for it") \
     X(spec, "write a default config.json") \
     X(start, "start a created container") \
     X(state, "print the state of a container (JSON)") \
+    X(stop, "stop image containers (stop signal, then SIGKILL)") \
     X(update, "change the resource limits of a running container")
 
 #define CR_DECLARE_APPLET(n, s) int cr_applet_##n(int argc, char **argv); extern const char cr_usage_##n[];

@@ -96,6 +96,16 @@ int cr_main_usage_error(const char *applet, const char *fmt, ...) {
     return 1;
 }
 
+static void cr_main_gc_note(void *user, const char *name, const char *why) {
+    (void)user;
+    fprintf(stderr, "cr: removed stale container %s: %s\n", name, why);
+}
+
+void cr_main_gc(void) {
+    cr_err err = {0};
+    if (cr_ctr_gc(&cr_main_runtime, &cr_main_store, cr_main_gc_note, NULL, &err) < 0) cr_main_fail("", "%s", err.msg);
+}
+
 void cr_opt_begin(cr_optstate *st, int argc, char **argv) {
     memset(st, 0, sizeof *st);
     st->argc = argc; st->argv = argv; st->i = 1;
