@@ -56,7 +56,7 @@ const cr_applet *cr_main_applet(const char *name);
     X(list, "list containers") \
     X(pause, "freeze every process of a container") \
     X(ps, "show the processes running in a container") \
-    X(pull, "pull an image from a registry into the store") \
+    X(pull, "pull an image from a registry or a local archive into the store") \
     X(resume, "thaw a paused container") \
     X(rmi, "remove images from the store (--prune: free unused layers)") \
     X(run, "create and start a container, and wait for it") \
