@@ -55,7 +55,8 @@
                                                             references, manifests, credentials
      store      cr_store_*, cr_image_list/find/remove       blobs, layers, image names, gc
      unpack     cr_unpack_*                                 layer tarballs (plain, gzip, zstd)
-     image      cr_image_pull                               registry -> store
+     image      cr_image_pull, cr_registry_login            registry, OCI layout or docker save
+                                                            archive -> store; login checks
 */
 #ifndef CR_H
 #define CR_H
@@ -487,9 +488,13 @@ CR_API int cr_auth_lookup(const char *registry, const char *const *files, char *
 /* cr login / cr logout: rewrite file atomically (mode 0600, parent made
    0700 if missing) keeping every other key and entry; the entries that
    name registry are replaced / removed (Docker Hub is filed under Docker's
-   "https://index.docker.io/v1/"). remove: -ENOENT if there was none. */
+   "https://index.docker.io/v1/"). remove: registry NULL removes every
+   entry (logout --all); -ENOENT if there was none. */
 CR_API int cr_auth_store(const char *file, const char *registry, const char *user, const char *pass, cr_err *err);
 CR_API int cr_auth_remove(const char *file, const char *registry, cr_err *err);
+/* The file cr login writes by default: Docker's ~/.docker/config.json
+   ($HOME, else the passwd entry), which pulls read too. Returns buf. */
+CR_API const char *cr_auth_default_file(char *buf, size_t n);
 CR_API void cr_auth_basic(const char *user, const char *pass, cr_buf *out);   /* "Basic base64(user:pass)" */
 
 #endif /* CR_NO_REGISTRY */
@@ -566,6 +571,13 @@ typedef struct cr_pull_opts {
    source: `oci:/x: index.json: ...`, `docker-archive:/x.tar: layer
    "abc/layer.tar": digest mismatch (...)`. */
 CR_API int cr_image_pull(const cr_store *s, const char *ref, const cr_pull_opts *o, char digest[136], cr_err *err);
+/* Checks user and pass with registry ("host[:port]", "docker.io"): GET
+   /v2/ with Basic auth, or a token from the registry's token server, over
+   HTTPS (plain HTTP for loopback or o->insecure, as pulls do; o->certs_dir
+   is honoured, o->creds and o->authfile are not used). Nothing is stored:
+   cr_auth_store does that. Wrong credentials fail with -EACCES and `login
+   HOST: unauthorized: wrong user name or password`. */
+CR_API int cr_registry_login(const char *registry, const char *user, const char *pass, const cr_pull_opts *o, cr_err *err);
 
 typedef struct cr_image_info {
     char name[CR_REF_STRING_MAX];   /* "docker.io/library/alpine:latest" */
@@ -9233,15 +9245,16 @@ CR_API int cr_auth_lookup(const char *registry, const char *const *files, char *
     return 0;
 }
 
-/* Writes the "auths" object: old's entries except those naming norm, then
-   norm's new entry when auth is not NULL. Returns how many were dropped. */
+/* Writes the "auths" object: old's entries except those naming norm (NULL:
+   all of them), then norm's new entry when auth is not NULL. Returns how
+   many were dropped. */
 static int cr__auth_write_auths(cr_jw *w, const cr_json *old, const char *norm, const char *auth) {
     const cr_json *e;
     char k[768];
     int dropped = 0;
     cr_jw_obj(w);
     for (e = old && old->type == CR_JSON_OBJECT ? old->child : NULL; e; e = e->next) {
-        if (cr__auth_norm(e->key, k, sizeof k) == 0 && !strcmp(k, norm)) { dropped++; continue; }
+        if (!norm || (cr__auth_norm(e->key, k, sizeof k) == 0 && !strcmp(k, norm))) { dropped++; continue; }
         cr_jw_key(w, e->key);
         cr_jw_value(w, e);
     }
@@ -9258,15 +9271,16 @@ static int cr__auth_write_auths(cr_jw *w, const cr_json *old, const char *norm, 
 }
 
 /* The new text of an auth file (text NULL: there was none) with reg's
-   entry replaced by {"auth": auth} or, auth NULL, removed; every other key
-   is kept in its place. Returns how many entries were dropped. */
+   entry replaced by {"auth": auth} or, auth NULL, removed (reg NULL too:
+   every entry); every other key is kept in its place. Returns how many
+   entries were dropped. */
 static int cr__auth_merge(const char *text, size_t len, const char *reg, const char *auth, cr_buf *out, cr_err *err) {
     cr_json *root = NULL;
     const cr_json *m, *auths;
     char norm[768];
     cr_jw w;
     int dropped = 0, r;
-    if (cr__auth_norm(reg, norm, sizeof norm) < 0) return cr_err_set(err, EINVAL, "invalid registry name \"%.200s\"", reg);
+    if (reg && cr__auth_norm(reg, norm, sizeof norm) < 0) return cr_err_set(err, EINVAL, "invalid registry name \"%.200s\"", reg);
     if (text && (r = cr_json_parse(text, len, &root, err)) < 0) return r;
     auths = cr_json_get(root, "auths");
     if (root && root->type != CR_JSON_OBJECT) r = cr_err_set(err, EINVAL, "expected an object, got %s", cr_json_type_name(root->type));
@@ -9278,7 +9292,7 @@ static int cr__auth_merge(const char *text, size_t len, const char *reg, const c
         for (m = root ? root->child : NULL; m; m = m->next) {
             cr_jw_key(&w, m->key);
             if (strcmp(m->key, "auths")) cr_jw_value(&w, m);
-            else dropped = cr__auth_write_auths(&w, m, norm, auth);
+            else dropped = cr__auth_write_auths(&w, m, reg ? norm : NULL, auth);
         }
         if (!auths && auth) {
             cr_jw_key(&w, "auths");
@@ -9325,7 +9339,7 @@ static int cr__auth_rewrite(const char *file, const char *reg, const char *auth,
     }
     r = cr__auth_merge(r < 0 ? NULL : old.data, old.len, reg, auth, &out, err);
     if (r < 0) { cr_err_wrap(err, "%s", path); goto out; }
-    if (!auth && !r) { r = cr_err_set(err, ENOENT, "not logged in to %s", reg); goto out; }
+    if (!auth && !r) { r = reg ? cr_err_set(err, ENOENT, "not logged in to %s", reg) : cr_err_set(err, ENOENT, "not logged in"); goto out; }
     slash = strrchr(path, '/');
     snprintf(dir, sizeof dir, "%.*s", !slash ? 1 : slash == path ? 1 : (int)(slash - path), slash ? path : ".");
     if (auth && cr__auth_mkdirs(dir) < 0) { r = cr__errno(err, "mkdir %s", dir); goto out; }
@@ -9356,8 +9370,16 @@ CR_API int cr_auth_store(const char *file, const char *registry, const char *use
     return r;
 }
 
+CR_API const char *cr_auth_default_file(char *buf, size_t n) {
+    const char *home = getenv("HOME");
+    struct passwd *pw;
+    if ((!home || !*home) && (pw = getpwuid(getuid()))) home = pw->pw_dir;
+    snprintf(buf, n, "%s/.docker/config.json", home && *home ? home : "");
+    return buf;
+}
+
 CR_API int cr_auth_remove(const char *file, const char *registry, cr_err *err) {
-    if (!registry || !*registry) return cr_err_set(err, EINVAL, "no registry given");
+    if (registry && !*registry) return cr_err_set(err, EINVAL, "no registry given");
     return cr__auth_rewrite(file, registry, NULL, err);
 }
 
@@ -11693,6 +11715,52 @@ out:
     cr_image_config_free(&cfg);
     cr_buf_free(&cbody);
     cr_http_client_close(&g->http);
+    CR_FREE(g);
+    return r;
+}
+
+CR_API int cr_registry_login(const char *registry, const char *user, const char *pass, const cr_pull_opts *o, cr_err *err) {
+    cr_pull_opts lo;
+    cr_http_response resp;
+    cr_buf creds = {0};
+    char host[256];
+    const char *h = registry ? registry : "";
+    size_t n;
+    cr__reg *g;
+    int r;
+    /* "https://host/v1/" and Docker Hub's other names are accepted, as docker login does */
+    if (!strncasecmp(h, "https://", 8)) h += 8;
+    else if (!strncasecmp(h, "http://", 7)) h += 7;
+    n = strcspn(h, "/");
+    if (!n || n >= sizeof host || !cr__ref_domain_ok(h, n)) return cr_err_set(err, EINVAL, "login \"%.200s\": invalid registry name", registry ? registry : "");
+    snprintf(host, sizeof host, "%.*s", (int)n, h);
+    if (!strcmp(host, CR__REF_HUB_LEGACY) || !strcmp(host, CR__REF_HUB_API)) snprintf(host, sizeof host, "%s", CR__REF_HUB);
+    if (!user || !*user || strchr(user, ':')) return cr_err_set(err, EINVAL, "login %s: user name must be non-empty and without ':'", host);
+    if (!(g = (cr__reg *)CR_MALLOC(sizeof *g))) return cr_err_set(err, ENOMEM, "out of memory");
+    memset(g, 0, sizeof *g);
+    if (pass && strlen(pass) >= sizeof g->pass) { CR_FREE(g); return cr_err_set(err, E2BIG, "login %s: password longer than %zu bytes", host, sizeof g->pass - 1); }
+    memset(&lo, 0, sizeof lo);
+    if (o) lo = *o;
+    lo.authfile = NULL;
+    cr_buf_printf(&creds, "%s:%s", user, pass ? pass : "");
+    lo.creds = creds.data;
+    snprintf(g->ref.domain, sizeof g->ref.domain, "%s", host);
+    /* the /v2/ probe: a Bearer challenge gets a token for our credentials
+       (the token server checks them); a Basic one is checked by the GET */
+    r = creds.oom ? cr_err_set(err, ENOMEM, "out of memory") : cr__reg_open(g, &lo, err);
+    if (r == 0) {
+        memset(&resp, 0, sizeof resp);
+        r = cr__reg_get(g, "/v2/", NULL, NULL, NULL, NULL, NULL, 0, &resp, err);
+        if (r == 0 && resp.status == 401) r = -EACCES;
+        else if (r == 0 && resp.status != 200) r = cr_err_set(err, EIO, "/v2/ answered HTTP %d", resp.status);
+        cr_buf_free(&resp.headers);
+    }
+    if (r == -EACCES) r = cr_err_set(err, EACCES, "unauthorized: wrong user name or password");
+    if (r < 0) cr_err_wrap(err, "login %s", host);
+    if (creds.data) explicit_bzero(creds.data, creds.len);
+    cr_buf_free(&creds);
+    cr_http_client_close(&g->http);
+    explicit_bzero(g, sizeof *g);
     CR_FREE(g);
     return r;
 }

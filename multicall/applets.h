@@ -54,6 +54,8 @@ const cr_applet *cr_main_applet(const char *name);
     X(images, "list the images in the store") \
     X(kill, "send a signal to a container's init (or all its processes)") \
     X(list, "list containers") \
+    X(login, "check registry credentials and store them for pull") \
+    X(logout, "remove stored registry credentials") \
     X(pause, "freeze every process of a container") \
     X(ps, "show the processes running in a container") \
     X(pull, "pull an image from a registry or a local archive into the store") \
