@@ -11211,7 +11211,7 @@ static void cr__src_progress(const cr_pull_opts *o, const char *what, const char
     if (o->progress) o->progress(o->user, what, digest, size, size);
 }
 
-/* Unpacks layer i of m unless its directory exists; the blob comes from
+/* Unpacks layer d unless its directory exists; the blob comes from
    the source, checked against the descriptor, unless the store has it. */
 static int cr__src_layer(const char *root, const cr__src *s, const cr_descriptor *d, const char *diff_id,
                          const cr_pull_opts *o, cr_err *err) {
