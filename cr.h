@@ -55,7 +55,8 @@
                                                             references, manifests, credentials
      store      cr_store_*, cr_image_list/find/remove       blobs, layers, image names, gc
      unpack     cr_unpack_*                                 layer tarballs (plain, gzip, zstd)
-     image      cr_image_pull                               registry -> store
+     image      cr_image_pull, cr_registry_login            registry, OCI layout or docker save
+                                                            archive -> store; login checks
 */
 #ifndef CR_H
 #define CR_H
@@ -500,9 +501,13 @@ CR_API int cr_auth_lookup(const char *registry, const char *const *files, char *
 /* cr login / cr logout: rewrite file atomically (mode 0600, parent made
    0700 if missing) keeping every other key and entry; the entries that
    name registry are replaced / removed (Docker Hub is filed under Docker's
-   "https://index.docker.io/v1/"). remove: -ENOENT if there was none. */
+   "https://index.docker.io/v1/"). remove: registry NULL removes every
+   entry (logout --all); -ENOENT if there was none. */
 CR_API int cr_auth_store(const char *file, const char *registry, const char *user, const char *pass, cr_err *err);
 CR_API int cr_auth_remove(const char *file, const char *registry, cr_err *err);
+/* The file cr login writes by default: Docker's ~/.docker/config.json
+   ($HOME, else the passwd entry), which pulls read too. Returns buf. */
+CR_API const char *cr_auth_default_file(char *buf, size_t n);
 CR_API void cr_auth_basic(const char *user, const char *pass, cr_buf *out);   /* "Basic base64(user:pass)" */
 
 #endif /* CR_NO_REGISTRY */
@@ -558,10 +563,34 @@ typedef struct cr_pull_opts {
     void (*progress)(void *user, const char *what, const char *digest, uint64_t done, uint64_t total);
     void *user;
 } cr_pull_opts;
-/* Pulls ref (registry references; the other transports are refused) into
-   the store and names it; digest gets the manifest digest. A pull killed
-   at any moment leaves only tmp/ files that the next pull reuses. */
+/* Pulls ref into the store and names it; digest gets the manifest digest
+   (the index's for a multi-platform image). A pull killed at any moment
+   leaves only tmp/ files that the next pull reuses or gc removes. ref is a
+   registry reference ("docker://" optional) or a local source:
+     oci:DIR[:TAG]            an OCI image layout: the index.json entry whose
+                              org.opencontainers.image.ref.name is TAG, else
+                              its only image (or, if its entries are
+                              platforms of one image, the one for o->platform)
+     oci-archive:FILE[:TAG]   a tar of such a layout
+     docker-archive:FILE[:REF]  the output of `docker save` (manifest.json,
+                              a config, layer tars, plain or gzip); REF picks
+                              one of several images by its RepoTags
+   Archives are read in place (never extracted); entries named with ".."
+   are refused. Every blob is checked against its digest and size before it
+   is stored, layers against the config's diff-ids. Names: TAG (or the
+   entry's ref.name) becomes localhost/<DIR or FILE base name>:TAG unless it
+   is a full reference; a docker archive's images keep their RepoTags (or
+   REF, or the names in its "repositories" file). Errors start with the
+   source: `oci:/x: index.json: ...`, `docker-archive:/x.tar: layer
+   "abc/layer.tar": digest mismatch (...)`. */
 CR_API int cr_image_pull(const cr_store *s, const char *ref, const cr_pull_opts *o, char digest[136], cr_err *err);
+/* Checks user and pass with registry ("host[:port]", "docker.io"): GET
+   /v2/ with Basic auth, or a token from the registry's token server, over
+   HTTPS (plain HTTP for loopback or o->insecure, as pulls do; o->certs_dir
+   is honoured, o->creds and o->authfile are not used). Nothing is stored:
+   cr_auth_store does that. Wrong credentials fail with -EACCES and `login
+   HOST: unauthorized: wrong user name or password`. */
+CR_API int cr_registry_login(const char *registry, const char *user, const char *pass, const cr_pull_opts *o, cr_err *err);
 
 typedef struct cr_image_info {
     char name[CR_REF_STRING_MAX];   /* "docker.io/library/alpine:latest" */
@@ -9389,15 +9418,16 @@ CR_API int cr_auth_lookup(const char *registry, const char *const *files, char *
     return 0;
 }
 
-/* Writes the "auths" object: old's entries except those naming norm, then
-   norm's new entry when auth is not NULL. Returns how many were dropped. */
+/* Writes the "auths" object: old's entries except those naming norm (NULL:
+   all of them), then norm's new entry when auth is not NULL. Returns how
+   many were dropped. */
 static int cr__auth_write_auths(cr_jw *w, const cr_json *old, const char *norm, const char *auth) {
     const cr_json *e;
     char k[768];
     int dropped = 0;
     cr_jw_obj(w);
     for (e = old && old->type == CR_JSON_OBJECT ? old->child : NULL; e; e = e->next) {
-        if (cr__auth_norm(e->key, k, sizeof k) == 0 && !strcmp(k, norm)) { dropped++; continue; }
+        if (!norm || (cr__auth_norm(e->key, k, sizeof k) == 0 && !strcmp(k, norm))) { dropped++; continue; }
         cr_jw_key(w, e->key);
         cr_jw_value(w, e);
     }
@@ -9414,15 +9444,16 @@ static int cr__auth_write_auths(cr_jw *w, const cr_json *old, const char *norm, 
 }
 
 /* The new text of an auth file (text NULL: there was none) with reg's
-   entry replaced by {"auth": auth} or, auth NULL, removed; every other key
-   is kept in its place. Returns how many entries were dropped. */
+   entry replaced by {"auth": auth} or, auth NULL, removed (reg NULL too:
+   every entry); every other key is kept in its place. Returns how many
+   entries were dropped. */
 static int cr__auth_merge(const char *text, size_t len, const char *reg, const char *auth, cr_buf *out, cr_err *err) {
     cr_json *root = NULL;
     const cr_json *m, *auths;
     char norm[768];
     cr_jw w;
     int dropped = 0, r;
-    if (cr__auth_norm(reg, norm, sizeof norm) < 0) return cr_err_set(err, EINVAL, "invalid registry name \"%.200s\"", reg);
+    if (reg && cr__auth_norm(reg, norm, sizeof norm) < 0) return cr_err_set(err, EINVAL, "invalid registry name \"%.200s\"", reg);
     if (text && (r = cr_json_parse(text, len, &root, err)) < 0) return r;
     auths = cr_json_get(root, "auths");
     if (root && root->type != CR_JSON_OBJECT) r = cr_err_set(err, EINVAL, "expected an object, got %s", cr_json_type_name(root->type));
@@ -9434,7 +9465,7 @@ static int cr__auth_merge(const char *text, size_t len, const char *reg, const c
         for (m = root ? root->child : NULL; m; m = m->next) {
             cr_jw_key(&w, m->key);
             if (strcmp(m->key, "auths")) cr_jw_value(&w, m);
-            else dropped = cr__auth_write_auths(&w, m, norm, auth);
+            else dropped = cr__auth_write_auths(&w, m, reg ? norm : NULL, auth);
         }
         if (!auths && auth) {
             cr_jw_key(&w, "auths");
@@ -9481,7 +9512,7 @@ static int cr__auth_rewrite(const char *file, const char *reg, const char *auth,
     }
     r = cr__auth_merge(r < 0 ? NULL : old.data, old.len, reg, auth, &out, err);
     if (r < 0) { cr_err_wrap(err, "%s", path); goto out; }
-    if (!auth && !r) { r = cr_err_set(err, ENOENT, "not logged in to %s", reg); goto out; }
+    if (!auth && !r) { r = reg ? cr_err_set(err, ENOENT, "not logged in to %s", reg) : cr_err_set(err, ENOENT, "not logged in"); goto out; }
     slash = strrchr(path, '/');
     snprintf(dir, sizeof dir, "%.*s", !slash ? 1 : slash == path ? 1 : (int)(slash - path), slash ? path : ".");
     if (auth && cr__auth_mkdirs(dir) < 0) { r = cr__errno(err, "mkdir %s", dir); goto out; }
@@ -9512,8 +9543,16 @@ CR_API int cr_auth_store(const char *file, const char *registry, const char *use
     return r;
 }
 
+CR_API const char *cr_auth_default_file(char *buf, size_t n) {
+    const char *home = getenv("HOME");
+    struct passwd *pw;
+    if ((!home || !*home) && (pw = getpwuid(getuid()))) home = pw->pw_dir;
+    snprintf(buf, n, "%s/.docker/config.json", home && *home ? home : "");
+    return buf;
+}
+
 CR_API int cr_auth_remove(const char *file, const char *registry, cr_err *err) {
-    if (!registry || !*registry) return cr_err_set(err, EINVAL, "no registry given");
+    if (registry && !*registry) return cr_err_set(err, EINVAL, "no registry given");
     return cr__auth_rewrite(file, registry, NULL, err);
 }
 
@@ -9880,8 +9919,16 @@ typedef struct cr__tar_set { size_t *slot, cap, n; cr_buf s; } cr__tar_set;
    unpack from filling it. dev/ino tell whether the path still names it. */
 typedef struct cr__tar_dir { int64_t mtime; long nsec; dev_t dev; ino_t ino; mode_t mode; } cr__tar_dir;
 
-typedef struct cr__tar {
+typedef struct cr__tar cr__tar;
+/* cr__tar_list's callback: an entry (t->type, t->name, t->link as archived)
+   whose data is size bytes at off in the file. */
+typedef int (*cr__tar_visit)(void *user, cr__tar *t, uint64_t off, uint64_t size, cr_err *err);
+
+struct cr__tar {
     int root, whiteouts, rootless;
+    const char *what;                    /* names the stream in errors: "layer" unless listing an archive */
+    cr__tar_visit visit;                 /* listing: called instead of making the entry */
+    void *visit_user;
     uint64_t max, off, hoff;             /* size limit (0 = none), bytes fed, offset of the last header */
     int state, sink, entry, named, zeros, failed;
     uint8_t hdr[512];
@@ -9913,7 +9960,7 @@ typedef struct cr__tar {
     char pdir[PATH_MAX];
     cr_buf dirs;                         /* cr__tar_dir records, each followed by its NUL-terminated path */
     cr__tar_set made;                    /* CR_UNPACK_APPLY: what this layer created */
-} cr__tar;
+};
 
 /* A name fit for an error message: at most 160 bytes, control bytes as '?'. */
 static const char *cr__tar_show(const char *s, char out[168]) {
@@ -9941,12 +9988,12 @@ static int cr__tar_fail(cr__tar *t, cr_err *err, int code, const char *fmt, ...)
         code = e;
     }
     if (t->named)
-        cr_err_set(err, code, "layer entry \"%s\": %s", cr__tar_show(t->name, a), msg);
+        cr_err_set(err, code, "%s entry \"%s\": %s", t->what, cr__tar_show(t->name, a), msg);
     else if (t->name[0])
-        cr_err_set(err, code, "layer: offset %llu, after entry \"%s\": %s", (unsigned long long)t->hoff,
+        cr_err_set(err, code, "%s: offset %llu, after entry \"%s\": %s", t->what, (unsigned long long)t->hoff,
                    cr__tar_show(t->name, a), msg);
     else
-        cr_err_set(err, code, "layer: offset %llu: %s", (unsigned long long)t->hoff, msg);
+        cr_err_set(err, code, "%s: offset %llu: %s", t->what, (unsigned long long)t->hoff, msg);
     t->failed = code;
     return -code;
 }
@@ -10123,6 +10170,7 @@ static int cr__tar_set_add(cr__tar_set *h, const char *k) {
 static void cr__tar_init(cr__tar *t, int root, const cr_unpack_opts *o) {
     memset(t, 0, sizeof *t);
     t->root = root;
+    t->what = "layer";
     t->fd = t->pfd = -1;
     if (o) { t->whiteouts = o->whiteouts; t->rootless = o->rootless; t->max = o->max_size; }
 }
@@ -10544,7 +10592,7 @@ static int cr__tar_header(cr__tar *t, cr_err *err) {
     const uint8_t *h = t->hdr;
     uint64_t sum = 0, data;
     int64_t ssum = 0, chk, size, uid, gid, mode, mtime, maj = 0, min = 0;
-    int too_long = 0, ustar;
+    int too_long = 0, ustar, r = 0;
     char type = (char)h[156];
     size_t i;
     t->hoff = t->off - 512;
@@ -10612,7 +10660,10 @@ static int cr__tar_header(cr__tar *t, cr_err *err) {
         if (t->max && data > t->max)
             return cr__tar_fail(t, err, EFBIG, "%llu bytes of data: larger than the layer limit of %llu bytes",
                                 (unsigned long long)data, (unsigned long long)t->max);
-        if (cr__tar_create(t, err) < 0) return -t->failed;
+        if (t->visit ? (r = t->visit(t->visit_user, t, t->off, data, err)) < 0 : cr__tar_create(t, err) < 0) {
+            if (t->visit) t->failed = -r;
+            return -t->failed;
+        }
     }
     t->left = data;
     t->pad = (512 - data % 512) % 512;
@@ -10697,6 +10748,49 @@ static int cr__tar_finish(cr__tar *t, cr_err *err) {
         close(fd);
     }
     return 0;
+}
+
+/* Lists the uncompressed tar in the regular file fd without making
+   anything: visit sees each entry with the offset and size of its data,
+   which is seeked over, never read. Extended headers are read (bounded as
+   for layers); an entry whose data runs past the end of the file fails as
+   a truncated archive. Errors name the entry as "<what> entry ...". */
+static int cr__tar_list(int fd, const char *what, cr__tar_visit visit, void *user, cr_err *err) {
+    uint8_t buf[8192];
+    struct stat st;
+    cr__tar *t;
+    int r = 0;
+    if (fstat(fd, &st) < 0) return cr__errno(err, "%s: stat", what);
+    if (!(t = (cr__tar *)CR_MALLOC(sizeof *t))) return cr_err_set(err, ENOMEM, "%s: out of memory", what);
+    cr__tar_init(t, -1, NULL);
+    t->what = what;
+    t->visit = visit;
+    t->visit_user = user;
+    while (!r && t->state != CR__TAR_END) {
+        size_t want;
+        ssize_t n;
+        if (t->state == CR__TAR_DATA && t->sink == CR__TAR_SKIP) {
+            if (t->left + t->pad > (uint64_t)st.st_size - t->off) {
+                r = cr__tar_fail(t, err, EIO, "truncated archive: the data ends %llu bytes past the end of the file",
+                                 (unsigned long long)(t->left + t->pad - ((uint64_t)st.st_size - t->off)));
+                break;
+            }
+            t->off += t->left + t->pad;
+            t->left = t->pad = 0;
+            r = cr__tar_done(t, err);
+            continue;
+        }
+        want = t->state == CR__TAR_HEADER ? 512 - t->hlen : t->left + t->pad < sizeof buf ? (size_t)(t->left + t->pad) : sizeof buf;
+        n = pread(fd, buf, want, (off_t)t->off);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) { r = cr__tar_fail(t, err, 0, "read"); break; }
+        if (n == 0) break;
+        r = cr__tar_feed(t, buf, (size_t)n, err);
+    }
+    if (!r) r = cr__tar_finish(t, err);
+    cr__tar_free(t);
+    CR_FREE(t);
+    return r;
 }
 
 CR_API int cr_unpack_layer(int in_fd, int dirfd, const cr_unpack_opts *o, char diff_id[72], cr_err *err) {
@@ -11081,6 +11175,679 @@ static int cr__pull_manifest(cr__reg *g, const char *root, const char *reference
     return r;
 }
 
+/* ---- local sources: an OCI layout (a directory or a tar of one), a docker save archive ---- */
+
+#define CR__SRC_MAX_ENTRIES 65536   /* archive entries; an image has a few per layer */
+
+/* An archive entry worth reading: a file ('0') or a link to one ('1', '2').
+   name and link are offsets into cr__src.names. */
+typedef struct cr__src_entry { size_t name, link; char type; uint64_t off, size; } cr__src_entry;
+
+typedef struct cr__src {
+    char label[PATH_MAX + 32];   /* "oci:/x", "docker-archive:/x.tar": errors start with it */
+    int dirfd;                   /* oci: the layout directory, else -1 */
+    int fd;                      /* archives: the tar file, else -1 */
+    cr__src_entry *e;
+    size_t n, cap;
+    cr_buf names;                /* NUL-terminated cleaned names and link targets */
+} cr__src;
+
+/* `what "name"`, or the bare name for the files that describe the source. */
+static const char *cr__src_what(char *buf, size_t n, const char *what, const char *name) {
+    if (what) snprintf(buf, n, "%s \"%s\"", what, name);
+    else snprintf(buf, n, "%s", name);
+    return buf;
+}
+
+static int cr__src_visit(void *user, cr__tar *t, uint64_t off, uint64_t size, cr_err *err) {
+    cr__src *s = (cr__src *)user;
+    char clean[PATH_MAX];
+    cr__src_entry *e;
+    int c = cr__tar_clean(t->name, clean);
+    /* nothing is extracted, but a name that climbs out means a hostile archive */
+    if (c < 0) return cr__tar_fail(t, err, EINVAL, "%s", c == -3 ? "a name component is longer than NAME_MAX" : "\"..\" in the name");
+    if (t->type != '0' && t->type != '1' && t->type != '2') return 0;
+    if (s->n == CR__SRC_MAX_ENTRIES) return cr__tar_fail(t, err, E2BIG, "more than %d entries", CR__SRC_MAX_ENTRIES);
+    if (s->n == s->cap) {
+        size_t cap = s->cap ? s->cap * 2 : 64;
+        cr__src_entry *ne = (cr__src_entry *)CR_REALLOC(s->e, cap * sizeof *ne);
+        if (!ne) return cr__tar_fail(t, err, ENOMEM, "out of memory");
+        s->e = ne;
+        s->cap = cap;
+    }
+    e = &s->e[s->n++];
+    e->type = t->type;
+    e->off = off;
+    e->size = size;
+    e->name = s->names.len;
+    cr_buf_add(&s->names, clean, strlen(clean) + 1);
+    e->link = s->names.len;
+    cr_buf_add(&s->names, t->link, strlen(t->link) + 1);
+    return s->names.oom ? cr__tar_fail(t, err, ENOMEM, "out of memory") : 0;
+}
+
+/* Resolves target (a link's, relative to dir unless absolute) to a name
+   from the archive's root; -1 when it climbs out or gets too long. */
+static int cr__src_join(const char *dir, const char *target, char out[PATH_MAX]) {
+    char buf[2 * PATH_MAX + 2];
+    const char *p = buf;
+    size_t o = 0;
+    snprintf(buf, sizeof buf, "%s/%s", target[0] == '/' ? "" : dir, target);
+    while (*p) {
+        size_t n;
+        while (*p == '/') p++;
+        if (!*p) break;
+        n = strcspn(p, "/");
+        if (n == 2 && p[0] == '.' && p[1] == '.') {
+            if (!o) return -1;
+            while (o && out[o - 1] != '/') o--;
+            if (o) o--;
+        } else if (n != 1 || p[0] != '.') {
+            if (o + n + 2 > PATH_MAX) return -1;
+            if (o) out[o++] = '/';
+            memcpy(out + o, p, n);
+            o += n;
+        }
+        p += n;
+    }
+    out[o] = 0;
+    return 0;
+}
+
+/* The file entry an archive name stands for, following links inside the
+   archive (`docker save` links a layer shared by two images); the last
+   entry of a name wins, as for tar -x. */
+static int cr__src_find(const cr__src *s, const char *what, const char *name, const cr__src_entry **out, cr_err *err) {
+    char cur[PATH_MAX], next[PATH_MAX], w[PATH_MAX + 64];
+    int hops;
+    if (strlen(name) >= sizeof cur || cr__tar_clean(name, cur) < 0 || !cur[0])
+        return cr_err_set(err, EINVAL, "%s: not a name inside the archive", cr__src_what(w, sizeof w, what, name));
+    for (hops = 0; hops < 16; hops++) {
+        const cr__src_entry *e = NULL;
+        const char *link, *slash;
+        size_t i;
+        for (i = s->n; i-- > 0;)
+            if (!strcmp(s->names.data + s->e[i].name, cur)) { e = &s->e[i]; break; }
+        if (!e) return cr_err_set(err, ENOENT, "%s: not in the archive", cr__src_what(w, sizeof w, what, name));
+        if (e->type == '0') { *out = e; return 0; }
+        link = s->names.data + e->link;
+        /* a symlink is relative to its directory, a hard link names a path from the root */
+        slash = e->type == '2' ? strrchr(cur, '/') : NULL;
+        if (slash) cur[slash - cur] = 0;
+        if (cr__src_join(slash ? cur : "", link, next) < 0 || !next[0])
+            return cr_err_set(err, EINVAL, "%s: link target \"%s\" is outside the archive", cr__src_what(w, sizeof w, what, name), link);
+        memcpy(cur, next, strlen(next) + 1);
+    }
+    return cr_err_set(err, ELOOP, "%s: too many links", cr__src_what(w, sizeof w, what, name));
+}
+
+/* name in the source: a read-only fd (the caller closes it) and where its
+   bytes are in it. */
+static int cr__src_open(const cr__src *s, const char *what, const char *name, int *fd, uint64_t *off, uint64_t *size, cr_err *err) {
+    char w[PATH_MAX + 64];
+    const cr__src_entry *e;
+    struct stat st;
+    int r;
+    *fd = -1;
+    if (s->dirfd >= 0) {
+        /* resolved inside the layout: a symlinked blob cannot read the host */
+        if ((*fd = cr__open_in_root(s->dirfd, name, O_RDONLY | O_NONBLOCK, 0)) < 0) return cr__errno(err, "%s", cr__src_what(w, sizeof w, what, name));
+        if (fstat(*fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+            close(*fd);
+            *fd = -1;
+            return cr_err_set(err, EINVAL, "%s: not a regular file", cr__src_what(w, sizeof w, what, name));
+        }
+        *off = 0;
+        *size = (uint64_t)st.st_size;
+        return 0;
+    }
+    if ((r = cr__src_find(s, what, name, &e, err)) < 0) return r;
+    if ((*fd = fcntl(s->fd, F_DUPFD_CLOEXEC, 0)) < 0) return cr__errno(err, "%s", cr__src_what(w, sizeof w, what, name));
+    *off = e->off;
+    *size = e->size;
+    return 0;
+}
+
+/* Reads n bytes at off of fd into p; a short file is an error. */
+static int cr__src_pread(int fd, void *p, size_t n, uint64_t off, const char *what, cr_err *err) {
+    size_t done = 0;
+    while (done < n) {
+        ssize_t k = pread(fd, (char *)p + done, n - done, (off_t)(off + done));
+        if (k < 0 && errno == EINTR) continue;
+        if (k < 0) return cr__errno(err, "%s: read", what);
+        if (k == 0) return cr_err_set(err, EIO, "%s: truncated", what);
+        done += (size_t)k;
+    }
+    return 0;
+}
+
+/* A whole small file of the source (at most max bytes) into out. */
+static int cr__src_read(const cr__src *s, const char *what, const char *name, size_t max, cr_buf *out, cr_err *err) {
+    char w[PATH_MAX + 64];
+    uint64_t off, size;
+    int fd, r;
+    out->len = 0;
+    if ((r = cr__src_open(s, what, name, &fd, &off, &size, err)) < 0) return r;
+    cr__src_what(w, sizeof w, what, name);
+    if (size > max) r = cr_err_set(err, EFBIG, "%s: %llu bytes, more than %zu", w, (unsigned long long)size, max);
+    else if (cr__buf_grow(out, (size_t)size) < 0) r = cr_err_set(err, ENOMEM, "%s: out of memory", w);
+    else if ((r = cr__src_pread(fd, out->data, (size_t)size, off, w, err)) == 0) {
+        out->len = (size_t)size;
+        out->data[size] = 0;
+    }
+    close(fd);
+    return r;
+}
+
+static void cr__sha256_bytes(const void *p, size_t n, char out[72]) {
+    br_sha256_context h;
+    br_sha256_init(&h);
+    br_sha256_update(&h, p, n);
+    cr__sha256_digest(&h, out);
+}
+
+/* A small blob of an OCI layout (manifest, index, config) as d describes
+   it: read, checked against digest and size, then stored. */
+static int cr__src_blob(const char *root, const cr__src *s, const char *what, const cr_descriptor *d, size_t max,
+                        cr_buf *out, cr_err *err) {
+    char name[160], w[256], got[72];
+    int r;
+    if (!cr__store_hex(d->digest)) return cr_err_set(err, ENOTSUP, "%s %s: only sha256 digests are supported", what, d->digest);
+    snprintf(name, sizeof name, "blobs/sha256/%s", cr__store_hex(d->digest));
+    cr__src_what(w, sizeof w, what, name);
+    if (d->size > max) return cr_err_set(err, EFBIG, "%s: the descriptor says %llu bytes, more than %zu", w, (unsigned long long)d->size, max);
+    if ((r = cr__src_read(s, what, name, max, out, err)) < 0) return r;
+    cr__sha256_bytes(out->data, out->len, got);
+    if (out->len != d->size) return cr_err_set(err, EIO, "%s: size mismatch (%zu bytes, the descriptor says %llu)", w, out->len, (unsigned long long)d->size);
+    if (strcmp(got, d->digest)) return cr_err_set(err, EIO, "%s: digest mismatch (got %s)", w, got);
+    return cr__store_put_bytes(root, d->digest, out->data, out->len, err);
+}
+
+/* Copies a file of the source into blobs/sha256/ through a flocked temp
+   file in tmp/ (gc leaves it alone), hashing it on the way; want (NULL:
+   any) and want_size (UINT64_MAX: any) are checked before the rename, so
+   blobs/ never holds what was not verified. got and *size get what it is. */
+static int cr__src_copy(const char *root, const cr__src *s, const char *what, const char *name, const char *want,
+                        uint64_t want_size, char got[72], uint64_t *size, cr_err *err) {
+    enum { CHUNK = 1 << 17 };
+    char tmp[PATH_MAX], final[PATH_MAX], w[PATH_MAX + 64];
+    br_sha256_context h;
+    uint64_t off, done = 0;
+    uint8_t *buf = NULL;
+    int in, out = -1, r;
+    if ((r = cr__src_open(s, what, name, &in, &off, size, err)) < 0) return r;
+    cr__src_what(w, sizeof w, what, name);
+    if (want_size != UINT64_MAX && *size != want_size) {
+        r = cr_err_set(err, EIO, "%s: size mismatch (%llu bytes, the descriptor says %llu)", w, (unsigned long long)*size,
+                       (unsigned long long)want_size);
+        goto out;
+    }
+    snprintf(tmp, sizeof tmp, "%s/tmp/import-XXXXXX", root);
+    if ((out = mkostemp(tmp, O_CLOEXEC)) < 0) { r = cr__errno(err, "%s: temp file in %s/tmp", w, root); goto out; }
+    if (flock(out, LOCK_EX) < 0) { r = cr__errno(err, "%s: lock %s", w, tmp); goto out; }
+    if (!(buf = (uint8_t *)CR_MALLOC(CHUNK))) { r = cr_err_set(err, ENOMEM, "%s: out of memory", w); goto out; }
+    br_sha256_init(&h);
+    while (done < *size) {
+        size_t n = *size - done < CHUNK ? (size_t)(*size - done) : CHUNK;
+        if ((r = cr__src_pread(in, buf, n, off + done, w, err)) < 0) goto out;
+        if (cr__write_all(out, buf, n) < 0) { r = cr__errno(err, "%s: write %s", w, tmp); goto out; }
+        br_sha256_update(&h, buf, n);
+        done += n;
+    }
+    cr__sha256_digest(&h, got);
+    if (want && strcmp(got, want)) { r = cr_err_set(err, EIO, "%s: digest mismatch (got %s, expected %s)", w, got, want); goto out; }
+    snprintf(final, sizeof final, "%s/blobs/sha256/%s", root, got + 7);
+    if (fsync(out) < 0 || rename(tmp, final) < 0) r = cr__errno(err, "%s: store", w);
+out:
+    if (out >= 0) {
+        if (r < 0) unlink(tmp);
+        close(out);
+    }
+    close(in);
+    CR_FREE(buf);
+    return r;
+}
+
+static void cr__src_progress(const cr_pull_opts *o, const char *what, const char *digest, uint64_t size) {
+    if (o->progress) o->progress(o->user, what, digest, size, size);
+}
+
+/* Unpacks layer d unless its directory exists; the blob comes from
+   the source, checked against the descriptor, unless the store has it. */
+static int cr__src_layer(const char *root, const cr__src *s, const cr_descriptor *d, const char *diff_id,
+                         const cr_pull_opts *o, cr_err *err) {
+    char dir[PATH_MAX], name[160], got[72];
+    uint64_t size;
+    int r;
+    if (!cr__store_hex(d->digest) || !cr__store_hex(diff_id))
+        return cr_err_set(err, ENOTSUP, "layer %s: only sha256 digests are supported", d->digest);
+    snprintf(dir, sizeof dir, "%s/layers/sha256/%s", root, cr__store_hex(diff_id));
+    if (access(dir, F_OK) == 0) { cr__src_progress(o, "exists", d->digest, d->size); return 0; }
+    if (!cr__store_has_blob(root, d->digest, d->size)) {
+        snprintf(name, sizeof name, "blobs/sha256/%s", cr__store_hex(d->digest));
+        if ((r = cr__src_copy(root, s, "layer", name, d->digest, d->size, got, &size, err)) < 0) return r;
+    }
+    cr__src_progress(o, "layer", d->digest, d->size);
+    return cr__image_layer(root, d, diff_id, err);
+}
+
+/* Parses and checks an image config blob against its manifest's layers. */
+static int cr__src_config(const char *what, const cr_buf *body, size_t nlayers, cr_image_config *cfg, cr_err *err) {
+    int r;
+    if ((r = cr_image_config_parse(body->data, body->len, cfg, err)) < 0) return cr_err_wrap(err, "%s", what);
+    if (cfg->ndiff_ids != nlayers)
+        return cr_err_set(err, EINVAL, "%s: %zu diff_ids for %zu layers", what, cfg->ndiff_ids, nlayers);
+    return 0;
+}
+
+/* oci: and oci-archive: — the image index.json names (by ref.name == tag,
+   else its only image, else the entry for o->platform when all of them
+   are platforms), into the store. ref_name gets the entry's name. */
+static int cr__image_import_layout(const char *root, const cr__src *s, const char *tag, const cr_pull_opts *o,
+                                   cr_image_info *info, char ref_name[256], cr_err *err) {
+    cr_buf text = {0}, cbody = {0};
+    cr_json *lay = NULL;
+    const cr_json *v;
+    cr_manifest idx, sub, m, child;
+    cr_image_config cfg;
+    cr_descriptor top, *cand = NULL;
+    const cr_descriptor *pick;
+    char what[200];
+    size_t i, ncand = 0;
+    int r;
+    memset(&idx, 0, sizeof idx); memset(&sub, 0, sizeof sub); memset(&m, 0, sizeof m);
+    memset(&child, 0, sizeof child); memset(&cfg, 0, sizeof cfg);
+    if ((r = cr__src_read(s, NULL, "oci-layout", 64 << 10, &text, err)) < 0) {
+        if (r == -ENOENT) r = cr_err_set(err, ENOENT, "oci-layout: missing: not an OCI image layout");
+        goto out;
+    }
+    if ((r = cr_json_parse(text.data, text.len, &lay, err)) < 0) { cr_err_wrap(err, "oci-layout"); goto out; }
+    v = cr_json_get(lay, "imageLayoutVersion");
+    if (!v || v->type != CR_JSON_STRING || strncmp(v->str, "1.", 2)) {
+        r = cr_err_set(err, ENOTSUP, "oci-layout: imageLayoutVersion: expected \"1.x.y\"");
+        goto out;
+    }
+    if ((r = cr__src_read(s, NULL, "index.json", 4 << 20, &text, err)) < 0) goto out;
+    if ((r = cr_manifest_parse(CR_MT_OCI_INDEX, text.data, text.len, &idx, err)) < 0) { cr_err_wrap(err, "index.json"); goto out; }
+    if (idx.nmanifests && !(cand = (cr_descriptor *)CR_MALLOC(idx.nmanifests * sizeof *cand))) {
+        r = cr_err_set(err, ENOMEM, "index.json: out of memory");
+        goto out;
+    }
+    for (i = 0; i < idx.nmanifests; i++)
+        if (cr__manifest_is_image(&idx.manifests[i]) && (!tag || !strcmp(idx.manifests[i].ref_name, tag)))
+            cand[ncand++] = idx.manifests[i];
+    for (i = 0; i < ncand && cand[i].os[0]; i++) ;
+    if (ncand > 1 && i == ncand) {   /* the platforms of one image, listed at the top */
+        sub.is_index = 1;
+        sub.manifests = cand;
+        sub.nmanifests = ncand;
+        if ((r = cr_manifest_pick(&sub, o->platform, &pick, err)) < 0) { cr_err_wrap(err, "index.json"); goto out; }
+    } else if (ncand == 1) {
+        pick = &cand[0];
+    } else {
+        cr_buf names = {0};
+        for (i = 0; i < idx.nmanifests && names.len < 600; i++)
+            if (idx.manifests[i].ref_name[0]) cr_buf_printf(&names, "%s\"%s\"", names.len ? ", " : "", idx.manifests[i].ref_name);
+        if (tag) r = cr_err_set(err, ENOENT, "index.json: no image named \"%s\" (it has: %s)", tag, names.data ? names.data : "no names");
+        else if (!ncand) r = cr_err_set(err, ENOENT, "index.json: no image");
+        else r = cr_err_set(err, EINVAL, "index.json: %zu images: name one with :TAG (it has: %s)", ncand, names.data ? names.data : "no names");
+        cr_buf_free(&names);
+        goto out;
+    }
+    top = *pick;
+    snprintf(ref_name, 256, "%s", top.ref_name);
+    if ((r = cr__src_blob(root, s, "manifest", &top, 4 << 20, &text, err)) < 0) goto out;
+    snprintf(what, sizeof what, "manifest %s", top.digest);
+    if ((r = cr_manifest_parse(top.media_type, text.data, text.len, &m, err)) < 0) { cr_err_wrap(err, "%s", what); goto out; }
+    snprintf(info->digest, sizeof info->digest, "%s", top.digest);
+    snprintf(info->manifest, sizeof info->manifest, "%s", top.digest);
+    if (m.is_index) {
+        if ((r = cr_manifest_pick(&m, o->platform, &pick, err)) < 0) { cr_err_wrap(err, "%s", what); goto out; }
+        top = *pick;
+        if ((r = cr__src_blob(root, s, "manifest", &top, 4 << 20, &text, err)) < 0) goto out;
+        snprintf(what, sizeof what, "manifest %s", top.digest);
+        if ((r = cr_manifest_parse(top.media_type, text.data, text.len, &child, err)) < 0) { cr_err_wrap(err, "%s", what); goto out; }
+        if (child.is_index) { r = cr_err_set(err, EINVAL, "%s: an index inside an index", what); goto out; }
+        cr_manifest_free(&m);
+        m = child;
+        memset(&child, 0, sizeof child);
+        snprintf(info->manifest, sizeof info->manifest, "%s", top.digest);
+    }
+    snprintf(what, sizeof what, "config %s", m.config.digest);
+    if ((r = cr__src_blob(root, s, "config", &m.config, 16 << 20, &cbody, err)) < 0 ||
+        (r = cr__src_config(what, &cbody, m.nlayers, &cfg, err)) < 0) goto out;
+    cr__src_progress(o, "config", m.config.digest, m.config.size);
+    snprintf(info->config, sizeof info->config, "%s", m.config.digest);
+    info->size = m.config.size;
+    for (i = 0; i < m.nlayers; i++) {
+        info->size += m.layers[i].size;
+        if ((r = cr__src_layer(root, s, &m.layers[i], cfg.diff_ids[i], o, err)) < 0) goto out;
+    }
+out:
+    cr_json_free(lay);
+    cr_manifest_free(&idx);
+    cr_manifest_free(&m);
+    cr_manifest_free(&child);
+    cr_image_config_free(&cfg);
+    CR_FREE(cand);
+    cr_buf_free(&text);
+    cr_buf_free(&cbody);
+    return r;
+}
+
+/* A name of manifest.json that must be a file inside the archive. */
+static int cr__dsave_name(const cr_json *v, const char *field, cr_err *err) {
+    char clean[PATH_MAX];
+    if (!v) return cr_err_set(err, EINVAL, "%s: missing", field);
+    if (v->type != CR_JSON_STRING) return cr_err_set(err, EINVAL, "%s: expected string, got %s", field, cr_json_type_name(v->type));
+    if (!v->len || v->len >= PATH_MAX || cr__tar_clean(v->str, clean) < 0 || !clean[0])
+        return cr_err_set(err, EINVAL, "%s: \"%.200s\" is not a name inside the archive", field, v->str);
+    return 0;
+}
+
+/* manifest.json of `docker save`: [{"Config": NAME, "RepoTags": [REF...] |
+   null, "Layers": [NAME...]}, ...], checked whole so that the importer
+   only walks it: NAMEs are files inside the archive, REFs valid
+   references. Other members (LayerSources, Parent) are ignored. */
+static int cr__dsave_parse(const char *text, size_t len, cr_json **out, cr_err *err) {
+    cr_json *root = NULL;
+    const cr_json *e, *v, *x;
+    char field[96];
+    size_t i = 0, k;
+    int r;
+    *out = NULL;
+    if ((r = cr_json_parse(text, len, &root, err)) < 0) return r;
+    if (root->type != CR_JSON_ARRAY) r = cr_err_set(err, EINVAL, "expected an array, got %s", cr_json_type_name(root->type));
+    else if (!root->len) r = cr_err_set(err, EINVAL, "no images");
+    else if (root->len > CR__MANIFEST_MAX_ENTRIES) r = cr_err_set(err, E2BIG, "%zu images, more than %d", root->len, CR__MANIFEST_MAX_ENTRIES);
+    for (e = root->child; !r && e; e = e->next, i++) {
+        if (e->type != CR_JSON_OBJECT) { r = cr_err_set(err, EINVAL, "[%zu]: expected object, got %s", i, cr_json_type_name(e->type)); break; }
+        snprintf(field, sizeof field, "[%zu].Config", i);
+        if ((r = cr__dsave_name(cr_json_get(e, "Config"), field, err)) < 0) break;
+        v = cr_json_get(e, "Layers");
+        if (!v || v->type != CR_JSON_ARRAY) { r = cr_err_set(err, EINVAL, "[%zu].Layers: expected array, got %s", i, v ? cr_json_type_name(v->type) : "nothing"); break; }
+        if (v->len > CR__MANIFEST_MAX_ENTRIES) { r = cr_err_set(err, E2BIG, "[%zu].Layers: more than %d", i, CR__MANIFEST_MAX_ENTRIES); break; }
+        for (x = v->child, k = 0; !r && x; x = x->next, k++) {
+            snprintf(field, sizeof field, "[%zu].Layers[%zu]", i, k);
+            r = cr__dsave_name(x, field, err);
+        }
+        v = cr_json_get(e, "RepoTags");
+        if (r || !v || v->type == CR_JSON_NULL) continue;
+        if (v->type != CR_JSON_ARRAY) { r = cr_err_set(err, EINVAL, "[%zu].RepoTags: expected array, got %s", i, cr_json_type_name(v->type)); break; }
+        for (x = v->child, k = 0; !r && x; x = x->next, k++) {
+            cr_ref ref;
+            if (x->type != CR_JSON_STRING) r = cr_err_set(err, EINVAL, "[%zu].RepoTags[%zu]: expected string, got %s", i, k, cr_json_type_name(x->type));
+            else if ((r = cr_ref_parse(x->str, &ref, err)) < 0) cr_err_wrap(err, "[%zu].RepoTags[%zu]", i, k);
+        }
+    }
+    if (r < 0) { cr_json_free(root); return r; }
+    *out = root;
+    return 0;
+}
+
+/* The digest a name of `docker save` carries: "blobs/sha256/<hex>" (Docker
+   25 and later) or the config's "<hex>.json" (the image id); else "". */
+static void cr__dsave_digest(const char *name, char out[72]) {
+    size_t n = strlen(name);
+    const char *hex = !strncmp(name, "blobs/sha256/", 13) && n == 13 + 64 ? name + 13 :
+                      n == 64 + 5 && !strcmp(name + 64, ".json") ? name : NULL;
+    out[0] = 0;
+    if (hex && strspn(hex, "0123456789abcdef") >= 64) snprintf(out, 72, "sha256:%.64s", hex);
+}
+
+/* Adds the canonical form of ref to names (NUL-separated) unless there. */
+static void cr__dsave_add_name(cr_buf *names, const char *ref) {
+    char canon[CR_REF_STRING_MAX];
+    cr_ref r;
+    size_t off;
+    if (cr_ref_parse(ref, &r, NULL) < 0) return;
+    cr_ref_string(&r, canon, sizeof canon);
+    for (off = 0; off < names->len; off += strlen(names->data + off) + 1)
+        if (!strcmp(names->data + off, canon)) return;
+    cr_buf_add(names, canon, strlen(canon) + 1);
+}
+
+/* The names the old "repositories" file ({"repo": {"tag": "<layer id>"}})
+   gives the image whose top layer is top: its <id>/layer.tar is that file. */
+static void cr__dsave_repositories(const cr__src *s, const cr__src_entry *top, cr_buf *names) {
+    cr_buf text = {0};
+    cr_json *root = NULL;
+    const cr_json *repo, *tag;
+    if (cr__src_read(s, NULL, "repositories", 1 << 20, &text, NULL) == 0 && cr_json_parse(text.data, text.len, &root, NULL) == 0)
+        for (repo = root->type == CR_JSON_OBJECT ? root->child : NULL; repo; repo = repo->next)
+            for (tag = repo->type == CR_JSON_OBJECT ? repo->child : NULL; tag; tag = tag->next) {
+                char p[PATH_MAX], ref[600];
+                const cr__src_entry *e;
+                if (tag->type != CR_JSON_STRING || strlen(tag->str) > 128) continue;
+                snprintf(p, sizeof p, "%s/layer.tar", tag->str);
+                if (cr__src_find(s, NULL, p, &e, NULL) < 0 || e != top) continue;
+                snprintf(ref, sizeof ref, "%.300s:%.200s", repo->key, tag->key);
+                cr__dsave_add_name(names, ref);
+            }
+    cr_json_free(root);
+    cr_buf_free(&text);
+}
+
+/* docker-archive: — the image of manifest.json that want names (or its
+   only one), into the store under an OCI manifest made here; names gets
+   its canonical names (NUL-separated). */
+static int cr__image_import_docker(const char *root, const cr__src *s, const char *want, const cr_pull_opts *o,
+                                   cr_image_info *info, cr_buf *names, cr_err *err) {
+    static const char *const layer_types[] = { "application/vnd.oci.image.layer.v1.tar",
+        "application/vnd.oci.image.layer.v1.tar+gzip", "application/vnd.oci.image.layer.v1.tar+zstd" };
+    cr_buf text = {0}, man = {0};
+    cr_json *list = NULL;
+    const cr_json *img = NULL, *e, *tags, *layers, *l, *t;
+    cr_image_config cfg;
+    cr_descriptor d;
+    char canon[CR_REF_STRING_MAX], wantc[CR_REF_STRING_MAX] = "", cfgd[72], named[72], w[PATH_MAX + 64];
+    const char *cfgname;
+    size_t i;
+    cr_jw jw;
+    int r;
+    memset(&cfg, 0, sizeof cfg);
+    if (want) {
+        cr_ref ref;
+        if ((r = cr_ref_parse(want, &ref, err)) < 0) return r;
+        cr_ref_string(&ref, wantc, sizeof wantc);
+    }
+    if ((r = cr__src_read(s, NULL, "manifest.json", 4 << 20, &text, err)) < 0) {
+        if (r == -ENOENT) r = cr_err_set(err, ENOENT, "manifest.json: not in the archive (not a docker save archive, or one older than Docker 1.10)");
+        goto out;
+    }
+    if ((r = cr__dsave_parse(text.data, text.len, &list, err)) < 0) { cr_err_wrap(err, "manifest.json"); goto out; }
+    for (e = list->child; e && !img && want; e = e->next)
+        for (tags = cr_json_get(e, "RepoTags"), t = tags ? tags->child : NULL; t && !img; t = t->next) {
+            cr_ref ref;
+            cr_ref_parse(t->str, &ref, NULL);
+            cr_ref_string(&ref, canon, sizeof canon);
+            if (!strcmp(canon, wantc)) img = e;
+        }
+    if (!img && list->len == 1) img = list->child;
+    if (!img) {
+        cr_buf all = {0};
+        for (e = list->child; e && all.len < 600; e = e->next)
+            for (tags = cr_json_get(e, "RepoTags"), t = tags ? tags->child : NULL; t; t = t->next)
+                cr_buf_printf(&all, "%s%s", all.len ? ", " : "", t->str);
+        if (want) r = cr_err_set(err, ENOENT, "manifest.json: no image tagged %s (it has: %s)", want, all.data ? all.data : "no tags");
+        else r = cr_err_set(err, EINVAL, "manifest.json: %zu images: name one with docker-archive:FILE:REF (it has: %s)",
+                            list->len, all.data ? all.data : "no tags");
+        cr_buf_free(&all);
+        goto out;
+    }
+    /* the config: its digest is the image id, and its name may carry it */
+    cfgname = cr_json_get(img, "Config")->str;
+    layers = cr_json_get(img, "Layers");
+    if ((r = cr__src_read(s, "config", cfgname, 16 << 20, &text, err)) < 0) goto out;
+    cr__sha256_bytes(text.data, text.len, cfgd);
+    cr__dsave_digest(cfgname, named);
+    cr__src_what(w, sizeof w, "config", cfgname);
+    if (named[0] && strcmp(named, cfgd)) { r = cr_err_set(err, EIO, "%s: digest mismatch (got %s)", w, cfgd); goto out; }
+    if ((r = cr__src_config(w, &text, layers->len, &cfg, err)) < 0) goto out;
+    if ((r = cr__store_put_bytes(root, cfgd, text.data, text.len, err)) < 0) goto out;
+    cr__src_progress(o, "config", cfgd, text.len);
+    snprintf(info->config, sizeof info->config, "%s", cfgd);
+    info->size = text.len;
+    cr_jw_init(&jw, &man);
+    cr_jw_obj(&jw);
+    cr_jw_key(&jw, "schemaVersion"); cr_jw_i64(&jw, 2);
+    cr_jw_key(&jw, "mediaType"); cr_jw_str(&jw, CR_MT_OCI_MANIFEST);
+    cr_jw_key(&jw, "config"); cr_jw_obj(&jw);
+    cr_jw_key(&jw, "mediaType"); cr_jw_str(&jw, CR_MT_OCI_CONFIG);
+    cr_jw_key(&jw, "digest"); cr_jw_str(&jw, cfgd);
+    cr_jw_key(&jw, "size"); cr_jw_u64(&jw, text.len);
+    cr_jw_obj_end(&jw);
+    cr_jw_key(&jw, "layers"); cr_jw_arr(&jw);
+    for (l = layers->child, i = 0; l; l = l->next, i++) {
+        const char *diff = cfg.diff_ids[i];
+        char dir[PATH_MAX];
+        uint8_t magic[4] = {0};
+        uint64_t off;
+        int fd, have;
+        memset(&d, 0, sizeof d);
+        cr__src_what(w, sizeof w, "layer", l->str);
+        if (!cr__store_hex(diff)) { r = cr_err_set(err, ENOTSUP, "%s: diff-id %s: only sha256 is supported", w, diff); goto out; }
+        if ((r = cr__src_open(s, "layer", l->str, &fd, &off, &d.size, err)) < 0) goto out;
+        r = cr__src_pread(fd, magic, d.size < 4 ? (size_t)d.size : 4, off, w, err);
+        close(fd);
+        if (r < 0) goto out;
+        d.compression = magic[0] == 0x1f && magic[1] == 0x8b ? CR_LAYER_GZIP :
+                        magic[0] == 0x28 && magic[1] == 0xb5 && magic[2] == 0x2f && magic[3] == 0xfd ? CR_LAYER_ZSTD : CR_LAYER_TAR;
+        snprintf(d.media_type, sizeof d.media_type, "%s", layer_types[d.compression]);
+        snprintf(dir, sizeof dir, "%s/layers/sha256/%s", root, cr__store_hex(diff));
+        have = access(dir, F_OK) == 0;
+        if (have && d.compression == CR_LAYER_TAR) {
+            /* a plain tar's digest is its diff-id, and that layer is unpacked already */
+            snprintf(d.digest, sizeof d.digest, "%s", diff);
+            cr__src_progress(o, "exists", d.digest, d.size);
+        } else {
+            /* a plain tar must hash to its diff-id before it is stored */
+            cr__dsave_digest(l->str, named);
+            if (d.compression == CR_LAYER_TAR) snprintf(named, sizeof named, "%s", diff);
+            if ((r = cr__src_copy(root, s, "layer", l->str, named[0] ? named : NULL, UINT64_MAX, d.digest, &d.size, err)) < 0) goto out;
+            cr__src_progress(o, have ? "exists" : "layer", d.digest, d.size);
+            if (!have && (r = cr__image_layer(root, &d, diff, err)) < 0) { cr_err_wrap(err, "%s", w); goto out; }
+        }
+        info->size += d.size;
+        cr_jw_obj(&jw);
+        cr_jw_key(&jw, "mediaType"); cr_jw_str(&jw, d.media_type);
+        cr_jw_key(&jw, "digest"); cr_jw_str(&jw, d.digest);
+        cr_jw_key(&jw, "size"); cr_jw_u64(&jw, d.size);
+        cr_jw_obj_end(&jw);
+    }
+    cr_jw_arr_end(&jw);
+    cr_jw_obj_end(&jw);
+    if (man.oom) { r = cr_err_set(err, ENOMEM, "manifest: out of memory"); goto out; }
+    cr__sha256_bytes(man.data, man.len, info->manifest);
+    if ((r = cr__store_put_bytes(root, info->manifest, man.data, man.len, err)) < 0) goto out;
+    snprintf(info->digest, sizeof info->digest, "%s", info->manifest);
+    if (want) cr__dsave_add_name(names, want);
+    else {
+        const cr__src_entry *top;
+        for (tags = cr_json_get(img, "RepoTags"), t = tags ? tags->child : NULL; t; t = t->next) cr__dsave_add_name(names, t->str);
+        for (l = layers->child; l && l->next; l = l->next) ;
+        if (!names->len && l && cr__src_find(s, NULL, l->str, &top, NULL) == 0) cr__dsave_repositories(s, top, names);
+    }
+    if (names->oom) r = cr_err_set(err, ENOMEM, "out of memory");
+out:
+    cr_json_free(list);
+    cr_image_config_free(&cfg);
+    cr_buf_free(&text);
+    cr_buf_free(&man);
+    return r;
+}
+
+/* The name an image from a local source gets for tag: tag itself when it
+   is a reference rather than a tag ("repo:tag", "host/repo"), else
+   localhost/<base>:<tag>, base being the directory or file name (".tar"
+   cut) made fit for a repository name. */
+static int cr__import_name(const char *path, const char *tag, char *out, size_t n, cr_err *err) {
+    char base[128], full[320];
+    const char *b, *e = path + strlen(path);
+    size_t k = 0;
+    cr_ref ref;
+    int r;
+    if (cr__ref_tag_ok(tag, strlen(tag))) {
+        while (e > path + 1 && e[-1] == '/') e--;
+        for (b = e; b > path && b[-1] != '/'; b--) ;
+        if (e - b > 4 && !strncmp(e - 4, ".tar", 4)) e -= 4;
+        while (b < e && k < sizeof base - 2) {
+            const char *run = b;
+            char c = (char)(*b >= 'A' && *b <= 'Z' ? *b + 32 : *b);
+            if (cr__ref_lower(c)) { base[k++] = c; b++; continue; }
+            while (b < e && !cr__ref_lower(*b >= 'A' && *b <= 'Z' ? *b + 32 : *b)) b++;
+            /* one '.', '_' or '-' may join two components; anything else becomes '-' */
+            if (k && b < e) base[k++] = b - run == 1 && strchr("._-", *run) ? *run : '-';
+        }
+        base[k] = 0;
+        snprintf(full, sizeof full, "localhost/%s:%s", k ? base : "image", tag);
+        tag = full;
+    }
+    if ((r = cr_ref_parse(tag, &ref, err)) < 0) return r;
+    cr_ref_string(&ref, out, n);
+    return 0;
+}
+
+/* cr_image_pull of the local transports: rest is "PATH[:TAG]". */
+static int cr__image_import(const char *root, int kind, const char *rest, const cr_pull_opts *o, char digest_out[136], cr_err *err) {
+    static const char *const prefix[] = { "docker", "oci", "oci-archive", "docker-archive" };
+    const char *colon = strchr(rest, ':'), *tag = colon && colon[1] ? colon + 1 : NULL;
+    char path[PATH_MAX], ref_name[256] = "", name[CR_REF_STRING_MAX];
+    cr_image_info info;
+    cr_buf names = {0};
+    cr__src *s;
+    size_t plen = colon ? (size_t)(colon - rest) : strlen(rest), off;
+    int r;
+    if (plen >= sizeof path) return cr_err_set(err, ENAMETOOLONG, "%s:%.200s...: path too long", prefix[kind], rest);
+    if (!(s = (cr__src *)CR_MALLOC(sizeof *s))) return cr_err_set(err, ENOMEM, "out of memory");
+    memset(s, 0, sizeof *s);
+    memset(&info, 0, sizeof info);
+    s->dirfd = s->fd = -1;
+    memcpy(path, rest, plen);
+    path[plen] = 0;
+    snprintf(s->label, sizeof s->label, "%s:%s", prefix[kind], path);
+    if (!plen) { r = cr_err_set(err, EINVAL, "no path"); goto out; }
+    if ((r = cr__store_prepare(root, err)) < 0) goto out;
+    if (kind == CR_TRANSPORT_OCI) {
+        if ((s->dirfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) { r = cr__errno(err, "open"); goto out; }
+    } else {
+        struct stat st;
+        uint8_t m[6] = {0};
+        if ((s->fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) < 0) { r = cr__errno(err, "open"); goto out; }
+        if (fstat(s->fd, &st) < 0) { r = cr__errno(err, "stat"); goto out; }
+        if (!S_ISREG(st.st_mode)) { r = cr_err_set(err, EINVAL, "not a regular file"); goto out; }
+        if (pread(s->fd, m, sizeof m, 0) < 0) { r = cr__errno(err, "read"); goto out; }
+        if ((m[0] == 0x1f && m[1] == 0x8b) || !memcmp(m, "\x28\xb5\x2f\xfd", 4) || !memcmp(m, "\xfd" "7zXZ", 6) || !memcmp(m, "BZh", 3)) {
+            r = cr_err_set(err, ENOTSUP, "a compressed archive: decompress it first");
+            goto out;
+        }
+        if ((r = cr__tar_list(s->fd, "archive", cr__src_visit, s, err)) < 0) goto out;
+    }
+    if (kind == CR_TRANSPORT_DOCKER_ARCHIVE) r = cr__image_import_docker(root, s, tag, o, &info, &names, err);
+    else r = cr__image_import_layout(root, s, tag, o, &info, ref_name, err);
+    if (r < 0) goto out;
+    if (!names.len) {
+        if ((r = cr__import_name(path, tag ? tag : ref_name[0] ? ref_name : "latest", name, sizeof name, err)) < 0) goto out;
+        cr_buf_add(&names, name, strlen(name) + 1);
+        if (names.oom) { r = cr_err_set(err, ENOMEM, "out of memory"); goto out; }
+    }
+    cr__now_rfc3339(info.pulled, sizeof info.pulled);
+    for (off = 0; off < names.len && r == 0; off += strlen(names.data + off) + 1) {
+        snprintf(info.name, sizeof info.name, "%s", names.data + off);
+        r = cr__images_update(root, NULL, &info, NULL, err);
+    }
+    if (r == 0 && digest_out) snprintf(digest_out, 136, "%s", info.digest);
+out:
+    if (r < 0) cr_err_wrap(err, "%s", s->label);
+    if (s->dirfd >= 0) close(s->dirfd);
+    if (s->fd >= 0) close(s->fd);
+    CR_FREE(s->e);
+    cr_buf_free(&s->names);
+    cr_buf_free(&names);
+    CR_FREE(s);
+    return r;
+}
+
 CR_API int cr_image_pull(const cr_store *s, const char *refstr, const cr_pull_opts *opts, char digest_out[136], cr_err *err) {
     const char *root = cr_store_root(s);
     cr_pull_opts noopts;
@@ -11096,8 +11863,9 @@ CR_API int cr_image_pull(const cr_store *s, const char *refstr, const cr_pull_op
     memset(&noopts, 0, sizeof noopts);
     if (!opts) opts = &noopts;
     memset(&m, 0, sizeof m); memset(&index, 0, sizeof index); memset(&cfg, 0, sizeof cfg);
-    if (cr_ref_transport(refstr, &kind, &rest) < 0 || kind != CR_TRANSPORT_REGISTRY)
-        return cr_err_set(err, ENOTSUP, "pull \"%s\": only registry references are supported", refstr);
+    if (cr_ref_transport(refstr, &kind, &rest) == 0 && kind != CR_TRANSPORT_REGISTRY)
+        return cr__image_import(root, kind, rest, opts, digest_out, err);
+    if (kind != CR_TRANSPORT_REGISTRY) return cr_err_set(err, EINVAL, "pull \"%s\": no path after the transport", refstr);
     if (!(g = (cr__reg *)CR_MALLOC(sizeof *g))) return cr_err_set(err, ENOMEM, "out of memory");
     memset(g, 0, sizeof *g);
     if ((r = cr_ref_parse(rest, &g->ref, err)) < 0) goto out;
@@ -11148,6 +11916,52 @@ out:
     cr_image_config_free(&cfg);
     cr_buf_free(&cbody);
     cr_http_client_close(&g->http);
+    CR_FREE(g);
+    return r;
+}
+
+CR_API int cr_registry_login(const char *registry, const char *user, const char *pass, const cr_pull_opts *o, cr_err *err) {
+    cr_pull_opts lo;
+    cr_http_response resp;
+    cr_buf creds = {0};
+    char host[256];
+    const char *h = registry ? registry : "";
+    size_t n;
+    cr__reg *g;
+    int r;
+    /* "https://host/v1/" and Docker Hub's other names are accepted, as docker login does */
+    if (!strncasecmp(h, "https://", 8)) h += 8;
+    else if (!strncasecmp(h, "http://", 7)) h += 7;
+    n = strcspn(h, "/");
+    if (!n || n >= sizeof host || !cr__ref_domain_ok(h, n)) return cr_err_set(err, EINVAL, "login \"%.200s\": invalid registry name", registry ? registry : "");
+    snprintf(host, sizeof host, "%.*s", (int)n, h);
+    if (!strcmp(host, CR__REF_HUB_LEGACY) || !strcmp(host, CR__REF_HUB_API)) snprintf(host, sizeof host, "%s", CR__REF_HUB);
+    if (!user || !*user || strchr(user, ':')) return cr_err_set(err, EINVAL, "login %s: user name must be non-empty and without ':'", host);
+    if (!(g = (cr__reg *)CR_MALLOC(sizeof *g))) return cr_err_set(err, ENOMEM, "out of memory");
+    memset(g, 0, sizeof *g);
+    if (pass && strlen(pass) >= sizeof g->pass) { CR_FREE(g); return cr_err_set(err, E2BIG, "login %s: password longer than %zu bytes", host, sizeof g->pass - 1); }
+    memset(&lo, 0, sizeof lo);
+    if (o) lo = *o;
+    lo.authfile = NULL;
+    cr_buf_printf(&creds, "%s:%s", user, pass ? pass : "");
+    lo.creds = creds.data;
+    snprintf(g->ref.domain, sizeof g->ref.domain, "%s", host);
+    /* the /v2/ probe: a Bearer challenge gets a token for our credentials
+       (the token server checks them); a Basic one is checked by the GET */
+    r = creds.oom ? cr_err_set(err, ENOMEM, "out of memory") : cr__reg_open(g, &lo, err);
+    if (r == 0) {
+        memset(&resp, 0, sizeof resp);
+        r = cr__reg_get(g, "/v2/", NULL, NULL, NULL, NULL, NULL, 0, &resp, err);
+        if (r == 0 && resp.status == 401) r = -EACCES;
+        else if (r == 0 && resp.status != 200) r = cr_err_set(err, EIO, "/v2/ answered HTTP %d", resp.status);
+        cr_buf_free(&resp.headers);
+    }
+    if (r == -EACCES) r = cr_err_set(err, EACCES, "unauthorized: wrong user name or password");
+    if (r < 0) cr_err_wrap(err, "login %s", host);
+    if (creds.data) explicit_bzero(creds.data, creds.len);
+    cr_buf_free(&creds);
+    cr_http_client_close(&g->http);
+    explicit_bzero(g, sizeof *g);
     CR_FREE(g);
     return r;
 }

@@ -1,4 +1,4 @@
-/* pull — fetch an image from a registry into the store. */
+/* pull — fetch an image from a registry or a local archive into the store. */
 #include "../multicall/applets.h"
 #include <stdio.h>
 #include <string.h>
@@ -10,7 +10,11 @@ const char cr_usage_pull[] =
 "Pull IMAGE (docker.io/library/alpine:latest, host:port/repo:tag,\n"
 "repo@sha256:...) into the store (--storage, $CR_STORAGE, /var/lib/cr).\n"
 "Blobs are verified against their digests before they are stored; an\n"
-"interrupted pull resumes where it stopped.\n"
+"interrupted pull resumes where it stopped. IMAGE may also be local:\n"
+"\n"
+"  oci:DIR[:TAG]               an OCI image layout (named localhost/DIR:TAG)\n"
+"  oci-archive:FILE[:TAG]      a tar of one (localhost/FILE:TAG)\n"
+"  docker-archive:FILE[:REF]   the output of docker save (named by its RepoTags)\n"
 "\n"
 "  --platform OS/ARCH[/VARIANT]  platform to pick from a multi-platform image (default: this host)\n"
 "  --creds USER:PASS             registry credentials\n"

@@ -59,10 +59,12 @@ void cr_main_gc(void);
     X(inspect, "show image containers as JSON (Docker's inspect shape)") \
     X(kill, "send a signal to a container's init (or all its processes)") \
     X(list, "list containers") \
+    X(login, "check registry credentials and store them for pull") \
+    X(logout, "remove stored registry credentials") \
     X(logs, "print the output of a detached image container") \
     X(pause, "freeze every process of a container") \
     X(ps, "show the processes running in a container") \
-    X(pull, "pull an image from a registry into the store") \
+    X(pull, "pull an image from a registry or a local archive into the store") \
     X(resume, "thaw a paused container") \
     X(rmi, "remove images from the store (--prune: free unused layers)") \
     X(rm, "remove image containers") \

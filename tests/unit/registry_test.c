@@ -1230,7 +1230,7 @@ static void t_auth_store(void) {
     CHECK(cr_auth_store(f, "registry.example", "", "p", &err) == -EINVAL);
     CHECK(cr_auth_store(f, "", "u", "p", &err) == -EINVAL);
     CHECK(cr_auth_store("", "registry.example", "u", "p", &err) == -EINVAL);
-    CHECK(cr_auth_remove(f, NULL, &err) == -EINVAL);
+    CHECK(cr_auth_remove(f, "", &err) == -EINVAL);
     /* an empty password is allowed (tokens as user names) */
     CHECK(cr_auth_store(f, "registry.example", "token-user", "", &err) == 0);
     LOOKUP("registry.example", files, "token-user/");
