@@ -5,7 +5,8 @@
      console, hooks), cgroups, seccomp and the OCI lifecycle (create, start,
      state, kill, delete, exec) of runtime-spec 1.2, plus the pieces they are
      built from (a bounded JSON parser and writer, safe path resolution inside
-     a root, fd passing).
+     a root, fd passing). Bridge networking for image runs: veth pairs,
+     addresses and routes over rtnetlink, NAT through nft or iptables.
 
    How to include
      #include "cr.h"                      everywhere you call it
@@ -50,6 +51,7 @@
      cgroup     cr_cgroup_*                                 v1, v2 and hybrid
      seccomp    cr__seccomp_*                               linux.seccomp via libseccomp
      lifecycle  cr_container_*                              create/start/kill/delete/exec/run
+     net        cr_net_*                                    bridge, veth, addresses (rtnetlink), NAT (nft/iptables)
      http/tls   cr_http_*, cr__tls_*                        HTTP/1.1 client, BearSSL (not with CR_NO_REGISTRY)
      registry   cr_ref_*, cr_manifest_*, cr_image_config_*, cr_auth_*
                                                             references, manifests, credentials
@@ -344,6 +346,65 @@ CR_API int cr_container_oom_count(const cr_runtime *rt, const char *id, uint64_t
 /* runc's `features` JSON. */
 CR_API void cr_container_features(cr_buf *out);
 
+
+/* ---- net (cr_net_*) ------------------------------------------------------ */
+
+/* Bridge networking for image runs: a Linux bridge (default "cr0", subnet
+   10.98.0.0/16, the bridge holds the gateway = the first address), one veth
+   pair per container with eth0 inside, NAT through nftables (table "ip cr")
+   or, without nft, iptables (chains CR-PREROUTING, CR-OUTPUT, CR-POSTROUTING
+   in the nat table). Needs root (CAP_NET_ADMIN on the host and in the
+   container's netns). */
+#define CR_NET_BRIDGE "cr0"
+#define CR_NET_SUBNET "10.98.0.0/16"
+#define CR_NET_TABLE  "cr"
+typedef struct cr_net_config {
+    const char *bridge;       /* NULL: "cr0"; letters, digits, _ . - (at most 15) */
+    const char *subnet;       /* IPv4 CIDR, /8 to /30; NULL: "10.98.0.0/16"; gateway = first address */
+    const char *state_dir;    /* leases.json and its lock; NULL: "<cr_state_root(NULL)>/net" */
+    int mtu;                  /* of the bridge and both veth ends; 0: 1500 */
+    const char *nat;          /* "nft" or "iptables"; NULL: nft if found, else iptables. The
+                                 first lease picks the tool; the others follow it until the last goes */
+} cr_net_config;
+/* A published port; host_ip empty: every local address (and 127.0.0.1). */
+typedef struct cr_net_port { int udp; char host_ip[46]; uint16_t host_port, container_port; } cr_net_port;
+typedef struct cr_net_lease { char ip[46], gateway[46], mac[18], host_veth[16]; int prefix; } cr_net_lease;
+
+/* -p [IP:]HOST:CONTAINER[/tcp|/udp], Docker's syntax. IP is IPv4 (0.0.0.0 =
+   any); ranges, random host ports and IPv6 are refused with the reason. */
+CR_API int cr_net_port_parse(const char *spec, cr_net_port *out, cr_err *err);
+/* Puts the netns of pid on the bridge: an address for id from the subnet
+   (never two live leases with one address, even across parallel cr
+   processes: the state file is rewritten under a lock), a veth pair whose
+   far end is created inside the netns as eth0 with that address, the MTU
+   and a MAC derived from the address, a default route via the gateway, lo
+   up; ports published with DNAT from every local address or host_ip
+   (including from containers of the bridge and from 127.0.0.1); masquerade
+   for traffic leaving the subnet. The first lease creates the bridge, the
+   NAT table and sets net.ipv4.ip_forward=1 (and route_localnet on the
+   bridge). NAT is run through nft / iptables-restore only when rules
+   change. Without either tool, ports are refused and a lease without ports
+   gets no masquerade (a warning is logged). On failure undoes what it did. */
+CR_API int cr_net_attach(const cr_net_config *c, const char *id, pid_t pid, const cr_net_port *ports,
+                         int nports, cr_net_lease *out, cr_err *err);
+/* Undoes attach for id: its port rules, the host veth (and so eth0), the
+   lease; with the last lease of the bridge its masquerade rules and the
+   bridge (if attach created it), with the last lease of all the NAT table.
+   Every step is tried and the lease is forgotten even if one fails (the
+   error names it). Idempotent: no lease -> 0. Only the config's state dir
+   matters: the lease knows its bridge. */
+CR_API int cr_net_detach(const cr_net_config *c, const char *id, cr_err *err);
+CR_API int cr_net_lease_get(const cr_net_config *c, const char *id, cr_net_lease *out, cr_err *err);   /* -ENOENT if none */
+/* /etc/resolv.conf for a bridged container: the host's, without nameservers
+   the container cannot reach (loopback such as systemd-resolved's
+   127.0.0.53 or ::1, and IPv6 ones: the bridge is IPv4). If none is left:
+   the IPv4 upstreams in /run/systemd/resolve/resolv.conf, else 8.8.8.8 and
+   8.8.4.4 (Docker's fallback). dns: NULL-terminated --dns list replacing
+   every nameserver (search and options lines are kept). */
+CR_API int cr_net_resolv_conf(const char *const *dns, cr_buf *out, cr_err *err);
+/* /etc/hosts: localhost lines, the --add-host "NAME:IP" (or NAME=IP)
+   entries, then "IP hostname [short name]" (none when ip is NULL). */
+CR_API int cr_net_hosts(const char *ip, const char *hostname, const char *const *add_hosts, cr_buf *out, cr_err *err);
 
 #ifndef CR_NO_REGISTRY
 /* ---- http (cr_http_*) ---------------------------------------------------- */
@@ -7256,6 +7317,1330 @@ CR_API void cr_container_features(cr_buf *out) {
     cr_jw_key(&w, "io.github.cr.version"); cr_jw_str(&w, CR_VERSION);
     cr_jw_obj_end(&w);
     cr_jw_obj_end(&w);
+}
+
+/* ==========================================================================
+ * net — cr_net_*: bridge networking for image runs
+ *
+ * A bridge per network holds the gateway address; each container gets a
+ * veth pair whose far end is created inside its netns as eth0, so nothing
+ * is ever moved or renamed. Links, addresses and routes go over rtnetlink
+ * (cr__nl_*). NAT goes through nft (table ip cr) or iptables-restore
+ * (CR-* chains), executed only when rules change: the first lease makes the
+ * table, a lease with ports adds two DNAT rules per port, detach removes
+ * exactly those (nft by the handles recorded at add time, iptables by the
+ * same rule text). <state_dir>/leases.json holds the leases, networks and
+ * handles; every attach and detach rewrites it under flock(<state_dir>/lock).
+ * ========================================================================== */
+#include <arpa/inet.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <spawn.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+
+#ifndef SOL_NETLINK
+#define SOL_NETLINK 270
+#endif
+#define CR__VETH_INFO_PEER 1          /* linux/veth.h */
+
+/* ---- rtnetlink ---- */
+
+typedef struct cr__nl { int fd; uint32_t seq; char msg[200]; } cr__nl;   /* msg: the kernel's text for the last error */
+/* Requests here are a few hundred bytes: names are at most 15 characters. */
+typedef struct cr__nlreq { struct nlmsghdr h; char data[1024]; } cr__nlreq;
+
+static int cr__nl_open(cr__nl *nl) {
+    int one = 1;
+    memset(nl, 0, sizeof *nl);
+    nl->fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+    if (nl->fd < 0) return -errno;
+#ifdef NETLINK_EXT_ACK
+    setsockopt(nl->fd, SOL_NETLINK, NETLINK_EXT_ACK, &one, sizeof one);
+#else
+    (void)one;
+#endif
+    return 0;
+}
+
+static void cr__nl_close(cr__nl *nl) { if (nl->fd >= 0) close(nl->fd); nl->fd = -1; }
+
+static void cr__nl_init(cr__nlreq *q, int type, int flags, const void *hdr, size_t len) {
+    memset(q, 0, sizeof *q);
+    q->h.nlmsg_len = NLMSG_LENGTH(len);
+    q->h.nlmsg_type = (uint16_t)type;
+    q->h.nlmsg_flags = (uint16_t)(NLM_F_REQUEST | NLM_F_ACK | flags);
+    memcpy(NLMSG_DATA(&q->h), hdr, len);
+}
+
+static struct rtattr *cr__nl_put(cr__nlreq *q, int type, const void *data, size_t len) {
+    struct rtattr *a = (struct rtattr *)((char *)&q->h + NLMSG_ALIGN(q->h.nlmsg_len));
+    a->rta_type = (unsigned short)type;
+    a->rta_len = (unsigned short)RTA_LENGTH(len);
+    if (len) memcpy(RTA_DATA(a), data, len);
+    q->h.nlmsg_len = NLMSG_ALIGN(q->h.nlmsg_len) + RTA_ALIGN(a->rta_len);
+    return a;
+}
+static void cr__nl_u32(cr__nlreq *q, int type, uint32_t v) { cr__nl_put(q, type, &v, sizeof v); }
+static void cr__nl_str(cr__nlreq *q, int type, const char *s) { cr__nl_put(q, type, s, strlen(s) + 1); }
+static void cr__nl_end(cr__nlreq *q, struct rtattr *nest) {
+    nest->rta_len = (unsigned short)((char *)&q->h + q->h.nlmsg_len - (char *)nest);
+}
+
+/* The NLMSGERR_ATTR_MSG text of an extended ack, if the kernel sent one. */
+static void cr__nl_extack(cr__nl *nl, const struct nlmsghdr *h) {
+#ifdef NLM_F_ACK_TLVS
+    const struct nlmsgerr *e = (const struct nlmsgerr *)NLMSG_DATA(h);
+    size_t off = NLMSG_HDRLEN + sizeof *e;
+    if (!(h->nlmsg_flags & NLM_F_ACK_TLVS)) return;
+    if (!(h->nlmsg_flags & NLM_F_CAPPED)) off += e->msg.nlmsg_len - NLMSG_HDRLEN;
+    while (off + sizeof(struct rtattr) <= h->nlmsg_len) {
+        const struct rtattr *a = (const struct rtattr *)((const char *)h + off);
+        if (a->rta_len < sizeof *a || off + a->rta_len > h->nlmsg_len) return;
+        if (a->rta_type == NLMSGERR_ATTR_MSG) {
+            snprintf(nl->msg, sizeof nl->msg, "%.*s", (int)(a->rta_len - RTA_LENGTH(0)), (const char *)RTA_DATA(a));
+            return;
+        }
+        off += RTA_ALIGN(a->rta_len);
+    }
+#else
+    (void)nl; (void)h;
+#endif
+}
+
+/* Sends q and waits for its ack: 0 or -errno. The first reply message (of
+   a GET) is copied into reply, cut to cap bytes. */
+static int cr__nl_talk(cr__nl *nl, cr__nlreq *q, void *reply, size_t cap) {
+    union { struct nlmsghdr h; char b[32768]; } in;
+    struct sockaddr_nl sa;
+    int got = 0;
+    memset(&sa, 0, sizeof sa);
+    sa.nl_family = AF_NETLINK;
+    q->h.nlmsg_seq = ++nl->seq;
+    nl->msg[0] = 0;
+    while (sendto(nl->fd, &q->h, q->h.nlmsg_len, 0, (struct sockaddr *)&sa, sizeof sa) < 0)
+        if (errno != EINTR) return -errno;
+    for (;;) {
+        ssize_t n = recv(nl->fd, in.b, sizeof in.b, 0);
+        int len;
+        struct nlmsghdr *h;
+        if (n < 0) { if (errno == EINTR) continue; return -errno; }
+        len = (int)n;
+        for (h = &in.h; NLMSG_OK(h, len); h = NLMSG_NEXT(h, len)) {
+            if (h->nlmsg_seq != nl->seq) continue;
+            if (h->nlmsg_type == NLMSG_ERROR) {
+                const struct nlmsgerr *e = (const struct nlmsgerr *)NLMSG_DATA(h);
+                if (h->nlmsg_len < NLMSG_LENGTH(sizeof *e)) return -EIO;
+                if (e->error) cr__nl_extack(nl, h);
+                return e->error;
+            }
+            if (reply && !got) {
+                memcpy(reply, h, h->nlmsg_len < cap ? h->nlmsg_len : cap);
+                got = 1;
+            }
+        }
+    }
+}
+
+/* "what: error text (kernel's explanation)" */
+static int cr__nl_err(cr__nl *nl, int r, cr_err *err, const char *fmt, ...) {
+    char what[256], text[128];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(what, sizeof what, fmt, ap);
+    va_end(ap);
+    snprintf(text, sizeof text, "%s", strerror(-r));
+    if (text[0] >= 'A' && text[0] <= 'Z' && text[1] >= 'a' && text[1] <= 'z') text[0] = (char)(text[0] - 'A' + 'a');
+    if (nl->msg[0]) return cr_err_set(err, -r, "%s: %s (%s)", what, text, nl->msg);
+    return cr_err_set(err, -r, "%s: %s", what, text);
+}
+
+static int cr__nl_ifindex(cr__nl *nl, const char *name) {
+    cr__nlreq q;
+    struct ifinfomsg ifi;
+    union { struct nlmsghdr h; char b[64]; } rep;
+    int r;
+    memset(&ifi, 0, sizeof ifi);
+    cr__nl_init(&q, RTM_GETLINK, 0, &ifi, sizeof ifi);
+    cr__nl_str(&q, IFLA_IFNAME, name);
+    rep.h.nlmsg_type = 0;
+    if ((r = cr__nl_talk(nl, &q, &rep, sizeof rep)) < 0) return r;
+    if (rep.h.nlmsg_type != RTM_NEWLINK) return -EIO;
+    return ((struct ifinfomsg *)NLMSG_DATA(&rep.h))->ifi_index;
+}
+
+static int cr__nl_link_up(cr__nl *nl, int ifindex) {
+    cr__nlreq q;
+    struct ifinfomsg ifi;
+    memset(&ifi, 0, sizeof ifi);
+    ifi.ifi_index = ifindex;
+    ifi.ifi_flags = ifi.ifi_change = IFF_UP;
+    cr__nl_init(&q, RTM_NEWLINK, 0, &ifi, sizeof ifi);
+    return cr__nl_talk(nl, &q, NULL, 0);
+}
+
+static int cr__nl_link_del(cr__nl *nl, const char *name) {
+    cr__nlreq q;
+    struct ifinfomsg ifi;
+    memset(&ifi, 0, sizeof ifi);
+    cr__nl_init(&q, RTM_DELLINK, 0, &ifi, sizeof ifi);
+    cr__nl_str(&q, IFLA_IFNAME, name);
+    return cr__nl_talk(nl, &q, NULL, 0);
+}
+
+/* A bridge, up, with a fixed MAC: a bridge without one takes the lowest
+   MAC of its ports, which changes as containers come and go. */
+static int cr__nl_bridge_add(cr__nl *nl, const char *name, int mtu, const unsigned char mac[6]) {
+    cr__nlreq q;
+    struct ifinfomsg ifi;
+    struct rtattr *li;
+    memset(&ifi, 0, sizeof ifi);
+    ifi.ifi_flags = ifi.ifi_change = IFF_UP;
+    cr__nl_init(&q, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, &ifi, sizeof ifi);
+    cr__nl_str(&q, IFLA_IFNAME, name);
+    cr__nl_u32(&q, IFLA_MTU, (uint32_t)mtu);
+    cr__nl_put(&q, IFLA_ADDRESS, mac, 6);
+    li = cr__nl_put(&q, IFLA_LINKINFO, NULL, 0);
+    cr__nl_str(&q, IFLA_INFO_KIND, "bridge");
+    cr__nl_end(&q, li);
+    return cr__nl_talk(nl, &q, NULL, 0);
+}
+
+/* A veth pair in one request: host end up on the bridge, the peer made
+   inside the netns nsfd, named eth0, with its MAC. (The peer cannot be set
+   up here: veth refuses to open before both ends are linked.) */
+static int cr__nl_veth_add(cr__nl *nl, const char *host, int master, int mtu, int nsfd, const unsigned char mac[6]) {
+    cr__nlreq q;
+    struct ifinfomsg ifi;
+    struct rtattr *li, *data, *peer;
+    memset(&ifi, 0, sizeof ifi);
+    ifi.ifi_flags = ifi.ifi_change = IFF_UP;
+    cr__nl_init(&q, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, &ifi, sizeof ifi);
+    cr__nl_str(&q, IFLA_IFNAME, host);
+    cr__nl_u32(&q, IFLA_MTU, (uint32_t)mtu);
+    cr__nl_u32(&q, IFLA_MASTER, (uint32_t)master);
+    li = cr__nl_put(&q, IFLA_LINKINFO, NULL, 0);
+    cr__nl_str(&q, IFLA_INFO_KIND, "veth");
+    data = cr__nl_put(&q, IFLA_INFO_DATA, NULL, 0);
+    ifi.ifi_flags = ifi.ifi_change = 0;
+    peer = cr__nl_put(&q, CR__VETH_INFO_PEER, &ifi, sizeof ifi);
+    cr__nl_str(&q, IFLA_IFNAME, "eth0");
+    cr__nl_u32(&q, IFLA_MTU, (uint32_t)mtu);
+    cr__nl_put(&q, IFLA_ADDRESS, mac, 6);
+    cr__nl_u32(&q, IFLA_NET_NS_FD, (uint32_t)nsfd);
+    cr__nl_end(&q, peer);
+    cr__nl_end(&q, data);
+    cr__nl_end(&q, li);
+    return cr__nl_talk(nl, &q, NULL, 0);
+}
+
+/* Hairpin mode on a bridge port: with br_netfilter loaded, a container's
+   packet to its own published port is DNATed on the bridge and must go back
+   out of the port it came in by. */
+static int cr__nl_hairpin(cr__nl *nl, int ifindex) {
+    cr__nlreq q;
+    struct ifinfomsg ifi;
+    struct rtattr *pi;
+    unsigned char on = 1;
+    memset(&ifi, 0, sizeof ifi);
+    ifi.ifi_family = AF_BRIDGE;
+    ifi.ifi_index = ifindex;
+    cr__nl_init(&q, RTM_SETLINK, 0, &ifi, sizeof ifi);
+    pi = cr__nl_put(&q, IFLA_PROTINFO | NLA_F_NESTED, NULL, 0);
+    cr__nl_put(&q, IFLA_BRPORT_MODE, &on, 1);
+    cr__nl_end(&q, pi);
+    return cr__nl_talk(nl, &q, NULL, 0);
+}
+
+/* type RTM_NEWADDR or RTM_DELADDR; ip in host byte order. */
+static int cr__nl_addr(cr__nl *nl, int type, int ifindex, uint32_t ip, int prefix) {
+    cr__nlreq q;
+    struct ifaddrmsg ifa;
+    uint32_t a = htonl(ip), brd = htonl(ip | (0xffffffffu >> prefix));
+    memset(&ifa, 0, sizeof ifa);
+    ifa.ifa_family = AF_INET;
+    ifa.ifa_prefixlen = (unsigned char)prefix;
+    ifa.ifa_index = (unsigned)ifindex;
+    cr__nl_init(&q, type, type == RTM_NEWADDR ? NLM_F_CREATE | NLM_F_EXCL : 0, &ifa, sizeof ifa);
+    cr__nl_put(&q, IFA_LOCAL, &a, 4);
+    cr__nl_put(&q, IFA_ADDRESS, &a, 4);
+    if (type == RTM_NEWADDR) cr__nl_put(&q, IFA_BROADCAST, &brd, 4);
+    return cr__nl_talk(nl, &q, NULL, 0);
+}
+
+static int cr__nl_default_route(cr__nl *nl, uint32_t gw, int oif) {
+    cr__nlreq q;
+    struct rtmsg rt;
+    uint32_t g = htonl(gw);
+    memset(&rt, 0, sizeof rt);
+    rt.rtm_family = AF_INET;
+    rt.rtm_table = RT_TABLE_MAIN;
+    rt.rtm_protocol = RTPROT_BOOT;
+    rt.rtm_scope = RT_SCOPE_UNIVERSE;
+    rt.rtm_type = RTN_UNICAST;
+    cr__nl_init(&q, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_EXCL, &rt, sizeof rt);
+    cr__nl_put(&q, RTA_GATEWAY, &g, 4);
+    cr__nl_u32(&q, RTA_OIF, (uint32_t)oif);
+    return cr__nl_talk(nl, &q, NULL, 0);
+}
+
+/* ---- addresses, ports, config ---- */
+
+static void cr__ip4_str(uint32_t ip, char *out, size_t n) {
+    snprintf(out, n, "%u.%u.%u.%u", ip >> 24, (ip >> 16) & 255, (ip >> 8) & 255, ip & 255);
+}
+static int cr__ip4_parse(const char *s, uint32_t *ip) {
+    struct in_addr a;
+    if (inet_pton(AF_INET, s, &a) != 1) return -1;
+    *ip = ntohl(a.s_addr);
+    return 0;
+}
+/* Locally administered MAC 02:63:<address>: unique on the bridge, and the
+   same address always gets the same MAC (no stale ARP entries). */
+static void cr__net_mac(uint32_t ip, unsigned char mac[6]) {
+    mac[0] = 0x02; mac[1] = 0x63;
+    mac[2] = (unsigned char)(ip >> 24); mac[3] = (unsigned char)(ip >> 16);
+    mac[4] = (unsigned char)(ip >> 8); mac[5] = (unsigned char)ip;
+}
+
+/* A port number 1-65535 written in decimal digits only. */
+static int cr__net_port_num(const char *s, uint16_t *out) {
+    unsigned long v = 0;
+    const char *p;
+    if (!*s || strlen(s) > 5) return -1;
+    for (p = s; *p; p++) {
+        if (*p < '0' || *p > '9') return -1;
+        v = v * 10 + (unsigned long)(*p - '0');
+    }
+    if (v < 1 || v > 65535) return -1;
+    *out = (uint16_t)v;
+    return 0;
+}
+
+CR_API int cr_net_port_parse(const char *spec, cr_net_port *out, cr_err *err) {
+    char buf[128], *proto, *parts[3], *p, *ip = NULL;
+    int n = 0;
+    struct in6_addr a6;
+    memset(out, 0, sizeof *out);
+    if (!spec || !*spec) return cr_err_set(err, EINVAL, "port \"\": empty (expected [IP:]HOST:CONTAINER[/tcp|/udp])");
+    if (strlen(spec) >= sizeof buf) return cr_err_set(err, EINVAL, "port \"%.40s...\": too long", spec);
+    strcpy(buf, spec);
+    if ((proto = strrchr(buf, '/'))) {
+        *proto++ = 0;
+        if (!strcmp(proto, "udp")) out->udp = 1;
+        else if (!strcmp(proto, "sctp")) return cr_err_set(err, EINVAL, "port \"%s\": sctp is not supported (tcp or udp)", spec);
+        else if (strcmp(proto, "tcp")) return cr_err_set(err, EINVAL, "port \"%s\": unknown protocol \"%s\" (tcp or udp)", spec, proto);
+    }
+    p = buf;
+    if (*p == '[') {
+        char *close = strchr(p, ']');
+        if (!close || close[1] != ':') return cr_err_set(err, EINVAL, "port \"%s\": expected [IPv6]:HOST:CONTAINER", spec);
+        *close = 0;
+        if (inet_pton(AF_INET6, p + 1, &a6) == 1)
+            return cr_err_set(err, EINVAL, "port \"%s\": IPv6 host address \"%s\" is not supported (the bridge is IPv4 only)", spec, p + 1);
+        return cr_err_set(err, EINVAL, "port \"%s\": host address \"%s\" is not an IP address", spec, p + 1);
+    }
+    for (;;) {
+        char *colon = strchr(p, ':');
+        if (n == 3) return cr_err_set(err, EINVAL, "port \"%s\": too many ':' (expected [IP:]HOST:CONTAINER; IPv6 is not supported)", spec);
+        parts[n++] = p;
+        if (!colon) break;
+        *colon = 0;
+        p = colon + 1;
+    }
+    if (n == 1)
+        return cr_err_set(err, EINVAL, "port \"%s\": expected [IP:]HOST:CONTAINER (publishing on a random host port is not supported)", spec);
+    if (n == 3) { ip = parts[0]; parts[0] = parts[1]; parts[1] = parts[2]; }
+    if (strchr(parts[0], '-') || strchr(parts[1], '-'))
+        return cr_err_set(err, EINVAL, "port \"%s\": port ranges are not supported", spec);
+    if (!*parts[0])
+        return cr_err_set(err, EINVAL, "port \"%s\": empty host port (publishing on a random host port is not supported)", spec);
+    if (cr__net_port_num(parts[0], &out->host_port) < 0)
+        return cr_err_set(err, EINVAL, "port \"%s\": host port \"%s\" is not a number from 1 to 65535", spec, parts[0]);
+    if (cr__net_port_num(parts[1], &out->container_port) < 0)
+        return cr_err_set(err, EINVAL, "port \"%s\": container port \"%s\" is not a number from 1 to 65535", spec, parts[1]);
+    if (ip && *ip) {
+        uint32_t v;
+        if (cr__ip4_parse(ip, &v) < 0)
+            return cr_err_set(err, EINVAL, "port \"%s\": host address \"%s\" is not an IPv4 address", spec, ip);
+        if (v) cr__ip4_str(v, out->host_ip, sizeof out->host_ip);
+    }
+    return 0;
+}
+
+/* The canonical spec of a parsed port: it parses back to the same port. */
+static void cr__net_port_fmt(const cr_net_port *p, char *out, size_t n) {
+    snprintf(out, n, "%s%s%u:%u/%s", p->host_ip, p->host_ip[0] ? ":" : "", p->host_port,
+             p->container_port, p->udp ? "udp" : "tcp");
+}
+
+/* Two bindings of one host port clash unless both name different addresses. */
+static int cr__net_port_clash(const cr_net_port *a, const cr_net_port *b) {
+    return a->udp == b->udp && a->host_port == b->host_port &&
+           (!a->host_ip[0] || !b->host_ip[0] || !strcmp(a->host_ip, b->host_ip));
+}
+
+typedef struct cr__net_cfg {
+    char bridge[IFNAMSIZ], dir[PATH_MAX];
+    uint32_t net, gw; int prefix, mtu;
+    const char *nat;
+} cr__net_cfg;
+
+static int cr__net_cidr(const char *s, uint32_t *net, int *prefix, cr_err *err) {
+    char buf[32], *slash;
+    uint32_t ip, mask;
+    long n;
+    if (strlen(s) >= sizeof buf || !(slash = strchr(strcpy(buf, s), '/'))) goto bad;
+    *slash++ = 0;
+    if (cr__ip4_parse(buf, &ip) < 0 || !*slash || strlen(slash) > 2 || strspn(slash, "0123456789") != strlen(slash)) goto bad;
+    n = strtol(slash, NULL, 10);
+    if (n < 8 || n > 30) goto bad;
+    mask = 0xffffffffu << (32 - n);
+    if (ip & ~mask) {
+        char netstr[16];
+        cr__ip4_str(ip & mask, netstr, sizeof netstr);
+        return cr_err_set(err, EINVAL, "subnet \"%s\": host bits are set (the network is %s/%ld)", s, netstr, n);
+    }
+    *net = ip;
+    *prefix = (int)n;
+    return 0;
+bad:
+    return cr_err_set(err, EINVAL, "subnet \"%s\": expected an IPv4 network A.B.C.D/N with N from 8 to 30", s);
+}
+
+static int cr__net_cfg_get(const cr_net_config *c, cr__net_cfg *o, cr_err *err) {
+    static const cr_net_config zero;
+    const char *br, *p;
+    if (!c) c = &zero;
+    memset(o, 0, sizeof *o);
+    br = c->bridge ? c->bridge : CR_NET_BRIDGE;
+    if (!*br || strlen(br) >= IFNAMSIZ || !strcmp(br, ".") || !strcmp(br, ".."))
+        return cr_err_set(err, EINVAL, "bridge \"%s\": a name of 1 to %d characters is needed", br, IFNAMSIZ - 1);
+    for (p = br; *p; p++)
+        if (!isalnum((unsigned char)*p) && *p != '_' && *p != '.' && *p != '-')
+            return cr_err_set(err, EINVAL, "bridge \"%s\": invalid character '%c' (use letters, digits, _ . -)", br, *p);
+    strcpy(o->bridge, br);
+    if (cr__net_cidr(c->subnet ? c->subnet : CR_NET_SUBNET, &o->net, &o->prefix, err) < 0) return -EINVAL;
+    o->gw = o->net + 1;
+    o->mtu = c->mtu ? c->mtu : 1500;
+    if (o->mtu < 68 || o->mtu > 65535) return cr_err_set(err, EINVAL, "mtu %d: expected 68 to 65535", c->mtu);
+    if (c->nat && strcmp(c->nat, "nft") && strcmp(c->nat, "iptables"))
+        return cr_err_set(err, EINVAL, "nat \"%s\": expected \"nft\" or \"iptables\"", c->nat);
+    o->nat = c->nat;
+    if (c->state_dir && *c->state_dir) snprintf(o->dir, sizeof o->dir, "%s", c->state_dir);
+    else snprintf(o->dir, sizeof o->dir, "%s/net", cr_state_root(NULL));
+    return 0;
+}
+
+/* ---- state: leases.json ---- */
+
+typedef struct cr__net_nw {              /* a bridge in use */
+    char bridge[IFNAMSIZ];
+    uint32_t net; int prefix;
+    int created, addr_added;             /* what detach must undo on the host */
+    int nat_rules;                       /* its masquerade rules exist */
+    char *rules;                         /* nft: "chain:handle ..." of them */
+} cr__net_nw;
+typedef struct cr__net_ls {              /* a lease */
+    char id[256], bridge[IFNAMSIZ], veth[IFNAMSIZ];
+    uint32_t ip;
+    cr_net_port *ports; int nports;
+    int nat_rules;                       /* its DNAT rules exist */
+    char *rules;                         /* nft: "chain:handle ..." of them */
+} cr__net_ls;
+typedef struct cr__net_db {
+    int dirfd, lockfd;
+    char dir[PATH_MAX];
+    char nat[16];                        /* "" (no NAT made), "nft", "iptables" */
+    cr__net_nw *nw; int nnw;
+    cr__net_ls *ls; int nls;
+} cr__net_db;
+
+static void cr__net_db_free(cr__net_db *db) {
+    int i;
+    for (i = 0; i < db->nnw; i++) CR_FREE(db->nw[i].rules);
+    for (i = 0; i < db->nls; i++) { CR_FREE(db->ls[i].ports); CR_FREE(db->ls[i].rules); }
+    CR_FREE(db->nw); CR_FREE(db->ls);
+    if (db->lockfd >= 0) close(db->lockfd);   /* drops the flock */
+    if (db->dirfd >= 0) close(db->dirfd);
+    db->nw = NULL; db->ls = NULL; db->nnw = db->nls = 0;
+    db->lockfd = db->dirfd = -1;
+}
+
+static char *cr__strdup(const char *s) {
+    size_t n = strlen(s) + 1;
+    char *p = (char *)CR_MALLOC(n);
+    if (p) memcpy(p, s, n);
+    return p;
+}
+
+static const char *cr__net_jstr(const cr_json *o, const char *key) {
+    const cr_json *v = cr_json_get(o, key);
+    return v && v->type == CR_JSON_STRING ? v->str : "";
+}
+
+static int cr__net_db_parse(cr__net_db *db, const cr_json *root, cr_err *err) {
+    const cr_json *a, *e, *p;
+    if (root->type != CR_JSON_OBJECT) return cr_err_set(err, EINVAL, "not an object");
+    snprintf(db->nat, sizeof db->nat, "%s", cr__net_jstr(root, "nat"));
+    a = cr_json_get(root, "networks");
+    if (a && a->type == CR_JSON_ARRAY && a->len) {
+        if (!(db->nw = (cr__net_nw *)calloc(a->len, sizeof *db->nw))) return cr_err_set(err, ENOMEM, "out of memory");
+        for (e = a->child; e; e = e->next) {
+            cr__net_nw *n = &db->nw[db->nnw++];
+            const cr_json *b;
+            snprintf(n->bridge, sizeof n->bridge, "%s", cr__net_jstr(e, "bridge"));
+            if (cr__net_cidr(cr__net_jstr(e, "subnet"), &n->net, &n->prefix, err) < 0) return cr_err_wrap(err, "networks");
+            n->created = (b = cr_json_get(e, "created")) && b->type == CR_JSON_TRUE;
+            n->addr_added = (b = cr_json_get(e, "addr_added")) && b->type == CR_JSON_TRUE;
+            n->nat_rules = (b = cr_json_get(e, "nat_rules")) && b->type == CR_JSON_TRUE;
+            if (!(n->rules = cr__strdup(cr__net_jstr(e, "rules")))) return cr_err_set(err, ENOMEM, "out of memory");
+        }
+    }
+    a = cr_json_get(root, "leases");
+    if (a && a->type == CR_JSON_ARRAY && a->len) {
+        if (!(db->ls = (cr__net_ls *)calloc(a->len, sizeof *db->ls))) return cr_err_set(err, ENOMEM, "out of memory");
+        for (e = a->child; e; e = e->next) {
+            cr__net_ls *l = &db->ls[db->nls++];
+            const cr_json *ports = cr_json_get(e, "ports");
+            snprintf(l->id, sizeof l->id, "%s", cr__net_jstr(e, "id"));
+            snprintf(l->bridge, sizeof l->bridge, "%s", cr__net_jstr(e, "bridge"));
+            snprintf(l->veth, sizeof l->veth, "%s", cr__net_jstr(e, "veth"));
+            if (cr__ip4_parse(cr__net_jstr(e, "ip"), &l->ip) < 0) return cr_err_set(err, EINVAL, "lease \"%s\": bad ip", l->id);
+            l->nat_rules = (p = cr_json_get(e, "nat_rules")) && p->type == CR_JSON_TRUE;
+            if (!(l->rules = cr__strdup(cr__net_jstr(e, "rules")))) return cr_err_set(err, ENOMEM, "out of memory");
+            if (!ports || ports->type != CR_JSON_ARRAY || !ports->len) continue;
+            if (!(l->ports = (cr_net_port *)calloc(ports->len, sizeof *l->ports))) return cr_err_set(err, ENOMEM, "out of memory");
+            for (p = ports->child; p; p = p->next)
+                if (p->type != CR_JSON_STRING || cr_net_port_parse(p->str, &l->ports[l->nports++], err) < 0)
+                    return cr_err_wrap(err, "lease \"%s\"", l->id);
+        }
+    }
+    return 0;
+}
+
+static int cr__net_db_save(cr__net_db *db, cr_err *err) {
+    cr_buf b = {0};
+    cr_jw w;
+    char s[64];
+    int i, j, r;
+    cr_jw_init(&w, &b);
+    cr_jw_obj(&w);
+    cr_jw_key(&w, "nat"); cr_jw_str(&w, db->nat);
+    cr_jw_key(&w, "networks"); cr_jw_arr(&w);
+    for (i = 0; i < db->nnw; i++) {
+        cr__net_nw *n = &db->nw[i];
+        cr__ip4_str(n->net, s, sizeof s);
+        snprintf(s + strlen(s), sizeof s - strlen(s), "/%d", n->prefix);
+        cr_jw_obj(&w);
+        cr_jw_key(&w, "bridge"); cr_jw_str(&w, n->bridge);
+        cr_jw_key(&w, "subnet"); cr_jw_str(&w, s);
+        cr_jw_key(&w, "created"); cr_jw_bool(&w, n->created);
+        cr_jw_key(&w, "addr_added"); cr_jw_bool(&w, n->addr_added);
+        cr_jw_key(&w, "nat_rules"); cr_jw_bool(&w, n->nat_rules);
+        cr_jw_key(&w, "rules"); cr_jw_str(&w, n->rules ? n->rules : "");
+        cr_jw_obj_end(&w);
+    }
+    cr_jw_arr_end(&w);
+    cr_jw_key(&w, "leases"); cr_jw_arr(&w);
+    for (i = 0; i < db->nls; i++) {
+        cr__net_ls *l = &db->ls[i];
+        cr_jw_obj(&w);
+        cr_jw_key(&w, "id"); cr_jw_str(&w, l->id);
+        cr_jw_key(&w, "bridge"); cr_jw_str(&w, l->bridge);
+        cr__ip4_str(l->ip, s, sizeof s);
+        cr_jw_key(&w, "ip"); cr_jw_str(&w, s);
+        cr_jw_key(&w, "veth"); cr_jw_str(&w, l->veth);
+        cr_jw_key(&w, "ports"); cr_jw_arr(&w);
+        for (j = 0; j < l->nports; j++) { cr__net_port_fmt(&l->ports[j], s, sizeof s); cr_jw_str(&w, s); }
+        cr_jw_arr_end(&w);
+        cr_jw_key(&w, "nat_rules"); cr_jw_bool(&w, l->nat_rules);
+        cr_jw_key(&w, "rules"); cr_jw_str(&w, l->rules ? l->rules : "");
+        cr_jw_obj_end(&w);
+    }
+    cr_jw_arr_end(&w);
+    cr_jw_obj_end(&w);
+    cr_buf_putc(&b, '\n');
+    if (b.oom) { cr_buf_free(&b); return cr_err_set(err, ENOMEM, "out of memory"); }
+    r = cr__write_atomic(db->dirfd, "leases.json", b.data, b.len, 0, err);
+    cr_buf_free(&b);
+    return r < 0 ? cr_err_wrap(err, "network state %s", db->dir) : 0;
+}
+
+/* Opens and locks the state dir and reads leases.json. Without create, a
+   missing dir is an empty state. */
+static int cr__net_db_open(const char *dir, int create, int lockop, cr__net_db *db, cr_err *err) {
+    cr_buf text = {0};
+    cr_json *root = NULL;
+    int r;
+    memset(db, 0, sizeof *db);
+    db->dirfd = db->lockfd = -1;
+    snprintf(db->dir, sizeof db->dir, "%s", dir);
+    if (create && cr__mkdir_p(dir, 0700) < 0) return cr__errno(err, "network state %s", dir);
+    db->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (db->dirfd < 0) return errno == ENOENT && !create ? 0 : cr__errno(err, "network state %s", dir);
+    db->lockfd = openat(db->dirfd, "lock", O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (db->lockfd < 0 || flock(db->lockfd, lockop) < 0) { r = cr__errno(err, "lock %s/lock", dir); goto fail; }
+    r = cr_util_read_file(db->dirfd, "leases.json", 16 << 20, &text, err);
+    if (r == -ENOENT) return 0;
+    if (r == 0 && (r = cr_json_parse(text.data, text.len, &root, err)) == 0) r = cr__net_db_parse(db, root, err);
+    cr_json_free(root);
+    cr_buf_free(&text);
+    if (r == 0) return 0;
+    cr_err_wrap(err, "%s/leases.json", dir);
+fail:
+    cr__net_db_free(db);
+    return r;
+}
+
+static cr__net_ls *cr__net_lease_find(cr__net_db *db, const char *id) {
+    int i;
+    for (i = 0; i < db->nls; i++) if (!strcmp(db->ls[i].id, id)) return &db->ls[i];
+    return NULL;
+}
+static cr__net_nw *cr__net_nw_find(cr__net_db *db, const char *bridge) {
+    int i;
+    for (i = 0; i < db->nnw; i++) if (!strcmp(db->nw[i].bridge, bridge)) return &db->nw[i];
+    return NULL;
+}
+
+static void cr__net_lease_out(const cr__net_db *db, const cr__net_ls *l, cr_net_lease *out) {
+    unsigned char mac[6];
+    int i;
+    memset(out, 0, sizeof *out);
+    cr__ip4_str(l->ip, out->ip, sizeof out->ip);
+    for (i = 0; i < db->nnw; i++)
+        if (!strcmp(db->nw[i].bridge, l->bridge)) {
+            cr__ip4_str(db->nw[i].net + 1, out->gateway, sizeof out->gateway);
+            out->prefix = db->nw[i].prefix;
+        }
+    cr__net_mac(l->ip, mac);
+    snprintf(out->mac, sizeof out->mac, "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]);
+    snprintf(out->host_veth, sizeof out->host_veth, "%s", l->veth);
+}
+
+/* ---- NAT: nft or iptables-restore, fed a script on stdin ---- */
+
+/* path of a tool in $PATH or the sbin directories a user's PATH may lack */
+static int cr__net_which(const char *name, char *out, size_t n) {
+    const char *path = getenv("PATH"), *p;
+    char dirs[4096];
+    snprintf(dirs, sizeof dirs, "%s:/usr/local/sbin:/usr/sbin:/sbin", path ? path : "");
+    for (p = dirs; *p; ) {
+        size_t len = strcspn(p, ":");
+        if (len) {
+            snprintf(out, n, "%.*s/%s", (int)len, p, name);
+            if (access(out, X_OK) == 0) return 0;
+        }
+        p += len + (p[len] == ':');
+    }
+    return -1;
+}
+
+/* Runs argv[0] (a path) with input on stdin; stdout and stderr go to out.
+   Returns its exit status, or -errno if it could not run. */
+static int cr__net_exec(char *const argv[], const cr_buf *input, cr_buf *out) {
+    extern char **environ;
+    posix_spawn_file_actions_t fa;
+    int mfd, p[2], st = 0, r;
+    pid_t pid;
+    char buf[4096];
+    mfd = (int)syscall(SYS_memfd_create, "cr-nat", MFD_CLOEXEC);
+    if (mfd < 0) return -errno;
+    if (cr__write_all(mfd, input->data ? input->data : "", input->len) < 0 || lseek(mfd, 0, SEEK_SET) < 0 ||
+        pipe2(p, O_CLOEXEC) < 0) { r = -errno; close(mfd); return r; }
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_adddup2(&fa, mfd, 0);
+    posix_spawn_file_actions_adddup2(&fa, p[1], 1);
+    posix_spawn_file_actions_adddup2(&fa, p[1], 2);
+    r = posix_spawn(&pid, argv[0], &fa, NULL, argv, environ);
+    posix_spawn_file_actions_destroy(&fa);
+    close(mfd);
+    close(p[1]);
+    if (r) { close(p[0]); return -r; }
+    for (;;) {
+        ssize_t n = read(p[0], buf, sizeof buf);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) break;
+        if (out->len < 65536) cr_buf_add(out, buf, (size_t)n);
+    }
+    close(p[0]);
+    while (waitpid(pid, &st, 0) < 0) if (errno != EINTR) return -errno;
+    return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+/* Runs a NAT script with the state's tool. nft echoes each added rule with
+   its handle: those are appended, as "chain:handle", to *handles. */
+static int cr__net_nat_run(const cr__net_db *db, const cr_buf *script, cr_buf *handles, cr_err *err) {
+    char tool[PATH_MAX], *argv[6];
+    cr_buf out = {0};
+    int nft = !strcmp(db->nat, "nft"), r, k = 0;
+    const char *name = nft ? "nft" : "iptables-restore";
+    if (cr__net_which(name, tool, sizeof tool) < 0)
+        return cr_err_set(err, ENOENT, "nat: %s not found in PATH, /usr/sbin or /sbin (it made this network's rules)", name);
+    argv[k++] = tool;
+    if (nft) { argv[k++] = (char *)"-e"; argv[k++] = (char *)"-a"; argv[k++] = (char *)"-f"; argv[k++] = (char *)"-"; }
+    else { argv[k++] = (char *)"-w"; argv[k++] = (char *)"--noflush"; }
+    argv[k] = NULL;
+    r = cr__net_exec(argv, script, &out);
+    if (r < 0) { cr_buf_free(&out); errno = -r; return cr__errno(err, "nat: run %s", tool); }
+    if (r > 0) {
+        char *s = out.data ? out.data : (char *)"", *nl;
+        /* the message and, from nft, the line it is about */
+        if ((nl = strchr(s, '\n')) && (nl = strchr(nl + 1, '\n'))) *nl = 0;
+        for (nl = s; *nl; nl++) if (*nl == '\n') *nl = ' ';
+        r = cr_err_set(err, EIO, "nat: %s failed (status %d): %.600s", name, r, s);
+        cr_buf_free(&out);
+        return r;
+    }
+    if (handles && out.data) {
+        const char *line = out.data;
+        while (*line) {
+            const char *end = strchr(line, '\n'), *h;
+            size_t len = end ? (size_t)(end - line) : strlen(line);
+            char l[1024];
+            snprintf(l, sizeof l, "%.*s", (int)len, line);
+            if (!strncmp(l, "add rule ip " CR_NET_TABLE " ", 13 + strlen(CR_NET_TABLE)) && (h = strstr(l, "# handle "))) {
+                const char *chain = l + 13 + strlen(CR_NET_TABLE);
+                cr_buf_printf(handles, "%s%.*s:%lld", handles->len ? " " : "", (int)strcspn(chain, " "), chain, atoll(h + 9));
+            }
+            line += len + (end != NULL);
+        }
+    }
+    cr_buf_free(&out);
+    return 0;
+}
+
+/* Picks the tool for a state without NAT: the configured one, else nft,
+   else iptables-restore (with iptables-save). 0, or -ENOENT. */
+static int cr__net_nat_pick(const char *want, char *nat, size_t n) {
+    char p[PATH_MAX];
+    if ((!want || !strcmp(want, "nft")) && cr__net_which("nft", p, sizeof p) == 0) { snprintf(nat, n, "nft"); return 0; }
+    if ((!want || !strcmp(want, "iptables")) && cr__net_which("iptables-restore", p, sizeof p) == 0 &&
+        cr__net_which("iptables-save", p, sizeof p) == 0) { snprintf(nat, n, "iptables"); return 0; }
+    return -ENOENT;
+}
+
+static const char *const cr__ipt_chains[][2] = {
+    {"PREROUTING", "CR-PREROUTING"}, {"OUTPUT", "CR-OUTPUT"}, {"POSTROUTING", "CR-POSTROUTING"},
+};
+static const char *cr__ipt_jump_match(int i) { return i < 2 ? "-m addrtype --dst-type LOCAL " : ""; }
+
+/* iptables: lines that remove every CR- chain and the jumps to them, read
+   from iptables-save, so leftovers of an earlier crash go as well. */
+static int cr__net_ipt_teardown(cr_buf *script, cr_err *err) {
+    char tool[PATH_MAX], *argv[4];
+    cr_buf out = {0}, chains = {0};
+    const char *line;
+    int r;
+    if (cr__net_which("iptables-save", tool, sizeof tool) < 0)
+        return cr_err_set(err, ENOENT, "nat: iptables-save not found in PATH, /usr/sbin or /sbin");
+    argv[0] = tool; argv[1] = (char *)"-t"; argv[2] = (char *)"nat"; argv[3] = NULL;
+    r = cr__net_exec(argv, &chains, &out);
+    if (r != 0) {
+        cr_buf_free(&out);
+        if (r < 0) { errno = -r; return cr__errno(err, "nat: run %s", tool); }
+        return cr_err_set(err, EIO, "nat: iptables-save failed (status %d)", r);
+    }
+    for (line = out.data ? out.data : ""; *line; ) {
+        size_t len = strcspn(line, "\n");
+        if (len > 4 && !strncmp(line, ":CR-", 4))
+            cr_buf_printf(&chains, "-F %.*s\n-X %.*s\n", (int)strcspn(line + 1, " \n"), line + 1, (int)strcspn(line + 1, " \n"), line + 1);
+        else if (len > 3 && !strncmp(line, "-A ", 3) && strncmp(line, "-A CR-", 6) && memmem(line, len, " -j CR-", 7))
+            cr_buf_printf(script, "-D %.*s\n", (int)len - 3, line + 3);
+        line += len + (line[len] == '\n');
+    }
+    cr_buf_add(script, chains.data ? chains.data : "", chains.len);
+    cr_buf_free(&chains);
+    cr_buf_free(&out);
+    return 0;
+}
+
+/* The rules of a network: masquerade what leaves the subnet; what a
+   container sent to a published port of the bridge (hairpin) and what came
+   from 127.0.0.1 must come back through the host, so it is masqueraded too. */
+static void cr__net_nw_rules(cr_buf *s, int nft, const char *op, const cr__net_nw *n) {
+    char net[16];
+    cr__ip4_str(n->net, net, sizeof net);
+    if (nft) {
+        cr_buf_printf(s, "add rule ip " CR_NET_TABLE " postrouting ip saddr %s/%d oifname != \"%s\" masquerade\n", net, n->prefix, n->bridge);
+        cr_buf_printf(s, "add rule ip " CR_NET_TABLE " postrouting ip saddr %s/%d oifname \"%s\" ct status dnat masquerade\n", net, n->prefix, n->bridge);
+        cr_buf_printf(s, "add rule ip " CR_NET_TABLE " postrouting ip saddr 127.0.0.0/8 oifname \"%s\" masquerade\n", n->bridge);
+        return;
+    }
+    cr_buf_printf(s, "%s CR-POSTROUTING -s %s/%d ! -o %s -j MASQUERADE\n", op, net, n->prefix, n->bridge);
+    cr_buf_printf(s, "%s CR-POSTROUTING -s %s/%d -o %s -m conntrack --ctstate DNAT -j MASQUERADE\n", op, net, n->prefix, n->bridge);
+    cr_buf_printf(s, "%s CR-POSTROUTING -s 127.0.0.0/8 -o %s -j MASQUERADE\n", op, n->bridge);
+}
+
+/* Two DNAT rules per port: prerouting (other hosts, containers) and output
+   (this host, 127.0.0.1 included). Without host_ip: any local address. */
+static void cr__net_port_rules(cr_buf *s, int nft, const char *op, const cr__net_ls *l) {
+    static const char *const nchains[] = {"prerouting", "output"}, *const ichains[] = {"CR-PREROUTING", "CR-OUTPUT"};
+    char ip[16];
+    int i, c;
+    cr__ip4_str(l->ip, ip, sizeof ip);
+    for (i = 0; i < l->nports; i++) {
+        const cr_net_port *p = &l->ports[i];
+        const char *proto = p->udp ? "udp" : "tcp";
+        for (c = 0; c < 2; c++) {
+            if (nft) {
+                cr_buf_printf(s, "add rule ip " CR_NET_TABLE " %s ", nchains[c]);
+                if (p->host_ip[0]) cr_buf_printf(s, "ip daddr %s ", p->host_ip);
+                else cr_buf_puts(s, "fib daddr type local ");
+                cr_buf_printf(s, "%s dport %u dnat to %s:%u comment \"cr:%.100s\"\n", proto, p->host_port, ip, p->container_port, l->id);
+            } else {
+                cr_buf_printf(s, "%s %s ", op, ichains[c]);
+                if (p->host_ip[0]) cr_buf_printf(s, "-d %s/32 ", p->host_ip);
+                cr_buf_printf(s, "-p %s -m %s --dport %u -m comment --comment \"cr:%.100s\" -j DNAT --to-destination %s:%u\n",
+                              proto, proto, p->host_port, l->id, ip, p->container_port);
+            }
+        }
+    }
+}
+
+/* nft lines deleting the rules recorded as "chain:handle ..." */
+static void cr__net_nft_delete(cr_buf *s, const char *rules) {
+    const char *p = rules ? rules : "";
+    while (*p) {
+        size_t len = strcspn(p, " ");
+        const char *colon = memchr(p, ':', len);
+        if (colon) cr_buf_printf(s, "delete rule ip " CR_NET_TABLE " %.*s handle %.*s\n",
+                                 (int)(colon - p), p, (int)(len - (size_t)(colon - p) - 1), colon + 1);
+        p += len + (p[len] == ' ');
+    }
+}
+
+/* ---- attach, detach ---- */
+
+static int cr__net_sysctl(const char *path, cr_err *err) {
+    char v[4] = "";
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd >= 0) { if (read(fd, v, sizeof v - 1) < 0) v[0] = 0; close(fd); }
+    if (v[0] == '1') return 0;
+    if (cr__write_str(path, "1") < 0) return cr__errno(err, "write %s", path);
+    return 0;
+}
+
+/* Undoes what attach did for lease li and forgets it: its rules, its veth
+   and, when it was the last one, its network's rules and bridge, and with
+   the last network the NAT table. The state is saved. Every step is tried;
+   the first error is returned. */
+static int cr__net_release(cr__net_db *db, int li, cr__nl *nl, cr_err *err) {
+    cr__net_ls *l = &db->ls[li];
+    cr__net_nw *n = cr__net_nw_find(db, l->bridge);
+    cr_buf script = {0};
+    cr_err e2 = {0};
+    int nft = !strcmp(db->nat, "nft"), r = 0, i, last = 1;
+    if (l->veth[0] && (i = cr__nl_link_del(nl, l->veth)) < 0 && i != -ENODEV)
+        r = cr__nl_err(nl, i, err, "delete veth %s", l->veth);
+    for (i = 0; i < db->nls; i++) if (i != li && !strcmp(db->ls[i].bridge, l->bridge)) last = 0;
+    if (db->nat[0] && l->nat_rules) {
+        if (nft) cr__net_nft_delete(&script, l->rules);
+        else if (l->nports) { cr_buf_puts(&script, "*nat\n"); cr__net_port_rules(&script, 0, "-D", l); }
+    }
+    CR_FREE(l->ports); CR_FREE(l->rules);
+    db->ls[li] = db->ls[--db->nls];
+    if (last && n) {
+        if (db->nat[0] && n->nat_rules && nft) cr__net_nft_delete(&script, n->rules);
+        else if (db->nat[0] && n->nat_rules) { if (!script.len) cr_buf_puts(&script, "*nat\n"); cr__net_nw_rules(&script, 0, "-D", n); }
+        if (n->created) {
+            if ((i = cr__nl_link_del(nl, n->bridge)) < 0 && i != -ENODEV && !r) r = cr__nl_err(nl, i, err, "delete bridge %s", n->bridge);
+        } else if (n->addr_added) {
+            int ifx = cr__nl_ifindex(nl, n->bridge);
+            if (ifx > 0) cr__nl_addr(nl, RTM_DELADDR, ifx, n->net + 1, n->prefix);
+        }
+        CR_FREE(n->rules);
+        *n = db->nw[--db->nnw];
+    }
+    if (db->nat[0] && !db->nnw) {          /* the last network: the table goes */
+        script.len = 0;
+        if (nft) cr_buf_puts(&script, "add table ip " CR_NET_TABLE "\ndelete table ip " CR_NET_TABLE "\n");
+        else {
+            cr_buf_puts(&script, "*nat\n");
+            if ((i = cr__net_ipt_teardown(&script, &e2)) < 0 && !r) { r = i; *err = e2; }
+        }
+    }
+    if (script.len) {
+        if (!nft) cr_buf_puts(&script, "COMMIT\n");
+        if (script.oom) i = cr_err_set(&e2, ENOMEM, "out of memory");
+        else i = cr__net_nat_run(db, &script, NULL, &e2);
+        if (i < 0 && !r) { r = i; *err = e2; }
+    }
+    cr_buf_free(&script);
+    if (!db->nnw) db->nat[0] = 0;
+    if ((i = cr__net_db_save(db, &e2)) < 0 && !r) { r = i; *err = e2; }
+    return r;
+}
+
+/* Leases whose host veth is gone belong to containers whose netns died
+   without a detach (cr was killed): they are released. */
+static void cr__net_gc(cr__net_db *db, cr__nl *nl) {
+    int i;
+    cr_err e = {0};
+    for (i = db->nls - 1; i >= 0; i--)
+        if (cr__nl_ifindex(nl, db->ls[i].veth) == -ENODEV) {
+            cr_log(CR_LOG_INFO, "network: releasing the lease of \"%s\" (its veth %s is gone)", db->ls[i].id, db->ls[i].veth);
+            if (cr__net_release(db, i, nl, &e) < 0) cr_log(CR_LOG_WARN, "network: %s", e.msg);
+        }
+}
+
+static int cr__u32_cmp(const void *a, const void *b) {
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* The lowest free address of the network (gateway and broadcast excluded). */
+static int cr__net_ip_alloc(const cr__net_db *db, const cr__net_cfg *cfg, uint32_t *ip) {
+    uint32_t *used, cand = cfg->net + 2, last = cfg->net + (0xffffffffu >> cfg->prefix) - 1;
+    int i, n = 0;
+    used = (uint32_t *)CR_MALLOC(((size_t)db->nls + 1) * sizeof *used);
+    if (!used) return -ENOMEM;
+    for (i = 0; i < db->nls; i++) if (!strcmp(db->ls[i].bridge, cfg->bridge)) used[n++] = db->ls[i].ip;
+    qsort(used, (size_t)n, sizeof *used, cr__u32_cmp);
+    for (i = 0; i < n && cand <= last; i++) {
+        if (used[i] > cand) break;
+        if (used[i] == cand) cand++;
+    }
+    CR_FREE(used);
+    if (cand > last) return -ENOSPC;
+    *ip = cand;
+    return 0;
+}
+
+/* A port of the request that clashes with another of the request or a
+   lease: its index, and *who the lease's id ("" within the request). */
+static int cr__net_port_taken(const cr__net_db *db, const cr_net_port *ports, int nports, const char **who) {
+    int i, j, k;
+    for (i = 0; i < nports; i++) {
+        for (j = 0; j < i; j++) if (cr__net_port_clash(&ports[i], &ports[j])) { *who = ""; return i; }
+        for (j = 0; j < db->nls; j++)
+            for (k = 0; k < db->ls[j].nports; k++)
+                if (cr__net_port_clash(&ports[i], &db->ls[j].ports[k])) { *who = db->ls[j].id; return i; }
+    }
+    return -1;
+}
+
+/* The bridge with its gateway address: made when missing (with
+   route_localnet, so DNAT from 127.0.0.1 may leave through it). */
+static int cr__net_bridge(cr__net_db *db, cr__net_nw *n, const cr__net_cfg *cfg, cr__nl *nl, cr_err *err) {
+    unsigned char mac[6];
+    char path[128];
+    int ifx = cr__nl_ifindex(nl, cfg->bridge), r;
+    if (ifx == -ENODEV) {
+        cr__net_mac(cfg->gw, mac);
+        if ((r = cr__nl_bridge_add(nl, cfg->bridge, cfg->mtu, mac)) < 0) return cr__nl_err(nl, r, err, "create bridge %s", cfg->bridge);
+        n->created = 1;
+        if ((r = cr__net_db_save(db, err)) < 0) return r;
+        ifx = cr__nl_ifindex(nl, cfg->bridge);
+    }
+    if (ifx < 0) return cr__nl_err(nl, ifx, err, "bridge %s", cfg->bridge);
+    r = cr__nl_addr(nl, RTM_NEWADDR, ifx, cfg->gw, cfg->prefix);
+    if (r == 0 && !n->created) {
+        n->addr_added = 1;
+        if ((r = cr__net_db_save(db, err)) < 0) return r;
+    }
+    if (r < 0 && r != -EEXIST) {
+        char gw[16];
+        cr__ip4_str(cfg->gw, gw, sizeof gw);
+        return cr__nl_err(nl, r, err, "bridge %s: add address %s/%d", cfg->bridge, gw, cfg->prefix);
+    }
+    snprintf(path, sizeof path, "/proc/sys/net/ipv4/conf/%s/route_localnet", cfg->bridge);
+    if ((r = cr__net_sysctl(path, err)) < 0) return r;
+    if ((r = cr__net_sysctl("/proc/sys/net/ipv4/ip_forward", err)) < 0) return r;
+    return ifx;
+}
+
+typedef struct cr__nl_in { int nsfd, err; cr__nl nl; } cr__nl_in;
+static int cr__nl_in_child(void *arg) {
+    cr__nl_in *a = (cr__nl_in *)arg;
+    int r;
+    if (setns(a->nsfd, CLONE_NEWNET) < 0) { a->err = errno; return 1; }
+    if ((r = cr__nl_open(&a->nl)) < 0) { a->err = -r; return 1; }
+    return 0;
+}
+
+/* A netlink socket of the netns nsfd. A socket belongs to the netns it was
+   made in: a child sharing our memory and fd table (vfork style) joins the
+   netns and makes it, so this thread never leaves its own netns. */
+static int cr__nl_open_in(cr__nl *nl, int nsfd) {
+    enum { STACK = 64 * 1024 };
+    cr__nl_in a;
+    char *stack = (char *)CR_MALLOC(STACK);
+    pid_t c;
+    int st = 0;
+    memset(&a, 0, sizeof a);
+    a.nsfd = nsfd;
+    a.nl.fd = -1;
+    a.err = EIO;
+    if (!stack) return -ENOMEM;
+    c = clone(cr__nl_in_child, stack + STACK, CLONE_VM | CLONE_FILES | CLONE_VFORK | SIGCHLD, &a);
+    if (c < 0) { a.err = errno; CR_FREE(stack); return -a.err; }
+    while (waitpid(c, &st, 0) < 0 && errno == EINTR) ;
+    CR_FREE(stack);
+    if (a.nl.fd < 0) return -a.err;
+    *nl = a.nl;
+    return 0;
+}
+
+/* eth0 up with its address, lo up and the default route, over a netlink
+   socket of the container's netns. */
+static int cr__net_inside(int nsfd, uint32_t ip, const cr__net_cfg *cfg, cr_err *err) {
+    cr__nl cn;
+    int r, ifx;
+    if ((r = cr__nl_open_in(&cn, nsfd)) < 0) { errno = -r; return cr__errno(err, "netlink socket in the container's netns"); }
+    if ((r = cr__nl_link_up(&cn, 1)) < 0) { r = cr__nl_err(&cn, r, err, "container: lo up"); goto out; }
+    if ((ifx = cr__nl_ifindex(&cn, "eth0")) < 0) { r = cr__nl_err(&cn, ifx, err, "container: eth0"); goto out; }
+    if ((r = cr__nl_link_up(&cn, ifx)) < 0) { r = cr__nl_err(&cn, r, err, "container: eth0 up"); goto out; }
+    if ((r = cr__nl_addr(&cn, RTM_NEWADDR, ifx, ip, cfg->prefix)) < 0) {
+        char s[16];
+        cr__ip4_str(ip, s, sizeof s);
+        r = cr__nl_err(&cn, r, err, "container: eth0: add address %s/%d", s, cfg->prefix);
+        goto out;
+    }
+    if ((r = cr__nl_default_route(&cn, cfg->gw, ifx)) < 0) r = cr__nl_err(&cn, r, err, "container: default route");
+out:
+    cr__nl_close(&cn);
+    return r;
+}
+
+/* The first n space-separated words of *p (all for n < 0), malloc'd; *p
+   moves past them. */
+static char *cr__net_words(const char **p, int n) {
+    const char *s = *p, *e = s;
+    char *out;
+    while (*e && n--) { e += strcspn(e, " "); if (n && *e == ' ') e++; }
+    out = (char *)CR_MALLOC((size_t)(e - s) + 1);
+    if (out) { memcpy(out, s, (size_t)(e - s)); out[e - s] = 0; }
+    *p = e + (*e == ' ');
+    return out;
+}
+
+/* The NAT for a new lease l in one run of the tool: the table (for the
+   state's first NAT), the network's masquerade rules (once), the ports. */
+static int cr__net_nat_add(cr__net_db *db, cr__net_nw *n, cr__net_ls *l, int new_table, cr_err *err) {
+    cr_buf script = {0}, handles = {0};
+    int nft = !strcmp(db->nat, "nft"), r = 0, i;
+    const char *h;
+    if (!new_table && n->nat_rules && !l->nports) return 0;
+    if (!nft) cr_buf_puts(&script, "*nat\n");
+    if (new_table && nft)
+        cr_buf_puts(&script, "add table ip " CR_NET_TABLE "\ndelete table ip " CR_NET_TABLE "\n"
+                    "table ip " CR_NET_TABLE " {\n"
+                    "\tchain prerouting { type nat hook prerouting priority dstnat; policy accept; }\n"
+                    "\tchain output { type nat hook output priority -100; policy accept; }\n"
+                    "\tchain postrouting { type nat hook postrouting priority srcnat; policy accept; }\n}\n");
+    if (new_table && !nft) {
+        if ((r = cr__net_ipt_teardown(&script, err)) < 0) goto out;
+        for (i = 0; i < 3; i++) cr_buf_printf(&script, ":%s - [0:0]\n", cr__ipt_chains[i][1]);
+        for (i = 0; i < 3; i++) cr_buf_printf(&script, "-A %s %s-j %s\n", cr__ipt_chains[i][0], cr__ipt_jump_match(i), cr__ipt_chains[i][1]);
+    }
+    if (!n->nat_rules) cr__net_nw_rules(&script, nft, "-A", n);
+    cr__net_port_rules(&script, nft, "-A", l);
+    if (!nft) cr_buf_puts(&script, "COMMIT\n");
+    if (script.oom) { r = cr_err_set(err, ENOMEM, "out of memory"); goto out; }
+    if ((r = cr__net_nat_run(db, &script, nft ? &handles : NULL, err)) < 0) goto out;
+    /* nft echoes the handles in script order: the network's three rules first */
+    h = handles.data ? handles.data : "";
+    if (!n->nat_rules) {
+        CR_FREE(n->rules);
+        n->rules = cr__net_words(&h, 3);
+        n->nat_rules = 1;
+    }
+    CR_FREE(l->rules);
+    l->rules = cr__net_words(&h, -1);
+    l->nat_rules = 1;
+    if (handles.oom || !n->rules || !l->rules) r = cr_err_set(err, ENOMEM, "out of memory");
+out:
+    cr_buf_free(&script);
+    cr_buf_free(&handles);
+    return r;
+}
+
+static int cr__net_attach(cr__net_db *db, const cr__net_cfg *cfg, const char *id, int nsfd, const cr_net_port *ports,
+                          int nports, cr__nl *nl, cr_net_lease *out, cr_err *err) {
+    cr__net_nw *n = cr__net_nw_find(db, cfg->bridge);
+    cr__net_ls *l;
+    const char *who;
+    unsigned char mac[6];
+    uint32_t ip;
+    int r, i, ifx, li, had_nat;
+    char s[64];
+    void *p;
+    if ((l = cr__net_lease_find(db, id))) {
+        cr__ip4_str(l->ip, s, sizeof s);
+        return cr_err_set(err, EEXIST, "it already has the address %s on %s", s, l->bridge);
+    }
+    if (n && (n->net != cfg->net || n->prefix != cfg->prefix)) {
+        cr__ip4_str(n->net, s, sizeof s);
+        return cr_err_set(err, EEXIST, "bridge %s serves %s/%d, not the subnet asked for", cfg->bridge, s, n->prefix);
+    }
+    /* a clash or a full subnet may be leases of containers that died without detach */
+    if ((i = cr__net_port_taken(db, ports, nports, &who)) >= 0 && *who) {
+        cr__net_gc(db, nl);
+        i = cr__net_port_taken(db, ports, nports, &who);
+    }
+    if (i >= 0) {
+        cr__net_port_fmt(&ports[i], s, sizeof s);
+        if (*who) return cr_err_set(err, EADDRINUSE, "port %s: the host port is already published by container \"%s\"", s, who);
+        return cr_err_set(err, EINVAL, "port %s: the host port is given twice", s);
+    }
+    if ((r = cr__net_ip_alloc(db, cfg, &ip)) == -ENOSPC) { cr__net_gc(db, nl); r = cr__net_ip_alloc(db, cfg, &ip); }
+    if (r == -ENOSPC) {
+        cr__ip4_str(cfg->net, s, sizeof s);
+        return cr_err_set(err, ENOSPC, "subnet %s/%d of %s: no free address", s, cfg->prefix, cfg->bridge);
+    }
+    if (r < 0) return cr_err_set(err, -r, "out of memory");
+    had_nat = db->nat[0] != 0;
+    if (!had_nat && cr__net_nat_pick(cfg->nat, db->nat, sizeof db->nat) < 0) {
+        if (nports || cfg->nat)
+            return cr_err_set(err, ENOENT, "%s needs %s: not found in PATH, /usr/sbin or /sbin (install the nftables or iptables package)",
+                              nports ? "publishing ports" : "nat", cfg->nat ? cfg->nat : "nft or iptables-restore");
+        cr_log(CR_LOG_WARN, "network: neither nft nor iptables-restore found: containers on %s cannot reach other networks", cfg->bridge);
+    }
+    /* the lease is saved before anything is made, so that a crash leaves a
+       record that detach (or the gc) can clean up after */
+    if (!(p = CR_REALLOC(db->nw, ((size_t)db->nnw + 1) * sizeof *db->nw))) return cr_err_set(err, ENOMEM, "out of memory");
+    db->nw = (cr__net_nw *)p;
+    if (!(p = CR_REALLOC(db->ls, ((size_t)db->nls + 1) * sizeof *db->ls))) return cr_err_set(err, ENOMEM, "out of memory");
+    db->ls = (cr__net_ls *)p;
+    if (!(n = cr__net_nw_find(db, cfg->bridge))) {
+        n = &db->nw[db->nnw++];
+        memset(n, 0, sizeof *n);
+        snprintf(n->bridge, sizeof n->bridge, "%s", cfg->bridge);
+        n->net = cfg->net; n->prefix = cfg->prefix;
+    }
+    li = db->nls++;
+    l = &db->ls[li];
+    memset(l, 0, sizeof *l);
+    snprintf(l->id, sizeof l->id, "%s", id);
+    snprintf(l->bridge, sizeof l->bridge, "%s", cfg->bridge);
+    snprintf(l->veth, sizeof l->veth, "veth%08x", ip);
+    l->ip = ip;
+    if (nports && !(l->ports = (cr_net_port *)CR_MALLOC((size_t)nports * sizeof *ports))) { r = cr_err_set(err, ENOMEM, "out of memory"); goto undo; }
+    for (i = 0; i < nports; i++) {     /* canonical: 0.0.0.0 is "" */
+        uint32_t a = 0;
+        l->ports[i] = ports[i];
+        l->ports[i].host_ip[0] = 0;
+        if (ports[i].host_ip[0] && cr__ip4_parse(ports[i].host_ip, &a) == 0 && a)
+            cr__ip4_str(a, l->ports[i].host_ip, sizeof l->ports[i].host_ip);
+    }
+    l->nports = nports;
+    if ((r = cr__net_db_save(db, err)) < 0) goto undo;
+    if ((ifx = cr__net_bridge(db, n, cfg, nl, err)) < 0) { r = ifx; goto undo; }
+    cr__net_mac(ip, mac);
+    if ((r = cr__nl_veth_add(nl, l->veth, ifx, cfg->mtu, nsfd, mac)) < 0) {
+        r = cr__nl_err(nl, r, err, "create veth %s with eth0 in the container", l->veth);
+        if (r == -EEXIST) l->veth[0] = 0;   /* not ours to delete */
+        goto undo;
+    }
+    if ((ifx = cr__nl_ifindex(nl, l->veth)) < 0) { r = cr__nl_err(nl, ifx, err, "veth %s", l->veth); goto undo; }
+    if ((r = cr__nl_hairpin(nl, ifx)) < 0) { r = cr__nl_err(nl, r, err, "veth %s: hairpin mode", l->veth); goto undo; }
+    if ((r = cr__net_inside(nsfd, ip, cfg, err)) < 0) goto undo;
+    if (db->nat[0] && (r = cr__net_nat_add(db, n, l, !had_nat, err)) < 0) goto undo;
+    if ((r = cr__net_db_save(db, err)) < 0) goto undo;
+    cr__net_lease_out(db, l, out);
+    return 0;
+undo:
+    {
+        cr_err e2 = {0};
+        if (cr__net_release(db, li, nl, &e2) < 0) cr_log(CR_LOG_WARN, "network: undo for \"%s\": %s", id, e2.msg);
+    }
+    return r;
+}
+
+/* An fd of pid's netns, which must not be the caller's own. */
+static int cr__net_nsfd(pid_t pid, cr_err *err) {
+    char path[64];
+    struct stat a, b;
+    int fd;
+    if (pid <= 0) return cr_err_set(err, EINVAL, "pid %d: not a process", (int)pid);
+    snprintf(path, sizeof path, "/proc/%d/ns/net", (int)pid);
+    if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) return cr__errno(err, "network namespace of pid %d", (int)pid);
+    if (fstat(fd, &a) == 0 && stat("/proc/self/ns/net", &b) == 0 && a.st_ino == b.st_ino && a.st_dev == b.st_dev) {
+        close(fd);
+        return cr_err_set(err, EINVAL, "pid %d shares this process's network namespace (it needs its own)", (int)pid);
+    }
+    return fd;
+}
+
+CR_API int cr_net_attach(const cr_net_config *c, const char *id, pid_t pid, const cr_net_port *ports,
+                         int nports, cr_net_lease *out, cr_err *err) {
+    cr__net_cfg cfg;
+    cr__net_db db;
+    cr__nl nl;
+    char s[64];
+    int nsfd, r, i;
+    if ((r = cr__net_cfg_get(c, &cfg, err)) < 0 || (r = cr_state_check_id(id, err)) < 0) return r;
+    if (nports < 0 || (nports && !ports)) return cr_err_set(err, EINVAL, "attach \"%s\": %d ports", id, nports);
+    for (i = 0; i < nports; i++) {
+        uint32_t a;
+        cr__net_port_fmt(&ports[i], s, sizeof s);
+        if (!ports[i].host_port || !ports[i].container_port || (ports[i].host_ip[0] && cr__ip4_parse(ports[i].host_ip, &a) < 0))
+            return cr_err_set(err, EINVAL, "attach \"%s\": port %s: ports must be 1 to 65535 and the host address IPv4", id, s);
+    }
+    if ((nsfd = cr__net_nsfd(pid, err)) < 0) return cr_err_wrap(err, "attach \"%s\"", id);
+    if ((r = cr__nl_open(&nl)) < 0) {
+        close(nsfd);
+        errno = -r;
+        return cr__errno(err, "attach \"%s\": netlink socket", id);
+    }
+    if ((r = cr__net_db_open(cfg.dir, 1, LOCK_EX, &db, err)) == 0) {
+        r = cr__net_attach(&db, &cfg, id, nsfd, ports, nports, &nl, out, err);
+        cr__net_db_free(&db);
+    }
+    cr__nl_close(&nl);
+    close(nsfd);
+    return r < 0 ? cr_err_wrap(err, "attach \"%s\" to %s", id, cfg.bridge) : 0;
+}
+
+CR_API int cr_net_detach(const cr_net_config *c, const char *id, cr_err *err) {
+    cr__net_cfg cfg;
+    cr__net_db db;
+    cr__nl nl;
+    cr__net_ls *l;
+    int r;
+    if ((r = cr__net_cfg_get(c, &cfg, err)) < 0 || (r = cr_state_check_id(id, err)) < 0) return r;
+    if ((r = cr__net_db_open(cfg.dir, 0, LOCK_EX, &db, err)) < 0) return cr_err_wrap(err, "detach \"%s\"", id);
+    if (!(l = cr__net_lease_find(&db, id))) { cr__net_db_free(&db); return 0; }
+    if ((r = cr__nl_open(&nl)) < 0) {
+        cr__net_db_free(&db);
+        errno = -r;
+        return cr__errno(err, "detach \"%s\": netlink socket", id);
+    }
+    r = cr__net_release(&db, (int)(l - db.ls), &nl, err);
+    cr__nl_close(&nl);
+    cr__net_db_free(&db);
+    return r < 0 ? cr_err_wrap(err, "detach \"%s\"", id) : 0;
+}
+
+CR_API int cr_net_lease_get(const cr_net_config *c, const char *id, cr_net_lease *out, cr_err *err) {
+    cr__net_cfg cfg;
+    cr__net_db db;
+    cr__net_ls *l;
+    int r;
+    if ((r = cr__net_cfg_get(c, &cfg, err)) < 0 || (r = cr_state_check_id(id, err)) < 0) return r;
+    if ((r = cr__net_db_open(cfg.dir, 0, LOCK_SH, &db, err)) < 0) return r;
+    if ((l = cr__net_lease_find(&db, id))) cr__net_lease_out(&db, l, out);
+    else r = cr_err_set(err, ENOENT, "container \"%s\" has no network lease", id);
+    cr__net_db_free(&db);
+    return r;
+}
+
+/* ---- resolv.conf, hosts ---- */
+
+static int cr__net_is_ip(const char *s, int *v6) {
+    unsigned char a[16];
+    *v6 = 0;
+    if (inet_pton(AF_INET, s, a) == 1) return 1;
+    *v6 = 1;
+    return inet_pton(AF_INET6, s, a) == 1;
+}
+
+/* The address of a "nameserver ADDR" line (in buf), or NULL. */
+static const char *cr__net_nameserver(const char *line, size_t len, char *buf, size_t n) {
+    const char *p = line, *end = line + len;
+    while (p < end && (*p == ' ' || *p == '\t')) p++;
+    if ((size_t)(end - p) < 11 || strncmp(p, "nameserver", 10) || (p[10] != ' ' && p[10] != '\t')) return NULL;
+    for (p += 10; p < end && (*p == ' ' || *p == '\t'); p++) ;
+    snprintf(buf, n, "%.*s", (int)strcspn(p, " \t\r\n#;"), p);
+    return buf;
+}
+
+/* Whether a container on the bridge can reach this nameserver: not on
+   the host's loopback, not IPv6 (the bridge is IPv4). */
+static int cr__net_ns_usable(const char *a) {
+    int v6;
+    uint32_t ip;
+    if (!cr__net_is_ip(a, &v6) || v6) return 0;   /* "fe80::1%eth0" is not an address either */
+    return cr__ip4_parse(a, &ip) == 0 && (ip >> 24) != 127;
+}
+
+/* Appends the usable nameserver lines of a file (or, with keep_rest, every
+   other line as well); returns how many nameservers it kept. */
+static int cr__net_resolv_filter(const char *text, int keep_rest, int drop_ns, cr_buf *out) {
+    const char *line = text;
+    char a[256];
+    int kept = 0;
+    while (*line) {
+        size_t len = strcspn(line, "\n");
+        const char *ns = cr__net_nameserver(line, len, a, sizeof a);
+        if (ns ? !drop_ns && cr__net_ns_usable(ns) : keep_rest) {
+            cr_buf_add(out, line, len);
+            cr_buf_putc(out, '\n');
+            kept += ns != NULL;
+        }
+        line += len + (line[len] == '\n');
+    }
+    return kept;
+}
+
+CR_API int cr_net_resolv_conf(const char *const *dns, cr_buf *out, cr_err *err) {
+    cr_buf host = {0}, up = {0};
+    int r, v6;
+    const char *const *d;
+    for (d = dns; d && *d; d++)
+        if (!cr__net_is_ip(*d, &v6)) return cr_err_set(err, EINVAL, "--dns \"%s\": not an IP address", *d);
+    r = cr_util_read_file(AT_FDCWD, "/etc/resolv.conf", 1 << 20, &host, err);
+    if (r < 0 && r != -ENOENT) return r;
+    if (cr__net_resolv_filter(host.data ? host.data : "", 1, dns && *dns, out) == 0 && !(dns && *dns)) {
+        /* behind systemd-resolved's stub: its upstreams */
+        if (cr_util_read_file(AT_FDCWD, "/run/systemd/resolve/resolv.conf", 1 << 20, &up, NULL) < 0 ||
+            cr__net_resolv_filter(up.data ? up.data : "", 0, 0, out) == 0)
+            cr_buf_puts(out, "nameserver 8.8.8.8\nnameserver 8.8.4.4\n");
+    }
+    for (d = dns; d && *d; d++) cr_buf_printf(out, "nameserver %s\n", *d);
+    cr_buf_free(&host);
+    cr_buf_free(&up);
+    if (out->oom) return cr_err_set(err, ENOMEM, "resolv.conf: out of memory");
+    return 0;
+}
+
+/* A host name for /etc/hosts: printable, no blanks or '#'. */
+static int cr__net_hostname_ok(const char *s, size_t len) {
+    size_t i;
+    if (!len || len > 253) return 0;
+    for (i = 0; i < len; i++)
+        if ((unsigned char)s[i] <= ' ' || s[i] == '#' || s[i] == 127) return 0;
+    return 1;
+}
+
+CR_API int cr_net_hosts(const char *ip, const char *hostname, const char *const *add_hosts, cr_buf *out, cr_err *err) {
+    const char *const *h;
+    int v6;
+    if (ip && *ip && !cr__net_is_ip(ip, &v6)) return cr_err_set(err, EINVAL, "hosts: address \"%s\" is not an IP address", ip);
+    if (hostname && *hostname && !cr__net_hostname_ok(hostname, strlen(hostname)))
+        return cr_err_set(err, EINVAL, "hostname \"%s\": invalid (no blanks, '#' or control characters, at most 253)", hostname);
+    for (h = add_hosts; h && *h; h++) {
+        size_t n = strcspn(*h, ":=");
+        const char *a = *h + n + ((*h)[n] != 0);
+        char addr[64];
+        if (!(*h)[n] || !cr__net_hostname_ok(*h, n))
+            return cr_err_set(err, EINVAL, "--add-host \"%s\": expected NAME:IP", *h);
+        if (!strcmp(a, "host-gateway"))
+            return cr_err_set(err, EINVAL, "--add-host \"%s\": host-gateway is not supported: give the address", *h);
+        snprintf(addr, sizeof addr, "%s", a);
+        if (addr[0] == '[' && addr[strlen(addr) - 1] == ']') { memmove(addr, addr + 1, strlen(addr)); addr[strlen(addr) - 1] = 0; }
+        if (strlen(a) >= sizeof addr || !cr__net_is_ip(addr, &v6))
+            return cr_err_set(err, EINVAL, "--add-host \"%s\": \"%s\" is not an IP address", *h, a);
+    }
+    cr_buf_puts(out, "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n"
+                "fe00::\tip6-localnet\nff00::\tip6-mcastprefix\nff02::1\tip6-allnodes\nff02::2\tip6-allrouters\n");
+    for (h = add_hosts; h && *h; h++) {
+        size_t n = strcspn(*h, ":=");
+        const char *a = *h + n + 1;
+        size_t al = strlen(a);
+        if (a[0] == '[' && al > 1 && a[al - 1] == ']') { a++; al -= 2; }
+        cr_buf_printf(out, "%.*s\t%.*s\n", (int)al, a, (int)n, *h);
+    }
+    if (ip && *ip && hostname && *hostname) {
+        size_t dot = strcspn(hostname, ".");
+        cr_buf_printf(out, "%s\t%s", ip, hostname);
+        if (hostname[dot] && dot) cr_buf_printf(out, " %.*s", (int)dot, hostname);
+        cr_buf_putc(out, '\n');
+    }
+    if (out->oom) return cr_err_set(err, ENOMEM, "hosts: out of memory");
+    return 0;
 }
 
 #ifndef CR_NO_REGISTRY
