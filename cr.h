@@ -701,7 +701,11 @@ typedef struct cr_ctr_opts {
     const char *const *cap_add, *const *cap_drop;   /* "NET_ADMIN", "cap_sys_time", "ALL" */
     const char *const *security_opt;   /* "seccomp=unconfined|FILE", "no-new-privileges[=true|false]" */
     const char *const *ulimits;        /* "nofile=1024[:2048]" */
-    const char *network;               /* "none" (default), "host", "container:NAME", "ns:PATH" */
+    const char *network;               /* "bridge" (default: cr_net_attach), "none", "host",
+                                          "container:NAME", "ns:PATH" */
+    const char *const *publish;        /* -p [IP:]HOST:CONTAINER[/udp] (bridge) */
+    const char *const *dns;            /* --dns: replaces the nameservers */
+    const char *const *add_hosts;      /* --add-host NAME:IP */
     const char *init;                  /* --init: a cr binary, bound read-only to /sbin/cr-init and
                                           run as PID 1 (`cr-init init -- COMMAND`); NULL: none */
 } cr_ctr_opts;
@@ -6545,6 +6549,18 @@ static int cr__create_resources(const cr_spec *spec, const char *dirs, cr_err *e
     return r;
 }
 
+/* Limits asked for with no cgroup hierarchy to put them in (as in a mount
+   namespace with a bare /sys) must not be dropped silently. */
+static int cr__cgroup_check_mounted(const cr_spec *spec, const char *cgroup, cr_err *err) {
+    static const char *const limits[] = { "memory", "cpu", "pids", "hugepageLimits", "blockIO", NULL };
+    int i;
+    if (*cgroup || !spec->resources) return 0;
+    for (i = 0; limits[i]; i++)
+        if (cr_json_get((const cr_json *)spec->resources, limits[i]))
+            return cr_err_set(err, ENOENT, "linux.resources.%s: no cgroup hierarchy is mounted under /sys/fs/cgroup", limits[i]);
+    return 0;
+}
+
 static int cr__create(const cr_runtime *rt, const char *id, const char *bundle_arg, const cr_create_opts *opts,
                       int want_master, cr__created *out, cr_err *err) {
     cr_spec spec;
@@ -6588,6 +6604,7 @@ static int cr__create(const cr_runtime *rt, const char *id, const char *bundle_a
     if ((!rt || rt->cgroup_manager != CR_CGROUP_MANAGER_DISABLED) &&
         (r = cr__cgroup_resolve(spec.cgroups_path, id, rt && rt->cgroup_manager == CR_CGROUP_MANAGER_SYSTEMD,
                                 c.cgroup, sizeof c.cgroup, err)) < 0) goto fail;
+    if ((r = cr__cgroup_check_mounted(&spec, c.cgroup, err)) < 0) goto fail;
     if (cr__mkdir_p(cr_state_root(rt), 0711) < 0) { r = cr__errno(err, "state root \"%s\"", cr_state_root(rt)); goto fail; }
     rootdir = open(cr_state_root(rt), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (rootdir < 0) { r = cr__errno(err, "state root \"%s\"", cr_state_root(rt)); goto fail; }
@@ -13415,12 +13432,23 @@ typedef struct cr__ctr {
     int no_new_privs, seccomp_unconfined;
     const char *seccomp_file;
     char netns[PATH_MAX];             /* container:NAME / ns:PATH: the netns to join */
+    int bridge;                       /* on cr_net's bridge */
+    cr_net_port ports[64]; int nports;
+    char net_dir[PATH_MAX];
+    cr_net_config net;
 } cr__ctr;
 
 static const char cr__ctr_default_path[] = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
 static int cr__ctr_dir_path(const char *store, const char *name, char *out, size_t n) {
     return snprintf(out, n, "%s/containers/%s", store, name) >= (int)n ? -ENAMETOOLONG : 0;
+}
+
+/* The bridge's leases live with the state root they belong to. */
+static void cr__ctr_net_config(const cr_runtime *rt, cr_net_config *net, char *dir, size_t n) {
+    memset(net, 0, sizeof *net);
+    snprintf(dir, n, "%s/net", cr_state_root(rt));
+    net->state_dir = dir;
 }
 
 /* Docker's names: [a-zA-Z0-9][a-zA-Z0-9_.-]+, and a valid OCI id. */
@@ -13981,19 +14009,34 @@ static int cr__ctr_tmpfs(cr__ctr *c, const char *spec, cr_err *err) {
     return 0;
 }
 
+/* /etc/hosts: the host's with --network host; else localhost, --add-host
+   entries and the hostname on ip (on the bridge: the container's address,
+   known once it is attached; else 127.0.1.1). */
+static int cr__ctr_hosts(const cr__ctr *c, const char *ip, cr_buf *out, cr_err *err) {
+    if (c->o->network && !strcmp(c->o->network, "host")) {
+        int r = cr_util_read_file(AT_FDCWD, "/etc/hosts", 1 << 20, out, err);
+        const char *const *h;
+        for (h = c->o->add_hosts; r == 0 && h && *h; h++) {
+            const char *sep = strpbrk(*h, ":=");
+            if (!sep) return cr_err_set(err, EINVAL, "--add-host \"%s\": expected NAME:IP", *h);
+            cr_buf_printf(out, "%s\t%.*s\n", sep + 1, (int)(sep - *h), *h);
+        }
+        return r;
+    }
+    return cr_net_hosts(ip, c->hostname, c->o->add_hosts, out, err);
+}
+
 /* /etc/hostname, /etc/hosts and /etc/resolv.conf: files in the bundle,
    bound over the image's. */
 static int cr__ctr_etc_files(cr__ctr *c, cr_err *err) {
     cr_buf hosts = {0}, resolv = {0};
     char src[PATH_MAX], line[300];
-    int host_net = c->o->network && !strcmp(c->o->network, "host"), r;
+    int r;
     snprintf(line, sizeof line, "%s\n", c->hostname);
-    if (host_net) cr_util_read_file(AT_FDCWD, "/etc/hosts", 1 << 20, &hosts, NULL);
-    else cr_buf_printf(&hosts, "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n"
-                               "fe00::0\tip6-localnet\nff00::0\tip6-mcastprefix\nff02::1\tip6-allnodes\n"
-                               "ff02::2\tip6-allrouters\n127.0.1.1\t%s\n", c->hostname);
-    if (cr_util_read_file(AT_FDCWD, "/etc/resolv.conf", 1 << 20, &resolv, NULL) < 0) cr_buf_puts(&resolv, "");
-    r = cr__write_atomic(c->dirfd, "hostname", line, strlen(line), 0, err);
+    r = cr__ctr_hosts(c, c->bridge ? NULL : "127.0.1.1", &hosts, err);
+    if (r == 0 && (c->bridge || c->o->dns)) r = cr_net_resolv_conf(c->o->dns, &resolv, err);
+    else if (r == 0 && cr_util_read_file(AT_FDCWD, "/etc/resolv.conf", 1 << 20, &resolv, NULL) < 0) cr_buf_puts(&resolv, "");
+    if (!r) r = cr__write_atomic(c->dirfd, "hostname", line, strlen(line), 0, err);
     if (!r) r = cr__write_atomic(c->dirfd, "hosts", hosts.data ? hosts.data : "", hosts.len, 0, err);
     if (!r) r = cr__write_atomic(c->dirfd, "resolv.conf", resolv.data ? resolv.data : "", resolv.len, 0, err);
     cr_buf_free(&hosts);
@@ -14003,6 +14046,23 @@ static int cr__ctr_etc_files(cr__ctr *c, cr_err *err) {
     snprintf(src, sizeof src, "%s/hostname", c->dir); cr__ctr_mount(c, "/etc/hostname", "bind", src, "rbind,rprivate");
     snprintf(src, sizeof src, "%s/hosts", c->dir); cr__ctr_mount(c, "/etc/hosts", "bind", src, "rbind,rprivate");
     return 0;
+}
+
+/* On the bridge, once the container's netns exists: its address, and
+   /etc/hosts rewritten in place (the container binds that very inode). */
+static int cr__ctr_attach(void *user, pid_t pid, cr_err *err) {
+    cr__ctr *c = (cr__ctr *)user;
+    cr_net_lease lease;
+    cr_buf hosts = {0};
+    int fd, r;
+    if (!c->bridge) return 0;
+    if ((r = cr_net_attach(&c->net, c->name, pid, c->ports, c->nports, &lease, err)) < 0) return r;
+    if ((r = cr__ctr_hosts(c, lease.ip, &hosts, err)) < 0) return r;
+    fd = openat(c->dirfd, "hosts", O_WRONLY | O_TRUNC | O_CLOEXEC);
+    if (fd < 0 || cr__write_all(fd, hosts.data, hosts.len) < 0) r = cr__errno(err, "%s/hosts", c->dir);
+    if (fd >= 0) close(fd);
+    cr_buf_free(&hosts);
+    return r;
 }
 
 /* --init: a private copy of the cr binary in the store, refreshed when it
@@ -14197,7 +14257,7 @@ static int cr__ctr_config(cr__ctr *c, cr_buf *out, cr_err *err) {
     static const char *const readonly[] = { "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger", NULL };
     static const char *const nss[] = { "pid", "ipc", "uts", "mount", "cgroup", NULL };
     const cr_ctr_opts *o = c->o;
-    const char *net = o->network && *o->network ? o->network : "none";
+    const char *net = o->network && *o->network ? o->network : "bridge";
     cr_jw w;
     cr_buf cmd = {0};
     int i, r;
@@ -14341,7 +14401,7 @@ static int cr__ctr_record(cr__ctr *c, cr_err *err) {
     cr_jw_arr_end(&w);
     cr_jw_key(&w, "HostConfig");
     cr_jw_obj(&w);
-    cr_jw_key(&w, "NetworkMode"); cr_jw_str(&w, o->network && *o->network ? o->network : "none");
+    cr_jw_key(&w, "NetworkMode"); cr_jw_str(&w, o->network && *o->network ? o->network : "bridge");
     cr_jw_key(&w, "AutoRemove"); cr_jw_bool(&w, o->rm);
     cr_jw_key(&w, "Privileged"); cr_jw_bool(&w, o->privileged);
     cr_jw_key(&w, "ReadonlyRootfs"); cr_jw_bool(&w, o->read_only);
@@ -14392,11 +14452,14 @@ static int cr__ctr_lock(const char *dir, int wait_ms) {
     return fd;
 }
 
-/* The OCI state (if any) and the directory of name. */
+/* The OCI state (if any), the network lease and the directory of name. */
 static int cr__ctr_destroy(const cr_runtime *rt, const char *store, const char *name, cr_err *err) {
-    char parent[PATH_MAX];
+    char parent[PATH_MAX], net_dir[PATH_MAX];
+    cr_net_config net;
     int pfd, r;
     if ((r = cr_container_delete(rt, name, 1, err)) < 0) return r;
+    cr__ctr_net_config(rt, &net, net_dir, sizeof net_dir);
+    if ((r = cr_net_detach(&net, name, err)) < 0) return r;
     snprintf(parent, sizeof parent, "%s/containers", store);
     if ((pfd = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) return errno == ENOENT ? 0 : cr__errno(err, "%s", parent);
     r = cr__rm_rf(pfd, name) < 0 && errno != ENOENT ? cr__errno(err, "remove \"%s/%s\"", parent, name) : 0;
@@ -14449,12 +14512,20 @@ static int cr__ctr_load_image(cr__ctr *c, const cr_store *s, cr_err *err) {
 
 static int cr__ctr_network(cr__ctr *c, cr_err *err) {
     const char *net = c->o->network;
+    const char *const *p = c->o->publish;
     cr_state st;
     int r;
-    if (!net || !*net || !strcmp(net, "none") || !strcmp(net, "host")) return 0;
+    c->bridge = !net || !*net || !strcmp(net, "bridge");
+    for (; p && *p; p++) {
+        if (!c->bridge) return cr_err_set(err, EINVAL, "-p \"%s\": publishing ports needs --network bridge", *p);
+        if (c->nports == (int)(sizeof c->ports / sizeof *c->ports)) return cr_err_set(err, E2BIG, "-p: at most 64 ports");
+        if ((r = cr_net_port_parse(*p, &c->ports[c->nports++], err)) < 0) return r;
+    }
+    cr__ctr_net_config(c->rt, &c->net, c->net_dir, sizeof c->net_dir);
+    if (c->bridge || !strcmp(net, "none") || !strcmp(net, "host")) return 0;
     if (!strncmp(net, "ns:", 3) && net[3] == '/') { snprintf(c->netns, sizeof c->netns, "%s", net + 3); return 0; }
     if (strncmp(net, "container:", 10))
-        return cr_err_set(err, EINVAL, "--network \"%s\": expected none, host, container:NAME or ns:PATH", net);
+        return cr_err_set(err, EINVAL, "--network \"%s\": expected bridge, none, host, container:NAME or ns:PATH", net);
     if ((r = cr_state_load(c->rt, net + 10, &st, err)) < 0) return cr_err_wrap(err, "--network \"%s\"", net);
     if (st.status != CR_RUNNING && st.status != CR_CREATED && st.status != CR_PAUSED)
         r = cr_err_set(err, EINVAL, "--network \"%s\": that container is not running", net);
@@ -14602,6 +14673,8 @@ CR_API int cr_ctr_run(const cr_runtime *rt, const cr_store *s, const cr_ctr_opts
     if (r == 0) {
         memset(&co, 0, sizeof co);
         co.keep = !o->rm;
+        co.created = cr__ctr_attach;
+        co.user = c;
         if (!o->rootfs) {
             snprintf(upper, sizeof upper, "%s/upper", c->dir);
             snprintf(work, sizeof work, "%s/work", c->dir);
@@ -14859,8 +14932,11 @@ CR_API int cr_ctr_inspect(const cr_runtime *rt, const cr_store *s, const char *n
     cr_ctr_info c;
     cr_json *rec;
     const cr_json *m;
+    cr_net_config net;
+    cr_net_lease lease;
+    char net_dir[PATH_MAX];
     cr_jw w;
-    int r;
+    int r, have_lease;
     if ((r = cr_ctr_find(rt, s, name, &c, err)) < 0) return r;
     if ((r = cr__ctr_load_record(cr_store_root(s), c.name, &rec, err)) < 0) return r;
     cr_jw_init(&w, out);
@@ -14883,9 +14959,14 @@ CR_API int cr_ctr_inspect(const cr_runtime *rt, const cr_store *s, const char *n
             cr_jw_obj_end(&w);
         }
     }
+    cr__ctr_net_config(rt, &net, net_dir, sizeof net_dir);
+    have_lease = cr_net_lease_get(&net, c.name, &lease, NULL) == 0;
     cr_jw_key(&w, "NetworkSettings");
     cr_jw_obj(&w);
-    cr_jw_key(&w, "IPAddress"); cr_jw_str(&w, "");
+    cr_jw_key(&w, "IPAddress"); cr_jw_str(&w, have_lease ? lease.ip : "");
+    cr_jw_key(&w, "IPPrefixLen"); cr_jw_i64(&w, have_lease ? lease.prefix : 0);
+    cr_jw_key(&w, "Gateway"); cr_jw_str(&w, have_lease ? lease.gateway : "");
+    cr_jw_key(&w, "MacAddress"); cr_jw_str(&w, have_lease ? lease.mac : "");
     cr_jw_obj_end(&w);
     cr_jw_obj_end(&w);
     cr_json_free(rec);

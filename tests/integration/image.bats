@@ -1,86 +1,15 @@
 #!/usr/bin/env bats
 # cr run IMAGE: images from a local docker-registry (127.0.0.1, started
-# here), pulled into a store, run with Docker's options; stop, rm, logs,
-# inspect, list, rmi. Every test has its own state root and store copy,
-# and its teardown removes every container it made and checks that no
-# state, cgroup, overlay mount or directory is left.
+# here), pulled into a store, run with Docker's options (in a network
+# namespace of the file's own); stop, rm, logs, inspect, list, rmi.
 
 load registry_helpers
+load image_helpers
 
-# app image: a config with everything run translates.
-make_app_image() {
-    local o=$FIX/oci/app l t cfg man
-    mkdir -p "$FIX/approot/srv" "$FIX/approot/vol"
-    cp -a "$FIX/rootfs/." "$FIX/approot/"
-    echo "app:x:1000:1000:app:/srv:/bin/sh" >>"$FIX/approot/etc/passwd"
-    printf 'app:x:1000:\nextra:x:2000:app\n' >>"$FIX/approot/etc/group"
-    echo "image content" >"$FIX/approot/vol/seed"
-    oci_init "$o"
-    l=$(oci_layer "$o" "$FIX/approot" gzip)
-    t=$(mktemp "$BATS_FILE_TMPDIR/app.XXXXXX")
-    jq -cn --arg diff "${l##* }" '{
-        created: "1970-01-01T00:00:00Z", architecture: "amd64", os: "linux",
-        config: {Env: ["PATH=/usr/bin:/bin", "FOO=from-image"], Entrypoint: ["/bin/echo", "entry"], Cmd: ["default-cmd"],
-                 WorkingDir: "/srv", User: "app", Volumes: {"/vol": {}}, StopSignal: "SIGUSR1",
-                 Labels: {"cr.test": "app"}},
-        rootfs: {type: "layers", diff_ids: [$diff]}}' >"$t"
-    cfg=$(oci_put "$o" "$t" application/vnd.oci.image.config.v1+json)
-    jq -cn --argjson cfg "$cfg" --argjson l "${l% *}" \
-        '{schemaVersion: 2, mediaType: "application/vnd.oci.image.manifest.v1+json", config: $cfg, layers: [$l]}' >"$t"
-    man=$(oci_put "$o" "$t" application/vnd.oci.image.manifest.v1+json)
-    oci_tag "$o" latest "$man"
-    rm -f "$t"
-}
-
-setup_file() {
-    mkdir -p "$FIX"
-    : >"$BG_LIST"
-    echo '{"default":[{"type":"insecureAcceptAnything"}]}' >"$FIX/policy.json"
-    make_busybox_rootfs "$FIX/rootfs"
-    oci_init "$FIX/oci/busybox"
-    local l m
-    l=$(oci_layer "$FIX/oci/busybox" "$FIX/rootfs" gzip)
-    m=$(oci_manifest "$FIX/oci/busybox" amd64 "" "$l")
-    oci_tag "$FIX/oci/busybox" latest "$m"
-    make_app_image
-    reg_start -e
-    push busybox test/busybox
-    push app test/app
-    export REG REG_PID BB=$REG/test/busybox APP=$REG/test/app
-    "$CR" --storage "$FIX/store" pull -q "$BB" >/dev/null
-    "$CR" --storage "$FIX/store" pull -q "$APP" >/dev/null
-}
-
-teardown_file() { reg_teardown_file; }
-
-setup() {
-    STORE=$BATS_TEST_TMPDIR/store
-    CR_ROOT=$BATS_TEST_TMPDIR/state
-    cp -a "$FIX/store" "$STORE"
-    export HOME=$BATS_TEST_TMPDIR/home
-    mkdir -p "$HOME"
-    N=t$BATS_SUITE_TEST_NUMBER
-}
-
-# cri ARGS... : cr with this test's state root and store
-cri() { "$CR" --root "$CR_ROOT" --storage "$STORE" "$@" 3>&-; }
-
-# leftovers NAME : prints what is left of container NAME anywhere
-leftovers() {
-    local n=$1
-    [[ -e $STORE/containers/$n ]] && echo "dir $STORE/containers/$n"
-    [[ -e $CR_ROOT/$n ]] && echo "state $CR_ROOT/$n"
-    find /sys/fs/cgroup -maxdepth 4 -type d -path "*/cr/$n" 2>/dev/null | sed 's/^/cgroup /'
-    grep -F "$STORE/containers/$n" /proc/self/mountinfo | sed 's/^/mount /'
-    return 0
-}
-
-teardown() {
-    local n
-    for n in $(ls "$STORE/containers" 2>/dev/null); do cri rm -f "$n" >/dev/null 2>&1; done
-    for n in $(ls "$CR_ROOT" 2>/dev/null); do "$CR" --root "$CR_ROOT" delete -f "$n" >/dev/null 2>&1; done
-    reg_teardown
-}
+setup_file() { img_setup_file; }
+teardown_file() { img_teardown_file; }
+setup() { img_setup; }
+teardown() { img_teardown; }
 
 fail() { printf '%s\n' "$@" >&2; return 1; }
 
@@ -89,7 +18,7 @@ fail() { printf '%s\n' "$@" >&2; return 1; }
     [[ $status -eq 3 && $output == hello ]] || fail "status $status output '$output' stderr '$stderr'"
     [[ -z $(leftovers "$N") ]] || fail "left behind: $(leftovers "$N")"
     rm -rf "$STORE"
-    run --separate-stderr cri run --rm "$BB" true
+    run --separate-stderr "$CR" --root "$CR_ROOT" --storage "$STORE" run --rm --network none "$BB" true
     [[ $status -eq 0 && $stderr == *"Unable to find image '$BB' locally"* ]] || fail "pull on run: $status $stderr"
     run --separate-stderr cri run --rm --pull never "$REG/test/nothere" true
     [[ $status -eq 125 && $stderr == *"nothere"*"not in the store"* ]] || fail "--pull never: $status $stderr"
@@ -115,7 +44,7 @@ fail() { printf '%s\n' "$@" >&2; return 1; }
 }
 
 @test "run: Docker's defaults: capabilities, seccomp, masked paths, hostname, hosts, resolv.conf, lo up" {
-    run --separate-stderr cri run --rm --name "$N" "$BB" sh -c \
+    run --separate-stderr cri run --rm --network none --name "$N" "$BB" sh -c \
         'grep -E "^(CapBnd|Seccomp):" /proc/self/status; hostname; grep -c "$(hostname)" /etc/hosts; wc -c </proc/keys;
          cat /etc/resolv.conf | md5sum; mount | grep -c " /dev/shm type tmpfs"; ip -o link | cut -d: -f2 | tr -d " \n"'
     local id
@@ -189,10 +118,10 @@ fail() { printf '%s\n' "$@" >&2; return 1; }
 }
 
 @test "run: --network none, host, container:NAME" {
-    run cri run --rm "$BB" sh -c 'ls /sys/class/net | tr "\n" " "'
+    run cri run --rm --network none "$BB" sh -c 'ls /sys/class/net | tr "\n" " "'
     [[ $output == "lo " ]] || fail "none: $output"
     run cri run --rm --network host "$BB" readlink /proc/self/ns/net
-    [[ $output == "$(readlink /proc/self/ns/net)" ]] || fail "host: $output"
+    [[ $output == "$(in_ns readlink /proc/self/ns/net)" ]] || fail "host: $output"
     cri run -d --name "$N" "$BB" sleep 30 >/dev/null
     run cri run --rm --network "container:$N" "$BB" readlink /proc/self/ns/net
     [[ $output == "$(readlink "/proc/$(jq -r .pid "$CR_ROOT/$N/state.json")/ns/net")" ]] || fail "container:: $output"
@@ -207,7 +136,7 @@ fail() { printf '%s\n' "$@" >&2; return 1; }
     [[ $status -eq 126 ]] || fail "126: $status $stderr"
     run --separate-stderr cri run --rm --bogus "$BB" true
     [[ $status -eq 125 ]] || fail "125: $status $stderr"
-    "$CR" --root "$CR_ROOT" --storage "$STORE" run --rm --name "$N" "$BB" sleep 30 3>&- &
+    nsenter --net="/run/netns/$NETNS" "$CR" --root "$CR_ROOT" --storage "$STORE" run --rm --name "$N" "$BB" sleep 30 3>&- &
     local crpid=$! i
     for i in $(seq 100); do [[ -f $CR_ROOT/$N/state.json ]] && break; sleep 0.05; done
     sleep 0.2
@@ -217,7 +146,7 @@ fail() { printf '%s\n' "$@" >&2; return 1; }
 }
 
 @test "run: the foreground run forwards signals and exits with the container's status" {
-    "$CR" --root "$CR_ROOT" --storage "$STORE" run --rm --name "$N" "$BB" sh -c \
+    nsenter --net="/run/netns/$NETNS" "$CR" --root "$CR_ROOT" --storage "$STORE" run --rm --name "$N" "$BB" sh -c \
         'trap "echo got-term; exit 7" TERM; echo ready; while :; do sleep 0.1; done' >"$BATS_TEST_TMPDIR/out" 2>&1 3>&- &
     local pid=$! i
     for i in $(seq 100); do grep -q ready "$BATS_TEST_TMPDIR/out" && break; sleep 0.1; done
@@ -229,18 +158,18 @@ fail() { printf '%s\n' "$@" >&2; return 1; }
 }
 
 @test "run -t / -it: through a real pty, input and exit status" {
-    run script -qec "$CR --root $CR_ROOT --storage $STORE run --rm -t $BB tty" /dev/null </dev/null
+    run script -qec "nsenter --net=/run/netns/$NETNS $CR --root $CR_ROOT --storage $STORE run --rm -t $BB tty" /dev/null </dev/null
     [[ $output == *"/dev/pts/0"* ]] || fail "-t: $output"
     printf 'echo in-$((6*7))\nexit 4\n' >"$BATS_TEST_TMPDIR/in"
-    run script -qec "$CR --root $CR_ROOT --storage $STORE run --rm -it $BB sh" "$BATS_TEST_TMPDIR/typescript" <"$BATS_TEST_TMPDIR/in"
+    run script -qec "nsenter --net=/run/netns/$NETNS $CR --root $CR_ROOT --storage $STORE run --rm -it $BB sh" "$BATS_TEST_TMPDIR/typescript" <"$BATS_TEST_TMPDIR/in"
     [[ $status -eq 4 ]] || fail "-it status $status: $output"
     grep -q "in-42" "$BATS_TEST_TMPDIR/typescript" || fail "-it output: $(cat -v "$BATS_TEST_TMPDIR/typescript")"
 }
 
 @test "run -i passes stdin; without -i the container reads nothing" {
-    run bash -c "echo from-stdin | $CR --root $CR_ROOT --storage $STORE run --rm -i $BB cat"
+    run bash -c "echo from-stdin | nsenter --net=/run/netns/$NETNS $CR --root $CR_ROOT --storage $STORE run --rm -i $BB cat"
     [[ $output == from-stdin ]] || fail "-i: $output"
-    run bash -c "echo from-stdin | $CR --root $CR_ROOT --storage $STORE run --rm $BB cat"
+    run bash -c "echo from-stdin | nsenter --net=/run/netns/$NETNS $CR --root $CR_ROOT --storage $STORE run --rm $BB cat"
     [[ $status -eq 0 && -z $output ]] || fail "without -i: $status '$output'"
 }
 
@@ -297,7 +226,7 @@ fail() { printf '%s\n' "$@" >&2; return 1; }
     local i
     for i in $(seq 100); do [[ -z $(leftovers "$N") ]] && break; sleep 0.1; done
     [[ -z $(leftovers "$N") ]] || fail "-d --rm after SIGKILL: $(leftovers "$N")"
-    "$CR" --root "$CR_ROOT" --storage "$STORE" run --rm --name "$N-b" "$BB" sleep 1 3>&- &
+    nsenter --net="/run/netns/$NETNS" "$CR" --root "$CR_ROOT" --storage "$STORE" run --rm --name "$N-b" "$BB" sleep 1 3>&- &
     local crpid=$!
     for i in $(seq 100); do [[ -f $CR_ROOT/$N-b/state.json ]] && break; sleep 0.05; done
     sleep 0.2
