@@ -14519,7 +14519,7 @@ static int cr__ctr_network(cr__ctr *c, cr_err *err) {
     for (; p && *p; p++) {
         if (!c->bridge) return cr_err_set(err, EINVAL, "-p \"%s\": publishing ports needs --network bridge", *p);
         if (c->nports == (int)(sizeof c->ports / sizeof *c->ports)) return cr_err_set(err, E2BIG, "-p: at most 64 ports");
-        if ((r = cr_net_port_parse(*p, &c->ports[c->nports++], err)) < 0) return r;
+        if ((r = cr_net_port_parse(*p, &c->ports[c->nports++], err)) < 0) return cr_err_wrap(err, "-p");
     }
     cr__ctr_net_config(c->rt, &c->net, c->net_dir, sizeof c->net_dir);
     if (c->bridge || !strcmp(net, "none") || !strcmp(net, "host")) return 0;
@@ -14902,7 +14902,10 @@ CR_API int cr_ctr_gc(const cr_runtime *rt, const cr_store *s, void (*removed)(vo
         snprintf(dir, sizeof dir, "%s/%s", parent, e->d_name);
         if ((lock = cr__ctr_lock(dir, 0)) < 0 && lock != -ENOENT) continue;
         if (e->d_name[0] == '.') {
-            if (lock >= 0 || lock == -ENOENT) cr__rm_rf(dirfd(d), e->d_name);
+            /* a directory being made is not locked for a moment: only old ones go */
+            struct stat sb;
+            if ((lock >= 0 || lock == -ENOENT) && fstatat(dirfd(d), e->d_name, &sb, 0) == 0 && sb.st_mtime < time(NULL) - 60)
+                cr__rm_rf(dirfd(d), e->d_name);
             if (lock >= 0) close(lock);
             continue;
         }

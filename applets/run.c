@@ -37,7 +37,10 @@ const char cr_usage_run[] =
 "  --privileged             every capability and device, no seccomp, no masked paths\n"
 "  --security-opt OPT       seccomp=unconfined|FILE, no-new-privileges\n"
 "  --ulimit NAME=SOFT[:HARD]  resource limit (nofile=1024:2048)\n"
-"  --network MODE           none (default), host, container:NAME, ns:PATH\n"
+"  --network MODE           bridge (default), none, host, container:NAME, ns:PATH\n"
+"  -p, --publish [IP:]HOST:CONTAINER[/udp]  publish a port (bridge; repeatable)\n"
+"  --dns IP                 nameserver for /etc/resolv.conf (repeatable)\n"
+"  --add-host NAME:IP       an /etc/hosts entry (repeatable)\n"
 "  -t, --tty                allocate a terminal\n"
 "  -i, --interactive        keep stdin open\n"
 "  --init                   run a small init as PID 1 that forwards signals and reaps\n"
@@ -124,7 +127,7 @@ static char **cr_run_split_flags(int argc, char **argv, int *out_argc) {
     return v;
 }
 
-typedef struct cr_run_lists { const char **v[8]; int n[8]; } cr_run_lists;
+typedef struct cr_run_lists { const char **v[11]; int n[11]; } cr_run_lists;
 
 static void cr_run_push(cr_run_lists *l, int which, const char *s, int argc) {
     if (!l->v[which]) l->v[which] = (const char **)calloc((size_t)argc + 1, sizeof(char *));
@@ -158,8 +161,8 @@ static int cr_run_image(int argc, char **argv) {
         {"read-only", 0, 0}, {"memory", 'm', 1}, {"cpus", 0, 1}, {"pids-limit", 0, 1}, {"cap-add", 0, 1},
         {"cap-drop", 0, 1}, {"privileged", 0, 0}, {"security-opt", 0, 1}, {"ulimit", 0, 1}, {"network", 0, 1},
         {"net", 0, 1}, {"tty", 't', 0}, {"interactive", 'i', 0}, {"init", 0, 0}, {"rootfs", 0, 1}, {"pull", 0, 1},
-        {"platform", 0, 1}, {"quiet", 'q', 0}, {0, 0, 0} };
-    enum { L_ENV, L_ENVFILE, L_VOL, L_TMPFS, L_CAPADD, L_CAPDROP, L_SECOPT, L_ULIMIT };
+        {"platform", 0, 1}, {"quiet", 'q', 0}, {"publish", 'p', 1}, {"dns", 0, 1}, {"add-host", 0, 1}, {0, 0, 0} };
+    enum { L_ENV, L_ENVFILE, L_VOL, L_TMPFS, L_CAPADD, L_CAPDROP, L_SECOPT, L_ULIMIT, L_PUBLISH, L_DNS, L_ADDHOST };
     cr_ctr_opts o = {0};
     cr_run_lists l;
     cr_optstate st;
@@ -200,6 +203,9 @@ static int cr_run_image(int argc, char **argv) {
         case 26: policy = st.value; break;
         case 27: platform = st.value; break;
         case 28: quiet = 1; break;
+        case 29: cr_run_push(&l, L_PUBLISH, st.value, argc); break;
+        case 30: cr_run_push(&l, L_DNS, st.value, argc); break;
+        case 31: cr_run_push(&l, L_ADDHOST, st.value, argc); break;
         }
     }
     if (k == -3) return 0;
@@ -213,6 +219,7 @@ static int cr_run_image(int argc, char **argv) {
     o.args = (const char *const *)(st.operands + (o.rootfs ? 0 : 1));
     o.env = l.v[L_ENV]; o.env_files = l.v[L_ENVFILE]; o.volumes = l.v[L_VOL]; o.tmpfs = l.v[L_TMPFS];
     o.cap_add = l.v[L_CAPADD]; o.cap_drop = l.v[L_CAPDROP]; o.security_opt = l.v[L_SECOPT]; o.ulimits = l.v[L_ULIMIT];
+    o.publish = l.v[L_PUBLISH]; o.dns = l.v[L_DNS]; o.add_hosts = l.v[L_ADDHOST];
     if (cr_util_reexec_sealed(cr_main_argv, &err) < 0) return cr_main_fail_err(argv[0], &err), 125;
     cr_main_gc();
     if (o.image && cr_run_pull(o.image, policy, platform, quiet, &err) < 0) return cr_main_fail_err(argv[0], &err), 125;
