@@ -5079,6 +5079,7 @@ typedef struct cr__ctx {
     int rootfd;
     int new_userns;
     int listen_fds;          /* systemd socket activation: $LISTEN_FDS of create */
+    char seccomp_cache[PATH_MAX];   /* compiled seccomp filters: <state root>/seccomp */
 } cr__ctx;
 
 /* Messages on the create <-> init socket. */
@@ -5831,9 +5832,10 @@ static void cr__proc_cloexec_from(int first) {
  * ========================================================================== */
 
 #ifdef CR_NO_SECCOMP
-typedef struct cr__seccomp_filter { void *ctx; } cr__seccomp_filter;
-static int cr__seccomp_build(const cr_spec *s, cr__seccomp_filter *out, cr_err *err) {
-    out->ctx = NULL;
+typedef struct cr__seccomp_filter { void *code; } cr__seccomp_filter;
+static int cr__seccomp_build(const cr_spec *s, const char *cache_dir, cr__seccomp_filter *out, cr_err *err) {
+    (void)cache_dir;
+    out->code = NULL;
     return s->seccomp ? cr_err_set(err, ENOTSUP, "linux.seccomp: this build of cr has no seccomp support (CR_NO_SECCOMP)") : 0;
 }
 static int cr__seccomp_load(cr__seccomp_filter *f, int listener, const char *state, cr_err *err) {
@@ -5846,9 +5848,17 @@ static int cr__seccomp_load(cr__seccomp_filter *f, int listener, const char *sta
 #ifndef SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV
 #define SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV (1UL << 5)
 #endif
-/* wait_killable: SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV, which libseccomp
-   2.5 cannot pass to the kernel, so such a filter is loaded by cr itself */
-typedef struct cr__seccomp_filter { scmp_filter_ctx ctx; int wait_killable; } cr__seccomp_filter;
+#ifndef SECCOMP_FILTER_FLAG_TSYNC_ESRCH
+#define SECCOMP_FILTER_FLAG_TSYNC_ESRCH (1UL << 4)
+#endif
+/* The filter as BPF, loaded by cr with seccomp(2): libseccomp compiles it
+   (or the cache has it), and libseccomp 2.5 could not pass every flag
+   (WAIT_KILLABLE_RECV) anyway. */
+typedef struct cr__seccomp_filter {
+    struct sock_filter *code; unsigned short len;
+    unsigned long flags;              /* LOG, SPEC_ALLOW, TSYNC */
+    int wait_killable;                /* SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV, with a listener */
+} cr__seccomp_filter;
 
 static int cr__seccomp_action(const cr_json *ret, const char *field, const char *name, uint32_t *out, cr_err *err) {
     uint64_t eret = EPERM;
@@ -5930,13 +5940,30 @@ static int cr__seccomp_rule(scmp_filter_ctx ctx, const cr_json *rule, int idx, u
     return 0;
 }
 
-static int cr__seccomp_build(const cr_spec *s, cr__seccomp_filter *out, cr_err *err) {
-    const cr_json *sc = (const cr_json *)s->seccomp, *v, *e;
+static int cr__seccomp_export(scmp_filter_ctx ctx, cr__seccomp_filter *out, cr_err *err) {
+    struct stat sb;
+    int mfd, r;
+    if ((mfd = (int)syscall(SYS_memfd_create, "seccomp", MFD_CLOEXEC)) < 0) return cr__errno(err, "linux.seccomp: memfd");
+    if ((r = seccomp_export_bpf(ctx, mfd)) < 0 || fstat(mfd, &sb) < 0 || lseek(mfd, 0, SEEK_SET) < 0) {
+        close(mfd);
+        return r < 0 ? cr_err_set(err, -r, "linux.seccomp: export the filter: %s", strerror(-r)) : cr__errno(err, "linux.seccomp: export");
+    }
+    if (sb.st_size <= 0 || (size_t)sb.st_size / sizeof(struct sock_filter) > 65535 ||
+        !(out->code = (struct sock_filter *)CR_MALLOC((size_t)sb.st_size)) || read(mfd, out->code, (size_t)sb.st_size) != sb.st_size) {
+        close(mfd);
+        return cr_err_set(err, E2BIG, "linux.seccomp: the filter has %lld bytes of BPF", (long long)sb.st_size);
+    }
+    close(mfd);
+    out->len = (unsigned short)((size_t)sb.st_size / sizeof(struct sock_filter));
+    return 0;
+}
+
+/* Compiles linux.seccomp with libseccomp into out (BPF). */
+static int cr__seccomp_compile(const cr_json *sc, cr__seccomp_filter *out, cr_err *err) {
+    const cr_json *v, *e;
     scmp_filter_ctx ctx;
     uint32_t def;
     int r, i;
-    memset(out, 0, sizeof *out);
-    if (!sc) return 0;
     v = cr_json_get(sc, "defaultAction");
     if (!v || v->type != CR_JSON_STRING) return cr_err_set(err, EINVAL, "linux.seccomp.defaultAction: required string");
     if ((r = cr__seccomp_action(cr_json_get(sc, "defaultErrnoRet"), "linux.seccomp.defaultAction", v->str, &def, err)) < 0) return r;
@@ -5966,12 +5993,12 @@ static int cr__seccomp_build(const cr_spec *s, cr__seccomp_filter *out, cr_err *
     if ((v = cr_json_get(sc, "flags"))) {
         if (v->type != CR_JSON_ARRAY) { r = cr_err_set(err, EINVAL, "linux.seccomp.flags: expected array"); goto fail; }
         for (e = v->child; e; e = e->next) {
-            if (e->type == CR_JSON_STRING && !strcmp(e->str, "SECCOMP_FILTER_FLAG_LOG")) r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_LOG, 1);
-            else if (e->type == CR_JSON_STRING && !strcmp(e->str, "SECCOMP_FILTER_FLAG_SPEC_ALLOW")) r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_SSB, 1);
-            else if (e->type == CR_JSON_STRING && !strcmp(e->str, "SECCOMP_FILTER_FLAG_TSYNC")) r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_TSYNC, 1);
-            else if (e->type == CR_JSON_STRING && !strcmp(e->str, "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV")) r = 0, out->wait_killable = 1;
-            else { r = cr_err_set(err, EINVAL, "linux.seccomp.flags: unsupported flag \"%s\"", e->type == CR_JSON_STRING ? e->str : "?"); goto fail; }
-            if (r < 0) { r = cr_err_set(err, -r, "linux.seccomp.flags: \"%s\": %s", e->str, strerror(-r)); goto fail; }
+            const char *f = e->type == CR_JSON_STRING ? e->str : "?";
+            if (!strcmp(f, "SECCOMP_FILTER_FLAG_LOG")) out->flags |= SECCOMP_FILTER_FLAG_LOG;
+            else if (!strcmp(f, "SECCOMP_FILTER_FLAG_SPEC_ALLOW")) out->flags |= SECCOMP_FILTER_FLAG_SPEC_ALLOW;
+            else if (!strcmp(f, "SECCOMP_FILTER_FLAG_TSYNC")) out->flags |= SECCOMP_FILTER_FLAG_TSYNC;
+            else if (!strcmp(f, "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV")) out->wait_killable = 1;
+            else { r = cr_err_set(err, EINVAL, "linux.seccomp.flags: unsupported flag \"%s\"", f); goto fail; }
         }
     }
     if ((v = cr_json_get(sc, "syscalls"))) {
@@ -5979,54 +6006,103 @@ static int cr__seccomp_build(const cr_spec *s, cr__seccomp_filter *out, cr_err *
         for (i = 0, e = v->child; e; e = e->next, i++)
             if ((r = cr__seccomp_rule(ctx, e, i, def, err)) < 0) goto fail;
     }
-    out->ctx = ctx;
-    return 0;
+    r = cr__seccomp_export(ctx, out, err);
 fail:
     seccomp_release(ctx);
+    return r;
+}
+
+/* Compiling Docker's default profile takes libseccomp ~30 ms, most of a
+   container start. The BPF is cached per profile under the state root (a
+   tmpfs in practice, root's own), keyed by a hash of the profile's text
+   and the libseccomp version, and the text is compared in full before a
+   cached program is used. File: "crsecc1\n", text length, flags,
+   wait_killable (u64 each), the text, the BPF. */
+static uint64_t cr__seccomp_key(const char *text) {
+    const struct scmp_version *v = seccomp_version();
+    char ver[64];
+    uint64_t h = 1469598103934665603ULL;
+    const char *p;
+    snprintf(ver, sizeof ver, "|%u.%u.%u|%s", v ? v->major : 0, v ? v->minor : 0, v ? v->micro : 0, CR_VERSION);
+    for (p = text; *p; p++) h = (h ^ (unsigned char)*p) * 1099511628211ULL;
+    for (p = ver; *p; p++) h = (h ^ (unsigned char)*p) * 1099511628211ULL;
+    return h;
+}
+
+static int cr__seccomp_cache_get(const char *path, const char *text, cr__seccomp_filter *out) {
+    cr_buf b = {0};
+    uint64_t hdr[4];
+    size_t tlen = strlen(text), n;
+    int hit = 0;
+    if (cr_util_read_file(AT_FDCWD, path, 16 << 20, &b, NULL) < 0) return 0;
+    if (b.len >= sizeof hdr) memcpy(hdr, b.data, sizeof hdr);
+    if (b.len >= sizeof hdr && !memcmp(hdr, "crsecc1\n", 8) && hdr[1] == tlen && b.len > sizeof hdr + tlen &&
+        !memcmp(b.data + sizeof hdr, text, tlen) && (n = b.len - sizeof hdr - tlen) % sizeof(struct sock_filter) == 0 &&
+        n / sizeof(struct sock_filter) <= 65535 && (out->code = (struct sock_filter *)CR_MALLOC(n))) {
+        memcpy(out->code, b.data + sizeof hdr + tlen, n);
+        out->len = (unsigned short)(n / sizeof(struct sock_filter));
+        out->flags = (unsigned long)hdr[2];
+        out->wait_killable = (int)hdr[3];
+        hit = 1;
+    }
+    cr_buf_free(&b);
+    return hit;
+}
+
+static void cr__seccomp_cache_put(const char *dir, const char *name, const char *text, const cr__seccomp_filter *f) {
+    cr_buf b = {0};
+    uint64_t hdr[4] = { 0, strlen(text), f->flags, (uint64_t)f->wait_killable };
+    int dfd;
+    memcpy(hdr, "crsecc1\n", 8);
+    if (mkdir(dir, 0700) < 0 && errno != EEXIST) return;
+    if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) return;
+    cr_buf_add(&b, hdr, sizeof hdr);
+    cr_buf_add(&b, text, strlen(text));
+    cr_buf_add(&b, f->code, f->len * sizeof *f->code);
+    if (!b.oom) cr__write_atomic(dfd, name, b.data, b.len, 0, NULL);
+    cr_buf_free(&b);
+    close(dfd);
+}
+
+/* linux.seccomp as BPF, from the cache in cache_dir (NULL: none) or compiled. */
+static int cr__seccomp_build(const cr_spec *s, const char *cache_dir, cr__seccomp_filter *out, cr_err *err) {
+    char path[PATH_MAX], name[32];
+    char *text;
+    int r;
+    memset(out, 0, sizeof *out);
+    if (!s->seccomp) return 0;
+    if (!cache_dir) return cr__seccomp_compile((const cr_json *)s->seccomp, out, err);
+    if (!(text = cr__json_text((const cr_json *)s->seccomp))) return cr_err_set(err, ENOMEM, "out of memory");
+    snprintf(name, sizeof name, "%016llx", (unsigned long long)cr__seccomp_key(text));
+    snprintf(path, sizeof path, "%s/%s", cache_dir, name);
+    if (cr__seccomp_cache_get(path, text, out)) { free(text); return 0; }
+    if ((r = cr__seccomp_compile((const cr_json *)s->seccomp, out, err)) == 0) cr__seccomp_cache_put(cache_dir, name, text, out);
+    free(text);
     return r;
 }
 
 /* Loads the filter. With SCMP_ACT_NOTIFY rules the listener fd goes at once
    to the agent on `listener` (connected before pivot_root), with the
    container process state of runtime-spec's seccomp notify protocol. */
-/* The filter as BPF, loaded with the flag libseccomp 2.5 does not know;
-   returns the listener fd or -errno. */
-static int cr__seccomp_load_raw(scmp_filter_ctx ctx) {
-    unsigned long flags = SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV | SECCOMP_FILTER_FLAG_NEW_LISTENER;
-    uint32_t v = 0;
-    struct sock_fprog prog;
-    struct stat sb;
-    void *code;
-    int mfd, r;
-    if (seccomp_attr_get(ctx, SCMP_FLTATR_CTL_LOG, &v) == 0 && v) flags |= SECCOMP_FILTER_FLAG_LOG;
-    if (seccomp_attr_get(ctx, SCMP_FLTATR_CTL_SSB, &v) == 0 && v) flags |= SECCOMP_FILTER_FLAG_SPEC_ALLOW;
-    if (seccomp_attr_get(ctx, SCMP_FLTATR_CTL_TSYNC, &v) == 0 && v) flags |= SECCOMP_FILTER_FLAG_TSYNC;
-    if ((mfd = (int)syscall(SYS_memfd_create, "seccomp", MFD_CLOEXEC)) < 0) return -errno;
-    if ((r = seccomp_export_bpf(ctx, mfd)) < 0 || fstat(mfd, &sb) < 0) { close(mfd); return r < 0 ? r : -errno; }
-    code = mmap(NULL, (size_t)sb.st_size, PROT_READ, MAP_PRIVATE, mfd, 0);
-    close(mfd);
-    if (code == MAP_FAILED) return -errno;
-    prog.len = (unsigned short)((size_t)sb.st_size / sizeof(struct sock_filter));
-    prog.filter = (struct sock_filter *)code;
-    r = (int)syscall(SYS_seccomp, 1 /* SECCOMP_SET_MODE_FILTER */, flags, &prog);
-    if (r < 0) r = -errno;
-    munmap(code, (size_t)sb.st_size);
-    return r;
-}
-
 static int cr__seccomp_load(cr__seccomp_filter *f, int listener, const char *state, cr_err *err) {
-    int r = 0, fd = -1;
-    if (!f->ctx) return 0;
-    /* the flag is about the listener: without one the kernel refuses it */
-    if (f->wait_killable && listener >= 0) {
-        if ((fd = cr__seccomp_load_raw(f->ctx)) < 0) r = cr_err_set(err, -fd, "linux.seccomp: load the filter: %s", strerror(-fd));
-    } else if ((r = seccomp_load(f->ctx)) < 0) r = cr_err_set(err, -r, "linux.seccomp: load the filter: %s", strerror(-r));
-    else if (listener >= 0 && (fd = seccomp_notify_fd(f->ctx)) < 0) r = cr_err_set(err, -fd, "linux.seccomp: listener fd: %s", strerror(-fd));
-    if (!r && listener >= 0 && (r = cr_util_send_fd(listener, fd, state, strlen(state))) < 0)
+    unsigned long flags = f->flags;
+    struct sock_fprog prog;
+    int r = 0, fd;
+    if (!f->code) return 0;
+    if (listener >= 0) {
+        /* the flag is about the listener: without one the kernel refuses it */
+        flags |= SECCOMP_FILTER_FLAG_NEW_LISTENER | (f->wait_killable ? SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV : 0);
+        if (flags & SECCOMP_FILTER_FLAG_TSYNC) flags |= SECCOMP_FILTER_FLAG_TSYNC_ESRCH;
+    }
+    prog.len = f->len;
+    prog.filter = f->code;
+    fd = (int)syscall(SYS_seccomp, 1 /* SECCOMP_SET_MODE_FILTER */, flags, &prog);
+    if (fd < 0) r = cr__errno(err, "linux.seccomp: load the filter");
+    else if (listener >= 0 && (r = cr_util_send_fd(listener, fd, state, strlen(state))) < 0)
         r = cr_err_set(err, -r, "linux.seccomp.listenerPath: send the listener fd: %s", strerror(-r));
-    if (fd > 0) close(fd);
-    seccomp_release(f->ctx);
-    f->ctx = NULL;
+    if (fd > 0 && listener >= 0) close(fd);
+    CR_FREE(f->code);
+    f->code = NULL;
     return r;
 }
 
@@ -6388,7 +6464,7 @@ static int cr__init(cr__ctx *c, int one_stage, cr_err *err) {
     char exe[PATH_MAX];
     int k, r, hostpid, listener = -1, start_fd, cwd_fd;
     prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
-    if ((r = cr__seccomp_build(s, &filter, err)) < 0) return r;
+    if ((r = cr__seccomp_build(s, c->seccomp_cache, &filter, err)) < 0) return r;
     if (cr__msg_expect(c->sync, CR__MSG_GO, err) < 0) return -EPIPE;
     if (!one_stage) {
         uint64_t unshare_flags = 0;
@@ -6577,6 +6653,7 @@ static int cr__create(const cr_runtime *rt, const char *id, const char *bundle_a
     memset(&c, 0, sizeof c);
     memset(&st, 0, sizeof st);
     c.rt = rt; c.id = id; c.opts = opts; c.spec = &spec;
+    snprintf(c.seccomp_cache, sizeof c.seccomp_cache, "%s/seccomp", cr_state_root(rt));
     c.fifo_fd = c.host_proc = c.host_null = c.rootfd = -1;
     if (getenv("LISTEN_FDS")) c.listen_fds = atoi(getenv("LISTEN_FDS")) > 0 ? atoi(getenv("LISTEN_FDS")) : 0;
     out->pid = -1; out->master = -1;
@@ -7163,7 +7240,7 @@ static int cr__exec_child(cr_spec *spec, const cr_process *p, const cr_exec_opts
     cr__seccomp_filter filter;
     cr_buf listener_msg = {0};
     int r, listener = -1, root, cwd_fd;
-    if ((r = cr__seccomp_build(spec, &filter, err)) < 0) return r;
+    if ((r = cr__seccomp_build(spec, NULL, &filter, err)) < 0) return r;
     if ((root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0) return cr__errno(err, "open the container's /");
     cwd_fd = cr__proc_cwd_open(root, p->cwd, err);
     close(root);

@@ -8,19 +8,22 @@
 # and by podman into their own temp stores. Then, BENCH_IMAGE_N times each
 # (default 30, in blocks of 5 with the order rotated; the first of every
 # block is a warm-up):
-#   cr-image      cr run --rm IMAGE true
-#   cr-bundle     cr run --bundle B ID, B = the same busybox rootfs with the
-#                 config cr writes for that image (Docker's defaults)
-#   podman-runc   podman run --rm --network none IMAGE true, runtime runc
-#   podman-crun   the same with crun
+#   cr-image       cr run --rm --network none IMAGE true
+#   cr-bundle      cr run --bundle B ID, B = the same busybox rootfs with the
+#                  config cr writes for that image (Docker's defaults)
+#   podman-runc    podman run --rm --network none IMAGE true, runtime runc
+#   podman-crun    the same with crun
+#   cr-bridge      cr run --rm IMAGE true (bridge, cr's default)
+#   podman-bridge  podman run --rm IMAGE true (its default bridge, CNI here), runc
 # Everything runs in a private mount namespace with the hybrid host's
-# /sys/fs/cgroup/unified unmounted (crun 1.8 refuses hybrid cgroups), and
-# with --network none for podman: cr's image runs have no bridge yet.
+# /sys/fs/cgroup/unified unmounted (crun 1.8 refuses hybrid cgroups), and in
+# a network namespace made here, so both bridges live and die with it.
 # Podman here needs --ulimit nofile/nproc (the sandbox cannot raise hard
 # limits) and the cgroupfs manager. Everything started is stopped by PID,
 # every temp dir removed.
 # Output ends with:
 #   bench-image: cr-image/podman-runc=.. cr-image/podman-crun=.. cr-image/cr-bundle=..
+#   bench-net: bridge setup cr=.. ms podman=.. ms ..
 set -euo pipefail
 export LC_ALL=C
 
@@ -49,6 +52,7 @@ fi
 grep -q ' /sys/fs/cgroup/unified ' /proc/self/mountinfo && umount /sys/fs/cgroup/unified
 TMP=$(mktemp -d /tmp/cr-bench-image.XXXXXX)
 REG_PID=
+NETNS=cr-bench-$$
 cleanup() {
     trap - EXIT INT TERM
     [[ -n $REG_PID ]] && kill "$REG_PID" 2>/dev/null && wait "$REG_PID" 2>/dev/null
@@ -58,6 +62,7 @@ cleanup() {
         podman_x runc system reset -f >/dev/null 2>&1
     fi
     grep -o " $TMP/[^ ]*" /proc/self/mountinfo | sort -r | while read -r m; do umount -l "$m" 2>/dev/null; done
+    ip netns del "$NETNS" 2>/dev/null
     rm -rf "$TMP"
 }
 trap cleanup EXIT
@@ -99,11 +104,14 @@ IMG=127.0.0.1:$PORT/bench/busybox:latest
 echo '{"default":[{"type":"insecureAcceptAnything"}]}' >"$TMP/policy.json"
 skopeo --policy "$TMP/policy.json" copy -q --dest-tls-verify=false "oci:$L:latest" "docker://$IMG" || die "skopeo push failed"
 
-# ---- the contenders
+# ---- the contenders, in a network namespace of their own
+ip netns add "$NETNS" || die "cannot make a network namespace"
+ip netns exec "$NETNS" ip link set lo up
+in_ns() { nsenter --net="/run/netns/$NETNS" "$@"; }
 S=$TMP/store
 mkdir -p "$TMP/state/cr"
-crx() { "$CR" --root "$TMP/state/cr" --storage "$S" "$@"; }
-crx pull -q "$IMG" >/dev/null || die "cr pull failed"
+crx() { in_ns "$CR" --root "$TMP/state/cr" --storage "$S" "$@"; }
+"$CR" --storage "$S" pull -q "$IMG" >/dev/null || die "cr pull failed"
 cat >"$TMP/registries.conf" <<EOF
 [[registry]]
 location = "127.0.0.1:$PORT"
@@ -112,13 +120,15 @@ EOF
 podman_x() { # RUNTIME ARGS...
     local rt=$1
     shift
-    CONTAINERS_REGISTRIES_CONF=$TMP/registries.conf podman --root "$TMP/podman/root" --runroot "$TMP/podman/run" \
+    CONTAINERS_REGISTRIES_CONF=$TMP/registries.conf in_ns podman --root "$TMP/podman/root" --runroot "$TMP/podman/run" \
         --cgroup-manager cgroupfs --events-backend file --runtime "$rt" "$@"
 }
-podman_x runc pull -q "$IMG" >/dev/null || die "podman pull failed"
+podman_x runc pull -q "$IMG" >/dev/null 2>"$TMP/err" ||
+    { CONTAINERS_REGISTRIES_CONF=$TMP/registries.conf podman --root "$TMP/podman/root" --runroot "$TMP/podman/run" \
+        --cgroup-manager cgroupfs --events-backend file pull -q "$IMG" >/dev/null || die "podman pull failed"; }
 
 # the bundle: the same rootfs, the config cr makes for the image
-crx run --name probe "$IMG" true
+crx run --network none --name probe "$IMG" true
 B=$TMP/bundle
 mkdir -p "$B"
 cp -a "$R" "$B/rootfs"
@@ -127,12 +137,15 @@ jq --arg r "$B/rootfs" '.root.path = $r | .process.args = ["/bin/true"] | del(.m
 crx rm probe >/dev/null
 
 now() { REPLY=${EPOCHREALTIME/[.,]/}; }
-CONTENDERS=(cr-image cr-bundle podman-runc podman-crun)
+CONTENDERS=(cr-image cr-bundle podman-runc podman-crun cr-bridge podman-bridge)
+PODMAN_RUN=(run --rm --ulimit nofile=1024:1024 --ulimit nproc=1024:1024)
 one() { # CONTENDER K
     case $1 in
-    cr-image) crx run --rm "$IMG" true ;;
+    cr-image) crx run --rm --network none "$IMG" true ;;
     cr-bundle) crx run --bundle "$B" "b$2" ;;
-    podman-*) podman_x "${1#podman-}" run --rm --network none --ulimit nofile=1024:1024 --ulimit nproc=1024:1024 "$IMG" true ;;
+    cr-bridge) crx run --rm "$IMG" true ;;
+    podman-bridge) podman_x runc "${PODMAN_RUN[@]}" "$IMG" true ;;
+    podman-*) podman_x "${1#podman-}" "${PODMAN_RUN[@]}" --network none "$IMG" true ;;
     esac
 }
 for c in "${CONTENDERS[@]}"; do : >"$TMP/t-$c"; done
@@ -162,3 +175,7 @@ done
 printf 'bench-image: cr-image/podman-runc=%s cr-image/podman-crun=%s cr-image/cr-bundle=%s\n' \
     "$(ratio "${M[cr-image]}" "${M[podman-runc]}")" "$(ratio "${M[cr-image]}" "${M[podman-crun]}")" \
     "$(ratio "${M[cr-image]}" "${M[cr-bundle]}")"
+printf 'bench-net: bridge setup+teardown over --network none: cr=%s ms podman=%s ms (cr-bridge/podman-bridge=%s)\n' \
+    "$(awk -v a="${M[cr-bridge]}" -v b="${M[cr-image]}" 'BEGIN {printf "%.2f", a-b}')" \
+    "$(awk -v a="${M[podman-bridge]}" -v b="${M[podman-runc]}" 'BEGIN {printf "%.2f", a-b}')" \
+    "$(ratio "${M[cr-bridge]}" "${M[podman-bridge]}")"
