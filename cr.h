@@ -388,8 +388,10 @@ CR_API int cr_net_port_parse(const char *spec, cr_net_port *out, cr_err *err);
 CR_API int cr_net_attach(const cr_net_config *c, const char *id, pid_t pid, const cr_net_port *ports,
                          int nports, cr_net_lease *out, cr_err *err);
 /* Undoes attach for id: its port rules, the host veth (and so eth0), the
-   lease; with the last lease of the bridge its masquerade rules and the
-   bridge (if attach created it), with the last lease of all the NAT table.
+   lease; with the last lease of the bridge its masquerade rules (and the
+   gateway address, if attach added it to a bridge it did not make; a
+   bridge it made stays, as docker0 does), with the last lease of all the
+   NAT table.
    Every step is tried and the lease is forgotten even if one fails (the
    error names it). Idempotent: no lease -> 0. Only the config's state dir
    matters: the lease knows its bridge. */
@@ -8238,9 +8240,9 @@ static int cr__net_release(cr__net_db *db, int li, cr__nl *nl, cr_err *err) {
     if (last && n) {
         if (db->nat[0] && n->nat_rules && nft) cr__net_nft_delete(&script, n->rules);
         else if (db->nat[0] && n->nat_rules) { if (!script.len) cr_buf_puts(&script, "*nat\n"); cr__net_nw_rules(&script, 0, "-D", n); }
-        if (n->created) {
-            if ((i = cr__nl_link_del(nl, n->bridge)) < 0 && i != -ENODEV && !r) r = cr__nl_err(nl, i, err, "delete bridge %s", n->bridge);
-        } else if (n->addr_added) {
+        /* a bridge cr made stays, as docker0 and podman0 do: deleting it
+           and making it again cost every lone container ~40 ms */
+        if (!n->created && n->addr_added) {
             int ifx = cr__nl_ifindex(nl, n->bridge);
             if (ifx > 0) cr__nl_addr(nl, RTM_DELADDR, ifx, n->net + 1, n->prefix);
         }
