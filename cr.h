@@ -307,6 +307,7 @@ typedef struct cr_create_opts {
        namespace. */
     const char *const *rootfs_lower;
     const char *rootfs_upper, *rootfs_work;
+    int rootfs_volatile;              /* overlay "volatile": no syncs, for an upper dir thrown away after */
     /* run: called once the container is created (its init waits for
        start), before start; a negative return deletes the container and
        fails the run with err */
@@ -5387,7 +5388,8 @@ static int cr__readonly_path(cr__ctx *c, const char *path, cr_err *err) {
 /* An overlayfs on target (upper NULL: read-only). fsconfig's "lowerdir+"
    takes one layer at a time, so no page-sized option string limits the
    number of layers; kernels before 6.8 get the classic option string. */
-static int cr__overlay_mount(const char *target, const char *const *lower, const char *upper, const char *work, cr_err *err) {
+static int cr__overlay_mount(const char *target, const char *const *lower, const char *upper, const char *work, int volatile_upper,
+                             cr_err *err) {
     cr_buf data = {0};
     int fs, mnt = -1, i, r = 0;
     fs = (int)syscall(SYS_fsopen, "overlay", FSOPEN_CLOEXEC);
@@ -5400,6 +5402,7 @@ static int cr__overlay_mount(const char *target, const char *const *lower, const
     if (fs >= 0) {
         if ((upper && (syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING, "upperdir", upper, 0) < 0 ||
                        syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING, "workdir", work, 0) < 0)) ||
+            (volatile_upper && syscall(SYS_fsconfig, fs, FSCONFIG_SET_FLAG, "volatile", NULL, 0) < 0) ||
             syscall(SYS_fsconfig, fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0 ||
             (mnt = (int)syscall(SYS_fsmount, fs, FSMOUNT_CLOEXEC, upper ? 0 : MOUNT_ATTR_RDONLY)) < 0 ||
             syscall(SYS_move_mount, mnt, "", AT_FDCWD, target, MOVE_MOUNT_F_EMPTY_PATH) < 0)
@@ -5410,7 +5413,7 @@ static int cr__overlay_mount(const char *target, const char *const *lower, const
     }
     cr_buf_puts(&data, "lowerdir=");
     for (i = 0; lower[i]; i++) { if (i) cr_buf_putc(&data, ':'); cr_buf_puts(&data, lower[i]); }
-    if (upper) cr_buf_printf(&data, ",upperdir=%s,workdir=%s", upper, work);
+    if (upper) cr_buf_printf(&data, ",upperdir=%s,workdir=%s%s", upper, work, volatile_upper ? ",volatile" : "");
     if (data.oom || data.len >= 4096) r = cr_err_set(err, E2BIG, "overlay on \"%s\": %d layers do not fit in the mount options", target, i);
     else if (mount("overlay", target, "overlay", upper ? 0 : MS_RDONLY, data.data) < 0) r = cr__errno(err, "overlay on \"%s\"", target);
     cr_buf_free(&data);
@@ -5421,7 +5424,7 @@ static int cr__overlay_mount(const char *target, const char *const *lower, const
 static int cr__overlay_root(cr__ctx *c, cr_err *err) {
     const cr_create_opts *o = c->opts;
     if (!c->spec->ns[CR_NS_MNT].present) return cr_err_set(err, EINVAL, "an overlay root needs a mount namespace");
-    return cr__overlay_mount(c->rootfs, o->rootfs_lower, o->rootfs_upper, o->rootfs_work, err);
+    return cr__overlay_mount(c->rootfs, o->rootfs_lower, o->rootfs_upper, o->rootfs_work, o->rootfs_volatile, err);
 }
 
 static int cr__rootfs_prepare(cr__ctx *c, cr_err *err) {
@@ -14017,7 +14020,7 @@ static int cr__ctr_seed_volume(cr__ctr *c, const char *path, const char *voldir,
         int root, src, dst;
         snprintf(merged, sizeof merged, "%s/rootfs", c->dir);
         if (!c->o->rootfs && (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)) _exit(1);
-        if (!c->o->rootfs && c->lower.n > 1 && cr__overlay_mount(merged, (const char *const *)c->lower.v, NULL, NULL, NULL) < 0) _exit(1);
+        if (!c->o->rootfs && c->lower.n > 1 && cr__overlay_mount(merged, (const char *const *)c->lower.v, NULL, NULL, 0, NULL) < 0) _exit(1);
         root = open(c->o->rootfs ? c->o->rootfs : c->lower.n > 1 ? merged : c->lower.v[0], O_PATH | O_DIRECTORY | O_CLOEXEC);
         if (root < 0) _exit(1);
         if ((src = cr__open_in_root(root, path, O_RDONLY | O_DIRECTORY, 0)) < 0) _exit(errno == ENOENT || errno == ENOTDIR ? 0 : 1);
@@ -14760,6 +14763,9 @@ CR_API int cr_ctr_run(const cr_runtime *rt, const cr_store *s, const cr_ctr_opts
             co.rootfs_lower = (const char *const *)c->lower.v;
             co.rootfs_upper = upper;
             co.rootfs_work = work;
+            /* unmounting an overlay syncs its upper file system: a --rm
+               container's upper dir is thrown away, so skip that */
+            co.rootfs_volatile = o->rm;
         }
         if (name) snprintf(name, 256, "%s", c->name);
         if (o->detach) r = cr__ctr_detach(c, &co, err);

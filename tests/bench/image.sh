@@ -54,7 +54,9 @@ TMP=$(mktemp -d /tmp/cr-bench-image.XXXXXX)
 REG_PID=
 NETNS=cr-bench-$$
 cleanup() {
+    local rc=$?
     trap - EXIT INT TERM
+    set +e
     [[ -n $REG_PID ]] && kill "$REG_PID" 2>/dev/null && wait "$REG_PID" 2>/dev/null
     for d in "$TMP"/state/cr/*; do [[ -d $d ]] && "$CR" --root "$TMP/state/cr" delete -f "${d##*/}" >/dev/null 2>&1; done
     if [[ -d $TMP/podman ]]; then
@@ -64,6 +66,7 @@ cleanup() {
     grep -o " $TMP/[^ ]*" /proc/self/mountinfo | sort -r | while read -r m; do umount -l "$m" 2>/dev/null; done
     ip netns del "$NETNS" 2>/dev/null
     rm -rf "$TMP"
+    exit "$rc"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
