@@ -13625,41 +13625,34 @@ static int cr__ctr_db_find(const char *text, const char *key, int by_id, char *l
     return 0;
 }
 
-/* -u USER[:GROUP] the Docker way: names from the image, numbers as they
-   are; supplementary groups are the user's memberships in /etc/group. */
-static int cr__ctr_user(cr__ctr *c, const char *spec, cr_err *err) {
-    cr_buf passwd = {0}, group = {0};
+/* -u USER[:GROUP] the Docker way, against the image's /etc/passwd and
+   /etc/group texts (NULL when missing): names from the files, numbers as
+   they are; supplementary groups are the user's memberships in group. */
+static int cr__ctr_user_lookup(cr__ctr *c, const char *passwd, const char *group, const char *spec, cr_err *err) {
     char user[256], grp[256], line[1024], uname[256] = "root", *f[8];
     const char *colon = strchr(spec, ':'), *p;
-    int r = 0, have_group = colon != NULL;
+    int have_group = colon != NULL;
     snprintf(user, sizeof user, "%.*s", (int)(colon ? (size_t)(colon - spec) : strlen(spec)), spec);
     snprintf(grp, sizeof grp, "%s", colon ? colon + 1 : "");
     if (!*user) snprintf(user, sizeof user, "0");
-    cr__ctr_image_file(c, "/etc/passwd", &passwd);
-    cr__ctr_image_file(c, "/etc/group", &group);
     c->uid = c->gid = 0;
-    if (passwd.data && cr__ctr_db_find(passwd.data, user, cr__ctr_is_number(user), line, sizeof line, f)) {
+    if (passwd && cr__ctr_db_find(passwd, user, cr__ctr_is_number(user), line, sizeof line, f)) {
         c->uid = (uint32_t)strtoul(f[2], NULL, 10);
         c->gid = (uint32_t)strtoul(f[3], NULL, 10);
         snprintf(uname, sizeof uname, "%s", f[0]);
     } else if (cr__ctr_is_number(user)) {
         c->uid = (uint32_t)strtoul(user, NULL, 10);
         uname[0] = 0;
-    } else {
-        r = cr_err_set(err, ENOENT, "user \"%s\": no matching entries in the image's /etc/passwd", user);
-        goto out;
-    }
+    } else return cr_err_set(err, ENOENT, "user \"%s\": no matching entries in the image's /etc/passwd", user);
     if (have_group && cr__ctr_is_number(grp)) c->gid = (uint32_t)strtoul(grp, NULL, 10);
     else if (have_group) {
-        if (!group.data || !cr__ctr_db_find(group.data, grp, 0, line, sizeof line, f)) {
-            r = cr_err_set(err, ENOENT, "group \"%s\": no matching entries in the image's /etc/group", grp);
-            goto out;
-        }
+        if (!group || !cr__ctr_db_find(group, grp, 0, line, sizeof line, f))
+            return cr_err_set(err, ENOENT, "group \"%s\": no matching entries in the image's /etc/group", grp);
         c->gid = (uint32_t)strtoul(f[2], NULL, 10);
     }
     c->ngids = 0;
     c->gids[c->ngids++] = c->gid;
-    for (p = group.data; uname[0] && p && *p && c->ngids < 64;) {
+    for (p = group; uname[0] && p && *p && c->ngids < 64;) {
         const char *nl = strchr(p, '\n');
         size_t len = nl ? (size_t)(nl - p) : strlen(p);
         if (len < sizeof line) {
@@ -13676,7 +13669,15 @@ static int cr__ctr_user(cr__ctr *c, const char *spec, cr_err *err) {
         }
         p = nl ? nl + 1 : NULL;
     }
-out:
+    return 0;
+}
+
+static int cr__ctr_user(cr__ctr *c, const char *spec, cr_err *err) {
+    cr_buf passwd = {0}, group = {0};
+    int r;
+    cr__ctr_image_file(c, "/etc/passwd", &passwd);
+    cr__ctr_image_file(c, "/etc/group", &group);
+    r = cr__ctr_user_lookup(c, passwd.data, group.data, spec, err);
     cr_buf_free(&passwd);
     cr_buf_free(&group);
     return r;
@@ -13847,6 +13848,21 @@ out:
 
 /* ---- the process ---- */
 
+/* A runtime config is JSON: strings that are not UTF-8 cannot go into it
+   unchanged, so they are refused rather than mangled. */
+static int cr__ctr_utf8(const char *const *v, int n, const char *what, cr_err *err) {
+    int i;
+    for (i = 0; i < n; i++) {
+        const unsigned char *p = (const unsigned char *)v[i];
+        size_t len = strlen(v[i]), j, k;
+        for (j = 0; j < len; j += k)
+            if (p[j] < 0x80) k = 1;
+            else if (!(k = cr__json_utf8(p + j, len - j)))
+                return cr_err_set(err, EINVAL, "%s \"%.*s\": not valid UTF-8", what, (int)j, v[i]);
+    }
+    return 0;
+}
+
 static int cr__ctr_env_file(cr__strv *env, const char *file, cr_err *err) {
     cr_buf text = {0};
     char *line, *save = NULL;
@@ -13857,6 +13873,7 @@ static int cr__ctr_env_file(cr__strv *env, const char *file, cr_err *err) {
         if (n && line[n - 1] == '\r') line[--n] = 0;
         while (*line == ' ' || *line == '\t') line++;
         if (!*line || *line == '#') continue;
+        if (*line == '=') { cr_buf_free(&text); return cr_err_set(err, EINVAL, "--env-file \"%s\": \"%s\" has no variable name", file, line); }
         if (strchr(line, '=')) cr__env_set(env, line);
         else if (getenv(line)) {
             char kv[8192];
@@ -13880,7 +13897,13 @@ static int cr__ctr_environment(cr__ctr *c, cr_err *err) {
     snprintf(kv, sizeof kv, "HOSTNAME=%s", c->hostname);
     cr__env_set(&c->env, kv);
     if (o->tty) cr__env_set(&c->env, "TERM=xterm");
-    for (i = 0; i < c->img.nenv; i++) cr__env_set(&c->env, c->img.env[i]);
+    for (i = 0; i < c->img.nenv; i++) {
+        if (c->img.env[i][0] == '=' || !strchr(c->img.env[i], '=')) {
+            cr_log(CR_LOG_WARN, "image \"%s\": Env entry \"%s\" is not KEY=VALUE: skipped", o->image, c->img.env[i]);
+            continue;
+        }
+        cr__env_set(&c->env, c->img.env[i]);
+    }
     for (k = 0; o->env_files && o->env_files[k]; k++)
         if ((r = cr__ctr_env_file(&c->env, o->env_files[k], err)) < 0) return r;
     for (k = 0; o->env && o->env[k]; k++) {
@@ -13891,7 +13914,8 @@ static int cr__ctr_environment(cr__ctr *c, cr_err *err) {
             cr__env_set(&c->env, kv);
         }
     }
-    return c->env.oom ? cr_err_set(err, ENOMEM, "out of memory") : 0;
+    if (c->env.oom) return cr_err_set(err, ENOMEM, "out of memory");
+    return cr__ctr_utf8((const char *const *)c->env.v, c->env.n, "environment variable", err);
 }
 
 /* Entrypoint + Cmd as Docker combines them: --entrypoint replaces the
@@ -13907,7 +13931,7 @@ static int cr__ctr_command(cr__ctr *c, cr_err *err) {
     else if (!o->entrypoint) for (i = 0; i < c->img.ncmd; i++) cr__strv_push(&c->args, c->img.cmd[i]);
     if (c->args.oom) return cr_err_set(err, ENOMEM, "out of memory");
     if (!c->args.n) return cr_err_set(err, EINVAL, "no command specified: the image has no Entrypoint or Cmd and none was given");
-    return 0;
+    return cr__ctr_utf8((const char *const *)c->args.v, c->args.n, "command", err);
 }
 
 /* ---- mounts ---- */
@@ -14265,19 +14289,24 @@ static int cr__ctr_rlimits(const cr__ctr *c, cr_jw *w, cr_err *err) {
         char name[32], type[48], *end;
         const char *eq = strchr(u[k], '=');
         long long soft, hard;
+        uint64_t s64, h64;
         if (!eq || (size_t)(eq - u[k]) >= sizeof name) return cr_err_set(err, EINVAL, "--ulimit \"%s\": expected NAME=SOFT[:HARD]", u[k]);
         snprintf(name, sizeof name, "%.*s", (int)(eq - u[k]), u[k]);
         for (i = 0; names[i] && strcmp(names[i], name); i++) ;
         if (!names[i]) return cr_err_set(err, EINVAL, "--ulimit \"%s\": unknown limit \"%s\"", u[k], name);
         soft = strtoll(eq + 1, &end, 10);
         hard = *end == ':' ? strtoll(end + 1, &end, 10) : soft;
-        if (*end || end == eq + 1 || soft > hard) return cr_err_set(err, EINVAL, "--ulimit \"%s\": expected NAME=SOFT[:HARD] with SOFT <= HARD", u[k]);
+        /* -1 is unlimited, as with Docker */
+        s64 = soft == -1 ? UINT64_MAX : (uint64_t)soft;
+        h64 = hard == -1 ? UINT64_MAX : (uint64_t)hard;
+        if (*end || end == eq + 1 || soft < -1 || hard < -1 || s64 > h64)
+            return cr_err_set(err, EINVAL, "--ulimit \"%s\": expected NAME=SOFT[:HARD] with SOFT <= HARD (-1: unlimited)", u[k]);
         snprintf(type, sizeof type, "RLIMIT_%s", name);
         for (i = 7; type[i]; i++) type[i] = (char)toupper((unsigned char)type[i]);
         cr_jw_obj(w);
         cr_jw_key(w, "type"); cr_jw_str(w, type);
-        cr_jw_key(w, "soft"); cr_jw_i64(w, soft < 0 ? -1 : soft);
-        cr_jw_key(w, "hard"); cr_jw_i64(w, hard < 0 ? -1 : hard);
+        cr_jw_key(w, "soft"); cr_jw_u64(w, s64);
+        cr_jw_key(w, "hard"); cr_jw_u64(w, h64);
         cr_jw_obj_end(w);
     }
     cr_jw_arr_end(w);
@@ -14340,6 +14369,7 @@ static int cr__ctr_config(cr__ctr *c, cr_buf *out, cr_err *err) {
     static const char *const nss[] = { "pid", "ipc", "uts", "mount", "cgroup", NULL };
     const cr_ctr_opts *o = c->o;
     const char *net = o->network && *o->network ? o->network : "bridge";
+    char cwd[PATH_MAX];
     cr_jw w;
     cr_buf cmd = {0};
     int i, r;
@@ -14364,8 +14394,13 @@ static int cr__ctr_config(cr__ctr *c, cr_buf *out, cr_err *err) {
     cr_jw_key(&w, "env"); cr_jw_arr(&w);
     for (i = 0; i < c->env.n; i++) cr_jw_str(&w, c->env.v[i]);
     cr_jw_arr_end(&w);
-    cr_jw_key(&w, "cwd");
-    cr_jw_str(&w, o->workdir && *o->workdir ? o->workdir : c->img.working_dir && *c->img.working_dir ? c->img.working_dir : "/");
+    if (o->workdir && o->workdir[0] != '/')
+        return cr_err_set(err, EINVAL, "--workdir \"%s\": must be an absolute path", o->workdir);
+    /* an image's relative WorkingDir is taken from / */
+    snprintf(cwd, sizeof cwd, "%s%s", o->workdir || (c->img.working_dir && c->img.working_dir[0] == '/') ? "" : "/",
+             o->workdir ? o->workdir : c->img.working_dir ? c->img.working_dir : "");
+    if ((r = cr__ctr_utf8((const char *const[]){ cwd }, 1, "working directory", err)) < 0) return r;
+    cr_jw_key(&w, "cwd"); cr_jw_str(&w, cwd);
     cr__ctr_caps_json(&w, c->caps);
     if ((r = cr__ctr_rlimits(c, &w, err)) < 0) return r;
     cr_jw_key(&w, "noNewPrivileges"); cr_jw_bool(&w, c->no_new_privs);
