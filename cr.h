@@ -14129,7 +14129,17 @@ static int cr__ctr_hosts(const cr__ctr *c, const char *ip, cr_buf *out, cr_err *
         }
         return r;
     }
-    return cr_net_hosts(ip, c->hostname, c->o->add_hosts, out, err);
+    {
+        /* the container's name resolves to it too, as on Docker's networks */
+        const char *hosts[66];
+        char self[300];
+        int n = 0;
+        while (c->o->add_hosts && c->o->add_hosts[n] && n < 64) { hosts[n] = c->o->add_hosts[n]; n++; }
+        if (c->o->add_hosts && c->o->add_hosts[n]) return cr_err_set(err, E2BIG, "--add-host: at most 64 entries");
+        if (ip && strcmp(c->name, c->hostname)) { snprintf(self, sizeof self, "%s:%s", c->name, ip); hosts[n++] = self; }
+        hosts[n] = NULL;
+        return cr_net_hosts(ip, c->hostname, hosts, out, err);
+    }
 }
 
 /* /etc/hostname, /etc/hosts and /etc/resolv.conf: files in the bundle,

@@ -36,12 +36,14 @@ GET() { printf "printf 'GET / HTTP/1.0\\r\\n\\r\\n' | nc %s %s | tail -n 1" "$1"
 
 @test "bridge: eth0 with an address of the subnet, default route, lo up; inspect and /etc/hosts show it" {
     run --separate-stderr cri run --rm --name "$N" --hostname box "$BB" sh -c \
-        'ip -4 -o addr show eth0 | awk "{print \$4}"; ip route | grep ^default; ip -o link show lo | grep -c UP; grep box /etc/hosts'
+        'ip -4 -o addr show eth0 | awk "{print \$4}"; ip route | grep ^default; ip -o link show lo | grep -c UP; grep box /etc/hosts;
+         grep -w "$(cat /etc/hostname | tr -d "\n")" /etc/hosts >/dev/null && grep -c "	'"$N"'$" /etc/hosts'
     [[ $status -eq 0 ]] || fail "run: $status $stderr"
     [[ ${lines[0]} =~ ^10\.98\.[0-9]+\.[0-9]+/16$ ]] || fail "eth0: $output"
     [[ ${lines[1]} == "default via 10.98.0.1 dev eth0"* ]] || fail "route: $output"
     [[ ${lines[2]} == 1 ]] || fail "lo: $output"
     [[ ${lines[3]} == "${lines[0]%/*}"*box* ]] || fail "/etc/hosts: $output"
+    [[ ${lines[4]} == 1 ]] || fail "the name $N is not in /etc/hosts: $output"
     web "$N-w"
     [[ $(ip_of "$N-w") =~ ^10\.98\. ]] || fail "inspect IPAddress: $(cri inspect "$N-w")"
 }
