@@ -14720,6 +14720,19 @@ static void cr__ctr_started(void *user, pid_t pid) {
     c->notify = -1;
 }
 
+/* The monitor outlives its caller: it must not hold the caller's other
+   fds (a pipe a shell waits on, a socket) open. */
+static void cr__ctr_close_others(const cr__ctr *c) {
+    DIR *d = opendir("/proc/self/fd");
+    struct dirent *e;
+    int keep = d ? dirfd(d) : -1;
+    while (d && (e = readdir(d))) {
+        int fd = atoi(e->d_name);
+        if (e->d_name[0] != '.' && fd > 2 && fd != keep && fd != c->dirfd && fd != c->lockfd && fd != c->notify) close(fd);
+    }
+    if (d) closedir(d);
+}
+
 /* The monitor of a detached run: owns the container's output (the log)
    and its lock, records its exit, removes it with --rm. */
 static void cr__ctr_monitor(cr__ctr *c, cr_create_opts *co) {
@@ -14734,6 +14747,7 @@ static void cr__ctr_monitor(cr__ctr *c, cr_create_opts *co) {
     }
     close(null);
     close(log);
+    cr__ctr_close_others(c);
     co->started = cr__ctr_started;
     co->user = c;
     if (cr_container_run(c->rt, c->name, c->dir, co, &status, &e) < 0) goto fail;
