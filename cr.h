@@ -9396,10 +9396,138 @@ static const char *cr__store_hex(const char *digest) {
     return strncmp(digest, "sha256:", 7) || strlen(digest) != 71 ? NULL : digest + 7;
 }
 
-static void cr__sha256_digest(br_sha256_context *h, char out[72]) {
+/* ---- SHA-256: the x86 SHA extensions when the CPU has them, else BearSSL ---- */
+
+/* Blobs and layers are hashed at every pull (the compressed blob and the
+   uncompressed stream): with SHA-NI that costs a tenth of the software
+   rounds, which otherwise take as long as the decompression. */
+typedef struct cr__sha256 {
+    br_sha256_context br;       /* without SHA-NI */
+    uint32_t h[8];
+    unsigned char buf[64];
+    uint64_t n;                 /* bytes hashed */
+    int ni;
+} cr__sha256;
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <cpuid.h>
+#include <immintrin.h>
+#define CR__SHA_NI 1
+
+static const uint32_t cr__sha256_k[64] = {
+    0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
+    0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
+    0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
+    0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967,
+    0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
+    0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
+    0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
+    0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2 };
+
+static int cr__sha_ni_ok(void) {
+    static int have = -1;
+    int h = __atomic_load_n(&have, __ATOMIC_RELAXED);
+    unsigned a, b, c, d;
+    if (h >= 0) return h;
+    h = __get_cpuid(1, &a, &b, &c, &d) && (c & bit_SSSE3) && (c & bit_SSE4_1) &&
+        __get_cpuid_count(7, 0, &a, &b, &c, &d) && (b & bit_SHA);
+    __atomic_store_n(&have, h, __ATOMIC_RELAXED);
+    return h;
+}
+
+/* SHA256RNDS2 keeps the state as two vectors, A B E F and C D G H (A in the
+   top lane); each call runs two rounds, so the vector that held ABEF holds
+   the next CDGH. SHA256MSG1/MSG2 extend the message four words at a time. */
+__attribute__((target("sha,ssse3,sse4.1")))
+static void cr__sha256_ni_blocks(uint32_t st[8], const unsigned char *p, size_t nblocks) {
+    const __m128i bswap = _mm_set_epi64x(0x0c0d0e0f08090a0bLL, 0x0405060700010203LL);
+    __m128i abef, cdgh, t, u, sa, sc, w, m0, m1, m2, m3;
+    int i;
+    t = _mm_shuffle_epi32(_mm_loadu_si128((const __m128i *)st), 0xb1);         /* B A D C */
+    u = _mm_shuffle_epi32(_mm_loadu_si128((const __m128i *)(st + 4)), 0x1b);   /* H G F E */
+    abef = _mm_alignr_epi8(t, u, 8);
+    cdgh = _mm_blend_epi16(u, t, 0xf0);
+#define CR__SHA_ROUNDS(m, k) \
+    w = _mm_add_epi32(m, _mm_loadu_si128((const __m128i *)(cr__sha256_k + 4 * (k)))); \
+    cdgh = _mm_sha256rnds2_epu32(cdgh, abef, w); \
+    abef = _mm_sha256rnds2_epu32(abef, cdgh, _mm_shuffle_epi32(w, 0x0e))
+#define CR__SHA_NEXT(a, b, c, d) \
+    a = _mm_sha256msg2_epu32(_mm_add_epi32(_mm_sha256msg1_epu32(a, b), _mm_alignr_epi8(d, c, 4)), d)
+    for (; nblocks; nblocks--, p += 64) {
+        sa = abef;
+        sc = cdgh;
+        m0 = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)p), bswap);        CR__SHA_ROUNDS(m0, 0);
+        m1 = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(p + 16)), bswap); CR__SHA_ROUNDS(m1, 1);
+        m2 = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(p + 32)), bswap); CR__SHA_ROUNDS(m2, 2);
+        m3 = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(p + 48)), bswap); CR__SHA_ROUNDS(m3, 3);
+        for (i = 4; i < 16; i += 4) {
+            CR__SHA_NEXT(m0, m1, m2, m3); CR__SHA_ROUNDS(m0, i);
+            CR__SHA_NEXT(m1, m2, m3, m0); CR__SHA_ROUNDS(m1, i + 1);
+            CR__SHA_NEXT(m2, m3, m0, m1); CR__SHA_ROUNDS(m2, i + 2);
+            CR__SHA_NEXT(m3, m0, m1, m2); CR__SHA_ROUNDS(m3, i + 3);
+        }
+        abef = _mm_add_epi32(abef, sa);
+        cdgh = _mm_add_epi32(cdgh, sc);
+    }
+#undef CR__SHA_ROUNDS
+#undef CR__SHA_NEXT
+    t = _mm_shuffle_epi32(abef, 0x1b);   /* A B E F */
+    u = _mm_shuffle_epi32(cdgh, 0xb1);   /* G H C D */
+    _mm_storeu_si128((__m128i *)st, _mm_blend_epi16(t, u, 0xf0));
+    _mm_storeu_si128((__m128i *)(st + 4), _mm_alignr_epi8(u, t, 8));
+}
+#endif
+
+static void cr__sha256_init(cr__sha256 *s) {
+    static const uint32_t iv[8] = { 0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
+                                    0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19 };
+    memset(s, 0, sizeof *s);
+#ifdef CR__SHA_NI
+    s->ni = cr__sha_ni_ok();
+#endif
+    if (!s->ni) br_sha256_init(&s->br);
+    memcpy(s->h, iv, sizeof iv);
+}
+
+static void cr__sha256_update(cr__sha256 *s, const void *data, size_t n) {
+#ifdef CR__SHA_NI
+    const unsigned char *p = (const unsigned char *)data;
+    size_t k = (size_t)(s->n & 63);
+    if (s->ni) {
+        s->n += n;
+        if (k) {
+            size_t take = 64 - k < n ? 64 - k : n;
+            memcpy(s->buf + k, p, take);
+            p += take;
+            n -= take;
+            if (k + take < 64) return;
+            cr__sha256_ni_blocks(s->h, s->buf, 1);
+        }
+        if (n >= 64) cr__sha256_ni_blocks(s->h, p, n / 64);
+        memcpy(s->buf, p + (n & ~(size_t)63), n & 63);
+        return;
+    }
+#endif
+    br_sha256_update(&s->br, data, n);
+}
+
+static void cr__sha256_out(cr__sha256 *s, unsigned char out[32]) {
+    unsigned char pad[72];
+    size_t k = (size_t)(s->n & 63), padn = (k < 56 ? 56 : 120) - k;
+    uint64_t bits = s->n * 8;
+    int i;
+    if (!s->ni) { br_sha256_out(&s->br, out); return; }
+    memset(pad, 0, sizeof pad);
+    pad[0] = 0x80;
+    for (i = 0; i < 8; i++) pad[padn + (size_t)i] = (unsigned char)(bits >> (56 - 8 * i));
+    cr__sha256_update(s, pad, padn + 8);
+    for (i = 0; i < 32; i++) out[i] = (unsigned char)(s->h[i / 4] >> (24 - 8 * (i % 4)));
+}
+
+static void cr__sha256_digest(cr__sha256 *h, char out[72]) {
     unsigned char d[32];
     int i;
-    br_sha256_out(h, d);
+    cr__sha256_out(h, d);
     memcpy(out, "sha256:", 7);
     for (i = 0; i < 32; i++) snprintf(out + 7 + 2 * i, 3, "%02x", d[i]);
 }
@@ -10506,7 +10634,7 @@ CR_API int cr_unpack_layer(int in_fd, int dirfd, const cr_unpack_opts *o, char d
     int kind = PLAIN, eof = 0, zdone = 0, r = 0, i;
     z_stream z;
     ZSTD_DStream *zs = NULL;
-    br_sha256_context sha;
+    cr__sha256 sha;
     if (o && o->whiteouts != CR_UNPACK_OVERLAY && o->whiteouts != CR_UNPACK_APPLY)
         return cr_err_set(err, EINVAL, "unpack: unknown whiteout mode %d", o->whiteouts);
     t = (cr__tar *)CR_MALLOC(sizeof *t);
@@ -10515,7 +10643,7 @@ CR_API int cr_unpack_layer(int in_fd, int dirfd, const cr_unpack_opts *o, char d
     out = (uint8_t *)CR_MALLOC(CHUNK);
     memset(&z, 0, sizeof z);
     if (!t || !in || !out) { r = cr_err_set(err, ENOMEM, "unpack: out of memory"); goto done; }
-    br_sha256_init(&sha);
+    cr__sha256_init(&sha);
     while (have < 4 && !eof) {    /* enough for the magic */
         ssize_t n = read(in_fd, in + have, CHUNK - have);
         if (n < 0 && errno == EINTR) continue;
@@ -10534,7 +10662,7 @@ CR_API int cr_unpack_layer(int in_fd, int dirfd, const cr_unpack_opts *o, char d
         /* at EOF (have == 0) a decompressor is not called: zstd would answer
            with the size of a next frame header as if the stream were cut */
         if (have && kind == PLAIN) {
-            br_sha256_update(&sha, in, have);
+            cr__sha256_update(&sha, in, have);
             r = cr__tar_feed(t, in, have, err);
         } else if (have && kind == GZIP) {
             z.next_in = in;
@@ -10555,7 +10683,7 @@ CR_API int cr_unpack_layer(int in_fd, int dirfd, const cr_unpack_opts *o, char d
                     break;
                 }
                 if (CHUNK - z.avail_out) {
-                    br_sha256_update(&sha, out, CHUNK - z.avail_out);
+                    cr__sha256_update(&sha, out, CHUNK - z.avail_out);
                     r = cr__tar_feed(t, out, CHUNK - z.avail_out, err);
                 }
                 if (!zdone && !z.avail_in && z.avail_out) break;
@@ -10569,7 +10697,7 @@ CR_API int cr_unpack_layer(int in_fd, int dirfd, const cr_unpack_opts *o, char d
                 zhint = ZSTD_decompressStream(zs, &ob, &ib);
                 if (ZSTD_isError(zhint)) { r = cr_err_set(err, EINVAL, "layer: zstd: %s", ZSTD_getErrorName(zhint)); break; }
                 if (ob.pos) {
-                    br_sha256_update(&sha, out, ob.pos);
+                    cr__sha256_update(&sha, out, ob.pos);
                     r = cr__tar_feed(t, out, ob.pos, err);
                 }
                 if (ib.pos == ib.size && ob.pos < ob.size) break;
@@ -10589,7 +10717,7 @@ CR_API int cr_unpack_layer(int in_fd, int dirfd, const cr_unpack_opts *o, char d
     if (kind == GZIP && !zdone) { r = cr_err_set(err, EIO, "layer: gzip: truncated stream"); goto done; }
     if (kind == ZSTD && zhint) { r = cr_err_set(err, EIO, "layer: zstd: truncated stream"); goto done; }
     if ((r = cr__tar_finish(t, err)) < 0) goto done;
-    br_sha256_out(&sha, hash);
+    cr__sha256_out(&sha, hash);
     if (diff_id) {
         memcpy(diff_id, "sha256:", 7);
         for (i = 0; i < 32; i++) {
@@ -10740,7 +10868,7 @@ static int cr__reg_open(cr__reg *g, const cr_pull_opts *o, cr_err *err) {
 /* ---- blobs ---- */
 
 typedef struct cr__blob_sink {
-    int fd; br_sha256_context h; uint64_t done, total;
+    int fd; cr__sha256 h; uint64_t done, total;
     const cr_pull_opts *o; const char *what, *digest;
 } cr__blob_sink;
 
@@ -10748,7 +10876,7 @@ static int cr__blob_write(void *user, const void *p, size_t n) {
     cr__blob_sink *b = (cr__blob_sink *)user;
     if (b->total && b->done + n > b->total) return -EFBIG;
     if (cr__write_all(b->fd, p, n) < 0) return -errno;
-    br_sha256_update(&b->h, p, n);
+    cr__sha256_update(&b->h, p, n);
     b->done += n;
     /* the final call, with done == total, comes once the blob is stored */
     if (b->o->progress && b->done < b->total) b->o->progress(b->o->user, b->what, b->digest, b->done, b->total);
@@ -10777,11 +10905,11 @@ static int cr__image_fetch(const char *root, cr__reg *g, const char *what, const
     /* a second pull of the same blob waits here, then finds it in blobs/ */
     if (b.fd < 0 || flock(b.fd, LOCK_EX) < 0) { r = cr__errno(err, "%s %s: %s", what, d->digest, part); goto out; }
     if (cr__store_has_blob(root, d->digest, d->size)) goto out;
-    br_sha256_init(&b.h);
+    cr__sha256_init(&b.h);
     if (fstat(b.fd, &sb) == 0 && sb.st_size > 0 && (uint64_t)sb.st_size <= d->size) {
         char buf[65536];
         ssize_t n;
-        while ((n = read(b.fd, buf, sizeof buf)) > 0) { br_sha256_update(&b.h, buf, (size_t)n); b.done += (uint64_t)n; }
+        while ((n = read(b.fd, buf, sizeof buf)) > 0) { cr__sha256_update(&b.h, buf, (size_t)n); b.done += (uint64_t)n; }
     } else if (ftruncate(b.fd, 0) < 0) { r = cr__errno(err, "%s", part); goto out; }
     if (b.done < d->size) {
         uint64_t resumed = b.done;
@@ -10793,7 +10921,7 @@ static int cr__image_fetch(const char *root, cr__reg *g, const char *what, const
             /* the server ignored Range and sent it all: start over */
             cr_buf_free(&resp.headers);
             if (ftruncate(b.fd, 0) < 0 || lseek(b.fd, 0, SEEK_SET) < 0) { r = cr__errno(err, "%s", part); goto out; }
-            br_sha256_init(&b.h);
+            cr__sha256_init(&b.h);
             b.done = 0;
             memset(&resp, 0, sizeof resp);
             r = cr__reg_get(g, path, NULL, NULL, cr__blob_write, &b, &errbody, 64 << 10, &resp, err);
@@ -10858,7 +10986,7 @@ static int cr__pull_manifest(cr__reg *g, const char *root, const char *reference
     char path[1024], ctype[256];
     cr_buf body = {0};
     cr_http_response resp;
-    br_sha256_context h;
+    cr__sha256 h;
     int r;
     snprintf(path, sizeof path, "/v2/%s/manifests/%s", g->ref.path, reference);
     memset(&resp, 0, sizeof resp);
@@ -10867,8 +10995,8 @@ static int cr__pull_manifest(cr__reg *g, const char *root, const char *reference
         r = cr_err_set(err, resp.status == 404 ? ENOENT : resp.status == 401 ? EACCES : EIO, "manifest %s: HTTP %d%s", reference,
                        resp.status, resp.status == 404 ? " (no such image or tag)" : resp.status == 401 ? " (access denied)" : "");
     if (r == 0) {
-        br_sha256_init(&h);
-        br_sha256_update(&h, body.data ? body.data : "", body.len);
+        cr__sha256_init(&h);
+        cr__sha256_update(&h, body.data ? body.data : "", body.len);
         cr__sha256_digest(&h, digest);
         if (want_digest && *want_digest && strcmp(digest, want_digest))
             r = cr_err_set(err, EIO, "manifest %s: digest mismatch (got %s)", want_digest, digest);
