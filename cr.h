@@ -509,6 +509,10 @@ typedef struct cr_unpack_opts {
     int rootless;           /* not root: device nodes are skipped (debug log), failures of
                                chown and of trusted./security. xattrs are tolerated */
     uint64_t max_size;      /* limit on the uncompressed tar stream in bytes; 0 = none */
+    /* called after every read from in_fd with the bytes read so far (progress);
+       a non-zero return stops the unpack with -ECANCELED. NULL: none */
+    int (*on_read)(void *user, uint64_t bytes_read);
+    void *user;
 } cr_unpack_opts;
 enum { CR_UNPACK_OVERLAY = 0, CR_UNPACK_APPLY = 1 };
 
@@ -10631,6 +10635,7 @@ CR_API int cr_unpack_layer(int in_fd, int dirfd, const cr_unpack_opts *o, char d
     cr__tar *t;
     uint8_t *in, *out, hash[32];
     size_t have = 0, zhint = 1;       /* zstd: 0 once the last frame is complete */
+    uint64_t total = 0;
     int kind = PLAIN, eof = 0, zdone = 0, r = 0, i;
     z_stream z;
     ZSTD_DStream *zs = NULL;
@@ -10650,7 +10655,9 @@ CR_API int cr_unpack_layer(int in_fd, int dirfd, const cr_unpack_opts *o, char d
         if (n < 0) { r = cr__errno(err, "layer: read"); goto done; }
         eof = n == 0;
         have += (size_t)n;
+        total += (uint64_t)n;
     }
+    if (o && o->on_read && o->on_read(o->user, total)) { r = cr_err_set(err, ECANCELED, "unpack: stopped"); goto done; }
     kind = have >= 2 && in[0] == 0x1f && in[1] == 0x8b ? GZIP :
            have >= 4 && in[0] == 0x28 && in[1] == 0xb5 && in[2] == 0x2f && in[3] == 0xfd ? ZSTD : PLAIN;
     if (kind == GZIP && inflateInit2(&z, 15 + 32) != Z_OK) { r = cr_err_set(err, ENOMEM, "layer: gzip: init failed"); goto done; }
@@ -10710,8 +10717,10 @@ CR_API int cr_unpack_layer(int in_fd, int dirfd, const cr_unpack_opts *o, char d
             if (n < 0) { r = cr__errno(err, "layer: read"); goto done; }
             eof = n == 0;
             have = (size_t)n;
+            total += (uint64_t)n;
             break;
         }
+        if (o && o->on_read && o->on_read(o->user, total)) { r = cr_err_set(err, ECANCELED, "unpack: stopped"); goto done; }
     }
     if (r < 0) goto done;
     if (kind == GZIP && !zdone) { r = cr_err_set(err, EIO, "layer: gzip: truncated stream"); goto done; }

@@ -962,6 +962,42 @@ static void t_bad_opts(void) {
     CHECK(!strcmp(diff, "sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"));
 }
 
+/* on_read sees the bytes read so far after every read; non-zero stops. */
+typedef struct { int calls, stop_after; uint64_t last, bad; } reads;
+static int count_reads(void *user, uint64_t n) {
+    reads *r = (reads *)user;
+    if (n < r->last) r->bad = 1;
+    r->last = n;
+    return ++r->calls == r->stop_after;
+}
+
+static void t_on_read(void) {
+    char *data = malloc(600000);
+    ent es[] = { { .name = "big", .data = data } };
+    cr_buf b;
+    cr_unpack_opts o = {0};
+    reads rd;
+    char diff[72];
+    cr_err e;
+    memset(data, 'R', 599999);
+    data[599999] = 0;
+    build(&b, es, 1);
+    o.rootless = !is_root;
+    o.on_read = count_reads;
+    o.user = &rd;
+    memset(&rd, 0, sizeof rd);
+    fresh();
+    if (unpack_opts(b.data, b.len, &o, diff, &e) < 0) note("# on_read: %s\n", e.msg);
+    CHECK(rd.calls >= 3 && rd.last == b.len && !rd.bad);
+    memset(&rd, 0, sizeof rd);
+    rd.stop_after = 2;
+    fresh();
+    CHECK(unpack_opts(b.data, b.len, &o, diff, &e) == -ECANCELED && strstr(e.msg, "stopped"));
+    CHECK(rd.calls == 2);
+    cr_buf_free(&b);
+    free(data);
+}
+
 /* The diff_id and blob hashes: SHA-NI (when this CPU has it) must agree
    with BearSSL for every length around the block size, fed in any split. */
 static void t_sha256(void) {
@@ -1015,6 +1051,7 @@ static const struct { const char *name; void (*fn)(void); } tests[] = {
     { "rmtree deeper than PATH_MAX", t_rmtree_deep },
     { "options and empty stream", t_bad_opts },
     { "sha256: SHA-NI and BearSSL agree", t_sha256 },
+    { "on_read: progress and a stop", t_on_read },
 };
 
 int main(void) {
