@@ -14,7 +14,8 @@
      #include "cr.h"                      the include, to get the bodies
 
      Link with libseccomp unless CR_NO_SECCOMP is defined, and with BearSSL,
-   zstd and zlib (-lbearssl -lzstd -lz) unless CR_NO_REGISTRY is defined.
+   zstd, zlib and threads (-lbearssl -lzstd -lz -pthread) unless
+   CR_NO_REGISTRY is defined.
 
    Configuration macros (define before including)
      CR_IMPLEMENTATION   emit the function bodies
@@ -103,6 +104,7 @@ CR_API void cr_buf_free(cr_buf *b);
 
 enum { CR_LOG_ERROR, CR_LOG_WARN, CR_LOG_INFO, CR_LOG_DEBUG };
 typedef void (*cr_log_fn)(int level, const char *msg, void *user);
+/* fn may be called from several threads at once (cr_image_pull's workers). */
 CR_API void cr_log_set(cr_log_fn fn, void *user, int max_level);
 CR_API void cr_log(int level, const char *fmt, ...);
 
@@ -591,6 +593,10 @@ typedef struct cr_unpack_opts {
     int rootless;           /* not root: device nodes are skipped (debug log), failures of
                                chown and of trusted./security. xattrs are tolerated */
     uint64_t max_size;      /* limit on the uncompressed tar stream in bytes; 0 = none */
+    /* called after every read from in_fd with the bytes read so far (progress);
+       a non-zero return stops the unpack with -ECANCELED. NULL: none */
+    int (*on_read)(void *user, uint64_t bytes_read);
+    void *user;
 } cr_unpack_opts;
 enum { CR_UNPACK_OVERLAY = 0, CR_UNPACK_APPLY = 1 };
 
@@ -617,19 +623,47 @@ CR_API int cr_unpack_layer(int in_fd, int dirfd, const cr_unpack_opts *o, char d
 typedef struct cr_store { const char *root; } cr_store;
 CR_API const char *cr_store_root(const cr_store *s);
 
+/* What cr_image_pull reports about a layer (digest: its compressed blob). */
+typedef enum cr_pull_phase {
+    CR_PULL_WAITING,       /* to be fetched once a download slot is free */
+    CR_PULL_DOWNLOADING,   /* done of total compressed bytes are stored (a resumed
+                              download starts at what the previous pull left) */
+    CR_PULL_EXTRACTING,    /* done of total compressed bytes are unpacked */
+    CR_PULL_COMPLETE,      /* verified, stored and unpacked */
+    CR_PULL_EXISTS         /* already unpacked in the store: nothing to fetch */
+} cr_pull_phase;
+
+#define CR_PULL_MAX_LAYER_SIZE ((uint64_t)32 << 30)   /* default limit on a layer's unpacked size */
+
 typedef struct cr_pull_opts {
     const char *platform;      /* "os/arch[/variant]"; NULL: this host */
-    const char *creds;         /* "USER:PASS" */
+    const char *creds;         /* "USER:PASS", for the registry only (never sent to a mirror) */
     const char *authfile;      /* tried before the default credential files */
     int insecure;              /* --tls-verify=false: plain HTTP and unverified TLS anywhere */
     const char *certs_dir;     /* NULL: /etc/containers/certs.d, then /etc/docker/certs.d */
-    /* called as bytes arrive (total 0 when unknown) and with done == total at the end */
-    void (*progress)(void *user, const char *what, const char *digest, uint64_t done, uint64_t total);
+    int max_concurrent;        /* layers downloaded and unpacked at once; 0 = 3 */
+    uint64_t max_layer_size;   /* refuse a layer that unpacks to more bytes; 0 = CR_PULL_MAX_LAYER_SIZE */
+    /* Mirrors, tried in order before the registry itself: "REGISTRY=MIRROR"
+       entries (NULL-terminated) first, then the registries config file's.
+       MIRROR is "host[:port]" (https, or plain http for loopback and
+       insecure pulls, as for registries), "https://host[:port]" or
+       "http://host[:port]"; REGISTRY as in references ("docker.io"). */
+    const char *const *mirrors;
+    const char *registries_conf;   /* NULL: $CR_REGISTRIES_CONF, else /etc/cr/registries.json
+                                      (skipped if absent); "": none */
+    /* Per layer: WAITING, DOWNLOADING and EXTRACTING as bytes go by, then
+       COMPLETE; or EXISTS alone. Called by one thread at a time (layers are
+       fetched by several), never for the config blob. */
+    void (*progress)(void *user, cr_pull_phase phase, const char *digest, uint64_t done, uint64_t total);
     void *user;
 } cr_pull_opts;
 /* Pulls ref into the store and names it; digest gets the manifest digest
-   (the index's for a multi-platform image). A pull killed at any moment
-   leaves only tmp/ files that the next pull reuses or gc removes. ref is a
+   (the index's for a multi-platform image). From a registry, up to
+   max_concurrent layers download at once, each unpacked as soon as it is
+   stored; the first error stops the others; a mirror that fails
+   (connection, HTTP error, bad content) hands over to the next source. A
+   pull killed at any moment leaves only tmp/ files that the next pull
+   reuses or gc removes. ref is a
    registry reference ("docker://" optional) or a local source:
      oci:DIR[:TAG]            an OCI image layout: the index.json entry whose
                               org.opencontainers.image.ref.name is TAG, else
@@ -11092,10 +11126,138 @@ static const char *cr__store_hex(const char *digest) {
     return strncmp(digest, "sha256:", 7) || strlen(digest) != 71 ? NULL : digest + 7;
 }
 
-static void cr__sha256_digest(br_sha256_context *h, char out[72]) {
+/* ---- SHA-256: the x86 SHA extensions when the CPU has them, else BearSSL ---- */
+
+/* Blobs and layers are hashed at every pull (the compressed blob and the
+   uncompressed stream): with SHA-NI that costs a tenth of the software
+   rounds, which otherwise take as long as the decompression. */
+typedef struct cr__sha256 {
+    br_sha256_context br;       /* without SHA-NI */
+    uint32_t h[8];
+    unsigned char buf[64];
+    uint64_t n;                 /* bytes hashed */
+    int ni;
+} cr__sha256;
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <cpuid.h>
+#include <immintrin.h>
+#define CR__SHA_NI 1
+
+static const uint32_t cr__sha256_k[64] = {
+    0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
+    0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
+    0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
+    0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967,
+    0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
+    0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
+    0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
+    0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2 };
+
+static int cr__sha_ni_ok(void) {
+    static int have = -1;
+    int h = __atomic_load_n(&have, __ATOMIC_RELAXED);
+    unsigned a, b, c, d;
+    if (h >= 0) return h;
+    h = __get_cpuid(1, &a, &b, &c, &d) && (c & bit_SSSE3) && (c & bit_SSE4_1) &&
+        __get_cpuid_count(7, 0, &a, &b, &c, &d) && (b & bit_SHA);
+    __atomic_store_n(&have, h, __ATOMIC_RELAXED);
+    return h;
+}
+
+/* SHA256RNDS2 keeps the state as two vectors, A B E F and C D G H (A in the
+   top lane); each call runs two rounds, so the vector that held ABEF holds
+   the next CDGH. SHA256MSG1/MSG2 extend the message four words at a time. */
+__attribute__((target("sha,ssse3,sse4.1")))
+static void cr__sha256_ni_blocks(uint32_t st[8], const unsigned char *p, size_t nblocks) {
+    const __m128i bswap = _mm_set_epi64x(0x0c0d0e0f08090a0bLL, 0x0405060700010203LL);
+    __m128i abef, cdgh, t, u, sa, sc, w, m0, m1, m2, m3;
+    int i;
+    t = _mm_shuffle_epi32(_mm_loadu_si128((const __m128i *)st), 0xb1);         /* B A D C */
+    u = _mm_shuffle_epi32(_mm_loadu_si128((const __m128i *)(st + 4)), 0x1b);   /* H G F E */
+    abef = _mm_alignr_epi8(t, u, 8);
+    cdgh = _mm_blend_epi16(u, t, 0xf0);
+#define CR__SHA_ROUNDS(m, k) \
+    w = _mm_add_epi32(m, _mm_loadu_si128((const __m128i *)(cr__sha256_k + 4 * (k)))); \
+    cdgh = _mm_sha256rnds2_epu32(cdgh, abef, w); \
+    abef = _mm_sha256rnds2_epu32(abef, cdgh, _mm_shuffle_epi32(w, 0x0e))
+#define CR__SHA_NEXT(a, b, c, d) \
+    a = _mm_sha256msg2_epu32(_mm_add_epi32(_mm_sha256msg1_epu32(a, b), _mm_alignr_epi8(d, c, 4)), d)
+    for (; nblocks; nblocks--, p += 64) {
+        sa = abef;
+        sc = cdgh;
+        m0 = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)p), bswap);        CR__SHA_ROUNDS(m0, 0);
+        m1 = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(p + 16)), bswap); CR__SHA_ROUNDS(m1, 1);
+        m2 = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(p + 32)), bswap); CR__SHA_ROUNDS(m2, 2);
+        m3 = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(p + 48)), bswap); CR__SHA_ROUNDS(m3, 3);
+        for (i = 4; i < 16; i += 4) {
+            CR__SHA_NEXT(m0, m1, m2, m3); CR__SHA_ROUNDS(m0, i);
+            CR__SHA_NEXT(m1, m2, m3, m0); CR__SHA_ROUNDS(m1, i + 1);
+            CR__SHA_NEXT(m2, m3, m0, m1); CR__SHA_ROUNDS(m2, i + 2);
+            CR__SHA_NEXT(m3, m0, m1, m2); CR__SHA_ROUNDS(m3, i + 3);
+        }
+        abef = _mm_add_epi32(abef, sa);
+        cdgh = _mm_add_epi32(cdgh, sc);
+    }
+#undef CR__SHA_ROUNDS
+#undef CR__SHA_NEXT
+    t = _mm_shuffle_epi32(abef, 0x1b);   /* A B E F */
+    u = _mm_shuffle_epi32(cdgh, 0xb1);   /* G H C D */
+    _mm_storeu_si128((__m128i *)st, _mm_blend_epi16(t, u, 0xf0));
+    _mm_storeu_si128((__m128i *)(st + 4), _mm_alignr_epi8(u, t, 8));
+}
+#endif
+
+static void cr__sha256_init(cr__sha256 *s) {
+    static const uint32_t iv[8] = { 0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
+                                    0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19 };
+    memset(s, 0, sizeof *s);
+#ifdef CR__SHA_NI
+    s->ni = cr__sha_ni_ok();
+#endif
+    if (!s->ni) br_sha256_init(&s->br);
+    memcpy(s->h, iv, sizeof iv);
+}
+
+static void cr__sha256_update(cr__sha256 *s, const void *data, size_t n) {
+#ifdef CR__SHA_NI
+    const unsigned char *p = (const unsigned char *)data;
+    size_t k = (size_t)(s->n & 63);
+    if (s->ni) {
+        s->n += n;
+        if (k) {
+            size_t take = 64 - k < n ? 64 - k : n;
+            memcpy(s->buf + k, p, take);
+            p += take;
+            n -= take;
+            if (k + take < 64) return;
+            cr__sha256_ni_blocks(s->h, s->buf, 1);
+        }
+        if (n >= 64) cr__sha256_ni_blocks(s->h, p, n / 64);
+        memcpy(s->buf, p + (n & ~(size_t)63), n & 63);
+        return;
+    }
+#endif
+    br_sha256_update(&s->br, data, n);
+}
+
+static void cr__sha256_out(cr__sha256 *s, unsigned char out[32]) {
+    unsigned char pad[72];
+    size_t k = (size_t)(s->n & 63), padn = (k < 56 ? 56 : 120) - k;
+    uint64_t bits = s->n * 8;
+    int i;
+    if (!s->ni) { br_sha256_out(&s->br, out); return; }
+    memset(pad, 0, sizeof pad);
+    pad[0] = 0x80;
+    for (i = 0; i < 8; i++) pad[padn + (size_t)i] = (unsigned char)(bits >> (56 - 8 * i));
+    cr__sha256_update(s, pad, padn + 8);
+    for (i = 0; i < 32; i++) out[i] = (unsigned char)(s->h[i / 4] >> (24 - 8 * (i % 4)));
+}
+
+static void cr__sha256_digest(cr__sha256 *h, char out[72]) {
     unsigned char d[32];
     int i;
-    br_sha256_out(h, d);
+    cr__sha256_out(h, d);
     memcpy(out, "sha256:", 7);
     for (i = 0; i < 32; i++) snprintf(out + 7 + 2 * i, 3, "%02x", d[i]);
 }
@@ -12282,10 +12444,11 @@ CR_API int cr_unpack_layer(int in_fd, int dirfd, const cr_unpack_opts *o, char d
     cr__tar *t;
     uint8_t *in, *out, hash[32];
     size_t have = 0, zhint = 1;       /* zstd: 0 once the last frame is complete */
+    uint64_t total = 0;
     int kind = PLAIN, eof = 0, zdone = 0, r = 0, i;
     z_stream z;
     ZSTD_DStream *zs = NULL;
-    br_sha256_context sha;
+    cr__sha256 sha;
     if (o && o->whiteouts != CR_UNPACK_OVERLAY && o->whiteouts != CR_UNPACK_APPLY)
         return cr_err_set(err, EINVAL, "unpack: unknown whiteout mode %d", o->whiteouts);
     t = (cr__tar *)CR_MALLOC(sizeof *t);
@@ -12294,14 +12457,16 @@ CR_API int cr_unpack_layer(int in_fd, int dirfd, const cr_unpack_opts *o, char d
     out = (uint8_t *)CR_MALLOC(CHUNK);
     memset(&z, 0, sizeof z);
     if (!t || !in || !out) { r = cr_err_set(err, ENOMEM, "unpack: out of memory"); goto done; }
-    br_sha256_init(&sha);
+    cr__sha256_init(&sha);
     while (have < 4 && !eof) {    /* enough for the magic */
         ssize_t n = read(in_fd, in + have, CHUNK - have);
         if (n < 0 && errno == EINTR) continue;
         if (n < 0) { r = cr__errno(err, "layer: read"); goto done; }
         eof = n == 0;
         have += (size_t)n;
+        total += (uint64_t)n;
     }
+    if (o && o->on_read && o->on_read(o->user, total)) { r = cr_err_set(err, ECANCELED, "unpack: stopped"); goto done; }
     kind = have >= 2 && in[0] == 0x1f && in[1] == 0x8b ? GZIP :
            have >= 4 && in[0] == 0x28 && in[1] == 0xb5 && in[2] == 0x2f && in[3] == 0xfd ? ZSTD : PLAIN;
     if (kind == GZIP && inflateInit2(&z, 15 + 32) != Z_OK) { r = cr_err_set(err, ENOMEM, "layer: gzip: init failed"); goto done; }
@@ -12313,7 +12478,7 @@ CR_API int cr_unpack_layer(int in_fd, int dirfd, const cr_unpack_opts *o, char d
         /* at EOF (have == 0) a decompressor is not called: zstd would answer
            with the size of a next frame header as if the stream were cut */
         if (have && kind == PLAIN) {
-            br_sha256_update(&sha, in, have);
+            cr__sha256_update(&sha, in, have);
             r = cr__tar_feed(t, in, have, err);
         } else if (have && kind == GZIP) {
             z.next_in = in;
@@ -12334,7 +12499,7 @@ CR_API int cr_unpack_layer(int in_fd, int dirfd, const cr_unpack_opts *o, char d
                     break;
                 }
                 if (CHUNK - z.avail_out) {
-                    br_sha256_update(&sha, out, CHUNK - z.avail_out);
+                    cr__sha256_update(&sha, out, CHUNK - z.avail_out);
                     r = cr__tar_feed(t, out, CHUNK - z.avail_out, err);
                 }
                 if (!zdone && !z.avail_in && z.avail_out) break;
@@ -12348,7 +12513,7 @@ CR_API int cr_unpack_layer(int in_fd, int dirfd, const cr_unpack_opts *o, char d
                 zhint = ZSTD_decompressStream(zs, &ob, &ib);
                 if (ZSTD_isError(zhint)) { r = cr_err_set(err, EINVAL, "layer: zstd: %s", ZSTD_getErrorName(zhint)); break; }
                 if (ob.pos) {
-                    br_sha256_update(&sha, out, ob.pos);
+                    cr__sha256_update(&sha, out, ob.pos);
                     r = cr__tar_feed(t, out, ob.pos, err);
                 }
                 if (ib.pos == ib.size && ob.pos < ob.size) break;
@@ -12361,14 +12526,16 @@ CR_API int cr_unpack_layer(int in_fd, int dirfd, const cr_unpack_opts *o, char d
             if (n < 0) { r = cr__errno(err, "layer: read"); goto done; }
             eof = n == 0;
             have = (size_t)n;
+            total += (uint64_t)n;
             break;
         }
+        if (o && o->on_read && o->on_read(o->user, total)) { r = cr_err_set(err, ECANCELED, "unpack: stopped"); goto done; }
     }
     if (r < 0) goto done;
     if (kind == GZIP && !zdone) { r = cr_err_set(err, EIO, "layer: gzip: truncated stream"); goto done; }
     if (kind == ZSTD && zhint) { r = cr_err_set(err, EIO, "layer: zstd: truncated stream"); goto done; }
     if ((r = cr__tar_finish(t, err)) < 0) goto done;
-    br_sha256_out(&sha, hash);
+    cr__sha256_out(&sha, hash);
     if (diff_id) {
         memcpy(diff_id, "sha256:", 7);
         for (i = 0; i < 32; i++) {
@@ -12392,14 +12559,142 @@ done:
 #ifndef CR_NO_REGISTRY
 /* ==========================================================================
  * image — cr_image_pull: a registry image into the store
+ *
+ * The manifest comes from the first source that serves it: the mirrors of
+ * the registry in order, then the registry; a blob that source fails to
+ * deliver comes from the next ones. Then up to max_concurrent workers (the
+ * calling thread and max_concurrent-1 threads) take layers in manifest
+ * order; each downloads its blob into tmp/ while an unpacker thread unpacks
+ * the same bytes (layers are independent directories), and both results
+ * count only once the blob is verified and stored. A worker has its own
+ * HTTP client with a copy of the bearer token, refreshed on a 401. The
+ * first error stops the others: their downloads and unpacks are cancelled
+ * at the next chunk, and only that error is reported.
  * ========================================================================== */
+#include <pthread.h>
 
-/* ---- a registry session: base URL, credentials, bearer token ---- */
+#define CR__PULL_MAX_SOURCES 16
+#define CR__PULL_MAX_WORKERS 16
+#define CR__PULL_THREAD_STACK (1u << 20)
+
+/* Where blobs come from: a mirror or the registry. scheme 0: https, or
+   plain http for loopback and insecure pulls; 's': https only; 'h': http only. */
+typedef struct cr__pull_src { char host[256]; int scheme, mirror; } cr__pull_src;
+
+typedef struct cr__pull {
+    const char *root;
+    const cr_pull_opts *o;
+    cr_ref ref;
+    cr__pull_src src[CR__PULL_MAX_SOURCES];
+    int nsrc;
+    /* the layers still to fetch, taken in order by the workers */
+    const cr_descriptor **layers;
+    const char **diff_ids;
+    size_t njobs, next;
+    uint64_t max_layer;
+    pthread_mutex_t mu;         /* jobs, stop, the first error, progress calls */
+    int stop, r;
+    cr_err err;
+} cr__pull;
+
+/* ---- mirrors ---- */
+
+static int cr__pull_same_registry(const char *a, const char *b) {
+    static const char *const hub[] = { "docker.io", "index.docker.io", "registry-1.docker.io" };
+    size_t i, ha = 0, hb = 0;
+    for (i = 0; i < 3; i++) { ha |= !strcmp(a, hub[i]); hb |= !strcmp(b, hub[i]); }
+    return (ha && hb) || !strcmp(a, b);
+}
+
+/* "[http[s]://]host[:port][/]" -> a source; the URL parser checks the host. */
+static int cr__pull_src_parse(const char *spec, cr__pull_src *s, cr_err *err) {
+    char url[600];
+    const char *hostp = spec;
+    cr__http_url u;
+    size_t n;
+    memset(s, 0, sizeof *s);
+    s->mirror = 1;
+    if (!strncmp(spec, "https://", 8)) { s->scheme = 's'; hostp += 8; }
+    else if (!strncmp(spec, "http://", 7)) { s->scheme = 'h'; hostp += 7; }
+    n = strcspn(hostp, "/");
+    if (!n || n >= sizeof s->host || (hostp[n] && strcmp(hostp + n, "/")))
+        return cr_err_set(err, EINVAL, "mirror \"%s\": expected [http[s]://]host[:port]", spec);
+    snprintf(url, sizeof url, "https://%.*s/", (int)n, hostp);
+    if (cr__http_parse_url(url, &u, err) < 0) return cr_err_wrap(err, "mirror \"%s\"", spec);
+    memcpy(s->host, hostp, n);
+    s->host[n] = 0;
+    return 0;
+}
+
+static int cr__pull_add_mirror(cr__pull *p, const char *spec, cr_err *err) {
+    if (p->nsrc == CR__PULL_MAX_SOURCES - 1) return cr_err_set(err, E2BIG, "mirror \"%s\": more than %d mirrors", spec, CR__PULL_MAX_SOURCES - 1);
+    if (cr__pull_src_parse(spec, &p->src[p->nsrc], err) < 0) return -err->code;
+    p->nsrc++;
+    return 0;
+}
+
+/* {"mirrors": {"REGISTRY": ["MIRROR", ...], ...}}: every entry is checked,
+   those of ref's registry are added. A missing default file is no error. */
+static int cr__pull_conf(cr__pull *p, cr_err *err) {
+    const char *path = p->o->registries_conf, *env = getenv("CR_REGISTRIES_CONF");
+    cr_buf text = {0};
+    cr_json *root = NULL, *m, *reg, *e;
+    int r, named = path != NULL || (env && *env), i;
+    if (!path) path = env && *env ? env : "/etc/cr/registries.json";
+    if (!*path) return 0;
+    if ((r = cr_util_read_file(AT_FDCWD, path, 1 << 20, &text, err)) < 0) {
+        if (r == -ENOENT && !named) return 0;
+        return cr_err_wrap(err, "registries config \"%s\"", path);
+    }
+    r = cr_json_parse(text.data, text.len, &root, err);
+    if (r == 0 && root->type != CR_JSON_OBJECT) r = cr_err_set(err, EINVAL, "expected an object");
+    m = r == 0 ? cr_json_get(root, "mirrors") : NULL;
+    if (m && m->type != CR_JSON_OBJECT) r = cr_err_set(err, EINVAL, "mirrors: expected an object");
+    for (reg = m && r == 0 ? m->child : NULL; reg && r == 0; reg = reg->next) {
+        int ours = cr__pull_same_registry(reg->key, p->ref.domain);
+        if (reg->type != CR_JSON_ARRAY) { r = cr_err_set(err, EINVAL, "mirrors.\"%s\": expected an array", reg->key); break; }
+        for (e = reg->child, i = 0; e && r == 0; e = e->next, i++) {
+            cr__pull_src s;
+            if (e->type != CR_JSON_STRING) r = cr_err_set(err, EINVAL, "expected a string");
+            else if (ours) r = cr__pull_add_mirror(p, e->str, err);
+            else r = cr__pull_src_parse(e->str, &s, err);
+            if (r < 0) cr_err_wrap(err, "mirrors.\"%s\"[%d]", reg->key, i);
+        }
+    }
+    if (r < 0) cr_err_wrap(err, "registries config \"%s\"", path);
+    cr_json_free(root);
+    cr_buf_free(&text);
+    return r;
+}
+
+/* The sources, in order: --registry-mirror entries, the config file's, the registry. */
+static int cr__pull_sources(cr__pull *p, cr_err *err) {
+    const char *const *m;
+    cr__pull_src *reg;
+    int r;
+    for (m = p->o->mirrors; m && *m; m++) {
+        const char *eq = strchr(*m, '=');
+        char name[256];
+        cr__pull_src s;
+        if (!eq || eq == *m || (size_t)(eq - *m) >= sizeof name)
+            return cr_err_set(err, EINVAL, "registry mirror \"%s\": expected REGISTRY=MIRROR", *m);
+        snprintf(name, sizeof name, "%.*s", (int)(eq - *m), *m);
+        r = cr__pull_same_registry(name, p->ref.domain) ? cr__pull_add_mirror(p, eq + 1, err) : cr__pull_src_parse(eq + 1, &s, err);
+        if (r < 0) return r;
+    }
+    if ((r = cr__pull_conf(p, err)) < 0) return r;
+    reg = &p->src[p->nsrc++];
+    memset(reg, 0, sizeof *reg);
+    snprintf(reg->host, sizeof reg->host, "%s", strcmp(p->ref.domain, "docker.io") ? p->ref.domain : "registry-1.docker.io");
+    return 0;
+}
+
+/* ---- a registry session: one source, credentials, bearer token ---- */
 
 typedef struct cr__reg {
     cr_http_client http;
-    cr_ref ref;
-    const cr_pull_opts *o;
+    cr__pull *p;
+    const cr__pull_src *src;
     char base[600];             /* "https://host[:port]" */
     char auth[8192];            /* "Authorization: ..." or "" */
     char user[256], pass[512];
@@ -12410,8 +12705,14 @@ static int cr__reg_is_loopback(const char *domain) {
     return !strncmp(domain, "localhost", 9) || !strncmp(domain, "127.", 4) || !strncmp(domain, "[::1]", 5);
 }
 
+/* "mirror HOST" or "registry DOMAIN", for messages */
+static const char *cr__reg_name(const cr__reg *g, char *buf, size_t n) {
+    snprintf(buf, n, "%s %s", g->src->mirror ? "mirror" : "registry", g->src->mirror ? g->src->host : g->p->ref.domain);
+    return buf;
+}
+
 static int cr__reg_token(cr__reg *g, const char *challenge, cr_err *err) {
-    char scheme[16], realm[1024], service[256], scope[512], url[2400];
+    char scheme[16], realm[1024], service[256], scope[512], url[2400], name[300];
     const char *hdrs[2] = { NULL, NULL };
     cr_buf basic = {0}, body = {0}, token = {0}, hdr = {0};
     cr_http_response resp;
@@ -12425,13 +12726,17 @@ static int cr__reg_token(cr__reg *g, const char *challenge, cr_err *err) {
         cr_buf_puts(&hdr, basic.data);
     }
     if (!strcmp(scheme, "Basic")) {
-        if (!g->have_creds) { cr_buf_free(&hdr); return cr_err_set(err, EACCES, "%s: authentication required (use --creds or --authfile)", g->ref.domain); }
+        if (!g->have_creds) {
+            cr_buf_free(&hdr);
+            return cr_err_set(err, EACCES, "%s: authentication required (use --creds or --authfile)", cr__reg_name(g, name, sizeof name));
+        }
         snprintf(g->auth, sizeof g->auth, "%s", hdr.data);
         cr_buf_free(&hdr); cr_buf_free(&basic);
         return 0;
     }
     /* the registry's suggested scope may be for another repository: ask for ours */
-    snprintf(url, sizeof url, "%s%sservice=%s&scope=repository:%s:pull", realm, strchr(realm, '?') ? "&" : "?", service, g->ref.path);
+    snprintf(url, sizeof url, "%s%sservice=%s%s%s%s", realm, strchr(realm, '?') ? "&" : "?", service,
+             g->p->ref.path[0] ? "&scope=repository:" : "", g->p->ref.path, g->p->ref.path[0] ? ":pull" : "");
     hdrs[0] = hdr.data;
     memset(&resp, 0, sizeof resp);
     r = cr_http_request(&g->http, "GET", url, hdr.data ? hdrs : NULL, NULL, NULL, &body, 1 << 20, &resp, err);
@@ -12469,21 +12774,28 @@ static int cr__reg_get(cr__reg *g, const char *path, const char *accept, const c
     return 0;
 }
 
-static int cr__reg_open(cr__reg *g, const cr_pull_opts *o, cr_err *err) {
-    char chal[2048], key[800];
-    const char *files[4];
-    const char *host = strcmp(g->ref.domain, "docker.io") ? g->ref.domain : "registry-1.docker.io";
-    char home[PATH_MAX], xdg[PATH_MAX];
+/* Starts a session with source si: credentials, then /v2/ (and a token if
+   it asks for one). --creds go to the registry only; a mirror gets what
+   the credential files hold for its own host. */
+static int cr__reg_open(cr__reg *g, int si, cr_err *err) {
+    const cr_pull_opts *o = g->p->o;
+    const cr__pull_src *src = &g->p->src[si];
+    const char *name = src->mirror ? src->host : g->p->ref.domain, *files[4];
+    char chal[2048], key[800], home[PATH_MAX], xdg[PATH_MAX], what[300];
     cr_http_response resp;
-    int k = 0, r, loop = cr__reg_is_loopback(g->ref.domain), https;
-    g->o = o;
+    int k = 0, r, https, loop = cr__reg_is_loopback(name);
+    cr_http_client_close(&g->http);
+    memset(&g->http, 0, sizeof g->http);
+    g->src = src;
+    g->auth[0] = 0;
+    g->have_creds = 0;
     g->http.insecure = o->insecure;
     g->http.certs_dir = o->certs_dir;
     if (!g->http.certs_dir) {
-        snprintf(key, sizeof key, "/etc/containers/certs.d/%s", g->ref.domain);
+        snprintf(key, sizeof key, "/etc/containers/certs.d/%s", name);
         g->http.certs_dir = access(key, F_OK) == 0 ? "/etc/containers/certs.d" : "/etc/docker/certs.d";
     }
-    if (o->creds) {
+    if (o->creds && !src->mirror) {
         const char *colon = strchr(o->creds, ':');
         if (!colon) return cr_err_set(err, EINVAL, "--creds: expected USER:PASS");
         snprintf(g->user, sizeof g->user, "%.*s", (int)(colon - o->creds), o->creds);
@@ -12495,114 +12807,97 @@ static int cr__reg_open(cr__reg *g, const cr_pull_opts *o, cr_err *err) {
         if (getenv("XDG_RUNTIME_DIR")) { snprintf(xdg, sizeof xdg, "%s/containers/auth.json", getenv("XDG_RUNTIME_DIR")); files[k++] = xdg; }
         if (getenv("HOME")) { snprintf(home, sizeof home, "%s/.docker/config.json", getenv("HOME")); files[k++] = home; }
         files[k] = NULL;
-        snprintf(key, sizeof key, "%s/%s", g->ref.domain, g->ref.path);
+        snprintf(key, sizeof key, "%s/%s", name, g->p->ref.path);
         if ((r = cr_auth_lookup(key, files, g->user, sizeof g->user, g->pass, sizeof g->pass, err)) < 0) return r;
         g->have_creds = r == 1;
     }
     /* Docker's rule: https first; loopback and --tls-verify=false registries
        fall back to plain http when TLS cannot be spoken at all */
-    for (https = 1; https >= 0; https--) {
-        snprintf(g->base, sizeof g->base, "%s://%s", https ? "https" : "http", host);
+    for (https = src->scheme != 'h'; https >= 0; https--) {
+        snprintf(g->base, sizeof g->base, "%s://%s", https ? "https" : "http", src->host);
         snprintf(key, sizeof key, "%s/v2/", g->base);
         memset(&resp, 0, sizeof resp);
         r = cr_http_request(&g->http, "GET", key, NULL, NULL, NULL, NULL, 0, &resp, err);
         if (r == 0) break;
         cr_buf_free(&resp.headers);
-        if (!https || !(loop || o->insecure) || strstr(err->msg, "certificate")) return cr_err_wrap(err, "registry %s", g->ref.domain);
+        if (!https || src->scheme == 's' || !(loop || o->insecure) || strstr(err->msg, "certificate"))
+            return cr_err_wrap(err, "%s", cr__reg_name(g, what, sizeof what));
     }
     if (resp.status == 401 && cr_http_header(&resp, "WWW-Authenticate", chal, sizeof chal)) r = cr__reg_token(g, chal, err);
-    else if (resp.status != 200 && resp.status != 401) r = cr_err_set(err, EIO, "registry %s: /v2/ answered HTTP %d: not a registry?", g->ref.domain, resp.status);
+    else if (resp.status != 200 && resp.status != 401)
+        r = cr_err_set(err, EIO, "%s: /v2/ answered HTTP %d: not a registry?", cr__reg_name(g, what, sizeof what), resp.status);
     cr_buf_free(&resp.headers);
     return r;
 }
 
-/* ---- blobs ---- */
-
-typedef struct cr__blob_sink {
-    int fd; br_sha256_context h; uint64_t done, total;
-    const cr_pull_opts *o; const char *what, *digest;
-} cr__blob_sink;
-
-static int cr__blob_write(void *user, const void *p, size_t n) {
-    cr__blob_sink *b = (cr__blob_sink *)user;
-    if (b->total && b->done + n > b->total) return -EFBIG;
-    if (cr__write_all(b->fd, p, n) < 0) return -errno;
-    br_sha256_update(&b->h, p, n);
-    b->done += n;
-    /* the final call, with done == total, comes once the blob is stored */
-    if (b->o->progress && b->done < b->total) b->o->progress(b->o->user, b->what, b->digest, b->done, b->total);
-    return 0;
+/* A worker's session: the same source, base URL and token as g, its own
+   connections. */
+static cr__reg *cr__reg_clone(const cr__reg *g) {
+    cr__reg *w = (cr__reg *)CR_MALLOC(sizeof *w);
+    if (!w) return NULL;
+    memcpy(w, g, sizeof *w);
+    memset(&w->http, 0, sizeof w->http);
+    w->http.insecure = g->http.insecure;
+    w->http.certs_dir = g->http.certs_dir;
+    return w;
 }
 
-/* Fetches desc into blobs/ unless it is there; resumes a .part file. */
-static int cr__image_fetch(const char *root, cr__reg *g, const char *what, const cr_descriptor *d, cr_err *err) {
-    const char *hex = cr__store_hex(d->digest);
-    char part[PATH_MAX], final[PATH_MAX], path[1024], range[64], got[72];
-    cr__blob_sink b;
-    cr_http_response resp;
-    cr_buf errbody = {0};
-    struct stat sb;
-    int r = 0;
-    if (!hex) return cr_err_set(err, EINVAL, "%s %s: only sha256 digests are stored", what, d->digest);
-    if (cr__store_has_blob(root, d->digest, d->size)) {
-        if (g->o->progress) g->o->progress(g->o->user, what, d->digest, d->size, d->size);
-        return 0;
-    }
-    snprintf(part, sizeof part, "%s/tmp/%s.part", root, hex);
-    snprintf(final, sizeof final, "%s/blobs/sha256/%s", root, hex);
-    memset(&b, 0, sizeof b);
-    b.o = g->o; b.what = what; b.digest = d->digest; b.total = d->size;
-    b.fd = open(part, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-    /* a second pull of the same blob waits here, then finds it in blobs/ */
-    if (b.fd < 0 || flock(b.fd, LOCK_EX) < 0) { r = cr__errno(err, "%s %s: %s", what, d->digest, part); goto out; }
-    if (cr__store_has_blob(root, d->digest, d->size)) goto out;
-    br_sha256_init(&b.h);
-    if (fstat(b.fd, &sb) == 0 && sb.st_size > 0 && (uint64_t)sb.st_size <= d->size) {
-        char buf[65536];
-        ssize_t n;
-        while ((n = read(b.fd, buf, sizeof buf)) > 0) { br_sha256_update(&b.h, buf, (size_t)n); b.done += (uint64_t)n; }
-    } else if (ftruncate(b.fd, 0) < 0) { r = cr__errno(err, "%s", part); goto out; }
-    if (b.done < d->size) {
-        uint64_t resumed = b.done;
-        snprintf(path, sizeof path, "/v2/%s/blobs/%s", g->ref.path, d->digest);
-        snprintf(range, sizeof range, "bytes=%llu-", (unsigned long long)b.done);
-        memset(&resp, 0, sizeof resp);
-        r = cr__reg_get(g, path, NULL, resumed ? range : NULL, cr__blob_write, &b, &errbody, 64 << 10, &resp, err);
-        if (r == 0 && resumed && resp.status == 200) {
-            /* the server ignored Range and sent it all: start over */
-            cr_buf_free(&resp.headers);
-            if (ftruncate(b.fd, 0) < 0 || lseek(b.fd, 0, SEEK_SET) < 0) { r = cr__errno(err, "%s", part); goto out; }
-            br_sha256_init(&b.h);
-            b.done = 0;
-            memset(&resp, 0, sizeof resp);
-            r = cr__reg_get(g, path, NULL, NULL, cr__blob_write, &b, &errbody, 64 << 10, &resp, err);
-        }
-        if (r == -ECANCELED) {
-            unlink(part);
-            r = cr_err_set(err, EFBIG, "%s %s: larger than the %llu bytes the manifest says", what, d->digest, (unsigned long long)d->size);
-        }
-        else if (r == 0 && resp.status != 200 && resp.status != 206)
-            r = cr_err_set(err, EIO, "%s %s: HTTP %d %.200s", what, d->digest, resp.status, errbody.data ? errbody.data : "");
-        cr_buf_free(&resp.headers);
-        if (r < 0) goto out;
-    }
-    cr__sha256_digest(&b.h, got);
-    if (b.done != d->size || strcmp(got, d->digest)) {
-        unlink(part);
-        r = cr_err_set(err, EIO, "%s %s: %s (got %llu bytes, %s)", what, d->digest, b.done != d->size ? "size mismatch" : "digest mismatch",
-                       (unsigned long long)b.done, got);
-        goto out;
-    }
-    if (fsync(b.fd) < 0 || rename(part, final) < 0) { r = cr__errno(err, "%s %s: store", what, d->digest); goto out; }
-    if (g->o->progress) g->o->progress(g->o->user, what, d->digest, d->size, d->size);
-out:
-    if (b.fd >= 0) close(b.fd);
-    cr_buf_free(&errbody);
-    return r;
+static void cr__reg_free(cr__reg *g) {
+    if (!g) return;
+    cr_http_client_close(&g->http);
+    CR_FREE(g);
 }
 
-/* Unpacks a stored layer blob into layers/sha256/<diff-id> unless there. */
-static int cr__image_layer(const char *root, const cr_descriptor *d, const char *diff_id, cr_err *err) {
+/* ---- the shared state of the workers ---- */
+
+static int cr__pull_stopped(cr__pull *p) {
+    int s;
+    pthread_mutex_lock(&p->mu);
+    s = p->stop;
+    pthread_mutex_unlock(&p->mu);
+    return s;
+}
+
+/* The first error wins; it stops the other workers. */
+static void cr__pull_fail(cr__pull *p, int r, const cr_err *err) {
+    pthread_mutex_lock(&p->mu);
+    if (!p->stop) { p->stop = 1; p->r = r; p->err = *err; }
+    pthread_mutex_unlock(&p->mu);
+}
+
+static void cr__pull_report(cr__pull *p, cr_pull_phase ph, const char *digest, uint64_t done, uint64_t total) {
+    if (!p->o->progress) return;
+    pthread_mutex_lock(&p->mu);
+    p->o->progress(p->o->user, ph, digest, done, total);
+    pthread_mutex_unlock(&p->mu);
+}
+
+/* ---- layers ---- */
+
+typedef struct cr__layer_progress {
+    cr__pull *p; const char *digest;
+    uint64_t total, read, shown;
+    int hold;                   /* still downloading (a stream): no EXTRACTING yet; under p->mu */
+} cr__layer_progress;
+
+static int cr__layer_on_read(void *user, uint64_t n) {
+    cr__layer_progress *lp = (cr__layer_progress *)user;
+    int stop;
+    pthread_mutex_lock(&lp->p->mu);
+    stop = lp->p->stop;
+    lp->read = n;
+    if (!stop && !lp->hold && n - lp->shown >= lp->total / 100 && n < lp->total && lp->p->o->progress) {
+        lp->shown = n;
+        lp->p->o->progress(lp->p->o->user, CR_PULL_EXTRACTING, lp->digest, n, lp->total);
+    }
+    pthread_mutex_unlock(&lp->p->mu);
+    return stop;
+}
+
+/* Unpacks a layer blob (from in_fd, else from blobs/) into
+   layers/sha256/<diff-id> unless it is there. */
+static int cr__image_layer(cr__pull *p, const cr_descriptor *d, const char *diff_id, int in_fd, cr__layer_progress *lp, cr_err *err) {
+    const char *root = p->root;
     char final[PATH_MAX], tmp[PATH_MAX], blob[PATH_MAX], lockp[PATH_MAX], got[72];
     const char *dhex = cr__store_hex(diff_id);
     cr_unpack_opts uo;
@@ -12618,10 +12913,19 @@ static int cr__image_layer(const char *root, const cr_descriptor *d, const char 
     cr__rm_rf(AT_FDCWD, tmp);
     if (mkdir(tmp, 0755) < 0 || (dfd = open(tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) { r = cr__errno(err, "layer %s: %s", d->digest, tmp); goto out; }
     snprintf(blob, sizeof blob, "%s/blobs/sha256/%s", root, cr__store_hex(d->digest));
-    if ((in = open(blob, O_RDONLY | O_CLOEXEC)) < 0) { r = cr__errno(err, "layer %s", d->digest); goto out; }
+    if (in_fd < 0 && (in = open(blob, O_RDONLY | O_CLOEXEC)) < 0) { r = cr__errno(err, "layer %s", d->digest); goto out; }
     memset(&uo, 0, sizeof uo);
     uo.rootless = geteuid() != 0;
-    if ((r = cr_unpack_layer(in, dfd, &uo, got, err)) < 0) { cr_err_wrap(err, "layer %s", d->digest); goto out; }
+    uo.max_size = p->max_layer;
+    uo.on_read = cr__layer_on_read;
+    uo.user = lp;
+    if (in_fd < 0) cr__pull_report(p, CR_PULL_EXTRACTING, d->digest, 0, d->size);
+    if ((r = cr_unpack_layer(in_fd >= 0 ? in_fd : in, dfd, &uo, got, err)) < 0) {
+        if (r == -EFBIG)
+            r = cr_err_set(err, EFBIG, "layer %s: unpacks to more than %llu bytes (--max-layer-size)", d->digest, (unsigned long long)p->max_layer);
+        else cr_err_wrap(err, "layer %s", d->digest);
+        goto out;
+    }
     if (strcmp(got, diff_id)) { r = cr_err_set(err, EIO, "layer %s: diff-id %s does not match the image config's %s", d->digest, got, diff_id); goto out; }
     if (rename(tmp, final) < 0) r = cr__errno(err, "layer %s: store", d->digest);
 out:
@@ -12632,28 +12936,298 @@ out:
     return r;
 }
 
-static int cr__pull_manifest(cr__reg *g, const char *root, const char *reference, const char *want_digest,
+/* ---- streams: a fresh download unpacked as it arrives ----
+   The download tees each chunk into a socket that an unpacker thread reads.
+   It starts once the download holds the blob's .part lock and ends before
+   that lock is released, so the layer lock is only ever taken under the
+   .part lock (no lock-order cycle between pulls). A resumed or restarted
+   download abandons the stream: the layer is then unpacked from the stored
+   blob. The unpacker's result counts once the blob is verified. */
+
+typedef struct cr__stream {
+    cr__layer_progress lp;
+    const cr_descriptor *d;
+    const char *diff_id;
+    int sv[2];                  /* [0] the unpacker reads, [1] the download writes; -1: closed */
+    uint64_t sent;              /* bytes passed on, from offset 0 */
+    int started, abandoned;
+    pthread_t tid;
+    int r;                      /* the unpacker's result */
+    cr_err err;
+} cr__stream;
+
+static void *cr__stream_main(void *arg) {
+    cr__stream *st = (cr__stream *)arg;
+    st->r = cr__image_layer(st->lp.p, st->d, st->diff_id, st->sv[0], &st->lp, &st->err);
+    /* whatever it did not read, the download must not wait for */
+    shutdown(st->sv[0], SHUT_RDWR);
+    return NULL;
+}
+
+static void cr__stream_start(cr__stream *st) {
+    pthread_attr_t attr;
+    if (st->started || socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, st->sv) < 0) return;
+    pthread_attr_init(&attr);
+    pthread_attr_setstacksize(&attr, CR__PULL_THREAD_STACK);
+    st->lp.hold = 1;
+    if (pthread_create(&st->tid, &attr, cr__stream_main, st) == 0) st->started = 1;
+    else { close(st->sv[0]); close(st->sv[1]); }
+    pthread_attr_destroy(&attr);
+}
+
+/* The chunk at offset off of the blob; anything but the next bytes abandons the stream. */
+static void cr__stream_send(cr__stream *st, uint64_t off, const void *p, size_t n) {
+    const char *q = (const char *)p;
+    if (!st || !st->started || st->sv[1] < 0) return;
+    if (off != st->sent) {
+        st->abandoned = 1;
+        close(st->sv[1]);
+        st->sv[1] = -1;
+        return;
+    }
+    while (n) {
+        ssize_t k = send(st->sv[1], q, n, MSG_NOSIGNAL);
+        if (k < 0 && errno == EINTR) continue;
+        if (k < 0) { close(st->sv[1]); st->sv[1] = -1; return; }   /* the unpacker has stopped */
+        q += k; n -= (size_t)k; st->sent += (uint64_t)k;
+    }
+}
+
+/* Ends the stream of one download attempt: waits for the unpacker. */
+static void cr__stream_end(cr__stream *st, int ok) {
+    if (!st || !st->started || st->sv[0] < 0) return;
+    if (!ok) st->abandoned = 1;
+    if (ok) {
+        uint64_t n;
+        pthread_mutex_lock(&st->lp.p->mu);
+        st->lp.hold = 0;
+        n = st->lp.read;
+        pthread_mutex_unlock(&st->lp.p->mu);
+        cr__pull_report(st->lp.p, CR_PULL_EXTRACTING, st->d->digest, n, st->d->size);
+    }
+    if (st->sv[1] >= 0) close(st->sv[1]);
+    pthread_join(st->tid, NULL);
+    close(st->sv[0]);
+    st->sv[0] = st->sv[1] = -1;
+}
+
+/* ---- blobs ---- */
+
+typedef struct cr__blob_sink {
+    int fd, werr; cr__sha256 h; uint64_t done, total, shown;
+    cr__pull *p; const char *digest;   /* digest: report DOWNLOADING (layers) */
+    cr__stream *st;
+} cr__blob_sink;
+
+static int cr__blob_write(void *user, const void *p, size_t n) {
+    cr__blob_sink *b = (cr__blob_sink *)user;
+    if (b->total && b->done + n > b->total) return b->werr = -EFBIG;
+    if (cr__pull_stopped(b->p)) return b->werr = -ECANCELED;
+    if (cr__write_all(b->fd, p, n) < 0) return b->werr = -errno;
+    cr__stream_send(b->st, b->done, p, n);
+    cr__sha256_update(&b->h, p, n);
+    b->done += n;
+    /* a line per 1% is plenty; the final report comes once the blob is stored */
+    if (b->digest && b->done < b->total && b->done - b->shown >= b->total / 100) {
+        b->shown = b->done;
+        cr__pull_report(b->p, CR_PULL_DOWNLOADING, b->digest, b->done, b->total);
+    }
+    return 0;
+}
+
+/* Fetches d into blobs/ unless it is there; resumes a .part file, else
+   streams into st (may be NULL). *remote is set when the source is at
+   fault (no answer, an HTTP error, content that does not match d):
+   another source may do better. */
+static int cr__image_fetch(cr__reg *g, const char *what, const cr_descriptor *d, int report, cr__stream *st, int *remote, cr_err *err) {
+    const char *root = g->p->root, *hex = cr__store_hex(d->digest);
+    char part[PATH_MAX], final[PATH_MAX], path[1024], range[64], got[72], name[300];
+    cr__blob_sink b;
+    cr_http_response resp;
+    cr_buf errbody = {0};
+    struct stat sb;
+    int r = 0, held = 0;
+    *remote = 0;
+    if (!hex) return cr_err_set(err, EINVAL, "%s %s: only sha256 digests are stored", what, d->digest);
+    if (cr__store_has_blob(root, d->digest, d->size)) return 0;
+    snprintf(part, sizeof part, "%s/tmp/%s.part", root, hex);
+    snprintf(final, sizeof final, "%s/blobs/sha256/%s", root, hex);
+    memset(&b, 0, sizeof b);
+    b.p = g->p; b.digest = report ? d->digest : NULL; b.total = d->size; b.st = st;
+    /* a second pull of the same blob waits here, then finds it in blobs/, or
+       opens the .part again if the first one removed it (a bad blob) */
+    for (;;) {
+        struct stat now;
+        b.fd = open(part, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+        if (b.fd < 0 || flock(b.fd, LOCK_EX) < 0) { r = cr__errno(err, "%s %s: %s", what, d->digest, part); goto out; }
+        if (fstat(b.fd, &sb) == 0 && stat(part, &now) == 0 && sb.st_ino == now.st_ino && sb.st_dev == now.st_dev) break;
+        close(b.fd);
+        b.fd = -1;
+        if (cr__store_has_blob(root, d->digest, d->size)) goto out;
+    }
+    held = 1;
+    if (cr__store_has_blob(root, d->digest, d->size)) goto out;
+    cr__sha256_init(&b.h);
+    if (fstat(b.fd, &sb) == 0 && sb.st_size > 0 && (uint64_t)sb.st_size <= d->size) {
+        char buf[65536];
+        ssize_t n;
+        while ((n = read(b.fd, buf, sizeof buf)) > 0) { cr__sha256_update(&b.h, buf, (size_t)n); b.done += (uint64_t)n; }
+    } else if (ftruncate(b.fd, 0) < 0) { r = cr__errno(err, "%s", part); goto out; }
+    if (st && !b.done) cr__stream_start(st);
+    if (b.done < d->size) {
+        uint64_t resumed = b.done;
+        snprintf(path, sizeof path, "/v2/%s/blobs/%s", g->p->ref.path, d->digest);
+        snprintf(range, sizeof range, "bytes=%llu-", (unsigned long long)b.done);
+        memset(&resp, 0, sizeof resp);
+        r = cr__reg_get(g, path, NULL, resumed ? range : NULL, cr__blob_write, &b, &errbody, 64 << 10, &resp, err);
+        if (r == 0 && resumed && resp.status == 200) {
+            /* the server ignored Range and sent it all: start over */
+            cr_buf_free(&resp.headers);
+            if (ftruncate(b.fd, 0) < 0 || lseek(b.fd, 0, SEEK_SET) < 0) { r = cr__errno(err, "%s", part); goto out; }
+            cr__sha256_init(&b.h);
+            b.done = b.shown = 0;
+            memset(&resp, 0, sizeof resp);
+            r = cr__reg_get(g, path, NULL, NULL, cr__blob_write, &b, &errbody, 64 << 10, &resp, err);
+        }
+        if (r == -ECANCELED && b.werr == -EFBIG) {
+            unlink(part);
+            r = cr_err_set(err, EFBIG, "%s %s: larger than the %llu bytes the manifest says", what, d->digest, (unsigned long long)d->size);
+            *remote = 1;
+        } else if (r == -ECANCELED && b.werr) {
+            r = b.werr == -ECANCELED ? b.werr : cr_err_set(err, -b.werr, "%s %s: %s: %s", what, d->digest, part, strerror(-b.werr));
+        } else if (r < 0) {
+            *remote = 1;
+        } else if (resp.status != 200 && resp.status != 206) {
+            r = cr_err_set(err, EIO, "%s %s: %s: HTTP %d %.200s", what, d->digest, cr__reg_name(g, name, sizeof name), resp.status,
+                           errbody.data ? errbody.data : "");
+            *remote = 1;
+        }
+        cr_buf_free(&resp.headers);
+        if (r < 0) goto out;
+    }
+    cr__sha256_digest(&b.h, got);
+    if (b.done != d->size || strcmp(got, d->digest)) {
+        unlink(part);
+        r = cr_err_set(err, EIO, "%s %s: %s (got %llu bytes, %s)", what, d->digest, b.done != d->size ? "size mismatch" : "digest mismatch",
+                       (unsigned long long)b.done, got);
+        *remote = 1;
+        goto out;
+    }
+    if (fsync(b.fd) < 0 || rename(part, final) < 0) { r = cr__errno(err, "%s %s: store", what, d->digest); goto out; }
+    if (report) cr__pull_report(g->p, CR_PULL_DOWNLOADING, d->digest, d->size, d->size);
+out:
+    cr__stream_end(st, r == 0);
+    /* nothing to resume from: no .part left behind */
+    if (r < 0 && held && b.done == 0) unlink(part);
+    if (b.fd >= 0) close(b.fd);
+    cr_buf_free(&errbody);
+    return r;
+}
+
+/* cr__image_fetch from g's source, then from each later one while the
+   source is at fault (a mirror that lacks the blob, fails or lies). */
+static int cr__pull_blob(cr__reg *g, const char *what, const cr_descriptor *d, int report, cr__stream *st, cr_err *err) {
+    int remote, r = cr__image_fetch(g, what, d, report, st, &remote, err);
+    char name[300];
+    while (r < 0 && remote && g->src < &g->p->src[g->p->nsrc - 1]) {
+        int next = (int)(g->src - g->p->src) + 1;
+        cr_log(CR_LOG_DEBUG, "%s %s from %s: %s; trying the next source", what, d->digest, cr__reg_name(g, name, sizeof name), err->msg);
+        if ((r = cr__reg_open(g, next, err)) == 0) r = cr__image_fetch(g, what, d, report, st, &remote, err);
+        else remote = 1;
+    }
+    return r;
+}
+
+/* One layer: its blob downloaded and unpacked as it arrives, else unpacked
+   from the stored blob. */
+static int cr__pull_layer(cr__reg *g, const cr_descriptor *d, const char *diff_id, cr_err *err) {
+    cr__stream st;
+    int r;
+    memset(&st, 0, sizeof st);
+    st.lp.p = g->p; st.lp.digest = d->digest; st.lp.total = d->size;
+    st.d = d; st.diff_id = diff_id;
+    st.sv[0] = st.sv[1] = -1;
+    if ((r = cr__pull_blob(g, "layer", d, 1, &st, err)) < 0) return r;
+    /* the unpacker saw the whole verified blob, or stopped on its own */
+    if (st.started && !st.abandoned && (st.sent == d->size || st.r < 0)) {
+        if (st.r < 0) *err = st.err;
+        return st.r;
+    }
+    memset(&st.lp, 0, sizeof st.lp);
+    st.lp.p = g->p; st.lp.digest = d->digest; st.lp.total = d->size;
+    return cr__image_layer(g->p, d, diff_id, -1, &st.lp, err);
+}
+
+/* A worker: takes layers until none is left or another worker failed. */
+static void *cr__pull_worker(void *arg) {
+    cr__reg *g = (cr__reg *)arg;
+    cr__pull *p = g->p;
+    cr_err err;
+    for (;;) {
+        size_t j;
+        int r;
+        pthread_mutex_lock(&p->mu);
+        j = p->next < p->njobs && !p->stop ? p->next++ : p->njobs;
+        pthread_mutex_unlock(&p->mu);
+        if (j == p->njobs) break;
+        memset(&err, 0, sizeof err);
+        if ((r = cr__pull_layer(g, p->layers[j], p->diff_ids[j], &err)) < 0) { cr__pull_fail(p, r, &err); break; }
+        cr__pull_report(p, CR_PULL_COMPLETE, p->layers[j]->digest, p->layers[j]->size, p->layers[j]->size);
+    }
+    return NULL;
+}
+
+/* Runs the layer jobs on up to max_concurrent workers: threads with their
+   own sessions, and the calling thread with g. */
+static int cr__pull_layers(cr__pull *p, cr__reg *g, cr_err *err) {
+    pthread_t tid[CR__PULL_MAX_WORKERS];
+    cr__reg *w[CR__PULL_MAX_WORKERS];
+    pthread_attr_t attr;
+    int want = p->o->max_concurrent > 0 ? p->o->max_concurrent : 3, n = 0, i;
+    if (want > CR__PULL_MAX_WORKERS) want = CR__PULL_MAX_WORKERS;
+    if ((size_t)want > p->njobs) want = (int)p->njobs;
+    pthread_attr_init(&attr);
+    pthread_attr_setstacksize(&attr, CR__PULL_THREAD_STACK);
+    /* fewer threads than asked for (a thread limit) only means less parallelism */
+    for (i = 0; i < want - 1; i++) {
+        if (!(w[n] = cr__reg_clone(g))) break;
+        if (pthread_create(&tid[n], &attr, cr__pull_worker, w[n])) { cr__reg_free(w[n]); break; }
+        n++;
+    }
+    pthread_attr_destroy(&attr);
+    cr__pull_worker(g);
+    for (i = 0; i < n; i++) {
+        pthread_join(tid[i], NULL);
+        cr__reg_free(w[i]);
+    }
+    if (p->stop) *err = p->err;
+    return p->stop ? p->r : 0;
+}
+
+/* ---- manifests ---- */
+
+static int cr__pull_manifest(cr__reg *g, const char *reference, const char *want_digest,
                              cr_manifest *m, char digest[72], cr_err *err) {
     char path[1024], ctype[256];
     cr_buf body = {0};
     cr_http_response resp;
-    br_sha256_context h;
+    cr__sha256 h;
     int r;
-    snprintf(path, sizeof path, "/v2/%s/manifests/%s", g->ref.path, reference);
+    snprintf(path, sizeof path, "/v2/%s/manifests/%s", g->p->ref.path, reference);
     memset(&resp, 0, sizeof resp);
     r = cr__reg_get(g, path, cr_manifest_accept(), NULL, NULL, NULL, &body, 4 << 20, &resp, err);
     if (r == 0 && resp.status != 200)
         r = cr_err_set(err, resp.status == 404 ? ENOENT : resp.status == 401 ? EACCES : EIO, "manifest %s: HTTP %d%s", reference,
                        resp.status, resp.status == 404 ? " (no such image or tag)" : resp.status == 401 ? " (access denied)" : "");
     if (r == 0) {
-        br_sha256_init(&h);
-        br_sha256_update(&h, body.data ? body.data : "", body.len);
+        cr__sha256_init(&h);
+        cr__sha256_update(&h, body.data ? body.data : "", body.len);
         cr__sha256_digest(&h, digest);
         if (want_digest && *want_digest && strcmp(digest, want_digest))
             r = cr_err_set(err, EIO, "manifest %s: digest mismatch (got %s)", want_digest, digest);
     }
     if (r == 0) r = cr_manifest_parse(cr_http_header(&resp, "Content-Type", ctype, sizeof ctype), body.data ? body.data : "", body.len, m, err);
-    if (r == 0) r = cr__store_put_bytes(root, digest, body.data ? body.data : "", body.len, err);
+    if (r == 0) r = cr__store_put_bytes(g->p->root, digest, body.data ? body.data : "", body.len, err);
     cr_buf_free(&body);
     cr_buf_free(&resp.headers);
     return r;
@@ -12824,9 +13398,9 @@ static int cr__src_read(const cr__src *s, const char *what, const char *name, si
 }
 
 static void cr__sha256_bytes(const void *p, size_t n, char out[72]) {
-    br_sha256_context h;
-    br_sha256_init(&h);
-    br_sha256_update(&h, p, n);
+    cr__sha256 h;
+    cr__sha256_init(&h);
+    cr__sha256_update(&h, p, n);
     cr__sha256_digest(&h, out);
 }
 
@@ -12855,7 +13429,7 @@ static int cr__src_copy(const char *root, const cr__src *s, const char *what, co
                         uint64_t want_size, char got[72], uint64_t *size, cr_err *err) {
     enum { CHUNK = 1 << 17 };
     char tmp[PATH_MAX], final[PATH_MAX], w[PATH_MAX + 64];
-    br_sha256_context h;
+    cr__sha256 h;
     uint64_t off, done = 0;
     uint8_t *buf = NULL;
     int in, out = -1, r;
@@ -12870,12 +13444,12 @@ static int cr__src_copy(const char *root, const cr__src *s, const char *what, co
     if ((out = mkostemp(tmp, O_CLOEXEC)) < 0) { r = cr__errno(err, "%s: temp file in %s/tmp", w, root); goto out; }
     if (flock(out, LOCK_EX) < 0) { r = cr__errno(err, "%s: lock %s", w, tmp); goto out; }
     if (!(buf = (uint8_t *)CR_MALLOC(CHUNK))) { r = cr_err_set(err, ENOMEM, "%s: out of memory", w); goto out; }
-    br_sha256_init(&h);
+    cr__sha256_init(&h);
     while (done < *size) {
         size_t n = *size - done < CHUNK ? (size_t)(*size - done) : CHUNK;
         if ((r = cr__src_pread(in, buf, n, off + done, w, err)) < 0) goto out;
         if (cr__write_all(out, buf, n) < 0) { r = cr__errno(err, "%s: write %s", w, tmp); goto out; }
-        br_sha256_update(&h, buf, n);
+        cr__sha256_update(&h, buf, n);
         done += n;
     }
     cr__sha256_digest(&h, got);
@@ -12892,8 +13466,32 @@ out:
     return r;
 }
 
-static void cr__src_progress(const cr_pull_opts *o, const char *what, const char *digest, uint64_t size) {
-    if (o->progress) o->progress(o->user, what, digest, size, size);
+/* Progress of a local source: the layer phases a registry pull reports
+   (the config blob is not reported, as with pulls). */
+static void cr__src_progress(const cr_pull_opts *o, cr_pull_phase phase, const char *digest, uint64_t size) {
+    if (o->progress) o->progress(o->user, phase, digest, size, size);
+}
+
+/* Unpacks a stored layer blob the way a pull does (cr__image_layer works
+   in a pull's context: the store, the options, the size cap). */
+static int cr__src_unpack(const char *root, const cr_descriptor *d, const char *diff_id, const cr_pull_opts *o, cr_err *err) {
+    cr__pull *p = (cr__pull *)CR_MALLOC(sizeof *p);
+    cr__layer_progress lp;
+    int r;
+    if (!p) return cr_err_set(err, ENOMEM, "out of memory");
+    memset(p, 0, sizeof *p);
+    p->root = root;
+    p->o = o;
+    p->max_layer = o->max_layer_size ? o->max_layer_size : CR_PULL_MAX_LAYER_SIZE;
+    pthread_mutex_init(&p->mu, NULL);
+    memset(&lp, 0, sizeof lp);
+    lp.p = p;
+    lp.digest = d->digest;
+    lp.total = d->size;
+    r = cr__image_layer(p, d, diff_id, -1, &lp, err);
+    pthread_mutex_destroy(&p->mu);
+    CR_FREE(p);
+    return r;
 }
 
 /* Unpacks layer d unless its directory exists; the blob comes from
@@ -12906,13 +13504,14 @@ static int cr__src_layer(const char *root, const cr__src *s, const cr_descriptor
     if (!cr__store_hex(d->digest) || !cr__store_hex(diff_id))
         return cr_err_set(err, ENOTSUP, "layer %s: only sha256 digests are supported", d->digest);
     snprintf(dir, sizeof dir, "%s/layers/sha256/%s", root, cr__store_hex(diff_id));
-    if (access(dir, F_OK) == 0) { cr__src_progress(o, "exists", d->digest, d->size); return 0; }
+    if (access(dir, F_OK) == 0) { cr__src_progress(o, CR_PULL_EXISTS, d->digest, d->size); return 0; }
     if (!cr__store_has_blob(root, d->digest, d->size)) {
         snprintf(name, sizeof name, "blobs/sha256/%s", cr__store_hex(d->digest));
         if ((r = cr__src_copy(root, s, "layer", name, d->digest, d->size, got, &size, err)) < 0) return r;
     }
-    cr__src_progress(o, "layer", d->digest, d->size);
-    return cr__image_layer(root, d, diff_id, err);
+    if ((r = cr__src_unpack(root, d, diff_id, o, err)) < 0) return r;
+    cr__src_progress(o, CR_PULL_COMPLETE, d->digest, d->size);
+    return 0;
 }
 
 /* Parses and checks an image config blob against its manifest's layers. */
@@ -13000,7 +13599,6 @@ static int cr__image_import_layout(const char *root, const cr__src *s, const cha
     snprintf(what, sizeof what, "config %s", m.config.digest);
     if ((r = cr__src_blob(root, s, "config", &m.config, 16 << 20, &cbody, err)) < 0 ||
         (r = cr__src_config(what, &cbody, m.nlayers, &cfg, err)) < 0) goto out;
-    cr__src_progress(o, "config", m.config.digest, m.config.size);
     snprintf(info->config, sizeof info->config, "%s", m.config.digest);
     info->size = m.config.size;
     for (i = 0; i < m.nlayers; i++) {
@@ -13169,7 +13767,6 @@ static int cr__image_import_docker(const char *root, const cr__src *s, const cha
     if (named[0] && strcmp(named, cfgd)) { r = cr_err_set(err, EIO, "%s: digest mismatch (got %s)", w, cfgd); goto out; }
     if ((r = cr__src_config(w, &text, layers->len, &cfg, err)) < 0) goto out;
     if ((r = cr__store_put_bytes(root, cfgd, text.data, text.len, err)) < 0) goto out;
-    cr__src_progress(o, "config", cfgd, text.len);
     snprintf(info->config, sizeof info->config, "%s", cfgd);
     info->size = text.len;
     cr_jw_init(&jw, &man);
@@ -13203,14 +13800,14 @@ static int cr__image_import_docker(const char *root, const cr__src *s, const cha
         if (have && d.compression == CR_LAYER_TAR) {
             /* a plain tar's digest is its diff-id, and that layer is unpacked already */
             snprintf(d.digest, sizeof d.digest, "%s", diff);
-            cr__src_progress(o, "exists", d.digest, d.size);
+            cr__src_progress(o, CR_PULL_EXISTS, d.digest, d.size);
         } else {
             /* a plain tar must hash to its diff-id before it is stored */
             cr__dsave_digest(l->str, named);
             if (d.compression == CR_LAYER_TAR) snprintf(named, sizeof named, "%s", diff);
             if ((r = cr__src_copy(root, s, "layer", l->str, named[0] ? named : NULL, UINT64_MAX, d.digest, &d.size, err)) < 0) goto out;
-            cr__src_progress(o, have ? "exists" : "layer", d.digest, d.size);
-            if (!have && (r = cr__image_layer(root, &d, diff, err)) < 0) { cr_err_wrap(err, "%s", w); goto out; }
+            if (!have && (r = cr__src_unpack(root, &d, diff, o, err)) < 0) { cr_err_wrap(err, "%s", w); goto out; }
+            cr__src_progress(o, have ? CR_PULL_EXISTS : CR_PULL_COMPLETE, d.digest, d.size);
         }
         info->size += d.size;
         cr_jw_obj(&jw);
@@ -13332,42 +13929,67 @@ out:
     return r;
 }
 
+/* The image manifest from g's source: through the index for the platform
+   when the reference names one. top gets what the reference names. */
+static int cr__pull_manifests(cr__reg *g, cr_manifest *m, cr_manifest *index, char top[72], char digest[72], cr_err *err) {
+    const cr_ref *ref = &g->p->ref;
+    const cr_descriptor *pick;
+    char want[136];
+    int r;
+    if ((r = cr__pull_manifest(g, ref->digest[0] ? ref->digest : ref->tag, ref->digest, m, digest, err)) < 0) return r;
+    memcpy(top, digest, 72);
+    if (!m->is_index) return 0;
+    *index = *m;
+    memset(m, 0, sizeof *m);
+    if ((r = cr_manifest_pick(index, g->p->o->platform, &pick, err)) < 0) return r;
+    snprintf(want, sizeof want, "%s", pick->digest);
+    if ((r = cr__pull_manifest(g, want, want, m, digest, err)) < 0) return r;
+    if (m->is_index) return cr_err_set(err, EINVAL, "manifest %s: an index inside an index", want);
+    return 0;
+}
+
 CR_API int cr_image_pull(const cr_store *s, const char *refstr, const cr_pull_opts *opts, char digest_out[136], cr_err *err) {
-    const char *root = cr_store_root(s);
     cr_pull_opts noopts;
-    cr__reg *g;
+    cr__pull *p;
+    cr__reg *g = NULL;
     cr_manifest m, index;
     cr_image_config cfg;
     cr_image_info info;
     cr_buf cbody = {0};
-    char digest[72], top[72];
-    int kind, r;
-    size_t i;
+    char digest[72], top[72], name[300];
+    int kind, r, si;
+    size_t i, j;
     const char *rest;
     memset(&noopts, 0, sizeof noopts);
     if (!opts) opts = &noopts;
     memset(&m, 0, sizeof m); memset(&index, 0, sizeof index); memset(&cfg, 0, sizeof cfg);
     if (cr_ref_transport(refstr, &kind, &rest) == 0 && kind != CR_TRANSPORT_REGISTRY)
-        return cr__image_import(root, kind, rest, opts, digest_out, err);
+        return cr__image_import(cr_store_root(s), kind, rest, opts, digest_out, err);
     if (kind != CR_TRANSPORT_REGISTRY) return cr_err_set(err, EINVAL, "pull \"%s\": no path after the transport", refstr);
-    if (!(g = (cr__reg *)CR_MALLOC(sizeof *g))) return cr_err_set(err, ENOMEM, "out of memory");
+    if (!(p = (cr__pull *)CR_MALLOC(sizeof *p))) return cr_err_set(err, ENOMEM, "out of memory");
+    memset(p, 0, sizeof *p);
+    pthread_mutex_init(&p->mu, NULL);
+    p->root = cr_store_root(s);
+    p->o = opts;
+    p->max_layer = opts->max_layer_size ? opts->max_layer_size : CR_PULL_MAX_LAYER_SIZE;
+    if ((r = cr_ref_parse(rest, &p->ref, err)) < 0 || (r = cr__pull_sources(p, err)) < 0) goto out;
+    if ((r = cr__store_prepare(p->root, err)) < 0) goto out;
+    if (!(g = (cr__reg *)CR_MALLOC(sizeof *g))) { r = cr_err_set(err, ENOMEM, "out of memory"); goto out; }
     memset(g, 0, sizeof *g);
-    if ((r = cr_ref_parse(rest, &g->ref, err)) < 0) goto out;
-    if ((r = cr__store_prepare(root, err)) < 0 || (r = cr__reg_open(g, opts, err)) < 0) goto out;
-    if ((r = cr__pull_manifest(g, root, g->ref.digest[0] ? g->ref.digest : g->ref.tag, g->ref.digest, &m, digest, err)) < 0) goto out;
-    memcpy(top, digest, sizeof top);
-    if (m.is_index) {
-        const cr_descriptor *pick;
-        char want[136];
-        index = m;
-        memset(&m, 0, sizeof m);
-        if ((r = cr_manifest_pick(&index, opts->platform, &pick, err)) < 0) goto out;
-        snprintf(want, sizeof want, "%s", pick->digest);
-        if ((r = cr__pull_manifest(g, root, want, want, &m, digest, err)) < 0) goto out;
-        if (m.is_index) { r = cr_err_set(err, EINVAL, "manifest %s: an index inside an index", want); goto out; }
+    g->p = p;
+    /* the manifest from the first source that has it; a failing mirror hands over */
+    for (si = 0; si < p->nsrc; si++) {
+        if ((r = cr__reg_open(g, si, err)) == 0 && (r = cr__pull_manifests(g, &m, &index, top, digest, err)) < 0 && p->src[si].mirror)
+            cr_err_wrap(err, "%s", cr__reg_name(g, name, sizeof name));
+        if (r == 0 || !p->src[si].mirror) break;
+        cr_log(CR_LOG_DEBUG, "pull \"%s\": %s; trying the next source", refstr, err->msg);
+        cr_manifest_free(&m);
+        cr_manifest_free(&index);
+        memset(&m, 0, sizeof m); memset(&index, 0, sizeof index);
     }
-    if ((r = cr__image_fetch(root, g, "config", &m.config, err)) < 0) goto out;
-    if ((r = cr__store_read_blob(root, m.config.digest, 16 << 20, &cbody, err)) < 0 ||
+    if (r < 0) goto out;
+    if ((r = cr__pull_blob(g, "config", &m.config, 0, NULL, err)) < 0) goto out;
+    if ((r = cr__store_read_blob(p->root, m.config.digest, 16 << 20, &cbody, err)) < 0 ||
         (r = cr_image_config_parse(cbody.data, cbody.len, &cfg, err)) < 0) { cr_err_wrap(err, "config %s", m.config.digest); goto out; }
     if (cfg.ndiff_ids != m.nlayers) {
         r = cr_err_set(err, EINVAL, "config %s: %zu diff_ids for %zu layers", m.config.digest, cfg.ndiff_ids, m.nlayers);
@@ -13375,23 +13997,32 @@ CR_API int cr_image_pull(const cr_store *s, const char *refstr, const cr_pull_op
     }
     memset(&info, 0, sizeof info);
     info.size = m.config.size;
+    p->layers = (const cr_descriptor **)CR_MALLOC((m.nlayers + 1) * sizeof *p->layers);
+    p->diff_ids = (const char **)CR_MALLOC((m.nlayers + 1) * sizeof *p->diff_ids);
+    if (!p->layers || !p->diff_ids) { r = cr_err_set(err, ENOMEM, "out of memory"); goto out; }
+    /* the layers to fetch: each diff-id once, those unpacked already skipped */
     for (i = 0; i < m.nlayers; i++) {
         char layer_dir[PATH_MAX];
-        snprintf(layer_dir, sizeof layer_dir, "%s/layers/sha256/%s", root, cr__store_hex(cfg.diff_ids[i]) ? cr__store_hex(cfg.diff_ids[i]) : "");
+        const char *dhex = cr__store_hex(cfg.diff_ids[i]);
         info.size += m.layers[i].size;
-        if (access(layer_dir, F_OK) == 0) {
-            if (opts->progress) opts->progress(opts->user, "exists", m.layers[i].digest, m.layers[i].size, m.layers[i].size);
+        snprintf(layer_dir, sizeof layer_dir, "%s/layers/sha256/%s", p->root, dhex ? dhex : "");
+        for (j = 0; j < p->njobs && strcmp(p->diff_ids[j], cfg.diff_ids[i]); j++) {}
+        if (j < p->njobs) continue;
+        if (dhex && access(layer_dir, F_OK) == 0) {
+            cr__pull_report(p, CR_PULL_EXISTS, m.layers[i].digest, m.layers[i].size, m.layers[i].size);
             continue;
         }
-        if ((r = cr__image_fetch(root, g, "layer", &m.layers[i], err)) < 0) goto out;
-        if ((r = cr__image_layer(root, &m.layers[i], cfg.diff_ids[i], err)) < 0) goto out;
+        p->layers[p->njobs] = &m.layers[i];
+        p->diff_ids[p->njobs++] = cfg.diff_ids[i];
+        cr__pull_report(p, CR_PULL_WAITING, m.layers[i].digest, 0, m.layers[i].size);
     }
-    cr_ref_string(&g->ref, info.name, sizeof info.name);
+    if ((r = cr__pull_layers(p, g, err)) < 0) goto out;
+    cr_ref_string(&p->ref, info.name, sizeof info.name);
     snprintf(info.digest, sizeof info.digest, "%s", top);
     snprintf(info.manifest, sizeof info.manifest, "%s", digest);
     snprintf(info.config, sizeof info.config, "%s", m.config.digest);
     cr__now_rfc3339(info.pulled, sizeof info.pulled);
-    if ((r = cr__images_update(root, NULL, &info, NULL, err)) < 0) goto out;
+    if ((r = cr__images_update(p->root, NULL, &info, NULL, err)) < 0) goto out;
     if (digest_out) snprintf(digest_out, 136, "%s", top);
 out:
     if (r < 0) cr_err_wrap(err, "pull \"%s\"", refstr);
@@ -13399,8 +14030,11 @@ out:
     cr_manifest_free(&index);
     cr_image_config_free(&cfg);
     cr_buf_free(&cbody);
-    cr_http_client_close(&g->http);
-    CR_FREE(g);
+    cr__reg_free(g);
+    CR_FREE(p->layers);
+    CR_FREE(p->diff_ids);
+    pthread_mutex_destroy(&p->mu);
+    CR_FREE(p);
     return r;
 }
 
@@ -13412,6 +14046,7 @@ CR_API int cr_registry_login(const char *registry, const char *user, const char 
     const char *h = registry ? registry : "";
     size_t n;
     cr__reg *g;
+    cr__pull *p;
     int r;
     /* "https://host/v1/" and Docker Hub's other names are accepted, as docker login does */
     if (!strncasecmp(h, "https://", 8)) h += 8;
@@ -13421,18 +14056,31 @@ CR_API int cr_registry_login(const char *registry, const char *user, const char 
     snprintf(host, sizeof host, "%.*s", (int)n, h);
     if (!strcmp(host, CR__REF_HUB_LEGACY) || !strcmp(host, CR__REF_HUB_API)) snprintf(host, sizeof host, "%s", CR__REF_HUB);
     if (!user || !*user || strchr(user, ':')) return cr_err_set(err, EINVAL, "login %s: user name must be non-empty and without ':'", host);
-    if (!(g = (cr__reg *)CR_MALLOC(sizeof *g))) return cr_err_set(err, ENOMEM, "out of memory");
+    if (!(g = (cr__reg *)CR_MALLOC(sizeof *g)) || !(p = (cr__pull *)CR_MALLOC(sizeof *p))) {
+        CR_FREE(g);
+        return cr_err_set(err, ENOMEM, "out of memory");
+    }
     memset(g, 0, sizeof *g);
-    if (pass && strlen(pass) >= sizeof g->pass) { CR_FREE(g); return cr_err_set(err, E2BIG, "login %s: password longer than %zu bytes", host, sizeof g->pass - 1); }
+    memset(p, 0, sizeof *p);
+    if (pass && strlen(pass) >= sizeof g->pass) {
+        CR_FREE(g);
+        CR_FREE(p);
+        return cr_err_set(err, E2BIG, "login %s: password longer than %zu bytes", host, sizeof g->pass - 1);
+    }
     memset(&lo, 0, sizeof lo);
     if (o) lo = *o;
     lo.authfile = NULL;
     cr_buf_printf(&creds, "%s:%s", user, pass ? pass : "");
     lo.creds = creds.data;
-    snprintf(g->ref.domain, sizeof g->ref.domain, "%s", host);
+    p->o = &lo;
+    snprintf(p->ref.domain, sizeof p->ref.domain, "%s", host);
+    /* the registry itself, never a mirror */
+    p->nsrc = 1;
+    snprintf(p->src[0].host, sizeof p->src[0].host, "%s", strcmp(host, "docker.io") ? host : "registry-1.docker.io");
+    g->p = p;
     /* the /v2/ probe: a Bearer challenge gets a token for our credentials
        (the token server checks them); a Basic one is checked by the GET */
-    r = creds.oom ? cr_err_set(err, ENOMEM, "out of memory") : cr__reg_open(g, &lo, err);
+    r = creds.oom ? cr_err_set(err, ENOMEM, "out of memory") : cr__reg_open(g, 0, err);
     if (r == 0) {
         memset(&resp, 0, sizeof resp);
         r = cr__reg_get(g, "/v2/", NULL, NULL, NULL, NULL, NULL, 0, &resp, err);
@@ -13447,6 +14095,7 @@ CR_API int cr_registry_login(const char *registry, const char *user, const char 
     cr_http_client_close(&g->http);
     explicit_bzero(g, sizeof *g);
     CR_FREE(g);
+    CR_FREE(p);
     return r;
 }
 

@@ -58,6 +58,7 @@ static void cr_main_log_line(int level, const char *msg, void *user) {
     static const char *const names[] = { "error", "warning", "info", "debug" };
     FILE *f = cr_main_log ? cr_main_log : stderr;
     (void)user;
+    flockfile(f);   /* one line at a time from the pull workers */
     if (cr_main_log_json) {
         char ts[64];
         time_t now = time(NULL);
@@ -69,6 +70,7 @@ static void cr_main_log_line(int level, const char *msg, void *user) {
         fprintf(f, ",\"time\":\"%s\"}\n", ts);
     } else fprintf(f, "%s: %s\n", names[level], msg);
     fflush(f);
+    funlockfile(f);
 }
 
 static int cr_main_vfail(const char *applet, const char *fmt, va_list ap) {

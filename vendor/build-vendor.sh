@@ -284,16 +284,19 @@ build_all() {
     mkdir -p "$PREFIX/include" "$PREFIX/lib" "$BUILD"
     kernel_headers
     cf="-Os -ffunction-sections -fdata-sections -isystem $PREFIX/kernel-include"
+    # the decompressors run over every byte of every pulled layer: -O2 makes
+    # zstd's about twice as fast (and zlib's a little) for ~40 KiB of out/cr
+    local cfz=${cf/-Os/-O2}
     for name in "${PIN_NAMES[@]}"; do stage_and_extract "$name"; done
 
     local t0=$SECONDS
     log "building zlib"
-    run_logged zlib env CC="$MUSL_CC" CFLAGS="$cf" ./configure --static --prefix="$PREFIX"
+    run_logged zlib env CC="$MUSL_CC" CFLAGS="$cfz" ./configure --static --prefix="$PREFIX"
     run_logged zlib make -j"$JOBS" libz.a
     run_logged zlib make install
 
     log "building zstd"
-    run_logged libzstd env CFLAGS="$cf" make -C lib -j"$JOBS" libzstd.a-release \
+    run_logged libzstd env CFLAGS="$cfz" make -C lib -j"$JOBS" libzstd.a-release \
         CC="$MUSL_CC" ZSTD_LEGACY_SUPPORT=0
     run_logged libzstd make -C lib install-static install-includes \
         CC="$MUSL_CC" ZSTD_LEGACY_SUPPORT=0 PREFIX="$PREFIX"

@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
-# tests/bench/run.sh - cr against crun and runc, in the same run.
+# tests/bench/run.sh - cr against crun and runc, in the same run; then pulls.
 #
-#   ./build.sh bench            (or: CR=out/cr bash tests/bench/run.sh)
+#   ./build.sh bench [runtime|pull]   (or: CR=out/cr bash tests/bench/run.sh [PART])
+#
+# Without a PART both run: this runtime part, then tests/bench/pull.sh (cr
+# pull against podman pull and skopeo + umoci; see that file).
 #
 # Bundle: a rootfs made of Debian's busybox-static running /bin/true, with
 # the config.json of `cr spec` (terminal false, args ["/bin/true"], default
@@ -50,6 +53,12 @@ die() { printf 'bench: error: %s\n' "$*" >&2; exit 1; }
 
 # ------------------------------------------------------------ outer: setup
 if [[ -z ${CR_BENCH_INNER:-} ]]; then
+    case ${1:-} in
+    pull) exec bash "$(dirname "${BASH_SOURCE[0]}")/pull.sh" ;;
+    "") bash "${BASH_SOURCE[0]}" runtime; exec bash "$(dirname "${BASH_SOURCE[0]}")/pull.sh" ;;
+    runtime) ;;
+    *) die "unknown part '$1' (runtime or pull)" ;;
+    esac
     [[ $EUID -eq 0 ]] || die "must run as root (containers with namespaces, cgroups)"
     [[ -x $CR ]] || die "no cr binary at $CR (run ./build.sh first)"
     CR=$(readlink -f "$CR")

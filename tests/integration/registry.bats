@@ -74,7 +74,7 @@ image_json() {
     ((gets >= 2)) # config + layer
 
     run -0 crs pull "$REG/test/busybox:latest"
-    [[ $output == *"${BB_LAYER:7:12}: already exists"* ]]
+    [[ $output == *"${BB_LAYER:7:12}: Already exists"* ]]
     [[ $output == *"Digest: $BB_MANIFEST"* ]]
     sleep 0.2
     [[ $(reg_blob_gets test/busybox) == "$gets" ]]
@@ -601,4 +601,242 @@ for d in range(100):
     [[ $(wc -l <<<"$stderr") == 1 ]]
     [[ $stderr == *"$ref"* ]]
     [[ -z $(store_files) ]]
+}
+
+# ---------------------------------------------------------------- 11: parallel layers
+
+# layers_listing : the unpacked layers as a user sees them (type, mode,
+# owner, size, mtime of non-directories, link target, file contents)
+layers_listing() {
+    (cd "$STORE/layers" &&
+        find . -mindepth 1 -type d -printf '%y %m %U:%G %p\n' | LC_ALL=C sort &&
+        find . -mindepth 1 ! -type d -printf '%y %m %U:%G %s %T@ %p %l\n' | LC_ALL=C sort &&
+        find . -type f -print0 | LC_ALL=C sort -z | xargs -0 -r sha256sum)
+}
+
+@test "parallel pull: layers come over several connections at once; the store is the same as one at a time" {
+    reg_start
+    # throttled (1 MiB/s per connection) so that every worker gets a layer
+    proxy_start "$BATS_TEST_TMPDIR/proxy" "$REG_PORT"
+    echo 1048576 >"$BATS_TEST_TMPDIR/proxy/rate"
+    local ref=127.0.0.1:$PROXY_PORT/test/four:latest serial parallel nlog
+
+    STORE=$BATS_TEST_TMPDIR/serial
+    run -0 crs pull --max-concurrent-downloads 1 "$ref"
+    [[ $output == *"Digest: $FOUR_MANIFEST"* ]]
+    reg_blob_conns
+    [[ $(reg_blob_conns | wc -l) == 1 ]]
+    serial=$(layers_listing)
+    nlog=$(wc -l <"$REG_LOG")
+
+    STORE=$BATS_TEST_TMPDIR/parallel
+    run -0 crs pull --max-concurrent-downloads 3 "$ref"
+    [[ $output == *"Digest: $FOUR_MANIFEST"* ]]
+    tail -n +"$((nlog + 1))" "$REG_LOG" >"$BATS_TEST_TMPDIR/parallel.log"
+    reg_blob_conns "$BATS_TEST_TMPDIR/parallel.log"
+    [[ $(reg_blob_conns "$BATS_TEST_TMPDIR/parallel.log" | wc -l) == 3 ]]
+    parallel=$(layers_listing)
+
+    [[ $(wc -l <<<"$parallel") -gt 40 ]]
+    diff <(echo "$serial") <(echo "$parallel")
+    [[ $(STORE=$BATS_TEST_TMPDIR/serial blob_names) == "$(blob_names)" ]]
+    blobs_verified
+    [[ $(layer_names) == "$(printf '%s\n' "${FOUR_DIFFS[@]#sha256:}" | sort)" ]]
+    run -0 crs images --format json
+    jq -e --arg d "$FOUR_MANIFEST" 'length == 1 and .[0].digest == $d' <<<"$output"
+    run find "$STORE/tmp" -name '*.part' -o -name 'layer-*'
+    [[ -z $output ]]
+}
+
+@test "a corrupted layer in the middle fails the pull naming it, leaves no temp file or unverified blob of it; fixed, the next pull succeeds" {
+    reg_start
+    local bad=${FOUR_LAYERS[2]} data f
+    data=$(reg_blob_data "$bad")
+    cp "$data" "$BATS_TEST_TMPDIR/orig"
+    dd if=/dev/urandom of="$data" bs=1 count=64 seek=1000 conv=notrunc status=none
+
+    run -1 --separate-stderr crs pull "$REG/test/four:latest"
+    echo "$stderr"
+    [[ $(wc -l <<<"$stderr") == 1 ]]
+    [[ $stderr == *"$bad"*"digest mismatch"* ]]
+    [[ ! -e $STORE/blobs/sha256/${bad#sha256:} ]]
+    [[ ! -e $STORE/tmp/${bad#sha256:}.part ]]
+    [[ ! -e $STORE/layers/sha256/${FOUR_DIFFS[2]#sha256:} ]]
+    [[ -z $(find "$STORE/tmp" -name 'layer-*') ]]
+    blobs_verified
+    # what a stopped worker leaves is the .part of another layer, resumable
+    for f in "$STORE"/tmp/*.part; do
+        [[ -e $f ]] || continue
+        printf '%s\n' "${FOUR_LAYERS[@]}" | grep -qx "sha256:$(basename "$f" .part)"
+    done
+    run -0 crs images --format json
+    jq -e 'length == 0' <<<"$output"
+
+    cp "$BATS_TEST_TMPDIR/orig" "$data"
+    run -0 crs pull "$REG/test/four:latest"
+    [[ $output == *"Digest: $FOUR_MANIFEST"* ]]
+    blobs_verified
+    [[ $(layer_names) == "$(printf '%s\n' "${FOUR_DIFFS[@]#sha256:}" | sort)" ]]
+    [[ -z $(find "$STORE/tmp" -name '*.part' -o -name 'layer-*') ]]
+}
+
+@test "a layer the registry lacks stops the other downloads; the first error is the one reported" {
+    reg_start
+    proxy_start "$BATS_TEST_TMPDIR/proxy" "$REG_PORT"
+    # 200 KB/s per connection: a 1 MiB layer would take 5 s
+    echo 204800 >"$BATS_TEST_TMPDIR/proxy/rate"
+    local ref=127.0.0.1:$PROXY_PORT/test/four:latest gone=${FOUR_LAYERS[1]} slow=${FOUR_LAYERS[2]} data
+    data=$(reg_blob_data "$gone")
+    mv "$data" "$BATS_TEST_TMPDIR/gone"
+
+    run -1 --separate-stderr crs pull --max-concurrent-downloads 3 "$ref"
+    echo "$stderr"
+    [[ $(wc -l <<<"$stderr") == 1 ]]
+    [[ $stderr == *"$gone"*"HTTP 404"* ]]
+    # the download of the slow layer was cancelled, not finished
+    [[ ! -e $STORE/blobs/sha256/${slow#sha256:} ]]
+    [[ ! -e $STORE/tmp/${gone#sha256:}.part ]]
+    [[ -z $(find "$STORE/tmp" -name 'layer-*') ]]
+    blobs_verified
+
+    mv "$BATS_TEST_TMPDIR/gone" "$data"
+    echo 0 >"$BATS_TEST_TMPDIR/proxy/rate"
+    run -0 crs pull "$ref"
+    [[ $output == *"Digest: $FOUR_MANIFEST"* ]]
+    blobs_verified
+    [[ $(layer_names) == "$(printf '%s\n' "${FOUR_DIFFS[@]#sha256:}" | sort)" ]]
+}
+
+# ---------------------------------------------------------------- 12: mirrors
+
+@test "mirrors: --registry-mirror serves the image, named as the registry's; the config file's works with the registry down" {
+    reg_start
+    local real=$REG real_log=$REG_LOG real_pid=$REG_PID mirror mirror_log conf=$BATS_TEST_TMPDIR/registries.json
+    reg_start
+    mirror=$REG mirror_log=$REG_LOG
+
+    run -0 crs pull --registry-mirror "$real=$mirror" "$real/test/busybox:latest"
+    [[ $output == *"Digest: $BB_MANIFEST"* ]]
+    grep -q "\"GET /v2/test/busybox/manifests/latest HTTP/1.1\" 200" "$mirror_log"
+    grep -q "\"GET /v2/test/busybox/blobs/$BB_LAYER HTTP/1.1\" 200" "$mirror_log"
+    run grep -c 'GET /v2/test/' "$real_log"
+    [[ $output == 0 ]]
+    run -0 image_json "$real/test/busybox:latest"
+    [[ $(jq -r .digest <<<"$output") == "$BB_MANIFEST" ]]
+    blobs_verified
+
+    bg_stop "$real_pid"
+    jq -n --arg r "$real" --arg m "http://$mirror" '{mirrors: {($r): [$m]}}' >"$conf"
+    STORE=$BATS_TEST_TMPDIR/conf
+    CR_REGISTRIES_CONF=$conf run -0 crs pull "$real/test/layered:latest"
+    [[ $output == *"Digest: $LAYERED_MANIFEST"* ]]
+    run -0 image_json "$real/test/layered:latest"
+    [[ $(jq -r .digest <<<"$output") == "$LAYERED_MANIFEST" ]]
+    blobs_verified
+    # without the mirror the registry is unreachable
+    STORE=$BATS_TEST_TMPDIR/none
+    run -1 crs pull "$real/test/layered:latest"
+    [[ $output == *refused* ]]
+}
+
+@test "mirrors: a dead mirror, one without the image and one missing a blob fall through, in order, to the registry" {
+    reg_start
+    local real=$REG real_log=$REG_LOG empty partial partial_log dead conf=$BATS_TEST_TMPDIR/registries.json
+    reg_start -e
+    empty=$REG
+    reg_start
+    partial=$REG partial_log=$REG_LOG
+    rm "$(reg_blob_data "$L2_LAYER")"
+    dead=127.0.0.1:$(free_port)
+    jq -n --arg r "$real" --arg m "$partial" '{mirrors: {($r): [$m]}, other: true}' >"$conf"
+
+    CR_REGISTRIES_CONF=$conf run -0 --separate-stderr crs --debug pull \
+        --registry-mirror "$real=$dead" --registry-mirror "$real=$empty" "$real/test/layered:latest"
+    echo "$stderr" | grep -v '^debug: http:' || true
+    [[ $output == *"Digest: $LAYERED_MANIFEST"* ]]
+    # tried in order: the flag's mirrors, then the config file's, which has the manifest
+    grep "trying the next source" <<<"$stderr" | head -n1 | grep -q "mirror $dead"
+    grep "trying the next source" <<<"$stderr" | sed -n 2p | grep -q "mirror $empty"
+    grep -q "\"GET /v2/test/layered/manifests/latest HTTP/1.1\" 200" "$partial_log"
+    # the blob the mirror lacks came from the registry, and only that one
+    grep "layer $L2_LAYER from mirror $partial" <<<"$stderr"
+    grep -q "\"GET /v2/test/layered/blobs/$L2_LAYER HTTP/1.1\" 200" "$real_log"
+    run grep -c 'GET /v2/test/layered/manifests' "$real_log"
+    [[ $output == 0 ]]
+    run -0 image_json "$real/test/layered:latest"
+    [[ $(jq -r .digest <<<"$output") == "$LAYERED_MANIFEST" ]]
+    blobs_verified
+    [[ -f $STORE/layers/sha256/${L2_DIFF#sha256:}/opt/dir/c ]]
+}
+
+@test "mirrors: a malformed config file or --registry-mirror is an error naming it; nothing is stored" {
+    local conf=$BATS_TEST_TMPDIR/registries.json
+    reg_start
+    echo '{"mirrors": {"docker.io": "mirror.example"}}' >"$conf"
+    CR_REGISTRIES_CONF=$conf run -1 --separate-stderr crs pull "$REG/test/busybox:latest"
+    echo "$stderr"
+    [[ $stderr == *"$conf"*'mirrors."docker.io": expected an array'* ]]
+
+    echo '{"mirrors": {"quay.io": ["ok.example", "bad host"]}}' >"$conf"
+    CR_REGISTRIES_CONF=$conf run -1 --separate-stderr crs pull "$REG/test/busybox:latest"
+    echo "$stderr"
+    [[ $stderr == *"$conf"*'mirrors."quay.io"[1]'*'"bad host"'* ]]
+
+    echo '{"mirrors": ' >"$conf"
+    CR_REGISTRIES_CONF=$conf run -1 --separate-stderr crs pull "$REG/test/busybox:latest"
+    [[ $stderr == *"$conf"* ]]
+
+    CR_REGISTRIES_CONF=$BATS_TEST_TMPDIR/missing.json run -1 --separate-stderr crs pull "$REG/test/busybox:latest"
+    [[ $stderr == *"$BATS_TEST_TMPDIR/missing.json"* ]]
+
+    run -1 --separate-stderr crs pull --registry-mirror "$REG" "$REG/test/busybox:latest"
+    [[ $stderr == *"\"$REG\": expected REGISTRY=MIRROR"* ]]
+    [[ -z $(store_files) ]]
+}
+
+# ---------------------------------------------------------------- 13: output, limits
+
+@test "progress: not on a terminal one plain line per layer event, no carriage returns; -q prints only the digest" {
+    reg_start
+    local l id events
+    run -0 --separate-stderr crs pull "$REG/test/four:latest"
+    echo "$output"
+    [[ -z $stderr ]]
+    [[ $output != *$'\r'* && $output != *$'\e'* ]]
+    [[ -z $(grep -vxE '[0-9a-f]{12}: (Waiting|(Downloading|Extracting) [0-9.]+[kMG]?B|Pull complete)|Digest: sha256:[0-9a-f]{64}' <<<"$output") ]]
+    [[ $(tail -n1 <<<"$output") == "Digest: $FOUR_MANIFEST" ]]
+    for l in "${FOUR_LAYERS[@]}"; do
+        id=${l:7:12}
+        events=$(grep "^$id: " <<<"$output" | sed "s/^$id: //; s/ [0-9.]*[kMG]*B\$//" | tr '\n' ,)
+        [[ $events == "Waiting,Downloading,Extracting,Pull complete," ]]
+    done
+
+    run -0 crs pull "$REG/test/four:latest"
+    [[ $(grep -c ': Already exists$' <<<"$output") == 4 ]]
+    [[ $(wc -l <<<"$output") == 5 ]]
+
+    STORE=$BATS_TEST_TMPDIR/quiet
+    run -0 --separate-stderr crs pull -q "$REG/test/four:latest"
+    [[ $output == "$FOUR_MANIFEST" ]]
+    [[ -z $stderr ]]
+}
+
+@test "--max-layer-size: a layer that unpacks to more is refused naming it; nothing of it is unpacked" {
+    reg_start
+    run -1 --separate-stderr crs pull --max-layer-size 100k "$REG/test/busybox:latest"
+    echo "$stderr"
+    [[ $(wc -l <<<"$stderr") == 1 ]]
+    [[ $stderr == *"layer $BB_LAYER"*"more than 102400 bytes"*--max-layer-size* ]]
+    [[ -z $(layer_names) ]]
+    [[ -z $(find "$STORE/tmp" -name 'layer-*') ]]
+    run -0 crs images --format json
+    jq -e 'length == 0' <<<"$output"
+
+    run -0 crs pull --max-layer-size 64m "$REG/test/busybox:latest"
+    [[ -x $STORE/layers/sha256/${BB_DIFF#sha256:}/bin/busybox ]]
+
+    run -1 crs pull --max-layer-size 12x "$REG/test/busybox:latest"
+    [[ $output == *--max-layer-size*12x* ]]
+    run -1 crs pull --max-concurrent-downloads 0 "$REG/test/busybox:latest"
+    [[ $output == *--max-concurrent-downloads* ]]
 }

@@ -188,9 +188,10 @@ make_busybox_rootfs() {
 #   layered  BB_LAYER + a layer with etc/.wh.removeme, opt/dir/.wh..wh..opq, opt/dir/c
 #   zstd     the busybox tar as tar+zstd
 #   multi    an index: linux/amd64, linux/arm64, linux/arm/v7 (same layer, own configs)
+#   four     BB_LAYER + three layers of 1 MiB of random data each (FOUR_LAYERS, FOUR_DIFFS)
 # and sets, in $FIX/env (sourced by reg_load_fixtures), their digests.
 reg_fixtures() {
-    local o=$FIX/oci l1 l2 lz m ma mb mc idx
+    local o=$FIX/oci l1 l2 lz m ma mb mc idx k lf=()
     mkdir -p "$FIX/rootfs" "$FIX/layer2/etc" "$FIX/layer2/opt/dir"
     echo '{"default":[{"type":"insecureAcceptAnything"}]}' >"$FIX/policy.json"
     make_busybox_rootfs "$FIX/rootfs"
@@ -223,7 +224,22 @@ reg_fixtures() {
     idx=$(oci_index "$o/multi" "$ma" "$mb" "$mc")
     oci_tag "$o/multi" latest "$idx"
 
+    oci_init "$o/four"
+    cp "$o/busybox/blobs/sha256/"* "$o/four/blobs/sha256/"
+    lf=("$l1")
+    for k in 1 2 3; do
+        mkdir -p "$FIX/four$k/data$k"
+        head -c 1M /dev/urandom >"$FIX/four$k/data$k/random.bin"
+        echo "layer $k" >"$FIX/four$k/data$k/name.txt"
+        lf+=("$(oci_layer "$o/four" "$FIX/four$k" gzip1)")
+    done
+    m=$(oci_manifest "$o/four" amd64 "" "${lf[@]}")
+    oci_tag "$o/four" latest "$m"
+
     {
+        printf 'FOUR_MANIFEST=%q\n' "$(jq -r .digest <<<"$m")"
+        printf 'FOUR_LAYERS=(%s)\n' "$(for k in "${lf[@]}"; do printf '%q ' "$(jq -r .digest <<<"${k% *}")"; done)"
+        printf 'FOUR_DIFFS=(%s)\n' "$(for k in "${lf[@]}"; do printf '%q ' "${k##* }"; done)"
         printf 'BB_LAYER=%q\n' "$(jq -r .digest <<<"${l1% *}")"
         printf 'BB_LAYER_SIZE=%q\n' "$(jq -r .size <<<"${l1% *}")"
         printf 'BB_DIFF=%q\n' "${l1##* }"
@@ -246,6 +262,7 @@ reg_fixtures() {
     push layered test/layered
     push zstd test/zstd
     push multi test/multi --all
+    push four test/four
     reg_stop
     mv "$REG_ROOT" "$FIX/seed"
 }
@@ -317,6 +334,13 @@ reg_stop() { # stops the last registry reg_start started
 reg_blob_data() {
     local hex=${1#sha256:}
     printf '%s\n' "$REG_ROOT/docker/registry/v2/blobs/sha256/${hex:0:2}/$hex/data"
+}
+
+# reg_blob_conns [LOG] : the client addresses (ip:port) of the blob GETs the
+# registry has logged, one per connection.
+reg_blob_conns() {
+    grep 'msg="response completed"' "${1:-$REG_LOG}" | grep 'http.request.method=GET' |
+        grep -E 'http.request.uri="?/v2/[^ ]*/blobs/sha256:' | grep -o 'http.request.remoteaddr="[^"]*"' | sort -u
 }
 
 # reg_blob_gets [REPO] : how many blob GETs the registry has logged (access log).

@@ -101,7 +101,7 @@ EOF
 
     # the same image by its tag; a layer that is there is not copied again
     run -0 crs pull "oci:$FIX/oci/busybox:latest"
-    [[ $output == *"${BB_LAYER:7:12}: already exists"* ]]
+    [[ $output == *"${BB_LAYER:7:12}: Already exists"* ]]
     run -0 crs images --format json
     jq -e 'length == 1' <<<"$output"
 

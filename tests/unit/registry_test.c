@@ -1255,6 +1255,79 @@ static void t_auth_relative(void) {
     if (chdir(cwd) < 0) note("# chdir back: %s\n", strerror(errno));
 }
 
+
+/* Mirrors: the sources of a pull in order as "mirror scheme host" lines
+   (--registry-mirror entries, then the config file's, then the registry);
+   every entry is checked, also those for other registries. */
+static int sources(const char *ref, const char *const *flags, const char *conf, char *out, size_t n, cr_err *err) {
+    static cr__pull p;
+    cr_pull_opts o;
+    char path[128];
+    size_t k = 0;
+    int i, r;
+    FILE *f;
+    memset(&p, 0, sizeof p);
+    memset(&o, 0, sizeof o);
+    o.mirrors = flags;
+    o.registries_conf = "";
+    if (conf) {
+        snprintf(path, sizeof path, "%s/registries.json", tmp);
+        if ((f = fopen(path, "w"))) { fputs(conf, f); fclose(f); }
+        o.registries_conf = path;
+    }
+    p.o = &o;
+    out[0] = 0;
+    if ((r = cr_ref_parse(ref, &p.ref, err)) < 0 || (r = cr__pull_sources(&p, err)) < 0) return r;
+    for (i = 0; i < p.nsrc && k < n; i++)
+        k += (size_t)snprintf(out + k, n - k, "%s%d %c %s", i ? ", " : "", p.src[i].mirror, p.src[i].scheme ? p.src[i].scheme : '-', p.src[i].host);
+    return 0;
+}
+
+static void t_mirror_sources(void) {
+    static const char *const flags[] = { "docker.io=127.0.0.1:5001", "quay.io=q.example", "index.docker.io=[::1]:5002/", NULL };
+    static const char *const bad_flags[][2] = {
+        { "docker.io", "registry mirror \"docker.io\": expected REGISTRY=MIRROR" },
+        { "=m.example", "expected REGISTRY=MIRROR" },
+        { "docker.io=", "mirror \"\": expected [http[s]://]host[:port]" },
+        { "docker.io=m.example/ns", "mirror \"m.example/ns\": expected [http[s]://]host[:port]" },
+        { "quay.io=ftp://m.example", "mirror \"ftp://m.example\"" },
+        { "quay.io=bad host", "mirror \"bad host\": URL" },
+    };
+    static const char *const bad_conf[][2] = {
+        { "[]", "expected an object" },
+        { "{\"mirrors\": []}", "mirrors: expected an object" },
+        { "{\"mirrors\": {\"docker.io\": \"m.example\"}}", "mirrors.\"docker.io\": expected an array" },
+        { "{\"mirrors\": {\"quay.io\": [\"ok.example\", 5]}}", "mirrors.\"quay.io\"[1]: expected a string" },
+        { "{\"mirrors\": {\"quay.io\": [\"http://\"]}}", "mirrors.\"quay.io\"[0]: mirror \"http://\"" },
+        { "{\"mirrors\": ", "registries config" },
+    };
+    const char *one[2] = { NULL, NULL };
+    char out[2048], many[16][32];
+    const char *many_flags[17];
+    cr_err err = {0};
+    size_t i;
+    CHECK(sources("alpine", flags, "{\"other\": 1, \"mirrors\": {\"registry-1.docker.io\": [\"https://m.example/\", \"http://10.0.0.5:5000\"], "
+                  "\"quay.io\": [\"x.example\"]}}", out, sizeof out, &err) == 0);
+    if (strcmp(out, "1 - 127.0.0.1:5001, 1 - [::1]:5002, 1 s m.example, 1 h 10.0.0.5:5000, 0 - registry-1.docker.io"))
+        note("# sources: %s (%s)\n", out, err.msg);
+    CHECK(sources("localhost:5000/x", flags, NULL, out, sizeof out, &err) == 0 && !strcmp(out, "0 - localhost:5000"));
+    for (i = 0; i < sizeof bad_flags / sizeof *bad_flags; i++) {
+        one[0] = bad_flags[i][0];
+        memset(&err, 0, sizeof err);
+        if (sources("alpine", one, NULL, out, sizeof out, &err) != -EINVAL || !strstr(err.msg, bad_flags[i][1]))
+            note("# flag %s: %s\n", bad_flags[i][0], err.msg);
+    }
+    for (i = 0; i < sizeof bad_conf / sizeof *bad_conf; i++) {
+        memset(&err, 0, sizeof err);
+        if (sources("alpine", NULL, bad_conf[i][0], out, sizeof out, &err) >= 0 || !strstr(err.msg, bad_conf[i][1]) ||
+            !strstr(err.msg, "registries.json"))
+            note("# config %s: %s\n", bad_conf[i][0], err.msg);
+    }
+    for (i = 0; i < 16; i++) { snprintf(many[i], sizeof many[i], "docker.io=m%zu.example", i); many_flags[i] = many[i]; }
+    many_flags[16] = NULL;
+    CHECK(sources("alpine", many_flags, NULL, out, sizeof out, &err) == -E2BIG && strstr(err.msg, "m15.example"));
+}
+
 /* Every function takes a NULL cr_err on its error paths too. */
 static void t_null_err(void) {
     cr_ref r;
@@ -1312,6 +1385,7 @@ static const struct { const char *name; void (*fn)(void); } tests[] = {
     { "auth file store / remove round trip", t_auth_store },
     { "auth files named relative to the working directory", t_auth_relative },
     { "a NULL cr_err is allowed", t_null_err },
+    { "mirrors: flags, then the config file, then the registry", t_mirror_sources },
 };
 
 int main(void) {

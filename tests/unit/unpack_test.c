@@ -962,6 +962,72 @@ static void t_bad_opts(void) {
     CHECK(!strcmp(diff, "sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"));
 }
 
+/* on_read sees the bytes read so far after every read; non-zero stops. */
+typedef struct { int calls, stop_after; uint64_t last, bad; } reads;
+static int count_reads(void *user, uint64_t n) {
+    reads *r = (reads *)user;
+    if (n < r->last) r->bad = 1;
+    r->last = n;
+    return ++r->calls == r->stop_after;
+}
+
+static void t_on_read(void) {
+    char *data = malloc(600000);
+    ent es[] = { { .name = "big", .data = data } };
+    cr_buf b;
+    cr_unpack_opts o = {0};
+    reads rd;
+    char diff[72];
+    cr_err e;
+    memset(data, 'R', 599999);
+    data[599999] = 0;
+    build(&b, es, 1);
+    o.rootless = !is_root;
+    o.on_read = count_reads;
+    o.user = &rd;
+    memset(&rd, 0, sizeof rd);
+    fresh();
+    if (unpack_opts(b.data, b.len, &o, diff, &e) < 0) note("# on_read: %s\n", e.msg);
+    CHECK(rd.calls >= 3 && rd.last == b.len && !rd.bad);
+    memset(&rd, 0, sizeof rd);
+    rd.stop_after = 2;
+    fresh();
+    CHECK(unpack_opts(b.data, b.len, &o, diff, &e) == -ECANCELED && strstr(e.msg, "stopped"));
+    CHECK(rd.calls == 2);
+    cr_buf_free(&b);
+    free(data);
+}
+
+/* The diff_id and blob hashes: SHA-NI (when this CPU has it) must agree
+   with BearSSL for every length around the block size, fed in any split. */
+static void t_sha256(void) {
+    static unsigned char data[4096 + 200];
+    unsigned char want[32], got[32];
+    size_t len, cut, i;
+    cr__sha256 s;
+    br_sha256_context c;
+    uint32_t x = 12345;
+    for (i = 0; i < sizeof data; i++) { x = x * 1103515245 + 12345; data[i] = (unsigned char)(x >> 16); }
+    cr__sha256_init(&s);
+    cr__sha256_update(&s, "abc", 3);
+    cr__sha256_out(&s, got);
+    CHECK(got[0] == 0xba && got[1] == 0x78 && got[30] == 0x15 && got[31] == 0xad);
+    for (len = 0; len < sizeof data; len += len < 300 ? 1 : 61) {
+        br_sha256_init(&c);
+        br_sha256_update(&c, data, len);
+        br_sha256_out(&c, want);
+        for (cut = 0; cut <= len; cut += len < 200 ? 1 : 37) {
+            cr__sha256_init(&s);
+            cr__sha256_update(&s, data, cut);
+            cr__sha256_update(&s, data + cut, len - cut);
+            cr__sha256_out(&s, got);
+            if (memcmp(got, want, 32)) { note("# sha256 of %zu bytes split at %zu differs\n", len, cut); return; }
+        }
+    }
+    cr__sha256_init(&s);
+    if (!s.ni) skip_reason = "no SHA-NI on this CPU: BearSSL alone was compared with itself";
+}
+
 static const struct { const char *name; void (*fn)(void); } tests[] = {
     { "entry kinds, modes, owners, times, xattrs, diff_id", t_kinds },
     { "security.capability after chown", t_capability },
@@ -984,6 +1050,8 @@ static const struct { const char *name; void (*fn)(void); } tests[] = {
     { "directory modes and times applied last", t_dir_order },
     { "rmtree deeper than PATH_MAX", t_rmtree_deep },
     { "options and empty stream", t_bad_opts },
+    { "sha256: SHA-NI and BearSSL agree", t_sha256 },
+    { "on_read: progress and a stop", t_on_read },
 };
 
 int main(void) {
