@@ -6732,7 +6732,9 @@ static int cr__create(const cr_runtime *rt, const char *id, const char *bundle_a
     if (st.cgroup[0] && (r = cr__cgroup_enter(st.cgroup, pid, err)) < 0) goto fail;
     if (st.cgroup[0] && (r = cr__create_resources(&spec, st.cgroup, err)) < 0) goto fail;
     if (one_stage && (flags & CLONE_NEWUSER) && (r = cr__write_maps(&spec, pid, err)) < 0) goto fail;
-    if (cr__msg_send(sv[0], CR__MSG_GO, 0, NULL) < 0) { r = cr__errno(err, "start the init"); goto fail; }
+    /* an init that failed before GO (linux.seccomp does not compile) has
+       already sent why and exited: the loop reads it */
+    if (cr__msg_send(sv[0], CR__MSG_GO, 0, NULL) < 0 && errno != EPIPE) { r = cr__errno(err, "start the init"); goto fail; }
     for (;;) {
         cr__msg m;
         int fd = -1;
