@@ -5860,10 +5860,12 @@ typedef struct cr__seccomp_filter {
     int wait_killable;                /* SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV, with a listener */
 } cr__seccomp_filter;
 
-static int cr__seccomp_action(const cr_json *ret, const char *field, const char *name, uint32_t *out, cr_err *err) {
+/* field names the action, ret_field its errno (errnoRet, defaultErrnoRet) */
+static int cr__seccomp_action(const cr_json *ret, const char *field, const char *ret_field, const char *name,
+                              uint32_t *out, cr_err *err) {
     uint64_t eret = EPERM;
     if (ret && (ret->type != CR_JSON_NUMBER || cr_json_u64(ret, &eret) < 0 || eret > 4095))
-        return cr_err_set(err, EINVAL, "%s.errnoRet: expected an errno number", field);
+        return cr_err_set(err, EINVAL, "%s: expected an errno number", ret_field);
     if (!strcmp(name, "SCMP_ACT_ALLOW")) *out = SCMP_ACT_ALLOW;
     else if (!strcmp(name, "SCMP_ACT_ERRNO")) *out = SCMP_ACT_ERRNO((uint16_t)eret);
     else if (!strcmp(name, "SCMP_ACT_KILL") || !strcmp(name, "SCMP_ACT_KILL_THREAD")) *out = SCMP_ACT_KILL_THREAD;
@@ -5887,16 +5889,18 @@ static int cr__seccomp_op(const char *op, enum scmp_compare *out) {
 }
 
 static int cr__seccomp_rule(scmp_filter_ctx ctx, const cr_json *rule, int idx, uint32_t def, cr_err *err) {
-    char field[64];
+    char field[64], afield[80], rfield[80];
     const cr_json *names, *action, *args, *e;
     struct scmp_arg_cmp conds[6];
     int nconds = 0, same_index = 0, r;
     uint32_t act;
     snprintf(field, sizeof field, "linux.seccomp.syscalls[%d]", idx);
+    snprintf(afield, sizeof afield, "%s.action", field);
+    snprintf(rfield, sizeof rfield, "%s.errnoRet", field);
     if (rule->type != CR_JSON_OBJECT) return cr_err_set(err, EINVAL, "%s: expected object", field);
     action = cr_json_get(rule, "action");
-    if (!action || action->type != CR_JSON_STRING) return cr_err_set(err, EINVAL, "%s.action: required string", field);
-    if ((r = cr__seccomp_action(cr_json_get(rule, "errnoRet"), field, action->str, &act, err)) < 0) return r;
+    if (!action || action->type != CR_JSON_STRING) return cr_err_set(err, EINVAL, "%s: required string", afield);
+    if ((r = cr__seccomp_action(cr_json_get(rule, "errnoRet"), afield, rfield, action->str, &act, err)) < 0) return r;
     if ((args = cr_json_get(rule, "args"))) {
         if (args->type != CR_JSON_ARRAY) return cr_err_set(err, EINVAL, "%s.args: expected array", field);
         if (args->len > 6) return cr_err_set(err, EINVAL, "%s.args: at most 6 conditions", field);
@@ -5966,7 +5970,8 @@ static int cr__seccomp_compile(const cr_json *sc, cr__seccomp_filter *out, cr_er
     int r, i;
     v = cr_json_get(sc, "defaultAction");
     if (!v || v->type != CR_JSON_STRING) return cr_err_set(err, EINVAL, "linux.seccomp.defaultAction: required string");
-    if ((r = cr__seccomp_action(cr_json_get(sc, "defaultErrnoRet"), "linux.seccomp.defaultAction", v->str, &def, err)) < 0) return r;
+    if ((r = cr__seccomp_action(cr_json_get(sc, "defaultErrnoRet"), "linux.seccomp.defaultAction",
+                                "linux.seccomp.defaultErrnoRet", v->str, &def, err)) < 0) return r;
     ctx = seccomp_init(def);
     if (!ctx) return cr_err_set(err, EINVAL, "linux.seccomp: seccomp_init failed");
     seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0);
