@@ -6021,34 +6021,43 @@ fail:
    container start. The BPF is cached per profile under the state root (a
    tmpfs in practice, root's own), keyed by a hash of the profile's text
    and the libseccomp version, and the text is compared in full before a
-   cached program is used. File: "crsecc1\n", text length, flags,
-   wait_killable (u64 each), the text, the BPF. */
+   cached program is used. File: "crsecc2\n", text length, flags,
+   wait_killable, checksum (u64 each), the text, the BPF. The checksum
+   (FNV-1a of the file with the checksum zero) turns away a truncated or
+   damaged file, which the text alone would not. */
+#define CR__FNV_BASIS 1469598103934665603ULL
+static uint64_t cr__fnv1a(uint64_t h, const void *p, size_t n) {
+    const unsigned char *s = (const unsigned char *)p;
+    while (n--) h = (h ^ *s++) * 1099511628211ULL;
+    return h;
+}
+
 static uint64_t cr__seccomp_key(const char *text) {
     const struct scmp_version *v = seccomp_version();
     char ver[64];
-    uint64_t h = 1469598103934665603ULL;
-    const char *p;
     snprintf(ver, sizeof ver, "|%u.%u.%u|%s", v ? v->major : 0, v ? v->minor : 0, v ? v->micro : 0, CR_VERSION);
-    for (p = text; *p; p++) h = (h ^ (unsigned char)*p) * 1099511628211ULL;
-    for (p = ver; *p; p++) h = (h ^ (unsigned char)*p) * 1099511628211ULL;
-    return h;
+    return cr__fnv1a(cr__fnv1a(CR__FNV_BASIS, text, strlen(text)), ver, strlen(ver));
 }
 
 static int cr__seccomp_cache_get(const char *path, const char *text, cr__seccomp_filter *out) {
     cr_buf b = {0};
-    uint64_t hdr[4];
+    uint64_t hdr[5], zero = 0;
     size_t tlen = strlen(text), n;
     int hit = 0;
     if (cr_util_read_file(AT_FDCWD, path, 16 << 20, &b, NULL) < 0) return 0;
-    if (b.len >= sizeof hdr) memcpy(hdr, b.data, sizeof hdr);
-    if (b.len >= sizeof hdr && !memcmp(hdr, "crsecc1\n", 8) && hdr[1] == tlen && b.len > sizeof hdr + tlen &&
-        !memcmp(b.data + sizeof hdr, text, tlen) && (n = b.len - sizeof hdr - tlen) % sizeof(struct sock_filter) == 0 &&
-        n / sizeof(struct sock_filter) <= 65535 && (out->code = (struct sock_filter *)CR_MALLOC(n))) {
-        memcpy(out->code, b.data + sizeof hdr + tlen, n);
-        out->len = (unsigned short)(n / sizeof(struct sock_filter));
-        out->flags = (unsigned long)hdr[2];
-        out->wait_killable = (int)hdr[3];
-        hit = 1;
+    if (b.len > sizeof hdr + tlen) {
+        memcpy(hdr, b.data, sizeof hdr);
+        memcpy(b.data + 4 * sizeof *hdr, &zero, sizeof zero);
+        n = b.len - sizeof hdr - tlen;
+        if (!memcmp(hdr, "crsecc2\n", 8) && hdr[1] == tlen && hdr[4] == cr__fnv1a(CR__FNV_BASIS, b.data, b.len) &&
+            !memcmp(b.data + sizeof hdr, text, tlen) && n % sizeof(struct sock_filter) == 0 &&
+            n / sizeof(struct sock_filter) <= 65535 && (out->code = (struct sock_filter *)CR_MALLOC(n))) {
+            memcpy(out->code, b.data + sizeof hdr + tlen, n);
+            out->len = (unsigned short)(n / sizeof(struct sock_filter));
+            out->flags = (unsigned long)hdr[2];
+            out->wait_killable = (int)hdr[3];
+            hit = 1;
+        }
     }
     cr_buf_free(&b);
     return hit;
@@ -6056,17 +6065,27 @@ static int cr__seccomp_cache_get(const char *path, const char *text, cr__seccomp
 
 static void cr__seccomp_cache_put(const char *dir, const char *name, const char *text, const cr__seccomp_filter *f) {
     cr_buf b = {0};
-    uint64_t hdr[4] = { 0, strlen(text), f->flags, (uint64_t)f->wait_killable };
-    int dfd;
-    memcpy(hdr, "crsecc1\n", 8);
+    uint64_t hdr[5] = { 0, strlen(text), f->flags, (uint64_t)f->wait_killable, 0 };
+    char tmp[PATH_MAX], path[PATH_MAX];
+    int fd, ok;
+    memcpy(hdr, "crsecc2\n", 8);
     if (mkdir(dir, 0700) < 0 && errno != EEXIST) return;
-    if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) return;
     cr_buf_add(&b, hdr, sizeof hdr);
     cr_buf_add(&b, text, strlen(text));
     cr_buf_add(&b, f->code, f->len * sizeof *f->code);
-    if (!b.oom) cr__write_atomic(dfd, name, b.data, b.len, 0, NULL);
+    if (b.oom) { cr_buf_free(&b); return; }
+    hdr[4] = cr__fnv1a(CR__FNV_BASIS, b.data, b.len);
+    memcpy(b.data + 4 * sizeof *hdr, &hdr[4], sizeof hdr[4]);
+    /* a temporary name of its own: the inits of containers with a pid
+       namespace, which all write this, are all pid 1 */
+    snprintf(tmp, sizeof tmp, "%s/.%s.XXXXXX", dir, name);
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    if ((fd = mkostemp(tmp, O_CLOEXEC)) >= 0) {
+        ok = cr__write_all(fd, b.data, b.len) == 0;
+        close(fd);
+        if (!ok || rename(tmp, path) < 0) unlink(tmp);
+    }
     cr_buf_free(&b);
-    close(dfd);
 }
 
 /* linux.seccomp as BPF, from the cache in cache_dir (NULL: none) or compiled. */
