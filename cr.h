@@ -5079,7 +5079,7 @@ typedef struct cr__ctx {
     int rootfd;
     int new_userns;
     int listen_fds;          /* systemd socket activation: $LISTEN_FDS of create */
-    char seccomp_cache[PATH_MAX];   /* compiled seccomp filters: <state root>/seccomp */
+    char seccomp_cache[PATH_MAX];   /* compiled seccomp filters: <state root>/@seccomp */
 } cr__ctx;
 
 /* Messages on the create <-> init socket. */
@@ -6018,8 +6018,8 @@ fail:
 }
 
 /* Compiling Docker's default profile takes libseccomp ~30 ms, most of a
-   container start. The BPF is cached per profile under the state root (a
-   tmpfs in practice, root's own), keyed by a hash of the profile's text
+   container start. The BPF is cached per profile in <state root>/@seccomp
+   (a tmpfs in practice, root's own), keyed by a hash of the profile's text
    and the libseccomp version, and the text is compared in full before a
    cached program is used. File: "crsecc2\n", text length, flags,
    wait_killable, checksum (u64 each), the text, the BPF. The checksum
@@ -6677,7 +6677,9 @@ static int cr__create(const cr_runtime *rt, const char *id, const char *bundle_a
     memset(&c, 0, sizeof c);
     memset(&st, 0, sizeof st);
     c.rt = rt; c.id = id; c.opts = opts; c.spec = &spec;
-    snprintf(c.seccomp_cache, sizeof c.seccomp_cache, "%s/seccomp", cr_state_root(rt));
+    /* '@' is no container id's: the cache is no container to list, state
+       or delete, and does not take a name a container could have */
+    snprintf(c.seccomp_cache, sizeof c.seccomp_cache, "%s/@seccomp", cr_state_root(rt));
     c.fifo_fd = c.host_proc = c.host_null = c.rootfd = -1;
     if (getenv("LISTEN_FDS")) c.listen_fds = atoi(getenv("LISTEN_FDS")) > 0 ? atoi(getenv("LISTEN_FDS")) : 0;
     out->pid = -1; out->master = -1;
