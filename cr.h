@@ -5116,7 +5116,7 @@ typedef struct cr__ctx {
     int rootfd;
     int new_userns;
     int listen_fds;          /* systemd socket activation: $LISTEN_FDS of create */
-    char seccomp_cache[PATH_MAX];   /* compiled seccomp filters: <state root>/seccomp */
+    char seccomp_cache[PATH_MAX];   /* compiled seccomp filters: <state root>/@seccomp */
 } cr__ctx;
 
 /* Messages on the create <-> init socket. */
@@ -5899,10 +5899,12 @@ typedef struct cr__seccomp_filter {
     int wait_killable;                /* SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV, with a listener */
 } cr__seccomp_filter;
 
-static int cr__seccomp_action(const cr_json *ret, const char *field, const char *name, uint32_t *out, cr_err *err) {
+/* field names the action, ret_field its errno (errnoRet, defaultErrnoRet) */
+static int cr__seccomp_action(const cr_json *ret, const char *field, const char *ret_field, const char *name,
+                              uint32_t *out, cr_err *err) {
     uint64_t eret = EPERM;
     if (ret && (ret->type != CR_JSON_NUMBER || cr_json_u64(ret, &eret) < 0 || eret > 4095))
-        return cr_err_set(err, EINVAL, "%s.errnoRet: expected an errno number", field);
+        return cr_err_set(err, EINVAL, "%s: expected an errno number", ret_field);
     if (!strcmp(name, "SCMP_ACT_ALLOW")) *out = SCMP_ACT_ALLOW;
     else if (!strcmp(name, "SCMP_ACT_ERRNO")) *out = SCMP_ACT_ERRNO((uint16_t)eret);
     else if (!strcmp(name, "SCMP_ACT_KILL") || !strcmp(name, "SCMP_ACT_KILL_THREAD")) *out = SCMP_ACT_KILL_THREAD;
@@ -5926,16 +5928,18 @@ static int cr__seccomp_op(const char *op, enum scmp_compare *out) {
 }
 
 static int cr__seccomp_rule(scmp_filter_ctx ctx, const cr_json *rule, int idx, uint32_t def, cr_err *err) {
-    char field[64];
+    char field[64], afield[80], rfield[80];
     const cr_json *names, *action, *args, *e;
     struct scmp_arg_cmp conds[6];
     int nconds = 0, same_index = 0, r;
     uint32_t act;
     snprintf(field, sizeof field, "linux.seccomp.syscalls[%d]", idx);
+    snprintf(afield, sizeof afield, "%s.action", field);
+    snprintf(rfield, sizeof rfield, "%s.errnoRet", field);
     if (rule->type != CR_JSON_OBJECT) return cr_err_set(err, EINVAL, "%s: expected object", field);
     action = cr_json_get(rule, "action");
-    if (!action || action->type != CR_JSON_STRING) return cr_err_set(err, EINVAL, "%s.action: required string", field);
-    if ((r = cr__seccomp_action(cr_json_get(rule, "errnoRet"), field, action->str, &act, err)) < 0) return r;
+    if (!action || action->type != CR_JSON_STRING) return cr_err_set(err, EINVAL, "%s: required string", afield);
+    if ((r = cr__seccomp_action(cr_json_get(rule, "errnoRet"), afield, rfield, action->str, &act, err)) < 0) return r;
     if ((args = cr_json_get(rule, "args"))) {
         if (args->type != CR_JSON_ARRAY) return cr_err_set(err, EINVAL, "%s.args: expected array", field);
         if (args->len > 6) return cr_err_set(err, EINVAL, "%s.args: at most 6 conditions", field);
@@ -6005,7 +6009,8 @@ static int cr__seccomp_compile(const cr_json *sc, cr__seccomp_filter *out, cr_er
     int r, i;
     v = cr_json_get(sc, "defaultAction");
     if (!v || v->type != CR_JSON_STRING) return cr_err_set(err, EINVAL, "linux.seccomp.defaultAction: required string");
-    if ((r = cr__seccomp_action(cr_json_get(sc, "defaultErrnoRet"), "linux.seccomp.defaultAction", v->str, &def, err)) < 0) return r;
+    if ((r = cr__seccomp_action(cr_json_get(sc, "defaultErrnoRet"), "linux.seccomp.defaultAction",
+                                "linux.seccomp.defaultErrnoRet", v->str, &def, err)) < 0) return r;
     ctx = seccomp_init(def);
     if (!ctx) return cr_err_set(err, EINVAL, "linux.seccomp: seccomp_init failed");
     seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0);
@@ -6052,37 +6057,46 @@ fail:
 }
 
 /* Compiling Docker's default profile takes libseccomp ~30 ms, most of a
-   container start. The BPF is cached per profile under the state root (a
-   tmpfs in practice, root's own), keyed by a hash of the profile's text
+   container start. The BPF is cached per profile in <state root>/@seccomp
+   (a tmpfs in practice, root's own), keyed by a hash of the profile's text
    and the libseccomp version, and the text is compared in full before a
-   cached program is used. File: "crsecc1\n", text length, flags,
-   wait_killable (u64 each), the text, the BPF. */
+   cached program is used. File: "crsecc2\n", text length, flags,
+   wait_killable, checksum (u64 each), the text, the BPF. The checksum
+   (FNV-1a of the file with the checksum zero) turns away a truncated or
+   damaged file, which the text alone would not. */
+#define CR__FNV_BASIS 1469598103934665603ULL
+static uint64_t cr__fnv1a(uint64_t h, const void *p, size_t n) {
+    const unsigned char *s = (const unsigned char *)p;
+    while (n--) h = (h ^ *s++) * 1099511628211ULL;
+    return h;
+}
+
 static uint64_t cr__seccomp_key(const char *text) {
     const struct scmp_version *v = seccomp_version();
     char ver[64];
-    uint64_t h = 1469598103934665603ULL;
-    const char *p;
     snprintf(ver, sizeof ver, "|%u.%u.%u|%s", v ? v->major : 0, v ? v->minor : 0, v ? v->micro : 0, CR_VERSION);
-    for (p = text; *p; p++) h = (h ^ (unsigned char)*p) * 1099511628211ULL;
-    for (p = ver; *p; p++) h = (h ^ (unsigned char)*p) * 1099511628211ULL;
-    return h;
+    return cr__fnv1a(cr__fnv1a(CR__FNV_BASIS, text, strlen(text)), ver, strlen(ver));
 }
 
 static int cr__seccomp_cache_get(const char *path, const char *text, cr__seccomp_filter *out) {
     cr_buf b = {0};
-    uint64_t hdr[4];
+    uint64_t hdr[5], zero = 0;
     size_t tlen = strlen(text), n;
     int hit = 0;
     if (cr_util_read_file(AT_FDCWD, path, 16 << 20, &b, NULL) < 0) return 0;
-    if (b.len >= sizeof hdr) memcpy(hdr, b.data, sizeof hdr);
-    if (b.len >= sizeof hdr && !memcmp(hdr, "crsecc1\n", 8) && hdr[1] == tlen && b.len > sizeof hdr + tlen &&
-        !memcmp(b.data + sizeof hdr, text, tlen) && (n = b.len - sizeof hdr - tlen) % sizeof(struct sock_filter) == 0 &&
-        n / sizeof(struct sock_filter) <= 65535 && (out->code = (struct sock_filter *)CR_MALLOC(n))) {
-        memcpy(out->code, b.data + sizeof hdr + tlen, n);
-        out->len = (unsigned short)(n / sizeof(struct sock_filter));
-        out->flags = (unsigned long)hdr[2];
-        out->wait_killable = (int)hdr[3];
-        hit = 1;
+    if (b.len > sizeof hdr + tlen) {
+        memcpy(hdr, b.data, sizeof hdr);
+        memcpy(b.data + 4 * sizeof *hdr, &zero, sizeof zero);
+        n = b.len - sizeof hdr - tlen;
+        if (!memcmp(hdr, "crsecc2\n", 8) && hdr[1] == tlen && hdr[4] == cr__fnv1a(CR__FNV_BASIS, b.data, b.len) &&
+            !memcmp(b.data + sizeof hdr, text, tlen) && n % sizeof(struct sock_filter) == 0 &&
+            n / sizeof(struct sock_filter) <= 65535 && (out->code = (struct sock_filter *)CR_MALLOC(n))) {
+            memcpy(out->code, b.data + sizeof hdr + tlen, n);
+            out->len = (unsigned short)(n / sizeof(struct sock_filter));
+            out->flags = (unsigned long)hdr[2];
+            out->wait_killable = (int)hdr[3];
+            hit = 1;
+        }
     }
     cr_buf_free(&b);
     return hit;
@@ -6090,17 +6104,27 @@ static int cr__seccomp_cache_get(const char *path, const char *text, cr__seccomp
 
 static void cr__seccomp_cache_put(const char *dir, const char *name, const char *text, const cr__seccomp_filter *f) {
     cr_buf b = {0};
-    uint64_t hdr[4] = { 0, strlen(text), f->flags, (uint64_t)f->wait_killable };
-    int dfd;
-    memcpy(hdr, "crsecc1\n", 8);
+    uint64_t hdr[5] = { 0, strlen(text), f->flags, (uint64_t)f->wait_killable, 0 };
+    char tmp[PATH_MAX], path[PATH_MAX];
+    int fd, ok;
+    memcpy(hdr, "crsecc2\n", 8);
     if (mkdir(dir, 0700) < 0 && errno != EEXIST) return;
-    if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) return;
     cr_buf_add(&b, hdr, sizeof hdr);
     cr_buf_add(&b, text, strlen(text));
     cr_buf_add(&b, f->code, f->len * sizeof *f->code);
-    if (!b.oom) cr__write_atomic(dfd, name, b.data, b.len, 0, NULL);
+    if (b.oom) { cr_buf_free(&b); return; }
+    hdr[4] = cr__fnv1a(CR__FNV_BASIS, b.data, b.len);
+    memcpy(b.data + 4 * sizeof *hdr, &hdr[4], sizeof hdr[4]);
+    /* a temporary name of its own: the inits of containers with a pid
+       namespace, which all write this, are all pid 1 */
+    snprintf(tmp, sizeof tmp, "%s/.%s.XXXXXX", dir, name);
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    if ((fd = mkostemp(tmp, O_CLOEXEC)) >= 0) {
+        ok = cr__write_all(fd, b.data, b.len) == 0;
+        close(fd);
+        if (!ok || rename(tmp, path) < 0) unlink(tmp);
+    }
     cr_buf_free(&b);
-    close(dfd);
 }
 
 /* linux.seccomp as BPF, from the cache in cache_dir (NULL: none) or compiled. */
@@ -6692,7 +6716,9 @@ static int cr__create(const cr_runtime *rt, const char *id, const char *bundle_a
     memset(&c, 0, sizeof c);
     memset(&st, 0, sizeof st);
     c.rt = rt; c.id = id; c.opts = opts; c.spec = &spec;
-    snprintf(c.seccomp_cache, sizeof c.seccomp_cache, "%s/seccomp", cr_state_root(rt));
+    /* '@' is no container id's: the cache is no container to list, state
+       or delete, and does not take a name a container could have */
+    snprintf(c.seccomp_cache, sizeof c.seccomp_cache, "%s/@seccomp", cr_state_root(rt));
     c.fifo_fd = c.host_proc = c.host_null = c.rootfd = -1;
     if (getenv("LISTEN_FDS")) c.listen_fds = atoi(getenv("LISTEN_FDS")) > 0 ? atoi(getenv("LISTEN_FDS")) : 0;
     out->pid = -1; out->master = -1;
@@ -6771,7 +6797,9 @@ static int cr__create(const cr_runtime *rt, const char *id, const char *bundle_a
     if (st.cgroup[0] && (r = cr__cgroup_enter(st.cgroup, pid, err)) < 0) goto fail;
     if (st.cgroup[0] && (r = cr__create_resources(&spec, st.cgroup, err)) < 0) goto fail;
     if (one_stage && (flags & CLONE_NEWUSER) && (r = cr__write_maps(&spec, pid, err)) < 0) goto fail;
-    if (cr__msg_send(sv[0], CR__MSG_GO, 0, NULL) < 0) { r = cr__errno(err, "start the init"); goto fail; }
+    /* an init that failed before GO (linux.seccomp does not compile) has
+       already sent why and exited: the loop reads it */
+    if (cr__msg_send(sv[0], CR__MSG_GO, 0, NULL) < 0 && errno != EPIPE) { r = cr__errno(err, "start the init"); goto fail; }
     for (;;) {
         cr__msg m;
         int fd = -1;
