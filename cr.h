@@ -364,7 +364,7 @@ CR_API void cr_container_features(cr_buf *out);
 typedef struct cr_net_config {
     const char *bridge;       /* NULL: "cr0"; letters, digits, _ . - (at most 15) */
     const char *subnet;       /* IPv4 CIDR, /8 to /30; NULL: "10.98.0.0/16"; gateway = first address */
-    const char *state_dir;    /* leases.json and its lock; NULL: "<cr_state_root(NULL)>/net" */
+    const char *state_dir;    /* leases.json and its lock; NULL: "<cr_state_root(NULL)>/@net" (ids cannot hold @) */
     int mtu;                  /* of the bridge and both veth ends; 0: 1500 */
     const char *nat;          /* "nft" or "iptables"; NULL: nft if found, else iptables. The
                                  first lease picks the tool; the others follow it until the last goes */
@@ -7889,7 +7889,7 @@ static int cr__net_cfg_get(const cr_net_config *c, cr__net_cfg *o, cr_err *err) 
         return cr_err_set(err, EINVAL, "nat \"%s\": expected \"nft\" or \"iptables\"", c->nat);
     o->nat = c->nat;
     if (c->state_dir && *c->state_dir) snprintf(o->dir, sizeof o->dir, "%s", c->state_dir);
-    else snprintf(o->dir, sizeof o->dir, "%s/net", cr_state_root(NULL));
+    else snprintf(o->dir, sizeof o->dir, "%s/@net", cr_state_root(NULL));
     return 0;
 }
 
@@ -14206,7 +14206,7 @@ static int cr__ctr_dir_path(const char *store, const char *name, char *out, size
 /* The bridge's leases live with the state root they belong to. */
 static void cr__ctr_net_config(const cr_runtime *rt, cr_net_config *net, char *dir, size_t n) {
     memset(net, 0, sizeof *net);
-    snprintf(dir, n, "%s/net", cr_state_root(rt));
+    snprintf(dir, n, "%s/@net", cr_state_root(rt));
     net->state_dir = dir;
 }
 

@@ -83,7 +83,7 @@ leftovers() {
     [[ -e $CR_ROOT/$n ]] && echo "state $CR_ROOT/$n"
     find /sys/fs/cgroup -maxdepth 4 -type d -path "*/cr/$n" 2>/dev/null | sed 's/^/cgroup /'
     grep -F "$STORE/containers/$n" /proc/self/mountinfo | sed 's/^/mount /'
-    [[ -f $CR_ROOT/net/leases.json ]] && grep -F "\"$n\"" "$CR_ROOT/net/leases.json" | sed 's/^/lease /'
+    [[ -f $CR_ROOT/@net/leases.json ]] && grep -F "\"$n\"" "$CR_ROOT/@net/leases.json" | sed 's/^/lease /'
     return 0
 }
 

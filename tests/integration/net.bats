@@ -96,7 +96,7 @@ GET() { printf "printf 'GET / HTTP/1.0\\r\\n\\r\\n' | nc %s %s | tail -n 1" "$1"
     cri rm -f "$N-a" >/dev/null
     [[ $(in_ns ip -o link show type veth | wc -l) -eq 1 ]] || fail "after rm: $(in_ns ip -o link show type veth)"
     ! in_ns nft list ruleset | grep -q "dport 8090" || fail "the DNAT rule stayed: $(in_ns nft list ruleset)"
-    ! grep -q "\"$N-a\"" "$CR_ROOT/net/leases.json" || fail "lease stayed: $(cat "$CR_ROOT/net/leases.json")"
+    ! grep -q "\"$N-a\"" "$CR_ROOT/@net/leases.json" || fail "lease stayed: $(cat "$CR_ROOT/@net/leases.json")"
     cri stop -t 1 "$N-b" >/dev/null
     cri rm "$N-b" >/dev/null
     [[ -z $(in_ns ip -o link show type veth) ]] || fail "veth stayed: $(in_ns ip -o link show type veth)"
