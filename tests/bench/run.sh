@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# tests/bench/run.sh - cr against crun and runc, in the same run; then pulls.
+# tests/bench/run.sh - cr against crun and runc, in the same run; then image
+# runs and pulls.
 #
-#   ./build.sh bench [runtime|pull]   (or: CR=out/cr bash tests/bench/run.sh [PART])
+#   ./build.sh bench [runtime|image|pull]   (or: CR=out/cr bash tests/bench/run.sh [PART])
 #
-# Without a PART both run: this runtime part, then tests/bench/pull.sh (cr
-# pull against podman pull and skopeo + umoci; see that file).
+# Without a PART all run: this runtime part, then tests/bench/image.sh (cr
+# run IMAGE against podman run and a bare bundle, and the bridge's cost),
+# then tests/bench/pull.sh (cr pull against podman pull and skopeo + umoci).
 #
 # Bundle: a rootfs made of Debian's busybox-static running /bin/true, with
 # the config.json of `cr spec` (terminal false, args ["/bin/true"], default
@@ -55,9 +57,14 @@ die() { printf 'bench: error: %s\n' "$*" >&2; exit 1; }
 if [[ -z ${CR_BENCH_INNER:-} ]]; then
     case ${1:-} in
     pull) exec bash "$(dirname "${BASH_SOURCE[0]}")/pull.sh" ;;
-    "") bash "${BASH_SOURCE[0]}" runtime; exec bash "$(dirname "${BASH_SOURCE[0]}")/pull.sh" ;;
+    image) exec bash "$(dirname "${BASH_SOURCE[0]}")/image.sh" ;;
+    "")
+        bash "${BASH_SOURCE[0]}" runtime
+        bash "$(dirname "${BASH_SOURCE[0]}")/image.sh"
+        exec bash "$(dirname "${BASH_SOURCE[0]}")/pull.sh"
+        ;;
     runtime) ;;
-    *) die "unknown part '$1' (runtime or pull)" ;;
+    *) die "unknown part '$1' (runtime, image or pull)" ;;
     esac
     [[ $EUID -eq 0 ]] || die "must run as root (containers with namespaces, cgroups)"
     [[ -x $CR ]] || die "no cr binary at $CR (run ./build.sh first)"
