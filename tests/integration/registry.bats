@@ -472,6 +472,38 @@ for d in range(100):
     blobs_verified
 }
 
+# reg_put REPO FILE [MEDIATYPE TAG] : a blob (or, with MEDIATYPE and TAG, a
+# manifest) uploaded with the distribution API, as skopeo would not keep a
+# plain tar layer uncompressed on a docker:// destination
+reg_put() {
+    local repo=$1 f=$2 loc
+    if [[ -n ${3:-} ]]; then
+        curl -fsS -X PUT -H "Content-Type: $3" --data-binary "@$f" "http://$REG/v2/$repo/manifests/$4" >/dev/null
+        return
+    fi
+    loc=$(curl -fsS -X POST -D - -o /dev/null "http://$REG/v2/$repo/blobs/uploads/" | tr -d '\r' | awk -F': ' 'tolower($1) == "location" {print $2}')
+    [[ $loc == /* ]] && loc=http://$REG$loc
+    curl -fsS -X PUT -H "Content-Type: application/octet-stream" --data-binary "@$f" \
+        "$loc$([[ $loc == *\?* ]] && echo '&' || echo '?')digest=sha256:$(sha256sum "$f" | cut -d' ' -f1)" >/dev/null
+}
+
+@test "uncompressed: a plain tar layer pulls and unpacks; its blob digest is its diff-id" {
+    local o=$FIX/oci/plain l m man b
+    rm -rf "$o"
+    oci_init "$o"
+    l=$(oci_layer "$o" "$FIX/rootfs" tar)
+    m=$(oci_manifest "$o" amd64 "" "$l")
+    reg_start -e
+    man=$o/blobs/sha256/$(jq -r '.digest[7:]' <<<"$m")
+    for b in $(jq -r '.config.digest, .layers[].digest' "$man"); do reg_put test/plain "$o/blobs/sha256/${b#sha256:}"; done
+    reg_put test/plain "$man" application/vnd.oci.image.manifest.v1+json latest
+    run -0 crs pull "$REG/test/plain:latest"
+    [[ $(jq -r .digest <<<"${l% *}") == "$BB_DIFF" ]]
+    [[ -f $STORE/blobs/sha256/${BB_DIFF#sha256:} ]]
+    cmp "$STORE/layers/sha256/${BB_DIFF#sha256:}/bin/busybox" "$FIX/rootfs/bin/busybox"
+    blobs_verified
+}
+
 @test "platforms: --platform picks the entry of a multi-platform index; a missing one lists the available" {
     reg_start
     STORE=$BATS_TEST_TMPDIR/arm64

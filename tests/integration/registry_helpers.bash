@@ -102,7 +102,7 @@ make_tar() {
         tar --no-recursion --numeric-owner --owner=0 --group=0 --mtime=@0 -cf "$2" -T -)
 }
 
-# oci_layer DIR SRC gzip|zstd|gzip1 : prints "DESCRIPTOR DIFFID".
+# oci_layer DIR SRC gzip|zstd|gzip1|tar : prints "DESCRIPTOR DIFFID".
 oci_layer() {
     local dir=$1 src=$2 comp=$3 t diff desc
     t=$(mktemp "$BATS_FILE_TMPDIR/layer.XXXXXX")
@@ -112,6 +112,7 @@ oci_layer() {
     gzip) gzip -n -c "$t.tar" >"$t.z"; desc=$(oci_put "$dir" "$t.z" application/vnd.oci.image.layer.v1.tar+gzip) ;;
     gzip1) gzip -1 -n -c "$t.tar" >"$t.z"; desc=$(oci_put "$dir" "$t.z" application/vnd.oci.image.layer.v1.tar+gzip) ;;
     zstd) zstd -q -c "$t.tar" >"$t.z"; desc=$(oci_put "$dir" "$t.z" application/vnd.oci.image.layer.v1.tar+zstd) ;;
+    tar) desc=$(oci_put "$dir" "$t.tar" application/vnd.oci.image.layer.v1.tar) ;;
     esac
     rm -f "$t" "$t.tar" "$t.z"
     printf '%s %s\n' "$desc" "$diff"
