@@ -70,7 +70,7 @@ GET() { printf "printf 'GET / HTTP/1.0\\r\\n\\r\\n' | nc %s %s | tail -n 1" "$1"
     [[ $status -eq 125 && $stderr == *"needs --network bridge"* ]] || fail "-p without bridge: $stderr"
 }
 
-@test "--network none has only loopback; container:NAME shares the other's network" {
+@test "--network none has only loopback; container:NAME shares the other's network; ns:PATH joins a namespace" {
     run cri run --rm --network none "$BB" sh -c 'ls /sys/class/net | tr "\n" " "'
     [[ $output == "lo " ]] || fail "none: $output"
     web "$N"
@@ -79,6 +79,8 @@ GET() { printf "printf 'GET / HTTP/1.0\\r\\n\\r\\n' | nc %s %s | tail -n 1" "$1"
     fetch "http://$ip/" >/dev/null || fail "$N does not serve"
     run cri run --rm --network "container:$N" "$BB" sh -c "ip -4 -o addr show eth0 | awk '{print \$4}'; $(GET 127.0.0.1 80)"
     [[ ${lines[0]} == "$ip/16" && ${lines[1]} == "$N" ]] || fail "container:$N: $output (want $ip)"
+    run cri run --rm --network "ns:/run/netns/$NETNS" "$BB" readlink /proc/self/ns/net
+    [[ $output == "$(in_ns readlink /proc/self/ns/net)" ]] || fail "ns:/run/netns/$NETNS: $output"
 }
 
 @test "resolv.conf and hosts: loopback nameservers dropped, --dns, --add-host" {
