@@ -7302,12 +7302,12 @@ static int cr__exec_process(cr_spec *spec, const cr_exec_opts *o, cr_process *p,
     return 0;
 }
 
-static int cr__exec_child(cr_spec *spec, const cr_process *p, const cr_exec_opts *o, const cr_state *st, int sync, cr_err *err) {
+/* filter: linux.seccomp, built by cr exec before it entered the container */
+static int cr__exec_child(cr_spec *spec, const cr_process *p, const cr_exec_opts *o, const cr_state *st, int sync,
+                          cr__seccomp_filter *filter, cr_err *err) {
     char exe[PATH_MAX];
-    cr__seccomp_filter filter;
     cr_buf listener_msg = {0};
     int r, listener = -1, root, cwd_fd;
-    if ((r = cr__seccomp_build(spec, NULL, &filter, err)) < 0) return r;
     if ((root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0) return cr__errno(err, "open the container's /");
     cwd_fd = cr__proc_cwd_open(root, p->cwd, err);
     close(root);
@@ -7317,11 +7317,11 @@ static int cr__exec_child(cr_spec *spec, const cr_process *p, const cr_exec_opts
     if (p->terminal && (r = cr__proc_console(NULL, p, sync, err)) < 0) return r;
     if (!p->terminal) setsid();
     if ((r = cr__proc_lsm_apply(p, err)) < 0) return r;
-    if (!p->no_new_privileges && (r = cr__seccomp_load(&filter, listener, listener_msg.data, err)) < 0) return r;
+    if (!p->no_new_privileges && (r = cr__seccomp_load(filter, listener, listener_msg.data, err)) < 0) return r;
     if ((r = cr__proc_identity(p, spec->ns[CR_NS_USER].present, err)) < 0) return r;
     if ((r = cr__proc_chdir(cwd_fd, p->cwd, err)) < 0) return r;
     if ((r = cr__proc_lookup(p, exe, sizeof exe, err)) < 0) return r;
-    if ((r = cr__seccomp_load(&filter, listener, listener_msg.data, err)) < 0) return r;
+    if ((r = cr__seccomp_load(filter, listener, listener_msg.data, err)) < 0) return r;
     cr__proc_cloexec_from(3 + o->preserve_fds);
     if (cr__msg_send(sync, CR__MSG_READY, 0, NULL) < 0) return -EPIPE;
     execve(exe, (char *const *)p->args, (char *const *)(p->env ? p->env : (const char **)&p->args[p->nargs]));
@@ -7333,9 +7333,12 @@ CR_API int cr_container_exec(const cr_runtime *rt, const char *id, const cr_exec
     cr_state st;
     cr_spec spec;
     cr_process p;
+    cr__seccomp_filter filter;
+    char cache[PATH_MAX];
     int dirfd = -1, r, sv[2] = { -1, -1 }, pidfd = -1, master = -1;
     pid_t x = -1, y = -1;
     memset(&spec, 0, sizeof spec);
+    memset(&filter, 0, sizeof filter);
     if (status) *status = 0;
     if ((r = cr__locked_state(rt, id, &dirfd, &st, err)) < 0) return r;
     flock(dirfd, LOCK_UN);
@@ -7347,6 +7350,9 @@ CR_API int cr_container_exec(const cr_runtime *rt, const char *id, const cr_exec
         r = cr_err_set(err, EINVAL, "cannot allocate a tty when detaching without --console-socket");
         goto out;
     }
+    /* on the host side, where the state root and its filter cache are */
+    snprintf(cache, sizeof cache, "%s/@seccomp", cr_state_root(rt));
+    if ((r = cr__seccomp_build(&spec, cache, &filter, err)) < 0) goto out;
     pidfd = (int)syscall(SYS_pidfd_open, st.pid, 0);
     if (pidfd < 0 || cr__pid_start_time(st.pid) != st.pid_start) { r = cr_err_set(err, ESRCH, "container not running"); goto out; }
     if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) { r = cr__errno(err, "socketpair"); goto out; }
@@ -7365,7 +7371,7 @@ CR_API int cr_container_exec(const cr_runtime *rt, const char *id, const cr_exec
             if (child == 0) {
                 close(pidfd);
                 /* cr exec must know our pid before our READY reaches it */
-                if (cr__msg_expect(sv[1], CR__MSG_GO, &e) == 0) cr__exec_child(&spec, &p, o, &st, sv[1], &e);
+                if (cr__msg_expect(sv[1], CR__MSG_GO, &e) == 0) cr__exec_child(&spec, &p, o, &st, sv[1], &filter, &e);
             }
             else cr__errno(&e, "fork into the container");
         }
@@ -7399,6 +7405,7 @@ out:
     if (sv[1] >= 0) close(sv[1]);
     if (pidfd >= 0) close(pidfd);
     if (dirfd >= 0) close(dirfd);
+    CR_FREE(filter.code);
     cr_state_free(&st);
     cr_spec_free(&spec);
     return r < 0 ? cr_err_wrap(err, "exec \"%s\"", id) : 0;

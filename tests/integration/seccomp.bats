@@ -423,7 +423,7 @@ corrupt_bpf() {
     [[ $(cache_files | wc -l) -eq 1 ]] || fail "cache:" "$(cache_files)"
 }
 
-@test "cache: cr exec into a container with a profile is confined (and does not write the cache)" {
+@test "cache: cr exec into a container with a profile is confined, from the cache (refilled on the host side)" {
     local id
     id=$(new_id)
     deny_mkdir 28
@@ -433,7 +433,10 @@ corrupt_bpf() {
     run --separate-stderr crr exec "$id" sh -c 'mkdir /tmp/d 2>&1; grep "^Seccomp:" /proc/self/status'
     assert_status 0
     [[ ${lines[0]} == *"No space left on device" && ${lines[1]} == $'Seccomp:\t2' ]] || fail "exec: $output"
-    [[ ! -e $CACHE ]] || fail "exec wrote the cache:" "$(cache_files)"
+    [[ $(cache_files | wc -l) -eq 1 ]] || fail "exec did not refill the cache:" "$(cache_files)"
+    [[ ! -e $BUNDLE/rootfs/run/cr ]] || fail "the cache went into the container"
+    run --separate-stderr crr exec "$id" sh -c 'mkdir /tmp/e 2>&1'
+    [[ $output == *"No space left on device" ]] || fail "exec from the cache: $output"
 }
 
 @test "cache: the cache is not a container: cr list does not show it, a container may be named like it" {
