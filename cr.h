@@ -12785,6 +12785,27 @@ static int cr__reg_token(cr__reg *g, const char *challenge, cr_err *err) {
     return r;
 }
 
+/* What a registry's error answer means, for messages: the distribution
+   spec's error code and message from the body when it has them ("manifest
+   unknown", "unauthorized: ..."), else the status's meaning. */
+static const char *cr__reg_status(int status, const cr_buf *body, char *out, size_t n) {
+    cr_json *j = NULL;
+    const cr_json *e, *code, *msg;
+    const char *what = status == 401 ? "unauthorized" : status == 403 ? "denied" : status == 404 ? "not found"
+                     : status == 429 ? "rate limited: too many requests" : status >= 500 ? "registry error" : "unexpected answer";
+    snprintf(out, n, "HTTP %d (%s)", status, what);
+    if (!body || !body->len || cr_json_parse(body->data, body->len, &j, NULL) < 0) return out;
+    if ((e = cr_json_get(j, "errors")) && e->type == CR_JSON_ARRAY && (e = e->child) && e->type == CR_JSON_OBJECT) {
+        code = cr_json_get(e, "code");
+        msg = cr_json_get(e, "message");
+        if (code && code->type == CR_JSON_STRING)
+            snprintf(out, n, "HTTP %d (%s%s%.200s)", status, code->str, msg && msg->type == CR_JSON_STRING ? ": " : "",
+                     msg && msg->type == CR_JSON_STRING ? msg->str : "");
+    }
+    cr_json_free(j);
+    return out;
+}
+
 /* GET base+path with our credentials; a 401 fetches a token and retries once. */
 static int cr__reg_get(cr__reg *g, const char *path, const char *accept, const char *range,
                        int (*sink)(void *, const void *, size_t), void *user, cr_buf *body, size_t max,
@@ -13133,8 +13154,9 @@ static int cr__image_fetch(cr__reg *g, const char *what, const cr_descriptor *d,
         } else if (r < 0) {
             *remote = 1;
         } else if (resp.status != 200 && resp.status != 206) {
-            r = cr_err_set(err, EIO, "%s %s: %s: HTTP %d %.200s", what, d->digest, cr__reg_name(g, name, sizeof name), resp.status,
-                           errbody.data ? errbody.data : "");
+            char why[300];
+            r = cr_err_set(err, EIO, "%s %s: %s: %s", what, d->digest, cr__reg_name(g, name, sizeof name),
+                           cr__reg_status(resp.status, &errbody, why, sizeof why));
             *remote = 1;
         }
         cr_buf_free(&resp.headers);
@@ -13251,9 +13273,11 @@ static int cr__pull_manifest(cr__reg *g, const char *reference, const char *want
     snprintf(path, sizeof path, "/v2/%s/manifests/%s", g->p->ref.path, reference);
     memset(&resp, 0, sizeof resp);
     r = cr__reg_get(g, path, cr_manifest_accept(), NULL, NULL, NULL, &body, 4 << 20, &resp, err);
-    if (r == 0 && resp.status != 200)
-        r = cr_err_set(err, resp.status == 404 ? ENOENT : resp.status == 401 ? EACCES : EIO, "manifest %s: HTTP %d%s", reference,
-                       resp.status, resp.status == 404 ? " (no such image or tag)" : resp.status == 401 ? " (access denied)" : "");
+    if (r == 0 && resp.status != 200) {
+        char why[300];
+        r = cr_err_set(err, resp.status == 404 ? ENOENT : resp.status == 401 || resp.status == 403 ? EACCES : EIO, "manifest %s: %s",
+                       reference, cr__reg_status(resp.status, &body, why, sizeof why));
+    }
     if (r == 0) {
         cr__sha256_init(&h);
         cr__sha256_update(&h, body.data ? body.data : "", body.len);

@@ -1329,6 +1329,24 @@ static void t_mirror_sources(void) {
 }
 
 /* Every function takes a NULL cr_err on its error paths too. */
+/* A registry's error answers become messages with the spec's code. */
+static void t_reg_status(void) {
+    cr_buf b = {0};
+    char out[300];
+    CHECK(!strcmp(cr__reg_status(404, NULL, out, sizeof out), "HTTP 404 (not found)"));
+    CHECK(!strcmp(cr__reg_status(429, NULL, out, sizeof out), "HTTP 429 (rate limited: too many requests)"));
+    CHECK(!strcmp(cr__reg_status(503, NULL, out, sizeof out), "HTTP 503 (registry error)"));
+    cr_buf_puts(&b, "{\"errors\":[{\"code\":\"MANIFEST_UNKNOWN\",\"message\":\"manifest unknown\",\"detail\":{}}]}");
+    CHECK(!strcmp(cr__reg_status(404, &b, out, sizeof out), "HTTP 404 (MANIFEST_UNKNOWN: manifest unknown)"));
+    b.len = 0;
+    cr_buf_puts(&b, "{\"errors\":[{\"code\":\"TOOMANYREQUESTS\",\"message\":\"You have reached your pull rate limit.\"}]}");
+    CHECK(!strcmp(cr__reg_status(429, &b, out, sizeof out), "HTTP 429 (TOOMANYREQUESTS: You have reached your pull rate limit.)"));
+    b.len = 0;
+    cr_buf_puts(&b, "<html>busy</html>");
+    CHECK(!strcmp(cr__reg_status(502, &b, out, sizeof out), "HTTP 502 (registry error)"));
+    cr_buf_free(&b);
+}
+
 static void t_null_err(void) {
     cr_ref r;
     cr_manifest m;
@@ -1385,6 +1403,7 @@ static const struct { const char *name; void (*fn)(void); } tests[] = {
     { "auth file store / remove round trip", t_auth_store },
     { "auth files named relative to the working directory", t_auth_relative },
     { "a NULL cr_err is allowed", t_null_err },
+    { "registry error answers: the spec's code and message, or the status's meaning", t_reg_status },
     { "mirrors: flags, then the config file, then the registry", t_mirror_sources },
 };
 
