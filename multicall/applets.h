@@ -54,6 +54,7 @@ void cr_main_gc(void);
     X(events, "print resource statistics and OOM events of a container (JSON)") \
     X(exec, "run a new process in a running container") \
     X(features, "show the features of this runtime (JSON)") \
+    X(image, "Docker's image group: ls, pull, rm, prune") \
     X(images, "list the images in the store") \
     X(init, "the PID 1 of run --init: run a command, forward signals, reap orphans") \
     X(inspect, "show image containers as JSON (Docker's inspect shape)") \

@@ -552,7 +552,7 @@ reg_put() {
 
 # ---------------------------------------------------------------- 9
 
-@test "rmi removes the name; rmi --prune frees what no image uses and keeps shared layers" {
+@test "rmi removes the name; image prune (rmi --prune) frees what no image uses and keeps shared layers" {
     reg_start
     run -0 crs pull "$REG/test/busybox:latest"
     run -0 crs pull "$REG/test/layered:latest"
@@ -566,7 +566,8 @@ reg_put() {
 
     local before after
     before=$(du -sb "$STORE/blobs" | cut -f1)
-    run -0 crs rmi --prune
+    run -0 crs image prune
+    [[ $output == "Reclaimed "* ]]
     after=$(du -sb "$STORE/blobs" | cut -f1)
     ((after < before))
     [[ $(blob_names) == "$(printf '%s\n' "${BB_MANIFEST#sha256:}" "${BB_LAYER#sha256:}" "${BB_CONFIG#sha256:}" | sort)" ]]
