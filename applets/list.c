@@ -68,8 +68,7 @@ int cr_applet_list(int argc, char **argv) {
     cr_opt_begin(&st, argc, argv);
     while ((k = cr_opt_next(&st, opts)) >= 0) {
         if (k == 1) { c.quiet = 1; continue; }
-        if (!strcmp(st.value, "json")) c.format_json = 1;
-        else if (strcmp(st.value, "table")) return cr_main_usage_error(argv[0], "--format: expected table or json, got \"%s\"", st.value);
+        if (cr_opt_format(argv[0], st.value, &c.format_json) < 0) return 1;
     }
     if (k == -3) return 0;
     if (k == -2) return 1;

@@ -34,8 +34,7 @@ int cr_applet_ps(int argc, char **argv) {
     int k, json = 0;
     cr_opt_begin(&st, argc, argv);
     while ((k = cr_opt_next(&st, opts)) >= 0) {
-        if (!strcmp(st.value, "json")) json = 1;
-        else if (strcmp(st.value, "table")) return cr_main_usage_error(argv[0], "--format: expected table or json");
+        if (cr_opt_format(argv[0], st.value, &json) < 0) return 1;
     }
     if (k == -3) return 0;
     if (k == -2) return 1;

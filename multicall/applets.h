@@ -33,6 +33,10 @@ typedef struct cr_optstate {
 int cr_opt_next(cr_optstate *st, const cr_opt *opts);
 void cr_opt_begin(cr_optstate *st, int argc, char **argv);
 
+/* --format table|json: sets *json; else prints a usage error and returns
+   -1 (the applet then exits 1). */
+int cr_opt_format(const char *applet, const char *value, int *json);
+
 /* For applets that take no options and one CONTAINER_ID: returns 0 with
    *id set, else the applet's exit status after printing help (0) or a
    usage error (1) — callers return it when *id is NULL. */

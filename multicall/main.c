@@ -170,6 +170,12 @@ static int cr_main_global_option(const char *o) {
     return 0;
 }
 
+int cr_opt_format(const char *applet, const char *value, int *json) {
+    if (!strcmp(value, "json") || !strcmp(value, "table")) { *json = !strcmp(value, "json"); return 0; }
+    cr_main_usage_error(applet, "--format: expected table or json, got \"%s\"", value);
+    return -1;
+}
+
 int cr_opt_one_id(int argc, char **argv, const char **id) {
     static const cr_opt none[] = { {0, 0, 0} };
     cr_optstate st;
