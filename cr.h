@@ -6690,6 +6690,12 @@ static int cr__create_resources(const cr_spec *spec, const char *dirs, cr_err *e
 
 /* Limits asked for with no cgroup hierarchy to put them in (as in a mount
    namespace with a bare /sys) must not be dropped silently. */
+/* Compiled seccomp filters live beside the containers of a state root;
+   no container id can contain '@'. */
+static void cr__seccomp_cache_dir(const cr_runtime *rt, char *out, size_t n) {
+    snprintf(out, n, "%s/@seccomp", cr_state_root(rt));
+}
+
 static int cr__cgroup_check_mounted(const cr_spec *spec, const char *cgroup, cr_err *err) {
     static const char *const limits[] = { "memory", "cpu", "pids", "hugepageLimits", "blockIO", NULL };
     int i;
@@ -6718,7 +6724,7 @@ static int cr__create(const cr_runtime *rt, const char *id, const char *bundle_a
     c.rt = rt; c.id = id; c.opts = opts; c.spec = &spec;
     /* '@' is no container id's: the cache is no container to list, state
        or delete, and does not take a name a container could have */
-    snprintf(c.seccomp_cache, sizeof c.seccomp_cache, "%s/@seccomp", cr_state_root(rt));
+    cr__seccomp_cache_dir(rt, c.seccomp_cache, sizeof c.seccomp_cache);
     c.fifo_fd = c.host_proc = c.host_null = c.rootfd = -1;
     if (getenv("LISTEN_FDS")) c.listen_fds = atoi(getenv("LISTEN_FDS")) > 0 ? atoi(getenv("LISTEN_FDS")) : 0;
     out->pid = -1; out->master = -1;
@@ -7351,7 +7357,7 @@ CR_API int cr_container_exec(const cr_runtime *rt, const char *id, const cr_exec
         goto out;
     }
     /* on the host side, where the state root and its filter cache are */
-    snprintf(cache, sizeof cache, "%s/@seccomp", cr_state_root(rt));
+    cr__seccomp_cache_dir(rt, cache, sizeof cache);
     if ((r = cr__seccomp_build(&spec, cache, &filter, err)) < 0) goto out;
     pidfd = (int)syscall(SYS_pidfd_open, st.pid, 0);
     if (pidfd < 0 || cr__pid_start_time(st.pid) != st.pid_start) { r = cr_err_set(err, ESRCH, "container not running"); goto out; }
@@ -15391,7 +15397,7 @@ static int cr__ctr_prepare(cr__ctr *c, const cr_store *s, cr_err *err) {
     if ((r = cr__ctr_user(c, o->user ? o->user : c->img.user ? c->img.user : "", err)) < 0) return r;
     if ((r = cr__ctr_environment(c, err)) < 0 || (r = cr__ctr_command(c, err)) < 0) return r;
     cr__now_rfc3339(c->created, sizeof c->created);
-    snprintf(c->dir, sizeof c->dir, "%s/containers/%s", c->store, c->name);
+    if (cr__ctr_dir_path(c->store, c->name, c->dir, sizeof c->dir) < 0) return cr_err_set(err, ENAMETOOLONG, "storage path too long");
     return cr__ctr_make_dir(c, err);
 }
 
@@ -15605,16 +15611,22 @@ static void cr__ctr_info_fill(const cr_runtime *rt, const char *store, const cha
 
 static int cr__ctr_resolve(const cr_runtime *rt, const char *store, const char *name, char *real, size_t n, cr_err *err);
 
-CR_API int cr_ctr_find(const cr_runtime *rt, const cr_store *s, const char *name, cr_ctr_info *out, cr_err *err) {
-    const char *store = cr_store_root(s);
+/* name's info and its ctr.json (the caller frees *rec). */
+static int cr__ctr_open(const cr_runtime *rt, const char *store, const char *name, cr_ctr_info *out, cr_json **rec, cr_err *err) {
     char real[256];
-    cr_json *rec;
     int r;
+    *rec = NULL;
     if ((r = cr__ctr_resolve(rt, store, name, real, sizeof real, err)) < 0) return r;
-    if ((r = cr__ctr_load_record(store, real, &rec, err)) < 0) return r;
-    cr__ctr_info_fill(rt, store, real, rec, out);
-    cr_json_free(rec);
+    if ((r = cr__ctr_load_record(store, real, rec, err)) < 0) return r;
+    cr__ctr_info_fill(rt, store, real, *rec, out);
     return 0;
+}
+
+CR_API int cr_ctr_find(const cr_runtime *rt, const cr_store *s, const char *name, cr_ctr_info *out, cr_err *err) {
+    cr_json *rec;
+    int r = cr__ctr_open(rt, cr_store_root(s), name, out, &rec, err);
+    cr_json_free(rec);
+    return r;
 }
 
 static int cr__ctr_names(const char *store, cr__strv *names, cr_err *err) {
@@ -15698,9 +15710,8 @@ CR_API int cr_ctr_stop(const cr_runtime *rt, const cr_store *s, const char *name
     cr_json *rec;
     const cr_json *cfg;
     int r, sig;
-    if ((r = cr_ctr_find(rt, s, name, &c, err)) < 0) return r;
-    if (c.status == CR_STOPPED) return 0;
-    if ((r = cr__ctr_load_record(cr_store_root(s), c.name, &rec, err)) < 0) return r;
+    if ((r = cr__ctr_open(rt, cr_store_root(s), name, &c, &rec, err)) < 0) return r;
+    if (c.status == CR_STOPPED) { cr_json_free(rec); return 0; }
     cfg = cr_json_get(rec, "Config");
     sig = cr_util_signal_parse(cfg ? cr__ctr_json_str(cfg, "StopSignal") : "");
     cr_json_free(rec);
@@ -15792,8 +15803,7 @@ CR_API int cr_ctr_inspect(const cr_runtime *rt, const cr_store *s, const char *n
     char net_dir[PATH_MAX];
     cr_jw w;
     int r, have_lease;
-    if ((r = cr_ctr_find(rt, s, name, &c, err)) < 0) return r;
-    if ((r = cr__ctr_load_record(cr_store_root(s), c.name, &rec, err)) < 0) return r;
+    if ((r = cr__ctr_open(rt, cr_store_root(s), name, &c, &rec, err)) < 0) return r;
     cr_jw_init(&w, out);
     cr_jw_obj(&w);
     for (m = rec->child; m; m = m->next) {
