@@ -24,7 +24,8 @@
      CR_NO_SECCOMP       leave out libseccomp; a config with linux.seccomp
                          is then refused with an error
      CR_NO_REGISTRY      leave out HTTP, TLS, zstd and zlib (image pulls)
-     CR_MALLOC / CR_REALLOC / CR_FREE   the allocator (default libc)
+     CR_MALLOC / CR_REALLOC / CR_FREE   the allocator (default libc): all three
+                         or none; every allocation of cr.h goes through them
      CR_JSON_MAX_DEPTH   nesting limit of the JSON parser (default 128)
 
    Example: run a bundle to completion
@@ -42,24 +43,28 @@
      permitted`. The library never prints and never exits; debug and warning
      lines go to the log callback set with cr_log_set().
 
-   Sections (each opens with a banner; lower sections never call higher ones)
-     util       cr_err_*, cr_buf_*, cr_log_*, cr_util_*   errors, strings, safe fs, fds
-     json       cr_json_*, cr_jw_*                          parser and writer
-     spec       cr_spec_*                                   config.json: parse, validate, default
-     state      cr_state_*                                  state dirs, atomic state.json
-     ns/mount/dev  cr__ns_*, cr__mount_*, cr__dev_*         the container's rootfs
-     proc       cr__proc_*                                  user, caps, rlimits, console, hooks
-     cgroup     cr_cgroup_*                                 v1, v2 and hybrid
-     seccomp    cr__seccomp_*                               linux.seccomp via libseccomp
-     lifecycle  cr_container_*                              create/start/kill/delete/exec/run
-     net        cr_net_*                                    bridge, veth, addresses (rtnetlink), NAT (nft/iptables)
-     http/tls   cr_http_*, cr__tls_*                        HTTP/1.1 client, BearSSL (not with CR_NO_REGISTRY)
-     registry   cr_ref_*, cr_manifest_*, cr_image_config_*, cr_auth_*
-                                                            references, manifests, credentials
-     store      cr_store_*, cr_image_list/find/remove       blobs, layers, image names, gc
-     unpack     cr_unpack_*                                 layer tarballs (plain, gzip, zstd)
-     image      cr_image_pull, cr_registry_login            registry, OCI layout or docker save
-                                                            archive -> store; login checks
+   Sections (the >>tag of each banner, its public prefixes, what it holds;
+   in dependency order: a section calls only itself and the ones above it.
+   `grep -n '>>' cr.h` finds each section's declarations, then its bodies;
+   ./build.sh check holds this list, the banners and the calls to it)
+     >>util      cr_err_*, cr_buf_*, cr_log*, cr_util_*   errors, buffers, allocation, strings, hashing,
+                                                            time, safe fs, fd passing, signals
+     >>json      cr_json_*, cr_jw_*                         bounded parser and compact writer
+     >>spec      cr_spec_*                                  config.json: parse, validate, default
+     >>cgroup    cr_cgroup_*                                v1, v2 and hybrid; resources, freeze, stats
+     >>state     cr_state_*                                 state dirs, atomic state.json, status
+     >>rootfs    (none)                                     namespaces, mounts, devices: the container's view
+     >>proc      (none)                                     user, caps, rlimits, sysctl, console, hooks
+     >>seccomp   (none)                                     linux.seccomp: BPF via libseccomp, cache, notify
+     >>lifecycle cr_container_*                             create/start/kill/delete/exec/run of OCI bundles
+     >>net       cr_net_*                                   bridge, veth, addresses (rtnetlink), NAT, ports
+     >>http      cr_http_*                                  HTTP/1.1 client over BearSSL TLS (not with CR_NO_REGISTRY)
+     >>registry  cr_ref_*, cr_manifest_*, cr_auth_*         references, manifests, image configs, credentials
+     >>store     cr_store_*                                 blobs, layers, image names, gc
+     >>unpack    cr_unpack_*                                layer tarballs (plain, gzip, zstd) onto a directory
+     >>image     cr_image_*                                 pull from a registry, OCI layout or docker archive; login
+     >>ctr       cr_ctr_*                                   image containers: `cr run IMAGE` and Docker's verbs,
+                                                            built on cr_container_* (ctr = container from an image)
 */
 #ifndef CR_H
 #define CR_H
@@ -86,7 +91,7 @@
 #define CR_VERSION "0.1.0"
 #define CR_OCI_VERSION "1.2.0"
 
-/* ---- util ---------------------------------------------------------------- */
+/* ---- >>util (cr_err_*, cr_buf_*, cr_log*, cr_util_*) -------------------- */
 
 typedef struct cr_err { int code; char msg[1024]; } cr_err;
 /* Sets err to code (positive errno-like) and a message; returns -code. */
@@ -123,7 +128,7 @@ CR_API int cr_util_recv_fd(int sock, int *fd, void *data, size_t len);
 CR_API int cr_util_signal_parse(const char *s);   /* "KILL", "SIGKILL", "9" -> 9; -1 if unknown */
 CR_API const char *cr_util_signal_name(int sig);  /* "SIGKILL" */
 
-/* ---- json (cr_json_*, cr_jw_*) ------------------------------------------- */
+/* ---- >>json (cr_json_*, cr_jw_*) ---------------------------------------- */
 typedef enum cr_json_type { CR_JSON_NULL, CR_JSON_FALSE, CR_JSON_TRUE, CR_JSON_NUMBER, CR_JSON_STRING, CR_JSON_ARRAY, CR_JSON_OBJECT } cr_json_type;
 typedef struct cr_json cr_json;
 struct cr_json {
@@ -166,7 +171,7 @@ CR_API void cr_jw_value(cr_jw *w, const cr_json *v);      /* re-serialises a par
 CR_API void cr_jw_raw(cr_jw *w, const char *json);        /* one value given as JSON text, written unchecked */
 
 
-/* ---- spec ---------------------------------------------------------------- */
+/* ---- >>spec (cr_spec_*) ------------------------------------------------- */
 
 enum { CR_HOOK_PRESTART, CR_HOOK_CREATE_RUNTIME, CR_HOOK_CREATE_CONTAINER,
        CR_HOOK_START_CONTAINER, CR_HOOK_POSTSTART, CR_HOOK_POSTSTOP, CR_HOOK_KINDS };
@@ -249,7 +254,20 @@ CR_API void cr_spec_default(cr_buf *out, int flags);
 CR_API int cr_spec_cap_parse(const char *name);      /* "CAP_CHOWN" -> 0; -1 if unknown */
 CR_API const char *cr_spec_cap_name(int cap);
 
-/* ---- state --------------------------------------------------------------- */
+/* Docker's default profile as a linux.seccomp object, for a container whose
+   bounding set is caps (bit N = capability N): capability-gated syscalls are
+   allowed only where the capability is held. */
+CR_API void cr_spec_default_seccomp(cr_buf *out, uint64_t caps);
+
+/* ---- >>cgroup (cr_cgroup_*) --------------------------------------------- */
+
+enum { CR_CGROUP_MANAGER_CGROUPFS, CR_CGROUP_MANAGER_SYSTEMD, CR_CGROUP_MANAGER_DISABLED };
+enum { CR_CGROUP_V1 = 1, CR_CGROUP_V2 = 2, CR_CGROUP_HYBRID = 3 };
+CR_API int cr_cgroup_mode(void);
+/* Pids in the container's cgroup (cr_state.cgroup); *pids is malloc'd. */
+CR_API int cr_cgroup_pids(const char *cgroup_dirs, pid_t **pids, size_t *n, cr_err *err);
+
+/* ---- >>state (cr_state_*) ----------------------------------------------- */
 
 typedef enum cr_status { CR_CREATING, CR_CREATED, CR_RUNNING, CR_STOPPED, CR_PAUSED } cr_status;
 typedef struct cr_state {
@@ -278,23 +296,7 @@ CR_API void cr_state_json(const cr_state *st, cr_buf *out);
 /* Calls fn for every container under the root, sorted by id. */
 CR_API int cr_state_list(const cr_runtime *rt, int (*fn)(const cr_state *st, void *user), void *user, cr_err *err);
 
-/* ---- cgroup -------------------------------------------------------------- */
-
-enum { CR_CGROUP_MANAGER_CGROUPFS, CR_CGROUP_MANAGER_SYSTEMD, CR_CGROUP_MANAGER_DISABLED };
-enum { CR_CGROUP_V1 = 1, CR_CGROUP_V2 = 2, CR_CGROUP_HYBRID = 3 };
-CR_API int cr_cgroup_mode(void);
-/* Pids in the container's cgroup; *pids is malloc'd. */
-/* Pids in the container's cgroup (cr_state.cgroup); *pids is malloc'd. */
-CR_API int cr_cgroup_pids(const char *cgroup_dirs, pid_t **pids, size_t *n, cr_err *err);
-
-/* ---- seccomp ------------------------------------------------------------- */
-
-/* Docker's default profile as a linux.seccomp object, for a container whose
-   bounding set is caps (bit N = capability N): capability-gated syscalls are
-   allowed only where the capability is held. */
-CR_API void cr_seccomp_default_profile(cr_buf *out, uint64_t caps);
-
-/* ---- lifecycle ----------------------------------------------------------- */
+/* ---- >>lifecycle (cr_container_*) --------------------------------------- */
 
 typedef struct cr_create_opts {
     const char *console_socket;       /* path of a unix socket that receives the pty master */
@@ -350,7 +352,7 @@ CR_API int cr_container_oom_count(const cr_runtime *rt, const char *id, uint64_t
 CR_API void cr_container_features(cr_buf *out);
 
 
-/* ---- net (cr_net_*) ------------------------------------------------------ */
+/* ---- >>net (cr_net_*) --------------------------------------------------- */
 
 /* Bridge networking for image runs: a Linux bridge (default "cr0", subnet
    10.98.0.0/16, the bridge holds the gateway = the first address), one veth
@@ -412,7 +414,7 @@ CR_API int cr_net_resolv_conf(const char *const *dns, cr_buf *out, cr_err *err);
 CR_API int cr_net_hosts(const char *ip, const char *hostname, const char *const *add_hosts, cr_buf *out, cr_err *err);
 
 #ifndef CR_NO_REGISTRY
-/* ---- http (cr_http_*) ---------------------------------------------------- */
+/* ---- >>http (cr_http_*) ------------------------------------------------- */
 
 /* HTTP/1.1 client for registries: keep-alive, chunked bodies, redirects, and
    TLS 1.2 through BearSSL. A zeroed client is the safe default: certificates
@@ -463,7 +465,7 @@ CR_API const char *cr_http_header(const cr_http_response *r, const char *name, c
 CR_API void cr_http_client_close(cr_http_client *c);
 #endif /* CR_NO_REGISTRY */
 
-/* ---- registry (cr_ref_*, cr_manifest_*, cr_image_config_*, cr_auth_*) ---- */
+/* ---- >>registry (cr_ref_*, cr_manifest_*, cr_auth_*) -------------------- */
 #ifndef CR_NO_REGISTRY
 
 /* Image references, normalised as Docker does (distribution/reference):
@@ -542,8 +544,8 @@ typedef struct cr_image_config {
     cr_keyval *labels; size_t nlabels;
     const char **diff_ids; size_t ndiff_ids;        /* rootfs.diff_ids, validated digests */
 } cr_image_config;
-CR_API int cr_image_config_parse(const char *body, size_t len, cr_image_config *c, cr_err *err);
-CR_API void cr_image_config_free(cr_image_config *c);
+CR_API int cr_manifest_config_parse(const char *body, size_t len, cr_image_config *c, cr_err *err);
+CR_API void cr_manifest_config_free(cr_image_config *c);
 
 /* WWW-Authenticate: picks the Bearer challenge, else the Basic one. scheme
    gets "Bearer" or "Basic"; parameters that are absent come back "". Any
@@ -578,9 +580,36 @@ CR_API void cr_auth_basic(const char *user, const char *pass, cr_buf *out);   /*
 
 #endif /* CR_NO_REGISTRY */
 
-/*@@UNPACK_DECL_BEGIN@@*/
+/* ---- >>store (cr_store_*) ----------------------------------------------- */
 #ifndef CR_NO_REGISTRY
-/* ---- unpack (cr_unpack_*) ------------------------------------------------ */
+
+/* The image store: blobs/sha256/<hex> (verified before they are renamed into
+   place), layers/sha256/<diff-id hex>/ (one unpacked directory per layer,
+   overlay whiteouts), images.json (names -> manifest digests), tmp/ (partial
+   downloads that the next pull resumes). Zero = $CR_STORAGE or /var/lib/cr. */
+typedef struct cr_store { const char *root; } cr_store;
+CR_API const char *cr_store_root(const cr_store *s);
+
+typedef struct cr_image_info {
+    char name[CR_REF_STRING_MAX];   /* "docker.io/library/alpine:latest" */
+    char digest[136];               /* what was pulled: the index of a multi-platform image, else the manifest */
+    char manifest[136];             /* the platform's manifest */
+    char config[136];               /* config blob: the image id */
+    uint64_t size;                  /* compressed layers + config */
+    char pulled[40];                /* RFC 3339 */
+} cr_image_info;
+CR_API int cr_store_list(const cr_store *s, int (*fn)(const cr_image_info *img, void *user), void *user, cr_err *err);
+/* Looks an image up by reference, id (config digest) or unique id prefix. */
+CR_API int cr_store_find(const cr_store *s, const char *name, cr_image_info *out, cr_err *err);
+/* Forgets a name; the blobs and layers stay until cr_store_gc. */
+CR_API int cr_store_remove(const cr_store *s, const char *name, cr_err *err);
+/* Removes blobs and layers no image refers to, and stale tmp/ files;
+   *freed gets the bytes. */
+CR_API int cr_store_gc(const cr_store *s, uint64_t *freed, cr_err *err);
+#endif /* CR_NO_REGISTRY */
+
+/* ---- >>unpack (cr_unpack_*) --------------------------------------------- */
+#ifndef CR_NO_REGISTRY
 
 /* How a layer lands on a directory. Zero = overlay whiteouts, as root, no
    size limit. */
@@ -611,17 +640,9 @@ enum { CR_UNPACK_OVERLAY = 0, CR_UNPACK_APPLY = 1 };
    "../../etc/shadow" is outside the layer`. */
 CR_API int cr_unpack_layer(int in_fd, int dirfd, const cr_unpack_opts *o, char diff_id[72], cr_err *err);
 #endif /* CR_NO_REGISTRY */
-/*@@UNPACK_DECL_END@@*/
 
-/* ---- store, image (cr_store_*, cr_image_*) -------------------------------- */
+/* ---- >>image (cr_image_*) ----------------------------------------------- */
 #ifndef CR_NO_REGISTRY
-
-/* The image store: blobs/sha256/<hex> (verified before they are renamed into
-   place), layers/sha256/<diff-id hex>/ (one unpacked directory per layer,
-   overlay whiteouts), images.json (names -> manifest digests), tmp/ (partial
-   downloads that the next pull resumes). Zero = $CR_STORAGE or /var/lib/cr. */
-typedef struct cr_store { const char *root; } cr_store;
-CR_API const char *cr_store_root(const cr_store *s);
 
 /* What cr_image_pull reports about a layer (digest: its compressed blob). */
 typedef enum cr_pull_phase {
@@ -682,32 +703,22 @@ typedef struct cr_pull_opts {
    source: `oci:/x: index.json: ...`, `docker-archive:/x.tar: layer
    "abc/layer.tar": digest mismatch (...)`. */
 CR_API int cr_image_pull(const cr_store *s, const char *ref, const cr_pull_opts *o, char digest[136], cr_err *err);
-/* Checks user and pass with registry ("host[:port]", "docker.io"): GET
-   /v2/ with Basic auth, or a token from the registry's token server, over
-   HTTPS (plain HTTP for loopback or o->insecure, as pulls do; o->certs_dir
-   is honoured, o->creds and o->authfile are not used). Nothing is stored:
-   cr_auth_store does that. Wrong credentials fail with -EACCES and `login
-   HOST: unauthorized: wrong user name or password`. */
-CR_API int cr_registry_login(const char *registry, const char *user, const char *pass, const cr_pull_opts *o, cr_err *err);
+/* What cr_image_login checks. */
+typedef struct cr_login_opts {
+    const char *user, *pass;   /* user: non-empty, without ':' */
+    int insecure;              /* --tls-verify=false: plain HTTP and unverified TLS */
+    const char *certs_dir;     /* NULL: /etc/containers/certs.d, then /etc/docker/certs.d */
+} cr_login_opts;
+/* Checks o->user and o->pass with registry ("host[:port]", "docker.io"):
+   GET /v2/ with Basic auth, or a token from the registry's token server,
+   over HTTPS (plain HTTP for loopback or o->insecure, as pulls do). Nothing
+   is stored: cr_auth_store does that. Wrong credentials fail with -EACCES
+   and `login HOST: unauthorized: wrong user name or password`. */
+CR_API int cr_image_login(const char *registry, const cr_login_opts *o, cr_err *err);
+#endif /* CR_NO_REGISTRY */
 
-typedef struct cr_image_info {
-    char name[CR_REF_STRING_MAX];   /* "docker.io/library/alpine:latest" */
-    char digest[136];               /* what was pulled: the index of a multi-platform image, else the manifest */
-    char manifest[136];             /* the platform's manifest */
-    char config[136];               /* config blob: the image id */
-    uint64_t size;                  /* compressed layers + config */
-    char pulled[40];                /* RFC 3339 */
-} cr_image_info;
-CR_API int cr_image_list(const cr_store *s, int (*fn)(const cr_image_info *img, void *user), void *user, cr_err *err);
-/* Looks an image up by reference, id (config digest) or unique id prefix. */
-CR_API int cr_image_find(const cr_store *s, const char *name, cr_image_info *out, cr_err *err);
-/* Forgets a name; the blobs and layers stay until cr_store_gc. */
-CR_API int cr_image_remove(const cr_store *s, const char *name, cr_err *err);
-/* Removes blobs and layers no image refers to, and stale tmp/ files;
-   *freed gets the bytes. */
-CR_API int cr_store_gc(const cr_store *s, uint64_t *freed, cr_err *err);
-
-/* ---- ctr: image containers (cr_ctr_*) ------------------------------------ */
+/* ---- >>ctr (cr_ctr_*: image containers) ----------------------------------- */
+#ifndef CR_NO_REGISTRY
 
 /* What `cr run IMAGE` makes of an image: an OCI container whose id is its
    name, with its bundle in <store>/containers/<name>/: config.json (the
@@ -848,14 +859,18 @@ CR_API int cr_ctr_init(char *const *argv, cr_err *err);
 #include <sys/wait.h>
 #include <termios.h>
 
-#ifndef CR_MALLOC
-#define CR_MALLOC(n) malloc(n)
-#define CR_REALLOC(p, n) realloc(p, n)
-#define CR_FREE(p) free(p)
+#if defined(CR_MALLOC) || defined(CR_REALLOC) || defined(CR_FREE)
+#  if !defined(CR_MALLOC) || !defined(CR_REALLOC) || !defined(CR_FREE)
+#    error "cr.h: define all or none of CR_MALLOC, CR_REALLOC, CR_FREE"
+#  endif
+#else
+#  define CR_MALLOC(n) malloc(n)
+#  define CR_REALLOC(p, n) realloc(p, n)
+#  define CR_FREE(p) free(p)
 #endif
 
 /* ==========================================================================
- * util — cr_err_*, cr_buf_*, cr_log_*, cr_util_*: errors, buffers, logging,
+ * >>util — cr_err_*, cr_buf_*, cr_log_*, cr_util_*: errors, buffers, logging,
  *        safe file access, fd passing, signals
  * ========================================================================== */
 
@@ -1460,8 +1475,228 @@ static char cr__pid_state(pid_t pid) {
     return (p && p[1] == ' ') ? p[2] : 0;
 }
 
+static char *cr__strdup(const char *s) {
+    size_t n = strlen(s) + 1;
+    char *p = (char *)CR_MALLOC(n);
+    if (p) memcpy(p, s, n);
+    return p;
+}
+
+/* Zeroed memory for n elements of size bytes; NULL on overflow or out of memory. */
+static void *cr__calloc(size_t n, size_t size) {
+    void *p;
+    if (size && n > SIZE_MAX / size) return NULL;
+    if ((p = CR_MALLOC(n * size + 1))) memset(p, 0, n * size);
+    return p;
+}
+
+static int cr__name_cmp(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
+static void cr__dir_names_free(char **names, size_t n) {
+    size_t i;
+    for (i = 0; i < n; i++) CR_FREE(names[i]);
+    CR_FREE(names);
+}
+
+/* The entries of dir but "." and "..", sorted (scandir's alphasort without
+   its malloc): 0, or -errno with nothing allocated. */
+static int cr__dir_names(const char *dir, char ***names, size_t *count) {
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    char **v = NULL;
+    size_t n = 0, cap = 0;
+    int r = 0;
+    *names = NULL;
+    *count = 0;
+    if (!d) return -errno;
+    while (!r && (e = readdir(d))) {
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
+        if (n == cap) {
+            char **p = (char **)CR_REALLOC(v, (cap = cap ? cap * 2 : 16) * sizeof *v);
+            if (!p) { r = -ENOMEM; break; }
+            v = p;
+        }
+        if (!(v[n] = cr__strdup(e->d_name))) r = -ENOMEM;
+        else n++;
+    }
+    closedir(d);
+    if (r < 0) { cr__dir_names_free(v, n); return r; }
+    if (n) qsort(v, n, sizeof *v, cr__name_cmp);
+    *names = v;
+    *count = n;
+    return 0;
+}
+
+static int cr__mkdir_p(const char *path, mode_t mode) {
+    char buf[PATH_MAX], *p;
+    snprintf(buf, sizeof buf, "%s", path);
+    for (p = buf + 1; *p; p++)
+        if (*p == '/') { *p = 0; if (mkdir(buf, mode) < 0 && errno != EEXIST) return -1; *p = '/'; }
+    return (mkdir(buf, mode) < 0 && errno != EEXIST) ? -1 : 0;
+}
+
+static void cr__now_rfc3339(char *out, size_t n) {
+    struct timespec ts;
+    struct tm tm;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    gmtime_r(&ts.tv_sec, &tm);
+    snprintf(out, n, "%04d-%02d-%02dT%02d:%02d:%02d.%09ldZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+             tm.tm_hour, tm.tm_min, tm.tm_sec, ts.tv_nsec);
+}
+
+#ifndef CR_NO_REGISTRY
+#include <bearssl.h>
+
+/* ---- SHA-256: the x86 SHA extensions when the CPU has them, else BearSSL ---- */
+
+/* Blobs and layers are hashed at every pull (the compressed blob and the
+   uncompressed stream): with SHA-NI that costs a tenth of the software
+   rounds, which otherwise take as long as the decompression. */
+typedef struct cr__sha256 {
+    br_sha256_context br;       /* without SHA-NI */
+    uint32_t h[8];
+    unsigned char buf[64];
+    uint64_t n;                 /* bytes hashed */
+    int ni;
+} cr__sha256;
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <cpuid.h>
+#include <immintrin.h>
+#define CR__SHA_NI 1
+
+static const uint32_t cr__sha256_k[64] = {
+    0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
+    0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
+    0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
+    0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967,
+    0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
+    0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
+    0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
+    0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2 };
+
+static int cr__sha_ni_ok(void) {
+    static int have = -1;
+    int h = __atomic_load_n(&have, __ATOMIC_RELAXED);
+    unsigned a, b, c, d;
+    if (h >= 0) return h;
+    h = __get_cpuid(1, &a, &b, &c, &d) && (c & bit_SSSE3) && (c & bit_SSE4_1) &&
+        __get_cpuid_count(7, 0, &a, &b, &c, &d) && (b & bit_SHA);
+    __atomic_store_n(&have, h, __ATOMIC_RELAXED);
+    return h;
+}
+
+/* SHA256RNDS2 keeps the state as two vectors, A B E F and C D G H (A in the
+   top lane); each call runs two rounds, so the vector that held ABEF holds
+   the next CDGH. SHA256MSG1/MSG2 extend the message four words at a time. */
+__attribute__((target("sha,ssse3,sse4.1")))
+static void cr__sha256_ni_blocks(uint32_t st[8], const unsigned char *p, size_t nblocks) {
+    const __m128i bswap = _mm_set_epi64x(0x0c0d0e0f08090a0bLL, 0x0405060700010203LL);
+    __m128i abef, cdgh, t, u, sa, sc, w, m0, m1, m2, m3;
+    int i;
+    t = _mm_shuffle_epi32(_mm_loadu_si128((const __m128i *)st), 0xb1);         /* B A D C */
+    u = _mm_shuffle_epi32(_mm_loadu_si128((const __m128i *)(st + 4)), 0x1b);   /* H G F E */
+    abef = _mm_alignr_epi8(t, u, 8);
+    cdgh = _mm_blend_epi16(u, t, 0xf0);
+#define CR__SHA_ROUNDS(m, k) \
+    w = _mm_add_epi32(m, _mm_loadu_si128((const __m128i *)(cr__sha256_k + 4 * (k)))); \
+    cdgh = _mm_sha256rnds2_epu32(cdgh, abef, w); \
+    abef = _mm_sha256rnds2_epu32(abef, cdgh, _mm_shuffle_epi32(w, 0x0e))
+#define CR__SHA_NEXT(a, b, c, d) \
+    a = _mm_sha256msg2_epu32(_mm_add_epi32(_mm_sha256msg1_epu32(a, b), _mm_alignr_epi8(d, c, 4)), d)
+    for (; nblocks; nblocks--, p += 64) {
+        sa = abef;
+        sc = cdgh;
+        m0 = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)p), bswap);        CR__SHA_ROUNDS(m0, 0);
+        m1 = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(p + 16)), bswap); CR__SHA_ROUNDS(m1, 1);
+        m2 = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(p + 32)), bswap); CR__SHA_ROUNDS(m2, 2);
+        m3 = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(p + 48)), bswap); CR__SHA_ROUNDS(m3, 3);
+        for (i = 4; i < 16; i += 4) {
+            CR__SHA_NEXT(m0, m1, m2, m3); CR__SHA_ROUNDS(m0, i);
+            CR__SHA_NEXT(m1, m2, m3, m0); CR__SHA_ROUNDS(m1, i + 1);
+            CR__SHA_NEXT(m2, m3, m0, m1); CR__SHA_ROUNDS(m2, i + 2);
+            CR__SHA_NEXT(m3, m0, m1, m2); CR__SHA_ROUNDS(m3, i + 3);
+        }
+        abef = _mm_add_epi32(abef, sa);
+        cdgh = _mm_add_epi32(cdgh, sc);
+    }
+#undef CR__SHA_ROUNDS
+#undef CR__SHA_NEXT
+    t = _mm_shuffle_epi32(abef, 0x1b);   /* A B E F */
+    u = _mm_shuffle_epi32(cdgh, 0xb1);   /* G H C D */
+    _mm_storeu_si128((__m128i *)st, _mm_blend_epi16(t, u, 0xf0));
+    _mm_storeu_si128((__m128i *)(st + 4), _mm_alignr_epi8(u, t, 8));
+}
+#endif
+
+static void cr__sha256_init(cr__sha256 *s) {
+    static const uint32_t iv[8] = { 0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
+                                    0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19 };
+    memset(s, 0, sizeof *s);
+#ifdef CR__SHA_NI
+    s->ni = cr__sha_ni_ok();
+#endif
+    if (!s->ni) br_sha256_init(&s->br);
+    memcpy(s->h, iv, sizeof iv);
+}
+
+static void cr__sha256_update(cr__sha256 *s, const void *data, size_t n) {
+#ifdef CR__SHA_NI
+    const unsigned char *p = (const unsigned char *)data;
+    size_t k = (size_t)(s->n & 63);
+    if (s->ni) {
+        s->n += n;
+        if (k) {
+            size_t take = 64 - k < n ? 64 - k : n;
+            memcpy(s->buf + k, p, take);
+            p += take;
+            n -= take;
+            if (k + take < 64) return;
+            cr__sha256_ni_blocks(s->h, s->buf, 1);
+        }
+        if (n >= 64) cr__sha256_ni_blocks(s->h, p, n / 64);
+        memcpy(s->buf, p + (n & ~(size_t)63), n & 63);
+        return;
+    }
+#endif
+    br_sha256_update(&s->br, data, n);
+}
+
+static void cr__sha256_out(cr__sha256 *s, unsigned char out[32]) {
+    unsigned char pad[72];
+    size_t k = (size_t)(s->n & 63), padn = (k < 56 ? 56 : 120) - k;
+    uint64_t bits = s->n * 8;
+    int i;
+    if (!s->ni) { br_sha256_out(&s->br, out); return; }
+    memset(pad, 0, sizeof pad);
+    pad[0] = 0x80;
+    for (i = 0; i < 8; i++) pad[padn + (size_t)i] = (unsigned char)(bits >> (56 - 8 * i));
+    cr__sha256_update(s, pad, padn + 8);
+    for (i = 0; i < 32; i++) out[i] = (unsigned char)(s->h[i / 4] >> (24 - 8 * (i % 4)));
+}
+
+static void cr__sha256_digest(cr__sha256 *h, char out[72]) {
+    unsigned char d[32];
+    int i;
+    cr__sha256_out(h, d);
+    memcpy(out, "sha256:", 7);
+    for (i = 0; i < 32; i++) snprintf(out + 7 + 2 * i, 3, "%02x", d[i]);
+}
+
+static void cr__sha256_bytes(const void *p, size_t n, char out[72]) {
+    cr__sha256 h;
+    cr__sha256_init(&h);
+    cr__sha256_update(&h, p, n);
+    cr__sha256_digest(&h, out);
+}
+#endif /* CR_NO_REGISTRY */
+
+
+
+
+
 /* ==========================================================================
- * json — cr_json_*: bounded RFC 8259 parser and a compact writer
+ * >>json — cr_json_*: bounded RFC 8259 parser and a compact writer
  * ========================================================================== */
 /* Rules (config.json and image configs are untrusted):
    - strict RFC 8259: no comments, trailing commas, leading zeros, NaN,
@@ -1959,9 +2194,20 @@ CR_API void cr_jw_value(cr_jw *w, const cr_json *v) {
     }
 }
 
+/* A parsed value back as malloc'd JSON text (NULL when out of memory). */
+static char *cr__json_text(const cr_json *v) {
+    cr_buf b = {0};
+    cr_jw w;
+    cr_jw_init(&w, &b);
+    cr_jw_value(&w, v);
+    if (b.oom) cr_buf_free(&b);
+    return b.data;
+}
+
+
 
 /* ==========================================================================
- * spec — cr_spec_*: config.json parsed into cr_spec, validated, defaulted
+ * >>spec — cr_spec_*: config.json parsed into cr_spec, validated, defaulted
  *
  * Unknown members are ignored, as runtime-spec requires; members of the
  * wrong type, out-of-range numbers, unknown enum strings and relative paths
@@ -2624,7 +2870,6 @@ static void cr__buf_replace(cr_buf *out, const char *tmpl, const char *const *pa
     }
 }
 
-CR_API void cr_seccomp_default_profile(cr_buf *out, uint64_t caps);
 
 CR_API void cr_spec_default(cr_buf *out, int flags) {
     int rootless = flags & CR_SPEC_ROOTLESS;
@@ -2659,7 +2904,7 @@ CR_API void cr_spec_default(cr_buf *out, int flags) {
     if (flags & CR_SPEC_SECCOMP) {
         /* the default process keeps AUDIT_WRITE, KILL and NET_BIND_SERVICE */
         cr_buf_puts(&seccomp, "\t\t\"seccomp\": ");
-        cr_seccomp_default_profile(&seccomp, 1ULL << 29 | 1ULL << 5 | 1ULL << 10);
+        cr_spec_default_seccomp(&seccomp, 1ULL << 29 | 1ULL << 5 | 1ULL << 10);
         cr_buf_puts(&seccomp, ",\n");
         pairs[7] = seccomp.data;
     }
@@ -2667,199 +2912,139 @@ CR_API void cr_spec_default(cr_buf *out, int flags) {
     cr_buf_free(&seccomp);
 }
 
-/* ==========================================================================
- * state — cr_state_*: one directory per container under the root:
- *   state.json   written atomically (temp, fsync, rename) under flock(dir)
- *   config.json  the config the container was created with (hooks, exec)
- *   exec.fifo    exists between create and start; the init blocks on it
- * The status is not stored: it is read off the init (alive? same start
- * time? stopped by the freezer?) and the fifo, so it can never be stale.
- * ========================================================================== */
+/* Docker's default seccomp profile, as data: an allow list, plus rules that
+   apply only when the container has (or lacks) a capability. Written out
+   for a capability set by cr_spec_default_seccomp(). */
+static const char *const cr__sc_allow[] = {
+    "accept accept4 access adjtimex alarm bind brk cachestat capget capset chdir chmod chown chown32 "
+    "clock_adjtime clock_adjtime64 clock_getres clock_getres_time64 clock_gettime clock_gettime64 "
+    "clock_nanosleep clock_nanosleep_time64 close close_range connect copy_file_range creat dup dup2 dup3 "
+    "epoll_create epoll_create1 epoll_ctl epoll_ctl_old epoll_pwait epoll_pwait2 epoll_wait epoll_wait_old "
+    "eventfd eventfd2 execve execveat exit exit_group faccessat faccessat2 fadvise64 fadvise64_64 fallocate "
+    "fanotify_mark fchdir fchmod fchmodat fchmodat2 fchown fchown32 fchownat fcntl fcntl64 fdatasync "
+    "fgetxattr flistxattr flock fork fremovexattr fsetxattr fstat fstat64 fstatat64 fstatfs fstatfs64 fsync "
+    "ftruncate ftruncate64 futex futex_requeue futex_time64 futex_wait futex_waitv futex_wake futimesat getcpu "
+    "getcwd getdents getdents64 getegid getegid32 geteuid geteuid32 getgid getgid32 getgroups getgroups32 "
+    "getitimer getpeername getpgid getpgrp getpid getppid getpriority getrandom getresgid getresgid32 "
+    "getresuid getresuid32 getrlimit get_robust_list getrusage getsid getsockname getsockopt get_thread_area "
+    "gettid gettimeofday getuid getuid32 getxattr inotify_add_watch inotify_init inotify_init1 "
+    "inotify_rm_watch io_cancel ioctl io_destroy io_getevents io_pgetevents io_pgetevents_time64 ioprio_get "
+    "ioprio_set io_setup io_submit ipc kill landlock_add_rule landlock_create_ruleset landlock_restrict_self "
+    "lchown lchown32 lgetxattr link linkat listen listxattr llistxattr _llseek lremovexattr lseek lsetxattr "
+    "lstat lstat64 madvise map_shadow_stack membarrier memfd_create memfd_secret mincore mkdir mkdirat mknod "
+    "mknodat mlock mlock2 mlockall mmap mmap2 mprotect mq_getsetattr mq_notify mq_open mq_timedreceive "
+    "mq_timedreceive_time64 mq_timedsend mq_timedsend_time64 mq_unlink mremap msgctl msgget msgrcv msgsnd "
+    "msync munlock munlockall munmap name_to_handle_at nanosleep newfstatat _newselect open openat openat2 "
+    "pause pidfd_open pidfd_send_signal pipe pipe2 pkey_alloc pkey_free pkey_mprotect poll ppoll "
+    "ppoll_time64 prctl pread64 preadv preadv2 prlimit64 process_mrelease pselect6 pselect6_time64 pwrite64 "
+    "pwritev pwritev2 read readahead readlink readlinkat readv recv recvfrom recvmmsg recvmmsg_time64 "
+    "recvmsg remap_file_pages removexattr rename renameat renameat2 restart_syscall rmdir rseq rt_sigaction "
+    "rt_sigpending rt_sigprocmask rt_sigqueueinfo rt_sigreturn rt_sigsuspend rt_sigtimedwait "
+    "rt_sigtimedwait_time64 rt_tgsigqueueinfo sched_getaffinity sched_getattr sched_getparam "
+    "sched_get_priority_max sched_get_priority_min sched_getscheduler sched_rr_get_interval "
+    "sched_rr_get_interval_time64 sched_setaffinity sched_setattr sched_setparam sched_setscheduler "
+    "sched_yield seccomp select semctl semget semop semtimedop semtimedop_time64 send sendfile sendfile64 "
+    "sendmmsg sendmsg sendto setfsgid setfsgid32 setfsuid setfsuid32 setgid setgid32 setgroups setgroups32 "
+    "setitimer setpgid setpriority setregid setregid32 setresgid setresgid32 setresuid setresuid32 setreuid "
+    "setreuid32 setrlimit set_robust_list setsid setsockopt set_thread_area set_tid_address setuid setuid32 "
+    "setxattr shmat shmctl shmdt shmget shutdown sigaltstack signalfd signalfd4 sigprocmask sigreturn "
+    "socketcall socketpair splice stat stat64 statfs statfs64 statx symlink symlinkat sync sync_file_range "
+    "syncfs sysinfo tee tgkill time timer_create timer_delete timer_getoverrun timer_gettime timer_gettime64 "
+    "timer_settime timer_settime64 timerfd_create timerfd_gettime timerfd_gettime64 timerfd_settime "
+    "timerfd_settime64 times tkill truncate truncate64 ugetrlimit umask uname unlink unlinkat utime utimensat "
+    "utimensat_time64 utimes vfork vmsplice wait4 waitid waitpid write writev "
+    "process_vm_readv process_vm_writev ptrace arch_prctl modify_ldt"
+};
+/* cap < 0: always; otherwise allowed only with that capability */
+static const struct { int cap; const char *names; } cr__sc_cap_allow[] = {
+    { 2 /* DAC_READ_SEARCH */, "open_by_handle_at" },
+    { 21 /* SYS_ADMIN */, "bpf clone clone3 fanotify_init fsconfig fsmount fsopen fspick lookup_dcookie mount "
+                          "mount_setattr move_mount open_tree perf_event_open quotactl quotactl_fd setdomainname "
+                          "sethostname setns syslog umount umount2 unshare" },
+    { 22 /* SYS_BOOT */, "reboot" },
+    { 18 /* SYS_CHROOT */, "chroot" },
+    { 16 /* SYS_MODULE */, "delete_module init_module finit_module" },
+    { 20 /* SYS_PACCT */, "acct" },
+    { 19 /* SYS_PTRACE */, "kcmp pidfd_getfd process_madvise process_vm_readv process_vm_writev ptrace" },
+    { 17 /* SYS_RAWIO */, "iopl ioperm" },
+    { 25 /* SYS_TIME */, "settimeofday stime clock_settime clock_settime64" },
+    { 26 /* SYS_TTY_CONFIG */, "vhangup" },
+    { 23 /* SYS_NICE */, "get_mempolicy mbind set_mempolicy set_mempolicy_home_node" },
+    { 34 /* SYSLOG */, "syslog" },
+    { 39 /* BPF */, "bpf" },
+    { 38 /* PERFMON */, "perf_event_open" },
+};
 
-CR_API const char *cr_state_root(const cr_runtime *rt) {
-    static char buf[PATH_MAX];
-    const char *xdg;
-    if (rt && rt->root && *rt->root) return rt->root;
-    if (geteuid() != 0 && (xdg = getenv("XDG_RUNTIME_DIR")) && *xdg) {
-        snprintf(buf, sizeof buf, "%s/cr", xdg);
-        return buf;
+static void cr__sc_names(cr_jw *w, const char *list) {
+    const char *p = list;
+    cr_jw_key(w, "names");
+    cr_jw_arr(w);
+    while (*p) {
+        size_t n = strcspn(p, " ");
+        if (n) cr_jw_strn(w, p, n);
+        p += n;
+        while (*p == ' ') p++;
     }
-    return "/run/cr";
+    cr_jw_arr_end(w);
 }
 
-CR_API int cr_state_check_id(const char *id, cr_err *err) {
-    const char *p;
-    if (!id || !*id) return cr_err_set(err, EINVAL, "container id: must not be empty");
-    if (strlen(id) > 200) return cr_err_set(err, EINVAL, "container id \"%.40s...\": longer than 200 characters", id);
-    if (!strcmp(id, ".") || !strcmp(id, ".."))
-        return cr_err_set(err, EINVAL, "container id \"%s\": invalid", id);
-    for (p = id; *p; p++)
-        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
-              *p == '_' || *p == '-' || *p == '.' || *p == '+'))
-            return cr_err_set(err, EINVAL, "container id \"%s\": invalid character '%c' (use letters, digits, _ - . +)", id, *p);
-    return 0;
+static void cr__sc_rule(cr_jw *w, const char *names, const char *action, int errno_ret) {
+    cr_jw_obj(w);
+    cr__sc_names(w, names);
+    cr_jw_key(w, "action"); cr_jw_str(w, action);
+    if (errno_ret) { cr_jw_key(w, "errnoRet"); cr_jw_i64(w, errno_ret); }
 }
 
-CR_API const char *cr_state_status_name(cr_status s) {
-    static const char *const names[] = { "creating", "created", "running", "stopped", "paused" };
-    return names[s];
-}
-
-static int cr__state_dir_open(const cr_runtime *rt, const char *id, cr_err *err) {
-    char path[PATH_MAX];
-    int fd;
-    if (cr_state_check_id(id, err) < 0) return -EINVAL;
-    snprintf(path, sizeof path, "%s/%s", cr_state_root(rt), id);
-    fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0 && errno == ENOENT) return cr_err_set(err, ENOENT, "container \"%s\" does not exist", id);
-    if (fd < 0) return cr__errno(err, "open state of \"%s\"", id);
-    return fd;
-}
-
-static int cr__cgroup_frozen(const char *cgroup);
-
-static void cr__state_compute(cr_state *st, int dirfd, int creating) {
-    struct stat sb;
-    char s;
-    if (!st->pid) { st->status = creating ? CR_CREATING : CR_STOPPED; return; }
-    s = cr__pid_state(st->pid);
-    if (!s || s == 'Z' || s == 'X' || cr__pid_start_time(st->pid) != st->pid_start) { st->status = CR_STOPPED; return; }
-    if (creating) { st->status = CR_CREATING; return; }
-    if (fstatat(dirfd, "exec.fifo", &sb, 0) == 0) { st->status = CR_CREATED; return; }
-    st->status = cr__cgroup_frozen(st->cgroup) ? CR_PAUSED : CR_RUNNING;
-}
-
-/* A parsed value back as malloc'd JSON text (NULL when out of memory). */
-static char *cr__json_text(const cr_json *v) {
-    cr_buf b = {0};
+CR_API void cr_spec_default_seccomp(cr_buf *out, uint64_t caps) {
+    static const uint32_t personas[] = { 0x0, 0x8, 0x20000, 0x20008, 0xffffffff };
     cr_jw w;
-    cr_jw_init(&w, &b);
-    cr_jw_value(&w, v);
-    if (b.oom) cr_buf_free(&b);
-    return b.data;
-}
-
-static int cr__state_parse(cr_state *st, const char *text, size_t len, int dirfd, cr_err *err) {
-    cr_json *root = NULL, *v;
-    int creating = 0;
-    if (cr_json_parse(text, len, &root, err) < 0) return cr_err_wrap(err, "state.json");
-#define CR__STR(key, dst) if ((v = cr_json_get(root, key)) && v->type == CR_JSON_STRING) snprintf(dst, sizeof dst, "%s", v->str)
-    CR__STR("id", st->id);
-    CR__STR("bundle", st->bundle);
-    CR__STR("rootfs", st->rootfs);
-    CR__STR("created", st->created);
-    CR__STR("cgroup", st->cgroup);
-#undef CR__STR
-    if ((v = cr_json_get(root, "pid"))) { int64_t x = 0; cr_json_i64(v, &x); st->pid = (pid_t)x; }
-    if ((v = cr_json_get(root, "pidStart"))) cr_json_u64(v, &st->pid_start);
-    if ((v = cr_json_get(root, "owner"))) { uint64_t x = 0; cr_json_u64(v, &x); st->owner = (uint32_t)x; }
-    if ((v = cr_json_get(root, "creating"))) creating = v->type == CR_JSON_TRUE;
-    if ((v = cr_json_get(root, "annotations")) && v->type == CR_JSON_OBJECT) st->annotations_json = cr__json_text(v);
-    cr_json_free(root);
-    cr__state_compute(st, dirfd, creating);
-    return 0;
-}
-
-static int cr__state_read(int dirfd, const char *id, cr_state *st, cr_err *err) {
-    cr_buf text = {0};
-    int r;
-    memset(st, 0, sizeof *st);
-    r = cr_util_read_file(dirfd, "state.json", 1 << 20, &text, err);
-    if (r == -ENOENT) {
-        /* create died before writing anything: a stale directory */
-        snprintf(st->id, sizeof st->id, "%s", id);
-        st->status = CR_STOPPED;
-        return 0;
-    }
-    if (r < 0) return cr_err_wrap(err, "container \"%s\"", id);
-    r = cr__state_parse(st, text.data, text.len, dirfd, err);
-    cr_buf_free(&text);
-    return r;
-}
-
-CR_API int cr_state_load(const cr_runtime *rt, const char *id, cr_state *st, cr_err *err) {
-    int dirfd = cr__state_dir_open(rt, id, err), r;
-    if (dirfd < 0) return dirfd;
-    r = cr__state_read(dirfd, id, st, err);
-    close(dirfd);
-    return r;
-}
-
-CR_API void cr_state_free(cr_state *st) { CR_FREE(st->annotations_json); st->annotations_json = NULL; }
-
-static void cr__state_write_json(const cr_state *st, cr_buf *out, int full, int creating) {
-    cr_jw w;
+    size_t i;
     cr_jw_init(&w, out);
     cr_jw_obj(&w);
-    cr_jw_key(&w, "ociVersion"); cr_jw_str(&w, CR_OCI_VERSION);
-    cr_jw_key(&w, "id"); cr_jw_str(&w, st->id);
-    if (!full) { cr_jw_key(&w, "status"); cr_jw_str(&w, cr_state_status_name(st->status)); }
-    cr_jw_key(&w, "pid"); cr_jw_i64(&w, (!full && st->status == CR_STOPPED) ? 0 : st->pid);
-    cr_jw_key(&w, "bundle"); cr_jw_str(&w, st->bundle);
-    cr_jw_key(&w, "rootfs"); cr_jw_str(&w, st->rootfs);
-    cr_jw_key(&w, "created"); cr_jw_str(&w, st->created);
-    cr_jw_key(&w, "owner"); cr_jw_str(&w, "");
-    if (full) {
-        cr_jw_key(&w, "pidStart"); cr_jw_u64(&w, st->pid_start);
-        cr_jw_key(&w, "uid"); cr_jw_u64(&w, st->owner);
-        cr_jw_key(&w, "cgroup"); cr_jw_str(&w, st->cgroup);
-        cr_jw_key(&w, "creating"); cr_jw_bool(&w, creating);
+    cr_jw_key(&w, "defaultAction"); cr_jw_str(&w, "SCMP_ACT_ERRNO");
+    cr_jw_key(&w, "defaultErrnoRet"); cr_jw_i64(&w, EPERM);
+    cr_jw_key(&w, "architectures"); cr_jw_arr(&w);
+#if defined(__x86_64__)
+    cr_jw_str(&w, "SCMP_ARCH_X86_64"); cr_jw_str(&w, "SCMP_ARCH_X86"); cr_jw_str(&w, "SCMP_ARCH_X32");
+#elif defined(__aarch64__)
+    cr_jw_str(&w, "SCMP_ARCH_AARCH64"); cr_jw_str(&w, "SCMP_ARCH_ARM");
+#endif
+    cr_jw_arr_end(&w);
+    cr_jw_key(&w, "syscalls"); cr_jw_arr(&w);
+    cr__sc_rule(&w, cr__sc_allow[0], "SCMP_ACT_ALLOW", 0);
+    cr_jw_obj_end(&w);
+    /* AF_VSOCK sockets reach the host: everything else is fine */
+    cr__sc_rule(&w, "socket", "SCMP_ACT_ALLOW", 0);
+    cr_jw_key(&w, "args"); cr_jw_arr(&w); cr_jw_obj(&w);
+    cr_jw_key(&w, "index"); cr_jw_i64(&w, 0); cr_jw_key(&w, "value"); cr_jw_i64(&w, 40);
+    cr_jw_key(&w, "op"); cr_jw_str(&w, "SCMP_CMP_NE");
+    cr_jw_obj_end(&w); cr_jw_arr_end(&w); cr_jw_obj_end(&w);
+    for (i = 0; i < sizeof personas / sizeof *personas; i++) {
+        cr__sc_rule(&w, "personality", "SCMP_ACT_ALLOW", 0);
+        cr_jw_key(&w, "args"); cr_jw_arr(&w); cr_jw_obj(&w);
+        cr_jw_key(&w, "index"); cr_jw_i64(&w, 0); cr_jw_key(&w, "value"); cr_jw_u64(&w, personas[i]);
+        cr_jw_key(&w, "op"); cr_jw_str(&w, "SCMP_CMP_EQ");
+        cr_jw_obj_end(&w); cr_jw_arr_end(&w); cr_jw_obj_end(&w);
     }
-    if (st->annotations_json) {
-        cr_jw_key(&w, "annotations");
-        cr_jw_raw(&w, (const char *)st->annotations_json);
+    for (i = 0; i < sizeof cr__sc_cap_allow / sizeof *cr__sc_cap_allow; i++)
+        if (caps >> cr__sc_cap_allow[i].cap & 1) { cr__sc_rule(&w, cr__sc_cap_allow[i].names, "SCMP_ACT_ALLOW", 0); cr_jw_obj_end(&w); }
+    if (!(caps >> 21 & 1)) {
+        /* without CAP_SYS_ADMIN: clone without namespace flags; clone3 says
+           ENOSYS so libcs fall back to clone, whose flags can be checked */
+        cr__sc_rule(&w, "clone", "SCMP_ACT_ALLOW", 0);
+        cr_jw_key(&w, "args"); cr_jw_arr(&w); cr_jw_obj(&w);
+        cr_jw_key(&w, "index"); cr_jw_i64(&w, 0); cr_jw_key(&w, "value"); cr_jw_i64(&w, 2114060288);
+        cr_jw_key(&w, "valueTwo"); cr_jw_i64(&w, 0); cr_jw_key(&w, "op"); cr_jw_str(&w, "SCMP_CMP_MASKED_EQ");
+        cr_jw_obj_end(&w); cr_jw_arr_end(&w); cr_jw_obj_end(&w);
+        cr__sc_rule(&w, "clone3", "SCMP_ACT_ERRNO", ENOSYS);
+        cr_jw_obj_end(&w);
     }
+    cr_jw_arr_end(&w);
     cr_jw_obj_end(&w);
 }
 
-CR_API void cr_state_json(const cr_state *st, cr_buf *out) { cr__state_write_json(st, out, 0, 0); }
-
-static int cr__state_save(int dirfd, const cr_state *st, int creating, cr_err *err) {
-    cr_buf b = {0};
-    int r;
-    cr__state_write_json(st, &b, 1, creating);
-    if (b.oom) { cr_buf_free(&b); return cr_err_set(err, ENOMEM, "state.json: out of memory"); }
-    r = cr__write_atomic(dirfd, "state.json", b.data, b.len, 0, err);
-    cr_buf_free(&b);
-    return r;
-}
-
-static int cr__id_cmp(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
-
-CR_API int cr_state_list(const cr_runtime *rt, int (*fn)(const cr_state *st, void *user), void *user, cr_err *err) {
-    DIR *d = opendir(cr_state_root(rt));
-    struct dirent *e;
-    char **ids = NULL;
-    size_t n = 0, cap = 0, i;
-    int r = 0;
-    if (!d) return errno == ENOENT ? 0 : cr__errno(err, "open %s", cr_state_root(rt));
-    while ((e = readdir(d))) {
-        if (e->d_name[0] == '.' || cr_state_check_id(e->d_name, NULL) < 0) continue;
-        if (n == cap) {
-            char **p = (char **)CR_REALLOC(ids, (cap = cap ? cap * 2 : 16) * sizeof *ids);
-            if (!p) { r = cr_err_set(err, ENOMEM, "out of memory"); break; }
-            ids = p;
-        }
-        if (!(ids[n] = strdup(e->d_name))) { r = cr_err_set(err, ENOMEM, "out of memory"); break; }
-        n++;
-    }
-    closedir(d);
-    if (!r) qsort(ids, n, sizeof *ids, cr__id_cmp);
-    for (i = 0; i < n; i++) {
-        cr_state st;
-        cr_err e2 = {0};
-        if (!r && cr_state_load(rt, ids[i], &st, &e2) == 0) {
-            r = fn(&st, user);
-            cr_state_free(&st);
-        }
-        CR_FREE(ids[i]);
-    }
-    CR_FREE(ids);
-    return r;
-}
-
 /* ==========================================================================
- * cgroup — cr_cgroup_*: where the container's processes are accounted.
+ * >>cgroup — cr_cgroup_*: where the container's processes are accounted.
  * The hierarchies are read once per process from /proc/self/mountinfo:
  * v1 controllers, a v2 unified hierarchy, or both (hybrid). Each container
  * gets the same relative path in every hierarchy.
@@ -5095,7 +5280,172 @@ static int cr__cgroup_enable_v2(const char *dir, const char *ctrl, cr_err *err) 
 }
 
 /* ==========================================================================
- * ns / mount / dev — cr__ns_*, cr__mount_*, cr__dev_*: the container's view
+ * >>state — cr_state_*: one directory per container under the root:
+ *   state.json   written atomically (temp, fsync, rename) under flock(dir)
+ *   config.json  the config the container was created with (hooks, exec)
+ *   exec.fifo    exists between create and start; the init blocks on it
+ * The status is not stored: it is read off the init (alive? same start
+ * time? stopped by the freezer?) and the fifo, so it can never be stale.
+ * ========================================================================== */
+
+CR_API const char *cr_state_root(const cr_runtime *rt) {
+    static char buf[PATH_MAX];
+    const char *xdg;
+    if (rt && rt->root && *rt->root) return rt->root;
+    if (geteuid() != 0 && (xdg = getenv("XDG_RUNTIME_DIR")) && *xdg) {
+        snprintf(buf, sizeof buf, "%s/cr", xdg);
+        return buf;
+    }
+    return "/run/cr";
+}
+
+CR_API int cr_state_check_id(const char *id, cr_err *err) {
+    const char *p;
+    if (!id || !*id) return cr_err_set(err, EINVAL, "container id: must not be empty");
+    if (strlen(id) > 200) return cr_err_set(err, EINVAL, "container id \"%.40s...\": longer than 200 characters", id);
+    if (!strcmp(id, ".") || !strcmp(id, ".."))
+        return cr_err_set(err, EINVAL, "container id \"%s\": invalid", id);
+    for (p = id; *p; p++)
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+              *p == '_' || *p == '-' || *p == '.' || *p == '+'))
+            return cr_err_set(err, EINVAL, "container id \"%s\": invalid character '%c' (use letters, digits, _ - . +)", id, *p);
+    return 0;
+}
+
+CR_API const char *cr_state_status_name(cr_status s) {
+    static const char *const names[] = { "creating", "created", "running", "stopped", "paused" };
+    return names[s];
+}
+
+static int cr__state_dir_open(const cr_runtime *rt, const char *id, cr_err *err) {
+    char path[PATH_MAX];
+    int fd;
+    if (cr_state_check_id(id, err) < 0) return -EINVAL;
+    snprintf(path, sizeof path, "%s/%s", cr_state_root(rt), id);
+    fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0 && errno == ENOENT) return cr_err_set(err, ENOENT, "container \"%s\" does not exist", id);
+    if (fd < 0) return cr__errno(err, "open state of \"%s\"", id);
+    return fd;
+}
+
+
+static void cr__state_compute(cr_state *st, int dirfd, int creating) {
+    struct stat sb;
+    char s;
+    if (!st->pid) { st->status = creating ? CR_CREATING : CR_STOPPED; return; }
+    s = cr__pid_state(st->pid);
+    if (!s || s == 'Z' || s == 'X' || cr__pid_start_time(st->pid) != st->pid_start) { st->status = CR_STOPPED; return; }
+    if (creating) { st->status = CR_CREATING; return; }
+    if (fstatat(dirfd, "exec.fifo", &sb, 0) == 0) { st->status = CR_CREATED; return; }
+    st->status = cr__cgroup_frozen(st->cgroup) ? CR_PAUSED : CR_RUNNING;
+}
+
+static int cr__state_parse(cr_state *st, const char *text, size_t len, int dirfd, cr_err *err) {
+    cr_json *root = NULL, *v;
+    int creating = 0;
+    if (cr_json_parse(text, len, &root, err) < 0) return cr_err_wrap(err, "state.json");
+#define CR__STR(key, dst) if ((v = cr_json_get(root, key)) && v->type == CR_JSON_STRING) snprintf(dst, sizeof dst, "%s", v->str)
+    CR__STR("id", st->id);
+    CR__STR("bundle", st->bundle);
+    CR__STR("rootfs", st->rootfs);
+    CR__STR("created", st->created);
+    CR__STR("cgroup", st->cgroup);
+#undef CR__STR
+    if ((v = cr_json_get(root, "pid"))) { int64_t x = 0; cr_json_i64(v, &x); st->pid = (pid_t)x; }
+    if ((v = cr_json_get(root, "pidStart"))) cr_json_u64(v, &st->pid_start);
+    if ((v = cr_json_get(root, "owner"))) { uint64_t x = 0; cr_json_u64(v, &x); st->owner = (uint32_t)x; }
+    if ((v = cr_json_get(root, "creating"))) creating = v->type == CR_JSON_TRUE;
+    if ((v = cr_json_get(root, "annotations")) && v->type == CR_JSON_OBJECT) st->annotations_json = cr__json_text(v);
+    cr_json_free(root);
+    cr__state_compute(st, dirfd, creating);
+    return 0;
+}
+
+static int cr__state_read(int dirfd, const char *id, cr_state *st, cr_err *err) {
+    cr_buf text = {0};
+    int r;
+    memset(st, 0, sizeof *st);
+    r = cr_util_read_file(dirfd, "state.json", 1 << 20, &text, err);
+    if (r == -ENOENT) {
+        /* create died before writing anything: a stale directory */
+        snprintf(st->id, sizeof st->id, "%s", id);
+        st->status = CR_STOPPED;
+        return 0;
+    }
+    if (r < 0) return cr_err_wrap(err, "container \"%s\"", id);
+    r = cr__state_parse(st, text.data, text.len, dirfd, err);
+    cr_buf_free(&text);
+    return r;
+}
+
+CR_API int cr_state_load(const cr_runtime *rt, const char *id, cr_state *st, cr_err *err) {
+    int dirfd = cr__state_dir_open(rt, id, err), r;
+    if (dirfd < 0) return dirfd;
+    r = cr__state_read(dirfd, id, st, err);
+    close(dirfd);
+    return r;
+}
+
+CR_API void cr_state_free(cr_state *st) { CR_FREE(st->annotations_json); st->annotations_json = NULL; }
+
+static void cr__state_write_json(const cr_state *st, cr_buf *out, int full, int creating) {
+    cr_jw w;
+    cr_jw_init(&w, out);
+    cr_jw_obj(&w);
+    cr_jw_key(&w, "ociVersion"); cr_jw_str(&w, CR_OCI_VERSION);
+    cr_jw_key(&w, "id"); cr_jw_str(&w, st->id);
+    if (!full) { cr_jw_key(&w, "status"); cr_jw_str(&w, cr_state_status_name(st->status)); }
+    cr_jw_key(&w, "pid"); cr_jw_i64(&w, (!full && st->status == CR_STOPPED) ? 0 : st->pid);
+    cr_jw_key(&w, "bundle"); cr_jw_str(&w, st->bundle);
+    cr_jw_key(&w, "rootfs"); cr_jw_str(&w, st->rootfs);
+    cr_jw_key(&w, "created"); cr_jw_str(&w, st->created);
+    cr_jw_key(&w, "owner"); cr_jw_str(&w, "");
+    if (full) {
+        cr_jw_key(&w, "pidStart"); cr_jw_u64(&w, st->pid_start);
+        cr_jw_key(&w, "uid"); cr_jw_u64(&w, st->owner);
+        cr_jw_key(&w, "cgroup"); cr_jw_str(&w, st->cgroup);
+        cr_jw_key(&w, "creating"); cr_jw_bool(&w, creating);
+    }
+    if (st->annotations_json) {
+        cr_jw_key(&w, "annotations");
+        cr_jw_raw(&w, (const char *)st->annotations_json);
+    }
+    cr_jw_obj_end(&w);
+}
+
+CR_API void cr_state_json(const cr_state *st, cr_buf *out) { cr__state_write_json(st, out, 0, 0); }
+
+static int cr__state_save(int dirfd, const cr_state *st, int creating, cr_err *err) {
+    cr_buf b = {0};
+    int r;
+    cr__state_write_json(st, &b, 1, creating);
+    if (b.oom) { cr_buf_free(&b); return cr_err_set(err, ENOMEM, "state.json: out of memory"); }
+    r = cr__write_atomic(dirfd, "state.json", b.data, b.len, 0, err);
+    cr_buf_free(&b);
+    return r;
+}
+
+CR_API int cr_state_list(const cr_runtime *rt, int (*fn)(const cr_state *st, void *user), void *user, cr_err *err) {
+    char **ids;
+    size_t n, i;
+    int r = cr__dir_names(cr_state_root(rt), &ids, &n);
+    if (r == -ENOENT) return 0;
+    if (r < 0) { errno = -r; return cr__errno(err, "open %s", cr_state_root(rt)); }
+    for (i = 0; i < n && r == 0; i++) {
+        cr_state st;
+        cr_err e2 = {0};
+        if (ids[i][0] == '.' || cr_state_check_id(ids[i], NULL) < 0) continue;
+        if (cr_state_load(rt, ids[i], &st, &e2) == 0) {
+            r = fn(&st, user);
+            cr_state_free(&st);
+        }
+    }
+    cr__dir_names_free(ids, n);
+    return r;
+}
+
+/* ==========================================================================
+ * >>rootfs — namespaces, mounts, devices (cr__ns_*, cr__mount_*, cr__dev_*): the container's view
  * of the world, built by the init inside its new mount namespace.
  * Every destination is resolved inside the rootfs (cr__open_in_root) and
  * mounted through /proc/self/fd/N of the resolved fd, so a symlink in the
@@ -5118,35 +5468,6 @@ typedef struct cr__ctx {
     int listen_fds;          /* systemd socket activation: $LISTEN_FDS of create */
     char seccomp_cache[PATH_MAX];   /* compiled seccomp filters: <state root>/@seccomp */
 } cr__ctx;
-
-/* Messages on the create <-> init socket. */
-/* The pty master travels alone, as an fd with a one-byte payload. */
-enum { CR__MSG_GO = 1, CR__MSG_MAPS, CR__MSG_PID, CR__MSG_HOOKS, CR__MSG_READY, CR__MSG_ERROR };
-typedef struct cr__msg { int type; int value; char text[1024]; } cr__msg;
-
-static int cr__msg_send(int sock, int type, int value, const char *text) {
-    cr__msg m;
-    memset(&m, 0, sizeof m);
-    m.type = type; m.value = value;
-    if (text) snprintf(m.text, sizeof m.text, "%s", text);
-    while (send(sock, &m, sizeof m, MSG_NOSIGNAL) < 0) if (errno != EINTR) return -errno;
-    return 0;
-}
-static int cr__msg_recv(int sock, cr__msg *m, int *fd) {
-    int r, dummy;
-    memset(m, 0, sizeof *m);
-    r = cr_util_recv_fd(sock, fd ? fd : &dummy, m, sizeof *m);
-    if (!fd && dummy >= 0) close(dummy);
-    if (r < 0) return r;
-    return r == 0 ? -EPIPE : 0;
-}
-static int cr__msg_expect(int sock, int type, cr_err *err) {
-    cr__msg m;
-    int r = cr__msg_recv(sock, &m, NULL);
-    if (r < 0) return cr_err_set(err, EPIPE, "lost the create process");
-    if (m.type != type) return cr_err_set(err, EPROTO, "unexpected message %d from the create process", m.type);
-    return 0;
-}
 
 static char *cr__fdpath(char *buf, size_t n, int fd) { snprintf(buf, n, "/proc/self/fd/%d", fd); return buf; }
 
@@ -5563,7 +5884,7 @@ static int cr__rootfs_after_pivot(cr__ctx *c, cr_err *err) {
 }
 
 /* ==========================================================================
- * proc — cr__proc_*: the process the container runs: sysctl, hostname,
+ * >>proc — cr__proc_*: the process the container runs: sysctl, hostname,
  * console, rlimits, user and capabilities, hooks, executable lookup.
  * ========================================================================== */
 
@@ -5867,7 +6188,7 @@ static void cr__proc_cloexec_from(int first) {
 }
 
 /* ==========================================================================
- * seccomp — cr__seccomp_*: linux.seccomp compiled with libseccomp
+ * >>seccomp — cr__seccomp_*: linux.seccomp compiled with libseccomp
  * ========================================================================== */
 
 #ifdef CR_NO_SECCOMP
@@ -6138,9 +6459,9 @@ static int cr__seccomp_build(const cr_spec *s, const char *cache_dir, cr__seccom
     if (!(text = cr__json_text((const cr_json *)s->seccomp))) return cr_err_set(err, ENOMEM, "out of memory");
     snprintf(name, sizeof name, "%016llx", (unsigned long long)cr__seccomp_key(text));
     snprintf(path, sizeof path, "%s/%s", cache_dir, name);
-    if (cr__seccomp_cache_get(path, text, out)) { free(text); return 0; }
+    if (cr__seccomp_cache_get(path, text, out)) { CR_FREE(text); return 0; }
     if ((r = cr__seccomp_compile((const cr_json *)s->seccomp, out, err)) == 0) cr__seccomp_cache_put(cache_dir, name, text, out);
-    free(text);
+    CR_FREE(text);
     return r;
 }
 
@@ -6218,139 +6539,8 @@ static int cr__seccomp_listener(const cr_spec *s, const cr_state *st, int *sock,
     return 0;
 }
 
-/* Docker's default seccomp profile, as data: an allow list, plus rules that
-   apply only when the container has (or lacks) a capability. Written out
-   for a capability set by cr_seccomp_default_profile(). */
-static const char *const cr__sc_allow[] = {
-    "accept accept4 access adjtimex alarm bind brk cachestat capget capset chdir chmod chown chown32 "
-    "clock_adjtime clock_adjtime64 clock_getres clock_getres_time64 clock_gettime clock_gettime64 "
-    "clock_nanosleep clock_nanosleep_time64 close close_range connect copy_file_range creat dup dup2 dup3 "
-    "epoll_create epoll_create1 epoll_ctl epoll_ctl_old epoll_pwait epoll_pwait2 epoll_wait epoll_wait_old "
-    "eventfd eventfd2 execve execveat exit exit_group faccessat faccessat2 fadvise64 fadvise64_64 fallocate "
-    "fanotify_mark fchdir fchmod fchmodat fchmodat2 fchown fchown32 fchownat fcntl fcntl64 fdatasync "
-    "fgetxattr flistxattr flock fork fremovexattr fsetxattr fstat fstat64 fstatat64 fstatfs fstatfs64 fsync "
-    "ftruncate ftruncate64 futex futex_requeue futex_time64 futex_wait futex_waitv futex_wake futimesat getcpu "
-    "getcwd getdents getdents64 getegid getegid32 geteuid geteuid32 getgid getgid32 getgroups getgroups32 "
-    "getitimer getpeername getpgid getpgrp getpid getppid getpriority getrandom getresgid getresgid32 "
-    "getresuid getresuid32 getrlimit get_robust_list getrusage getsid getsockname getsockopt get_thread_area "
-    "gettid gettimeofday getuid getuid32 getxattr inotify_add_watch inotify_init inotify_init1 "
-    "inotify_rm_watch io_cancel ioctl io_destroy io_getevents io_pgetevents io_pgetevents_time64 ioprio_get "
-    "ioprio_set io_setup io_submit ipc kill landlock_add_rule landlock_create_ruleset landlock_restrict_self "
-    "lchown lchown32 lgetxattr link linkat listen listxattr llistxattr _llseek lremovexattr lseek lsetxattr "
-    "lstat lstat64 madvise map_shadow_stack membarrier memfd_create memfd_secret mincore mkdir mkdirat mknod "
-    "mknodat mlock mlock2 mlockall mmap mmap2 mprotect mq_getsetattr mq_notify mq_open mq_timedreceive "
-    "mq_timedreceive_time64 mq_timedsend mq_timedsend_time64 mq_unlink mremap msgctl msgget msgrcv msgsnd "
-    "msync munlock munlockall munmap name_to_handle_at nanosleep newfstatat _newselect open openat openat2 "
-    "pause pidfd_open pidfd_send_signal pipe pipe2 pkey_alloc pkey_free pkey_mprotect poll ppoll "
-    "ppoll_time64 prctl pread64 preadv preadv2 prlimit64 process_mrelease pselect6 pselect6_time64 pwrite64 "
-    "pwritev pwritev2 read readahead readlink readlinkat readv recv recvfrom recvmmsg recvmmsg_time64 "
-    "recvmsg remap_file_pages removexattr rename renameat renameat2 restart_syscall rmdir rseq rt_sigaction "
-    "rt_sigpending rt_sigprocmask rt_sigqueueinfo rt_sigreturn rt_sigsuspend rt_sigtimedwait "
-    "rt_sigtimedwait_time64 rt_tgsigqueueinfo sched_getaffinity sched_getattr sched_getparam "
-    "sched_get_priority_max sched_get_priority_min sched_getscheduler sched_rr_get_interval "
-    "sched_rr_get_interval_time64 sched_setaffinity sched_setattr sched_setparam sched_setscheduler "
-    "sched_yield seccomp select semctl semget semop semtimedop semtimedop_time64 send sendfile sendfile64 "
-    "sendmmsg sendmsg sendto setfsgid setfsgid32 setfsuid setfsuid32 setgid setgid32 setgroups setgroups32 "
-    "setitimer setpgid setpriority setregid setregid32 setresgid setresgid32 setresuid setresuid32 setreuid "
-    "setreuid32 setrlimit set_robust_list setsid setsockopt set_thread_area set_tid_address setuid setuid32 "
-    "setxattr shmat shmctl shmdt shmget shutdown sigaltstack signalfd signalfd4 sigprocmask sigreturn "
-    "socketcall socketpair splice stat stat64 statfs statfs64 statx symlink symlinkat sync sync_file_range "
-    "syncfs sysinfo tee tgkill time timer_create timer_delete timer_getoverrun timer_gettime timer_gettime64 "
-    "timer_settime timer_settime64 timerfd_create timerfd_gettime timerfd_gettime64 timerfd_settime "
-    "timerfd_settime64 times tkill truncate truncate64 ugetrlimit umask uname unlink unlinkat utime utimensat "
-    "utimensat_time64 utimes vfork vmsplice wait4 waitid waitpid write writev "
-    "process_vm_readv process_vm_writev ptrace arch_prctl modify_ldt"
-};
-/* cap < 0: always; otherwise allowed only with that capability */
-static const struct { int cap; const char *names; } cr__sc_cap_allow[] = {
-    { 2 /* DAC_READ_SEARCH */, "open_by_handle_at" },
-    { 21 /* SYS_ADMIN */, "bpf clone clone3 fanotify_init fsconfig fsmount fsopen fspick lookup_dcookie mount "
-                          "mount_setattr move_mount open_tree perf_event_open quotactl quotactl_fd setdomainname "
-                          "sethostname setns syslog umount umount2 unshare" },
-    { 22 /* SYS_BOOT */, "reboot" },
-    { 18 /* SYS_CHROOT */, "chroot" },
-    { 16 /* SYS_MODULE */, "delete_module init_module finit_module" },
-    { 20 /* SYS_PACCT */, "acct" },
-    { 19 /* SYS_PTRACE */, "kcmp pidfd_getfd process_madvise process_vm_readv process_vm_writev ptrace" },
-    { 17 /* SYS_RAWIO */, "iopl ioperm" },
-    { 25 /* SYS_TIME */, "settimeofday stime clock_settime clock_settime64" },
-    { 26 /* SYS_TTY_CONFIG */, "vhangup" },
-    { 23 /* SYS_NICE */, "get_mempolicy mbind set_mempolicy set_mempolicy_home_node" },
-    { 34 /* SYSLOG */, "syslog" },
-    { 39 /* BPF */, "bpf" },
-    { 38 /* PERFMON */, "perf_event_open" },
-};
-
-static void cr__sc_names(cr_jw *w, const char *list) {
-    const char *p = list;
-    cr_jw_key(w, "names");
-    cr_jw_arr(w);
-    while (*p) {
-        size_t n = strcspn(p, " ");
-        if (n) cr_jw_strn(w, p, n);
-        p += n;
-        while (*p == ' ') p++;
-    }
-    cr_jw_arr_end(w);
-}
-
-static void cr__sc_rule(cr_jw *w, const char *names, const char *action, int errno_ret) {
-    cr_jw_obj(w);
-    cr__sc_names(w, names);
-    cr_jw_key(w, "action"); cr_jw_str(w, action);
-    if (errno_ret) { cr_jw_key(w, "errnoRet"); cr_jw_i64(w, errno_ret); }
-}
-
-CR_API void cr_seccomp_default_profile(cr_buf *out, uint64_t caps) {
-    static const uint32_t personas[] = { 0x0, 0x8, 0x20000, 0x20008, 0xffffffff };
-    cr_jw w;
-    size_t i;
-    cr_jw_init(&w, out);
-    cr_jw_obj(&w);
-    cr_jw_key(&w, "defaultAction"); cr_jw_str(&w, "SCMP_ACT_ERRNO");
-    cr_jw_key(&w, "defaultErrnoRet"); cr_jw_i64(&w, EPERM);
-    cr_jw_key(&w, "architectures"); cr_jw_arr(&w);
-#if defined(__x86_64__)
-    cr_jw_str(&w, "SCMP_ARCH_X86_64"); cr_jw_str(&w, "SCMP_ARCH_X86"); cr_jw_str(&w, "SCMP_ARCH_X32");
-#elif defined(__aarch64__)
-    cr_jw_str(&w, "SCMP_ARCH_AARCH64"); cr_jw_str(&w, "SCMP_ARCH_ARM");
-#endif
-    cr_jw_arr_end(&w);
-    cr_jw_key(&w, "syscalls"); cr_jw_arr(&w);
-    cr__sc_rule(&w, cr__sc_allow[0], "SCMP_ACT_ALLOW", 0);
-    cr_jw_obj_end(&w);
-    /* AF_VSOCK sockets reach the host: everything else is fine */
-    cr__sc_rule(&w, "socket", "SCMP_ACT_ALLOW", 0);
-    cr_jw_key(&w, "args"); cr_jw_arr(&w); cr_jw_obj(&w);
-    cr_jw_key(&w, "index"); cr_jw_i64(&w, 0); cr_jw_key(&w, "value"); cr_jw_i64(&w, 40);
-    cr_jw_key(&w, "op"); cr_jw_str(&w, "SCMP_CMP_NE");
-    cr_jw_obj_end(&w); cr_jw_arr_end(&w); cr_jw_obj_end(&w);
-    for (i = 0; i < sizeof personas / sizeof *personas; i++) {
-        cr__sc_rule(&w, "personality", "SCMP_ACT_ALLOW", 0);
-        cr_jw_key(&w, "args"); cr_jw_arr(&w); cr_jw_obj(&w);
-        cr_jw_key(&w, "index"); cr_jw_i64(&w, 0); cr_jw_key(&w, "value"); cr_jw_u64(&w, personas[i]);
-        cr_jw_key(&w, "op"); cr_jw_str(&w, "SCMP_CMP_EQ");
-        cr_jw_obj_end(&w); cr_jw_arr_end(&w); cr_jw_obj_end(&w);
-    }
-    for (i = 0; i < sizeof cr__sc_cap_allow / sizeof *cr__sc_cap_allow; i++)
-        if (caps >> cr__sc_cap_allow[i].cap & 1) { cr__sc_rule(&w, cr__sc_cap_allow[i].names, "SCMP_ACT_ALLOW", 0); cr_jw_obj_end(&w); }
-    if (!(caps >> 21 & 1)) {
-        /* without CAP_SYS_ADMIN: clone without namespace flags; clone3 says
-           ENOSYS so libcs fall back to clone, whose flags can be checked */
-        cr__sc_rule(&w, "clone", "SCMP_ACT_ALLOW", 0);
-        cr_jw_key(&w, "args"); cr_jw_arr(&w); cr_jw_obj(&w);
-        cr_jw_key(&w, "index"); cr_jw_i64(&w, 0); cr_jw_key(&w, "value"); cr_jw_i64(&w, 2114060288);
-        cr_jw_key(&w, "valueTwo"); cr_jw_i64(&w, 0); cr_jw_key(&w, "op"); cr_jw_str(&w, "SCMP_CMP_MASKED_EQ");
-        cr_jw_obj_end(&w); cr_jw_arr_end(&w); cr_jw_obj_end(&w);
-        cr__sc_rule(&w, "clone3", "SCMP_ACT_ERRNO", ENOSYS);
-        cr_jw_obj_end(&w);
-    }
-    cr_jw_arr_end(&w);
-    cr_jw_obj_end(&w);
-}
-
 /* ==========================================================================
- * lifecycle — cr_container_*: create, start, kill, delete, run, exec
+ * >>lifecycle — cr_container_*: create, start, kill, delete, run, exec
  *
  * create clones the init straight into its namespaces (clone3; one stage).
  * When a namespace must be joined before a new user namespace is made, or
@@ -6360,6 +6550,36 @@ CR_API void cr_seccomp_default_profile(cr_buf *out, uint64_t caps) {
  * create over a SOCK_SEQPACKET pair (cr__msg) and, once set up, blocks on
  * exec.fifo until start opens it.
  * ========================================================================== */
+
+
+/* Messages on the create <-> init socket. */
+/* The pty master travels alone, as an fd with a one-byte payload. */
+enum { CR__MSG_GO = 1, CR__MSG_MAPS, CR__MSG_PID, CR__MSG_HOOKS, CR__MSG_READY, CR__MSG_ERROR };
+typedef struct cr__msg { int type; int value; char text[1024]; } cr__msg;
+
+static int cr__msg_send(int sock, int type, int value, const char *text) {
+    cr__msg m;
+    memset(&m, 0, sizeof m);
+    m.type = type; m.value = value;
+    if (text) snprintf(m.text, sizeof m.text, "%s", text);
+    while (send(sock, &m, sizeof m, MSG_NOSIGNAL) < 0) if (errno != EINTR) return -errno;
+    return 0;
+}
+static int cr__msg_recv(int sock, cr__msg *m, int *fd) {
+    int r, dummy;
+    memset(m, 0, sizeof *m);
+    r = cr_util_recv_fd(sock, fd ? fd : &dummy, m, sizeof *m);
+    if (!fd && dummy >= 0) close(dummy);
+    if (r < 0) return r;
+    return r == 0 ? -EPIPE : 0;
+}
+static int cr__msg_expect(int sock, int type, cr_err *err) {
+    cr__msg m;
+    int r = cr__msg_recv(sock, &m, NULL);
+    if (r < 0) return cr_err_set(err, EPIPE, "lost the create process");
+    if (m.type != type) return cr_err_set(err, EPROTO, "unexpected message %d from the create process", m.type);
+    return 0;
+}
 
 /* fork-like clone3; cgroup_fd >= 0 starts the child in that cgroup2 cgroup
    (CLONE_INTO_CGROUP), so it never runs a moment outside it. */
@@ -6374,15 +6594,6 @@ static pid_t cr__clone(uint64_t flags, int cgroup_fd) {
     pid = (pid_t)syscall(SYS_clone3, &a, sizeof a);
     if (pid >= 0 || errno != ENOSYS) return pid;
     return (pid_t)syscall(SYS_clone, (unsigned long)flags | a.exit_signal, 0, 0, 0, 0);
-}
-
-static void cr__now_rfc3339(char *out, size_t n) {
-    struct timespec ts;
-    struct tm tm;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    gmtime_r(&ts.tv_sec, &tm);
-    snprintf(out, n, "%04d-%02d-%02dT%02d:%02d:%02d.%09ldZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-             tm.tm_hour, tm.tm_min, tm.tm_sec, ts.tv_nsec);
 }
 
 static int cr__write_idmap(pid_t pid, const char *file, const cr_idmap *m, int n, cr_err *err) {
@@ -6630,14 +6841,6 @@ static int cr__init(cr__ctx *c, int one_stage, cr_err *err) {
     cr__errno(err, "exec \"%s\"", exe);
     cr__init_start_fail(start_fd, err);
     return -1;
-}
-
-static int cr__mkdir_p(const char *path, mode_t mode) {
-    char buf[PATH_MAX], *p;
-    snprintf(buf, sizeof buf, "%s", path);
-    for (p = buf + 1; *p; p++)
-        if (*p == '/') { *p = 0; if (mkdir(buf, mode) < 0 && errno != EEXIST) return -1; *p = '/'; }
-    return (mkdir(buf, mode) < 0 && errno != EEXIST) ? -1 : 0;
 }
 
 static int cr__console_forward(const char *sock_path, int master, cr_err *err) {
@@ -7494,7 +7697,7 @@ CR_API void cr_container_features(cr_buf *out) {
 }
 
 /* ==========================================================================
- * net — cr_net_*: bridge networking for image runs
+ * >>net — cr_net_*: bridge networking for image runs
  *
  * A bridge per network holds the gateway address; each container gets a
  * veth pair whose far end is created inside its netns as eth0, so nothing
@@ -7941,13 +8144,6 @@ static void cr__net_db_free(cr__net_db *db) {
     db->lockfd = db->dirfd = -1;
 }
 
-static char *cr__strdup(const char *s) {
-    size_t n = strlen(s) + 1;
-    char *p = (char *)CR_MALLOC(n);
-    if (p) memcpy(p, s, n);
-    return p;
-}
-
 static const char *cr__net_jstr(const cr_json *o, const char *key) {
     const cr_json *v = cr_json_get(o, key);
     return v && v->type == CR_JSON_STRING ? v->str : "";
@@ -7959,7 +8155,7 @@ static int cr__net_db_parse(cr__net_db *db, const cr_json *root, cr_err *err) {
     snprintf(db->nat, sizeof db->nat, "%s", cr__net_jstr(root, "nat"));
     a = cr_json_get(root, "networks");
     if (a && a->type == CR_JSON_ARRAY && a->len) {
-        if (!(db->nw = (cr__net_nw *)calloc(a->len, sizeof *db->nw))) return cr_err_set(err, ENOMEM, "out of memory");
+        if (!(db->nw = (cr__net_nw *)cr__calloc(a->len, sizeof *db->nw))) return cr_err_set(err, ENOMEM, "out of memory");
         for (e = a->child; e; e = e->next) {
             cr__net_nw *n = &db->nw[db->nnw++];
             const cr_json *b;
@@ -7973,7 +8169,7 @@ static int cr__net_db_parse(cr__net_db *db, const cr_json *root, cr_err *err) {
     }
     a = cr_json_get(root, "leases");
     if (a && a->type == CR_JSON_ARRAY && a->len) {
-        if (!(db->ls = (cr__net_ls *)calloc(a->len, sizeof *db->ls))) return cr_err_set(err, ENOMEM, "out of memory");
+        if (!(db->ls = (cr__net_ls *)cr__calloc(a->len, sizeof *db->ls))) return cr_err_set(err, ENOMEM, "out of memory");
         for (e = a->child; e; e = e->next) {
             cr__net_ls *l = &db->ls[db->nls++];
             const cr_json *ports = cr_json_get(e, "ports");
@@ -7984,7 +8180,7 @@ static int cr__net_db_parse(cr__net_db *db, const cr_json *root, cr_err *err) {
             l->nat_rules = (p = cr_json_get(e, "nat_rules")) && p->type == CR_JSON_TRUE;
             if (!(l->rules = cr__strdup(cr__net_jstr(e, "rules")))) return cr_err_set(err, ENOMEM, "out of memory");
             if (!ports || ports->type != CR_JSON_ARRAY || !ports->len) continue;
-            if (!(l->ports = (cr_net_port *)calloc(ports->len, sizeof *l->ports))) return cr_err_set(err, ENOMEM, "out of memory");
+            if (!(l->ports = (cr_net_port *)cr__calloc(ports->len, sizeof *l->ports))) return cr_err_set(err, ENOMEM, "out of memory");
             for (p = ports->child; p; p = p->next)
                 if (p->type != CR_JSON_STRING || cr_net_port_parse(p->str, &l->ports[l->nports++], err) < 0)
                     return cr_err_wrap(err, "lease \"%s\"", l->id);
@@ -8819,7 +9015,7 @@ CR_API int cr_net_hosts(const char *ip, const char *hostname, const char *const 
 
 #ifndef CR_NO_REGISTRY
 /* ==========================================================================
- * http — cr_http_*: HTTP/1.1 client
+ * >>http — cr_http_*: HTTP/1.1 client
  *        URLs, response heads and chunked bodies as bounded push parsers
  *        (fuzzed on their own), a keep-alive pool, redirects, timeouts
  * tls — cr__tls_*: BearSSL client
@@ -9557,20 +9753,21 @@ static int cr__tls_suffix(const char *s, const char *suf) {
    .key is an error, as it is for Docker: it is usually a misnamed file. */
 static int cr__tls_certs_dir(const cr_http_client *c, const cr__http_url *u, cr__tls *t, cr_err *err) {
     char dir[PATH_MAX], auth[CR__HTTP_AUTH_MAX], other[NAME_MAX + 8];
-    struct dirent **ents = NULL;
-    int n = -1, i, r = 0, pass, dfd;
+    char **ents = NULL;
+    size_t n = 0, i;
+    int found = -ENOENT, r = 0, pass, dfd;
     if (!c->certs_dir) return 0;
-    for (pass = 0; pass < 2 && n < 0; pass++) {
+    for (pass = 0; pass < 2 && found < 0; pass++) {
         if (!pass) cr__http_authority(u, 1, auth, sizeof auth);
         else snprintf(auth, sizeof auth, u->ipv6 ? "[%s]" : "%s", u->host);
         if (snprintf(dir, sizeof dir, "%s/%s", c->certs_dir, auth) >= (int)sizeof dir) return cr_err_set(err, ENAMETOOLONG, "certs.d: path too long");
-        if ((n = scandir(dir, &ents, NULL, alphasort)) < 0 && errno != ENOENT && errno != ENOTDIR)
-            return cr__errno(err, "certs.d %s", dir);
+        if ((found = cr__dir_names(dir, &ents, &n)) < 0 && found != -ENOENT && found != -ENOTDIR)
+            { errno = -found; return cr__errno(err, "certs.d %s", dir); }
     }
-    if (n < 0) return 0;
+    if (found < 0) return 0;
     if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) r = cr__errno(err, "certs.d %s", dir);
     for (i = 0; i < n && r >= 0; i++) {
-        const char *nm = ents[i]->d_name;
+        const char *nm = ents[i];
         size_t l = strlen(nm);
         int cert = cr__tls_suffix(nm, ".cert"), key = cr__tls_suffix(nm, ".key");
         if (cr__tls_suffix(nm, ".crt")) {
@@ -9584,8 +9781,7 @@ static int cr__tls_certs_dir(const cr_http_client *c, const cr__http_url *u, cr_
         }
     }
     if (r < 0) cr_err_wrap(err, "certs.d %s", dir);
-    for (i = 0; i < n; i++) free(ents[i]);   /* scandir allocates with malloc */
-    free(ents);
+    cr__dir_names_free(ents, n);
     if (dfd >= 0) close(dfd);
     return r;
 }
@@ -10022,7 +10218,7 @@ CR_API void cr_http_client_close(cr_http_client *c) {
 #endif /* CR_NO_REGISTRY */
 
 /* ==========================================================================
- * registry — cr_ref_*, cr_manifest_*, cr_auth_*: image references, manifests, credentials
+ * >>registry — cr_ref_*, cr_manifest_*, cr_auth_*: image references, manifests, credentials
  *
  * The parsing half of a pull, all of it untrusted input: references
  * normalised as Docker does, manifests, indexes and image configs checked
@@ -10614,7 +10810,7 @@ static int cr__manifest_cfg(cr_image_config *c, const cr_json *root, cr_err *err
     return 0;
 }
 
-CR_API int cr_image_config_parse(const char *body, size_t len, cr_image_config *c, cr_err *err) {
+CR_API int cr_manifest_config_parse(const char *body, size_t len, cr_image_config *c, cr_err *err) {
     cr_json *root = NULL;
     int r;
     memset(c, 0, sizeof *c);
@@ -10627,13 +10823,13 @@ CR_API int cr_image_config_parse(const char *body, size_t len, cr_image_config *
         }
     }
     if (r < 0) {
-        cr_image_config_free(c);
+        cr_manifest_config_free(c);
         cr_err_wrap(err, "image config");
     }
     return r < 0 ? r : 0;
 }
 
-CR_API void cr_image_config_free(cr_image_config *c) {
+CR_API void cr_manifest_config_free(cr_image_config *c) {
     if (!c) return;
     cr_json_free((cr_json *)c->json);
     cr__arena_free((cr__arena *)c->arena);
@@ -11038,18 +11234,6 @@ static int cr__auth_merge(const char *text, size_t len, const char *reg, const c
     return r;
 }
 
-static int cr__auth_mkdirs(char *dir) {
-    char *p;
-    for (p = dir + 1; ; p++)
-        if (*p == '/' || !*p) {
-            char c = *p;
-            *p = 0;
-            if (mkdir(dir, 0700) < 0 && errno != EEXIST) { *p = c; return -1; }
-            *p = c;
-            if (!c) return 0;
-        }
-}
-
 /* Rewrites file with reg's entry set to auth (NULL: removed). */
 static int cr__auth_rewrite(const char *file, const char *reg, const char *auth, cr_err *err) {
     char path[PATH_MAX], dir[PATH_MAX];
@@ -11074,7 +11258,7 @@ static int cr__auth_rewrite(const char *file, const char *reg, const char *auth,
     if (!auth && !r) { r = reg ? cr_err_set(err, ENOENT, "not logged in to %s", reg) : cr_err_set(err, ENOENT, "not logged in"); goto out; }
     slash = strrchr(path, '/');
     snprintf(dir, sizeof dir, "%.*s", !slash ? 1 : slash == path ? 1 : (int)(slash - path), slash ? path : ".");
-    if (auth && cr__auth_mkdirs(dir) < 0) { r = cr__errno(err, "mkdir %s", dir); goto out; }
+    if (auth && cr__mkdir_p(dir, 0700) < 0) { r = cr__errno(err, "mkdir %s", dir); goto out; }
     if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) { r = cr__errno(err, "open %s", dir); goto out; }
     r = cr_util_write_atomic(dfd, slash ? slash + 1 : path, out.data, out.len, err);
     close(dfd);
@@ -11119,7 +11303,7 @@ CR_API int cr_auth_remove(const char *file, const char *registry, cr_err *err) {
 
 #ifndef CR_NO_REGISTRY
 /* ==========================================================================
- * store — cr_store_*: content-addressed blobs, unpacked layers, image names
+ * >>store — cr_store_*: content-addressed blobs, unpacked layers, image names
  *         and the image names: list, find, remove, gc
  *
  * Every blob streams into tmp/<hex>.part while its sha256 is computed, under
@@ -11165,142 +11349,6 @@ static int cr__store_lock(const char *root, cr_err *err) {
 /* "sha256:<hex>" -> "<hex>", or NULL (the store keeps sha256 only). */
 static const char *cr__store_hex(const char *digest) {
     return strncmp(digest, "sha256:", 7) || strlen(digest) != 71 ? NULL : digest + 7;
-}
-
-/* ---- SHA-256: the x86 SHA extensions when the CPU has them, else BearSSL ---- */
-
-/* Blobs and layers are hashed at every pull (the compressed blob and the
-   uncompressed stream): with SHA-NI that costs a tenth of the software
-   rounds, which otherwise take as long as the decompression. */
-typedef struct cr__sha256 {
-    br_sha256_context br;       /* without SHA-NI */
-    uint32_t h[8];
-    unsigned char buf[64];
-    uint64_t n;                 /* bytes hashed */
-    int ni;
-} cr__sha256;
-
-#if defined(__x86_64__) && defined(__GNUC__)
-#include <cpuid.h>
-#include <immintrin.h>
-#define CR__SHA_NI 1
-
-static const uint32_t cr__sha256_k[64] = {
-    0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
-    0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
-    0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
-    0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967,
-    0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
-    0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
-    0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
-    0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2 };
-
-static int cr__sha_ni_ok(void) {
-    static int have = -1;
-    int h = __atomic_load_n(&have, __ATOMIC_RELAXED);
-    unsigned a, b, c, d;
-    if (h >= 0) return h;
-    h = __get_cpuid(1, &a, &b, &c, &d) && (c & bit_SSSE3) && (c & bit_SSE4_1) &&
-        __get_cpuid_count(7, 0, &a, &b, &c, &d) && (b & bit_SHA);
-    __atomic_store_n(&have, h, __ATOMIC_RELAXED);
-    return h;
-}
-
-/* SHA256RNDS2 keeps the state as two vectors, A B E F and C D G H (A in the
-   top lane); each call runs two rounds, so the vector that held ABEF holds
-   the next CDGH. SHA256MSG1/MSG2 extend the message four words at a time. */
-__attribute__((target("sha,ssse3,sse4.1")))
-static void cr__sha256_ni_blocks(uint32_t st[8], const unsigned char *p, size_t nblocks) {
-    const __m128i bswap = _mm_set_epi64x(0x0c0d0e0f08090a0bLL, 0x0405060700010203LL);
-    __m128i abef, cdgh, t, u, sa, sc, w, m0, m1, m2, m3;
-    int i;
-    t = _mm_shuffle_epi32(_mm_loadu_si128((const __m128i *)st), 0xb1);         /* B A D C */
-    u = _mm_shuffle_epi32(_mm_loadu_si128((const __m128i *)(st + 4)), 0x1b);   /* H G F E */
-    abef = _mm_alignr_epi8(t, u, 8);
-    cdgh = _mm_blend_epi16(u, t, 0xf0);
-#define CR__SHA_ROUNDS(m, k) \
-    w = _mm_add_epi32(m, _mm_loadu_si128((const __m128i *)(cr__sha256_k + 4 * (k)))); \
-    cdgh = _mm_sha256rnds2_epu32(cdgh, abef, w); \
-    abef = _mm_sha256rnds2_epu32(abef, cdgh, _mm_shuffle_epi32(w, 0x0e))
-#define CR__SHA_NEXT(a, b, c, d) \
-    a = _mm_sha256msg2_epu32(_mm_add_epi32(_mm_sha256msg1_epu32(a, b), _mm_alignr_epi8(d, c, 4)), d)
-    for (; nblocks; nblocks--, p += 64) {
-        sa = abef;
-        sc = cdgh;
-        m0 = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)p), bswap);        CR__SHA_ROUNDS(m0, 0);
-        m1 = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(p + 16)), bswap); CR__SHA_ROUNDS(m1, 1);
-        m2 = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(p + 32)), bswap); CR__SHA_ROUNDS(m2, 2);
-        m3 = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(p + 48)), bswap); CR__SHA_ROUNDS(m3, 3);
-        for (i = 4; i < 16; i += 4) {
-            CR__SHA_NEXT(m0, m1, m2, m3); CR__SHA_ROUNDS(m0, i);
-            CR__SHA_NEXT(m1, m2, m3, m0); CR__SHA_ROUNDS(m1, i + 1);
-            CR__SHA_NEXT(m2, m3, m0, m1); CR__SHA_ROUNDS(m2, i + 2);
-            CR__SHA_NEXT(m3, m0, m1, m2); CR__SHA_ROUNDS(m3, i + 3);
-        }
-        abef = _mm_add_epi32(abef, sa);
-        cdgh = _mm_add_epi32(cdgh, sc);
-    }
-#undef CR__SHA_ROUNDS
-#undef CR__SHA_NEXT
-    t = _mm_shuffle_epi32(abef, 0x1b);   /* A B E F */
-    u = _mm_shuffle_epi32(cdgh, 0xb1);   /* G H C D */
-    _mm_storeu_si128((__m128i *)st, _mm_blend_epi16(t, u, 0xf0));
-    _mm_storeu_si128((__m128i *)(st + 4), _mm_alignr_epi8(u, t, 8));
-}
-#endif
-
-static void cr__sha256_init(cr__sha256 *s) {
-    static const uint32_t iv[8] = { 0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
-                                    0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19 };
-    memset(s, 0, sizeof *s);
-#ifdef CR__SHA_NI
-    s->ni = cr__sha_ni_ok();
-#endif
-    if (!s->ni) br_sha256_init(&s->br);
-    memcpy(s->h, iv, sizeof iv);
-}
-
-static void cr__sha256_update(cr__sha256 *s, const void *data, size_t n) {
-#ifdef CR__SHA_NI
-    const unsigned char *p = (const unsigned char *)data;
-    size_t k = (size_t)(s->n & 63);
-    if (s->ni) {
-        s->n += n;
-        if (k) {
-            size_t take = 64 - k < n ? 64 - k : n;
-            memcpy(s->buf + k, p, take);
-            p += take;
-            n -= take;
-            if (k + take < 64) return;
-            cr__sha256_ni_blocks(s->h, s->buf, 1);
-        }
-        if (n >= 64) cr__sha256_ni_blocks(s->h, p, n / 64);
-        memcpy(s->buf, p + (n & ~(size_t)63), n & 63);
-        return;
-    }
-#endif
-    br_sha256_update(&s->br, data, n);
-}
-
-static void cr__sha256_out(cr__sha256 *s, unsigned char out[32]) {
-    unsigned char pad[72];
-    size_t k = (size_t)(s->n & 63), padn = (k < 56 ? 56 : 120) - k;
-    uint64_t bits = s->n * 8;
-    int i;
-    if (!s->ni) { br_sha256_out(&s->br, out); return; }
-    memset(pad, 0, sizeof pad);
-    pad[0] = 0x80;
-    for (i = 0; i < 8; i++) pad[padn + (size_t)i] = (unsigned char)(bits >> (56 - 8 * i));
-    cr__sha256_update(s, pad, padn + 8);
-    for (i = 0; i < 32; i++) out[i] = (unsigned char)(s->h[i / 4] >> (24 - 8 * (i % 4)));
-}
-
-static void cr__sha256_digest(cr__sha256 *h, char out[72]) {
-    unsigned char d[32];
-    int i;
-    cr__sha256_out(h, d);
-    memcpy(out, "sha256:", 7);
-    for (i = 0; i < 32; i++) snprintf(out + 7 + 2 * i, 3, "%02x", d[i]);
 }
 
 static int cr__store_has_blob(const char *root, const char *digest, uint64_t size) {
@@ -11397,7 +11445,7 @@ out:
     return r;
 }
 
-CR_API int cr_image_list(const cr_store *s, int (*fn)(const cr_image_info *img, void *user), void *user, cr_err *err) {
+CR_API int cr_store_list(const cr_store *s, int (*fn)(const cr_image_info *img, void *user), void *user, cr_err *err) {
     cr_json *list = NULL, *e;
     cr_buf text = {0};
     int r = cr__images_load(cr_store_root(s), &list, &text, err);
@@ -11424,7 +11472,7 @@ static int cr__image_match_one(const cr_image_info *i, void *user) {
     return 0;
 }
 
-CR_API int cr_image_find(const cr_store *s, const char *name, cr_image_info *out, cr_err *err) {
+CR_API int cr_store_find(const cr_store *s, const char *name, cr_image_info *out, cr_err *err) {
     cr__image_match m;
     cr_ref ref;
     char canon[CR_REF_STRING_MAX];
@@ -11433,17 +11481,17 @@ CR_API int cr_image_find(const cr_store *s, const char *name, cr_image_info *out
     m.id = name;
     m.idlen = strspn(name, "0123456789abcdef") == strlen(name) ? strlen(name) : 0;
     if (cr_ref_parse(name, &ref, NULL) == 0) { cr_ref_string(&ref, canon, sizeof canon); m.name = canon; }
-    if ((r = cr_image_list(s, cr__image_match_one, &m, err)) < 0) return r;
+    if ((r = cr_store_list(s, cr__image_match_one, &m, err)) < 0) return r;
     if (!m.n) return cr_err_set(err, ENOENT, "image \"%s\": not in the store", name);
     if (m.n > 1) return cr_err_set(err, EINVAL, "image \"%s\": ambiguous id prefix", name);
     *out = m.hit;
     return 0;
 }
 
-CR_API int cr_image_remove(const cr_store *s, const char *name, cr_err *err) {
+CR_API int cr_store_remove(const cr_store *s, const char *name, cr_err *err) {
     cr_image_info i;
     int r, found;
-    if ((r = cr_image_find(s, name, &i, err)) < 0) return r;
+    if ((r = cr_store_find(s, name, &i, err)) < 0) return r;
     if ((r = cr__images_update(cr_store_root(s), i.name, NULL, &found, err)) < 0) return r;
     return found ? 0 : cr_err_set(err, ENOENT, "image \"%s\": not in the store", name);
 }
@@ -11464,10 +11512,10 @@ static int cr__gc_mark(const cr_image_info *img, void *user) {
     if (cr__store_read_blob(g->root, img->manifest, 4 << 20, &body, NULL) == 0 && cr_manifest_parse(NULL, body.data, body.len, &m, NULL) == 0)
         for (i = 0; i < m.nlayers; i++) cr_buf_printf(&g->keep, "%s\n", m.layers[i].digest);
     body.len = 0;
-    if (cr__store_read_blob(g->root, img->config, 16 << 20, &body, NULL) == 0 && cr_image_config_parse(body.data, body.len, &cfg, NULL) == 0)
+    if (cr__store_read_blob(g->root, img->config, 16 << 20, &body, NULL) == 0 && cr_manifest_config_parse(body.data, body.len, &cfg, NULL) == 0)
         for (i = 0; i < cfg.ndiff_ids; i++) cr_buf_printf(&g->keep, "%s\n", cfg.diff_ids[i]);
     cr_manifest_free(&m);
-    cr_image_config_free(&cfg);
+    cr_manifest_config_free(&cfg);
     cr_buf_free(&body);
     return 0;
 }
@@ -11531,7 +11579,7 @@ CR_API int cr_store_gc(const cr_store *s, uint64_t *freed, cr_err *err) {
     if ((r = cr__store_prepare(root, err)) < 0) return r;
     if ((lock = cr__store_lock(root, err)) < 0) return lock;
     cr_buf_putc(&g.keep, '\n');
-    if ((r = cr_image_list(s, cr__gc_mark, &g, err)) == 0) {
+    if ((r = cr_store_list(s, cr__gc_mark, &g, err)) == 0) {
         cr__gc_mark_containers(&g);
         snprintf(p, sizeof p, "%s/blobs/sha256", root);
         n += cr__gc_sweep(p, g.keep.data, 0);
@@ -11562,9 +11610,8 @@ CR_API int cr_store_gc(const cr_store *s, uint64_t *freed, cr_err *err) {
 }
 #endif /* CR_NO_REGISTRY */
 
-/*@@UNPACK_IMPL_BEGIN@@*/
 /* ==========================================================================
- * unpack — cr_unpack_*: layer tarballs (plain, gzip, zstd) onto a directory, safely
+ * >>unpack — cr_unpack_*: layer tarballs (plain, gzip, zstd) onto a directory, safely
  *
  * A layer is untrusted input. Every entry is made relative to the layer
  * directory: its name is cleaned (a leading "/" is dropped, as tar -x does;
@@ -12595,11 +12642,10 @@ done:
     return r;
 }
 #endif /* CR_NO_REGISTRY */
-/*@@UNPACK_IMPL_END@@*/
 
 #ifndef CR_NO_REGISTRY
 /* ==========================================================================
- * image — cr_image_pull: a registry image into the store
+ * >>image — cr_image_pull: a registry image into the store
  *
  * The manifest comes from the first source that serves it: the mirrors of
  * the registry in order, then the registry; a blob that source fails to
@@ -13462,13 +13508,6 @@ static int cr__src_read(const cr__src *s, const char *what, const char *name, si
     return r;
 }
 
-static void cr__sha256_bytes(const void *p, size_t n, char out[72]) {
-    cr__sha256 h;
-    cr__sha256_init(&h);
-    cr__sha256_update(&h, p, n);
-    cr__sha256_digest(&h, out);
-}
-
 /* A small blob of an OCI layout (manifest, index, config) as d describes
    it: read, checked against digest and size, then stored. */
 static int cr__src_blob(const char *root, const cr__src *s, const char *what, const cr_descriptor *d, size_t max,
@@ -13582,7 +13621,7 @@ static int cr__src_layer(const char *root, const cr__src *s, const cr_descriptor
 /* Parses and checks an image config blob against its manifest's layers. */
 static int cr__src_config(const char *what, const cr_buf *body, size_t nlayers, cr_image_config *cfg, cr_err *err) {
     int r;
-    if ((r = cr_image_config_parse(body->data, body->len, cfg, err)) < 0) return cr_err_wrap(err, "%s", what);
+    if ((r = cr_manifest_config_parse(body->data, body->len, cfg, err)) < 0) return cr_err_wrap(err, "%s", what);
     if (cfg->ndiff_ids != nlayers)
         return cr_err_set(err, EINVAL, "%s: %zu diff_ids for %zu layers", what, cfg->ndiff_ids, nlayers);
     return 0;
@@ -13675,7 +13714,7 @@ out:
     cr_manifest_free(&idx);
     cr_manifest_free(&m);
     cr_manifest_free(&child);
-    cr_image_config_free(&cfg);
+    cr_manifest_config_free(&cfg);
     CR_FREE(cand);
     cr_buf_free(&text);
     cr_buf_free(&cbody);
@@ -13897,7 +13936,7 @@ static int cr__image_import_docker(const char *root, const cr__src *s, const cha
     if (names->oom) r = cr_err_set(err, ENOMEM, "out of memory");
 out:
     cr_json_free(list);
-    cr_image_config_free(&cfg);
+    cr_manifest_config_free(&cfg);
     cr_buf_free(&text);
     cr_buf_free(&man);
     return r;
@@ -14055,7 +14094,7 @@ CR_API int cr_image_pull(const cr_store *s, const char *refstr, const cr_pull_op
     if (r < 0) goto out;
     if ((r = cr__pull_blob(g, "config", &m.config, 0, NULL, err)) < 0) goto out;
     if ((r = cr__store_read_blob(p->root, m.config.digest, 16 << 20, &cbody, err)) < 0 ||
-        (r = cr_image_config_parse(cbody.data, cbody.len, &cfg, err)) < 0) { cr_err_wrap(err, "config %s", m.config.digest); goto out; }
+        (r = cr_manifest_config_parse(cbody.data, cbody.len, &cfg, err)) < 0) { cr_err_wrap(err, "config %s", m.config.digest); goto out; }
     if (cfg.ndiff_ids != m.nlayers) {
         r = cr_err_set(err, EINVAL, "config %s: %zu diff_ids for %zu layers", m.config.digest, cfg.ndiff_ids, m.nlayers);
         goto out;
@@ -14093,7 +14132,7 @@ out:
     if (r < 0) cr_err_wrap(err, "pull \"%s\"", refstr);
     cr_manifest_free(&m);
     cr_manifest_free(&index);
-    cr_image_config_free(&cfg);
+    cr_manifest_config_free(&cfg);
     cr_buf_free(&cbody);
     cr__reg_free(g);
     CR_FREE(p->layers);
@@ -14103,7 +14142,8 @@ out:
     return r;
 }
 
-CR_API int cr_registry_login(const char *registry, const char *user, const char *pass, const cr_pull_opts *o, cr_err *err) {
+CR_API int cr_image_login(const char *registry, const cr_login_opts *o, cr_err *err) {
+    const char *user = o->user, *pass = o->pass;
     cr_pull_opts lo;
     cr_http_response resp;
     cr_buf creds = {0};
@@ -14133,8 +14173,8 @@ CR_API int cr_registry_login(const char *registry, const char *user, const char 
         return cr_err_set(err, E2BIG, "login %s: password longer than %zu bytes", host, sizeof g->pass - 1);
     }
     memset(&lo, 0, sizeof lo);
-    if (o) lo = *o;
-    lo.authfile = NULL;
+    lo.insecure = o->insecure;
+    lo.certs_dir = o->certs_dir;
     cr_buf_printf(&creds, "%s:%s", user, pass ? pass : "");
     lo.creds = creds.data;
     p->o = &lo;
@@ -14165,7 +14205,7 @@ CR_API int cr_registry_login(const char *registry, const char *user, const char 
 }
 
 /* ==========================================================================
- * ctr — cr_ctr_*: image containers (`cr run IMAGE`, stop, rm, logs, inspect)
+ * >>ctr — cr_ctr_*: image containers (`cr run IMAGE`, stop, rm, logs, inspect)
  * ========================================================================== */
 
 /* ---- string vectors ---- */
@@ -14181,7 +14221,7 @@ static void cr__strv_push(cr__strv *s, const char *str) {
         if (!v) { s->oom = 1; return; }
         s->v = v; s->cap = cap;
     }
-    if (!(dup = strdup(str))) { s->oom = 1; return; }
+    if (!(dup = cr__strdup(str))) { s->oom = 1; return; }
     s->v[s->n++] = dup;
     s->v[s->n] = NULL;
 }
@@ -14190,7 +14230,7 @@ static int cr__cmp_str(const void *a, const void *b) { return strcmp(*(char *con
 
 static void cr__strv_free(cr__strv *s) {
     int i;
-    for (i = 0; i < s->n; i++) free(s->v[i]);
+    for (i = 0; i < s->n; i++) CR_FREE(s->v[i]);
     CR_FREE(s->v);
     memset(s, 0, sizeof *s);
 }
@@ -14201,9 +14241,9 @@ static void cr__env_set(cr__strv *env, const char *kv) {
     int i;
     for (i = 0; i < env->n; i++)
         if (!strncmp(env->v[i], kv, klen) && env->v[i][klen] == '=') {
-            char *dup = strdup(kv);
+            char *dup = cr__strdup(kv);
             if (!dup) { env->oom = 1; return; }
-            free(env->v[i]);
+            CR_FREE(env->v[i]);
             env->v[i] = dup;
             return;
         }
@@ -14661,9 +14701,9 @@ static void cr__ctr_mount(cr__ctr *c, const char *dst, const char *type, const c
     cr_jw_key(&w, "source"); cr_jw_str(&w, src);
     cr_jw_key(&w, "options");
     cr_jw_arr(&w);
-    if ((o = strdup(opts))) {
+    if ((o = cr__strdup(opts))) {
         for (p = strtok_r(o, ",", &save); p; p = strtok_r(NULL, ",", &save)) cr_jw_str(&w, p);
-        free(o);
+        CR_FREE(o);
     } else b.oom = 1;
     cr_jw_arr_end(&w);
     cr_jw_obj_end(&w);
@@ -15173,7 +15213,7 @@ static int cr__ctr_config(cr__ctr *c, cr_buf *out, cr_err *err) {
         if (c->seccomp_file) { if ((r = cr__ctr_seccomp_file(c, &w, err)) < 0) return r; }
         else {
             cr_buf prof = {0};
-            cr_seccomp_default_profile(&prof, c->caps);
+            cr_spec_default_seccomp(&prof, c->caps);
             cr_jw_raw(&w, prof.data ? prof.data : "null");
             cr_buf_free(&prof);
         }
@@ -15332,9 +15372,9 @@ static int cr__ctr_load_image(cr__ctr *c, const cr_store *s, cr_err *err) {
     cr_buf body = {0};
     size_t i;
     int r;
-    if ((r = cr_image_find(s, c->o->image, &c->info, err)) < 0) return r;
+    if ((r = cr_store_find(s, c->o->image, &c->info, err)) < 0) return r;
     if ((r = cr__store_read_blob(c->store, c->info.config, 16 << 20, &body, err)) < 0 ||
-        (r = cr_image_config_parse(body.data, body.len, &c->img, err)) < 0) {
+        (r = cr_manifest_config_parse(body.data, body.len, &c->img, err)) < 0) {
         cr_buf_free(&body);
         return cr_err_wrap(err, "image \"%s\": config %s", c->o->image, c->info.config);
     }
@@ -15506,7 +15546,7 @@ static int cr__ctr_detach(cr__ctr *c, cr_create_opts *co, cr_err *err) {
 static void cr__ctr_free(cr__ctr *c) {
     if (c->dirfd >= 0) close(c->dirfd);
     if (c->lockfd >= 0) close(c->lockfd);
-    cr_image_config_free(&c->img);
+    cr_manifest_config_free(&c->img);
     cr__strv_free(&c->lower); cr__strv_free(&c->args); cr__strv_free(&c->env);
     cr__strv_free(&c->mounts_json); cr__strv_free(&c->user_mounts);
     CR_FREE(c);

@@ -54,7 +54,7 @@ int cr_applet_images(int argc, char **argv) {
     if (st.noperands) return cr_main_usage_error(argv[0], "takes no operands");
     cr_jw_init(&c.w, &c.out);
     if (c.json) cr_jw_arr(&c.w);
-    if (cr_image_list(&cr_main_store, cr_images_one, &c, &err) < 0) return cr_main_fail_err(argv[0], &err);
+    if (cr_store_list(&cr_main_store, cr_images_one, &c, &err) < 0) return cr_main_fail_err(argv[0], &err);
     if (c.json) { cr_jw_arr_end(&c.w); puts(c.out.data); }
     else if (!c.n && !c.quiet) printf("%-48s %-16s %-12s %-30s %s\n", "REPOSITORY", "TAG", "IMAGE ID", "PULLED", "SIZE");
     cr_buf_free(&c.out);

@@ -46,7 +46,7 @@ int cr_applet_login(int argc, char **argv) {
     static char user[256], pass[4096];
     char file[4096];
     const char *u = NULL, *p = NULL, *authfile = NULL;
-    cr_pull_opts o;
+    cr_login_opts o;
     cr_optstate st;
     cr_err err = {0};
     int k, from_stdin = 0, r;
@@ -84,7 +84,9 @@ int cr_applet_login(int argc, char **argv) {
         p = pass;
     }
     if (!authfile) authfile = cr_auth_default_file(file, sizeof file);
-    r = cr_registry_login(st.operands[0], u, p, &o, &err);
+    o.user = u;
+    o.pass = p;
+    r = cr_image_login(st.operands[0], &o, &err);
     if (r == 0 && cr_auth_store(authfile, st.operands[0], u, p, &err) < 0) { cr_err_wrap(&err, "login %s", st.operands[0]); r = -1; }
     explicit_bzero(pass, sizeof pass);
     if (r < 0) return cr_main_fail_err(argv[0], &err);

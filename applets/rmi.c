@@ -28,7 +28,7 @@ static void cr_rmi_users(const char *image, char *out, size_t n) {
     cr_rmi_use u;
     cr_err err = {0};
     out[0] = 0;
-    if (cr_image_find(&cr_main_store, image, &info, &err) < 0) return;
+    if (cr_store_find(&cr_main_store, image, &info, &err) < 0) return;
     memset(&u, 0, sizeof u);
     u.config = info.config;
     cr_ctr_list(&cr_main_runtime, &cr_main_store, cr_rmi_user, &u, &err);
@@ -52,7 +52,7 @@ int cr_applet_rmi(int argc, char **argv) {
             rc = cr_main_fail(argv[0], "image \"%s\" is used by container %s (remove it first, or use --force)", st.operands[i], users);
             continue;
         }
-        if (cr_image_remove(&cr_main_store, st.operands[i], &err) < 0) rc = cr_main_fail_err(argv[0], &err);
+        if (cr_store_remove(&cr_main_store, st.operands[i], &err) < 0) rc = cr_main_fail_err(argv[0], &err);
         else printf("Untagged: %s\n", st.operands[i]);
     }
     if (prune) {

@@ -139,7 +139,7 @@ static int cr_run_pull(const char *image, const char *policy, const char *platfo
     cr_image_info info;
     cr_pull_opts po = {0};
     char digest[136];
-    int missing = cr_image_find(&cr_main_store, image, &info, err) < 0;
+    int missing = cr_store_find(&cr_main_store, image, &info, err) < 0;
     if (!strcmp(policy, "never") || (!strcmp(policy, "missing") && !missing)) return missing ? -ENOENT : 0;
     if (missing && !quiet) fprintf(stderr, "Unable to find image '%s' locally\n", image);
     po.platform = platform;

@@ -42,7 +42,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     c.store = "/nonexistent";
     snprintf(c.hostname, sizeof c.hostname, "box");
     snprintf(c.name, sizeof c.name, "fuzz");
-    if (cr_image_config_parse(f[F_CONFIG], strlen(f[F_CONFIG]), &c.img, &err) < 0) {
+    if (cr_manifest_config_parse(f[F_CONFIG], strlen(f[F_CONFIG]), &c.img, &err) < 0) {
         if (!check(&err)) abort();
         memset(&c.img, 0, sizeof c.img);
     }
@@ -77,7 +77,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         cr_spec_free(&spec);
     }
     cr_buf_free(&config);
-    cr_image_config_free(&c.img);
+    cr_manifest_config_free(&c.img);
     cr__strv_free(&c.args); cr__strv_free(&c.env); cr__strv_free(&c.mounts_json); cr__strv_free(&c.user_mounts);
     free(buf);
     return 0;

@@ -1,7 +1,7 @@
 // cr-test: libs=-lbearssl
 /* libFuzzer target for the registry's JSON documents: the first byte picks
    the Content-Type, the rest goes through cr_manifest_parse (and, for an
-   index, cr_manifest_pick), cr_image_config_parse and cr_auth_token_parse.
+   index, cr_manifest_pick), cr_manifest_config_parse and cr_auth_token_parse.
    What is accepted must hold the promises the store relies on: verifiable
    digests, NULL-terminated arrays, a token fit for a header. */
 #define CR_IMPLEMENTATION
@@ -50,7 +50,7 @@ static void config(const char *body, size_t len) {
     cr_image_config c;
     cr_err err = {0};
     size_t i;
-    if (cr_image_config_parse(body, len, &c, &err) < 0) {
+    if (cr_manifest_config_parse(body, len, &c, &err) < 0) {
         if (c.json || c.arena) abort();
         return;
     }
@@ -59,7 +59,7 @@ static void config(const char *body, size_t len) {
         abort();
     for (i = 0; i < c.ndiff_ids; i++) if (cr__ref_digest_why(c.diff_ids[i], strlen(c.diff_ids[i]))) abort();
     for (i = 0; i < c.nlabels; i++) if (!c.labels[i].key || !c.labels[i].value) abort();
-    cr_image_config_free(&c);
+    cr_manifest_config_free(&c);
 }
 
 static void token(const char *body, size_t len) {

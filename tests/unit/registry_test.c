@@ -646,7 +646,7 @@ static const char docker_config[] =
 static void t_config(void) {
     cr_image_config c;
     cr_err err = {0};
-    if (cr_image_config_parse(docker_config, strlen(docker_config), &c, &err) < 0) { note("# %s\n", err.msg); return; }
+    if (cr_manifest_config_parse(docker_config, strlen(docker_config), &c, &err) < 0) { note("# %s\n", err.msg); return; }
     CHECK(!strcmp(c.os, "linux") && !strcmp(c.architecture, "amd64") && !c.variant);
     CHECK(c.nentrypoint == 1 && !strcmp(c.entrypoint[0], "/docker-entrypoint.sh") && !c.entrypoint[1]);
     CHECK(c.ncmd == 3 && !strcmp(c.cmd[2], "daemon off;") && !c.cmd[3]);
@@ -656,9 +656,9 @@ static void t_config(void) {
     CHECK(c.nvolumes == 1 && !strcmp(c.volumes[0], "/var/cache") && !c.volumes[1]);
     CHECK(c.nlabels == 2 && !strcmp(c.labels[0].key, "maintainer") && !strcmp(c.labels[1].value, "1.25.3"));
     CHECK(c.ndiff_ids == 3 && !strcmp(c.diff_ids[0], D64) && !strcmp(c.diff_ids[2], D512) && !c.diff_ids[3]);
-    cr_image_config_free(&c);
+    cr_manifest_config_free(&c);
     CHECK(!c.json && !c.arena && !c.env);
-    cr_image_config_free(&c);
+    cr_manifest_config_free(&c);
 
     /* Docker's nulls and a config-less OCI image */
     {
@@ -666,13 +666,13 @@ static void t_config(void) {
                                     "\"Entrypoint\":null,\"Labels\":null,\"Volumes\":null,\"ExposedPorts\":null,\"WorkingDir\":null,\"User\":\"\"},"
                                     "\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[]}}";
         static const char bare[] = "{\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[\"" D64 "\"]}}";
-        CHECK(cr_image_config_parse(nulls, strlen(nulls), &c, &err) == 0);
+        CHECK(cr_manifest_config_parse(nulls, strlen(nulls), &c, &err) == 0);
         CHECK(!c.env && !c.cmd && !c.entrypoint && !c.labels && !c.volumes && !c.exposed_ports && !c.working_dir && !c.nenv);
         CHECK(c.user && !c.user[0] && !strcmp(c.variant, "v7") && c.ndiff_ids == 0 && c.diff_ids && !c.diff_ids[0]);
-        cr_image_config_free(&c);
-        CHECK(cr_image_config_parse(bare, strlen(bare), &c, &err) == 0);
+        cr_manifest_config_free(&c);
+        CHECK(cr_manifest_config_parse(bare, strlen(bare), &c, &err) == 0);
         CHECK(!c.os && !c.architecture && !c.cmd && c.ndiff_ids == 1);
-        cr_image_config_free(&c);
+        cr_manifest_config_free(&c);
     }
 }
 
@@ -706,8 +706,8 @@ static void t_config_errors(void) {
     for (i = 0; i < sizeof t / sizeof *t; i++) {
         cr_image_config c;
         cr_err err = {0};
-        int rc = cr_image_config_parse(t[i].body, strlen(t[i].body), &c, &err);
-        if (rc != -EINVAL) { note("# case %zu: rc %d\n", i, rc); if (!rc) cr_image_config_free(&c); continue; }
+        int rc = cr_manifest_config_parse(t[i].body, strlen(t[i].body), &c, &err);
+        if (rc != -EINVAL) { note("# case %zu: rc %d\n", i, rc); if (!rc) cr_manifest_config_free(&c); continue; }
         if (!strstr(err.msg, t[i].want)) note("# case %zu: message \"%s\" lacks \"%s\"\n", i, err.msg, t[i].want);
         CHECK(!c.json && !c.arena);
     }
@@ -1365,8 +1365,8 @@ static void t_null_err(void) {
     CHECK(cr_manifest_pick(&m, "linux/amd64", &d, NULL) == -ENOENT && !d);
     CHECK(cr_manifest_pick(&m, "linux", &d, NULL) == -EINVAL);
     cr_manifest_free(&m);
-    CHECK(cr_image_config_parse("{}", 2, &c, NULL) == -EINVAL);
-    CHECK(cr_image_config_parse("{\"config\":{\"Env\":[1]}}", 21, &c, NULL) == -EINVAL);
+    CHECK(cr_manifest_config_parse("{}", 2, &c, NULL) == -EINVAL);
+    CHECK(cr_manifest_config_parse("{\"config\":{\"Env\":[1]}}", 21, &c, NULL) == -EINVAL);
     CHECK(cr_auth_challenge_parse("Bearer realm=\"x", NULL, 0, NULL, 0, NULL, 0, NULL, 0, NULL) == -EINVAL);
     CHECK(cr_auth_challenge_parse("Digest", NULL, 0, NULL, 0, NULL, 0, NULL, 0, NULL) == -ENOTSUP);
     CHECK(cr_auth_token_parse("{", 1, &tok, &e, &i, NULL) == -EINVAL);
