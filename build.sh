@@ -8,6 +8,10 @@
 #                                   by file name, bats files by file name, or else is
 #                                   passed to bats --filter (a regex on test names).
 #                                   Ends with one line: N passed, N failed[, N skipped]
+#   ./build.sh check                cr.h against its own map (tests/check.py): TOC and
+#                                   banners agree, no call into a later section, public
+#                                   prefixes, allocation through CR_MALLOC, functions
+#                                   of at most 100 lines. Also the first test of `test`.
 #   ./build.sh bench [ARGS...]      build, then tests/bench/run.sh ARGS
 #   ./build.sh fuzz [TARGET] [SECONDS]
 #                                   build + run tests/fuzz/fuzz_*.c (or one TARGET)
@@ -47,6 +51,7 @@ TEST_DEPS=(bats busybox-static jq iproute2 procps util-linux uidmap
     libseccomp-dev libzstd-dev zlib1g-dev libbearssl-dev)
 CLIENT_TEST_DEPS=() # e.g. docker.io podman containerd skopeo docker-registry openssl
 FUZZ_DEPS=(clang libclang-rt-dev)
+CHECK_DEPS=(python3)
 
 log() { printf '==> %s\n' "$*" >&2; }
 die() { printf 'build.sh: error: %s\n' "$*" >&2; exit 1; }
@@ -97,22 +102,32 @@ cmd_vendor() {
 }
 
 # ---------------------------------------------------------------- cr
-cmd_cr() {
-    [[ -n $VENDOR ]] || cmd_vendor
-    [[ -f multicall/main.c ]] || die "multicall/main.c not found"
-    local applets=() extra=() size
+# compile_cr OUTFILE [FLAGS...]: the static multicall binary; FLAGS go to
+# multicall/cr.c only (the file that holds cr.h's implementation).
+compile_cr() {
+    local out=$1 applets=() extra=() flags=(-static -Os -Wall -Wextra -Wno-format-truncation
+        -ffunction-sections -fdata-sections -I"$ROOT" -I"$VENDOR/include" -isystem "$VENDOR/kernel-include")
+    shift
     shopt -s nullglob
     applets=(applets/*.c)
     shopt -u nullglob
     read -ra extra <<<"${CR_CFLAGS:-}"
-    mkdir -p "$OUT"
+    mkdir -p "${out%/*}"
+    "$MUSL_CC" "${flags[@]}" "${extra[@]}" "$@" -c multicall/cr.c -o "$out.cr.o" &&
+        "$MUSL_CC" "${flags[@]}" "${extra[@]}" "$out.cr.o" multicall/main.c "${applets[@]}" \
+            -L"$VENDOR/lib" -lseccomp -lbearssl -lzstd -lz -Wl,--gc-sections -s -o "$out.tmp"
+    local st=$?
+    rm -f "$out.cr.o"
+    ((st == 0)) || return $st
+    mv -f "$out.tmp" "$out"
+}
+
+cmd_cr() {
+    [[ -n $VENDOR ]] || cmd_vendor
+    [[ -f multicall/main.c ]] || die "multicall/main.c not found"
+    local size
     log "compiling out/cr"
-    "$MUSL_CC" -static -Os -Wall -Wextra -Wno-format-truncation -ffunction-sections -fdata-sections \
-        -I"$ROOT" -I"$VENDOR/include" -isystem "$VENDOR/kernel-include" \
-        "${extra[@]}" multicall/main.c "${applets[@]}" \
-        -L"$VENDOR/lib" -lseccomp -lbearssl -lzstd -lz \
-        -Wl,--gc-sections -s -o "$OUT/cr.tmp"
-    mv -f "$OUT/cr.tmp" "$OUT/cr"
+    compile_cr "$OUT/cr" || die "compiling out/cr failed"
     size=$(stat -c %s "$OUT/cr")
     printf 'out/cr: %d bytes (%d KiB)\n' "$size" $(((size + 1023) / 1024))
     ((size < MAX_SIZE)) || die "out/cr is $size bytes: the limit is < $MAX_SIZE (1 MiB)"
@@ -261,14 +276,55 @@ run_unit() {
         fi
         [[ -s $dir/$name.cc.log ]] && sed 's/^/# cc: /' "$dir/$name.cc.log"
         parse_header "$f"
-        to=${HDR_TIMEOUT:-${CR_TEST_TIMEOUT:-300}}
-        st=0
-        # (the group's 2>/dev/null only silences bash's own "Aborted" notice)
-        { timeout -k 10 "$to" "$dir/$name" >"$dir/$name.tap" 2>"$dir/$name.err" </dev/null || st=$?; } 2>/dev/null
-        cat "$dir/$name.tap"
-        [[ -s $dir/$name.err ]] && sed 's/^/# stderr: /' "$dir/$name.err"
-        account "unit/$name" "$dir/$name.tap" "$st"
+        run_unit_program "$dir/$name"
     done
+}
+
+# run_unit_program BIN: runs a built unit test (HDR_TIMEOUT from its header)
+# and counts its TAP as unit/<name>.
+run_unit_program() {
+    local bin=$1 name=${1##*/} to=${HDR_TIMEOUT:-${CR_TEST_TIMEOUT:-300}} st=0
+    # (the group's 2>/dev/null only silences bash's own "Aborted" notice)
+    { timeout -k 10 "$to" "$bin" >"$bin.tap" 2>"$bin.err" </dev/null || st=$?; } 2>/dev/null
+    cat "$bin.tap"
+    [[ -s $bin.err ]] && sed 's/^/# stderr: /' "$bin.err"
+    account "unit/$name" "$bin.tap" "$st"
+}
+
+# ---------------------------------------------------------------- compile matrix
+# cr.h in the configurations its doc block promises, each built and run:
+#   unit/<test>@static   the unit tests below with CR_STATIC (every function static)
+#   unit/embed@libc      embed.c (bundles through the public API) with CR_STATIC and
+#                        CR_NO_SECCOMP, linked with libc alone
+#   out/matrix/cr-counted  out/cr with a counting CR_MALLOC (tests/compile/alloc_count.h);
+#                        tests/integration/alloc.bats pulls and runs an image with it
+MATRIX_STATIC=(json_test spec_test state_test path_test)
+run_matrix() {
+    local dir=$OUT/matrix name f
+    mkdir -p "$dir"
+    echo "# --- compile matrix"
+    for name in "${MATRIX_STATIC[@]}" embed; do
+        f=tests/unit/$name.c
+        [[ -f $f ]] || { fail_extra "matrix/$name" "$f is missing"; continue; }
+        parse_header "$f"
+        if [[ $name == embed ]]; then
+            name=embed@libc
+            cc -O1 -g -Wall -Werror -I"$ROOT" -DCR_STATIC -DCR_NO_SECCOMP -o "$dir/$name" "$f" >"$dir/$name.cc.log" 2>&1
+        else
+            name=$name@static
+            cc -O1 -g -Wall -Werror -I"$ROOT" -DCR_STATIC "${HDR_CFLAGS[@]}" -o "$dir/$name" "$f" "${HDR_LIBS[@]}" "${CR_LIBS[@]}" \
+                >"$dir/$name.cc.log" 2>&1
+        fi || { sed 's/^/# /' "$dir/$name.cc.log"; fail_extra "unit/$name" "compile failed"; continue; }
+        run_unit_program "$dir/$name"
+    done
+}
+
+# out/matrix/cr-counted for alloc.bats (a failed build fails that file's tests)
+build_counted() {
+    mkdir -p "$OUT/matrix"
+    export CR_COUNTED=$OUT/matrix/cr-counted
+    compile_cr "$CR_COUNTED" -include tests/compile/alloc_count.h >"$CR_COUNTED.log" 2>&1 ||
+        { sed 's/^/# /' "$CR_COUNTED.log"; rm -f "$CR_COUNTED"; }
 }
 
 # ---------------------------------------------------------------- bats suites
@@ -314,8 +370,10 @@ cmd_test() {
 
     export CR=$OUT/cr
     export PATH=$PATH:$OUT/bin   # after the system: applets such as rm, kill and ps must not shadow its commands
+    [[ $suite == all ]] && run_check
     [[ $suite == all || $suite == unit ]] && run_unit "$filter"
-    [[ $suite == all || $suite == integration ]] && [[ -d tests/integration ]] && run_bats integration "$filter"
+    [[ $suite == all || ($suite == unit && -z $filter) ]] && run_matrix
+    [[ $suite == all || $suite == integration ]] && [[ -d tests/integration ]] && build_counted && run_bats integration "$filter"
     [[ $suite == all || $suite == clients ]] && [[ -d tests/clients ]] && run_bats clients "$filter"
 
     if ((${#FAILURES[@]})); then
@@ -328,6 +386,25 @@ cmd_test() {
         echo "$PASSED passed, $FAILED failed"
     fi
     ((FAILED == 0))
+}
+
+# ---------------------------------------------------------------- check
+cmd_check() {
+    command -v python3 >/dev/null || ensure_pkgs check "${CHECK_DEPS[@]}"
+    python3 tests/check.py cr.h
+}
+
+# check as one test point of `test`
+run_check() {
+    local log=$OUT/tests/check.log
+    mkdir -p "$OUT/tests"
+    if cmd_check >"$log" 2>&1; then
+        PASSED=$((PASSED + 1))
+        echo "ok - check: cr.h holds to its map"
+    else
+        sed 's/^/# /' "$log"
+        fail_extra check "cr.h does not hold to its map (./build.sh check)"
+    fi
 }
 
 # ---------------------------------------------------------------- bench
@@ -409,6 +486,7 @@ deps) cmd_deps ;;
 vendor) cmd_deps; cmd_vendor; echo "$VENDOR" ;;
 cr) cmd_vendor; cmd_cr ;;
 test) cmd_test "$@" ;;
+check) cmd_check ;;
 bench) cmd_bench "$@" ;;
 fuzz) cmd_fuzz "$@" ;;
 clean) cmd_clean "$@" ;;

@@ -12527,118 +12527,133 @@ static int cr__tar_list(int fd, const char *what, cr__tar_visit visit, void *use
     return r;
 }
 
-CR_API int cr_unpack_layer(int in_fd, int dirfd, const cr_unpack_opts *o, char diff_id[72], cr_err *err) {
-    enum { CHUNK = 1 << 17, PLAIN = 0, GZIP, ZSTD };
+/* One layer stream on its way through a decompressor, SHA-256 (the
+   diff-id) and the tar reader. */
+enum { CR__UNPACK_CHUNK = 1 << 17, CR__UNPACK_PLAIN = 0, CR__UNPACK_GZIP, CR__UNPACK_ZSTD };
+typedef struct cr__unpack {
     cr__tar *t;
-    uint8_t *in, *out, hash[32];
-    size_t have = 0, zhint = 1;       /* zstd: 0 once the last frame is complete */
-    uint64_t total = 0;
-    int kind = PLAIN, eof = 0, zdone = 0, r = 0, i;
+    uint8_t *in, *out;
+    int kind;
     z_stream z;
-    ZSTD_DStream *zs = NULL;
+    int zdone;                  /* gzip: the current member ended */
+    ZSTD_DStream *zs;
+    size_t zhint;               /* zstd: 0 once the last frame is complete */
     cr__sha256 sha;
-    if (o && o->whiteouts != CR_UNPACK_OVERLAY && o->whiteouts != CR_UNPACK_APPLY)
-        return cr_err_set(err, EINVAL, "unpack: unknown whiteout mode %d", o->whiteouts);
-    t = (cr__tar *)CR_MALLOC(sizeof *t);
-    if (t) cr__tar_init(t, dirfd, o);
-    in = (uint8_t *)CR_MALLOC(CHUNK);
-    out = (uint8_t *)CR_MALLOC(CHUNK);
-    memset(&z, 0, sizeof z);
-    if (!t || !in || !out) { r = cr_err_set(err, ENOMEM, "unpack: out of memory"); goto done; }
-    cr__sha256_init(&sha);
-    while (have < 4 && !eof) {    /* enough for the magic */
-        ssize_t n = read(in_fd, in + have, CHUNK - have);
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0) { r = cr__errno(err, "layer: read"); goto done; }
-        eof = n == 0;
-        have += (size_t)n;
-        total += (uint64_t)n;
+} cr__unpack;
+
+/* Uncompressed bytes: hashed, then parsed. */
+static int cr__unpack_tar(cr__unpack *u, const uint8_t *p, size_t n, cr_err *err) {
+    cr__sha256_update(&u->sha, p, n);
+    return cr__tar_feed(u->t, p, n, err);
+}
+
+static int cr__unpack_gzip(cr__unpack *u, size_t have, cr_err *err) {
+    int r = 0;
+    u->z.next_in = u->in;
+    u->z.avail_in = (uInt)have;
+    while (!r) {
+        int zr;
+        if (u->zdone) {      /* another gzip member may follow (pigz, concatenated files) */
+            if (!u->z.avail_in) break;
+            inflateReset(&u->z);
+            u->zdone = 0;
+        }
+        u->z.next_out = u->out;
+        u->z.avail_out = CR__UNPACK_CHUNK;
+        zr = inflate(&u->z, Z_NO_FLUSH);
+        if (zr == Z_STREAM_END) u->zdone = 1;
+        else if (zr != Z_OK && zr != Z_BUF_ERROR)
+            return cr_err_set(err, zr == Z_MEM_ERROR ? ENOMEM : EINVAL, "layer: gzip: %s", u->z.msg ? u->z.msg : "invalid data");
+        if (CR__UNPACK_CHUNK - u->z.avail_out) r = cr__unpack_tar(u, u->out, CR__UNPACK_CHUNK - u->z.avail_out, err);
+        if (!u->zdone && !u->z.avail_in && u->z.avail_out) break;
     }
-    if (o && o->on_read && o->on_read(o->user, total)) { r = cr_err_set(err, ECANCELED, "unpack: stopped"); goto done; }
-    kind = have >= 2 && in[0] == 0x1f && in[1] == 0x8b ? GZIP :
-           have >= 4 && in[0] == 0x28 && in[1] == 0xb5 && in[2] == 0x2f && in[3] == 0xfd ? ZSTD : PLAIN;
-    if (kind == GZIP && inflateInit2(&z, 15 + 32) != Z_OK) { r = cr_err_set(err, ENOMEM, "layer: gzip: init failed"); goto done; }
-    if (kind == ZSTD && (!(zs = ZSTD_createDStream()) || ZSTD_isError(ZSTD_initDStream(zs)))) {
-        r = cr_err_set(err, ENOMEM, "layer: zstd: init failed");
-        goto done;
+    return r;
+}
+
+static int cr__unpack_zstd(cr__unpack *u, size_t have, cr_err *err) {
+    ZSTD_inBuffer ib;
+    int r = 0;
+    ib.src = u->in; ib.size = have; ib.pos = 0;
+    while (!r) {
+        ZSTD_outBuffer ob;
+        ob.dst = u->out; ob.size = CR__UNPACK_CHUNK; ob.pos = 0;
+        u->zhint = ZSTD_decompressStream(u->zs, &ob, &ib);
+        if (ZSTD_isError(u->zhint)) return cr_err_set(err, EINVAL, "layer: zstd: %s", ZSTD_getErrorName(u->zhint));
+        if (ob.pos) r = cr__unpack_tar(u, u->out, ob.pos, err);
+        if (ib.pos == ib.size && ob.pos < ob.size) break;
     }
+    return r;
+}
+
+/* Reads what is there (at most CHUNK - *have more bytes), reporting progress. */
+static int cr__unpack_read(cr__unpack *u, int in_fd, const cr_unpack_opts *o, size_t *have, int *eof, uint64_t *total, cr_err *err) {
+    ssize_t n;
+    while ((n = read(in_fd, u->in + *have, CR__UNPACK_CHUNK - *have)) < 0 && errno == EINTR) {}
+    if (n < 0) return cr__errno(err, "layer: read");
+    *eof = n == 0;
+    *have += (size_t)n;
+    *total += (uint64_t)n;
+    if (o && o->on_read && o->on_read(o->user, *total)) return cr_err_set(err, ECANCELED, "unpack: stopped");
+    return 0;
+}
+
+/* The compression, from the magic bytes at the start of u->in. */
+static int cr__unpack_start(cr__unpack *u, size_t have, cr_err *err) {
+    const uint8_t *m = u->in;
+    u->kind = have >= 2 && m[0] == 0x1f && m[1] == 0x8b ? CR__UNPACK_GZIP :
+              have >= 4 && m[0] == 0x28 && m[1] == 0xb5 && m[2] == 0x2f && m[3] == 0xfd ? CR__UNPACK_ZSTD : CR__UNPACK_PLAIN;
+    if (u->kind == CR__UNPACK_GZIP && inflateInit2(&u->z, 15 + 32) != Z_OK) {
+        u->kind = CR__UNPACK_PLAIN;
+        return cr_err_set(err, ENOMEM, "layer: gzip: init failed");
+    }
+    if (u->kind == CR__UNPACK_ZSTD && (!(u->zs = ZSTD_createDStream()) || ZSTD_isError(ZSTD_initDStream(u->zs))))
+        return cr_err_set(err, ENOMEM, "layer: zstd: init failed");
+    return 0;
+}
+
+static int cr__unpack_stream(cr__unpack *u, int in_fd, const cr_unpack_opts *o, cr_err *err) {
+    size_t have = 0;
+    uint64_t total = 0;
+    int eof = 0, r = 0;
+    while (!r && have < 4 && !eof) r = cr__unpack_read(u, in_fd, o, &have, &eof, &total, err);   /* the magic */
+    if (r < 0 || (r = cr__unpack_start(u, have, err)) < 0) return r;
     for (;;) {
         /* at EOF (have == 0) a decompressor is not called: zstd would answer
            with the size of a next frame header as if the stream were cut */
-        if (have && kind == PLAIN) {
-            cr__sha256_update(&sha, in, have);
-            r = cr__tar_feed(t, in, have, err);
-        } else if (have && kind == GZIP) {
-            z.next_in = in;
-            z.avail_in = (uInt)have;
-            while (!r) {
-                int zr;
-                if (zdone) {      /* another gzip member may follow (pigz, concatenated files) */
-                    if (!z.avail_in) break;
-                    inflateReset(&z);
-                    zdone = 0;
-                }
-                z.next_out = out;
-                z.avail_out = CHUNK;
-                zr = inflate(&z, Z_NO_FLUSH);
-                if (zr == Z_STREAM_END) zdone = 1;
-                else if (zr != Z_OK && zr != Z_BUF_ERROR) {
-                    r = cr_err_set(err, zr == Z_MEM_ERROR ? ENOMEM : EINVAL, "layer: gzip: %s", z.msg ? z.msg : "invalid data");
-                    break;
-                }
-                if (CHUNK - z.avail_out) {
-                    cr__sha256_update(&sha, out, CHUNK - z.avail_out);
-                    r = cr__tar_feed(t, out, CHUNK - z.avail_out, err);
-                }
-                if (!zdone && !z.avail_in && z.avail_out) break;
-            }
-        } else if (have && kind == ZSTD) {
-            ZSTD_inBuffer ib;
-            ib.src = in; ib.size = have; ib.pos = 0;
-            while (!r) {
-                ZSTD_outBuffer ob;
-                ob.dst = out; ob.size = CHUNK; ob.pos = 0;
-                zhint = ZSTD_decompressStream(zs, &ob, &ib);
-                if (ZSTD_isError(zhint)) { r = cr_err_set(err, EINVAL, "layer: zstd: %s", ZSTD_getErrorName(zhint)); break; }
-                if (ob.pos) {
-                    cr__sha256_update(&sha, out, ob.pos);
-                    r = cr__tar_feed(t, out, ob.pos, err);
-                }
-                if (ib.pos == ib.size && ob.pos < ob.size) break;
-            }
-        }
+        if (have && u->kind == CR__UNPACK_PLAIN) r = cr__unpack_tar(u, u->in, have, err);
+        else if (have && u->kind == CR__UNPACK_GZIP) r = cr__unpack_gzip(u, have, err);
+        else if (have && u->kind == CR__UNPACK_ZSTD) r = cr__unpack_zstd(u, have, err);
         if (r < 0 || eof) break;
-        for (;;) {
-            ssize_t n = read(in_fd, in, CHUNK);
-            if (n < 0 && errno == EINTR) continue;
-            if (n < 0) { r = cr__errno(err, "layer: read"); goto done; }
-            eof = n == 0;
-            have = (size_t)n;
-            total += (uint64_t)n;
-            break;
-        }
-        if (o && o->on_read && o->on_read(o->user, total)) { r = cr_err_set(err, ECANCELED, "unpack: stopped"); goto done; }
+        have = 0;
+        if ((r = cr__unpack_read(u, in_fd, o, &have, &eof, &total, err)) < 0) return r;
     }
-    if (r < 0) goto done;
-    if (kind == GZIP && !zdone) { r = cr_err_set(err, EIO, "layer: gzip: truncated stream"); goto done; }
-    if (kind == ZSTD && zhint) { r = cr_err_set(err, EIO, "layer: zstd: truncated stream"); goto done; }
-    if ((r = cr__tar_finish(t, err)) < 0) goto done;
-    cr__sha256_out(&sha, hash);
-    if (diff_id) {
-        memcpy(diff_id, "sha256:", 7);
-        for (i = 0; i < 32; i++) {
-            diff_id[7 + 2 * i] = "0123456789abcdef"[hash[i] >> 4];
-            diff_id[8 + 2 * i] = "0123456789abcdef"[hash[i] & 15];
-        }
-        diff_id[71] = 0;
-    }
-done:
-    if (t) cr__tar_free(t);
-    if (kind == GZIP) inflateEnd(&z);
-    ZSTD_freeDStream(zs);
-    CR_FREE(t);
-    CR_FREE(in);
-    CR_FREE(out);
+    if (r < 0) return r;
+    if (u->kind == CR__UNPACK_GZIP && !u->zdone) return cr_err_set(err, EIO, "layer: gzip: truncated stream");
+    if (u->kind == CR__UNPACK_ZSTD && u->zhint) return cr_err_set(err, EIO, "layer: zstd: truncated stream");
+    return cr__tar_finish(u->t, err);
+}
+
+CR_API int cr_unpack_layer(int in_fd, int dirfd, const cr_unpack_opts *o, char diff_id[72], cr_err *err) {
+    cr__unpack u;
+    int r;
+    if (o && o->whiteouts != CR_UNPACK_OVERLAY && o->whiteouts != CR_UNPACK_APPLY)
+        return cr_err_set(err, EINVAL, "unpack: unknown whiteout mode %d", o->whiteouts);
+    memset(&u, 0, sizeof u);
+    u.zhint = 1;
+    u.t = (cr__tar *)CR_MALLOC(sizeof *u.t);
+    if (u.t) cr__tar_init(u.t, dirfd, o);
+    u.in = (uint8_t *)CR_MALLOC(CR__UNPACK_CHUNK);
+    u.out = (uint8_t *)CR_MALLOC(CR__UNPACK_CHUNK);
+    cr__sha256_init(&u.sha);
+    if (!u.t || !u.in || !u.out) r = cr_err_set(err, ENOMEM, "unpack: out of memory");
+    else r = cr__unpack_stream(&u, in_fd, o, err);
+    if (r == 0 && diff_id) cr__sha256_digest(&u.sha, diff_id);
+    if (u.t) cr__tar_free(u.t);
+    if (u.kind == CR__UNPACK_GZIP) inflateEnd(&u.z);
+    ZSTD_freeDStream(u.zs);
+    CR_FREE(u.t);
+    CR_FREE(u.in);
+    CR_FREE(u.out);
     return r;
 }
 #endif /* CR_NO_REGISTRY */
@@ -13814,53 +13829,114 @@ static void cr__dsave_repositories(const cr__src *s, const cr__src_entry *top, c
     cr_buf_free(&text);
 }
 
-/* docker-archive: — the image of manifest.json that want names (or its
-   only one), into the store under an OCI manifest made here; names gets
-   its canonical names (NUL-separated). */
-static int cr__image_import_docker(const char *root, const cr__src *s, const char *want, const cr_pull_opts *o,
-                                   cr_image_info *info, cr_buf *names, cr_err *err) {
-    static const char *const layer_types[] = { "application/vnd.oci.image.layer.v1.tar",
-        "application/vnd.oci.image.layer.v1.tar+gzip", "application/vnd.oci.image.layer.v1.tar+zstd" };
-    cr_buf text = {0}, man = {0};
-    cr_json *list = NULL;
-    const cr_json *img = NULL, *e, *tags, *layers, *l, *t;
-    cr_image_config cfg;
-    cr_descriptor d;
-    char canon[CR_REF_STRING_MAX], wantc[CR_REF_STRING_MAX] = "", cfgd[72], named[72], w[PATH_MAX + 64];
-    const char *cfgname;
-    size_t i;
-    cr_jw jw;
+/* The entry of manifest.json whose RepoTags hold want (canonical), or its only one. */
+static int cr__dsave_pick(const cr_json *list, const char *want, const cr_json **img, cr_err *err) {
+    char canon[CR_REF_STRING_MAX], wantc[CR_REF_STRING_MAX] = "";
+    const cr_json *e, *tags, *t;
+    cr_buf all = {0};
     int r;
-    memset(&cfg, 0, sizeof cfg);
+    *img = NULL;
     if (want) {
         cr_ref ref;
         if ((r = cr_ref_parse(want, &ref, err)) < 0) return r;
         cr_ref_string(&ref, wantc, sizeof wantc);
     }
+    for (e = list->child; e && !*img && want; e = e->next)
+        for (tags = cr_json_get(e, "RepoTags"), t = tags ? tags->child : NULL; t && !*img; t = t->next) {
+            cr_ref ref;
+            cr_ref_parse(t->str, &ref, NULL);
+            cr_ref_string(&ref, canon, sizeof canon);
+            if (!strcmp(canon, wantc)) *img = e;
+        }
+    if (!*img && list->len == 1) *img = list->child;
+    if (*img) return 0;
+    for (e = list->child; e && all.len < 600; e = e->next)
+        for (tags = cr_json_get(e, "RepoTags"), t = tags ? tags->child : NULL; t; t = t->next)
+            cr_buf_printf(&all, "%s%s", all.len ? ", " : "", t->str);
+    if (want) r = cr_err_set(err, ENOENT, "manifest.json: no image tagged %s (it has: %s)", want, all.data ? all.data : "no tags");
+    else r = cr_err_set(err, EINVAL, "manifest.json: %zu images: name one with docker-archive:FILE:REF (it has: %s)",
+                        list->len, all.data ? all.data : "no tags");
+    cr_buf_free(&all);
+    return r;
+}
+
+/* One layer of a docker archive (name in the archive, its diff-id) into the
+   store; d gets its descriptor. */
+static int cr__dsave_layer(const char *root, const cr__src *s, const char *name, const char *diff, const cr_pull_opts *o,
+                           cr_descriptor *d, cr_err *err) {
+    static const char *const layer_types[] = { "application/vnd.oci.image.layer.v1.tar",
+        "application/vnd.oci.image.layer.v1.tar+gzip", "application/vnd.oci.image.layer.v1.tar+zstd" };
+    char dir[PATH_MAX], w[PATH_MAX + 64], named[72];
+    uint8_t magic[4] = {0};
+    uint64_t off;
+    int fd, have, r;
+    memset(d, 0, sizeof *d);
+    cr__src_what(w, sizeof w, "layer", name);
+    if (!cr__store_hex(diff)) return cr_err_set(err, ENOTSUP, "%s: diff-id %s: only sha256 is supported", w, diff);
+    if ((r = cr__src_open(s, "layer", name, &fd, &off, &d->size, err)) < 0) return r;
+    r = cr__src_pread(fd, magic, d->size < 4 ? (size_t)d->size : 4, off, w, err);
+    close(fd);
+    if (r < 0) return r;
+    d->compression = magic[0] == 0x1f && magic[1] == 0x8b ? CR_LAYER_GZIP :
+                     magic[0] == 0x28 && magic[1] == 0xb5 && magic[2] == 0x2f && magic[3] == 0xfd ? CR_LAYER_ZSTD : CR_LAYER_TAR;
+    snprintf(d->media_type, sizeof d->media_type, "%s", layer_types[d->compression]);
+    snprintf(dir, sizeof dir, "%s/layers/sha256/%s", root, cr__store_hex(diff));
+    have = access(dir, F_OK) == 0;
+    if (have && d->compression == CR_LAYER_TAR) {
+        /* a plain tar's digest is its diff-id, and that layer is unpacked already */
+        snprintf(d->digest, sizeof d->digest, "%s", diff);
+        cr__src_progress(o, CR_PULL_EXISTS, d->digest, d->size);
+        return 0;
+    }
+    /* a plain tar must hash to its diff-id before it is stored */
+    cr__dsave_digest(name, named);
+    if (d->compression == CR_LAYER_TAR) snprintf(named, sizeof named, "%s", diff);
+    if ((r = cr__src_copy(root, s, "layer", name, named[0] ? named : NULL, UINT64_MAX, d->digest, &d->size, err)) < 0) return r;
+    if (!have && (r = cr__src_unpack(root, d, diff, o, err)) < 0) return cr_err_wrap(err, "%s", w);
+    cr__src_progress(o, have ? CR_PULL_EXISTS : CR_PULL_COMPLETE, d->digest, d->size);
+    return 0;
+}
+
+static void cr__dsave_descriptor(cr_jw *jw, const char *media_type, const char *digest, uint64_t size) {
+    cr_jw_obj(jw);
+    cr_jw_key(jw, "mediaType"); cr_jw_str(jw, media_type);
+    cr_jw_key(jw, "digest"); cr_jw_str(jw, digest);
+    cr_jw_key(jw, "size"); cr_jw_u64(jw, size);
+    cr_jw_obj_end(jw);
+}
+
+/* The names of img: want, else its RepoTags, else the "repositories" file's. */
+static void cr__dsave_names(const cr__src *s, const cr_json *img, const char *want, cr_buf *names) {
+    const cr_json *tags, *t, *l;
+    const cr__src_entry *top;
+    if (want) { cr__dsave_add_name(names, want); return; }
+    for (tags = cr_json_get(img, "RepoTags"), t = tags ? tags->child : NULL; t; t = t->next) cr__dsave_add_name(names, t->str);
+    for (l = cr_json_get(img, "Layers")->child; l && l->next; l = l->next) ;
+    if (!names->len && l && cr__src_find(s, NULL, l->str, &top, NULL) == 0) cr__dsave_repositories(s, top, names);
+}
+
+/* docker-archive: — the image of manifest.json that want names (or its
+   only one), into the store under an OCI manifest made here; names gets
+   its canonical names (NUL-separated). */
+static int cr__image_import_docker(const char *root, const cr__src *s, const char *want, const cr_pull_opts *o,
+                                   cr_image_info *info, cr_buf *names, cr_err *err) {
+    cr_buf text = {0}, man = {0};
+    cr_json *list = NULL;
+    const cr_json *img, *layers, *l;
+    cr_image_config cfg;
+    cr_descriptor d;
+    char cfgd[72], named[72], w[PATH_MAX + 64];
+    const char *cfgname;
+    size_t i;
+    cr_jw jw;
+    int r;
+    memset(&cfg, 0, sizeof cfg);
     if ((r = cr__src_read(s, NULL, "manifest.json", 4 << 20, &text, err)) < 0) {
         if (r == -ENOENT) r = cr_err_set(err, ENOENT, "manifest.json: not in the archive (not a docker save archive, or one older than Docker 1.10)");
         goto out;
     }
     if ((r = cr__dsave_parse(text.data, text.len, &list, err)) < 0) { cr_err_wrap(err, "manifest.json"); goto out; }
-    for (e = list->child; e && !img && want; e = e->next)
-        for (tags = cr_json_get(e, "RepoTags"), t = tags ? tags->child : NULL; t && !img; t = t->next) {
-            cr_ref ref;
-            cr_ref_parse(t->str, &ref, NULL);
-            cr_ref_string(&ref, canon, sizeof canon);
-            if (!strcmp(canon, wantc)) img = e;
-        }
-    if (!img && list->len == 1) img = list->child;
-    if (!img) {
-        cr_buf all = {0};
-        for (e = list->child; e && all.len < 600; e = e->next)
-            for (tags = cr_json_get(e, "RepoTags"), t = tags ? tags->child : NULL; t; t = t->next)
-                cr_buf_printf(&all, "%s%s", all.len ? ", " : "", t->str);
-        if (want) r = cr_err_set(err, ENOENT, "manifest.json: no image tagged %s (it has: %s)", want, all.data ? all.data : "no tags");
-        else r = cr_err_set(err, EINVAL, "manifest.json: %zu images: name one with docker-archive:FILE:REF (it has: %s)",
-                            list->len, all.data ? all.data : "no tags");
-        cr_buf_free(&all);
-        goto out;
-    }
+    if ((r = cr__dsave_pick(list, want, &img, err)) < 0) goto out;
     /* the config: its digest is the image id, and its name may carry it */
     cfgname = cr_json_get(img, "Config")->str;
     layers = cr_json_get(img, "Layers");
@@ -13877,48 +13953,12 @@ static int cr__image_import_docker(const char *root, const cr__src *s, const cha
     cr_jw_obj(&jw);
     cr_jw_key(&jw, "schemaVersion"); cr_jw_i64(&jw, 2);
     cr_jw_key(&jw, "mediaType"); cr_jw_str(&jw, CR_MT_OCI_MANIFEST);
-    cr_jw_key(&jw, "config"); cr_jw_obj(&jw);
-    cr_jw_key(&jw, "mediaType"); cr_jw_str(&jw, CR_MT_OCI_CONFIG);
-    cr_jw_key(&jw, "digest"); cr_jw_str(&jw, cfgd);
-    cr_jw_key(&jw, "size"); cr_jw_u64(&jw, text.len);
-    cr_jw_obj_end(&jw);
+    cr_jw_key(&jw, "config"); cr__dsave_descriptor(&jw, CR_MT_OCI_CONFIG, cfgd, text.len);
     cr_jw_key(&jw, "layers"); cr_jw_arr(&jw);
     for (l = layers->child, i = 0; l; l = l->next, i++) {
-        const char *diff = cfg.diff_ids[i];
-        char dir[PATH_MAX];
-        uint8_t magic[4] = {0};
-        uint64_t off;
-        int fd, have;
-        memset(&d, 0, sizeof d);
-        cr__src_what(w, sizeof w, "layer", l->str);
-        if (!cr__store_hex(diff)) { r = cr_err_set(err, ENOTSUP, "%s: diff-id %s: only sha256 is supported", w, diff); goto out; }
-        if ((r = cr__src_open(s, "layer", l->str, &fd, &off, &d.size, err)) < 0) goto out;
-        r = cr__src_pread(fd, magic, d.size < 4 ? (size_t)d.size : 4, off, w, err);
-        close(fd);
-        if (r < 0) goto out;
-        d.compression = magic[0] == 0x1f && magic[1] == 0x8b ? CR_LAYER_GZIP :
-                        magic[0] == 0x28 && magic[1] == 0xb5 && magic[2] == 0x2f && magic[3] == 0xfd ? CR_LAYER_ZSTD : CR_LAYER_TAR;
-        snprintf(d.media_type, sizeof d.media_type, "%s", layer_types[d.compression]);
-        snprintf(dir, sizeof dir, "%s/layers/sha256/%s", root, cr__store_hex(diff));
-        have = access(dir, F_OK) == 0;
-        if (have && d.compression == CR_LAYER_TAR) {
-            /* a plain tar's digest is its diff-id, and that layer is unpacked already */
-            snprintf(d.digest, sizeof d.digest, "%s", diff);
-            cr__src_progress(o, CR_PULL_EXISTS, d.digest, d.size);
-        } else {
-            /* a plain tar must hash to its diff-id before it is stored */
-            cr__dsave_digest(l->str, named);
-            if (d.compression == CR_LAYER_TAR) snprintf(named, sizeof named, "%s", diff);
-            if ((r = cr__src_copy(root, s, "layer", l->str, named[0] ? named : NULL, UINT64_MAX, d.digest, &d.size, err)) < 0) goto out;
-            if (!have && (r = cr__src_unpack(root, &d, diff, o, err)) < 0) { cr_err_wrap(err, "%s", w); goto out; }
-            cr__src_progress(o, have ? CR_PULL_EXISTS : CR_PULL_COMPLETE, d.digest, d.size);
-        }
+        if ((r = cr__dsave_layer(root, s, l->str, cfg.diff_ids[i], o, &d, err)) < 0) goto out;
         info->size += d.size;
-        cr_jw_obj(&jw);
-        cr_jw_key(&jw, "mediaType"); cr_jw_str(&jw, d.media_type);
-        cr_jw_key(&jw, "digest"); cr_jw_str(&jw, d.digest);
-        cr_jw_key(&jw, "size"); cr_jw_u64(&jw, d.size);
-        cr_jw_obj_end(&jw);
+        cr__dsave_descriptor(&jw, d.media_type, d.digest, d.size);
     }
     cr_jw_arr_end(&jw);
     cr_jw_obj_end(&jw);
@@ -13926,13 +13966,7 @@ static int cr__image_import_docker(const char *root, const cr__src *s, const cha
     cr__sha256_bytes(man.data, man.len, info->manifest);
     if ((r = cr__store_put_bytes(root, info->manifest, man.data, man.len, err)) < 0) goto out;
     snprintf(info->digest, sizeof info->digest, "%s", info->manifest);
-    if (want) cr__dsave_add_name(names, want);
-    else {
-        const cr__src_entry *top;
-        for (tags = cr_json_get(img, "RepoTags"), t = tags ? tags->child : NULL; t; t = t->next) cr__dsave_add_name(names, t->str);
-        for (l = layers->child; l && l->next; l = l->next) ;
-        if (!names->len && l && cr__src_find(s, NULL, l->str, &top, NULL) == 0) cr__dsave_repositories(s, top, names);
-    }
+    cr__dsave_names(s, img, want, names);
     if (names->oom) r = cr_err_set(err, ENOMEM, "out of memory");
 out:
     cr_json_free(list);

@@ -1,8 +1,8 @@
 /* cr — the multicall binary. Dispatches on argv[0] (a symlink named after an
    applet) and otherwise on the first operand, after the global options. */
-#define CR_IMPLEMENTATION
 #include "applets.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <stdlib.h>
