@@ -64,6 +64,21 @@ static void rmtree(tree *t) {
     rmdir(t->dir);
 }
 
+/* A fake cgroup v2 tree with these files, and a target of it alone. */
+static void v2_target(tree *a, const char *const *files, cr__cg_target *t) {
+    mktree(a, files);
+    memset(t, 0, sizeof *t);
+    t->v2 = a->dir;
+    t->pure_v2 = 1;
+}
+
+/* A fake v1 hierarchy of one controller with these files, and a target of it. */
+static void v1_target(tree *a, const char *const *files, int controller, cr__cg_target *t) {
+    mktree(a, files);
+    memset(t, 0, sizeof *t);
+    t->v1[controller] = a->dir;
+}
+
 static const char *rd(const char *dir, const char *file) {
     static char buf[4][4096];
     static int k;
@@ -135,9 +150,7 @@ static void t_weight_all(void) {
 static void t_cpu_v2(void) {
     tree a;
     cr__cg_target t;
-    mktree(&a, v2_files);
-    memset(&t, 0, sizeof t);
-    t.v2 = a.dir; t.pure_v2 = 1;
+    v2_target(&a, v2_files, &t);
     APPLY_OK(&t, "{\"cpu\":{\"shares\":1024,\"quota\":50000,\"period\":200000,\"cpus\":\"0-1\",\"mems\":\"0\",\"idle\":1,\"burst\":1000}}", 0);
     CHECK_FILE(a.dir, "cpu.weight", "100");
     CHECK_FILE(a.dir, "cpu.max", "50000 200000");
@@ -202,9 +215,7 @@ static void t_cpu_v1(void) {
 static void t_memory_v2(void) {
     tree a;
     cr__cg_target t;
-    mktree(&a, v2_files);
-    memset(&t, 0, sizeof t);
-    t.v2 = a.dir; t.pure_v2 = 1;
+    v2_target(&a, v2_files, &t);
     APPLY_OK(&t, "{\"memory\":{\"limit\":1073741824,\"swap\":2147483648,\"reservation\":536870912}}", 0);
     CHECK_FILE(a.dir, "memory.max", "1073741824");
     CHECK_FILE(a.dir, "memory.swap.max", "1073741824");
@@ -253,9 +264,7 @@ static void t_memory_v1_order(void) {
     cr__cg_target t;
     char order[512];
     int in;
-    mktree(&a, files);
-    memset(&t, 0, sizeof t);
-    t.v1[CR__CG_MEMORY] = a.dir;
+    v1_target(&a, files, CR__CG_MEMORY, &t);
     in = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
     if (in < 0 || inotify_add_watch(in, a.dir, IN_CLOSE_WRITE) < 0) { TAP_FAIL("inotify: %s", strerror(errno)); rmtree(&a); return; }
     /* raising: the current limit (1 MiB) is below the new memsw, so memsw goes first */
@@ -297,9 +306,7 @@ static void t_memory_v1_order(void) {
 static void t_pids(void) {
     tree a;
     cr__cg_target t;
-    mktree(&a, v2_files);
-    memset(&t, 0, sizeof t);
-    t.v2 = a.dir; t.pure_v2 = 1;
+    v2_target(&a, v2_files, &t);
     APPLY_OK(&t, "{\"pids\":{\"limit\":0}}", 0);
     CHECK_FILE(a.dir, "pids.max", "max");
     put(a.dir, "pids.max", "");
@@ -317,9 +324,7 @@ static void t_pids(void) {
 static void t_io_v2(void) {
     tree a;
     cr__cg_target t;
-    mktree(&a, v2_files);
-    memset(&t, 0, sizeof t);
-    t.v2 = a.dir; t.pure_v2 = 1;
+    v2_target(&a, v2_files, &t);
     APPLY_OK(&t, "{\"blockIO\":{\"weight\":500,\"weightDevice\":[{\"major\":8,\"minor\":0,\"weight\":10}],"
                  "\"throttleReadBpsDevice\":[{\"major\":8,\"minor\":0,\"rate\":1000},{\"major\":8,\"minor\":16,\"rate\":5}],"
                  "\"throttleWriteIOPSDevice\":[{\"major\":8,\"minor\":0,\"rate\":20}],"
@@ -348,9 +353,7 @@ static void t_blkio_v1(void) {
                                          "blkio.throttle.write_iops_device", NULL };
     tree a;
     cr__cg_target t;
-    mktree(&a, files);
-    memset(&t, 0, sizeof t);
-    t.v1[CR__CG_BLKIO] = a.dir;
+    v1_target(&a, files, CR__CG_BLKIO, &t);
     logbuf[0] = 0;
     cr_log_set(logfn, NULL, CR_LOG_WARN);
     APPLY_OK(&t, "{\"blockIO\":{\"weight\":300,\"leafWeight\":200,\"weightDevice\":[{\"major\":8,\"minor\":0,\"weight\":50}],"
@@ -431,9 +434,7 @@ static void t_rdma_network(void) {
 static void t_unified(void) {
     tree a;
     cr__cg_target t;
-    mktree(&a, v2_files);
-    memset(&t, 0, sizeof t);
-    t.v2 = a.dir; t.pure_v2 = 1;
+    v2_target(&a, v2_files, &t);
     /* unified is written last: it overrides memory.limit */
     APPLY_OK(&t, "{\"memory\":{\"limit\":1048576},\"unified\":{\"memory.high\":\"500000\",\"memory.max\":\"2097152\","
                  "\"io.max\":\"8:0 rbps=1\\n8:16 wbps=2\\n\",\"pids.max\":\"\"}}", 0);
@@ -459,9 +460,7 @@ static void t_devices_v1(void) {
     static const char *const files[] = { "devices.allow", "devices.deny", NULL };
     tree a;
     cr__cg_target t;
-    mktree(&a, files);
-    memset(&t, 0, sizeof t);
-    t.v1[CR__CG_DEVICES] = a.dir;
+    v1_target(&a, files, CR__CG_DEVICES, &t);
     APPLY_OK(&t, "{\"devices\":[{\"allow\":false,\"access\":\"rwm\"},{\"allow\":true,\"type\":\"c\",\"major\":1,\"minor\":3,\"access\":\"rwm\"},"
                  "{\"allow\":true,\"type\":\"c\",\"major\":1,\"minor\":5,\"access\":\"rw\"},{\"allow\":true,\"type\":\"b\",\"major\":8,\"access\":\"r\"},"
                  "{\"allow\":false,\"type\":\"c\",\"major\":1,\"minor\":5,\"access\":\"w\"}]}", 0);
@@ -982,9 +981,7 @@ static void t_stats_v2(void) {
     cr__cg_target t;
     cr_buf out;
     cr_json *v;
-    mktree(&a, f);
-    memset(&t, 0, sizeof t);
-    t.v2 = a.dir; t.pure_v2 = 1;
+    v2_target(&a, f, &t);
     if ((v = stats_of(&t, &out))) {
         const cr_json *x;
         CHECK(jnum(v, "cpu.usage.total") == 100000 && jnum(v, "cpu.usage.user") == 60000 && jnum(v, "cpu.usage.kernel") == 40000);
@@ -1074,9 +1071,7 @@ static void t_bad_input(void) {
     tree a;
     cr__cg_target t;
     cr_err err;
-    mktree(&a, v2_files);
-    memset(&t, 0, sizeof t);
-    t.v2 = a.dir; t.pure_v2 = 1;
+    v2_target(&a, v2_files, &t);
     APPLY_ERR(&t, "[]", 0, "linux.resources: expected an object, got array");
     APPLY_ERR(&t, "{\"memory\":[]}", 0, "linux.resources.memory: expected an object, got array");
     APPLY_ERR(&t, "{\"cpu\":{\"shares\":-1}}", 0, "linux.resources.cpu.shares: expected an integer in 0..18446744073709551615, got -1");
