@@ -961,8 +961,19 @@ static const char *lookup(const char *reg, const char *const *files) {
 #define LOOKUP(reg, files, want) do { const char *got_ = lookup(reg, files); \
     if (strcmp(got_, want)) TAP_FAIL("lookup %s: got \"%s\", want \"%s\"", reg, got_, want); } while (0)
 
+/* Auth files that are refused with an error containing want. */
+static const struct { const char *name, *text, *want; } bad_files[] = {
+    { "notb64.json", "{\"auths\":{\"registry.example\":{\"auth\":\"!!!!\"}}}", "not base64" },
+    { "emptyuser.json", "{\"auths\":{\"registry.example\":{\"auth\":\"OnBhc3M=\"}}}", "not base64" },   /* ":pass" */
+    { "nul.json", "{\"auths\":{\"registry.example\":{\"auth\":\"dQA6cA==\"}}}", "not base64" },        /* "u\0:p" */
+    { "auths-array.json", "{\"auths\":[]}", "auths: expected object, got array" },
+    { "toplevel.json", "[1]", "expected an object, got array" },
+    { "entry.json", "{\"auths\":{\"registry.example\":\"dTE6cDE=\"}}", "auths.\"registry.example\": expected object, got string" },
+};
+
 static void t_auth_lookup(void) {
     char text[4096];
+    size_t i;
     const char *f1 = path_of("authfile.json"), *f2 = path_of("auth.json"), *f3 = path_of("config.json");
     const char *none = path_of("missing/auth.json");
     const char *all[] = {f1, f2, f3, NULL}, *only2[] = {f2, NULL}, *only3[] = {f3, NULL}, *hub[] = {none, "", f3, NULL};
@@ -1022,35 +1033,11 @@ static void t_auth_lookup(void) {
         const char *got = lookup("registry.example", bad);
         CHECK(strstr(got, "nocolon.json: auths.\"registry.example\".auth: not base64 of \"user:password\"") && !strstr(got, "c2Vj") && !strstr(got, "secret"));
     }
-    put_file("notb64.json", "{\"auths\":{\"registry.example\":{\"auth\":\"!!!!\"}}}");
-    {
-        const char *bad[] = {path_of("notb64.json"), NULL};
-        CHECK(strstr(lookup("registry.example", bad), "not base64"));
-    }
-    put_file("emptyuser.json", "{\"auths\":{\"registry.example\":{\"auth\":\"OnBhc3M=\"}}}");   /* ":pass" */
-    {
-        const char *bad[] = {path_of("emptyuser.json"), NULL};
-        CHECK(strstr(lookup("registry.example", bad), "not base64"));
-    }
-    put_file("nul.json", "{\"auths\":{\"registry.example\":{\"auth\":\"dQA6cA==\"}}}");   /* "u\0:p" */
-    {
-        const char *bad[] = {path_of("nul.json"), NULL};
-        CHECK(strstr(lookup("registry.example", bad), "not base64"));
-    }
-    put_file("auths-array.json", "{\"auths\":[]}");
-    {
-        const char *bad[] = {path_of("auths-array.json"), NULL};
-        CHECK(strstr(lookup("registry.example", bad), "auths: expected object, got array"));
-    }
-    put_file("toplevel.json", "[1]");
-    {
-        const char *bad[] = {path_of("toplevel.json"), NULL};
-        CHECK(strstr(lookup("registry.example", bad), "expected an object, got array"));
-    }
-    put_file("entry.json", "{\"auths\":{\"registry.example\":\"dTE6cDE=\"}}");
-    {
-        const char *bad[] = {path_of("entry.json"), NULL};
-        CHECK(strstr(lookup("registry.example", bad), "auths.\"registry.example\": expected object, got string"));
+    for (i = 0; i < sizeof bad_files / sizeof *bad_files; i++) {
+        const char *bad[] = {path_of(bad_files[i].name), NULL}, *got;
+        put_file(bad_files[i].name, bad_files[i].text);
+        got = lookup("registry.example", bad);
+        if (!strstr(got, bad_files[i].want)) TAP_FAIL("%s: \"%s\" lacks \"%s\"", bad_files[i].name, got, bad_files[i].want);
     }
     put_file("noauths.json", "{\"credsStore\":\"x\"}");
     {
