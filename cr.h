@@ -5353,7 +5353,7 @@ static int cr__state_parse(cr_state *st, const char *text, size_t len, int dirfd
 #undef CR__STR
     if ((v = cr_json_get(root, "pid"))) { int64_t x = 0; cr_json_i64(v, &x); st->pid = (pid_t)x; }
     if ((v = cr_json_get(root, "pidStart"))) cr_json_u64(v, &st->pid_start);
-    if ((v = cr_json_get(root, "owner"))) { uint64_t x = 0; cr_json_u64(v, &x); st->owner = (uint32_t)x; }
+    if ((v = cr_json_get(root, "uid"))) { uint64_t x = 0; cr_json_u64(v, &x); st->owner = (uint32_t)x; }
     if ((v = cr_json_get(root, "creating"))) creating = v->type == CR_JSON_TRUE;
     if ((v = cr_json_get(root, "annotations")) && v->type == CR_JSON_OBJECT) st->annotations_json = cr__json_text(v);
     cr_json_free(root);

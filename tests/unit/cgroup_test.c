@@ -7,31 +7,15 @@
    skipped elsewhere. TAP output. */
 #define CR_IMPLEMENTATION
 #include "cr.h"
+#include "tap.h"
 
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <errno.h>
 #include <sys/inotify.h>
 #include <sys/wait.h>
-
-static char diag[8192];
-static const char *skip_reason;
-static int failed;
-
-static void note(const char *fmt, ...) {
-    size_t n = strlen(diag);
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(diag + n, sizeof diag - n, fmt, ap);
-    va_end(ap);
-    failed = 1;
-}
-
-#define CHECK(c) do { if (!(c)) note("# %s:%d: %s\n", __FILE__, __LINE__, #c); } while (0)
-#define SKIP(why) do { skip_reason = (why); return; } while (0)
 
 /* ---- log capture ---- */
 static char logbuf[8192];
@@ -49,7 +33,7 @@ static void put(const char *dir, const char *file, const char *content) {
     FILE *f;
     snprintf(p, sizeof p, "%s/%s", dir, file);
     f = fopen(p, "w");
-    if (!f) { note("# cannot create %s: %s\n", p, strerror(errno)); return; }
+    if (!f) { TAP_FAIL("cannot create %s: %s", p, strerror(errno)); return; }
     fputs(content, f);
     fclose(f);
 }
@@ -57,7 +41,7 @@ static void put(const char *dir, const char *file, const char *content) {
 /* Creates a temp dir with the given files (NULL-terminated; "name=content" pre-fills). */
 static void mktree(tree *t, const char *const *files) {
     snprintf(t->dir, sizeof t->dir, "/tmp/crcg-XXXXXX");
-    if (!mkdtemp(t->dir)) { note("# mkdtemp: %s\n", strerror(errno)); t->dir[0] = 0; return; }
+    if (!mkdtemp(t->dir)) { TAP_FAIL("mkdtemp: %s", strerror(errno)); t->dir[0] = 0; return; }
     for (; files && *files; files++) {
         char name[128];
         const char *eq = strchr(*files, '=');
@@ -80,6 +64,21 @@ static void rmtree(tree *t) {
     rmdir(t->dir);
 }
 
+/* A fake cgroup v2 tree with these files, and a target of it alone. */
+static void v2_target(tree *a, const char *const *files, cr__cg_target *t) {
+    mktree(a, files);
+    memset(t, 0, sizeof *t);
+    t->v2 = a->dir;
+    t->pure_v2 = 1;
+}
+
+/* A fake v1 hierarchy of one controller with these files, and a target of it. */
+static void v1_target(tree *a, const char *const *files, int controller, cr__cg_target *t) {
+    mktree(a, files);
+    memset(t, 0, sizeof *t);
+    t->v1[controller] = a->dir;
+}
+
 static const char *rd(const char *dir, const char *file) {
     static char buf[4][4096];
     static int k;
@@ -97,22 +96,22 @@ static const char *rd(const char *dir, const char *file) {
 }
 
 #define CHECK_FILE(dir, file, want) do { const char *got_ = rd(dir, file); \
-    if (strcmp(got_, want)) note("# %s:%d: %s is \"%s\", want \"%s\"\n", __FILE__, __LINE__, file, got_, want); } while (0)
+    if (strcmp(got_, want)) TAP_FAIL("%s is \"%s\", want \"%s\"", file, got_, want); } while (0)
 
 static int apply(const cr__cg_target *t, const char *json, int update, cr_err *err) {
     cr_json *v = NULL;
     int r;
     memset(err, 0, sizeof *err);
-    if (cr_json_parse(json, strlen(json), &v, err) < 0) { note("# bad test JSON: %s\n", err->msg); return -EINVAL; }
+    if (cr_json_parse(json, strlen(json), &v, err) < 0) { TAP_FAIL("bad test JSON: %s", err->msg); return -EINVAL; }
     r = cr__cgroup_apply(t, v, update, err);
     cr_json_free(v);
     return r;
 }
 
-#define APPLY_OK(t, json, update) do { cr_err e_; if (apply(t, json, update, &e_) < 0) note("# %s:%d: apply failed: %s\n", __FILE__, __LINE__, e_.msg); } while (0)
+#define APPLY_OK(t, json, update) do { cr_err e_; if (apply(t, json, update, &e_) < 0) TAP_FAIL("apply failed: %s", e_.msg); } while (0)
 #define APPLY_ERR(t, json, update, want) do { cr_err e_; int r_ = apply(t, json, update, &e_); \
-    if (r_ >= 0) note("# %s:%d: apply succeeded, wanted an error with \"%s\"\n", __FILE__, __LINE__, want); \
-    else if (!strstr(e_.msg, want)) note("# %s:%d: error \"%s\" lacks \"%s\"\n", __FILE__, __LINE__, e_.msg, want); } while (0)
+    if (r_ >= 0) TAP_FAIL("apply succeeded, wanted an error with \"%s\"", want); \
+    else if (!strstr(e_.msg, want)) TAP_FAIL("error \"%s\" lacks \"%s\"", e_.msg, want); } while (0)
 
 static const char *const v2_files[] = {
     "cgroup.controllers=cpuset cpu io memory hugetlb pids rdma misc\n",
@@ -143,7 +142,7 @@ static void t_weight_all(void) {
     CHECK(cr__cgroup_res_weight(0) == 0);
     for (s = 0; s <= 300000; s++)
         if (cr__cgroup_res_weight(s) != libm_weight(s) && bad++ < 5)
-            note("# shares %llu: %llu, libm %llu\n", (unsigned long long)s, (unsigned long long)cr__cgroup_res_weight(s),
+            TAP_FAIL("shares %llu: %llu, libm %llu", (unsigned long long)s, (unsigned long long)cr__cgroup_res_weight(s),
                  (unsigned long long)libm_weight(s));
     CHECK(bad == 0);
 }
@@ -151,9 +150,7 @@ static void t_weight_all(void) {
 static void t_cpu_v2(void) {
     tree a;
     cr__cg_target t;
-    mktree(&a, v2_files);
-    memset(&t, 0, sizeof t);
-    t.v2 = a.dir; t.pure_v2 = 1;
+    v2_target(&a, v2_files, &t);
     APPLY_OK(&t, "{\"cpu\":{\"shares\":1024,\"quota\":50000,\"period\":200000,\"cpus\":\"0-1\",\"mems\":\"0\",\"idle\":1,\"burst\":1000}}", 0);
     CHECK_FILE(a.dir, "cpu.weight", "100");
     CHECK_FILE(a.dir, "cpu.max", "50000 200000");
@@ -218,9 +215,7 @@ static void t_cpu_v1(void) {
 static void t_memory_v2(void) {
     tree a;
     cr__cg_target t;
-    mktree(&a, v2_files);
-    memset(&t, 0, sizeof t);
-    t.v2 = a.dir; t.pure_v2 = 1;
+    v2_target(&a, v2_files, &t);
     APPLY_OK(&t, "{\"memory\":{\"limit\":1073741824,\"swap\":2147483648,\"reservation\":536870912}}", 0);
     CHECK_FILE(a.dir, "memory.max", "1073741824");
     CHECK_FILE(a.dir, "memory.swap.max", "1073741824");
@@ -269,15 +264,13 @@ static void t_memory_v1_order(void) {
     cr__cg_target t;
     char order[512];
     int in;
-    mktree(&a, files);
-    memset(&t, 0, sizeof t);
-    t.v1[CR__CG_MEMORY] = a.dir;
+    v1_target(&a, files, CR__CG_MEMORY, &t);
     in = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
-    if (in < 0 || inotify_add_watch(in, a.dir, IN_CLOSE_WRITE) < 0) { note("# inotify: %s\n", strerror(errno)); rmtree(&a); return; }
+    if (in < 0 || inotify_add_watch(in, a.dir, IN_CLOSE_WRITE) < 0) { TAP_FAIL("inotify: %s", strerror(errno)); rmtree(&a); return; }
     /* raising: the current limit (1 MiB) is below the new memsw, so memsw goes first */
     APPLY_OK(&t, "{\"memory\":{\"limit\":4194304,\"swap\":8388608}}", 0);
     write_order(in, order, sizeof order);
-    CHECK(!strcmp(order, "memory.memsw.limit_in_bytes,memory.limit_in_bytes") || (note("# order %s\n", order), 0));
+    CHECK(!strcmp(order, "memory.memsw.limit_in_bytes,memory.limit_in_bytes") || (TAP_FAIL("order %s", order), 0));
     CHECK_FILE(a.dir, "memory.limit_in_bytes", "4194304");
     CHECK_FILE(a.dir, "memory.memsw.limit_in_bytes", "8388608");
     /* lowering below the current limit: limit first */
@@ -285,11 +278,11 @@ static void t_memory_v1_order(void) {
     write_order(in, order, sizeof order);
     APPLY_OK(&t, "{\"memory\":{\"limit\":2097152,\"swap\":4194304}}", 0);
     write_order(in, order, sizeof order);
-    CHECK(!strcmp(order, "memory.limit_in_bytes,memory.memsw.limit_in_bytes") || (note("# order %s\n", order), 0));
+    CHECK(!strcmp(order, "memory.limit_in_bytes,memory.memsw.limit_in_bytes") || (TAP_FAIL("order %s", order), 0));
     /* -1: unlimited memory takes unlimited swap along (runc), swap first */
     APPLY_OK(&t, "{\"memory\":{\"limit\":-1}}", 0);
     write_order(in, order, sizeof order);
-    CHECK(!strcmp(order, "memory.memsw.limit_in_bytes,memory.limit_in_bytes") || (note("# order %s\n", order), 0));
+    CHECK(!strcmp(order, "memory.memsw.limit_in_bytes,memory.limit_in_bytes") || (TAP_FAIL("order %s", order), 0));
     CHECK(!strncmp(rd(a.dir, "memory.memsw.limit_in_bytes"), "-1", 2));
     CHECK(!strncmp(rd(a.dir, "memory.limit_in_bytes"), "-1", 2));
     APPLY_OK(&t, "{\"memory\":{\"reservation\":1024,\"swappiness\":60,\"disableOOMKiller\":true,\"useHierarchy\":true}}", 0);
@@ -313,9 +306,7 @@ static void t_memory_v1_order(void) {
 static void t_pids(void) {
     tree a;
     cr__cg_target t;
-    mktree(&a, v2_files);
-    memset(&t, 0, sizeof t);
-    t.v2 = a.dir; t.pure_v2 = 1;
+    v2_target(&a, v2_files, &t);
     APPLY_OK(&t, "{\"pids\":{\"limit\":0}}", 0);
     CHECK_FILE(a.dir, "pids.max", "max");
     put(a.dir, "pids.max", "");
@@ -333,9 +324,7 @@ static void t_pids(void) {
 static void t_io_v2(void) {
     tree a;
     cr__cg_target t;
-    mktree(&a, v2_files);
-    memset(&t, 0, sizeof t);
-    t.v2 = a.dir; t.pure_v2 = 1;
+    v2_target(&a, v2_files, &t);
     APPLY_OK(&t, "{\"blockIO\":{\"weight\":500,\"weightDevice\":[{\"major\":8,\"minor\":0,\"weight\":10}],"
                  "\"throttleReadBpsDevice\":[{\"major\":8,\"minor\":0,\"rate\":1000},{\"major\":8,\"minor\":16,\"rate\":5}],"
                  "\"throttleWriteIOPSDevice\":[{\"major\":8,\"minor\":0,\"rate\":20}],"
@@ -364,9 +353,7 @@ static void t_blkio_v1(void) {
                                          "blkio.throttle.write_iops_device", NULL };
     tree a;
     cr__cg_target t;
-    mktree(&a, files);
-    memset(&t, 0, sizeof t);
-    t.v1[CR__CG_BLKIO] = a.dir;
+    v1_target(&a, files, CR__CG_BLKIO, &t);
     logbuf[0] = 0;
     cr_log_set(logfn, NULL, CR_LOG_WARN);
     APPLY_OK(&t, "{\"blockIO\":{\"weight\":300,\"leafWeight\":200,\"weightDevice\":[{\"major\":8,\"minor\":0,\"weight\":50}],"
@@ -447,9 +434,7 @@ static void t_rdma_network(void) {
 static void t_unified(void) {
     tree a;
     cr__cg_target t;
-    mktree(&a, v2_files);
-    memset(&t, 0, sizeof t);
-    t.v2 = a.dir; t.pure_v2 = 1;
+    v2_target(&a, v2_files, &t);
     /* unified is written last: it overrides memory.limit */
     APPLY_OK(&t, "{\"memory\":{\"limit\":1048576},\"unified\":{\"memory.high\":\"500000\",\"memory.max\":\"2097152\","
                  "\"io.max\":\"8:0 rbps=1\\n8:16 wbps=2\\n\",\"pids.max\":\"\"}}", 0);
@@ -475,9 +460,7 @@ static void t_devices_v1(void) {
     static const char *const files[] = { "devices.allow", "devices.deny", NULL };
     tree a;
     cr__cg_target t;
-    mktree(&a, files);
-    memset(&t, 0, sizeof t);
-    t.v1[CR__CG_DEVICES] = a.dir;
+    v1_target(&a, files, CR__CG_DEVICES, &t);
     APPLY_OK(&t, "{\"devices\":[{\"allow\":false,\"access\":\"rwm\"},{\"allow\":true,\"type\":\"c\",\"major\":1,\"minor\":3,\"access\":\"rwm\"},"
                  "{\"allow\":true,\"type\":\"c\",\"major\":1,\"minor\":5,\"access\":\"rw\"},{\"allow\":true,\"type\":\"b\",\"major\":8,\"access\":\"r\"},"
                  "{\"allow\":false,\"type\":\"c\",\"major\":1,\"minor\":5,\"access\":\"w\"}]}", 0);
@@ -587,9 +570,9 @@ static int prog_of(const rrule *rs, int n, struct bpf_insn *out, size_t max, siz
         k += (size_t)snprintf(json + k, sizeof json - k, "}");
     }
     snprintf(json + k, sizeof json - k, "]");
-    if (cr_json_parse(json, strlen(json), &v, &err) < 0) { note("# json: %s\n", err.msg); return -1; }
+    if (cr_json_parse(json, strlen(json), &v, &err) < 0) { TAP_FAIL("json: %s", err.msg); return -1; }
     r = cr__cgroup_devices_prog(v, out, max, len, &err);
-    if (r < 0) note("# devices_prog: %s\n", err.msg);
+    if (r < 0) TAP_FAIL("devices_prog: %s", err.msg);
     cr_json_free(v);
     return r;
 }
@@ -670,7 +653,7 @@ static void t_devices_prog_random(void) {
             int got = run_prog(p, len, type == 'c' ? BPF_DEVCG_DEV_CHAR : BPF_DEVCG_DEV_BLOCK, acc, (uint32_t)maj, (uint32_t)min);
             int want = model(rs, n, type, maj, min, acc);
             if (got != want && mismatches++ < 5)
-                note("# round %d (%d rules): %c %d:%d acc %u: program %d, model %d\n", round, n, type, maj, min, acc, got, want);
+                TAP_FAIL("round %d (%d rules): %c %d:%d acc %u: program %d, model %d", round, n, type, maj, min, acc, got, want);
         }
 #undef RND
     }
@@ -703,9 +686,9 @@ static void t_real_memory_v1(void) {
     char dir[512];
     cr__cg_target t;
     char memsw[600];
-    if (geteuid()) SKIP("not root");
-    if (!(mnt = hier(",memory,", 0))) SKIP("no cgroup v1 memory hierarchy");
-    if (mkcg(mnt, dir, sizeof dir) < 0) { note("# mkdir %s: %s\n", dir, strerror(errno)); return; }
+    if (geteuid()) TAP_SKIP("not root");
+    if (!(mnt = hier(",memory,", 0))) TAP_SKIP("no cgroup v1 memory hierarchy");
+    if (mkcg(mnt, dir, sizeof dir) < 0) { TAP_FAIL("mkdir %s: %s", dir, strerror(errno)); return; }
     snprintf(memsw, sizeof memsw, "%s/memory.memsw.limit_in_bytes", dir);
     memset(&t, 0, sizeof t);
     t.v1[CR__CG_MEMORY] = dir;
@@ -731,22 +714,22 @@ static void t_real_memory_v1(void) {
         APPLY_OK(&t, "{\"memory\":{\"limit\":104857600}}", 0);
         CHECK_FILE(dir, "memory.limit_in_bytes", "104857600\n");
     }
-    if (rmdir(dir) < 0) note("# rmdir %s: %s\n", dir, strerror(errno));
+    if (rmdir(dir) < 0) TAP_FAIL("rmdir %s: %s", dir, strerror(errno));
 }
 
 static void t_real_devices_v1(void) {
     const char *mnt;
     char dir[512];
     cr__cg_target t;
-    if (geteuid()) SKIP("not root");
-    if (!(mnt = hier(",devices,", 0))) SKIP("no cgroup v1 devices hierarchy");
-    if (mkcg(mnt, dir, sizeof dir) < 0) { note("# mkdir %s: %s\n", dir, strerror(errno)); return; }
+    if (geteuid()) TAP_SKIP("not root");
+    if (!(mnt = hier(",devices,", 0))) TAP_SKIP("no cgroup v1 devices hierarchy");
+    if (mkcg(mnt, dir, sizeof dir) < 0) { TAP_FAIL("mkdir %s: %s", dir, strerror(errno)); return; }
     memset(&t, 0, sizeof t);
     t.v1[CR__CG_DEVICES] = dir;
     APPLY_OK(&t, "{\"devices\":[{\"allow\":false,\"access\":\"rwm\"},{\"allow\":true,\"type\":\"c\",\"major\":1,\"minor\":3,\"access\":\"rwm\"},"
                  "{\"allow\":true,\"type\":\"c\",\"major\":1,\"minor\":5,\"access\":\"rw\"},{\"allow\":true,\"type\":\"b\",\"major\":8,\"access\":\"r\"}]}", 0);
     CHECK_FILE(dir, "devices.list", "c 1:3 rwm\nc 1:5 rw\nb 8:* r\n");
-    if (rmdir(dir) < 0) note("# rmdir %s: %s\n", dir, strerror(errno));
+    if (rmdir(dir) < 0) TAP_FAIL("rmdir %s: %s", dir, strerror(errno));
 }
 
 /* All programs attached to dirfd; detaches them when detach is set. */
@@ -807,20 +790,20 @@ static void t_real_ebpf(void) {
     cr_json *v = NULL;
     cr_err err = {0};
     int dfd = -1, r, code;
-    if (geteuid()) SKIP("not root");
-    if (!(mnt = hier(NULL, 1))) SKIP("no cgroup v2 hierarchy");
-    if (mkcg(mnt, dir, sizeof dir) < 0) { note("# mkdir %s: %s\n", dir, strerror(errno)); return; }
-    if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) { note("# open %s: %s\n", dir, strerror(errno)); goto out; }
+    if (geteuid()) TAP_SKIP("not root");
+    if (!(mnt = hier(NULL, 1))) TAP_SKIP("no cgroup v2 hierarchy");
+    if (mkcg(mnt, dir, sizeof dir) < 0) { TAP_FAIL("mkdir %s: %s", dir, strerror(errno)); return; }
+    if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) { TAP_FAIL("open %s: %s", dir, strerror(errno)); goto out; }
     if (cr_json_parse(rules, strlen(rules), &v, &err) < 0 || cr__cgroup_devices_prog(v, p, 256, &n, &err) < 0) {
-        note("# %s\n", err.msg);
+        TAP_FAIL("%s", err.msg);
         goto out;
     }
     r = cr__cgroup_res_bpf_attach(dfd, p, n, &err);
-    if (r < 0 && (err.code == ENOSYS || err.code == EPERM || err.code == EINVAL)) { skip_reason = "bpf cgroup device programs unavailable"; goto out; }
-    if (r < 0) { note("# attach: %s\n", err.msg); goto out; }
+    if (r < 0 && (err.code == ENOSYS || err.code == EPERM || err.code == EINVAL)) { tap_skip("bpf cgroup device programs unavailable"); goto out; }
+    if (r < 0) { TAP_FAIL("attach: %s", err.msg); goto out; }
     CHECK(bpf_progs(dfd, 0) == 1);
     code = probe(dir);
-    if (code != 0) note("# probe exit code %d (1: /dev/null refused, 2: /dev/zero allowed, 4: not EPERM, 8: join failed)\n", code);
+    if (code != 0) TAP_FAIL("probe exit code %d (1: /dev/null refused, 2: /dev/zero allowed, 4: not EPERM, 8: join failed)", code);
     /* through cr__cgroup_apply as an update: replaces ours, never stacks */
     {
         cr__cg_target t;
@@ -829,19 +812,19 @@ static void t_real_ebpf(void) {
         APPLY_OK(&t, "{\"devices\":[{\"allow\":false,\"access\":\"rwm\"},{\"allow\":true,\"type\":\"c\",\"major\":1,\"minor\":3,\"access\":\"rwm\"}]}", 1);
         CHECK(bpf_progs(dfd, 0) == 1);
         code = probe(dir);
-        CHECK(code == 0 || (note("# probe after update: %d\n", code), 0));
+        CHECK(code == 0 || (TAP_FAIL("probe after update: %d", code), 0));
         /* runc's defaults open /dev/zero again */
         t.default_devices = 1;
         APPLY_OK(&t, "{\"devices\":[{\"allow\":false,\"access\":\"rwm\"}]}", 1);
         CHECK(bpf_progs(dfd, 0) == 1);
         code = probe(dir);
-        CHECK(code == 2 || (note("# probe with defaults: %d\n", code), 0));
+        CHECK(code == 2 || (TAP_FAIL("probe with defaults: %d", code), 0));
         /* freeze for real: nobody in it, so it is frozen at once */
         {
             cr_err e2 = {0};
-            CHECK(cr__cgroup_freeze(&t, 1, &e2) == 0 || (note("# freeze: %s\n", e2.msg), 0));
+            CHECK(cr__cgroup_freeze(&t, 1, &e2) == 0 || (TAP_FAIL("freeze: %s", e2.msg), 0));
             CHECK(strstr(rd(dir, "cgroup.events"), "frozen 1") != NULL);
-            CHECK(cr__cgroup_freeze(&t, 0, &e2) == 0 || (note("# thaw: %s\n", e2.msg), 0));
+            CHECK(cr__cgroup_freeze(&t, 0, &e2) == 0 || (TAP_FAIL("thaw: %s", e2.msg), 0));
             CHECK_FILE(dir, "cgroup.freeze", "0\n");
         }
     }
@@ -850,7 +833,7 @@ out:
     cr_json_free(v);
     if (rmdir(dir) < 0 && errno != ENOENT) {
         usleep(100000);   /* the probe child may still be leaving */
-        if (rmdir(dir) < 0) note("# rmdir %s: %s\n", dir, strerror(errno));
+        if (rmdir(dir) < 0) TAP_FAIL("rmdir %s: %s", dir, strerror(errno));
     }
 }
 
@@ -872,7 +855,7 @@ static void t_freeze_fake(void) {
     CHECK_FILE(a.dir, "freezer.state", "THAWED");
     CHECK_FILE(b.dir, "cgroup.freeze", "");
     t.v1[CR__CG_FREEZER] = NULL;
-    CHECK(cr__cgroup_freeze(&t, 1, &err) == 0 || (note("# %s\n", err.msg), 0));
+    CHECK(cr__cgroup_freeze(&t, 1, &err) == 0 || (TAP_FAIL("%s", err.msg), 0));
     CHECK_FILE(b.dir, "cgroup.freeze", "1");
     CHECK(cr__cgroup_freeze(&t, 0, &err) == 0);
     CHECK_FILE(b.dir, "cgroup.freeze", "0");
@@ -925,8 +908,8 @@ static cr_json *stats_of(const cr__cg_target *t, cr_buf *b) {
     cr_json *v = NULL;
     memset(b, 0, sizeof *b);
     cr_jw_init(&w, b);
-    if (cr__cgroup_stats(t, &w, &err) < 0) { note("# stats: %s\n", err.msg); return NULL; }
-    if (cr_json_parse(b->data, b->len, &v, &err) < 0) { note("# stats JSON: %s: %.300s\n", err.msg, b->data); return NULL; }
+    if (cr__cgroup_stats(t, &w, &err) < 0) { TAP_FAIL("stats: %s", err.msg); return NULL; }
+    if (cr_json_parse(b->data, b->len, &v, &err) < 0) { TAP_FAIL("stats JSON: %s: %.300s", err.msg, b->data); return NULL; }
     return v;
 }
 
@@ -981,7 +964,7 @@ static void t_stats_v1(void) {
         CHECK(jnum(v, "hugetlb.2MB.usage") == 4194304 && jnum(v, "hugetlb.2MB.failcnt") == 5);
         CHECK(jnum(v, "hugetlb.1GB.failcnt") == 0 && !jpath(v, "hugetlb.1GB.usage"));
         CHECK(jpath(v, "intel_rdt") && jpath(v, "network_interfaces") && jpath(v, "network_interfaces")->type == CR_JSON_NULL);
-        if (failed) note("# %.2000s\n", out.data);
+        if (tap_test_failed()) TAP_FAIL("%.2000s", out.data);
         cr_json_free(v);
     }
     cr_buf_free(&out);
@@ -998,9 +981,7 @@ static void t_stats_v2(void) {
     cr__cg_target t;
     cr_buf out;
     cr_json *v;
-    mktree(&a, f);
-    memset(&t, 0, sizeof t);
-    t.v2 = a.dir; t.pure_v2 = 1;
+    v2_target(&a, f, &t);
     if ((v = stats_of(&t, &out))) {
         const cr_json *x;
         CHECK(jnum(v, "cpu.usage.total") == 100000 && jnum(v, "cpu.usage.user") == 60000 && jnum(v, "cpu.usage.kernel") == 40000);
@@ -1014,7 +995,7 @@ static void t_stats_v2(void) {
         CHECK(x && !strcmp(jpath(x->child->next, "op")->str, "Write") && jnum(x->child->next, "value") == 20);
         CHECK((x = jpath(v, "blkio.ioServicedRecursive")) && x->len == 4);
         CHECK((x = jpath(v, "hugetlb")) && x->type == CR_JSON_OBJECT && x->len == 0);
-        if (failed) note("# %.2000s\n", out.data);
+        if (tap_test_failed()) TAP_FAIL("%.2000s", out.data);
         cr_json_free(v);
     }
     cr_buf_free(&out);
@@ -1037,7 +1018,7 @@ static void t_stats_real(void) {
     }
     t.v2 = hier(NULL, 1);
     if (!any && t.v2) t.pure_v2 = 1;
-    if (!any && !t.v2) SKIP("no cgroups mounted");
+    if (!any && !t.v2) TAP_SKIP("no cgroups mounted");
     if ((v = stats_of(&t, &out))) {
         CHECK(jpath(v, "cpu.usage") && jpath(v, "memory") && jpath(v, "pids") && jpath(v, "blkio") && jpath(v, "hugetlb"));
         cr_json_free(v);
@@ -1090,9 +1071,7 @@ static void t_bad_input(void) {
     tree a;
     cr__cg_target t;
     cr_err err;
-    mktree(&a, v2_files);
-    memset(&t, 0, sizeof t);
-    t.v2 = a.dir; t.pure_v2 = 1;
+    v2_target(&a, v2_files, &t);
     APPLY_ERR(&t, "[]", 0, "linux.resources: expected an object, got array");
     APPLY_ERR(&t, "{\"memory\":[]}", 0, "linux.resources.memory: expected an object, got array");
     APPLY_ERR(&t, "{\"cpu\":{\"shares\":-1}}", 0, "linux.resources.cpu.shares: expected an integer in 0..18446744073709551615, got -1");
@@ -1107,7 +1086,7 @@ static void t_bad_input(void) {
     rmtree(&a);
 }
 
-static const struct { const char *name; void (*fn)(void); } tests[] = {
+static const tap_test tests[] = {
     { "cpu.shares -> cpu.weight matches libm for all shares", t_weight_all },
     { "cpu on v2: weight, cpu.max, burst, idle, cpuset, update keeps the other half", t_cpu_v2 },
     { "cpu on v1: shares, cfs, burst, idle; missing rt files warn", t_cpu_v1 },
@@ -1136,20 +1115,6 @@ static const struct { const char *name; void (*fn)(void); } tests[] = {
 };
 
 int main(void) {
-    size_t i, n = sizeof tests / sizeof *tests;
-    int bad = 0;
     srandom((unsigned)getpid());
-    printf("1..%zu\n", n);
-    fflush(stdout);
-    for (i = 0; i < n; i++) {
-        diag[0] = 0;
-        failed = 0;
-        skip_reason = NULL;
-        tests[i].fn();
-        if (skip_reason && !failed) printf("ok %zu - %s # SKIP %s\n", i + 1, tests[i].name, skip_reason);
-        else printf("%sok %zu - %s\n%s", failed ? "not " : "", i + 1, tests[i].name, diag);
-        fflush(stdout);
-        bad += failed;
-    }
-    return bad != 0;
+    return TAP_RUN_ALL(tests);
 }

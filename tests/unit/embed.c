@@ -11,6 +11,7 @@
 #define CR_IMPLEMENTATION
 #define CR_NO_REGISTRY   /* only runs bundles: libc + libseccomp */
 #include "cr.h"
+#include "tap.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -24,17 +25,6 @@
 #include <unistd.h>
 
 #define BUSYBOX "/bin/busybox"
-
-static int n_test;
-static int n_fail;
-
-static void ok(int cond, const char *what, const char *diag) {
-    n_test++;
-    if (!cond) n_fail++;
-    printf("%sok %d - %s\n", cond ? "" : "not ", n_test, what);
-    if (!cond && diag && *diag) printf("#   %s\n", diag);
-    fflush(stdout);
-}
 
 static void log_line(int level, const char *msg, void *user) {
     (void)user;
@@ -176,14 +166,13 @@ int main(void) {
     struct stat sb;
     int r, status = -1, created = 0;
 
-    if (geteuid() != 0) { printf("1..0 # SKIP not root\n"); return 0; }
-    if (stat(BUSYBOX, &sb) < 0) { printf("1..0 # SKIP no %s (package busybox-static)\n", BUSYBOX); return 0; }
-    printf("1..19\n");
-    fflush(stdout);
+    if (geteuid() != 0) return tap_skip_all("not root");
+    if (stat(BUSYBOX, &sb) < 0) return tap_skip_all("no " BUSYBOX " (package busybox-static)");
+    tap_plan(19);
     cr_log_set(log_line, NULL, CR_LOG_WARN);
 
     snprintf(base, sizeof base, "/tmp/cr-embed.XXXXXX");
-    if (!mkdtemp(base)) { printf("Bail out! mkdtemp: %s\n", strerror(errno)); return 1; }
+    if (!mkdtemp(base)) return tap_bail("mkdtemp: %s", strerror(errno));
     snprintf(bundle, sizeof bundle, "%s/bundle", base);
     snprintf(rootfs, sizeof rootfs, "%s/rootfs", bundle);
     snprintf(outdir, sizeof outdir, "%s/out", base);
@@ -210,8 +199,8 @@ int main(void) {
     if (!r && copy_file(BUSYBOX, path, 0755) < 0) r = -1;
     snprintf(path, sizeof path, "%s/bin/sh", rootfs);
     if (!r && symlink("busybox", path) < 0) r = -1;
-    snprintf(diag, sizeof diag, "%s", strerror(errno));
-    ok(r == 0, "bundle rootfs from busybox-static", diag);
+    snprintf(diag, sizeof diag, "%s", r == 0 ? "" : strerror(errno));
+    TAP_OK_WHY(r == 0, "bundle rootfs from busybox-static", diag);
 
     /* 2: config.json from cr_spec_default, rewritten; it parses back */
     r = write_config(args_write, "rootfs", &err);
@@ -227,29 +216,29 @@ int main(void) {
         }
         cr_buf_free(&text);
     }
-    ok(r == 0, "config.json from cr_spec_default() + bind mount at /out parses", err.msg);
+    TAP_OK_WHY(r == 0, "config.json from cr_spec_default() + bind mount at /out parses", err.msg);
 
     /* 3-4: create, state created */
     fflush(stdout);
     memset(&err, 0, sizeof err);
     r = cr_container_create(&rt, id, bundle, NULL, &err);
     created = r == 0;
-    ok(r == 0, "cr_container_create", err.msg);
+    TAP_OK_WHY(r == 0, "cr_container_create", err.msg);
     memset(&st, 0, sizeof st);
     memset(&err, 0, sizeof err);
     r = cr_state_load(&rt, id, &st, &err);
     snprintf(diag, sizeof diag, "r=%d status=%s pid=%d bundle=%s %s", r,
              r == 0 ? cr_state_status_name(st.status) : "-", (int)st.pid, st.bundle, err.msg);
-    ok(r == 0 && st.status == CR_CREATED && st.pid > 0 && !strcmp(st.id, id), "cr_state_load: created, with a pid", diag);
+    TAP_OK_WHY(r == 0 && st.status == CR_CREATED && st.pid > 0 && !strcmp(st.id, id), "cr_state_load: created, with a pid", diag);
     cr_state_free(&st);
 
     /* 5-6: start, wait until stopped */
     memset(&err, 0, sizeof err);
     r = cr_container_start(&rt, id, &err);
-    ok(r == 0, "cr_container_start", err.msg);
+    TAP_OK_WHY(r == 0, "cr_container_start", err.msg);
     memset(&err, 0, sizeof err);
     r = wait_stopped(&rt, id, &st, &err);
-    ok(r == 0, "cr_state_load polls to stopped", err.msg);
+    TAP_OK_WHY(r == 0, "cr_state_load polls to stopped", err.msg);
     if (r == 0) cr_state_free(&st);
 
     /* 7: the container wrote /out/x through the bind mount */
@@ -257,18 +246,18 @@ int main(void) {
     memset(&err, 0, sizeof err);
     r = cr_util_read_file(AT_FDCWD, path, 4096, &got, &err);
     snprintf(diag, sizeof diag, "r=%d got \"%s\" %s", r, got.data ? got.data : "", err.msg);
-    ok(r == 0 && got.data && !strcmp(got.data, "embedded\n"), "the container wrote /out/x = \"embedded\"", diag);
+    TAP_OK_WHY(r == 0 && got.data && !strcmp(got.data, "embedded\n"), "the container wrote /out/x = \"embedded\"", diag);
     cr_buf_free(&got);
 
     /* 8-9: delete; the state dir is gone */
     memset(&err, 0, sizeof err);
     r = created ? cr_container_delete(&rt, id, 0, &err) : -1;
-    ok(r == 0, "cr_container_delete", err.msg);
+    TAP_OK_WHY(r == 0, "cr_container_delete", err.msg);
     memset(&err, 0, sizeof err);
     r = cr_state_load(&rt, id, &st, &err);
     if (r == 0) cr_state_free(&st);
     snprintf(diag, sizeof diag, "state dir %s: %s; cr_state_load r=%d", id, dir_exists(stateroot, id) ? "exists" : "gone", r);
-    ok(!dir_exists(stateroot, id) && r < 0, "after delete the state dir is gone and cr_state_load fails", diag);
+    TAP_OK_WHY(!dir_exists(stateroot, id) && r < 0, "after delete the state dir is gone and cr_state_load fails", diag);
 
     /* 10-11: run `exit 3`: status 3, no state left behind */
     memset(&err, 0, sizeof err);
@@ -278,8 +267,8 @@ int main(void) {
         r = cr_container_run(&rt, id_run, bundle, NULL, &status, &err);
     }
     snprintf(diag, sizeof diag, "r=%d status=%d %s", r, status, err.msg);
-    ok(r == 0 && status == 3, "cr_container_run of `exit 3` gives status 3", diag);
-    ok(!dir_exists(stateroot, id_run), "cr_container_run leaves no state behind", id_run);
+    TAP_OK_WHY(r == 0 && status == 3, "cr_container_run of `exit 3` gives status 3", diag);
+    TAP_OK_WHY(!dir_exists(stateroot, id_run), "cr_container_run leaves no state behind", id_run);
     if (dir_exists(stateroot, id_run)) { cr_err e2 = {0}; cr_container_delete(&rt, id_run, 1, &e2); }
 
     /* 12-13: create with a missing rootfs fails, names root.path, leaves no state */
@@ -287,18 +276,18 @@ int main(void) {
     r = write_config(args_exit3, "no-such-rootfs", &err);
     if (r == 0) r = cr_container_create(&rt, id_bad, bundle, NULL, &err);
     snprintf(diag, sizeof diag, "r=%d msg=\"%s\"", r, err.msg);
-    ok(r < 0 && strstr(err.msg, "root.path") != NULL, "create with a missing rootfs fails naming root.path", diag);
-    ok(!dir_exists(stateroot, id_bad), "a failed create leaves no state dir", id_bad);
+    TAP_OK_WHY(r < 0 && strstr(err.msg, "root.path") != NULL, "create with a missing rootfs fails naming root.path", diag);
+    TAP_OK_WHY(!dir_exists(stateroot, id_bad), "a failed create leaves no state dir", id_bad);
     if (r == 0) { cr_err e2 = {0}; cr_container_delete(&rt, id_bad, 1, &e2); }
 
     /* 14-15: delete of an unknown id fails; force-delete of it succeeds */
     memset(&err, 0, sizeof err);
     r = cr_container_delete(&rt, id_none, 0, &err);
     snprintf(diag, sizeof diag, "r=%d msg=\"%s\"", r, err.msg);
-    ok(r < 0 && err.msg[0] && strstr(err.msg, id_none) != NULL, "delete of an unknown id fails and names it", diag);
+    TAP_OK_WHY(r < 0 && err.msg[0] && strstr(err.msg, id_none) != NULL, "delete of an unknown id fails and names it", diag);
     memset(&err, 0, sizeof err);
     r = cr_container_delete(&rt, id_none, 1, &err);
-    ok(r == 0, "force delete of an unknown id succeeds (runc's delete --force)", err.msg);
+    TAP_OK_WHY(r == 0, "force delete of an unknown id succeeds (runc's delete --force)", err.msg);
 
     /* 16-19: a second create with the same id fails and leaves the first
        intact; a created container goes with a plain delete, and with force */
@@ -306,21 +295,21 @@ int main(void) {
     r = write_config(args_exit3, "rootfs", &err);
     fflush(stdout);
     if (r == 0) r = cr_container_create(&rt, id_dup, bundle, NULL, &err);
-    ok(r == 0, "create another container", err.msg);
+    TAP_OK_WHY(r == 0, "create another container", err.msg);
     memset(&err, 0, sizeof err);
     r = cr_container_create(&rt, id_dup, bundle, NULL, &err);
     snprintf(diag, sizeof diag, "r=%d msg=\"%s\"", r, err.msg);
-    ok(r == -EEXIST && strstr(err.msg, "exists") != NULL, "create with a used id fails with EEXIST", diag);
+    TAP_OK_WHY(r == -EEXIST && strstr(err.msg, "exists") != NULL, "create with a used id fails with EEXIST", diag);
     memset(&err, 0, sizeof err);
     /* runc's rule, which containerd relies on: a created container (its
        process never ran) is deleted without force */
     r = cr_container_delete(&rt, id_dup, 0, &err);
     snprintf(diag, sizeof diag, "r=%d msg=\"%s\"", r, err.msg);
-    ok(r == 0 && !dir_exists(stateroot, id_dup), "plain delete of a created container removes it", diag);
+    TAP_OK_WHY(r == 0 && !dir_exists(stateroot, id_dup), "plain delete of a created container removes it", diag);
     memset(&err, 0, sizeof err);
     r = cr_container_create(&rt, id_dup, bundle, NULL, &err);
     if (r == 0) r = cr_container_delete(&rt, id_dup, 1, &err);
-    ok(r == 0 && !dir_exists(stateroot, id_dup), "force delete of a created container", err.msg);
+    TAP_OK_WHY(r == 0 && !dir_exists(stateroot, id_dup), "force delete of a created container", err.msg);
 
     /* cleanup: whatever is left under the state root, then the temp dir */
     {
@@ -330,5 +319,5 @@ int main(void) {
             if (dir_exists(stateroot, all[i])) { cr_err e2 = {0}; cr_container_delete(&rt, all[i], 1, &e2); }
     }
     rm_rf(base);
-    return n_fail ? 1 : 0;
+    return tap_done();
 }

@@ -8,6 +8,7 @@
 #define CR_IMPLEMENTATION
 #define CR_NO_SECCOMP    /* HTTP needs libc and BearSSL only */
 #include "cr.h"
+#include "tap.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -16,20 +17,8 @@
 #include <errno.h>
 #include <time.h>
 
-static int ntest, nfail;
-static void ok_(int cond, const char *name, const cr_err *err, int line) {
-    ntest++;
-    if (cond) {                      /* the message too, for a reader of the log */
-        printf("ok %d - %s\n", ntest, name);
-        if (err && err->msg[0]) printf("#   %s\n", err->msg);
-        return;
-    }
-    nfail++;
-    printf("not ok %d - %s\n# line %d%s%s\n", ntest, name, line, err && err->msg[0] ? ": err: " : "", err ? err->msg : "");
-}
-#define OK(cond, name) ok_(!!(cond), name, &err, __LINE__)
-#define CHECK(cond, name) ok_(!!(cond), name, NULL, __LINE__)
-static void skip(const char *name, const char *why) { printf("ok %d - %s # skip %s\n", ++ntest, name, why); }
+/* A point per check; the error message is shown under it, for a reader of the log. */
+#define OK(cond, name) TAP_OK_WHY(cond, name, err.msg)
 
 static double now_s(void) {
     struct timespec ts;
@@ -67,15 +56,15 @@ static void test_head(void) {
     size_t used, used1;
     int r = feed_head(good, 4096, &h, &hd, &used, &err);
     OK(r == 1 && h.status == 200 && h.minor == 1 && h.length == 5 && !h.chunked && !h.close, "head: parsed in one piece");
-    CHECK(used == sizeof good - 1 - 5, "head: consumes through the blank line, not the body");
+    TAP_OK(used == sizeof good - 1 - 5, "head: consumes through the blank line, not the body");
     r = feed_head(good, 1, &h, &hd1, &used1, &err);
-    CHECK(r == 1 && used1 == used && hd1.len == hd.len && !memcmp(hd.data, hd1.data, hd.len), "head: byte by byte gives the same");
+    TAP_OK(r == 1 && used1 == used && hd1.len == hd.len && !memcmp(hd.data, hd1.data, hd.len), "head: byte by byte gives the same");
     memset(&hr, 0, sizeof hr);
     hr.headers = hd;
-    CHECK(cr_http_header(&hr, "x-fold", v, sizeof v) && !strcmp(v, "a b"), "head: obs-fold joined with one space");
-    CHECK(cr_http_header(&hr, "X-EMPTY", v, sizeof v) && !strcmp(v, ""), "head: empty value");
-    CHECK(!cr_http_header(&hr, "X-Missing", v, sizeof v), "head: absent header is NULL");
-    CHECK(cr_http_header(&hr, "x-fold", v, 2) && !strcmp(v, "a"), "head: value cut to the buffer");
+    TAP_OK(cr_http_header(&hr, "x-fold", v, sizeof v) && !strcmp(v, "a b"), "head: obs-fold joined with one space");
+    TAP_OK(cr_http_header(&hr, "X-EMPTY", v, sizeof v) && !strcmp(v, ""), "head: empty value");
+    TAP_OK(!cr_http_header(&hr, "X-Missing", v, sizeof v), "head: absent header is NULL");
+    TAP_OK(cr_http_header(&hr, "x-fold", v, 2) && !strcmp(v, "a"), "head: value cut to the buffer");
     cr_buf_free(&hd); cr_buf_free(&hd1);
 
     r = feed_head("HTTP/1.0 200 OK\n\n", 3, &h, &hd, &used, &err);
@@ -87,7 +76,7 @@ static void test_head(void) {
     r = feed_head("HTTP/1.1 200 OK\r\nConnection: foo, close\r\n\r\n", 64, &h, &hd, &used, &err);
     OK(r == 1 && h.close, "head: Connection list with close");
     r = feed_head("HTTP/1.1 200 OK\r\n\r", 64, &h, &hd, &used, &err);
-    CHECK(r == 0, "head: incomplete wants more");
+    TAP_OK(r == 0, "head: incomplete wants more");
 
     {
         static const struct { const char *head; int code; const char *msg; } bad[] = {
@@ -117,7 +106,7 @@ static void test_head(void) {
                 all = 0;
             }
         }
-        CHECK(all, "head: malformed heads refused with a reason");
+        TAP_OK(all, "head: malformed heads refused with a reason");
     }
     {
         char big[300];
@@ -179,7 +168,7 @@ static void test_chunked(void) {
             r = feed_chunked(bad[i].s, strlen(bad[i].s), 2, &out, &used, &err);
             if (r != -EPROTO || !strstr(err.msg, bad[i].msg)) { printf("# bad chunked %zu: %d %s\n", i, r, err.msg); all = 0; }
         }
-        CHECK(all, "chunked: malformed framing refused");
+        TAP_OK(all, "chunked: malformed framing refused");
     }
     {
         /* endless trailers or extensions must not be accepted forever */
@@ -245,7 +234,7 @@ static void test_url(void) {
             all = 0;
         }
     }
-    CHECK(all, "url: scheme, host, [IPv6], port, path and query");
+    TAP_OK(all, "url: scheme, host, [IPv6], port, path and query");
     all = 1;
     for (i = 0; i < sizeof bad / sizeof *bad; i++) {
         memset(&err, 0, sizeof err);
@@ -254,7 +243,7 @@ static void test_url(void) {
             all = 0;
         }
     }
-    CHECK(all, "url: bad URLs refused with a reason");
+    TAP_OK(all, "url: bad URLs refused with a reason");
     all = 1;
     for (i = 0; i < sizeof res / sizeof *res; i++) {
         if (cr__http_parse_url(res[i].base, &u, &err) < 0 || cr__http_resolve(res[i].base, &u, res[i].loc, out, sizeof out) < 0 ||
@@ -263,13 +252,13 @@ static void test_url(void) {
             all = 0;
         }
     }
-    CHECK(all, "url: Location resolved against the request URL");
+    TAP_OK(all, "url: Location resolved against the request URL");
     cr__http_parse_url("https://[::1]:443/", &u, &err);
     cr__http_authority(&u, 0, auth, sizeof auth);
-    CHECK(!strcmp(auth, "[::1]"), "url: Host header leaves out the default port");
+    TAP_OK(!strcmp(auth, "[::1]"), "url: Host header leaves out the default port");
     cr__http_authority(&u, 1, auth, sizeof auth);
-    CHECK(!strcmp(auth, "[::1]:443"), "url: pool key keeps it");
-    CHECK(cr__http_loopback("127.8.9.10") && cr__http_loopback("::1") && cr__http_loopback("localhost") &&
+    TAP_OK(!strcmp(auth, "[::1]:443"), "url: pool key keeps it");
+    TAP_OK(cr__http_loopback("127.8.9.10") && cr__http_loopback("::1") && cr__http_loopback("localhost") &&
           !cr__http_loopback("0.0.0.0") && !cr__http_loopback("localhost.example") && !cr__http_loopback("128.0.0.1"),
           "url: loopback rule");
 }
@@ -483,14 +472,14 @@ static void test_plain(void) {
     sh->accepts = 0;
     r = req(&c, "GET", U("/hello"), NULL, 0, &err);
     OK(r == 0 && resp.status == 200 && BODY_IS("hello") && resp.content_length == 5, "plain: GET with Content-Length");
-    CHECK(cr_http_header(&resp, "x-test", v, sizeof v) && !strcmp(v, "yes"), "plain: response header lookup");
-    CHECK(strstr(sh->last, "GET /hello HTTP/1.1\r\n") && strstr(sh->last, "\r\nUser-Agent: cr/") &&
+    TAP_OK(cr_http_header(&resp, "x-test", v, sizeof v) && !strcmp(v, "yes"), "plain: response header lookup");
+    TAP_OK(strstr(sh->last, "GET /hello HTTP/1.1\r\n") && strstr(sh->last, "\r\nUser-Agent: cr/") &&
           strstr(sh->last, "\r\nHost: 127.0.0.1:"), "plain: request line, Host, User-Agent");
     r = req(&c, "GET", U("/chunked"), NULL, 0, &err);
     OK(r == 0 && BODY_IS("hello, world") && resp.content_length == UINT64_MAX, "plain: chunked body with extension and trailer");
     r = req(&c, "GET", U("/slow"), NULL, 0, &err);
     OK(r == 0 && BODY_IS("hello, world"), "plain: response arriving byte by byte");
-    CHECK(sh->accepts == 1, "plain: keep-alive: three requests, one connection");
+    TAP_OK(sh->accepts == 1, "plain: keep-alive: three requests, one connection");
 
     r = req(&c, "GET", U("/close"), NULL, 0, &err);
     OK(r == 0 && BODY_IS("bye"), "plain: Connection: close response");
@@ -498,7 +487,7 @@ static void test_plain(void) {
     OK(r == 0 && sh->accepts == 2, "plain: ... and a new connection after it");
     r = req(&c, "GET", U("/drop"), NULL, 0, &err);
     r = req(&c, "GET", U("/hello"), NULL, 0, &err);
-    CHECK(r == 0 && BODY_IS("hello") && sh->accepts == 3, "plain: idle connection closed by the server: retried on a new one");
+    TAP_OK(r == 0 && BODY_IS("hello") && sh->accepts == 3, "plain: idle connection closed by the server: retried on a new one");
 
     r = req(&c, "GET", U("/folded"), NULL, 0, &err);
     OK(r == 0 && resp.status == 200 && BODY_IS("ok") && cr_http_header(&resp, "X-Fold", v, sizeof v) && !strcmp(v, "a b"),
@@ -600,7 +589,7 @@ static void test_plain(void) {
         OK(r == -ECONNREFUSED && strstr(err.msg, "connect 127.0.0.1:") && strstr(err.msg, "refused"), "plain: connection refused");
     }
     cr_http_client_close(&c);
-    CHECK(c.priv == NULL, "plain: client closed");
+    TAP_OK(c.priv == NULL, "plain: client closed");
     r = req(&c, "GET", U("/hello"), NULL, 0, &err);
     OK(r == 0 && BODY_IS("hello"), "plain: client usable again after close");
     cr_http_client_close(&c);
@@ -691,7 +680,7 @@ static void test_san_walker(void) {
         return;
     }
     d = (const unsigned char *)der.data;
-    CHECK(cr__tls_cert_has_ip(d, der.len, lo, 4) && !cr__tls_cert_has_ip(d, der.len, other, 4) &&
+    TAP_OK(cr__tls_cert_has_ip(d, der.len, lo, 4) && !cr__tls_cert_has_ip(d, der.len, other, 4) &&
           !cr__tls_cert_has_ip(d, der.len / 2, lo, 4), "tls: IP SAN lookup in DER");
     cr_buf_free(&pem);
     cr_buf_free(&der);
@@ -707,7 +696,7 @@ static void test_tls(void) {
 
     if (!mkdtemp(dir) || make_certs()) {
         int i;
-        for (i = 0; i < 16; i++) skip("tls", "openssl could not make test certificates");
+        for (i = 0; i < 16; i++) tap_skip_point("tls", "openssl could not make test certificates");
         return;
     }
     snprintf(ca, sizeof ca, "%s/ca.crt", dir);
@@ -734,7 +723,7 @@ static void test_tls(void) {
     req(&c, "GET", url, NULL, 0, &err);
     snprintf(url, sizeof url, "https://127.0.0.1:%d/hello", s.port);
     r = req(&c, "GET", url, NULL, 0, &err);
-    CHECK(r == 0 && BODY_IS("hello") && sh->accepts == 2, "tls: idle connection closed by the server: retried");
+    TAP_OK(r == 0 && BODY_IS("hello") && sh->accepts == 2, "tls: idle connection closed by the server: retried");
     snprintf(url, sizeof url, "http://127.0.0.1:%d/hello", s.port);
     r = req(&c, "GET", url, NULL, 0, &err);
     OK(r < 0, "tls: plain http to a TLS port fails cleanly");
@@ -846,9 +835,8 @@ int main(void) {
     test_url();
     test_plain();
     test_tls();
-    CHECK(count_fds() == fds, "no file descriptor left open");
+    TAP_OK(count_fds() == fds, "no file descriptor left open");
     cr_buf_free(&resp.headers);
     cr_buf_free(&body);
-    printf("1..%d\n", ntest);
-    return nfail != 0;
+    return tap_done();
 }

@@ -8,26 +8,12 @@
 #define CR_IMPLEMENTATION
 #define CR_NO_SECCOMP    /* nothing here needs libseccomp */
 #include "cr.h"
+#include "tap.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-
-static char diag[8192];
-static int failed;
-
-static void note(const char *fmt, ...) {
-    size_t n = strlen(diag);
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(diag + n, sizeof diag - n, fmt, ap);
-    va_end(ap);
-    failed = 1;
-}
-#define CHECK(c) do { if (!(c)) note("# %s:%d: %s\n", __FILE__, __LINE__, #c); } while (0)
-#define HAS(msg, want) do { if (!strstr((msg), (want))) note("# %s:%d: message \"%s\" lacks \"%s\"\n", __FILE__, __LINE__, (msg), (want)); } while (0)
 
 /* ---- a minimal tar writer: ustar headers, a PAX path for long names ---- */
 
@@ -123,7 +109,7 @@ static void t_list_entries(void) {
     finish(&b);
     r = list(&b, &s, &fd, &err);
     CHECK(r == 0);
-    if (r) note("# %s\n", err.msg);
+    if (r) TAP_FAIL("%s", err.msg);
     CHECK(s.n == 8);   /* the directory is not recorded */
     CHECK(read_entry(&s, "index.json", &out) && !strcmp(out.data, "[1]"));
     CHECK(read_entry(&s, "a.tar", &out) && out.len == sizeof big && !memcmp(out.data, big, sizeof big));
@@ -135,11 +121,11 @@ static void t_list_entries(void) {
     CHECK(read_entry(&s, "abs/name", &out) && !strcmp(out.data, "abs"));
     CHECK(cr__src_find(&s, NULL, "x/layer.tar", &e, &err) == 0 && e->type == '0' && !strcmp(s.names.data + e->name, "a.tar"));
     CHECK(cr__src_find(&s, "layer", "nope.tar", &e, &err) == -ENOENT);
-    HAS(err.msg, "layer \"nope.tar\": not in the archive");
+    CHECK_HAS(err.msg, "layer \"nope.tar\": not in the archive");
     CHECK(cr__src_find(&s, "layer", "../a.tar", &e, &err) == -EINVAL);
-    HAS(err.msg, "layer \"../a.tar\": not a name inside the archive");
+    CHECK_HAS(err.msg, "layer \"../a.tar\": not a name inside the archive");
     CHECK(cr__src_read(&s, "config", "a.tar", 100, &out, &err) == -EFBIG);
-    HAS(err.msg, "config \"a.tar\": 1500 bytes, more than 100");
+    CHECK_HAS(err.msg, "config \"a.tar\": 1500 bytes, more than 100");
     CHECK(cr__src_read(&s, "config", "blobs", 100, &out, &err) == -ENOENT);   /* a directory is nothing to read */
     src_free(&s);
     cr_buf_free(&b);
@@ -164,14 +150,14 @@ static void t_list_refuses(void) {
     entry(&b, "../evil", '0', NULL, "x", 1);
     finish(&b);
     CHECK(list(&b, &s, &fd, &err) == -EINVAL);
-    HAS(err.msg, "archive entry \"../evil\": \"..\" in the name");
+    CHECK_HAS(err.msg, "archive entry \"../evil\": \"..\" in the name");
     src_free(&s);
 
     b.len = 0;
     entry(&b, "a/../../evil", '2', "x", NULL, 0);
     finish(&b);
     CHECK(list(&b, &s, &fd, &err) == -EINVAL);
-    HAS(err.msg, "archive entry \"a/../../evil\"");
+    CHECK_HAS(err.msg, "archive entry \"a/../../evil\"");
     src_free(&s);
 
     /* the data runs past the end: a truncated archive, not a short read later */
@@ -179,7 +165,7 @@ static void t_list_refuses(void) {
     entry(&b, "big", '0', NULL, "0123456789", 10);
     b.len = 512 + 5;
     CHECK(list(&b, &s, &fd, &err) == -EIO);
-    HAS(err.msg, "archive entry \"big\": truncated archive");
+    CHECK_HAS(err.msg, "archive entry \"big\": truncated archive");
     src_free(&s);
 
     b.len = 0;
@@ -192,10 +178,10 @@ static void t_list_refuses(void) {
     for (i = 0; i < sizeof links / sizeof *links; i++) {
         err.msg[0] = 0;
         CHECK(cr__src_find(&s, NULL, links[i].find, &e, &err) < 0);
-        HAS(err.msg, links[i].want);
+        CHECK_HAS(err.msg, links[i].want);
     }
     CHECK(cr__src_find(&s, NULL, "loop1", &e, &err) == -ELOOP);
-    HAS(err.msg, "loop1: too many links");
+    CHECK_HAS(err.msg, "loop1: too many links");
     CHECK(read_entry(&s, "x", &out) && !strcmp(out.data, "x"));
     src_free(&s);
 
@@ -204,7 +190,7 @@ static void t_list_refuses(void) {
     cr_buf_puts(&b, "{\"this is\": \"json\"}");
     pad(&b);
     CHECK(list(&b, &s, &fd, &err) == -EINVAL);
-    HAS(err.msg, "archive: offset 0: invalid tar header");
+    CHECK_HAS(err.msg, "archive: offset 0: invalid tar header");
     src_free(&s);
     cr_buf_free(&b);
     cr_buf_free(&out);
@@ -221,7 +207,7 @@ static void t_join(void) {
     for (i = 0; i < sizeof t / sizeof *t; i++) {
         int r = cr__src_join(t[i].dir, t[i].target, out);
         if (t[i].want ? r != 0 || strcmp(out, t[i].want) : r != -1)
-            note("# join(\"%s\", \"%s\"): %d \"%s\", want %s\n", t[i].dir, t[i].target, r, r ? "" : out, t[i].want ? t[i].want : "-1");
+            TAP_FAIL("join(\"%s\", \"%s\"): %d \"%s\", want %s", t[i].dir, t[i].target, r, r ? "" : out, t[i].want ? t[i].want : "-1");
     }
 }
 
@@ -256,8 +242,8 @@ static void t_dsave_parse(void) {
     for (i = 0; i < sizeof bad / sizeof *bad; i++) {
         err.msg[0] = 0;
         root = (cr_json *)&err;
-        if (cr__dsave_parse(bad[i].json, strlen(bad[i].json), &root, &err) == 0) note("# accepted %s\n", bad[i].json);
-        else HAS(err.msg, bad[i].err);
+        if (cr__dsave_parse(bad[i].json, strlen(bad[i].json), &root, &err) == 0) TAP_FAIL("accepted %s", bad[i].json);
+        else CHECK_HAS(err.msg, bad[i].err);
         CHECK(root == NULL);
     }
 }
@@ -275,7 +261,7 @@ static void t_dsave_digest(void) {
     size_t i;
     for (i = 0; i < sizeof t / sizeof *t; i++) {
         cr__dsave_digest(t[i].name, out);
-        if (strcmp(out, t[i].want)) note("# digest of \"%s\": \"%s\", want \"%s\"\n", t[i].name, out, t[i].want);
+        if (strcmp(out, t[i].want)) TAP_FAIL("digest of \"%s\": \"%s\", want \"%s\"", t[i].name, out, t[i].want);
     }
 }
 
@@ -297,18 +283,18 @@ static void t_import_name(void) {
     cr_err err = {0};
     size_t i;
     for (i = 0; i < sizeof t / sizeof *t; i++) {
-        if (cr__import_name(t[i].path, t[i].tag, out, sizeof out, &err) < 0) note("# name(\"%s\", \"%s\"): %s\n", t[i].path, t[i].tag, err.msg);
-        else if (strcmp(out, t[i].want)) note("# name(\"%s\", \"%s\"): \"%s\", want \"%s\"\n", t[i].path, t[i].tag, out, t[i].want);
+        if (cr__import_name(t[i].path, t[i].tag, out, sizeof out, &err) < 0) TAP_FAIL("name(\"%s\", \"%s\"): %s", t[i].path, t[i].tag, err.msg);
+        else if (strcmp(out, t[i].want)) TAP_FAIL("name(\"%s\", \"%s\"): \"%s\", want \"%s\"", t[i].path, t[i].tag, out, t[i].want);
     }
     CHECK(cr__import_name("/x/layout", "Bad:Tag:x", out, sizeof out, &err) == -EINVAL);
-    HAS(err.msg, "invalid reference");
+    CHECK_HAS(err.msg, "invalid reference");
 }
 
 static void t_auth_remove_all(void) {
     char dir[] = "/tmp/cr_import_test.XXXXXX", file[128];
     cr_buf text = {0};
     cr_err err = {0};
-    if (!mkdtemp(dir)) { note("# mkdtemp failed\n"); return; }
+    if (!mkdtemp(dir)) { TAP_FAIL("mkdtemp failed"); return; }
     snprintf(file, sizeof file, "%s/config.json", dir);
     {
         FILE *f = fopen(file, "w");
@@ -319,14 +305,14 @@ static void t_auth_remove_all(void) {
     CHECK(cr_util_read_file(AT_FDCWD, file, 1 << 20, &text, &err) == 0);
     CHECK(text.data && !strcmp(text.data, "{\"credsStore\":\"x\",\"auths\":{}}\n"));
     CHECK(cr_auth_remove(file, NULL, &err) == -ENOENT);
-    HAS(err.msg, "not logged in");
+    CHECK_HAS(err.msg, "not logged in");
     CHECK(cr_auth_remove(file, "", &err) == -EINVAL);
     unlink(file);
     rmdir(dir);
     cr_buf_free(&text);
 }
 
-static const struct { const char *name; void (*fn)(void); } tests[] = {
+static const tap_test tests[] = {
     {"tar listing: entries, data offsets, PAX names, links followed inside the archive", t_list_entries},
     {"tar listing: .. names, truncated data, links out of the archive and loops are refused", t_list_refuses},
     {"archive link targets resolve lexically and never climb out", t_join},
@@ -337,16 +323,5 @@ static const struct { const char *name; void (*fn)(void); } tests[] = {
 };
 
 int main(void) {
-    size_t i, n = sizeof tests / sizeof *tests;
-    int bad = 0;
-    printf("1..%zu\n", n);
-    for (i = 0; i < n; i++) {
-        diag[0] = 0;
-        failed = 0;
-        tests[i].fn();
-        printf("%sok %zu - %s\n%s", failed ? "not " : "", i + 1, tests[i].name, diag);
-        fflush(stdout);
-        bad += failed;
-    }
-    return bad != 0;
+    return TAP_RUN_ALL(tests);
 }

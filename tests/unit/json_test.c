@@ -3,34 +3,21 @@
 #define CR_NO_SECCOMP    /* JSON needs no libseccomp, zstd, zlib or BearSSL to link */
 #define CR_NO_REGISTRY
 #include "cr.h"
+#include "tap.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <errno.h>
 #include <time.h>
 
-static char diag[4096];
-static int failed;
-
-static void note(const char *fmt, ...) {
-    size_t n = strlen(diag);
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(diag + n, sizeof diag - n, fmt, ap);
-    va_end(ap);
-    failed = 1;
-}
-
-#define CHECK(c) do { if (!(c)) note("# %s:%d: %s\n", __FILE__, __LINE__, #c); } while (0)
 #define LIT(s) s, sizeof(s) - 1
 
 /* Parses text that must be valid. */
 static cr_json *ok_(const char *s, size_t n, int line) {
     cr_err err = {0};
     cr_json *v = NULL;
-    if (cr_json_parse(s, n, &v, &err) < 0 || !v) note("# line %d: parse failed: %s\n", line, err.msg);
+    if (cr_json_parse(s, n, &v, &err) < 0 || !v) tap_fail_at(__FILE__, line, "parse failed: %s", err.msg);
     return v;
 }
 #define OK(s) ok_(s, strlen(s), __LINE__)
@@ -41,10 +28,10 @@ static void bad_(const char *s, size_t n, const char *want, int line) {
     cr_json *v = (cr_json *)&err;
     int r = cr_json_parse(s, n, &v, &err);
     if (r != -EINVAL || err.code != EINVAL || v) {
-        note("# line %d: %.60s: expected -EINVAL, got %d\n", line, s, r);
+        tap_fail_at(__FILE__, line, "%.60s: expected -EINVAL, got %d", s, r);
         cr_json_free(v == (cr_json *)&err ? NULL : v);
     } else if (want && !strstr(err.msg, want)) {
-        note("# line %d: message \"%s\" lacks \"%s\"\n", line, err.msg, want);
+        tap_fail_at(__FILE__, line, "message \"%s\" lacks \"%s\"", err.msg, want);
     }
 }
 #define BAD(s, want) bad_(LIT(s), want, __LINE__)
@@ -273,7 +260,7 @@ static void t_i64(void) {
         int64_t x = 7;
         int r = cr_json_i64(v, &x);
         if (r != c[i].r || (r == 0 && x != c[i].v) || (r && x != 7))
-            note("# i64(%s) = %d, %lld\n", c[i].s, r, (long long)x);
+            TAP_FAIL("i64(%s) = %d, %lld", c[i].s, r, (long long)x);
         cr_json_free(v);
     }
 }
@@ -291,7 +278,7 @@ static void t_u64(void) {
         uint64_t x = 7;
         int r = cr_json_u64(v, &x);
         if (r != c[i].r || (r == 0 && x != c[i].v) || (r && x != 7))
-            note("# u64(%s) = %d, %llu\n", c[i].s, r, (unsigned long long)x);
+            TAP_FAIL("u64(%s) = %d, %llu", c[i].s, r, (unsigned long long)x);
         cr_json_free(v);
     }
 }
@@ -324,7 +311,7 @@ static void t_errors(void) {
     cr_json *v = (cr_json *)&err;
     CHECK(cr_json_parse(LIT("{\n  \"a\": 1\n  \"b\": 2\n}"), &v, &err) == -EINVAL && !v && err.code == EINVAL);
     CHECK(!strcmp(err.msg, "line 3 column 3 (offset 13): expected ',' or '}' after object member, found '\"'"));
-    if (strcmp(err.msg, "line 3 column 3 (offset 13): expected ',' or '}' after object member, found '\"'")) note("# %s\n", err.msg);
+    if (strcmp(err.msg, "line 3 column 3 (offset 13): expected ',' or '}' after object member, found '\"'")) TAP_FAIL("%s", err.msg);
     BAD("[\"\xC3\xA9\", x]", "line 1 column 7 (offset 7): expected a value, found 'x'");   /* columns count characters */
     BAD("[1,\r\n 2,\r\n  ?]", "line 3 column 3 (offset 12)");
     BAD("\n\n  \"ab\x01\"", "line 3 column 6 (offset 7): control character 0x01");
@@ -387,7 +374,7 @@ static void t_writer_escape(void) {
     cr_jw_init(&w, &b);
     cr_jw_strn(&w, in, sizeof in - 1);
     CHECK(b.data && !strcmp(b.data, want));
-    if (b.data && strcmp(b.data, want)) note("# got %s\n", b.data);
+    if (b.data && strcmp(b.data, want)) TAP_FAIL("got %s", b.data);
     cr_buf_free(&b);
 }
 
@@ -440,7 +427,7 @@ static void t_roundtrip(void) {
     cr_json *v = OK(in), *v2 = NULL;
     char *s1 = v ? jw_out(v, &b1) : NULL, *s2;
     CHECK(s1 && !strcmp(s1, want));
-    if (s1 && strcmp(s1, want)) note("# got %s\n", s1);
+    if (s1 && strcmp(s1, want)) TAP_FAIL("got %s", s1);
     if (s1) v2 = OK(s1);
     CHECK(v2 && tree_eq(v, v2));
     s2 = v2 ? jw_out(v2, &b2) : NULL;
@@ -475,7 +462,7 @@ static void big(int dup) {
     CHECK(!b.oom);
     t0 = clock();
     r = cr_json_parse(b.data, b.len, &v, &err);
-    if ((double)(clock() - t0) / CLOCKS_PER_SEC > 2.0) note("# parsing took %.2f s\n", (double)(clock() - t0) / CLOCKS_PER_SEC);
+    if ((double)(clock() - t0) / CLOCKS_PER_SEC > 2.0) TAP_FAIL("parsing took %.2f s", (double)(clock() - t0) / CLOCKS_PER_SEC);
     if (dup) {
         CHECK(r == -EINVAL && strstr(err.msg, "line 2 column 1") && strstr(err.msg, "duplicate key \"key31337\""));
     } else {
@@ -495,7 +482,7 @@ static void t_failure_out(void) {
     CHECK(cr_json_parse(NULL, 0, &v, NULL) == -EINVAL && !v);
 }
 
-static const struct { const char *name; void (*fn)(void); } tests[] = {
+static const tap_test tests[] = {
     { "scalars", t_scalars },
     { "string escapes", t_escapes },
     { "nested arrays and objects, cr_json_get", t_nested },
@@ -525,15 +512,5 @@ static const struct { const char *name; void (*fn)(void); } tests[] = {
 };
 
 int main(void) {
-    size_t i, n = sizeof tests / sizeof *tests;
-    int bad = 0;
-    printf("1..%zu\n", n);
-    for (i = 0; i < n; i++) {
-        diag[0] = 0;
-        failed = 0;
-        tests[i].fn();
-        printf("%sok %zu - %s\n%s", failed ? "not " : "", i + 1, tests[i].name, diag);
-        bad += failed;
-    }
-    return bad != 0;
+    return TAP_RUN_ALL(tests);
 }

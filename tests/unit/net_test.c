@@ -9,9 +9,9 @@
    probes from forked processes that setns() into them. TAP output. */
 #define CR_IMPLEMENTATION
 #include "cr.h"
+#include "tap.h"
 
 #include <poll.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,35 +19,6 @@
 #include <sys/mount.h>
 #include <sys/time.h>
 #include <sys/wait.h>
-
-static char diag[16384];
-static const char *skip_reason;
-static int failed;
-
-static void note(const char *fmt, ...) {
-    size_t n = strlen(diag);
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(diag + n, sizeof diag - n, fmt, ap);
-    va_end(ap);
-    failed = 1;
-}
-static void info(const char *fmt, ...) {
-    size_t n = strlen(diag);
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(diag + n, sizeof diag - n, fmt, ap);
-    va_end(ap);
-}
-
-#define CHECK(c) do { if (!(c)) note("# %s:%d: %s\n", __FILE__, __LINE__, #c); } while (0)
-#define CHECK_STR(got, want) do { const char *g_ = (got), *w_ = (want); \
-    if (strcmp(g_ ? g_ : "(null)", w_)) note("# %s:%d: got\n#   %s\n# want\n#   %s\n", __FILE__, __LINE__, g_ ? g_ : "(null)", w_); } while (0)
-#define CHECK_HAS(hay, needle) do { const char *h_ = (hay), *n_ = (needle); \
-    if (!strstr(h_, n_)) note("# %s:%d: \"%s\" not in:\n%s\n", __FILE__, __LINE__, n_, h_); } while (0)
-#define CHECK_HASNT(hay, needle) do { const char *h_ = (hay), *n_ = (needle); \
-    if (strstr(h_, n_)) note("# %s:%d: \"%s\" unexpectedly in:\n%s\n", __FILE__, __LINE__, n_, h_); } while (0)
-#define SKIP(why) do { skip_reason = (why); return; } while (0)
 
 static char state_dir[64];
 static int have_nft, have_ipt, is_root;
@@ -222,7 +193,7 @@ static int link_exists(const char *name) {
 static int parse_port(const char *spec, cr_net_port *p) {
     cr_err err = {0};
     int r = cr_net_port_parse(spec, p, &err);
-    if (r < 0) note("# port \"%s\": %s\n", spec, err.msg);
+    if (r < 0) TAP_FAIL("port \"%s\": %s", spec, err.msg);
     return r;
 }
 
@@ -323,10 +294,10 @@ static char resolv_src[128];
 static void resolv_case(const char *host, const char *upstream, const char *const *dns, const char *want) {
     cr_buf b = {0};
     cr_err err = {0};
-    if (put_file(resolv_src, host) < 0) { note("# write %s: %s\n", resolv_src, strerror(errno)); return; }
+    if (put_file(resolv_src, host) < 0) { TAP_FAIL("write %s: %s", resolv_src, strerror(errno)); return; }
     unlink("/run/systemd/resolve/resolv.conf");
-    if (upstream && put_file("/run/systemd/resolve/resolv.conf", upstream) < 0) { note("# write upstream: %s\n", strerror(errno)); return; }
-    if (cr_net_resolv_conf(dns, &b, &err) < 0) note("# resolv_conf: %s\n", err.msg);
+    if (upstream && put_file("/run/systemd/resolve/resolv.conf", upstream) < 0) { TAP_FAIL("write upstream: %s", strerror(errno)); return; }
+    if (cr_net_resolv_conf(dns, &b, &err) < 0) TAP_FAIL("resolv_conf: %s", err.msg);
     else CHECK_STR(b.data, want);
     cr_buf_free(&b);
 }
@@ -335,8 +306,8 @@ static void t_resolv_conf(void) {
     const char *dns[] = {"1.1.1.1", "2606:4700:4700::1111", NULL}, *bad[] = {"dns.example", NULL};
     cr_buf b = {0};
     cr_err err = {0};
-    if (!is_root) SKIP("not root (bind mounts over /etc/resolv.conf)");
-    if (!resolv_src[0]) SKIP("no private /etc/resolv.conf");
+    if (!is_root) TAP_SKIP("not root (bind mounts over /etc/resolv.conf)");
+    if (!resolv_src[0]) TAP_SKIP("no private /etc/resolv.conf");
     /* systemd-resolved's stub: its upstreams (IPv4 only) */
     resolv_case("# stub\nnameserver 127.0.0.53\noptions edns0 trust-ad\nsearch lan\n",
                 "nameserver 192.168.1.1\nnameserver fd00::1\nnameserver 192.168.1.2\nsearch lan\n", NULL,
@@ -430,17 +401,17 @@ static void t_attach_two(void) {
     cr_net_port ports[2];
     char out[8192];
     double t0, t1, t2;
-    if (!is_root) SKIP("not root");
-    if (!have_nft) SKIP("nft not installed");
+    if (!is_root) TAP_SKIP("not root");
+    if (!have_nft) TAP_SKIP("nft not installed");
     c.mtu = 1400;
-    if (ctr_start(&A) < 0 || ctr_start(&B) < 0) { note("# cannot start containers\n"); return; }
+    if (ctr_start(&A) < 0 || ctr_start(&B) < 0) { TAP_FAIL("cannot start containers"); return; }
     if (parse_port("8080:80", &ports[0]) < 0 || parse_port("5353:53/udp", &ports[1]) < 0) return;
     t0 = now_ms();
-    if (cr_net_attach(&c, "a", A.pid, NULL, 0, &la, &err) < 0) { note("# attach a: %s\n", err.msg); return; }
+    if (cr_net_attach(&c, "a", A.pid, NULL, 0, &la, &err) < 0) { TAP_FAIL("attach a: %s", err.msg); return; }
     t1 = now_ms();
-    if (cr_net_attach(&c, "b", B.pid, ports, 2, &lb, &err) < 0) { note("# attach b: %s\n", err.msg); return; }
+    if (cr_net_attach(&c, "b", B.pid, ports, 2, &lb, &err) < 0) { TAP_FAIL("attach b: %s", err.msg); return; }
     t2 = now_ms();
-    info("# attach: first (bridge + NAT table) %.2f ms, second with 2 ports %.2f ms\n", t1 - t0, t2 - t1);
+    tap_diag("attach: first (bridge + NAT table) %.2f ms, second with 2 ports %.2f ms", t1 - t0, t2 - t1);
     CHECK_STR(la.ip, "10.98.0.2");
     CHECK_STR(lb.ip, "10.98.0.3");
     CHECK_STR(la.gateway, "10.98.0.1");
@@ -479,12 +450,12 @@ static void t_attach_two(void) {
 
 static void t_reach(void) {
     char out[256];
-    if (!is_root) SKIP("not root");
-    if (A.pid <= 0 || !lb.ip[0]) SKIP("no containers");
+    if (!is_root) TAP_SKIP("not root");
+    if (A.pid <= 0 || !lb.ip[0]) TAP_SKIP("no containers");
     srv_b = serve(B.pid, 0, 80, "b-tcp");
     srv_a = serve(A.pid, 0, 81, "a-tcp");
     srv_udp = serve(B.pid, 1, 53, "b-udp");
-    if (srv_b < 0 || srv_a < 0 || srv_udp < 0) { note("# cannot start servers\n"); return; }
+    if (srv_b < 0 || srv_a < 0 || srv_udp < 0) { TAP_FAIL("cannot start servers"); return; }
     /* container to container, both ways */
     probe(A.pid, 0, lb.ip, 80, out, sizeof out);
     CHECK_STR(out, "b-tcp");
@@ -515,8 +486,8 @@ static void t_detach(void) {
     cr_net_lease l;
     char out[8192];
     double t0, t1, t2;
-    if (!is_root) SKIP("not root");
-    if (A.pid <= 0 || !lb.ip[0]) SKIP("no containers");
+    if (!is_root) TAP_SKIP("not root");
+    if (A.pid <= 0 || !lb.ip[0]) TAP_SKIP("no containers");
     t0 = now_ms();
     CHECK(cr_net_detach(&c, "b", &err) == 0);
     t1 = now_ms();
@@ -536,7 +507,7 @@ static void t_detach(void) {
     CHECK(cr_net_detach(&c, "b2", &err) == 0);
     t2 = now_ms();
     CHECK(cr_net_detach(&c, "a", &err) == 0);
-    info("# detach: with 2 ports %.2f ms, the last (table) %.2f ms\n", t1 - t0, now_ms() - t2);
+    tap_diag("detach: with 2 ports %.2f ms, the last (table) %.2f ms", t1 - t0, now_ms() - t2);
     CHECK(link_exists("cr0"));          /* the bridge stays, as docker0 does */
     CHECK(!link_exists("veth0a620002"));
     CHECK(sh_in(0, "nft list tables", out, sizeof out) == 0);
@@ -553,7 +524,7 @@ static void t_detach(void) {
             text[n] = 0;
             fclose(f);
             CHECK_STR(text, "{\"nat\":\"\",\"networks\":[],\"leases\":[]}\n");
-        } else note("# %s: %s\n", path, strerror(errno));
+        } else TAP_FAIL("%s: %s", path, strerror(errno));
     }
 }
 
@@ -565,26 +536,26 @@ static void t_timing(void) {
     ctr k[11];
     double t, att = 0, det = 0;
     int i, n = 0;
-    if (!is_root) SKIP("not root");
-    if (!have_nft) SKIP("nft not installed");
+    if (!is_root) TAP_SKIP("not root");
+    if (!have_nft) TAP_SKIP("nft not installed");
     for (i = 0; i < 11; i++) k[i].pid = -1;
     for (i = 0; i < 11; i++) {
         char id[16];
-        if (ctr_start(&k[i]) < 0) { note("# cannot start container\n"); break; }
+        if (ctr_start(&k[i]) < 0) { TAP_FAIL("cannot start container"); break; }
         snprintf(id, sizeof id, "t%d", i);
         t = now_ms();
-        if (cr_net_attach(&c, id, k[i].pid, NULL, 0, &l, &err) < 0) { note("# attach %s: %s\n", id, err.msg); break; }
+        if (cr_net_attach(&c, id, k[i].pid, NULL, 0, &l, &err) < 0) { TAP_FAIL("attach %s: %s", id, err.msg); break; }
         if (i) att += now_ms() - t, n++;
     }
     for (i = 10; i >= 0; i--) {
         char id[16];
         snprintf(id, sizeof id, "t%d", i);
         t = now_ms();
-        if (cr_net_detach(&c, id, &err) < 0) note("# detach %s: %s\n", id, err.msg);
+        if (cr_net_detach(&c, id, &err) < 0) TAP_FAIL("detach %s: %s", id, err.msg);
         if (i) det += now_ms() - t;
         ctr_stop(&k[i]);
     }
-    if (n) info("# attach without ports on an existing bridge: %.2f ms mean of %d; detach (not the last) %.2f ms\n", att / n, n, det / n);
+    if (n) tap_diag("attach without ports on an existing bridge: %.2f ms mean of %d; detach (not the last) %.2f ms", att / n, n, det / n);
     CHECK(link_exists("cr0"));     /* a bridge cr made stays */
 }
 
@@ -596,10 +567,10 @@ static void t_undo(void) {
     cr_net_port p;
     ctr k = {-1};
     char out[4096];
-    if (!is_root) SKIP("not root");
-    if (!have_nft) SKIP("nft not installed");
-    if (ctr_start(&k) < 0) { note("# cannot start container\n"); return; }
-    if (sh_in(k.pid, "ip link add eth0 type veth peer name other", out, sizeof out) != 0) { note("# ip link add: %s\n", out); ctr_stop(&k); return; }
+    if (!is_root) TAP_SKIP("not root");
+    if (!have_nft) TAP_SKIP("nft not installed");
+    if (ctr_start(&k) < 0) { TAP_FAIL("cannot start container"); return; }
+    if (sh_in(k.pid, "ip link add eth0 type veth peer name other", out, sizeof out) != 0) { TAP_FAIL("ip link add: %s", out); ctr_stop(&k); return; }
     if (parse_port("9090:90", &p) < 0) { ctr_stop(&k); return; }
     CHECK(cr_net_attach(&c, "u", k.pid, &p, 1, &l, &err) == -EEXIST);
     CHECK_HAS(err.msg, "attach \"u\" to cr0: create veth veth0a620002 with eth0 in the container: file exists");
@@ -619,14 +590,14 @@ static void t_gc(void) {
     cr_net_lease l;
     cr_net_port p;
     ctr k1 = {-1}, k2 = {-1};
-    if (!is_root) SKIP("not root");
-    if (!have_nft) SKIP("nft not installed");
+    if (!is_root) TAP_SKIP("not root");
+    if (!have_nft) TAP_SKIP("nft not installed");
     if (parse_port("7070:70", &p) < 0) return;
-    if (ctr_start(&k1) < 0 || ctr_start(&k2) < 0) { note("# cannot start containers\n"); goto out; }
-    if (cr_net_attach(&c, "dead", k1.pid, &p, 1, &l, &err) < 0) { note("# attach dead: %s\n", err.msg); goto out; }
+    if (ctr_start(&k1) < 0 || ctr_start(&k2) < 0) { TAP_FAIL("cannot start containers"); goto out; }
+    if (cr_net_attach(&c, "dead", k1.pid, &p, 1, &l, &err) < 0) { TAP_FAIL("attach dead: %s", err.msg); goto out; }
     ctr_stop(&k1);                    /* its netns goes, and with it the veth pair */
     for (int i = 0; i < 100 && link_exists(l.host_veth); i++) usleep(10000);
-    if (cr_net_attach(&c, "alive", k2.pid, &p, 1, &l, &err) < 0) note("# attach alive: %s\n", err.msg);
+    if (cr_net_attach(&c, "alive", k2.pid, &p, 1, &l, &err) < 0) TAP_FAIL("attach alive: %s", err.msg);
     CHECK(cr_net_lease_get(&c, "dead", &l, &err) == -ENOENT);
     CHECK(cr_net_detach(&c, "alive", &err) == 0);
     CHECK(link_exists("cr0"));     /* a bridge cr made stays */
@@ -642,14 +613,14 @@ static void t_iptables(void) {
     ctr k = {-1};
     pid_t srv = -1;
     char out[8192];
-    if (!is_root) SKIP("not root");
-    if (!have_ipt) SKIP("iptables-restore not installed");
+    if (!is_root) TAP_SKIP("not root");
+    if (!have_ipt) TAP_SKIP("iptables-restore not installed");
     c.nat = "iptables";
     c.bridge = "crt1";
     c.subnet = "10.99.7.0/24";
     if (parse_port("127.0.0.1:6060:60", &p) < 0) return;
-    if (ctr_start(&k) < 0) { note("# cannot start container\n"); return; }
-    if (cr_net_attach(&c, "ipt", k.pid, &p, 1, &l, &err) < 0) { note("# attach: %s\n", err.msg); goto out; }
+    if (ctr_start(&k) < 0) { TAP_FAIL("cannot start container"); return; }
+    if (cr_net_attach(&c, "ipt", k.pid, &p, 1, &l, &err) < 0) { TAP_FAIL("attach: %s", err.msg); goto out; }
     CHECK_STR(l.ip, "10.99.7.2");
     CHECK(sh_in(0, "iptables-save -t nat", out, sizeof out) == 0);
     CHECK_HAS(out, "-A PREROUTING -m addrtype --dst-type LOCAL -j CR-PREROUTING");
@@ -657,7 +628,7 @@ static void t_iptables(void) {
     CHECK_HAS(out, "-A POSTROUTING -j CR-POSTROUTING");
     CHECK_HAS(out, "-A CR-POSTROUTING -s 10.99.7.0/24 ! -o crt1 -j MASQUERADE");
     CHECK_HAS(out, "-A CR-OUTPUT -d 127.0.0.1/32 -p tcp -m tcp --dport 6060 -m comment --comment \"cr:ipt\" -j DNAT --to-destination 10.99.7.2:60");
-    if ((srv = serve(k.pid, 0, 60, "ipt-tcp")) < 0) note("# cannot start server\n");
+    if ((srv = serve(k.pid, 0, 60, "ipt-tcp")) < 0) TAP_FAIL("cannot start server");
     probe(0, 0, "127.0.0.1", 6060, out, sizeof out);
     CHECK_STR(out, "ipt-tcp");
     probe(0, 0, "10.99.7.1", 6060, out, sizeof out);      /* published on 127.0.0.1 only */
@@ -678,8 +649,8 @@ static void t_no_nat_tool(void) {
     ssize_t n;
     size_t len;
     pid_t w;
-    if (!is_root) SKIP("not root");
-    if (pipe(p) < 0) { note("# pipe\n"); return; }
+    if (!is_root) TAP_SKIP("not root");
+    if (pipe(p) < 0) { TAP_FAIL("pipe"); return; }
     w = fork();
     if (w == 0) {
         cr_net_config c = config();
@@ -728,9 +699,9 @@ static void t_parallel(void) {
     int p[2], i, j, got = 0;
     char ips[N][46], buf[4096];
     size_t len = 0;
-    if (!is_root) SKIP("not root");
-    if (!have_nft) SKIP("nft not installed");
-    if (pipe(p) < 0) { note("# pipe\n"); return; }
+    if (!is_root) TAP_SKIP("not root");
+    if (!have_nft) TAP_SKIP("nft not installed");
+    if (pipe(p) < 0) { TAP_FAIL("pipe"); return; }
     for (i = 0; i < N; i++) {
         w[i] = fork();
         if (w[i] == 0) {
@@ -758,7 +729,7 @@ static void t_parallel(void) {
     for (char *line = strtok(buf, "\n"); line; line = strtok(NULL, "\n")) {
         uint32_t ip;
         if (strlen(line) < 4 || strstr(line, "error") || cr__ip4_parse(line + 3, &ip) < 0 || (ip >> 16) != 0x0a62) {
-            note("# %s\n", line);
+            TAP_FAIL("%s", line);
             continue;
         }
         snprintf(ips[got++], sizeof ips[0], "%s", line + 3);
@@ -767,16 +738,16 @@ static void t_parallel(void) {
     CHECK(got == N);
     for (i = 0; i < got; i++)
         for (j = 0; j < i; j++)
-            if (!strcmp(ips[i], ips[j])) note("# %s handed out twice\n", ips[i]);
+            if (!strcmp(ips[i], ips[j])) TAP_FAIL("%s handed out twice", ips[i]);
     for (i = 0; i < N; i++) {
         char id[16];
         snprintf(id, sizeof id, "par%d", i);
-        if (cr_net_detach(&c, id, &err) < 0) note("# detach %s: %s\n", id, err.msg);
+        if (cr_net_detach(&c, id, &err) < 0) TAP_FAIL("detach %s: %s", id, err.msg);
     }
     CHECK(link_exists("cr0"));     /* a bridge cr made stays */
 }
 
-static const struct { const char *name; void (*fn)(void); } tests[] = {
+static const tap_test tests[] = {
     { "port parse: good specs and their canonical form", t_port_parse_good },
     { "port parse: bad specs name the fault", t_port_parse_bad },
     { "hosts: localhost lines, --add-host, the container's name", t_hosts },
@@ -811,30 +782,18 @@ static int sandbox(char *why, size_t n) {
 }
 
 int main(void) {
-    size_t i, n = sizeof tests / sizeof *tests;
-    int bad = 0;
+    int status;
     char why[256] = "", path[PATH_MAX];
     snprintf(state_dir, sizeof state_dir, "/tmp/crnet-XXXXXX");
-    if (!mkdtemp(state_dir)) { printf("Bail out! mkdtemp: %s\n", strerror(errno)); return 1; }
+    if (!mkdtemp(state_dir)) return tap_bail("mkdtemp: %s", strerror(errno));
     is_root = geteuid() == 0;
     if (is_root && sandbox(why, sizeof why) < 0) is_root = 0;
     have_nft = cr__net_which("nft", path, sizeof path) == 0;
     have_ipt = cr__net_which("iptables-restore", path, sizeof path) == 0 && cr__net_which("iptables-save", path, sizeof path) == 0;
-    printf("1..%zu\n", n);
-    if (why[0]) printf("# no network namespace (%s): root tests skipped\n", why);
-    fflush(stdout);
-    for (i = 0; i < n; i++) {
-        diag[0] = 0;
-        failed = 0;
-        skip_reason = NULL;
-        tests[i].fn();
-        if (skip_reason && !failed) printf("ok %zu - %s # SKIP %s\n", i + 1, tests[i].name, skip_reason);
-        else printf("%sok %zu - %s\n%s", failed ? "not " : "", i + 1, tests[i].name, diag);
-        fflush(stdout);
-        bad += failed;
-    }
+    if (why[0]) tap_diag("no network namespace (%s): root tests skipped", why);
+    status = TAP_RUN_ALL(tests);
     stop_pid(&srv_a); stop_pid(&srv_b); stop_pid(&srv_udp);
     ctr_stop(&A); ctr_stop(&B);
     cr__rm_rf(AT_FDCWD, state_dir);
-    return bad != 0;
+    return status;
 }

@@ -7,30 +7,15 @@
 #define CR_IMPLEMENTATION
 #define CR_NO_SECCOMP    /* nothing here needs libseccomp */
 #include "cr.h"
+#include "tap.h"
 
 #include <dirent.h>
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-static char diag[16384];
-static int failed;
-
-static void note(const char *fmt, ...) {
-    size_t n = strlen(diag);
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(diag + n, sizeof diag - n, fmt, ap);
-    va_end(ap);
-    failed = 1;
-}
-
-#define CHECK(c) do { if (!(c)) note("# %s:%d: %s\n", __FILE__, __LINE__, #c); } while (0)
-#define HAS(msg, want) do { if (!strstr((msg), (want))) note("# %s:%d: message \"%s\" lacks \"%s\"\n", __FILE__, __LINE__, (msg), (want)); } while (0)
 
 #define H64 "e692418e4cbaf90ca69d05a66403747baa33ee08806650b51fab815ad7fc331f"
 #define D64 "sha256:" H64
@@ -112,15 +97,15 @@ static void t_ref_valid(void) {
         cr_ref r, again;
         cr_err err = {0};
         char s[CR_REF_STRING_MAX];
-        if (cr_ref_parse(t[i].in, &r, &err) < 0) { note("# %s: %s\n", t[i].in, err.msg); continue; }
+        if (cr_ref_parse(t[i].in, &r, &err) < 0) { TAP_FAIL("%s: %s", t[i].in, err.msg); continue; }
         cr_ref_string(&r, s, sizeof s);
-        if (strcmp(s, t[i].want)) note("# %s: got %s, want %s\n", t[i].in, s, t[i].want);
-        if (t[i].domain && strcmp(r.domain, t[i].domain)) note("# %s: domain %s\n", t[i].in, r.domain);
-        if (t[i].path && strcmp(r.path, t[i].path)) note("# %s: path %s\n", t[i].in, r.path);
-        if (t[i].tag && strcmp(r.tag, t[i].tag)) note("# %s: tag %s\n", t[i].in, r.tag);
-        if (t[i].digest && strcmp(r.digest, t[i].digest)) note("# %s: digest %s\n", t[i].in, r.digest);
+        if (strcmp(s, t[i].want)) TAP_FAIL("%s: got %s, want %s", t[i].in, s, t[i].want);
+        if (t[i].domain && strcmp(r.domain, t[i].domain)) TAP_FAIL("%s: domain %s", t[i].in, r.domain);
+        if (t[i].path && strcmp(r.path, t[i].path)) TAP_FAIL("%s: path %s", t[i].in, r.path);
+        if (t[i].tag && strcmp(r.tag, t[i].tag)) TAP_FAIL("%s: tag %s", t[i].in, r.tag);
+        if (t[i].digest && strcmp(r.digest, t[i].digest)) TAP_FAIL("%s: digest %s", t[i].in, r.digest);
         /* the canonical form is a fixed point */
-        if (cr_ref_parse(s, &again, &err) < 0 || memcmp(&again, &r, sizeof r)) note("# %s: canonical %s does not parse back\n", t[i].in, s);
+        if (cr_ref_parse(s, &again, &err) < 0 || memcmp(&again, &r, sizeof r)) TAP_FAIL("%s: canonical %s does not parse back", t[i].in, s);
     }
 }
 
@@ -131,7 +116,7 @@ static void t_ref_lengths(void) {
     /* the path may have 255 bytes, with "library/" counted */
     CHECK(cr_ref_parse(rep("a/", 127, "a:tag-puts-this-over-max"), &r, &err) == 0 && strlen(r.path) == 255);
     CHECK(cr_ref_parse(rep("a/", 128, "a:tag"), &r, &err) == -EINVAL);
-    HAS(err.msg, "repository name must not be more than 255 characters");
+    CHECK_HAS(err.msg, "repository name must not be more than 255 characters");
     CHECK(cr_ref_parse(rep("a", 247, ""), &r, &err) == 0 && strlen(r.path) == 255);
     CHECK(cr_ref_parse(rep("a", 248, ""), &r, &err) == -EINVAL);
     snprintf(in, sizeof in, "registry.example/%s", rep("b", 255, ""));
@@ -143,13 +128,13 @@ static void t_ref_lengths(void) {
     CHECK(cr_ref_parse(in, &r, &err) == 0 && strlen(r.tag) == 128);
     snprintf(in, sizeof in, "alpine:%s", rep("t", 129, ""));
     CHECK(cr_ref_parse(in, &r, &err) == -EINVAL);
-    HAS(err.msg, "invalid tag");
+    CHECK_HAS(err.msg, "invalid tag");
     /* registry host: 255 bytes fit the struct */
     snprintf(in, sizeof in, "%s.example/x", rep("h", 247, ""));
     CHECK(cr_ref_parse(in, &r, &err) == 0 && strlen(r.domain) == 255);
     snprintf(in, sizeof in, "%s.example/x", rep("h", 248, ""));
     CHECK(cr_ref_parse(in, &r, &err) == -EINVAL);
-    HAS(err.msg, "invalid registry host");
+    CHECK_HAS(err.msg, "invalid registry host");
     /* the longest parse still prints whole */
     snprintf(in, sizeof in, "%s.example/%s:%s@" D512, rep("h", 247, ""), rep("p", 255, ""), rep("t", 128, ""));
     CHECK(cr_ref_parse(in, &r, &err) == 0);
@@ -161,7 +146,7 @@ static void t_ref_lengths(void) {
         CHECK(strlen(s) == 9);
     }
     CHECK(cr_ref_parse(rep("a", 1025, ""), &r, &err) == -EINVAL);
-    HAS(err.msg, "longer than 1024 bytes");
+    CHECK_HAS(err.msg, "longer than 1024 bytes");
 }
 
 static void t_ref_invalid(void) {
@@ -236,9 +221,9 @@ static void t_ref_invalid(void) {
         cr_ref r;
         cr_err err = {0};
         int rc = cr_ref_parse(t[i].in, &r, &err);
-        if (rc != -EINVAL || err.code != EINVAL) { note("# %s: expected -EINVAL, got %d\n", t[i].in, rc); continue; }
-        if (!strstr(err.msg, t[i].want)) note("# %s: message \"%s\" lacks \"%s\"\n", t[i].in, err.msg, t[i].want);
-        if (strncmp(err.msg, "invalid reference \"", 19)) note("# %s: message \"%s\" does not name the reference\n", t[i].in, err.msg);
+        if (rc != -EINVAL || err.code != EINVAL) { TAP_FAIL("%s: expected -EINVAL, got %d", t[i].in, rc); continue; }
+        if (!strstr(err.msg, t[i].want)) TAP_FAIL("%s: message \"%s\" lacks \"%s\"", t[i].in, err.msg, t[i].want);
+        if (strncmp(err.msg, "invalid reference \"", 19)) TAP_FAIL("%s: message \"%s\" does not name the reference", t[i].in, err.msg);
     }
     {
         cr_ref r;
@@ -270,7 +255,7 @@ static void t_ref_transport(void) {
         const char *rest = NULL;
         int rc = cr_ref_transport(t[i].in, &kind, &rest);
         if (rc != t[i].rc || kind != t[i].kind || !rest || strcmp(rest, t[i].rest))
-            note("# %s: rc %d kind %d rest %s\n", t[i].in, rc, kind, rest ? rest : "(null)");
+            TAP_FAIL("%s: rc %d kind %d rest %s", t[i].in, rc, kind, rest ? rest : "(null)");
     }
 }
 
@@ -340,7 +325,7 @@ static int mparse(const char *ct, const char *body, cr_manifest *m, cr_err *err)
 static void t_manifest_oci(void) {
     cr_manifest m;
     cr_err err = {0};
-    if (mparse(CR_MT_OCI_MANIFEST, oci_manifest, &m, &err) < 0) { note("# %s\n", err.msg); return; }
+    if (mparse(CR_MT_OCI_MANIFEST, oci_manifest, &m, &err) < 0) { TAP_FAIL("%s", err.msg); return; }
     CHECK(!m.is_index && !strcmp(m.media_type, CR_MT_OCI_MANIFEST));
     CHECK(!strcmp(m.config.media_type, CR_MT_OCI_CONFIG) && !strcmp(m.config.digest, D64) && m.config.size == 1469);
     CHECK(m.nlayers == 3 && m.layers && !m.manifests && !m.nmanifests);
@@ -358,7 +343,7 @@ static void t_manifest_oci(void) {
 static void t_manifest_docker(void) {
     cr_manifest m;
     cr_err err = {0};
-    if (mparse("application/vnd.docker.distribution.manifest.v2+json", docker_manifest, &m, &err) < 0) { note("# %s\n", err.msg); return; }
+    if (mparse("application/vnd.docker.distribution.manifest.v2+json", docker_manifest, &m, &err) < 0) { TAP_FAIL("%s", err.msg); return; }
     CHECK(!m.is_index && !strcmp(m.media_type, CR_MT_DOCKER_MANIFEST));
     CHECK(!strcmp(m.config.media_type, CR_MT_DOCKER_CONFIG) && m.config.size == 7023);
     CHECK(m.nlayers == 3);
@@ -373,7 +358,7 @@ static void t_manifest_docker(void) {
 static void t_manifest_indexes(void) {
     cr_manifest m;
     cr_err err = {0};
-    if (mparse(CR_MT_OCI_INDEX, oci_index, &m, &err) < 0) { note("# %s\n", err.msg); return; }
+    if (mparse(CR_MT_OCI_INDEX, oci_index, &m, &err) < 0) { TAP_FAIL("%s", err.msg); return; }
     CHECK(m.is_index && !strcmp(m.media_type, CR_MT_OCI_INDEX) && m.nmanifests == 8 && !m.nlayers);
     if (m.nmanifests == 8) {
         CHECK(!strcmp(m.manifests[1].os, "linux") && !strcmp(m.manifests[1].arch, "arm64") && !strcmp(m.manifests[1].variant, "v8"));
@@ -382,7 +367,7 @@ static void t_manifest_indexes(void) {
         CHECK(!strcmp(m.manifests[7].os, "unknown"));
     }
     cr_manifest_free(&m);
-    if (mparse(CR_MT_DOCKER_LIST, docker_list, &m, &err) < 0) { note("# %s\n", err.msg); return; }
+    if (mparse(CR_MT_DOCKER_LIST, docker_list, &m, &err) < 0) { TAP_FAIL("%s", err.msg); return; }
     CHECK(m.is_index && !strcmp(m.media_type, CR_MT_DOCKER_LIST) && m.nmanifests == 4);
     cr_manifest_free(&m);
     /* an OCI layout's index.json: no mediaType, no platform, a ref name */
@@ -416,8 +401,8 @@ static void t_manifest_types(void) {
     for (i = 0; i < sizeof t / sizeof *t; i++) {
         cr_manifest m;
         cr_err err = {0};
-        if (mparse(t[i].ct, t[i].body, &m, &err) < 0) { note("# case %zu: %s\n", i, err.msg); continue; }
-        if (strcmp(m.media_type, t[i].want) || m.is_index != t[i].is_index) note("# case %zu: got %s\n", i, m.media_type);
+        if (mparse(t[i].ct, t[i].body, &m, &err) < 0) { TAP_FAIL("case %zu: %s", i, err.msg); continue; }
+        if (strcmp(m.media_type, t[i].want) || m.is_index != t[i].is_index) TAP_FAIL("case %zu: got %s", i, m.media_type);
         cr_manifest_free(&m);
     }
 }
@@ -486,9 +471,9 @@ static void t_manifest_errors(void) {
         cr_manifest m;
         cr_err err = {0};
         int rc = mparse(t[i].ct, t[i].body, &m, &err);
-        if (rc != -t[i].code || err.code != t[i].code) { note("# case %zu: rc %d (%s)\n", i, rc, err.msg); continue; }
-        if (!strstr(err.msg, t[i].want)) note("# case %zu: message \"%s\" lacks \"%s\"\n", i, err.msg, t[i].want);
-        if (strncmp(err.msg, "manifest: ", 10)) note("# case %zu: \"%s\" does not start with \"manifest: \"\n", i, err.msg);
+        if (rc != -t[i].code || err.code != t[i].code) { TAP_FAIL("case %zu: rc %d (%s)", i, rc, err.msg); continue; }
+        if (!strstr(err.msg, t[i].want)) TAP_FAIL("case %zu: message \"%s\" lacks \"%s\"", i, err.msg, t[i].want);
+        if (strncmp(err.msg, "manifest: ", 10)) TAP_FAIL("case %zu: \"%s\" does not start with \"manifest: \"", i, err.msg);
         CHECK(!m.layers && !m.manifests && !m.nlayers && !m.nmanifests);
     }
 }
@@ -507,14 +492,14 @@ static void t_manifest_limits(void) {
     b.len -= 2;
     cr_buf_puts(&b, ",{}]}");
     CHECK(cr_manifest_parse(NULL, b.data, b.len, &m, &err) == -E2BIG);
-    HAS(err.msg, "manifests: 4097 entries, more than 4096");
+    CHECK_HAS(err.msg, "manifests: 4097 entries, more than 4096");
     cr_buf_free(&b);
     /* an error in the last entry frees the whole array */
     cr_buf_puts(&b, "{\"schemaVersion\":2,\"config\":{\"mediaType\":\"" CR_MT_OCI_CONFIG "\",\"digest\":\"" D64 "\",\"size\":2},\"layers\":[");
     for (i = 0; i < 100; i++) cr_buf_printf(&b, "{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar\",\"digest\":\"" D64 "\",\"size\":%d},", i);
     cr_buf_puts(&b, "{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar\",\"digest\":\"" D64 "\"}]}");
     CHECK(cr_manifest_parse(NULL, b.data, b.len, &m, &err) == -EINVAL && !m.layers);
-    HAS(err.msg, "layers[100].size: missing");
+    CHECK_HAS(err.msg, "layers[100].size: missing");
     cr_buf_free(&b);
 }
 
@@ -532,10 +517,10 @@ static const char *pick(const char *body, const char *platform, cr_err *err) {
     const cr_descriptor *d = NULL;
     int rc;
     digest[0] = 0;
-    if (mparse(NULL, body, &m, err) < 0) { note("# %s\n", err->msg); return "parse failed"; }
+    if (mparse(NULL, body, &m, err) < 0) { TAP_FAIL("%s", err->msg); return "parse failed"; }
     rc = cr_manifest_pick(&m, platform, &d, err);
     if (rc == 0 && d) snprintf(digest, sizeof digest, "%s", d->digest);
-    if (rc < 0 && d) note("# pick %s failed but set *out\n", platform ? platform : "(host)");
+    if (rc < 0 && d) TAP_FAIL("pick %s failed but set *out", platform ? platform : "(host)");
     cr_manifest_free(&m);
     return digest;
 }
@@ -556,24 +541,24 @@ static void t_pick(void) {
     char host[96];
     for (i = 0; i < sizeof t / sizeof *t; i++) {
         const char *got = pick(oci_index, t[i].platform, &err);
-        if (strcmp(got, t[i].want)) note("# %s: got %s, want %s (%s)\n", t[i].platform, got, t[i].want, err.msg);
+        if (strcmp(got, t[i].want)) TAP_FAIL("%s: got %s, want %s (%s)", t[i].platform, got, t[i].want, err.msg);
     }
     CHECK(!strcmp(pick(docker_list, "linux/s390x", &err), DD));
     /* no match: the message lists what there is, without attestations or artifacts */
     CHECK(!pick(oci_index, "linux/s390x", &err)[0] && err.code == ENOENT);
-    HAS(err.msg, "no image for platform linux/s390x (the index has: linux/amd64, linux/arm64/v8, linux/arm/v7, linux/arm/v6, linux/386, windows/amd64)");
+    CHECK_HAS(err.msg, "no image for platform linux/s390x (the index has: linux/amd64, linux/arm64/v8, linux/arm/v7, linux/arm/v6, linux/386, windows/amd64)");
     CHECK(!strstr(err.msg, "unknown") && !strstr(err.msg, "ppc64le"));
     CHECK(!pick(oci_index, "linux/arm/v5", &err)[0] && err.code == ENOENT);
     CHECK(!pick(oci_index, "linux/ppc64le", &err)[0]);   /* only a signature has that platform */
     CHECK(!pick("{\"schemaVersion\":2,\"manifests\":[]}", "linux/amd64", &err)[0]);
-    HAS(err.msg, "(the index has: none)");
+    CHECK_HAS(err.msg, "(the index has: none)");
     /* bad platform strings */
     {
         static const char *const bad[] = {"linux", "linux/", "/amd64", "linux//v7", "linux/arm/", "a/b/c/d",
                                           "linux/amd64aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", ""};
         for (i = 0; i < sizeof bad / sizeof *bad; i++) {
-            if (pick(oci_index, bad[i], &err)[0] || err.code != EINVAL) note("# platform \"%s\" accepted\n", bad[i]);
-            else HAS(err.msg, "expected OS/ARCH[/VARIANT]");
+            if (pick(oci_index, bad[i], &err)[0] || err.code != EINVAL) TAP_FAIL("platform \"%s\" accepted", bad[i]);
+            else CHECK_HAS(err.msg, "expected OS/ARCH[/VARIANT]");
         }
     }
     /* containerd's fallbacks: arm64 hosts run 32-bit arm, amd64 runs 386 and older levels */
@@ -625,7 +610,7 @@ static void t_pick(void) {
         const cr_descriptor *d = (const cr_descriptor *)&m;
         CHECK(mparse(NULL, oci_manifest, &m, &err) == 0);
         CHECK(cr_manifest_pick(&m, "linux/amd64", &d, &err) == -EINVAL && !d);
-        HAS(err.msg, "not an index");
+        CHECK_HAS(err.msg, "not an index");
         cr_manifest_free(&m);
     }
 }
@@ -646,7 +631,7 @@ static const char docker_config[] =
 static void t_config(void) {
     cr_image_config c;
     cr_err err = {0};
-    if (cr_manifest_config_parse(docker_config, strlen(docker_config), &c, &err) < 0) { note("# %s\n", err.msg); return; }
+    if (cr_manifest_config_parse(docker_config, strlen(docker_config), &c, &err) < 0) { TAP_FAIL("%s", err.msg); return; }
     CHECK(!strcmp(c.os, "linux") && !strcmp(c.architecture, "amd64") && !c.variant);
     CHECK(c.nentrypoint == 1 && !strcmp(c.entrypoint[0], "/docker-entrypoint.sh") && !c.entrypoint[1]);
     CHECK(c.ncmd == 3 && !strcmp(c.cmd[2], "daemon off;") && !c.cmd[3]);
@@ -707,8 +692,8 @@ static void t_config_errors(void) {
         cr_image_config c;
         cr_err err = {0};
         int rc = cr_manifest_config_parse(t[i].body, strlen(t[i].body), &c, &err);
-        if (rc != -EINVAL) { note("# case %zu: rc %d\n", i, rc); if (!rc) cr_manifest_config_free(&c); continue; }
-        if (!strstr(err.msg, t[i].want)) note("# case %zu: message \"%s\" lacks \"%s\"\n", i, err.msg, t[i].want);
+        if (rc != -EINVAL) { TAP_FAIL("case %zu: rc %d", i, rc); if (!rc) cr_manifest_config_free(&c); continue; }
+        if (!strstr(err.msg, t[i].want)) TAP_FAIL("case %zu: message \"%s\" lacks \"%s\"", i, err.msg, t[i].want);
         CHECK(!c.json && !c.arena);
     }
 }
@@ -744,11 +729,11 @@ static void t_challenge(void) {
         char scheme[16], realm[256], service[256], scope[256];
         cr_err err = {0};
         if (cr_auth_challenge_parse(t[i].h, scheme, sizeof scheme, realm, sizeof realm, service, sizeof service, scope, sizeof scope, &err) < 0) {
-            note("# %s: %s\n", t[i].h, err.msg);
+            TAP_FAIL("%s: %s", t[i].h, err.msg);
             continue;
         }
         if (strcmp(scheme, t[i].scheme) || strcmp(realm, t[i].realm) || strcmp(service, t[i].service) || strcmp(scope, t[i].scope))
-            note("# %s: got [%s] [%s] [%s] [%s]\n", t[i].h, scheme, realm, service, scope);
+            TAP_FAIL("%s: got [%s] [%s] [%s] [%s]", t[i].h, scheme, realm, service, scope);
     }
     {
         char realm[8];
@@ -756,7 +741,7 @@ static void t_challenge(void) {
         /* NULL outputs are allowed */
         CHECK(cr_auth_challenge_parse("Bearer realm=\"r\",service=\"s\"", NULL, 0, realm, sizeof realm, NULL, 0, NULL, 0, &err) == 0 && !strcmp(realm, "r"));
         CHECK(cr_auth_challenge_parse("Bearer realm=\"12345678\"", NULL, 0, realm, sizeof realm, NULL, 0, NULL, 0, &err) == -E2BIG);
-        HAS(err.msg, "realm is too long");
+        CHECK_HAS(err.msg, "realm is too long");
         CHECK(cr_auth_challenge_parse("Bearer realm=\"1234567\"", NULL, 0, realm, sizeof realm, NULL, 0, NULL, 0, &err) == 0 && !strcmp(realm, "1234567"));
         CHECK(cr_auth_challenge_parse("Bearer realm=\"r\"", realm, 3, NULL, 0, NULL, 0, NULL, 0, &err) == -E2BIG);
     }
@@ -783,8 +768,8 @@ static void t_challenge_errors(void) {
         char scheme[16], realm[256], service[256], scope[256];
         cr_err err = {0};
         int rc = cr_auth_challenge_parse(t[i].h, scheme, sizeof scheme, realm, sizeof realm, service, sizeof service, scope, sizeof scope, &err);
-        if (rc != -t[i].code) { note("# case %zu: rc %d (%s)\n", i, rc, err.msg); continue; }
-        HAS(err.msg, t[i].want);
+        if (rc != -t[i].code) { TAP_FAIL("case %zu: rc %d (%s)", i, rc, err.msg); continue; }
+        CHECK_HAS(err.msg, t[i].want);
     }
     {
         cr_err err = {0};
@@ -826,9 +811,9 @@ static void t_token(void) {
         cr_buf tok = {0};
         int64_t exp = -1, iss = -2;
         cr_err err = {0};
-        if (cr_auth_token_parse(t[i].body, strlen(t[i].body), &tok, &exp, &iss, &err) < 0) note("# %s: %s\n", t[i].body, err.msg);
+        if (cr_auth_token_parse(t[i].body, strlen(t[i].body), &tok, &exp, &iss, &err) < 0) TAP_FAIL("%s: %s", t[i].body, err.msg);
         else if (!tok.data || strcmp(tok.data, t[i].token) || exp != t[i].expires || iss != t[i].issued)
-            note("# %s: got %s %lld %lld\n", t[i].body, tok.data ? tok.data : "(null)", (long long)exp, (long long)iss);
+            TAP_FAIL("%s: got %s %lld %lld", t[i].body, tok.data ? tok.data : "(null)", (long long)exp, (long long)iss);
         cr_buf_free(&tok);
     }
     {
@@ -846,8 +831,8 @@ static void t_token(void) {
             cr_buf tok = {0};
             int64_t exp, iss;
             cr_err err = {0};
-            if (cr_auth_token_parse(bad[i].body, strlen(bad[i].body), &tok, &exp, &iss, &err) != -EINVAL) note("# %s: accepted\n", bad[i].body);
-            else HAS(err.msg, bad[i].want);
+            if (cr_auth_token_parse(bad[i].body, strlen(bad[i].body), &tok, &exp, &iss, &err) != -EINVAL) TAP_FAIL("%s: accepted", bad[i].body);
+            else CHECK_HAS(err.msg, bad[i].want);
             cr_buf_free(&tok);
         }
     }
@@ -875,10 +860,10 @@ static void t_base64(void) {
         cr_buf b = {0};
         long n;
         cr__auth_b64_encode((const unsigned char *)t[i].plain, strlen(t[i].plain), &b);
-        if (strcmp(b.data ? b.data : "", t[i].enc)) note("# encode %s: got %s\n", t[i].plain, b.data ? b.data : "");
+        if (strcmp(b.data ? b.data : "", t[i].enc)) TAP_FAIL("encode %s: got %s", t[i].plain, b.data ? b.data : "");
         cr_buf_free(&b);
         n = cr__auth_b64_decode(t[i].enc, strlen(t[i].enc), out);
-        if (n != (long)strlen(t[i].plain) || memcmp(out, t[i].plain, (size_t)n)) note("# decode %s: got %ld\n", t[i].enc, n);
+        if (n != (long)strlen(t[i].plain) || memcmp(out, t[i].plain, (size_t)n)) TAP_FAIL("decode %s: got %ld", t[i].enc, n);
     }
     /* padding is optional */
     CHECK(cr__auth_b64_decode("Zg", 2, out) == 1 && out[0] == 'f');
@@ -886,7 +871,7 @@ static void t_base64(void) {
     {
         static const char *const bad[] = {"Z", "Zg=", "Zg===", "Zm9v!", "Zg==Zg==", "Zm 9v", "Zm9v\n", "=", "Zm-_"};
         for (i = 0; i < sizeof bad / sizeof *bad; i++)
-            if (cr__auth_b64_decode(bad[i], strlen(bad[i]), out) != -1) note("# decode \"%s\" accepted\n", bad[i]);
+            if (cr__auth_b64_decode(bad[i], strlen(bad[i]), out) != -1) TAP_FAIL("decode \"%s\" accepted", bad[i]);
         CHECK(cr__auth_b64_decode("Zm\0v", 4, out) == -1);
     }
     /* every byte value round-trips, at every length mod 3 */
@@ -921,7 +906,7 @@ static void put_file(const char *name, const char *text) {
     char p[256];
     FILE *f;
     snprintf(p, sizeof p, "%s/%s", tmp, name);
-    if (!(f = fopen(p, "w"))) { note("# create %s: %s\n", p, strerror(errno)); return; }
+    if (!(f = fopen(p, "w"))) { TAP_FAIL("create %s: %s", p, strerror(errno)); return; }
     fputs(text, f);
     fclose(f);
 }
@@ -974,10 +959,21 @@ static const char *lookup(const char *reg, const char *const *files) {
 }
 
 #define LOOKUP(reg, files, want) do { const char *got_ = lookup(reg, files); \
-    if (strcmp(got_, want)) note("# %s:%d: lookup %s: got \"%s\", want \"%s\"\n", __FILE__, __LINE__, reg, got_, want); } while (0)
+    if (strcmp(got_, want)) TAP_FAIL("lookup %s: got \"%s\", want \"%s\"", reg, got_, want); } while (0)
+
+/* Auth files that are refused with an error containing want. */
+static const struct { const char *name, *text, *want; } bad_files[] = {
+    { "notb64.json", "{\"auths\":{\"registry.example\":{\"auth\":\"!!!!\"}}}", "not base64" },
+    { "emptyuser.json", "{\"auths\":{\"registry.example\":{\"auth\":\"OnBhc3M=\"}}}", "not base64" },   /* ":pass" */
+    { "nul.json", "{\"auths\":{\"registry.example\":{\"auth\":\"dQA6cA==\"}}}", "not base64" },        /* "u\0:p" */
+    { "auths-array.json", "{\"auths\":[]}", "auths: expected object, got array" },
+    { "toplevel.json", "[1]", "expected an object, got array" },
+    { "entry.json", "{\"auths\":{\"registry.example\":\"dTE6cDE=\"}}", "auths.\"registry.example\": expected object, got string" },
+};
 
 static void t_auth_lookup(void) {
     char text[4096];
+    size_t i;
     const char *f1 = path_of("authfile.json"), *f2 = path_of("auth.json"), *f3 = path_of("config.json");
     const char *none = path_of("missing/auth.json");
     const char *all[] = {f1, f2, f3, NULL}, *only2[] = {f2, NULL}, *only3[] = {f3, NULL}, *hub[] = {none, "", f3, NULL};
@@ -1037,35 +1033,11 @@ static void t_auth_lookup(void) {
         const char *got = lookup("registry.example", bad);
         CHECK(strstr(got, "nocolon.json: auths.\"registry.example\".auth: not base64 of \"user:password\"") && !strstr(got, "c2Vj") && !strstr(got, "secret"));
     }
-    put_file("notb64.json", "{\"auths\":{\"registry.example\":{\"auth\":\"!!!!\"}}}");
-    {
-        const char *bad[] = {path_of("notb64.json"), NULL};
-        CHECK(strstr(lookup("registry.example", bad), "not base64"));
-    }
-    put_file("emptyuser.json", "{\"auths\":{\"registry.example\":{\"auth\":\"OnBhc3M=\"}}}");   /* ":pass" */
-    {
-        const char *bad[] = {path_of("emptyuser.json"), NULL};
-        CHECK(strstr(lookup("registry.example", bad), "not base64"));
-    }
-    put_file("nul.json", "{\"auths\":{\"registry.example\":{\"auth\":\"dQA6cA==\"}}}");   /* "u\0:p" */
-    {
-        const char *bad[] = {path_of("nul.json"), NULL};
-        CHECK(strstr(lookup("registry.example", bad), "not base64"));
-    }
-    put_file("auths-array.json", "{\"auths\":[]}");
-    {
-        const char *bad[] = {path_of("auths-array.json"), NULL};
-        CHECK(strstr(lookup("registry.example", bad), "auths: expected object, got array"));
-    }
-    put_file("toplevel.json", "[1]");
-    {
-        const char *bad[] = {path_of("toplevel.json"), NULL};
-        CHECK(strstr(lookup("registry.example", bad), "expected an object, got array"));
-    }
-    put_file("entry.json", "{\"auths\":{\"registry.example\":\"dTE6cDE=\"}}");
-    {
-        const char *bad[] = {path_of("entry.json"), NULL};
-        CHECK(strstr(lookup("registry.example", bad), "auths.\"registry.example\": expected object, got string"));
+    for (i = 0; i < sizeof bad_files / sizeof *bad_files; i++) {
+        const char *bad[] = {path_of(bad_files[i].name), NULL}, *got;
+        put_file(bad_files[i].name, bad_files[i].text);
+        got = lookup("registry.example", bad);
+        if (!strstr(got, bad_files[i].want)) TAP_FAIL("%s: \"%s\" lacks \"%s\"", bad_files[i].name, got, bad_files[i].want);
     }
     put_file("noauths.json", "{\"credsStore\":\"x\"}");
     {
@@ -1081,7 +1053,7 @@ static void t_auth_lookup(void) {
         char user[2], pass[64];
         cr_err err = {0};
         CHECK(cr_auth_lookup("registry.example", all, user, sizeof user, pass, sizeof pass, &err) == -E2BIG);
-        HAS(err.msg, "too long");
+        CHECK_HAS(err.msg, "too long");
         CHECK(!strstr(err.msg, "p1"));
     }
 }
@@ -1150,7 +1122,7 @@ static void t_auth_store(void) {
     CHECK(cr_auth_remove(f, "registry.example", &err) == 0);
     LOOKUP("registry.example", files, "none");
     CHECK(cr_auth_remove(f, "registry.example", &err) == -ENOENT);
-    HAS(err.msg, "not logged in to registry.example");
+    CHECK_HAS(err.msg, "not logged in to registry.example");
     CHECK(cr_auth_remove(f, "registry-1.docker.io", &err) == 0);
     LOOKUP("docker.io", files, "none");
     v = load_json(f, &b);
@@ -1171,7 +1143,7 @@ static void t_auth_store(void) {
         put_file("keep.json", before);
         CHECK(cr_auth_store(g, "registry.example", "r", "rp", &err) == 0);
         v = load_json(g, &b);
-        if (!v) note("# keep.json does not parse: %s\n", b.data ? b.data : "");
+        if (!v) TAP_FAIL("keep.json does not parse: %s", b.data ? b.data : "");
         else {
             const cr_json *auths = cr_json_get(v, "auths"), *m = v->child;
             CHECK(m && !strcmp(m->key, "auths") && m->next && !strcmp(m->next->key, "credsStore"));
@@ -1215,18 +1187,18 @@ static void t_auth_store(void) {
         cr_buf after = {0};
         put_file("broken.json", "{\"auths\": nope}");
         CHECK(cr_auth_store(g, "registry.example", "a", "b", &err) == -EINVAL);
-        HAS(err.msg, "broken.json: line 1");
+        CHECK_HAS(err.msg, "broken.json: line 1");
         CHECK(cr_util_read_file(AT_FDCWD, g, 4096, &after, NULL) == 0 && !strcmp(after.data, "{\"auths\": nope}"));
         cr_buf_free(&after);
         put_file("broken.json", "{\"auths\":\"x\"}");
         CHECK(cr_auth_store(g, "registry.example", "a", "b", &err) == -EINVAL);
-        HAS(err.msg, "auths: expected object, got string");
+        CHECK_HAS(err.msg, "auths: expected object, got string");
         put_file("broken.json", "[]");
         CHECK(cr_auth_remove(g, "registry.example", &err) == -EINVAL);
     }
     /* bad arguments */
     CHECK(cr_auth_store(f, "registry.example", "a:b", "p", &err) == -EINVAL);
-    HAS(err.msg, "without ':'");
+    CHECK_HAS(err.msg, "without ':'");
     CHECK(cr_auth_store(f, "registry.example", "", "p", &err) == -EINVAL);
     CHECK(cr_auth_store(f, "", "u", "p", &err) == -EINVAL);
     CHECK(cr_auth_store("", "registry.example", "u", "p", &err) == -EINVAL);
@@ -1243,7 +1215,7 @@ static void t_auth_relative(void) {
     char cwd[4096];
     const char *rel[] = {"rel.json", NULL}, *sub[] = {"sub2/rel.json", NULL};
     cr_err err = {0};
-    if (!getcwd(cwd, sizeof cwd) || chdir(tmp) < 0) { note("# chdir %s: %s\n", tmp, strerror(errno)); return; }
+    if (!getcwd(cwd, sizeof cwd) || chdir(tmp) < 0) { TAP_FAIL("chdir %s: %s", tmp, strerror(errno)); return; }
     CHECK(cr_auth_store("rel.json", "registry.example", "r", "p", &err) == 0);
     LOOKUP("registry.example", rel, "r/p");
     CHECK(cr_auth_store("sub2/rel.json", "registry.example", "s", "q", &err) == 0);
@@ -1252,9 +1224,8 @@ static void t_auth_relative(void) {
     CHECK(cr_auth_remove("rel.json", "registry.example", &err) == 0);
     LOOKUP("registry.example", rel, "none");
     CHECK(!dir_has_temp(".") && !dir_has_temp("sub2"));
-    if (chdir(cwd) < 0) note("# chdir back: %s\n", strerror(errno));
+    if (chdir(cwd) < 0) TAP_FAIL("chdir back: %s", strerror(errno));
 }
-
 
 /* Mirrors: the sources of a pull in order as "mirror scheme host" lines
    (--registry-mirror entries, then the config file's, then the registry);
@@ -1309,19 +1280,19 @@ static void t_mirror_sources(void) {
     CHECK(sources("alpine", flags, "{\"other\": 1, \"mirrors\": {\"registry-1.docker.io\": [\"https://m.example/\", \"http://10.0.0.5:5000\"], "
                   "\"quay.io\": [\"x.example\"]}}", out, sizeof out, &err) == 0);
     if (strcmp(out, "1 - 127.0.0.1:5001, 1 - [::1]:5002, 1 s m.example, 1 h 10.0.0.5:5000, 0 - registry-1.docker.io"))
-        note("# sources: %s (%s)\n", out, err.msg);
+        TAP_FAIL("sources: %s (%s)", out, err.msg);
     CHECK(sources("localhost:5000/x", flags, NULL, out, sizeof out, &err) == 0 && !strcmp(out, "0 - localhost:5000"));
     for (i = 0; i < sizeof bad_flags / sizeof *bad_flags; i++) {
         one[0] = bad_flags[i][0];
         memset(&err, 0, sizeof err);
         if (sources("alpine", one, NULL, out, sizeof out, &err) != -EINVAL || !strstr(err.msg, bad_flags[i][1]))
-            note("# flag %s: %s\n", bad_flags[i][0], err.msg);
+            TAP_FAIL("flag %s: %s", bad_flags[i][0], err.msg);
     }
     for (i = 0; i < sizeof bad_conf / sizeof *bad_conf; i++) {
         memset(&err, 0, sizeof err);
         if (sources("alpine", NULL, bad_conf[i][0], out, sizeof out, &err) >= 0 || !strstr(err.msg, bad_conf[i][1]) ||
             !strstr(err.msg, "registries.json"))
-            note("# config %s: %s\n", bad_conf[i][0], err.msg);
+            TAP_FAIL("config %s: %s", bad_conf[i][0], err.msg);
     }
     for (i = 0; i < 16; i++) { snprintf(many[i], sizeof many[i], "docker.io=m%zu.example", i); many_flags[i] = many[i]; }
     many_flags[16] = NULL;
@@ -1380,7 +1351,7 @@ static void t_null_err(void) {
     cr_buf_free(&tok);
 }
 
-static const struct { const char *name; void (*fn)(void); } tests[] = {
+static const tap_test tests[] = {
     { "references: Docker's valid examples normalise", t_ref_valid },
     { "references: length limits", t_ref_lengths },
     { "references: invalid ones give a reason", t_ref_invalid },
@@ -1408,18 +1379,10 @@ static const struct { const char *name; void (*fn)(void); } tests[] = {
 };
 
 int main(void) {
-    size_t i, n = sizeof tests / sizeof *tests;
-    int bad = 0;
+    int status;
     snprintf(tmp, sizeof tmp, "/tmp/cr-registry-XXXXXX");
-    if (!mkdtemp(tmp)) { printf("Bail out! mkdtemp: %s\n", strerror(errno)); return 1; }
-    printf("1..%zu\n", n);
-    for (i = 0; i < n; i++) {
-        diag[0] = 0;
-        failed = 0;
-        tests[i].fn();
-        printf("%sok %zu - %s\n%s", failed ? "not " : "", i + 1, tests[i].name, diag);
-        bad += failed;
-    }
+    if (!mkdtemp(tmp)) return tap_bail("mkdtemp: %s", strerror(errno));
+    status = TAP_RUN_ALL(tests);
     rm_rf(tmp);
-    return bad != 0;
+    return status;
 }

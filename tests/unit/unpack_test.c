@@ -10,8 +10,8 @@
 #define CR_IMPLEMENTATION
 #define CR_NO_SECCOMP    /* unpack needs zlib, zstd and BearSSL, not libseccomp */
 #include "cr.h"
+#include "tap.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,19 +23,7 @@
 #include <zstd.h>
 #include <bearssl.h>
 
-static char diag[8192];
-static const char *skip_reason;
-static int failed, is_root;
-
-static void note(const char *fmt, ...) {
-    size_t n = strlen(diag);
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(diag + n, sizeof diag - n, fmt, ap);
-    va_end(ap);
-    failed = 1;
-}
-#define CHECK(c) do { if (!(c)) note("# %s:%d: %s\n", __FILE__, __LINE__, #c); } while (0)
+static int is_root;
 
 /* ---- a tiny tar writer ---- */
 
@@ -213,12 +201,12 @@ static void sentinel_ok(int line) {
     while (d && (de = readdir(d))) if (strcmp(de->d_name, ".") && strcmp(de->d_name, "..")) n++;
     if (d) closedir(d);
     snprintf(p, sizeof p, "%s/outside/keep", base);
-    if (n != 1 || stat(p, &st) < 0 || st.st_nlink != 1 || st.st_size != 0) note("# line %d: the sentinel dir changed\n", line);
+    if (n != 1 || stat(p, &st) < 0 || st.st_nlink != 1 || st.st_size != 0) tap_fail_at(__FILE__, line, "the sentinel dir changed");
     n = 0;
     d = opendir(base);
     while (d && (de = readdir(d))) if (strcmp(de->d_name, ".") && strcmp(de->d_name, "..")) n++;
     if (d) closedir(d);
-    if (n != 2) note("# line %d: something appeared beside the layer root\n", line);
+    if (n != 2) tap_fail_at(__FILE__, line, "something appeared beside the layer root");
 }
 
 static int memfd_of(const void *p, size_t n) {
@@ -242,12 +230,12 @@ static int unpack(const cr_buf *b, cr_err *err) {
     return unpack_opts(b->data, b->len, NULL, diff, err);
 }
 
-#define OK_UNPACK(b) do { cr_err e_; if (unpack(b, &e_) < 0) note("# line %d: unpack failed: %s\n", __LINE__, e_.msg); } while (0)
+#define OK_UNPACK(b) do { cr_err e_; if (unpack(b, &e_) < 0) tap_fail_at(__FILE__, __LINE__, "unpack failed: %s", e_.msg); } while (0)
 /* must fail with a message that contains want (and nothing may leak out) */
 static void bad_(const cr_buf *b, const char *want, int line) {
     cr_err e;
-    if (unpack(b, &e) >= 0) note("# line %d: unpack succeeded, wanted an error with '%s'\n", line, want);
-    else if (!strstr(e.msg, want)) note("# line %d: error '%s' lacks '%s'\n", line, e.msg, want);
+    if (unpack(b, &e) >= 0) tap_fail_at(__FILE__, line, "unpack succeeded, wanted an error with '%s'", want);
+    else if (!strstr(e.msg, want)) tap_fail_at(__FILE__, line, "error '%s' lacks '%s'", e.msg, want);
     sentinel_ok(line);
 }
 #define BAD(b, want) bad_(b, want, __LINE__)
@@ -376,7 +364,7 @@ static void t_kinds(void) {
     struct stat st;
     fresh();
     build(&b, es, sizeof es / sizeof *es);
-    if (unpack_opts(b.data, b.len, NULL, diff, &e) < 0) { note("# unpack: %s\n", e.msg); cr_buf_free(&b); return; }
+    if (unpack_opts(b.data, b.len, NULL, diff, &e) < 0) { TAP_FAIL("unpack: %s", e.msg); cr_buf_free(&b); return; }
     sha_hex(b.data, b.len, want);
     CHECK(!strcmp(diff, want));
     CHECK(!lst("etc", &st) && S_ISDIR(st.st_mode) && (st.st_mode & 07777) == 0750 && st.st_mtime == 1000000000);
@@ -423,7 +411,7 @@ static void t_capability(void) {
     cr_buf b = {0}, pax = {0};
     char v[64];
     struct stat st;
-    if (!is_root) { skip_reason = "needs root"; return; }
+    if (!is_root) TAP_SKIP("needs root");
     fresh();
     pax_rec(&pax, "SCHILY.xattr.security.capability", capv2, sizeof capv2);
     header(&b, "PaxHeaders/x", 'x', 0644, 0, 0, pax.len, 0, NULL, 0, 0, 0, NULL);
@@ -495,20 +483,20 @@ static void t_compressed(void) {
     build(&tar, mixed, sizeof mixed / sizeof *mixed);
     sha_hex(tar.data, tar.len, want);
     fresh();
-    if (unpack_opts(tar.data, tar.len, NULL, d0, &e) < 0) note("# plain: %s\n", e.msg);
+    if (unpack_opts(tar.data, tar.len, NULL, d0, &e) < 0) TAP_FAIL("plain: %s", e.msg);
     CHECK(!strcmp(d0, want));
     listing(rootfd, "", &l0);
     for (i = 0; i < 2; i++) {
         if (i == 0) gzip_members(&tar, 1536, &z); else zstd_frames(&tar, 1000, &z);
         fresh();
-        if (unpack_opts(z.data, z.len, NULL, d1, &e) < 0) note("# %s: %s\n", i ? "zstd" : "gzip", e.msg);
+        if (unpack_opts(z.data, z.len, NULL, d1, &e) < 0) TAP_FAIL("%s: %s", i ? "zstd" : "gzip", e.msg);
         CHECK(!strcmp(d1, want));
         cr_buf_free(&l1);
         listing(rootfd, "", &l1);
         CHECK(l0.len && l1.len == l0.len && !memcmp(l0.data, l1.data, l0.len));
         /* cut short: the decompressor notices */
         fresh();
-        if (unpack_opts(z.data, z.len - 7, NULL, d1, &e) >= 0) note("# truncated %s unpacked\n", i ? "zstd" : "gzip");
+        if (unpack_opts(z.data, z.len - 7, NULL, d1, &e) >= 0) TAP_FAIL("truncated %s unpacked", i ? "zstd" : "gzip");
         else CHECK(strstr(e.msg, "truncated") || strstr(e.msg, "layer entry"));
         /* a flipped byte in the middle: refused somewhere, never a crash */
         z.data[z.len / 2] ^= 0x55;
@@ -537,7 +525,7 @@ static void t_push_chunks(void) {
             r = cr__tar_feed(&t, (const uint8_t *)tar.data + off, tar.len - off < sizes[i] ? tar.len - off : sizes[i], &e);
         if (r >= 0) r = cr__tar_finish(&t, &e);
         cr__tar_free(&t);
-        if (r < 0) note("# chunks of %zu: %s\n", sizes[i], e.msg);
+        if (r < 0) TAP_FAIL("chunks of %zu: %s", sizes[i], e.msg);
         cr_buf_free(&l1);
         listing(rootfd, "", &l1);
         if (!i) { l0 = l1; memset(&l1, 0, sizeof l1); }
@@ -559,7 +547,7 @@ static void t_whiteout_overlay(void) {
     cr_buf b;
     struct stat st;
     char v[8];
-    if (!is_root) { skip_reason = "trusted.overlay.opaque needs root"; return; }
+    if (!is_root) TAP_SKIP("trusted.overlay.opaque needs root");
     fresh();
     build(&b, es, sizeof es / sizeof *es);
     OK_UNPACK(&b);
@@ -600,10 +588,10 @@ static void t_whiteout_apply(void) {
     o.rootless = !is_root;
     fresh();
     build(&b, lower, sizeof lower / sizeof *lower);
-    if (unpack_opts(b.data, b.len, &o, diff, &e) < 0) note("# lower: %s\n", e.msg);
+    if (unpack_opts(b.data, b.len, &o, diff, &e) < 0) TAP_FAIL("lower: %s", e.msg);
     cr_buf_free(&b);
     build(&b, upper, sizeof upper / sizeof *upper);
-    if (unpack_opts(b.data, b.len, &o, diff, &e) < 0) note("# upper: %s\n", e.msg);
+    if (unpack_opts(b.data, b.len, &o, diff, &e) < 0) TAP_FAIL("upper: %s", e.msg);
     CHECK(lst("gone", &st) < 0 && errno == ENOENT);
     CHECK(lst("f", &st) < 0);
     CHECK(lst("d/old", &st) < 0 && lst("d/sub", &st) < 0 && lst("d/mine/old3", &st) < 0);
@@ -813,16 +801,16 @@ static void t_max_size(void) {
     fresh();
     build(&b, es, 2);
     o.max_size = 2000;
-    if (unpack_opts(b.data, b.len, &o, diff, &e) >= 0) note("# max_size 2000 passed\n");
+    if (unpack_opts(b.data, b.len, &o, diff, &e) >= 0) TAP_FAIL("max_size 2000 passed");
     else CHECK(e.code == EFBIG && strstr(e.msg, "layer entry \"big\": ") && strstr(e.msg, "limit of 2000 bytes"));
     sentinel_ok(__LINE__);
     o.max_size = 4000;   /* big's 2999 bytes fit, but the stream passes 4000 inside them */
     fresh();
-    if (unpack_opts(b.data, b.len, &o, diff, &e) >= 0) note("# max_size passed\n");
+    if (unpack_opts(b.data, b.len, &o, diff, &e) >= 0) TAP_FAIL("max_size passed");
     else CHECK(e.code == EFBIG && strstr(e.msg, "layer entry \"big\": "));
     o.max_size = b.len;
     fresh();
-    if (unpack_opts(b.data, b.len, &o, diff, &e) < 0) note("# exact max_size: %s\n", e.msg);
+    if (unpack_opts(b.data, b.len, &o, diff, &e) < 0) TAP_FAIL("exact max_size: %s", e.msg);
     /* a gzip bomb stops at the limit too, even in what follows the end of the archive */
     {
         cr_buf tar = {0}, z;
@@ -833,7 +821,7 @@ static void t_max_size(void) {
         gzip_members(&tar, 512, &z);
         o.max_size = 1 << 20;
         fresh();
-        if (unpack_opts(z.data, z.len, &o, diff, &e) >= 0) note("# bomb passed\n");
+        if (unpack_opts(z.data, z.len, &o, diff, &e) >= 0) TAP_FAIL("bomb passed");
         else CHECK(e.code == EFBIG && strstr(e.msg, "after entry \"bomb\": the layer is larger than the limit"));
         CHECK(slurp("bomb") != NULL);
         cr_buf_free(&tar); cr_buf_free(&z); free(zeros);
@@ -987,7 +975,7 @@ static void t_on_read(void) {
     o.user = &rd;
     memset(&rd, 0, sizeof rd);
     fresh();
-    if (unpack_opts(b.data, b.len, &o, diff, &e) < 0) note("# on_read: %s\n", e.msg);
+    if (unpack_opts(b.data, b.len, &o, diff, &e) < 0) TAP_FAIL("on_read: %s", e.msg);
     CHECK(rd.calls >= 3 && rd.last == b.len && !rd.bad);
     memset(&rd, 0, sizeof rd);
     rd.stop_after = 2;
@@ -1021,14 +1009,14 @@ static void t_sha256(void) {
             cr__sha256_update(&s, data, cut);
             cr__sha256_update(&s, data + cut, len - cut);
             cr__sha256_out(&s, got);
-            if (memcmp(got, want, 32)) { note("# sha256 of %zu bytes split at %zu differs\n", len, cut); return; }
+            if (memcmp(got, want, 32)) { TAP_FAIL("sha256 of %zu bytes split at %zu differs", len, cut); return; }
         }
     }
     cr__sha256_init(&s);
-    if (!s.ni) skip_reason = "no SHA-NI on this CPU: BearSSL alone was compared with itself";
+    if (!s.ni) tap_skip("no SHA-NI on this CPU: BearSSL alone was compared with itself");
 }
 
-static const struct { const char *name; void (*fn)(void); } tests[] = {
+static const tap_test tests[] = {
     { "entry kinds, modes, owners, times, xattrs, diff_id", t_kinds },
     { "security.capability after chown", t_capability },
     { "PAX and GNU long names and links, ustar prefix", t_long_names },
@@ -1055,22 +1043,10 @@ static const struct { const char *name; void (*fn)(void); } tests[] = {
 };
 
 int main(void) {
-    size_t i, n = sizeof tests / sizeof *tests;
-    int bad = 0;
+    int status;
     is_root = geteuid() == 0;
-    printf("1..%zu\n", n);
-    fflush(stdout);
-    for (i = 0; i < n; i++) {
-        diag[0] = 0;
-        failed = 0;
-        skip_reason = NULL;
-        tests[i].fn();
-        if (skip_reason && !failed) printf("ok %zu - %s # SKIP %s\n", i + 1, tests[i].name, skip_reason);
-        else printf("%sok %zu - %s\n%s", failed ? "not " : "", i + 1, tests[i].name, diag);
-        fflush(stdout);
-        bad += failed;
-    }
+    status = TAP_RUN_ALL(tests);
     if (rootfd >= 0) close(rootfd);
     if (base[0]) rm_rf(base);
-    return bad != 0;
+    return status;
 }
