@@ -81,7 +81,9 @@
 #include <sys/types.h>
 
 #ifndef CR_API
-#  ifdef CR_STATIC
+#  if defined(CR_STATIC) && defined(__GNUC__)
+#    define CR_API static __attribute__((unused))   /* a program uses a part of the API */
+#  elif defined(CR_STATIC)
 #    define CR_API static
 #  else
 #    define CR_API extern
@@ -2236,7 +2238,7 @@ static int cr__sp_bool(cr__sp *c, const cr_json *obj, const char *key, const cha
     return r;
 }
 static int cr__sp_i64(cr__sp *c, const cr_json *v, const char *field, int64_t lo, int64_t hi, int64_t *out) {
-    int64_t x;
+    int64_t x = 0;
     if (cr__sp_type(c, v, CR_JSON_NUMBER, field)) return -EINVAL;
     if (cr_json_i64(v, &x) < 0 || x < lo || x > hi)
         return cr_err_set(c->err, ERANGE, "%s: %s is not an integer in [%lld, %lld]", field, v->str, (long long)lo, (long long)hi);
@@ -2244,7 +2246,7 @@ static int cr__sp_i64(cr__sp *c, const cr_json *v, const char *field, int64_t lo
     return 0;
 }
 static int cr__sp_u64(cr__sp *c, const cr_json *v, const char *field, uint64_t hi, uint64_t *out) {
-    uint64_t x;
+    uint64_t x = 0;
     if (cr__sp_type(c, v, CR_JSON_NUMBER, field)) return -EINVAL;
     if (cr_json_u64(v, &x) < 0 || x > hi)
         return cr_err_set(c->err, ERANGE, "%s: %s is not an integer in [0, %llu]", field, v->str, (unsigned long long)hi);
