@@ -110,7 +110,7 @@ CR_API void cr_buf_printf(cr_buf *b, const char *fmt, ...);
 CR_API void cr_buf_free(cr_buf *b);
 
 enum { CR_LOG_ERROR, CR_LOG_WARN, CR_LOG_INFO, CR_LOG_DEBUG };
-typedef void (*cr_log_fn)(int level, const char *msg, void *user);
+typedef void (*cr_log_fn)(void *user, int level, const char *msg);
 /* fn may be called from several threads at once (cr_image_pull's workers). */
 CR_API void cr_log_set(cr_log_fn fn, void *user, int max_level);
 CR_API void cr_log(int level, const char *fmt, ...);
@@ -296,7 +296,7 @@ CR_API const char *cr_state_status_name(cr_status s);
 /* Writes the OCI state JSON (runc's shape) of st. */
 CR_API void cr_state_json(const cr_state *st, cr_buf *out);
 /* Calls fn for every container under the root, sorted by id. */
-CR_API int cr_state_list(const cr_runtime *rt, int (*fn)(const cr_state *st, void *user), void *user, cr_err *err);
+CR_API int cr_state_list(const cr_runtime *rt, int (*fn)(void *user, const cr_state *st), void *user, cr_err *err);
 
 /* ---- >>lifecycle (cr_container_*) --------------------------------------- */
 
@@ -600,7 +600,7 @@ typedef struct cr_image_info {
     uint64_t size;                  /* compressed layers + config */
     char pulled[40];                /* RFC 3339 */
 } cr_image_info;
-CR_API int cr_store_list(const cr_store *s, int (*fn)(const cr_image_info *img, void *user), void *user, cr_err *err);
+CR_API int cr_store_list(const cr_store *s, int (*fn)(void *user, const cr_image_info *img), void *user, cr_err *err);
 /* Looks an image up by reference, id (config digest) or unique id prefix. */
 CR_API int cr_store_find(const cr_store *s, const char *name, cr_image_info *out, cr_err *err);
 /* Forgets a name; the blobs and layers stay until cr_store_gc. */
@@ -783,7 +783,7 @@ typedef struct cr_ctr_info {
 /* By name, full id or unique id prefix. */
 CR_API int cr_ctr_find(const cr_runtime *rt, const cr_store *s, const char *name, cr_ctr_info *out, cr_err *err);
 /* Every image container, by name. */
-CR_API int cr_ctr_list(const cr_runtime *rt, const cr_store *s, int (*fn)(const cr_ctr_info *c, void *user),
+CR_API int cr_ctr_list(const cr_runtime *rt, const cr_store *s, int (*fn)(void *user, const cr_ctr_info *c),
                        void *user, cr_err *err);
 /* The image's StopSignal (else SIGTERM), then SIGKILL after timeout
    seconds (negative: 10); returns once it has stopped and its runner is
@@ -1056,7 +1056,7 @@ CR_API void cr_log(int level, const char *fmt, ...) {
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    cr__log_fn(level, msg, cr__log_user);
+    cr__log_fn(cr__log_user, level, msg);
 }
 
 /* Arena: the spec and its arrays live here and die together. */
@@ -5427,7 +5427,7 @@ static int cr__state_save(int dirfd, const cr_state *st, int creating, cr_err *e
     return r;
 }
 
-CR_API int cr_state_list(const cr_runtime *rt, int (*fn)(const cr_state *st, void *user), void *user, cr_err *err) {
+CR_API int cr_state_list(const cr_runtime *rt, int (*fn)(void *user, const cr_state *st), void *user, cr_err *err) {
     char **ids;
     size_t n, i;
     int r = cr__dir_names(cr_state_root(rt), &ids, &n);
@@ -5438,7 +5438,7 @@ CR_API int cr_state_list(const cr_runtime *rt, int (*fn)(const cr_state *st, voi
         cr_err e2 = {0};
         if (ids[i][0] == '.' || cr_state_check_id(ids[i], NULL) < 0) continue;
         if (cr_state_load(rt, ids[i], &st, &e2) == 0) {
-            r = fn(&st, user);
+            r = fn(user, &st);
             cr_state_free(&st);
         }
     }
@@ -11447,14 +11447,14 @@ out:
     return r;
 }
 
-CR_API int cr_store_list(const cr_store *s, int (*fn)(const cr_image_info *img, void *user), void *user, cr_err *err) {
+CR_API int cr_store_list(const cr_store *s, int (*fn)(void *user, const cr_image_info *img), void *user, cr_err *err) {
     cr_json *list = NULL, *e;
     cr_buf text = {0};
     int r = cr__images_load(cr_store_root(s), &list, &text, err);
     for (e = list ? list->child : NULL; r == 0 && e; e = e->next) {
         cr_image_info i;
         cr__image_entry(e, &i);
-        r = fn(&i, user);
+        r = fn(user, &i);
     }
     cr_json_free(list);
     cr_buf_free(&text);
@@ -11463,7 +11463,7 @@ CR_API int cr_store_list(const cr_store *s, int (*fn)(const cr_image_info *img, 
 
 typedef struct cr__image_match { const char *name, *id; size_t idlen; cr_image_info hit; int n; } cr__image_match;
 
-static int cr__image_match_one(const cr_image_info *i, void *user) {
+static int cr__image_match_one(void *user, const cr_image_info *i) {
     cr__image_match *m = (cr__image_match *)user;
     const char *id = i->config + 7;
     if ((m->name && !strcmp(i->name, m->name)) || !strcmp(i->digest, m->id) || !strcmp(i->config, m->id) ||
@@ -11502,7 +11502,7 @@ CR_API int cr_store_remove(const cr_store *s, const char *name, cr_err *err) {
 
 typedef struct cr__gc { const char *root; cr_buf keep; } cr__gc;
 
-static int cr__gc_mark(const cr_image_info *img, void *user) {
+static int cr__gc_mark(void *user, const cr_image_info *img) {
     cr__gc *g = (cr__gc *)user;
     cr_buf body = {0};
     cr_manifest m;
@@ -11541,7 +11541,7 @@ static void cr__gc_mark_containers(cr__gc *g) {
             cr_image_info info;
             memset(&info, 0, sizeof info);
             snprintf(info.config, sizeof info.config, "%s", img->str);
-            cr__gc_mark(&info, g);
+            cr__gc_mark(g, &info);
         }
         cr_json_free(rec);
         cr_buf_free(&text);
@@ -15742,7 +15742,7 @@ static int cr__ctr_resolve(const cr_runtime *rt, const char *store, const char *
                  : cr_err_set(err, ENOENT, "no such container: \"%s\"", name);
 }
 
-CR_API int cr_ctr_list(const cr_runtime *rt, const cr_store *s, int (*fn)(const cr_ctr_info *c, void *user), void *user, cr_err *err) {
+CR_API int cr_ctr_list(const cr_runtime *rt, const cr_store *s, int (*fn)(void *user, const cr_ctr_info *c), void *user, cr_err *err) {
     const char *store = cr_store_root(s);
     cr__strv names;
     cr_ctr_info info;
@@ -15754,7 +15754,7 @@ CR_API int cr_ctr_list(const cr_runtime *rt, const cr_store *s, int (*fn)(const 
         if (cr__ctr_load_record(store, names.v[i], &rec, NULL) < 0) continue;
         cr__ctr_info_fill(rt, store, names.v[i], rec, &info);
         cr_json_free(rec);
-        r = fn(&info, user);
+        r = fn(user, &info);
     }
     cr__strv_free(&names);
     return r;

@@ -13,7 +13,7 @@ const char cr_usage_images[] =
 
 typedef struct { int json, quiet, n; cr_buf out; cr_jw w; } cr_images_ctx;
 
-static int cr_images_one(const cr_image_info *img, void *user) {
+static int cr_images_one(void *user, const cr_image_info *img) {
     cr_images_ctx *c = (cr_images_ctx *)user;
     const char *id = strchr(img->config, ':') ? strchr(img->config, ':') + 1 : img->config;
     char repo[CR_REF_STRING_MAX], *colon, *slash;

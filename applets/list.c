@@ -32,7 +32,7 @@ static void cr_list_annotations(const cr_state *s, char *image, size_t in, char 
     cr_json_free(a);
 }
 
-static int cr_list_one(const cr_state *s, void *user) {
+static int cr_list_one(void *user, const cr_state *s) {
     cr_list_ctx *c = (cr_list_ctx *)user;
     char image[CR_REF_STRING_MAX], command[64];
     int pid = s->status == CR_STOPPED ? 0 : (int)s->pid;

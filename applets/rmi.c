@@ -14,7 +14,7 @@ const char cr_usage_rmi[] =
 
 typedef struct { const char *config; char users[1024]; } cr_rmi_use;
 
-static int cr_rmi_user(const cr_ctr_info *c, void *user) {
+static int cr_rmi_user(void *user, const cr_ctr_info *c) {
     cr_rmi_use *u = (cr_rmi_use *)user;
     size_t n = strlen(u->users);
     if (strcmp(c->image_id, u->config) || n > sizeof u->users - 300) return 0;

@@ -54,7 +54,7 @@ static void cr_main_json_str(FILE *f, const char *s) {
     cr_buf_free(&b);
 }
 
-static void cr_main_log_line(int level, const char *msg, void *user) {
+static void cr_main_log_line(void *user, int level, const char *msg) {
     static const char *const names[] = { "error", "warning", "info", "debug" };
     FILE *f = cr_main_log ? cr_main_log : stderr;
     (void)user;
@@ -77,7 +77,7 @@ static int cr_main_vfail(const char *applet, const char *fmt, va_list ap) {
     char msg[2048];
     vsnprintf(msg, sizeof msg, fmt, ap);
     fprintf(stderr, "cr %s: %s\n", applet, msg);
-    if (cr_main_log) cr_main_log_line(CR_LOG_ERROR, msg, NULL);
+    if (cr_main_log) cr_main_log_line(NULL, CR_LOG_ERROR, msg);
     return 1;
 }
 int cr_main_fail(const char *applet, const char *fmt, ...) {

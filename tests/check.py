@@ -9,7 +9,8 @@ and its public prefixes, in dependency order. This script fails when:
     section: lower sections never call higher ones;
   - a public (CR_API) function does not carry one of its section's prefixes;
   - the implementation allocates outside the CR_MALLOC family;
-  - a function is longer than MAX_LINES lines.
+  - a function is longer than MAX_LINES lines;
+  - a public callback takes its user pointer anywhere but first.
 Each finding is one line `cr.h:LINE: what`; the exit status is 1 if any.
     python3 tests/check.py [cr.h] [--map]   (--map prints the section map)
 """
@@ -157,6 +158,13 @@ def main(argv):
                 bad(i + 1, 'public %s is declared before the first section banner' % m.group(1))
             elif not any(m.group(1).startswith(p) for p in prefixes.get(tag, [])):
                 bad(i + 1, 'public %s in section %s lacks its prefixes %s' % (m.group(1), tag, prefixes.get(tag)))
+
+    # callbacks: (*fn)(void *user, ...)
+    for i in range(impl_at):
+        for m in re.finditer(r'\(\*\s*(\w+)\s*\)\s*\(([^()]*)\)', code[i]):
+            params = [x.strip() for x in m.group(2).split(',')]
+            if 'void *user' in params and params[0] != 'void *user':
+                bad(i + 1, 'callback %s takes void *user as parameter %d (first, by the convention)' % (m.group(1), params.index('void *user') + 1))
 
     defs = functions(code, impl_at)
     home = {}

@@ -19,7 +19,7 @@
 
 /* ---- log capture ---- */
 static char logbuf[8192];
-static void logfn(int level, const char *msg, void *user) {
+static void logfn(void *user, int level, const char *msg) {
     size_t n = strlen(logbuf);
     (void)user;
     snprintf(logbuf + n, sizeof logbuf - n, "%s:%s\n", level == CR_LOG_WARN ? "W" : level == CR_LOG_DEBUG ? "D" : "I", msg);

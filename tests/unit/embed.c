@@ -26,7 +26,7 @@
 
 #define BUSYBOX "/bin/busybox"
 
-static void log_line(int level, const char *msg, void *user) {
+static void log_line(void *user, int level, const char *msg) {
     (void)user;
     printf("# cr log %d: %s\n", level, msg);
     fflush(stdout);

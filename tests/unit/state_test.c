@@ -156,7 +156,7 @@ static void t_bad_ids(void) {
     CHECK(cr_state_check_id("web-1_a.b+c", NULL) == 0);
 }
 
-static int collect(const cr_state *st, void *user) {
+static int collect(void *user, const cr_state *st) {
     cr_buf *ids = (cr_buf *)user;
     cr_buf_puts(ids, st->id);
     cr_buf_putc(ids, ' ');
