@@ -2414,8 +2414,97 @@ static const struct { const char *name; int res; } cr__rlimits[] = {
     {"RLIMIT_RTTIME", RLIMIT_RTTIME},
 };
 
+static int cr__sp_user(cr__sp *c, const cr_json *user, cr_process *out) {
+    const cr_json *v, *e;
+    int i;
+    if (cr__sp_type(c, user, CR_JSON_OBJECT, "process.user") ||
+        cr__sp_u32(c, user, "uid", "process.user.uid", &out->uid, NULL) ||
+        cr__sp_u32(c, user, "gid", "process.user.gid", &out->gid, NULL) ||
+        cr__sp_u32(c, user, "umask", "process.user.umask", &out->umask, &out->has_umask)) return -EINVAL;
+    if (!(v = cr_json_get(user, "additionalGids"))) return 0;
+    if (cr__sp_type(c, v, CR_JSON_ARRAY, "process.user.additionalGids")) return -EINVAL;
+    out->gids = (uint32_t *)cr__arena_alloc(c->arena, (v->len + 1) * sizeof *out->gids);
+    if (!out->gids) return cr_err_set(c->err, ENOMEM, "out of memory");
+    for (i = 0, e = v->child; e; e = e->next, i++) {
+        uint64_t g;
+        char f[64];
+        snprintf(f, sizeof f, "process.user.additionalGids[%d]", i);
+        if (cr__sp_u64(c, e, f, UINT32_MAX, &g)) return -EINVAL;
+        out->gids[i] = (uint32_t)g;
+    }
+    out->ngids = i;
+    return 0;
+}
+
+static int cr__sp_rlimits(cr__sp *c, const cr_json *v, cr_process *out) {
+    const cr_json *e;
+    int i;
+    if (cr__sp_type(c, v, CR_JSON_ARRAY, "process.rlimits")) return -EINVAL;
+    out->rlimits = (cr_rlimit *)cr__arena_alloc(c->arena, (v->len + 1) * sizeof *out->rlimits);
+    if (!out->rlimits) return cr_err_set(c->err, ENOMEM, "out of memory");
+    for (i = 0, e = v->child; e; e = e->next, i++) {
+        const char *type = NULL;
+        char f[64];
+        size_t k;
+        int j, found = -1;
+        snprintf(f, sizeof f, "process.rlimits[%d]", i);
+        if (cr__sp_type(c, e, CR_JSON_OBJECT, f)) return -EINVAL;
+        if (cr__sp_str(c, e, "type", f, &type)) return -EINVAL;
+        if (!type) return cr_err_set(c->err, EINVAL, "%s.type: required", f);
+        for (k = 0; k < sizeof cr__rlimits / sizeof *cr__rlimits; k++)
+            if (!strcmp(type, cr__rlimits[k].name)) found = cr__rlimits[k].res;
+        if (found < 0) return cr_err_set(c->err, EINVAL, "%s.type: unknown rlimit \"%s\"", f, type);
+        for (j = 0; j < i; j++)
+            if (out->rlimits[j].resource == found) return cr_err_set(c->err, EINVAL, "%s.type: duplicate rlimit \"%s\"", f, type);
+        out->rlimits[i].resource = found;
+        if (!cr_json_get(e, "soft") || !cr_json_get(e, "hard"))
+            return cr_err_set(c->err, EINVAL, "%s: soft and hard are required", f);
+        if (cr__sp_u64(c, cr_json_get(e, "soft"), f, UINT64_MAX, &out->rlimits[i].soft) ||
+            cr__sp_u64(c, cr_json_get(e, "hard"), f, UINT64_MAX, &out->rlimits[i].hard)) return -EINVAL;
+    }
+    out->nrlimits = i;
+    return 0;
+}
+
+static int cr__sp_io_priority(cr__sp *c, const cr_json *v, cr_process *out) {
+    static const char *const classes[] = { NULL, "IOPRIO_CLASS_RT", "IOPRIO_CLASS_BE", "IOPRIO_CLASS_IDLE" };
+    const char *cls = NULL;
+    int64_t prio = 0;
+    int i;
+    if (cr__sp_type(c, v, CR_JSON_OBJECT, "process.ioPriority") ||
+        cr__sp_str(c, v, "class", "process.ioPriority.class", &cls)) return -EINVAL;
+    if (cr_json_get(v, "priority") && cr__sp_i64(c, cr_json_get(v, "priority"), "process.ioPriority.priority", 0, 7, &prio)) return -EINVAL;
+    for (i = 1; i < 4; i++) if (cls && !strcmp(cls, classes[i])) out->io_priority_class = i;
+    if (!out->io_priority_class) return cr_err_set(c->err, EINVAL, "process.ioPriority.class: unknown class \"%s\"", cls ? cls : "");
+    out->has_io_priority = 1; out->io_priority = (int)prio;
+    return 0;
+}
+
+static int cr__sp_scheduler(cr__sp *c, const cr_json *v, cr_process *out) {
+    static const struct { const char *n; int p; } pol[] = {
+        {"SCHED_OTHER", 0}, {"SCHED_FIFO", 1}, {"SCHED_RR", 2}, {"SCHED_BATCH", 3},
+        {"SCHED_ISO", 4}, {"SCHED_IDLE", 5}, {"SCHED_DEADLINE", 6} };
+    const char *policy = NULL;
+    int64_t x = 0;
+    size_t k;
+    if (cr__sp_type(c, v, CR_JSON_OBJECT, "process.scheduler") ||
+        cr__sp_str(c, v, "policy", "process.scheduler.policy", &policy)) return -EINVAL;
+    out->sched_policy = -1;
+    for (k = 0; k < sizeof pol / sizeof *pol; k++) if (policy && !strcmp(policy, pol[k].n)) out->sched_policy = pol[k].p;
+    if (out->sched_policy < 0) return cr_err_set(c->err, EINVAL, "process.scheduler.policy: unknown policy \"%s\"", policy ? policy : "");
+    if (cr_json_get(v, "nice") && cr__sp_i64(c, cr_json_get(v, "nice"), "process.scheduler.nice", -20, 19, &x)) return -EINVAL;
+    out->sched_nice = (int)x; x = 0;
+    if (cr_json_get(v, "priority") && cr__sp_i64(c, cr_json_get(v, "priority"), "process.scheduler.priority", 0, 99, &x)) return -EINVAL;
+    out->sched_priority = (int)x;
+    if (cr_json_get(v, "runtime") && cr__sp_u64(c, cr_json_get(v, "runtime"), "process.scheduler.runtime", UINT64_MAX, &out->sched_runtime)) return -EINVAL;
+    if (cr_json_get(v, "deadline") && cr__sp_u64(c, cr_json_get(v, "deadline"), "process.scheduler.deadline", UINT64_MAX, &out->sched_deadline)) return -EINVAL;
+    if (cr_json_get(v, "period") && cr__sp_u64(c, cr_json_get(v, "period"), "process.scheduler.period", UINT64_MAX, &out->sched_period)) return -EINVAL;
+    out->has_scheduler = 1;
+    return 0;
+}
+
 static int cr__sp_process(cr__sp *c, const cr_json *p, cr_process *out) {
-    const cr_json *user, *v, *e;
+    const cr_json *v;
     int i;
     if (cr__sp_type(c, p, CR_JSON_OBJECT, "process")) return -EINVAL;
     if (cr__sp_bool(c, p, "terminal", "process.terminal", &out->terminal)) return -EINVAL;
@@ -2424,26 +2513,7 @@ static int cr__sp_process(cr__sp *c, const cr_json *p, cr_process *out) {
             cr__sp_u32(c, v, "height", "process.consoleSize.height", &out->console_height, NULL) ||
             cr__sp_u32(c, v, "width", "process.consoleSize.width", &out->console_width, NULL)) return -EINVAL;
     }
-    user = cr_json_get(p, "user");
-    if (user) {
-        if (cr__sp_type(c, user, CR_JSON_OBJECT, "process.user") ||
-            cr__sp_u32(c, user, "uid", "process.user.uid", &out->uid, NULL) ||
-            cr__sp_u32(c, user, "gid", "process.user.gid", &out->gid, NULL) ||
-            cr__sp_u32(c, user, "umask", "process.user.umask", &out->umask, &out->has_umask)) return -EINVAL;
-        if ((v = cr_json_get(user, "additionalGids"))) {
-            if (cr__sp_type(c, v, CR_JSON_ARRAY, "process.user.additionalGids")) return -EINVAL;
-            out->gids = (uint32_t *)cr__arena_alloc(c->arena, (v->len + 1) * sizeof *out->gids);
-            if (!out->gids) return cr_err_set(c->err, ENOMEM, "out of memory");
-            for (i = 0, e = v->child; e; e = e->next, i++) {
-                uint64_t g;
-                char f[64];
-                snprintf(f, sizeof f, "process.user.additionalGids[%d]", i);
-                if (cr__sp_u64(c, e, f, UINT32_MAX, &g)) return -EINVAL;
-                out->gids[i] = (uint32_t)g;
-            }
-            out->ngids = i;
-        }
-    }
+    if ((v = cr_json_get(p, "user")) && cr__sp_user(c, v, out)) return -EINVAL;
     if (cr__sp_strv(c, cr_json_get(p, "args"), "process.args", &out->args, &out->nargs)) return -EINVAL;
     if (cr__sp_strv(c, cr_json_get(p, "env"), "process.env", &out->env, &out->nenv)) return -EINVAL;
     for (i = 0; i < out->nenv; i++)
@@ -2455,32 +2525,7 @@ static int cr__sp_process(cr__sp *c, const cr_json *p, cr_process *out) {
         out->has_caps = 1;
         if (cr__sp_caps(c, v, out->caps)) return -EINVAL;
     }
-    if ((v = cr_json_get(p, "rlimits"))) {
-        if (cr__sp_type(c, v, CR_JSON_ARRAY, "process.rlimits")) return -EINVAL;
-        out->rlimits = (cr_rlimit *)cr__arena_alloc(c->arena, (v->len + 1) * sizeof *out->rlimits);
-        if (!out->rlimits) return cr_err_set(c->err, ENOMEM, "out of memory");
-        for (i = 0, e = v->child; e; e = e->next, i++) {
-            const char *type = NULL;
-            char f[64];
-            size_t k;
-            int j, found = -1;
-            snprintf(f, sizeof f, "process.rlimits[%d]", i);
-            if (cr__sp_type(c, e, CR_JSON_OBJECT, f)) return -EINVAL;
-            if (cr__sp_str(c, e, "type", f, &type)) return -EINVAL;
-            if (!type) return cr_err_set(c->err, EINVAL, "%s.type: required", f);
-            for (k = 0; k < sizeof cr__rlimits / sizeof *cr__rlimits; k++)
-                if (!strcmp(type, cr__rlimits[k].name)) found = cr__rlimits[k].res;
-            if (found < 0) return cr_err_set(c->err, EINVAL, "%s.type: unknown rlimit \"%s\"", f, type);
-            for (j = 0; j < i; j++)
-                if (out->rlimits[j].resource == found) return cr_err_set(c->err, EINVAL, "%s.type: duplicate rlimit \"%s\"", f, type);
-            out->rlimits[i].resource = found;
-            if (!cr_json_get(e, "soft") || !cr_json_get(e, "hard"))
-                return cr_err_set(c->err, EINVAL, "%s: soft and hard are required", f);
-            if (cr__sp_u64(c, cr_json_get(e, "soft"), f, UINT64_MAX, &out->rlimits[i].soft) ||
-                cr__sp_u64(c, cr_json_get(e, "hard"), f, UINT64_MAX, &out->rlimits[i].hard)) return -EINVAL;
-        }
-        out->nrlimits = i;
-    }
+    if ((v = cr_json_get(p, "rlimits")) && cr__sp_rlimits(c, v, out)) return -EINVAL;
     if (cr__sp_bool(c, p, "noNewPrivileges", "process.noNewPrivileges", &out->no_new_privileges)) return -EINVAL;
     if ((v = cr_json_get(p, "oomScoreAdj"))) {
         int64_t x;
@@ -2489,38 +2534,8 @@ static int cr__sp_process(cr__sp *c, const cr_json *p, cr_process *out) {
     }
     if (cr__sp_str(c, p, "apparmorProfile", "process.apparmorProfile", &out->apparmor_profile) ||
         cr__sp_str(c, p, "selinuxLabel", "process.selinuxLabel", &out->selinux_label)) return -EINVAL;
-    if ((v = cr_json_get(p, "ioPriority"))) {
-        static const char *const classes[] = { NULL, "IOPRIO_CLASS_RT", "IOPRIO_CLASS_BE", "IOPRIO_CLASS_IDLE" };
-        const char *cls = NULL;
-        int64_t prio = 0;
-        if (cr__sp_type(c, v, CR_JSON_OBJECT, "process.ioPriority") ||
-            cr__sp_str(c, v, "class", "process.ioPriority.class", &cls)) return -EINVAL;
-        if (cr_json_get(v, "priority") && cr__sp_i64(c, cr_json_get(v, "priority"), "process.ioPriority.priority", 0, 7, &prio)) return -EINVAL;
-        for (i = 1; i < 4; i++) if (cls && !strcmp(cls, classes[i])) out->io_priority_class = i;
-        if (!out->io_priority_class) return cr_err_set(c->err, EINVAL, "process.ioPriority.class: unknown class \"%s\"", cls ? cls : "");
-        out->has_io_priority = 1; out->io_priority = (int)prio;
-    }
-    if ((v = cr_json_get(p, "scheduler"))) {
-        static const struct { const char *n; int p; } pol[] = {
-            {"SCHED_OTHER", 0}, {"SCHED_FIFO", 1}, {"SCHED_RR", 2}, {"SCHED_BATCH", 3},
-            {"SCHED_ISO", 4}, {"SCHED_IDLE", 5}, {"SCHED_DEADLINE", 6} };
-        const char *policy = NULL;
-        int64_t x = 0;
-        size_t k;
-        if (cr__sp_type(c, v, CR_JSON_OBJECT, "process.scheduler") ||
-            cr__sp_str(c, v, "policy", "process.scheduler.policy", &policy)) return -EINVAL;
-        out->sched_policy = -1;
-        for (k = 0; k < sizeof pol / sizeof *pol; k++) if (policy && !strcmp(policy, pol[k].n)) out->sched_policy = pol[k].p;
-        if (out->sched_policy < 0) return cr_err_set(c->err, EINVAL, "process.scheduler.policy: unknown policy \"%s\"", policy ? policy : "");
-        if (cr_json_get(v, "nice") && cr__sp_i64(c, cr_json_get(v, "nice"), "process.scheduler.nice", -20, 19, &x)) return -EINVAL;
-        out->sched_nice = (int)x; x = 0;
-        if (cr_json_get(v, "priority") && cr__sp_i64(c, cr_json_get(v, "priority"), "process.scheduler.priority", 0, 99, &x)) return -EINVAL;
-        out->sched_priority = (int)x;
-        if (cr_json_get(v, "runtime") && cr__sp_u64(c, cr_json_get(v, "runtime"), "process.scheduler.runtime", UINT64_MAX, &out->sched_runtime)) return -EINVAL;
-        if (cr_json_get(v, "deadline") && cr__sp_u64(c, cr_json_get(v, "deadline"), "process.scheduler.deadline", UINT64_MAX, &out->sched_deadline)) return -EINVAL;
-        if (cr_json_get(v, "period") && cr__sp_u64(c, cr_json_get(v, "period"), "process.scheduler.period", UINT64_MAX, &out->sched_period)) return -EINVAL;
-        out->has_scheduler = 1;
-    }
+    if ((v = cr_json_get(p, "ioPriority")) && cr__sp_io_priority(c, v, out)) return -EINVAL;
+    if ((v = cr_json_get(p, "scheduler")) && cr__sp_scheduler(c, v, out)) return -EINVAL;
     return 0;
 }
 
@@ -3038,79 +3053,112 @@ static const char *const cr__ns_proc[CR_NS_KINDS] = { "pid", "net", "ipc", "uts"
 static const int cr__ns_flags[CR_NS_KINDS] = { CLONE_NEWPID, CLONE_NEWNET, CLONE_NEWIPC, CLONE_NEWUTS,
                                                CLONE_NEWNS, CLONE_NEWUSER, CLONE_NEWCGROUP, CLONE_NEWTIME };
 
-static int cr__sp_linux(cr__sp *c, const cr_json *l) {
+static int cr__sp_namespaces(cr__sp *c, const cr_json *v) {
     cr_spec *s = c->spec;
-    const cr_json *v, *e;
+    const cr_json *e;
     int i;
-    if (cr__sp_type(c, l, CR_JSON_OBJECT, "linux")) return -EINVAL;
-    if ((v = cr_json_get(l, "namespaces"))) {
-        if (cr__sp_type(c, v, CR_JSON_ARRAY, "linux.namespaces")) return -EINVAL;
-        for (i = 0, e = v->child; e; e = e->next, i++) {
-            const char *type = NULL, *path = NULL;
-            char f[48];
-            int k, found = -1;
-            snprintf(f, sizeof f, "linux.namespaces[%d]", i);
-            if (cr__sp_type(c, e, CR_JSON_OBJECT, f) || cr__sp_str(c, e, "type", f, &type) ||
-                cr__sp_str(c, e, "path", f, &path)) return -EINVAL;
-            for (k = 0; k < CR_NS_KINDS; k++) if (type && !strcmp(type, cr__ns_names[k])) found = k;
-            if (found < 0) return cr_err_set(c->err, EINVAL, "%s.type: unknown namespace type \"%s\"", f, type ? type : "");
-            if (s->ns[found].present) return cr_err_set(c->err, EINVAL, "%s.type: duplicate namespace \"%s\"", f, type);
-            if (path && path[0] != '/') return cr_err_set(c->err, EINVAL, "%s.path: \"%s\" is not an absolute path", f, path);
-            s->ns[found].present = 1;
-            s->ns[found].path = path && *path ? path : NULL;
+    if (cr__sp_type(c, v, CR_JSON_ARRAY, "linux.namespaces")) return -EINVAL;
+    for (i = 0, e = v->child; e; e = e->next, i++) {
+        const char *type = NULL, *path = NULL;
+        char f[48];
+        int k, found = -1;
+        snprintf(f, sizeof f, "linux.namespaces[%d]", i);
+        if (cr__sp_type(c, e, CR_JSON_OBJECT, f) || cr__sp_str(c, e, "type", f, &type) ||
+            cr__sp_str(c, e, "path", f, &path)) return -EINVAL;
+        for (k = 0; k < CR_NS_KINDS; k++) if (type && !strcmp(type, cr__ns_names[k])) found = k;
+        if (found < 0) return cr_err_set(c->err, EINVAL, "%s.type: unknown namespace type \"%s\"", f, type ? type : "");
+        if (s->ns[found].present) return cr_err_set(c->err, EINVAL, "%s.type: duplicate namespace \"%s\"", f, type);
+        if (path && path[0] != '/') return cr_err_set(c->err, EINVAL, "%s.path: \"%s\" is not an absolute path", f, path);
+        s->ns[found].present = 1;
+        s->ns[found].path = path && *path ? path : NULL;
+    }
+    return 0;
+}
+
+static int cr__sp_time_offsets(cr__sp *c, const cr_json *v) {
+    static const char *const clocks[2] = { "boottime", "monotonic" };
+    cr_spec *s = c->spec;
+    int k;
+    if (cr__sp_type(c, v, CR_JSON_OBJECT, "linux.timeOffsets")) return -EINVAL;
+    for (k = 0; k < 2; k++) {
+        const cr_json *o = cr_json_get(v, clocks[k]);
+        int64_t secs = 0; uint32_t nsecs = 0;
+        char f[64];
+        snprintf(f, sizeof f, "linux.timeOffsets.%s", clocks[k]);
+        if (!o) continue;
+        if (cr__sp_type(c, o, CR_JSON_OBJECT, f)) return -EINVAL;
+        if (cr_json_get(o, "secs") && cr__sp_i64(c, cr_json_get(o, "secs"), f, INT64_MIN, INT64_MAX, &secs)) return -EINVAL;
+        if (cr__sp_u32(c, o, "nanosecs", f, &nsecs, NULL)) return -EINVAL;
+        if (k == 0) { s->boottime_secs = secs; s->boottime_nsecs = nsecs; }
+        else { s->monotonic_secs = secs; s->monotonic_nsecs = nsecs; }
+    }
+    s->has_time_offsets = 1;
+    return 0;
+}
+
+static int cr__sp_devices(cr__sp *c, const cr_json *v) {
+    cr_spec *s = c->spec;
+    const cr_json *e;
+    int i;
+    if (cr__sp_type(c, v, CR_JSON_ARRAY, "linux.devices")) return -EINVAL;
+    s->devices = (cr_device *)cr__arena_alloc(c->arena, (v->len + 1) * sizeof *s->devices);
+    if (!s->devices) return cr_err_set(c->err, ENOMEM, "out of memory");
+    for (i = 0, e = v->child; e; e = e->next, i++) {
+        cr_device *d = &s->devices[i];
+        const char *type = NULL;
+        char f[48];
+        snprintf(f, sizeof f, "linux.devices[%d]", i);
+        if (cr__sp_type(c, e, CR_JSON_OBJECT, f) || cr__sp_str(c, e, "path", f, &d->path) ||
+            cr__sp_str(c, e, "type", f, &type) ||
+            cr__sp_u32(c, e, "fileMode", f, &d->file_mode, &d->has_mode) ||
+            cr__sp_u32(c, e, "uid", f, &d->uid, &d->has_uid) ||
+            cr__sp_u32(c, e, "gid", f, &d->gid, &d->has_gid)) return -EINVAL;
+        if (!d->path || d->path[0] != '/') return cr_err_set(c->err, EINVAL, "%s.path: must be an absolute path", f);
+        if (!type || strlen(type) != 1 || !strchr("cbup", type[0]))
+            return cr_err_set(c->err, EINVAL, "%s.type: \"%s\" is not one of c, b, u, p", f, type ? type : "");
+        d->type = type[0];
+        if (d->type != 'p') {
+            if (!cr_json_get(e, "major") || !cr_json_get(e, "minor"))
+                return cr_err_set(c->err, EINVAL, "%s: major and minor are required for type %c", f, d->type);
+            if (cr__sp_i64(c, cr_json_get(e, "major"), f, 0, 0xfff, &d->major) ||
+                cr__sp_i64(c, cr_json_get(e, "minor"), f, 0, 0xfffff, &d->minor)) return -EINVAL;
         }
     }
+    s->ndevices = i;
+    return 0;
+}
+
+static int cr__sp_sysctl(cr__sp *c, const cr_json *v) {
+    cr_spec *s = c->spec;
+    const cr_json *e;
+    int i;
+    if (cr__sp_type(c, v, CR_JSON_OBJECT, "linux.sysctl")) return -EINVAL;
+    s->sysctl = (cr_keyval *)cr__arena_alloc(c->arena, (v->len + 1) * sizeof *s->sysctl);
+    if (!s->sysctl) return cr_err_set(c->err, ENOMEM, "out of memory");
+    for (i = 0, e = v->child; e; e = e->next, i++) {
+        if (e->type != CR_JSON_STRING) return cr_err_set(c->err, EINVAL, "linux.sysctl.%s: expected string, got %s", e->key, cr_json_type_name(e->type));
+        if (!*e->key || strstr(e->key, "..") || strchr(e->key, '/'))
+            return cr_err_set(c->err, EINVAL, "linux.sysctl: invalid key \"%s\"", e->key);
+        s->sysctl[i].key = e->key; s->sysctl[i].value = e->str;
+    }
+    s->nsysctl = i;
+    return 0;
+}
+
+static int cr__sp_linux(cr__sp *c, const cr_json *l) {
+    cr_spec *s = c->spec;
+    const cr_json *v;
+    int i;
+    if (cr__sp_type(c, l, CR_JSON_OBJECT, "linux")) return -EINVAL;
+    if ((v = cr_json_get(l, "namespaces")) && cr__sp_namespaces(c, v)) return -EINVAL;
     if (cr__sp_idmaps(c, cr_json_get(l, "uidMappings"), "linux.uidMappings", &s->uid_map, &s->n_uid_map) ||
         cr__sp_idmaps(c, cr_json_get(l, "gidMappings"), "linux.gidMappings", &s->gid_map, &s->n_gid_map)) return -EINVAL;
     if ((s->n_uid_map || s->n_gid_map) && !(s->ns[CR_NS_USER].present && !s->ns[CR_NS_USER].path))
         return cr_err_set(c->err, EINVAL, "linux.uidMappings: set, but no new user namespace is requested");
     if (s->ns[CR_NS_USER].present && !s->ns[CR_NS_USER].path && (!s->n_uid_map || !s->n_gid_map))
         return cr_err_set(c->err, EINVAL, "linux.uidMappings: a new user namespace needs uidMappings and gidMappings");
-    if ((v = cr_json_get(l, "timeOffsets"))) {
-        static const char *const clocks[2] = { "boottime", "monotonic" };
-        int k;
-        if (cr__sp_type(c, v, CR_JSON_OBJECT, "linux.timeOffsets")) return -EINVAL;
-        for (k = 0; k < 2; k++) {
-            const cr_json *o = cr_json_get(v, clocks[k]);
-            int64_t secs = 0; uint32_t nsecs = 0;
-            char f[64];
-            snprintf(f, sizeof f, "linux.timeOffsets.%s", clocks[k]);
-            if (!o) continue;
-            if (cr__sp_type(c, o, CR_JSON_OBJECT, f)) return -EINVAL;
-            if (cr_json_get(o, "secs") && cr__sp_i64(c, cr_json_get(o, "secs"), f, INT64_MIN, INT64_MAX, &secs)) return -EINVAL;
-            if (cr__sp_u32(c, o, "nanosecs", f, &nsecs, NULL)) return -EINVAL;
-            if (k == 0) { s->boottime_secs = secs; s->boottime_nsecs = nsecs; }
-            else { s->monotonic_secs = secs; s->monotonic_nsecs = nsecs; }
-        }
-        s->has_time_offsets = 1;
-    }
-    if ((v = cr_json_get(l, "devices"))) {
-        if (cr__sp_type(c, v, CR_JSON_ARRAY, "linux.devices")) return -EINVAL;
-        s->devices = (cr_device *)cr__arena_alloc(c->arena, (v->len + 1) * sizeof *s->devices);
-        if (!s->devices) return cr_err_set(c->err, ENOMEM, "out of memory");
-        for (i = 0, e = v->child; e; e = e->next, i++) {
-            cr_device *d = &s->devices[i];
-            const char *type = NULL;
-            char f[48];
-            snprintf(f, sizeof f, "linux.devices[%d]", i);
-            if (cr__sp_type(c, e, CR_JSON_OBJECT, f) || cr__sp_str(c, e, "path", f, &d->path) ||
-                cr__sp_str(c, e, "type", f, &type) ||
-                cr__sp_u32(c, e, "fileMode", f, &d->file_mode, &d->has_mode) ||
-                cr__sp_u32(c, e, "uid", f, &d->uid, &d->has_uid) ||
-                cr__sp_u32(c, e, "gid", f, &d->gid, &d->has_gid)) return -EINVAL;
-            if (!d->path || d->path[0] != '/') return cr_err_set(c->err, EINVAL, "%s.path: must be an absolute path", f);
-            if (!type || strlen(type) != 1 || !strchr("cbup", type[0]))
-                return cr_err_set(c->err, EINVAL, "%s.type: \"%s\" is not one of c, b, u, p", f, type ? type : "");
-            d->type = type[0];
-            if (d->type != 'p') {
-                if (!cr_json_get(e, "major") || !cr_json_get(e, "minor"))
-                    return cr_err_set(c->err, EINVAL, "%s: major and minor are required for type %c", f, d->type);
-                if (cr__sp_i64(c, cr_json_get(e, "major"), f, 0, 0xfff, &d->major) ||
-                    cr__sp_i64(c, cr_json_get(e, "minor"), f, 0, 0xfffff, &d->minor)) return -EINVAL;
-            }
-        }
-        s->ndevices = i;
-    }
+    if ((v = cr_json_get(l, "timeOffsets")) && cr__sp_time_offsets(c, v)) return -EINVAL;
+    if ((v = cr_json_get(l, "devices")) && cr__sp_devices(c, v)) return -EINVAL;
     if (cr__sp_str(c, l, "cgroupsPath", "linux.cgroupsPath", &s->cgroups_path)) return -EINVAL;
     if ((v = cr_json_get(l, "resources"))) {
         if (cr__sp_type(c, v, CR_JSON_OBJECT, "linux.resources")) return -EINVAL;
@@ -3126,18 +3174,7 @@ static int cr__sp_linux(cr__sp *c, const cr_json *l) {
         s->rootfs_propagation = cr__propagation_parse(v->str);
         if (!s->rootfs_propagation) return cr_err_set(c->err, EINVAL, "linux.rootfsPropagation: unknown propagation \"%s\"", v->str);
     }
-    if ((v = cr_json_get(l, "sysctl"))) {
-        if (cr__sp_type(c, v, CR_JSON_OBJECT, "linux.sysctl")) return -EINVAL;
-        s->sysctl = (cr_keyval *)cr__arena_alloc(c->arena, (v->len + 1) * sizeof *s->sysctl);
-        if (!s->sysctl) return cr_err_set(c->err, ENOMEM, "out of memory");
-        for (i = 0, e = v->child; e; e = e->next, i++) {
-            if (e->type != CR_JSON_STRING) return cr_err_set(c->err, EINVAL, "linux.sysctl.%s: expected string, got %s", e->key, cr_json_type_name(e->type));
-            if (!*e->key || strstr(e->key, "..") || strchr(e->key, '/'))
-                return cr_err_set(c->err, EINVAL, "linux.sysctl: invalid key \"%s\"", e->key);
-            s->sysctl[i].key = e->key; s->sysctl[i].value = e->str;
-        }
-        s->nsysctl = i;
-    }
+    if ((v = cr_json_get(l, "sysctl")) && cr__sp_sysctl(c, v)) return -EINVAL;
     if (cr__sp_strv(c, cr_json_get(l, "maskedPaths"), "linux.maskedPaths", &s->masked_paths, &s->nmasked) ||
         cr__sp_strv(c, cr_json_get(l, "readonlyPaths"), "linux.readonlyPaths", &s->readonly_paths, &s->nreadonly)) return -EINVAL;
     for (i = 0; i < s->nmasked; i++)
