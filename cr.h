@@ -3920,7 +3920,8 @@ static int cr__cgroup_destroy(const char *dirs, cr_err *err) {
 
 /* ---- cgroup resources: linux.resources -> cgroup files ----------------------
  *
- * cr__cgroup_apply writes linux.resources into the container's cgroup;
+ * cr__cgroup_apply writes linux.resources (a cr_resources, parsed and
+ * checked by the spec section) into the container's cgroup;
  * cr__cgroup_freeze, cr__cgroup_stats and cr__cgroup_oom_count read and
  * drive it. The caller says where the container's cgroup is (cr__cg_target).
  *
@@ -3930,7 +3931,8 @@ static int cr__cgroup_destroy(const char *dirs, cr_err *err) {
  *
  * Values mean what they mean to runc (and crun where the two agree):
  *   - 0 means "not set" for memory limit/reservation/swap, cpu shares/quota/
- *     period/realtime, blkio weights, net_cls classID (runc's zero values);
+ *     period/realtime, blkio weights, net_cls classID (runc's zero values,
+ *     even where cr_resources says the value was given);
  *     a negative memory value or cpu quota means unlimited ("max" on v2,
  *     -1 on v1). pids.limit: <= 0 is "max".
  *   - memory.swap is memory+swap (v1 memsw); v2 gets swap - limit.
