@@ -298,7 +298,7 @@ run_unit_program() {
 #                        CR_NO_SECCOMP, linked with libc alone
 #   out/matrix/cr-counted  out/cr with a counting CR_MALLOC (tests/compile/alloc_count.h);
 #                        tests/integration/alloc.bats pulls and runs an image with it
-MATRIX_STATIC=(json_test spec_test state_test path_test)
+MATRIX_STATIC=(json_test spec_test state_test path_test resources_test)
 run_matrix() {
     local dir=$OUT/matrix name f
     mkdir -p "$dir"

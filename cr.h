@@ -201,6 +201,69 @@ typedef struct cr_device {
 typedef struct cr_rlimit { int resource; uint64_t soft, hard; } cr_rlimit;
 typedef struct cr_keyval { const char *key, *value; } cr_keyval;
 
+/* linux.resources, typed. Every optional value has a has_* flag, so a
+   zeroed struct sets nothing and "unset" differs from 0 (what a 0 does to
+   the cgroup is runc's rule: see >>cgroup). Strings and lists point into
+   the storage of their cr_spec or of cr_spec_parse_resources. */
+enum { CR_RES_ACCESS_MKNOD = 1, CR_RES_ACCESS_READ = 2, CR_RES_ACCESS_WRITE = 4 };   /* cr_res_device.access */
+typedef struct cr_res_device {        /* linux.resources.devices[]: one device cgroup rule */
+    char type;                        /* 'a' (every device), 'b' or 'c' */
+    int64_t major, minor;             /* -1: any */
+    unsigned access;                  /* CR_RES_ACCESS_* bits; all three for type 'a' */
+    int allow;
+} cr_res_device;
+typedef struct cr_res_memory {
+    int has_limit, has_reservation, has_swap, has_kernel, has_kernel_tcp, has_swappiness;
+    int has_disable_oom_killer, has_use_hierarchy, has_check_before_update;
+    int64_t limit, reservation, swap, kernel, kernel_tcp;   /* bytes; negative: unlimited */
+    int64_t swappiness;               /* 0..100 (-1 is read as unset, as runc does) */
+    int disable_oom_killer, use_hierarchy, check_before_update;
+} cr_res_memory;
+typedef struct cr_res_cpu {
+    int has_shares, has_quota, has_burst, has_period, has_realtime_runtime, has_realtime_period, has_idle;
+    uint64_t shares, burst, period, realtime_period;
+    int64_t quota, realtime_runtime, idle;   /* quota negative: unlimited */
+    const char *cpus, *mems;          /* cpuset lists ("0-3,5"); NULL: unset */
+} cr_res_cpu;
+typedef struct cr_res_pids { int has_limit; int64_t limit; /* <= 0: unlimited */ } cr_res_pids;
+typedef struct cr_res_weight_device {
+    uint32_t major, minor;
+    int has_weight, has_leaf_weight; uint16_t weight, leaf_weight;
+} cr_res_weight_device;
+typedef struct cr_res_rate_device { uint32_t major, minor; uint64_t rate; } cr_res_rate_device;
+/* blockIO.throttle* lists, in this order: throttleReadBpsDevice, throttleWriteBpsDevice,
+   throttleReadIOPSDevice, throttleWriteIOPSDevice */
+enum { CR_RES_READ_BPS, CR_RES_WRITE_BPS, CR_RES_READ_IOPS, CR_RES_WRITE_IOPS, CR_RES_THROTTLES };
+typedef struct cr_res_block_io {
+    int has_weight, has_leaf_weight; uint16_t weight, leaf_weight;
+    cr_res_weight_device *weight_device; int nweight_device;
+    cr_res_rate_device *throttle[CR_RES_THROTTLES]; int nthrottle[CR_RES_THROTTLES];
+} cr_res_block_io;
+typedef struct cr_res_hugepage { const char *page_size; uint64_t limit; } cr_res_hugepage;   /* "2MB", bytes */
+typedef struct cr_res_ifprio { const char *name; uint32_t priority; } cr_res_ifprio;
+typedef struct cr_res_network {
+    int has_class_id; uint32_t class_id;
+    cr_res_ifprio *priorities; int npriorities;
+} cr_res_network;
+typedef struct cr_res_rdma {          /* one member of linux.resources.rdma */
+    const char *device;
+    int has_hca_handles, has_hca_objects; uint32_t hca_handles, hca_objects;
+} cr_res_rdma;
+typedef struct cr_resources {
+    /* which members the object has (null counts as absent) */
+    int has_memory, has_cpu, has_pids, has_block_io, has_hugepage_limits, has_network, has_rdma, has_unified, has_devices;
+    cr_res_memory memory;
+    cr_res_cpu cpu;
+    cr_res_pids pids;
+    cr_res_block_io block_io;
+    cr_res_hugepage *hugepage_limits; int nhugepage_limits;
+    cr_res_network network;
+    cr_res_rdma *rdma; int nrdma;
+    cr_keyval *unified; int nunified;       /* cgroup v2 file name -> value */
+    cr_res_device *devices; int ndevices;
+    void *json, *arena;               /* cr_spec_parse_resources's storage; NULL inside a cr_spec */
+} cr_resources;
+
 typedef struct cr_process {
     int terminal; unsigned console_height, console_width;
     uint32_t uid, gid, *gids; int ngids; int has_umask; uint32_t umask;
@@ -232,7 +295,7 @@ typedef struct cr_spec {
     int has_time_offsets; int64_t boottime_secs, monotonic_secs; uint32_t boottime_nsecs, monotonic_nsecs;
     cr_device *devices; int ndevices;
     const char *cgroups_path;
-    const void *resources;            /* cr_json linux.resources, read by the cgroup section */
+    cr_resources *resources;          /* linux.resources; NULL when absent */
     const void *seccomp;              /* cr_json linux.seccomp, read by the seccomp section */
     unsigned long rootfs_propagation; /* 0 = default (rslave) */
     cr_keyval *sysctl; int nsysctl;
@@ -248,6 +311,11 @@ CR_API int cr_spec_load(cr_spec *spec, const char *bundle, cr_err *err);
 /* Parses a process object (exec --process FILE) into p, with storage owned by spec. */
 CR_API int cr_spec_parse_process(cr_spec *owner, cr_process *p, const char *text, size_t len, cr_err *err);
 CR_API void cr_spec_free(cr_spec *spec);
+/* Parses a linux.resources object (update --resources) into res, which owns
+   its storage until cr_spec_resources_free. Errors name the field as in
+   config.json: `linux.resources.memory.limit: expected a 64-bit integer, got string`. */
+CR_API int cr_spec_parse_resources(const char *text, size_t len, cr_resources *res, cr_err *err);
+CR_API void cr_spec_resources_free(cr_resources *res);
 /* Writes the default config.json (runc's `spec`). Flags: CR_SPEC_ROOTLESS
    (user namespace mapping the caller, /sys bound, no network namespace),
    CR_SPEC_SECCOMP (Docker's default seccomp profile). */
@@ -344,8 +412,9 @@ CR_API int cr_container_exec(const cr_runtime *rt, const char *id, const cr_exec
 /* Freezer: status "paused" until resume. */
 CR_API int cr_container_pause(const cr_runtime *rt, const char *id, cr_err *err);
 CR_API int cr_container_resume(const cr_runtime *rt, const char *id, cr_err *err);
-/* Applies a linux.resources JSON object to a running container's cgroup. */
-CR_API int cr_container_update(const cr_runtime *rt, const char *id, const char *resources, size_t len, cr_err *err);
+/* Applies resources (cr_spec_parse_resources) to a running container's
+   cgroup: only what they set changes. */
+CR_API int cr_container_update(const cr_runtime *rt, const char *id, const cr_resources *res, cr_err *err);
 /* runc's `events --stats` line: {"type":"stats","id":...,"data":{...}}. */
 CR_API int cr_container_stats(const cr_runtime *rt, const char *id, cr_buf *out, cr_err *err);
 /* OOM kills so far in *n; returns 1 once the container has stopped. */
@@ -2347,8 +2416,97 @@ static const struct { const char *name; int res; } cr__rlimits[] = {
     {"RLIMIT_RTTIME", RLIMIT_RTTIME},
 };
 
+static int cr__sp_user(cr__sp *c, const cr_json *user, cr_process *out) {
+    const cr_json *v, *e;
+    int i;
+    if (cr__sp_type(c, user, CR_JSON_OBJECT, "process.user") ||
+        cr__sp_u32(c, user, "uid", "process.user.uid", &out->uid, NULL) ||
+        cr__sp_u32(c, user, "gid", "process.user.gid", &out->gid, NULL) ||
+        cr__sp_u32(c, user, "umask", "process.user.umask", &out->umask, &out->has_umask)) return -EINVAL;
+    if (!(v = cr_json_get(user, "additionalGids"))) return 0;
+    if (cr__sp_type(c, v, CR_JSON_ARRAY, "process.user.additionalGids")) return -EINVAL;
+    out->gids = (uint32_t *)cr__arena_alloc(c->arena, (v->len + 1) * sizeof *out->gids);
+    if (!out->gids) return cr_err_set(c->err, ENOMEM, "out of memory");
+    for (i = 0, e = v->child; e; e = e->next, i++) {
+        uint64_t g;
+        char f[64];
+        snprintf(f, sizeof f, "process.user.additionalGids[%d]", i);
+        if (cr__sp_u64(c, e, f, UINT32_MAX, &g)) return -EINVAL;
+        out->gids[i] = (uint32_t)g;
+    }
+    out->ngids = i;
+    return 0;
+}
+
+static int cr__sp_rlimits(cr__sp *c, const cr_json *v, cr_process *out) {
+    const cr_json *e;
+    int i;
+    if (cr__sp_type(c, v, CR_JSON_ARRAY, "process.rlimits")) return -EINVAL;
+    out->rlimits = (cr_rlimit *)cr__arena_alloc(c->arena, (v->len + 1) * sizeof *out->rlimits);
+    if (!out->rlimits) return cr_err_set(c->err, ENOMEM, "out of memory");
+    for (i = 0, e = v->child; e; e = e->next, i++) {
+        const char *type = NULL;
+        char f[64];
+        size_t k;
+        int j, found = -1;
+        snprintf(f, sizeof f, "process.rlimits[%d]", i);
+        if (cr__sp_type(c, e, CR_JSON_OBJECT, f)) return -EINVAL;
+        if (cr__sp_str(c, e, "type", f, &type)) return -EINVAL;
+        if (!type) return cr_err_set(c->err, EINVAL, "%s.type: required", f);
+        for (k = 0; k < sizeof cr__rlimits / sizeof *cr__rlimits; k++)
+            if (!strcmp(type, cr__rlimits[k].name)) found = cr__rlimits[k].res;
+        if (found < 0) return cr_err_set(c->err, EINVAL, "%s.type: unknown rlimit \"%s\"", f, type);
+        for (j = 0; j < i; j++)
+            if (out->rlimits[j].resource == found) return cr_err_set(c->err, EINVAL, "%s.type: duplicate rlimit \"%s\"", f, type);
+        out->rlimits[i].resource = found;
+        if (!cr_json_get(e, "soft") || !cr_json_get(e, "hard"))
+            return cr_err_set(c->err, EINVAL, "%s: soft and hard are required", f);
+        if (cr__sp_u64(c, cr_json_get(e, "soft"), f, UINT64_MAX, &out->rlimits[i].soft) ||
+            cr__sp_u64(c, cr_json_get(e, "hard"), f, UINT64_MAX, &out->rlimits[i].hard)) return -EINVAL;
+    }
+    out->nrlimits = i;
+    return 0;
+}
+
+static int cr__sp_io_priority(cr__sp *c, const cr_json *v, cr_process *out) {
+    static const char *const classes[] = { NULL, "IOPRIO_CLASS_RT", "IOPRIO_CLASS_BE", "IOPRIO_CLASS_IDLE" };
+    const char *cls = NULL;
+    int64_t prio = 0;
+    int i;
+    if (cr__sp_type(c, v, CR_JSON_OBJECT, "process.ioPriority") ||
+        cr__sp_str(c, v, "class", "process.ioPriority.class", &cls)) return -EINVAL;
+    if (cr_json_get(v, "priority") && cr__sp_i64(c, cr_json_get(v, "priority"), "process.ioPriority.priority", 0, 7, &prio)) return -EINVAL;
+    for (i = 1; i < 4; i++) if (cls && !strcmp(cls, classes[i])) out->io_priority_class = i;
+    if (!out->io_priority_class) return cr_err_set(c->err, EINVAL, "process.ioPriority.class: unknown class \"%s\"", cls ? cls : "");
+    out->has_io_priority = 1; out->io_priority = (int)prio;
+    return 0;
+}
+
+static int cr__sp_scheduler(cr__sp *c, const cr_json *v, cr_process *out) {
+    static const struct { const char *n; int p; } pol[] = {
+        {"SCHED_OTHER", 0}, {"SCHED_FIFO", 1}, {"SCHED_RR", 2}, {"SCHED_BATCH", 3},
+        {"SCHED_ISO", 4}, {"SCHED_IDLE", 5}, {"SCHED_DEADLINE", 6} };
+    const char *policy = NULL;
+    int64_t x = 0;
+    size_t k;
+    if (cr__sp_type(c, v, CR_JSON_OBJECT, "process.scheduler") ||
+        cr__sp_str(c, v, "policy", "process.scheduler.policy", &policy)) return -EINVAL;
+    out->sched_policy = -1;
+    for (k = 0; k < sizeof pol / sizeof *pol; k++) if (policy && !strcmp(policy, pol[k].n)) out->sched_policy = pol[k].p;
+    if (out->sched_policy < 0) return cr_err_set(c->err, EINVAL, "process.scheduler.policy: unknown policy \"%s\"", policy ? policy : "");
+    if (cr_json_get(v, "nice") && cr__sp_i64(c, cr_json_get(v, "nice"), "process.scheduler.nice", -20, 19, &x)) return -EINVAL;
+    out->sched_nice = (int)x; x = 0;
+    if (cr_json_get(v, "priority") && cr__sp_i64(c, cr_json_get(v, "priority"), "process.scheduler.priority", 0, 99, &x)) return -EINVAL;
+    out->sched_priority = (int)x;
+    if (cr_json_get(v, "runtime") && cr__sp_u64(c, cr_json_get(v, "runtime"), "process.scheduler.runtime", UINT64_MAX, &out->sched_runtime)) return -EINVAL;
+    if (cr_json_get(v, "deadline") && cr__sp_u64(c, cr_json_get(v, "deadline"), "process.scheduler.deadline", UINT64_MAX, &out->sched_deadline)) return -EINVAL;
+    if (cr_json_get(v, "period") && cr__sp_u64(c, cr_json_get(v, "period"), "process.scheduler.period", UINT64_MAX, &out->sched_period)) return -EINVAL;
+    out->has_scheduler = 1;
+    return 0;
+}
+
 static int cr__sp_process(cr__sp *c, const cr_json *p, cr_process *out) {
-    const cr_json *user, *v, *e;
+    const cr_json *v;
     int i;
     if (cr__sp_type(c, p, CR_JSON_OBJECT, "process")) return -EINVAL;
     if (cr__sp_bool(c, p, "terminal", "process.terminal", &out->terminal)) return -EINVAL;
@@ -2357,26 +2515,7 @@ static int cr__sp_process(cr__sp *c, const cr_json *p, cr_process *out) {
             cr__sp_u32(c, v, "height", "process.consoleSize.height", &out->console_height, NULL) ||
             cr__sp_u32(c, v, "width", "process.consoleSize.width", &out->console_width, NULL)) return -EINVAL;
     }
-    user = cr_json_get(p, "user");
-    if (user) {
-        if (cr__sp_type(c, user, CR_JSON_OBJECT, "process.user") ||
-            cr__sp_u32(c, user, "uid", "process.user.uid", &out->uid, NULL) ||
-            cr__sp_u32(c, user, "gid", "process.user.gid", &out->gid, NULL) ||
-            cr__sp_u32(c, user, "umask", "process.user.umask", &out->umask, &out->has_umask)) return -EINVAL;
-        if ((v = cr_json_get(user, "additionalGids"))) {
-            if (cr__sp_type(c, v, CR_JSON_ARRAY, "process.user.additionalGids")) return -EINVAL;
-            out->gids = (uint32_t *)cr__arena_alloc(c->arena, (v->len + 1) * sizeof *out->gids);
-            if (!out->gids) return cr_err_set(c->err, ENOMEM, "out of memory");
-            for (i = 0, e = v->child; e; e = e->next, i++) {
-                uint64_t g;
-                char f[64];
-                snprintf(f, sizeof f, "process.user.additionalGids[%d]", i);
-                if (cr__sp_u64(c, e, f, UINT32_MAX, &g)) return -EINVAL;
-                out->gids[i] = (uint32_t)g;
-            }
-            out->ngids = i;
-        }
-    }
+    if ((v = cr_json_get(p, "user")) && cr__sp_user(c, v, out)) return -EINVAL;
     if (cr__sp_strv(c, cr_json_get(p, "args"), "process.args", &out->args, &out->nargs)) return -EINVAL;
     if (cr__sp_strv(c, cr_json_get(p, "env"), "process.env", &out->env, &out->nenv)) return -EINVAL;
     for (i = 0; i < out->nenv; i++)
@@ -2388,32 +2527,7 @@ static int cr__sp_process(cr__sp *c, const cr_json *p, cr_process *out) {
         out->has_caps = 1;
         if (cr__sp_caps(c, v, out->caps)) return -EINVAL;
     }
-    if ((v = cr_json_get(p, "rlimits"))) {
-        if (cr__sp_type(c, v, CR_JSON_ARRAY, "process.rlimits")) return -EINVAL;
-        out->rlimits = (cr_rlimit *)cr__arena_alloc(c->arena, (v->len + 1) * sizeof *out->rlimits);
-        if (!out->rlimits) return cr_err_set(c->err, ENOMEM, "out of memory");
-        for (i = 0, e = v->child; e; e = e->next, i++) {
-            const char *type = NULL;
-            char f[64];
-            size_t k;
-            int j, found = -1;
-            snprintf(f, sizeof f, "process.rlimits[%d]", i);
-            if (cr__sp_type(c, e, CR_JSON_OBJECT, f)) return -EINVAL;
-            if (cr__sp_str(c, e, "type", f, &type)) return -EINVAL;
-            if (!type) return cr_err_set(c->err, EINVAL, "%s.type: required", f);
-            for (k = 0; k < sizeof cr__rlimits / sizeof *cr__rlimits; k++)
-                if (!strcmp(type, cr__rlimits[k].name)) found = cr__rlimits[k].res;
-            if (found < 0) return cr_err_set(c->err, EINVAL, "%s.type: unknown rlimit \"%s\"", f, type);
-            for (j = 0; j < i; j++)
-                if (out->rlimits[j].resource == found) return cr_err_set(c->err, EINVAL, "%s.type: duplicate rlimit \"%s\"", f, type);
-            out->rlimits[i].resource = found;
-            if (!cr_json_get(e, "soft") || !cr_json_get(e, "hard"))
-                return cr_err_set(c->err, EINVAL, "%s: soft and hard are required", f);
-            if (cr__sp_u64(c, cr_json_get(e, "soft"), f, UINT64_MAX, &out->rlimits[i].soft) ||
-                cr__sp_u64(c, cr_json_get(e, "hard"), f, UINT64_MAX, &out->rlimits[i].hard)) return -EINVAL;
-        }
-        out->nrlimits = i;
-    }
+    if ((v = cr_json_get(p, "rlimits")) && cr__sp_rlimits(c, v, out)) return -EINVAL;
     if (cr__sp_bool(c, p, "noNewPrivileges", "process.noNewPrivileges", &out->no_new_privileges)) return -EINVAL;
     if ((v = cr_json_get(p, "oomScoreAdj"))) {
         int64_t x;
@@ -2422,38 +2536,8 @@ static int cr__sp_process(cr__sp *c, const cr_json *p, cr_process *out) {
     }
     if (cr__sp_str(c, p, "apparmorProfile", "process.apparmorProfile", &out->apparmor_profile) ||
         cr__sp_str(c, p, "selinuxLabel", "process.selinuxLabel", &out->selinux_label)) return -EINVAL;
-    if ((v = cr_json_get(p, "ioPriority"))) {
-        static const char *const classes[] = { NULL, "IOPRIO_CLASS_RT", "IOPRIO_CLASS_BE", "IOPRIO_CLASS_IDLE" };
-        const char *cls = NULL;
-        int64_t prio = 0;
-        if (cr__sp_type(c, v, CR_JSON_OBJECT, "process.ioPriority") ||
-            cr__sp_str(c, v, "class", "process.ioPriority.class", &cls)) return -EINVAL;
-        if (cr_json_get(v, "priority") && cr__sp_i64(c, cr_json_get(v, "priority"), "process.ioPriority.priority", 0, 7, &prio)) return -EINVAL;
-        for (i = 1; i < 4; i++) if (cls && !strcmp(cls, classes[i])) out->io_priority_class = i;
-        if (!out->io_priority_class) return cr_err_set(c->err, EINVAL, "process.ioPriority.class: unknown class \"%s\"", cls ? cls : "");
-        out->has_io_priority = 1; out->io_priority = (int)prio;
-    }
-    if ((v = cr_json_get(p, "scheduler"))) {
-        static const struct { const char *n; int p; } pol[] = {
-            {"SCHED_OTHER", 0}, {"SCHED_FIFO", 1}, {"SCHED_RR", 2}, {"SCHED_BATCH", 3},
-            {"SCHED_ISO", 4}, {"SCHED_IDLE", 5}, {"SCHED_DEADLINE", 6} };
-        const char *policy = NULL;
-        int64_t x = 0;
-        size_t k;
-        if (cr__sp_type(c, v, CR_JSON_OBJECT, "process.scheduler") ||
-            cr__sp_str(c, v, "policy", "process.scheduler.policy", &policy)) return -EINVAL;
-        out->sched_policy = -1;
-        for (k = 0; k < sizeof pol / sizeof *pol; k++) if (policy && !strcmp(policy, pol[k].n)) out->sched_policy = pol[k].p;
-        if (out->sched_policy < 0) return cr_err_set(c->err, EINVAL, "process.scheduler.policy: unknown policy \"%s\"", policy ? policy : "");
-        if (cr_json_get(v, "nice") && cr__sp_i64(c, cr_json_get(v, "nice"), "process.scheduler.nice", -20, 19, &x)) return -EINVAL;
-        out->sched_nice = (int)x; x = 0;
-        if (cr_json_get(v, "priority") && cr__sp_i64(c, cr_json_get(v, "priority"), "process.scheduler.priority", 0, 99, &x)) return -EINVAL;
-        out->sched_priority = (int)x;
-        if (cr_json_get(v, "runtime") && cr__sp_u64(c, cr_json_get(v, "runtime"), "process.scheduler.runtime", UINT64_MAX, &out->sched_runtime)) return -EINVAL;
-        if (cr_json_get(v, "deadline") && cr__sp_u64(c, cr_json_get(v, "deadline"), "process.scheduler.deadline", UINT64_MAX, &out->sched_deadline)) return -EINVAL;
-        if (cr_json_get(v, "period") && cr__sp_u64(c, cr_json_get(v, "period"), "process.scheduler.period", UINT64_MAX, &out->sched_period)) return -EINVAL;
-        out->has_scheduler = 1;
-    }
+    if ((v = cr_json_get(p, "ioPriority")) && cr__sp_io_priority(c, v, out)) return -EINVAL;
+    if ((v = cr_json_get(p, "scheduler")) && cr__sp_scheduler(c, v, out)) return -EINVAL;
     return 0;
 }
 
@@ -2595,88 +2679,493 @@ static int cr__sp_hooks(cr__sp *c, const cr_json *hooks) {
     return 0;
 }
 
+/* ---- linux.resources ----
+   Parsed whole here, so a bad value is an error before anything is made.
+   Members: 1 present (value stored), 0 absent or null, < 0 wrong type or
+   out of range (the error names "path.key"). */
+
+static const cr_json *cr__sp_res_get(const cr_json *obj, const char *key) {
+    const cr_json *v = cr_json_get(obj, key);
+    return v && v->type != CR_JSON_NULL ? v : NULL;
+}
+
+static int cr__sp_res_kind(cr__sp *c, const cr_json *v, cr_json_type type, const char *path) {
+    if (v->type == type) return 0;
+    return cr_err_set(c->err, EINVAL, "%s: expected an %s, got %s", path, cr_json_type_name(type), cr_json_type_name(v->type));
+}
+
+static int cr__sp_res_badnum(cr__sp *c, const cr_json *v, const char *path, const char *key, const char *want) {
+    if (v->type == CR_JSON_NUMBER)
+        return cr_err_set(c->err, EINVAL, "%s.%s: expected %s, got %.40s", path, key, want, v->str);
+    return cr_err_set(c->err, EINVAL, "%s.%s: expected %s, got %s", path, key, want, cr_json_type_name(v->type));
+}
+
+static int cr__sp_res_i64(cr__sp *c, const cr_json *obj, const char *key, const char *path, int64_t *out) {
+    const cr_json *v = cr__sp_res_get(obj, key);
+    if (!v) return 0;
+    if (cr_json_i64(v, out)) return cr__sp_res_badnum(c, v, path, key, "a 64-bit integer");
+    return 1;
+}
+
+static int cr__sp_res_u64(cr__sp *c, const cr_json *obj, const char *key, const char *path, uint64_t max, uint64_t *out) {
+    const cr_json *v = cr__sp_res_get(obj, key);
+    char want[48];
+    if (!v) return 0;
+    if (cr_json_u64(v, out) || *out > max) {
+        snprintf(want, sizeof want, "an integer in 0..%llu", (unsigned long long)max);
+        return cr__sp_res_badnum(c, v, path, key, want);
+    }
+    return 1;
+}
+
+static int cr__sp_res_u32(cr__sp *c, const cr_json *obj, const char *key, const char *path, uint32_t *out) {
+    uint64_t x = 0;
+    int r = cr__sp_res_u64(c, obj, key, path, UINT32_MAX, &x);
+    *out = (uint32_t)x;
+    return r;
+}
+
+static int cr__sp_res_u16(cr__sp *c, const cr_json *obj, const char *key, const char *path, uint16_t *out) {
+    uint64_t x = 0;
+    int r = cr__sp_res_u64(c, obj, key, path, 65535, &x);
+    *out = (uint16_t)x;
+    return r;
+}
+
+static int cr__sp_res_bool(cr__sp *c, const cr_json *obj, const char *key, const char *path, int *out) {
+    const cr_json *v = cr__sp_res_get(obj, key);
+    if (!v) return 0;
+    if (v->type != CR_JSON_TRUE && v->type != CR_JSON_FALSE)
+        return cr_err_set(c->err, EINVAL, "%s.%s: expected a boolean, got %s", path, key, cr_json_type_name(v->type));
+    *out = v->type == CR_JSON_TRUE;
+    return 1;
+}
+
+static int cr__sp_res_str(cr__sp *c, const cr_json *obj, const char *key, const char *path, const char **out) {
+    const cr_json *v = cr__sp_res_get(obj, key);
+    if (!v) return 0;
+    if (v->type != CR_JSON_STRING)
+        return cr_err_set(c->err, EINVAL, "%s.%s: expected a string, got %s", path, key, cr_json_type_name(v->type));
+    *out = v->str;
+    return 1;
+}
+
+/* An array of n elements of size each in the arena (one more, so n = 0 works). */
+static void *cr__sp_res_array(cr__sp *c, const cr_json *v, size_t size, const char *path) {
+    void *a = cr__arena_alloc(c->arena, (v->len + 1) * size);
+    if (!a) cr_err_set(c->err, ENOMEM, "%s: out of memory", path);
+    return a;
+}
+
+/* An interface or RDMA device name: no blanks, controls or "/". */
+static int cr__sp_res_name_ok(const char *s) {
+    size_t i;
+    for (i = 0; s[i]; i++) if ((unsigned char)s[i] <= ' ' || s[i] == '/' || (unsigned char)s[i] == 0x7F) return 0;
+    return i > 0 && i < 64;
+}
+
+/* Names that become paths are checked here and again where the cgroup
+   section uses them, since a cr_resources may be filled by hand. */
+static int cr__sp_res_check_page_size(cr_err *err, const char *path, const char *size) {
+    size_t k;
+    if (!size) return cr_err_set(err, EINVAL, "%s.pageSize: required", path);
+    for (k = 0; size[k] && isalnum((unsigned char)size[k]); k++) {}
+    if (!k || size[k] || k > 16) return cr_err_set(err, EINVAL, "%s.pageSize: invalid page size \"%.20s\" (e.g. \"2MB\")", path, size);
+    return 0;
+}
+
+static int cr__sp_res_check_unified_key(cr_err *err, const char *field, const char *key) {
+    if (!*key || strchr(key, '/') || strstr(key, "..") || !strcmp(key, "."))
+        return cr_err_set(err, EINVAL, "%s: must be a file name in the cgroup directory (no \"/\" or \"..\")", field);
+    return 0;
+}
+
+static const char *const cr__sp_res_throttle[CR_RES_THROTTLES] = { "throttleReadBpsDevice", "throttleWriteBpsDevice",
+                                                                   "throttleReadIOPSDevice", "throttleWriteIOPSDevice" };
+
+static int cr__sp_res_memory(cr__sp *c, const cr_json *v, cr_resources *res) {
+    static const char *const P = "linux.resources.memory";
+    cr_res_memory *m = &res->memory;
+    if (cr__sp_res_kind(c, v, CR_JSON_OBJECT, P) < 0 ||
+        (m->has_limit = cr__sp_res_i64(c, v, "limit", P, &m->limit)) < 0 ||
+        (m->has_reservation = cr__sp_res_i64(c, v, "reservation", P, &m->reservation)) < 0 ||
+        (m->has_swap = cr__sp_res_i64(c, v, "swap", P, &m->swap)) < 0 ||
+        (m->has_kernel = cr__sp_res_i64(c, v, "kernel", P, &m->kernel)) < 0 ||
+        (m->has_kernel_tcp = cr__sp_res_i64(c, v, "kernelTCP", P, &m->kernel_tcp)) < 0 ||
+        (m->has_swappiness = cr__sp_res_i64(c, v, "swappiness", P, &m->swappiness)) < 0 ||
+        (m->has_disable_oom_killer = cr__sp_res_bool(c, v, "disableOOMKiller", P, &m->disable_oom_killer)) < 0 ||
+        (m->has_use_hierarchy = cr__sp_res_bool(c, v, "useHierarchy", P, &m->use_hierarchy)) < 0 ||
+        (m->has_check_before_update = cr__sp_res_bool(c, v, "checkBeforeUpdate", P, &m->check_before_update)) < 0)
+        return -EINVAL;
+    if (m->has_swappiness && (m->swappiness < -1 || m->swappiness > 100))
+        return cr_err_set(c->err, EINVAL, "%s.swappiness: %lld is out of range (0..100)", P, (long long)m->swappiness);
+    if (m->has_swappiness && m->swappiness == -1) { m->has_swappiness = 0; m->swappiness = 0; }   /* runc: -1 = unset */
+    return 0;
+}
+
+static int cr__sp_res_cpu(cr__sp *c, const cr_json *v, cr_resources *res) {
+    static const char *const P = "linux.resources.cpu";
+    cr_res_cpu *u = &res->cpu;
+    if (cr__sp_res_kind(c, v, CR_JSON_OBJECT, P) < 0 ||
+        (u->has_shares = cr__sp_res_u64(c, v, "shares", P, UINT64_MAX, &u->shares)) < 0 ||
+        (u->has_quota = cr__sp_res_i64(c, v, "quota", P, &u->quota)) < 0 ||
+        (u->has_burst = cr__sp_res_u64(c, v, "burst", P, UINT64_MAX, &u->burst)) < 0 ||
+        (u->has_period = cr__sp_res_u64(c, v, "period", P, UINT64_MAX, &u->period)) < 0 ||
+        (u->has_realtime_runtime = cr__sp_res_i64(c, v, "realtimeRuntime", P, &u->realtime_runtime)) < 0 ||
+        (u->has_realtime_period = cr__sp_res_u64(c, v, "realtimePeriod", P, UINT64_MAX, &u->realtime_period)) < 0 ||
+        cr__sp_res_str(c, v, "cpus", P, &u->cpus) < 0 || cr__sp_res_str(c, v, "mems", P, &u->mems) < 0 ||
+        (u->has_idle = cr__sp_res_i64(c, v, "idle", P, &u->idle)) < 0)
+        return -EINVAL;
+    return 0;
+}
+
+static int cr__sp_res_pids(cr__sp *c, const cr_json *v, cr_resources *res) {
+    static const char *const P = "linux.resources.pids";
+    if (cr__sp_res_kind(c, v, CR_JSON_OBJECT, P) < 0 ||
+        (res->pids.has_limit = cr__sp_res_i64(c, v, "limit", P, &res->pids.limit)) < 0) return -EINVAL;
+    return 0;
+}
+
+static int cr__sp_res_majmin(cr__sp *c, const cr_json *e, const char *path, uint32_t *maj, uint32_t *min) {
+    int r;
+    if ((r = cr__sp_res_kind(c, e, CR_JSON_OBJECT, path)) < 0) return r;
+    if ((r = cr__sp_res_u32(c, e, "major", path, maj)) < 0) return r;
+    if (!r) return cr_err_set(c->err, EINVAL, "%s.major: required", path);
+    if ((r = cr__sp_res_u32(c, e, "minor", path, min)) < 0) return r;
+    if (!r) return cr_err_set(c->err, EINVAL, "%s.minor: required", path);
+    return 0;
+}
+
+static int cr__sp_res_weight_devices(cr__sp *c, const cr_json *list, cr_res_block_io *b) {
+    static const char *const P = "linux.resources.blockIO.weightDevice";
+    const cr_json *e;
+    char path[96];
+    int i;
+    if (cr__sp_res_kind(c, list, CR_JSON_ARRAY, P) < 0) return -EINVAL;
+    if (!(b->weight_device = (cr_res_weight_device *)cr__sp_res_array(c, list, sizeof *b->weight_device, P))) return -ENOMEM;
+    for (e = list->child, i = 0; e; e = e->next, i++) {
+        cr_res_weight_device *w = &b->weight_device[i];
+        snprintf(path, sizeof path, "%s[%d]", P, i);
+        if (cr__sp_res_majmin(c, e, path, &w->major, &w->minor) < 0 ||
+            (w->has_weight = cr__sp_res_u16(c, e, "weight", path, &w->weight)) < 0 ||
+            (w->has_leaf_weight = cr__sp_res_u16(c, e, "leafWeight", path, &w->leaf_weight)) < 0) return -EINVAL;
+    }
+    b->nweight_device = i;
+    return 0;
+}
+
+static int cr__sp_res_rates(cr__sp *c, const cr_json *list, const char *key, cr_res_rate_device **out, int *n) {
+    const cr_json *e;
+    char field[96], path[112];
+    int i, r;
+    snprintf(field, sizeof field, "linux.resources.blockIO.%s", key);
+    if (cr__sp_res_kind(c, list, CR_JSON_ARRAY, field) < 0) return -EINVAL;
+    if (!(*out = (cr_res_rate_device *)cr__sp_res_array(c, list, sizeof **out, field))) return -ENOMEM;
+    for (e = list->child, i = 0; e; e = e->next, i++) {
+        cr_res_rate_device *d = &(*out)[i];
+        snprintf(path, sizeof path, "%s[%d]", field, i);
+        if (cr__sp_res_majmin(c, e, path, &d->major, &d->minor) < 0) return -EINVAL;
+        if ((r = cr__sp_res_u64(c, e, "rate", path, UINT64_MAX, &d->rate)) < 0) return r;
+        if (!r) return cr_err_set(c->err, EINVAL, "%s.rate: required", path);
+    }
+    *n = i;
+    return 0;
+}
+
+static int cr__sp_res_block_io(cr__sp *c, const cr_json *v, cr_resources *res) {
+    static const char *const P = "linux.resources.blockIO";
+    cr_res_block_io *b = &res->block_io;
+    const cr_json *list;
+    int i;
+    if (cr__sp_res_kind(c, v, CR_JSON_OBJECT, P) < 0 ||
+        (b->has_weight = cr__sp_res_u16(c, v, "weight", P, &b->weight)) < 0 ||
+        (b->has_leaf_weight = cr__sp_res_u16(c, v, "leafWeight", P, &b->leaf_weight)) < 0) return -EINVAL;
+    if ((list = cr__sp_res_get(v, "weightDevice")) && cr__sp_res_weight_devices(c, list, b) < 0) return -EINVAL;
+    for (i = 0; i < CR_RES_THROTTLES; i++)
+        if ((list = cr__sp_res_get(v, cr__sp_res_throttle[i])) &&
+            cr__sp_res_rates(c, list, cr__sp_res_throttle[i], &b->throttle[i], &b->nthrottle[i]) < 0)
+            return -EINVAL;
+    return 0;
+}
+
+static int cr__sp_res_hugepages(cr__sp *c, const cr_json *list, cr_resources *res) {
+    static const char *const P = "linux.resources.hugepageLimits";
+    const cr_json *e;
+    char path[96];
+    int r, i;
+    if (cr__sp_res_kind(c, list, CR_JSON_ARRAY, P) < 0) return -EINVAL;
+    if (!(res->hugepage_limits = (cr_res_hugepage *)cr__sp_res_array(c, list, sizeof *res->hugepage_limits, P))) return -ENOMEM;
+    for (e = list->child, i = 0; e; e = e->next, i++) {
+        cr_res_hugepage *h = &res->hugepage_limits[i];
+        snprintf(path, sizeof path, "%s[%d]", P, i);
+        if ((r = cr__sp_res_kind(c, e, CR_JSON_OBJECT, path)) < 0) return r;
+        if ((r = cr__sp_res_str(c, e, "pageSize", path, &h->page_size)) < 0) return r;
+        if ((r = cr__sp_res_check_page_size(c->err, path, h->page_size)) < 0) return r;
+        if ((r = cr__sp_res_u64(c, e, "limit", path, UINT64_MAX, &h->limit)) < 0) return r;
+        if (!r) return cr_err_set(c->err, EINVAL, "%s.limit: required", path);
+    }
+    res->nhugepage_limits = i;
+    return 0;
+}
+
+static int cr__sp_res_network(cr__sp *c, const cr_json *v, cr_resources *res) {
+    static const char *const P = "linux.resources.network";
+    cr_res_network *n = &res->network;
+    const cr_json *prio, *e;
+    char path[96];
+    int r, i;
+    if (cr__sp_res_kind(c, v, CR_JSON_OBJECT, P) < 0 ||
+        (n->has_class_id = cr__sp_res_u32(c, v, "classID", P, &n->class_id)) < 0) return -EINVAL;
+    if (!(prio = cr__sp_res_get(v, "priorities"))) return 0;
+    if (cr__sp_res_kind(c, prio, CR_JSON_ARRAY, "linux.resources.network.priorities") < 0) return -EINVAL;
+    if (!(n->priorities = (cr_res_ifprio *)cr__sp_res_array(c, prio, sizeof *n->priorities, P))) return -ENOMEM;
+    for (e = prio->child, i = 0; e; e = e->next, i++) {
+        cr_res_ifprio *p = &n->priorities[i];
+        snprintf(path, sizeof path, "%s.priorities[%d]", P, i);
+        if ((r = cr__sp_res_kind(c, e, CR_JSON_OBJECT, path)) < 0) return r;
+        if ((r = cr__sp_res_str(c, e, "name", path, &p->name)) < 0) return r;
+        if (!r || !cr__sp_res_name_ok(p->name)) return cr_err_set(c->err, EINVAL, "%s.name: expected an interface name", path);
+        if ((r = cr__sp_res_u32(c, e, "priority", path, &p->priority)) < 0) return r;
+    }
+    n->npriorities = i;
+    return 0;
+}
+
+static int cr__sp_res_rdma(cr__sp *c, const cr_json *v, cr_resources *res) {
+    static const char *const P = "linux.resources.rdma";
+    const cr_json *e;
+    char path[128];
+    int i;
+    if (cr__sp_res_kind(c, v, CR_JSON_OBJECT, P) < 0) return -EINVAL;
+    if (!(res->rdma = (cr_res_rdma *)cr__sp_res_array(c, v, sizeof *res->rdma, P))) return -ENOMEM;
+    for (e = v->child, i = 0; e; e = e->next, i++) {
+        cr_res_rdma *d = &res->rdma[i];
+        snprintf(path, sizeof path, "%s.%.60s", P, e->key);
+        if (!cr__sp_res_name_ok(e->key)) return cr_err_set(c->err, EINVAL, "%s: invalid device name", path);
+        if (cr__sp_res_kind(c, e, CR_JSON_OBJECT, path) < 0 ||
+            (d->has_hca_handles = cr__sp_res_u32(c, e, "hcaHandles", path, &d->hca_handles)) < 0 ||
+            (d->has_hca_objects = cr__sp_res_u32(c, e, "hcaObjects", path, &d->hca_objects)) < 0) return -EINVAL;
+        if (!d->has_hca_handles && !d->has_hca_objects) return cr_err_set(c->err, EINVAL, "%s: set hcaHandles, hcaObjects or both", path);
+        d->device = e->key;
+    }
+    res->nrdma = i;
+    return 0;
+}
+
+/* linux.resources.unified."KEY" for messages: the key is untrusted, so its
+   control characters are shown as '?' and a long one is cut. */
+static void cr__sp_res_unified_field(const char *key, char *out, size_t n) {
+    char k[68];
+    size_t i;
+    for (i = 0; key[i] && i < 64; i++) k[i] = (unsigned char)key[i] < 0x20 || key[i] == 0x7F ? '?' : key[i];
+    snprintf(k + i, sizeof k - i, "%s", key[i] ? "..." : "");
+    snprintf(out, n, "linux.resources.unified.\"%s\"", k);
+}
+
+static int cr__sp_res_unified(cr__sp *c, const cr_json *v, cr_resources *res) {
+    static const char *const P = "linux.resources.unified";
+    const cr_json *e;
+    char field[160];
+    int i;
+    if (cr__sp_res_kind(c, v, CR_JSON_OBJECT, P) < 0) return -EINVAL;
+    if (!(res->unified = (cr_keyval *)cr__sp_res_array(c, v, sizeof *res->unified, P))) return -ENOMEM;
+    for (e = v->child, i = 0; e; e = e->next, i++) {
+        cr__sp_res_unified_field(e->key, field, sizeof field);
+        if (cr__sp_res_check_unified_key(c->err, field, e->key) < 0) return -EINVAL;
+        if (e->type != CR_JSON_STRING)
+            return cr_err_set(c->err, EINVAL, "%s: expected a string, got %s", field, cr_json_type_name(e->type));
+        res->unified[i].key = e->key;
+        res->unified[i].value = e->str;
+    }
+    res->nunified = i;
+    return 0;
+}
+
+static int cr__sp_res_device(cr__sp *c, const cr_json *e, const char *path, cr_res_device *x) {
+    const char *type = "a", *access = NULL;
+    size_t i;
+    int r;
+    if ((r = cr__sp_res_kind(c, e, CR_JSON_OBJECT, path)) < 0) return r;
+    if ((r = cr__sp_res_bool(c, e, "allow", path, &x->allow)) < 0) return r;
+    if (!r) return cr_err_set(c->err, EINVAL, "%s.allow: required", path);
+    if ((r = cr__sp_res_str(c, e, "type", path, &type)) < 0) return r;
+    if (strcmp(type, "a") && strcmp(type, "b") && strcmp(type, "c"))
+        return cr_err_set(c->err, EINVAL, "%s.type: expected \"a\", \"b\" or \"c\", got \"%.8s\"", path, type);
+    x->type = type[0]; x->major = x->minor = -1;
+    if ((r = cr__sp_res_i64(c, e, "major", path, &x->major)) < 0) return r;
+    if ((r = cr__sp_res_i64(c, e, "minor", path, &x->minor)) < 0) return r;
+    if (x->major < 0) x->major = -1;
+    if (x->minor < 0) x->minor = -1;
+    if (x->major > 0xFFFFFFFFLL || x->minor > 0xFFFFFFFFLL) return cr_err_set(c->err, EINVAL, "%s: major/minor out of range", path);
+    if ((r = cr__sp_res_str(c, e, "access", path, &access)) < 0) return r;
+    for (i = 0; access && access[i]; i++) {
+        if (access[i] == 'r') x->access |= CR_RES_ACCESS_READ;
+        else if (access[i] == 'w') x->access |= CR_RES_ACCESS_WRITE;
+        else if (access[i] == 'm') x->access |= CR_RES_ACCESS_MKNOD;
+        else return cr_err_set(c->err, EINVAL, "%s.access: \"%.8s\": expected letters of \"rwm\"", path, access);
+    }
+    /* "a" means every device and every access (cgroup v1) */
+    if (x->type == 'a') x->access = CR_RES_ACCESS_READ | CR_RES_ACCESS_WRITE | CR_RES_ACCESS_MKNOD;
+    else if (!x->access) return cr_err_set(c->err, EINVAL, "%s.access: required (letters of \"rwm\")", path);
+    return 0;
+}
+
+static int cr__sp_res_devices(cr__sp *c, const cr_json *list, cr_resources *res) {
+    static const char *const P = "linux.resources.devices";
+    const cr_json *e;
+    char path[64];
+    int i;
+    if (cr__sp_res_kind(c, list, CR_JSON_ARRAY, P) < 0) return -EINVAL;
+    if (!(res->devices = (cr_res_device *)cr__sp_res_array(c, list, sizeof *res->devices, P))) return -ENOMEM;
+    for (e = list->child, i = 0; e; e = e->next, i++) {
+        snprintf(path, sizeof path, "%s[%d]", P, i);
+        if (cr__sp_res_device(c, e, path, &res->devices[i]) < 0) return -EINVAL;
+    }
+    res->ndevices = i;
+    return 0;
+}
+
+static int cr__sp_resources(cr__sp *c, const cr_json *v, cr_resources *res) {
+    static const struct { const char *key; size_t has; int (*parse)(cr__sp *, const cr_json *, cr_resources *); } members[] = {
+        { "devices", offsetof(cr_resources, has_devices), cr__sp_res_devices },
+        { "memory", offsetof(cr_resources, has_memory), cr__sp_res_memory },
+        { "cpu", offsetof(cr_resources, has_cpu), cr__sp_res_cpu },
+        { "pids", offsetof(cr_resources, has_pids), cr__sp_res_pids },
+        { "blockIO", offsetof(cr_resources, has_block_io), cr__sp_res_block_io },
+        { "hugepageLimits", offsetof(cr_resources, has_hugepage_limits), cr__sp_res_hugepages },
+        { "network", offsetof(cr_resources, has_network), cr__sp_res_network },
+        { "rdma", offsetof(cr_resources, has_rdma), cr__sp_res_rdma },
+        { "unified", offsetof(cr_resources, has_unified), cr__sp_res_unified },
+    };
+    size_t i;
+    int r;
+    if (v->type == CR_JSON_NULL) return 0;   /* as every null member: nothing set */
+    if ((r = cr__sp_res_kind(c, v, CR_JSON_OBJECT, "linux.resources")) < 0) return r;
+    for (i = 0; i < sizeof members / sizeof *members; i++) {
+        const cr_json *m = cr__sp_res_get(v, members[i].key);
+        if (!m) continue;
+        *(int *)((char *)res + members[i].has) = 1;
+        if ((r = members[i].parse(c, m, res)) < 0) return r;
+    }
+    return 0;
+}
+
 static const char *const cr__ns_names[CR_NS_KINDS] = { "pid", "network", "ipc", "uts", "mount", "user", "cgroup", "time" };
 static const char *const cr__ns_proc[CR_NS_KINDS] = { "pid", "net", "ipc", "uts", "mnt", "user", "cgroup", "time" };
 static const int cr__ns_flags[CR_NS_KINDS] = { CLONE_NEWPID, CLONE_NEWNET, CLONE_NEWIPC, CLONE_NEWUTS,
                                                CLONE_NEWNS, CLONE_NEWUSER, CLONE_NEWCGROUP, CLONE_NEWTIME };
 
-static int cr__sp_linux(cr__sp *c, const cr_json *l) {
+static int cr__sp_namespaces(cr__sp *c, const cr_json *v) {
     cr_spec *s = c->spec;
-    const cr_json *v, *e;
+    const cr_json *e;
     int i;
-    if (cr__sp_type(c, l, CR_JSON_OBJECT, "linux")) return -EINVAL;
-    if ((v = cr_json_get(l, "namespaces"))) {
-        if (cr__sp_type(c, v, CR_JSON_ARRAY, "linux.namespaces")) return -EINVAL;
-        for (i = 0, e = v->child; e; e = e->next, i++) {
-            const char *type = NULL, *path = NULL;
-            char f[48];
-            int k, found = -1;
-            snprintf(f, sizeof f, "linux.namespaces[%d]", i);
-            if (cr__sp_type(c, e, CR_JSON_OBJECT, f) || cr__sp_str(c, e, "type", f, &type) ||
-                cr__sp_str(c, e, "path", f, &path)) return -EINVAL;
-            for (k = 0; k < CR_NS_KINDS; k++) if (type && !strcmp(type, cr__ns_names[k])) found = k;
-            if (found < 0) return cr_err_set(c->err, EINVAL, "%s.type: unknown namespace type \"%s\"", f, type ? type : "");
-            if (s->ns[found].present) return cr_err_set(c->err, EINVAL, "%s.type: duplicate namespace \"%s\"", f, type);
-            if (path && path[0] != '/') return cr_err_set(c->err, EINVAL, "%s.path: \"%s\" is not an absolute path", f, path);
-            s->ns[found].present = 1;
-            s->ns[found].path = path && *path ? path : NULL;
+    if (cr__sp_type(c, v, CR_JSON_ARRAY, "linux.namespaces")) return -EINVAL;
+    for (i = 0, e = v->child; e; e = e->next, i++) {
+        const char *type = NULL, *path = NULL;
+        char f[48];
+        int k, found = -1;
+        snprintf(f, sizeof f, "linux.namespaces[%d]", i);
+        if (cr__sp_type(c, e, CR_JSON_OBJECT, f) || cr__sp_str(c, e, "type", f, &type) ||
+            cr__sp_str(c, e, "path", f, &path)) return -EINVAL;
+        for (k = 0; k < CR_NS_KINDS; k++) if (type && !strcmp(type, cr__ns_names[k])) found = k;
+        if (found < 0) return cr_err_set(c->err, EINVAL, "%s.type: unknown namespace type \"%s\"", f, type ? type : "");
+        if (s->ns[found].present) return cr_err_set(c->err, EINVAL, "%s.type: duplicate namespace \"%s\"", f, type);
+        if (path && path[0] != '/') return cr_err_set(c->err, EINVAL, "%s.path: \"%s\" is not an absolute path", f, path);
+        s->ns[found].present = 1;
+        s->ns[found].path = path && *path ? path : NULL;
+    }
+    return 0;
+}
+
+static int cr__sp_time_offsets(cr__sp *c, const cr_json *v) {
+    static const char *const clocks[2] = { "boottime", "monotonic" };
+    cr_spec *s = c->spec;
+    int k;
+    if (cr__sp_type(c, v, CR_JSON_OBJECT, "linux.timeOffsets")) return -EINVAL;
+    for (k = 0; k < 2; k++) {
+        const cr_json *o = cr_json_get(v, clocks[k]);
+        int64_t secs = 0; uint32_t nsecs = 0;
+        char f[64];
+        snprintf(f, sizeof f, "linux.timeOffsets.%s", clocks[k]);
+        if (!o) continue;
+        if (cr__sp_type(c, o, CR_JSON_OBJECT, f)) return -EINVAL;
+        if (cr_json_get(o, "secs") && cr__sp_i64(c, cr_json_get(o, "secs"), f, INT64_MIN, INT64_MAX, &secs)) return -EINVAL;
+        if (cr__sp_u32(c, o, "nanosecs", f, &nsecs, NULL)) return -EINVAL;
+        if (k == 0) { s->boottime_secs = secs; s->boottime_nsecs = nsecs; }
+        else { s->monotonic_secs = secs; s->monotonic_nsecs = nsecs; }
+    }
+    s->has_time_offsets = 1;
+    return 0;
+}
+
+static int cr__sp_devices(cr__sp *c, const cr_json *v) {
+    cr_spec *s = c->spec;
+    const cr_json *e;
+    int i;
+    if (cr__sp_type(c, v, CR_JSON_ARRAY, "linux.devices")) return -EINVAL;
+    s->devices = (cr_device *)cr__arena_alloc(c->arena, (v->len + 1) * sizeof *s->devices);
+    if (!s->devices) return cr_err_set(c->err, ENOMEM, "out of memory");
+    for (i = 0, e = v->child; e; e = e->next, i++) {
+        cr_device *d = &s->devices[i];
+        const char *type = NULL;
+        char f[48];
+        snprintf(f, sizeof f, "linux.devices[%d]", i);
+        if (cr__sp_type(c, e, CR_JSON_OBJECT, f) || cr__sp_str(c, e, "path", f, &d->path) ||
+            cr__sp_str(c, e, "type", f, &type) ||
+            cr__sp_u32(c, e, "fileMode", f, &d->file_mode, &d->has_mode) ||
+            cr__sp_u32(c, e, "uid", f, &d->uid, &d->has_uid) ||
+            cr__sp_u32(c, e, "gid", f, &d->gid, &d->has_gid)) return -EINVAL;
+        if (!d->path || d->path[0] != '/') return cr_err_set(c->err, EINVAL, "%s.path: must be an absolute path", f);
+        if (!type || strlen(type) != 1 || !strchr("cbup", type[0]))
+            return cr_err_set(c->err, EINVAL, "%s.type: \"%s\" is not one of c, b, u, p", f, type ? type : "");
+        d->type = type[0];
+        if (d->type != 'p') {
+            if (!cr_json_get(e, "major") || !cr_json_get(e, "minor"))
+                return cr_err_set(c->err, EINVAL, "%s: major and minor are required for type %c", f, d->type);
+            if (cr__sp_i64(c, cr_json_get(e, "major"), f, 0, 0xfff, &d->major) ||
+                cr__sp_i64(c, cr_json_get(e, "minor"), f, 0, 0xfffff, &d->minor)) return -EINVAL;
         }
     }
+    s->ndevices = i;
+    return 0;
+}
+
+static int cr__sp_sysctl(cr__sp *c, const cr_json *v) {
+    cr_spec *s = c->spec;
+    const cr_json *e;
+    int i;
+    if (cr__sp_type(c, v, CR_JSON_OBJECT, "linux.sysctl")) return -EINVAL;
+    s->sysctl = (cr_keyval *)cr__arena_alloc(c->arena, (v->len + 1) * sizeof *s->sysctl);
+    if (!s->sysctl) return cr_err_set(c->err, ENOMEM, "out of memory");
+    for (i = 0, e = v->child; e; e = e->next, i++) {
+        if (e->type != CR_JSON_STRING) return cr_err_set(c->err, EINVAL, "linux.sysctl.%s: expected string, got %s", e->key, cr_json_type_name(e->type));
+        if (!*e->key || strstr(e->key, "..") || strchr(e->key, '/'))
+            return cr_err_set(c->err, EINVAL, "linux.sysctl: invalid key \"%s\"", e->key);
+        s->sysctl[i].key = e->key; s->sysctl[i].value = e->str;
+    }
+    s->nsysctl = i;
+    return 0;
+}
+
+static int cr__sp_linux(cr__sp *c, const cr_json *l) {
+    cr_spec *s = c->spec;
+    const cr_json *v;
+    int i;
+    if (cr__sp_type(c, l, CR_JSON_OBJECT, "linux")) return -EINVAL;
+    if ((v = cr_json_get(l, "namespaces")) && cr__sp_namespaces(c, v)) return -EINVAL;
     if (cr__sp_idmaps(c, cr_json_get(l, "uidMappings"), "linux.uidMappings", &s->uid_map, &s->n_uid_map) ||
         cr__sp_idmaps(c, cr_json_get(l, "gidMappings"), "linux.gidMappings", &s->gid_map, &s->n_gid_map)) return -EINVAL;
     if ((s->n_uid_map || s->n_gid_map) && !(s->ns[CR_NS_USER].present && !s->ns[CR_NS_USER].path))
         return cr_err_set(c->err, EINVAL, "linux.uidMappings: set, but no new user namespace is requested");
     if (s->ns[CR_NS_USER].present && !s->ns[CR_NS_USER].path && (!s->n_uid_map || !s->n_gid_map))
         return cr_err_set(c->err, EINVAL, "linux.uidMappings: a new user namespace needs uidMappings and gidMappings");
-    if ((v = cr_json_get(l, "timeOffsets"))) {
-        static const char *const clocks[2] = { "boottime", "monotonic" };
-        int k;
-        if (cr__sp_type(c, v, CR_JSON_OBJECT, "linux.timeOffsets")) return -EINVAL;
-        for (k = 0; k < 2; k++) {
-            const cr_json *o = cr_json_get(v, clocks[k]);
-            int64_t secs = 0; uint32_t nsecs = 0;
-            char f[64];
-            snprintf(f, sizeof f, "linux.timeOffsets.%s", clocks[k]);
-            if (!o) continue;
-            if (cr__sp_type(c, o, CR_JSON_OBJECT, f)) return -EINVAL;
-            if (cr_json_get(o, "secs") && cr__sp_i64(c, cr_json_get(o, "secs"), f, INT64_MIN, INT64_MAX, &secs)) return -EINVAL;
-            if (cr__sp_u32(c, o, "nanosecs", f, &nsecs, NULL)) return -EINVAL;
-            if (k == 0) { s->boottime_secs = secs; s->boottime_nsecs = nsecs; }
-            else { s->monotonic_secs = secs; s->monotonic_nsecs = nsecs; }
-        }
-        s->has_time_offsets = 1;
-    }
-    if ((v = cr_json_get(l, "devices"))) {
-        if (cr__sp_type(c, v, CR_JSON_ARRAY, "linux.devices")) return -EINVAL;
-        s->devices = (cr_device *)cr__arena_alloc(c->arena, (v->len + 1) * sizeof *s->devices);
-        if (!s->devices) return cr_err_set(c->err, ENOMEM, "out of memory");
-        for (i = 0, e = v->child; e; e = e->next, i++) {
-            cr_device *d = &s->devices[i];
-            const char *type = NULL;
-            char f[48];
-            snprintf(f, sizeof f, "linux.devices[%d]", i);
-            if (cr__sp_type(c, e, CR_JSON_OBJECT, f) || cr__sp_str(c, e, "path", f, &d->path) ||
-                cr__sp_str(c, e, "type", f, &type) ||
-                cr__sp_u32(c, e, "fileMode", f, &d->file_mode, &d->has_mode) ||
-                cr__sp_u32(c, e, "uid", f, &d->uid, &d->has_uid) ||
-                cr__sp_u32(c, e, "gid", f, &d->gid, &d->has_gid)) return -EINVAL;
-            if (!d->path || d->path[0] != '/') return cr_err_set(c->err, EINVAL, "%s.path: must be an absolute path", f);
-            if (!type || strlen(type) != 1 || !strchr("cbup", type[0]))
-                return cr_err_set(c->err, EINVAL, "%s.type: \"%s\" is not one of c, b, u, p", f, type ? type : "");
-            d->type = type[0];
-            if (d->type != 'p') {
-                if (!cr_json_get(e, "major") || !cr_json_get(e, "minor"))
-                    return cr_err_set(c->err, EINVAL, "%s: major and minor are required for type %c", f, d->type);
-                if (cr__sp_i64(c, cr_json_get(e, "major"), f, 0, 0xfff, &d->major) ||
-                    cr__sp_i64(c, cr_json_get(e, "minor"), f, 0, 0xfffff, &d->minor)) return -EINVAL;
-            }
-        }
-        s->ndevices = i;
-    }
+    if ((v = cr_json_get(l, "timeOffsets")) && cr__sp_time_offsets(c, v)) return -EINVAL;
+    if ((v = cr_json_get(l, "devices")) && cr__sp_devices(c, v)) return -EINVAL;
     if (cr__sp_str(c, l, "cgroupsPath", "linux.cgroupsPath", &s->cgroups_path)) return -EINVAL;
     if ((v = cr_json_get(l, "resources"))) {
         if (cr__sp_type(c, v, CR_JSON_OBJECT, "linux.resources")) return -EINVAL;
-        s->resources = v;
+        if (!(s->resources = (cr_resources *)cr__arena_alloc(c->arena, sizeof *s->resources))) return cr_err_set(c->err, ENOMEM, "out of memory");
+        if (cr__sp_resources(c, v, s->resources) < 0) return -EINVAL;
     }
     if ((v = cr_json_get(l, "seccomp"))) {
         if (cr__sp_type(c, v, CR_JSON_OBJECT, "linux.seccomp")) return -EINVAL;
@@ -2687,18 +3176,7 @@ static int cr__sp_linux(cr__sp *c, const cr_json *l) {
         s->rootfs_propagation = cr__propagation_parse(v->str);
         if (!s->rootfs_propagation) return cr_err_set(c->err, EINVAL, "linux.rootfsPropagation: unknown propagation \"%s\"", v->str);
     }
-    if ((v = cr_json_get(l, "sysctl"))) {
-        if (cr__sp_type(c, v, CR_JSON_OBJECT, "linux.sysctl")) return -EINVAL;
-        s->sysctl = (cr_keyval *)cr__arena_alloc(c->arena, (v->len + 1) * sizeof *s->sysctl);
-        if (!s->sysctl) return cr_err_set(c->err, ENOMEM, "out of memory");
-        for (i = 0, e = v->child; e; e = e->next, i++) {
-            if (e->type != CR_JSON_STRING) return cr_err_set(c->err, EINVAL, "linux.sysctl.%s: expected string, got %s", e->key, cr_json_type_name(e->type));
-            if (!*e->key || strstr(e->key, "..") || strchr(e->key, '/'))
-                return cr_err_set(c->err, EINVAL, "linux.sysctl: invalid key \"%s\"", e->key);
-            s->sysctl[i].key = e->key; s->sysctl[i].value = e->str;
-        }
-        s->nsysctl = i;
-    }
+    if ((v = cr_json_get(l, "sysctl")) && cr__sp_sysctl(c, v)) return -EINVAL;
     if (cr__sp_strv(c, cr_json_get(l, "maskedPaths"), "linux.maskedPaths", &s->masked_paths, &s->nmasked) ||
         cr__sp_strv(c, cr_json_get(l, "readonlyPaths"), "linux.readonlyPaths", &s->readonly_paths, &s->nreadonly)) return -EINVAL;
     for (i = 0; i < s->nmasked; i++)
@@ -2789,6 +3267,29 @@ CR_API int cr_spec_parse_process(cr_spec *owner, cr_process *p, const char *text
     c.spec = owner; c.arena = (cr__arena *)owner->arena; c.err = err;
     if (cr__sp_process(&c, root, p) < 0) return -EINVAL;
     return 0;
+}
+
+CR_API int cr_spec_parse_resources(const char *text, size_t len, cr_resources *res, cr_err *err) {
+    cr_json *root = NULL;
+    cr__sp c;
+    int r;
+    memset(res, 0, sizeof *res);
+    if (cr_json_parse(text, len, &root, err) < 0) return cr_err_wrap(err, "linux.resources");
+    res->json = root;
+    res->arena = CR_MALLOC(sizeof(cr__arena));
+    if (!res->arena) { cr_spec_resources_free(res); return cr_err_set(err, ENOMEM, "out of memory"); }
+    memset(res->arena, 0, sizeof(cr__arena));
+    c.spec = NULL; c.arena = (cr__arena *)res->arena; c.err = err;
+    if ((r = cr__sp_resources(&c, root, res)) < 0) cr_spec_resources_free(res);
+    return r;
+}
+
+CR_API void cr_spec_resources_free(cr_resources *res) {
+    if (!res) return;
+    cr_json_free((cr_json *)res->json);
+    cr__arena_free((cr__arena *)res->arena);
+    CR_FREE(res->arena);
+    memset(res, 0, sizeof *res);
 }
 
 CR_API int cr_spec_load(cr_spec *spec, const char *bundle, cr_err *err) {
@@ -3421,7 +3922,8 @@ static int cr__cgroup_destroy(const char *dirs, cr_err *err) {
 
 /* ---- cgroup resources: linux.resources -> cgroup files ----------------------
  *
- * cr__cgroup_apply writes linux.resources into the container's cgroup;
+ * cr__cgroup_apply writes linux.resources (a cr_resources, parsed and
+ * checked by the spec section) into the container's cgroup;
  * cr__cgroup_freeze, cr__cgroup_stats and cr__cgroup_oom_count read and
  * drive it. The caller says where the container's cgroup is (cr__cg_target).
  *
@@ -3431,7 +3933,8 @@ static int cr__cgroup_destroy(const char *dirs, cr_err *err) {
  *
  * Values mean what they mean to runc (and crun where the two agree):
  *   - 0 means "not set" for memory limit/reservation/swap, cpu shares/quota/
- *     period/realtime, blkio weights, net_cls classID (runc's zero values);
+ *     period/realtime, blkio weights, net_cls classID (runc's zero values,
+ *     even where cr_resources says the value was given);
  *     a negative memory value or cpu quota means unlimited ("max" on v2,
  *     -1 on v1). pids.limit: <= 0 is "max".
  *   - memory.swap is memory+swap (v1 memsw); v2 gets swap - limit.
@@ -3669,60 +4172,6 @@ static int cr__cgroup_res_write(cr__cg_ctx *c, const cr__cg_dir *d, const char *
     return r;
 }
 
-/* JSON members: 1 present (value stored), 0 absent or null, < 0 wrong type
-   or out of range (err names "path.key"). */
-static const cr_json *cr__cgroup_res_get(const cr_json *obj, const char *key) {
-    const cr_json *v = cr_json_get(obj, key);
-    return v && v->type != CR_JSON_NULL ? v : NULL;
-}
-
-static int cr__cgroup_res_badnum(const cr_json *v, const char *path, const char *key, const char *want, cr_err *err) {
-    if (v->type == CR_JSON_NUMBER)
-        return cr_err_set(err, EINVAL, "%s.%s: expected %s, got %.40s", path, key, want, v->str);
-    return cr_err_set(err, EINVAL, "%s.%s: expected %s, got %s", path, key, want, cr_json_type_name(v->type));
-}
-
-static int cr__cgroup_res_ji64(const cr_json *obj, const char *key, const char *path, int64_t *out, cr_err *err) {
-    const cr_json *v = cr__cgroup_res_get(obj, key);
-    if (!v) return 0;
-    if (cr_json_i64(v, out)) return cr__cgroup_res_badnum(v, path, key, "a 64-bit integer", err);
-    return 1;
-}
-
-static int cr__cgroup_res_ju64(const cr_json *obj, const char *key, const char *path, uint64_t max, uint64_t *out, cr_err *err) {
-    const cr_json *v = cr__cgroup_res_get(obj, key);
-    char want[48];
-    if (!v) return 0;
-    if (cr_json_u64(v, out) || *out > max) {
-        snprintf(want, sizeof want, "an integer in 0..%llu", (unsigned long long)max);
-        return cr__cgroup_res_badnum(v, path, key, want, err);
-    }
-    return 1;
-}
-
-static int cr__cgroup_res_jbool(const cr_json *obj, const char *key, const char *path, int *out, cr_err *err) {
-    const cr_json *v = cr__cgroup_res_get(obj, key);
-    if (!v) return 0;
-    if (v->type != CR_JSON_TRUE && v->type != CR_JSON_FALSE)
-        return cr_err_set(err, EINVAL, "%s.%s: expected a boolean, got %s", path, key, cr_json_type_name(v->type));
-    *out = v->type == CR_JSON_TRUE;
-    return 1;
-}
-
-static int cr__cgroup_res_jstr(const cr_json *obj, const char *key, const char *path, const char **out, cr_err *err) {
-    const cr_json *v = cr__cgroup_res_get(obj, key);
-    if (!v) return 0;
-    if (v->type != CR_JSON_STRING)
-        return cr_err_set(err, EINVAL, "%s.%s: expected a string, got %s", path, key, cr_json_type_name(v->type));
-    *out = v->str;
-    return 1;
-}
-
-static int cr__cgroup_res_kind(const cr_json *v, cr_json_type type, const char *path, cr_err *err) {
-    if (v->type == type) return 0;
-    return cr_err_set(err, EINVAL, "%s: expected an %s, got %s", path, cr_json_type_name(type), cr_json_type_name(v->type));
-}
-
 /* A failure that THE RULE turns into a warning: log it, clear err, go on. */
 static int cr__cgroup_res_warned(cr__cg_ctx *c, const char *why) {
     cr_log(CR_LOG_WARN, "%s (%s)", c->err->msg, why);
@@ -3769,132 +4218,146 @@ static int cr__cgroup_res_mem_swap_v1(cr__cg_ctx *c, const cr__cg_dir *d, int64_
     return r < 0 ? r : 0;
 }
 
-static int cr__cgroup_res_memory(cr__cg_ctx *c, const cr_json *m, int update) {
-    static const char *const P = "linux.resources.memory";
-    int64_t limit = 0, resv = 0, swap = 0, kmem = 0, ktcp = 0, swappiness = -1;
-    int has_kmem, has_ktcp, has_swappiness, oom = 0, has_oom, hier = 1, has_hier, check = 0, r;
-    const char *first = NULL;
-    cr__cg_dir d;
+/* The memory settings as runc reads them: limit, reservation and swap are
+   0 when not set and -1 when unlimited; the rest count when given. */
+typedef struct cr__cg_mem_want { const cr_res_memory *m; int64_t limit, resv, swap; int update; } cr__cg_mem_want;
+
+static int64_t cr__cgroup_res_mem_value(int has, int64_t v) { return !has ? 0 : v < 0 ? -1 : v; }
+
+/* The field named when the memory controller is missing: the first one set. */
+static const char *cr__cgroup_res_mem_first(const cr__cg_mem_want *n) {
+    const cr_res_memory *m = n->m;
+    if (n->limit) return "linux.resources.memory.limit";
+    if (n->swap) return "linux.resources.memory.swap";
+    if (n->resv) return "linux.resources.memory.reservation";
+    if (m->has_swappiness) return "linux.resources.memory.swappiness";
+    if (m->has_disable_oom_killer && (m->disable_oom_killer || n->update)) return "linux.resources.memory.disableOOMKiller";
+    if (m->has_use_hierarchy) return "linux.resources.memory.useHierarchy";
+    if (m->has_kernel || m->has_kernel_tcp) return "linux.resources.memory.kernel";
+    return NULL;
+}
+
+/* Deprecated: written where the kernel still has the file, never fatal. */
+static void cr__cgroup_res_mem_kernel_v1(cr__cg_ctx *c, const cr__cg_dir *d, const cr_res_memory *m) {
+    int i;
+    for (i = 0; i < 2; i++) {
+        const char *file = i ? "memory.kmem.tcp.limit_in_bytes" : "memory.kmem.limit_in_bytes";
+        int64_t x = i ? m->kernel_tcp : m->kernel;
+        cr_err e2 = {0};
+        cr__cg_ctx c2 = *c;
+        char v[32];
+        if (!(i ? m->has_kernel_tcp : m->has_kernel)) continue;
+        c2.err = &e2;
+        cr__cgroup_res_fmt_i64(v, sizeof v, x < 0 ? -1 : x);
+        if (cr__cgroup_res_write(&c2, d, file, v, i ? "linux.resources.memory.kernelTCP" : "linux.resources.memory.kernel",
+                                 CR__CGW_DEBUG) < 0)
+            cr_log(CR_LOG_WARN, "%s (kernel memory limits are deprecated: ignored)", e2.msg);
+    }
+}
+
+static int cr__cgroup_res_mem_v1(cr__cg_ctx *c, const cr__cg_dir *d, const cr__cg_mem_want *n) {
+    const cr_res_memory *m = n->m;
+    int64_t limit = n->limit, swap = n->swap;
     char v[32];
-    if ((r = cr__cgroup_res_kind(m, CR_JSON_OBJECT, P, c->err)) < 0) return r;
-    if ((r = cr__cgroup_res_ji64(m, "limit", P, &limit, c->err)) < 0) return r;
-    if ((r = cr__cgroup_res_ji64(m, "reservation", P, &resv, c->err)) < 0) return r;
-    if ((r = cr__cgroup_res_ji64(m, "swap", P, &swap, c->err)) < 0) return r;
-    if ((has_kmem = cr__cgroup_res_ji64(m, "kernel", P, &kmem, c->err)) < 0) return has_kmem;
-    if ((has_ktcp = cr__cgroup_res_ji64(m, "kernelTCP", P, &ktcp, c->err)) < 0) return has_ktcp;
-    if ((has_swappiness = cr__cgroup_res_ji64(m, "swappiness", P, &swappiness, c->err)) < 0) return has_swappiness;
-    if ((has_oom = cr__cgroup_res_jbool(m, "disableOOMKiller", P, &oom, c->err)) < 0) return has_oom;
-    if ((has_hier = cr__cgroup_res_jbool(m, "useHierarchy", P, &hier, c->err)) < 0) return has_hier;
-    if ((r = cr__cgroup_res_jbool(m, "checkBeforeUpdate", P, &check, c->err)) < 0) return r;
-    if (has_swappiness && (swappiness < -1 || swappiness > 100))
-        return cr_err_set(c->err, EINVAL, "%s.swappiness: %lld is out of range (0..100)", P, (long long)swappiness);
-    if (swappiness == -1) has_swappiness = 0;   /* runc: -1 = unset */
-    if (limit < 0) limit = -1;
-    if (resv < 0) resv = -1;
-    if (swap < 0) swap = -1;
-    if (limit) first = "linux.resources.memory.limit";
-    else if (swap) first = "linux.resources.memory.swap";
-    else if (resv) first = "linux.resources.memory.reservation";
-    else if (has_swappiness) first = "linux.resources.memory.swappiness";
-    else if (has_oom && (oom || update)) first = "linux.resources.memory.disableOOMKiller";
-    else if (has_hier) first = "linux.resources.memory.useHierarchy";
-    else if (has_kmem || has_ktcp) first = "linux.resources.memory.kernel";
-    if (!first) return 0;
-    if ((r = cr__cgroup_res_dir(c, CR__CG_MEMORY, first, 0, &d)) < 0) return r;
-
-    if (!d.v2) {
-        /* runc's order: unlimited memory brings unlimited swap along; when
-           both are set, raise memsw first if the new memsw is above the old
-           limit, so the kernel's memsw >= limit check never trips */
-        if (limit == -1 && !swap && faccessat(d.fd, "memory.memsw.limit_in_bytes", F_OK, 0) == 0) swap = -1;
-        if (limit && swap) {
-            uint64_t cur = 0;
-            int rc = cr__cgroup_res_readu64(d.fd, "memory.limit_in_bytes", &cur);
-            if (rc == 0 && (swap == -1 || cur < (uint64_t)swap)) {
-                if ((r = cr__cgroup_res_mem_swap_v1(c, &d, swap)) < 0) return r;
-                if ((r = cr__cgroup_res_mem_limit_v1(c, &d, limit)) < 0) return r;
-                limit = swap = 0;
-            }
-        }
-        if (limit && (r = cr__cgroup_res_mem_limit_v1(c, &d, limit)) < 0) return r;
-        if (swap && (r = cr__cgroup_res_mem_swap_v1(c, &d, swap)) < 0) return r;
-        if (resv) {
-            cr__cgroup_res_fmt_i64(v, sizeof v, resv);
-            if ((r = cr__cgroup_res_write(c, &d, "memory.soft_limit_in_bytes", v, "linux.resources.memory.reservation", CR__CGW_MUST)) < 0) return r;
-        }
-        if (has_kmem || has_ktcp) {
-            /* deprecated: written where the kernel still has the file, never fatal */
-            int i;
-            for (i = 0; i < 2; i++) {
-                const char *file = i ? "memory.kmem.tcp.limit_in_bytes" : "memory.kmem.limit_in_bytes";
-                cr_err e2 = {0};
-                cr__cg_ctx c2 = *c;
-                if (!(i ? has_ktcp : has_kmem)) continue;
-                c2.err = &e2;
-                cr__cgroup_res_fmt_i64(v, sizeof v, (i ? ktcp : kmem) < 0 ? -1 : (i ? ktcp : kmem));
-                if (cr__cgroup_res_write(&c2, &d, file, v, i ? "linux.resources.memory.kernelTCP" : "linux.resources.memory.kernel",
-                                         CR__CGW_DEBUG) < 0)
-                    cr_log(CR_LOG_WARN, "%s (kernel memory limits are deprecated: ignored)", e2.msg);
-            }
-        }
-        if (has_oom && (oom || update) &&
-            (r = cr__cgroup_res_write(c, &d, "memory.oom_control", oom ? "1" : "0", "linux.resources.memory.disableOOMKiller", CR__CGW_MUST)) < 0)
-            return r;
-        if (has_hier) {
-            r = cr__cgroup_res_write(c, &d, "memory.use_hierarchy", hier ? "1" : "0", "linux.resources.memory.useHierarchy", CR__CGW_WARN);
-            if (r == -EINVAL && !hier) cr__cgroup_res_warned(c, "this kernel only does hierarchical accounting");
-            else if (r < 0) return r;
-        }
-        if (has_swappiness) {
-            cr__cgroup_res_fmt_i64(v, sizeof v, swappiness);
-            if ((r = cr__cgroup_res_write(c, &d, "memory.swappiness", v, "linux.resources.memory.swappiness", CR__CGW_MUST)) < 0) return r;
-        }
-        return 0;
-    }
-
-    /* cgroup v2 */
-    if (has_swappiness) return cr__cgroup_res_v1only(c, "linux.resources.memory.swappiness");
-    if (has_oom && oom) return cr__cgroup_res_v1only(c, "linux.resources.memory.disableOOMKiller");
-    if (has_hier && !hier) return cr__cgroup_res_v1only(c, "linux.resources.memory.useHierarchy");
-    if (has_kmem || has_ktcp) cr_log(CR_LOG_DEBUG, "linux.resources.memory.kernel/kernelTCP: ignored on cgroup v2");
-    if (check && limit > 0) {
-        /* best effort, as runc: an unreadable usage does not block the update */
-        uint64_t usage;
-        if (cr__cgroup_res_readu64(d.fd, "memory.current", &usage) == 0 && usage >= (uint64_t)limit)
-            return cr_err_set(c->err, EBUSY, "linux.resources.memory.limit: rejecting memory limit %lld below the current usage %llu (checkBeforeUpdate)",
-                              (long long)limit, (unsigned long long)usage);
-    }
-    if (limit || swap) {
-        /* memory.swap.max = swap - limit (runc's ConvertMemorySwapToCgroupV2Value) */
-        const char *sv = NULL;
-        if (limit == -1 && !swap) sv = "max";
-        else if (swap == -1) sv = "max";
-        else if (swap > 0) {
-            if (limit <= 0)
-                return cr_err_set(c->err, EINVAL, "linux.resources.memory.swap: a swap limit needs a memory limit on cgroup v2");
-            if (swap < limit)
-                return cr_err_set(c->err, EINVAL, "linux.resources.memory.swap: memory+swap limit %lld is below the memory limit %lld",
-                                  (long long)swap, (long long)limit);
-            cr__cgroup_res_fmt_i64(v, sizeof v, swap - limit);
-            sv = v;
-        }
-        if (sv) {
-            r = cr__cgroup_res_write(c, &d, "memory.swap.max", sv, "linux.resources.memory.swap",
-                                     !strcmp(sv, "max") ? CR__CGW_DEBUG : CR__CGW_WARN);
-            if (r < 0) return r;
+    int r;
+    /* runc's order: unlimited memory brings unlimited swap along; when
+       both are set, raise memsw first if the new memsw is above the old
+       limit, so the kernel's memsw >= limit check never trips */
+    if (limit == -1 && !swap && faccessat(d->fd, "memory.memsw.limit_in_bytes", F_OK, 0) == 0) swap = -1;
+    if (limit && swap) {
+        uint64_t cur = 0;
+        int rc = cr__cgroup_res_readu64(d->fd, "memory.limit_in_bytes", &cur);
+        if (rc == 0 && (swap == -1 || cur < (uint64_t)swap)) {
+            if ((r = cr__cgroup_res_mem_swap_v1(c, d, swap)) < 0) return r;
+            if ((r = cr__cgroup_res_mem_limit_v1(c, d, limit)) < 0) return r;
+            limit = swap = 0;
         }
     }
-    if (limit) {
-        if (limit < 0) snprintf(v, sizeof v, "max");
-        else cr__cgroup_res_fmt_i64(v, sizeof v, limit);
-        if ((r = cr__cgroup_res_write(c, &d, "memory.max", v, "linux.resources.memory.limit", CR__CGW_MUST)) < 0) return r;
+    if (limit && (r = cr__cgroup_res_mem_limit_v1(c, d, limit)) < 0) return r;
+    if (swap && (r = cr__cgroup_res_mem_swap_v1(c, d, swap)) < 0) return r;
+    if (n->resv) {
+        cr__cgroup_res_fmt_i64(v, sizeof v, n->resv);
+        if ((r = cr__cgroup_res_write(c, d, "memory.soft_limit_in_bytes", v, "linux.resources.memory.reservation", CR__CGW_MUST)) < 0) return r;
     }
-    if (resv) {
-        if (resv < 0) snprintf(v, sizeof v, "max");
-        else cr__cgroup_res_fmt_i64(v, sizeof v, resv);
-        if ((r = cr__cgroup_res_write(c, &d, "memory.low", v, "linux.resources.memory.reservation", CR__CGW_MUST)) < 0) return r;
+    cr__cgroup_res_mem_kernel_v1(c, d, m);
+    if (m->has_disable_oom_killer && (m->disable_oom_killer || n->update) &&
+        (r = cr__cgroup_res_write(c, d, "memory.oom_control", m->disable_oom_killer ? "1" : "0",
+                                  "linux.resources.memory.disableOOMKiller", CR__CGW_MUST)) < 0)
+        return r;
+    if (m->has_use_hierarchy) {
+        r = cr__cgroup_res_write(c, d, "memory.use_hierarchy", m->use_hierarchy ? "1" : "0", "linux.resources.memory.useHierarchy", CR__CGW_WARN);
+        if (r == -EINVAL && !m->use_hierarchy) cr__cgroup_res_warned(c, "this kernel only does hierarchical accounting");
+        else if (r < 0) return r;
+    }
+    if (m->has_swappiness) {
+        cr__cgroup_res_fmt_i64(v, sizeof v, m->swappiness);
+        if ((r = cr__cgroup_res_write(c, d, "memory.swappiness", v, "linux.resources.memory.swappiness", CR__CGW_MUST)) < 0) return r;
     }
     return 0;
+}
+
+/* memory.swap.max = swap - limit (runc's ConvertMemorySwapToCgroupV2Value) */
+static int cr__cgroup_res_mem_swap_v2(cr__cg_ctx *c, const cr__cg_dir *d, int64_t limit, int64_t swap) {
+    const char *sv = NULL;
+    char v[32];
+    int r;
+    if (limit == -1 && !swap) sv = "max";
+    else if (swap == -1) sv = "max";
+    else if (swap > 0) {
+        if (limit <= 0)
+            return cr_err_set(c->err, EINVAL, "linux.resources.memory.swap: a swap limit needs a memory limit on cgroup v2");
+        if (swap < limit)
+            return cr_err_set(c->err, EINVAL, "linux.resources.memory.swap: memory+swap limit %lld is below the memory limit %lld",
+                              (long long)swap, (long long)limit);
+        cr__cgroup_res_fmt_i64(v, sizeof v, swap - limit);
+        sv = v;
+    }
+    if (!sv) return 0;
+    r = cr__cgroup_res_write(c, d, "memory.swap.max", sv, "linux.resources.memory.swap", !strcmp(sv, "max") ? CR__CGW_DEBUG : CR__CGW_WARN);
+    return r < 0 ? r : 0;
+}
+
+static int cr__cgroup_res_mem_v2(cr__cg_ctx *c, const cr__cg_dir *d, const cr__cg_mem_want *n) {
+    const cr_res_memory *m = n->m;
+    char v[32];
+    int r;
+    if (m->has_swappiness) return cr__cgroup_res_v1only(c, "linux.resources.memory.swappiness");
+    if (m->has_disable_oom_killer && m->disable_oom_killer) return cr__cgroup_res_v1only(c, "linux.resources.memory.disableOOMKiller");
+    if (m->has_use_hierarchy && !m->use_hierarchy) return cr__cgroup_res_v1only(c, "linux.resources.memory.useHierarchy");
+    if (m->has_kernel || m->has_kernel_tcp) cr_log(CR_LOG_DEBUG, "linux.resources.memory.kernel/kernelTCP: ignored on cgroup v2");
+    if (m->has_check_before_update && m->check_before_update && n->limit > 0) {
+        /* best effort, as runc: an unreadable usage does not block the update */
+        uint64_t usage;
+        if (cr__cgroup_res_readu64(d->fd, "memory.current", &usage) == 0 && usage >= (uint64_t)n->limit)
+            return cr_err_set(c->err, EBUSY, "linux.resources.memory.limit: rejecting memory limit %lld below the current usage %llu (checkBeforeUpdate)",
+                              (long long)n->limit, (unsigned long long)usage);
+    }
+    if ((n->limit || n->swap) && (r = cr__cgroup_res_mem_swap_v2(c, d, n->limit, n->swap)) < 0) return r;
+    if (n->limit) {
+        if (n->limit < 0) snprintf(v, sizeof v, "max");
+        else cr__cgroup_res_fmt_i64(v, sizeof v, n->limit);
+        if ((r = cr__cgroup_res_write(c, d, "memory.max", v, "linux.resources.memory.limit", CR__CGW_MUST)) < 0) return r;
+    }
+    if (n->resv) {
+        if (n->resv < 0) snprintf(v, sizeof v, "max");
+        else cr__cgroup_res_fmt_i64(v, sizeof v, n->resv);
+        if ((r = cr__cgroup_res_write(c, d, "memory.low", v, "linux.resources.memory.reservation", CR__CGW_MUST)) < 0) return r;
+    }
+    return 0;
+}
+
+static int cr__cgroup_res_memory(cr__cg_ctx *c, const cr_res_memory *m, int update) {
+    cr__cg_mem_want n;
+    const char *first;
+    cr__cg_dir d;
+    int r;
+    n.m = m; n.update = update;
+    n.limit = cr__cgroup_res_mem_value(m->has_limit, m->limit);
+    n.resv = cr__cgroup_res_mem_value(m->has_reservation, m->reservation);
+    n.swap = cr__cgroup_res_mem_value(m->has_swap, m->swap);
+    if (!(first = cr__cgroup_res_mem_first(&n))) return 0;
+    if ((r = cr__cgroup_res_dir(c, CR__CG_MEMORY, first, 0, &d)) < 0) return r;
+    return d.v2 ? cr__cgroup_res_mem_v2(c, &d, &n) : cr__cgroup_res_mem_v1(c, &d, &n);
 }
 
 /* ---- cpu, cpuset ---- */
@@ -3928,330 +4391,315 @@ static uint64_t cr__cgroup_res_weight(uint64_t shares) {
     return (double)w < p ? w + 1 : w;
 }
 
-static int cr__cgroup_res_cpu(cr__cg_ctx *c, const cr_json *cpu, int update) {
-    static const char *const P = "linux.resources.cpu";
-    uint64_t shares = 0, period = 0, burst = 0, rtperiod = 0;
-    int64_t quota = 0, rtruntime = 0, idle = 0;
-    int has_burst, has_idle, r;
-    const char *cpus = NULL, *mems = NULL, *first = NULL;
-    char v[64], pend_period[64] = "", pend_burst[64] = "";
-    cr__cg_dir d;
-    if ((r = cr__cgroup_res_kind(cpu, CR_JSON_OBJECT, P, c->err)) < 0) return r;
-    if ((r = cr__cgroup_res_ju64(cpu, "shares", P, UINT64_MAX, &shares, c->err)) < 0) return r;
-    if ((r = cr__cgroup_res_ji64(cpu, "quota", P, &quota, c->err)) < 0) return r;
-    if ((has_burst = cr__cgroup_res_ju64(cpu, "burst", P, UINT64_MAX, &burst, c->err)) < 0) return has_burst;
-    if ((r = cr__cgroup_res_ju64(cpu, "period", P, UINT64_MAX, &period, c->err)) < 0) return r;
-    if ((r = cr__cgroup_res_ji64(cpu, "realtimeRuntime", P, &rtruntime, c->err)) < 0) return r;
-    if ((r = cr__cgroup_res_ju64(cpu, "realtimePeriod", P, UINT64_MAX, &rtperiod, c->err)) < 0) return r;
-    if ((r = cr__cgroup_res_jstr(cpu, "cpus", P, &cpus, c->err)) < 0) return r;
-    if ((r = cr__cgroup_res_jstr(cpu, "mems", P, &mems, c->err)) < 0) return r;
-    if ((has_idle = cr__cgroup_res_ji64(cpu, "idle", P, &idle, c->err)) < 0) return has_idle;
-    if (quota < 0) quota = -1;
-    if (cpus && !*cpus) cpus = NULL;
-    if (mems && !*mems) mems = NULL;
+/* The cpu settings as runc reads them: shares, quota, period and the
+   realtime pair are 0 when not set (quota -1: unlimited); burst and idle
+   count when given, even as 0; empty cpuset lists are not set. */
+typedef struct cr__cg_cpu_want {
+    const cr_res_cpu *u;
+    uint64_t shares, period, rtperiod;
+    int64_t quota, rtruntime;
+    const char *cpus, *mems;
+    int update;
+} cr__cg_cpu_want;
 
-    if (shares) first = "linux.resources.cpu.shares";
-    else if (quota) first = "linux.resources.cpu.quota";
-    else if (period) first = "linux.resources.cpu.period";
-    else if (has_burst) first = "linux.resources.cpu.burst";
-    else if (has_idle) first = "linux.resources.cpu.idle";
-    else if (rtruntime || rtperiod) first = "linux.resources.cpu.realtimeRuntime";
-    if (first) {
-        if ((r = cr__cgroup_res_dir(c, CR__CG_CPU, first, 0, &d)) < 0) return r;
-        if (!d.v2) {
-            if (shares) {
-                uint64_t got = 0;
-                cr__cgroup_res_fmt_u64(v, sizeof v, shares);
-                if ((r = cr__cgroup_res_write(c, &d, "cpu.shares", v, "linux.resources.cpu.shares", CR__CGW_MUST)) < 0) return r;
-                /* the kernel clamps; say so like runc instead of running with another value */
-                if (cr__cgroup_res_readu64(d.fd, "cpu.shares", &got) == 0 && got != shares && got)
-                    return cr_err_set(c->err, EINVAL, "linux.resources.cpu.shares: the %s allowed cpu shares is %llu",
-                                      shares > got ? "maximum" : "minimum", (unsigned long long)got);
-            }
-            if (period) {
-                cr__cgroup_res_fmt_u64(v, sizeof v, period);
-                r = cr__cgroup_res_write(c, &d, "cpu.cfs_period_us", v, "linux.resources.cpu.period", CR__CGW_MUST);
-                /* a shorter period can exceed the parent's quota until the new quota is in: retry after it */
-                if (r == -EINVAL && quota) snprintf(pend_period, sizeof pend_period, "%s", v);
-                else if (r < 0) return r;
-            }
-            if (has_burst) {
-                cr__cgroup_res_fmt_u64(v, sizeof v, burst);
-                r = cr__cgroup_res_write(c, &d, "cpu.cfs_burst_us", v, "linux.resources.cpu.burst", CR__CGW_WARN);
-                if (r == -EINVAL && quota) snprintf(pend_burst, sizeof pend_burst, "%s", v);
-                else if (r < 0) return r;
-            }
-            if (quota) {
-                cr__cgroup_res_fmt_i64(v, sizeof v, quota);
-                if ((r = cr__cgroup_res_write(c, &d, "cpu.cfs_quota_us", v, "linux.resources.cpu.quota", CR__CGW_MUST)) < 0) return r;
-                if (*pend_period &&
-                    (r = cr__cgroup_res_write(c, &d, "cpu.cfs_period_us", pend_period, "linux.resources.cpu.period", CR__CGW_MUST)) < 0)
-                    return r;
-                if (*pend_burst &&
-                    (r = cr__cgroup_res_write(c, &d, "cpu.cfs_burst_us", pend_burst, "linux.resources.cpu.burst", CR__CGW_WARN)) < 0)
-                    return r;
-            }
-            if (has_idle) {
-                cr__cgroup_res_fmt_i64(v, sizeof v, idle);
-                if ((r = cr__cgroup_res_write(c, &d, "cpu.idle", v, "linux.resources.cpu.idle", CR__CGW_WARN)) < 0) return r;
-            }
-            /* realtime: period first unless the kernel wants the runtime in first (runc) */
-            *pend_period = 0;
-            if (rtperiod) {
-                cr__cgroup_res_fmt_u64(v, sizeof v, rtperiod);
-                r = cr__cgroup_res_write(c, &d, "cpu.rt_period_us", v, "linux.resources.cpu.realtimePeriod", CR__CGW_WARN);
-                if (r == -EINVAL && rtruntime) snprintf(pend_period, sizeof pend_period, "%s", v);
-                else if (r < 0) return r;
-            }
-            if (rtruntime) {
-                cr__cgroup_res_fmt_i64(v, sizeof v, rtruntime);
-                if ((r = cr__cgroup_res_write(c, &d, "cpu.rt_runtime_us", v, "linux.resources.cpu.realtimeRuntime", CR__CGW_WARN)) < 0) return r;
-                if (*pend_period &&
-                    (r = cr__cgroup_res_write(c, &d, "cpu.rt_period_us", pend_period, "linux.resources.cpu.realtimePeriod", CR__CGW_WARN)) < 0)
-                    return r;
-            }
-        } else {
-            if (rtruntime || rtperiod) return cr__cgroup_res_v1only(c, rtruntime ? "linux.resources.cpu.realtimeRuntime" : "linux.resources.cpu.realtimePeriod");
-            if (has_idle) {
-                cr__cgroup_res_fmt_i64(v, sizeof v, idle);
-                if ((r = cr__cgroup_res_write(c, &d, "cpu.idle", v, "linux.resources.cpu.idle", CR__CGW_WARN)) < 0) return r;
-            }
-            if (shares) {
-                cr__cgroup_res_fmt_u64(v, sizeof v, cr__cgroup_res_weight(shares));
-                if ((r = cr__cgroup_res_write(c, &d, "cpu.weight", v, "linux.resources.cpu.shares", CR__CGW_MUST)) < 0) return r;
-            }
-            if (has_burst) {
-                cr__cgroup_res_fmt_u64(v, sizeof v, burst);
-                r = cr__cgroup_res_write(c, &d, "cpu.max.burst", v, "linux.resources.cpu.burst", CR__CGW_WARN);
-                if (r == -EINVAL && (quota || period)) snprintf(pend_burst, sizeof pend_burst, "%s", v);
-                else if (r < 0) return r;
-            }
-            if (quota || period) {
-                /* "QUOTA PERIOD"; the half not given keeps its current value
-                   (a new cgroup has "max 100000", so this is runc's default) */
-                char cur[64] = "", q[32];
-                uint64_t p = period;
-                if (!quota || !period) cr__cgroup_res_read(d.fd, "cpu.max", cur, sizeof cur);
-                if (quota > 0) cr__cgroup_res_fmt_i64(q, sizeof q, quota);
-                else if (quota < 0 || !*cur || !update) snprintf(q, sizeof q, "max");
-                else snprintf(q, sizeof q, "%.*s", (int)strcspn(cur, " \n"), cur);
-                if (!p) {
-                    const char *sp = strchr(cur, ' ');
-                    if (!sp || cr__cgroup_res_parse_u64(sp + 1, &p) < 0 || !p || p == UINT64_MAX) p = 100000;
-                }
-                snprintf(v, sizeof v, "%s %llu", q, (unsigned long long)p);
-                if ((r = cr__cgroup_res_write(c, &d, "cpu.max", v, quota ? "linux.resources.cpu.quota" : "linux.resources.cpu.period", CR__CGW_MUST)) < 0)
-                    return r;
-                if (*pend_burst &&
-                    (r = cr__cgroup_res_write(c, &d, "cpu.max.burst", pend_burst, "linux.resources.cpu.burst", CR__CGW_WARN)) < 0)
-                    return r;
-            }
-        }
+static const char *cr__cgroup_res_cpu_first(const cr__cg_cpu_want *n) {
+    if (n->shares) return "linux.resources.cpu.shares";
+    if (n->quota) return "linux.resources.cpu.quota";
+    if (n->period) return "linux.resources.cpu.period";
+    if (n->u->has_burst) return "linux.resources.cpu.burst";
+    if (n->u->has_idle) return "linux.resources.cpu.idle";
+    if (n->rtruntime || n->rtperiod) return "linux.resources.cpu.realtimeRuntime";
+    return NULL;
+}
+
+/* Realtime: period first unless the kernel wants the runtime in first (runc). */
+static int cr__cgroup_res_cpu_rt_v1(cr__cg_ctx *c, const cr__cg_dir *d, const cr__cg_cpu_want *n) {
+    char v[64], pend_period[64] = "";
+    int r;
+    if (n->rtperiod) {
+        cr__cgroup_res_fmt_u64(v, sizeof v, n->rtperiod);
+        r = cr__cgroup_res_write(c, d, "cpu.rt_period_us", v, "linux.resources.cpu.realtimePeriod", CR__CGW_WARN);
+        if (r == -EINVAL && n->rtruntime) snprintf(pend_period, sizeof pend_period, "%s", v);
+        else if (r < 0) return r;
     }
-    if (cpus || mems) {
-        if ((r = cr__cgroup_res_dir(c, CR__CG_CPUSET, cpus ? "linux.resources.cpu.cpus" : "linux.resources.cpu.mems", 0, &d)) < 0) return r;
-        if (cpus && (r = cr__cgroup_res_write(c, &d, "cpuset.cpus", cpus, "linux.resources.cpu.cpus", CR__CGW_MUST)) < 0) return r;
-        if (mems && (r = cr__cgroup_res_write(c, &d, "cpuset.mems", mems, "linux.resources.cpu.mems", CR__CGW_MUST)) < 0) return r;
+    if (n->rtruntime) {
+        cr__cgroup_res_fmt_i64(v, sizeof v, n->rtruntime);
+        if ((r = cr__cgroup_res_write(c, d, "cpu.rt_runtime_us", v, "linux.resources.cpu.realtimeRuntime", CR__CGW_WARN)) < 0) return r;
+        if (*pend_period &&
+            (r = cr__cgroup_res_write(c, d, "cpu.rt_period_us", pend_period, "linux.resources.cpu.realtimePeriod", CR__CGW_WARN)) < 0)
+            return r;
     }
     return 0;
 }
 
+static int cr__cgroup_res_cpu_v1(cr__cg_ctx *c, const cr__cg_dir *d, const cr__cg_cpu_want *n) {
+    const cr_res_cpu *u = n->u;
+    char v[64], pend_period[64] = "", pend_burst[64] = "";
+    int r;
+    if (n->shares) {
+        uint64_t got = 0;
+        cr__cgroup_res_fmt_u64(v, sizeof v, n->shares);
+        if ((r = cr__cgroup_res_write(c, d, "cpu.shares", v, "linux.resources.cpu.shares", CR__CGW_MUST)) < 0) return r;
+        /* the kernel clamps; say so like runc instead of running with another value */
+        if (cr__cgroup_res_readu64(d->fd, "cpu.shares", &got) == 0 && got != n->shares && got)
+            return cr_err_set(c->err, EINVAL, "linux.resources.cpu.shares: the %s allowed cpu shares is %llu",
+                              n->shares > got ? "maximum" : "minimum", (unsigned long long)got);
+    }
+    if (n->period) {
+        cr__cgroup_res_fmt_u64(v, sizeof v, n->period);
+        r = cr__cgroup_res_write(c, d, "cpu.cfs_period_us", v, "linux.resources.cpu.period", CR__CGW_MUST);
+        /* a shorter period can exceed the parent's quota until the new quota is in: retry after it */
+        if (r == -EINVAL && n->quota) snprintf(pend_period, sizeof pend_period, "%s", v);
+        else if (r < 0) return r;
+    }
+    if (u->has_burst) {
+        cr__cgroup_res_fmt_u64(v, sizeof v, u->burst);
+        r = cr__cgroup_res_write(c, d, "cpu.cfs_burst_us", v, "linux.resources.cpu.burst", CR__CGW_WARN);
+        if (r == -EINVAL && n->quota) snprintf(pend_burst, sizeof pend_burst, "%s", v);
+        else if (r < 0) return r;
+    }
+    if (n->quota) {
+        cr__cgroup_res_fmt_i64(v, sizeof v, n->quota);
+        if ((r = cr__cgroup_res_write(c, d, "cpu.cfs_quota_us", v, "linux.resources.cpu.quota", CR__CGW_MUST)) < 0) return r;
+        if (*pend_period &&
+            (r = cr__cgroup_res_write(c, d, "cpu.cfs_period_us", pend_period, "linux.resources.cpu.period", CR__CGW_MUST)) < 0)
+            return r;
+        if (*pend_burst &&
+            (r = cr__cgroup_res_write(c, d, "cpu.cfs_burst_us", pend_burst, "linux.resources.cpu.burst", CR__CGW_WARN)) < 0)
+            return r;
+    }
+    if (u->has_idle) {
+        cr__cgroup_res_fmt_i64(v, sizeof v, u->idle);
+        if ((r = cr__cgroup_res_write(c, d, "cpu.idle", v, "linux.resources.cpu.idle", CR__CGW_WARN)) < 0) return r;
+    }
+    return cr__cgroup_res_cpu_rt_v1(c, d, n);
+}
+
+/* cpu.max is "QUOTA PERIOD"; the half not given keeps its current value
+   (a new cgroup has "max 100000", so this is runc's default). */
+static int cr__cgroup_res_cpu_max_v2(cr__cg_ctx *c, const cr__cg_dir *d, const cr__cg_cpu_want *n) {
+    char cur[64] = "", q[32], v[64];
+    uint64_t p = n->period;
+    if (!n->quota || !n->period) cr__cgroup_res_read(d->fd, "cpu.max", cur, sizeof cur);
+    if (n->quota > 0) cr__cgroup_res_fmt_i64(q, sizeof q, n->quota);
+    else if (n->quota < 0 || !*cur || !n->update) snprintf(q, sizeof q, "max");
+    else snprintf(q, sizeof q, "%.*s", (int)strcspn(cur, " \n"), cur);
+    if (!p) {
+        const char *sp = strchr(cur, ' ');
+        if (!sp || cr__cgroup_res_parse_u64(sp + 1, &p) < 0 || !p || p == UINT64_MAX) p = 100000;
+    }
+    snprintf(v, sizeof v, "%s %llu", q, (unsigned long long)p);
+    return cr__cgroup_res_write(c, d, "cpu.max", v, n->quota ? "linux.resources.cpu.quota" : "linux.resources.cpu.period", CR__CGW_MUST);
+}
+
+static int cr__cgroup_res_cpu_v2(cr__cg_ctx *c, const cr__cg_dir *d, const cr__cg_cpu_want *n) {
+    const cr_res_cpu *u = n->u;
+    char v[64], pend_burst[64] = "";
+    int r;
+    if (n->rtruntime || n->rtperiod)
+        return cr__cgroup_res_v1only(c, n->rtruntime ? "linux.resources.cpu.realtimeRuntime" : "linux.resources.cpu.realtimePeriod");
+    if (u->has_idle) {
+        cr__cgroup_res_fmt_i64(v, sizeof v, u->idle);
+        if ((r = cr__cgroup_res_write(c, d, "cpu.idle", v, "linux.resources.cpu.idle", CR__CGW_WARN)) < 0) return r;
+    }
+    if (n->shares) {
+        cr__cgroup_res_fmt_u64(v, sizeof v, cr__cgroup_res_weight(n->shares));
+        if ((r = cr__cgroup_res_write(c, d, "cpu.weight", v, "linux.resources.cpu.shares", CR__CGW_MUST)) < 0) return r;
+    }
+    if (u->has_burst) {
+        cr__cgroup_res_fmt_u64(v, sizeof v, u->burst);
+        r = cr__cgroup_res_write(c, d, "cpu.max.burst", v, "linux.resources.cpu.burst", CR__CGW_WARN);
+        if (r == -EINVAL && (n->quota || n->period)) snprintf(pend_burst, sizeof pend_burst, "%s", v);
+        else if (r < 0) return r;
+    }
+    if (n->quota || n->period) {
+        if ((r = cr__cgroup_res_cpu_max_v2(c, d, n)) < 0) return r;
+        if (*pend_burst &&
+            (r = cr__cgroup_res_write(c, d, "cpu.max.burst", pend_burst, "linux.resources.cpu.burst", CR__CGW_WARN)) < 0)
+            return r;
+    }
+    return 0;
+}
+
+static int cr__cgroup_res_cpuset(cr__cg_ctx *c, const cr__cg_cpu_want *n) {
+    cr__cg_dir d;
+    int r;
+    if (!n->cpus && !n->mems) return 0;
+    if ((r = cr__cgroup_res_dir(c, CR__CG_CPUSET, n->cpus ? "linux.resources.cpu.cpus" : "linux.resources.cpu.mems", 0, &d)) < 0) return r;
+    if (n->cpus && (r = cr__cgroup_res_write(c, &d, "cpuset.cpus", n->cpus, "linux.resources.cpu.cpus", CR__CGW_MUST)) < 0) return r;
+    if (n->mems && (r = cr__cgroup_res_write(c, &d, "cpuset.mems", n->mems, "linux.resources.cpu.mems", CR__CGW_MUST)) < 0) return r;
+    return 0;
+}
+
+static int cr__cgroup_res_cpu(cr__cg_ctx *c, const cr_res_cpu *u, int update) {
+    cr__cg_cpu_want n;
+    const char *first;
+    cr__cg_dir d;
+    int r;
+    n.u = u; n.update = update;
+    n.shares = u->has_shares ? u->shares : 0;
+    n.period = u->has_period ? u->period : 0;
+    n.rtperiod = u->has_realtime_period ? u->realtime_period : 0;
+    n.quota = !u->has_quota ? 0 : u->quota < 0 ? -1 : u->quota;
+    n.rtruntime = u->has_realtime_runtime ? u->realtime_runtime : 0;
+    n.cpus = u->cpus && *u->cpus ? u->cpus : NULL;
+    n.mems = u->mems && *u->mems ? u->mems : NULL;
+    if ((first = cr__cgroup_res_cpu_first(&n))) {
+        if ((r = cr__cgroup_res_dir(c, CR__CG_CPU, first, 0, &d)) < 0) return r;
+        if ((r = d.v2 ? cr__cgroup_res_cpu_v2(c, &d, &n) : cr__cgroup_res_cpu_v1(c, &d, &n)) < 0) return r;
+    }
+    return cr__cgroup_res_cpuset(c, &n);
+}
+
 /* ---- pids ---- */
 
-static int cr__cgroup_res_pids(cr__cg_ctx *c, const cr_json *pids) {
-    static const char *const P = "linux.resources.pids";
-    int64_t limit = 0;
+static int cr__cgroup_res_pids(cr__cg_ctx *c, const cr_res_pids *p) {
     char v[32];
     cr__cg_dir d;
     int r;
-    if ((r = cr__cgroup_res_kind(pids, CR_JSON_OBJECT, P, c->err)) < 0) return r;
-    if ((r = cr__cgroup_res_ji64(pids, "limit", P, &limit, c->err)) <= 0) return r;
+    if (!p->has_limit) return 0;
     if ((r = cr__cgroup_res_dir(c, CR__CG_PIDS, "linux.resources.pids.limit", 0, &d)) < 0) return r;
-    if (limit > 0) cr__cgroup_res_fmt_i64(v, sizeof v, limit);
+    if (p->limit > 0) cr__cgroup_res_fmt_i64(v, sizeof v, p->limit);
     else snprintf(v, sizeof v, "max");
     return cr__cgroup_res_write(c, &d, "pids.max", v, "linux.resources.pids.limit", CR__CGW_MUST);
 }
 
 /* ---- blockIO ---- */
 
-static int cr__cgroup_res_majmin(const cr_json *e, const char *path, uint64_t *maj, uint64_t *min, cr_err *err) {
-    int r;
-    if ((r = cr__cgroup_res_kind(e, CR_JSON_OBJECT, path, err)) < 0) return r;
-    if ((r = cr__cgroup_res_ju64(e, "major", path, 0xFFFFFFFFu, maj, err)) < 0) return r;
-    if (!r) return cr_err_set(err, EINVAL, "%s.major: required", path);
-    if ((r = cr__cgroup_res_ju64(e, "minor", path, 0xFFFFFFFFu, min, err)) < 0) return r;
-    if (!r) return cr_err_set(err, EINVAL, "%s.minor: required", path);
+static uint64_t cr__cgroup_res_ioweight(uint64_t w) { return 1 + (w - 10) * 9999 / 990; }
+
+static int cr__cgroup_res_blkio_v1(cr__cg_ctx *c, const cr__cg_dir *d, const cr_res_block_io *b) {
+    static const char *const thr_v1[CR_RES_THROTTLES] = { "blkio.throttle.read_bps_device", "blkio.throttle.write_bps_device",
+                                                          "blkio.throttle.read_iops_device", "blkio.throttle.write_iops_device" };
+    /* CFQ's blkio.weight went with CFQ (5.0); BFQ has blkio.bfq.weight */
+    int bfq = faccessat(d->fd, "blkio.weight", F_OK, 0) < 0 && faccessat(d->fd, "blkio.bfq.weight", F_OK, 0) == 0;
+    const char *wfile = bfq ? "blkio.bfq.weight" : "blkio.weight", *wdfile = bfq ? "blkio.bfq.weight_device" : "blkio.weight_device";
+    char v[96], field[192];
+    int r, i, j;
+    if (b->has_weight && b->weight) {
+        cr__cgroup_res_fmt_u64(v, sizeof v, b->weight);
+        if ((r = cr__cgroup_res_write(c, d, wfile, v, "linux.resources.blockIO.weight", CR__CGW_MUST)) < 0) return r;
+    }
+    if (b->has_leaf_weight && b->leaf_weight) {
+        cr__cgroup_res_fmt_u64(v, sizeof v, b->leaf_weight);
+        if ((r = cr__cgroup_res_write(c, d, "blkio.leaf_weight", v, "linux.resources.blockIO.leafWeight", CR__CGW_WARN)) < 0) return r;
+    }
+    for (i = 0; i < b->nweight_device; i++) {
+        const cr_res_weight_device *w = &b->weight_device[i];
+        if (w->has_weight && w->weight) {
+            snprintf(v, sizeof v, "%u:%u %u", w->major, w->minor, (unsigned)w->weight);
+            snprintf(field, sizeof field, "linux.resources.blockIO.weightDevice[%d].weight", i);
+            if ((r = cr__cgroup_res_write(c, d, wdfile, v, field, CR__CGW_MUST)) < 0) return r;
+        }
+        if (w->has_leaf_weight && w->leaf_weight) {
+            snprintf(v, sizeof v, "%u:%u %u", w->major, w->minor, (unsigned)w->leaf_weight);
+            snprintf(field, sizeof field, "linux.resources.blockIO.weightDevice[%d].leafWeight", i);
+            if ((r = cr__cgroup_res_write(c, d, "blkio.leaf_weight_device", v, field, CR__CGW_WARN)) < 0) return r;
+        }
+    }
+    for (i = 0; i < CR_RES_THROTTLES; i++)
+        for (j = 0; j < b->nthrottle[i]; j++) {
+            const cr_res_rate_device *e = &b->throttle[i][j];
+            snprintf(field, sizeof field, "linux.resources.blockIO.%s[%d]", cr__sp_res_throttle[i], j);
+            snprintf(v, sizeof v, "%u:%u %llu", e->major, e->minor, (unsigned long long)e->rate);
+            if ((r = cr__cgroup_res_write(c, d, thr_v1[i], v, field, CR__CGW_MUST)) < 0) return r;
+        }
     return 0;
 }
 
-static uint64_t cr__cgroup_res_ioweight(uint64_t w) { return 1 + (w - 10) * 9999 / 990; }
+static int cr__cgroup_res_blkio_weight_v2(cr__cg_ctx *c, const cr__cg_dir *d, const cr_res_block_io *b) {
+    char cur[256], v[96], field[192];
+    int bfq = cr__cgroup_res_read(d->fd, "io.bfq.weight", cur, sizeof cur) >= 0;
+    /* per-device BFQ weights: the file reads "default N" instead of "N" */
+    int bfq_dev = bfq && !strncmp(cur, "default", 7), i, r;
+    if (b->has_weight && b->weight) {
+        if (!bfq && (b->weight < 10 || b->weight > 1000))
+            return cr_err_set(c->err, EINVAL, "linux.resources.blockIO.weight: %u is out of range (10..1000)", (unsigned)b->weight);
+        cr__cgroup_res_fmt_u64(v, sizeof v, bfq ? b->weight : cr__cgroup_res_ioweight(b->weight));
+        if ((r = cr__cgroup_res_write(c, d, bfq ? "io.bfq.weight" : "io.weight", v, "linux.resources.blockIO.weight", CR__CGW_MUST)) < 0)
+            return r;
+    }
+    for (i = 0; i < b->nweight_device; i++) {
+        const cr_res_weight_device *w = &b->weight_device[i];
+        if (w->has_leaf_weight && w->leaf_weight)
+            cr_log(CR_LOG_WARN, "linux.resources.blockIO.weightDevice[%d].leafWeight: ignored (cgroup v2 has no leaf weights)", i);
+        if (!w->has_weight || !w->weight) continue;
+        snprintf(field, sizeof field, "linux.resources.blockIO.weightDevice[%d].weight", i);
+        if (!bfq_dev && (w->weight < 10 || w->weight > 1000))
+            return cr_err_set(c->err, EINVAL, "%s: %u is out of range (10..1000)", field, (unsigned)w->weight);
+        snprintf(v, sizeof v, "%u:%u %llu", w->major, w->minor,
+                 (unsigned long long)(bfq_dev ? w->weight : cr__cgroup_res_ioweight(w->weight)));
+        if ((r = cr__cgroup_res_write(c, d, bfq_dev ? "io.bfq.weight" : "io.weight", v, field, CR__CGW_MUST)) < 0) return r;
+    }
+    return 0;
+}
 
-static int cr__cgroup_res_blkio(cr__cg_ctx *c, const cr_json *b) {
-    static const char *const P = "linux.resources.blockIO";
-    static const char *const thr[4] = { "throttleReadBpsDevice", "throttleWriteBpsDevice", "throttleReadIOPSDevice", "throttleWriteIOPSDevice" };
-    static const char *const thr_v1[4] = { "blkio.throttle.read_bps_device", "blkio.throttle.write_bps_device",
-                                            "blkio.throttle.read_iops_device", "blkio.throttle.write_iops_device" };
-    static const char *const thr_v2[4] = { "rbps", "wbps", "riops", "wiops" };
-    uint64_t weight = 0, leaf = 0;
-    const cr_json *wd = NULL, *tl[4], *e;
-    char path[160], v[96], field[192];
-    cr__cg_dir d;
+/* io.max: one "MAJ:MIN rbps=.. wbps=.. riops=.. wiops=.." line per device, in order of first mention. */
+static int cr__cgroup_res_blkio_max_v2(cr__cg_ctx *c, const cr__cg_dir *d, const cr_res_block_io *b) {
+    static const char *const thr_v2[CR_RES_THROTTLES] = { "rbps", "wbps", "riops", "wiops" };
+    struct { uint32_t maj, min; uint64_t rate[CR_RES_THROTTLES]; unsigned char set; } dev[64];
+    char field[192];
+    int nd = 0, k, fd, i, j, r;
+    for (i = 0; i < CR_RES_THROTTLES; i++)
+        for (j = 0; j < b->nthrottle[i]; j++) {
+            const cr_res_rate_device *e = &b->throttle[i][j];
+            for (k = 0; k < nd && (dev[k].maj != e->major || dev[k].min != e->minor); k++) {}
+            if (k == nd) {
+                if (nd == (int)(sizeof dev / sizeof *dev))
+                    return cr_err_set(c->err, E2BIG, "linux.resources.blockIO.%s[%d]: more than 64 devices", cr__sp_res_throttle[i], j);
+                memset(&dev[nd], 0, sizeof dev[nd]);
+                dev[nd].maj = e->major; dev[nd].min = e->minor; nd++;
+            }
+            dev[k].rate[i] = e->rate;
+            dev[k].set |= (unsigned char)(1u << i);
+        }
+    if ((r = cr__cgroup_res_open(c, d, "io.max", "linux.resources.blockIO", CR__CGW_MUST, &fd)) != 0) return r < 0 ? r : 0;
+    for (k = 0; k < nd && r == 0; k++) {
+        char line[256];
+        size_t n = (size_t)snprintf(line, sizeof line, "%u:%u", dev[k].maj, dev[k].min);
+        for (i = 0; i < CR_RES_THROTTLES; i++)
+            if (dev[k].set & (1u << i))
+                n += (size_t)snprintf(line + n, sizeof line - n, " %s=%llu", thr_v2[i], (unsigned long long)dev[k].rate[i]);
+        snprintf(line + n, sizeof line - n, "\n");
+        snprintf(field, sizeof field, "linux.resources.blockIO (device %u:%u)", dev[k].maj, dev[k].min);
+        r = cr__cgroup_res_put(c, fd, "io.max", line, field);
+    }
+    close(fd);
+    return r < 0 ? r : 0;
+}
+
+static int cr__cgroup_res_blkio(cr__cg_ctx *c, const cr_res_block_io *b) {
     int r, i, any = 0;
-    if ((r = cr__cgroup_res_kind(b, CR_JSON_OBJECT, P, c->err)) < 0) return r;
-    if ((r = cr__cgroup_res_ju64(b, "weight", P, 65535, &weight, c->err)) < 0) return r;
-    if ((r = cr__cgroup_res_ju64(b, "leafWeight", P, 65535, &leaf, c->err)) < 0) return r;
-    if ((wd = cr__cgroup_res_get(b, "weightDevice")) && (r = cr__cgroup_res_kind(wd, CR_JSON_ARRAY, "linux.resources.blockIO.weightDevice", c->err)) < 0) return r;
-    for (i = 0; i < 4; i++) {
-        tl[i] = cr__cgroup_res_get(b, thr[i]);
-        snprintf(path, sizeof path, "%s.%s", P, thr[i]);
-        if (tl[i] && (r = cr__cgroup_res_kind(tl[i], CR_JSON_ARRAY, path, c->err)) < 0) return r;
-        if (tl[i] && tl[i]->child) any = 1;
-    }
-    if (!weight && !leaf && !(wd && wd->child) && !any) return 0;
-    if ((r = cr__cgroup_res_dir(c, CR__CG_BLKIO, P, 0, &d)) < 0) return r;
-
-    if (!d.v2) {
-        /* CFQ's blkio.weight went with CFQ (5.0); BFQ has blkio.bfq.weight */
-        int bfq = faccessat(d.fd, "blkio.weight", F_OK, 0) < 0 && faccessat(d.fd, "blkio.bfq.weight", F_OK, 0) == 0;
-        const char *wfile = bfq ? "blkio.bfq.weight" : "blkio.weight", *wdfile = bfq ? "blkio.bfq.weight_device" : "blkio.weight_device";
-        if (weight) {
-            cr__cgroup_res_fmt_u64(v, sizeof v, weight);
-            if ((r = cr__cgroup_res_write(c, &d, wfile, v, "linux.resources.blockIO.weight", CR__CGW_MUST)) < 0) return r;
-        }
-        if (leaf) {
-            cr__cgroup_res_fmt_u64(v, sizeof v, leaf);
-            if ((r = cr__cgroup_res_write(c, &d, "blkio.leaf_weight", v, "linux.resources.blockIO.leafWeight", CR__CGW_WARN)) < 0) return r;
-        }
-        for (e = wd ? wd->child : NULL, i = 0; e; e = e->next, i++) {
-            uint64_t maj, min, w = 0, lw = 0;
-            snprintf(path, sizeof path, "%s.weightDevice[%d]", P, i);
-            if ((r = cr__cgroup_res_majmin(e, path, &maj, &min, c->err)) < 0) return r;
-            if ((r = cr__cgroup_res_ju64(e, "weight", path, 65535, &w, c->err)) < 0) return r;
-            if ((r = cr__cgroup_res_ju64(e, "leafWeight", path, 65535, &lw, c->err)) < 0) return r;
-            if (w) {
-                snprintf(v, sizeof v, "%llu:%llu %llu", (unsigned long long)maj, (unsigned long long)min, (unsigned long long)w);
-                snprintf(field, sizeof field, "%s.weight", path);
-                if ((r = cr__cgroup_res_write(c, &d, wdfile, v, field, CR__CGW_MUST)) < 0) return r;
-            }
-            if (lw) {
-                snprintf(v, sizeof v, "%llu:%llu %llu", (unsigned long long)maj, (unsigned long long)min, (unsigned long long)lw);
-                snprintf(field, sizeof field, "%s.leafWeight", path);
-                if ((r = cr__cgroup_res_write(c, &d, "blkio.leaf_weight_device", v, field, CR__CGW_WARN)) < 0) return r;
-            }
-        }
-        for (i = 0; i < 4; i++) {
-            int j;
-            for (e = tl[i] ? tl[i]->child : NULL, j = 0; e; e = e->next, j++) {
-                uint64_t maj, min, rate;
-                snprintf(path, sizeof path, "%s.%s[%d]", P, thr[i], j);
-                if ((r = cr__cgroup_res_majmin(e, path, &maj, &min, c->err)) < 0) return r;
-                if ((r = cr__cgroup_res_ju64(e, "rate", path, UINT64_MAX, &rate, c->err)) < 0) return r;
-                if (!r) return cr_err_set(c->err, EINVAL, "%s.rate: required", path);
-                snprintf(v, sizeof v, "%llu:%llu %llu", (unsigned long long)maj, (unsigned long long)min, (unsigned long long)rate);
-                if ((r = cr__cgroup_res_write(c, &d, thr_v1[i], v, path, CR__CGW_MUST)) < 0) return r;
-            }
-        }
-        return 0;
-    }
-
-    /* cgroup v2 */
-    if (leaf) return cr__cgroup_res_v1only(c, "linux.resources.blockIO.leafWeight");
-    if (weight || (wd && wd->child)) {
-        char cur[256];
-        int bfq = cr__cgroup_res_read(d.fd, "io.bfq.weight", cur, sizeof cur) >= 0;
-        /* per-device BFQ weights: the file reads "default N" instead of "N" */
-        int bfq_dev = bfq && !strncmp(cur, "default", 7);
-        if (weight) {
-            if (!bfq && (weight < 10 || weight > 1000))
-                return cr_err_set(c->err, EINVAL, "linux.resources.blockIO.weight: %llu is out of range (10..1000)", (unsigned long long)weight);
-            cr__cgroup_res_fmt_u64(v, sizeof v, bfq ? weight : cr__cgroup_res_ioweight(weight));
-            if ((r = cr__cgroup_res_write(c, &d, bfq ? "io.bfq.weight" : "io.weight", v, "linux.resources.blockIO.weight", CR__CGW_MUST)) < 0)
-                return r;
-        }
-        for (e = wd ? wd->child : NULL, i = 0; e; e = e->next, i++) {
-            uint64_t maj, min, w = 0, lw = 0;
-            snprintf(path, sizeof path, "%s.weightDevice[%d]", P, i);
-            if ((r = cr__cgroup_res_majmin(e, path, &maj, &min, c->err)) < 0) return r;
-            if ((r = cr__cgroup_res_ju64(e, "weight", path, 65535, &w, c->err)) < 0) return r;
-            if ((r = cr__cgroup_res_ju64(e, "leafWeight", path, 65535, &lw, c->err)) < 0) return r;
-            if (lw) cr_log(CR_LOG_WARN, "%s.leafWeight: ignored (cgroup v2 has no leaf weights)", path);
-            if (!w) continue;
-            snprintf(field, sizeof field, "%s.weight", path);
-            if (!bfq_dev && (w < 10 || w > 1000))
-                return cr_err_set(c->err, EINVAL, "%s: %llu is out of range (10..1000)", field, (unsigned long long)w);
-            snprintf(v, sizeof v, "%llu:%llu %llu", (unsigned long long)maj, (unsigned long long)min,
-                     (unsigned long long)(bfq_dev ? w : cr__cgroup_res_ioweight(w)));
-            if ((r = cr__cgroup_res_write(c, &d, bfq_dev ? "io.bfq.weight" : "io.weight", v, field, CR__CGW_MUST)) < 0) return r;
-        }
-    }
-    if (any) {
-        /* one "MAJ:MIN rbps=.. wbps=.. riops=.. wiops=.." line per device, in order of first mention */
-        struct { uint64_t maj, min, rate[4]; unsigned char set; } dev[64];
-        int nd = 0, k, fd;
-        for (i = 0; i < 4; i++) {
-            int j;
-            for (e = tl[i] ? tl[i]->child : NULL, j = 0; e; e = e->next, j++) {
-                uint64_t maj, min, rate;
-                snprintf(path, sizeof path, "%s.%s[%d]", P, thr[i], j);
-                if ((r = cr__cgroup_res_majmin(e, path, &maj, &min, c->err)) < 0) return r;
-                if ((r = cr__cgroup_res_ju64(e, "rate", path, UINT64_MAX, &rate, c->err)) < 0) return r;
-                if (!r) return cr_err_set(c->err, EINVAL, "%s.rate: required", path);
-                for (k = 0; k < nd && (dev[k].maj != maj || dev[k].min != min); k++) {}
-                if (k == nd) {
-                    if (nd == (int)(sizeof dev / sizeof *dev)) return cr_err_set(c->err, E2BIG, "%s: more than 64 devices", path);
-                    memset(&dev[nd], 0, sizeof dev[nd]);
-                    dev[nd].maj = maj; dev[nd].min = min; nd++;
-                }
-                dev[k].rate[i] = rate;
-                dev[k].set |= (unsigned char)(1u << i);
-            }
-        }
-        if ((r = cr__cgroup_res_open(c, &d, "io.max", "linux.resources.blockIO", CR__CGW_MUST, &fd)) != 0) return r < 0 ? r : 0;
-        for (k = 0; k < nd && r == 0; k++) {
-            char line[256];
-            size_t n = (size_t)snprintf(line, sizeof line, "%llu:%llu", (unsigned long long)dev[k].maj, (unsigned long long)dev[k].min);
-            for (i = 0; i < 4; i++)
-                if (dev[k].set & (1u << i))
-                    n += (size_t)snprintf(line + n, sizeof line - n, " %s=%llu", thr_v2[i], (unsigned long long)dev[k].rate[i]);
-            snprintf(line + n, sizeof line - n, "\n");
-            snprintf(field, sizeof field, "linux.resources.blockIO (device %llu:%llu)", (unsigned long long)dev[k].maj, (unsigned long long)dev[k].min);
-            r = cr__cgroup_res_put(c, fd, "io.max", line, field);
-        }
-        close(fd);
-        if (r < 0) return r;
-    }
+    cr__cg_dir d;
+    for (i = 0; i < CR_RES_THROTTLES; i++) if (b->nthrottle[i]) any = 1;
+    if (!(b->has_weight && b->weight) && !(b->has_leaf_weight && b->leaf_weight) && !b->nweight_device && !any) return 0;
+    if ((r = cr__cgroup_res_dir(c, CR__CG_BLKIO, "linux.resources.blockIO", 0, &d)) < 0) return r;
+    if (!d.v2) return cr__cgroup_res_blkio_v1(c, &d, b);
+    if (b->has_leaf_weight && b->leaf_weight) return cr__cgroup_res_v1only(c, "linux.resources.blockIO.leafWeight");
+    if (((b->has_weight && b->weight) || b->nweight_device) && (r = cr__cgroup_res_blkio_weight_v2(c, &d, b)) < 0) return r;
+    if (any && (r = cr__cgroup_res_blkio_max_v2(c, &d, b)) < 0) return r;
     return 0;
 }
 
 /* ---- hugepageLimits ---- */
 
-static int cr__cgroup_res_hugetlb(cr__cg_ctx *c, const cr_json *list) {
+static int cr__cgroup_res_hugetlb(cr__cg_ctx *c, const cr_resources *res) {
     static const char *const P = "linux.resources.hugepageLimits";
-    const cr_json *e;
     char path[96], file[96], v[32];
     cr__cg_dir d;
     int r, i, rsvd = 1;
-    if ((r = cr__cgroup_res_kind(list, CR_JSON_ARRAY, P, c->err)) < 0) return r;
-    if (!list->child) return 0;
+    if (!res->nhugepage_limits) return 0;
     /* hybrid hosts: hugetlb is often only on v2 (the dir choice does that) */
     if ((r = cr__cgroup_res_dir(c, CR__CG_HUGETLB, P, 0, &d)) < 0) return r;
-    for (e = list->child, i = 0; e; e = e->next, i++) {
-        const char *size = NULL;
-        uint64_t limit;
-        size_t k;
+    for (i = 0; i < res->nhugepage_limits; i++) {
+        const cr_res_hugepage *h = &res->hugepage_limits[i];
         snprintf(path, sizeof path, "%s[%d]", P, i);
-        if ((r = cr__cgroup_res_kind(e, CR_JSON_OBJECT, path, c->err)) < 0) return r;
-        if ((r = cr__cgroup_res_jstr(e, "pageSize", path, &size, c->err)) < 0) return r;
-        if (!r) return cr_err_set(c->err, EINVAL, "%s.pageSize: required", path);
-        for (k = 0; size[k] && isalnum((unsigned char)size[k]); k++) {}
-        if (!k || size[k] || k > 16) return cr_err_set(c->err, EINVAL, "%s.pageSize: invalid page size \"%.20s\" (e.g. \"2MB\")", path, size);
-        if ((r = cr__cgroup_res_ju64(e, "limit", path, UINT64_MAX, &limit, c->err)) < 0) return r;
-        if (!r) return cr_err_set(c->err, EINVAL, "%s.limit: required", path);
-        cr__cgroup_res_fmt_u64(v, sizeof v, limit);
-        snprintf(file, sizeof file, d.v2 ? "hugetlb.%s.max" : "hugetlb.%s.limit_in_bytes", size);
+        if ((r = cr__sp_res_check_page_size(c->err, path, h->page_size)) < 0) return r;
+        cr__cgroup_res_fmt_u64(v, sizeof v, h->limit);
+        snprintf(file, sizeof file, d.v2 ? "hugetlb.%s.max" : "hugetlb.%s.limit_in_bytes", h->page_size);
         if ((r = cr__cgroup_res_write(c, &d, file, v, path, CR__CGW_MUST)) < 0) return r;
         if (rsvd) {   /* reservations too (5.7+), as runc */
-            snprintf(file, sizeof file, d.v2 ? "hugetlb.%s.rsvd.max" : "hugetlb.%s.rsvd.limit_in_bytes", size);
+            snprintf(file, sizeof file, d.v2 ? "hugetlb.%s.rsvd.max" : "hugetlb.%s.rsvd.limit_in_bytes", h->page_size);
             r = cr__cgroup_res_write(c, &d, file, v, path, CR__CGW_DEBUG);
             if (r < 0) return r;
             if (r == 1) rsvd = 0;
@@ -4262,70 +4710,44 @@ static int cr__cgroup_res_hugetlb(cr__cg_ctx *c, const cr_json *list) {
 
 /* ---- network (v1 only), rdma ---- */
 
-static int cr__cgroup_res_netname(const char *s) {
-    size_t i;
-    for (i = 0; s[i]; i++) if ((unsigned char)s[i] <= ' ' || s[i] == '/' || (unsigned char)s[i] == 0x7F) return 0;
-    return i > 0 && i < 64;
-}
-
-static int cr__cgroup_res_network(cr__cg_ctx *c, const cr_json *net) {
+static int cr__cgroup_res_network(cr__cg_ctx *c, const cr_res_network *n) {
     static const char *const P = "linux.resources.network";
-    uint64_t classid = 0;
-    const cr_json *prio, *e;
     char path[96], v[128];
     cr__cg_dir d;
-    int r, i, fd;
-    if ((r = cr__cgroup_res_kind(net, CR_JSON_OBJECT, P, c->err)) < 0) return r;
-    if ((r = cr__cgroup_res_ju64(net, "classID", P, 0xFFFFFFFFu, &classid, c->err)) < 0) return r;
-    if (classid) {
+    int r = 0, i, fd;
+    if (n->has_class_id && n->class_id) {
         if ((r = cr__cgroup_res_dir(c, CR__CG_NET_CLS, "linux.resources.network.classID", 0, &d)) < 0) return r;
         if (d.v2) return cr__cgroup_res_v1only(c, "linux.resources.network.classID");
-        cr__cgroup_res_fmt_u64(v, sizeof v, classid);
+        cr__cgroup_res_fmt_u64(v, sizeof v, n->class_id);
         if ((r = cr__cgroup_res_write(c, &d, "net_cls.classid", v, "linux.resources.network.classID", CR__CGW_MUST)) < 0) return r;
     }
-    if (!(prio = cr__cgroup_res_get(net, "priorities"))) return 0;
-    if ((r = cr__cgroup_res_kind(prio, CR_JSON_ARRAY, "linux.resources.network.priorities", c->err)) < 0) return r;
-    if (!prio->child) return 0;
+    if (!n->npriorities) return 0;
     if ((r = cr__cgroup_res_dir(c, CR__CG_NET_PRIO, "linux.resources.network.priorities", 0, &d)) < 0) return r;
     if (d.v2) return cr__cgroup_res_v1only(c, "linux.resources.network.priorities");
     if ((r = cr__cgroup_res_open(c, &d, "net_prio.ifpriomap", "linux.resources.network.priorities", CR__CGW_MUST, &fd)) != 0) return r < 0 ? r : 0;
-    for (e = prio->child, i = 0; e && r == 0; e = e->next, i++) {
-        const char *name = NULL;
-        uint64_t p = 0;
+    for (i = 0; i < n->npriorities && r == 0; i++) {
         snprintf(path, sizeof path, "%s.priorities[%d]", P, i);
-        if ((r = cr__cgroup_res_kind(e, CR_JSON_OBJECT, path, c->err)) < 0) break;
-        if ((r = cr__cgroup_res_jstr(e, "name", path, &name, c->err)) < 0) break;
-        if (!r || !cr__cgroup_res_netname(name)) { r = cr_err_set(c->err, EINVAL, "%s.name: expected an interface name", path); break; }
-        if ((r = cr__cgroup_res_ju64(e, "priority", path, 0xFFFFFFFFu, &p, c->err)) < 0) break;
-        snprintf(v, sizeof v, "%s %llu\n", name, (unsigned long long)p);
+        snprintf(v, sizeof v, "%s %u\n", n->priorities[i].name, n->priorities[i].priority);
         r = cr__cgroup_res_put(c, fd, "net_prio.ifpriomap", v, path);
     }
     close(fd);
     return r < 0 ? r : 0;
 }
 
-static int cr__cgroup_res_rdma(cr__cg_ctx *c, const cr_json *rdma) {
+static int cr__cgroup_res_rdma(cr__cg_ctx *c, const cr_resources *res) {
     static const char *const P = "linux.resources.rdma";
-    const cr_json *e;
     char path[128], v[160];
     cr__cg_dir d;
-    int r;
-    if ((r = cr__cgroup_res_kind(rdma, CR_JSON_OBJECT, P, c->err)) < 0) return r;
-    if (!rdma->child) return 0;
+    int r, i;
+    if (!res->nrdma) return 0;
     if ((r = cr__cgroup_res_dir(c, CR__CG_RDMA, P, 0, &d)) < 0) return r;
-    for (e = rdma->child; e; e = e->next) {
-        uint64_t h = 0, o = 0;
-        int hh, ho;
+    for (i = 0; i < res->nrdma; i++) {
+        const cr_res_rdma *e = &res->rdma[i];
         size_t n;
-        snprintf(path, sizeof path, "%s.%.60s", P, e->key);
-        if (!cr__cgroup_res_netname(e->key)) return cr_err_set(c->err, EINVAL, "%s: invalid device name", path);
-        if ((r = cr__cgroup_res_kind(e, CR_JSON_OBJECT, path, c->err)) < 0) return r;
-        if ((hh = cr__cgroup_res_ju64(e, "hcaHandles", path, 0xFFFFFFFFu, &h, c->err)) < 0) return hh;
-        if ((ho = cr__cgroup_res_ju64(e, "hcaObjects", path, 0xFFFFFFFFu, &o, c->err)) < 0) return ho;
-        if (!hh && !ho) return cr_err_set(c->err, EINVAL, "%s: set hcaHandles, hcaObjects or both", path);
-        n = (size_t)snprintf(v, sizeof v, "%s", e->key);
-        if (hh) n += (size_t)snprintf(v + n, sizeof v - n, " hca_handle=%llu", (unsigned long long)h);
-        if (ho) snprintf(v + n, sizeof v - n, " hca_object=%llu", (unsigned long long)o);
+        snprintf(path, sizeof path, "%s.%.60s", P, e->device);
+        n = (size_t)snprintf(v, sizeof v, "%s", e->device);
+        if (e->has_hca_handles) n += (size_t)snprintf(v + n, sizeof v - n, " hca_handle=%u", e->hca_handles);
+        if (e->has_hca_objects) snprintf(v + n, sizeof v - n, " hca_object=%u", e->hca_objects);
         if ((r = cr__cgroup_res_write(c, &d, "rdma.max", v, path, CR__CGW_MUST)) < 0) return r;
     }
     return 0;
@@ -4333,42 +4755,37 @@ static int cr__cgroup_res_rdma(cr__cg_ctx *c, const cr_json *rdma) {
 
 /* ---- unified ---- */
 
-static int cr__cgroup_res_unified(cr__cg_ctx *c, const cr_json *u) {
-    static const char *const P = "linux.resources.unified";
-    const cr_json *e;
+/* One write per line (io.max etc. take one device per write). */
+static int cr__cgroup_res_unified_put(cr__cg_ctx *c, int fd, const cr_keyval *e, const char *field) {
+    const char *line;
+    int r = 0;
+    for (line = e->value; *line && r == 0; ) {
+        size_t n = strcspn(line, "\n");
+        if (n) {
+            char *one = (char *)CR_MALLOC(n + 1);
+            if (!one) return cr_err_set(c->err, ENOMEM, "%s: out of memory", field);
+            memcpy(one, line, n); one[n] = 0;
+            r = cr__cgroup_res_put(c, fd, e->key, one, field);
+            CR_FREE(one);
+        }
+        line += n + (line[n] == '\n');
+    }
+    return r;
+}
+
+static int cr__cgroup_res_unified(cr__cg_ctx *c, const cr_resources *res) {
     char field[160];
     cr__cg_dir d;
-    int r;
-    if ((r = cr__cgroup_res_kind(u, CR_JSON_OBJECT, P, c->err)) < 0) return r;
-    if (!u->child) return 0;
-    if ((r = cr__cgroup_res_dir(c, -1, P, 0, &d)) < 0) return r;
-    for (e = u->child; e; e = e->next) {
-        const char *line;
-        char key[68];
-        size_t i;
-        int fd;
-        /* the key is untrusted: no control characters in messages */
-        for (i = 0; e->key[i] && i < 64; i++) key[i] = (unsigned char)e->key[i] < 0x20 || e->key[i] == 0x7F ? '?' : e->key[i];
-        snprintf(key + i, sizeof key - i, "%s", e->key[i] ? "..." : "");
-        snprintf(field, sizeof field, "%s.\"%s\"", P, key);
-        if (!*e->key || strchr(e->key, '/') || strstr(e->key, "..") || !strcmp(e->key, "."))
-            return cr_err_set(c->err, EINVAL, "%s: must be a file name in the cgroup directory (no \"/\" or \"..\")", field);
-        if (e->type != CR_JSON_STRING)
-            return cr_err_set(c->err, EINVAL, "%s: expected a string, got %s", field, cr_json_type_name(e->type));
-        if (!*e->str) continue;
+    int r, i, fd;
+    if (!res->nunified) return 0;
+    if ((r = cr__cgroup_res_dir(c, -1, "linux.resources.unified", 0, &d)) < 0) return r;
+    for (i = 0; i < res->nunified; i++) {
+        const cr_keyval *e = &res->unified[i];
+        cr__sp_res_unified_field(e->key, field, sizeof field);
+        if ((r = cr__sp_res_check_unified_key(c->err, field, e->key)) < 0) return r;
+        if (!*e->value) continue;
         if ((r = cr__cgroup_res_open(c, &d, e->key, field, CR__CGW_MUST, &fd)) != 0) return r < 0 ? r : 0;
-        /* one write per line (io.max etc. take one device per write) */
-        for (line = e->str; *line && r == 0; ) {
-            size_t n = strcspn(line, "\n");
-            if (n) {
-                char *one = (char *)CR_MALLOC(n + 1);
-                if (!one) { r = cr_err_set(c->err, ENOMEM, "%s: out of memory", field); break; }
-                memcpy(one, line, n); one[n] = 0;
-                r = cr__cgroup_res_put(c, fd, e->key, one, field);
-                CR_FREE(one);
-            }
-            line += n + (line[n] == '\n');
-        }
+        r = cr__cgroup_res_unified_put(c, fd, e, field);
         close(fd);
         if (r < 0) return r;
     }
@@ -4377,15 +4794,14 @@ static int cr__cgroup_res_unified(cr__cg_ctx *c, const cr_json *u) {
 
 /* ---- devices ---- */
 
-typedef struct cr__cg_rule { char type; int64_t major, minor; unsigned acc; int allow; } cr__cg_rule;
-
-#define CR__CG_ACC_M 1u   /* BPF_DEVCG_ACC_MKNOD */
-#define CR__CG_ACC_R 2u   /* BPF_DEVCG_ACC_READ */
-#define CR__CG_ACC_W 4u   /* BPF_DEVCG_ACC_WRITE */
-#define CR__CG_ACC_RWM 7u
+/* The access bits of cr_res_device are the eBPF program's. */
+#define CR__CG_ACC_M CR_RES_ACCESS_MKNOD   /* BPF_DEVCG_ACC_MKNOD */
+#define CR__CG_ACC_R CR_RES_ACCESS_READ    /* BPF_DEVCG_ACC_READ */
+#define CR__CG_ACC_W CR_RES_ACCESS_WRITE   /* BPF_DEVCG_ACC_WRITE */
+#define CR__CG_ACC_RWM (CR__CG_ACC_M | CR__CG_ACC_R | CR__CG_ACC_W)
 
 /* runc's AllowedDevices (specconv), in its order. */
-static const struct { cr__cg_rule rule; const char *path; } cr__cg_default_rules[] = {
+static const struct { cr_res_device rule; const char *path; } cr__cg_default_rules[] = {
     { { 'c', -1, -1, CR__CG_ACC_M, 1 }, NULL },
     { { 'b', -1, -1, CR__CG_ACC_M, 1 }, NULL },
     { { 'c', 1, 3, CR__CG_ACC_RWM, 1 }, "/dev/null" },
@@ -4401,57 +4817,18 @@ static const struct { cr__cg_rule rule; const char *path; } cr__cg_default_rules
 
 #define CR__CG_MAX_RULES 2048
 
-/* linux.resources.devices (may be NULL) plus, when t asks, the default
-   rules, into a malloc'd array. */
-static int cr__cgroup_res_rules(const cr_json *devices, const cr__cg_target *t, cr__cg_rule **out, size_t *n, cr_err *err) {
-    static const char *const P = "linux.resources.devices";
-    size_t cap = 0, k = 0, i;
-    const cr_json *e;
-    cr__cg_rule *rules;
-    char path[64];
-    int r, idx;
+/* linux.resources.devices plus, when t asks, the default rules, into a
+   malloc'd array. */
+static int cr__cgroup_res_rules(const cr_res_device *devices, size_t ndevices, const cr__cg_target *t,
+                                cr_res_device **out, size_t *n, cr_err *err) {
+    size_t cap = ndevices, k = 0, i;
+    cr_res_device *rules;
     *out = NULL; *n = 0;
-    if (devices) {
-        if ((r = cr__cgroup_res_kind(devices, CR_JSON_ARRAY, P, err)) < 0) return r;
-        cap = devices->len;
-    }
     if (t && t->default_devices) cap += sizeof cr__cg_default_rules / sizeof *cr__cg_default_rules;
-    if (cap > CR__CG_MAX_RULES) return cr_err_set(err, E2BIG, "%s: more than %d rules", P, CR__CG_MAX_RULES);
-    rules = (cr__cg_rule *)CR_MALLOC((cap ? cap : 1) * sizeof *rules);
-    if (!rules) return cr_err_set(err, ENOMEM, "%s: out of memory", P);
-    for (e = devices ? devices->child : NULL, idx = 0; e; e = e->next, idx++) {
-        cr__cg_rule *x = &rules[k];
-        const char *type = "a", *access = NULL;
-        int allow = 0;
-        snprintf(path, sizeof path, "%s[%d]", P, idx);
-        if ((r = cr__cgroup_res_kind(e, CR_JSON_OBJECT, path, err)) < 0) goto fail;
-        if ((r = cr__cgroup_res_jbool(e, "allow", path, &allow, err)) < 0) goto fail;
-        if (!r) { r = cr_err_set(err, EINVAL, "%s.allow: required", path); goto fail; }
-        if ((r = cr__cgroup_res_jstr(e, "type", path, &type, err)) < 0) goto fail;
-        if (strcmp(type, "a") && strcmp(type, "b") && strcmp(type, "c")) {
-            r = cr_err_set(err, EINVAL, "%s.type: expected \"a\", \"b\" or \"c\", got \"%.8s\"", path, type);
-            goto fail;
-        }
-        x->type = type[0]; x->allow = allow; x->major = x->minor = -1; x->acc = 0;
-        if ((r = cr__cgroup_res_ji64(e, "major", path, &x->major, err)) < 0) goto fail;
-        if ((r = cr__cgroup_res_ji64(e, "minor", path, &x->minor, err)) < 0) goto fail;
-        if (x->major < 0) x->major = -1;
-        if (x->minor < 0) x->minor = -1;
-        if (x->major > 0xFFFFFFFFLL || x->minor > 0xFFFFFFFFLL) {
-            r = cr_err_set(err, EINVAL, "%s: major/minor out of range", path);
-            goto fail;
-        }
-        if ((r = cr__cgroup_res_jstr(e, "access", path, &access, err)) < 0) goto fail;
-        for (i = 0; access && access[i]; i++) {
-            if (access[i] == 'r') x->acc |= CR__CG_ACC_R;
-            else if (access[i] == 'w') x->acc |= CR__CG_ACC_W;
-            else if (access[i] == 'm') x->acc |= CR__CG_ACC_M;
-            else { r = cr_err_set(err, EINVAL, "%s.access: \"%.8s\": expected letters of \"rwm\"", path, access); goto fail; }
-        }
-        if (x->type == 'a') x->acc = CR__CG_ACC_RWM;   /* "a" means every device and every access (cgroup v1) */
-        else if (!x->acc) { r = cr_err_set(err, EINVAL, "%s.access: required (letters of \"rwm\")", path); goto fail; }
-        k++;
-    }
+    if (cap > CR__CG_MAX_RULES) return cr_err_set(err, E2BIG, "linux.resources.devices: more than %d rules", CR__CG_MAX_RULES);
+    rules = (cr_res_device *)CR_MALLOC((cap ? cap : 1) * sizeof *rules);
+    if (!rules) return cr_err_set(err, ENOMEM, "linux.resources.devices: out of memory");
+    for (i = 0; i < ndevices; i++) rules[k++] = devices[i];
     if (t && t->default_devices) {
         for (i = 0; i < sizeof cr__cg_default_rules / sizeof *cr__cg_default_rules; i++) {
             int j, dup = 0;
@@ -4462,9 +4839,6 @@ static int cr__cgroup_res_rules(const cr_json *devices, const cr__cg_target *t, 
     }
     *out = rules; *n = k;
     return 0;
-fail:
-    CR_FREE(rules);
-    return r;
 }
 
 static struct bpf_insn cr__cgroup_res_insn(uint8_t code, uint8_t dst, uint8_t src, int16_t off, int32_t imm) {
@@ -4479,7 +4853,7 @@ static struct bpf_insn cr__cgroup_res_insn(uint8_t code, uint8_t dst, uint8_t sr
    major and minor and has that bit decides. Past the last "a" rule nothing
    matters: it sets the default (no "a" rule: deny). Registers as in
    runc's and crun's filters: R2 type, R3 access, R4 major, R5 minor. */
-static int cr__cgroup_res_compile(const cr__cg_rule *rules, size_t n, struct bpf_insn *out, size_t max, size_t *len, cr_err *err) {
+static int cr__cgroup_res_compile(const cr_res_device *rules, size_t n, struct bpf_insn *out, size_t max, size_t *len, cr_err *err) {
     static const unsigned bits[3] = { CR__CG_ACC_R, CR__CG_ACC_W, CR__CG_ACC_M };
     size_t start = 0, i, k = 0, b;
     int def_allow = 0;
@@ -4495,14 +4869,14 @@ static int cr__cgroup_res_compile(const cr__cg_rule *rules, size_t n, struct bpf
     CR__CG_EMIT(BPF_LDX | BPF_W | BPF_MEM, BPF_REG_5, BPF_REG_1, 8, 0);
     for (b = 0; b < 3; b++) {
         size_t chain = k, nrules = 0, j;
-        for (i = start; i < n; i++) if (rules[i].acc & bits[b]) nrules++;
+        for (i = start; i < n; i++) if (rules[i].access & bits[b]) nrules++;
         if (!nrules && def_allow) continue;
         CR__CG_EMIT(BPF_JMP | BPF_JSET | BPF_K, BPF_REG_3, 0, 1, bits[b]);   /* bit requested: check it */
         CR__CG_EMIT(BPF_JMP | BPF_JA, 0, 0, 0, 0);                            /* else: next bit (patched) */
         for (i = n; i-- > start; ) {
-            const cr__cg_rule *x = &rules[i];
+            const cr_res_device *x = &rules[i];
             int nchk, left;
-            if (!(x->acc & bits[b])) continue;
+            if (!(x->access & bits[b])) continue;
             if (x->major > 0x7FFFFFFF || x->minor > 0x7FFFFFFF) continue;   /* no such device number: never matches */
             nchk = 1 + (x->major >= 0) + (x->minor >= 0);
             left = nchk - 1 + (x->allow ? 1 : 2);   /* instructions after the first check, up to the next rule */
@@ -4526,10 +4900,11 @@ static int cr__cgroup_res_compile(const cr__cg_rule *rules, size_t n, struct bpf
 
 /* The eBPF device filter of a rule list (no default rules added); for tests
    and for whoever wants to look at the program. */
-static CR__CGRES_USED int cr__cgroup_devices_prog(const cr_json *devices, struct bpf_insn *out, size_t max, size_t *n, cr_err *err) {
-    cr__cg_rule *rules;
+static CR__CGRES_USED int cr__cgroup_devices_prog(const cr_res_device *devices, size_t ndevices, struct bpf_insn *out, size_t max,
+                                                  size_t *n, cr_err *err) {
+    cr_res_device *rules;
     size_t nr;
-    int r = cr__cgroup_res_rules(devices, NULL, &rules, &nr, err);
+    int r = cr__cgroup_res_rules(devices, ndevices, NULL, &rules, &nr, err);
     if (r < 0) return r;
     r = cr__cgroup_res_compile(rules, nr, out, max, n, err);
     CR_FREE(rules);
@@ -4626,13 +5001,13 @@ static int cr__cgroup_res_in_userns(void) {
     return sscanf(buf, "%lu %lu %lu", &a, &b, &n) != 3 || a != 0 || b != 0 || n != 4294967295UL;
 }
 
-static int cr__cgroup_res_devices(cr__cg_ctx *c, const cr_json *devices) {
+static int cr__cgroup_res_devices(cr__cg_ctx *c, const cr_resources *res) {
     static const char *const P = "linux.resources.devices";
-    cr__cg_rule *rules = NULL;
-    size_t n = 0, i;
+    cr_res_device *rules = NULL;
+    size_t n = 0, i, ndevices = (size_t)res->ndevices;
     cr__cg_dir d;
     int r;
-    if ((r = cr__cgroup_res_rules(devices, c->t, &rules, &n, c->err)) < 0) return r;
+    if ((r = cr__cgroup_res_rules(res->devices, ndevices, c->t, &rules, &n, c->err)) < 0) return r;
     if ((r = cr__cgroup_res_dir(c, CR__CG_DEVICES, P, 0, &d)) < 0) goto out;
     if (!d.v2) {
         /* v1: the rules as written, after a "deny a" unless they start with an "a" rule */
@@ -4640,7 +5015,7 @@ static int cr__cgroup_res_devices(cr__cg_ctx *c, const cr_json *devices) {
         static const char *const files[2] = { "devices.deny", "devices.allow" };
         for (i = 0; i <= n && r == 0; i++) {
             char line[64], field[64];
-            const cr__cg_rule *x = i ? &rules[i - 1] : NULL;
+            const cr_res_device *x = i ? &rules[i - 1] : NULL;
             int w;
             if (!x && n && rules[0].type == 'a') continue;
             w = x ? x->allow : 0;
@@ -4650,13 +5025,13 @@ static int cr__cgroup_res_devices(cr__cg_ctx *c, const cr_json *devices) {
                 int k = 0;
                 if (x->major >= 0) cr__cgroup_res_fmt_i64(maj, sizeof maj, x->major);
                 if (x->minor >= 0) cr__cgroup_res_fmt_i64(min, sizeof min, x->minor);
-                if (x->acc & CR__CG_ACC_R) acc[k++] = 'r';
-                if (x->acc & CR__CG_ACC_W) acc[k++] = 'w';
-                if (x->acc & CR__CG_ACC_M) acc[k++] = 'm';
+                if (x->access & CR__CG_ACC_R) acc[k++] = 'r';
+                if (x->access & CR__CG_ACC_W) acc[k++] = 'w';
+                if (x->access & CR__CG_ACC_M) acc[k++] = 'm';
                 acc[k] = 0;
                 snprintf(line, sizeof line, "%c %s:%s %s\n", x->type, maj, min, acc);
             }
-            if (x && devices && i <= devices->len) snprintf(field, sizeof field, "%s[%zu]", P, i - 1);
+            if (x && i <= ndevices) snprintf(field, sizeof field, "%s[%zu]", P, i - 1);
             else snprintf(field, sizeof field, "%s", P);
             if (fds[w] < 0 && (r = cr__cgroup_res_open(c, &d, files[w], field, CR__CGW_MUST, &fds[w])) != 0) break;
             r = cr__cgroup_res_put(c, fds[w], files[w], line, field);
@@ -4680,26 +5055,24 @@ out:
 
 /* ---- apply ---- */
 
-static int cr__cgroup_apply(const cr__cg_target *t, const cr_json *resources, int update, cr_err *err) {
+static int cr__cgroup_apply(const cr__cg_target *t, const cr_resources *res, int update, cr_err *err) {
+    static const cr_resources none;
     cr__cg_ctx c;
-    const cr_json *v;
     cr_err local;
     int r = 0;
     if (!err) { memset(&local, 0, sizeof local); err = &local; }
-    if (resources && resources->type == CR_JSON_NULL) resources = NULL;
-    if (resources && resources->type != CR_JSON_OBJECT)
-        return cr_err_set(err, EINVAL, "linux.resources: expected an object, got %s", cr_json_type_name(resources->type));
+    if (!res) res = &none;
     cr__cgroup_res_init(&c, t, err);
-    v = cr__cgroup_res_get(resources, "devices");
-    if (v || (!update && t->default_devices)) r = cr__cgroup_res_devices(&c, v);
-    if (r >= 0 && (v = cr__cgroup_res_get(resources, "memory"))) r = cr__cgroup_res_memory(&c, v, update);
-    if (r >= 0 && (v = cr__cgroup_res_get(resources, "cpu"))) r = cr__cgroup_res_cpu(&c, v, update);
-    if (r >= 0 && (v = cr__cgroup_res_get(resources, "pids"))) r = cr__cgroup_res_pids(&c, v);
-    if (r >= 0 && (v = cr__cgroup_res_get(resources, "blockIO"))) r = cr__cgroup_res_blkio(&c, v);
-    if (r >= 0 && (v = cr__cgroup_res_get(resources, "hugepageLimits"))) r = cr__cgroup_res_hugetlb(&c, v);
-    if (r >= 0 && (v = cr__cgroup_res_get(resources, "network"))) r = cr__cgroup_res_network(&c, v);
-    if (r >= 0 && (v = cr__cgroup_res_get(resources, "rdma"))) r = cr__cgroup_res_rdma(&c, v);
-    if (r >= 0 && (v = cr__cgroup_res_get(resources, "unified"))) r = cr__cgroup_res_unified(&c, v);
+    /* a given list, even empty, replaces the rules: an update without one leaves them */
+    if (res->has_devices || (!update && t->default_devices)) r = cr__cgroup_res_devices(&c, res);
+    if (r >= 0) r = cr__cgroup_res_memory(&c, &res->memory, update);
+    if (r >= 0) r = cr__cgroup_res_cpu(&c, &res->cpu, update);
+    if (r >= 0) r = cr__cgroup_res_pids(&c, &res->pids);
+    if (r >= 0) r = cr__cgroup_res_blkio(&c, &res->block_io);
+    if (r >= 0) r = cr__cgroup_res_hugetlb(&c, res);
+    if (r >= 0) r = cr__cgroup_res_network(&c, &res->network);
+    if (r >= 0) r = cr__cgroup_res_rdma(&c, res);
+    if (r >= 0) r = cr__cgroup_res_unified(&c, res);
     cr__cgroup_res_fini(&c);
     return r < 0 ? r : 0;
 }
@@ -6876,7 +7249,7 @@ static int cr__console_take(const char *sock_path, int fd, int *master, cr_err *
 typedef struct cr__created { pid_t pid; int master; } cr__created;
 
 static int cr__create_resources(const cr_spec *spec, const char *dirs, cr_err *err) {
-    const cr_json *res = (const cr_json *)spec->resources, *huge;
+    const cr_resources *res = spec->resources;
     cr__cg_view *v;
     int r = 0;
     if (!res && !spec->ndevices) return 0;
@@ -6884,9 +7257,8 @@ static int cr__create_resources(const cr_spec *spec, const char *dirs, cr_err *e
     cr__cgroup_view(dirs, v);
     v->t.devices = spec->devices;
     v->t.ndevices = spec->ndevices;
-    v->t.default_devices = res && cr_json_get(res, "devices") != NULL;
-    huge = res ? cr_json_get(res, "hugepageLimits") : NULL;
-    if (huge && huge->len && !v->t.v1[CR__CG_HUGETLB] && v->t.v2 && !v->t.pure_v2)
+    v->t.default_devices = res && res->has_devices;
+    if (res && res->nhugepage_limits && !v->t.v1[CR__CG_HUGETLB] && v->t.v2 && !v->t.pure_v2)
         r = cr__cgroup_enable_v2(v->t.v2, "hugetlb", err);
     if (!r && res) r = cr__cgroup_apply(&v->t, res, 0, err);
     CR_FREE(v);
@@ -6902,12 +7274,15 @@ static void cr__seccomp_cache_dir(const cr_runtime *rt, char *out, size_t n) {
 }
 
 static int cr__cgroup_check_mounted(const cr_spec *spec, const char *cgroup, cr_err *err) {
-    static const char *const limits[] = { "memory", "cpu", "pids", "hugepageLimits", "blockIO", NULL };
-    int i;
-    if (*cgroup || !spec->resources) return 0;
-    for (i = 0; limits[i]; i++)
-        if (cr_json_get((const cr_json *)spec->resources, limits[i]))
-            return cr_err_set(err, ENOENT, "linux.resources.%s: no cgroup hierarchy is mounted under /sys/fs/cgroup", limits[i]);
+    const cr_resources *res = spec->resources;
+    const struct { const char *name; int given; } limits[] = {
+        { "memory", res && res->has_memory }, { "cpu", res && res->has_cpu }, { "pids", res && res->has_pids },
+        { "hugepageLimits", res && res->has_hugepage_limits }, { "blockIO", res && res->has_block_io } };
+    size_t i;
+    if (*cgroup) return 0;
+    for (i = 0; i < sizeof limits / sizeof *limits; i++)
+        if (limits[i].given)
+            return cr_err_set(err, ENOENT, "linux.resources.%s: no cgroup hierarchy is mounted under /sys/fs/cgroup", limits[i].name);
     return 0;
 }
 
@@ -7371,22 +7746,18 @@ static int cr__pause_resume(const cr_runtime *rt, const char *id, int freeze, cr
 CR_API int cr_container_pause(const cr_runtime *rt, const char *id, cr_err *err) { return cr__pause_resume(rt, id, 1, err); }
 CR_API int cr_container_resume(const cr_runtime *rt, const char *id, cr_err *err) { return cr__pause_resume(rt, id, 0, err); }
 
-CR_API int cr_container_update(const cr_runtime *rt, const char *id, const char *resources, size_t len, cr_err *err) {
+CR_API int cr_container_update(const cr_runtime *rt, const char *id, const cr_resources *res, cr_err *err) {
     cr_state st;
-    cr_json *res = NULL;
     cr__cg_view *v = NULL;
     int r;
     if ((r = cr__running_state(rt, id, &st, err)) < 0) return r;
     if (st.status == CR_STOPPED) r = cr_err_set(err, EINVAL, "container not running");
-    else if ((r = cr_json_parse(resources, len, &res, err)) < 0) cr_err_wrap(err, "resources");
-    else if (res->type != CR_JSON_OBJECT) r = cr_err_set(err, EINVAL, "resources: expected an object, got %s", cr_json_type_name(res->type));
     else if (!(v = (cr__cg_view *)CR_MALLOC(sizeof *v))) r = cr_err_set(err, ENOMEM, "out of memory");
     else {
         cr__cgroup_view(st.cgroup, v);
         r = cr__cgroup_apply(&v->t, res, 1, err);
     }
     CR_FREE(v);
-    cr_json_free(res);
     cr_state_free(&st);
     return r < 0 ? cr_err_wrap(err, "update \"%s\"", id) : 0;
 }

@@ -63,15 +63,16 @@ int cr_applet_update(int argc, char **argv) {
     cr_err err = {0};
     cr_buf in = {0}, out = {0};
     cr_json *base = NULL;
+    cr_resources res;
     cr_jw w;
-    int k, i;
+    int k, i, r;
     cr_opt_begin(&st, argc, argv);
     while ((k = cr_opt_next(&st, opts)) >= 0) val[k] = st.value;
     if (k == -3) return 0;
     if (k == -2) return 1;
     if (st.noperands != 1) return cr_main_usage_error(argv[0], "expected exactly one CONTAINER_ID");
     if (val[R]) {
-        int r = cr_util_read_file(AT_FDCWD, strcmp(val[R], "-") ? val[R] : "/dev/stdin", 1 << 20, &in, &err);
+        r = cr_util_read_file(AT_FDCWD, strcmp(val[R], "-") ? val[R] : "/dev/stdin", 1 << 20, &in, &err);
         if (r < 0 || cr_json_parse(in.data, in.len, &base, &err) < 0) return cr_main_fail(argv[0], "--resources: %s", err.msg);
         if (base->type != CR_JSON_OBJECT) return cr_main_fail(argv[0], "--resources: expected a JSON object");
     }
@@ -123,10 +124,10 @@ int cr_applet_update(int argc, char **argv) {
     cr_jw_obj_end(&w);
     cr_json_free(base);
     cr_buf_free(&in);
-    if (cr_container_update(&cr_main_runtime, st.operands[0], out.data, out.len, &err) < 0) {
-        cr_buf_free(&out);
-        return cr_main_fail_err(argv[0], &err);
-    }
+    r = cr_spec_parse_resources(out.data, out.len, &res, &err);
     cr_buf_free(&out);
-    return 0;
+    if (r < 0) cr_err_wrap(&err, "update \"%s\"", st.operands[0]);
+    else r = cr_container_update(&cr_main_runtime, st.operands[0], &res, &err);
+    cr_spec_resources_free(&res);
+    return r < 0 ? cr_main_fail_err(argv[0], &err) : 0;
 }

@@ -98,13 +98,26 @@ static const char *rd(const char *dir, const char *file) {
 #define CHECK_FILE(dir, file, want) do { const char *got_ = rd(dir, file); \
     if (strcmp(got_, want)) TAP_FAIL("%s is \"%s\", want \"%s\"", file, got_, want); } while (0)
 
+/* Parsed by the spec section (where bad values are caught), then applied. */
 static int apply(const cr__cg_target *t, const char *json, int update, cr_err *err) {
-    cr_json *v = NULL;
+    cr_resources res;
     int r;
     memset(err, 0, sizeof *err);
-    if (cr_json_parse(json, strlen(json), &v, err) < 0) { TAP_FAIL("bad test JSON: %s", err->msg); return -EINVAL; }
-    r = cr__cgroup_apply(t, v, update, err);
-    cr_json_free(v);
+    if ((r = cr_spec_parse_resources(json, strlen(json), &res, err)) < 0) return r;
+    r = cr__cgroup_apply(t, &res, update, err);
+    cr_spec_resources_free(&res);
+    return r;
+}
+
+/* The eBPF filter of a linux.resources.devices list given as JSON. */
+static int devices_prog(const char *list, struct bpf_insn *out, size_t max, size_t *len, cr_err *err) {
+    char json[8300];
+    cr_resources res;
+    int r;
+    snprintf(json, sizeof json, "{\"devices\":%s}", list);
+    if ((r = cr_spec_parse_resources(json, strlen(json), &res, err)) < 0) return r;
+    r = cr__cgroup_devices_prog(res.devices, (size_t)res.ndevices, out, max, len, err);
+    cr_spec_resources_free(&res);
     return r;
 }
 
@@ -559,7 +572,6 @@ static int prog_of(const rrule *rs, int n, struct bpf_insn *out, size_t max, siz
     char json[8192];
     size_t k = 0;
     int i, r;
-    cr_json *v = NULL;
     cr_err err = {0};
     k += (size_t)snprintf(json + k, sizeof json - k, "[");
     for (i = 0; i < n; i++) {
@@ -570,10 +582,8 @@ static int prog_of(const rrule *rs, int n, struct bpf_insn *out, size_t max, siz
         k += (size_t)snprintf(json + k, sizeof json - k, "}");
     }
     snprintf(json + k, sizeof json - k, "]");
-    if (cr_json_parse(json, strlen(json), &v, &err) < 0) { TAP_FAIL("json: %s", err.msg); return -1; }
-    r = cr__cgroup_devices_prog(v, out, max, len, &err);
+    r = devices_prog(json, out, max, len, &err);
     if (r < 0) TAP_FAIL("devices_prog: %s", err.msg);
-    cr_json_free(v);
     return r;
 }
 
@@ -618,13 +628,8 @@ static void t_devices_prog_cases(void) {
     /* too small a buffer */
     {
         cr_err err = {0};
-        cr_json *v = NULL;
-        {
-            static const char one[] = "[{\"allow\":true,\"type\":\"c\",\"access\":\"rwm\"}]";
-            cr_json_parse(one, strlen(one), &v, &err);
-        }
-        CHECK(v && cr__cgroup_devices_prog(v, p, 4, &n, &err) == -ENOSPC && strstr(err.msg, "instructions"));
-        cr_json_free(v);
+        static const char one[] = "[{\"allow\":true,\"type\":\"c\",\"access\":\"rwm\"}]";
+        CHECK(devices_prog(one, p, 4, &n, &err) == -ENOSPC && strstr(err.msg, "instructions"));
     }
 }
 
@@ -787,14 +792,13 @@ static void t_real_ebpf(void) {
     char dir[512];
     struct bpf_insn p[256];
     size_t n = 0;
-    cr_json *v = NULL;
     cr_err err = {0};
     int dfd = -1, r, code;
     if (geteuid()) TAP_SKIP("not root");
     if (!(mnt = hier(NULL, 1))) TAP_SKIP("no cgroup v2 hierarchy");
     if (mkcg(mnt, dir, sizeof dir) < 0) { TAP_FAIL("mkdir %s: %s", dir, strerror(errno)); return; }
     if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) { TAP_FAIL("open %s: %s", dir, strerror(errno)); goto out; }
-    if (cr_json_parse(rules, strlen(rules), &v, &err) < 0 || cr__cgroup_devices_prog(v, p, 256, &n, &err) < 0) {
+    if (devices_prog(rules, p, 256, &n, &err) < 0) {
         TAP_FAIL("%s", err.msg);
         goto out;
     }
@@ -830,7 +834,6 @@ static void t_real_ebpf(void) {
     }
 out:
     if (dfd >= 0) { bpf_progs(dfd, 1); close(dfd); }
-    cr_json_free(v);
     if (rmdir(dir) < 0 && errno != ENOENT) {
         usleep(100000);   /* the probe child may still be leaving */
         if (rmdir(dir) < 0) TAP_FAIL("rmdir %s: %s", dir, strerror(errno));
