@@ -2716,6 +2716,59 @@ static int cr__sp_linux(cr__sp *c, const cr_json *l) {
     return 0;
 }
 
+/* The namespace a sysctl belongs to (runc's list): CR_NS_IPC, CR_NS_NET or
+   CR_NS_UTS; -1 for the rest, which no namespace holds: writing one from a
+   container changes the host (kernel.core_pattern runs code as host root). */
+static int cr__sysctl_ns(const char *key) {
+    static const char *const ipc[] = { "kernel.msgmax", "kernel.msgmnb", "kernel.msgmni", "kernel.sem",
+                                       "kernel.shmall", "kernel.shmmax", "kernel.shmmni", "kernel.shm_rmid_forced" };
+    size_t i;
+    for (i = 0; i < sizeof ipc / sizeof *ipc; i++) if (!strcmp(key, ipc[i])) return CR_NS_IPC;
+    if (!strncmp(key, "fs.mqueue.", 10)) return CR_NS_IPC;
+    if (!strncmp(key, "net.", 4)) return CR_NS_NET;
+    if (!strcmp(key, "kernel.hostname") || !strcmp(key, "kernel.domainname")) return CR_NS_UTS;
+    return -1;
+}
+
+/* linux.sysctl only for namespaces the container has (whether a joined one
+   is the host's is cr__spec_sysctl_own_ns's question, asked by create). */
+static int cr__sp_sysctl_check(cr__sp *c) {
+    const cr_spec *s = c->spec;
+    int i;
+    for (i = 0; i < s->nsysctl; i++) {
+        const char *key = s->sysctl[i].key;
+        int kind = cr__sysctl_ns(key);
+        if (kind < 0)
+            return cr_err_set(c->err, EINVAL, "linux.sysctl \"%s\": not namespaced, writing it would change the host's value", key);
+        if (!s->ns[kind].present)
+            return cr_err_set(c->err, EINVAL, "linux.sysctl \"%s\": needs its own %s namespace", key, cr__ns_names[kind]);
+        if (!strcmp(key, "kernel.hostname"))
+            return cr_err_set(c->err, EINVAL, "linux.sysctl \"%s\": conflicts with the hostname field, set that instead", key);
+    }
+    return 0;
+}
+
+/* A sysctl's namespace given by path must not be the one cr runs in: a
+   container joining the host's network namespace would set the host's. */
+static int cr__spec_sysctl_own_ns(const cr_spec *s, cr_err *err) {
+    static const char *const proc_name[CR_NS_KINDS] = { [CR_NS_NET] = "net", [CR_NS_IPC] = "ipc", [CR_NS_UTS] = "uts" };
+    int i;
+    for (i = 0; i < s->nsysctl; i++) {
+        int kind = cr__sysctl_ns(s->sysctl[i].key);
+        char self[32];
+        struct stat ours, theirs;
+        if (kind < 0 || !s->ns[kind].path) continue;
+        snprintf(self, sizeof self, "/proc/self/ns/%s", proc_name[kind]);
+        if (stat(self, &ours) < 0) return cr__errno(err, "linux.sysctl \"%s\": %s", s->sysctl[i].key, self);
+        if (stat(s->ns[kind].path, &theirs) < 0)
+            return cr__errno(err, "linux.sysctl \"%s\": %s namespace \"%s\"", s->sysctl[i].key, cr__ns_names[kind], s->ns[kind].path);
+        if (ours.st_dev == theirs.st_dev && ours.st_ino == theirs.st_ino)
+            return cr_err_set(err, EINVAL, "linux.sysctl \"%s\": the %s namespace \"%s\" is the host's", s->sysctl[i].key,
+                              cr__ns_names[kind], s->ns[kind].path);
+    }
+    return 0;
+}
+
 static int cr__spec_from_json(cr_spec *spec, cr_err *err) {
     cr__sp c = { spec, (cr__arena *)spec->arena, err };
     const cr_json *root = (const cr_json *)spec->json, *v;
@@ -2753,6 +2806,7 @@ static int cr__spec_from_json(cr_spec *spec, cr_err *err) {
         spec->annotations = v;
     }
     if ((v = cr_json_get(root, "linux")) && cr__sp_linux(&c, v)) return -EINVAL;
+    if (cr__sp_sysctl_check(&c)) return -EINVAL;
     if ((spec->hostname || spec->domainname) && !(spec->ns[CR_NS_UTS].present))
         return cr_err_set(err, EINVAL, "hostname: setting it needs a new uts namespace");
     return 0;
@@ -5895,16 +5949,27 @@ struct cr__cap_data { uint32_t effective, permitted, inheritable; };
 #define PR_CAP_AMBIENT_RAISE 2
 #define PR_CAP_AMBIENT_CLEAR_ALL 4
 #endif
+#ifndef PROC_SUPER_MAGIC
+#define PROC_SUPER_MAGIC 0x9fa0
+#endif
 
+/* Through the container's own /proc (mounted by now, resolved inside its
+   root), never the host's: the spec only allows namespaced keys, and the
+   write goes to the namespaces this process is in. */
 static int cr__proc_sysctl(cr__ctx *c, cr_err *err) {
     int i;
     for (i = 0; i < c->spec->nsysctl; i++) {
         char path[PATH_MAX], *p;
+        struct statfs sf;
         int fd;
-        snprintf(path, sizeof path, "sys/%s", c->spec->sysctl[i].key);
-        for (p = path + 4; *p; p++) if (*p == '.') *p = '/';
-        fd = openat(c->host_proc, path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
-        if (fd < 0) return cr__errno(err, "linux.sysctl: \"%s\"", c->spec->sysctl[i].key);
+        snprintf(path, sizeof path, "proc/sys/%s", c->spec->sysctl[i].key);
+        for (p = path + 9; *p; p++) if (*p == '.') *p = '/';
+        fd = cr__open_in_root(c->rootfd, path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0);
+        if (fd < 0) return cr__errno(err, "linux.sysctl: \"%s\" (/%s in the container)", c->spec->sysctl[i].key, path);
+        if (fstatfs(fd, &sf) < 0 || sf.f_type != PROC_SUPER_MAGIC) {
+            close(fd);
+            return cr_err_set(err, EPERM, "linux.sysctl: \"%s\": /%s is not on the container's proc", c->spec->sysctl[i].key, path);
+        }
         if (cr__write_all(fd, c->spec->sysctl[i].value, strlen(c->spec->sysctl[i].value)) < 0) {
             int r = cr__errno(err, "linux.sysctl: write \"%s\" = \"%s\"", c->spec->sysctl[i].key, c->spec->sysctl[i].value);
             close(fd);
@@ -6936,6 +7001,7 @@ static int cr__create(const cr_runtime *rt, const char *id, const char *bundle_a
     snprintf(path, sizeof path, "%s/config.json", c.bundle);
     if ((r = cr_util_read_file(AT_FDCWD, path, 16 << 20, &text, err)) < 0) return r;
     if ((r = cr_spec_parse(&spec, text.data, text.len, err)) < 0) { cr_buf_free(&text); return cr_err_wrap(err, "%s", path); }
+    if ((r = cr__spec_sysctl_own_ns(&spec, err)) < 0) goto fail;
     if (!spec.has_process) { r = cr_err_set(err, EINVAL, "%s: process: required to create a container", path); goto fail; }
     if (!spec.process.nargs) { r = cr_err_set(err, EINVAL, "%s: process.args: must not be empty", path); goto fail; }
     if (spec.process.terminal && !opts->console_socket && !want_master) {
