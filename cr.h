@@ -6802,17 +6802,30 @@ static int cr__init(cr__ctx *c, int one_stage, cr_err *err) {
     cr_buf listener_msg = {0};
     char exe[PATH_MAX];
     int k, r, hostpid, listener = -1, start_fd, cwd_fd;
+    int new_userns = s->ns[CR_NS_USER].present && !s->ns[CR_NS_USER].path;
     prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+    /* Non-dumpable from before any namespace is entered to the user
+       program's execve: ptrace, /proc/PID/mem and /proc/PID/fd (host fds)
+       of a cr process stay closed to the container's processes, even to
+       those with CAP_SYS_PTRACE in its user namespace (CVE-2016-9962).
+       Only while create writes a new user namespace's maps are we dumpable:
+       a rootless create may not open the maps of a non-dumpable process,
+       and nothing of the container can see us yet. A change of credentials
+       resets dumpability to fs.suid_dumpable: it is set again after each. */
+    if (!(one_stage && new_userns)) prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
     if ((r = cr__seccomp_build(s, c->seccomp_cache, &filter, err)) < 0) return r;
     if (cr__msg_expect(c->sync, CR__MSG_GO, err) < 0) return -EPIPE;
+    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
     if (!one_stage) {
         uint64_t unshare_flags = 0;
         if (s->ns[CR_NS_USER].path && cr__ns_join(s, CR_NS_USER, err) < 0) return -EPERM;
         for (k = 0; k < CR_NS_KINDS; k++)
             if (k != CR_NS_USER && s->ns[k].present && s->ns[k].path && cr__ns_join(s, k, err) < 0) return -EPERM;
-        if (s->ns[CR_NS_USER].present && !s->ns[CR_NS_USER].path) {
+        if (new_userns) {
             if (unshare(CLONE_NEWUSER) < 0) return cr__errno(err, "linux.namespaces: new user namespace");
+            prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
             if (cr__msg_send(c->sync, CR__MSG_MAPS, 0, NULL) < 0 || cr__msg_expect(c->sync, CR__MSG_GO, err) < 0) return -EPIPE;
+            prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
         }
         for (k = 0; k < CR_NS_KINDS; k++)
             if (k != CR_NS_USER && s->ns[k].present && !s->ns[k].path) unshare_flags |= (uint64_t)cr__ns_flags[k];
@@ -6833,14 +6846,11 @@ static int cr__init(cr__ctx *c, int one_stage, cr_err *err) {
         if (s->ns[CR_NS_CGROUP].present && !s->ns[CR_NS_CGROUP].path && unshare(CLONE_NEWCGROUP) < 0)
             return cr__errno(err, "linux.namespaces: new cgroup namespace");
     }
-    /* From here on processes of the container's pid namespace (an exec into
-       the created container, a pod sharing the namespace) can see us: as
-       non-dumpable our /proc/PID/fd, which holds host fds, is closed to
-       them (CVE-2016-9962). The user program's execve makes it dumpable. */
-    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
     if (s->ns[CR_NS_NET].present && !s->ns[CR_NS_NET].path) cr__ns_loopback_up();
-    c->new_userns = s->ns[CR_NS_USER].present && !s->ns[CR_NS_USER].path;
+    c->new_userns = new_userns;
     if (s->ns[CR_NS_USER].present) { setresgid(0, 0, 0); setresuid(0, 0, 0); }
+    /* the namespaces entered and the ids set changed our credentials */
+    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
     if ((r = cr__rootfs_prepare(c, err)) < 0) return r;
     if ((cwd_fd = cr__mkdir_in_root(c->rootfd, p->cwd, 0755)) < 0) return cr__errno(err, "process.cwd \"%s\"", p->cwd);
     if (!c->opts->no_new_keyring) cr__proc_keyring(c->id);
@@ -6880,6 +6890,7 @@ static int cr__init(cr__ctx *c, int one_stage, cr_err *err) {
        before the capabilities go; with it, as late as possible */
     if (!p->no_new_privileges && (r = cr__seccomp_load(&filter, listener, listener_msg.data, err)) < 0) return r;
     if ((r = cr__proc_identity(p, c->new_userns, err)) < 0) return r;
+    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
     if ((r = cr__proc_chdir(cwd_fd, p->cwd, err)) < 0) return r;
     if ((r = cr__proc_lookup(p, exe, sizeof exe, err)) < 0) return r;
     cr__proc_cloexec_from(3 + c->listen_fds + c->opts->preserve_fds);
@@ -7594,6 +7605,8 @@ static int cr__exec_child(cr_spec *spec, const cr_process *p, const cr_exec_opts
     if ((r = cr__proc_lsm_apply(p, err)) < 0) return r;
     if (!p->no_new_privileges && (r = cr__seccomp_load(filter, listener, listener_msg.data, err)) < 0) return r;
     if ((r = cr__proc_identity(p, spec->ns[CR_NS_USER].present, err)) < 0) return r;
+    /* the new credentials reset dumpability (see cr__init) */
+    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
     if ((r = cr__proc_chdir(cwd_fd, p->cwd, err)) < 0) return r;
     if ((r = cr__proc_lookup(p, exe, sizeof exe, err)) < 0) return r;
     if ((r = cr__seccomp_load(filter, listener, listener_msg.data, err)) < 0) return r;
@@ -7641,7 +7654,10 @@ CR_API int cr_container_exec(const cr_runtime *rt, const char *id, const cr_exec
         prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
         prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
         if (cr__msg_expect(sv[1], CR__MSG_GO, &e) == 0 && cr__exec_join(st.pid, pidfd, &e) == 0) {
-            pid_t child = cr__clone(CLONE_PARENT, -1);
+            pid_t child;
+            /* joining a user namespace reset dumpability (see cr__init) */
+            prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+            child = cr__clone(CLONE_PARENT, -1);
             if (child > 0) { cr__msg_send(sv[1], CR__MSG_PID, child, NULL); _exit(0); }
             if (child == 0) {
                 close(pidfd);
