@@ -425,6 +425,8 @@ CR_API int cr_net_hosts(const char *ip, const char *hostname, const char *const 
    credentials in the clear. A client is used by one thread at a time. */
 typedef struct cr_http_client {
     int timeout_ms;            /* connect, and every wait for data; 0 = 30000 */
+    int deadline_ms;           /* a whole request, connect to the body's last byte, redirects
+                                  included: a server trickling bytes cannot hold it; 0 = 3600000 */
     int insecure;              /* --tls-verify=false: no certificate checks, http:// to any host */
     const char *ca_file;       /* extra PEM CA bundle, added to the system one */
     const char *certs_dir;     /* certs.d layout: <dir>/<host:port> (else <dir>/<host>) holds
@@ -664,6 +666,8 @@ typedef struct cr_pull_opts {
     const char *certs_dir;     /* NULL: /etc/containers/certs.d, then /etc/docker/certs.d */
     int max_concurrent;        /* layers downloaded and unpacked at once; 0 = 3 */
     uint64_t max_layer_size;   /* refuse a layer that unpacks to more bytes; 0 = CR_PULL_MAX_LAYER_SIZE */
+    int request_timeout;       /* seconds a registry request may take in all (a blob's download
+                                  included); 0: $CR_PULL_TIMEOUT, else 3600 */
     /* Mirrors, tried in order before the registry itself: "REGISTRY=MIRROR"
        entries (NULL-terminated) first, then the registries config file's.
        MIRROR is "host[:port]" (https, or plain http for loopback and
@@ -8660,6 +8664,28 @@ static int cr__net_ip_alloc(const cr__net_db *db, const cr__net_cfg *cfg, uint32
     return 0;
 }
 
+/* A host port some process of the host already listens on (or has bound,
+   for UDP) would silently lose its traffic to our DNAT rule: refused, as
+   Docker and Podman do. A bind of our own, dropped at once, asks the kernel. */
+static int cr__net_port_free(const cr_net_port *p, cr_err *err) {
+    struct sockaddr_in sa;
+    int fd = socket(AF_INET, (p->udp ? SOCK_DGRAM : SOCK_STREAM) | SOCK_CLOEXEC, 0), on = 1, r = 0;
+    char s[64];
+    if (fd < 0) return cr__errno(err, "socket");
+    memset(&sa, 0, sizeof sa);
+    sa.sin_family = AF_INET;
+    sa.sin_port = htons(p->host_port);
+    if (p->host_ip[0]) inet_pton(AF_INET, p->host_ip, &sa.sin_addr);
+    /* a connection of the past in TIME_WAIT holds the port for nobody */
+    if (!p->udp) setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
+    if (bind(fd, (struct sockaddr *)&sa, sizeof sa) < 0 && errno == EADDRINUSE) {
+        cr__net_port_fmt(p, s, sizeof s);
+        r = cr_err_set(err, EADDRINUSE, "port %s: address already in use on the host", s);
+    }
+    close(fd);
+    return r;
+}
+
 /* A port of the request that clashes with another of the request or a
    lease: its index, and *who the lease's id ("" within the request). */
 static int cr__net_port_taken(const cr__net_db *db, const cr_net_port *ports, int nports, const char **who) {
@@ -8930,6 +8956,7 @@ CR_API int cr_net_attach(const cr_net_config *c, const char *id, pid_t pid, cons
         cr__net_port_fmt(&ports[i], s, sizeof s);
         if (!ports[i].host_port || !ports[i].container_port || (ports[i].host_ip[0] && cr__ip4_parse(ports[i].host_ip, &a) < 0))
             return cr_err_set(err, EINVAL, "attach \"%s\": port %s: ports must be 1 to 65535 and the host address IPv4", id, s);
+        if ((r = cr__net_port_free(&ports[i], err)) < 0) return cr_err_wrap(err, "attach \"%s\"", id);
     }
     if ((nsfd = cr__net_nsfd(pid, err)) < 0) return cr_err_wrap(err, "attach \"%s\"", id);
     if ((r = cr__nl_open(&nl)) < 0) {
@@ -9472,20 +9499,35 @@ typedef struct cr__http_conn {
     struct cr__http_conn *next;     /* in the idle list */
     int fd, timeout_ms;
     int io_err;                     /* errno of the last socket failure; 0 after end of stream */
+    int deadline_ms, late;          /* the request's deadline; late: io_err ETIMEDOUT is its */
+    int64_t deadline_at;            /* CLOCK_MONOTONIC ms by which the request must be done */
     cr__tls *tls;                   /* NULL for plain http */
     size_t rpos, rlen;              /* unread bytes of rbuf */
     char key[300];                  /* "https://host:port": what the connection may serve again */
     char rbuf[16384];
 } cr__http_conn;
 
-/* Waits for ev on the socket; -1 with io_err set (ETIMEDOUT) if it does not come. */
+static int64_t cr__http_now_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Waits for ev on the socket, at most timeout_ms and never past the
+   request's deadline; -1 with io_err set (ETIMEDOUT) if it does not come. */
 static int cr__http_wait(cr__http_conn *k, short ev) {
     struct pollfd pfd;
-    int r;
+    int r, wait;
     pfd.fd = k->fd; pfd.events = ev; pfd.revents = 0;
-    while ((r = poll(&pfd, 1, k->timeout_ms)) < 0 && errno == EINTR) ;
+    do {
+        int64_t left = k->deadline_at - cr__http_now_ms();
+        wait = k->timeout_ms;
+        if (left <= 0) { k->late = 1; k->io_err = ETIMEDOUT; return -1; }
+        if (left < wait) wait = (int)left;
+    } while ((r = poll(&pfd, 1, wait)) < 0 && errno == EINTR);
     if (r > 0) return 0;
     k->io_err = r ? errno : ETIMEDOUT;
+    k->late = !r && wait < k->timeout_ms;
     return -1;
 }
 
@@ -9511,6 +9553,8 @@ static ssize_t cr__http_sys_write(cr__http_conn *k, const void *p, size_t n) {
 
 static int cr__http_io_error(const cr__http_conn *k, const char *what, cr_err *err) {
     if (!k->io_err) return cr_err_set(err, ECONNRESET, "%s: connection closed by the server", what);
+    if (k->io_err == ETIMEDOUT && k->late)
+        return cr_err_set(err, ETIMEDOUT, "%s: the request did not end within its deadline of %d ms", what, k->deadline_ms);
     if (k->io_err == ETIMEDOUT) return cr_err_set(err, ETIMEDOUT, "%s: timed out after %d ms", what, k->timeout_ms);
     return cr_err_set(err, k->io_err, "%s: %s", what, strerror(k->io_err));
 }
@@ -9976,6 +10020,8 @@ static int cr__tls_open(const cr_http_client *c, const cr__tls_anchors *shared, 
 
 typedef struct cr__http_priv {
     cr__http_conn *idle;            /* most recently used first */
+    int deadline_ms;                /* of the request under way */
+    int64_t deadline_at;
     cr__tls_anchors cas;            /* system bundle + ca_file */
     int cas_loaded;
 } cr__http_priv;
@@ -10045,6 +10091,8 @@ static int cr__http_connect(cr__http_conn *k, const cr__http_url *u, cr_err *err
     }
     freeaddrinfo(res);
     if (k->fd < 0) {
+        if (e == ETIMEDOUT && k->late)
+            return cr_err_set(err, e, "connect %s: the request did not end within its deadline of %d ms", auth, k->deadline_ms);
         if (e == ETIMEDOUT) return cr_err_set(err, e, "connect %s: timed out after %d ms", auth, k->timeout_ms);
         return cr_err_set(err, e ? e : EHOSTUNREACH, "connect %s: %s", auth, e ? strerror(e) : "no loopback address");
     }
@@ -10084,6 +10132,7 @@ static int cr__http_open(cr_http_client *c, cr__http_priv *pv, const cr__http_ur
     memset(k, 0, offsetof(cr__http_conn, rbuf));
     k->fd = -1;
     k->timeout_ms = c->timeout_ms > 0 ? c->timeout_ms : 30000;
+    k->deadline_ms = pv->deadline_ms; k->deadline_at = pv->deadline_at;
     snprintf(k->key, sizeof k->key, "%s", key);
     if ((r = cr__http_connect(k, u, err)) < 0 || (u->tls && (r = cr__tls_open(c, &pv->cas, k, u, err)) < 0)) {
         cr__http_conn_free(k);
@@ -10107,6 +10156,7 @@ static int cr__http_exchange(cr_http_client *c, cr__http_priv *pv, const cr__htt
         int reused = k != NULL, got = 0;
         if (!k && (r = cr__http_open(c, pv, u, key, &k, err)) < 0) return r;
         k->timeout_ms = c->timeout_ms > 0 ? c->timeout_ms : 30000;
+        k->deadline_ms = pv->deadline_ms; k->deadline_at = pv->deadline_at; k->late = 0;
         h->max = budget; h->raw.len = 0; h->bol = 0;
         r = cr__http_send(k, req->data, req->len, err);
         while (r >= 0) {
@@ -10214,6 +10264,8 @@ CR_API int cr_http_request(cr_http_client *c, const char *method, const char *ur
     if (!c->priv && (c->priv = CR_MALLOC(sizeof *pv))) memset(c->priv, 0, sizeof *pv);
     if (!(pv = (cr__http_priv *)c->priv)) return cr_err_set(err, ENOMEM, "out of memory");
     memset(&h, 0, sizeof h);
+    pv->deadline_ms = c->deadline_ms > 0 ? c->deadline_ms : 3600000;
+    pv->deadline_at = cr__http_now_ms() + pv->deadline_ms;
     snprintf(resp->final_url, sizeof resp->final_url, "%s", url);
     for (hop = 0; ; hop++) {
         cr__http_conn *k = NULL;
@@ -12967,6 +13019,24 @@ static int cr__reg_get(cr__reg *g, const char *path, const char *accept, const c
 /* Starts a session with source si: credentials, then /v2/ (and a token if
    it asks for one). --creds go to the registry only; a mirror gets what
    the credential files hold for its own host. */
+/* Each registry request's deadline: a server that trickles bytes, or
+   announces more than it sends and holds the connection open, ends the
+   pull with an error instead of holding it for good. */
+static int cr__pull_deadline_ms(const cr_pull_opts *o) {
+    const char *env = getenv("CR_PULL_TIMEOUT");
+    long secs = o->request_timeout;
+    if (secs <= 0 && env && *env) {
+        char *end;
+        secs = strtol(env, &end, 10);
+        if (*end || secs <= 0) {
+            cr_log(CR_LOG_WARN, "CR_PULL_TIMEOUT=\"%s\": not a number of seconds, using 3600", env);
+            secs = 0;
+        }
+    }
+    if (secs <= 0 || secs > INT_MAX / 1000) secs = 3600;
+    return (int)(secs * 1000);
+}
+
 static int cr__reg_open(cr__reg *g, int si, cr_err *err) {
     const cr_pull_opts *o = g->p->o;
     const cr__pull_src *src = &g->p->src[si];
@@ -12981,6 +13051,7 @@ static int cr__reg_open(cr__reg *g, int si, cr_err *err) {
     g->have_creds = 0;
     g->http.insecure = o->insecure;
     g->http.certs_dir = o->certs_dir;
+    g->http.deadline_ms = cr__pull_deadline_ms(o);
     if (!g->http.certs_dir) {
         snprintf(key, sizeof key, "/etc/containers/certs.d/%s", name);
         g->http.certs_dir = access(key, F_OK) == 0 ? "/etc/containers/certs.d" : "/etc/docker/certs.d";
@@ -13029,6 +13100,7 @@ static cr__reg *cr__reg_clone(const cr__reg *g) {
     memset(&w->http, 0, sizeof w->http);
     w->http.insecure = g->http.insecure;
     w->http.certs_dir = g->http.certs_dir;
+    w->http.deadline_ms = g->http.deadline_ms;
     return w;
 }
 
@@ -14913,6 +14985,9 @@ static int cr__ctr_volume(cr__ctr *c, const char *spec, int n, cr_err *err) {
     int k = 0;
     char *p, *save = NULL;
     if (strlen(spec) >= sizeof buf) return cr_err_set(err, ENAMETOOLONG, "-v \"%.40s...\": too long", spec);
+    /* strtok_r would skip an empty field and read ":/x" as an anonymous volume */
+    if (!*spec || spec[0] == ':' || spec[strlen(spec) - 1] == ':' || strstr(spec, "::"))
+        return cr_err_set(err, EINVAL, "-v \"%s\": invalid spec: empty section between colons", spec);
     snprintf(buf, sizeof buf, "%s", spec);
     for (p = strtok_r(buf, ":", &save); p && k < 3; p = strtok_r(NULL, ":", &save)) f[k++] = p;
     if (!k || p) return cr_err_set(err, EINVAL, "-v \"%s\": expected SRC:DST[:OPTIONS] or DST", spec);

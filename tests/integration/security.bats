@@ -10,6 +10,8 @@ setup() { cr_setup; }
 teardown() {
     restore_host_sysctls
     cr_teardown
+    if [[ -f $BATS_TEST_TMPDIR/.netns ]]; then ip netns del "$(cat "$BATS_TEST_TMPDIR/.netns")" 2>/dev/null; fi
+    return 0
 }
 
 # ---------------------------------------------------------------- sysctl
@@ -114,4 +116,143 @@ sysctl_refused() {
     assert_status 0
     [[ $output == "$((1 - fwd))" ]] || fail "in the container: $output"
     [[ $(host_sysctl net.ipv4.ip_forward) == "$fwd" ]] || fail "the host's value changed"
+}
+
+# ---------------------------------------------------------------- image runs
+
+# crs ARGS...: cr with this test's state root and image store.
+crs() { "$CR" --root "$CR_ROOT" --storage "$BATS_TEST_TMPDIR/store" "$@" 3>&-; }
+
+# no_image_containers: nothing left of an image run in the store, and no
+# container state (the @ entries are caches and the network's database).
+no_image_containers() {
+    local left
+    left=$(ls -A "$BATS_TEST_TMPDIR/store/containers" 2>/dev/null) || true
+    [[ -z $left ]] || fail "containers left in the store: $left" || return 1
+    left=$(ls -A "$CR_ROOT" 2>/dev/null | grep -v '^@') || true
+    [[ -z $left ]] || fail "container state left: $left" || return 1
+    if [[ -f $CR_ROOT/@net/leases.json ]]; then
+        jq -e '(.leases // []) | length == 0' "$CR_ROOT/@net/leases.json" >/dev/null ||
+            fail "leases left: $(cat "$CR_ROOT/@net/leases.json")"
+    fi
+}
+
+@test "volumes: -v with an empty section is refused, naming the argument" {
+    local v
+    for v in :/x /x: /a::/b :; do
+        run --separate-stderr crs run --rm --network none --rootfs "$ROOTFS_TEMPLATE" -v "$v" true
+        ((status != 0)) || fail "-v '$v' was accepted" || return 1
+        [[ $stderr == *"-v \"$v\""*"empty section between colons"* ]] || fail "-v '$v': $stderr" || return 1
+        no_image_containers || return 1
+    done
+}
+
+# in_netns CMD...: CMD in the network namespace this test made ($NETNS).
+in_netns() { nsenter --net="/run/netns/$NETNS" "$@"; }
+
+@test "ports: -p HOST:CONTAINER is refused when a host process listens on HOST" {
+    local port ready=$BATS_TEST_TMPDIR/listening pid i
+    NETNS=cr-sec-$$-${BATS_TEST_NUMBER}
+    ip netns add "$NETNS" && echo "$NETNS" >"$BATS_TEST_TMPDIR/.netns"
+    in_netns ip link set lo up
+    port=18080
+    in_netns python3 -c 'import socket, sys, time
+t = socket.socket(); t.bind(("127.0.0.1", int(sys.argv[1]))); t.listen()
+u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); u.bind(("0.0.0.0", int(sys.argv[1])))
+open(sys.argv[2], "w").close(); time.sleep(300)' "$port" "$ready" 3>&- &
+    pid=$!
+    track_bg "$pid"
+    for ((i = 0; i < 100; i++)); do [[ -e $ready ]] && break; sleep 0.1; done
+    [[ -e $ready ]] || fail "the listener did not start"
+    for p in "$port:80" "127.0.0.1:$port:80" "$port:53/udp"; do
+        run --separate-stderr in_netns "$CR" --root "$CR_ROOT" --storage "$BATS_TEST_TMPDIR/store" \
+            run --rm --rootfs "$ROOTFS_TEMPLATE" -p "$p" true 3>&-
+        ((status != 0)) || fail "-p $p was accepted with the port taken" || return 1
+        [[ $stderr == *"address already in use"* ]] || fail "-p $p: $stderr" || return 1
+        no_image_containers || return 1
+        [[ -z $(in_netns ip -o link show type veth) ]] || fail "-p $p left a veth" || return 1
+        ! in_netns nft list ruleset 2>/dev/null | grep -q "dport $port" || fail "-p $p left a DNAT rule" || return 1
+    done
+    # a free port still works
+    run --separate-stderr in_netns "$CR" --root "$CR_ROOT" --storage "$BATS_TEST_TMPDIR/store" \
+        run --rm --rootfs "$ROOTFS_TEMPLATE" -p "$((port + 1)):80" true 3>&-
+    assert_status 0
+}
+
+# ---------------------------------------------------------------- registry
+
+@test "pull: a registry that announces more than it sends ends at the deadline, naming the URL" {
+    local port pid i
+    python3 -u -c 'import socket, sys, threading, time
+s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(16)
+print(s.getsockname()[1], flush=True)
+def serve(c):
+    try:
+        while True:
+            req = c.recv(65536)
+            if not req: return
+            if req.startswith(b"GET /v2/ "):
+                c.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Type: application/json\r\n\r\n{}")
+                continue
+            # a manifest announced at 100000 bytes: a byte now and then, never idle long
+            c.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/vnd.oci.image.manifest.v1+json\r\nContent-Length: 100000\r\n\r\n{")
+            while True:
+                time.sleep(0.5); c.sendall(b" ")
+    except OSError:
+        pass
+while True:
+    c, _ = s.accept()
+    threading.Thread(target=serve, args=(c,), daemon=True).start()' >"$BATS_TEST_TMPDIR/port" 3>&- &
+    pid=$!
+    track_bg "$pid"
+    for ((i = 0; i < 100; i++)); do [[ -s $BATS_TEST_TMPDIR/port ]] && break; sleep 0.1; done
+    port=$(cat "$BATS_TEST_TMPDIR/port")
+    [[ -n $port ]] || fail "the server did not start"
+    SECONDS=0
+    CR_PULL_TIMEOUT=2 run --separate-stderr timeout 60 "$CR" --storage "$BATS_TEST_TMPDIR/store" pull "127.0.0.1:$port/stall/img:latest" 3>&-
+    echo "took ${SECONDS}s: $stderr"
+    ((status != 0 && status != 124)) || fail "pull: status $status (124: it hung)" || return 1
+    [[ $stderr == *"http://127.0.0.1:$port/v2/stall/img/manifests/latest"* ]] || fail "the error does not name the URL: $stderr"
+    [[ $stderr == *"deadline"* ]] || fail "the error does not say why: $stderr"
+    ((SECONDS < 30)) || fail "the pull took ${SECONDS}s with a 2 s deadline"
+}
+
+# ---------------------------------------------------------------- login
+
+@test "login: a password typed before the prompt shows is read, not lost, and login does not hang" {
+    local port
+    # a port nothing listens on: login reads the password, then fails to connect
+    port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+    run timeout 60 python3 - "$CR" "127.0.0.1:$port" "$BATS_TEST_TMPDIR/auth.json" 3>&- <<'PY'
+import os, pty, select, subprocess, sys, time
+cr, reg, authfile = sys.argv[1:4]
+master, slave = pty.openpty()
+# typed ahead: in the terminal's input queue before cr even starts
+os.write(master, b"s3cret\n")
+p = subprocess.Popen([cr, "login", "-u", "alice", "--authfile", authfile, reg],
+                     stdin=slave, stdout=slave, stderr=slave, start_new_session=True)
+os.close(slave)
+out, end = b"", time.time() + 20
+while time.time() < end:
+    if select.select([master], [], [], 0.2)[0]:
+        try:
+            data = os.read(master, 4096)
+        except OSError:
+            data = b""
+        out += data
+        if not data and p.poll() is not None:
+            break
+    elif p.poll() is not None:
+        break
+sys.stdout.write(out.decode(errors="replace"))
+if p.poll() is None:
+    p.kill()
+    p.wait()
+    print("\nHUNG waiting for the password")
+    sys.exit(3)
+sys.exit(p.returncode)
+PY
+    echo "status $status: $output"
+    ((status != 3 && status != 124)) || fail "cr login hung" || return 1
+    [[ $output == *"127.0.0.1:$port"* && $output != *"no password given"* ]] || fail "the password was not taken: $output"
 }
