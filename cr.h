@@ -496,6 +496,8 @@ CR_API int cr_net_hosts(const char *ip, const char *hostname, const char *const 
    credentials in the clear. A client is used by one thread at a time. */
 typedef struct cr_http_client {
     int timeout_ms;            /* connect, and every wait for data; 0 = 30000 */
+    int deadline_ms;           /* a whole request, connect to the body's last byte, redirects
+                                  included: a server trickling bytes cannot hold it; 0 = 3600000 */
     int insecure;              /* --tls-verify=false: no certificate checks, http:// to any host */
     const char *ca_file;       /* extra PEM CA bundle, added to the system one */
     const char *certs_dir;     /* certs.d layout: <dir>/<host:port> (else <dir>/<host>) holds
@@ -735,6 +737,8 @@ typedef struct cr_pull_opts {
     const char *certs_dir;     /* NULL: /etc/containers/certs.d, then /etc/docker/certs.d */
     int max_concurrent;        /* layers downloaded and unpacked at once; 0 = 3 */
     uint64_t max_layer_size;   /* refuse a layer that unpacks to more bytes; 0 = CR_PULL_MAX_LAYER_SIZE */
+    int request_timeout;       /* seconds a registry request may take in all (a blob's download
+                                  included); 0: $CR_PULL_TIMEOUT, else 3600 */
     /* Mirrors, tried in order before the registry itself: "REGISTRY=MIRROR"
        entries (NULL-terminated) first, then the registries config file's.
        MIRROR is "host[:port]" (https, or plain http for loopback and
@@ -3196,6 +3200,59 @@ static int cr__sp_linux(cr__sp *c, const cr_json *l) {
     return 0;
 }
 
+/* The namespace a sysctl belongs to (runc's list): CR_NS_IPC, CR_NS_NET or
+   CR_NS_UTS; -1 for the rest, which no namespace holds: writing one from a
+   container changes the host (kernel.core_pattern runs code as host root). */
+static int cr__sysctl_ns(const char *key) {
+    static const char *const ipc[] = { "kernel.msgmax", "kernel.msgmnb", "kernel.msgmni", "kernel.sem",
+                                       "kernel.shmall", "kernel.shmmax", "kernel.shmmni", "kernel.shm_rmid_forced" };
+    size_t i;
+    for (i = 0; i < sizeof ipc / sizeof *ipc; i++) if (!strcmp(key, ipc[i])) return CR_NS_IPC;
+    if (!strncmp(key, "fs.mqueue.", 10)) return CR_NS_IPC;
+    if (!strncmp(key, "net.", 4)) return CR_NS_NET;
+    if (!strcmp(key, "kernel.hostname") || !strcmp(key, "kernel.domainname")) return CR_NS_UTS;
+    return -1;
+}
+
+/* linux.sysctl only for namespaces the container has (whether a joined one
+   is the host's is cr__spec_sysctl_own_ns's question, asked by create). */
+static int cr__sp_sysctl_check(cr__sp *c) {
+    const cr_spec *s = c->spec;
+    int i;
+    for (i = 0; i < s->nsysctl; i++) {
+        const char *key = s->sysctl[i].key;
+        int kind = cr__sysctl_ns(key);
+        if (kind < 0)
+            return cr_err_set(c->err, EINVAL, "linux.sysctl \"%s\": not namespaced, writing it would change the host's value", key);
+        if (!s->ns[kind].present)
+            return cr_err_set(c->err, EINVAL, "linux.sysctl \"%s\": needs its own %s namespace", key, cr__ns_names[kind]);
+        if (!strcmp(key, "kernel.hostname"))
+            return cr_err_set(c->err, EINVAL, "linux.sysctl \"%s\": conflicts with the hostname field, set that instead", key);
+    }
+    return 0;
+}
+
+/* A sysctl's namespace given by path must not be the one cr runs in: a
+   container joining the host's network namespace would set the host's. */
+static int cr__spec_sysctl_own_ns(const cr_spec *s, cr_err *err) {
+    static const char *const proc_name[CR_NS_KINDS] = { [CR_NS_NET] = "net", [CR_NS_IPC] = "ipc", [CR_NS_UTS] = "uts" };
+    int i;
+    for (i = 0; i < s->nsysctl; i++) {
+        int kind = cr__sysctl_ns(s->sysctl[i].key);
+        char self[32];
+        struct stat ours, theirs;
+        if (kind < 0 || !s->ns[kind].path) continue;
+        snprintf(self, sizeof self, "/proc/self/ns/%s", proc_name[kind]);
+        if (stat(self, &ours) < 0) return cr__errno(err, "linux.sysctl \"%s\": %s", s->sysctl[i].key, self);
+        if (stat(s->ns[kind].path, &theirs) < 0)
+            return cr__errno(err, "linux.sysctl \"%s\": %s namespace \"%s\"", s->sysctl[i].key, cr__ns_names[kind], s->ns[kind].path);
+        if (ours.st_dev == theirs.st_dev && ours.st_ino == theirs.st_ino)
+            return cr_err_set(err, EINVAL, "linux.sysctl \"%s\": the %s namespace \"%s\" is the host's", s->sysctl[i].key,
+                              cr__ns_names[kind], s->ns[kind].path);
+    }
+    return 0;
+}
+
 static int cr__spec_from_json(cr_spec *spec, cr_err *err) {
     cr__sp c = { spec, (cr__arena *)spec->arena, err };
     const cr_json *root = (const cr_json *)spec->json, *v;
@@ -3233,6 +3290,7 @@ static int cr__spec_from_json(cr_spec *spec, cr_err *err) {
         spec->annotations = v;
     }
     if ((v = cr_json_get(root, "linux")) && cr__sp_linux(&c, v)) return -EINVAL;
+    if (cr__sp_sysctl_check(&c)) return -EINVAL;
     if ((spec->hostname || spec->domainname) && !(spec->ns[CR_NS_UTS].present))
         return cr_err_set(err, EINVAL, "hostname: setting it needs a new uts namespace");
     return 0;
@@ -6270,16 +6328,27 @@ struct cr__cap_data { uint32_t effective, permitted, inheritable; };
 #define PR_CAP_AMBIENT_RAISE 2
 #define PR_CAP_AMBIENT_CLEAR_ALL 4
 #endif
+#ifndef PROC_SUPER_MAGIC
+#define PROC_SUPER_MAGIC 0x9fa0
+#endif
 
+/* Through the container's own /proc (mounted by now, resolved inside its
+   root), never the host's: the spec only allows namespaced keys, and the
+   write goes to the namespaces this process is in. */
 static int cr__proc_sysctl(cr__ctx *c, cr_err *err) {
     int i;
     for (i = 0; i < c->spec->nsysctl; i++) {
         char path[PATH_MAX], *p;
+        struct statfs sf;
         int fd;
-        snprintf(path, sizeof path, "sys/%s", c->spec->sysctl[i].key);
-        for (p = path + 4; *p; p++) if (*p == '.') *p = '/';
-        fd = openat(c->host_proc, path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
-        if (fd < 0) return cr__errno(err, "linux.sysctl: \"%s\"", c->spec->sysctl[i].key);
+        snprintf(path, sizeof path, "proc/sys/%s", c->spec->sysctl[i].key);
+        for (p = path + 9; *p; p++) if (*p == '.') *p = '/';
+        fd = cr__open_in_root(c->rootfd, path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0);
+        if (fd < 0) return cr__errno(err, "linux.sysctl: \"%s\" (/%s in the container)", c->spec->sysctl[i].key, path);
+        if (fstatfs(fd, &sf) < 0 || sf.f_type != PROC_SUPER_MAGIC) {
+            close(fd);
+            return cr_err_set(err, EPERM, "linux.sysctl: \"%s\": /%s is not on the container's proc", c->spec->sysctl[i].key, path);
+        }
         if (cr__write_all(fd, c->spec->sysctl[i].value, strlen(c->spec->sysctl[i].value)) < 0) {
             int r = cr__errno(err, "linux.sysctl: write \"%s\" = \"%s\"", c->spec->sysctl[i].key, c->spec->sysctl[i].value);
             close(fd);
@@ -7112,17 +7181,30 @@ static int cr__init(cr__ctx *c, int one_stage, cr_err *err) {
     cr_buf listener_msg = {0};
     char exe[PATH_MAX];
     int k, r, hostpid, listener = -1, start_fd, cwd_fd;
+    int new_userns = s->ns[CR_NS_USER].present && !s->ns[CR_NS_USER].path;
     prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+    /* Non-dumpable from before any namespace is entered to the user
+       program's execve: ptrace, /proc/PID/mem and /proc/PID/fd (host fds)
+       of a cr process stay closed to the container's processes, even to
+       those with CAP_SYS_PTRACE in its user namespace (CVE-2016-9962).
+       Only while create writes a new user namespace's maps are we dumpable:
+       a rootless create may not open the maps of a non-dumpable process,
+       and nothing of the container can see us yet. A change of credentials
+       resets dumpability to fs.suid_dumpable: it is set again after each. */
+    if (!(one_stage && new_userns)) prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
     if ((r = cr__seccomp_build(s, c->seccomp_cache, &filter, err)) < 0) return r;
     if (cr__msg_expect(c->sync, CR__MSG_GO, err) < 0) return -EPIPE;
+    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
     if (!one_stage) {
         uint64_t unshare_flags = 0;
         if (s->ns[CR_NS_USER].path && cr__ns_join(s, CR_NS_USER, err) < 0) return -EPERM;
         for (k = 0; k < CR_NS_KINDS; k++)
             if (k != CR_NS_USER && s->ns[k].present && s->ns[k].path && cr__ns_join(s, k, err) < 0) return -EPERM;
-        if (s->ns[CR_NS_USER].present && !s->ns[CR_NS_USER].path) {
+        if (new_userns) {
             if (unshare(CLONE_NEWUSER) < 0) return cr__errno(err, "linux.namespaces: new user namespace");
+            prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
             if (cr__msg_send(c->sync, CR__MSG_MAPS, 0, NULL) < 0 || cr__msg_expect(c->sync, CR__MSG_GO, err) < 0) return -EPIPE;
+            prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
         }
         for (k = 0; k < CR_NS_KINDS; k++)
             if (k != CR_NS_USER && s->ns[k].present && !s->ns[k].path) unshare_flags |= (uint64_t)cr__ns_flags[k];
@@ -7143,14 +7225,11 @@ static int cr__init(cr__ctx *c, int one_stage, cr_err *err) {
         if (s->ns[CR_NS_CGROUP].present && !s->ns[CR_NS_CGROUP].path && unshare(CLONE_NEWCGROUP) < 0)
             return cr__errno(err, "linux.namespaces: new cgroup namespace");
     }
-    /* From here on processes of the container's pid namespace (an exec into
-       the created container, a pod sharing the namespace) can see us: as
-       non-dumpable our /proc/PID/fd, which holds host fds, is closed to
-       them (CVE-2016-9962). The user program's execve makes it dumpable. */
-    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
     if (s->ns[CR_NS_NET].present && !s->ns[CR_NS_NET].path) cr__ns_loopback_up();
-    c->new_userns = s->ns[CR_NS_USER].present && !s->ns[CR_NS_USER].path;
+    c->new_userns = new_userns;
     if (s->ns[CR_NS_USER].present) { setresgid(0, 0, 0); setresuid(0, 0, 0); }
+    /* the namespaces entered and the ids set changed our credentials */
+    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
     if ((r = cr__rootfs_prepare(c, err)) < 0) return r;
     if ((cwd_fd = cr__mkdir_in_root(c->rootfd, p->cwd, 0755)) < 0) return cr__errno(err, "process.cwd \"%s\"", p->cwd);
     if (!c->opts->no_new_keyring) cr__proc_keyring(c->id);
@@ -7190,6 +7269,7 @@ static int cr__init(cr__ctx *c, int one_stage, cr_err *err) {
        before the capabilities go; with it, as late as possible */
     if (!p->no_new_privileges && (r = cr__seccomp_load(&filter, listener, listener_msg.data, err)) < 0) return r;
     if ((r = cr__proc_identity(p, c->new_userns, err)) < 0) return r;
+    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
     if ((r = cr__proc_chdir(cwd_fd, p->cwd, err)) < 0) return r;
     if ((r = cr__proc_lookup(p, exe, sizeof exe, err)) < 0) return r;
     cr__proc_cloexec_from(3 + c->listen_fds + c->opts->preserve_fds);
@@ -7313,6 +7393,7 @@ static int cr__create(const cr_runtime *rt, const char *id, const char *bundle_a
     snprintf(path, sizeof path, "%s/config.json", c.bundle);
     if ((r = cr_util_read_file(AT_FDCWD, path, 16 << 20, &text, err)) < 0) return r;
     if ((r = cr_spec_parse(&spec, text.data, text.len, err)) < 0) { cr_buf_free(&text); return cr_err_wrap(err, "%s", path); }
+    if ((r = cr__spec_sysctl_own_ns(&spec, err)) < 0) goto fail;
     if (!spec.has_process) { r = cr_err_set(err, EINVAL, "%s: process: required to create a container", path); goto fail; }
     if (!spec.process.nargs) { r = cr_err_set(err, EINVAL, "%s: process.args: must not be empty", path); goto fail; }
     if (spec.process.terminal && !opts->console_socket && !want_master) {
@@ -7901,6 +7982,8 @@ static int cr__exec_child(cr_spec *spec, const cr_process *p, const cr_exec_opts
     if ((r = cr__proc_lsm_apply(p, err)) < 0) return r;
     if (!p->no_new_privileges && (r = cr__seccomp_load(filter, listener, listener_msg.data, err)) < 0) return r;
     if ((r = cr__proc_identity(p, spec->ns[CR_NS_USER].present, err)) < 0) return r;
+    /* the new credentials reset dumpability (see cr__init) */
+    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
     if ((r = cr__proc_chdir(cwd_fd, p->cwd, err)) < 0) return r;
     if ((r = cr__proc_lookup(p, exe, sizeof exe, err)) < 0) return r;
     if ((r = cr__seccomp_load(filter, listener, listener_msg.data, err)) < 0) return r;
@@ -7948,7 +8031,10 @@ CR_API int cr_container_exec(const cr_runtime *rt, const char *id, const cr_exec
         prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
         prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
         if (cr__msg_expect(sv[1], CR__MSG_GO, &e) == 0 && cr__exec_join(st.pid, pidfd, &e) == 0) {
-            pid_t child = cr__clone(CLONE_PARENT, -1);
+            pid_t child;
+            /* joining a user namespace reset dumpability (see cr__init) */
+            prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+            child = cr__clone(CLONE_PARENT, -1);
             if (child > 0) { cr__msg_send(sv[1], CR__MSG_PID, child, NULL); _exit(0); }
             if (child == 0) {
                 close(pidfd);
@@ -8951,6 +9037,28 @@ static int cr__net_ip_alloc(const cr__net_db *db, const cr__net_cfg *cfg, uint32
     return 0;
 }
 
+/* A host port some process of the host already listens on (or has bound,
+   for UDP) would silently lose its traffic to our DNAT rule: refused, as
+   Docker and Podman do. A bind of our own, dropped at once, asks the kernel. */
+static int cr__net_port_free(const cr_net_port *p, cr_err *err) {
+    struct sockaddr_in sa;
+    int fd = socket(AF_INET, (p->udp ? SOCK_DGRAM : SOCK_STREAM) | SOCK_CLOEXEC, 0), on = 1, r = 0;
+    char s[64];
+    if (fd < 0) return cr__errno(err, "socket");
+    memset(&sa, 0, sizeof sa);
+    sa.sin_family = AF_INET;
+    sa.sin_port = htons(p->host_port);
+    if (p->host_ip[0]) inet_pton(AF_INET, p->host_ip, &sa.sin_addr);
+    /* a connection of the past in TIME_WAIT holds the port for nobody */
+    if (!p->udp) setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
+    if (bind(fd, (struct sockaddr *)&sa, sizeof sa) < 0 && errno == EADDRINUSE) {
+        cr__net_port_fmt(p, s, sizeof s);
+        r = cr_err_set(err, EADDRINUSE, "port %s: address already in use on the host", s);
+    }
+    close(fd);
+    return r;
+}
+
 /* A port of the request that clashes with another of the request or a
    lease: its index, and *who the lease's id ("" within the request). */
 static int cr__net_port_taken(const cr__net_db *db, const cr_net_port *ports, int nports, const char **who) {
@@ -9221,6 +9329,7 @@ CR_API int cr_net_attach(const cr_net_config *c, const char *id, pid_t pid, cons
         cr__net_port_fmt(&ports[i], s, sizeof s);
         if (!ports[i].host_port || !ports[i].container_port || (ports[i].host_ip[0] && cr__ip4_parse(ports[i].host_ip, &a) < 0))
             return cr_err_set(err, EINVAL, "attach \"%s\": port %s: ports must be 1 to 65535 and the host address IPv4", id, s);
+        if ((r = cr__net_port_free(&ports[i], err)) < 0) return cr_err_wrap(err, "attach \"%s\"", id);
     }
     if ((nsfd = cr__net_nsfd(pid, err)) < 0) return cr_err_wrap(err, "attach \"%s\"", id);
     if ((r = cr__nl_open(&nl)) < 0) {
@@ -9763,20 +9872,35 @@ typedef struct cr__http_conn {
     struct cr__http_conn *next;     /* in the idle list */
     int fd, timeout_ms;
     int io_err;                     /* errno of the last socket failure; 0 after end of stream */
+    int deadline_ms, late;          /* the request's deadline; late: io_err ETIMEDOUT is its */
+    int64_t deadline_at;            /* CLOCK_MONOTONIC ms by which the request must be done */
     cr__tls *tls;                   /* NULL for plain http */
     size_t rpos, rlen;              /* unread bytes of rbuf */
     char key[300];                  /* "https://host:port": what the connection may serve again */
     char rbuf[16384];
 } cr__http_conn;
 
-/* Waits for ev on the socket; -1 with io_err set (ETIMEDOUT) if it does not come. */
+static int64_t cr__http_now_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Waits for ev on the socket, at most timeout_ms and never past the
+   request's deadline; -1 with io_err set (ETIMEDOUT) if it does not come. */
 static int cr__http_wait(cr__http_conn *k, short ev) {
     struct pollfd pfd;
-    int r;
+    int r, wait;
     pfd.fd = k->fd; pfd.events = ev; pfd.revents = 0;
-    while ((r = poll(&pfd, 1, k->timeout_ms)) < 0 && errno == EINTR) ;
+    do {
+        int64_t left = k->deadline_at - cr__http_now_ms();
+        wait = k->timeout_ms;
+        if (left <= 0) { k->late = 1; k->io_err = ETIMEDOUT; return -1; }
+        if (left < wait) wait = (int)left;
+    } while ((r = poll(&pfd, 1, wait)) < 0 && errno == EINTR);
     if (r > 0) return 0;
     k->io_err = r ? errno : ETIMEDOUT;
+    k->late = !r && wait < k->timeout_ms;
     return -1;
 }
 
@@ -9802,6 +9926,8 @@ static ssize_t cr__http_sys_write(cr__http_conn *k, const void *p, size_t n) {
 
 static int cr__http_io_error(const cr__http_conn *k, const char *what, cr_err *err) {
     if (!k->io_err) return cr_err_set(err, ECONNRESET, "%s: connection closed by the server", what);
+    if (k->io_err == ETIMEDOUT && k->late)
+        return cr_err_set(err, ETIMEDOUT, "%s: the request did not end within its deadline of %d ms", what, k->deadline_ms);
     if (k->io_err == ETIMEDOUT) return cr_err_set(err, ETIMEDOUT, "%s: timed out after %d ms", what, k->timeout_ms);
     return cr_err_set(err, k->io_err, "%s: %s", what, strerror(k->io_err));
 }
@@ -10267,6 +10393,8 @@ static int cr__tls_open(const cr_http_client *c, const cr__tls_anchors *shared, 
 
 typedef struct cr__http_priv {
     cr__http_conn *idle;            /* most recently used first */
+    int deadline_ms;                /* of the request under way */
+    int64_t deadline_at;
     cr__tls_anchors cas;            /* system bundle + ca_file */
     int cas_loaded;
 } cr__http_priv;
@@ -10336,6 +10464,8 @@ static int cr__http_connect(cr__http_conn *k, const cr__http_url *u, cr_err *err
     }
     freeaddrinfo(res);
     if (k->fd < 0) {
+        if (e == ETIMEDOUT && k->late)
+            return cr_err_set(err, e, "connect %s: the request did not end within its deadline of %d ms", auth, k->deadline_ms);
         if (e == ETIMEDOUT) return cr_err_set(err, e, "connect %s: timed out after %d ms", auth, k->timeout_ms);
         return cr_err_set(err, e ? e : EHOSTUNREACH, "connect %s: %s", auth, e ? strerror(e) : "no loopback address");
     }
@@ -10375,6 +10505,7 @@ static int cr__http_open(cr_http_client *c, cr__http_priv *pv, const cr__http_ur
     memset(k, 0, offsetof(cr__http_conn, rbuf));
     k->fd = -1;
     k->timeout_ms = c->timeout_ms > 0 ? c->timeout_ms : 30000;
+    k->deadline_ms = pv->deadline_ms; k->deadline_at = pv->deadline_at;
     snprintf(k->key, sizeof k->key, "%s", key);
     if ((r = cr__http_connect(k, u, err)) < 0 || (u->tls && (r = cr__tls_open(c, &pv->cas, k, u, err)) < 0)) {
         cr__http_conn_free(k);
@@ -10398,6 +10529,7 @@ static int cr__http_exchange(cr_http_client *c, cr__http_priv *pv, const cr__htt
         int reused = k != NULL, got = 0;
         if (!k && (r = cr__http_open(c, pv, u, key, &k, err)) < 0) return r;
         k->timeout_ms = c->timeout_ms > 0 ? c->timeout_ms : 30000;
+        k->deadline_ms = pv->deadline_ms; k->deadline_at = pv->deadline_at; k->late = 0;
         h->max = budget; h->raw.len = 0; h->bol = 0;
         r = cr__http_send(k, req->data, req->len, err);
         while (r >= 0) {
@@ -10505,6 +10637,8 @@ CR_API int cr_http_request(cr_http_client *c, const char *method, const char *ur
     if (!c->priv && (c->priv = CR_MALLOC(sizeof *pv))) memset(c->priv, 0, sizeof *pv);
     if (!(pv = (cr__http_priv *)c->priv)) return cr_err_set(err, ENOMEM, "out of memory");
     memset(&h, 0, sizeof h);
+    pv->deadline_ms = c->deadline_ms > 0 ? c->deadline_ms : 3600000;
+    pv->deadline_at = cr__http_now_ms() + pv->deadline_ms;
     snprintf(resp->final_url, sizeof resp->final_url, "%s", url);
     for (hop = 0; ; hop++) {
         cr__http_conn *k = NULL;
@@ -13273,6 +13407,24 @@ static int cr__reg_get(cr__reg *g, const char *path, const char *accept, const c
 /* Starts a session with source si: credentials, then /v2/ (and a token if
    it asks for one). --creds go to the registry only; a mirror gets what
    the credential files hold for its own host. */
+/* Each registry request's deadline: a server that trickles bytes, or
+   announces more than it sends and holds the connection open, ends the
+   pull with an error instead of holding it for good. */
+static int cr__pull_deadline_ms(const cr_pull_opts *o) {
+    const char *env = getenv("CR_PULL_TIMEOUT");
+    long secs = o->request_timeout;
+    if (secs <= 0 && env && *env) {
+        char *end;
+        secs = strtol(env, &end, 10);
+        if (*end || secs <= 0) {
+            cr_log(CR_LOG_WARN, "CR_PULL_TIMEOUT=\"%s\": not a number of seconds, using 3600", env);
+            secs = 0;
+        }
+    }
+    if (secs <= 0 || secs > INT_MAX / 1000) secs = 3600;
+    return (int)(secs * 1000);
+}
+
 static int cr__reg_open(cr__reg *g, int si, cr_err *err) {
     const cr_pull_opts *o = g->p->o;
     const cr__pull_src *src = &g->p->src[si];
@@ -13287,6 +13439,7 @@ static int cr__reg_open(cr__reg *g, int si, cr_err *err) {
     g->have_creds = 0;
     g->http.insecure = o->insecure;
     g->http.certs_dir = o->certs_dir;
+    g->http.deadline_ms = cr__pull_deadline_ms(o);
     if (!g->http.certs_dir) {
         snprintf(key, sizeof key, "/etc/containers/certs.d/%s", name);
         g->http.certs_dir = access(key, F_OK) == 0 ? "/etc/containers/certs.d" : "/etc/docker/certs.d";
@@ -13335,6 +13488,7 @@ static cr__reg *cr__reg_clone(const cr__reg *g) {
     memset(&w->http, 0, sizeof w->http);
     w->http.insecure = g->http.insecure;
     w->http.certs_dir = g->http.certs_dir;
+    w->http.deadline_ms = g->http.deadline_ms;
     return w;
 }
 
@@ -15238,6 +15392,9 @@ static int cr__ctr_volume(cr__ctr *c, const char *spec, int n, cr_err *err) {
     int k = 0;
     char *p, *save = NULL;
     if (strlen(spec) >= sizeof buf) return cr_err_set(err, ENAMETOOLONG, "-v \"%.40s...\": too long", spec);
+    /* strtok_r would skip an empty field and read ":/x" as an anonymous volume */
+    if (!*spec || spec[0] == ':' || spec[strlen(spec) - 1] == ':' || strstr(spec, "::"))
+        return cr_err_set(err, EINVAL, "-v \"%s\": invalid spec: empty section between colons", spec);
     snprintf(buf, sizeof buf, "%s", spec);
     for (p = strtok_r(buf, ":", &save); p && k < 3; p = strtok_r(NULL, ":", &save)) f[k++] = p;
     if (!k || p) return cr_err_set(err, EINVAL, "-v \"%s\": expected SRC:DST[:OPTIONS] or DST", spec);

@@ -25,14 +25,16 @@ static int cr_login_line(const char *prompt, int echo, char *buf, size_t n) {
     struct termios old, quiet;
     int tty = prompt && isatty(0) && tcgetattr(0, &old) == 0, ok;
     size_t len;
-    if (prompt) { fputs(prompt, stderr); fflush(stderr); }
+    /* echo goes off before the prompt shows, and without a flush: what is
+       typed as soon as the prompt appears is kept, not thrown away */
     if (tty && !echo) {
         quiet = old;
         quiet.c_lflag &= ~(tcflag_t)ECHO;
-        tcsetattr(0, TCSAFLUSH, &quiet);
+        tcsetattr(0, TCSANOW, &quiet);
     }
+    if (prompt) { fputs(prompt, stderr); fflush(stderr); }
     ok = fgets(buf, (int)n, stdin) != NULL;
-    if (tty && !echo) { tcsetattr(0, TCSAFLUSH, &old); fputc('\n', stderr); }
+    if (tty && !echo) { tcsetattr(0, TCSANOW, &old); fputc('\n', stderr); }
     if (!ok) return -1;
     len = strcspn(buf, "\r\n");
     if (!buf[len] && !feof(stdin)) return -2;   /* no line end within n bytes */
