@@ -198,10 +198,10 @@ kp_one() {
     esac
 }
 
-# kp_op OP: the clean run, its kill points, one kill per point; prints the
-# counts as TAP comments and fails on any stuck outcome.
+# kp_op OP [LABEL]: the clean run, its kill points, one kill per point;
+# prints the counts as TAP comments and fails on any stuck outcome.
 kp_op() {
-    local op=$1 trace=$BATS_TEST_TMPDIR/clean.trace id n k point out
+    local op=$1 label=${2:-$1} trace=$BATS_TEST_TMPDIR/clean.trace id n k point out
     local killed=0 failed=0 completed=0 stuck=0 points=()
     local -a why=()
     id=$(kp_new_id)
@@ -225,7 +225,7 @@ kp_op() {
         *) stuck=$((stuck + 1)); why+=("$out") ;;
         esac
     done
-    echo "# $op: $n syscalls in a clean run, ${#points[@]} kill points (every ${k}th):" \
+    echo "# $label: $n syscalls in a clean run, ${#points[@]} kill points (every ${k}th):" \
         "$killed killed, $failed failed cleanly, $completed completed, $stuck stuck" >&3
     for out in "${why[@]}"; do echo "#   $out" >&3; done
     ((killed > 0)) || fail "no kill point of $op killed cr: the injection did not work" || return 1
@@ -234,6 +234,11 @@ kp_op() {
 
 @test "killpoints: create killed at sampled syscalls, then delete --force leaves nothing" {
     kp_op create
+}
+
+@test "killpoints: create without a mount namespace (its mounts are the host's) killed at sampled syscalls, then delete --force leaves nothing" {
+    cfg '.linux.namespaces |= map(select(.type != "mount"))'
+    kp_op create "create (host mounts)"
 }
 
 @test "killpoints: start killed at sampled syscalls, then delete --force leaves nothing" {
