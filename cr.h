@@ -5719,6 +5719,10 @@ static int cr__cgroup_enable_v2(const char *dir, const char *ctrl, cr_err *err) 
  *   exec.fifo    exists between create and start; the init blocks on it
  * The status is not stored: it is read off the init (alive? same start
  * time? stopped by the freezer?) and the fifo, so it can never be stale.
+ * Nor is "creating" taken on trust: state.json names the create writing it
+ * (pid and start time), and once that process is gone the init decides.
+ * create writes state.json before it makes the cgroup or any mount, so
+ * whatever it made is named there wherever it was killed.
  * ========================================================================== */
 
 CR_API const char *cr_state_root(const cr_runtime *rt) {
@@ -5773,9 +5777,18 @@ static void cr__state_compute(cr_state *st, int dirfd, int creating) {
     st->status = cr__cgroup_frozen(st->cgroup) ? CR_PAUSED : CR_RUNNING;
 }
 
+/* The create that wrote "creating": still the same process, still alive?
+   Its start time tells a reused pid apart. */
+static int cr__state_creator_alive(pid_t pid, uint64_t start) {
+    char s = cr__pid_state(pid);
+    return s && s != 'Z' && s != 'X' && cr__pid_start_time(pid) == start;
+}
+
 static int cr__state_parse(cr_state *st, const char *text, size_t len, int dirfd, cr_err *err) {
     cr_json *root = NULL, *v;
     int creating = 0;
+    pid_t creator = 0;
+    uint64_t creator_start = 0;
     if (cr_json_parse(text, len, &root, err) < 0) return cr_err_wrap(err, "state.json");
 #define CR__STR(key, dst) if ((v = cr_json_get(root, key)) && v->type == CR_JSON_STRING) snprintf(dst, sizeof dst, "%s", v->str)
     CR__STR("id", st->id);
@@ -5788,6 +5801,12 @@ static int cr__state_parse(cr_state *st, const char *text, size_t len, int dirfd
     if ((v = cr_json_get(root, "pidStart"))) cr_json_u64(v, &st->pid_start);
     if ((v = cr_json_get(root, "uid"))) { uint64_t x = 0; cr_json_u64(v, &x); st->owner = (uint32_t)x; }
     if ((v = cr_json_get(root, "creating"))) creating = v->type == CR_JSON_TRUE;
+    if ((v = cr_json_get(root, "creator"))) { int64_t x = 0; cr_json_i64(v, &x); creator = (pid_t)x; }
+    if ((v = cr_json_get(root, "creatorStart"))) cr_json_u64(v, &creator_start);
+    /* a create that was killed is over: the container is then what its
+       init shows (dead: stopped; blocked on exec.fifo: created), as runc's
+       status always is; only a create that still runs makes it creating */
+    if (creating && creator > 0 && !cr__state_creator_alive(creator, creator_start)) creating = 0;
     if ((v = cr_json_get(root, "annotations")) && v->type == CR_JSON_OBJECT) st->annotations_json = cr__json_text(v);
     cr_json_free(root);
     cr__state_compute(st, dirfd, creating);
@@ -5838,6 +5857,12 @@ static void cr__state_write_json(const cr_state *st, cr_buf *out, int full, int 
         cr_jw_key(&w, "uid"); cr_jw_u64(&w, st->owner);
         cr_jw_key(&w, "cgroup"); cr_jw_str(&w, st->cgroup);
         cr_jw_key(&w, "creating"); cr_jw_bool(&w, creating);
+        /* only the create writes creating: it names itself, so that a
+           later reader can tell a create that still runs from one killed */
+        if (creating) {
+            cr_jw_key(&w, "creator"); cr_jw_i64(&w, getpid());
+            cr_jw_key(&w, "creatorStart"); cr_jw_u64(&w, cr__pid_start_time(getpid()));
+        }
     }
     if (st->annotations_json) {
         cr_jw_key(&w, "annotations");
@@ -7366,157 +7391,207 @@ static int cr__cgroup_check_mounted(const cr_spec *spec, const char *cgroup, cr_
     return 0;
 }
 
-static int cr__create(const cr_runtime *rt, const char *id, const char *bundle_arg, const cr_create_opts *opts,
-                      int want_master, cr__created *out, cr_err *err) {
-    cr_spec spec;
+/* One create in progress: what it has made so far, so that one undo
+   (cr__create_undo) takes exactly that apart, whatever step failed. */
+typedef struct cr__creation {
     cr__ctx c;
+    cr_spec spec;
     cr_state st;
-    cr_buf text = {0};
-    char path[PATH_MAX];
-    int rootdir = -1, dirfd = -1, sv[2] = { -1, -1 }, r, one_stage, init_alive = 0, made_dir = 0, cgfd;
-    uint64_t flags;
-    pid_t pid = -1, first = -1;
-    cr_create_opts noopts;
-    memset(&noopts, 0, sizeof noopts);
-    if (!opts) opts = &noopts;
-    memset(&c, 0, sizeof c);
-    memset(&st, 0, sizeof st);
-    c.rt = rt; c.id = id; c.opts = opts; c.spec = &spec;
-    /* '@' is no container id's: the cache is no container to list, state
-       or delete, and does not take a name a container could have */
-    cr__seccomp_cache_dir(rt, c.seccomp_cache, sizeof c.seccomp_cache);
-    c.fifo_fd = c.host_proc = c.host_null = c.rootfd = -1;
-    if (getenv("LISTEN_FDS")) c.listen_fds = atoi(getenv("LISTEN_FDS")) > 0 ? atoi(getenv("LISTEN_FDS")) : 0;
-    out->pid = -1; out->master = -1;
-    if ((r = cr_state_check_id(id, err)) < 0) return r;
-    if (!realpath(bundle_arg ? bundle_arg : ".", c.bundle)) return cr__errno(err, "bundle \"%s\"", bundle_arg ? bundle_arg : ".");
-    snprintf(path, sizeof path, "%s/config.json", c.bundle);
-    if ((r = cr_util_read_file(AT_FDCWD, path, 16 << 20, &text, err)) < 0) return r;
-    if ((r = cr_spec_parse(&spec, text.data, text.len, err)) < 0) { cr_buf_free(&text); return cr_err_wrap(err, "%s", path); }
-    if ((r = cr__spec_sysctl_own_ns(&spec, err)) < 0) goto fail;
-    if (!spec.has_process) { r = cr_err_set(err, EINVAL, "%s: process: required to create a container", path); goto fail; }
-    if (!spec.process.nargs) { r = cr_err_set(err, EINVAL, "%s: process.args: must not be empty", path); goto fail; }
-    if (spec.process.terminal && !opts->console_socket && !want_master) {
-        r = cr_err_set(err, EINVAL, "process.terminal is true but no --console-socket was given to receive the pty");
-        goto fail;
-    }
-    if ((r = cr__proc_lsm_check(&spec.process, err)) < 0) goto fail;
-    if (spec.root_path[0] == '/') snprintf(c.rootfs, sizeof c.rootfs, "%s", spec.root_path);
-    else snprintf(c.rootfs, sizeof c.rootfs, "%s/%s", c.bundle, spec.root_path);
-    {
-        struct stat sb;
-        char real[PATH_MAX];
-        if (stat(c.rootfs, &sb) < 0) { r = cr__errno(err, "root.path \"%s\"", c.rootfs); goto fail; }
-        if (!S_ISDIR(sb.st_mode)) { r = cr_err_set(err, ENOTDIR, "root.path \"%s\": not a directory", c.rootfs); goto fail; }
-        if (realpath(c.rootfs, real)) snprintf(c.rootfs, sizeof c.rootfs, "%s", real);
-    }
-    if ((!rt || rt->cgroup_manager != CR_CGROUP_MANAGER_DISABLED) &&
-        (r = cr__cgroup_resolve(spec.cgroups_path, id, rt && rt->cgroup_manager == CR_CGROUP_MANAGER_SYSTEMD,
-                                c.cgroup, sizeof c.cgroup, err)) < 0) goto fail;
-    if ((r = cr__cgroup_check_mounted(&spec, c.cgroup, err)) < 0) goto fail;
-    if (cr__mkdir_p(cr_state_root(rt), 0711) < 0) { r = cr__errno(err, "state root \"%s\"", cr_state_root(rt)); goto fail; }
-    rootdir = open(cr_state_root(rt), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (rootdir < 0) { r = cr__errno(err, "state root \"%s\"", cr_state_root(rt)); goto fail; }
-    if (mkdirat(rootdir, id, 0711) < 0) {
-        r = errno == EEXIST ? cr_err_set(err, EEXIST, "container \"%s\" already exists", id) : cr__errno(err, "create state of \"%s\"", id);
-        goto fail;
-    }
-    made_dir = 1;
-    dirfd = openat(rootdir, id, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dirfd < 0 || flock(dirfd, LOCK_EX) < 0) { r = cr__errno(err, "lock state of \"%s\"", id); goto fail; }
-    if ((r = cr__write_atomic(dirfd, "config.json", text.data, text.len, 0, err)) < 0) goto fail;
-    if (mkfifoat(dirfd, "exec.fifo", 0622) < 0 || fchmodat(dirfd, "exec.fifo", 0622, 0) < 0) { r = cr__errno(err, "create exec.fifo"); goto fail; }
-    c.fifo_fd = openat(dirfd, "exec.fifo", O_PATH | O_CLOEXEC);
-    c.host_proc = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
-    if (c.fifo_fd < 0 || c.host_proc < 0) { r = cr__errno(err, "open exec.fifo and /proc"); goto fail; }
-    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) { r = cr__errno(err, "socketpair"); goto fail; }
-    one_stage = cr__ns_plan(&spec, &flags);
+    cr_buf text;                      /* the bundle's config.json */
+    int rootdir, dirfd, sv[2];
+    int made_dir;                     /* the id is ours: so are its state dir and cgroup */
+    int one_stage;
+    uint64_t flags;                   /* namespaces of the clone */
+    pid_t first, pid;                 /* the child cloned first, and the init (the same unless two stages) */
+} cr__creation;
+
+/* Everything that can be checked before anything is made: the id, the
+   bundle, its config.json, the rootfs, the cgroup's directories. */
+static int cr__create_prepare(cr__creation *k, const char *bundle_arg, int want_master, cr_err *err) {
+    cr__ctx *c = &k->c;
+    char path[PATH_MAX], real[PATH_MAX];
+    struct stat sb;
+    int r;
+    if ((r = cr_state_check_id(c->id, err)) < 0) return r;
+    if (!realpath(bundle_arg ? bundle_arg : ".", c->bundle)) return cr__errno(err, "bundle \"%s\"", bundle_arg ? bundle_arg : ".");
+    snprintf(path, sizeof path, "%s/config.json", c->bundle);
+    if ((r = cr_util_read_file(AT_FDCWD, path, 16 << 20, &k->text, err)) < 0) return r;
+    if ((r = cr_spec_parse(&k->spec, k->text.data, k->text.len, err)) < 0) return cr_err_wrap(err, "%s", path);
+    if ((r = cr__spec_sysctl_own_ns(&k->spec, err)) < 0) return r;
+    if (!k->spec.has_process) return cr_err_set(err, EINVAL, "%s: process: required to create a container", path);
+    if (!k->spec.process.nargs) return cr_err_set(err, EINVAL, "%s: process.args: must not be empty", path);
+    if (k->spec.process.terminal && !c->opts->console_socket && !want_master)
+        return cr_err_set(err, EINVAL, "process.terminal is true but no --console-socket was given to receive the pty");
+    if ((r = cr__proc_lsm_check(&k->spec.process, err)) < 0) return r;
+    if (k->spec.root_path[0] == '/') snprintf(c->rootfs, sizeof c->rootfs, "%s", k->spec.root_path);
+    else snprintf(c->rootfs, sizeof c->rootfs, "%s/%s", c->bundle, k->spec.root_path);
+    if (stat(c->rootfs, &sb) < 0) return cr__errno(err, "root.path \"%s\"", c->rootfs);
+    if (!S_ISDIR(sb.st_mode)) return cr_err_set(err, ENOTDIR, "root.path \"%s\": not a directory", c->rootfs);
+    if (realpath(c->rootfs, real)) snprintf(c->rootfs, sizeof c->rootfs, "%s", real);
+    if ((!c->rt || c->rt->cgroup_manager != CR_CGROUP_MANAGER_DISABLED) &&
+        (r = cr__cgroup_resolve(k->spec.cgroups_path, c->id, c->rt && c->rt->cgroup_manager == CR_CGROUP_MANAGER_SYSTEMD,
+                                c->cgroup, sizeof c->cgroup, err)) < 0) return r;
+    return cr__cgroup_check_mounted(&k->spec, c->cgroup, err);
+}
+
+/* The state dir, locked, and in it state.json first of all: it names the
+   cgroup and the rootfs before either is touched, so a create killed at any
+   later point leaves nothing that delete --force cannot find. */
+static int cr__create_state_dir(cr__creation *k, cr_err *err) {
+    cr__ctx *c = &k->c;
+    cr_state *st = &k->st;
+    const char *root = cr_state_root(c->rt);
+    int r;
+    if (cr__mkdir_p(root, 0711) < 0 || (k->rootdir = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+        return cr__errno(err, "state root \"%s\"", root);
+    if (mkdirat(k->rootdir, c->id, 0711) < 0)
+        return errno == EEXIST ? cr_err_set(err, EEXIST, "container \"%s\" already exists", c->id)
+                               : cr__errno(err, "create state of \"%s\"", c->id);
+    k->made_dir = 1;
+    k->dirfd = openat(k->rootdir, c->id, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (k->dirfd < 0 || flock(k->dirfd, LOCK_EX) < 0) return cr__errno(err, "lock state of \"%s\"", c->id);
+    snprintf(st->id, sizeof st->id, "%s", c->id);
+    snprintf(st->bundle, sizeof st->bundle, "%s", c->bundle);
+    snprintf(st->rootfs, sizeof st->rootfs, "%s", c->rootfs);
+    snprintf(st->cgroup, sizeof st->cgroup, "%s", c->cgroup);
+    st->owner = (uint32_t)geteuid();
+    cr__now_rfc3339(st->created, sizeof st->created);
+    if (k->spec.annotations && !(st->annotations_json = cr__json_text((const cr_json *)k->spec.annotations)))
+        return cr_err_set(err, ENOMEM, "out of memory");
+    if ((r = cr__state_save(k->dirfd, st, 1, err)) < 0) return r;
+    if ((r = cr__write_atomic(k->dirfd, "config.json", k->text.data, k->text.len, 0, err)) < 0) return r;
+    if (mkfifoat(k->dirfd, "exec.fifo", 0622) < 0 || fchmodat(k->dirfd, "exec.fifo", 0622, 0) < 0)
+        return cr__errno(err, "create exec.fifo");
+    c->fifo_fd = openat(k->dirfd, "exec.fifo", O_PATH | O_CLOEXEC);
+    c->host_proc = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (c->fifo_fd < 0 || c->host_proc < 0) return cr__errno(err, "open exec.fifo and /proc");
+    return 0;
+}
+
+/* Clones the init into its cgroup (made just now, as state.json says) and
+   records its pid before the init does anything. */
+static int cr__create_spawn(cr__creation *k, cr_err *err) {
+    cr__ctx *c = &k->c;
+    int cgfd, r;
+    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, k->sv) < 0) return cr__errno(err, "socketpair");
+    k->one_stage = cr__ns_plan(&k->spec, &k->flags);
     /* the cgroup namespace is made by the init once it sits in its cgroup,
        so that cgroup becomes the root it sees */
-    flags &= ~(uint64_t)CLONE_NEWCGROUP;
-    cgfd = cr__cgroup_v2_fd(c.cgroup);
-    pid = cr__clone(one_stage ? flags : 0, cgfd);
-    if (pid < 0 && cgfd >= 0) pid = cr__clone(one_stage ? flags : 0, -1);
+    k->flags &= ~(uint64_t)CLONE_NEWCGROUP;
+    cgfd = cr__cgroup_v2_fd(c->cgroup);
+    k->pid = cr__clone(k->one_stage ? k->flags : 0, cgfd);
+    if (k->pid < 0 && cgfd >= 0) k->pid = cr__clone(k->one_stage ? k->flags : 0, -1);
     if (cgfd >= 0) close(cgfd);
-    if (pid < 0) { r = cr__errno(err, "clone the init"); goto fail; }
-    if (pid == 0) {
+    if (k->pid < 0) return cr__errno(err, "clone the init");
+    if (k->pid == 0) {
         cr_err e = {0};
         /* the state dir's flock is shared through these: let go of it */
-        close(sv[0]); close(dirfd); close(rootdir);
-        c.sync = sv[1];
-        cr__init(&c, one_stage, &e);
-        cr__msg_send(c.sync, CR__MSG_ERROR, e.code, e.msg);
+        close(k->sv[0]); close(k->dirfd); close(k->rootdir);
+        c->sync = k->sv[1];
+        cr__init(c, k->one_stage, &e);
+        cr__msg_send(c->sync, CR__MSG_ERROR, e.code, e.msg);
         _exit(1);
     }
-    init_alive = 1;
-    first = pid;
-    close(sv[1]); sv[1] = -1;
-    snprintf(st.id, sizeof st.id, "%s", id);
-    snprintf(st.bundle, sizeof st.bundle, "%s", c.bundle);
-    snprintf(st.rootfs, sizeof st.rootfs, "%s", c.rootfs);
-    snprintf(st.cgroup, sizeof st.cgroup, "%s", c.cgroup);
-    st.owner = (uint32_t)geteuid();
-    cr__now_rfc3339(st.created, sizeof st.created);
-    if (spec.annotations) st.annotations_json = cr__json_text((const cr_json *)spec.annotations);
-    st.pid = pid;
-    st.pid_start = cr__pid_start_time(pid);
-    if ((r = cr__state_save(dirfd, &st, 1, err)) < 0) goto fail;
-    if (st.cgroup[0] && (r = cr__cgroup_enter(st.cgroup, pid, err)) < 0) goto fail;
-    if (st.cgroup[0] && (r = cr__create_resources(&spec, st.cgroup, err)) < 0) goto fail;
-    if (one_stage && (flags & CLONE_NEWUSER) && (r = cr__write_maps(&spec, pid, err)) < 0) goto fail;
+    k->first = k->pid;
+    close(k->sv[1]); k->sv[1] = -1;
+    k->st.pid = k->pid;
+    k->st.pid_start = cr__pid_start_time(k->pid);
+    if ((r = cr__state_save(k->dirfd, &k->st, 1, err)) < 0) return r;
+    if (k->st.cgroup[0] && (r = cr__cgroup_enter(k->st.cgroup, k->pid, err)) < 0) return r;
+    if (k->st.cgroup[0] && (r = cr__create_resources(&k->spec, k->st.cgroup, err)) < 0) return r;
+    if (k->one_stage && (k->flags & CLONE_NEWUSER)) return cr__write_maps(&k->spec, k->pid, err);
+    return 0;
+}
+
+/* Answers the init until it is ready and blocked on exec.fifo; only then
+   does state.json stop saying creating. */
+static int cr__create_sync(cr__creation *k, cr__created *out, cr_err *err) {
+    const cr_create_opts *opts = k->c.opts;
+    int r;
     /* an init that failed before GO (linux.seccomp does not compile) has
        already sent why and exited: the loop reads it */
-    if (cr__msg_send(sv[0], CR__MSG_GO, 0, NULL) < 0 && errno != EPIPE) { r = cr__errno(err, "start the init"); goto fail; }
+    if (cr__msg_send(k->sv[0], CR__MSG_GO, 0, NULL) < 0 && errno != EPIPE) return cr__errno(err, "start the init");
     for (;;) {
         cr__msg m;
         int fd = -1;
-        if (cr__msg_recv(sv[0], &m, &fd) < 0) { r = cr_err_set(err, EIO, "the container init exited during setup"); goto fail; }
-        if (m.type == CR__MSG_ERROR) { r = cr_err_set(err, m.value ? m.value : EIO, "%s", m.text); goto fail; }
+        if (cr__msg_recv(k->sv[0], &m, &fd) < 0) return cr_err_set(err, EIO, "the container init exited during setup");
+        if (m.type == CR__MSG_ERROR) return cr_err_set(err, m.value ? m.value : EIO, "%s", m.text);
         if (m.type == CR__MSG_MAPS) {
-            if ((r = cr__write_maps(&spec, pid, err)) < 0) goto fail;
-            cr__msg_send(sv[0], CR__MSG_GO, 0, NULL);
+            if ((r = cr__write_maps(&k->spec, k->pid, err)) < 0) return r;
+            cr__msg_send(k->sv[0], CR__MSG_GO, 0, NULL);
         } else if (m.type == CR__MSG_PID) {
-            waitpid(first, NULL, 0);
-            pid = st.pid = m.value;
-            st.pid_start = cr__pid_start_time(pid);
-            if ((r = cr__state_save(dirfd, &st, 1, err)) < 0) goto fail;
-            cr__msg_send(sv[0], CR__MSG_GO, 0, NULL);
+            waitpid(k->first, NULL, 0);
+            k->pid = k->st.pid = m.value;
+            k->st.pid_start = cr__pid_start_time(k->pid);
+            if ((r = cr__state_save(k->dirfd, &k->st, 1, err)) < 0) return r;
+            cr__msg_send(k->sv[0], CR__MSG_GO, 0, NULL);
         } else if (fd >= 0) {
-            if ((r = cr__console_take(opts->console_socket, fd, &out->master, err)) < 0) goto fail;
+            if ((r = cr__console_take(opts->console_socket, fd, &out->master, err)) < 0) return r;
         } else if (m.type == CR__MSG_HOOKS) {
-            if ((r = cr__hooks_run(&spec, CR_HOOK_CREATE_RUNTIME, &st, CR_CREATING, err)) < 0) goto fail;
-            cr__msg_send(sv[0], CR__MSG_GO, pid, NULL);
+            if ((r = cr__hooks_run(&k->spec, CR_HOOK_CREATE_RUNTIME, &k->st, CR_CREATING, err)) < 0) return r;
+            cr__msg_send(k->sv[0], CR__MSG_GO, k->pid, NULL);
         } else if (m.type == CR__MSG_READY) break;
     }
-    if ((r = cr__state_save(dirfd, &st, 0, err)) < 0) goto fail;
-    if (opts->pid_file && (r = cr__write_pid_file(opts->pid_file, pid, err)) < 0) goto fail;
-    out->pid = pid;
-    r = 0;
-    goto done;
-fail:
-    if (init_alive) {
-        kill(pid, SIGKILL);
-        if (first != pid) kill(first, SIGKILL);
-        waitpid(first, NULL, 0);
-        if (first != pid) waitpid(pid, NULL, 0);
+    if ((r = cr__state_save(k->dirfd, &k->st, 0, err)) < 0) return r;
+    if (opts->pid_file && (r = cr__write_pid_file(opts->pid_file, k->pid, err)) < 0) return r;
+    out->pid = k->pid;
+    return 0;
+}
+
+/* A failed create: the init, its cgroup, host mounts, the pty, the state
+   dir. A cgroup that will not go keeps the state dir that names it, for
+   delete --force to finish the job. */
+static void cr__create_undo(cr__creation *k, cr__created *out) {
+    cr_err e2 = {0};
+    int kept = 0;
+    if (k->first > 0) {
+        kill(k->pid, SIGKILL);
+        if (k->first != k->pid) kill(k->first, SIGKILL);
+        waitpid(k->first, NULL, 0);
+        if (k->first != k->pid) waitpid(k->pid, NULL, 0);
     }
     /* the cgroup is ours only once the id was: never touch another
        container's cgroup after "already exists" */
-    if (made_dir && c.cgroup[0]) { cr_err e2 = {0}; cr__cgroup_destroy(c.cgroup, &e2); }
-    if (init_alive && !spec.ns[CR_NS_MNT].present) cr__rootfs_unmount_host(c.rootfs);
+    if (k->made_dir && k->c.cgroup[0] && cr__cgroup_destroy(k->c.cgroup, &e2) < 0) {
+        kept = 1;
+        cr_log(CR_LOG_WARN, "%s (the state of \"%s\" is kept for delete --force)", e2.msg, k->c.id);
+    }
+    if (k->first > 0 && !k->spec.ns[CR_NS_MNT].present) cr__rootfs_unmount_host(k->c.rootfs);
     if (out->master >= 0) { close(out->master); out->master = -1; }
-    if (made_dir) cr__rm_rf(rootdir, id);
-    cr_err_wrap(err, "create \"%s\"", id);
-done:
-    if (sv[0] >= 0) close(sv[0]);
-    if (sv[1] >= 0) close(sv[1]);
-    if (c.fifo_fd >= 0) close(c.fifo_fd);
-    if (c.host_proc >= 0) close(c.host_proc);
-    if (dirfd >= 0) close(dirfd);
-    if (rootdir >= 0) close(rootdir);
-    cr_state_free(&st);
-    cr_spec_free(&spec);
-    cr_buf_free(&text);
+    if (k->made_dir && !kept) cr__rm_rf(k->rootdir, k->c.id);
+}
+
+static int cr__create(const cr_runtime *rt, const char *id, const char *bundle_arg, const cr_create_opts *opts,
+                      int want_master, cr__created *out, cr_err *err) {
+    static const cr_create_opts noopts;
+    cr__creation k;
+    int r;
+    memset(&k, 0, sizeof k);
+    k.c.rt = rt; k.c.id = id; k.c.opts = opts ? opts : &noopts; k.c.spec = &k.spec;
+    /* '@' is no container id's: the cache is no container to list, state
+       or delete, and does not take a name a container could have */
+    cr__seccomp_cache_dir(rt, k.c.seccomp_cache, sizeof k.c.seccomp_cache);
+    k.c.fifo_fd = k.c.host_proc = k.c.host_null = k.c.rootfd = -1;
+    if (getenv("LISTEN_FDS")) k.c.listen_fds = atoi(getenv("LISTEN_FDS")) > 0 ? atoi(getenv("LISTEN_FDS")) : 0;
+    k.rootdir = k.dirfd = k.sv[0] = k.sv[1] = -1;
+    k.first = k.pid = -1;
+    out->pid = -1; out->master = -1;
+    if ((r = cr__create_prepare(&k, bundle_arg, want_master, err)) == 0 && (r = cr__create_state_dir(&k, err)) == 0 &&
+        (r = cr__create_spawn(&k, err)) == 0)
+        r = cr__create_sync(&k, out, err);
+    if (r < 0) {
+        cr__create_undo(&k, out);
+        cr_err_wrap(err, "create \"%s\"", id);
+    }
+    if (k.sv[0] >= 0) close(k.sv[0]);
+    if (k.sv[1] >= 0) close(k.sv[1]);
+    if (k.c.fifo_fd >= 0) close(k.c.fifo_fd);
+    if (k.c.host_proc >= 0) close(k.c.host_proc);
+    if (k.dirfd >= 0) close(k.dirfd);
+    if (k.rootdir >= 0) close(k.rootdir);
+    cr_state_free(&k.st);
+    cr_spec_free(&k.spec);
+    cr_buf_free(&k.text);
     return r;
 }
 
