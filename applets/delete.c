@@ -7,19 +7,16 @@ const char cr_usage_delete[] =
 "Delete containers: their cgroup and state go, poststop hooks run.\n"
 "\n"
 "  -f, --force   kill the container first if it is not stopped\n";
+#define DELETE_OPTIONS(X) X(OPT_FORCE, "force", 'f', CR_OPT_FLAG)
 
 int cr_applet_delete(int argc, char **argv) {
-    static const cr_opt opts[] = { {"force", 'f', 0}, {0, 0, 0} };
+    CR_OPTIONS(opts, DELETE_OPTIONS);
     cr_optstate st;
-    int k, i, force = 0, rc = 0;
-    cr_opt_begin(&st, argc, argv);
-    while ((k = cr_opt_next(&st, opts)) >= 0) force = 1;
-    if (k == -3) return 0;
-    if (k == -2) return 1;
-    if (st.noperands < 1) return cr_main_usage_error(argv[0], "expected a CONTAINER_ID");
+    int i, failed = 0, rc = cr_opt_parse(&st, argc, argv, opts, "CONTAINER_ID...", 0);
+    if (rc >= 0) return rc;
     for (i = 0; i < st.noperands; i++) {
         cr_err err = {0};
-        if (cr_container_delete(&cr_main_runtime, st.operands[i], force, &err) < 0) rc = cr_main_fail_err(argv[0], &err);
+        if (cr_container_delete(&cr_main_runtime, st.operands[i], cr_opt_given(&st, OPT_FORCE) > 0, &err) < 0) failed = cr_main_fail_err(argv[0], &err);
     }
-    return rc;
+    return failed;
 }

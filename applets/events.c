@@ -14,6 +14,9 @@ const char cr_usage_events[] =
 "\n"
 "  --stats              print the statistics once and exit\n"
 "  --interval DURATION  time between statistics (default 5s; 500ms, 2s, 1m)\n";
+#define EVENTS_OPTIONS(X) \
+    X(OPT_STATS, "stats", 0, CR_OPT_FLAG) \
+    X(OPT_INTERVAL, "interval", 0, CR_OPT_VALUE)
 
 static int cr_events_interval(const char *s, long *ms) {
     char *end;
@@ -27,20 +30,16 @@ static int cr_events_interval(const char *s, long *ms) {
 }
 
 int cr_applet_events(int argc, char **argv) {
-    static const cr_opt opts[] = { {"stats", 0, 0}, {"interval", 0, 1}, {0, 0, 0} };
+    CR_OPTIONS(opts, EVENTS_OPTIONS);
     cr_optstate st;
     cr_err err = {0};
     long interval = 5000, waited = 0;
-    int k, once = 0;
+    int k, once, rc = cr_opt_parse(&st, argc, argv, opts, "CONTAINER_ID", 0);
     uint64_t ooms = 0, now;
-    cr_opt_begin(&st, argc, argv);
-    while ((k = cr_opt_next(&st, opts)) >= 0) {
-        if (k == 0) once = 1;
-        else if (cr_events_interval(st.value, &interval) < 0) return cr_main_usage_error(argv[0], "--interval: bad duration \"%s\"", st.value);
-    }
-    if (k == -3) return 0;
-    if (k == -2) return 1;
-    if (st.noperands != 1) return cr_main_usage_error(argv[0], "expected exactly one CONTAINER_ID");
+    if (rc >= 0) return rc;
+    once = cr_opt_given(&st, OPT_STATS) > 0;
+    while ((k = cr_opt_next(&st)) >= 0)
+        if (k == OPT_INTERVAL && cr_events_interval(st.value, &interval) < 0) return cr_main_usage_error(argv[0], "--interval: bad duration \"%s\"", st.value);
     if (cr_container_oom_count(&cr_main_runtime, st.operands[0], &ooms, &err) < 0) return cr_main_fail_err(argv[0], &err);
     for (;;) {
         if (once || waited >= interval) {

@@ -1,6 +1,5 @@
 /* exec — run a new process inside a running container. */
 #include "../multicall/applets.h"
-#include <stdlib.h>
 
 const char cr_usage_exec[] =
 "usage: cr exec [OPTIONS] CONTAINER_ID [COMMAND [ARG...]]\n"
@@ -19,46 +18,45 @@ const char cr_usage_exec[] =
 "  --console-socket PATH    unix socket that receives the pty master\n"
 "  --preserve-fds N         pass N extra fds to the process\n"
 "  --no-new-privs           set no_new_privs for the process\n";
+/* the last four are runc's, accepted and ignored */
+#define EXEC_OPTIONS(X) \
+    X(OPT_PROCESS, "process", 'p', CR_OPT_VALUE) \
+    X(OPT_TTY, "tty", 't', CR_OPT_FLAG) \
+    X(OPT_CWD, "cwd", 0, CR_OPT_VALUE) \
+    X(OPT_ENV, "env", 'e', CR_OPT_VALUE) \
+    X(OPT_USER, "user", 'u', CR_OPT_VALUE) \
+    X(OPT_CAP, "cap", 'c', CR_OPT_VALUE) \
+    X(OPT_DETACH, "detach", 'd', CR_OPT_FLAG) \
+    X(OPT_PID_FILE, "pid-file", 0, CR_OPT_VALUE) \
+    X(OPT_CONSOLE_SOCKET, "console-socket", 0, CR_OPT_VALUE) \
+    X(OPT_PRESERVE_FDS, "preserve-fds", 0, CR_OPT_VALUE) \
+    X(OPT_NO_NEW_PRIVS, "no-new-privs", 0, CR_OPT_FLAG) \
+    X(OPT_PROCESS_LABEL, "process-label", 0, CR_OPT_VALUE) \
+    X(OPT_APPARMOR, "apparmor", 0, CR_OPT_VALUE) \
+    X(OPT_IGNORE_PAUSED, "ignore-paused", 0, CR_OPT_FLAG) \
+    X(OPT_CGROUP, "cgroup", 0, CR_OPT_VALUE)
 
 int cr_applet_exec(int argc, char **argv) {
-    static const cr_opt opts[] = { {"process", 'p', 1}, {"tty", 't', 0}, {"cwd", 0, 1}, {"env", 'e', 1},
-                                   {"user", 'u', 1}, {"cap", 'c', 1}, {"detach", 'd', 0}, {"pid-file", 0, 1},
-                                   {"console-socket", 0, 1}, {"preserve-fds", 0, 1}, {"no-new-privs", 0, 0},
-                                   {"process-label", 0, 1}, {"apparmor", 0, 1}, {"ignore-paused", 0, 0},
-                                   {"cgroup", 0, 1}, {0, 0, 0} };
+    CR_OPTIONS(opts, EXEC_OPTIONS);
     cr_exec_opts o = {0};
     cr_optstate st;
     cr_err err = {0};
-    const char **env = calloc((size_t)argc + 1, sizeof *env), **caps = calloc((size_t)argc + 1, sizeof *caps);
-    int k, nenv = 0, ncaps = 0, status = 0;
-    if (!env || !caps) return cr_main_fail(argv[0], "out of memory");
+    int status = 0, rc;
     /* options end at the container id: what follows belongs to COMMAND */
-    cr_opt_begin(&st, argc, argv);
-    st.stop_at_operand = 1;
-    while ((k = cr_opt_next(&st, opts)) >= 0) {
-        switch (k) {
-        case 0: o.process_file = st.value; break;
-        case 1: o.tty = 1; break;
-        case 2: o.cwd = st.value; break;
-        case 3: env[nenv++] = st.value; break;
-        case 4: o.user = st.value; break;
-        case 5: caps[ncaps++] = st.value; break;
-        case 6: o.detach = 1; break;
-        case 7: o.pid_file = st.value; break;
-        case 8: o.console_socket = st.value; break;
-        case 9: o.preserve_fds = atoi(st.value); break;
-        case 10: o.no_new_privs = 1; break;
-        }
-    }
-    if (st.noperands == 0) {
-        if (k == -3) return 0;
-        if (k == -2) return 1;
-        return cr_main_usage_error(argv[0], "expected CONTAINER_ID [COMMAND...]");
-    }
-    o.env = nenv ? env : NULL;
-    o.caps = ncaps ? caps : NULL;
-    o.args = (const char **)&st.argv[st.i];
-    if (!o.process_file && st.i >= argc) return cr_main_usage_error(argv[0], "expected a COMMAND or --process FILE");
+    if ((rc = cr_opt_parse(&st, argc, argv, opts, "CONTAINER_ID [COMMAND...]", CR_OPT_STOP_AT_OPERAND)) >= 0) return rc;
+    if (cr_opt_preserve_fds(&st, OPT_PRESERVE_FDS, &o.preserve_fds)) return 1;
+    o.process_file = cr_opt_value(&st, OPT_PROCESS);
+    o.tty = cr_opt_given(&st, OPT_TTY) > 0;
+    o.cwd = cr_opt_value(&st, OPT_CWD);
+    o.env = cr_opt_values(&st, OPT_ENV);
+    o.user = cr_opt_value(&st, OPT_USER);
+    o.caps = cr_opt_values(&st, OPT_CAP);
+    o.detach = cr_opt_given(&st, OPT_DETACH) > 0;
+    o.pid_file = cr_opt_value(&st, OPT_PID_FILE);
+    o.console_socket = cr_opt_value(&st, OPT_CONSOLE_SOCKET);
+    o.no_new_privs = cr_opt_given(&st, OPT_NO_NEW_PRIVS) > 0;
+    o.args = (const char **)st.operands + 1;
+    if (!o.process_file && !o.args[0]) return cr_main_usage_error(argv[0], "expected a COMMAND or --process FILE");
     if (cr_util_reexec_sealed(cr_main_argv, &err) < 0) return cr_main_fail_err(argv[0], &err);
     if (cr_container_exec(&cr_main_runtime, st.operands[0], &o, &status, &err) < 0) return cr_main_fail_err(argv[0], &err);
     return status;

@@ -8,15 +8,10 @@ const char cr_usage_features[] =
 "Print the runtime's features (OCI runtime-spec features.md) as JSON.\n";
 
 int cr_applet_features(int argc, char **argv) {
-    static const cr_opt opts[] = { {0, 0, 0} };
     cr_optstate st;
     cr_buf b = {0};
-    int k;
-    cr_opt_begin(&st, argc, argv);
-    while ((k = cr_opt_next(&st, opts)) >= 0) ;
-    if (k == -3) return 0;
-    if (k == -2) return 1;
-    if (st.noperands) return cr_main_usage_error(argv[0], "takes no operands");
+    int rc = cr_opt_parse(&st, argc, argv, NULL, "", 0);
+    if (rc >= 0) return rc;
     cr_container_features(&b);
     puts(b.data);
     cr_buf_free(&b);

@@ -10,18 +10,10 @@ const char cr_usage_init[] =
 "--init` binds cr into the container as /sbin/cr-init and runs this.\n";
 
 int cr_applet_init(int argc, char **argv) {
-    static const cr_opt none[] = { {0, 0, 0} };
     cr_optstate st;
     cr_err err = {0};
-    int k;
-    cr_opt_begin(&st, argc, argv);
-    st.stop_at_operand = 1;
-    while ((k = cr_opt_next(&st, none)) >= 0) ;
-    if (k == -3) return 0;
-    if (k == -2) return 1;
-    if (!st.noperands) return cr_main_usage_error(argv[0], "expected a COMMAND");
-    while (st.i < st.argc) st.operands[st.noperands++] = st.argv[st.i++];
-    st.operands[st.noperands] = NULL;
-    if ((k = cr_ctr_init(st.operands, &err)) < 0) return cr_main_fail_err(argv[0], &err);
-    return k;
+    int rc = cr_opt_parse(&st, argc, argv, NULL, "COMMAND [ARG...]", CR_OPT_STOP_AT_OPERAND);
+    if (rc >= 0) return rc;
+    if ((rc = cr_ctr_init(st.operands, &err)) < 0) return cr_main_fail_err(argv[0], &err);
+    return rc;
 }

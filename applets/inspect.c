@@ -10,16 +10,11 @@ const char cr_usage_inspect[] =
 "Config, Mounts, HostConfig, NetworkSettings.\n";
 
 int cr_applet_inspect(int argc, char **argv) {
-    static const cr_opt none[] = { {0, 0, 0} };
     cr_optstate st;
     cr_err err = {0};
     cr_buf out = {0};
-    int k, i, failed = 0, n = 0;
-    cr_opt_begin(&st, argc, argv);
-    while ((k = cr_opt_next(&st, none)) >= 0) ;
-    if (k == -3) return 0;
-    if (k == -2) return 1;
-    if (!st.noperands) return cr_main_usage_error(argv[0], "expected at least one NAME");
+    int i, failed = 0, n = 0, rc = cr_opt_parse(&st, argc, argv, NULL, "NAME...", 0);
+    if (rc >= 0) return rc;
     cr_main_gc();
     cr_buf_putc(&out, '[');
     for (i = 0; i < st.noperands; i++) {

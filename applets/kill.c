@@ -9,19 +9,16 @@ const char cr_usage_kill[] =
 "the container's init.\n"
 "\n"
 "  -a, --all   signal every process in the container's cgroup\n";
+#define KILL_OPTIONS(X) X(OPT_ALL, "all", 'a', CR_OPT_FLAG)
 
 int cr_applet_kill(int argc, char **argv) {
-    static const cr_opt opts[] = { {"all", 'a', 0}, {0, 0, 0} };
+    CR_OPTIONS(opts, KILL_OPTIONS);
     cr_optstate st;
     cr_err err = {0};
-    int k, all = 0, sig = SIGTERM;
-    cr_opt_begin(&st, argc, argv);
-    while ((k = cr_opt_next(&st, opts)) >= 0) all = 1;
-    if (k == -3) return 0;
-    if (k == -2) return 1;
-    if (st.noperands < 1 || st.noperands > 2) return cr_main_usage_error(argv[0], "expected CONTAINER_ID [SIGNAL]");
+    int sig = SIGTERM, rc = cr_opt_parse(&st, argc, argv, opts, "CONTAINER_ID [SIGNAL]", 0);
+    if (rc >= 0) return rc;
     if (st.noperands == 2 && (sig = cr_util_signal_parse(st.operands[1])) < 0)
         return cr_main_fail(argv[0], "unknown signal \"%s\"", st.operands[1]);
-    if (cr_container_kill(&cr_main_runtime, st.operands[0], sig, all, &err) < 0) return cr_main_fail_err(argv[0], &err);
+    if (cr_container_kill(&cr_main_runtime, st.operands[0], sig, cr_opt_given(&st, OPT_ALL) > 0, &err) < 0) return cr_main_fail_err(argv[0], &err);
     return 0;
 }

@@ -19,6 +19,13 @@ const char cr_usage_login[] =
 "  --authfile FILE         credentials file (default ~/.docker/config.json)\n"
 "  --tls-verify=false      allow plain HTTP and unverified TLS for any registry\n"
 "  --cert-dir DIR          CA and client certificates (DIR/HOST:PORT/*.crt, client.cert/.key)\n";
+#define LOGIN_OPTIONS(X) \
+    X(OPT_USERNAME, "username", 'u', CR_OPT_VALUE) \
+    X(OPT_PASSWORD, "password", 'p', CR_OPT_VALUE) \
+    X(OPT_PASSWORD_STDIN, "password-stdin", 0, CR_OPT_FLAG) \
+    X(OPT_AUTHFILE, "authfile", 0, CR_OPT_VALUE) \
+    X(OPT_TLS_VERIFY, "tls-verify", 0, CR_OPT_VALUE) \
+    X(OPT_CERT_DIR, "cert-dir", 0, CR_OPT_VALUE)
 
 /* One line of stdin without its line end; echo off while a terminal reads it. */
 static int cr_login_line(const char *prompt, int echo, char *buf, size_t n) {
@@ -43,33 +50,22 @@ static int cr_login_line(const char *prompt, int echo, char *buf, size_t n) {
 }
 
 int cr_applet_login(int argc, char **argv) {
-    static const cr_opt opts[] = { {"username", 'u', 1}, {"password", 'p', 1}, {"password-stdin", 0, 0}, {"authfile", 0, 1},
-                                   {"tls-verify", 0, 1}, {"cert-dir", 0, 1}, {0, 0, 0} };
+    CR_OPTIONS(opts, LOGIN_OPTIONS);
     static char user[256], pass[4096];
     char file[4096];
-    const char *u = NULL, *p = NULL, *authfile = NULL;
+    const char *u, *p, *authfile;
     cr_login_opts o;
     cr_optstate st;
     cr_err err = {0};
-    int k, from_stdin = 0, r;
+    int from_stdin, r = cr_opt_parse(&st, argc, argv, opts, "REGISTRY", 0);
+    if (r >= 0) return r;
     memset(&o, 0, sizeof o);
-    cr_opt_begin(&st, argc, argv);
-    while ((k = cr_opt_next(&st, opts)) >= 0) {
-        switch (k) {
-        case 0: u = st.value; break;
-        case 1: p = st.value; break;
-        case 2: from_stdin = 1; break;
-        case 3: authfile = st.value; break;
-        case 4:
-            if (!strcmp(st.value, "false")) o.insecure = 1;
-            else if (strcmp(st.value, "true")) return cr_main_usage_error(argv[0], "--tls-verify: expected true or false");
-            break;
-        case 5: o.certs_dir = st.value; break;
-        }
-    }
-    if (k == -3) return 0;
-    if (k == -2) return 1;
-    if (st.noperands != 1) return cr_main_usage_error(argv[0], "expected exactly one REGISTRY");
+    u = cr_opt_value(&st, OPT_USERNAME);
+    p = cr_opt_value(&st, OPT_PASSWORD);
+    from_stdin = cr_opt_given(&st, OPT_PASSWORD_STDIN) > 0;
+    authfile = cr_opt_value(&st, OPT_AUTHFILE);
+    o.certs_dir = cr_opt_value(&st, OPT_CERT_DIR);
+    if (cr_opt_tls_verify(&st, OPT_TLS_VERIFY, &o.insecure)) return 1;
     if (p && from_stdin) return cr_main_usage_error(argv[0], "--password and --password-stdin are mutually exclusive");
     if (from_stdin && !u) return cr_main_usage_error(argv[0], "--password-stdin needs --username");
     if (p) fprintf(stderr, "WARNING! Using --password via the CLI is insecure. Use --password-stdin.\n");

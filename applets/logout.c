@@ -2,7 +2,6 @@
 #include "../multicall/applets.h"
 #include <errno.h>
 #include <stdio.h>
-#include <string.h>
 
 const char cr_usage_logout[] =
 "usage: cr logout [--authfile FILE] REGISTRY\n"
@@ -13,21 +12,20 @@ const char cr_usage_logout[] =
 "\n"
 "  --authfile FILE   credentials file (default ~/.docker/config.json)\n"
 "  -a, --all         remove every registry's credentials\n";
+#define LOGOUT_OPTIONS(X) \
+    X(OPT_AUTHFILE, "authfile", 0, CR_OPT_VALUE) \
+    X(OPT_ALL, "all", 'a', CR_OPT_FLAG)
 
 int cr_applet_logout(int argc, char **argv) {
-    static const cr_opt opts[] = { {"authfile", 0, 1}, {"all", 'a', 0}, {0, 0, 0} };
+    CR_OPTIONS(opts, LOGOUT_OPTIONS);
     char file[4096];
-    const char *authfile = NULL;
+    const char *authfile;
     cr_optstate st;
     cr_err err = {0};
-    int k, all = 0;
-    cr_opt_begin(&st, argc, argv);
-    while ((k = cr_opt_next(&st, opts)) >= 0) {
-        if (k == 0) authfile = st.value;
-        else all = 1;
-    }
-    if (k == -3) return 0;
-    if (k == -2) return 1;
+    int all, rc = cr_opt_parse(&st, argc, argv, opts, NULL, 0);
+    if (rc >= 0) return rc;
+    authfile = cr_opt_value(&st, OPT_AUTHFILE);
+    all = cr_opt_given(&st, OPT_ALL) > 0;
     if (all ? st.noperands != 0 : st.noperands != 1) return cr_main_usage_error(argv[0], all ? "--all takes no REGISTRY" : "expected exactly one REGISTRY");
     if (!authfile) authfile = cr_auth_default_file(file, sizeof file);
     if (cr_auth_remove(authfile, all ? NULL : st.operands[0], &err) < 0 && !(all && err.code == ENOENT))

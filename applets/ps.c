@@ -2,7 +2,6 @@
 #include "../multicall/applets.h"
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
 const char cr_usage_ps[] =
 "usage: cr ps [-f|--format table|json] CONTAINER_ID\n"
@@ -10,6 +9,7 @@ const char cr_usage_ps[] =
 "List the processes in the container's cgroup.\n"
 "\n"
 "  -f, --format FMT   table (default: PID and command) or json (a list of pids)\n";
+#define PS_OPTIONS(X) X(OPT_FORMAT, "format", 'f', CR_OPT_VALUE)
 
 static void cr_ps_cmdline(int pid, char *out, size_t n) {
     char path[64];
@@ -25,20 +25,16 @@ static void cr_ps_cmdline(int pid, char *out, size_t n) {
 }
 
 int cr_applet_ps(int argc, char **argv) {
-    static const cr_opt opts[] = { {"format", 'f', 1}, {0, 0, 0} };
+    CR_OPTIONS(opts, PS_OPTIONS);
     cr_optstate st;
     cr_state cs;
     cr_err err = {0};
     pid_t *pids = NULL;
     size_t n = 0, i;
-    int k, json = 0;
-    cr_opt_begin(&st, argc, argv);
-    while ((k = cr_opt_next(&st, opts)) >= 0) {
+    int json = 0, rc = cr_opt_parse(&st, argc, argv, opts, "CONTAINER_ID", 0);
+    if (rc >= 0) return rc;
+    while (cr_opt_next(&st) == OPT_FORMAT)
         if (cr_opt_format(argv[0], st.value, &json) < 0) return 1;
-    }
-    if (k == -3) return 0;
-    if (k == -2) return 1;
-    if (st.noperands != 1) return cr_main_usage_error(argv[0], "expected exactly one CONTAINER_ID");
     if (cr_state_load(&cr_main_runtime, st.operands[0], &cs, &err) < 0) return cr_main_fail_err(argv[0], &err);
     if (cs.status != CR_STOPPED && cs.cgroup[0] && cr_cgroup_pids(cs.cgroup, &pids, &n, &err) < 0) {
         cr_state_free(&cs);

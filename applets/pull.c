@@ -1,7 +1,5 @@
 /* pull — fetch an image from a registry or a local archive into the store. */
 #include "../multicall/applets.h"
-#include <ctype.h>
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +32,16 @@ const char cr_usage_pull[] =
 "                                repeatable, tried in order before the config file's\n"
 "  --max-layer-size SIZE         refuse a layer that unpacks to more (k, m, g, t; default 32g)\n"
 "  -q, --quiet                   print only the image digest\n";
+#define PULL_OPTIONS(X) \
+    X(OPT_PLATFORM, "platform", 0, CR_OPT_VALUE) \
+    X(OPT_CREDS, "creds", 0, CR_OPT_VALUE) \
+    X(OPT_AUTHFILE, "authfile", 0, CR_OPT_VALUE) \
+    X(OPT_TLS_VERIFY, "tls-verify", 0, CR_OPT_VALUE) \
+    X(OPT_CERT_DIR, "cert-dir", 0, CR_OPT_VALUE) \
+    X(OPT_QUIET, "quiet", 'q', CR_OPT_FLAG) \
+    X(OPT_MAX_CONCURRENT_DOWNLOADS, "max-concurrent-downloads", 0, CR_OPT_VALUE) \
+    X(OPT_REGISTRY_MIRROR, "registry-mirror", 0, CR_OPT_VALUE) \
+    X(OPT_MAX_LAYER_SIZE, "max-layer-size", 0, CR_OPT_VALUE)
 
 /* One progress line per layer, in the order the layers were first reported. */
 typedef struct cr_pull_line {
@@ -119,82 +127,42 @@ static void cr_pull_progress(void *user, cr_pull_phase phase, const char *digest
     fflush(stdout);
 }
 
-/* "512m" -> 536870912 */
-static int cr_pull_size_arg(const char *s, uint64_t *out) {
-    char *end;
-    unsigned long long v;
-    int shift = 0;
-    if (!isdigit((unsigned char)*s)) return -1;
-    errno = 0;
-    v = strtoull(s, &end, 10);
-    if (errno || end == s) return -1;
-    switch (tolower((unsigned char)*end)) {
-    case 0: break;
-    case 'k': shift = 10; end++; break;
-    case 'm': shift = 20; end++; break;
-    case 'g': shift = 30; end++; break;
-    case 't': shift = 40; end++; break;
-    default: return -1;
-    }
-    if (*end == 'b' || *end == 'B') end++;
-    if (*end || !v || v > (~0ULL >> shift)) return -1;
-    *out = (uint64_t)v << shift;
-    return 0;
-}
-
 int cr_applet_pull(int argc, char **argv) {
-    static const cr_opt opts[] = { {"platform", 0, 1}, {"creds", 0, 1}, {"authfile", 0, 1}, {"tls-verify", 0, 1},
-                                   {"cert-dir", 0, 1}, {"quiet", 'q', 0}, {"max-concurrent-downloads", 0, 1},
-                                   {"registry-mirror", 0, 1}, {"max-layer-size", 0, 1}, {0, 0, 0} };
+    CR_OPTIONS(opts, PULL_OPTIONS);
     cr_pull_opts o;
     cr_pull_ui ui;
     cr_optstate st;
     cr_err err = {0};
-    char digest[136], *end;
-    const char **mirrors;
-    int k, nm = 0, r;
-    long n;
+    char digest[136];
+    long long n;
+    int64_t size;
+    int k, r = cr_opt_parse(&st, argc, argv, opts, "IMAGE", 0);
+    if (r >= 0) return r;
     memset(&o, 0, sizeof o);
     memset(&ui, 0, sizeof ui);
-    if (!(mirrors = (const char **)calloc((size_t)argc + 1, sizeof *mirrors))) return cr_main_fail(argv[0], "out of memory");
-    cr_opt_begin(&st, argc, argv);
-    while ((k = cr_opt_next(&st, opts)) >= 0) {
-        switch (k) {
-        case 0: o.platform = st.value; break;
-        case 1: o.creds = st.value; break;
-        case 2: o.authfile = st.value; break;
-        case 3:
-            if (!strcmp(st.value, "false")) o.insecure = 1;
-            else if (strcmp(st.value, "true")) { free(mirrors); return cr_main_usage_error(argv[0], "--tls-verify: expected true or false"); }
-            break;
-        case 4: o.certs_dir = st.value; break;
-        case 5: ui.quiet = 1; break;
-        case 6:
-            errno = 0;
-            n = strtol(st.value, &end, 10);
-            if (errno || end == st.value || *end || n < 1 || n > 16) {
-                free(mirrors);
+    o.platform = cr_opt_value(&st, OPT_PLATFORM);
+    o.creds = cr_opt_value(&st, OPT_CREDS);
+    o.authfile = cr_opt_value(&st, OPT_AUTHFILE);
+    o.certs_dir = cr_opt_value(&st, OPT_CERT_DIR);
+    ui.quiet = cr_opt_given(&st, OPT_QUIET) > 0;
+    o.mirrors = cr_opt_values(&st, OPT_REGISTRY_MIRROR);
+    if (cr_opt_tls_verify(&st, OPT_TLS_VERIFY, &o.insecure)) return 1;
+    while ((k = cr_opt_next(&st)) >= 0) {
+        if (k == OPT_MAX_CONCURRENT_DOWNLOADS) {
+            if (cr_opt_number(st.value, 1, 16, &n) < 0)
                 return cr_main_usage_error(argv[0], "--max-concurrent-downloads: expected a number from 1 to 16, not \"%s\"", st.value);
-            }
             o.max_concurrent = (int)n;
-            break;
-        case 7: mirrors[nm++] = st.value; break;
-        case 8:
-            if (cr_pull_size_arg(st.value, &o.max_layer_size) < 0) {
-                free(mirrors);
+        }
+        if (k == OPT_MAX_LAYER_SIZE) {
+            if (cr_opt_size(st.value, &size) < 0 || size <= 0)
                 return cr_main_usage_error(argv[0], "--max-layer-size: \"%s\" is not a size (512m, 4g)", st.value);
-            }
-            break;
+            o.max_layer_size = (uint64_t)size;
         }
     }
-    if (k < 0 && k != -1) { free(mirrors); return k == -3 ? 0 : 1; }
-    if (st.noperands != 1) { free(mirrors); return cr_main_usage_error(argv[0], "expected exactly one IMAGE"); }
-    o.mirrors = mirrors;
     ui.tty = isatty(1);
     o.progress = cr_pull_progress;
     o.user = &ui;
     r = cr_image_pull(&cr_main_store, st.operands[0], &o, digest, &err);
-    free(mirrors);
     free(ui.lines);
     if (r < 0) return cr_main_fail_err(argv[0], &err);
     printf("%s%s\n", ui.quiet ? "" : "Digest: ", digest);

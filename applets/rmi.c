@@ -11,6 +11,9 @@ const char cr_usage_rmi[] =
 "\n"
 "  -f, --force   remove it even when containers use it (they keep running)\n"
 "  --prune       also remove every blob and layer nothing refers to\n";
+#define RMI_OPTIONS(X) \
+    X(OPT_PRUNE, "prune", 0, CR_OPT_FLAG) \
+    X(OPT_FORCE, "force", 'f', CR_OPT_FLAG)
 
 typedef struct { const char *config; char users[1024]; } cr_rmi_use;
 
@@ -36,14 +39,14 @@ static void cr_rmi_users(const char *image, char *out, size_t n) {
 }
 
 int cr_applet_rmi(int argc, char **argv) {
-    static const cr_opt opts[] = { {"prune", 0, 0}, {"force", 'f', 0}, {0, 0, 0} };
+    CR_OPTIONS(opts, RMI_OPTIONS);
     cr_optstate st;
-    int k, i, rc = 0, prune = 0, force = 0;
+    int i, prune, force, rc = cr_opt_parse(&st, argc, argv, opts, NULL, 0);
     char users[1024];
-    cr_opt_begin(&st, argc, argv);
-    while ((k = cr_opt_next(&st, opts)) >= 0) { if (k == 0) prune = 1; else force = 1; }
-    if (k == -3) return 0;
-    if (k == -2) return 1;
+    if (rc >= 0) return rc;
+    rc = 0;
+    prune = cr_opt_given(&st, OPT_PRUNE) > 0;
+    force = cr_opt_given(&st, OPT_FORCE) > 0;
     if (!st.noperands && !prune) return cr_main_usage_error(argv[0], "expected an IMAGE");
     cr_main_gc();
     for (i = 0; i < st.noperands; i++) {

@@ -62,31 +62,57 @@ const char cr_usage_run[] =
 "Exit status: the container's (128+N when killed by signal N); 125 when cr\n"
 "fails, 126 when the command cannot be run, 127 when it is not found.\n";
 
+#define RUN_IMAGE_OPTIONS(X) \
+    X(OPT_RM, "rm", 0, CR_OPT_FLAG) \
+    X(OPT_DETACH, "detach", 'd', CR_OPT_FLAG) \
+    X(OPT_NAME, "name", 0, CR_OPT_VALUE) \
+    X(OPT_ENV, "env", 'e', CR_OPT_VALUE) \
+    X(OPT_ENV_FILE, "env-file", 0, CR_OPT_VALUE) \
+    X(OPT_VOLUME, "volume", 'v', CR_OPT_VALUE) \
+    X(OPT_TMPFS, "tmpfs", 0, CR_OPT_VALUE) \
+    X(OPT_WORKDIR, "workdir", 'w', CR_OPT_VALUE) \
+    X(OPT_USER, "user", 'u', CR_OPT_VALUE) \
+    X(OPT_ENTRYPOINT, "entrypoint", 0, CR_OPT_VALUE) \
+    X(OPT_HOSTNAME, "hostname", 0, CR_OPT_VALUE) \
+    X(OPT_READ_ONLY, "read-only", 0, CR_OPT_FLAG) \
+    X(OPT_MEMORY, "memory", 'm', CR_OPT_VALUE) \
+    X(OPT_CPUS, "cpus", 0, CR_OPT_VALUE) \
+    X(OPT_PIDS_LIMIT, "pids-limit", 0, CR_OPT_VALUE) \
+    X(OPT_CAP_ADD, "cap-add", 0, CR_OPT_VALUE) \
+    X(OPT_CAP_DROP, "cap-drop", 0, CR_OPT_VALUE) \
+    X(OPT_PRIVILEGED, "privileged", 0, CR_OPT_FLAG) \
+    X(OPT_SECURITY_OPT, "security-opt", 0, CR_OPT_VALUE) \
+    X(OPT_ULIMIT, "ulimit", 0, CR_OPT_VALUE) \
+    X(OPT_NETWORK, "network", 0, CR_OPT_VALUE) \
+    X(OPT_NET, "net", 0, CR_OPT_VALUE) \
+    X(OPT_TTY, "tty", 't', CR_OPT_FLAG) \
+    X(OPT_INTERACTIVE, "interactive", 'i', CR_OPT_FLAG) \
+    X(OPT_INIT, "init", 0, CR_OPT_FLAG) \
+    X(OPT_ROOTFS, "rootfs", 0, CR_OPT_VALUE) \
+    X(OPT_PULL, "pull", 0, CR_OPT_VALUE) \
+    X(OPT_PLATFORM, "platform", 0, CR_OPT_VALUE) \
+    X(OPT_QUIET, "quiet", 'q', CR_OPT_FLAG) \
+    X(OPT_PUBLISH, "publish", 'p', CR_OPT_VALUE) \
+    X(OPT_DNS, "dns", 0, CR_OPT_VALUE) \
+    X(OPT_ADD_HOST, "add-host", 0, CR_OPT_VALUE)
+/* Any of these on the command line chooses the OCI form. */
+#define RUN_OCI_ONLY_OPTIONS(X) \
+    CR_CREATE_OPTIONS(X) \
+    X(OPT_KEEP, "keep", 0, CR_OPT_FLAG)
+#define RUN_OCI_OPTIONS(X) \
+    RUN_OCI_ONLY_OPTIONS(X) \
+    X(OPT_DETACH, "detach", 'd', CR_OPT_FLAG)
+
 static int cr_run_bundle(int argc, char **argv) {
-    static const cr_opt opts[] = { {"bundle", 'b', 1}, {"detach", 'd', 0}, {"console-socket", 0, 1},
-                                   {"pid-file", 0, 1}, {"preserve-fds", 0, 1}, {"keep", 0, 0},
-                                   {"no-pivot", 0, 0}, {"no-new-keyring", 0, 0}, {0, 0, 0} };
+    CR_OPTIONS(opts, RUN_OCI_OPTIONS);
     cr_create_opts o = {0};
-    const char *bundle = ".";
+    const char *bundle;
     cr_optstate st;
     cr_err err = {0};
-    int k, status = 0;
-    cr_opt_begin(&st, argc, argv);
-    while ((k = cr_opt_next(&st, opts)) >= 0) {
-        switch (k) {
-        case 0: bundle = st.value; break;
-        case 1: o.detach = 1; break;
-        case 2: o.console_socket = st.value; break;
-        case 3: o.pid_file = st.value; break;
-        case 4: o.preserve_fds = atoi(st.value); break;
-        case 5: o.keep = 1; break;
-        case 6: o.no_pivot = 1; break;
-        case 7: o.no_new_keyring = 1; break;
-        }
-    }
-    if (k == -3) return 0;
-    if (k == -2) return 1;
-    if (st.noperands != 1) return cr_main_usage_error(argv[0], "expected exactly one CONTAINER_ID");
+    int status = 0, rc = cr_opt_create(&st, argc, argv, opts, &bundle, &o);
+    if (rc >= 0) return rc;
+    o.detach = cr_opt_given(&st, OPT_DETACH) > 0;
+    o.keep = cr_opt_given(&st, OPT_KEEP) > 0;
     if (cr_util_reexec_sealed(cr_main_argv, &err) < 0) return cr_main_fail_err(argv[0], &err);
     if (cr_container_run(&cr_main_runtime, st.operands[0], bundle, &o, &status, &err) < 0) return cr_main_fail_err(argv[0], &err);
     return status;
@@ -94,15 +120,12 @@ static int cr_run_bundle(int argc, char **argv) {
 
 /* Is this command line the OCI form? */
 static int cr_run_is_bundle_form(int argc, char **argv) {
-    static const char *const oci[] = { "-b", "--bundle", "-bundle", "--console-socket", "-console-socket", "--pid-file",
-                                       "-pid-file", "--preserve-fds", "-preserve-fds", "--keep", "-keep", "--no-pivot",
-                                       "-no-pivot", "--no-new-keyring", "-no-new-keyring", NULL };
-    int i, k, operands = 0, image_opts = 0;
+    CR_OPTIONS(oci, RUN_OCI_ONLY_OPTIONS);
+    int i, operands = 0, image_opts = 0;
     for (i = 1; i < argc; i++) {
-        size_t n = strcspn(argv[i], "=");
         if (!strcmp(argv[i], "--")) break;
-        for (k = 0; oci[k]; k++) if (strlen(oci[k]) == n && !strncmp(argv[i], oci[k], n)) return 1;
         if (argv[i][0] != '-') operands++;
+        else if (cr_opt_match(oci, argv[i]) >= 0) return 1;
         else if (strcmp(argv[i], "-d") && strcmp(argv[i], "--detach")) image_opts++;
     }
     return operands == 1 && !image_opts && access("config.json", F_OK) == 0;
@@ -127,13 +150,6 @@ static char **cr_run_split_flags(int argc, char **argv, int *out_argc) {
     return v;
 }
 
-typedef struct cr_run_lists { const char **v[11]; int n[11]; } cr_run_lists;
-
-static void cr_run_push(cr_run_lists *l, int which, const char *s, int argc) {
-    if (!l->v[which]) l->v[which] = (const char **)calloc((size_t)argc + 1, sizeof(char *));
-    if (l->v[which]) l->v[which][l->n[which]++] = s;
-}
-
 /* Pulls the image when the policy says so; 0 when it is in the store. */
 static int cr_run_pull(const char *image, const char *policy, const char *platform, int quiet, cr_err *err) {
     cr_image_info info;
@@ -155,71 +171,51 @@ static int cr_run_failure_status(const cr_err *err) {
 }
 
 static int cr_run_image(int argc, char **argv) {
-    static const cr_opt opts[] = {
-        {"rm", 0, 0}, {"detach", 'd', 0}, {"name", 0, 1}, {"env", 'e', 1}, {"env-file", 0, 1}, {"volume", 'v', 1},
-        {"tmpfs", 0, 1}, {"workdir", 'w', 1}, {"user", 'u', 1}, {"entrypoint", 0, 1}, {"hostname", 0, 1},
-        {"read-only", 0, 0}, {"memory", 'm', 1}, {"cpus", 0, 1}, {"pids-limit", 0, 1}, {"cap-add", 0, 1},
-        {"cap-drop", 0, 1}, {"privileged", 0, 0}, {"security-opt", 0, 1}, {"ulimit", 0, 1}, {"network", 0, 1},
-        {"net", 0, 1}, {"tty", 't', 0}, {"interactive", 'i', 0}, {"init", 0, 0}, {"rootfs", 0, 1}, {"pull", 0, 1},
-        {"platform", 0, 1}, {"quiet", 'q', 0}, {"publish", 'p', 1}, {"dns", 0, 1}, {"add-host", 0, 1}, {0, 0, 0} };
-    enum { L_ENV, L_ENVFILE, L_VOL, L_TMPFS, L_CAPADD, L_CAPDROP, L_SECOPT, L_ULIMIT, L_PUBLISH, L_DNS, L_ADDHOST };
+    CR_OPTIONS(opts, RUN_IMAGE_OPTIONS);
     cr_ctr_opts o = {0};
-    cr_run_lists l;
     cr_optstate st;
     cr_err err = {0};
-    const char *policy = "missing", *platform = NULL;
+    const char *policy, *platform;
     char name[256];
-    int k, status = 0, quiet = 0;
-    memset(&l, 0, sizeof l);
-    cr_opt_begin(&st, argc, argv);
-    st.stop_at_operand = 1;
-    while ((k = cr_opt_next(&st, opts)) >= 0) {
-        switch (k) {
-        case 0: o.rm = 1; break;
-        case 1: o.detach = 1; break;
-        case 2: o.name = st.value; break;
-        case 3: cr_run_push(&l, L_ENV, st.value, argc); break;
-        case 4: cr_run_push(&l, L_ENVFILE, st.value, argc); break;
-        case 5: cr_run_push(&l, L_VOL, st.value, argc); break;
-        case 6: cr_run_push(&l, L_TMPFS, st.value, argc); break;
-        case 7: o.workdir = st.value; break;
-        case 8: o.user = st.value; break;
-        case 9: o.entrypoint = st.value; break;
-        case 10: o.hostname = st.value; break;
-        case 11: o.read_only = 1; break;
-        case 12: o.memory = st.value; break;
-        case 13: o.cpus = st.value; break;
-        case 14: o.pids_limit = st.value; break;
-        case 15: cr_run_push(&l, L_CAPADD, st.value, argc); break;
-        case 16: cr_run_push(&l, L_CAPDROP, st.value, argc); break;
-        case 17: o.privileged = 1; break;
-        case 18: cr_run_push(&l, L_SECOPT, st.value, argc); break;
-        case 19: cr_run_push(&l, L_ULIMIT, st.value, argc); break;
-        case 20: case 21: o.network = st.value; break;
-        case 22: o.tty = 1; break;
-        case 23: o.interactive = 1; break;
-        case 24: o.init = "/proc/self/exe"; break;
-        case 25: o.rootfs = st.value; break;
-        case 26: policy = st.value; break;
-        case 27: platform = st.value; break;
-        case 28: quiet = 1; break;
-        case 29: cr_run_push(&l, L_PUBLISH, st.value, argc); break;
-        case 30: cr_run_push(&l, L_DNS, st.value, argc); break;
-        case 31: cr_run_push(&l, L_ADDHOST, st.value, argc); break;
-        }
-    }
-    if (k == -3) return 0;
-    if (k == -2) return 125;
+    int k, status = 0, quiet, rc = cr_opt_parse(&st, argc, argv, opts, NULL, CR_OPT_STOP_AT_OPERAND);
+    if (rc >= 0) return rc ? 125 : 0;
+    o.rm = cr_opt_given(&st, OPT_RM) > 0;
+    o.detach = cr_opt_given(&st, OPT_DETACH) > 0;
+    o.name = cr_opt_value(&st, OPT_NAME);
+    o.env = cr_opt_values(&st, OPT_ENV);
+    o.env_files = cr_opt_values(&st, OPT_ENV_FILE);
+    o.volumes = cr_opt_values(&st, OPT_VOLUME);
+    o.tmpfs = cr_opt_values(&st, OPT_TMPFS);
+    o.workdir = cr_opt_value(&st, OPT_WORKDIR);
+    o.user = cr_opt_value(&st, OPT_USER);
+    o.entrypoint = cr_opt_value(&st, OPT_ENTRYPOINT);
+    o.hostname = cr_opt_value(&st, OPT_HOSTNAME);
+    o.read_only = cr_opt_given(&st, OPT_READ_ONLY) > 0;
+    o.memory = cr_opt_value(&st, OPT_MEMORY);
+    o.cpus = cr_opt_value(&st, OPT_CPUS);
+    o.pids_limit = cr_opt_value(&st, OPT_PIDS_LIMIT);
+    o.cap_add = cr_opt_values(&st, OPT_CAP_ADD);
+    o.cap_drop = cr_opt_values(&st, OPT_CAP_DROP);
+    o.privileged = cr_opt_given(&st, OPT_PRIVILEGED) > 0;
+    o.security_opt = cr_opt_values(&st, OPT_SECURITY_OPT);
+    o.ulimits = cr_opt_values(&st, OPT_ULIMIT);
+    while ((k = cr_opt_next(&st)) >= 0) if (k == OPT_NETWORK || k == OPT_NET) o.network = st.value;
+    o.tty = cr_opt_given(&st, OPT_TTY) > 0;
+    o.interactive = cr_opt_given(&st, OPT_INTERACTIVE) > 0;
+    if (cr_opt_given(&st, OPT_INIT)) o.init = "/proc/self/exe";
+    o.rootfs = cr_opt_value(&st, OPT_ROOTFS);
+    policy = cr_opt_value_or(&st, OPT_PULL, "missing");
+    platform = cr_opt_value(&st, OPT_PLATFORM);
+    quiet = cr_opt_given(&st, OPT_QUIET) > 0;
+    o.publish = cr_opt_values(&st, OPT_PUBLISH);
+    o.dns = cr_opt_values(&st, OPT_DNS);
+    o.add_hosts = cr_opt_values(&st, OPT_ADD_HOST);
     if (strcmp(policy, "missing") && strcmp(policy, "always") && strcmp(policy, "never"))
         return cr_main_usage_error(argv[0], "--pull: expected missing, always or never"), 125;
     if (!o.rootfs && !st.noperands) return cr_main_usage_error(argv[0], "expected an IMAGE (or --rootfs DIR)"), 125;
     /* with --rootfs every operand is the command; else IMAGE comes first */
     if (!o.rootfs) o.image = st.operands[0];
-    while (st.i < st.argc) st.operands[st.noperands++] = st.argv[st.i++];
     o.args = (const char *const *)(st.operands + (o.rootfs ? 0 : 1));
-    o.env = l.v[L_ENV]; o.env_files = l.v[L_ENVFILE]; o.volumes = l.v[L_VOL]; o.tmpfs = l.v[L_TMPFS];
-    o.cap_add = l.v[L_CAPADD]; o.cap_drop = l.v[L_CAPDROP]; o.security_opt = l.v[L_SECOPT]; o.ulimits = l.v[L_ULIMIT];
-    o.publish = l.v[L_PUBLISH]; o.dns = l.v[L_DNS]; o.add_hosts = l.v[L_ADDHOST];
     if (cr_util_reexec_sealed(cr_main_argv, &err) < 0) return cr_main_fail_err(argv[0], &err), 125;
     cr_main_gc();
     if (o.image && cr_run_pull(o.image, policy, platform, quiet, &err) < 0) return cr_main_fail_err(argv[0], &err), 125;

@@ -15,23 +15,23 @@ const char cr_usage_spec[] =
 "  -b, --bundle DIR   where to write config.json\n"
 "  --rootless         a config for unprivileged users (user namespace, no network ns)\n"
 "  --seccomp-default  add Docker's default seccomp profile (linux.seccomp)\n";
+#define SPEC_OPTIONS(X) \
+    X(OPT_BUNDLE, "bundle", 'b', CR_OPT_VALUE) \
+    X(OPT_ROOTLESS, "rootless", 0, CR_OPT_FLAG) \
+    X(OPT_SECCOMP_DEFAULT, "seccomp-default", 0, CR_OPT_FLAG)
 
 int cr_applet_spec(int argc, char **argv) {
-    static const cr_opt opts[] = { {"bundle", 'b', 1}, {"rootless", 0, 0}, {"seccomp-default", 0, 0}, {0, 0, 0} };
-    const char *bundle = ".";
+    CR_OPTIONS(opts, SPEC_OPTIONS);
+    const char *bundle;
     cr_optstate st;
     cr_buf b = {0};
     cr_err err = {0};
     char path[4096];
-    int k, flags = 0, dir;
-    cr_opt_begin(&st, argc, argv);
-    while ((k = cr_opt_next(&st, opts)) >= 0) {
-        if (k == 0) bundle = st.value;
-        else flags |= k == 1 ? CR_SPEC_ROOTLESS : CR_SPEC_SECCOMP;
-    }
-    if (k == -3) return 0;
-    if (k == -2) return 1;
-    if (st.noperands) return cr_main_usage_error(argv[0], "takes no operands");
+    int k, flags = 0, dir, rc = cr_opt_parse(&st, argc, argv, opts, "", 0);
+    if (rc >= 0) return rc;
+    bundle = cr_opt_value_or(&st, OPT_BUNDLE, ".");
+    if (cr_opt_given(&st, OPT_ROOTLESS)) flags |= CR_SPEC_ROOTLESS;
+    if (cr_opt_given(&st, OPT_SECCOMP_DEFAULT)) flags |= CR_SPEC_SECCOMP;
     snprintf(path, sizeof path, "%s/config.json", bundle);
     if (access(path, F_OK) == 0) return cr_main_fail(argv[0], "%s: already exists; remove it first", path);
     cr_spec_default(&b, flags);

@@ -9,13 +9,13 @@ const char cr_usage_state[] =
 "bundle, rootfs, created, owner, annotations).\n";
 
 int cr_applet_state(int argc, char **argv) {
-    const char *id;
+    cr_optstate st;
     cr_state cs;
     cr_err err = {0};
     cr_buf b = {0};
-    int rc = cr_opt_one_id(argc, argv, &id);
-    if (!id) return rc;
-    if (cr_state_load(&cr_main_runtime, id, &cs, &err) < 0) return cr_main_fail_err(argv[0], &err);
+    int rc = cr_opt_parse(&st, argc, argv, NULL, "CONTAINER_ID", 0);
+    if (rc >= 0) return rc;
+    if (cr_state_load(&cr_main_runtime, st.operands[0], &cs, &err) < 0) return cr_main_fail_err(argv[0], &err);
     cr_state_json(&cs, &b);
     puts(b.data ? b.data : "{}");
     cr_buf_free(&b);

@@ -1,6 +1,5 @@
 /* update — change the resource limits of a running container. */
 #include "../multicall/applets.h"
-#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -30,67 +29,61 @@ const char cr_usage_update[] =
 "  --pids-limit N             maximum number of processes (-1 or 0: none)\n"
 "  --blkio-weight N           block IO weight (10-1000)\n";
 
-/* "512m" -> 536870912; -1 stays -1. */
-static int cr_update_size(const char *s, long long *out) {
-    char *end;
-    long long v;
-    errno = 0;
-    v = strtoll(s, &end, 10);
-    if (errno || end == s) return -1;
-    switch (tolower((unsigned char)*end)) {
-    case 0: break;
-    case 'k': v <<= 10; end++; break;
-    case 'm': v <<= 20; end++; break;
-    case 'g': v <<= 30; end++; break;
-    case 't': v <<= 40; end++; break;
-    default: return -1;
-    }
-    if (*end == 'b' || *end == 'B') end++;
-    if (*end) return -1;
-    *out = v;
-    return 0;
-}
+#define UPDATE_OPTIONS(X) \
+    X(OPT_RESOURCES, "resources", 'r', CR_OPT_VALUE) \
+    X(OPT_MEMORY, "memory", 'm', CR_OPT_VALUE) \
+    X(OPT_MEMORY_RESERVATION, "memory-reservation", 0, CR_OPT_VALUE) \
+    X(OPT_MEMORY_SWAP, "memory-swap", 0, CR_OPT_VALUE) \
+    X(OPT_KERNEL_MEMORY, "kernel-memory", 0, CR_OPT_VALUE) \
+    X(OPT_KERNEL_MEMORY_TCP, "kernel-memory-tcp", 0, CR_OPT_VALUE) \
+    X(OPT_CPU_SHARES, "cpu-shares", 0, CR_OPT_VALUE) \
+    X(OPT_CPU_QUOTA, "cpu-quota", 0, CR_OPT_VALUE) \
+    X(OPT_CPU_PERIOD, "cpu-period", 0, CR_OPT_VALUE) \
+    X(OPT_CPU_BURST, "cpu-burst", 0, CR_OPT_VALUE) \
+    X(OPT_CPU_RT_RUNTIME, "cpu-rt-runtime", 0, CR_OPT_VALUE) \
+    X(OPT_CPU_RT_PERIOD, "cpu-rt-period", 0, CR_OPT_VALUE) \
+    X(OPT_CPU_IDLE, "cpu-idle", 0, CR_OPT_VALUE) \
+    X(OPT_CPUSET_CPUS, "cpuset-cpus", 0, CR_OPT_VALUE) \
+    X(OPT_CPUSET_MEMS, "cpuset-mems", 0, CR_OPT_VALUE) \
+    X(OPT_PIDS_LIMIT, "pids-limit", 0, CR_OPT_VALUE) \
+    X(OPT_BLKIO_WEIGHT, "blkio-weight", 0, CR_OPT_VALUE)
 
 int cr_applet_update(int argc, char **argv) {
-    enum { R, MEM, MEMRES, SWAP, KMEM, KTCP, SHARES, QUOTA, PERIOD, BURST, RTRUN, RTPER, IDLE, CPUS, MEMS, PIDS, BLKIO, N };
-    static const cr_opt opts[] = { {"resources", 'r', 1}, {"memory", 'm', 1}, {"memory-reservation", 0, 1},
-        {"memory-swap", 0, 1}, {"kernel-memory", 0, 1}, {"kernel-memory-tcp", 0, 1}, {"cpu-shares", 0, 1},
-        {"cpu-quota", 0, 1}, {"cpu-period", 0, 1}, {"cpu-burst", 0, 1}, {"cpu-rt-runtime", 0, 1},
-        {"cpu-rt-period", 0, 1}, {"cpu-idle", 0, 1}, {"cpuset-cpus", 0, 1}, {"cpuset-mems", 0, 1},
-        {"pids-limit", 0, 1}, {"blkio-weight", 0, 1}, {0, 0, 0} };
-    const char *val[N] = {0};
+    CR_OPTIONS(opts, UPDATE_OPTIONS);
+    const char *val[opts_count], *resources;
+    int64_t num[opts_count];
     cr_optstate st;
     cr_err err = {0};
     cr_buf in = {0}, out = {0};
     cr_json *base = NULL;
     cr_resources res;
     cr_jw w;
-    int k, i, r;
-    cr_opt_begin(&st, argc, argv);
-    while ((k = cr_opt_next(&st, opts)) >= 0) val[k] = st.value;
-    if (k == -3) return 0;
-    if (k == -2) return 1;
-    if (st.noperands != 1) return cr_main_usage_error(argv[0], "expected exactly one CONTAINER_ID");
-    if (val[R]) {
-        r = cr_util_read_file(AT_FDCWD, strcmp(val[R], "-") ? val[R] : "/dev/stdin", 1 << 20, &in, &err);
+    int k, i, r, rc = cr_opt_parse(&st, argc, argv, opts, "CONTAINER_ID", 0);
+    if (rc >= 0) return rc;
+    for (i = 0; i < opts_count; i++) val[i] = cr_opt_value(&st, i);
+    if ((resources = val[OPT_RESOURCES])) {
+        r = cr_util_read_file(AT_FDCWD, strcmp(resources, "-") ? resources : "/dev/stdin", 1 << 20, &in, &err);
         if (r < 0 || cr_json_parse(in.data, in.len, &base, &err) < 0) return cr_main_fail(argv[0], "--resources: %s", err.msg);
         if (base->type != CR_JSON_OBJECT) return cr_main_fail(argv[0], "--resources: expected a JSON object");
+    }
+    /* every number (all but the cpuset lists), in command-line order */
+    while ((k = cr_opt_next(&st)) >= 0) {
+        if (k == OPT_RESOURCES || k == OPT_CPUSET_CPUS || k == OPT_CPUSET_MEMS) continue;
+        if ((rc = cr_opt_size(st.value, &num[k])) < 0)
+            return cr_main_usage_error(argv[0], "--%s: \"%s\" is %s", opts[k].name, st.value, rc == -ERANGE ? "out of range" : "not a number");
     }
     /* the flags, as a resources object merged over --resources */
     cr_jw_init(&w, &out);
     cr_jw_obj(&w);
-    for (i = MEM; i < N; i++) {
-        long long n;
-        if (!val[i] || i == CPUS || i == MEMS) continue;
-        if (cr_update_size(val[i], &n) < 0) return cr_main_usage_error(argv[0], "--%s: \"%s\" is not a number", opts[i].name, val[i]);
-    }
     {
         static const struct { int opt; const char *group, *key; } map[] = {
-            {MEM, "memory", "limit"}, {MEMRES, "memory", "reservation"}, {SWAP, "memory", "swap"},
-            {KMEM, "memory", "kernel"}, {KTCP, "memory", "kernelTCP"}, {SHARES, "cpu", "shares"},
-            {QUOTA, "cpu", "quota"}, {PERIOD, "cpu", "period"}, {BURST, "cpu", "burst"},
-            {RTRUN, "cpu", "realtimeRuntime"}, {RTPER, "cpu", "realtimePeriod"}, {IDLE, "cpu", "idle"},
-            {CPUS, "cpu", "cpus"}, {MEMS, "cpu", "mems"}, {PIDS, "pids", "limit"}, {BLKIO, "blockIO", "weight"} };
+            {OPT_MEMORY, "memory", "limit"}, {OPT_MEMORY_RESERVATION, "memory", "reservation"},
+            {OPT_MEMORY_SWAP, "memory", "swap"}, {OPT_KERNEL_MEMORY, "memory", "kernel"},
+            {OPT_KERNEL_MEMORY_TCP, "memory", "kernelTCP"}, {OPT_CPU_SHARES, "cpu", "shares"},
+            {OPT_CPU_QUOTA, "cpu", "quota"}, {OPT_CPU_PERIOD, "cpu", "period"}, {OPT_CPU_BURST, "cpu", "burst"},
+            {OPT_CPU_RT_RUNTIME, "cpu", "realtimeRuntime"}, {OPT_CPU_RT_PERIOD, "cpu", "realtimePeriod"},
+            {OPT_CPU_IDLE, "cpu", "idle"}, {OPT_CPUSET_CPUS, "cpu", "cpus"}, {OPT_CPUSET_MEMS, "cpu", "mems"},
+            {OPT_PIDS_LIMIT, "pids", "limit"}, {OPT_BLKIO_WEIGHT, "blockIO", "weight"} };
         static const char *const groups[] = { "memory", "cpu", "pids", "blockIO" };
         size_t g, m;
         const cr_json *e;
@@ -108,11 +101,10 @@ int cr_applet_update(int argc, char **argv) {
                 if (!overridden) { cr_jw_key(&w, e->key); cr_jw_value(&w, e); }
             }
             for (m = 0; m < sizeof map / sizeof *map; m++) {
-                long long n;
                 if (strcmp(map[m].group, groups[g]) || !val[map[m].opt]) continue;
                 cr_jw_key(&w, map[m].key);
-                if (map[m].opt == CPUS || map[m].opt == MEMS) cr_jw_str(&w, val[map[m].opt]);
-                else { cr_update_size(val[map[m].opt], &n); cr_jw_i64(&w, n); }
+                if (map[m].opt == OPT_CPUSET_CPUS || map[m].opt == OPT_CPUSET_MEMS) cr_jw_str(&w, val[map[m].opt]);
+                else cr_jw_i64(&w, num[map[m].opt]);
             }
             cr_jw_obj_end(&w);
         }

@@ -18,29 +18,116 @@ extern int cr_main_debug;
 extern char **cr_main_argv;   /* the original argv, for cr_util_reexec_sealed */
 
 /* Option parsing the way runc's CLI accepts it: --name value, --name=value,
-   -name value (Go style), -n value, and flags; options may follow operands. */
+   -name value (Go style), -n value, and flags (--flag=false drops one);
+   options may follow operands.
+
+   An applet declares its options once, by name, in an X-macro beside its
+   usage text:
+       #define KILL_OPTIONS(X) X(OPT_ALL, "all", 'a', CR_OPT_FLAG)
+   and CR_OPTIONS(opts, KILL_OPTIONS) inside its function makes both the
+   enum of the ids (OPT_ALL = 0, ...) and the table cr_opt_parse reads. */
 typedef struct cr_opt { const char *name; char short_name; int has_arg; } cr_opt;
+enum { CR_OPT_FLAG, CR_OPT_VALUE };
+#define CR_OPT_ID(id, name, short_name, has_arg) id,
+#define CR_OPT_ROW(id, name, short_name, has_arg) { name, short_name, has_arg },
+#define CR_OPTIONS(table, LIST) \
+    enum { LIST(CR_OPT_ID) table##_count }; \
+    static const cr_opt table[] = { LIST(CR_OPT_ROW) { 0, 0, 0 } }
+
 typedef struct cr_optstate {
-    int argc; char **argv; int i;
-    char **operands; int noperands;
-    const char *value;
+    char **operands;   /* NULL-terminated */
+    int noperands;
+    const char *value; /* of the option cr_opt_next returned */
+    /* what cr_opt_parse found, in command-line order */
     const char *applet;
-    int stop_at_operand;   /* exec: the first operand ends the options */
+    int *found, nfound, next;
+    const char **found_value;
+    int *count;          /* per option id */
+    const char ***values;
 } cr_optstate;
-/* Returns the index into opts of the next option (value in st->value), -1
-   at the end (operands are then in st->operands), or -2 after printing a
-   usage error. "--help"/"-h" print the applet's usage and return -3. */
-int cr_opt_next(cr_optstate *st, const cr_opt *opts);
-void cr_opt_begin(cr_optstate *st, int argc, char **argv);
+
+/* The first operand ends the options: it and all that follows are operands
+   (exec's CONTAINER_ID COMMAND..., run's IMAGE COMMAND...). */
+#define CR_OPT_STOP_AT_OPERAND 1
+/* Parses argv[1..] against opts (NULL: the applet takes none), and checks
+   the number of operands against operands, written as in the usage line:
+   "" none, "CONTAINER_ID" exactly one, "NAME..." one or more,
+   "CONTAINER_ID [SIGNAL]" one or two (NULL: the applet checks them).
+   Returns -1 when the applet goes on, else its exit status: 0 after
+   printing its usage for --help/-h, 1 after a usage error. */
+int cr_opt_parse(cr_optstate *st, int argc, char **argv, const cr_opt *opts, const char *operands, int flags);
+/* The index in opts of the option that argument a ("-x", "--name=value")
+   names, or -1. */
+int cr_opt_match(const cr_opt *opts, const char *a);
+/* The options found, in command-line order: the next one's id (its value
+   in st->value), -1 at the end. For options whose order matters. */
+int cr_opt_next(cr_optstate *st);
+/* How many times option id was given. */
+int cr_opt_given(const cr_optstate *st, int id);
+/* The last value given to option id, or NULL (or fallback). */
+const char *cr_opt_value(const cr_optstate *st, int id);
+const char *cr_opt_value_or(const cr_optstate *st, int id, const char *fallback);
+/* Every value given to option id, NULL-terminated; NULL when none. */
+const char **cr_opt_values(const cr_optstate *st, int id);
 
 /* --format table|json: sets *json; else prints a usage error and returns
    -1 (the applet then exits 1). */
 int cr_opt_format(const char *applet, const char *value, int *json);
 
-/* For applets that take no options and one CONTAINER_ID: returns 0 with
-   *id set, else the applet's exit status after printing help (0) or a
-   usage error (1) — callers return it when *id is NULL. */
-int cr_opt_one_id(int argc, char **argv, const char **id);
+/* The whole of an applet that takes no options and one CONTAINER_ID, and
+   calls fn with it (pause, resume, start): returns its exit status. */
+int cr_opt_id_applet(int argc, char **argv, int (*fn)(const cr_runtime *rt, const char *id, cr_err *err));
+
+/* A decimal integer from min to max: 0, -EINVAL when s is not one, -ERANGE
+   when it is out of range. */
+int cr_opt_number(const char *s, long long min, long long max, long long *out);
+/* A size: an integer or decimal fraction, an optional k, m, g or t suffix
+   (powers of 1024, either case) and an optional b ("512m", "1.5g", "-1",
+   "100b"); a fraction of a byte is dropped. 0, -EINVAL when s is not one,
+   -ERANGE when it does not fit in an int64_t. */
+int cr_opt_size(const char *s, int64_t *out);
+/* --preserve-fds N of create, run and exec (option id): 0 with *n set to
+   the last N (untouched when none is given), else 1 after a usage error
+   naming the option. */
+int cr_opt_preserve_fds(const cr_optstate *st, int id, int *n);
+
+/* --tls-verify true|false of login and pull (option id): 0, with *insecure
+   set when one says false; else 1 after a usage error. */
+int cr_opt_tls_verify(const cr_optstate *st, int id, int *insecure);
+
+/* The options create and run's bundle form share, declared for both; with
+   CR_OPTIONS they take the first ids, which cr_opt_create reads. */
+#define CR_CREATE_OPTIONS(X) \
+    X(OPT_BUNDLE, "bundle", 'b', CR_OPT_VALUE) \
+    X(OPT_CONSOLE_SOCKET, "console-socket", 0, CR_OPT_VALUE) \
+    X(OPT_PID_FILE, "pid-file", 0, CR_OPT_VALUE) \
+    X(OPT_PRESERVE_FDS, "preserve-fds", 0, CR_OPT_VALUE) \
+    X(OPT_NO_PIVOT, "no-pivot", 0, CR_OPT_FLAG) \
+    X(OPT_NO_NEW_KEYRING, "no-new-keyring", 0, CR_OPT_FLAG)
+/* Parses a command line of create or run's bundle form (opts begins with
+   CR_CREATE_OPTIONS) into *o and *bundle and wants exactly one
+   CONTAINER_ID (st->operands[0]). Returns -1 when the applet goes on, else
+   its exit status. */
+int cr_opt_create(cr_optstate *st, int argc, char **argv, const cr_opt *opts, const char **bundle, cr_create_opts *o);
+
+/* The output of list and images: a JSON array (-f/--format json), the ids
+   alone (-q/--quiet) or a table under its header line, which is printed
+   also when there are no rows. */
+typedef struct cr_listing {
+    int json, quiet, rows;
+    char header[256];
+    cr_buf out;
+    cr_jw w;
+} cr_listing;
+/* Parses the listing's options (-f/--format, -q/--quiet; no operands),
+   makes the header from columns (the rows' printf format, all %s) and the
+   column names, and opens the JSON array. Returns -1 when the applet goes
+   on, else its exit status. */
+int cr_listing_begin(cr_listing *l, int argc, char **argv, const char *columns, ...);
+/* Before each table row: prints the header before the first one. */
+void cr_listing_row(cr_listing *l);
+/* Prints the JSON array, or the header of an empty table. */
+void cr_listing_end(cr_listing *l);
 
 /* Prints "cr APPLET: msg" to stderr (and the --log file) and returns 1. */
 int cr_main_fail(const char *applet, const char *fmt, ...);

@@ -3,6 +3,8 @@
 #include "applets.h"
 
 #include <errno.h>
+#include <ctype.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <stdlib.h>
@@ -108,57 +110,113 @@ void cr_main_gc(void) {
     if (cr_ctr_gc(&cr_main_runtime, &cr_main_store, cr_main_gc_note, NULL, &err) < 0) cr_main_fail("", "%s", err.msg);
 }
 
-void cr_opt_begin(cr_optstate *st, int argc, char **argv) {
-    memset(st, 0, sizeof *st);
-    st->argc = argc; st->argv = argv; st->i = 1;
-    st->applet = argv[0];
-    st->operands = (char **)calloc((size_t)argc + 1, sizeof *st->operands);
+int cr_opt_match(const cr_opt *opts, const char *a) {
+    const char *name = a + (a[1] == '-' ? 2 : 1);
+    size_t n = strcspn(name, "=");
+    int k;
+    for (k = 0; opts[k].name || opts[k].short_name; k++) {
+        if (opts[k].name && strlen(opts[k].name) == n && !strncmp(name, opts[k].name, n)) return k;
+        if (a[1] != '-' && opts[k].short_name && n == 1 && name[0] == opts[k].short_name) return k;
+    }
+    return -1;
 }
 
-int cr_opt_next(cr_optstate *st, const cr_opt *opts) {
-    while (st->i < st->argc) {
-        char *a = st->argv[st->i++], *eq;
-        char name[128];
+/* Per option id, the NULL-terminated list of its values, all in one array. */
+static int cr_main_opt_lists(cr_optstate *st, int nopts) {
+    const char **pool = (const char **)calloc((size_t)(st->nfound + nopts + 1), sizeof *pool);
+    int k, i, used = 0;
+    if (!pool) return -1;
+    for (k = 0; k < nopts; k++) {
+        if (!st->count[k]) continue;
+        st->values[k] = pool + used;
+        for (i = 0; i < st->nfound; i++) if (st->found[i] == k) pool[used++] = st->found_value[i];
+        used++;
+    }
+    return 0;
+}
+
+/* Does the number of operands fit spec (see cr_opt_parse)? Else prints the
+   usage error and returns 1. */
+static int cr_main_opt_operands(const cr_optstate *st, const char *spec) {
+    const char *optional = strchr(spec, '['), *dots = strstr(spec, "...");
+    int min = 0, max = 0;
+    const char *p;
+    for (p = spec; *p; p += strcspn(p, " ")) {
+        p += strspn(p, " ");
+        if (!*p) break;
+        max++;
+        if (!optional || p < optional) min++;
+    }
+    if (st->noperands >= min && (dots || st->noperands <= max)) return 0;
+    if (!*spec) return cr_main_usage_error(st->applet, "takes no operands");
+    if (min == 1 && max == 1 && !dots) return cr_main_usage_error(st->applet, "expected exactly one %s", spec);
+    if (min == 1 && max == 1) return cr_main_usage_error(st->applet, "expected at least one %.*s", (int)(dots - spec), spec);
+    return cr_main_usage_error(st->applet, "expected %s", spec);
+}
+
+int cr_opt_parse(cr_optstate *st, int argc, char **argv, const cr_opt *opts, const char *operands, int flags) {
+    static const cr_opt none[] = { { 0, 0, 0 } };
+    int i = 1, nopts = 0;
+    memset(st, 0, sizeof *st);
+    st->applet = argv[0];
+    if (!opts) opts = none;
+    while (opts[nopts].name || opts[nopts].short_name) nopts++;
+    st->operands = (char **)calloc((size_t)argc + 1, sizeof *st->operands);
+    st->found = (int *)calloc((size_t)argc, sizeof *st->found);
+    st->found_value = (const char **)calloc((size_t)argc, sizeof *st->found_value);
+    st->count = (int *)calloc((size_t)nopts + 1, sizeof *st->count);
+    st->values = (const char ***)calloc((size_t)nopts + 1, sizeof *st->values);
+    if (!st->operands || !st->found || !st->found_value || !st->count || !st->values) return cr_main_fail(st->applet, "out of memory");
+    while (i < argc) {
+        char *a = argv[i++];
+        const char *eq, *value = NULL;
         int k;
         if (!strcmp(a, "--")) {
-            while (st->i < st->argc) st->operands[st->noperands++] = st->argv[st->i++];
+            while (i < argc) st->operands[st->noperands++] = argv[i++];
             break;
         }
         if (a[0] != '-' || !a[1]) {
             st->operands[st->noperands++] = a;
-            if (st->stop_at_operand) return -1;
+            if (flags & CR_OPT_STOP_AT_OPERAND) while (i < argc) st->operands[st->noperands++] = argv[i++];
             continue;
         }
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
             const cr_applet *ap = cr_main_applet(st->applet);
             fputs(ap ? ap->usage : cr_main_usage, stdout);
-            return -3;
+            return 0;
         }
-        snprintf(name, sizeof name, "%s", a + (a[1] == '-' ? 2 : 1));
-        eq = strchr(name, '=');
-        if (eq) *eq = 0;
-        for (k = 0; opts[k].name || opts[k].short_name; k++) {
-            int hit = (opts[k].name && !strcmp(name, opts[k].name)) ||
-                      (a[1] != '-' && opts[k].short_name && name[0] == opts[k].short_name && !name[1]);
-            if (!hit) continue;
-            if (!opts[k].has_arg) {
-                if (eq && strcmp(eq + 1, "true") && strcmp(eq + 1, "1")) {
-                    if (!strcmp(eq + 1, "false") || !strcmp(eq + 1, "0")) goto next_arg;
-                    return cr_main_usage_error(st->applet, "option %s takes no value", a), -2;
-                }
-                st->value = NULL;
-                return k;
-            }
-            if (eq) st->value = a + (a[1] == '-' ? 2 : 1) + (eq - name) + 1;
-            else if (st->i < st->argc) st->value = st->argv[st->i++];
-            else return cr_main_usage_error(st->applet, "option %s needs a value", a), -2;
-            return k;
-        }
-        return cr_main_usage_error(st->applet, "unknown option %s", a), -2;
-    next_arg:;
+        if ((k = cr_opt_match(opts, a)) < 0) return cr_main_usage_error(st->applet, "unknown option %s", a);
+        eq = strchr(a, '=');
+        if (!opts[k].has_arg) {
+            if (eq && (!strcmp(eq + 1, "false") || !strcmp(eq + 1, "0"))) continue;
+            if (eq && strcmp(eq + 1, "true") && strcmp(eq + 1, "1")) return cr_main_usage_error(st->applet, "option %s takes no value", a);
+        } else if (eq) value = eq + 1;
+        else if (i < argc) value = argv[i++];
+        else return cr_main_usage_error(st->applet, "option %s needs a value", a);
+        st->found[st->nfound] = k;
+        st->found_value[st->nfound++] = value;
+        st->count[k]++;
     }
+    if (cr_main_opt_lists(st, nopts) < 0) return cr_main_fail(st->applet, "out of memory");
+    if (operands && cr_main_opt_operands(st, operands)) return 1;
     return -1;
 }
+
+int cr_opt_next(cr_optstate *st) {
+    if (st->next >= st->nfound) return -1;
+    st->value = st->found_value[st->next];
+    return st->found[st->next++];
+}
+
+int cr_opt_given(const cr_optstate *st, int id) { return st->count[id]; }
+
+const char *cr_opt_value(const cr_optstate *st, int id) { return st->count[id] ? st->values[id][st->count[id] - 1] : NULL; }
+
+const char *cr_opt_value_or(const cr_optstate *st, int id, const char *fallback) {
+    return st->count[id] ? cr_opt_value(st, id) : fallback;
+}
+
+const char **cr_opt_values(const cr_optstate *st, int id) { return st->values[id]; }
 
 /* The global options an applet reached by its symlink also takes first. */
 static int cr_main_global_option(const char *o) {
@@ -176,18 +234,120 @@ int cr_opt_format(const char *applet, const char *value, int *json) {
     return -1;
 }
 
-int cr_opt_one_id(int argc, char **argv, const char **id) {
-    static const cr_opt none[] = { {0, 0, 0} };
+int cr_opt_id_applet(int argc, char **argv, int (*fn)(const cr_runtime *rt, const char *id, cr_err *err)) {
     cr_optstate st;
-    int k;
-    *id = NULL;
-    cr_opt_begin(&st, argc, argv);
-    while ((k = cr_opt_next(&st, none)) >= 0) ;
-    if (k == -3) return 0;
-    if (k == -2) return 1;
-    if (st.noperands != 1) return cr_main_usage_error(argv[0], "expected exactly one CONTAINER_ID");
-    *id = st.operands[0];
+    cr_err err = {0};
+    int rc = cr_opt_parse(&st, argc, argv, NULL, "CONTAINER_ID", 0);
+    if (rc >= 0) return rc;
+    if (fn(&cr_main_runtime, st.operands[0], &err) < 0) return cr_main_fail_err(argv[0], &err);
     return 0;
+}
+
+int cr_opt_number(const char *s, long long min, long long max, long long *out) {
+    char *end;
+    long long v;
+    if (!isdigit((unsigned char)s[*s == '-'])) return -EINVAL;
+    errno = 0;
+    v = strtoll(s, &end, 10);
+    if (*end) return -EINVAL;
+    if (errno || v < min || v > max) return -ERANGE;
+    *out = v;
+    return 0;
+}
+
+int cr_opt_size(const char *s, int64_t *out) {
+    /* at most 6 digits of a fraction count: 10^6 << 40 still fits */
+    uint64_t whole = 0, frac = 0, scale = 1, v;
+    int neg = *s == '-', shift = 0;
+    const char *p = s + neg;
+    if (!isdigit((unsigned char)*p)) return -EINVAL;
+    for (; isdigit((unsigned char)*p); p++) {
+        if (whole > ((uint64_t)INT64_MAX - (uint64_t)(*p - '0')) / 10) return -ERANGE;
+        whole = whole * 10 + (uint64_t)(*p - '0');
+    }
+    if (*p == '.') {
+        if (!isdigit((unsigned char)*++p)) return -EINVAL;
+        for (; isdigit((unsigned char)*p); p++)
+            if (scale < 1000000) { frac = frac * 10 + (uint64_t)(*p - '0'); scale *= 10; }
+    }
+    switch (tolower((unsigned char)*p)) {
+    case 'k': shift = 10; p++; break;
+    case 'm': shift = 20; p++; break;
+    case 'g': shift = 30; p++; break;
+    case 't': shift = 40; p++; break;
+    }
+    if (*p == 'b' || *p == 'B') p++;
+    if (*p) return -EINVAL;
+    if (whole > ((uint64_t)INT64_MAX >> shift)) return -ERANGE;
+    v = (whole << shift) + (frac << shift) / scale;
+    if (v > (uint64_t)INT64_MAX) return -ERANGE;
+    *out = neg ? -(int64_t)v : (int64_t)v;
+    return 0;
+}
+
+int cr_opt_preserve_fds(const cr_optstate *st, int id, int *n) {
+    const char **v;
+    long long fds;
+    for (v = cr_opt_values(st, id); v && *v; v++) {
+        /* fd 3+N-1 must still be an int */
+        if (cr_opt_number(*v, 0, INT_MAX - 3, &fds) < 0)
+            return cr_main_usage_error(st->applet, "--preserve-fds: expected a number of fds (0 or more), got \"%s\"", *v);
+        *n = (int)fds;
+    }
+    return 0;
+}
+
+int cr_opt_tls_verify(const cr_optstate *st, int id, int *insecure) {
+    const char **v;
+    for (v = cr_opt_values(st, id); v && *v; v++) {
+        if (!strcmp(*v, "false")) *insecure = 1;
+        else if (strcmp(*v, "true")) return cr_main_usage_error(st->applet, "--tls-verify: expected true or false");
+    }
+    return 0;
+}
+
+int cr_opt_create(cr_optstate *st, int argc, char **argv, const cr_opt *opts, const char **bundle, cr_create_opts *o) {
+    enum { CR_CREATE_OPTIONS(CR_OPT_ID) };
+    int rc = cr_opt_parse(st, argc, argv, opts, "CONTAINER_ID", 0);
+    if (rc >= 0) return rc;
+    *bundle = cr_opt_value_or(st, OPT_BUNDLE, ".");
+    o->console_socket = cr_opt_value(st, OPT_CONSOLE_SOCKET);
+    o->pid_file = cr_opt_value(st, OPT_PID_FILE);
+    o->no_pivot = cr_opt_given(st, OPT_NO_PIVOT) > 0;
+    o->no_new_keyring = cr_opt_given(st, OPT_NO_NEW_KEYRING) > 0;
+    return cr_opt_preserve_fds(st, OPT_PRESERVE_FDS, &o->preserve_fds) ? 1 : -1;
+}
+
+#define CR_LISTING_OPTIONS(X) \
+    X(OPT_FORMAT, "format", 'f', CR_OPT_VALUE) \
+    X(OPT_QUIET, "quiet", 'q', CR_OPT_FLAG)
+
+int cr_listing_begin(cr_listing *l, int argc, char **argv, const char *columns, ...) {
+    CR_OPTIONS(opts, CR_LISTING_OPTIONS);
+    cr_optstate st;
+    va_list names;
+    int rc = cr_opt_parse(&st, argc, argv, opts, "", 0);
+    memset(l, 0, sizeof *l);
+    if (rc >= 0) return rc;
+    va_start(names, columns);
+    vsnprintf(l->header, sizeof l->header, columns, names);
+    va_end(names);
+    while ((rc = cr_opt_next(&st)) >= 0)
+        if (rc == OPT_FORMAT && cr_opt_format(argv[0], st.value, &l->json) < 0) return 1;
+    l->quiet = cr_opt_given(&st, OPT_QUIET) > 0;
+    cr_jw_init(&l->w, &l->out);
+    if (l->json) cr_jw_arr(&l->w);
+    return -1;
+}
+
+void cr_listing_row(cr_listing *l) {
+    if (!l->rows++) puts(l->header);
+}
+
+void cr_listing_end(cr_listing *l) {
+    if (l->json) { cr_jw_arr_end(&l->w); puts(l->out.data); }
+    else if (!l->rows && !l->quiet) puts(l->header);
+    cr_buf_free(&l->out);
 }
 
 static int cr_main_run_applet(const cr_applet *ap, int argc, char **argv) {

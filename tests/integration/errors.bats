@@ -231,3 +231,45 @@ run_fails() {
     assert_status 1
     [[ $stderr == *--bundle* ]] || fail "message: $stderr"
 }
+
+@test "usage: --preserve-fds takes a number of fds (create, run, exec)" {
+    local id bad
+    id=$(new_id)
+    for bad in abc -1 99999999999; do
+        run --separate-stderr crc create --preserve-fds "$bad" --bundle "$BUNDLE" "$id"
+        assert_status 1
+        [[ $stderr == *--preserve-fds*"\"$bad\""* ]] || fail "create --preserve-fds $bad: $stderr"
+        # --detach: were the value taken, run would return, not wait on the container
+        run --separate-stderr crc run --detach --preserve-fds "$bad" --bundle "$BUNDLE" "$id"
+        assert_status 1
+        [[ $stderr == *--preserve-fds*"\"$bad\""* ]] || fail "run --preserve-fds $bad: $stderr"
+    done
+    assert_no_leftovers "$id"
+    create "$id"
+    for bad in abc -1 99999999999; do
+        run --separate-stderr crr exec --preserve-fds "$bad" "$id" true
+        assert_status 1
+        [[ $stderr == *--preserve-fds*"\"$bad\""* ]] || fail "exec --preserve-fds $bad: $stderr"
+    done
+    [[ $(state_field "$id" status) == created ]] || fail "status after the refused execs: $(state_field "$id" status)"
+    crr delete -f "$id"
+    assert_no_leftovers "$id"
+}
+
+@test "usage: a size beyond 64 bits is refused, not wrapped (update --memory, run --memory 9999999t)" {
+    local id
+    id=$(new_id)
+    create "$id"
+    run --separate-stderr crr update --memory 9999999t "$id"
+    assert_status 1
+    [[ $stderr == *--memory*'"9999999t"'* ]] || fail "update: $stderr"
+    run --separate-stderr crr update --memory-swap 99999999999999999999 "$id"
+    assert_status 1
+    [[ $stderr == *--memory-swap*'"99999999999999999999"'* ]] || fail "update: $stderr"
+    crr delete -f "$id"
+    assert_no_leftovers "$id"
+    run --separate-stderr crr --storage "$BATS_TEST_TMPDIR/store" run --rm --network none --rootfs "$BUNDLE/rootfs" --memory 9999999t true
+    assert_status 125
+    [[ $stderr == *'--memory "9999999t"'* ]] || fail "run: $stderr"
+    assert_state_root_empty
+}
