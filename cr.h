@@ -129,6 +129,10 @@ CR_API int cr_util_send_fd(int sock, int fd, const void *data, size_t len);
 CR_API int cr_util_recv_fd(int sock, int *fd, void *data, size_t len);
 CR_API int cr_util_signal_parse(const char *s);   /* "KILL", "SIGKILL", "9" -> 9; -1 if unknown */
 CR_API const char *cr_util_signal_name(int sig);  /* "SIGKILL" */
+/* A size as Docker and runc write it: digits with an optional fraction and
+   sign, then k, m, g or t (powers of 1024, either case) and an optional b:
+   "512m", "1.5g", "-1". 0, -EINVAL (not a size) or -ERANGE (beyond int64). */
+CR_API int cr_util_parse_size(const char *s, int64_t *out);
 
 /* ---- >>json (cr_json_*, cr_jw_*) ---------------------------------------- */
 typedef enum cr_json_type { CR_JSON_NULL, CR_JSON_FALSE, CR_JSON_TRUE, CR_JSON_NUMBER, CR_JSON_STRING, CR_JSON_ARRAY, CR_JSON_OBJECT } cr_json_type;
@@ -1332,6 +1336,36 @@ CR_API int cr_util_signal_parse(const char *s) {
         return (n < SIGRTMIN || n > SIGRTMAX) ? -1 : (int)n;
     }
     return -1;
+}
+
+CR_API int cr_util_parse_size(const char *s, int64_t *out) {
+    /* at most 6 digits of a fraction count: 10^6 << 40 still fits */
+    uint64_t whole = 0, frac = 0, scale = 1, v;
+    int neg = *s == '-', shift = 0;
+    const char *p = s + neg;
+    if (!isdigit((unsigned char)*p)) return -EINVAL;
+    for (; isdigit((unsigned char)*p); p++) {
+        if (whole > ((uint64_t)INT64_MAX - (uint64_t)(*p - '0')) / 10) return -ERANGE;
+        whole = whole * 10 + (uint64_t)(*p - '0');
+    }
+    if (*p == '.') {
+        if (!isdigit((unsigned char)*++p)) return -EINVAL;
+        for (; isdigit((unsigned char)*p); p++)
+            if (scale < 1000000) { frac = frac * 10 + (uint64_t)(*p - '0'); scale *= 10; }
+    }
+    switch (tolower((unsigned char)*p)) {
+    case 'k': shift = 10; p++; break;
+    case 'm': shift = 20; p++; break;
+    case 'g': shift = 30; p++; break;
+    case 't': shift = 40; p++; break;
+    }
+    if (*p == 'b' || *p == 'B') p++;
+    if (*p) return -EINVAL;
+    if (whole > ((uint64_t)INT64_MAX >> shift)) return -ERANGE;
+    v = (whole << shift) + (frac << shift) / scale;
+    if (v > (uint64_t)INT64_MAX) return -ERANGE;
+    *out = neg ? -(int64_t)v : (int64_t)v;
+    return 0;
 }
 
 CR_API const char *cr_util_signal_name(int sig) {
@@ -14944,25 +14978,6 @@ static int cr__ctr_random_id(char out[65], cr_err *err) {
 
 /* ---- sizes, numbers ---- */
 
-/* Docker's RAMInBytes: "64m", "1.5g", "512k", "100" (bytes), with an
-   optional trailing "b". */
-static int cr__ctr_bytes(const char *s, int64_t *out) {
-    char *end;
-    double v = strtod(s, &end);
-    double mul = 1;
-    if (end == s || v < 0) return -EINVAL;
-    switch (tolower((unsigned char)*end)) {
-    case 'k': mul = 1024.0; end++; break;
-    case 'm': mul = 1024.0 * 1024; end++; break;
-    case 'g': mul = 1024.0 * 1024 * 1024; end++; break;
-    case 't': mul = 1024.0 * 1024 * 1024 * 1024; end++; break;
-    }
-    if (tolower((unsigned char)*end) == 'b') end++;
-    if (*end || v * mul > 9.2e18) return -EINVAL;
-    *out = (int64_t)(v * mul);
-    return 0;
-}
-
 /* ---- the image's /etc/passwd and /etc/group ---- */
 
 /* Reads path from the container's root: --rootfs, or the top-most layer
@@ -15655,7 +15670,7 @@ static int cr__ctr_resources(cr__ctr *c, cr_jw *w, cr_err *err) {
     cr_jw_arr_end(w);
     if (o->memory) {
         int64_t bytes;
-        if (cr__ctr_bytes(o->memory, &bytes) < 0) return cr_err_set(err, EINVAL, "--memory \"%s\": expected a size such as 64m or 1g", o->memory);
+        if (cr_util_parse_size(o->memory, &bytes) < 0 || bytes < 0) return cr_err_set(err, EINVAL, "--memory \"%s\": expected a size such as 64m or 1g", o->memory);
         if (bytes < 6 << 20) return cr_err_set(err, EINVAL, "--memory \"%s\": the minimum is 6m", o->memory);
         cr_jw_key(w, "memory"); cr_jw_obj(w); cr_jw_key(w, "limit"); cr_jw_i64(w, bytes); cr_jw_obj_end(w);
     }

@@ -154,7 +154,7 @@ int cr_applet_pull(int argc, char **argv) {
             o.max_concurrent = (int)n;
         }
         if (k == OPT_MAX_LAYER_SIZE) {
-            if (cr_opt_size(st.value, &size) < 0 || size <= 0)
+            if (cr_util_parse_size(st.value, &size) < 0 || size <= 0)
                 return cr_main_usage_error(argv[0], "--max-layer-size: \"%s\" is not a size (512m, 4g)", st.value);
             o.max_layer_size = (uint64_t)size;
         }

@@ -69,7 +69,7 @@ int cr_applet_update(int argc, char **argv) {
     /* every number (all but the cpuset lists), in command-line order */
     while ((k = cr_opt_next(&st)) >= 0) {
         if (k == OPT_RESOURCES || k == OPT_CPUSET_CPUS || k == OPT_CPUSET_MEMS) continue;
-        if ((rc = cr_opt_size(st.value, &num[k])) < 0)
+        if ((rc = cr_util_parse_size(st.value, &num[k])) < 0)
             return cr_main_usage_error(argv[0], "--%s: \"%s\" is %s", opts[k].name, st.value, rc == -ERANGE ? "out of range" : "not a number");
     }
     /* the flags, as a resources object merged over --resources */

@@ -79,13 +79,8 @@ int cr_opt_format(const char *applet, const char *value, int *json);
 int cr_opt_id_applet(int argc, char **argv, int (*fn)(const cr_runtime *rt, const char *id, cr_err *err));
 
 /* A decimal integer from min to max: 0, -EINVAL when s is not one, -ERANGE
-   when it is out of range. */
+   when it is out of range. (Sizes: cr_util_parse_size.) */
 int cr_opt_number(const char *s, long long min, long long max, long long *out);
-/* A size: an integer or decimal fraction, an optional k, m, g or t suffix
-   (powers of 1024, either case) and an optional b ("512m", "1.5g", "-1",
-   "100b"); a fraction of a byte is dropped. 0, -EINVAL when s is not one,
-   -ERANGE when it does not fit in an int64_t. */
-int cr_opt_size(const char *s, int64_t *out);
 /* --preserve-fds N of create, run and exec (option id): 0 with *n set to
    the last N (untouched when none is given), else 1 after a usage error
    naming the option. */

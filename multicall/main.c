@@ -255,36 +255,6 @@ int cr_opt_number(const char *s, long long min, long long max, long long *out) {
     return 0;
 }
 
-int cr_opt_size(const char *s, int64_t *out) {
-    /* at most 6 digits of a fraction count: 10^6 << 40 still fits */
-    uint64_t whole = 0, frac = 0, scale = 1, v;
-    int neg = *s == '-', shift = 0;
-    const char *p = s + neg;
-    if (!isdigit((unsigned char)*p)) return -EINVAL;
-    for (; isdigit((unsigned char)*p); p++) {
-        if (whole > ((uint64_t)INT64_MAX - (uint64_t)(*p - '0')) / 10) return -ERANGE;
-        whole = whole * 10 + (uint64_t)(*p - '0');
-    }
-    if (*p == '.') {
-        if (!isdigit((unsigned char)*++p)) return -EINVAL;
-        for (; isdigit((unsigned char)*p); p++)
-            if (scale < 1000000) { frac = frac * 10 + (uint64_t)(*p - '0'); scale *= 10; }
-    }
-    switch (tolower((unsigned char)*p)) {
-    case 'k': shift = 10; p++; break;
-    case 'm': shift = 20; p++; break;
-    case 'g': shift = 30; p++; break;
-    case 't': shift = 40; p++; break;
-    }
-    if (*p == 'b' || *p == 'B') p++;
-    if (*p) return -EINVAL;
-    if (whole > ((uint64_t)INT64_MAX >> shift)) return -ERANGE;
-    v = (whole << shift) + (frac << shift) / scale;
-    if (v > (uint64_t)INT64_MAX) return -ERANGE;
-    *out = neg ? -(int64_t)v : (int64_t)v;
-    return 0;
-}
-
 int cr_opt_preserve_fds(const cr_optstate *st, int id, int *n) {
     const char **v;
     long long fds;
