@@ -115,6 +115,8 @@ typedef void (*cr_log_fn)(void *user, int level, const char *msg);
 CR_API void cr_log_set(cr_log_fn fn, void *user, int max_level);
 CR_API void cr_log(int level, const char *fmt, ...);
 
+/* Frees memory cr.h handed out (cr_cgroup_pids's list), with CR_FREE. */
+CR_API void cr_util_free(void *p);
 /* Reads a whole file (at most max bytes) into *out (NUL-terminated). */
 CR_API int cr_util_read_file(int dirfd, const char *path, size_t max, cr_buf *out, cr_err *err);
 /* Writes a file atomically: temp file, fsync, rename, in dirfd. */
@@ -338,7 +340,7 @@ CR_API void cr_spec_default_seccomp(cr_buf *out, uint64_t caps);
 enum { CR_CGROUP_MANAGER_CGROUPFS, CR_CGROUP_MANAGER_SYSTEMD, CR_CGROUP_MANAGER_DISABLED };
 enum { CR_CGROUP_V1 = 1, CR_CGROUP_V2 = 2, CR_CGROUP_HYBRID = 3 };
 CR_API int cr_cgroup_mode(void);
-/* Pids in the container's cgroup (cr_state.cgroup); *pids is malloc'd. */
+/* Pids in the container's cgroup (cr_state.cgroup); free *pids with cr_util_free. */
 CR_API int cr_cgroup_pids(const char *cgroup_dirs, pid_t **pids, size_t *n, cr_err *err);
 
 /* ---- >>state (cr_state_*) ----------------------------------------------- */
@@ -1119,6 +1121,8 @@ CR_API void cr_buf_printf(cr_buf *b, const char *fmt, ...) {
     b->len += (size_t)n;
 }
 CR_API void cr_buf_free(cr_buf *b) { CR_FREE(b->data); memset(b, 0, sizeof *b); }
+
+CR_API void cr_util_free(void *p) { CR_FREE(p); }
 
 static cr_log_fn cr__log_fn;
 static void *cr__log_user;

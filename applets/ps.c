@@ -52,7 +52,7 @@ int cr_applet_ps(int argc, char **argv) {
             printf("%-8d %s\n", (int)pids[i], cmd);
         }
     }
-    free(pids);
+    cr_util_free(pids);
     cr_state_free(&cs);
     return 0;
 }
