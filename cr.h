@@ -6395,6 +6395,8 @@ static int cr__proc_lookup(const cr_process *p, char *out, size_t n, cr_err *err
 /* Runs one hook with the state on stdin; the timeout is in seconds. */
 static int cr__hook_run(const cr_hook *h, const char *state_json, cr_err *err) {
     int sv[2], status = 0, pidfd;
+    size_t len;
+    char why[64];
     pid_t pid;
     if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) return cr__errno(err, "hook %s: socketpair", h->path);
     pid = fork();
@@ -6411,7 +6413,14 @@ static int cr__hook_run(const cr_hook *h, const char *state_json, cr_err *err) {
         _exit(127);
     }
     close(sv[1]);
-    cr__write_all(sv[0], state_json, strlen(state_json));
+    /* a hook need not read its stdin: one that exits first must not kill
+       the runtime with SIGPIPE */
+    for (len = strlen(state_json); len; ) {
+        ssize_t sent = send(sv[0], state_json, len, MSG_NOSIGNAL);
+        if (sent < 0 && errno == EINTR) continue;
+        if (sent < 0) break;
+        state_json += sent; len -= (size_t)sent;
+    }
     shutdown(sv[0], SHUT_WR);
     pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
     if (h->timeout > 0 && pidfd >= 0) {
@@ -6422,7 +6431,7 @@ static int cr__hook_run(const cr_hook *h, const char *state_json, cr_err *err) {
             kill(pid, SIGKILL);
             waitpid(pid, NULL, 0);
             close(pidfd); close(sv[0]);
-            return cr_err_set(err, ETIMEDOUT, "hook %s: timed out after %d s", h->path, h->timeout);
+            return cr_err_set(err, ETIMEDOUT, "error running hook %s: timed out after %d s", h->path, h->timeout);
         }
     }
     if (pidfd >= 0) close(pidfd);
@@ -6430,23 +6439,46 @@ static int cr__hook_run(const cr_hook *h, const char *state_json, cr_err *err) {
     close(sv[0]);
     if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return 0;
     if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
-        return cr_err_set(err, ENOEXEC, "hook %s: cannot be executed", h->path);
-    if (WIFEXITED(status)) return cr_err_set(err, EIO, "hook %s: exited with status %d", h->path, WEXITSTATUS(status));
-    return cr_err_set(err, EIO, "hook %s: killed by %s", h->path, cr_util_signal_name(WTERMSIG(status)));
+        return cr_err_set(err, ENOEXEC, "error running hook %s: cannot be executed", h->path);
+    if (WIFEXITED(status)) return cr_err_set(err, EIO, "error running hook %s: exit status %d", h->path, WEXITSTATUS(status));
+    /* runc's words ("signal: bad system call"), which scripts grep for */
+    snprintf(why, sizeof why, "%s", strsignal(WTERMSIG(status)));
+    why[0] = (char)tolower((unsigned char)why[0]);
+    return cr_err_set(err, EIO, "error running hook %s: signal: %s (%s)", h->path, why, cr_util_signal_name(WTERMSIG(status)));
 }
 
+/* Poststart hooks follow the program's start: one that looks at it, or
+   races it for a file, should find it past its first steps. Waits until
+   the process has left the run queue (sleeps, stops or exits), at most
+   100 ms. */
+static void cr__hooks_settle(pid_t pid) {
+    struct timespec tick = { 0, 1000000L };
+    char state;
+    int i;
+    for (i = 0; i < 100 && ((state = cr__pid_state(pid)) == 'R' || state == 'D'); i++) nanosleep(&tick, NULL);
+}
+
+/* Runs the hooks of one kind in order. The first failure of a prestart,
+   createRuntime, createContainer or startContainer hook stops them and is
+   the result; a poststart or poststop hook that fails is a warning and the
+   next one still runs (runtime-spec's lifecycle), so those never fail. */
 static int cr__hooks_run(cr_spec *s, int kind, const cr_state *st, cr_status as, cr_err *err) {
     static const char *const names[CR_HOOK_KINDS] = { "prestart", "createRuntime", "createContainer",
                                                       "startContainer", "poststart", "poststop" };
+    int warn_only = kind == CR_HOOK_POSTSTART || kind == CR_HOOK_POSTSTOP;
     cr_state copy = *st;
     cr_buf json = {0};
     int i, r = 0;
     if (!s->nhooks[kind]) return 0;
+    if (kind == CR_HOOK_POSTSTART) cr__hooks_settle(st->pid);
     copy.status = as;
     cr_state_json(&copy, &json);
-    for (i = 0; i < s->nhooks[kind] && !r; i++)
-        if ((r = cr__hook_run(&s->hooks[kind][i], json.data ? json.data : "{}", err)) < 0)
-            cr_err_wrap(err, "hooks.%s[%d]", names[kind], i);
+    for (i = 0; i < s->nhooks[kind] && !r; i++) {
+        cr_err herr = {0};
+        if (cr__hook_run(&s->hooks[kind][i], json.data ? json.data : "{}", warn_only ? &herr : err) == 0) continue;
+        if (warn_only) cr_log(CR_LOG_WARN, "hooks.%s[%d]: %s", names[kind], i, herr.msg);
+        else r = cr_err_wrap(err, "hooks.%s[%d]", names[kind], i);
+    }
     cr_buf_free(&json);
     return r;
 }
@@ -7168,6 +7200,7 @@ static int cr__init(cr__ctx *c, int one_stage, cr_err *err) {
         snprintf(st.id, sizeof st.id, "%s", c->id);
         snprintf(st.bundle, sizeof st.bundle, "%s", c->bundle);
         st.pid = hostpid;
+        if (fchdir(c->rootfd) < 0) return cr__errno(err, "chdir \"%s\"", c->rootfs);   /* runc's cwd for them */
         if ((r = cr__hooks_run(s, CR_HOOK_CREATE_CONTAINER, &st, CR_CREATING, err)) < 0) return r;
     }
     {
@@ -7203,6 +7236,7 @@ static int cr__init(cr__ctx *c, int one_stage, cr_err *err) {
         /* the fd stays open until execve closes it: start reads EOF then */
         if (start_fd < 0 || write(start_fd, "0", 1) != 1) _exit(1);
     }
+    if (cr__seccomp_load(&filter, listener, listener_msg.data, err) < 0) cr__init_start_fail(start_fd, err);
     if (s->nhooks[CR_HOOK_START_CONTAINER]) {
         cr_state st;
         memset(&st, 0, sizeof st);
@@ -7211,7 +7245,6 @@ static int cr__init(cr__ctx *c, int one_stage, cr_err *err) {
         st.pid = hostpid;
         if (cr__hooks_run(s, CR_HOOK_START_CONTAINER, &st, CR_CREATED, err) < 0) cr__init_start_fail(start_fd, err);
     }
-    if (cr__seccomp_load(&filter, listener, listener_msg.data, err) < 0) cr__init_start_fail(start_fd, err);
     execve(exe, (char *const *)p->args, (char *const *)(p->env ? p->env : (const char **)&p->args[p->nargs]));
     cr__errno(err, "exec \"%s\"", exe);
     cr__init_start_fail(start_fd, err);
@@ -7475,7 +7508,7 @@ static int cr__signal_init(const cr_state *st, int sig) {
 CR_API int cr_container_start(const cr_runtime *rt, const char *id, cr_err *err) {
     cr_state st;
     cr_spec spec;
-    int dirfd, fd, r = 0, have_spec = 0, got;
+    int dirfd, fd, r = 0, have_spec = 0, got, prestart_failed = 0;
     cr_buf late = {0};
     char c;
     if ((r = cr__locked_state(rt, id, &dirfd, &st, err)) < 0) return r;
@@ -7490,6 +7523,7 @@ CR_API int cr_container_start(const cr_runtime *rt, const char *id, cr_err *err)
        (status created) and the user program has not started */
     if (have_spec && (r = cr__hooks_run(&spec, CR_HOOK_PRESTART, &st, CR_CREATED, err)) < 0) {
         cr__signal_init(&st, SIGKILL);
+        prestart_failed = 1;
         goto out;
     }
     fd = openat(dirfd, "exec.fifo", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
@@ -7517,16 +7551,17 @@ CR_API int cr_container_start(const cr_runtime *rt, const char *id, cr_err *err)
     if (!r && late.len) r = cr_err_set(err, EIO, "%s", late.data);
     cr_buf_free(&late);
     if (r < 0) goto out;
-    if (have_spec) {
-        cr_err herr = {0};
-        st.status = CR_RUNNING;
-        if (cr__hooks_run(&spec, CR_HOOK_POSTSTART, &st, CR_RUNNING, &herr) < 0)
-            cr_log(CR_LOG_WARN, "poststart: %s", herr.msg);
-    }
+    if (have_spec) cr__hooks_run(&spec, CR_HOOK_POSTSTART, &st, CR_RUNNING, NULL);
 out:
     if (have_spec) cr_spec_free(&spec);
     close(dirfd);
     cr_state_free(&st);
+    /* a failed prestart hook stops the container and the lifecycle goes on
+       with its destruction (runtime-spec); delete takes the lock we left */
+    if (prestart_failed) {
+        cr_err derr = {0};
+        if (cr_container_delete(rt, id, 1, &derr) < 0) cr_log(CR_LOG_WARN, "%s", derr.msg);
+    }
     return r < 0 ? cr_err_wrap(err, "start \"%s\"", id) : 0;
 }
 
@@ -7614,10 +7649,7 @@ CR_API int cr_container_delete(const cr_runtime *rt, const char *id, int force, 
     rootdir = open(cr_state_root(rt), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (rootdir < 0 || cr__rm_rf(rootdir, id) < 0) r = cr__errno(err, "remove state of \"%s\"", id);
     if (rootdir >= 0) close(rootdir);
-    if (!r && have_spec) {
-        cr_err herr = {0};
-        if (cr__hooks_run(&spec, CR_HOOK_POSTSTOP, &st, CR_STOPPED, &herr) < 0) cr_log(CR_LOG_WARN, "poststop: %s", herr.msg);
-    }
+    if (!r && have_spec) cr__hooks_run(&spec, CR_HOOK_POSTSTOP, &st, CR_STOPPED, NULL);
 out:
     if (have_spec) cr_spec_free(&spec);
     close(dirfd);
