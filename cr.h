@@ -6729,12 +6729,67 @@ static int cr__seccomp_export(scmp_filter_ctx ctx, cr__seccomp_filter *out, cr_e
     return 0;
 }
 
+/* runc's -ENOSYS stub. With a default action that refuses, a syscall newer
+   than every one the profile names gets ENOSYS instead of the default, so
+   a program falls back (clone3 to clone, statx to fstatat) rather than
+   failing on a call the profile's author could not know. Prepended to the
+   filter: for each architecture of the profile, numbers above the largest
+   one it names (that libseccomp knows) go to ENOSYS, the rest on to the
+   filter. x32 shares x86_64's audit arch and is told by its syscall bit. */
+#define CR__X32_SYSCALL_BIT 0x40000000u
+static int cr__seccomp_enosys(const cr_json *sc, const uint32_t *arches, int narch, cr__seccomp_filter *f, cr_err *err) {
+    struct { uint32_t audit, max, max_x32; } a[16];
+    struct sock_filter stub[16 * 5 + 3], *code;
+    const cr_json *rules = cr_json_get(sc, "syscalls"), *rule, *names, *e;
+    int na = 0, n = 0, i, k;
+    for (i = 0; i < narch; i++) {
+        uint32_t arch = arches[i], audit = arch == SCMP_ARCH_X32 ? SCMP_ARCH_X86_64 : arch, max = 0;
+        for (rule = rules ? rules->child : NULL; rule; rule = rule->next)
+            for (e = (names = cr_json_get(rule, "names")) ? names->child : NULL; e; e = e->next) {
+                int nr = e->type == CR_JSON_STRING ? seccomp_syscall_resolve_name_arch(arch, e->str) : -1;
+                if (nr >= 0 && (uint32_t)nr > max) max = (uint32_t)nr;
+            }
+        for (k = 0; k < na && a[k].audit != audit; k++) ;
+        if (!max || (k == na && na == 16)) continue;
+        if (k == na) { a[na].audit = audit; a[na].max = a[na].max_x32 = 0; na++; }
+        if (arch == SCMP_ARCH_X32) a[k].max_x32 = max; else a[k].max = max;
+    }
+    if (!na) return 0;
+    /* jumps to 0xfe mean "ENOSYS", to 0xff "the filter": resolved below */
+    stub[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 4);
+    for (k = 0; k < na; k++) {
+        int both = a[k].max && a[k].max_x32, one = a[k].max_x32 ? 1 : a[k].audit == SCMP_ARCH_X86_64;
+        stub[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, a[k].audit, 0, (unsigned char)(2 + both + one));
+        stub[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 0);
+        if (both) stub[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, CR__X32_SYSCALL_BIT, 0, 1);
+        else if (a[k].max_x32) stub[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, CR__X32_SYSCALL_BIT, 0, 0xff);
+        else if (one) stub[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, CR__X32_SYSCALL_BIT, 0xff, 0);
+        if (a[k].max_x32) stub[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JGT | BPF_K, a[k].max_x32, 0xfe, 0xff);
+        if (a[k].max) stub[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JGT | BPF_K, a[k].max, 0xfe, 0xff);
+    }
+    stub[n++] = (struct sock_filter)BPF_STMT(BPF_JMP | BPF_JA, 1);
+    stub[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SCMP_ACT_ERRNO(ENOSYS));
+    for (i = 0; i < n; i++) {
+        if (BPF_CLASS(stub[i].code) != BPF_JMP || BPF_OP(stub[i].code) == BPF_JA) continue;
+        if (stub[i].jt >= 0xfe) stub[i].jt = (unsigned char)(n - (stub[i].jt == 0xfe) - (i + 1));
+        if (stub[i].jf >= 0xfe) stub[i].jf = (unsigned char)(n - (stub[i].jf == 0xfe) - (i + 1));
+    }
+    if ((size_t)f->len + (size_t)n > 65535) return cr_err_set(err, E2BIG, "linux.seccomp: the filter is too long");
+    if (!(code = (struct sock_filter *)CR_MALLOC(((size_t)f->len + (size_t)n) * sizeof *code))) return cr_err_set(err, ENOMEM, "out of memory");
+    memcpy(code, stub, (size_t)n * sizeof *code);
+    memcpy(code + n, f->code, f->len * sizeof *code);
+    CR_FREE(f->code);
+    f->code = code;
+    f->len = (unsigned short)(f->len + n);
+    return 0;
+}
+
 /* Compiles linux.seccomp with libseccomp into out (BPF). */
 static int cr__seccomp_compile(const cr_json *sc, cr__seccomp_filter *out, cr_err *err) {
     const cr_json *v, *e;
     scmp_filter_ctx ctx;
-    uint32_t def;
-    int r, i;
+    uint32_t def, arches[32];
+    int r, i, narch = 0;
     v = cr_json_get(sc, "defaultAction");
     if (!v || v->type != CR_JSON_STRING) return cr_err_set(err, EINVAL, "linux.seccomp.defaultAction: required string");
     if ((r = cr__seccomp_action(cr_json_get(sc, "defaultErrnoRet"), "linux.seccomp.defaultAction",
@@ -6756,6 +6811,7 @@ static int cr__seccomp_compile(const cr_json *sc, cr__seccomp_filter *out, cr_er
             lower[k] = 0;
             arch = seccomp_arch_resolve_name(lower);
             if (!arch) { r = cr_err_set(err, EINVAL, "linux.seccomp.architectures[%d]: unknown architecture \"%s\"", i, e->str); goto fail; }
+            if (narch < 32) arches[narch++] = arch;
             if ((r = seccomp_arch_add(ctx, arch)) < 0 && r != -EEXIST) {
                 r = cr_err_set(err, -r, "linux.seccomp.architectures[%d]: \"%s\": %s", i, e->str, strerror(-r));
                 goto fail;
@@ -6779,6 +6835,11 @@ static int cr__seccomp_compile(const cr_json *sc, cr__seccomp_filter *out, cr_er
             if ((r = cr__seccomp_rule(ctx, e, i, def, err)) < 0) goto fail;
     }
     r = cr__seccomp_export(ctx, out, err);
+    if (!narch) arches[narch++] = seccomp_arch_native();
+    /* runc adds no stub where the default allows (a tracer handles ENOSYS
+       itself) or already is ENOSYS */
+    if (!r && def != SCMP_ACT_ALLOW && def != SCMP_ACT_LOG && (def & 0xffff0000u) != SCMP_ACT_TRACE(0) &&
+        def != SCMP_ACT_ERRNO(ENOSYS)) r = cr__seccomp_enosys(sc, arches, narch, out, err);
 fail:
     seccomp_release(ctx);
     return r;
@@ -6788,7 +6849,7 @@ fail:
    container start. The BPF is cached per profile in <state root>/@seccomp
    (a tmpfs in practice, root's own), keyed by a hash of the profile's text
    and the libseccomp version, and the text is compared in full before a
-   cached program is used. File: "crsecc2\n", text length, flags,
+   cached program is used. File: "crsecc3\n", text length, flags,
    wait_killable, checksum (u64 each), the text, the BPF. The checksum
    (FNV-1a of the file with the checksum zero) turns away a truncated or
    damaged file, which the text alone would not. */
@@ -6816,7 +6877,7 @@ static int cr__seccomp_cache_get(const char *path, const char *text, cr__seccomp
         memcpy(hdr, b.data, sizeof hdr);
         memcpy(b.data + 4 * sizeof *hdr, &zero, sizeof zero);
         n = b.len - sizeof hdr - tlen;
-        if (!memcmp(hdr, "crsecc2\n", 8) && hdr[1] == tlen && hdr[4] == cr__fnv1a(CR__FNV_BASIS, b.data, b.len) &&
+        if (!memcmp(hdr, "crsecc3\n", 8) && hdr[1] == tlen && hdr[4] == cr__fnv1a(CR__FNV_BASIS, b.data, b.len) &&
             !memcmp(b.data + sizeof hdr, text, tlen) && n % sizeof(struct sock_filter) == 0 &&
             n / sizeof(struct sock_filter) <= 65535 && (out->code = (struct sock_filter *)CR_MALLOC(n))) {
             memcpy(out->code, b.data + sizeof hdr + tlen, n);
@@ -6835,7 +6896,7 @@ static void cr__seccomp_cache_put(const char *dir, const char *name, const char 
     uint64_t hdr[5] = { 0, strlen(text), f->flags, (uint64_t)f->wait_killable, 0 };
     char tmp[PATH_MAX], path[PATH_MAX];
     int fd, ok;
-    memcpy(hdr, "crsecc2\n", 8);
+    memcpy(hdr, "crsecc3\n", 8);
     if (mkdir(dir, 0700) < 0 && errno != EEXIST) return;
     cr_buf_add(&b, hdr, sizeof hdr);
     cr_buf_add(&b, text, strlen(text));
@@ -7916,26 +7977,25 @@ static int cr__exec_process(cr_spec *spec, const cr_exec_opts *o, cr_process *p,
     return 0;
 }
 
-/* filter: linux.seccomp, built by cr exec before it entered the container */
-static int cr__exec_child(cr_spec *spec, const cr_process *p, const cr_exec_opts *o, const cr_state *st, int sync,
-                          cr__seccomp_filter *filter, cr_err *err) {
+/* filter: linux.seccomp, built by cr exec before it entered the container;
+   listener: its connection to the seccomp agent (-1: none), made there too */
+static int cr__exec_child(cr_spec *spec, const cr_process *p, const cr_exec_opts *o, int sync,
+                          cr__seccomp_filter *filter, int listener, const cr_buf *listener_msg, cr_err *err) {
     char exe[PATH_MAX];
-    cr_buf listener_msg = {0};
-    int r, listener = -1, root, cwd_fd;
+    int r, root, cwd_fd;
     if ((root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0) return cr__errno(err, "open the container's /");
     cwd_fd = cr__proc_cwd_open(root, p->cwd, err);
     close(root);
     if (cwd_fd < 0) return cwd_fd;
-    if ((r = cr__seccomp_listener(spec, st, &listener, &listener_msg, err)) < 0) return r;
     if ((r = cr__proc_limits(p, err)) < 0) return r;
     if (p->terminal && (r = cr__proc_console(NULL, p, sync, err)) < 0) return r;
     if (!p->terminal) setsid();
     if ((r = cr__proc_lsm_apply(p, err)) < 0) return r;
-    if (!p->no_new_privileges && (r = cr__seccomp_load(filter, listener, listener_msg.data, err)) < 0) return r;
+    if (!p->no_new_privileges && (r = cr__seccomp_load(filter, listener, listener_msg->data, err)) < 0) return r;
     if ((r = cr__proc_identity(p, spec->ns[CR_NS_USER].present, err)) < 0) return r;
     if ((r = cr__proc_chdir(cwd_fd, p->cwd, err)) < 0) return r;
     if ((r = cr__proc_lookup(p, exe, sizeof exe, err)) < 0) return r;
-    if ((r = cr__seccomp_load(filter, listener, listener_msg.data, err)) < 0) return r;
+    if ((r = cr__seccomp_load(filter, listener, listener_msg->data, err)) < 0) return r;
     cr__proc_cloexec_from(3 + o->preserve_fds);
     if (cr__msg_send(sync, CR__MSG_READY, 0, NULL) < 0) return -EPIPE;
     execve(exe, (char *const *)p->args, (char *const *)(p->env ? p->env : (const char **)&p->args[p->nargs]));
@@ -7948,8 +8008,9 @@ CR_API int cr_container_exec(const cr_runtime *rt, const char *id, const cr_exec
     cr_spec spec;
     cr_process p;
     cr__seccomp_filter filter;
+    cr_buf listener_msg = {0};
     char cache[PATH_MAX];
-    int dirfd = -1, r, sv[2] = { -1, -1 }, pidfd = -1, master = -1;
+    int dirfd = -1, r, sv[2] = { -1, -1 }, pidfd = -1, master = -1, listener = -1;
     pid_t x = -1, y = -1;
     memset(&spec, 0, sizeof spec);
     memset(&filter, 0, sizeof filter);
@@ -7967,6 +8028,7 @@ CR_API int cr_container_exec(const cr_runtime *rt, const char *id, const cr_exec
     /* on the host side, where the state root and its filter cache are */
     cr__seccomp_cache_dir(rt, cache, sizeof cache);
     if ((r = cr__seccomp_build(&spec, cache, &filter, err)) < 0) goto out;
+    if ((r = cr__seccomp_listener(&spec, &st, &listener, &listener_msg, err)) < 0) goto out;
     pidfd = (int)syscall(SYS_pidfd_open, st.pid, 0);
     if (pidfd < 0 || cr__pid_start_time(st.pid) != st.pid_start) { r = cr_err_set(err, ESRCH, "container not running"); goto out; }
     if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) { r = cr__errno(err, "socketpair"); goto out; }
@@ -7985,7 +8047,7 @@ CR_API int cr_container_exec(const cr_runtime *rt, const char *id, const cr_exec
             if (child == 0) {
                 close(pidfd);
                 /* cr exec must know our pid before our READY reaches it */
-                if (cr__msg_expect(sv[1], CR__MSG_GO, &e) == 0) cr__exec_child(&spec, &p, o, &st, sv[1], &filter, &e);
+                if (cr__msg_expect(sv[1], CR__MSG_GO, &e) == 0) cr__exec_child(&spec, &p, o, sv[1], &filter, listener, &listener_msg, &e);
             }
             else cr__errno(&e, "fork into the container");
         }
@@ -8019,6 +8081,8 @@ out:
     if (sv[1] >= 0) close(sv[1]);
     if (pidfd >= 0) close(pidfd);
     if (dirfd >= 0) close(dirfd);
+    if (listener >= 0) close(listener);
+    cr_buf_free(&listener_msg);
     CR_FREE(filter.code);
     cr_state_free(&st);
     cr_spec_free(&spec);
