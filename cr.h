@@ -5946,6 +5946,24 @@ static int cr__mount_cgroup(cr__ctx *c, const cr_mount *m, int target, cr_err *e
     return 0;
 }
 
+/* runc's order: a read-only tmpfs (or /dev) is mounted writable, so mount
+   points and devices can still be made in it, and goes read-only once the
+   rootfs is complete (cr__rootfs_finish). */
+static int cr__mount_ro_later(const cr_mount *m) {
+    return !m->bind && (m->flags & MS_RDONLY) && ((m->type && !strcmp(m->type, "tmpfs")) || !strcmp(m->destination, "/dev"));
+}
+
+static int cr__mount_remount_ro(cr__ctx *c, const cr_mount *m, cr_err *err) {
+    char p[64];
+    int fd = cr__open_in_root(c->rootfd, m->destination, O_PATH, 0), r = 0;
+    if (fd < 0) return cr__errno(err, "reopen \"%s\"", m->destination);
+    if (mount(NULL, cr__fdpath(p, sizeof p, fd), NULL, MS_REMOUNT | (m->flags & ~(MS_BIND | MS_REC | MS_REMOUNT)) |
+              cr__mount_locked_flags(fd), m->data) < 0)
+        r = cr__errno(err, "remount \"%s\" read-only", m->destination);
+    close(fd);
+    return r;
+}
+
 static int cr__mount_one(cr__ctx *c, const cr_mount *m, cr_err *err) {
     char src[PATH_MAX], p[64], p2[64];
     int target, top, is_file = 0, r = 0;
@@ -5977,7 +5995,8 @@ static int cr__mount_one(cr__ctx *c, const cr_mount *m, cr_err *err) {
             snprintf(with_label, sizeof with_label, "%s%scontext=\"%s\"", data ? data : "", data ? "," : "", c->spec->mount_label);
             data = with_label;
         }
-        if (mount(src, cr__fdpath(p, sizeof p, target), type, m->flags & ~(MS_BIND | MS_REC | MS_REMOUNT), data) < 0) {
+        if (mount(src, cr__fdpath(p, sizeof p, target), type,
+                  m->flags & ~(MS_BIND | MS_REC | MS_REMOUNT | (cr__mount_ro_later(m) ? MS_RDONLY : 0)), data) < 0) {
             r = cr__errno(err, "mount %s on \"%s\"", type, m->destination);
             close(target);
             return r;
@@ -6184,6 +6203,8 @@ static int cr__rootfs_prepare(cr__ctx *c, cr_err *err) {
 static int cr__rootfs_finish(cr__ctx *c, cr_err *err) {
     cr_spec *s = c->spec;
     int i, r;
+    for (i = 0; i < s->nmounts; i++)
+        if (cr__mount_ro_later(&s->mounts[i]) && (r = cr__mount_remount_ro(c, &s->mounts[i], err)) < 0) return cr_err_wrap(err, "mounts[%d]", i);
     for (i = 0; i < s->nmasked; i++) if ((r = cr__mask_path(c, s->masked_paths[i], err)) < 0) return r;
     for (i = 0; i < s->nreadonly; i++) if ((r = cr__readonly_path(c, s->readonly_paths[i], err)) < 0) return r;
     return 0;

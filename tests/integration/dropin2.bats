@@ -190,3 +190,17 @@ rawsys_profile() {
     crr delete -f "$id"
     assert_gone "$id"
 }
+
+# ---------------------------------------------------------------- mounts
+
+@test "mounts: a read-only /dev still gets its mount points and devices, and is read-only for the program" {
+    local id
+    id=$(new_id)
+    cfg '.mounts |= map(if .destination == "/dev" then .options += ["ro"] else . end)'
+    set_args sh -c 'grep "^tmpfs /dev " /proc/mounts; test -c /dev/null && test -d /dev/pts && echo made; touch /dev/x 2>&1; true'
+    run --separate-stderr crr run --bundle "$BUNDLE" "$id"
+    assert_status 0
+    [[ ${lines[0]} == "tmpfs /dev tmpfs ro,"* && ${lines[1]} == made && ${lines[2]} == *"Read-only file system" ]] ||
+        { show_run; fail "/dev: not made, or not read-only"; }
+    assert_gone "$id"
+}
