@@ -6067,6 +6067,24 @@ static int cr__mount_cgroup(cr__ctx *c, const cr_mount *m, int target, cr_err *e
     return 0;
 }
 
+/* runc's order: a read-only tmpfs (or /dev) is mounted writable, so mount
+   points and devices can still be made in it, and goes read-only once the
+   rootfs is complete (cr__rootfs_finish). */
+static int cr__mount_ro_later(const cr_mount *m) {
+    return !m->bind && (m->flags & MS_RDONLY) && ((m->type && !strcmp(m->type, "tmpfs")) || !strcmp(m->destination, "/dev"));
+}
+
+static int cr__mount_remount_ro(cr__ctx *c, const cr_mount *m, cr_err *err) {
+    char p[64];
+    int fd = cr__open_in_root(c->rootfd, m->destination, O_PATH, 0), r = 0;
+    if (fd < 0) return cr__errno(err, "reopen \"%s\"", m->destination);
+    if (mount(NULL, cr__fdpath(p, sizeof p, fd), NULL, MS_REMOUNT | (m->flags & ~(MS_BIND | MS_REC | MS_REMOUNT)) |
+              cr__mount_locked_flags(fd), m->data) < 0)
+        r = cr__errno(err, "remount \"%s\" read-only", m->destination);
+    close(fd);
+    return r;
+}
+
 static int cr__mount_one(cr__ctx *c, const cr_mount *m, cr_err *err) {
     char src[PATH_MAX], p[64], p2[64];
     int target, top, is_file = 0, r = 0;
@@ -6098,7 +6116,8 @@ static int cr__mount_one(cr__ctx *c, const cr_mount *m, cr_err *err) {
             snprintf(with_label, sizeof with_label, "%s%scontext=\"%s\"", data ? data : "", data ? "," : "", c->spec->mount_label);
             data = with_label;
         }
-        if (mount(src, cr__fdpath(p, sizeof p, target), type, m->flags & ~(MS_BIND | MS_REC | MS_REMOUNT), data) < 0) {
+        if (mount(src, cr__fdpath(p, sizeof p, target), type,
+                  m->flags & ~(MS_BIND | MS_REC | MS_REMOUNT | (cr__mount_ro_later(m) ? MS_RDONLY : 0)), data) < 0) {
             r = cr__errno(err, "mount %s on \"%s\"", type, m->destination);
             close(target);
             return r;
@@ -6305,6 +6324,8 @@ static int cr__rootfs_prepare(cr__ctx *c, cr_err *err) {
 static int cr__rootfs_finish(cr__ctx *c, cr_err *err) {
     cr_spec *s = c->spec;
     int i, r;
+    for (i = 0; i < s->nmounts; i++)
+        if (cr__mount_ro_later(&s->mounts[i]) && (r = cr__mount_remount_ro(c, &s->mounts[i], err)) < 0) return cr_err_wrap(err, "mounts[%d]", i);
     for (i = 0; i < s->nmasked; i++) if ((r = cr__mask_path(c, s->masked_paths[i], err)) < 0) return r;
     for (i = 0; i < s->nreadonly; i++) if ((r = cr__readonly_path(c, s->readonly_paths[i], err)) < 0) return r;
     return 0;
@@ -6527,6 +6548,8 @@ static int cr__proc_lookup(const cr_process *p, char *out, size_t n, cr_err *err
 /* Runs one hook with the state on stdin; the timeout is in seconds. */
 static int cr__hook_run(const cr_hook *h, const char *state_json, cr_err *err) {
     int sv[2], status = 0, pidfd;
+    size_t len;
+    char why[64];
     pid_t pid;
     if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) return cr__errno(err, "hook %s: socketpair", h->path);
     pid = fork();
@@ -6543,7 +6566,14 @@ static int cr__hook_run(const cr_hook *h, const char *state_json, cr_err *err) {
         _exit(127);
     }
     close(sv[1]);
-    cr__write_all(sv[0], state_json, strlen(state_json));
+    /* a hook need not read its stdin: one that exits first must not kill
+       the runtime with SIGPIPE */
+    for (len = strlen(state_json); len; ) {
+        ssize_t sent = send(sv[0], state_json, len, MSG_NOSIGNAL);
+        if (sent < 0 && errno == EINTR) continue;
+        if (sent < 0) break;
+        state_json += sent; len -= (size_t)sent;
+    }
     shutdown(sv[0], SHUT_WR);
     pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
     if (h->timeout > 0 && pidfd >= 0) {
@@ -6554,7 +6584,7 @@ static int cr__hook_run(const cr_hook *h, const char *state_json, cr_err *err) {
             kill(pid, SIGKILL);
             waitpid(pid, NULL, 0);
             close(pidfd); close(sv[0]);
-            return cr_err_set(err, ETIMEDOUT, "hook %s: timed out after %d s", h->path, h->timeout);
+            return cr_err_set(err, ETIMEDOUT, "error running hook %s: timed out after %d s", h->path, h->timeout);
         }
     }
     if (pidfd >= 0) close(pidfd);
@@ -6562,23 +6592,46 @@ static int cr__hook_run(const cr_hook *h, const char *state_json, cr_err *err) {
     close(sv[0]);
     if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return 0;
     if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
-        return cr_err_set(err, ENOEXEC, "hook %s: cannot be executed", h->path);
-    if (WIFEXITED(status)) return cr_err_set(err, EIO, "hook %s: exited with status %d", h->path, WEXITSTATUS(status));
-    return cr_err_set(err, EIO, "hook %s: killed by %s", h->path, cr_util_signal_name(WTERMSIG(status)));
+        return cr_err_set(err, ENOEXEC, "error running hook %s: cannot be executed", h->path);
+    if (WIFEXITED(status)) return cr_err_set(err, EIO, "error running hook %s: exit status %d", h->path, WEXITSTATUS(status));
+    /* runc's words ("signal: bad system call"), which scripts grep for */
+    snprintf(why, sizeof why, "%s", strsignal(WTERMSIG(status)));
+    why[0] = (char)tolower((unsigned char)why[0]);
+    return cr_err_set(err, EIO, "error running hook %s: signal: %s (%s)", h->path, why, cr_util_signal_name(WTERMSIG(status)));
 }
 
+/* Poststart hooks follow the program's start: one that looks at it, or
+   races it for a file, should find it past its first steps. Waits until
+   the process has left the run queue (sleeps, stops or exits), at most
+   100 ms. */
+static void cr__hooks_settle(pid_t pid) {
+    struct timespec tick = { 0, 1000000L };
+    char state;
+    int i;
+    for (i = 0; i < 100 && ((state = cr__pid_state(pid)) == 'R' || state == 'D'); i++) nanosleep(&tick, NULL);
+}
+
+/* Runs the hooks of one kind in order. The first failure of a prestart,
+   createRuntime, createContainer or startContainer hook stops them and is
+   the result; a poststart or poststop hook that fails is a warning and the
+   next one still runs (runtime-spec's lifecycle), so those never fail. */
 static int cr__hooks_run(cr_spec *s, int kind, const cr_state *st, cr_status as, cr_err *err) {
     static const char *const names[CR_HOOK_KINDS] = { "prestart", "createRuntime", "createContainer",
                                                       "startContainer", "poststart", "poststop" };
+    int warn_only = kind == CR_HOOK_POSTSTART || kind == CR_HOOK_POSTSTOP;
     cr_state copy = *st;
     cr_buf json = {0};
     int i, r = 0;
     if (!s->nhooks[kind]) return 0;
+    if (kind == CR_HOOK_POSTSTART) cr__hooks_settle(st->pid);
     copy.status = as;
     cr_state_json(&copy, &json);
-    for (i = 0; i < s->nhooks[kind] && !r; i++)
-        if ((r = cr__hook_run(&s->hooks[kind][i], json.data ? json.data : "{}", err)) < 0)
-            cr_err_wrap(err, "hooks.%s[%d]", names[kind], i);
+    for (i = 0; i < s->nhooks[kind] && !r; i++) {
+        cr_err herr = {0};
+        if (cr__hook_run(&s->hooks[kind][i], json.data ? json.data : "{}", warn_only ? &herr : err) == 0) continue;
+        if (warn_only) cr_log(CR_LOG_WARN, "hooks.%s[%d]: %s", names[kind], i, herr.msg);
+        else r = cr_err_wrap(err, "hooks.%s[%d]", names[kind], i);
+    }
     cr_buf_free(&json);
     return r;
 }
@@ -6829,12 +6882,67 @@ static int cr__seccomp_export(scmp_filter_ctx ctx, cr__seccomp_filter *out, cr_e
     return 0;
 }
 
+/* runc's -ENOSYS stub. With a default action that refuses, a syscall newer
+   than every one the profile names gets ENOSYS instead of the default, so
+   a program falls back (clone3 to clone, statx to fstatat) rather than
+   failing on a call the profile's author could not know. Prepended to the
+   filter: for each architecture of the profile, numbers above the largest
+   one it names (that libseccomp knows) go to ENOSYS, the rest on to the
+   filter. x32 shares x86_64's audit arch and is told by its syscall bit. */
+#define CR__X32_SYSCALL_BIT 0x40000000u
+static int cr__seccomp_enosys(const cr_json *sc, const uint32_t *arches, int narch, cr__seccomp_filter *f, cr_err *err) {
+    struct { uint32_t audit, max, max_x32; } a[16];
+    struct sock_filter stub[16 * 5 + 3], *code;
+    const cr_json *rules = cr_json_get(sc, "syscalls"), *rule, *names, *e;
+    int na = 0, n = 0, i, k;
+    for (i = 0; i < narch; i++) {
+        uint32_t arch = arches[i], audit = arch == SCMP_ARCH_X32 ? SCMP_ARCH_X86_64 : arch, max = 0;
+        for (rule = rules ? rules->child : NULL; rule; rule = rule->next)
+            for (e = (names = cr_json_get(rule, "names")) ? names->child : NULL; e; e = e->next) {
+                int nr = e->type == CR_JSON_STRING ? seccomp_syscall_resolve_name_arch(arch, e->str) : -1;
+                if (nr >= 0 && (uint32_t)nr > max) max = (uint32_t)nr;
+            }
+        for (k = 0; k < na && a[k].audit != audit; k++) ;
+        if (!max || (k == na && na == 16)) continue;
+        if (k == na) { a[na].audit = audit; a[na].max = a[na].max_x32 = 0; na++; }
+        if (arch == SCMP_ARCH_X32) a[k].max_x32 = max; else a[k].max = max;
+    }
+    if (!na) return 0;
+    /* jumps to 0xfe mean "ENOSYS", to 0xff "the filter": resolved below */
+    stub[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 4);
+    for (k = 0; k < na; k++) {
+        int both = a[k].max && a[k].max_x32, one = a[k].max_x32 ? 1 : a[k].audit == SCMP_ARCH_X86_64;
+        stub[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, a[k].audit, 0, (unsigned char)(2 + both + one));
+        stub[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 0);
+        if (both) stub[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, CR__X32_SYSCALL_BIT, 0, 1);
+        else if (a[k].max_x32) stub[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, CR__X32_SYSCALL_BIT, 0, 0xff);
+        else if (one) stub[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, CR__X32_SYSCALL_BIT, 0xff, 0);
+        if (a[k].max_x32) stub[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JGT | BPF_K, a[k].max_x32, 0xfe, 0xff);
+        if (a[k].max) stub[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JGT | BPF_K, a[k].max, 0xfe, 0xff);
+    }
+    stub[n++] = (struct sock_filter)BPF_STMT(BPF_JMP | BPF_JA, 1);
+    stub[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SCMP_ACT_ERRNO(ENOSYS));
+    for (i = 0; i < n; i++) {
+        if (BPF_CLASS(stub[i].code) != BPF_JMP || BPF_OP(stub[i].code) == BPF_JA) continue;
+        if (stub[i].jt >= 0xfe) stub[i].jt = (unsigned char)(n - (stub[i].jt == 0xfe) - (i + 1));
+        if (stub[i].jf >= 0xfe) stub[i].jf = (unsigned char)(n - (stub[i].jf == 0xfe) - (i + 1));
+    }
+    if ((size_t)f->len + (size_t)n > 65535) return cr_err_set(err, E2BIG, "linux.seccomp: the filter is too long");
+    if (!(code = (struct sock_filter *)CR_MALLOC(((size_t)f->len + (size_t)n) * sizeof *code))) return cr_err_set(err, ENOMEM, "out of memory");
+    memcpy(code, stub, (size_t)n * sizeof *code);
+    memcpy(code + n, f->code, f->len * sizeof *code);
+    CR_FREE(f->code);
+    f->code = code;
+    f->len = (unsigned short)(f->len + n);
+    return 0;
+}
+
 /* Compiles linux.seccomp with libseccomp into out (BPF). */
 static int cr__seccomp_compile(const cr_json *sc, cr__seccomp_filter *out, cr_err *err) {
     const cr_json *v, *e;
     scmp_filter_ctx ctx;
-    uint32_t def;
-    int r, i;
+    uint32_t def, arches[32];
+    int r, i, narch = 0;
     v = cr_json_get(sc, "defaultAction");
     if (!v || v->type != CR_JSON_STRING) return cr_err_set(err, EINVAL, "linux.seccomp.defaultAction: required string");
     if ((r = cr__seccomp_action(cr_json_get(sc, "defaultErrnoRet"), "linux.seccomp.defaultAction",
@@ -6856,6 +6964,7 @@ static int cr__seccomp_compile(const cr_json *sc, cr__seccomp_filter *out, cr_er
             lower[k] = 0;
             arch = seccomp_arch_resolve_name(lower);
             if (!arch) { r = cr_err_set(err, EINVAL, "linux.seccomp.architectures[%d]: unknown architecture \"%s\"", i, e->str); goto fail; }
+            if (narch < 32) arches[narch++] = arch;
             if ((r = seccomp_arch_add(ctx, arch)) < 0 && r != -EEXIST) {
                 r = cr_err_set(err, -r, "linux.seccomp.architectures[%d]: \"%s\": %s", i, e->str, strerror(-r));
                 goto fail;
@@ -6879,6 +6988,11 @@ static int cr__seccomp_compile(const cr_json *sc, cr__seccomp_filter *out, cr_er
             if ((r = cr__seccomp_rule(ctx, e, i, def, err)) < 0) goto fail;
     }
     r = cr__seccomp_export(ctx, out, err);
+    if (!narch) arches[narch++] = seccomp_arch_native();
+    /* runc adds no stub where the default allows (a tracer handles ENOSYS
+       itself) or already is ENOSYS */
+    if (!r && def != SCMP_ACT_ALLOW && def != SCMP_ACT_LOG && (def & 0xffff0000u) != SCMP_ACT_TRACE(0) &&
+        def != SCMP_ACT_ERRNO(ENOSYS)) r = cr__seccomp_enosys(sc, arches, narch, out, err);
 fail:
     seccomp_release(ctx);
     return r;
@@ -6888,7 +7002,7 @@ fail:
    container start. The BPF is cached per profile in <state root>/@seccomp
    (a tmpfs in practice, root's own), keyed by a hash of the profile's text
    and the libseccomp version, and the text is compared in full before a
-   cached program is used. File: "crsecc2\n", text length, flags,
+   cached program is used. File: "crsecc3\n", text length, flags,
    wait_killable, checksum (u64 each), the text, the BPF. The checksum
    (FNV-1a of the file with the checksum zero) turns away a truncated or
    damaged file, which the text alone would not. */
@@ -6916,7 +7030,7 @@ static int cr__seccomp_cache_get(const char *path, const char *text, cr__seccomp
         memcpy(hdr, b.data, sizeof hdr);
         memcpy(b.data + 4 * sizeof *hdr, &zero, sizeof zero);
         n = b.len - sizeof hdr - tlen;
-        if (!memcmp(hdr, "crsecc2\n", 8) && hdr[1] == tlen && hdr[4] == cr__fnv1a(CR__FNV_BASIS, b.data, b.len) &&
+        if (!memcmp(hdr, "crsecc3\n", 8) && hdr[1] == tlen && hdr[4] == cr__fnv1a(CR__FNV_BASIS, b.data, b.len) &&
             !memcmp(b.data + sizeof hdr, text, tlen) && n % sizeof(struct sock_filter) == 0 &&
             n / sizeof(struct sock_filter) <= 65535 && (out->code = (struct sock_filter *)CR_MALLOC(n))) {
             memcpy(out->code, b.data + sizeof hdr + tlen, n);
@@ -6935,7 +7049,7 @@ static void cr__seccomp_cache_put(const char *dir, const char *name, const char 
     uint64_t hdr[5] = { 0, strlen(text), f->flags, (uint64_t)f->wait_killable, 0 };
     char tmp[PATH_MAX], path[PATH_MAX];
     int fd, ok;
-    memcpy(hdr, "crsecc2\n", 8);
+    memcpy(hdr, "crsecc3\n", 8);
     if (mkdir(dir, 0700) < 0 && errno != EEXIST) return;
     cr_buf_add(&b, hdr, sizeof hdr);
     cr_buf_add(&b, text, strlen(text));
@@ -7310,6 +7424,7 @@ static int cr__init(cr__ctx *c, int one_stage, cr_err *err) {
         snprintf(st.id, sizeof st.id, "%s", c->id);
         snprintf(st.bundle, sizeof st.bundle, "%s", c->bundle);
         st.pid = hostpid;
+        if (fchdir(c->rootfd) < 0) return cr__errno(err, "chdir \"%s\"", c->rootfs);   /* runc's cwd for them */
         if ((r = cr__hooks_run(s, CR_HOOK_CREATE_CONTAINER, &st, CR_CREATING, err)) < 0) return r;
     }
     {
@@ -7346,6 +7461,7 @@ static int cr__init(cr__ctx *c, int one_stage, cr_err *err) {
         /* the fd stays open until execve closes it: start reads EOF then */
         if (start_fd < 0 || write(start_fd, "0", 1) != 1) _exit(1);
     }
+    if (cr__seccomp_load(&filter, listener, listener_msg.data, err) < 0) cr__init_start_fail(start_fd, err);
     if (s->nhooks[CR_HOOK_START_CONTAINER]) {
         cr_state st;
         memset(&st, 0, sizeof st);
@@ -7354,7 +7470,6 @@ static int cr__init(cr__ctx *c, int one_stage, cr_err *err) {
         st.pid = hostpid;
         if (cr__hooks_run(s, CR_HOOK_START_CONTAINER, &st, CR_CREATED, err) < 0) cr__init_start_fail(start_fd, err);
     }
-    if (cr__seccomp_load(&filter, listener, listener_msg.data, err) < 0) cr__init_start_fail(start_fd, err);
     execve(exe, (char *const *)p->args, (char *const *)(p->env ? p->env : (const char **)&p->args[p->nargs]));
     cr__errno(err, "exec \"%s\"", exe);
     cr__init_start_fail(start_fd, err);
@@ -7669,7 +7784,7 @@ static int cr__signal_init(const cr_state *st, int sig) {
 CR_API int cr_container_start(const cr_runtime *rt, const char *id, cr_err *err) {
     cr_state st;
     cr_spec spec;
-    int dirfd, fd, r = 0, have_spec = 0, got;
+    int dirfd, fd, r = 0, have_spec = 0, got, prestart_failed = 0;
     cr_buf late = {0};
     char c;
     if ((r = cr__locked_state(rt, id, &dirfd, &st, err)) < 0) return r;
@@ -7684,6 +7799,7 @@ CR_API int cr_container_start(const cr_runtime *rt, const char *id, cr_err *err)
        (status created) and the user program has not started */
     if (have_spec && (r = cr__hooks_run(&spec, CR_HOOK_PRESTART, &st, CR_CREATED, err)) < 0) {
         cr__signal_init(&st, SIGKILL);
+        prestart_failed = 1;
         goto out;
     }
     fd = openat(dirfd, "exec.fifo", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
@@ -7711,16 +7827,17 @@ CR_API int cr_container_start(const cr_runtime *rt, const char *id, cr_err *err)
     if (!r && late.len) r = cr_err_set(err, EIO, "%s", late.data);
     cr_buf_free(&late);
     if (r < 0) goto out;
-    if (have_spec) {
-        cr_err herr = {0};
-        st.status = CR_RUNNING;
-        if (cr__hooks_run(&spec, CR_HOOK_POSTSTART, &st, CR_RUNNING, &herr) < 0)
-            cr_log(CR_LOG_WARN, "poststart: %s", herr.msg);
-    }
+    if (have_spec) cr__hooks_run(&spec, CR_HOOK_POSTSTART, &st, CR_RUNNING, NULL);
 out:
     if (have_spec) cr_spec_free(&spec);
     close(dirfd);
     cr_state_free(&st);
+    /* a failed prestart hook stops the container and the lifecycle goes on
+       with its destruction (runtime-spec); delete takes the lock we left */
+    if (prestart_failed) {
+        cr_err derr = {0};
+        if (cr_container_delete(rt, id, 1, &derr) < 0) cr_log(CR_LOG_WARN, "%s", derr.msg);
+    }
     return r < 0 ? cr_err_wrap(err, "start \"%s\"", id) : 0;
 }
 
@@ -7808,10 +7925,7 @@ CR_API int cr_container_delete(const cr_runtime *rt, const char *id, int force, 
     rootdir = open(cr_state_root(rt), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (rootdir < 0 || cr__rm_rf(rootdir, id) < 0) r = cr__errno(err, "remove state of \"%s\"", id);
     if (rootdir >= 0) close(rootdir);
-    if (!r && have_spec) {
-        cr_err herr = {0};
-        if (cr__hooks_run(&spec, CR_HOOK_POSTSTOP, &st, CR_STOPPED, &herr) < 0) cr_log(CR_LOG_WARN, "poststop: %s", herr.msg);
-    }
+    if (!r && have_spec) cr__hooks_run(&spec, CR_HOOK_POSTSTOP, &st, CR_STOPPED, NULL);
 out:
     if (have_spec) cr_spec_free(&spec);
     close(dirfd);
@@ -8078,28 +8192,27 @@ static int cr__exec_process(cr_spec *spec, const cr_exec_opts *o, cr_process *p,
     return 0;
 }
 
-/* filter: linux.seccomp, built by cr exec before it entered the container */
-static int cr__exec_child(cr_spec *spec, const cr_process *p, const cr_exec_opts *o, const cr_state *st, int sync,
-                          cr__seccomp_filter *filter, cr_err *err) {
+/* filter: linux.seccomp, built by cr exec before it entered the container;
+   listener: its connection to the seccomp agent (-1: none), made there too */
+static int cr__exec_child(cr_spec *spec, const cr_process *p, const cr_exec_opts *o, int sync,
+                          cr__seccomp_filter *filter, int listener, const cr_buf *listener_msg, cr_err *err) {
     char exe[PATH_MAX];
-    cr_buf listener_msg = {0};
-    int r, listener = -1, root, cwd_fd;
+    int r, root, cwd_fd;
     if ((root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0) return cr__errno(err, "open the container's /");
     cwd_fd = cr__proc_cwd_open(root, p->cwd, err);
     close(root);
     if (cwd_fd < 0) return cwd_fd;
-    if ((r = cr__seccomp_listener(spec, st, &listener, &listener_msg, err)) < 0) return r;
     if ((r = cr__proc_limits(p, err)) < 0) return r;
     if (p->terminal && (r = cr__proc_console(NULL, p, sync, err)) < 0) return r;
     if (!p->terminal) setsid();
     if ((r = cr__proc_lsm_apply(p, err)) < 0) return r;
-    if (!p->no_new_privileges && (r = cr__seccomp_load(filter, listener, listener_msg.data, err)) < 0) return r;
+    if (!p->no_new_privileges && (r = cr__seccomp_load(filter, listener, listener_msg->data, err)) < 0) return r;
     if ((r = cr__proc_identity(p, spec->ns[CR_NS_USER].present, err)) < 0) return r;
     /* the new credentials reset dumpability (see cr__init) */
     prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
     if ((r = cr__proc_chdir(cwd_fd, p->cwd, err)) < 0) return r;
     if ((r = cr__proc_lookup(p, exe, sizeof exe, err)) < 0) return r;
-    if ((r = cr__seccomp_load(filter, listener, listener_msg.data, err)) < 0) return r;
+    if ((r = cr__seccomp_load(filter, listener, listener_msg->data, err)) < 0) return r;
     cr__proc_cloexec_from(3 + o->preserve_fds);
     if (cr__msg_send(sync, CR__MSG_READY, 0, NULL) < 0) return -EPIPE;
     execve(exe, (char *const *)p->args, (char *const *)(p->env ? p->env : (const char **)&p->args[p->nargs]));
@@ -8112,8 +8225,9 @@ CR_API int cr_container_exec(const cr_runtime *rt, const char *id, const cr_exec
     cr_spec spec;
     cr_process p;
     cr__seccomp_filter filter;
+    cr_buf listener_msg = {0};
     char cache[PATH_MAX];
-    int dirfd = -1, r, sv[2] = { -1, -1 }, pidfd = -1, master = -1;
+    int dirfd = -1, r, sv[2] = { -1, -1 }, pidfd = -1, master = -1, listener = -1;
     pid_t x = -1, y = -1;
     memset(&spec, 0, sizeof spec);
     memset(&filter, 0, sizeof filter);
@@ -8131,6 +8245,7 @@ CR_API int cr_container_exec(const cr_runtime *rt, const char *id, const cr_exec
     /* on the host side, where the state root and its filter cache are */
     cr__seccomp_cache_dir(rt, cache, sizeof cache);
     if ((r = cr__seccomp_build(&spec, cache, &filter, err)) < 0) goto out;
+    if ((r = cr__seccomp_listener(&spec, &st, &listener, &listener_msg, err)) < 0) goto out;
     pidfd = (int)syscall(SYS_pidfd_open, st.pid, 0);
     if (pidfd < 0 || cr__pid_start_time(st.pid) != st.pid_start) { r = cr_err_set(err, ESRCH, "container not running"); goto out; }
     if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) { r = cr__errno(err, "socketpair"); goto out; }
@@ -8152,7 +8267,7 @@ CR_API int cr_container_exec(const cr_runtime *rt, const char *id, const cr_exec
             if (child == 0) {
                 close(pidfd);
                 /* cr exec must know our pid before our READY reaches it */
-                if (cr__msg_expect(sv[1], CR__MSG_GO, &e) == 0) cr__exec_child(&spec, &p, o, &st, sv[1], &filter, &e);
+                if (cr__msg_expect(sv[1], CR__MSG_GO, &e) == 0) cr__exec_child(&spec, &p, o, sv[1], &filter, listener, &listener_msg, &e);
             }
             else cr__errno(&e, "fork into the container");
         }
@@ -8186,6 +8301,8 @@ out:
     if (sv[1] >= 0) close(sv[1]);
     if (pidfd >= 0) close(pidfd);
     if (dirfd >= 0) close(dirfd);
+    if (listener >= 0) close(listener);
+    cr_buf_free(&listener_msg);
     CR_FREE(filter.code);
     cr_state_free(&st);
     cr_spec_free(&spec);
