@@ -54,7 +54,7 @@ teardown_file() {
             ct containers delete "$c" >/dev/null 2>&1
         done
     fi
-    stop_pidfile "$T/containerd.pid" 20
+    daemon_stop_all "$T/daemons" 20
     cr_delete_all "$RUNC_ROOT/$NS"
     cr_delete_all "$V1_ROOT/$NS"
     cleanup_tmpdir "$T"
@@ -62,12 +62,7 @@ teardown_file() {
 
 setup() { skip_if_unavailable; }
 
-teardown() {
-    [[ -z ${CLIENTS_SKIP:-} ]] || return 0
-    if [[ -n ${BATS_TEST_COMPLETED:-} ]]; then return 0; fi
-    echo "# --- containerd.log (last errors/warnings)" >&2
-    grep -E 'level=(error|warning)' "$T/containerd.log" | tail -n 8 >&2 || true
-}
+teardown() { show_failure_log "$T/containerd.log"; }
 
 # ct ARGS...: ctr on our containerd, namespace crtest (fd 3 closed).
 ct() { ctr --address "$CTD_SOCK" -n "$NS" "$@" 3>&-; }

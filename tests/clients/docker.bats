@@ -48,7 +48,7 @@ setup_file() {
   }
 }
 EOF
-    start_daemon "$T/dockerd.launch.pid" "$T/dockerd.log" dockerd --config-file "$T/daemon.json"
+    daemon_start "$T/daemons" "$T/daemon.json" "$T/dockerd.log" dockerd --config-file "$T/daemon.json"
     if ! wait_until 60 dk version; then
         tail -n 40 "$T/dockerd.log" >&2
         fail "dockerd did not come up"
@@ -65,21 +65,15 @@ teardown_file() {
         ids=$(dk ps -aq 2>/dev/null)
         [[ -z $ids ]] || dk rm -f $ids >/dev/null 2>&1
     fi
-    stop_pidfile "$T/dockerd.launch.pid" 30
-    stop_pidfile "$T/ctd/containerd.pid" 20
+    daemon_stop_all "$T/daemons" 30
+    daemon_stop_all "$T/ctd/daemons" 20
     cr_delete_all "$T/exec/runtime-runc/moby"
     cleanup_tmpdir "$T"
 }
 
 setup() { skip_if_unavailable; }
 
-teardown() {
-    [[ -z ${CLIENTS_SKIP:-} ]] || return 0
-    # on failure, show the tail of the daemon log (runtime errors land there)
-    if [[ -n ${BATS_TEST_COMPLETED:-} ]]; then return 0; fi
-    echo "# --- dockerd.log (last errors/warnings)" >&2
-    grep -E 'level=(error|warning)' "$T/dockerd.log" | tail -n 8 >&2 || true
-}
+teardown() { show_failure_log "$T/dockerd.log"; }
 
 # dk ARGS...: the docker CLI on our daemon's socket (fd 3 closed).
 dk() { "$DOCKER" -H "unix://$DOCKER_SOCK" "$@" 3>&-; }

@@ -14,7 +14,7 @@
 #
 # Images are built here from Debian's busybox-static: nothing is downloaded.
 
-bats_require_minimum_version 1.5.0
+source "${BASH_SOURCE[0]%/*}/../integration/common.bash"
 
 CR=${CR:-$(cd "$BATS_TEST_DIRNAME/../.." && pwd)/out/cr}
 CR=$(readlink -f "$CR")
@@ -63,18 +63,10 @@ clients_tmpdir() {
 
 # make_rootfs DIR: a busybox-static rootfs (/bin/busybox + applet links).
 make_rootfs() {
-    local dir=$1 bb a
-    bb=$(command -v busybox) || bb=/bin/busybox
-    [[ -x $bb ]] || { echo "busybox-static is not installed" >&2; return 1; }
-    mkdir -p "$dir"/{bin,proc,sys,dev,tmp,etc,root,run}
-    cp "$bb" "$dir/bin/busybox"
-    for a in $("$bb" --list); do
-        [[ $a == busybox || $a == */* ]] && continue
-        ln -s busybox "$dir/bin/$a"
-    done
-    chmod 1777 "$dir/tmp"
-    printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/sh\n' >"$dir/etc/passwd"
-    printf 'root:x:0:\nnogroup:x:65534:\n' >"$dir/etc/group"
+    local dir=$1
+    busybox_rootfs "$dir" proc sys dev root run || return 1
+    echo "nobody:x:65534:65534:nobody:/:/bin/sh" >>"$dir/etc/passwd"
+    echo "nogroup:x:65534:" >>"$dir/etc/group"
 }
 
 # make_oci_archive ROOTFS OUT.tar NAME: an OCI image layout tarball (one
@@ -109,80 +101,6 @@ make_oci_archive() {
 
 # ---------------------------------------------------------------- daemons
 
-# start_daemon PIDFILE LOG CMD...: start CMD in its own session, detached
-# from bats' fds (fd 3 closed, output to LOG); its pid goes to PIDFILE.
-start_daemon() {
-    local pidfile=$1 log=$2
-    shift 2
-    setsid "$@" </dev/null >"$log" 2>&1 3>&- 4>&- 5>&- &
-    echo $! >"$pidfile"
-}
-
-# wait_until SECONDS CMD...: poll CMD (quietly) every 0.1s until it succeeds.
-wait_until() {
-    local secs=$1 i
-    shift
-    for ((i = 0; i < secs * 10; i++)); do
-        "$@" >/dev/null 2>&1 && return 0
-        sleep 0.1
-    done
-    return 1
-}
-
-# stop_pidfile PIDFILE [SECONDS]: SIGTERM the process, SIGKILL it after
-# SECONDS (default 20), wait until it is gone.
-stop_pidfile() {
-    local pidfile=$1 secs=${2:-20} pid i
-    [[ -f $pidfile ]] || return 0
-    pid=$(cat "$pidfile")
-    [[ $pid =~ ^[0-9]+$ ]] || return 0
-    kill -TERM "$pid" 2>/dev/null || { rm -f "$pidfile"; return 0; }
-    for ((i = 0; i < secs * 10; i++)); do
-        alive "$pid" || break
-        sleep 0.1
-    done
-    if alive "$pid"; then
-        kill -KILL "$pid" 2>/dev/null
-        for ((i = 0; i < 50; i++)); do
-            alive "$pid" || break
-            sleep 0.1
-        done
-    fi
-    rm -f "$pidfile"
-}
-
-# alive PID: the process exists and is not a zombie.
-alive() {
-    local st
-    st=$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null) || return 1
-    [[ -n $st && $st != Z ]]
-}
-
-# kill_mentioning DIR: SIGKILL every process whose command line mentions DIR
-# (shims, conmon, container processes of this file's daemons, which all carry
-# our unique temp dir in their arguments), one pid at a time.
-kill_mentioning() {
-    local dir=$1 p cmd
-    [[ -n $dir && $dir == /tmp/cr-* ]] || return 0
-    for p in /proc/[0-9]*; do
-        p=${p#/proc/}
-        [[ $p == "$$" || $p == "$BASHPID" ]] && continue
-        cmd=$(tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null) || continue
-        [[ $cmd == *"$dir"* ]] && kill -KILL "$p" 2>/dev/null
-    done
-    return 0
-}
-
-# umount_under DIR: lazily unmount whatever is still mounted below DIR.
-umount_under() {
-    local dir=$1 m
-    [[ -n $dir && $dir == /tmp/cr-* ]] || return 0
-    awk '{print $2}' /proc/self/mounts | grep -F "$dir/" | sort -r | while read -r m; do
-        umount -l "$(printf '%b' "$m")" 2>/dev/null
-    done
-    return 0
-}
-
 # cr_delete_all ROOT: `cr delete --force` every container cr lists under the
 # state root ROOT (the safety net for containers a client failed to remove).
 cr_delete_all() {
@@ -194,14 +112,17 @@ cr_delete_all() {
     return 0
 }
 
-# cleanup_tmpdir DIR: the last step of teardown_file.
+# cleanup_tmpdir DIR: the last step of teardown_file: what still mentions
+# DIR in its command line (shims, conmon, container processes of this file's
+# daemons all carry the unique temp dir) is killed, then DIR unmounted and
+# removed.
 cleanup_tmpdir() {
     local dir=$1
     [[ -n $dir && -d $dir && $dir == /tmp/cr-* ]] || return 0
-    kill_mentioning "$dir"
+    procs_mentioning "$dir" | kill_listed
     sleep 0.2
-    umount_under "$dir"
-    rm -rf "$dir" 2>/dev/null || { sleep 1; umount_under "$dir"; rm -rf "$dir"; }
+    umount_below "$dir/"
+    rm -rf "$dir" 2>/dev/null || { sleep 1; umount_below "$dir/"; rm -rf "$dir"; }
     return 0
 }
 
@@ -233,16 +154,24 @@ EOF
 }
 
 # start_containerd DIR: start containerd with DIR/containerd.toml, wait for
-# its socket to answer. Pid in DIR/containerd.pid, log in DIR/containerd.log.
+# its socket to answer. Pid in DIR/daemons, log in DIR/containerd.log.
 start_containerd() {
     local dir=$1
-    start_daemon "$dir/containerd.pid" "$dir/containerd.log" \
+    daemon_start "$dir/daemons" "$dir/containerd.toml" "$dir/containerd.log" \
         containerd --config "$dir/containerd.toml"
     if ! wait_until 30 ctr --address "$dir/containerd.sock" version; then
         echo "containerd did not come up; its log:" >&2
         tail -n 30 "$dir/containerd.log" >&2
         return 1
     fi
+}
+
+# show_failure_log LOG: in teardown, after a failed test, the last errors and
+# warnings of the daemon's LOG (runtime errors land there).
+show_failure_log() {
+    [[ -z ${CLIENTS_SKIP:-} && -z ${BATS_TEST_COMPLETED:-} ]] || return 0
+    echo "# --- ${1##*/} (last errors/warnings)" >&2
+    grep -E 'level=(error|warning)' "$1" | tail -n 8 >&2 || true
 }
 
 # ---------------------------------------------------------------- tty
@@ -256,17 +185,6 @@ in_pty() {
 pty_clean() { tr -d '\r\000'; }
 
 # ---------------------------------------------------------------- asserts
-
-fail() {
-    printf '%s\n' "$@" >&2
-    return 1
-}
-
-show_run() {
-    echo "status: $status"
-    echo "output: $output"
-    [[ -z ${stderr+x} ]] || echo "stderr: $stderr"
-}
 
 # expect_status N: after `run`, the status must be N.
 expect_status() {

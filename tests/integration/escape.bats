@@ -41,7 +41,7 @@ exe_attack_start() {
             done
         done >/tmp/shattack.log 2>&1
         echo DONE >>/tmp/shattack.log' </dev/null >/dev/null 2>&1
-    esc_wait_file "$BUNDLE/rootfs/tmp/attack.log"
+    wait_file "$BUNDLE/rootfs/tmp/attack.log"
     sleep 0.3
 }
 # exe_attack_stop: stops both attackers; their output in $ATTACK_LOG.
@@ -119,7 +119,7 @@ exe_attack_stop() {
     run ! sh -c "printf x >/proc/$pid/exe"
     [[ $(readlink "/proc/$pid/exe") == "$exe" ]]
     crr start "$id"
-    esc_wait_status "$id" running
+    wait_status "$id" running
     # a foreground cr exec, seen from the host while it waits for its process
     "$CR" --root "$CR_ROOT" exec "$id" sleep 3 </dev/null >/dev/null 2>&1 3>&- &
     pid=$!
@@ -255,7 +255,7 @@ fdscan_verdict() {
     set_sh "fdscan 30 $marker/host-only >/tmp/fdscan.log 2>&1; sleep 1000"
     a=$(esc_id attacker)
     esc_start_sleeping "$a"
-    esc_wait_file "$BUNDLE/rootfs/tmp/fdscan.log"
+    wait_file "$BUNDLE/rootfs/tmp/fdscan.log"
     pid=$(crr state "$a" | jq -r .pid)
     # the victim joins the attacker's pid namespace (a pod with a shared pid
     # namespace) and stays created for a while
@@ -278,7 +278,7 @@ fdscan_verdict() {
     id=$(esc_id)
     esc_start_sleeping "$id"
     crr exec -d "$id" sh -c "fdscan 60 $marker/host-only >/tmp/fdscan.log 2>&1" </dev/null >/dev/null 2>&1
-    esc_wait_file "$BUNDLE/rootfs/tmp/fdscan.log"
+    wait_file "$BUNDLE/rootfs/tmp/fdscan.log"
     for ((i = 0; i < 100; i++)); do
         esc_exec_bounded "$id" true || true
         grep -qE '^(HOST-PROC|ESCAPED)' "$BUNDLE/rootfs/tmp/fdscan.log" && break
@@ -474,7 +474,7 @@ fdscan_verdict() {
     out=$BATS_TEST_TMPDIR/console.out
     "$ESC_TOOLS/consrecv" "$sock" "$out" 3>&- &
     esc_bg $!
-    esc_wait_file "$out.ready"
+    wait_file "$out.ready"
     run esc_run --console-socket "$sock" </dev/null
     echo "status $status: $output"
     cat "$out" 2>/dev/null || true
