@@ -8,14 +8,6 @@ setup_file() { make_rootfs; }
 setup() { cr_setup; }
 teardown() { cr_teardown; }
 
-# run_ctr ARG...: set process.args and `cr run` the bundle in the foreground.
-run_ctr() {
-    local id
-    id=$(new_id)
-    set_args "$@"
-    run --separate-stderr crr run --bundle "$BUNDLE" "$id"
-}
-
 # cap_mask CAP...: the hex mask of /proc/PID/status for capability numbers.
 cap_mask() {
     local m=0 c
@@ -86,8 +78,7 @@ cap_mask() {
 
 @test "cgroup: the init is in the cgroup /cr/<id> (or linux.cgroupsPath)" {
     local id pid
-    id=$(new_id)
-    create "$id"
+    id=$(container_in created)
     pid=$(state_field "$id" pid)
     grep -q ":/cr/$id\$" "/proc/$pid/cgroup" || fail "cgroups of $pid:" "$(cat "/proc/$pid/cgroup")"
     crr delete -f "$id"
@@ -397,8 +388,7 @@ SCRIPT
 
 @test "fds: exec passes only 0, 1 and 2 as well" {
     local id
-    id=$(new_id)
-    create "$id"
+    id=$(container_in created)
     crr start "$id"
     run --separate-stderr "$CR" --root "$CR_ROOT" exec "$id" sh -c 'ls /proc/$$/fd; true' 4</etc/hostname
     assert_status 0

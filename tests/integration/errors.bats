@@ -11,22 +11,10 @@ teardown() { cr_teardown; }
 
 # create_fails SUBSTRING...: `cr create` of $BUNDLE must fail with a one-line
 # error naming every SUBSTRING, and leave nothing behind.
-create_fails() {
-    local id
-    id=$(new_id)
-    run --separate-stderr crc create --bundle "$BUNDLE" "$id"
-    assert_error 1 "$@" || return 1
-    assert_no_leftovers "$id"
-}
+create_fails() { cr_refuses create --bundle "$BUNDLE" -- "$@"; }
 
 # run_fails SUBSTRING...: the same through `cr run`.
-run_fails() {
-    local id
-    id=$(new_id)
-    run --separate-stderr crc run --bundle "$BUNDLE" "$id"
-    assert_error 1 "$@" || return 1
-    assert_no_leftovers "$id"
-}
+run_fails() { cr_refuses run --bundle "$BUNDLE" -- "$@"; }
 
 # ---------------------------------------------------------------- config.json
 
@@ -112,11 +100,7 @@ run_fails() {
 }
 
 @test "bad bundle: a missing bundle directory names it" {
-    local id
-    id=$(new_id)
-    run --separate-stderr crc create --bundle "$BATS_TEST_TMPDIR/no-bundle" "$id"
-    assert_error 1 "no-bundle"
-    assert_no_leftovers "$id"
+    cr_refuses create --bundle "$BATS_TEST_TMPDIR/no-bundle" -- "no-bundle"
 }
 
 # ---------------------------------------------------------------- failures inside the init
@@ -200,8 +184,7 @@ run_fails() {
 
 @test "duplicate id: refused, the first container intact, one state dir" {
     local id pid
-    id=$(new_id)
-    create "$id"
+    id=$(container_in created)
     pid=$(state_field "$id" pid)
     run --separate-stderr crc create --bundle "$BUNDLE" "$id"
     assert_error 1 "$id"

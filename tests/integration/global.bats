@@ -108,8 +108,7 @@ teardown() { cr_teardown; }
     # With argv[0] dispatch there is no 'cr' word to put global options in
     # front of, so `state --root DIR ID` must be the way to reach DIR.
     local id
-    id=$(new_id)
-    create "$id"
+    id=$(container_in created)
     run --separate-stderr "$CR_BIN_DIR/state" --root "$CR_ROOT" "$id"
     assert_status 0
     [[ $(jq -r .id <<<"$output") == "$id" ]] || fail "out/bin/state: wrong id: $output"

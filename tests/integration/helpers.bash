@@ -124,6 +124,29 @@ create() {
         fail "cr create $id failed:" "$(cat "$BATS_TEST_TMPDIR/ctr.err")"
 }
 
+# create_start ID [OPTION...]: create (that must succeed), then start.
+create_start() { create "$@" && crr start "$1"; }
+
+# create_stopped ID: a container whose process is `true`, run until stopped.
+create_stopped() {
+    set_args true
+    create_start "$1" && wait_status "$1" stopped
+}
+
+# container_in created|running|stopped: a new container of $BUNDLE in that
+# state (stopped: its process is `true`); prints its id.
+container_in() {
+    local id
+    id=$(new_id)
+    case $1 in
+    created) create "$id" ;;
+    running) create_start "$id" ;;
+    stopped) create_stopped "$id" ;;
+    *) fail "container_in: no state '$1'" ;;
+    esac || return 1
+    printf '%s\n' "$id"
+}
+
 # ---------------------------------------------------------------- state
 
 state_field() { # ID FIELD
@@ -150,6 +173,49 @@ assert_error() {
     for s; do
         [[ $stderr == *"$s"* ]] || { show_run >&2; fail "expected the error to mention '$s'"; }
     done
+}
+
+# run_ctr ARG...: set process.args and `cr run` the bundle in the foreground.
+run_ctr() {
+    local id
+    id=$(new_id)
+    set_args "$@"
+    run --separate-stderr crr run --bundle "$BUNDLE" "$id"
+}
+
+# start_helper NAME READY CMD...: a helper program of the test in the
+# background (output in $BATS_TEST_TMPDIR/NAME.log, killed in teardown),
+# until the file READY exists. Sets HELPER_PID.
+start_helper() {
+    local name=$1 ready=$2
+    shift 2
+    "$@" >"$BATS_TEST_TMPDIR/$name.log" 2>&1 3>&- &
+    HELPER_PID=$!
+    track_bg "$HELPER_PID"
+    wait_file "$ready"
+}
+
+# wait_helper NAME PID: the helper started as NAME must exit with status 0.
+wait_helper() {
+    local st=0
+    wait "$2" || st=$?
+    [[ $st -eq 0 ]] || fail "$1 failed ($st):" "$(cat "$BATS_TEST_TMPDIR/$1.log")"
+}
+
+# cr_refuses CR-ARG... -- SUBSTRING...: `cr CR-ARG... ID` (a new id) must
+# exit 1 with a one-line error naming every SUBSTRING and leave nothing
+# behind.
+cr_refuses() {
+    local id args=()
+    while (($#)) && [[ $1 != -- ]]; do
+        args+=("$1")
+        shift
+    done
+    shift
+    id=$(new_id)
+    run --separate-stderr crc "${args[@]}" "$id"
+    assert_error 1 "$@" || return 1
+    assert_no_leftovers "$id"
 }
 
 # state_root_empty: nothing left under $CR_ROOT (it may not exist at all).
