@@ -8,6 +8,14 @@ setup_file() { make_rootfs; }
 setup() { cr_setup; }
 teardown() { cr_teardown; }
 
+# assert_write_refused WHAT: after run_ctr of a script that prints WROTE
+# when its write works: status 0, no WROTE, and the write failed with EROFS.
+assert_write_refused() {
+    assert_status 0 || return 1
+    [[ $output != *WROTE* ]] || fail "$1 was writable" || return 1
+    [[ $stderr == *"Read-only file system"* ]] || fail "error: $stderr"
+}
+
 # cap_mask CAP...: the hex mask of /proc/PID/status for capability numbers.
 cap_mask() {
     local m=0 c
@@ -186,19 +194,15 @@ SCRIPT
 @test "mounts: readonly paths (/proc/sys) are not writable" {
     cfg '.hostname = "before"'
     run_ctr sh -c 'if echo after > /proc/sys/kernel/hostname; then echo WROTE; fi; hostname; grep " /proc/sys " /proc/self/mountinfo'
-    assert_status 0
-    [[ $output != *WROTE* ]] || fail "/proc/sys/kernel/hostname was writable"
+    assert_write_refused /proc/sys/kernel/hostname
     [[ ${lines[0]} == before ]] || fail "hostname changed: $output"
     [[ ${lines[1]} =~ \ ro[,\ ] ]] || fail "/proc/sys is not mounted ro: $output"
-    [[ $stderr == *"Read-only file system"* ]] || fail "error: $stderr"
 }
 
 @test "mounts: root.readonly makes / read-only, and false leaves it writable" {
     cfg '.root.readonly = true'
     run_ctr sh -c 'if touch /newfile; then echo WROTE; fi'
-    assert_status 0
-    [[ $output != *WROTE* ]] || fail "/ is writable with root.readonly"
-    [[ $stderr == *"Read-only file system"* ]] || fail "error: $stderr"
+    assert_write_refused "/ with root.readonly"
     [[ ! -e $BUNDLE/rootfs/newfile ]] || fail "file created in the rootfs"
 
     cfg '.root.readonly = false'

@@ -160,9 +160,7 @@ run_fails() { cr_refuses run --bundle "$BUNDLE" -- "$@"; }
 @test "bad id: the state applets refuse ids with '/' too" {
     local a
     for a in state start delete kill ps; do
-        run --separate-stderr crr "$a" "../../etc"
-        assert_status 1
-        [[ $stderr == *"../../etc"* ]] || fail "cr $a: message does not name the id: $stderr"
+        refused_with "../../etc" "$a" "../../etc"
     done
 }
 
@@ -201,16 +199,12 @@ run_fails() { cr_refuses run --bundle "$BUNDLE" -- "$@"; }
 # ---------------------------------------------------------------- usage
 
 @test "usage: create without an id, kill with too many operands" {
-    run --separate-stderr crr create --bundle "$BUNDLE"
-    assert_status 1
-    [[ $stderr == *CONTAINER_ID* ]] || fail "create: $stderr"
+    refused_with "CONTAINER_ID" create --bundle "$BUNDLE"
     run --separate-stderr crr kill a b c
     assert_status 1
     assert_state_root_empty
 }
 
 @test "usage: an option that needs a value, given none" {
-    run --separate-stderr crr create --bundle
-    assert_status 1
-    [[ $stderr == *--bundle* ]] || fail "message: $stderr"
+    refused_with "--bundle" create --bundle
 }

@@ -333,12 +333,7 @@ fdscan_verdict() {
 @test "CVE-2021-30465: a destination symlink to a path missing in the rootfs never mounts on the host" {
     local h id ns
     for ns in with without; do
-        h=$(esc_scratch cr-esc-host)
-        touch "$h/host-file"
-        rm -rf "$BUNDLE"
-        esc_make_bundle "$BUNDLE"
-        ln -s "$h" "$BUNDLE/rootfs/evil"
-        [[ $ns == with ]] || cfg '.linux.namespaces |= map(select(.type != "mount"))'
+        h=$(esc_symlinked_bundle evil "$ns")
         cfg '.mounts += [{destination: "/evil", type: "tmpfs", source: "tmpfs", options: ["size=1m"]}]'
         id=$(esc_id "$ns")
         esc_try_create "$id"
@@ -502,13 +497,7 @@ fdscan_verdict() {
 @test "CVE-2025-52881: rootfs /proc as a symlink to a host directory never mounts proc on the host" {
     local h ns id
     for ns in with without; do
-        h=$(esc_scratch cr-esc-host)
-        touch "$h/host-file"
-        rm -rf "$BUNDLE"
-        esc_make_bundle "$BUNDLE"
-        rmdir "$BUNDLE/rootfs/proc"
-        ln -s "$h" "$BUNDLE/rootfs/proc"
-        [[ $ns == with ]] || cfg '.linux.namespaces |= map(select(.type != "mount"))'
+        h=$(esc_symlinked_bundle proc "$ns")
         id=$(esc_id "$ns")
         esc_try_create "$id"
         echo "# $ns mount namespace: create status $status: $output"

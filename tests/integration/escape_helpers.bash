@@ -79,6 +79,23 @@ esc_make_bundle() {
     cfg_in "$dir" '.process.terminal = false | .root.readonly = false | .process.args = ["sleep", "1000"]'
 }
 
+# esc_symlinked_bundle PATH with|without: a fresh $BUNDLE whose rootfs PATH
+# is a symlink to a new scratch host directory (holding host-file), with or
+# without a mount namespace; prints the host directory.
+esc_symlinked_bundle() {
+    local h
+    h=$(esc_scratch cr-esc-host) || return 1
+    touch "$h/host-file"
+    rm -rf "$BUNDLE"
+    esc_make_bundle "$BUNDLE" || return 1
+    rm -rf "${BUNDLE:?}/rootfs/$1"
+    ln -s "$h" "$BUNDLE/rootfs/$1"
+    if [[ $2 == without ]]; then
+        cfg '.linux.namespaces |= map(select(.type != "mount"))' || return 1
+    fi
+    printf '%s\n' "$h"
+}
+
 # esc_id [TAG]: a fresh container id, deleted in teardown.
 esc_id() {
     local run=${BATS_RUN_TMPDIR##*/}

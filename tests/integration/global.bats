@@ -58,9 +58,7 @@ teardown() { cr_teardown; }
 }
 
 @test "unknown option of an applet: exit 1 and a message naming it" {
-    run --separate-stderr crr state --no-such-flag x
-    assert_status 1
-    [[ $stderr == *--no-such-flag* ]] || fail "message does not name the option: $stderr"
+    refused_with "--no-such-flag" state --no-such-flag x
 }
 
 @test "cr without an applet: exit 1 and the usage on stderr" {

@@ -133,11 +133,11 @@ create_stopped() {
     create_start "$1" && wait_status "$1" stopped
 }
 
-# container_in created|running|stopped: a new container of $BUNDLE in that
-# state (stopped: its process is `true`); prints its id.
+# container_in created|running|stopped [TAG]: a new container of $BUNDLE in
+# that state (stopped: its process is `true`); prints its id.
 container_in() {
     local id
-    id=$(new_id)
+    id=$(new_id "${@:2}")
     case $1 in
     created) create "$id" ;;
     running) create_start "$id" ;;
@@ -175,12 +175,18 @@ assert_error() {
     done
 }
 
-# run_ctr ARG...: set process.args and `cr run` the bundle in the foreground.
+# run_ctr [FLAG...] ARG...: set process.args and `cr run [FLAG...]` the
+# bundle in the foreground under a new id ($RUN_ID); FLAGs are the leading
+# arguments that start with '-'.
 run_ctr() {
-    local id
-    id=$(new_id)
+    local flags=()
+    while [[ ${1:-} == -* ]]; do
+        flags+=("$1")
+        shift
+    done
+    RUN_ID=$(new_id)
     set_args "$@"
-    run --separate-stderr crr run --bundle "$BUNDLE" "$id"
+    run --separate-stderr crr run "${flags[@]}" --bundle "$BUNDLE" "$RUN_ID"
 }
 
 # start_helper NAME READY CMD...: a helper program of the test in the
@@ -216,6 +222,16 @@ cr_refuses() {
     run --separate-stderr crc "${args[@]}" "$id"
     assert_error 1 "$@" || return 1
     assert_no_leftovers "$id"
+}
+
+# refused_with TEXT CR-ARG...: `cr CR-ARG...` (this test's state root) must
+# exit 1 with TEXT in its error.
+refused_with() {
+    local text=$1
+    shift
+    run --separate-stderr crr "$@"
+    assert_status 1 || return 1
+    [[ $stderr == *"$text"* ]] || { show_run >&2; fail "expected the error to mention '$text'"; }
 }
 
 # state_root_empty: nothing left under $CR_ROOT (it may not exist at all).

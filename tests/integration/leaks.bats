@@ -17,6 +17,17 @@ mount_snapshot() {
         awk -v mine="$BATS_TEST_TMPDIR" '$2 !~ "^/tmp/" || index($2, mine) == 1 || index($1, mine) == 1' | sort
 }
 
+# cycles STATUS CR-ARG...: 20 times `cr CR-ARG... ID` with a new ID; each
+# must exit STATUS.
+cycles() {
+    local want=$1 cycle
+    shift
+    for ((cycle = 0; cycle < 20; cycle++)); do
+        run --separate-stderr crc "$@" "$(new_id)"
+        assert_status "$want"
+    done
+}
+
 # assert_cycles_left_nothing BEFORE PATH: after this test's cycles: an
 # empty state root, no mount that BEFORE (a mount_snapshot) lacked, no
 # cgroup named after this test's ids, no process that mentions PATH, no
@@ -87,28 +98,20 @@ assert_cycles_left_nothing() {
 }
 
 @test "leaks: 20 cr run cycles (foreground, no --keep) leave nothing" {
-    local cycle id before
+    local before
     set_args sh -c 'exit 3'
     add_mount /mnt/tmp tmpfs tmpfs
     before=$(mount_snapshot)
-    for ((cycle = 0; cycle < 20; cycle++)); do
-        id=$(new_id)
-        run --separate-stderr crr run --bundle "$BUNDLE" "$id"
-        assert_status 3
-    done
+    cycles 3 run --bundle "$BUNDLE"
     assert_cycles_left_nothing "$before" "$BUNDLE"
 }
 
 @test "leaks: 20 failed creates leave nothing" {
-    local cycle id before
+    local before
     add_mount /mnt/tmp tmpfs tmpfs
     add_mount /mnt/x bind "$BATS_TEST_TMPDIR/missing" rbind
     before=$(mount_snapshot)
-    for ((cycle = 0; cycle < 20; cycle++)); do
-        id=$(new_id)
-        run --separate-stderr crc create --bundle "$BUNDLE" "$id"
-        assert_status 1
-    done
+    cycles 1 create --bundle "$BUNDLE"
     assert_cycles_left_nothing "$before" "$BUNDLE"
 }
 

@@ -128,18 +128,14 @@ kill_seen() {
 @test "start: twice is refused, the container keeps running" {
     local id
     id=$(container_in running)
-    run --separate-stderr crr start "$id"
-    assert_status 1
-    [[ $stderr == *"$id"* ]] || fail "message does not name the container: $stderr"
+    refused_with "$id" start "$id"
     [[ $(state_field "$id" status) == running ]] || fail "container is not running"
 }
 
 @test "start: a stopped container cannot be started again" {
     local id
     id=$(container_in stopped)
-    run --separate-stderr crr start "$id"
-    assert_status 1
-    [[ $stderr == *stop* ]] || fail "message: $stderr"
+    refused_with "stop" start "$id"
 }
 
 @test "kill: TERM by name reaches the init's handler" {
@@ -193,18 +189,14 @@ kill_seen() {
     id=$(container_in running)
     run --separate-stderr crr kill "$id" SIGFOO
     assert_error 1 SIGFOO
-    run --separate-stderr crr kill "$id" 12345
-    assert_status 1
-    [[ $stderr == *12345* ]] || fail "message does not name the signal: $stderr"
+    refused_with "12345" kill "$id" 12345
     [[ $(state_field "$id" status) == running ]] || fail "container is not running"
 }
 
 @test "kill: on a stopped container fails" {
     local id
     id=$(container_in stopped)
-    run --separate-stderr crr kill "$id" KILL
-    assert_status 1
-    [[ $stderr == *"$id"* ]] || fail "message does not name the container: $stderr"
+    refused_with "$id" kill "$id" KILL
 }
 
 @test "kill --all: signals every process of the container" {
@@ -250,9 +242,7 @@ kill_seen() {
     assert_status 0
     wait_gone "$pid"
     [[ ! -e $CR_ROOT/$id ]] || fail "state dir $CR_ROOT/$id is still there"
-    run --separate-stderr crr state "$id"
-    assert_status 1
-    [[ $stderr == *"$id"* ]] || fail "state error does not name the id: $stderr"
+    refused_with "$id" state "$id"
     assert_no_leftovers "$id"
 }
 
@@ -295,11 +285,8 @@ kill_seen() {
 
 @test "list: table header, ids and statuses" {
     local a b
-    a=$(new_id a)
-    b=$(new_id b)
-    create "$a"
-    create "$b"
-    crr start "$b"
+    a=$(container_in created a)
+    b=$(container_in running b)
     run --separate-stderr crr list
     assert_status 0
     [[ ${lines[0]} =~ ^ID\ +PID\ +STATUS\ +BUNDLE ]] || fail "header: ${lines[0]}"
@@ -316,11 +303,8 @@ kill_seen() {
 
 @test "list --format json: parses and carries ids and statuses" {
     local a b
-    a=$(new_id a)
-    b=$(new_id b)
-    create "$a"
-    create "$b"
-    crr start "$b"
+    a=$(container_in created a)
+    b=$(container_in running b)
     run --separate-stderr crr list --format json
     assert_status 0
     jq -e 'type == "array" and length == 2' >/dev/null <<<"$output" || fail "not a 2-element array: $output"
@@ -335,10 +319,8 @@ kill_seen() {
 
 @test "list -q: prints the ids only" {
     local a b
-    a=$(new_id a)
-    b=$(new_id b)
-    create "$a"
-    create "$b"
+    a=$(container_in created a)
+    b=$(container_in created b)
     run --separate-stderr crr list -q
     assert_status 0
     [[ $(sort <<<"$output") == "$(printf '%s\n' "$a" "$b" | sort)" ]] || fail "list -q: $output"
