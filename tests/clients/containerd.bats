@@ -294,18 +294,14 @@ rm_task() {
 }
 
 @test "ctr run -t works through a pty; ctr task exec -t too" {
-    run in_pty "ctr --address $CTD_SOCK -n $NS run --runc-binary $CR --runc-root $RUNC_ROOT --rm -t $IMAGE $(cid) sh -c 'tty; [ -t 0 ] && echo stdin-tty; exit 4'" </dev/null
-    expect_status 4
-    output=$(pty_clean <<<"$output")
+    pty_run 4 "ctr --address $CTD_SOCK -n $NS run --runc-binary $CR --runc-root $RUNC_ROOT --rm -t $IMAGE $(cid) sh -c 'tty; [ -t 0 ] && echo stdin-tty; exit 4'" </dev/null
     expect_output_has /dev/pts/0
     expect_output_has stdin-tty
 
     local id
     id=$(cid exec)
     run_d "$id" sleep 1000
-    run in_pty "ctr --address $CTD_SOCK -n $NS task exec -t --exec-id tt $id sh -c 'tty; exit 3'" </dev/null
-    expect_status 3
-    output=$(pty_clean <<<"$output")
+    pty_run 3 "ctr --address $CTD_SOCK -n $NS task exec -t --exec-id tt $id sh -c 'tty; exit 3'" </dev/null
     expect_output_has /dev/pts/
     rm_task "$id"
 }

@@ -184,6 +184,14 @@ in_pty() {
 }
 pty_clean() { tr -d '\r\000'; }
 
+# pty_run STATUS CMD: in_pty CMD (stdin: the caller's) must exit STATUS;
+# $output is then the cleaned pty output.
+pty_run() {
+    run in_pty "$2"
+    expect_status "$1" || return 1
+    output=$(pty_clean <<<"$output")
+}
+
 # ---------------------------------------------------------------- asserts
 
 # expect_status N: after `run`, the status must be N.
@@ -206,6 +214,185 @@ wait_for() {
     local secs=$1
     shift
     wait_until "$secs" "$@" || fail "timed out after ${secs}s waiting for: $*"
+}
+
+# ---------------------------------------------------------------- docker and podman
+
+# What docker.bats and podman.bats both prove, the same way. Each file sets
+#   CLI      its client function (dk, pm: the client on the file's own daemon
+#            or storage),
+#   CLI_RUN  its `run` function (drun, prun: run with the file's options),
+# and IMAGE.
+
+# cname [TAG]: a container name unique to this test (removed in teardown_file).
+cname() { printf 'crt-%s-%s' "$BATS_TEST_NUMBER" "${1:-c}"; }
+
+# pid_of NAME: the container's init pid on the host.
+pid_of() { "$CLI" inspect -f '{{.State.Pid}}' "$1"; }
+
+# state_of NAME FORMAT: `inspect -f FORMAT` of the container.
+state_of() { "$CLI" inspect -f "$2" "$1"; }
+state_is() { [[ $(state_of "$1" "$2") == "$3" ]]; } # NAME FORMAT VALUE
+
+# log_count NAME TEXT: how many lines of the container's log have TEXT.
+log_count() { "$CLI" logs "$1" 2>&1 | grep -c -- "$2"; }
+logs_have() { (($(log_count "$1" "$2") > 0)); } # NAME TEXT
+log_count_is() { (($(log_count "$1" "$2") == $3)); } # NAME TEXT N
+
+# prints_output: `run --rm` prints the command's output.
+prints_output() {
+    run "$CLI_RUN" --rm "$IMAGE" echo hi
+    expect_status 0
+    expect_eq output "$output" hi
+}
+
+# start_sleeper NAME: a detached container whose init is `sleep 1000`.
+start_sleeper() { "$CLI_RUN" -d --name "$1" "$IMAGE" sleep 1000 >/dev/null; }
+
+# exits_with NAME: `run --rm` propagates exit 3, a named run exit 42 (the
+# caller checks what inspect says of NAME).
+exits_with() {
+    run "$CLI_RUN" --rm "$IMAGE" sh -c 'exit 3'
+    expect_status 3
+    run "$CLI_RUN" --name "$1" "$IMAGE" sh -c 'exit 42'
+    expect_status 42
+}
+
+# detached_exit NAME: a detached container that ends by itself: `wait`
+# gives its status, `logs` its output.
+detached_exit() {
+    "$CLI_RUN" -d --name "$1" "$IMAGE" sh -c 'echo bye; exit 5' >/dev/null
+    run "$CLI" wait "$1"
+    expect_eq "wait" "$output" 5
+    expect_eq logs "$("$CLI" logs "$1")" bye
+}
+
+# exec_basics NAME: a running container NAME; exec's output, exit status,
+# user, env and cwd, and its pid namespace is the container's.
+exec_basics() {
+    local n=$1
+    "$CLI_RUN" -d --name "$n" "$IMAGE" sh -c 'echo inside > /tmp/mark; sleep 1000' >/dev/null
+    wait_for 10 "$CLI" exec "$n" test -f /tmp/mark
+
+    run "$CLI" exec "$n" cat /tmp/mark
+    expect_status 0
+    expect_eq output "$output" inside
+
+    run "$CLI" exec "$n" sh -c 'exit 5'
+    expect_status 5
+
+    run "$CLI" exec -u 1000:1000 -e FOO=bar -w /tmp "$n" sh -c 'echo $(id -u):$(id -g) $FOO $(pwd)'
+    expect_status 0
+    expect_eq output "$output" "1000:1000 bar /tmp"
+
+    run "$CLI" exec "$n" sh -c 'cat /proc/1/cmdline | tr "\0" " "'
+    expect_output_has "sleep 1000"
+}
+
+# start_trapper NAME: a detached TRAP_SH container, once it said ready.
+start_trapper() {
+    "$CLI_RUN" -d --name "$1" "$IMAGE" sh -c "$TRAP_SH" >/dev/null
+    wait_for 10 logs_have "$1" ready
+}
+
+# stop_both_ways TERM-NAME KILL-NAME: `stop -t 20` of a trapper is quick
+# (it exits 7 on SIGTERM); `stop -t 1` of a sleep as PID 1, which ignores
+# SIGTERM, kills it after the timeout. STOP_OUTPUT: what the first stop said.
+stop_both_ways() {
+    start_trapper "$1"
+    SECONDS=0
+    run "$CLI" stop -t 20 "$1"
+    expect_status 0
+    ((SECONDS < 10)) || fail "stop took ${SECONDS}s for a container that exits on SIGTERM"
+    expect_eq state "$(state_of "$1" '{{.State.Status}} {{.State.ExitCode}}')" "exited 7"
+    STOP_OUTPUT=$output
+    run "$CLI" logs "$1"
+    expect_output_has got-term
+
+    start_sleeper "$2"
+    SECONDS=0
+    run "$CLI" stop -t 1 "$2"
+    expect_status 0
+    ((SECONDS < 15)) || fail "stop -t 1 took ${SECONDS}s"
+    expect_eq state "$(state_of "$2" '{{.State.Status}} {{.State.ExitCode}}')" "exited 137"
+}
+
+# kill_signals NAME FORMAT RUNNING STOPPED: `kill -s USR1` reaches a
+# trapper's handler and it keeps running (inspect FORMAT says RUNNING);
+# a plain kill ends it (FORMAT says STOPPED) with exit code 137.
+kill_signals() {
+    local n=$1 format=$2
+    start_trapper "$n"
+    run "$CLI" kill -s USR1 "$n"
+    expect_status 0
+    wait_for 10 logs_have "$n" got-usr1
+    expect_eq "still running" "$(state_of "$n" "$format")" "$3"
+
+    run "$CLI" kill "$n"
+    expect_status 0
+    wait_for 10 state_is "$n" "$format" "$4"
+    expect_eq "exit code" "$(state_of "$n" '{{.State.ExitCode}}')" 137
+}
+
+# pause_counter NAME: a COUNTER_SH container, paused; its pid in COUNTER_PID.
+pause_counter() {
+    "$CLI_RUN" -d --name "$1" "$IMAGE" sh -c "$COUNTER_SH" >/dev/null
+    COUNTER_PID=$(pid_of "$1")
+    wait_for 10 test -s "/proc/$COUNTER_PID/root/tmp/count"
+    run "$CLI" pause "$1"
+    expect_status 0
+    expect_eq state "$(state_of "$1" '{{.State.Status}} {{.State.Paused}}')" "paused true"
+}
+
+# unpause_counter NAME: the paused counter stands still; unpaused, it counts on.
+unpause_counter() {
+    local count=/proc/$COUNTER_PID/root/tmp/count a b
+    a=$(counter_of "$count")
+    sleep 1
+    b=$(counter_of "$count")
+    expect_eq "counter while paused" "$b" "$a"
+
+    run "$CLI" unpause "$1"
+    expect_status 0
+    expect_eq state "$(state_of "$1" '{{.State.Status}} {{.State.Paused}}')" "running false"
+    wait_for 10 sh -c "[ \"\$(cat $count)\" -gt $b ] 2>/dev/null"
+}
+
+# top_lists NAME: `top` of a container running two sleeps shows both.
+top_has() { "$CLI" top "$1" | grep -q -- "$2"; } # NAME TEXT
+top_lists() {
+    "$CLI_RUN" -d --name "$1" "$IMAGE" sh -c 'sleep 999 & sleep 1000' >/dev/null
+    wait_for 10 top_has "$1" 'sleep 999'
+    run "$CLI" top "$1"
+    expect_status 0
+    expect_output_has "sleep 1000"
+    expect_output_has "sleep 999"
+}
+
+# restart_trapper NAME: `restart -t 5` of a running trapper starts a new
+# init (another pid) that says ready again.
+restart_trapper() {
+    local pid1 pid2
+    pid1=$(pid_of "$1")
+    run "$CLI" restart -t 5 "$1"
+    expect_status 0
+    expect_eq state "$(state_of "$1" '{{.State.Status}}')" running
+    pid2=$(pid_of "$1")
+    [[ $pid2 != "$pid1" ]] || fail "restart kept pid $pid1"
+    wait_for 10 log_count_is "$1" ready 2
+}
+
+# runs_as_asked: `run` applies user, workdir, env and hostname, and
+# --read-only makes the rootfs read-only.
+runs_as_asked() {
+    run "$CLI_RUN" --rm -u 1000:1000 -w /tmp -e FOO=bar -h myhost "$IMAGE" \
+        sh -c 'echo $(id -u):$(id -g) $(pwd) $FOO $(hostname)'
+    expect_status 0
+    expect_eq output "$output" "1000:1000 /tmp bar myhost"
+
+    run "$CLI_RUN" --rm --read-only "$IMAGE" touch /x
+    [[ $status -ne 0 ]] || fail "--read-only rootfs was writable"
+    expect_output_has "Read-only file system"
 }
 
 # counter_of FILE: the number in FILE (as read from the host through

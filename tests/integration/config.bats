@@ -16,6 +16,17 @@ assert_write_refused() {
     [[ $stderr == *"Read-only file system"* ]] || fail "error: $stderr"
 }
 
+# assert_lines LINE...: after `run`: status 0, and the output's first lines
+# are LINE... in order.
+assert_lines() {
+    local i=0 want
+    assert_status 0 || return 1
+    for want; do
+        [[ ${lines[i]} == "$want" ]] || fail "line $i: expected '$want':" "$output" || return 1
+        i=$((i + 1))
+    done
+}
+
 # cap_mask CAP...: the hex mask of /proc/PID/status for capability numbers.
 cap_mask() {
     local m=0 c
@@ -236,9 +247,7 @@ SCRIPT
 @test "process.user: uid, gid and additionalGids are visible via id" {
     cfg '.process.user = {uid: 1000, gid: 1001, additionalGids: [5, 100]}'
     run_ctr sh -c 'id -u; id -g; grep ^Groups: /proc/self/status'
-    assert_status 0
-    [[ ${lines[0]} == 1000 ]] || fail "uid: $output"
-    [[ ${lines[1]} == 1001 ]] || fail "gid: $output"
+    assert_lines 1000 1001
     local groups
     groups=$(awk '{$1 = ""; print}' <<<"${lines[2]}" | tr ' ' '\n' | sed '/^$/d' | sort -n | tr '\n' ' ')
     [[ $groups == "5 100 " ]] || fail "supplementary groups: '${lines[2]}'"
@@ -297,9 +306,7 @@ SCRIPT
 @test "rlimits: RLIMIT_NOFILE soft 512 / hard 1024 -> ulimit -n is 512" {
     cfg '.process.rlimits = [{type: "RLIMIT_NOFILE", soft: 512, hard: 1024}]'
     run_ctr sh -c 'ulimit -n; ulimit -Hn'
-    assert_status 0
-    [[ ${lines[0]} == 512 ]] || fail "soft: $output"
-    [[ ${lines[1]} == 1024 ]] || fail "hard: $output"
+    assert_lines 512 1024
 }
 
 @test "rlimits: several limits at once (NPROC, CORE)" {

@@ -302,6 +302,11 @@ reg_blob_gets() {
     grep -c "\"GET /v2/${1:-[^ ]*}/blobs/sha256:" "$REG_LOG" || true
 }
 
+# write_authfile FILE USER:PASS : a Docker-style auth file for $REG.
+write_authfile() {
+    jq -n --arg r "$REG" --arg a "$(printf '%s' "$2" | base64 -w0)" '{auths: {($r): {auth: $a}}}' >"$1"
+}
+
 # ---------------------------------------------------------------- certificates
 
 # make_ca DIR : DIR/ca.crt, DIR/ca.key
