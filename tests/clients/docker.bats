@@ -161,14 +161,7 @@ CLI=dk CLI_RUN=drun
 }
 
 @test "docker run -it works through a pty" {
-    pty_run 4 "'$DOCKER' -H unix://$DOCKER_SOCK run --rm -it --runtime cr --network none $IMAGE sh -c 'tty; [ -t 0 ] && [ -t 1 ] && echo both-tty; exit 4'" </dev/null
-    expect_output_has /dev/pts/0
-    expect_output_has both-tty
-
-    # typed input reaches the shell through the pty, and its status comes back
-    pty_run 6 "'$DOCKER' -H unix://$DOCKER_SOCK run --rm -it --runtime cr --network none $IMAGE sh" \
-        < <(sleep 1; printf 'echo sum=$((40+2))\n'; sleep 1; printf 'exit 6\n')
-    expect_output_has sum=42
+    pty_runs "'$DOCKER' -H unix://$DOCKER_SOCK run --rm -it --runtime cr --network none"
 
     # the client's terminal size reaches the container's console
     # (the sleep: docker sends the size just after start, with runc as well)
@@ -179,9 +172,7 @@ CLI=dk CLI_RUN=drun
 @test "docker exec -it works through a pty" {
     local n
     n=$(cname)
-    start_sleeper "$n"
-    pty_run 3 "'$DOCKER' -H unix://$DOCKER_SOCK exec -it $n sh -c 'tty; exit 3'" </dev/null
-    expect_output_has /dev/pts/
+    pty_execs "'$DOCKER' -H unix://$DOCKER_SOCK" "$n"
 
     pty_run 0 "stty cols 99 rows 33; '$DOCKER' -H unix://$DOCKER_SOCK exec -it $n sh -c 'sleep 0.5; stty size'" </dev/null
     expect_output_has "33 99"
@@ -209,22 +200,18 @@ CLI=dk CLI_RUN=drun
 
 @test "docker update --memory 64m changes a running container's limit" {
     local n
-    n=$(cname)
-    start_sleeper "$n"
+    n=$(new_sleeper)
     run dk update --memory 64m --memory-swap 128m --pids-limit 77 "$n"
     expect_status 0
     expect_eq "HostConfig.Memory" "$(dk inspect -f '{{.HostConfig.Memory}}' "$n")" 67108864
-    run dk exec "$n" cat /sys/fs/cgroup/memory/memory.limit_in_bytes
-    expect_eq "memory.limit_in_bytes" "$output" 67108864
-    run dk exec "$n" cat /sys/fs/cgroup/pids/pids.max
-    expect_eq "pids.max" "$output" 77
+    exec_reads "$n" /sys/fs/cgroup/memory/memory.limit_in_bytes 67108864
+    exec_reads "$n" /sys/fs/cgroup/pids/pids.max 77
     expect_eq state "$(dk inspect -f '{{.State.Running}}' "$n")" true
 }
 
 @test "docker stats --no-stream shows a row for the container" {
     local n
-    n=$(cname)
-    start_sleeper "$n"
+    n=$(new_sleeper)
     run dk stats --no-stream --format '{{.Name}} {{.MemUsage}} {{.PIDs}}' "$n"
     expect_status 0
     [[ $output =~ ^$n\ [0-9.]+[KMG]?i?B\ /\ [0-9.]+[KMG]i?B\ 1$ ]] || { show_run; fail "unexpected stats row"; }
@@ -253,8 +240,7 @@ CLI=dk CLI_RUN=drun
 
 @test "docker inspect and docker info show the cr runtime, and cr sees the container" {
     local n id pid
-    n=$(cname)
-    start_sleeper "$n"
+    n=$(new_sleeper)
     expect_eq runtime "$(dk inspect -f '{{.HostConfig.Runtime}}' "$n")" cr
     run dk info --format '{{.DefaultRuntime}} {{range $k, $v := .Runtimes}}{{$k}}={{$v.Path}} {{end}}'
     expect_output_has "cr "

@@ -467,7 +467,7 @@ fdscan_verdict() {
     set_sh 'ls -l /dev/console; echo "|/tmp/pwned %p" >/dev/console; cat /proc/sys/kernel/core_pattern; sleep 0.3'
     sock=$BATS_TEST_TMPDIR/console.sock
     out=$BATS_TEST_TMPDIR/console.out
-    "$ESC_TOOLS/consrecv" "$sock" "$out" 3>&- &
+    "$ESC_TOOLS/console-recv" "$sock" "$out" "$out.ready" 3>&- &
     esc_bg $!
     wait_file "$out.ready"
     run esc_run --console-socket "$sock" </dev/null

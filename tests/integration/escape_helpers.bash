@@ -50,12 +50,13 @@ esc_build_tools() {
     esc_src_attack >"$ESC_TOOLS/attack.c"
     esc_src_probe >"$ESC_TOOLS/probe.c"
     esc_src_swap >"$ESC_TOOLS/swap.c"
-    esc_src_consrecv >"$ESC_TOOLS/consrecv.c"
     esc_src_fdscan >"$ESC_TOOLS/fdscan.c"
     local t
-    for t in attack probe swap consrecv fdscan; do
+    for t in attack probe swap fdscan; do
         esc_cc "$ESC_TOOLS/$t" "$ESC_TOOLS/$t.c" || { echo "cannot compile $t.c" >&2; return 1; }
     done
+    # the terminal tests' --console-socket receiver
+    esc_cc "$ESC_TOOLS/console-recv" "$BATS_TEST_DIRNAME/console-recv.c" || { echo "cannot compile console-recv.c" >&2; return 1; }
 }
 
 # ---------------------------------------------------------------- per test
@@ -415,49 +416,6 @@ int main(int argc, char **argv) {
     if (argc != 3) { fprintf(stderr, "usage: swap A B\n"); return 2; }
     /* EBUSY (one of them is a mount point here) is not an error: go on */
     for (;;) syscall(SYS_renameat2, AT_FDCWD, argv[1], AT_FDCWD, argv[2], 2 /* RENAME_EXCHANGE */);
-}
-EOF
-}
-
-# consrecv SOCKET OUT: listen on SOCKET (creates OUT.ready when listening),
-# take one pty master and copy what it reads to OUT until the pty closes.
-esc_src_consrecv() {
-    cat <<'EOF'
-#define _GNU_SOURCE
-#include <fcntl.h>
-#include <stdio.h>
-#include <string.h>
-#include <sys/socket.h>
-#include <sys/un.h>
-#include <unistd.h>
-int main(int argc, char **argv) {
-    struct sockaddr_un sa;
-    char buf[4096], cbuf[CMSG_SPACE(sizeof(int))], ready[4096];
-    struct iovec iov = { buf, sizeof buf };
-    struct msghdr msg;
-    struct cmsghdr *cm;
-    int ls, c, master = -1, out;
-    ssize_t n;
-    if (argc != 3) { fprintf(stderr, "usage: consrecv SOCKET OUT\n"); return 2; }
-    ls = socket(AF_UNIX, SOCK_STREAM, 0);
-    memset(&sa, 0, sizeof sa);
-    sa.sun_family = AF_UNIX;
-    snprintf(sa.sun_path, sizeof sa.sun_path, "%s", argv[1]);
-    if (ls < 0 || bind(ls, (struct sockaddr *)&sa, sizeof sa) < 0 || listen(ls, 1) < 0) { perror("socket"); return 1; }
-    snprintf(ready, sizeof ready, "%s.ready", argv[2]);
-    close(open(ready, O_CREAT | O_WRONLY, 0644));
-    if ((c = accept(ls, NULL, NULL)) < 0) { perror("accept"); return 1; }
-    memset(&msg, 0, sizeof msg);
-    msg.msg_iov = &iov; msg.msg_iovlen = 1;
-    msg.msg_control = cbuf; msg.msg_controllen = sizeof cbuf;
-    if (recvmsg(c, &msg, 0) < 0) { perror("recvmsg"); return 1; }
-    for (cm = CMSG_FIRSTHDR(&msg); cm; cm = CMSG_NXTHDR(&msg, cm))
-        if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS) memcpy(&master, CMSG_DATA(cm), sizeof master);
-    if (master < 0) { fprintf(stderr, "consrecv: no fd received\n"); return 1; }
-    close(c); close(ls);
-    out = open(argv[2], O_CREAT | O_WRONLY | O_APPEND, 0644);
-    while ((n = read(master, buf, sizeof buf)) > 0) if (write(out, buf, (size_t)n) < 0) break;
-    return 0;
 }
 EOF
 }
