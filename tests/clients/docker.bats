@@ -134,9 +134,7 @@ CLI=dk CLI_RUN=drun
 @test "docker run -d, then docker logs shows stdout and stderr" {
     local n
     n=$(cname)
-    run drun -d --name "$n" "$IMAGE" sh -c 'echo to-stdout; echo to-stderr >&2; sleep 1000'
-    expect_status 0
-    wait_for 10 sh -c "'$DOCKER' -H unix://$DOCKER_SOCK logs $n 2>&1 | grep -q to-stderr"
+    start_logger "$n"
     run --separate-stderr dk logs "$n"
     expect_status 0
     expect_eq stdout "$output" to-stdout

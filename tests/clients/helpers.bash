@@ -270,6 +270,14 @@ exits_with() {
     expect_status 42
 }
 
+# start_logger NAME: a detached container that wrote to-stdout to its
+# stdout and to-stderr to its stderr, once its log has the latter.
+start_logger() {
+    run "$CLI_RUN" -d --name "$1" "$IMAGE" sh -c 'echo to-stdout; echo to-stderr >&2; sleep 1000'
+    expect_status 0
+    wait_for 10 logs_have "$1" to-stderr
+}
+
 # detached_exit NAME: a detached container that ends by itself: `wait`
 # gives its status, `logs` its output.
 detached_exit() {

@@ -91,9 +91,7 @@ CLI=pm CLI_RUN=prun
 @test "podman run -d, then podman logs shows the output" {
     local n
     n=$(cname)
-    run prun -d --name "$n" "$IMAGE" sh -c 'echo to-stdout; echo to-stderr >&2; sleep 1000'
-    expect_status 0
-    wait_for 10 sh -c "$PM_CMD logs $n 2>&1 | grep -q to-stderr"
+    start_logger "$n"
     run pm logs "$n"
     expect_status 0
     expect_output_has to-stdout

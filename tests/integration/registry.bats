@@ -18,6 +18,14 @@ image_json() {
     crs images --format json | jq -e --arg n "$1" '.[] | select(.name == $n)'
 }
 
+# assert_stored NAME DIGEST : the store lists NAME with manifest DIGEST, and
+# every blob in it hashes to its name.
+assert_stored() {
+    run -0 image_json "$1"
+    [[ $(jq -r .digest <<<"$output") == "$2" ]] || fail "$1: $output" || return 1
+    blobs_verified
+}
+
 # ---------------------------------------------------------------- 1
 
 @test "plain http: pull by tag, images lists it, layer unpacked, blobs match their names" {
@@ -745,18 +753,14 @@ layers_listing() {
     grep -q "\"GET /v2/test/busybox/blobs/$BB_LAYER HTTP/1.1\" 200" "$mirror_log"
     run grep -c 'GET /v2/test/' "$real_log"
     [[ $output == 0 ]]
-    run -0 image_json "$real/test/busybox:latest"
-    [[ $(jq -r .digest <<<"$output") == "$BB_MANIFEST" ]]
-    blobs_verified
+    assert_stored "$real/test/busybox:latest" "$BB_MANIFEST"
 
     bg_stop "$real_pid"
     jq -n --arg r "$real" --arg m "http://$mirror" '{mirrors: {($r): [$m]}}' >"$conf"
     STORE=$BATS_TEST_TMPDIR/conf
     CR_REGISTRIES_CONF=$conf run -0 crs pull "$real/test/layered:latest"
     [[ $output == *"Digest: $LAYERED_MANIFEST"* ]]
-    run -0 image_json "$real/test/layered:latest"
-    [[ $(jq -r .digest <<<"$output") == "$LAYERED_MANIFEST" ]]
-    blobs_verified
+    assert_stored "$real/test/layered:latest" "$LAYERED_MANIFEST"
     # without the mirror the registry is unreachable
     STORE=$BATS_TEST_TMPDIR/none
     run -1 crs pull "$real/test/layered:latest"
@@ -787,9 +791,7 @@ layers_listing() {
     grep -q "\"GET /v2/test/layered/blobs/$L2_LAYER HTTP/1.1\" 200" "$real_log"
     run grep -c 'GET /v2/test/layered/manifests' "$real_log"
     [[ $output == 0 ]]
-    run -0 image_json "$real/test/layered:latest"
-    [[ $(jq -r .digest <<<"$output") == "$LAYERED_MANIFEST" ]]
-    blobs_verified
+    assert_stored "$real/test/layered:latest" "$LAYERED_MANIFEST"
     [[ -f $STORE/layers/sha256/${L2_DIFF#sha256:}/opt/dir/c ]]
 }
 

@@ -128,6 +128,12 @@ oci_tag() {
     mv "$t" "$1/index.json"
 }
 
+# oci_with_busybox DIR : a new layout holding the busybox layout's blobs.
+oci_with_busybox() {
+    oci_init "$1"
+    cp "$FIX/oci/busybox/blobs/sha256/"* "$1/blobs/sha256/"
+}
+
 # make_busybox_rootfs DIR : bin/busybox + applet links, a few files to white out.
 make_busybox_rootfs() {
     local d=$1
@@ -156,30 +162,24 @@ reg_fixtures() {
 
     oci_init "$o/busybox"
     l1=$(oci_layer "$o/busybox" "$FIX/rootfs" gzip)
-    m=$(oci_manifest "$o/busybox" amd64 "" "$l1")
-    oci_tag "$o/busybox" latest "$m"
+    oci_tag "$o/busybox" latest "$(oci_manifest "$o/busybox" amd64 "" "$l1")"
 
-    oci_init "$o/layered"
-    cp "$o/busybox/blobs/sha256/"* "$o/layered/blobs/sha256/"
+    oci_with_busybox "$o/layered"
     l2=$(oci_layer "$o/layered" "$FIX/layer2" gzip)
-    ma=$(oci_manifest "$o/layered" amd64 "" "$l1" "$l2")
-    oci_tag "$o/layered" latest "$ma"
+    oci_tag "$o/layered" latest "$(oci_manifest "$o/layered" amd64 "" "$l1" "$l2")"
 
     oci_init "$o/zstd"
     lz=$(oci_layer "$o/zstd" "$FIX/rootfs" zstd)
-    mb=$(oci_manifest "$o/zstd" amd64 "" "$lz")
-    oci_tag "$o/zstd" latest "$mb"
+    oci_tag "$o/zstd" latest "$(oci_manifest "$o/zstd" amd64 "" "$lz")"
 
-    oci_init "$o/multi"
-    cp "$o/busybox/blobs/sha256/"* "$o/multi/blobs/sha256/"
+    oci_with_busybox "$o/multi"
     ma=$(oci_manifest "$o/multi" amd64 "" "$l1")
     mb=$(oci_manifest "$o/multi" arm64 "" "$l1")
     mc=$(oci_manifest "$o/multi" arm v7 "$l1")
     idx=$(oci_index "$o/multi" "$ma" "$mb" "$mc")
     oci_tag "$o/multi" latest "$idx"
 
-    oci_init "$o/four"
-    cp "$o/busybox/blobs/sha256/"* "$o/four/blobs/sha256/"
+    oci_with_busybox "$o/four"
     lf=("$l1")
     for k in 1 2 3; do
         mkdir -p "$FIX/four$k/data$k"
