@@ -138,7 +138,7 @@ cg_teardown() {
     remove_cgroups "$CG_PREFIX*"
     procs_with_env "$CG_MARK" | kill_listed
     for c in $(tracked cg-extra | sort -r); do
-        [[ -d $c ]] && rmdir "$c" 2>/dev/null
+        [[ ! -d $c ]] || rmdir "$c" 2>/dev/null || true
     done
     umount_below "$BATS_TEST_TMPDIR"
 }

@@ -102,12 +102,12 @@ daemon_stop() {
     local list=$1 pid=$2 secs=${3:-5} marker
     marker=$(awk -v p="$pid" '$1 == p { $1 = ""; sub(/^ /, ""); print; exit }' "$list" 2>/dev/null)
     if [[ -n $marker ]] && daemon_is "$pid" "$marker"; then
-        kill -TERM "$pid" 2>/dev/null
+        kill -TERM "$pid" 2>/dev/null || true
         if ! wait_until "$secs" daemon_gone "$pid" "$marker"; then
-            kill -KILL "$pid" 2>/dev/null
-            wait_until 5 daemon_gone "$pid" "$marker"
+            kill -KILL "$pid" 2>/dev/null || true
+            wait_until 5 daemon_gone "$pid" "$marker" || true
         fi
-        wait "$pid" 2>/dev/null
+        wait "$pid" 2>/dev/null || true # its status (143 after TERM) is not ours to report
     fi
     [[ -f $list ]] && sed -i "/^$pid /d" "$list"
     return 0
@@ -153,7 +153,7 @@ make_scratch() {
 # kill_tracked_bg: SIGKILL every pid tracked as "bgpids".
 kill_tracked_bg() {
     local p
-    for p in $(tracked bgpids); do kill -9 "$p" 2>/dev/null; done
+    for p in $(tracked bgpids); do kill -9 "$p" 2>/dev/null || true; done
     return 0
 }
 
@@ -163,7 +163,7 @@ umount_below() {
     local m
     [[ -n $1 ]] || return 0
     for m in $(awk '{print $5}' /proc/self/mountinfo | grep -F -- "$1" | sort -r); do
-        umount -l "$(printf '%b' "$m")" 2>/dev/null
+        umount -l "$(printf '%b' "$m")" 2>/dev/null || true
     done
     return 0
 }
@@ -221,7 +221,7 @@ procs_with_env() {
 kill_listed() {
     local p rest
     while read -r p rest; do
-        [[ -n $p ]] && kill -9 "$p" 2>/dev/null
+        [[ -z $p ]] || kill -9 "$p" 2>/dev/null || true
     done
     return 0
 }
@@ -235,7 +235,7 @@ remove_cgroups() {
     local c p i
     for c in $(cgroups_named "$1" | sort -r); do
         [[ -e $c/freezer.state ]] && { echo THAWED >"$c/freezer.state"; } 2>/dev/null
-        for p in $(cat "$c/cgroup.procs" 2>/dev/null); do kill -9 "$p" 2>/dev/null; done
+        for p in $(cat "$c/cgroup.procs" 2>/dev/null); do kill -9 "$p" 2>/dev/null || true; done
     done
     for c in $(cgroups_named "$1" | sort -r); do
         for ((i = 0; i < 10; i++)); do
