@@ -48,18 +48,9 @@ die() { printf 'bench pull: error: %s\n' "$*" >&2; exit 1; }
 [[ -x $CR ]] || die "no cr binary at $CR (run ./build.sh first)"
 CR=$(readlink -f "$CR")
 
-need=()
-for pc in docker-registry:/usr/bin/docker-registry skopeo:/usr/bin/skopeo umoci:/usr/bin/umoci \
-    podman:/usr/bin/podman zstd:/usr/bin/zstd jq:/usr/bin/jq python3:/usr/bin/python3 curl:/usr/bin/curl; do
-    [[ -x ${pc#*:} ]] || need+=("${pc%%:*}")
-done
-dpkg-query -W -f='${db:Status-Abbrev}' busybox-static 2>/dev/null | grep -q '^ii' || need+=(busybox-static)
-if ((${#need[@]})); then
-    [[ ${CR_NO_APT:-0} != 1 ]] || die "missing packages: ${need[*]} (CR_NO_APT=1)"
-    printf '==> installing %s\n' "${need[*]}" >&2
-    DEBIAN_FRONTEND=noninteractive apt-get -q update </dev/null >&2
-    DEBIAN_FRONTEND=noninteractive apt-get -q install -y --no-install-recommends "${need[@]}" </dev/null >&2
-fi
+source "$(dirname "${BASH_SOURCE[0]}")/packages.sh"
+bench_need_packages docker-registry:/usr/bin/docker-registry skopeo:/usr/bin/skopeo umoci:/usr/bin/umoci \
+    podman:/usr/bin/podman zstd:/usr/bin/zstd jq:/usr/bin/jq python3:/usr/bin/python3 curl:/usr/bin/curl
 
 TMP=$(mktemp -d /tmp/cr-bench-pull.XXXXXX)
 declare -A REG REG_PID

@@ -69,19 +69,9 @@ if [[ -z ${CR_BENCH_INNER:-} ]]; then
     [[ $EUID -eq 0 ]] || die "must run as root (containers with namespaces, cgroups)"
     [[ -x $CR ]] || die "no cr binary at $CR (run ./build.sh first)"
     CR=$(readlink -f "$CR")
-    need=() # package:command
-    for pc in crun:/usr/bin/crun runc:/usr/sbin/runc busybox-static:/bin/busybox time:/usr/bin/time \
-        jq:/usr/bin/jq util-linux:/usr/bin/unshare; do
-        [[ -x ${pc#*:} ]] || need+=("${pc%%:*}")
-    done
-    # busybox (the dynamic one) also provides /bin/busybox: insist on the static package
-    dpkg-query -W -f='${db:Status-Abbrev}' busybox-static 2>/dev/null | grep -q '^ii' || need+=(busybox-static)
-    if ((${#need[@]})); then
-        [[ ${CR_NO_APT:-0} != 1 ]] || die "missing packages: ${need[*]} (CR_NO_APT=1)"
-        printf '==> installing %s\n' "${need[*]}" >&2
-        DEBIAN_FRONTEND=noninteractive apt-get -q update </dev/null >&2
-        DEBIAN_FRONTEND=noninteractive apt-get -q install -y --no-install-recommends "${need[@]}" </dev/null >&2
-    fi
+    source "$(dirname "${BASH_SOURCE[0]}")/packages.sh"
+    bench_need_packages crun:/usr/bin/crun runc:/usr/sbin/runc busybox-static:/bin/busybox time:/usr/bin/time \
+        jq:/usr/bin/jq util-linux:/usr/bin/unshare
     CR_BENCH_INNER=1 CR=$CR exec unshare -m --propagation private bash "${BASH_SOURCE[0]}" "$@"
 fi
 

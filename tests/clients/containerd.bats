@@ -54,7 +54,7 @@ teardown_file() {
             ct containers delete "$c" >/dev/null 2>&1
         done
     fi
-    stop_pidfile "$T/containerd.pid" 20
+    daemon_stop_all "$T/daemons" 20
     cr_delete_all "$RUNC_ROOT/$NS"
     cr_delete_all "$V1_ROOT/$NS"
     cleanup_tmpdir "$T"
@@ -62,12 +62,7 @@ teardown_file() {
 
 setup() { skip_if_unavailable; }
 
-teardown() {
-    [[ -z ${CLIENTS_SKIP:-} ]] || return 0
-    if [[ -n ${BATS_TEST_COMPLETED:-} ]]; then return 0; fi
-    echo "# --- containerd.log (last errors/warnings)" >&2
-    grep -E 'level=(error|warning)' "$T/containerd.log" | tail -n 8 >&2 || true
-}
+teardown() { show_failure_log "$T/containerd.log"; }
 
 # ct ARGS...: ctr on our containerd, namespace crtest (fd 3 closed).
 ct() { ctr --address "$CTD_SOCK" -n "$NS" "$@" 3>&-; }
@@ -299,18 +294,14 @@ rm_task() {
 }
 
 @test "ctr run -t works through a pty; ctr task exec -t too" {
-    run in_pty "ctr --address $CTD_SOCK -n $NS run --runc-binary $CR --runc-root $RUNC_ROOT --rm -t $IMAGE $(cid) sh -c 'tty; [ -t 0 ] && echo stdin-tty; exit 4'" </dev/null
-    expect_status 4
-    output=$(pty_clean <<<"$output")
+    pty_run 4 "ctr --address $CTD_SOCK -n $NS run --runc-binary $CR --runc-root $RUNC_ROOT --rm -t $IMAGE $(cid) sh -c 'tty; [ -t 0 ] && echo stdin-tty; exit 4'" </dev/null
     expect_output_has /dev/pts/0
     expect_output_has stdin-tty
 
     local id
     id=$(cid exec)
     run_d "$id" sleep 1000
-    run in_pty "ctr --address $CTD_SOCK -n $NS task exec -t --exec-id tt $id sh -c 'tty; exit 3'" </dev/null
-    expect_status 3
-    output=$(pty_clean <<<"$output")
+    pty_run 3 "ctr --address $CTD_SOCK -n $NS task exec -t --exec-id tt $id sh -c 'tty; exit 3'" </dev/null
     expect_output_has /dev/pts/
     rm_task "$id"
 }

@@ -48,7 +48,7 @@ setup_file() {
   }
 }
 EOF
-    start_daemon "$T/dockerd.launch.pid" "$T/dockerd.log" dockerd --config-file "$T/daemon.json"
+    daemon_start "$T/daemons" "$T/daemon.json" "$T/dockerd.log" dockerd --config-file "$T/daemon.json"
     if ! wait_until 60 dk version; then
         tail -n 40 "$T/dockerd.log" >&2
         fail "dockerd did not come up"
@@ -65,21 +65,15 @@ teardown_file() {
         ids=$(dk ps -aq 2>/dev/null)
         [[ -z $ids ]] || dk rm -f $ids >/dev/null 2>&1
     fi
-    stop_pidfile "$T/dockerd.launch.pid" 30
-    stop_pidfile "$T/ctd/containerd.pid" 20
+    daemon_stop_all "$T/daemons" 30
+    daemon_stop_all "$T/ctd/daemons" 20
     cr_delete_all "$T/exec/runtime-runc/moby"
     cleanup_tmpdir "$T"
 }
 
 setup() { skip_if_unavailable; }
 
-teardown() {
-    [[ -z ${CLIENTS_SKIP:-} ]] || return 0
-    # on failure, show the tail of the daemon log (runtime errors land there)
-    if [[ -n ${BATS_TEST_COMPLETED:-} ]]; then return 0; fi
-    echo "# --- dockerd.log (last errors/warnings)" >&2
-    grep -E 'level=(error|warning)' "$T/dockerd.log" | tail -n 8 >&2 || true
-}
+teardown() { show_failure_log "$T/dockerd.log"; }
 
 # dk ARGS...: the docker CLI on our daemon's socket (fd 3 closed).
 dk() { "$DOCKER" -H "unix://$DOCKER_SOCK" "$@" 3>&-; }
@@ -87,26 +81,16 @@ dk() { "$DOCKER" -H "unix://$DOCKER_SOCK" "$@" 3>&-; }
 # drun ARGS...: docker run --runtime cr --network none ARGS...
 drun() { dk run --runtime cr --network none "$@"; }
 
-# cname: a container name unique to this test (removed in teardown_file).
-cname() { printf 'crt-%s-%s' "$BATS_TEST_NUMBER" "${1:-c}"; }
-
-# pid_of NAME: the container's init pid on the host.
-pid_of() { dk inspect -f '{{.State.Pid}}' "$1"; }
+CLI=dk CLI_RUN=drun
 
 @test "docker run --rm --runtime cr prints the command's output" {
-    run drun --rm "$IMAGE" echo hi
-    expect_status 0
-    expect_eq output "$output" hi
+    prints_output
 }
 
 @test "docker run returns the container's exit status" {
-    run drun --rm "$IMAGE" sh -c 'exit 3'
-    expect_status 3
-
     local n
     n=$(cname)
-    run drun --name "$n" "$IMAGE" sh -c 'exit 42'
-    expect_status 42
+    exits_with "$n"
     expect_eq "inspect ExitCode" "$(dk inspect -f '{{.State.ExitCode}} {{.State.Status}}' "$n")" "42 exited"
 }
 
@@ -150,43 +134,20 @@ pid_of() { dk inspect -f '{{.State.Pid}}' "$1"; }
 @test "docker run -d, then docker logs shows stdout and stderr" {
     local n
     n=$(cname)
-    run drun -d --name "$n" "$IMAGE" sh -c 'echo to-stdout; echo to-stderr >&2; sleep 1000'
-    expect_status 0
-    wait_for 10 sh -c "'$DOCKER' -H unix://$DOCKER_SOCK logs $n 2>&1 | grep -q to-stderr"
+    start_logger "$n"
     run --separate-stderr dk logs "$n"
     expect_status 0
     expect_eq stdout "$output" to-stdout
     expect_eq stderr "$stderr" to-stderr
     expect_eq state "$(dk inspect -f '{{.State.Status}} {{.State.Running}}' "$n")" "running true"
 
-    # a detached container that ends by itself: docker wait gives its status
-    n=$(cname short)
-    drun -d --name "$n" "$IMAGE" sh -c 'echo bye; exit 5' >/dev/null
-    run dk wait "$n"
-    expect_eq "docker wait" "$output" 5
-    expect_eq logs "$(dk logs "$n")" bye
+    detached_exit "$(cname short)"
 }
 
 @test "docker exec runs in the container: output, exit status, user, env, cwd, -d" {
     local n
     n=$(cname)
-    drun -d --name "$n" "$IMAGE" sh -c 'echo inside > /tmp/mark; sleep 1000' >/dev/null
-    wait_for 10 dk exec "$n" test -f /tmp/mark
-
-    run dk exec "$n" cat /tmp/mark
-    expect_status 0
-    expect_eq output "$output" inside
-
-    run dk exec "$n" sh -c 'exit 5'
-    expect_status 5
-
-    run dk exec -u 1000:1000 -e FOO=bar -w /tmp "$n" sh -c 'echo $(id -u):$(id -g) $FOO $(pwd)'
-    expect_status 0
-    expect_eq output "$output" "1000:1000 bar /tmp"
-
-    # the exec'd process shares the container's pid namespace
-    run dk exec "$n" sh -c 'cat /proc/1/cmdline | tr "\0" " "'
-    expect_output_has "sleep 1000"
+    exec_basics "$n"
 
     run dk exec -d "$n" sh -c 'echo detached > /tmp/d'
     expect_status 0
@@ -198,123 +159,57 @@ pid_of() { dk inspect -f '{{.State.Pid}}' "$1"; }
 }
 
 @test "docker run -it works through a pty" {
-    run in_pty "'$DOCKER' -H unix://$DOCKER_SOCK run --rm -it --runtime cr --network none $IMAGE sh -c 'tty; [ -t 0 ] && [ -t 1 ] && echo both-tty; exit 4'" </dev/null
-    expect_status 4
-    output=$(pty_clean <<<"$output")
-    expect_output_has /dev/pts/0
-    expect_output_has both-tty
-
-    # typed input reaches the shell through the pty, and its status comes back
-    run in_pty "'$DOCKER' -H unix://$DOCKER_SOCK run --rm -it --runtime cr --network none $IMAGE sh" \
-        < <(sleep 1; printf 'echo sum=$((40+2))\n'; sleep 1; printf 'exit 6\n')
-    expect_status 6
-    output=$(pty_clean <<<"$output")
-    expect_output_has sum=42
+    pty_runs "'$DOCKER' -H unix://$DOCKER_SOCK run --rm -it --runtime cr --network none"
 
     # the client's terminal size reaches the container's console
     # (the sleep: docker sends the size just after start, with runc as well)
-    run in_pty "stty cols 123 rows 45; '$DOCKER' -H unix://$DOCKER_SOCK run --rm -it --runtime cr --network none $IMAGE sh -c 'sleep 0.5; stty size'" </dev/null
-    expect_status 0
-    output=$(pty_clean <<<"$output")
+    pty_run 0 "stty cols 123 rows 45; '$DOCKER' -H unix://$DOCKER_SOCK run --rm -it --runtime cr --network none $IMAGE sh -c 'sleep 0.5; stty size'" </dev/null
     expect_output_has "45 123"
 }
 
 @test "docker exec -it works through a pty" {
     local n
     n=$(cname)
-    drun -d --name "$n" "$IMAGE" sleep 1000 >/dev/null
-    run in_pty "'$DOCKER' -H unix://$DOCKER_SOCK exec -it $n sh -c 'tty; exit 3'" </dev/null
-    expect_status 3
-    output=$(pty_clean <<<"$output")
-    expect_output_has /dev/pts/
+    pty_execs "'$DOCKER' -H unix://$DOCKER_SOCK" "$n"
 
-    run in_pty "stty cols 99 rows 33; '$DOCKER' -H unix://$DOCKER_SOCK exec -it $n sh -c 'sleep 0.5; stty size'" </dev/null
-    expect_status 0
-    output=$(pty_clean <<<"$output")
+    pty_run 0 "stty cols 99 rows 33; '$DOCKER' -H unix://$DOCKER_SOCK exec -it $n sh -c 'sleep 0.5; stty size'" </dev/null
     expect_output_has "33 99"
 }
 
 @test "docker stop sends SIGTERM, then SIGKILL after the timeout" {
     local n
     n=$(cname term)
-    drun -d --name "$n" "$IMAGE" sh -c "$TRAP_SH" >/dev/null
-    wait_for 10 sh -c "'$DOCKER' -H unix://$DOCKER_SOCK logs $n | grep -q ready"
-    SECONDS=0
-    run dk stop -t 20 "$n"
-    expect_status 0
-    ((SECONDS < 10)) || fail "docker stop took ${SECONDS}s for a container that exits on SIGTERM"
-    expect_eq state "$(dk inspect -f '{{.State.Status}} {{.State.ExitCode}}' "$n")" "exited 7"
-    expect_output_has "$n"
-    run dk logs "$n"
-    expect_output_has got-term
-
-    # sleep as PID 1 ignores SIGTERM: killed after the 1s timeout
-    n=$(cname kill)
-    drun -d --name "$n" "$IMAGE" sleep 1000 >/dev/null
-    SECONDS=0
-    run dk stop -t 1 "$n"
-    expect_status 0
-    ((SECONDS < 15)) || fail "docker stop -t 1 took ${SECONDS}s"
-    expect_eq state "$(dk inspect -f '{{.State.Status}} {{.State.ExitCode}}' "$n")" "exited 137"
+    stop_both_ways "$n" "$(cname kill)"
+    [[ $STOP_OUTPUT == *"$n"* ]] || fail "docker stop did not name $n: $STOP_OUTPUT"
 }
 
 @test "docker kill -s USR1 delivers the signal; docker kill ends the container" {
-    local n
-    n=$(cname)
-    drun -d --name "$n" "$IMAGE" sh -c "$TRAP_SH" >/dev/null
-    wait_for 10 sh -c "'$DOCKER' -H unix://$DOCKER_SOCK logs $n | grep -q ready"
-    run dk kill -s USR1 "$n"
-    expect_status 0
-    wait_for 10 sh -c "'$DOCKER' -H unix://$DOCKER_SOCK logs $n | grep -q got-usr1"
-    expect_eq "still running" "$(dk inspect -f '{{.State.Running}}' "$n")" true
-
-    run dk kill "$n"
-    expect_status 0
-    wait_for 10 sh -c "[ \"\$('$DOCKER' -H unix://$DOCKER_SOCK inspect -f '{{.State.Running}}' $n)\" = false ]"
-    expect_eq "exit code" "$(dk inspect -f '{{.State.ExitCode}}' "$n")" 137
+    kill_signals "$(cname)" '{{.State.Running}}' true false
 }
 
 @test "docker pause freezes the container, docker unpause thaws it" {
-    local n pid a b
+    local n
     n=$(cname)
-    drun -d --name "$n" "$IMAGE" sh -c "$COUNTER_SH" >/dev/null
-    pid=$(pid_of "$n")
-    wait_for 10 test -s "/proc/$pid/root/tmp/count"
-
-    run dk pause "$n"
-    expect_status 0
-    expect_eq state "$(dk inspect -f '{{.State.Status}} {{.State.Paused}}' "$n")" "paused true"
+    pause_counter "$n"
     run dk ps --filter "name=$n" --format '{{.Status}}'
     expect_output_has "(Paused)"
-    a=$(counter_of "/proc/$pid/root/tmp/count")
-    sleep 1
-    b=$(counter_of "/proc/$pid/root/tmp/count")
-    expect_eq "counter while paused" "$b" "$a"
-
-    run dk unpause "$n"
-    expect_status 0
-    expect_eq state "$(dk inspect -f '{{.State.Status}} {{.State.Paused}}' "$n")" "running false"
-    wait_for 10 sh -c "[ \"\$(cat /proc/$pid/root/tmp/count)\" -gt $b ] 2>/dev/null"
+    unpause_counter "$n"
 }
 
 @test "docker update --memory 64m changes a running container's limit" {
     local n
-    n=$(cname)
-    drun -d --name "$n" "$IMAGE" sleep 1000 >/dev/null
+    n=$(new_sleeper)
     run dk update --memory 64m --memory-swap 128m --pids-limit 77 "$n"
     expect_status 0
     expect_eq "HostConfig.Memory" "$(dk inspect -f '{{.HostConfig.Memory}}' "$n")" 67108864
-    run dk exec "$n" cat /sys/fs/cgroup/memory/memory.limit_in_bytes
-    expect_eq "memory.limit_in_bytes" "$output" 67108864
-    run dk exec "$n" cat /sys/fs/cgroup/pids/pids.max
-    expect_eq "pids.max" "$output" 77
+    exec_reads "$n" /sys/fs/cgroup/memory/memory.limit_in_bytes 67108864
+    exec_reads "$n" /sys/fs/cgroup/pids/pids.max 77
     expect_eq state "$(dk inspect -f '{{.State.Running}}' "$n")" true
 }
 
 @test "docker stats --no-stream shows a row for the container" {
     local n
-    n=$(cname)
-    drun -d --name "$n" "$IMAGE" sleep 1000 >/dev/null
+    n=$(new_sleeper)
     run dk stats --no-stream --format '{{.Name}} {{.MemUsage}} {{.PIDs}}' "$n"
     expect_status 0
     [[ $output =~ ^$n\ [0-9.]+[KMG]?i?B\ /\ [0-9.]+[KMG]i?B\ 1$ ]] || { show_run; fail "unexpected stats row"; }
@@ -325,39 +220,25 @@ pid_of() { dk inspect -f '{{.State.Pid}}' "$1"; }
 }
 
 @test "docker top lists the container's processes" {
-    local n
-    n=$(cname)
-    drun -d --name "$n" "$IMAGE" sh -c 'sleep 999 & sleep 1000' >/dev/null
-    wait_for 10 sh -c "'$DOCKER' -H unix://$DOCKER_SOCK top $n | grep -q 'sleep 999'"
-    run dk top "$n"
-    expect_status 0
+    top_lists "$(cname)"
     expect_output_has PID
-    expect_output_has "sleep 1000"
-    expect_output_has "sleep 999"
 }
 
 @test "docker restart starts the same container again" {
-    local n pid1 pid2 t1 t2
+    local n t1 t2
     n=$(cname)
-    drun -d --name "$n" "$IMAGE" sh -c "$TRAP_SH" >/dev/null
-    wait_for 10 sh -c "'$DOCKER' -H unix://$DOCKER_SOCK logs $n | grep -q ready"
-    pid1=$(pid_of "$n")
+    start_trapper "$n"
     t1=$(dk inspect -f '{{.State.StartedAt}}' "$n")
-    run dk restart -t 5 "$n"
-    expect_status 0
-    expect_eq state "$(dk inspect -f '{{.State.Status}}' "$n")" running
-    pid2=$(pid_of "$n")
+    restart_trapper "$n"
     t2=$(dk inspect -f '{{.State.StartedAt}}' "$n")
-    [[ $pid2 != "$pid1" && $t2 != "$t1" ]] || fail "restart did not start a new process ($pid1 -> $pid2, $t1 -> $t2)"
-    wait_for 10 sh -c "[ \$('$DOCKER' -H unix://$DOCKER_SOCK logs $n | grep -c ready) -eq 2 ]"
+    [[ $t2 != "$t1" ]] || fail "restart did not start the container again (StartedAt $t1 -> $t2)"
     run dk logs "$n"
     expect_output_has got-term
 }
 
 @test "docker inspect and docker info show the cr runtime, and cr sees the container" {
     local n id pid
-    n=$(cname)
-    drun -d --name "$n" "$IMAGE" sleep 1000 >/dev/null
+    n=$(new_sleeper)
     expect_eq runtime "$(dk inspect -f '{{.HostConfig.Runtime}}' "$n")" cr
     run dk info --format '{{.DefaultRuntime}} {{range $k, $v := .Runtimes}}{{$k}}={{$v.Path}} {{end}}'
     expect_output_has "cr "
@@ -372,19 +253,12 @@ pid_of() { dk inspect -f '{{.State.Pid}}' "$1"; }
 }
 
 @test "docker run applies user, env, workdir, hostname and resource limits" {
-    run drun --rm -u 1000:1000 -w /tmp -e FOO=bar -h myhost "$IMAGE" \
-        sh -c 'echo $(id -u):$(id -g) $(pwd) $FOO $(hostname)'
-    expect_status 0
-    expect_eq output "$output" "1000:1000 /tmp bar myhost"
+    runs_as_asked
 
     run drun --rm --memory 32m --pids-limit 50 --cpus 0.5 --cpu-shares 512 "$IMAGE" sh -c \
         'cat /sys/fs/cgroup/memory/memory.limit_in_bytes /sys/fs/cgroup/pids/pids.max /sys/fs/cgroup/cpu/cpu.cfs_quota_us /sys/fs/cgroup/cpu/cpu.shares'
     expect_status 0
     expect_eq limits "$(echo $output)" "33554432 50 50000 512"
-
-    run drun --rm --read-only "$IMAGE" touch /x
-    [[ $status -ne 0 ]] || fail "--read-only rootfs was writable"
-    expect_output_has "Read-only file system"
 
     run drun --rm --read-only --tmpfs /scratch "$IMAGE" sh -c 'touch /scratch/ok && grep " /scratch " /proc/mounts'
     expect_status 0
@@ -443,16 +317,18 @@ pid_of() { dk inspect -f '{{.State.Pid}}' "$1"; }
     expect_status 0
     expect_output_has "sleep 1000"
 
-    run drun --rm --ipc "container:$n" "$IMAGE" readlink /proc/self/ns/ipc
+    # the values only (stdout): the CLI may add warnings on stderr, such as
+    # "IPv4 forwarding is disabled" for a container with networking
+    run --separate-stderr drun --rm --ipc "container:$n" "$IMAGE" readlink /proc/self/ns/ipc
     expect_eq "ipc ns" "$output" "$(readlink "/proc/$pid/ns/ipc")"
 
-    run dk run --rm --runtime cr --network "container:$n" "$IMAGE" readlink /proc/self/ns/net
+    run --separate-stderr dk run --rm --runtime cr --network "container:$n" "$IMAGE" readlink /proc/self/ns/net
     expect_eq "net ns" "$output" "$(readlink "/proc/$pid/ns/net")"
 
-    run drun --rm --pid host "$IMAGE" readlink /proc/self/ns/pid
+    run --separate-stderr drun --rm --pid host "$IMAGE" readlink /proc/self/ns/pid
     expect_eq "pid ns" "$output" "$(readlink /proc/self/ns/pid)"
 
-    run drun --rm --uts host "$IMAGE" hostname
+    run --separate-stderr drun --rm --uts host "$IMAGE" hostname
     expect_eq "uts ns" "$output" "$(hostname)"
 }
 

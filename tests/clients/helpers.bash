@@ -14,7 +14,7 @@
 #
 # Images are built here from Debian's busybox-static: nothing is downloaded.
 
-bats_require_minimum_version 1.5.0
+source "${BASH_SOURCE[0]%/*}/../integration/common.bash"
 
 CR=${CR:-$(cd "$BATS_TEST_DIRNAME/../.." && pwd)/out/cr}
 CR=$(readlink -f "$CR")
@@ -63,18 +63,10 @@ clients_tmpdir() {
 
 # make_rootfs DIR: a busybox-static rootfs (/bin/busybox + applet links).
 make_rootfs() {
-    local dir=$1 bb a
-    bb=$(command -v busybox) || bb=/bin/busybox
-    [[ -x $bb ]] || { echo "busybox-static is not installed" >&2; return 1; }
-    mkdir -p "$dir"/{bin,proc,sys,dev,tmp,etc,root,run}
-    cp "$bb" "$dir/bin/busybox"
-    for a in $("$bb" --list); do
-        [[ $a == busybox || $a == */* ]] && continue
-        ln -s busybox "$dir/bin/$a"
-    done
-    chmod 1777 "$dir/tmp"
-    printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/sh\n' >"$dir/etc/passwd"
-    printf 'root:x:0:\nnogroup:x:65534:\n' >"$dir/etc/group"
+    local dir=$1
+    busybox_rootfs "$dir" proc sys dev root run || return 1
+    echo "nobody:x:65534:65534:nobody:/:/bin/sh" >>"$dir/etc/passwd"
+    echo "nogroup:x:65534:" >>"$dir/etc/group"
 }
 
 # make_oci_archive ROOTFS OUT.tar NAME: an OCI image layout tarball (one
@@ -109,80 +101,6 @@ make_oci_archive() {
 
 # ---------------------------------------------------------------- daemons
 
-# start_daemon PIDFILE LOG CMD...: start CMD in its own session, detached
-# from bats' fds (fd 3 closed, output to LOG); its pid goes to PIDFILE.
-start_daemon() {
-    local pidfile=$1 log=$2
-    shift 2
-    setsid "$@" </dev/null >"$log" 2>&1 3>&- 4>&- 5>&- &
-    echo $! >"$pidfile"
-}
-
-# wait_until SECONDS CMD...: poll CMD (quietly) every 0.1s until it succeeds.
-wait_until() {
-    local secs=$1 i
-    shift
-    for ((i = 0; i < secs * 10; i++)); do
-        "$@" >/dev/null 2>&1 && return 0
-        sleep 0.1
-    done
-    return 1
-}
-
-# stop_pidfile PIDFILE [SECONDS]: SIGTERM the process, SIGKILL it after
-# SECONDS (default 20), wait until it is gone.
-stop_pidfile() {
-    local pidfile=$1 secs=${2:-20} pid i
-    [[ -f $pidfile ]] || return 0
-    pid=$(cat "$pidfile")
-    [[ $pid =~ ^[0-9]+$ ]] || return 0
-    kill -TERM "$pid" 2>/dev/null || { rm -f "$pidfile"; return 0; }
-    for ((i = 0; i < secs * 10; i++)); do
-        alive "$pid" || break
-        sleep 0.1
-    done
-    if alive "$pid"; then
-        kill -KILL "$pid" 2>/dev/null
-        for ((i = 0; i < 50; i++)); do
-            alive "$pid" || break
-            sleep 0.1
-        done
-    fi
-    rm -f "$pidfile"
-}
-
-# alive PID: the process exists and is not a zombie.
-alive() {
-    local st
-    st=$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null) || return 1
-    [[ -n $st && $st != Z ]]
-}
-
-# kill_mentioning DIR: SIGKILL every process whose command line mentions DIR
-# (shims, conmon, container processes of this file's daemons, which all carry
-# our unique temp dir in their arguments), one pid at a time.
-kill_mentioning() {
-    local dir=$1 p cmd
-    [[ -n $dir && $dir == /tmp/cr-* ]] || return 0
-    for p in /proc/[0-9]*; do
-        p=${p#/proc/}
-        [[ $p == "$$" || $p == "$BASHPID" ]] && continue
-        cmd=$(tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null) || continue
-        [[ $cmd == *"$dir"* ]] && kill -KILL "$p" 2>/dev/null
-    done
-    return 0
-}
-
-# umount_under DIR: lazily unmount whatever is still mounted below DIR.
-umount_under() {
-    local dir=$1 m
-    [[ -n $dir && $dir == /tmp/cr-* ]] || return 0
-    awk '{print $2}' /proc/self/mounts | grep -F "$dir/" | sort -r | while read -r m; do
-        umount -l "$(printf '%b' "$m")" 2>/dev/null
-    done
-    return 0
-}
-
 # cr_delete_all ROOT: `cr delete --force` every container cr lists under the
 # state root ROOT (the safety net for containers a client failed to remove).
 cr_delete_all() {
@@ -194,14 +112,17 @@ cr_delete_all() {
     return 0
 }
 
-# cleanup_tmpdir DIR: the last step of teardown_file.
+# cleanup_tmpdir DIR: the last step of teardown_file: what still mentions
+# DIR in its command line (shims, conmon, container processes of this file's
+# daemons all carry the unique temp dir) is killed, then DIR unmounted and
+# removed.
 cleanup_tmpdir() {
     local dir=$1
     [[ -n $dir && -d $dir && $dir == /tmp/cr-* ]] || return 0
-    kill_mentioning "$dir"
+    procs_mentioning "$dir" | kill_listed
     sleep 0.2
-    umount_under "$dir"
-    rm -rf "$dir" 2>/dev/null || { sleep 1; umount_under "$dir"; rm -rf "$dir"; }
+    umount_below "$dir/"
+    rm -rf "$dir" 2>/dev/null || { sleep 1; umount_below "$dir/"; rm -rf "$dir"; }
     return 0
 }
 
@@ -233,16 +154,24 @@ EOF
 }
 
 # start_containerd DIR: start containerd with DIR/containerd.toml, wait for
-# its socket to answer. Pid in DIR/containerd.pid, log in DIR/containerd.log.
+# its socket to answer. Pid in DIR/daemons, log in DIR/containerd.log.
 start_containerd() {
     local dir=$1
-    start_daemon "$dir/containerd.pid" "$dir/containerd.log" \
+    daemon_start "$dir/daemons" "$dir/containerd.toml" "$dir/containerd.log" \
         containerd --config "$dir/containerd.toml"
     if ! wait_until 30 ctr --address "$dir/containerd.sock" version; then
         echo "containerd did not come up; its log:" >&2
         tail -n 30 "$dir/containerd.log" >&2
         return 1
     fi
+}
+
+# show_failure_log LOG: in teardown, after a failed test, the last errors and
+# warnings of the daemon's LOG (runtime errors land there).
+show_failure_log() {
+    [[ -z ${CLIENTS_SKIP:-} && -z ${BATS_TEST_COMPLETED:-} ]] || return 0
+    echo "# --- ${1##*/} (last errors/warnings)" >&2
+    grep -E 'level=(error|warning)' "$1" | tail -n 8 >&2 || true
 }
 
 # ---------------------------------------------------------------- tty
@@ -255,18 +184,15 @@ in_pty() {
 }
 pty_clean() { tr -d '\r\000'; }
 
+# pty_run STATUS CMD: in_pty CMD (stdin: the caller's) must exit STATUS;
+# $output is then the cleaned pty output.
+pty_run() {
+    run in_pty "$2"
+    expect_status "$1" || return 1
+    output=$(pty_clean <<<"$output")
+}
+
 # ---------------------------------------------------------------- asserts
-
-fail() {
-    printf '%s\n' "$@" >&2
-    return 1
-}
-
-show_run() {
-    echo "status: $status"
-    echo "output: $output"
-    [[ -z ${stderr+x} ]] || echo "stderr: $stderr"
-}
 
 # expect_status N: after `run`, the status must be N.
 expect_status() {
@@ -288,6 +214,229 @@ wait_for() {
     local secs=$1
     shift
     wait_until "$secs" "$@" || fail "timed out after ${secs}s waiting for: $*"
+}
+
+# ---------------------------------------------------------------- docker and podman
+
+# What docker.bats and podman.bats both prove, the same way. Each file sets
+#   CLI      its client function (dk, pm: the client on the file's own daemon
+#            or storage),
+#   CLI_RUN  its `run` function (drun, prun: run with the file's options),
+# and IMAGE.
+
+# cname [TAG]: a container name unique to this test (removed in teardown_file).
+cname() { printf 'crt-%s-%s' "$BATS_TEST_NUMBER" "${1:-c}"; }
+
+# pid_of NAME: the container's init pid on the host.
+pid_of() { "$CLI" inspect -f '{{.State.Pid}}' "$1"; }
+
+# state_of NAME FORMAT: `inspect -f FORMAT` of the container.
+state_of() { "$CLI" inspect -f "$2" "$1"; }
+state_is() { [[ $(state_of "$1" "$2") == "$3" ]]; } # NAME FORMAT VALUE
+
+# log_count NAME TEXT: how many lines of the container's log have TEXT.
+log_count() { "$CLI" logs "$1" 2>&1 | grep -c -- "$2"; }
+logs_have() { (($(log_count "$1" "$2") > 0)); } # NAME TEXT
+log_count_is() { (($(log_count "$1" "$2") == $3)); } # NAME TEXT N
+
+# prints_output: `run --rm` prints the command's output.
+prints_output() {
+    run "$CLI_RUN" --rm "$IMAGE" echo hi
+    expect_status 0
+    expect_eq output "$output" hi
+}
+
+# start_sleeper NAME: a detached container whose init is `sleep 1000`.
+start_sleeper() { "$CLI_RUN" -d --name "$1" "$IMAGE" sleep 1000 >/dev/null; }
+
+# new_sleeper: start_sleeper under this test's cname; prints the name.
+new_sleeper() {
+    start_sleeper "$(cname)" || return 1
+    cname
+}
+
+# exec_reads NAME FILE VALUE: `exec NAME cat FILE` prints VALUE.
+exec_reads() {
+    run "$CLI" exec "$1" cat "$2"
+    expect_eq "$2" "$output" "$3"
+}
+
+# exits_with NAME: `run --rm` propagates exit 3, a named run exit 42 (the
+# caller checks what inspect says of NAME).
+exits_with() {
+    run "$CLI_RUN" --rm "$IMAGE" sh -c 'exit 3'
+    expect_status 3
+    run "$CLI_RUN" --name "$1" "$IMAGE" sh -c 'exit 42'
+    expect_status 42
+}
+
+# start_logger NAME: a detached container that wrote to-stdout to its
+# stdout and to-stderr to its stderr, once its log has the latter.
+start_logger() {
+    run "$CLI_RUN" -d --name "$1" "$IMAGE" sh -c 'echo to-stdout; echo to-stderr >&2; sleep 1000'
+    expect_status 0
+    wait_for 10 logs_have "$1" to-stderr
+}
+
+# detached_exit NAME: a detached container that ends by itself: `wait`
+# gives its status, `logs` its output.
+detached_exit() {
+    "$CLI_RUN" -d --name "$1" "$IMAGE" sh -c 'echo bye; exit 5' >/dev/null
+    run "$CLI" wait "$1"
+    expect_eq "wait" "$output" 5
+    expect_eq logs "$("$CLI" logs "$1")" bye
+}
+
+# exec_basics NAME: a running container NAME; exec's output, exit status,
+# user, env and cwd, and its pid namespace is the container's.
+exec_basics() {
+    local n=$1
+    "$CLI_RUN" -d --name "$n" "$IMAGE" sh -c 'echo inside > /tmp/mark; sleep 1000' >/dev/null
+    wait_for 10 "$CLI" exec "$n" test -f /tmp/mark
+
+    run "$CLI" exec "$n" cat /tmp/mark
+    expect_status 0
+    expect_eq output "$output" inside
+
+    run "$CLI" exec "$n" sh -c 'exit 5'
+    expect_status 5
+
+    run "$CLI" exec -u 1000:1000 -e FOO=bar -w /tmp "$n" sh -c 'echo $(id -u):$(id -g) $FOO $(pwd)'
+    expect_status 0
+    expect_eq output "$output" "1000:1000 bar /tmp"
+
+    run "$CLI" exec "$n" sh -c 'cat /proc/1/cmdline | tr "\0" " "'
+    expect_output_has "sleep 1000"
+}
+
+# start_trapper NAME: a detached TRAP_SH container, once it said ready.
+start_trapper() {
+    "$CLI_RUN" -d --name "$1" "$IMAGE" sh -c "$TRAP_SH" >/dev/null
+    wait_for 10 logs_have "$1" ready
+}
+
+# stop_both_ways TERM-NAME KILL-NAME: `stop -t 20` of a trapper is quick
+# (it exits 7 on SIGTERM); `stop -t 1` of a sleep as PID 1, which ignores
+# SIGTERM, kills it after the timeout. STOP_OUTPUT: what the first stop said.
+stop_both_ways() {
+    start_trapper "$1"
+    stop_within "$1" 20 10 "exited 7"
+    STOP_OUTPUT=$output
+    run "$CLI" logs "$1"
+    expect_output_has got-term
+
+    start_sleeper "$2"
+    stop_within "$2" 1 15 "exited 137"
+}
+
+# stop_within NAME TIMEOUT SECONDS STATE: `stop -t TIMEOUT` succeeds in
+# less than SECONDS and leaves the container "STATE" (status, exit code).
+stop_within() {
+    SECONDS=0
+    run "$CLI" stop -t "$2" "$1"
+    expect_status 0
+    ((SECONDS < $3)) || fail "stop -t $2 took ${SECONDS}s"
+    expect_eq state "$(state_of "$1" '{{.State.Status}} {{.State.ExitCode}}')" "$4"
+}
+
+# kill_signals NAME FORMAT RUNNING STOPPED: `kill -s USR1` reaches a
+# trapper's handler and it keeps running (inspect FORMAT says RUNNING);
+# a plain kill ends it (FORMAT says STOPPED) with exit code 137.
+kill_signals() {
+    local n=$1 format=$2
+    start_trapper "$n"
+    run "$CLI" kill -s USR1 "$n"
+    expect_status 0
+    wait_for 10 logs_have "$n" got-usr1
+    expect_eq "still running" "$(state_of "$n" "$format")" "$3"
+
+    run "$CLI" kill "$n"
+    expect_status 0
+    wait_for 10 state_is "$n" "$format" "$4"
+    expect_eq "exit code" "$(state_of "$n" '{{.State.ExitCode}}')" 137
+}
+
+# pause_counter NAME: a COUNTER_SH container, paused; its pid in COUNTER_PID.
+pause_counter() {
+    "$CLI_RUN" -d --name "$1" "$IMAGE" sh -c "$COUNTER_SH" >/dev/null
+    COUNTER_PID=$(pid_of "$1")
+    wait_for 10 test -s "/proc/$COUNTER_PID/root/tmp/count"
+    run "$CLI" pause "$1"
+    expect_status 0
+    expect_eq state "$(state_of "$1" '{{.State.Status}} {{.State.Paused}}')" "paused true"
+}
+
+# unpause_counter NAME: the paused counter stands still; unpaused, it counts on.
+unpause_counter() {
+    local count=/proc/$COUNTER_PID/root/tmp/count a b
+    a=$(counter_of "$count")
+    sleep 1
+    b=$(counter_of "$count")
+    expect_eq "counter while paused" "$b" "$a"
+
+    run "$CLI" unpause "$1"
+    expect_status 0
+    expect_eq state "$(state_of "$1" '{{.State.Status}} {{.State.Paused}}')" "running false"
+    wait_for 10 sh -c "[ \"\$(cat $count)\" -gt $b ] 2>/dev/null"
+}
+
+# pty_runs RUN-IT: the client's `run --rm -it` (a command line) through a
+# pty: stdin and stdout are the pty, the exit status comes back, and typed
+# input reaches the shell. (The sleep: podman 4.3/conmon may drop the last
+# output of a -t container that exits at once, with runc as well.)
+pty_runs() {
+    pty_run 4 "$1 $IMAGE sh -c 'tty; [ -t 0 ] && [ -t 1 ] && echo both-tty; sleep 0.5; exit 4'" </dev/null
+    expect_output_has /dev/pts/0
+    expect_output_has both-tty
+
+    pty_run 6 "$1 $IMAGE sh" < <(sleep 1; printf 'echo sum=$((40+2))\n'; sleep 1; printf 'exit 6\n')
+    expect_output_has sum=42
+}
+
+# pty_execs CLIENT NAME: `CLIENT exec -it` (CLIENT: the client as a command
+# line) into a new running container NAME: the pty is its terminal, and its
+# exit status comes back.
+pty_execs() {
+    start_sleeper "$2"
+    pty_run 3 "$1 exec -it $2 sh -c 'tty; sleep 0.5; exit 3'" </dev/null
+    expect_output_has /dev/pts/
+}
+
+# top_lists NAME: `top` of a container running two sleeps shows both.
+top_has() { "$CLI" top "$1" | grep -q -- "$2"; } # NAME TEXT
+top_lists() {
+    "$CLI_RUN" -d --name "$1" "$IMAGE" sh -c 'sleep 999 & sleep 1000' >/dev/null
+    wait_for 10 top_has "$1" 'sleep 999'
+    run "$CLI" top "$1"
+    expect_status 0
+    expect_output_has "sleep 1000"
+    expect_output_has "sleep 999"
+}
+
+# restart_trapper NAME: `restart -t 5` of a running trapper starts a new
+# init (another pid) that says ready again.
+restart_trapper() {
+    local pid1 pid2
+    pid1=$(pid_of "$1")
+    run "$CLI" restart -t 5 "$1"
+    expect_status 0
+    expect_eq state "$(state_of "$1" '{{.State.Status}}')" running
+    pid2=$(pid_of "$1")
+    [[ $pid2 != "$pid1" ]] || fail "restart kept pid $pid1"
+    wait_for 10 log_count_is "$1" ready 2
+}
+
+# runs_as_asked: `run` applies user, workdir, env and hostname, and
+# --read-only makes the rootfs read-only.
+runs_as_asked() {
+    run "$CLI_RUN" --rm -u 1000:1000 -w /tmp -e FOO=bar -h myhost "$IMAGE" \
+        sh -c 'echo $(id -u):$(id -g) $(pwd) $FOO $(hostname)'
+    expect_status 0
+    expect_eq output "$output" "1000:1000 /tmp bar myhost"
+
+    run "$CLI_RUN" --rm --read-only "$IMAGE" touch /x
+    [[ $status -ne 0 ]] || fail "--read-only rootfs was writable"
+    expect_output_has "Read-only file system"
 }
 
 # counter_of FILE: the number in FILE (as read from the host through

@@ -68,23 +68,16 @@ pm_args
 # prun ARGS...: podman run --network none with the ulimits this sandbox allows.
 prun() { pm run --network none --ulimit nofile=1024:1024 --ulimit nproc=1024:1024 "$@"; }
 
-cname() { printf 'crt-%s-%s' "$BATS_TEST_NUMBER" "${1:-c}"; }
-pid_of() { pm inspect -f '{{.State.Pid}}' "$1"; }
+CLI=pm CLI_RUN=prun
 
 @test "podman run --runtime cr prints the command's output" {
-    run prun --rm "$IMAGE" echo hi
-    expect_status 0
-    expect_eq output "$output" hi
+    prints_output
 }
 
 @test "podman run returns the container's exit status" {
-    run prun --rm "$IMAGE" sh -c 'exit 3'
-    expect_status 3
-
     local n
     n=$(cname)
-    run prun --name "$n" "$IMAGE" sh -c 'exit 42'
-    expect_status 42
+    exits_with "$n"
     expect_eq "inspect" "$(pm inspect -f '{{.State.Status}} {{.State.ExitCode}}' "$n")" "exited 42"
 }
 
@@ -98,108 +91,42 @@ pid_of() { pm inspect -f '{{.State.Pid}}' "$1"; }
 @test "podman run -d, then podman logs shows the output" {
     local n
     n=$(cname)
-    run prun -d --name "$n" "$IMAGE" sh -c 'echo to-stdout; echo to-stderr >&2; sleep 1000'
-    expect_status 0
-    wait_for 10 sh -c "$PM_CMD logs $n 2>&1 | grep -q to-stderr"
+    start_logger "$n"
     run pm logs "$n"
     expect_status 0
     expect_output_has to-stdout
     expect_output_has to-stderr
     expect_eq state "$(pm inspect -f '{{.State.Status}}' "$n")" running
 
-    n=$(cname short)
-    prun -d --name "$n" "$IMAGE" sh -c 'echo bye; exit 5' >/dev/null
-    run pm wait "$n"
-    expect_eq "podman wait" "$output" 5
-    expect_eq logs "$(pm logs "$n")" bye
+    detached_exit "$(cname short)"
 }
 
 @test "podman exec runs in the container: output, exit status, user, env, cwd" {
     local n
     n=$(cname)
-    prun -d --name "$n" "$IMAGE" sh -c 'echo inside > /tmp/mark; sleep 1000' >/dev/null
-    wait_for 10 pm exec "$n" test -f /tmp/mark
-
-    run pm exec "$n" cat /tmp/mark
-    expect_status 0
-    expect_eq output "$output" inside
-
-    run pm exec "$n" sh -c 'exit 5'
-    expect_status 5
-
-    run pm exec -u 1000:1000 -e FOO=bar -w /tmp "$n" sh -c 'echo $(id -u):$(id -g) $FOO $(pwd)'
-    expect_status 0
-    expect_eq output "$output" "1000:1000 bar /tmp"
-
-    run pm exec "$n" sh -c 'cat /proc/1/cmdline | tr "\0" " "'
-    expect_output_has "sleep 1000"
+    exec_basics "$n"
 
     run -127 pm exec "$n" /nonexistent
 }
 
 @test "podman stop sends SIGTERM, then SIGKILL after the timeout" {
-    local n
-    n=$(cname term)
-    prun -d --name "$n" "$IMAGE" sh -c "$TRAP_SH" >/dev/null
-    wait_for 10 sh -c "$PM_CMD logs $n | grep -q ready"
-    SECONDS=0
-    run pm stop -t 20 "$n"
-    expect_status 0
-    ((SECONDS < 10)) || fail "podman stop took ${SECONDS}s for a container that exits on SIGTERM"
-    expect_eq state "$(pm inspect -f '{{.State.Status}} {{.State.ExitCode}}' "$n")" "exited 7"
-    run pm logs "$n"
-    expect_output_has got-term
-
-    n=$(cname kill)
-    prun -d --name "$n" "$IMAGE" sleep 1000 >/dev/null
-    SECONDS=0
-    run pm stop -t 1 "$n"
-    expect_status 0
-    ((SECONDS < 15)) || fail "podman stop -t 1 took ${SECONDS}s"
-    expect_eq state "$(pm inspect -f '{{.State.Status}} {{.State.ExitCode}}' "$n")" "exited 137"
+    stop_both_ways "$(cname term)" "$(cname kill)"
 }
 
 @test "podman kill -s USR1 delivers the signal; podman kill ends the container" {
-    local n
-    n=$(cname)
-    prun -d --name "$n" "$IMAGE" sh -c "$TRAP_SH" >/dev/null
-    wait_for 10 sh -c "$PM_CMD logs $n | grep -q ready"
-    run pm kill -s USR1 "$n"
-    expect_status 0
-    wait_for 10 sh -c "$PM_CMD logs $n | grep -q got-usr1"
-    expect_eq state "$(pm inspect -f '{{.State.Status}}' "$n")" running
-
-    run pm kill "$n"
-    expect_status 0
-    wait_for 10 sh -c "[ \"\$($PM_CMD inspect -f '{{.State.Status}}' $n)\" = exited ]"
-    expect_eq "exit code" "$(pm inspect -f '{{.State.ExitCode}}' "$n")" 137
+    kill_signals "$(cname)" '{{.State.Status}}' running exited
 }
 
 @test "podman pause freezes the container, podman unpause thaws it" {
-    local n pid a b
+    local n
     n=$(cname)
-    prun -d --name "$n" "$IMAGE" sh -c "$COUNTER_SH" >/dev/null
-    pid=$(pid_of "$n")
-    wait_for 10 test -s "/proc/$pid/root/tmp/count"
-
-    run pm pause "$n"
-    expect_status 0
-    expect_eq state "$(pm inspect -f '{{.State.Status}} {{.State.Paused}}' "$n")" "paused true"
-    a=$(counter_of "/proc/$pid/root/tmp/count")
-    sleep 1
-    b=$(counter_of "/proc/$pid/root/tmp/count")
-    expect_eq "counter while paused" "$b" "$a"
-
-    run pm unpause "$n"
-    expect_status 0
-    expect_eq state "$(pm inspect -f '{{.State.Status}} {{.State.Paused}}' "$n")" "running false"
-    wait_for 10 sh -c "[ \"\$(cat /proc/$pid/root/tmp/count)\" -gt $b ] 2>/dev/null"
+    pause_counter "$n"
+    unpause_counter "$n"
 }
 
 @test "podman stats --no-stream shows a row for the container" {
     local n
-    n=$(cname)
-    prun -d --name "$n" "$IMAGE" sleep 1000 >/dev/null
+    n=$(new_sleeper)
     run pm stats --no-stream --format '{{.Name}} {{.PIDs}}' "$n"
     expect_status 0
     expect_eq row "$output" "$n 1"
@@ -210,73 +137,37 @@ pid_of() { pm inspect -f '{{.State.Pid}}' "$1"; }
 }
 
 @test "podman top lists the container's processes" {
-    local n
-    n=$(cname)
-    prun -d --name "$n" "$IMAGE" sh -c 'sleep 999 & sleep 1000' >/dev/null
-    wait_for 10 sh -c "$PM_CMD top $n | grep -q 'sleep 999'"
-    run pm top "$n"
-    expect_status 0
-    expect_output_has "sleep 1000"
-    expect_output_has "sleep 999"
+    top_lists "$(cname)"
 }
 
 @test "podman run -it works through a pty" {
-    # (the sleep: podman 4.3/conmon may drop the last output of a -t container
-    # that exits at once, with runc as well)
-    run in_pty "$PM_CMD run --rm -it --network none $IMAGE sh -c 'tty; [ -t 0 ] && [ -t 1 ] && echo both-tty; sleep 0.5; exit 4'" </dev/null
-    expect_status 4
-    output=$(pty_clean <<<"$output")
-    expect_output_has /dev/pts/0
-    expect_output_has both-tty
-
-    run in_pty "$PM_CMD run --rm -it --network none $IMAGE sh" \
-        < <(sleep 1; printf 'echo sum=$((40+2))\n'; sleep 1; printf 'exit 6\n')
-    expect_status 6
-    output=$(pty_clean <<<"$output")
-    expect_output_has sum=42
+    pty_runs "$PM_CMD run --rm -it --network none"
 }
 
 @test "podman exec -it works through a pty" {
-    local n
-    n=$(cname)
-    prun -d --name "$n" "$IMAGE" sleep 1000 >/dev/null
-    run in_pty "$PM_CMD exec -it $n sh -c 'tty; sleep 0.5; exit 3'" </dev/null
-    expect_status 3
-    output=$(pty_clean <<<"$output")
-    expect_output_has /dev/pts/
+    pty_execs "$PM_CMD" "$(cname)"
 }
 
 @test "podman restart starts the same container again" {
-    local n pid1 pid2
+    local n
     n=$(cname)
-    prun -d --name "$n" "$IMAGE" sh -c "$TRAP_SH" >/dev/null
-    wait_for 10 sh -c "$PM_CMD logs $n | grep -q ready"
-    pid1=$(pid_of "$n")
-    run pm restart -t 5 "$n"
-    expect_status 0
-    expect_eq state "$(pm inspect -f '{{.State.Status}}' "$n")" running
-    pid2=$(pid_of "$n")
-    [[ $pid2 != "$pid1" ]] || fail "restart kept pid $pid1"
-    wait_for 10 sh -c "[ \$($PM_CMD logs $n | grep -c ready) -eq 2 ]"
+    start_trapper "$n"
+    restart_trapper "$n"
 }
 
 @test "podman update --memory 64m changes a running container's limit" {
     local n
-    n=$(cname)
-    prun -d --name "$n" "$IMAGE" sleep 1000 >/dev/null
+    n=$(new_sleeper)
     run pm update --memory 64m --cpu-shares 512 "$n"
     expect_status 0
-    run pm exec "$n" cat /sys/fs/cgroup/memory/memory.limit_in_bytes
-    expect_eq "memory.limit_in_bytes" "$output" 67108864
-    run pm exec "$n" cat /sys/fs/cgroup/cpu/cpu.shares
-    expect_eq "cpu.shares" "$output" 512
+    exec_reads "$n" /sys/fs/cgroup/memory/memory.limit_in_bytes 67108864
+    exec_reads "$n" /sys/fs/cgroup/cpu/cpu.shares 512
     expect_eq state "$(pm inspect -f '{{.State.Status}}' "$n")" running
 }
 
 @test "podman inspect names cr as the OCI runtime, and cr sees the container" {
     local n id pid
-    n=$(cname)
-    prun -d --name "$n" "$IMAGE" sleep 1000 >/dev/null
+    n=$(new_sleeper)
     expect_eq OCIRuntime "$(pm inspect -f '{{.OCIRuntime}}' "$n")" "$CR"
     id=$(pm inspect -f '{{.Id}}' "$n")
     pid=$(pid_of "$n")
@@ -286,19 +177,12 @@ pid_of() { pm inspect -f '{{.State.Pid}}' "$1"; }
 }
 
 @test "podman run applies user, env, workdir, hostname and resource limits" {
-    run prun --rm -u 1000:1000 -w /tmp -e FOO=bar -h myhost "$IMAGE" \
-        sh -c 'echo $(id -u):$(id -g) $(pwd) $FOO $(hostname)'
-    expect_status 0
-    expect_eq output "$output" "1000:1000 /tmp bar myhost"
+    runs_as_asked
 
     run prun --rm --memory 32m --pids-limit 50 --cpus 0.5 "$IMAGE" sh -c \
         'cat /sys/fs/cgroup/memory/memory.limit_in_bytes /sys/fs/cgroup/pids/pids.max /sys/fs/cgroup/cpu/cpu.cfs_quota_us'
     expect_status 0
     expect_eq limits "$(echo $output)" "33554432 50 50000"
-
-    run prun --rm --read-only "$IMAGE" touch /x
-    [[ $status -ne 0 ]] || fail "--read-only rootfs was writable"
-    expect_output_has "Read-only file system"
 
     run prun --rm "$IMAGE" grep -E '^(Seccomp|NoNewPrivs):' /proc/self/status
     expect_output_has "Seccomp:	2"

@@ -18,7 +18,7 @@ MiB=$((1024 * 1024))
 # (tmpfs pages are charged to the writer's memory cgroup and cannot be
 # reclaimed without swap).
 add_fill_tmpfs() {
-    cg_cfg "$1" '.mounts += [{destination: "/mnt/fill", type: "tmpfs", source: "tmpfs",
+    cfg_in "$1" '.mounts += [{destination: "/mnt/fill", type: "tmpfs", source: "tmpfs",
                               options: ["nosuid", "nodev", "size=400m"]}]'
 }
 
@@ -29,7 +29,7 @@ add_fill_tmpfs() {
     b=$(cg_bundle b)
     id=$(cg_id)
     add_fill_tmpfs "$b"
-    cg_cfg "$b" '.linux.resources.memory = {limit: 33554432, swap: 33554432}'
+    cfg_in "$b" '.linux.resources.memory = {limit: 33554432, swap: 33554432}'
     cg_args "$b" 'dd if=/dev/zero of=/mnt/fill/big bs=1M count=200 2>/dev/null
                   echo "dd=$?" > /mnt/host/dd
                   wc -c < /mnt/fill/big > /mnt/host/size
@@ -43,9 +43,9 @@ add_fill_tmpfs() {
 
     cg_wait_file "$CG_HOST/size"
     [[ $(cat "$CG_HOST/dd") == dd=137 ]] ||
-        cg_fail "dd was not SIGKILLed by the OOM killer: $(cat "$CG_HOST/dd")" "container output: $(cat "$BATS_TEST_TMPDIR/$id.out")"
+        fail "dd was not SIGKILLed by the OOM killer: $(cat "$CG_HOST/dd")" "container output: $(cat "$BATS_TEST_TMPDIR/$id.out")"
     size=$(cat "$CG_HOST/size")
-    ((size > 0 && size <= 32 * MiB)) || cg_fail "tmpfs file holds $size bytes, expected at most 32 MiB"
+    ((size > 0 && size <= 32 * MiB)) || fail "tmpfs file holds $size bytes, expected at most 32 MiB"
 
     # the event stream reports the OOM (bounded wait: it polls every second)
     for ((i = 0; i < 150; i++)); do
@@ -53,23 +53,23 @@ add_fill_tmpfs() {
         sleep 0.1
     done
     grep '"type":"oom"' "$BATS_TEST_TMPDIR/events.out" | head -1 | jq -e --arg id "$id" '.type == "oom" and .id == $id' >/dev/null ||
-        cg_fail "no {\"type\":\"oom\",\"id\":\"$id\"} line from cr events:" "$(cut -c1-300 "$BATS_TEST_TMPDIR/events.out")" "stderr: $(cat "$BATS_TEST_TMPDIR/events.err")"
+        fail "no {\"type\":\"oom\",\"id\":\"$id\"} line from cr events:" "$(cut -c1-300 "$BATS_TEST_TMPDIR/events.out")" "stderr: $(cat "$BATS_TEST_TMPDIR/events.err")"
 
     # stats: the limit, and peak usage never above it
     run --separate-stderr cg_stats "$id"
-    [[ $status -eq 0 ]] || cg_fail "events --stats failed: $stderr"
+    [[ $status -eq 0 ]] || fail "events --stats failed: $stderr"
     limit=$(jq -r .data.memory.usage.limit <<<"$output")
     max=$(jq -r .data.memory.usage.max <<<"$output")
-    [[ $limit == $((32 * MiB)) ]] || cg_fail "memory.usage.limit: $limit"
-    ((max > 16 * MiB && max <= 32 * MiB)) || cg_fail "memory.usage.max: $max"
-    [[ $(jq -r .data.memory.swap.limit <<<"$output") == $((32 * MiB)) ]] || cg_fail "memory.swap.limit: $output"
+    [[ $limit == $((32 * MiB)) ]] || fail "memory.usage.limit: $limit"
+    ((max > 16 * MiB && max <= 32 * MiB)) || fail "memory.usage.max: $max"
+    [[ $(jq -r .data.memory.swap.limit <<<"$output") == $((32 * MiB)) ]] || fail "memory.swap.limit: $output"
 
     # and the kernel counted the kill in the container's memory cgroup
     local dir
-    dir=$(cg_dirs_named "$id" | grep '/memory/' | head -1)
-    [[ -n $dir ]] || cg_fail "no memory cgroup for $id"
+    dir=$(cgroups_named "$id" | grep '/memory/' | head -1)
+    [[ -n $dir ]] || fail "no memory cgroup for $id"
     awk '$1 == "oom_kill" { exit !($2 >= 1) }' "$dir/memory.oom_control" ||
-        cg_fail "oom_kill not counted: $(cat "$dir/memory.oom_control")"
+        fail "oom_kill not counted: $(cat "$dir/memory.oom_control")"
 }
 
 @test "memory: run of an init that outgrows its limit is OOM-killed and run exits 137" {
@@ -77,16 +77,16 @@ add_fill_tmpfs() {
     b=$(cg_bundle b)
     id=$(cg_id)
     add_fill_tmpfs "$b"
-    cg_cfg "$b" '.linux.resources.memory = {limit: 33554432, swap: 33554432}
+    cfg_in "$b" '.linux.resources.memory = {limit: 33554432, swap: 33554432}
                  | .process.args = ["dd", "if=/dev/zero", "of=/mnt/fill/big", "bs=1M", "count=200"]'
     run --separate-stderr crr run --bundle "$b" "$id" </dev/null
-    [[ $status -eq 137 ]] || cg_fail "cr run exited $status, expected 137 (SIGKILL by the OOM killer)" "stdout: $output" "stderr: $stderr"
+    [[ $status -eq 137 ]] || fail "cr run exited $status, expected 137 (SIGKILL by the OOM killer)" "stdout: $output" "stderr: $stderr"
 
     # control: the same with 400 MiB of memory finishes
     id=$(cg_id)
-    cg_cfg "$b" '.linux.resources.memory = {limit: 419430400, swap: 419430400}'
+    cfg_in "$b" '.linux.resources.memory = {limit: 419430400, swap: 419430400}'
     run --separate-stderr crr run --bundle "$b" "$id" </dev/null
-    [[ $status -eq 0 ]] || cg_fail "control with a 400 MiB limit exited $status" "stderr: $stderr"
+    [[ $status -eq 0 ]] || fail "control with a 400 MiB limit exited $status" "stderr: $stderr"
 }
 
 # ------------------------------------------------------------------ pids
@@ -95,7 +95,7 @@ add_fill_tmpfs() {
     local b id n
     b=$(cg_bundle b)
     id=$(cg_id)
-    cg_cfg "$b" '.linux.resources.pids = {limit: 20}'
+    cfg_in "$b" '.linux.resources.pids = {limit: 20}'
     # the inner shell stops at the first failed fork ("can't fork"); the
     # sleeps it started stay, reparented to the init
     cg_args "$b" 'sh -c "for i in \$(seq 100); do sleep 1000 & done; echo all > /mnt/host/all" 2> /mnt/host/err
@@ -105,16 +105,16 @@ add_fill_tmpfs() {
     cg_start "$id"
     cg_wait_file "$CG_HOST/loop"
 
-    [[ ! -e $CG_HOST/all ]] || cg_fail "all 100 forks succeeded under pids.limit 20"
+    [[ ! -e $CG_HOST/all ]] || fail "all 100 forks succeeded under pids.limit 20"
     grep -Eqi "can't fork|resource temporarily unavailable" "$CG_HOST/err" ||
-        cg_fail "no fork failure reported: $(cat "$CG_HOST/err")"
+        fail "no fork failure reported: $(cat "$CG_HOST/err")"
     n=$(cg_count_cmd "$id" sleep 1000)
-    ((n > 0 && n < 20)) || cg_fail "$n sleeps run, expected 1..19"
+    ((n > 0 && n < 20)) || fail "$n sleeps run, expected 1..19"
     # read back
     local dir
-    dir=$(cg_dirs_named "$id" | grep '/pids/' | head -1)
-    [[ $(cat "$dir/pids.max") == 20 ]] || cg_fail "pids.max: $(cat "$dir/pids.max")"
-    (($(cat "$dir/pids.current") <= 20)) || cg_fail "pids.current: $(cat "$dir/pids.current")"
+    dir=$(cgroups_named "$id" | grep '/pids/' | head -1)
+    [[ $(cat "$dir/pids.max") == 20 ]] || fail "pids.max: $(cat "$dir/pids.max")"
+    (($(cat "$dir/pids.current") <= 20)) || fail "pids.current: $(cat "$dir/pids.current")"
 }
 
 # ------------------------------------------------------------------ cpu
@@ -126,7 +126,7 @@ add_fill_tmpfs() {
     ctl=$(cg_id ctl)
     cg_args "$b" 'while :; do :; done'
     cg_create "$b" "$ctl"
-    cg_cfg "$b" '.linux.resources.cpu = {quota: 20000, period: 100000}'
+    cfg_in "$b" '.linux.resources.cpu = {quota: 20000, period: 100000}'
     cg_create "$b" "$id"
     cg_start "$id"
     cg_start "$ctl"
@@ -142,13 +142,13 @@ add_fill_tmpfs() {
     unl=$(cg_float "($c1 - $c0) / ($t1 - $t0)")
     echo "CPU-seconds per second: limited $lim, unlimited $unl" >&2
     # 0.2 CPU is a hard cap (whatever the host load); 0.35 leaves room for a period of burst
-    awk "BEGIN { exit !($lim < 0.35) }" || cg_fail "limited container used $lim CPU-seconds/s (quota is 0.2)"
-    awk "BEGIN { exit !($lim > 0.02) }" || cg_fail "limited container did not run at all ($lim)"
-    awk "BEGIN { exit !($unl > 0.6 && $unl > 2 * $lim) }" || cg_fail "unlimited control only got $unl CPU-seconds/s (limited: $lim)"
+    awk "BEGIN { exit !($lim < 0.35) }" || fail "limited container used $lim CPU-seconds/s (quota is 0.2)"
+    awk "BEGIN { exit !($lim > 0.02) }" || fail "limited container did not run at all ($lim)"
+    awk "BEGIN { exit !($unl > 0.6 && $unl > 2 * $lim) }" || fail "unlimited control only got $unl CPU-seconds/s (limited: $lim)"
     # the kernel throttled the limited one
     run --separate-stderr cg_stats "$id"
     thr=$(jq -r '.data.cpu.throttling.throttledPeriods // 0' <<<"$output")
-    ((thr > 0)) || cg_fail "no throttled periods in stats: $(jq -c .data.cpu <<<"$output")"
+    ((thr > 0)) || fail "no throttled periods in stats: $(jq -c .data.cpu <<<"$output")"
 }
 
 @test "cpuset: cpus \"0\" pins the container to CPU 0; update --cpuset-cpus 1 moves it" {
@@ -156,19 +156,19 @@ add_fill_tmpfs() {
     (($(nproc) >= 2)) || skip "needs 2 CPUs"
     b=$(cg_bundle b)
     id=$(cg_id)
-    cg_cfg "$b" '.linux.resources.cpu = {cpus: "0"}'
+    cfg_in "$b" '.linux.resources.cpu = {cpus: "0"}'
     cg_create "$b" "$id"
     cg_start "$id"
     run --separate-stderr crr exec "$id" sh -c 'grep Cpus_allowed_list /proc/self/status'
-    [[ $status -eq 0 && $output == *$'\t'0 ]] || cg_fail "exec'd process affinity: $output ($stderr)"
+    [[ $status -eq 0 && $output == *$'\t'0 ]] || fail "exec'd process affinity: $output ($stderr)"
     pid=$(crr state "$id" | jq -r .pid)
-    [[ $(awk '/Cpus_allowed_list/ {print $2}' "/proc/$pid/status") == 0 ]] || cg_fail "init affinity: $(grep Cpus_allowed_list "/proc/$pid/status")"
+    [[ $(awk '/Cpus_allowed_list/ {print $2}' "/proc/$pid/status") == 0 ]] || fail "init affinity: $(grep Cpus_allowed_list "/proc/$pid/status")"
 
     run --separate-stderr crr update --cpuset-cpus 1 "$id"
-    [[ $status -eq 0 ]] || cg_fail "update --cpuset-cpus 1 failed: $stderr"
-    [[ $(awk '/Cpus_allowed_list/ {print $2}' "/proc/$pid/status") == 1 ]] || cg_fail "init affinity after update: $(grep Cpus_allowed_list "/proc/$pid/status")"
+    [[ $status -eq 0 ]] || fail "update --cpuset-cpus 1 failed: $stderr"
+    [[ $(awk '/Cpus_allowed_list/ {print $2}' "/proc/$pid/status") == 1 ]] || fail "init affinity after update: $(grep Cpus_allowed_list "/proc/$pid/status")"
     run --separate-stderr crr exec "$id" sh -c 'grep Cpus_allowed_list /proc/self/status'
-    [[ $output == *$'\t'1 ]] || cg_fail "exec'd process affinity after update: $output ($stderr)"
+    [[ $output == *$'\t'1 ]] || fail "exec'd process affinity after update: $output ($stderr)"
 }
 
 # ------------------------------------------------------------------ pause / resume
@@ -186,27 +186,27 @@ add_fill_tmpfs() {
         (($(cat "$CG_HOST/count") > v0)) && break
         sleep 0.1
     done
-    (($(cat "$CG_HOST/count") > v0)) || cg_fail "the counter does not count before pause"
+    (($(cat "$CG_HOST/count") > v0)) || fail "the counter does not count before pause"
 
     run --separate-stderr crr pause "$id"
-    [[ $status -eq 0 ]] || cg_fail "pause failed: $stderr"
-    [[ $(cg_status "$id") == paused ]] || cg_fail "status after pause: $(cg_status "$id")"
+    [[ $status -eq 0 ]] || fail "pause failed: $stderr"
+    [[ $(container_status "$id") == paused ]] || fail "status after pause: $(container_status "$id")"
     v1=$(cat "$CG_HOST/count")
     sleep 1.2
     v2=$(cat "$CG_HOST/count")
-    [[ $v1 == "$v2" ]] || cg_fail "counter moved while paused: $v1 -> $v2"
+    [[ $v1 == "$v2" ]] || fail "counter moved while paused: $v1 -> $v2"
     local dir
-    dir=$(cg_dirs_named "$id" | grep '/freezer/' | head -1)
-    [[ $(cat "$dir/freezer.state") == FROZEN ]] || cg_fail "freezer.state: $(cat "$dir/freezer.state")"
+    dir=$(cgroups_named "$id" | grep '/freezer/' | head -1)
+    [[ $(cat "$dir/freezer.state") == FROZEN ]] || fail "freezer.state: $(cat "$dir/freezer.state")"
 
     run --separate-stderr crr resume "$id"
-    [[ $status -eq 0 ]] || cg_fail "resume failed: $stderr"
-    [[ $(cg_status "$id") == running ]] || cg_fail "status after resume: $(cg_status "$id")"
+    [[ $status -eq 0 ]] || fail "resume failed: $stderr"
+    [[ $(container_status "$id") == running ]] || fail "status after resume: $(container_status "$id")"
     for ((i = 0; i < 100; i++)); do
         (($(cat "$CG_HOST/count") > v2)) && break
         sleep 0.1
     done
-    (($(cat "$CG_HOST/count") > v2)) || cg_fail "counter stuck at $v2 after resume"
+    (($(cat "$CG_HOST/count") > v2)) || fail "counter stuck at $v2 after resume"
 }
 
 # ------------------------------------------------------------------ update
@@ -215,21 +215,21 @@ add_fill_tmpfs() {
     local b id dir
     b=$(cg_bundle b)
     id=$(cg_id)
-    cg_cfg "$b" '.linux.resources.pids = {limit: 5}'
+    cfg_in "$b" '.linux.resources.pids = {limit: 5}'
     cg_create "$b" "$id"
     cg_start "$id"
     local fork10='for i in $(seq 10); do sleep 1000 </dev/null >/dev/null 2>&1 & done; echo forked-10'
     run --separate-stderr crr exec "$id" sh -c "$fork10"
-    [[ $status -ne 0 && $output != *forked-10* ]] || cg_fail "10 forks succeeded under pids.limit 5 (status $status, $output)"
-    [[ $stderr == *"can't fork"* || $stderr == *"Resource temporarily unavailable"* ]] || cg_fail "unexpected error: $stderr"
+    [[ $status -ne 0 && $output != *forked-10* ]] || fail "10 forks succeeded under pids.limit 5 (status $status, $output)"
+    [[ $stderr == *"can't fork"* || $stderr == *"Resource temporarily unavailable"* ]] || fail "unexpected error: $stderr"
 
     run --separate-stderr crr update --pids-limit 100 "$id"
-    [[ $status -eq 0 ]] || cg_fail "update --pids-limit 100 failed: $stderr"
-    dir=$(cg_dirs_named "$id" | grep '/pids/' | head -1)
-    [[ $(cat "$dir/pids.max") == 100 ]] || cg_fail "pids.max after update: $(cat "$dir/pids.max")"
+    [[ $status -eq 0 ]] || fail "update --pids-limit 100 failed: $stderr"
+    dir=$(cgroups_named "$id" | grep '/pids/' | head -1)
+    [[ $(cat "$dir/pids.max") == 100 ]] || fail "pids.max after update: $(cat "$dir/pids.max")"
     run --separate-stderr crr exec "$id" sh -c "$fork10"
-    [[ $status -eq 0 && $output == *forked-10* ]] || cg_fail "10 forks failed after update to 100 (status $status)" "$output" "$stderr"
-    (($(cg_count_cmd "$id" sleep 1000) >= 10)) || cg_fail "fewer than 10 sleeps run after update"
+    [[ $status -eq 0 && $output == *forked-10* ]] || fail "10 forks failed after update to 100 (status $status)" "$output" "$stderr"
+    (($(cg_count_cmd "$id" sleep 1000) >= 10)) || fail "fewer than 10 sleeps run after update"
 }
 
 @test "update --memory raises the limit: a 48 MiB tmpfs write is killed at 32 MiB and fits after update to 128 MiB" {
@@ -237,26 +237,26 @@ add_fill_tmpfs() {
     b=$(cg_bundle b)
     id=$(cg_id)
     add_fill_tmpfs "$b"
-    cg_cfg "$b" '.linux.resources.memory = {limit: 33554432, swap: 33554432}'
+    cfg_in "$b" '.linux.resources.memory = {limit: 33554432, swap: 33554432}'
     cg_create "$b" "$id"
     cg_start "$id"
     local fill='dd if=/dev/zero of=/mnt/fill/big bs=1M count=48 2>/dev/null; echo "dd=$?"; rm -f /mnt/fill/big'
     run --separate-stderr crr exec "$id" sh -c "$fill"
-    [[ $output == *dd=137* ]] || cg_fail "48 MiB write under a 32 MiB limit was not OOM-killed: status $status, $output, $stderr"
-    [[ $(cg_stats "$id" | jq -r .data.memory.usage.limit) == $((32 * MiB)) ]] || cg_fail "limit before update"
+    [[ $output == *dd=137* ]] || fail "48 MiB write under a 32 MiB limit was not OOM-killed: status $status, $output, $stderr"
+    [[ $(cg_stats "$id" | jq -r .data.memory.usage.limit) == $((32 * MiB)) ]] || fail "limit before update"
 
     run --separate-stderr crr update --memory 128m --memory-swap 128m "$id"
-    [[ $status -eq 0 ]] || cg_fail "update --memory 128m --memory-swap 128m failed: $stderr"
+    [[ $status -eq 0 ]] || fail "update --memory 128m --memory-swap 128m failed: $stderr"
     out=$(cg_stats "$id")
-    [[ $(jq -r .data.memory.usage.limit <<<"$out") == $((128 * MiB)) ]] || cg_fail "events --stats memory.usage.limit after update: $(jq -c .data.memory.usage <<<"$out")"
-    [[ $(jq -r .data.memory.swap.limit <<<"$out") == $((128 * MiB)) ]] || cg_fail "events --stats memory.swap.limit after update: $(jq -c .data.memory.swap <<<"$out")"
+    [[ $(jq -r .data.memory.usage.limit <<<"$out") == $((128 * MiB)) ]] || fail "events --stats memory.usage.limit after update: $(jq -c .data.memory.usage <<<"$out")"
+    [[ $(jq -r .data.memory.swap.limit <<<"$out") == $((128 * MiB)) ]] || fail "events --stats memory.swap.limit after update: $(jq -c .data.memory.swap <<<"$out")"
     run --separate-stderr crr exec "$id" sh -c "$fill"
-    [[ $status -eq 0 && $output == *dd=0* ]] || cg_fail "48 MiB write failed under a 128 MiB limit: status $status, $output, $stderr"
+    [[ $status -eq 0 && $output == *dd=0* ]] || fail "48 MiB write failed under a 128 MiB limit: status $status, $output, $stderr"
 
     # --memory alone (no swap flag) changes the limit too
     run --separate-stderr crr update --memory 64m "$id"
-    [[ $status -eq 0 ]] || cg_fail "update --memory 64m failed: $stderr"
-    [[ $(cg_stats "$id" | jq -r .data.memory.usage.limit) == $((64 * MiB)) ]] || cg_fail "limit after update --memory 64m: $(cg_stats "$id" | jq -c .data.memory.usage)"
+    [[ $status -eq 0 ]] || fail "update --memory 64m failed: $stderr"
+    [[ $(cg_stats "$id" | jq -r .data.memory.usage.limit) == $((64 * MiB)) ]] || fail "limit after update --memory 64m: $(cg_stats "$id" | jq -c .data.memory.usage)"
 }
 
 # ------------------------------------------------------------------ devices
@@ -267,7 +267,7 @@ add_fill_tmpfs() {
     id=$(cg_id)
     # c 1:11 (kmsg) is not among runc's default rules; opened write-only it
     # needs no capability, so only the device cgroup can refuse it
-    cg_cfg "$b" '.linux.resources.devices = [{allow: false, access: "rwm"}]
+    cfg_in "$b" '.linux.resources.devices = [{allow: false, access: "rwm"}]
                  | .linux.devices = [{path: "/dev/mykmsg", type: "c", major: 1, minor: 11, fileMode: 438, uid: 0, gid: 0}]'
     # (subshells: a failed redirection of ":" would end the script)
     cg_args "$b" '(echo x > /dev/null) && echo null-ok
@@ -275,17 +275,17 @@ add_fill_tmpfs() {
                   (: > /dev/mykmsg) && echo mykmsg-ok
                   ls -l /dev/mykmsg'
     run --separate-stderr crr run --bundle "$b" "$id" </dev/null
-    [[ $output == *null-ok* ]] || cg_fail "/dev/null could not be opened: $output $stderr"
-    [[ $output == *zero-ok* ]] || cg_fail "/dev/zero (default rule) could not be opened: $output $stderr"
-    [[ $output == *"1,  11"* || $output == *"1, 11"* ]] || cg_fail "/dev/mykmsg was not created as c 1:11: $output"
-    [[ $output != *mykmsg-ok* ]] || cg_fail "/dev/mykmsg (c 1:11, denied) could be opened"
-    [[ $stderr == *"Operation not permitted"* ]] || cg_fail "expected EPERM for /dev/mykmsg: $stderr"
+    [[ $output == *null-ok* ]] || fail "/dev/null could not be opened: $output $stderr"
+    [[ $output == *zero-ok* ]] || fail "/dev/zero (default rule) could not be opened: $output $stderr"
+    [[ $output == *"1,  11"* || $output == *"1, 11"* ]] || fail "/dev/mykmsg was not created as c 1:11: $output"
+    [[ $output != *mykmsg-ok* ]] || fail "/dev/mykmsg (c 1:11, denied) could be opened"
+    [[ $stderr == *"Operation not permitted"* ]] || fail "expected EPERM for /dev/mykmsg: $stderr"
 
     # control: the same node with a rule allowing it opens
     ctl=$(cg_id ctl)
-    cg_cfg "$b" '.linux.resources.devices += [{allow: true, type: "c", major: 1, minor: 11, access: "w"}]'
+    cfg_in "$b" '.linux.resources.devices += [{allow: true, type: "c", major: 1, minor: 11, access: "w"}]'
     run --separate-stderr crr run --bundle "$b" "$ctl" </dev/null
-    [[ $output == *mykmsg-ok* ]] || cg_fail "control: c 1:11 allowed by a rule still could not be opened: $output $stderr"
+    [[ $output == *mykmsg-ok* ]] || fail "control: c 1:11 allowed by a rule still could not be opened: $output $stderr"
 }
 
 # ------------------------------------------------------------------ kill --all
@@ -294,21 +294,21 @@ add_fill_tmpfs() {
     local b id child pid
     b=$(cg_bundle b)
     id=$(cg_id)
-    cg_cfg "$b" '.linux.namespaces |= map(select(.type != "pid"))'
+    cfg_in "$b" '.linux.namespaces |= map(select(.type != "pid"))'
     cg_args "$b" 'sleep 1000 </dev/null >/dev/null 2>&1 & echo $! > /mnt/host/child; exec sleep 1001'
     cg_create "$b" "$id"
     cg_start "$id"
     cg_wait_file "$CG_HOST/child"
     child=$(cat "$CG_HOST/child")
     pid=$(crr state "$id" | jq -r .pid)
-    cg_alive "$child" || cg_fail "child $child is not running"
-    cg_pids "$id" | grep -qx "$child" || cg_fail "child $child is not in the container's cgroup: $(cg_pids "$id" | tr '\n' ' ')"
+    alive "$child" || fail "child $child is not running"
+    cg_pids "$id" | grep -qx "$child" || fail "child $child is not in the container's cgroup: $(cg_pids "$id" | tr '\n' ' ')"
 
     run --separate-stderr crr kill --all "$id" KILL
-    [[ $status -eq 0 ]] || cg_fail "kill --all failed: $stderr"
-    cg_wait_gone "$pid"
-    cg_wait_gone "$child"
-    cg_wait_status "$id" stopped
+    [[ $status -eq 0 ]] || fail "kill --all failed: $stderr"
+    wait_gone "$pid"
+    wait_gone "$child"
+    wait_status "$id" stopped
 }
 
 @test "kill --all USR1 reaches every process of the container, kill without --all only the init" {
@@ -322,19 +322,19 @@ add_fill_tmpfs() {
     cg_start "$id"
     cg_wait_file "$CG_HOST/ready"
     run --separate-stderr crr kill "$id" USR1
-    [[ $status -eq 0 ]] || cg_fail "kill failed: $stderr"
+    [[ $status -eq 0 ]] || fail "kill failed: $stderr"
     cg_wait_file "$CG_HOST/got"
     sleep 1
-    [[ $(sort "$CG_HOST/got" | tr '\n' ' ') == "init " ]] || cg_fail "kill (no --all) reached: $(cat "$CG_HOST/got")"
+    [[ $(sort "$CG_HOST/got" | tr '\n' ' ') == "init " ]] || fail "kill (no --all) reached: $(cat "$CG_HOST/got")"
 
     : >"$CG_HOST/got"
     run --separate-stderr crr kill --all "$id" USR1
-    [[ $status -eq 0 ]] || cg_fail "kill --all failed: $stderr"
+    [[ $status -eq 0 ]] || fail "kill --all failed: $stderr"
     for ((i = 0; i < 100; i++)); do
         [[ $(sort -u "$CG_HOST/got" | tr '\n' ' ') == "child init " ]] && break
         sleep 0.1
     done
-    [[ $(sort -u "$CG_HOST/got" | tr '\n' ' ') == "child init " ]] || cg_fail "kill --all reached: $(cat "$CG_HOST/got")"
+    [[ $(sort -u "$CG_HOST/got" | tr '\n' ' ') == "child init " ]] || fail "kill --all reached: $(cat "$CG_HOST/got")"
 }
 
 # ------------------------------------------------------------------ leaks
@@ -342,7 +342,7 @@ add_fill_tmpfs() {
 @test "leaks: 200 create/start/delete and run cycles leave no cgroup, state or process" {
     local b i id left
     b=$(cg_bundle b)
-    cg_cfg "$b" '.process.args = ["/bin/true"]
+    cfg_in "$b" '.process.args = ["/bin/true"]
                  | .linux.resources.pids = {limit: 50}
                  | .linux.resources.memory = {limit: 67108864}
                  | .linux.resources.cpu = {shares: 512}'
@@ -350,27 +350,27 @@ add_fill_tmpfs() {
         id=$CG_PREFIX-c$i   # not via cg_id: 200 entries for teardown is fine, but the prefix search covers them
         if ((i % 2)); then
             "$CR" --root "$CG_ROOT" run --bundle "$b" "$id" </dev/null >/dev/null 2>"$BATS_TEST_TMPDIR/err" 3>&- ||
-                cg_fail "cycle $i: cr run $id failed: $(cat "$BATS_TEST_TMPDIR/err")"
+                fail "cycle $i: cr run $id failed: $(cat "$BATS_TEST_TMPDIR/err")"
         else
             "$CR" --root "$CG_ROOT" create --bundle "$b" "$id" </dev/null >/dev/null 2>"$BATS_TEST_TMPDIR/err" 3>&- ||
-                cg_fail "cycle $i: cr create $id failed: $(cat "$BATS_TEST_TMPDIR/err")"
-            crr start "$id" 2>"$BATS_TEST_TMPDIR/err" || cg_fail "cycle $i: cr start $id failed: $(cat "$BATS_TEST_TMPDIR/err")"
+                fail "cycle $i: cr create $id failed: $(cat "$BATS_TEST_TMPDIR/err")"
+            crr start "$id" 2>"$BATS_TEST_TMPDIR/err" || fail "cycle $i: cr start $id failed: $(cat "$BATS_TEST_TMPDIR/err")"
             if ((i == 0)); then   # the cycles do make cgroups: one per hierarchy
-                [[ $(cg_dirs_named "$id" | wc -l) -eq $(cg_hierarchies | wc -l) ]] ||
-                    cg_fail "cgroups of $id:" "$(cg_dirs_named "$id")" "hierarchies:" "$(cg_hierarchies)"
+                [[ $(cgroups_named "$id" | wc -l) -eq $(cg_hierarchies | wc -l) ]] ||
+                    fail "cgroups of $id:" "$(cgroups_named "$id")" "hierarchies:" "$(cg_hierarchies)"
             fi
-            cg_wait_status "$id" stopped
-            crr delete "$id" 2>"$BATS_TEST_TMPDIR/err" || cg_fail "cycle $i: cr delete $id failed: $(cat "$BATS_TEST_TMPDIR/err")"
+            wait_status "$id" stopped
+            crr delete "$id" 2>"$BATS_TEST_TMPDIR/err" || fail "cycle $i: cr delete $id failed: $(cat "$BATS_TEST_TMPDIR/err")"
         fi
     done
-    left=$(cg_dirs_named "$CG_PREFIX*")
-    [[ -z $left ]] || cg_fail "cgroups left:" "$left"
+    left=$(cgroups_named "$CG_PREFIX*")
+    [[ -z $left ]] || fail "cgroups left:" "$left"
     left=$(ls -A "$CG_ROOT" 2>/dev/null || true)
-    [[ -z $left ]] || cg_fail "state left in $CG_ROOT:" "$left"
-    left=$(cg_marked_procs)
-    [[ -z $left ]] || cg_fail "container processes left:" "$left"
+    [[ -z $left ]] || fail "state left in $CG_ROOT:" "$left"
+    left=$(procs_with_env "$CG_MARK")
+    [[ -z $left ]] || fail "container processes left:" "$left"
     run crr list -q
-    [[ -z $output ]] || cg_fail "cr list still shows: $output"
+    [[ -z $output ]] || fail "cr list still shows: $output"
 }
 
 @test "leaks: --cgroup-manager disabled creates no cgroup; the init stays in the caller's cgroups" {
@@ -379,14 +379,14 @@ add_fill_tmpfs() {
     id=$(cg_id)
     cg_create "$b" "$id" --cgroup-manager disabled
     pid=$(crr state "$id" | jq -r .pid)
-    [[ -z $(cg_dirs_named "$id") ]] || cg_fail "cgroup made with --cgroup-manager disabled:" "$(cg_dirs_named "$id")"
-    diff <(sort /proc/self/cgroup) <(sort "/proc/$pid/cgroup") >&2 || cg_fail "init $pid is not in the caller's cgroups"
+    [[ -z $(cgroups_named "$id") ]] || fail "cgroup made with --cgroup-manager disabled:" "$(cgroups_named "$id")"
+    diff <(sort /proc/self/cgroup) <(sort "/proc/$pid/cgroup") >&2 || fail "init $pid is not in the caller's cgroups"
     cg_start "$id"
-    [[ -z $(cg_dirs_named "$id") ]] || cg_fail "cgroup appeared at start"
+    [[ -z $(cgroups_named "$id") ]] || fail "cgroup appeared at start"
     run --separate-stderr crr delete -f "$id"
-    [[ $status -eq 0 ]] || cg_fail "delete -f failed: $stderr"
-    cg_wait_gone "$pid"
-    [[ -z $(ls -A "$CG_ROOT" 2>/dev/null) ]] || cg_fail "state left: $(ls -A "$CG_ROOT")"
+    [[ $status -eq 0 ]] || fail "delete -f failed: $stderr"
+    wait_gone "$pid"
+    [[ -z $(ls -A "$CG_ROOT" 2>/dev/null) ]] || fail "state left: $(ls -A "$CG_ROOT")"
 }
 
 # ------------------------------------------------------------------ cgroupsPath
@@ -396,28 +396,28 @@ add_fill_tmpfs() {
     b=$(cg_bundle b)
     id=$(cg_id)
     rel=$CG_PREFIX-rel/test-$id
-    cg_cfg "$b" '.linux.cgroupsPath = $p' --arg p "$rel"
+    cfg_in "$b" '.linux.cgroupsPath = $p' --arg p "$rel"
     cg_create "$b" "$id"
     pid=$(crr state "$id" | jq -r .pid)
     while read -r mp own; do
         [[ $own == / ]] && own=
         want=$mp$own/$rel
-        [[ -d $want ]] || cg_fail "missing $want"
-        grep -qx "$pid" "$want/cgroup.procs" || cg_fail "init $pid is not in $want/cgroup.procs"
+        [[ -d $want ]] || fail "missing $want"
+        grep -qx "$pid" "$want/cgroup.procs" || fail "init $pid is not in $want/cgroup.procs"
         cg_extra_dir "$mp$own/$CG_PREFIX-rel"
         n=$((n + 1))
     done < <(cg_hierarchies)
-    ((n >= 1)) || cg_fail "no cgroup hierarchy found"
+    ((n >= 1)) || fail "no cgroup hierarchy found"
     # the init's own view of where it is: every hierarchy, below the caller's cgroup
     while IFS= read -r line; do
         own=$(awk -F: -v h="${line%%:*}" '$1 == h { print $3 }' /proc/self/cgroup)
         [[ $own == / ]] && own=
-        [[ ${line##*:} == "$own/$rel" ]] || cg_fail "init cgroup line '$line', expected path $own/$rel"
+        [[ ${line##*:} == "$own/$rel" ]] || fail "init cgroup line '$line', expected path $own/$rel"
     done <"/proc/$pid/cgroup"
     cg_start "$id"
     run --separate-stderr crr delete -f "$id"
-    [[ $status -eq 0 ]] || cg_fail "delete -f failed: $stderr"
-    [[ -z $(cg_dirs_named "test-$id") ]] || cg_fail "left after delete:" "$(cg_dirs_named "test-$id")"
+    [[ $status -eq 0 ]] || fail "delete -f failed: $stderr"
+    [[ -z $(cgroups_named "test-$id") ]] || fail "left after delete:" "$(cgroups_named "test-$id")"
 }
 
 @test "cgroupsPath: an absolute path is created at each hierarchy's root, and removed on delete" {
@@ -425,19 +425,19 @@ add_fill_tmpfs() {
     b=$(cg_bundle b)
     id=$(cg_id)
     abs=/$CG_PREFIX-crabs/$id
-    cg_cfg "$b" '.linux.cgroupsPath = $p' --arg p "$abs"
+    cfg_in "$b" '.linux.cgroupsPath = $p' --arg p "$abs"
     cg_create "$b" "$id"
     pid=$(crr state "$id" | jq -r .pid)
     while read -r mp own; do
-        [[ -d $mp$abs ]] || cg_fail "missing $mp$abs"
-        grep -qx "$pid" "$mp$abs/cgroup.procs" || cg_fail "init $pid is not in $mp$abs/cgroup.procs"
+        [[ -d $mp$abs ]] || fail "missing $mp$abs"
+        grep -qx "$pid" "$mp$abs/cgroup.procs" || fail "init $pid is not in $mp$abs/cgroup.procs"
         cg_extra_dir "$mp/$CG_PREFIX-crabs"
         n=$((n + 1))
     done < <(cg_hierarchies)
-    ((n >= 1)) || cg_fail "no cgroup hierarchy found"
-    grep -E "^[0-9]+:[^:]+:$abs\$" "/proc/$pid/cgroup" >/dev/null || cg_fail "init cgroups: $(cat "/proc/$pid/cgroup")"
+    ((n >= 1)) || fail "no cgroup hierarchy found"
+    grep -E "^[0-9]+:[^:]+:$abs\$" "/proc/$pid/cgroup" >/dev/null || fail "init cgroups: $(cat "/proc/$pid/cgroup")"
     cg_start "$id"
     run --separate-stderr crr delete -f "$id"
-    [[ $status -eq 0 ]] || cg_fail "delete -f failed: $stderr"
-    [[ -z $(cg_dirs_named "$id") ]] || cg_fail "left after delete:" "$(cg_dirs_named "$id")"
+    [[ $status -eq 0 ]] || fail "delete -f failed: $stderr"
+    [[ -z $(cgroups_named "$id") ]] || fail "left after delete:" "$(cgroups_named "$id")"
 }

@@ -1,4 +1,4 @@
-# cgroups_helpers.bash — helpers for cgroups.bats only (self-contained; does
+# cgroups_helpers.bash — helpers for cgroups.bats only (on common.bash; does
 # not need helpers.bash).
 #
 # Every test gets its own state root ($CG_ROOT), a host directory that the
@@ -8,26 +8,15 @@
 # what is left in their cgroups, removes the cgroup directories, and ends
 # background processes the test started.
 
-bats_require_minimum_version 1.5.0
+source "${BASH_SOURCE[0]%/*}/common.bash"
 
 CR=${CR:-$(cd "$BATS_TEST_DIRNAME/../.." && pwd)/out/cr}
 CG_ROOTFS=$BATS_FILE_TMPDIR/cg-rootfs
 
 # cg_make_rootfs: busybox-static rootfs template (once per file).
 cg_make_rootfs() {
-    local bb a
-    bb=$(command -v busybox) || bb=/bin/busybox
-    [[ -x $bb ]] || { echo "busybox-static is not installed" >&2; return 1; }
     rm -rf "$CG_ROOTFS"
-    mkdir -p "$CG_ROOTFS"/{bin,proc,sys,dev,tmp,etc,mnt/host,root}
-    cp "$bb" "$CG_ROOTFS/bin/busybox"
-    for a in $("$bb" --list); do
-        [[ $a == busybox || $a == */* ]] && continue
-        ln -s busybox "$CG_ROOTFS/bin/$a"
-    done
-    chmod 1777 "$CG_ROOTFS/tmp"
-    echo "root:x:0:0:root:/root:/bin/sh" >"$CG_ROOTFS/etc/passwd"
-    echo "root:x:0:" >"$CG_ROOTFS/etc/group"
+    busybox_rootfs "$CG_ROOTFS" proc sys dev mnt/host root
 }
 
 cg_setup() {
@@ -36,26 +25,17 @@ cg_setup() {
     CG_PREFIX=crcg$(tr -dc a-z0-9 </dev/urandom | head -c 6)-$BATS_TEST_NUMBER
     CG_MARK="CR_CG_TEST_MARK=$CG_PREFIX"
     mkdir -p "$CG_HOST"
-    : >"$BATS_TEST_TMPDIR/.cg-ids"
-    : >"$BATS_TEST_TMPDIR/.cg-bg"
-    : >"$BATS_TEST_TMPDIR/.cg-extra"
 }
 
 # cg_id [TAG]: a fresh container id, remembered for teardown.
-cg_id() {
-    local n id
-    n=$(wc -l <"$BATS_TEST_TMPDIR/.cg-ids")
-    id=$CG_PREFIX-$n${1:+-$1}
-    echo "$id" >>"$BATS_TEST_TMPDIR/.cg-ids"
-    printf '%s\n' "$id"
-}
+cg_id() { next_id "$CG_PREFIX" "$@"; }
 
 # cg_bg PID: a background process of ours, killed in teardown.
-cg_bg() { echo "$1" >>"$BATS_TEST_TMPDIR/.cg-bg"; }
+cg_bg() { track bgpids "$1"; }
 
 # cg_extra_dir PATH: a cgroup directory (not named after an id) that
 # teardown must rmdir, e.g. the parent of a nested cgroupsPath.
-cg_extra_dir() { echo "$1" >>"$BATS_TEST_TMPDIR/.cg-extra"; }
+cg_extra_dir() { track cg-extra "$1"; }
 
 # cg_bundle NAME: a bundle in $BATS_TEST_TMPDIR/NAME ($CG_HOST bound at
 # /mnt/host, terminal off, the test's mark in the environment); prints its path.
@@ -64,7 +44,7 @@ cg_bundle() {
     mkdir -p "$dir"
     cp -a "$CG_ROOTFS" "$dir/rootfs"
     "$CR" spec --bundle "$dir" 3>&- >/dev/null || { echo "cr spec --bundle $dir failed" >&2; return 1; }
-    cg_cfg "$dir" '.process.terminal = false
+    cfg_in "$dir" '.process.terminal = false
         | .process.args = ["sleep", "1000"]
         | .process.env += [$mark]
         | .mounts += [{destination: "/mnt/host", type: "bind", source: $host, options: ["rbind"]}]' \
@@ -72,16 +52,8 @@ cg_bundle() {
     printf '%s\n' "$dir"
 }
 
-# cg_cfg DIR FILTER [JQ ARGS...]: edit DIR/config.json with jq.
-cg_cfg() {
-    local dir=$1 filter=$2
-    shift 2
-    jq "$@" "$filter" "$dir/config.json" >"$dir/config.json.new" &&
-        mv "$dir/config.json.new" "$dir/config.json"
-}
-
 # cg_args DIR SCRIPT: process.args = ["sh", "-c", SCRIPT].
-cg_args() { cg_cfg "$1" '.process.args = ["sh", "-c", $s]' --arg s "$2"; }
+cg_args() { cfg_in "$1" '.process.args = ["sh", "-c", $s]' --arg s "$2"; }
 
 # crr ARGS...: cr with this test's state root; fd 3 (bats' TAP stream) closed.
 crr() { "$CR" --root "$CG_ROOT" "$@" 3>&-; }
@@ -103,49 +75,8 @@ cg_start() {
         { echo "cr start $1 failed:" >&2; cat "$BATS_TEST_TMPDIR/$1.out" >&2; return 1; }
 }
 
-# cg_status ID: the container's status ("" when cr state fails).
-cg_status() { crr state "$1" 2>/dev/null | jq -r .status 2>/dev/null || true; }
-
-# cg_wait_status ID STATUS: poll (bounded, generous) until STATUS.
-cg_wait_status() {
-    local id=$1 want=$2 i s=
-    for ((i = 0; i < 300; i++)); do
-        s=$(cg_status "$id")
-        [[ $s == "$want" ]] && return 0
-        sleep 0.1
-    done
-    echo "container $id: status '$s', expected '$want'" >&2
-    return 1
-}
-
-# cg_wait_file PATH: poll until PATH exists and is not empty.
-cg_wait_file() {
-    local i
-    for ((i = 0; i < 300; i++)); do
-        [[ -s $1 ]] && return 0
-        sleep 0.1
-    done
-    echo "timed out waiting for $1" >&2
-    return 1
-}
-
-# cg_alive PID: the process exists and is not a zombie.
-cg_alive() {
-    local st
-    st=$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null) || return 1
-    [[ -n $st && $st != Z ]]
-}
-
-# cg_wait_gone PID: poll until the process is gone (or a zombie).
-cg_wait_gone() {
-    local i
-    for ((i = 0; i < 300; i++)); do
-        cg_alive "$1" || return 0
-        sleep 0.1
-    done
-    echo "process $1 is still alive" >&2
-    return 1
-}
+# cg_wait_file PATH: until PATH exists and is not empty, 30 s.
+cg_wait_file() { wait_until 30 test -s "$1" || fail "timed out waiting for $1"; }
 
 # cg_stats ID: one `cr events --stats` JSON line (fails if cr does).
 cg_stats() { crr events --stats "$1" </dev/null; }
@@ -167,27 +98,6 @@ cg_count_cmd() {
         [[ ${c% } == "$want" ]] && n=$((n + 1))
     done
     echo "$n"
-}
-
-# cg_dirs_named GLOB: cgroup directories, in any hierarchy, named GLOB.
-cg_dirs_named() { find /sys/fs/cgroup -mindepth 1 -type d -name "$1" 2>/dev/null || true; }
-
-# cg_marked_procs: "pid cmdline" of processes carrying this test's mark.
-cg_marked_procs() {
-    local p pid e
-    local -a a
-    for p in /proc/[0-9]*; do
-        pid=${p#/proc/}
-        a=()
-        mapfile -d '' -t a 2>/dev/null <"$p/environ" || continue
-        for e in "${a[@]}"; do
-            if [[ $e == "$CG_MARK" ]]; then
-                printf '%s %s\n' "$pid" "$(tr '\0' ' ' <"$p/cmdline" 2>/dev/null)"
-                break
-            fi
-        done
-    done
-    return 0
 }
 
 # cg_hierarchies: "MOUNTPOINT OWN-CGROUP" for every cgroup hierarchy mounted
@@ -218,35 +128,17 @@ cg_hierarchies() {
 # cg_float EXPR: awk arithmetic, for rates.
 cg_float() { awk "BEGIN { printf \"%.3f\", $1 }"; }
 
-# cg_fail MESSAGE...: print to stderr and fail.
-cg_fail() {
-    printf '%s\n' "$@" >&2
-    return 1
-}
-
 cg_teardown() {
-    local p id c
-    while read -r p; do
-        [[ -n $p ]] && kill -9 "$p" 2>/dev/null
-    done <"$BATS_TEST_TMPDIR/.cg-bg"
-    while read -r id; do
-        [[ -n $id ]] || continue
+    local id c
+    kill_tracked_bg
+    for id in $(tracked ids); do
         "$CR" --root "$CG_ROOT" delete -f "$id" >/dev/null 2>&1 3>&- </dev/null
-    done <"$BATS_TEST_TMPDIR/.cg-ids"
+    done
     # whatever cr left behind: processes in our cgroups, then the cgroups
-    for c in $(cg_dirs_named "$CG_PREFIX*" | sort -r); do
-        [[ -e $c/freezer.state ]] && { echo THAWED >"$c/freezer.state"; } 2>/dev/null
-        for p in $(cat "$c/cgroup.procs" 2>/dev/null); do kill -9 "$p" 2>/dev/null; done
+    remove_cgroups "$CG_PREFIX*"
+    procs_with_env "$CG_MARK" | kill_listed
+    for c in $(tracked cg-extra | sort -r); do
+        [[ ! -d $c ]] || rmdir "$c" 2>/dev/null || true
     done
-    for p in $(cg_marked_procs | awk '{print $1}'); do kill -9 "$p" 2>/dev/null; done
-    for c in $(cg_dirs_named "$CG_PREFIX*" | sort -r); do
-        for _ in 1 2 3 4 5 6 7 8 9 10; do rmdir "$c" 2>/dev/null && break; [[ -d $c ]] || break; sleep 0.1; done
-    done
-    while read -r c; do
-        [[ -n $c && -d $c ]] && rmdir "$c" 2>/dev/null
-    done < <(sort -r "$BATS_TEST_TMPDIR/.cg-extra")
-    for c in $(awk '{print $5}' /proc/self/mountinfo | grep -F -- "$BATS_TEST_TMPDIR" | sort -r); do
-        umount -l "$c" 2>/dev/null
-    done
-    return 0
+    umount_below "$BATS_TEST_TMPDIR"
 }

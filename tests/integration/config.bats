@@ -8,12 +8,23 @@ setup_file() { make_rootfs; }
 setup() { cr_setup; }
 teardown() { cr_teardown; }
 
-# run_ctr ARG...: set process.args and `cr run` the bundle in the foreground.
-run_ctr() {
-    local id
-    id=$(new_id)
-    set_args "$@"
-    run --separate-stderr crr run --bundle "$BUNDLE" "$id"
+# assert_write_refused WHAT: after run_ctr of a script that prints WROTE
+# when its write works: status 0, no WROTE, and the write failed with EROFS.
+assert_write_refused() {
+    assert_status 0 || return 1
+    [[ $output != *WROTE* ]] || fail "$1 was writable" || return 1
+    [[ $stderr == *"Read-only file system"* ]] || fail "error: $stderr"
+}
+
+# assert_lines LINE...: after `run`: status 0, and the output's first lines
+# are LINE... in order.
+assert_lines() {
+    local i=0 want
+    assert_status 0 || return 1
+    for want; do
+        [[ ${lines[i]} == "$want" ]] || fail "line $i: expected '$want':" "$output" || return 1
+        i=$((i + 1))
+    done
 }
 
 # cap_mask CAP...: the hex mask of /proc/PID/status for capability numbers.
@@ -86,8 +97,7 @@ cap_mask() {
 
 @test "cgroup: the init is in the cgroup /cr/<id> (or linux.cgroupsPath)" {
     local id pid
-    id=$(new_id)
-    create "$id"
+    id=$(container_in created)
     pid=$(state_field "$id" pid)
     grep -q ":/cr/$id\$" "/proc/$pid/cgroup" || fail "cgroups of $pid:" "$(cat "/proc/$pid/cgroup")"
     crr delete -f "$id"
@@ -195,19 +205,15 @@ SCRIPT
 @test "mounts: readonly paths (/proc/sys) are not writable" {
     cfg '.hostname = "before"'
     run_ctr sh -c 'if echo after > /proc/sys/kernel/hostname; then echo WROTE; fi; hostname; grep " /proc/sys " /proc/self/mountinfo'
-    assert_status 0
-    [[ $output != *WROTE* ]] || fail "/proc/sys/kernel/hostname was writable"
+    assert_write_refused /proc/sys/kernel/hostname
     [[ ${lines[0]} == before ]] || fail "hostname changed: $output"
     [[ ${lines[1]} =~ \ ro[,\ ] ]] || fail "/proc/sys is not mounted ro: $output"
-    [[ $stderr == *"Read-only file system"* ]] || fail "error: $stderr"
 }
 
 @test "mounts: root.readonly makes / read-only, and false leaves it writable" {
     cfg '.root.readonly = true'
     run_ctr sh -c 'if touch /newfile; then echo WROTE; fi'
-    assert_status 0
-    [[ $output != *WROTE* ]] || fail "/ is writable with root.readonly"
-    [[ $stderr == *"Read-only file system"* ]] || fail "error: $stderr"
+    assert_write_refused "/ with root.readonly"
     [[ ! -e $BUNDLE/rootfs/newfile ]] || fail "file created in the rootfs"
 
     cfg '.root.readonly = false'
@@ -241,9 +247,7 @@ SCRIPT
 @test "process.user: uid, gid and additionalGids are visible via id" {
     cfg '.process.user = {uid: 1000, gid: 1001, additionalGids: [5, 100]}'
     run_ctr sh -c 'id -u; id -g; grep ^Groups: /proc/self/status'
-    assert_status 0
-    [[ ${lines[0]} == 1000 ]] || fail "uid: $output"
-    [[ ${lines[1]} == 1001 ]] || fail "gid: $output"
+    assert_lines 1000 1001
     local groups
     groups=$(awk '{$1 = ""; print}' <<<"${lines[2]}" | tr ' ' '\n' | sed '/^$/d' | sort -n | tr '\n' ' ')
     [[ $groups == "5 100 " ]] || fail "supplementary groups: '${lines[2]}'"
@@ -302,9 +306,7 @@ SCRIPT
 @test "rlimits: RLIMIT_NOFILE soft 512 / hard 1024 -> ulimit -n is 512" {
     cfg '.process.rlimits = [{type: "RLIMIT_NOFILE", soft: 512, hard: 1024}]'
     run_ctr sh -c 'ulimit -n; ulimit -Hn'
-    assert_status 0
-    [[ ${lines[0]} == 512 ]] || fail "soft: $output"
-    [[ ${lines[1]} == 1024 ]] || fail "hard: $output"
+    assert_lines 512 1024
 }
 
 @test "rlimits: several limits at once (NPROC, CORE)" {
@@ -397,8 +399,7 @@ SCRIPT
 
 @test "fds: exec passes only 0, 1 and 2 as well" {
     local id
-    id=$(new_id)
-    create "$id"
+    id=$(container_in created)
     crr start "$id"
     run --separate-stderr "$CR" --root "$CR_ROOT" exec "$id" sh -c 'ls /proc/$$/fd; true' 4</etc/hostname
     assert_status 0

@@ -11,22 +11,10 @@ teardown() { cr_teardown; }
 
 # create_fails SUBSTRING...: `cr create` of $BUNDLE must fail with a one-line
 # error naming every SUBSTRING, and leave nothing behind.
-create_fails() {
-    local id
-    id=$(new_id)
-    run --separate-stderr crc create --bundle "$BUNDLE" "$id"
-    assert_error 1 "$@" || return 1
-    assert_no_leftovers "$id"
-}
+create_fails() { cr_refuses create --bundle "$BUNDLE" -- "$@"; }
 
 # run_fails SUBSTRING...: the same through `cr run`.
-run_fails() {
-    local id
-    id=$(new_id)
-    run --separate-stderr crc run --bundle "$BUNDLE" "$id"
-    assert_error 1 "$@" || return 1
-    assert_no_leftovers "$id"
-}
+run_fails() { cr_refuses run --bundle "$BUNDLE" -- "$@"; }
 
 # ---------------------------------------------------------------- config.json
 
@@ -112,11 +100,7 @@ run_fails() {
 }
 
 @test "bad bundle: a missing bundle directory names it" {
-    local id
-    id=$(new_id)
-    run --separate-stderr crc create --bundle "$BATS_TEST_TMPDIR/no-bundle" "$id"
-    assert_error 1 "no-bundle"
-    assert_no_leftovers "$id"
+    cr_refuses create --bundle "$BATS_TEST_TMPDIR/no-bundle" -- "no-bundle"
 }
 
 # ---------------------------------------------------------------- failures inside the init
@@ -176,9 +160,7 @@ run_fails() {
 @test "bad id: the state applets refuse ids with '/' too" {
     local a
     for a in state start delete kill ps; do
-        run --separate-stderr crr "$a" "../../etc"
-        assert_status 1
-        [[ $stderr == *"../../etc"* ]] || fail "cr $a: message does not name the id: $stderr"
+        refused_with "../../etc" "$a" "../../etc"
     done
 }
 
@@ -200,8 +182,7 @@ run_fails() {
 
 @test "duplicate id: refused, the first container intact, one state dir" {
     local id pid
-    id=$(new_id)
-    create "$id"
+    id=$(container_in created)
     pid=$(state_field "$id" pid)
     run --separate-stderr crc create --bundle "$BUNDLE" "$id"
     assert_error 1 "$id"
@@ -218,18 +199,14 @@ run_fails() {
 # ---------------------------------------------------------------- usage
 
 @test "usage: create without an id, kill with too many operands" {
-    run --separate-stderr crr create --bundle "$BUNDLE"
-    assert_status 1
-    [[ $stderr == *CONTAINER_ID* ]] || fail "create: $stderr"
+    refused_with "CONTAINER_ID" create --bundle "$BUNDLE"
     run --separate-stderr crr kill a b c
     assert_status 1
     assert_state_root_empty
 }
 
 @test "usage: an option that needs a value, given none" {
-    run --separate-stderr crr create --bundle
-    assert_status 1
-    [[ $stderr == *--bundle* ]] || fail "message: $stderr"
+    refused_with "--bundle" create --bundle
 }
 
 @test "usage: --preserve-fds takes a number of fds (create, run, exec)" {

@@ -41,7 +41,7 @@ exe_attack_start() {
             done
         done >/tmp/shattack.log 2>&1
         echo DONE >>/tmp/shattack.log' </dev/null >/dev/null 2>&1
-    esc_wait_file "$BUNDLE/rootfs/tmp/attack.log"
+    wait_file "$BUNDLE/rootfs/tmp/attack.log"
     sleep 0.3
 }
 # exe_attack_stop: stops both attackers; their output in $ATTACK_LOG.
@@ -119,7 +119,7 @@ exe_attack_stop() {
     run ! sh -c "printf x >/proc/$pid/exe"
     [[ $(readlink "/proc/$pid/exe") == "$exe" ]]
     crr start "$id"
-    esc_wait_status "$id" running
+    wait_status "$id" running
     # a foreground cr exec, seen from the host while it waits for its process
     "$CR" --root "$CR_ROOT" exec "$id" sleep 3 </dev/null >/dev/null 2>&1 3>&- &
     pid=$!
@@ -255,7 +255,7 @@ fdscan_verdict() {
     set_sh "fdscan 30 $marker/host-only >/tmp/fdscan.log 2>&1; sleep 1000"
     a=$(esc_id attacker)
     esc_start_sleeping "$a"
-    esc_wait_file "$BUNDLE/rootfs/tmp/fdscan.log"
+    wait_file "$BUNDLE/rootfs/tmp/fdscan.log"
     pid=$(crr state "$a" | jq -r .pid)
     # the victim joins the attacker's pid namespace (a pod with a shared pid
     # namespace) and stays created for a while
@@ -278,7 +278,7 @@ fdscan_verdict() {
     id=$(esc_id)
     esc_start_sleeping "$id"
     crr exec -d "$id" sh -c "fdscan 60 $marker/host-only >/tmp/fdscan.log 2>&1" </dev/null >/dev/null 2>&1
-    esc_wait_file "$BUNDLE/rootfs/tmp/fdscan.log"
+    wait_file "$BUNDLE/rootfs/tmp/fdscan.log"
     for ((i = 0; i < 100; i++)); do
         esc_exec_bounded "$id" true || true
         grep -qE '^(HOST-PROC|ESCAPED)' "$BUNDLE/rootfs/tmp/fdscan.log" && break
@@ -333,12 +333,7 @@ fdscan_verdict() {
 @test "CVE-2021-30465: a destination symlink to a path missing in the rootfs never mounts on the host" {
     local h id ns
     for ns in with without; do
-        h=$(esc_scratch cr-esc-host)
-        touch "$h/host-file"
-        rm -rf "$BUNDLE"
-        esc_make_bundle "$BUNDLE"
-        ln -s "$h" "$BUNDLE/rootfs/evil"
-        [[ $ns == with ]] || cfg '.linux.namespaces |= map(select(.type != "mount"))'
+        h=$(esc_symlinked_bundle evil "$ns")
         cfg '.mounts += [{destination: "/evil", type: "tmpfs", source: "tmpfs", options: ["size=1m"]}]'
         id=$(esc_id "$ns")
         esc_try_create "$id"
@@ -472,9 +467,9 @@ fdscan_verdict() {
     set_sh 'ls -l /dev/console; echo "|/tmp/pwned %p" >/dev/console; cat /proc/sys/kernel/core_pattern; sleep 0.3'
     sock=$BATS_TEST_TMPDIR/console.sock
     out=$BATS_TEST_TMPDIR/console.out
-    "$ESC_TOOLS/consrecv" "$sock" "$out" 3>&- &
+    "$ESC_TOOLS/console-recv" "$sock" "$out" "$out.ready" 3>&- &
     esc_bg $!
-    esc_wait_file "$out.ready"
+    wait_file "$out.ready"
     run esc_run --console-socket "$sock" </dev/null
     echo "status $status: $output"
     cat "$out" 2>/dev/null || true
@@ -502,13 +497,7 @@ fdscan_verdict() {
 @test "CVE-2025-52881: rootfs /proc as a symlink to a host directory never mounts proc on the host" {
     local h ns id
     for ns in with without; do
-        h=$(esc_scratch cr-esc-host)
-        touch "$h/host-file"
-        rm -rf "$BUNDLE"
-        esc_make_bundle "$BUNDLE"
-        rmdir "$BUNDLE/rootfs/proc"
-        ln -s "$h" "$BUNDLE/rootfs/proc"
-        [[ $ns == with ]] || cfg '.linux.namespaces |= map(select(.type != "mount"))'
+        h=$(esc_symlinked_bundle proc "$ns")
         id=$(esc_id "$ns")
         esc_try_create "$id"
         echo "# $ns mount namespace: create status $status: $output"

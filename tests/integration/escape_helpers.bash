@@ -1,6 +1,7 @@
 # escape_helpers.bash — shared by tests/integration/escape*.bats and
-# rootless.bats (load with `load escape_helpers`). Self-contained: it does not
-# use helpers.bash.
+# rootless.bats (load with `load escape_helpers`). It builds on common.bash,
+# not on helpers.bash: these files keep cr's default config (no test mark,
+# no snapshot of cr) and name their containers esc*.
 #
 # Debian packages (also listed in tests/integration/packages.txt):
 #   busybox-static jq musl-tools libcap2-bin uidmap util-linux coreutils passwd
@@ -15,7 +16,7 @@
 #   setup() { esc_setup; }
 #   teardown() { esc_teardown; }
 
-bats_require_minimum_version 1.5.0
+source "${BASH_SOURCE[0]%/*}/common.bash"
 
 CR=${CR:-$(cd "$BATS_TEST_DIRNAME/../.." && pwd)/out/cr}
 ESC_ROOTFS=$BATS_FILE_TMPDIR/rootfs
@@ -29,19 +30,10 @@ esc_setup_file() {
 }
 
 esc_make_rootfs() {
-    local bb a
-    bb=$(command -v busybox) || bb=/bin/busybox
-    [[ -x $bb ]] || { echo "busybox-static is not installed" >&2; return 1; }
     rm -rf "$ESC_ROOTFS"
-    mkdir -p "$ESC_ROOTFS"/{bin,proc,sys,dev,tmp,etc,mnt,root}
-    for a in $("$bb" --list); do
-        [[ $a == busybox || $a == */* ]] && continue
-        ln -s busybox "$ESC_ROOTFS/bin/$a"
-    done
-    cp "$bb" "$ESC_ROOTFS/bin/busybox"
-    chmod 1777 "$ESC_ROOTFS/tmp"
-    printf 'root:x:0:0:root:/root:/bin/sh\nuser:x:1000:1000:user:/tmp:/bin/sh\n' >"$ESC_ROOTFS/etc/passwd"
-    printf 'root:x:0:\nuser:x:1000:\n' >"$ESC_ROOTFS/etc/group"
+    busybox_rootfs "$ESC_ROOTFS" proc sys dev mnt root || return 1
+    echo "user:x:1000:1000:user:/tmp:/bin/sh" >>"$ESC_ROOTFS/etc/passwd"
+    echo "user:x:1000:" >>"$ESC_ROOTFS/etc/group"
 }
 
 # esc_cc OUT SRC: a static binary (musl-gcc, else cc -static).
@@ -58,12 +50,13 @@ esc_build_tools() {
     esc_src_attack >"$ESC_TOOLS/attack.c"
     esc_src_probe >"$ESC_TOOLS/probe.c"
     esc_src_swap >"$ESC_TOOLS/swap.c"
-    esc_src_consrecv >"$ESC_TOOLS/consrecv.c"
     esc_src_fdscan >"$ESC_TOOLS/fdscan.c"
     local t
-    for t in attack probe swap consrecv fdscan; do
+    for t in attack probe swap fdscan; do
         esc_cc "$ESC_TOOLS/$t" "$ESC_TOOLS/$t.c" || { echo "cannot compile $t.c" >&2; return 1; }
     done
+    # the terminal tests' --console-socket receiver
+    esc_cc "$ESC_TOOLS/console-recv" "$BATS_TEST_DIRNAME/console-recv.c" || { echo "cannot compile console-recv.c" >&2; return 1; }
 }
 
 # ---------------------------------------------------------------- per test
@@ -87,42 +80,37 @@ esc_make_bundle() {
     cfg_in "$dir" '.process.terminal = false | .root.readonly = false | .process.args = ["sleep", "1000"]'
 }
 
+# esc_symlinked_bundle PATH with|without: a fresh $BUNDLE whose rootfs PATH
+# is a symlink to a new scratch host directory (holding host-file), with or
+# without a mount namespace; prints the host directory.
+esc_symlinked_bundle() {
+    local h
+    h=$(esc_scratch cr-esc-host) || return 1
+    touch "$h/host-file"
+    rm -rf "$BUNDLE"
+    esc_make_bundle "$BUNDLE" || return 1
+    rm -rf "${BUNDLE:?}/rootfs/$1"
+    ln -s "$h" "$BUNDLE/rootfs/$1"
+    if [[ $2 == without ]]; then
+        cfg '.linux.namespaces |= map(select(.type != "mount"))' || return 1
+    fi
+    printf '%s\n' "$h"
+}
+
 # esc_id [TAG]: a fresh container id, deleted in teardown.
 esc_id() {
-    local n id run=${BATS_RUN_TMPDIR##*/}
+    local run=${BATS_RUN_TMPDIR##*/}
     run=${run##*-}
-    n=$(wc -l <"$BATS_TEST_TMPDIR/.ids")
-    id="esc${run:0:6}-${BATS_SUITE_TEST_NUMBER:-$BATS_TEST_NUMBER}-$n${1:+-$1}"
-    echo "$id" >>"$BATS_TEST_TMPDIR/.ids"
-    printf '%s\n' "$id"
+    next_id "esc${run:0:6}-${BATS_SUITE_TEST_NUMBER:-$BATS_TEST_NUMBER}" "$@"
 }
 
 # esc_bg PID: a background process of ours, killed (by pid) in teardown.
-esc_bg() { echo "$1" >>"$BATS_TEST_TMPDIR/.bgpids"; }
+esc_bg() { track bgpids "$1"; }
 
 # esc_scratch [PREFIX]: a new directory under /tmp (not under the test dir,
 # so that it looks like an unrelated host path), removed in teardown.
-esc_scratch() {
-    local d
-    d=$(mktemp -d "/tmp/${1:-cr-esc}.XXXXXX") || return 1
-    echo "$d" >>"$BATS_TEST_TMPDIR/.scratch"
-    printf '%s\n' "$d"
-}
+esc_scratch() { make_scratch "${1:-cr-esc}"; }
 
-cfg_in() {
-    local dir=$1 filter=$2
-    shift 2
-    jq "$@" "$filter" "$dir/config.json" >"$dir/config.json.new" &&
-        mv "$dir/config.json.new" "$dir/config.json"
-}
-cfg() { cfg_in "$BUNDLE" "$@"; }
-
-json_array() {
-    local a out='[]'
-    for a; do out=$(jq -c --arg a "$a" '. + [$a]' <<<"$out") || return 1; done
-    printf '%s\n' "$out"
-}
-set_args() { cfg '.process.args = $a' --argjson a "$(json_array "$@")"; }
 # set_sh SCRIPT: process.args = sh -c SCRIPT
 set_sh() { set_args sh -c "$1"; }
 
@@ -192,67 +180,24 @@ esc_proc_line() {
 
 # esc_start_sleeping ID: create + start ($BUNDLE's args should block).
 esc_start_sleeping() {
-    esc_create "$1" && crr start "$1" && esc_wait_status "$1" running
-}
-
-esc_wait_status() {
-    local id=$1 want=$2 i s=
-    for ((i = 0; i < 300; i++)); do
-        s=$(crr state "$id" 2>/dev/null | jq -r .status 2>/dev/null) || s=
-        [[ $s == "$want" ]] && return 0
-        sleep 0.1
-    done
-    echo "container $id: status '$s', expected '$want'" >&2
-    return 1
-}
-
-esc_wait_file() {
-    local i
-    for ((i = 0; i < 300; i++)); do
-        [[ -e $1 ]] && return 0
-        sleep 0.1
-    done
-    echo "timed out waiting for $1" >&2
-    return 1
+    esc_create "$1" && crr start "$1" && wait_status "$1" running
 }
 
 # host_mounts_at PATH: host mountinfo lines whose mount point is PATH or below.
 host_mounts_at() { awk -v p="$1" '$5 == p || index($5, p "/") == 1' /proc/self/mountinfo; }
 
-fail() {
-    printf '%s\n' "$@" >&2
-    return 1
-}
-
-show_run() {
-    echo "status: $status"
-    echo "output: $output"
-    [[ -n ${stderr+x} ]] && echo "stderr: $stderr"
-    return 0
-}
-
 # ---------------------------------------------------------------- teardown
 
 esc_teardown() {
-    local id p m
-    while read -r p; do
-        [[ -n $p ]] && kill -9 "$p" 2>/dev/null
-    done <"$BATS_TEST_TMPDIR/.bgpids"
-    while read -r id; do
-        [[ -n $id ]] || continue
+    local id
+    kill_tracked_bg
+    for id in $(tracked ids); do
         "${ESC_CR:-$CR}" --root "$CR_ROOT" delete -f "$id" >/dev/null 2>&1 3>&- ||
             "$CR" --root "$CR_ROOT" delete -f "$id" >/dev/null 2>&1 3>&-
-    done <"$BATS_TEST_TMPDIR/.ids"
-    # mounts under the test directory and scratch dirs, deepest first
-    for m in $(awk '{print $5}' /proc/self/mountinfo | grep -F -- "$BATS_TEST_TMPDIR" | sort -r); do
-        umount -l "$m" 2>/dev/null
     done
-    while read -r m; do
-        [[ $m == /tmp/* ]] || continue
-        for p in $(awk '{print $5}' /proc/self/mountinfo | grep -F -- "$m" | sort -r); do umount -l "$p" 2>/dev/null; done
-        rm -rf -- "$m"
-    done <"$BATS_TEST_TMPDIR/.scratch"
-    return 0
+    # mounts under the test directory and scratch dirs, deepest first
+    umount_below "$BATS_TEST_TMPDIR"
+    remove_scratch
 }
 
 # ---------------------------------------------------------------- C sources
@@ -471,49 +416,6 @@ int main(int argc, char **argv) {
     if (argc != 3) { fprintf(stderr, "usage: swap A B\n"); return 2; }
     /* EBUSY (one of them is a mount point here) is not an error: go on */
     for (;;) syscall(SYS_renameat2, AT_FDCWD, argv[1], AT_FDCWD, argv[2], 2 /* RENAME_EXCHANGE */);
-}
-EOF
-}
-
-# consrecv SOCKET OUT: listen on SOCKET (creates OUT.ready when listening),
-# take one pty master and copy what it reads to OUT until the pty closes.
-esc_src_consrecv() {
-    cat <<'EOF'
-#define _GNU_SOURCE
-#include <fcntl.h>
-#include <stdio.h>
-#include <string.h>
-#include <sys/socket.h>
-#include <sys/un.h>
-#include <unistd.h>
-int main(int argc, char **argv) {
-    struct sockaddr_un sa;
-    char buf[4096], cbuf[CMSG_SPACE(sizeof(int))], ready[4096];
-    struct iovec iov = { buf, sizeof buf };
-    struct msghdr msg;
-    struct cmsghdr *cm;
-    int ls, c, master = -1, out;
-    ssize_t n;
-    if (argc != 3) { fprintf(stderr, "usage: consrecv SOCKET OUT\n"); return 2; }
-    ls = socket(AF_UNIX, SOCK_STREAM, 0);
-    memset(&sa, 0, sizeof sa);
-    sa.sun_family = AF_UNIX;
-    snprintf(sa.sun_path, sizeof sa.sun_path, "%s", argv[1]);
-    if (ls < 0 || bind(ls, (struct sockaddr *)&sa, sizeof sa) < 0 || listen(ls, 1) < 0) { perror("socket"); return 1; }
-    snprintf(ready, sizeof ready, "%s.ready", argv[2]);
-    close(open(ready, O_CREAT | O_WRONLY, 0644));
-    if ((c = accept(ls, NULL, NULL)) < 0) { perror("accept"); return 1; }
-    memset(&msg, 0, sizeof msg);
-    msg.msg_iov = &iov; msg.msg_iovlen = 1;
-    msg.msg_control = cbuf; msg.msg_controllen = sizeof cbuf;
-    if (recvmsg(c, &msg, 0) < 0) { perror("recvmsg"); return 1; }
-    for (cm = CMSG_FIRSTHDR(&msg); cm; cm = CMSG_NXTHDR(&msg, cm))
-        if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS) memcpy(&master, CMSG_DATA(cm), sizeof master);
-    if (master < 0) { fprintf(stderr, "consrecv: no fd received\n"); return 1; }
-    close(c); close(ls);
-    out = open(argv[2], O_CREAT | O_WRONLY | O_APPEND, 0644);
-    while ((n = read(master, buf, sizeof buf)) > 0) if (write(out, buf, (size_t)n) < 0) break;
-    return 0;
 }
 EOF
 }

@@ -97,9 +97,7 @@ EOF
 @test "exec --process with an invalid file fails and names the problem" {
     local pj=$BATS_TEST_TMPDIR/process.json
     echo '{"args": "not-an-array", "cwd": "/"}' >"$pj"
-    run --separate-stderr crr exec --process "$pj" "$ID"
-    assert_status 1
-    [[ $stderr == *args* ]] || fail "message does not name args: $stderr"
+    refused_with "args" exec --process "$pj" "$ID"
     [[ $(state_field "$ID" status) == running ]] || fail "container is not running any more"
 }
 
@@ -119,9 +117,7 @@ EOF
 @test "exec: into a stopped container fails" {
     crr kill "$ID" KILL
     wait_status "$ID" stopped
-    run --separate-stderr crr exec "$ID" true
-    assert_status 1
-    [[ $stderr == *"$ID"* ]] || fail "message does not name the container: $stderr"
+    refused_with "$ID" exec "$ID" true
 }
 
 @test "exec: into a created (not started) container fails or runs, but never starts the init" {

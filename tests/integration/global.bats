@@ -58,9 +58,7 @@ teardown() { cr_teardown; }
 }
 
 @test "unknown option of an applet: exit 1 and a message naming it" {
-    run --separate-stderr crr state --no-such-flag x
-    assert_status 1
-    [[ $stderr == *--no-such-flag* ]] || fail "message does not name the option: $stderr"
+    refused_with "--no-such-flag" state --no-such-flag x
 }
 
 @test "cr without an applet: exit 1 and the usage on stderr" {
@@ -108,8 +106,7 @@ teardown() { cr_teardown; }
     # With argv[0] dispatch there is no 'cr' word to put global options in
     # front of, so `state --root DIR ID` must be the way to reach DIR.
     local id
-    id=$(new_id)
-    create "$id"
+    id=$(container_in created)
     run --separate-stderr "$CR_BIN_DIR/state" --root "$CR_ROOT" "$id"
     assert_status 0
     [[ $(jq -r .id <<<"$output") == "$id" ]] || fail "out/bin/state: wrong id: $output"

@@ -11,7 +11,7 @@
 #   setup() { cr_setup; }
 #   teardown() { cr_teardown; }
 
-bats_require_minimum_version 1.5.0
+source "${BASH_SOURCE[0]%/*}/common.bash"
 
 # A safety net, not a measurement: a hung cr must not hang the whole suite.
 : "${BATS_TEST_TIMEOUT:=300}"
@@ -50,19 +50,8 @@ snapshot_cr() {
 # $BATS_FILE_TMPDIR/rootfs (once per file, from setup_file).
 make_rootfs() {
     snapshot_cr || { echo "cannot snapshot $CR_BUILT" >&2; return 1; }
-    local bb a
-    bb=$(command -v busybox) || bb=/bin/busybox
-    [[ -x $bb ]] || { echo "busybox-static is not installed" >&2; return 1; }
     rm -rf "$ROOTFS_TEMPLATE"
-    mkdir -p "$ROOTFS_TEMPLATE"/{bin,proc,sys,dev,tmp,etc,mnt,root}
-    cp "$bb" "$ROOTFS_TEMPLATE/bin/busybox"
-    for a in $("$bb" --list); do
-        [[ $a == busybox || $a == */* ]] && continue
-        ln -s busybox "$ROOTFS_TEMPLATE/bin/$a"
-    done
-    chmod 1777 "$ROOTFS_TEMPLATE/tmp"
-    echo "root:x:0:0:root:/root:/bin/sh" >"$ROOTFS_TEMPLATE/etc/passwd"
-    echo "root:x:0:" >"$ROOTFS_TEMPLATE/etc/group"
+    busybox_rootfs "$ROOTFS_TEMPLATE" proc sys dev mnt root
 }
 
 # ---------------------------------------------------------------- per test
@@ -86,26 +75,14 @@ id_prefix() {
 }
 
 # new_id [TAG]: prints a fresh container id and remembers it for teardown.
-new_id() {
-    local n
-    n=$(wc -l <"$BATS_TEST_TMPDIR/.ids")
-    local id
-    id="$(id_prefix)-${BATS_SUITE_TEST_NUMBER:-$BATS_TEST_NUMBER}-$n${1:+-$1}"
-    echo "$id" >>"$BATS_TEST_TMPDIR/.ids"
-    printf '%s\n' "$id"
-}
+new_id() { next_id "$(id_prefix)-${BATS_SUITE_TEST_NUMBER:-$BATS_TEST_NUMBER}" "$@"; }
 
 # scratch_dir: a new directory outside $BATS_TEST_TMPDIR (which other users
 # cannot enter), removed in teardown.
-scratch_dir() {
-    local d
-    d=$(mktemp -d /tmp/cr-test.XXXXXX) || return 1
-    echo "$d" >>"$BATS_TEST_TMPDIR/.scratch"
-    printf '%s\n' "$d"
-}
+scratch_dir() { make_scratch cr-test; }
 
 # track_bg PID: a background process of ours to end in teardown.
-track_bg() { echo "$1" >>"$BATS_TEST_TMPDIR/.bgpids"; }
+track_bg() { track bgpids "$1"; }
 
 # make_bundle DIR: rootfs copy + `cr spec` + terminal off, args `sleep 1000`.
 make_bundle() {
@@ -115,32 +92,6 @@ make_bundle() {
     "$CR" spec --bundle "$dir" 3>&- || { echo "cr spec --bundle $dir failed" >&2; return 1; }
     cfg_in "$dir" '.process.terminal = false | .process.args = ["sleep", "1000"]
                    | .process.env += [$mark]' --arg mark "$(test_mark)"
-}
-
-# cfg_in DIR FILTER [JQ ARGS...]: edit DIR/config.json in place with jq.
-cfg_in() {
-    local dir=$1 filter=$2
-    shift 2
-    jq "$@" "$filter" "$dir/config.json" >"$dir/config.json.new" &&
-        mv "$dir/config.json.new" "$dir/config.json"
-}
-# cfg FILTER [JQ ARGS...]: same, on $BUNDLE.
-cfg() { cfg_in "$BUNDLE" "$@"; }
-
-# json_array ARG...: the arguments as a JSON array of strings (jq's --args
-# would take "-c" and friends as its own options).
-json_array() {
-    local a out='[]'
-    for a; do out=$(jq -c --arg a "$a" '. + [$a]' <<<"$out") || return 1; done
-    printf '%s\n' "$out"
-}
-
-# set_args ARG...: process.args of $BUNDLE; set_args_in DIR ARG...
-set_args() { set_args_in "$BUNDLE" "$@"; }
-set_args_in() {
-    local dir=$1
-    shift
-    cfg_in "$dir" '.process.args = $a' --argjson a "$(json_array "$@")"
 }
 
 # add_mount DEST TYPE SOURCE [OPTION...]: append to $BUNDLE's mounts.
@@ -173,60 +124,36 @@ create() {
         fail "cr create $id failed:" "$(cat "$BATS_TEST_TMPDIR/ctr.err")"
 }
 
+# create_start ID [OPTION...]: create (that must succeed), then start.
+create_start() { create "$@" && crr start "$1"; }
+
+# create_stopped ID: a container whose process is `true`, run until stopped.
+create_stopped() {
+    set_args true
+    create_start "$1" && wait_status "$1" stopped
+}
+
+# container_in created|running|stopped [TAG]: a new container of $BUNDLE in
+# that state (stopped: its process is `true`); prints its id.
+container_in() {
+    local id
+    id=$(new_id "${@:2}")
+    case $1 in
+    created) create "$id" ;;
+    running) create_start "$id" ;;
+    stopped) create_stopped "$id" ;;
+    *) fail "container_in: no state '$1'" ;;
+    esac || return 1
+    printf '%s\n' "$id"
+}
+
 # ---------------------------------------------------------------- state
 
 state_field() { # ID FIELD
     crr state "$1" | jq -r ".$2"
 }
 
-# wait_status ID STATUS: poll `cr state` (bounded, generous) until STATUS.
-wait_status() {
-    local id=$1 want=$2 i s=
-    for ((i = 0; i < 300; i++)); do
-        s=$(crr state "$id" 2>/dev/null | jq -r .status 2>/dev/null) || s=
-        [[ $s == "$want" ]] && return 0
-        sleep 0.1
-    done
-    echo "container $id: status '$s', expected '$want'" >&2
-    return 1
-}
-
-# wait_file PATH: poll until PATH exists (bounded, generous).
-wait_file() {
-    local i
-    for ((i = 0; i < 300; i++)); do
-        [[ -e $1 ]] && return 0
-        sleep 0.1
-    done
-    echo "timed out waiting for $1" >&2
-    return 1
-}
-
-# wait_gone PID: poll until the process is gone (or a zombie).
-wait_gone() {
-    local i st
-    for ((i = 0; i < 300; i++)); do
-        st=$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null) || return 0
-        [[ -z $st || $st == Z ]] && return 0
-        sleep 0.1
-    done
-    echo "process $1 is still alive" >&2
-    return 1
-}
-
 # ---------------------------------------------------------------- asserts
-
-fail() {
-    printf '%s\n' "$@" >&2
-    return 1
-}
-
-show_run() {
-    echo "status: $status"
-    echo "output: $output"
-    [[ -n ${stderr+x} ]] && echo "stderr: $stderr"
-    return 0
-}
 
 assert_status() { # N
     [[ $status -eq $1 ]] || { show_run >&2; fail "expected exit status $1, got $status"; }
@@ -248,6 +175,65 @@ assert_error() {
     done
 }
 
+# run_ctr [FLAG...] ARG...: set process.args and `cr run [FLAG...]` the
+# bundle in the foreground under a new id ($RUN_ID); FLAGs are the leading
+# arguments that start with '-'.
+run_ctr() {
+    local flags=()
+    while [[ ${1:-} == -* ]]; do
+        flags+=("$1")
+        shift
+    done
+    RUN_ID=$(new_id)
+    set_args "$@"
+    run --separate-stderr crr run "${flags[@]}" --bundle "$BUNDLE" "$RUN_ID"
+}
+
+# start_helper NAME READY CMD...: a helper program of the test in the
+# background (output in $BATS_TEST_TMPDIR/NAME.log, killed in teardown),
+# until the file READY exists. Sets HELPER_PID.
+start_helper() {
+    local name=$1 ready=$2
+    shift 2
+    "$@" >"$BATS_TEST_TMPDIR/$name.log" 2>&1 3>&- &
+    HELPER_PID=$!
+    track_bg "$HELPER_PID"
+    wait_file "$ready"
+}
+
+# wait_helper NAME PID: the helper started as NAME must exit with status 0.
+wait_helper() {
+    local st=0
+    wait "$2" || st=$?
+    [[ $st -eq 0 ]] || fail "$1 failed ($st):" "$(cat "$BATS_TEST_TMPDIR/$1.log")"
+}
+
+# cr_refuses CR-ARG... -- SUBSTRING...: `cr CR-ARG... ID` (a new id) must
+# exit 1 with a one-line error naming every SUBSTRING and leave nothing
+# behind.
+cr_refuses() {
+    local id args=()
+    while (($#)) && [[ $1 != -- ]]; do
+        args+=("$1")
+        shift
+    done
+    shift
+    id=$(new_id)
+    run --separate-stderr crc "${args[@]}" "$id"
+    assert_error 1 "$@" || return 1
+    assert_no_leftovers "$id"
+}
+
+# refused_with TEXT CR-ARG...: `cr CR-ARG...` (this test's state root) must
+# exit 1 with TEXT in its error.
+refused_with() {
+    local text=$1
+    shift
+    run --separate-stderr crr "$@"
+    assert_status 1 || return 1
+    [[ $stderr == *"$text"* ]] || { show_run >&2; fail "expected the error to mention '$text'"; }
+}
+
 # state_root_empty: nothing left under $CR_ROOT (it may not exist at all).
 assert_state_root_empty() {
     local left
@@ -258,22 +244,6 @@ assert_state_root_empty() {
 # mounts_under PATH: host mountinfo lines whose mount point or root mention PATH.
 mounts_under() { grep -F -- "$1" /proc/self/mountinfo || true; }
 
-# procs_mentioning STRING: "pid cmdline" of processes whose command line
-# contains STRING (not counting this shell).
-procs_mentioning() {
-    local p pid c
-    local -a a
-    for p in /proc/[0-9]*; do
-        pid=${p#/proc/}
-        [[ $pid == "$$" || $pid == "$BASHPID" ]] && continue
-        a=()
-        mapfile -d "" -t a 2>/dev/null <"$p/cmdline" || continue
-        c="${a[*]}"
-        [[ $c == *"$1"* ]] && printf '%s %s\n' "$pid" "$c"
-    done
-    return 0
-}
-
 # The environment entry make_bundle puts into every container of this test:
 # it is inherited by everything the container runs, so procs_marked finds
 # container processes whatever their command line.
@@ -281,27 +251,7 @@ test_mark() { printf 'CR_TEST_MARK=%s-%s.' "$(id_prefix)" "${BATS_SUITE_TEST_NUM
 
 # procs_marked [MARK]: "pid cmdline" of processes that carry MARK (default:
 # this test's) in their environment.
-procs_marked() {
-    local mark=${1:-$(test_mark)} p pid e
-    local -a a
-    for p in /proc/[0-9]*; do
-        pid=${p#/proc/}
-        a=()
-        mapfile -d "" -t a 2>/dev/null <"$p/environ" || continue
-        for e in "${a[@]}"; do
-            if [[ $e == "$mark" ]]; then
-                a=()
-                mapfile -d "" -t a 2>/dev/null <"$p/cmdline"
-                printf '%s %s\n' "$pid" "${a[*]}"
-                break
-            fi
-        done
-    done
-    return 0
-}
-
-# cgroups_named GLOB: cgroup directories (any hierarchy) with that name.
-cgroups_named() { find /sys/fs/cgroup -maxdepth 6 -type d -name "$1" 2>/dev/null || true; }
+procs_marked() { procs_with_env "${1:-$(test_mark)}"; }
 
 # assert_no_leftovers ID [BUNDLE]: after a failed or deleted container:
 # empty state root, no mounts, no processes, no cgroup.
@@ -321,37 +271,17 @@ assert_no_leftovers() {
 # ---------------------------------------------------------------- teardown
 
 cr_teardown() {
-    local id p m
-    if [[ -f $BATS_TEST_TMPDIR/.bgpids ]]; then
-        while read -r p; do
-            [[ -n $p ]] && kill -9 "$p" 2>/dev/null
-        done <"$BATS_TEST_TMPDIR/.bgpids"
-    fi
-    if [[ -f $BATS_TEST_TMPDIR/.ids ]]; then
-        while read -r id; do
-            [[ -n $id ]] || continue
-            "$CR" --root "$CR_ROOT" delete -f "$id" >/dev/null 2>&1 3>&-
-            # whatever cr left: processes in the cgroup, then the cgroup
-            for c in $(cgroups_named "$id" | sort -r); do
-                for p in $(cat "$c/cgroup.procs" 2>/dev/null); do kill -9 "$p" 2>/dev/null; done
-                rmdir "$c" 2>/dev/null
-            done
-        done <"$BATS_TEST_TMPDIR/.ids"
-    fi
+    local id
+    kill_tracked_bg
+    for id in $(tracked ids); do
+        "$CR" --root "$CR_ROOT" delete -f "$id" >/dev/null 2>&1 3>&-
+        remove_cgroups "$id"
+    done
     # processes of ours that still mention this test's directory, and
     # container processes of this test that outlived everything above
-    for p in $(procs_mentioning "$BATS_TEST_TMPDIR" | awk '{print $1}'); do kill -9 "$p" 2>/dev/null; done
-    for p in $(procs_marked | awk '{print $1}'); do kill -9 "$p" 2>/dev/null; done
+    procs_mentioning "$BATS_TEST_TMPDIR" | kill_listed
+    procs_marked | kill_listed
     # mounts under the test directory, deepest first, before anything is removed
-    for m in $(awk '{print $5}' /proc/self/mountinfo | grep -F -- "$BATS_TEST_TMPDIR" | sort -r); do
-        umount -l "$m" 2>/dev/null
-    done
-    if [[ -f $BATS_TEST_TMPDIR/.scratch ]]; then
-        while read -r m; do
-            [[ $m == /tmp/cr-test.* ]] || continue
-            for p in $(awk '{print $5}' /proc/self/mountinfo | grep -F -- "$m" | sort -r); do umount -l "$p" 2>/dev/null; done
-            rm -rf -- "$m"
-        done <"$BATS_TEST_TMPDIR/.scratch"
-    fi
-    return 0
+    umount_below "$BATS_TEST_TMPDIR"
+    remove_scratch
 }

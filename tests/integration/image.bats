@@ -3,15 +3,7 @@
 # here), pulled into a store, run with Docker's options (in a network
 # namespace of the file's own); stop, rm, logs, inspect, list, rmi.
 
-load registry_helpers
 load image_helpers
-
-setup_file() { img_setup_file; }
-teardown_file() { img_teardown_file; }
-setup() { img_setup; }
-teardown() { img_teardown; }
-
-fail() { printf '%s\n' "$@" >&2; return 1; }
 
 @test "run: output, exit status, --rm leaves nothing; a missing image is pulled" {
     run --separate-stderr cri run --rm --name "$N" "$BB" sh -c 'echo hello; exit 3'

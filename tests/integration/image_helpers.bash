@@ -1,7 +1,15 @@
-# image_helpers.bash — image-run fixtures for image.bats and net.bats
-# (load after registry_helpers). Every test gets its own state root
-# ($CR_ROOT), a copy of the pulled store ($STORE) and a container name
-# prefix ($N); its teardown removes every container it made.
+# image_helpers.bash — image-run fixtures for image.bats and net.bats (load
+# with `load image_helpers`; it brings registry_helpers along and gives the
+# file its setup_file/setup/teardown/teardown_file). Every test gets its own
+# state root ($CR_ROOT), a copy of the pulled store ($STORE) and a container
+# name prefix ($N); its teardown removes every container it made.
+
+source "${BASH_SOURCE[0]%/*}/registry_helpers.bash"
+
+setup_file() { img_setup_file; }
+teardown_file() { img_teardown_file; }
+setup() { img_setup; }
+teardown() { img_teardown; }
 
 # app image: a config with everything run translates.
 make_app_image() {

@@ -17,9 +17,34 @@ mount_snapshot() {
         awk -v mine="$BATS_TEST_TMPDIR" '$2 !~ "^/tmp/" || index($2, mine) == 1 || index($1, mine) == 1' | sort
 }
 
-@test "leaks: 20 create/start/(exec)/delete cycles leave no state, mounts, cgroups or processes" {
-    local prefix cycle id pid before after new
+# cycles STATUS CR-ARG...: 20 times `cr CR-ARG... ID` with a new ID; each
+# must exit STATUS.
+cycles() {
+    local want=$1 cycle
+    shift
+    for ((cycle = 0; cycle < 20; cycle++)); do
+        run --separate-stderr crc "$@" "$(new_id)"
+        assert_status "$want"
+    done
+}
+
+# assert_cycles_left_nothing BEFORE PATH: after this test's cycles: an
+# empty state root, no mount that BEFORE (a mount_snapshot) lacked, no
+# cgroup named after this test's ids, no process that mentions PATH, no
+# container process of this test.
+assert_cycles_left_nothing() {
+    local before=$1 path=$2 prefix new
     prefix="$(id_prefix)-${BATS_SUITE_TEST_NUMBER}-"
+    assert_state_root_empty
+    new=$(comm -13 <(echo "$before") <(mount_snapshot))
+    [[ -z $new ]] || fail "new mounts after the cycles:" "$new"
+    [[ -z $(cgroups_named "$prefix*") ]] || fail "cgroups left:" "$(cgroups_named "$prefix*")"
+    [[ -z $(procs_mentioning "$path") ]] || fail "processes left that mention $path:" "$(procs_mentioning "$path")"
+    [[ -z $(procs_marked) ]] || fail "container processes left:" "$(procs_marked)"
+}
+
+@test "leaks: 20 create/start/(exec)/delete cycles leave no state, mounts, cgroups or processes" {
+    local cycle id pid before
     local short=$BATS_TEST_TMPDIR/short
     make_bundle "$short"
     set_args_in "$short" sh -c 'echo done'
@@ -33,8 +58,7 @@ mount_snapshot() {
         id=$(new_id)
         if ((cycle % 2)); then
             # long-running: start, exec into it, delete --force
-            create "$id"
-            crr start "$id"
+            create_start "$id"
             pid=$(state_field "$id" pid)
             pids+=("$pid")
             run --separate-stderr crr exec "$id" true
@@ -54,19 +78,8 @@ mount_snapshot() {
         fi
     done
 
-    assert_state_root_empty
-    after=$(mount_snapshot)
-    new=$(comm -13 <(echo "$before") <(echo "$after"))
-    [[ -z $new ]] || fail "new mounts after 20 cycles:" "$new"
+    assert_cycles_left_nothing "$before" "$BATS_TEST_TMPDIR"
     [[ -z $(mounts_under "$BUNDLE") && -z $(mounts_under "$short") ]] || fail "mounts under the bundles"
-    local cg
-    cg=$(cgroups_named "$prefix*")
-    [[ -z $cg ]] || fail "cgroups left:" "$cg"
-    local p
-    p=$(procs_mentioning "$BATS_TEST_TMPDIR")
-    [[ -z $p ]] || fail "processes mentioning the bundles:" "$p"
-    p=$(procs_marked)
-    [[ -z $p ]] || fail "container processes left:" "$p"
     for pid in "${pids[@]}"; do
         # an init whose create has exited belongs to pid 1, which on some
         # hosts reaps about once a second: give it a few seconds
@@ -85,52 +98,30 @@ mount_snapshot() {
 }
 
 @test "leaks: 20 cr run cycles (foreground, no --keep) leave nothing" {
-    local prefix cycle id before after new
-    prefix="$(id_prefix)-${BATS_SUITE_TEST_NUMBER}-"
+    local before
     set_args sh -c 'exit 3'
     add_mount /mnt/tmp tmpfs tmpfs
     before=$(mount_snapshot)
-    for ((cycle = 0; cycle < 20; cycle++)); do
-        id=$(new_id)
-        run --separate-stderr crr run --bundle "$BUNDLE" "$id"
-        assert_status 3
-    done
-    assert_state_root_empty
-    after=$(mount_snapshot)
-    new=$(comm -13 <(echo "$before") <(echo "$after"))
-    [[ -z $new ]] || fail "new mounts:" "$new"
-    [[ -z $(cgroups_named "$prefix*") ]] || fail "cgroups left:" "$(cgroups_named "$prefix*")"
-    [[ -z $(procs_mentioning "$BUNDLE") ]] || fail "processes left:" "$(procs_mentioning "$BUNDLE")"
-    [[ -z $(procs_marked) ]] || fail "container processes left:" "$(procs_marked)"
+    cycles 3 run --bundle "$BUNDLE"
+    assert_cycles_left_nothing "$before" "$BUNDLE"
 }
 
 @test "leaks: 20 failed creates leave nothing" {
-    local prefix cycle id before after new
-    prefix="$(id_prefix)-${BATS_SUITE_TEST_NUMBER}-"
+    local before
     add_mount /mnt/tmp tmpfs tmpfs
     add_mount /mnt/x bind "$BATS_TEST_TMPDIR/missing" rbind
     before=$(mount_snapshot)
-    for ((cycle = 0; cycle < 20; cycle++)); do
-        id=$(new_id)
-        run --separate-stderr crc create --bundle "$BUNDLE" "$id"
-        assert_status 1
-    done
-    assert_state_root_empty
-    after=$(mount_snapshot)
-    new=$(comm -13 <(echo "$before") <(echo "$after"))
-    [[ -z $new ]] || fail "new mounts:" "$new"
-    [[ -z $(cgroups_named "$prefix*") ]] || fail "cgroups left:" "$(cgroups_named "$prefix*")"
-    [[ -z $(procs_mentioning "$BUNDLE") ]] || fail "processes left:" "$(procs_mentioning "$BUNDLE")"
+    cycles 1 create --bundle "$BUNDLE"
+    assert_cycles_left_nothing "$before" "$BUNDLE"
 }
 
 @test "leaks: cr does not leave its own fds open in the container's init" {
     # what an init holds while it waits for start: nothing of the host
     # except its stdio (fds it uses for the fifo are O_CLOEXEC and go at exec)
-    local id pid
+    local id
     id=$(new_id)
     set_args sh -c 'ls -l /proc/1/fd'
-    create "$id"
-    crr start "$id"
+    create_start "$id"
     wait_status "$id" stopped
     # the listing went to ctr.out (the container's stdout)
     local fds

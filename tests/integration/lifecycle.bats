@@ -18,6 +18,32 @@ signal_recorder() {
                     while :; do sleep 1000 & wait $!; done'
 }
 
+# kill_recorder [SIGNAL]: a fresh signal_recorder container, ready, sent
+# `cr kill ID [SIGNAL]` (which must succeed) until it stops; what it saw is
+# then in $HOSTDIR/sigs.
+kill_recorder() {
+    local id
+    id=$(new_id)
+    rm -f "$HOSTDIR/ready" "$HOSTDIR/sigs"
+    create_start "$id"
+    wait_file "$HOSTDIR/ready"
+    run --separate-stderr crr kill "$id" "$@"
+    assert_status 0
+    wait_status "$id" stopped
+}
+
+# sigs_seen: the signals the recorder saw, in order, each followed by a space.
+sigs_seen() { tr '\n' ' ' <"$HOSTDIR/sigs" 2>/dev/null; }
+sigs_are() { [[ $(sigs_seen) == "$1" ]]; }
+
+# kill_seen ID SIGNAL SEEN: `cr kill ID SIGNAL`, then wait until the
+# recorder has seen exactly SEEN. One signal at a time: two of the same
+# signal pending at once merge into one delivery.
+kill_seen() {
+    crr kill "$1" "$2"
+    wait_until 30 sigs_are "$3" || fail "after $2: signals seen: $(sigs_seen)"
+}
+
 @test "state: created -> running -> stopped, with ociVersion, id, pid and an absolute bundle" {
     local id pid
     id=$(new_id)
@@ -89,8 +115,7 @@ signal_recorder() {
 
 @test "create: a duplicate id is refused and the first container is untouched" {
     local id pid
-    id=$(new_id)
-    create "$id"
+    id=$(container_in created)
     pid=$(state_field "$id" pid)
     run --separate-stderr crc create --bundle "$BUNDLE" "$id"
     assert_error 1 "$id" "exists"
@@ -102,60 +127,28 @@ signal_recorder() {
 
 @test "start: twice is refused, the container keeps running" {
     local id
-    id=$(new_id)
-    create "$id"
-    crr start "$id"
-    run --separate-stderr crr start "$id"
-    assert_status 1
-    [[ $stderr == *"$id"* ]] || fail "message does not name the container: $stderr"
+    id=$(container_in running)
+    refused_with "$id" start "$id"
     [[ $(state_field "$id" status) == running ]] || fail "container is not running"
 }
 
 @test "start: a stopped container cannot be started again" {
     local id
-    id=$(new_id)
-    set_args true
-    create "$id"
-    crr start "$id"
-    wait_status "$id" stopped
-    run --separate-stderr crr start "$id"
-    assert_status 1
-    [[ $stderr == *stop* ]] || fail "message: $stderr"
+    id=$(container_in stopped)
+    refused_with "stop" start "$id"
 }
 
 @test "kill: TERM by name reaches the init's handler" {
-    local id
-    id=$(new_id)
     signal_recorder
-    create "$id"
-    crr start "$id"
-    wait_file "$HOSTDIR/ready"
-    run --separate-stderr crr kill "$id" TERM
-    assert_status 0
-    wait_status "$id" stopped
+    kill_recorder TERM
     [[ $(cat "$HOSTDIR/sigs") == TERM ]] || fail "signals seen: $(cat "$HOSTDIR/sigs")"
 }
 
 @test "kill: SIGTERM (with prefix) and the default signal are TERM" {
-    local id
-    id=$(new_id)
     signal_recorder
-    create "$id"
-    crr start "$id"
-    wait_file "$HOSTDIR/ready"
-    run --separate-stderr crr kill "$id" SIGTERM
-    assert_status 0
-    wait_status "$id" stopped
+    kill_recorder SIGTERM
     [[ $(cat "$HOSTDIR/sigs") == TERM ]] || fail "signals seen: $(cat "$HOSTDIR/sigs")"
-
-    id=$(new_id)
-    rm -f "$HOSTDIR"/*
-    create "$id"
-    crr start "$id"
-    wait_file "$HOSTDIR/ready"
-    run --separate-stderr crr kill "$id" # no signal: SIGTERM
-    assert_status 0
-    wait_status "$id" stopped
+    kill_recorder # no signal: SIGTERM
     [[ $(cat "$HOSTDIR/sigs") == TERM ]] || fail "default signal: seen $(cat "$HOSTDIR/sigs")"
 }
 
@@ -163,29 +156,19 @@ signal_recorder() {
     local id
     id=$(new_id)
     signal_recorder
-    create "$id"
-    crr start "$id"
+    create_start "$id"
     wait_file "$HOSTDIR/ready"
-    crr kill "$id" USR1
-    crr kill "$id" SIGHUP
-    crr kill "$id" 10
-    # each handler appends a line; wait for all three before TERM
-    local i
-    for ((i = 0; i < 300; i++)); do
-        [[ $(wc -l <"$HOSTDIR/sigs" 2>/dev/null) -ge 3 ]] && break
-        sleep 0.1
-    done
+    kill_seen "$id" USR1 "USR1 "
+    kill_seen "$id" SIGHUP "USR1 HUP "
+    kill_seen "$id" 10 "USR1 HUP USR1 "
     crr kill "$id" 15
     wait_status "$id" stopped
-    [[ $(sort "$HOSTDIR/sigs" | tr '\n' ' ') == "HUP TERM USR1 USR1 " ]] ||
-        fail "signals seen: $(tr '\n' ' ' <"$HOSTDIR/sigs")"
+    [[ $(sigs_seen) == "USR1 HUP USR1 TERM " ]] || fail "signals seen: $(sigs_seen)"
 }
 
 @test "kill: KILL by name stops the container" {
     local id
-    id=$(new_id)
-    create "$id"
-    crr start "$id"
+    id=$(container_in running)
     run --separate-stderr crr kill "$id" KILL
     assert_status 0
     wait_status "$id" stopped
@@ -193,8 +176,7 @@ signal_recorder() {
 
 @test "kill: 9 by number stops the container, also from created" {
     local id pid
-    id=$(new_id)
-    create "$id"
+    id=$(container_in created)
     pid=$(state_field "$id" pid)
     run --separate-stderr crr kill "$id" 9
     assert_status 0
@@ -204,27 +186,17 @@ signal_recorder() {
 
 @test "kill: a bad signal name is refused with a message, the container lives on" {
     local id
-    id=$(new_id)
-    create "$id"
-    crr start "$id"
+    id=$(container_in running)
     run --separate-stderr crr kill "$id" SIGFOO
     assert_error 1 SIGFOO
-    run --separate-stderr crr kill "$id" 12345
-    assert_status 1
-    [[ $stderr == *12345* ]] || fail "message does not name the signal: $stderr"
+    refused_with "12345" kill "$id" 12345
     [[ $(state_field "$id" status) == running ]] || fail "container is not running"
 }
 
 @test "kill: on a stopped container fails" {
     local id
-    id=$(new_id)
-    set_args true
-    create "$id"
-    crr start "$id"
-    wait_status "$id" stopped
-    run --separate-stderr crr kill "$id" KILL
-    assert_status 1
-    [[ $stderr == *"$id"* ]] || fail "message does not name the container: $stderr"
+    id=$(container_in stopped)
+    refused_with "$id" kill "$id" KILL
 }
 
 @test "kill --all: signals every process of the container" {
@@ -232,8 +204,7 @@ signal_recorder() {
     id=$(new_id)
     bind_hostdir
     set_args sh -c 'sleep 1000 & sleep 1000 & echo ready > /mnt/host/ready; wait'
-    create "$id"
-    crr start "$id"
+    create_start "$id"
     wait_file "$HOSTDIR/ready"
     run --separate-stderr crr kill --all "$id" KILL
     assert_status 0
@@ -243,9 +214,7 @@ signal_recorder() {
 
 @test "delete: a running container without --force is refused with 'not stopped'" {
     local id
-    id=$(new_id)
-    create "$id"
-    crr start "$id"
+    id=$(container_in running)
     run --separate-stderr crr delete "$id"
     assert_error 1 "not stopped"
     [[ $(state_field "$id" status) == running ]] || fail "container is not running any more"
@@ -256,8 +225,7 @@ signal_recorder() {
     # runc delete: Stopped -> destroy, Created -> kill and destroy, other
     # states only with --force (containerd and podman rely on it)
     local id pid
-    id=$(new_id)
-    create "$id"
+    id=$(container_in created)
     pid=$(state_field "$id" pid)
     run --separate-stderr crr delete "$id"
     assert_status 0
@@ -268,16 +236,13 @@ signal_recorder() {
 
 @test "delete --force: from created, the init is gone and so is the state" {
     local id pid
-    id=$(new_id)
-    create "$id"
+    id=$(container_in created)
     pid=$(state_field "$id" pid)
     run --separate-stderr crr delete --force "$id"
     assert_status 0
     wait_gone "$pid"
     [[ ! -e $CR_ROOT/$id ]] || fail "state dir $CR_ROOT/$id is still there"
-    run --separate-stderr crr state "$id"
-    assert_status 1
-    [[ $stderr == *"$id"* ]] || fail "state error does not name the id: $stderr"
+    refused_with "$id" state "$id"
     assert_no_leftovers "$id"
 }
 
@@ -285,8 +250,7 @@ signal_recorder() {
     local id pid
     id=$(new_id)
     set_args sh -c 'sleep 1000 & exec sleep 1001'
-    create "$id"
-    crr start "$id"
+    create_start "$id"
     pid=$(state_field "$id" pid)
     run --separate-stderr crr delete -f "$id"
     assert_status 0
@@ -299,11 +263,7 @@ signal_recorder() {
 
 @test "delete: a stopped container, then state fails and the state dir is gone" {
     local id
-    id=$(new_id)
-    set_args true
-    create "$id"
-    crr start "$id"
-    wait_status "$id" stopped
+    id=$(container_in stopped)
     run --separate-stderr crr delete "$id"
     assert_status 0
     [[ ! -e $CR_ROOT/$id ]] || fail "state dir is still there"
@@ -325,11 +285,8 @@ signal_recorder() {
 
 @test "list: table header, ids and statuses" {
     local a b
-    a=$(new_id a)
-    b=$(new_id b)
-    create "$a"
-    create "$b"
-    crr start "$b"
+    a=$(container_in created a)
+    b=$(container_in running b)
     run --separate-stderr crr list
     assert_status 0
     [[ ${lines[0]} =~ ^ID\ +PID\ +STATUS\ +BUNDLE ]] || fail "header: ${lines[0]}"
@@ -346,11 +303,8 @@ signal_recorder() {
 
 @test "list --format json: parses and carries ids and statuses" {
     local a b
-    a=$(new_id a)
-    b=$(new_id b)
-    create "$a"
-    create "$b"
-    crr start "$b"
+    a=$(container_in created a)
+    b=$(container_in running b)
     run --separate-stderr crr list --format json
     assert_status 0
     jq -e 'type == "array" and length == 2' >/dev/null <<<"$output" || fail "not a 2-element array: $output"
@@ -365,10 +319,8 @@ signal_recorder() {
 
 @test "list -q: prints the ids only" {
     local a b
-    a=$(new_id a)
-    b=$(new_id b)
-    create "$a"
-    create "$b"
+    a=$(container_in created a)
+    b=$(container_in created b)
     run --separate-stderr crr list -q
     assert_status 0
     [[ $(sort <<<"$output") == "$(printf '%s\n' "$a" "$b" | sort)" ]] || fail "list -q: $output"
@@ -379,11 +331,7 @@ signal_recorder() {
 
 @test "list: a stopped container shows pid 0 and status stopped" {
     local id
-    id=$(new_id)
-    set_args true
-    create "$id"
-    crr start "$id"
-    wait_status "$id" stopped
+    id=$(container_in stopped)
     run --separate-stderr crr list --format json
     assert_status 0
     jq -e --arg i "$id" '.[] | select(.id == $i) | .status == "stopped" and .pid == 0' >/dev/null <<<"$output" ||

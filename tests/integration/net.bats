@@ -3,15 +3,7 @@
 # file makes ($NETNS): the bridge, veths, addresses and NAT rules live and
 # die there; every packet stays on this machine.
 
-load registry_helpers
 load image_helpers
-
-setup_file() { img_setup_file; }
-teardown_file() { img_teardown_file; }
-setup() { img_setup; }
-teardown() { img_teardown; }
-
-fail() { printf '%s\n' "$@" >&2; return 1; }
 
 # ip_of NAME : the container's address, as inspect reports it
 ip_of() { cri inspect "$1" | jq -r '.[0].NetworkSettings.IPAddress'; }

@@ -18,6 +18,14 @@ image_json() {
     crs images --format json | jq -e --arg n "$1" '.[] | select(.name == $n)'
 }
 
+# assert_stored NAME DIGEST : the store lists NAME with manifest DIGEST, and
+# every blob in it hashes to its name.
+assert_stored() {
+    run -0 image_json "$1"
+    [[ $(jq -r .digest <<<"$output") == "$2" ]] || fail "$1: $output" || return 1
+    blobs_verified
+}
+
 # ---------------------------------------------------------------- 1
 
 @test "plain http: pull by tag, images lists it, layer unpacked, blobs match their names" {
@@ -220,38 +228,48 @@ for d in range(100):
 
 # ---------------------------------------------------------------- 4
 
-@test "a tampered blob in the registry fails the pull with digest/size mismatch and stores nothing of it" {
-    reg_start
-    local data hex=${BB_LAYER#sha256:}
-    data=$(reg_blob_data "$BB_LAYER")
-    cp "$data" "$BATS_TEST_TMPDIR/orig"
+# tamper_bb_layer: the registry's busybox layer blob ($BB_DATA), its good
+# bytes kept in $BATS_TEST_TMPDIR/orig for untamper_bb_layer.
+tamper_bb_layer() {
+    BB_DATA=$(reg_blob_data "$BB_LAYER")
+    cp "$BB_DATA" "$BATS_TEST_TMPDIR/orig"
+}
+untamper_bb_layer() { cp "$BATS_TEST_TMPDIR/orig" "$BB_DATA"; }
 
-    # same size, other bytes
-    dd if=/dev/urandom of="$data" bs=1 count=64 seek=4096 conv=notrunc status=none
-    STORE=$BATS_TEST_TMPDIR/store1
+# pull_bb_refused: `cr pull` of test/busybox must exit 1 (its output shown)
+# and store nothing of the busybox layer: no blob, no layer.
+pull_bb_refused() {
     run -1 crs pull "$REG/test/busybox:latest"
     echo "$output"
+    [[ ! -e $STORE/blobs/sha256/${BB_LAYER#sha256:} ]] || fail "blob stored" || return 1
+    [[ -z $(layer_names) ]] || fail "layers stored: $(layer_names)"
+}
+
+@test "a tampered blob in the registry fails the pull with digest/size mismatch and stores nothing of it" {
+    reg_start
+    local hex=${BB_LAYER#sha256:}
+    tamper_bb_layer
+
+    # same size, other bytes
+    dd if=/dev/urandom of="$BB_DATA" bs=1 count=64 seek=4096 conv=notrunc status=none
+    STORE=$BATS_TEST_TMPDIR/store1
+    pull_bb_refused
     [[ $output == *"digest mismatch"* ]]
     [[ $output == *"$BB_LAYER"* ]]
-    [[ ! -e $STORE/blobs/sha256/$hex ]]
     [[ ! -e $STORE/tmp/$hex.part ]]
-    [[ -z $(layer_names) ]]
     run -0 crs images --format json
     jq -e 'length == 0' <<<"$output"
 
     # shorter than the manifest says
-    cp "$BATS_TEST_TMPDIR/orig" "$data"
-    truncate -s -1000 "$data"
+    untamper_bb_layer
+    truncate -s -1000 "$BB_DATA"
     STORE=$BATS_TEST_TMPDIR/store2
-    run -1 crs pull "$REG/test/busybox:latest"
-    echo "$output"
+    pull_bb_refused
     [[ $output == *"size mismatch"* || $output == *"digest mismatch"* ]]
-    [[ ! -e $STORE/blobs/sha256/$hex ]]
     [[ ! -e $STORE/tmp/$hex.part ]]
-    [[ -z $(layer_names) ]]
 
     # the registry fixed: the same stores pull fine
-    cp "$BATS_TEST_TMPDIR/orig" "$data"
+    untamper_bb_layer
     for STORE in "$BATS_TEST_TMPDIR/store1" "$BATS_TEST_TMPDIR/store2"; do
         run -0 crs pull "$REG/test/busybox:latest"
         blobs_verified
@@ -260,21 +278,16 @@ for d in range(100):
 
 @test "a blob served longer than the manifest says fails the pull; once the registry is fixed the next pull succeeds" {
     reg_start
-    local data hex=${BB_LAYER#sha256:}
-    data=$(reg_blob_data "$BB_LAYER")
-    cp "$data" "$BATS_TEST_TMPDIR/orig"
+    tamper_bb_layer
     # garbage where the gzip stream starts, and 4 KiB more than the manifest says
-    dd if=/dev/urandom of="$data" bs=1 count=64 seek=0 conv=notrunc status=none
-    head -c 4096 /dev/urandom >>"$data"
+    dd if=/dev/urandom of="$BB_DATA" bs=1 count=64 seek=0 conv=notrunc status=none
+    head -c 4096 /dev/urandom >>"$BB_DATA"
 
-    run -1 crs pull "$REG/test/busybox:latest"
-    echo "$output"
+    pull_bb_refused
     [[ $output == *"$BB_LAYER"* ]]
     [[ $output == *larger* || $output == *mismatch* ]]
-    [[ ! -e $STORE/blobs/sha256/$hex ]]
-    [[ -z $(layer_names) ]]
 
-    cp "$BATS_TEST_TMPDIR/orig" "$data"
+    untamper_bb_layer
     run crs pull "$REG/test/busybox:latest"
     echo "$output"
     ls -l "$STORE/tmp"
@@ -356,9 +369,7 @@ for d in range(100):
     [[ $output == *"Digest: $BB_MANIFEST"* ]]
     blobs_verified
 
-    local b64
-    b64=$(printf '%s' 'alice:s3cret pass' | base64 -w0)
-    jq -n --arg r "$REG" --arg a "$b64" '{auths: {($r): {auth: $a}}}' >"$d/auth.json"
+    write_authfile "$d/auth.json" 'alice:s3cret pass'
     STORE=$BATS_TEST_TMPDIR/s2
     run -0 crs pull --authfile "$d/auth.json" "$REG/test/busybox:latest"
     [[ $output == *"Digest: $BB_MANIFEST"* ]]
@@ -433,9 +444,7 @@ for d in range(100):
     [[ -z $(blob_names) ]]
 
     # the same credentials from an auth file
-    local b64
-    b64=$(printf '%s' 'bob:pa:ss' | base64 -w0)
-    jq -n --arg r "$REG" --arg a "$b64" '{auths: {($r): {auth: $a}}}' >"$d/auth.json"
+    write_authfile "$d/auth.json" 'bob:pa:ss'
     STORE=$BATS_TEST_TMPDIR/s3
     run -0 crs pull --authfile "$d/auth.json" "$REG/private/busybox:latest"
     [[ $output == *"Digest: $BB_MANIFEST"* ]]
@@ -597,43 +606,33 @@ reg_put() {
 
 # ---------------------------------------------------------------- 10
 
+# pull_refused_into NAME REF: `cr pull REF` into the new store
+# $BATS_TEST_TMPDIR/NAME exits 1 with one line on stderr naming REF, and
+# stores nothing.
+pull_refused_into() {
+    STORE=$BATS_TEST_TMPDIR/$1
+    run -1 --separate-stderr crs pull "$2"
+    echo "$stderr"
+    [[ $(wc -l <<<"$stderr") == 1 ]] || fail "expected one line on stderr" || return 1
+    [[ $stderr == *"$2"* ]] || fail "the error does not name $2" || return 1
+    [[ -z $(store_files) ]] || fail "stored:" "$(store_files)"
+}
+
 @test "bad references and an unreachable registry: exit 1, one line naming the reference, nothing stored" {
-    local port ref
-    STORE=$BATS_TEST_TMPDIR/s1
-    run -1 --separate-stderr crs pull Alpine
-    echo "$stderr"
+    local ref
+    pull_refused_into s1 Alpine
     [[ -z $output ]]
-    [[ $(wc -l <<<"$stderr") == 1 ]]
-    [[ $stderr == *Alpine* ]]
-    [[ -z $(store_files) ]]
 
-    STORE=$BATS_TEST_TMPDIR/s2
-    run -1 --separate-stderr crs pull 'repo:bad@tag'
-    echo "$stderr"
+    pull_refused_into s2 'repo:bad@tag'
     [[ -z $output ]]
-    [[ $(wc -l <<<"$stderr") == 1 ]]
-    [[ $stderr == *"repo:bad@tag"* ]]
-    [[ -z $(store_files) ]]
 
-    port=$(free_port)
-    ref=127.0.0.1:$port/test/busybox:latest
-    STORE=$BATS_TEST_TMPDIR/s3
-    run -1 --separate-stderr crs pull "$ref"
-    echo "$stderr"
+    ref=127.0.0.1:$(free_port)/test/busybox:latest
+    pull_refused_into s3 "$ref"
     [[ -z $output ]]
-    [[ $(wc -l <<<"$stderr") == 1 ]]
-    [[ $stderr == *"$ref"* ]]
     [[ $stderr == *refused* ]]
-    [[ -z $(store_files) ]]
 
     reg_start
-    ref=$REG/test/busybox:nosuchtag
-    STORE=$BATS_TEST_TMPDIR/s4
-    run -1 --separate-stderr crs pull "$ref"
-    echo "$stderr"
-    [[ $(wc -l <<<"$stderr") == 1 ]]
-    [[ $stderr == *"$ref"* ]]
-    [[ -z $(store_files) ]]
+    pull_refused_into s4 "$REG/test/busybox:nosuchtag"
 }
 
 # ---------------------------------------------------------------- 11: parallel layers
@@ -754,18 +753,14 @@ layers_listing() {
     grep -q "\"GET /v2/test/busybox/blobs/$BB_LAYER HTTP/1.1\" 200" "$mirror_log"
     run grep -c 'GET /v2/test/' "$real_log"
     [[ $output == 0 ]]
-    run -0 image_json "$real/test/busybox:latest"
-    [[ $(jq -r .digest <<<"$output") == "$BB_MANIFEST" ]]
-    blobs_verified
+    assert_stored "$real/test/busybox:latest" "$BB_MANIFEST"
 
     bg_stop "$real_pid"
     jq -n --arg r "$real" --arg m "http://$mirror" '{mirrors: {($r): [$m]}}' >"$conf"
     STORE=$BATS_TEST_TMPDIR/conf
     CR_REGISTRIES_CONF=$conf run -0 crs pull "$real/test/layered:latest"
     [[ $output == *"Digest: $LAYERED_MANIFEST"* ]]
-    run -0 image_json "$real/test/layered:latest"
-    [[ $(jq -r .digest <<<"$output") == "$LAYERED_MANIFEST" ]]
-    blobs_verified
+    assert_stored "$real/test/layered:latest" "$LAYERED_MANIFEST"
     # without the mirror the registry is unreachable
     STORE=$BATS_TEST_TMPDIR/none
     run -1 crs pull "$real/test/layered:latest"
@@ -796,9 +791,7 @@ layers_listing() {
     grep -q "\"GET /v2/test/layered/blobs/$L2_LAYER HTTP/1.1\" 200" "$real_log"
     run grep -c 'GET /v2/test/layered/manifests' "$real_log"
     [[ $output == 0 ]]
-    run -0 image_json "$real/test/layered:latest"
-    [[ $(jq -r .digest <<<"$output") == "$LAYERED_MANIFEST" ]]
-    blobs_verified
+    assert_stored "$real/test/layered:latest" "$LAYERED_MANIFEST"
     [[ -f $STORE/layers/sha256/${L2_DIFF#sha256:}/opt/dir/c ]]
 }
 

@@ -10,7 +10,7 @@
 # Every background process is recorded (pid + a marker from its command
 # line) and stopped by reg_teardown / reg_teardown_file, never by name.
 
-bats_require_minimum_version 1.5.0
+source "${BASH_SOURCE[0]%/*}/common.bash"
 : "${BATS_TEST_TIMEOUT:=300}"
 
 CR=${CR:-$(cd "$BATS_TEST_DIRNAME/../.." && pwd)/out/cr}
@@ -23,45 +23,14 @@ BG_LIST=$BATS_FILE_TMPDIR/bg.list  # "pid marker" of processes we started
 
 # ---------------------------------------------------------------- processes
 
-# bg_start MARKER LOG CMD... : runs CMD in the background (no fds of bats
-# kept), records its pid. MARKER must appear in CMD's arguments: bg_stop
-# checks /proc/PID/cmdline for it, so a recycled pid is never signalled.
+# bg_start MARKER LOG CMD... : daemon_start into $BG_LIST; sets BG_PID.
 bg_start() {
-    local marker=$1 log=$2
-    shift 2
-    "$@" </dev/null >"$log" 2>&1 3>&- 4>&- &
-    BG_PID=$!
-    echo "$BG_PID $marker" >>"$BG_LIST"
-}
-
-bg_is_ours() { # PID MARKER
-    { tr '\0' '\n' <"/proc/$1/cmdline"; } 2>/dev/null | grep -qxF -- "$2"
+    daemon_start "$BG_LIST" "$@"
+    BG_PID=$DAEMON_PID
 }
 
 # bg_stop PID : TERM, then KILL after 5 s; removes it from the list.
-bg_stop() {
-    local pid=$1 marker i
-    marker=$(awk -v p="$pid" '$1 == p { $1 = ""; sub(/^ /, ""); print; exit }' "$BG_LIST" 2>/dev/null)
-    if [[ -n $marker ]] && bg_is_ours "$pid" "$marker"; then
-        kill -TERM "$pid" 2>/dev/null || true
-        for ((i = 0; i < 50; i++)); do
-            bg_is_ours "$pid" "$marker" || break
-            sleep 0.1
-        done
-        bg_is_ours "$pid" "$marker" && kill -KILL "$pid" 2>/dev/null
-        wait "$pid" 2>/dev/null || true
-    fi
-    [[ -f $BG_LIST ]] && sed -i "/^$pid /d" "$BG_LIST"
-    return 0
-}
-
-bg_stop_all() {
-    local pid rest
-    [[ -f $BG_LIST ]] || return 0
-    while read -r pid rest; do
-        [[ -n $pid ]] && bg_stop "$pid"
-    done < <(cat "$BG_LIST")
-}
+bg_stop() { daemon_stop "$BG_LIST" "$1"; }
 
 # free_port: a TCP port on 127.0.0.1 nobody listens on right now.
 free_port() {
@@ -70,13 +39,7 @@ free_port() {
 
 # wait_http URL : until something answers HTTP there (any status), 15 s.
 wait_http() {
-    local i
-    for ((i = 0; i < 150; i++)); do
-        curl -sk -o /dev/null --max-time 2 "$1" && return 0
-        sleep 0.1
-    done
-    echo "nothing answered at $1" >&2
-    return 1
+    wait_until 15 curl -sk -o /dev/null --max-time 2 "$1" || fail "nothing answered at $1"
 }
 
 # ---------------------------------------------------------------- OCI layouts
@@ -165,20 +128,16 @@ oci_tag() {
     mv "$t" "$1/index.json"
 }
 
+# oci_with_busybox DIR : a new layout holding the busybox layout's blobs.
+oci_with_busybox() {
+    oci_init "$1"
+    cp "$FIX/oci/busybox/blobs/sha256/"* "$1/blobs/sha256/"
+}
+
 # make_busybox_rootfs DIR : bin/busybox + applet links, a few files to white out.
 make_busybox_rootfs() {
-    local bb a d=$1
-    bb=$(command -v busybox) || bb=/bin/busybox
-    [[ -x $bb ]] || { echo "busybox-static is not installed" >&2; return 1; }
-    mkdir -p "$d"/{bin,etc,tmp,root,opt/dir}
-    cp "$bb" "$d/bin/busybox"
-    for a in $("$bb" --list); do
-        [[ $a == busybox || $a == */* ]] && continue
-        ln -s busybox "$d/bin/$a"
-    done
-    chmod 1777 "$d/tmp"
-    echo "root:x:0:0:root:/root:/bin/sh" >"$d/etc/passwd"
-    echo "root:x:0:" >"$d/etc/group"
+    local d=$1
+    busybox_rootfs "$d" root opt/dir || return 1
     echo "remove me" >"$d/etc/removeme"
     echo a >"$d/opt/dir/a"
     echo b >"$d/opt/dir/b"
@@ -203,30 +162,24 @@ reg_fixtures() {
 
     oci_init "$o/busybox"
     l1=$(oci_layer "$o/busybox" "$FIX/rootfs" gzip)
-    m=$(oci_manifest "$o/busybox" amd64 "" "$l1")
-    oci_tag "$o/busybox" latest "$m"
+    oci_tag "$o/busybox" latest "$(oci_manifest "$o/busybox" amd64 "" "$l1")"
 
-    oci_init "$o/layered"
-    cp "$o/busybox/blobs/sha256/"* "$o/layered/blobs/sha256/"
+    oci_with_busybox "$o/layered"
     l2=$(oci_layer "$o/layered" "$FIX/layer2" gzip)
-    ma=$(oci_manifest "$o/layered" amd64 "" "$l1" "$l2")
-    oci_tag "$o/layered" latest "$ma"
+    oci_tag "$o/layered" latest "$(oci_manifest "$o/layered" amd64 "" "$l1" "$l2")"
 
     oci_init "$o/zstd"
     lz=$(oci_layer "$o/zstd" "$FIX/rootfs" zstd)
-    mb=$(oci_manifest "$o/zstd" amd64 "" "$lz")
-    oci_tag "$o/zstd" latest "$mb"
+    oci_tag "$o/zstd" latest "$(oci_manifest "$o/zstd" amd64 "" "$lz")"
 
-    oci_init "$o/multi"
-    cp "$o/busybox/blobs/sha256/"* "$o/multi/blobs/sha256/"
+    oci_with_busybox "$o/multi"
     ma=$(oci_manifest "$o/multi" amd64 "" "$l1")
     mb=$(oci_manifest "$o/multi" arm64 "" "$l1")
     mc=$(oci_manifest "$o/multi" arm v7 "$l1")
     idx=$(oci_index "$o/multi" "$ma" "$mb" "$mc")
     oci_tag "$o/multi" latest "$idx"
 
-    oci_init "$o/four"
-    cp "$o/busybox/blobs/sha256/"* "$o/four/blobs/sha256/"
+    oci_with_busybox "$o/four"
     lf=("$l1")
     for k in 1 2 3; do
         mkdir -p "$FIX/four$k/data$k"
@@ -349,6 +302,11 @@ reg_blob_gets() {
     grep -c "\"GET /v2/${1:-[^ ]*}/blobs/sha256:" "$REG_LOG" || true
 }
 
+# write_authfile FILE USER:PASS : a Docker-style auth file for $REG.
+write_authfile() {
+    jq -n --arg r "$REG" --arg a "$(printf '%s' "$2" | base64 -w0)" '{auths: {($r): {auth: $a}}}' >"$1"
+}
+
 # ---------------------------------------------------------------- certificates
 
 # make_ca DIR : DIR/ca.crt, DIR/ca.key
@@ -378,7 +336,7 @@ make_server_cert() {
 # Anonymous requests get "pull" on public/* only; USER:PASS gets what it
 # asks for; other credentials get 401. Sets TOKEN_PORT, TOKEN_REALM.
 token_server_start() {
-    local dir=$1 i
+    local dir=$1
     mkdir -p "$dir"
     openssl req -x509 -newkey rsa:2048 -nodes -sha256 -days 2 -subj "/CN=cr test token signer" \
         -keyout "$dir/token.key" -out "$dir/token.crt" 2>/dev/null
@@ -461,11 +419,7 @@ srv.serve_forever()
 EOF
     : >"$dir/requests.log"
     bg_start "$dir/tokensrv.py" "$dir/tokensrv.log" "$PY" "$dir/tokensrv.py" "$dir" "$2" "$3" "$4" "$5"
-    for ((i = 0; i < 100; i++)); do
-        [[ -s $dir/port ]] && break
-        sleep 0.1
-    done
-    [[ -s $dir/port ]] || { cat "$dir/tokensrv.log" >&2; return 1; }
+    wait_until 10 test -s "$dir/port" || { cat "$dir/tokensrv.log" >&2; return 1; }
     TOKEN_PORT=$(cat "$dir/port")
     TOKEN_REALM=http://127.0.0.1:$TOKEN_PORT/token
 }
@@ -474,7 +428,7 @@ EOF
 # what comes back to DIR/rate bytes a second (0: no limit; read on every
 # chunk) and logs what clients send to DIR/requests.log. Sets PROXY_PORT.
 proxy_start() {
-    local dir=$1 i
+    local dir=$1
     mkdir -p "$dir"
     [[ -f $dir/rate ]] || echo 0 >"$dir/rate"
     cat >"$dir/proxy.py" <<'EOF'
@@ -533,11 +487,7 @@ while True:
 EOF
     : >"$dir/requests.log"
     bg_start "$dir/proxy.py" "$dir/proxy.log" "$PY" "$dir/proxy.py" "$dir" "$2"
-    for ((i = 0; i < 100; i++)); do
-        [[ -s $dir/port ]] && break
-        sleep 0.1
-    done
-    [[ -s $dir/port ]] || { cat "$dir/proxy.log" >&2; return 1; }
+    wait_until 10 test -s "$dir/port" || { cat "$dir/proxy.log" >&2; return 1; }
     PROXY_PORT=$(cat "$dir/port")
 }
 
@@ -590,5 +540,5 @@ reg_setup() {
     unset XDG_RUNTIME_DIR REGISTRY_AUTH_FILE DOCKER_CONFIG
 }
 
-reg_teardown() { bg_stop_all; }
-reg_teardown_file() { bg_stop_all; }
+reg_teardown() { daemon_stop_all "$BG_LIST"; }
+reg_teardown_file() { daemon_stop_all "$BG_LIST"; }

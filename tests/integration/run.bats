@@ -8,30 +8,19 @@ setup() { cr_setup; }
 teardown() { cr_teardown; }
 
 @test "run: the container's exit code propagates (exit 7 -> 7)" {
-    local id
-    id=$(new_id)
-    set_args sh -c 'exit 7'
-    run --separate-stderr crr run --bundle "$BUNDLE" "$id"
+    run_ctr sh -c 'exit 7'
     assert_status 7
 }
 
 @test "run: exit 0 -> 0 and false -> 1" {
-    local id
-    id=$(new_id)
-    set_args true
-    run --separate-stderr crr run --bundle "$BUNDLE" "$id"
+    run_ctr true
     assert_status 0
-    id=$(new_id)
-    set_args false
-    run --separate-stderr crr run --bundle "$BUNDLE" "$id"
+    run_ctr false
     assert_status 1
 }
 
 @test "run: the container's stdout reaches cr's stdout, stderr reaches stderr" {
-    local id
-    id=$(new_id)
-    set_args sh -c 'echo hello-from-container; echo oops-on-stderr >&2'
-    run --separate-stderr crr run --bundle "$BUNDLE" "$id"
+    run_ctr sh -c 'echo hello-from-container; echo oops-on-stderr >&2'
     assert_status 0
     [[ $output == hello-from-container ]] || fail "stdout: '$output'"
     [[ $stderr == oops-on-stderr ]] || fail "stderr: '$stderr'"
@@ -118,28 +107,22 @@ teardown() { cr_teardown; }
 }
 
 @test "run: without --keep the state is removed after exit" {
-    local id
-    id=$(new_id)
-    set_args true
-    run --separate-stderr crr run --bundle "$BUNDLE" "$id"
+    run_ctr true
     assert_status 0
-    run --separate-stderr crr state "$id"
+    run --separate-stderr crr state "$RUN_ID"
     assert_status 1
-    assert_no_leftovers "$id"
+    assert_no_leftovers "$RUN_ID"
 }
 
 @test "run --keep: the state is kept after exit (stopped) and delete removes it" {
-    local id
-    id=$(new_id)
-    set_args sh -c 'exit 4'
-    run --separate-stderr crr run --keep --bundle "$BUNDLE" "$id"
+    run_ctr --keep sh -c 'exit 4'
     assert_status 4
-    run --separate-stderr crr state "$id"
+    run --separate-stderr crr state "$RUN_ID"
     assert_status 0
     [[ $(jq -r .status <<<"$output") == stopped ]] || fail "state: $output"
-    run --separate-stderr crr delete "$id"
+    run --separate-stderr crr delete "$RUN_ID"
     assert_status 0
-    assert_no_leftovers "$id"
+    assert_no_leftovers "$RUN_ID"
 }
 
 @test "run: with the bundle as the current directory" {
@@ -153,11 +136,8 @@ teardown() { cr_teardown; }
 }
 
 @test "run: a missing executable fails with a message naming it" {
-    local id
-    id=$(new_id)
-    set_args /bin/no-such-program
-    run --separate-stderr crr run --bundle "$BUNDLE" "$id"
+    run_ctr /bin/no-such-program
     [[ $status -ne 0 ]] || fail "exit status 0"
     [[ $stderr == *no-such-program* ]] || fail "message does not name the program: $stderr"
-    assert_no_leftovers "$id"
+    assert_no_leftovers "$RUN_ID"
 }

@@ -20,6 +20,7 @@
  *   seccomp-agent sigmkdir PATH
  *     (in the container) mkdir PATH with a SIGUSR1 handler installed without
  *     SA_RESTART, then prints "mkdir: ok|ERROR" and "signal: yes|no". */
+#define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/seccomp.h>
@@ -35,6 +36,8 @@
 #include <sys/syscall.h>
 #include <sys/un.h>
 #include <unistd.h>
+
+#include "fd-recv.h"
 
 static const char *dir;
 
@@ -113,41 +116,19 @@ static int serve(int nfd, const char *mode) {
     }
 }
 
+static int make_ready(void) { return put_file("ready", "", 0); }
+
 static int listen_main(const char *sock, const char *mode) {
-    struct sockaddr_un sa;
-    int ls, c, nfd = -1;
+    int nfd;
     static char buf[1 << 16];
-    char cbuf[CMSG_SPACE(sizeof(int))];
-    struct iovec iov = { buf, sizeof buf };
-    struct msghdr msg;
-    struct cmsghdr *cm;
     ssize_t n;
 
     if (strcmp(mode, "deny") && strcmp(mode, "fake") && strcmp(mode, "continue") && strcmp(mode, "hold")) {
         fprintf(stderr, "unknown mode %s\n", mode);
         return 2;
     }
-    memset(&sa, 0, sizeof sa);
-    sa.sun_family = AF_UNIX;
-    if (strlen(sock) >= sizeof sa.sun_path) { fprintf(stderr, "socket path too long\n"); return 2; }
-    strcpy(sa.sun_path, sock);
-    ls = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (ls < 0 || bind(ls, (struct sockaddr *)&sa, sizeof sa) < 0 || listen(ls, 1) < 0) { perror("listen"); return 1; }
-    if (put_file("ready", "", 0) < 0) return 1;
-    c = accept4(ls, NULL, NULL, SOCK_CLOEXEC);
-    if (c < 0) { perror("accept"); return 1; }
-    memset(&msg, 0, sizeof msg);
-    msg.msg_iov = &iov;
-    msg.msg_iovlen = 1;
-    msg.msg_control = cbuf;
-    msg.msg_controllen = sizeof cbuf;
-    n = recvmsg(c, &msg, MSG_CMSG_CLOEXEC);
-    if (n < 0) { perror("recvmsg"); return 1; }
-    for (cm = CMSG_FIRSTHDR(&msg); cm; cm = CMSG_NXTHDR(&msg, cm))
-        if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS) memcpy(&nfd, CMSG_DATA(cm), sizeof(int));
-    close(c);
-    close(ls);
-    if (nfd < 0) { fprintf(stderr, "no fd received\n"); return 1; }
+    nfd = recv_fd_on(sock, make_ready, buf, sizeof buf, &n);
+    if (nfd < 0) return nfd == -2 ? 2 : 1;
     if (put_file("state.json", buf, (size_t)n) < 0) return 1;
     return serve(nfd, mode);
 }

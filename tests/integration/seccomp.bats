@@ -39,28 +39,23 @@ notify_mkdir() {
         syscalls: [{names: ["mkdir", "mkdirat"], action: "SCMP_ACT_NOTIFY"}]}')"
 }
 
-# run_ctr ARG...: set process.args and `cr run` the bundle in the foreground.
-run_ctr() {
-    local id
-    id=$(new_id)
-    set_args "$@"
-    run --separate-stderr crr run --bundle "$BUNDLE" "$id"
+# create_refused ID SUBSTRING...: `cr create ID` of $BUNDLE must exit 1 with
+# a one-line error naming every SUBSTRING.
+create_refused() {
+    local id=$1
+    shift
+    run --separate-stderr crc create --bundle "$BUNDLE" "$id"
+    assert_error 1 "$@"
 }
 
 # start_agent MODE: the agent listening on $SOCK (stopped by teardown).
 start_agent() {
-    "$AGENT" listen "$SOCK" "$AGENT_DIR" "$1" >"$BATS_TEST_TMPDIR/agent.out" 2>&1 3>&- &
-    AGENT_PID=$!
-    track_bg "$AGENT_PID"
-    wait_file "$AGENT_DIR/ready"
+    start_helper seccomp-agent "$AGENT_DIR/ready" "$AGENT" listen "$SOCK" "$AGENT_DIR" "$1"
+    AGENT_PID=$HELPER_PID
 }
 
 # wait_agent: the agent exits once no process uses the filter.
-wait_agent() {
-    local st=0
-    wait "$AGENT_PID" || st=$?
-    [[ $st -eq 0 ]] || fail "seccomp-agent failed ($st):" "$(cat "$BATS_TEST_TMPDIR/agent.out")"
-}
+wait_agent() { wait_helper seccomp-agent "$AGENT_PID"; }
 
 agent_log() { cat "$AGENT_DIR/log" 2>/dev/null; }
 
@@ -160,8 +155,7 @@ assert_only_cache_left() {
     id=$(new_id)
     profile '{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [
         {"names": ["mkdir"], "action": "SCMP_ACT_ERRNO"}, {"names": ["rmdir"], "action": "SCMP_ACT_BOGUS"}]}'
-    run --separate-stderr crc create --bundle "$BUNDLE" "$id"
-    assert_error 1 "linux.seccomp.syscalls[1].action" "SCMP_ACT_BOGUS"
+    create_refused "$id" "linux.seccomp.syscalls[1].action" "SCMP_ACT_BOGUS"
     assert_only_cache_left "$id"
 }
 
@@ -169,17 +163,13 @@ assert_only_cache_left() {
     local id
     id=$(new_id)
     profile '{"defaultAction": "SCMP_ACT_NOPE"}'
-    run --separate-stderr crc create --bundle "$BUNDLE" "$id"
-    assert_error 1 "linux.seccomp.defaultAction" "SCMP_ACT_NOPE"
+    create_refused "$id" "linux.seccomp.defaultAction" "SCMP_ACT_NOPE"
     profile '{"defaultAction": "SCMP_ACT_ERRNO", "defaultErrnoRet": "x"}'
-    run --separate-stderr crc create --bundle "$BUNDLE" "$id"
-    assert_error 1 "linux.seccomp.defaultErrnoRet"
+    create_refused "$id" "linux.seccomp.defaultErrnoRet"
     profile '{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["mkdir"], "action": "SCMP_ACT_ERRNO", "errnoRet": -1}]}'
-    run --separate-stderr crc create --bundle "$BUNDLE" "$id"
-    assert_error 1 "linux.seccomp.syscalls[0].errnoRet"
+    create_refused "$id" "linux.seccomp.syscalls[0].errnoRet"
     profile '{"defaultAction": "SCMP_ACT_ALLOW", "flags": ["SECCOMP_FILTER_FLAG_NOPE"]}'
-    run --separate-stderr crc create --bundle "$BUNDLE" "$id"
-    assert_error 1 "linux.seccomp.flags" "SECCOMP_FILTER_FLAG_NOPE"
+    create_refused "$id" "linux.seccomp.flags" "SECCOMP_FILTER_FLAG_NOPE"
     assert_only_cache_left "$id"
 }
 
@@ -315,8 +305,7 @@ signal_held() {
     local id
     id=$(new_id)
     notify_mkdir
-    run --separate-stderr crc create --bundle "$BUNDLE" "$id"
-    assert_error 1 "linux.seccomp.listenerPath" "$SOCK"
+    create_refused "$id" "linux.seccomp.listenerPath" "$SOCK"
     assert_only_cache_left "$id"
 }
 
@@ -325,8 +314,7 @@ signal_held() {
     id=$(new_id)
     notify_mkdir
     cfg 'del(.linux.seccomp.listenerPath)'
-    run --separate-stderr crc create --bundle "$BUNDLE" "$id"
-    assert_error 1 "linux.seccomp.listenerPath"
+    create_refused "$id" "linux.seccomp.listenerPath"
     assert_only_cache_left "$id"
 }
 

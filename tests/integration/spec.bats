@@ -81,10 +81,7 @@ teardown() { cr_teardown; }
 
 @test "spec: the default config (terminal off) runs as written" {
     # cr spec's own output, with only process.terminal and args changed, runs
-    local id
-    id=$(new_id)
-    set_args sh -c 'echo spec-ok'
-    run --separate-stderr crr run --bundle "$BUNDLE" "$id"
+    run_ctr sh -c 'echo spec-ok'
     assert_status 0
     [[ $output == spec-ok ]] || fail "output: $output stderr: $stderr"
 }

@@ -19,48 +19,44 @@ teardown() { cr_teardown; }
 
 # start_receiver: console-recv listening on $SOCK, copying the pty to $TTYOUT.
 start_receiver() {
-    "$RECV" "$SOCK" "$TTYOUT" "$BATS_TEST_TMPDIR/recv.ready" >"$BATS_TEST_TMPDIR/recv.log" 2>&1 3>&- &
-    RECV_PID=$!
-    track_bg "$RECV_PID"
-    wait_file "$BATS_TEST_TMPDIR/recv.ready"
+    start_helper console-recv "$BATS_TEST_TMPDIR/recv.ready" "$RECV" "$SOCK" "$TTYOUT" "$BATS_TEST_TMPDIR/recv.ready"
+    RECV_PID=$HELPER_PID
 }
 
 # wait_receiver: the receiver exits once every slave fd is closed.
-wait_receiver() {
-    local st=0
-    wait "$RECV_PID" || st=$?
-    [[ $st -eq 0 ]] || fail "console-recv failed ($st):" "$(cat "$BATS_TEST_TMPDIR/recv.log")"
-}
+wait_receiver() { wait_helper console-recv "$RECV_PID"; }
 
 # tty_text: the captured pty output without carriage returns.
 tty_text() { tr -d '\r' <"$TTYOUT"; }
 
+# tty_has LINE WHAT: the pty output has LINE (a grep -x regex) as a line.
+tty_has() { grep -qx -- "$1" <(tty_text) || fail "$2:" "$(tty_text)"; }
+
+# run_on_pty STATUS ARG...: `cr run --console-socket` of $BUNDLE with
+# process.args ARG..., a receiver on the socket; cr must exit STATUS, and
+# the receiver must have finished: the pty's output is then in $TTYOUT.
+run_on_pty() {
+    local want=$1
+    shift
+    set_args "$@"
+    start_receiver
+    run --separate-stderr crr run --console-socket "$SOCK" --bundle "$BUNDLE" "$(new_id)"
+    assert_status "$want"
+    wait_receiver
+}
+
 @test "terminal: create without --console-socket fails naming console-socket, nothing left" {
-    local id
-    id=$(new_id)
-    run --separate-stderr crc create --bundle "$BUNDLE" "$id"
-    assert_error 1 "console-socket"
-    assert_no_leftovers "$id"
+    cr_refuses create --bundle "$BUNDLE" -- "console-socket"
 }
 
 @test "terminal: run --detach without --console-socket fails naming console-socket" {
-    local id
-    id=$(new_id)
-    run --separate-stderr crc run --detach --bundle "$BUNDLE" "$id"
-    assert_error 1 "console-socket"
-    assert_no_leftovers "$id"
+    cr_refuses run --detach --bundle "$BUNDLE" -- "console-socket"
 }
 
 @test "terminal: run --console-socket: the output arrives through the pty (tty is /dev/pts/0)" {
-    local id
-    id=$(new_id)
-    set_args sh -c 'tty; echo hi-from-pty'
-    start_receiver
-    run --separate-stderr crr run --console-socket "$SOCK" --bundle "$BUNDLE" "$id"
-    assert_status 0
-    wait_receiver
-    grep -qx /dev/pts/0 <(tty_text) || fail "tty output:" "$(tty_text)"
-    grep -qx hi-from-pty <(tty_text) || fail "tty output:" "$(tty_text)"
+    run_on_pty 0 sh -c 'tty; echo hi-from-pty'
+    tty_has /dev/pts/0 "tty output"
+    tty_has hi-from-pty "tty output"
     [[ $output != *hi-from-pty* ]] || fail "the output went to cr's stdout instead of the pty"
 }
 
@@ -76,51 +72,33 @@ tty_text() { tr -d '\r' <"$TTYOUT"; }
     wait_status "$id" stopped
     wait_receiver
     [[ $(tty_text | head -n 3 | tr '\n' ' ') == "/dev/pts/0 /dev/pts/0 /dev/pts/0 " ]] || fail "stdio:" "$(tty_text)"
-    grep -qx to-stderr <(tty_text) || fail "stderr did not reach the pty:" "$(tty_text)"
+    tty_has to-stderr "stderr did not reach the pty"
     [[ ! -s $BATS_TEST_TMPDIR/ctr.out ]] || fail "container output on cr's stdout: $(cat "$BATS_TEST_TMPDIR/ctr.out")"
 }
 
 @test "terminal: the pty is the controlling terminal and has process.consoleSize" {
-    local id
-    id=$(new_id)
     cfg '.process.consoleSize = {height: 33, width: 111}'
-    set_args sh -c 'stty size; if echo x > /dev/tty; then echo ctty-ok; fi'
-    start_receiver
-    run --separate-stderr crr run --console-socket "$SOCK" --bundle "$BUNDLE" "$id"
-    assert_status 0
-    wait_receiver
-    grep -qx '33 111' <(tty_text) || fail "stty size:" "$(tty_text)"
-    grep -qx ctty-ok <(tty_text) || fail "/dev/tty:" "$(tty_text)"
+    run_on_pty 0 sh -c 'stty size; if echo x > /dev/tty; then echo ctty-ok; fi'
+    tty_has '33 111' "stty size"
+    tty_has ctty-ok "/dev/tty"
 }
 
 @test "terminal: the exit status propagates with a terminal too" {
-    local id
-    id=$(new_id)
-    set_args sh -c 'exit 9'
-    start_receiver
-    run --separate-stderr crr run --console-socket "$SOCK" --bundle "$BUNDLE" "$id"
-    assert_status 9
-    wait_receiver
+    run_on_pty 9 sh -c 'exit 9'
 }
 
 @test "terminal: exec --tty --console-socket into a running container" {
     local id
-    id=$(new_id)
     cfg '.process.terminal = false'
-    create "$id"
-    crr start "$id"
+    id=$(container_in running)
     start_receiver
     run --separate-stderr crr exec --tty --console-socket "$SOCK" "$id" sh -c 'tty; echo exec-pty'
     assert_status 0
     wait_receiver
-    grep -Eqx '/dev/pts/[0-9]+' <(tty_text) || fail "exec tty:" "$(tty_text)"
-    grep -qx exec-pty <(tty_text) || fail "exec output:" "$(tty_text)"
+    tty_has '/dev/pts/[0-9][0-9]*' "exec tty"
+    tty_has exec-pty "exec output"
 }
 
 @test "terminal: a --console-socket nobody listens on fails naming it, nothing left" {
-    local id
-    id=$(new_id)
-    run --separate-stderr crc create --console-socket "$BATS_TEST_TMPDIR/nobody.sock" --bundle "$BUNDLE" "$id"
-    assert_error 1 "nobody.sock"
-    assert_no_leftovers "$id"
+    cr_refuses create --console-socket "$BATS_TEST_TMPDIR/nobody.sock" --bundle "$BUNDLE" -- "nobody.sock"
 }
