@@ -5977,6 +5977,46 @@ static const char *cr__env_get(const char *const *env, const char *name) {
     return NULL;
 }
 
+/* HOME as runc sets it when process.env has none: the home directory of
+   process.user.uid in the container's /etc/passwd, else "/". Runs inside
+   the container's root, before the process drops to its user. */
+static int cr__proc_home_env(cr_process *p, cr_err *err) {
+    static char home[PATH_MAX + 8];
+    const char **env;
+    char *line, *next;
+    cr_buf b = {0};
+    struct stat sb;
+    int fd, i;
+    if (cr__env_get(p->env, "HOME")) return 0;
+    snprintf(home, sizeof home, "HOME=/");
+    /* O_NONBLOCK: a fifo planted at /etc/passwd must not hang the setup */
+    fd = open("/etc/passwd", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd >= 0 && fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode)) {
+        close(fd);
+        fd = -1;
+        if (cr_util_read_file(AT_FDCWD, "/etc/passwd", 4 << 20, &b, NULL) == 0)
+            for (line = b.data; line && *line; line = next) {
+                char *f[7], *q, *end;
+                int n = 1;
+                if ((next = strchr(line, '\n'))) *next++ = 0;
+                /* name:password:uid:gid:gecos:home:shell */
+                for (f[0] = q = line; *q && n < 7; q++) if (*q == ':') { *q = 0; f[n++] = q + 1; }
+                if (n == 7 && *f[2] && strtoul(f[2], &end, 10) == p->uid && !*end) {
+                    if (*f[5]) snprintf(home, sizeof home, "HOME=%s", f[5]);
+                    break;
+                }
+            }
+    }
+    if (fd >= 0) close(fd);
+    cr_buf_free(&b);
+    if (!(env = (const char **)CR_MALLOC((size_t)(p->nenv + 2) * sizeof *env))) return cr_err_set(err, ENOMEM, "out of memory");
+    for (i = 0; i < p->nenv; i++) env[i] = p->env[i];
+    env[i++] = home;
+    env[i] = NULL;
+    p->env = env; p->nenv = i;
+    return 0;
+}
+
 /* process.cwd is resolved inside the container's root, never through a
    magic link: a cwd of /proc/self/fd/N naming one of our own fds would
    otherwise land on the host (CVE-2024-21626). The fd is entered with
@@ -6807,6 +6847,7 @@ static int cr__init(cr__ctx *c, int one_stage, cr_err *err) {
     if ((r = cr__rootfs_finish(c, err)) < 0) return r;
     if ((r = cr__rootfs_pivot(c, err)) < 0) return r;
     if (s->ns[CR_NS_MNT].present && (r = cr__rootfs_after_pivot(c, err)) < 0) return r;
+    if ((r = cr__proc_home_env(p, err)) < 0) return r;
     if (s->has_personality && personality(s->personality) < 0) return cr__errno(err, "linux.personality");
     if (p->terminal && (r = cr__proc_console(c, p, c->sync, err)) < 0) return r;
     if (!p->terminal) setsid();
@@ -7512,7 +7553,7 @@ static int cr__exec_process(cr_spec *spec, const cr_exec_opts *o, cr_process *p,
 }
 
 /* filter: linux.seccomp, built by cr exec before it entered the container */
-static int cr__exec_child(cr_spec *spec, const cr_process *p, const cr_exec_opts *o, const cr_state *st, int sync,
+static int cr__exec_child(cr_spec *spec, cr_process *p, const cr_exec_opts *o, const cr_state *st, int sync,
                           cr__seccomp_filter *filter, cr_err *err) {
     char exe[PATH_MAX];
     cr_buf listener_msg = {0};
@@ -7523,6 +7564,7 @@ static int cr__exec_child(cr_spec *spec, const cr_process *p, const cr_exec_opts
     if (cwd_fd < 0) return cwd_fd;
     if ((r = cr__seccomp_listener(spec, st, &listener, &listener_msg, err)) < 0) return r;
     if ((r = cr__proc_limits(p, err)) < 0) return r;
+    if ((r = cr__proc_home_env(p, err)) < 0) return r;
     if (p->terminal && (r = cr__proc_console(NULL, p, sync, err)) < 0) return r;
     if (!p->terminal) setsid();
     if ((r = cr__proc_lsm_apply(p, err)) < 0) return r;

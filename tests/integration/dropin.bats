@@ -1,0 +1,84 @@
+#!/usr/bin/env bats
+# Drop-in fidelity: what runc does that engines and runc's own suite rely on
+# (HOME, hook environments, kill --all, paused containers, exec details,
+# capabilities, CLI spellings, process setup order).
+
+load helpers
+
+setup_file() { make_rootfs; }
+setup() { cr_setup; }
+teardown() {
+    thaw_ours
+    cr_teardown
+}
+
+# thaw_ours: a test that fails half-way may leave its container frozen, and
+# a frozen process can neither die nor leave its cgroup: thaw it first.
+thaw_ours() {
+    local id f
+    [[ -f $BATS_TEST_TMPDIR/.ids ]] || return 0
+    while read -r id; do
+        [[ -n $id ]] || continue
+        for f in $(cgroups_named "$id"); do
+            [[ -f $f/freezer.state ]] && echo THAWED >"$f/freezer.state"
+            [[ -f $f/cgroup.freeze ]] && echo 0 >"$f/cgroup.freeze"
+        done
+    done <"$BATS_TEST_TMPDIR/.ids"
+    return 0
+}
+
+# run_ctr ARG...: set process.args and `cr run` the bundle in the foreground.
+run_ctr() {
+    local id
+    id=$(new_id)
+    set_args "$@"
+    run --separate-stderr crr run --bundle "$BUNDLE" "$id"
+}
+
+# start_sleeper: a running container (sleep 1000) whose id is in $ID.
+start_sleeper() {
+    ID=$(new_id)
+    set_args sleep 1000
+    create "$ID"
+    crr start "$ID"
+}
+
+# ---------------------------------------------------------------- environment
+
+@test "HOME: from the container's /etc/passwd for the process uid, else /, unless env has one" {
+    echo "app:x:1000:1000:App:/home/app:/bin/sh" >>"$BUNDLE/rootfs/etc/passwd"
+    cfg '.process.env |= map(select(startswith("HOME=") | not))'
+    run_ctr sh -c 'echo "$HOME"'
+    assert_status 0
+    [[ $output == /root ]] || fail "HOME of uid 0: $output"
+
+    cfg '.process.user = {uid: 1000, gid: 1000}'
+    run_ctr sh -c 'echo "$HOME"'
+    assert_status 0
+    [[ $output == /home/app ]] || fail "HOME of uid 1000: $output"
+
+    cfg '.process.user = {uid: 4242, gid: 4242}'
+    run_ctr sh -c 'echo "$HOME"'
+    assert_status 0
+    [[ $output == / ]] || fail "HOME of a uid without a passwd entry: $output"
+
+    cfg '.process.user = {uid: 1000, gid: 1000} | .process.env += ["HOME=/mine"]'
+    run_ctr sh -c 'echo "$HOME"'
+    assert_status 0
+    [[ $output == /mine ]] || fail "HOME from process.env: $output"
+}
+
+@test "HOME: exec gets it from /etc/passwd for its --user too" {
+    echo "app:x:1000:1000:App:/home/app:/bin/sh" >>"$BUNDLE/rootfs/etc/passwd"
+    cfg '.process.env |= map(select(startswith("HOME=") | not))'
+    start_sleeper
+    run --separate-stderr crr exec "$ID" sh -c 'echo "$HOME"'
+    assert_status 0
+    [[ $output == /root ]] || fail "exec HOME of uid 0: $output"
+    run --separate-stderr crr exec --user 1000:1000 "$ID" sh -c 'echo "$HOME"'
+    assert_status 0
+    [[ $output == /home/app ]] || fail "exec HOME of uid 1000: $output"
+    run --separate-stderr crr exec --env HOME=/x "$ID" sh -c 'echo "$HOME"'
+    assert_status 0
+    [[ $output == /x ]] || fail "exec --env HOME: $output"
+}
