@@ -6065,14 +6065,15 @@ static int cr__hook_run(const cr_hook *h, const char *state_json, cr_err *err) {
     pid = fork();
     if (pid < 0) { close(sv[0]); close(sv[1]); return cr__errno(err, "hook %s: fork", h->path); }
     if (pid == 0) {
-        static const char *const empty[] = { NULL };
+        extern char **environ;
         const char *argv1[2] = { h->path, NULL };
         dup2(sv[1], 0);
         shutdown(0, SHUT_WR);
         sigset_t all;
         sigemptyset(&all);
         sigprocmask(SIG_SETMASK, &all, NULL);
-        execve(h->path, (char *const *)(h->args ? h->args : argv1), (char *const *)(h->env ? h->env : empty));
+        /* a hook without env gets the runtime's environment, as with runc and crun */
+        execve(h->path, (char *const *)(h->args ? h->args : argv1), h->env ? (char *const *)h->env : environ);
         _exit(127);
     }
     close(sv[1]);

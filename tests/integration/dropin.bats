@@ -82,3 +82,14 @@ start_sleeper() {
     assert_status 0
     [[ $output == /x ]] || fail "exec --env HOME: $output"
 }
+
+@test "hooks: a hook without env gets the runtime's environment, one with env gets only that" {
+    local out=$BATS_TEST_TMPDIR/hook
+    cfg '.hooks.prestart = [{path: "/bin/sh", args: ["sh", "-c", "echo \"[$CR_HOOK_VAR]\" >> " + $o]},
+                           {path: "/bin/sh", args: ["sh", "-c", "echo \"[$CR_HOOK_VAR]\" >> " + $o], env: ["CR_HOOK_VAR=own"]}]' \
+        --arg o "$out"
+    set_args true
+    CR_HOOK_VAR=runtime run --separate-stderr crr run --bundle "$BUNDLE" "$(new_id)"
+    assert_status 0
+    [[ $(cat "$out") == $'[runtime]\n[own]' ]] || fail "hook environments: $(cat "$out")"
+}
