@@ -125,7 +125,7 @@ CR_API int cr_util_reexec_sealed(char **argv, cr_err *err);
 /* Sends / receives one fd over a unix socket with SCM_RIGHTS. */
 CR_API int cr_util_send_fd(int sock, int fd, const void *data, size_t len);
 CR_API int cr_util_recv_fd(int sock, int *fd, void *data, size_t len);
-CR_API int cr_util_signal_parse(const char *s);   /* "KILL", "SIGKILL", "9" -> 9; -1 if unknown */
+CR_API int cr_util_signal_parse(const char *s);   /* "KILL", "SIGKILL", "9" -> 9; "0" -> 0; -1 if unknown */
 CR_API const char *cr_util_signal_name(int sig);  /* "SIGKILL" */
 
 /* ---- >>json (cr_json_*, cr_jw_*) ---------------------------------------- */
@@ -1243,7 +1243,8 @@ CR_API int cr_util_signal_parse(const char *s) {
     if (*s >= '0' && *s <= '9') {
         errno = 0;
         n = strtol(s, &end, 10);
-        return (*end || errno || n < 1 || n > SIGRTMAX) ? -1 : (int)n;
+        /* 0 sends nothing: kill's liveness check */
+        return (*end || errno || n < 0 || n > SIGRTMAX) ? -1 : (int)n;
     }
     if (!strncasecmp(s, "SIG", 3)) s += 3;
     for (i = 0; i < sizeof cr__signals / sizeof *cr__signals; i++)
@@ -7228,12 +7229,14 @@ static void cr__kill_settle(pid_t pid, int sig) {
 CR_API int cr_container_kill(const cr_runtime *rt, const char *id, int sig, int all, cr_err *err) {
     cr_state st;
     int dirfd, r = 0;
-    if (sig <= 0 || sig > SIGRTMAX) return cr_err_set(err, EINVAL, "kill \"%s\": invalid signal %d", id, sig);
+    if (sig < 0 || sig > SIGRTMAX) return cr_err_set(err, EINVAL, "kill \"%s\": invalid signal %d", id, sig);
     if ((r = cr__locked_state(rt, id, &dirfd, &st, err)) < 0) return r;
-    if (st.status == CR_STOPPED) r = cr_err_set(err, ESRCH, "container not running");
-    else if (all && st.cgroup[0]) cr__cgroup_kill_all(st.cgroup, sig);
+    /* --all reaches what is left in the cgroup after the init exited (a
+       shared pid namespace keeps children alive): containerd's shim relies on it */
+    if (all && st.cgroup[0]) cr__cgroup_kill_all(st.cgroup, sig);
+    else if (st.status == CR_STOPPED) r = cr_err_set(err, ESRCH, "container not running");
     else {
-        if (st.status == CR_RUNNING) cr__kill_settle(st.pid, sig);
+        if (st.status == CR_RUNNING && sig) cr__kill_settle(st.pid, sig);
         if (cr__signal_init(&st, sig) < 0) r = cr__errno(err, "signal %s", cr_util_signal_name(sig));
     }
     close(dirfd);

@@ -93,3 +93,39 @@ start_sleeper() {
     assert_status 0
     [[ $(cat "$out") == $'[runtime]\n[own]' ]] || fail "hook environments: $(cat "$out")"
 }
+
+# ---------------------------------------------------------------- kill
+
+@test "kill --all: signals what is left in the cgroup after the init exited" {
+    local child
+    ID=$(new_id)
+    bind_hostdir
+    # without a pid namespace of its own the init's child outlives it
+    cfg '.linux.namespaces |= map(select(.type != "pid"))'
+    set_args sh -c 'sleep 1000 & echo $! > /mnt/host/child'
+    create "$ID"
+    crr start "$ID"
+    wait_status "$ID" stopped
+    wait_file "$HOSTDIR/child"
+    child=$(cat "$HOSTDIR/child")
+    [[ -d /proc/$child ]] || fail "the init's child $child is not alive"
+    run --separate-stderr crr kill --all "$ID" KILL
+    assert_status 0
+    wait_gone "$child"
+}
+
+@test "kill: signal 0 checks liveness, with --all also once the container stopped" {
+    start_sleeper
+    run --separate-stderr crr kill "$ID" 0
+    assert_status 0
+    [[ $(state_field "$ID" status) == running ]] || fail "signal 0 changed the container: $(crr state "$ID")"
+    crr kill "$ID" KILL
+    wait_status "$ID" stopped
+    run --separate-stderr crr kill "$ID" 0
+    assert_status 1
+    [[ $stderr == *"not running"* ]] || fail "kill 0 of a stopped container: $stderr"
+    run --separate-stderr crr kill --all "$ID" 0
+    assert_status 0
+    run --separate-stderr crr delete "$ID"
+    assert_status 0
+}
