@@ -3396,6 +3396,27 @@ static void cr__cgroup_kill_all(const char *dirs, int sig) {
     CR_FREE(pids);
 }
 
+/* The sub-cgroups a container made under its own (a writable cgroupfs in
+   its cgroup namespace), deepest first: their processes killed, rmdir
+   retried while they exit. What stays busy makes the caller's rmdir fail. */
+static void cr__cgroup_remove_children(const char *dir, int depth) {
+    DIR *d;
+    struct dirent *e;
+    if (depth > 64 || !(d = opendir(dir))) return;
+    while ((e = readdir(d))) {
+        char sub[PATH_MAX];
+        int tries;
+        if (e->d_type != DT_DIR || !strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
+        if (snprintf(sub, sizeof sub, "%s/%s", dir, e->d_name) >= (int)sizeof sub) continue;
+        cr__cgroup_remove_children(sub, depth + 1);
+        for (tries = 0; tries < 100 && rmdir(sub) < 0 && errno == EBUSY; tries++) {
+            cr__cgroup_kill_all(sub, SIGKILL);
+            usleep(tries < 20 ? 1000 : 10000);
+        }
+    }
+    closedir(d);
+}
+
 /* Removes the container's cgroup everywhere. Leftover processes are killed
    first (cgroup.kill on v2), and rmdir is retried while they exit. */
 static int cr__cgroup_destroy(const char *dirs, cr_err *err) {
@@ -3410,6 +3431,7 @@ static int cr__cgroup_destroy(const char *dirs, cr_err *err) {
         for (tries = 0; tries < 200; tries++) {
             if (rmdir(dir) == 0 || errno == ENOENT) break;
             if (errno != EBUSY) return cr__errno(err, "remove cgroup %s", dir);
+            cr__cgroup_remove_children(dir, 0);
             cr__cgroup_kill_all(dir, SIGKILL);
             usleep(tries < 20 ? 1000 : 10000);
         }
@@ -6945,6 +6967,8 @@ static void cr__seccomp_cache_dir(const cr_runtime *rt, char *out, size_t n) {
 static int cr__cgroup_check_mounted(const cr_spec *spec, const char *cgroup, cr_err *err) {
     static const char *const limits[] = { "memory", "cpu", "pids", "hugepageLimits", "blockIO", NULL };
     int i;
+    /* an init put into a frozen cgroup would hang create: runc refuses it too */
+    if (*cgroup && cr__cgroup_frozen(cgroup)) return cr_err_set(err, EBUSY, "container's cgroup unexpectedly frozen");
     if (*cgroup || !spec->resources) return 0;
     for (i = 0; limits[i]; i++)
         if (cr_json_get((const cr_json *)spec->resources, limits[i]))
@@ -7254,6 +7278,15 @@ static void cr__wait_gone(const cr_state *st, int ms) {
     waitpid(st->pid, NULL, WNOHANG);
 }
 
+static void cr__container_thaw(const cr_state *st) {
+    cr__cg_view *v = (cr__cg_view *)CR_MALLOC(sizeof *v);
+    cr_err e = {0};
+    if (!v) return;
+    cr__cgroup_view(st->cgroup, v);
+    if (cr__cgroup_freeze(&v->t, 0, &e) < 0) cr_log(CR_LOG_WARN, "thaw \"%s\": %s", st->id, e.msg);
+    CR_FREE(v);
+}
+
 CR_API int cr_container_delete(const cr_runtime *rt, const char *id, int force, cr_err *err) {
     cr_state st;
     cr_spec spec;
@@ -7273,9 +7306,10 @@ CR_API int cr_container_delete(const cr_runtime *rt, const char *id, int force, 
     if (st.status != CR_STOPPED) {
         if (st.cgroup[0]) cr__cgroup_kill_all(st.cgroup, SIGKILL);
         cr__signal_init(&st, SIGKILL);
-        if (st.status == CR_PAUSED) cr__cgroup_kill_all(st.cgroup, SIGCONT);
-        cr__wait_gone(&st, 5000);
     }
+    /* a frozen process takes its SIGKILL only once thawed */
+    if (st.cgroup[0] && cr__cgroup_frozen(st.cgroup)) cr__container_thaw(&st);
+    if (st.status != CR_STOPPED) cr__wait_gone(&st, 5000);
     have_spec = cr__spec_of_state(dirfd, &spec, NULL) == 0;
     if (have_spec && !spec.ns[CR_NS_MNT].present && st.rootfs[0]) cr__rootfs_unmount_host(st.rootfs);
     if (st.cgroup[0] && (r = cr__cgroup_destroy(st.cgroup, err)) < 0) goto out;

@@ -129,3 +129,66 @@ start_sleeper() {
     run --separate-stderr crr delete "$ID"
     assert_status 0
 }
+
+# ---------------------------------------------------------------- paused and frozen
+
+# freezer_dir ID: the container's v1 freezer cgroup (skips on a host without one).
+freezer_dir() {
+    local d
+    d=$(cgroups_named "$1" | grep '/freezer/' | head -1)
+    [[ -n $d ]] || fail "no freezer cgroup for $1:" "$(cgroups_named "$1")"
+    printf '%s\n' "$d"
+}
+
+@test "delete --force: a paused container is thawed and removed, with nothing left" {
+    [[ -d /sys/fs/cgroup/freezer ]] || skip "needs the v1 freezer"
+    start_sleeper
+    crr pause "$ID"
+    [[ $(state_field "$ID" status) == paused ]] || fail "not paused: $(crr state "$ID")"
+    run --separate-stderr timeout 60 "$CR" --root "$CR_ROOT" delete --force "$ID" 3>&-
+    assert_status 0
+    run --separate-stderr crr state "$ID"
+    assert_status 1
+    assert_no_leftovers "$ID"
+}
+
+@test "delete --force: sub-cgroups made under the container's cgroup go with it" {
+    [[ -d /sys/fs/cgroup/freezer ]] || skip "needs the v1 freezer"
+    local pf=$BATS_TEST_TMPDIR/exec.pid d sub
+    start_sleeper
+    crc exec --detach --pid-file "$pf" "$ID" sleep 999 2>/dev/null
+    # what a container with a writable cgroupfs does: a sub-cgroup holding a process
+    for d in $(cgroups_named "$ID"); do
+        sub=$d/sub/deeper
+        mkdir -p "$sub"
+        [[ -f $d/cpuset.cpus ]] && cat "$d/cpuset.cpus" >"$d/sub/cpuset.cpus" && cat "$d/cpuset.cpus" >"$sub/cpuset.cpus" &&
+            cat "$d/cpuset.mems" >"$d/sub/cpuset.mems" && cat "$d/cpuset.mems" >"$sub/cpuset.mems"
+        echo "$(cat "$pf")" >"$sub/cgroup.procs" || fail "cannot move the exec process into $sub"
+    done
+    run --separate-stderr timeout 60 "$CR" --root "$CR_ROOT" delete --force "$ID" 3>&-
+    assert_status 0
+    assert_no_leftovers "$ID"
+}
+
+@test "run and create into an already frozen cgroup fail at once and leave that cgroup alone" {
+    [[ -d /sys/fs/cgroup/freezer ]] || skip "needs the v1 freezer"
+    local id fz cmd err
+    id=$(new_id)
+    cfg '.linux.cgroupsPath = "/" + $id' --arg id "$id"
+    fz=/sys/fs/cgroup/freezer/$id
+    mkdir "$fz"
+    echo FROZEN >"$fz/freezer.state"
+    # into files, not a pipe: a process stuck in the frozen cgroup would hold it open
+    for cmd in "run --detach" create; do
+        err=$BATS_TEST_TMPDIR/${cmd%% *}.err
+        status=0
+        # shellcheck disable=SC2086 # $cmd is the applet and its flag
+        timeout -k 5 30 "$CR" --root "$CR_ROOT" $cmd --bundle "$BUNDLE" "$id" >/dev/null 2>"$err" 3>&- || status=$?
+        ((status == 1)) || fail "$cmd into a frozen cgroup: exit status $status:" "$(cat "$err")"
+        grep -q "unexpectedly frozen" "$err" || fail "$cmd: $(cat "$err")"
+    done
+    assert_state_root_empty
+    [[ $(cat "$fz/freezer.state") == FROZEN ]] || fail "the cgroup was thawed: $(cat "$fz/freezer.state")"
+    echo THAWED >"$fz/freezer.state"
+    rmdir "$fz"
+}
