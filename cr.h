@@ -336,6 +336,10 @@ typedef struct cr_exec_opts {
     const char **args; const char **env; const char *cwd; const char *user;
     const char **caps; int tty; int detach; int no_new_privs;
     const char *console_socket, *pid_file; int preserve_fds;
+    int ignore_paused;                /* exec into a paused container: the process starts once it is resumed */
+    /* sub-cgroups to run in, runc's --cgroup [CONTROLLER[,CONTROLLER...]:]PATH
+       (PATH under the container's cgroup; must exist); NULL-terminated or NULL */
+    const char *const *cgroups;
 } cr_exec_opts;
 CR_API int cr_container_exec(const cr_runtime *rt, const char *id, const cr_exec_opts *opts,
                              int *status, cr_err *err);
@@ -7590,6 +7594,70 @@ static int cr__exec_process(cr_spec *spec, const cr_exec_opts *o, cr_process *p,
     return 0;
 }
 
+/* Is ctrl (len bytes) one of the comma-separated controllers of a v1 hierarchy? */
+static int cr__exec_hier_has(const char *opts, const char *ctrl, size_t len) {
+    while (*opts) {
+        size_t l = strcspn(opts, ",");
+        if (l == len && !strncmp(opts, ctrl, len)) return 1;
+        opts += l + (opts[l] ? 1 : 0);
+    }
+    return 0;
+}
+
+/* The sub-cgroup of spec that applies to hierarchy h, or NULL: a bare PATH
+   to all of them, CONTROLLER[,...]:PATH to those controllers' (the last
+   spec naming one wins). */
+static const char *cr__exec_cgroup_sub(const char *const *specs, int h) {
+    const char *sub = NULL;
+    int i;
+    for (i = 0; specs[i]; i++) {
+        const char *colon = strchr(specs[i], ':'), *c = specs[i];
+        if (!colon) return specs[i];
+        while (c < colon) {
+            size_t l = strcspn(c, ",:");
+            if (cr__exec_hier_has(cr__cg_hiers[h].opts, c, l)) sub = colon + 1;
+            c += l + 1;
+        }
+    }
+    return sub;
+}
+
+/* exec --cgroup: checks the specs as runc does, then moves pid into the
+   sub-cgroups, which must exist (no mkdir, unlike the container's own). */
+static int cr__exec_cgroup_join(const char *dirs, const char *const *specs, pid_t pid, cr_err *err) {
+    char dir[PATH_MAX], procs[PATH_MAX], pidstr[16];
+    const char *p;
+    int i;
+    for (i = 0; specs[i]; i++) {
+        const char *colon = strchr(specs[i], ':'), *sub = colon ? colon + 1 : specs[i], *c;
+        if (colon && strchr(sub, ':')) return cr_err_set(err, EINVAL, "invalid --cgroup argument: %s", specs[i]);
+        if (!colon && (i || specs[1]))
+            return cr_err_set(err, EINVAL, "invalid --cgroup argument: %s (missing <controller>: prefix)", specs[i]);
+        if (!strcmp(sub, "..") || !strncmp(sub, "../", 3) || strstr(sub, "/../") ||
+            (strlen(sub) >= 3 && !strcmp(sub + strlen(sub) - 3, "/..")))
+            return cr_err_set(err, EINVAL, "--cgroup: %s is not a sub cgroup path", sub);
+        for (c = specs[i]; colon && c < colon; c += strcspn(c, ",:") + 1) {
+            size_t l = strcspn(c, ",:");
+            int known = 0;
+            for (p = dirs; !known && (p = cr__cgroup_next(p, dir, sizeof dir)); ) {
+                int h = cr__cgroup_hier_of(dir);
+                known = h >= 0 && cr__exec_hier_has(cr__cg_hiers[h].opts, c, l);
+            }
+            if (!known) return cr_err_set(err, EINVAL, "--cgroup: unknown controller %.*s", (int)l, c);
+        }
+    }
+    snprintf(pidstr, sizeof pidstr, "%d", (int)pid);
+    for (p = dirs; (p = cr__cgroup_next(p, dir, sizeof dir)); ) {
+        int h = cr__cgroup_hier_of(dir);
+        const char *sub = h >= 0 ? cr__exec_cgroup_sub(specs, h) : NULL;
+        if (!sub) sub = "";
+        while (*sub == '/') sub++;
+        snprintf(procs, sizeof procs, "%s%s%s/cgroup.procs", dir, *sub ? "/" : "", sub);
+        if (cr__write_str(procs, pidstr) < 0) return cr__errno(err, "adding pid %d to %s", (int)pid, procs);
+    }
+    return 0;
+}
+
 /* filter: linux.seccomp, built by cr exec before it entered the container */
 static int cr__exec_child(cr_spec *spec, cr_process *p, const cr_exec_opts *o, const cr_state *st, int sync,
                           cr__seccomp_filter *filter, cr_err *err) {
@@ -7632,7 +7700,7 @@ CR_API int cr_container_exec(const cr_runtime *rt, const char *id, const cr_exec
     if ((r = cr__locked_state(rt, id, &dirfd, &st, err)) < 0) return r;
     flock(dirfd, LOCK_UN);
     if (st.status == CR_STOPPED || st.status == CR_CREATING) { r = cr_err_set(err, EINVAL, "cannot exec in a stopped container"); goto out; }
-    if (st.status == CR_PAUSED) { r = cr_err_set(err, EINVAL, "cannot exec in a paused container"); goto out; }
+    if (st.status == CR_PAUSED && !o->ignore_paused) { r = cr_err_set(err, EINVAL, "cannot exec in a paused container"); goto out; }
     if ((r = cr__spec_of_state(dirfd, &spec, err)) < 0) goto out;
     if ((r = cr__exec_process(&spec, o, &p, err)) < 0 || (r = cr__proc_lsm_check(&p, err)) < 0) goto out;
     if (p.terminal && !o->console_socket && o->detach) {
@@ -7668,7 +7736,8 @@ CR_API int cr_container_exec(const cr_runtime *rt, const char *id, const cr_exec
         _exit(1);
     }
     close(sv[1]); sv[1] = -1;
-    if (st.cgroup[0] && (r = cr__cgroup_enter(st.cgroup, x, err)) < 0) goto fail;
+    if (st.cgroup[0] && o->cgroups && (r = cr__exec_cgroup_join(st.cgroup, o->cgroups, x, err)) < 0) goto fail;
+    if (st.cgroup[0] && !o->cgroups && (r = cr__cgroup_enter(st.cgroup, x, err)) < 0) goto fail;
     cr__msg_send(sv[0], CR__MSG_GO, 0, NULL);
     for (;;) {
         cr__msg m;

@@ -18,7 +18,9 @@ const char cr_usage_exec[] =
 "  --pid-file FILE          write the process's pid to FILE\n"
 "  --console-socket PATH    unix socket that receives the pty master\n"
 "  --preserve-fds N         pass N extra fds to the process\n"
-"  --no-new-privs           set no_new_privs for the process\n";
+"  --no-new-privs           set no_new_privs for the process\n"
+"  --ignore-paused          allow exec into a paused container (it runs once resumed)\n"
+"  --cgroup [CTRL[,CTRL]:]PATH  run in this existing sub-cgroup of the container (repeatable)\n";
 
 int cr_applet_exec(int argc, char **argv) {
     static const cr_opt opts[] = { {"process", 'p', 1}, {"tty", 't', 0}, {"cwd", 0, 1}, {"env", 'e', 1},
@@ -30,8 +32,9 @@ int cr_applet_exec(int argc, char **argv) {
     cr_optstate st;
     cr_err err = {0};
     const char **env = calloc((size_t)argc + 1, sizeof *env), **caps = calloc((size_t)argc + 1, sizeof *caps);
-    int k, nenv = 0, ncaps = 0, status = 0;
-    if (!env || !caps) return cr_main_fail(argv[0], "out of memory");
+    const char **cgroups = calloc((size_t)argc + 1, sizeof *cgroups);
+    int k, nenv = 0, ncaps = 0, ncgroups = 0, status = 0;
+    if (!env || !caps || !cgroups) return cr_main_fail(argv[0], "out of memory");
     /* options end at the container id: what follows belongs to COMMAND */
     cr_opt_begin(&st, argc, argv);
     st.stop_at_operand = 1;
@@ -48,6 +51,8 @@ int cr_applet_exec(int argc, char **argv) {
         case 8: o.console_socket = st.value; break;
         case 9: o.preserve_fds = atoi(st.value); break;
         case 10: o.no_new_privs = 1; break;
+        case 13: o.ignore_paused = 1; break;
+        case 14: cgroups[ncgroups++] = st.value; break;
         }
     }
     if (st.noperands == 0) {
@@ -57,9 +62,11 @@ int cr_applet_exec(int argc, char **argv) {
     }
     o.env = nenv ? env : NULL;
     o.caps = ncaps ? caps : NULL;
+    o.cgroups = ncgroups ? cgroups : NULL;
     o.args = (const char **)&st.argv[st.i];
     if (!o.process_file && st.i >= argc) return cr_main_usage_error(argv[0], "expected a COMMAND or --process FILE");
     if (cr_util_reexec_sealed(cr_main_argv, &err) < 0) return cr_main_fail_err(argv[0], &err);
-    if (cr_container_exec(&cr_main_runtime, st.operands[0], &o, &status, &err) < 0) return cr_main_fail_err(argv[0], &err);
+    /* runc's exit status when exec fails */
+    if (cr_container_exec(&cr_main_runtime, st.operands[0], &o, &status, &err) < 0) { cr_main_fail_err(argv[0], &err); return 255; }
     return status;
 }

@@ -192,3 +192,42 @@ freezer_dir() {
     echo THAWED >"$fz/freezer.state"
     rmdir "$fz"
 }
+
+@test "exec: refused in a paused container (255) unless --ignore-paused, which runs it once resumed" {
+    [[ -d /sys/fs/cgroup/freezer ]] || skip "needs the v1 freezer"
+    local out=$BATS_TEST_TMPDIR/exec.out pid
+    start_sleeper
+    crr pause "$ID"
+    run --separate-stderr timeout 30 "$CR" --root "$CR_ROOT" exec "$ID" echo ok 3>&-
+    assert_error 255 "cannot exec in a paused container"
+    timeout 60 "$CR" --root "$CR_ROOT" exec --ignore-paused "$ID" echo ok >"$out" 2>&1 3>&- &
+    pid=$!
+    track_bg "$pid"
+    sleep 1
+    [[ ! -s $out ]] || fail "the exec ran in a frozen container: $(cat "$out")"
+    crr resume "$ID"
+    wait "$pid" || fail "exec --ignore-paused failed: $(cat "$out")"
+    [[ $(cat "$out") == ok ]] || fail "exec --ignore-paused output: $(cat "$out")"
+}
+
+@test "exec --cgroup: joins an existing sub-cgroup, per controller or everywhere; refuses .., unknown ones" {
+    [[ -d /sys/fs/cgroup/memory && -d /sys/fs/cgroup/pids ]] || skip "needs v1 memory and pids hierarchies"
+    # the host's view of the cgroups in /proc/self/cgroup
+    cfg '.linux.namespaces |= map(select(.type != "cgroup"))'
+    start_sleeper
+    run --separate-stderr crr exec --cgroup .. "$ID" true
+    assert_error 255 ".. is not a sub cgroup path"
+    run --separate-stderr crr exec --cgroup nonexistent "$ID" true
+    assert_error 255 "nonexistent/cgroup.procs: no such file"
+    run --separate-stderr crr exec --cgroup whaaat:/ "$ID" true
+    assert_error 255 "unknown controller"
+    mkdir "$(cgroups_named "$ID" | grep /memory/)/submem" "$(cgroups_named "$ID" | grep /pids/)/subpids"
+    run --separate-stderr crr exec --cgroup memory:submem --cgroup pids:subpids "$ID" cat /proc/self/cgroup
+    assert_status 0
+    grep -Eq ":memory:/.*$ID/submem\$" <<<"$output" || fail "memory cgroup of the exec: $output"
+    grep -Eq ":pids:/.*$ID/subpids\$" <<<"$output" || fail "pids cgroup of the exec: $output"
+    grep -Eq ":freezer:/.*$ID\$" <<<"$output" || fail "freezer cgroup of the exec: $output"
+    run --separate-stderr crr exec --cgroup / "$ID" cat /proc/self/cgroup
+    assert_status 0
+    grep -Eq ":memory:/.*$ID\$" <<<"$output" || fail "--cgroup /: $output"
+}

@@ -189,7 +189,7 @@ run_fails() {
         assert_error 1 "$id" || fail "cr $a"
     done
     run --separate-stderr crr exec "$id" true
-    assert_error 1 "$id"
+    assert_error 255 "$id"
     assert_state_root_empty
 }
 

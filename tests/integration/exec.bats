@@ -98,7 +98,7 @@ EOF
     local pj=$BATS_TEST_TMPDIR/process.json
     echo '{"args": "not-an-array", "cwd": "/"}' >"$pj"
     run --separate-stderr crr exec --process "$pj" "$ID"
-    assert_status 1
+    assert_status 255
     [[ $stderr == *args* ]] || fail "message does not name args: $stderr"
     [[ $(state_field "$ID" status) == running ]] || fail "container is not running any more"
 }
@@ -120,7 +120,7 @@ EOF
     crr kill "$ID" KILL
     wait_status "$ID" stopped
     run --separate-stderr crr exec "$ID" true
-    assert_status 1
+    assert_status 255
     [[ $stderr == *"$ID"* ]] || fail "message does not name the container: $stderr"
 }
 
