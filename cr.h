@@ -2332,8 +2332,12 @@ static int cr__sp_caps(cr__sp *c, const cr_json *caps, uint64_t out[CR_CAP_SETS]
             if (e->type != CR_JSON_STRING)
                 return cr_err_set(c->err, EINVAL, "%s[%d]: expected string, got %s", field, i, cr_json_type_name(e->type));
             cap = cr_spec_cap_parse(e->str);
-            if (cap < 0 || strncasecmp(e->str, "CAP_", 4))
-                return cr_err_set(c->err, EINVAL, "%s[%d]: unknown capability \"%s\"", field, i, e->str);
+            /* runtime-spec 1.1: unknown names are ignored with a warning, as
+               runc and crun do, so a newer config runs on an older runtime */
+            if (cap < 0 || strncasecmp(e->str, "CAP_", 4)) {
+                cr_log(CR_LOG_WARN, "%s: unknown capability \"%s\", ignored", field, e->str);
+                continue;
+            }
             if (cap > cr__cap_last()) { cr_log(CR_LOG_WARN, "%s: %s is not supported by this kernel, ignored", field, e->str); continue; }
             out[s] |= 1ULL << cap;
         }
@@ -7584,7 +7588,7 @@ static int cr__exec_process(cr_spec *spec, const cr_exec_opts *o, cr_process *p,
         }
         for (i = 0; o->caps && o->caps[i]; i++) {
             int cap = cr_spec_cap_parse(o->caps[i]), s;
-            if (cap < 0) return cr_err_set(err, EINVAL, "--cap \"%s\": unknown capability", o->caps[i]);
+            if (cap < 0) { cr_log(CR_LOG_WARN, "--cap \"%s\": unknown capability, ignored", o->caps[i]); continue; }
             for (s = 0; s < CR_CAP_SETS; s++) p->caps[s] |= 1ULL << cap;
         }
         p->terminal = o->tty;

@@ -231,3 +231,21 @@ freezer_dir() {
     assert_status 0
     grep -Eq ":memory:/.*$ID\$" <<<"$output" || fail "--cgroup /: $output"
 }
+
+# ---------------------------------------------------------------- capabilities
+
+@test "capabilities: an unknown name in config.json or exec --cap is a warning naming it, not an error" {
+    local id
+    id=$(new_id)
+    cfg '.process.capabilities.bounding += ["CAP_BOGUS"] | .process.capabilities.effective += ["CAP_BOGUS"]'
+    run --separate-stderr crc create --bundle "$BUNDLE" "$id"
+    assert_status 0
+    [[ $stderr == *CAP_BOGUS* ]] || fail "no warning naming CAP_BOGUS: $stderr"
+    crr start "$id"
+    ID=$id
+    run --separate-stderr crr exec --cap CAP_WHATEVER --cap CAP_KILL "$ID" sh -c 'grep CapEff /proc/self/status'
+    assert_status 0
+    [[ $stderr == *CAP_WHATEVER* ]] || fail "no warning naming CAP_WHATEVER: $stderr"
+    # CAP_KILL (5) was still added
+    (( 0x${output##*[[:space:]]} & (1 << 5) )) || fail "CAP_KILL not in the exec's effective set: $output"
+}

@@ -96,10 +96,6 @@ run_fails() {
     create_fails "rlimits" "RLIMIT_BOGUS"
 }
 
-@test "bad config: an unknown capability names it" {
-    cfg '.process.capabilities.bounding += ["CAP_BOGUS"]'
-    create_fails "CAP_BOGUS"
-}
 
 @test "bad config: hostname without a uts namespace is refused" {
     cfg '.hostname = "x" | .linux.namespaces |= map(select(.type != "uts"))'
