@@ -249,3 +249,26 @@ freezer_dir() {
     # CAP_KILL (5) was still added
     (( 0x${output##*[[:space:]]} & (1 << 5) )) || fail "CAP_KILL not in the exec's effective set: $output"
 }
+
+# ---------------------------------------------------------------- cr spec
+
+@test "spec: runc's namespaces, no cgroup namespace (root and rootless)" {
+    local d=$BATS_TEST_TMPDIR/spec
+    mkdir -p "$d/root" "$d/rootless"
+    crr spec --bundle "$d/root"
+    crr spec --rootless --bundle "$d/rootless"
+    [[ $(jq -c '[.linux.namespaces[].type]' "$d/root/config.json") == '["pid","network","ipc","uts","mount"]' ]] ||
+        fail "namespaces: $(jq -c .linux.namespaces "$d/root/config.json")"
+    [[ $(jq -c '[.linux.namespaces[].type]' "$d/rootless/config.json") == '["pid","ipc","uts","mount","user"]' ]] ||
+        fail "rootless namespaces: $(jq -c .linux.namespaces "$d/rootless/config.json")"
+}
+
+@test "spec: the same config as runc spec, but for hostname and ociVersion" {
+    command -v runc >/dev/null || skip "runc is not installed"
+    local d=$BATS_TEST_TMPDIR/spec
+    mkdir -p "$d/cr" "$d/runc"
+    crr spec --bundle "$d/cr"
+    (cd "$d/runc" && runc spec)
+    diff <(jq -S 'del(.hostname, .ociVersion)' "$d/runc/config.json") <(jq -S 'del(.hostname, .ociVersion)' "$d/cr/config.json") >&2 ||
+        fail "cr spec differs from runc spec"
+}
