@@ -18,7 +18,7 @@ const char cr_usage_update[] =
 "  --memory-swap SIZE         memory plus swap limit (-1: unlimited)\n"
 "  --kernel-memory SIZE       kernel memory limit (v1, where the kernel has it)\n"
 "  --kernel-memory-tcp SIZE   kernel TCP buffer limit (v1)\n"
-"  --cpu-shares N             relative CPU weight (v2: converted to cpu.weight)\n"
+"  --cpu-shares, --cpu-share N  relative CPU weight (v2: converted to cpu.weight)\n"
 "  --cpu-quota N              CPU time per period, in microseconds (-1: none)\n"
 "  --cpu-period N             CPU period, in microseconds\n"
 "  --cpu-burst N              CPU burst, in microseconds\n"
@@ -52,12 +52,12 @@ static int cr_update_size(const char *s, long long *out) {
 }
 
 int cr_applet_update(int argc, char **argv) {
-    enum { R, MEM, MEMRES, SWAP, KMEM, KTCP, SHARES, QUOTA, PERIOD, BURST, RTRUN, RTPER, IDLE, CPUS, MEMS, PIDS, BLKIO, N };
+    enum { R, MEM, MEMRES, SWAP, KMEM, KTCP, SHARES, QUOTA, PERIOD, BURST, RTRUN, RTPER, IDLE, CPUS, MEMS, PIDS, BLKIO, SHARE, N };
     static const cr_opt opts[] = { {"resources", 'r', 1}, {"memory", 'm', 1}, {"memory-reservation", 0, 1},
         {"memory-swap", 0, 1}, {"kernel-memory", 0, 1}, {"kernel-memory-tcp", 0, 1}, {"cpu-shares", 0, 1},
         {"cpu-quota", 0, 1}, {"cpu-period", 0, 1}, {"cpu-burst", 0, 1}, {"cpu-rt-runtime", 0, 1},
         {"cpu-rt-period", 0, 1}, {"cpu-idle", 0, 1}, {"cpuset-cpus", 0, 1}, {"cpuset-mems", 0, 1},
-        {"pids-limit", 0, 1}, {"blkio-weight", 0, 1}, {0, 0, 0} };
+        {"pids-limit", 0, 1}, {"blkio-weight", 0, 1}, {"cpu-share", 0, 1}, {0, 0, 0} };
     const char *val[N] = {0};
     cr_optstate st;
     cr_err err = {0};
@@ -67,6 +67,8 @@ int cr_applet_update(int argc, char **argv) {
     int k, i;
     cr_opt_begin(&st, argc, argv);
     while ((k = cr_opt_next(&st, opts)) >= 0) val[k] = st.value;
+    /* runc spells it --cpu-share */
+    if (val[SHARE]) val[SHARES] = val[SHARE];
     if (k == -3) return 0;
     if (k == -2) return 1;
     if (st.noperands != 1) return cr_main_usage_error(argv[0], "expected exactly one CONTAINER_ID");

@@ -272,3 +272,15 @@ freezer_dir() {
     diff <(jq -S 'del(.hostname, .ociVersion)' "$d/runc/config.json") <(jq -S 'del(.hostname, .ociVersion)' "$d/cr/config.json") >&2 ||
         fail "cr spec differs from runc spec"
 }
+
+# ---------------------------------------------------------------- update and ps
+
+@test "update --cpu-share (runc's spelling) sets the CPU weight" {
+    local d
+    start_sleeper
+    d=$(cgroups_named "$ID" | grep -E '/cpu(,cpuacct)?/' | head -1)
+    [[ -n $d && -f $d/cpu.shares ]] || skip "needs a v1 cpu hierarchy"
+    run --separate-stderr crr update --cpu-share 200 "$ID"
+    assert_status 0
+    [[ $(cat "$d/cpu.shares") == 200 ]] || fail "cpu.shares: $(cat "$d/cpu.shares")"
+}
