@@ -284,3 +284,18 @@ freezer_dir() {
     assert_status 0
     [[ $(cat "$d/cpu.shares") == 200 ]] || fail "cpu.shares: $(cat "$d/cpu.shares")"
 }
+
+@test "ps ID PS_OPTION...: the options go to ps, and only the container's processes are listed" {
+    local pid
+    start_sleeper
+    pid=$(state_field "$ID" pid)
+    run --separate-stderr crr ps "$ID" -o pid,comm
+    assert_status 0
+    [[ ${lines[0]} =~ ^\ *PID\ +COMMAND ]] || fail "header: ${lines[0]}"
+    [[ ${#lines[@]} -eq 2 ]] || fail "expected the header and the init only: $output"
+    [[ ${lines[1]} =~ ^\ *$pid\ +sleep$ ]] || fail "row of the init: ${lines[1]}"
+    run --separate-stderr crr ps "$ID" -e -x
+    assert_status 0
+    [[ ${lines[0]} =~ \ +PID\ +TTY\ +STAT\ +TIME\ +COMMAND ]] || fail "header of ps -e -x: ${lines[0]}"
+    [[ ${lines[1]} =~ ^\ *$pid\  ]] || fail "row of ps -e -x: $output"
+}

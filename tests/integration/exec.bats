@@ -160,13 +160,13 @@ EOF
     jq -e --argjson p "$pid" 'index($p) != null' >/dev/null <<<"$output" || fail "init $pid not listed: $output"
 }
 
-@test "ps: the table lists the init pid and its command" {
+@test "ps: the table (runc's: ps -ef) lists the init pid and its command" {
     local pid
     pid=$(state_field "$ID" pid)
     run --separate-stderr crr ps "$ID"
     assert_status 0
-    [[ ${lines[0]} =~ ^PID ]] || fail "header: ${lines[0]}"
-    grep -Eq "^$pid +sleep 1000" <<<"$output" || fail "no row for $pid: $output"
+    [[ ${lines[0]} =~ ^UID\ +PID\ +PPID ]] || fail "header: ${lines[0]}"
+    grep -Eq "^[^ ]+ +$pid .* sleep 1000\$" <<<"$output" || fail "no row for $pid: $output"
 }
 
 @test "ps: an unknown container fails" {
