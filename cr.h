@@ -340,6 +340,7 @@ typedef struct cr_exec_opts {
     /* sub-cgroups to run in, runc's --cgroup [CONTROLLER[,CONTROLLER...]:]PATH
        (PATH under the container's cgroup; must exist); NULL-terminated or NULL */
     const char *const *cgroups;
+    const char *const *additional_gids;  /* runc's --additional-gids: decimal gids, NULL-terminated or NULL */
 } cr_exec_opts;
 CR_API int cr_container_exec(const cr_runtime *rt, const char *id, const cr_exec_opts *opts,
                              int *status, cr_err *err);
@@ -6051,17 +6052,25 @@ static int cr__proc_home_env(cr_process *p, cr_err *err) {
 /* process.cwd is resolved inside the container's root, never through a
    magic link: a cwd of /proc/self/fd/N naming one of our own fds would
    otherwise land on the host (CVE-2024-21626). The fd is entered with
-   fchdir as the final user, so its search permission still applies, and
-   without getcwd, which a seccomp profile may deny. */
+   fchdir, without getcwd, which a seccomp profile may deny. */
 static int cr__proc_cwd_open(int rootfd, const char *cwd, cr_err *err) {
     int fd = cr__open_in_root(rootfd, cwd, O_PATH | O_DIRECTORY, 0);
     if (fd < 0) return cr__errno(err, "process.cwd \"%s\"", cwd);
     return fd;
 }
 
-static int cr__proc_chdir(int fd, const char *cwd, cr_err *err) {
-    if (fchdir(fd) < 0) return cr__errno(err, "process.cwd: chdir \"%s\"", cwd);
-    close(fd);
+/* Enters the cwd *fd the way runc does: first (final = 0) just before the
+   drop to process.user, so a cwd the runtime may search but the user may
+   not still works; where that is denied, again (final = 1) as the user, for
+   a cwd only the user can reach. *fd is -1 once entered. */
+static int cr__proc_chdir(int *fd, const char *cwd, int final, cr_err *err) {
+    if (*fd < 0) return 0;
+    if (fchdir(*fd) < 0) {
+        if (!final && (errno == EACCES || errno == EPERM)) return 0;
+        return cr__errno(err, "process.cwd: chdir \"%s\"", cwd);
+    }
+    close(*fd);
+    *fd = -1;
     return 0;
 }
 
@@ -6159,6 +6168,8 @@ static int cr__proc_console(cr__ctx *c, const cr_process *p, int sync, cr_err *e
     if (ioctl(master, TIOCSPTLCK, &unlock) < 0) { close(master); return cr__errno(err, "process.terminal: unlock pty"); }
     slave = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
     if (slave < 0) { close(master); return cr__errno(err, "process.terminal: open pty peer"); }
+    /* the process's own terminal, as with runc (the group stays devpts's gid=) */
+    if (fchown(slave, p->uid, (gid_t)-1) < 0) cr_log(CR_LOG_DEBUG, "process.terminal: chown pty to %u: %s", p->uid, strerror(errno));
     if (p->console_height || p->console_width) {
         struct winsize ws = { (unsigned short)p->console_height, (unsigned short)p->console_width, 0, 0 };
         ioctl(slave, TIOCSWINSZ, &ws);
@@ -6887,8 +6898,9 @@ static int cr__init(cr__ctx *c, int one_stage, cr_err *err) {
     /* without no_new_privs loading a filter needs CAP_SYS_ADMIN: load it
        before the capabilities go; with it, as late as possible */
     if (!p->no_new_privileges && (r = cr__seccomp_load(&filter, listener, listener_msg.data, err)) < 0) return r;
+    if ((r = cr__proc_chdir(&cwd_fd, p->cwd, 0, err)) < 0) return r;
     if ((r = cr__proc_identity(p, c->new_userns, err)) < 0) return r;
-    if ((r = cr__proc_chdir(cwd_fd, p->cwd, err)) < 0) return r;
+    if ((r = cr__proc_chdir(&cwd_fd, p->cwd, 1, err)) < 0) return r;
     if ((r = cr__proc_lookup(p, exe, sizeof exe, err)) < 0) return r;
     cr__proc_cloexec_from(3 + c->listen_fds + c->opts->preserve_fds);
     if (c->listen_fds && (r = cr__proc_listen_env(p, c->listen_fds, err)) < 0) return r;
@@ -7586,6 +7598,19 @@ static int cr__exec_process(cr_spec *spec, const cr_exec_opts *o, cr_process *p,
                 p->gid = (uint32_t)gid;
             }
         }
+        for (n = 0; o->additional_gids && o->additional_gids[n]; n++) ;
+        if (n) {
+            uint32_t *gids = (uint32_t *)cr__arena_alloc(a, (size_t)n * sizeof *gids);
+            if (!gids) return cr_err_set(err, ENOMEM, "out of memory");
+            for (i = 0; i < n; i++) {
+                char *end;
+                unsigned long g = strtoul(o->additional_gids[i], &end, 10);
+                if (end == o->additional_gids[i] || *end || g > UINT32_MAX)
+                    return cr_err_set(err, EINVAL, "--additional-gids \"%s\": expected a numeric gid", o->additional_gids[i]);
+                gids[i] = (uint32_t)g;
+            }
+            p->gids = gids; p->ngids = n;
+        }
         for (i = 0; o->caps && o->caps[i]; i++) {
             int cap = cr_spec_cap_parse(o->caps[i]), s;
             if (cap < 0) { cr_log(CR_LOG_WARN, "--cap \"%s\": unknown capability, ignored", o->caps[i]); continue; }
@@ -7679,8 +7704,9 @@ static int cr__exec_child(cr_spec *spec, cr_process *p, const cr_exec_opts *o, c
     if (!p->terminal) setsid();
     if ((r = cr__proc_lsm_apply(p, err)) < 0) return r;
     if (!p->no_new_privileges && (r = cr__seccomp_load(filter, listener, listener_msg.data, err)) < 0) return r;
+    if ((r = cr__proc_chdir(&cwd_fd, p->cwd, 0, err)) < 0) return r;
     if ((r = cr__proc_identity(p, spec->ns[CR_NS_USER].present, err)) < 0) return r;
-    if ((r = cr__proc_chdir(cwd_fd, p->cwd, err)) < 0) return r;
+    if ((r = cr__proc_chdir(&cwd_fd, p->cwd, 1, err)) < 0) return r;
     if ((r = cr__proc_lookup(p, exe, sizeof exe, err)) < 0) return r;
     if ((r = cr__seccomp_load(filter, listener, listener_msg.data, err)) < 0) return r;
     cr__proc_cloexec_from(3 + o->preserve_fds);

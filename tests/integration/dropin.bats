@@ -299,3 +299,42 @@ freezer_dir() {
     [[ ${lines[0]} =~ \ +PID\ +TTY\ +STAT\ +TIME\ +COMMAND ]] || fail "header of ps -e -x: ${lines[0]}"
     [[ ${lines[1]} =~ ^\ *$pid\  ]] || fail "row of ps -e -x: $output"
 }
+
+# ---------------------------------------------------------------- process setup
+
+@test "cwd: entered before the drop to process.user when only the runtime may search it (run and exec)" {
+    mkdir -p "$BUNDLE/rootfs/root"
+    chmod 700 "$BUNDLE/rootfs/root"
+    cfg '.process.cwd = "/root" | .process.user = {uid: 42, gid: 42}'
+    run_ctr sh -c 'pwd; id -u'
+    assert_status 0
+    [[ $output == $'/root\n42' ]] || fail "cwd and uid: $output"
+
+    # runc's "exec --user with no access to cwd": root without CAP_DAC_* in a cwd owned by 42
+    chown 42 "$BUNDLE/rootfs/root"
+    start_sleeper
+    run --separate-stderr crr exec --user 0 "$ID" pwd
+    assert_status 0
+    [[ $output == /root ]] || fail "exec cwd: $output"
+}
+
+@test "terminal: the pty belongs to the process's uid, its group stays devpts's tty group (run and exec -t)" {
+    cfg '.process.terminal = true | .process.user = {uid: 1000, gid: 100}'
+    run_ctr sh -c 'stat -c %u:%g $(tty)'
+    assert_status 0
+    [[ ${output//$'\r'/} == 1000:5 ]] || fail "pty owner of run: $output"
+    cfg '.process.terminal = false'
+    start_sleeper
+    run --separate-stderr crr exec -t --user 1000:100 "$ID" sh -c 'stat -c %u:%g $(tty)'
+    assert_status 0
+    [[ ${output//$'\r'/} == 1000:5 ]] || fail "pty owner of exec -t: $output"
+}
+
+@test "exec --additional-gids: the process gets those groups" {
+    start_sleeper
+    run --separate-stderr crr exec --user 1000:1000 --additional-gids 100 -g 65534 "$ID" id -G
+    assert_status 0
+    [[ $output == "1000 100 65534" ]] || fail "id -G: $output"
+    run --separate-stderr crr exec --additional-gids nope "$ID" true
+    assert_error 255 "--additional-gids" "nope"
+}
