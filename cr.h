@@ -6811,6 +6811,15 @@ static void cr__init_start_fail(int fifo, const cr_err *err) {
     _exit(1);
 }
 
+/* The state the init's hooks and seccomp agent see: its host pid is known
+   only to create, which sends it. */
+static void cr__init_state(const cr__ctx *c, pid_t hostpid, cr_state *st) {
+    memset(st, 0, sizeof *st);
+    snprintf(st->id, sizeof st->id, "%s", c->id);
+    snprintf(st->bundle, sizeof st->bundle, "%s", c->bundle);
+    st->pid = hostpid;
+}
+
 /* Runs in the init. Returns only on failure; err says why. */
 static int cr__init(cr__ctx *c, int one_stage, cr_err *err) {
     cr_spec *s = c->spec;
@@ -6818,6 +6827,7 @@ static int cr__init(cr__ctx *c, int one_stage, cr_err *err) {
     cr__msg m;
     cr__seccomp_filter filter;
     cr_buf listener_msg = {0};
+    cr_state st;
     char exe[PATH_MAX];
     int k, r, hostpid, listener = -1, start_fd, cwd_fd;
     prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
@@ -6870,23 +6880,10 @@ static int cr__init(cr__ctx *c, int one_stage, cr_err *err) {
     if (cr__msg_send(c->sync, CR__MSG_HOOKS, 0, NULL) < 0 || cr__msg_recv(c->sync, &m, NULL) < 0 || m.type != CR__MSG_GO)
         return cr_err_set(err, EPIPE, "lost the create process");
     hostpid = m.value;
-    if (s->nhooks[CR_HOOK_CREATE_CONTAINER]) {
-        cr_state st;
-        memset(&st, 0, sizeof st);
-        snprintf(st.id, sizeof st.id, "%s", c->id);
-        snprintf(st.bundle, sizeof st.bundle, "%s", c->bundle);
-        st.pid = hostpid;
-        if ((r = cr__hooks_run(s, CR_HOOK_CREATE_CONTAINER, &st, CR_CREATING, err)) < 0) return r;
-    }
-    {
-        cr_state st;
-        memset(&st, 0, sizeof st);
-        snprintf(st.id, sizeof st.id, "%s", c->id);
-        snprintf(st.bundle, sizeof st.bundle, "%s", c->bundle);
-        st.pid = hostpid;
-        st.status = CR_CREATING;
-        if ((r = cr__seccomp_listener(s, &st, &listener, &listener_msg, err)) < 0) return r;
-    }
+    cr__init_state(c, hostpid, &st);
+    if ((r = cr__hooks_run(s, CR_HOOK_CREATE_CONTAINER, &st, CR_CREATING, err)) < 0) return r;
+    st.status = CR_CREATING;
+    if ((r = cr__seccomp_listener(s, &st, &listener, &listener_msg, err)) < 0) return r;
     if ((r = cr__rootfs_finish(c, err)) < 0) return r;
     if ((r = cr__rootfs_pivot(c, err)) < 0) return r;
     if (s->ns[CR_NS_MNT].present && (r = cr__rootfs_after_pivot(c, err)) < 0) return r;
@@ -6913,14 +6910,7 @@ static int cr__init(cr__ctx *c, int one_stage, cr_err *err) {
         /* the fd stays open until execve closes it: start reads EOF then */
         if (start_fd < 0 || write(start_fd, "0", 1) != 1) _exit(1);
     }
-    if (s->nhooks[CR_HOOK_START_CONTAINER]) {
-        cr_state st;
-        memset(&st, 0, sizeof st);
-        snprintf(st.id, sizeof st.id, "%s", c->id);
-        snprintf(st.bundle, sizeof st.bundle, "%s", c->bundle);
-        st.pid = hostpid;
-        if (cr__hooks_run(s, CR_HOOK_START_CONTAINER, &st, CR_CREATED, err) < 0) cr__init_start_fail(start_fd, err);
-    }
+    if (cr__hooks_run(s, CR_HOOK_START_CONTAINER, &st, CR_CREATED, err) < 0) cr__init_start_fail(start_fd, err);
     if (cr__seccomp_load(&filter, listener, listener_msg.data, err) < 0) cr__init_start_fail(start_fd, err);
     execve(exe, (char *const *)p->args, (char *const *)(p->env ? p->env : (const char **)&p->args[p->nargs]));
     cr__errno(err, "exec \"%s\"", exe);
