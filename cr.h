@@ -129,7 +129,7 @@ CR_API int cr_util_reexec_sealed(char **argv, cr_err *err);
 /* Sends / receives one fd over a unix socket with SCM_RIGHTS. */
 CR_API int cr_util_send_fd(int sock, int fd, const void *data, size_t len);
 CR_API int cr_util_recv_fd(int sock, int *fd, void *data, size_t len);
-CR_API int cr_util_signal_parse(const char *s);   /* "KILL", "SIGKILL", "9" -> 9; -1 if unknown */
+CR_API int cr_util_signal_parse(const char *s);   /* "KILL", "SIGKILL", "9" -> 9; "0" -> 0; -1 if unknown */
 CR_API const char *cr_util_signal_name(int sig);  /* "SIGKILL" */
 /* A size as Docker and runc write it: digits with an optional fraction and
    sign, then k, m, g or t (powers of 1024, either case) and an optional b:
@@ -412,6 +412,11 @@ typedef struct cr_exec_opts {
     const char **args; const char **env; const char *cwd; const char *user;
     const char **caps; int tty; int detach; int no_new_privs;
     const char *console_socket, *pid_file; int preserve_fds;
+    int ignore_paused;                /* exec into a paused container: the process starts once it is resumed */
+    /* sub-cgroups to run in, runc's --cgroup [CONTROLLER[,CONTROLLER...]:]PATH
+       (PATH under the container's cgroup; must exist); NULL-terminated or NULL */
+    const char *const *cgroups;
+    const char *const *additional_gids;  /* runc's --additional-gids: decimal gids, NULL-terminated or NULL */
 } cr_exec_opts;
 CR_API int cr_container_exec(const cr_runtime *rt, const char *id, const cr_exec_opts *opts,
                              int *status, cr_err *err);
@@ -1326,7 +1331,8 @@ CR_API int cr_util_signal_parse(const char *s) {
     if (*s >= '0' && *s <= '9') {
         errno = 0;
         n = strtol(s, &end, 10);
-        return (*end || errno || n < 1 || n > SIGRTMAX) ? -1 : (int)n;
+        /* 0 sends nothing: kill's liveness check */
+        return (*end || errno || n < 0 || n > SIGRTMAX) ? -1 : (int)n;
     }
     if (!strncasecmp(s, "SIG", 3)) s += 3;
     for (i = 0; i < sizeof cr__signals / sizeof *cr__signals; i++)
@@ -2440,8 +2446,12 @@ static int cr__sp_caps(cr__sp *c, const cr_json *caps, uint64_t out[CR_CAP_SETS]
             if (e->type != CR_JSON_STRING)
                 return cr_err_set(c->err, EINVAL, "%s[%d]: expected string, got %s", field, i, cr_json_type_name(e->type));
             cap = cr_spec_cap_parse(e->str);
-            if (cap < 0 || strncasecmp(e->str, "CAP_", 4))
-                return cr_err_set(c->err, EINVAL, "%s[%d]: unknown capability \"%s\"", field, i, e->str);
+            /* runtime-spec 1.1: unknown names are ignored with a warning, as
+               runc and crun do, so a newer config runs on an older runtime */
+            if (cap < 0 || strncasecmp(e->str, "CAP_", 4)) {
+                cr_log(CR_LOG_WARN, "%s: unknown capability \"%s\", ignored", field, e->str);
+                continue;
+            }
             if (cap > cr__cap_last()) { cr_log(CR_LOG_WARN, "%s: %s is not supported by this kernel, ignored", field, e->str); continue; }
             out[s] |= 1ULL << cap;
         }
@@ -3484,7 +3494,7 @@ CR_API void cr_spec_default(cr_buf *out, int flags) {
         "\t\t\"resources\": {\n\t\t\t\"devices\": [\n\t\t\t\t{\n\t\t\t\t\t\"allow\": false,\n\t\t\t\t\t\"access\": \"rwm\"\n\t\t\t\t}\n\t\t\t]\n\t\t},\n"
         "\t\t\"namespaces\": [\n\t\t\t{\n\t\t\t\t\"type\": \"pid\"\n\t\t\t},\n\t\t\t{\n\t\t\t\t\"type\": \"network\"\n\t\t\t},\n"
         "\t\t\t{\n\t\t\t\t\"type\": \"ipc\"\n\t\t\t},\n\t\t\t{\n\t\t\t\t\"type\": \"uts\"\n\t\t\t},\n"
-        "\t\t\t{\n\t\t\t\t\"type\": \"mount\"\n\t\t\t},\n\t\t\t{\n\t\t\t\t\"type\": \"cgroup\"\n\t\t\t}\n\t\t],\n";
+        "\t\t\t{\n\t\t\t\t\"type\": \"mount\"\n\t\t\t}\n\t\t],\n";
     char userns[1024];
     const char *pairs[] = { "@@GID5@@", rootless ? "" : ",\n\t\t\t\t\"gid=5\"",
                             "@@SYS@@", rootless ? sys_rootless : sys_root,
@@ -3496,7 +3506,7 @@ CR_API void cr_spec_default(cr_buf *out, int flags) {
                  "\t\t\"gidMappings\": [\n\t\t\t{\n\t\t\t\t\"containerID\": 0,\n\t\t\t\t\"hostID\": %u,\n\t\t\t\t\"size\": 1\n\t\t\t}\n\t\t],\n"
                  "\t\t\"namespaces\": [\n\t\t\t{\n\t\t\t\t\"type\": \"pid\"\n\t\t\t},\n\t\t\t{\n\t\t\t\t\"type\": \"ipc\"\n\t\t\t},\n"
                  "\t\t\t{\n\t\t\t\t\"type\": \"uts\"\n\t\t\t},\n\t\t\t{\n\t\t\t\t\"type\": \"mount\"\n\t\t\t},\n"
-                 "\t\t\t{\n\t\t\t\t\"type\": \"cgroup\"\n\t\t\t},\n\t\t\t{\n\t\t\t\t\"type\": \"user\"\n\t\t\t}\n\t\t],\n",
+                 "\t\t\t{\n\t\t\t\t\"type\": \"user\"\n\t\t\t}\n\t\t],\n",
                  (unsigned)geteuid(), (unsigned)getegid());
         pairs[5] = userns;
     }
@@ -3994,6 +4004,27 @@ static void cr__cgroup_kill_all(const char *dirs, int sig) {
     CR_FREE(pids);
 }
 
+/* The sub-cgroups a container made under its own (a writable cgroupfs in
+   its cgroup namespace), deepest first: their processes killed, rmdir
+   retried while they exit. What stays busy makes the caller's rmdir fail. */
+static void cr__cgroup_remove_children(const char *dir, int depth) {
+    DIR *d;
+    struct dirent *e;
+    if (depth > 64 || !(d = opendir(dir))) return;
+    while ((e = readdir(d))) {
+        char sub[PATH_MAX];
+        int tries;
+        if (e->d_type != DT_DIR || !strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
+        if (snprintf(sub, sizeof sub, "%s/%s", dir, e->d_name) >= (int)sizeof sub) continue;
+        cr__cgroup_remove_children(sub, depth + 1);
+        for (tries = 0; tries < 100 && rmdir(sub) < 0 && errno == EBUSY; tries++) {
+            cr__cgroup_kill_all(sub, SIGKILL);
+            usleep(tries < 20 ? 1000 : 10000);
+        }
+    }
+    closedir(d);
+}
+
 /* Removes the container's cgroup everywhere. Leftover processes are killed
    first (cgroup.kill on v2), and rmdir is retried while they exit. */
 static int cr__cgroup_destroy(const char *dirs, cr_err *err) {
@@ -4008,6 +4039,7 @@ static int cr__cgroup_destroy(const char *dirs, cr_err *err) {
         for (tries = 0; tries < 200; tries++) {
             if (rmdir(dir) == 0 || errno == ENOENT) break;
             if (errno != EBUSY) return cr__errno(err, "remove cgroup %s", dir);
+            cr__cgroup_remove_children(dir, 0);
             cr__cgroup_kill_all(dir, SIGKILL);
             usleep(tries < 20 ? 1000 : 10000);
         }
@@ -6505,20 +6537,68 @@ static const char *cr__env_get(const char *const *env, const char *name) {
     return NULL;
 }
 
+/* HOME as runc sets it when process.env has none: the home directory of
+   process.user.uid in the container's /etc/passwd, else "/". Runs inside
+   the container's root, before the process drops to its user. */
+static int cr__proc_home_env(cr_process *p, cr_err *err) {
+    static char home[PATH_MAX + 8];
+    const char **env;
+    char *line, *next;
+    cr_buf b = {0};
+    struct stat sb;
+    int fd, i;
+    if (cr__env_get(p->env, "HOME")) return 0;
+    snprintf(home, sizeof home, "HOME=/");
+    /* O_NONBLOCK: a fifo planted at /etc/passwd must not hang the setup */
+    fd = open("/etc/passwd", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd >= 0 && fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode)) {
+        close(fd);
+        fd = -1;
+        if (cr_util_read_file(AT_FDCWD, "/etc/passwd", 4 << 20, &b, NULL) == 0)
+            for (line = b.data; line && *line; line = next) {
+                char *f[7], *q, *end;
+                int n = 1;
+                if ((next = strchr(line, '\n'))) *next++ = 0;
+                /* name:password:uid:gid:gecos:home:shell */
+                for (f[0] = q = line; *q && n < 7; q++) if (*q == ':') { *q = 0; f[n++] = q + 1; }
+                if (n == 7 && *f[2] && strtoul(f[2], &end, 10) == p->uid && !*end) {
+                    if (*f[5]) snprintf(home, sizeof home, "HOME=%s", f[5]);
+                    break;
+                }
+            }
+    }
+    if (fd >= 0) close(fd);
+    cr_buf_free(&b);
+    if (!(env = (const char **)CR_MALLOC((size_t)(p->nenv + 2) * sizeof *env))) return cr_err_set(err, ENOMEM, "out of memory");
+    for (i = 0; i < p->nenv; i++) env[i] = p->env[i];
+    env[i++] = home;
+    env[i] = NULL;
+    p->env = env; p->nenv = i;
+    return 0;
+}
+
 /* process.cwd is resolved inside the container's root, never through a
    magic link: a cwd of /proc/self/fd/N naming one of our own fds would
    otherwise land on the host (CVE-2024-21626). The fd is entered with
-   fchdir as the final user, so its search permission still applies, and
-   without getcwd, which a seccomp profile may deny. */
+   fchdir, without getcwd, which a seccomp profile may deny. */
 static int cr__proc_cwd_open(int rootfd, const char *cwd, cr_err *err) {
     int fd = cr__open_in_root(rootfd, cwd, O_PATH | O_DIRECTORY, 0);
     if (fd < 0) return cr__errno(err, "process.cwd \"%s\"", cwd);
     return fd;
 }
 
-static int cr__proc_chdir(int fd, const char *cwd, cr_err *err) {
-    if (fchdir(fd) < 0) return cr__errno(err, "process.cwd: chdir \"%s\"", cwd);
-    close(fd);
+/* Enters the cwd *fd the way runc does: first (final = 0) just before the
+   drop to process.user, so a cwd the runtime may search but the user may
+   not still works; where that is denied, again (final = 1) as the user, for
+   a cwd only the user can reach. *fd is -1 once entered. */
+static int cr__proc_chdir(int *fd, const char *cwd, int final, cr_err *err) {
+    if (*fd < 0) return 0;
+    if (fchdir(*fd) < 0) {
+        if (!final && (errno == EACCES || errno == EPERM)) return 0;
+        return cr__errno(err, "process.cwd: chdir \"%s\"", cwd);
+    }
+    close(*fd);
+    *fd = -1;
     return 0;
 }
 
@@ -6555,14 +6635,15 @@ static int cr__hook_run(const cr_hook *h, const char *state_json, cr_err *err) {
     pid = fork();
     if (pid < 0) { close(sv[0]); close(sv[1]); return cr__errno(err, "hook %s: fork", h->path); }
     if (pid == 0) {
-        static const char *const empty[] = { NULL };
+        extern char **environ;
         const char *argv1[2] = { h->path, NULL };
         dup2(sv[1], 0);
         shutdown(0, SHUT_WR);
         sigset_t all;
         sigemptyset(&all);
         sigprocmask(SIG_SETMASK, &all, NULL);
-        execve(h->path, (char *const *)(h->args ? h->args : argv1), (char *const *)(h->env ? h->env : empty));
+        /* a hook without env gets the runtime's environment, as with runc and crun */
+        execve(h->path, (char *const *)(h->args ? h->args : argv1), h->env ? (char *const *)h->env : environ);
         _exit(127);
     }
     close(sv[1]);
@@ -6647,6 +6728,8 @@ static int cr__proc_console(cr__ctx *c, const cr_process *p, int sync, cr_err *e
     if (ioctl(master, TIOCSPTLCK, &unlock) < 0) { close(master); return cr__errno(err, "process.terminal: unlock pty"); }
     slave = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
     if (slave < 0) { close(master); return cr__errno(err, "process.terminal: open pty peer"); }
+    /* the process's own terminal, as with runc (the group stays devpts's gid=) */
+    if (fchown(slave, p->uid, (gid_t)-1) < 0) cr_log(CR_LOG_DEBUG, "process.terminal: chown pty to %u: %s", p->uid, strerror(errno));
     if (p->console_height || p->console_width) {
         struct winsize ws = { (unsigned short)p->console_height, (unsigned short)p->console_width, 0, 0 };
         ioctl(slave, TIOCSWINSZ, &ws);
@@ -7349,29 +7432,21 @@ static void cr__init_start_fail(int fifo, const cr_err *err) {
     _exit(1);
 }
 
-/* Runs in the init. Returns only on failure; err says why. */
-static int cr__init(cr__ctx *c, int one_stage, cr_err *err) {
+/* The state the init's hooks and seccomp agent see: its host pid is known
+   only to create, which sends it. */
+static void cr__init_state(const cr__ctx *c, pid_t hostpid, cr_state *st) {
+    memset(st, 0, sizeof *st);
+    snprintf(st->id, sizeof st->id, "%s", c->id);
+    snprintf(st->bundle, sizeof st->bundle, "%s", c->bundle);
+    st->pid = hostpid;
+}
+
+/* The init enters what clone3 could not give it: namespaces to join, a
+   user namespace made after the others' joins, and (for a new pid or time
+   namespace) a fork into it, whose parent exits. */
+static int cr__init_enter(cr__ctx *c, int one_stage, int new_userns, cr_err *err) {
     cr_spec *s = c->spec;
-    cr_process *p = &s->process;
-    cr__msg m;
-    cr__seccomp_filter filter;
-    cr_buf listener_msg = {0};
-    char exe[PATH_MAX];
-    int k, r, hostpid, listener = -1, start_fd, cwd_fd;
-    int new_userns = s->ns[CR_NS_USER].present && !s->ns[CR_NS_USER].path;
-    prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
-    /* Non-dumpable from before any namespace is entered to the user
-       program's execve: ptrace, /proc/PID/mem and /proc/PID/fd (host fds)
-       of a cr process stay closed to the container's processes, even to
-       those with CAP_SYS_PTRACE in its user namespace (CVE-2016-9962).
-       Only while create writes a new user namespace's maps are we dumpable:
-       a rootless create may not open the maps of a non-dumpable process,
-       and nothing of the container can see us yet. A change of credentials
-       resets dumpability to fs.suid_dumpable: it is set again after each. */
-    if (!(one_stage && new_userns)) prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-    if ((r = cr__seccomp_build(s, c->seccomp_cache, &filter, err)) < 0) return r;
-    if (cr__msg_expect(c->sync, CR__MSG_GO, err) < 0) return -EPIPE;
-    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+    int k;
     if (!one_stage) {
         uint64_t unshare_flags = 0;
         if (s->ns[CR_NS_USER].path && cr__ns_join(s, CR_NS_USER, err) < 0) return -EPERM;
@@ -7402,6 +7477,34 @@ static int cr__init(cr__ctx *c, int one_stage, cr_err *err) {
         if (s->ns[CR_NS_CGROUP].present && !s->ns[CR_NS_CGROUP].path && unshare(CLONE_NEWCGROUP) < 0)
             return cr__errno(err, "linux.namespaces: new cgroup namespace");
     }
+    return 0;
+}
+
+/* Runs in the init. Returns only on failure; err says why. */
+static int cr__init(cr__ctx *c, int one_stage, cr_err *err) {
+    cr_spec *s = c->spec;
+    cr_process *p = &s->process;
+    cr__msg m;
+    cr__seccomp_filter filter;
+    cr_buf listener_msg = {0};
+    cr_state st;
+    char exe[PATH_MAX];
+    int r, hostpid, listener = -1, start_fd, cwd_fd;
+    int new_userns = s->ns[CR_NS_USER].present && !s->ns[CR_NS_USER].path;
+    prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+    /* Non-dumpable from before any namespace is entered to the user
+       program's execve: ptrace, /proc/PID/mem and /proc/PID/fd (host fds)
+       of a cr process stay closed to the container's processes, even to
+       those with CAP_SYS_PTRACE in its user namespace (CVE-2016-9962).
+       Only while create writes a new user namespace's maps are we dumpable:
+       a rootless create may not open the maps of a non-dumpable process,
+       and nothing of the container can see us yet. A change of credentials
+       resets dumpability to fs.suid_dumpable: it is set again after each. */
+    if (!(one_stage && new_userns)) prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+    if ((r = cr__seccomp_build(s, c->seccomp_cache, &filter, err)) < 0) return r;
+    if (cr__msg_expect(c->sync, CR__MSG_GO, err) < 0) return -EPIPE;
+    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+    if ((r = cr__init_enter(c, one_stage, new_userns, err)) < 0) return r;
     if (s->ns[CR_NS_NET].present && !s->ns[CR_NS_NET].path) cr__ns_loopback_up();
     c->new_userns = new_userns;
     if (s->ns[CR_NS_USER].present) { setresgid(0, 0, 0); setresuid(0, 0, 0); }
@@ -7418,27 +7521,15 @@ static int cr__init(cr__ctx *c, int one_stage, cr_err *err) {
     if (cr__msg_send(c->sync, CR__MSG_HOOKS, 0, NULL) < 0 || cr__msg_recv(c->sync, &m, NULL) < 0 || m.type != CR__MSG_GO)
         return cr_err_set(err, EPIPE, "lost the create process");
     hostpid = m.value;
-    if (s->nhooks[CR_HOOK_CREATE_CONTAINER]) {
-        cr_state st;
-        memset(&st, 0, sizeof st);
-        snprintf(st.id, sizeof st.id, "%s", c->id);
-        snprintf(st.bundle, sizeof st.bundle, "%s", c->bundle);
-        st.pid = hostpid;
-        if (fchdir(c->rootfd) < 0) return cr__errno(err, "chdir \"%s\"", c->rootfs);   /* runc's cwd for them */
-        if ((r = cr__hooks_run(s, CR_HOOK_CREATE_CONTAINER, &st, CR_CREATING, err)) < 0) return r;
-    }
-    {
-        cr_state st;
-        memset(&st, 0, sizeof st);
-        snprintf(st.id, sizeof st.id, "%s", c->id);
-        snprintf(st.bundle, sizeof st.bundle, "%s", c->bundle);
-        st.pid = hostpid;
-        st.status = CR_CREATING;
-        if ((r = cr__seccomp_listener(s, &st, &listener, &listener_msg, err)) < 0) return r;
-    }
+    cr__init_state(c, hostpid, &st);
+    if (s->nhooks[CR_HOOK_CREATE_CONTAINER] && fchdir(c->rootfd) < 0) return cr__errno(err, "chdir \"%s\"", c->rootfs);   /* runc's cwd for them */
+    if ((r = cr__hooks_run(s, CR_HOOK_CREATE_CONTAINER, &st, CR_CREATING, err)) < 0) return r;
+    st.status = CR_CREATING;
+    if ((r = cr__seccomp_listener(s, &st, &listener, &listener_msg, err)) < 0) return r;
     if ((r = cr__rootfs_finish(c, err)) < 0) return r;
     if ((r = cr__rootfs_pivot(c, err)) < 0) return r;
     if (s->ns[CR_NS_MNT].present && (r = cr__rootfs_after_pivot(c, err)) < 0) return r;
+    if ((r = cr__proc_home_env(p, err)) < 0) return r;
     if (s->has_personality && personality(s->personality) < 0) return cr__errno(err, "linux.personality");
     if (p->terminal && (r = cr__proc_console(c, p, c->sync, err)) < 0) return r;
     if (!p->terminal) setsid();
@@ -7446,9 +7537,10 @@ static int cr__init(cr__ctx *c, int one_stage, cr_err *err) {
     /* without no_new_privs loading a filter needs CAP_SYS_ADMIN: load it
        before the capabilities go; with it, as late as possible */
     if (!p->no_new_privileges && (r = cr__seccomp_load(&filter, listener, listener_msg.data, err)) < 0) return r;
+    if ((r = cr__proc_chdir(&cwd_fd, p->cwd, 0, err)) < 0) return r;
     if ((r = cr__proc_identity(p, c->new_userns, err)) < 0) return r;
     prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-    if ((r = cr__proc_chdir(cwd_fd, p->cwd, err)) < 0) return r;
+    if ((r = cr__proc_chdir(&cwd_fd, p->cwd, 1, err)) < 0) return r;
     if ((r = cr__proc_lookup(p, exe, sizeof exe, err)) < 0) return r;
     cr__proc_cloexec_from(3 + c->listen_fds + c->opts->preserve_fds);
     if (c->listen_fds && (r = cr__proc_listen_env(p, c->listen_fds, err)) < 0) return r;
@@ -7462,14 +7554,7 @@ static int cr__init(cr__ctx *c, int one_stage, cr_err *err) {
         if (start_fd < 0 || write(start_fd, "0", 1) != 1) _exit(1);
     }
     if (cr__seccomp_load(&filter, listener, listener_msg.data, err) < 0) cr__init_start_fail(start_fd, err);
-    if (s->nhooks[CR_HOOK_START_CONTAINER]) {
-        cr_state st;
-        memset(&st, 0, sizeof st);
-        snprintf(st.id, sizeof st.id, "%s", c->id);
-        snprintf(st.bundle, sizeof st.bundle, "%s", c->bundle);
-        st.pid = hostpid;
-        if (cr__hooks_run(s, CR_HOOK_START_CONTAINER, &st, CR_CREATED, err) < 0) cr__init_start_fail(start_fd, err);
-    }
+    if (cr__hooks_run(s, CR_HOOK_START_CONTAINER, &st, CR_CREATED, err) < 0) cr__init_start_fail(start_fd, err);
     execve(exe, (char *const *)p->args, (char *const *)(p->env ? p->env : (const char **)&p->args[p->nargs]));
     cr__errno(err, "exec \"%s\"", exe);
     cr__init_start_fail(start_fd, err);
@@ -7537,6 +7622,8 @@ static int cr__cgroup_check_mounted(const cr_spec *spec, const char *cgroup, cr_
         { "memory", res && res->has_memory }, { "cpu", res && res->has_cpu }, { "pids", res && res->has_pids },
         { "hugepageLimits", res && res->has_hugepage_limits }, { "blockIO", res && res->has_block_io } };
     size_t i;
+    /* an init put into a frozen cgroup would hang create: runc refuses it too */
+    if (*cgroup && cr__cgroup_frozen(cgroup)) return cr_err_set(err, EBUSY, "container's cgroup unexpectedly frozen");
     if (*cgroup) return 0;
     for (i = 0; i < sizeof limits / sizeof *limits; i++)
         if (limits[i].given)
@@ -7874,12 +7961,14 @@ static void cr__kill_settle(pid_t pid, int sig) {
 CR_API int cr_container_kill(const cr_runtime *rt, const char *id, int sig, int all, cr_err *err) {
     cr_state st;
     int dirfd, r = 0;
-    if (sig <= 0 || sig > SIGRTMAX) return cr_err_set(err, EINVAL, "kill \"%s\": invalid signal %d", id, sig);
+    if (sig < 0 || sig > SIGRTMAX) return cr_err_set(err, EINVAL, "kill \"%s\": invalid signal %d", id, sig);
     if ((r = cr__locked_state(rt, id, &dirfd, &st, err)) < 0) return r;
-    if (st.status == CR_STOPPED) r = cr_err_set(err, ESRCH, "container not running");
-    else if (all && st.cgroup[0]) cr__cgroup_kill_all(st.cgroup, sig);
+    /* --all reaches what is left in the cgroup after the init exited (a
+       shared pid namespace keeps children alive): containerd's shim relies on it */
+    if (all && st.cgroup[0]) cr__cgroup_kill_all(st.cgroup, sig);
+    else if (st.status == CR_STOPPED) r = cr_err_set(err, ESRCH, "container not running");
     else {
-        if (st.status == CR_RUNNING) cr__kill_settle(st.pid, sig);
+        if (st.status == CR_RUNNING && sig) cr__kill_settle(st.pid, sig);
         if (cr__signal_init(&st, sig) < 0) r = cr__errno(err, "signal %s", cr_util_signal_name(sig));
     }
     close(dirfd);
@@ -7895,6 +7984,15 @@ static void cr__wait_gone(const cr_state *st, int ms) {
         close(pidfd);
     }
     waitpid(st->pid, NULL, WNOHANG);
+}
+
+static void cr__container_thaw(const cr_state *st) {
+    cr__cg_view *v = (cr__cg_view *)CR_MALLOC(sizeof *v);
+    cr_err e = {0};
+    if (!v) return;
+    cr__cgroup_view(st->cgroup, v);
+    if (cr__cgroup_freeze(&v->t, 0, &e) < 0) cr_log(CR_LOG_WARN, "thaw \"%s\": %s", st->id, e.msg);
+    CR_FREE(v);
 }
 
 CR_API int cr_container_delete(const cr_runtime *rt, const char *id, int force, cr_err *err) {
@@ -7916,9 +8014,10 @@ CR_API int cr_container_delete(const cr_runtime *rt, const char *id, int force, 
     if (st.status != CR_STOPPED) {
         if (st.cgroup[0]) cr__cgroup_kill_all(st.cgroup, SIGKILL);
         cr__signal_init(&st, SIGKILL);
-        if (st.status == CR_PAUSED) cr__cgroup_kill_all(st.cgroup, SIGCONT);
-        cr__wait_gone(&st, 5000);
     }
+    /* a frozen process takes its SIGKILL only once thawed */
+    if (st.cgroup[0] && cr__cgroup_frozen(st.cgroup)) cr__container_thaw(&st);
+    if (st.status != CR_STOPPED) cr__wait_gone(&st, 5000);
     have_spec = cr__spec_of_state(dirfd, &spec, NULL) == 0;
     if (have_spec && !spec.ns[CR_NS_MNT].present && st.rootfs[0]) cr__rootfs_unmount_host(st.rootfs);
     if (st.cgroup[0] && (r = cr__cgroup_destroy(st.cgroup, err)) < 0) goto out;
@@ -8180,9 +8279,22 @@ static int cr__exec_process(cr_spec *spec, const cr_exec_opts *o, cr_process *p,
                 p->gid = (uint32_t)gid;
             }
         }
+        for (n = 0; o->additional_gids && o->additional_gids[n]; n++) ;
+        if (n) {
+            uint32_t *gids = (uint32_t *)cr__arena_alloc(a, (size_t)n * sizeof *gids);
+            if (!gids) return cr_err_set(err, ENOMEM, "out of memory");
+            for (i = 0; i < n; i++) {
+                char *end;
+                unsigned long g = strtoul(o->additional_gids[i], &end, 10);
+                if (end == o->additional_gids[i] || *end || g > UINT32_MAX)
+                    return cr_err_set(err, EINVAL, "--additional-gids \"%s\": expected a numeric gid", o->additional_gids[i]);
+                gids[i] = (uint32_t)g;
+            }
+            p->gids = gids; p->ngids = n;
+        }
         for (i = 0; o->caps && o->caps[i]; i++) {
             int cap = cr_spec_cap_parse(o->caps[i]), s;
-            if (cap < 0) return cr_err_set(err, EINVAL, "--cap \"%s\": unknown capability", o->caps[i]);
+            if (cap < 0) { cr_log(CR_LOG_WARN, "--cap \"%s\": unknown capability, ignored", o->caps[i]); continue; }
             for (s = 0; s < CR_CAP_SETS; s++) p->caps[s] |= 1ULL << cap;
         }
         p->terminal = o->tty;
@@ -8192,9 +8304,73 @@ static int cr__exec_process(cr_spec *spec, const cr_exec_opts *o, cr_process *p,
     return 0;
 }
 
+/* Is ctrl (len bytes) one of the comma-separated controllers of a v1 hierarchy? */
+static int cr__exec_hier_has(const char *opts, const char *ctrl, size_t len) {
+    while (*opts) {
+        size_t l = strcspn(opts, ",");
+        if (l == len && !strncmp(opts, ctrl, len)) return 1;
+        opts += l + (opts[l] ? 1 : 0);
+    }
+    return 0;
+}
+
+/* The sub-cgroup of spec that applies to hierarchy h, or NULL: a bare PATH
+   to all of them, CONTROLLER[,...]:PATH to those controllers' (the last
+   spec naming one wins). */
+static const char *cr__exec_cgroup_sub(const char *const *specs, int h) {
+    const char *sub = NULL;
+    int i;
+    for (i = 0; specs[i]; i++) {
+        const char *colon = strchr(specs[i], ':'), *c = specs[i];
+        if (!colon) return specs[i];
+        while (c < colon) {
+            size_t l = strcspn(c, ",:");
+            if (cr__exec_hier_has(cr__cg_hiers[h].opts, c, l)) sub = colon + 1;
+            c += l + 1;
+        }
+    }
+    return sub;
+}
+
+/* exec --cgroup: checks the specs as runc does, then moves pid into the
+   sub-cgroups, which must exist (no mkdir, unlike the container's own). */
+static int cr__exec_cgroup_join(const char *dirs, const char *const *specs, pid_t pid, cr_err *err) {
+    char dir[PATH_MAX], procs[PATH_MAX], pidstr[16];
+    const char *p;
+    int i;
+    for (i = 0; specs[i]; i++) {
+        const char *colon = strchr(specs[i], ':'), *sub = colon ? colon + 1 : specs[i], *c;
+        if (colon && strchr(sub, ':')) return cr_err_set(err, EINVAL, "invalid --cgroup argument: %s", specs[i]);
+        if (!colon && (i || specs[1]))
+            return cr_err_set(err, EINVAL, "invalid --cgroup argument: %s (missing <controller>: prefix)", specs[i]);
+        if (!strcmp(sub, "..") || !strncmp(sub, "../", 3) || strstr(sub, "/../") ||
+            (strlen(sub) >= 3 && !strcmp(sub + strlen(sub) - 3, "/..")))
+            return cr_err_set(err, EINVAL, "--cgroup: %s is not a sub cgroup path", sub);
+        for (c = specs[i]; colon && c < colon; c += strcspn(c, ",:") + 1) {
+            size_t l = strcspn(c, ",:");
+            int known = 0;
+            for (p = dirs; !known && (p = cr__cgroup_next(p, dir, sizeof dir)); ) {
+                int h = cr__cgroup_hier_of(dir);
+                known = h >= 0 && cr__exec_hier_has(cr__cg_hiers[h].opts, c, l);
+            }
+            if (!known) return cr_err_set(err, EINVAL, "--cgroup: unknown controller %.*s", (int)l, c);
+        }
+    }
+    snprintf(pidstr, sizeof pidstr, "%d", (int)pid);
+    for (p = dirs; (p = cr__cgroup_next(p, dir, sizeof dir)); ) {
+        int h = cr__cgroup_hier_of(dir);
+        const char *sub = h >= 0 ? cr__exec_cgroup_sub(specs, h) : NULL;
+        if (!sub) sub = "";
+        while (*sub == '/') sub++;
+        snprintf(procs, sizeof procs, "%s%s%s/cgroup.procs", dir, *sub ? "/" : "", sub);
+        if (cr__write_str(procs, pidstr) < 0) return cr__errno(err, "adding pid %d to %s", (int)pid, procs);
+    }
+    return 0;
+}
+
 /* filter: linux.seccomp, built by cr exec before it entered the container;
    listener: its connection to the seccomp agent (-1: none), made there too */
-static int cr__exec_child(cr_spec *spec, const cr_process *p, const cr_exec_opts *o, int sync,
+static int cr__exec_child(cr_spec *spec, cr_process *p, const cr_exec_opts *o, int sync,
                           cr__seccomp_filter *filter, int listener, const cr_buf *listener_msg, cr_err *err) {
     char exe[PATH_MAX];
     int r, root, cwd_fd;
@@ -8203,14 +8379,16 @@ static int cr__exec_child(cr_spec *spec, const cr_process *p, const cr_exec_opts
     close(root);
     if (cwd_fd < 0) return cwd_fd;
     if ((r = cr__proc_limits(p, err)) < 0) return r;
+    if ((r = cr__proc_home_env(p, err)) < 0) return r;
     if (p->terminal && (r = cr__proc_console(NULL, p, sync, err)) < 0) return r;
     if (!p->terminal) setsid();
     if ((r = cr__proc_lsm_apply(p, err)) < 0) return r;
     if (!p->no_new_privileges && (r = cr__seccomp_load(filter, listener, listener_msg->data, err)) < 0) return r;
+    if ((r = cr__proc_chdir(&cwd_fd, p->cwd, 0, err)) < 0) return r;
     if ((r = cr__proc_identity(p, spec->ns[CR_NS_USER].present, err)) < 0) return r;
     /* the new credentials reset dumpability (see cr__init) */
     prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-    if ((r = cr__proc_chdir(cwd_fd, p->cwd, err)) < 0) return r;
+    if ((r = cr__proc_chdir(&cwd_fd, p->cwd, 1, err)) < 0) return r;
     if ((r = cr__proc_lookup(p, exe, sizeof exe, err)) < 0) return r;
     if ((r = cr__seccomp_load(filter, listener, listener_msg->data, err)) < 0) return r;
     cr__proc_cloexec_from(3 + o->preserve_fds);
@@ -8235,7 +8413,7 @@ CR_API int cr_container_exec(const cr_runtime *rt, const char *id, const cr_exec
     if ((r = cr__locked_state(rt, id, &dirfd, &st, err)) < 0) return r;
     flock(dirfd, LOCK_UN);
     if (st.status == CR_STOPPED || st.status == CR_CREATING) { r = cr_err_set(err, EINVAL, "cannot exec in a stopped container"); goto out; }
-    if (st.status == CR_PAUSED) { r = cr_err_set(err, EINVAL, "cannot exec in a paused container"); goto out; }
+    if (st.status == CR_PAUSED && !o->ignore_paused) { r = cr_err_set(err, EINVAL, "cannot exec in a paused container"); goto out; }
     if ((r = cr__spec_of_state(dirfd, &spec, err)) < 0) goto out;
     if ((r = cr__exec_process(&spec, o, &p, err)) < 0 || (r = cr__proc_lsm_check(&p, err)) < 0) goto out;
     if (p.terminal && !o->console_socket && o->detach) {
@@ -8275,7 +8453,8 @@ CR_API int cr_container_exec(const cr_runtime *rt, const char *id, const cr_exec
         _exit(1);
     }
     close(sv[1]); sv[1] = -1;
-    if (st.cgroup[0] && (r = cr__cgroup_enter(st.cgroup, x, err)) < 0) goto fail;
+    if (st.cgroup[0] && o->cgroups && (r = cr__exec_cgroup_join(st.cgroup, o->cgroups, x, err)) < 0) goto fail;
+    if (st.cgroup[0] && !o->cgroups && (r = cr__cgroup_enter(st.cgroup, x, err)) < 0) goto fail;
     cr__msg_send(sv[0], CR__MSG_GO, 0, NULL);
     for (;;) {
         cr__msg m;

@@ -17,8 +17,13 @@ const char cr_usage_exec[] =
 "  --pid-file FILE          write the process's pid to FILE\n"
 "  --console-socket PATH    unix socket that receives the pty master\n"
 "  --preserve-fds N         pass N extra fds to the process\n"
-"  --no-new-privs           set no_new_privs for the process\n";
-/* the last four are runc's, accepted and ignored */
+"  --no-new-privs           set no_new_privs for the process\n"
+"  --ignore-paused          allow exec into a paused container (it runs once resumed)\n"
+"  --cgroup [CTRL[,CTRL]:]PATH  run in this existing sub-cgroup of the container (repeatable)\n"
+"  -g, --additional-gids GID    an additional group of the process (repeatable)\n"
+"\n"
+"Exits with the process's status, or 255 when it could not be started (runc's).\n";
+/* process-label and apparmor are runc's, accepted and ignored */
 #define EXEC_OPTIONS(X) \
     X(OPT_PROCESS, "process", 'p', CR_OPT_VALUE) \
     X(OPT_TTY, "tty", 't', CR_OPT_FLAG) \
@@ -34,7 +39,8 @@ const char cr_usage_exec[] =
     X(OPT_PROCESS_LABEL, "process-label", 0, CR_OPT_VALUE) \
     X(OPT_APPARMOR, "apparmor", 0, CR_OPT_VALUE) \
     X(OPT_IGNORE_PAUSED, "ignore-paused", 0, CR_OPT_FLAG) \
-    X(OPT_CGROUP, "cgroup", 0, CR_OPT_VALUE)
+    X(OPT_CGROUP, "cgroup", 0, CR_OPT_VALUE) \
+    X(OPT_ADDITIONAL_GIDS, "additional-gids", 'g', CR_OPT_VALUE)
 
 int cr_applet_exec(int argc, char **argv) {
     CR_OPTIONS(opts, EXEC_OPTIONS);
@@ -55,9 +61,12 @@ int cr_applet_exec(int argc, char **argv) {
     o.pid_file = cr_opt_value(&st, OPT_PID_FILE);
     o.console_socket = cr_opt_value(&st, OPT_CONSOLE_SOCKET);
     o.no_new_privs = cr_opt_given(&st, OPT_NO_NEW_PRIVS) > 0;
+    o.ignore_paused = cr_opt_given(&st, OPT_IGNORE_PAUSED) > 0;
+    o.cgroups = cr_opt_values(&st, OPT_CGROUP);
+    o.additional_gids = cr_opt_values(&st, OPT_ADDITIONAL_GIDS);
     o.args = (const char **)st.operands + 1;
     if (!o.process_file && !o.args[0]) return cr_main_usage_error(argv[0], "expected a COMMAND or --process FILE");
     if (cr_util_reexec_sealed(cr_main_argv, &err) < 0) return cr_main_fail_err(argv[0], &err);
-    if (cr_container_exec(&cr_main_runtime, st.operands[0], &o, &status, &err) < 0) return cr_main_fail_err(argv[0], &err);
+    if (cr_container_exec(&cr_main_runtime, st.operands[0], &o, &status, &err) < 0) { cr_main_fail_err(argv[0], &err); return 255; }
     return status;
 }

@@ -17,7 +17,7 @@ const char cr_usage_update[] =
 "  --memory-swap SIZE         memory plus swap limit (-1: unlimited)\n"
 "  --kernel-memory SIZE       kernel memory limit (v1, where the kernel has it)\n"
 "  --kernel-memory-tcp SIZE   kernel TCP buffer limit (v1)\n"
-"  --cpu-shares N             relative CPU weight (v2: converted to cpu.weight)\n"
+"  --cpu-shares, --cpu-share N  relative CPU weight (v2: converted to cpu.weight)\n"
 "  --cpu-quota N              CPU time per period, in microseconds (-1: none)\n"
 "  --cpu-period N             CPU period, in microseconds\n"
 "  --cpu-burst N              CPU burst, in microseconds\n"
@@ -46,7 +46,8 @@ const char cr_usage_update[] =
     X(OPT_CPUSET_CPUS, "cpuset-cpus", 0, CR_OPT_VALUE) \
     X(OPT_CPUSET_MEMS, "cpuset-mems", 0, CR_OPT_VALUE) \
     X(OPT_PIDS_LIMIT, "pids-limit", 0, CR_OPT_VALUE) \
-    X(OPT_BLKIO_WEIGHT, "blkio-weight", 0, CR_OPT_VALUE)
+    X(OPT_BLKIO_WEIGHT, "blkio-weight", 0, CR_OPT_VALUE) \
+    X(OPT_CPU_SHARE, "cpu-share", 0, CR_OPT_VALUE)
 
 int cr_applet_update(int argc, char **argv) {
     CR_OPTIONS(opts, UPDATE_OPTIONS);
@@ -71,6 +72,11 @@ int cr_applet_update(int argc, char **argv) {
         if (k == OPT_RESOURCES || k == OPT_CPUSET_CPUS || k == OPT_CPUSET_MEMS) continue;
         if ((rc = cr_util_parse_size(st.value, &num[k])) < 0)
             return cr_main_usage_error(argv[0], "--%s: \"%s\" is %s", opts[k].name, st.value, rc == -ERANGE ? "out of range" : "not a number");
+    }
+    /* runc spells it --cpu-share */
+    if (val[OPT_CPU_SHARE]) {
+        val[OPT_CPU_SHARES] = val[OPT_CPU_SHARE];
+        num[OPT_CPU_SHARES] = num[OPT_CPU_SHARE];
     }
     /* the flags, as a resources object merged over --resources */
     cr_jw_init(&w, &out);

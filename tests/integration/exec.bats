@@ -97,7 +97,9 @@ EOF
 @test "exec --process with an invalid file fails and names the problem" {
     local pj=$BATS_TEST_TMPDIR/process.json
     echo '{"args": "not-an-array", "cwd": "/"}' >"$pj"
-    refused_with "args" exec --process "$pj" "$ID"
+    run --separate-stderr crr exec --process "$pj" "$ID"
+    assert_status 255
+    [[ $stderr == *args* ]] || fail "message does not name args: $stderr"
     [[ $(state_field "$ID" status) == running ]] || fail "container is not running any more"
 }
 
@@ -117,7 +119,9 @@ EOF
 @test "exec: into a stopped container fails" {
     crr kill "$ID" KILL
     wait_status "$ID" stopped
-    refused_with "$ID" exec "$ID" true
+    run --separate-stderr crr exec "$ID" true
+    assert_status 255
+    [[ $stderr == *"$ID"* ]] || fail "message does not name the container: $stderr"
 }
 
 @test "exec: into a created (not started) container fails or runs, but never starts the init" {
@@ -156,13 +160,13 @@ EOF
     jq -e --argjson p "$pid" 'index($p) != null' >/dev/null <<<"$output" || fail "init $pid not listed: $output"
 }
 
-@test "ps: the table lists the init pid and its command" {
+@test "ps: the table (runc's: ps -ef) lists the init pid and its command" {
     local pid
     pid=$(state_field "$ID" pid)
     run --separate-stderr crr ps "$ID"
     assert_status 0
-    [[ ${lines[0]} =~ ^PID ]] || fail "header: ${lines[0]}"
-    grep -Eq "^$pid +sleep 1000" <<<"$output" || fail "no row for $pid: $output"
+    [[ ${lines[0]} =~ ^UID\ +PID\ +PPID ]] || fail "header: ${lines[0]}"
+    grep -Eq "^[^ ]+ +$pid .* sleep 1000\$" <<<"$output" || fail "no row for $pid: $output"
 }
 
 @test "ps: an unknown container fails" {
