@@ -6514,8 +6514,16 @@ static int cr__proc_identity(const cr_process *p, int new_userns, cr_err *err) {
     if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0) return cr__errno(err, "prctl(PR_SET_KEEPCAPS)");
     if (setgroups((size_t)p->ngids, (const gid_t *)p->gids) < 0 && !(new_userns && errno == EPERM && !p->ngids))
         return cr__errno(err, "process.user.additionalGids");
-    if (setresgid(p->gid, p->gid, p->gid) < 0) return cr__errno(err, "process.user.gid: setresgid(%u)", p->gid);
-    if (setresuid(p->uid, p->uid, p->uid) < 0) return cr__errno(err, "process.user.uid: setresuid(%u)", p->uid);
+    /* A change of effective id makes us dumpable again (fs.suid_dumpable),
+       and a process of the container may ptrace one whose real, effective
+       and saved ids all match its own: the saved id follows only once
+       dumpability is off again, so that no moment is open to it. */
+    if (setresgid(p->gid, p->gid, (gid_t)-1) < 0) return cr__errno(err, "process.user.gid: setresgid(%u)", p->gid);
+    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+    if (setresgid((gid_t)-1, (gid_t)-1, p->gid) < 0) return cr__errno(err, "process.user.gid: setresgid(%u)", p->gid);
+    if (setresuid(p->uid, p->uid, (uid_t)-1) < 0) return cr__errno(err, "process.user.uid: setresuid(%u)", p->uid);
+    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+    if (setresuid((uid_t)-1, (uid_t)-1, p->uid) < 0) return cr__errno(err, "process.user.uid: setresuid(%u)", p->uid);
     if (prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0) return cr__errno(err, "prctl(PR_SET_KEEPCAPS)");
     memset(data, 0, sizeof data);
     data[0].effective = (uint32_t)p->caps[CR_CAP_EFFECTIVE]; data[1].effective = (uint32_t)(p->caps[CR_CAP_EFFECTIVE] >> 32);
