@@ -95,8 +95,13 @@
 
 /* ---- >>util (cr_err_*, cr_buf_*, cr_log*, cr_util_*) -------------------- */
 
-typedef struct cr_err { int code; char msg[1024]; } cr_err;
-/* Sets err to code (positive errno-like) and a message; returns -code. */
+/* kind names a failure a caller branches on; the message stays for people.
+   CR_ERR_EXEC: the container's program could not be run (code ENOENT: not
+   found; EACCES or ENOEXEC: not runnable), as Docker maps to 127 and 126. */
+enum { CR_ERR_OTHER = 0, CR_ERR_EXEC = 1 };
+typedef struct cr_err { int code; int kind; char msg[1024]; } cr_err;
+/* Sets err to code (positive errno-like), kind CR_ERR_OTHER and a message;
+   returns -code. */
 CR_API int cr_err_set(cr_err *err, int code, const char *fmt, ...);
 /* Prepends "context: " to err->msg; returns -err->code. */
 CR_API int cr_err_wrap(cr_err *err, const char *fmt, ...);
@@ -1059,6 +1064,7 @@ CR_API int cr_err_set(cr_err *err, int code, const char *fmt, ...) {
         vsnprintf(err->msg, sizeof err->msg, fmt, ap);
         va_end(ap);
         err->code = code;
+        err->kind = CR_ERR_OTHER;
     }
     return -code;
 }
@@ -6611,7 +6617,7 @@ static int cr__proc_chdir(int *fd, const char *cwd, int final, cr_err *err) {
 }
 
 /* Finds process.args[0] the way execvp would, with the container's PATH. */
-static int cr__proc_lookup(const cr_process *p, char *out, size_t n, cr_err *err) {
+static int cr__proc_find(const cr_process *p, char *out, size_t n, cr_err *err) {
     const char *a0 = p->args[0], *path, *s;
     struct stat sb;
     if (strchr(a0, '/')) {
@@ -6631,6 +6637,12 @@ static int cr__proc_lookup(const cr_process *p, char *out, size_t n, cr_err *err
         s += l + 1;
     }
     return cr_err_set(err, ENOENT, "process.args[0]: exec: \"%s\": executable file not found in $PATH", a0);
+}
+
+static int cr__proc_lookup(const cr_process *p, char *out, size_t n, cr_err *err) {
+    int r = cr__proc_find(p, out, n, err);
+    if (r < 0) err->kind = CR_ERR_EXEC;
+    return r;
 }
 
 /* Runs one hook with the state on stdin; the timeout is in seconds. */
@@ -7267,7 +7279,7 @@ static int cr__seccomp_listener(const cr_spec *s, const cr_state *st, int *sock,
 /* Messages on the create <-> init socket. */
 /* The pty master travels alone, as an fd with a one-byte payload. */
 enum { CR__MSG_GO = 1, CR__MSG_MAPS, CR__MSG_PID, CR__MSG_HOOKS, CR__MSG_READY, CR__MSG_ERROR };
-typedef struct cr__msg { int type; int value; char text[1024]; } cr__msg;
+typedef struct cr__msg { int type; int value; int kind; char text[1024]; } cr__msg;
 
 static int cr__msg_send(int sock, int type, int value, const char *text) {
     cr__msg m;
@@ -7276,6 +7288,19 @@ static int cr__msg_send(int sock, int type, int value, const char *text) {
     if (text) snprintf(m.text, sizeof m.text, "%s", text);
     while (send(sock, &m, sizeof m, MSG_NOSIGNAL) < 0) if (errno != EINTR) return -errno;
     return 0;
+}
+/* A failure of the other side: its code, kind and message. */
+static void cr__msg_send_err(int sock, const cr_err *e) {
+    cr__msg m;
+    memset(&m, 0, sizeof m);
+    m.type = CR__MSG_ERROR; m.value = e->code; m.kind = e->kind;
+    snprintf(m.text, sizeof m.text, "%s", e->msg);
+    while (send(sock, &m, sizeof m, MSG_NOSIGNAL) < 0 && errno == EINTR) ;
+}
+static int cr__msg_err(const cr__msg *m, cr_err *err) {
+    int r = cr_err_set(err, m->value ? m->value : EIO, "%s", m->text);
+    err->kind = m->kind;
+    return r;
 }
 static int cr__msg_recv(int sock, cr__msg *m, int *fd) {
     int r, dummy;
@@ -7433,9 +7458,12 @@ static int cr__ns_plan(const cr_spec *s, uint64_t *flags) {
     return 1;
 }
 
-/* After start released the init, failures travel back over the fifo: start
-   reads what follows the first byte and reports it. */
+/* After start released the init, failures travel back over the fifo as
+   "KIND CODE MESSAGE": start reads what follows the first byte. */
 static void cr__init_start_fail(int fifo, const cr_err *err) {
+    char head[32];
+    snprintf(head, sizeof head, "%d %d ", err->kind, err->code);
+    cr__write_all(fifo, head, strlen(head));
     cr__write_all(fifo, err->msg, strlen(err->msg));
     _exit(1);
 }
@@ -7565,6 +7593,7 @@ static int cr__init(cr__ctx *c, int one_stage, cr_err *err) {
     if (cr__hooks_run(s, CR_HOOK_START_CONTAINER, &st, CR_CREATED, err) < 0) cr__init_start_fail(start_fd, err);
     execve(exe, (char *const *)p->args, (char *const *)(p->env ? p->env : (const char **)&p->args[p->nargs]));
     cr__errno(err, "exec \"%s\"", exe);
+    err->kind = CR_ERR_EXEC;
     cr__init_start_fail(start_fd, err);
     return -1;
 }
@@ -7737,7 +7766,7 @@ static int cr__create_spawn(cr__creation *k, cr_err *err) {
         close(k->sv[0]); close(k->dirfd); close(k->rootdir);
         c->sync = k->sv[1];
         cr__init(c, k->one_stage, &e);
-        cr__msg_send(c->sync, CR__MSG_ERROR, e.code, e.msg);
+        cr__msg_send_err(c->sync, &e);
         _exit(1);
     }
     k->first = k->pid;
@@ -7763,7 +7792,7 @@ static int cr__create_sync(cr__creation *k, cr__created *out, cr_err *err) {
         cr__msg m;
         int fd = -1;
         if (cr__msg_recv(k->sv[0], &m, &fd) < 0) return cr_err_set(err, EIO, "the container init exited during setup");
-        if (m.type == CR__MSG_ERROR) return cr_err_set(err, m.value ? m.value : EIO, "%s", m.text);
+        if (m.type == CR__MSG_ERROR) return cr__msg_err(&m, err);
         if (m.type == CR__MSG_MAPS) {
             if ((r = cr__write_maps(&k->spec, k->pid, err)) < 0) return r;
             cr__msg_send(k->sv[0], CR__MSG_GO, 0, NULL);
@@ -7919,7 +7948,12 @@ CR_API int cr_container_start(const cr_runtime *rt, const char *id, cr_err *err)
     }
     close(fd);
     unlinkat(dirfd, "exec.fifo", 0);
-    if (!r && late.len) r = cr_err_set(err, EIO, "%s", late.data);
+    if (!r && late.len) {
+        char *text = late.data;
+        long kind = strtol(text, &text, 10), code = strtol(text, &text, 10);
+        r = cr_err_set(err, code > 0 && code < 4096 ? (int)code : EIO, "%s", *text == ' ' ? text + 1 : text);
+        err->kind = kind == CR_ERR_EXEC ? CR_ERR_EXEC : CR_ERR_OTHER;
+    }
     cr_buf_free(&late);
     if (r < 0) goto out;
     if (have_spec) cr__hooks_run(&spec, CR_HOOK_POSTSTART, &st, CR_RUNNING, NULL);
@@ -8402,7 +8436,9 @@ static int cr__exec_child(cr_spec *spec, cr_process *p, const cr_exec_opts *o, i
     cr__proc_cloexec_from(3 + o->preserve_fds);
     if (cr__msg_send(sync, CR__MSG_READY, 0, NULL) < 0) return -EPIPE;
     execve(exe, (char *const *)p->args, (char *const *)(p->env ? p->env : (const char **)&p->args[p->nargs]));
-    return cr__errno(err, "exec \"%s\"", exe);
+    cr__errno(err, "exec \"%s\"", exe);
+    err->kind = CR_ERR_EXEC;
+    return -err->code;
 }
 
 CR_API int cr_container_exec(const cr_runtime *rt, const char *id, const cr_exec_opts *o,
@@ -8457,7 +8493,7 @@ CR_API int cr_container_exec(const cr_runtime *rt, const char *id, const cr_exec
             }
             else cr__errno(&e, "fork into the container");
         }
-        cr__msg_send(sv[1], CR__MSG_ERROR, e.code, e.msg);
+        cr__msg_send_err(sv[1], &e);
         _exit(1);
     }
     close(sv[1]); sv[1] = -1;
@@ -8468,7 +8504,7 @@ CR_API int cr_container_exec(const cr_runtime *rt, const char *id, const cr_exec
         cr__msg m;
         int fd = -1;
         if (cr__msg_recv(sv[0], &m, &fd) < 0) { r = cr_err_set(err, EIO, "the exec process exited during setup"); goto fail; }
-        if (m.type == CR__MSG_ERROR) { r = cr_err_set(err, m.value ? m.value : EIO, "%s", m.text); goto fail; }
+        if (m.type == CR__MSG_ERROR) { r = cr__msg_err(&m, err); goto fail; }
         if (m.type == CR__MSG_PID) { y = m.value; waitpid(x, NULL, 0); x = -1; cr__msg_send(sv[0], CR__MSG_GO, 0, NULL); }
         else if (fd >= 0) {
             if ((r = cr__console_take(o->console_socket, fd, &master, err)) < 0) goto fail;

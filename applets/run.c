@@ -166,7 +166,7 @@ static int cr_run_pull(const char *image, const char *policy, const char *platfo
 
 /* 126/127 when the command is at fault, as Docker says; else 125. */
 static int cr_run_failure_status(const cr_err *err) {
-    if (!strstr(err->msg, "process.args[0]") && !strstr(err->msg, "exec \"")) return 125;
+    if (err->kind != CR_ERR_EXEC) return 125;
     return err->code == ENOENT ? 127 : err->code == EACCES || err->code == ENOEXEC ? 126 : 125;
 }
 
