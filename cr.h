@@ -107,6 +107,11 @@ CR_API int cr_err_set(cr_err *err, int code, const char *fmt, ...);
 CR_API int cr_err_wrap(cr_err *err, const char *fmt, ...);
 
 /* Growable byte buffer, NUL-terminated whenever data != NULL; oom is sticky. */
+/* Digest strings with their NUL: "sha256:" and 64 hex digits (blobs,
+   layers' diff-ids), or up to "sha512:" and 128. */
+#define CR_SHA256_DIGEST_MAX 72
+#define CR_DIGEST_MAX 136
+
 typedef struct cr_buf { char *data; size_t len, cap; int oom; } cr_buf;
 CR_API void cr_buf_add(cr_buf *b, const void *p, size_t n);
 CR_API void cr_buf_puts(cr_buf *b, const char *s);
@@ -405,8 +410,10 @@ typedef struct cr_create_opts {
 CR_API int cr_container_create(const cr_runtime *rt, const char *id, const char *bundle,
                                const cr_create_opts *opts, cr_err *err);
 CR_API int cr_container_start(const cr_runtime *rt, const char *id, cr_err *err);
-CR_API int cr_container_kill(const cr_runtime *rt, const char *id, int sig, int all, cr_err *err);
-CR_API int cr_container_delete(const cr_runtime *rt, const char *id, int force, cr_err *err);
+enum { CR_KILL_ALL = 1 };       /* every process in the cgroup, also after the init exited */
+CR_API int cr_container_kill(const cr_runtime *rt, const char *id, int sig, unsigned flags, cr_err *err);
+enum { CR_DELETE_FORCE = 1 };   /* kill (and thaw) a container that is not stopped */
+CR_API int cr_container_delete(const cr_runtime *rt, const char *id, unsigned flags, cr_err *err);
 /* create + start; unless opts->detach waits and stores the exit status
    (shell style: 128+signal) in *status. */
 CR_API int cr_container_run(const cr_runtime *rt, const char *id, const char *bundle,
@@ -565,7 +572,7 @@ typedef struct cr_ref {
     char domain[256];      /* "docker.io", "localhost:5000", "[::1]:5000" */
     char path[512];        /* "library/alpine" (at most 255 bytes) */
     char tag[129];         /* "latest" unless a digest alone was given */
-    char digest[72 + 64];  /* "sha256:<64 hex>", "sha512:<128 hex>" or "" */
+    char digest[CR_DIGEST_MAX];  /* "sha256:<64 hex>", "sha512:<128 hex>" or "" */
 } cr_ref;
 #define CR_REF_STRING_MAX 800   /* fits cr_ref_string() of any parsed reference */
 /* "alpine", "host:port/repo:tag", "repo@sha256:...", "repo:tag@sha256:...".
@@ -591,7 +598,7 @@ enum { CR_LAYER_TAR, CR_LAYER_GZIP, CR_LAYER_ZSTD };
 
 typedef struct cr_descriptor {
     char media_type[128];  /* known types in their canonical spelling */
-    char digest[136];      /* validated: sha256 or sha512, lowercase hex */
+    char digest[CR_DIGEST_MAX];      /* validated: sha256 or sha512, lowercase hex */
     uint64_t size;
     char os[32], arch[32], variant[32];  /* index entries: the platform ("" if none) */
     char ref_name[256];    /* index entries: org.opencontainers.image.ref.name (OCI layouts) */
@@ -681,9 +688,9 @@ CR_API const char *cr_store_root(const cr_store *s);
 
 typedef struct cr_image_info {
     char name[CR_REF_STRING_MAX];   /* "docker.io/library/alpine:latest" */
-    char digest[136];               /* what was pulled: the index of a multi-platform image, else the manifest */
-    char manifest[136];             /* the platform's manifest */
-    char config[136];               /* config blob: the image id */
+    char digest[CR_DIGEST_MAX];               /* what was pulled: the index of a multi-platform image, else the manifest */
+    char manifest[CR_DIGEST_MAX];             /* the platform's manifest */
+    char config[CR_DIGEST_MAX];               /* config blob: the image id */
     uint64_t size;                  /* compressed layers + config */
     char pulled[40];                /* RFC 3339 */
 } cr_image_info;
@@ -727,7 +734,7 @@ enum { CR_UNPACK_OVERLAY = 0, CR_UNPACK_APPLY = 1 };
    partial layer: unpack into a temp dir and remove it on failure. Errors
    name the entry: `layer entry "usr/bin/x": hard link target
    "../../etc/shadow" is outside the layer`. */
-CR_API int cr_unpack_layer(int in_fd, int dirfd, const cr_unpack_opts *o, char diff_id[72], cr_err *err);
+CR_API int cr_unpack_layer(int in_fd, int dirfd, const cr_unpack_opts *o, char diff_id[CR_SHA256_DIGEST_MAX], cr_err *err);
 #endif /* CR_NO_REGISTRY */
 
 /* ---- >>image (cr_image_*) ----------------------------------------------- */
@@ -793,7 +800,7 @@ typedef struct cr_pull_opts {
    REF, or the names in its "repositories" file). Errors start with the
    source: `oci:/x: index.json: ...`, `docker-archive:/x.tar: layer
    "abc/layer.tar": digest mismatch (...)`. */
-CR_API int cr_image_pull(const cr_store *s, const char *ref, const cr_pull_opts *o, char digest[136], cr_err *err);
+CR_API int cr_image_pull(const cr_store *s, const char *ref, const cr_pull_opts *o, char digest[CR_DIGEST_MAX], cr_err *err);
 /* What cr_image_login checks. */
 typedef struct cr_login_opts {
     const char *user, *pass;   /* user: non-empty, without ':' */
@@ -861,7 +868,7 @@ CR_API int cr_ctr_run(const cr_runtime *rt, const cr_store *s, const cr_ctr_opts
 typedef struct cr_ctr_info {
     char id[65], name[256];
     char image[CR_REF_STRING_MAX];     /* as given to run; "" for --rootfs */
-    char image_id[136];
+    char image_id[CR_DIGEST_MAX];
     char command[1024];                /* the process args, joined by spaces */
     char created[40], finished[40];
     int exited, exit_code;             /* exited: exit_code is known */
@@ -880,7 +887,8 @@ CR_API int cr_ctr_list(const cr_runtime *rt, const cr_store *s, int (*fn)(void *
 CR_API int cr_ctr_stop(const cr_runtime *rt, const cr_store *s, const char *name, int timeout, cr_err *err);
 /* Removes a stopped container (force: kills a running one first): OCI
    state, cgroup, overlay dirs, anonymous volumes, record. */
-CR_API int cr_ctr_remove(const cr_runtime *rt, const cr_store *s, const char *name, int force, cr_err *err);
+enum { CR_CTR_REMOVE_FORCE = 1 };   /* stop a running container first */
+CR_API int cr_ctr_remove(const cr_runtime *rt, const cr_store *s, const char *name, unsigned flags, cr_err *err);
 /* Removes stale containers (see above); removed (may be NULL) is told
    each one and why. */
 CR_API int cr_ctr_gc(const cr_runtime *rt, const cr_store *s,
@@ -890,7 +898,8 @@ CR_API int cr_ctr_gc(const cr_runtime *rt, const cr_store *s,
 CR_API int cr_ctr_inspect(const cr_runtime *rt, const cr_store *s, const char *name, cr_buf *out, cr_err *err);
 /* Copies a detached container's log to fd; follow: then waits for more
    until the container has stopped. */
-CR_API int cr_ctr_logs(const cr_runtime *rt, const cr_store *s, const char *name, int follow, int fd, cr_err *err);
+enum { CR_CTR_LOGS_FOLLOW = 1 };    /* keep writing until the container exits */
+CR_API int cr_ctr_logs(const cr_runtime *rt, const cr_store *s, const char *name, unsigned flags, int fd, cr_err *err);
 /* What --init runs as PID 1: runs argv as a child, forwards signals to it,
    reaps every orphan, and returns the child's exit status (128+N). */
 CR_API int cr_ctr_init(char *const *argv, cr_err *err);
@@ -1788,7 +1797,7 @@ static void cr__sha256_update(cr__sha256 *s, const void *data, size_t n) {
 }
 
 static void cr__sha256_out(cr__sha256 *s, unsigned char out[32]) {
-    unsigned char pad[72];
+    unsigned char pad[CR_SHA256_DIGEST_MAX];
     size_t k = (size_t)(s->n & 63), padn = (k < 56 ? 56 : 120) - k;
     uint64_t bits = s->n * 8;
     int i;
@@ -1800,7 +1809,7 @@ static void cr__sha256_out(cr__sha256 *s, unsigned char out[32]) {
     for (i = 0; i < 32; i++) out[i] = (unsigned char)(s->h[i / 4] >> (24 - 8 * (i % 4)));
 }
 
-static void cr__sha256_digest(cr__sha256 *h, char out[72]) {
+static void cr__sha256_digest(cr__sha256 *h, char out[CR_SHA256_DIGEST_MAX]) {
     unsigned char d[32];
     int i;
     cr__sha256_out(h, d);
@@ -1808,7 +1817,7 @@ static void cr__sha256_digest(cr__sha256 *h, char out[72]) {
     for (i = 0; i < 32; i++) snprintf(out + 7 + 2 * i, 3, "%02x", d[i]);
 }
 
-static void cr__sha256_bytes(const void *p, size_t n, char out[72]) {
+static void cr__sha256_bytes(const void *p, size_t n, char out[CR_SHA256_DIGEST_MAX]) {
     cr__sha256 h;
     cr__sha256_init(&h);
     cr__sha256_update(&h, p, n);
@@ -1993,7 +2002,7 @@ static int cr__json_keycmp(const void *a, const void *b) {
 static int cr__json_dups(cr__json_p *p, const cr_json *o) {
     cr_json *m, *dup = NULL;
     size_t k = 0, i;
-    char q[72];
+    char q[CR_SHA256_DIGEST_MAX];
     if (o->len < 2) return 0;
     for (m = o->child; m; m = m->next) p->sort[k++] = m;
     qsort(p->sort, k, sizeof *p->sort, cr__json_keycmp);
@@ -7965,7 +7974,7 @@ out:
        with its destruction (runtime-spec); delete takes the lock we left */
     if (prestart_failed) {
         cr_err derr = {0};
-        if (cr_container_delete(rt, id, 1, &derr) < 0) cr_log(CR_LOG_WARN, "%s", derr.msg);
+        if (cr_container_delete(rt, id, CR_DELETE_FORCE, &derr) < 0) cr_log(CR_LOG_WARN, "%s", derr.msg);
     }
     return r < 0 ? cr_err_wrap(err, "start \"%s\"", id) : 0;
 }
@@ -8000,9 +8009,9 @@ static void cr__kill_settle(pid_t pid, int sig) {
     }
 }
 
-CR_API int cr_container_kill(const cr_runtime *rt, const char *id, int sig, int all, cr_err *err) {
+CR_API int cr_container_kill(const cr_runtime *rt, const char *id, int sig, unsigned flags, cr_err *err) {
     cr_state st;
-    int dirfd, r = 0;
+    int dirfd, r = 0, all = !!(flags & CR_KILL_ALL);
     if (sig < 0 || sig > SIGRTMAX) return cr_err_set(err, EINVAL, "kill \"%s\": invalid signal %d", id, sig);
     if ((r = cr__locked_state(rt, id, &dirfd, &st, err)) < 0) return r;
     /* --all reaches what is left in the cgroup after the init exited (a
@@ -8037,10 +8046,10 @@ static void cr__container_thaw(const cr_state *st) {
     CR_FREE(v);
 }
 
-CR_API int cr_container_delete(const cr_runtime *rt, const char *id, int force, cr_err *err) {
+CR_API int cr_container_delete(const cr_runtime *rt, const char *id, unsigned flags, cr_err *err) {
     cr_state st;
     cr_spec spec;
-    int dirfd, r = 0, have_spec, rootdir;
+    int dirfd, r = 0, have_spec, rootdir, force = !!(flags & CR_DELETE_FORCE);
     if ((r = cr__locked_state(rt, id, &dirfd, &st, err)) < 0) {
         if (force && r == -ENOENT) return 0;
         return r;
@@ -8153,7 +8162,7 @@ CR_API int cr_container_run(const cr_runtime *rt, const char *id, const char *bu
     if ((r = cr__create(rt, id, bundle, opts, !opts->detach, &c, err)) < 0) return r;
     if ((opts->created && (r = opts->created(opts->user, c.pid, err)) < 0) || (r = cr_container_start(rt, id, err)) < 0) {
         cr_err e2 = {0};
-        cr_container_delete(rt, id, 1, &e2);
+        cr_container_delete(rt, id, CR_DELETE_FORCE, &e2);
         if (c.master >= 0) close(c.master);
         return r;
     }
@@ -8163,7 +8172,7 @@ CR_API int cr_container_run(const cr_runtime *rt, const char *id, const char *bu
     if (c.master >= 0) close(c.master);
     if (!opts->keep) {
         cr_err e2 = {0};
-        if (cr_container_delete(rt, id, 1, &e2) < 0) cr_log(CR_LOG_WARN, "%s", e2.msg);
+        if (cr_container_delete(rt, id, CR_DELETE_FORCE, &e2) < 0) cr_log(CR_LOG_WARN, "%s", e2.msg);
     }
     return 0;
 }
@@ -13593,7 +13602,7 @@ static int cr__unpack_stream(cr__unpack *u, int in_fd, const cr_unpack_opts *o, 
     return cr__tar_finish(u->t, err);
 }
 
-CR_API int cr_unpack_layer(int in_fd, int dirfd, const cr_unpack_opts *o, char diff_id[72], cr_err *err) {
+CR_API int cr_unpack_layer(int in_fd, int dirfd, const cr_unpack_opts *o, char diff_id[CR_SHA256_DIGEST_MAX], cr_err *err) {
     cr__unpack u;
     int r;
     if (o && o->whiteouts != CR_UNPACK_OVERLAY && o->whiteouts != CR_UNPACK_APPLY)
@@ -14001,7 +14010,7 @@ static int cr__layer_on_read(void *user, uint64_t n) {
    layers/sha256/<diff-id> unless it is there. */
 static int cr__image_layer(cr__pull *p, const cr_descriptor *d, const char *diff_id, int in_fd, cr__layer_progress *lp, cr_err *err) {
     const char *root = p->root;
-    char final[PATH_MAX], tmp[PATH_MAX], blob[PATH_MAX], lockp[PATH_MAX], got[72];
+    char final[PATH_MAX], tmp[PATH_MAX], blob[PATH_MAX], lockp[PATH_MAX], got[CR_SHA256_DIGEST_MAX];
     const char *dhex = cr__store_hex(diff_id);
     cr_unpack_opts uo;
     int lock, in = -1, dfd = -1, r = 0;
@@ -14144,7 +14153,7 @@ static int cr__blob_write(void *user, const void *p, size_t n) {
    another source may do better. */
 static int cr__image_fetch(cr__reg *g, const char *what, const cr_descriptor *d, int report, cr__stream *st, int *remote, cr_err *err) {
     const char *root = g->p->root, *hex = cr__store_hex(d->digest);
-    char part[PATH_MAX], final[PATH_MAX], path[1024], range[64], got[72], name[300];
+    char part[PATH_MAX], final[PATH_MAX], path[1024], range[64], got[CR_SHA256_DIGEST_MAX], name[300];
     cr__blob_sink b;
     cr_http_response resp;
     cr_buf errbody = {0};
@@ -14311,7 +14320,7 @@ static int cr__pull_layers(cr__pull *p, cr__reg *g, cr_err *err) {
 /* ---- manifests ---- */
 
 static int cr__pull_manifest(cr__reg *g, const char *reference, const char *want_digest,
-                             cr_manifest *m, char digest[72], cr_err *err) {
+                             cr_manifest *m, char digest[CR_SHA256_DIGEST_MAX], cr_err *err) {
     char path[1024], ctype[256];
     cr_buf body = {0};
     cr_http_response resp;
@@ -14507,7 +14516,7 @@ static int cr__src_read(const cr__src *s, const char *what, const char *name, si
    it: read, checked against digest and size, then stored. */
 static int cr__src_blob(const char *root, const cr__src *s, const char *what, const cr_descriptor *d, size_t max,
                         cr_buf *out, cr_err *err) {
-    char name[160], w[256], got[72];
+    char name[160], w[256], got[CR_SHA256_DIGEST_MAX];
     int r;
     if (!cr__store_hex(d->digest)) return cr_err_set(err, ENOTSUP, "%s %s: only sha256 digests are supported", what, d->digest);
     snprintf(name, sizeof name, "blobs/sha256/%s", cr__store_hex(d->digest));
@@ -14525,7 +14534,7 @@ static int cr__src_blob(const char *root, const cr__src *s, const char *what, co
    any) and want_size (UINT64_MAX: any) are checked before the rename, so
    blobs/ never holds what was not verified. got and *size get what it is. */
 static int cr__src_copy(const char *root, const cr__src *s, const char *what, const char *name, const char *want,
-                        uint64_t want_size, char got[72], uint64_t *size, cr_err *err) {
+                        uint64_t want_size, char got[CR_SHA256_DIGEST_MAX], uint64_t *size, cr_err *err) {
     enum { CHUNK = 1 << 17 };
     char tmp[PATH_MAX], final[PATH_MAX], w[PATH_MAX + 64];
     cr__sha256 h;
@@ -14597,7 +14606,7 @@ static int cr__src_unpack(const char *root, const cr_descriptor *d, const char *
    the source, checked against the descriptor, unless the store has it. */
 static int cr__src_layer(const char *root, const cr__src *s, const cr_descriptor *d, const char *diff_id,
                          const cr_pull_opts *o, cr_err *err) {
-    char dir[PATH_MAX], name[160], got[72];
+    char dir[PATH_MAX], name[160], got[CR_SHA256_DIGEST_MAX];
     uint64_t size;
     int r;
     if (!cr__store_hex(d->digest) || !cr__store_hex(diff_id))
@@ -14768,12 +14777,12 @@ static int cr__dsave_parse(const char *text, size_t len, cr_json **out, cr_err *
 
 /* The digest a name of `docker save` carries: "blobs/sha256/<hex>" (Docker
    25 and later) or the config's "<hex>.json" (the image id); else "". */
-static void cr__dsave_digest(const char *name, char out[72]) {
+static void cr__dsave_digest(const char *name, char out[CR_SHA256_DIGEST_MAX]) {
     size_t n = strlen(name);
     const char *hex = !strncmp(name, "blobs/sha256/", 13) && n == 13 + 64 ? name + 13 :
                       n == 64 + 5 && !strcmp(name + 64, ".json") ? name : NULL;
     out[0] = 0;
-    if (hex && strspn(hex, "0123456789abcdef") >= 64) snprintf(out, 72, "sha256:%.64s", hex);
+    if (hex && strspn(hex, "0123456789abcdef") >= 64) snprintf(out, CR_SHA256_DIGEST_MAX, "sha256:%.64s", hex);
 }
 
 /* Adds the canonical form of ref to names (NUL-separated) unless there. */
@@ -14846,7 +14855,7 @@ static int cr__dsave_layer(const char *root, const cr__src *s, const char *name,
                            cr_descriptor *d, cr_err *err) {
     static const char *const layer_types[] = { "application/vnd.oci.image.layer.v1.tar",
         "application/vnd.oci.image.layer.v1.tar+gzip", "application/vnd.oci.image.layer.v1.tar+zstd" };
-    char dir[PATH_MAX], w[PATH_MAX + 64], named[72];
+    char dir[PATH_MAX], w[PATH_MAX + 64], named[CR_SHA256_DIGEST_MAX];
     uint8_t magic[4] = {0};
     uint64_t off;
     int fd, have, r;
@@ -14905,7 +14914,7 @@ static int cr__image_import_docker(const char *root, const cr__src *s, const cha
     const cr_json *img, *layers, *l;
     cr_image_config cfg;
     cr_descriptor d;
-    char cfgd[72], named[72], w[PATH_MAX + 64];
+    char cfgd[CR_SHA256_DIGEST_MAX], named[CR_SHA256_DIGEST_MAX], w[PATH_MAX + 64];
     const char *cfgname;
     size_t i;
     cr_jw jw;
@@ -14988,7 +14997,7 @@ static int cr__import_name(const char *path, const char *tag, char *out, size_t 
 }
 
 /* cr_image_pull of the local transports: rest is "PATH[:TAG]". */
-static int cr__image_import(const char *root, int kind, const char *rest, const cr_pull_opts *o, char digest_out[136], cr_err *err) {
+static int cr__image_import(const char *root, int kind, const char *rest, const cr_pull_opts *o, char digest_out[CR_DIGEST_MAX], cr_err *err) {
     static const char *const prefix[] = { "docker", "oci", "oci-archive", "docker-archive" };
     const char *colon = strchr(rest, ':'), *tag = colon && colon[1] ? colon + 1 : NULL;
     char path[PATH_MAX], ref_name[256] = "", name[CR_REF_STRING_MAX];
@@ -15035,7 +15044,7 @@ static int cr__image_import(const char *root, int kind, const char *rest, const 
         snprintf(info.name, sizeof info.name, "%s", names.data + off);
         r = cr__images_update(root, NULL, &info, NULL, err);
     }
-    if (r == 0 && digest_out) snprintf(digest_out, 136, "%s", info.digest);
+    if (r == 0 && digest_out) snprintf(digest_out, CR_DIGEST_MAX, "%s", info.digest);
 out:
     if (r < 0) cr_err_wrap(err, "%s", s->label);
     if (s->dirfd >= 0) close(s->dirfd);
@@ -15049,13 +15058,13 @@ out:
 
 /* The image manifest from g's source: through the index for the platform
    when the reference names one. top gets what the reference names. */
-static int cr__pull_manifests(cr__reg *g, cr_manifest *m, cr_manifest *index, char top[72], char digest[72], cr_err *err) {
+static int cr__pull_manifests(cr__reg *g, cr_manifest *m, cr_manifest *index, char top[CR_SHA256_DIGEST_MAX], char digest[CR_SHA256_DIGEST_MAX], cr_err *err) {
     const cr_ref *ref = &g->p->ref;
     const cr_descriptor *pick;
-    char want[136];
+    char want[CR_DIGEST_MAX];
     int r;
     if ((r = cr__pull_manifest(g, ref->digest[0] ? ref->digest : ref->tag, ref->digest, m, digest, err)) < 0) return r;
-    memcpy(top, digest, 72);
+    memcpy(top, digest, CR_SHA256_DIGEST_MAX);
     if (!m->is_index) return 0;
     *index = *m;
     memset(m, 0, sizeof *m);
@@ -15066,7 +15075,7 @@ static int cr__pull_manifests(cr__reg *g, cr_manifest *m, cr_manifest *index, ch
     return 0;
 }
 
-CR_API int cr_image_pull(const cr_store *s, const char *refstr, const cr_pull_opts *opts, char digest_out[136], cr_err *err) {
+CR_API int cr_image_pull(const cr_store *s, const char *refstr, const cr_pull_opts *opts, char digest_out[CR_DIGEST_MAX], cr_err *err) {
     cr_pull_opts noopts;
     cr__pull *p;
     cr__reg *g = NULL;
@@ -15074,7 +15083,7 @@ CR_API int cr_image_pull(const cr_store *s, const char *refstr, const cr_pull_op
     cr_image_config cfg;
     cr_image_info info;
     cr_buf cbody = {0};
-    char digest[72], top[72], name[300];
+    char digest[CR_SHA256_DIGEST_MAX], top[CR_SHA256_DIGEST_MAX], name[300];
     int kind, r, si;
     size_t i, j;
     const char *rest;
@@ -15141,7 +15150,7 @@ CR_API int cr_image_pull(const cr_store *s, const char *refstr, const cr_pull_op
     snprintf(info.config, sizeof info.config, "%s", m.config.digest);
     cr__now_rfc3339(info.pulled, sizeof info.pulled);
     if ((r = cr__images_update(p->root, NULL, &info, NULL, err)) < 0) goto out;
-    if (digest_out) snprintf(digest_out, 136, "%s", top);
+    if (digest_out) snprintf(digest_out, CR_DIGEST_MAX, "%s", top);
 out:
     if (r < 0) cr_err_wrap(err, "pull \"%s\"", refstr);
     cr_manifest_free(&m);
@@ -16336,7 +16345,7 @@ static int cr__ctr_destroy(const cr_runtime *rt, const char *store, const char *
     char parent[PATH_MAX], net_dir[PATH_MAX];
     cr_net_config net;
     int pfd, r;
-    if ((r = cr_container_delete(rt, name, 1, err)) < 0) return r;
+    if ((r = cr_container_delete(rt, name, CR_DELETE_FORCE, err)) < 0) return r;
     cr__ctr_net_config(rt, &net, net_dir, sizeof net_dir);
     if ((r = cr_net_detach(&net, name, err)) < 0) return r;
     snprintf(parent, sizeof parent, "%s/containers", store);
@@ -16759,22 +16768,22 @@ CR_API int cr_ctr_stop(const cr_runtime *rt, const cr_store *s, const char *name
     if ((r = cr_container_kill(rt, c.name, sig, 0, err)) < 0 && cr__ctr_wait_stopped(rt, c.name, 0)) r = 0;
     if (r < 0) return cr_err_wrap(err, "stop \"%s\"", c.name);
     if (!cr__ctr_wait_stopped(rt, c.name, timeout * 1000)) {
-        cr_container_kill(rt, c.name, SIGKILL, 1, NULL);
+        cr_container_kill(rt, c.name, SIGKILL, CR_KILL_ALL, NULL);
         if (!cr__ctr_wait_stopped(rt, c.name, 10000)) return cr_err_set(err, ETIMEDOUT, "stop \"%s\": still running after SIGKILL", c.name);
     }
     cr__ctr_wait_runner(&c, 10000);
     return 0;
 }
 
-CR_API int cr_ctr_remove(const cr_runtime *rt, const cr_store *s, const char *name, int force, cr_err *err) {
+CR_API int cr_ctr_remove(const cr_runtime *rt, const cr_store *s, const char *name, unsigned flags, cr_err *err) {
     const char *store = cr_store_root(s);
     cr_ctr_info c;
-    int r, lock;
+    int r, lock, force = !!(flags & CR_CTR_REMOVE_FORCE);
     if ((r = cr_ctr_find(rt, s, name, &c, err)) < 0) return r;
     if (c.status != CR_STOPPED) {
         if (!force)
             return cr_err_set(err, EBUSY, "container \"%s\" is %s: stop it first, or use --force", c.name, cr_state_status_name(c.status));
-        if ((r = cr_container_delete(rt, c.name, 1, err)) < 0) return cr_err_wrap(err, "rm \"%s\"", c.name);
+        if ((r = cr_container_delete(rt, c.name, CR_DELETE_FORCE, err)) < 0) return cr_err_wrap(err, "rm \"%s\"", c.name);
     }
     lock = cr__ctr_lock(c.dir, 10000);
     if (lock == -ENOENT) return 0;   /* its --rm runner was quicker */
@@ -16887,10 +16896,10 @@ static int cr__ctr_copy(int in, int out, cr_err *err) {
     return 0;
 }
 
-CR_API int cr_ctr_logs(const cr_runtime *rt, const cr_store *s, const char *name, int follow, int fd, cr_err *err) {
+CR_API int cr_ctr_logs(const cr_runtime *rt, const cr_store *s, const char *name, unsigned flags, int fd, cr_err *err) {
     cr_ctr_info c;
     char p[PATH_MAX];
-    int in, r;
+    int in, r, follow = !!(flags & CR_CTR_LOGS_FOLLOW);
     if ((r = cr_ctr_find(rt, s, name, &c, err)) < 0) return r;
     snprintf(p, sizeof p, "%s/ctr.log", c.dir);
     if ((in = open(p, O_RDONLY | O_CLOEXEC)) < 0) {

@@ -16,7 +16,7 @@ int cr_applet_delete(int argc, char **argv) {
     if (rc >= 0) return rc;
     for (i = 0; i < st.noperands; i++) {
         cr_err err = {0};
-        if (cr_container_delete(&cr_main_runtime, st.operands[i], cr_opt_given(&st, OPT_FORCE) > 0, &err) < 0) failed = cr_main_fail_err(argv[0], &err);
+        if (cr_container_delete(&cr_main_runtime, st.operands[i], cr_opt_given(&st, OPT_FORCE) > 0 ? CR_DELETE_FORCE : 0, &err) < 0) failed = cr_main_fail_err(argv[0], &err);
     }
     return failed;
 }

@@ -19,6 +19,6 @@ int cr_applet_kill(int argc, char **argv) {
     if (rc >= 0) return rc;
     if (st.noperands == 2 && (sig = cr_util_signal_parse(st.operands[1])) < 0)
         return cr_main_fail(argv[0], "unknown signal \"%s\"", st.operands[1]);
-    if (cr_container_kill(&cr_main_runtime, st.operands[0], sig, cr_opt_given(&st, OPT_ALL) > 0, &err) < 0) return cr_main_fail_err(argv[0], &err);
+    if (cr_container_kill(&cr_main_runtime, st.operands[0], sig, cr_opt_given(&st, OPT_ALL) > 0 ? CR_KILL_ALL : 0, &err) < 0) return cr_main_fail_err(argv[0], &err);
     return 0;
 }

@@ -20,6 +20,6 @@ int cr_applet_logs(int argc, char **argv) {
     if (rc >= 0) return rc;
     cr_main_gc();
     fflush(stdout);
-    if (cr_ctr_logs(&cr_main_runtime, &cr_main_store, st.operands[0], cr_opt_given(&st, OPT_FOLLOW) > 0, STDOUT_FILENO, &err) < 0) return cr_main_fail_err(argv[0], &err);
+    if (cr_ctr_logs(&cr_main_runtime, &cr_main_store, st.operands[0], cr_opt_given(&st, OPT_FOLLOW) > 0 ? CR_CTR_LOGS_FOLLOW : 0, STDOUT_FILENO, &err) < 0) return cr_main_fail_err(argv[0], &err);
     return 0;
 }

@@ -133,7 +133,7 @@ int cr_applet_pull(int argc, char **argv) {
     cr_pull_ui ui;
     cr_optstate st;
     cr_err err = {0};
-    char digest[136];
+    char digest[CR_DIGEST_MAX];
     long long n;
     int64_t size;
     int k, r = cr_opt_parse(&st, argc, argv, opts, "IMAGE", 0);

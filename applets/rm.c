@@ -19,7 +19,7 @@ int cr_applet_rm(int argc, char **argv) {
     if (rc >= 0) return rc;
     cr_main_gc();
     for (i = 0; i < st.noperands; i++) {
-        if (cr_ctr_remove(&cr_main_runtime, &cr_main_store, st.operands[i], cr_opt_given(&st, OPT_FORCE) > 0, &err) < 0) failed = cr_main_fail_err(argv[0], &err);
+        if (cr_ctr_remove(&cr_main_runtime, &cr_main_store, st.operands[i], cr_opt_given(&st, OPT_FORCE) > 0 ? CR_CTR_REMOVE_FORCE : 0, &err) < 0) failed = cr_main_fail_err(argv[0], &err);
         else puts(st.operands[i]);
     }
     return failed;

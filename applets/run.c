@@ -154,7 +154,7 @@ static char **cr_run_split_flags(int argc, char **argv, int *out_argc) {
 static int cr_run_pull(const char *image, const char *policy, const char *platform, int quiet, cr_err *err) {
     cr_image_info info;
     cr_pull_opts po = {0};
-    char digest[136];
+    char digest[CR_DIGEST_MAX];
     int missing = cr_store_find(&cr_main_store, image, &info, err) < 0;
     if (!strcmp(policy, "never") || (!strcmp(policy, "missing") && !missing)) return missing ? -ENOENT : 0;
     if (missing && !quiet) fprintf(stderr, "Unable to find image '%s' locally\n", image);

@@ -28,7 +28,7 @@ static void manifest(const char *body, size_t len) {
     cr_json *root = NULL;
     const cr_json *e, *v, *x;
     cr_err err = {0};
-    char d[72];
+    char d[CR_SHA256_DIGEST_MAX];
     if (cr__dsave_parse(body, len, &root, &err) < 0) {
         if (root || !err.msg[0]) abort();
         return;

@@ -130,7 +130,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         cr__tar_free(&t);
     } else {
         int fd = (int)syscall(SYS_memfd_create, "layer", MFD_CLOEXEC);
-        char diff[72];
+        char diff[CR_SHA256_DIGEST_MAX];
         if (fd < 0 || cr__write_all(fd, data, size) < 0 || lseek(fd, 0, SEEK_SET) < 0) abort();
         if (cr_unpack_layer(fd, rootfd, &o, diff, &err) < 0) {
             if (!err.code || !err.msg[0]) abort();

@@ -269,7 +269,7 @@ int main(void) {
     snprintf(diag, sizeof diag, "r=%d status=%d %s", r, status, err.msg);
     TAP_OK_WHY(r == 0 && status == 3, "cr_container_run of `exit 3` gives status 3", diag);
     TAP_OK_WHY(!dir_exists(stateroot, id_run), "cr_container_run leaves no state behind", id_run);
-    if (dir_exists(stateroot, id_run)) { cr_err e2 = {0}; cr_container_delete(&rt, id_run, 1, &e2); }
+    if (dir_exists(stateroot, id_run)) { cr_err e2 = {0}; cr_container_delete(&rt, id_run, CR_DELETE_FORCE, &e2); }
 
     /* 12-13: create with a missing rootfs fails, names root.path, leaves no state */
     memset(&err, 0, sizeof err);
@@ -278,7 +278,7 @@ int main(void) {
     snprintf(diag, sizeof diag, "r=%d msg=\"%s\"", r, err.msg);
     TAP_OK_WHY(r < 0 && strstr(err.msg, "root.path") != NULL, "create with a missing rootfs fails naming root.path", diag);
     TAP_OK_WHY(!dir_exists(stateroot, id_bad), "a failed create leaves no state dir", id_bad);
-    if (r == 0) { cr_err e2 = {0}; cr_container_delete(&rt, id_bad, 1, &e2); }
+    if (r == 0) { cr_err e2 = {0}; cr_container_delete(&rt, id_bad, CR_DELETE_FORCE, &e2); }
 
     /* 14-15: delete of an unknown id fails; force-delete of it succeeds */
     memset(&err, 0, sizeof err);
@@ -286,7 +286,7 @@ int main(void) {
     snprintf(diag, sizeof diag, "r=%d msg=\"%s\"", r, err.msg);
     TAP_OK_WHY(r < 0 && err.msg[0] && strstr(err.msg, id_none) != NULL, "delete of an unknown id fails and names it", diag);
     memset(&err, 0, sizeof err);
-    r = cr_container_delete(&rt, id_none, 1, &err);
+    r = cr_container_delete(&rt, id_none, CR_DELETE_FORCE, &err);
     TAP_OK_WHY(r == 0, "force delete of an unknown id succeeds (runc's delete --force)", err.msg);
 
     /* 16-19: a second create with the same id fails and leaves the first
@@ -308,7 +308,7 @@ int main(void) {
     TAP_OK_WHY(r == 0 && !dir_exists(stateroot, id_dup), "plain delete of a created container removes it", diag);
     memset(&err, 0, sizeof err);
     r = cr_container_create(&rt, id_dup, bundle, NULL, &err);
-    if (r == 0) r = cr_container_delete(&rt, id_dup, 1, &err);
+    if (r == 0) r = cr_container_delete(&rt, id_dup, CR_DELETE_FORCE, &err);
     TAP_OK_WHY(r == 0 && !dir_exists(stateroot, id_dup), "force delete of a created container", err.msg);
 
     /* cleanup: whatever is left under the state root, then the temp dir */
@@ -316,7 +316,7 @@ int main(void) {
         const char *all[] = { id, id_run, id_bad, id_dup, id_none };
         size_t i;
         for (i = 0; i < sizeof all / sizeof *all; i++)
-            if (dir_exists(stateroot, all[i])) { cr_err e2 = {0}; cr_container_delete(&rt, all[i], 1, &e2); }
+            if (dir_exists(stateroot, all[i])) { cr_err e2 = {0}; cr_container_delete(&rt, all[i], CR_DELETE_FORCE, &e2); }
     }
     rm_rf(base);
     return tap_done();

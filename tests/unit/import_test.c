@@ -257,7 +257,7 @@ static void t_dsave_digest(void) {
         {"blobs/sha256/0123456789ABCDEF0123456789abcdef0123456789abcdef0123456789abcdef", ""},
         {"blobs/sha256/abc", ""}, {"config.json", ""},
     };
-    char out[72];
+    char out[CR_SHA256_DIGEST_MAX];
     size_t i;
     for (i = 0; i < sizeof t / sizeof *t; i++) {
         cr__dsave_digest(t[i].name, out);

@@ -512,7 +512,7 @@ static void t_manifest_accept(void) {
 /* ---- platform choice ---- */
 
 static const char *pick(const char *body, const char *platform, cr_err *err) {
-    static char digest[136];
+    static char digest[CR_DIGEST_MAX];
     cr_manifest m;
     const cr_descriptor *d = NULL;
     int rc;
@@ -595,7 +595,7 @@ static void t_pick(void) {
     cr_manifest_host_platform(host, sizeof host);
     CHECK(!strncmp(host, "linux/", 6) && strlen(host) > 6);
     {
-        char by_null[136];
+        char by_null[CR_DIGEST_MAX];
         snprintf(by_null, sizeof by_null, "%s", pick(oci_index, NULL, &err));
         CHECK(!strcmp(by_null, pick(oci_index, host, &err)));
     }

@@ -226,7 +226,7 @@ static int unpack_opts(const void *p, size_t n, const cr_unpack_opts *o, char *d
 }
 
 static int unpack(const cr_buf *b, cr_err *err) {
-    char diff[72];
+    char diff[CR_SHA256_DIGEST_MAX];
     return unpack_opts(b->data, b->len, NULL, diff, err);
 }
 
@@ -257,7 +257,7 @@ static ssize_t getx(const char *path, const char *name, char *val, size_t n) {
     return lgetxattr(p, name, val, n);
 }
 
-static void sha_hex(const void *p, size_t n, char out[72]) {
+static void sha_hex(const void *p, size_t n, char out[CR_SHA256_DIGEST_MAX]) {
     br_sha256_context c;
     uint8_t h[32];
     int i;
@@ -340,7 +340,7 @@ static void zstd_frames(const cr_buf *in, size_t cut, cr_buf *out) {
 static const char capv2[20] = { 0x00, 0x00, 0x00, 0x02, 0x00, 0x04, 0x00, 0x00 };
 
 static void t_kinds(void) {
-    char v[64], diff[72], want[72];
+    char v[64], diff[CR_SHA256_DIGEST_MAX], want[CR_SHA256_DIGEST_MAX];
     ent es[] = {
         { .name = "etc/", .type = '5', .mode = 0750, .uid = 3, .gid = 4, .mtime = 1000000000 },
         { .name = "etc/hosts", .data = "127.0.0.1 localhost\n", .mode = 0640, .uid = 5, .gid = 6, .mtime = 1100000000 },
@@ -477,7 +477,7 @@ static const ent mixed[] = {
    the same diff_id, the sha256 of the tar. */
 static void t_compressed(void) {
     cr_buf tar, z, l0 = {0}, l1 = {0};
-    char d0[72], d1[72], want[72];
+    char d0[CR_SHA256_DIGEST_MAX], d1[CR_SHA256_DIGEST_MAX], want[CR_SHA256_DIGEST_MAX];
     cr_err e;
     int i;
     build(&tar, mixed, sizeof mixed / sizeof *mixed);
@@ -581,7 +581,7 @@ static void t_whiteout_apply(void) {
     };
     cr_buf b;
     cr_unpack_opts o = {0};
-    char diff[72];
+    char diff[CR_SHA256_DIGEST_MAX];
     cr_err e;
     struct stat st;
     o.whiteouts = CR_UNPACK_APPLY;
@@ -793,7 +793,7 @@ static void t_max_size(void) {
     ent es[] = { { .name = "small", .data = "s" }, { .name = "big", .data = data } };
     cr_buf b;
     cr_unpack_opts o = {0};
-    char diff[72];
+    char diff[CR_SHA256_DIGEST_MAX];
     cr_err e;
     memset(data, 'B', sizeof data - 1);
     data[sizeof data - 1] = 0;
@@ -940,7 +940,7 @@ static void t_rmtree_deep(void) {
 static void t_bad_opts(void) {
     cr_unpack_opts o = {0};
     cr_err e;
-    char diff[72];
+    char diff[CR_SHA256_DIGEST_MAX];
     o.whiteouts = 7;
     fresh();
     CHECK(unpack_opts("", 0, &o, diff, &e) == -EINVAL && strstr(e.msg, "whiteout mode"));
@@ -965,7 +965,7 @@ static void t_on_read(void) {
     cr_buf b;
     cr_unpack_opts o = {0};
     reads rd;
-    char diff[72];
+    char diff[CR_SHA256_DIGEST_MAX];
     cr_err e;
     memset(data, 'R', 599999);
     data[599999] = 0;
