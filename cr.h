@@ -2464,7 +2464,7 @@ static int cr__sp_caps(cr__sp *c, const cr_json *caps, uint64_t out[CR_CAP_SETS]
             /* runtime-spec 1.1: unknown names are ignored with a warning, as
                runc and crun do, so a newer config runs on an older runtime */
             if (cap < 0 || strncasecmp(e->str, "CAP_", 4)) {
-                cr_log(CR_LOG_WARN, "%s: unknown capability \"%s\", ignored", field, e->str);
+                cr_log(CR_LOG_WARN, "%s[%d]: unknown capability \"%s\", ignored", field, i, e->str);
                 continue;
             }
             if (cap > cr__cap_last()) { cr_log(CR_LOG_WARN, "%s: %s is not supported by this kernel, ignored", field, e->str); continue; }
