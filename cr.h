@@ -377,8 +377,12 @@ CR_API int cr_state_check_id(const char *id, cr_err *err);
 CR_API int cr_state_load(const cr_runtime *rt, const char *id, cr_state *st, cr_err *err);
 CR_API void cr_state_free(cr_state *st);
 CR_API const char *cr_state_status_name(cr_status s);
-/* Writes the OCI state JSON (runc's shape) of st. */
+/* Writes the OCI state JSON (runc's `state` shape) of st. */
 CR_API void cr_state_json(const cr_state *st, cr_buf *out);
+/* Writes st as an entry of runc's `list --format json` (owner named). */
+CR_API void cr_state_list_json(const cr_state *st, cr_buf *out);
+/* The string annotation key of st into out: 1, or 0 (out "") without one. */
+CR_API int cr_state_annotation(const cr_state *st, const char *key, char *out, size_t n);
 /* Calls fn for every container under the root, sorted by id. */
 CR_API int cr_state_list(const cr_runtime *rt, int (*fn)(void *user, const cr_state *st), void *user, cr_err *err);
 
@@ -816,6 +820,10 @@ CR_API int cr_image_login(const char *registry, const cr_login_opts *o, cr_err *
 #endif /* CR_NO_REGISTRY */
 
 /* ---- >>ctr (cr_ctr_*: image containers) ----------------------------------- */
+/* The annotations an image container's OCI state carries: its image
+   reference and its command (read them with cr_state_annotation). */
+#define CR_CTR_ANNOTATION_IMAGE "run.cr.image"
+#define CR_CTR_ANNOTATION_COMMAND "run.cr.command"
 #ifndef CR_NO_REGISTRY
 
 /* What `cr run IMAGE` makes of an image: an OCI container whose id is its
@@ -5925,7 +5933,12 @@ CR_API int cr_state_load(const cr_runtime *rt, const char *id, cr_state *st, cr_
 
 CR_API void cr_state_free(cr_state *st) { CR_FREE(st->annotations_json); st->annotations_json = NULL; }
 
-static void cr__state_write_json(const cr_state *st, cr_buf *out, int full, int creating) {
+/* The shapes of a state: runc's `state`, an entry of runc's `list` (owner
+   named), and state.json (what create and delete need besides). */
+enum { CR__STATE_OCI, CR__STATE_LIST, CR__STATE_FILE };
+
+static void cr__state_write_json(const cr_state *st, cr_buf *out, int shape, int creating) {
+    int full = shape == CR__STATE_FILE;
     cr_jw w;
     cr_jw_init(&w, out);
     cr_jw_obj(&w);
@@ -5936,7 +5949,7 @@ static void cr__state_write_json(const cr_state *st, cr_buf *out, int full, int 
     cr_jw_key(&w, "bundle"); cr_jw_str(&w, st->bundle);
     cr_jw_key(&w, "rootfs"); cr_jw_str(&w, st->rootfs);
     cr_jw_key(&w, "created"); cr_jw_str(&w, st->created);
-    cr_jw_key(&w, "owner"); cr_jw_str(&w, "");
+    cr_jw_key(&w, "owner"); cr_jw_str(&w, shape == CR__STATE_LIST && st->owner == 0 ? "root" : "");
     if (full) {
         cr_jw_key(&w, "pidStart"); cr_jw_u64(&w, st->pid_start);
         cr_jw_key(&w, "uid"); cr_jw_u64(&w, st->owner);
@@ -5956,12 +5969,27 @@ static void cr__state_write_json(const cr_state *st, cr_buf *out, int full, int 
     cr_jw_obj_end(&w);
 }
 
-CR_API void cr_state_json(const cr_state *st, cr_buf *out) { cr__state_write_json(st, out, 0, 0); }
+CR_API void cr_state_json(const cr_state *st, cr_buf *out) { cr__state_write_json(st, out, CR__STATE_OCI, 0); }
+CR_API void cr_state_list_json(const cr_state *st, cr_buf *out) { cr__state_write_json(st, out, CR__STATE_LIST, 0); }
+
+CR_API int cr_state_annotation(const cr_state *st, const char *key, char *out, size_t n) {
+    cr_json *a = NULL;
+    const cr_json *v;
+    int found = 0;
+    if (n) out[0] = 0;
+    if (!st->annotations_json || cr_json_parse(st->annotations_json, strlen(st->annotations_json), &a, NULL) < 0) return 0;
+    if ((v = cr_json_get(a, key)) && v->type == CR_JSON_STRING) {
+        snprintf(out, n, "%s", v->str);
+        found = 1;
+    }
+    cr_json_free(a);
+    return found;
+}
 
 static int cr__state_save(int dirfd, const cr_state *st, int creating, cr_err *err) {
     cr_buf b = {0};
     int r;
-    cr__state_write_json(st, &b, 1, creating);
+    cr__state_write_json(st, &b, CR__STATE_FILE, creating);
     if (b.oom) { cr_buf_free(&b); return cr_err_set(err, ENOMEM, "state.json: out of memory"); }
     r = cr__write_atomic(dirfd, "state.json", b.data, b.len, 0, err);
     cr_buf_free(&b);
@@ -16189,8 +16217,8 @@ static int cr__ctr_config(cr__ctr *c, cr_buf *out, cr_err *err) {
     cr_jw_key(&w, "annotations");
     cr_jw_obj(&w);
     for (i = 0; i < c->args.n; i++) { if (i) cr_buf_putc(&cmd, ' '); cr_buf_puts(&cmd, c->args.v[i]); }
-    cr_jw_key(&w, "run.cr.image"); cr_jw_str(&w, o->rootfs ? "" : o->image);
-    cr_jw_key(&w, "run.cr.command"); cr_jw_str(&w, cmd.data ? cmd.data : "");
+    cr_jw_key(&w, CR_CTR_ANNOTATION_IMAGE); cr_jw_str(&w, o->rootfs ? "" : o->image);
+    cr_jw_key(&w, CR_CTR_ANNOTATION_COMMAND); cr_jw_str(&w, cmd.data ? cmd.data : "");
     cr_buf_free(&cmd);
     cr_jw_obj_end(&w);
     cr_jw_key(&w, "linux");

@@ -18,15 +18,11 @@ const char cr_usage_list[] =
 /* IMAGE and COMMAND of an image container ("-" for bundles), the command
    quoted and cut as Docker's ps does. */
 static void cr_list_annotations(const cr_state *s, char *image, size_t in, char *command, size_t cn) {
-    cr_json *a = NULL;
-    const cr_json *v;
-    snprintf(image, in, "-");
-    snprintf(command, cn, "-");
-    if (!s->annotations_json || cr_json_parse(s->annotations_json, strlen(s->annotations_json), &a, NULL) < 0) return;
-    if ((v = cr_json_get(a, "run.cr.image")) && v->type == CR_JSON_STRING && *v->str) snprintf(image, in, "%s", v->str);
-    if ((v = cr_json_get(a, "run.cr.command")) && v->type == CR_JSON_STRING)
-        snprintf(command, cn, "\"%.*s%s\"", 18, v->str, strlen(v->str) > 18 ? "..." : "");
-    cr_json_free(a);
+    char cmd[4096];
+    if (!cr_state_annotation(s, CR_CTR_ANNOTATION_IMAGE, image, in) || !*image) snprintf(image, in, "-");
+    if (cr_state_annotation(s, CR_CTR_ANNOTATION_COMMAND, cmd, sizeof cmd))
+        snprintf(command, cn, "\"%.*s%s\"", 18, cmd, strlen(cmd) > 18 ? "..." : "");
+    else snprintf(command, cn, "-");
 }
 
 static int cr_list_one(void *user, const cr_state *s) {
@@ -35,17 +31,10 @@ static int cr_list_one(void *user, const cr_state *s) {
     int pid = s->status == CR_STOPPED ? 0 : (int)s->pid;
     if (l->quiet) { puts(s->id); return 0; }
     if (l->json) {
-        cr_jw_obj(&l->w);
-        cr_jw_key(&l->w, "ociVersion"); cr_jw_str(&l->w, CR_OCI_VERSION);
-        cr_jw_key(&l->w, "id"); cr_jw_str(&l->w, s->id);
-        cr_jw_key(&l->w, "pid"); cr_jw_i64(&l->w, pid);
-        cr_jw_key(&l->w, "status"); cr_jw_str(&l->w, cr_state_status_name(s->status));
-        cr_jw_key(&l->w, "bundle"); cr_jw_str(&l->w, s->bundle);
-        cr_jw_key(&l->w, "rootfs"); cr_jw_str(&l->w, s->rootfs);
-        cr_jw_key(&l->w, "created"); cr_jw_str(&l->w, s->created);
-        cr_jw_key(&l->w, "owner"); cr_jw_str(&l->w, s->owner == 0 ? "root" : "");
-        if (s->annotations_json) { cr_jw_key(&l->w, "annotations"); cr_jw_raw(&l->w, (const char *)s->annotations_json); }
-        cr_jw_obj_end(&l->w);
+        cr_buf entry = {0};
+        cr_state_list_json(s, &entry);
+        cr_jw_raw(&l->w, entry.data ? entry.data : "{}");
+        cr_buf_free(&entry);
         return 0;
     }
     cr_list_annotations(s, image, sizeof image, command, sizeof command);
