@@ -5340,29 +5340,70 @@ static void cr__state_compute(cr_state *st, int dirfd, int creating) {
     st->status = cr__cgroup_frozen(st->cgroup) ? CR_PAUSED : CR_RUNNING;
 }
 
-static int cr__state_parse(cr_state *st, const char *text, size_t len, int dirfd, cr_err *err) {
-    cr_json *root = NULL, *v;
-    int creating = 0;
-    if (cr_json_parse(text, len, &root, err) < 0) return cr_err_wrap(err, "state.json");
-#define CR__STR(key, dst) if ((v = cr_json_get(root, key)) && v->type == CR_JSON_STRING) snprintf(dst, sizeof dst, "%s", v->str)
-    CR__STR("id", st->id);
-    CR__STR("bundle", st->bundle);
-    CR__STR("rootfs", st->rootfs);
-    CR__STR("created", st->created);
-    CR__STR("cgroup", st->cgroup);
-#undef CR__STR
-    if ((v = cr_json_get(root, "pid"))) { int64_t x = 0; cr_json_i64(v, &x); st->pid = (pid_t)x; }
-    if ((v = cr_json_get(root, "pidStart"))) cr_json_u64(v, &st->pid_start);
-    if ((v = cr_json_get(root, "owner"))) { uint64_t x = 0; cr_json_u64(v, &x); st->owner = (uint32_t)x; }
-    if ((v = cr_json_get(root, "creating"))) creating = v->type == CR_JSON_TRUE;
-    if ((v = cr_json_get(root, "annotations")) && v->type == CR_JSON_OBJECT) st->annotations_json = cr__json_text(v);
+/* state.json is cr's own file, so a field of the wrong type is damage (a
+   full disk, an edit, a bug), never a default: a pid read as 0 would let
+   delete report success while the init runs on. */
+static int cr__state_field(const cr_json *root, const char *key, cr_json_type type, int required, const cr_json **out, cr_err *err) {
+    const cr_json *v = cr_json_get(root, key);
+    *out = NULL;
+    if (!v && !required) return 0;
+    if (!v) return cr_err_set(err, EINVAL, "field \"%s\": missing", key);
+    if (v->type != type && !(type == CR_JSON_TRUE && v->type == CR_JSON_FALSE))
+        return cr_err_set(err, EINVAL, "field \"%s\": expected %s", key,
+                          type == CR_JSON_STRING ? "a string" : type == CR_JSON_NUMBER ? "a number" :
+                          type == CR_JSON_TRUE ? "true or false" : "an object");
+    *out = v;
+    return 0;
+}
+
+static int cr__state_fields(cr_state *st, const cr_json *root, int *creating, cr_err *err) {
+    static const struct { const char *key; size_t off, size; } strs[] = {
+        { "id", offsetof(cr_state, id), sizeof st->id }, { "bundle", offsetof(cr_state, bundle), sizeof st->bundle },
+        { "rootfs", offsetof(cr_state, rootfs), sizeof st->rootfs }, { "created", offsetof(cr_state, created), sizeof st->created },
+        { "cgroup", offsetof(cr_state, cgroup), sizeof st->cgroup },
+    };
+    const cr_json *v;
+    int64_t pid = 0;
+    uint64_t uid = 0;
+    size_t i;
+    int r;
+    if (root->type != CR_JSON_OBJECT) return cr_err_set(err, EINVAL, "expected an object");
+    for (i = 0; i < sizeof strs / sizeof *strs; i++) {
+        if ((r = cr__state_field(root, strs[i].key, CR_JSON_STRING, 1, &v, err)) < 0) return r;
+        if (strlen(v->str) >= strs[i].size) return cr_err_set(err, EINVAL, "field \"%s\": too long", strs[i].key);
+        memcpy((char *)st + strs[i].off, v->str, strlen(v->str) + 1);
+    }
+    if ((r = cr__state_field(root, "pid", CR_JSON_NUMBER, 1, &v, err)) < 0) return r;
+    if (cr_json_i64(v, &pid) < 0 || pid < 0 || pid > INT32_MAX) return cr_err_set(err, EINVAL, "field \"pid\": not a process id");
+    st->pid = (pid_t)pid;
+    if ((r = cr__state_field(root, "pidStart", CR_JSON_NUMBER, 1, &v, err)) < 0) return r;
+    if (cr_json_u64(v, &st->pid_start) < 0) return cr_err_set(err, EINVAL, "field \"pidStart\": not a start time");
+    if ((r = cr__state_field(root, "uid", CR_JSON_NUMBER, 0, &v, err)) < 0) return r;
+    if (v && (cr_json_u64(v, &uid) < 0 || uid > UINT32_MAX)) return cr_err_set(err, EINVAL, "field \"uid\": not a user id");
+    st->owner = (uint32_t)uid;
+    if ((r = cr__state_field(root, "creating", CR_JSON_TRUE, 0, &v, err)) < 0) return r;
+    *creating = v && v->type == CR_JSON_TRUE;
+    if ((r = cr__state_field(root, "annotations", CR_JSON_OBJECT, 0, &v, err)) < 0) return r;
+    if (v && !(st->annotations_json = cr__json_text(v))) return cr_err_set(err, ENOMEM, "out of memory");
+    return 0;
+}
+
+static int cr__state_parse(cr_state *st, const char *id, const char *text, size_t len, int dirfd, cr_err *err) {
+    cr_json *root = NULL;
+    int creating = 0, r;
+    if ((r = cr_json_parse(text, len, &root, err)) < 0) return r;
+    r = cr__state_fields(st, root, &creating, err);
     cr_json_free(root);
+    if (r == 0 && strcmp(st->id, id)) r = cr_err_set(err, EINVAL, "field \"id\": \"%s\" is not the directory's \"%s\"", st->id, id);
+    if (r < 0) { cr_state_free(st); return r; }
     cr__state_compute(st, dirfd, creating);
     return 0;
 }
 
 static int cr__state_read(int dirfd, const char *id, cr_state *st, cr_err *err) {
     cr_buf text = {0};
+    char link[64], dir[PATH_MAX];
+    ssize_t n;
     int r;
     memset(st, 0, sizeof *st);
     r = cr_util_read_file(dirfd, "state.json", 1 << 20, &text, err);
@@ -5373,9 +5414,14 @@ static int cr__state_read(int dirfd, const char *id, cr_state *st, cr_err *err) 
         return 0;
     }
     if (r < 0) return cr_err_wrap(err, "container \"%s\"", id);
-    r = cr__state_parse(st, text.data, text.len, dirfd, err);
+    r = cr__state_parse(st, id, text.data, text.len, dirfd, err);
     cr_buf_free(&text);
-    return r;
+    if (r == 0) return 0;
+    /* the path, so that the way out (delete --force, or removing it) is plain */
+    snprintf(link, sizeof link, "/proc/self/fd/%d", dirfd);
+    if ((n = readlink(link, dir, sizeof dir - 1)) < 0) n = 0;
+    dir[n] = 0;
+    return cr_err_wrap(err, "container \"%s\": %s%sstate.json is damaged", id, dir, n ? "/" : "");
 }
 
 CR_API int cr_state_load(const cr_runtime *rt, const char *id, cr_state *st, cr_err *err) {
@@ -7209,13 +7255,99 @@ static void cr__wait_gone(const cr_state *st, int ms) {
     waitpid(st->pid, NULL, WNOHANG);
 }
 
+/* Signals (sig > 0) or counts (sig 0) the processes whose root directory
+   is rootfs: a container's, when its state no longer says which they are.
+   Never ourselves, and never when rootfs is the host's own root. */
+static int cr__procs_rooted_at(const char *rootfs, int sig) {
+    struct stat want, host, sb;
+    DIR *d;
+    struct dirent *e;
+    int n = 0;
+    if (!*rootfs || stat(rootfs, &want) < 0 || stat("/", &host) < 0 || (want.st_dev == host.st_dev && want.st_ino == host.st_ino))
+        return 0;
+    if (!(d = opendir("/proc"))) return 0;
+    while ((e = readdir(d))) {
+        char p[64];
+        pid_t pid = (pid_t)atoi(e->d_name);
+        if (pid <= 0 || pid == getpid()) continue;
+        snprintf(p, sizeof p, "/proc/%d/root", (int)pid);
+        if (stat(p, &sb) < 0 || sb.st_dev != want.st_dev || sb.st_ino != want.st_ino) continue;
+        n++;
+        if (sig) kill(pid, sig);
+    }
+    closedir(d);
+    return n;
+}
+
+/* "key":"value" out of a state.json that no longer parses: the container's
+   rootfs is all delete needs from it, and it is written as a plain path. */
+static void cr__state_salvage_str(const cr_buf *text, const char *key, char *out, size_t n) {
+    char pat[64];
+    const char *p, *end;
+    out[0] = 0;
+    snprintf(pat, sizeof pat, "\"%s\":\"", key);
+    if (!text->data || !(p = strstr(text->data, pat))) return;
+    p += strlen(pat);
+    if (!(end = strchr(p, '"')) || *p != '/' || (size_t)(end - p) >= n || memchr(p, '\\', (size_t)(end - p))) return;
+    snprintf(out, n, "%.*s", (int)(end - p), p);
+}
+
+/* delete --force of a container whose state.json is damaged: its cgroup is
+   the one create would have used (config.json in the state dir has its
+   cgroupsPath), its processes are that cgroup's and those whose root is its
+   rootfs. The state dir goes only once none of them is left. */
+static int cr__delete_damaged(const cr_runtime *rt, const char *id, int dirfd, const char *why, cr_err *err) {
+    cr_spec spec;
+    cr_buf text = {0};
+    char cgroup[16384] = "", rootfs[4096];
+    size_t in_cgroup = 0;
+    int have_spec = cr__spec_of_state(dirfd, &spec, NULL) == 0, rooted, left, tries, rootdir, r = 0;
+    cr_util_read_file(dirfd, "state.json", 1 << 20, &text, NULL);
+    cr__state_salvage_str(&text, "rootfs", rootfs, sizeof rootfs);
+    cr_buf_free(&text);
+    if (!rootfs[0] && have_spec && spec.root_path[0] == '/') snprintf(rootfs, sizeof rootfs, "%s", spec.root_path);
+    if (!rt || rt->cgroup_manager != CR_CGROUP_MANAGER_DISABLED)
+        cr__cgroup_resolve(have_spec ? spec.cgroups_path : NULL, id, rt && rt->cgroup_manager == CR_CGROUP_MANAGER_SYSTEMD,
+                           cgroup, sizeof cgroup, NULL);
+    if (cgroup[0]) {
+        pid_t *pids = NULL;
+        if (cr_cgroup_pids(cgroup, &pids, &in_cgroup, NULL) < 0) in_cgroup = 0;
+        CR_FREE(pids);
+        cr__cgroup_kill_all(cgroup, SIGKILL);
+    }
+    rooted = cr__procs_rooted_at(rootfs, SIGKILL);
+    for (tries = 0; (left = cr__procs_rooted_at(rootfs, 0)) > 0 && tries < 500; tries++) usleep(10000);
+    if (left) { r = cr_err_set(err, EBUSY, "%s; %d processes with root %s survived SIGKILL", why, left, rootfs); goto out; }
+    if (have_spec && !spec.ns[CR_NS_MNT].present && rootfs[0]) cr__rootfs_unmount_host(rootfs);
+    if (cgroup[0] && (r = cr__cgroup_destroy(cgroup, err)) < 0) { cr_err_wrap(err, "%s", why); goto out; }
+    rootdir = open(cr_state_root(rt), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (rootdir < 0 || cr__rm_rf(rootdir, id) < 0) r = cr__errno(err, "%s; remove state of \"%s\"", why, id);
+    if (rootdir >= 0) close(rootdir);
+    if (r == 0) {
+        char *nl;
+        while ((nl = strchr(cgroup, '\n'))) *nl = nl[1] ? ' ' : 0;
+        cr_log(CR_LOG_WARN, "delete \"%s\": %s; killed the %zu processes of cgroup %s and the %d whose root is %s, "
+               "removed the cgroup and the state", id, why, in_cgroup, cgroup[0] ? cgroup : "(none)", rooted, rootfs[0] ? rootfs : "(unknown)");
+    }
+out:
+    if (have_spec) cr_spec_free(&spec);
+    return r;
+}
+
 CR_API int cr_container_delete(const cr_runtime *rt, const char *id, int force, cr_err *err) {
     cr_state st;
     cr_spec spec;
     int dirfd, r = 0, have_spec, rootdir;
-    if ((r = cr__locked_state(rt, id, &dirfd, &st, err)) < 0) {
-        if (force && r == -ENOENT) return 0;
-        return r;
+    if ((dirfd = cr__state_dir_open(rt, id, err)) < 0) return force && dirfd == -ENOENT ? 0 : dirfd;
+    if (flock(dirfd, LOCK_EX) < 0) { r = cr__errno(err, "lock \"%s\"", id); close(dirfd); return r; }
+    if ((r = cr__state_read(dirfd, id, &st, err)) < 0) {
+        char why[sizeof err->msg];
+        if (force) {
+            snprintf(why, sizeof why, "%s", err->msg);
+            r = cr__delete_damaged(rt, id, dirfd, why, err);
+        }
+        close(dirfd);
+        return r < 0 && force ? cr_err_wrap(err, "delete \"%s\"", id) : r;
     }
     /* like runc, a created container (whose process never ran) is deleted
        without --force: containerd's shim deletes created tasks that way */

@@ -1,0 +1,91 @@
+#!/usr/bin/env bats
+# damaged.bats — files of cr's own damaged by something else (a full disk,
+# an admin, a bug): state.json, images.json, ctr.json, blobs and unpacked
+# layers. Each is an error naming the file, and each has a way out that
+# really removes or repairs what it says. Images come from a busybox OCI
+# layout made here and a docker-registry on 127.0.0.1.
+
+load helpers
+load registry_helpers
+
+setup_file() {
+    make_rootfs
+    mkdir -p "$FIX"
+    : >"$BG_LIST"
+    echo '{"default":[{"type":"insecureAcceptAnything"}]}' >"$FIX/policy.json"
+    make_busybox_rootfs "$FIX/rootfs"
+    oci_init "$FIX/oci/busybox"
+    local l m
+    l=$(oci_layer "$FIX/oci/busybox" "$FIX/rootfs" gzip)
+    m=$(oci_manifest "$FIX/oci/busybox" amd64 "" "$l")
+    oci_tag "$FIX/oci/busybox" latest "$m"
+    reg_start -e
+    push busybox test/busybox
+    export REG REG_PID BB=$REG/test/busybox
+}
+teardown_file() { reg_teardown_file; }
+
+setup() {
+    cr_setup
+    STORE=$BATS_TEST_TMPDIR/store
+    export HOME=$BATS_TEST_TMPDIR/home
+    mkdir -p "$HOME"
+}
+
+teardown() {
+    local n
+    for n in $(ls "$STORE/containers" 2>/dev/null); do crs --root "$CR_ROOT" rm -f "$n" >/dev/null 2>&1; done
+    for n in $(ls -A "$CR_ROOT" 2>/dev/null); do crr delete -f "$n" >/dev/null 2>&1; done
+    cr_teardown
+}
+
+# ---------------------------------------------------------------- state.json
+
+@test "state.json of the wrong types: an error naming file and field; delete -f kills and removes it" {
+    local id pid f
+    id=$(new_id)
+    create "$id"
+    pid=$(state_field "$id" pid)
+    f=$CR_ROOT/$id/state.json
+    jq -c '.pid = "1"' "$f" >"$f.new" && mv "$f.new" "$f"
+    run --separate-stderr crr state "$id"
+    assert_error 1 "$f" '"pid"' "expected a number"
+    run --separate-stderr crr kill "$id" KILL
+    assert_error 1 "$f" '"pid"'
+    kill -0 "$pid" || fail "the init died before delete"
+    run --separate-stderr crr delete --force "$id"
+    [[ $status -eq 0 && $stderr == "warning: "*"$f is damaged"*"killed"* ]] || fail "delete -f: $status $stderr"
+    wait_gone "$pid"
+    assert_no_leftovers "$id"
+    create "$id"
+    [[ $(state_field "$id" status) == created ]] || fail "the id cannot be used again"
+}
+
+@test "state.json garbled: state and kill name it; delete -f finds the container by cgroup and by root" {
+    local id pid f nocg nocg_pid
+    id=$(new_id)
+    create "$id"
+    pid=$(state_field "$id" pid)
+    f=$CR_ROOT/$id/state.json
+    printf '{"ociVersion":"1.2.0","id":"%s","pi\0\0\0' "$id" >"$f"
+    run --separate-stderr crr state "$id"
+    assert_error 1 "$f is damaged"
+    run --separate-stderr crr kill "$id" KILL
+    assert_error 1 "$f is damaged"
+    run --separate-stderr crr delete --force "$id"
+    [[ $status -eq 0 && $stderr == "warning: "*"$f is damaged"*"killed"*"/cr/$id"* ]] || fail "delete -f: $status $stderr"
+    wait_gone "$pid"
+    assert_no_leftovers "$id"
+
+    # without a cgroup: the processes whose root is the container's rootfs
+    # (kept in the part of the file a full disk left)
+    nocg=$(new_id)
+    crc --cgroup-manager disabled create --bundle "$BUNDLE" "$nocg" 2>"$BATS_TEST_TMPDIR/err" || fail "$(cat "$BATS_TEST_TMPDIR/err")"
+    nocg_pid=$(state_field "$nocg" pid)
+    f=$CR_ROOT/$nocg/state.json
+    head -c "$(($(grep -bo '"created"' "$f" | cut -d: -f1) + 12))" "$f" >"$f.new" && mv "$f.new" "$f"
+    run --separate-stderr "$CR" --root "$CR_ROOT" --cgroup-manager disabled delete --force "$nocg" 3>&-
+    [[ $status -eq 0 && $stderr == "warning: "*"$f is damaged"*"whose root is $BUNDLE/rootfs"* ]] || fail "delete -f: $status $stderr"
+    wait_gone "$nocg_pid"
+    assert_no_leftovers "$nocg"
+}
