@@ -15452,22 +15452,35 @@ static int cr__ctr_make_dir(cr__ctr *c, cr_err *err) {
     return r;
 }
 
+/* The runner's lock of dir: -EBUSY while it is held, -ENOENT once dir is
+   gone, -ENOLCK for a dir without a lock file. A --rm runner removes the
+   dir, lock file included, while it holds the lock: a lock taken after
+   that is on an unlinked file, and the container is gone, not stale. */
 static int cr__ctr_lock(const char *dir, int wait_ms) {
     char p[PATH_MAX];
+    struct stat held, now;
     int fd, waited = 0;
     snprintf(p, sizeof p, "%s/lock", dir);
-    if ((fd = open(p, O_RDWR | O_CLOEXEC)) < 0) return -errno;
+    if ((fd = open(p, O_RDWR | O_CLOEXEC)) < 0) {
+        int e = errno;
+        return e == ENOENT && access(dir, F_OK) == 0 ? -ENOLCK : -e;
+    }
     while (flock(fd, LOCK_EX | LOCK_NB) < 0) {
         if (errno != EWOULDBLOCK || waited >= wait_ms) { int e = errno == EWOULDBLOCK ? -EBUSY : -errno; close(fd); return e; }
         usleep(10000);
         waited += 10;
+    }
+    if (fstat(fd, &held) < 0 || stat(p, &now) < 0 || held.st_ino != now.st_ino || held.st_dev != now.st_dev) {
+        close(fd);
+        return access(dir, F_OK) == 0 ? -EBUSY : -ENOENT;
     }
     return fd;
 }
 
 /* The OCI state (if any), the network lease and the directory of name. */
 static int cr__ctr_destroy(const cr_runtime *rt, const char *store, const char *name, cr_err *err) {
-    char parent[PATH_MAX], net_dir[PATH_MAX];
+    static unsigned seq;
+    char parent[PATH_MAX], net_dir[PATH_MAX], gone[64];
     cr_net_config net;
     int pfd, r;
     if ((r = cr_container_delete(rt, name, 1, err)) < 0) return r;
@@ -15475,7 +15488,12 @@ static int cr__ctr_destroy(const cr_runtime *rt, const char *store, const char *
     if ((r = cr_net_detach(&net, name, err)) < 0) return r;
     snprintf(parent, sizeof parent, "%s/containers", store);
     if ((pfd = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) return errno == ENOENT ? 0 : cr__errno(err, "%s", parent);
-    r = cr__rm_rf(pfd, name) < 0 && errno != ENOENT ? cr__errno(err, "remove \"%s/%s\"", parent, name) : 0;
+    /* out of the way first: a sweep must never see the named directory
+       half removed, its lock file gone (cr_ctr_gc removes what a killed
+       rm leaves under the temporary name) */
+    snprintf(gone, sizeof gone, ".rm-%d-%lld-%u", (int)getpid(), (long long)time(NULL), seq++);
+    if (renameat(pfd, name, pfd, gone) < 0) r = errno == ENOENT ? 0 : cr__errno(err, "remove \"%s/%s\"", parent, name);
+    else r = cr__rm_rf(pfd, gone) < 0 && errno != ENOENT ? cr__errno(err, "remove \"%s/%s\"", parent, gone) : 0;
     close(pfd);
     return r;
 }
@@ -15912,9 +15930,9 @@ CR_API int cr_ctr_remove(const cr_runtime *rt, const cr_store *s, const char *na
     }
     lock = cr__ctr_lock(c.dir, 10000);
     if (lock == -ENOENT) return 0;   /* its --rm runner was quicker */
-    if (lock < 0) return cr_err_set(err, EBUSY, "rm \"%s\": the cr that runs it is still busy with it", c.name);
+    if (lock < 0 && lock != -ENOLCK) return cr_err_set(err, EBUSY, "rm \"%s\": the cr that runs it is still busy with it", c.name);
     r = cr__ctr_destroy(rt, store, c.name, err);
-    close(lock);
+    if (lock >= 0) close(lock);
     return r < 0 ? cr_err_wrap(err, "rm \"%s\"", c.name) : 0;
 }
 
@@ -15932,22 +15950,25 @@ CR_API int cr_ctr_gc(const cr_runtime *rt, const cr_store *s, void (*removed)(vo
         const char *why = NULL;
         cr_json *rec = NULL;
         cr_state st;
-        int lock;
+        int lock, loaded;
         if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
         snprintf(dir, sizeof dir, "%s/%s", parent, e->d_name);
-        if ((lock = cr__ctr_lock(dir, 0)) < 0 && lock != -ENOENT) continue;
+        /* busy, or gone since readdir: not stale */
+        if ((lock = cr__ctr_lock(dir, 0)) < 0 && lock != -ENOLCK) continue;
         if (e->d_name[0] == '.') {
             /* a directory being made is not locked for a moment: only old ones go */
             struct stat sb;
-            if ((lock >= 0 || lock == -ENOENT) && fstatat(dirfd(d), e->d_name, &sb, 0) == 0 && sb.st_mtime < time(NULL) - 60)
+            if (fstatat(dirfd(d), e->d_name, &sb, 0) == 0 && sb.st_mtime < time(NULL) - 60)
                 cr__rm_rf(dirfd(d), e->d_name);
             if (lock >= 0) close(lock);
             continue;
         }
         if (cr__ctr_load_record(store, e->d_name, &rec, NULL) == 0 && strcmp(cr__ctr_json_str(rec, "StateRoot"), cr_state_root(rt))) {
             /* another state root's container: not ours to judge */
-        } else if (cr_state_load(rt, e->d_name, &st, NULL) < 0) why = "its state is gone (a reboot, or cr was killed while creating it)";
-        else {
+        } else if ((loaded = cr_state_load(rt, e->d_name, &st, NULL)) == -ENOENT) {
+            why = "its state is gone (a reboot, or cr was killed while creating it)";
+        } else if (loaded == 0) {
+            /* (a damaged state is no proof of anything: rm -f is the way out) */
             const cr_json *rm = rec ? cr_json_get(rec, "Rm") : NULL;
             if (st.status == CR_STOPPED && rm && rm->type == CR_JSON_TRUE) why = "it ran with --rm and exited while no cr was waiting for it";
             cr_state_free(&st);
@@ -16033,7 +16054,7 @@ CR_API int cr_ctr_logs(const cr_runtime *rt, const cr_store *s, const char *name
     }
     while ((r = cr__ctr_copy(in, fd, err)) == 0 && follow) {
         int lock = cr__ctr_lock(c.dir, 0);
-        if (lock >= 0 || lock == -ENOENT) {
+        if (lock >= 0 || lock == -ENOENT || lock == -ENOLCK) {
             /* the monitor is done: what it wrote last is in the file */
             if (lock >= 0) close(lock);
             r = cr__ctr_copy(in, fd, err);

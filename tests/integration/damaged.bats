@@ -89,3 +89,21 @@ teardown() {
     wait_gone "$nocg_pid"
     assert_no_leftovers "$nocg"
 }
+
+# ---------------------------------------------------------------- the stale sweep
+
+@test "parallel runs: the stale sweep never removes a container that another run is busy with" {
+    local i pids=()
+    crs pull -q "oci:$FIX/oci/busybox:latest" >/dev/null || fail "pull"
+    for i in $(seq 40); do
+        timeout 120 "$CR" --root "$CR_ROOT" --storage "$STORE" run --rm --network none localhost/busybox:latest true \
+            >"$BATS_TEST_TMPDIR/run.$i" 2>&1 3>&- &
+        pids+=($!)
+    done
+    wait "${pids[@]}"
+    for i in $(seq 40); do
+        ! grep -F "removed stale" "$BATS_TEST_TMPDIR/run.$i" || fail "run $i swept a live container"
+        [[ ! -s $BATS_TEST_TMPDIR/run.$i ]] || fail "run $i: $(cat "$BATS_TEST_TMPDIR/run.$i")"
+    done
+    [[ -z $(ls -A "$STORE/containers" 2>/dev/null) ]] || fail "left: $(ls -A "$STORE/containers")"
+}
