@@ -15760,8 +15760,10 @@ static int cr__ctr_load_record(const char *store, const char *name, cr_json **re
     if (r < 0) return cr__errno(err, "%s", p);
     r = cr_json_parse(text.data, text.len, rec, err);
     cr_buf_free(&text);
-    if (r == 0 && (*rec)->type != CR_JSON_OBJECT) { cr_json_free(*rec); *rec = NULL; r = cr_err_set(err, EINVAL, "%s: not an object", p); }
-    return r < 0 ? cr_err_wrap(err, "container \"%s\"", name) : 0;
+    if (r == 0 && (*rec)->type != CR_JSON_OBJECT) { cr_json_free(*rec); *rec = NULL; r = cr_err_set(err, EINVAL, "not an object"); }
+    /* EBADMSG: rm -f knows a damaged record from a missing one */
+    if (r < 0) { if (err) err->code = EBADMSG; r = -EBADMSG; cr_err_wrap(err, "container \"%s\": %s is damaged", name, p); }
+    return r;
 }
 
 static void cr__ctr_info_fill(const cr_runtime *rt, const char *store, const char *name, const cr_json *rec, cr_ctr_info *out) {
@@ -15918,11 +15920,39 @@ CR_API int cr_ctr_stop(const cr_runtime *rt, const cr_store *s, const char *name
     return 0;
 }
 
+/* rm -f of a container whose ctr.json is damaged: by its exact name, its
+   OCI state in this state root (the init is killed), lease and directory. */
+static int cr__ctr_remove_damaged(const cr_runtime *rt, const char *store, const char *name, const char *why, cr_err *err) {
+    char dir[PATH_MAX];
+    cr_state st;
+    pid_t pid = 0;
+    int r, lock;
+    if (cr__ctr_dir_path(store, name, dir, sizeof dir) < 0) return cr_err_set(err, ENAMETOOLONG, "storage path too long");
+    if (cr_state_load(rt, name, &st, NULL) == 0) {
+        if (st.status != CR_STOPPED) pid = st.pid;
+        cr_state_free(&st);
+    }
+    /* the init first: its runner (a detached run's monitor) lets go then */
+    if ((r = cr_container_delete(rt, name, 1, err)) < 0) return cr_err_wrap(err, "%s", why);
+    lock = cr__ctr_lock(dir, 10000);
+    if (lock < 0 && lock != -ENOLCK && lock != -ENOENT) return cr_err_set(err, EBUSY, "%s; the cr that runs it is still busy with it", why);
+    if (lock != -ENOENT && (r = cr__ctr_destroy(rt, store, name, err)) < 0) cr_err_wrap(err, "%s", why);
+    else if (pid) cr_log(CR_LOG_WARN, "rm \"%s\": %s; killed its init (pid %d) and removed it", name, why, (int)pid);
+    else cr_log(CR_LOG_WARN, "rm \"%s\": %s; removed it (it was not running)", name, why);
+    if (lock >= 0) close(lock);
+    return r;
+}
+
 CR_API int cr_ctr_remove(const cr_runtime *rt, const cr_store *s, const char *name, int force, cr_err *err) {
     const char *store = cr_store_root(s);
     cr_ctr_info c;
     int r, lock;
-    if ((r = cr_ctr_find(rt, s, name, &c, err)) < 0) return r;
+    if ((r = cr_ctr_find(rt, s, name, &c, err)) == -EBADMSG && force) {
+        char why[sizeof err->msg];
+        snprintf(why, sizeof why, "%s", err->msg);
+        return (r = cr__ctr_remove_damaged(rt, store, name, why, err)) < 0 ? cr_err_wrap(err, "rm \"%s\"", name) : 0;
+    }
+    if (r < 0) return r;
     if (c.status != CR_STOPPED) {
         if (!force)
             return cr_err_set(err, EBUSY, "container \"%s\" is %s: stop it first, or use --force", c.name, cr_state_status_name(c.status));

@@ -107,3 +107,22 @@ teardown() {
     done
     [[ -z $(ls -A "$STORE/containers" 2>/dev/null) ]] || fail "left: $(ls -A "$STORE/containers")"
 }
+
+# ---------------------------------------------------------------- ctr.json
+
+@test "ctr.json garbled: errors name it; rm -f kills the init through the OCI state and removes the container" {
+    local n=dmg$BATS_SUITE_TEST_NUMBER pid f
+    crs pull -q "oci:$FIX/oci/busybox:latest" >/dev/null || fail "pull"
+    crs --root "$CR_ROOT" run -d --network none --name "$n" localhost/busybox:latest sleep 1000 >/dev/null 2>&1 3>&- ||
+        fail "run -d"
+    pid=$(crr state "$n" | jq -r .pid)
+    f=$STORE/containers/$n/ctr.json
+    printf '{"Id":"' >"$f"
+    run --separate-stderr crs --root "$CR_ROOT" rm "$n"
+    assert_error 1 "$f is damaged"
+    run --separate-stderr crs --root "$CR_ROOT" rm -f "$n"
+    [[ $status -eq 0 && $stderr == "warning: "*"$f is damaged"*"killed its init (pid $pid)"* ]] || fail "rm -f: $status $stderr"
+    wait_gone "$pid"
+    [[ ! -e $STORE/containers/$n && ! -e $CR_ROOT/$n ]] || fail "left: $(ls -A "$STORE/containers" "$CR_ROOT")"
+    [[ -z $(cgroups_named "$n") ]] || fail "cgroups left: $(cgroups_named "$n")"
+}
