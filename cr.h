@@ -11509,17 +11509,30 @@ static int cr__store_read_blob(const char *root, const char *digest, size_t max,
 
 /* ---- images.json ---- */
 
-static int cr__images_load(const char *root, cr_json **out, cr_buf *text, cr_err *err) {
+static int cr__images_parse(const char *path, const cr_buf *text, cr_json **out, cr_err *err) {
+    int r;
+    *out = NULL;
+    if ((r = cr_json_parse(text->data ? text->data : "", text->len, out, err)) < 0) return cr_err_wrap(err, "%s", path);
+    if ((*out)->type != CR_JSON_ARRAY) { cr_json_free(*out); *out = NULL; return cr_err_set(err, EINVAL, "%s: expected an array", path); }
+    return 0;
+}
+
+static int cr__images_repair(const char *root, int locked, cr_json **out, cr_buf *text, cr_err *err);
+
+/* images.json as a JSON array (NULL if there is none). A damaged one is
+   rebuilt from the store (cr__images_repair); locked: the caller holds the
+   store lock. */
+static int cr__images_load(const char *root, cr_json **out, cr_buf *text, int locked, cr_err *err) {
     char p[PATH_MAX];
+    cr_err why = {0};
     int r;
     *out = NULL;
     snprintf(p, sizeof p, "%s/images.json", root);
     r = cr_util_read_file(AT_FDCWD, p, 64 << 20, text, err);
     if (r == -ENOENT) return 0;
     if (r < 0) return r;
-    if ((r = cr_json_parse(text->data, text->len, out, err)) < 0) return cr_err_wrap(err, "%s", p);
-    if ((*out)->type != CR_JSON_ARRAY) { cr_json_free(*out); *out = NULL; return cr_err_set(err, EINVAL, "%s: expected an array", p); }
-    return 0;
+    if (cr__images_parse(p, text, out, &why) == 0) return 0;
+    return cr__images_repair(root, locked, out, text, err);
 }
 
 static void cr__image_entry(const cr_json *e, cr_image_info *i) {
@@ -11546,6 +11559,135 @@ static void cr__image_write(cr_jw *w, const cr_image_info *i) {
     cr_jw_obj_end(w);
 }
 
+/* ---- a damaged images.json ----
+   The index is rebuilt from what the store holds: entries of the damaged
+   file that still parse (their manifest and config in blobs/) keep their
+   names; every other image manifest in blobs/ whose config is there comes
+   back as localhost/recovered:<id>. The damaged file is kept aside as
+   images.json.damaged-<UTC time>, and a warning names what was lost. */
+
+static int cr__store_blob_present(const char *root, const char *digest) {
+    char p[PATH_MAX];
+    if (!cr__store_hex(digest)) return 0;
+    snprintf(p, sizeof p, "%s/blobs/sha256/%s", root, cr__store_hex(digest));
+    return access(p, F_OK) == 0;
+}
+
+static void cr__images_salvage(const char *root, const cr_buf *text, cr_jw *w, cr_buf *kept, cr_buf *lost, int *named) {
+    const char *p = text->data ? text->data : "", *end = p + text->len, *q;
+    for (q = p; (q = memchr(q, '{', (size_t)(end - q))); q++) {
+        const char *close = memchr(q, '}', (size_t)(end - q)), *key;
+        cr_json *e = NULL;
+        cr_image_info i;
+        char name[CR_REF_STRING_MAX];
+        name[0] = 0;
+        if ((key = memmem(q, (size_t)((close ? close : end) - q), "\"name\":\"", 8))) {
+            const char *s = key + 8, *t = memchr(s, '"', (size_t)(end - s));
+            if (t && (size_t)(t - s) < sizeof name) snprintf(name, sizeof name, "%.*s", (int)(t - s), s);
+        }
+        if (!close) { if (name[0]) cr_buf_printf(lost, "%s%s", lost->len ? ", " : "", name); break; }
+        if (cr_json_parse(q, (size_t)(close + 1 - q), &e, NULL) == 0 && e->type == CR_JSON_OBJECT) {
+            cr__image_entry(e, &i);
+            if (i.name[0] && cr__store_blob_present(root, i.manifest) && cr__store_blob_present(root, i.config)) {
+                cr__image_write(w, &i);
+                cr_buf_printf(kept, "%s\n", i.manifest);
+                ++*named;
+                name[0] = 0;
+            }
+        }
+        cr_json_free(e);
+        if (name[0]) cr_buf_printf(lost, "%s%s", lost->len ? ", " : "", name);
+        q = close;
+    }
+}
+
+/* Image manifests in blobs/ that no salvaged entry names. */
+static int cr__images_rediscover(const char *root, cr_jw *w, const cr_buf *kept) {
+    char dir[PATH_MAX];
+    char **hexes;
+    size_t n, k, l;
+    int found = 0;
+    snprintf(dir, sizeof dir, "%s/blobs/sha256", root);
+    if (cr__dir_names(dir, &hexes, &n) < 0) return 0;
+    for (k = 0; k < n; k++) {
+        cr_image_info i;
+        cr_manifest m;
+        cr_buf body = {0};
+        char digest[80], want[90];
+        struct stat sb;
+        snprintf(digest, sizeof digest, "sha256:%.64s", hexes[k]);
+        snprintf(want, sizeof want, "%s\n", digest);
+        memset(&m, 0, sizeof m);
+        snprintf(dir, sizeof dir, "%s/blobs/sha256/%s", root, hexes[k]);
+        if (strlen(hexes[k]) != 64 || (kept->data && strstr(kept->data, want)) || stat(dir, &sb) < 0 || sb.st_size > (4 << 20) ||
+            cr__store_read_blob(root, digest, 4 << 20, &body, NULL) < 0 || !body.len || body.data[0] != '{' ||
+            cr_manifest_parse(NULL, body.data, body.len, &m, NULL) < 0 || m.is_index ||
+            !cr__store_has_blob(root, m.config.digest, m.config.size)) {
+            cr_manifest_free(&m);
+            cr_buf_free(&body);
+            continue;
+        }
+        memset(&i, 0, sizeof i);
+        snprintf(i.name, sizeof i.name, "localhost/recovered:%.12s", m.config.digest + 7);
+        snprintf(i.digest, sizeof i.digest, "%s", digest);
+        snprintf(i.manifest, sizeof i.manifest, "%s", digest);
+        snprintf(i.config, sizeof i.config, "%s", m.config.digest);
+        i.size = m.config.size;
+        for (l = 0; l < m.nlayers; l++) i.size += m.layers[l].size;
+        cr__now_rfc3339(i.pulled, sizeof i.pulled);
+        cr__image_write(w, &i);
+        found++;
+        cr_manifest_free(&m);
+        cr_buf_free(&body);
+    }
+    cr__dir_names_free(hexes, n);
+    return found;
+}
+
+static int cr__images_repair(const char *root, int locked, cr_json **out, cr_buf *text, cr_err *err) {
+    char p[PATH_MAX], aside[PATH_MAX + 64], stamp[32];
+    cr_buf rebuilt = {0}, kept = {0}, lost = {0};
+    cr_jw w;
+    time_t now = time(NULL);
+    struct tm tm;
+    int lock = -1, named = 0, found, dfd, r;
+    snprintf(p, sizeof p, "%s/images.json", root);
+    if (!locked && (lock = cr__store_lock(root, err)) < 0) return lock;
+    /* another cr may have rebuilt it while this one waited for the lock */
+    text->len = 0;
+    r = cr_util_read_file(AT_FDCWD, p, 64 << 20, text, err);
+    if (r == -ENOENT || (r == 0 && cr__images_parse(p, text, out, NULL) == 0)) { r = 0; goto out; }
+    if (r < 0) goto out;
+    cr_jw_init(&w, &rebuilt);
+    cr_jw_arr(&w);
+    cr__images_salvage(root, text, &w, &kept, &lost, &named);
+    found = cr__images_rediscover(root, &w, &kept);
+    cr_jw_arr_end(&w);
+    if (rebuilt.oom || kept.oom || lost.oom) { r = cr_err_set(err, ENOMEM, "%s: out of memory", p); goto out; }
+    gmtime_r(&now, &tm);
+    strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &tm);
+    snprintf(aside, sizeof aside, "%s.damaged-%s", p, stamp);
+    if (rename(p, aside) < 0) { r = cr__errno(err, "%s: damaged, and it cannot be kept aside as %s", p, aside); goto out; }
+    if ((dfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) { r = cr__errno(err, "storage \"%s\"", root); goto out; }
+    r = cr_util_write_atomic(dfd, "images.json", rebuilt.data, rebuilt.len, err);
+    close(dfd);
+    if (r < 0 || (r = cr__images_parse(p, &rebuilt, out, err)) < 0) goto out;
+    cr_log(CR_LOG_WARN, "%s was damaged: kept it as %s and rebuilt it from the store: %d image%s with %s name, "
+           "%d found by %s manifest as localhost/recovered:<id>; names that could not be recovered: %s",
+           p, aside, named, named == 1 ? "" : "s", named == 1 ? "its" : "their", found, found == 1 ? "its" : "their",
+           lost.len ? lost.data : "none readable");
+    /* *out points into text: keep them together */
+    cr_buf_free(text);
+    *text = rebuilt;
+    memset(&rebuilt, 0, sizeof rebuilt);
+out:
+    cr_buf_free(&rebuilt);
+    cr_buf_free(&kept);
+    cr_buf_free(&lost);
+    if (lock >= 0) close(lock);
+    return r;
+}
+
 /* Rewrites images.json without `drop` (a name) and with `add`, under the lock. */
 static int cr__images_update(const char *root, const char *drop, const cr_image_info *add, int *found, cr_err *err) {
     cr_json *list = NULL, *e;
@@ -11554,7 +11696,7 @@ static int cr__images_update(const char *root, const char *drop, const cr_image_
     int lock, r, dfd;
     if (found) *found = 0;
     if ((lock = cr__store_lock(root, err)) < 0) return lock;
-    if ((r = cr__images_load(root, &list, &text, err)) < 0) goto out;
+    if ((r = cr__images_load(root, &list, &text, 1, err)) < 0) goto out;
     cr_jw_init(&w, &out);
     cr_jw_arr(&w);
     for (e = list ? list->child : NULL; e; e = e->next) {
@@ -11580,7 +11722,7 @@ out:
 CR_API int cr_store_list(const cr_store *s, int (*fn)(const cr_image_info *img, void *user), void *user, cr_err *err) {
     cr_json *list = NULL, *e;
     cr_buf text = {0};
-    int r = cr__images_load(cr_store_root(s), &list, &text, err);
+    int r = cr__images_load(cr_store_root(s), &list, &text, 0, err);
     for (e = list ? list->child : NULL; r == 0 && e; e = e->next) {
         cr_image_info i;
         cr__image_entry(e, &i);

@@ -126,3 +126,34 @@ teardown() {
     [[ ! -e $STORE/containers/$n && ! -e $CR_ROOT/$n ]] || fail "left: $(ls -A "$STORE/containers" "$CR_ROOT")"
     [[ -z $(cgroups_named "$n") ]] || fail "cgroups left: $(cgroups_named "$n")"
 }
+
+# ---------------------------------------------------------------- images.json
+
+@test "images.json garbled: rebuilt from the store with a warning naming what was lost, the damaged file kept aside" {
+    local idx=$STORE/images.json id kept
+    crs pull -q "oci:$FIX/oci/busybox:latest" >/dev/null || fail "pull oci"
+    crs pull -q "$BB" >/dev/null || fail "pull $BB"
+    id=$(crs images --format json | jq -r '.[0].id // .[0].config' | sed 's/^sha256://')
+    # a full disk: the second entry cut after its name
+    head -c "$(($(grep -bo '"name":"'"$BB" "$idx" | cut -d: -f1) + 60))" "$idx" >"$idx.new" && mv "$idx.new" "$idx"
+    run --separate-stderr crs images
+    [[ $status -eq 0 && $stderr == "warning: $idx was damaged: kept it as $idx.damaged-"*"1 image with its name"*"could not be recovered: $BB"* ]] ||
+        fail "images: $status $stderr"
+    [[ $output == *localhost/busybox* && $output != *"$BB"* ]] || fail "listing: $output"
+    kept=$(ls "$STORE"/images.json.damaged-*) || fail "the damaged file was not kept"
+    [[ $(head -c 20 "$kept") == '[{"name":"localhost/' ]] || fail "kept: $(cat "$kept")"
+    jq -e 'length == 1' "$idx" >/dev/null || fail "rebuilt: $(cat "$idx")"
+
+    # nothing readable: the image comes back by its manifest, under its id
+    printf '\0\0garbage' >"$idx"
+    run --separate-stderr crs rmi --prune localhost/busybox:latest
+    [[ $status -ne 0 && $stderr == *"warning: $idx was damaged"*"1 found by its manifest as localhost/recovered:<id>"* ]] ||
+        fail "rmi: $status $stderr"
+    [[ $stderr == *'"localhost/busybox:latest"'*"not in the store"* ]] || fail "rmi of a lost name: $stderr"
+    run --separate-stderr crs --root "$CR_ROOT" run --rm --network none "localhost/recovered:${id:0:12}" echo ran
+    [[ $status -eq 0 && $output == ran ]] || fail "run the recovered image: $status $output $stderr"
+    crs pull -q "$BB" >/dev/null || fail "pull after the repair"
+    run --separate-stderr crs rmi --prune "localhost/recovered:${id:0:12}" "$BB"
+    [[ $status -eq 0 && -z $stderr ]] || fail "rmi --prune: $status $stderr"
+    [[ -z $(ls "$STORE/blobs/sha256") ]] || fail "prune left blobs"
+}
