@@ -11490,10 +11490,81 @@ static int cr__store_has_blob(const char *root, const char *digest, uint64_t siz
     return stat(p, &sb) == 0 && (uint64_t)sb.st_size == size;
 }
 
+/* Blobs up to this size are hashed again each time a pull would reuse them
+   (configs, manifests): a damaged one of the right size is fetched again. */
+#define CR__STORE_VERIFY_MAX ((uint64_t)16 << 20)
+
+/* A stored blob a pull may reuse: the right size and, if small, the right
+   digest. A damaged one is removed (with a warning) so that it is fetched
+   again. */
+static int cr__store_reusable_blob(const char *root, const char *digest, uint64_t size) {
+    char p[PATH_MAX], got[72], buf[65536];
+    cr__sha256 h;
+    ssize_t n;
+    int fd;
+    if (!cr__store_has_blob(root, digest, size)) return 0;
+    if (size > CR__STORE_VERIFY_MAX || strncmp(digest, "sha256:", 7)) return 1;
+    snprintf(p, sizeof p, "%s/blobs/sha256/%s", root, cr__store_hex(digest));
+    if ((fd = open(p, O_RDONLY | O_CLOEXEC)) < 0) return 0;
+    cr__sha256_init(&h);
+    while ((n = read(fd, buf, sizeof buf)) > 0) cr__sha256_update(&h, buf, (size_t)n);
+    close(fd);
+    cr__sha256_digest(&h, got);
+    if (n == 0 && !strcmp(got, digest)) return 1;
+    cr_log(CR_LOG_WARN, "%s is damaged (its content hashes to %s): fetching it again", p, got);
+    unlink(p);
+    return 0;
+}
+
+/* An unpacked layer is complete once layers/sha256/<hex>.unpacked, written
+   last, says so; it holds the diff-id and the count of the layer's top-level
+   entries, a cheap check that the directory is still what was unpacked. */
+static void cr__store_layer_marker(const char *root, const char *diff_id, char *text, size_t n) {
+    char dir[PATH_MAX];
+    DIR *d;
+    struct dirent *e;
+    long entries = 0;
+    snprintf(dir, sizeof dir, "%s/layers/sha256/%s", root, cr__store_hex(diff_id));
+    text[0] = 0;
+    if (!(d = opendir(dir))) return;
+    while ((e = readdir(d))) entries += strcmp(e->d_name, ".") && strcmp(e->d_name, "..");
+    closedir(d);
+    snprintf(text, n, "%s %ld\n", diff_id, entries);
+}
+
+static int cr__store_layer_mark(const char *root, const char *diff_id, cr_err *err) {
+    char dir[PATH_MAX], name[96], text[128];
+    int dfd, r;
+    cr__store_layer_marker(root, diff_id, text, sizeof text);
+    snprintf(dir, sizeof dir, "%s/layers/sha256", root);
+    snprintf(name, sizeof name, "%s.unpacked", cr__store_hex(diff_id));
+    if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) return cr__errno(err, "%s", dir);
+    r = cr_util_write_atomic(dfd, name, text, strlen(text), err);
+    close(dfd);
+    return r;
+}
+
+/* 1: the layer dir is there and its marker matches; 0: no dir; -1: a dir
+   that is incomplete or damaged (no marker: unpacked by a cr without them,
+   or killed before it was written). */
+static int cr__store_layer_state(const char *root, const char *diff_id) {
+    char p[PATH_MAX], want[128];
+    cr_buf have = {0};
+    int r;
+    if (!cr__store_hex(diff_id)) return 0;
+    snprintf(p, sizeof p, "%s/layers/sha256/%s", root, cr__store_hex(diff_id));
+    if (access(p, F_OK) < 0) return 0;
+    cr__store_layer_marker(root, diff_id, want, sizeof want);
+    strncat(p, ".unpacked", sizeof p - strlen(p) - 1);
+    r = cr_util_read_file(AT_FDCWD, p, 256, &have, NULL) == 0 && have.len == strlen(want) && !memcmp(have.data, want, have.len) ? 1 : -1;
+    cr_buf_free(&have);
+    return r;
+}
+
 static int cr__store_put_bytes(const char *root, const char *digest, const void *data, size_t n, cr_err *err) {
     char p[PATH_MAX];
     int dfd, r;
-    if (cr__store_has_blob(root, digest, n)) return 0;
+    if (cr__store_reusable_blob(root, digest, n)) return 0;
     snprintf(p, sizeof p, "%s/blobs/sha256", root);
     if ((dfd = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) return cr__errno(err, "open %s", p);
     r = cr_util_write_atomic(dfd, cr__store_hex(digest), data, n, err);
@@ -11835,6 +11906,7 @@ static uint64_t cr__gc_sweep(const char *dir, const char *keep, int dirs) {
         snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
         if (lstat(p, &sb) == 0) freed += (uint64_t)sb.st_size;
         if (dirs) cr__rm_rf(AT_FDCWD, p); else unlink(p);
+        if (dirs) { strncat(p, ".unpacked", sizeof p - strlen(p) - 1); unlink(p); }
     }
     closedir(d);
     return freed;
@@ -13286,13 +13358,19 @@ static int cr__image_layer(cr__pull *p, const cr_descriptor *d, const char *diff
     int lock, in = -1, dfd = -1, r = 0;
     if (!dhex) return cr_err_set(err, EINVAL, "layer %s: diff-id %s is not sha256", d->digest, diff_id);
     snprintf(final, sizeof final, "%s/layers/sha256/%s", root, dhex);
-    if (access(final, F_OK) == 0) return 0;
+    if (cr__store_layer_state(root, diff_id) > 0) return 0;
     snprintf(lockp, sizeof lockp, "%s/tmp/%s.lock", root, dhex);
     lock = open(lockp, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
     if (lock < 0 || flock(lock, LOCK_EX) < 0) { r = cr__errno(err, "layer %s: lock", d->digest); goto out; }
-    if (access(final, F_OK) == 0) goto out;
+    if ((r = cr__store_layer_state(root, diff_id)) > 0) { r = 0; goto out; }
     snprintf(tmp, sizeof tmp, "%s/tmp/layer-%s", root, dhex);
     cr__rm_rf(AT_FDCWD, tmp);
+    if (r < 0) {
+        cr_log(CR_LOG_WARN, "layer %s: %s is incomplete or damaged: unpacking it again", d->digest, final);
+        if (rename(final, tmp) < 0 && errno != ENOENT) { r = cr__errno(err, "layer %s: move the damaged %s aside", d->digest, final); goto out; }
+        cr__rm_rf(AT_FDCWD, tmp);
+        r = 0;
+    }
     if (mkdir(tmp, 0755) < 0 || (dfd = open(tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) { r = cr__errno(err, "layer %s: %s", d->digest, tmp); goto out; }
     snprintf(blob, sizeof blob, "%s/blobs/sha256/%s", root, cr__store_hex(d->digest));
     if (in_fd < 0 && (in = open(blob, O_RDONLY | O_CLOEXEC)) < 0) { r = cr__errno(err, "layer %s", d->digest); goto out; }
@@ -13310,6 +13388,7 @@ static int cr__image_layer(cr__pull *p, const cr_descriptor *d, const char *diff
     }
     if (strcmp(got, diff_id)) { r = cr_err_set(err, EIO, "layer %s: diff-id %s does not match the image config's %s", d->digest, got, diff_id); goto out; }
     if (rename(tmp, final) < 0) r = cr__errno(err, "layer %s: store", d->digest);
+    else r = cr__store_layer_mark(root, diff_id, err);
 out:
     if (r < 0 && dfd >= 0) cr__rm_rf(AT_FDCWD, tmp);
     if (dfd >= 0) close(dfd);
@@ -13431,7 +13510,7 @@ static int cr__image_fetch(cr__reg *g, const char *what, const cr_descriptor *d,
     int r = 0, held = 0;
     *remote = 0;
     if (!hex) return cr_err_set(err, EINVAL, "%s %s: only sha256 digests are stored", what, d->digest);
-    if (cr__store_has_blob(root, d->digest, d->size)) return 0;
+    if (cr__store_reusable_blob(root, d->digest, d->size)) return 0;
     snprintf(part, sizeof part, "%s/tmp/%s.part", root, hex);
     snprintf(final, sizeof final, "%s/blobs/sha256/%s", root, hex);
     memset(&b, 0, sizeof b);
@@ -13882,7 +13961,7 @@ static int cr__src_layer(const char *root, const cr__src *s, const cr_descriptor
     if (!cr__store_hex(d->digest) || !cr__store_hex(diff_id))
         return cr_err_set(err, ENOTSUP, "layer %s: only sha256 digests are supported", d->digest);
     snprintf(dir, sizeof dir, "%s/layers/sha256/%s", root, cr__store_hex(diff_id));
-    if (access(dir, F_OK) == 0) { cr__src_progress(o, CR_PULL_EXISTS, d->digest, d->size); return 0; }
+    if (cr__store_layer_state(root, diff_id) > 0) { cr__src_progress(o, CR_PULL_EXISTS, d->digest, d->size); return 0; }
     if (!cr__store_has_blob(root, d->digest, d->size)) {
         snprintf(name, sizeof name, "blobs/sha256/%s", cr__store_hex(d->digest));
         if ((r = cr__src_copy(root, s, "layer", name, d->digest, d->size, got, &size, err)) < 0) return r;
@@ -14174,7 +14253,7 @@ static int cr__image_import_docker(const char *root, const cr__src *s, const cha
                         magic[0] == 0x28 && magic[1] == 0xb5 && magic[2] == 0x2f && magic[3] == 0xfd ? CR_LAYER_ZSTD : CR_LAYER_TAR;
         snprintf(d.media_type, sizeof d.media_type, "%s", layer_types[d.compression]);
         snprintf(dir, sizeof dir, "%s/layers/sha256/%s", root, cr__store_hex(diff));
-        have = access(dir, F_OK) == 0;
+        have = cr__store_layer_state(root, diff) > 0;
         if (have && d.compression == CR_LAYER_TAR) {
             /* a plain tar's digest is its diff-id, and that layer is unpacked already */
             snprintf(d.digest, sizeof d.digest, "%s", diff);
@@ -14386,7 +14465,7 @@ CR_API int cr_image_pull(const cr_store *s, const char *refstr, const cr_pull_op
         snprintf(layer_dir, sizeof layer_dir, "%s/layers/sha256/%s", p->root, dhex ? dhex : "");
         for (j = 0; j < p->njobs && strcmp(p->diff_ids[j], cfg.diff_ids[i]); j++) {}
         if (j < p->njobs) continue;
-        if (dhex && access(layer_dir, F_OK) == 0) {
+        if (dhex && cr__store_layer_state(p->root, cfg.diff_ids[i]) > 0) {
             cr__pull_report(p, CR_PULL_EXISTS, m.layers[i].digest, m.layers[i].size, m.layers[i].size);
             continue;
         }
@@ -15672,12 +15751,17 @@ static int cr__ctr_load_image(cr__ctr *c, const cr_store *s, cr_err *err) {
     }
     cr_buf_free(&body);
     for (i = c->img.ndiff_ids; i-- > 0;) {
-        char p[PATH_MAX];
+        char p[PATH_MAX], marker[PATH_MAX + 16];
         const char *hex = cr__store_hex(c->img.diff_ids[i]);
         snprintf(p, sizeof p, "%s/layers/sha256/%s", c->store, hex ? hex : "");
         if (!hex || access(p, F_OK) < 0)
             return cr_err_set(err, ENOENT, "image \"%s\": layer %s is missing from the store (pull the image again)",
                               c->o->image, c->img.diff_ids[i]);
+        /* (a layer without a marker may come from a cr that wrote none: only a wrong one is refused) */
+        snprintf(marker, sizeof marker, "%s.unpacked", p);
+        if (access(marker, F_OK) == 0 && cr__store_layer_state(c->store, c->img.diff_ids[i]) < 0)
+            return cr_err_set(err, EIO, "image \"%s\": layer %s: %s is damaged (pull the image again)",
+                              c->o->image, c->img.diff_ids[i], p);
         cr__strv_push(&c->lower, p);
     }
     return c->lower.oom ? cr_err_set(err, ENOMEM, "out of memory") : 0;

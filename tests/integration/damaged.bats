@@ -157,3 +157,37 @@ teardown() {
     [[ $status -eq 0 && -z $stderr ]] || fail "rmi --prune: $status $stderr"
     [[ -z $(ls "$STORE/blobs/sha256") ]] || fail "prune left blobs"
 }
+
+# ---------------------------------------------------------------- blobs and layers
+
+@test "pull verifies what it reuses: a config damaged at its size, a layer dir damaged or without its marker" {
+    local cfg f layer
+    crs pull -q "$BB" >/dev/null || fail "pull"
+    cfg=$(jq -r '.[0].config' "$STORE/images.json")
+    f=$STORE/blobs/sha256/${cfg#sha256:}
+    printf 'X' | dd of="$f" bs=1 seek=1 conv=notrunc 2>/dev/null
+    run --separate-stderr crs pull -q "$BB"
+    [[ $status -eq 0 && $stderr == "warning: $f is damaged"*"fetching it again" ]] || fail "pull, registry: $status $stderr"
+    blobs_verified || fail "a damaged blob is left"
+    printf 'X' | dd of="$f" bs=1 seek=1 conv=notrunc 2>/dev/null
+    run --separate-stderr crs pull -q "oci:$FIX/oci/busybox:latest"
+    [[ $status -eq 0 && $stderr == "warning: $f is damaged"* ]] || fail "pull, oci layout: $status $stderr"
+    blobs_verified || fail "a damaged blob is left"
+
+    layer=$(find "$STORE/layers/sha256" -mindepth 1 -maxdepth 1 -type d)
+    [[ -f $layer.unpacked ]] || fail "no marker beside $layer"
+    rm -rf "$layer/bin"
+    run --separate-stderr crs --root "$CR_ROOT" run --rm --network none "$BB" true
+    [[ $status -eq 125 && $stderr == *"$layer is damaged (pull the image again)"* ]] || fail "run: $status $stderr"
+    run --separate-stderr crs pull -q "$BB"
+    [[ $status -eq 0 && $stderr == "warning: layer "*"$layer is incomplete or damaged: unpacking it again" ]] || fail "pull: $status $stderr"
+    run --separate-stderr crs --root "$CR_ROOT" run --rm --network none "$BB" echo repaired
+    [[ $status -eq 0 && $output == repaired ]] || fail "run after the pull: $status $output $stderr"
+
+    rm "$layer.unpacked"
+    run --separate-stderr crs pull -q "$BB"
+    [[ $status -eq 0 && $stderr == *"$layer is incomplete or damaged: unpacking it again" && -f $layer.unpacked ]] ||
+        fail "pull without the marker: $status $stderr"
+    run --separate-stderr crs pull -q "$BB"
+    [[ $status -eq 0 && -z $stderr ]] || fail "a sound store is unpacked again: $stderr"
+}
