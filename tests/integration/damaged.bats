@@ -161,7 +161,7 @@ teardown() {
 # ---------------------------------------------------------------- blobs and layers
 
 @test "pull verifies what it reuses: a config damaged at its size, a layer dir damaged or without its marker" {
-    local cfg f layer
+    local cfg f layer marker
     crs pull -q "$BB" >/dev/null || fail "pull"
     cfg=$(jq -r '.[0].config' "$STORE/images.json")
     f=$STORE/blobs/sha256/${cfg#sha256:}
@@ -175,7 +175,8 @@ teardown() {
     blobs_verified || fail "a damaged blob is left"
 
     layer=$(find "$STORE/layers/sha256" -mindepth 1 -maxdepth 1 -type d)
-    [[ -f $layer.unpacked ]] || fail "no marker beside $layer"
+    marker=$STORE/unpacked/${layer##*/}
+    [[ -f $marker ]] || fail "no marker $marker for $layer"
     rm -rf "$layer/bin"
     run --separate-stderr crs --root "$CR_ROOT" run --rm --network none "$BB" true
     [[ $status -eq 125 && $stderr == *"$layer is damaged (pull the image again)"* ]] || fail "run: $status $stderr"
@@ -184,9 +185,9 @@ teardown() {
     run --separate-stderr crs --root "$CR_ROOT" run --rm --network none "$BB" echo repaired
     [[ $status -eq 0 && $output == repaired ]] || fail "run after the pull: $status $output $stderr"
 
-    rm "$layer.unpacked"
+    rm "$marker"
     run --separate-stderr crs pull -q "$BB"
-    [[ $status -eq 0 && $stderr == *"$layer is incomplete or damaged: unpacking it again" && -f $layer.unpacked ]] ||
+    [[ $status -eq 0 && $stderr == *"$layer is incomplete or damaged: unpacking it again" && -f $marker ]] ||
         fail "pull without the marker: $status $stderr"
     run --separate-stderr crs pull -q "$BB"
     [[ $status -eq 0 && -z $stderr ]] || fail "a sound store is unpacked again: $stderr"
