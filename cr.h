@@ -585,7 +585,7 @@ CR_API void cr_auth_basic(const char *user, const char *pass, cr_buf *out);   /*
 
 /* The image store: blobs/sha256/<hex> (verified before they are renamed into
    place), layers/sha256/<diff-id hex>/ (one unpacked directory per layer,
-   overlay whiteouts), unpacked/<diff-id hex> (written once that directory is
+   overlay whiteouts; layers/sha256/.unpacked/<hex> is written once it is
    complete), images.json (names -> manifest digests), tmp/ (partial
    downloads that the next pull resumes). Zero = $CR_STORAGE or /var/lib/cr. */
 typedef struct cr_store { const char *root; } cr_store;
@@ -11517,10 +11517,11 @@ static int cr__store_reusable_blob(const char *root, const char *digest, uint64_
     return 0;
 }
 
-/* An unpacked layer is complete once unpacked/<hex>, written last, says so
-   (outside layers/, whose directories are overlay lower dirs): it holds the
-   diff-id and the count of the layer's top-level entries, a cheap check
-   that the directory is still what was unpacked. */
+/* An unpacked layer is complete once layers/sha256/.unpacked/<hex>, written
+   last, says so: it holds the diff-id and the count of the layer's
+   top-level entries, a cheap check that the directory is still what was
+   unpacked. Its time is fixed (the epoch) so that the store's layers read
+   the same whenever and however they were unpacked. */
 static void cr__store_layer_marker(const char *root, const char *diff_id, char *text, size_t n) {
     char dir[PATH_MAX];
     DIR *d;
@@ -11535,12 +11536,14 @@ static void cr__store_layer_marker(const char *root, const char *diff_id, char *
 }
 
 static int cr__store_layer_mark(const char *root, const char *diff_id, cr_err *err) {
+    static const struct timespec epoch[2] = { { 0, 0 }, { 0, 0 } };
     char dir[PATH_MAX], text[128];
     int dfd, r;
     cr__store_layer_marker(root, diff_id, text, sizeof text);
-    snprintf(dir, sizeof dir, "%s/unpacked", root);
+    snprintf(dir, sizeof dir, "%s/layers/sha256/.unpacked", root);
     if (cr__mkdir_p(dir, 0700) < 0 || (dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) return cr__errno(err, "%s", dir);
-    r = cr_util_write_atomic(dfd, cr__store_hex(diff_id), text, strlen(text), err);
+    if ((r = cr_util_write_atomic(dfd, cr__store_hex(diff_id), text, strlen(text), err)) == 0)
+        utimensat(dfd, cr__store_hex(diff_id), epoch, 0);
     close(dfd);
     return r;
 }
@@ -11556,7 +11559,7 @@ static int cr__store_layer_state(const char *root, const char *diff_id) {
     snprintf(p, sizeof p, "%s/layers/sha256/%s", root, cr__store_hex(diff_id));
     if (access(p, F_OK) < 0) return 0;
     cr__store_layer_marker(root, diff_id, want, sizeof want);
-    snprintf(p, sizeof p, "%s/unpacked/%s", root, cr__store_hex(diff_id));
+    snprintf(p, sizeof p, "%s/layers/sha256/.unpacked/%s", root, cr__store_hex(diff_id));
     r = cr_util_read_file(AT_FDCWD, p, 256, &have, NULL) == 0 && have.len == strlen(want) && !memcmp(have.data, want, have.len) ? 1 : -1;
     cr_buf_free(&have);
     return r;
@@ -11932,7 +11935,7 @@ CR_API int cr_store_gc(const cr_store *s, uint64_t *freed, cr_err *err) {
         snprintf(p, sizeof p, "%s/layers/sha256", root);
         n += cr__gc_sweep(p, g.keep.data, 1);
         /* the markers go with their layers (a few bytes: not counted) */
-        snprintf(p, sizeof p, "%s/unpacked", root);
+        snprintf(p, sizeof p, "%s/layers/sha256/.unpacked", root);
         cr__gc_sweep(p, g.keep.data, 0);
         /* tmp/: what no running pull holds: a .part or .lock file is
            busy while flocked; layer-<hex> dirs belong to <hex>.lock */
@@ -15761,7 +15764,7 @@ static int cr__ctr_load_image(cr__ctr *c, const cr_store *s, cr_err *err) {
             return cr_err_set(err, ENOENT, "image \"%s\": layer %s is missing from the store (pull the image again)",
                               c->o->image, c->img.diff_ids[i]);
         /* (a layer without a marker may come from a cr that wrote none: only a wrong one is refused) */
-        snprintf(marker, sizeof marker, "%s/unpacked/%s", c->store, hex);
+        snprintf(marker, sizeof marker, "%s/layers/sha256/.unpacked/%s", c->store, hex);
         if (access(marker, F_OK) == 0 && cr__store_layer_state(c->store, c->img.diff_ids[i]) < 0)
             return cr_err_set(err, EIO, "image \"%s\": layer %s: %s is damaged (pull the image again)",
                               c->o->image, c->img.diff_ids[i], p);

@@ -175,7 +175,7 @@ teardown() {
     blobs_verified || fail "a damaged blob is left"
 
     layer=$(find "$STORE/layers/sha256" -mindepth 1 -maxdepth 1 -type d)
-    marker=$STORE/unpacked/${layer##*/}
+    marker=$STORE/layers/sha256/.unpacked/${layer##*/}
     [[ -f $marker ]] || fail "no marker $marker for $layer"
     rm -rf "$layer/bin"
     run --separate-stderr crs --root "$CR_ROOT" run --rm --network none "$BB" true
