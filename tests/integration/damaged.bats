@@ -174,7 +174,7 @@ teardown() {
     [[ $status -eq 0 && $stderr == "warning: $f is damaged"* ]] || fail "pull, oci layout: $status $stderr"
     blobs_verified || fail "a damaged blob is left"
 
-    layer=$(find "$STORE/layers/sha256" -mindepth 1 -maxdepth 1 -type d)
+    layer=$(find "$STORE/layers/sha256" -mindepth 1 -maxdepth 1 -type d ! -name '.*')
     marker=$STORE/layers/sha256/.unpacked/${layer##*/}
     [[ -f $marker ]] || fail "no marker $marker for $layer"
     rm -rf "$layer/bin"
