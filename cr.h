@@ -685,7 +685,8 @@ CR_API void cr_auth_basic(const char *user, const char *pass, cr_buf *out);   /*
 
 /* The image store: blobs/sha256/<hex> (verified before they are renamed into
    place), layers/sha256/<diff-id hex>/ (one unpacked directory per layer,
-   overlay whiteouts), images.json (names -> manifest digests), tmp/ (partial
+   overlay whiteouts; layers/sha256/.unpacked/<hex> is written once it is
+   complete), images.json (names -> manifest digests), tmp/ (partial
    downloads that the next pull resumes). Zero = $CR_STORAGE or /var/lib/cr. */
 typedef struct cr_store { const char *root; } cr_store;
 CR_API const char *cr_store_root(const cr_store *s);
@@ -5877,37 +5878,89 @@ static int cr__state_creator_alive(pid_t pid, uint64_t start) {
     return s && s != 'Z' && s != 'X' && cr__pid_start_time(pid) == start;
 }
 
-static int cr__state_parse(cr_state *st, const char *text, size_t len, int dirfd, cr_err *err) {
-    cr_json *root = NULL, *v;
-    int creating = 0;
-    pid_t creator = 0;
-    uint64_t creator_start = 0;
-    if (cr_json_parse(text, len, &root, err) < 0) return cr_err_wrap(err, "state.json");
-#define CR__STR(key, dst) if ((v = cr_json_get(root, key)) && v->type == CR_JSON_STRING) snprintf(dst, sizeof dst, "%s", v->str)
-    CR__STR("id", st->id);
-    CR__STR("bundle", st->bundle);
-    CR__STR("rootfs", st->rootfs);
-    CR__STR("created", st->created);
-    CR__STR("cgroup", st->cgroup);
-#undef CR__STR
-    if ((v = cr_json_get(root, "pid"))) { int64_t x = 0; cr_json_i64(v, &x); st->pid = (pid_t)x; }
-    if ((v = cr_json_get(root, "pidStart"))) cr_json_u64(v, &st->pid_start);
-    if ((v = cr_json_get(root, "uid"))) { uint64_t x = 0; cr_json_u64(v, &x); st->owner = (uint32_t)x; }
-    if ((v = cr_json_get(root, "creating"))) creating = v->type == CR_JSON_TRUE;
-    if ((v = cr_json_get(root, "creator"))) { int64_t x = 0; cr_json_i64(v, &x); creator = (pid_t)x; }
-    if ((v = cr_json_get(root, "creatorStart"))) cr_json_u64(v, &creator_start);
-    /* a create that was killed is over: the container is then what its
-       init shows (dead: stopped; blocked on exec.fifo: created), as runc's
-       status always is; only a create that still runs makes it creating */
-    if (creating && creator > 0 && !cr__state_creator_alive(creator, creator_start)) creating = 0;
-    if ((v = cr_json_get(root, "annotations")) && v->type == CR_JSON_OBJECT) st->annotations_json = cr__json_text(v);
+/* state.json is cr's own file, so a field of the wrong type is damage (a
+   full disk, an edit, a bug), never a default: a pid read as 0 would let
+   delete report success while the init runs on. */
+static int cr__state_field(const cr_json *root, const char *key, cr_json_type type, int required, const cr_json **out, cr_err *err) {
+    const cr_json *v = cr_json_get(root, key);
+    *out = NULL;
+    if (!v && !required) return 0;
+    if (!v) return cr_err_set(err, EINVAL, "field \"%s\": missing", key);
+    if (v->type != type && !(type == CR_JSON_TRUE && v->type == CR_JSON_FALSE))
+        return cr_err_set(err, EINVAL, "field \"%s\": expected %s", key,
+                          type == CR_JSON_STRING ? "a string" : type == CR_JSON_NUMBER ? "a number" :
+                          type == CR_JSON_TRUE ? "true or false" : "an object");
+    *out = v;
+    return 0;
+}
+
+/* A create that was killed is over: the container is then what its init
+   shows (dead: stopped; blocked on exec.fifo: created), as runc's status
+   always is; only a create that still runs makes it creating. A state
+   without a creator (an older cr's) is taken at its word. */
+static int cr__state_creator(const cr_json *root, int *creating, cr_err *err) {
+    const cr_json *v;
+    int64_t pid = 0;
+    uint64_t start = 0;
+    int r;
+    if ((r = cr__state_field(root, "creator", CR_JSON_NUMBER, 0, &v, err)) < 0) return r;
+    if (!v) return 0;
+    if (cr_json_i64(v, &pid) < 0 || pid <= 0 || pid > INT32_MAX) return cr_err_set(err, EINVAL, "field \"creator\": not a process id");
+    if ((r = cr__state_field(root, "creatorStart", CR_JSON_NUMBER, 1, &v, err)) < 0) return r;
+    if (cr_json_u64(v, &start) < 0) return cr_err_set(err, EINVAL, "field \"creatorStart\": not a start time");
+    if (!cr__state_creator_alive((pid_t)pid, start)) *creating = 0;
+    return 0;
+}
+
+static int cr__state_fields(cr_state *st, const cr_json *root, int *creating, cr_err *err) {
+    static const struct { const char *key; size_t off, size; } strs[] = {
+        { "id", offsetof(cr_state, id), sizeof st->id }, { "bundle", offsetof(cr_state, bundle), sizeof st->bundle },
+        { "rootfs", offsetof(cr_state, rootfs), sizeof st->rootfs }, { "created", offsetof(cr_state, created), sizeof st->created },
+        { "cgroup", offsetof(cr_state, cgroup), sizeof st->cgroup },
+    };
+    const cr_json *v;
+    int64_t pid = 0;
+    uint64_t uid = 0;
+    size_t i;
+    int r;
+    if (root->type != CR_JSON_OBJECT) return cr_err_set(err, EINVAL, "expected an object");
+    for (i = 0; i < sizeof strs / sizeof *strs; i++) {
+        if ((r = cr__state_field(root, strs[i].key, CR_JSON_STRING, 1, &v, err)) < 0) return r;
+        if (strlen(v->str) >= strs[i].size) return cr_err_set(err, EINVAL, "field \"%s\": too long", strs[i].key);
+        memcpy((char *)st + strs[i].off, v->str, strlen(v->str) + 1);
+    }
+    if ((r = cr__state_field(root, "pid", CR_JSON_NUMBER, 1, &v, err)) < 0) return r;
+    if (cr_json_i64(v, &pid) < 0 || pid < 0 || pid > INT32_MAX) return cr_err_set(err, EINVAL, "field \"pid\": not a process id");
+    st->pid = (pid_t)pid;
+    if ((r = cr__state_field(root, "pidStart", CR_JSON_NUMBER, 1, &v, err)) < 0) return r;
+    if (cr_json_u64(v, &st->pid_start) < 0) return cr_err_set(err, EINVAL, "field \"pidStart\": not a start time");
+    if ((r = cr__state_field(root, "uid", CR_JSON_NUMBER, 0, &v, err)) < 0) return r;
+    if (v && (cr_json_u64(v, &uid) < 0 || uid > UINT32_MAX)) return cr_err_set(err, EINVAL, "field \"uid\": not a user id");
+    st->owner = (uint32_t)uid;
+    if ((r = cr__state_field(root, "creating", CR_JSON_TRUE, 0, &v, err)) < 0) return r;
+    *creating = v && v->type == CR_JSON_TRUE;
+    if (*creating && (r = cr__state_creator(root, creating, err)) < 0) return r;
+    if ((r = cr__state_field(root, "annotations", CR_JSON_OBJECT, 0, &v, err)) < 0) return r;
+    if (v && !(st->annotations_json = cr__json_text(v))) return cr_err_set(err, ENOMEM, "out of memory");
+    return 0;
+}
+
+static int cr__state_parse(cr_state *st, const char *id, const char *text, size_t len, int dirfd, cr_err *err) {
+    cr_json *root = NULL;
+    int creating = 0, r;
+    if ((r = cr_json_parse(text, len, &root, err)) < 0) return r;
+    r = cr__state_fields(st, root, &creating, err);
     cr_json_free(root);
+    if (r == 0 && strcmp(st->id, id)) r = cr_err_set(err, EINVAL, "field \"id\": \"%s\" is not the directory's \"%s\"", st->id, id);
+    if (r < 0) { cr_state_free(st); return r; }
     cr__state_compute(st, dirfd, creating);
     return 0;
 }
 
 static int cr__state_read(int dirfd, const char *id, cr_state *st, cr_err *err) {
     cr_buf text = {0};
+    char link[64], dir[PATH_MAX];
+    ssize_t n;
     int r;
     memset(st, 0, sizeof *st);
     r = cr_util_read_file(dirfd, "state.json", 1 << 20, &text, err);
@@ -5918,9 +5971,14 @@ static int cr__state_read(int dirfd, const char *id, cr_state *st, cr_err *err) 
         return 0;
     }
     if (r < 0) return cr_err_wrap(err, "container \"%s\"", id);
-    r = cr__state_parse(st, text.data, text.len, dirfd, err);
+    r = cr__state_parse(st, id, text.data, text.len, dirfd, err);
     cr_buf_free(&text);
-    return r;
+    if (r == 0) return 0;
+    /* the path, so that the way out (delete --force, or removing it) is plain */
+    snprintf(link, sizeof link, "/proc/self/fd/%d", dirfd);
+    if ((n = readlink(link, dir, sizeof dir - 1)) < 0) n = 0;
+    dir[n] = 0;
+    return cr_err_wrap(err, "container \"%s\": %s%sstate.json is damaged", id, dir, n ? "/" : "");
 }
 
 CR_API int cr_state_load(const cr_runtime *rt, const char *id, cr_state *st, cr_err *err) {
@@ -8074,13 +8132,99 @@ static void cr__container_thaw(const cr_state *st) {
     CR_FREE(v);
 }
 
+/* Signals (sig > 0) or counts (sig 0) the processes whose root directory
+   is rootfs: a container's, when its state no longer says which they are.
+   Never ourselves, and never when rootfs is the host's own root. */
+static int cr__procs_rooted_at(const char *rootfs, int sig) {
+    struct stat want, host, sb;
+    DIR *d;
+    struct dirent *e;
+    int n = 0;
+    if (!*rootfs || stat(rootfs, &want) < 0 || stat("/", &host) < 0 || (want.st_dev == host.st_dev && want.st_ino == host.st_ino))
+        return 0;
+    if (!(d = opendir("/proc"))) return 0;
+    while ((e = readdir(d))) {
+        char p[64];
+        pid_t pid = (pid_t)atoi(e->d_name);
+        if (pid <= 0 || pid == getpid()) continue;
+        snprintf(p, sizeof p, "/proc/%d/root", (int)pid);
+        if (stat(p, &sb) < 0 || sb.st_dev != want.st_dev || sb.st_ino != want.st_ino) continue;
+        n++;
+        if (sig) kill(pid, sig);
+    }
+    closedir(d);
+    return n;
+}
+
+/* "key":"value" out of a state.json that no longer parses: the container's
+   rootfs is all delete needs from it, and it is written as a plain path. */
+static void cr__state_salvage_str(const cr_buf *text, const char *key, char *out, size_t n) {
+    char pat[64];
+    const char *p, *end;
+    out[0] = 0;
+    snprintf(pat, sizeof pat, "\"%s\":\"", key);
+    if (!text->data || !(p = strstr(text->data, pat))) return;
+    p += strlen(pat);
+    if (!(end = strchr(p, '"')) || *p != '/' || (size_t)(end - p) >= n || memchr(p, '\\', (size_t)(end - p))) return;
+    snprintf(out, n, "%.*s", (int)(end - p), p);
+}
+
+/* delete --force of a container whose state.json is damaged: its cgroup is
+   the one create would have used (config.json in the state dir has its
+   cgroupsPath), its processes are that cgroup's and those whose root is its
+   rootfs. The state dir goes only once none of them is left. */
+static int cr__delete_damaged(const cr_runtime *rt, const char *id, int dirfd, const char *why, cr_err *err) {
+    cr_spec spec;
+    cr_buf text = {0};
+    char cgroup[16384] = "", rootfs[4096];
+    size_t in_cgroup = 0;
+    int have_spec = cr__spec_of_state(dirfd, &spec, NULL) == 0, rooted, left, tries, rootdir, r = 0;
+    cr_util_read_file(dirfd, "state.json", 1 << 20, &text, NULL);
+    cr__state_salvage_str(&text, "rootfs", rootfs, sizeof rootfs);
+    cr_buf_free(&text);
+    if (!rootfs[0] && have_spec && spec.root_path[0] == '/') snprintf(rootfs, sizeof rootfs, "%s", spec.root_path);
+    if (!rt || rt->cgroup_manager != CR_CGROUP_MANAGER_DISABLED)
+        cr__cgroup_resolve(have_spec ? spec.cgroups_path : NULL, id, rt && rt->cgroup_manager == CR_CGROUP_MANAGER_SYSTEMD,
+                           cgroup, sizeof cgroup, NULL);
+    if (cgroup[0]) {
+        pid_t *pids = NULL;
+        if (cr_cgroup_pids(cgroup, &pids, &in_cgroup, NULL) < 0) in_cgroup = 0;
+        CR_FREE(pids);
+        cr__cgroup_kill_all(cgroup, SIGKILL);
+    }
+    rooted = cr__procs_rooted_at(rootfs, SIGKILL);
+    for (tries = 0; (left = cr__procs_rooted_at(rootfs, 0)) > 0 && tries < 500; tries++) usleep(10000);
+    if (left) { r = cr_err_set(err, EBUSY, "%s; %d processes with root %s survived SIGKILL", why, left, rootfs); goto out; }
+    if (have_spec && !spec.ns[CR_NS_MNT].present && rootfs[0]) cr__rootfs_unmount_host(rootfs);
+    if (cgroup[0] && (r = cr__cgroup_destroy(cgroup, err)) < 0) { cr_err_wrap(err, "%s", why); goto out; }
+    rootdir = open(cr_state_root(rt), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (rootdir < 0 || cr__rm_rf(rootdir, id) < 0) r = cr__errno(err, "%s; remove state of \"%s\"", why, id);
+    if (rootdir >= 0) close(rootdir);
+    if (r == 0) {
+        char *nl;
+        while ((nl = strchr(cgroup, '\n'))) *nl = nl[1] ? ' ' : 0;
+        cr_log(CR_LOG_WARN, "delete \"%s\": %s; killed the %zu processes of cgroup %s and the %d whose root is %s, "
+               "removed the cgroup and the state", id, why, in_cgroup, cgroup[0] ? cgroup : "(none)", rooted, rootfs[0] ? rootfs : "(unknown)");
+    }
+out:
+    if (have_spec) cr_spec_free(&spec);
+    return r;
+}
+
 CR_API int cr_container_delete(const cr_runtime *rt, const char *id, unsigned flags, cr_err *err) {
     cr_state st;
     cr_spec spec;
     int dirfd, r = 0, have_spec, rootdir, force = !!(flags & CR_DELETE_FORCE);
-    if ((r = cr__locked_state(rt, id, &dirfd, &st, err)) < 0) {
-        if (force && r == -ENOENT) return 0;
-        return r;
+    if ((dirfd = cr__state_dir_open(rt, id, err)) < 0) return force && dirfd == -ENOENT ? 0 : dirfd;
+    if (flock(dirfd, LOCK_EX) < 0) { r = cr__errno(err, "lock \"%s\"", id); close(dirfd); return r; }
+    if ((r = cr__state_read(dirfd, id, &st, err)) < 0) {
+        char why[sizeof err->msg];
+        if (force) {
+            snprintf(why, sizeof why, "%s", err->msg);
+            r = cr__delete_damaged(rt, id, dirfd, why, err);
+        }
+        close(dirfd);
+        return r < 0 && force ? cr_err_wrap(err, "delete \"%s\"", id) : r;
     }
     /* like runc, a created container (whose process never ran) is deleted
        without --force: containerd's shim deletes created tasks that way */
@@ -12355,10 +12499,84 @@ static int cr__store_has_blob(const char *root, const char *digest, uint64_t siz
     return stat(p, &sb) == 0 && (uint64_t)sb.st_size == size;
 }
 
+/* Blobs up to this size are hashed again each time a pull would reuse them
+   (configs, manifests): a damaged one of the right size is fetched again. */
+#define CR__STORE_VERIFY_MAX ((uint64_t)16 << 20)
+
+/* A stored blob a pull may reuse: the right size and, if small, the right
+   digest. A damaged one is removed (with a warning) so that it is fetched
+   again. */
+static int cr__store_reusable_blob(const char *root, const char *digest, uint64_t size) {
+    char p[PATH_MAX], got[CR_SHA256_DIGEST_MAX], buf[65536];
+    cr__sha256 h;
+    ssize_t n;
+    int fd;
+    if (!cr__store_has_blob(root, digest, size)) return 0;
+    if (size > CR__STORE_VERIFY_MAX || strncmp(digest, "sha256:", 7)) return 1;
+    snprintf(p, sizeof p, "%s/blobs/sha256/%s", root, cr__store_hex(digest));
+    if ((fd = open(p, O_RDONLY | O_CLOEXEC)) < 0) return 0;
+    cr__sha256_init(&h);
+    while ((n = read(fd, buf, sizeof buf)) > 0) cr__sha256_update(&h, buf, (size_t)n);
+    close(fd);
+    cr__sha256_digest(&h, got);
+    if (n == 0 && !strcmp(got, digest)) return 1;
+    cr_log(CR_LOG_WARN, "%s is damaged (its content hashes to %s): fetching it again", p, got);
+    unlink(p);
+    return 0;
+}
+
+/* An unpacked layer is complete once layers/sha256/.unpacked/<hex>, written
+   last, says so: it holds the diff-id and the count of the layer's
+   top-level entries, a cheap check that the directory is still what was
+   unpacked. Its time is fixed (the epoch) so that the store's layers read
+   the same whenever and however they were unpacked. */
+static void cr__store_layer_marker(const char *root, const char *diff_id, char *text, size_t n) {
+    char dir[PATH_MAX];
+    DIR *d;
+    struct dirent *e;
+    long entries = 0;
+    snprintf(dir, sizeof dir, "%s/layers/sha256/%s", root, cr__store_hex(diff_id));
+    text[0] = 0;
+    if (!(d = opendir(dir))) return;
+    while ((e = readdir(d))) entries += strcmp(e->d_name, ".") && strcmp(e->d_name, "..");
+    closedir(d);
+    snprintf(text, n, "%s %ld\n", diff_id, entries);
+}
+
+static int cr__store_layer_mark(const char *root, const char *diff_id, cr_err *err) {
+    static const struct timespec epoch[2] = { { 0, 0 }, { 0, 0 } };
+    char dir[PATH_MAX], text[128];
+    int dfd, r;
+    cr__store_layer_marker(root, diff_id, text, sizeof text);
+    snprintf(dir, sizeof dir, "%s/layers/sha256/.unpacked", root);
+    if (cr__mkdir_p(dir, 0700) < 0 || (dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) return cr__errno(err, "%s", dir);
+    if ((r = cr_util_write_atomic(dfd, cr__store_hex(diff_id), text, strlen(text), err)) == 0)
+        utimensat(dfd, cr__store_hex(diff_id), epoch, 0);
+    close(dfd);
+    return r;
+}
+
+/* 1: the layer dir is there and its marker matches; 0: no dir; -1: a dir
+   that is incomplete or damaged (no marker: unpacked by a cr without them,
+   or killed before it was written). */
+static int cr__store_layer_state(const char *root, const char *diff_id) {
+    char p[PATH_MAX], want[128];
+    cr_buf have = {0};
+    int r;
+    if (!cr__store_hex(diff_id)) return 0;
+    snprintf(p, sizeof p, "%s/layers/sha256/%s", root, cr__store_hex(diff_id));
+    if (access(p, F_OK) < 0) return 0;
+    cr__store_layer_marker(root, diff_id, want, sizeof want);
+    snprintf(p, sizeof p, "%s/layers/sha256/.unpacked/%s", root, cr__store_hex(diff_id));
+    r = cr_util_read_file(AT_FDCWD, p, 256, &have, NULL) == 0 && have.len == strlen(want) && !memcmp(have.data, want, have.len) ? 1 : -1;
+    cr_buf_free(&have);
+    return r;
+}
+
 static int cr__store_put_bytes(const char *root, const char *digest, const void *data, size_t n, cr_err *err) {
     char p[PATH_MAX];
     int dfd, r;
-    if (cr__store_has_blob(root, digest, n)) return 0;
+    if (cr__store_reusable_blob(root, digest, n)) return 0;
     snprintf(p, sizeof p, "%s/blobs/sha256", root);
     if ((dfd = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) return cr__errno(err, "open %s", p);
     r = cr_util_write_atomic(dfd, cr__store_hex(digest), data, n, err);
@@ -12374,17 +12592,30 @@ static int cr__store_read_blob(const char *root, const char *digest, size_t max,
 
 /* ---- images.json ---- */
 
-static int cr__images_load(const char *root, cr_json **out, cr_buf *text, cr_err *err) {
+static int cr__images_parse(const char *path, const cr_buf *text, cr_json **out, cr_err *err) {
+    int r;
+    *out = NULL;
+    if ((r = cr_json_parse(text->data ? text->data : "", text->len, out, err)) < 0) return cr_err_wrap(err, "%s", path);
+    if ((*out)->type != CR_JSON_ARRAY) { cr_json_free(*out); *out = NULL; return cr_err_set(err, EINVAL, "%s: expected an array", path); }
+    return 0;
+}
+
+static int cr__images_repair(const char *root, int locked, cr_json **out, cr_buf *text, cr_err *err);
+
+/* images.json as a JSON array (NULL if there is none). A damaged one is
+   rebuilt from the store (cr__images_repair); locked: the caller holds the
+   store lock. */
+static int cr__images_load(const char *root, cr_json **out, cr_buf *text, int locked, cr_err *err) {
     char p[PATH_MAX];
+    cr_err why = {0};
     int r;
     *out = NULL;
     snprintf(p, sizeof p, "%s/images.json", root);
     r = cr_util_read_file(AT_FDCWD, p, 64 << 20, text, err);
     if (r == -ENOENT) return 0;
     if (r < 0) return r;
-    if ((r = cr_json_parse(text->data, text->len, out, err)) < 0) return cr_err_wrap(err, "%s", p);
-    if ((*out)->type != CR_JSON_ARRAY) { cr_json_free(*out); *out = NULL; return cr_err_set(err, EINVAL, "%s: expected an array", p); }
-    return 0;
+    if (cr__images_parse(p, text, out, &why) == 0) return 0;
+    return cr__images_repair(root, locked, out, text, err);
 }
 
 static void cr__image_entry(const cr_json *e, cr_image_info *i) {
@@ -12411,6 +12642,135 @@ static void cr__image_write(cr_jw *w, const cr_image_info *i) {
     cr_jw_obj_end(w);
 }
 
+/* ---- a damaged images.json ----
+   The index is rebuilt from what the store holds: entries of the damaged
+   file that still parse (their manifest and config in blobs/) keep their
+   names; every other image manifest in blobs/ whose config is there comes
+   back as localhost/recovered:<id>. The damaged file is kept aside as
+   images.json.damaged-<UTC time>, and a warning names what was lost. */
+
+static int cr__store_blob_present(const char *root, const char *digest) {
+    char p[PATH_MAX];
+    if (!cr__store_hex(digest)) return 0;
+    snprintf(p, sizeof p, "%s/blobs/sha256/%s", root, cr__store_hex(digest));
+    return access(p, F_OK) == 0;
+}
+
+static void cr__images_salvage(const char *root, const cr_buf *text, cr_jw *w, cr_buf *kept, cr_buf *lost, int *named) {
+    const char *p = text->data ? text->data : "", *end = p + text->len, *q;
+    for (q = p; (q = memchr(q, '{', (size_t)(end - q))); q++) {
+        const char *close = memchr(q, '}', (size_t)(end - q)), *key;
+        cr_json *e = NULL;
+        cr_image_info i;
+        char name[CR_REF_STRING_MAX];
+        name[0] = 0;
+        if ((key = memmem(q, (size_t)((close ? close : end) - q), "\"name\":\"", 8))) {
+            const char *s = key + 8, *t = memchr(s, '"', (size_t)(end - s));
+            if (t && (size_t)(t - s) < sizeof name) snprintf(name, sizeof name, "%.*s", (int)(t - s), s);
+        }
+        if (!close) { if (name[0]) cr_buf_printf(lost, "%s%s", lost->len ? ", " : "", name); break; }
+        if (cr_json_parse(q, (size_t)(close + 1 - q), &e, NULL) == 0 && e->type == CR_JSON_OBJECT) {
+            cr__image_entry(e, &i);
+            if (i.name[0] && cr__store_blob_present(root, i.manifest) && cr__store_blob_present(root, i.config)) {
+                cr__image_write(w, &i);
+                cr_buf_printf(kept, "%s\n", i.manifest);
+                ++*named;
+                name[0] = 0;
+            }
+        }
+        cr_json_free(e);
+        if (name[0]) cr_buf_printf(lost, "%s%s", lost->len ? ", " : "", name);
+        q = close;
+    }
+}
+
+/* Image manifests in blobs/ that no salvaged entry names. */
+static int cr__images_rediscover(const char *root, cr_jw *w, const cr_buf *kept) {
+    char dir[PATH_MAX];
+    char **hexes;
+    size_t n, k, l;
+    int found = 0;
+    snprintf(dir, sizeof dir, "%s/blobs/sha256", root);
+    if (cr__dir_names(dir, &hexes, &n) < 0) return 0;
+    for (k = 0; k < n; k++) {
+        cr_image_info i;
+        cr_manifest m;
+        cr_buf body = {0};
+        char digest[80], want[90];
+        struct stat sb;
+        snprintf(digest, sizeof digest, "sha256:%.64s", hexes[k]);
+        snprintf(want, sizeof want, "%s\n", digest);
+        memset(&m, 0, sizeof m);
+        snprintf(dir, sizeof dir, "%s/blobs/sha256/%s", root, hexes[k]);
+        if (strlen(hexes[k]) != 64 || (kept->data && strstr(kept->data, want)) || stat(dir, &sb) < 0 || sb.st_size > (4 << 20) ||
+            cr__store_read_blob(root, digest, 4 << 20, &body, NULL) < 0 || !body.len || body.data[0] != '{' ||
+            cr_manifest_parse(NULL, body.data, body.len, &m, NULL) < 0 || m.is_index ||
+            !cr__store_has_blob(root, m.config.digest, m.config.size)) {
+            cr_manifest_free(&m);
+            cr_buf_free(&body);
+            continue;
+        }
+        memset(&i, 0, sizeof i);
+        snprintf(i.name, sizeof i.name, "localhost/recovered:%.12s", m.config.digest + 7);
+        snprintf(i.digest, sizeof i.digest, "%s", digest);
+        snprintf(i.manifest, sizeof i.manifest, "%s", digest);
+        snprintf(i.config, sizeof i.config, "%s", m.config.digest);
+        i.size = m.config.size;
+        for (l = 0; l < m.nlayers; l++) i.size += m.layers[l].size;
+        cr__now_rfc3339(i.pulled, sizeof i.pulled);
+        cr__image_write(w, &i);
+        found++;
+        cr_manifest_free(&m);
+        cr_buf_free(&body);
+    }
+    cr__dir_names_free(hexes, n);
+    return found;
+}
+
+static int cr__images_repair(const char *root, int locked, cr_json **out, cr_buf *text, cr_err *err) {
+    char p[PATH_MAX], aside[PATH_MAX + 64], stamp[32];
+    cr_buf rebuilt = {0}, kept = {0}, lost = {0};
+    cr_jw w;
+    time_t now = time(NULL);
+    struct tm tm;
+    int lock = -1, named = 0, found, dfd, r;
+    snprintf(p, sizeof p, "%s/images.json", root);
+    if (!locked && (lock = cr__store_lock(root, err)) < 0) return lock;
+    /* another cr may have rebuilt it while this one waited for the lock */
+    text->len = 0;
+    r = cr_util_read_file(AT_FDCWD, p, 64 << 20, text, err);
+    if (r == -ENOENT || (r == 0 && cr__images_parse(p, text, out, NULL) == 0)) { r = 0; goto out; }
+    if (r < 0) goto out;
+    cr_jw_init(&w, &rebuilt);
+    cr_jw_arr(&w);
+    cr__images_salvage(root, text, &w, &kept, &lost, &named);
+    found = cr__images_rediscover(root, &w, &kept);
+    cr_jw_arr_end(&w);
+    if (rebuilt.oom || kept.oom || lost.oom) { r = cr_err_set(err, ENOMEM, "%s: out of memory", p); goto out; }
+    gmtime_r(&now, &tm);
+    strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &tm);
+    snprintf(aside, sizeof aside, "%s.damaged-%s", p, stamp);
+    if (rename(p, aside) < 0) { r = cr__errno(err, "%s: damaged, and it cannot be kept aside as %s", p, aside); goto out; }
+    if ((dfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) { r = cr__errno(err, "storage \"%s\"", root); goto out; }
+    r = cr_util_write_atomic(dfd, "images.json", rebuilt.data, rebuilt.len, err);
+    close(dfd);
+    if (r < 0 || (r = cr__images_parse(p, &rebuilt, out, err)) < 0) goto out;
+    cr_log(CR_LOG_WARN, "%s was damaged: kept it as %s and rebuilt it from the store: %d image%s with %s name, "
+           "%d found by %s manifest as localhost/recovered:<id>; names that could not be recovered: %s",
+           p, aside, named, named == 1 ? "" : "s", named == 1 ? "its" : "their", found, found == 1 ? "its" : "their",
+           lost.len ? lost.data : "none readable");
+    /* *out points into text: keep them together */
+    cr_buf_free(text);
+    *text = rebuilt;
+    memset(&rebuilt, 0, sizeof rebuilt);
+out:
+    cr_buf_free(&rebuilt);
+    cr_buf_free(&kept);
+    cr_buf_free(&lost);
+    if (lock >= 0) close(lock);
+    return r;
+}
+
 /* Rewrites images.json without `drop` (a name) and with `add`, under the lock. */
 static int cr__images_update(const char *root, const char *drop, const cr_image_info *add, int *found, cr_err *err) {
     cr_json *list = NULL, *e;
@@ -12419,7 +12779,7 @@ static int cr__images_update(const char *root, const char *drop, const cr_image_
     int lock, r, dfd;
     if (found) *found = 0;
     if ((lock = cr__store_lock(root, err)) < 0) return lock;
-    if ((r = cr__images_load(root, &list, &text, err)) < 0) goto out;
+    if ((r = cr__images_load(root, &list, &text, 1, err)) < 0) goto out;
     cr_jw_init(&w, &out);
     cr_jw_arr(&w);
     for (e = list ? list->child : NULL; e; e = e->next) {
@@ -12445,7 +12805,7 @@ out:
 CR_API int cr_store_list(const cr_store *s, int (*fn)(void *user, const cr_image_info *img), void *user, cr_err *err) {
     cr_json *list = NULL, *e;
     cr_buf text = {0};
-    int r = cr__images_load(cr_store_root(s), &list, &text, err);
+    int r = cr__images_load(cr_store_root(s), &list, &text, 0, err);
     for (e = list ? list->child : NULL; r == 0 && e; e = e->next) {
         cr_image_info i;
         cr__image_entry(e, &i);
@@ -12582,6 +12942,9 @@ CR_API int cr_store_gc(const cr_store *s, uint64_t *freed, cr_err *err) {
         n += cr__gc_sweep(p, g.keep.data, 0);
         snprintf(p, sizeof p, "%s/layers/sha256", root);
         n += cr__gc_sweep(p, g.keep.data, 1);
+        /* the markers go with their layers (a few bytes: not counted) */
+        snprintf(p, sizeof p, "%s/layers/sha256/.unpacked", root);
+        cr__gc_sweep(p, g.keep.data, 0);
         /* tmp/: what no running pull holds: a .part or .lock file is
            busy while flocked; layer-<hex> dirs belong to <hex>.lock */
         snprintf(p, sizeof p, "%s/tmp", root);
@@ -14044,13 +14407,19 @@ static int cr__image_layer(cr__pull *p, const cr_descriptor *d, const char *diff
     int lock, in = -1, dfd = -1, r = 0;
     if (!dhex) return cr_err_set(err, EINVAL, "layer %s: diff-id %s is not sha256", d->digest, diff_id);
     snprintf(final, sizeof final, "%s/layers/sha256/%s", root, dhex);
-    if (access(final, F_OK) == 0) return 0;
+    if (cr__store_layer_state(root, diff_id) > 0) return 0;
     snprintf(lockp, sizeof lockp, "%s/tmp/%s.lock", root, dhex);
     lock = open(lockp, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
     if (lock < 0 || flock(lock, LOCK_EX) < 0) { r = cr__errno(err, "layer %s: lock", d->digest); goto out; }
-    if (access(final, F_OK) == 0) goto out;
+    if ((r = cr__store_layer_state(root, diff_id)) > 0) { r = 0; goto out; }
     snprintf(tmp, sizeof tmp, "%s/tmp/layer-%s", root, dhex);
     cr__rm_rf(AT_FDCWD, tmp);
+    if (r < 0) {
+        cr_log(CR_LOG_WARN, "layer %s: %s is incomplete or damaged: unpacking it again", d->digest, final);
+        if (rename(final, tmp) < 0 && errno != ENOENT) { r = cr__errno(err, "layer %s: move the damaged %s aside", d->digest, final); goto out; }
+        cr__rm_rf(AT_FDCWD, tmp);
+        r = 0;
+    }
     if (mkdir(tmp, 0755) < 0 || (dfd = open(tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) { r = cr__errno(err, "layer %s: %s", d->digest, tmp); goto out; }
     snprintf(blob, sizeof blob, "%s/blobs/sha256/%s", root, cr__store_hex(d->digest));
     if (in_fd < 0 && (in = open(blob, O_RDONLY | O_CLOEXEC)) < 0) { r = cr__errno(err, "layer %s", d->digest); goto out; }
@@ -14068,6 +14437,7 @@ static int cr__image_layer(cr__pull *p, const cr_descriptor *d, const char *diff
     }
     if (strcmp(got, diff_id)) { r = cr_err_set(err, EIO, "layer %s: diff-id %s does not match the image config's %s", d->digest, got, diff_id); goto out; }
     if (rename(tmp, final) < 0) r = cr__errno(err, "layer %s: store", d->digest);
+    else r = cr__store_layer_mark(root, diff_id, err);
 out:
     if (r < 0 && dfd >= 0) cr__rm_rf(AT_FDCWD, tmp);
     if (dfd >= 0) close(dfd);
@@ -14189,7 +14559,7 @@ static int cr__image_fetch(cr__reg *g, const char *what, const cr_descriptor *d,
     int r = 0, held = 0;
     *remote = 0;
     if (!hex) return cr_err_set(err, EINVAL, "%s %s: only sha256 digests are stored", what, d->digest);
-    if (cr__store_has_blob(root, d->digest, d->size)) return 0;
+    if (cr__store_reusable_blob(root, d->digest, d->size)) return 0;
     snprintf(part, sizeof part, "%s/tmp/%s.part", root, hex);
     snprintf(final, sizeof final, "%s/blobs/sha256/%s", root, hex);
     memset(&b, 0, sizeof b);
@@ -14640,7 +15010,7 @@ static int cr__src_layer(const char *root, const cr__src *s, const cr_descriptor
     if (!cr__store_hex(d->digest) || !cr__store_hex(diff_id))
         return cr_err_set(err, ENOTSUP, "layer %s: only sha256 digests are supported", d->digest);
     snprintf(dir, sizeof dir, "%s/layers/sha256/%s", root, cr__store_hex(diff_id));
-    if (access(dir, F_OK) == 0) { cr__src_progress(o, CR_PULL_EXISTS, d->digest, d->size); return 0; }
+    if (cr__store_layer_state(root, diff_id) > 0) { cr__src_progress(o, CR_PULL_EXISTS, d->digest, d->size); return 0; }
     if (!cr__store_has_blob(root, d->digest, d->size)) {
         snprintf(name, sizeof name, "blobs/sha256/%s", cr__store_hex(d->digest));
         if ((r = cr__src_copy(root, s, "layer", name, d->digest, d->size, got, &size, err)) < 0) return r;
@@ -14883,7 +15253,7 @@ static int cr__dsave_layer(const char *root, const cr__src *s, const char *name,
                            cr_descriptor *d, cr_err *err) {
     static const char *const layer_types[] = { "application/vnd.oci.image.layer.v1.tar",
         "application/vnd.oci.image.layer.v1.tar+gzip", "application/vnd.oci.image.layer.v1.tar+zstd" };
-    char dir[PATH_MAX], w[PATH_MAX + 64], named[CR_SHA256_DIGEST_MAX];
+    char w[PATH_MAX + 64], named[CR_SHA256_DIGEST_MAX];
     uint8_t magic[4] = {0};
     uint64_t off;
     int fd, have, r;
@@ -14897,8 +15267,7 @@ static int cr__dsave_layer(const char *root, const cr__src *s, const char *name,
     d->compression = magic[0] == 0x1f && magic[1] == 0x8b ? CR_LAYER_GZIP :
                      magic[0] == 0x28 && magic[1] == 0xb5 && magic[2] == 0x2f && magic[3] == 0xfd ? CR_LAYER_ZSTD : CR_LAYER_TAR;
     snprintf(d->media_type, sizeof d->media_type, "%s", layer_types[d->compression]);
-    snprintf(dir, sizeof dir, "%s/layers/sha256/%s", root, cr__store_hex(diff));
-    have = access(dir, F_OK) == 0;
+    have = cr__store_layer_state(root, diff) > 0;
     if (have && d->compression == CR_LAYER_TAR) {
         /* a plain tar's digest is its diff-id, and that layer is unpacked already */
         snprintf(d->digest, sizeof d->digest, "%s", diff);
@@ -15163,7 +15532,7 @@ CR_API int cr_image_pull(const cr_store *s, const char *refstr, const cr_pull_op
         snprintf(layer_dir, sizeof layer_dir, "%s/layers/sha256/%s", p->root, dhex ? dhex : "");
         for (j = 0; j < p->njobs && strcmp(p->diff_ids[j], cfg.diff_ids[i]); j++) {}
         if (j < p->njobs) continue;
-        if (dhex && access(layer_dir, F_OK) == 0) {
+        if (dhex && cr__store_layer_state(p->root, cfg.diff_ids[i]) > 0) {
             cr__pull_report(p, CR_PULL_EXISTS, m.layers[i].digest, m.layers[i].size, m.layers[i].size);
             continue;
         }
@@ -16355,22 +16724,35 @@ static int cr__ctr_make_dir(cr__ctr *c, cr_err *err) {
     return r;
 }
 
+/* The runner's lock of dir: -EBUSY while it is held, -ENOENT once dir is
+   gone, -ENOLCK for a dir without a lock file. A --rm runner removes the
+   dir, lock file included, while it holds the lock: a lock taken after
+   that is on an unlinked file, and the container is gone, not stale. */
 static int cr__ctr_lock(const char *dir, int wait_ms) {
     char p[PATH_MAX];
+    struct stat held, now;
     int fd, waited = 0;
     snprintf(p, sizeof p, "%s/lock", dir);
-    if ((fd = open(p, O_RDWR | O_CLOEXEC)) < 0) return -errno;
+    if ((fd = open(p, O_RDWR | O_CLOEXEC)) < 0) {
+        int e = errno;
+        return e == ENOENT && access(dir, F_OK) == 0 ? -ENOLCK : -e;
+    }
     while (flock(fd, LOCK_EX | LOCK_NB) < 0) {
         if (errno != EWOULDBLOCK || waited >= wait_ms) { int e = errno == EWOULDBLOCK ? -EBUSY : -errno; close(fd); return e; }
         usleep(10000);
         waited += 10;
+    }
+    if (fstat(fd, &held) < 0 || stat(p, &now) < 0 || held.st_ino != now.st_ino || held.st_dev != now.st_dev) {
+        close(fd);
+        return access(dir, F_OK) == 0 ? -EBUSY : -ENOENT;
     }
     return fd;
 }
 
 /* The OCI state (if any), the network lease and the directory of name. */
 static int cr__ctr_destroy(const cr_runtime *rt, const char *store, const char *name, cr_err *err) {
-    char parent[PATH_MAX], net_dir[PATH_MAX];
+    static unsigned seq;
+    char parent[PATH_MAX], net_dir[PATH_MAX], gone[64];
     cr_net_config net;
     int pfd, r;
     if ((r = cr_container_delete(rt, name, CR_DELETE_FORCE, err)) < 0) return r;
@@ -16378,7 +16760,12 @@ static int cr__ctr_destroy(const cr_runtime *rt, const char *store, const char *
     if ((r = cr_net_detach(&net, name, err)) < 0) return r;
     snprintf(parent, sizeof parent, "%s/containers", store);
     if ((pfd = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) return errno == ENOENT ? 0 : cr__errno(err, "%s", parent);
-    r = cr__rm_rf(pfd, name) < 0 && errno != ENOENT ? cr__errno(err, "remove \"%s/%s\"", parent, name) : 0;
+    /* out of the way first: a sweep must never see the named directory
+       half removed, its lock file gone (cr_ctr_gc removes what a killed
+       rm leaves under the temporary name) */
+    snprintf(gone, sizeof gone, ".rm-%d-%lld-%u", (int)getpid(), (long long)time(NULL), seq++);
+    if (renameat(pfd, name, pfd, gone) < 0) r = errno == ENOENT ? 0 : cr__errno(err, "remove \"%s/%s\"", parent, name);
+    else r = cr__rm_rf(pfd, gone) < 0 && errno != ENOENT ? cr__errno(err, "remove \"%s/%s\"", parent, gone) : 0;
     close(pfd);
     return r;
 }
@@ -16415,12 +16802,17 @@ static int cr__ctr_load_image(cr__ctr *c, const cr_store *s, cr_err *err) {
     }
     cr_buf_free(&body);
     for (i = c->img.ndiff_ids; i-- > 0;) {
-        char p[PATH_MAX];
+        char p[PATH_MAX], marker[PATH_MAX];
         const char *hex = cr__store_hex(c->img.diff_ids[i]);
         snprintf(p, sizeof p, "%s/layers/sha256/%s", c->store, hex ? hex : "");
         if (!hex || access(p, F_OK) < 0)
             return cr_err_set(err, ENOENT, "image \"%s\": layer %s is missing from the store (pull the image again)",
                               c->o->image, c->img.diff_ids[i]);
+        /* (a layer without a marker may come from a cr that wrote none: only a wrong one is refused) */
+        snprintf(marker, sizeof marker, "%s/layers/sha256/.unpacked/%s", c->store, hex);
+        if (access(marker, F_OK) == 0 && cr__store_layer_state(c->store, c->img.diff_ids[i]) < 0)
+            return cr_err_set(err, EIO, "image \"%s\": layer %s: %s is damaged (pull the image again)",
+                              c->o->image, c->img.diff_ids[i], p);
         cr__strv_push(&c->lower, p);
     }
     return c->lower.oom ? cr_err_set(err, ENOMEM, "out of memory") : 0;
@@ -16645,8 +17037,10 @@ static int cr__ctr_load_record(const char *store, const char *name, cr_json **re
     if (r < 0) return cr__errno(err, "%s", p);
     r = cr_json_parse(text.data, text.len, rec, err);
     cr_buf_free(&text);
-    if (r == 0 && (*rec)->type != CR_JSON_OBJECT) { cr_json_free(*rec); *rec = NULL; r = cr_err_set(err, EINVAL, "%s: not an object", p); }
-    return r < 0 ? cr_err_wrap(err, "container \"%s\"", name) : 0;
+    if (r == 0 && (*rec)->type != CR_JSON_OBJECT) { cr_json_free(*rec); *rec = NULL; r = cr_err_set(err, EINVAL, "not an object"); }
+    /* EBADMSG: rm -f knows a damaged record from a missing one */
+    if (r < 0) { if (err) err->code = EBADMSG; r = -EBADMSG; cr_err_wrap(err, "container \"%s\": %s is damaged", name, p); }
+    return r;
 }
 
 static void cr__ctr_info_fill(const cr_runtime *rt, const char *store, const char *name, const cr_json *rec, cr_ctr_info *out) {
@@ -16803,11 +17197,39 @@ CR_API int cr_ctr_stop(const cr_runtime *rt, const cr_store *s, const char *name
     return 0;
 }
 
+/* rm -f of a container whose ctr.json is damaged: by its exact name, its
+   OCI state in this state root (the init is killed), lease and directory. */
+static int cr__ctr_remove_damaged(const cr_runtime *rt, const char *store, const char *name, const char *why, cr_err *err) {
+    char dir[PATH_MAX];
+    cr_state st;
+    pid_t pid = 0;
+    int r, lock;
+    if (cr__ctr_dir_path(store, name, dir, sizeof dir) < 0) return cr_err_set(err, ENAMETOOLONG, "storage path too long");
+    if (cr_state_load(rt, name, &st, NULL) == 0) {
+        if (st.status != CR_STOPPED) pid = st.pid;
+        cr_state_free(&st);
+    }
+    /* the init first: its runner (a detached run's monitor) lets go then */
+    if ((r = cr_container_delete(rt, name, CR_DELETE_FORCE, err)) < 0) return cr_err_wrap(err, "%s", why);
+    lock = cr__ctr_lock(dir, 10000);
+    if (lock < 0 && lock != -ENOLCK && lock != -ENOENT) return cr_err_set(err, EBUSY, "%s; the cr that runs it is still busy with it", why);
+    if (lock != -ENOENT && (r = cr__ctr_destroy(rt, store, name, err)) < 0) cr_err_wrap(err, "%s", why);
+    else if (pid) cr_log(CR_LOG_WARN, "rm \"%s\": %s; killed its init (pid %d) and removed it", name, why, (int)pid);
+    else cr_log(CR_LOG_WARN, "rm \"%s\": %s; removed it (it was not running)", name, why);
+    if (lock >= 0) close(lock);
+    return r;
+}
+
 CR_API int cr_ctr_remove(const cr_runtime *rt, const cr_store *s, const char *name, unsigned flags, cr_err *err) {
     const char *store = cr_store_root(s);
     cr_ctr_info c;
     int r, lock, force = !!(flags & CR_CTR_REMOVE_FORCE);
-    if ((r = cr_ctr_find(rt, s, name, &c, err)) < 0) return r;
+    if ((r = cr_ctr_find(rt, s, name, &c, err)) == -EBADMSG && force) {
+        char why[sizeof err->msg];
+        snprintf(why, sizeof why, "%s", err->msg);
+        return (r = cr__ctr_remove_damaged(rt, store, name, why, err)) < 0 ? cr_err_wrap(err, "rm \"%s\"", name) : 0;
+    }
+    if (r < 0) return r;
     if (c.status != CR_STOPPED) {
         if (!force)
             return cr_err_set(err, EBUSY, "container \"%s\" is %s: stop it first, or use --force", c.name, cr_state_status_name(c.status));
@@ -16815,9 +17237,9 @@ CR_API int cr_ctr_remove(const cr_runtime *rt, const cr_store *s, const char *na
     }
     lock = cr__ctr_lock(c.dir, 10000);
     if (lock == -ENOENT) return 0;   /* its --rm runner was quicker */
-    if (lock < 0) return cr_err_set(err, EBUSY, "rm \"%s\": the cr that runs it is still busy with it", c.name);
+    if (lock < 0 && lock != -ENOLCK) return cr_err_set(err, EBUSY, "rm \"%s\": the cr that runs it is still busy with it", c.name);
     r = cr__ctr_destroy(rt, store, c.name, err);
-    close(lock);
+    if (lock >= 0) close(lock);
     return r < 0 ? cr_err_wrap(err, "rm \"%s\"", c.name) : 0;
 }
 
@@ -16835,22 +17257,25 @@ CR_API int cr_ctr_gc(const cr_runtime *rt, const cr_store *s, void (*removed)(vo
         const char *why = NULL;
         cr_json *rec = NULL;
         cr_state st;
-        int lock;
+        int lock, loaded;
         if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
         snprintf(dir, sizeof dir, "%s/%s", parent, e->d_name);
-        if ((lock = cr__ctr_lock(dir, 0)) < 0 && lock != -ENOENT) continue;
+        /* busy, or gone since readdir: not stale */
+        if ((lock = cr__ctr_lock(dir, 0)) < 0 && lock != -ENOLCK) continue;
         if (e->d_name[0] == '.') {
             /* a directory being made is not locked for a moment: only old ones go */
             struct stat sb;
-            if ((lock >= 0 || lock == -ENOENT) && fstatat(dirfd(d), e->d_name, &sb, 0) == 0 && sb.st_mtime < time(NULL) - 60)
+            if (fstatat(dirfd(d), e->d_name, &sb, 0) == 0 && sb.st_mtime < time(NULL) - 60)
                 cr__rm_rf(dirfd(d), e->d_name);
             if (lock >= 0) close(lock);
             continue;
         }
         if (cr__ctr_load_record(store, e->d_name, &rec, NULL) == 0 && strcmp(cr__ctr_json_str(rec, "StateRoot"), cr_state_root(rt))) {
             /* another state root's container: not ours to judge */
-        } else if (cr_state_load(rt, e->d_name, &st, NULL) < 0) why = "its state is gone (a reboot, or cr was killed while creating it)";
-        else {
+        } else if ((loaded = cr_state_load(rt, e->d_name, &st, NULL)) == -ENOENT) {
+            why = "its state is gone (a reboot, or cr was killed while creating it)";
+        } else if (loaded == 0) {
+            /* (a damaged state is no proof of anything: rm -f is the way out) */
             const cr_json *rm = rec ? cr_json_get(rec, "Rm") : NULL;
             if (st.status == CR_STOPPED && rm && rm->type == CR_JSON_TRUE) why = "it ran with --rm and exited while no cr was waiting for it";
             cr_state_free(&st);
@@ -16936,7 +17361,7 @@ CR_API int cr_ctr_logs(const cr_runtime *rt, const cr_store *s, const char *name
     }
     while ((r = cr__ctr_copy(in, fd, err)) == 0 && follow) {
         int lock = cr__ctr_lock(c.dir, 0);
-        if (lock >= 0 || lock == -ENOENT) {
+        if (lock >= 0 || lock == -ENOENT || lock == -ENOLCK) {
             /* the monitor is done: what it wrote last is in the file */
             if (lock >= 0) close(lock);
             r = cr__ctr_copy(in, fd, err);
