@@ -67,11 +67,13 @@ exe_attack_stop() {
     esc_start_sleeping "$id"
     exe_attack_start "$id"
     # the exec'd process re-executes /proc/self/exe: it becomes the runtime
-    # (a cr exec that hangs is killed after 20 s: see the next test)
+    # (a cr exec that hangs is killed after 20 s: see the next test); its
+    # init applet keeps it alive for a while, so that the attacker meets it
+    # whatever the load
     for ((i = 0; i < 15; i++)); do
         esc_exec_bounded "$id" /evil 2>/dev/null || true
         esc_exec_bounded "$id" /proc/self/exe --version 2>/dev/null || true
-        sleep 0.2
+        esc_exec_bounded "$id" /proc/self/exe init -- /bin/sleep 0.5 2>/dev/null || true
     done
     exe_attack_stop
     log=$ATTACK_LOG
