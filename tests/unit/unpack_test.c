@@ -829,25 +829,25 @@ static void t_max_size(void) {
 static void t_refused(void) {
     cr_buf b = {0}, pax = {0};
     char *huge;
-    ent sparse[] = { { .name = "sp", .type = 'S', .data = "" } };
-    ent gsparse[] = { { .name = "sp", .data = "x", .pax = { "GNU.sparse.major=1" } } };
-    ent weird[] = { { .name = "v", .type = 'V' } };
-    ent badpax[] = { { .name = "p", .pax = { "uid=12x" } } };
-    ent wh[] = { { .name = "d/.wh.." } };
-    ent nul[] = { { .name = "n", .data = "x", .pax = { "LIBARCHIVE.xattr.user.a%00b=eA" } } };
-    ent b64[] = { { .name = "n", .data = "x", .pax = { "LIBARCHIVE.xattr.user.a=e!A" } } };
-    ent root[] = { { .name = "./", .data = "x" } };
-    ent emptylink[] = { { .name = "s", .type = '2', .link = "" } };
+    /* one entry each, and what the refusal says */
+    static const struct { ent e; const char *want; } one[] = {
+        { { .name = "sp", .type = 'S', .data = "" }, "layer entry \"sp\": sparse files are not supported" },
+        { { .name = "sp", .data = "x", .pax = { "GNU.sparse.major=1" } }, "layer entry \"sp\": sparse files are not supported" },
+        { { .name = "v", .type = 'V' }, "layer entry \"v\": unsupported entry type 'V'" },
+        { { .name = "p", .pax = { "uid=12x" } }, "invalid PAX uid" },
+        { { .name = "d/.wh.." }, "layer entry \"d/.wh..\": invalid whiteout name" },
+        { { .name = "n", .data = "x", .pax = { "LIBARCHIVE.xattr.user.a%00b=eA" } }, "malformed PAX record" },
+        { { .name = "n", .data = "x", .pax = { "LIBARCHIVE.xattr.user.a=e!A" } }, "malformed PAX record" },
+        { { .name = "./", .data = "x" }, "layer entry \"./\": names the layer root" },
+        { { .name = "s", .type = '2', .link = "" }, "layer entry \"s\": empty symlink target" },
+    };
+    size_t i;
     fresh();
-    build(&b, sparse, 1); BAD(&b, "layer entry \"sp\": sparse files are not supported"); cr_buf_free(&b);
-    build(&b, gsparse, 1); BAD(&b, "layer entry \"sp\": sparse files are not supported"); cr_buf_free(&b);
-    build(&b, weird, 1); BAD(&b, "layer entry \"v\": unsupported entry type 'V'"); cr_buf_free(&b);
-    build(&b, badpax, 1); BAD(&b, "invalid PAX uid"); cr_buf_free(&b);
-    build(&b, wh, 1); BAD(&b, "layer entry \"d/.wh..\": invalid whiteout name"); cr_buf_free(&b);
-    build(&b, nul, 1); BAD(&b, "malformed PAX record"); cr_buf_free(&b);
-    build(&b, b64, 1); BAD(&b, "malformed PAX record"); cr_buf_free(&b);
-    build(&b, root, 1); BAD(&b, "layer entry \"./\": names the layer root"); cr_buf_free(&b);
-    build(&b, emptylink, 1); BAD(&b, "layer entry \"s\": empty symlink target"); cr_buf_free(&b);
+    for (i = 0; i < sizeof one / sizeof *one; i++) {
+        build(&b, &one[i].e, 1);
+        BAD(&b, one[i].want);
+        cr_buf_free(&b);
+    }
     /* a PAX header over 1 MiB */
     huge = malloc(CR__TAR_PAX_MAX + 10);
     memset(huge, 'a', CR__TAR_PAX_MAX + 9);
