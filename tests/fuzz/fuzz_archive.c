@@ -15,6 +15,7 @@
 #define CR_IMPLEMENTATION
 #define CR_NO_SECCOMP    /* nothing here needs libseccomp */
 #include "cr.h"
+#include "fuzz_tar_common.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -53,25 +54,6 @@ static void manifest(const char *body, size_t len) {
         }
     }
     cr_json_free(root);
-}
-
-static void fix_checksums(uint8_t *p, size_t n) {
-    size_t pos = 0, i;
-    while (n - pos >= 512) {
-        uint8_t *h = p + pos;
-        unsigned sum = 0;
-        int64_t size;
-        char type = (char)h[156];
-        for (i = 0; i < 512 && !h[i]; i++) ;
-        pos += 512;
-        if (i == 512) continue;
-        memset(h + 148, ' ', 8);
-        for (i = 0; i < 512; i++) sum += h[i];
-        snprintf((char *)h + 148, 8, "%06o", sum);
-        if (cr__tar_num(h + 124, 12, &size) < 0 || size < 0 || !strchr("07xgLK", type ? type : '0')) size = 0;
-        if ((uint64_t)size > n - pos || (((size_t)size + 511) & ~(size_t)511) > n - pos) break;
-        pos += ((size_t)size + 511) & ~(size_t)511;
-    }
 }
 
 static void archive(const uint8_t *data, size_t size, int keep_sums) {

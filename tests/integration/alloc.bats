@@ -10,12 +10,7 @@ load registry_helpers
 setup_file() {
     [[ -x ${CR_COUNTED:-} ]] || { echo "CR_COUNTED is not set: run through ./build.sh test" >&2; return 1; }
     mkdir -p "$FIX"
-    make_busybox_rootfs "$FIX/rootfs"
-    oci_init "$FIX/oci/busybox"
-    local l m
-    l=$(oci_layer "$FIX/oci/busybox" "$FIX/rootfs" gzip)
-    m=$(oci_manifest "$FIX/oci/busybox" amd64 "" "$l")
-    oci_tag "$FIX/oci/busybox" latest "$m"
+    make_busybox_layout
 }
 
 setup() {

@@ -108,10 +108,9 @@ hook() {
 
 @test "hooks: createContainer hooks run from the container's rootfs, as runc runs them" {
     local id
-    id=$(new_id)
     hook createContainer /bin/sh -c "pwd >'$HOSTDIR/cwd' && touch ./by-hook"
     set_args true
-    run --separate-stderr crr run --bundle "$BUNDLE" "$id"
+    run_new
     assert_status 0
     [[ $(cat "$HOSTDIR/cwd") == "$BUNDLE/rootfs" ]] || fail "cwd: $(cat "$HOSTDIR/cwd")"
     [[ -f $BUNDLE/rootfs/by-hook ]] || fail "./by-hook is not in the rootfs"
@@ -120,12 +119,11 @@ hook() {
 
 @test "hooks: startContainer hooks run under the container's seccomp filter" {
     local id
-    id=$(new_id)
     cfg '.process.noNewPrivileges = true | .linux.seccomp = {defaultAction: "SCMP_ACT_ALLOW",
         syscalls: [{names: ["mkdir", "mkdirat"], action: "SCMP_ACT_KILL"}]}'
     hook startContainer /bin/sh -c 'mkdir /tmp/by-hook'
     set_args true
-    run --separate-stderr crr run --bundle "$BUNDLE" "$id"
+    run_new
     assert_status 1
     [[ $stderr == *"hooks.startContainer[0]"*"error running hook /bin/sh: signal: bad system call"* ]] || { show_run; fail "run's error"; }
     [[ ! -e $BUNDLE/rootfs/tmp/by-hook ]] || fail "the hook made its directory"
@@ -195,10 +193,9 @@ rawsys_profile() {
 
 @test "mounts: a read-only /dev still gets its mount points and devices, and is read-only for the program" {
     local id
-    id=$(new_id)
     cfg '.mounts |= map(if .destination == "/dev" then .options += ["ro"] else . end)'
     set_args sh -c 'grep "^tmpfs /dev " /proc/mounts; test -c /dev/null && test -d /dev/pts && echo made; touch /dev/x 2>&1; true'
-    run --separate-stderr crr run --bundle "$BUNDLE" "$id"
+    run_new
     assert_status 0
     [[ ${lines[0]} == "tmpfs /dev tmpfs ro,"* && ${lines[1]} == made && ${lines[2]} == *"Read-only file system" ]] ||
         { show_run; fail "/dev: not made, or not read-only"; }

@@ -108,6 +108,12 @@ bind_hostdir() { add_mount /mnt/host bind "$HOSTDIR" rbind "$@"; }
 # crr ARGS...: the real cr with this test's state root. fd 3 (bats' TAP
 # stream) is closed so that a container can never hold the test run open.
 crr() { "$CR" --root "$CR_ROOT" "$@" 3>&-; }
+# run_new: `crr run` of $BUNDLE as a new container $id (the caller's
+# `local id`), under bats' run with stderr apart.
+run_new() {
+    id=$(new_id)
+    run --separate-stderr crr run --bundle "$BUNDLE" "$id"
+}
 
 # crc ARGS...: crr for commands that leave a container behind (create,
 # run --detach, exec --detach): the container inherits cr's stdout, so it

@@ -44,12 +44,7 @@ img_setup_file() {
     mkdir -p "$FIX"
     : >"$BG_LIST"
     echo '{"default":[{"type":"insecureAcceptAnything"}]}' >"$FIX/policy.json"
-    make_busybox_rootfs "$FIX/rootfs"
-    oci_init "$FIX/oci/busybox"
-    local l m
-    l=$(oci_layer "$FIX/oci/busybox" "$FIX/rootfs" gzip)
-    m=$(oci_manifest "$FIX/oci/busybox" amd64 "" "$l")
-    oci_tag "$FIX/oci/busybox" latest "$m"
+    make_busybox_layout
     make_app_image
     reg_start -e
     push busybox test/busybox

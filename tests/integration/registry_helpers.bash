@@ -143,6 +143,17 @@ make_busybox_rootfs() {
     echo b >"$d/opt/dir/b"
 }
 
+# make_busybox_layout : $FIX/rootfs (make_busybox_rootfs) and the OCI
+# layout $FIX/oci/busybox of it: one gzip layer, tagged latest.
+make_busybox_layout() {
+    local l m
+    make_busybox_rootfs "$FIX/rootfs" || return 1
+    oci_init "$FIX/oci/busybox"
+    l=$(oci_layer "$FIX/oci/busybox" "$FIX/rootfs" gzip)
+    m=$(oci_manifest "$FIX/oci/busybox" amd64 "" "$l")
+    oci_tag "$FIX/oci/busybox" latest "$m"
+}
+
 # reg_fixtures: OCI layouts in $FIX/oci/<name> (tag "latest" each):
 #   busybox  one gzip layer (BB_LAYER)
 #   layered  BB_LAYER + a layer with etc/.wh.removeme, opt/dir/.wh..wh..opq, opt/dir/c

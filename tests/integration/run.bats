@@ -37,10 +37,9 @@ teardown() { cr_teardown; }
 
 @test "run: killed by a signal gives 128+N (no pid namespace, kill -KILL \$\$ -> 137)" {
     local id
-    id=$(new_id)
     cfg '.linux.namespaces |= map(select(.type != "pid"))'
     set_args sh -c 'kill -KILL $$'
-    run --separate-stderr crr run --bundle "$BUNDLE" "$id"
+    run_new
     assert_status 137
 }
 

@@ -122,6 +122,9 @@ static int devices_prog(const char *list, struct bpf_insn *out, size_t max, size
 }
 
 #define APPLY_OK(t, json, update) do { cr_err e_; if (apply(t, json, update, &e_) < 0) TAP_FAIL("apply failed: %s", e_.msg); } while (0)
+/* file in dir holds before; json applied (update or create) must leave want there */
+#define APPLY_FILE(t, dir, file, before, json, update, want) \
+    do { put(dir, file, before); APPLY_OK(t, json, update); CHECK_FILE(dir, file, want); } while (0)
 #define APPLY_ERR(t, json, update, want) do { cr_err e_; int r_ = apply(t, json, update, &e_); \
     if (r_ >= 0) TAP_FAIL("apply succeeded, wanted an error with \"%s\"", want); \
     else if (!strstr(e_.msg, want)) TAP_FAIL("error \"%s\" lacks \"%s\"", e_.msg, want); } while (0)
@@ -171,26 +174,14 @@ static void t_cpu_v2(void) {
     CHECK_FILE(a.dir, "cpu.idle", "1");
     CHECK_FILE(a.dir, "cpuset.cpus", "0-1");
     CHECK_FILE(a.dir, "cpuset.mems", "0");
-    put(a.dir, "cpu.weight", "");
-    APPLY_OK(&t, "{\"cpu\":{\"shares\":2}}", 0);
-    CHECK_FILE(a.dir, "cpu.weight", "1");
-    put(a.dir, "cpu.weight", "");
-    APPLY_OK(&t, "{\"cpu\":{\"shares\":512}}", 0);
-    CHECK_FILE(a.dir, "cpu.weight", "59");
+    APPLY_FILE(&t, a.dir, "cpu.weight", "", "{\"cpu\":{\"shares\":2}}", 0, "1");
+    APPLY_FILE(&t, a.dir, "cpu.weight", "", "{\"cpu\":{\"shares\":512}}", 0, "59");
     /* quota without period on create: "max 100000"-style default period */
-    put(a.dir, "cpu.max", "max 100000\n");
-    APPLY_OK(&t, "{\"cpu\":{\"quota\":-1}}", 0);
-    CHECK_FILE(a.dir, "cpu.max", "max 100000");
-    put(a.dir, "cpu.max", "");
-    APPLY_OK(&t, "{\"cpu\":{\"quota\":20000}}", 0);
-    CHECK_FILE(a.dir, "cpu.max", "20000 100000");
+    APPLY_FILE(&t, a.dir, "cpu.max", "max 100000\n", "{\"cpu\":{\"quota\":-1}}", 0, "max 100000");
+    APPLY_FILE(&t, a.dir, "cpu.max", "", "{\"cpu\":{\"quota\":20000}}", 0, "20000 100000");
     /* update: a lone quota keeps the current period, a lone period the quota */
-    put(a.dir, "cpu.max", "max 250000\n");
-    APPLY_OK(&t, "{\"cpu\":{\"quota\":50000}}", 1);
-    CHECK_FILE(a.dir, "cpu.max", "50000 250000");
-    put(a.dir, "cpu.max", "30000 250000\n");
-    APPLY_OK(&t, "{\"cpu\":{\"period\":100000}}", 1);
-    CHECK_FILE(a.dir, "cpu.max", "30000 100000");
+    APPLY_FILE(&t, a.dir, "cpu.max", "max 250000\n", "{\"cpu\":{\"quota\":50000}}", 1, "50000 250000");
+    APPLY_FILE(&t, a.dir, "cpu.max", "30000 250000\n", "{\"cpu\":{\"period\":100000}}", 1, "30000 100000");
     /* realtime has no v2 equivalent: an error (runtime-spec MUST) */
     APPLY_ERR(&t, "{\"cpu\":{\"realtimeRuntime\":1000}}", 0, "linux.resources.cpu.realtimeRuntime: not supported on cgroup v2");
     rmtree(&a);
@@ -322,15 +313,9 @@ static void t_pids(void) {
     v2_target(&a, v2_files, &t);
     APPLY_OK(&t, "{\"pids\":{\"limit\":0}}", 0);
     CHECK_FILE(a.dir, "pids.max", "max");
-    put(a.dir, "pids.max", "");
-    APPLY_OK(&t, "{\"pids\":{\"limit\":-1}}", 0);
-    CHECK_FILE(a.dir, "pids.max", "max");
-    put(a.dir, "pids.max", "");
-    APPLY_OK(&t, "{\"pids\":{\"limit\":1234}}", 0);
-    CHECK_FILE(a.dir, "pids.max", "1234");
-    put(a.dir, "pids.max", "");
-    APPLY_OK(&t, "{\"pids\":{}}", 0);
-    CHECK_FILE(a.dir, "pids.max", "");
+    APPLY_FILE(&t, a.dir, "pids.max", "", "{\"pids\":{\"limit\":-1}}", 0, "max");
+    APPLY_FILE(&t, a.dir, "pids.max", "", "{\"pids\":{\"limit\":1234}}", 0, "1234");
+    APPLY_FILE(&t, a.dir, "pids.max", "", "{\"pids\":{}}", 0, "");
     rmtree(&a);
 }
 
@@ -345,9 +330,7 @@ static void t_io_v2(void) {
                  "\"throttleReadIOPSDevice\":[{\"major\":8,\"minor\":16,\"rate\":9}]}}", 0);
     CHECK_FILE(a.dir, "io.weight", "8:0 1");   /* device weights are converted too */
     CHECK_FILE(a.dir, "io.max", "8:0 rbps=1000 wiops=20\n8:16 rbps=5 riops=9\n259:0 wbps=7\n");
-    put(a.dir, "io.weight", "");
-    APPLY_OK(&t, "{\"blockIO\":{\"weight\":500}}", 0);
-    CHECK_FILE(a.dir, "io.weight", "4950");   /* 1 + (500 - 10) * 9999 / 990 */
+    APPLY_FILE(&t, a.dir, "io.weight", "", "{\"blockIO\":{\"weight\":500}}", 0, "4950");   /* 1 + (500 - 10) * 9999 / 990 */
     APPLY_ERR(&t, "{\"blockIO\":{\"weight\":5}}", 0, "linux.resources.blockIO.weight: 5 is out of range (10..1000)");
     APPLY_ERR(&t, "{\"blockIO\":{\"leafWeight\":500}}", 0, "leafWeight: not supported on cgroup v2");
     APPLY_ERR(&t, "{\"blockIO\":{\"throttleReadBpsDevice\":[{\"major\":8,\"rate\":1}]}}", 0,

@@ -459,6 +459,16 @@ static int req(cr_http_client *c, const char *method, const char *url, const cha
 }
 #define BODY_IS(s) (body.len == strlen(s) && !memcmp(body.data, s, body.len))
 
+/* GET the URL made from fmt into url (kept for the requests that follow). */
+static int get_at(cr_http_client *c, cr_err *err, char *url, size_t size, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+static int get_at(cr_http_client *c, cr_err *err, char *url, size_t size, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(url, size, fmt, ap);
+    va_end(ap);
+    return req(c, "GET", url, NULL, 0, err);
+}
+
 static void test_plain(void) {
     cr_http_client c = {0};
     cr_err err = {0};
@@ -555,8 +565,7 @@ static void test_plain(void) {
     OK(r == -ETIMEDOUT && strstr(err.msg, "timed out after 300 ms") && t < 2.0, "plain: server that never answers: timeout");
     c.timeout_ms = 0;
 
-    snprintf(url, sizeof url, "http://localhost:%d/hello", s.port);
-    r = req(&c, "GET", url, NULL, 0, &err);
+    r = get_at(&c, &err, url, sizeof url, "http://localhost:%d/hello", s.port);
     OK(r == 0 && BODY_IS("hello"), "plain: localhost");
 
     {
@@ -573,8 +582,7 @@ static void test_plain(void) {
     OK(r == -EPERM && strstr(err.msg, "only for loopback hosts") && strstr(err.msg, "http://registry.invalid/v2/") && now_s() - t < 0.5,
        "plain: http:// to a non-loopback host refused before any lookup");
     /* 0.0.0.0 is not loopback by the rule, yet Linux connects it to this host */
-    snprintf(url, sizeof url, "http://0.0.0.0:%d/hello", s.port);
-    r = req(&c, "GET", url, NULL, 0, &err);
+    r = get_at(&c, &err, url, sizeof url, "http://0.0.0.0:%d/hello", s.port);
     OK(r == -EPERM, "plain: 0.0.0.0 is not loopback");
     c.insecure = 1;
     r = req(&c, "GET", url, NULL, 0, &err);
@@ -584,8 +592,7 @@ static void test_plain(void) {
     {
         int port = s2.port;
         stop(s2.pid);
-        snprintf(url, sizeof url, "http://127.0.0.1:%d/hello", port);
-        r = req(&c, "GET", url, NULL, 0, &err);
+        r = get_at(&c, &err, url, sizeof url, "http://127.0.0.1:%d/hello", port);
         OK(r == -ECONNREFUSED && strstr(err.msg, "connect 127.0.0.1:") && strstr(err.msg, "refused"), "plain: connection refused");
     }
     cr_http_client_close(&c);
@@ -689,6 +696,12 @@ static void test_san_walker(void) {
 static void test_tls(void) {
     cr_http_client c = {0};
     cr_err err = {0};
+    /* one GET from s_server with cert: want_msg names the failure, else it succeeds */
+    static const struct { const char *cert, *host, *want_msg, *name; } one[] = {
+        {"srv.crt", "localhost", NULL, "tls: openssl s_server by name (SNI, dNSName), HTTP/1.0 body"},
+        {"expired.crt", "127.0.0.1", "certificate has expired or is not yet valid", "tls: expired certificate"},
+    };
+    size_t i;
     char url[256], ca[512], ca2[512], certsd[512], srvcrt[512], srvkey[512], sub[700];
     srv s;
     int r, port, pfd;
@@ -710,29 +723,22 @@ static void test_tls(void) {
     tls_cert = tls_key = NULL;
     sh->accepts = 0;
     c.ca_file = ca;
-    snprintf(url, sizeof url, "https://127.0.0.1:%d/hello", s.port);
-    r = req(&c, "GET", url, NULL, 0, &err);
+    r = get_at(&c, &err, url, sizeof url, "https://127.0.0.1:%d/hello", s.port);
     OK(r == 0 && resp.status == 200 && BODY_IS("hello"), "tls: GET with the test CA (ca_file), IP SAN");
-    snprintf(url, sizeof url, "https://127.0.0.1:%d/chunked", s.port);
-    r = req(&c, "GET", url, NULL, 0, &err);
+    r = get_at(&c, &err, url, sizeof url, "https://127.0.0.1:%d/chunked", s.port);
     OK(r == 0 && BODY_IS("hello, world"), "tls: chunked");
-    snprintf(url, sizeof url, "https://127.0.0.1:%d/slow", s.port);
-    r = req(&c, "GET", url, NULL, 0, &err);
+    r = get_at(&c, &err, url, sizeof url, "https://127.0.0.1:%d/slow", s.port);
     OK(r == 0 && BODY_IS("hello, world") && sh->accepts == 1, "tls: byte-sized records, keep-alive: one connection");
-    snprintf(url, sizeof url, "https://127.0.0.1:%d/drop", s.port);
-    req(&c, "GET", url, NULL, 0, &err);
-    snprintf(url, sizeof url, "https://127.0.0.1:%d/hello", s.port);
-    r = req(&c, "GET", url, NULL, 0, &err);
+    get_at(&c, &err, url, sizeof url, "https://127.0.0.1:%d/drop", s.port);
+    r = get_at(&c, &err, url, sizeof url, "https://127.0.0.1:%d/hello", s.port);
     TAP_OK(r == 0 && BODY_IS("hello") && sh->accepts == 2, "tls: idle connection closed by the server: retried");
-    snprintf(url, sizeof url, "http://127.0.0.1:%d/hello", s.port);
-    r = req(&c, "GET", url, NULL, 0, &err);
+    r = get_at(&c, &err, url, sizeof url, "http://127.0.0.1:%d/hello", s.port);
     OK(r < 0, "tls: plain http to a TLS port fails cleanly");
     cr_http_client_close(&c);
 
     c.ca_file = NULL;
     setenv("SSL_CERT_FILE", ca, 1);
-    snprintf(url, sizeof url, "https://127.0.0.1:%d/hello", s.port);
-    r = req(&c, "GET", url, NULL, 0, &err);
+    r = get_at(&c, &err, url, sizeof url, "https://127.0.0.1:%d/hello", s.port);
     OK(r == 0 && BODY_IS("hello"), "tls: SSL_CERT_FILE replaces the system bundle");
     cr_http_client_close(&c);
     setenv("SSL_CERT_FILE", ca2, 1);
@@ -754,20 +760,20 @@ static void test_tls(void) {
 
     /* openssl s_server: interop, name checks, expiry, client certificates */
     c.ca_file = ca;
-    if ((p = s_server("srv.crt", "", &port, &pfd)) > 0 && port) {
-        snprintf(url, sizeof url, "https://localhost:%d/hello.txt", port);
-        r = req(&c, "GET", url, NULL, 0, &err);
-        OK(r == 0 && resp.status == 200 && BODY_IS("hello tls\n"), "tls: openssl s_server by name (SNI, dNSName), HTTP/1.0 body");
-        cr_http_client_close(&c);
-    } else OK(0, "tls: openssl s_server starts");
-    stop(p); close(pfd);
+    for (i = 0; i < sizeof one / sizeof *one; i++) {
+        if ((p = s_server(one[i].cert, "", &port, &pfd)) > 0 && port) {
+            r = get_at(&c, &err, url, sizeof url, "https://%s:%d/hello.txt", one[i].host, port);
+            OK(one[i].want_msg ? r == -EPROTO && strstr(err.msg, one[i].want_msg)
+                               : r == 0 && resp.status == 200 && BODY_IS("hello tls\n"), one[i].name);
+            cr_http_client_close(&c);
+        } else OK(0, "tls: openssl s_server starts");
+        stop(p); close(pfd);
+    }
 
     if ((p = s_server("other.crt", "", &port, &pfd)) > 0 && port) {
-        snprintf(url, sizeof url, "https://127.0.0.1:%d/hello.txt", port);
-        r = req(&c, "GET", url, NULL, 0, &err);
+        r = get_at(&c, &err, url, sizeof url, "https://127.0.0.1:%d/hello.txt", port);
         OK(r == -EPROTO && strstr(err.msg, "certificate is not valid for host 127.0.0.1"), "tls: wrong host (IP)");
-        snprintf(url, sizeof url, "https://localhost:%d/hello.txt", port);
-        r = req(&c, "GET", url, NULL, 0, &err);
+        r = get_at(&c, &err, url, sizeof url, "https://localhost:%d/hello.txt", port);
         OK(r == -EPROTO && strstr(err.msg, "certificate is not valid for host localhost"), "tls: wrong host (name)");
         c.insecure = 1;
         r = req(&c, "GET", url, NULL, 0, &err);
@@ -777,17 +783,8 @@ static void test_tls(void) {
     } else OK(0, "tls: openssl s_server starts");
     stop(p); close(pfd);
 
-    if ((p = s_server("expired.crt", "", &port, &pfd)) > 0 && port) {
-        snprintf(url, sizeof url, "https://127.0.0.1:%d/hello.txt", port);
-        r = req(&c, "GET", url, NULL, 0, &err);
-        OK(r == -EPROTO && strstr(err.msg, "certificate has expired or is not yet valid"), "tls: expired certificate");
-        cr_http_client_close(&c);
-    } else OK(0, "tls: openssl s_server starts");
-    stop(p); close(pfd);
-
     if ((p = s_server("srv.crt", "-Verify 1 -verify_return_error -CAfile ca.crt", &port, &pfd)) > 0 && port) {
-        snprintf(url, sizeof url, "https://127.0.0.1:%d/hello.txt", port);
-        r = req(&c, "GET", url, NULL, 0, &err);
+        r = get_at(&c, &err, url, sizeof url, "https://127.0.0.1:%d/hello.txt", port);
         OK(r == -EPROTO && strstr(err.msg, "refused the handshake") && strstr(err.msg, "client certificate"),
            "tls: server wants a client certificate: clear error");
         cr_http_client_close(&c);

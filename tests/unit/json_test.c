@@ -246,6 +246,21 @@ static void t_numbers_grammar(void) {
     BAD("1_000", "unexpected data");
 }
 
+/* s read by cr_json_u64 (is_unsigned) or cr_json_i64 must give want_r and,
+   when 0, want (an int64_t as its bits); a failure leaves the output alone. */
+static void integer_case(const char *s, int is_unsigned, int want_r, uint64_t want) {
+    cr_json *v = OK(s);
+    int64_t si = 7;
+    uint64_t ui = 7, got;
+    int r = is_unsigned ? cr_json_u64(v, &ui) : cr_json_i64(v, &si);
+    got = is_unsigned ? ui : (uint64_t)si;
+    if (r != want_r || (r == 0 && got != want) || (r && got != 7)) {
+        if (is_unsigned) TAP_FAIL("u64(%s) = %d, %llu", s, r, (unsigned long long)ui);
+        else TAP_FAIL("i64(%s) = %d, %lld", s, r, (long long)si);
+    }
+    cr_json_free(v);
+}
+
 static void t_i64(void) {
     static const struct { const char *s; int r; int64_t v; } c[] = {
         { "0", 0, 0 }, { "-0", 0, 0 }, { "42", 0, 42 }, { "-42", 0, -42 },
@@ -255,14 +270,7 @@ static void t_i64(void) {
         { "1.5", -EINVAL, 0 }, { "1e3", -EINVAL, 0 }, { "1.0", -EINVAL, 0 }, { "-1E0", -EINVAL, 0 },
     };
     size_t i;
-    for (i = 0; i < sizeof c / sizeof *c; i++) {
-        cr_json *v = OK(c[i].s);
-        int64_t x = 7;
-        int r = cr_json_i64(v, &x);
-        if (r != c[i].r || (r == 0 && x != c[i].v) || (r && x != 7))
-            TAP_FAIL("i64(%s) = %d, %lld", c[i].s, r, (long long)x);
-        cr_json_free(v);
-    }
+    for (i = 0; i < sizeof c / sizeof *c; i++) integer_case(c[i].s, 0, c[i].r, (uint64_t)c[i].v);
 }
 
 static void t_u64(void) {
@@ -273,14 +281,7 @@ static void t_u64(void) {
         { "-18446744073709551615", -ERANGE, 0 }, { "1.5", -EINVAL, 0 }, { "1e3", -EINVAL, 0 },
     };
     size_t i;
-    for (i = 0; i < sizeof c / sizeof *c; i++) {
-        cr_json *v = OK(c[i].s);
-        uint64_t x = 7;
-        int r = cr_json_u64(v, &x);
-        if (r != c[i].r || (r == 0 && x != c[i].v) || (r && x != 7))
-            TAP_FAIL("u64(%s) = %d, %llu", c[i].s, r, (unsigned long long)x);
-        cr_json_free(v);
-    }
+    for (i = 0; i < sizeof c / sizeof *c; i++) integer_case(c[i].s, 1, c[i].r, c[i].v);
 }
 
 static void t_not_numbers(void) {

@@ -254,7 +254,16 @@ static void t_hosts(void) {
     cr_buf b = {0};
     cr_err err = {0};
     const char *add[] = {"db:10.0.0.5", "v6:::1", "web=192.168.1.9", "br:[fe80::1]", NULL};
-    const char *bad1[] = {"nocolon", NULL}, *bad2[] = {"x:1.2.3", NULL}, *bad3[] = {"gw:host-gateway", NULL}, *bad4[] = {"a b:1.2.3.4", NULL};
+    /* an address, a hostname and at most one --add-host, one of them wrong */
+    static const struct { const char *ip, *hostname, *add, *want; } bad[] = {
+        {"10.98.0.2", "a b", NULL, "hostname \"a b\": invalid (no blanks, '#' or control characters, at most 253)"},
+        {"10.98.0.2", "x", "nocolon", "--add-host \"nocolon\": expected NAME:IP"},
+        {"10.98.0.2", "x", "x:1.2.3", "--add-host \"x:1.2.3\": \"1.2.3\" is not an IP address"},
+        {"10.98.0.2", "x", "gw:host-gateway", "--add-host \"gw:host-gateway\": host-gateway is not supported: give the address"},
+        {"10.98.0.2", "x", "a b:1.2.3.4", "--add-host \"a b:1.2.3.4\": expected NAME:IP"},
+        {"10.98.0", "x", NULL, "hosts: address \"10.98.0\" is not an IP address"},
+    };
+    size_t i;
     CHECK(cr_net_hosts("10.98.0.2", "web.example.com", add, &b, &err) == 0);
     CHECK_STR(b.data,
         "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\nfe00::\tip6-localnet\n"
@@ -265,18 +274,11 @@ static void t_hosts(void) {
     CHECK(cr_net_hosts(NULL, "box", NULL, &b, &err) == 0);
     CHECK_HASNT(b.data, "box");
     cr_buf_free(&b);
-    CHECK(cr_net_hosts("10.98.0.2", "a b", NULL, &b, &err) == -EINVAL);
-    CHECK_STR(err.msg, "hostname \"a b\": invalid (no blanks, '#' or control characters, at most 253)");
-    CHECK(cr_net_hosts("10.98.0.2", "x", bad1, &b, &err) == -EINVAL);
-    CHECK_STR(err.msg, "--add-host \"nocolon\": expected NAME:IP");
-    CHECK(cr_net_hosts("10.98.0.2", "x", bad2, &b, &err) == -EINVAL);
-    CHECK_STR(err.msg, "--add-host \"x:1.2.3\": \"1.2.3\" is not an IP address");
-    CHECK(cr_net_hosts("10.98.0.2", "x", bad3, &b, &err) == -EINVAL);
-    CHECK_STR(err.msg, "--add-host \"gw:host-gateway\": host-gateway is not supported: give the address");
-    CHECK(cr_net_hosts("10.98.0.2", "x", bad4, &b, &err) == -EINVAL);
-    CHECK_STR(err.msg, "--add-host \"a b:1.2.3.4\": expected NAME:IP");
-    CHECK(cr_net_hosts("10.98.0", "x", NULL, &b, &err) == -EINVAL);
-    CHECK_STR(err.msg, "hosts: address \"10.98.0\" is not an IP address");
+    for (i = 0; i < sizeof bad / sizeof *bad; i++) {
+        const char *one[] = {bad[i].add, NULL};
+        CHECK(cr_net_hosts(bad[i].ip, bad[i].hostname, bad[i].add ? one : NULL, &b, &err) == -EINVAL);
+        CHECK_STR(err.msg, bad[i].want);
+    }
     cr_buf_free(&b);
 }
 
@@ -331,31 +333,30 @@ static void t_resolv_conf(void) {
 /* ---- attaches ---- */
 
 static void t_bad_input(void) {
-    cr_net_config c = config();
+    /* each a config() with one field wrong (or a bad id) */
+    static const struct { const char *subnet, *bridge, *nat; int mtu; const char *id, *want; } bad[] = {
+        {"10.98.0.5/16", NULL, NULL, 0, "x", "subnet \"10.98.0.5/16\": host bits are set (the network is 10.98.0.0/16)"},
+        {"10.98.0.0/31", NULL, NULL, 0, "x", "subnet \"10.98.0.0/31\": expected an IPv4 network A.B.C.D/N with N from 8 to 30"},
+        {NULL, "bad bridge", NULL, 0, "x", "bridge \"bad bridge\": invalid character ' ' (use letters, digits, _ . -)"},
+        {NULL, NULL, NULL, 20, "x", "mtu 20: expected 68 to 65535"},
+        {NULL, NULL, "pf", 0, "x", "nat \"pf\": expected \"nft\" or \"iptables\""},
+        {NULL, NULL, NULL, 0, "a/b", "container id \"a/b\": invalid character '/' (use letters, digits, _ - . +)"},
+    };
+    cr_net_config c;
     cr_net_lease l;
     cr_err err = {0};
     cr_net_port p = {0};
-    c.subnet = "10.98.0.5/16";
-    CHECK(cr_net_attach(&c, "x", getpid(), NULL, 0, &l, &err) == -EINVAL);
-    CHECK_STR(err.msg, "subnet \"10.98.0.5/16\": host bits are set (the network is 10.98.0.0/16)");
-    c.subnet = "10.98.0.0/31";
-    CHECK(cr_net_attach(&c, "x", getpid(), NULL, 0, &l, &err) == -EINVAL);
-    CHECK_STR(err.msg, "subnet \"10.98.0.0/31\": expected an IPv4 network A.B.C.D/N with N from 8 to 30");
+    size_t i;
+    for (i = 0; i < sizeof bad / sizeof *bad; i++) {
+        c = config();
+        if (bad[i].subnet) c.subnet = bad[i].subnet;
+        if (bad[i].bridge) c.bridge = bad[i].bridge;
+        if (bad[i].nat) c.nat = bad[i].nat;
+        c.mtu = bad[i].mtu;
+        CHECK(cr_net_attach(&c, bad[i].id, getpid(), NULL, 0, &l, &err) == -EINVAL);
+        CHECK_STR(err.msg, bad[i].want);
+    }
     c = config();
-    c.bridge = "bad bridge";
-    CHECK(cr_net_attach(&c, "x", getpid(), NULL, 0, &l, &err) == -EINVAL);
-    CHECK_STR(err.msg, "bridge \"bad bridge\": invalid character ' ' (use letters, digits, _ . -)");
-    c = config();
-    c.mtu = 20;
-    CHECK(cr_net_attach(&c, "x", getpid(), NULL, 0, &l, &err) == -EINVAL);
-    CHECK_STR(err.msg, "mtu 20: expected 68 to 65535");
-    c = config();
-    c.nat = "pf";
-    CHECK(cr_net_attach(&c, "x", getpid(), NULL, 0, &l, &err) == -EINVAL);
-    CHECK_STR(err.msg, "nat \"pf\": expected \"nft\" or \"iptables\"");
-    c = config();
-    CHECK(cr_net_attach(&c, "a/b", getpid(), NULL, 0, &l, &err) == -EINVAL);
-    CHECK_STR(err.msg, "container id \"a/b\": invalid character '/' (use letters, digits, _ - . +)");
     p.host_port = 80;
     CHECK(cr_net_attach(&c, "x", getpid(), &p, 1, &l, &err) == -EINVAL);
     CHECK_STR(err.msg, "attach \"x\": port 80:0/tcp: ports must be 1 to 65535 and the host address IPv4");

@@ -173,6 +173,9 @@ static void rm_rf(const char *path) {
     }
 }
 
+/* base/outside, the sentinel dir, as an absolute symlink target */
+static char outside[300];
+
 static void fresh(void) {
     char p[300];
     if (rootfd >= 0) close(rootfd);
@@ -182,8 +185,8 @@ static void fresh(void) {
     snprintf(p, sizeof p, "%s/root", base);
     mkdir(p, 0755);
     rootfd = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    snprintf(p, sizeof p, "%s/outside", base);
-    mkdir(p, 0755);
+    snprintf(outside, sizeof outside, "%s/outside", base);
+    mkdir(outside, 0755);
     snprintf(p, sizeof p, "%s/outside/keep", base);
     close(open(p, O_WRONLY | O_CREAT | O_CLOEXEC, 0644));
 }
@@ -672,22 +675,19 @@ static void t_absolute(void) {
 /* "a" -> the sentinel dir (absolute) then "a/f": resolved inside the root,
    where that path does not exist. */
 static void t_symlink_write_through(void) {
-    char target[300], rel[64];
+    char rel[64];
     cr_buf b;
     struct stat st;
-    ent es[] = { { .name = "a", .type = '2', .link = target }, { .name = "a/f", .data = "pwned" } };
+    ent es[] = { { .name = "a", .type = '2', .link = outside }, { .name = "a/f", .data = "pwned" } };
     ent es2[] = { { .name = "b", .type = '2', .link = rel }, { .name = "b/f", .data = "pwned" } };
     ent es3[] = { { .name = "c", .type = '2', .link = "/" }, { .name = "c/f", .data = "inside" } };
-    ent es4[] = { { .name = "a", .type = '2', .link = target }, { .name = "a/sub/f", .data = "pwned" } };
+    ent es4[] = { { .name = "a", .type = '2', .link = outside }, { .name = "a/sub/f", .data = "pwned" } };
     fresh();
-    snprintf(target, sizeof target, "%s/outside", base);
     snprintf(rel, sizeof rel, "../outside");
     build(&b, es, 2); BAD(&b, "layer entry \"a/f\": parent directory \"a\""); cr_buf_free(&b);
     fresh();
-    snprintf(target, sizeof target, "%s/outside", base);
     build(&b, es2, 2); BAD(&b, "layer entry \"b/f\": parent directory \"b\""); cr_buf_free(&b);
     fresh();
-    snprintf(target, sizeof target, "%s/outside", base);
     build(&b, es4, 2); BAD(&b, "layer entry \"a/sub/f\": parent directory"); cr_buf_free(&b);
     /* a symlink to "/" is the layer root itself */
     fresh();
@@ -700,14 +700,12 @@ static void t_symlink_write_through(void) {
 }
 
 static void t_hardlink_escape(void) {
-    char target[300];
     cr_buf b;
     ent a[] = { { .name = "usr/bin/x", .type = '1', .link = "../../etc/shadow" } };
-    ent c[] = { { .name = "l", .type = '2', .link = target }, { .name = "h", .type = '1', .link = "l/keep" } };
+    ent c[] = { { .name = "l", .type = '2', .link = outside }, { .name = "h", .type = '1', .link = "l/keep" } };
     ent d[] = { { .name = "h", .type = '1', .link = "/../outside/keep" } };
     ent e2[] = { { .name = "h", .type = '1', .link = "a/../b" } };
     fresh();
-    snprintf(target, sizeof target, "%s/outside", base);
     build(&b, a, 1); BAD(&b, "layer entry \"usr/bin/x\": hard link target \"../../etc/shadow\" is outside the layer"); cr_buf_free(&b);
     build(&b, d, 1); BAD(&b, "layer entry \"h\": hard link target \"/../outside/keep\" is outside the layer"); cr_buf_free(&b);
     build(&b, e2, 1); BAD(&b, "layer entry \"h\": hard link target \"a/../b\" has a \"..\""); cr_buf_free(&b);
@@ -717,13 +715,12 @@ static void t_hardlink_escape(void) {
 /* A dir with a file in it, then the dir replaced by a symlink out, then a
    file under it again. */
 static void t_symlink_parent_swap(void) {
-    char target[300];
     cr_buf b;
     struct stat st;
     ent es[] = {
         { .name = "d/", .type = '5' },
         { .name = "d/f", .data = "f" },
-        { .name = "d", .type = '2', .link = target },
+        { .name = "d", .type = '2', .link = outside },
         { .name = "d/g", .data = "pwned" },
     };
     ent es2[] = {
@@ -733,7 +730,6 @@ static void t_symlink_parent_swap(void) {
         { .name = "d/g", .data = "inside" },
     };
     fresh();
-    snprintf(target, sizeof target, "%s/outside", base);
     build(&b, es, 4); BAD(&b, "layer entry \"d/g\": parent directory \"d\""); cr_buf_free(&b);
     fresh();
     build(&b, es2, 4);
@@ -833,25 +829,25 @@ static void t_max_size(void) {
 static void t_refused(void) {
     cr_buf b = {0}, pax = {0};
     char *huge;
-    ent sparse[] = { { .name = "sp", .type = 'S', .data = "" } };
-    ent gsparse[] = { { .name = "sp", .data = "x", .pax = { "GNU.sparse.major=1" } } };
-    ent weird[] = { { .name = "v", .type = 'V' } };
-    ent badpax[] = { { .name = "p", .pax = { "uid=12x" } } };
-    ent wh[] = { { .name = "d/.wh.." } };
-    ent nul[] = { { .name = "n", .data = "x", .pax = { "LIBARCHIVE.xattr.user.a%00b=eA" } } };
-    ent b64[] = { { .name = "n", .data = "x", .pax = { "LIBARCHIVE.xattr.user.a=e!A" } } };
-    ent root[] = { { .name = "./", .data = "x" } };
-    ent emptylink[] = { { .name = "s", .type = '2', .link = "" } };
+    /* one entry each, and what the refusal says */
+    static const struct { ent e; const char *want; } one[] = {
+        { { .name = "sp", .type = 'S', .data = "" }, "layer entry \"sp\": sparse files are not supported" },
+        { { .name = "sp", .data = "x", .pax = { "GNU.sparse.major=1" } }, "layer entry \"sp\": sparse files are not supported" },
+        { { .name = "v", .type = 'V' }, "layer entry \"v\": unsupported entry type 'V'" },
+        { { .name = "p", .pax = { "uid=12x" } }, "invalid PAX uid" },
+        { { .name = "d/.wh.." }, "layer entry \"d/.wh..\": invalid whiteout name" },
+        { { .name = "n", .data = "x", .pax = { "LIBARCHIVE.xattr.user.a%00b=eA" } }, "malformed PAX record" },
+        { { .name = "n", .data = "x", .pax = { "LIBARCHIVE.xattr.user.a=e!A" } }, "malformed PAX record" },
+        { { .name = "./", .data = "x" }, "layer entry \"./\": names the layer root" },
+        { { .name = "s", .type = '2', .link = "" }, "layer entry \"s\": empty symlink target" },
+    };
+    size_t i;
     fresh();
-    build(&b, sparse, 1); BAD(&b, "layer entry \"sp\": sparse files are not supported"); cr_buf_free(&b);
-    build(&b, gsparse, 1); BAD(&b, "layer entry \"sp\": sparse files are not supported"); cr_buf_free(&b);
-    build(&b, weird, 1); BAD(&b, "layer entry \"v\": unsupported entry type 'V'"); cr_buf_free(&b);
-    build(&b, badpax, 1); BAD(&b, "invalid PAX uid"); cr_buf_free(&b);
-    build(&b, wh, 1); BAD(&b, "layer entry \"d/.wh..\": invalid whiteout name"); cr_buf_free(&b);
-    build(&b, nul, 1); BAD(&b, "malformed PAX record"); cr_buf_free(&b);
-    build(&b, b64, 1); BAD(&b, "malformed PAX record"); cr_buf_free(&b);
-    build(&b, root, 1); BAD(&b, "layer entry \"./\": names the layer root"); cr_buf_free(&b);
-    build(&b, emptylink, 1); BAD(&b, "layer entry \"s\": empty symlink target"); cr_buf_free(&b);
+    for (i = 0; i < sizeof one / sizeof *one; i++) {
+        build(&b, &one[i].e, 1);
+        BAD(&b, one[i].want);
+        cr_buf_free(&b);
+    }
     /* a PAX header over 1 MiB */
     huge = malloc(CR__TAR_PAX_MAX + 10);
     memset(huge, 'a', CR__TAR_PAX_MAX + 9);
