@@ -391,7 +391,7 @@ CR_API int cr_state_list(const cr_runtime *rt, int (*fn)(void *user, const cr_st
 typedef struct cr_create_opts {
     const char *console_socket;       /* path of a unix socket that receives the pty master */
     const char *pid_file;
-    int preserve_fds;                 /* fds 3..3+n-1 go to the container */
+    int preserve_fds;                 /* fds 3..3+n-1 go to the container (0 to INT_MAX - 3) */
     int no_pivot, no_new_keyring;
     int detach;                       /* run: do not wait */
     int keep;                         /* run: keep the state after exit */
@@ -7371,6 +7371,12 @@ static int cr__seccomp_listener(const cr_spec *s, const cr_state *st, int *sock,
  * ========================================================================== */
 
 
+/* preserve_fds N hands fds 3..3+N-1 on: N must leave them ints. */
+static int cr__preserve_fds_check(int n, cr_err *err) {
+    if (n < 0 || n > INT_MAX - 3) return cr_err_set(err, EINVAL, "preserve_fds: %d is not a number of fds from 0 to %d", n, INT_MAX - 3);
+    return 0;
+}
+
 /* Messages on the create <-> init socket. */
 /* The pty master travels alone, as an fd with a one-byte payload. */
 enum { CR__MSG_GO = 1, CR__MSG_MAPS, CR__MSG_PID, CR__MSG_HOOKS, CR__MSG_READY, CR__MSG_ERROR };
@@ -7785,6 +7791,7 @@ static int cr__create_prepare(cr__creation *k, const char *bundle_arg, int want_
     struct stat sb;
     int r;
     if ((r = cr_state_check_id(c->id, err)) < 0) return r;
+    if ((r = cr__preserve_fds_check(c->opts->preserve_fds, err)) < 0) return r;
     if (!realpath(bundle_arg ? bundle_arg : ".", c->bundle)) return cr__errno(err, "bundle \"%s\"", bundle_arg ? bundle_arg : ".");
     snprintf(path, sizeof path, "%s/config.json", c->bundle);
     if ((r = cr_util_read_file(AT_FDCWD, path, 16 << 20, &k->text, err)) < 0) return r;
@@ -8635,6 +8642,7 @@ CR_API int cr_container_exec(const cr_runtime *rt, const char *id, const cr_exec
     memset(&spec, 0, sizeof spec);
     memset(&filter, 0, sizeof filter);
     if (status) *status = 0;
+    if ((r = cr__preserve_fds_check(o->preserve_fds, err)) < 0) return r;
     if ((r = cr__locked_state(rt, id, &dirfd, &st, err)) < 0) return r;
     flock(dirfd, LOCK_UN);
     if (st.status == CR_STOPPED || st.status == CR_CREATING) { r = cr_err_set(err, EINVAL, "cannot exec in a stopped container"); goto out; }

@@ -168,7 +168,7 @@ int main(void) {
 
     if (geteuid() != 0) return tap_skip_all("not root");
     if (stat(BUSYBOX, &sb) < 0) return tap_skip_all("no " BUSYBOX " (package busybox-static)");
-    tap_plan(19);
+    tap_plan(20);
     cr_log_set(log_line, NULL, CR_LOG_WARN);
 
     snprintf(base, sizeof base, "/tmp/cr-embed.XXXXXX");
@@ -288,6 +288,15 @@ int main(void) {
     memset(&err, 0, sizeof err);
     r = cr_container_delete(&rt, id_none, CR_DELETE_FORCE, &err);
     TAP_OK_WHY(r == 0, "force delete of an unknown id succeeds (runc's delete --force)", err.msg);
+    {
+        cr_create_opts bad_fds = {0};
+        bad_fds.preserve_fds = -1;
+        memset(&err, 0, sizeof err);
+        r = cr_container_create(&rt, id_none, bundle, &bad_fds, &err);
+        snprintf(diag, sizeof diag, "r=%d msg=\"%s\"", r, err.msg);
+        TAP_OK_WHY(r < 0 && strstr(err.msg, "preserve_fds") && !dir_exists(stateroot, id_none),
+                   "a negative preserve_fds is refused, naming it, and leaves nothing", diag);
+    }
 
     /* 16-19: a second create with the same id fails and leaves the first
        intact; a created container goes with a plain delete, and with force */
