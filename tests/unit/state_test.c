@@ -133,7 +133,7 @@ static void t_damaged(void) {
         memset(&err, 0, sizeof err);
         CHECK(cr_state_load(&rt, "broken", &got, &err) == -EINVAL);
         CHECK(err.code == EINVAL);
-        CHECK_HAS(err.msg, "state.json: ");
+        CHECK_HAS(err.msg, "/broken/state.json is damaged: ");
     }
     close(dirfd);
 }
