@@ -3117,6 +3117,9 @@ static int cr__sp_resources(cr__sp *c, const cr_json *v, cr_resources *res) {
     int r;
     if (v->type == CR_JSON_NULL) return 0;   /* as every null member: nothing set */
     if ((r = cr__sp_res_kind(c, v, CR_JSON_OBJECT, "linux.resources")) < 0) return r;
+    /* "devices": null still asks for the device cgroup: deny-all and the
+       default rules, never a container with every device open */
+    if (cr_json_get(v, "devices")) res->has_devices = 1;
     for (i = 0; i < sizeof members / sizeof *members; i++) {
         const cr_json *m = cr__sp_res_get(v, members[i].key);
         if (!m) continue;
@@ -7746,14 +7749,14 @@ static int cr__create_resources(const cr_spec *spec, const char *dirs, cr_err *e
     return r;
 }
 
-/* Limits asked for with no cgroup hierarchy to put them in (as in a mount
-   namespace with a bare /sys) must not be dropped silently. */
 /* Compiled seccomp filters live beside the containers of a state root;
    no container id can contain '@'. */
 static void cr__seccomp_cache_dir(const cr_runtime *rt, char *out, size_t n) {
     snprintf(out, n, "%s/@seccomp", cr_state_root(rt));
 }
 
+/* Limits asked for with no cgroup hierarchy to put them in (as in a mount
+   namespace with a bare /sys) must not be dropped silently. */
 static int cr__cgroup_check_mounted(const cr_spec *spec, const char *cgroup, cr_err *err) {
     const cr_resources *res = spec->resources;
     const struct { const char *name; int given; } limits[] = {
@@ -7900,7 +7903,8 @@ static int cr__create_sync(cr__creation *k, cr__created *out, cr_err *err) {
             cr__msg_send(k->sv[0], CR__MSG_GO, 0, NULL);
         } else if (m.type == CR__MSG_PID) {
             waitpid(k->first, NULL, 0);
-            k->pid = k->st.pid = m.value;
+            /* the first child is reaped: its pid may be anyone's now */
+            k->first = k->pid = k->st.pid = m.value;
             k->st.pid_start = cr__pid_start_time(k->pid);
             if ((r = cr__state_save(k->dirfd, &k->st, 1, err)) < 0) return r;
             cr__msg_send(k->sv[0], CR__MSG_GO, 0, NULL);

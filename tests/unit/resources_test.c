@@ -135,10 +135,11 @@ static void t_unset_and_zero(void) {
         CHECK(r.block_io.has_weight && r.block_io.weight == 0 && !r.block_io.has_leaf_weight);
         cr_spec_resources_free(&r);
     }
-    /* null members are absent; swappiness -1 is runc's "unset" */
+    /* null members are absent; swappiness -1 is runc's "unset"; a null
+       device list still asks for the device cgroup (deny-all, defaults) */
     if (parse_ok("{\"memory\":{\"limit\":null,\"swappiness\":-1},\"cpu\":null,\"devices\":null}", &r)) {
         CHECK(r.has_memory && !r.memory.has_limit && !r.memory.has_swappiness);
-        CHECK(!r.has_cpu && !r.has_devices);
+        CHECK(!r.has_cpu && r.has_devices && r.ndevices == 0);
         cr_spec_resources_free(&r);
     }
     /* an empty device list is given: it replaces the rules with deny-all */
