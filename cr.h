@@ -3290,34 +3290,32 @@ static int cr__sysctl_ns(const char *key) {
 }
 
 /* linux.sysctl only for namespaces the container has (whether a joined one
-   is the host's is cr__spec_sysctl_own_ns's question, asked by create). */
-static int cr__sp_sysctl_check(cr__sp *c) {
-    const cr_spec *s = c->spec;
+   is the host's is cr__spec_sysctl_check's question, asked by create). */
+static int cr__spec_sysctl_namespaced(const cr_spec *s, cr_err *err) {
     int i;
     for (i = 0; i < s->nsysctl; i++) {
         const char *key = s->sysctl[i].key;
         int kind = cr__sysctl_ns(key);
         if (kind < 0)
-            return cr_err_set(c->err, EINVAL, "linux.sysctl \"%s\": not namespaced, writing it would change the host's value", key);
+            return cr_err_set(err, EINVAL, "linux.sysctl \"%s\": not namespaced, writing it would change the host's value", key);
         if (!s->ns[kind].present)
-            return cr_err_set(c->err, EINVAL, "linux.sysctl \"%s\": needs its own %s namespace", key, cr__ns_names[kind]);
+            return cr_err_set(err, EINVAL, "linux.sysctl \"%s\": needs its own %s namespace", key, cr__ns_names[kind]);
         if (!strcmp(key, "kernel.hostname"))
-            return cr_err_set(c->err, EINVAL, "linux.sysctl \"%s\": conflicts with the hostname field, set that instead", key);
+            return cr_err_set(err, EINVAL, "linux.sysctl \"%s\": conflicts with the hostname field, set that instead", key);
     }
     return 0;
 }
 
 /* A sysctl's namespace given by path must not be the one cr runs in: a
    container joining the host's network namespace would set the host's. */
-static int cr__spec_sysctl_own_ns(const cr_spec *s, cr_err *err) {
-    static const char *const proc_name[CR_NS_KINDS] = { [CR_NS_NET] = "net", [CR_NS_IPC] = "ipc", [CR_NS_UTS] = "uts" };
+static int cr__spec_sysctl_check(const cr_spec *s, cr_err *err) {
     int i;
     for (i = 0; i < s->nsysctl; i++) {
         int kind = cr__sysctl_ns(s->sysctl[i].key);
         char self[32];
         struct stat ours, theirs;
         if (kind < 0 || !s->ns[kind].path) continue;
-        snprintf(self, sizeof self, "/proc/self/ns/%s", proc_name[kind]);
+        snprintf(self, sizeof self, "/proc/self/ns/%s", cr__ns_proc[kind]);
         if (stat(self, &ours) < 0) return cr__errno(err, "linux.sysctl \"%s\": %s", s->sysctl[i].key, self);
         if (stat(s->ns[kind].path, &theirs) < 0)
             return cr__errno(err, "linux.sysctl \"%s\": %s namespace \"%s\"", s->sysctl[i].key, cr__ns_names[kind], s->ns[kind].path);
@@ -3365,7 +3363,7 @@ static int cr__spec_from_json(cr_spec *spec, cr_err *err) {
         spec->annotations = v;
     }
     if ((v = cr_json_get(root, "linux")) && cr__sp_linux(&c, v)) return -EINVAL;
-    if (cr__sp_sysctl_check(&c)) return -EINVAL;
+    if (cr__spec_sysctl_namespaced(spec, err) < 0) return -EINVAL;
     if ((spec->hostname || spec->domainname) && !(spec->ns[CR_NS_UTS].present))
         return cr_err_set(err, EINVAL, "hostname: setting it needs a new uts namespace");
     return 0;
@@ -7799,7 +7797,7 @@ static int cr__create_prepare(cr__creation *k, const char *bundle_arg, int want_
     snprintf(path, sizeof path, "%s/config.json", c->bundle);
     if ((r = cr_util_read_file(AT_FDCWD, path, 16 << 20, &k->text, err)) < 0) return r;
     if ((r = cr_spec_parse(&k->spec, k->text.data, k->text.len, err)) < 0) return cr_err_wrap(err, "%s", path);
-    if ((r = cr__spec_sysctl_own_ns(&k->spec, err)) < 0) return r;
+    if ((r = cr__spec_sysctl_check(&k->spec, err)) < 0) return r;
     if (!k->spec.has_process) return cr_err_set(err, EINVAL, "%s: process: required to create a container", path);
     if (!k->spec.process.nargs) return cr_err_set(err, EINVAL, "%s: process.args: must not be empty", path);
     if (k->spec.process.terminal && !c->opts->console_socket && !want_master)
@@ -12528,10 +12526,12 @@ static int cr__store_reusable_blob(const char *root, const char *digest, uint64_
     snprintf(p, sizeof p, "%s/blobs/sha256/%s", root, cr__store_hex(digest));
     if ((fd = open(p, O_RDONLY | O_CLOEXEC)) < 0) return 0;
     cr__sha256_init(&h);
-    while ((n = read(fd, buf, sizeof buf)) > 0) cr__sha256_update(&h, buf, (size_t)n);
+    while ((n = read(fd, buf, sizeof buf)) > 0 || (n < 0 && errno == EINTR))
+        if (n > 0) cr__sha256_update(&h, buf, (size_t)n);
     close(fd);
+    if (n < 0) return 0;   /* unreadable now: fetched again, never removed on a guess */
     cr__sha256_digest(&h, got);
-    if (n == 0 && !strcmp(got, digest)) return 1;
+    if (!strcmp(got, digest)) return 1;
     cr_log(CR_LOG_WARN, "%s is damaged (its content hashes to %s): fetching it again", p, got);
     unlink(p);
     return 0;
