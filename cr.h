@@ -5861,22 +5861,20 @@ static int cr__state_dir_open(const cr_runtime *rt, const char *id, cr_err *err)
 }
 
 
+/* Is pid still the process that started at start (a reused pid is not),
+   and not a zombie? */
+static int cr__state_pid_alive(pid_t pid, uint64_t start) {
+    char s = cr__pid_state(pid);
+    return s && s != 'Z' && s != 'X' && cr__pid_start_time(pid) == start;
+}
+
 static void cr__state_compute(cr_state *st, int dirfd, int creating) {
     struct stat sb;
-    char s;
     if (!st->pid) { st->status = creating ? CR_CREATING : CR_STOPPED; return; }
-    s = cr__pid_state(st->pid);
-    if (!s || s == 'Z' || s == 'X' || cr__pid_start_time(st->pid) != st->pid_start) { st->status = CR_STOPPED; return; }
+    if (!cr__state_pid_alive(st->pid, st->pid_start)) { st->status = CR_STOPPED; return; }
     if (creating) { st->status = CR_CREATING; return; }
     if (fstatat(dirfd, "exec.fifo", &sb, 0) == 0) { st->status = CR_CREATED; return; }
     st->status = cr__cgroup_frozen(st->cgroup) ? CR_PAUSED : CR_RUNNING;
-}
-
-/* The create that wrote "creating": still the same process, still alive?
-   Its start time tells a reused pid apart. */
-static int cr__state_creator_alive(pid_t pid, uint64_t start) {
-    char s = cr__pid_state(pid);
-    return s && s != 'Z' && s != 'X' && cr__pid_start_time(pid) == start;
 }
 
 /* state.json is cr's own file, so a field of the wrong type is damage (a
@@ -5909,7 +5907,7 @@ static int cr__state_creator(const cr_json *root, int *creating, cr_err *err) {
     if (cr_json_i64(v, &pid) < 0 || pid <= 0 || pid > INT32_MAX) return cr_err_set(err, EINVAL, "field \"creator\": not a process id");
     if ((r = cr__state_field(root, "creatorStart", CR_JSON_NUMBER, 1, &v, err)) < 0) return r;
     if (cr_json_u64(v, &start) < 0) return cr_err_set(err, EINVAL, "field \"creatorStart\": not a start time");
-    if (!cr__state_creator_alive((pid_t)pid, start)) *creating = 0;
+    if (!cr__state_pid_alive((pid_t)pid, start)) *creating = 0;
     return 0;
 }
 
