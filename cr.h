@@ -5860,7 +5860,6 @@ static int cr__state_dir_open(const cr_runtime *rt, const char *id, cr_err *err)
     return fd;
 }
 
-
 /* Is pid still the process that started at start (a reused pid is not),
    and not a zombie? */
 static int cr__state_pid_alive(pid_t pid, uint64_t start) {
