@@ -8009,7 +8009,7 @@ static int cr__signal_init(const cr_state *st, int sig) {
 CR_API int cr_container_start(const cr_runtime *rt, const char *id, cr_err *err) {
     cr_state st;
     cr_spec spec;
-    int dirfd, fd, r = 0, have_spec = 0, got, prestart_failed = 0;
+    int dirfd = -1, fd, r = 0, have_spec = 0, got, prestart_failed = 0;
     cr_buf late = {0};
     char c;
     if ((r = cr__locked_state(rt, id, &dirfd, &st, err)) < 0) return r;
