@@ -106,6 +106,7 @@ cmd_vendor() {
 # multicall/cr.c only (the file that holds cr.h's implementation).
 compile_cr() {
     local out=$1 applets=() extra=() flags=(-static -Os -Wall -Wextra -Wno-format-truncation
+        -fno-asynchronous-unwind-tables -fno-unwind-tables
         -ffunction-sections -fdata-sections -I"$ROOT" -I"$VENDOR/include" -isystem "$VENDOR/kernel-include")
     shift
     shopt -s nullglob
