@@ -425,8 +425,8 @@ CR_API int cr_container_run(const cr_runtime *rt, const char *id, const char *bu
 
 typedef struct cr_exec_opts {
     const char *process_file;         /* process JSON, or NULL to use the fields below */
-    const char **args; const char **env; const char *cwd; const char *user;
-    const char **caps; int tty; int detach; int no_new_privs;
+    const char *const *args, *const *env; const char *cwd; const char *user;
+    const char *const *caps; int tty; int detach; int no_new_privs;
     const char *console_socket, *pid_file; int preserve_fds;
     int ignore_paused;                /* exec into a paused container: the process starts once it is resumed */
     /* sub-cgroups to run in, runc's --cgroup [CONTROLLER[,CONTROLLER...]:]PATH
@@ -8478,8 +8478,10 @@ static int cr__exec_process(cr_spec *spec, const cr_exec_opts *o, cr_process *p,
         if (!spec->has_process) return cr_err_set(err, EINVAL, "the container has no process to inherit from");
         *p = spec->process;
         if (!o->args || !o->args[0]) return cr_err_set(err, EINVAL, "exec: no command given");
-        p->args = o->args;
         for (p->nargs = 0; o->args[p->nargs]; p->nargs++) ;
+        if (!(p->args = (const char **)cr__arena_alloc(a, (size_t)(p->nargs + 1) * sizeof *p->args)))
+            return cr_err_set(err, ENOMEM, "out of memory");
+        memcpy(p->args, o->args, (size_t)(p->nargs + 1) * sizeof *p->args);
         for (i = 0; o->env && o->env[i]; i++) n++;
         if (n) {
             const char **env = (const char **)cr__arena_alloc(a, (size_t)(p->nenv + n + 1) * sizeof *env);
