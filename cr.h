@@ -2833,6 +2833,24 @@ static void *cr__sp_res_array(cr__sp *c, const cr_json *v, size_t size, const ch
     return a;
 }
 
+/* An array of objects at FIELD: *out gets one SIZE-byte item per element,
+   each filled by one(c, element, "FIELD[i]", item); *n their number. */
+typedef int (*cr__sp_res_item_fn)(cr__sp *c, const cr_json *e, const char *path, void *item);
+static int cr__sp_res_items(cr__sp *c, const cr_json *list, const char *field, size_t size, cr__sp_res_item_fn one,
+                            void **out, int *n) {
+    const cr_json *e;
+    char path[128];
+    int i, r;
+    if (cr__sp_res_kind(c, list, CR_JSON_ARRAY, field) < 0) return -EINVAL;
+    if (!(*out = cr__sp_res_array(c, list, size, field))) return -ENOMEM;
+    for (e = list->child, i = 0; e; e = e->next, i++) {
+        snprintf(path, sizeof path, "%s[%d]", field, i);
+        if ((r = one(c, e, path, (char *)*out + (size_t)i * size)) < 0) return r;
+    }
+    *n = i;
+    return 0;
+}
+
 /* An interface or RDMA device name: no blanks, controls or "/". */
 static int cr__sp_res_name_ok(const char *s) {
     size_t i;
@@ -2912,39 +2930,20 @@ static int cr__sp_res_majmin(cr__sp *c, const cr_json *e, const char *path, uint
     return 0;
 }
 
-static int cr__sp_res_weight_devices(cr__sp *c, const cr_json *list, cr_res_block_io *b) {
-    static const char *const P = "linux.resources.blockIO.weightDevice";
-    const cr_json *e;
-    char path[96];
-    int i;
-    if (cr__sp_res_kind(c, list, CR_JSON_ARRAY, P) < 0) return -EINVAL;
-    if (!(b->weight_device = (cr_res_weight_device *)cr__sp_res_array(c, list, sizeof *b->weight_device, P))) return -ENOMEM;
-    for (e = list->child, i = 0; e; e = e->next, i++) {
-        cr_res_weight_device *w = &b->weight_device[i];
-        snprintf(path, sizeof path, "%s[%d]", P, i);
-        if (cr__sp_res_majmin(c, e, path, &w->major, &w->minor) < 0 ||
-            (w->has_weight = cr__sp_res_u16(c, e, "weight", path, &w->weight)) < 0 ||
-            (w->has_leaf_weight = cr__sp_res_u16(c, e, "leafWeight", path, &w->leaf_weight)) < 0) return -EINVAL;
-    }
-    b->nweight_device = i;
+static int cr__sp_res_weight_device(cr__sp *c, const cr_json *e, const char *path, void *item) {
+    cr_res_weight_device *w = (cr_res_weight_device *)item;
+    if (cr__sp_res_majmin(c, e, path, &w->major, &w->minor) < 0 ||
+        (w->has_weight = cr__sp_res_u16(c, e, "weight", path, &w->weight)) < 0 ||
+        (w->has_leaf_weight = cr__sp_res_u16(c, e, "leafWeight", path, &w->leaf_weight)) < 0) return -EINVAL;
     return 0;
 }
 
-static int cr__sp_res_rates(cr__sp *c, const cr_json *list, const char *key, cr_res_rate_device **out, int *n) {
-    const cr_json *e;
-    char field[96], path[112];
-    int i, r;
-    snprintf(field, sizeof field, "linux.resources.blockIO.%s", key);
-    if (cr__sp_res_kind(c, list, CR_JSON_ARRAY, field) < 0) return -EINVAL;
-    if (!(*out = (cr_res_rate_device *)cr__sp_res_array(c, list, sizeof **out, field))) return -ENOMEM;
-    for (e = list->child, i = 0; e; e = e->next, i++) {
-        cr_res_rate_device *d = &(*out)[i];
-        snprintf(path, sizeof path, "%s[%d]", field, i);
-        if (cr__sp_res_majmin(c, e, path, &d->major, &d->minor) < 0) return -EINVAL;
-        if ((r = cr__sp_res_u64(c, e, "rate", path, UINT64_MAX, &d->rate)) < 0) return r;
-        if (!r) return cr_err_set(c->err, EINVAL, "%s.rate: required", path);
-    }
-    *n = i;
+static int cr__sp_res_rate(cr__sp *c, const cr_json *e, const char *path, void *item) {
+    cr_res_rate_device *d = (cr_res_rate_device *)item;
+    int r;
+    if (cr__sp_res_majmin(c, e, path, &d->major, &d->minor) < 0) return -EINVAL;
+    if ((r = cr__sp_res_u64(c, e, "rate", path, UINT64_MAX, &d->rate)) < 0) return r;
+    if (!r) return cr_err_set(c->err, EINVAL, "%s.rate: required", path);
     return 0;
 }
 
@@ -2956,55 +2955,54 @@ static int cr__sp_res_block_io(cr__sp *c, const cr_json *v, cr_resources *res) {
     if (cr__sp_res_kind(c, v, CR_JSON_OBJECT, P) < 0 ||
         (b->has_weight = cr__sp_res_u16(c, v, "weight", P, &b->weight)) < 0 ||
         (b->has_leaf_weight = cr__sp_res_u16(c, v, "leafWeight", P, &b->leaf_weight)) < 0) return -EINVAL;
-    if ((list = cr__sp_res_get(v, "weightDevice")) && cr__sp_res_weight_devices(c, list, b) < 0) return -EINVAL;
-    for (i = 0; i < CR_RES_THROTTLES; i++)
+    if ((list = cr__sp_res_get(v, "weightDevice")) &&
+        cr__sp_res_items(c, list, "linux.resources.blockIO.weightDevice", sizeof *b->weight_device,
+                         cr__sp_res_weight_device, (void **)&b->weight_device, &b->nweight_device) < 0) return -EINVAL;
+    for (i = 0; i < CR_RES_THROTTLES; i++) {
+        char field[96];
+        snprintf(field, sizeof field, "%s.%s", P, cr__sp_res_throttle[i]);
         if ((list = cr__sp_res_get(v, cr__sp_res_throttle[i])) &&
-            cr__sp_res_rates(c, list, cr__sp_res_throttle[i], &b->throttle[i], &b->nthrottle[i]) < 0)
-            return -EINVAL;
+            cr__sp_res_items(c, list, field, sizeof *b->throttle[i], cr__sp_res_rate,
+                             (void **)&b->throttle[i], &b->nthrottle[i]) < 0) return -EINVAL;
+    }
+    return 0;
+}
+
+static int cr__sp_res_hugepage(cr__sp *c, const cr_json *e, const char *path, void *item) {
+    cr_res_hugepage *h = (cr_res_hugepage *)item;
+    int r;
+    if ((r = cr__sp_res_kind(c, e, CR_JSON_OBJECT, path)) < 0) return r;
+    if ((r = cr__sp_res_str(c, e, "pageSize", path, &h->page_size)) < 0) return r;
+    if ((r = cr__sp_res_check_page_size(c->err, path, h->page_size)) < 0) return r;
+    if ((r = cr__sp_res_u64(c, e, "limit", path, UINT64_MAX, &h->limit)) < 0) return r;
+    if (!r) return cr_err_set(c->err, EINVAL, "%s.limit: required", path);
     return 0;
 }
 
 static int cr__sp_res_hugepages(cr__sp *c, const cr_json *list, cr_resources *res) {
-    static const char *const P = "linux.resources.hugepageLimits";
-    const cr_json *e;
-    char path[96];
-    int r, i;
-    if (cr__sp_res_kind(c, list, CR_JSON_ARRAY, P) < 0) return -EINVAL;
-    if (!(res->hugepage_limits = (cr_res_hugepage *)cr__sp_res_array(c, list, sizeof *res->hugepage_limits, P))) return -ENOMEM;
-    for (e = list->child, i = 0; e; e = e->next, i++) {
-        cr_res_hugepage *h = &res->hugepage_limits[i];
-        snprintf(path, sizeof path, "%s[%d]", P, i);
-        if ((r = cr__sp_res_kind(c, e, CR_JSON_OBJECT, path)) < 0) return r;
-        if ((r = cr__sp_res_str(c, e, "pageSize", path, &h->page_size)) < 0) return r;
-        if ((r = cr__sp_res_check_page_size(c->err, path, h->page_size)) < 0) return r;
-        if ((r = cr__sp_res_u64(c, e, "limit", path, UINT64_MAX, &h->limit)) < 0) return r;
-        if (!r) return cr_err_set(c->err, EINVAL, "%s.limit: required", path);
-    }
-    res->nhugepage_limits = i;
+    return cr__sp_res_items(c, list, "linux.resources.hugepageLimits", sizeof *res->hugepage_limits,
+                            cr__sp_res_hugepage, (void **)&res->hugepage_limits, &res->nhugepage_limits);
+}
+
+static int cr__sp_res_ifprio(cr__sp *c, const cr_json *e, const char *path, void *item) {
+    cr_res_ifprio *p = (cr_res_ifprio *)item;
+    int r;
+    if ((r = cr__sp_res_kind(c, e, CR_JSON_OBJECT, path)) < 0) return r;
+    if ((r = cr__sp_res_str(c, e, "name", path, &p->name)) < 0) return r;
+    if (!r || !cr__sp_res_name_ok(p->name)) return cr_err_set(c->err, EINVAL, "%s.name: expected an interface name", path);
+    if ((r = cr__sp_res_u32(c, e, "priority", path, &p->priority)) < 0) return r;
     return 0;
 }
 
 static int cr__sp_res_network(cr__sp *c, const cr_json *v, cr_resources *res) {
     static const char *const P = "linux.resources.network";
     cr_res_network *n = &res->network;
-    const cr_json *prio, *e;
-    char path[96];
-    int r, i;
+    const cr_json *prio;
     if (cr__sp_res_kind(c, v, CR_JSON_OBJECT, P) < 0 ||
         (n->has_class_id = cr__sp_res_u32(c, v, "classID", P, &n->class_id)) < 0) return -EINVAL;
     if (!(prio = cr__sp_res_get(v, "priorities"))) return 0;
-    if (cr__sp_res_kind(c, prio, CR_JSON_ARRAY, "linux.resources.network.priorities") < 0) return -EINVAL;
-    if (!(n->priorities = (cr_res_ifprio *)cr__sp_res_array(c, prio, sizeof *n->priorities, P))) return -ENOMEM;
-    for (e = prio->child, i = 0; e; e = e->next, i++) {
-        cr_res_ifprio *p = &n->priorities[i];
-        snprintf(path, sizeof path, "%s.priorities[%d]", P, i);
-        if ((r = cr__sp_res_kind(c, e, CR_JSON_OBJECT, path)) < 0) return r;
-        if ((r = cr__sp_res_str(c, e, "name", path, &p->name)) < 0) return r;
-        if (!r || !cr__sp_res_name_ok(p->name)) return cr_err_set(c->err, EINVAL, "%s.name: expected an interface name", path);
-        if ((r = cr__sp_res_u32(c, e, "priority", path, &p->priority)) < 0) return r;
-    }
-    n->npriorities = i;
-    return 0;
+    return cr__sp_res_items(c, prio, "linux.resources.network.priorities", sizeof *n->priorities, cr__sp_res_ifprio,
+                            (void **)&n->priorities, &n->npriorities);
 }
 
 static int cr__sp_res_rdma(cr__sp *c, const cr_json *v, cr_resources *res) {
@@ -3057,7 +3055,8 @@ static int cr__sp_res_unified(cr__sp *c, const cr_json *v, cr_resources *res) {
     return 0;
 }
 
-static int cr__sp_res_device(cr__sp *c, const cr_json *e, const char *path, cr_res_device *x) {
+static int cr__sp_res_device(cr__sp *c, const cr_json *e, const char *path, void *item) {
+    cr_res_device *x = (cr_res_device *)item;
     const char *type = "a", *access = NULL;
     size_t i;
     int r;
@@ -3087,18 +3086,8 @@ static int cr__sp_res_device(cr__sp *c, const cr_json *e, const char *path, cr_r
 }
 
 static int cr__sp_res_devices(cr__sp *c, const cr_json *list, cr_resources *res) {
-    static const char *const P = "linux.resources.devices";
-    const cr_json *e;
-    char path[64];
-    int i;
-    if (cr__sp_res_kind(c, list, CR_JSON_ARRAY, P) < 0) return -EINVAL;
-    if (!(res->devices = (cr_res_device *)cr__sp_res_array(c, list, sizeof *res->devices, P))) return -ENOMEM;
-    for (e = list->child, i = 0; e; e = e->next, i++) {
-        snprintf(path, sizeof path, "%s[%d]", P, i);
-        if (cr__sp_res_device(c, e, path, &res->devices[i]) < 0) return -EINVAL;
-    }
-    res->ndevices = i;
-    return 0;
+    return cr__sp_res_items(c, list, "linux.resources.devices", sizeof *res->devices, cr__sp_res_device,
+                            (void **)&res->devices, &res->ndevices);
 }
 
 static int cr__sp_resources(cr__sp *c, const cr_json *v, cr_resources *res) {
