@@ -3,8 +3,9 @@
 #
 #   ./build.sh                      deps + vendor libs + out/cr + out/bin/<applet> links
 #   ./build.sh test [SUITE [FILTER]]
-#                                   build, then run tests; SUITE is unit, integration
-#                                   or clients (default: all). FILTER picks unit tests
+#                                   build, then run tests; SUITE is unit, integration,
+#                                   clients or vm (default: all; vm boots Debian's kernel
+#                                   in qemu: initramfs, pure cgroup v2, low memory). FILTER picks unit tests
 #                                   by file name, bats files by file name, or else is
 #                                   passed to bats --filter (a regex on test names).
 #                                   Ends with one line: N passed, N failed[, N skipped]
@@ -359,7 +360,7 @@ run_bats() { # SUITE FILTER
 
 cmd_test() {
     local suite=${1:-all} filter=${2:-}
-    case $suite in all | unit | integration | clients) ;; *) die "unknown test suite '$suite' (unit, integration, clients)" ;; esac
+    case $suite in all | unit | integration | clients | vm) ;; *) die "unknown test suite '$suite' (unit, integration, clients, vm)" ;; esac
     cmd_build
     local pkgs=("${TEST_DEPS[@]}")
     mapfile -t -O "${#pkgs[@]}" pkgs < <(suite_pkgs tests/unit; suite_pkgs tests/integration)
@@ -367,6 +368,7 @@ cmd_test() {
         pkgs+=("${CLIENT_TEST_DEPS[@]}")
         mapfile -t -O "${#pkgs[@]}" pkgs < <(suite_pkgs tests/clients)
     fi
+    [[ $suite == all || $suite == vm ]] && mapfile -t -O "${#pkgs[@]}" pkgs < <(suite_pkgs tests/vm)
     ensure_pkgs test "${pkgs[@]}"
 
     export CR=$OUT/cr
@@ -376,6 +378,7 @@ cmd_test() {
     [[ $suite == all || ($suite == unit && -z $filter) ]] && run_matrix
     [[ $suite == all || $suite == integration ]] && [[ -d tests/integration ]] && build_counted && run_bats integration "$filter"
     [[ $suite == all || $suite == clients ]] && [[ -d tests/clients ]] && run_bats clients "$filter"
+    [[ $suite == all || $suite == vm ]] && [[ -d tests/vm ]] && run_bats vm "$filter"
 
     if ((${#FAILURES[@]})); then
         echo "# failures:"

@@ -5796,6 +5796,26 @@ static int cr__cgroup_enable_v2(const char *dir, const char *ctrl, cr_err *err) 
     return 0;
 }
 
+/* On a pure v2 host nothing else may have enabled the controllers (no
+   systemd in an initramfs): enable every one the root offers from the root
+   down to the container, as runc does. One that cannot be enabled is left
+   for the limit that needs it to report. */
+static void cr__cgroup_enable_v2_all(const char *dir) {
+    char list[512], *ctrl, *save = NULL;
+    int h = cr__cgroup_hier_of(dir), fd;
+    ssize_t n;
+    if (h < 0) return;
+    snprintf(list, sizeof list, "%s/cgroup.controllers", cr__cg_hiers[h].mnt);
+    if ((fd = open(list, O_RDONLY | O_CLOEXEC)) < 0) return;
+    n = read(fd, list, sizeof list - 1);
+    close(fd);
+    list[n > 0 ? n : 0] = 0;
+    for (ctrl = strtok_r(list, " \n", &save); ctrl; ctrl = strtok_r(NULL, " \n", &save)) {
+        cr_err e = {0};
+        if (cr__cgroup_enable_v2(dir, ctrl, &e) < 0) cr_log(CR_LOG_DEBUG, "cgroup: %s", e.msg);
+    }
+}
+
 /* ==========================================================================
  * >>state — cr_state_*: one directory per container under the root:
  *   state.json   written atomically (temp, fsync, rename) under flock(dir)
@@ -6375,37 +6395,46 @@ static int cr__readonly_path(cr__ctx *c, const char *path, cr_err *err) {
     return r;
 }
 
-/* An overlayfs on target (upper NULL: read-only). fsconfig's "lowerdir+"
-   takes one layer at a time, so no page-sized option string limits the
-   number of layers; kernels before 6.8 get the classic option string. */
+/* The new mount API with fsconfig's "lowerdir+", one layer at a time, so
+   no page-sized option string limits the number of layers. -1 with errno;
+   EINVAL also where the kernel (before 6.8) does not know "lowerdir+":
+   some say so at fsconfig, 6.1 only at FSCONFIG_CMD_CREATE. */
+static int cr__overlay_fsmount(const char *target, const char *const *lower, const char *upper, const char *work,
+                               int volatile_upper) {
+    int fs, mnt = -1, i, r = -1, e;
+    if ((fs = (int)syscall(SYS_fsopen, "overlay", FSOPEN_CLOEXEC)) < 0) return -1;
+    for (i = 0; lower[i]; i++)
+        if (syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING, "lowerdir+", lower[i], 0) < 0) goto out;
+    if ((upper && (syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING, "upperdir", upper, 0) < 0 ||
+                   syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING, "workdir", work, 0) < 0)) ||
+        (volatile_upper && syscall(SYS_fsconfig, fs, FSCONFIG_SET_FLAG, "volatile", NULL, 0) < 0) ||
+        syscall(SYS_fsconfig, fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0 ||
+        (mnt = (int)syscall(SYS_fsmount, fs, FSMOUNT_CLOEXEC, upper ? 0 : MOUNT_ATTR_RDONLY)) < 0 ||
+        syscall(SYS_move_mount, mnt, "", AT_FDCWD, target, MOVE_MOUNT_F_EMPTY_PATH) < 0) goto out;
+    r = 0;
+out:
+    e = errno;
+    if (mnt >= 0) close(mnt);
+    close(fs);
+    errno = e;
+    return r;
+}
+
+/* An overlayfs on target (upper NULL: read-only): the new mount API, else
+   (no fsopen, no "lowerdir+") the classic option string. */
 static int cr__overlay_mount(const char *target, const char *const *lower, const char *upper, const char *work, int volatile_upper,
                              cr_err *err) {
     cr_buf data = {0};
-    int fs, mnt = -1, i, r = 0;
-    fs = (int)syscall(SYS_fsopen, "overlay", FSOPEN_CLOEXEC);
-    for (i = 0; fs >= 0 && lower[i]; i++)
-        if (syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING, "lowerdir+", lower[i], 0) < 0) {
-            if (errno != EINVAL || i) { r = cr__errno(err, "overlay lower dir \"%s\"", lower[i]); close(fs); return r; }
-            close(fs);
-            fs = -1;
-        }
-    if (fs >= 0) {
-        if ((upper && (syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING, "upperdir", upper, 0) < 0 ||
-                       syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING, "workdir", work, 0) < 0)) ||
-            (volatile_upper && syscall(SYS_fsconfig, fs, FSCONFIG_SET_FLAG, "volatile", NULL, 0) < 0) ||
-            syscall(SYS_fsconfig, fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0 ||
-            (mnt = (int)syscall(SYS_fsmount, fs, FSMOUNT_CLOEXEC, upper ? 0 : MOUNT_ATTR_RDONLY)) < 0 ||
-            syscall(SYS_move_mount, mnt, "", AT_FDCWD, target, MOVE_MOUNT_F_EMPTY_PATH) < 0)
-            r = cr__errno(err, "overlay on \"%s\"%s%s%s", target, upper ? " (upper \"" : "", upper ? upper : "", upper ? "\")" : "");
-        if (mnt >= 0) close(mnt);
-        close(fs);
-        return r;
-    }
+    int i, r = 0;
+    if (cr__overlay_fsmount(target, lower, upper, work, volatile_upper) == 0) return 0;
+    if (errno != EINVAL && errno != ENOSYS)
+        return cr__errno(err, "overlay on \"%s\"%s%s%s", target, upper ? " (upper \"" : "", upper ? upper : "", upper ? "\")" : "");
     cr_buf_puts(&data, "lowerdir=");
     for (i = 0; lower[i]; i++) { if (i) cr_buf_putc(&data, ':'); cr_buf_puts(&data, lower[i]); }
     if (upper) cr_buf_printf(&data, ",upperdir=%s,workdir=%s%s", upper, work, volatile_upper ? ",volatile" : "");
     if (data.oom || data.len >= 4096) r = cr_err_set(err, E2BIG, "overlay on \"%s\": %d layers do not fit in the mount options", target, i);
-    else if (mount("overlay", target, "overlay", upper ? 0 : MS_RDONLY, data.data) < 0) r = cr__errno(err, "overlay on \"%s\"", target);
+    else if (mount("overlay", target, "overlay", upper ? 0 : MS_RDONLY, data.data) < 0)
+        r = cr__errno(err, "overlay on \"%s\"%s%s%s", target, upper ? " (upper \"" : "", upper ? upper : "", upper ? "\")" : "");
     cr_buf_free(&data);
     return r;
 }
@@ -6451,22 +6480,35 @@ static int cr__rootfs_finish(cr__ctx *c, cr_err *err) {
     return 0;
 }
 
+/* --no-pivot: the rootfs moved over "/" and chrooted into */
+static int cr__rootfs_move(cr__ctx *c, cr_err *err) {
+    if (chdir(c->rootfs) < 0) return cr__errno(err, "chdir \"%s\"", c->rootfs);
+    if (c->spec->ns[CR_NS_MNT].present && mount(c->rootfs, "/", NULL, MS_MOVE, NULL) < 0)
+        return cr__errno(err, "move rootfs to /");
+    if (chroot(".") < 0) return cr__errno(err, "chroot \"%s\"", c->rootfs);
+    return chdir("/") < 0 ? cr__errno(err, "chdir /") : 0;
+}
+
+/* The initramfs (rootfs: a tmpfs or ramfs that is no mount of anything)
+   can never be pivoted away from: pivot_root says EINVAL there. */
+static int cr__root_is_initramfs(void) {
+    struct statfs st;
+    return errno == EINVAL && statfs("/", &st) == 0 &&
+           ((unsigned long)st.f_type == 0x858458f6UL || (unsigned long)st.f_type == 0x01021994UL);
+}
+
 static int cr__rootfs_pivot(cr__ctx *c, cr_err *err) {
     int oldroot, newroot;
-    if (c->opts->no_pivot || !c->spec->ns[CR_NS_MNT].present) {
-        if (chdir(c->rootfs) < 0) return cr__errno(err, "chdir \"%s\"", c->rootfs);
-        if (c->spec->ns[CR_NS_MNT].present && mount(c->rootfs, "/", NULL, MS_MOVE, NULL) < 0)
-            return cr__errno(err, "move rootfs to /");
-        if (chroot(".") < 0) return cr__errno(err, "chroot \"%s\"", c->rootfs);
-        return chdir("/") < 0 ? cr__errno(err, "chdir /") : 0;
-    }
+    if (c->opts->no_pivot || !c->spec->ns[CR_NS_MNT].present) return cr__rootfs_move(c, err);
     oldroot = open("/", O_DIRECTORY | O_RDONLY | O_CLOEXEC);
     newroot = open(c->rootfs, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
     if (oldroot < 0 || newroot < 0) { if (oldroot >= 0) close(oldroot); if (newroot >= 0) close(newroot); return cr__errno(err, "open rootfs"); }
     if (fchdir(newroot) < 0 || syscall(SYS_pivot_root, ".", ".") < 0) {
-        int r = cr__errno(err, "pivot_root \"%s\" (try --no-pivot)", c->rootfs);
+        int initramfs = cr__root_is_initramfs(), r = cr__errno(err, "pivot_root \"%s\" (try --no-pivot)", c->rootfs);
         close(oldroot); close(newroot);
-        return r;
+        if (!initramfs) return r;
+        cr_log(CR_LOG_DEBUG, "pivot_root is impossible on the initramfs root: MS_MOVE + chroot instead");
+        return cr__rootfs_move(c, err);
     }
     /* the old root sits on top of "/": keep its unmount from reaching the host */
     if (fchdir(oldroot) < 0 || mount(NULL, ".", NULL, MS_SLAVE | MS_REC, NULL) < 0 || umount2(".", MNT_DETACH) < 0) {
@@ -7720,9 +7762,10 @@ static int cr__create_resources(const cr_spec *spec, const char *dirs, cr_err *e
     const cr_resources *res = spec->resources;
     cr__cg_view *v;
     int r = 0;
-    if (!res && !spec->ndevices) return 0;
     if (!(v = (cr__cg_view *)CR_MALLOC(sizeof *v))) return cr_err_set(err, ENOMEM, "out of memory");
     cr__cgroup_view(dirs, v);
+    if (v->t.pure_v2 && v->t.v2) cr__cgroup_enable_v2_all(v->t.v2);
+    if (!res && !spec->ndevices) { CR_FREE(v); return 0; }
     v->t.devices = spec->devices;
     v->t.ndevices = spec->ndevices;
     v->t.default_devices = res && res->has_devices;
