@@ -17,6 +17,7 @@ for m in $(cat /lib/modules/load 2>/dev/null); do insmod "/lib/modules/$m" || ec
 run_test() { # NAME: runs t_NAME, its output kept for diagnostics
     if "t_$1" >"/tmp/$1.out" 2>&1; then
         echo "ok - $1"
+        grep '^# ' "/tmp/$1.out"   # the numbers it measured
     else
         echo "not ok - $1: $(tail -1 "/tmp/$1.out")"
         sed "s/^/# $1: /" "/tmp/$1.out"
@@ -170,18 +171,26 @@ bench_v2() {
 
 # ------------------------------------------------------------ low memory
 
-# peak RSS in KiB of "cr ARGS", sampled (VmHWM only grows) until it exits
+# cr_rss: KiB resident in all cr processes but PID 1 (a pull unpacks in
+# children, a run has its monitor and init)
+cr_rss() {
+    for d in /proc/[0-9]*; do
+        [ "${d#/proc/}" = 1 ] && continue
+        case $(readlink "$d/exe" 2>/dev/null) in /bin/cr | /memfd:cr*) cat "$d/status" 2>/dev/null ;; esac
+    done | awk '/^VmRSS:/ { kb += $2 } END { print kb + 0 }'
+}
+
+# peak_rss CMD...: runs CMD, sampling cr_rss until it exits: PEAK_KB, PEAK_STATUS
 peak_rss() {
     "$@" >/tmp/peak.out 2>&1 &
-    p=$! hwm=0
+    p=$! PEAK_KB=0
     while kill -0 $p 2>/dev/null; do
-        h=$(sed -n 's/^VmHWM: *\([0-9]*\).*/\1/p' /proc/$p/status 2>/dev/null)
-        [ -n "$h" ] && [ "$h" -gt "$hwm" ] && hwm=$h
+        kb=$(cr_rss)
+        [ "$kb" -gt "$PEAK_KB" ] && PEAK_KB=$kb
         sleep 0.05
     done
     wait $p
     PEAK_STATUS=$?
-    PEAK_KB=$hwm
 }
 
 t_lowmem_pull() {
