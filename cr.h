@@ -50,6 +50,7 @@
      >>util      cr_err_*, cr_buf_*, cr_log*, cr_util_*   errors, buffers, allocation, strings, hashing,
                                                             time, safe fs, fd passing, signals
      >>json      cr_json_*, cr_jw_*                         bounded parser and compact writer
+     >>conf      cr_conf_*                                  cr.conf: defaults for every setting (TOML subset)
      >>spec      cr_spec_*                                  config.json: parse, validate, default
      >>cgroup    cr_cgroup_*                                v1, v2 and hybrid; resources, freeze, stats
      >>state     cr_state_*                                 state dirs, atomic state.json, status
@@ -188,6 +189,50 @@ CR_API void cr_jw_null(cr_jw *w);
 CR_API void cr_jw_value(cr_jw *w, const cr_json *v);      /* re-serialises a parsed tree (numbers as their literal text) */
 CR_API void cr_jw_raw(cr_jw *w, const char *json);        /* one value given as JSON text, written unchecked */
 
+
+/* ---- >>conf (cr_conf_*) ------------------------------------------------- */
+
+/* cr.conf: a default for every setting, in the TOML subset containers.conf
+   uses: [tables], key = "string" | 'literal' | integer | true | false |
+   ["array", "of strings"] (may span lines), # comments. The files, each
+   overriding the one before, key by key:
+     /etc/cr/cr.conf
+     $XDG_CONFIG_HOME/cr/cr.conf (else ~/.config/cr/cr.conf), for non-root
+     $CR_CONFIG
+   A missing file is no error; a bad one is, naming FILE:LINE and the key.
+   Flags override every file (the applets apply them).
+
+     [engine]      state_root  storage
+     [network]     default_network  bridge  subnet  dns
+     [containers]  default_capabilities  seccomp_profile  default_ulimits
+                   log_driver  log_size_max  log_max_file
+     [registries]  pull_concurrency  mirrors ("REGISTRY=MIRROR")
+                   insecure ("HOST[:PORT]")  platform ("os/arch[/variant]") */
+typedef enum cr_conf_key {
+    CR_CONF_STATE_ROOT, CR_CONF_STORAGE,
+    CR_CONF_NETWORK, CR_CONF_BRIDGE, CR_CONF_SUBNET, CR_CONF_DNS,
+    CR_CONF_CAPABILITIES, CR_CONF_SECCOMP_PROFILE, CR_CONF_ULIMITS,
+    CR_CONF_LOG_DRIVER, CR_CONF_LOG_SIZE_MAX, CR_CONF_LOG_MAX_FILE,
+    CR_CONF_PULL_CONCURRENCY, CR_CONF_MIRRORS, CR_CONF_INSECURE, CR_CONF_PLATFORM,
+    CR_CONF_NKEYS
+} cr_conf_key;
+typedef struct cr_conf_setting {
+    const char *section, *name;       /* "network", "dns" */
+    const char *value;                /* a scalar as text (numbers, true/false too); NULL: unset */
+    const char *const *list;          /* an array's strings, NULL-terminated; NULL: unset */
+    char origin[300];                 /* "FILE:LINE" the value came from; "" unset */
+} cr_conf_setting;
+typedef struct cr_conf { cr_conf_setting s[CR_CONF_NKEYS]; void *arena; } cr_conf;
+
+/* Parses one file's text over c (zero it first, or load earlier files). */
+CR_API int cr_conf_parse(cr_conf *c, const char *file, const char *text, size_t len, cr_err *err);
+/* Zeroes c, then reads the files above in order. */
+CR_API int cr_conf_load(cr_conf *c, cr_err *err);
+CR_API const char *cr_conf_get(const cr_conf *c, cr_conf_key k);           /* scalar or NULL */
+CR_API const char *const *cr_conf_list(const cr_conf *c, cr_conf_key k);   /* array or NULL */
+/* The effective settings as JSON: {"SECTION.KEY": {"value": ..., "origin": ...}} */
+CR_API int cr_conf_json(const cr_conf *c, cr_buf *out);
+CR_API void cr_conf_free(cr_conf *c);
 
 /* ---- >>spec (cr_spec_*) ------------------------------------------------- */
 
@@ -863,6 +908,9 @@ typedef struct cr_ctr_opts {
     const char *const *add_hosts;      /* --add-host NAME:IP */
     const char *init;                  /* --init: a cr binary, bound read-only to /sbin/cr-init and
                                           run as PID 1 (`cr-init init -- COMMAND`); NULL: none */
+    const char *const *default_caps;   /* the set --cap-add/--cap-drop change; NULL: Docker's 14 */
+    const char *bridge, *subnet;       /* of the bridge network; NULL: cr_net_config's defaults */
+    const char *seccomp_profile;       /* without --security-opt seccomp=: this file; NULL: Docker's */
 } cr_ctr_opts;
 
 /* Creates and starts an image container; name gets its name. In the
@@ -2348,6 +2396,253 @@ static char *cr__json_text(const cr_json *v) {
 }
 
 
+
+/* ==========================================================================
+ * >>conf — cr_conf_*: cr.conf, the TOML subset, and where each value came from
+ * ========================================================================== */
+
+enum { CR__CONF_STR, CR__CONF_INT, CR__CONF_LIST };
+static const struct { const char *section, *name; int kind; } cr__conf_keys[CR_CONF_NKEYS] = {
+    { "engine", "state_root", CR__CONF_STR }, { "engine", "storage", CR__CONF_STR },
+    { "network", "default_network", CR__CONF_STR }, { "network", "bridge", CR__CONF_STR },
+    { "network", "subnet", CR__CONF_STR }, { "network", "dns", CR__CONF_LIST },
+    { "containers", "default_capabilities", CR__CONF_LIST }, { "containers", "seccomp_profile", CR__CONF_STR },
+    { "containers", "default_ulimits", CR__CONF_LIST }, { "containers", "log_driver", CR__CONF_STR },
+    { "containers", "log_size_max", CR__CONF_STR }, { "containers", "log_max_file", CR__CONF_INT },
+    { "registries", "pull_concurrency", CR__CONF_INT }, { "registries", "mirrors", CR__CONF_LIST },
+    { "registries", "insecure", CR__CONF_LIST }, { "registries", "platform", CR__CONF_STR },
+};
+
+typedef struct cr__conf_rd {
+    cr_conf *c; const char *file, *p, *end; int line; cr_err *err;
+    char section[64];
+} cr__conf_rd;
+
+static int cr__conf_fail(cr__conf_rd *r, const char *key, const char *what) {
+    if (key) return cr_err_set(r->err, EINVAL, "%s:%d: %s%s%s: %s", r->file, r->line, *r->section ? r->section : "",
+                               *r->section ? "." : "", key, what);
+    return cr_err_set(r->err, EINVAL, "%s:%d: %s", r->file, r->line, what);
+}
+
+/* Blanks, comments and (where allowed) newlines. */
+static void cr__conf_skip(cr__conf_rd *r, int newlines) {
+    while (r->p < r->end) {
+        if (*r->p == ' ' || *r->p == '\t' || *r->p == '\r') r->p++;
+        else if (*r->p == '#') while (r->p < r->end && *r->p != '\n') r->p++;
+        else if (*r->p == '\n' && newlines) { r->p++; r->line++; }
+        else break;
+    }
+}
+
+static int cr__conf_bare(char ch) {
+    return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '_' || ch == '-';
+}
+
+/* A quoted string (basic with \-escapes, or 'literal') into out. */
+static int cr__conf_string(cr__conf_rd *r, const char *key, cr_buf *out) {
+    char q = *r->p++;
+    while (r->p < r->end && *r->p != q) {
+        char ch = *r->p++;
+        if (ch == '\n' || (unsigned char)ch < 0x20) return cr__conf_fail(r, key, "unterminated string");
+        if (ch == '\\' && q == '"') {
+            if (r->p >= r->end) break;
+            switch ((ch = *r->p++)) {
+            case 'n': ch = '\n'; break;
+            case 't': ch = '\t'; break;
+            case '"': case '\\': break;
+            default: return cr__conf_fail(r, key, "unknown escape in string");
+            }
+        }
+        cr_buf_putc(out, ch);
+    }
+    if (r->p >= r->end) return cr__conf_fail(r, key, "unterminated string");
+    r->p++;
+    return out->oom ? cr_err_set(r->err, ENOMEM, "out of memory") : 0;
+}
+
+/* A scalar: string, integer or boolean, as text. */
+static int cr__conf_scalar(cr__conf_rd *r, const char *key, int kind, cr_buf *out) {
+    const char *b = r->p;
+    if (r->p < r->end && (*r->p == '"' || *r->p == '\'')) {
+        if (kind == CR__CONF_INT) return cr__conf_fail(r, key, "expected an integer, got a string");
+        return cr__conf_string(r, key, out);
+    }
+    while (r->p < r->end && cr__conf_bare(*r->p)) r->p++;
+    if (r->p == b) return cr__conf_fail(r, key, "expected a value");
+    cr_buf_add(out, b, (size_t)(r->p - b));
+    if (kind == CR__CONF_INT) {
+        char *e;
+        long long v = strtoll(out->data, &e, 10);
+        if (*e || v < 0 || v > INT_MAX) return cr__conf_fail(r, key, "expected a non-negative integer");
+    } else if (strcmp(out->data, "true") && strcmp(out->data, "false"))
+        return cr__conf_fail(r, key, "expected a quoted string");
+    return 0;
+}
+
+static int cr__conf_array(cr__conf_rd *r, const char *key, cr_conf_setting *st) {
+    cr__arena *a = (cr__arena *)r->c->arena;
+    const char *items[256];
+    int n = 0, rc;
+    r->p++;
+    for (;;) {
+        cr_buf item = {0};
+        cr__conf_skip(r, 1);
+        if (r->p < r->end && *r->p == ']') { r->p++; break; }
+        if (r->p >= r->end || (*r->p != '"' && *r->p != '\'')) return cr__conf_fail(r, key, "expected an array of strings");
+        if (n == 255) return cr__conf_fail(r, key, "more than 255 items");
+        rc = cr__conf_string(r, key, &item);
+        items[n] = rc < 0 ? NULL : cr__arena_strdup(a, item.data ? item.data : "");
+        cr_buf_free(&item);
+        if (rc < 0) return rc;
+        if (!items[n++]) return cr_err_set(r->err, ENOMEM, "out of memory");
+        cr__conf_skip(r, 1);
+        if (r->p < r->end && *r->p == ',') r->p++;
+        else if (r->p < r->end && *r->p == ']') { r->p++; break; }
+        else return cr__conf_fail(r, key, "expected , or ] in the array");
+    }
+    items[n] = NULL;
+    if (!(st->list = (const char *const *)cr__arena_alloc(a, (size_t)(n + 1) * sizeof *items)))
+        return cr_err_set(r->err, ENOMEM, "out of memory");
+    memcpy((void *)st->list, items, (size_t)(n + 1) * sizeof *items);
+    return 0;
+}
+
+static int cr__conf_value(cr__conf_rd *r, const char *key) {
+    int k, line = r->line, rc;
+    cr_conf_setting *st;
+    cr_buf text = {0};
+    for (k = 0; k < CR_CONF_NKEYS; k++)
+        if (!strcmp(cr__conf_keys[k].section, r->section) && !strcmp(cr__conf_keys[k].name, key)) break;
+    if (k == CR_CONF_NKEYS) return cr__conf_fail(r, key, "unknown key");
+    st = &r->c->s[k];
+    if (cr__conf_keys[k].kind == CR__CONF_LIST) {
+        if (r->p >= r->end || *r->p != '[') return cr__conf_fail(r, key, "expected an array of strings");
+        if ((rc = cr__conf_array(r, key, st)) < 0) return rc;
+        st->value = NULL;
+    } else {
+        if ((rc = cr__conf_scalar(r, key, cr__conf_keys[k].kind, &text)) == 0 &&
+            !(st->value = cr__arena_strdup((cr__arena *)r->c->arena, text.data ? text.data : "")))
+            rc = cr_err_set(r->err, ENOMEM, "out of memory");
+        cr_buf_free(&text);
+        if (rc < 0) return rc;
+        st->list = NULL;
+    }
+    snprintf(st->origin, sizeof st->origin, "%s:%d", r->file, line);
+    return 0;
+}
+
+/* One line: blank, [section] or key = value (the value may span lines). */
+static int cr__conf_line(cr__conf_rd *r) {
+    char key[64];
+    size_t n = 0;
+    cr__conf_skip(r, 0);
+    if (r->p >= r->end || *r->p == '\n') return 0;
+    if (*r->p == '[') {
+        for (r->p++; r->p < r->end && cr__conf_bare(*r->p) && n < sizeof r->section - 1; r->p++) r->section[n++] = *r->p;
+        r->section[n] = 0;
+        if (r->p >= r->end || *r->p != ']' || !n) return cr__conf_fail(r, NULL, "expected [SECTION]");
+        r->p++;
+    } else {
+        for (; r->p < r->end && cr__conf_bare(*r->p) && n < sizeof key - 1; r->p++) key[n++] = *r->p;
+        key[n] = 0;
+        if (!n) return cr__conf_fail(r, NULL, "expected KEY = VALUE");
+        cr__conf_skip(r, 0);
+        if (r->p >= r->end || *r->p != '=') return cr__conf_fail(r, key, "expected =");
+        r->p++;
+        cr__conf_skip(r, 0);
+        if (cr__conf_value(r, key) < 0) return -EINVAL;
+    }
+    cr__conf_skip(r, 0);
+    if (r->p < r->end && *r->p != '\n') return cr__conf_fail(r, NULL, "unexpected text after the value");
+    return 0;
+}
+
+CR_API int cr_conf_parse(cr_conf *c, const char *file, const char *text, size_t len, cr_err *err) {
+    cr__conf_rd r;
+    int k;
+    memset(&r, 0, sizeof r);
+    r.c = c; r.file = file; r.p = text; r.end = text + len; r.line = 1; r.err = err;
+    for (k = 0; k < CR_CONF_NKEYS; k++) { c->s[k].section = cr__conf_keys[k].section; c->s[k].name = cr__conf_keys[k].name; }
+    if (!c->arena && !(c->arena = cr__calloc(1, sizeof(cr__arena)))) return cr_err_set(err, ENOMEM, "out of memory");
+    if (memchr(text, 0, len)) return cr_err_set(err, EINVAL, "%s: not a text file", file);
+    while (r.p < r.end) {
+        if (cr__conf_line(&r) < 0) return -EINVAL;
+        if (r.p < r.end) { r.p++; r.line++; }
+    }
+    return 0;
+}
+
+static int cr__conf_file(cr_conf *c, const char *path, cr_err *err) {
+    cr_buf text = {0};
+    int r = cr_util_read_file(AT_FDCWD, path, 1 << 20, &text, err);
+    if (r < 0) {
+        cr_buf_free(&text);
+        return err->code == ENOENT ? 0 : r;
+    }
+    r = cr_conf_parse(c, path, text.data ? text.data : "", text.len, err);
+    cr_buf_free(&text);
+    return r;
+}
+
+CR_API int cr_conf_load(cr_conf *c, cr_err *err) {
+    char user[PATH_MAX] = "";
+    const char *xdg = getenv("XDG_CONFIG_HOME"), *home = getenv("HOME"), *env = getenv("CR_CONFIG");
+    int r;
+    memset(c, 0, sizeof *c);
+    if (geteuid() != 0) {
+        if (xdg && *xdg) snprintf(user, sizeof user, "%s/cr/cr.conf", xdg);
+        else if (home && *home) snprintf(user, sizeof user, "%s/.config/cr/cr.conf", home);
+    }
+    if ((r = cr__conf_file(c, "/etc/cr/cr.conf", err)) < 0 || (*user && (r = cr__conf_file(c, user, err)) < 0)) return r;
+    if (env && *env) {
+        cr_buf text = {0};
+        if ((r = cr_util_read_file(AT_FDCWD, env, 1 << 20, &text, err)) == 0)
+            r = cr_conf_parse(c, env, text.data ? text.data : "", text.len, err);
+        cr_buf_free(&text);
+        if (r < 0) return cr_err_wrap(err, "$CR_CONFIG");
+    }
+    return 0;
+}
+
+CR_API const char *cr_conf_get(const cr_conf *c, cr_conf_key k) {
+    return c && k >= 0 && k < CR_CONF_NKEYS ? c->s[k].value : NULL;
+}
+
+CR_API const char *const *cr_conf_list(const cr_conf *c, cr_conf_key k) {
+    return c && k >= 0 && k < CR_CONF_NKEYS ? c->s[k].list : NULL;
+}
+
+CR_API int cr_conf_json(const cr_conf *c, cr_buf *out) {
+    cr_jw w;
+    int k, i;
+    cr_jw_init(&w, out);
+    cr_jw_obj(&w);
+    for (k = 0; k < CR_CONF_NKEYS; k++) {
+        char name[96];
+        snprintf(name, sizeof name, "%s.%s", cr__conf_keys[k].section, cr__conf_keys[k].name);
+        cr_jw_key(&w, name);
+        cr_jw_obj(&w);
+        cr_jw_key(&w, "value");
+        if (c->s[k].list) {
+            cr_jw_arr(&w);
+            for (i = 0; c->s[k].list[i]; i++) cr_jw_str(&w, c->s[k].list[i]);
+            cr_jw_arr_end(&w);
+        } else if (c->s[k].value) cr_jw_str(&w, c->s[k].value);
+        else cr_jw_null(&w);
+        cr_jw_key(&w, "origin");
+        cr_jw_str(&w, *c->s[k].origin ? c->s[k].origin : "default");
+        cr_jw_obj_end(&w);
+    }
+    cr_jw_obj_end(&w);
+    return out->oom ? -ENOMEM : 0;
+}
+
+CR_API void cr_conf_free(cr_conf *c) {
+    if (!c) return;
+    cr__arena_free((cr__arena *)c->arena);
+    CR_FREE(c->arena);
+    memset(c, 0, sizeof *c);
+}
 
 /* ==========================================================================
  * >>spec — cr_spec_*: config.json parsed into cr_spec, validated, defaulted
@@ -15915,8 +16210,8 @@ static int cr__ctr_cap_list(const char *const *list, const char *opt, uint64_t *
     return 0;
 }
 
-/* Docker's 14 default capabilities, then --cap-drop ALL, --cap-add ALL,
-   the single additions and the single drops. */
+/* Docker's 14 default capabilities (or default_caps), then --cap-drop ALL,
+   --cap-add ALL, the single additions and the single drops. */
 static int cr__ctr_caps(cr__ctr *c, cr_err *err) {
     static const int defaults[] = { 0, 1, 3, 4, 5, 6, 7, 8, 10, 13, 18, 27, 29, 31 };
     uint64_t add, drop;
@@ -15924,6 +16219,10 @@ static int cr__ctr_caps(cr__ctr *c, cr_err *err) {
     size_t i;
     c->caps = 0;
     for (i = 0; i < sizeof defaults / sizeof *defaults; i++) c->caps |= 1ULL << defaults[i];
+    if (c->o->default_caps) {
+        if ((r = cr__ctr_cap_list(c->o->default_caps, "default capabilities", &c->caps, &add_all, err)) < 0) return r;
+        if (add_all) c->caps = cr__ctr_all_caps();
+    }
     if ((r = cr__ctr_cap_list(c->o->cap_add, "--cap-add", &add, &add_all, err)) < 0 ||
         (r = cr__ctr_cap_list(c->o->cap_drop, "--cap-drop", &drop, &drop_all, err)) < 0) return r;
     if (drop_all) c->caps = 0;
@@ -15936,6 +16235,7 @@ static int cr__ctr_security_opts(cr__ctr *c, cr_err *err) {
     const char *const *so = c->o->security_opt;
     int i;
     c->seccomp_unconfined = c->o->privileged;
+    c->seccomp_file = c->o->seccomp_profile;
     for (i = 0; so && so[i]; i++) {
         const char *v = strchr(so[i], '=') ? strchr(so[i], '=') + 1 : strchr(so[i], ':') ? strchr(so[i], ':') + 1 : NULL;
         size_t klen = strcspn(so[i], "=:");
@@ -16873,6 +17173,8 @@ static int cr__ctr_network(cr__ctr *c, cr_err *err) {
         if ((r = cr_net_port_parse(*p, &c->ports[c->nports++], err)) < 0) return cr_err_wrap(err, "-p");
     }
     cr__ctr_net_config(c->rt, &c->net, c->net_dir, sizeof c->net_dir);
+    c->net.bridge = c->o->bridge;
+    c->net.subnet = c->o->subnet;
     if (c->bridge || !strcmp(net, "none") || !strcmp(net, "host")) return 0;
     if (!strncmp(net, "ns:", 3) && net[3] == '/') { snprintf(c->netns, sizeof c->netns, "%s", net + 3); return 0; }
     if (strncmp(net, "container:", 10))

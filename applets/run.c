@@ -159,9 +159,21 @@ static int cr_run_pull(const char *image, const char *policy, const char *platfo
     if (!strcmp(policy, "never") || (!strcmp(policy, "missing") && !missing)) return missing ? -ENOENT : 0;
     if (missing && !quiet) fprintf(stderr, "Unable to find image '%s' locally\n", image);
     po.platform = platform;
+    cr_main_pull_defaults(&po, image);
     if (cr_image_pull(&cr_main_store, image, &po, digest, err) < 0) return -1;
     if (!quiet) fprintf(stderr, "Pulled %s: %s\n", image, digest);
     return 0;
+}
+
+/* cr.conf's defaults for what the command line left unset. */
+static void cr_run_conf_defaults(cr_ctr_opts *o) {
+    if (!o->network) o->network = cr_conf_get(&cr_main_conf, CR_CONF_NETWORK);
+    if (!o->dns) o->dns = cr_conf_list(&cr_main_conf, CR_CONF_DNS);
+    if (!o->ulimits) o->ulimits = cr_conf_list(&cr_main_conf, CR_CONF_ULIMITS);
+    o->default_caps = cr_conf_list(&cr_main_conf, CR_CONF_CAPABILITIES);
+    o->bridge = cr_conf_get(&cr_main_conf, CR_CONF_BRIDGE);
+    o->subnet = cr_conf_get(&cr_main_conf, CR_CONF_SUBNET);
+    o->seccomp_profile = cr_conf_get(&cr_main_conf, CR_CONF_SECCOMP_PROFILE);
 }
 
 /* 126/127 when the command is at fault, as Docker says; else 125. */
@@ -216,6 +228,7 @@ static int cr_run_image(int argc, char **argv) {
     /* with --rootfs every operand is the command; else IMAGE comes first */
     if (!o.rootfs) o.image = st.operands[0];
     o.args = (const char *const *)(st.operands + (o.rootfs ? 0 : 1));
+    cr_run_conf_defaults(&o);
     if (cr_util_reexec_sealed(cr_main_argv, &err) < 0) return cr_main_fail_err(argv[0], &err), 125;
     cr_main_gc();
     if (o.image && cr_run_pull(o.image, policy, platform, quiet, &err) < 0) return cr_main_fail_err(argv[0], &err), 125;

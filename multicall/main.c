@@ -13,6 +13,7 @@
 
 cr_runtime cr_main_runtime;
 cr_store cr_main_store;
+cr_conf cr_main_conf;
 int cr_main_debug;
 char **cr_main_argv;
 static FILE *cr_main_log;
@@ -320,6 +321,26 @@ void cr_listing_end(cr_listing *l) {
     cr_buf_free(&l->out);
 }
 
+/* cr.conf: its state root and storage unless --root/--storage (or
+   $CR_STORAGE) said otherwise; the applets take the rest. */
+static int cr_main_load_conf(void) {
+    cr_err err = {0};
+    if (cr_conf_load(&cr_main_conf, &err) < 0) return cr_main_fail("", "%s", err.msg), -1;
+    if (!cr_main_runtime.root) cr_main_runtime.root = cr_conf_get(&cr_main_conf, CR_CONF_STATE_ROOT);
+    if (!cr_main_store.root && !getenv("CR_STORAGE")) cr_main_store.root = cr_conf_get(&cr_main_conf, CR_CONF_STORAGE);
+    return 0;
+}
+
+void cr_main_pull_defaults(cr_pull_opts *o, const char *ref) {
+    const char *const *insecure = cr_conf_list(&cr_main_conf, CR_CONF_INSECURE), *v;
+    cr_ref r;
+    if (!o->platform) o->platform = cr_conf_get(&cr_main_conf, CR_CONF_PLATFORM);
+    if (!o->max_concurrent && (v = cr_conf_get(&cr_main_conf, CR_CONF_PULL_CONCURRENCY))) o->max_concurrent = atoi(v);
+    if (!o->mirrors) o->mirrors = cr_conf_list(&cr_main_conf, CR_CONF_MIRRORS);
+    if (!insecure || cr_ref_parse(ref, &r, NULL) < 0) return;
+    for (; *insecure; insecure++) if (!strcmp(*insecure, r.domain)) o->insecure = 1;
+}
+
 static int cr_main_run_applet(const cr_applet *ap, int argc, char **argv) {
     argv[0] = (char *)ap->name;
     return ap->main(argc, argv);
@@ -380,6 +401,7 @@ int main(int argc, char **argv) {
 #undef CR_OPT_VAL
     }
     cr_log_set(cr_main_log_line, NULL, cr_main_debug ? CR_LOG_DEBUG : CR_LOG_WARN);
+    if (cr_main_load_conf() < 0) return 1;
     if (ap) {
         argv[i - 1] = argv[0];
         return cr_main_run_applet(ap, argc - i + 1, argv + i - 1);

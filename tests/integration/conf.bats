@@ -1,0 +1,126 @@
+#!/usr/bin/env bats
+# conf.bats — cr.conf: each setting changes what a user sees, flags win
+# over the file, and a bad file is an error naming its line and key. Every
+# test writes its own file and points $CR_CONFIG at it; /etc/cr/cr.conf is
+# not touched.
+
+load image_helpers
+
+# conf TEXT : writes the test's cr.conf (printf-style escapes) and exports CR_CONFIG
+conf() {
+    export CR_CONFIG=$BATS_TEST_TMPDIR/cr.conf
+    printf "$1" >"$CR_CONFIG"
+}
+
+# crc ARGS... : cr in $NETNS with this test's state root and store given
+# by the config file only
+crc() { in_ns "$CR" "$@" 3>&-; }
+
+# run_in ARGS... : `cr run --rm` of the busybox image (config-given root/store)
+run_in() { crc run --rm "$@"; }
+
+setup() {
+    img_setup
+    conf "[engine]\nstate_root = \"$CR_ROOT\"\nstorage = \"$STORE\"\n"
+}
+
+@test "conf: a bad file is an error naming the file, the line and the key" {
+    conf '[network]\ndns = ["1.1.1.1"]\nbridge = 12\n'
+    run -1 "$CR" list
+    [[ $output == *"$CR_CONFIG:3: network.bridge: expected a quoted string"* ]] || { show_run; false; }
+    conf '[network]\nsubnets = "10.0.0.0/8"\n'
+    run -1 "$CR" list
+    [[ $output == *"$CR_CONFIG:2: network.subnets: unknown key"* ]] || { show_run; false; }
+    conf '[registries]\nmirrors = ["a=b",\n  "c"\n'
+    run -1 "$CR" images
+    [[ $output == *"$CR_CONFIG:4: registries.mirrors: expected , or ] in the array"* || $output == *"$CR_CONFIG:3: registries.mirrors"* ]] || { show_run; false; }
+    export CR_CONFIG=$BATS_TEST_TMPDIR/missing.conf
+    run -1 "$CR" list
+    [[ $output == *'$CR_CONFIG'*missing.conf* ]] || { show_run; false; }
+}
+
+@test "conf: engine.state_root and engine.storage replace the defaults; --root and --storage win" {
+    run -0 crc images
+    [[ $output == *test/busybox* ]] || { show_run; false; }
+    run -0 crc run -d --name "$N" "$BB" sleep 100
+    [[ -d $CR_ROOT/$N ]]
+    run -0 crc --root "$BATS_TEST_TMPDIR/other" list -q
+    [[ -z $output ]] || { show_run; false; }
+    run -0 crc --storage "$BATS_TEST_TMPDIR/empty" images -q
+    [[ -z $output ]] || { show_run; false; }
+    run -0 crc rm -f "$N"
+}
+
+@test "conf: network.default_network none; --network on the command line wins" {
+    conf "[engine]\nstate_root = \"$CR_ROOT\"\nstorage = \"$STORE\"\n[network]\ndefault_network = \"none\"\n"
+    run -0 run_in "$BB" cat /proc/net/dev
+    [[ $output != *eth0* && $output == *lo:* ]] || { show_run; false; }
+    run -0 run_in --network bridge "$BB" cat /proc/net/dev
+    [[ $output == *eth0* ]] || { show_run; false; }
+}
+
+@test "conf: network.bridge and network.subnet make the default network" {
+    conf "[engine]\nstate_root = \"$CR_ROOT\"\nstorage = \"$STORE\"\n[network]\nbridge = \"crconf$$\"\nsubnet = \"10.123.7.0/24\"\n"
+    run -0 run_in "$BB" ip -4 addr show eth0
+    [[ $output == *"inet 10.123.7."* ]] || { show_run; false; }
+    in_ns ip link show "crconf$$" >/dev/null
+}
+
+@test "conf: network.dns fills resolv.conf; --dns wins" {
+    conf "[engine]\nstate_root = \"$CR_ROOT\"\nstorage = \"$STORE\"\n[network]\ndns = [\"192.0.2.53\", \"192.0.2.54\"]\n"
+    run -0 run_in --network none "$BB" cat /etc/resolv.conf
+    [[ $output == *"nameserver 192.0.2.53"*"nameserver 192.0.2.54"* ]] || { show_run; false; }
+    run -0 run_in --network none --dns 198.51.100.1 "$BB" cat /etc/resolv.conf
+    [[ $output == *"nameserver 198.51.100.1"* && $output != *192.0.2.53* ]] || { show_run; false; }
+}
+
+@test "conf: containers.default_capabilities is the set --cap-add changes" {
+    conf "[engine]\nstate_root = \"$CR_ROOT\"\nstorage = \"$STORE\"\n[containers]\ndefault_capabilities = [\"CHOWN\", \"KILL\"]\n"
+    run -0 run_in --network none "$BB" grep CapEff /proc/self/status
+    [[ $output == *0000000000000021* ]] || { show_run; false; }
+    run -0 run_in --network none --cap-add NET_RAW "$BB" grep CapEff /proc/self/status
+    [[ $output == *0000000000002021* ]] || { show_run; false; }
+    conf "[engine]\nstate_root = \"$CR_ROOT\"\nstorage = \"$STORE\"\n[containers]\ndefault_capabilities = [\"CAP_NOPE\"]\n"
+    run -125 run_in --network none "$BB" true
+    [[ $output == *CAP_NOPE* ]] || { show_run; false; }
+}
+
+@test "conf: containers.seccomp_profile replaces Docker's; --security-opt seccomp= wins" {
+    local prof=$BATS_TEST_TMPDIR/deny-mkdir.json
+    echo '{"defaultAction":"SCMP_ACT_ALLOW","syscalls":[{"names":["mkdir","mkdirat"],"action":"SCMP_ACT_ERRNO"}]}' >"$prof"
+    conf "[engine]\nstate_root = \"$CR_ROOT\"\nstorage = \"$STORE\"\n[containers]\nseccomp_profile = \"$prof\"\n"
+    run -1 run_in --network none "$BB" mkdir /tmp/x
+    [[ $output == *"not permitted"* ]] || { show_run; false; }
+    run -0 run_in --network none --security-opt seccomp=unconfined "$BB" mkdir /tmp/x
+}
+
+@test "conf: containers.default_ulimits; --ulimit wins" {
+    conf "[engine]\nstate_root = \"$CR_ROOT\"\nstorage = \"$STORE\"\n[containers]\ndefault_ulimits = [\"nofile=512:512\"]\n"
+    run -0 run_in --network none "$BB" sh -c 'ulimit -n'
+    [[ $output == 512 ]] || { show_run; false; }
+    run -0 run_in --network none --ulimit nofile=300:300 "$BB" sh -c 'ulimit -n'
+    [[ $output == 300 ]] || { show_run; false; }
+}
+
+@test "conf: registries.mirrors serve a registry's pulls; pull_concurrency and platform are taken" {
+    local img=registry.invalid/test/busybox
+    conf "[engine]\nstate_root = \"$CR_ROOT\"\nstorage = \"$BATS_TEST_TMPDIR/fresh\"\n[registries]\nmirrors = [\"registry.invalid=$REG\"]\npull_concurrency = 1\nplatform = \"linux/amd64\"\n"
+    run "$CR" pull -q "$img"   # the registry is on the host's loopback, not in $NETNS
+    ((status == 0)) || { show_run; cat "$CR_CONFIG"; false; }
+    run -0 "$CR" images
+    [[ $output == *registry.invalid/test/busybox* ]] || { show_run; false; }
+    # a two-platform image: registries.platform picks the arm64 one
+    local o=$FIX/oci/multi-$BATS_TEST_NUMBER l m1 m2 idx
+    oci_init "$o"
+    l=$(oci_layer "$o" "$FIX/rootfs" gzip)
+    m1=$(oci_manifest "$o" amd64 "" "$l")
+    m2=$(oci_manifest "$o" arm64 v8 "$l")
+    idx=$(oci_index "$o" "$m1" "$m2")
+    oci_tag "$o" latest "$idx"
+    push "${o##*/}" test/multi --all
+    conf "[engine]\nstate_root = \"$CR_ROOT\"\nstorage = \"$BATS_TEST_TMPDIR/fresh2\"\n[registries]\nplatform = \"linux/arm64\"\n"
+    run -0 "$CR" pull -q "$REG/test/multi"
+    run -0 "$CR" images --format json
+    [[ $(jq -r '.[0].id' <<<"$output") == "$(jq -r .config.digest "$o/blobs/sha256/$(jq -r '.digest | sub("sha256:"; "")' <<<"$m2")")" ]] ||
+        { show_run; false; }
+}
