@@ -130,11 +130,18 @@ int cr_main_fail_err(const char *applet, const cr_err *err);
 /* Exit status for bad usage after a message. */
 int cr_main_usage_error(const char *applet, const char *fmt, ...);
 const cr_applet *cr_main_applet(const char *name);
+/* A size as Docker prints it (go-units, 3 digits, powers of 1000):
+   "1.98MB", "512B", "7.05kB"; returns buf. */
+const char *cr_main_human_size(double bytes, char *buf, size_t n);
+/* Runs the applet fn for a command group's subcommand (argv[1]): fn gets
+   argv[0] = name, then extra (an option; NULL: none), then argv[2...]. */
+int cr_main_subapplet(int argc, char **argv, int (*fn)(int argc, char **argv), const char *name, const char *extra);
 /* Removes stale image containers (cr_ctr_gc), saying so on stderr; the
    image-level applets call it first. */
 void cr_main_gc(void);
 
 #define CR_APPLETS(X) \
+    X(container, "Docker's container group: ls, rm, inspect, logs, start, stop, prune, ...") \
     X(create, "create a container from a bundle") \
     X(delete, "delete a container and everything it holds") \
     X(events, "print resource statistics and OOM events of a container (JSON)") \
@@ -150,6 +157,7 @@ void cr_main_gc(void);
     X(logout, "remove stored registry credentials") \
     X(logs, "print the output of a detached image container") \
     X(pause, "freeze every process of a container") \
+    X(port, "list the published ports of an image container") \
     X(ps, "show the processes running in a container") \
     X(pull, "pull an image from a registry or a local archive into the store") \
     X(resume, "thaw a paused container") \

@@ -105,6 +105,26 @@ static void cr_main_gc_note(void *user, const char *name, const char *why) {
     fprintf(stderr, "cr: removed stale container %s: %s\n", name, why);
 }
 
+const char *cr_main_human_size(double bytes, char *buf, size_t n) {
+    static const char *const units[] = { "B", "kB", "MB", "GB", "TB", "PB" };
+    int u = 0;
+    while (bytes >= 999.5 && u < 5) { bytes /= 1000; u++; }
+    snprintf(buf, n, "%.3g%s", bytes, units[u]);
+    return buf;
+}
+
+int cr_main_subapplet(int argc, char **argv, int (*fn)(int argc, char **argv), const char *name, const char *extra) {
+    char **v = (char **)calloc((size_t)argc + 2, sizeof *v);
+    int i, n = 0, rc;
+    if (!v) return cr_main_fail(argv[0], "out of memory");
+    v[n++] = (char *)name;
+    if (extra) v[n++] = (char *)extra;
+    for (i = 2; i < argc; i++) v[n++] = argv[i];
+    rc = fn(n, v);
+    free(v);
+    return rc;
+}
+
 void cr_main_gc(void) {
     cr_err err = {0};
     if (cr_ctr_gc(&cr_main_runtime, &cr_main_store, cr_main_gc_note, NULL, &err) < 0) cr_main_fail("", "%s", err.msg);

@@ -1,0 +1,90 @@
+#!/usr/bin/env bats
+# Docker's inspection verbs on image containers and images: inspect -f
+# (Go templates), --type, image inspect, State.OOMKilled, port bindings,
+# port, the container group.
+
+load image_helpers
+
+@test "inspect -f: fields, json, index, range, if, \$; errors as Docker's" {
+    cri run -d --name "$N" "$APP" >/dev/null
+    cri run -d --name "$N-b" "$BB" sleep 30 >/dev/null
+    run --separate-stderr cri inspect -f '{{.Name}} {{.Config.WorkingDir}} {{json .Config.Entrypoint}} {{index .Config.Labels "cr.test"}}' "$N"
+    [[ $status -eq 0 && $output == "/$N /srv [\"/bin/echo\",\"entry\"] app" ]] || fail "fields: $status $output $stderr"
+    run cri inspect --format '{{range .Config.Env}}[{{.}}]{{end}}|{{if .State.Running}}up{{else}}down{{end}}|{{len .Args}}' "$N-b"
+    [[ $output == *'[PATH=/usr/local/sbin:'*']'* && $output == *'[HOSTNAME='*']'*'|up|1' ]] || fail "range/if/len: $output"
+    run cri inspect -f '{{.State.Status}}' "$N-b" "$N-b"
+    [[ $output == $'running\nrunning' ]] || fail "one line per object: $output"
+    run cri inspect -f '{{range $k, $v := .Config.Volumes}}{{$k}}{{end}} {{.Config.ExposedPorts}} {{$.State.OOMKilled}}' "$N"
+    [[ $output == '/vol <nil> false' ]] || fail "Volumes, ExposedPorts, OOMKilled: $output"
+    run --separate-stderr cri inspect -f '{{.Nope}}' "$N"
+    [[ $status -eq 1 && -z $output && $stderr == *'template: :1:2: executing "" at <.Nope>: map has no entry for key "Nope"'* ]] ||
+        fail "missing key: $status $output $stderr"
+    run --separate-stderr cri inspect -f '{{nope .Id}}' "$N"
+    [[ $status -eq 1 && -z $output && $stderr == *'template parsing error: template: :1: function "nope" not defined'* ]] ||
+        fail "bad template: $status $output $stderr"
+    run --separate-stderr cri inspect -f '{{.Id}}' nothere "$N-b"
+    [[ $status -eq 1 && $output =~ ^[0-9a-f]{64}$ && $stderr == *'no such object: "nothere"'* ]] || fail "unknown name: $status $output $stderr"
+}
+
+@test "inspect IMAGE, image inspect, --type; images shows the unpacked size" {
+    run --separate-stderr cri inspect "$APP"
+    [[ $status -eq 0 ]] || fail "inspect image: $stderr"
+    [[ $(jq -r '.[0].RepoTags[0], .[0].Config.WorkingDir, .[0].Config.Labels["cr.test"], .[0].Os, .[0].RootFS.Type, (.[0].Size > 1000), (.[0].Id | startswith("sha256:"))' <<<"$output") == \
+        "$APP:latest"$'\n/srv\napp\nlinux\nlayers\ntrue\ntrue' ]] || fail "image inspect: $output"
+    [[ $(jq -r '.[0].RepoDigests[0]' <<<"$output") == "$APP@sha256:"* ]] || fail "RepoDigests: $output"
+    local size id
+    size=$(jq -r '.[0].Size' <<<"$output")
+    id=$(jq -r '.[0].Id' <<<"$output")
+    run cri image inspect -f '{{.Id}} {{json .Config.Volumes}}' "${id:7:12}"
+    [[ $output == "$id {\"/vol\":{}}" ]] || fail "image inspect -f by id prefix: $output"
+    run --separate-stderr cri inspect --type container "$APP"
+    [[ $status -eq 1 && $stderr == *"no such container"* ]] || fail "--type container: $stderr"
+    cri run -d --name "$N" "$BB" sleep 30 >/dev/null
+    run --separate-stderr cri inspect --type image "$N"
+    [[ $status -eq 1 && $stderr == *"not in the store"* ]] || fail "--type image: $stderr"
+    run cri container inspect -f '{{.State.Status}}' "$N"
+    [[ $output == running ]] || fail "container inspect: $output"
+    run cri images --format json
+    [[ $(jq -r --arg n "$APP:latest" '.[] | select(.name == $n) | .size' <<<"$output") == "$size" ]] || fail "images size ($size): $output"
+}
+
+@test "port bindings: inspect's HostConfig.PortBindings and NetworkSettings.Ports, port NAME" {
+    cri run -d --name "$N" -p 8080:80 -p 127.0.0.1:8081:80 -p 5353:53/udp "$BB" sleep 30 >/dev/null
+    run cri inspect -f '{{json .HostConfig.PortBindings}}' "$N"
+    [[ $output == '{"80/tcp":[{"HostIp":"","HostPort":"8080"},{"HostIp":"127.0.0.1","HostPort":"8081"}],"53/udp":[{"HostIp":"","HostPort":"5353"}]}' ]] ||
+        fail "PortBindings: $output"
+    run cri inspect -f '{{json .NetworkSettings.Ports}} {{json .Config.ExposedPorts}}' "$N"
+    [[ $output == '{"80/tcp":[{"HostIp":"0.0.0.0","HostPort":"8080"},{"HostIp":"127.0.0.1","HostPort":"8081"}],"53/udp":[{"HostIp":"0.0.0.0","HostPort":"5353"}]} {"80/tcp":{},"53/udp":{}}' ]] ||
+        fail "NetworkSettings.Ports: $output"
+    run cri port "$N"
+    [[ $output == $'80/tcp -> 0.0.0.0:8080\n80/tcp -> 127.0.0.1:8081\n53/udp -> 0.0.0.0:5353' ]] || fail "port: $output"
+    run cri port "$N" 80
+    [[ $output == $'0.0.0.0:8080\n127.0.0.1:8081' ]] || fail "port 80: $output"
+    run cri port "$N" 53/udp
+    [[ $output == '0.0.0.0:5353' ]] || fail "port 53/udp: $output"
+    run --separate-stderr cri port "$N" 81
+    [[ $status -eq 1 && $stderr == *'no public port "81/tcp" published'* ]] || fail "port 81: $status $stderr"
+    cri stop -t 1 "$N" >/dev/null
+    run cri inspect -f '{{json .NetworkSettings.Ports}}' "$N"
+    [[ $output == '{}' ]] || fail "stopped: $output"
+}
+
+@test "State.OOMKilled: a container killed by the OOM killer" {
+    [[ -e /sys/fs/cgroup/cgroup.controllers || -d /sys/fs/cgroup/memory ]] || skip "no memory cgroup"
+    run cri run --name "$N" -m 16m "$BB" sh -c 'dd if=/dev/zero of=/dev/null bs=64M count=1'
+    [[ $status -eq 137 ]] || skip "dd was not OOM killed (status $status: $output)"
+    run cri inspect -f '{{.State.OOMKilled}} {{.State.ExitCode}}' "$N"
+    [[ $output == 'true 137' ]] || fail "OOMKilled: $output"
+}
+
+@test "container group: rm, prune -f; unknown commands are refused" {
+    cri run -d --name "$N" "$BB" sleep 30 >/dev/null
+    cri run --name "$N-done" "$BB" true
+    run cri container prune -f
+    [[ $output == $'Deleted Containers:\n'"$N-done" ]] || fail "prune: $output"
+    [[ $(cri inspect -f '{{.State.Status}}' "$N") == running ]] || fail "prune removed a running container"
+    run cri container rm -f "$N"
+    [[ $status -eq 0 && -z $(leftovers "$N") ]] || fail "container rm -f: $output $(leftovers "$N")"
+    run --separate-stderr cri container pull x
+    [[ $status -eq 1 && $stderr == *'unknown command "pull"'* ]] || fail "container pull: $stderr"
+}
