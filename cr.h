@@ -943,6 +943,12 @@ CR_API int cr_ctr_inspect(const cr_runtime *rt, const cr_store *s, const char *n
    until the container has stopped. */
 enum { CR_CTR_LOGS_FOLLOW = 1 };    /* keep writing until the container exits */
 CR_API int cr_ctr_logs(const cr_runtime *rt, const cr_store *s, const char *name, unsigned flags, int fd, cr_err *err);
+/* The changes in a container's root against its image, as `docker diff`:
+   fn gets 'A' (added), 'C' (changed) or 'D' (deleted) and the path, sorted,
+   from the overlay's upper dir (a whiteout is D; an entry that a layer of
+   the image has is C, else A). A --rootfs container has none. */
+CR_API int cr_ctr_diff(const cr_runtime *rt, const cr_store *s, const char *name,
+                       int (*fn)(void *user, char kind, const char *path), void *user, cr_err *err);
 /* What --init runs as PID 1: runs argv as a child, forwards signals to it,
    reaps every orphan, and returns the child's exit status (128+N). */
 CR_API int cr_ctr_init(char *const *argv, cr_err *err);
@@ -18347,6 +18353,88 @@ CR_API int cr_ctr_logs(const cr_runtime *rt, const cr_store *s, const char *name
         usleep(100000);
     }
     close(in);
+    return r;
+}
+
+/* ---- diff ---- */
+
+typedef struct cr__diff {
+    cr__strv lower;
+    int (*fn)(void *user, char kind, const char *path);
+    void *user;
+} cr__diff;
+
+/* Whether a layer of the image has path (the top-most one that names it decides). */
+static int cr__diff_in_image(const cr__diff *d, const char *path) {
+    char p[PATH_MAX];
+    struct stat sb;
+    int i;
+    for (i = 0; i < d->lower.n; i++) {
+        snprintf(p, sizeof p, "%s%s", d->lower.v[i], path);
+        if (lstat(p, &sb) == 0) return !(S_ISCHR(sb.st_mode) && sb.st_rdev == 0);
+    }
+    return 0;
+}
+
+/* What cr made as mount points (Docker keeps them in an init layer that
+   diff leaves out). */
+static int cr__diff_hidden(const char *path) {
+    static const char *const mounts[] = { "/dev", "/proc", "/sys", "/etc/hostname", "/etc/hosts", "/etc/resolv.conf",
+                                          "/sbin/cr-init", NULL };
+    int i;
+    for (i = 0; mounts[i]; i++) if (!strcmp(path, mounts[i])) return 1;
+    return 0;
+}
+
+/* Walks dir (upper + path); list 0 only says whether it has an entry to show. */
+static int cr__diff_walk(const cr__diff *d, const char *upper, const char *path, int list, int depth) {
+    char dir[PATH_MAX], sub[PATH_MAX], **names;
+    size_t n, i;
+    int r = 0;
+    snprintf(dir, sizeof dir, "%s%s", upper, path);
+    if (depth > 256 || cr__dir_names(dir, &names, &n) < 0) return 0;
+    for (i = 0; i < n && r == 0; i++) {
+        struct stat sb;
+        char kind;
+        snprintf(sub, sizeof sub, "%s/%s", path, names[i]);
+        snprintf(dir, sizeof dir, "%s%s", upper, sub);
+        if (cr__diff_hidden(sub) || lstat(dir, &sb) < 0) continue;
+        if (!list) { r = 1; break; }
+        kind = S_ISCHR(sb.st_mode) && sb.st_rdev == 0 ? 'D' : cr__diff_in_image(d, sub) ? 'C' : 'A';
+        /* a directory of the image is changed when something in it is */
+        if (kind == 'C' && S_ISDIR(sb.st_mode) && !cr__diff_walk(d, upper, sub, 0, depth + 1)) continue;
+        if ((r = d->fn(d->user, kind, sub)) == 0 && kind != 'D' && S_ISDIR(sb.st_mode))
+            r = cr__diff_walk(d, upper, sub, 1, depth + 1);
+    }
+    cr__dir_names_free(names, n);
+    return r;
+}
+
+CR_API int cr_ctr_diff(const cr_runtime *rt, const cr_store *s, const char *name,
+                       int (*fn)(void *user, char kind, const char *path), void *user, cr_err *err) {
+    const char *root = cr_store_root(s);
+    cr_ctr_info c;
+    cr_image_info img;
+    cr_image_config cfg;
+    cr__diff d;
+    char p[PATH_MAX];
+    size_t i;
+    int r;
+    if ((r = cr_ctr_find(rt, s, name, &c, err)) < 0) return r;
+    memset(&d, 0, sizeof d);
+    d.fn = fn; d.user = user;
+    memset(&img, 0, sizeof img);
+    snprintf(img.config, sizeof img.config, "%s", c.image_id);
+    if (c.image_id[0] && cr__store_config(root, &img, &cfg, NULL, NULL) == 0) {
+        for (i = cfg.ndiff_ids; i-- > 0;) {
+            snprintf(p, sizeof p, "%s/layers/sha256/%s", root, cr__store_hex(cfg.diff_ids[i]));
+            cr__strv_push(&d.lower, p);
+        }
+        cr_manifest_config_free(&cfg);
+    }
+    snprintf(p, sizeof p, "%s/upper", c.dir);
+    r = d.lower.oom ? cr_err_set(err, ENOMEM, "out of memory") : cr__diff_walk(&d, p, "", 1, 0);
+    cr__strv_free(&d.lower);
     return r;
 }
 

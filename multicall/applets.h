@@ -144,13 +144,14 @@ void cr_main_gc(void);
     X(container, "Docker's container group: ls, rm, inspect, logs, start, stop, prune, ...") \
     X(create, "create a container from a bundle") \
     X(delete, "delete a container and everything it holds") \
+    X(diff, "list the files changed in an image container's root (A, C, D)") \
     X(events, "print resource statistics and OOM events of a container (JSON)") \
     X(exec, "run a new process in a running container") \
     X(features, "show the features of this runtime (JSON)") \
     X(image, "Docker's image group: ls, pull, rm, prune") \
     X(images, "list the images in the store") \
     X(init, "the PID 1 of run --init: run a command, forward signals, reap orphans") \
-    X(inspect, "show image containers as JSON (Docker's inspect shape)") \
+    X(inspect, "show image containers and images as JSON, or through a Go template") \
     X(kill, "send a signal to a container's init (or all its processes)") \
     X(list, "list containers") \
     X(login, "check registry credentials and store them for pull") \
@@ -168,6 +169,7 @@ void cr_main_gc(void);
     X(start, "start a created container") \
     X(state, "print the state of a container (JSON)") \
     X(stop, "stop image containers (stop signal, then SIGKILL)") \
+    X(top, "show the processes of a running image container (docker top)") \
     X(update, "change the resource limits of a running container")
 
 #define CR_DECLARE_APPLET(n, s) int cr_applet_##n(int argc, char **argv); extern const char cr_usage_##n[];

@@ -88,3 +88,16 @@ load image_helpers
     run --separate-stderr cri container pull x
     [[ $status -eq 1 && $stderr == *'unknown command "pull"'* ]] || fail "container pull: $stderr"
 }
+
+@test "diff: A, C, D from the container's upper dir; top: its processes with ps options" {
+    cri run --name "$N" "$BB" sh -c 'echo x >/new; echo y >>/etc/passwd; rm /bin/ls; mkdir -p /d/e; touch /d/e/f'
+    run cri diff "$N"
+    [[ $output == $'C /bin\nD /bin/ls\nA /d\nA /d/e\nA /d/e/f\nC /etc\nC /etc/passwd\nA /new' ]] || fail "diff: $output"
+    cri run -d --name "$N-t" "$BB" sleep 31 >/dev/null
+    run cri top "$N-t"
+    [[ ${lines[0]} == *PID*CMD* && $output == *'sleep 31'* && ${#lines[@]} -eq 2 ]] || fail "top: $output"
+    run cri top "$N-t" -o pid,args
+    [[ ${lines[0]} == *PID*COMMAND* && ${lines[1]} == *'sleep 31' ]] || fail "top -o pid,args: $output"
+    run --separate-stderr cri top "$N"
+    [[ $status -eq 1 && $stderr == *"container \"$N\" is not running"* ]] || fail "top of a stopped one: $stderr"
+}
