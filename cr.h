@@ -943,6 +943,11 @@ CR_API int cr_ctr_inspect(const cr_runtime *rt, const cr_store *s, const char *n
    until the container has stopped. */
 enum { CR_CTR_LOGS_FOLLOW = 1 };    /* keep writing until the container exits */
 CR_API int cr_ctr_logs(const cr_runtime *rt, const cr_store *s, const char *name, unsigned flags, int fd, cr_err *err);
+/* Docker's `info` object: Containers, ContainersRunning, ContainersPaused,
+   ContainersStopped, Images (ids), ServerVersion, Driver, CgroupDriver,
+   CgroupVersion, KernelVersion, OperatingSystem, OSType, Architecture,
+   NCPU, MemTotal, DockerRootDir (the store), StateRoot. */
+CR_API int cr_ctr_system_info(const cr_runtime *rt, const cr_store *s, cr_buf *out, cr_err *err);
 /* The changes in a container's root against its image, as `docker diff`:
    fn gets 'A' (added), 'C' (changed) or 'D' (deleted) and the path, sorted,
    from the overlay's upper dir (a whiteout is D; an entry that a layer of
@@ -18354,6 +18359,64 @@ CR_API int cr_ctr_logs(const cr_runtime *rt, const cr_store *s, const char *name
     }
     close(in);
     return r;
+}
+
+/* ---- info ---- */
+
+typedef struct cr__sysinfo { int n[5]; cr_buf ids; } cr__sysinfo;
+
+static int cr__sysinfo_ctr(void *user, const cr_ctr_info *c) {
+    ((cr__sysinfo *)user)->n[c->status]++;
+    return 0;
+}
+
+static int cr__sysinfo_img(void *user, const cr_image_info *i) {
+    cr__sysinfo *si = (cr__sysinfo *)user;
+    if (!si->ids.data || !strstr(si->ids.data, i->config)) { cr_buf_puts(&si->ids, i->config); cr_buf_putc(&si->ids, '\n'); si->n[0]++; }
+    return 0;
+}
+
+CR_API int cr_ctr_system_info(const cr_runtime *rt, const cr_store *s, cr_buf *out, cr_err *err) {
+    static const char *const drivers[] = { "cgroupfs", "systemd", "none" };
+    cr__sysinfo si;
+    cr_buf os = {0};
+    struct utsname u;
+    cr_jw w;
+    char *name, *end;
+    int r, i;
+    memset(&si, 0, sizeof si);
+    if ((r = cr_ctr_list(rt, s, cr__sysinfo_ctr, &si, err)) < 0) return r;
+    cr_jw_init(&w, out);
+    cr_jw_obj(&w);
+    cr_jw_key(&w, "Containers"); cr_jw_i64(&w, si.n[0] + si.n[1] + si.n[2] + si.n[3] + si.n[4]);
+    cr_jw_key(&w, "ContainersRunning"); cr_jw_i64(&w, si.n[CR_RUNNING]);
+    cr_jw_key(&w, "ContainersPaused"); cr_jw_i64(&w, si.n[CR_PAUSED]);
+    cr_jw_key(&w, "ContainersStopped"); cr_jw_i64(&w, si.n[CR_STOPPED] + si.n[CR_CREATED] + si.n[CR_CREATING]);
+    memset(&si, 0, sizeof si);
+    r = cr_store_list(s, cr__sysinfo_img, &si, err);
+    cr_buf_free(&si.ids);
+    cr_jw_key(&w, "Images"); cr_jw_i64(&w, si.n[0]);
+    cr_jw_key(&w, "ServerVersion"); cr_jw_str(&w, CR_VERSION);
+    cr_jw_key(&w, "Driver"); cr_jw_str(&w, "overlay");
+    i = rt->cgroup_manager;
+    cr_jw_key(&w, "CgroupDriver"); cr_jw_str(&w, drivers[i >= 0 && i < 3 ? i : 0]);
+    cr_jw_key(&w, "CgroupVersion"); cr_jw_str(&w, cr_cgroup_mode() == CR_CGROUP_V2 ? "2" : "1");
+    uname(&u);
+    cr_jw_key(&w, "KernelVersion"); cr_jw_str(&w, u.release);
+    /* PRETTY_NAME="Debian GNU/Linux 12 (bookworm)" */
+    cr_util_read_file(AT_FDCWD, "/etc/os-release", 65536, &os, NULL);
+    name = os.data ? strstr(os.data, "PRETTY_NAME=") : NULL;
+    if (name) { name += 12 + (name[12] == '"'); end = name + strcspn(name, "\"\n"); *end = 0; }
+    cr_jw_key(&w, "OperatingSystem"); cr_jw_str(&w, name ? name : "Linux");
+    cr_buf_free(&os);
+    cr_jw_key(&w, "OSType"); cr_jw_str(&w, "linux");
+    cr_jw_key(&w, "Architecture"); cr_jw_str(&w, u.machine);
+    cr_jw_key(&w, "NCPU"); cr_jw_i64(&w, sysconf(_SC_NPROCESSORS_ONLN));
+    cr_jw_key(&w, "MemTotal"); cr_jw_i64(&w, (int64_t)sysconf(_SC_PHYS_PAGES) * sysconf(_SC_PAGESIZE));
+    cr_jw_key(&w, "DockerRootDir"); cr_jw_str(&w, cr_store_root(s));
+    cr_jw_key(&w, "StateRoot"); cr_jw_str(&w, cr_state_root(rt));
+    cr_jw_obj_end(&w);
+    return r < 0 ? r : out->oom ? cr_err_set(err, ENOMEM, "out of memory") : 0;
 }
 
 /* ---- diff ---- */

@@ -130,6 +130,9 @@ int cr_main_fail_err(const char *applet, const cr_err *err);
 /* Exit status for bad usage after a message. */
 int cr_main_usage_error(const char *applet, const char *fmt, ...);
 const cr_applet *cr_main_applet(const char *name);
+/* Prints format (a Go template, cr_json_tmpl) run over the JSON text json;
+   returns the exit status (1 after a message when either is bad). */
+int cr_main_print_template(const char *applet, const char *format, const char *json);
 /* A size as Docker prints it (go-units, 3 digits, powers of 1000):
    "1.98MB", "512B", "7.05kB"; returns buf. */
 const char *cr_main_human_size(double bytes, char *buf, size_t n);
@@ -150,6 +153,7 @@ void cr_main_gc(void);
     X(features, "show the features of this runtime (JSON)") \
     X(image, "Docker's image group: ls, pull, rm, prune") \
     X(images, "list the images in the store") \
+    X(info, "show system-wide information: containers, images, storage, cgroups, kernel") \
     X(init, "the PID 1 of run --init: run a command, forward signals, reap orphans") \
     X(inspect, "show image containers and images as JSON, or through a Go template") \
     X(kill, "send a signal to a container's init (or all its processes)") \
@@ -170,7 +174,8 @@ void cr_main_gc(void);
     X(state, "print the state of a container (JSON)") \
     X(stop, "stop image containers (stop signal, then SIGKILL)") \
     X(top, "show the processes of a running image container (docker top)") \
-    X(update, "change the resource limits of a running container")
+    X(update, "change the resource limits of a running container") \
+    X(version, "show the version of cr, the OCI spec, the OS and the architecture")
 
 #define CR_DECLARE_APPLET(n, s) int cr_applet_##n(int argc, char **argv); extern const char cr_usage_##n[];
 CR_APPLETS(CR_DECLARE_APPLET)

@@ -105,6 +105,21 @@ static void cr_main_gc_note(void *user, const char *name, const char *why) {
     fprintf(stderr, "cr: removed stale container %s: %s\n", name, why);
 }
 
+int cr_main_print_template(const char *applet, const char *format, const char *json) {
+    cr_json_tmpl *t = NULL;
+    cr_json *v = NULL;
+    cr_buf out = {0};
+    cr_err err = {0};
+    int r = cr_json_tmpl_parse(format, &t, &err);
+    if (r < 0) return cr_main_fail(applet, "template parsing error: %s", err.msg);
+    if ((r = cr_json_parse(json, strlen(json), &v, &err)) == 0) r = cr_json_tmpl_exec(t, v, &out, &err);
+    if (r == 0 && out.data) fwrite(out.data, 1, out.len, stdout);
+    cr_buf_free(&out);
+    cr_json_free(v);
+    cr_json_tmpl_free(t);
+    return r < 0 ? cr_main_fail_err(applet, &err) : 0;
+}
+
 const char *cr_main_human_size(double bytes, char *buf, size_t n) {
     static const char *const units[] = { "B", "kB", "MB", "GB", "TB", "PB" };
     int u = 0;

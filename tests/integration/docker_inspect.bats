@@ -101,3 +101,19 @@ load image_helpers
     run --separate-stderr cri top "$N"
     [[ $status -eq 1 && $stderr == *"container \"$N\" is not running"* ]] || fail "top of a stopped one: $stderr"
 }
+
+@test "info and version: Docker's text and -f templates" {
+    cri run -d --name "$N" "$BB" sleep 30 >/dev/null
+    cri run --name "$N-done" "$BB" true
+    run cri info
+    [[ $output == *$'Containers: 2\n  Running: 1\n  Paused: 0\n  Stopped: 1\n Images: 2\n'* ]] || fail "info: $output"
+    [[ $output == *"Storage Root: $STORE"* && $output == *"Kernel Version: $(uname -r)"* ]] || fail "info: $output"
+    run cri info -f '{{.ContainersRunning}} {{.Images}} {{.OSType}} {{.NCPU}}'
+    [[ $output == "1 2 linux $(nproc)" ]] || fail "info -f: $output"
+    run cri info --format '{{json .}}'
+    [[ $(jq -r '.CgroupVersion, .DockerRootDir' <<<"$output") == [12]$'\n'"$STORE" ]] || fail "info json: $output"
+    run cri version -f '{{.Server.Version}} {{.Client.Os}}'
+    [[ $output == "$("$CR" --version | sed -n 's/^cr version //p') linux" ]] || fail "version -f: $output"
+    run cri version
+    [[ ${lines[0]} == 'Client: cr' && $output == *'OCI runtime spec:  1.2.0'* ]] || fail "version: $output"
+}
