@@ -12,24 +12,17 @@ const char cr_usage_version[] =
 "\n"
 "  -f, --format FORMAT   a Go template over {\"Client\":{...},\"Server\":{...}},\n"
 "                        as docker version: {{.Server.Version}}, {{json .}}\n";
-#define VERSION_OPTIONS(X) X(OPT_FORMAT, "format", 'f', CR_OPT_VALUE)
-
 static const char version_text[] =
     "{{range $k, $v := .}}{{$k}}: cr\n Version:           {{$v.Version}}\n OCI runtime spec:  {{$v.OciVersion}}\n"
     " OS/Arch:           {{$v.Os}}/{{$v.Arch}}\n Kernel:            {{$v.KernelVersion}}\n{{end}}";
 
-int cr_applet_version(int argc, char **argv) {
-    CR_OPTIONS(opts, VERSION_OPTIONS);
-    cr_optstate st;
-    cr_buf out = {0};
+static int version_make(cr_buf *out, cr_err *err) {
     cr_jw w;
     struct utsname u;
-    const char *format;
-    int i, rc = cr_opt_parse(&st, argc, argv, opts, "", 0);
-    if (rc >= 0) return rc;
-    format = cr_opt_value(&st, OPT_FORMAT);
+    int i;
+    (void)err;
     uname(&u);
-    cr_jw_init(&w, &out);
+    cr_jw_init(&w, out);
     cr_jw_obj(&w);
     for (i = 0; i < 2; i++) {
         cr_jw_key(&w, i ? "Server" : "Client");
@@ -48,8 +41,7 @@ int cr_applet_version(int argc, char **argv) {
         cr_jw_obj_end(&w);
     }
     cr_jw_obj_end(&w);
-    rc = cr_main_print_template(argv[0], format ? format : version_text, out.data);
-    if (format && !rc) putchar('\n');
-    cr_buf_free(&out);
-    return rc;
+    return 0;
 }
+
+int cr_applet_version(int argc, char **argv) { return cr_main_json_applet(argc, argv, version_make, version_text); }

@@ -133,6 +133,10 @@ const cr_applet *cr_main_applet(const char *name);
 /* Prints format (a Go template, cr_json_tmpl) run over the JSON text json;
    returns the exit status (1 after a message when either is bad). */
 int cr_main_print_template(const char *applet, const char *format, const char *json);
+/* The whole of an applet that prints one JSON object (made by make) as
+   text (the template text), or through -f/--format FORMAT (then a newline),
+   as info and version: returns its exit status. */
+int cr_main_json_applet(int argc, char **argv, int (*make)(cr_buf *out, cr_err *err), const char *text);
 /* A size as Docker prints it (go-units, 3 digits, powers of 1000):
    "1.98MB", "512B", "7.05kB"; returns buf. */
 const char *cr_main_human_size(double bytes, char *buf, size_t n);

@@ -105,6 +105,22 @@ static void cr_main_gc_note(void *user, const char *name, const char *why) {
     fprintf(stderr, "cr: removed stale container %s: %s\n", name, why);
 }
 
+int cr_main_json_applet(int argc, char **argv, int (*make)(cr_buf *out, cr_err *err), const char *text) {
+    static const cr_opt opts[] = { { "format", 'f', CR_OPT_VALUE }, { 0, 0, 0 } };
+    cr_optstate st;
+    cr_err err = {0};
+    cr_buf out = {0};
+    const char *format;
+    int rc = cr_opt_parse(&st, argc, argv, opts, "", 0);
+    if (rc >= 0) return rc;
+    format = cr_opt_value(&st, 0);
+    if (make(&out, &err) < 0) rc = cr_main_fail_err(argv[0], &err);
+    else rc = cr_main_print_template(argv[0], format ? format : text, out.data);
+    if (format && !rc) putchar('\n');
+    cr_buf_free(&out);
+    return rc;
+}
+
 int cr_main_print_template(const char *applet, const char *format, const char *json) {
     cr_json_tmpl *t = NULL;
     cr_json *v = NULL;
