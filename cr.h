@@ -943,6 +943,15 @@ CR_API int cr_ctr_inspect(const cr_runtime *rt, const cr_store *s, const char *n
    until the container has stopped. */
 enum { CR_CTR_LOGS_FOLLOW = 1 };    /* keep writing until the container exits */
 CR_API int cr_ctr_logs(const cr_runtime *rt, const cr_store *s, const char *name, unsigned flags, int fd, cr_err *err);
+/* Named volumes: <store>/volumes/NAME/_data, what -v NAME:/path mounts
+   (made on first use, or by create; kept until remove). inspect writes
+   Docker's object: Name, Driver "local", Mountpoint, CreatedAt, Scope,
+   Labels, Options; remove refuses a volume an image container mounts
+   (-EBUSY naming it), and says -ENOENT for an unknown one. */
+CR_API int cr_ctr_volume_create(const cr_store *s, const char *name, cr_err *err);
+CR_API int cr_ctr_volume_list(const cr_store *s, int (*fn)(void *user, const char *name), void *user, cr_err *err);
+CR_API int cr_ctr_volume_inspect(const cr_store *s, const char *name, cr_buf *out, cr_err *err);
+CR_API int cr_ctr_volume_remove(const cr_store *s, const char *name, cr_err *err);
 /* Docker's `info` object: Containers, ContainersRunning, ContainersPaused,
    ContainersStopped, Images (ids), ServerVersion, Driver, CgroupDriver,
    CgroupVersion, KernelVersion, OperatingSystem, OSType, Architecture,
@@ -18358,6 +18367,82 @@ CR_API int cr_ctr_logs(const cr_runtime *rt, const cr_store *s, const char *name
         usleep(100000);
     }
     close(in);
+    return r;
+}
+
+/* ---- named volumes ---- */
+
+static int cr__volume_path(const cr_store *s, const char *name, char *out, size_t n, int must_exist, cr_err *err) {
+    if (cr__ctr_check_name(name, err) < 0) return cr_err_wrap(err, "volume");
+    snprintf(out, n, "%s/volumes/%s", cr_store_root(s), name);
+    if (must_exist && access(out, F_OK) < 0) return cr_err_set(err, ENOENT, "no such volume: \"%s\"", name);
+    return 0;
+}
+
+CR_API int cr_ctr_volume_create(const cr_store *s, const char *name, cr_err *err) {
+    char p[PATH_MAX];
+    int r;
+    if ((r = cr__volume_path(s, name, p, sizeof p - 8, 0, err)) < 0) return r;
+    strcat(p, "/_data");
+    return cr__mkdir_p(p, 0755) < 0 ? cr__errno(err, "volume \"%s\": %s", name, p) : 0;
+}
+
+CR_API int cr_ctr_volume_list(const cr_store *s, int (*fn)(void *user, const char *name), void *user, cr_err *err) {
+    char p[PATH_MAX], **names;
+    size_t n, i;
+    int r = 0;
+    snprintf(p, sizeof p, "%s/volumes", cr_store_root(s));
+    if ((r = cr__dir_names(p, &names, &n)) < 0) return r == -ENOENT ? 0 : cr_err_set(err, -r, "%s: %s", p, strerror(-r));
+    for (i = 0; i < n && r == 0; i++) if (names[i][0] != '.') r = fn(user, names[i]);
+    cr__dir_names_free(names, n);
+    return r;
+}
+
+CR_API int cr_ctr_volume_inspect(const cr_store *s, const char *name, cr_buf *out, cr_err *err) {
+    char p[PATH_MAX], ts[40];
+    struct stat sb;
+    struct tm tm;
+    cr_jw w;
+    int r;
+    if ((r = cr__volume_path(s, name, p, sizeof p - 8, 1, err)) < 0) return r;
+    strcat(p, "/_data");
+    if (stat(p, &sb) < 0) sb.st_mtime = 0;
+    gmtime_r(&sb.st_mtime, &tm);
+    strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    cr_jw_init(&w, out);
+    cr_jw_obj(&w);
+    cr_jw_key(&w, "CreatedAt"); cr_jw_str(&w, ts);
+    cr_jw_key(&w, "Driver"); cr_jw_str(&w, "local");
+    cr_jw_key(&w, "Labels"); cr_jw_null(&w);
+    cr_jw_key(&w, "Mountpoint"); cr_jw_str(&w, p);
+    cr_jw_key(&w, "Name"); cr_jw_str(&w, name);
+    cr_jw_key(&w, "Options"); cr_jw_null(&w);
+    cr_jw_key(&w, "Scope"); cr_jw_str(&w, "local");
+    cr_jw_obj_end(&w);
+    return out->oom ? cr_err_set(err, ENOMEM, "out of memory") : 0;
+}
+
+CR_API int cr_ctr_volume_remove(const cr_store *s, const char *name, cr_err *err) {
+    const char *store = cr_store_root(s);
+    char p[PATH_MAX], data[PATH_MAX + 8];
+    cr__strv names;
+    int i, r;
+    if ((r = cr__volume_path(s, name, p, sizeof p, 1, err)) < 0) return r;
+    snprintf(data, sizeof data, "%s/_data", p);
+    memset(&names, 0, sizeof names);
+    if ((r = cr__ctr_names(store, &names, err)) < 0) return r;
+    for (i = 0; i < names.n && r == 0; i++) {
+        cr_json *rec;
+        const cr_json *m, *mounts;
+        if (cr__ctr_load_record(store, names.v[i], &rec, NULL) < 0) continue;
+        mounts = cr_json_get(rec, "Mounts");
+        for (m = mounts ? mounts->child : NULL; m && r == 0; m = m->next)
+            if (!strcmp(cr__ctr_json_str(m, "Source"), data))
+                r = cr_err_set(err, EBUSY, "volume \"%s\" is in use by container \"%s\"", name, names.v[i]);
+        cr_json_free(rec);
+    }
+    cr__strv_free(&names);
+    if (r == 0 && cr__rm_rf(AT_FDCWD, p) < 0) r = cr__errno(err, "remove volume \"%s\"", name);
     return r;
 }
 

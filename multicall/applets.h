@@ -133,6 +133,11 @@ const cr_applet *cr_main_applet(const char *name);
 /* Prints format (a Go template, cr_json_tmpl) run over the JSON text json;
    returns the exit status (1 after a message when either is bad). */
 int cr_main_print_template(const char *applet, const char *format, const char *json);
+/* inspect's output: a JSON array of what one writes for each of names
+   (NULL-terminated), or format (a Go template, cr_json_tmpl) run over
+   each, a line each; a name one fails for is an error line, the others
+   are printed. Returns the exit status. */
+int cr_main_inspect_objects(const char *applet, char **names, const char *format, int (*one)(const char *name, cr_buf *out, cr_err *err));
 /* The whole of an applet that prints one JSON object (made by make) as
    text (the template text), or through -f/--format FORMAT (then a newline),
    as info and version: returns its exit status. */
@@ -179,6 +184,7 @@ void cr_main_gc(void);
     X(stop, "stop image containers (stop signal, then SIGKILL)") \
     X(top, "show the processes of a running image container (docker top)") \
     X(update, "change the resource limits of a running container") \
+    X(volume, "Docker's volume group: create, ls, inspect, rm, prune") \
     X(version, "show the version of cr, the OCI spec, the OS and the architecture")
 
 #define CR_DECLARE_APPLET(n, s) int cr_applet_##n(int argc, char **argv); extern const char cr_usage_##n[];

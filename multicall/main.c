@@ -105,6 +105,32 @@ static void cr_main_gc_note(void *user, const char *name, const char *why) {
     fprintf(stderr, "cr: removed stale container %s: %s\n", name, why);
 }
 
+int cr_main_inspect_objects(const char *applet, char **names, const char *format, int (*one)(const char *name, cr_buf *out, cr_err *err)) {
+    cr_err err = {0};
+    cr_buf out = {0};
+    cr_json_tmpl *t = NULL;
+    int failed = 0, n = 0;
+    if (format && cr_json_tmpl_parse(format, &t, &err) < 0) return cr_main_fail(applet, "template parsing error: %s", err.msg);
+    if (!t) cr_buf_putc(&out, '[');
+    for (; *names; names++) {
+        cr_buf obj = {0};
+        cr_json *v = NULL;
+        size_t mark = out.len;
+        int r = one(*names, &obj, &err);
+        if (r == 0 && t && (r = cr_json_parse(obj.data, obj.len, &v, &err)) == 0 && (r = cr_json_tmpl_exec(t, v, &out, &err)) == 0)
+            cr_buf_putc(&out, '\n');
+        else if (r == 0 && !t) { if (n++) cr_buf_putc(&out, ','); cr_buf_puts(&out, obj.data); }
+        if (r < 0) { out.len = mark; failed = cr_main_fail_err(applet, &err); }
+        cr_json_free(v);
+        cr_buf_free(&obj);
+    }
+    if (!t) cr_buf_puts(&out, "]\n");
+    if (out.data) fwrite(out.data, 1, out.len, stdout);
+    cr_buf_free(&out);
+    cr_json_tmpl_free(t);
+    return failed;
+}
+
 int cr_main_json_applet(int argc, char **argv, int (*make)(cr_buf *out, cr_err *err), const char *text) {
     static const cr_opt opts[] = { { "format", 'f', CR_OPT_VALUE }, { 0, 0, 0 } };
     cr_optstate st;

@@ -117,3 +117,29 @@ load image_helpers
     run cri version
     [[ ${lines[0]} == 'Client: cr' && $output == *'OCI runtime spec:  1.2.0'* ]] || fail "version: $output"
 }
+
+@test "volume create, ls, inspect, rm (refused while mounted), prune" {
+    run cri volume create "$N-v"
+    [[ $output == "$N-v" && -d $STORE/volumes/$N-v/_data ]] || fail "create: $output"
+    run cri volume create
+    [[ $output =~ ^[0-9a-f]{64}$ ]] || fail "create without a name: $output"
+    local anon=$output
+    run cri volume ls
+    [[ $output == *$'DRIVER    VOLUME NAME\n'* && $output == *"local     $N-v"* && $output == *"local     $anon"* ]] || fail "ls: $output"
+    run cri volume ls -q
+    [[ $(sort <<<"$output") == "$(printf '%s\n' "$N-v" "$anon" | sort)" ]] || fail "ls -q: $output"
+    run cri volume inspect "$N-v"
+    [[ $(jq -r '.[0].Name, .[0].Driver, .[0].Mountpoint' <<<"$output") == "$N-v"$'\nlocal\n'"$STORE/volumes/$N-v/_data" ]] || fail "inspect: $output"
+    run cri volume inspect -f '{{.Name}} {{.Scope}}' "$N-v"
+    [[ $output == "$N-v local" ]] || fail "inspect -f: $output"
+    cri run -d --name "$N" -v "$N-v:/data" "$BB" sleep 30 >/dev/null
+    run --separate-stderr cri volume rm "$N-v"
+    [[ $status -eq 1 && $stderr == *"volume \"$N-v\" is in use by container \"$N\""* ]] || fail "rm in use: $status $stderr"
+    run cri volume prune -f
+    [[ $output == $'Deleted Volumes:\n'"$anon" && -d $STORE/volumes/$N-v ]] || fail "prune: $output"
+    cri rm -f "$N" >/dev/null
+    run cri volume rm "$N-v"
+    [[ $status -eq 0 && $output == "$N-v" && ! -e $STORE/volumes/$N-v ]] || fail "rm: $output"
+    run --separate-stderr cri volume inspect nothere
+    [[ $status -eq 1 && $stderr == *'no such volume: "nothere"'* ]] || fail "inspect unknown: $stderr"
+}
