@@ -18413,10 +18413,10 @@ CR_API int cr_ctr_volume_inspect(const cr_store *s, const char *name, cr_buf *ou
     cr_jw_obj(&w);
     cr_jw_key(&w, "CreatedAt"); cr_jw_str(&w, ts);
     cr_jw_key(&w, "Driver"); cr_jw_str(&w, "local");
-    cr_jw_key(&w, "Labels"); cr_jw_null(&w);
+    cr_jw_key(&w, "Labels"); cr_jw_raw(&w, "{}");
     cr_jw_key(&w, "Mountpoint"); cr_jw_str(&w, p);
     cr_jw_key(&w, "Name"); cr_jw_str(&w, name);
-    cr_jw_key(&w, "Options"); cr_jw_null(&w);
+    cr_jw_key(&w, "Options"); cr_jw_raw(&w, "{}");
     cr_jw_key(&w, "Scope"); cr_jw_str(&w, "local");
     cr_jw_obj_end(&w);
     return out->oom ? cr_err_set(err, ENOMEM, "out of memory") : 0;
