@@ -943,6 +943,10 @@ CR_API int cr_ctr_inspect(const cr_runtime *rt, const cr_store *s, const char *n
    until the container has stopped. */
 enum { CR_CTR_LOGS_FOLLOW = 1 };    /* keep writing until the container exits */
 CR_API int cr_ctr_logs(const cr_runtime *rt, const cr_store *s, const char *name, unsigned flags, int fd, cr_err *err);
+/* The same with options: has_tail: only the last tail lines (0: none) of
+   what is logged so far, then (follow) what comes. */
+typedef struct cr_ctr_logs_opts { unsigned flags; int has_tail; long tail; } cr_ctr_logs_opts;
+CR_API int cr_ctr_logs_opt(const cr_runtime *rt, const cr_store *s, const char *name, const cr_ctr_logs_opts *o, int fd, cr_err *err);
 /* Named volumes: <store>/volumes/NAME/_data, what -v NAME:/path mounts
    (made on first use, or by create; kept until remove). inspect writes
    Docker's object: Name, Driver "local", Mountpoint, CreatedAt, Scope,
@@ -18346,16 +18350,40 @@ static int cr__ctr_copy(int in, int out, cr_err *err) {
     return 0;
 }
 
+/* Puts in at the start of its last n lines (a last line without its
+   newline counts), reading backwards in blocks. */
+static void cr__ctr_log_tail(int in, long n) {
+    char buf[4096];
+    off_t end = lseek(in, 0, SEEK_END), pos = end;
+    long seen = 0;
+    while (n > 0 && pos > 0) {
+        size_t k = pos > (off_t)sizeof buf ? sizeof buf : (size_t)pos;
+        if (pread(in, buf, k, pos -= (off_t)k) != (ssize_t)k) break;
+        /* a newline at q starts a line at q + 1, unless it ends the file */
+        while (k-- > 0)
+            if (buf[k] == '\n' && pos + (off_t)k + 1 < end && ++seen == n) { lseek(in, pos + (off_t)k + 1, SEEK_SET); return; }
+    }
+    lseek(in, n > 0 ? 0 : end, SEEK_SET);
+}
+
 CR_API int cr_ctr_logs(const cr_runtime *rt, const cr_store *s, const char *name, unsigned flags, int fd, cr_err *err) {
+    cr_ctr_logs_opts o;
+    memset(&o, 0, sizeof o);
+    o.flags = flags;
+    return cr_ctr_logs_opt(rt, s, name, &o, fd, err);
+}
+
+CR_API int cr_ctr_logs_opt(const cr_runtime *rt, const cr_store *s, const char *name, const cr_ctr_logs_opts *o, int fd, cr_err *err) {
     cr_ctr_info c;
     char p[PATH_MAX];
-    int in, r, follow = !!(flags & CR_CTR_LOGS_FOLLOW);
+    int in, r, follow = !!(o->flags & CR_CTR_LOGS_FOLLOW);
     if ((r = cr_ctr_find(rt, s, name, &c, err)) < 0) return r;
     snprintf(p, sizeof p, "%s/ctr.log", c.dir);
     if ((in = open(p, O_RDONLY | O_CLOEXEC)) < 0) {
         if (errno == ENOENT) return cr_err_set(err, ENOENT, "logs \"%s\": no log (the container ran in the foreground)", c.name);
         return cr__errno(err, "logs \"%s\": %s", c.name, p);
     }
+    if (o->has_tail) cr__ctr_log_tail(in, o->tail < 0 ? 0 : o->tail);
     while ((r = cr__ctr_copy(in, fd, err)) == 0 && follow) {
         int lock = cr__ctr_lock(c.dir, 0);
         if (lock >= 0 || lock == -ENOENT || lock == -ENOLCK) {

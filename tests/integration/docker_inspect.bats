@@ -143,3 +143,21 @@ load image_helpers
     run --separate-stderr cri volume inspect nothere
     [[ $status -eq 1 && $stderr == *'no such volume: "nothere"'* ]] || fail "inspect unknown: $stderr"
 }
+
+@test "logs --tail N (-n): the last N lines, also of a last line without a newline" {
+    cri run -d --name "$N" "$BB" sh -c 'for i in 1 2 3 4 5; do echo line$i; done; printf last' >/dev/null
+    local i
+    for i in $(seq 100); do [[ $(cri inspect -f '{{.State.Status}}' "$N") == exited ]] && break; sleep 0.1; done
+    run cri logs --tail 2 "$N"
+    [[ $output == $'line5\nlast' ]] || fail "--tail 2: $output"
+    run cri logs -n 1 "$N"
+    [[ $output == last ]] || fail "-n 1: $output"
+    run cri logs --tail 0 "$N"
+    [[ $status -eq 0 && -z $output ]] || fail "--tail 0: $output"
+    run cri logs --tail all "$N"
+    [[ $output == $'line1\nline2\nline3\nline4\nline5\nlast' ]] || fail "--tail all: $output"
+    run cri logs --tail 100 "$N"
+    [[ ${#lines[@]} -eq 6 ]] || fail "--tail 100: $output"
+    run --separate-stderr cri logs --tail x "$N"
+    [[ $status -eq 1 && $stderr == *'--tail: expected a number of lines or all, got "x"'* ]] || fail "--tail x: $stderr"
+}
