@@ -27,14 +27,10 @@ static int container_prune(int argc, char **argv) {
     cr_optstate st;
     cr_err err = {0};
     cr_buf names = {0};
-    char line[16] = "", *name, *next;
+    char *name, *next;
     int failed = 0, rc = cr_opt_parse(&st, argc, argv, opts, "", 0);
     if (rc >= 0) return rc;
-    if (!cr_opt_given(&st, OPT_FORCE)) {
-        fputs("WARNING! This will remove all stopped containers.\nAre you sure you want to continue? [y/N] ", stdout);
-        fflush(stdout);
-        if (!fgets(line, sizeof line, stdin) || (line[0] != 'y' && line[0] != 'Y')) return 0;
-    }
+    if (!cr_opt_given(&st, OPT_FORCE) && !cr_main_confirm("all stopped containers")) return 0;
     cr_main_gc();
     if (cr_ctr_list(&cr_main_runtime, &cr_main_store, prune_one, &names, &err) < 0) return cr_main_fail_err(argv[0], &err);
     if (names.len) puts("Deleted Containers:");
@@ -49,19 +45,15 @@ static int container_prune(int argc, char **argv) {
 }
 
 int cr_applet_container(int argc, char **argv) {
-    static const char *const cmds[] = { "ls", "ps", "list", "ps", "unpause", "unpause", "inspect", "inspect", "run", "run",
-        "create", "create", "start", "start", "stop", "stop", "restart", "restart", "kill", "kill", "rm", "rm", "wait", "wait",
-        "rename", "rename", "pause", "pause", "exec", "exec", "logs", "logs", "top", "top", "stats", "stats", "port", "port",
-        "diff", "diff", "export", "export", "cp", "cp", NULL };
-    const char *sub = argc > 1 ? argv[1] : "";
+    /* the commands, each between spaces; ls and list are ps, unpause is resume where cr has no unpause */
+    static const char cmds[] = " ls list ps unpause inspect run create start stop restart kill rm wait rename pause exec logs top stats port diff export cp ";
+    const char *sub = argc > 1 ? argv[1] : "", *p;
     const cr_applet *a;
-    int i;
     if (!strcmp(sub, "--help") || !strcmp(sub, "-h")) { fputs(cr_usage_container, stdout); return 0; }
     if (!strcmp(sub, "prune")) return cr_main_subapplet(argc, argv, container_prune, "container prune", NULL);
-    for (i = 0; cmds[i] && strcmp(cmds[i], sub); i += 2) {}
-    if (!cmds[i]) return cr_main_usage_error(argv[0], "unknown command \"%s\"", sub);
-    /* (unpause is resume where cr has no unpause) */
-    if (!(a = cr_main_applet(cmds[i + 1])) && !(a = cr_main_applet(!strcmp(sub, "unpause") ? "resume" : "")))
+    p = *sub && !strchr(sub, ' ') ? strstr(cmds, sub) : NULL;
+    if (!p || p[-1] != ' ' || p[strlen(sub)] != ' ') return cr_main_usage_error(argv[0], "unknown command \"%s\"", sub);
+    if (!(a = cr_main_applet(p < cmds + 9 ? "ps" : sub)) && !(a = cr_main_applet(!strcmp(sub, "unpause") ? "resume" : "")))
         return cr_main_usage_error(argv[0], "\"%s\" is not available in this cr", sub);
     return cr_main_subapplet(argc, argv, a->main, a->name, !strcmp(sub, "inspect") ? "--type=container" : NULL);
 }

@@ -64,11 +64,7 @@ int cr_applet_volume(int argc, char **argv) {
         if (cr_ctr_volume_remove(&cr_main_store, *n, &err) < 0) rc = cr_main_fail_err(argv[0], &err);
         else puts(*n);
     if (!strcmp(sub, "rm") || !strcmp(sub, "remove")) return rc > 0 ? rc : 0;
-    if (volume_prune && !cr_opt_given(&st, 0)) {
-        fputs("WARNING! This will remove all volumes not used by at least one container.\nAre you sure you want to continue? [y/N] ", stdout);
-        fflush(stdout);
-        if (!fgets(name, sizeof name, stdin) || (name[0] != 'y' && name[0] != 'Y')) return 0;
-    }
+    if (volume_prune && !cr_opt_given(&st, 0) && !cr_main_confirm("all volumes not used by at least one container")) return 0;
     if (!volume_prune && !volume_quiet) puts("DRIVER    VOLUME NAME");
     if (cr_ctr_volume_list(&cr_main_store, volume_row, NULL, &err) < 0) return cr_main_fail_err(argv[0], &err);
     return 0;

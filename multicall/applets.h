@@ -133,6 +133,9 @@ const cr_applet *cr_main_applet(const char *name);
 /* Prints format (a Go template, cr_json_tmpl) run over the JSON text json;
    returns the exit status (1 after a message when either is bad). */
 int cr_main_print_template(const char *applet, const char *format, const char *json);
+/* Docker's prune question: "WARNING! This will remove WARNING." and a y/N
+   answer from stdin; 1 for yes. */
+int cr_main_confirm(const char *warning);
 /* inspect's output: a JSON array of what one writes for each of names
    (NULL-terminated), or format (a Go template, cr_json_tmpl) run over
    each, a line each; a name one fails for is an error line, the others
@@ -182,6 +185,7 @@ void cr_main_gc(void);
     X(start, "start a created container") \
     X(state, "print the state of a container (JSON)") \
     X(stop, "stop image containers (stop signal, then SIGKILL)") \
+    X(system, "Docker's system group: prune (stopped containers, unused images and layers)") \
     X(top, "show the processes of a running image container (docker top)") \
     X(update, "change the resource limits of a running container") \
     X(volume, "Docker's volume group: create, ls, inspect, rm, prune") \

@@ -105,6 +105,13 @@ static void cr_main_gc_note(void *user, const char *name, const char *why) {
     fprintf(stderr, "cr: removed stale container %s: %s\n", name, why);
 }
 
+int cr_main_confirm(const char *warning) {
+    char line[16];
+    printf("WARNING! This will remove %s.\nAre you sure you want to continue? [y/N] ", warning);
+    fflush(stdout);
+    return fgets(line, sizeof line, stdin) && (line[0] == 'y' || line[0] == 'Y');
+}
+
 int cr_main_inspect_objects(const char *applet, char **names, const char *format, int (*one)(const char *name, cr_buf *out, cr_err *err)) {
     cr_err err = {0};
     cr_buf out = {0};

@@ -161,3 +161,17 @@ load image_helpers
     run --separate-stderr cri logs --tail x "$N"
     [[ $status -eq 1 && $stderr == *'--tail: expected a number of lines or all, got "x"'* ]] || fail "--tail x: $stderr"
 }
+
+@test "system prune [-a]: stopped containers, unused images and layers; the question unless -f" {
+    cri run -d --name "$N" "$BB" sleep 30 >/dev/null
+    cri run --name "$N-done" "$APP" >/dev/null
+    run cri system prune <<<"n"
+    [[ $output == *'WARNING! This will remove all stopped containers'*'[y/N]'* && -d $STORE/containers/$N-done ]] || fail "no: $output"
+    run cri system prune -f
+    [[ $output == *$'Deleted Containers:\n'"$N-done"* && $output == *Reclaimed* ]] || fail "prune: $output"
+    [[ $(cri images -q | wc -l) -eq 2 ]] || fail "prune without -a removed images"
+    run cri system prune -a <<<"y"
+    [[ $status -eq 0 && $output == *"Untagged: $APP:latest"* && $output != *"Untagged: $BB"* ]] || fail "prune -a: $output"
+    [[ $(cri images --format json | jq -r '.[].name') == "$BB:latest" ]] || fail "images after prune -a: $(cri images)"
+    [[ $(cri inspect -f '{{.State.Status}}' "$N") == running ]] || fail "the running container"
+}
