@@ -189,6 +189,26 @@ CR_API void cr_jw_null(cr_jw *w);
 CR_API void cr_jw_value(cr_jw *w, const cr_json *v);      /* re-serialises a parsed tree (numbers as their literal text) */
 CR_API void cr_jw_raw(cr_jw *w, const char *json);        /* one value given as JSON text, written unchecked */
 
+/* Templates: the part of Go's text/template that `docker inspect -f` and
+   `--format` users write, run over a parsed JSON value (the dot):
+     {{.Field.Sub}} {{.}} {{$}} {{$var.Field}} {{json .X}} {{index .Map "key" 0}}
+     {{range .List}}{{.}}{{else}}empty{{end}}  {{range $k, $v := .Map}}...{{end}}
+     {{if .X}}...{{else if .Y}}...{{else}}...{{end}}  {{with .X}}...{{end}}
+     {{$x := .Y}}  {{.X | json}}  {{- trim -}}  and comments (Go's, slash-star inside the braces)
+   functions: json, index, len, join, split, upper, lower, title, eq, ne,
+   not, and, or, print, println. Values print as Go prints them (maps as
+   map[k:v] sorted by key, arrays as [a b], null as <nil>, a missing index
+   as <no value>); a missing field is an error, as with Docker. Errors are
+   Go's: `template: :1: function "foo" not defined`, `template: :1:2:
+   executing "" at <.Foo>: map has no entry for key "Foo"`. Parsing checks
+   every expression, so a bad template fails before any output; running is
+   bounded (nesting 64, a million steps, 64 MiB of output). */
+typedef struct cr_json_tmpl cr_json_tmpl;
+CR_API int cr_json_tmpl_parse(const char *text, cr_json_tmpl **out, cr_err *err);
+/* Appends the output for data (NULL: null) to out. */
+CR_API int cr_json_tmpl_exec(const cr_json_tmpl *t, const cr_json *data, cr_buf *out, cr_err *err);
+CR_API void cr_json_tmpl_free(cr_json_tmpl *t);
+
 
 /* ---- >>conf (cr_conf_*) ------------------------------------------------- */
 
@@ -752,6 +772,20 @@ CR_API int cr_store_remove(const cr_store *s, const char *name, cr_err *err);
 /* Removes blobs and layers no image refers to, and stale tmp/ files;
    *freed gets the bytes. */
 CR_API int cr_store_gc(const cr_store *s, uint64_t *freed, cr_err *err);
+/* Frees what only img used (call it after cr_store_remove of its last
+   name): its index, manifest, config and layer blobs and its unpacked
+   layers, unless another image or an image container still refers to
+   them, as Docker's rmi does. *freed (may be NULL) gets the bytes; returns
+   how many blobs and layers went (0: the image is still named, or used). */
+CR_API int cr_store_release(const cr_store *s, const cr_image_info *img, uint64_t *freed, cr_err *err);
+/* The unpacked size of an image's layers in bytes (what `images` and
+   Docker show as SIZE): the sizes of the files in its layer directories. */
+CR_API int cr_store_image_size(const cr_store *s, const cr_image_info *img, uint64_t *size, cr_err *err);
+/* Docker's image inspect object of an image (by name, id or id prefix):
+   Id, RepoTags, RepoDigests (every name of the image), Parent, Comment,
+   Created, Author, Config (the image config's), Architecture, Variant, Os,
+   Size (unpacked), RootFS, Metadata. */
+CR_API int cr_store_inspect(const cr_store *s, const char *name, cr_buf *out, cr_err *err);
 #endif /* CR_NO_REGISTRY */
 
 /* ---- >>unpack (cr_unpack_*) --------------------------------------------- */
@@ -957,6 +991,30 @@ CR_API int cr_ctr_inspect(const cr_runtime *rt, const cr_store *s, const char *n
    until the container has stopped. */
 enum { CR_CTR_LOGS_FOLLOW = 1 };    /* keep writing until the container exits */
 CR_API int cr_ctr_logs(const cr_runtime *rt, const cr_store *s, const char *name, unsigned flags, int fd, cr_err *err);
+/* The same with options: has_tail: only the last tail lines (0: none) of
+   what is logged so far, then (follow) what comes. */
+typedef struct cr_ctr_logs_opts { unsigned flags; int has_tail; long tail; } cr_ctr_logs_opts;
+CR_API int cr_ctr_logs_opt(const cr_runtime *rt, const cr_store *s, const char *name, const cr_ctr_logs_opts *o, int fd, cr_err *err);
+/* Named volumes: <store>/volumes/NAME/_data, what -v NAME:/path mounts
+   (made on first use, or by create; kept until remove). inspect writes
+   Docker's object: Name, Driver "local", Mountpoint, CreatedAt, Scope,
+   Labels, Options; remove refuses a volume an image container mounts
+   (-EBUSY naming it), and says -ENOENT for an unknown one. */
+CR_API int cr_ctr_volume_create(const cr_store *s, const char *name, cr_err *err);
+CR_API int cr_ctr_volume_list(const cr_store *s, int (*fn)(void *user, const char *name), void *user, cr_err *err);
+CR_API int cr_ctr_volume_inspect(const cr_store *s, const char *name, cr_buf *out, cr_err *err);
+CR_API int cr_ctr_volume_remove(const cr_store *s, const char *name, cr_err *err);
+/* Docker's `info` object: Containers, ContainersRunning, ContainersPaused,
+   ContainersStopped, Images (ids), ServerVersion, Driver, CgroupDriver,
+   CgroupVersion, KernelVersion, OperatingSystem, OSType, Architecture,
+   NCPU, MemTotal, DockerRootDir (the store), StateRoot. */
+CR_API int cr_ctr_system_info(const cr_runtime *rt, const cr_store *s, cr_buf *out, cr_err *err);
+/* The changes in a container's root against its image, as `docker diff`:
+   fn gets 'A' (added), 'C' (changed) or 'D' (deleted) and the path, sorted,
+   from the overlay's upper dir (a whiteout is D; an entry that a layer of
+   the image has is C, else A). A --rootfs container has none. */
+CR_API int cr_ctr_diff(const cr_runtime *rt, const cr_store *s, const char *name,
+                       int (*fn)(void *user, char kind, const char *path), void *user, cr_err *err);
 /* What --init runs as PID 1: runs argv as a child, forwards signals to it,
    reaps every orphan, and returns the child's exit status (128+N). */
 CR_API int cr_ctr_init(char *const *argv, cr_err *err);
@@ -2393,6 +2451,693 @@ static char *cr__json_text(const cr_json *v) {
     cr_jw_value(&w, v);
     if (b.oom) cr_buf_free(&b);
     return b.data;
+}
+
+/* ---- templates: the part of Go's text/template that `docker inspect -f`
+   users write, over a parsed JSON value ----
+
+   The template is copied once; each action's expression is cut out of the
+   copy with a NUL, and nodes (text spans, actions, if/with/range with
+   their body and else branch) are indices into one array. Every
+   expression is checked when the template is parsed (a "dry" evaluation:
+   syntax and function names), so a bad template fails before any output.
+   Execution is bounded: 64 levels of nesting, a million steps, 64 MiB of
+   output. */
+
+enum { CR__TN_TEXT, CR__TN_ACTION, CR__TN_IF, CR__TN_RANGE, CR__TN_WITH };
+typedef struct cr__tn { int kind, body, alt, next; size_t s, n; } cr__tn;
+struct cr_json_tmpl { char *text; cr__tn *v; int n, cap, root; };
+
+/* A value: a copy of a node of the data (or of a tree the value owns), or
+   a string or number made by a function (own); none: "<no value>". */
+typedef struct cr__tv { cr_json j; char *own; cr_json *tree; int none; } cr__tv;
+typedef struct cr__te {
+    const cr_json_tmpl *t;
+    const char *p;                    /* cursor in the current expression */
+    const cr_json *root, *dot;
+    cr_buf *out; cr_err *err;
+    int dry, depth, nvar;
+    unsigned long steps;
+    struct { char name[32]; cr__tv v; } var[16];
+} cr__te;
+
+enum { CR__TF_JSON, CR__TF_INDEX, CR__TF_LEN, CR__TF_JOIN, CR__TF_UPPER, CR__TF_LOWER, CR__TF_TITLE,
+       CR__TF_SPLIT, CR__TF_EQ, CR__TF_NE, CR__TF_NOT, CR__TF_AND, CR__TF_OR, CR__TF_PRINT, CR__TF_PRINTLN };
+static const char *const cr__te_funcs[] = { "json", "index", "len", "join", "upper", "lower", "title",
+    "split", "eq", "ne", "not", "and", "or", "print", "println", NULL };
+
+static int cr__te_pipeline(cr__te *x, cr__tv *v);
+
+static void cr__tv_free(cr__tv *v) {
+    CR_FREE(v->own);
+    cr_json_free(v->tree);
+    memset(v, 0, sizeof *v);
+}
+
+static void cr__tv_ref(cr__tv *v, const cr_json *j) {
+    memset(v, 0, sizeof *v);
+    if (j) v->j = *j;
+    else v->j.type = CR_JSON_NULL;
+    v->j.next = NULL;
+    v->j.key = NULL;
+}
+
+/* A string or number the value owns (s from cr_buf: NULL when out of memory). */
+static void cr__tv_own(cr__tv *v, cr_json_type type, char *s) {
+    memset(v, 0, sizeof *v);
+    v->own = s;
+    v->j.type = type;
+    v->j.str = s ? s : "";
+    v->j.len = s ? strlen(s) : 0;
+}
+
+static int cr__te_ident(const char *p) {
+    int n = 0;
+    while (isalnum((unsigned char)p[n]) || p[n] == '_') n++;
+    return n;
+}
+
+static int cr__tmpl_cmp_key(const void *a, const void *b) {
+    return strcmp((*(const cr_json *const *)a)->key, (*(const cr_json *const *)b)->key);
+}
+
+/* The members of an object sorted by key, as Go prints and ranges maps
+   (NULL when out of memory or empty). */
+static const cr_json **cr__tmpl_sorted(const cr_json *o) {
+    const cr_json **v, *m;
+    size_t i = 0;
+    if (!o->len || !(v = (const cr_json **)CR_MALLOC(o->len * sizeof *v))) return NULL;
+    for (m = o->child; m && i < o->len; m = m->next) v[i++] = m;
+    qsort(v, i, sizeof *v, cr__tmpl_cmp_key);
+    return v;
+}
+
+/* Go's %v of a value from JSON: maps as map[k:v ...] sorted, arrays as [a b]. */
+static void cr__tmpl_print(cr_buf *b, const cr_json *j, int depth) {
+    const cr_json *m;
+    size_t i;
+    if (depth > CR_JSON_MAX_DEPTH) return;
+    switch (j->type) {
+    case CR_JSON_STRING: cr_buf_add(b, j->str, j->len); break;
+    case CR_JSON_NUMBER: cr_buf_puts(b, j->str); break;
+    case CR_JSON_TRUE: cr_buf_puts(b, "true"); break;
+    case CR_JSON_FALSE: cr_buf_puts(b, "false"); break;
+    case CR_JSON_NULL: cr_buf_puts(b, "<nil>"); break;
+    case CR_JSON_ARRAY:
+        cr_buf_putc(b, '[');
+        for (m = j->child; m; m = m->next) { if (m != j->child) cr_buf_putc(b, ' '); cr__tmpl_print(b, m, depth + 1); }
+        cr_buf_putc(b, ']');
+        break;
+    case CR_JSON_OBJECT: {
+        const cr_json **v = cr__tmpl_sorted(j);
+        cr_buf_puts(b, "map[");
+        for (i = 0; v && i < j->len; i++) {
+            if (i) cr_buf_putc(b, ' ');
+            cr_buf_puts(b, v[i]->key);
+            cr_buf_putc(b, ':');
+            cr__tmpl_print(b, v[i], depth + 1);
+        }
+        cr_buf_putc(b, ']');
+        CR_FREE(v);
+        break;
+    }
+    }
+}
+
+static void cr__tv_print(cr_buf *b, const cr__tv *v) {
+    if (v->none) cr_buf_puts(b, "<no value>");
+    else cr__tmpl_print(b, &v->j, 0);
+}
+
+/* Go's truth: false, 0, "", nil and empty arrays and maps are false. */
+static int cr__tv_true(const cr__tv *v) {
+    switch (v->j.type) {
+    case CR_JSON_NULL: case CR_JSON_FALSE: return 0;
+    case CR_JSON_NUMBER: return strtod(v->j.str, NULL) != 0;
+    case CR_JSON_STRING: case CR_JSON_ARRAY: case CR_JSON_OBJECT: return v->j.len != 0;
+    default: return 1;
+    }
+}
+
+/* The length of the token at p (up to a space, '|' or ')'). */
+static int cr__te_token(const char *p) {
+    int n = 0;
+    while (p[n] && !isspace((unsigned char)p[n]) && p[n] != '|' && p[n] != ')' && n < 64) n++;
+    return n;
+}
+
+/* Errors name the line, as Go's do: parse errors "template: :LINE: msg",
+   execution errors "template: :LINE:COL: executing "" at <TOKEN>: msg". */
+static int cr__te_fail(cr__te *x, const char *at, const char *fmt, ...) {
+    char msg[512];
+    const char *s = x->t->text, *q;
+    int line = 1, col = 0, n = 0;   /* Go counts columns from 0 */
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    for (q = s; at && q < at && *q; q++) { if (*q == '\n') line++, col = 0; else col++; }
+    if (at) n = cr__te_token(at);
+    if (x->dry) return cr_err_set(x->err, EINVAL, "template: :%d: %s", line, msg);
+    return cr_err_set(x->err, EINVAL, "template: :%d:%d: executing \"\" at <%.*s>: %s", line, col, n, at ? at : "", msg);
+}
+
+static void cr__te_ws(cr__te *x) { while (isspace((unsigned char)*x->p)) x->p++; }
+
+/* .A.B after an operand: members of objects. */
+static int cr__te_fields(cr__te *x, cr__tv *v) {
+    while (*x->p == '.' && (isalpha((unsigned char)x->p[1]) || x->p[1] == '_')) {
+        const char *at = x->p++;
+        int n = cr__te_ident(x->p);
+        const cr_json *m = NULL;
+        if (!x->dry) {
+            if (v->j.type != CR_JSON_OBJECT)
+                return v->j.type == CR_JSON_NULL || v->none ? cr__te_fail(x, at, "nil pointer evaluating %.*s", n + 1, at)
+                                                              : cr__te_fail(x, at, "can't evaluate field %.*s in type %s", n, x->p, cr_json_type_name(v->j.type));
+            for (m = v->j.child; m && (strncmp(m->key, x->p, (size_t)n) || m->key[n]); m = m->next) {}
+            if (!m) return cr__te_fail(x, at, "map has no entry for key \"%.*s\"", n, x->p);
+            v->j = *m;
+            v->j.next = NULL;
+            v->j.key = NULL;
+        }
+        x->p += n;
+    }
+    return 0;
+}
+
+/* "..." (with Go's escapes \n \t \\ \") or `raw`. */
+static int cr__te_string(cr__te *x, cr__tv *v) {
+    const char *at = x->p, q = *x->p++;
+    cr_buf b = {0};
+    for (; *x->p && *x->p != q; x->p++) {
+        char c = *x->p;
+        if (q == '"' && c == '\\') {
+            c = *++x->p;
+            c = c == 'n' ? '\n' : c == 't' ? '\t' : c == 'r' ? '\r' : c;
+            if (!c) break;
+        }
+        cr_buf_putc(&b, c);
+    }
+    if (*x->p != q) { cr_buf_free(&b); return cr__te_fail(x, at, "unterminated quoted string"); }
+    x->p++;
+    if (!b.data) cr_buf_puts(&b, "");
+    cr__tv_own(v, CR_JSON_STRING, b.data);
+    return b.oom ? cr_err_set(x->err, ENOMEM, "out of memory") : 0;
+}
+
+static int cr__te_var(cr__te *x, cr__tv *v) {
+    const char *at = x->p++;
+    int n = cr__te_ident(x->p), i;
+    x->p += n;
+    if (!n) cr__tv_ref(v, x->root);
+    else {
+        for (i = x->nvar; i-- > 0;) if (!strncmp(x->var[i].name, x->p - n, (size_t)n) && !x->var[i].name[n]) break;
+        if (i < 0 && !x->dry) return cr__te_fail(x, at, "undefined variable \"%.*s\"", n + 1, at);
+        if (i >= 0) { cr__tv_ref(v, &x->var[i].v.j); v->none = x->var[i].v.none; }
+    }
+    return cr__te_fields(x, v);
+}
+
+/* true, false, nil: their type; else -1. */
+static int cr__te_literal(const char *at, int n) {
+    return n == 4 && !strncmp(at, "true", 4) ? CR_JSON_TRUE : n == 5 && !strncmp(at, "false", 5) ? CR_JSON_FALSE
+         : n == 3 && !strncmp(at, "nil", 3) ? CR_JSON_NULL : -1;
+}
+
+static int cr__te_operand(cr__te *x, cr__tv *v) {
+    const char *at = x->p;
+    int n, r;
+    cr__tv_ref(v, NULL);
+    if (*at == '.') {
+        cr__tv_ref(v, x->dot);
+        if (!isalpha((unsigned char)at[1]) && at[1] != '_') { x->p++; return 0; }
+        return cr__te_fields(x, v);
+    }
+    if (*at == '$') return cr__te_var(x, v);
+    if (*at == '"' || *at == '`') return cr__te_string(x, v);
+    if (*at == '(') {
+        x->p++;
+        if ((r = cr__te_pipeline(x, v)) < 0) return r;
+        cr__te_ws(x);
+        if (*x->p != ')') return cr__te_fail(x, x->p, "unclosed left paren");
+        x->p++;
+        return cr__te_fields(x, v);
+    }
+    if (isdigit((unsigned char)*at) || (*at == '-' && isdigit((unsigned char)at[1]))) {
+        char lit[64], *end;
+        for (n = 1; isalnum((unsigned char)at[n]) || at[n] == '.' || at[n] == '+' || at[n] == '-'; n++) {}
+        snprintf(lit, sizeof lit, "%.*s", n, at);
+        strtod(lit, &end);
+        if (*end || n >= (int)sizeof lit) return cr__te_fail(x, at, "bad number syntax: \"%.*s\"", n, at);
+        x->p += n;
+        cr__tv_own(v, CR_JSON_NUMBER, cr__strdup(lit));
+        return v->own ? 0 : cr_err_set(x->err, ENOMEM, "out of memory");
+    }
+    n = cr__te_ident(at);
+    if ((r = cr__te_literal(at, n)) >= 0) v->j.type = (cr_json_type)r;
+    else if (n) return cr__te_fail(x, at, "%.*s: a function call as an argument needs parentheses", n, at);
+    else return cr__te_fail(x, at, *at ? "unexpected \"%c\" in operand" : "missing value for command", *at);
+    x->p += n;
+    return 0;
+}
+
+/* index ITEM KEY...: an object's member by name (none if absent), an
+   array's element by number. v takes over a[0]. */
+static int cr__te_index(cr__te *x, const char *at, cr__tv *a, int n, cr__tv *v) {
+    int i;
+    *v = a[0];
+    memset(&a[0], 0, sizeof a[0]);
+    for (i = 1; i < n; i++) {
+        const cr_json *m = NULL;
+        char *end;
+        long k;
+        if (v->j.type == CR_JSON_OBJECT && a[i].j.type == CR_JSON_STRING) {
+            for (m = v->j.child; m && strcmp(m->key, a[i].j.str); m = m->next) {}
+            if (!m) { v->none = 1; v->j.type = CR_JSON_NULL; v->j.child = NULL; v->j.len = 0; continue; }
+        } else if (v->j.type == CR_JSON_ARRAY && a[i].j.type == CR_JSON_NUMBER) {
+            k = strtol(a[i].j.str, &end, 10);
+            if (*end) return cr__te_fail(x, at, "error calling index: cannot index slice with %s", a[i].j.str);
+            if (k < 0 || (size_t)k >= v->j.len) return cr__te_fail(x, at, "error calling index: index out of range: %ld", k);
+            for (m = v->j.child; k-- > 0; m = m->next) {}
+        } else {
+            return cr__te_fail(x, at, "error calling index: cannot index %s with %s",
+                               v->none ? "nil" : cr_json_type_name(v->j.type), cr_json_type_name(a[i].j.type));
+        }
+        v->j = *m;
+        v->j.next = NULL;
+        v->j.key = NULL;
+    }
+    return 0;
+}
+
+/* split S SEP: an array of strings the value owns. */
+static int cr__te_split(cr__te *x, cr__tv *a, cr__tv *v) {
+    cr_buf s = {0}, sep = {0}, b = {0};
+    cr_jw w;
+    cr_json *tree = NULL;
+    const char *p;
+    int r;
+    cr__tv_print(&s, &a[0]);
+    cr__tv_print(&sep, &a[1]);
+    cr_jw_init(&w, &b);
+    cr_jw_arr(&w);
+    for (p = s.data ? s.data : ""; sep.len && strstr(p, sep.data); p = strstr(p, sep.data) + sep.len)
+        cr_jw_strn(&w, p, (size_t)(strstr(p, sep.data) - p));
+    cr_jw_str(&w, p);
+    cr_jw_arr_end(&w);
+    r = b.oom || s.oom ? cr_err_set(x->err, ENOMEM, "out of memory") : cr_json_parse(b.data, b.len, &tree, x->err);
+    if (r == 0) { v->tree = tree; v->j = *tree; }
+    cr_buf_free(&s); cr_buf_free(&sep); cr_buf_free(&b);
+    return r;
+}
+
+/* eq A B...: A equals one of the others (same kind, same text). */
+static int cr__te_eq(const cr__tv *a, int n) {
+    cr_buf x = {0}, y = {0};
+    int i, eq = 0;
+    cr__tv_print(&x, &a[0]);
+    for (i = 1; i < n && !eq; i++) {
+        int ta = a[0].j.type == CR_JSON_TRUE ? CR_JSON_FALSE : (int)a[0].j.type;
+        int tb = a[i].j.type == CR_JSON_TRUE ? CR_JSON_FALSE : (int)a[i].j.type;
+        y.len = 0;
+        cr__tv_print(&y, &a[i]);
+        eq = ta == tb && x.len == y.len && (!x.len || !memcmp(x.data, y.data, x.len));
+    }
+    cr_buf_free(&x); cr_buf_free(&y);
+    return eq;
+}
+
+static int cr__te_call(cr__te *x, int f, const char *at, cr__tv *a, int n, cr__tv *v) {
+    static const signed char lo[] = { 1, 1, 1, 2, 1, 1, 1, 2, 2, 2, 1, 1, 1, 0, 0 };
+    static const signed char hi[] = { 1, 16, 1, 2, 1, 1, 1, 2, 16, 2, 1, 16, 16, 16, 16 };
+    cr_buf b = {0};
+    cr_jw w;
+    const cr_json *m;
+    int i;
+    if (n < lo[f] || n > hi[f])
+        return cr__te_fail(x, at, "wrong number of args for %s: want %d got %d", cr__te_funcs[f], n < lo[f] ? lo[f] : hi[f], n);
+    if (x->dry) return 0;
+    switch (f) {
+    case CR__TF_JSON:
+        cr_jw_init(&w, &b);
+        if (a[0].none) cr_jw_null(&w); else cr_jw_value(&w, &a[0].j);
+        break;
+    case CR__TF_INDEX: return cr__te_index(x, at, a, n, v);
+    case CR__TF_LEN:
+        if (a[0].j.type != CR_JSON_ARRAY && a[0].j.type != CR_JSON_OBJECT && a[0].j.type != CR_JSON_STRING)
+            return cr__te_fail(x, at, "error calling len: len of %s", a[0].none ? "nil" : cr_json_type_name(a[0].j.type));
+        cr_buf_printf(&b, "%zu", a[0].j.len);
+        cr__tv_own(v, CR_JSON_NUMBER, b.data);
+        return b.oom ? cr_err_set(x->err, ENOMEM, "out of memory") : 0;
+    case CR__TF_JOIN:
+        if (a[0].j.type != CR_JSON_ARRAY) return cr__te_fail(x, at, "error calling join: not an array");
+        for (m = a[0].j.child; m; m = m->next) {
+            if (m != a[0].j.child) cr__tv_print(&b, &a[1]);
+            cr__tmpl_print(&b, m, 0);
+        }
+        break;
+    case CR__TF_UPPER: case CR__TF_LOWER: case CR__TF_TITLE:
+        cr__tv_print(&b, &a[0]);
+        for (i = 0; b.data && b.data[i]; i++)
+            b.data[i] = (char)(f == CR__TF_LOWER ? tolower((unsigned char)b.data[i])
+                             : f == CR__TF_UPPER || !i || !isalnum((unsigned char)b.data[i - 1]) ? toupper((unsigned char)b.data[i]) : b.data[i]);
+        break;
+    case CR__TF_SPLIT: return cr__te_split(x, a, v);
+    case CR__TF_EQ: case CR__TF_NE: v->j.type = cr__te_eq(a, n) == (f == CR__TF_EQ) ? CR_JSON_TRUE : CR_JSON_FALSE; return 0;
+    case CR__TF_NOT: v->j.type = cr__tv_true(&a[0]) ? CR_JSON_FALSE : CR_JSON_TRUE; return 0;
+    case CR__TF_AND: case CR__TF_OR:
+        for (i = 0; i < n - 1 && cr__tv_true(&a[i]) == (f == CR__TF_AND); i++) {}
+        *v = a[i];
+        memset(&a[i], 0, sizeof a[i]);
+        return 0;
+    default:   /* print, println: Go puts spaces between operands that are not strings (println: always) */
+        for (i = 0; i < n; i++) {
+            if (i && (f == CR__TF_PRINTLN || (a[i - 1].j.type != CR_JSON_STRING && a[i].j.type != CR_JSON_STRING))) cr_buf_putc(&b, ' ');
+            cr__tv_print(&b, &a[i]);
+        }
+        if (f == CR__TF_PRINTLN) cr_buf_putc(&b, '\n');
+    }
+    if (!b.data) cr_buf_puts(&b, "");
+    cr__tv_own(v, CR_JSON_STRING, b.data);
+    return b.oom ? cr_err_set(x->err, ENOMEM, "out of memory") : 0;
+}
+
+/* One command of a pipeline: a function and its arguments (the value of
+   the previous command, piped, comes last), or a lone operand. */
+static int cr__te_command(cr__te *x, cr__tv *v, cr__tv *piped) {
+    cr__tv a[17];
+    const char *at;
+    int n = 0, f, len, r = 0;
+    cr__tv_ref(v, NULL);
+    cr__te_ws(x);
+    at = x->p;
+    len = isalpha((unsigned char)*at) ? cr__te_ident(at) : 0;
+    for (f = 0; len && cr__te_funcs[f] && (strncmp(cr__te_funcs[f], at, (size_t)len) || cr__te_funcs[f][len]); f++) {}
+    if (!len || !cr__te_funcs[f]) {
+        if (len && cr__te_literal(at, len) < 0)
+            return cr__te_fail(x, at, "function \"%.*s\" not defined", len, at);
+        if ((r = cr__te_operand(x, v)) < 0) return r;
+        cr__te_ws(x);
+        if (piped || (*x->p && *x->p != '|' && *x->p != ')'))
+            return cr__te_fail(x, at, "can't give argument to non-function %.*s", cr__te_token(at), at);
+        return 0;
+    }
+    for (x->p += len;;) {
+        cr__te_ws(x);
+        if (!*x->p || *x->p == '|' || *x->p == ')') break;
+        if (n == 16) { r = cr__te_fail(x, at, "too many arguments"); break; }
+        if ((r = cr__te_operand(x, &a[n++])) < 0) break;
+    }
+    if (r == 0 && piped) { a[n++] = *piped; memset(piped, 0, sizeof *piped); }
+    if (r == 0) r = cr__te_call(x, f, at, a, n, v);
+    while (n-- > 0) cr__tv_free(&a[n]);
+    return r;
+}
+
+/* COMMAND | COMMAND ...; v holds the result (free it also on failure). */
+static int cr__te_pipeline(cr__te *x, cr__tv *v) {
+    cr__tv prev;
+    int r, first = 1;
+    cr__tv_ref(v, NULL);
+    if (++x->depth > 64) return cr__te_fail(x, x->p, "expression nested too deep");
+    for (;;) {
+        r = cr__te_command(x, v, first ? NULL : &prev);
+        if (!first) cr__tv_free(&prev);
+        if (r < 0) break;
+        cr__te_ws(x);
+        if (*x->p != '|') break;
+        x->p++;
+        prev = *v;
+        cr__tv_ref(v, NULL);
+        first = 0;
+    }
+    x->depth--;
+    return r;
+}
+
+/* "$a :=" or "$k, $v :=" before a pipeline: the number of names (0: none). */
+static int cr__te_decl(cr__te *x, char names[2][32]) {
+    const char *save = x->p;
+    int k = 0, n;
+    for (;;) {
+        cr__te_ws(x);
+        if (*x->p != '$' || (n = cr__te_ident(x->p + 1)) == 0 || n >= 32) break;
+        snprintf(names[k++], 32, "%.*s", n, x->p + 1);
+        x->p += n + 1;
+        cr__te_ws(x);
+        if (k == 1 && *x->p == ',') { x->p++; continue; }
+        if (x->p[0] == ':' && x->p[1] == '=') { x->p += 2; return k; }
+        if (x->p[0] == '=' && x->p[1] != '=') { x->p++; return k; }
+        break;
+    }
+    x->p = save;
+    return 0;
+}
+
+/* Declares a variable (v moves into it) until the end of the block. */
+static int cr__te_push(cr__te *x, const char *name, cr__tv *v) {
+    if (x->nvar == (int)(sizeof x->var / sizeof *x->var)) { cr__tv_free(v); return cr__te_fail(x, x->p, "too many variables"); }
+    snprintf(x->var[x->nvar].name, sizeof x->var[0].name, "%s", name);
+    x->var[x->nvar++].v = *v;
+    memset(v, 0, sizeof *v);
+    return 0;
+}
+
+static void cr__te_pop(cr__te *x, int to) {
+    while (x->nvar > to) cr__tv_free(&x->var[--x->nvar].v);
+}
+
+static int cr__te_list(cr__te *x, int i, const cr_json *dot);
+
+static int cr__te_range(cr__te *x, const cr__tn *nd, const cr__tv *v, char names[2][32], int k, const cr_json *dot) {
+    const cr_json **keys = NULL, *e = v->j.child;
+    size_t i, n = v->j.type == CR_JSON_ARRAY || v->j.type == CR_JSON_OBJECT ? v->j.len : 0;
+    int r = 0, mark = x->nvar;
+    if (!n && v->j.type != CR_JSON_NULL && v->j.type != CR_JSON_ARRAY && v->j.type != CR_JSON_OBJECT)
+        return cr__te_fail(x, x->t->text + nd->s, "range can't iterate over a %s", cr_json_type_name(v->j.type));
+    if (v->j.type == CR_JSON_OBJECT && n && !(keys = cr__tmpl_sorted(&v->j))) return cr_err_set(x->err, ENOMEM, "out of memory");
+    for (i = 0; i < n && e && r == 0; i++, e = e->next) {
+        const cr_json *item = keys ? keys[i] : e;
+        cr__tv kv, iv;
+        if (k == 2) {
+            char num[24];
+            snprintf(num, sizeof num, "%zu", i);
+            if (keys) { cr__tv_ref(&kv, NULL); kv.j.type = CR_JSON_STRING; kv.j.str = item->key; kv.j.len = strlen(item->key); }
+            else cr__tv_own(&kv, CR_JSON_NUMBER, cr__strdup(num));
+            r = cr__te_push(x, names[0], &kv);
+        }
+        cr__tv_ref(&iv, item);
+        if (r == 0 && k) r = cr__te_push(x, names[k - 1], &iv);
+        if (r == 0) r = cr__te_list(x, nd->body, item);
+        cr__te_pop(x, mark);
+    }
+    CR_FREE(keys);
+    return r == 0 && !n ? cr__te_list(x, nd->alt, dot) : r;
+}
+
+static int cr__te_node(cr__te *x, const cr__tn *nd, const cr_json *dot) {
+    char names[2][32];
+    cr__tv v, ref;
+    int k, r, mark = x->nvar;
+    x->dot = dot;
+    x->p = x->t->text + nd->s;
+    k = cr__te_decl(x, names);
+    if ((r = cr__te_pipeline(x, &v)) < 0) { cr__tv_free(&v); return r; }
+    if (nd->kind == CR__TN_ACTION) {
+        /* a declaration lives until the end of the enclosing block */
+        if (k) return cr__te_push(x, names[k - 1], &v);
+        cr__tv_print(x->out, &v);
+    } else if (nd->kind == CR__TN_RANGE) {
+        r = cr__te_range(x, nd, &v, names, k, dot);
+    } else {
+        cr__tv_ref(&ref, &v.j);
+        if (k) r = cr__te_push(x, names[k - 1], &ref);
+        if (r == 0) r = cr__tv_true(&v) ? cr__te_list(x, nd->body, nd->kind == CR__TN_WITH ? &v.j : dot) : cr__te_list(x, nd->alt, dot);
+        cr__te_pop(x, mark);
+    }
+    cr__tv_free(&v);
+    return r;
+}
+
+static int cr__te_list(cr__te *x, int i, const cr_json *dot) {
+    const cr_json_tmpl *t = x->t;
+    int r = 0;
+    for (; i >= 0 && r == 0; i = t->v[i].next) {
+        if (++x->steps > 1000000 || x->out->len > ((size_t)64 << 20))
+            return cr_err_set(x->err, E2BIG, "template: too much output (over a million steps or 64 MiB)");
+        if (t->v[i].kind == CR__TN_TEXT) cr_buf_add(x->out, t->text + t->v[i].s, t->v[i].n);
+        else r = cr__te_node(x, &t->v[i], dot);
+    }
+    return r;
+}
+
+/* ---- parsing a template ---- */
+
+enum { CR__TP_EOF, CR__TP_END, CR__TP_ELSE };
+typedef struct cr__tp { cr_json_tmpl *t; char *p; int depth; cr_err *err; } cr__tp;
+
+static int cr__tp_fail(cr__tp *tp, const char *at, const char *msg) {
+    cr__te x;
+    memset(&x, 0, sizeof x);
+    x.t = tp->t; x.dry = 1; x.err = tp->err;
+    return cr__te_fail(&x, at, "%s", msg);
+}
+
+static int cr__tp_add(cr__tp *tp, int kind, size_t s, size_t n) {
+    cr_json_tmpl *t = tp->t;
+    if (t->n == t->cap) {
+        int cap = t->cap ? t->cap * 2 : 16;
+        cr__tn *v = (cr__tn *)CR_REALLOC(t->v, (size_t)cap * sizeof *v);
+        if (!v) return cr_err_set(tp->err, ENOMEM, "out of memory");
+        t->v = v; t->cap = cap;
+    }
+    t->v[t->n].kind = kind;
+    t->v[t->n].body = t->v[t->n].alt = t->v[t->n].next = -1;
+    t->v[t->n].s = s; t->v[t->n].n = n;
+    return t->n++;
+}
+
+/* An expression's syntax and function names, by a dry evaluation. */
+static int cr__tp_check(cr__tp *tp, size_t s) {
+    cr__te x;
+    cr__tv v;
+    char names[2][32];
+    int r;
+    memset(&x, 0, sizeof x);
+    x.t = tp->t; x.dry = 1; x.err = tp->err; x.p = tp->t->text + s;
+    cr__te_decl(&x, names);
+    r = cr__te_pipeline(&x, &v);
+    cr__tv_free(&v);
+    cr__te_ws(&x);
+    if (r == 0 && *x.p) r = cr__te_fail(&x, x.p, *x.p == ')' ? "unexpected right paren" : "unexpected \"%c\" in command", *x.p);
+    return r;
+}
+
+/* The "}}" that closes the action starting at a (quotes and a comment skipped). */
+static char *cr__tp_close(char *a) {
+    if (a[0] == '/' && a[1] == '*') { if (!(a = strstr(a + 2, "*/"))) return NULL; a += 2; }
+    for (; *a; a++) {
+        if (*a == '"' || *a == '`') {
+            char q = *a;
+            for (a++; *a && *a != q; a++) if (q == '"' && *a == '\\' && a[1]) a++;
+            if (!*a) return NULL;
+        } else if (a[0] == '}' && a[1] == '}') return a;
+    }
+    return NULL;
+}
+
+static int cr__tp_list(cr__tp *tp, int *first, size_t *rest);
+
+/* if / with / range EXPR, its body, {{else}} or {{else if|with EXPR}}, {{end}}. */
+static int cr__tp_control(cr__tp *tp, int kind, size_t s) {
+    char *text = tp->t->text;
+    size_t rest;
+    int node, body, alt = -1, term, r, kw;
+    while (isspace((unsigned char)text[s])) s++;
+    if (!text[s]) return cr__tp_fail(tp, text + s, "missing value for command");
+    if ((node = cr__tp_add(tp, kind, s, strlen(text + s))) < 0) return node;
+    if ((r = cr__tp_check(tp, s)) < 0) return r;
+    if ((term = cr__tp_list(tp, &body, &rest)) < 0) return term;
+    tp->t->v[node].body = body;
+    if (term == CR__TP_EOF) return cr__tp_fail(tp, text + s, "unexpected EOF");
+    if (term == CR__TP_ELSE) {
+        kw = cr__te_ident(text + rest);
+        if (!text[rest]) {
+            if ((term = cr__tp_list(tp, &alt, &rest)) < 0) return term;
+            if (term != CR__TP_END) return cr__tp_fail(tp, text + s, term == CR__TP_EOF ? "unexpected EOF" : "expected end; found else");
+        } else if ((kw == 2 && !strncmp(text + rest, "if", 2)) || (kw == 4 && !strncmp(text + rest, "with", 4))) {
+            if ((alt = cr__tp_control(tp, kw == 2 ? CR__TN_IF : CR__TN_WITH, rest + (size_t)kw)) < 0) return alt;
+        } else return cr__tp_fail(tp, text + rest, "unexpected words after else");
+        tp->t->v[node].alt = alt;
+    }
+    return node;
+}
+
+/* One action at a (NUL-terminated, trimmed): a node, or a terminator. */
+static int cr__tp_action(cr__tp *tp, char *a, size_t *rest, int *node) {
+    static const char *const kws[] = { "if", "range", "with", "end", "else", "define", "template", "block", "break", "continue", NULL };
+    char *text = tp->t->text;
+    int kw = cr__te_ident(a), i;
+    for (i = 0; kws[i] && (strncmp(kws[i], a, (size_t)kw) || kws[i][kw]); i++) {}
+    *node = -1;
+    if (i < 3) return (*node = cr__tp_control(tp, i == 0 ? CR__TN_IF : i == 1 ? CR__TN_RANGE : CR__TN_WITH, (size_t)(a + kw - text))) < 0 ? *node : 0;
+    if (i == 3 && a[kw]) return cr__tp_fail(tp, a, "unexpected words after end");
+    if (i == 3 || i == 4) {
+        for (a += kw; isspace((unsigned char)*a); a++) {}
+        *rest = (size_t)(a - text);
+        return i == 3 ? CR__TP_END : CR__TP_ELSE;
+    }
+    if (kws[i]) return cr__tp_fail(tp, a, "this action is not supported (only if, with, range, else, end)");
+    if ((*node = cr__tp_add(tp, CR__TN_ACTION, (size_t)(a - text), strlen(a))) < 0) return *node;
+    return cr__tp_check(tp, (size_t)(a - text));
+}
+
+/* Nodes up to {{end}}, {{else}} or the end of the text: which one ended them. */
+static int cr__tp_list(cr__tp *tp, int *first, size_t *rest) {
+    char *text = tp->t->text;
+    int last = -1, node, r;
+    *first = -1;
+    if (++tp->depth > 64) return cr__tp_fail(tp, tp->p, "nested too deep");
+    for (;;) {
+        char *open = strstr(tp->p, "{{"), *a, *b, *e;
+        size_t n = open ? (size_t)(open - tp->p) : strlen(tp->p);
+        if (open && open[2] == '-' && isspace((unsigned char)open[3])) while (n && isspace((unsigned char)tp->p[n - 1])) n--;
+        node = -1;
+        if (n && (node = cr__tp_add(tp, CR__TN_TEXT, (size_t)(tp->p - text), n)) < 0) return node;
+        if (node >= 0) { if (last < 0) *first = node; else tp->t->v[last].next = node; last = node; }
+        if (!open) { tp->depth--; return CR__TP_EOF; }
+        a = open + 2;
+        if (*a == '-' && isspace((unsigned char)a[1])) a += 2;
+        if (!(e = cr__tp_close(a))) return cr__tp_fail(tp, open, "unclosed action");
+        b = e;
+        if (b - a >= 2 && b[-1] == '-' && isspace((unsigned char)b[-2])) b--;
+        tp->p = e + 2;
+        if (b != e) while (isspace((unsigned char)*tp->p)) tp->p++;
+        while (a < b && isspace((unsigned char)*a)) a++;
+        while (b > a && isspace((unsigned char)b[-1])) b--;
+        *b = 0;
+        if (a[0] == '/' && a[1] == '*') {
+            if (b - a < 4 || strcmp(b - 2, "*/")) return cr__tp_fail(tp, open, "comment ends before closing delimiter");
+            continue;
+        }
+        if ((r = cr__tp_action(tp, a, rest, &node)) != 0) { if (r > 0) tp->depth--; return r; }
+        if (last < 0) *first = node; else tp->t->v[last].next = node;
+        last = node;
+    }
+}
+
+CR_API void cr_json_tmpl_free(cr_json_tmpl *t) {
+    if (!t) return;
+    CR_FREE(t->text);
+    CR_FREE(t->v);
+    CR_FREE(t);
+}
+
+CR_API int cr_json_tmpl_parse(const char *text, cr_json_tmpl **out, cr_err *err) {
+    cr__tp tp;
+    cr_json_tmpl *t = (cr_json_tmpl *)cr__calloc(1, sizeof *t);
+    size_t rest = 0;
+    int r;
+    *out = NULL;
+    if (!t || !(t->text = cr__strdup(text))) { CR_FREE(t); return cr_err_set(err, ENOMEM, "out of memory"); }
+    memset(&tp, 0, sizeof tp);
+    tp.t = t; tp.p = t->text; tp.err = err;
+    r = cr__tp_list(&tp, &t->root, &rest);
+    if (r > 0) r = cr__tp_fail(&tp, t->text + rest, r == CR__TP_END ? "unexpected {{end}}" : "unexpected {{else}}");
+    if (r < 0) { cr_json_tmpl_free(t); return r; }
+    *out = t;
+    return 0;
+}
+
+CR_API int cr_json_tmpl_exec(const cr_json_tmpl *t, const cr_json *data, cr_buf *out, cr_err *err) {
+    cr__te *x = (cr__te *)cr__calloc(1, sizeof *x);
+    int r;
+    if (!x) return cr_err_set(err, ENOMEM, "out of memory");
+    x->t = t; x->root = data; x->out = out; x->err = err;
+    r = cr__te_list(x, t->root, data);
+    cr__te_pop(x, 0);
+    CR_FREE(x);
+    return r == 0 && out->oom ? cr_err_set(err, ENOMEM, "out of memory") : r;
 }
 
 
@@ -13191,6 +13936,116 @@ CR_API int cr_store_remove(const cr_store *s, const char *name, cr_err *err) {
     return found ? 0 : cr_err_set(err, ENOENT, "image \"%s\": not in the store", name);
 }
 
+/* ---- sizes, inspect ---- */
+
+/* The bytes of the files under dirfd/name (symlinks counted as theirs, not followed). */
+static uint64_t cr__du(int at, const char *name, int depth) {
+    struct stat sb;
+    uint64_t n = 0;
+    DIR *d;
+    struct dirent *e;
+    int fd;
+    if (fstatat(at, name, &sb, AT_SYMLINK_NOFOLLOW) < 0) return 0;
+    if (!S_ISDIR(sb.st_mode)) return S_ISREG(sb.st_mode) || S_ISLNK(sb.st_mode) ? (uint64_t)sb.st_size : 0;
+    if (depth > 256 || (fd = openat(at, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0) return 0;
+    if (!(d = fdopendir(fd))) { close(fd); return 0; }
+    while ((e = readdir(d)))
+        if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) n += cr__du(dirfd(d), e->d_name, depth + 1);
+    closedir(d);
+    return n;
+}
+
+/* The image config of img, parsed (raw: the JSON tree too, may be NULL). */
+static int cr__store_config(const char *root, const cr_image_info *img, cr_image_config *cfg, cr_json **raw, cr_err *err) {
+    cr_buf body = {0};
+    int r;
+    memset(cfg, 0, sizeof *cfg);
+    if ((r = cr__store_read_blob(root, img->config, 16 << 20, &body, err)) == 0 &&
+        (r = cr_manifest_config_parse(body.data, body.len, cfg, err)) == 0 && raw)
+        r = cr_json_parse(body.data, body.len, raw, err);
+    cr_buf_free(&body);
+    return r < 0 ? cr_err_wrap(err, "image \"%s\": config %s", img->name, img->config) : 0;
+}
+
+CR_API int cr_store_image_size(const cr_store *s, const cr_image_info *img, uint64_t *size, cr_err *err) {
+    const char *root = cr_store_root(s);
+    cr_image_config cfg;
+    char p[PATH_MAX];
+    size_t i;
+    int r;
+    *size = 0;
+    if ((r = cr__store_config(root, img, &cfg, NULL, err)) < 0) return r;
+    for (i = 0; i < cfg.ndiff_ids; i++) {
+        snprintf(p, sizeof p, "%s/layers/sha256/%s", root, cr__store_hex(cfg.diff_ids[i]));
+        *size += cr__du(AT_FDCWD, p, 0);
+    }
+    cr_manifest_config_free(&cfg);
+    return 0;
+}
+
+typedef struct cr__store_names { const char *config; cr_jw tags, digests; } cr__store_names;
+
+static int cr__store_names_one(void *user, const cr_image_info *i) {
+    cr__store_names *n = (cr__store_names *)user;
+    char repo[CR_REF_STRING_MAX + CR_DIGEST_MAX], *slash, *colon;
+    if (strcmp(i->config, n->config)) return 0;
+    cr_jw_str(&n->tags, i->name);
+    snprintf(repo, sizeof repo, "%s", i->name);
+    slash = strrchr(repo, '/');
+    if ((colon = strrchr(slash ? slash : repo, ':'))) *colon = 0;
+    snprintf(repo + strlen(repo), sizeof repo - strlen(repo), "@%s", i->digest);
+    cr_jw_str(&n->digests, repo);
+    return 0;
+}
+
+CR_API int cr_store_inspect(const cr_store *s, const char *name, cr_buf *out, cr_err *err) {
+    static const char *const copied[] = { "comment", "Comment", "created", "Created", "author", "Author", "config", "Config",
+                                          "architecture", "Architecture", "variant", "Variant", "os", "Os", NULL };
+    cr_image_info img;
+    cr_image_config cfg;
+    cr_json *raw = NULL;
+    cr__store_names n;
+    cr_buf tags = {0}, digests = {0};
+    cr_jw w;
+    uint64_t size = 0;
+    size_t i;
+    int r;
+    if ((r = cr_store_find(s, name, &img, err)) < 0 || (r = cr__store_config(cr_store_root(s), &img, &cfg, &raw, err)) < 0) return r;
+    memset(&n, 0, sizeof n);
+    n.config = img.config;
+    cr_jw_init(&n.tags, &tags); cr_jw_arr(&n.tags);
+    cr_jw_init(&n.digests, &digests); cr_jw_arr(&n.digests);
+    if ((r = cr_store_list(s, cr__store_names_one, &n, err)) == 0) r = cr_store_image_size(s, &img, &size, err);
+    cr_jw_arr_end(&n.tags); cr_jw_arr_end(&n.digests);
+    cr_jw_init(&w, out);
+    cr_jw_obj(&w);
+    cr_jw_key(&w, "Id"); cr_jw_str(&w, img.config);
+    cr_jw_key(&w, "RepoTags"); cr_jw_raw(&w, tags.data ? tags.data : "[]");
+    cr_jw_key(&w, "RepoDigests"); cr_jw_raw(&w, digests.data ? digests.data : "[]");
+    cr_jw_key(&w, "Parent"); cr_jw_str(&w, "");
+    for (i = 0; copied[i]; i += 2) {
+        const cr_json *v = cr_json_get(raw, copied[i]);
+        cr_jw_key(&w, copied[i + 1]);
+        if (v) cr_jw_value(&w, v); else if (i == 6) cr_jw_null(&w); else cr_jw_str(&w, "");
+    }
+    cr_jw_key(&w, "Size"); cr_jw_u64(&w, size);
+    cr_jw_key(&w, "RootFS"); cr_jw_obj(&w);
+    cr_jw_key(&w, "Type"); cr_jw_str(&w, "layers");
+    cr_jw_key(&w, "Layers"); cr_jw_arr(&w);
+    for (i = 0; i < cfg.ndiff_ids; i++) cr_jw_str(&w, cfg.diff_ids[i]);
+    cr_jw_arr_end(&w);
+    cr_jw_obj_end(&w);
+    cr_jw_key(&w, "Metadata"); cr_jw_obj(&w);
+    cr_jw_key(&w, "LastTagTime"); cr_jw_str(&w, img.pulled);
+    cr_jw_obj_end(&w);
+    cr_jw_obj_end(&w);
+    if (r == 0 && (out->oom || tags.oom || digests.oom)) r = cr_err_set(err, ENOMEM, "out of memory");
+    cr_buf_free(&tags); cr_buf_free(&digests);
+    cr_json_free(raw);
+    cr_manifest_config_free(&cfg);
+    return r;
+}
+
 /* ---- gc ---- */
 
 typedef struct cr__gc { const char *root; cr_buf keep; } cr__gc;
@@ -13259,6 +14114,51 @@ static uint64_t cr__gc_sweep(const char *dir, const char *keep, int dirs) {
     }
     closedir(d);
     return freed;
+}
+
+/* Removes the blob and the unpacked layer (marker first) named by digest. */
+static uint64_t cr__store_drop(const char *root, const char *digest) {
+    const char *hex = cr__store_hex(digest);
+    char p[PATH_MAX];
+    struct stat sb;
+    uint64_t n = 0;
+    if (!hex) return 0;
+    snprintf(p, sizeof p, "%s/blobs/sha256/%s", root, hex);
+    if (lstat(p, &sb) == 0 && unlink(p) == 0) n += (uint64_t)sb.st_size;
+    snprintf(p, sizeof p, "%s/layers/sha256/.unpacked/%s", root, hex);
+    unlink(p);
+    snprintf(p, sizeof p, "%s/layers/sha256/%s", root, hex);
+    if (lstat(p, &sb) == 0) { n += cr__du(AT_FDCWD, p, 0) + 1; cr__rm_rf(AT_FDCWD, p); }
+    return n;
+}
+
+CR_API int cr_store_release(const cr_store *s, const cr_image_info *img, uint64_t *freed, cr_err *err) {
+    const char *root = cr_store_root(s);
+    char key[CR_DIGEST_MAX + 2], *p, *next;
+    cr__gc g, mine;
+    uint64_t n = 0, one;
+    int lock, r, count = 0;
+    memset(&g, 0, sizeof g);
+    memset(&mine, 0, sizeof mine);
+    g.root = mine.root = root;
+    if ((lock = cr__store_lock(root, err)) < 0) return lock;
+    cr_buf_putc(&g.keep, '\n');
+    if ((r = cr_store_list(s, cr__gc_mark, &g, err)) == 0) {
+        cr__gc_mark_containers(&g);
+        cr__gc_mark(&mine, img);
+        for (p = mine.keep.data; p && *p && !g.keep.oom; p = next) {
+            next = strchr(p, '\n');
+            *next++ = 0;
+            snprintf(key, sizeof key, "\n%s\n", p);
+            if (!strstr(g.keep.data, key) && (one = cr__store_drop(root, p))) { n += one; count++; }
+        }
+        if (g.keep.oom || mine.keep.oom) r = cr_err_set(err, ENOMEM, "out of memory");
+    }
+    cr_buf_free(&g.keep);
+    cr_buf_free(&mine.keep);
+    close(lock);
+    if (freed) *freed = n;
+    return r < 0 ? r : count;
 }
 
 CR_API int cr_store_gc(const cr_store *s, uint64_t *freed, cr_err *err) {
@@ -16980,6 +17880,64 @@ static void cr__ctr_strv_json(cr_jw *w, char *const *v, int n) {
     cr_jw_arr_end(w);
 }
 
+/* Docker's {"KEY":{},...} sets (ExposedPorts, Volumes): keys, then more
+   (n2 of them); null when there are none. */
+static void cr__ctr_keys_json(cr_jw *w, const char *const *keys, size_t n, char (*more)[24], int n2) {
+    size_t i;
+    if (!n && !n2) { cr_jw_null(w); return; }
+    cr_jw_obj(w);
+    for (i = 0; i < n; i++) { cr_jw_key(w, keys[i]); cr_jw_obj(w); cr_jw_obj_end(w); }
+    for (i = 0; i < (size_t)n2; i++) { cr_jw_key(w, more[i]); cr_jw_obj(w); cr_jw_obj_end(w); }
+    cr_jw_obj_end(w);
+}
+
+/* "80/tcp": a port as Docker's maps name it. */
+static void cr__ctr_port_key(const cr_net_port *p, char *out, size_t n) {
+    snprintf(out, n, "%u/%s", p->container_port, p->udp ? "udp" : "tcp");
+}
+
+/* Config.ExposedPorts: the image's, and the published ones (as Docker). */
+static void cr__ctr_ports_json(const cr__ctr *c, cr_jw *w) {
+    char more[64][24];
+    int i, n = 0;
+    size_t k;
+    for (i = 0; i < c->nports; i++) {
+        int j;
+        cr__ctr_port_key(&c->ports[i], more[n], sizeof more[n]);
+        for (k = 0; k < c->img.nexposed_ports && strcmp(c->img.exposed_ports[k], more[n]); k++) {}
+        for (j = 0; j < n && strcmp(more[j], more[n]); j++) {}
+        if (k == c->img.nexposed_ports && j == n) n++;
+    }
+    cr_jw_key(w, "ExposedPorts");
+    cr__ctr_keys_json(w, c->img.exposed_ports, c->img.nexposed_ports, more, n);
+}
+
+/* HostConfig.PortBindings: {"80/tcp":[{"HostIp":"","HostPort":"8080"}, ...]}. */
+static void cr__ctr_bindings_json(const cr__ctr *c, cr_jw *w) {
+    char key[24], other[24], port[8];
+    int i, j;
+    cr_jw_key(w, "PortBindings");
+    cr_jw_obj(w);
+    for (i = 0; i < c->nports; i++) {
+        cr__ctr_port_key(&c->ports[i], key, sizeof key);
+        for (j = 0; j < i; j++) { cr__ctr_port_key(&c->ports[j], other, sizeof other); if (!strcmp(key, other)) break; }
+        if (j < i) continue;   /* listed with the first binding of that port */
+        cr_jw_key(w, key);
+        cr_jw_arr(w);
+        for (j = i; j < c->nports; j++) {
+            cr__ctr_port_key(&c->ports[j], other, sizeof other);
+            if (strcmp(key, other)) continue;
+            snprintf(port, sizeof port, "%u", c->ports[j].host_port);
+            cr_jw_obj(w);
+            cr_jw_key(w, "HostIp"); cr_jw_str(w, c->ports[j].host_ip);
+            cr_jw_key(w, "HostPort"); cr_jw_str(w, port);
+            cr_jw_obj_end(w);
+        }
+        cr_jw_arr_end(w);
+    }
+    cr_jw_obj_end(w);
+}
+
 static int cr__ctr_record(cr__ctr *c, cr_err *err) {
     const cr_ctr_opts *o = c->o;
     cr_buf b = {0};
@@ -17021,6 +17979,8 @@ static int cr__ctr_record(cr__ctr *c, cr_err *err) {
     for (i = 0; i < c->img.nlabels; i++) { cr_jw_key(&w, c->img.labels[i].key); cr_jw_str(&w, c->img.labels[i].value); }
     cr_jw_obj_end(&w);
     cr_jw_key(&w, "StopSignal"); cr_jw_str(&w, c->img.stop_signal ? c->img.stop_signal : "SIGTERM");
+    cr__ctr_ports_json(c, &w);
+    cr_jw_key(&w, "Volumes"); cr__ctr_keys_json(&w, c->img.volumes, c->img.nvolumes, NULL, 0);
     cr_jw_key(&w, "Tty"); cr_jw_bool(&w, o->tty);
     cr_jw_key(&w, "OpenStdin"); cr_jw_bool(&w, o->interactive);
     cr_jw_obj_end(&w);
@@ -17033,6 +17993,7 @@ static int cr__ctr_record(cr__ctr *c, cr_err *err) {
     cr_jw_key(&w, "AutoRemove"); cr_jw_bool(&w, o->rm);
     cr_jw_key(&w, "Privileged"); cr_jw_bool(&w, o->privileged);
     cr_jw_key(&w, "ReadonlyRootfs"); cr_jw_bool(&w, o->read_only);
+    cr__ctr_bindings_json(c, &w);
     cr_jw_obj_end(&w);
     cr_jw_obj_end(&w);
     r = b.oom ? cr_err_set(err, ENOMEM, "out of memory") : cr__write_atomic(c->dirfd, "ctr.json", b.data, b.len, 0, err);
@@ -17639,6 +18600,48 @@ CR_API int cr_ctr_gc(const cr_runtime *rt, const cr_store *s, void (*removed)(vo
 
 /* ---- inspect, logs ---- */
 
+/* inspect's State; OOMKilled: the cgroup saw an OOM kill and the container has stopped. */
+static void cr__ctr_state_json(const cr_runtime *rt, const cr_ctr_info *c, cr_jw *w) {
+    uint64_t ooms = 0;
+    if (c->status == CR_STOPPED) cr_container_oom_count(rt, c->name, &ooms, NULL);
+    cr_jw_key(w, "State");
+    cr_jw_obj(w);
+    cr_jw_key(w, "Status");
+    cr_jw_str(w, c->status == CR_STOPPED ? "exited" : c->status == CR_CREATING ? "created" : cr_state_status_name(c->status));
+    cr_jw_key(w, "Running"); cr_jw_bool(w, c->status == CR_RUNNING || c->status == CR_PAUSED);
+    cr_jw_key(w, "Paused"); cr_jw_bool(w, c->status == CR_PAUSED);
+    cr_jw_key(w, "OOMKilled"); cr_jw_bool(w, ooms > 0);
+    cr_jw_key(w, "Pid"); cr_jw_i64(w, c->pid);
+    cr_jw_key(w, "ExitCode"); cr_jw_i64(w, c->exited ? c->exit_code : 0);
+    cr_jw_key(w, "StartedAt"); cr_jw_str(w, c->created);
+    cr_jw_key(w, "FinishedAt"); cr_jw_str(w, c->finished[0] ? c->finished : "0001-01-01T00:00:00Z");
+    cr_jw_obj_end(w);
+}
+
+/* NetworkSettings.Ports of a running container: every exposed port, with
+   its bindings (HostIp 0.0.0.0 for any address) or null; {} once stopped. */
+static void cr__ctr_live_ports(const cr_json *rec, int running, cr_jw *w) {
+    const cr_json *hc = cr_json_get(rec, "HostConfig"), *cfg = cr_json_get(rec, "Config"), *m, *b;
+    const cr_json *pb = hc ? cr_json_get(hc, "PortBindings") : NULL, *ex = cfg ? cr_json_get(cfg, "ExposedPorts") : NULL;
+    cr_jw_key(w, "Ports");
+    cr_jw_obj(w);
+    for (m = running && ex && ex->type == CR_JSON_OBJECT ? ex->child : NULL; m; m = m->next) {
+        const cr_json *bind = pb ? cr_json_get(pb, m->key) : NULL;
+        cr_jw_key(w, m->key);
+        if (!bind || bind->type != CR_JSON_ARRAY) { cr_jw_null(w); continue; }
+        cr_jw_arr(w);
+        for (b = bind->child; b; b = b->next) {
+            const char *ip = cr__ctr_json_str(b, "HostIp");
+            cr_jw_obj(w);
+            cr_jw_key(w, "HostIp"); cr_jw_str(w, *ip ? ip : "0.0.0.0");
+            cr_jw_key(w, "HostPort"); cr_jw_str(w, cr__ctr_json_str(b, "HostPort"));
+            cr_jw_obj_end(w);
+        }
+        cr_jw_arr_end(w);
+    }
+    cr_jw_obj_end(w);
+}
+
 CR_API int cr_ctr_inspect(const cr_runtime *rt, const cr_store *s, const char *name, cr_buf *out, cr_err *err) {
     cr_ctr_info c;
     cr_json *rec;
@@ -17655,19 +18658,7 @@ CR_API int cr_ctr_inspect(const cr_runtime *rt, const cr_store *s, const char *n
         if (!strcmp(m->key, "StateRoot") || !strcmp(m->key, "Rm") || !strcmp(m->key, "ImageName") || !strcmp(m->key, "Rootfs")) continue;
         cr_jw_key(&w, m->key);
         cr_jw_value(&w, m);
-        if (!strcmp(m->key, "Args")) {
-            cr_jw_key(&w, "State");
-            cr_jw_obj(&w);
-            cr_jw_key(&w, "Status");
-            cr_jw_str(&w, c.status == CR_STOPPED ? "exited" : c.status == CR_CREATING ? "created" : cr_state_status_name(c.status));
-            cr_jw_key(&w, "Running"); cr_jw_bool(&w, c.status == CR_RUNNING || c.status == CR_PAUSED);
-            cr_jw_key(&w, "Paused"); cr_jw_bool(&w, c.status == CR_PAUSED);
-            cr_jw_key(&w, "Pid"); cr_jw_i64(&w, c.pid);
-            cr_jw_key(&w, "ExitCode"); cr_jw_i64(&w, c.exited ? c.exit_code : 0);
-            cr_jw_key(&w, "StartedAt"); cr_jw_str(&w, c.created);
-            cr_jw_key(&w, "FinishedAt"); cr_jw_str(&w, c.finished[0] ? c.finished : "0001-01-01T00:00:00Z");
-            cr_jw_obj_end(&w);
-        }
+        if (!strcmp(m->key, "Args")) cr__ctr_state_json(rt, &c, &w);
     }
     cr__ctr_net_config(rt, &net, net_dir, sizeof net_dir);
     have_lease = cr_net_lease_get(&net, c.name, &lease, NULL) == 0;
@@ -17677,6 +18668,7 @@ CR_API int cr_ctr_inspect(const cr_runtime *rt, const cr_store *s, const char *n
     cr_jw_key(&w, "IPPrefixLen"); cr_jw_i64(&w, have_lease ? lease.prefix : 0);
     cr_jw_key(&w, "Gateway"); cr_jw_str(&w, have_lease ? lease.gateway : "");
     cr_jw_key(&w, "MacAddress"); cr_jw_str(&w, have_lease ? lease.mac : "");
+    cr__ctr_live_ports(rec, c.status == CR_RUNNING || c.status == CR_PAUSED, &w);
     cr_jw_obj_end(&w);
     cr_jw_obj_end(&w);
     cr_json_free(rec);
@@ -17694,16 +18686,40 @@ static int cr__ctr_copy(int in, int out, cr_err *err) {
     return 0;
 }
 
+/* Puts in at the start of its last n lines (a last line without its
+   newline counts), reading backwards in blocks. */
+static void cr__ctr_log_tail(int in, long n) {
+    char buf[4096];
+    off_t end = lseek(in, 0, SEEK_END), pos = end;
+    long seen = 0;
+    while (n > 0 && pos > 0) {
+        size_t k = pos > (off_t)sizeof buf ? sizeof buf : (size_t)pos;
+        if (pread(in, buf, k, pos -= (off_t)k) != (ssize_t)k) break;
+        /* a newline at q starts a line at q + 1, unless it ends the file */
+        while (k-- > 0)
+            if (buf[k] == '\n' && pos + (off_t)k + 1 < end && ++seen == n) { lseek(in, pos + (off_t)k + 1, SEEK_SET); return; }
+    }
+    lseek(in, n > 0 ? 0 : end, SEEK_SET);
+}
+
 CR_API int cr_ctr_logs(const cr_runtime *rt, const cr_store *s, const char *name, unsigned flags, int fd, cr_err *err) {
+    cr_ctr_logs_opts o;
+    memset(&o, 0, sizeof o);
+    o.flags = flags;
+    return cr_ctr_logs_opt(rt, s, name, &o, fd, err);
+}
+
+CR_API int cr_ctr_logs_opt(const cr_runtime *rt, const cr_store *s, const char *name, const cr_ctr_logs_opts *o, int fd, cr_err *err) {
     cr_ctr_info c;
     char p[PATH_MAX];
-    int in, r, follow = !!(flags & CR_CTR_LOGS_FOLLOW);
+    int in, r, follow = !!(o->flags & CR_CTR_LOGS_FOLLOW);
     if ((r = cr_ctr_find(rt, s, name, &c, err)) < 0) return r;
     snprintf(p, sizeof p, "%s/ctr.log", c.dir);
     if ((in = open(p, O_RDONLY | O_CLOEXEC)) < 0) {
         if (errno == ENOENT) return cr_err_set(err, ENOENT, "logs \"%s\": no log (the container ran in the foreground)", c.name);
         return cr__errno(err, "logs \"%s\": %s", c.name, p);
     }
+    if (o->has_tail) cr__ctr_log_tail(in, o->tail < 0 ? 0 : o->tail);
     while ((r = cr__ctr_copy(in, fd, err)) == 0 && follow) {
         int lock = cr__ctr_lock(c.dir, 0);
         if (lock >= 0 || lock == -ENOENT || lock == -ENOLCK) {
@@ -17715,6 +18731,222 @@ CR_API int cr_ctr_logs(const cr_runtime *rt, const cr_store *s, const char *name
         usleep(100000);
     }
     close(in);
+    return r;
+}
+
+/* ---- named volumes ---- */
+
+static int cr__volume_path(const cr_store *s, const char *name, char *out, size_t n, int must_exist, cr_err *err) {
+    if (cr__ctr_check_name(name, err) < 0) return cr_err_wrap(err, "volume");
+    snprintf(out, n, "%s/volumes/%s", cr_store_root(s), name);
+    if (must_exist && access(out, F_OK) < 0) return cr_err_set(err, ENOENT, "no such volume: \"%s\"", name);
+    return 0;
+}
+
+CR_API int cr_ctr_volume_create(const cr_store *s, const char *name, cr_err *err) {
+    char p[PATH_MAX];
+    int r;
+    if ((r = cr__volume_path(s, name, p, sizeof p - 8, 0, err)) < 0) return r;
+    strcat(p, "/_data");
+    return cr__mkdir_p(p, 0755) < 0 ? cr__errno(err, "volume \"%s\": %s", name, p) : 0;
+}
+
+CR_API int cr_ctr_volume_list(const cr_store *s, int (*fn)(void *user, const char *name), void *user, cr_err *err) {
+    char p[PATH_MAX], **names;
+    size_t n, i;
+    int r = 0;
+    snprintf(p, sizeof p, "%s/volumes", cr_store_root(s));
+    if ((r = cr__dir_names(p, &names, &n)) < 0) return r == -ENOENT ? 0 : cr_err_set(err, -r, "%s: %s", p, strerror(-r));
+    for (i = 0; i < n && r == 0; i++) if (names[i][0] != '.') r = fn(user, names[i]);
+    cr__dir_names_free(names, n);
+    return r;
+}
+
+CR_API int cr_ctr_volume_inspect(const cr_store *s, const char *name, cr_buf *out, cr_err *err) {
+    char p[PATH_MAX], ts[40];
+    struct stat sb;
+    struct tm tm;
+    cr_jw w;
+    int r;
+    if ((r = cr__volume_path(s, name, p, sizeof p - 8, 1, err)) < 0) return r;
+    strcat(p, "/_data");
+    if (stat(p, &sb) < 0) sb.st_mtime = 0;
+    gmtime_r(&sb.st_mtime, &tm);
+    strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    cr_jw_init(&w, out);
+    cr_jw_obj(&w);
+    cr_jw_key(&w, "CreatedAt"); cr_jw_str(&w, ts);
+    cr_jw_key(&w, "Driver"); cr_jw_str(&w, "local");
+    cr_jw_key(&w, "Labels"); cr_jw_raw(&w, "{}");
+    cr_jw_key(&w, "Mountpoint"); cr_jw_str(&w, p);
+    cr_jw_key(&w, "Name"); cr_jw_str(&w, name);
+    cr_jw_key(&w, "Options"); cr_jw_raw(&w, "{}");
+    cr_jw_key(&w, "Scope"); cr_jw_str(&w, "local");
+    cr_jw_obj_end(&w);
+    return out->oom ? cr_err_set(err, ENOMEM, "out of memory") : 0;
+}
+
+CR_API int cr_ctr_volume_remove(const cr_store *s, const char *name, cr_err *err) {
+    const char *store = cr_store_root(s);
+    char p[PATH_MAX], data[PATH_MAX + 8];
+    cr__strv names;
+    int i, r;
+    if ((r = cr__volume_path(s, name, p, sizeof p, 1, err)) < 0) return r;
+    snprintf(data, sizeof data, "%s/_data", p);
+    memset(&names, 0, sizeof names);
+    if ((r = cr__ctr_names(store, &names, err)) < 0) return r;
+    for (i = 0; i < names.n && r == 0; i++) {
+        cr_json *rec;
+        const cr_json *m, *mounts;
+        if (cr__ctr_load_record(store, names.v[i], &rec, NULL) < 0) continue;
+        mounts = cr_json_get(rec, "Mounts");
+        for (m = mounts ? mounts->child : NULL; m && r == 0; m = m->next)
+            if (!strcmp(cr__ctr_json_str(m, "Source"), data))
+                r = cr_err_set(err, EBUSY, "volume \"%s\" is in use by container \"%s\"", name, names.v[i]);
+        cr_json_free(rec);
+    }
+    cr__strv_free(&names);
+    if (r == 0 && cr__rm_rf(AT_FDCWD, p) < 0) r = cr__errno(err, "remove volume \"%s\"", name);
+    return r;
+}
+
+/* ---- info ---- */
+
+typedef struct cr__sysinfo { int n[5]; cr_buf ids; } cr__sysinfo;
+
+static int cr__sysinfo_ctr(void *user, const cr_ctr_info *c) {
+    ((cr__sysinfo *)user)->n[c->status]++;
+    return 0;
+}
+
+static int cr__sysinfo_img(void *user, const cr_image_info *i) {
+    cr__sysinfo *si = (cr__sysinfo *)user;
+    if (!si->ids.data || !strstr(si->ids.data, i->config)) { cr_buf_puts(&si->ids, i->config); cr_buf_putc(&si->ids, '\n'); si->n[0]++; }
+    return 0;
+}
+
+CR_API int cr_ctr_system_info(const cr_runtime *rt, const cr_store *s, cr_buf *out, cr_err *err) {
+    static const char *const drivers[] = { "cgroupfs", "systemd", "none" };
+    cr__sysinfo si;
+    cr_buf os = {0};
+    struct utsname u;
+    cr_jw w;
+    char *name, *end;
+    int r, i;
+    memset(&si, 0, sizeof si);
+    if ((r = cr_ctr_list(rt, s, cr__sysinfo_ctr, &si, err)) < 0) return r;
+    cr_jw_init(&w, out);
+    cr_jw_obj(&w);
+    cr_jw_key(&w, "Containers"); cr_jw_i64(&w, si.n[0] + si.n[1] + si.n[2] + si.n[3] + si.n[4]);
+    cr_jw_key(&w, "ContainersRunning"); cr_jw_i64(&w, si.n[CR_RUNNING]);
+    cr_jw_key(&w, "ContainersPaused"); cr_jw_i64(&w, si.n[CR_PAUSED]);
+    cr_jw_key(&w, "ContainersStopped"); cr_jw_i64(&w, si.n[CR_STOPPED] + si.n[CR_CREATED] + si.n[CR_CREATING]);
+    memset(&si, 0, sizeof si);
+    r = cr_store_list(s, cr__sysinfo_img, &si, err);
+    cr_buf_free(&si.ids);
+    cr_jw_key(&w, "Images"); cr_jw_i64(&w, si.n[0]);
+    cr_jw_key(&w, "ServerVersion"); cr_jw_str(&w, CR_VERSION);
+    cr_jw_key(&w, "Driver"); cr_jw_str(&w, "overlay");
+    i = rt->cgroup_manager;
+    cr_jw_key(&w, "CgroupDriver"); cr_jw_str(&w, drivers[i >= 0 && i < 3 ? i : 0]);
+    cr_jw_key(&w, "CgroupVersion"); cr_jw_str(&w, cr_cgroup_mode() == CR_CGROUP_V2 ? "2" : "1");
+    uname(&u);
+    cr_jw_key(&w, "KernelVersion"); cr_jw_str(&w, u.release);
+    /* PRETTY_NAME="Debian GNU/Linux 12 (bookworm)" */
+    cr_util_read_file(AT_FDCWD, "/etc/os-release", 65536, &os, NULL);
+    name = os.data ? strstr(os.data, "PRETTY_NAME=") : NULL;
+    if (name) { name += 12 + (name[12] == '"'); end = name + strcspn(name, "\"\n"); *end = 0; }
+    cr_jw_key(&w, "OperatingSystem"); cr_jw_str(&w, name ? name : "Linux");
+    cr_buf_free(&os);
+    cr_jw_key(&w, "OSType"); cr_jw_str(&w, "linux");
+    cr_jw_key(&w, "Architecture"); cr_jw_str(&w, u.machine);
+    cr_jw_key(&w, "NCPU"); cr_jw_i64(&w, sysconf(_SC_NPROCESSORS_ONLN));
+    cr_jw_key(&w, "MemTotal"); cr_jw_i64(&w, (int64_t)sysconf(_SC_PHYS_PAGES) * sysconf(_SC_PAGESIZE));
+    cr_jw_key(&w, "DockerRootDir"); cr_jw_str(&w, cr_store_root(s));
+    cr_jw_key(&w, "StateRoot"); cr_jw_str(&w, cr_state_root(rt));
+    cr_jw_obj_end(&w);
+    return r < 0 ? r : out->oom ? cr_err_set(err, ENOMEM, "out of memory") : 0;
+}
+
+/* ---- diff ---- */
+
+typedef struct cr__diff {
+    cr__strv lower;
+    int (*fn)(void *user, char kind, const char *path);
+    void *user;
+} cr__diff;
+
+/* Whether a layer of the image has path (the top-most one that names it decides). */
+static int cr__diff_in_image(const cr__diff *d, const char *path) {
+    char p[PATH_MAX];
+    struct stat sb;
+    int i;
+    for (i = 0; i < d->lower.n; i++) {
+        snprintf(p, sizeof p, "%s%s", d->lower.v[i], path);
+        if (lstat(p, &sb) == 0) return !(S_ISCHR(sb.st_mode) && sb.st_rdev == 0);
+    }
+    return 0;
+}
+
+/* What cr made as mount points (Docker keeps them in an init layer that
+   diff leaves out). */
+static int cr__diff_hidden(const char *path) {
+    static const char *const mounts[] = { "/dev", "/proc", "/sys", "/etc/hostname", "/etc/hosts", "/etc/resolv.conf",
+                                          "/sbin/cr-init", NULL };
+    int i;
+    for (i = 0; mounts[i]; i++) if (!strcmp(path, mounts[i])) return 1;
+    return 0;
+}
+
+/* Walks dir (upper + path); list 0 only says whether it has an entry to show. */
+static int cr__diff_walk(const cr__diff *d, const char *upper, const char *path, int list, int depth) {
+    char dir[PATH_MAX], sub[PATH_MAX], **names;
+    size_t n, i;
+    int r = 0;
+    snprintf(dir, sizeof dir, "%s%s", upper, path);
+    if (depth > 256 || cr__dir_names(dir, &names, &n) < 0) return 0;
+    for (i = 0; i < n && r == 0; i++) {
+        struct stat sb;
+        char kind;
+        snprintf(sub, sizeof sub, "%s/%s", path, names[i]);
+        snprintf(dir, sizeof dir, "%s%s", upper, sub);
+        if (cr__diff_hidden(sub) || lstat(dir, &sb) < 0) continue;
+        if (!list) { r = 1; break; }
+        kind = S_ISCHR(sb.st_mode) && sb.st_rdev == 0 ? 'D' : cr__diff_in_image(d, sub) ? 'C' : 'A';
+        /* a directory of the image is changed when something in it is */
+        if (kind == 'C' && S_ISDIR(sb.st_mode) && !cr__diff_walk(d, upper, sub, 0, depth + 1)) continue;
+        if ((r = d->fn(d->user, kind, sub)) == 0 && kind != 'D' && S_ISDIR(sb.st_mode))
+            r = cr__diff_walk(d, upper, sub, 1, depth + 1);
+    }
+    cr__dir_names_free(names, n);
+    return r;
+}
+
+CR_API int cr_ctr_diff(const cr_runtime *rt, const cr_store *s, const char *name,
+                       int (*fn)(void *user, char kind, const char *path), void *user, cr_err *err) {
+    const char *root = cr_store_root(s);
+    cr_ctr_info c;
+    cr_image_info img;
+    cr_image_config cfg;
+    cr__diff d;
+    char p[PATH_MAX];
+    size_t i;
+    int r;
+    if ((r = cr_ctr_find(rt, s, name, &c, err)) < 0) return r;
+    memset(&d, 0, sizeof d);
+    d.fn = fn; d.user = user;
+    memset(&img, 0, sizeof img);
+    snprintf(img.config, sizeof img.config, "%s", c.image_id);
+    if (c.image_id[0] && cr__store_config(root, &img, &cfg, NULL, NULL) == 0) {
+        for (i = cfg.ndiff_ids; i-- > 0;) {
+            snprintf(p, sizeof p, "%s/layers/sha256/%s", root, cr__store_hex(cfg.diff_ids[i]));
+            cr__strv_push(&d.lower, p);
+        }
+        cr_manifest_config_free(&cfg);
+    }
+    snprintf(p, sizeof p, "%s/upper", c.dir);
+    r = d.lower.oom ? cr_err_set(err, ENOMEM, "out of memory") : cr__diff_walk(&d, p, "", 1, 0);
+    cr__strv_free(&d.lower);
     return r;
 }
 

@@ -1,30 +1,58 @@
-/* inspect — show image containers as Docker's inspect does (JSON). */
+/* inspect — show image containers and images as Docker's inspect does. */
 #include "../multicall/applets.h"
+#include <errno.h>
 #include <stdio.h>
+#include <string.h>
 
 const char cr_usage_inspect[] =
-"usage: cr inspect NAME...\n"
+"usage: cr inspect [-f FORMAT] [--type container|image] NAME|IMAGE...\n"
 "\n"
-"Print a JSON array with one object per container, in Docker's shape\n"
-"where the fields overlap: Id, Name, Created, Path, Args, State, Image,\n"
-"Config, Mounts, HostConfig, NetworkSettings.\n";
+"Print a JSON array with one object per container or image, in Docker's\n"
+"shape where the fields overlap. A name is looked up among the image\n"
+"containers first, then the images.\n"
+"  containers: Id, Name, Created, Path, Args, State (Status, Running, Paused,\n"
+"    OOMKilled, Pid, ExitCode, StartedAt, FinishedAt), Image, LogPath,\n"
+"    Config (Env, Cmd, Entrypoint, Labels, ExposedPorts, Volumes, ...), Mounts,\n"
+"    HostConfig (PortBindings, ...), NetworkSettings (IPAddress, Ports, ...)\n"
+"  images: Id, RepoTags, RepoDigests, Created, Config, Architecture, Os,\n"
+"    Size (unpacked), RootFS, Metadata\n"
+"\n"
+"  -f, --format FORMAT   print FORMAT for each object instead: a Go template,\n"
+"                        as with Docker: {{.State.Status}}, {{json .Config}},\n"
+"                        {{index .Config.Labels \"k\"}}, {{range .Mounts}}{{.Source}} {{end}},\n"
+"                        {{if .State.Running}}up{{else}}down{{end}}, {{$}}\n"
+"                        (functions: json index len join split upper lower title\n"
+"                        eq ne not and or print println)\n"
+"      --type TYPE       container or image: look only for that kind\n";
+#define INSPECT_OPTIONS(X) \
+    X(OPT_FORMAT, "format", 'f', CR_OPT_VALUE) \
+    X(OPT_TYPE, "type", 0, CR_OPT_VALUE)
+
+enum { ANY, CONTAINER, IMAGE };
+static int inspect_type;
+
+static int inspect_one(const char *name, cr_buf *one, cr_err *err) {
+    int r = -ENOENT;
+    if (inspect_type != IMAGE) r = cr_ctr_inspect(&cr_main_runtime, &cr_main_store, name, one, err);
+    if (r == -ENOENT && inspect_type != CONTAINER) {
+        one->len = 0;
+        r = cr_store_inspect(&cr_main_store, name, one, err);
+    }
+    if (r == -ENOENT && inspect_type == ANY) cr_err_set(err, ENOENT, "no such object: \"%s\"", name);
+    return r;
+}
 
 int cr_applet_inspect(int argc, char **argv) {
+    CR_OPTIONS(opts, INSPECT_OPTIONS);
     cr_optstate st;
-    cr_err err = {0};
-    cr_buf out = {0};
-    int i, failed = 0, n = 0, rc = cr_opt_parse(&st, argc, argv, NULL, "NAME...", 0);
+    const char *type;
+    int rc = cr_opt_parse(&st, argc, argv, opts, "NAME...", 0);
     if (rc >= 0) return rc;
-    cr_main_gc();
-    cr_buf_putc(&out, '[');
-    for (i = 0; i < st.noperands; i++) {
-        cr_buf one = {0};
-        if (cr_ctr_inspect(&cr_main_runtime, &cr_main_store, st.operands[i], &one, &err) < 0) failed = cr_main_fail_err(argv[0], &err);
-        else { if (n++) cr_buf_putc(&out, ','); cr_buf_puts(&out, one.data); }
-        cr_buf_free(&one);
+    if ((type = cr_opt_value(&st, OPT_TYPE))) {
+        if (!strcmp(type, "container")) inspect_type = CONTAINER;
+        else if (!strcmp(type, "image")) inspect_type = IMAGE;
+        else return cr_main_usage_error(argv[0], "--type: expected container or image, got \"%s\"", type);
     }
-    cr_buf_puts(&out, "]");
-    puts(out.data);
-    cr_buf_free(&out);
-    return failed;
+    cr_main_gc();
+    return cr_main_inspect_objects(argv[0], st.operands, cr_opt_value(&st, OPT_FORMAT), inspect_one);
 }

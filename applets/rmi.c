@@ -6,11 +6,13 @@
 const char cr_usage_rmi[] =
 "usage: cr rmi [-f] [--prune] IMAGE...\n"
 "\n"
-"Remove image names (reference, id or id prefix) from the store. The blobs\n"
-"and layers stay until a prune finds no image or container using them.\n"
+"Remove image names (reference, id or id prefix) from the store. Once an\n"
+"image has no name left, its blobs and unpacked layers that no other image\n"
+"and no container uses are removed too (`Deleted: ID`), as with Docker.\n"
 "\n"
 "  -f, --force   remove it even when containers use it (they keep running)\n"
-"  --prune       also remove every blob and layer nothing refers to\n";
+"  --prune       also remove every blob and layer nothing refers to, and\n"
+"                partial downloads no pull is using\n";
 #define RMI_OPTIONS(X) \
     X(OPT_PRUNE, "prune", 0, CR_OPT_FLAG) \
     X(OPT_FORCE, "force", 'f', CR_OPT_FLAG)
@@ -41,8 +43,9 @@ static void cr_rmi_users(const char *image, char *out, size_t n) {
 int cr_applet_rmi(int argc, char **argv) {
     CR_OPTIONS(opts, RMI_OPTIONS);
     cr_optstate st;
-    int i, prune, force, rc = cr_opt_parse(&st, argc, argv, opts, NULL, 0);
+    int i, r, prune, force, rc = cr_opt_parse(&st, argc, argv, opts, NULL, 0);
     char users[1024];
+    cr_image_info info;
     if (rc >= 0) return rc;
     rc = 0;
     prune = cr_opt_given(&st, OPT_PRUNE) > 0;
@@ -55,8 +58,13 @@ int cr_applet_rmi(int argc, char **argv) {
             rc = cr_main_fail(argv[0], "image \"%s\" is used by container %s (remove it first, or use --force)", st.operands[i], users);
             continue;
         }
-        if (cr_store_remove(&cr_main_store, st.operands[i], &err) < 0) rc = cr_main_fail_err(argv[0], &err);
-        else printf("Untagged: %s\n", st.operands[i]);
+        if (cr_store_find(&cr_main_store, st.operands[i], &info, &err) < 0 || cr_store_remove(&cr_main_store, st.operands[i], &err) < 0) {
+            rc = cr_main_fail_err(argv[0], &err);
+            continue;
+        }
+        printf("Untagged: %s\n", st.operands[i]);
+        if ((r = cr_store_release(&cr_main_store, &info, NULL, &err)) < 0) rc = cr_main_fail_err(argv[0], &err);
+        else if (r > 0) printf("Deleted: %s\n", info.config);
     }
     if (prune) {
         cr_err err = {0};

@@ -134,26 +134,51 @@ int cr_main_fail_err(const char *applet, const cr_err *err);
 /* Exit status for bad usage after a message. */
 int cr_main_usage_error(const char *applet, const char *fmt, ...);
 const cr_applet *cr_main_applet(const char *name);
+/* Prints format (a Go template, cr_json_tmpl) run over the JSON text json;
+   returns the exit status (1 after a message when either is bad). */
+int cr_main_print_template(const char *applet, const char *format, const char *json);
+/* Docker's prune question: "WARNING! This will remove WARNING." and a y/N
+   answer from stdin; 1 for yes. */
+int cr_main_confirm(const char *warning);
+/* inspect's output: a JSON array of what one writes for each of names
+   (NULL-terminated), or format (a Go template, cr_json_tmpl) run over
+   each, a line each; a name one fails for is an error line, the others
+   are printed. Returns the exit status. */
+int cr_main_inspect_objects(const char *applet, char **names, const char *format, int (*one)(const char *name, cr_buf *out, cr_err *err));
+/* The whole of an applet that prints one JSON object (made by make) as
+   text (the template text), or through -f/--format FORMAT (then a newline),
+   as info and version: returns its exit status. */
+int cr_main_json_applet(int argc, char **argv, int (*make)(cr_buf *out, cr_err *err), const char *text);
+/* A size as Docker prints it (go-units, 3 digits, powers of 1000):
+   "1.98MB", "512B", "7.05kB"; returns buf. */
+const char *cr_main_human_size(double bytes, char *buf, size_t n);
+/* Runs the applet fn for a command group's subcommand (argv[1]): fn gets
+   argv[0] = name, then extra (an option; NULL: none), then argv[2...]. */
+int cr_main_subapplet(int argc, char **argv, int (*fn)(int argc, char **argv), const char *name, const char *extra);
 /* Removes stale image containers (cr_ctr_gc), saying so on stderr; the
    image-level applets call it first. */
 void cr_main_gc(void);
 
 #define CR_APPLETS(X) \
+    X(container, "Docker's container group: ls, rm, inspect, logs, start, stop, prune, ...") \
     X(create, "create a container from a bundle") \
     X(delete, "delete a container and everything it holds") \
+    X(diff, "list the files changed in an image container's root (A, C, D)") \
     X(events, "print resource statistics and OOM events of a container (JSON)") \
     X(exec, "run a new process in a running container") \
     X(features, "show the features of this runtime (JSON)") \
     X(image, "Docker's image group: ls, pull, rm, prune") \
     X(images, "list the images in the store") \
+    X(info, "show system-wide information: containers, images, storage, cgroups, kernel") \
     X(init, "the PID 1 of run --init: run a command, forward signals, reap orphans") \
-    X(inspect, "show image containers as JSON (Docker's inspect shape)") \
+    X(inspect, "show image containers and images as JSON, or through a Go template") \
     X(kill, "send a signal to a container's init (or all its processes)") \
     X(list, "list containers") \
     X(login, "check registry credentials and store them for pull") \
     X(logout, "remove stored registry credentials") \
     X(logs, "print the output of a detached image container") \
     X(pause, "freeze every process of a container") \
+    X(port, "list the published ports of an image container") \
     X(ps, "show the processes running in a container") \
     X(pull, "pull an image from a registry or a local archive into the store") \
     X(resume, "thaw a paused container") \
@@ -164,7 +189,11 @@ void cr_main_gc(void);
     X(start, "start a created container") \
     X(state, "print the state of a container (JSON)") \
     X(stop, "stop image containers (stop signal, then SIGKILL)") \
-    X(update, "change the resource limits of a running container")
+    X(system, "Docker's system group: prune (stopped containers, unused images and layers)") \
+    X(top, "show the processes of a running image container (docker top)") \
+    X(update, "change the resource limits of a running container") \
+    X(volume, "Docker's volume group: create, ls, inspect, rm, prune") \
+    X(version, "show the version of cr, the OCI spec, the OS and the architecture")
 
 #define CR_DECLARE_APPLET(n, s) int cr_applet_##n(int argc, char **argv); extern const char cr_usage_##n[];
 CR_APPLETS(CR_DECLARE_APPLET)

@@ -106,6 +106,90 @@ static void cr_main_gc_note(void *user, const char *name, const char *why) {
     fprintf(stderr, "cr: removed stale container %s: %s\n", name, why);
 }
 
+int cr_main_confirm(const char *warning) {
+    char line[16];
+    printf("WARNING! This will remove %s.\nAre you sure you want to continue? [y/N] ", warning);
+    fflush(stdout);
+    return fgets(line, sizeof line, stdin) && (line[0] == 'y' || line[0] == 'Y');
+}
+
+int cr_main_inspect_objects(const char *applet, char **names, const char *format, int (*one)(const char *name, cr_buf *out, cr_err *err)) {
+    cr_err err = {0};
+    cr_buf out = {0};
+    cr_json_tmpl *t = NULL;
+    int failed = 0, n = 0;
+    if (format && cr_json_tmpl_parse(format, &t, &err) < 0) return cr_main_fail(applet, "template parsing error: %s", err.msg);
+    if (!t) cr_buf_putc(&out, '[');
+    for (; *names; names++) {
+        cr_buf obj = {0};
+        cr_json *v = NULL;
+        size_t mark = out.len;
+        int r = one(*names, &obj, &err);
+        if (r == 0 && t && (r = cr_json_parse(obj.data, obj.len, &v, &err)) == 0 && (r = cr_json_tmpl_exec(t, v, &out, &err)) == 0)
+            cr_buf_putc(&out, '\n');
+        else if (r == 0 && !t) { if (n++) cr_buf_putc(&out, ','); cr_buf_puts(&out, obj.data); }
+        if (r < 0) { out.len = mark; failed = cr_main_fail_err(applet, &err); }
+        cr_json_free(v);
+        cr_buf_free(&obj);
+    }
+    if (!t) cr_buf_puts(&out, "]\n");
+    if (out.data) fwrite(out.data, 1, out.len, stdout);
+    cr_buf_free(&out);
+    cr_json_tmpl_free(t);
+    return failed;
+}
+
+int cr_main_json_applet(int argc, char **argv, int (*make)(cr_buf *out, cr_err *err), const char *text) {
+    static const cr_opt opts[] = { { "format", 'f', CR_OPT_VALUE }, { 0, 0, 0 } };
+    cr_optstate st;
+    cr_err err = {0};
+    cr_buf out = {0};
+    const char *format;
+    int rc = cr_opt_parse(&st, argc, argv, opts, "", 0);
+    if (rc >= 0) return rc;
+    format = cr_opt_value(&st, 0);
+    if (make(&out, &err) < 0) rc = cr_main_fail_err(argv[0], &err);
+    else rc = cr_main_print_template(argv[0], format ? format : text, out.data);
+    if (format && !rc) putchar('\n');
+    cr_buf_free(&out);
+    return rc;
+}
+
+int cr_main_print_template(const char *applet, const char *format, const char *json) {
+    cr_json_tmpl *t = NULL;
+    cr_json *v = NULL;
+    cr_buf out = {0};
+    cr_err err = {0};
+    int r = cr_json_tmpl_parse(format, &t, &err);
+    if (r < 0) return cr_main_fail(applet, "template parsing error: %s", err.msg);
+    if ((r = cr_json_parse(json, strlen(json), &v, &err)) == 0) r = cr_json_tmpl_exec(t, v, &out, &err);
+    if (r == 0 && out.data) fwrite(out.data, 1, out.len, stdout);
+    cr_buf_free(&out);
+    cr_json_free(v);
+    cr_json_tmpl_free(t);
+    return r < 0 ? cr_main_fail_err(applet, &err) : 0;
+}
+
+const char *cr_main_human_size(double bytes, char *buf, size_t n) {
+    static const char *const units[] = { "B", "kB", "MB", "GB", "TB", "PB" };
+    int u = 0;
+    while (bytes >= 999.5 && u < 5) { bytes /= 1000; u++; }
+    snprintf(buf, n, "%.3g%s", bytes, units[u]);
+    return buf;
+}
+
+int cr_main_subapplet(int argc, char **argv, int (*fn)(int argc, char **argv), const char *name, const char *extra) {
+    char **v = (char **)calloc((size_t)argc + 2, sizeof *v);
+    int i, n = 0, rc;
+    if (!v) return cr_main_fail(argv[0], "out of memory");
+    v[n++] = (char *)name;
+    if (extra) v[n++] = (char *)extra;
+    for (i = 2; i < argc; i++) v[n++] = argv[i];
+    rc = fn(n, v);
+    free(v);
+    return rc;
+}
+
 void cr_main_gc(void) {
     cr_err err = {0};
     if (cr_ctr_gc(&cr_main_runtime, &cr_main_store, cr_main_gc_note, NULL, &err) < 0) cr_main_fail("", "%s", err.msg);
