@@ -15763,6 +15763,7 @@ typedef struct cr__ctr {
     cr__strv labels;                  /* KEY=VALUE: the image's, --label-file, --label */
     char ns[3][PATH_MAX];             /* --pid, --ipc, --uts: "" own, "host", or a path to join */
     int stop_timeout;                 /* -1: none given */
+    unsigned char mac[6]; int has_mac;   /* --mac-address */
 } cr__ctr;
 
 static const char cr__ctr_default_path[] = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
@@ -16547,7 +16548,41 @@ static int cr__ctr_check_misc(cr__ctr *c, cr_err *err) {
     if (o->cidfile && access(o->cidfile, F_OK) == 0)
         return cr_err_set(err, EEXIST, "--cidfile \"%s\": container ID file found, make sure the other container isn't running or delete it", o->cidfile);
     if (o->ip) return cr_err_set(err, EINVAL, "--ip \"%s\": user specified IP address is supported on user defined networks only", o->ip);
+    if (o->mac_address) {
+        unsigned m[6];
+        int k, used = 0;
+        if (sscanf(o->mac_address, "%2x:%2x:%2x:%2x:%2x:%2x%n", &m[0], &m[1], &m[2], &m[3], &m[4], &m[5], &used) != 6 ||
+            used != 17 || o->mac_address[used] || (m[0] & 1))
+            return cr_err_set(err, EINVAL, "--mac-address \"%s\": invalid MAC address (a unicast xx:xx:xx:xx:xx:xx)", o->mac_address);
+        if (!c->bridge) return cr_err_set(err, EINVAL, "--mac-address: conflicting options: mac-address and the network mode");
+        for (k = 0; k < 6; k++) c->mac[k] = (unsigned char)m[k];
+        c->has_mac = 1;
+    }
     return 0;
+}
+
+/* --mac-address: eth0's address, set from inside the container's netns. */
+static int cr__ctr_set_mac(cr__ctr *c, pid_t pid, cr_err *err) {
+    char p[64];
+    int st = 0;
+    pid_t child;
+    snprintf(p, sizeof p, "/proc/%d/ns/net", (int)pid);
+    if ((child = fork()) < 0) return cr__errno(err, "--mac-address: fork");
+    if (child == 0) {
+        struct ifreq ifr;
+        int ns = open(p, O_RDONLY | O_CLOEXEC), s;
+        memset(&ifr, 0, sizeof ifr);
+        snprintf(ifr.ifr_name, sizeof ifr.ifr_name, "eth0");
+        ifr.ifr_hwaddr.sa_family = 1;   /* ARPHRD_ETHER */
+        memcpy(ifr.ifr_hwaddr.sa_data, c->mac, 6);
+        if (ns < 0 || setns(ns, CLONE_NEWNET) < 0 || (s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0)) < 0 ||
+            ioctl(s, SIOCSIFHWADDR, &ifr) < 0) _exit(errno & 0xff);
+        _exit(0);
+    }
+    while (waitpid(child, &st, 0) < 0 && errno == EINTR) ;
+    if (WIFEXITED(st) && !WEXITSTATUS(st)) return 0;
+    errno = WIFEXITED(st) ? WEXITSTATUS(st) : EIO;
+    return cr__errno(err, "--mac-address \"%s\": set eth0's address", c->o->mac_address);
 }
 
 /* -P: each port the image exposes or --expose adds, on a free host port
@@ -16643,6 +16678,7 @@ static int cr__ctr_attach(void *user, pid_t pid, cr_err *err) {
     int fd, r;
     if (!c->bridge) return 0;
     if ((r = cr_net_attach(&c->net, c->name, pid, c->ports, c->nports, &lease, err)) < 0) return r;
+    if (c->has_mac && (r = cr__ctr_set_mac(c, pid, err)) < 0) return r;
     if ((r = cr__ctr_hosts(c, lease.ip, &hosts, err)) < 0) return r;
     fd = openat(c->dirfd, "hosts", O_WRONLY | O_TRUNC | O_CLOEXEC);
     if (fd < 0 || cr__write_all(fd, hosts.data, hosts.len) < 0) r = cr__errno(err, "%s/hosts", c->dir);
@@ -17105,6 +17141,7 @@ static int cr__ctr_record(cr__ctr *c, cr_err *err) {
     cr_jw_obj_end(&w);
     cr_jw_key(&w, "StopSignal"); cr_jw_str(&w, o->stop_signal ? o->stop_signal : c->img.stop_signal ? c->img.stop_signal : "SIGTERM");
     if (c->stop_timeout != -1 || o->stop_timeout) { cr_jw_key(&w, "StopTimeout"); cr_jw_i64(&w, c->stop_timeout); }
+    if (o->mac_address) { cr_jw_key(&w, "MacAddress"); cr_jw_str(&w, o->mac_address); }
     cr_jw_key(&w, "Tty"); cr_jw_bool(&w, o->tty);
     cr_jw_key(&w, "OpenStdin"); cr_jw_bool(&w, o->interactive);
     cr_jw_obj_end(&w);

@@ -67,6 +67,7 @@ const char cr_usage_run[] =
 "  --pid, --ipc, --uts MODE  host, or container:NAME to share that container's\n"
 "  --cidfile FILE           write the container id to FILE (must not exist)\n"
 "  --ip IP                  refused: only user-defined networks take one (as Docker)\n"
+"  --mac-address MAC        eth0's MAC address (bridge)\n"
 "  --volumes-from NAME[:ro|rw]  the volumes and binds of container NAME (repeatable)\n"
 "  -a, --attach STREAM      stdin, stdout or stderr: attach only these (repeatable)\n"
 "  --sig-proxy=false        do not forward signals: a signal detaches instead\n"

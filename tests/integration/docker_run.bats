@@ -179,3 +179,12 @@ detach_run() {
     run --separate-stderr cri run --rm "docker-archive:$BATS_TEST_TMPDIR/bb.tar" echo from-archive
     [[ $status -eq 0 && $output == from-archive ]] || fail "docker-archive: $status $output $stderr"
 }
+
+@test "run --mac-address sets eth0's address on the bridge" {
+    run --separate-stderr cri run --rm --mac-address 02:42:ac:11:00:99 "$BB" cat /sys/class/net/eth0/address
+    [[ $status -eq 0 && $output == 02:42:ac:11:00:99 ]] || fail "mac: $status $output $stderr"
+    run --separate-stderr cri run --rm --mac-address 01:00:00:00:00:01 "$BB" true
+    [[ $status -eq 125 && $stderr == *"invalid MAC address"* ]] || fail "multicast: $stderr"
+    run --separate-stderr cri run --rm --network none --mac-address 02:42:ac:11:00:99 "$BB" true
+    [[ $status -eq 125 && $stderr == *"conflicting options"* ]] || fail "none: $stderr"
+}
