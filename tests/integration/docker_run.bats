@@ -188,3 +188,34 @@ detach_run() {
     run --separate-stderr cri run --rm --network none --mac-address 02:42:ac:11:00:99 "$BB" true
     [[ $status -eq 125 && $stderr == *"conflicting options"* ]] || fail "none: $stderr"
 }
+
+@test "shell: runs applets and its built-ins from a pipe; exit's status" {
+    run --separate-stderr bash -c "printf 'help\ninfo\nrun --rm $BB echo \"hi  there\"\n# comment\nbogus\nexit 5\n' |
+        nsenter --net=/run/netns/$NETNS $CR --root $CR_ROOT --storage $STORE shell"
+    [[ $status -eq 5 ]] || fail "status $status"
+    [[ $output == *"  shell      an interactive prompt"* && $output == *"Built in: help, info, version, clear, exit"* ]] || fail "help: $output"
+    [[ $output == *$'Containers: 0\n'*"Images: 2"*"State root: $CR_ROOT"* ]] || fail "info: $output"
+    [[ $output == *$'\nhi  there'* && $stderr == *"bogus: unknown command"* ]] || fail "run: $output $stderr"
+    run cri shell --help
+    [[ $status -eq 0 && $output == *"Tab completes applet"* ]] || fail "--help: $output"
+}
+
+@test "shell: line editing, Tab completion of applets and container names, history kept in a file" {
+    export CR_HISTORY=$BATS_TEST_TMPDIR/hist
+    cri run -d --name "${N}longname" "$BB" sleep 30 >/dev/null
+    # Ctrl-A, Home, Left + Delete, Ctrl-U, Ctrl-W, Ctrl-K, Backspace; Tab
+    printf '%b' 'sion\x01ver\n' 'xsion\x1b[Hver\x1b[3~\n' 'versionXY\x1b[D\x1b[D\x1b[3~\x1b[3~\n' 'junk\x15version\n' \
+        'version junk\x17\n' 'versionJUNK\x1b[D\x1b[D\x1b[D\x1b[D\x0b\n' 'versionn\x7f\n' 'vers\t\n' \
+        "inspect ${N}lo\\t\\n" 'exit\n' >"$BATS_TEST_TMPDIR/in"
+    run timeout 20 script -qec "$(crp shell)" /dev/null <"$BATS_TEST_TMPDIR/in"
+    [[ $status -eq 0 ]] || fail "status $status: $output"
+    [[ $(grep -c '^cr version' <<<"${output//$'\r'/}") -eq 8 ]] || fail "editing: $(cat -v <<<"$output")"
+    [[ $output == *"\"Name\": \"/${N}longname\""* || $output == *"\"Name\":\"/${N}longname\""* ]] || fail "name completion: $(cat -v <<<"$output")"
+    grep -q "^inspect ${N}longname" "$CR_HISTORY" || fail "history file: $(cat "$CR_HISTORY")"
+    printf '%b' 'info\n' 'exit\n' >"$BATS_TEST_TMPDIR/in"
+    timeout 20 script -qec "$(crp shell)" /dev/null <"$BATS_TEST_TMPDIR/in" >/dev/null
+    # the newest line is "exit": two steps up is "info"
+    printf '%b' '\x1b[A\x1b[A\n' 'exit\n' >"$BATS_TEST_TMPDIR/in"
+    run timeout 20 script -qec "$(crp shell)" /dev/null <"$BATS_TEST_TMPDIR/in"
+    [[ $output == *"Containers: 1"* ]] || fail "history: $(cat -v <<<"$output")"
+}
