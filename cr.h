@@ -16837,9 +16837,11 @@ static int cr__ctr_cpu(const cr_ctr_opts *o, cr_jw *w, cr_err *err) {
     return 0;
 }
 
-/* --sysctl KEY=VALUE (create refuses keys outside the container's namespaces). */
-static int cr__ctr_sysctls(const cr_ctr_opts *o, cr_jw *w, cr_err *err) {
-    int k;
+/* --sysctl KEY=VALUE: of a namespace of the container's own, as Docker
+   allows them. */
+static int cr__ctr_sysctls(const cr__ctr *c, cr_jw *w, cr_err *err) {
+    const cr_ctr_opts *o = c->o;
+    int k, ns;
     if (!o->sysctls) return 0;
     cr_jw_key(w, "sysctl");
     cr_jw_obj(w);
@@ -16849,6 +16851,12 @@ static int cr__ctr_sysctls(const cr_ctr_opts *o, cr_jw *w, cr_err *err) {
         if (!eq || eq == o->sysctls[k] || (size_t)(eq - o->sysctls[k]) >= sizeof key)
             return cr_err_set(err, EINVAL, "--sysctl \"%s\": expected KEY=VALUE", o->sysctls[k]);
         snprintf(key, sizeof key, "%.*s", (int)(eq - o->sysctls[k]), o->sysctls[k]);
+        ns = cr__sysctl_ns(key);
+        if (ns < 0 || strstr(key, "..") || strchr(key, '/'))
+            return cr_err_set(err, EINVAL, "--sysctl \"%s\": sysctl \"%s\" is not allowed (not namespaced)", o->sysctls[k], key);
+        if ((ns == CR_NS_NET && o->network && !strcmp(o->network, "host")) || (ns == CR_NS_IPC && !strcmp(c->ns[1], "host")) ||
+            (ns == CR_NS_UTS && !strcmp(c->ns[2], "host")))
+            return cr_err_set(err, EINVAL, "--sysctl \"%s\": not allowed in the host's namespace", o->sysctls[k]);
         cr_jw_key(w, key);
         cr_jw_str(w, eq + 1);
     }
@@ -17059,7 +17067,7 @@ static int cr__ctr_config(cr__ctr *c, cr_buf *out, cr_err *err) {
         if ((r = cr__ctr_devices(c, &w, 0, err)) < 0) return r;
         cr_jw_arr_end(&w);
     }
-    if ((r = cr__ctr_sysctls(o, &w, err)) < 0) return r;
+    if ((r = cr__ctr_sysctls(c, &w, err)) < 0) return r;
     cr__ctr_namespaces_json(c, &w);
     if (!o->privileged) {
         cr_jw_key(&w, "maskedPaths"); cr_jw_arr(&w);

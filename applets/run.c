@@ -62,7 +62,7 @@ const char cr_usage_run[] =
 "  --stop-timeout SECONDS   how long stop waits before SIGKILL (default 10; -1: forever)\n"
 "  --memory-swap SIZE       memory plus swap (needs -m; -1: unlimited swap)\n"
 "  --memory-reservation SIZE  soft memory limit\n"
-"  --cpu-shares N           relative CPU weight (default 1024)\n"
+"  -c, --cpu-shares N       relative CPU weight (default 1024)\n"
 "  --cpuset-cpus LIST       CPUs it may run on (0-2,4)\n"
 "  --pid, --ipc, --uts MODE  host, or container:NAME to share that container's\n"
 "  --cidfile FILE           write the container id to FILE (must not exist)\n"

@@ -49,8 +49,6 @@ inspect() { cri inspect "$1" | jq -c "if type == \"array\" then .[0] else . end 
 
 @test "run --device, --shm-size, --sysctl, --group-add" {
     run --separate-stderr cri run --rm --device /dev/null:/dev/mynull:rw --shm-size 16m --network none \
-        --sysctl net.ipv4.ip_forward=1 --sysctl kernel.msgmax=12345 --group-add extra --group-add 3000 -u app "$APP" 2>/dev/null
-    run --separate-stderr cri run --rm --device /dev/null:/dev/mynull:rw --shm-size 16m --network none \
         --sysctl net.ipv4.ip_forward=1 --sysctl kernel.msgmax=12345 --group-add 3000 --entrypoint sh "$APP" -c \
         'echo x >/dev/mynull && stat -c %t,%T /dev/mynull; grep " /dev/shm " /proc/mounts | grep -o size=[0-9]*k;
          cat /proc/sys/net/ipv4/ip_forward /proc/sys/kernel/msgmax; id -G'
@@ -60,7 +58,9 @@ inspect() { cri inspect "$1" | jq -c "if type == \"array\" then .[0] else . end 
     run --separate-stderr cri run --rm --group-add nosuch "$APP"
     [[ $status -eq 125 && $stderr == *'--group-add "nosuch"'* ]] || fail "bad group: $stderr"
     run --separate-stderr cri run --rm --network host --sysctl net.ipv4.ip_forward=1 "$BB" true
-    [[ $status -eq 125 && $stderr == *"net.ipv4.ip_forward"* ]] || fail "host sysctl: $stderr"
+    [[ $status -eq 125 && $stderr == *"net.ipv4.ip_forward"*"host's namespace"* ]] || fail "host sysctl: $stderr"
+    run --separate-stderr cri run --rm --sysctl kernel.panic=1 "$BB" true
+    [[ $status -eq 125 && $stderr == *'sysctl "kernel.panic" is not allowed'* ]] || fail "host-wide sysctl: $stderr"
 }
 
 @test "run --stop-signal and --stop-timeout are what stop uses" {
