@@ -106,6 +106,15 @@ inspect() { cri inspect "$1" | jq -c "if type == \"array\" then .[0] else . end 
     [[ $status -eq 125 && $stderr == *"conflicting options"* ]] || fail "--uts host --hostname: $stderr"
 }
 
+@test "run -P publishes the exposed ports on free host ports that reach the container" {
+    cri run -d --name "$N" --expose 80 -P "$BB" sh -c "mkdir -p /www && echo $N >/www/index.html && exec httpd -f -p 80 -h /www" >/dev/null
+    local port i
+    port=$(inspect "$N" '.HostConfig.PortBindings["80/tcp"][0].HostPort' | tr -d '"')
+    [[ $port =~ ^[0-9]+$ && $port -gt 0 ]] || fail "no host port: $port"
+    for i in $(seq 50); do in_ns curl -fsS -m 2 "http://127.0.0.1:$port/" 2>/dev/null && break; sleep 0.1; done >"$BATS_TEST_TMPDIR/body"
+    [[ $(cat "$BATS_TEST_TMPDIR/body") == "$N" ]] || fail "GET 127.0.0.1:$port: $(cat "$BATS_TEST_TMPDIR/body")"
+}
+
 @test "run --cidfile, --ip, -P/--expose, --volumes-from" {
     local cid=$BATS_TEST_TMPDIR/cid
     cri run -d --name "$N" --cidfile "$cid" -v "vf$N:/data" --expose 81/udp -P "$APP" >/dev/null
