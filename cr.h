@@ -17507,7 +17507,7 @@ static int cr__ctr_split(cr__ctr *c, cr_create_opts *co, int *status, cr_err *er
     char buf[1200];
     size_t got = 0, i;
     ssize_t n;
-    int p[2], code = EIO, skip = 0, st = 0;
+    int p[2], code = EIO, kind = 0, skip = 0, st = 0;
     pid_t pid;
     if (pipe2(p, O_CLOEXEC) < 0) return cr__errno(err, "pipe");
     if ((pid = fork()) < 0) { close(p[0]); close(p[1]); return cr__errno(err, "fork"); }
@@ -17518,7 +17518,7 @@ static int cr__ctr_split(cr__ctr *c, cr_create_opts *co, int *status, cr_err *er
         co->detached = cr__ctr_detached;
         if (cr_container_run(c->rt, c->name, c->dir, co, &st, &e) < 0) {
             cr__ctr_discard(c);
-            if (c->notify >= 0) dprintf(c->notify, "-%d %s", e.code, e.msg);
+            if (c->notify >= 0) dprintf(c->notify, "-%d %d %s", e.code, e.kind, e.msg);
             _exit(1);
         }
         cr__ctr_finish(c, st);
@@ -17540,7 +17540,11 @@ static int cr__ctr_split(cr__ctr *c, cr_create_opts *co, int *status, cr_err *er
     if (got && buf[0] == 'D') return 0;
     waitpid(pid, NULL, 0);
     if (got && sscanf(buf, "S%d", &st) == 1) { if (status) *status = st; return 0; }
-    if (got && sscanf(buf, "-%d %n", &code, &skip) >= 1 && skip) return cr_err_set(err, code, "%s", buf + skip);
+    if (got && sscanf(buf, "-%d %d %n", &code, &kind, &skip) >= 2 && skip) {
+        cr_err_set(err, code, "%s", buf + skip);
+        err->kind = kind;
+        return -code;
+    }
     return cr_err_set(err, EIO, "the cr process that ran \"%s\" died", c->name);
 }
 

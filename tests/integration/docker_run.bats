@@ -175,6 +175,8 @@ detach_run() {
     [[ $status -eq 0 ]] || fail "--detach-keys: $status $output"
     run inspect "${N}b" .State.Running
     [[ $output == true ]] || fail "not running after detach: $output"
+    run -127 timeout 20 script -qec "$(crp run -it --rm "$BB" /nonexistent)" /dev/null </dev/null
+    [[ $status -eq 127 ]] || fail "-it of a missing command: $status $output"
     run --separate-stderr cri run --rm -it --detach-keys ctrl-1 "$BB" true
     [[ $status -eq 125 && $stderr == *'--detach-keys "ctrl-1"'* ]] || fail "bad keys: $stderr"
 }
