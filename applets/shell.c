@@ -100,17 +100,19 @@ static void cr_sh_redraw(const cr_sh *sh, const char *prompt) {
     fflush(stdout);
 }
 
-/* One key (after ESC [ or ESC O: the final byte, or '0'+N for ESC [ N ~). */
+/* One key: a byte, or E(x) after ESC [ or ESC O: E(final byte), or
+   E('0'+N) for ESC [ N ~. */
+#define E(x) (0x100 | (x))
 static int cr_sh_key(cr_sh *sh, int k, int *h) {
     size_t p = sh->pos;
     const char *from = NULL;
     switch (k) {
-    case 1: case 'H': case '0' + 1: case '0' + 7: sh->pos = 0; break;
-    case 5: case 'F': case '0' + 4: case '0' + 8: sh->pos = sh->len; break;
-    case 2: case 'D': if (p) sh->pos--; break;
-    case 6: case 'C': if (p < sh->len) sh->pos++; break;
+    case 1: case E('H'): case E('1'): case E('7'): sh->pos = 0; break;
+    case 5: case E('F'): case E('4'): case E('8'): sh->pos = sh->len; break;
+    case 2: case E('D'): if (p) sh->pos--; break;
+    case 6: case E('C'): if (p < sh->len) sh->pos++; break;
     case 127: case 8: if (!p) break; sh->pos--; /* fall through */
-    case '0' + 3: if (sh->pos < sh->len) memmove(sh->line + sh->pos, sh->line + sh->pos + 1, sh->len-- - sh->pos); break;
+    case E('3'): if (sh->pos < sh->len) memmove(sh->line + sh->pos, sh->line + sh->pos + 1, sh->len-- - sh->pos); break;
     case 11: sh->line[sh->len = p] = 0; break;
     case 21: memmove(sh->line, sh->line + p, sh->len - p + 1); sh->len -= p; sh->pos = 0; break;
     case 23:
@@ -121,8 +123,8 @@ static int cr_sh_key(cr_sh *sh, int k, int *h) {
         break;
     case 9: cr_sh_complete(sh); break;
     case 12: printf("\033[H\033[2J"); break;
-    case 'A': if (*h > 0) from = sh->hist[--*h]; break;
-    case 'B': if (*h < sh->nhist) from = ++*h < sh->nhist ? sh->hist[*h] : ""; break;
+    case E('A'): if (*h > 0) from = sh->hist[--*h]; break;
+    case E('B'): if (*h < sh->nhist) from = ++*h < sh->nhist ? sh->hist[*h] : ""; break;
     default:
         if (k < 32 || k > 255 || sh->len + 1 >= CR_SH_LINE) break;
         memmove(sh->line + p + 1, sh->line + p, sh->len - p + 1);
@@ -160,7 +162,7 @@ static int cr_sh_read(cr_sh *sh, const char *prompt) {
             unsigned char s[3] = { 0, 0, 0 };
             if (read(0, s, 1) != 1 || (s[0] != '[' && s[0] != 'O') || read(0, s + 1, 1) != 1) continue;
             if (s[1] >= '0' && s[1] <= '9' && (read(0, s + 2, 1) != 1 || s[2] != '~')) continue;
-            cr_sh_key(sh, s[1], &h);
+            cr_sh_key(sh, E(s[1]), &h);
         } else cr_sh_key(sh, c, &h);
     }
     tcsetattr(0, TCSANOW, &saved);

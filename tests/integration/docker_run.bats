@@ -215,7 +215,7 @@ detach_run() {
     export CR_HISTORY=$BATS_TEST_TMPDIR/hist
     cri run -d --name "${N}longname" "$BB" sleep 30 >/dev/null
     # Ctrl-A, Home, Left + Delete, Ctrl-U, Ctrl-W, Ctrl-K, Backspace; Tab
-    printf '%b' 'sion\x01ver\n' 'xsion\x1b[Hver\x1b[3~\n' 'versionXY\x1b[D\x1b[D\x1b[3~\x1b[3~\n' 'junk\x15version\n' \
+    printf '%b' 'sion\x01ver\n' 'xsion\x1b[Hver\x1b[3~\n' 'versionXY\x1b[D\x1b[D\x1b[3~\x1b[3~\n' 'junk1ABCDH\x15version\n' \
         'version junk\x17\n' 'versionJUNK\x1b[D\x1b[D\x1b[D\x1b[D\x0b\n' 'versionn\x7f\n' 'vers\t\n' \
         "inspect ${N}lo\\t\\n" 'exit\n' >"$BATS_TEST_TMPDIR/in"
     run timeout 20 script -qec "$(crp shell)" /dev/null <"$BATS_TEST_TMPDIR/in"
