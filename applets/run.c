@@ -16,6 +16,8 @@ const char cr_usage_run[] =
 "`docker run` does; the second creates and starts an OCI bundle like runc.\n"
 "The bundle form is chosen by --bundle or any other OCI option, or when\n"
 "./config.json exists and one operand is given with no image option.\n"
+"IMAGE is a reference, an image id, or oci:DIR[:TAG] or docker-archive:FILE[:REF]\n"
+"(imported into the store first, as `cr pull` does).\n"
 "\n"
 "Image options (Docker's spelling):\n"
 "  --rm                     remove the container when it exits\n"
