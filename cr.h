@@ -474,6 +474,12 @@ typedef struct cr_create_opts {
     /* run: called once the container has started, before the wait */
     void (*started)(void *user, pid_t pid);
     void *user;
+    /* run in the foreground: with a pty, reading detach_keys (bytes) from
+       stdin, or with no_sig_proxy any forwarded signal, restores the
+       terminal, stops reading stdin and calls detached; the wait goes on */
+    const char *detach_keys;
+    int no_sig_proxy;
+    void (*detached)(void *user);
 } cr_create_opts;
 
 CR_API int cr_container_create(const cr_runtime *rt, const char *id, const char *bundle,
@@ -945,6 +951,29 @@ typedef struct cr_ctr_opts {
     const char *const *default_caps;   /* the set --cap-add/--cap-drop change; NULL: Docker's 14 */
     const char *bridge, *subnet;       /* of the bridge network; NULL: cr_net_config's defaults */
     const char *seccomp_profile;       /* without --security-opt seccomp=: this file; NULL: Docker's */
+    const char *const *labels;         /* --label KEY[=VALUE], over --label-file's, over the image's */
+    const char *const *label_files;    /* --label-file: KEY[=VALUE] lines, # comments */
+    const char *const *mounts;         /* --mount type=bind|volume|tmpfs,source=,target=,readonly,... */
+    const char *const *expose;         /* --expose PORT[/PROTO]: added to the image's ExposedPorts */
+    int publish_all;                   /* -P: every exposed port on a free host port */
+    const char *const *devices;        /* --device HOST[:CONTAINER[:rwm]] */
+    const char *shm_size;              /* --shm-size: /dev/shm's size (default 64m) */
+    const char *const *sysctls;        /* --sysctl KEY=VALUE */
+    const char *const *group_add;      /* --group-add GROUP: a name in the image's /etc/group or a gid */
+    const char *stop_signal;           /* --stop-signal: over the image's StopSignal */
+    const char *stop_timeout;          /* --stop-timeout SECONDS: cr_ctr_stop's default */
+    const char *memory_swap;           /* --memory-swap: memory + swap ("-1": unlimited) */
+    const char *memory_reservation, *cpuset_cpus, *cpu_shares;
+    const char *pid, *ipc, *uts;       /* "host" or "container:NAME"; NULL: a namespace of its own */
+    const char *cidfile;               /* --cidfile: gets the id (must not exist) */
+    const char *ip;                    /* --ip: refused, as by Docker on its default bridge */
+    const char *mac_address;           /* --mac-address: eth0's MAC on the bridge */
+    const char *const *volumes_from;   /* --volumes-from NAME[:ro|rw]: that container's mounts */
+    /* A foreground run with tty and interactive detaches on these keys
+       (Docker's "ctrl-p,ctrl-q" form; NULL: that default; "": never):
+       the container goes on as a detached one, its output in the log. */
+    const char *detach_keys;
+    int no_sig_proxy;                  /* --sig-proxy=false: a signal detaches instead of being forwarded */
 } cr_ctr_opts;
 
 /* Creates and starts an image container; name gets its name. In the
@@ -9333,12 +9362,29 @@ out:
     return r < 0 ? cr_err_wrap(err, "delete \"%s\"", id) : 0;
 }
 
+/* Copies n bytes of stdin to the pty, holding back a prefix of the
+   detach keys (*matched of them so far); 1 once all of them came. */
+static int cr__stdin_keys(int master, const char *keys, int *matched, const char *buf, ssize_t n) {
+    ssize_t i;
+    for (i = 0; i < n; i++) {
+        if (keys && *keys && buf[i] == keys[*matched]) {
+            if (!keys[++*matched]) return 1;
+            continue;
+        }
+        if (*matched) cr__write_all(master, keys, (size_t)*matched);
+        *matched = 0;
+        if (keys && *keys && buf[i] == keys[0]) { *matched = 1; continue; }
+        cr__write_all(master, buf + i, 1);
+    }
+    return 0;
+}
+
 /* Foreground: forward signals to pid, proxy a pty if there is one, and
    return the exit status the shell way (128+signal when killed). */
-static int cr__wait_foreground(pid_t pid, int master, int *status) {
+static int cr__wait_foreground(pid_t pid, int master, const cr_create_opts *o, int *status) {
     sigset_t set, old;
     struct termios saved;
-    int sfd, raw = 0, ws = 0, done = 0, master_open = master >= 0, stdin_open = master >= 0;
+    int sfd, raw = 0, ws = 0, done = 0, master_open = master >= 0, stdin_open = master >= 0, matched = 0, detach = 0;
     int tty = isatty(0) ? 0 : 1;      /* the window size: stdin's, else stdout's (-t without -i) */
     static const int fwd[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH, SIGCHLD, SIGCONT };
     size_t i;
@@ -9370,7 +9416,8 @@ static int cr__wait_foreground(pid_t pid, int master, int *status) {
             char buf[8192];
             ssize_t n = read(0, buf, sizeof buf);
             /* at the end of stdin keep reading the pty until the process exits */
-            if (n > 0) cr__write_all(master, buf, (size_t)n); else stdin_open = 0;
+            if (n <= 0) stdin_open = 0;
+            else if (cr__stdin_keys(master, o->detached ? o->detach_keys : NULL, &matched, buf, n)) detach = 1;
         }
         if (p[0].revents) {
             struct signalfd_siginfo si;
@@ -9383,7 +9430,15 @@ static int cr__wait_foreground(pid_t pid, int master, int *status) {
             } else if ((int)si.ssi_signo == SIGWINCH && master >= 0) {
                 struct winsize w;
                 if (ioctl(tty, TIOCGWINSZ, &w) == 0) ioctl(master, TIOCSWINSZ, &w);
-            } else kill(pid, (int)si.ssi_signo);
+            } else if (o->no_sig_proxy && o->detached) detach = 1;
+            else if (!o->no_sig_proxy) kill(pid, (int)si.ssi_signo);
+        }
+        if (detach == 1) {
+            detach = 2;
+            stdin_open = 0;
+            if (raw) tcsetattr(0, TCSANOW, &saved);
+            raw = 0;
+            o->detached(o->user);
         }
     }
     if (master_open) {
@@ -9418,7 +9473,7 @@ CR_API int cr_container_run(const cr_runtime *rt, const char *id, const char *bu
     }
     if (opts->started) opts->started(opts->user, c.pid);
     if (opts->detach) return 0;
-    cr__wait_foreground(c.pid, c.master, status);
+    cr__wait_foreground(c.pid, c.master, opts, status);
     if (c.master >= 0) close(c.master);
     if (!opts->keep) {
         cr_err e2 = {0};
@@ -9774,7 +9829,11 @@ CR_API int cr_container_exec(const cr_runtime *rt, const char *id, const cr_exec
     }
     if (o->pid_file && (r = cr__write_pid_file(o->pid_file, y, err)) < 0) goto fail;
     close(sv[0]); sv[0] = -1;
-    if (!o->detach) cr__wait_foreground(y, master, status);
+    if (!o->detach) {
+        cr_create_opts none;
+        memset(&none, 0, sizeof none);
+        cr__wait_foreground(y, master, &none, status);
+    }
     r = 0;
     goto out;
 fail:
@@ -16930,6 +16989,10 @@ typedef struct cr__ctr {
     cr_net_port ports[64]; int nports;
     char net_dir[PATH_MAX];
     cr_net_config net;
+    cr__strv labels;                  /* KEY=VALUE: the image's, --label-file, --label */
+    char ns[3][PATH_MAX];             /* --pid, --ipc, --uts: "" own, "host", or a path to join */
+    int stop_timeout;                 /* -1: none given */
+    unsigned char mac[6]; int has_mac;   /* --mac-address */
 } cr__ctr;
 
 static const char cr__ctr_default_path[] = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
@@ -17261,19 +17324,26 @@ static int cr__ctr_utf8(const char *const *v, int n, const char *what, cr_err *e
     return 0;
 }
 
-static int cr__ctr_env_file(cr__strv *env, const char *file, cr_err *err) {
+/* --env-file (KEY alone: the caller's value) or --label-file (KEY alone:
+   an empty label). */
+static int cr__ctr_env_file(cr__strv *env, const char *file, int labels, cr_err *err) {
     cr_buf text = {0};
     char *line, *save = NULL;
+    const char *opt = labels ? "--label-file" : "--env-file";
     int r = cr_util_read_file(AT_FDCWD, file, 1 << 20, &text, err);
-    if (r < 0) return cr_err_wrap(err, "--env-file");
+    if (r < 0) return cr_err_wrap(err, "%s", opt);
     for (line = text.data ? strtok_r(text.data, "\n", &save) : NULL; line; line = strtok_r(NULL, "\n", &save)) {
         size_t n = strlen(line);
         if (n && line[n - 1] == '\r') line[--n] = 0;
         while (*line == ' ' || *line == '\t') line++;
         if (!*line || *line == '#') continue;
-        if (*line == '=') { cr_buf_free(&text); return cr_err_set(err, EINVAL, "--env-file \"%s\": \"%s\" has no variable name", file, line); }
+        if (*line == '=') { cr_buf_free(&text); return cr_err_set(err, EINVAL, "%s \"%s\": \"%s\" has no name", opt, file, line); }
         if (strchr(line, '=')) cr__env_set(env, line);
-        else if (getenv(line)) {
+        else if (labels) {
+            char kv[8192];
+            snprintf(kv, sizeof kv, "%s=", line);
+            cr__env_set(env, kv);
+        } else if (getenv(line)) {
             char kv[8192];
             snprintf(kv, sizeof kv, "%s=%s", line, getenv(line));
             cr__env_set(env, kv);
@@ -17303,7 +17373,7 @@ static int cr__ctr_environment(cr__ctr *c, cr_err *err) {
         cr__env_set(&c->env, c->img.env[i]);
     }
     for (k = 0; o->env_files && o->env_files[k]; k++)
-        if ((r = cr__ctr_env_file(&c->env, o->env_files[k], err)) < 0) return r;
+        if ((r = cr__ctr_env_file(&c->env, o->env_files[k], 0, err)) < 0) return r;
     for (k = 0; o->env && o->env[k]; k++) {
         if (!*o->env[k] || o->env[k][0] == '=') return cr_err_set(err, EINVAL, "-e \"%s\": expected KEY=VALUE or KEY", o->env[k]);
         if (strchr(o->env[k], '=')) cr__env_set(&c->env, o->env[k]);
@@ -17457,20 +17527,39 @@ static int cr__ctr_seed_volume(cr__ctr *c, const char *path, const char *voldir,
 
 /* An anonymous volume: <dir>/volumes/<n>, seeded from the image, gone
    with the container. */
-static int cr__ctr_anon_volume(cr__ctr *c, const char *dst, int n, cr_err *err) {
+static int cr__ctr_anon_volume(cr__ctr *c, const char *dst, int n, const char *opts, cr_err *err) {
     char rel[64], src[PATH_MAX];
     snprintf(rel, sizeof rel, "volumes/%d", n);
     if (mkdirat(c->dirfd, "volumes", 0700) < 0 && errno != EEXIST) return cr__errno(err, "volume \"%s\"", dst);
     if (mkdirat(c->dirfd, rel, 0755) < 0 && errno != EEXIST) return cr__errno(err, "volume \"%s\"", dst);
     snprintf(src, sizeof src, "%s/%s", c->dir, rel);
     if (cr__ctr_seed_volume(c, dst, src, err) < 0) return -EIO;
-    cr__ctr_mount(c, dst, "bind", src, "rbind,rprivate");
-    cr__ctr_note_mount(c, "volume", src, dst, 1);
+    cr__ctr_mount(c, dst, "bind", src, opts);
+    cr__ctr_note_mount(c, "volume", src, dst, !strstr(opts, ",ro"));
+    return 0;
+}
+
+/* A bind of src (a host path, or a named volume) on dst; mkdir: make a
+   missing host path, as -v does (--mount refuses it). */
+static int cr__ctr_bind(cr__ctr *c, const char *opt, const char *spec, const char *from, const char *dst, const char *opts,
+                        int mkdir, cr_err *err) {
+    char src[PATH_MAX];
+    if (from[0] == '/') {
+        snprintf(src, sizeof src, "%s", from);
+        if (access(src, F_OK) < 0 && !mkdir) return cr_err_set(err, ENOENT, "%s \"%s\": bind source path does not exist: %s", opt, spec, src);
+        if (access(src, F_OK) < 0 && cr__mkdir_p(src, 0755) < 0) return cr__errno(err, "%s \"%s\": create \"%s\"", opt, spec, src);
+    } else {
+        if (cr__ctr_check_name(from, err) < 0) return cr_err_wrap(err, "%s \"%s\": volume name", opt, spec);
+        snprintf(src, sizeof src, "%s/volumes/%s/_data", c->store, from);
+        if (cr__mkdir_p(src, 0755) < 0) return cr__errno(err, "%s \"%s\": volume \"%s\"", opt, spec, src);
+    }
+    cr__ctr_mount(c, dst, "bind", src, opts);
+    cr__ctr_note_mount(c, from[0] == '/' ? "bind" : "volume", src, dst, !strstr(opts, ",ro"));
     return 0;
 }
 
 static int cr__ctr_volume(cr__ctr *c, const char *spec, int n, cr_err *err) {
-    char buf[PATH_MAX], src[PATH_MAX], opts[256] = "rbind,rprivate";
+    char buf[PATH_MAX], opts[256] = "rbind,rprivate";
     char *f[3] = { NULL, NULL, NULL };
     int k = 0;
     char *p, *save = NULL;
@@ -17481,7 +17570,7 @@ static int cr__ctr_volume(cr__ctr *c, const char *spec, int n, cr_err *err) {
     snprintf(buf, sizeof buf, "%s", spec);
     for (p = strtok_r(buf, ":", &save); p && k < 3; p = strtok_r(NULL, ":", &save)) f[k++] = p;
     if (!k || p) return cr_err_set(err, EINVAL, "-v \"%s\": expected SRC:DST[:OPTIONS] or DST", spec);
-    if (k == 1) return cr__ctr_abs_dst(f[0], "-v", spec, err) < 0 ? -EINVAL : cr__ctr_anon_volume(c, f[0], n, err);
+    if (k == 1) return cr__ctr_abs_dst(f[0], "-v", spec, err) < 0 ? -EINVAL : cr__ctr_anon_volume(c, f[0], n, "rbind,rprivate", err);
     if (cr__ctr_abs_dst(f[1], "-v", spec, err) < 0) return -EINVAL;
     if (f[2]) {
         char *o, *s2 = NULL;
@@ -17491,18 +17580,8 @@ static int cr__ctr_volume(cr__ctr *c, const char *spec, int n, cr_err *err) {
                 return cr_err_set(err, EINVAL, "-v \"%s\": unknown option \"%s\" (ro, rw)", spec, o);
         }
     }
-    if (f[0][0] == '/') {
-        snprintf(src, sizeof src, "%s", f[0]);
-        /* Docker makes a missing host directory */
-        if (access(src, F_OK) < 0 && cr__mkdir_p(src, 0755) < 0) return cr__errno(err, "-v \"%s\": create \"%s\"", spec, src);
-    } else {
-        if (cr__ctr_check_name(f[0], err) < 0) return cr_err_wrap(err, "-v \"%s\": volume name", spec);
-        snprintf(src, sizeof src, "%s/volumes/%s/_data", c->store, f[0]);
-        if (cr__mkdir_p(src, 0755) < 0) return cr__errno(err, "-v \"%s\": volume \"%s\"", spec, src);
-    }
-    cr__ctr_mount(c, f[1], "bind", src, opts);
-    cr__ctr_note_mount(c, f[0][0] == '/' ? "bind" : "volume", src, f[1], !strstr(opts, ",ro"));
-    return 0;
+    /* Docker makes a missing host directory */
+    return cr__ctr_bind(c, "-v", spec, f[0], f[1], opts, 1, err);
 }
 
 static int cr__ctr_tmpfs(cr__ctr *c, const char *spec, cr_err *err) {
@@ -17513,6 +17592,265 @@ static int cr__ctr_tmpfs(cr__ctr *c, const char *spec, cr_err *err) {
     snprintf(opts, sizeof opts, "nosuid,nodev,noexec%s%s", colon ? "," : "", colon ? colon + 1 : "");
     cr__ctr_mount(c, dst, "tmpfs", "tmpfs", opts);
     cr__ctr_note_mount(c, "tmpfs", "", dst, 1);
+    return 0;
+}
+
+/* ---- Docker's other run flags ---- */
+
+static int cr__ctr_resolve(const cr_runtime *rt, const char *store, const char *name, char *real, size_t n, cr_err *err);
+static int cr__ctr_load_record(const char *store, const char *name, cr_json **rec, cr_err *err);
+static const char *cr__ctr_json_str(const cr_json *obj, const char *key);
+
+/* --mount type=bind|volume|tmpfs,source=,target=,readonly,... (Docker's keys). */
+static int cr__ctr_mount_opt(cr__ctr *c, const char *spec, int n, cr_err *err) {
+    char buf[PATH_MAX], *kv, *save = NULL, opts[256] = "rbind,rprivate", tmpfs[128] = "";
+    const char *type = "volume", *src = "", *dst = "";
+    int ro = 0;
+    if (strlen(spec) >= sizeof buf) return cr_err_set(err, ENAMETOOLONG, "--mount \"%.40s...\": too long", spec);
+    snprintf(buf, sizeof buf, "%s", spec);
+    for (kv = strtok_r(buf, ",", &save); kv; kv = strtok_r(NULL, ",", &save)) {
+        char *v = strchr(kv, '=');
+        if (v) *v++ = 0;
+        if (!strcmp(kv, "type") && v) type = v;
+        else if ((!strcmp(kv, "source") || !strcmp(kv, "src")) && v) src = v;
+        else if ((!strcmp(kv, "target") || !strcmp(kv, "destination") || !strcmp(kv, "dst")) && v) dst = v;
+        else if (!strcmp(kv, "readonly") || !strcmp(kv, "ro")) {
+            if (v && strcmp(v, "true") && strcmp(v, "1") && strcmp(v, "false") && strcmp(v, "0"))
+                return cr_err_set(err, EINVAL, "--mount \"%s\": invalid value for readonly: %s", spec, v);
+            ro = !v || !strcmp(v, "true") || !strcmp(v, "1");
+        } else if (!strcmp(kv, "bind-propagation") && v && strstr(",private,rprivate,shared,rshared,slave,rslave,", v) && *v && !strchr(v, ',')) {
+            snprintf(opts, sizeof opts, "rbind,%s", v);
+        } else if (!strcmp(kv, "bind-nonrecursive")) memcpy(opts, "bind", 5);
+        else if (!strcmp(kv, "tmpfs-size") && v) {
+            int64_t b;
+            if (cr_util_parse_size(v, &b) < 0 || b <= 0) return cr_err_set(err, EINVAL, "--mount \"%s\": invalid tmpfs-size %s", spec, v);
+            snprintf(tmpfs + strlen(tmpfs), sizeof tmpfs - strlen(tmpfs), ",size=%lld", (long long)b);
+        } else if (!strcmp(kv, "tmpfs-mode") && v && *v && strspn(v, "01234567") == strlen(v) && strlen(v) <= 4) {
+            snprintf(tmpfs + strlen(tmpfs), sizeof tmpfs - strlen(tmpfs), ",mode=%s", v);
+        } else if (strcmp(kv, "volume-nocopy") && strcmp(kv, "consistency"))
+            return cr_err_set(err, EINVAL, "--mount \"%s\": unexpected key \"%s\"", spec, kv);
+    }
+    if (!*dst) return cr_err_set(err, EINVAL, "--mount \"%s\": target is required", spec);
+    if (cr__ctr_abs_dst(dst, "--mount", spec, err) < 0) return -EINVAL;
+    if (ro) strcat(opts, ",ro");
+    if (!strcmp(type, "tmpfs")) {
+        char t[PATH_MAX + 160];
+        if (*src) return cr_err_set(err, EINVAL, "--mount \"%s\": invalid mount config for type \"tmpfs\": source must not be given", spec);
+        if (ro) strcat(tmpfs, ",ro");
+        snprintf(t, sizeof t, "%s%s%s", dst, tmpfs[0] ? ":" : "", tmpfs[0] ? tmpfs + 1 : "");
+        return cr__ctr_tmpfs(c, t, err);
+    }
+    if (tmpfs[0]) return cr_err_set(err, EINVAL, "--mount \"%s\": tmpfs options need type=tmpfs", spec);
+    if (!strcmp(type, "bind")) {
+        if (!*src) return cr_err_set(err, EINVAL, "--mount \"%s\": invalid mount config for type \"bind\": source is required", spec);
+        if (src[0] != '/') return cr_err_set(err, EINVAL, "--mount \"%s\": invalid mount config for type \"bind\": the source must be an absolute path", spec);
+        return cr__ctr_bind(c, "--mount", spec, src, dst, opts, 0, err);
+    }
+    if (strcmp(type, "volume")) return cr_err_set(err, EINVAL, "--mount \"%s\": unknown type \"%s\" (bind, volume, tmpfs)", spec, type);
+    if (src[0] == '/') return cr_err_set(err, EINVAL, "--mount \"%s\": invalid mount config for type \"volume\": the source must be a volume name", spec);
+    return *src ? cr__ctr_bind(c, "--mount", spec, src, dst, opts, 0, err) : cr__ctr_anon_volume(c, dst, n, opts, err);
+}
+
+/* --volumes-from NAME[:ro|rw]: the binds and volumes of that container. */
+static int cr__ctr_volumes_from(cr__ctr *c, const char *spec, cr_err *err) {
+    char name[256], real[256];
+    const char *colon = strchr(spec, ':'), *mode = colon ? colon + 1 : "";
+    cr_json *rec;
+    const cr_json *m, *ms;
+    int r;
+    if (*mode && strcmp(mode, "ro") && strcmp(mode, "rw")) return cr_err_set(err, EINVAL, "--volumes-from \"%s\": expected NAME[:ro|rw]", spec);
+    snprintf(name, sizeof name, "%.*s", (int)(colon ? (size_t)(colon - spec) : strlen(spec)), spec);
+    if ((r = cr__ctr_resolve(c->rt, c->store, name, real, sizeof real, err)) < 0 ||
+        (r = cr__ctr_load_record(c->store, real, &rec, err)) < 0) return cr_err_wrap(err, "--volumes-from");
+    ms = cr_json_get(rec, "Mounts");
+    for (m = ms && ms->type == CR_JSON_ARRAY ? ms->child : NULL; m; m = m->next) {
+        const cr_json *rw = cr_json_get(m, "RW");
+        int ro = *mode ? !strcmp(mode, "ro") : !(rw && rw->type == CR_JSON_TRUE);
+        const char *type = cr__ctr_json_str(m, "Type");
+        if (strcmp(type, "bind") && strcmp(type, "volume")) continue;
+        cr__ctr_mount(c, cr__ctr_json_str(m, "Destination"), "bind", cr__ctr_json_str(m, "Source"), ro ? "rbind,rprivate,ro" : "rbind,rprivate");
+        cr__ctr_note_mount(c, type, cr__ctr_json_str(m, "Source"), cr__ctr_json_str(m, "Destination"), !ro);
+    }
+    cr_json_free(rec);
+    return 0;
+}
+
+/* /dev/shm: the host's with --ipc host, else a tmpfs of --shm-size (64m;
+   with --ipc container:NAME only System V IPC is shared: that container's
+   /dev/shm is a mount of another mount namespace, which cannot be bound). */
+static int cr__ctr_shm(cr__ctr *c, cr_err *err) {
+    char opts[96];
+    int64_t bytes = 64 << 20;
+    if (!strcmp(c->ns[1], "host")) {
+        cr__ctr_mount(c, "/dev/shm", "bind", "/dev/shm", "rbind,rprivate");
+        return 0;
+    }
+    if (c->o->shm_size && (cr_util_parse_size(c->o->shm_size, &bytes) < 0 || bytes <= 0))
+        return cr_err_set(err, EINVAL, "--shm-size \"%s\": expected a size such as 64m or 1g", c->o->shm_size);
+    snprintf(opts, sizeof opts, "nosuid,noexec,nodev,mode=1777,size=%lld", (long long)bytes);
+    cr__ctr_mount(c, "/dev/shm", "tmpfs", "shm", opts);
+    return 0;
+}
+
+/* "container:NAME" of --network, --pid, --ipc, --uts: the path of that
+   running container's namespace ns. */
+static int cr__ctr_join(cr__ctr *c, const char *opt, const char *v, const char *ns, char *out, cr_err *err) {
+    cr_state st;
+    char real[256];
+    int r;
+    if (cr__ctr_resolve(c->rt, c->store, v + 10, real, sizeof real, NULL) < 0) snprintf(real, sizeof real, "%s", v + 10);
+    if ((r = cr_state_load(c->rt, real, &st, err)) < 0) return cr_err_wrap(err, "%s \"%s\"", opt, v);
+    if (st.status != CR_RUNNING && st.status != CR_CREATED && st.status != CR_PAUSED)
+        r = cr_err_set(err, EINVAL, "%s \"%s\": that container is not running", opt, v);
+    else snprintf(out, PATH_MAX, "/proc/%d/ns/%s", (int)st.pid, ns);
+    cr_state_free(&st);
+    return r;
+}
+
+/* --pid, --ipc, --uts: a namespace of its own, the host's, or a running
+   container's. */
+static int cr__ctr_namespaces(cr__ctr *c, cr_err *err) {
+    static const char *const opt[3] = { "--pid", "--ipc", "--uts" }, *const ns[3] = { "pid", "ipc", "uts" };
+    const char *v[3];
+    int i, r;
+    v[0] = c->o->pid; v[1] = c->o->ipc; v[2] = c->o->uts;
+    for (i = 0; i < 3; i++) {
+        if (!v[i] || !*v[i] || !strcmp(v[i], "private") || (i == 1 && (!strcmp(v[i], "shareable") || !strcmp(v[i], "none")))) continue;
+        if (!strcmp(v[i], "host")) memcpy(c->ns[i], "host", 5);
+        else if (strncmp(v[i], "container:", 10) || !v[i][10]) return cr_err_set(err, EINVAL, "%s \"%s\": expected host or container:NAME", opt[i], v[i]);
+        else if ((r = cr__ctr_join(c, opt[i], v[i], ns[i], c->ns[i], err)) < 0) return r;
+    }
+    if (c->ns[2][0] && c->o->hostname) return cr_err_set(err, EINVAL, "conflicting options: --hostname and --uts %s", v[2]);
+    return 0;
+}
+
+/* Config.Labels: the image's, then --label-file, then --label. */
+static int cr__ctr_labels(cr__ctr *c, cr_err *err) {
+    const cr_ctr_opts *o = c->o;
+    char kv[8192];
+    size_t i;
+    int k, r;
+    for (i = 0; i < c->img.nlabels; i++) {
+        snprintf(kv, sizeof kv, "%s=%s", c->img.labels[i].key, c->img.labels[i].value);
+        cr__env_set(&c->labels, kv);
+    }
+    for (k = 0; o->label_files && o->label_files[k]; k++)
+        if ((r = cr__ctr_env_file(&c->labels, o->label_files[k], 1, err)) < 0) return r;
+    for (k = 0; o->labels && o->labels[k]; k++) {
+        if (!*o->labels[k] || o->labels[k][0] == '=') return cr_err_set(err, EINVAL, "--label \"%s\": expected KEY[=VALUE]", o->labels[k]);
+        snprintf(kv, sizeof kv, "%s%s", o->labels[k], strchr(o->labels[k], '=') ? "" : "=");
+        cr__env_set(&c->labels, kv);
+    }
+    if (c->labels.oom) return cr_err_set(err, ENOMEM, "out of memory");
+    if (c->labels.n) qsort(c->labels.v, (size_t)c->labels.n, sizeof *c->labels.v, cr__cmp_str);
+    return cr__ctr_utf8((const char *const *)c->labels.v, c->labels.n, "label", err);
+}
+
+/* --group-add: names from the image's /etc/group, or gids. */
+static int cr__ctr_group_add(cr__ctr *c, cr_err *err) {
+    cr_buf group = {0};
+    char line[1024], *f[8];
+    int k, r = 0;
+    if (!c->o->group_add) return 0;
+    cr__ctr_image_file(c, "/etc/group", &group);
+    for (k = 0; c->o->group_add[k] && r == 0; k++) {
+        const char *g = c->o->group_add[k];
+        if (c->ngids == 64) r = cr_err_set(err, E2BIG, "--group-add: at most 64 groups");
+        else if (cr__ctr_is_number(g)) c->gids[c->ngids++] = (uint32_t)strtoul(g, NULL, 10);
+        else if (group.data && cr__ctr_db_find(group.data, g, 0, line, sizeof line, f)) c->gids[c->ngids++] = (uint32_t)strtoul(f[2], NULL, 10);
+        else r = cr_err_set(err, ENOENT, "--group-add \"%s\": no matching entries in the image's /etc/group", g);
+    }
+    cr_buf_free(&group);
+    return r;
+}
+
+/* --stop-signal, --stop-timeout, --cidfile, --ip: checked before anything is made. */
+static int cr__ctr_check_misc(cr__ctr *c, cr_err *err) {
+    const cr_ctr_opts *o = c->o;
+    long long t;
+    c->stop_timeout = -1;
+    if (o->stop_signal && cr_util_signal_parse(o->stop_signal) <= 0)
+        return cr_err_set(err, EINVAL, "--stop-signal \"%s\": invalid signal", o->stop_signal);
+    if (o->stop_timeout) {
+        char *end;
+        errno = 0;
+        t = strtoll(o->stop_timeout, &end, 10);
+        if (end == o->stop_timeout || *end || errno || t < -1 || t > INT_MAX)
+            return cr_err_set(err, EINVAL, "--stop-timeout \"%s\": expected seconds (-1: no limit)", o->stop_timeout);
+        c->stop_timeout = (int)t;
+    }
+    if (o->cidfile && access(o->cidfile, F_OK) == 0)
+        return cr_err_set(err, EEXIST, "--cidfile \"%s\": container ID file found, make sure the other container isn't running or delete it", o->cidfile);
+    if (o->ip) return cr_err_set(err, EINVAL, "--ip \"%s\": user specified IP address is supported on user defined networks only", o->ip);
+    if (o->mac_address) {
+        unsigned m[6];
+        int k, used = 0;
+        if (sscanf(o->mac_address, "%2x:%2x:%2x:%2x:%2x:%2x%n", &m[0], &m[1], &m[2], &m[3], &m[4], &m[5], &used) != 6 ||
+            used != 17 || o->mac_address[used] || (m[0] & 1))
+            return cr_err_set(err, EINVAL, "--mac-address \"%s\": invalid MAC address (a unicast xx:xx:xx:xx:xx:xx)", o->mac_address);
+        if (!c->bridge) return cr_err_set(err, EINVAL, "--mac-address: conflicting options: mac-address and the network mode");
+        for (k = 0; k < 6; k++) c->mac[k] = (unsigned char)m[k];
+        c->has_mac = 1;
+    }
+    return 0;
+}
+
+/* --mac-address: eth0's address, set from inside the container's netns. */
+static int cr__ctr_set_mac(cr__ctr *c, pid_t pid, cr_err *err) {
+    char p[64];
+    int st = 0;
+    pid_t child;
+    snprintf(p, sizeof p, "/proc/%d/ns/net", (int)pid);
+    if ((child = fork()) < 0) return cr__errno(err, "--mac-address: fork");
+    if (child == 0) {
+        struct ifreq ifr;
+        int ns = open(p, O_RDONLY | O_CLOEXEC), s;
+        memset(&ifr, 0, sizeof ifr);
+        snprintf(ifr.ifr_name, sizeof ifr.ifr_name, "eth0");
+        ifr.ifr_hwaddr.sa_family = 1;   /* ARPHRD_ETHER */
+        memcpy(ifr.ifr_hwaddr.sa_data, c->mac, 6);
+        if (ns < 0 || setns(ns, CLONE_NEWNET) < 0 || (s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0)) < 0 ||
+            ioctl(s, SIOCSIFHWADDR, &ifr) < 0) _exit(errno & 0xff);
+        _exit(0);
+    }
+    while (waitpid(child, &st, 0) < 0 && errno == EINTR) ;
+    if (WIFEXITED(st) && !WEXITSTATUS(st)) return 0;
+    errno = WIFEXITED(st) ? WEXITSTATUS(st) : EIO;
+    return cr__errno(err, "--mac-address \"%s\": set eth0's address", c->o->mac_address);
+}
+
+/* -P: each port the image exposes or --expose adds, on a free host port
+   (one the kernel picks for a socket bound to port 0). */
+static int cr__ctr_publish_all(cr__ctr *c, cr_err *err) {
+    size_t i, n = c->img.nexposed_ports;
+    int k;
+    for (k = 0; c->o->expose && c->o->expose[k]; k++) n++;
+    for (i = 0; i < n; i++) {
+        const char *e = i < c->img.nexposed_ports ? c->img.exposed_ports[i] : c->o->expose[i - c->img.nexposed_ports];
+        char *end;
+        unsigned long port = strtoul(e, &end, 10);
+        int udp = !strcmp(end, "/udp"), j, fd;
+        struct sockaddr_in a;
+        socklen_t len = sizeof a;
+        if (end == e || !port || port > 65535 || (*end && !udp && strcmp(end, "/tcp")))
+            return cr_err_set(err, EINVAL, "--expose \"%s\": expected PORT[/tcp|/udp]", e);
+        if (!c->o->publish_all) continue;
+        for (j = 0; j < c->nports; j++) if (c->ports[j].container_port == port && c->ports[j].udp == udp) break;
+        if (j < c->nports) continue;
+        if (c->nports == (int)(sizeof c->ports / sizeof *c->ports)) return cr_err_set(err, E2BIG, "-P: at most 64 ports");
+        memset(&a, 0, sizeof a);
+        a.sin_family = AF_INET;
+        if ((fd = socket(AF_INET, (udp ? SOCK_DGRAM : SOCK_STREAM) | SOCK_CLOEXEC, 0)) < 0 ||
+            bind(fd, (struct sockaddr *)&a, sizeof a) < 0 || getsockname(fd, (struct sockaddr *)&a, &len) < 0) {
+            if (fd >= 0) close(fd);
+            return cr__errno(err, "-P: a free host port for %s", e);
+        }
+        close(fd);
+        memset(&c->ports[c->nports], 0, sizeof *c->ports);
+        c->ports[c->nports].udp = udp;
+        c->ports[c->nports].container_port = (uint16_t)port;
+        c->ports[c->nports++].host_port = ntohs(a.sin_port);
+    }
     return 0;
 }
 
@@ -17574,6 +17912,7 @@ static int cr__ctr_attach(void *user, pid_t pid, cr_err *err) {
     int fd, r;
     if (!c->bridge) return 0;
     if ((r = cr_net_attach(&c->net, c->name, pid, c->ports, c->nports, &lease, err)) < 0) return r;
+    if (c->has_mac && (r = cr__ctr_set_mac(c, pid, err)) < 0) return r;
     if ((r = cr__ctr_hosts(c, lease.ip, &hosts, err)) < 0) return r;
     fd = openat(c->dirfd, "hosts", O_WRONLY | O_TRUNC | O_CLOEXEC);
     if (fd < 0 || cr__write_all(fd, hosts.data, hosts.len) < 0) r = cr__errno(err, "%s/hosts", c->dir);
@@ -17620,8 +17959,7 @@ static int cr__ctr_mounts(cr__ctr *c, cr_err *err) {
     snprintf(opts, sizeof opts, "nosuid,noexec,nodev,relatime%s", ro);
     cr__ctr_mount(c, "/sys/fs/cgroup", "cgroup", "cgroup", opts);
     cr__ctr_mount(c, "/dev/mqueue", "mqueue", "mqueue", "nosuid,noexec,nodev");
-    cr__ctr_mount(c, "/dev/shm", "tmpfs", "shm", "nosuid,noexec,nodev,mode=1777,size=65536k");
-    if ((r = cr__ctr_etc_files(c, err)) < 0) return r;
+    if ((r = cr__ctr_shm(c, err)) < 0 || (r = cr__ctr_etc_files(c, err)) < 0) return r;
     for (i = 0; i < c->img.nvolumes; i++) {
         int given = 0;
         for (k = 0; o->volumes && o->volumes[k]; k++) {
@@ -17629,15 +17967,136 @@ static int cr__ctr_mounts(cr__ctr *c, cr_err *err) {
             if (!strncmp(d, c->img.volumes[i], strlen(c->img.volumes[i])) &&
                 (!d[strlen(c->img.volumes[i])] || d[strlen(c->img.volumes[i])] == ':')) given = 1;
         }
-        if (!given && (r = cr__ctr_anon_volume(c, c->img.volumes[i], n++, err)) < 0) return r;
+        if (!given && (r = cr__ctr_anon_volume(c, c->img.volumes[i], n++, "rbind,rprivate", err)) < 0) return r;
     }
+    for (k = 0; o->volumes_from && o->volumes_from[k]; k++) if ((r = cr__ctr_volumes_from(c, o->volumes_from[k], err)) < 0) return r;
     for (k = 0; o->volumes && o->volumes[k]; k++) if ((r = cr__ctr_volume(c, o->volumes[k], n++, err)) < 0) return r;
     for (k = 0; o->tmpfs && o->tmpfs[k]; k++) if ((r = cr__ctr_tmpfs(c, o->tmpfs[k], err)) < 0) return r;
+    for (k = 0; o->mounts && o->mounts[k]; k++) if ((r = cr__ctr_mount_opt(c, o->mounts[k], n++, err)) < 0) return r;
     if (o->init && (r = cr__ctr_init_binary(c, err)) < 0) return r;
     return c->mounts_json.oom || c->user_mounts.oom ? cr_err_set(err, ENOMEM, "out of memory") : 0;
 }
 
 /* ---- resources ---- */
+
+/* --device HOST[:CONTAINER][:PERMISSIONS]: the cgroup's allow rules
+   (allow), or the nodes of linux.devices. */
+static int cr__ctr_devices(const cr__ctr *c, cr_jw *w, int allow, cr_err *err) {
+    const char *const *d = c->o->devices;
+    int k;
+    for (k = 0; d && d[k]; k++) {
+        char buf[PATH_MAX], *f[3] = { NULL, NULL, NULL }, *p, *save = NULL, t[2] = { 0, 0 };
+        const char *perms = "rwm";
+        struct stat sb;
+        int n = 0;
+        snprintf(buf, sizeof buf, "%s", d[k]);
+        for (p = strtok_r(buf, ":", &save); p && n < 3; p = strtok_r(NULL, ":", &save)) f[n++] = p;
+        if (!n || p) return cr_err_set(err, EINVAL, "--device \"%s\": expected HOST[:CONTAINER][:PERMISSIONS]", d[k]);
+        if (n == 2 && strspn(f[1], "rwm") == strlen(f[1])) { perms = f[1]; f[1] = NULL; }
+        else if (n == 3) perms = f[2];
+        if (!f[1]) f[1] = f[0];
+        if (!*perms || strspn(perms, "rwm") != strlen(perms)) return cr_err_set(err, EINVAL, "--device \"%s\": invalid permissions \"%s\" (any of r, w, m)", d[k], perms);
+        if (f[0][0] != '/' || f[1][0] != '/') return cr_err_set(err, EINVAL, "--device \"%s\": paths must be absolute", d[k]);
+        if (stat(f[0], &sb) < 0) return cr__errno(err, "--device \"%s\"", d[k]);
+        if (!S_ISCHR(sb.st_mode) && !S_ISBLK(sb.st_mode)) return cr_err_set(err, EINVAL, "--device \"%s\": %s is not a device node", d[k], f[0]);
+        t[0] = S_ISCHR(sb.st_mode) ? 'c' : 'b';
+        cr_jw_obj(w);
+        if (allow) { cr_jw_key(w, "allow"); cr_jw_bool(w, 1); cr_jw_key(w, "access"); cr_jw_str(w, perms); }
+        else {
+            cr_jw_key(w, "path"); cr_jw_str(w, f[1]);
+            cr_jw_key(w, "fileMode"); cr_jw_i64(w, sb.st_mode & 0777);
+            cr_jw_key(w, "uid"); cr_jw_u64(w, sb.st_uid);
+            cr_jw_key(w, "gid"); cr_jw_u64(w, sb.st_gid);
+        }
+        cr_jw_key(w, "type"); cr_jw_str(w, t);
+        cr_jw_key(w, "major"); cr_jw_i64(w, major(sb.st_rdev));
+        cr_jw_key(w, "minor"); cr_jw_i64(w, minor(sb.st_rdev));
+        cr_jw_obj_end(w);
+    }
+    return 0;
+}
+
+static int cr__ctr_size(const char *v, const char *opt, int64_t *out, cr_err *err) {
+    *out = 0;
+    if (v && (cr_util_parse_size(v, out) < 0 || *out < -1 || (*out == -1 && strcmp(opt, "--memory-swap"))))
+        return cr_err_set(err, EINVAL, "%s \"%s\": expected a size such as 64m or 1g", opt, v);
+    return 0;
+}
+
+/* -m, --memory-swap (memory plus swap; -1: unlimited), --memory-reservation, as Docker checks them. */
+static int cr__ctr_memory(const cr_ctr_opts *o, cr_jw *w, cr_err *err) {
+    int64_t limit, swap, resv;
+    if (cr__ctr_size(o->memory, "--memory", &limit, err) < 0 || cr__ctr_size(o->memory_swap, "--memory-swap", &swap, err) < 0 ||
+        cr__ctr_size(o->memory_reservation, "--memory-reservation", &resv, err) < 0) return -EINVAL;
+    if (o->memory && limit < 6 << 20) return cr_err_set(err, EINVAL, "--memory \"%s\": the minimum is 6m", o->memory);
+    if (o->memory_swap && !o->memory) return cr_err_set(err, EINVAL, "--memory-swap needs --memory (it is memory plus swap)");
+    if (o->memory_swap && swap != -1 && swap < limit) return cr_err_set(err, EINVAL, "--memory-swap \"%s\": must be at least --memory", o->memory_swap);
+    if (o->memory_reservation && o->memory && resv > limit)
+        return cr_err_set(err, EINVAL, "--memory-reservation \"%s\": must be at most --memory", o->memory_reservation);
+    if (!o->memory && !o->memory_reservation) return 0;
+    cr_jw_key(w, "memory");
+    cr_jw_obj(w);
+    if (o->memory) { cr_jw_key(w, "limit"); cr_jw_i64(w, limit); }
+    if (o->memory_swap) { cr_jw_key(w, "swap"); cr_jw_i64(w, swap); }
+    if (o->memory_reservation) { cr_jw_key(w, "reservation"); cr_jw_i64(w, resv); }
+    cr_jw_obj_end(w);
+    return 0;
+}
+
+/* --cpus, --cpu-shares, --cpuset-cpus. */
+static int cr__ctr_cpu(const cr_ctr_opts *o, cr_jw *w, cr_err *err) {
+    double cpus = 0;
+    long long shares = 0;
+    char *end;
+    if (o->cpus) {
+        long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+        cpus = strtod(o->cpus, &end);
+        if (end == o->cpus || *end || cpus < 0.01 || cpus > (double)ncpu)
+            return cr_err_set(err, EINVAL, "--cpus \"%s\": expected a number from 0.01 to %ld", o->cpus, ncpu);
+    }
+    if (o->cpu_shares && ((shares = strtoll(o->cpu_shares, &end, 10)) < 0 || end == o->cpu_shares || *end))
+        return cr_err_set(err, EINVAL, "--cpu-shares \"%s\": expected a relative weight (1024 is the default)", o->cpu_shares);
+    if (o->cpuset_cpus && (!*o->cpuset_cpus || strspn(o->cpuset_cpus, "0123456789,-") != strlen(o->cpuset_cpus)))
+        return cr_err_set(err, EINVAL, "--cpuset-cpus \"%s\": expected a list such as 0-2,4", o->cpuset_cpus);
+    if (!o->cpus && !shares && !o->cpuset_cpus) return 0;
+    cr_jw_key(w, "cpu");
+    cr_jw_obj(w);
+    if (o->cpus) {
+        cr_jw_key(w, "quota"); cr_jw_i64(w, (int64_t)(cpus * 100000 + 0.5));
+        cr_jw_key(w, "period"); cr_jw_u64(w, 100000);
+    }
+    if (shares) { cr_jw_key(w, "shares"); cr_jw_u64(w, (uint64_t)(shares < 2 ? 2 : shares > 262144 ? 262144 : shares)); }
+    if (o->cpuset_cpus) { cr_jw_key(w, "cpus"); cr_jw_str(w, o->cpuset_cpus); }
+    cr_jw_obj_end(w);
+    return 0;
+}
+
+/* --sysctl KEY=VALUE: of a namespace of the container's own, as Docker
+   allows them. */
+static int cr__ctr_sysctls(const cr__ctr *c, cr_jw *w, cr_err *err) {
+    const cr_ctr_opts *o = c->o;
+    int k, ns;
+    if (!o->sysctls) return 0;
+    cr_jw_key(w, "sysctl");
+    cr_jw_obj(w);
+    for (k = 0; o->sysctls[k]; k++) {
+        const char *eq = strchr(o->sysctls[k], '=');
+        char key[256];
+        if (!eq || eq == o->sysctls[k] || (size_t)(eq - o->sysctls[k]) >= sizeof key)
+            return cr_err_set(err, EINVAL, "--sysctl \"%s\": expected KEY=VALUE", o->sysctls[k]);
+        snprintf(key, sizeof key, "%.*s", (int)(eq - o->sysctls[k]), o->sysctls[k]);
+        ns = cr__sysctl_ns(key);
+        if (ns < 0 || strstr(key, "..") || strchr(key, '/'))
+            return cr_err_set(err, EINVAL, "--sysctl \"%s\": sysctl \"%s\" is not allowed (not namespaced)", o->sysctls[k], key);
+        if ((ns == CR_NS_NET && o->network && !strcmp(o->network, "host")) || (ns == CR_NS_IPC && !strcmp(c->ns[1], "host")) ||
+            (ns == CR_NS_UTS && !strcmp(c->ns[2], "host")))
+            return cr_err_set(err, EINVAL, "--sysctl \"%s\": not allowed in the host's namespace", o->sysctls[k]);
+        cr_jw_key(w, key);
+        cr_jw_str(w, eq + 1);
+    }
+    cr_jw_obj_end(w);
+    return 0;
+}
 
 static int cr__ctr_resources(cr__ctr *c, cr_jw *w, cr_err *err) {
     static const struct { char type; int major, minor; } allow[] = {
@@ -17660,24 +18119,9 @@ static int cr__ctr_resources(cr__ctr *c, cr_jw *w, cr_err *err) {
         cr_jw_key(w, "access"); cr_jw_str(w, i < 2 ? "m" : "rwm");
         cr_jw_obj_end(w);
     }
+    if (!o->privileged && cr__ctr_devices(c, w, 1, err) < 0) return -EINVAL;
     cr_jw_arr_end(w);
-    if (o->memory) {
-        int64_t bytes;
-        if (cr_util_parse_size(o->memory, &bytes) < 0 || bytes < 0) return cr_err_set(err, EINVAL, "--memory \"%s\": expected a size such as 64m or 1g", o->memory);
-        if (bytes < 6 << 20) return cr_err_set(err, EINVAL, "--memory \"%s\": the minimum is 6m", o->memory);
-        cr_jw_key(w, "memory"); cr_jw_obj(w); cr_jw_key(w, "limit"); cr_jw_i64(w, bytes); cr_jw_obj_end(w);
-    }
-    if (o->cpus) {
-        char *end;
-        double cpus = strtod(o->cpus, &end);
-        long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-        if (end == o->cpus || *end || cpus < 0.01 || cpus > (double)ncpu)
-            return cr_err_set(err, EINVAL, "--cpus \"%s\": expected a number from 0.01 to %ld", o->cpus, ncpu);
-        cr_jw_key(w, "cpu"); cr_jw_obj(w);
-        cr_jw_key(w, "quota"); cr_jw_i64(w, (int64_t)(cpus * 100000 + 0.5));
-        cr_jw_key(w, "period"); cr_jw_u64(w, 100000);
-        cr_jw_obj_end(w);
-    }
+    if (cr__ctr_memory(o, w, err) < 0 || cr__ctr_cpu(o, w, err) < 0) return -EINVAL;
     if (o->pids_limit) {
         char *end;
         long long n = strtoll(o->pids_limit, &end, 10);
@@ -17772,14 +18216,29 @@ static void cr__ctr_caps_json(cr_jw *w, uint64_t caps) {
     cr_jw_obj_end(w);
 }
 
+/* Its own namespaces, or the paths of those it joins; none for "host". */
+static void cr__ctr_namespaces_json(const cr__ctr *c, cr_jw *w) {
+    static const char *const nss[] = { "pid", "ipc", "uts", "network", "mount", "cgroup", NULL };
+    const char *net = c->o->network && *c->o->network ? c->o->network : "bridge";
+    int i;
+    cr_jw_key(w, "namespaces");
+    cr_jw_arr(w);
+    for (i = 0; nss[i]; i++) {
+        const char *path = i < 3 ? c->ns[i] : i == 3 ? (!strcmp(net, "host") ? "host" : c->netns) : "";
+        if (!strcmp(path, "host")) continue;
+        cr_jw_obj(w); cr_jw_key(w, "type"); cr_jw_str(w, nss[i]);
+        if (*path) { cr_jw_key(w, "path"); cr_jw_str(w, path); }
+        cr_jw_obj_end(w);
+    }
+    cr_jw_arr_end(w);
+}
+
 static int cr__ctr_config(cr__ctr *c, cr_buf *out, cr_err *err) {
     static const char *const masked[] = { "/proc/asound", "/proc/acpi", "/proc/kcore", "/proc/keys", "/proc/latency_stats",
         "/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug", "/proc/scsi", "/sys/firmware",
         "/sys/devices/virtual/powercap", NULL };
     static const char *const readonly[] = { "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger", NULL };
-    static const char *const nss[] = { "pid", "ipc", "uts", "mount", "cgroup", NULL };
     const cr_ctr_opts *o = c->o;
-    const char *net = o->network && *o->network ? o->network : "bridge";
     char cwd[PATH_MAX];
     cr_jw w;
     cr_buf cmd = {0};
@@ -17821,7 +18280,7 @@ static int cr__ctr_config(cr__ctr *c, cr_buf *out, cr_err *err) {
     cr_jw_key(&w, "path"); cr_jw_str(&w, o->rootfs ? o->rootfs : "rootfs");
     cr_jw_key(&w, "readonly"); cr_jw_bool(&w, o->read_only);
     cr_jw_obj_end(&w);
-    cr_jw_key(&w, "hostname"); cr_jw_str(&w, c->hostname);
+    if (!c->ns[2][0]) { cr_jw_key(&w, "hostname"); cr_jw_str(&w, c->hostname); }
     cr_jw_key(&w, "mounts");
     cr_jw_arr(&w);
     for (i = 0; i < c->mounts_json.n; i++) cr_jw_raw(&w, c->mounts_json.v[i]);
@@ -17837,16 +18296,13 @@ static int cr__ctr_config(cr__ctr *c, cr_buf *out, cr_err *err) {
     cr_jw_obj(&w);
     if ((r = cr__ctr_resources(c, &w, err)) < 0) return r;
     if (o->privileged) cr__ctr_host_devices(&w);
-    cr_jw_key(&w, "namespaces");
-    cr_jw_arr(&w);
-    for (i = 0; nss[i]; i++) { cr_jw_obj(&w); cr_jw_key(&w, "type"); cr_jw_str(&w, nss[i]); cr_jw_obj_end(&w); }
-    if (strcmp(net, "host")) {
-        cr_jw_obj(&w);
-        cr_jw_key(&w, "type"); cr_jw_str(&w, "network");
-        if (c->netns[0]) { cr_jw_key(&w, "path"); cr_jw_str(&w, c->netns); }
-        cr_jw_obj_end(&w);
+    else if (o->devices) {
+        cr_jw_key(&w, "devices"); cr_jw_arr(&w);
+        if ((r = cr__ctr_devices(c, &w, 0, err)) < 0) return r;
+        cr_jw_arr_end(&w);
     }
-    cr_jw_arr_end(&w);
+    if ((r = cr__ctr_sysctls(c, &w, err)) < 0) return r;
+    cr__ctr_namespaces_json(c, &w);
     if (!o->privileged) {
         cr_jw_key(&w, "maskedPaths"); cr_jw_arr(&w);
         for (i = 0; masked[i]; i++) cr_jw_str(&w, masked[i]);
@@ -17943,7 +18399,6 @@ static int cr__ctr_record(cr__ctr *c, cr_err *err) {
     cr_buf b = {0};
     cr_jw w;
     char p[PATH_MAX];
-    size_t i;
     int k, r;
     cr_jw_init(&w, &b);
     cr_jw_obj(&w);
@@ -17976,9 +18431,17 @@ static int cr__ctr_record(cr__ctr *c, cr_err *err) {
     cr_jw_key(&w, "WorkingDir"); cr_jw_str(&w, o->workdir ? o->workdir : c->img.working_dir ? c->img.working_dir : "");
     cr_jw_key(&w, "Image"); cr_jw_str(&w, o->rootfs ? "" : o->image);
     cr_jw_key(&w, "Labels"); cr_jw_obj(&w);
-    for (i = 0; i < c->img.nlabels; i++) { cr_jw_key(&w, c->img.labels[i].key); cr_jw_str(&w, c->img.labels[i].value); }
+    for (k = 0; k < c->labels.n; k++) {
+        char *eq = strchr(c->labels.v[k], '=');
+        *eq = 0;
+        cr_jw_key(&w, c->labels.v[k]);
+        *eq = '=';
+        cr_jw_str(&w, eq + 1);
+    }
     cr_jw_obj_end(&w);
-    cr_jw_key(&w, "StopSignal"); cr_jw_str(&w, c->img.stop_signal ? c->img.stop_signal : "SIGTERM");
+    cr_jw_key(&w, "StopSignal"); cr_jw_str(&w, o->stop_signal ? o->stop_signal : c->img.stop_signal ? c->img.stop_signal : "SIGTERM");
+    if (c->stop_timeout != -1 || o->stop_timeout) { cr_jw_key(&w, "StopTimeout"); cr_jw_i64(&w, c->stop_timeout); }
+    if (o->mac_address) { cr_jw_key(&w, "MacAddress"); cr_jw_str(&w, o->mac_address); }
     cr__ctr_ports_json(c, &w);
     cr_jw_key(&w, "Volumes"); cr__ctr_keys_json(&w, c->img.volumes, c->img.nvolumes, NULL, 0);
     cr_jw_key(&w, "Tty"); cr_jw_bool(&w, o->tty);
@@ -17993,6 +18456,7 @@ static int cr__ctr_record(cr__ctr *c, cr_err *err) {
     cr_jw_key(&w, "AutoRemove"); cr_jw_bool(&w, o->rm);
     cr_jw_key(&w, "Privileged"); cr_jw_bool(&w, o->privileged);
     cr_jw_key(&w, "ReadonlyRootfs"); cr_jw_bool(&w, o->read_only);
+    cr_jw_key(&w, "PublishAllPorts"); cr_jw_bool(&w, o->publish_all);
     cr__ctr_bindings_json(c, &w);
     cr_jw_obj_end(&w);
     cr_jw_obj_end(&w);
@@ -18125,7 +18589,6 @@ static int cr__ctr_load_image(cr__ctr *c, const cr_store *s, cr_err *err) {
 static int cr__ctr_network(cr__ctr *c, cr_err *err) {
     const char *net = c->o->network;
     const char *const *p = c->o->publish;
-    cr_state st;
     int r;
     c->bridge = !net || !*net || !strcmp(net, "bridge");
     for (; p && *p; p++) {
@@ -18140,12 +18603,7 @@ static int cr__ctr_network(cr__ctr *c, cr_err *err) {
     if (!strncmp(net, "ns:", 3) && net[3] == '/') { snprintf(c->netns, sizeof c->netns, "%s", net + 3); return 0; }
     if (strncmp(net, "container:", 10))
         return cr_err_set(err, EINVAL, "--network \"%s\": expected bridge, none, host, container:NAME or ns:PATH", net);
-    if ((r = cr_state_load(c->rt, net + 10, &st, err)) < 0) return cr_err_wrap(err, "--network \"%s\"", net);
-    if (st.status != CR_RUNNING && st.status != CR_CREATED && st.status != CR_PAUSED)
-        r = cr_err_set(err, EINVAL, "--network \"%s\": that container is not running", net);
-    else snprintf(c->netns, sizeof c->netns, "/proc/%d/ns/net", (int)st.pid);
-    cr_state_free(&st);
-    return r;
+    return cr__ctr_join(c, "--network", net, "net", c->netns, err);
 }
 
 static int cr__ctr_prepare(cr__ctr *c, const cr_store *s, cr_err *err) {
@@ -18164,10 +18622,12 @@ static int cr__ctr_prepare(cr__ctr *c, const cr_store *s, cr_err *err) {
     snprintf(p, sizeof p, "%s/%s", cr_state_root(c->rt), c->name);
     if (access(p, F_OK) == 0) return cr_err_set(err, EEXIST, "container name \"%s\" is already in use", c->name);
     if (o->hostname) snprintf(c->hostname, sizeof c->hostname, "%s", o->hostname);
-    else if (o->network && !strcmp(o->network, "host")) gethostname(c->hostname, sizeof c->hostname - 1);
+    else if ((o->network && !strcmp(o->network, "host")) || (o->uts && !strcmp(o->uts, "host"))) gethostname(c->hostname, sizeof c->hostname - 1);
     else snprintf(c->hostname, sizeof c->hostname, "%.12s", c->id);
     if ((r = cr__ctr_network(c, err)) < 0 || (r = cr__ctr_caps(c, err)) < 0 || (r = cr__ctr_security_opts(c, err)) < 0) return r;
-    if ((r = cr__ctr_user(c, o->user ? o->user : c->img.user ? c->img.user : "", err)) < 0) return r;
+    if ((r = cr__ctr_publish_all(c, err)) < 0 || (r = cr__ctr_namespaces(c, err)) < 0 || (r = cr__ctr_check_misc(c, err)) < 0) return r;
+    if ((r = cr__ctr_user(c, o->user ? o->user : c->img.user ? c->img.user : "", err)) < 0 || (r = cr__ctr_group_add(c, err)) < 0) return r;
+    if ((r = cr__ctr_labels(c, err)) < 0) return r;
     if ((r = cr__ctr_environment(c, err)) < 0 || (r = cr__ctr_command(c, err)) < 0) return r;
     cr__now_rfc3339(c->created, sizeof c->created);
     if (cr__ctr_dir_path(c->store, c->name, c->dir, sizeof c->dir) < 0) return cr_err_set(err, ENAMETOOLONG, "storage path too long");
@@ -18193,7 +18653,12 @@ static int cr__ctr_fill(cr__ctr *c, cr_err *err) {
     if ((r = cr__ctr_config(c, &config, err)) < 0) { cr_buf_free(&config); return r; }
     r = cr__write_atomic(c->dirfd, "config.json", config.data, config.len, 0, err);
     cr_buf_free(&config);
-    return r < 0 ? r : cr__ctr_record(c, err);
+    if (r == 0 && (r = cr__ctr_record(c, err)) == 0 && c->o->cidfile) {
+        int fd = open(c->o->cidfile, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+        if (fd < 0 || cr__write_all(fd, c->id, strlen(c->id)) < 0) r = cr__errno(err, "--cidfile \"%s\"", c->o->cidfile);
+        if (fd >= 0) close(fd);
+    }
+    return r;
 }
 
 /* ---- running ---- */
@@ -18276,26 +18741,120 @@ static int cr__ctr_detach(cr__ctr *c, cr_create_opts *co, cr_err *err) {
     return cr_err_set(err, EIO, "the monitor of \"%s\" exited before the container started", c->name);
 }
 
+/* ---- a foreground run that may detach ---- */
+
+/* Docker's --detach-keys: "ctrl-p,ctrl-q": characters, or ctrl- and one
+   of a-z [ \ ] ^ _, comma-separated, into bytes. */
+static int cr__ctr_detach_keys(const char *spec, char out[16], cr_err *err) {
+    const char *p = spec;
+    size_t k = 0;
+    while (*p) {
+        size_t len = strcspn(p, ",");
+        int ch = len == 6 && !strncasecmp(p, "ctrl-", 5) ? toupper((unsigned char)p[5]) : -1;
+        if (k == 15) return cr_err_set(err, EINVAL, "--detach-keys \"%s\": at most 15 keys", spec);
+        if (len == 1) out[k++] = *p;
+        else if ((ch >= 'A' && ch <= 'Z') || (ch >= '[' && ch <= '_')) out[k++] = (char)(ch - 0x40);
+        else return cr_err_set(err, EINVAL, "--detach-keys \"%s\": invalid key \"%.*s\" (a character, or ctrl-a .. ctrl-z, ctrl-[, ctrl-\\, ctrl-], ctrl-^, ctrl-_)",
+                               spec, (int)len, p);
+        p += len;
+        if (*p == ',' && !*++p) return cr_err_set(err, EINVAL, "--detach-keys \"%s\": ends with a comma", spec);
+    }
+    out[k] = 0;
+    return 0;
+}
+
+/* Detached: the output goes to the log, the caller is told and returns. */
+static void cr__ctr_detached(void *user) {
+    cr__ctr *c = (cr__ctr *)user;
+    int null = open("/dev/null", O_RDWR | O_CLOEXEC), log = openat(c->dirfd, "ctr.log", O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+    if (null >= 0) { dup2(null, 0); close(null); }
+    if (log >= 0) { dup2(log, 1); dup2(log, 2); close(log); }
+    setsid();
+    if (c->notify >= 0 && write(c->notify, "D", 1) < 0) cr_log(CR_LOG_DEBUG, "detach: the caller is gone");
+    if (c->notify >= 0) close(c->notify);
+    c->notify = -1;
+}
+
+static volatile pid_t cr__ctr_runner;
+/* kill(1) of the caller reaches the container through the runner; what a
+   terminal sends reached the runner itself already */
+static void cr__ctr_forward(int sig, siginfo_t *si, void *uc) {
+    (void)uc;
+    if (si->si_code == SI_USER && cr__ctr_runner > 0) kill(cr__ctr_runner, sig);
+}
+
+/* The caller waits for a child (the runner) that runs the container in the
+   foreground and reports its exit ("S<status>"), its failure ("-<code>
+   <message>") or a detach ("D"), after which the runner goes on as the
+   monitor of a detached run. */
+static int cr__ctr_split(cr__ctr *c, cr_create_opts *co, int *status, cr_err *err) {
+    static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 };
+    struct sigaction sa;
+    char buf[1200];
+    size_t got = 0, i;
+    ssize_t n;
+    int p[2], code = EIO, kind = 0, skip = 0, st = 0;
+    pid_t pid;
+    if (pipe2(p, O_CLOEXEC) < 0) return cr__errno(err, "pipe");
+    if ((pid = fork()) < 0) { close(p[0]); close(p[1]); return cr__errno(err, "fork"); }
+    if (pid == 0) {
+        cr_err e = {0};
+        close(p[0]);
+        c->notify = p[1];
+        co->detached = cr__ctr_detached;
+        if (cr_container_run(c->rt, c->name, c->dir, co, &st, &e) < 0) {
+            cr__ctr_discard(c);
+            if (c->notify >= 0) dprintf(c->notify, "-%d %d %s", e.code, e.kind, e.msg);
+            _exit(1);
+        }
+        cr__ctr_finish(c, st);
+        if (c->notify >= 0) dprintf(c->notify, "S%d", st);
+        _exit(0);
+    }
+    close(p[1]);
+    cr__ctr_runner = pid;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_sigaction = cr__ctr_forward;
+    sa.sa_flags = SA_SIGINFO | SA_RESTART;
+    for (i = 0; i < sizeof sigs / sizeof *sigs; i++) sigaction(sigs[i], &sa, NULL);
+    while (got < sizeof buf - 1 && (n = read(p[0], buf + got, sizeof buf - 1 - got)) != 0) {
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0 || (got += (size_t)n, buf[0] == 'D')) break;
+    }
+    close(p[0]);
+    buf[got] = 0;
+    if (got && buf[0] == 'D') return 0;
+    waitpid(pid, NULL, 0);
+    if (got && sscanf(buf, "S%d", &st) == 1) { if (status) *status = st; return 0; }
+    if (got && sscanf(buf, "-%d %d %n", &code, &kind, &skip) >= 2 && skip) {
+        cr_err_set(err, code, "%s", buf + skip);
+        err->kind = kind;
+        return -code;
+    }
+    return cr_err_set(err, EIO, "the cr process that ran \"%s\" died", c->name);
+}
+
 static void cr__ctr_free(cr__ctr *c) {
     if (c->dirfd >= 0) close(c->dirfd);
     if (c->lockfd >= 0) close(c->lockfd);
     cr_manifest_config_free(&c->img);
     cr__strv_free(&c->lower); cr__strv_free(&c->args); cr__strv_free(&c->env);
-    cr__strv_free(&c->mounts_json); cr__strv_free(&c->user_mounts);
+    cr__strv_free(&c->mounts_json); cr__strv_free(&c->user_mounts); cr__strv_free(&c->labels);
     CR_FREE(c);
 }
 
 CR_API int cr_ctr_run(const cr_runtime *rt, const cr_store *s, const cr_ctr_opts *o, char name[256], int *status, cr_err *err) {
     cr__ctr *c = (cr__ctr *)CR_MALLOC(sizeof *c);
     cr_create_opts co;
-    char upper[PATH_MAX], work[PATH_MAX];
+    char upper[PATH_MAX], work[PATH_MAX], keys[16] = "\x10\x11";
     int r, made;
     if (status) *status = 0;
     if (!c) return cr_err_set(err, ENOMEM, "out of memory");
     memset(c, 0, sizeof *c);
     c->rt = rt; c->o = o; c->store = cr_store_root(s);
     c->dirfd = c->lockfd = c->notify = -1;
-    r = cr__ctr_prepare(c, s, err);
+    r = o->detach_keys ? cr__ctr_detach_keys(o->detach_keys, keys, err) : 0;
+    if (r == 0) r = cr__ctr_prepare(c, s, err);
     made = c->dirfd >= 0 && r == 0;
     if (r == 0) r = cr__ctr_fill(c, err);
     if (r == 0) {
@@ -18303,6 +18862,8 @@ CR_API int cr_ctr_run(const cr_runtime *rt, const cr_store *s, const cr_ctr_opts
         co.keep = !o->rm;
         co.created = cr__ctr_attach;
         co.user = c;
+        co.detach_keys = keys;
+        co.no_sig_proxy = o->no_sig_proxy;
         if (!o->rootfs) {
             snprintf(upper, sizeof upper, "%s/upper", c->dir);
             snprintf(work, sizeof work, "%s/work", c->dir);
@@ -18315,6 +18876,7 @@ CR_API int cr_ctr_run(const cr_runtime *rt, const cr_store *s, const cr_ctr_opts
         }
         if (name) snprintf(name, 256, "%s", c->name);
         if (o->detach) r = cr__ctr_detach(c, &co, err);
+        else if ((o->tty && o->interactive && keys[0]) || o->no_sig_proxy) r = cr__ctr_split(c, &co, status, err);
         else if ((r = cr_container_run(rt, c->name, c->dir, &co, status, err)) == 0) cr__ctr_finish(c, status ? *status : 0);
         else cr__ctr_discard(c);
     } else if (made) cr__ctr_discard(c);
@@ -18489,9 +19051,14 @@ CR_API int cr_ctr_stop(const cr_runtime *rt, const cr_store *s, const char *name
     if (c.status == CR_STOPPED) { cr_json_free(rec); return 0; }
     cfg = cr_json_get(rec, "Config");
     sig = cr_util_signal_parse(cfg ? cr__ctr_json_str(cfg, "StopSignal") : "");
+    if (timeout < 0) {
+        const cr_json *t = cr_json_get(cfg, "StopTimeout");
+        int64_t v;
+        timeout = t && cr_json_i64(t, &v) == 0 && v >= -1 && v <= INT_MAX ? (int)v : 10;
+        if (timeout < 0) timeout = INT_MAX / 1000;   /* -1: wait as long as it takes */
+    }
     cr_json_free(rec);
     if (sig <= 0) sig = SIGTERM;
-    if (timeout < 0) timeout = 10;
     if (c.status == CR_PAUSED) cr_container_resume(rt, c.name, NULL);
     if ((r = cr_container_kill(rt, c.name, sig, 0, err)) < 0 && cr__ctr_wait_stopped(rt, c.name, 0)) r = 0;
     if (r < 0) return cr_err_wrap(err, "stop \"%s\"", c.name);

@@ -16,6 +16,8 @@ const char cr_usage_run[] =
 "`docker run` does; the second creates and starts an OCI bundle like runc.\n"
 "The bundle form is chosen by --bundle or any other OCI option, or when\n"
 "./config.json exists and one operand is given with no image option.\n"
+"IMAGE is a reference, an image id, or oci:DIR[:TAG] or docker-archive:FILE[:REF]\n"
+"(imported into the store first, as `cr pull` does).\n"
 "\n"
 "Image options (Docker's spelling):\n"
 "  --rm                     remove the container when it exits\n"
@@ -48,6 +50,31 @@ const char cr_usage_run[] =
 "  --pull POLICY            missing (default), always or never\n"
 "  --platform OS/ARCH       platform to pull\n"
 "  -q, --quiet              pull without progress output\n"
+"  --mount type=bind|volume|tmpfs,target=DST[,source=SRC][,readonly][,bind-propagation=P]\n"
+"                           [,tmpfs-size=SIZE][,tmpfs-mode=MODE]  a mount, Docker's keys\n"
+"  -l, --label KEY[=VALUE]  a label (Config.Labels, over the image's; repeatable)\n"
+"  --label-file FILE        KEY[=VALUE] lines of labels (repeatable)\n"
+"  --expose PORT[/PROTO]    expose a port besides the image's (repeatable)\n"
+"  -P, --publish-all        publish every exposed port on a free host port\n"
+"  --device HOST[:CONTAINER][:rwm]  a host device node (repeatable)\n"
+"  --shm-size SIZE          size of /dev/shm (default 64m)\n"
+"  --sysctl KEY=VALUE       a namespaced kernel parameter (repeatable)\n"
+"  --group-add GROUP        another group, by name (the image's /etc/group) or gid\n"
+"  --stop-signal SIG        the signal stop sends first (default: the image's, SIGTERM)\n"
+"  --stop-timeout SECONDS   how long stop waits before SIGKILL (default 10; -1: forever)\n"
+"  --memory-swap SIZE       memory plus swap (needs -m; -1: unlimited swap)\n"
+"  --memory-reservation SIZE  soft memory limit\n"
+"  -c, --cpu-shares N       relative CPU weight (default 1024)\n"
+"  --cpuset-cpus LIST       CPUs it may run on (0-2,4)\n"
+"  --pid, --ipc, --uts MODE  host, or container:NAME to share that container's\n"
+"  --cidfile FILE           write the container id to FILE (must not exist)\n"
+"  --ip IP                  refused: only user-defined networks take one (as Docker)\n"
+"  --mac-address MAC        eth0's MAC address (bridge)\n"
+"  --volumes-from NAME[:ro|rw]  the volumes and binds of container NAME (repeatable)\n"
+"  -a, --attach STREAM      stdin, stdout or stderr: attach only these (repeatable)\n"
+"  --sig-proxy=false        do not forward signals: a signal detaches instead\n"
+"  --detach-keys KEYS       keys that detach -it (default ctrl-p,ctrl-q; \"\" none):\n"
+"                           the container goes on detached, its output in `cr logs`\n"
 "\n"
 "OCI options:\n"
 "  -b, --bundle DIR         bundle directory (default: current directory)\n"
@@ -94,7 +121,32 @@ const char cr_usage_run[] =
     X(OPT_QUIET, "quiet", 'q', CR_OPT_FLAG) \
     X(OPT_PUBLISH, "publish", 'p', CR_OPT_VALUE) \
     X(OPT_DNS, "dns", 0, CR_OPT_VALUE) \
-    X(OPT_ADD_HOST, "add-host", 0, CR_OPT_VALUE)
+    X(OPT_ADD_HOST, "add-host", 0, CR_OPT_VALUE) \
+    X(OPT_MOUNT, "mount", 0, CR_OPT_VALUE) \
+    X(OPT_LABEL, "label", 'l', CR_OPT_VALUE) \
+    X(OPT_LABEL_FILE, "label-file", 0, CR_OPT_VALUE) \
+    X(OPT_EXPOSE, "expose", 0, CR_OPT_VALUE) \
+    X(OPT_PUBLISH_ALL, "publish-all", 'P', CR_OPT_FLAG) \
+    X(OPT_DEVICE, "device", 0, CR_OPT_VALUE) \
+    X(OPT_SHM_SIZE, "shm-size", 0, CR_OPT_VALUE) \
+    X(OPT_SYSCTL, "sysctl", 0, CR_OPT_VALUE) \
+    X(OPT_GROUP_ADD, "group-add", 0, CR_OPT_VALUE) \
+    X(OPT_STOP_SIGNAL, "stop-signal", 0, CR_OPT_VALUE) \
+    X(OPT_STOP_TIMEOUT, "stop-timeout", 0, CR_OPT_VALUE) \
+    X(OPT_MEMORY_SWAP, "memory-swap", 0, CR_OPT_VALUE) \
+    X(OPT_MEMORY_RESERVATION, "memory-reservation", 0, CR_OPT_VALUE) \
+    X(OPT_CPU_SHARES, "cpu-shares", 'c', CR_OPT_VALUE) \
+    X(OPT_CPUSET_CPUS, "cpuset-cpus", 0, CR_OPT_VALUE) \
+    X(OPT_PID, "pid", 0, CR_OPT_VALUE) \
+    X(OPT_IPC, "ipc", 0, CR_OPT_VALUE) \
+    X(OPT_UTS, "uts", 0, CR_OPT_VALUE) \
+    X(OPT_CIDFILE, "cidfile", 0, CR_OPT_VALUE) \
+    X(OPT_IP, "ip", 0, CR_OPT_VALUE) \
+    X(OPT_MAC_ADDRESS, "mac-address", 0, CR_OPT_VALUE) \
+    X(OPT_VOLUMES_FROM, "volumes-from", 0, CR_OPT_VALUE) \
+    X(OPT_ATTACH, "attach", 'a', CR_OPT_VALUE) \
+    X(OPT_SIG_PROXY, "sig-proxy", 0, CR_OPT_FLAG) \
+    X(OPT_DETACH_KEYS, "detach-keys", 0, CR_OPT_VALUE)
 /* Any of these on the command line chooses the OCI form. */
 #define RUN_OCI_ONLY_OPTIONS(X) \
     CR_CREATE_OPTIONS(X) \
@@ -150,18 +202,57 @@ static char **cr_run_split_flags(int argc, char **argv, int *out_argc) {
     return v;
 }
 
-/* Pulls the image when the policy says so; 0 when it is in the store. */
-static int cr_run_pull(const char *image, const char *policy, const char *platform, int quiet, cr_err *err) {
+typedef struct cr_run_found { const char *digest; char name[CR_REF_STRING_MAX]; } cr_run_found;
+static int cr_run_by_digest(void *user, const cr_image_info *img) {
+    cr_run_found *f = (cr_run_found *)user;
+    if (strcmp(img->digest, f->digest)) return 0;
+    snprintf(f->name, sizeof f->name, "%s", img->name[0] ? img->name : img->config);
+    return 1;
+}
+
+/* Pulls the image when the policy says so; 0 when it is in the store.
+   oci:DIR[:TAG] and docker-archive:FILE[:REF] are imported, and *image
+   becomes the name they got. */
+static int cr_run_pull(const char **image, const char *policy, const char *platform, int quiet, cr_err *err) {
+    static cr_run_found f;
     cr_image_info info;
     cr_pull_opts po = {0};
+    cr_ref ref;
     char digest[CR_DIGEST_MAX];
-    int missing = cr_store_find(&cr_main_store, image, &info, err) < 0;
-    if (!strcmp(policy, "never") || (!strcmp(policy, "missing") && !missing)) return missing ? -ENOENT : 0;
-    if (missing && !quiet) fprintf(stderr, "Unable to find image '%s' locally\n", image);
+    const char *rest;
+    int kind, missing;
     po.platform = platform;
-    cr_main_pull_defaults(&po, image);
-    if (cr_image_pull(&cr_main_store, image, &po, digest, err) < 0) return -1;
-    if (!quiet) fprintf(stderr, "Pulled %s: %s\n", image, digest);
+    cr_main_pull_defaults(&po, *image);
+    if (cr_ref_transport(*image, &kind, &rest) == 0 && kind != CR_TRANSPORT_REGISTRY) {
+        if (cr_image_pull(&cr_main_store, *image, &po, digest, err) < 0) return -1;
+        f.digest = digest;
+        if (cr_store_list(&cr_main_store, cr_run_by_digest, &f, err) <= 0) return cr_err_set(err, ENOENT, "%s: imported, but not found in the store", *image);
+        *image = f.name;
+        return 0;
+    }
+    missing = cr_store_find(&cr_main_store, *image, &info, err) < 0;
+    /* a reference that can never be pulled is said before anything else */
+    if (missing && cr_ref_parse(*image, &ref, err) < 0) return -1;
+    if (!strcmp(policy, "never") || (!strcmp(policy, "missing") && !missing)) return missing ? -ENOENT : 0;
+    if (missing && !quiet) fprintf(stderr, "Unable to find image '%s' locally\n", *image);
+    if (cr_image_pull(&cr_main_store, *image, &po, digest, err) < 0) return -1;
+    if (!quiet) fprintf(stderr, "Pulled %s: %s\n", *image, digest);
+    return 0;
+}
+
+/* -a STREAM...: the streams not named read or write /dev/null. */
+static int cr_run_attach(const char *applet, const char **streams, int detach, int interactive) {
+    static const char *const names[3] = { "stdin", "stdout", "stderr" };
+    int fd, k, want = 0;
+    if (!streams) return 0;
+    if (detach) return cr_main_usage_error(applet, "conflicting options: -a and -d"), -1;
+    for (; *streams; streams++) {
+        for (k = 0; k < 3 && strcasecmp(*streams, names[k]); k++) ;
+        if (k == 3) return cr_main_usage_error(applet, "-a \"%s\": expected stdin, stdout or stderr", *streams), -1;
+        want |= 1 << k;
+    }
+    for (k = 0; k < 3; k++)
+        if (!(want >> k & 1) && (k || interactive) && (fd = open("/dev/null", k ? O_WRONLY : O_RDONLY)) >= 0) { dup2(fd, k); close(fd); }
     return 0;
 }
 
@@ -222,6 +313,31 @@ static int cr_run_image(int argc, char **argv) {
     o.publish = cr_opt_values(&st, OPT_PUBLISH);
     o.dns = cr_opt_values(&st, OPT_DNS);
     o.add_hosts = cr_opt_values(&st, OPT_ADD_HOST);
+    o.mounts = cr_opt_values(&st, OPT_MOUNT);
+    o.labels = cr_opt_values(&st, OPT_LABEL);
+    o.label_files = cr_opt_values(&st, OPT_LABEL_FILE);
+    o.expose = cr_opt_values(&st, OPT_EXPOSE);
+    o.publish_all = cr_opt_given(&st, OPT_PUBLISH_ALL) > 0;
+    o.devices = cr_opt_values(&st, OPT_DEVICE);
+    o.shm_size = cr_opt_value(&st, OPT_SHM_SIZE);
+    o.sysctls = cr_opt_values(&st, OPT_SYSCTL);
+    o.group_add = cr_opt_values(&st, OPT_GROUP_ADD);
+    o.stop_signal = cr_opt_value(&st, OPT_STOP_SIGNAL);
+    o.stop_timeout = cr_opt_value(&st, OPT_STOP_TIMEOUT);
+    o.memory_swap = cr_opt_value(&st, OPT_MEMORY_SWAP);
+    o.memory_reservation = cr_opt_value(&st, OPT_MEMORY_RESERVATION);
+    o.cpu_shares = cr_opt_value(&st, OPT_CPU_SHARES);
+    o.cpuset_cpus = cr_opt_value(&st, OPT_CPUSET_CPUS);
+    o.pid = cr_opt_value(&st, OPT_PID);
+    o.ipc = cr_opt_value(&st, OPT_IPC);
+    o.uts = cr_opt_value(&st, OPT_UTS);
+    o.cidfile = cr_opt_value(&st, OPT_CIDFILE);
+    o.ip = cr_opt_value(&st, OPT_IP);
+    o.mac_address = cr_opt_value(&st, OPT_MAC_ADDRESS);
+    o.volumes_from = cr_opt_values(&st, OPT_VOLUMES_FROM);
+    o.no_sig_proxy = cr_opt_given(&st, OPT_SIG_PROXY) < 0;
+    o.detach_keys = cr_opt_value(&st, OPT_DETACH_KEYS);
+    if (cr_run_attach(argv[0], cr_opt_values(&st, OPT_ATTACH), o.detach, o.interactive) < 0) return 125;
     if (strcmp(policy, "missing") && strcmp(policy, "always") && strcmp(policy, "never"))
         return cr_main_usage_error(argv[0], "--pull: expected missing, always or never"), 125;
     if (!o.rootfs && !st.noperands) return cr_main_usage_error(argv[0], "expected an IMAGE (or --rootfs DIR)"), 125;
@@ -231,7 +347,7 @@ static int cr_run_image(int argc, char **argv) {
     cr_run_conf_defaults(&o);
     if (cr_util_reexec_sealed(cr_main_argv, &err) < 0) return cr_main_fail_err(argv[0], &err), 125;
     cr_main_gc();
-    if (o.image && cr_run_pull(o.image, policy, platform, quiet, &err) < 0) return cr_main_fail_err(argv[0], &err), 125;
+    if (o.image && cr_run_pull(&o.image, policy, platform, quiet, &err) < 0) return cr_main_fail_err(argv[0], &err), 125;
     /* without -i the container reads nothing, as with Docker */
     if (!o.interactive) {
         int null = open("/dev/null", O_RDONLY | O_CLOEXEC);

@@ -368,3 +368,23 @@ CLI=dk CLI_RUN=drun
     wait_for 30 sh -c "[ \"\$('$DOCKER' -H unix://$DOCKER_SOCK inspect -f '{{.RestartCount}} {{.State.Status}}' $n)\" = '2 exited' ]"
     expect_eq "runs" "$(dk logs "$n" | grep -c run)" 3
 }
+
+@test "cr run IMAGE takes docker run's flags and does what docker run does with them" {
+    local cmd c d flags=(--rm --shm-size 16m --group-add 3000 --sysctl kernel.msgmax=12345 --cpu-shares 512)
+    local crr=("$CR" --root "$T/crroot" --storage "$T/crstore")
+    cmd='grep " /dev/shm " /proc/mounts | grep -o "size=[0-9]*k"; cat /proc/sys/kernel/msgmax; id -G'
+    d=$(drun "${flags[@]}" "$IMAGE" sh -c "$cmd" 2>&1) || fail "docker run: $d"
+    c=$("${crr[@]}" run --network none "${flags[@]}" --rootfs "$T/rootfs" sh -c "$cmd" 2>&1)
+    [[ $d == "$c" ]] || fail "docker: '$d' cr: '$c'"
+    printf 'f=1\n' >"$T/labels"
+    dk run -d --runtime cr --network none --name cmpflags -l a=1 --label-file "$T/labels" --stop-signal USR2 --stop-timeout 3 "$IMAGE" sleep 30 >/dev/null
+    "${crr[@]}" run -d --network none --name cmpflags -l a=1 --label-file "$T/labels" --stop-signal USR2 --stop-timeout 3 --rootfs "$T/rootfs" sleep 30 >/dev/null
+    d=$(dk inspect cmpflags | jq -c '.[0].Config | [.Labels, .StopSignal, .StopTimeout]')
+    c=$("${crr[@]}" inspect cmpflags | jq -c 'if type == "array" then .[0] else . end | .Config | [.Labels, .StopSignal, .StopTimeout]')
+    dk rm -f cmpflags >/dev/null
+    "${crr[@]}" rm -f cmpflags >/dev/null
+    [[ $d == "$c" ]] || fail "inspect: docker $d cr $c"
+    d=$(drun --rm --mount "type=bind,source=$T/nothere,target=/x" "$IMAGE" true 2>&1) && fail "docker ran"
+    c=$("${crr[@]}" run --rm --network none --mount "type=bind,source=$T/nothere,target=/x" --rootfs "$T/rootfs" true 2>&1) && fail "cr ran"
+    [[ $d == *"bind source path does not exist: $T/nothere"* && $c == *"bind source path does not exist: $T/nothere"* ]] || fail "--mount: docker '$d' cr '$c'"
+}

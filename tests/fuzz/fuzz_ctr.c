@@ -2,7 +2,10 @@
 /* libFuzzer target for what `cr run IMAGE` makes of untrusted input: an
    image config (from a registry), the image's /etc/passwd and /etc/group,
    and the user's option strings (-u, -e, --entrypoint, -m, --cpus,
-   --pids-limit, --ulimit, --tmpfs, --cap-add, --cap-drop, --security-opt).
+   --pids-limit, --ulimit, --tmpfs, --cap-add, --cap-drop, --security-opt,
+   --label, --mount of type tmpfs, --sysctl, --shm-size, --memory-swap,
+   --memory-reservation, --cpu-shares, --cpuset-cpus, --stop-signal,
+   --stop-timeout, --mac-address, --detach-keys).
    The input is NUL-separated fields in that order (missing ones are
    empty). Whatever is accepted must give a runtime config that cr's own
    spec parser accepts, with the process args cr computed; whatever is
@@ -16,14 +19,16 @@
 #include <string.h>
 
 enum { F_CONFIG, F_PASSWD, F_GROUP, F_USER, F_ENV, F_ENTRY, F_MEMORY, F_CPUS, F_PIDS, F_ULIMIT, F_TMPFS,
-       F_CAPADD, F_CAPDROP, F_SECOPT, F_N };
+       F_CAPADD, F_CAPDROP, F_SECOPT, F_LABEL, F_MOUNT, F_SYSCTL, F_SHM, F_SWAP, F_RESV, F_SHARES, F_CPUSET,
+       F_STOPSIG, F_STOPTIME, F_MAC, F_KEYS, F_N };
 
 static int check(const cr_err *err) { return err->code > 0 && err->msg[0]; }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     static cr__ctr c;
     cr_ctr_opts o;
-    const char *f[F_N], *env[2], *ulimit[2], *tmpfs[2], *capadd[2], *capdrop[2], *secopt[3];
+    const char *f[F_N], *env[2], *ulimit[2], *tmpfs[2], *capadd[2], *capdrop[2], *secopt[3], *label[2], *sysctl[2];
+    char keys[16];
     char *buf = (char *)malloc(size + 1), *p;
     cr_buf config = {0};
     cr_spec spec;
@@ -59,12 +64,27 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     /* seccomp=FILE would read a file: the profile stays off */
     secopt[0] = strstr(f[F_SECOPT], "seccomp") ? "no-new-privileges" : f[F_SECOPT];
     secopt[1] = "seccomp=unconfined"; secopt[2] = NULL; o.security_opt = secopt;
+    label[0] = f[F_LABEL]; label[1] = NULL; o.labels = *f[F_LABEL] ? label : NULL;
+    sysctl[0] = f[F_SYSCTL]; sysctl[1] = NULL; o.sysctls = *f[F_SYSCTL] ? sysctl : NULL;
+#define FUZZ_OPT(field, k) o.field = *f[k] ? f[k] : NULL
+    FUZZ_OPT(shm_size, F_SHM); FUZZ_OPT(memory_swap, F_SWAP); FUZZ_OPT(memory_reservation, F_RESV);
+    FUZZ_OPT(cpu_shares, F_SHARES); FUZZ_OPT(cpuset_cpus, F_CPUSET); FUZZ_OPT(stop_signal, F_STOPSIG);
+    FUZZ_OPT(stop_timeout, F_STOPTIME); FUZZ_OPT(mac_address, F_MAC);
+    c.bridge = 1;
+    if (cr__ctr_detach_keys(f[F_KEYS], keys, &err) < 0 && !check(&err)) abort();
+    memset(&err, 0, sizeof err);
     r = cr__ctr_user_lookup(&c, *f[F_PASSWD] ? f[F_PASSWD] : NULL, *f[F_GROUP] ? f[F_GROUP] : NULL, f[F_USER], &err);
     if (r == 0) r = cr__ctr_caps(&c, &err);
     if (r == 0) r = cr__ctr_security_opts(&c, &err);
     if (r == 0) r = cr__ctr_environment(&c, &err);
     if (r == 0) r = cr__ctr_command(&c, &err);
     if (r == 0 && *f[F_TMPFS]) r = cr__ctr_tmpfs(&c, tmpfs[0], &err);
+    /* only tmpfs mounts: a bind or a volume would touch the file system */
+    if (r == 0 && strstr(f[F_MOUNT], "type=tmpfs") && !strstr(f[F_MOUNT], "type=bind") && !strstr(f[F_MOUNT], "type=volume"))
+        r = cr__ctr_mount_opt(&c, f[F_MOUNT], 0, &err);
+    if (r == 0) r = cr__ctr_labels(&c, &err);
+    if (r == 0) r = cr__ctr_check_misc(&c, &err);
+    if (r == 0) r = cr__ctr_shm(&c, &err);
     if (r == 0) r = cr__ctr_config(&c, &config, &err);
     if (r < 0) {
         if (!check(&err)) abort();
@@ -79,6 +99,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     cr_buf_free(&config);
     cr_manifest_config_free(&c.img);
     cr__strv_free(&c.args); cr__strv_free(&c.env); cr__strv_free(&c.mounts_json); cr__strv_free(&c.user_mounts);
+    cr__strv_free(&c.labels);
     free(buf);
     return 0;
 }
