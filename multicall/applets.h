@@ -156,6 +156,7 @@ void cr_main_gc(void);
     X(rmi, "remove images from the store (--prune: free unused layers)") \
     X(rm, "remove image containers") \
     X(run, "run an image, or create and start a bundle, and wait for it") \
+    X(serve, "serve the Docker Engine API on a unix socket (docker CLI, SDKs)") \
     X(spec, "write a default config.json") \
     X(start, "start a created container") \
     X(state, "print the state of a container (JSON)") \
