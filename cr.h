@@ -18723,7 +18723,11 @@ static void cr__srv_inspect(cr__srv *c, cr__srv_req *q, const char *arg) {
     if (body) {
         cr_jw_key(&w, "Config"); cr_jw_value(&w, body);
         cr_jw_key(&w, "HostConfig");
-        if ((m = cr_json_get(body, "HostConfig"))) cr_jw_value(&w, m); else cr_jw_raw(&w, "{}");
+        cr_jw_obj(&w);
+        for (m = cr_json_get(body, "HostConfig"), m = m && m->type == CR_JSON_OBJECT ? m->child : NULL; m; m = m->next)
+            if (strcmp(m->key, "LogConfig")) { cr_jw_key(&w, m->key); cr_jw_value(&w, m); }
+        cr_jw_key(&w, "LogConfig"); cr_jw_raw(&w, "{\"Type\":\"json-file\",\"Config\":{}}");   /* what ctr.log is to SDKs */
+        cr_jw_obj_end(&w);
     }
     cr_jw_obj_end(&w);
     cr_json_free(j);
@@ -19216,8 +19220,10 @@ static int cr__srv_snap_one(void *user, const cr_ctr_info *i) {
 }
 static int cr__srv_snap_pending(void *user, cr__srv *c, cr_json *rec, const char *id) {
     const cr_json *b = cr_json_get(rec, "Body");
+    cr_buf *snap = (cr_buf *)user;
     (void)c;
-    cr_buf_printf((cr_buf *)user, "%s create %s %s\n", id, cr__srv_jstr(rec, "Name") ? cr__srv_jstr(rec, "Name") : "",
+    if (snap->data && strstr(snap->data, id)) return 0;   /* starting: cr_ctr_list has it already */
+    cr_buf_printf(snap, "%s create %s %s\n", id, cr__srv_jstr(rec, "Name") ? cr__srv_jstr(rec, "Name") : "",
                   cr__srv_jstr(b, "Image") ? cr__srv_jstr(b, "Image") : "-");
     return 0;
 }
@@ -19274,7 +19280,10 @@ static void cr__srv_diff(cr__srv *c, const cr_buf *was, const cr_buf *now) {
     }
     for (p = was->data; p && (e = strchr(p, '\n')); p = e + 1) {
         snprintf(line, sizeof line, "%.*s", (int)(e - p), p);
-        if (!cr__srv_line_of(now, line)) cr__srv_event(c, line, "destroy");
+        if (cr__srv_line_of(now, line)) continue;
+        if (sscanf(line, "%*s %15s", prev) == 1 && (!strcmp(prev, "start") || !strcmp(prev, "pause")))
+            cr__srv_event(c, line, "die");                        /* it stopped and went between two looks */
+        cr__srv_event(c, line, "destroy");
     }
 }
 

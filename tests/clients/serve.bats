@@ -124,11 +124,16 @@ conns() { pgrep -P "$SERVE_PID" | grep -c . || true; }
 }
 
 @test "serve: pull from a registry with the progress stream, images, tag, history, rmi" {
-    rm -rf "$STORE" && mkdir -p "$STORE"    # an empty store
+    # the registry listens on the host's 127.0.0.1: this serve runs there (its containers without a network)
+    bg_stop "$SERVE_PID"
+    rm -rf "$STORE" "$S/d.sock" && mkdir -p "$STORE"    # an empty store
+    bg_start "$S/d.sock" "$S/serve.log" "$CR" --root "$CR_ROOT" --storage "$STORE" serve --socket "$S/d.sock"
+    SERVE_PID=$BG_PID
+    wait_file "$S/d.sock"
     run timeout 60 $D pull "$BB"
     [ "$status" -eq 0 ] && [[ $output == *"Pull complete"* ]] && [[ $output == *"Digest: sha256:"* ]]
     run $D images --format '{{.Repository}}:{{.Tag}}'
-    [ "$output" = "$BB:latest" ]
+[ "$output" = "$BB:latest" ]
     run $D tag "$BB" "$REG/other:v1"
     [ "$status" -eq 0 ]
     run $D history -q "$REG/other:v1"
