@@ -18534,7 +18534,9 @@ static void cr__srv_follow(cr__srv *c, const cr__srv_ctr *x, int follow) {
     char p[PATH_MAX], buf[16384];
     int fd, last = 0, eof = 0;
     snprintf(p, sizeof p, "%s/ctr.log", x->info.dir);
-    if ((fd = open(p, O_RDONLY | O_CLOEXEC)) < 0) return;
+    /* a container just started: its monitor may not have made the log yet */
+    while ((fd = open(p, O_RDONLY | O_CLOEXEC)) < 0 && errno == ENOENT && follow && !cr__srv_done(&x->info) && !cr__srv_gone(c, 10)) ;
+    if (fd < 0) return;
     for (;;) {
         ssize_t n = read(fd, buf, sizeof buf);
         struct pollfd pf = { c->fd, (short)(eof ? 0 : POLLIN | POLLRDHUP), 0 };

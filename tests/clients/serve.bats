@@ -192,7 +192,7 @@ PY
         pids+=($!)
     done
     for p in "${pids[@]}"; do wait "$p"; done
-    for i in $(seq 18); do [ "$(cat "$S/run.$i")" = "client $i" ]; done
+    for i in $(seq 18); do [ "$(cat "$S/run.$i")" = "client $i" ] || { echo "run $i: $(cat "$S/run.$i")" >&3; false; }; done
     wait "$lp"
     [ "$(grep -c tick "$S/logs.out")" -eq 6 ]
     wait_until 10 bash -c "[ \$(grep -c destroy $S/events.out) -ge 18 ]"
