@@ -17817,7 +17817,8 @@ static void cr__srv_version(cr__srv *c, cr__srv_req *q, const char *arg) {
     cr_jw_key(&w, "Platform"); cr_jw_obj(&w); cr_jw_key(&w, "Name"); cr_jw_str(&w, "cr"); cr_jw_obj_end(&w);
     cr_jw_key(&w, "Components"); cr_jw_arr(&w); cr_jw_obj(&w);
     cr_jw_key(&w, "Name"); cr_jw_str(&w, "Engine"); cr_jw_key(&w, "Version"); cr_jw_str(&w, CR_VERSION);
-    cr_jw_key(&w, "Details"); cr_jw_obj(&w); cr_jw_key(&w, "ApiVersion"); cr_jw_str(&w, CR_SERVE_API_VERSION); cr_jw_obj_end(&w);
+    cr_jw_key(&w, "Details"); cr_jw_obj(&w); cr_jw_key(&w, "ApiVersion"); cr_jw_str(&w, CR_SERVE_API_VERSION);
+    cr_jw_key(&w, "MinAPIVersion"); cr_jw_str(&w, CR_SERVE_API_MIN); cr__srv_uname(&w); cr_jw_obj_end(&w);
     cr_jw_obj_end(&w); cr_jw_arr_end(&w);
     cr_jw_key(&w, "Version"); cr_jw_str(&w, CR_VERSION);
     cr_jw_key(&w, "ApiVersion"); cr_jw_str(&w, CR_SERVE_API_VERSION);
@@ -18937,7 +18938,10 @@ static void cr__srv_stats_one(cr__srv *c, const cr__srv_ctr *x, cr_jw *w, uint64
     cr_jw_obj_end(w);
     cr_jw_key(w, "memory_stats"); cr_jw_obj(w);
     cr_jw_key(w, "usage"); cr_jw_u64(w, cr__srv_ju(d, "memory", "usage", "usage"));
-    cr_jw_key(w, "limit"); cr_jw_u64(w, cr__srv_ju(d, "memory", "usage", "limit"));
+    {   /* no limit: the host's memory, as Docker shows it */
+        uint64_t lim = cr__srv_ju(d, "memory", "usage", "limit"), host = (uint64_t)sysconf(_SC_PHYS_PAGES) * (uint64_t)sysconf(_SC_PAGESIZE);
+        cr_jw_key(w, "limit"); cr_jw_u64(w, lim && lim < host ? lim : host);
+    }
     cr_jw_key(w, "stats"); cr_jw_obj(w); cr_jw_obj_end(w);
     cr_jw_obj_end(w);
     cr_jw_key(w, "blkio_stats"); cr_jw_obj(w); cr_jw_obj_end(w);
