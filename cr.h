@@ -17464,6 +17464,7 @@ typedef struct cr__srv {
     const cr_runtime *rt;
     const cr_store *s;
     int fd, chunked, mux, hijacked;    /* what the response in flight frames its bytes with */
+    int head;                          /* a HEAD request: headers only */
     char rbuf[65536]; size_t rpos, rlen;
     char dir[PATH_MAX];                /* <state root>/@serve */
 } cr__srv;
@@ -17692,7 +17693,7 @@ static void cr__srv_head(cr__srv *c, int status, const char *ctype, long long le
 
 static void cr__srv_reply(cr__srv *c, int status, const char *ctype, const char *body, size_t n) {
     cr__srv_head(c, status, n ? ctype : NULL, (long long)n);
-    cr__srv_send(c, body, n);
+    if (!c->head) cr__srv_send(c, body, n);
 }
 static void cr__srv_json(cr__srv *c, int status, cr_buf *b) {
     if (b->oom) { cr_buf_free(b); cr__srv_reply(c, 500, "application/json", "{\"message\":\"out of memory\"}\n", 28); return; }
@@ -18978,6 +18979,170 @@ static void cr__srv_resize(cr__srv *c, cr__srv_req *q, const char *arg) {
     cr__srv_reply(c, 200, NULL, NULL, 0);
 }
 
+/* ---- archive: docker cp, on a running container's root (/proc/PID/root) ---- */
+
+/* The container's root and path's parent (a dir fd) and base name; replies on errors. */
+static int cr__srv_ctr_root(cr__srv *c, const char *arg, cr__srv_req *q, char *path, size_t n) {
+    cr__srv_ctr x;
+    char p[64];
+    int fd;
+    if (cr__srv_get(c, arg, &x) < 0) return -1;
+    cr__srv_ctr_free(&x);
+    if (x.pending || x.info.status == CR_STOPPED || x.info.pid <= 0) {
+        cr__srv_error(c, 409, "container %s is not running: cr serve copies from and to running containers only", arg);
+        return -1;
+    }
+    if (!cr__srv_arg(q, "path", path, n) || !path[0]) { cr__srv_error(c, 400, "path is required"); return -1; }
+    snprintf(p, sizeof p, "/proc/%d/root", (int)x.info.pid);
+    if ((fd = open(p, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0) cr__srv_error(c, 500, "%s: %s", p, strerror(errno));
+    return fd;
+}
+
+/* X-Docker-Container-Path-Stat of fd (an O_PATH fd of the entry). */
+static void cr__srv_path_stat(cr__srv *c, int fd, const char *path, int status, long long len) {
+    struct stat sb;
+    char link[4096] = "", h[1200];
+    const char *base = strrchr(path, '/') && strrchr(path, '/')[1] ? strrchr(path, '/') + 1 : path;
+    ssize_t k;
+    cr_buf j = {0}, b64 = {0};
+    cr_jw w;
+    fstat(fd, &sb);
+    if (S_ISLNK(sb.st_mode) && (k = readlinkat(fd, "", link, sizeof link - 1)) > 0) link[k] = 0;
+    cr_jw_init(&w, &j);
+    cr_jw_obj(&w);
+    cr_jw_key(&w, "name"); cr_jw_str(&w, base);
+    cr_jw_key(&w, "size"); cr_jw_i64(&w, (int64_t)sb.st_size);
+    /* Go's os.FileMode: the permission bits, and ModeDir (1 << 31) or ModeSymlink (1 << 27) */
+    cr_jw_key(&w, "mode"); cr_jw_u64(&w, (uint64_t)(sb.st_mode & 0777) | (S_ISDIR(sb.st_mode) ? 1ull << 31 : 0) | (S_ISLNK(sb.st_mode) ? 1ull << 27 : 0));
+    cr_jw_key(&w, "mtime"); cr_jw_str(&w, "1970-01-01T00:00:00Z");
+    cr_jw_key(&w, "linkTarget"); cr_jw_str(&w, link);
+    cr_jw_obj_end(&w);
+    cr__auth_b64_encode((const unsigned char *)j.data, j.len, &b64);
+    snprintf(h, sizeof h, "HTTP/1.1 %d %s\r\nApi-Version: " CR_SERVE_API_VERSION "\r\nX-Docker-Container-Path-Stat: %s\r\n"
+             "Content-Type: application/x-tar\r\n%s\r\n", status, cr__srv_reason(status), b64.data ? b64.data : "",
+             len < 0 ? "Transfer-Encoding: chunked\r\n" : "Content-Length: 0\r\n");
+    cr__write_all(c->fd, h, strlen(h));
+    c->chunked = len < 0;
+    cr_buf_free(&j);
+    cr_buf_free(&b64);
+}
+
+/* One tar header (ustar; a GNU 'L' record first for a long name). */
+static int cr__srv_tar_head(cr__srv *c, const char *name, const struct stat *sb, char type, const char *link) {
+    unsigned char h[512];
+    unsigned sum = 0;
+    size_t i, nl = strlen(name);
+    if (nl > 99) {
+        struct stat l;
+        memset(&l, 0, sizeof l);
+        l.st_size = (off_t)nl + 1;
+        if (cr__srv_tar_head(c, "././@LongLink", &l, 'L', "") < 0 || cr__srv_send(c, name, nl + 1) < 0) return -1;
+        memset(h, 0, sizeof h);
+        if (cr__srv_send(c, h, 512 - (nl + 1) % 512) < 0) return -1;
+    }
+    memset(h, 0, sizeof h);
+    memcpy(h, name, nl > 99 ? 99 : nl);
+    snprintf((char *)h + 100, 8, "%07o", (unsigned)(sb->st_mode & 07777));
+    snprintf((char *)h + 108, 8, "%07o", (unsigned)sb->st_uid & 07777777);
+    snprintf((char *)h + 116, 8, "%07o", (unsigned)sb->st_gid & 07777777);
+    snprintf((char *)h + 124, 12, "%011llo", (unsigned long long)(type == '0' || type == 'L' ? sb->st_size : 0));
+    snprintf((char *)h + 136, 12, "%011llo", (unsigned long long)sb->st_mtime);
+    h[156] = (unsigned char)type;
+    snprintf((char *)h + 157, 100, "%s", link);
+    memcpy(h + 257, "ustar\0" "00", 8);
+    memset(h + 148, ' ', 8);
+    for (i = 0; i < 512; i++) sum += h[i];
+    snprintf((char *)h + 148, 8, "%06o", sum);
+    return cr__srv_send(c, h, 512);
+}
+
+/* Writes the entry fd (O_PATH) as name, and what a directory holds. */
+static int cr__srv_tar(cr__srv *c, int fd, const char *name, int depth) {
+    struct stat sb;
+    char link[100] = "", full[4096];
+    int r = 0;
+    if (fstat(fd, &sb) < 0 || depth > 64) return 0;
+    if (S_ISLNK(sb.st_mode)) {
+        ssize_t k = readlinkat(fd, "", link, sizeof link - 1);
+        link[k > 0 ? k : 0] = 0;
+        return cr__srv_tar_head(c, name, &sb, '2', link);
+    }
+    if (S_ISREG(sb.st_mode)) {
+        char buf[65536];
+        off_t left = sb.st_size;
+        int in;
+        snprintf(full, sizeof full, "/proc/self/fd/%d", fd);
+        if ((in = open(full, O_RDONLY | O_CLOEXEC)) < 0) return 0;
+        r = cr__srv_tar_head(c, name, &sb, '0', "");
+        while (r == 0 && left > 0) {
+            ssize_t k = read(in, buf, (size_t)(left < (off_t)sizeof buf ? left : (off_t)sizeof buf));
+            if (k <= 0) { memset(buf, 0, sizeof buf); k = left < (off_t)sizeof buf ? (ssize_t)left : (ssize_t)sizeof buf; }   /* shrunk: pad */
+            r = cr__srv_send(c, buf, (size_t)k);
+            left -= k;
+        }
+        close(in);
+        memset(buf, 0, 512);
+        return r < 0 || !(sb.st_size % 512) ? r : cr__srv_send(c, buf, 512 - (size_t)(sb.st_size % 512));
+    }
+    if (S_ISDIR(sb.st_mode)) {
+        DIR *d;
+        struct dirent *e;
+        int dfd = openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        snprintf(full, sizeof full, "%s/", name);
+        if ((r = cr__srv_tar_head(c, full, &sb, '5', "")) < 0 || dfd < 0 || !(d = fdopendir(dfd))) { if (dfd >= 0) close(dfd); return r; }
+        while (r == 0 && (e = readdir(d))) {
+            int child;
+            if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
+            if ((child = openat(dirfd(d), e->d_name, O_PATH | O_NOFOLLOW | O_CLOEXEC)) < 0) continue;
+            snprintf(full, sizeof full, "%s/%s", name, e->d_name);
+            r = cr__srv_tar(c, child, full, depth + 1);
+            close(child);
+        }
+        closedir(d);
+    }
+    return r;
+}
+
+static void cr__srv_archive(cr__srv *c, cr__srv_req *q, const char *arg) {
+    char path[4096], zero[1024];
+    const char *base;
+    int root, fd;
+    if ((root = cr__srv_ctr_root(c, arg, q, path, sizeof path)) < 0) return;
+    if ((fd = cr__open_in_root(root, path, O_PATH | O_NOFOLLOW, 0)) < 0) {
+        cr__srv_error(c, 404, "Could not find the file %s in container %s", path, arg);
+    } else if (!strcmp(q->method, "HEAD")) {
+        cr__srv_path_stat(c, fd, path, 200, 0);
+    } else {
+        while (strlen(path) > 1 && path[strlen(path) - 1] == '/') path[strlen(path) - 1] = 0;
+        base = strrchr(path, '/') && strrchr(path, '/')[1] ? strrchr(path, '/') + 1 : "/";
+        cr__srv_path_stat(c, fd, path, 200, -1);
+        memset(zero, 0, sizeof zero);
+        if (cr__srv_tar(c, fd, strcmp(base, "/") ? base : ".", 0) == 0) cr__srv_send(c, zero, sizeof zero);
+        cr__srv_end(c);
+    }
+    if (fd >= 0) close(fd);
+    close(root);
+}
+
+static void cr__srv_archive_put(cr__srv *c, cr__srv_req *q, const char *arg) {
+    char path[4096];
+    cr_unpack_opts uo;
+    cr_err e = {0};
+    int root, dir, mem = -1;
+    if ((root = cr__srv_ctr_root(c, arg, q, path, sizeof path)) < 0) return;
+    memset(&uo, 0, sizeof uo);
+    uo.whiteouts = CR_UNPACK_APPLY;
+    if ((dir = cr__open_in_root(root, path, O_RDONLY | O_DIRECTORY, 0)) < 0) cr__srv_error(c, 404, "Could not find the directory %s in container %s", path, arg);
+    else if ((mem = memfd_create("cr-archive", MFD_CLOEXEC)) < 0 || cr__write_all(mem, q->body.data ? q->body.data : "", q->body.len) < 0 ||
+             lseek(mem, 0, SEEK_SET) < 0)
+        cr__srv_error(c, 500, "archive: %s", strerror(errno));
+    else if (cr_unpack_layer(mem, dir, &uo, NULL, &e) < 0) cr__srv_error(c, 400, "extract into %s: %s", path, e.msg);
+    else cr__srv_reply(c, 200, NULL, NULL, 0);
+    if (mem >= 0) close(mem);
+    if (dir >= 0) close(dir);
+    close(root);
+}
+
 /* ---- exec ---- */
 
 /* <dir>/exec-<id>.json: {"Container","Body","Running","ExitCode","Pid"}. */
@@ -19403,6 +19568,8 @@ static const cr__srv_route cr__srv_routes[] = {
     { "GET", "/containers/*/stats", cr__srv_stats }, { "POST", "/containers/*/rename", cr__srv_rename },
     { "POST", "/containers/*/pause", cr__srv_pause }, { "POST", "/containers/*/unpause", cr__srv_pause },
     { "DELETE", "/containers/*", cr__srv_rm },
+    { "GET", "/containers/*/archive", cr__srv_archive }, { "HEAD", "/containers/*/archive", cr__srv_archive },
+    { "PUT", "/containers/*/archive", cr__srv_archive_put },
     { "POST", "/containers/*/exec", cr__srv_exec_create }, { "POST", "/exec/*/start", cr__srv_exec_start },
     { "POST", "/exec/*/resize", cr__srv_exec_resize }, { "GET", "/exec/*/json", cr__srv_exec_inspect },
     { "GET", "/networks", cr__srv_networks }, { "GET", "/networks/*", cr__srv_networks },
@@ -19460,6 +19627,7 @@ CR_API void cr_serve_conn(const cr_runtime *rt, const cr_store *s, int fd) {
             break;
         }
         c->mux = c->hijacked = 0;
+        c->head = !strcmp(q.method, "HEAD");
         cr__srv_dispatch(c, &q);
         if (q.close || c->hijacked) break;
     }

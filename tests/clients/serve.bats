@@ -123,6 +123,25 @@ conns() { pgrep -P "$SERVE_PID" | grep -c . || true; }
     [ "$status" -eq 0 ]
 }
 
+@test "serve: docker cp into and out of a running container (archive PUT, GET, HEAD)" {
+    timeout 30 $D run -d --name "${N}cp" --network none "$BB" sleep 1000
+    mkdir -p "$S/in/sub" && echo content >"$S/in/sub/f" && ln -s f "$S/in/sub/l"
+    run timeout 20 $D cp "$S/in" "${N}cp:/tmp/"
+    [ "$status" -eq 0 ]
+    run $D exec "${N}cp" cat /tmp/in/sub/l
+    [ "$output" = content ]
+    run timeout 20 $D cp "${N}cp:/tmp/in" "$S/out"
+    [ "$status" -eq 0 ] && [ "$(cat "$S/out/sub/f")" = content ] && [ "$(readlink "$S/out/sub/l")" = f ]
+    run timeout 20 $D cp "$S/in/sub/f" "${N}cp:/tmp/renamed"
+    [ "$status" -eq 0 ]
+    run $D exec "${N}cp" cat /tmp/renamed
+    [ "$output" = content ]
+    run timeout 20 $D cp "${N}cp:/nonexistent" "$S/x"
+    [ "$status" -ne 0 ] && [[ $output == *"No such container:path"* ]]
+    run timeout 30 $D rm -f "${N}cp"
+    [ "$status" -eq 0 ]
+}
+
 @test "serve: pull from a registry with the progress stream, images, tag, history, rmi" {
     # the registry listens on the host's 127.0.0.1: this serve runs there (its containers without a network)
     bg_stop "$SERVE_PID"
