@@ -18472,23 +18472,23 @@ static int cr__srv_run(cr__srv *c, cr__srv_ctr *x, cr_err *err) {
     return 0;
 }
 
-static void cr__srv_start(cr__srv *c, cr__srv_req *q, const char *arg) {
-    cr__srv_ctr x;
-    cr_err e = {0};
-    (void)q;
-    if (cr__srv_get(c, arg, &x) < 0) return;
-    if (!x.pending) cr__srv_reply(c, 304, NULL, NULL, 0);
-    else if (cr__srv_run(c, &x, &e) < 0) cr__srv_fail(c, &e);
-    else cr__srv_reply(c, 204, NULL, NULL, 0);
-    cr__srv_ctr_free(&x);
-}
-
 /* A stopped container that serve created runs again from its request. */
 static int cr__srv_rerun(cr__srv *c, cr__srv_ctr *x, cr_err *err) {
     int r;
     if (!x->rec) return cr_err_set(err, EINVAL, "container \"%s\" was made by cr run: start it again with cr run", x->name);
     if ((r = cr_ctr_remove(c->rt, c->s, x->name, CR_CTR_REMOVE_FORCE, err)) < 0) return r;
     return cr__srv_run(c, x, err);
+}
+
+static void cr__srv_start(cr__srv *c, cr__srv_req *q, const char *arg) {
+    cr__srv_ctr x;
+    cr_err e = {0};
+    (void)q;
+    if (cr__srv_get(c, arg, &x) < 0) return;
+    if (!x.pending && (x.info.status != CR_STOPPED || !x.rec)) cr__srv_reply(c, 304, NULL, NULL, 0);
+    else if ((x.pending ? cr__srv_run(c, &x, &e) : cr__srv_rerun(c, &x, &e)) < 0) cr__srv_fail(c, &e);
+    else cr__srv_reply(c, 204, NULL, NULL, 0);
+    cr__srv_ctr_free(&x);
 }
 
 /* ---- wait, attach, logs ---- */
