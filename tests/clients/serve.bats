@@ -70,6 +70,16 @@ conns() { pgrep -P "$SERVE_PID" | grep -c . || true; }
     alive "$SERVE_PID"
 }
 
+@test "serve: socket activation (LISTEN_FDS) serves the inherited socket" {
+    command -v systemd-socket-activate >/dev/null || skip "systemd-socket-activate is not installed"
+    bg_start "$S/act.sock" "$S/act.log" systemd-socket-activate -l "$S/act.sock" "$CR" --root "$CR_ROOT" --storage "$STORE" serve
+    act=$BG_PID
+    wait_file "$S/act.sock"
+    run timeout 20 env DOCKER_HOST="unix://$S/act.sock" $D version --format '{{.Server.Version}}'
+    bg_stop "$act"
+    [ "$status" -eq 0 ] && [ -n "$output" ]
+}
+
 @test "serve: docker run --rm prints the output and returns the status, leaving nothing" {
     run timeout 30 $D run --rm --network none "$BB" echo hello
     [ "$status" -eq 0 ] && [ "$output" = hello ]
