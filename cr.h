@@ -19538,11 +19538,102 @@ static void cr__srv_networks(cr__srv *c, cr__srv_req *q, const char *arg) {
     }
     cr__srv_json(c, 200, &b);
 }
+/* Named volumes are the ctr section's: <store>/volumes/NAME/_data. */
+static void cr__srv_volume_obj(cr__srv *c, cr_jw *w, const char *name) {
+    char p[PATH_MAX], ts[40] = "";
+    struct stat sb;
+    snprintf(p, sizeof p, "%s/volumes/%s/_data", cr_store_root(c->s), name);
+    if (stat(p, &sb) == 0) strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", gmtime(&sb.st_mtime));
+    cr_jw_obj(w);
+    cr_jw_key(w, "Name"); cr_jw_str(w, name);
+    cr_jw_key(w, "Driver"); cr_jw_str(w, "local");
+    cr_jw_key(w, "Mountpoint"); cr_jw_str(w, p);
+    cr_jw_key(w, "CreatedAt"); cr_jw_str(w, ts);
+    cr_jw_key(w, "Labels"); cr_jw_obj(w); cr_jw_obj_end(w);
+    cr_jw_key(w, "Options"); cr_jw_obj(w); cr_jw_obj_end(w);
+    cr_jw_key(w, "Scope"); cr_jw_str(w, "local");
+    cr_jw_obj_end(w);
+}
+
+/* 1 if a container mounts the volume (its ctr.json's Mounts name it). */
+static int cr__srv_volume_used(cr__srv *c, const char *name) {
+    cr__strv names;
+    char want[PATH_MAX];
+    int i, used = 0;
+    memset(&names, 0, sizeof names);
+    snprintf(want, sizeof want, "\"%s/volumes/%s/_data\"", cr_store_root(c->s), name);
+    cr__ctr_names(cr_store_root(c->s), &names, NULL);
+    for (i = 0; i < names.n && !used; i++) {
+        char p[PATH_MAX];
+        cr_buf t = {0};
+        snprintf(p, sizeof p, "%s/containers/%s/ctr.json", cr_store_root(c->s), names.v[i]);
+        used = cr_util_read_file(AT_FDCWD, p, 1 << 20, &t, NULL) == 0 && t.data && strstr(t.data, want);
+        cr_buf_free(&t);
+    }
+    cr__strv_free(&names);
+    return used;
+}
+
+static int cr__srv_volume_rm(cr__srv *c, const char *name) {
+    char p[PATH_MAX];
+    int dfd, r;
+    snprintf(p, sizeof p, "%s/volumes", cr_store_root(c->s));
+    if ((dfd = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) return -errno;
+    r = cr__rm_rf(dfd, name) < 0 ? -errno : 0;
+    close(dfd);
+    return r;
+}
+
+/* GET /volumes, POST /volumes/prune (prune: the unused ones go). */
 static void cr__srv_volumes(cr__srv *c, cr__srv_req *q, const char *arg) {
+    char p[PATH_MAX], **names;
+    size_t n = 0, i;
+    int prune = !strcmp(q->method, "POST");
     cr_buf b = {0};
-    (void)q; (void)arg;
-    cr_buf_puts(&b, "{\"Volumes\":[],\"Warnings\":null}");
+    cr_jw w;
+    (void)arg;
+    snprintf(p, sizeof p, "%s/volumes", cr_store_root(c->s));
+    if (cr__dir_names(p, &names, &n) < 0) { names = NULL; n = 0; }
+    cr_jw_init(&w, &b);
+    cr_jw_obj(&w);
+    cr_jw_key(&w, prune ? "VolumesDeleted" : "Volumes"); cr_jw_arr(&w);
+    for (i = 0; i < n; i++) {
+        if (names[i][0] == '.' || cr__ctr_check_name(names[i], NULL) < 0) continue;
+        if (!prune) cr__srv_volume_obj(c, &w, names[i]);
+        else if (!cr__srv_volume_used(c, names[i]) && cr__srv_volume_rm(c, names[i]) == 0) cr_jw_str(&w, names[i]);
+    }
+    cr_jw_arr_end(&w);
+    cr_jw_key(&w, prune ? "SpaceReclaimed" : "Warnings");
+    if (prune) cr_jw_i64(&w, 0); else cr_jw_null(&w);
+    cr_jw_obj_end(&w);
+    if (names) cr__dir_names_free(names, n);
     cr__srv_json(c, 200, &b);
+}
+
+/* POST /volumes/create, GET and DELETE /volumes/NAME. */
+static void cr__srv_volume(cr__srv *c, cr__srv_req *q, const char *arg) {
+    char name[256], p[PATH_MAX];
+    cr_json *body = NULL;
+    cr_buf b = {0};
+    cr_jw w;
+    cr_err e = {0};
+    int create = !strcmp(q->method, "POST");
+    if (create && !(body = cr__srv_body(c, q))) return;
+    snprintf(name, sizeof name, "%s", create ? (cr__srv_jstr(body, "Name") ? cr__srv_jstr(body, "Name") : "") : arg);
+    cr_json_free(body);
+    if (create && !name[0] && cr__ctr_random_id(name, &e) < 0) return cr__srv_fail(c, &e);
+    if (cr__ctr_check_name(name, &e) < 0) return cr__srv_fail(c, &e);
+    snprintf(p, sizeof p, "%s/volumes/%s/_data", cr_store_root(c->s), name);
+    if (create && cr__mkdir_p(p, 0755) < 0) return cr__srv_error(c, 500, "create %s: %s", p, strerror(errno));
+    if (access(p, F_OK) < 0) return cr__srv_error(c, 404, "get %s: no such volume", name);
+    if (!strcmp(q->method, "DELETE")) {
+        if (cr__srv_volume_used(c, name)) return cr__srv_error(c, 409, "remove %s: volume is in use", name);
+        if (cr__srv_volume_rm(c, name) < 0) return cr__srv_error(c, 500, "remove %s: %s", name, strerror(errno));
+        return cr__srv_reply(c, 204, NULL, NULL, 0);
+    }
+    cr_jw_init(&w, &b);
+    cr__srv_volume_obj(c, &w, name);
+    cr__srv_json(c, create ? 201 : 200, &b);
 }
 
 /* ---- routes ---- */
@@ -19573,7 +19664,8 @@ static const cr__srv_route cr__srv_routes[] = {
     { "POST", "/containers/*/exec", cr__srv_exec_create }, { "POST", "/exec/*/start", cr__srv_exec_start },
     { "POST", "/exec/*/resize", cr__srv_exec_resize }, { "GET", "/exec/*/json", cr__srv_exec_inspect },
     { "GET", "/networks", cr__srv_networks }, { "GET", "/networks/*", cr__srv_networks },
-    { "GET", "/volumes", cr__srv_volumes },
+    { "GET", "/volumes", cr__srv_volumes }, { "POST", "/volumes/prune", cr__srv_volumes },
+    { "POST", "/volumes/create", cr__srv_volume }, { "GET", "/volumes/*", cr__srv_volume }, { "DELETE", "/volumes/*", cr__srv_volume },
 };
 
 /* 1 if path matches pattern; arg gets the wildcard's part. */

@@ -152,6 +152,29 @@ conns() { pgrep -P "$SERVE_PID" | grep -c . || true; }
     [ "$status" -eq 0 ]
 }
 
+@test "serve: volumes: create, use, ls, inspect, rm (refused while in use), prune" {
+    run $D volume create "${N}v"
+    [ "$status" -eq 0 ] && [ "$output" = "${N}v" ]
+    run timeout 30 $D run --rm --network none -v "${N}v:/data" "$BB" sh -c 'echo kept >/data/f'
+    [ "$status" -eq 0 ]
+    [ "$(cat "$STORE/volumes/${N}v/_data/f")" = kept ]
+    run $D volume ls -q
+    [ "$output" = "${N}v" ]
+    run $D volume inspect -f '{{.Mountpoint}}' "${N}v"
+    [ "$output" = "$STORE/volumes/${N}v/_data" ]
+    timeout 30 $D run -d --name "${N}vu" --network none -v "${N}v:/data" "$BB" sleep 1000
+    run $D volume rm "${N}v"
+    [ "$status" -ne 0 ] && [[ $output == *"in use"* ]]
+    timeout 30 $D rm -f "${N}vu"
+    run $D volume rm "${N}v"
+    [ "$status" -eq 0 ]
+    $D volume create "${N}w"
+    run $D volume prune -f
+    [[ $output == *"${N}w"* ]]
+    run $D volume ls -q
+    [ -z "$output" ]
+}
+
 @test "serve: pull from a registry with the progress stream, images, tag, history, rmi" {
     # the registry listens on the host's 127.0.0.1: this serve runs there (its containers without a network)
     bg_stop "$SERVE_PID"
