@@ -18529,16 +18529,35 @@ static void cr__srv_wait(cr__srv *c, cr__srv_req *q, const char *arg) {
     cr__srv_end(c);
 }
 
+/* Where the last n lines of fd begin (n < 0: all of it). */
+static off_t cr__srv_tail(int fd, long long n) {
+    char buf[4096];
+    off_t end = lseek(fd, 0, SEEK_END), at = end;
+    long long seen = 0;
+    if (n < 0 || end <= 0) return 0;
+    if (n == 0) return end;
+    while (at > 0) {
+        size_t k = at < (off_t)sizeof buf ? (size_t)at : sizeof buf;
+        ssize_t i;
+        if (pread(fd, buf, k, at - (off_t)k) != (ssize_t)k) return 0;
+        for (i = (ssize_t)k - 1; i >= 0; i--)
+            if (buf[i] == '\n' && at - (off_t)k + i != end - 1 && ++seen == n) return at - (off_t)k + i + 1;
+        at -= (off_t)k;
+    }
+    return 0;
+}
+
 /* Sends x's log (ctr.log, from offset 0) as frames of stream 1; follow:
    until its runner is done or the client leaves. Input from the client
    (attach's stdin) is read and dropped: a detached container has none. */
-static void cr__srv_follow(cr__srv *c, const cr__srv_ctr *x, int follow) {
+static void cr__srv_follow(cr__srv *c, const cr__srv_ctr *x, int follow, long long tail) {
     char p[PATH_MAX], buf[16384];
     int fd, last = 0, eof = 0;
     snprintf(p, sizeof p, "%s/ctr.log", x->info.dir);
     /* a container just started: its monitor may not have made the log yet */
     while ((fd = open(p, O_RDONLY | O_CLOEXEC)) < 0 && errno == ENOENT && follow && !cr__srv_done(&x->info) && !cr__srv_gone(c, 10)) ;
     if (fd < 0) return;
+    lseek(fd, cr__srv_tail(fd, tail), SEEK_SET);
     for (;;) {
         ssize_t n = read(fd, buf, sizeof buf);
         struct pollfd pf = { c->fd, (short)(eof ? 0 : POLLIN | POLLRDHUP), 0 };
@@ -18564,7 +18583,7 @@ static void cr__srv_attach(cr__srv *c, cr__srv_req *q, const char *arg) {
         cr__srv_ctr_free(&x);
         if (cr__srv_gone(c, 20)) break;
     }
-    if (!x.pending && x.info.dir[0] && cr__srv_flag(q, "stream")) cr__srv_follow(c, &x, 1);
+    if (!x.pending && x.info.dir[0] && cr__srv_flag(q, "stream")) cr__srv_follow(c, &x, 1, -1);
     cr__srv_release(c, x.id, hold);
     cr__srv_ctr_free(&x);
     q->close = 1;
@@ -18577,7 +18596,7 @@ static void cr__srv_logs(cr__srv *c, cr__srv_req *q, const char *arg) {
     tty = cr__srv_tty(&x);
     cr__srv_head(c, 200, tty ? "application/vnd.docker.raw-stream" : "application/vnd.docker.multiplexed-stream", -1);
     c->mux = !tty;
-    if (!x.pending && cr__srv_flag(q, "stdout")) cr__srv_follow(c, &x, cr__srv_flag(q, "follow"));
+    if (!x.pending && cr__srv_flag(q, "stdout")) cr__srv_follow(c, &x, cr__srv_flag(q, "follow"), cr__srv_num(q, "tail", -1));
     c->mux = 0;
     cr__srv_ctr_free(&x);
     cr__srv_end(c);
@@ -18620,6 +18639,12 @@ static int cr__srv_filter(const cr_json *f, const cr__srv_ctr *x) {
             else if (!strcmp(k->key, "name")) ok |= strstr(x->name, *want == '/' ? want + 1 : want) != NULL;
             else if (!strcmp(k->key, "id")) ok |= !strncmp(x->id, want, strlen(want));
             else if (!strcmp(k->key, "ancestor")) ok |= strstr(x->info.image, want) != NULL;
+            else if (!strcmp(k->key, "label")) {       /* KEY or KEY=VALUE */
+                const cr_json *labels = cr__srv_body_of(x, "Labels"), *l;
+                size_t kl = strcspn(want, "=");
+                for (l = labels && labels->type == CR_JSON_OBJECT ? labels->child : NULL; l; l = l->next)
+                    if (strlen(l->key) == kl && !strncmp(l->key, want, kl) && (!want[kl] || (l->str && !strcmp(l->str, want + kl + 1)))) ok = 1;
+            }
             else ok = 1;
         }
         if (!ok) return 0;
@@ -18639,7 +18664,9 @@ static void cr__srv_ctr_row(cr_jw *w, const cr__srv_ctr *x) {
     cr_jw_key(w, "Command"); cr_jw_str(w, x->info.command);
     cr_jw_key(w, "Created"); cr_jw_i64(w, cr__srv_unix(x->pending ? cr__srv_jstr(x->rec, "Created") : x->info.created));
     cr_jw_key(w, "Ports"); cr_jw_arr(w); cr_jw_arr_end(w);
-    cr_jw_key(w, "Labels"); cr_jw_obj(w); cr_jw_obj_end(w);
+    cr_jw_key(w, "Labels");
+    if (b && cr_json_get(b, "Labels") && cr_json_get(b, "Labels")->type == CR_JSON_OBJECT) cr_jw_value(w, cr_json_get(b, "Labels"));
+    else { cr_jw_obj(w); cr_jw_obj_end(w); }
     cr_jw_key(w, "State"); cr_jw_str(w, cr__srv_state(x));
     cr__srv_status_text(x, st, sizeof st);
     cr_jw_key(w, "Status"); cr_jw_str(w, st);

@@ -96,7 +96,7 @@ conns() { pgrep -P "$SERVE_PID" | grep -c . || true; }
 }
 
 @test "serve: run -d, ps (docker and cr agree), logs -f, inspect, top, stats, stop, rm" {
-    run timeout 30 $D run -d --name "${N}web" --network none "$BB" sh -c 'i=0; while [ $i -lt 5 ]; do echo line $i; i=$((i+1)); sleep 0.2; done; sleep 1000'
+    run timeout 30 $D run -d --name "${N}web" --label app=web --network none "$BB" sh -c 'i=0; while [ $i -lt 5 ]; do echo line $i; i=$((i+1)); sleep 0.2; done; sleep 1000'
     [ "$status" -eq 0 ] && [[ $output =~ ^[0-9a-f]{64}$ ]]
     id=$output
     run $D ps --format '{{.Names}} {{.State}}'
@@ -105,6 +105,12 @@ conns() { pgrep -P "$SERVE_PID" | grep -c . || true; }
     [ "$output" = "${N}web" ]
     run timeout 20 $D logs -f --tail all "${N}web" & # ends only with the container
     wait_until 10 bash -c "$D logs ${N}web | grep -q 'line 4'"
+    run $D logs --tail 1 "${N}web"
+    [ "$output" = "line 4" ]
+    run $D ps -q --no-trunc --filter label=app=web
+    [ "$output" = "$id" ]
+    run $D ps -q --filter label=app=db
+    [ -z "$output" ]
     run $D inspect -f '{{.Id}} {{.State.Status}}' "${N}web"
     [ "$output" = "$id running" ]
     run $D top "${N}web"
