@@ -9,8 +9,10 @@
 # Each server runs on a unix socket in a temp dir with its state and
 # storage there; the image is a busybox-static rootfs named
 # localhost/busybox:1 in each (cr: pulled from an OCI layout; dockerd and
-# podman: imported). Containers run with --network none. BENCH_N runs per
-# server (default 20), the servers taking turns. Everything is removed on exit.
+# podman: imported). Containers run with --network none and --ulimit
+# nofile=1024:1024 --ulimit nproc=1024:1024 (podman's defaults are above
+# what this host allows); podman uses runc (crun 1.8 refuses hybrid
+# cgroups). BENCH_N runs per server (default 20), the servers taking turns. Everything is removed on exit.
 # Output: a table, then `bench: serve run cr/dockerd=R cr/podman=R rss cr=KiB`.
 set -euo pipefail
 export LC_ALL=C
@@ -63,8 +65,8 @@ cat >"$T/dk/daemon.json" <<JSON
 JSON
 setsid dockerd --config-file "$T/dk/daemon.json" </dev/null >"$T/dk.log" 2>&1 &
 PIDS+=($!); DKPID=$!
-# podman system service
-setsid podman --root "$T/pm/root" --runroot "$T/pm/run" --cgroup-manager cgroupfs --events-backend file \
+# podman system service (with runc)
+setsid podman --root "$T/pm/root" --runroot "$T/pm/run" --runtime runc --cgroup-manager cgroupfs --events-backend file \
     system service --time=0 "unix://$T/pm.sock" </dev/null >"$T/pm.log" 2>&1 &
 PIDS+=($!); PMPID=$!
 wait_sock "$T/cr.sock"; wait_sock "$T/dk.sock"; wait_sock "$T/pm.sock"
@@ -72,7 +74,7 @@ DOCKER_HOST=unix://$T/dk.sock $DOCKER import "$T/rootfs.tar" localhost/busybox:1
 DOCKER_HOST=unix://$T/pm.sock $DOCKER import "$T/rootfs.tar" localhost/busybox:1 >/dev/null
 
 declare -A SOCK=([cr]=$T/cr.sock [dockerd]=$T/dk.sock [podman]=$T/pm.sock) TOTAL=([cr]=0 [dockerd]=0 [podman]=0)
-one() { DOCKER_HOST=unix://${SOCK[$1]} $DOCKER run --rm --network none localhost/busybox:1 true || { echo "docker run against $1 failed" >&2; grep -i error "$T/$(case $1 in cr) echo cr ;; dockerd) echo dk ;; *) echo pm ;; esac).log" | tail -3 >&2; return 1; }; }
+one() { DOCKER_HOST=unix://${SOCK[$1]} $DOCKER run --rm --network none --ulimit nofile=1024:1024 --ulimit nproc=1024:1024 localhost/busybox:1 true || { echo "docker run against $1 failed" >&2; grep -i error "$T/$(case $1 in cr) echo cr ;; dockerd) echo dk ;; *) echo pm ;; esac).log" | tail -3 >&2; return 1; }; }
 SERVERS=()
 for s in cr dockerd podman; do one "$s" && one "$s" && SERVERS+=("$s"); done   # warm-up; a server that fails is left out
 for ((i = 0; i < N; i++)); do
