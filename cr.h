@@ -66,6 +66,7 @@
      >>image     cr_image_*                                 pull from a registry, OCI layout or docker archive; login
      >>ctr       cr_ctr_*                                   image containers: `cr run IMAGE` and Docker's verbs,
                                                             built on cr_container_* (ctr = container from an image)
+     >>serve     cr_serve_*                                 `cr serve`: the Docker Engine API on a unix socket
 */
 #ifndef CR_H
 #define CR_H
@@ -927,6 +928,7 @@ typedef struct cr_ctr_opts {
     const char *image;                 /* reference or image id (in the store); NULL with rootfs */
     const char *rootfs;                /* --rootfs DIR: run on DIR itself instead of an image */
     const char *name;                  /* --name; NULL: the first 12 hex digits of the id */
+    const char *id;                    /* 64 lower-case hex digits (cr serve's create); NULL: random */
     const char *const *args;           /* COMMAND [ARG...] (NULL-terminated); NULL: the image's Cmd */
     const char *entrypoint;            /* --entrypoint ("" clears the image's); drops the image's Cmd */
     const char *const *env;            /* -e KEY=VALUE, or KEY: taken from the caller's environment */
@@ -1048,6 +1050,36 @@ CR_API int cr_ctr_diff(const cr_runtime *rt, const cr_store *s, const char *name
    reaps every orphan, and returns the child's exit status (128+N). */
 CR_API int cr_ctr_init(char *const *argv, cr_err *err);
 
+#endif /* CR_NO_REGISTRY */
+
+
+/* ---- >>serve (cr_serve_*) ----------------------------------------------- */
+#ifndef CR_NO_REGISTRY
+/* The Docker Engine API (`cr serve`) on a unix socket, for the docker CLI,
+   the Docker SDKs and Compose. Daemonless all the same: each request is
+   served by a process forked for its connection, and every container it
+   starts is an image container of the ctr section in the same store and state root
+   (`cr ps` and `docker ps` agree). What Docker keeps in its daemon lives
+   in <state root>/@serve: the create requests of containers not yet
+   started (Docker's "created"), exec instances, and the holds of clients
+   that wait for or attach to a container (an AutoRemove container is
+   removed once they are done). Whoever can connect to the socket is root
+   on the host: it is made 0660, owned by root and o->group. */
+#define CR_SERVE_API_VERSION "1.43"
+#define CR_SERVE_API_MIN "1.24"
+typedef struct cr_serve_opts {
+    const char *socket;        /* NULL: <state root>/docker.sock */
+    const char *group;         /* group of the socket; NULL: root */
+    int listen_fd;             /* > 0: serve this listening socket (socket activation) */
+    void (*ready)(void *user, const char *socket);   /* once it listens; may be NULL */
+    void *user;
+} cr_serve_opts;
+/* Serves until SIGTERM or SIGINT; the socket it made is removed then.
+   Connection processes are forked and reap themselves (SA_NOCLDWAIT). */
+CR_API int cr_serve_run(const cr_runtime *rt, const cr_store *s, const cr_serve_opts *o, cr_err *err);
+/* Serves one connection (fd) until it closes: what cr_serve runs in the
+   process it forks for each; tests and fuzzers call it on a socketpair. */
+CR_API void cr_serve_conn(const cr_runtime *rt, const cr_store *s, int fd);
 #endif /* CR_NO_REGISTRY */
 
 #endif /* CR_H */
@@ -18616,7 +18648,10 @@ static int cr__ctr_prepare(cr__ctr *c, const cr_store *s, cr_err *err) {
     if (o->rootfs && (stat(o->rootfs, &sb) < 0 || !S_ISDIR(sb.st_mode)))
         return cr_err_set(err, ENOTDIR, "--rootfs \"%s\": not a directory", o->rootfs);
     if (o->rootfs && o->rootfs[0] != '/') return cr_err_set(err, EINVAL, "--rootfs \"%s\": must be an absolute path", o->rootfs);
-    if ((r = cr__ctr_random_id(c->id, err)) < 0) return r;
+    if (o->id && (strlen(o->id) != 64 || o->id[strspn(o->id, "0123456789abcdef")]))
+        return cr_err_set(err, EINVAL, "container id \"%s\": expected 64 hex digits", o->id);
+    if (o->id) snprintf(c->id, sizeof c->id, "%s", o->id);
+    else if ((r = cr__ctr_random_id(c->id, err)) < 0) return r;
     snprintf(c->name, sizeof c->name, "%.*s", o->name ? 255 : 12, o->name ? o->name : c->id);
     if ((r = cr__ctr_check_name(c->name, err)) < 0) return r;
     snprintf(p, sizeof p, "%s/%s", cr_state_root(c->rt), c->name);
@@ -19543,6 +19578,2388 @@ CR_API int cr_ctr_init(char *const *argv, cr_err *err) {
     }
     close(sfd);
     return status;
+}
+
+#endif /* CR_NO_REGISTRY */
+
+
+/* ==========================================================================
+ * >>serve — cr_serve_*: the Docker Engine API on a unix socket
+ * ========================================================================== */
+#ifndef CR_NO_REGISTRY
+
+typedef struct cr__srv_req {
+    char method[16], path[2048], query[4096];
+    int close, chunked, upgrade, api;  /* api: the minor of /v1.NN (0: none given) */
+    uint64_t length;                   /* Content-Length; UINT64_MAX: none */
+    cr_buf hdrs, body;
+} cr__srv_req;
+
+typedef struct cr__srv {
+    const cr_runtime *rt;
+    const cr_store *s;
+    int fd, chunked, mux, hijacked;    /* what the response in flight frames its bytes with */
+    int head;                          /* a HEAD request: headers only */
+    char rbuf[65536]; size_t rpos, rlen;
+    char dir[PATH_MAX];                /* <state root>/@serve */
+} cr__srv;
+
+/* ---- requests ---- */
+
+static int cr__srv_unhex(int ch) {
+    return ch >= '0' && ch <= '9' ? ch - '0' : (ch | 0x20) >= 'a' && (ch | 0x20) <= 'f' ? (ch | 0x20) - 'a' + 10 : -1;
+}
+/* Percent-decodes s[0..n) into out (plus: '+' is a space); -1 if it does not fit or holds a NUL. */
+static int cr__srv_decode(const char *s, size_t n, char *out, size_t cap, int plus) {
+    size_t i, o = 0;
+    for (i = 0; i < n; i++) {
+        int ch = (unsigned char)s[i];
+        if (ch == '%' && i + 2 < n && cr__srv_unhex(s[i + 1]) >= 0 && cr__srv_unhex(s[i + 2]) >= 0) {
+            ch = cr__srv_unhex(s[i + 1]) * 16 + cr__srv_unhex(s[i + 2]);
+            i += 2;
+        } else if (ch == '+' && plus) ch = ' ';
+        if (!ch || o + 1 >= cap) return -1;
+        out[o++] = (char)ch;
+    }
+    out[o] = 0;
+    return 0;
+}
+
+/* Parses a request head (request line, header lines, blank line). */
+static int cr__srv_parse_head(cr__srv_req *q, const char *s, size_t len, cr_err *err) {
+    const char *end = s + len, *eol = (const char *)memchr(s, '\n', len), *sp1, *sp2, *line, *t, *tok, *val, *p;
+    size_t n, nl, vl, tl, i;
+    unsigned minor;
+    q->close = q->chunked = q->upgrade = q->api = 0;
+    q->length = UINT64_MAX;
+    q->hdrs.len = 0;
+    if (!eol) return cr_err_set(err, EPROTO, "request line without an end");
+    n = (size_t)(eol - s);
+    if (n && s[n - 1] == '\r') n--;
+    if (!(sp1 = (const char *)memchr(s, ' ', n)) || !(sp2 = (const char *)memchr(sp1 + 1, ' ', (size_t)(s + n - sp1 - 1))))
+        return cr_err_set(err, EPROTO, "malformed request line");
+    for (i = 0; s + i < sp1; i++) if (!cr__http_tchar((unsigned char)s[i])) return cr_err_set(err, EPROTO, "malformed method");
+    if (sp1 == s || (size_t)(sp1 - s) >= sizeof q->method) return cr_err_set(err, EPROTO, "malformed method");
+    memcpy(q->method, s, (size_t)(sp1 - s)); q->method[sp1 - s] = 0;
+    if ((size_t)(s + n - sp2 - 1) != 8 || memcmp(sp2 + 1, "HTTP/1.", 7) || sp2[8] < '0' || sp2[8] > '9')
+        return cr_err_set(err, EPROTO, "not HTTP/1.x");
+    minor = (unsigned)(sp2[8] - '0');
+    t = sp1 + 1;
+    if (*t != '/' || cr__http_ctl(t, (size_t)(sp2 - t))) return cr_err_set(err, EPROTO, "malformed request target");
+    p = (const char *)memchr(t, '?', (size_t)(sp2 - t));
+    if (cr__srv_decode(t, (size_t)((p ? p : sp2) - t), q->path, sizeof q->path, 0) < 0) return cr_err_set(err, EPROTO, "request path too long or malformed");
+    if ((size_t)(p ? sp2 - p - 1 : 0) >= sizeof q->query) return cr_err_set(err, EPROTO, "query too long");
+    memcpy(q->query, p ? p + 1 : "", p ? (size_t)(sp2 - p - 1) : 0); q->query[p ? sp2 - p - 1 : 0] = 0;
+    if (!strncmp(q->path, "/v1.", 4)) {          /* /v1.NN/...: the client's API version */
+        char *e;
+        unsigned long v = strtoul(q->path + 4, &e, 10);
+        if (e == q->path + 4 || (*e && *e != '/') || v > 999) return cr_err_set(err, EPROTO, "bad API version in \"%.40s\"", q->path);
+        q->api = (int)v;
+        memmove(q->path, e, strlen(e) + 1);
+        if (!q->path[0]) strcpy(q->path, "/");
+    }
+    for (line = eol + 1; ; line = eol + 1) {
+        if (line >= end || !(eol = (const char *)memchr(line, '\n', (size_t)(end - line))))
+            return cr_err_set(err, EPROTO, "request head ends without a blank line");
+        n = (size_t)(eol - line);
+        if (n && line[n - 1] == '\r') n--;
+        if (!n) break;
+        for (nl = 0; nl < n && cr__http_tchar((unsigned char)line[nl]); nl++) ;
+        if (!nl || nl == n || line[nl] != ':') return cr_err_set(err, EPROTO, "malformed header line");
+        val = line + nl + 1; vl = n - nl - 1;
+        cr__http_trim(&val, &vl);
+        if (cr__http_ctl(val, vl)) return cr_err_set(err, EPROTO, "control character in a header");
+        cr_buf_add(&q->hdrs, line, nl); cr_buf_add(&q->hdrs, ": ", 2); cr_buf_add(&q->hdrs, val, vl); cr_buf_add(&q->hdrs, "\r\n", 2);
+        if (cr__http_is(line, nl, "Content-Length")) {
+            uint64_t v = 0;
+            for (i = 0; i < vl; i++) {
+                if (val[i] < '0' || val[i] > '9' || v > (UINT64_MAX - 9) / 10) return cr_err_set(err, EPROTO, "bad Content-Length");
+                v = v * 10 + (uint64_t)(val[i] - '0');
+            }
+            if (!vl || (q->length != UINT64_MAX && q->length != v)) return cr_err_set(err, EPROTO, "bad Content-Length");
+            q->length = v;
+        } else if (cr__http_is(line, nl, "Transfer-Encoding")) {
+            if (!cr__http_is(val, vl, "chunked")) return cr_err_set(err, EPROTO, "unsupported Transfer-Encoding");
+            q->chunked = 1;
+        } else if (cr__http_is(line, nl, "Connection")) {
+            for (t = val; cr__http_token(&t, val + vl, &tok, &tl); ) {
+                if (cr__http_is(tok, tl, "close")) q->close = 1;
+                if (cr__http_is(tok, tl, "upgrade")) q->upgrade |= 1;
+            }
+        } else if (cr__http_is(line, nl, "Upgrade")) q->upgrade |= 2;
+    }
+    if (q->chunked && q->length != UINT64_MAX) return cr_err_set(err, EPROTO, "both Content-Length and chunked");
+    if (minor == 0) q->close = 1;
+    q->upgrade = q->upgrade == 3;
+    return q->hdrs.oom ? cr_err_set(err, ENOMEM, "out of memory") : 0;
+}
+
+/* The value of query parameter key, decoded into out; NULL if absent. */
+static const char *cr__srv_arg(const cr__srv_req *q, const char *key, char *out, size_t n) {
+    const char *p = q->query;
+    size_t kl = strlen(key);
+    while (*p) {
+        const char *amp = strchr(p, '&'), *e = amp ? amp : p + strlen(p);
+        if ((size_t)(e - p) >= kl && !strncmp(p, key, kl) && (p[kl] == '=' || p + kl == e)) {
+            const char *v = p[kl] == '=' ? p + kl + 1 : e;
+            if (cr__srv_decode(v, (size_t)(e - v), out, n, 1) == 0) return out;
+            return NULL;
+        }
+        p = amp ? amp + 1 : e;
+    }
+    return NULL;
+}
+static int cr__srv_flag(const cr__srv_req *q, const char *key) {
+    char v[16];
+    return cr__srv_arg(q, key, v, sizeof v) && (!strcmp(v, "1") || !strcasecmp(v, "true"));
+}
+static long long cr__srv_num(const cr__srv_req *q, const char *key, long long dflt) {
+    char v[32], *e;
+    long long n;
+    if (!cr__srv_arg(q, key, v, sizeof v) || !v[0]) return dflt;
+    n = strtoll(v, &e, 10);
+    return *e ? dflt : n;
+}
+/* ---- the connection ---- */
+
+/* Up to n bytes from the client: buffered ones first. 0 at its end, <0 on errors. */
+static ssize_t cr__srv_recv(cr__srv *c, void *p, size_t n) {
+    ssize_t r;
+    if (c->rpos < c->rlen) {
+        size_t k = c->rlen - c->rpos < n ? c->rlen - c->rpos : n;
+        memcpy(p, c->rbuf + c->rpos, k);
+        c->rpos += k;
+        return (ssize_t)k;
+    }
+    while ((r = read(c->fd, p, n)) < 0 && errno == EINTR) ;
+    return r;
+}
+
+static int cr__srv_fill(cr__srv *c) {
+    ssize_t r;
+    if (c->rpos && c->rpos == c->rlen) c->rpos = c->rlen = 0;
+    if (c->rlen == sizeof c->rbuf) {
+        if (!c->rpos) return -EMSGSIZE;
+        memmove(c->rbuf, c->rbuf + c->rpos, c->rlen - c->rpos);
+        c->rlen -= c->rpos; c->rpos = 0;
+    }
+    while ((r = read(c->fd, c->rbuf + c->rlen, sizeof c->rbuf - c->rlen)) < 0 && errno == EINTR) ;
+    if (r <= 0) return r < 0 ? -errno : -EPIPE;
+    c->rlen += (size_t)r;
+    return 0;
+}
+
+/* Reads the next request: 1, 0 when the client is gone, <0 for a bad one (err says why). */
+static int cr__srv_read(cr__srv *c, cr__srv_req *q, cr_err *err) {
+    const char *h, *e;
+    size_t len;
+    int r;
+    cr_buf_free(&q->body);
+    for (;;) {
+        h = c->rbuf + c->rpos;
+        while (c->rpos < c->rlen && (*h == '\r' || *h == '\n')) { c->rpos++; h++; }   /* stray CRLFs between requests */
+        if ((e = (const char *)memmem(h, c->rlen - c->rpos, "\n\r\n", 3)) || (e = (const char *)memmem(h, c->rlen - c->rpos, "\n\n", 2))) break;
+        if ((r = cr__srv_fill(c)) < 0) return r == -EMSGSIZE ? cr_err_set(err, EMSGSIZE, "request head too large") : 0;
+    }
+    len = (size_t)(e - h) + (e[1] == '\n' ? 2 : 3);
+    r = cr__srv_parse_head(q, h, len, err);
+    c->rpos += len;
+    if (r < 0) return r;
+    if (q->length != UINT64_MAX && q->length > (64u << 20)) return cr_err_set(err, EFBIG, "request body too large");
+    if (q->chunked) {
+        cr__http_chunked ch;
+        memset(&ch, 0, sizeof ch);
+        for (r = 0; r == 0;) {
+            const char *d;
+            size_t used, dl;
+            if (c->rpos == c->rlen && cr__srv_fill(c) < 0) return cr_err_set(err, EPIPE, "request body cut short");
+            r = cr__http_chunked_feed(&ch, c->rbuf + c->rpos, c->rlen - c->rpos, &used, &d, &dl, err);
+            if (dl) cr_buf_add(&q->body, d, dl);
+            c->rpos += used;
+            if (q->body.len > (64u << 20)) return cr_err_set(err, EFBIG, "request body too large");
+        }
+        if (r < 0) return r;
+    } else {
+        while (q->length != UINT64_MAX && q->body.len < q->length) {
+            size_t k;
+            if (c->rpos == c->rlen && cr__srv_fill(c) < 0) return cr_err_set(err, EPIPE, "request body cut short");
+            k = c->rlen - c->rpos < q->length - q->body.len ? c->rlen - c->rpos : (size_t)(q->length - q->body.len);
+            cr_buf_add(&q->body, c->rbuf + c->rpos, k);
+            c->rpos += k;
+        }
+    }
+    return q->body.oom ? cr_err_set(err, ENOMEM, "out of memory") : 1;
+}
+
+/* ---- responses ---- */
+
+static int cr__srv_send(cr__srv *c, const void *p, size_t n) {
+    char hd[24];
+    if (!n) return 0;
+    if (!c->chunked) return cr__write_all(c->fd, p, n);
+    snprintf(hd, sizeof hd, "%zx\r\n", n);
+    if (cr__write_all(c->fd, hd, strlen(hd)) < 0 || cr__write_all(c->fd, p, n) < 0) return -1;
+    return cr__write_all(c->fd, "\r\n", 2);
+}
+
+static const char *cr__srv_reason(int status) {
+    switch (status) {
+    case 101: return "UPGRADED"; case 200: return "OK"; case 201: return "Created"; case 204: return "No Content";
+    case 304: return "Not Modified"; case 400: return "Bad Request"; case 404: return "Not Found";
+    case 405: return "Method Not Allowed"; case 409: return "Conflict"; case 413: return "Payload Too Large";
+    case 501: return "Not Implemented"; default: return "Internal Server Error";
+    }
+}
+
+/* The status line and headers; len < 0: a chunked body follows. */
+static void cr__srv_head(cr__srv *c, int status, const char *ctype, long long len) {
+    char h[512];
+    int n = snprintf(h, sizeof h, "HTTP/1.1 %d %s\r\nApi-Version: " CR_SERVE_API_VERSION "\r\nDocker-Experimental: false\r\n"
+                     "Ostype: linux\r\nServer: cr/" CR_VERSION "\r\n", status, cr__srv_reason(status));
+    if (ctype) n += snprintf(h + n, sizeof h - (size_t)n, "Content-Type: %s\r\n", ctype);
+    if (status == 101) n += snprintf(h + n, sizeof h - (size_t)n, "Connection: Upgrade\r\nUpgrade: tcp\r\n");
+    else if (len < 0) n += snprintf(h + n, sizeof h - (size_t)n, "Transfer-Encoding: chunked\r\n");
+    else if (status != 204 && status != 304) n += snprintf(h + n, sizeof h - (size_t)n, "Content-Length: %lld\r\n", len);
+    snprintf(h + n, sizeof h - (size_t)n, "\r\n");
+    c->chunked = 0;
+    cr__write_all(c->fd, h, strlen(h));
+    c->chunked = len < 0 && status != 101;
+}
+
+static void cr__srv_reply(cr__srv *c, int status, const char *ctype, const char *body, size_t n) {
+    cr__srv_head(c, status, n ? ctype : NULL, (long long)n);
+    if (!c->head) cr__srv_send(c, body, n);
+}
+static void cr__srv_json(cr__srv *c, int status, cr_buf *b) {
+    if (b->oom) { cr_buf_free(b); cr__srv_reply(c, 500, "application/json", "{\"message\":\"out of memory\"}\n", 28); return; }
+    cr_buf_putc(b, '\n');
+    cr__srv_reply(c, status, "application/json", b->data, b->len);
+    cr_buf_free(b);
+}
+static void cr__srv_error(cr__srv *c, int status, const char *fmt, ...) {
+    char msg[1200];
+    cr_buf b = {0};
+    cr_jw w;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    cr_jw_init(&w, &b);
+    cr_jw_obj(&w); cr_jw_key(&w, "message"); cr_jw_str(&w, msg); cr_jw_obj_end(&w);
+    cr__srv_json(c, status, &b);
+}
+/* An error of cr.h with the status Docker gives its kind. */
+static void cr__srv_fail(cr__srv *c, const cr_err *e) {
+    int st = e->code == ENOENT ? 404 : e->code == EEXIST || e->code == EBUSY ? 409 :
+             e->code == EINVAL || e->code == E2BIG || e->code == ERANGE || e->code == EBADMSG ? 400 : 500;
+    cr__srv_error(c, st, "%s", e->msg);
+}
+static void cr__srv_end(cr__srv *c) {
+    if (c->chunked) cr__write_all(c->fd, "0\r\n\r\n", 5);
+    c->chunked = 0;
+}
+
+/* Takes the connection over for a raw stream (attach, exec start): 101
+   when the client asked to upgrade, else a 200 whose body runs until close. */
+static void cr__srv_hijack(cr__srv *c, const cr__srv_req *q, int mux) {
+    const char *ct = mux ? "application/vnd.docker.multiplexed-stream" : "application/vnd.docker.raw-stream";
+    char h[256];
+    if (q->upgrade) cr__srv_head(c, 101, ct, 0);
+    else {
+        snprintf(h, sizeof h, "HTTP/1.1 200 OK\r\nContent-Type: %s\r\nApi-Version: " CR_SERVE_API_VERSION "\r\n\r\n", ct);
+        cr__write_all(c->fd, h, strlen(h));
+    }
+    c->chunked = 0;
+    c->mux = mux;
+    c->hijacked = 1;
+}
+
+/* One frame of a stream: with mux the 8-byte header of Docker's
+   multiplexed format (stream 1 stdout, 2 stderr) comes first. */
+static int cr__srv_frame(cr__srv *c, int stream, const void *p, size_t n) {
+    unsigned char h[8] = { (unsigned char)stream, 0, 0, 0, (unsigned char)(n >> 24), (unsigned char)(n >> 16),
+                           (unsigned char)(n >> 8), (unsigned char)n };
+    if (!n) return 0;
+    if (c->mux && c->chunked) {
+        char hd[24];
+        snprintf(hd, sizeof hd, "%zx\r\n", n + 8);
+        if (cr__write_all(c->fd, hd, strlen(hd)) < 0 || cr__write_all(c->fd, h, 8) < 0 || cr__write_all(c->fd, p, n) < 0) return -1;
+        return cr__write_all(c->fd, "\r\n", 2);
+    }
+    if (c->mux && cr__write_all(c->fd, h, 8) < 0) return -1;
+    return cr__srv_send(c, p, n);
+}
+
+/* The client hung up (or waits ms for it; for streams that send nothing
+   for long). A half-close (docker's attach without stdin) is not that. */
+static int cr__srv_gone(cr__srv *c, int ms) {
+    struct pollfd p = { c->fd, 0, 0 };
+    return poll(&p, 1, ms) > 0 && (p.revents & (POLLHUP | POLLERR));
+}
+
+/* Parses the JSON body (an empty one is {}); on errors replies 400 and returns NULL. */
+static cr_json *cr__srv_body(cr__srv *c, cr__srv_req *q) {
+    cr_json *j = NULL;
+    cr_err e = {0};
+    if (!q->body.len) cr_buf_puts(&q->body, "{}");
+    if (cr_json_parse(q->body.data, q->body.len, &j, &e) < 0) { cr__srv_error(c, 400, "invalid JSON: %s", e.msg); return NULL; }
+    if (j->type != CR_JSON_OBJECT) { cr_json_free(j); cr__srv_error(c, 400, "invalid JSON: expected an object"); return NULL; }
+    return j;
+}
+static const char *cr__srv_jstr(const cr_json *o, const char *key) {
+    const cr_json *v = cr_json_get(o, key);
+    return v && v->type == CR_JSON_STRING ? v->str : NULL;
+}
+static int cr__srv_jtrue(const cr_json *o, const char *key) {
+    const cr_json *v = cr_json_get(o, key);
+    return v && v->type == CR_JSON_TRUE;
+}
+static int64_t cr__srv_jint(const cr_json *o, const char *key) {
+    int64_t v = 0;
+    const cr_json *j = cr_json_get(o, key);
+    return j && cr_json_i64(j, &v) == 0 ? v : 0;
+}
+/* "2024-01-02T03:04:05.123Z" as Unix time (0 if it is not one). */
+static int64_t cr__srv_unix(const char *ts) {
+    struct tm tm;
+    memset(&tm, 0, sizeof tm);
+    if (!ts || sscanf(ts, "%d-%d-%dT%d:%d:%d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour, &tm.tm_min, &tm.tm_sec) != 6) return 0;
+    tm.tm_year -= 1900; tm.tm_mon--;
+    return (int64_t)timegm(&tm);
+}
+
+/* ---- system ---- */
+
+static void cr__srv_ping(cr__srv *c, cr__srv_req *q, const char *arg) {
+    (void)arg;
+    cr__srv_head(c, 200, "text/plain; charset=utf-8", 2);
+    if (strcmp(q->method, "HEAD")) cr__srv_send(c, "OK", 2);
+}
+
+static void cr__srv_uname(cr_jw *w) {
+    struct utsname u;
+    uname(&u);
+    cr_jw_key(w, "Os"); cr_jw_str(w, "linux");
+    cr_jw_key(w, "Arch"); cr_jw_str(w, cr__ctr_host_arch());
+    cr_jw_key(w, "KernelVersion"); cr_jw_str(w, u.release);
+}
+
+static void cr__srv_version(cr__srv *c, cr__srv_req *q, const char *arg) {
+    cr_buf b = {0};
+    cr_jw w;
+    (void)q; (void)arg;
+    cr_jw_init(&w, &b);
+    cr_jw_obj(&w);
+    cr_jw_key(&w, "Platform"); cr_jw_obj(&w); cr_jw_key(&w, "Name"); cr_jw_str(&w, "cr"); cr_jw_obj_end(&w);
+    cr_jw_key(&w, "Components"); cr_jw_arr(&w); cr_jw_obj(&w);
+    cr_jw_key(&w, "Name"); cr_jw_str(&w, "Engine"); cr_jw_key(&w, "Version"); cr_jw_str(&w, CR_VERSION);
+    cr_jw_key(&w, "Details"); cr_jw_obj(&w); cr_jw_key(&w, "ApiVersion"); cr_jw_str(&w, CR_SERVE_API_VERSION);
+    cr_jw_key(&w, "MinAPIVersion"); cr_jw_str(&w, CR_SERVE_API_MIN); cr__srv_uname(&w); cr_jw_obj_end(&w);
+    cr_jw_obj_end(&w); cr_jw_arr_end(&w);
+    cr_jw_key(&w, "Version"); cr_jw_str(&w, CR_VERSION);
+    cr_jw_key(&w, "ApiVersion"); cr_jw_str(&w, CR_SERVE_API_VERSION);
+    cr_jw_key(&w, "MinAPIVersion"); cr_jw_str(&w, CR_SERVE_API_MIN);
+    cr_jw_key(&w, "GitCommit"); cr_jw_str(&w, "");
+    cr_jw_key(&w, "GoVersion"); cr_jw_str(&w, "none (C)");
+    cr__srv_uname(&w);
+    cr_jw_key(&w, "BuildTime"); cr_jw_str(&w, "");
+    cr_jw_obj_end(&w);
+    cr__srv_json(c, 200, &b);
+}
+
+typedef struct cr__srv_count { int all, running, paused, stopped; } cr__srv_count;
+static int cr__srv_count_one(void *user, const cr_ctr_info *i) {
+    cr__srv_count *n = (cr__srv_count *)user;
+    n->all++;
+    if (i->status == CR_RUNNING) n->running++; else if (i->status == CR_PAUSED) n->paused++; else n->stopped++;
+    return 0;
+}
+static int cr__srv_count_img(void *user, const cr_image_info *i) { (void)i; (*(int *)user)++; return 0; }
+
+static void cr__srv_info(cr__srv *c, cr__srv_req *q, const char *arg) {
+    cr__srv_count n = {0, 0, 0, 0};
+    cr_buf b = {0};
+    cr_jw w;
+    char host[256] = "";
+    int images = 0;
+    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+    (void)q; (void)arg;
+    cr_ctr_list(c->rt, c->s, cr__srv_count_one, &n, NULL);
+    cr_store_list(c->s, cr__srv_count_img, &images, NULL);
+    gethostname(host, sizeof host - 1);
+    cr_jw_init(&w, &b);
+    cr_jw_obj(&w);
+    cr_jw_key(&w, "ID"); cr_jw_str(&w, host);
+    cr_jw_key(&w, "Containers"); cr_jw_i64(&w, n.all);
+    cr_jw_key(&w, "ContainersRunning"); cr_jw_i64(&w, n.running);
+    cr_jw_key(&w, "ContainersPaused"); cr_jw_i64(&w, n.paused);
+    cr_jw_key(&w, "ContainersStopped"); cr_jw_i64(&w, n.stopped);
+    cr_jw_key(&w, "Images"); cr_jw_i64(&w, images);
+    cr_jw_key(&w, "Driver"); cr_jw_str(&w, "overlay");
+    cr_jw_key(&w, "DockerRootDir"); cr_jw_str(&w, cr_store_root(c->s));
+    cr_jw_key(&w, "Name"); cr_jw_str(&w, host);
+    cr_jw_key(&w, "NCPU"); cr_jw_i64(&w, ncpu > 0 ? ncpu : 1);
+    cr_jw_key(&w, "MemTotal"); cr_jw_i64(&w, (int64_t)sysconf(_SC_PHYS_PAGES) * sysconf(_SC_PAGESIZE));
+    cr_jw_key(&w, "ServerVersion"); cr_jw_str(&w, CR_VERSION);
+    cr_jw_key(&w, "OperatingSystem"); cr_jw_str(&w, "cr serve");
+    cr_jw_key(&w, "OSType"); cr_jw_str(&w, "linux");
+    cr_jw_key(&w, "Architecture"); cr_jw_str(&w, cr__ctr_host_arch());
+    cr_jw_key(&w, "CgroupDriver"); cr_jw_str(&w, "cgroupfs");
+    cr_jw_key(&w, "CgroupVersion"); cr_jw_str(&w, cr_cgroup_mode() == CR_CGROUP_V2 ? "2" : "1");
+    cr_jw_key(&w, "DefaultRuntime"); cr_jw_str(&w, "cr");
+    cr_jw_key(&w, "Runtimes"); cr_jw_obj(&w); cr_jw_key(&w, "cr"); cr_jw_obj(&w); cr_jw_key(&w, "path"); cr_jw_str(&w, "cr");
+    cr_jw_obj_end(&w); cr_jw_obj_end(&w);
+    cr_jw_key(&w, "SecurityOptions"); cr_jw_arr(&w); cr_jw_str(&w, "name=seccomp,profile=builtin"); cr_jw_arr_end(&w);
+    cr_jw_key(&w, "Swarm"); cr_jw_obj(&w); cr_jw_key(&w, "LocalNodeState"); cr_jw_str(&w, "inactive"); cr_jw_obj_end(&w);
+    cr_jw_key(&w, "Plugins"); cr_jw_obj(&w); cr_jw_obj_end(&w);
+    cr_jw_key(&w, "RegistryConfig"); cr_jw_obj(&w); cr_jw_obj_end(&w);
+    cr_jw_key(&w, "Warnings"); cr_jw_null(&w);
+    cr__srv_uname(&w);
+    cr_jw_obj_end(&w);
+    cr__srv_json(c, 200, &b);
+}
+
+/* ---- images ---- */
+
+/* Docker's short form of a stored name: the default registry's
+   "library/" and its own name dropped. */
+static const char *cr__srv_short(const char *name) {
+    static const char lib[] = CR__REF_HUB "/library/", hub[] = CR__REF_HUB "/";
+    if (!strncmp(name, lib, sizeof lib - 1)) return name + sizeof lib - 1;
+    if (!strncmp(name, hub, sizeof hub - 1)) return name + sizeof hub - 1;
+    return name;
+}
+
+typedef struct cr__srv_imgs { cr_image_info *v; int n, cap; } cr__srv_imgs;
+static int cr__srv_img_add(void *user, const cr_image_info *i) {
+    cr__srv_imgs *l = (cr__srv_imgs *)user;
+    if (l->n == l->cap) {
+        int cap = l->cap ? l->cap * 2 : 8;
+        cr_image_info *v = (cr_image_info *)CR_REALLOC(l->v, (size_t)cap * sizeof *v);
+        if (!v) return -ENOMEM;
+        l->v = v; l->cap = cap;
+    }
+    l->v[l->n++] = *i;
+    return 0;
+}
+
+/* The image's config blob, parsed. */
+static int cr__srv_img_config(cr__srv *c, const char *digest, cr_json **out) {
+    cr_buf t = {0};
+    int r = cr__store_read_blob(cr_store_root(c->s), digest, 16 << 20, &t, NULL);
+    if (r == 0) r = cr_json_parse(t.data, t.len, out, NULL);
+    cr_buf_free(&t);
+    return r;
+}
+
+static void cr__srv_img_tags(cr_jw *w, const cr__srv_imgs *l, const char *config, int digests) {
+    int k;
+    cr_jw_arr(w);
+    for (k = 0; k < l->n; k++) {
+        char d[CR_REF_STRING_MAX + CR_DIGEST_MAX], *at;
+        if (strcmp(l->v[k].config, config)) continue;
+        snprintf(d, sizeof d, "%s", cr__srv_short(l->v[k].name));
+        if (digests) {
+            if ((at = strrchr(d, ':')) && !strchr(at, '/')) *at = 0;
+            snprintf(d + strlen(d), sizeof d - strlen(d), "@%s", l->v[k].digest);
+        }
+        cr_jw_str(w, d);
+    }
+    cr_jw_arr_end(w);
+}
+
+static void cr__srv_images(cr__srv *c, cr__srv_req *q, const char *arg) {
+    cr__srv_imgs l = {0, 0, 0};
+    cr_buf b = {0};
+    cr_jw w;
+    int i, k;
+    (void)q; (void)arg;
+    cr_store_list(c->s, cr__srv_img_add, &l, NULL);
+    cr_jw_init(&w, &b);
+    cr_jw_arr(&w);
+    for (i = 0; i < l.n; i++) {
+        cr_json *cfg = NULL;
+        for (k = 0; k < i && strcmp(l.v[k].config, l.v[i].config); k++) ;
+        if (k < i) continue;   /* one entry per image id */
+        cr__srv_img_config(c, l.v[i].config, &cfg);
+        cr_jw_obj(&w);
+        cr_jw_key(&w, "Id"); cr_jw_str(&w, l.v[i].config);
+        cr_jw_key(&w, "ParentId"); cr_jw_str(&w, "");
+        cr_jw_key(&w, "RepoTags"); cr__srv_img_tags(&w, &l, l.v[i].config, 0);
+        cr_jw_key(&w, "RepoDigests"); cr__srv_img_tags(&w, &l, l.v[i].config, 1);
+        cr_jw_key(&w, "Created"); cr_jw_i64(&w, cr__srv_unix(cfg ? cr__srv_jstr(cfg, "created") : NULL));
+        cr_jw_key(&w, "Size"); cr_jw_u64(&w, l.v[i].size);
+        cr_jw_key(&w, "SharedSize"); cr_jw_i64(&w, -1);
+        cr_jw_key(&w, "VirtualSize"); cr_jw_u64(&w, l.v[i].size);
+        cr_jw_key(&w, "Labels"); cr_jw_obj(&w); cr_jw_obj_end(&w);
+        cr_jw_key(&w, "Containers"); cr_jw_i64(&w, -1);
+        cr_jw_obj_end(&w);
+        cr_json_free(cfg);
+    }
+    cr_jw_arr_end(&w);
+    CR_FREE(l.v);
+    cr__srv_json(c, 200, &b);
+}
+
+/* Finds an image by the name a client gives; replies 404 if none. */
+static int cr__srv_img_find(cr__srv *c, const char *name, cr_image_info *out) {
+    cr_err e = {0};
+    if (cr_store_find(c->s, name, out, &e) == 0) return 0;
+    cr__srv_error(c, e.code == ENOENT ? 404 : 400, "No such image: %s", name);
+    return -1;
+}
+
+static void cr__srv_image(cr__srv *c, cr__srv_req *q, const char *arg) {
+    cr__srv_imgs l = {0, 0, 0};
+    cr_image_info img;
+    cr_json *cfg = NULL;
+    const cr_json *v;
+    cr_buf b = {0};
+    cr_jw w;
+    static const char *const copy[] = { "Config", "Architecture", "Os", "Variant", "Author", "RootFS" };
+    size_t i;
+    (void)q;
+    if (cr__srv_img_find(c, arg, &img) < 0) return;
+    cr_store_list(c->s, cr__srv_img_add, &l, NULL);
+    cr__srv_img_config(c, img.config, &cfg);
+    cr_jw_init(&w, &b);
+    cr_jw_obj(&w);
+    cr_jw_key(&w, "Id"); cr_jw_str(&w, img.config);
+    cr_jw_key(&w, "RepoTags"); cr__srv_img_tags(&w, &l, img.config, 0);
+    cr_jw_key(&w, "RepoDigests"); cr__srv_img_tags(&w, &l, img.config, 1);
+    cr_jw_key(&w, "Parent"); cr_jw_str(&w, "");
+    cr_jw_key(&w, "Comment"); cr_jw_str(&w, "");
+    cr_jw_key(&w, "Created"); cr_jw_str(&w, cfg && cr__srv_jstr(cfg, "created") ? cr__srv_jstr(cfg, "created") : "");
+    for (i = 0; cfg && i < sizeof copy / sizeof *copy; i++) {
+        char low[16];
+        size_t k;
+        for (k = 0; copy[i][k] && k < sizeof low - 1; k++) low[k] = (char)tolower((unsigned char)copy[i][k]);
+        low[k] = 0;
+        if ((v = cr_json_get(cfg, low))) { cr_jw_key(&w, copy[i]); cr_jw_value(&w, v); }
+    }
+    cr_jw_key(&w, "Size"); cr_jw_u64(&w, img.size);
+    cr_jw_key(&w, "Metadata"); cr_jw_obj(&w); cr_jw_key(&w, "LastTagTime"); cr_jw_str(&w, img.pulled); cr_jw_obj_end(&w);
+    cr_jw_obj_end(&w);
+    cr_json_free(cfg);
+    CR_FREE(l.v);
+    cr__srv_json(c, 200, &b);
+}
+
+static void cr__srv_history(cr__srv *c, cr__srv_req *q, const char *arg) {
+    cr_image_info img;
+    cr_json *cfg = NULL;
+    const cr_json *h, *e, *list[256];
+    cr_buf b = {0};
+    cr_jw w;
+    int n = 0, total;
+    (void)q;
+    if (cr__srv_img_find(c, arg, &img) < 0) return;
+    cr__srv_img_config(c, img.config, &cfg);
+    h = cfg ? cr_json_get(cfg, "history") : NULL;
+    for (e = h && h->type == CR_JSON_ARRAY ? h->child : NULL; e && n < 256; e = e->next) list[n++] = e;
+    total = n;
+    cr_jw_init(&w, &b);
+    cr_jw_arr(&w);
+    while (n-- > 0) {
+        cr_jw_obj(&w);
+        cr_jw_key(&w, "Id"); cr_jw_str(&w, n == total - 1 ? img.config : "<missing>");
+        cr_jw_key(&w, "Created"); cr_jw_i64(&w, cr__srv_unix(cr__srv_jstr(list[n], "created")));
+        cr_jw_key(&w, "CreatedBy"); cr_jw_str(&w, cr__srv_jstr(list[n], "created_by") ? cr__srv_jstr(list[n], "created_by") : "");
+        cr_jw_key(&w, "Tags"); cr_jw_null(&w);
+        cr_jw_key(&w, "Size"); cr_jw_i64(&w, 0);
+        cr_jw_key(&w, "Comment"); cr_jw_str(&w, cr__srv_jstr(list[n], "comment") ? cr__srv_jstr(list[n], "comment") : "");
+        cr_jw_obj_end(&w);
+    }
+    cr_jw_arr_end(&w);
+    cr_json_free(cfg);
+    cr__srv_json(c, 200, &b);
+}
+
+static void cr__srv_tag(cr__srv *c, cr__srv_req *q, const char *arg) {
+    cr_image_info img;
+    cr_ref ref;
+    cr_err e = {0};
+    char repo[CR_REF_STRING_MAX], tag[160], full[CR_REF_STRING_MAX + 160];
+    if (cr__srv_img_find(c, arg, &img) < 0) return;
+    if (!cr__srv_arg(q, "repo", repo, sizeof repo)) return cr__srv_error(c, 400, "repo is required");
+    snprintf(full, sizeof full, "%s:%s", repo, cr__srv_arg(q, "tag", tag, sizeof tag) && tag[0] ? tag : "latest");
+    if (cr_ref_parse(full, &ref, &e) < 0) return cr__srv_fail(c, &e);
+    cr_ref_string(&ref, img.name, sizeof img.name);
+    if (cr__images_update(cr_store_root(c->s), NULL, &img, NULL, &e) < 0) return cr__srv_fail(c, &e);
+    cr__srv_reply(c, 201, NULL, NULL, 0);
+}
+
+static void cr__srv_rmi(cr__srv *c, cr__srv_req *q, const char *arg) {
+    cr_image_info img;
+    cr_err e = {0};
+    cr_buf b = {0};
+    cr_jw w;
+    (void)q;
+    if (cr__srv_img_find(c, arg, &img) < 0) return;
+    if (cr_store_remove(c->s, arg, &e) < 0) return cr__srv_fail(c, &e);
+    cr_jw_init(&w, &b);
+    cr_jw_arr(&w);
+    cr_jw_obj(&w); cr_jw_key(&w, "Untagged"); cr_jw_str(&w, cr__srv_short(img.name)); cr_jw_obj_end(&w);
+    if (cr_store_find(c->s, img.config, &img, NULL) < 0) { cr_jw_obj(&w); cr_jw_key(&w, "Deleted"); cr_jw_str(&w, img.config); cr_jw_obj_end(&w); }
+    cr_jw_arr_end(&w);
+    cr__srv_json(c, 200, &b);
+}
+
+static void cr__srv_img_prune(cr__srv *c, cr__srv_req *q, const char *arg) {
+    uint64_t freed = 0;
+    cr_err e = {0};
+    cr_buf b = {0};
+    (void)q; (void)arg;
+    if (cr_store_gc(c->s, &freed, &e) < 0) return cr__srv_fail(c, &e);
+    cr_buf_printf(&b, "{\"ImagesDeleted\":null,\"SpaceReclaimed\":%llu}", (unsigned long long)freed);
+    cr__srv_json(c, 200, &b);
+}
+
+/* ---- pull: Docker's progress stream ---- */
+
+typedef struct cr__srv_pull { cr__srv *c; int64_t last_ms; } cr__srv_pull;
+
+static void cr__srv_status(cr__srv *c, const char *id, const char *status, uint64_t cur, uint64_t total, const char *error) {
+    cr_buf b = {0};
+    cr_jw w;
+    cr_jw_init(&w, &b);
+    cr_jw_obj(&w);
+    if (error) {
+        cr_jw_key(&w, "errorDetail"); cr_jw_obj(&w); cr_jw_key(&w, "message"); cr_jw_str(&w, error); cr_jw_obj_end(&w);
+        cr_jw_key(&w, "error"); cr_jw_str(&w, error);
+    } else {
+        cr_jw_key(&w, "status"); cr_jw_str(&w, status);
+        if (total) {
+            cr_jw_key(&w, "progressDetail"); cr_jw_obj(&w);
+            cr_jw_key(&w, "current"); cr_jw_u64(&w, cur); cr_jw_key(&w, "total"); cr_jw_u64(&w, total);
+            cr_jw_obj_end(&w);
+        }
+        if (id) { cr_jw_key(&w, "id"); cr_jw_str(&w, id); }
+    }
+    cr_jw_obj_end(&w);
+    cr_buf_putc(&b, '\n');
+    if (!b.oom) cr__srv_send(c, b.data, b.len);
+    cr_buf_free(&b);
+}
+
+static void cr__srv_pull_progress(void *user, cr_pull_phase phase, const char *digest, uint64_t done, uint64_t total) {
+    static const char *const what[] = { "Waiting", "Downloading", "Extracting", "Pull complete", "Already exists" };
+    cr__srv_pull *p = (cr__srv_pull *)user;
+    const char *hex = cr__store_hex(digest);
+    char id[13];
+    struct timespec ts;
+    int64_t now;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    now = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    if ((phase == CR_PULL_DOWNLOADING || phase == CR_PULL_EXTRACTING) && done < total && now - p->last_ms < 100) return;
+    p->last_ms = now;
+    snprintf(id, sizeof id, "%.12s", hex ? hex : digest);
+    cr__srv_status(p->c, id, what[phase], phase == CR_PULL_DOWNLOADING || phase == CR_PULL_EXTRACTING ? done : 0, 
+                   phase == CR_PULL_DOWNLOADING || phase == CR_PULL_EXTRACTING ? total : 0, NULL);
+}
+
+static void cr__srv_pull_image(cr__srv *c, cr__srv_req *q, const char *arg) {
+    char from[CR_REF_STRING_MAX], tag[160], ref[CR_REF_STRING_MAX + 160], digest[CR_DIGEST_MAX], msg[CR_REF_STRING_MAX + 200];
+    cr_pull_opts po;
+    cr__srv_pull p;
+    cr_err e = {0};
+    cr_ref r;
+    (void)arg;
+    if (!cr__srv_arg(q, "fromImage", from, sizeof from) || !from[0])
+        return cr__srv_error(c, 501, "only pulls are supported (fromImage): import (fromSrc) is not");
+    if (cr__srv_arg(q, "tag", tag, sizeof tag) && tag[0]) snprintf(ref, sizeof ref, "%s%c%s", from, strchr(tag, ':') ? '@' : ':', tag);
+    else snprintf(ref, sizeof ref, "%s", from);
+    if (cr_ref_parse(ref, &r, &e) < 0) return cr__srv_fail(c, &e);
+    memset(&po, 0, sizeof po);
+    memset(&p, 0, sizeof p);
+    p.c = c;
+    po.progress = cr__srv_pull_progress;
+    po.user = &p;
+    cr__srv_head(c, 200, "application/json", -1);
+    snprintf(msg, sizeof msg, "Pulling from %s", r.path);
+    cr__srv_status(c, r.digest[0] ? r.digest : r.tag, msg, 0, 0, NULL);
+    if (cr_image_pull(c->s, ref, &po, digest, &e) < 0) cr__srv_status(c, NULL, NULL, 0, 0, e.msg);
+    else {
+        snprintf(msg, sizeof msg, "Digest: %s", digest);
+        cr__srv_status(c, NULL, msg, 0, 0, NULL);
+        snprintf(msg, sizeof msg, "Status: Downloaded newer image for %s", ref);
+        cr__srv_status(c, NULL, msg, 0, 0, NULL);
+    }
+    cr__srv_end(c);
+}
+
+/* ---- containers: what serve knows beyond the ctr section ---- */
+
+/* A container as the API sees it: a started one (info, from cr_ctr_find) or one
+   created and not yet started (pending: its request is <dir>/<id>.created). */
+typedef struct cr__srv_ctr {
+    int pending;
+    char id[65], name[256];
+    cr_ctr_info info;
+    cr_json *rec;                      /* {"Name","Created","Body"}: the create request; NULL for a CLI container */
+} cr__srv_ctr;
+
+static cr_json *cr__srv_load(cr__srv *c, const char *file) {
+    char p[PATH_MAX];
+    cr_buf t = {0};
+    cr_json *j = NULL;
+    snprintf(p, sizeof p, "%s/%s", c->dir, file);
+    if (cr_util_read_file(AT_FDCWD, p, 4 << 20, &t, NULL) == 0 && cr_json_parse(t.data, t.len, &j, NULL) == 0 && j->type != CR_JSON_OBJECT) {
+        cr_json_free(j);
+        j = NULL;
+    }
+    cr_buf_free(&t);
+    return j;
+}
+static int cr__srv_save(cr__srv *c, const char *file, const cr_buf *b, cr_err *err) {
+    int dfd = open(c->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), r;
+    if (dfd < 0) return cr__errno(err, "%s", c->dir);
+    r = b->oom ? cr_err_set(err, ENOMEM, "out of memory") : cr_util_write_atomic(dfd, file, b->data, b->len, err);
+    close(dfd);
+    return r;
+}
+static void cr__srv_unlink(cr__srv *c, const char *id, const char *ext) {
+    char p[PATH_MAX];
+    snprintf(p, sizeof p, "%s/%s%s", c->dir, id, ext);
+    unlink(p);
+}
+
+/* Pending containers: fn for each (record, id); stops at a non-zero return. */
+static int cr__srv_pending(cr__srv *c, int (*fn)(void *user, cr__srv *c, cr_json *rec, const char *id), void *user) {
+    char **names;
+    size_t n, i;
+    int r = 0;
+    if (cr__dir_names(c->dir, &names, &n) < 0) return 0;
+    for (i = 0; i < n && !r; i++) {
+        size_t l = strlen(names[i]);
+        cr_json *rec;
+        if (l != 72 || strcmp(names[i] + 64, ".created") || !(rec = cr__srv_load(c, names[i]))) continue;
+        names[i][64] = 0;
+        r = fn(user, c, rec, names[i]);
+        cr_json_free(rec);
+    }
+    cr__dir_names_free(names, n);
+    return r;
+}
+
+typedef struct cr__srv_lookup { const char *ref; cr__srv_ctr *out; int found; } cr__srv_lookup;
+static int cr__srv_match_one(void *user, cr__srv *c, cr_json *rec, const char *id) {
+    cr__srv_lookup *m = (cr__srv_lookup *)user;
+    const char *name = cr__srv_jstr(rec, "Name");
+    (void)c;
+    if ((name && !strcmp(name, m->ref)) || (strlen(m->ref) >= 3 && !strncmp(id, m->ref, strlen(m->ref)))) {
+        m->found++;
+        snprintf(m->out->id, sizeof m->out->id, "%s", id);
+        snprintf(m->out->name, sizeof m->out->name, "%s", name ? name : "");
+    }
+    return 0;
+}
+
+static void cr__srv_ctr_free(cr__srv_ctr *x) { cr_json_free(x->rec); x->rec = NULL; }
+
+/* By name, id or unique id prefix (a leading '/' of Docker's names is dropped). */
+static int cr__srv_find(cr__srv *c, const char *name, cr__srv_ctr *out, cr_err *err) {
+    char file[80], ref[256];
+    cr__srv_lookup m;
+    int r;
+    snprintf(ref, sizeof ref, "%s", *name == '/' ? name + 1 : name);   /* name may point into out */
+    memset(out, 0, sizeof *out);
+    if ((r = cr_ctr_find(c->rt, c->s, ref, &out->info, err)) == 0) {
+        snprintf(out->id, sizeof out->id, "%s", out->info.id);
+        snprintf(out->name, sizeof out->name, "%s", out->info.name);
+        snprintf(file, sizeof file, "%s.json", out->id);
+        out->rec = cr__srv_load(c, file);
+        return 0;
+    }
+    if (r != -ENOENT) return r;
+    m.ref = ref; m.out = out; m.found = 0;
+    cr__srv_pending(c, cr__srv_match_one, &m);
+    if (m.found != 1) return m.found ? cr_err_set(err, EINVAL, "container id prefix \"%s\" is ambiguous", ref)
+                                     : cr_err_set(err, ENOENT, "No such container: %s", ref);
+    snprintf(file, sizeof file, "%s.created", out->id);
+    if (!(out->rec = cr__srv_load(c, file))) return cr_err_set(err, ENOENT, "No such container: %s", ref);
+    out->pending = 1;
+    out->info.status = CR_CREATED;
+    return 0;
+}
+/* cr__srv_find, replying 404 (or the error) itself. */
+static int cr__srv_get(cr__srv *c, const char *ref, cr__srv_ctr *out) {
+    cr_err e = {0};
+    if (cr__srv_find(c, ref, out, &e) == 0) return 0;
+    cr__srv_fail(c, &e);
+    return -1;
+}
+static const cr_json *cr__srv_body_of(const cr__srv_ctr *x, const char *key) {
+    const cr_json *b = x->rec ? cr_json_get(x->rec, "Body") : NULL;
+    return key && b ? cr_json_get(b, key) : b;
+}
+static int cr__srv_tty(const cr__srv_ctr *x) {
+    const cr_json *b = cr__srv_body_of(x, NULL);
+    return b && cr__srv_jtrue(b, "Tty");
+}
+
+/* A client waiting for or attached to id: an AutoRemove container is
+   removed once every hold is let go (the holder's flock is gone). */
+static int cr__srv_hold(cr__srv *c, const char *id) {
+    char p[PATH_MAX];
+    int fd;
+    snprintf(p, sizeof p, "%s/hold", c->dir);
+    mkdir(p, 0700);
+    snprintf(p, sizeof p, "%s/hold/%s.%d", c->dir, id, (int)getpid());
+    if ((fd = open(p, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) >= 0) flock(fd, LOCK_EX);
+    return fd;
+}
+static void cr__srv_release(cr__srv *c, const char *id, int fd) {
+    char p[PATH_MAX];
+    if (fd < 0) return;
+    snprintf(p, sizeof p, "%s/hold/%s.%d", c->dir, id, (int)getpid());
+    unlink(p);
+    close(fd);
+}
+/* 1 while a hold on id is held. */
+static int cr__srv_held(cr__srv *c, const char *id) {
+    char p[PATH_MAX], **names;
+    size_t n, i;
+    int held = 0;
+    snprintf(p, sizeof p, "%s/hold", c->dir);
+    if (cr__dir_names(p, &names, &n) < 0) return 0;
+    for (i = 0; i < n; i++) {
+        int fd;
+        if (strncmp(names[i], id, 64) || names[i][64] != '.') continue;
+        snprintf(p, sizeof p, "%s/hold/%s", c->dir, names[i]);
+        if ((fd = open(p, O_RDWR | O_CLOEXEC)) < 0) continue;
+        if (flock(fd, LOCK_EX | LOCK_NB) == 0) unlink(p); else held = 1;
+        close(fd);
+    }
+    cr__dir_names_free(names, n);
+    return held;
+}
+
+/* The runner of a started container (its monitor) is done with it. */
+static int cr__srv_done(const cr_ctr_info *i) {
+    int fd = cr__ctr_lock(i->dir, 0);
+    if (fd >= 0) close(fd);
+    return fd != -EBUSY;
+}
+
+/* ---- create, start ---- */
+
+static void cr__srv_create(cr__srv *c, cr__srv_req *q, const char *arg) {
+    char name[256] = "", id[65], file[80], ts[40];
+    cr__srv_ctr other;
+    cr_image_info img;
+    cr_json *body;
+    const char *image;
+    cr_buf b = {0};
+    cr_jw w;
+    cr_err e = {0};
+    (void)arg;
+    if (!(body = cr__srv_body(c, q))) return;
+    image = cr__srv_jstr(body, "Image");
+    if (!image || !*image) { cr_json_free(body); return cr__srv_error(c, 400, "config is missing the Image"); }
+    if (cr_store_find(c->s, image, &img, NULL) < 0) { cr__srv_error(c, 404, "No such image: %s", image); cr_json_free(body); return; }
+    if (cr__ctr_random_id(id, &e) < 0) { cr_json_free(body); return cr__srv_fail(c, &e); }
+    if (!cr__srv_arg(q, "name", name, sizeof name) || !name[0]) snprintf(name, sizeof name, "%.12s", id);
+    if (name[0] == '/') memmove(name, name + 1, strlen(name));
+    if (cr__ctr_check_name(name, &e) < 0) { cr_json_free(body); return cr__srv_fail(c, &e); }
+    if (cr__srv_find(c, name, &other, NULL) == 0 && !strcmp(other.name, name)) {
+        cr__srv_ctr_free(&other);
+        cr_json_free(body);
+        return cr__srv_error(c, 409, "Conflict. The container name \"/%s\" is already in use by container \"%s\".", name, other.id);
+    }
+    cr__srv_ctr_free(&other);
+    cr__now_rfc3339(ts, sizeof ts);
+    cr_jw_init(&w, &b);
+    cr_jw_obj(&w);
+    cr_jw_key(&w, "Name"); cr_jw_str(&w, name);
+    cr_jw_key(&w, "Created"); cr_jw_str(&w, ts);
+    cr_jw_key(&w, "ImageId"); cr_jw_str(&w, img.config);
+    cr_jw_key(&w, "Body"); cr_jw_value(&w, body);
+    cr_jw_obj_end(&w);
+    cr_json_free(body);
+    snprintf(file, sizeof file, "%s.created", id);
+    if (cr__srv_save(c, file, &b, &e) < 0) { cr_buf_free(&b); return cr__srv_fail(c, &e); }
+    cr_buf_free(&b);
+    cr_buf_printf(&b, "{\"Id\":\"%s\",\"Warnings\":[]}", id);
+    cr__srv_json(c, 201, &b);
+}
+
+/* A create request's strings as cr_ctr_opts wants them. */
+enum { CR__SO_ARGS, CR__SO_ENV, CR__SO_VOL, CR__SO_TMPFS, CR__SO_CAPADD, CR__SO_CAPDROP, CR__SO_SECOPT, CR__SO_ULIMIT,
+       CR__SO_PUBLISH, CR__SO_DNS, CR__SO_HOSTS, CR__SO_STR, CR__SO_N };
+typedef struct cr__srv_opts { cr_ctr_opts o; cr__strv v[CR__SO_N]; } cr__srv_opts;
+
+static const char *const *cr__srv_list(cr__srv_opts *so, int k, const cr_json *arr) {
+    const cr_json *e;
+    for (e = arr && arr->type == CR_JSON_ARRAY ? arr->child : NULL; e; e = e->next)
+        if (e->type == CR_JSON_STRING) cr__strv_push(&so->v[k], e->str);
+    return so->v[k].n ? (const char *const *)so->v[k].v : NULL;
+}
+static const char *cr__srv_keep(cr__srv_opts *so, const char *fmt, ...) {
+    char t[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(t, sizeof t, fmt, ap);
+    va_end(ap);
+    cr__strv_push(&so->v[CR__SO_STR], t);
+    return so->v[CR__SO_STR].oom ? "" : so->v[CR__SO_STR].v[so->v[CR__SO_STR].n - 1];
+}
+
+static void cr__srv_host_opts(cr__srv_opts *so, const cr_json *hc) {
+    const cr_json *m, *b;
+    int64_t v;
+    so->o.privileged = cr__srv_jtrue(hc, "Privileged");
+    so->o.read_only = cr__srv_jtrue(hc, "ReadonlyRootfs");
+    so->o.volumes = cr__srv_list(so, CR__SO_VOL, cr_json_get(hc, "Binds"));
+    for (m = (m = cr_json_get(hc, "Tmpfs")) && m->type == CR_JSON_OBJECT ? m->child : NULL; m; m = m->next)
+        cr__strv_push(&so->v[CR__SO_TMPFS], m->type == CR_JSON_STRING && m->str[0] ? cr__srv_keep(so, "%s:%s", m->key, m->str) : m->key);
+    so->o.tmpfs = so->v[CR__SO_TMPFS].n ? (const char *const *)so->v[CR__SO_TMPFS].v : NULL;
+    if ((v = cr__srv_jint(hc, "Memory")) > 0) so->o.memory = cr__srv_keep(so, "%lld", (long long)v);
+    if ((v = cr__srv_jint(hc, "NanoCpus")) > 0) so->o.cpus = cr__srv_keep(so, "%lld.%09lld", (long long)(v / 1000000000), (long long)(v % 1000000000));
+    if ((v = cr__srv_jint(hc, "PidsLimit")) != 0) so->o.pids_limit = cr__srv_keep(so, "%lld", (long long)v);
+    so->o.cap_add = cr__srv_list(so, CR__SO_CAPADD, cr_json_get(hc, "CapAdd"));
+    so->o.cap_drop = cr__srv_list(so, CR__SO_CAPDROP, cr_json_get(hc, "CapDrop"));
+    so->o.security_opt = cr__srv_list(so, CR__SO_SECOPT, cr_json_get(hc, "SecurityOpt"));
+    so->o.dns = cr__srv_list(so, CR__SO_DNS, cr_json_get(hc, "Dns"));
+    so->o.add_hosts = cr__srv_list(so, CR__SO_HOSTS, cr_json_get(hc, "ExtraHosts"));
+    for (m = (m = cr_json_get(hc, "Ulimits")) && m->type == CR_JSON_ARRAY ? m->child : NULL; m; m = m->next)
+        if (cr__srv_jstr(m, "Name"))
+            cr__strv_push(&so->v[CR__SO_ULIMIT], cr__srv_keep(so, "%s=%lld:%lld", cr__srv_jstr(m, "Name"),
+                          (long long)cr__srv_jint(m, "Soft"), (long long)cr__srv_jint(m, "Hard")));
+    so->o.ulimits = so->v[CR__SO_ULIMIT].n ? (const char *const *)so->v[CR__SO_ULIMIT].v : NULL;
+    if (cr__srv_jstr(hc, "NetworkMode") && strcmp(cr__srv_jstr(hc, "NetworkMode"), "default"))
+        so->o.network = cr__srv_jstr(hc, "NetworkMode");
+    for (m = (m = cr_json_get(hc, "PortBindings")) && m->type == CR_JSON_OBJECT ? m->child : NULL; m; m = m->next)
+        for (b = m->type == CR_JSON_ARRAY ? m->child : NULL; b; b = b->next) {
+            const char *ip = cr__srv_jstr(b, "HostIp"), *hp = cr__srv_jstr(b, "HostPort");
+            char port[32];
+            snprintf(port, sizeof port, "%s", m->key);
+            if (strchr(port, '/') && !strcmp(strchr(port, '/'), "/tcp")) *strchr(port, '/') = 0;
+            cr__strv_push(&so->v[CR__SO_PUBLISH], cr__srv_keep(so, "%s%s%s:%s", ip && *ip ? ip : "", ip && *ip ? ":" : "",
+                                                               hp && *hp ? hp : port, port));
+        }
+    so->o.publish = so->v[CR__SO_PUBLISH].n ? (const char *const *)so->v[CR__SO_PUBLISH].v : NULL;
+}
+
+/* The create request turned into cr_ctr_opts (a detached run that keeps the container). */
+static void cr__srv_opts_fill(cr__srv_opts *so, const cr__srv_ctr *x) {
+    const cr_json *b = cr__srv_body_of(x, NULL), *ep = cr_json_get(b, "Entrypoint"), *e, *hc = cr_json_get(b, "HostConfig");
+    memset(so, 0, sizeof *so);
+    so->o.image = cr__srv_jstr(b, "Image");
+    so->o.name = x->name;
+    so->o.id = x->id;
+    so->o.detach = 1;
+    if (ep && ep->type == CR_JSON_ARRAY) {       /* its first word is the entrypoint, the rest goes before Cmd */
+        so->o.entrypoint = ep->child && ep->child->type == CR_JSON_STRING ? ep->child->str : "";
+        for (e = ep->child ? ep->child->next : NULL; e; e = e->next) if (e->type == CR_JSON_STRING) cr__strv_push(&so->v[CR__SO_ARGS], e->str);
+    } else if (ep && ep->type == CR_JSON_STRING) so->o.entrypoint = ep->str;
+    so->o.args = cr__srv_list(so, CR__SO_ARGS, cr_json_get(b, "Cmd"));
+    if (so->o.entrypoint && !so->o.args) so->o.args = (const char *const *)so->v[CR__SO_ARGS].v;
+    so->o.env = cr__srv_list(so, CR__SO_ENV, cr_json_get(b, "Env"));
+    if (cr__srv_jstr(b, "WorkingDir") && *cr__srv_jstr(b, "WorkingDir")) so->o.workdir = cr__srv_jstr(b, "WorkingDir");
+    if (cr__srv_jstr(b, "User") && *cr__srv_jstr(b, "User")) so->o.user = cr__srv_jstr(b, "User");
+    if (cr__srv_jstr(b, "Hostname") && *cr__srv_jstr(b, "Hostname")) so->o.hostname = cr__srv_jstr(b, "Hostname");
+    so->o.tty = cr__srv_jtrue(b, "Tty");
+    so->o.interactive = cr__srv_jtrue(b, "OpenStdin");
+    if (hc && hc->type == CR_JSON_OBJECT) cr__srv_host_opts(so, hc);
+}
+static void cr__srv_opts_free(cr__srv_opts *so) {
+    int k;
+    for (k = 0; k < CR__SO_N; k++) cr__strv_free(&so->v[k]);
+}
+
+/* The reaper of an AutoRemove container: once it has stopped and no
+   client holds it, it goes. Runs on its own (setsid, no fds). */
+static void cr__srv_reaper(cr__srv *c, const cr__srv_ctr *x) {
+    char p[PATH_MAX];
+    int fd, i;
+    pid_t pid = fork();
+    if (pid != 0) { if (pid > 0) waitpid(pid, NULL, 0); return; }
+    if (fork() != 0) _exit(0);
+    setsid();
+    for (i = 3; i < 1024; i++) close(i);
+    snprintf(p, sizeof p, "%s/lock", x->info.dir);
+    if ((fd = open(p, O_RDWR | O_CLOEXEC)) >= 0) { flock(fd, LOCK_EX); close(fd); }
+    for (i = 0; i < 6000 && cr__srv_held(c, x->id); i++) usleep(10000);
+    cr_ctr_remove(c->rt, c->s, x->name, CR_CTR_REMOVE_FORCE, NULL);
+    cr__srv_unlink(c, x->id, ".json");
+    _exit(0);
+}
+
+/* Starts a pending container (or, for restart, one serve created before). */
+static int cr__srv_run(cr__srv *c, cr__srv_ctr *x, cr_err *err) {
+    cr__srv_opts so;
+    char from[PATH_MAX], to[PATH_MAX], name[256];
+    const cr_json *hc;
+    int r;
+    cr__srv_opts_fill(&so, x);
+    signal(SIGPIPE, SIG_DFL);   /* the monitor and the container inherit it */
+    r = cr_ctr_run(c->rt, c->s, &so.o, name, NULL, err);
+    signal(SIGPIPE, SIG_IGN);
+    cr__srv_opts_free(&so);
+    if (r < 0) return r;
+    snprintf(from, sizeof from, "%s/%s.created", c->dir, x->id);
+    snprintf(to, sizeof to, "%s/%s.json", c->dir, x->id);
+    rename(from, to);
+    if (cr_ctr_find(c->rt, c->s, x->id, &x->info, NULL) == 0 && (hc = cr__srv_body_of(x, "HostConfig")) && cr__srv_jtrue(hc, "AutoRemove"))
+        cr__srv_reaper(c, x);
+    x->pending = 0;
+    return 0;
+}
+
+/* A stopped container that serve created runs again from its request. */
+static int cr__srv_rerun(cr__srv *c, cr__srv_ctr *x, cr_err *err) {
+    int r;
+    if (!x->rec) return cr_err_set(err, EINVAL, "container \"%s\" was made by cr run: start it again with cr run", x->name);
+    if ((r = cr_ctr_remove(c->rt, c->s, x->name, CR_CTR_REMOVE_FORCE, err)) < 0) return r;
+    return cr__srv_run(c, x, err);
+}
+
+static void cr__srv_start(cr__srv *c, cr__srv_req *q, const char *arg) {
+    cr__srv_ctr x;
+    cr_err e = {0};
+    (void)q;
+    if (cr__srv_get(c, arg, &x) < 0) return;
+    if (!x.pending && (x.info.status != CR_STOPPED || !x.rec)) cr__srv_reply(c, 304, NULL, NULL, 0);
+    else if ((x.pending ? cr__srv_run(c, &x, &e) : cr__srv_rerun(c, &x, &e)) < 0) cr__srv_fail(c, &e);
+    else cr__srv_reply(c, 204, NULL, NULL, 0);
+    cr__srv_ctr_free(&x);
+}
+
+/* ---- wait, attach, logs ---- */
+
+/* Waits until x has stopped (or is gone): its exit code, -1 if the client left. */
+static int cr__srv_wait_exit(cr__srv *c, cr__srv_ctr *x) {
+    for (;;) {
+        cr__srv_ctr now;
+        int found = cr__srv_find(c, x->id, &now, NULL) == 0, code = now.info.exit_code;
+        int stopped = found && !now.pending && now.info.status == CR_STOPPED && (now.info.exited || cr__srv_done(&now.info));
+        if (found) { cr__srv_ctr_free(&now); x->info = now.info; x->pending = now.pending; }
+        if (!found) return x->info.exited ? x->info.exit_code : 0;
+        if (stopped) return code;
+        if (cr__srv_gone(c, 20)) return -1;
+    }
+}
+
+static void cr__srv_wait(cr__srv *c, cr__srv_req *q, const char *arg) {
+    cr__srv_ctr x;
+    cr_buf b = {0};
+    char cond[32] = "";
+    int hold, code;
+    if (cr__srv_get(c, arg, &x) < 0) return;
+    cr__srv_arg(q, "condition", cond, sizeof cond);
+    cr__srv_head(c, 200, "application/json", -1);
+    hold = cr__srv_hold(c, x.id);
+    code = cr__srv_wait_exit(c, &x);
+    cr__srv_release(c, x.id, hold);
+    while (code >= 0 && !strcmp(cond, "removed") && cr__srv_find(c, x.id, &x, NULL) == 0) {
+        cr__srv_ctr_free(&x);
+        if (cr__srv_gone(c, 20)) code = -1;
+    }
+    cr__srv_ctr_free(&x);
+    if (code < 0) return;
+    cr_buf_printf(&b, "{\"Error\":null,\"StatusCode\":%d}\n", code);
+    if (!b.oom) cr__srv_send(c, b.data, b.len);
+    cr_buf_free(&b);
+    cr__srv_end(c);
+}
+
+/* Where the last n lines of fd begin (n < 0: all of it). */
+static off_t cr__srv_tail(int fd, long long n) {
+    char buf[4096];
+    off_t end = lseek(fd, 0, SEEK_END), at = end;
+    long long seen = 0;
+    if (n < 0 || end <= 0) return 0;
+    if (n == 0) return end;
+    while (at > 0) {
+        size_t k = at < (off_t)sizeof buf ? (size_t)at : sizeof buf;
+        ssize_t i;
+        if (pread(fd, buf, k, at - (off_t)k) != (ssize_t)k) return 0;
+        for (i = (ssize_t)k - 1; i >= 0; i--)
+            if (buf[i] == '\n' && at - (off_t)k + i != end - 1 && ++seen == n) return at - (off_t)k + i + 1;
+        at -= (off_t)k;
+    }
+    return 0;
+}
+
+/* Sends x's log (ctr.log, from offset 0) as frames of stream 1; follow:
+   until its runner is done or the client leaves. Input from the client
+   (attach's stdin) is read and dropped: a detached container has none. */
+static void cr__srv_follow(cr__srv *c, const cr__srv_ctr *x, int follow, long long tail) {
+    char p[PATH_MAX], buf[16384];
+    int fd, last = 0, eof = 0;
+    snprintf(p, sizeof p, "%s/ctr.log", x->info.dir);
+    /* a container just started: its monitor may not have made the log yet */
+    while ((fd = open(p, O_RDONLY | O_CLOEXEC)) < 0 && errno == ENOENT && follow && !cr__srv_done(&x->info) && !cr__srv_gone(c, 10)) ;
+    if (fd < 0) return;
+    lseek(fd, cr__srv_tail(fd, tail), SEEK_SET);
+    for (;;) {
+        ssize_t n = read(fd, buf, sizeof buf);
+        struct pollfd pf = { c->fd, (short)(eof ? 0 : POLLIN | POLLRDHUP), 0 };
+        if (n > 0) { if (cr__srv_frame(c, 1, buf, (size_t)n) < 0) break; continue; }
+        if (n < 0 && errno == EINTR) continue;
+        if (!follow || last) break;
+        if (cr__srv_done(&x->info)) { last = 1; continue; }   /* one more read: what it wrote last */
+        if (poll(&pf, 1, 50) > 0) {
+            if (pf.revents & (POLLHUP | POLLERR)) break;
+            if (pf.revents & (POLLIN | POLLRDHUP) && (!c->hijacked || cr__srv_recv(c, buf, sizeof buf) <= 0)) eof = 1;
+        }
+    }
+    close(fd);
+}
+
+static void cr__srv_attach(cr__srv *c, cr__srv_req *q, const char *arg) {
+    cr__srv_ctr x;
+    int hold;
+    if (cr__srv_get(c, arg, &x) < 0) return;
+    cr__srv_hijack(c, q, !cr__srv_tty(&x));
+    hold = cr__srv_hold(c, x.id);
+    while (x.pending && cr__srv_find(c, x.id, &x, NULL) == 0 && x.pending) {   /* until it starts */
+        cr__srv_ctr_free(&x);
+        if (cr__srv_gone(c, 20)) break;
+    }
+    if (!x.pending && x.info.dir[0] && cr__srv_flag(q, "stream")) cr__srv_follow(c, &x, 1, -1);
+    cr__srv_release(c, x.id, hold);
+    cr__srv_ctr_free(&x);
+    q->close = 1;
+}
+
+static void cr__srv_logs(cr__srv *c, cr__srv_req *q, const char *arg) {
+    cr__srv_ctr x;
+    int tty;
+    if (cr__srv_get(c, arg, &x) < 0) return;
+    tty = cr__srv_tty(&x);
+    cr__srv_head(c, 200, tty ? "application/vnd.docker.raw-stream" : "application/vnd.docker.multiplexed-stream", -1);
+    c->mux = !tty;
+    if (!x.pending && cr__srv_flag(q, "stdout")) cr__srv_follow(c, &x, cr__srv_flag(q, "follow"), cr__srv_num(q, "tail", -1));
+    c->mux = 0;
+    cr__srv_ctr_free(&x);
+    cr__srv_end(c);
+}
+
+/* ---- list, inspect ---- */
+
+static const char *cr__srv_state(const cr__srv_ctr *x) {
+    if (x->pending) return "created";
+    switch (x->info.status) {
+    case CR_RUNNING: return "running";
+    case CR_PAUSED: return "paused";
+    case CR_CREATED: case CR_CREATING: return "created";
+    default: return "exited";
+    }
+}
+
+static void cr__srv_status_text(const cr__srv_ctr *x, char *out, size_t n) {
+    int64_t since = cr__srv_unix(x->info.status == CR_STOPPED && x->info.finished[0] ? x->info.finished : x->info.created);
+    int64_t d = (int64_t)time(NULL) - since;
+    char ago[48];
+    if (d < 60) snprintf(ago, sizeof ago, "%lld seconds", (long long)(d < 1 ? 1 : d));
+    else if (d < 3600) snprintf(ago, sizeof ago, "%lld minutes", (long long)d / 60);
+    else if (d < 172800) snprintf(ago, sizeof ago, "%lld hours", (long long)d / 3600);
+    else snprintf(ago, sizeof ago, "%lld days", (long long)d / 86400);
+    if (x->pending) snprintf(out, n, "Created");
+    else if (x->info.status == CR_RUNNING) snprintf(out, n, "Up %s", ago);
+    else if (x->info.status == CR_PAUSED) snprintf(out, n, "Up %s (Paused)", ago);
+    else snprintf(out, n, "Exited (%d) %s ago", x->info.exit_code, ago);
+}
+
+/* filters={"status":["running"],"name":["x"],...}: 1 if x passes. */
+static int cr__srv_filter(const cr_json *f, const cr__srv_ctr *x) {
+    const cr_json *k, *v;
+    for (k = f ? f->child : NULL; k; k = k->next) {
+        int ok = 0;
+        for (v = k->type == CR_JSON_ARRAY ? k->child : k->type == CR_JSON_OBJECT ? k->child : NULL; v; v = v->next) {
+            const char *want = k->type == CR_JSON_OBJECT ? v->key : v->type == CR_JSON_STRING ? v->str : "";
+            if (!strcmp(k->key, "status")) ok |= !strcmp(want, cr__srv_state(x));
+            else if (!strcmp(k->key, "name")) ok |= strstr(x->name, *want == '/' ? want + 1 : want) != NULL;
+            else if (!strcmp(k->key, "id")) ok |= !strncmp(x->id, want, strlen(want));
+            else if (!strcmp(k->key, "ancestor")) ok |= strstr(x->info.image, want) != NULL;
+            else if (!strcmp(k->key, "label")) {       /* KEY or KEY=VALUE */
+                const cr_json *labels = cr__srv_body_of(x, "Labels"), *l;
+                size_t kl = strcspn(want, "=");
+                for (l = labels && labels->type == CR_JSON_OBJECT ? labels->child : NULL; l; l = l->next)
+                    if (strlen(l->key) == kl && !strncmp(l->key, want, kl) && (!want[kl] || (l->str && !strcmp(l->str, want + kl + 1)))) ok = 1;
+            }
+            else ok = 1;
+        }
+        if (!ok) return 0;
+    }
+    return 1;
+}
+
+static void cr__srv_ctr_row(cr_jw *w, const cr__srv_ctr *x) {
+    const cr_json *b = cr__srv_body_of(x, NULL);
+    char st[96], slash[260];
+    cr_jw_obj(w);
+    cr_jw_key(w, "Id"); cr_jw_str(w, x->id);
+    snprintf(slash, sizeof slash, "/%s", x->name);
+    cr_jw_key(w, "Names"); cr_jw_arr(w); cr_jw_str(w, slash); cr_jw_arr_end(w);
+    cr_jw_key(w, "Image"); cr_jw_str(w, b && cr__srv_jstr(b, "Image") ? cr__srv_jstr(b, "Image") : cr__srv_short(x->info.image));
+    cr_jw_key(w, "ImageID"); cr_jw_str(w, x->pending ? cr__srv_jstr(x->rec, "ImageId") : x->info.image_id);
+    cr_jw_key(w, "Command"); cr_jw_str(w, x->info.command);
+    cr_jw_key(w, "Created"); cr_jw_i64(w, cr__srv_unix(x->pending ? cr__srv_jstr(x->rec, "Created") : x->info.created));
+    cr_jw_key(w, "Ports"); cr_jw_arr(w); cr_jw_arr_end(w);
+    cr_jw_key(w, "Labels");
+    if (b && cr_json_get(b, "Labels") && cr_json_get(b, "Labels")->type == CR_JSON_OBJECT) cr_jw_value(w, cr_json_get(b, "Labels"));
+    else { cr_jw_obj(w); cr_jw_obj_end(w); }
+    cr_jw_key(w, "State"); cr_jw_str(w, cr__srv_state(x));
+    cr__srv_status_text(x, st, sizeof st);
+    cr_jw_key(w, "Status"); cr_jw_str(w, st);
+    cr_jw_key(w, "HostConfig"); cr_jw_obj(w); cr_jw_key(w, "NetworkMode"); cr_jw_str(w, "default"); cr_jw_obj_end(w);
+    cr_jw_key(w, "Mounts"); cr_jw_arr(w); cr_jw_arr_end(w);
+    cr_jw_obj_end(w);
+}
+
+typedef struct cr__srv_ls { cr_jw *w; cr__srv *c; const cr_json *filters; int all; } cr__srv_ls;
+static int cr__srv_ls_one(void *user, const cr_ctr_info *i) {
+    cr__srv_ls *l = (cr__srv_ls *)user;
+    cr__srv_ctr x;
+    if (cr__srv_find(l->c, i->name, &x, NULL) < 0) return 0;
+    if ((l->all || x.info.status == CR_RUNNING || x.info.status == CR_PAUSED) && cr__srv_filter(l->filters, &x)) cr__srv_ctr_row(l->w, &x);
+    cr__srv_ctr_free(&x);
+    return 0;
+}
+static int cr__srv_ls_pending(void *user, cr__srv *c, cr_json *rec, const char *id) {
+    cr__srv_ls *l = (cr__srv_ls *)user;
+    cr__srv_ctr x;
+    memset(&x, 0, sizeof x);
+    x.pending = 1;
+    x.rec = rec;
+    snprintf(x.id, sizeof x.id, "%s", id);
+    snprintf(x.name, sizeof x.name, "%s", cr__srv_jstr(rec, "Name") ? cr__srv_jstr(rec, "Name") : "");
+    (void)c;
+    if (l->all && cr__srv_filter(l->filters, &x)) cr__srv_ctr_row(l->w, &x);
+    return 0;
+}
+
+static void cr__srv_ps(cr__srv *c, cr__srv_req *q, const char *arg) {
+    cr_buf b = {0};
+    cr_jw w;
+    cr__srv_ls l;
+    char f[4096];
+    cr_json *filters = NULL;
+    (void)arg;
+    if (cr__srv_arg(q, "filters", f, sizeof f) && f[0] && (cr_json_parse(f, strlen(f), &filters, NULL) < 0 || filters->type != CR_JSON_OBJECT)) {
+        cr_json_free(filters);
+        return cr__srv_error(c, 400, "invalid filters: %s", f);
+    }
+    l.w = &w; l.c = c; l.filters = filters;
+    l.all = cr__srv_flag(q, "all") || (filters && cr_json_get(filters, "status"));
+    cr_jw_init(&w, &b);
+    cr_jw_arr(&w);
+    cr_ctr_list(c->rt, c->s, cr__srv_ls_one, &l, NULL);
+    cr__srv_pending(c, cr__srv_ls_pending, &l);
+    cr_jw_arr_end(&w);
+    cr_json_free(filters);
+    cr__srv_json(c, 200, &b);
+}
+
+/* cr_ctr_inspect's object, with what the API adds: Config from the
+   request, a State fit for "created", HostConfig's AutoRemove. */
+static void cr__srv_inspect(cr__srv *c, cr__srv_req *q, const char *arg) {
+    cr__srv_ctr x;
+    cr_buf b = {0}, in = {0};
+    cr_json *j = NULL;
+    const cr_json *m, *body;
+    cr_jw w;
+    cr_err e = {0};
+    (void)q;
+    if (cr__srv_get(c, arg, &x) < 0) return;
+    body = cr__srv_body_of(&x, NULL);
+    if (!x.pending && (cr_ctr_inspect(c->rt, c->s, x.name, &in, &e) < 0 || cr_json_parse(in.data, in.len, &j, &e) < 0)) {
+        cr_buf_free(&in); cr__srv_ctr_free(&x);
+        return cr__srv_fail(c, &e);
+    }
+    cr_jw_init(&w, &b);
+    cr_jw_obj(&w);
+    for (m = j ? j->child : NULL; m; m = m->next) {
+        if (body && (!strcmp(m->key, "HostConfig") || !strcmp(m->key, "Config"))) continue;
+        cr_jw_key(&w, m->key); cr_jw_value(&w, m);
+    }
+    if (x.pending) {
+        char slash[260];
+        snprintf(slash, sizeof slash, "/%s", x.name);
+        cr_jw_key(&w, "Id"); cr_jw_str(&w, x.id);
+        cr_jw_key(&w, "Name"); cr_jw_str(&w, slash);
+        cr_jw_key(&w, "Created"); cr_jw_str(&w, cr__srv_jstr(x.rec, "Created"));
+        cr_jw_key(&w, "Image"); cr_jw_str(&w, cr__srv_jstr(x.rec, "ImageId"));
+        cr_jw_key(&w, "State"); cr_jw_raw(&w, "{\"Status\":\"created\",\"Running\":false,\"Paused\":false,\"Pid\":0,\"ExitCode\":0,"
+                                          "\"StartedAt\":\"0001-01-01T00:00:00Z\",\"FinishedAt\":\"0001-01-01T00:00:00Z\"}");
+    }
+    if (body) {
+        cr_jw_key(&w, "Config"); cr_jw_value(&w, body);
+        cr_jw_key(&w, "HostConfig");
+        cr_jw_obj(&w);
+        for (m = cr_json_get(body, "HostConfig"), m = m && m->type == CR_JSON_OBJECT ? m->child : NULL; m; m = m->next)
+            if (strcmp(m->key, "LogConfig")) { cr_jw_key(&w, m->key); cr_jw_value(&w, m); }
+        cr_jw_key(&w, "LogConfig"); cr_jw_raw(&w, "{\"Type\":\"json-file\",\"Config\":{}}");   /* what ctr.log is to SDKs */
+        cr_jw_obj_end(&w);
+    }
+    cr_jw_obj_end(&w);
+    cr_json_free(j);
+    cr_buf_free(&in);
+    cr__srv_ctr_free(&x);
+    cr__srv_json(c, 200, &b);
+}
+
+/* ---- stop, kill, restart, pause, rm, prune ---- */
+
+static void cr__srv_stop(cr__srv *c, cr__srv_req *q, const char *arg) {
+    cr__srv_ctr x;
+    cr_err e = {0};
+    int restart = !!strstr(q->path, "/restart");
+    if (cr__srv_get(c, arg, &x) < 0) return;
+    if (!restart && (x.pending || x.info.status == CR_STOPPED)) cr__srv_reply(c, 304, NULL, NULL, 0);
+    else if (!x.pending && cr_ctr_stop(c->rt, c->s, x.name, (int)cr__srv_num(q, "t", -1), &e) < 0) cr__srv_fail(c, &e);
+    else if (restart && (x.pending ? cr__srv_run(c, &x, &e) : cr__srv_rerun(c, &x, &e)) < 0) cr__srv_fail(c, &e);
+    else cr__srv_reply(c, 204, NULL, NULL, 0);
+    cr__srv_ctr_free(&x);
+}
+
+static void cr__srv_kill(cr__srv *c, cr__srv_req *q, const char *arg) {
+    cr__srv_ctr x;
+    cr_err e = {0};
+    char s[32];
+    int sig = cr__srv_arg(q, "signal", s, sizeof s) && s[0] ? cr_util_signal_parse(s) : SIGKILL;
+    if (cr__srv_get(c, arg, &x) < 0) return;
+    if (sig <= 0) cr__srv_error(c, 400, "invalid signal: %s", s);
+    else if (x.pending || x.info.status == CR_STOPPED) cr__srv_error(c, 409, "Container %s is not running", x.name);
+    else if (cr_container_kill(c->rt, x.name, sig, 0, &e) < 0) cr__srv_fail(c, &e);
+    else cr__srv_reply(c, 204, NULL, NULL, 0);
+    cr__srv_ctr_free(&x);
+}
+
+static void cr__srv_pause(cr__srv *c, cr__srv_req *q, const char *arg) {
+    cr__srv_ctr x;
+    cr_err e = {0};
+    int r;
+    if (cr__srv_get(c, arg, &x) < 0) return;
+    if (x.pending || x.info.status == CR_STOPPED) { cr__srv_ctr_free(&x); return cr__srv_error(c, 409, "Container %s is not running", x.name); }
+    r = strstr(q->path, "/unpause") ? cr_container_resume(c->rt, x.name, &e) : cr_container_pause(c->rt, x.name, &e);
+    if (r < 0) cr__srv_fail(c, &e); else cr__srv_reply(c, 204, NULL, NULL, 0);
+    cr__srv_ctr_free(&x);
+}
+
+static int cr__srv_remove(cr__srv *c, cr__srv_ctr *x, int force, cr_err *err) {
+    int r = 0;
+    if (x->pending) cr__srv_unlink(c, x->id, ".created");
+    else if ((r = cr_ctr_remove(c->rt, c->s, x->name, force ? CR_CTR_REMOVE_FORCE : 0, err)) == 0) cr__srv_unlink(c, x->id, ".json");
+    return r;
+}
+
+static void cr__srv_rm(cr__srv *c, cr__srv_req *q, const char *arg) {
+    cr__srv_ctr x;
+    cr_err e = {0};
+    if (cr__srv_get(c, arg, &x) < 0) return;
+    if (cr__srv_remove(c, &x, cr__srv_flag(q, "force"), &e) < 0) {
+        if (e.code == EBUSY) cr__srv_error(c, 409, "You cannot remove a running container %s. Stop the container before attempting removal or force remove", x.id);
+        else cr__srv_fail(c, &e);
+    } else cr__srv_reply(c, 204, NULL, NULL, 0);
+    cr__srv_ctr_free(&x);
+}
+
+typedef struct cr__srv_pr { cr__srv *c; cr_jw *w; } cr__srv_pr;
+static int cr__srv_prune_one(void *user, const cr_ctr_info *i) {
+    cr__srv_pr *p = (cr__srv_pr *)user;
+    cr__srv_ctr x;
+    if (i->status != CR_STOPPED || cr__srv_find(p->c, i->name, &x, NULL) < 0) return 0;
+    if (cr__srv_remove(p->c, &x, 0, NULL) == 0) cr_jw_str(p->w, x.id);
+    cr__srv_ctr_free(&x);
+    return 0;
+}
+static void cr__srv_ctr_prune(cr__srv *c, cr__srv_req *q, const char *arg) {
+    cr_buf b = {0};
+    cr_jw w;
+    cr__srv_pr p;
+    (void)q; (void)arg;
+    p.c = c; p.w = &w;
+    cr_jw_init(&w, &b);
+    cr_jw_obj(&w);
+    cr_jw_key(&w, "ContainersDeleted"); cr_jw_arr(&w);
+    cr_ctr_list(c->rt, c->s, cr__srv_prune_one, &p, NULL);
+    cr_jw_arr_end(&w);
+    cr_jw_key(&w, "SpaceReclaimed"); cr_jw_i64(&w, 0);
+    cr_jw_obj_end(&w);
+    cr__srv_json(c, 200, &b);
+}
+
+static void cr__srv_rename(cr__srv *c, cr__srv_req *q, const char *arg) {
+    cr__srv_ctr x;
+    cr_buf b = {0};
+    cr_err e = {0};
+    char name[256], file[80];
+    cr_jw w;
+    const cr_json *m;
+    if (cr__srv_get(c, arg, &x) < 0) return;
+    if (!cr__srv_arg(q, "name", name, sizeof name) || cr__ctr_check_name(name, &e) < 0) cr__srv_error(c, 400, "invalid name");
+    else if (!x.pending) cr__srv_error(c, 501, "rename of a started container is not supported by cr serve");
+    else {
+        cr_jw_init(&w, &b);
+        cr_jw_obj(&w);
+        for (m = x.rec->child; m; m = m->next) { cr_jw_key(&w, m->key); if (!strcmp(m->key, "Name")) cr_jw_str(&w, name); else cr_jw_value(&w, m); }
+        cr_jw_obj_end(&w);
+        snprintf(file, sizeof file, "%s.created", x.id);
+        if (cr__srv_save(c, file, &b, &e) < 0) cr__srv_fail(c, &e); else cr__srv_reply(c, 204, NULL, NULL, 0);
+        cr_buf_free(&b);
+    }
+    cr__srv_ctr_free(&x);
+}
+
+/* ---- top, stats, resize ---- */
+
+static void cr__srv_top(cr__srv *c, cr__srv_req *q, const char *arg) {
+    cr__srv_ctr x;
+    cr_state st;
+    cr_err e = {0};
+    pid_t *pids = NULL;
+    size_t n = 0, i, k;
+    cr_buf b = {0};
+    cr_jw w;
+    (void)q;
+    if (cr__srv_get(c, arg, &x) < 0) return;
+    if (x.pending || x.info.status == CR_STOPPED) { cr__srv_ctr_free(&x); return cr__srv_error(c, 409, "Container %s is not running", arg); }
+    if (cr_state_load(c->rt, x.name, &st, &e) < 0 || cr_cgroup_pids(st.cgroup, &pids, &n, &e) < 0) { cr__srv_ctr_free(&x); return cr__srv_fail(c, &e); }
+    cr_state_free(&st);
+    cr_jw_init(&w, &b);
+    cr_jw_obj(&w);
+    cr_jw_key(&w, "Titles"); cr_jw_raw(&w, "[\"UID\",\"PID\",\"PPID\",\"CMD\"]");
+    cr_jw_key(&w, "Processes"); cr_jw_arr(&w);
+    for (i = 0; i < n; i++) {
+        char p[64], num[32], *rp;
+        cr_buf cmd = {0}, sb_text = {0};
+        struct stat sb;
+        int ppid = 0;
+        snprintf(p, sizeof p, "/proc/%d/cmdline", (int)pids[i]);
+        if (cr_util_read_file(AT_FDCWD, p, 4096, &cmd, NULL) < 0) continue;
+        for (k = 0; k + 1 < cmd.len; k++) if (!cmd.data[k]) cmd.data[k] = ' ';
+        snprintf(p, sizeof p, "/proc/%d/stat", (int)pids[i]);
+        if (cr_util_read_file(AT_FDCWD, p, 4096, &sb_text, NULL) == 0 && sb_text.data && (rp = strrchr(sb_text.data, ')')))
+            sscanf(rp + 1, " %*c %d", &ppid);
+        cr_buf_free(&sb_text);
+        snprintf(p, sizeof p, "/proc/%d", (int)pids[i]);
+        cr_jw_arr(&w);
+        snprintf(num, sizeof num, "%u", stat(p, &sb) == 0 ? (unsigned)sb.st_uid : 0); cr_jw_str(&w, num);
+        snprintf(num, sizeof num, "%d", (int)pids[i]); cr_jw_str(&w, num);
+        snprintf(num, sizeof num, "%d", ppid); cr_jw_str(&w, num);
+        cr_jw_str(&w, cmd.data ? cmd.data : "");
+        cr_jw_arr_end(&w);
+        cr_buf_free(&cmd);
+    }
+    cr_jw_arr_end(&w);
+    cr_jw_obj_end(&w);
+    cr_util_free(pids);
+    cr__srv_ctr_free(&x);
+    cr__srv_json(c, 200, &b);
+}
+
+static uint64_t cr__srv_ju(const cr_json *o, const char *a, const char *b, const char *k) {
+    uint64_t v = 0;
+    const cr_json *j = cr_json_get(cr_json_get(cr_json_get(o, a), b), k);
+    if (!b) j = cr_json_get(cr_json_get(o, a), k);
+    return j && cr_json_u64(j, &v) == 0 ? v : 0;
+}
+
+/* One stats object in Docker's shape, from runc's (cr_container_stats). */
+static void cr__srv_stats_one(cr__srv *c, const cr__srv_ctr *x, cr_jw *w, uint64_t *pre_cpu, uint64_t *pre_sys) {
+    cr_buf raw = {0}, t = {0};
+    cr_json *j = NULL;
+    const cr_json *d = NULL;
+    uint64_t sys = 0, cpu;
+    char ts[40], nm[260];
+    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+    if (!x->pending && x->info.status != CR_STOPPED && cr_container_stats(c->rt, x->name, &raw, NULL) == 0 &&
+        cr_json_parse(raw.data, raw.len, &j, NULL) == 0) d = cr_json_get(j, "data");
+    if (cr_util_read_file(AT_FDCWD, "/proc/stat", 65536, &t, NULL) == 0 && t.data) {
+        unsigned long long f[8] = {0};
+        int k;
+        sscanf(t.data, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &f[0], &f[1], &f[2], &f[3], &f[4], &f[5], &f[6], &f[7]);
+        for (k = 0; k < 8; k++) sys += f[k];
+        sys = sys * (1000000000ull / (uint64_t)sysconf(_SC_CLK_TCK));
+    }
+    cpu = cr__srv_ju(d, "cpu", "usage", "total");
+    cr__now_rfc3339(ts, sizeof ts);
+    snprintf(nm, sizeof nm, "/%s", x->name);
+    cr_jw_obj(w);
+    cr_jw_key(w, "read"); cr_jw_str(w, ts);
+    cr_jw_key(w, "preread"); cr_jw_str(w, "0001-01-01T00:00:00Z");
+    cr_jw_key(w, "name"); cr_jw_str(w, nm);
+    cr_jw_key(w, "id"); cr_jw_str(w, x->id);
+    cr_jw_key(w, "pids_stats"); cr_jw_obj(w); cr_jw_key(w, "current"); cr_jw_u64(w, cr__srv_ju(d, "pids", NULL, "current")); cr_jw_obj_end(w);
+    cr_jw_key(w, "cpu_stats"); cr_jw_obj(w);
+    cr_jw_key(w, "cpu_usage"); cr_jw_obj(w);
+    cr_jw_key(w, "total_usage"); cr_jw_u64(w, cpu);
+    cr_jw_key(w, "usage_in_kernelmode"); cr_jw_u64(w, cr__srv_ju(d, "cpu", "usage", "kernel"));
+    cr_jw_key(w, "usage_in_usermode"); cr_jw_u64(w, cr__srv_ju(d, "cpu", "usage", "user"));
+    cr_jw_obj_end(w);
+    cr_jw_key(w, "system_cpu_usage"); cr_jw_u64(w, sys);
+    cr_jw_key(w, "online_cpus"); cr_jw_i64(w, ncpu > 0 ? ncpu : 1);
+    cr_jw_obj_end(w);
+    cr_jw_key(w, "precpu_stats"); cr_jw_obj(w);
+    cr_jw_key(w, "cpu_usage"); cr_jw_obj(w); cr_jw_key(w, "total_usage"); cr_jw_u64(w, *pre_cpu); cr_jw_obj_end(w);
+    cr_jw_key(w, "system_cpu_usage"); cr_jw_u64(w, *pre_sys);
+    cr_jw_key(w, "online_cpus"); cr_jw_i64(w, ncpu > 0 ? ncpu : 1);
+    cr_jw_obj_end(w);
+    cr_jw_key(w, "memory_stats"); cr_jw_obj(w);
+    cr_jw_key(w, "usage"); cr_jw_u64(w, cr__srv_ju(d, "memory", "usage", "usage"));
+    {   /* no limit: the host's memory, as Docker shows it */
+        uint64_t lim = cr__srv_ju(d, "memory", "usage", "limit"), host = (uint64_t)sysconf(_SC_PHYS_PAGES) * (uint64_t)sysconf(_SC_PAGESIZE);
+        cr_jw_key(w, "limit"); cr_jw_u64(w, lim && lim < host ? lim : host);
+    }
+    cr_jw_key(w, "stats"); cr_jw_obj(w); cr_jw_obj_end(w);
+    cr_jw_obj_end(w);
+    cr_jw_key(w, "blkio_stats"); cr_jw_obj(w); cr_jw_obj_end(w);
+    cr_jw_key(w, "networks"); cr_jw_obj(w); cr_jw_obj_end(w);
+    cr_jw_obj_end(w);
+    *pre_cpu = cpu; *pre_sys = sys;
+    cr_json_free(j);
+    cr_buf_free(&raw);
+    cr_buf_free(&t);
+}
+
+static void cr__srv_stats(cr__srv *c, cr__srv_req *q, const char *arg) {
+    cr__srv_ctr x;
+    uint64_t pc = 0, ps = 0;
+    char s[16];
+    int stream = !cr__srv_arg(q, "stream", s, sizeof s) || !strcmp(s, "1") || !strcasecmp(s, "true");
+    if (cr__srv_get(c, arg, &x) < 0) return;
+    cr__srv_head(c, 200, "application/json", -1);
+    do {
+        cr_buf b = {0};
+        cr_jw w;
+        cr_jw_init(&w, &b);
+        cr__srv_stats_one(c, &x, &w, &pc, &ps);
+        cr_buf_putc(&b, '\n');
+        if (b.oom || cr__srv_send(c, b.data, b.len) < 0) stream = 0;
+        cr_buf_free(&b);
+    } while (stream && !cr__srv_gone(c, 1000));
+    cr__srv_ctr_free(&x);
+    cr__srv_end(c);
+}
+
+static void cr__srv_resize(cr__srv *c, cr__srv_req *q, const char *arg) {
+    (void)q; (void)arg;
+    cr__srv_reply(c, 200, NULL, NULL, 0);
+}
+
+/* ---- archive: docker cp, on a running container's root (/proc/PID/root) ---- */
+
+/* The container's root and path's parent (a dir fd) and base name; replies on errors. */
+static int cr__srv_ctr_root(cr__srv *c, const char *arg, cr__srv_req *q, char *path, size_t n) {
+    cr__srv_ctr x;
+    char p[64];
+    int fd;
+    if (cr__srv_get(c, arg, &x) < 0) return -1;
+    cr__srv_ctr_free(&x);
+    if (x.pending || x.info.status == CR_STOPPED || x.info.pid <= 0) {
+        cr__srv_error(c, 409, "container %s is not running: cr serve copies from and to running containers only", arg);
+        return -1;
+    }
+    if (!cr__srv_arg(q, "path", path, n) || !path[0]) { cr__srv_error(c, 400, "path is required"); return -1; }
+    snprintf(p, sizeof p, "/proc/%d/root", (int)x.info.pid);
+    if ((fd = open(p, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0) cr__srv_error(c, 500, "%s: %s", p, strerror(errno));
+    return fd;
+}
+
+/* X-Docker-Container-Path-Stat of fd (an O_PATH fd of the entry). */
+static void cr__srv_path_stat(cr__srv *c, int fd, const char *path, int status, long long len) {
+    struct stat sb;
+    char link[4096] = "", h[1200];
+    const char *base = strrchr(path, '/') && strrchr(path, '/')[1] ? strrchr(path, '/') + 1 : path;
+    ssize_t k;
+    cr_buf j = {0}, b64 = {0};
+    cr_jw w;
+    fstat(fd, &sb);
+    if (S_ISLNK(sb.st_mode) && (k = readlinkat(fd, "", link, sizeof link - 1)) > 0) link[k] = 0;
+    cr_jw_init(&w, &j);
+    cr_jw_obj(&w);
+    cr_jw_key(&w, "name"); cr_jw_str(&w, base);
+    cr_jw_key(&w, "size"); cr_jw_i64(&w, (int64_t)sb.st_size);
+    /* Go's os.FileMode: the permission bits, and ModeDir (1 << 31) or ModeSymlink (1 << 27) */
+    cr_jw_key(&w, "mode"); cr_jw_u64(&w, (uint64_t)(sb.st_mode & 0777) | (S_ISDIR(sb.st_mode) ? 1ull << 31 : 0) | (S_ISLNK(sb.st_mode) ? 1ull << 27 : 0));
+    cr_jw_key(&w, "mtime"); cr_jw_str(&w, "1970-01-01T00:00:00Z");
+    cr_jw_key(&w, "linkTarget"); cr_jw_str(&w, link);
+    cr_jw_obj_end(&w);
+    cr__auth_b64_encode((const unsigned char *)j.data, j.len, &b64);
+    snprintf(h, sizeof h, "HTTP/1.1 %d %s\r\nApi-Version: " CR_SERVE_API_VERSION "\r\nX-Docker-Container-Path-Stat: %s\r\n"
+             "Content-Type: application/x-tar\r\n%s\r\n", status, cr__srv_reason(status), b64.data ? b64.data : "",
+             len < 0 ? "Transfer-Encoding: chunked\r\n" : "Content-Length: 0\r\n");
+    cr__write_all(c->fd, h, strlen(h));
+    c->chunked = len < 0;
+    cr_buf_free(&j);
+    cr_buf_free(&b64);
+}
+
+/* One tar header (ustar; a GNU 'L' record first for a long name). */
+static int cr__srv_tar_head(cr__srv *c, const char *name, const struct stat *sb, char type, const char *link) {
+    unsigned char h[512];
+    unsigned sum = 0;
+    size_t i, nl = strlen(name);
+    if (nl > 99) {
+        struct stat l;
+        memset(&l, 0, sizeof l);
+        l.st_size = (off_t)nl + 1;
+        if (cr__srv_tar_head(c, "././@LongLink", &l, 'L', "") < 0 || cr__srv_send(c, name, nl + 1) < 0) return -1;
+        memset(h, 0, sizeof h);
+        if (cr__srv_send(c, h, 512 - (nl + 1) % 512) < 0) return -1;
+    }
+    memset(h, 0, sizeof h);
+    memcpy(h, name, nl > 99 ? 99 : nl);
+    snprintf((char *)h + 100, 8, "%07o", (unsigned)(sb->st_mode & 07777));
+    snprintf((char *)h + 108, 8, "%07o", (unsigned)sb->st_uid & 07777777);
+    snprintf((char *)h + 116, 8, "%07o", (unsigned)sb->st_gid & 07777777);
+    snprintf((char *)h + 124, 12, "%011llo", (unsigned long long)(type == '0' || type == 'L' ? sb->st_size : 0));
+    snprintf((char *)h + 136, 12, "%011llo", (unsigned long long)sb->st_mtime);
+    h[156] = (unsigned char)type;
+    snprintf((char *)h + 157, 100, "%s", link);
+    memcpy(h + 257, "ustar\0" "00", 8);
+    memset(h + 148, ' ', 8);
+    for (i = 0; i < 512; i++) sum += h[i];
+    snprintf((char *)h + 148, 8, "%06o", sum);
+    return cr__srv_send(c, h, 512);
+}
+
+/* Writes the entry fd (O_PATH) as name, and what a directory holds. */
+static int cr__srv_tar(cr__srv *c, int fd, const char *name, int depth) {
+    struct stat sb;
+    char link[100] = "", full[4096];
+    int r = 0;
+    if (fstat(fd, &sb) < 0 || depth > 64) return 0;
+    if (S_ISLNK(sb.st_mode)) {
+        ssize_t k = readlinkat(fd, "", link, sizeof link - 1);
+        link[k > 0 ? k : 0] = 0;
+        return cr__srv_tar_head(c, name, &sb, '2', link);
+    }
+    if (S_ISREG(sb.st_mode)) {
+        char buf[65536];
+        off_t left = sb.st_size;
+        int in;
+        snprintf(full, sizeof full, "/proc/self/fd/%d", fd);
+        if ((in = open(full, O_RDONLY | O_CLOEXEC)) < 0) return 0;
+        r = cr__srv_tar_head(c, name, &sb, '0', "");
+        while (r == 0 && left > 0) {
+            ssize_t k = read(in, buf, (size_t)(left < (off_t)sizeof buf ? left : (off_t)sizeof buf));
+            if (k <= 0) { memset(buf, 0, sizeof buf); k = left < (off_t)sizeof buf ? (ssize_t)left : (ssize_t)sizeof buf; }   /* shrunk: pad */
+            r = cr__srv_send(c, buf, (size_t)k);
+            left -= k;
+        }
+        close(in);
+        memset(buf, 0, 512);
+        return r < 0 || !(sb.st_size % 512) ? r : cr__srv_send(c, buf, 512 - (size_t)(sb.st_size % 512));
+    }
+    if (S_ISDIR(sb.st_mode)) {
+        DIR *d;
+        struct dirent *e;
+        int dfd = openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        snprintf(full, sizeof full, "%s/", name);
+        if ((r = cr__srv_tar_head(c, full, &sb, '5', "")) < 0 || dfd < 0 || !(d = fdopendir(dfd))) { if (dfd >= 0) close(dfd); return r; }
+        while (r == 0 && (e = readdir(d))) {
+            int child;
+            if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
+            if ((child = openat(dirfd(d), e->d_name, O_PATH | O_NOFOLLOW | O_CLOEXEC)) < 0) continue;
+            snprintf(full, sizeof full, "%s/%s", name, e->d_name);
+            r = cr__srv_tar(c, child, full, depth + 1);
+            close(child);
+        }
+        closedir(d);
+    }
+    return r;
+}
+
+static void cr__srv_archive(cr__srv *c, cr__srv_req *q, const char *arg) {
+    char path[4096], zero[1024];
+    const char *base;
+    int root, fd;
+    if ((root = cr__srv_ctr_root(c, arg, q, path, sizeof path)) < 0) return;
+    if ((fd = cr__open_in_root(root, path, O_PATH | O_NOFOLLOW, 0)) < 0) {
+        cr__srv_error(c, 404, "Could not find the file %s in container %s", path, arg);
+    } else if (!strcmp(q->method, "HEAD")) {
+        cr__srv_path_stat(c, fd, path, 200, 0);
+    } else {
+        while (strlen(path) > 1 && path[strlen(path) - 1] == '/') path[strlen(path) - 1] = 0;
+        base = strrchr(path, '/') && strrchr(path, '/')[1] ? strrchr(path, '/') + 1 : "/";
+        cr__srv_path_stat(c, fd, path, 200, -1);
+        memset(zero, 0, sizeof zero);
+        if (cr__srv_tar(c, fd, strcmp(base, "/") ? base : ".", 0) == 0) cr__srv_send(c, zero, sizeof zero);
+        cr__srv_end(c);
+    }
+    if (fd >= 0) close(fd);
+    close(root);
+}
+
+static void cr__srv_archive_put(cr__srv *c, cr__srv_req *q, const char *arg) {
+    char path[4096];
+    cr_unpack_opts uo;
+    cr_err e = {0};
+    int root, dir, mem = -1;
+    if ((root = cr__srv_ctr_root(c, arg, q, path, sizeof path)) < 0) return;
+    memset(&uo, 0, sizeof uo);
+    uo.whiteouts = CR_UNPACK_APPLY;
+    if ((dir = cr__open_in_root(root, path, O_RDONLY | O_DIRECTORY, 0)) < 0) cr__srv_error(c, 404, "Could not find the directory %s in container %s", path, arg);
+    else if ((mem = memfd_create("cr-archive", MFD_CLOEXEC)) < 0 || cr__write_all(mem, q->body.data ? q->body.data : "", q->body.len) < 0 ||
+             lseek(mem, 0, SEEK_SET) < 0)
+        cr__srv_error(c, 500, "archive: %s", strerror(errno));
+    else if (cr_unpack_layer(mem, dir, &uo, NULL, &e) < 0) cr__srv_error(c, 400, "extract into %s: %s", path, e.msg);
+    else cr__srv_reply(c, 200, NULL, NULL, 0);
+    if (mem >= 0) close(mem);
+    if (dir >= 0) close(dir);
+    close(root);
+}
+
+/* ---- exec ---- */
+
+/* <dir>/exec-<id>.json: {"Container","Body","Running","ExitCode","Pid"}. */
+static void cr__srv_exec_save(cr__srv *c, const char *id, const char *ctr, const cr_json *body, int running, int code, int pid) {
+    char file[96];
+    cr_buf b = {0};
+    cr_jw w;
+    cr_jw_init(&w, &b);
+    cr_jw_obj(&w);
+    cr_jw_key(&w, "Container"); cr_jw_str(&w, ctr);
+    cr_jw_key(&w, "Body"); cr_jw_value(&w, body);
+    cr_jw_key(&w, "Running"); cr_jw_bool(&w, running);
+    cr_jw_key(&w, "ExitCode"); if (code < 0) cr_jw_null(&w); else cr_jw_i64(&w, code);
+    cr_jw_key(&w, "Pid"); cr_jw_i64(&w, pid);
+    cr_jw_obj_end(&w);
+    snprintf(file, sizeof file, "exec-%s.json", id);
+    cr__srv_save(c, file, &b, NULL);
+    cr_buf_free(&b);
+}
+static cr_json *cr__srv_exec_load(cr__srv *c, const char *id) {
+    char file[96];
+    if (strlen(id) != 64 || id[strspn(id, "0123456789abcdef")]) return NULL;
+    snprintf(file, sizeof file, "exec-%s.json", id);
+    return cr__srv_load(c, file);
+}
+
+static void cr__srv_exec_create(cr__srv *c, cr__srv_req *q, const char *arg) {
+    cr__srv_ctr x;
+    cr_json *body;
+    cr_err e = {0};
+    char id[65];
+    cr_buf b = {0};
+    const cr_json *cmd;
+    if (cr__srv_get(c, arg, &x) < 0) return;
+    if (!(body = cr__srv_body(c, q))) { cr__srv_ctr_free(&x); return; }
+    cmd = cr_json_get(body, "Cmd");
+    if (x.pending || x.info.status != CR_RUNNING) cr__srv_error(c, 409, "Container %s is not running", x.id);
+    else if (!cmd || cmd->type != CR_JSON_ARRAY || !cmd->child) cr__srv_error(c, 400, "No exec command specified");
+    else if (cr__ctr_random_id(id, &e) < 0) cr__srv_fail(c, &e);
+    else {
+        cr__srv_exec_save(c, id, x.name, body, 0, -1, 0);
+        cr_buf_printf(&b, "{\"Id\":\"%s\"}", id);
+        cr__srv_json(c, 201, &b);
+    }
+    cr_json_free(body);
+    cr__srv_ctr_free(&x);
+}
+
+/* The process of an exec start: stdio set up by the caller; exits with its status. */
+static void cr__srv_exec_child(cr__srv *c, const char *ctr, const cr_json *body, const char *console, const char *pidfile, int detach) {
+    cr__srv_opts so;
+    cr_exec_opts eo;
+    cr_err e = {0};
+    int status = 0;
+    const char *u = cr__srv_jstr(body, "User"), *wd = cr__srv_jstr(body, "WorkingDir");
+    memset(&so, 0, sizeof so);
+    memset(&eo, 0, sizeof eo);
+    eo.args = (const char **)cr__srv_list(&so, CR__SO_ARGS, cr_json_get(body, "Cmd"));
+    eo.env = (const char **)cr__srv_list(&so, CR__SO_ENV, cr_json_get(body, "Env"));
+    eo.user = u && *u ? u : NULL;
+    eo.cwd = wd && *wd ? wd : NULL;
+    eo.tty = console != NULL;
+    eo.console_socket = console;
+    eo.pid_file = pidfile;
+    eo.detach = detach;
+    signal(SIGPIPE, SIG_DFL);
+    if (cr_container_exec(c->rt, ctr, &eo, &status, &e) < 0) {
+        dprintf(2, "%s\n", e.msg);
+        _exit(e.kind == CR_ERR_EXEC ? (e.code == ENOENT ? 127 : 126) : 125);
+    }
+    _exit(status & 255);
+}
+
+/* Copies between the client and the process: in (its stdin) from the
+   client, out/err to it as frames; tty: one fd both ways, raw. */
+static void cr__srv_pump(cr__srv *c, int in, int out, int err_fd, int tty) {
+    char buf[16384];
+    struct pollfd p[3];
+    int open_out = out >= 0, open_err = err_fd >= 0, eof = 0, k;
+    while (open_out || open_err) {
+        ssize_t n;
+        p[0].fd = c->fd; p[0].events = eof ? 0 : POLLIN | POLLRDHUP;
+        p[1].fd = open_out ? out : -1; p[1].events = POLLIN;
+        p[2].fd = open_err ? err_fd : -1; p[2].events = POLLIN;
+        for (k = 0; k < 3; k++) p[k].revents = 0;
+        if (c->rpos < c->rlen) p[0].revents = POLLIN;
+        else if (poll(p, 3, -1) < 0) { if (errno == EINTR) continue; break; }
+        if (p[0].revents & (POLLHUP | POLLERR)) break;           /* the client is gone */
+        if (p[0].revents & (POLLIN | POLLRDHUP)) {
+            n = cr__srv_recv(c, buf, sizeof buf);
+            if (n <= 0) eof = 1;                                  /* it half-closed: no more input */
+            if ((n <= 0 || cr__write_all(in, buf, (size_t)n) < 0) && !tty && in >= 0) { close(in); in = -1; }
+        }
+        for (k = 1; k < 3; k++) {
+            if (!(p[k].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+            n = read(p[k].fd, buf, sizeof buf);
+            if (n < 0 && errno == EINTR) continue;
+            if (n <= 0) { if (k == 1) open_out = 0; else open_err = 0; continue; }
+            if (cr__srv_frame(c, tty ? 1 : k, buf, (size_t)n) < 0) open_out = open_err = 0;
+        }
+    }
+    if (in >= 0 && !tty) close(in);
+}
+
+static void cr__srv_winsize(int fd, const cr_json *size) {
+    struct winsize ws;
+    uint64_t h = 0, w = 0;
+    if (!size || size->type != CR_JSON_ARRAY || !size->child || !size->child->next) return;
+    cr_json_u64(size->child, &h);
+    cr_json_u64(size->child->next, &w);
+    memset(&ws, 0, sizeof ws);
+    ws.ws_row = (unsigned short)h; ws.ws_col = (unsigned short)w;
+    if (h && w) ioctl(fd, TIOCSWINSZ, &ws);
+}
+
+/* A tty exec: the pty master arrives on a console socket. */
+static int cr__srv_console(cr__srv *c, const char *id, char *path, size_t n) {
+    struct sockaddr_un sa;
+    int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    memset(&sa, 0, sizeof sa);
+    sa.sun_family = AF_UNIX;
+    snprintf(path, n, "%s/exec-%.16s.sock", c->dir, id);
+    snprintf(sa.sun_path, sizeof sa.sun_path, "%s", path);
+    unlink(path);
+    if (s < 0 || bind(s, (struct sockaddr *)&sa, sizeof sa) < 0 || listen(s, 1) < 0) { if (s >= 0) close(s); return -1; }
+    return s;
+}
+
+static void cr__srv_exec_start(cr__srv *c, cr__srv_req *q, const char *arg) {
+    cr_json *rec, *body;
+    const cr_json *cfg;
+    char sock[PATH_MAX], pidfile[PATH_MAX], ctr[256];
+    int tty, in[2] = {-1, -1}, out[2] = {-1, -1}, er[2] = {-1, -1}, ls = -1, master = -1, st = 0, pid = 0;
+    pid_t child;
+    if (!(rec = cr__srv_exec_load(c, arg))) return cr__srv_error(c, 404, "No such exec instance: %s", arg);
+    if (!(body = cr__srv_body(c, q))) { cr_json_free(rec); return; }
+    cfg = cr_json_get(rec, "Body");
+    tty = cr__srv_jtrue(cfg, "Tty");
+    snprintf(ctr, sizeof ctr, "%s", cr__srv_jstr(rec, "Container") ? cr__srv_jstr(rec, "Container") : "");
+    snprintf(pidfile, sizeof pidfile, "%s/exec-%s.pid", c->dir, arg);
+    if (tty && (ls = cr__srv_console(c, arg, sock, sizeof sock)) < 0) { cr_json_free(body); cr_json_free(rec); return cr__srv_error(c, 500, "console socket: %s", strerror(errno)); }
+    if (!tty && (pipe2(in, O_CLOEXEC) < 0 || pipe2(out, O_CLOEXEC) < 0 || pipe2(er, O_CLOEXEC) < 0)) { cr_json_free(body); cr_json_free(rec); return cr__srv_error(c, 500, "pipe: %s", strerror(errno)); }
+    if (cr__srv_jtrue(body, "Detach")) {
+        if ((child = fork()) == 0) cr__srv_exec_child(c, ctr, cfg, tty ? sock : NULL, pidfile, 1);
+        waitpid(child, &st, 0);
+        cr__srv_reply(c, 200, NULL, NULL, 0);
+        goto out;
+    }
+    cr__srv_hijack(c, q, !tty);
+    cr__srv_exec_save(c, arg, ctr, cfg, 1, -1, 0);
+    if ((child = fork()) == 0) {
+        int null = open("/dev/null", O_RDWR);
+        dup2(tty ? null : in[0], 0); dup2(tty ? null : out[1], 1); dup2(tty ? null : er[1], 2);
+        cr__srv_exec_child(c, ctr, cfg, tty ? sock : NULL, pidfile, 0);
+    }
+    if (tty) {
+        struct pollfd pf = { ls, POLLIN, 0 };
+        int conn = poll(&pf, 1, 10000) > 0 ? accept4(ls, NULL, NULL, SOCK_CLOEXEC) : -1;
+        if (conn >= 0 && cr_util_recv_fd(conn, &master, NULL, 0) < 0) master = -1;
+        if (conn >= 0) close(conn);
+        if (master >= 0) { cr__srv_winsize(master, cr_json_get(body, "ConsoleSize")); cr__srv_pump(c, master, master, -1, 1); }
+    } else {
+        close(in[0]); close(out[1]); close(er[1]);
+        in[0] = out[1] = er[1] = -1;
+        cr__srv_pump(c, in[1], out[0], er[0], 0);
+        in[1] = -1;
+    }
+    if (child > 0) waitpid(child, &st, 0);
+    { cr_buf t = {0}; if (cr_util_read_file(AT_FDCWD, pidfile, 64, &t, NULL) == 0 && t.data) pid = atoi(t.data); cr_buf_free(&t); }
+    cr__srv_exec_save(c, arg, ctr, cfg, 0, WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st), pid);
+    q->close = 1;
+out:
+    if (master >= 0) close(master);
+    if (ls >= 0) { close(ls); unlink(sock); }
+    { int *fds[] = { in, out, er }, k; for (k = 0; k < 3; k++) { if (fds[k][0] >= 0) close(fds[k][0]); if (fds[k][1] >= 0) close(fds[k][1]); } }
+    cr_json_free(body);
+    cr_json_free(rec);
+}
+
+static void cr__srv_exec_resize(cr__srv *c, cr__srv_req *q, const char *arg) {
+    char p[PATH_MAX], size[64];
+    cr_buf t = {0};
+    int i, fd = -1;
+    snprintf(p, sizeof p, "%s/exec-%s.pid", c->dir, arg);
+    for (i = 0; i < 100 && fd < 0; i++) {   /* the exec may still be starting */
+        if (strlen(arg) == 64 && cr_util_read_file(AT_FDCWD, p, 64, &t, NULL) == 0 && t.data) {
+            char fdp[64];
+            snprintf(fdp, sizeof fdp, "/proc/%d/fd/0", atoi(t.data));
+            fd = open(fdp, O_RDWR | O_NOCTTY | O_CLOEXEC);
+        }
+        if (fd < 0) usleep(10000);
+    }
+    cr_buf_free(&t);
+    snprintf(size, sizeof size, "[%lld,%lld]", cr__srv_num(q, "h", 0), cr__srv_num(q, "w", 0));
+    if (fd >= 0) {
+        cr_json *j = NULL;
+        if (cr_json_parse(size, strlen(size), &j, NULL) == 0) cr__srv_winsize(fd, j);
+        cr_json_free(j);
+        close(fd);
+    }
+    cr__srv_reply(c, fd >= 0 ? 200 : 404, NULL, NULL, 0);
+}
+
+static void cr__srv_exec_inspect(cr__srv *c, cr__srv_req *q, const char *arg) {
+    cr_json *rec = cr__srv_exec_load(c, arg);
+    const cr_json *cfg, *cmd;
+    cr_buf b = {0};
+    cr_jw w;
+    (void)q;
+    if (!rec) return cr__srv_error(c, 404, "No such exec instance: %s", arg);
+    cfg = cr_json_get(rec, "Body");
+    cmd = cr_json_get(cfg, "Cmd");
+    cr_jw_init(&w, &b);
+    cr_jw_obj(&w);
+    cr_jw_key(&w, "ID"); cr_jw_str(&w, arg);
+    cr_jw_key(&w, "Running"); cr_jw_bool(&w, cr__srv_jtrue(rec, "Running"));
+    cr_jw_key(&w, "ExitCode"); cr_jw_value(&w, cr_json_get(rec, "ExitCode"));
+    cr_jw_key(&w, "Pid"); cr_jw_value(&w, cr_json_get(rec, "Pid"));
+    cr_jw_key(&w, "ContainerID"); cr_jw_str(&w, cr__srv_jstr(rec, "Container"));
+    cr_jw_key(&w, "OpenStdin"); cr_jw_bool(&w, cr__srv_jtrue(cfg, "AttachStdin"));
+    cr_jw_key(&w, "OpenStdout"); cr_jw_bool(&w, 1);
+    cr_jw_key(&w, "OpenStderr"); cr_jw_bool(&w, 1);
+    cr_jw_key(&w, "CanRemove"); cr_jw_bool(&w, 0);
+    cr_jw_key(&w, "DetachKeys"); cr_jw_str(&w, "");
+    cr_jw_key(&w, "ProcessConfig"); cr_jw_obj(&w);
+    cr_jw_key(&w, "tty"); cr_jw_bool(&w, cr__srv_jtrue(cfg, "Tty"));
+    cr_jw_key(&w, "entrypoint"); cr_jw_str(&w, cmd && cmd->child ? cmd->child->str : "");
+    cr_jw_key(&w, "arguments"); cr_jw_arr(&w);
+    for (cmd = cmd && cmd->child ? cmd->child->next : NULL; cmd; cmd = cmd->next) cr_jw_value(&w, cmd);
+    cr_jw_arr_end(&w);
+    cr_jw_key(&w, "privileged"); cr_jw_bool(&w, cr__srv_jtrue(cfg, "Privileged"));
+    cr_jw_key(&w, "user"); cr_jw_str(&w, cr__srv_jstr(cfg, "User") ? cr__srv_jstr(cfg, "User") : "");
+    cr_jw_obj_end(&w);
+    cr_jw_obj_end(&w);
+    cr_json_free(rec);
+    cr__srv_json(c, 200, &b);
+}
+
+/* ---- events: the containers' changes, seen by comparing snapshots ---- */
+
+static int cr__srv_snap_one(void *user, const cr_ctr_info *i) {
+    cr_buf *b = (cr_buf *)user;
+    cr_buf_printf(b, "%s %s %s %s\n", i->id, i->status == CR_STOPPED ? "die" : i->status == CR_PAUSED ? "pause" : "start",
+                  i->name, i->image[0] ? cr__srv_short(i->image) : "-");
+    return 0;
+}
+static int cr__srv_snap_pending(void *user, cr__srv *c, cr_json *rec, const char *id) {
+    const cr_json *b = cr_json_get(rec, "Body");
+    cr_buf *snap = (cr_buf *)user;
+    (void)c;
+    if (snap->data && strstr(snap->data, id)) return 0;   /* starting: cr_ctr_list has it already */
+    cr_buf_printf(snap, "%s create %s %s\n", id, cr__srv_jstr(rec, "Name") ? cr__srv_jstr(rec, "Name") : "",
+                  cr__srv_jstr(b, "Image") ? cr__srv_jstr(b, "Image") : "-");
+    return 0;
+}
+
+static void cr__srv_event(cr__srv *c, const char *line, const char *action) {
+    char id[65], st[16], name[256], image[CR_REF_STRING_MAX];
+    cr_buf b = {0};
+    cr_jw w;
+    struct timespec ts;
+    if (sscanf(line, "%64s %15s %255s %799s", id, st, name, image) != 4) return;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    cr_jw_init(&w, &b);
+    cr_jw_obj(&w);
+    cr_jw_key(&w, "status"); cr_jw_str(&w, action);
+    cr_jw_key(&w, "id"); cr_jw_str(&w, id);
+    cr_jw_key(&w, "from"); cr_jw_str(&w, image);
+    cr_jw_key(&w, "Type"); cr_jw_str(&w, "container");
+    cr_jw_key(&w, "Action"); cr_jw_str(&w, action);
+    cr_jw_key(&w, "Actor"); cr_jw_obj(&w);
+    cr_jw_key(&w, "ID"); cr_jw_str(&w, id);
+    cr_jw_key(&w, "Attributes"); cr_jw_obj(&w);
+    cr_jw_key(&w, "image"); cr_jw_str(&w, image); cr_jw_key(&w, "name"); cr_jw_str(&w, name);
+    cr_jw_obj_end(&w); cr_jw_obj_end(&w);
+    cr_jw_key(&w, "scope"); cr_jw_str(&w, "local");
+    cr_jw_key(&w, "time"); cr_jw_i64(&w, (int64_t)ts.tv_sec);
+    cr_jw_key(&w, "timeNano"); cr_jw_i64(&w, (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec);
+    cr_jw_obj_end(&w);
+    cr_buf_putc(&b, '\n');
+    if (!b.oom) cr__srv_send(c, b.data, b.len);
+    cr_buf_free(&b);
+}
+
+/* The line of was for the id that line starts with; NULL if none. */
+static const char *cr__srv_line_of(const cr_buf *was, const char *line) {
+    const char *p;
+    for (p = was->data; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : "")
+        if (!strncmp(p, line, 65)) return p;
+    return NULL;
+}
+
+/* Events for what changed between two snapshots ("id state name image" lines). */
+static void cr__srv_diff(cr__srv *c, const cr_buf *was, const cr_buf *now) {
+    const char *p, *e, *old;
+    char line[1200], act[16], prev[16];
+    for (p = now->data; p && (e = strchr(p, '\n')); p = e + 1) {
+        snprintf(line, sizeof line, "%.*s", (int)(e - p), p);
+        if (sscanf(line, "%*s %15s", act) != 1) continue;
+        if (!(old = cr__srv_line_of(was, line))) {
+            cr__srv_event(c, line, "create");
+            if (strcmp(act, "create")) cr__srv_event(c, line, "start");
+            if (!strcmp(act, "die")) cr__srv_event(c, line, act);
+        } else if (sscanf(old, "%*s %15s", prev) == 1 && strcmp(prev, act))
+            cr__srv_event(c, line, !strcmp(prev, "pause") && !strcmp(act, "start") ? "unpause" : act);
+    }
+    for (p = was->data; p && (e = strchr(p, '\n')); p = e + 1) {
+        snprintf(line, sizeof line, "%.*s", (int)(e - p), p);
+        if (cr__srv_line_of(now, line)) continue;
+        if (sscanf(line, "%*s %15s", prev) == 1 && (!strcmp(prev, "start") || !strcmp(prev, "pause")))
+            cr__srv_event(c, line, "die");                        /* it stopped and went between two looks */
+        cr__srv_event(c, line, "destroy");
+    }
+}
+
+static void cr__srv_events(cr__srv *c, cr__srv_req *q, const char *arg) {
+    cr_buf was = {0}, now = {0};
+    long long until = cr__srv_num(q, "until", 0);
+    (void)arg;
+    cr__srv_head(c, 200, "application/json", -1);
+    cr_buf_puts(&was, "");
+    cr_ctr_list(c->rt, c->s, cr__srv_snap_one, &was, NULL);
+    cr__srv_pending(c, cr__srv_snap_pending, &was);
+    while (!cr__srv_gone(c, 100) && (!until || time(NULL) < until)) {
+        now.len = 0;
+        cr_buf_puts(&now, "");
+        cr_ctr_list(c->rt, c->s, cr__srv_snap_one, &now, NULL);
+        cr__srv_pending(c, cr__srv_snap_pending, &now);
+        if (now.oom) break;
+        if (was.len != now.len || memcmp(was.data, now.data, now.len)) {
+            cr_buf t = was;
+            cr__srv_diff(c, &was, &now);
+            was = now; now = t;
+        }
+    }
+    cr_buf_free(&was);
+    cr_buf_free(&now);
+    if (until) cr__srv_end(c);
+    q->close = 1;
+}
+
+static void cr__srv_df(cr__srv *c, cr__srv_req *q, const char *arg) {
+    cr_buf b = {0};
+    cr_jw w;
+    cr__srv_ls l;
+    (void)q; (void)arg;
+    cr_jw_init(&w, &b);
+    cr_jw_obj(&w);
+    cr_jw_key(&w, "LayersSize"); cr_jw_i64(&w, 0);
+    cr_jw_key(&w, "Images"); cr_jw_arr(&w); cr_jw_arr_end(&w);
+    cr_jw_key(&w, "Containers"); cr_jw_arr(&w);
+    l.w = &w; l.c = c; l.filters = NULL; l.all = 1;
+    cr_ctr_list(c->rt, c->s, cr__srv_ls_one, &l, NULL);
+    cr_jw_arr_end(&w);
+    cr_jw_key(&w, "Volumes"); cr_jw_arr(&w); cr_jw_arr_end(&w);
+    cr_jw_key(&w, "BuildCache"); cr_jw_arr(&w); cr_jw_arr_end(&w);
+    cr_jw_obj_end(&w);
+    cr__srv_json(c, 200, &b);
+}
+
+/* ---- networks, volumes: what exists without user-defined ones ---- */
+
+static void cr__srv_network_obj(cr_jw *w, const char *name) {
+    cr_jw_obj(w);
+    cr_jw_key(w, "Name"); cr_jw_str(w, name);
+    cr_jw_key(w, "Id"); cr_jw_str(w, name);
+    cr_jw_key(w, "Scope"); cr_jw_str(w, "local");
+    cr_jw_key(w, "Driver"); cr_jw_str(w, !strcmp(name, "none") ? "null" : name);
+    cr_jw_key(w, "IPAM"); cr_jw_obj(w); cr_jw_key(w, "Driver"); cr_jw_str(w, "default");
+    cr_jw_key(w, "Config"); cr_jw_arr(w);
+    if (!strcmp(name, "bridge")) { cr_jw_obj(w); cr_jw_key(w, "Subnet"); cr_jw_str(w, CR_NET_SUBNET); cr_jw_obj_end(w); }
+    cr_jw_arr_end(w); cr_jw_obj_end(w);
+    cr_jw_key(w, "Containers"); cr_jw_obj(w); cr_jw_obj_end(w);
+    cr_jw_key(w, "Options"); cr_jw_obj(w); cr_jw_obj_end(w);
+    cr_jw_key(w, "Labels"); cr_jw_obj(w); cr_jw_obj_end(w);
+    cr_jw_obj_end(w);
+}
+static void cr__srv_networks(cr__srv *c, cr__srv_req *q, const char *arg) {
+    static const char *const nets[] = { "bridge", "host", "none" };
+    cr_buf b = {0};
+    cr_jw w;
+    size_t i;
+    (void)q;
+    cr_jw_init(&w, &b);
+    if (arg) {
+        for (i = 0; i < 3 && strcmp(arg, nets[i]); i++) ;
+        if (i == 3) return cr__srv_error(c, 404, "network %s not found", arg);
+        cr__srv_network_obj(&w, nets[i]);
+    } else {
+        cr_jw_arr(&w);
+        for (i = 0; i < 3; i++) cr__srv_network_obj(&w, nets[i]);
+        cr_jw_arr_end(&w);
+    }
+    cr__srv_json(c, 200, &b);
+}
+/* Named volumes are the ctr section's: <store>/volumes/NAME/_data. */
+static void cr__srv_volume_obj(cr__srv *c, cr_jw *w, const char *name) {
+    char p[PATH_MAX], ts[40] = "";
+    struct stat sb;
+    snprintf(p, sizeof p, "%s/volumes/%s/_data", cr_store_root(c->s), name);
+    if (stat(p, &sb) == 0) strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", gmtime(&sb.st_mtime));
+    cr_jw_obj(w);
+    cr_jw_key(w, "Name"); cr_jw_str(w, name);
+    cr_jw_key(w, "Driver"); cr_jw_str(w, "local");
+    cr_jw_key(w, "Mountpoint"); cr_jw_str(w, p);
+    cr_jw_key(w, "CreatedAt"); cr_jw_str(w, ts);
+    cr_jw_key(w, "Labels"); cr_jw_obj(w); cr_jw_obj_end(w);
+    cr_jw_key(w, "Options"); cr_jw_obj(w); cr_jw_obj_end(w);
+    cr_jw_key(w, "Scope"); cr_jw_str(w, "local");
+    cr_jw_obj_end(w);
+}
+
+/* 1 if a container mounts the volume (its ctr.json's Mounts name it). */
+static int cr__srv_volume_used(cr__srv *c, const char *name) {
+    cr__strv names;
+    char want[PATH_MAX];
+    int i, used = 0;
+    memset(&names, 0, sizeof names);
+    snprintf(want, sizeof want, "\"%s/volumes/%s/_data\"", cr_store_root(c->s), name);
+    cr__ctr_names(cr_store_root(c->s), &names, NULL);
+    for (i = 0; i < names.n && !used; i++) {
+        char p[PATH_MAX];
+        cr_buf t = {0};
+        snprintf(p, sizeof p, "%s/containers/%s/ctr.json", cr_store_root(c->s), names.v[i]);
+        used = cr_util_read_file(AT_FDCWD, p, 1 << 20, &t, NULL) == 0 && t.data && strstr(t.data, want);
+        cr_buf_free(&t);
+    }
+    cr__strv_free(&names);
+    return used;
+}
+
+static int cr__srv_volume_rm(cr__srv *c, const char *name) {
+    char p[PATH_MAX];
+    int dfd, r;
+    snprintf(p, sizeof p, "%s/volumes", cr_store_root(c->s));
+    if ((dfd = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) return -errno;
+    r = cr__rm_rf(dfd, name) < 0 ? -errno : 0;
+    close(dfd);
+    return r;
+}
+
+/* GET /volumes, POST /volumes/prune (prune: the unused ones go). */
+static void cr__srv_volumes(cr__srv *c, cr__srv_req *q, const char *arg) {
+    char p[PATH_MAX], **names;
+    size_t n = 0, i;
+    int prune = !strcmp(q->method, "POST");
+    cr_buf b = {0};
+    cr_jw w;
+    (void)arg;
+    snprintf(p, sizeof p, "%s/volumes", cr_store_root(c->s));
+    if (cr__dir_names(p, &names, &n) < 0) { names = NULL; n = 0; }
+    cr_jw_init(&w, &b);
+    cr_jw_obj(&w);
+    cr_jw_key(&w, prune ? "VolumesDeleted" : "Volumes"); cr_jw_arr(&w);
+    for (i = 0; i < n; i++) {
+        if (names[i][0] == '.' || cr__ctr_check_name(names[i], NULL) < 0) continue;
+        if (!prune) cr__srv_volume_obj(c, &w, names[i]);
+        else if (!cr__srv_volume_used(c, names[i]) && cr__srv_volume_rm(c, names[i]) == 0) cr_jw_str(&w, names[i]);
+    }
+    cr_jw_arr_end(&w);
+    cr_jw_key(&w, prune ? "SpaceReclaimed" : "Warnings");
+    if (prune) cr_jw_i64(&w, 0); else cr_jw_null(&w);
+    cr_jw_obj_end(&w);
+    if (names) cr__dir_names_free(names, n);
+    cr__srv_json(c, 200, &b);
+}
+
+/* POST /volumes/create, GET and DELETE /volumes/NAME. */
+static void cr__srv_volume(cr__srv *c, cr__srv_req *q, const char *arg) {
+    char name[256], p[PATH_MAX];
+    cr_json *body = NULL;
+    cr_buf b = {0};
+    cr_jw w;
+    cr_err e = {0};
+    int create = !strcmp(q->method, "POST");
+    if (create && !(body = cr__srv_body(c, q))) return;
+    snprintf(name, sizeof name, "%s", create ? (cr__srv_jstr(body, "Name") ? cr__srv_jstr(body, "Name") : "") : arg);
+    cr_json_free(body);
+    if (create && !name[0] && cr__ctr_random_id(name, &e) < 0) return cr__srv_fail(c, &e);
+    if (cr__ctr_check_name(name, &e) < 0) return cr__srv_fail(c, &e);
+    snprintf(p, sizeof p, "%s/volumes/%s/_data", cr_store_root(c->s), name);
+    if (create && cr__mkdir_p(p, 0755) < 0) return cr__srv_error(c, 500, "create %s: %s", p, strerror(errno));
+    if (access(p, F_OK) < 0) return cr__srv_error(c, 404, "get %s: no such volume", name);
+    if (!strcmp(q->method, "DELETE")) {
+        if (cr__srv_volume_used(c, name)) return cr__srv_error(c, 409, "remove %s: volume is in use", name);
+        if (cr__srv_volume_rm(c, name) < 0) return cr__srv_error(c, 500, "remove %s: %s", name, strerror(errno));
+        return cr__srv_reply(c, 204, NULL, NULL, 0);
+    }
+    cr_jw_init(&w, &b);
+    cr__srv_volume_obj(c, &w, name);
+    cr__srv_json(c, create ? 201 : 200, &b);
+}
+
+/* ---- routes ---- */
+
+/* pattern: '*' is one path segment (a name), '+' one or more (an image
+   name: "host:5000/a/b:tag"); the match goes to the handler as arg. */
+typedef struct cr__srv_route { const char *method, *pattern; void (*fn)(cr__srv *c, cr__srv_req *q, const char *arg); } cr__srv_route;
+static const cr__srv_route cr__srv_routes[] = {
+    { "GET", "/_ping", cr__srv_ping }, { "HEAD", "/_ping", cr__srv_ping },
+    { "GET", "/version", cr__srv_version }, { "GET", "/info", cr__srv_info },
+    { "GET", "/events", cr__srv_events }, { "GET", "/system/df", cr__srv_df },
+    { "GET", "/images/json", cr__srv_images }, { "POST", "/images/create", cr__srv_pull_image },
+    { "POST", "/images/prune", cr__srv_img_prune },
+    { "GET", "/images/+/json", cr__srv_image }, { "GET", "/images/+/history", cr__srv_history },
+    { "POST", "/images/+/tag", cr__srv_tag }, { "DELETE", "/images/+", cr__srv_rmi },
+    { "POST", "/containers/create", cr__srv_create }, { "GET", "/containers/json", cr__srv_ps },
+    { "POST", "/containers/prune", cr__srv_ctr_prune },
+    { "POST", "/containers/*/start", cr__srv_start }, { "POST", "/containers/*/wait", cr__srv_wait },
+    { "POST", "/containers/*/stop", cr__srv_stop }, { "POST", "/containers/*/restart", cr__srv_stop },
+    { "POST", "/containers/*/kill", cr__srv_kill }, { "GET", "/containers/*/json", cr__srv_inspect },
+    { "GET", "/containers/*/logs", cr__srv_logs }, { "POST", "/containers/*/attach", cr__srv_attach },
+    { "POST", "/containers/*/resize", cr__srv_resize }, { "GET", "/containers/*/top", cr__srv_top },
+    { "GET", "/containers/*/stats", cr__srv_stats }, { "POST", "/containers/*/rename", cr__srv_rename },
+    { "POST", "/containers/*/pause", cr__srv_pause }, { "POST", "/containers/*/unpause", cr__srv_pause },
+    { "DELETE", "/containers/*", cr__srv_rm },
+    { "GET", "/containers/*/archive", cr__srv_archive }, { "HEAD", "/containers/*/archive", cr__srv_archive },
+    { "PUT", "/containers/*/archive", cr__srv_archive_put },
+    { "POST", "/containers/*/exec", cr__srv_exec_create }, { "POST", "/exec/*/start", cr__srv_exec_start },
+    { "POST", "/exec/*/resize", cr__srv_exec_resize }, { "GET", "/exec/*/json", cr__srv_exec_inspect },
+    { "GET", "/networks", cr__srv_networks }, { "GET", "/networks/*", cr__srv_networks },
+    { "GET", "/volumes", cr__srv_volumes }, { "POST", "/volumes/prune", cr__srv_volumes },
+    { "POST", "/volumes/create", cr__srv_volume }, { "GET", "/volumes/*", cr__srv_volume }, { "DELETE", "/volumes/*", cr__srv_volume },
+};
+
+/* 1 if path matches pattern; arg gets the wildcard's part. */
+static int cr__srv_match(const char *pattern, const char *path, char *arg, size_t n) {
+    const char *star = strpbrk(pattern, "*+");
+    size_t pre, suf, pl = strlen(path), mid;
+    if (!star) return !strcmp(pattern, path) ? (arg[0] = 0, 1) : 0;
+    pre = (size_t)(star - pattern);
+    suf = strlen(star + 1);
+    if (pl <= pre + suf || strncmp(path, pattern, pre) || strcmp(path + pl - suf, star + 1)) return 0;
+    mid = pl - pre - suf;
+    if (mid >= n || (*star == '*' && memchr(path + pre, '/', mid))) return 0;
+    memcpy(arg, path + pre, mid);
+    arg[mid] = 0;
+    return 1;
+}
+
+static void cr__srv_dispatch(cr__srv *c, cr__srv_req *q) {
+    char arg[1024];
+    size_t i;
+    int path_known = 0;
+    cr_log(CR_LOG_DEBUG, "serve: %s %s%s%s (API 1.%d)", q->method, q->path, q->query[0] ? "?" : "", q->query, q->api);
+    if (q->api && (q->api < 24 || q->api > 43))
+        return cr__srv_error(c, 400, "client version 1.%d is %s than the supported API versions (" CR_SERVE_API_MIN " to " CR_SERVE_API_VERSION ")",
+                             q->api, q->api < 24 ? "older" : "newer");
+    for (i = 0; i < sizeof cr__srv_routes / sizeof *cr__srv_routes; i++) {
+        const cr__srv_route *r = &cr__srv_routes[i];
+        if (!cr__srv_match(r->pattern, q->path, arg, sizeof arg)) continue;
+        path_known = 1;
+        if (strcmp(r->method, q->method)) continue;
+        r->fn(c, q, arg[0] ? arg : NULL);
+        return;
+    }
+    if (path_known) cr__srv_error(c, 405, "method %s not allowed for %s", q->method, q->path);
+    else cr__srv_error(c, 404, "page not found");
+}
+
+CR_API void cr_serve_conn(const cr_runtime *rt, const cr_store *s, int fd) {
+    cr__srv *c = (cr__srv *)cr__calloc(1, sizeof *c);
+    cr__srv_req q;
+    cr_err e = {0};
+    int r;
+    if (!c) { close(fd); return; }
+    memset(&q, 0, sizeof q);
+    c->rt = rt; c->s = s; c->fd = fd;
+    snprintf(c->dir, sizeof c->dir, "%s/@serve", cr_state_root(rt));
+    while ((r = cr__srv_read(c, &q, &e)) != 0) {
+        if (r < 0) {
+            c->chunked = 0;
+            cr__srv_error(c, e.code == EMSGSIZE ? 431 : e.code == EFBIG ? 413 : 400, "bad request: %s", e.msg);
+            break;
+        }
+        c->mux = c->hijacked = 0;
+        c->head = !strcmp(q.method, "HEAD");
+        cr__srv_dispatch(c, &q);
+        if (q.close || c->hijacked) break;
+    }
+    shutdown(fd, SHUT_WR);
+    close(fd);
+    cr_buf_free(&q.hdrs);
+    cr_buf_free(&q.body);
+    CR_FREE(c);
+}
+
+/* ---- the listener ---- */
+
+static volatile sig_atomic_t cr__srv_stop_flag;
+static void cr__srv_on_term(int sig) { (void)sig; cr__srv_stop_flag = 1; }
+
+static int cr__srv_listen(const cr_runtime *rt, const cr_serve_opts *o, char *path, size_t n, cr_err *err) {
+    struct sockaddr_un sa;
+    struct group *g = NULL;
+    char dir[PATH_MAX], *slash;
+    int fd;
+    snprintf(path, n, "%s", o->socket ? o->socket : "");
+    if (!path[0]) snprintf(path, n, "%s/docker.sock", cr_state_root(rt));
+    if (strlen(path) >= sizeof sa.sun_path) return cr_err_set(err, ENAMETOOLONG, "socket path \"%s\" is too long", path);
+    if (o->group && !(g = getgrnam(o->group))) return cr_err_set(err, ENOENT, "--group \"%s\": no such group", o->group);
+    snprintf(dir, sizeof dir, "%s", path);
+    if ((slash = strrchr(dir, '/')) && slash != dir) { *slash = 0; cr__mkdir_p(dir, 0711); }
+    memset(&sa, 0, sizeof sa);
+    sa.sun_family = AF_UNIX;
+    memcpy(sa.sun_path, path, strlen(path));
+    if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0) return cr__errno(err, "socket");
+    unlink(path);
+    if (bind(fd, (struct sockaddr *)&sa, sizeof sa) < 0 || chmod(path, 0660) < 0 || (g && chown(path, 0, g->gr_gid) < 0) || listen(fd, 128) < 0) {
+        int r = cr__errno(err, "listen on \"%s\"", path);
+        close(fd);
+        return r;
+    }
+    return fd;
+}
+
+CR_API int cr_serve_run(const cr_runtime *rt, const cr_store *s, const cr_serve_opts *o, cr_err *err) {
+    cr_serve_opts zero;
+    char path[PATH_MAX], dir[PATH_MAX];
+    struct sigaction sa;
+    int lfd, own;
+    if (!o) { memset(&zero, 0, sizeof zero); o = &zero; }
+    own = o->listen_fd <= 0;
+    if ((lfd = own ? cr__srv_listen(rt, o, path, sizeof path, err) : o->listen_fd) < 0) return lfd;
+    if (!own) snprintf(path, sizeof path, "(fd %d)", lfd);
+    snprintf(dir, sizeof dir, "%s/@serve", cr_state_root(rt));
+    if (cr__mkdir_p(dir, 0700) < 0) { int r = cr__errno(err, "%s", dir); if (own) close(lfd); return r; }
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = cr__srv_on_term;
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+    sa.sa_handler = SIG_IGN;
+    sa.sa_flags = SA_NOCLDWAIT;              /* connection processes reap themselves */
+    sigaction(SIGCHLD, &sa, NULL);
+    sigaction(SIGPIPE, &sa, NULL);
+    if (o->ready) o->ready(o->user, path);
+    while (!cr__srv_stop_flag) {
+        int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+        pid_t pid;
+        if (fd < 0) continue;
+        if ((pid = fork()) == 0) {
+            sa.sa_handler = SIG_DFL;
+            sa.sa_flags = 0;
+            sigaction(SIGCHLD, &sa, NULL);
+            sigaction(SIGTERM, &sa, NULL);
+            sigaction(SIGINT, &sa, NULL);
+            close(lfd);
+            cr_serve_conn(rt, s, fd);
+            _exit(0);
+        }
+        if (pid < 0) cr_log(CR_LOG_WARN, "serve: fork: %s", strerror(errno));
+        close(fd);
+    }
+    if (own) { close(lfd); unlink(path); }
+    return 0;
 }
 
 #endif /* CR_NO_REGISTRY */

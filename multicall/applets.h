@@ -185,6 +185,7 @@ void cr_main_gc(void);
     X(rmi, "remove images from the store (--prune: free unused layers)") \
     X(rm, "remove image containers") \
     X(run, "run an image, or create and start a bundle, and wait for it") \
+    X(serve, "serve the Docker Engine API on a unix socket (docker CLI, SDKs)") \
     X(shell, "an interactive prompt that runs applets (history, Tab completion)") \
     X(spec, "write a default config.json") \
     X(start, "start a created container") \

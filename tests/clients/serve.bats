@@ -1,0 +1,274 @@
+#!/usr/bin/env bats
+# `cr serve` (the Docker Engine API) driven by the docker CLI of Debian's
+# docker.io, the newer docker CLI when this machine has one, python3-docker
+# and plain HTTP. Each test starts its own cr serve (in the file's network
+# namespace, with its own state root and a copy of the pulled store) on a
+# socket in a short temp dir, and stops it by pid.
+
+load helpers
+load ../integration/image_helpers
+
+setup_file() {
+    require_cmds docker-registry skopeo script /usr/bin/docker /usr/bin/python3 || return 0
+    img_setup_file
+}
+
+setup() {
+    skip_if_unavailable
+    img_setup
+    S=$(clients_tmpdir sv)
+    export DOCKER_HOST=unix://$S/d.sock DOCKER_CONFIG=$S/cli
+    D=/usr/bin/docker
+    bg_start "$S/d.sock" "$S/serve.log" nsenter --net="/run/netns/$NETNS" "$CR" --root "$CR_ROOT" --storage "$STORE" serve --socket "$S/d.sock"
+    SERVE_PID=$BG_PID
+    wait_file "$S/d.sock"
+}
+
+teardown() {
+    [[ -n ${SERVE_PID:-} ]] && bg_stop "$SERVE_PID"
+    [[ -z ${BATS_TEST_COMPLETED:-} && -n ${S:-} && -f $S/serve.log ]] && { echo "# serve log:"; tail -n 30 "$S/serve.log"; } >&3 2>/dev/null
+    local n
+    for n in $(ls "$STORE/containers" 2>/dev/null); do cri rm -f "$n" >/dev/null 2>&1; done
+    for n in $(ls "$CR_ROOT" 2>/dev/null); do "$CR" --root "$CR_ROOT" delete -f "$n" >/dev/null 2>&1; done
+    cleanup_tmpdir "${S:-}"   # (the registry of setup_file stays for the next test)
+}
+
+# api METHOD PATH [CURL-ARGS...] : a raw request, prints "STATUS BODY"
+api() {
+    local m=$1 p=$2
+    shift 2
+    curl -s --max-time 10 --unix-socket "$S/d.sock" -X "$m" -w ' %{http_code}' "$@" "http://x$p" | tr -d '\n'
+}
+
+# conns: connection processes of this serve (its children)
+conns() { pgrep -P "$SERVE_PID" | grep -c . || true; }
+
+@test "serve: version negotiation with both docker CLIs, _ping, errors in Docker's shape" {
+    run timeout 20 $D version --format '{{.Server.APIVersion}}'
+    [ "$status" -eq 0 ] && [ "$output" = 1.43 ]
+    if [[ -x /usr/local/bin/docker ]]; then
+        run timeout 20 /usr/local/bin/docker version --format '{{.Client.APIVersion}}'
+        [ "$status" -eq 0 ] && [ "$output" = 1.43 ]
+    fi
+    run api GET /_ping
+    [ "$output" = "OK 200" ]
+    run api GET /v1.41/nothing/here
+    [[ $output == '{"message":"page not found"} 404' ]]
+    run api POST /v1.41/containers/create -d '{"Image":'
+    [[ $output == '{"message":"invalid JSON: '*' 400' ]]
+    run api GET /v1.99/info
+    [[ $output == *'newer than the supported API versions'*' 400' ]]
+    run api GET /v1.41/containers/nope/json
+    [[ $output == '{"message":"No such container: nope"} 404' ]]
+    # garbage never kills the server
+    for req in 'NOT HTTP\r\n\r\n' 'GET / HTTP/1.1\r\nContent-Length: x\r\n\r\n' 'POST /containers/create HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n'; do
+        run timeout 5 "$PY" -c 'import socket, sys; s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); s.sendall(sys.argv[2].encode().decode("unicode_escape").encode()); print(s.recv(200).decode().split("\r\n")[0])' "$S/d.sock" "$req"
+        [[ $output == "HTTP/1.1 400 Bad Request" ]]
+    done
+    run api GET /_ping
+    [ "$output" = "OK 200" ]
+    alive "$SERVE_PID"
+}
+
+@test "serve: socket activation (LISTEN_FDS) serves the inherited socket" {
+    command -v systemd-socket-activate >/dev/null || skip "systemd-socket-activate is not installed"
+    bg_start "$S/act.sock" "$S/act.log" systemd-socket-activate -l "$S/act.sock" "$CR" --root "$CR_ROOT" --storage "$STORE" serve
+    act=$BG_PID
+    wait_file "$S/act.sock"
+    run timeout 20 env DOCKER_HOST="unix://$S/act.sock" $D version --format '{{.Server.Version}}'
+    bg_stop "$act"
+    [ "$status" -eq 0 ] && [ -n "$output" ]
+}
+
+@test "serve: docker run --rm prints the output and returns the status, leaving nothing" {
+    run timeout 30 $D run --rm --network none "$BB" echo hello
+    [ "$status" -eq 0 ] && [ "$output" = hello ]
+    run timeout 30 $D run --rm --network none "$BB" sh -c 'echo out; exit 3'
+    [ "$status" -eq 3 ] && [ "$output" = out ]
+    # the default bridge (in this file's netns)
+    run timeout 30 $D run --rm "$BB" sh -c 'ip -4 addr show eth0 | grep -c inet'
+    [ "$status" -eq 0 ] && [ "$output" = 1 ]
+    wait_until 10 test -z "$(ls "$STORE/containers")"
+    run $D ps -aq
+    [ -z "$output" ]
+    run cri list -q
+    [ -z "$output" ]
+}
+
+@test "serve: run -d, ps (docker and cr agree), logs -f, inspect, top, stats, stop, rm" {
+    run timeout 30 $D run -d --name "${N}web" --label app=web --network none "$BB" sh -c 'i=0; while [ $i -lt 5 ]; do echo line $i; i=$((i+1)); sleep 0.2; done; sleep 1000'
+    [ "$status" -eq 0 ] && [[ $output =~ ^[0-9a-f]{64}$ ]]
+    id=$output
+    run $D ps --format '{{.Names}} {{.State}}'
+    [ "$output" = "${N}web running" ]
+    run cri list -q
+    [ "$output" = "${N}web" ]
+    run timeout 20 $D logs -f --tail all "${N}web" & # ends only with the container
+    wait_until 10 bash -c "$D logs ${N}web | grep -q 'line 4'"
+    run $D logs --tail 1 "${N}web"
+    [ "$output" = "line 4" ]
+    run $D ps -q --no-trunc --filter label=app=web
+    [ "$output" = "$id" ]
+    run $D ps -q --filter label=app=db
+    [ -z "$output" ]
+    run $D inspect -f '{{.Id}} {{.State.Status}}' "${N}web"
+    [ "$output" = "$id running" ]
+    run $D top "${N}web"
+    [[ $output == *"sleep 1000"* ]]
+    run timeout 20 $D stats --no-stream --format '{{.Name}} {{.PIDs}}' "${N}web"
+    [ "$status" -eq 0 ] && [[ $output == "${N}web "[0-9]* ]]
+    run timeout 30 $D stop -t 1 "${N}web"
+    [ "$status" -eq 0 ]
+    run $D ps -a --format '{{.Names}} {{.State}}' --filter status=exited
+    [ "$output" = "${N}web exited" ]
+    run $D rm "${N}web"
+    [ "$status" -eq 0 ]
+    run cri list -q
+    [ -z "$output" ]
+}
+
+@test "serve: docker exec with and without a tty (through a pty), exit statuses" {
+    timeout 30 $D run -d --name "${N}x" --network none "$BB" sleep 1000
+    run timeout 20 $D exec "${N}x" sh -c 'echo in-container; exit 5'
+    [ "$status" -eq 5 ] && [ "$output" = in-container ]
+    run timeout 20 bash -c "echo piped | $D exec -i ${N}x cat"
+    [ "$status" -eq 0 ] && [ "$output" = piped ]
+    run timeout 20 script -qec "$D exec -it ${N}x sh -c 'tty; exit 4'" /dev/null </dev/null
+    [ "$status" -eq 4 ] && [[ $output == */dev/pts/* ]]
+    run timeout 30 $D rm -f "${N}x"
+    [ "$status" -eq 0 ]
+}
+
+@test "serve: docker cp into and out of a running container (archive PUT, GET, HEAD)" {
+    timeout 30 $D run -d --name "${N}cp" --network none "$BB" sleep 1000
+    mkdir -p "$S/in/sub" && echo content >"$S/in/sub/f" && ln -s f "$S/in/sub/l"
+    run timeout 20 $D cp "$S/in" "${N}cp:/tmp/"
+    [ "$status" -eq 0 ]
+    run $D exec "${N}cp" cat /tmp/in/sub/l
+    [ "$output" = content ]
+    run timeout 20 $D cp "${N}cp:/tmp/in" "$S/out"
+    [ "$status" -eq 0 ] && [ "$(cat "$S/out/sub/f")" = content ] && [ "$(readlink "$S/out/sub/l")" = f ]
+    run timeout 20 $D cp "$S/in/sub/f" "${N}cp:/tmp/renamed"
+    [ "$status" -eq 0 ]
+    run $D exec "${N}cp" cat /tmp/renamed
+    [ "$output" = content ]
+    run timeout 20 $D cp "${N}cp:/nonexistent" "$S/x"
+    [ "$status" -ne 0 ] && [[ $output == *"No such container:path"* ]]
+    run timeout 30 $D rm -f "${N}cp"
+    [ "$status" -eq 0 ]
+}
+
+@test "serve: volumes: create, use, ls, inspect, rm (refused while in use), prune" {
+    run $D volume create "${N}v"
+    [ "$status" -eq 0 ] && [ "$output" = "${N}v" ]
+    run timeout 30 $D run --rm --network none -v "${N}v:/data" "$BB" sh -c 'echo kept >/data/f'
+    [ "$status" -eq 0 ]
+    [ "$(cat "$STORE/volumes/${N}v/_data/f")" = kept ]
+    run $D volume ls -q
+    [ "$output" = "${N}v" ]
+    run $D volume inspect -f '{{.Mountpoint}}' "${N}v"
+    [ "$output" = "$STORE/volumes/${N}v/_data" ]
+    timeout 30 $D run -d --name "${N}vu" --network none -v "${N}v:/data" "$BB" sleep 1000
+    run $D volume rm "${N}v"
+    [ "$status" -ne 0 ] && [[ $output == *"in use"* ]]
+    timeout 30 $D rm -f "${N}vu"
+    run $D volume rm "${N}v"
+    [ "$status" -eq 0 ]
+    $D volume create "${N}w"
+    run $D volume prune -f
+    [[ $output == *"${N}w"* ]]
+    run $D volume ls -q
+    [ -z "$output" ]
+}
+
+@test "serve: pull from a registry with the progress stream, images, tag, history, rmi" {
+    # the registry listens on the host's 127.0.0.1: this serve runs there (its containers without a network)
+    bg_stop "$SERVE_PID"
+    rm -rf "$STORE" "$S/d.sock" && mkdir -p "$STORE"    # an empty store
+    bg_start "$S/d.sock" "$S/serve.log" "$CR" --root "$CR_ROOT" --storage "$STORE" serve --socket "$S/d.sock"
+    SERVE_PID=$BG_PID
+    wait_file "$S/d.sock"
+    run timeout 60 $D pull "$BB"
+    [ "$status" -eq 0 ] && [[ $output == *"Pull complete"* ]] && [[ $output == *"Digest: sha256:"* ]]
+    run $D images --format '{{.Repository}}:{{.Tag}}'
+[ "$output" = "$BB:latest" ]
+    run $D tag "$BB" "$REG/other:v1"
+    [ "$status" -eq 0 ]
+    run $D history -q "$REG/other:v1"
+    [ "$status" -eq 0 ]
+    run $D rmi "$REG/other:v1"
+    [ "$status" -eq 0 ] && [[ $output == *"Untagged"* ]]
+    run timeout 30 $D run --rm --network none "$BB" true
+    [ "$status" -eq 0 ]
+    run $D rmi "$BB"
+    [ "$status" -eq 0 ]
+    run $D images -q
+    [ -z "$output" ]
+    # run pulls what is missing
+    run timeout 60 $D run --rm --network none "$BB" echo pulled
+    [ "$status" -eq 0 ] && [[ $output == *pulled ]]
+}
+
+@test "serve: python3-docker runs containers and streams events" {
+    cat >"$S/sdk.py" <<'PY'
+import os, sys, docker, threading
+c = docker.DockerClient(base_url=os.environ["DOCKER_HOST"], version="auto", timeout=30)
+img, n = sys.argv[1], sys.argv[2]
+seen = []
+ev = c.events(decode=True, filters={"type": "container"})
+t = threading.Thread(target=lambda: [seen.append(e.get("Action")) for e in ev], daemon=True)
+t.start()
+out = c.containers.run(img, ["echo", "sdk"], network_mode="none", remove=True)
+assert out == b"sdk\n", out
+k = c.containers.run(img, ["sleep", "100"], network_mode="none", detach=True, name=n)
+assert [x.name for x in c.containers.list()] == [n]
+assert k.exec_run(["echo", "x"]).output == b"x\n"
+k.stop(timeout=1)
+assert k.wait()["StatusCode"] in (137, 143)
+k.remove()
+import time
+for _ in range(50):
+    if seen.count("destroy") >= 2: break
+    time.sleep(0.1)
+ev.close()
+print(" ".join(a for a in seen if a in ("create", "start", "die", "destroy")))
+PY
+    run timeout 60 /usr/bin/python3 "$S/sdk.py" "$BB" "${N}sdk"
+    [ "$status" -eq 0 ]
+    [[ $output == *"create start die destroy"* ]]
+}
+
+@test "serve: 20 clients at once (docker run --rm, logs -f, events) all succeed" {
+    timeout 30 $D run -d --name "${N}log" --network none "$BB" sh -c 'for i in 1 2 3 4 5 6; do echo tick; sleep 0.5; done'
+    timeout 60 $D logs -f "${N}log" >"$S/logs.out" 2>&1 &
+    lp=$!
+    timeout 60 $D events --filter type=container --format '{{.Action}}' >"$S/events.out" 2>&1 &
+    ep=$!
+    pids=()
+    for i in $(seq 18); do
+        timeout 120 $D run --rm --network none "$BB" echo "client $i" >"$S/run.$i" 2>&1 &
+        pids+=($!)
+    done
+    for p in "${pids[@]}"; do wait "$p"; done
+    for i in $(seq 18); do [ "$(cat "$S/run.$i")" = "client $i" ] || { echo "run $i: $(cat "$S/run.$i")" >&3; false; }; done
+    wait "$lp"
+    [ "$(grep -c tick "$S/logs.out")" -eq 6 ]
+    wait_until 10 bash -c "[ \$(grep -c destroy $S/events.out) -ge 18 ]"
+    kill "$ep"
+    wait_until 10 test -z "$(ls "$STORE/containers" | grep -v "${N}log")"
+}
+
+@test "serve: a client killed mid-attach leaves no stuck container or connection" {
+    timeout 30 $D create --name "${N}att" --network none "$BB" sleep 1000
+    $D start -a "${N}att" >/dev/null 2>&1 &
+    cp=$!
+    wait_until 10 bash -c "$D ps -q | grep -q ."
+    [ "$(conns)" -ge 1 ]
+    kill -9 "$cp"
+    wait_until 10 bash -c "[ \$(pgrep -P $SERVE_PID | grep -c .) -eq 0 ]"
+    run timeout 30 $D rm -f "${N}att"
+    [ "$status" -eq 0 ]
+    run cri list -q
+    [ -z "$output" ]
+    [ "$(conns)" -eq 0 ]
+}
