@@ -117,7 +117,8 @@ compile_cr() {
     mkdir -p "${out%/*}"
     "$MUSL_CC" "${flags[@]}" "${extra[@]}" "$@" -c multicall/cr.c -o "$out.cr.o" &&
         "$MUSL_CC" "${flags[@]}" "${extra[@]}" "$out.cr.o" multicall/main.c "${applets[@]}" \
-            -L"$VENDOR/lib" -lseccomp -lbearssl -lzstd -lz -Wl,--gc-sections -s -o "$out.tmp"
+            -L"$VENDOR/lib" -lseccomp -lbearssl -lzstd -lz -Wl,--gc-sections -s \
+            -Wl,-z,noseparate-code -Wl,-z,norelro -Wl,--build-id=none -Wl,--no-eh-frame-hdr -o "$out.tmp"
     local st=$?
     rm -f "$out.cr.o"
     ((st == 0)) || return $st
