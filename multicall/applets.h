@@ -62,6 +62,11 @@ int cr_opt_match(const cr_opt *opts, const char *a);
 /* The options found, in command-line order: the next one's id (its value
    in st->value), -1 at the end. For options whose order matters. */
 int cr_opt_next(cr_optstate *st);
+/* Docker's combined one-letter flags (-it, -dit) before the first operand
+(values of opts' options are skipped), split up when every letter is one of
+letters: a new argv (*argc_out entries) that lives as long as the process.
+NULL when out of memory. */
+char **cr_opt_split_flags(int argc, char **argv, const cr_opt *opts, const char *letters, int *argc_out);
 /* How many times option id was given. */
 int cr_opt_given(const cr_optstate *st, int id);
 /* The last value given to option id, or NULL (or fallback). */
@@ -152,15 +157,19 @@ void cr_main_gc(void);
     X(pause, "freeze every process of a container") \
     X(ps, "show the processes running in a container") \
     X(pull, "pull an image from a registry or a local archive into the store") \
+    X(rename, "rename a stopped image container") \
+    X(restart, "stop image containers and start them again") \
     X(resume, "thaw a paused container") \
     X(rmi, "remove images from the store (--prune: free unused layers)") \
     X(rm, "remove image containers") \
     X(run, "run an image, or create and start a bundle, and wait for it") \
     X(spec, "write a default config.json") \
-    X(start, "start a created container") \
+    X(start, "start a created container, or stopped image containers again") \
     X(state, "print the state of a container (JSON)") \
     X(stop, "stop image containers (stop signal, then SIGKILL)") \
-    X(update, "change the resource limits of a running container")
+    X(unpause, "thaw paused containers (Docker's resume)") \
+    X(update, "change the resource limits of a running container") \
+    X(wait, "wait for image containers to exit; print their exit statuses")
 
 #define CR_DECLARE_APPLET(n, s) int cr_applet_##n(int argc, char **argv); extern const char cr_usage_##n[];
 CR_APPLETS(CR_DECLARE_APPLET)
