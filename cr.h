@@ -17091,13 +17091,13 @@ static void cr__ctr_started(void *user, pid_t pid) {
     cr__ctr *c = (cr__ctr *)user;
     (void)pid;
     c->started_ms = cr__http_now_ms();
+    /* before the caller hears of the start: ps shows "health: starting" at once */
+    cr__ctr_health_start(c);
     if (c->notify >= 0) {
         if (write(c->notify, "+", 1) < 0) cr_log(CR_LOG_DEBUG, "detached run: the caller is gone");
         close(c->notify);
         c->notify = -1;
     }
-    /* after the notify pipe is closed: the caller reads it to its end */
-    cr__ctr_health_start(c);
 }
 
 /* The monitor outlives its caller: it must not hold the caller's other
@@ -17187,7 +17187,6 @@ static void cr__ctr_health_loop(cr__ctr *c, const cr_json *h) {
     if (!test || !test->child || !strcmp(test->child->str, "CMD-SHELL")) { cr__strv_push(&args, "/bin/sh"); cr__strv_push(&args, "-c"); }
     for (e = test && test->child ? test->child->next : NULL; e; e = e->next) cr__strv_push(&args, e->str);
     if (args.oom || !args.n) _exit(1);
-    cr__ctr_health_write(c, status, 0, &log);
     for (;;) {
         char start[40], end[40];
         cr_buf out = {0}, entry = {0};
@@ -17223,9 +17222,16 @@ static void cr__ctr_health_start(cr__ctr *c) {
     c->health_pid = -1;
     unlinkat(c->dirfd, "health.json", 0);
     if (cr_util_read_file(c->dirfd, "run.json", 1 << 20, &text, NULL) == 0 && cr_json_parse(text.data, text.len, &rec, NULL) == 0 &&
-        (h = cr_json_get(rec, "Health")) && h->type == CR_JSON_OBJECT && (c->health_pid = fork()) == 0) {
-        prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
-        cr__ctr_health_loop(c, h);
+        (h = cr_json_get(rec, "Health")) && h->type == CR_JSON_OBJECT) {
+        cr__strv none;
+        memset(&none, 0, sizeof none);
+        cr__ctr_health_write(c, "starting", 0, &none);
+        if ((c->health_pid = fork()) == 0) {
+            /* the caller reads the notify pipe to its end */
+            if (c->notify >= 0) close(c->notify);
+            prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+            cr__ctr_health_loop(c, h);
+        }
     }
     cr_json_free(rec);
     cr_buf_free(&text);
