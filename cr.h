@@ -933,8 +933,8 @@ CR_API int cr_ctr_rename(const cr_runtime *rt, const cr_store *s, const char *na
 /* Docker's kill: sig to a running container, whose restart policy then
    rests until it is started again (as stop does). */
 CR_API int cr_ctr_kill(const cr_runtime *rt, const cr_store *s, const char *name, int sig, cr_err *err);
-/* 1 when name is an image container of this state root (the rule by which
-   exec, start, kill take their Docker form), else 0. */
+/* 1 when name is the name of an image container of this state root (the
+   rule by which exec, start, kill take their Docker form), else 0. */
 CR_API int cr_ctr_owns(const cr_runtime *rt, const cr_store *s, const char *name);
 /* Docker's exec: user names from the container's /etc/passwd and
    /etc/group, --env-file, TERM=xterm with tty, HOME from passwd. */
@@ -17807,11 +17807,10 @@ CR_API int cr_ctr_logs(const cr_runtime *rt, const cr_store *s, const char *name
 /* ---- Docker's verbs: start, wait, rename, kill, exec ---- */
 
 CR_API int cr_ctr_owns(const cr_runtime *rt, const cr_store *s, const char *name) {
-    char real[256];
     cr_json *rec;
     int owns;
-    if (cr__ctr_resolve(rt, cr_store_root(s), name, real, sizeof real, NULL) < 0 ||
-        cr__ctr_load_record(cr_store_root(s), real, &rec, NULL) < 0) return 0;
+    /* by exact name: engines' runc-form calls must not pay for a scan */
+    if (cr__ctr_load_record(cr_store_root(s), name, &rec, NULL) < 0) return 0;
     owns = !strcmp(cr__ctr_json_str(rec, "StateRoot"), cr_state_root(rt));
     cr_json_free(rec);
     return owns;
