@@ -12,14 +12,6 @@ crpty() {
     timeout -k 5 60 script -qec "nsenter --net=/run/netns/$NETNS $CR --root $CR_ROOT --storage $STORE $1" /dev/null 3>&-
 }
 
-# wait_for SECONDS CMD...: polls CMD every 0.1 s until it succeeds
-wait_for() {
-    local t=$(($1 * 10))
-    shift
-    while ((t-- > 0)); do "$@" && return 0; sleep 0.1; done
-    return 1
-}
-
 # status_is NAME WORD: inspect's State.Status of NAME is WORD
 status_is() { [[ $(cri inspect "$1" 2>/dev/null | jq -r '.[0].State.Status') == "$2" ]]; }
 
@@ -43,7 +35,7 @@ status_is() { [[ $(cri inspect "$1" 2>/dev/null | jq -r '.[0].State.Status') == 
     [[ $status -eq 0 && -z $output ]] || fail "without -i stdin is empty: $status '$output'"
     run --separate-stderr cri exec -d -u 0 "$N" sh -c 'sleep 0.2; echo detached >/tmp/d'
     [[ $status -eq 0 ]] || fail "-d: $status $stderr"
-    wait_for 10 cri exec "$N" test -f /tmp/d || fail "-d: the process did not run"
+    wait_until 10 cri exec "$N" test -f /tmp/d || fail "-d: the process did not run"
     run --separate-stderr cri exec "$N" sh -c 'exit 7'
     [[ $status -eq 7 ]] || fail "status: $status"
     run -127 --separate-stderr cri exec "$N" no-such-command
@@ -114,13 +106,13 @@ status_is() { [[ $(cri inspect "$1" 2>/dev/null | jq -r '.[0].State.Status') == 
 
 @test "--restart: on-failure:N with back-off, always until stop; --rm conflicts" {
     cri run -d --name "$N" --restart on-failure:2 "$BB" sh -c 'echo x >>/runs; exit 3' >/dev/null
-    wait_for 30 eval '[[ $(cri inspect "$N" | jq .[0].RestartCount) == 2 ]] && status_is "$N" exited && ! [[ -e $STORE/containers/$N/restarting ]]' ||
+    wait_until 30 eval '[[ $(cri inspect "$N" | jq .[0].RestartCount) == 2 ]] && status_is "$N" exited && ! [[ -e $STORE/containers/$N/restarting ]]' ||
         fail "on-failure:2: $(cri inspect "$N" | jq -c '.[0].State, .[0].RestartCount')"
     sleep 0.5
     [[ $(cri inspect "$N" | jq .[0].RestartCount) == 2 && $(cri inspect "$N" | jq .[0].State.ExitCode) == 3 ]] || fail "more than 2 restarts"
     cri rm "$N" >/dev/null
     cri run -d --name "$N-b" --restart always "$BB" sh -c 'sleep 0.2; exit 0' >/dev/null
-    wait_for 30 eval '(( $(cri inspect "$N-b" | jq .[0].RestartCount) >= 3 ))' || fail "always: $(cri inspect "$N-b" | jq .[0].RestartCount)"
+    wait_until 30 eval '(( $(cri inspect "$N-b" | jq .[0].RestartCount) >= 3 ))' || fail "always: $(cri inspect "$N-b" | jq .[0].RestartCount)"
     run cri ps -a --filter name="$N-b" --format '{{.Status}}'
     [[ $output == Up* || $output == Restarting* ]] || fail "ps status: $output"
     cri stop -t 1 "$N-b" >/dev/null
@@ -136,12 +128,12 @@ status_is() { [[ $(cri inspect "$1" 2>/dev/null | jq -r '.[0].State.Status') == 
 
 @test "--health-cmd: starting, unhealthy, healthy in ps and inspect's State.Health; --no-healthcheck" {
     cri run -d --name "$N" --health-cmd 'test -f /tmp/ok' --health-interval 200ms --health-retries 2 "$BB" sleep 1000 >/dev/null
-    wait_for 20 eval '[[ $(cri ps --filter name=$N --format "{{.Status}}") == "Up "*" (unhealthy)" ]]' ||
+    wait_until 20 eval '[[ $(cri ps --filter name=$N --format "{{.Status}}") == "Up "*" (unhealthy)" ]]' ||
         fail "unhealthy: $(cri ps) $(cri inspect "$N" | jq -c .[0].State.Health)"
     [[ $(cri inspect "$N" | jq -r '.[0].State.Health | "\(.Status) \(.FailingStreak >= 2) \(.Log[-1].ExitCode)"') == "unhealthy true 1" ]] ||
         fail "State.Health: $(cri inspect "$N" | jq -c .[0].State.Health)"
     cri exec "$N" touch /tmp/ok
-    wait_for 20 eval '[[ $(cri ps --filter name=$N --format "{{.Status}}") == "Up "*" (healthy)" ]]' || fail "healthy: $(cri ps)"
+    wait_until 20 eval '[[ $(cri ps --filter name=$N --format "{{.Status}}") == "Up "*" (healthy)" ]]' || fail "healthy: $(cri ps)"
     [[ $(cri inspect "$N" | jq -r '.[0].State.Health.FailingStreak') == 0 ]] || fail "streak"
     cri run -d --name "$N-s" --health-cmd 'exit 1' --health-interval 1h "$BB" sleep 1000 >/dev/null
     [[ $(cri ps --filter name="$N-s" --format '{{.Status}}') == *"(health: starting)" ]] || fail "starting: $(cri ps)"
