@@ -17279,7 +17279,7 @@ static void cr__ctr_supervise(cr__ctr *c, cr_create_opts *co, int status) {
         if (cr__ctr_backoff(c, delay)) { unlinkat(c->dirfd, "restarting", 0); return; }
         c->restarts++;
         cr_container_delete(c->rt, c->name, CR_DELETE_FORCE, NULL);
-        cr_net_detach(&c->net, c->name, NULL);
+        if (c->bridge) cr_net_detach(&c->net, c->name, NULL);
         unlinkat(c->dirfd, "restarting", 0);
         if (cr_container_run(c->rt, c->name, c->dir, co, &status, &e) < 0) {
             cr_log(CR_LOG_ERROR, "restart \"%s\": %s", c->name, e.msg);
@@ -17878,7 +17878,7 @@ CR_API int cr_ctr_start(const cr_runtime *rt, const cr_store *s, const char *nam
     if (r == 0) {
         unlinkat(c->dirfd, "held", 0);
         cr_container_delete(rt, c->name, CR_DELETE_FORCE, NULL);
-        cr_net_detach(&c->net, c->name, NULL);
+        if (c->bridge) cr_net_detach(&c->net, c->name, NULL);
         memset(&co, 0, sizeof co);
         co.keep = 1;
         co.created = cr__ctr_attach;

@@ -8,16 +8,11 @@ const char cr_usage_unpause[] =
 "Thaw containers frozen by `cr pause` (image containers by name or id\n"
 "prefix, else OCI container ids) and print each name.\n";
 
-int cr_applet_unpause(int argc, char **argv) {
-    cr_optstate st;
-    cr_err err = {0};
-    int i, failed = 0, rc = cr_opt_parse(&st, argc, argv, NULL, "NAME...", 0);
-    if (rc >= 0) return rc;
-    for (i = 0; i < st.noperands; i++) {
-        cr_ctr_info c;
-        const char *id = cr_ctr_find(&cr_main_runtime, &cr_main_store, st.operands[i], &c, NULL) == 0 ? c.name : st.operands[i];
-        if (cr_container_resume(&cr_main_runtime, id, &err) < 0) failed = cr_main_fail_err(argv[0], &err);
-        else puts(st.operands[i]);
-    }
-    return failed;
+static int cr_unpause_one(const char *name, cr_err *err) {
+    cr_ctr_info c;
+    int r = cr_container_resume(&cr_main_runtime, cr_ctr_find(&cr_main_runtime, &cr_main_store, name, &c, NULL) == 0 ? c.name : name, err);
+    if (r == 0) puts(name);
+    return r;
 }
+
+int cr_applet_unpause(int argc, char **argv) { return cr_opt_names_applet(argc, argv, cr_unpause_one); }

@@ -8,14 +8,10 @@ const char cr_usage_wait[] =
 "Wait until each image container exits (one that is not running: its last\n"
 "exit) and print its exit status, one a line.\n";
 
-int cr_applet_wait(int argc, char **argv) {
-    cr_optstate st;
-    cr_err err = {0};
-    int i, code, failed = 0, rc = cr_opt_parse(&st, argc, argv, NULL, "NAME...", 0);
-    if (rc >= 0) return rc;
-    for (i = 0; i < st.noperands; i++) {
-        if (cr_ctr_wait(&cr_main_runtime, &cr_main_store, st.operands[i], &code, &err) < 0) failed = cr_main_fail_err(argv[0], &err);
-        else { printf("%d\n", code); fflush(stdout); }
-    }
-    return failed;
+static int cr_wait_one(const char *name, cr_err *err) {
+    int code, r = cr_ctr_wait(&cr_main_runtime, &cr_main_store, name, &code, err);
+    if (r == 0) printf("%d\n", code);
+    return r;
 }
+
+int cr_applet_wait(int argc, char **argv) { return cr_opt_names_applet(argc, argv, cr_wait_one); }

@@ -82,6 +82,13 @@ int cr_opt_format(const char *applet, const char *value, int *json);
 /* The whole of an applet that takes no options and one CONTAINER_ID, and
    calls fn with it (pause, resume, start): returns its exit status. */
 int cr_opt_id_applet(int argc, char **argv, int (*fn)(const cr_runtime *rt, const char *id, cr_err *err));
+/* The whole of an applet that takes no options and NAME... (wait,
+   unpause): fn for each NAME (it prints what the applet shows); the exit
+   status is 1 when one failed, after its error. */
+int cr_opt_names_applet(int argc, char **argv, int (*fn)(const char *name, cr_err *err));
+/* -t/--time SECONDS of stop and restart (option id): 0 with *secs set (-1
+   when not given), else 1 after a usage error. */
+int cr_opt_time(const cr_optstate *st, int id, long long *secs);
 
 /* A decimal integer from min to max: 0, -EINVAL when s is not one, -ERANGE
    when it is out of range. (Sizes: cr_util_parse_size.) */

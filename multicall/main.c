@@ -265,6 +265,25 @@ int cr_opt_id_applet(int argc, char **argv, int (*fn)(const cr_runtime *rt, cons
     return 0;
 }
 
+int cr_opt_names_applet(int argc, char **argv, int (*fn)(const char *name, cr_err *err)) {
+    cr_optstate st;
+    cr_err err = {0};
+    int i, failed = 0, rc = cr_opt_parse(&st, argc, argv, NULL, "NAME...", 0);
+    if (rc >= 0) return rc;
+    for (i = 0; i < st.noperands; i++) {
+        if (fn(st.operands[i], &err) < 0) failed = cr_main_fail_err(argv[0], &err);
+        fflush(stdout);
+    }
+    return failed;
+}
+
+int cr_opt_time(const cr_optstate *st, int id, long long *secs) {
+    const char *v = cr_opt_value(st, id);
+    *secs = -1;
+    if (v && cr_opt_number(v, 0, INT_MAX, secs) < 0) return cr_main_usage_error(st->applet, "--time: expected seconds, got \"%s\"", v);
+    return 0;
+}
+
 int cr_opt_number(const char *s, long long min, long long max, long long *out) {
     char *end;
     long long v;
