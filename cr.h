@@ -16927,9 +16927,9 @@ static int cr__ctr_lock(const char *dir, int wait_ms) {
         return e == ENOENT && access(dir, F_OK) == 0 ? -ENOLCK : -e;
     }
     while (flock(fd, LOCK_EX | LOCK_NB) < 0) {
-        if (errno != EWOULDBLOCK || waited >= wait_ms) { int e = errno == EWOULDBLOCK ? -EBUSY : -errno; close(fd); return e; }
-        usleep(10000);
-        waited += 10;
+        if (errno != EWOULDBLOCK || waited >= wait_ms * 2) { int e = errno == EWOULDBLOCK ? -EBUSY : -errno; close(fd); return e; }
+        usleep(500);
+        waited++;
     }
     if (fstat(fd, &held) < 0 || stat(p, &now) < 0 || held.st_ino != now.st_ino || held.st_dev != now.st_dev) {
         close(fd);
@@ -17916,6 +17916,14 @@ CR_API int cr_ctr_wait(const cr_runtime *rt, const cr_store *s, const char *name
         }
         usleep(20000);
         if (cr_ctr_find(rt, s, c.name, &c, NULL) < 0) return cr_err_set(err, ENOENT, "container \"%s\" was removed", c.name);
+    }
+    /* a runner that will not restart it lets go at once: a start that
+       follows finds it done */
+    for (r = 0; r < 100 && !c.restarting; r++) {
+        int lock = cr__ctr_lock(c.dir, 0);
+        if (lock >= 0 || lock != -EBUSY) { if (lock >= 0) close(lock); break; }
+        usleep(2000);
+        cr_ctr_find(rt, s, c.name, &c, NULL);
     }
     if ((r = cr_ctr_find(rt, s, c.name, &c, err)) < 0) return r;
     *exit_code = c.exited ? c.exit_code : 0;
