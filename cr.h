@@ -17877,7 +17877,8 @@ CR_API int cr_ctr_start(const cr_runtime *rt, const cr_store *s, const char *nam
         r = c->lockfd == -EBUSY ? cr_err_set(err, EBUSY, "the cr that ran it is still busy with it") : cr_err_set(err, -c->lockfd, "lock: %s", strerror(-c->lockfd));
     if (r == 0) {
         unlinkat(c->dirfd, "held", 0);
-        cr_container_delete(rt, c->name, CR_DELETE_FORCE, NULL);
+        /* the last run's OCI state (stopped: no kill needed) */
+        if (cr_container_delete(rt, c->name, 0, NULL) < 0) cr_container_delete(rt, c->name, CR_DELETE_FORCE, NULL);
         if (c->bridge) cr_net_detach(&c->net, c->name, NULL);
         memset(&co, 0, sizeof co);
         co.keep = 1;
