@@ -976,6 +976,12 @@ typedef struct cr_ctr_opts {
        the container goes on as a detached one, its output in the log. */
     const char *detach_keys;
     int no_sig_proxy;                  /* --sig-proxy=false: a signal detaches instead of being forwarded */
+    /* kept by the monitor of a detached run (and of cr_ctr_start) */
+    const char *restart;               /* no (default), on-failure[:N], always, unless-stopped */
+    const char *health_cmd;            /* run with /bin/sh -c; NULL: the image's HEALTHCHECK */
+    const char *health_interval, *health_timeout, *health_start_period;   /* Go durations: 30s, 1m30s, 500ms */
+    const char *health_retries;        /* failures in a row until unhealthy (default 3) */
+    int no_healthcheck;                /* none, not even the image's */
 } cr_ctr_opts;
 
 /* Creates and starts an image container; name gets its name. In the
@@ -997,6 +1003,10 @@ typedef struct cr_ctr_info {
     int rm;
     cr_status status; pid_t pid;       /* the OCI state; CR_STOPPED once it is gone */
     char dir[4096];                    /* the bundle */
+    char started[40];                  /* when the OCI container was last created ("" if none) */
+    char health[16];                   /* "", "starting", "healthy" or "unhealthy" */
+    int restarting, restart_count;     /* the monitor waits to restart it; restarts so far */
+    char ports[256];                   /* published ports as Docker's ps shows them */
 } cr_ctr_info;
 /* By name, full id or unique id prefix. */
 CR_API int cr_ctr_find(const cr_runtime *rt, const cr_store *s, const char *name, cr_ctr_info *out, cr_err *err);
@@ -1046,6 +1056,43 @@ CR_API int cr_ctr_system_info(const cr_runtime *rt, const cr_store *s, cr_buf *o
    the image has is C, else A). A --rootfs container has none. */
 CR_API int cr_ctr_diff(const cr_runtime *rt, const cr_store *s, const char *name,
                        int (*fn)(void *user, char kind, const char *path), void *user, cr_err *err);
+/* Docker's start: runs a stopped container again with the same upper dir,
+   volumes and network, under a new monitor (its restart policy and health
+   check too); running already: 0. ATTACH: in the foreground instead, its
+   output on the caller's stdio and its exit status in *status. */
+enum { CR_CTR_START_ATTACH = 1 };
+CR_API int cr_ctr_start(const cr_runtime *rt, const cr_store *s, const char *name, unsigned flags, int *status, cr_err *err);
+/* Waits until the container's next exit (the last one if it is not
+   running) and gives its exit status. */
+CR_API int cr_ctr_wait(const cr_runtime *rt, const cr_store *s, const char *name, int *exit_code, cr_err *err);
+/* Renames a container that is not running (its directory, record and config). */
+CR_API int cr_ctr_rename(const cr_runtime *rt, const cr_store *s, const char *name, const char *new_name, cr_err *err);
+/* Docker's kill: sig to a running container, whose restart policy then
+   rests until it is started again (as stop does). */
+CR_API int cr_ctr_kill(const cr_runtime *rt, const cr_store *s, const char *name, int sig, cr_err *err);
+/* 1 when name is the name of an image container of this state root (the
+   rule by which exec, start, kill take their Docker form), else 0. */
+CR_API int cr_ctr_owns(const cr_runtime *rt, const cr_store *s, const char *name);
+/* Docker's exec: user names from the container's /etc/passwd and
+   /etc/group, --env-file, TERM=xterm with tty, HOME from passwd. */
+typedef struct cr_ctr_exec_opts {
+    const char *const *args;           /* COMMAND [ARG...], NULL-terminated */
+    const char *const *env, *const *env_files;
+    const char *workdir, *user;        /* -u NAME|UID[:GROUP|GID] */
+    int tty, detach;
+} cr_ctr_exec_opts;
+CR_API int cr_ctr_exec(const cr_runtime *rt, const cr_store *s, const char *name, const cr_ctr_exec_opts *o,
+                       int *status, cr_err *err);
+/* docker ps: filters "KEY=VALUE" (status, name, id, label, ancestor,
+   exited; one key given twice matches either). 1: c matches all, 0: not,
+   <0: a filter cr does not know. */
+CR_API int cr_ctr_match(const cr_ctr_info *c, const char *const *filters, cr_err *err);
+/* One line of docker ps --format: {{.ID}} {{.Names}} {{.Image}} {{.Command}}
+   {{.CreatedAt}} {{.RunningFor}} {{.Ports}} {{.State}} {{.Status}}
+   {{.Labels}} {{.Label "KEY"}}, and \t, \n; c NULL: the table's header
+   (CONTAINER ID, NAMES ...). flags: NO_TRUNC, the full id and command. */
+enum { CR_CTR_FORMAT_NO_TRUNC = 1 };
+CR_API int cr_ctr_format(const cr_ctr_info *c, const char *fmt, unsigned flags, cr_buf *out, cr_err *err);
 /* What --init runs as PID 1: runs argv as a child, forwards signals to it,
    reaps every orphan, and returns the child's exit status (128+N). */
 CR_API int cr_ctr_init(char *const *argv, cr_err *err);
@@ -17025,6 +17072,15 @@ typedef struct cr__ctr {
     char ns[3][PATH_MAX];             /* --pid, --ipc, --uts: "" own, "host", or a path to join */
     int stop_timeout;                 /* -1: none given */
     unsigned char mac[6]; int has_mac;   /* --mac-address */
+    /* cr_ctr_start: the options rebuilt from run.json, which holds their strings */
+    cr_json *runrec;
+    cr_ctr_opts ro;
+    cr__strv hosts_v;
+    int existing;                     /* failures keep the container (a start of a stopped one) */
+    char restart[16]; int max_retries;
+    pid_t health_pid;
+    int64_t started_ms;
+    int restarts;
 } cr__ctr;
 
 static const char cr__ctr_default_path[] = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
@@ -17116,7 +17172,8 @@ static int cr__ctr_db_find(const char *text, const char *key, int by_id, char *l
 /* -u USER[:GROUP] the Docker way, against the image's /etc/passwd and
    /etc/group texts (NULL when missing): names from the files, numbers as
    they are; supplementary groups are the user's memberships in group. */
-static int cr__ctr_user_lookup(cr__ctr *c, const char *passwd, const char *group, const char *spec, cr_err *err) {
+typedef struct cr__ctr_ids { uint32_t uid, gid, gids[64]; int ngids; } cr__ctr_ids;
+static int cr__ctr_user_lookup(cr__ctr_ids *c, const char *passwd, const char *group, const char *spec, cr_err *err) {
     char user[256], grp[256], line[1024], uname[256] = "root", *f[8];
     const char *colon = strchr(spec, ':'), *p;
     int have_group = colon != NULL;
@@ -17162,10 +17219,14 @@ static int cr__ctr_user_lookup(cr__ctr *c, const char *passwd, const char *group
 
 static int cr__ctr_user(cr__ctr *c, const char *spec, cr_err *err) {
     cr_buf passwd = {0}, group = {0};
+    cr__ctr_ids ids;
     int r;
     cr__ctr_image_file(c, "/etc/passwd", &passwd);
     cr__ctr_image_file(c, "/etc/group", &group);
-    r = cr__ctr_user_lookup(c, passwd.data, group.data, spec, err);
+    if ((r = cr__ctr_user_lookup(&ids, passwd.data, group.data, spec, err)) == 0) {
+        c->uid = ids.uid; c->gid = ids.gid; c->ngids = ids.ngids;
+        memcpy(c->gids, ids.gids, sizeof c->gids);
+    }
     cr_buf_free(&passwd);
     cr_buf_free(&group);
     return r;
@@ -18497,6 +18558,125 @@ static int cr__ctr_record(cr__ctr *c, cr_err *err) {
     return r;
 }
 
+/* ---- restart policy and health check: parsed at run, kept in run.json ---- */
+
+/* A Go duration ("1h2m3.5s", "500ms", "0") in ms. */
+static int cr__ctr_duration(const char *s, int64_t *ms) {
+    static const struct { const char *unit; double ms; } units[] = {
+        { "ns", 1e-6 }, { "us", 1e-3 }, { "\xc2\xb5s", 1e-3 }, { "ms", 1 }, { "s", 1000 }, { "m", 60000 }, { "h", 3600000 } };
+    double total = 0;
+    if (!s || !*s) return -EINVAL;
+    if (!strcmp(s, "0")) { *ms = 0; return 0; }
+    while (*s) {
+        double v = 0, scale = 1;
+        size_t i, best = 0, blen = 0;
+        int digits = 0;
+        for (; isdigit((unsigned char)*s); s++, digits++) v = v * 10 + (*s - '0');
+        if (*s == '.') for (s++; isdigit((unsigned char)*s); s++, digits++) v += (*s - '0') * (scale /= 10);
+        if (!digits || v > 1e15) return -EINVAL;
+        for (i = 0; i < sizeof units / sizeof *units; i++) {
+            size_t l = strlen(units[i].unit);
+            if (!strncmp(s, units[i].unit, l) && l > blen) { best = i; blen = l; }
+        }
+        if (!blen) return -EINVAL;
+        total += v * units[best].ms;
+        s += blen;
+    }
+    if (total > 1e12) return -EINVAL;
+    *ms = (int64_t)total;
+    return 0;
+}
+
+static int cr__ctr_count(const char *s, int64_t *n) {
+    if (!cr__ctr_is_number(s) || strlen(s) > 9) return -EINVAL;
+    *n = strtoll(s, NULL, 10);
+    return 0;
+}
+
+/* --restart no|on-failure[:N]|always|unless-stopped into name and *max. */
+static int cr__ctr_restart_parse(const char *s, char name[16], int *max, cr_err *err) {
+    const char *colon = s ? strchr(s, ':') : NULL;
+    size_t n = colon ? (size_t)(colon - s) : s ? strlen(s) : 0;
+    long long m = 0;
+    *max = 0;
+    snprintf(name, 16, "no");
+    if (!s || !*s) return 0;
+    if (!((n == 2 && !strncmp(s, "no", 2)) || (n == 6 && !strncmp(s, "always", 6)) ||
+          (n == 14 && !strncmp(s, "unless-stopped", 14)) || (n == 10 && !strncmp(s, "on-failure", 10))))
+        return cr_err_set(err, EINVAL, "--restart \"%s\": expected no, on-failure[:N], always or unless-stopped", s);
+    if (colon && (n != 10 || cr__ctr_is_number(colon + 1) == 0 || strlen(colon + 1) > 9))
+        return cr_err_set(err, EINVAL, "--restart \"%s\": a retry count goes only with on-failure:N (N >= 0)", s);
+    if (colon) m = strtoll(colon + 1, NULL, 10);
+    snprintf(name, 16, "%.*s", (int)n, s);
+    *max = (int)m;
+    return 0;
+}
+
+/* "Health" of run.json: --health-* over the image's HEALTHCHECK, with
+   Docker's defaults (every 30 s, 30 s timeout, 3 retries, no start
+   period); nothing when there is no check. */
+static int cr__ctr_health_json(const cr__ctr *c, cr_jw *w, cr_err *err) {
+    static const char *const keys[] = { "Interval", "Timeout", "StartPeriod", "Retries" };
+    static const char *const opts[] = { "--health-interval", "--health-timeout", "--health-start-period", "--health-retries" };
+    const cr_ctr_opts *o = c->o;
+    const cr_json *cfg = c->img.json ? cr_json_get(cr_json_get((const cr_json *)c->img.json, "config"), "Healthcheck") : NULL;
+    const cr_json *test = cfg ? cr_json_get(cfg, "Test") : NULL, *e;
+    const char *given[4] = { o->health_interval, o->health_timeout, o->health_start_period, o->health_retries };
+    int64_t v[4] = { 30000, 30000, 0, 3 };
+    int i;
+    if (test && (test->type != CR_JSON_ARRAY || !test->child || test->child->type != CR_JSON_STRING ||
+                 (strcmp(test->child->str, "CMD") && strcmp(test->child->str, "CMD-SHELL")) || !test->child->next)) test = NULL;
+    for (i = 0; i < 4; i++) {
+        const cr_json *x = cfg ? cr_json_get(cfg, keys[i]) : NULL;
+        int64_t n;
+        if (given[i] && (i == 3 ? cr__ctr_count(given[i], &v[i]) : cr__ctr_duration(given[i], &v[i])) < 0)
+            return cr_err_set(err, EINVAL, "%s \"%s\": expected %s", opts[i], given[i], i == 3 ? "a count" : "a duration such as 30s or 1m30s");
+        if (!given[i] && x && cr_json_i64(x, &n) == 0 && n > 0) v[i] = i == 3 ? n : n / 1000000;
+        if (i < 2 && v[i] <= 0) v[i] = 30000;
+    }
+    if (o->no_healthcheck || (!o->health_cmd && !test)) return 0;
+    cr_jw_key(w, "Health");
+    cr_jw_obj(w);
+    cr_jw_key(w, "Test");
+    cr_jw_arr(w);
+    if (o->health_cmd) { cr_jw_str(w, "CMD-SHELL"); cr_jw_str(w, o->health_cmd); }
+    else for (e = test->child; e; e = e->next) cr_jw_str(w, e->type == CR_JSON_STRING ? e->str : "");
+    cr_jw_arr_end(w);
+    for (i = 0; i < 4; i++) { cr_jw_key(w, keys[i]); cr_jw_i64(w, v[i]); }
+    cr_jw_obj_end(w);
+    return 0;
+}
+
+static void cr__ctr_list_json(cr_jw *w, const char *const *v) {
+    cr_jw_arr(w);
+    while (v && *v) cr_jw_str(w, *v++);
+    cr_jw_arr_end(w);
+}
+
+/* run.json: what a later start needs that config.json does not say. */
+static int cr__ctr_run_record(cr__ctr *c, cr_err *err) {
+    const cr_ctr_opts *o = c->o;
+    cr_buf b = {0};
+    cr_jw w;
+    int r;
+    cr_jw_init(&w, &b);
+    cr_jw_obj(&w);
+    cr_jw_key(&w, "Lower");
+    cr__ctr_list_json(&w, o->rootfs ? NULL : (const char *const *)c->lower.v);
+    cr_jw_key(&w, "Network"); cr_jw_str(&w, o->network);
+    cr_jw_key(&w, "Publish"); cr__ctr_list_json(&w, o->publish);
+    cr_jw_key(&w, "AddHosts"); cr__ctr_list_json(&w, o->add_hosts);
+    cr_jw_key(&w, "Hostname"); cr_jw_str(&w, c->hostname);
+    cr_jw_key(&w, "Restart"); cr_jw_str(&w, c->restart);
+    cr_jw_key(&w, "MaxRetries"); cr_jw_i64(&w, c->max_retries);
+    if ((r = cr__ctr_health_json(c, &w, err)) == 0) {
+        cr_jw_obj_end(&w);
+        r = b.oom ? cr_err_set(err, ENOMEM, "out of memory") : cr__write_atomic(c->dirfd, "run.json", b.data, b.len, 0, err);
+    }
+    cr_buf_free(&b);
+    return r;
+}
+
 /* ---- the container's directory ---- */
 
 /* Made under a temporary name with its lock taken, then renamed into
@@ -18538,9 +18718,9 @@ static int cr__ctr_lock(const char *dir, int wait_ms) {
         return e == ENOENT && access(dir, F_OK) == 0 ? -ENOLCK : -e;
     }
     while (flock(fd, LOCK_EX | LOCK_NB) < 0) {
-        if (errno != EWOULDBLOCK || waited >= wait_ms) { int e = errno == EWOULDBLOCK ? -EBUSY : -errno; close(fd); return e; }
-        usleep(10000);
-        waited += 10;
+        if (errno != EWOULDBLOCK || waited >= wait_ms * 2) { int e = errno == EWOULDBLOCK ? -EBUSY : -errno; close(fd); return e; }
+        usleep(500);
+        waited++;
     }
     if (fstat(fd, &held) < 0 || stat(p, &now) < 0 || held.st_ino != now.st_ino || held.st_dev != now.st_dev) {
         close(fd);
@@ -18579,12 +18759,13 @@ static void cr__ctr_finish(cr__ctr *c, int status) {
         return;
     }
     cr__now_rfc3339(ts, sizeof ts);
-    snprintf(text, sizeof text, "{\"ExitCode\":%d,\"FinishedAt\":\"%s\"}", status, ts);
+    snprintf(text, sizeof text, "{\"ExitCode\":%d,\"FinishedAt\":\"%s\",\"RestartCount\":%d}", status, ts, c->restarts);
     cr__write_atomic(c->dirfd, "exit.json", text, strlen(text), 0, &e);
 }
 
 static void cr__ctr_discard(cr__ctr *c) {
     cr_err e = {0};
+    if (c->existing) { cr_container_delete(c->rt, c->name, CR_DELETE_FORCE, NULL); return; }
     if (c->dirfd >= 0 && cr__ctr_destroy(c->rt, c->store, c->name, &e) < 0) cr_log(CR_LOG_WARN, "%s", e.msg);
 }
 
@@ -18661,6 +18842,8 @@ static int cr__ctr_prepare(cr__ctr *c, const cr_store *s, cr_err *err) {
     else snprintf(c->hostname, sizeof c->hostname, "%.12s", c->id);
     if ((r = cr__ctr_network(c, err)) < 0 || (r = cr__ctr_caps(c, err)) < 0 || (r = cr__ctr_security_opts(c, err)) < 0) return r;
     if ((r = cr__ctr_publish_all(c, err)) < 0 || (r = cr__ctr_namespaces(c, err)) < 0 || (r = cr__ctr_check_misc(c, err)) < 0) return r;
+    if ((r = cr__ctr_restart_parse(o->restart, c->restart, &c->max_retries, err)) < 0) return r;
+    if (o->rm && strcmp(c->restart, "no")) return cr_err_set(err, EINVAL, "conflicting options: --restart %s and --rm", o->restart);
     if ((r = cr__ctr_user(c, o->user ? o->user : c->img.user ? c->img.user : "", err)) < 0 || (r = cr__ctr_group_add(c, err)) < 0) return r;
     if ((r = cr__ctr_labels(c, err)) < 0) return r;
     if ((r = cr__ctr_environment(c, err)) < 0 || (r = cr__ctr_command(c, err)) < 0) return r;
@@ -18688,6 +18871,7 @@ static int cr__ctr_fill(cr__ctr *c, cr_err *err) {
     if ((r = cr__ctr_config(c, &config, err)) < 0) { cr_buf_free(&config); return r; }
     r = cr__write_atomic(c->dirfd, "config.json", config.data, config.len, 0, err);
     cr_buf_free(&config);
+    if (r == 0) r = cr__ctr_run_record(c, err);
     if (r == 0 && (r = cr__ctr_record(c, err)) == 0 && c->o->cidfile) {
         int fd = open(c->o->cidfile, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
         if (fd < 0 || cr__write_all(fd, c->id, strlen(c->id)) < 0) r = cr__errno(err, "--cidfile \"%s\"", c->o->cidfile);
@@ -18698,13 +18882,19 @@ static int cr__ctr_fill(cr__ctr *c, cr_err *err) {
 
 /* ---- running ---- */
 
+static void cr__ctr_health_start(cr__ctr *c);
+
 static void cr__ctr_started(void *user, pid_t pid) {
     cr__ctr *c = (cr__ctr *)user;
     (void)pid;
-    if (c->notify < 0) return;
-    if (write(c->notify, "+", 1) < 0) cr_log(CR_LOG_DEBUG, "detached run: the caller is gone");
-    close(c->notify);
-    c->notify = -1;
+    c->started_ms = cr__http_now_ms();
+    /* before the caller hears of the start: ps shows "health: starting" at once */
+    cr__ctr_health_start(c);
+    if (c->notify >= 0) {
+        if (write(c->notify, "+", 1) < 0) cr_log(CR_LOG_DEBUG, "detached run: the caller is gone");
+        close(c->notify);
+        c->notify = -1;
+    }
 }
 
 /* The monitor outlives its caller: it must not hold the caller's other
@@ -18718,6 +18908,182 @@ static void cr__ctr_close_others(const cr__ctr *c) {
         if (e->d_name[0] != '.' && fd > 2 && fd != keep && fd != c->dirfd && fd != c->lockfd && fd != c->notify) close(fd);
     }
     if (d) closedir(d);
+}
+
+/* ---- the monitor's health checks and restarts ---- */
+
+/* One probe of the health check: args run in the container for at most
+   timeout_ms; their exit status (-1: timed out) and up to 4 KiB of output. */
+static int cr__ctr_health_probe(cr__ctr *c, char *const *args, int64_t timeout_ms, cr_buf *out) {
+    char pidfile[PATH_MAX], buf[4096];
+    int p[2], st = 0, timed_out = 0;
+    int64_t deadline = cr__http_now_ms() + timeout_ms;
+    pid_t x;
+    snprintf(pidfile, sizeof pidfile, "%s/health.pid", c->dir);
+    if (pipe2(p, O_CLOEXEC) < 0) return -1;
+    if ((x = fork()) == 0) {
+        cr_exec_opts eo;
+        cr_err e = {0};
+        int status = 0, null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+        if (null < 0 || dup2(null, 0) < 0 || dup2(p[1], 1) < 0 || dup2(p[1], 2) < 0) _exit(1);
+        memset(&eo, 0, sizeof eo);
+        eo.args = (const char **)args;
+        eo.pid_file = pidfile;
+        if (cr_container_exec(c->rt, c->name, &eo, &status, &e) == 0) _exit(status);
+        dprintf(2, "%s\n", e.msg);
+        _exit(e.kind == CR_ERR_EXEC ? (e.code == ENOENT ? 127 : 126) : 1);
+    }
+    close(p[1]);
+    while (x > 0) {
+        struct pollfd pf = { p[0], POLLIN, 0 };
+        int64_t left = deadline - cr__http_now_ms();
+        ssize_t n;
+        if (left <= 0 || poll(&pf, 1, (int)left) == 0) { timed_out = 1; break; }
+        if ((n = read(p[0], buf, sizeof buf)) == 0) break;
+        if (n > 0 && out->len < 4096) cr_buf_add(out, buf, (size_t)n < 4096 - out->len ? (size_t)n : 4096 - out->len);
+    }
+    close(p[0]);
+    if (timed_out) {
+        cr_buf pid = {0};
+        if (cr_util_read_file(AT_FDCWD, pidfile, 64, &pid, NULL) == 0 && atoi(pid.data) > 1) kill(atoi(pid.data), SIGKILL);
+        cr_buf_free(&pid);
+        kill(x, SIGKILL);
+    }
+    while (x > 0 && waitpid(x, &st, 0) < 0 && errno == EINTR) ;
+    unlink(pidfile);
+    if (x < 0 || timed_out) return -1;
+    return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+/* health.json, State.Health of inspect: Status, FailingStreak and the last
+   five probes. */
+static void cr__ctr_health_write(cr__ctr *c, const char *status, int streak, const cr__strv *log) {
+    cr_buf b = {0};
+    cr_err e = {0};
+    int i;
+    cr_buf_printf(&b, "{\"Status\":\"%s\",\"FailingStreak\":%d,\"Log\":[", status, streak);
+    for (i = log->n > 5 ? log->n - 5 : 0; i < log->n; i++) cr_buf_printf(&b, "%s%s", i > (log->n > 5 ? log->n - 5 : 0) ? "," : "", log->v[i]);
+    cr_buf_puts(&b, "]}");
+    if (!b.oom) cr__write_atomic(c->dirfd, "health.json", b.data, b.len, 0, &e);
+    cr_buf_free(&b);
+}
+
+/* The health checker, a child of the monitor: a probe every Interval;
+   Retries failures in a row (not counting those in StartPeriod) make the
+   container unhealthy, one success healthy. */
+static void cr__ctr_health_loop(cr__ctr *c, const cr_json *h) {
+    const cr_json *test = cr_json_get(h, "Test"), *e;
+    int64_t v[4] = { 30000, 30000, 0, 3 }, t0 = cr__http_now_ms();
+    static const char *const keys[] = { "Interval", "Timeout", "StartPeriod", "Retries" };
+    const char *status = "starting";
+    cr__strv args, log;
+    int i, streak = 0;
+    memset(&args, 0, sizeof args);
+    memset(&log, 0, sizeof log);
+    for (i = 0; i < 4; i++) if (cr_json_get(h, keys[i])) cr_json_i64(cr_json_get(h, keys[i]), &v[i]);
+    if (!test || !test->child || !strcmp(test->child->str, "CMD-SHELL")) { cr__strv_push(&args, "/bin/sh"); cr__strv_push(&args, "-c"); }
+    for (e = test && test->child ? test->child->next : NULL; e; e = e->next) cr__strv_push(&args, e->str);
+    if (args.oom || !args.n) _exit(1);
+    for (;;) {
+        char start[40], end[40];
+        cr_buf out = {0}, entry = {0};
+        cr_jw w;
+        int code;
+        usleep((useconds_t)(v[0] * 1000));
+        cr__now_rfc3339(start, sizeof start);
+        code = cr__ctr_health_probe(c, args.v, v[1], &out);
+        cr__now_rfc3339(end, sizeof end);
+        if (code < 0) { cr_buf_free(&out); cr_buf_printf(&out, "Health check exceeded timeout (%lldms)", (long long)v[1]); }
+        cr_jw_init(&w, &entry);
+        cr_jw_obj(&w);
+        cr_jw_key(&w, "Start"); cr_jw_str(&w, start);
+        cr_jw_key(&w, "End"); cr_jw_str(&w, end);
+        cr_jw_key(&w, "ExitCode"); cr_jw_i64(&w, code);
+        cr_jw_key(&w, "Output"); cr_jw_strn(&w, out.data ? out.data : "", out.len);
+        cr_jw_obj_end(&w);
+        if (!entry.oom) cr__strv_push(&log, entry.data);
+        if (log.n > 5) { CR_FREE(log.v[0]); memmove(log.v, log.v + 1, (size_t)log.n * sizeof *log.v); log.n--; }
+        if (code == 0) { streak = 0; status = "healthy"; }
+        else if (cr__http_now_ms() - t0 >= v[2] && ++streak >= v[3]) status = "unhealthy";
+        cr__ctr_health_write(c, status, streak, &log);
+        cr_buf_free(&out);
+        cr_buf_free(&entry);
+    }
+}
+
+/* Forks the health checker when run.json asks for one. */
+static void cr__ctr_health_start(cr__ctr *c) {
+    cr_buf text = {0};
+    cr_json *rec = NULL;
+    const cr_json *h;
+    c->health_pid = -1;
+    unlinkat(c->dirfd, "health.json", 0);
+    if (cr_util_read_file(c->dirfd, "run.json", 1 << 20, &text, NULL) == 0 && cr_json_parse(text.data, text.len, &rec, NULL) == 0 &&
+        (h = cr_json_get(rec, "Health")) && h->type == CR_JSON_OBJECT) {
+        cr__strv none;
+        memset(&none, 0, sizeof none);
+        cr__ctr_health_write(c, "starting", 0, &none);
+        if ((c->health_pid = fork()) == 0) {
+            /* the caller reads the notify pipe to its end */
+            if (c->notify >= 0) close(c->notify);
+            prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+            cr__ctr_health_loop(c, h);
+        }
+    }
+    cr_json_free(rec);
+    cr_buf_free(&text);
+}
+
+static void cr__ctr_health_stop(cr__ctr *c) {
+    if (c->health_pid > 0) { kill(c->health_pid, SIGKILL); waitpid(c->health_pid, NULL, 0); }
+    c->health_pid = -1;
+}
+
+/* A stop, kill or rm holds the restart policy until the next start. */
+static void cr__ctr_hold(const char *dir) {
+    char p[PATH_MAX];
+    int fd;
+    snprintf(p, sizeof p, "%s/held", dir);
+    if ((fd = open(p, O_WRONLY | O_CREAT | O_CLOEXEC, 0600)) >= 0) close(fd);
+}
+
+/* Sleeps ms unless a hold comes first (1). */
+static int cr__ctr_backoff(cr__ctr *c, int64_t ms) {
+    int64_t until = cr__http_now_ms() + ms;
+    while (cr__http_now_ms() < until) {
+        if (faccessat(c->dirfd, "held", F_OK, 0) == 0) return 1;
+        usleep(20000);
+    }
+    return faccessat(c->dirfd, "held", F_OK, 0) == 0;
+}
+
+/* After each exit: the record, then Docker's restart policy with its
+   back-off (100 ms, doubled at every restart, back to 100 ms after 10 s
+   up, at most a minute). */
+static void cr__ctr_supervise(cr__ctr *c, cr_create_opts *co, int status) {
+    int64_t delay = 0;
+    cr_err e = {0};
+    for (;;) {
+        int again;
+        cr__ctr_health_stop(c);
+        cr__ctr_finish(c, status);
+        again = !strcmp(c->restart, "always") || !strcmp(c->restart, "unless-stopped") ||
+                (!strcmp(c->restart, "on-failure") && status != 0 && (!c->max_retries || c->restarts < c->max_retries));
+        if (!again || faccessat(c->dirfd, "held", F_OK, 0) == 0) return;
+        if (cr__http_now_ms() - c->started_ms >= 10000) delay = 0;
+        delay = !delay ? 100 : delay * 2 > 60000 ? 60000 : delay * 2;
+        close(openat(c->dirfd, "restarting", O_WRONLY | O_CREAT | O_CLOEXEC, 0600));
+        if (cr__ctr_backoff(c, delay)) { unlinkat(c->dirfd, "restarting", 0); return; }
+        c->restarts++;
+        cr_container_delete(c->rt, c->name, CR_DELETE_FORCE, NULL);
+        if (c->bridge) cr_net_detach(&c->net, c->name, NULL);
+        unlinkat(c->dirfd, "restarting", 0);
+        if (cr_container_run(c->rt, c->name, c->dir, co, &status, &e) < 0) {
+            cr_log(CR_LOG_ERROR, "restart \"%s\": %s", c->name, e.msg);
+            status = e.kind == CR_ERR_EXEC ? (e.code == ENOENT ? 127 : 126) : 125;
+            c->started_ms = cr__http_now_ms();
+        }
+    }
 }
 
 /* The monitor of a detached run: owns the container's output (the log)
@@ -18738,7 +19104,7 @@ static void cr__ctr_monitor(cr__ctr *c, cr_create_opts *co) {
     co->started = cr__ctr_started;
     co->user = c;
     if (cr_container_run(c->rt, c->name, c->dir, co, &status, &e) < 0) goto fail;
-    cr__ctr_finish(c, status);
+    cr__ctr_supervise(c, co, status);
     _exit(0);
 fail:
     cr__ctr_discard(c);
@@ -18875,6 +19241,8 @@ static void cr__ctr_free(cr__ctr *c) {
     cr_manifest_config_free(&c->img);
     cr__strv_free(&c->lower); cr__strv_free(&c->args); cr__strv_free(&c->env);
     cr__strv_free(&c->mounts_json); cr__strv_free(&c->user_mounts); cr__strv_free(&c->labels);
+    cr__strv_free(&c->hosts_v);
+    cr_json_free(c->runrec);
     CR_FREE(c);
 }
 
@@ -18946,6 +19314,36 @@ static int cr__ctr_load_record(const char *store, const char *name, cr_json **re
     return r;
 }
 
+/* What docker ps shows beyond the record: health, restarts, ports. */
+static void cr__ctr_info_docker(const cr_json *ex, cr_ctr_info *out) {
+    cr_buf text = {0};
+    cr_json *j = NULL;
+    const cr_json *v, *e;
+    char p[PATH_MAX];
+    int64_t n;
+    if (ex && (v = cr_json_get(ex, "RestartCount")) && cr_json_i64(v, &n) == 0) out->restart_count = (int)n;
+    snprintf(p, sizeof p, "%s/restarting", out->dir);
+    out->restarting = access(p, F_OK) == 0;
+    snprintf(p, sizeof p, "%s/health.json", out->dir);
+    if (out->status == CR_RUNNING && cr_util_read_file(AT_FDCWD, p, 1 << 20, &text, NULL) == 0 && cr_json_parse(text.data, text.len, &j, NULL) == 0)
+        snprintf(out->health, sizeof out->health, "%s", cr__ctr_json_str(j, "Status"));
+    cr_json_free(j);
+    j = NULL;
+    cr_buf_free(&text);
+    snprintf(p, sizeof p, "%s/run.json", out->dir);
+    if (cr_util_read_file(AT_FDCWD, p, 1 << 20, &text, NULL) == 0 && cr_json_parse(text.data, text.len, &j, NULL) == 0 &&
+        (v = cr_json_get(j, "Publish")) && v->type == CR_JSON_ARRAY)
+        for (e = v->child; e; e = e->next) {
+            cr_net_port port;
+            size_t used = strlen(out->ports);
+            if (e->type != CR_JSON_STRING || cr_net_port_parse(e->str, &port, NULL) < 0) continue;
+            snprintf(out->ports + used, sizeof out->ports - used, "%s%s:%u->%u/%s", used ? ", " : "", port.host_ip[0] ? port.host_ip : "0.0.0.0",
+                     port.host_port, port.container_port, port.udp ? "udp" : "tcp");
+        }
+    cr_json_free(j);
+    cr_buf_free(&text);
+}
+
 static void cr__ctr_info_fill(const cr_runtime *rt, const char *store, const char *name, const cr_json *rec, cr_ctr_info *out) {
     const cr_json *args = cr_json_get(rec, "Args"), *a, *rm = cr_json_get(rec, "Rm");
     cr_buf text = {0};
@@ -18971,14 +19369,16 @@ static void cr__ctr_info_fill(const cr_runtime *rt, const char *store, const cha
         if (cr_json_get(ex, "ExitCode") && cr_json_i64(cr_json_get(ex, "ExitCode"), &code) == 0) { out->exited = 1; out->exit_code = (int)code; }
         snprintf(out->finished, sizeof out->finished, "%s", cr__ctr_json_str(ex, "FinishedAt"));
     }
-    cr_json_free(ex);
     cr_buf_free(&text);
     out->status = CR_STOPPED;
     if (cr_state_load(rt, name, &st, NULL) == 0) {
         out->status = st.status;
         out->pid = st.status == CR_STOPPED ? 0 : st.pid;
+        snprintf(out->started, sizeof out->started, "%s", st.created);
         cr_state_free(&st);
     }
+    cr__ctr_info_docker(ex, out);
+    cr_json_free(ex);
 }
 
 static int cr__ctr_resolve(const cr_runtime *rt, const char *store, const char *name, char *real, size_t n, cr_err *err);
@@ -19083,7 +19483,12 @@ CR_API int cr_ctr_stop(const cr_runtime *rt, const cr_store *s, const char *name
     const cr_json *cfg;
     int r, sig;
     if ((r = cr__ctr_open(rt, cr_store_root(s), name, &c, &rec, err)) < 0) return r;
-    if (c.status == CR_STOPPED) { cr_json_free(rec); return 0; }
+    cr__ctr_hold(c.dir);
+    if (c.status == CR_STOPPED) {
+        cr_json_free(rec);
+        if (c.restarting) cr__ctr_wait_runner(&c, 10000);   /* its monitor lets go */
+        return 0;
+    }
     cfg = cr_json_get(rec, "Config");
     sig = cr_util_signal_parse(cfg ? cr__ctr_json_str(cfg, "StopSignal") : "");
     if (timeout < 0) {
@@ -19138,9 +19543,10 @@ CR_API int cr_ctr_remove(const cr_runtime *rt, const cr_store *s, const char *na
         return (r = cr__ctr_remove_damaged(rt, store, name, why, err)) < 0 ? cr_err_wrap(err, "rm \"%s\"", name) : 0;
     }
     if (r < 0) return r;
-    if (c.status != CR_STOPPED) {
+    if (c.status != CR_STOPPED || c.restarting) {
         if (!force)
-            return cr_err_set(err, EBUSY, "container \"%s\" is %s: stop it first, or use --force", c.name, cr_state_status_name(c.status));
+            return cr_err_set(err, EBUSY, "container \"%s\" is %s: stop it first, or use --force", c.name, c.restarting ? "restarting" : cr_state_status_name(c.status));
+        cr__ctr_hold(c.dir);
         if ((r = cr_container_delete(rt, c.name, CR_DELETE_FORCE, err)) < 0) return cr_err_wrap(err, "rm \"%s\"", c.name);
     }
     lock = cr__ctr_lock(c.dir, 10000);
@@ -19202,6 +19608,20 @@ CR_API int cr_ctr_gc(const cr_runtime *rt, const cr_store *s, void (*removed)(vo
 
 /* ---- inspect, logs ---- */
 
+/* State.Health: health.json while it runs (Docker keeps the last after it stops). */
+static void cr__ctr_inspect_health(cr_jw *w, const cr_ctr_info *c) {
+    char p[PATH_MAX];
+    cr_buf text = {0};
+    cr_json *h = NULL;
+    snprintf(p, sizeof p, "%s/health.json", c->dir);
+    if (cr_util_read_file(AT_FDCWD, p, 1 << 20, &text, NULL) == 0 && cr_json_parse(text.data, text.len, &h, NULL) == 0 && h->type == CR_JSON_OBJECT) {
+        cr_jw_key(w, "Health");
+        cr_jw_value(w, h);
+    }
+    cr_json_free(h);
+    cr_buf_free(&text);
+}
+
 /* inspect's State; OOMKilled: the cgroup saw an OOM kill and the container has stopped. */
 static void cr__ctr_state_json(const cr_runtime *rt, const cr_ctr_info *c, cr_jw *w) {
     uint64_t ooms = 0;
@@ -19217,6 +19637,7 @@ static void cr__ctr_state_json(const cr_runtime *rt, const cr_ctr_info *c, cr_jw
     cr_jw_key(w, "ExitCode"); cr_jw_i64(w, c->exited ? c->exit_code : 0);
     cr_jw_key(w, "StartedAt"); cr_jw_str(w, c->created);
     cr_jw_key(w, "FinishedAt"); cr_jw_str(w, c->finished[0] ? c->finished : "0001-01-01T00:00:00Z");
+    cr__ctr_inspect_health(w, c);
     cr_jw_obj_end(w);
 }
 
@@ -19260,7 +19681,10 @@ CR_API int cr_ctr_inspect(const cr_runtime *rt, const cr_store *s, const char *n
         if (!strcmp(m->key, "StateRoot") || !strcmp(m->key, "Rm") || !strcmp(m->key, "ImageName") || !strcmp(m->key, "Rootfs")) continue;
         cr_jw_key(&w, m->key);
         cr_jw_value(&w, m);
-        if (!strcmp(m->key, "Args")) cr__ctr_state_json(rt, &c, &w);
+        if (!strcmp(m->key, "Args")) {
+            cr__ctr_state_json(rt, &c, &w);
+            cr_jw_key(&w, "RestartCount"); cr_jw_i64(&w, c.restart_count);
+        }
     }
     cr__ctr_net_config(rt, &net, net_dir, sizeof net_dir);
     have_lease = cr_net_lease_get(&net, c.name, &lease, NULL) == 0;
@@ -19550,6 +19974,455 @@ CR_API int cr_ctr_diff(const cr_runtime *rt, const cr_store *s, const char *name
     r = d.lower.oom ? cr_err_set(err, ENOMEM, "out of memory") : cr__diff_walk(&d, p, "", 1, 0);
     cr__strv_free(&d.lower);
     return r;
+}
+
+/* ---- Docker's verbs: start, wait, rename, kill, exec ---- */
+
+CR_API int cr_ctr_owns(const cr_runtime *rt, const cr_store *s, const char *name) {
+    cr_json *rec;
+    int owns;
+    /* by exact name: engines' runc-form calls must not pay for a scan */
+    if (cr__ctr_load_record(cr_store_root(s), name, &rec, NULL) < 0) return 0;
+    owns = !strcmp(cr__ctr_json_str(rec, "StateRoot"), cr_state_root(rt));
+    cr_json_free(rec);
+    return owns;
+}
+
+static const char *const *cr__ctr_json_strv(cr__strv *v, const cr_json *arr) {
+    const cr_json *e;
+    for (e = arr && arr->type == CR_JSON_ARRAY ? arr->child : NULL; e; e = e->next)
+        if (e->type == CR_JSON_STRING) cr__strv_push(v, e->str);
+    return v->n ? (const char *const *)v->v : NULL;
+}
+
+/* A stopped container's runner, rebuilt from its record and run.json. */
+static int cr__ctr_reload(cr__ctr *c, const cr_ctr_info *info, const cr_json *rec, cr_err *err) {
+    const cr_json *h, *v;
+    cr_buf text = {0};
+    cr__strv pub;
+    int r;
+    c->existing = 1;
+    snprintf(c->name, sizeof c->name, "%s", info->name);
+    snprintf(c->dir, sizeof c->dir, "%s", info->dir);
+    if ((c->dirfd = open(c->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) return cr__errno(err, "%s", c->dir);
+    if ((r = cr_util_read_file(c->dirfd, "run.json", 1 << 20, &text, err)) < 0 ||
+        (r = cr_json_parse(text.data, text.len, &c->runrec, err)) < 0) {
+        cr_buf_free(&text);
+        return cr_err_wrap(err, "%s/run.json (a container of an older cr cannot be started again)", c->dir);
+    }
+    cr_buf_free(&text);
+    c->o = &c->ro;
+    c->ro.rm = (v = cr_json_get(rec, "Rm")) && v->type == CR_JSON_TRUE;
+    c->ro.rootfs = *cr__ctr_json_str(rec, "Rootfs") ? cr__ctr_json_str(rec, "Rootfs") : NULL;
+    c->ro.network = (v = cr_json_get(c->runrec, "Network")) && v->type == CR_JSON_STRING ? v->str : NULL;
+    c->ro.add_hosts = cr__ctr_json_strv(&c->hosts_v, cr_json_get(c->runrec, "AddHosts"));
+    cr__ctr_json_strv(&c->lower, cr_json_get(c->runrec, "Lower"));
+    snprintf(c->hostname, sizeof c->hostname, "%s", cr__ctr_json_str(c->runrec, "Hostname"));
+    snprintf(c->restart, sizeof c->restart, "%s", *cr__ctr_json_str(c->runrec, "Restart") ? cr__ctr_json_str(c->runrec, "Restart") : "no");
+    if ((h = cr_json_get(c->runrec, "MaxRetries"))) { int64_t m = 0; cr_json_i64(h, &m); c->max_retries = (int)m; }
+    memset(&pub, 0, sizeof pub);
+    c->ro.publish = cr__ctr_json_strv(&pub, cr_json_get(c->runrec, "Publish"));
+    r = c->lower.oom || c->hosts_v.oom || pub.oom ? cr_err_set(err, ENOMEM, "out of memory") : cr__ctr_network(c, err);
+    c->ro.publish = NULL;
+    cr__strv_free(&pub);
+    return r;
+}
+
+CR_API int cr_ctr_start(const cr_runtime *rt, const cr_store *s, const char *name, unsigned flags, int *status, cr_err *err) {
+    cr__ctr *c;
+    cr_ctr_info info;
+    cr_json *rec;
+    cr_create_opts co;
+    char upper[PATH_MAX], work[PATH_MAX];
+    int r;
+    if (status) *status = 0;
+    if ((r = cr__ctr_open(rt, cr_store_root(s), name, &info, &rec, err)) < 0) return r;
+    if (info.status == CR_RUNNING || info.status == CR_PAUSED) { cr_json_free(rec); return 0; }
+    if (!(c = (cr__ctr *)CR_MALLOC(sizeof *c))) { cr_json_free(rec); return cr_err_set(err, ENOMEM, "out of memory"); }
+    memset(c, 0, sizeof *c);
+    c->rt = rt; c->store = cr_store_root(s);
+    c->dirfd = c->lockfd = c->notify = c->health_pid = -1;
+    r = cr__ctr_reload(c, &info, rec, err);
+    cr_json_free(rec);
+    /* its runner may still be finishing (or waiting to restart it, held by a stop) */
+    if (r == 0 && (c->lockfd = cr__ctr_lock(c->dir, 5000)) < 0)
+        r = c->lockfd == -EBUSY ? cr_err_set(err, EBUSY, "the cr that ran it is still busy with it") : cr_err_set(err, -c->lockfd, "lock: %s", strerror(-c->lockfd));
+    if (r == 0) {
+        unlinkat(c->dirfd, "held", 0);
+        /* the last run's OCI state (stopped: no kill needed) */
+        if (cr_container_delete(rt, c->name, 0, NULL) < 0) cr_container_delete(rt, c->name, CR_DELETE_FORCE, NULL);
+        if (c->bridge) cr_net_detach(&c->net, c->name, NULL);
+        memset(&co, 0, sizeof co);
+        co.keep = 1;
+        co.created = cr__ctr_attach;
+        co.user = c;
+        if (!c->ro.rootfs) {
+            snprintf(upper, sizeof upper, "%s/upper", c->dir);
+            snprintf(work, sizeof work, "%s/work", c->dir);
+            co.rootfs_lower = (const char *const *)c->lower.v;
+            co.rootfs_upper = upper;
+            co.rootfs_work = work;
+        }
+        if (!(flags & CR_CTR_START_ATTACH)) r = cr__ctr_detach(c, &co, err);
+        else if ((r = cr_container_run(rt, c->name, c->dir, &co, status, err)) == 0) cr__ctr_finish(c, status ? *status : 0);
+    }
+    cr__ctr_free(c);
+    return r < 0 ? cr_err_wrap(err, "start \"%s\"", info.name) : 0;
+}
+
+CR_API int cr_ctr_wait(const cr_runtime *rt, const cr_store *s, const char *name, int *exit_code, cr_err *err) {
+    cr_ctr_info c;
+    char p[PATH_MAX];
+    struct stat before, now;
+    int r, had;
+    *exit_code = 0;
+    if ((r = cr_ctr_find(rt, s, name, &c, err)) < 0) return r;
+    snprintf(p, sizeof p, "%s/exit.json", c.dir);
+    had = stat(p, &before) == 0;
+    for (;;) {
+        int lock;
+        if (stat(p, &now) == 0 && (!had || now.st_ino != before.st_ino || now.st_mtim.tv_nsec != before.st_mtim.tv_nsec)) break;
+        if (access(c.dir, F_OK) < 0) return cr_err_set(err, ENOENT, "container \"%s\" was removed", c.name);
+        if (c.status == CR_STOPPED && !c.restarting) {
+            /* not running: the last exit, once its runner is done */
+            if ((lock = cr__ctr_lock(c.dir, 0)) >= 0 || lock == -ENOLCK) { if (lock >= 0) close(lock); break; }
+        }
+        usleep(20000);
+        if (cr_ctr_find(rt, s, c.name, &c, NULL) < 0) return cr_err_set(err, ENOENT, "container \"%s\" was removed", c.name);
+    }
+    /* a runner that will not restart it lets go at once: a start that
+       follows finds it done */
+    for (r = 0; r < 100 && !c.restarting; r++) {
+        int lock = cr__ctr_lock(c.dir, 0);
+        if (lock >= 0 || lock != -EBUSY) { if (lock >= 0) close(lock); break; }
+        usleep(2000);
+        cr_ctr_find(rt, s, c.name, &c, NULL);
+    }
+    if ((r = cr_ctr_find(rt, s, c.name, &c, err)) < 0) return r;
+    *exit_code = c.exited ? c.exit_code : 0;
+    return 0;
+}
+
+/* Replaces every from with to in the file dir/name (paths in the records). */
+static int cr__ctr_replace_in(int dirfd, const char *name, const char *from, const char *to, cr_err *err) {
+    cr_buf in = {0}, out = {0};
+    const char *p, *q;
+    int r = cr_util_read_file(dirfd, name, 4 << 20, &in, err);
+    if (r == -ENOENT) return 0;
+    for (p = in.data; r == 0 && p && (q = strstr(p, from)); p = q + strlen(from)) { cr_buf_add(&out, p, (size_t)(q - p)); cr_buf_puts(&out, to); }
+    if (r == 0 && p) cr_buf_puts(&out, p);
+    if (r == 0) r = out.oom ? cr_err_set(err, ENOMEM, "out of memory") : cr__write_atomic(dirfd, name, out.data, out.len, 0, err);
+    cr_buf_free(&in);
+    cr_buf_free(&out);
+    return r;
+}
+
+static int cr__ctr_rename_state(const cr_runtime *rt, const char *name, const char *new_name, const char *from, const char *to, cr_err *err) {
+    char a[PATH_MAX + 2], b[PATH_MAX + 2];
+    int dfd, r;
+    snprintf(a, sizeof a, "%s/%s", cr_state_root(rt), name);
+    snprintf(b, sizeof b, "%s/%s", cr_state_root(rt), new_name);
+    if (rename(a, b) < 0) return errno == ENOENT ? 0 : cr__errno(err, "rename \"%s\" to \"%s\"", a, b);
+    if ((dfd = open(b, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) return cr__errno(err, "%s", b);
+    snprintf(a, sizeof a, "\"id\":\"%s\"", name);
+    snprintf(b, sizeof b, "\"id\":\"%s\"", new_name);
+    r = cr__ctr_replace_in(dfd, "state.json", a, b, err);
+    if (r == 0) r = cr__ctr_replace_in(dfd, "state.json", from, to, err);
+    snprintf(a, sizeof a, "%.*s\"", (int)strlen(from) - 1, from);
+    snprintf(b, sizeof b, "%.*s\"", (int)strlen(to) - 1, to);
+    if (r == 0) r = cr__ctr_replace_in(dfd, "state.json", a, b, err);
+    if (r == 0) r = cr__ctr_replace_in(dfd, "config.json", from, to, err);
+    close(dfd);
+    return r;
+}
+
+CR_API int cr_ctr_rename(const cr_runtime *rt, const cr_store *s, const char *name, const char *new_name, cr_err *err) {
+    const char *store = cr_store_root(s);
+    static const char *const files[] = { "config.json", "ctr.json", "run.json" };
+    cr_ctr_info c;
+    char parent[PATH_MAX], from[PATH_MAX + 2], to[PATH_MAX + 2], state[PATH_MAX];
+    int r, lock, pfd, dfd, i;
+    if ((r = cr__ctr_check_name(new_name, err)) < 0 || (r = cr_ctr_find(rt, s, name, &c, err)) < 0) return r;
+    snprintf(state, sizeof state, "%s/%s", cr_state_root(rt), new_name);
+    if (cr_ctr_owns(rt, s, new_name) || access(state, F_OK) == 0) return cr_err_set(err, EEXIST, "rename: the name \"%s\" is already in use", new_name);
+    if (c.status != CR_STOPPED) return cr_err_set(err, EBUSY, "rename \"%s\": the container is %s (cr renames stopped containers only)", c.name, cr_state_status_name(c.status));
+    if ((lock = cr__ctr_lock(c.dir, 0)) < 0 && lock != -ENOLCK) return cr_err_set(err, EBUSY, "rename \"%s\": the cr that runs it is busy with it", c.name);
+    snprintf(parent, sizeof parent, "%s/containers", store);
+    snprintf(from, sizeof from, "%s/%s/", parent, c.name);
+    snprintf(to, sizeof to, "%s/%s/", parent, new_name);
+    /* the stopped OCI state goes along (a container without one is stale);
+       its cgroups keep their paths until the next start deletes them */
+    r = cr__ctr_rename_state(rt, c.name, new_name, from, to, err);
+    if (r < 0) pfd = -1;
+    else if ((pfd = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) r = cr__errno(err, "%s", parent);
+    else if (syscall(SYS_renameat2, pfd, c.name, pfd, new_name, 1 /* RENAME_NOREPLACE */) < 0)
+        r = cr__errno(err, "rename \"%s\" to \"%s\"", c.name, new_name);
+    else if ((dfd = openat(pfd, new_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) r = cr__errno(err, "%s%s", parent, new_name);
+    else {
+        char a[300], b[300];
+        for (i = 0; r == 0 && i < 3; i++) r = cr__ctr_replace_in(dfd, files[i], from, to, err);
+        snprintf(a, sizeof a, "\"Name\":\"/%s\"", c.name);
+        snprintf(b, sizeof b, "\"Name\":\"/%s\"", new_name);
+        if (r == 0) r = cr__ctr_replace_in(dfd, "ctr.json", a, b, err);
+        close(dfd);
+    }
+    if (pfd >= 0) close(pfd);
+    if (lock >= 0) close(lock);
+    return r;
+}
+
+CR_API int cr_ctr_kill(const cr_runtime *rt, const cr_store *s, const char *name, int sig, cr_err *err) {
+    cr_ctr_info c;
+    int r;
+    if ((r = cr_ctr_find(rt, s, name, &c, err)) < 0) return r;
+    if (c.status != CR_RUNNING && c.status != CR_PAUSED) return cr_err_set(err, EINVAL, "container \"%s\" is not running", c.name);
+    cr__ctr_hold(c.dir);
+    return cr_container_kill(rt, c.name, sig, 0, err);
+}
+
+/* exec -u: the names of the container's own /etc/passwd and /etc/group. */
+static int cr__ctr_exec_user(pid_t pid, const char *spec, char *user, size_t n, cr__strv *gids, cr_err *err) {
+    static const char *const files[2] = { "/etc/passwd", "/etc/group" };
+    cr_buf text[2] = { { 0 }, { 0 } };
+    cr__ctr_ids ids;
+    char root[64], p[64];
+    int i, r, rootfd;
+    snprintf(root, sizeof root, "/proc/%d/root", (int)pid);
+    if ((rootfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0) return cr__errno(err, "%s", root);
+    for (i = 0; i < 2; i++) {
+        int fd = cr__open_in_root(rootfd, files[i], O_RDONLY | O_NONBLOCK, 0);
+        struct stat sb;
+        if (fd >= 0 && fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode)) cr_util_read_file(AT_FDCWD, cr__fdpath(p, sizeof p, fd), 4 << 20, &text[i], NULL);
+        if (fd >= 0) close(fd);
+    }
+    close(rootfd);
+    r = cr__ctr_user_lookup(&ids, text[0].data, text[1].data, spec, err);
+    for (i = 0; r == 0 && i < ids.ngids; i++) { snprintf(p, sizeof p, "%u", ids.gids[i]); cr__strv_push(gids, p); }
+    if (r == 0) snprintf(user, n, "%u:%u", ids.uid, ids.gid);
+    cr_buf_free(&text[0]);
+    cr_buf_free(&text[1]);
+    return r;
+}
+
+CR_API int cr_ctr_exec(const cr_runtime *rt, const cr_store *s, const char *name, const cr_ctr_exec_opts *o,
+                       int *status, cr_err *err) {
+    cr_ctr_info c;
+    cr_exec_opts eo;
+    cr__strv env, gids;
+    char user[32], kv[8192];
+    int r, k;
+    if (status) *status = 0;
+    if ((r = cr_ctr_find(rt, s, name, &c, err)) < 0) return r;
+    if (c.status == CR_PAUSED) return cr_err_set(err, EINVAL, "container %s is paused, unpause the container before exec", c.name);
+    if (c.status != CR_RUNNING) return cr_err_set(err, EINVAL, "container %s is not running", c.name);
+    if (o->workdir && o->workdir[0] != '/') return cr_err_set(err, EINVAL, "-w \"%s\": the working directory must be absolute", o->workdir);
+    memset(&eo, 0, sizeof eo);
+    memset(&env, 0, sizeof env);
+    memset(&gids, 0, sizeof gids);
+    if (o->tty) cr__env_set(&env, "TERM=xterm");
+    for (k = 0; r == 0 && o->env_files && o->env_files[k]; k++) r = cr__ctr_env_file(&env, o->env_files[k], 0, err);
+    for (k = 0; r == 0 && o->env && o->env[k]; k++) {
+        if (!*o->env[k] || o->env[k][0] == '=') r = cr_err_set(err, EINVAL, "-e \"%s\": expected KEY=VALUE or KEY", o->env[k]);
+        else if (strchr(o->env[k], '=')) cr__env_set(&env, o->env[k]);
+        else if (getenv(o->env[k])) { snprintf(kv, sizeof kv, "%s=%s", o->env[k], getenv(o->env[k])); cr__env_set(&env, kv); }
+    }
+    if (r == 0 && o->user && *o->user && (r = cr__ctr_exec_user(c.pid, o->user, user, sizeof user, &gids, err)) == 0) {
+        eo.user = user;
+        eo.additional_gids = (const char *const *)gids.v;
+    }
+    if (r == 0 && (env.oom || gids.oom)) r = cr_err_set(err, ENOMEM, "out of memory");
+    if (r == 0) {
+        eo.args = (const char **)o->args;
+        eo.env = (const char **)env.v;
+        eo.cwd = o->workdir;
+        eo.tty = o->tty;
+        eo.detach = o->detach;
+        r = cr_container_exec(rt, c.name, &eo, status, err);
+    }
+    cr__strv_free(&env);
+    cr__strv_free(&gids);
+    return r;
+}
+
+/* ---- docker ps: filters and --format ---- */
+
+static time_t cr__ctr_time(const char *rfc3339) {
+    struct tm tm;
+    memset(&tm, 0, sizeof tm);
+    if (sscanf(rfc3339, "%d-%d-%dT%d:%d:%d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour, &tm.tm_min, &tm.tm_sec) != 6) return 0;
+    tm.tm_year -= 1900;
+    tm.tm_mon -= 1;
+    return timegm(&tm);
+}
+
+/* Docker's units.HumanDuration of the time since rfc3339. */
+static void cr__ctr_human_since(cr_buf *out, const char *rfc3339) {
+    long long s = (long long)(time(NULL) - cr__ctr_time(rfc3339)), m = s / 60, h = (s + 1800) / 3600;
+    if (s < 1) cr_buf_puts(out, "Less than a second");
+    else if (s == 1) cr_buf_puts(out, "1 second");
+    else if (s < 60) cr_buf_printf(out, "%lld seconds", s);
+    else if (m == 1) cr_buf_puts(out, "About a minute");
+    else if (m < 60) cr_buf_printf(out, "%lld minutes", m);
+    else if (h == 1) cr_buf_puts(out, "About an hour");
+    else if (h < 48) cr_buf_printf(out, "%lld hours", h);
+    else if (h < 24 * 7 * 2) cr_buf_printf(out, "%lld days", h / 24);
+    else if (h < 24 * 30 * 2) cr_buf_printf(out, "%lld weeks", h / 24 / 7);
+    else if (h < 24 * 365 * 2) cr_buf_printf(out, "%lld months", h / 24 / 30);
+    else cr_buf_printf(out, "%lld years", s / 3600 / 24 / 365);
+}
+
+static const char *cr__ctr_state_word(const cr_ctr_info *c) {
+    if (c->restarting && c->status == CR_STOPPED) return "restarting";
+    return c->status == CR_STOPPED ? "exited" : c->status == CR_CREATING || c->status == CR_CREATED ? "created"
+         : cr_state_status_name(c->status);
+}
+
+/* "Up 3 seconds (healthy)", "Exited (0) 2 minutes ago", "Restarting (1) 1 second ago" */
+static void cr__ctr_status_text(const cr_ctr_info *c, cr_buf *out) {
+    const char *w = cr__ctr_state_word(c);
+    if (!strcmp(w, "running") || !strcmp(w, "paused")) {
+        cr_buf_puts(out, "Up ");
+        cr__ctr_human_since(out, c->started[0] ? c->started : c->created);
+        if (!strcmp(w, "paused")) cr_buf_puts(out, " (Paused)");
+        else if (c->health[0]) cr_buf_printf(out, " (%s%s)", !strcmp(c->health, "starting") ? "health: " : "", c->health);
+    } else if (!strcmp(w, "exited") || !strcmp(w, "restarting")) {
+        cr_buf_printf(out, "%s (%d) ", !strcmp(w, "exited") ? "Exited" : "Restarting", c->exit_code);
+        cr__ctr_human_since(out, c->finished[0] ? c->finished : c->created);
+        cr_buf_puts(out, " ago");
+    } else cr_buf_puts(out, "Created");
+}
+
+/* Config.Labels of the record: "k=v,k2=v2" into out, or value of key (1 if present). */
+static int cr__ctr_info_labels(const cr_ctr_info *c, const char *key, cr_buf *out) {
+    char p[PATH_MAX];
+    cr_buf text = {0};
+    cr_json *rec = NULL;
+    const cr_json *l, *e;
+    int found = 0;
+    snprintf(p, sizeof p, "%s/ctr.json", c->dir);
+    if (cr_util_read_file(AT_FDCWD, p, 1 << 20, &text, NULL) == 0 && cr_json_parse(text.data, text.len, &rec, NULL) == 0 &&
+        (l = cr_json_get(cr_json_get(rec, "Config"), "Labels")) && l->type == CR_JSON_OBJECT)
+        for (e = l->child; e && !found; e = e->next) {
+            const char *v = e->type == CR_JSON_STRING ? e->str : "";
+            if (key && !strcmp(e->key, key)) { found = 1; cr_buf_puts(out, v); }
+            else if (!key) cr_buf_printf(out, "%s%s=%s", out->len ? "," : "", e->key, v);
+        }
+    cr_json_free(rec);
+    cr_buf_free(&text);
+    return found;
+}
+
+static int cr__ctr_match_one(const cr_ctr_info *c, const char *key, size_t klen, const char *v) {
+    cr_buf b = {0};
+    int m = 0;
+    if (klen == 6 && !strncmp(key, "status", 6)) return !strcmp(v, cr__ctr_state_word(c));
+    if (klen == 4 && !strncmp(key, "name", 4)) return strstr(c->name, *v == '/' ? v + 1 : v) != NULL;
+    if (klen == 2 && !strncmp(key, "id", 2)) return !strncmp(c->id, v, strlen(v));
+    if (klen == 6 && !strncmp(key, "exited", 6)) return c->status == CR_STOPPED && c->exited && cr__ctr_is_number(v) && atoi(v) == c->exit_code;
+    if (klen == 8 && !strncmp(key, "ancestor", 8)) {
+        size_t n = strlen(v);
+        const char *hex = !strncmp(c->image_id, "sha256:", 7) ? c->image_id + 7 : c->image_id;
+        return !strcmp(c->image, v) || (!strncmp(c->image, v, n) && !strcmp(c->image + n, ":latest")) ||
+               (n >= 3 && !strncmp(hex, !strncmp(v, "sha256:", 7) ? v + 7 : v, strlen(!strncmp(v, "sha256:", 7) ? v + 7 : v)));
+    }
+    if (klen == 5 && !strncmp(key, "label", 5)) {
+        char k[256];
+        const char *eq = strchr(v, '=');
+        snprintf(k, sizeof k, "%.*s", (int)(eq ? (size_t)(eq - v) : strlen(v)), v);
+        m = cr__ctr_info_labels(c, k, &b) && (!eq || !strcmp(b.data ? b.data : "", eq + 1));
+        cr_buf_free(&b);
+    }
+    return m;
+}
+
+CR_API int cr_ctr_match(const cr_ctr_info *c, const char *const *filters, cr_err *err) {
+    static const char *const known[] = { "status", "name", "id", "exited", "ancestor", "label", NULL };
+    int i, j, k;
+    for (i = 0; filters && filters[i]; i++) {
+        size_t klen = strcspn(filters[i], "=");
+        int seen = 0, any = 0;
+        for (k = 0; known[k] && (strlen(known[k]) != klen || strncmp(known[k], filters[i], klen)); k++) ;
+        if (!known[k] || !filters[i][klen])
+            return cr_err_set(err, EINVAL, "--filter \"%s\": expected KEY=VALUE with KEY status, name, id, label, ancestor or exited", filters[i]);
+        for (j = 0; j < i && !seen; j++) seen = !strncmp(filters[j], filters[i], klen + 1);
+        if (seen) continue;   /* this key was decided with its first filter */
+        for (j = i; filters[j] && !any; j++)
+            if (!strncmp(filters[j], filters[i], klen + 1)) any = cr__ctr_match_one(c, filters[i], klen, filters[j] + klen + 1);
+        if (!any) return 0;
+    }
+    return 1;
+}
+
+/* One {{...}} of --format: a field's value or (c NULL) its header. */
+static int cr__ctr_field(const cr_ctr_info *c, const char *f, size_t n, unsigned flags, cr_buf *out, cr_err *err) {
+    static const char *const names[] = { ".ID", ".Names", ".Image", ".Command", ".CreatedAt", ".RunningFor", ".Ports",
+                                         ".State", ".Status", ".Labels", ".Networks", ".Mounts", ".Label", NULL };
+    static const char *const heads[] = { "CONTAINER ID", "NAMES", "IMAGE", "COMMAND", "CREATED AT", "CREATED", "PORTS",
+                                         "STATE", "STATUS", "LABELS", "NETWORKS", "MOUNTS", "LABEL" };
+    int k, trunc = !(flags & CR_CTR_FORMAT_NO_TRUNC);
+    while (n && f[0] == ' ') { f++; n--; }
+    while (n && f[n - 1] == ' ') n--;
+    for (k = 0; names[k]; k++)
+        if ((strlen(names[k]) == n || (k == 12 && n > 7 && f[6] == ' ')) && !strncmp(f, names[k], strlen(names[k]))) break;
+    if (!names[k]) return cr_err_set(err, EINVAL, "--format: unknown field \"{{%.*s}}\"", (int)n, f);
+    if (!c) { cr_buf_puts(out, heads[k]); return 0; }
+    switch (k) {
+    case 0: cr_buf_printf(out, "%.*s", trunc ? 12 : 64, c->id); break;
+    case 1: cr_buf_puts(out, c->name); break;
+    case 2: cr_buf_puts(out, c->image[0] ? c->image : c->image_id); break;
+    case 3: {
+        /* Docker quotes the command, cut to 20 characters with an ellipsis */
+        size_t len = strlen(c->command), chars = 0, i;
+        for (i = 0; i < len; i++) chars += ((unsigned char)c->command[i] & 0xc0) != 0x80;
+        cr_buf_putc(out, '"');
+        if (!trunc || chars <= 20) cr_buf_puts(out, c->command);
+        else {
+            for (i = 0, chars = 0; i < len && (chars < 19 || ((unsigned char)c->command[i] & 0xc0) == 0x80); i++) chars += ((unsigned char)c->command[i] & 0xc0) != 0x80;
+            cr_buf_add(out, c->command, i);
+            cr_buf_puts(out, "\xe2\x80\xa6");
+        }
+        cr_buf_putc(out, '"');
+        break;
+    }
+    case 4: {
+        time_t t = cr__ctr_time(c->created);
+        struct tm tm;
+        gmtime_r(&t, &tm);
+        cr_buf_printf(out, "%04d-%02d-%02d %02d:%02d:%02d +0000 UTC", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+        break;
+    }
+    case 5: cr__ctr_human_since(out, c->created); cr_buf_puts(out, " ago"); break;
+    case 6: cr_buf_puts(out, c->ports); break;
+    case 7: cr_buf_puts(out, cr__ctr_state_word(c)); break;
+    case 8: cr__ctr_status_text(c, out); break;
+    case 9: cr__ctr_info_labels(c, NULL, out); break;
+    case 12: {
+        char key[256];
+        const char *q = f + 7;
+        size_t l = n - 7;
+        if (l < 2 || q[0] != '"' || q[l - 1] != '"' || l - 2 >= sizeof key) return cr_err_set(err, EINVAL, "--format: expected {{.Label \"KEY\"}}");
+        snprintf(key, sizeof key, "%.*s", (int)(l - 2), q + 1);
+        cr__ctr_info_labels(c, key, out);
+        break;
+    }
+    default: break;   /* Networks, Mounts: not recorded yet */
+    }
+    return 0;
+}
+
+CR_API int cr_ctr_format(const cr_ctr_info *c, const char *fmt, unsigned flags, cr_buf *out, cr_err *err) {
+    const char *p = fmt;
+    int r;
+    if (!strncmp(p, "table", 5)) for (p += 5; *p == ' '; p++) ;
+    while (*p) {
+        const char *end;
+        if (p[0] == '\\' && (p[1] == 't' || p[1] == 'n')) { cr_buf_putc(out, p[1] == 't' ? '\t' : '\n'); p += 2; continue; }
+        if (strncmp(p, "{{", 2)) { cr_buf_putc(out, *p++); continue; }
+        if (!(end = strstr(p + 2, "}}"))) return cr_err_set(err, EINVAL, "--format \"%s\": unclosed {{", fmt);
+        if ((r = cr__ctr_field(c, p + 2, (size_t)(end - p - 2), flags, out, err)) < 0) return r;
+        p = end + 2;
+    }
+    return out->oom ? cr_err_set(err, ENOMEM, "out of memory") : 0;
 }
 
 /* ---- --init ---- */

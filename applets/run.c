@@ -75,6 +75,17 @@ const char cr_usage_run[] =
 "  --sig-proxy=false        do not forward signals: a signal detaches instead\n"
 "  --detach-keys KEYS       keys that detach -it (default ctrl-p,ctrl-q; \"\" none):\n"
 "                           the container goes on detached, its output in `cr logs`\n"
+"  --restart POLICY         with -d: no (default), on-failure[:N], always, unless-stopped;\n"
+"                           the monitor restarts it after 100 ms, doubled each time (at\n"
+"                           most 1 min), back to 100 ms once it ran 10 s; stop, kill and\n"
+"                           rm hold it until the next start\n"
+"  --health-cmd CMD         with -d: health check run by the monitor with /bin/sh -c\n"
+"                           (shown by ps and inspect's State.Health)\n"
+"  --health-interval D      time between checks (default 30s; Go durations: 500ms, 1m30s)\n"
+"  --health-timeout D       a check taking longer fails (default 30s)\n"
+"  --health-retries N       failures in a row that make it unhealthy (default 3)\n"
+"  --health-start-period D  failures during this time after the start do not count\n"
+"  --no-healthcheck         no health check, not even the image's HEALTHCHECK\n"
 "\n"
 "OCI options:\n"
 "  -b, --bundle DIR         bundle directory (default: current directory)\n"
@@ -146,7 +157,14 @@ const char cr_usage_run[] =
     X(OPT_VOLUMES_FROM, "volumes-from", 0, CR_OPT_VALUE) \
     X(OPT_ATTACH, "attach", 'a', CR_OPT_VALUE) \
     X(OPT_SIG_PROXY, "sig-proxy", 0, CR_OPT_FLAG) \
-    X(OPT_DETACH_KEYS, "detach-keys", 0, CR_OPT_VALUE)
+    X(OPT_DETACH_KEYS, "detach-keys", 0, CR_OPT_VALUE) \
+    X(OPT_RESTART, "restart", 0, CR_OPT_VALUE) \
+    X(OPT_HEALTH_CMD, "health-cmd", 0, CR_OPT_VALUE) \
+    X(OPT_HEALTH_INTERVAL, "health-interval", 0, CR_OPT_VALUE) \
+    X(OPT_HEALTH_TIMEOUT, "health-timeout", 0, CR_OPT_VALUE) \
+    X(OPT_HEALTH_RETRIES, "health-retries", 0, CR_OPT_VALUE) \
+    X(OPT_HEALTH_START_PERIOD, "health-start-period", 0, CR_OPT_VALUE) \
+    X(OPT_NO_HEALTHCHECK, "no-healthcheck", 0, CR_OPT_FLAG)
 /* Any of these on the command line chooses the OCI form. */
 #define RUN_OCI_ONLY_OPTIONS(X) \
     CR_CREATE_OPTIONS(X) \
@@ -338,6 +356,13 @@ static int cr_run_image(int argc, char **argv) {
     o.no_sig_proxy = cr_opt_given(&st, OPT_SIG_PROXY) < 0;
     o.detach_keys = cr_opt_value(&st, OPT_DETACH_KEYS);
     if (cr_run_attach(argv[0], cr_opt_values(&st, OPT_ATTACH), o.detach, o.interactive) < 0) return 125;
+    o.restart = cr_opt_value(&st, OPT_RESTART);
+    o.health_cmd = cr_opt_value(&st, OPT_HEALTH_CMD);
+    o.health_interval = cr_opt_value(&st, OPT_HEALTH_INTERVAL);
+    o.health_timeout = cr_opt_value(&st, OPT_HEALTH_TIMEOUT);
+    o.health_retries = cr_opt_value(&st, OPT_HEALTH_RETRIES);
+    o.health_start_period = cr_opt_value(&st, OPT_HEALTH_START_PERIOD);
+    o.no_healthcheck = cr_opt_given(&st, OPT_NO_HEALTHCHECK) > 0;
     if (strcmp(policy, "missing") && strcmp(policy, "always") && strcmp(policy, "never"))
         return cr_main_usage_error(argv[0], "--pull: expected missing, always or never"), 125;
     if (!o.rootfs && !st.noperands) return cr_main_usage_error(argv[0], "expected an IMAGE (or --rootfs DIR)"), 125;

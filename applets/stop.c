@@ -1,6 +1,5 @@
 /* stop — stop image containers: their stop signal, then SIGKILL. */
 #include "../multicall/applets.h"
-#include <limits.h>
 #include <stdio.h>
 
 const char cr_usage_stop[] =
@@ -17,11 +16,10 @@ int cr_applet_stop(int argc, char **argv) {
     CR_OPTIONS(opts, STOP_OPTIONS);
     cr_optstate st;
     cr_err err = {0};
-    long long timeout = -1;
+    long long timeout;
     int i, failed = 0, rc = cr_opt_parse(&st, argc, argv, opts, "NAME...", 0);
     if (rc >= 0) return rc;
-    while (cr_opt_next(&st) == OPT_TIME)
-        if (cr_opt_number(st.value, 0, INT_MAX, &timeout) < 0) return cr_main_usage_error(argv[0], "--time: expected seconds, got \"%s\"", st.value);
+    if (cr_opt_time(&st, OPT_TIME, &timeout)) return 1;
     cr_main_gc();
     for (i = 0; i < st.noperands; i++) {
         if (cr_ctr_stop(&cr_main_runtime, &cr_main_store, st.operands[i], (int)timeout, &err) < 0) failed = cr_main_fail_err(argv[0], &err);

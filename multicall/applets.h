@@ -66,6 +66,11 @@ int cr_opt_match(const cr_opt *opts, const char *a);
 /* The options found, in command-line order: the next one's id (its value
    in st->value), -1 at the end. For options whose order matters. */
 int cr_opt_next(cr_optstate *st);
+/* Docker's combined one-letter flags (-it, -dit) before the first operand
+(values of opts' options are skipped), split up when every letter is one of
+letters: a new argv (*argc_out entries) that lives as long as the process.
+NULL when out of memory. */
+char **cr_opt_split_flags(int argc, char **argv, const cr_opt *opts, const char *letters, int *argc_out);
 /* How many times option id was given. */
 int cr_opt_given(const cr_optstate *st, int id);
 /* The last value given to option id, or NULL (or fallback). */
@@ -81,6 +86,13 @@ int cr_opt_format(const char *applet, const char *value, int *json);
 /* The whole of an applet that takes no options and one CONTAINER_ID, and
    calls fn with it (pause, resume, start): returns its exit status. */
 int cr_opt_id_applet(int argc, char **argv, int (*fn)(const cr_runtime *rt, const char *id, cr_err *err));
+/* The whole of an applet that takes no options and NAME... (wait,
+   unpause): fn for each NAME (it prints what the applet shows); the exit
+   status is 1 when one failed, after its error. */
+int cr_opt_names_applet(int argc, char **argv, int (*fn)(const char *name, cr_err *err));
+/* -t/--time SECONDS of stop and restart (option id): 0 with *secs set (-1
+   when not given), else 1 after a usage error. */
+int cr_opt_time(const cr_optstate *st, int id, long long *secs);
 
 /* A decimal integer from min to max: 0, -EINVAL when s is not one, -ERANGE
    when it is out of range. (Sizes: cr_util_parse_size.) */
@@ -181,6 +193,8 @@ void cr_main_gc(void);
     X(port, "list the published ports of an image container") \
     X(ps, "show the processes running in a container") \
     X(pull, "pull an image from a registry or a local archive into the store") \
+    X(rename, "rename a stopped image container") \
+    X(restart, "stop image containers and start them again") \
     X(resume, "thaw a paused container") \
     X(rmi, "remove images from the store (--prune: free unused layers)") \
     X(rm, "remove image containers") \
@@ -188,14 +202,16 @@ void cr_main_gc(void);
     X(serve, "serve the Docker Engine API on a unix socket (docker CLI, SDKs)") \
     X(shell, "an interactive prompt that runs applets (history, Tab completion)") \
     X(spec, "write a default config.json") \
-    X(start, "start a created container") \
+    X(start, "start a created container, or stopped image containers again") \
     X(state, "print the state of a container (JSON)") \
     X(stop, "stop image containers (stop signal, then SIGKILL)") \
     X(system, "Docker's system group: prune (stopped containers, unused images and layers)") \
     X(top, "show the processes of a running image container (docker top)") \
+    X(unpause, "thaw paused containers (Docker's resume)") \
     X(update, "change the resource limits of a running container") \
+    X(version, "show the version of cr, the OCI spec, the OS and the architecture") \
     X(volume, "Docker's volume group: create, ls, inspect, rm, prune") \
-    X(version, "show the version of cr, the OCI spec, the OS and the architecture")
+    X(wait, "wait for image containers to exit; print their exit statuses")
 
 #define CR_DECLARE_APPLET(n, s) int cr_applet_##n(int argc, char **argv); extern const char cr_usage_##n[];
 CR_APPLETS(CR_DECLARE_APPLET)

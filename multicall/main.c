@@ -319,12 +319,53 @@ int cr_opt_format(const char *applet, const char *value, int *json) {
     return -1;
 }
 
+char **cr_opt_split_flags(int argc, char **argv, const cr_opt *opts, const char *letters, int *argc_out) {
+    static char one[8][3];
+    char **v = (char **)calloc((size_t)argc * strlen(letters) + 1, sizeof *v);
+    int i, n = 0, k;
+    if (!v) return NULL;
+    for (k = 0; letters[k] && k < 8; k++) { one[k][0] = '-'; one[k][1] = letters[k]; }
+    for (i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        if (i && (a[0] != '-' || !strcmp(a, "--"))) break;
+        if (i && a[1] && a[1] != '-' && a[2] && strspn(a + 1, letters) == strlen(a + 1)) {
+            for (a++; *a; a++) v[n++] = one[strchr(letters, *a) - letters];
+            continue;
+        }
+        v[n++] = argv[i];
+        /* an option's value is no operand */
+        if (i && (k = cr_opt_match(opts, a)) >= 0 && opts[k].has_arg && !strchr(a, '=') && i + 1 < argc) v[n++] = argv[++i];
+    }
+    while (i < argc) v[n++] = argv[i++];
+    *argc_out = n;
+    return v;
+}
+
 int cr_opt_id_applet(int argc, char **argv, int (*fn)(const cr_runtime *rt, const char *id, cr_err *err)) {
     cr_optstate st;
     cr_err err = {0};
     int rc = cr_opt_parse(&st, argc, argv, NULL, "CONTAINER_ID", 0);
     if (rc >= 0) return rc;
     if (fn(&cr_main_runtime, st.operands[0], &err) < 0) return cr_main_fail_err(argv[0], &err);
+    return 0;
+}
+
+int cr_opt_names_applet(int argc, char **argv, int (*fn)(const char *name, cr_err *err)) {
+    cr_optstate st;
+    cr_err err = {0};
+    int i, failed = 0, rc = cr_opt_parse(&st, argc, argv, NULL, "NAME...", 0);
+    if (rc >= 0) return rc;
+    for (i = 0; i < st.noperands; i++) {
+        if (fn(st.operands[i], &err) < 0) failed = cr_main_fail_err(argv[0], &err);
+        fflush(stdout);
+    }
+    return failed;
+}
+
+int cr_opt_time(const cr_optstate *st, int id, long long *secs) {
+    const char *v = cr_opt_value(st, id);
+    *secs = -1;
+    if (v && cr_opt_number(v, 0, INT_MAX, secs) < 0) return cr_main_usage_error(st->applet, "--time: expected seconds, got \"%s\"", v);
     return 0;
 }
 

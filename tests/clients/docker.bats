@@ -388,3 +388,37 @@ CLI=dk CLI_RUN=drun
     c=$("${crr[@]}" run --rm --network none --mount "type=bind,source=$T/nothere,target=/x" --rootfs "$T/rootfs" true 2>&1) && fail "cr ran"
     [[ $d == *"bind source path does not exist: $T/nothere"* && $c == *"bind source path does not exist: $T/nothere"* ]] || fail "--mount: docker '$d' cr '$c'"
 }
+
+@test "cr's own Docker verbs answer as docker's do: exec 126/127, kill/wait, start, ps" {
+    local n cs cd st
+    n=$(cname verbs)
+    dk save -o "$T/verbs.tar" "$IMAGE"
+    cs=$T/verbs-store
+    crd() { "$CR" --root "$T/verbs-root" --storage "$cs" "$@" 3>&-; }
+    crd pull -q "docker-archive:$T/verbs.tar" >/dev/null
+    drun -d --name "$n" "$IMAGE" sleep 1000 >/dev/null
+    crd run -d --network none --name "$n" "$IMAGE" sleep 1000 >/dev/null
+    for cmd in "sh -c 'exit 7'" /etc/passwd no-such-command; do
+        cd=0 && eval dk exec "$n" "$cmd" >/dev/null 2>&1 || cd=$?
+        st=0 && eval crd exec "$n" "$cmd" >/dev/null 2>&1 || st=$?
+        # a missing command: 127 as docker run says it (docker 20.10's exec says 126)
+        [[ $cmd == no-such-command && $cd == 126 ]] && cd=127
+        expect_eq "exec $cmd: cr's status (docker's: $cd)" "$st" "$cd"
+    done
+    expect_eq "exec -u root -w /tmp" "$(crd exec -u root -w /tmp "$n" sh -c 'echo $(id -u) $(pwd) $HOME')" \
+        "$(dk exec -u root -w /tmp "$n" sh -c 'echo $(id -u) $(pwd) $HOME')"
+    expect_eq "exec -t TERM" "$(crd exec -t "$n" sh -c 'echo $TERM' </dev/null 2>&1 | tr -d '\r\0')" \
+        "$(dk exec -t "$n" sh -c 'echo $TERM' </dev/null 2>&1 | tr -d '\r\0')"
+    # the same names and 12-digit ids: docker's table and cr's line up alike
+    expect_eq "ps header" "$(crd ps --format 'table {{.ID}}\t{{.Image}}\t{{.Names}}\t{{.State}}' | sed 's/[0-9a-f]\{12\}/ID/')" \
+        "$(dk ps --filter name="$n" --format 'table {{.ID}}\t{{.Image}}\t{{.Names}}\t{{.State}}' | sed 's/[0-9a-f]\{12\}/ID/')"
+    expect_eq "kill prints" "$(crd kill "$n")" "$(dk kill "$n")"
+    expect_eq "wait after kill" "$(crd wait "$n")" "$(dk wait "$n")"
+    expect_eq "ps -a State" "$(crd ps -a --filter name="$n" --format '{{.State}} {{.Names}}')" \
+        "$(dk ps -a --filter name="$n" --format '{{.State}} {{.Names}}')"
+    expect_eq "start prints" "$(crd start "$n")" "$(dk start "$n")"
+    expect_eq "running again" "$(crd ps --filter status=running --format '{{.Names}}')" \
+        "$(dk ps --filter name="$n" --filter status=running --format '{{.Names}}')"
+    dk rm -f "$n" >/dev/null
+    crd rm -f "$n" >/dev/null
+}
