@@ -135,6 +135,8 @@ const cr_applet *cr_main_applet(const char *name);
 void cr_main_gc(void);
 
 #define CR_APPLETS(X) \
+    X(build, "build an image from a Dockerfile") \
+    X(commit, "make an image of an image container's changes") \
     X(create, "create a container from a bundle") \
     X(delete, "delete a container and everything it holds") \
     X(events, "print resource statistics and OOM events of a container (JSON)") \
@@ -142,6 +144,8 @@ void cr_main_gc(void);
     X(features, "show the features of this runtime (JSON)") \
     X(image, "Docker's image group: ls, pull, rm, prune") \
     X(images, "list the images in the store") \
+    X(history, "show how an image was made") \
+    X(import, "make a one-layer image of a file system tar") \
     X(init, "the PID 1 of run --init: run a command, forward signals, reap orphans") \
     X(inspect, "show image containers as JSON (Docker's inspect shape)") \
     X(kill, "send a signal to a container's init (or all its processes)") \
@@ -160,6 +164,7 @@ void cr_main_gc(void);
     X(start, "start a created container") \
     X(state, "print the state of a container (JSON)") \
     X(stop, "stop image containers (stop signal, then SIGKILL)") \
+    X(tag, "give an image another name") \
     X(update, "change the resource limits of a running container")
 
 #define CR_DECLARE_APPLET(n, s) int cr_applet_##n(int argc, char **argv); extern const char cr_usage_##n[];

@@ -1,0 +1,29 @@
+/* import — a tar of a file system as a one-layer image. */
+#include "../multicall/applets.h"
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+const char cr_usage_import[] =
+"usage: cr import FILE|- [IMAGE]\n"
+"\n"
+"Make an image of one layer from a tar (plain, gzip or zstd) read from FILE\n"
+"or standard input (-), named IMAGE when given. Prints the new image's id.\n";
+
+int cr_applet_import(int argc, char **argv) {
+    cr_optstate st;
+    cr_err err = {0};
+    char id[CR_DIGEST_MAX];
+    const char *file;
+    int fd, r, rc = cr_opt_parse(&st, argc, argv, NULL, "FILE [IMAGE]", 0);
+    if (rc >= 0) return rc;
+    file = st.operands[0];
+    fd = strcmp(file, "-") ? open(file, O_RDONLY | O_CLOEXEC) : 0;
+    if (fd < 0) return cr_main_fail(argv[0], "open %s: %m", file);
+    r = cr_build_import(&cr_main_store, fd, strcmp(file, "-") ? file : "-", st.operands[1], id, &err);
+    if (fd > 0) close(fd);
+    if (r < 0) return cr_main_fail_err(argv[0], &err);
+    printf("%s\n", id);
+    return 0;
+}
