@@ -18043,11 +18043,12 @@ CR_API int cr_build_parse(const char *text, size_t len, const char *name, cr_doc
             cr_buf_add(&logical, t, n);
             for (t = NULL; s < end && !t; ) {
                 const char *u = s;
+                size_t k;
                 n = cr__bld_line(s, end, &next);
+                k = strspn(u, " \t");
+                if (k < n && u[k] != '#') t = u;
                 s = next;
                 no++;
-                while (n && (*u == ' ' || *u == '\t')) u++, n--;
-                if (n && *u != '#') t = u;
             }
             if (!t) { n = 0; t = ""; break; }
         }
@@ -18519,6 +18520,7 @@ static void cr__bld_key(cr__bld *b, const cr_build_instr *in, const char *extra)
     cr__sha256_update(&h, b->img.manifest, strlen(b->img.manifest) + 1);
     cr__sha256_update(&h, in->original, strlen(in->original) + 1);
     for (i = 0; i < b->args.n; i++) cr__sha256_update(&h, b->args.v[i], strlen(b->args.v[i]) + 1);
+    if (b->has_epoch) cr__sha256_update(&h, b->created, strlen(b->created) + 1);
     if (extra) cr__sha256_update(&h, extra, strlen(extra) + 1);
     cr__sha256_digest(&h, b->key);
 }
@@ -19557,7 +19559,7 @@ CR_API int cr_build_import(const cr_store *s, int fd, const char *source, const 
     int dfd, r;
     memset(&uo, 0, sizeof uo);
     if ((r = cr__store_prepare(root, err)) < 0) return r;
-    snprintf(tmp, sizeof tmp, "%s/tmp/import-%d", root, (int)getpid());
+    snprintf(tmp, sizeof tmp, "%s/tmp/tarimport-%d", root, (int)getpid());
     cr__rm_rf(AT_FDCWD, tmp);
     if (mkdir(tmp, 0755) < 0 || (dfd = open(tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) return cr__errno(err, "%s", tmp);
     r = cr_unpack_layer(fd, dfd, &uo, NULL, err);
