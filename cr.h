@@ -14143,6 +14143,12 @@ static int cr__tarw_put(cr__tarw *w, const void *p, size_t n, cr_err *err) {
     return r < 0 ? cr_err_set(err, -r, "tar: write: %s", strerror(-r)) : 0;
 }
 
+static int cr__tarw_zeros(cr__tarw *w, size_t n, cr_err *err) {
+    uint8_t z[1024];
+    memset(z, 0, n);
+    return cr__tarw_put(w, z, n, err);
+}
+
 static void cr__tarw_oct(char *f, size_t n, uint64_t v) { snprintf(f, n, "%0*llo", (int)n - 1, (unsigned long long)v); }
 
 static void cr__tarw_pax(cr_buf *pax, const char *key, const char *val, size_t vlen) {
@@ -14176,7 +14182,7 @@ static int cr__tarw_header(cr__tarw *w, const char *name, const struct stat *sb,
         ps.st_mode = 0644; ps.st_size = (off_t)pax.len; ps.st_mtim.tv_sec = (time_t)mtime;
         r = cr__tarw_header(w, "PaxHeader", &ps, 'x', NULL, NULL, err);
         if (r == 0) r = cr__tarw_put(w, pax.data, pax.len, err);
-        if (r == 0 && pax.len % 512) { static const uint8_t z[512]; r = cr__tarw_put(w, z, 512 - pax.len % 512, err); }
+        if (r == 0 && pax.len % 512) r = cr__tarw_zeros(w, 512 - pax.len % 512, err);
         cr_buf_free(&pax);
         if (r < 0) return r;
     }
@@ -14230,7 +14236,7 @@ static int cr__tarw_data(cr__tarw *w, int fd, uint64_t size, const char *name, c
         r = cr__tarw_put(w, buf, (size_t)n, err);
         left -= (uint64_t)n;
     }
-    if (r == 0 && size % 512) { memset(buf, 0, 512); r = cr__tarw_put(w, buf, 512 - size % 512, err); }
+    if (r == 0 && size % 512) r = cr__tarw_zeros(w, 512 - size % 512, err);
     return r;
 }
 
@@ -14313,13 +14319,12 @@ static int cr__tarw_dir(cr__tarw *w, int dfd, const char *prefix, cr_err *err) {
 }
 
 CR_API int cr_unpack_write_tar(int dirfd, const cr_unpack_write_opts *o, cr_err *err) {
-    static const uint8_t end[1024];
     cr__tarw w;
     int r;
     memset(&w, 0, sizeof w);
     w.o = o;
     r = cr__tarw_dir(&w, dirfd, "", err);
-    if (r == 0) r = w.links.oom ? cr_err_set(err, ENOMEM, "tar: out of memory") : cr__tarw_put(&w, end, sizeof end, err);
+    if (r == 0) r = w.links.oom ? cr_err_set(err, ENOMEM, "tar: out of memory") : cr__tarw_zeros(&w, 1024, err);
     cr_buf_free(&w.links);
     return r;
 }
@@ -18209,6 +18214,18 @@ static const char *cr__bimg_layer_type(int compression) {
          : compression == CR_LAYER_GZIP ? "application/vnd.oci.image.layer.v1.tar+gzip" : "application/vnd.oci.image.layer.v1.tar";
 }
 
+/* An empty image for this host's platform. */
+static void cr__bimg_scratch(cr__bimg *m) {
+    char plat[64], *p, *v;
+    cr_manifest_host_platform(plat, sizeof plat);
+    p = strchr(plat, '/');
+    v = p ? strchr(p + 1, '/') : NULL;
+    if (v) *v++ = 0;
+    snprintf(m->os, sizeof m->os, "linux");
+    snprintf(m->arch, sizeof m->arch, "%s", p ? p + 1 : "");
+    snprintf(m->variant, sizeof m->variant, "%s", v ? v : "");
+}
+
 /* The image of manifest (a digest in the store) into m. */
 static int cr__bimg_load(const char *root, const char *manifest, cr__bimg *m, cr_err *err) {
     cr_buf body = {0};
@@ -19144,12 +19161,7 @@ static int cr__bld_from(cr__bld *b, const cr_build_instr *in, cr_err *err) {
     if (r < 0) goto out;
     cr__bimg_free(&b->img);
     if (!strcmp(w.v[0], "scratch")) {
-        char plat[64], *p;
-        cr_manifest_host_platform(plat, sizeof plat);
-        p = strchr(plat, '/');
-        snprintf(b->img.os, sizeof b->img.os, "linux");
-        snprintf(b->img.arch, sizeof b->img.arch, "%.*s", p ? (int)strcspn(p + 1, "/") : 0, p ? p + 1 : "");
-        if (p && strchr(p + 1, '/')) snprintf(b->img.variant, sizeof b->img.variant, "%s", strchr(p + 1, '/') + 1);
+        cr__bimg_scratch(&b->img);
         r = cr__bimg_save(b->root, &b->img, b->created, err);
     } else if ((k = cr__bld_stage(b, w.v[0])) >= 0) r = cr__bimg_load(b->root, b->stage_manifest[k], &b->img, err);
     else r = cr__bld_image(b, w.v[0], &b->img, err);
@@ -19495,43 +19507,21 @@ static int cr__bld_unpack(const char *root, const cr__bimg *m, cr_err *err) {
 }
 
 /* A new image: base (NULL: none) plus the tree at dir as one layer. */
-static int cr__bld_one_layer(const cr_store *s, const cr__bimg *base, const char *dir, const char *by, const char *comment,
+static int cr__bld_one_layer(const cr_store *s, cr__bimg *m, int commit, const char *dir, const char *by, const char *comment,
                              const char *name, char id[CR_DIGEST_MAX], cr_err *err) {
+    static const char *const mounts[] = { "dev", "proc", "sys", "etc/hosts", "etc/hostname", "etc/resolv.conf", NULL };
     const char *root = cr_store_root(s);
     cr__bld b;
-    cr__bimg m;
-    int i, r;
+    int r;
     memset(&b, 0, sizeof b);
-    memset(&m, 0, sizeof m);
-    static const char *const mounts[] = { "dev", "proc", "sys", "etc/hosts", "etc/hostname", "etc/resolv.conf", NULL };
     cr__bld_times(&b, 0, 0);
     b.wo.adopt = 0;   /* dir stays; the layer is unpacked from the blob */
-    if (base) b.wo.exclude = mounts;   /* commit: what the runtime mounted */
-    if (base) {
-        for (i = 0; i < base->layers.n; i++) { cr__strv_push(&m.layers, base->layers.v[i]); cr__strv_push(&m.diff_ids, base->diff_ids.v[i]); }
-        for (i = 0; i < base->history.n; i++) cr__strv_push(&m.history, base->history.v[i]);
-        for (i = 0; i < base->env.n; i++) cr__strv_push(&m.env, base->env.v[i]);
-        for (i = 0; i < base->entrypoint.n; i++) cr__strv_push(&m.entrypoint, base->entrypoint.v[i]);
-        for (i = 0; i < base->cmd.n; i++) cr__strv_push(&m.cmd, base->cmd.v[i]);
-        for (i = 0; i < base->exposed.n; i++) cr__strv_push(&m.exposed, base->exposed.v[i]);
-        for (i = 0; i < base->volumes.n; i++) cr__strv_push(&m.volumes, base->volumes.v[i]);
-        for (i = 0; i < base->labels.n; i++) cr__strv_push(&m.labels, base->labels.v[i]);
-        m.has_entrypoint = base->has_entrypoint; m.has_cmd = base->has_cmd;
-        cr__bimg_set(&m.workdir, base->workdir); cr__bimg_set(&m.user, base->user); cr__bimg_set(&m.stop_signal, base->stop_signal);
-        memcpy(m.os, base->os, sizeof m.os); memcpy(m.arch, base->arch, sizeof m.arch); memcpy(m.variant, base->variant, sizeof m.variant);
-    } else {
-        char plat[64], *p;
-        cr_manifest_host_platform(plat, sizeof plat);
-        p = strchr(plat, '/');
-        snprintf(m.os, sizeof m.os, "linux");
-        snprintf(m.arch, sizeof m.arch, "%.*s", p ? (int)strcspn(p + 1, "/") : 0, p ? p + 1 : "");
+    if (commit) b.wo.exclude = mounts;   /* what the runtime mounted */
+    if ((r = cr__bimg_add_layer(root, m, dir, &b.wo, err)) == 0 && (r = cr__bld_unpack(root, m, err)) == 0) {
+        cr__bimg_history(m, b.created, by, comment, 0);
+        if ((r = cr__bimg_save(root, m, b.created, err)) == 0 && name) r = cr__bld_name(root, name, m, err);
+        if (r == 0 && id) snprintf(id, CR_DIGEST_MAX, "%s", m->config);
     }
-    if ((r = cr__bimg_add_layer(root, &m, dir, &b.wo, err)) == 0 && (r = cr__bld_unpack(root, &m, err)) == 0) {
-        cr__bimg_history(&m, b.created, by, comment, 0);
-        if ((r = cr__bimg_save(root, &m, b.created, err)) == 0 && name) r = cr__bld_name(root, name, &m, err);
-        if (r == 0 && id) snprintf(id, CR_DIGEST_MAX, "%s", m.config);
-    }
-    cr__bimg_free(&m);
     return r;
 }
 
@@ -19547,7 +19537,7 @@ CR_API int cr_build_commit(const cr_runtime *rt, const cr_store *s, const char *
     if ((r = cr__bld_find(s, info.image_id, &base, err)) < 0) return cr_err_wrap(err, "container \"%s\"", ctr);
     snprintf(upper, sizeof upper, "%s/upper", info.dir);
     snprintf(by, sizeof by, "%s", info.command);
-    r = cr__bld_one_layer(s, &base, upper, by, comment, name, id, err);
+    r = cr__bld_one_layer(s, &base, 1, upper, by, comment, name, id, err);
     cr__bimg_free(&base);
     return r < 0 ? cr_err_wrap(err, "commit \"%s\"", ctr) : 0;
 }
@@ -19556,8 +19546,11 @@ CR_API int cr_build_import(const cr_store *s, int fd, const char *source, const 
     const char *root = cr_store_root(s);
     char tmp[PATH_MAX], by[PATH_MAX + 32];
     cr_unpack_opts uo;
+    cr__bimg m;
     int dfd, r;
     memset(&uo, 0, sizeof uo);
+    memset(&m, 0, sizeof m);
+    cr__bimg_scratch(&m);
     if ((r = cr__store_prepare(root, err)) < 0) return r;
     snprintf(tmp, sizeof tmp, "%s/tmp/tarimport-%d", root, (int)getpid());
     cr__rm_rf(AT_FDCWD, tmp);
@@ -19565,8 +19558,9 @@ CR_API int cr_build_import(const cr_store *s, int fd, const char *source, const 
     r = cr_unpack_layer(fd, dfd, &uo, NULL, err);
     close(dfd);
     snprintf(by, sizeof by, "Imported from %s", source);
-    if (r == 0) r = cr__bld_one_layer(s, NULL, tmp, "", by, name, id, err);
+    if (r == 0) r = cr__bld_one_layer(s, &m, 0, tmp, "", by, name, id, err);
     cr__rm_rf(AT_FDCWD, tmp);
+    cr__bimg_free(&m);
     return r < 0 ? cr_err_wrap(err, "import %s", source) : 0;
 }
 #endif /* CR_NO_REGISTRY */

@@ -27,7 +27,12 @@ static void cr_history_ago(const char *rfc3339, char *out, size_t n) {
     struct tm tm;
     long long d;
     memset(&tm, 0, sizeof tm);
-    if (!rfc3339 || !strptime(rfc3339, "%Y-%m-%dT%H:%M:%S", &tm)) { snprintf(out, n, "N/A"); return; }
+    if (!rfc3339 || sscanf(rfc3339, "%d-%d-%dT%d:%d:%d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour, &tm.tm_min, &tm.tm_sec) != 6) {
+        snprintf(out, n, "N/A");
+        return;
+    }
+    tm.tm_year -= 1900;
+    tm.tm_mon -= 1;
     d = (long long)(time(NULL) - timegm(&tm));
     if (d < 1) snprintf(out, n, "Less than a second ago");
     else if (d < 60) snprintf(out, n, "%lld seconds ago", d);
