@@ -18459,15 +18459,16 @@ static void cr__bld_vars(cr__bld *b) {
 
 /* Glob with '*' and '?' inside one path element, '**' across them, [...]
    classes and '\' escapes (Go's filepath.Match plus '**'). */
-static int cr__bld_match(const char *p, const char *s) {
+static int cr__bld_match_r(const char *p, const char *s, long *budget) {
     for (; *p; p++, s++) {
+        if (--*budget < 0) return 0;
         if (p[0] == '*' && p[1] == '*') {
             p += 2;
             if (*p == '/') p++;
-            for (;; s++) { if (cr__bld_match(p, s)) return 1; if (!*s) return 0; }
+            for (;; s++) { if (cr__bld_match_r(p, s, budget)) return 1; if (!*s) return 0; }
         }
         if (*p == '*') {
-            for (p++;; s++) { if (cr__bld_match(p, s)) return 1; if (!*s || *s == '/') return 0; }
+            for (p++;; s++) { if (cr__bld_match_r(p, s, budget)) return 1; if (!*s || *s == '/') return 0; }
         }
         if (!*s) return 0;
         if (*p == '?') { if (*s == '/') return 0; continue; }
@@ -18483,6 +18484,13 @@ static int cr__bld_match(const char *p, const char *s) {
         if (*p != *s) return 0;
     }
     return !*s;
+}
+
+/* (every match tried costs one step of a bounded budget: stars in a row
+   would otherwise take exponential time) */
+static int cr__bld_match(const char *p, const char *s) {
+    long budget = 1 << 18;
+    return cr__bld_match_r(p, s, &budget);
 }
 
 /* 1 when rel (a path in the context) is ignored: the last pattern that
