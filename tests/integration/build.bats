@@ -172,29 +172,29 @@ EOF
     [ "$(jq -r .created "$STORE/blobs/sha256/${a#sha256:}")" = "2023-11-14T22:13:20Z" ]
 }
 
-@test "build: errors name the Dockerfile line; nothing is left behind" {
-    printf 'FROM %s\nRUN true\n\nRUN exit 3\n' "$BASE" >"$C/Dockerfile"
+# fails_with MESSAGE LINE... : a Dockerfile of FROM $BASE and LINEs fails
+# the build (exit status 1) with MESSAGE on stderr
+fails_with() {
+    local want=$1
+    shift
+    printf 'FROM %s\n' "$BASE" >"$C/Dockerfile"
+    printf '%s\n' "$@" >>"$C/Dockerfile"
     crb --network none "$C"
-    [ "$status" -eq 1 ]
-    [[ $output == *"cr build: Dockerfile:4: RUN: the command '/bin/sh -c exit 3' returned a non-zero code: 3"* ]]
-    printf 'FROM %s\n# c\nFORM x\n' "$BASE" >"$C/Dockerfile"
-    crb "$C"
-    [ "$status" -eq 1 ]
-    [[ $output == *"cr build: Dockerfile:3: unknown instruction: FORM"* ]]
+    echo "$output"
+    [ "$status" -eq 1 ] && [[ $output == *"cr build: $want"* ]]
+}
+
+@test "build: errors name the Dockerfile line; nothing is left behind" {
+    fails_with "Dockerfile:4: RUN: the command '/bin/sh -c exit 3' returned a non-zero code: 3" 'RUN true' '' 'RUN exit 3'
+    fails_with "Dockerfile:3: unknown instruction: FORM" '# c' 'FORM x'
+    fails_with 'Dockerfile:2: COPY: "secret.txt": not found in the build context (or excluded by .dockerignore)' 'COPY secret.txt /x'
+    fails_with "Dockerfile:2: SHELL requires the arguments to be in JSON form" 'SHELL /bin/sh'
+    fails_with 'Dockerfile:2: ADD: "https://example.invalid/x": remote sources are not supported' 'ADD https://example.invalid/x /x'
+    fails_with "Dockerfile:2: COPY: unknown flag: --nope" 'COPY --nope a.txt /x'
     printf 'FROM %s\nCOPY \\\n  nope /x\n' "$BASE" >"$C/other"
     crb -f "$C/other" "$C"
     [ "$status" -eq 1 ]
     [[ $output == *'cr build: other:2: COPY: "nope": not found in the build context'* ]]
-    printf 'FROM %s\nCOPY secret.txt /x\n' "$BASE" >"$C/Dockerfile"
-    crb "$C"
-    [ "$status" -eq 1 ]
-    [[ $output == *"excluded by .dockerignore"* ]]
-    printf 'FROM %s\nSHELL /bin/sh\n' "$BASE" >"$C/Dockerfile"
-    crb "$C"
-    [[ $output == *"Dockerfile:2: SHELL requires the arguments to be in JSON form"* ]]
-    printf 'FROM %s\nADD https://example.invalid/x /x\n' "$BASE" >"$C/Dockerfile"
-    crb "$C"
-    [[ $output == *"Dockerfile:2: ADD: \"https://example.invalid/x\": remote sources are not supported"* ]]
     ls "$STORE/containers" "$STORE/tmp"
     [ -z "$(ls "$STORE/containers")" ]
     [ -z "$(ls "$STORE/tmp" | grep -v '^@\|\.lock$')" ]
