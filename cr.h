@@ -875,6 +875,8 @@ typedef struct cr_ctr_opts {
     const char *const *tmpfs;          /* --tmpfs DST[:OPTIONS] */
     const char *workdir, *user, *hostname;
     int read_only, privileged, tty, interactive, rm, detach;
+    int no_sync;                       /* the overlay's upper dir is not synced at unmount (a build
+                                          step's, read right after as a layer) */
     const char *memory;                /* -m: "64m", "1g", bytes */
     const char *cpus;                  /* "1.5" */
     const char *pids_limit;            /* "100"; 0 or less: unlimited */
@@ -17495,7 +17497,7 @@ CR_API int cr_ctr_run(const cr_runtime *rt, const cr_store *s, const cr_ctr_opts
             co.rootfs_work = work;
             /* unmounting an overlay syncs its upper file system: a --rm
                container's upper dir is thrown away, so skip that */
-            co.rootfs_volatile = o->rm;
+            co.rootfs_volatile = o->rm || o->no_sync;
         }
         if (name) snprintf(name, 256, "%s", c->name);
         if (o->detach) r = cr__ctr_detach(c, &co, err);
@@ -19105,6 +19107,7 @@ static int cr__bld_run(cr__bld *b, const cr_build_instr *in, char *upper, cr_err
     co.name = name;
     co.args = (const char *const *)argv.v;
     co.entrypoint = "";
+    co.no_sync = 1;
     co.env = (const char *const *)b->args.v;
     co.network = b->o->network;
     if (b->o->output_fd >= 0 && b->o->output_fd != 1) {
