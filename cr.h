@@ -18723,14 +18723,38 @@ static int cr__bld_chown(cr__bld_fs *f, const char *spec, cr_err *err) {
 
 static int cr__bld_copy_tree(cr__bld_fs *f, int sfd, int dfd, const char *rel, int depth, cr_err *err);
 
+/* The directory that the symlink dname in dfd (inside the merged root)
+   names, resolved inside the image; -1 if none. */
+static int cr__bld_follow(const cr__bld_fs *f, int dfd, const char *dname) {
+    char at[64], dir[PATH_MAX], path[PATH_MAX];
+    ssize_t n;
+    int m;
+    snprintf(at, sizeof at, "/proc/self/fd/%d", dfd);
+    if ((n = readlink(at, dir, sizeof dir - 1)) < 0) return -1;
+    dir[n] = 0;
+    m = snprintf(path, sizeof path, "%s/merged", f->tmp);
+    if (strncmp(dir, path, (size_t)m) || (dir[m] && dir[m] != '/')) return -1;
+    snprintf(path, sizeof path, "%s/%s", dir + m, dname);
+    return cr__open_in_root(f->rootfd, path, O_RDONLY | O_DIRECTORY, 0);
+}
+
 /* One entry: sname in sfd (NULL: sfd itself) to dname in dfd. */
 static int cr__bld_copy_entry(cr__bld_fs *f, int sfd, const char *sname, int dfd, const char *dname, const char *rel, int depth, cr_err *err) {
     struct stat sb, db;
     struct timespec ts[2];
     int in = -1, out = -1, r = 0;
     if ((sname ? fstatat(sfd, sname, &sb, AT_SYMLINK_NOFOLLOW) : fstat(sfd, &sb)) < 0) return cr__errno(err, "\"%s\"", rel);
-    if (fstatat(dfd, dname, &db, AT_SYMLINK_NOFOLLOW) == 0 && !(S_ISDIR(db.st_mode) && S_ISDIR(sb.st_mode)) && cr__rm_rf(dfd, dname) < 0)
-        return cr__errno(err, "replace \"%s\"", dname);
+    if (fstatat(dfd, dname, &db, AT_SYMLINK_NOFOLLOW) == 0 && !(S_ISDIR(db.st_mode) && S_ISDIR(sb.st_mode))) {
+        /* a directory onto a symlink to one (/lib -> usr/lib): into its target, as Docker does */
+        if (S_ISLNK(db.st_mode) && S_ISDIR(sb.st_mode) && (out = cr__bld_follow(f, dfd, dname)) >= 0) {
+            in = sname ? openat(sfd, sname, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) : dup(sfd);
+            r = in < 0 ? cr__errno(err, "\"%s\"", rel) : cr__bld_copy_tree(f, in, out, rel, depth + 1, err);
+            if (in >= 0) close(in);
+            close(out);
+            return r;
+        }
+        if (cr__rm_rf(dfd, dname) < 0) return cr__errno(err, "replace \"%s\"", dname);
+    }
     if (S_ISDIR(sb.st_mode)) {
         if (mkdirat(dfd, dname, 0755) < 0 && errno != EEXIST) return cr__errno(err, "mkdir \"%s\"", dname);
         in = sname ? openat(sfd, sname, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) : dup(sfd);
@@ -18875,10 +18899,8 @@ static int cr__bld_copy_fn(cr__bld_fs *f, cr_err *err) {
     snprintf(dst, sizeof dst, "%s%s%s", dest[0] == '/' ? "" : f->b->img.workdir ? f->b->img.workdir : "",
              dest[0] == '/' ? "" : "/", dest);
     k = strlen(dst);
-    if (k > 1 && (dst[k - 1] == '/' || (k > 2 && !strcmp(dst + k - 2, "/.")))) {
-        dir_dest = 1;
-        while (k > 1 && (dst[k - 1] == '/' || dst[k - 1] == '.')) dst[--k] = 0;
-    }
+    if (k > 1 && (dst[k - 1] == '/' || (k > 2 && !strcmp(dst + k - 2, "/.")))) dir_dest = 1;
+    while (k > 1 && (dst[k - 1] == '/' || (dst[k - 1] == '.' && dst[k - 2] == '/'))) dst[--k] = 0;
     for (i = 0; r == 0 && i < v->n - 1; i++) {
         if (!strncmp(v->v[i], "http://", 7) || !strncmp(v->v[i], "https://", 8) || !strncmp(v->v[i], "git@", 4))
             return cr_err_set(err, ENOTSUP, "\"%s\": remote sources are not supported", v->v[i]);

@@ -5,9 +5,7 @@
 const char cr_usage_commit[] =
 "usage: cr commit [-m MESSAGE] CONTAINER [IMAGE]\n"
 "\n"
-"Make a new image of an image container: its image plus what it changed\n"
-"(the overlay's upper dir) as one more layer, named IMAGE when given.\n"
-"Prints the new image's id.\n"
+"A new image: the container's image plus its changes as one more layer.\n"
 "\n"
 "  -m, --message TEXT   the history comment\n";
 #define COMMIT_OPTIONS(X) X(OPT_MESSAGE, "message", 'm', CR_OPT_VALUE)

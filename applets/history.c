@@ -7,8 +7,7 @@
 const char cr_usage_history[] =
 "usage: cr history [--no-trunc] [-q] [--format table|json] IMAGE\n"
 "\n"
-"Show how the image was made, newest step first, in Docker's columns:\n"
-"IMAGE, CREATED, CREATED BY, SIZE, COMMENT.\n"
+"How the image was made, newest step first (SIZE: compressed).\n"
 "\n"
 "  --no-trunc     do not cut ids and commands\n"
 "  -q, --quiet    print only the image ids\n"

@@ -8,8 +8,7 @@
 const char cr_usage_import[] =
 "usage: cr import FILE|- [IMAGE]\n"
 "\n"
-"Make an image of one layer from a tar (plain, gzip or zstd) read from FILE\n"
-"or standard input (-), named IMAGE when given. Prints the new image's id.\n";
+"A one-layer image of a tar (plain, gzip or zstd) from FILE or stdin (-).\n";
 
 int cr_applet_import(int argc, char **argv) {
     cr_optstate st;

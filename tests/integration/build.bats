@@ -172,6 +172,23 @@ EOF
     [ "$(jq -r .created "$STORE/blobs/sha256/${a#sha256:}")" = "2023-11-14T22:13:20Z" ]
 }
 
+@test "build: # escape=\`, COPY into a directory symlink (/lib -> usr/lib), a destination with a dot" {
+    mkdir -p "$C/tree/lib"
+    echo lib >"$C/tree/lib/x.so"
+    cat >"$C/Dockerfile" <<EOF
+# escape=\`
+FROM $BASE
+RUN mkdir -p /usr/lib && \`
+    ln -s usr/lib /lib
+COPY tree/ /
+COPY ["a.txt", "/dst./"]
+EOF
+    crb -t esc --network none "$C"
+    [ "$status" -eq 0 ]
+    run cri run --rm --network none esc sh -c 'readlink /lib; cat /usr/lib/x.so /dst./a.txt'
+    [ "$output" = "$(printf 'usr/lib\nlib\nhello')" ]
+}
+
 # fails_with MESSAGE LINE... : a Dockerfile of FROM $BASE and LINEs fails
 # the build (exit status 1) with MESSAGE on stderr
 fails_with() {
