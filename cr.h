@@ -66,6 +66,8 @@
      >>image     cr_image_*                                 pull from a registry, OCI layout or docker archive; login
      >>ctr       cr_ctr_*                                   image containers: `cr run IMAGE` and Docker's verbs,
                                                             built on cr_container_* (ctr = container from an image)
+     >>build     cr_build_*                                 images out: Dockerfile builds with a layer cache, commit,
+                                                            tag, history, import
      >>serve     cr_serve_*                                 `cr serve`: the Docker Engine API on a unix socket
 */
 #ifndef CR_H
@@ -772,7 +774,8 @@ typedef struct cr_image_info {
     char pulled[40];                /* RFC 3339 */
 } cr_image_info;
 CR_API int cr_store_list(const cr_store *s, int (*fn)(void *user, const cr_image_info *img), void *user, cr_err *err);
-/* Looks an image up by reference, id (config digest) or unique id prefix. */
+/* Looks an image up by reference, id (config digest) or unique id prefix;
+   the full id of an unnamed image (a build step) fills in config alone. */
 CR_API int cr_store_find(const cr_store *s, const char *name, cr_image_info *out, cr_err *err);
 /* Forgets a name; the blobs and layers stay until cr_store_gc. */
 CR_API int cr_store_remove(const cr_store *s, const char *name, cr_err *err);
@@ -826,6 +829,28 @@ enum { CR_UNPACK_OVERLAY = 0, CR_UNPACK_APPLY = 1 };
    name the entry: `layer entry "usr/bin/x": hard link target
    "../../etc/shadow" is outside the layer`. */
 CR_API int cr_unpack_layer(int in_fd, int dirfd, const cr_unpack_opts *o, char diff_id[CR_SHA256_DIGEST_MAX], cr_err *err);
+
+/* Writing layers: a directory tree as a tar stream, entries sorted by name
+   (directories first, then what they hold), hard links once, ustar plus PAX
+   for long names, big sizes and xattrs. Zero = plain tree, real mtimes. */
+typedef struct cr_unpack_write_opts {
+    /* cr_unpack_write_tar's sink: 0, or a negative errno that stops it */
+    int (*write)(void *user, const void *p, size_t n);
+    void *user;
+    int overlay;            /* the tree is an overlay upper dir: 0:0 char devices become .wh.NAME,
+                               an opaque directory gets .wh..wh..opq, overlay xattrs are left out */
+    int has_epoch;          /* clamp every mtime to at most epoch (SOURCE_DATE_EPOCH) */
+    int64_t epoch;
+    const char *const *exclude;   /* paths (relative, as archived) left out with what they hold */
+    int adopt;              /* cr_unpack_write_layer: move dir into the store as the layer's
+                               unpacked dir (it must hold store-style whiteouts) */
+} cr_unpack_write_opts;
+CR_API int cr_unpack_write_tar(int dirfd, const cr_unpack_write_opts *o, cr_err *err);
+/* What cr_unpack_write_layer stored: the blob's digest and size, the tar's diff-id. */
+typedef struct cr_unpack_written { char diff_id[CR_SHA256_DIGEST_MAX], digest[CR_SHA256_DIGEST_MAX]; uint64_t size; } cr_unpack_written;
+/* The tree at dir as a gzip layer blob in the store (gzip without name or
+   time, so the same tree gives the same digest). */
+CR_API int cr_unpack_write_layer(const cr_store *s, const char *dir, const cr_unpack_write_opts *o, cr_unpack_written *out, cr_err *err);
 #endif /* CR_NO_REGISTRY */
 
 /* ---- >>image (cr_image_*) ----------------------------------------------- */
@@ -937,6 +962,8 @@ typedef struct cr_ctr_opts {
     const char *const *tmpfs;          /* --tmpfs DST[:OPTIONS] */
     const char *workdir, *user, *hostname;
     int read_only, privileged, tty, interactive, rm, detach;
+    int no_sync;                       /* the overlay's upper dir is not synced at unmount (a build
+                                          step's, read right after as a layer) */
     const char *memory;                /* -m: "64m", "1g", bytes */
     const char *cpus;                  /* "1.5" */
     const char *pids_limit;            /* "100"; 0 or less: unlimited */
@@ -1099,6 +1126,74 @@ CR_API int cr_ctr_init(char *const *argv, cr_err *err);
 
 #endif /* CR_NO_REGISTRY */
 
+
+/* ---- >>build (cr_build_*: images out) -------------------------------------- */
+#ifndef CR_NO_REGISTRY
+
+/* A parsed Dockerfile. Parser directives (# syntax=, # escape=) come
+   before anything else; comments and blank lines vanish, also inside
+   continuations; a line ending with the escape char continues on the
+   next. Everything lives in the arena. */
+typedef struct cr_build_instr {
+    int line;                      /* where the instruction starts (1-based) */
+    const char *keyword;           /* upper case: "RUN" */
+    const char *const *flags;      /* leading --name[=value] of FROM, RUN, COPY, ADD, HEALTHCHECK (NULL-terminated) */
+    const char *args;              /* what follows the flags, continuations joined */
+    const char *const *json;       /* the exec (JSON array) form's strings; NULL: shell form */
+    const char *original;          /* the whole instruction as written (for Step lines and history) */
+} cr_build_instr;
+typedef struct cr_dockerfile {
+    cr_build_instr *instr; size_t n;
+    char escape;                   /* '\\' or '`' */
+    const char *syntax;            /* "# syntax=" (cr ignores it), "" when absent */
+    void *arena;
+} cr_dockerfile;
+/* name is the file's name in errors: `Dockerfile:7: unknown instruction: FORM`. */
+CR_API int cr_build_parse(const char *text, size_t len, const char *name, cr_dockerfile *df, cr_err *err);
+CR_API void cr_build_parse_free(cr_dockerfile *df);
+
+typedef struct cr_build_opts {
+    const char *context;               /* the build context directory */
+    const char *dockerfile;            /* NULL: CONTEXT/Dockerfile */
+    const char *const *tags;           /* names given to the result (-t) */
+    const char *const *build_args;     /* KEY=VALUE, or KEY (its value from the environment) */
+    const char *const *labels;         /* KEY=VALUE set on the result */
+    const char *target;                /* the last stage to build; NULL: the last one */
+    const char *platform;              /* for the images FROM pulls */
+    const char *network;               /* RUN's network: bridge (NULL), none, host */
+    int no_cache, pull;
+    int has_timestamp; int64_t timestamp;   /* created times and mtime clamp; else $SOURCE_DATE_EPOCH */
+    int output_fd;                     /* where RUN's output goes; -1 or 1: cr's own stdout and stderr */
+    /* Docker's lines: "Step 2/9 : RUN make", " ---> Using cache", " ---> 1a2b3c4d5e6f",
+       "Successfully built 1a2b3c4d5e6f", "Successfully tagged NAME" */
+    void (*progress)(void *user, const char *line);
+    void *user;
+} cr_build_opts;
+/* Builds the Dockerfile's stages in order (through target); id gets the
+   image id (its config digest). Each step's result is cached in the store
+   under its parent, the instruction, the ARG values and (COPY, ADD) the
+   content of its sources; errors name the line: `Dockerfile:7: RUN: the
+   command '/bin/sh -c false' returned a non-zero code: 1`. */
+CR_API int cr_build_image(const cr_runtime *rt, const cr_store *s, const cr_build_opts *o, char id[CR_DIGEST_MAX], cr_err *err);
+/* Gives the image src (name, id or id prefix) the name dst too. */
+CR_API int cr_build_tag(const cr_store *s, const char *src, const char *dst, cr_err *err);
+typedef struct cr_build_history_entry {
+    const char *id;                    /* the image's id on the newest entry, else NULL */
+    const char *created, *created_by, *comment;   /* NULL when absent */
+    uint64_t size;                     /* the layer's compressed size; 0 for an empty layer */
+    int empty_layer;
+} cr_build_history_entry;
+/* The image's history, newest first. */
+CR_API int cr_build_history(const cr_store *s, const char *image, int (*fn)(void *user, const cr_build_history_entry *h),
+                            void *user, cr_err *err);
+/* An image container's changes (its overlay upper dir) as a new layer on
+   its image; name (may be NULL) names the result, id gets its id. */
+CR_API int cr_build_commit(const cr_runtime *rt, const cr_store *s, const char *ctr, const char *name, const char *comment,
+                           char id[CR_DIGEST_MAX], cr_err *err);
+/* A tar (plain, gzip or zstd) read from fd as a one-layer image; source
+   names it in the history. */
+CR_API int cr_build_import(const cr_store *s, int fd, const char *source, const char *name, char id[CR_DIGEST_MAX], cr_err *err);
+#endif /* CR_NO_REGISTRY */
 
 /* ---- >>serve (cr_serve_*) ----------------------------------------------- */
 #ifndef CR_NO_REGISTRY
@@ -14060,6 +14155,12 @@ CR_API int cr_store_find(const cr_store *s, const char *name, cr_image_info *out
     m.idlen = strspn(name, "0123456789abcdef") == strlen(name) ? strlen(name) : 0;
     if (cr_ref_parse(name, &ref, NULL) == 0) { cr_ref_string(&ref, canon, sizeof canon); m.name = canon; }
     if ((r = cr_store_list(s, cr__image_match_one, &m, err)) < 0) return r;
+    if (!m.n && cr__store_hex(name) && cr__store_blob_present(cr_store_root(s), name)) {
+        /* an unnamed image (a build's step) by its full id: the config alone */
+        memset(out, 0, sizeof *out);
+        snprintf(out->config, sizeof out->config, "%s", name);
+        return 0;
+    }
     if (!m.n) return cr_err_set(err, ENOENT, "image \"%s\": not in the store", name);
     if (m.n > 1) return cr_err_set(err, EINVAL, "image \"%s\": ambiguous id prefix", name);
     *out = m.hit;
@@ -15390,6 +15491,387 @@ CR_API int cr_unpack_layer(int in_fd, int dirfd, const cr_unpack_opts *o, char d
     CR_FREE(u.t);
     CR_FREE(u.in);
     CR_FREE(u.out);
+    return r;
+}
+/* ---- the tar writer: a directory tree as a layer ----
+   Entries in byte order of their names, directories before what they
+   hold, hard links once per inode, ustar headers with a PAX header for
+   what ustar cannot hold (long names, big sizes and ids, xattrs). Overlay
+   whiteouts (0:0 char devices) become .wh.NAME and an opaque directory's
+   xattr a .wh..wh..opq entry; overlay's own xattrs are left out. */
+
+typedef struct cr__tarw {
+    const cr_unpack_write_opts *o;
+    cr_buf links;                 /* "dev ino name\n" of files with several links */
+    int depth;
+} cr__tarw;
+
+static int cr__tarw_put(cr__tarw *w, const void *p, size_t n, cr_err *err) {
+    int r = w->o->write(w->o->user, p, n);
+    return r < 0 ? cr_err_set(err, -r, "tar: write: %s", strerror(-r)) : 0;
+}
+
+static int cr__tarw_zeros(cr__tarw *w, size_t n, cr_err *err) {
+    uint8_t z[1024];
+    memset(z, 0, n);
+    return cr__tarw_put(w, z, n, err);
+}
+
+static void cr__tarw_oct(char *f, size_t n, uint64_t v) { snprintf(f, n, "%0*llo", (int)n - 1, (unsigned long long)v); }
+
+static void cr__tarw_pax(cr_buf *pax, const char *key, const char *val, size_t vlen) {
+    size_t n = strlen(key) + vlen + 3, d = 1, p = 10;   /* "LEN key=val\n": LEN counts itself */
+    while (n + d >= p) d++, p *= 10;
+    cr_buf_printf(pax, "%zu %s=", n + d, key);
+    cr_buf_add(pax, val, vlen);
+    cr_buf_putc(pax, '\n');
+}
+
+/* One header (with its PAX header first when needed). */
+static int cr__tarw_header(cr__tarw *w, const char *name, const struct stat *sb, char type, const char *link,
+                           const cr_buf *xattrs, cr_err *err) {
+    uint8_t h[512];
+    cr_buf pax = {0};
+    int64_t mtime = (int64_t)sb->st_mtim.tv_sec;
+    uint64_t size = type == '0' ? (uint64_t)sb->st_size : 0;
+    unsigned sum = 0;
+    size_t i;
+    int r = 0;
+    if (w->o->has_epoch && mtime > w->o->epoch) mtime = w->o->epoch;
+    if (mtime < 0) mtime = 0;
+    if (strlen(name) > 100) cr__tarw_pax(&pax, "path", name, strlen(name));
+    if (link && strlen(link) > 100) cr__tarw_pax(&pax, "linkpath", link, strlen(link));
+    if (size > 077777777777ull) { char v[24]; snprintf(v, sizeof v, "%llu", (unsigned long long)size); cr__tarw_pax(&pax, "size", v, strlen(v)); }
+    if (xattrs && xattrs->len) cr_buf_add(&pax, xattrs->data, xattrs->len);
+    if (pax.oom) { cr_buf_free(&pax); return cr_err_set(err, ENOMEM, "tar: out of memory"); }
+    if (pax.len) {
+        struct stat ps;
+        memset(&ps, 0, sizeof ps);
+        ps.st_mode = 0644; ps.st_size = (off_t)pax.len; ps.st_mtim.tv_sec = (time_t)mtime;
+        r = cr__tarw_header(w, "PaxHeader", &ps, 'x', NULL, NULL, err);
+        if (r == 0) r = cr__tarw_put(w, pax.data, pax.len, err);
+        if (r == 0 && pax.len % 512) r = cr__tarw_zeros(w, 512 - pax.len % 512, err);
+        cr_buf_free(&pax);
+        if (r < 0) return r;
+    }
+    memset(h, 0, sizeof h);
+    memcpy(h, name, strlen(name) < 100 ? strlen(name) : 100);
+    cr__tarw_oct((char *)h + 100, 8, sb->st_mode & 07777);
+    cr__tarw_oct((char *)h + 108, 8, sb->st_uid <= 07777777 ? sb->st_uid : 0);
+    cr__tarw_oct((char *)h + 116, 8, sb->st_gid <= 07777777 ? sb->st_gid : 0);
+    cr__tarw_oct((char *)h + 124, 12, size <= 077777777777ull ? size : 0);
+    cr__tarw_oct((char *)h + 136, 12, (uint64_t)mtime);
+    h[156] = (uint8_t)type;
+    if (link) memcpy(h + 157, link, strlen(link) < 100 ? strlen(link) : 100);
+    memcpy(h + 257, "ustar\0" "00", 8);
+    if (type == '3' || type == '4') {
+        cr__tarw_oct((char *)h + 329, 8, major(sb->st_rdev));
+        cr__tarw_oct((char *)h + 337, 8, minor(sb->st_rdev));
+    }
+    memset(h + 148, ' ', 8);
+    for (i = 0; i < 512; i++) sum += h[i];
+    snprintf((char *)h + 148, 8, "%06o", sum);
+    return cr__tarw_put(w, h, 512, err);
+}
+
+/* The xattrs of fd as PAX records; *opaque: overlay's opaque mark. */
+static void cr__tarw_xattrs(int fd, cr_buf *out, int *opaque) {
+    char names[4096], val[4096];
+    ssize_t n = flistxattr(fd, names, sizeof names), v;
+    char *p;
+    *opaque = 0;
+    for (p = names; n > 0 && p < names + n; p += strlen(p) + 1) {
+        char key[300];
+        int ovl = !strncmp(p, "trusted.overlay.", 16) || !strncmp(p, "user.overlay.", 13);
+        if ((v = fgetxattr(fd, p, val, sizeof val)) < 0) continue;
+        if (ovl) { *opaque |= strstr(p, ".opaque") && v == 1 && val[0] == 'y'; continue; }
+        if (!strcmp(p, "security.selinux")) continue;
+        snprintf(key, sizeof key, "SCHILY.xattr.%s", p);
+        cr__tarw_pax(out, key, val, (size_t)v);
+    }
+}
+
+static int cr__tarw_dir(cr__tarw *w, int dfd, const char *prefix, cr_err *err);
+
+static int cr__tarw_data(cr__tarw *w, int fd, uint64_t size, const char *name, cr_err *err) {
+    char buf[65536];
+    uint64_t left = size;
+    int r = 0;
+    while (r == 0 && left) {
+        ssize_t n = read(fd, buf, left < sizeof buf ? (size_t)left : sizeof buf);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) return cr_err_set(err, EIO, "tar: \"%s\" changed while it was read", name);
+        r = cr__tarw_put(w, buf, (size_t)n, err);
+        left -= (uint64_t)n;
+    }
+    if (r == 0 && size % 512) r = cr__tarw_zeros(w, 512 - size % 512, err);
+    return r;
+}
+
+static int cr__tarw_entry(cr__tarw *w, int dfd, const char *base, const char *name, cr_err *err) {
+    struct stat sb;
+    cr_buf xa = {0};
+    char link[PATH_MAX], key[64];
+    const char *hit;
+    int fd = -1, opaque = 0, r = 0;
+    if (fstatat(dfd, base, &sb, AT_SYMLINK_NOFOLLOW) < 0) return cr__errno(err, "tar: \"%s\"", name);
+    if (S_ISCHR(sb.st_mode) && sb.st_rdev == 0 && w->o->overlay) {
+        char wh[PATH_MAX];
+        const char *slash = strrchr(name, '/');
+        snprintf(wh, sizeof wh, "%.*s.wh.%s", slash ? (int)(slash + 1 - name) : 0, name, base);
+        sb.st_mode = S_IFREG | 0600;
+        return cr__tarw_header(w, wh, &sb, '0', NULL, NULL, err);
+    }
+    if (S_ISSOCK(sb.st_mode)) return 0;
+    if (S_ISLNK(sb.st_mode)) {
+        ssize_t n = readlinkat(dfd, base, link, sizeof link - 1);
+        if (n < 0) return cr__errno(err, "tar: \"%s\"", name);
+        link[n] = 0;
+        return cr__tarw_header(w, name, &sb, '2', link, NULL, err);
+    }
+    if (!S_ISDIR(sb.st_mode) && sb.st_nlink > 1) {
+        snprintf(key, sizeof key, "\n%llu %llu ", (unsigned long long)sb.st_dev, (unsigned long long)sb.st_ino);
+        if (w->links.data && (hit = strstr(w->links.data, key))) {
+            const char *t = hit + strlen(key), *e = strchr(t, '\n');
+            snprintf(link, sizeof link, "%.*s", (int)(e - t), t);
+            return cr__tarw_header(w, name, &sb, '1', link, NULL, err);
+        }
+        if (!w->links.len) cr_buf_putc(&w->links, '\n');
+        cr_buf_printf(&w->links, "%s%s\n", key + 1, name);
+    }
+    if (S_ISREG(sb.st_mode) || S_ISDIR(sb.st_mode)) {
+        fd = openat(dfd, base, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | (S_ISDIR(sb.st_mode) ? O_DIRECTORY : 0));
+        if (fd < 0) return cr__errno(err, "tar: \"%s\"", name);
+        cr__tarw_xattrs(fd, &xa, &opaque);
+    }
+    if (S_ISREG(sb.st_mode)) {
+        if ((r = cr__tarw_header(w, name, &sb, '0', NULL, &xa, err)) == 0) r = cr__tarw_data(w, fd, (uint64_t)sb.st_size, name, err);
+    } else if (S_ISDIR(sb.st_mode)) {
+        char dn[PATH_MAX];
+        snprintf(dn, sizeof dn, "%s/", name);
+        r = cr__tarw_header(w, dn, &sb, '5', NULL, &xa, err);
+        if (r == 0 && opaque && w->o->overlay) {
+            struct stat os = sb;
+            char on[PATH_MAX];
+            os.st_mode = S_IFREG | 0600;
+            snprintf(on, sizeof on, "%s.wh..wh..opq", dn);
+            r = cr__tarw_header(w, on, &os, '0', NULL, NULL, err);
+        }
+        if (r == 0) r = cr__tarw_dir(w, fd, dn, err);
+    } else {
+        r = cr__tarw_header(w, name, &sb, S_ISCHR(sb.st_mode) ? '3' : S_ISBLK(sb.st_mode) ? '4' : '6', NULL, NULL, err);
+    }
+    if (fd >= 0) close(fd);
+    cr_buf_free(&xa);
+    return r;
+}
+
+static int cr__tarw_dir(cr__tarw *w, int dfd, const char *prefix, cr_err *err) {
+    char **names = NULL, path[64];
+    size_t n = 0, i;
+    int r = 0;
+    if (++w->depth > 512) return cr_err_set(err, ELOOP, "tar: \"%s\": too deep", prefix);
+    snprintf(path, sizeof path, "/proc/self/fd/%d", dfd);
+    if (cr__dir_names(path, &names, &n) < 0) return cr__errno(err, "tar: \"%s\"", *prefix ? prefix : ".");
+    for (i = 0; r == 0 && i < n; i++) {
+        char name[PATH_MAX];
+        const char *const *x;
+        if (snprintf(name, sizeof name, "%s%s", prefix, names[i]) >= (int)sizeof name) { r = cr_err_set(err, ENAMETOOLONG, "tar: \"%s%s\": name too long", prefix, names[i]); break; }
+        for (x = w->o->exclude; x && *x && strcmp(*x, name); x++) ;
+        if (x && *x) continue;
+        r = cr__tarw_entry(w, dfd, names[i], name, err);
+    }
+    cr__dir_names_free(names, n);
+    w->depth--;
+    return r;
+}
+
+CR_API int cr_unpack_write_tar(int dirfd, const cr_unpack_write_opts *o, cr_err *err) {
+    cr__tarw w;
+    int r;
+    memset(&w, 0, sizeof w);
+    w.o = o;
+    r = cr__tarw_dir(&w, dirfd, "", err);
+    if (r == 0) r = w.links.oom ? cr_err_set(err, ENOMEM, "tar: out of memory") : cr__tarw_zeros(&w, 1024, err);
+    cr_buf_free(&w.links);
+    return r;
+}
+
+/* The layer writer's sink: the tar's sha256 (the diff-id), then gzip into
+   a temp file whose sha256 is the blob's digest. The gzip is cr's own
+   small deflate: greedy LZ77 over a 32 KiB window (one hash head per
+   3-byte prefix) coded with the fixed Huffman codes in a single block;
+   no name and no time in the header, so equal tars give equal blobs. */
+#define CR__GZ_WIN 32768
+#define CR__GZ_BUF (4 * CR__GZ_WIN)
+typedef struct cr__layerw {
+    cr__sha256 tar, gz;
+    int fd, err;
+    uint64_t size, in;
+    uint32_t crc;
+    uint64_t bits; int nbits;
+    size_t len, pos, nout;            /* bytes in buf, next to code, bytes in out */
+    int32_t head[1 << 15];            /* last position of each 3-byte hash (in buf), -1: none */
+    uint8_t buf[CR__GZ_BUF], out[65536];
+} cr__layerw;
+
+static void cr__gz_out(cr__layerw *l) {
+    cr__sha256_update(&l->gz, l->out, l->nout);
+    l->size += l->nout;
+    if (!l->err && cr__write_all(l->fd, l->out, l->nout) < 0) l->err = errno;
+    l->nout = 0;
+}
+
+static void cr__gz_bits(cr__layerw *l, uint32_t v, int n) {
+    l->bits |= (uint64_t)v << l->nbits;
+    l->nbits += n;
+    while (l->nbits >= 8) {
+        l->out[l->nout++] = (uint8_t)l->bits;
+        l->bits >>= 8;
+        l->nbits -= 8;
+        if (l->nout == sizeof l->out) cr__gz_out(l);
+    }
+}
+
+/* A Huffman code (written from its top bit). */
+static void cr__gz_code(cr__layerw *l, uint32_t code, int n) {
+    uint32_t r = 0;
+    int i;
+    for (i = 0; i < n; i++) r |= (code >> i & 1) << (n - 1 - i);
+    cr__gz_bits(l, r, n);
+}
+
+/* Fixed-code symbol: literals 0..255, end 256, lengths 257..285. */
+static void cr__gz_sym(cr__layerw *l, int s) {
+    if (s < 144) cr__gz_code(l, 0x30 + (uint32_t)s, 8);
+    else if (s < 256) cr__gz_code(l, 0x190 + (uint32_t)(s - 144), 9);
+    else if (s < 280) cr__gz_code(l, (uint32_t)(s - 256), 7);
+    else cr__gz_code(l, 0xc0 + (uint32_t)(s - 280), 8);
+}
+
+/* Base and extra bits of length codes (i < 29) and distance codes (i < 30). */
+static int cr__gz_base(int i, int dist, int *extra) {
+    int e, base;
+    if (!dist && i == 28) { *extra = 0; return 258; }
+    e = dist ? (i < 4 ? 0 : i / 2 - 1) : (i < 8 ? 0 : i / 4 - 1);
+    if (dist) base = i < 4 ? i + 1 : ((2 + (i & 1)) << e) + 1;
+    else base = i < 8 ? i + 3 : ((4 + (i & 3)) << e) + 3;
+    *extra = e;
+    return base;
+}
+
+static void cr__gz_match(cr__layerw *l, int len, int dist) {
+    int i, e, b;
+    for (i = 28; (b = cr__gz_base(i, 0, &e)) > len; i--) ;
+    cr__gz_sym(l, 257 + i);
+    if (e) cr__gz_bits(l, (uint32_t)(len - b), e);
+    for (i = 29; (b = cr__gz_base(i, 1, &e)) > dist; i--) ;
+    cr__gz_code(l, (uint32_t)i, 5);
+    if (e) cr__gz_bits(l, (uint32_t)(dist - b), e);
+}
+
+/* Codes buf[pos..end), with matches reaching at most lim. */
+static void cr__gz_run(cr__layerw *l, size_t end, size_t lim) {
+    while (l->pos < end) {
+        const uint8_t *p = l->buf + l->pos;
+        uint32_t h = l->pos + 2 < lim ? ((uint32_t)p[0] << 10 ^ (uint32_t)p[1] << 5 ^ p[2]) & 0x7fff : 0;
+        int32_t cand = l->pos + 2 < lim ? l->head[h] : -1;
+        size_t n = 0, max = lim - l->pos < 258 ? lim - l->pos : 258;
+        if (l->pos + 2 < lim) l->head[h] = (int32_t)l->pos;
+        if (cand >= 0 && l->pos - (size_t)cand <= CR__GZ_WIN)
+            while (n < max && l->buf[cand + (int32_t)n] == p[n]) n++;
+        if (n >= 4) {
+            size_t k;
+            cr__gz_match(l, (int)n, (int)(l->pos - (size_t)cand));
+            for (k = 1; k < n && l->pos + k + 2 < lim; k++) {
+                const uint8_t *q = p + k;
+                l->head[((uint32_t)q[0] << 10 ^ (uint32_t)q[1] << 5 ^ q[2]) & 0x7fff] = (int32_t)(l->pos + k);
+            }
+            l->pos += n;
+        } else {
+            cr__gz_sym(l, p[0]);
+            l->pos++;
+        }
+    }
+}
+
+static int cr__layerw_write(void *user, const void *data, size_t n) {
+    cr__layerw *l = (cr__layerw *)user;
+    const uint8_t *p = (const uint8_t *)data;
+    cr__sha256_update(&l->tar, p, n);
+    l->crc = (uint32_t)crc32(l->crc, p, (uInt)n);
+    l->in += n;
+    while (n) {
+        size_t k = CR__GZ_BUF - l->len < n ? CR__GZ_BUF - l->len : n, i;
+        memcpy(l->buf + l->len, p, k);
+        l->len += k; p += k; n -= k;
+        if (l->len < CR__GZ_BUF) break;
+        cr__gz_run(l, l->len - 258, l->len);
+        /* keep the window: slide by everything before pos - 32 KiB */
+        {
+            size_t shift = l->pos - CR__GZ_WIN;
+            memmove(l->buf, l->buf + shift, l->len - shift);
+            l->len -= shift; l->pos -= shift;
+            for (i = 0; i < sizeof l->head / sizeof *l->head; i++) l->head[i] = l->head[i] >= (int32_t)shift ? l->head[i] - (int32_t)shift : -1;
+        }
+    }
+    return l->err ? -l->err : 0;
+}
+
+static int cr__layerw_finish(cr__layerw *l) {
+    uint8_t t[8];
+    int i;
+    cr__gz_run(l, l->len, l->len);
+    cr__gz_sym(l, 256);
+    cr__gz_bits(l, 0, 7);   /* to a byte boundary */
+    cr__gz_out(l);
+    for (i = 0; i < 4; i++) { t[i] = (uint8_t)(l->crc >> 8 * i); t[4 + i] = (uint8_t)(l->in >> 8 * i); }
+    memcpy(l->out, t, 8);
+    l->nout = 8;
+    cr__gz_out(l);
+    return -l->err;
+}
+
+CR_API int cr_unpack_write_layer(const cr_store *s, const char *dir, const cr_unpack_write_opts *o, cr_unpack_written *out, cr_err *err) {
+    const char *root = cr_store_root(s);
+    cr_unpack_write_opts wo = *o;
+    char tmp[PATH_MAX], blob[PATH_MAX], layer[PATH_MAX];
+    cr__layerw *l = (cr__layerw *)cr__calloc(1, sizeof *l);
+    int dfd = -1, r;
+    if (!l) return cr_err_set(err, ENOMEM, "out of memory");
+    l->fd = -1;
+    if ((r = cr__store_prepare(root, err)) < 0) goto out;
+    snprintf(tmp, sizeof tmp, "%s/tmp/layer-w%d-%p.gz", root, (int)getpid(), (void *)l);
+    if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) { r = cr__errno(err, "layer \"%s\"", dir); goto out; }
+    if ((l->fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600)) < 0) { r = cr__errno(err, "%s", tmp); goto out; }
+    cr__sha256_init(&l->tar);
+    cr__sha256_init(&l->gz);
+    memset(l->head, 0xff, sizeof l->head);
+    memcpy(l->out, "\x1f\x8b\x08\0\0\0\0\0\0\xff", 10);
+    l->nout = 10;
+    cr__gz_bits(l, 3, 3);   /* the last block, fixed codes */
+    wo.write = cr__layerw_write;
+    wo.user = l;
+    if ((r = cr_unpack_write_tar(dfd, &wo, err)) < 0) goto out;
+    if ((r = cr__layerw_finish(l)) < 0) { cr_err_set(err, -r, "%s: %s", tmp, strerror(-r)); goto out; }
+    cr__sha256_digest(&l->tar, out->diff_id);
+    cr__sha256_digest(&l->gz, out->digest);
+    out->size = l->size;
+    snprintf(blob, sizeof blob, "%s/blobs/sha256/%s", root, out->digest + 7);
+    if (rename(tmp, blob) < 0) { r = cr__errno(err, "%s", blob); goto out; }
+    if (o->adopt) {
+        snprintf(layer, sizeof layer, "%s/layers/sha256/%s", root, out->diff_id + 7);
+        if (cr__store_layer_state(root, out->diff_id) == 1) cr__rm_rf(AT_FDCWD, dir);
+        else {
+            cr__rm_rf(AT_FDCWD, layer);
+            if (rename(dir, layer) < 0) { r = cr__errno(err, "%s", layer); goto out; }
+            r = cr__store_layer_mark(root, out->diff_id, err);
+        }
+    }
+out:
+    if (l->fd >= 0) { close(l->fd); unlink(tmp); }
+    if (dfd >= 0) close(dfd);
+    CR_FREE(l);
     return r;
 }
 #endif /* CR_NO_REGISTRY */
@@ -19275,7 +19757,7 @@ CR_API int cr_ctr_run(const cr_runtime *rt, const cr_store *s, const cr_ctr_opts
             co.rootfs_work = work;
             /* unmounting an overlay syncs its upper file system: a --rm
                container's upper dir is thrown away, so skip that */
-            co.rootfs_volatile = o->rm;
+            co.rootfs_volatile = o->rm || o->no_sync;
         }
         if (name) snprintf(name, 256, "%s", c->name);
         if (o->detach) r = cr__ctr_detach(c, &co, err);
@@ -20455,6 +20937,1709 @@ CR_API int cr_ctr_init(char *const *argv, cr_err *err) {
 
 #endif /* CR_NO_REGISTRY */
 
+
+#ifndef CR_NO_REGISTRY
+/* ==========================================================================
+ * >>build — cr_build_*: images out: a Dockerfile built into the store,
+ *         commit, tag, history, import
+ *
+ * A Dockerfile is parsed whole first (cr_build_parse: directives, comments,
+ * continuations, exec and shell forms, flags), then each stage's
+ * instructions run in order. Every step ends as an image in the store: a
+ * config blob and an OCI manifest blob (no name), so that RUN runs on it
+ * as `cr run` would (cr_ctr_run by config digest) and the cache can point
+ * at it: build/cache/<sha256 of parent manifest, instruction, ARG values,
+ * source content> holds the step's manifest digest. RUN's layer is the
+ * container's overlay upper dir; COPY, ADD and WORKDIR change the image in
+ * a throw-away mount namespace whose overlay upper dir becomes the layer.
+ * Each layer dir is then written as a sorted tar (cr_unpack_write_layer)
+ * and moved into the store as that layer's unpacked dir.
+ * ========================================================================== */
+
+static const char *const cr__bld_keywords[] = {
+    "ADD", "ARG", "CMD", "COPY", "ENTRYPOINT", "ENV", "EXPOSE", "FROM", "HEALTHCHECK", "LABEL", "MAINTAINER",
+    "ONBUILD", "RUN", "SHELL", "STOPSIGNAL", "USER", "VOLUME", "WORKDIR", NULL };
+
+/* 1 when kw is one of the words of list (" A B "). */
+static int cr__bld_in(const char *kw, const char *list) {
+    char b[40];
+    snprintf(b, sizeof b, " %s ", kw);
+    return strstr(list, b) != NULL;
+}
+
+typedef struct cr__bld_p {
+    cr__arena *a;
+    const char *name;
+    cr_buf instrs;            /* cr_build_instr records */
+    cr_err *err;
+} cr__bld_p;
+
+/* "# key=value" before anything else; 1 when line is one. */
+static int cr__bld_directive(cr_dockerfile *df, cr__arena *a, const char *line, size_t n, int *done) {
+    char buf[256], *k, *v, *e;
+    if (n >= sizeof buf || !n || line[0] != '#') { *done = 1; return 0; }
+    memcpy(buf, line + 1, n - 1);
+    buf[n - 1] = 0;
+    k = buf + strspn(buf, " \t");
+    if (!(v = strchr(k, '='))) { *done = 1; return 0; }
+    *v++ = 0;
+    for (e = v + strlen(v); e > v && (e[-1] == ' ' || e[-1] == '\t'); ) *--e = 0;
+    v += strspn(v, " \t");
+    for (e = k + strlen(k); e > k && (e[-1] == ' ' || e[-1] == '\t'); ) *--e = 0;
+    if (!strcasecmp(k, "escape") && (!strcmp(v, "\\") || !strcmp(v, "`"))) df->escape = v[0];
+    else if (!strcasecmp(k, "syntax")) df->syntax = cr__arena_strdup(a, v);
+    else if (strcasecmp(k, "check")) { *done = 1; return 0; }
+    return 1;
+}
+
+static const char **cr__bld_json_form(cr__arena *a, const char *s) {
+    cr_json *j = NULL, *e;
+    const char **v = NULL;
+    size_t i = 0;
+    if (*s != '[' || cr_json_parse(s, strlen(s), &j, NULL) < 0) return NULL;
+    if (j->type == CR_JSON_ARRAY && (v = (const char **)cr__arena_alloc(a, (j->len + 1) * sizeof *v)))
+        for (e = j->child; e; e = e->next) {
+            if (e->type != CR_JSON_STRING) { v = NULL; break; }
+            v[i++] = cr__arena_strdup(a, e->str);
+        }
+    cr_json_free(j);
+    return v;
+}
+
+/* One logical line (continuations joined) at line no. */
+static int cr__bld_instr(cr__bld_p *p, char *text, int no) {
+    cr_build_instr in;
+    const char **flags;
+    char *s = text, *kw;
+    size_t n, i, nf = 0;
+    memset(&in, 0, sizeof in);
+    in.line = no;
+    while (*s == ' ' || *s == '\t') s++;
+    for (n = strlen(s); n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r'); ) s[--n] = 0;
+    in.original = cr__arena_strdup(p->a, s);
+    kw = s;
+    s += strcspn(s, " \t");
+    if (*s) *s++ = 0;
+    while (*s == ' ' || *s == '\t') s++;
+    for (i = 0; kw[i]; i++) kw[i] = (char)toupper((unsigned char)kw[i]);
+    for (i = 0; cr__bld_keywords[i] && strcmp(cr__bld_keywords[i], kw); i++) ;
+    if (!cr__bld_keywords[i]) return cr_err_set(p->err, EINVAL, "%s:%d: unknown instruction: %.40s", p->name, no, kw);
+    in.keyword = cr__bld_keywords[i];
+    flags = (const char **)cr__arena_alloc(p->a, (strlen(s) / 3 + 2) * sizeof *flags);
+    if (!flags || !in.original) return cr_err_set(p->err, ENOMEM, "out of memory");
+    while (cr__bld_in(in.keyword, " FROM RUN COPY ADD HEALTHCHECK ") && s[0] == '-' && s[1] == '-') {
+        size_t k = strcspn(s, " \t");
+        char c = s[k];
+        s[k] = 0;
+        flags[nf++] = cr__arena_strdup(p->a, s);
+        s += k + (c != 0);
+        while (*s == ' ' || *s == '\t') s++;
+    }
+    in.flags = flags;
+    in.args = cr__arena_strdup(p->a, s);
+    if (cr__bld_in(in.keyword, " RUN CMD ENTRYPOINT SHELL COPY ADD VOLUME "))
+        in.json = cr__bld_json_form(p->a, s);
+    if (!*s) return cr_err_set(p->err, EINVAL, "%s:%d: %s requires at least one argument", p->name, no, in.keyword);
+    if (!strcmp(in.keyword, "SHELL") && !in.json)
+        return cr_err_set(p->err, EINVAL, "%s:%d: SHELL requires the arguments to be in JSON form", p->name, no);
+    if (p->instrs.len / sizeof in >= 4096) return cr_err_set(p->err, E2BIG, "%s:%d: more than 4096 instructions", p->name, no);
+    cr_buf_add(&p->instrs, &in, sizeof in);
+    return 0;
+}
+
+/* The end of the physical line at s; *next: the start of the next one. */
+static size_t cr__bld_line(const char *s, const char *end, const char **next) {
+    const char *e = memchr(s, '\n', (size_t)(end - s));
+    *next = e ? e + 1 : end;
+    e = e ? e : end;
+    if (e > s && e[-1] == '\r') e--;
+    return (size_t)(e - s);
+}
+
+/* 1 when the line (trailing blanks ignored) ends with the escape char; n
+   gets its length without it. */
+static int cr__bld_continues(const char *s, size_t *n, char esc) {
+    size_t k = *n;
+    while (k && (s[k - 1] == ' ' || s[k - 1] == '\t')) k--;
+    if (!k || s[k - 1] != esc) return 0;
+    *n = k - 1;
+    return 1;
+}
+
+CR_API int cr_build_parse(const char *text, size_t len, const char *name, cr_dockerfile *df, cr_err *err) {
+    cr__arena *a = (cr__arena *)cr__calloc(1, sizeof *a);
+    cr__bld_p p;
+    const char *s = text, *end = text + len, *next;
+    int no = 0, directives = 1, r = 0;
+    memset(df, 0, sizeof *df);
+    memset(&p, 0, sizeof p);
+    if (!a) return cr_err_set(err, ENOMEM, "out of memory");
+    df->arena = a;
+    df->escape = '\\';
+    df->syntax = "";
+    p.a = a; p.name = name ? name : "Dockerfile"; p.err = err;
+    if (memchr(text, 0, len)) { r = cr_err_set(err, EINVAL, "%s: not a text file (NUL byte)", p.name); goto out; }
+    while (r == 0 && s < end) {
+        cr_buf logical = {0};
+        size_t n = cr__bld_line(s, end, &next);
+        const char *t = s;
+        int start = ++no;
+        s = next;
+        if (directives && cr__bld_directive(df, a, t, n, &directives)) continue;
+        directives = 0;
+        while (n && (*t == ' ' || *t == '\t')) t++, n--;
+        if (!n || *t == '#') continue;
+        while (cr__bld_continues(t, &n, df->escape)) {
+            cr_buf_add(&logical, t, n);
+            for (t = NULL; s < end && !t; ) {
+                const char *u = s;
+                size_t k;
+                n = cr__bld_line(s, end, &next);
+                k = strspn(u, " \t");
+                if (k < n && u[k] != '#') t = u;
+                s = next;
+                no++;
+            }
+            if (!t) { n = 0; t = ""; break; }
+        }
+        cr_buf_add(&logical, t, n);
+        if (logical.oom) r = cr_err_set(err, ENOMEM, "out of memory");
+        else r = cr__bld_instr(&p, logical.data, start);
+        cr_buf_free(&logical);
+    }
+    if (r == 0 && p.instrs.oom) r = cr_err_set(err, ENOMEM, "out of memory");
+    if (r == 0 && (df->n = p.instrs.len / sizeof(cr_build_instr)) &&
+        !(df->instr = (cr_build_instr *)cr__arena_alloc(a, p.instrs.len))) r = cr_err_set(err, ENOMEM, "out of memory");
+    if (r == 0 && df->n) memcpy(df->instr, p.instrs.data, p.instrs.len);
+    if (r == 0 && !df->n) r = cr_err_set(err, EINVAL, "%s: file with no instructions", p.name);
+out:
+    cr_buf_free(&p.instrs);
+    if (r < 0) cr_build_parse_free(df);
+    return r;
+}
+
+CR_API void cr_build_parse_free(cr_dockerfile *df) {
+    cr__arena_free((cr__arena *)df->arena);
+    CR_FREE(df->arena);
+    memset(df, 0, sizeof *df);
+}
+
+/* ---- words: quotes, escapes and $VAR as Docker's shell lexer does ---- */
+
+/* The value of name in vars ("K=V", the last one wins), or NULL. */
+static const char *cr__bld_var(const cr__strv *vars, const char *name, size_t n) {
+    int i;
+    for (i = vars->n; i-- > 0;)
+        if (!strncmp(vars->v[i], name, n) && vars->v[i][n] == '=') return vars->v[i] + n + 1;
+    return NULL;
+}
+
+/* $NAME, ${NAME}, ${NAME:-word}, ${NAME:+word} at s (after the '$'). */
+static const char *cr__bld_dollar(const char *s, const cr__strv *vars, cr_buf *out) {
+    const char *name = s, *val, *word = NULL, *e;
+    size_t n;
+    char op = 0;
+    int braced = *s == '{';
+    if (braced) name = ++s;
+    n = 0;
+    while (isalnum((unsigned char)name[n]) || name[n] == '_') n++;
+    if (!n) { cr_buf_putc(out, '$'); return braced ? s - 1 : s; }
+    e = name + n;
+    if (braced) {
+        if (*e == ':' && (e[1] == '-' || e[1] == '+')) op = e[1], word = e + 2;
+        e = strchr(e, '}');
+        if (!e) { cr_buf_putc(out, '$'); return name - 1; }
+        e++;
+    }
+    val = cr__bld_var(vars, name, n);
+    if (op == '-' && (!val || !*val)) cr_buf_add(out, word, (size_t)(e - 1 - word));
+    else if (op == '+') { if (val && *val) cr_buf_add(out, word, (size_t)(e - 1 - word)); }
+    else if (val) cr_buf_puts(out, val);
+    return e;
+}
+
+/* Splits s into words (split: at unquoted blanks; else one word), quotes
+   removed, escapes and variables applied. */
+static void cr__bld_lex(const char *s, char esc, const cr__strv *vars, int split, cr__strv *out) {
+    cr_buf w = {0};
+    int have = 0;
+    char q = 0;
+    while (*s) {
+        char c = *s;
+        if (!q && split && (c == ' ' || c == '\t' || c == '\n')) {
+            if (have) { cr_buf_putc(&w, 0); cr__strv_push(out, w.data); w.len = 0; have = 0; }
+            s++;
+            continue;
+        }
+        have = 1;
+        if (q == '\'') { if (c == '\'') q = 0; else cr_buf_putc(&w, c); s++; continue; }
+        if (c == esc && s[1] && (!q || s[1] == '"' || s[1] == '$' || s[1] == esc)) { cr_buf_putc(&w, s[1]); s += 2; continue; }
+        if ((c == '"' || c == '\'') && (!q || q == c)) { q = q ? 0 : c; s++; continue; }
+        if (c == '$') { s = cr__bld_dollar(s + 1, vars, &w); continue; }
+        cr_buf_putc(&w, c);
+        s++;
+    }
+    if (have || !split) { cr_buf_putc(&w, 0); cr__strv_push(out, w.data ? w.data : ""); }
+    if (w.oom) out->oom = 1;
+    cr_buf_free(&w);
+}
+
+/* One word: the whole of s expanded. */
+static char *cr__bld_expand(const char *s, char esc, const cr__strv *vars) {
+    cr__strv v = {0};
+    char *r;
+    cr__bld_lex(s, esc, vars, 0, &v);
+    r = v.n ? cr__strdup(v.v[0]) : NULL;
+    cr__strv_free(&v);
+    return r;
+}
+
+/* KEY=VALUE pairs of ENV, LABEL and ARG ("KEY VALUE": the old form of one
+   pair); returns -EINVAL (with *bad) for a word without '='. */
+static int cr__bld_pairs(const char *args, char esc, const cr__strv *vars, int legacy_ok, cr__strv *out) {
+    size_t k = strcspn(args, " \t=");
+    int i;
+    if (legacy_ok && args[k] != '=' && args[k]) {
+        cr_buf kv = {0};
+        char *v = cr__bld_expand(args + k + strspn(args + k, " \t"), esc, vars);
+        cr_buf_add(&kv, args, k);
+        cr_buf_printf(&kv, "=%s", v ? v : "");
+        cr__strv_push(out, kv.data ? kv.data : "");
+        cr_buf_free(&kv);
+        CR_FREE(v);
+        return 0;
+    }
+    cr__bld_lex(args, esc, vars, 1, out);
+    for (i = 0; i < out->n; i++)
+        if (out->v[i][0] == '=' || (legacy_ok && !strchr(out->v[i], '='))) return -EINVAL;
+    return 0;
+}
+
+/* ---- the image a stage is building ---- */
+
+typedef struct cr__bimg {
+    cr__strv env, entrypoint, cmd, shell, onbuild, exposed, volumes, labels, history, layers, diff_ids;
+    int has_entrypoint, has_cmd;
+    char *workdir, *user, *stop_signal, *healthcheck;   /* healthcheck: JSON text */
+    char os[32], arch[32], variant[32];
+    char manifest[CR_DIGEST_MAX], config[CR_DIGEST_MAX];
+} cr__bimg;
+
+static void cr__bimg_free(cr__bimg *m) {
+    cr__strv *v[] = { &m->env, &m->entrypoint, &m->cmd, &m->shell, &m->onbuild, &m->exposed, &m->volumes,
+                      &m->labels, &m->history, &m->layers, &m->diff_ids };
+    size_t i;
+    for (i = 0; i < sizeof v / sizeof *v; i++) cr__strv_free(v[i]);
+    CR_FREE(m->workdir); CR_FREE(m->user); CR_FREE(m->stop_signal); CR_FREE(m->healthcheck);
+    memset(m, 0, sizeof *m);
+}
+
+static void cr__bimg_set(char **field, const char *v) {
+    CR_FREE(*field);
+    *field = v ? cr__strdup(v) : NULL;
+}
+
+static void cr__bimg_strs(cr__strv *out, const cr_json *arr) {
+    const cr_json *e;
+    for (e = arr && arr->type == CR_JSON_ARRAY ? arr->child : NULL; e; e = e->next)
+        if (e->type == CR_JSON_STRING) cr__strv_push(out, e->str);
+}
+
+static void cr__bimg_json(cr__strv *out, const cr_json *v) {
+    cr_buf b = {0};
+    cr_jw w;
+    cr_jw_init(&w, &b);
+    cr_jw_value(&w, v);
+    cr__strv_push(out, b.data ? b.data : "null");
+    cr_buf_free(&b);
+}
+
+static const char *cr__bimg_layer_type(int compression) {
+    return compression == CR_LAYER_ZSTD ? "application/vnd.oci.image.layer.v1.tar+zstd"
+         : compression == CR_LAYER_GZIP ? "application/vnd.oci.image.layer.v1.tar+gzip" : "application/vnd.oci.image.layer.v1.tar";
+}
+
+/* An empty image for this host's platform. */
+static void cr__bimg_scratch(cr__bimg *m) {
+    char plat[64], *p, *v;
+    cr_manifest_host_platform(plat, sizeof plat);
+    p = strchr(plat, '/');
+    v = p ? strchr(p + 1, '/') : NULL;
+    if (v) *v++ = 0;
+    snprintf(m->os, sizeof m->os, "linux");
+    snprintf(m->arch, sizeof m->arch, "%s", p ? p + 1 : "");
+    snprintf(m->variant, sizeof m->variant, "%s", v ? v : "");
+}
+
+/* The image of manifest (a digest in the store) into m. */
+static int cr__bimg_load(const char *root, const char *manifest, cr__bimg *m, cr_err *err) {
+    cr_buf body = {0};
+    cr_manifest man;
+    cr_image_config c;
+    const cr_json *cfg, *v;
+    size_t i;
+    int r;
+    memset(&man, 0, sizeof man);
+    memset(&c, 0, sizeof c);
+    cr__bimg_free(m);
+    if ((r = cr__store_read_blob(root, manifest, 4 << 20, &body, err)) < 0 ||
+        (r = cr_manifest_parse(NULL, body.data, body.len, &man, err)) < 0) goto out;
+    body.len = 0;
+    if (man.is_index) { r = cr_err_set(err, EINVAL, "%s: an index, not an image manifest", manifest); goto out; }
+    if ((r = cr__store_read_blob(root, man.config.digest, 16 << 20, &body, err)) < 0 ||
+        (r = cr_manifest_config_parse(body.data, body.len, &c, err)) < 0) goto out;
+    if (c.ndiff_ids != man.nlayers) { r = cr_err_set(err, EINVAL, "%s: %zu layers but %zu diff_ids", manifest, man.nlayers, c.ndiff_ids); goto out; }
+    for (i = 0; i < man.nlayers; i++) {
+        char d[300];
+        snprintf(d, sizeof d, "%s %s %llu", cr__bimg_layer_type(man.layers[i].compression), man.layers[i].digest, (unsigned long long)man.layers[i].size);
+        cr__strv_push(&m->layers, d);
+        cr__strv_push(&m->diff_ids, c.diff_ids[i]);
+    }
+    for (i = 0; i < c.nenv; i++) cr__strv_push(&m->env, c.env[i]);
+    for (i = 0; i < c.nentrypoint; i++) cr__strv_push(&m->entrypoint, c.entrypoint[i]);
+    for (i = 0; i < c.ncmd; i++) cr__strv_push(&m->cmd, c.cmd[i]);
+    for (i = 0; i < c.nexposed_ports; i++) cr__strv_push(&m->exposed, c.exposed_ports[i]);
+    for (i = 0; i < c.nvolumes; i++) cr__strv_push(&m->volumes, c.volumes[i]);
+    for (i = 0; i < c.nlabels; i++) { char kv[8192]; snprintf(kv, sizeof kv, "%s=%s", c.labels[i].key, c.labels[i].value); cr__strv_push(&m->labels, kv); }
+    m->has_entrypoint = c.entrypoint != NULL;
+    m->has_cmd = c.cmd != NULL;
+    cr__bimg_set(&m->workdir, c.working_dir && *c.working_dir ? c.working_dir : NULL);
+    cr__bimg_set(&m->user, c.user && *c.user ? c.user : NULL);
+    cr__bimg_set(&m->stop_signal, c.stop_signal && *c.stop_signal ? c.stop_signal : NULL);
+    snprintf(m->os, sizeof m->os, "%s", c.os ? c.os : "linux");
+    snprintf(m->arch, sizeof m->arch, "%s", c.architecture ? c.architecture : "");
+    snprintf(m->variant, sizeof m->variant, "%s", c.variant ? c.variant : "");
+    cfg = cr_json_get((const cr_json *)c.json, "config");
+    cr__bimg_strs(&m->shell, cr_json_get(cfg, "Shell"));
+    cr__bimg_strs(&m->onbuild, cr_json_get(cfg, "OnBuild"));
+    if ((v = cr_json_get(cfg, "Healthcheck")) && v->type == CR_JSON_OBJECT) {
+        cr__strv h = {0};
+        cr__bimg_json(&h, v);
+        cr__bimg_set(&m->healthcheck, h.n ? h.v[0] : NULL);
+        cr__strv_free(&h);
+    }
+    for (v = cr_json_get((const cr_json *)c.json, "history"), v = v && v->type == CR_JSON_ARRAY ? v->child : NULL; v; v = v->next)
+        cr__bimg_json(&m->history, v);
+    snprintf(m->manifest, sizeof m->manifest, "%s", manifest);
+    snprintf(m->config, sizeof m->config, "%s", man.config.digest);
+    if (m->env.oom || m->layers.oom || m->history.oom) r = cr_err_set(err, ENOMEM, "out of memory");
+out:
+    cr_manifest_free(&man);
+    cr_manifest_config_free(&c);
+    cr_buf_free(&body);
+    return r < 0 ? cr_err_wrap(err, "image %s", manifest) : 0;
+}
+
+static void cr__bimg_strv_json(cr_jw *w, const char *key, const cr__strv *v, int as_object) {
+    int i;
+    cr_jw_key(w, key);
+    if (as_object) cr_jw_obj(w); else cr_jw_arr(w);
+    for (i = 0; i < v->n; i++) {
+        if (!as_object) { cr_jw_str(w, v->v[i]); continue; }
+        if (as_object == 2) {
+            char k[4096];
+            const char *eq = strchr(v->v[i], '=');
+            snprintf(k, sizeof k, "%.*s", eq ? (int)(eq - v->v[i]) : (int)strlen(v->v[i]), v->v[i]);
+            cr_jw_key(w, k);
+            cr_jw_str(w, eq ? eq + 1 : "");
+            continue;
+        }
+        cr_jw_key(w, v->v[i]);
+        cr_jw_obj(w); cr_jw_obj_end(w);
+    }
+    if (as_object) cr_jw_obj_end(w); else cr_jw_arr_end(w);
+}
+
+static void cr__bimg_config_json(const cr__bimg *m, const char *created, cr_buf *out) {
+    cr_jw w;
+    int i;
+    cr_jw_init(&w, out);
+    cr_jw_obj(&w);
+    cr_jw_key(&w, "architecture"); cr_jw_str(&w, m->arch);
+    cr_jw_key(&w, "os"); cr_jw_str(&w, m->os);
+    if (m->variant[0]) { cr_jw_key(&w, "variant"); cr_jw_str(&w, m->variant); }
+    cr_jw_key(&w, "created"); cr_jw_str(&w, created);
+    cr_jw_key(&w, "config");
+    cr_jw_obj(&w);
+    if (m->user) { cr_jw_key(&w, "User"); cr_jw_str(&w, m->user); }
+    if (m->exposed.n) cr__bimg_strv_json(&w, "ExposedPorts", &m->exposed, 1);
+    if (m->env.n) cr__bimg_strv_json(&w, "Env", &m->env, 0);
+    if (m->has_entrypoint) cr__bimg_strv_json(&w, "Entrypoint", &m->entrypoint, 0);
+    if (m->has_cmd) cr__bimg_strv_json(&w, "Cmd", &m->cmd, 0);
+    if (m->healthcheck) { cr_jw_key(&w, "Healthcheck"); cr_jw_raw(&w, m->healthcheck); }
+    if (m->volumes.n) cr__bimg_strv_json(&w, "Volumes", &m->volumes, 1);
+    if (m->workdir) { cr_jw_key(&w, "WorkingDir"); cr_jw_str(&w, m->workdir); }
+    if (m->labels.n) cr__bimg_strv_json(&w, "Labels", &m->labels, 2);
+    if (m->stop_signal) { cr_jw_key(&w, "StopSignal"); cr_jw_str(&w, m->stop_signal); }
+    if (m->shell.n) cr__bimg_strv_json(&w, "Shell", &m->shell, 0);
+    if (m->onbuild.n) cr__bimg_strv_json(&w, "OnBuild", &m->onbuild, 0);
+    cr_jw_obj_end(&w);
+    cr_jw_key(&w, "rootfs");
+    cr_jw_obj(&w);
+    cr_jw_key(&w, "type"); cr_jw_str(&w, "layers");
+    cr__bimg_strv_json(&w, "diff_ids", &m->diff_ids, 0);
+    cr_jw_obj_end(&w);
+    cr_jw_key(&w, "history");
+    cr_jw_arr(&w);
+    for (i = 0; i < m->history.n; i++) cr_jw_raw(&w, m->history.v[i]);
+    cr_jw_arr_end(&w);
+    cr_jw_obj_end(&w);
+}
+
+/* Writes m's config and manifest blobs; m->config and m->manifest get
+   their digests. */
+static int cr__bimg_save(const char *root, cr__bimg *m, const char *created, cr_err *err) {
+    cr_buf cfg = {0}, man = {0};
+    cr_jw w;
+    int i, r;
+    cr__bimg_config_json(m, created, &cfg);
+    cr_jw_init(&w, &man);
+    cr_jw_obj(&w);
+    cr_jw_key(&w, "schemaVersion"); cr_jw_i64(&w, 2);
+    cr_jw_key(&w, "mediaType"); cr_jw_str(&w, CR_MT_OCI_MANIFEST);
+    cr__sha256_bytes(cfg.data, cfg.len, m->config);
+    cr_jw_key(&w, "config");
+    cr__dsave_descriptor(&w, CR_MT_OCI_CONFIG, m->config, cfg.len);
+    cr_jw_key(&w, "layers");
+    cr_jw_arr(&w);
+    for (i = 0; i < m->layers.n; i++) {
+        char type[128], digest[CR_DIGEST_MAX];
+        unsigned long long size = 0;
+        if (sscanf(m->layers.v[i], "%127s %135s %llu", type, digest, &size) == 3) cr__dsave_descriptor(&w, type, digest, size);
+    }
+    cr_jw_arr_end(&w);
+    cr_jw_obj_end(&w);
+    if (cfg.oom || man.oom || m->env.oom || m->history.oom || m->layers.oom) r = cr_err_set(err, ENOMEM, "out of memory");
+    else if ((r = cr__store_prepare(root, err)) == 0 && (r = cr__store_put_bytes(root, m->config, cfg.data, cfg.len, err)) == 0) {
+        cr__sha256_bytes(man.data, man.len, m->manifest);
+        r = cr__store_put_bytes(root, m->manifest, man.data, man.len, err);
+    }
+    cr_buf_free(&cfg);
+    cr_buf_free(&man);
+    return r;
+}
+
+static void cr__bimg_history(cr__bimg *m, const char *created, const char *by, const char *comment, int empty) {
+    cr_buf b = {0};
+    cr_jw w;
+    cr_jw_init(&w, &b);
+    cr_jw_obj(&w);
+    cr_jw_key(&w, "created"); cr_jw_str(&w, created);
+    cr_jw_key(&w, "created_by"); cr_jw_str(&w, by);
+    if (comment) { cr_jw_key(&w, "comment"); cr_jw_str(&w, comment); }
+    if (empty) { cr_jw_key(&w, "empty_layer"); cr_jw_bool(&w, 1); }
+    cr_jw_obj_end(&w);
+    cr__strv_push(&m->history, b.data ? b.data : "{}");
+    cr_buf_free(&b);
+}
+
+/* The layer written from dir (moved into the store) on top of m. */
+static int cr__bimg_add_layer(const char *root, cr__bimg *m, const char *dir, const cr_unpack_write_opts *wo, cr_err *err) {
+    cr_store s;
+    cr_unpack_written out;
+    char d[300];
+    int r;
+    s.root = root;
+    if ((r = cr_unpack_write_layer(&s, dir, wo, &out, err)) < 0) return r;
+    snprintf(d, sizeof d, "%s %s %llu", cr__bimg_layer_type(CR_LAYER_GZIP), out.digest, (unsigned long long)out.size);
+    cr__strv_push(&m->layers, d);
+    cr__strv_push(&m->diff_ids, out.diff_id);
+    return 0;
+}
+
+/* The unpacked dirs of m's layers, top first (overlay's order). */
+static void cr__bimg_lowers(const char *root, const cr__bimg *m, cr__strv *out) {
+    int i;
+    for (i = m->diff_ids.n; i-- > 0;) {
+        char p[PATH_MAX];
+        snprintf(p, sizeof p, "%s/layers/sha256/%s", root, m->diff_ids.v[i] + 7);
+        cr__strv_push(out, p);
+    }
+}
+
+/* ---- a build ---- */
+
+#define CR__BLD_STAGES 64
+
+typedef struct cr__bld {
+    const cr_runtime *rt;
+    const cr_store *s;
+    const cr_build_opts *o;
+    const char *root, *dfname;
+    char dfpath[PATH_MAX];
+    cr_dockerfile df;
+    int ctxfd;
+    cr__strv ignore;               /* .dockerignore patterns */
+    cr__strv gargs, args;          /* global and stage ARGs: K=V */
+    cr__strv vars;                 /* for expansion: stage args then env */
+    char stage_name[CR__BLD_STAGES][128], stage_manifest[CR__BLD_STAGES][CR_DIGEST_MAX];
+    int nstages, step, nsteps;
+    int has_epoch, cmd_set;
+    int64_t epoch;
+    char created[40];
+    cr_unpack_write_opts wo;
+    cr__bimg img;
+    char key[CR_SHA256_DIGEST_MAX]; /* the step's cache key */
+} cr__bld;
+
+static void cr__bld_say(cr__bld *b, const char *fmt, ...) {
+    char line[1200];
+    va_list ap;
+    if (!b->o->progress) return;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    b->o->progress(b->o->user, line);
+}
+
+/* The variables instructions expand: the stage's ARGs, then its ENV. */
+static void cr__bld_vars(cr__bld *b) {
+    int i;
+    cr__strv_free(&b->vars);
+    for (i = 0; i < b->args.n; i++) cr__strv_push(&b->vars, b->args.v[i]);
+    for (i = 0; i < b->img.env.n; i++) cr__strv_push(&b->vars, b->img.env.v[i]);
+}
+
+/* ---- .dockerignore ---- */
+
+/* Glob with '*' and '?' inside one path element, '**' across them, [...]
+   classes and '\' escapes (Go's filepath.Match plus '**'). */
+static int cr__bld_match_r(const char *p, const char *s, long *budget) {
+    for (; *p; p++, s++) {
+        if (--*budget < 0) return 0;
+        if (p[0] == '*' && p[1] == '*') {
+            p += 2;
+            if (*p == '/') p++;
+            for (;; s++) { if (cr__bld_match_r(p, s, budget)) return 1; if (!*s) return 0; }
+        }
+        if (*p == '*') {
+            for (p++;; s++) { if (cr__bld_match_r(p, s, budget)) return 1; if (!*s || *s == '/') return 0; }
+        }
+        if (!*s) return 0;
+        if (*p == '?') { if (*s == '/') return 0; continue; }
+        if (*p == '[') {
+            int neg = p[1] == '!' || p[1] == '^', hit = 0;
+            for (p += 1 + neg; *p && *p != ']'; p++)
+                if (p[1] == '-' && p[2] && p[2] != ']') { hit |= *s >= p[0] && *s <= p[2]; p += 2; }
+                else hit |= *p == *s;
+            if (!*p || hit == neg) return 0;
+            continue;
+        }
+        if (*p == '\\' && p[1]) p++;
+        if (*p != *s) return 0;
+    }
+    return !*s;
+}
+
+/* (every match tried costs one step of a bounded budget: stars in a row
+   would otherwise take exponential time) */
+static int cr__bld_match(const char *p, const char *s) {
+    long budget = 1 << 18;
+    return cr__bld_match_r(p, s, &budget);
+}
+
+/* 1 when rel (a path in the context) is ignored: the last pattern that
+   matches it or one of its parents decides ('!' re-includes). */
+static int cr__bld_ignored(const cr__bld *b, const char *rel) {
+    int i, ign = 0;
+    for (i = 0; i < b->ignore.n; i++) {
+        const char *p = b->ignore.v[i];
+        int neg = *p == '!';
+        char sub[PATH_MAX];
+        size_t k;
+        p += neg;
+        snprintf(sub, sizeof sub, "%s", rel);
+        for (;;) {
+            if (cr__bld_match(p, sub)) { ign = !neg; break; }
+            for (k = strlen(sub); k && sub[k - 1] != '/'; k--) ;
+            if (!k) break;
+            sub[k - 1] = 0;
+        }
+    }
+    return ign;
+}
+
+static void cr__bld_load_ignore(cr__bld *b) {
+    cr_buf t = {0};
+    char *line, *save = NULL;
+    if (cr_util_read_file(b->ctxfd, ".dockerignore", 1 << 20, &t, NULL) < 0) { cr_buf_free(&t); return; }
+    for (line = strtok_r(t.data, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+        char *e, clean[PATH_MAX];
+        int neg;
+        line += strspn(line, " \t");
+        for (e = line + strlen(line); e > line && strchr(" \t\r", e[-1]); ) *--e = 0;
+        if (!*line || *line == '#') continue;
+        neg = *line == '!';
+        line += neg;
+        while (*line == '/') line++;
+        while (!strncmp(line, "./", 2)) line += 2;
+        for (e = line + strlen(line); e > line && e[-1] == '/'; ) *--e = 0;
+        if (!*line) continue;
+        snprintf(clean, sizeof clean, "%s%s", neg ? "!" : "", line);
+        cr__strv_push(&b->ignore, clean);
+    }
+    cr_buf_free(&t);
+}
+
+/* ---- the cache ---- */
+
+static void cr__bld_key(cr__bld *b, const cr_build_instr *in, const char *extra) {
+    cr__sha256 h;
+    int i;
+    cr__sha256_init(&h);
+    cr__sha256_update(&h, b->img.manifest, strlen(b->img.manifest) + 1);
+    cr__sha256_update(&h, in->original, strlen(in->original) + 1);
+    for (i = 0; i < b->args.n; i++) cr__sha256_update(&h, b->args.v[i], strlen(b->args.v[i]) + 1);
+    if (b->has_epoch) cr__sha256_update(&h, b->created, strlen(b->created) + 1);
+    if (extra) cr__sha256_update(&h, extra, strlen(extra) + 1);
+    cr__sha256_digest(&h, b->key);
+}
+
+/* 1 with b->img loaded when the step's key has an image whose blobs and
+   layers are all still in the store. */
+static int cr__bld_cached(cr__bld *b) {
+    char p[PATH_MAX];
+    cr_buf t = {0};
+    cr__bimg m;
+    cr_err e = {0};
+    int i, ok = 0;
+    if (b->o->no_cache) return 0;
+    memset(&m, 0, sizeof m);
+    snprintf(p, sizeof p, "%s/build/cache/%s", b->root, b->key + 7);
+    if (cr_util_read_file(AT_FDCWD, p, 256, &t, NULL) == 0 && t.len == 71 && cr__store_hex(t.data) &&
+        cr__bimg_load(b->root, t.data, &m, &e) == 0) {
+        ok = 1;
+        for (i = 0; ok && i < m.diff_ids.n; i++) {
+            char d[CR_DIGEST_MAX];
+            unsigned long long size;
+            ok = cr__store_layer_state(b->root, m.diff_ids.v[i]) == 1 &&
+                 sscanf(m.layers.v[i], "%*s %135s %llu", d, &size) == 2 && cr__store_has_blob(b->root, d, size);
+        }
+    }
+    cr_buf_free(&t);
+    if (ok) { cr__bimg_free(&b->img); b->img = m; } else cr__bimg_free(&m);
+    return ok;
+}
+
+static int cr__bld_remember(cr__bld *b, cr_err *err) {
+    char p[PATH_MAX];
+    int dfd, r;
+    snprintf(p, sizeof p, "%s/build/cache", b->root);
+    if (cr__mkdir_p(p, 0700) < 0 || (dfd = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) return cr__errno(err, "%s", p);
+    r = cr__write_atomic(dfd, b->key + 7, b->img.manifest, strlen(b->img.manifest), 0, err);
+    close(dfd);
+    return r;
+}
+
+/* ---- changes to the image's file system (COPY, ADD, WORKDIR) ----
+   In a child in a mount namespace of its own: the image's layers and a
+   fresh upper dir as an overlay at <tmp>/merged, --from's image read-only
+   at <tmp>/from; fn changes merged; the upper dir is the layer. */
+
+typedef struct cr__bld_fs {
+    cr__bld *b;
+    const cr_build_instr *in;
+    char tmp[PATH_MAX];
+    const cr__bimg *from;             /* --from: a stage or an image */
+    int rootfd, fromfd;               /* in the child */
+    const char *chown_spec;           /* --chown, resolved in the child */
+    uid_t uid; gid_t gid; int chown;
+    mode_t mode; int chmod;           /* --chmod */
+    int (*fn)(struct cr__bld_fs *f, cr_err *err);
+    const cr__strv *srcs;             /* COPY/ADD: sources, then the destination */
+    int add;
+} cr__bld_fs;
+
+static int cr__bld_overlay(cr__bld_fs *f, const cr__bimg *m, const char *at, int rw, cr_err *err) {
+    cr__strv lower = {0};
+    char up[PATH_MAX], work[PATH_MAX], empty[PATH_MAX];
+    int r;
+    cr__bimg_lowers(f->b->root, m, &lower);
+    snprintf(up, sizeof up, "%s/upper", f->tmp);
+    snprintf(work, sizeof work, "%s/work", f->tmp);
+    snprintf(empty, sizeof empty, "%s/empty", f->tmp);
+    if (lower.n < 1 + !rw) { mkdir(empty, 0755); cr__strv_push(&lower, empty); }
+    if (lower.n < 2 && !rw) cr__strv_push(&lower, empty);
+    if (mkdir(at, 0755) < 0 && errno != EEXIST) r = cr__errno(err, "%s", at);
+    else r = lower.oom ? cr_err_set(err, ENOMEM, "out of memory")
+                       : cr__overlay_mount(at, (const char *const *)lower.v, rw ? up : NULL, rw ? work : NULL, 1, err);
+    cr__strv_free(&lower);
+    return r;
+}
+
+static void cr__bld_fs_child(cr__bld_fs *f, int pipefd) {
+    cr_err e = {0};
+    char at[PATH_MAX];
+    int r;
+    if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) r = cr__errno(&e, "mount namespace");
+    else {
+        snprintf(at, sizeof at, "%s/merged", f->tmp);
+        r = cr__bld_overlay(f, &f->b->img, at, 1, &e);
+        if (r == 0 && (f->rootfd = open(at, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) r = cr__errno(&e, "%s", at);
+        if (r == 0 && f->from) {
+            snprintf(at, sizeof at, "%s/from", f->tmp);
+            r = cr__bld_overlay(f, f->from, at, 0, &e);
+            if (r == 0 && (f->fromfd = open(at, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) r = cr__errno(&e, "%s", at);
+        }
+        if (r == 0) r = f->fn(f, &e);
+    }
+    if (r < 0) dprintf(pipefd, "%d %s", e.code, e.msg);
+    _exit(r < 0);
+}
+
+/* Runs f->fn; *layer: 1 when it changed something (the upper dir is then
+   <f->tmp>/upper). */
+static int cr__bld_fs_run(cr__bld_fs *f, int *layer, cr_err *err) {
+    static unsigned seq;
+    char buf[1100], up[PATH_MAX], work[PATH_MAX];
+    int p[2], st = 0, code = EIO, skip = 0;
+    ssize_t n, got = 0;
+    pid_t pid;
+    DIR *d;
+    snprintf(f->tmp, sizeof f->tmp, "%s/tmp/build-%d-%u", f->b->root, (int)getpid(), seq++);
+    snprintf(up, sizeof up, "%s/upper", f->tmp);
+    snprintf(work, sizeof work, "%s/work", f->tmp);
+    cr__rm_rf(AT_FDCWD, f->tmp);
+    if (cr__mkdir_p(up, 0755) < 0 || mkdir(work, 0700) < 0) return cr__errno(err, "%s", f->tmp);
+    if (pipe2(p, O_CLOEXEC) < 0) return cr__errno(err, "pipe");
+    if ((pid = fork()) < 0) { close(p[0]); close(p[1]); return cr__errno(err, "fork"); }
+    if (pid == 0) { close(p[0]); cr__bld_fs_child(f, p[1]); }
+    close(p[1]);
+    while (got < (ssize_t)sizeof buf - 1 && (n = read(p[0], buf + got, sizeof buf - 1 - (size_t)got)) != 0) {
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) break;
+        got += n;
+    }
+    close(p[0]);
+    buf[got] = 0;
+    while (waitpid(pid, &st, 0) < 0 && errno == EINTR) ;
+    if (got && sscanf(buf, "%d %n", &code, &skip) >= 1 && skip) return cr_err_set(err, code, "%s", buf + skip);
+    if (!WIFEXITED(st) || WEXITSTATUS(st)) return cr_err_set(err, EIO, "the file system change failed");
+    *layer = 0;
+    if ((d = opendir(up))) {
+        struct dirent *e;
+        while ((e = readdir(d))) *layer |= strcmp(e->d_name, ".") && strcmp(e->d_name, "..");
+        closedir(d);
+    }
+    return 0;
+}
+
+/* Owner and group of --chown=USER[:GROUP], by the image's /etc/passwd and
+   /etc/group when they are names. */
+static int cr__bld_id(int rootfd, const char *file, const char *name, unsigned *out, unsigned *gid_out) {
+    cr_buf t = {0};
+    char *line, *save = NULL, *end, p[64];
+    int fd, r = -1;
+    unsigned long v = strtoul(name, &end, 10);
+    if (*name && !*end) { *out = (unsigned)v; return 0; }
+    if ((fd = cr__open_in_root(rootfd, file, O_RDONLY, 0)) < 0) return -1;
+    snprintf(p, sizeof p, "/proc/self/fd/%d", fd);
+    cr_util_read_file(AT_FDCWD, p, 4 << 20, &t, NULL);
+    close(fd);
+    for (line = t.data ? strtok_r(t.data, "\n", &save) : NULL; line && r < 0; line = strtok_r(NULL, "\n", &save)) {
+        char *f[5] = { 0 }, *q = line;
+        int i;
+        for (i = 0; i < 5 && q; i++) { f[i] = q; q = strchr(q, ':'); if (q) *q++ = 0; }
+        if (f[0] && f[2] && !strcmp(f[0], name)) {
+            *out = (unsigned)strtoul(f[2], NULL, 10);
+            if (gid_out && f[3]) *gid_out = (unsigned)strtoul(f[3], NULL, 10);
+            r = 0;
+        }
+    }
+    cr_buf_free(&t);
+    return r;
+}
+
+static int cr__bld_chown(cr__bld_fs *f, const char *spec, cr_err *err) {
+    char u[256], *g;
+    unsigned uid = 0, gid = 0;
+    snprintf(u, sizeof u, "%s", spec);
+    if ((g = strchr(u, ':'))) *g++ = 0;
+    if (cr__bld_id(f->rootfd, "etc/passwd", u, &uid, g ? NULL : &gid) < 0)
+        return cr_err_set(err, EINVAL, "--chown=%s: no user \"%s\" in the image's /etc/passwd", spec, u);
+    if (g && cr__bld_id(f->rootfd, "etc/group", g, &gid, NULL) < 0)
+        return cr_err_set(err, EINVAL, "--chown=%s: no group \"%s\" in the image's /etc/group", spec, g);
+    if (!g && !(*u && u[strspn(u, "0123456789")] )) gid = uid;
+    f->uid = uid; f->gid = gid; f->chown = 1;
+    return 0;
+}
+
+static int cr__bld_copy_tree(cr__bld_fs *f, int sfd, int dfd, const char *rel, int depth, cr_err *err);
+
+/* The directory that the symlink dname in dfd (inside the merged root)
+   names, resolved inside the image; -1 if none. */
+static int cr__bld_follow(const cr__bld_fs *f, int dfd, const char *dname) {
+    char at[64], dir[PATH_MAX], path[PATH_MAX];
+    ssize_t n;
+    int m;
+    snprintf(at, sizeof at, "/proc/self/fd/%d", dfd);
+    if ((n = readlink(at, dir, sizeof dir - 1)) < 0) return -1;
+    dir[n] = 0;
+    m = snprintf(path, sizeof path, "%s/merged", f->tmp);
+    if (strncmp(dir, path, (size_t)m) || (dir[m] && dir[m] != '/')) return -1;
+    snprintf(path, sizeof path, "%s/%s", dir + m, dname);
+    return cr__open_in_root(f->rootfd, path, O_RDONLY | O_DIRECTORY, 0);
+}
+
+/* One entry: sname in sfd (NULL: sfd itself) to dname in dfd. */
+static int cr__bld_copy_entry(cr__bld_fs *f, int sfd, const char *sname, int dfd, const char *dname, const char *rel, int depth, cr_err *err) {
+    struct stat sb, db;
+    struct timespec ts[2];
+    int in = -1, out = -1, r = 0;
+    if ((sname ? fstatat(sfd, sname, &sb, AT_SYMLINK_NOFOLLOW) : fstat(sfd, &sb)) < 0) return cr__errno(err, "\"%s\"", rel);
+    if (fstatat(dfd, dname, &db, AT_SYMLINK_NOFOLLOW) == 0 && !(S_ISDIR(db.st_mode) && S_ISDIR(sb.st_mode))) {
+        /* a directory onto a symlink to one (/lib -> usr/lib): into its target, as Docker does */
+        if (S_ISLNK(db.st_mode) && S_ISDIR(sb.st_mode) && (out = cr__bld_follow(f, dfd, dname)) >= 0) {
+            in = sname ? openat(sfd, sname, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) : dup(sfd);
+            r = in < 0 ? cr__errno(err, "\"%s\"", rel) : cr__bld_copy_tree(f, in, out, rel, depth + 1, err);
+            if (in >= 0) close(in);
+            close(out);
+            return r;
+        }
+        if (cr__rm_rf(dfd, dname) < 0) return cr__errno(err, "replace \"%s\"", dname);
+    }
+    if (S_ISDIR(sb.st_mode)) {
+        if (mkdirat(dfd, dname, 0755) < 0 && errno != EEXIST) return cr__errno(err, "mkdir \"%s\"", dname);
+        in = sname ? openat(sfd, sname, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) : dup(sfd);
+        out = openat(dfd, dname, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (in < 0 || out < 0) r = cr__errno(err, "\"%s\"", rel);
+        else r = cr__bld_copy_tree(f, in, out, rel, depth + 1, err);
+    } else if (S_ISREG(sb.st_mode)) {
+        in = sname ? openat(sfd, sname, O_RDONLY | O_NOFOLLOW | O_CLOEXEC) : dup(sfd);
+        out = openat(dfd, dname, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+        if (in < 0 || out < 0) r = cr__errno(err, "copy \"%s\"", rel);
+        else {
+            off_t off = 0;
+            ssize_t n;
+            while ((n = copy_file_range(in, &off, out, NULL, 1 << 30, 0)) > 0) ;
+            if (n < 0) {
+                char buf[65536];
+                while ((n = pread(in, buf, sizeof buf, off)) > 0 && cr__write_all(out, buf, (size_t)n) == 0) off += n;
+            }
+            if (n < 0) r = cr__errno(err, "copy \"%s\"", rel);
+        }
+    } else if (S_ISLNK(sb.st_mode)) {
+        char target[PATH_MAX];
+        ssize_t n = readlinkat(sfd, sname ? sname : "", target, sizeof target - 1);
+        if (n < 0) return cr__errno(err, "\"%s\"", rel);
+        target[n] = 0;
+        if (symlinkat(target, dfd, dname) < 0) r = cr__errno(err, "symlink \"%s\"", dname);
+    } else if (mknodat(dfd, dname, sb.st_mode, sb.st_rdev) < 0) r = cr__errno(err, "\"%s\"", rel);
+    if (in >= 0) close(in);
+    if (out >= 0) close(out);
+    if (r < 0) return r;
+    ts[0] = sb.st_atim;
+    ts[1] = sb.st_mtim;
+    if (fchownat(dfd, dname, f->chown ? f->uid : f->from ? sb.st_uid : 0, f->chown ? f->gid : f->from ? sb.st_gid : 0, AT_SYMLINK_NOFOLLOW) < 0 ||
+        (!S_ISLNK(sb.st_mode) && fchmodat(dfd, dname, f->chmod ? f->mode : sb.st_mode & 07777, 0) < 0) ||
+        utimensat(dfd, dname, ts, AT_SYMLINK_NOFOLLOW) < 0)
+        return cr__errno(err, "\"%s\": attributes", dname);
+    return 0;
+}
+
+static int cr__bld_copy_tree(cr__bld_fs *f, int sfd, int dfd, const char *rel, int depth, cr_err *err) {
+    char path[64], **names = NULL;
+    size_t n = 0, i;
+    int r = 0;
+    if (depth > 256) return cr_err_set(err, ELOOP, "\"%s\": too deep", rel);
+    snprintf(path, sizeof path, "/proc/self/fd/%d", sfd);
+    if (cr__dir_names(path, &names, &n) < 0) return cr__errno(err, "\"%s\"", rel);
+    for (i = 0; r == 0 && i < n; i++) {
+        char sub[PATH_MAX];
+        snprintf(sub, sizeof sub, "%s%s%s", rel, *rel ? "/" : "", names[i]);
+        if (!f->from && cr__bld_ignored(f->b, sub)) continue;
+        r = cr__bld_copy_entry(f, sfd, names[i], dfd, names[i], sub, depth, err);
+    }
+    cr__dir_names_free(names, n);
+    return r;
+}
+
+static int cr__bld_is_archive(int fd) {
+    unsigned char h[512];
+    ssize_t n = pread(fd, h, sizeof h, 0);
+    return n >= 4 && ((h[0] == 0x1f && h[1] == 0x8b) || !memcmp(h, "\x28\xb5\x2f\xfd", 4) || (n == 512 && !memcmp(h + 257, "ustar", 5)));
+}
+
+/* A directory in the image, made when missing; an fd to read it. */
+static int cr__bld_dir(cr__bld_fs *f, const char *path, cr_err *err) {
+    int fd = cr__mkdir_in_root(f->rootfd, path, 0755);
+    if (fd >= 0) { close(fd); fd = cr__open_in_root(f->rootfd, path, O_RDONLY | O_DIRECTORY, 0); }
+    return fd < 0 ? cr__errno(err, "\"%s\"", path) : fd;
+}
+
+/* One source (rel inside the context or --from's root) to dst. */
+static int cr__bld_copy_one(cr__bld_fs *f, const char *rel, const char *dst, int dir_dest, cr_err *err) {
+    char target[PATH_MAX], parent[PATH_MAX], *slash;
+    const char *base;
+    struct stat sb;
+    int sfd, dfd = -1, r;
+    while (*rel == '/') rel++;
+    while (!strncmp(rel, "./", 2)) rel += 2;
+    if (!strcmp(rel, ".")) rel = "";
+    if ((!f->from && *rel && cr__bld_ignored(f->b, rel)) ||
+        (sfd = cr__open_in_root(f->from ? f->fromfd : f->b->ctxfd, *rel ? rel : ".", O_RDONLY, 0)) < 0)
+        return cr_err_set(err, ENOENT, "\"%s\": not found in the %s%s", rel, f->from ? "source image" : "build context",
+                          f->from ? "" : " (or excluded by .dockerignore)");
+    if (fstat(sfd, &sb) < 0) { r = cr__errno(err, "\"%s\"", rel); goto out; }
+    if (S_ISDIR(sb.st_mode)) {
+        if ((dfd = r = cr__bld_dir(f, dst, err)) >= 0) {
+            r = cr__bld_copy_tree(f, sfd, dfd, rel, 0, err);
+            if (r == 0 && f->chown && fchown(dfd, f->uid, f->gid) < 0) r = cr__errno(err, "\"%s\"", dst);
+        }
+        goto out;
+    }
+    if (f->add && S_ISREG(sb.st_mode) && cr__bld_is_archive(sfd)) {
+        cr_unpack_opts uo;
+        memset(&uo, 0, sizeof uo);
+        uo.whiteouts = CR_UNPACK_APPLY;
+        if ((dfd = r = cr__bld_dir(f, dst, err)) >= 0 && (r = cr_unpack_layer(sfd, dfd, &uo, NULL, err)) < 0) cr_err_wrap(err, "ADD \"%s\"", rel);
+        goto out;
+    }
+    base = strrchr(rel, '/') ? strrchr(rel, '/') + 1 : rel;
+    if (dir_dest || ((dfd = cr__open_in_root(f->rootfd, dst, O_RDONLY | O_DIRECTORY, 0)) >= 0)) snprintf(target, sizeof target, "%s/%s", dst, base);
+    else snprintf(target, sizeof target, "%s", dst);
+    if (dfd >= 0) close(dfd);
+    snprintf(parent, sizeof parent, "%s", target);
+    slash = strrchr(parent, '/');
+    *slash = 0;
+    if ((dfd = r = cr__bld_dir(f, *parent ? parent : "/", err)) >= 0) r = cr__bld_copy_entry(f, sfd, NULL, dfd, slash + 1, rel, 0, err);
+out:
+    close(sfd);
+    if (dfd >= 0) close(dfd);
+    return r < 0 ? r : 0;
+}
+
+/* A source with a wildcard in its last element: every match, sorted. */
+static int cr__bld_copy_glob(cr__bld_fs *f, const char *src, const char *dst, int *matched, cr_err *err) {
+    char dir[PATH_MAX], path[64], **names = NULL;
+    const char *pat = strrchr(src, '/') ? strrchr(src, '/') + 1 : src;
+    size_t n = 0, i;
+    int fd, r = 0;
+    snprintf(dir, sizeof dir, "%.*s", (int)(pat - src), src);
+    if ((fd = cr__open_in_root(f->from ? f->fromfd : f->b->ctxfd, *dir ? dir : ".", O_RDONLY | O_DIRECTORY, 0)) < 0) return 0;
+    snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+    if (cr__dir_names(path, &names, &n) == 0)
+        for (i = 0; r == 0 && i < n; i++) {
+            char rel[PATH_MAX];
+            if (!cr__bld_match(pat, names[i])) continue;
+            snprintf(rel, sizeof rel, "%s%s", dir, names[i]);
+            if (!f->from && cr__bld_ignored(f->b, rel)) continue;
+            ++*matched;
+            r = cr__bld_copy_one(f, rel, dst, 1, err);
+        }
+    cr__dir_names_free(names, n);
+    close(fd);
+    return r;
+}
+
+static int cr__bld_copy_fn(cr__bld_fs *f, cr_err *err) {
+    const cr__strv *v = f->srcs;
+    const char *dest = v->v[v->n - 1];
+    char dst[PATH_MAX];
+    size_t k;
+    int i, r = 0, dir_dest = v->n > 2, matched;
+    if (f->chown_spec && (r = cr__bld_chown(f, f->chown_spec, err)) < 0) return r;
+    snprintf(dst, sizeof dst, "%s%s%s", dest[0] == '/' ? "" : f->b->img.workdir ? f->b->img.workdir : "",
+             dest[0] == '/' ? "" : "/", dest);
+    k = strlen(dst);
+    if (k > 1 && (dst[k - 1] == '/' || (k > 2 && !strcmp(dst + k - 2, "/.")))) dir_dest = 1;
+    while (k > 1 && (dst[k - 1] == '/' || (dst[k - 1] == '.' && dst[k - 2] == '/'))) dst[--k] = 0;
+    for (i = 0; r == 0 && i < v->n - 1; i++) {
+        if (!strncmp(v->v[i], "http://", 7) || !strncmp(v->v[i], "https://", 8) || !strncmp(v->v[i], "git@", 4))
+            return cr_err_set(err, ENOTSUP, "\"%s\": remote sources are not supported", v->v[i]);
+        if (!strpbrk(v->v[i], "*?[")) { r = cr__bld_copy_one(f, v->v[i], dst, dir_dest, err); continue; }
+        matched = 0;
+        r = cr__bld_copy_glob(f, v->v[i], dst, &matched, err);
+        if (r == 0 && !matched) r = cr_err_set(err, ENOENT, "\"%s\": no source files were specified", v->v[i]);
+    }
+    return r;
+}
+
+static int cr__bld_workdir_fn(cr__bld_fs *f, cr_err *err) {
+    int fd = cr__bld_dir(f, f->b->img.workdir, err);
+    if (fd < 0) return fd;
+    close(fd);
+    return 0;
+}
+
+/* ---- instructions ---- */
+
+/* The value of --name=VALUE among in's flags ("" for a bare --name), NULL
+   if absent. */
+static const char *cr__bld_flag(const cr_build_instr *in, const char *name) {
+    size_t k = strlen(name), i;
+    for (i = 0; in->flags[i]; i++)
+        if (!strncmp(in->flags[i] + 2, name, k) && (in->flags[i][2 + k] == '=' || !in->flags[i][2 + k]))
+            return in->flags[i][2 + k] ? in->flags[i] + 3 + k : "";
+    return NULL;
+}
+
+static int cr__bld_flags_ok(const cr_build_instr *in, const char *allowed, cr_err *err) {
+    size_t i;
+    for (i = 0; in->flags[i]; i++) {
+        char name[64];
+        snprintf(name, sizeof name, "%.*s", (int)strcspn(in->flags[i] + 2, "="), in->flags[i] + 2);
+        if (!cr__bld_in(name, allowed)) return cr_err_set(err, EINVAL, "unknown flag: --%s", name);
+    }
+    return 0;
+}
+
+/* A Go duration ("30s", "1m30s", "500ms") in nanoseconds. */
+static int cr__bld_duration(const char *s, int64_t *out) {
+    static const struct { const char *u; int64_t ns; } units[] = {
+        { "ns", 1 }, { "us", 1000 }, { "ms", 1000000 }, { "s", 1000000000 }, { "m", 60000000000LL }, { "h", 3600000000000LL } };
+    int64_t total = 0;
+    if (!*s) return -EINVAL;
+    while (*s) {
+        char *e;
+        double v = strtod(s, &e);
+        size_t i, best = 0, bl = 0;
+        if (e == s) return -EINVAL;
+        for (i = 0; i < sizeof units / sizeof *units; i++)
+            if (!strncmp(e, units[i].u, strlen(units[i].u)) && strlen(units[i].u) > bl)
+                best = i, bl = strlen(units[i].u);
+        if (!bl) return -EINVAL;
+        total += (int64_t)(v * (double)units[best].ns);
+        s = e + bl;
+    }
+    *out = total;
+    return 0;
+}
+
+static int cr__bld_healthcheck(cr__bld *b, const cr_build_instr *in, cr_err *err) {
+    static const char *const keys[] = { "interval", "Interval", "timeout", "Timeout", "start-period", "StartPeriod",
+                                        "start-interval", "StartInterval" };
+    const char *a = in->args, *v;
+    cr_buf out = {0};
+    cr_jw w;
+    size_t i;
+    int r = 0;
+    if ((r = cr__bld_flags_ok(in, " interval timeout start-period start-interval retries ", err)) < 0) return r;
+    cr_jw_init(&w, &out);
+    cr_jw_obj(&w);
+    cr_jw_key(&w, "Test");
+    cr_jw_arr(&w);
+    if (!strcasecmp(a, "NONE")) cr_jw_str(&w, "NONE");
+    else if (strncasecmp(a, "CMD", 3) || (a[3] && a[3] != ' ' && a[3] != '\t')) r = cr_err_set(err, EINVAL, "expected NONE or CMD, got \"%.20s\"", a);
+    else {
+        const char **json;
+        cr__arena ar = {0};
+        a += 3 + strspn(a + 3, " \t");
+        if ((json = cr__bld_json_form(&ar, a))) { cr_jw_str(&w, "CMD"); for (i = 0; json[i]; i++) cr_jw_str(&w, json[i]); }
+        else { cr_jw_str(&w, "CMD-SHELL"); cr_jw_str(&w, a); }
+        cr__arena_free(&ar);
+    }
+    cr_jw_arr_end(&w);
+    for (i = 0; r == 0 && i < sizeof keys / sizeof *keys; i += 2) {
+        int64_t ns;
+        if (!(v = cr__bld_flag(in, keys[i]))) continue;
+        if (cr__bld_duration(v, &ns) < 0) r = cr_err_set(err, EINVAL, "--%s=%s: not a duration", keys[i], v);
+        else { cr_jw_key(&w, keys[i + 1]); cr_jw_i64(&w, ns); }
+    }
+    if (r == 0 && (v = cr__bld_flag(in, "retries"))) { cr_jw_key(&w, "Retries"); cr_jw_i64(&w, atoi(v)); }
+    cr_jw_obj_end(&w);
+    if (r == 0) cr__bimg_set(&b->img.healthcheck, out.data);
+    cr_buf_free(&out);
+    return r;
+}
+
+/* ENTRYPOINT and CMD: the exec form, or the shell form through SHELL. */
+static void cr__bld_command(cr__bld *b, const cr_build_instr *in, cr__strv *out) {
+    int i;
+    cr__strv_free(out);
+    if (in->json) { for (i = 0; in->json[i]; i++) cr__strv_push(out, in->json[i]); return; }
+    if (b->img.shell.n) for (i = 0; i < b->img.shell.n; i++) cr__strv_push(out, b->img.shell.v[i]);
+    else { cr__strv_push(out, "/bin/sh"); cr__strv_push(out, "-c"); }
+    cr__strv_push(out, in->args);
+}
+
+/* ARG NAME[=DEFAULT]...: the value is --build-arg's, else an earlier
+   global ARG's, else the default, else the predefined platform ones. */
+static void cr__bld_arg(cr__bld *b, const char *args, cr__strv *into) {
+    cr__strv words = {0};
+    char plat[64], arch[64], kv[8192];
+    int i;
+    cr__bld_lex(args, b->df.escape, &b->vars, 1, &words);
+    cr_manifest_host_platform(plat, sizeof plat);
+    snprintf(arch, sizeof arch, "%s", strchr(plat, '/') ? strchr(plat, '/') + 1 : plat);
+    if (strchr(arch, '/')) *strchr(arch, '/') = 0;
+    for (i = 0; i < words.n; i++) {
+        const char *name = words.v[i], *eq = strchr(name, '='), *val = eq ? eq + 1 : NULL, *const *ba;
+        size_t n = eq ? (size_t)(eq - name) : strlen(name);
+        for (ba = b->o->build_args; ba && *ba; ba++)
+            if (!strncmp(*ba, name, n) && ((*ba)[n] == '=' || !(*ba)[n])) val = (*ba)[n] ? *ba + n + 1 : getenv((*ba));
+        if (!val && into != &b->gargs) val = cr__bld_var(&b->gargs, name, n);
+        if (!val && n == 14 && !strncmp(name, "TARGETPLATFORM", n)) val = plat;
+        if (!val && n == 13 && !strncmp(name, "BUILDPLATFORM", n)) val = plat;
+        if (!val && ((n == 8 && !strncmp(name, "TARGETOS", n)) || (n == 7 && !strncmp(name, "BUILDOS", n)))) val = "linux";
+        if (!val && ((n == 10 && !strncmp(name, "TARGETARCH", n)) || (n == 9 && !strncmp(name, "BUILDARCH", n)))) val = arch;
+        if (!val) continue;
+        snprintf(kv, sizeof kv, "%.*s=%s", (int)n, name, val);
+        cr__env_set(into, kv);
+    }
+    cr__strv_free(&words);
+}
+
+/* ---- the content of COPY and ADD sources, for the cache key ---- */
+
+static void cr__bld_hash_tree(cr__bld *b, cr__sha256 *h, int fd, const char *rel, int depth) {
+    struct stat sb;
+    char line[PATH_MAX + 96];
+    if (fstat(fd, &sb) < 0) return;
+    snprintf(line, sizeof line, "%s %o %lld\n", rel, (unsigned)sb.st_mode, (long long)(S_ISDIR(sb.st_mode) ? 0 : sb.st_size));
+    cr__sha256_update(h, line, strlen(line));
+    if (S_ISREG(sb.st_mode)) {
+        char buf[65536];
+        ssize_t n;
+        off_t off = 0;
+        while ((n = pread(fd, buf, sizeof buf, off)) > 0) { cr__sha256_update(h, buf, (size_t)n); off += n; }
+    } else if (S_ISDIR(sb.st_mode) && depth < 256) {
+        char path[64], **names = NULL;
+        size_t n = 0, i;
+        snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+        if (cr__dir_names(path, &names, &n) < 0) return;
+        for (i = 0; i < n; i++) {
+            char sub[PATH_MAX];
+            int c;
+            snprintf(sub, sizeof sub, "%s%s%s", rel, *rel ? "/" : "", names[i]);
+            if (cr__bld_ignored(b, sub)) continue;
+            if ((c = openat(fd, names[i], O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK)) >= 0) {
+                cr__bld_hash_tree(b, h, c, sub, depth + 1);
+                close(c);
+            } else {
+                ssize_t k = readlinkat(fd, names[i], line, sizeof line - 1);
+                if (k >= 0) { cr__sha256_update(h, sub, strlen(sub) + 1); cr__sha256_update(h, line, (size_t)k); }
+            }
+        }
+        cr__dir_names_free(names, n);
+    }
+}
+
+static void cr__bld_hash_sources(cr__bld *b, const cr__strv *v, char out[CR_SHA256_DIGEST_MAX]) {
+    cr__sha256 h;
+    int i, fd;
+    cr__sha256_init(&h);
+    for (i = 0; i < v->n - 1; i++) {
+        const char *rel = v->v[i];
+        char dir[PATH_MAX];
+        while (*rel == '/') rel++;
+        snprintf(dir, sizeof dir, "%s", rel);
+        if (strpbrk(rel, "*?[")) { char *s = strrchr(dir, '/'); if (s) *s = 0; else snprintf(dir, sizeof dir, "."); }
+        if ((fd = cr__open_in_root(b->ctxfd, *dir ? dir : ".", O_RDONLY | O_NONBLOCK, 0)) >= 0) {
+            cr__bld_hash_tree(b, &h, fd, dir, 0);
+            close(fd);
+        }
+    }
+    cr__sha256_digest(&h, out);
+}
+
+/* ---- RUN: cr_ctr_run on the image so far; its upper dir is the layer ---- */
+
+/* What the runtime made in the upper dir for its own mounts (empty files
+   and dirs the image did not have): not the command's doing. */
+static void cr__bld_run_clean(const char *root, const cr__bimg *m, const char *upper) {
+    static const char *const made[] = { "etc/hosts", "etc/hostname", "etc/resolv.conf", "etc", "dev", "proc", "sys", NULL };
+    int i, k;
+    for (i = 0; made[i]; i++) {
+        char p[PATH_MAX];
+        struct stat sb;
+        int in_image = 0;
+        snprintf(p, sizeof p, "%s/%s", upper, made[i]);
+        if (lstat(p, &sb) < 0) continue;
+        if (i > 3) { cr__rm_rf(AT_FDCWD, p); continue; }   /* mount points: nothing of the command lands there */
+        if (i == 3) { rmdir(p); continue; }                 /* only when it is empty */
+        for (k = 0; k < m->diff_ids.n && !in_image; k++) {
+            char l[PATH_MAX];
+            snprintf(l, sizeof l, "%s/layers/sha256/%s/%s", root, m->diff_ids.v[k] + 7, made[i]);
+            in_image = access(l, F_OK) == 0;
+        }
+        if (!in_image && S_ISREG(sb.st_mode) && !sb.st_size) unlink(p);
+    }
+}
+
+static int cr__bld_run(cr__bld *b, const cr_build_instr *in, char *upper, cr_err *err) {
+    cr__strv argv = {0};
+    cr_ctr_opts co;
+    char name[64], dir[PATH_MAX];
+    unsigned char rnd[6];
+    int status = 0, r, i, saved[2] = { -1, -1 };
+    cr__bld_command(b, in, &argv);
+    if (getrandom(rnd, sizeof rnd, 0) != sizeof rnd) memset(rnd, 0, sizeof rnd);
+    snprintf(name, sizeof name, "build-%02x%02x%02x%02x%02x%02x", rnd[0], rnd[1], rnd[2], rnd[3], rnd[4], rnd[5]);
+    cr__bld_say(b, " ---> Running in %s", name + 6);
+    memset(&co, 0, sizeof co);
+    co.image = b->img.config;
+    co.name = name;
+    co.args = (const char *const *)argv.v;
+    co.entrypoint = "";
+    co.no_sync = 1;
+    co.env = (const char *const *)b->args.v;
+    co.network = b->o->network;
+    if (b->o->output_fd >= 0 && b->o->output_fd != 1) {
+        saved[0] = dup(1); saved[1] = dup(2);
+        dup2(b->o->output_fd, 1); dup2(b->o->output_fd, 2);
+    }
+    r = argv.oom ? cr_err_set(err, ENOMEM, "out of memory") : cr_ctr_run(b->rt, b->s, &co, NULL, &status, err);
+    if (saved[0] >= 0) { dup2(saved[0], 1); dup2(saved[1], 2); close(saved[0]); close(saved[1]); }
+    if (r == 0 && status) {
+        cr_buf cmd = {0};
+        for (i = 0; i < argv.n; i++) cr_buf_printf(&cmd, "%s%s", i ? " " : "", argv.v[i]);
+        r = cr_err_set(err, EIO, "the command '%s' returned a non-zero code: %d", cmd.data ? cmd.data : "", status);
+        cr_buf_free(&cmd);
+    }
+    if (r == 0) {
+        snprintf(dir, sizeof dir, "%s/containers/%s/upper", b->root, name);
+        snprintf(upper, PATH_MAX, "%s/tmp/%s", b->root, name);
+        if (rename(dir, upper) < 0) r = cr__errno(err, "%s", dir);
+        else cr__bld_run_clean(b->root, &b->img, upper);
+    }
+    if (r != -ENOENT || access(dir, F_OK) == 0) { cr_err e = {0}; cr_ctr_remove(b->rt, b->s, name, CR_CTR_REMOVE_FORCE, &e); }
+    cr__strv_free(&argv);
+    return r;
+}
+
+/* An image (reference or id) from the store, pulled when missing (or
+   always with --pull); *m gets it. */
+static int cr__bld_image(cr__bld *b, const char *ref, cr__bimg *m, cr_err *err) {
+    cr_image_info info;
+    cr_pull_opts po;
+    char digest[CR_DIGEST_MAX];
+    int r;
+    memset(&po, 0, sizeof po);
+    po.platform = b->o->platform;
+    if (b->o->pull || cr_store_find(b->s, ref, &info, NULL) < 0) {
+        cr__bld_say(b, "Pulling %s", ref);
+        if ((r = cr_image_pull(b->s, ref, &po, digest, err)) < 0) return r;
+    }
+    if ((r = cr_store_find(b->s, ref, &info, err)) < 0) return r;
+    return cr__bimg_load(b->root, info.manifest, m, err);
+}
+
+/* A stage by name or index (or -1). */
+static int cr__bld_stage(const cr__bld *b, const char *name) {
+    int i;
+    for (i = 0; i < b->nstages; i++)
+        if (!strcasecmp(b->stage_name[i], name) || (name[strspn(name, "0123456789")] == 0 && *name && atoi(name) == i)) return i;
+    return -1;
+}
+
+static int cr__bld_from(cr__bld *b, const cr_build_instr *in, cr_err *err) {
+    static const char *const proxies[] = { "HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy", "FTP_PROXY", "ftp_proxy",
+                                           "NO_PROXY", "no_proxy", "ALL_PROXY", "all_proxy", NULL };
+    cr__strv w = {0};
+    const char *const *ba;
+    int r = 0, k, i;
+    if ((r = cr__bld_flags_ok(in, " platform ", err)) < 0) return r;
+    cr__bld_lex(in->args, b->df.escape, &b->gargs, 1, &w);
+    if (w.n != 1 && !(w.n == 3 && !strcasecmp(w.v[1], "AS")))
+        r = cr_err_set(err, EINVAL, "expected FROM IMAGE [AS NAME]");
+    else if (b->nstages == CR__BLD_STAGES) r = cr_err_set(err, E2BIG, "more than %d stages", CR__BLD_STAGES);
+    if (r < 0) goto out;
+    cr__bimg_free(&b->img);
+    if (!strcmp(w.v[0], "scratch")) {
+        cr__bimg_scratch(&b->img);
+        r = cr__bimg_save(b->root, &b->img, b->created, err);
+    } else if ((k = cr__bld_stage(b, w.v[0])) >= 0) r = cr__bimg_load(b->root, b->stage_manifest[k], &b->img, err);
+    else r = cr__bld_image(b, w.v[0], &b->img, err);
+    if (r < 0) goto out;
+    snprintf(b->stage_name[b->nstages], sizeof b->stage_name[0], "%s", w.n == 3 ? w.v[2] : "");
+    for (i = 0; b->stage_name[b->nstages][i]; i++) b->stage_name[b->nstages][i] = (char)tolower((unsigned char)b->stage_name[b->nstages][i]);
+    b->nstages++;
+    cr__strv_free(&b->args);
+    for (ba = b->o->build_args; ba && *ba; ba++)
+        for (i = 0; proxies[i]; i++)
+            if (!strncmp(*ba, proxies[i], strlen(proxies[i])) && (*ba)[strlen(proxies[i])] == '=') cr__strv_push(&b->args, *ba);
+    b->cmd_set = 0;
+out:
+    cr__strv_free(&w);
+    return r;
+}
+
+/* COPY and ADD: the sources and the destination, expanded. */
+static int cr__bld_copy(cr__bld *b, const cr_build_instr *in, cr__bld_fs *f, cr__bimg *from, char *upper, int *layer, cr_err *err) {
+    cr__strv v = {0};
+    const char *fl;
+    char hash[CR_SHA256_DIGEST_MAX], extra[300];
+    int r, i;
+    f->add = in->keyword[0] == 'A';
+    if ((r = cr__bld_flags_ok(in, f->add ? " chown chmod link checksum " : " from chown chmod link parents ", err)) < 0) return r;
+    if (in->json) for (i = 0; in->json[i]; i++) { char *x = cr__bld_expand(in->json[i], b->df.escape, &b->vars); cr__strv_push(&v, x ? x : ""); CR_FREE(x); }
+    else cr__bld_lex(in->args, b->df.escape, &b->vars, 1, &v);
+    if (v.n < 2) { r = cr_err_set(err, EINVAL, "requires at least two arguments, a source and a destination"); goto out; }
+    if ((fl = cr__bld_flag(in, "chmod"))) {
+        char *e;
+        f->mode = (mode_t)strtoul(fl, &e, 8);
+        f->chmod = 1;
+        if (!*fl || *e || f->mode > 07777) { r = cr_err_set(err, EINVAL, "--chmod=%s: expected an octal mode", fl); goto out; }
+    }
+    f->chown_spec = cr__bld_flag(in, "chown");
+    if ((fl = cr__bld_flag(in, "from"))) {
+        int k = cr__bld_stage(b, fl);
+        if (k >= 0) r = cr__bimg_load(b->root, b->stage_manifest[k], from, err);
+        else r = cr__bld_image(b, fl, from, err);
+        if (r < 0) goto out;
+        f->from = from;
+        snprintf(extra, sizeof extra, "from %s", from->manifest);
+    } else {
+        cr__bld_hash_sources(b, &v, hash);
+        snprintf(extra, sizeof extra, "context %s", hash);
+    }
+    cr__bld_key(b, in, extra);
+    if (cr__bld_cached(b)) { r = 1; goto out; }
+    f->srcs = &v;
+    f->fn = cr__bld_copy_fn;
+    r = cr__bld_fs_run(f, layer, err);
+    snprintf(upper, PATH_MAX, "%s/upper", f->tmp);
+    *layer = 1;   /* COPY always makes a layer, as Docker's does */
+out:
+    cr__strv_free(&v);
+    return r;
+}
+
+/* ENV, LABEL, USER, EXPOSE, VOLUME, STOPSIGNAL, ENTRYPOINT, CMD, SHELL,
+   HEALTHCHECK, ONBUILD, MAINTAINER: the config alone. */
+static int cr__bld_config_step(cr__bld *b, const cr_build_instr *in, cr_err *err) {
+    const char *k = in->keyword;
+    cr__strv v = {0};
+    char *x = NULL;
+    int i, r = 0;
+    if (!strcmp(k, "ENV") || !strcmp(k, "LABEL")) {
+        if (cr__bld_pairs(in->args, b->df.escape, &b->vars, 1, &v) < 0) r = cr_err_set(err, EINVAL, "expected KEY=VALUE pairs");
+        for (i = 0; r == 0 && i < v.n; i++) cr__env_set(k[0] == 'E' ? &b->img.env : &b->img.labels, v.v[i]);
+    } else if (!strcmp(k, "USER") || !strcmp(k, "STOPSIGNAL") || !strcmp(k, "WORKDIR")) {
+        x = cr__bld_expand(in->args, b->df.escape, &b->vars);
+        if (k[0] == 'U') cr__bimg_set(&b->img.user, x);
+        else if (k[0] == 'S') cr__bimg_set(&b->img.stop_signal, x);
+        else {
+            char p[PATH_MAX];
+            snprintf(p, sizeof p, "%s%s%s", x && x[0] == '/' ? "" : b->img.workdir ? b->img.workdir : "", x && x[0] == '/' ? "" : "/", x ? x : "");
+            for (i = (int)strlen(p); i > 1 && p[i - 1] == '/'; ) p[--i] = 0;
+            cr__bimg_set(&b->img.workdir, p);
+        }
+    } else if (!strcmp(k, "EXPOSE") || (!strcmp(k, "VOLUME") && !in->json)) {
+        cr__bld_lex(in->args, b->df.escape, &b->vars, 1, &v);
+        for (i = 0; i < v.n; i++) {
+            char port[300];
+            snprintf(port, sizeof port, "%s%s", v.v[i], k[0] == 'E' && !strchr(v.v[i], '/') ? "/tcp" : "");
+            for (x = port; k[0] == 'E' && *x; x++) *x = (char)tolower((unsigned char)*x);
+            cr__env_set(k[0] == 'E' ? &b->img.exposed : &b->img.volumes, port);
+        }
+        x = NULL;
+    } else if (!strcmp(k, "VOLUME")) {
+        for (i = 0; in->json[i]; i++) cr__env_set(&b->img.volumes, in->json[i]);
+    } else if (!strcmp(k, "ENTRYPOINT")) {
+        cr__bld_command(b, in, &b->img.entrypoint);
+        b->img.has_entrypoint = 1;
+        if (!b->cmd_set) { cr__strv_free(&b->img.cmd); b->img.has_cmd = 0; }
+    } else if (!strcmp(k, "CMD")) {
+        cr__bld_command(b, in, &b->img.cmd);
+        b->img.has_cmd = b->cmd_set = 1;
+    } else if (!strcmp(k, "SHELL")) {
+        cr__strv_free(&b->img.shell);
+        for (i = 0; in->json[i]; i++) cr__strv_push(&b->img.shell, in->json[i]);
+    } else if (!strcmp(k, "HEALTHCHECK")) r = cr__bld_healthcheck(b, in, err);
+    else if (!strcmp(k, "ONBUILD")) {
+        char *t = NULL;
+        const char *a = in->args;
+        if (!strncasecmp(a, "ONBUILD", 7) || !strncasecmp(a, "FROM", 4) || !strncasecmp(a, "MAINTAINER", 10))
+            r = cr_err_set(err, EINVAL, "%.10s is not allowed as an ONBUILD trigger", a);
+        else if ((t = cr__strdup(a))) {
+            for (i = 0; t[i] && t[i] != ' ' && t[i] != '\t'; i++) t[i] = (char)toupper((unsigned char)t[i]);
+            cr__strv_push(&b->img.onbuild, t);
+        }
+        CR_FREE(t);
+    }
+    CR_FREE(x);
+    cr__strv_free(&v);
+    if (r == 0 && (v.oom || b->img.env.oom || b->img.labels.oom)) r = cr_err_set(err, ENOMEM, "out of memory");
+    return r;
+}
+
+/* One instruction after FROM: cached, or done and saved as an image. */
+static int cr__bld_step(cr__bld *b, const cr_build_instr *in, cr_err *err) {
+    cr__bld_fs f;
+    cr__bimg from;
+    char upper[PATH_MAX] = "", by[4096] = "";
+    int r = 0, layer = 0, i;
+    memset(&f, 0, sizeof f);
+    memset(&from, 0, sizeof from);
+    f.b = b; f.in = in; f.rootfd = f.fromfd = -1;
+    if (!strcmp(in->keyword, "ARG")) { cr__bld_arg(b, in->args, &b->args); goto done; }
+    if (!strcmp(in->keyword, "COPY") || !strcmp(in->keyword, "ADD")) r = cr__bld_copy(b, in, &f, &from, upper, &layer, err);
+    else {
+        if (!strcmp(in->keyword, "RUN") && (r = cr__bld_flags_ok(in, " ", err)) < 0) return r;
+        cr__bld_key(b, in, NULL);
+        if (cr__bld_cached(b)) r = 1;
+        else if (!strcmp(in->keyword, "RUN")) { r = cr__bld_run(b, in, upper, err); layer = 1; }
+        else if ((r = cr__bld_config_step(b, in, err)) == 0 && !strcmp(in->keyword, "WORKDIR")) {
+            f.fn = cr__bld_workdir_fn;
+            if ((r = cr__bld_fs_run(&f, &layer, err)) == 0) snprintf(upper, sizeof upper, "%s/upper", f.tmp);
+        }
+    }
+    if (r == 1) { cr__bld_say(b, " ---> Using cache"); r = 0; goto done; }
+    if (r < 0) goto out;
+    if (layer && (r = cr__bimg_add_layer(b->root, &b->img, upper, &b->wo, err)) < 0) goto out;
+    if (!strcmp(in->keyword, "RUN")) {
+        cr__strv argv = {0};
+        size_t n = 0;
+        cr__bld_command(b, in, &argv);
+        for (i = 0; i < argv.n && n < sizeof by; i++) n += (size_t)snprintf(by + n, sizeof by - n, "%s%s", i ? " " : "", argv.v[i]);
+        cr__strv_free(&argv);
+    } else snprintf(by, sizeof by, "/bin/sh -c #(nop) %s", in->original);
+    cr__bimg_history(&b->img, b->created, by, NULL, !layer);
+    if ((r = cr__bimg_save(b->root, &b->img, b->created, err)) < 0 || (r = cr__bld_remember(b, err)) < 0) goto out;
+done:
+    cr__bld_vars(b);
+    cr__bld_say(b, " ---> %.12s", b->img.config + 7);
+out:
+    if (f.tmp[0]) cr__rm_rf(AT_FDCWD, f.tmp);
+    if (upper[0] && access(upper, F_OK) == 0) cr__rm_rf(AT_FDCWD, upper);
+    cr__bimg_free(&from);
+    return r;
+}
+
+/* ---- names ---- */
+
+static int cr__bld_name(const char *root, const char *name, const cr__bimg *m, cr_err *err) {
+    cr_image_info info;
+    cr_ref ref;
+    int i, r;
+    memset(&info, 0, sizeof info);
+    if ((r = cr_ref_parse(name, &ref, err)) < 0) return r;
+    if (ref.digest[0]) return cr_err_set(err, EINVAL, "\"%s\": a name cannot carry a digest", name);
+    cr_ref_string(&ref, info.name, sizeof info.name);
+    snprintf(info.digest, sizeof info.digest, "%s", m->manifest);
+    snprintf(info.manifest, sizeof info.manifest, "%s", m->manifest);
+    snprintf(info.config, sizeof info.config, "%s", m->config);
+    for (i = 0; i < m->layers.n; i++) { unsigned long long size = 0; sscanf(m->layers.v[i], "%*s %*s %llu", &size); info.size += size; }
+    cr__now_rfc3339(info.pulled, sizeof info.pulled);
+    return cr__images_update(root, NULL, &info, NULL, err);
+}
+
+static void cr__bld_times(cr__bld *b, int has, int64_t t) {
+    const char *env = getenv("SOURCE_DATE_EPOCH");
+    char *end;
+    if (!has && env && *env) { t = strtoll(env, &end, 10); has = !*end && t >= 0; }
+    b->has_epoch = b->wo.has_epoch = has;
+    b->epoch = b->wo.epoch = t;
+    if (has) {
+        struct tm tm;
+        time_t tt = (time_t)t;
+        gmtime_r(&tt, &tm);
+        strftime(b->created, sizeof b->created, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    } else cr__now_rfc3339(b->created, sizeof b->created);
+    b->wo.overlay = b->wo.adopt = 1;
+}
+
+static int cr__bld_open(cr__bld *b, cr_err *err) {
+    const cr_build_opts *o = b->o;
+    char *path = b->dfpath;
+    const char *slash;
+    cr_buf text = {0};
+    int r;
+    if (!o->context || (b->ctxfd = open(o->context, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+        return cr__errno(err, "context \"%s\"", o->context ? o->context : "");
+    if (o->dockerfile) snprintf(path, PATH_MAX, "%s", o->dockerfile);
+    else snprintf(path, PATH_MAX, "%s/Dockerfile", o->context);
+    b->dfname = (slash = strrchr(path, '/')) ? slash + 1 : path;
+    if ((r = cr_util_read_file(AT_FDCWD, path, 4 << 20, &text, err)) == 0) r = cr_build_parse(text.data, text.len, b->dfname, &b->df, err);
+    cr_buf_free(&text);
+    if (r < 0) return r;
+    if (b->df.syntax[0]) cr__bld_say(b, "note: # syntax=%s is ignored: cr builds with its own frontend", b->df.syntax);
+    cr__bld_load_ignore(b);
+    return 0;
+}
+
+/* The stages to build (through --target) and the step count. */
+static int cr__bld_plan(cr__bld *b, size_t *end, cr_err *err) {
+    size_t i, last = b->df.n;
+    int found = !b->o->target, seen_from = 0;
+    for (i = 0; i < b->df.n; i++) {
+        const cr_build_instr *in = &b->df.instr[i];
+        if (!strcmp(in->keyword, "FROM")) {
+            const char *as = in->args + strcspn(in->args, " \t");
+            as += strspn(as, " \t");
+            if (found && b->o->target) { last = i; break; }
+            if (b->o->target && !strncasecmp(as, "AS", 2)) {
+                as += 2 + strspn(as + 2, " \t");
+                found = !strcasecmp(as, b->o->target);
+            }
+            seen_from = 1;
+        } else if (!seen_from && strcmp(in->keyword, "ARG"))
+            return cr_err_set(err, EINVAL, "%s:%d: %s before the first FROM", b->dfname, in->line, in->keyword);
+    }
+    if (!seen_from) return cr_err_set(err, EINVAL, "%s: no FROM instruction", b->dfname);
+    if (!found) return cr_err_set(err, ENOENT, "--target %s: no stage of that name", b->o->target);
+    *end = last;
+    b->nsteps = (int)last;
+    return 0;
+}
+
+CR_API int cr_build_image(const cr_runtime *rt, const cr_store *s, const cr_build_opts *o, char id[CR_DIGEST_MAX], cr_err *err) {
+    cr__bld *b = (cr__bld *)cr__calloc(1, sizeof *b);
+    size_t i, end = 0;
+    int r;
+    if (!b) return cr_err_set(err, ENOMEM, "out of memory");
+    b->rt = rt; b->s = s; b->o = o; b->root = cr_store_root(s);
+    b->ctxfd = -1;
+    cr__bld_times(b, o->has_timestamp, o->timestamp);
+    if ((r = cr__bld_open(b, err)) < 0 || (r = cr__bld_plan(b, &end, err)) < 0) goto out;
+    for (i = 0; r == 0 && i < end; i++) {
+        const cr_build_instr *in = &b->df.instr[i];
+        cr__bld_say(b, "Step %d/%d : %s", ++b->step, b->nsteps, in->original);
+        if (!b->nstages && !strcmp(in->keyword, "ARG")) { cr__bld_arg(b, in->args, &b->gargs); continue; }
+        if (!strcmp(in->keyword, "FROM")) {
+            if (b->nstages) snprintf(b->stage_manifest[b->nstages - 1], CR_DIGEST_MAX, "%s", b->img.manifest);
+            if ((r = cr__bld_from(b, in, err)) == 0) { cr__bld_vars(b); cr__bld_say(b, " ---> %.12s", b->img.config + 7); }
+        } else r = cr__bld_step(b, in, err);
+        if (r < 0) cr_err_wrap(err, "%s:%d: %s", b->dfname, in->line, in->keyword);
+    }
+    if (r < 0) goto out;
+    if (o->labels && *o->labels) {
+        const char *const *l;
+        for (l = o->labels; *l; l++) cr__env_set(&b->img.labels, *l);
+        if ((r = cr__bimg_save(b->root, &b->img, b->created, err)) < 0) goto out;
+    }
+    cr__bld_say(b, "Successfully built %.12s", b->img.config + 7);
+    for (i = 0; r == 0 && o->tags && o->tags[i]; i++)
+        if ((r = cr__bld_name(b->root, o->tags[i], &b->img, err)) == 0) cr__bld_say(b, "Successfully tagged %s", o->tags[i]);
+    if (r == 0 && id) snprintf(id, CR_DIGEST_MAX, "%s", b->img.config);
+out:
+    if (b->ctxfd >= 0) close(b->ctxfd);
+    cr_build_parse_free(&b->df);
+    cr__strv_free(&b->ignore); cr__strv_free(&b->gargs); cr__strv_free(&b->args); cr__strv_free(&b->vars);
+    cr__bimg_free(&b->img);
+    CR_FREE(b);
+    return r;
+}
+
+/* ---- tag, history, commit, import ---- */
+
+/* The image a name, id or id prefix refers to, as a cr__bimg. */
+static int cr__bld_find(const cr_store *s, const char *name, cr__bimg *m, cr_err *err) {
+    cr_image_info info;
+    int r = cr_store_find(s, name, &info, err);
+    if (r == 0 && !info.manifest[0]) r = cr_err_set(err, ENOENT, "image \"%s\": no manifest in the store", name);
+    return r < 0 ? r : cr__bimg_load(cr_store_root(s), info.manifest, m, err);
+}
+
+CR_API int cr_build_tag(const cr_store *s, const char *src, const char *dst, cr_err *err) {
+    cr__bimg m;
+    int r;
+    memset(&m, 0, sizeof m);
+    if ((r = cr__bld_find(s, src, &m, err)) == 0) r = cr__bld_name(cr_store_root(s), dst, &m, err);
+    cr__bimg_free(&m);
+    return r;
+}
+
+CR_API int cr_build_history(const cr_store *s, const char *image, int (*fn)(void *user, const cr_build_history_entry *h),
+                            void *user, cr_err *err) {
+    cr__bimg m;
+    int r, i, layer;
+    memset(&m, 0, sizeof m);
+    if ((r = cr__bld_find(s, image, &m, err)) < 0) goto out;
+    layer = m.layers.n;
+    for (i = m.history.n; r == 0 && i-- > 0;) {
+        cr_json *j = NULL;
+        const cr_json *v;
+        cr_build_history_entry h;
+        memset(&h, 0, sizeof h);
+        if (cr_json_parse(m.history.v[i], strlen(m.history.v[i]), &j, NULL) < 0) continue;
+        if ((v = cr_json_get(j, "created")) && v->type == CR_JSON_STRING) h.created = v->str;
+        if ((v = cr_json_get(j, "created_by")) && v->type == CR_JSON_STRING) h.created_by = v->str;
+        if ((v = cr_json_get(j, "comment")) && v->type == CR_JSON_STRING) h.comment = v->str;
+        h.empty_layer = (v = cr_json_get(j, "empty_layer")) && v->type == CR_JSON_TRUE;
+        if (!h.empty_layer && layer > 0) sscanf(m.layers.v[--layer], "%*s %*s %llu", (unsigned long long *)&h.size);
+        h.id = i == m.history.n - 1 ? m.config : NULL;
+        r = fn(user, &h);
+        cr_json_free(j);
+    }
+out:
+    cr__bimg_free(&m);
+    return r;
+}
+
+/* The top layer of m unpacked into the store from its blob. */
+static int cr__bld_unpack(const char *root, const cr__bimg *m, cr_err *err) {
+    const char *diff = m->diff_ids.v[m->diff_ids.n - 1];
+    char blob[PATH_MAX], tmp[PATH_MAX], layer[PATH_MAX], digest[CR_DIGEST_MAX];
+    int in, dfd, r;
+    if (cr__store_layer_state(root, diff) == 1) return 0;
+    sscanf(m->layers.v[m->layers.n - 1], "%*s %135s", digest);
+    snprintf(blob, sizeof blob, "%s/blobs/sha256/%s", root, digest + 7);
+    snprintf(tmp, sizeof tmp, "%s/tmp/layer-%s", root, diff + 7);
+    snprintf(layer, sizeof layer, "%s/layers/sha256/%s", root, diff + 7);
+    cr__rm_rf(AT_FDCWD, tmp);
+    if ((in = open(blob, O_RDONLY | O_CLOEXEC)) < 0) return cr__errno(err, "%s", blob);
+    if (mkdir(tmp, 0755) < 0 || (dfd = open(tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) { close(in); return cr__errno(err, "%s", tmp); }
+    r = cr_unpack_layer(in, dfd, NULL, NULL, err);
+    close(in);
+    close(dfd);
+    cr__rm_rf(AT_FDCWD, layer);
+    if (r == 0 && rename(tmp, layer) < 0) r = cr__errno(err, "%s", layer);
+    if (r == 0) r = cr__store_layer_mark(root, diff, err);
+    cr__rm_rf(AT_FDCWD, tmp);
+    return r;
+}
+
+/* A new image: base (NULL: none) plus the tree at dir as one layer. */
+static int cr__bld_one_layer(const cr_store *s, cr__bimg *m, int commit, const char *dir, const char *by, const char *comment,
+                             const char *name, char id[CR_DIGEST_MAX], cr_err *err) {
+    static const char *const mounts[] = { "dev", "proc", "sys", "etc/hosts", "etc/hostname", "etc/resolv.conf", NULL };
+    const char *root = cr_store_root(s);
+    cr__bld b;
+    int r;
+    memset(&b, 0, sizeof b);
+    cr__bld_times(&b, 0, 0);
+    b.wo.adopt = 0;   /* dir stays; the layer is unpacked from the blob */
+    if (commit) b.wo.exclude = mounts;   /* what the runtime mounted */
+    if ((r = cr__bimg_add_layer(root, m, dir, &b.wo, err)) == 0 && (r = cr__bld_unpack(root, m, err)) == 0) {
+        cr__bimg_history(m, b.created, by, comment, 0);
+        if ((r = cr__bimg_save(root, m, b.created, err)) == 0 && name) r = cr__bld_name(root, name, m, err);
+        if (r == 0 && id) snprintf(id, CR_DIGEST_MAX, "%s", m->config);
+    }
+    return r;
+}
+
+CR_API int cr_build_commit(const cr_runtime *rt, const cr_store *s, const char *ctr, const char *name, const char *comment,
+                           char id[CR_DIGEST_MAX], cr_err *err) {
+    cr_ctr_info info;
+    cr__bimg base;
+    char upper[PATH_MAX], by[1100];
+    int r;
+    memset(&base, 0, sizeof base);
+    if ((r = cr_ctr_find(rt, s, ctr, &info, err)) < 0) return r;
+    if (!info.image_id[0]) return cr_err_set(err, EINVAL, "container \"%s\" runs on --rootfs, not an image", ctr);
+    if ((r = cr__bld_find(s, info.image_id, &base, err)) < 0) return cr_err_wrap(err, "container \"%s\"", ctr);
+    snprintf(upper, sizeof upper, "%s/upper", info.dir);
+    snprintf(by, sizeof by, "%s", info.command);
+    r = cr__bld_one_layer(s, &base, 1, upper, by, comment, name, id, err);
+    cr__bimg_free(&base);
+    return r < 0 ? cr_err_wrap(err, "commit \"%s\"", ctr) : 0;
+}
+
+CR_API int cr_build_import(const cr_store *s, int fd, const char *source, const char *name, char id[CR_DIGEST_MAX], cr_err *err) {
+    const char *root = cr_store_root(s);
+    char tmp[PATH_MAX], by[PATH_MAX + 32];
+    cr_unpack_opts uo;
+    cr__bimg m;
+    int dfd, r;
+    memset(&uo, 0, sizeof uo);
+    memset(&m, 0, sizeof m);
+    cr__bimg_scratch(&m);
+    if ((r = cr__store_prepare(root, err)) < 0) return r;
+    snprintf(tmp, sizeof tmp, "%s/tmp/tarimport-%d", root, (int)getpid());
+    cr__rm_rf(AT_FDCWD, tmp);
+    if (mkdir(tmp, 0755) < 0 || (dfd = open(tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) return cr__errno(err, "%s", tmp);
+    r = cr_unpack_layer(fd, dfd, &uo, NULL, err);
+    close(dfd);
+    snprintf(by, sizeof by, "Imported from %s", source);
+    if (r == 0) r = cr__bld_one_layer(s, &m, 0, tmp, "", by, name, id, err);
+    cr__rm_rf(AT_FDCWD, tmp);
+    cr__bimg_free(&m);
+    return r < 0 ? cr_err_wrap(err, "import %s", source) : 0;
+}
+#endif /* CR_NO_REGISTRY */
 
 /* ==========================================================================
  * >>serve — cr_serve_*: the Docker Engine API on a unix socket

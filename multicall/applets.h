@@ -172,6 +172,8 @@ int cr_main_subapplet(int argc, char **argv, int (*fn)(int argc, char **argv), c
 void cr_main_gc(void);
 
 #define CR_APPLETS(X) \
+    X(build, "build an image from a Dockerfile") \
+    X(commit, "make an image of an image container's changes") \
     X(container, "Docker's container group: ls, rm, inspect, logs, start, stop, prune, ...") \
     X(create, "create a container from a bundle") \
     X(delete, "delete a container and everything it holds") \
@@ -181,6 +183,8 @@ void cr_main_gc(void);
     X(features, "show the features of this runtime (JSON)") \
     X(image, "Docker's image group: ls, pull, rm, prune") \
     X(images, "list the images in the store") \
+    X(history, "show how an image was made") \
+    X(import, "make a one-layer image of a file system tar") \
     X(info, "show system-wide information: containers, images, storage, cgroups, kernel") \
     X(init, "the PID 1 of run --init: run a command, forward signals, reap orphans") \
     X(inspect, "show image containers and images as JSON, or through a Go template") \
@@ -206,6 +210,7 @@ void cr_main_gc(void);
     X(state, "print the state of a container (JSON)") \
     X(stop, "stop image containers (stop signal, then SIGKILL)") \
     X(system, "Docker's system group: prune (stopped containers, unused images and layers)") \
+    X(tag, "give an image another name") \
     X(top, "show the processes of a running image container (docker top)") \
     X(unpause, "thaw paused containers (Docker's resume)") \
     X(update, "change the resource limits of a running container") \

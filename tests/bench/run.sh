@@ -2,13 +2,14 @@
 # tests/bench/run.sh - cr against crun and runc, in the same run; then image
 # runs and pulls.
 #
-#   ./build.sh bench [runtime|image|verbs|pull|serve]   (or: CR=out/cr bash tests/bench/run.sh [PART])
+#   ./build.sh bench [runtime|image|verbs|pull|serve|build]   (or: CR=out/cr bash tests/bench/run.sh [PART])
 #
 # Without a PART all run: this runtime part, then tests/bench/image.sh (cr
 # run IMAGE against podman run and a bare bundle, and the bridge's cost),
-# then tests/bench/verbs.sh (exec and start of image containers against
-# podman and docker), then tests/bench/pull.sh (cr pull against podman pull
-# and skopeo + umoci).
+# tests/bench/verbs.sh (exec and start of image containers against podman
+# and docker), tests/bench/pull.sh (cr pull against podman pull and skopeo +
+# umoci), tests/bench/serve.sh (docker run against cr serve, dockerd and
+# podman's service), then tests/bench/build.sh (cr build against podman build).
 #
 # Bundle: a rootfs made of Debian's busybox-static running /bin/true, with
 # the config.json of `cr spec` (terminal false, args ["/bin/true"], default
@@ -60,17 +61,14 @@ if [[ -z ${CR_BENCH_INNER:-} ]]; then
     case ${1:-} in
     pull) exec bash "$(dirname "${BASH_SOURCE[0]}")/pull.sh" ;;
     image) exec bash "$(dirname "${BASH_SOURCE[0]}")/image.sh" ;;
-    serve) exec bash "$(dirname "${BASH_SOURCE[0]}")/serve.sh" ;;
-    verbs) exec bash "$(dirname "${BASH_SOURCE[0]}")/verbs.sh" ;;
+    serve | verbs | build) exec bash "$(dirname "${BASH_SOURCE[0]}")/$1.sh" ;;
     "")
         bash "${BASH_SOURCE[0]}" runtime
-        bash "$(dirname "${BASH_SOURCE[0]}")/image.sh"
-        bash "$(dirname "${BASH_SOURCE[0]}")/verbs.sh"
-        bash "$(dirname "${BASH_SOURCE[0]}")/pull.sh"
-        exec bash "$(dirname "${BASH_SOURCE[0]}")/serve.sh"
+        for part in image verbs pull serve; do bash "$(dirname "${BASH_SOURCE[0]}")/$part.sh"; done
+        exec bash "$(dirname "${BASH_SOURCE[0]}")/build.sh"
         ;;
     runtime) ;;
-    *) die "unknown part '$1' (runtime, image, verbs, pull or serve)" ;;
+    *) die "unknown part '$1' (runtime, image, verbs, pull, serve or build)" ;;
     esac
     [[ $EUID -eq 0 ]] || die "must run as root (containers with namespaces, cgroups)"
     [[ -x $CR ]] || die "no cr binary at $CR (run ./build.sh first)"
