@@ -7,21 +7,18 @@
 const char cr_usage_push[] =
 "usage: cr push [OPTIONS] IMAGE [DEST]\n"
 "\n"
-"Push IMAGE (a name or id in the store) to DEST (a reference; default: the\n"
-"image's name). Blobs the registry has are skipped, blobs another\n"
-"repository of the same registry has (an image of the store came from\n"
-"there) are mounted, the others uploaded (one PUT, or PATCH chunks that are\n"
-"resumed when one fails). Then the manifest (or the index, when the store\n"
-"has every platform of the image). Credentials as for pull: --creds,\n"
-"--authfile, then those cr login stored.\n"
+"Push IMAGE (a name or id in the store) to DEST (default: its name). Blobs\n"
+"the registry has are skipped, those another repository of it has are\n"
+"mounted, the others uploaded (one PUT, or PATCH chunks resumed when one\n"
+"fails); then the manifest, or the index when the store has every platform.\n"
+"Credentials as for pull (--creds, --authfile, cr login's).\n"
 "\n"
 "  --creds USER:PASS             registry credentials\n"
 "  --authfile FILE               credentials file (Docker's config.json format)\n"
 "  --tls-verify=false            allow plain HTTP and unverified TLS for any registry\n"
 "  --cert-dir DIR                CA and client certificates (DIR/HOST:PORT/*.crt, client.cert/.key)\n"
-"  --compression gzip|zstd       recompress layers that are not in this format (new digests,\n"
-"                                an OCI manifest; the config stays); default: layers as stored\n"
-"  --chunk-size SIZE             blobs larger than this go in PATCH chunks of it (k, m, g; default 64m)\n"
+"  --compression gzip|zstd       recompress the other layers (new digests, OCI manifest)\n"
+"  --chunk-size SIZE             PATCH chunks for larger blobs (k, m, g; default 64m)\n"
 "  -q, --quiet                   print only the pushed reference\n";
 #define PUSH_OPTIONS(X) \
     X(OPT_CREDS, "creds", 0, CR_OPT_VALUE) \

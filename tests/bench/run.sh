@@ -2,11 +2,12 @@
 # tests/bench/run.sh - cr against crun and runc, in the same run; then image
 # runs and pulls.
 #
-#   ./build.sh bench [runtime|image|pull]   (or: CR=out/cr bash tests/bench/run.sh [PART])
+#   ./build.sh bench [runtime|image|pull|push]   (or: CR=out/cr bash tests/bench/run.sh [PART])
 #
 # Without a PART all run: this runtime part, then tests/bench/image.sh (cr
 # run IMAGE against podman run and a bare bundle, and the bridge's cost),
-# then tests/bench/pull.sh (cr pull against podman pull and skopeo + umoci).
+# then tests/bench/pull.sh (cr pull against podman pull and skopeo + umoci),
+# then tests/bench/push.sh (cr push against podman push).
 #
 # Bundle: a rootfs made of Debian's busybox-static running /bin/true, with
 # the config.json of `cr spec` (terminal false, args ["/bin/true"], default
@@ -58,13 +59,15 @@ if [[ -z ${CR_BENCH_INNER:-} ]]; then
     case ${1:-} in
     pull) exec bash "$(dirname "${BASH_SOURCE[0]}")/pull.sh" ;;
     image) exec bash "$(dirname "${BASH_SOURCE[0]}")/image.sh" ;;
+    push) exec bash "$(dirname "${BASH_SOURCE[0]}")/push.sh" ;;
     "")
         bash "${BASH_SOURCE[0]}" runtime
         bash "$(dirname "${BASH_SOURCE[0]}")/image.sh"
-        exec bash "$(dirname "${BASH_SOURCE[0]}")/pull.sh"
+        bash "$(dirname "${BASH_SOURCE[0]}")/pull.sh"
+        exec bash "$(dirname "${BASH_SOURCE[0]}")/push.sh"
         ;;
     runtime) ;;
-    *) die "unknown part '$1' (runtime, image or pull)" ;;
+    *) die "unknown part '$1' (runtime, image, pull or push)" ;;
     esac
     [[ $EUID -eq 0 ]] || die "must run as root (containers with namespaces, cgroups)"
     [[ -x $CR ]] || die "no cr binary at $CR (run ./build.sh first)"
