@@ -878,7 +878,9 @@ typedef struct cr_push_result {
    registry says it has (GET of the upload: Range). Then the manifest, or
    the index when the image has one and every platform of it is in the
    store. Credentials as for pulls (a 401 on any request gets a new token
-   with push scope, once). Errors start with `push "dest"`. */
+   with push scope, once). Errors start with `push "dest"`. dest may also
+   be docker-archive:FILE or oci-archive:FILE (cr_save_images of image;
+   res gets no digest). */
 CR_API int cr_push_image(const cr_store *s, const char *image, const char *dest, const cr_push_opts *o,
                          cr_push_result *res, cr_err *err);
 /* "0-1234" or "bytes=0-1234" (an upload's Range header) -> 1235, the
@@ -16313,6 +16315,21 @@ static int cr__push_image(cr__push *P, const cr_image_info *info, const char *re
     return r;
 }
 
+/* push to docker-archive:FILE or oci-archive:FILE: cr_save_images of one image. */
+static int cr__push_archive(const cr_store *s, const char *image, int kind, const char *file, cr_push_result *res, cr_err *err) {
+    const char *one[2] = { image, NULL };
+    cr_save_opts so;
+    int fd, r;
+    so.format = kind == CR_TRANSPORT_OCI_ARCHIVE ? CR_SAVE_OCI_ARCHIVE : CR_SAVE_DOCKER_ARCHIVE;
+    snprintf(res->repository, sizeof res->repository, "%s:%s", kind == CR_TRANSPORT_OCI_ARCHIVE ? "oci-archive" : "docker-archive", file);
+    if (strchr(file, ':')) return cr_err_set(err, ENOTSUP, "push \"%s\": an archive keeps the image's own name (no :REF)", res->repository);
+    if ((fd = open(file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)) < 0) return cr__errno(err, "push \"%s\"", res->repository);
+    r = cr_save_images(s, one, &so, fd, err);
+    if (close(fd) < 0 && r == 0) r = cr__errno(err, "close");
+    if (r < 0) { unlink(file); cr_err_wrap(err, "push \"%s\"", res->repository); }
+    return r;
+}
+
 CR_API int cr_push_image(const cr_store *s, const char *image, const char *dest, const cr_push_opts *o,
                          cr_push_result *res, cr_err *err) {
     cr_push_opts noopts;
@@ -16334,8 +16351,9 @@ CR_API int cr_push_image(const cr_store *s, const char *image, const char *dest,
     P.po.request_timeout = P.o->request_timeout;
     if ((r = cr_store_find(s, image, &info, err)) < 0) return cr_err_wrap(err, "push \"%s\"", image);
     if (!dest) rest = dest = info.name;
-    if (cr_ref_transport(dest, &kind, &rest) < 0 || kind != CR_TRANSPORT_REGISTRY)
-        return cr_err_set(err, EINVAL, "push \"%s\": not a registry reference", dest);
+    if (cr_ref_transport(dest, &kind, &rest) < 0 || kind == CR_TRANSPORT_OCI)
+        return cr_err_set(err, EINVAL, "push \"%s\": not a registry reference, docker-archive:FILE or oci-archive:FILE", dest);
+    if (kind != CR_TRANSPORT_REGISTRY) return cr__push_archive(s, image, kind, rest, res, err);
     P.p = (cr__pull *)CR_MALLOC(sizeof *P.p);
     P.g = (cr__reg *)CR_MALLOC(sizeof *P.g);
     if (!P.p || !P.g) { r = cr_err_set(err, ENOMEM, "out of memory"); goto out; }

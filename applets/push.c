@@ -7,7 +7,8 @@
 const char cr_usage_push[] =
 "usage: cr push [OPTIONS] IMAGE [DEST]\n"
 "\n"
-"Push IMAGE (a name or id in the store) to DEST (default: its name). Blobs\n"
+"Push IMAGE (a name or id in the store) to DEST (default: its name; also\n"
+"docker-archive:FILE or oci-archive:FILE, as cr save writes them). Blobs\n"
 "the registry has are skipped, those another repository of it has are\n"
 "mounted, the others uploaded (one PUT, or PATCH chunks resumed when one\n"
 "fails); then the manifest, or the index when the store has every platform.\n"
@@ -70,6 +71,7 @@ int cr_applet_push(int argc, char **argv) {
     fflush(stdout);
     if (cr_push_image(&cr_main_store, st.operands[0], st.noperands > 1 ? st.operands[1] : NULL, &o, &res, &err) < 0)
         return cr_main_fail_err(argv[0], &err);
+    if (!res.digest[0]) return 0;   /* an archive */
     if (quiet) printf("%s%s%s\n", res.repository, res.tag[0] ? ":" : "@", res.tag[0] ? res.tag : res.digest);
     else printf("%s: digest: %s size: %llu\n", res.tag[0] ? res.tag : res.digest, res.digest, (unsigned long long)res.size);
     return 0;

@@ -8,7 +8,7 @@
 #
 # Image: pull.sh's gzip variant (five layers, about 200 MB of gzip, 580 MB
 # of tar; built and cached by pull.sh, see there), put into cr's store with
-# `cr pull oci:` and into podman's (overlay) with `podman pull oci:`.
+# `cr pull oci:` and into podman's (overlay) with skopeo (containers-storage:).
 # Each round, in rotated order, one timed push each:
 #   cr        cr --storage DIR push -q IMAGE REG/bench/img:1
 #             (the stored gzip blobs, as they are)
@@ -36,7 +36,7 @@ die() { printf 'bench push: error: %s\n' "$*" >&2; exit 1; }
 CR=$(readlink -f "$CR")
 
 source "$HERE/packages.sh"
-bench_need_packages docker-registry:/usr/bin/docker-registry podman:/usr/bin/podman jq:/usr/bin/jq \
+bench_need_packages docker-registry:/usr/bin/docker-registry podman:/usr/bin/podman skopeo:/usr/bin/skopeo jq:/usr/bin/jq \
     python3:/usr/bin/python3 curl:/usr/bin/curl
 
 LAYOUTS=$(BENCH_PULL_LAYOUTS_ONLY=1 CR=$CR bash "$HERE/pull.sh") || die "pull.sh could not make the image"
@@ -93,8 +93,9 @@ pm() {
 # the image in both stores (not timed)
 "$CR" --storage "$TMP/store" pull -q "oci:$LAYOUTS/gzip:bench" >/dev/null || die "cr pull oci: failed"
 CR_IMAGE=localhost/gzip:bench
-PM_ID=$(pm pull -q "oci:$LAYOUTS/gzip:bench") || die "podman pull oci: failed"
-pm tag "$PM_ID" localhost/bench/img:src
+echo '{"default":[{"type":"insecureAcceptAnything"}]}' >"$TMP/policy.json"
+skopeo --policy "$TMP/policy.json" copy -q "oci:$LAYOUTS/gzip:bench" \
+    "containers-storage:[overlay@$TMP/pm/root+$TMP/pm/run]localhost/bench/img:src" || die "skopeo copy into podman's storage failed"
 
 now() { local t=${EPOCHREALTIME/[.,]/}; REPLY=$t; }
 push_cr() { "$CR" --storage "$TMP/store" push -q "$CR_IMAGE" "$REG/bench/img:1"; }

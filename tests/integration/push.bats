@@ -189,6 +189,11 @@ manifest_of() { skopeo inspect --raw --tls-verify=false --creds alice:pw "docker
     STORE=$BATS_TEST_TMPDIR/s2
     run -0 crs pull "oci-archive:$BATS_TEST_TMPDIR/bb.tar"
     blobs_verified
+    # push to an archive is save of one image
+    run -0 crs push "$BB" "docker-archive:$BATS_TEST_TMPDIR/pushed.tar"
+    STORE=$BATS_TEST_TMPDIR/s3
+    run -0 crs load -q -i "$BATS_TEST_TMPDIR/pushed.tar"
+    [[ $output == "$BB:latest" ]]
     STORE=$BATS_TEST_TMPDIR/store
     run -1 crs save -o "$BATS_TEST_TMPDIR/x.tar" no/such:image
     [[ $output == *"no/such:image"* ]]
