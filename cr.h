@@ -16235,6 +16235,7 @@ static void cr__push_new_manifest(const cr_manifest *m, const cr_descriptor *lay
 static int cr__push_load(cr__push *P, const char *digest, cr_buf *text, cr_manifest *m, cr_image_config *cfg, cr_err *err) {
     cr_buf cbody = {0};
     int r;
+    text->len = 0;   /* the reader appends */
     if ((r = cr__store_read_blob(P->root, digest, 4 << 20, text, err)) < 0 ||
         (r = cr_manifest_parse(NULL, text->data, text->len, m, err)) < 0) return cr_err_wrap(err, "manifest %s", digest);
     if (m->is_index || !cfg) return 0;
@@ -16308,8 +16309,11 @@ static int cr__push_image(cr__push *P, const cr_image_info *info, const char *re
         if (!whole) cr_log(CR_LOG_INFO, "push: the store has one platform of %s: pushing its manifest", info->digest);
     }
     for (i = 0; whole && r == 0 && i < idx.nmanifests; i++) r = cr__push_one(P, idx.manifests[i].digest, idx.manifests[i].digest, text, err);
-    if (whole && r == 0 && (r = cr__store_read_blob(P->root, info->digest, 4 << 20, text, err)) == 0)
-        r = cr__push_put_manifest(P, reference, idx.media_type, text, err);
+    if (whole && r == 0) {
+        text->len = 0;   /* the reader appends */
+        if ((r = cr__store_read_blob(P->root, info->digest, 4 << 20, text, err)) == 0)
+            r = cr__push_put_manifest(P, reference, idx.media_type, text, err);
+    }
     if (!whole) r = cr__push_one(P, info->manifest, reference, text, err);
     cr_manifest_free(&idx);
     return r;

@@ -95,6 +95,31 @@ manifest_of() { skopeo inspect --raw --tls-verify=false --creds alice:pw "docker
     [[ $output == *"--compression: expected gzip or zstd"* ]]
 }
 
+@test "push: an index goes when the store holds every platform of it, else the platform's manifest" {
+    local o=$BATS_TEST_TMPDIR/multi l ma mb idx
+    oci_init "$o"
+    cp -a "$FIX/rootfs" "$BATS_TEST_TMPDIR/root"
+    echo multi >"$BATS_TEST_TMPDIR/root/multi.txt"
+    l=$(oci_layer "$o" "$BATS_TEST_TMPDIR/root" gzip)
+    ma=$(oci_manifest "$o" amd64 "" "$l")
+    mb=$(oci_manifest "$o" arm64 "" "$l")
+    idx=$(oci_index "$o" "$ma" "$mb")
+    oci_tag "$o" latest "$idx"
+    run -0 crs pull --platform linux/amd64 "oci:$o:latest"
+    auth_registry
+    run crs push localhost/multi:latest "$REG/m/one"
+    echo "$output"
+    ((status == 0))
+    [[ ${lines[-1]} == *"digest: $(jq -r .digest <<<"$ma") "* ]]
+    manifest_of "$REG/m/one" | jq -e '.mediaType == "application/vnd.oci.image.manifest.v1+json"'
+    run -0 crs pull --platform linux/arm64 "oci:$o:latest"
+    run -0 crs push localhost/multi:latest "$REG/m/all"
+    echo "$output"
+    [[ ${lines[-1]} == *"digest: $(jq -r .digest <<<"$idx") "* ]]
+    manifest_of "$REG/m/all" | jq -e '.mediaType == "application/vnd.oci.image.index.v1+json" and (.manifests | length == 2)'
+    skopeo inspect --tls-verify=false --creds alice:pw --override-arch arm64 "docker://$REG/m/all" | jq -e '.Architecture == "arm64"'
+}
+
 @test "push: a registry that fails a chunk, revokes the token mid-way and closes early: the push resumes" {
     flaky_start --fail-patch 2 --expire-at 4 --close-at 6
     run -0 crs push --chunk-size 16k "$APP" "$FLAKY/flaky/app:latest"
