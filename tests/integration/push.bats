@@ -78,6 +78,24 @@ manifest_of() { skopeo inspect --raw --tls-verify=false --creds alice:pw "docker
     [[ $output == *"entry hello"* ]]
 }
 
+@test "push: token auth asks for push scope (and pull of the repository a mount comes from)" {
+    local d=$BATS_TEST_TMPDIR/token
+    token_server_start "$d" bob 'pa:ss' cr-test-registry cr-test-issuer
+    reg_start -e --token "$TOKEN_REALM" cr-test-registry cr-test-issuer "$d/token.crt"
+    run -0 crs push --creds 'bob:pa:ss' "$BB" "$REG/src/busybox"
+    cat "$d/requests.log"
+    jq -se 'map(select(.user == "bob" and .ok and (.scope | index("repository:src/busybox:pull,push")))) | length > 0' "$d/requests.log"
+    run -0 crs pull --creds 'bob:pa:ss' "$REG/src/busybox"
+    run -0 crs push --creds 'bob:pa:ss' "$REG/src/busybox" "$REG/dst/busybox"
+    echo "$output"
+    [[ $output == *"Mounted from src/busybox"* ]]
+    jq -se 'map(select(.scope | (index("repository:dst/busybox:pull,push") and index("repository:src/busybox:pull")))) | length > 0' "$d/requests.log"
+    # anonymous: the token server grants no push
+    run -1 crs push "$BB" "$REG/public/busybox"
+    echo "$output"
+    [[ $output == *"push \"$REG/public/busybox\""* ]]
+}
+
 @test "push: without credentials a registry with auth says unauthorized; an unknown image is named" {
     local d=$BATS_TEST_TMPDIR/auth
     mkdir -p "$d"
