@@ -200,6 +200,8 @@ manifest_of() { skopeo inspect --raw --tls-verify=false --creds alice:pw "docker
         'length == 2 and .[0].RepoTags == [$bb] and .[1].RepoTags == [$app] and (.[0].Layers | length == 1)'
     # layers are plain tars named by their diff-ids
     tar -xOf "$BATS_TEST_TMPDIR/two.tar" "blobs/sha256/${BB_DIFF#sha256:}" | sha256sum | grep -q "${BB_DIFF#sha256:}"
+    # to a pipe: the same bytes
+    crs save "$BB" "$APP" | cmp - "$BATS_TEST_TMPDIR/two.tar"
     gzip -c "$BATS_TEST_TMPDIR/two.tar" >"$BATS_TEST_TMPDIR/two.tar.gz"
     zstd -q -c "$BATS_TEST_TMPDIR/two.tar" >"$BATS_TEST_TMPDIR/two.tar.zst"
     local f
