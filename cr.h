@@ -11239,7 +11239,8 @@ static int cr__http_open(cr_http_client *c, cr__http_priv *pv, const cr__http_ur
 /* Sends the request and reads the response head, on an idle connection
    when there is one. A server may close an idle connection at any time;
    then it ends before a single response byte, and the request goes once
-   more on a new connection (a body is sent again from its source). 1xx interim responses are skipped, within the same head budget. */
+   more on a new connection (a body is sent again from its source). 1xx
+   interim responses are skipped, within the same head budget. */
 /* Sends a request body: from memory, or from a file in pieces. */
 static int cr__http_send_body(cr__http_conn *k, const cr_http_body *b, cr_err *err) {
     enum { PIECE = 1 << 18 };
@@ -15413,10 +15414,11 @@ static int cr__dsave_pick(const cr_json *list, const char *want, int index, cons
 
 /* One layer of a docker archive (name in the archive, its diff-id) into the
    store; d gets its descriptor. */
+static const char *const cr__oci_layer_types[] = { "application/vnd.oci.image.layer.v1.tar",   /* by CR_LAYER_* */
+    "application/vnd.oci.image.layer.v1.tar+gzip", "application/vnd.oci.image.layer.v1.tar+zstd" };
+
 static int cr__dsave_layer(const char *root, const cr__src *s, const char *name, const char *diff, const cr_pull_opts *o,
                            cr_descriptor *d, cr_err *err) {
-    static const char *const layer_types[] = { "application/vnd.oci.image.layer.v1.tar",
-        "application/vnd.oci.image.layer.v1.tar+gzip", "application/vnd.oci.image.layer.v1.tar+zstd" };
     char w[PATH_MAX + 64], named[CR_SHA256_DIGEST_MAX];
     uint8_t magic[4] = {0};
     uint64_t off;
@@ -15430,7 +15432,7 @@ static int cr__dsave_layer(const char *root, const cr__src *s, const char *name,
     if (r < 0) return r;
     d->compression = magic[0] == 0x1f && magic[1] == 0x8b ? CR_LAYER_GZIP :
                      magic[0] == 0x28 && magic[1] == 0xb5 && magic[2] == 0x2f && magic[3] == 0xfd ? CR_LAYER_ZSTD : CR_LAYER_TAR;
-    snprintf(d->media_type, sizeof d->media_type, "%s", layer_types[d->compression]);
+    snprintf(d->media_type, sizeof d->media_type, "%s", cr__oci_layer_types[d->compression]);
     have = cr__store_layer_state(root, diff) > 0;
     if (have && d->compression == CR_LAYER_TAR) {
         /* a plain tar's digest is its diff-id, and that layer is unpacked already */
@@ -16006,7 +16008,10 @@ static int cr__push_step(cr__push *P, const cr_descriptor *d, int fd, char loc[C
     }
     r = cr__push_req(P, put ? "PUT" : "PATCH", url, hdrs, &b, &resp, &body, err);
     if (r < 0 && r != -EACCES) r = -EAGAIN;
-    else if (r == 0 && (resp.status >= 500 || resp.status == 416 || resp.status == 404)) { cr__push_status(resp.status, &body, err, put ? "PUT" : "PATCH"); r = -EAGAIN; }
+    else if (r == 0 && (resp.status >= 500 || resp.status == 416 || resp.status == 404)) {
+        cr__push_status(resp.status, &body, err, put ? "PUT" : "PATCH");   /* a 404: the upload is gone */
+        r = -EAGAIN;
+    }
     else if (r == 0 && resp.status != (put ? 201 : 202)) r = cr__push_status(resp.status, &body, err, put ? "PUT" : "PATCH");
     else if (r == 0 && put) r = 1;
     else if (r == 0) {
@@ -16079,9 +16084,7 @@ static int cr__push_blob(cr__push *P, const cr_descriptor *d, int fd, int report
     if (own) {
         if (!cr__store_hex(d->digest)) return cr_err_set(err, ENOTSUP, "blob %s: only sha256 digests are supported", d->digest);
         snprintf(p, sizeof p, "%s/blobs/sha256/%s", P->root, cr__store_hex(d->digest));
-        if ((fd = open(p, O_RDONLY | O_CLOEXEC)) < 0 && errno == ENOENT)
-            return cr_err_set(err, ENOENT, "blob %s is not in the store (its layer came unpacked from another image): pull the image again", d->digest);
-        if (fd < 0) return cr__errno(err, "blob %s: %s", d->digest, p);
+        if ((fd = open(p, O_RDONLY | O_CLOEXEC)) < 0) return cr__errno(err, "blob %s: %s", d->digest, p);
     }
     mf = cr__push_mount_from(P, d->digest, from, sizeof from);
     r = cr__push_upload(P, d, fd, mf, report, &mounted, err);
@@ -16149,7 +16152,6 @@ static int cr__push_encode(void *user, const uint8_t *p, size_t n, cr_err *err) 
 /* Layer d of the store recompressed into an unlinked temp file: *fd and
    out (its new descriptor) for the upload; its content must be diff_id. */
 static int cr__push_recompress(cr__push *P, const cr_descriptor *d, const char *diff_id, int *fd, cr_descriptor *out, cr_err *err) {
-    static const char *const types[] = { "", "application/vnd.oci.image.layer.v1.tar+gzip", "application/vnd.oci.image.layer.v1.tar+zstd" };
     char p[PATH_MAX], got[CR_SHA256_DIGEST_MAX];
     cr__push_enc e;
     int in = -1, r = 0;
@@ -16176,7 +16178,6 @@ static int cr__push_recompress(cr__push *P, const cr_descriptor *d, const char *
     if (r == 0 && strcmp(got, diff_id)) r = cr_err_set(err, EIO, "its content is %s, the config says %s", got, diff_id);
     if (r == 0) {
         *out = *d;
-        snprintf(out->media_type, sizeof out->media_type, "%s", types[e.kind]);
         cr__sha256_digest(&e.sha, out->digest);
         out->size = e.size;
         out->compression = e.kind == CR_PUSH_ZSTD ? CR_LAYER_ZSTD : CR_LAYER_GZIP;
@@ -16226,7 +16227,9 @@ static void cr__push_new_manifest(const cr_manifest *m, const cr_descriptor *lay
     cr_jw_key(&w, "mediaType"); cr_jw_str(&w, CR_MT_OCI_MANIFEST);
     cr_jw_key(&w, "config"); cr__dsave_descriptor(&w, CR_MT_OCI_CONFIG, m->config.digest, m->config.size);
     cr_jw_key(&w, "layers"); cr_jw_arr(&w);
-    for (i = 0; i < m->nlayers; i++) cr__dsave_descriptor(&w, layers[i].media_type, layers[i].digest, layers[i].size);
+    for (i = 0; i < m->nlayers; i++)
+        cr__dsave_descriptor(&w, layers[i].foreign ? layers[i].media_type : cr__oci_layer_types[layers[i].compression],
+                             layers[i].digest, layers[i].size);
     cr_jw_arr_end(&w);
     cr_jw_obj_end(&w);
 }
@@ -16246,6 +16249,43 @@ static int cr__push_load(cr__push *P, const char *digest, cr_buf *text, cr_manif
     return r < 0 ? cr_err_wrap(err, "config %s", m->config.digest) : 0;
 }
 
+/* A layer whose blob the store lacks (it came unpacked already: an
+   import of a layer another image has) goes as a blob of the store with
+   the same diff-id, from any image's manifest. */
+typedef struct cr__push_sub { cr__push *P; const char *diff_id; cr_descriptor *out; int found; } cr__push_sub;
+
+static int cr__push_sub_visit(void *user, const cr_image_info *img) {
+    cr__push_sub *S = (cr__push_sub *)user;
+    cr_buf text = {0};
+    cr_manifest m;
+    cr_image_config cfg;
+    size_t i;
+    memset(&m, 0, sizeof m);
+    memset(&cfg, 0, sizeof cfg);
+    if (!S->found && cr__push_load(S->P, img->manifest, &text, &m, &cfg, NULL) == 0 && !m.is_index)
+        for (i = 0; i < m.nlayers && !S->found; i++)
+            if (!strcmp(cfg.diff_ids[i], S->diff_id) && !m.layers[i].foreign &&
+                cr__store_has_blob(S->P->root, m.layers[i].digest, m.layers[i].size)) {
+                *S->out = m.layers[i];
+                S->found = 1;
+            }
+    cr_manifest_free(&m);
+    cr_manifest_config_free(&cfg);
+    cr_buf_free(&text);
+    return 0;
+}
+
+static int cr__push_substitute(cr__push *P, const char *diff_id, cr_descriptor *d, cr_err *err) {
+    cr__push_sub S;
+    char was[CR_DIGEST_MAX];
+    snprintf(was, sizeof was, "%s", d->digest);
+    S.P = P; S.diff_id = diff_id; S.out = d; S.found = 0;
+    if (cr_store_list(&(cr_store){ P->root }, cr__push_sub_visit, &S, err) < 0) return -err->code;
+    if (!S.found) return cr_err_set(err, ENOENT, "layer %s: neither it nor another blob of its content (%s) is in the store", was, diff_id);
+    cr_log(CR_LOG_DEBUG, "push: layer %s is not in the store: pushing %s, of the same content", was, d->digest);
+    return 0;
+}
+
 /* An image manifest of the store with its blobs, under reference; text
    gets what was pushed. */
 static int cr__push_one(cr__push *P, const char *digest, const char *reference, cr_buf *text, cr_err *err) {
@@ -16263,8 +16303,13 @@ static int cr__push_one(cr__push *P, const char *digest, const char *reference, 
         int fd = -1, want = P->o->compression == CR_PUSH_ZSTD ? CR_LAYER_ZSTD : CR_LAYER_GZIP;
         nl[i] = m.layers[i];
         if (m.layers[i].foreign) continue;   /* the registry may not hold it: never pushed, as Docker does */
-        if (P->o->compression && m.layers[i].compression != want) {
-            if ((r = cr__push_recompress(P, &m.layers[i], cfg.diff_ids[i], &fd, &nl[i], err)) < 0) break;
+        if (!cr__store_has_blob(P->root, nl[i].digest, nl[i].size)) {
+            if ((r = cr__push_substitute(P, cfg.diff_ids[i], &nl[i], err)) < 0) break;
+            changed = 1;
+        }
+        if (P->o->compression && nl[i].compression != want) {
+            cr_descriptor src = nl[i];
+            if ((r = cr__push_recompress(P, &src, cfg.diff_ids[i], &fd, &nl[i], err)) < 0) break;
             changed = 1;
         }
         r = cr__push_blob(P, &nl[i], fd, 1, err);
