@@ -16235,14 +16235,14 @@ static void cr__push_new_manifest(const cr_manifest *m, const cr_descriptor *lay
 }
 
 /* A manifest of the store, its manifest text and its config (diff-ids). */
-static int cr__push_load(cr__push *P, const char *digest, cr_buf *text, cr_manifest *m, cr_image_config *cfg, cr_err *err) {
+static int cr__push_load(const char *root, const char *digest, cr_buf *text, cr_manifest *m, cr_image_config *cfg, cr_err *err) {
     cr_buf cbody = {0};
     int r;
     text->len = 0;   /* the reader appends */
-    if ((r = cr__store_read_blob(P->root, digest, 4 << 20, text, err)) < 0 ||
+    if ((r = cr__store_read_blob(root, digest, 4 << 20, text, err)) < 0 ||
         (r = cr_manifest_parse(NULL, text->data, text->len, m, err)) < 0) return cr_err_wrap(err, "manifest %s", digest);
     if (m->is_index || !cfg) return 0;
-    if ((r = cr__store_read_blob(P->root, m->config.digest, 16 << 20, &cbody, err)) == 0 &&
+    if ((r = cr__store_read_blob(root, m->config.digest, 16 << 20, &cbody, err)) == 0 &&
         (r = cr_manifest_config_parse(cbody.data, cbody.len, cfg, err)) == 0 && cfg->ndiff_ids != m->nlayers)
         r = cr_err_set(err, EINVAL, "%zu diff_ids for %zu layers", cfg->ndiff_ids, m->nlayers);
     cr_buf_free(&cbody);
@@ -16252,7 +16252,7 @@ static int cr__push_load(cr__push *P, const char *digest, cr_buf *text, cr_manif
 /* A layer whose blob the store lacks (it came unpacked already: an
    import of a layer another image has) goes as a blob of the store with
    the same diff-id, from any image's manifest. */
-typedef struct cr__push_sub { cr__push *P; const char *diff_id; cr_descriptor *out; int found; } cr__push_sub;
+typedef struct cr__push_sub { const char *root, *diff_id; cr_descriptor *out; int found; } cr__push_sub;
 
 static int cr__push_sub_visit(void *user, const cr_image_info *img) {
     cr__push_sub *S = (cr__push_sub *)user;
@@ -16262,10 +16262,10 @@ static int cr__push_sub_visit(void *user, const cr_image_info *img) {
     size_t i;
     memset(&m, 0, sizeof m);
     memset(&cfg, 0, sizeof cfg);
-    if (!S->found && cr__push_load(S->P, img->manifest, &text, &m, &cfg, NULL) == 0 && !m.is_index)
+    if (!S->found && cr__push_load(S->root, img->manifest, &text, &m, &cfg, NULL) == 0 && !m.is_index)
         for (i = 0; i < m.nlayers && !S->found; i++)
             if (!strcmp(cfg.diff_ids[i], S->diff_id) && !m.layers[i].foreign &&
-                cr__store_has_blob(S->P->root, m.layers[i].digest, m.layers[i].size)) {
+                cr__store_has_blob(S->root, m.layers[i].digest, m.layers[i].size)) {
                 *S->out = m.layers[i];
                 S->found = 1;
             }
@@ -16275,12 +16275,12 @@ static int cr__push_sub_visit(void *user, const cr_image_info *img) {
     return 0;
 }
 
-static int cr__push_substitute(cr__push *P, const char *diff_id, cr_descriptor *d, cr_err *err) {
+static int cr__push_substitute(const char *root, const char *diff_id, cr_descriptor *d, cr_err *err) {
     cr__push_sub S;
     char was[CR_DIGEST_MAX];
     snprintf(was, sizeof was, "%s", d->digest);
-    S.P = P; S.diff_id = diff_id; S.out = d; S.found = 0;
-    if (cr_store_list(&(cr_store){ P->root }, cr__push_sub_visit, &S, err) < 0) return -err->code;
+    S.root = root; S.diff_id = diff_id; S.out = d; S.found = 0;
+    if (cr_store_list(&(cr_store){ root }, cr__push_sub_visit, &S, err) < 0) return -err->code;
     if (!S.found) return cr_err_set(err, ENOENT, "layer %s: neither it nor another blob of its content (%s) is in the store", was, diff_id);
     cr_log(CR_LOG_DEBUG, "push: layer %s is not in the store: pushing %s, of the same content", was, d->digest);
     return 0;
@@ -16296,7 +16296,7 @@ static int cr__push_one(cr__push *P, const char *digest, const char *reference, 
     int r, changed = 0;
     memset(&m, 0, sizeof m);
     memset(&cfg, 0, sizeof cfg);
-    if ((r = cr__push_load(P, digest, text, &m, &cfg, err)) < 0) goto out;
+    if ((r = cr__push_load(P->root, digest, text, &m, &cfg, err)) < 0) goto out;
     if (m.is_index) { r = cr_err_set(err, EINVAL, "manifest %s: an index inside an index", digest); goto out; }
     if (!(nl = (cr_descriptor *)CR_MALLOC((m.nlayers + 1) * sizeof *nl))) { r = cr_err_set(err, ENOMEM, "out of memory"); goto out; }
     for (i = 0; i < m.nlayers && r == 0; i++) {
@@ -16304,7 +16304,7 @@ static int cr__push_one(cr__push *P, const char *digest, const char *reference, 
         nl[i] = m.layers[i];
         if (m.layers[i].foreign) continue;   /* the registry may not hold it: never pushed, as Docker does */
         if (!cr__store_has_blob(P->root, nl[i].digest, nl[i].size)) {
-            if ((r = cr__push_substitute(P, cfg.diff_ids[i], &nl[i], err)) < 0) break;
+            if ((r = cr__push_substitute(P->root, cfg.diff_ids[i], &nl[i], err)) < 0) break;
             changed = 1;
         }
         if (P->o->compression && nl[i].compression != want) {
@@ -16334,7 +16334,7 @@ static int cr__push_complete(cr__push *P, const cr_descriptor *d) {
     int ok;
     memset(&m, 0, sizeof m);
     ok = cr__store_hex(d->digest) && cr__store_has_blob(P->root, d->digest, d->size) &&
-         cr__push_load(P, d->digest, &text, &m, NULL, NULL) == 0 && !m.is_index &&
+         cr__push_load(P->root, d->digest, &text, &m, NULL, NULL) == 0 && !m.is_index &&
          cr__store_has_blob(P->root, m.config.digest, m.config.size);
     for (i = 0; ok && i < m.nlayers; i++) ok = m.layers[i].foreign || cr__store_has_blob(P->root, m.layers[i].digest, m.layers[i].size);
     cr_manifest_free(&m);
@@ -16349,7 +16349,7 @@ static int cr__push_image(cr__push *P, const cr_image_info *info, const char *re
     size_t i;
     int r = 0, whole = 0;
     memset(&idx, 0, sizeof idx);
-    if (strcmp(info->digest, info->manifest) && !P->o->compression && cr__push_load(P, info->digest, text, &idx, NULL, NULL) == 0 && idx.is_index) {
+    if (strcmp(info->digest, info->manifest) && !P->o->compression && cr__push_load(P->root, info->digest, text, &idx, NULL, NULL) == 0 && idx.is_index) {
         for (whole = 1, i = 0; whole && i < idx.nmanifests; i++) whole = cr__push_complete(P, &idx.manifests[i]);
         if (!whole) cr_log(CR_LOG_INFO, "push: the store has one platform of %s: pushing its manifest", info->digest);
     }
@@ -16623,8 +16623,9 @@ static int cr__save_one(cr__save *S, const char *image, cr_err *err) {
     cr_manifest m;
     cr_image_config cfg;
     cr_ref ref;
+    char name[100];
     size_t i;
-    int r, named;
+    int r, named, changed = 0;
     memset(&m, 0, sizeof m);
     memset(&cfg, 0, sizeof cfg);
     if ((r = cr_store_find(&(cr_store){ S->root }, image, &info, err)) < 0) return r;
@@ -16634,10 +16635,20 @@ static int cr__save_one(cr__save *S, const char *image, cr_err *err) {
         (r = cr__store_read_blob(S->root, m.config.digest, 16 << 20, &cbody, err)) < 0 ||
         (r = cr__src_config("config", &cbody, m.nlayers, &cfg, err)) < 0) goto out;
     if (m.is_index) { r = cr_err_set(err, EINVAL, "manifest %s: an index", info.manifest); goto out; }
+    for (i = 0; i < m.nlayers && r == 0; i++)   /* a layer without a blob of its own: see cr__push_substitute */
+        if (!m.layers[i].foreign && !cr__store_has_blob(S->root, m.layers[i].digest, m.layers[i].size) &&
+            (r = cr__push_substitute(S->root, cfg.diff_ids[i], &m.layers[i], err)) == 0) changed = 1;
+    if (r < 0) goto out;
     if (S->format == CR_SAVE_DOCKER_ARCHIVE) { r = cr__save_docker(S, &m, &cfg, named, info.name, &ref, err); goto out; }
     for (i = 0; i < m.nlayers && r == 0; i++) r = cr__save_blob(S, m.layers[i].digest, m.layers[i].size, err);
     if (r == 0) r = cr__save_blob(S, m.config.digest, m.config.size, err);
-    if (r == 0) r = cr__save_blob(S, info.manifest, text.len, err);
+    if (r == 0 && changed) {
+        cr__push_new_manifest(&m, m.layers, &text);
+        cr__sha256_bytes(text.data ? text.data : "", text.len, info.manifest);
+        snprintf(m.media_type, sizeof m.media_type, "%s", CR_MT_OCI_MANIFEST);
+        snprintf(name, sizeof name, "blobs/sha256/%s", info.manifest + 7);
+        if (!cr__save_seen(S, name)) r = cr__save_mem(S, name, &text, err);
+    } else if (r == 0) r = cr__save_blob(S, info.manifest, text.len, err);
     if (r < 0) goto out;
     cr_jw_obj(&S->index);
     cr_jw_key(&S->index, "mediaType"); cr_jw_str(&S->index, m.media_type);

@@ -206,6 +206,16 @@ manifest_of() { skopeo inspect --raw --tls-verify=false --creds alice:pw "docker
     auth_registry
     run -0 crs push localhost/same:latest "$REG/same/img"
     manifest_of "$REG/same/img" | jq -e --arg d "$(bb_blob '.layers[0].digest')" '.layers[0].digest == $d'
+    # save takes the same blob, in both formats
+    run -0 crs save -o "$BATS_TEST_TMPDIR/d.tar" localhost/same:latest
+    run -0 crs save --format oci-archive -o "$BATS_TEST_TMPDIR/o.tar" localhost/same:latest
+    local f
+    for f in d o; do
+        STORE=$BATS_TEST_TMPDIR/store-$f
+        run -0 crs load -q -i "$BATS_TEST_TMPDIR/$f.tar"
+        [[ $output == localhost/same:latest ]]
+        blobs_verified
+    done
     STORE=$BATS_TEST_TMPDIR/store2
     run -0 crs pull "$REG/same/img"
     blobs_verified
