@@ -27,6 +27,9 @@
      CR_MALLOC / CR_REALLOC / CR_FREE   the allocator (default libc): all three
                          or none; every allocation of cr.h goes through them
      CR_JSON_MAX_DEPTH   nesting limit of the JSON parser (default 128)
+     CR_ZSTD_ENCODER     cr_push_image's CR_PUSH_ZSTD: links zstd's compressor
+                         (about 390 KB of a static binary; without it that
+                         compression is refused with ENOTSUP)
 
    Example: run a bundle to completion
      cr_err err = {0};
@@ -64,6 +67,7 @@
      >>store     cr_store_*                                 blobs, layers, image names, gc
      >>unpack    cr_unpack_*                                layer tarballs (plain, gzip, zstd) onto a directory
      >>image     cr_image_*                                 pull from a registry, OCI layout or docker archive; login
+     >>push      cr_push_*, cr_save_*                       images out: push to a registry, save as an archive
      >>ctr       cr_ctr_*                                   image containers: `cr run IMAGE` and Docker's verbs,
                                                             built on cr_container_* (ctr = container from an image)
      >>build     cr_build_*                                 images out: Dockerfile builds with a layer cache, commit,
@@ -632,6 +636,16 @@ CR_API int cr_http_request(cr_http_client *c, const char *method, const char *ur
                            int (*sink)(void *user, const void *p, size_t n), void *user,
                            cr_buf *body_out, size_t max_body,
                            cr_http_response *resp, cr_err *err);
+/* A request body for cr_http_send: length bytes of data, or (data NULL)
+   of fd from offset on, read with pread so that a request sent again (a
+   closed idle connection, a 307/308 redirect) sends the same bytes. */
+typedef struct cr_http_body { const void *data; int fd; uint64_t offset, length; } cr_http_body;
+/* cr_http_request with a body (Content-Length: body->length) for POST,
+   PUT, PATCH; body NULL sends none. A server that answers before it took
+   the whole body (401, 413) and closes: its answer is returned. */
+CR_API int cr_http_send(cr_http_client *c, const char *method, const char *url, const char *const *headers,
+                        const cr_http_body *body, cr_buf *body_out, size_t max_body,
+                        cr_http_response *resp, cr_err *err);
 /* Value of the first header called name (case-insensitive) copied into buf
    (cut to n-1 bytes); NULL if absent. */
 CR_API const char *cr_http_header(const cr_http_response *r, const char *name, char *buf, size_t n);
@@ -917,6 +931,12 @@ typedef struct cr_pull_opts {
    source: `oci:/x: index.json: ...`, `docker-archive:/x.tar: layer
    "abc/layer.tar": digest mismatch (...)`. */
 CR_API int cr_image_pull(const cr_store *s, const char *ref, const cr_pull_opts *o, char digest[CR_DIGEST_MAX], cr_err *err);
+/* cr load: the images of a docker-archive or oci-archive (plain, gzip or
+   zstd; file NULL: stdin) into the store, as cr_image_pull of
+   docker-archive:/oci-archive: takes one; names gets the names they got,
+   NUL-separated. A plain tar file is read in place, anything else is
+   copied (decompressed) into an unlinked temp file of the store first. */
+CR_API int cr_image_load(const cr_store *s, const char *file, const cr_pull_opts *o, cr_buf *names, cr_err *err);
 /* What cr_image_login checks. */
 typedef struct cr_login_opts {
     const char *user, *pass;   /* user: non-empty, without ':' */
@@ -929,6 +949,66 @@ typedef struct cr_login_opts {
    is stored: cr_auth_store does that. Wrong credentials fail with -EACCES
    and `login HOST: unauthorized: wrong user name or password`. */
 CR_API int cr_image_login(const char *registry, const cr_login_opts *o, cr_err *err);
+#endif /* CR_NO_REGISTRY */
+
+/* ---- >>push (cr_push_*, cr_save_*) --------------------------------------- */
+#ifndef CR_NO_REGISTRY
+
+/* What cr_push_image reports about a layer (digest: the blob it pushes). */
+typedef enum cr_push_phase {
+    CR_PUSH_PUSHING,       /* done of total bytes are in the registry */
+    CR_PUSH_PUSHED,
+    CR_PUSH_EXISTS,        /* the registry has it already (HEAD) */
+    CR_PUSH_MOUNTED        /* mounted from another repository of the registry (from) */
+} cr_push_phase;
+enum { CR_PUSH_KEEP = 0, CR_PUSH_GZIP = 1, CR_PUSH_ZSTD = 2 };
+typedef struct cr_push_opts {
+    const char *creds;         /* "USER:PASS"; NULL: the credential files, as pulls */
+    const char *authfile;      /* tried before the default credential files */
+    int insecure;              /* --tls-verify=false */
+    const char *certs_dir;     /* NULL: /etc/containers/certs.d, then /etc/docker/certs.d */
+    int compression;           /* CR_PUSH_KEEP: layers as stored; CR_PUSH_GZIP, CR_PUSH_ZSTD:
+                                  the others recompressed (new digests, an OCI manifest) */
+    uint64_t chunk_size;       /* blobs up to this size go in one PUT, larger ones in
+                                  PATCH chunks of it; 0 = 64 MiB */
+    int request_timeout;       /* seconds a request may take; 0: $CR_PULL_TIMEOUT, else 3600 */
+    void (*progress)(void *user, cr_push_phase phase, const char *digest, uint64_t done, uint64_t total, const char *from);
+    void *user;
+} cr_push_opts;
+typedef struct cr_push_result {
+    char repository[CR_REF_STRING_MAX];   /* "127.0.0.1:5000/x/y" */
+    char tag[129];                        /* "latest" ("" when pushed by digest) */
+    char digest[CR_DIGEST_MAX];           /* of the manifest (or index) pushed */
+    uint64_t size;                        /* its bytes */
+} cr_push_result;
+/* Pushes image (a name or id in the store) to dest (a reference; NULL: the
+   image's name) as the distribution spec uploads: a blob the registry has
+   (HEAD) is skipped, one another repository of the registry holds (an
+   image of the store came from there) is mounted, the others go in one
+   PUT or in PATCH chunks; a chunk that fails is resumed from what the
+   registry says it has (GET of the upload: Range). Then the manifest, or
+   the index when the image has one and every platform of it is in the
+   store. Credentials as for pulls (a 401 on any request gets a new token
+   with push scope, once). Errors start with `push "dest"`. dest may also
+   be docker-archive:FILE or oci-archive:FILE (cr_save_images of image;
+   res gets no digest). */
+CR_API int cr_push_image(const cr_store *s, const char *image, const char *dest, const cr_push_opts *o,
+                         cr_push_result *res, cr_err *err);
+/* "0-1234" or "bytes=0-1234" (an upload's Range header) -> 1235, the
+   bytes the registry holds ("0-0": 0, as distribution writes it for an
+   empty upload); -EINVAL if malformed or not from 0. */
+CR_API int cr_push_parse_range(const char *v, uint64_t *have);
+
+/* cr save: images of the store into one tar written to fd. */
+enum { CR_SAVE_DOCKER_ARCHIVE = 0, CR_SAVE_OCI_ARCHIVE = 1 };
+typedef struct cr_save_opts { int format; } cr_save_opts;   /* CR_SAVE_* */
+/* docker-archive: what `docker save` (25 and later) writes: manifest.json
+   (Config, RepoTags, Layers), repositories, and an OCI layout of the same
+   blobs (index.json, oci-layout); layers uncompressed, named by their
+   diff-ids. oci-archive: an OCI layout with the blobs as stored, each
+   image's index.json entry named (org.opencontainers.image.ref.name) by
+   its full reference. */
+CR_API int cr_save_images(const cr_store *s, const char *const *images, const cr_save_opts *o, int fd, cr_err *err);
 #endif /* CR_NO_REGISTRY */
 
 /* ---- >>ctr (cr_ctr_*: image containers) ----------------------------------- */
@@ -12466,12 +12546,33 @@ static int cr__http_open(cr_http_client *c, cr__http_priv *pv, const cr__http_ur
 /* Sends the request and reads the response head, on an idle connection
    when there is one. A server may close an idle connection at any time;
    then it ends before a single response byte, and the request goes once
-   more on a new connection (requests here have no body, so repeating is
-   safe). 1xx interim responses are skipped, within the same head budget. */
+   more on a new connection (a body is sent again from its source). 1xx
+   interim responses are skipped, within the same head budget. */
+/* Sends a request body: from memory, or from a file in pieces. */
+static int cr__http_send_body(cr__http_conn *k, const cr_http_body *b, cr_err *err) {
+    enum { PIECE = 1 << 18 };
+    uint64_t done = 0;
+    char *buf;
+    int r = 0;
+    if (b->data) return cr__http_send(k, (const char *)b->data, (size_t)b->length, err);
+    if (!(buf = (char *)CR_MALLOC(PIECE))) return cr_err_set(err, ENOMEM, "out of memory");
+    while (r == 0 && done < b->length) {
+        size_t n = b->length - done < PIECE ? (size_t)(b->length - done) : PIECE;
+        ssize_t got = pread(b->fd, buf, n, (off_t)(b->offset + done));
+        if (got < 0 && errno == EINTR) continue;
+        if (got <= 0) r = got < 0 ? cr__errno(err, "request body: read") : cr_err_set(err, EIO, "request body: file ends early");
+        else if ((r = cr__http_send(k, buf, (size_t)got, err)) == 0) done += (uint64_t)got;
+    }
+    CR_FREE(buf);
+    return r;
+}
+
 static int cr__http_exchange(cr_http_client *c, cr__http_priv *pv, const cr__http_url *u, const char *key,
-                             const cr_buf *req, cr__http_head *h, cr_buf *hdrs, cr__http_conn **out, cr_err *err) {
+                             const cr_buf *req, const cr_http_body *body, cr__http_head *h, cr_buf *hdrs,
+                             cr__http_conn **out, cr_err *err) {
     size_t budget = c->max_header_bytes ? c->max_header_bytes : 65536, used;
     int attempt, r = 0;
+    cr_err werr;
     for (attempt = 0; attempt < 2; attempt++) {
         cr__http_conn *k = attempt ? NULL : cr__http_pool_take(pv, key);
         int reused = k != NULL, got = 0;
@@ -12480,9 +12581,13 @@ static int cr__http_exchange(cr_http_client *c, cr__http_priv *pv, const cr__htt
         k->deadline_ms = pv->deadline_ms; k->deadline_at = pv->deadline_at; k->late = 0;
         h->max = budget; h->raw.len = 0; h->bol = 0;
         r = cr__http_send(k, req->data, req->len, err);
+        /* a server may answer (and close) before it took the body: read its answer */
+        werr.code = 0;
+        if (r == 0 && body) cr__http_send_body(k, body, &werr);
         while (r >= 0) {
             if (k->rpos == k->rlen) {
                 ssize_t n = cr__http_fill(k, err);
+                if (n <= 0 && werr.code) { *err = werr; r = -werr.code; break; }
                 if (n <= 0) { r = n < 0 ? (int)n : cr_err_set(err, ECONNRESET, "connection closed before a response"); break; }
                 got = 1;
             }
@@ -12562,9 +12667,9 @@ static int cr__http_body(cr__http_conn *k, const cr__http_head *h, int bodiless,
     return 0;
 }
 
-CR_API int cr_http_request(cr_http_client *c, const char *method, const char *url, const char *const *headers,
-                           int (*sink)(void *user, const void *p, size_t n), void *user, cr_buf *body_out, size_t max_body,
-                           cr_http_response *resp, cr_err *err) {
+static int cr__http_do(cr_http_client *c, const char *method, const char *url, const char *const *headers,
+                       const cr_http_body *body, int (*sink)(void *user, const void *p, size_t n), void *user,
+                       cr_buf *body_out, size_t max_body, cr_http_response *resp, cr_err *err) {
     cr__http_priv *pv;
     cr__http_url u;
     cr__http_head h;
@@ -12611,9 +12716,10 @@ CR_API int cr_http_request(cr_http_client *c, const char *method, const char *ur
             cr_buf_printf(&req, "%s\r\n", *hp);
         }
         if (!ua) cr_buf_puts(&req, "User-Agent: cr/" CR_VERSION "\r\n");
+        if (body) cr_buf_printf(&req, "Content-Length: %llu\r\n", (unsigned long long)body->length);
         cr_buf_puts(&req, "\r\n");
         if (req.oom) { r = cr_err_set(err, ENOMEM, "out of memory"); break; }
-        if ((r = cr__http_exchange(c, pv, &u, key, &req, &h, &resp->headers, &k, err)) < 0) break;
+        if ((r = cr__http_exchange(c, pv, &u, key, &req, body, &h, &resp->headers, &k, err)) < 0) break;
         resp->status = h.status;
         resp->content_length = h.length;
         redirect = (h.status == 301 || h.status == 302 || h.status == 303 || h.status == 307 || h.status == 308) &&
@@ -12634,7 +12740,7 @@ CR_API int cr_http_request(cr_http_client *c, const char *method, const char *ur
             break;
         }
         memcpy(resp->final_url, next, sizeof next);
-        if (h.status == 303 && strcmp(method, "HEAD")) method = "GET";
+        if (h.status == 303 && strcmp(method, "HEAD")) { method = "GET"; body = NULL; }
     }
     cr_buf_free(&req);
     cr_buf_free(&h.raw);
@@ -12642,6 +12748,18 @@ CR_API int cr_http_request(cr_http_client *c, const char *method, const char *ur
     if (r < 0 && err)
         cr_err_wrap(err, "%s %s", method, cr__http_printable(next, 400, resp->final_url, strcspn(resp->final_url, "?#")));
     return r;
+}
+
+CR_API int cr_http_request(cr_http_client *c, const char *method, const char *url, const char *const *headers,
+                           int (*sink)(void *user, const void *p, size_t n), void *user, cr_buf *body_out, size_t max_body,
+                           cr_http_response *resp, cr_err *err) {
+    return cr__http_do(c, method, url, headers, NULL, sink, user, body_out, max_body, resp, err);
+}
+
+CR_API int cr_http_send(cr_http_client *c, const char *method, const char *url, const char *const *headers,
+                        const cr_http_body *body, cr_buf *body_out, size_t max_body,
+                        cr_http_response *resp, cr_err *err) {
+    return cr__http_do(c, method, url, headers, body, NULL, NULL, body_out, max_body, resp, err);
 }
 
 CR_API const char *cr_http_header(const cr_http_response *r, const char *name, char *buf, size_t n) {
@@ -15376,12 +15494,15 @@ typedef struct cr__unpack {
     ZSTD_DStream *zs;
     size_t zhint;               /* zstd: 0 once the last frame is complete */
     cr__sha256 sha;
+    /* instead of the tar reader (t NULL): where the uncompressed bytes go */
+    int (*sink)(void *user, const uint8_t *p, size_t n, cr_err *err);
+    void *user;
 } cr__unpack;
 
-/* Uncompressed bytes: hashed, then parsed. */
+/* Uncompressed bytes: hashed, then parsed (or handed to the sink). */
 static int cr__unpack_tar(cr__unpack *u, const uint8_t *p, size_t n, cr_err *err) {
     cr__sha256_update(&u->sha, p, n);
-    return cr__tar_feed(u->t, p, n, err);
+    return u->t ? cr__tar_feed(u->t, p, n, err) : u->sink(u->user, p, n, err);
 }
 
 static int cr__unpack_gzip(cr__unpack *u, size_t have, cr_err *err) {
@@ -15467,22 +15588,24 @@ static int cr__unpack_stream(cr__unpack *u, int in_fd, const cr_unpack_opts *o, 
     if (r < 0) return r;
     if (u->kind == CR__UNPACK_GZIP && !u->zdone) return cr_err_set(err, EIO, "layer: gzip: truncated stream");
     if (u->kind == CR__UNPACK_ZSTD && u->zhint) return cr_err_set(err, EIO, "layer: zstd: truncated stream");
-    return cr__tar_finish(u->t, err);
+    return u->t ? cr__tar_finish(u->t, err) : 0;
 }
 
-CR_API int cr_unpack_layer(int in_fd, int dirfd, const cr_unpack_opts *o, char diff_id[CR_SHA256_DIGEST_MAX], cr_err *err) {
+/* A layer stream onto dirfd, or (sink given) decompressed into the sink. */
+static int cr__unpack_run(int in_fd, int dirfd, const cr_unpack_opts *o, int (*sink)(void *, const uint8_t *, size_t, cr_err *),
+                          void *user, char diff_id[CR_SHA256_DIGEST_MAX], cr_err *err) {
     cr__unpack u;
     int r;
-    if (o && o->whiteouts != CR_UNPACK_OVERLAY && o->whiteouts != CR_UNPACK_APPLY)
-        return cr_err_set(err, EINVAL, "unpack: unknown whiteout mode %d", o->whiteouts);
     memset(&u, 0, sizeof u);
     u.zhint = 1;
-    u.t = (cr__tar *)CR_MALLOC(sizeof *u.t);
+    u.sink = sink;
+    u.user = user;
+    u.t = sink ? NULL : (cr__tar *)CR_MALLOC(sizeof *u.t);
     if (u.t) cr__tar_init(u.t, dirfd, o);
     u.in = (uint8_t *)CR_MALLOC(CR__UNPACK_CHUNK);
     u.out = (uint8_t *)CR_MALLOC(CR__UNPACK_CHUNK);
     cr__sha256_init(&u.sha);
-    if (!u.t || !u.in || !u.out) r = cr_err_set(err, ENOMEM, "unpack: out of memory");
+    if ((!sink && !u.t) || !u.in || !u.out) r = cr_err_set(err, ENOMEM, "unpack: out of memory");
     else r = cr__unpack_stream(&u, in_fd, o, err);
     if (r == 0 && diff_id) cr__sha256_digest(&u.sha, diff_id);
     if (u.t) cr__tar_free(u.t);
@@ -15874,6 +15997,19 @@ out:
     CR_FREE(l);
     return r;
 }
+
+CR_API int cr_unpack_layer(int in_fd, int dirfd, const cr_unpack_opts *o, char diff_id[CR_SHA256_DIGEST_MAX], cr_err *err) {
+    if (o && o->whiteouts != CR_UNPACK_OVERLAY && o->whiteouts != CR_UNPACK_APPLY)
+        return cr_err_set(err, EINVAL, "unpack: unknown whiteout mode %d", o->whiteouts);
+    return cr__unpack_run(in_fd, dirfd, o, NULL, NULL, diff_id, err);
+}
+
+/* A layer blob (plain, gzip or zstd) decompressed into sink; diff_id gets
+   the digest of what went in. */
+static int cr__unpack_decode(int in_fd, int (*sink)(void *, const uint8_t *, size_t, cr_err *), void *user,
+                             char diff_id[CR_SHA256_DIGEST_MAX], cr_err *err) {
+    return cr__unpack_run(in_fd, -1, NULL, sink, user, diff_id, err);
+}
 #endif /* CR_NO_REGISTRY */
 
 #ifndef CR_NO_REGISTRY
@@ -16019,6 +16155,7 @@ typedef struct cr__reg {
     char auth[8192];            /* "Authorization: ..." or "" */
     char user[256], pass[512];
     int have_creds;
+    char scope[1200];           /* the token's scopes ("repository:a/b:pull,push&scope=..."); "": pull of ref.path */
 } cr__reg;
 
 static int cr__reg_is_loopback(const char *domain) {
@@ -16055,8 +16192,11 @@ static int cr__reg_token(cr__reg *g, const char *challenge, cr_err *err) {
         return 0;
     }
     /* the registry's suggested scope may be for another repository: ask for ours */
-    snprintf(url, sizeof url, "%s%sservice=%s%s%s%s", realm, strchr(realm, '?') ? "&" : "?", service,
-             g->p->ref.path[0] ? "&scope=repository:" : "", g->p->ref.path, g->p->ref.path[0] ? ":pull" : "");
+    if (g->scope[0])
+        snprintf(url, sizeof url, "%s%sservice=%s&scope=%s", realm, strchr(realm, '?') ? "&" : "?", service, g->scope);
+    else
+        snprintf(url, sizeof url, "%s%sservice=%s%s%s%s", realm, strchr(realm, '?') ? "&" : "?", service,
+                 g->p->ref.path[0] ? "&scope=repository:" : "", g->p->ref.path, g->p->ref.path[0] ? ":pull" : "");
     hdrs[0] = hdr.data;
     memset(&resp, 0, sizeof resp);
     r = cr_http_request(&g->http, "GET", url, hdr.data ? hdrs : NULL, NULL, NULL, &body, 1 << 20, &resp, err);
@@ -16091,28 +16231,43 @@ static const char *cr__reg_status(int status, const cr_buf *body, char *out, siz
     return out;
 }
 
-/* GET base+path with our credentials; a 401 fetches a token and retries once. */
-static int cr__reg_get(cr__reg *g, const char *path, const char *accept, const char *range,
-                       int (*sink)(void *, const void *, size_t), void *user, cr_buf *body, size_t max,
-                       cr_http_response *resp, cr_err *err) {
-    char url[1200], acc[512], rng[64], chal[2048];
-    const char *hdrs[4];
-    int attempt, r = 0;
-    snprintf(url, sizeof url, "%s%s", g->base, path);
+/* A request to path (from the base URL) or to an absolute URL (an upload's
+   Location) with our credentials and up to 4 more headers; a 401 fetches a
+   token (or takes the credentials) and sends it once more. */
+static int cr__reg_send(cr__reg *g, const char *method, const char *path, const char *const *extra, const cr_http_body *upload,
+                        int (*sink)(void *, const void *, size_t), void *user, cr_buf *body, size_t max,
+                        cr_http_response *resp, cr_err *err) {
+    char url[CR_HTTP_URL_MAX], chal[2048];
+    const char *hdrs[6];
+    int attempt, r = 0, k;
+    snprintf(url, sizeof url, "%s%s", path[0] == '/' ? g->base : "", path);
     for (attempt = 0; attempt < 2; attempt++) {
-        int k = 0;
-        if (accept) { snprintf(acc, sizeof acc, "Accept: %s", accept); hdrs[k++] = acc; }
-        if (range) { snprintf(rng, sizeof rng, "Range: %s", range); hdrs[k++] = rng; }
+        for (k = 0; extra && extra[k] && k < 4; k++) hdrs[k] = extra[k];
         if (g->auth[0]) hdrs[k++] = g->auth;
         hdrs[k] = NULL;
         if (body) body->len = 0;
-        if ((r = cr_http_request(&g->http, "GET", url, hdrs, sink, user, body, max, resp, err)) < 0) return r;
+        r = upload || strcmp(method, "GET") ? cr_http_send(&g->http, method, url, hdrs, upload, body, max, resp, err)
+                                            : cr_http_request(&g->http, method, url, hdrs, sink, user, body, max, resp, err);
+        if (r < 0) return r;
         if (resp->status != 401 || attempt) return 0;
         if (!cr_http_header(resp, "WWW-Authenticate", chal, sizeof chal))
             return cr_err_set(err, EACCES, "%s: HTTP 401 without a WWW-Authenticate challenge", url);
         if ((r = cr__reg_token(g, chal, err)) < 0) return r;
     }
     return 0;
+}
+
+/* GET base+path with our credentials. */
+static int cr__reg_get(cr__reg *g, const char *path, const char *accept, const char *range,
+                       int (*sink)(void *, const void *, size_t), void *user, cr_buf *body, size_t max,
+                       cr_http_response *resp, cr_err *err) {
+    char acc[512], rng[64];
+    const char *hdrs[3];
+    int k = 0;
+    if (accept) { snprintf(acc, sizeof acc, "Accept: %s", accept); hdrs[k++] = acc; }
+    if (range) { snprintf(rng, sizeof rng, "Range: %s", range); hdrs[k++] = rng; }
+    hdrs[k] = NULL;
+    return cr__reg_send(g, "GET", path, hdrs, NULL, sink, user, body, max, resp, err);
 }
 
 /* Starts a session with source si: credentials, then /v2/ (and a token if
@@ -17075,7 +17230,7 @@ static void cr__dsave_repositories(const cr__src *s, const cr__src_entry *top, c
 }
 
 /* The entry of manifest.json whose RepoTags hold want (canonical), or its only one. */
-static int cr__dsave_pick(const cr_json *list, const char *want, const cr_json **img, cr_err *err) {
+static int cr__dsave_pick(const cr_json *list, const char *want, int index, const cr_json **img, cr_err *err) {
     char canon[CR_REF_STRING_MAX], wantc[CR_REF_STRING_MAX] = "";
     const cr_json *e, *tags, *t;
     cr_buf all = {0};
@@ -17093,6 +17248,7 @@ static int cr__dsave_pick(const cr_json *list, const char *want, const cr_json *
             cr_ref_string(&ref, canon, sizeof canon);
             if (!strcmp(canon, wantc)) *img = e;
         }
+    for (e = list->child; e && index >= 0 && !*img; e = e->next) if (!index--) *img = e;
     if (!*img && list->len == 1) *img = list->child;
     if (*img) return 0;
     for (e = list->child; e && all.len < 600; e = e->next)
@@ -17107,10 +17263,11 @@ static int cr__dsave_pick(const cr_json *list, const char *want, const cr_json *
 
 /* One layer of a docker archive (name in the archive, its diff-id) into the
    store; d gets its descriptor. */
+static const char *const cr__oci_layer_types[] = { "application/vnd.oci.image.layer.v1.tar",   /* by CR_LAYER_* */
+    "application/vnd.oci.image.layer.v1.tar+gzip", "application/vnd.oci.image.layer.v1.tar+zstd" };
+
 static int cr__dsave_layer(const char *root, const cr__src *s, const char *name, const char *diff, const cr_pull_opts *o,
                            cr_descriptor *d, cr_err *err) {
-    static const char *const layer_types[] = { "application/vnd.oci.image.layer.v1.tar",
-        "application/vnd.oci.image.layer.v1.tar+gzip", "application/vnd.oci.image.layer.v1.tar+zstd" };
     char w[PATH_MAX + 64], named[CR_SHA256_DIGEST_MAX];
     uint8_t magic[4] = {0};
     uint64_t off;
@@ -17124,7 +17281,7 @@ static int cr__dsave_layer(const char *root, const cr__src *s, const char *name,
     if (r < 0) return r;
     d->compression = magic[0] == 0x1f && magic[1] == 0x8b ? CR_LAYER_GZIP :
                      magic[0] == 0x28 && magic[1] == 0xb5 && magic[2] == 0x2f && magic[3] == 0xfd ? CR_LAYER_ZSTD : CR_LAYER_TAR;
-    snprintf(d->media_type, sizeof d->media_type, "%s", layer_types[d->compression]);
+    snprintf(d->media_type, sizeof d->media_type, "%s", cr__oci_layer_types[d->compression]);
     have = cr__store_layer_state(root, diff) > 0;
     if (have && d->compression == CR_LAYER_TAR) {
         /* a plain tar's digest is its diff-id, and that layer is unpacked already */
@@ -17162,7 +17319,7 @@ static void cr__dsave_names(const cr__src *s, const cr_json *img, const char *wa
 /* docker-archive: — the image of manifest.json that want names (or its
    only one), into the store under an OCI manifest made here; names gets
    its canonical names (NUL-separated). */
-static int cr__image_import_docker(const char *root, const cr__src *s, const char *want, const cr_pull_opts *o,
+static int cr__image_import_docker(const char *root, const cr__src *s, const char *want, int index, const cr_pull_opts *o,
                                    cr_image_info *info, cr_buf *names, cr_err *err) {
     cr_buf text = {0}, man = {0};
     cr_json *list = NULL;
@@ -17180,7 +17337,7 @@ static int cr__image_import_docker(const char *root, const cr__src *s, const cha
         goto out;
     }
     if ((r = cr__dsave_parse(text.data, text.len, &list, err)) < 0) { cr_err_wrap(err, "manifest.json"); goto out; }
-    if ((r = cr__dsave_pick(list, want, &img, err)) < 0) goto out;
+    if ((r = cr__dsave_pick(list, want, index, &img, err)) < 0) goto out;
     /* the config: its digest is the image id, and its name may carry it */
     cfgname = cr_json_get(img, "Config")->str;
     layers = cr_json_get(img, "Layers");
@@ -17251,20 +17408,44 @@ static int cr__import_name(const char *path, const char *tag, char *out, size_t 
     return 0;
 }
 
+/* One image of an opened source (docker-archive: the entry of manifest.json
+   tag names, or number index) into the store under its names; all (when
+   given) gets them, NUL-separated. */
+static int cr__import_one(const char *root, const cr__src *s, int kind, const char *path, const char *tag, int index,
+                          const cr_pull_opts *o, cr_buf *all, char digest_out[CR_DIGEST_MAX], cr_err *err) {
+    char ref_name[256] = "", name[CR_REF_STRING_MAX];
+    cr_image_info info;
+    cr_buf names = {0};
+    size_t off;
+    int r;
+    memset(&info, 0, sizeof info);
+    if (kind == CR_TRANSPORT_DOCKER_ARCHIVE) r = cr__image_import_docker(root, s, tag, index, o, &info, &names, err);
+    else r = cr__image_import_layout(root, s, tag, o, &info, ref_name, err);
+    if (r == 0 && !names.len && (r = cr__import_name(path, tag ? tag : ref_name[0] ? ref_name : "latest", name, sizeof name, err)) == 0)
+        cr_buf_add(&names, name, strlen(name) + 1);
+    if (r == 0 && names.oom) r = cr_err_set(err, ENOMEM, "out of memory");
+    cr__now_rfc3339(info.pulled, sizeof info.pulled);
+    for (off = 0; off < names.len && r == 0; off += strlen(names.data + off) + 1) {
+        snprintf(info.name, sizeof info.name, "%s", names.data + off);
+        r = cr__images_update(root, NULL, &info, NULL, err);
+    }
+    if (r == 0 && all) cr_buf_add(all, names.data, names.len);
+    if (r == 0 && digest_out) snprintf(digest_out, CR_DIGEST_MAX, "%s", info.digest);
+    cr_buf_free(&names);
+    return r;
+}
+
 /* cr_image_pull of the local transports: rest is "PATH[:TAG]". */
 static int cr__image_import(const char *root, int kind, const char *rest, const cr_pull_opts *o, char digest_out[CR_DIGEST_MAX], cr_err *err) {
     static const char *const prefix[] = { "docker", "oci", "oci-archive", "docker-archive" };
     const char *colon = strchr(rest, ':'), *tag = colon && colon[1] ? colon + 1 : NULL;
-    char path[PATH_MAX], ref_name[256] = "", name[CR_REF_STRING_MAX];
-    cr_image_info info;
-    cr_buf names = {0};
+    char path[PATH_MAX];
     cr__src *s;
-    size_t plen = colon ? (size_t)(colon - rest) : strlen(rest), off;
+    size_t plen = colon ? (size_t)(colon - rest) : strlen(rest);
     int r;
     if (plen >= sizeof path) return cr_err_set(err, ENAMETOOLONG, "%s:%.200s...: path too long", prefix[kind], rest);
     if (!(s = (cr__src *)CR_MALLOC(sizeof *s))) return cr_err_set(err, ENOMEM, "out of memory");
     memset(s, 0, sizeof *s);
-    memset(&info, 0, sizeof info);
     s->dirfd = s->fd = -1;
     memcpy(path, rest, plen);
     path[plen] = 0;
@@ -17286,27 +17467,86 @@ static int cr__image_import(const char *root, int kind, const char *rest, const 
         }
         if ((r = cr__tar_list(s->fd, "archive", cr__src_visit, s, err)) < 0) goto out;
     }
-    if (kind == CR_TRANSPORT_DOCKER_ARCHIVE) r = cr__image_import_docker(root, s, tag, o, &info, &names, err);
-    else r = cr__image_import_layout(root, s, tag, o, &info, ref_name, err);
-    if (r < 0) goto out;
-    if (!names.len) {
-        if ((r = cr__import_name(path, tag ? tag : ref_name[0] ? ref_name : "latest", name, sizeof name, err)) < 0) goto out;
-        cr_buf_add(&names, name, strlen(name) + 1);
-        if (names.oom) { r = cr_err_set(err, ENOMEM, "out of memory"); goto out; }
-    }
-    cr__now_rfc3339(info.pulled, sizeof info.pulled);
-    for (off = 0; off < names.len && r == 0; off += strlen(names.data + off) + 1) {
-        snprintf(info.name, sizeof info.name, "%s", names.data + off);
-        r = cr__images_update(root, NULL, &info, NULL, err);
-    }
-    if (r == 0 && digest_out) snprintf(digest_out, CR_DIGEST_MAX, "%s", info.digest);
+    r = cr__import_one(root, s, kind, path, tag, -1, o, NULL, digest_out, err);
 out:
     if (r < 0) cr_err_wrap(err, "%s", s->label);
     if (s->dirfd >= 0) close(s->dirfd);
     if (s->fd >= 0) close(s->fd);
     CR_FREE(s->e);
     cr_buf_free(&s->names);
-    cr_buf_free(&names);
+    CR_FREE(s);
+    return r;
+}
+
+static int cr__load_spool(void *user, const uint8_t *p, size_t n, cr_err *err) {
+    return cr__write_all(*(int *)user, p, n) < 0 ? cr__errno(err, "temp file: write") : 0;
+}
+
+/* Every image of an archive: manifest.json's entries, else index.json's
+   names (or its only image). */
+static int cr__load_all(const char *root, const cr__src *s, const char *path, const cr_pull_opts *o, cr_buf *names, cr_err *err) {
+    cr_buf text = {0};
+    cr_json *list = NULL;
+    cr_manifest idx;
+    size_t i, j, n = 0;
+    int r;
+    memset(&idx, 0, sizeof idx);
+    if (cr__src_read(s, NULL, "manifest.json", 4 << 20, &text, NULL) == 0) {
+        if ((r = cr__dsave_parse(text.data, text.len, &list, err)) < 0) cr_err_wrap(err, "manifest.json");
+        for (i = 0; r == 0 && i < list->len; i++)
+            r = cr__import_one(root, s, CR_TRANSPORT_DOCKER_ARCHIVE, path, NULL, (int)i, o, names, NULL, err);
+    } else if ((r = cr__src_read(s, NULL, "index.json", 4 << 20, &text, err)) < 0) {
+        if (r == -ENOENT) r = cr_err_set(err, ENOENT, "neither manifest.json nor index.json: not a docker-archive or oci-archive");
+    } else if ((r = cr_manifest_parse(CR_MT_OCI_INDEX, text.data, text.len, &idx, err)) < 0) {
+        cr_err_wrap(err, "index.json");
+    } else {
+        for (i = 0; r == 0 && i < idx.nmanifests; i++) {
+            const char *name = idx.manifests[i].ref_name;
+            for (j = 0; j < i && strcmp(idx.manifests[j].ref_name, name); j++) ;
+            if (!name[0] || j < i) continue;    /* a platform of a name already loaded */
+            n++;
+            r = cr__import_one(root, s, CR_TRANSPORT_OCI_ARCHIVE, path, name, -1, o, names, NULL, err);
+        }
+        if (r == 0 && !n) r = cr__import_one(root, s, CR_TRANSPORT_OCI_ARCHIVE, path, NULL, -1, o, names, NULL, err);
+    }
+    cr_json_free(list);
+    cr_manifest_free(&idx);
+    cr_buf_free(&text);
+    return r;
+}
+
+CR_API int cr_image_load(const cr_store *st, const char *file, const cr_pull_opts *opts, cr_buf *names, cr_err *err) {
+    const char *root = cr_store_root(st);
+    cr_pull_opts noopts;
+    char tmp[PATH_MAX];
+    uint8_t m[4] = {0};
+    struct stat sb;
+    cr__src *s;
+    int in = file ? open(file, O_RDONLY | O_CLOEXEC) : 0, r = 0;
+    memset(&noopts, 0, sizeof noopts);
+    if (in < 0) return cr__errno(err, "load \"%s\"", file);
+    if (!(s = (cr__src *)CR_MALLOC(sizeof *s))) { r = cr_err_set(err, ENOMEM, "out of memory"); goto out; }
+    memset(s, 0, sizeof *s);
+    s->dirfd = s->fd = -1;
+    snprintf(s->label, sizeof s->label, "load %s", file ? file : "(stdin)");
+    if ((r = cr__store_prepare(root, err)) < 0) goto out;
+    /* a plain tar file is read in place; anything else (a pipe, gzip, zstd) goes to a temp file first */
+    if (fstat(in, &sb) == 0 && S_ISREG(sb.st_mode) && pread(in, m, 4, 0) == 4 && !(m[0] == 0x1f && m[1] == 0x8b) &&
+        memcmp(m, "\x28\xb5\x2f\xfd", 4)) {
+        if ((s->fd = fcntl(in, F_DUPFD_CLOEXEC, 0)) < 0) { r = cr__errno(err, "dup"); goto out; }
+    } else {
+        snprintf(tmp, sizeof tmp, "%s/tmp/load-XXXXXX", root);
+        if ((s->fd = mkostemp(tmp, O_CLOEXEC)) < 0) { r = cr__errno(err, "temp file in %s/tmp", root); goto out; }
+        unlink(tmp);
+        if ((r = cr__unpack_decode(in, cr__load_spool, &s->fd, NULL, err)) < 0) goto out;
+    }
+    if ((r = cr__tar_list(s->fd, "archive", cr__src_visit, s, err)) == 0)
+        r = cr__load_all(root, s, file ? file : "load", opts ? opts : &noopts, names, err);
+out:
+    if (r < 0 && s) cr_err_wrap(err, "%s", s->label);
+    if (file) close(in);
+    if (s && s->fd >= 0) close(s->fd);
+    if (s) { CR_FREE(s->e); cr_buf_free(&s->names); }
     CR_FREE(s);
     return r;
 }
@@ -17479,6 +17719,841 @@ CR_API int cr_image_login(const char *registry, const cr_login_opts *o, cr_err *
     explicit_bzero(g, sizeof *g);
     CR_FREE(g);
     CR_FREE(p);
+    return r;
+}
+
+/* ==========================================================================
+ * >>push — cr_push_*, cr_save_*: images out of the store
+ *
+ * push: a registry session as pulls have one (cr__reg), with a token for
+ * pull and push of the destination (and pull of a repository a blob is
+ * mounted from). Each layer, then the config: HEAD (the registry has it),
+ * else a mount from a repository of the same registry that an image of the
+ * store came from, else an upload: POST, then one PUT ?digest= with the
+ * blob, or PATCH chunks and an empty PUT. A chunk that fails (connection
+ * lost, 5xx) is resumed from the upload's Range; an upload the registry
+ * dropped starts again. Recompressed layers go through an unlinked temp
+ * file in tmp/, hashed as they are written. Then the manifest.
+ * save: a tar written in order to any fd (a pipe too), layers
+ * decompressed twice when docker-archive wants them plain (once to learn
+ * the size the tar header needs).
+ * ========================================================================== */
+
+#define CR__PUSH_CHUNK ((uint64_t)64 << 20)
+#define CR__PUSH_TRIES 6
+
+typedef struct cr__push {
+    const char *root;
+    const cr_push_opts *o;
+    cr_pull_opts po;
+    cr__pull *p;                /* the destination's ref, the registry as its only source */
+    cr__reg *g;
+    uint64_t chunk;
+    cr_buf mounts;              /* "path\nmanifest" NUL-separated: store images of the same registry */
+} cr__push;
+
+CR_API int cr_push_parse_range(const char *v, uint64_t *have) {
+    uint64_t end = 0;
+    size_t i = 0;
+    if (!strncmp(v, "bytes=", 6)) v += 6;
+    if (v[0] != '0' || v[1] != '-' || !v[2]) return -EINVAL;
+    for (v += 2; v[i]; i++) {
+        if (v[i] < '0' || v[i] > '9' || end > (UINT64_MAX - 10) / 10) return -EINVAL;
+        end = end * 10 + (uint64_t)(v[i] - '0');
+    }
+    *have = end ? end + 1 : 0;   /* distribution says "0-0" of an empty upload */
+    return 0;
+}
+
+/* ---- requests ---- */
+
+static int cr__push_req(cr__push *P, const char *method, const char *url, const char *const *hdrs, const cr_http_body *b,
+                        cr_http_response *resp, cr_buf *body, cr_err *err) {
+    return cr__reg_send(P->g, method, url, hdrs, b, NULL, NULL, body, 1 << 20, resp, err);
+}
+
+/* An unexpected answer as an error: `what: HTTP 400 (DIGEST_INVALID: ...)`. */
+static int cr__push_status(int status, const cr_buf *body, cr_err *err, const char *what) {
+    char why[300];
+    return cr_err_set(err, status == 401 || status == 403 ? EACCES : status == 404 ? ENOENT : EIO, "%s: %s", what,
+                      cr__reg_status(status, body, why, sizeof why));
+}
+
+/* 1: the repository has the blob, 0: not. */
+static int cr__push_has(cr__push *P, const char *digest, cr_err *err) {
+    char path[800];
+    cr_http_response resp;
+    int r;
+    memset(&resp, 0, sizeof resp);
+    snprintf(path, sizeof path, "/v2/%s/blobs/%s", P->p->ref.path, digest);
+    if ((r = cr__push_req(P, "HEAD", path, NULL, NULL, &resp, NULL, err)) == 0)
+        r = resp.status == 200 ? 1 : resp.status == 404 ? 0 : cr__push_status(resp.status, NULL, err, "HEAD");
+    cr_buf_free(&resp.headers);
+    return r;
+}
+
+/* Starts an upload (with a mount from another repository when from): 1
+   when the registry mounted it, 0 with loc the upload's URL. */
+static int cr__push_start(cr__push *P, const char *digest, const char *from, char loc[CR_HTTP_URL_MAX], cr_err *err) {
+    char path[1400];
+    cr_http_body none;
+    cr_http_response resp;
+    cr_buf body = {0};
+    int r;
+    memset(&none, 0, sizeof none);
+    memset(&resp, 0, sizeof resp);
+    if (from) {
+        snprintf(P->g->scope, sizeof P->g->scope, "repository:%s:pull,push&scope=repository:%s:pull", P->p->ref.path, from);
+        snprintf(path, sizeof path, "/v2/%s/blobs/uploads/?mount=%s&from=%s", P->p->ref.path, digest, from);
+    } else snprintf(path, sizeof path, "/v2/%s/blobs/uploads/", P->p->ref.path);
+    r = cr__push_req(P, "POST", path, NULL, &none, &resp, &body, err);
+    if (r == 0 && resp.status == 201 && from) r = 1;
+    else if (r == 0 && resp.status != 202) r = cr__push_status(resp.status, &body, err, "start upload");
+    else if (r == 0 && (!cr_http_header(&resp, "Location", loc, CR_HTTP_URL_MAX) || (loc[0] != '/' && strncmp(loc, "http", 4))))
+        r = cr_err_set(err, EPROTO, "start upload: HTTP 202 without a usable Location");
+    cr_buf_free(&body);
+    cr_buf_free(&resp.headers);
+    return r;
+}
+
+/* What the registry holds of the upload at loc: *have bytes (GET: 204 and
+   Range); loc follows its Location. <0 when the upload is gone. */
+static int cr__push_resume(cr__push *P, char loc[CR_HTTP_URL_MAX], uint64_t *have, cr_err *err) {
+    char v[128];
+    cr_http_response resp;
+    int r;
+    memset(&resp, 0, sizeof resp);
+    if ((r = cr__push_req(P, "GET", loc, NULL, NULL, &resp, NULL, err)) == 0) {
+        *have = 0;
+        if (resp.status != 204 && resp.status != 200) r = cr__push_status(resp.status, NULL, err, "upload status");
+        else if (cr_http_header(&resp, "Range", v, sizeof v) && cr_push_parse_range(v, have) < 0)
+            r = cr_err_set(err, EPROTO, "upload status: bad Range \"%s\"", v);
+        if (r == 0) cr_http_header(&resp, "Location", loc, CR_HTTP_URL_MAX);   /* absent: loc stays */
+    }
+    cr_buf_free(&resp.headers);
+    return r;
+}
+
+/* One request of an upload from off: the whole blob in a PUT, a PATCH
+   chunk, or the closing PUT. 1: the blob is complete, 0: sent, more to
+   go (*off moved on), -EAGAIN: failed in a way worth resuming. */
+static int cr__push_step(cr__push *P, const cr_descriptor *d, int fd, char loc[CR_HTTP_URL_MAX], uint64_t *off, cr_err *err) {
+    char url[CR_HTTP_URL_MAX + 200], cr[96];
+    const char *hdrs[3] = { "Content-Type: application/octet-stream", NULL, NULL };
+    int put = *off == d->size || (*off == 0 && d->size <= P->chunk), r;
+    cr_http_body b;
+    cr_http_response resp;
+    cr_buf body = {0};
+    memset(&b, 0, sizeof b);
+    memset(&resp, 0, sizeof resp);
+    b.fd = fd;
+    b.offset = *off;
+    b.length = put ? d->size - *off : (d->size - *off < P->chunk ? d->size - *off : P->chunk);
+    if (put) snprintf(url, sizeof url, "%s%sdigest=%s", loc, strchr(loc, '?') ? "&" : "?", d->digest);
+    else {
+        snprintf(url, sizeof url, "%s", loc);
+        snprintf(cr, sizeof cr, "Content-Range: %llu-%llu", (unsigned long long)*off, (unsigned long long)(*off + b.length - 1));
+        hdrs[1] = cr;
+    }
+    r = cr__push_req(P, put ? "PUT" : "PATCH", url, hdrs, &b, &resp, &body, err);
+    if (r < 0 && r != -EACCES) r = -EAGAIN;
+    else if (r == 0 && (resp.status >= 500 || resp.status == 416 || resp.status == 404)) {
+        cr__push_status(resp.status, &body, err, put ? "PUT" : "PATCH");   /* a 404: the upload is gone */
+        r = -EAGAIN;
+    }
+    else if (r == 0 && resp.status != (put ? 201 : 202)) r = cr__push_status(resp.status, &body, err, put ? "PUT" : "PATCH");
+    else if (r == 0 && put) r = 1;
+    else if (r == 0) {
+        *off += b.length;
+        cr_http_header(&resp, "Location", loc, CR_HTTP_URL_MAX);
+    }
+    cr_buf_free(&body);
+    cr_buf_free(&resp.headers);
+    return r;
+}
+
+/* Uploads d from fd (or mounts it from from); *mounted tells which. */
+static int cr__push_upload(cr__push *P, const cr_descriptor *d, int fd, const char *from, int report, int *mounted, cr_err *err) {
+    char *loc = (char *)CR_MALLOC(CR_HTTP_URL_MAX);
+    uint64_t off = 0;
+    int tries = 0, r;
+    if (!loc) return cr_err_set(err, ENOMEM, "out of memory");
+    *mounted = 0;
+    r = cr__push_start(P, d->digest, from, loc, err);
+    if (r == 1) *mounted = 1;
+    while (r == 0) {
+        if (report && P->o->progress) P->o->progress(P->o->user, CR_PUSH_PUSHING, d->digest, off, d->size, NULL);
+        if ((r = cr__push_step(P, d, fd, loc, &off, err)) != -EAGAIN) continue;
+        if (++tries == CR__PUSH_TRIES) { cr_err_wrap(err, "gave up after %d tries", tries); break; }
+        cr_log(CR_LOG_DEBUG, "push %s: %s; resuming", d->digest, err->msg);
+        /* a registry that dropped the upload (or cannot resume it) gets a new one */
+        if ((r = cr__push_resume(P, loc, &off, err)) < 0 && (r = cr__push_start(P, d->digest, NULL, loc, err)) == 0) off = 0;
+        if (r == 0 && off > d->size) r = cr_err_set(err, EPROTO, "the registry holds %llu bytes of a %llu-byte blob",
+                                                     (unsigned long long)off, (unsigned long long)d->size);
+    }
+    CR_FREE(loc);
+    return r < 0 ? cr_err_wrap(err, "blob %s", d->digest) : 0;
+}
+
+/* ---- mounts ---- */
+
+static int cr__push_candidate(void *user, const cr_image_info *img) {
+    cr__push *P = (cr__push *)user;
+    cr_buf text = {0};
+    cr_ref r;
+    if (cr_ref_parse(img->name, &r, NULL) < 0 || strcmp(r.domain, P->p->ref.domain) || !strcmp(r.path, P->p->ref.path)) return 0;
+    if (cr__store_read_blob(P->root, img->manifest, 4 << 20, &text, NULL) == 0) {
+        cr_buf_printf(&P->mounts, "%s\n%s", r.path, text.data);
+        cr_buf_add(&P->mounts, "", 1);
+    }
+    cr_buf_free(&text);
+    return 0;
+}
+
+/* A repository of the registry whose image (in the store) has digest. */
+static const char *cr__push_mount_from(const cr__push *P, const char *digest, char *from, size_t n) {
+    size_t off;
+    for (off = 0; off < P->mounts.len; off += strlen(P->mounts.data + off) + 1) {
+        const char *e = P->mounts.data + off, *nl = strchr(e, '\n');
+        if (nl && strstr(nl, digest)) { snprintf(from, n, "%.*s", (int)(nl - e), e); return from; }
+    }
+    return NULL;
+}
+
+/* One blob of the store (or fd, a recompressed layer): HEAD, mount or upload. */
+static int cr__push_blob(cr__push *P, const cr_descriptor *d, int fd, int report, cr_err *err) {
+    char p[PATH_MAX], from[600];
+    const char *mf;
+    int r, own = fd < 0, mounted = 0;
+    void (*progress)(void *, cr_push_phase, const char *, uint64_t, uint64_t, const char *) = report ? P->o->progress : NULL;
+    if ((r = cr__push_has(P, d->digest, err)) != 0) {
+        if (r == 1 && progress) progress(P->o->user, CR_PUSH_EXISTS, d->digest, d->size, d->size, NULL);
+        return r < 0 ? cr_err_wrap(err, "blob %s", d->digest) : 0;
+    }
+    if (own) {
+        if (!cr__store_hex(d->digest)) return cr_err_set(err, ENOTSUP, "blob %s: only sha256 digests are supported", d->digest);
+        snprintf(p, sizeof p, "%s/blobs/sha256/%s", P->root, cr__store_hex(d->digest));
+        if ((fd = open(p, O_RDONLY | O_CLOEXEC)) < 0) return cr__errno(err, "blob %s: %s", d->digest, p);
+    }
+    mf = cr__push_mount_from(P, d->digest, from, sizeof from);
+    r = cr__push_upload(P, d, fd, mf, report, &mounted, err);
+    if (own) close(fd);
+    snprintf(P->g->scope, sizeof P->g->scope, "repository:%s:pull,push", P->p->ref.path);
+    if (r == 0 && progress) progress(P->o->user, mounted ? CR_PUSH_MOUNTED : CR_PUSH_PUSHED, d->digest, d->size, d->size, mounted ? from : NULL);
+    return r;
+}
+
+/* ---- recompression ---- */
+
+typedef struct cr__push_enc {
+    int fd, kind;               /* CR_PUSH_GZIP or CR_PUSH_ZSTD */
+    cr__sha256 sha;
+    uint64_t size;
+    z_stream z;
+#ifdef CR_ZSTD_ENCODER
+    ZSTD_CStream *zc;
+#endif
+    uint8_t *buf;
+} cr__push_enc;
+
+enum { CR__PUSH_ENC_BUF = 1 << 17 };
+
+static int cr__push_enc_out(cr__push_enc *e, size_t n, cr_err *err) {
+    if (!n) return 0;
+    if (cr__write_all(e->fd, e->buf, n) < 0) return cr__errno(err, "recompress: write");
+    cr__sha256_update(&e->sha, e->buf, n);
+    e->size += n;
+    return 0;
+}
+
+/* Compresses p[0..n) (n 0 and p NULL: the end of the stream) into e->fd. */
+static int cr__push_encode(void *user, const uint8_t *p, size_t n, cr_err *err) {
+    cr__push_enc *e = (cr__push_enc *)user;
+    int end = p == NULL, r = 0;
+#ifdef CR_ZSTD_ENCODER
+    if (e->kind == CR_PUSH_ZSTD) {
+        ZSTD_inBuffer ib;
+        size_t left;
+        ib.src = p; ib.size = n; ib.pos = 0;
+        do {
+            ZSTD_outBuffer ob;
+            ob.dst = e->buf; ob.size = CR__PUSH_ENC_BUF; ob.pos = 0;
+            left = ZSTD_compressStream2(e->zc, &ob, &ib, end ? ZSTD_e_end : ZSTD_e_continue);
+            if (ZSTD_isError(left)) return cr_err_set(err, EIO, "recompress: zstd: %s", ZSTD_getErrorName(left));
+            r = cr__push_enc_out(e, ob.pos, err);
+        } while (r == 0 && (end ? left != 0 : ib.pos < ib.size));
+        return r;
+    }
+#endif
+    e->z.next_in = (Bytef *)(uintptr_t)p;
+    e->z.avail_in = (uInt)n;
+    for (;;) {
+        int zr;
+        e->z.next_out = e->buf;
+        e->z.avail_out = CR__PUSH_ENC_BUF;
+        zr = deflate(&e->z, end ? Z_FINISH : Z_NO_FLUSH);
+        if (zr == Z_STREAM_ERROR) return cr_err_set(err, EIO, "recompress: gzip: %s", e->z.msg ? e->z.msg : "error");
+        if ((r = cr__push_enc_out(e, CR__PUSH_ENC_BUF - e->z.avail_out, err)) < 0) return r;
+        if (end ? zr == Z_STREAM_END : (!e->z.avail_in && e->z.avail_out)) return 0;
+    }
+}
+
+/* Layer d of the store recompressed into an unlinked temp file: *fd and
+   out (its new descriptor) for the upload; its content must be diff_id. */
+static int cr__push_recompress(cr__push *P, const cr_descriptor *d, const char *diff_id, int *fd, cr_descriptor *out, cr_err *err) {
+    char p[PATH_MAX], got[CR_SHA256_DIGEST_MAX];
+    cr__push_enc e;
+    int in = -1, r = 0;
+    memset(&e, 0, sizeof e);
+    e.kind = P->o->compression;
+    *fd = -1;
+    snprintf(p, sizeof p, "%s/tmp/push-XXXXXX", P->root);
+    if ((e.fd = mkostemp(p, O_CLOEXEC)) < 0) return cr__errno(err, "layer %s: temp file in %s/tmp", d->digest, P->root);
+    unlink(p);
+    snprintf(p, sizeof p, "%s/blobs/sha256/%s", P->root, cr__store_hex(d->digest) ? cr__store_hex(d->digest) : "");
+    e.buf = (uint8_t *)CR_MALLOC(CR__PUSH_ENC_BUF);
+    if (!e.buf) r = cr_err_set(err, ENOMEM, "out of memory");
+#ifdef CR_ZSTD_ENCODER
+    else if (e.kind == CR_PUSH_ZSTD && !(e.zc = ZSTD_createCStream())) r = cr_err_set(err, ENOMEM, "recompress: init failed");
+#else
+    else if (e.kind == CR_PUSH_ZSTD) r = cr_err_set(err, ENOTSUP, "this cr was built without a zstd compressor (CR_ZSTD_ENCODER)");
+#endif
+    else if (e.kind == CR_PUSH_GZIP && deflateInit2(&e.z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+        r = cr_err_set(err, ENOMEM, "recompress: init failed");
+    else if ((in = open(p, O_RDONLY | O_CLOEXEC)) < 0) r = cr__errno(err, "%s", p);
+    cr__sha256_init(&e.sha);
+    if (r == 0) r = cr__unpack_decode(in, cr__push_encode, &e, got, err);
+    if (r == 0) r = cr__push_encode(&e, NULL, 0, err);
+    if (r == 0 && strcmp(got, diff_id)) r = cr_err_set(err, EIO, "its content is %s, the config says %s", got, diff_id);
+    if (r == 0) {
+        *out = *d;
+        cr__sha256_digest(&e.sha, out->digest);
+        out->size = e.size;
+        out->compression = e.kind == CR_PUSH_ZSTD ? CR_LAYER_ZSTD : CR_LAYER_GZIP;
+        *fd = e.fd;
+        e.fd = -1;
+    }
+    if (e.kind == CR_PUSH_GZIP && e.buf) deflateEnd(&e.z);
+#ifdef CR_ZSTD_ENCODER
+    ZSTD_freeCStream(e.zc);
+#endif
+    CR_FREE(e.buf);
+    if (in >= 0) close(in);
+    if (e.fd >= 0) close(e.fd);
+    return r < 0 ? cr_err_wrap(err, "recompress layer %s", d->digest) : 0;
+}
+
+/* ---- manifests ---- */
+
+static int cr__push_put_manifest(cr__push *P, const char *reference, const char *media_type, const cr_buf *text, cr_err *err) {
+    char path[800], ct[200];
+    const char *hdrs[2] = { ct, NULL };
+    cr_http_body b;
+    cr_http_response resp;
+    cr_buf body = {0};
+    int r;
+    memset(&b, 0, sizeof b);
+    memset(&resp, 0, sizeof resp);
+    b.data = text->data ? text->data : "";
+    b.length = text->len;
+    snprintf(ct, sizeof ct, "Content-Type: %s", media_type);
+    snprintf(path, sizeof path, "/v2/%s/manifests/%s", P->p->ref.path, reference);
+    if ((r = cr__push_req(P, "PUT", path, hdrs, &b, &resp, &body, err)) == 0 && resp.status != 201 && resp.status != 200)
+        r = cr__push_status(resp.status, &body, err, "PUT manifest");
+    cr_buf_free(&body);
+    cr_buf_free(&resp.headers);
+    return r < 0 ? cr_err_wrap(err, "manifest %s", reference) : 0;
+}
+
+/* The manifest after recompression: OCI types, the new layer descriptors. */
+static void cr__push_new_manifest(const cr_manifest *m, const cr_descriptor *layers, cr_buf *out) {
+    cr_jw w;
+    size_t i;
+    out->len = 0;
+    cr_jw_init(&w, out);
+    cr_jw_obj(&w);
+    cr_jw_key(&w, "schemaVersion"); cr_jw_i64(&w, 2);
+    cr_jw_key(&w, "mediaType"); cr_jw_str(&w, CR_MT_OCI_MANIFEST);
+    cr_jw_key(&w, "config"); cr__dsave_descriptor(&w, CR_MT_OCI_CONFIG, m->config.digest, m->config.size);
+    cr_jw_key(&w, "layers"); cr_jw_arr(&w);
+    for (i = 0; i < m->nlayers; i++)
+        cr__dsave_descriptor(&w, layers[i].foreign ? layers[i].media_type : cr__oci_layer_types[layers[i].compression],
+                             layers[i].digest, layers[i].size);
+    cr_jw_arr_end(&w);
+    cr_jw_obj_end(&w);
+}
+
+/* A manifest of the store, its manifest text and its config (diff-ids). */
+static int cr__push_load(const char *root, const char *digest, cr_buf *text, cr_manifest *m, cr_image_config *cfg, cr_err *err) {
+    cr_buf cbody = {0};
+    int r;
+    text->len = 0;   /* the reader appends */
+    if ((r = cr__store_read_blob(root, digest, 4 << 20, text, err)) < 0 ||
+        (r = cr_manifest_parse(NULL, text->data, text->len, m, err)) < 0) return cr_err_wrap(err, "manifest %s", digest);
+    if (m->is_index || !cfg) return 0;
+    if ((r = cr__store_read_blob(root, m->config.digest, 16 << 20, &cbody, err)) == 0 &&
+        (r = cr_manifest_config_parse(cbody.data, cbody.len, cfg, err)) == 0 && cfg->ndiff_ids != m->nlayers)
+        r = cr_err_set(err, EINVAL, "%zu diff_ids for %zu layers", cfg->ndiff_ids, m->nlayers);
+    cr_buf_free(&cbody);
+    return r < 0 ? cr_err_wrap(err, "config %s", m->config.digest) : 0;
+}
+
+/* A layer whose blob the store lacks (it came unpacked already: an
+   import of a layer another image has) goes as a blob of the store with
+   the same diff-id, from any image's manifest. */
+typedef struct cr__push_sub { const char *root, *diff_id; cr_descriptor *out; int found; } cr__push_sub;
+
+static int cr__push_sub_visit(void *user, const cr_image_info *img) {
+    cr__push_sub *S = (cr__push_sub *)user;
+    cr_buf text = {0};
+    cr_manifest m;
+    cr_image_config cfg;
+    size_t i;
+    memset(&m, 0, sizeof m);
+    memset(&cfg, 0, sizeof cfg);
+    if (!S->found && cr__push_load(S->root, img->manifest, &text, &m, &cfg, NULL) == 0 && !m.is_index)
+        for (i = 0; i < m.nlayers && !S->found; i++)
+            if (!strcmp(cfg.diff_ids[i], S->diff_id) && !m.layers[i].foreign &&
+                cr__store_has_blob(S->root, m.layers[i].digest, m.layers[i].size)) {
+                *S->out = m.layers[i];
+                S->found = 1;
+            }
+    cr_manifest_free(&m);
+    cr_manifest_config_free(&cfg);
+    cr_buf_free(&text);
+    return 0;
+}
+
+static int cr__push_substitute(const char *root, const char *diff_id, cr_descriptor *d, cr_err *err) {
+    cr__push_sub S;
+    char was[CR_DIGEST_MAX];
+    snprintf(was, sizeof was, "%s", d->digest);
+    S.root = root; S.diff_id = diff_id; S.out = d; S.found = 0;
+    if (cr_store_list(&(cr_store){ root }, cr__push_sub_visit, &S, err) < 0) return -err->code;
+    if (!S.found) return cr_err_set(err, ENOENT, "layer %s: neither it nor another blob of its content (%s) is in the store", was, diff_id);
+    cr_log(CR_LOG_DEBUG, "push: layer %s is not in the store: pushing %s, of the same content", was, d->digest);
+    return 0;
+}
+
+/* An image manifest of the store with its blobs, under reference; text
+   gets what was pushed. */
+static int cr__push_one(cr__push *P, const char *digest, const char *reference, cr_buf *text, cr_err *err) {
+    cr_manifest m;
+    cr_image_config cfg;
+    cr_descriptor *nl = NULL;
+    size_t i;
+    int r, changed = 0;
+    memset(&m, 0, sizeof m);
+    memset(&cfg, 0, sizeof cfg);
+    if ((r = cr__push_load(P->root, digest, text, &m, &cfg, err)) < 0) goto out;
+    if (m.is_index) { r = cr_err_set(err, EINVAL, "manifest %s: an index inside an index", digest); goto out; }
+    if (!(nl = (cr_descriptor *)CR_MALLOC((m.nlayers + 1) * sizeof *nl))) { r = cr_err_set(err, ENOMEM, "out of memory"); goto out; }
+    for (i = 0; i < m.nlayers && r == 0; i++) {
+        int fd = -1, want = P->o->compression == CR_PUSH_ZSTD ? CR_LAYER_ZSTD : CR_LAYER_GZIP;
+        nl[i] = m.layers[i];
+        if (m.layers[i].foreign) continue;   /* the registry may not hold it: never pushed, as Docker does */
+        if (!cr__store_has_blob(P->root, nl[i].digest, nl[i].size)) {
+            if ((r = cr__push_substitute(P->root, cfg.diff_ids[i], &nl[i], err)) < 0) break;
+            changed = 1;
+        }
+        if (P->o->compression && nl[i].compression != want) {
+            cr_descriptor src = nl[i];
+            if ((r = cr__push_recompress(P, &src, cfg.diff_ids[i], &fd, &nl[i], err)) < 0) break;
+            changed = 1;
+        }
+        r = cr__push_blob(P, &nl[i], fd, 1, err);
+        if (fd >= 0) close(fd);
+    }
+    if (r == 0) r = cr__push_blob(P, &m.config, -1, 0, err);
+    if (r == 0 && changed) cr__push_new_manifest(&m, nl, text);
+    if (r == 0 && text->oom) r = cr_err_set(err, ENOMEM, "out of memory");
+    if (r == 0) r = cr__push_put_manifest(P, reference, changed ? CR_MT_OCI_MANIFEST : m.media_type, text, err);
+out:
+    cr_manifest_free(&m);
+    cr_manifest_config_free(&cfg);
+    CR_FREE(nl);
+    return r;
+}
+
+/* Whether the store holds every blob of manifest d (an index's entry). */
+static int cr__push_complete(cr__push *P, const cr_descriptor *d) {
+    cr_buf text = {0};
+    cr_manifest m;
+    size_t i;
+    int ok;
+    memset(&m, 0, sizeof m);
+    ok = cr__store_hex(d->digest) && cr__store_has_blob(P->root, d->digest, d->size) &&
+         cr__push_load(P->root, d->digest, &text, &m, NULL, NULL) == 0 && !m.is_index &&
+         cr__store_has_blob(P->root, m.config.digest, m.config.size);
+    for (i = 0; ok && i < m.nlayers; i++) ok = m.layers[i].foreign || cr__store_has_blob(P->root, m.layers[i].digest, m.layers[i].size);
+    cr_manifest_free(&m);
+    cr_buf_free(&text);
+    return ok;
+}
+
+/* The image: its index with every platform when the store has them all
+   (and nothing is recompressed), else its platform's manifest. */
+static int cr__push_image(cr__push *P, const cr_image_info *info, const char *reference, cr_buf *text, cr_err *err) {
+    cr_manifest idx;
+    size_t i;
+    int r = 0, whole = 0;
+    memset(&idx, 0, sizeof idx);
+    if (strcmp(info->digest, info->manifest) && !P->o->compression && cr__push_load(P->root, info->digest, text, &idx, NULL, NULL) == 0 && idx.is_index) {
+        for (whole = 1, i = 0; whole && i < idx.nmanifests; i++) whole = cr__push_complete(P, &idx.manifests[i]);
+        if (!whole) cr_log(CR_LOG_INFO, "push: the store has one platform of %s: pushing its manifest", info->digest);
+    }
+    for (i = 0; whole && r == 0 && i < idx.nmanifests; i++) r = cr__push_one(P, idx.manifests[i].digest, idx.manifests[i].digest, text, err);
+    if (whole && r == 0) {
+        text->len = 0;   /* the reader appends */
+        if ((r = cr__store_read_blob(P->root, info->digest, 4 << 20, text, err)) == 0)
+            r = cr__push_put_manifest(P, reference, idx.media_type, text, err);
+    }
+    if (!whole) r = cr__push_one(P, info->manifest, reference, text, err);
+    cr_manifest_free(&idx);
+    return r;
+}
+
+/* push to docker-archive:FILE or oci-archive:FILE: cr_save_images of one image. */
+static int cr__push_archive(const cr_store *s, const char *image, int kind, const char *file, cr_push_result *res, cr_err *err) {
+    const char *one[2] = { image, NULL };
+    cr_save_opts so;
+    int fd, r;
+    so.format = kind == CR_TRANSPORT_OCI_ARCHIVE ? CR_SAVE_OCI_ARCHIVE : CR_SAVE_DOCKER_ARCHIVE;
+    snprintf(res->repository, sizeof res->repository, "%s:%s", kind == CR_TRANSPORT_OCI_ARCHIVE ? "oci-archive" : "docker-archive", file);
+    if (strchr(file, ':')) return cr_err_set(err, ENOTSUP, "push \"%s\": an archive keeps the image's own name (no :REF)", res->repository);
+    if ((fd = open(file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)) < 0) return cr__errno(err, "push \"%s\"", res->repository);
+    r = cr_save_images(s, one, &so, fd, err);
+    if (close(fd) < 0 && r == 0) r = cr__errno(err, "close");
+    if (r < 0) { unlink(file); cr_err_wrap(err, "push \"%s\"", res->repository); }
+    return r;
+}
+
+CR_API int cr_push_image(const cr_store *s, const char *image, const char *dest, const cr_push_opts *o,
+                         cr_push_result *res, cr_err *err) {
+    cr_push_opts noopts;
+    cr_image_info info;
+    cr__push P;
+    cr_buf text = {0};
+    const char *rest = dest;
+    int kind, r;
+    memset(&noopts, 0, sizeof noopts);
+    memset(&P, 0, sizeof P);
+    memset(res, 0, sizeof *res);
+    P.o = o ? o : &noopts;
+    P.root = cr_store_root(s);
+    P.chunk = P.o->chunk_size ? P.o->chunk_size : CR__PUSH_CHUNK;
+    P.po.creds = P.o->creds;
+    P.po.authfile = P.o->authfile;
+    P.po.insecure = P.o->insecure;
+    P.po.certs_dir = P.o->certs_dir;
+    P.po.request_timeout = P.o->request_timeout;
+    if ((r = cr_store_find(s, image, &info, err)) < 0) return cr_err_wrap(err, "push \"%s\"", image);
+    if (!dest) rest = dest = info.name;
+    if (cr_ref_transport(dest, &kind, &rest) < 0 || kind == CR_TRANSPORT_OCI)
+        return cr_err_set(err, EINVAL, "push \"%s\": not a registry reference, docker-archive:FILE or oci-archive:FILE", dest);
+    if (kind != CR_TRANSPORT_REGISTRY) return cr__push_archive(s, image, kind, rest, res, err);
+    P.p = (cr__pull *)CR_MALLOC(sizeof *P.p);
+    P.g = (cr__reg *)CR_MALLOC(sizeof *P.g);
+    if (!P.p || !P.g) { r = cr_err_set(err, ENOMEM, "out of memory"); goto out; }
+    memset(P.p, 0, sizeof *P.p);
+    memset(P.g, 0, sizeof *P.g);
+    P.p->o = &P.po;
+    P.p->root = P.root;
+    P.g->p = P.p;
+    if ((r = cr_ref_parse(rest, &P.p->ref, err)) < 0 || (r = cr__store_prepare(P.root, err)) < 0) goto out;
+    P.p->nsrc = 1;
+    snprintf(P.p->src[0].host, sizeof P.p->src[0].host, "%s", strcmp(P.p->ref.domain, CR__REF_HUB) ? P.p->ref.domain : CR__REF_HUB_API);
+    snprintf(P.g->scope, sizeof P.g->scope, "repository:%s:pull,push", P.p->ref.path);
+    snprintf(res->repository, sizeof res->repository, "%s/%s", P.p->ref.domain, P.p->ref.path);
+    snprintf(res->tag, sizeof res->tag, "%s", P.p->ref.digest[0] ? "" : P.p->ref.tag);
+    if ((r = cr_store_list(s, cr__push_candidate, &P, err)) < 0 || (r = cr__reg_open(P.g, 0, err)) < 0) goto out;
+    if ((r = cr__push_image(&P, &info, P.p->ref.digest[0] ? P.p->ref.digest : P.p->ref.tag, &text, err)) < 0) goto out;
+    cr__sha256_bytes(text.data ? text.data : "", text.len, res->digest);
+    res->size = text.len;
+    if (P.p->ref.digest[0] && strcmp(res->digest, P.p->ref.digest))
+        r = cr_err_set(err, EINVAL, "the manifest pushed is %s, not the digest named", res->digest);
+out:
+    if (r < 0) cr_err_wrap(err, "push \"%s\"", dest);
+    cr_buf_free(&text);
+    cr_buf_free(&P.mounts);
+    if (P.g) { cr_http_client_close(&P.g->http); explicit_bzero(P.g, sizeof *P.g); }
+    CR_FREE(P.g);
+    CR_FREE(P.p);
+    return r;
+}
+
+/* ---- save ---- */
+
+typedef struct cr__save {
+    const char *root;
+    int fd, format;
+    cr_buf done;                /* names written, NUL-separated */
+    cr_jw index, list;          /* index.json's manifests, manifest.json */
+    cr_buf index_text, list_text, repos;
+    uint8_t *buf;
+} cr__save;
+
+enum { CR__SAVE_BUF = 1 << 17 };
+
+static void cr__save_octal(char *f, size_t n, uint64_t v) {
+    if (v >> (3 * (n - 1))) {   /* beyond the octal field: base-256, as GNU tar */
+        size_t i;
+        for (i = n; i-- > 1; v >>= 8) f[i] = (char)(v & 0xff);
+        f[0] = (char)0x80;
+    } else snprintf(f, n, "%0*llo", (int)n - 1, (unsigned long long)v);
+}
+
+static int cr__save_out(cr__save *S, const void *p, size_t n, cr_err *err) {
+    return cr__write_all(S->fd, p, n) < 0 ? cr__errno(err, "save: write") : 0;
+}
+
+/* A ustar header (names here are short: "blobs/sha256/<hex>"). */
+static int cr__save_header(cr__save *S, const char *name, uint64_t size, char type, cr_err *err) {
+    char h[512];
+    unsigned sum = 0;
+    size_t i;
+    memset(h, 0, sizeof h);
+    snprintf(h, 100, "%s", name);
+    cr__save_octal(h + 100, 8, type == '5' ? 0755 : 0644);
+    cr__save_octal(h + 108, 8, 0);
+    cr__save_octal(h + 116, 8, 0);
+    cr__save_octal(h + 124, 12, size);
+    cr__save_octal(h + 136, 12, 0);
+    h[156] = type;
+    memcpy(h + 257, "ustar\0" "00", 8);
+    memset(h + 148, ' ', 8);
+    for (i = 0; i < sizeof h; i++) sum += (unsigned char)h[i];
+    snprintf(h + 148, 8, "%06o", sum);
+    return cr__save_out(S, h, sizeof h, err);
+}
+
+static int cr__save_pad(cr__save *S, uint64_t size, cr_err *err) {
+    static const char zero[512];
+    return size % 512 ? cr__save_out(S, zero, 512 - (size_t)(size % 512), err) : 0;
+}
+
+/* 1 if name was written already (a blob two images share), else notes it. */
+static int cr__save_seen(cr__save *S, const char *name) {
+    size_t off;
+    for (off = 0; off < S->done.len; off += strlen(S->done.data + off) + 1)
+        if (!strcmp(S->done.data + off, name)) return 1;
+    cr_buf_add(&S->done, name, strlen(name) + 1);
+    return 0;
+}
+
+static int cr__save_mem(cr__save *S, const char *name, const cr_buf *b, cr_err *err) {
+    int r;
+    if (b->oom) return cr_err_set(err, ENOMEM, "out of memory");
+    if ((r = cr__save_header(S, name, b->len, '0', err)) < 0 || (r = cr__save_out(S, b->data, b->len, err)) < 0) return r;
+    return cr__save_pad(S, b->len, err);
+}
+
+/* A blob of the store as it is. */
+static int cr__save_blob(cr__save *S, const char *digest, uint64_t size, cr_err *err) {
+    char name[100], p[PATH_MAX];
+    uint64_t done = 0;
+    int fd, r;
+    if (!cr__store_hex(digest)) return cr_err_set(err, ENOTSUP, "blob %s: only sha256 digests are supported", digest);
+    snprintf(name, sizeof name, "blobs/sha256/%s", cr__store_hex(digest));
+    if (cr__save_seen(S, name)) return 0;
+    snprintf(p, sizeof p, "%s/%s", S->root, name);
+    if ((fd = open(p, O_RDONLY | O_CLOEXEC)) < 0) return cr__errno(err, "blob %s: %s", digest, p);
+    r = cr__save_header(S, name, size, '0', err);
+    while (r == 0 && done < size) {
+        size_t n = size - done < CR__SAVE_BUF ? (size_t)(size - done) : CR__SAVE_BUF;
+        if ((r = cr__src_pread(fd, S->buf, n, done, p, err)) == 0 && (r = cr__save_out(S, S->buf, n, err)) == 0) done += n;
+    }
+    close(fd);
+    return r < 0 ? r : cr__save_pad(S, size, err);
+}
+
+typedef struct cr__save_count { cr__save *S; uint64_t n; int write; } cr__save_count;
+
+static int cr__save_sink(void *user, const uint8_t *p, size_t n, cr_err *err) {
+    cr__save_count *c = (cr__save_count *)user;
+    c->n += n;
+    return c->write ? cr__save_out(c->S, p, n, err) : 0;
+}
+
+/* Layer d decompressed, named by its diff-id: once to learn its size (the
+   header comes first), once to write it. */
+static int cr__save_plain(cr__save *S, const cr_descriptor *d, const char *diff_id, uint64_t *size, cr_err *err) {
+    char name[100], p[PATH_MAX], got[CR_SHA256_DIGEST_MAX];
+    cr__save_count c;
+    int pass, fd, r = 0;
+    snprintf(name, sizeof name, "blobs/sha256/%s", cr__store_hex(diff_id));
+    snprintf(p, sizeof p, "%s/blobs/sha256/%s", S->root, cr__store_hex(d->digest) ? cr__store_hex(d->digest) : "");
+    memset(&c, 0, sizeof c);
+    c.S = S;
+    for (pass = 0; pass < 2 && r == 0; pass++) {
+        if ((fd = open(p, O_RDONLY | O_CLOEXEC)) < 0) return cr__errno(err, "layer %s: %s", d->digest, p);
+        c.n = 0;
+        c.write = pass;
+        r = cr__unpack_decode(fd, cr__save_sink, &c, got, err);
+        close(fd);
+        if (r == 0 && strcmp(got, diff_id)) r = cr_err_set(err, EIO, "layer %s: its content is %s, the config says %s", d->digest, got, diff_id);
+        *size = c.n;
+        if (r == 0 && !pass && cr__save_seen(S, name)) return 0;
+        if (r == 0 && !pass) r = cr__save_header(S, name, c.n, '0', err);
+    }
+    return r < 0 ? r : cr__save_pad(S, c.n, err);
+}
+
+/* "name:tag" -> its repository and tag for the "repositories" file and the
+   OCI ref.name; 0 when image was named by id (no names, as Docker). */
+static int cr__save_named(const char *image, const cr_image_info *info, cr_ref *ref) {
+    size_t n = strlen(image);
+    if (!strncmp(image, "sha256:", 7) || strspn(image, "0123456789abcdef") == n) return 0;
+    return cr_ref_parse(info->name, ref, NULL) == 0 && !ref->digest[0];
+}
+
+/* docker-archive: the config, the plain layers, a manifest of them. */
+static int cr__save_docker(cr__save *S, const cr_manifest *m, const cr_image_config *cfg, int named, const char *name,
+                           const cr_ref *ref, cr_err *err) {
+    cr_buf man = {0};
+    cr_jw w;
+    char hex[CR_SHA256_DIGEST_MAX], mname[100];
+    size_t i;
+    int r;
+    uint64_t size = 0;
+    if ((r = cr__save_blob(S, m->config.digest, m->config.size, err)) < 0) return r;
+    cr_jw_init(&w, &man);
+    cr_jw_obj(&w);
+    cr_jw_key(&w, "schemaVersion"); cr_jw_i64(&w, 2);
+    cr_jw_key(&w, "mediaType"); cr_jw_str(&w, CR_MT_OCI_MANIFEST);
+    cr_jw_key(&w, "config"); cr__dsave_descriptor(&w, CR_MT_OCI_CONFIG, m->config.digest, m->config.size);
+    cr_jw_key(&w, "layers"); cr_jw_arr(&w);
+    cr_jw_obj(&S->list);
+    snprintf(mname, sizeof mname, "blobs/sha256/%s", cr__store_hex(m->config.digest));
+    cr_jw_key(&S->list, "Config"); cr_jw_str(&S->list, mname);
+    cr_jw_key(&S->list, "RepoTags"); cr_jw_arr(&S->list);
+    if (named) cr_jw_str(&S->list, name);
+    cr_jw_arr_end(&S->list);
+    cr_jw_key(&S->list, "Layers"); cr_jw_arr(&S->list);
+    for (i = 0; i < m->nlayers && r == 0; i++) {
+        if ((r = cr__save_plain(S, &m->layers[i], cfg->diff_ids[i], &size, err)) < 0) break;
+        cr__dsave_descriptor(&w, "application/vnd.oci.image.layer.v1.tar", cfg->diff_ids[i], size);
+        snprintf(mname, sizeof mname, "blobs/sha256/%s", cr__store_hex(cfg->diff_ids[i]));
+        cr_jw_str(&S->list, mname);
+    }
+    cr_jw_arr_end(&S->list);
+    cr_jw_obj_end(&S->list);
+    cr_jw_arr_end(&w);
+    cr_jw_obj_end(&w);
+    cr__sha256_bytes(man.data ? man.data : "", man.len, hex);
+    snprintf(mname, sizeof mname, "blobs/sha256/%s", hex + 7);
+    if (r == 0 && !cr__save_seen(S, mname)) r = cr__save_mem(S, mname, &man, err);
+    if (r == 0 && named && m->nlayers) {
+        cr_buf_printf(&S->repos, "%s", S->repos.len ? "," : "{");
+        cr_buf_printf(&S->repos, "\"%s/%s\":{\"%s\":\"%s\"}", ref->domain, ref->path, ref->tag, cr__store_hex(cfg->diff_ids[m->nlayers - 1]));
+    }
+    if (r == 0) {
+        cr_jw_obj(&S->index);
+        cr_jw_key(&S->index, "mediaType"); cr_jw_str(&S->index, CR_MT_OCI_MANIFEST);
+        cr_jw_key(&S->index, "digest"); cr_jw_str(&S->index, hex);
+        cr_jw_key(&S->index, "size"); cr_jw_u64(&S->index, man.len);
+        if (named) {
+            cr_jw_key(&S->index, "annotations"); cr_jw_obj(&S->index);
+            cr_jw_key(&S->index, "io.containerd.image.name"); cr_jw_str(&S->index, name);
+            cr_jw_key(&S->index, "org.opencontainers.image.ref.name"); cr_jw_str(&S->index, ref->tag);
+            cr_jw_obj_end(&S->index);
+        }
+        cr_jw_obj_end(&S->index);
+    }
+    cr_buf_free(&man);
+    return r;
+}
+
+/* One image: oci-archive takes its blobs as stored, docker-archive its
+   layers plain under a manifest made here. */
+static int cr__save_one(cr__save *S, const char *image, cr_err *err) {
+    cr_image_info info;
+    cr_buf text = {0}, cbody = {0};
+    cr_manifest m;
+    cr_image_config cfg;
+    cr_ref ref;
+    char name[100];
+    size_t i;
+    int r, named, changed = 0;
+    memset(&m, 0, sizeof m);
+    memset(&cfg, 0, sizeof cfg);
+    if ((r = cr_store_find(&(cr_store){ S->root }, image, &info, err)) < 0) return r;
+    named = cr__save_named(image, &info, &ref);
+    if ((r = cr__store_read_blob(S->root, info.manifest, 4 << 20, &text, err)) < 0 ||
+        (r = cr_manifest_parse(NULL, text.data, text.len, &m, err)) < 0 ||
+        (r = cr__store_read_blob(S->root, m.config.digest, 16 << 20, &cbody, err)) < 0 ||
+        (r = cr__src_config("config", &cbody, m.nlayers, &cfg, err)) < 0) goto out;
+    if (m.is_index) { r = cr_err_set(err, EINVAL, "manifest %s: an index", info.manifest); goto out; }
+    for (i = 0; i < m.nlayers && r == 0; i++)   /* a layer without a blob of its own: see cr__push_substitute */
+        if (!m.layers[i].foreign && !cr__store_has_blob(S->root, m.layers[i].digest, m.layers[i].size) &&
+            (r = cr__push_substitute(S->root, cfg.diff_ids[i], &m.layers[i], err)) == 0) changed = 1;
+    if (r < 0) goto out;
+    if (S->format == CR_SAVE_DOCKER_ARCHIVE) { r = cr__save_docker(S, &m, &cfg, named, info.name, &ref, err); goto out; }
+    for (i = 0; i < m.nlayers && r == 0; i++) r = cr__save_blob(S, m.layers[i].digest, m.layers[i].size, err);
+    if (r == 0) r = cr__save_blob(S, m.config.digest, m.config.size, err);
+    if (r == 0 && changed) {
+        cr__push_new_manifest(&m, m.layers, &text);
+        cr__sha256_bytes(text.data ? text.data : "", text.len, info.manifest);
+        snprintf(m.media_type, sizeof m.media_type, "%s", CR_MT_OCI_MANIFEST);
+        snprintf(name, sizeof name, "blobs/sha256/%s", info.manifest + 7);
+        if (!cr__save_seen(S, name)) r = cr__save_mem(S, name, &text, err);
+    } else if (r == 0) r = cr__save_blob(S, info.manifest, text.len, err);
+    if (r < 0) goto out;
+    cr_jw_obj(&S->index);
+    cr_jw_key(&S->index, "mediaType"); cr_jw_str(&S->index, m.media_type);
+    cr_jw_key(&S->index, "digest"); cr_jw_str(&S->index, info.manifest);
+    cr_jw_key(&S->index, "size"); cr_jw_u64(&S->index, text.len);
+    if (named) {
+        cr_jw_key(&S->index, "annotations"); cr_jw_obj(&S->index);
+        cr_jw_key(&S->index, "org.opencontainers.image.ref.name"); cr_jw_str(&S->index, info.name);
+        cr_jw_obj_end(&S->index);
+    }
+    cr_jw_obj_end(&S->index);
+out:
+    cr_manifest_free(&m);
+    cr_manifest_config_free(&cfg);
+    cr_buf_free(&text);
+    cr_buf_free(&cbody);
+    return r < 0 ? cr_err_wrap(err, "save \"%s\"", image) : 0;
+}
+
+CR_API int cr_save_images(const cr_store *s, const char *const *images, const cr_save_opts *o, int fd, cr_err *err) {
+    static const char zero[1024];
+    cr__save S;
+    cr_buf text = {0};
+    int r = 0;
+    memset(&S, 0, sizeof S);
+    S.root = cr_store_root(s);
+    S.fd = fd;
+    S.format = o ? o->format : CR_SAVE_DOCKER_ARCHIVE;
+    if (S.format != CR_SAVE_DOCKER_ARCHIVE && S.format != CR_SAVE_OCI_ARCHIVE) return cr_err_set(err, EINVAL, "save: unknown format %d", S.format);
+    if (!images || !images[0]) return cr_err_set(err, EINVAL, "save: no image");
+    if (!(S.buf = (uint8_t *)CR_MALLOC(CR__SAVE_BUF))) return cr_err_set(err, ENOMEM, "out of memory");
+    cr_jw_init(&S.index, &S.index_text);
+    cr_jw_init(&S.list, &S.list_text);
+    cr_jw_arr(&S.index);
+    cr_jw_arr(&S.list);
+    if ((r = cr__save_header(&S, "blobs/", 0, '5', err)) == 0) r = cr__save_header(&S, "blobs/sha256/", 0, '5', err);
+    for (; r == 0 && *images; images++) r = cr__save_one(&S, *images, err);
+    cr_jw_arr_end(&S.index);
+    cr_jw_arr_end(&S.list);
+    cr_buf_printf(&text, "{\"imageLayoutVersion\":\"1.0.0\"}");
+    if (r == 0) r = cr__save_mem(&S, "oci-layout", &text, err);
+    text.len = 0;
+    cr_buf_printf(&text, "{\"schemaVersion\":2,\"mediaType\":\"" CR_MT_OCI_INDEX "\",\"manifests\":%s}", S.index_text.data);
+    if (r == 0) r = cr__save_mem(&S, "index.json", &text, err);
+    if (r == 0 && S.format == CR_SAVE_DOCKER_ARCHIVE) {
+        r = cr__save_mem(&S, "manifest.json", &S.list_text, err);
+        if (r == 0 && S.repos.len) cr_buf_putc(&S.repos, '}');
+        if (r == 0 && S.repos.len) r = cr__save_mem(&S, "repositories", &S.repos, err);
+    }
+    if (r == 0) r = cr__save_out(&S, zero, sizeof zero, err);
+    cr_buf_free(&text);
+    cr_buf_free(&S.done);
+    cr_buf_free(&S.index_text);
+    cr_buf_free(&S.list_text);
+    cr_buf_free(&S.repos);
+    CR_FREE(S.buf);
     return r;
 }
 

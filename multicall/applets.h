@@ -192,17 +192,20 @@ void cr_main_gc(void);
     X(list, "list containers") \
     X(login, "check registry credentials and store them for pull") \
     X(logout, "remove stored registry credentials") \
+    X(load, "load images from a docker-archive or oci-archive (docker save's output)") \
     X(logs, "print the output of a detached image container") \
     X(pause, "freeze every process of a container") \
     X(port, "list the published ports of an image container") \
     X(ps, "show the processes running in a container") \
     X(pull, "pull an image from a registry or a local archive into the store") \
+    X(push, "push an image of the store to a registry") \
     X(rename, "rename a stopped image container") \
     X(restart, "stop image containers and start them again") \
     X(resume, "thaw a paused container") \
     X(rmi, "remove images from the store (--prune: free unused layers)") \
     X(rm, "remove image containers") \
     X(run, "run an image, or create and start a bundle, and wait for it") \
+    X(save, "write images of the store into a docker-archive or oci-archive") \
     X(serve, "serve the Docker Engine API on a unix socket (docker CLI, SDKs)") \
     X(shell, "an interactive prompt that runs applets (history, Tab completion)") \
     X(spec, "write a default config.json") \

@@ -29,6 +29,8 @@
 #   bench: pull gzip cr/podman=0.45 cr/skopeo+umoci=.. cr/floor=.. zstd cr/podman=..
 #
 # Environment: CR (default $PWD/out/cr), BENCH_PULL_N (rounds, default 3),
+# BENCH_PULL_LAYOUTS_ONLY=1 (build or find the cached layouts, print their
+# directory and stop: push.sh's image),
 # BENCH_PULL_REBUILD=1 (rebuild the cached layouts), CR_NO_APT=1 (never
 # install packages). Runs as root. Every process started here (the
 # registries) is stopped by its pid, every mount and temp dir removed, on exit.
@@ -184,6 +186,11 @@ if [[ ${BENCH_PULL_REBUILD:-0} == 1 || ! -f $LAYOUTS/done ]]; then
     rm -rf "$CACHE"
     build_layouts "$LAYOUTS"
     touch "$LAYOUTS/done"
+fi
+# push.sh pushes the same image: it asks for the layouts alone
+if [[ ${BENCH_PULL_LAYOUTS_ONLY:-0} == 1 ]]; then
+    echo "$LAYOUTS"
+    exit 0
 fi
 
 # ------------------------------------------------------------ the registries

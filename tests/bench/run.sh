@@ -2,13 +2,14 @@
 # tests/bench/run.sh - cr against crun and runc, in the same run; then image
 # runs and pulls.
 #
-#   ./build.sh bench [runtime|image|verbs|pull|serve|build]   (or: CR=out/cr bash tests/bench/run.sh [PART])
+#   ./build.sh bench [runtime|image|verbs|pull|push|serve|build]   (or: CR=out/cr bash tests/bench/run.sh [PART])
 #
 # Without a PART all run: this runtime part, then tests/bench/image.sh (cr
 # run IMAGE against podman run and a bare bundle, and the bridge's cost),
 # tests/bench/verbs.sh (exec and start of image containers against podman
 # and docker), tests/bench/pull.sh (cr pull against podman pull and skopeo +
-# umoci), tests/bench/serve.sh (docker run against cr serve, dockerd and
+# umoci), tests/bench/push.sh (cr push against podman push),
+# tests/bench/serve.sh (docker run against cr serve, dockerd and
 # podman's service), then tests/bench/build.sh (cr build against podman build).
 #
 # Bundle: a rootfs made of Debian's busybox-static running /bin/true, with
@@ -61,14 +62,14 @@ if [[ -z ${CR_BENCH_INNER:-} ]]; then
     case ${1:-} in
     pull) exec bash "$(dirname "${BASH_SOURCE[0]}")/pull.sh" ;;
     image) exec bash "$(dirname "${BASH_SOURCE[0]}")/image.sh" ;;
-    serve | verbs | build) exec bash "$(dirname "${BASH_SOURCE[0]}")/$1.sh" ;;
+    serve | verbs | build | push) exec bash "$(dirname "${BASH_SOURCE[0]}")/$1.sh" ;;
     "")
         bash "${BASH_SOURCE[0]}" runtime
-        for part in image verbs pull serve; do bash "$(dirname "${BASH_SOURCE[0]}")/$part.sh"; done
+        for part in image verbs pull push serve; do bash "$(dirname "${BASH_SOURCE[0]}")/$part.sh"; done
         exec bash "$(dirname "${BASH_SOURCE[0]}")/build.sh"
         ;;
     runtime) ;;
-    *) die "unknown part '$1' (runtime, image, verbs, pull, serve or build)" ;;
+    *) die "unknown part '$1' (runtime, image, verbs, pull, push, serve or build)" ;;
     esac
     [[ $EUID -eq 0 ]] || die "must run as root (containers with namespaces, cgroups)"
     [[ -x $CR ]] || die "no cr binary at $CR (run ./build.sh first)"

@@ -18,41 +18,7 @@ setup_file() {
 
     T=$(clients_tmpdir dk)
     export T
-    export DOCKER_SOCK=$T/docker.sock
-    export DOCKER_CONFIG=$T/cli # keep the CLI out of ~/.docker
-    mkdir -p "$T/cli" "$T/ctd"
-
-    write_containerd_config "$T/ctd"
-    start_containerd "$T/ctd"
-
-    cat >"$T/daemon.json" <<EOF
-{
-  "data-root": "$T/data",
-  "exec-root": "$T/exec",
-  "pidfile": "$T/dockerd.pid",
-  "hosts": ["unix://$DOCKER_SOCK"],
-  "containerd": "$T/ctd/containerd.sock",
-  "iptables": false,
-  "ip6tables": false,
-  "ip-forward": false,
-  "ip-masq": false,
-  "bridge": "none",
-  "userland-proxy": false,
-  "storage-driver": "vfs",
-  "exec-opts": ["native.cgroupdriver=cgroupfs"],
-  "runtimes": {"cr": {"path": "$CR"}},
-  "default-runtime": "cr",
-  "default-ulimits": {
-    "nofile": {"Name": "nofile", "Hard": 1024, "Soft": 1024},
-    "nproc": {"Name": "nproc", "Hard": 1024, "Soft": 1024}
-  }
-}
-EOF
-    daemon_start "$T/daemons" "$T/daemon.json" "$T/dockerd.log" dockerd --config-file "$T/daemon.json"
-    if ! wait_until 60 dk version; then
-        tail -n 40 "$T/dockerd.log" >&2
-        fail "dockerd did not come up"
-    fi
+    start_dockerd "$T" || fail "dockerd did not come up"
 
     make_rootfs "$T/rootfs"
     tar -C "$T/rootfs" -c . | dk import - "$IMAGE" >/dev/null || fail "docker import failed"
@@ -60,14 +26,7 @@ EOF
 
 teardown_file() {
     [[ -n ${T:-} ]] || return 0
-    if [[ -S $DOCKER_SOCK ]]; then
-        local ids
-        ids=$(dk ps -aq 2>/dev/null)
-        [[ -z $ids ]] || dk rm -f $ids >/dev/null 2>&1
-    fi
-    daemon_stop_all "$T/daemons" 30
-    daemon_stop_all "$T/ctd/daemons" 20
-    cr_delete_all "$T/exec/runtime-runc/moby"
+    stop_dockerd "$T"
     cleanup_tmpdir "$T"
 }
 

@@ -166,6 +166,96 @@ start_containerd() {
     fi
 }
 
+# start_dockerd DIR: a private containerd and dockerd (data-root, exec-root,
+# pidfile and socket in DIR; no iptables, no bridge; vfs; cgroupfs) with cr
+# as runtime "cr", the default. Exports DOCKER_SOCK and DOCKER_CONFIG.
+start_dockerd() {
+    local dir=$1
+    export DOCKER_SOCK=$dir/docker.sock
+    export DOCKER_CONFIG=$dir/cli # keep the CLI out of ~/.docker
+    mkdir -p "$dir/cli" "$dir/ctd"
+    echo '{}' >"$dir/cli/config.json" # podman reads $DOCKER_CONFIG too: it must exist
+    write_containerd_config "$dir/ctd"
+    start_containerd "$dir/ctd" || return 1
+    cat >"$dir/daemon.json" <<EOF
+{
+  "data-root": "$dir/data",
+  "exec-root": "$dir/exec",
+  "pidfile": "$dir/dockerd.pid",
+  "hosts": ["unix://$DOCKER_SOCK"],
+  "containerd": "$dir/ctd/containerd.sock",
+  "iptables": false,
+  "ip6tables": false,
+  "ip-forward": false,
+  "ip-masq": false,
+  "bridge": "none",
+  "userland-proxy": false,
+  "storage-driver": "vfs",
+  "exec-opts": ["native.cgroupdriver=cgroupfs"],
+  "runtimes": {"cr": {"path": "$CR"}},
+  "default-runtime": "cr",
+  "default-ulimits": {
+    "nofile": {"Name": "nofile", "Hard": 1024, "Soft": 1024},
+    "nproc": {"Name": "nproc", "Hard": 1024, "Soft": 1024}
+  }
+}
+EOF
+    daemon_start "$dir/daemons" "$dir/daemon.json" "$dir/dockerd.log" dockerd --config-file "$dir/daemon.json"
+    if ! wait_until 60 "$DOCKER" -H "unix://$DOCKER_SOCK" version; then
+        tail -n 40 "$dir/dockerd.log" >&2
+        return 1
+    fi
+}
+
+# stop_dockerd DIR: the containers, dockerd and containerd of start_dockerd.
+stop_dockerd() {
+    local dir=$1 ids
+    if [[ -S $dir/docker.sock ]]; then
+        ids=$("$DOCKER" -H "unix://$dir/docker.sock" ps -aq 2>/dev/null)
+        [[ -z $ids ]] || "$DOCKER" -H "unix://$dir/docker.sock" rm -f $ids >/dev/null 2>&1
+    fi
+    daemon_stop_all "$dir/daemons" 30
+    daemon_stop_all "$dir/ctd/daemons" 20
+    cr_delete_all "$dir/exec/runtime-runc/moby"
+}
+
+# podman_env DIR: containers.conf and storage.conf for a podman whose
+# storage (vfs), run root, tmp dir, events and network config are all in
+# DIR; exported as CONTAINERS_CONF and CONTAINERS_STORAGE_CONF.
+podman_env() {
+    local dir=$1
+    mkdir -p "$dir/tmp" "$dir/net"
+    cat >"$dir/containers.conf" <<EOF
+[containers]
+default_ulimits = ["nofile=1024:1024", "nproc=1024:1024"]
+
+[engine]
+cgroup_manager = "cgroupfs"
+events_logger = "file"
+events_logfile_path = "$dir/events.log"
+tmp_dir = "$dir/tmp"
+
+[network]
+network_config_dir = "$dir/net"
+EOF
+    export CONTAINERS_CONF=$dir/containers.conf
+    # keep podman away from the system's storage.conf / registries
+    printf '[storage]\ndriver = "vfs"\nrunroot = "%s"\ngraphroot = "%s"\n' "$dir/runroot" "$dir/root" >"$dir/storage.conf"
+    export CONTAINERS_STORAGE_CONF=$dir/storage.conf
+}
+
+# pm ARGS...: podman with the storage of podman_env "$T" and cr (fd 3
+# closed: conmon must not hold bats' TAP stream open).
+pm_args() {
+    PM_ARGS=(--root "$T/root" --runroot "$T/runroot" --storage-driver vfs
+        --cgroup-manager cgroupfs --events-backend file --runtime "$CR")
+    PM_CMD="podman ${PM_ARGS[*]}" # for in_pty / sh -c (our paths have no spaces)
+}
+pm() {
+    pm_args
+    podman "${PM_ARGS[@]}" "$@" 3>&-
+}
+
 # show_failure_log LOG: in teardown, after a failed test, the last errors and
 # warnings of the daemon's LOG (runtime errors land there).
 show_failure_log() {

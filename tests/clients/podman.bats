@@ -16,24 +16,7 @@ setup_file() {
     require_cmds podman conmon || return 0
     T=$(clients_tmpdir pm)
     export T
-    mkdir -p "$T/tmp" "$T/net"
-    cat >"$T/containers.conf" <<EOF
-[containers]
-default_ulimits = ["nofile=1024:1024", "nproc=1024:1024"]
-
-[engine]
-cgroup_manager = "cgroupfs"
-events_logger = "file"
-events_logfile_path = "$T/events.log"
-tmp_dir = "$T/tmp"
-
-[network]
-network_config_dir = "$T/net"
-EOF
-    export CONTAINERS_CONF=$T/containers.conf
-    # keep podman away from the system's storage.conf / registries
-    printf '[storage]\ndriver = "vfs"\nrunroot = "%s"\ngraphroot = "%s"\n' "$T/runroot" "$T/root" >"$T/storage.conf"
-    export CONTAINERS_STORAGE_CONF=$T/storage.conf
+    podman_env "$T"
 
     make_rootfs "$T/rootfs"
     tar -C "$T/rootfs" -c . | pm import - crtest/busybox:1 >/dev/null || fail "podman import failed"
@@ -52,17 +35,6 @@ teardown_file() {
 
 setup() { skip_if_unavailable; }
 
-# pm ARGS...: podman with our storage and cr (fd 3 closed: conmon must not
-# hold bats' TAP stream open).
-pm_args() {
-    PM_ARGS=(--root "$T/root" --runroot "$T/runroot" --storage-driver vfs
-        --cgroup-manager cgroupfs --events-backend file --runtime "$CR")
-    PM_CMD="podman ${PM_ARGS[*]}" # for in_pty / sh -c (our paths have no spaces)
-}
-pm() {
-    pm_args
-    podman "${PM_ARGS[@]}" "$@" 3>&-
-}
 pm_args
 
 # prun ARGS...: podman run --network none with the ulimits this sandbox allows.
