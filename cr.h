@@ -15941,6 +15941,17 @@ static int cr__layerw_write(void *user, const void *data, size_t n) {
     return l->err ? -l->err : 0;
 }
 
+/* Starts l's gzip stream into fd (its sha256 in l->gz, its size in l->size). */
+static void cr__layerw_start(cr__layerw *l, int fd) {
+    l->fd = fd;
+    cr__sha256_init(&l->tar);
+    cr__sha256_init(&l->gz);
+    memset(l->head, 0xff, sizeof l->head);
+    memcpy(l->out, "\x1f\x8b\x08\0\0\0\0\0\0\xff", 10);
+    l->nout = 10;
+    cr__gz_bits(l, 3, 3);   /* the last block, fixed codes */
+}
+
 static int cr__layerw_finish(cr__layerw *l) {
     uint8_t t[8];
     int i;
@@ -15967,12 +15978,7 @@ CR_API int cr_unpack_write_layer(const cr_store *s, const char *dir, const cr_un
     snprintf(tmp, sizeof tmp, "%s/tmp/layer-w%d-%p.gz", root, (int)getpid(), (void *)l);
     if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) { r = cr__errno(err, "layer \"%s\"", dir); goto out; }
     if ((l->fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600)) < 0) { r = cr__errno(err, "%s", tmp); goto out; }
-    cr__sha256_init(&l->tar);
-    cr__sha256_init(&l->gz);
-    memset(l->head, 0xff, sizeof l->head);
-    memcpy(l->out, "\x1f\x8b\x08\0\0\0\0\0\0\xff", 10);
-    l->nout = 10;
-    cr__gz_bits(l, 3, 3);   /* the last block, fixed codes */
+    cr__layerw_start(l, l->fd);
     wo.write = cr__layerw_write;
     wo.user = l;
     if ((r = cr_unpack_write_tar(dfd, &wo, err)) < 0) goto out;
@@ -17949,7 +17955,7 @@ typedef struct cr__push_enc {
     int fd, kind;               /* CR_PUSH_GZIP or CR_PUSH_ZSTD */
     cr__sha256 sha;
     uint64_t size;
-    z_stream z;
+    cr__layerw *gz;             /* gzip: the layer writer's own deflate */
 #ifdef CR_ZSTD_ENCODER
     ZSTD_CStream *zc;
 #endif
@@ -17958,6 +17964,7 @@ typedef struct cr__push_enc {
 
 enum { CR__PUSH_ENC_BUF = 1 << 17 };
 
+#ifdef CR_ZSTD_ENCODER
 static int cr__push_enc_out(cr__push_enc *e, size_t n, cr_err *err) {
     if (!n) return 0;
     if (cr__write_all(e->fd, e->buf, n) < 0) return cr__errno(err, "recompress: write");
@@ -17965,6 +17972,7 @@ static int cr__push_enc_out(cr__push_enc *e, size_t n, cr_err *err) {
     e->size += n;
     return 0;
 }
+#endif
 
 /* Compresses p[0..n) (n 0 and p NULL: the end of the stream) into e->fd. */
 static int cr__push_encode(void *user, const uint8_t *p, size_t n, cr_err *err) {
@@ -17985,17 +17993,8 @@ static int cr__push_encode(void *user, const uint8_t *p, size_t n, cr_err *err) 
         return r;
     }
 #endif
-    e->z.next_in = (Bytef *)(uintptr_t)p;
-    e->z.avail_in = (uInt)n;
-    for (;;) {
-        int zr;
-        e->z.next_out = e->buf;
-        e->z.avail_out = CR__PUSH_ENC_BUF;
-        zr = deflate(&e->z, end ? Z_FINISH : Z_NO_FLUSH);
-        if (zr == Z_STREAM_ERROR) return cr_err_set(err, EIO, "recompress: gzip: %s", e->z.msg ? e->z.msg : "error");
-        if ((r = cr__push_enc_out(e, CR__PUSH_ENC_BUF - e->z.avail_out, err)) < 0) return r;
-        if (end ? zr == Z_STREAM_END : (!e->z.avail_in && e->z.avail_out)) return 0;
-    }
+    r = end ? cr__layerw_finish(e->gz) : cr__layerw_write(e->gz, p, n);
+    return r < 0 ? cr_err_set(err, -r, "recompress: write: %s", strerror(-r)) : 0;
 }
 
 /* Layer d of the store recompressed into an unlinked temp file: *fd and
@@ -18018,22 +18017,23 @@ static int cr__push_recompress(cr__push *P, const cr_descriptor *d, const char *
 #else
     else if (e.kind == CR_PUSH_ZSTD) r = cr_err_set(err, ENOTSUP, "this cr was built without a zstd compressor (CR_ZSTD_ENCODER)");
 #endif
-    else if (e.kind == CR_PUSH_GZIP && deflateInit2(&e.z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
-        r = cr_err_set(err, ENOMEM, "recompress: init failed");
+    else if (e.kind == CR_PUSH_GZIP && !(e.gz = (cr__layerw *)cr__calloc(1, sizeof *e.gz)))
+        r = cr_err_set(err, ENOMEM, "out of memory");
     else if ((in = open(p, O_RDONLY | O_CLOEXEC)) < 0) r = cr__errno(err, "%s", p);
     cr__sha256_init(&e.sha);
+    if (e.gz) cr__layerw_start(e.gz, e.fd);
     if (r == 0) r = cr__unpack_decode(in, cr__push_encode, &e, got, err);
     if (r == 0) r = cr__push_encode(&e, NULL, 0, err);
     if (r == 0 && strcmp(got, diff_id)) r = cr_err_set(err, EIO, "its content is %s, the config says %s", got, diff_id);
     if (r == 0) {
         *out = *d;
-        cr__sha256_digest(&e.sha, out->digest);
-        out->size = e.size;
+        cr__sha256_digest(e.gz ? &e.gz->gz : &e.sha, out->digest);
+        out->size = e.gz ? e.gz->size : e.size;
         out->compression = e.kind == CR_PUSH_ZSTD ? CR_LAYER_ZSTD : CR_LAYER_GZIP;
         *fd = e.fd;
         e.fd = -1;
     }
-    if (e.kind == CR_PUSH_GZIP && e.buf) deflateEnd(&e.z);
+    CR_FREE(e.gz);
 #ifdef CR_ZSTD_ENCODER
     ZSTD_freeCStream(e.zc);
 #endif
