@@ -8872,6 +8872,10 @@ static int cr__criu_start(cr__av *a, const cr_runtime *rt, const char *action, c
     if (!o->image_path || !*o->image_path) return cr_err_set(err, EINVAL, "--image-path: required");
     if (strcmp(m, "soft") && strcmp(m, "full") && strcmp(m, "strict") && strcmp(m, "ignore"))
         return cr_err_set(err, EINVAL, "--manage-cgroups-mode \"%s\": expected soft, full, strict or ignore", m);
+    /* dump makes its image dir, restore reads one */
+    if (action[0] == 'r' ? access(o->image_path, R_OK | X_OK) < 0 : mkdir(o->image_path, 0700) < 0 && errno != EEXIST)
+        return cr__errno(err, "--image-path \"%s\"", o->image_path);
+    if (o->work_path && mkdir(o->work_path, 0700) < 0 && errno != EEXIST) return cr__errno(err, "--work-path \"%s\"", o->work_path);
     if ((r = cr__criu_find(rt, criu, sizeof criu, err)) < 0) return r;
     cr__av_add(a, "%s", criu);
     cr__av_add(a, "%s", action);
@@ -8882,8 +8886,6 @@ static int cr__criu_start(cr__av *a, const cr_runtime *rt, const char *action, c
     cr__av_add(a, "--manage-cgroups=%s", m);
     for (i = 0; i < sizeof fl / sizeof *fl; i++) if (o->flags & fl[i].flag) cr__av_add(a, "%s", fl[i].opt);
     if (o->empty_net) { cr__av_add(a, "--empty-ns"); cr__av_add(a, "net"); }
-    if (mkdir(o->image_path, 0700) < 0 && errno != EEXIST) return cr__errno(err, "--image-path \"%s\"", o->image_path);
-    if (o->work_path && mkdir(o->work_path, 0700) < 0 && errno != EEXIST) return cr__errno(err, "--work-path \"%s\"", o->work_path);
     return 0;
 }
 
@@ -8987,6 +8989,8 @@ static int cr__criu_dump_fds(cr__av *a, pid_t pid, const char *dir, cr_err *err)
             if (pts) snprintf(target, sizeof target, "tty[%llx:%llx]", (unsigned long long)sb.st_rdev, (unsigned long long)sb.st_dev);
             else snprintf(target, sizeof target, "file[%x:%llx]", mnt, (unsigned long long)sb.st_ino);
             if (strcmp(target, seen[0]) && strcmp(target, seen[1])) cr__av_add(a, "--external"), cr__av_add(a, "%s", target);
+            /* the pty is bound on /dev/console, a mount criu cannot pair with an outside master */
+            if (pts && !strstr(seen[0], "tty[") && !strstr(seen[1], "tty[")) cr__av_add(a, "--external"), cr__av_add(a, "mnt[/dev/console]:/dev/console");
         }
         snprintf(seen[i % 2], sizeof seen[0], "%s", target);
         cr_jw_str(&w, target);
@@ -9103,7 +9107,10 @@ static int cr__criu_restore_fds(cr__av *a, const cr_spec *spec, const cr_criu_op
         if (strncmp(v->str, "tty[", 4) || *master >= 0) continue;
         if ((*master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC)) < 0 || ioctl(*master, TIOCSPTLCK, &zero) < 0 ||
             (fd = ioctl(*master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC)) < 0) r = cr__errno(err, "open a pty");
-        else cr__criu_inherit(a, x, fd, v->str);
+        else {
+            cr__criu_inherit(a, x, fd, v->str);
+            if (ioctl(*master, TIOCGPTN, &zero) == 0) cr__av_add(a, "--external"), cr__av_add(a, "mnt[/dev/console]:/dev/pts/%d", zero);
+        }
     }
     cr_json_free(root);
     cr_buf_free(&text);
