@@ -9117,6 +9117,32 @@ static int cr__criu_restore_fds(cr__av *a, const cr_spec *spec, const cr_criu_op
     return r < 0 ? cr_err_wrap(err, "%s", path) : 0;
 }
 
+/* A rootfs new to the checkpoint (Podman's restore --import) lacks the
+   mount points of the dumped mounts: make them as create would (runc's
+   prepareCriuRestoreMounts), but none under a tmpfs, whose content criu
+   brings back, and none for cgroups (criu mounts those itself). */
+static int cr__criu_mountpoints(cr__creation *k, cr_err *err) {
+    const cr_spec *s = &k->spec;
+    int i, j, fd, r = 0;
+    if ((k->c.rootfd = open(k->c.rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0) return cr__errno(err, "root.path \"%s\"", k->c.rootfs);
+    for (i = 0; i < s->nmounts && !r; i++) {
+        const cr_mount *m = &s->mounts[i];
+        struct stat sb;
+        int skip = m->type && !strcmp(m->type, "cgroup");
+        for (j = 0; j < s->nmounts; j++) {
+            size_t l = strlen(s->mounts[j].destination);
+            if (s->mounts[j].type && !strcmp(s->mounts[j].type, "tmpfs") && !strncmp(m->destination, s->mounts[j].destination, l) &&
+                m->destination[l] == '/') skip = 1;
+        }
+        if (skip) continue;
+        if ((fd = cr__mount_target(&k->c, m->destination, m->bind && stat(m->source, &sb) == 0 && !S_ISDIR(sb.st_mode), err)) < 0) r = fd;
+        else close(fd);
+    }
+    close(k->c.rootfd);
+    k->c.rootfd = -1;
+    return r;
+}
+
 static int cr__restore_run(cr__creation *k, const cr_criu_opts *o, cr__created *out, cr_err *err) {
     cr__criu_rst *x = (cr__criu_rst *)cr__calloc(1, sizeof *x);
     char line[PATH_MAX], pidfile[PATH_MAX], root[PATH_MAX];
@@ -9129,7 +9155,7 @@ static int cr__restore_run(cr__creation *k, const cr_criu_opts *o, cr__created *
     snprintf(x->cgroup, sizeof x->cgroup, "%s", k->c.cgroup);
     if (!realpath(cr_state_root(k->c.rt), root)) { r = cr__errno(err, "state root"); goto out; }
     snprintf(pidfile, sizeof pidfile, "%s/%s/criu.pid", root, k->c.id);
-    if ((r = cr__criu_start(&a, k->c.rt, "restore", o, err)) < 0) goto out;
+    if ((r = cr__criu_start(&a, k->c.rt, "restore", o, err)) < 0 || (r = cr__criu_mountpoints(k, err)) < 0) goto out;
     cr__av_add(&a, "--root"); cr__av_add(&a, "%s", k->c.rootfs);
     cr__av_add(&a, "--restore-detached");
     cr__av_add(&a, "--evasive-devices");

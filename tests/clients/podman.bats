@@ -193,3 +193,42 @@ CLI=pm CLI_RUN=prun
     expect_status 0
     expect_eq output "$(echo $output)" "a b after-eof"
 }
+
+# pm_criu ARGS...: pm with the criu that passed criu_check first on PATH
+# (podman looks for criu there, and cr, run by conmon, finds it the same way).
+pm_criu() {
+    mkdir -p "$T/criu-bin"
+    ln -sf "$CRIU" "$T/criu-bin/criu"
+    PATH=$T/criu-bin:$PATH pm "$@"
+}
+
+@test "podman container checkpoint / restore through cr: the counter goes on; --export/--import as a new container" {
+    criu_check
+    [[ -z $CRIU_SKIP ]] || skip "$CRIU_SKIP"
+    local n c count
+    n=$(cname)
+    prun -d --name "$n" "$IMAGE" sh -c "$COUNTER_SH" >/dev/null
+    count=/proc/$(pid_of "$n")/root/tmp/count
+    wait_for 10 test -s "$count"
+    run pm_criu container checkpoint "$n"
+    expect_status 0
+    expect_eq state "$(state_of "$n" '{{.State.Status}}')" exited
+    run pm_criu container restore "$n"
+    expect_status 0
+    expect_eq state "$(state_of "$n" '{{.State.Status}}')" running
+    count=/proc/$(pid_of "$n")/root/tmp/count
+    c=$(counter_of "$count")
+    wait_for 10 sh -c "[ \"\$(cat $count)\" -gt ${c:-0} ] 2>/dev/null"
+
+    run pm_criu container checkpoint --leave-running --export "$T/$n.tar.gz" "$n"
+    expect_status 0
+    expect_eq state "$(state_of "$n" '{{.State.Status}}')" running
+    run pm_criu container restore --import "$T/$n.tar.gz" --name "$n-2"
+    expect_status 0
+    expect_eq state "$(state_of "$n-2" '{{.State.Status}}')" running
+    count=/proc/$(pid_of "$n-2")/root/tmp/count
+    c=$(counter_of "$count")
+    wait_for 10 sh -c "[ \"\$(cat $count)\" -gt ${c:-0} ] 2>/dev/null"
+    run pm rm -f -t 0 "$n" "$n-2"
+    expect_status 0
+}

@@ -10,15 +10,8 @@ load helpers
 setup_file() {
     make_rootfs
     cc -O1 -Wall -o "$BATS_FILE_TMPDIR/console-recv" "$BATS_TEST_DIRNAME/console-recv.c"
-    local criu=${CR_CRIU:-$(command -v criu || true)} why
-    export CRIU_SKIP=
-    if [[ -z $criu ]]; then
-        CRIU_SKIP="no working criu: none on PATH and \$CR_CRIU is unset"
-    elif ! "$criu" check -v2 --log-file "$BATS_FILE_TMPDIR/criu-check.log" >/dev/null 2>&1; then
-        why=$(grep -m1 Error "$BATS_FILE_TMPDIR/criu-check.log" 2>/dev/null)
-        CRIU_SKIP="no working criu: $criu ($("$criu" --version 2>/dev/null | head -n1)) fails criu check: ${why:-see criu check}"
-    fi
-    export CR_CRIU=$criu
+    criu_check
+    export CR_CRIU=$CRIU
 }
 
 setup() {
@@ -140,7 +133,7 @@ restored_and_managed() {
     restored_and_managed "$id" "$COUNT"
 }
 
-@test "checkpoint/restore with a bind mount: the restored counter writes through it again" {
+@test "checkpoint/restore with a bind mount: made again in a rootfs without its mount point, the counter writes through it" {
     need_criu
     local id
     bind_hostdir
@@ -148,6 +141,8 @@ restored_and_managed() {
     id=$(new_id)
     COUNT=$HOSTDIR/count run_counter "$id"
     checkpoint "$id"
+    # a rootfs new to the checkpoint lacks the mount point: restore makes it
+    rmdir "$BUNDLE/rootfs/mnt/host" || fail "no mount point to remove"
     restore_detached "$id"
     restored_and_managed "$id" "$HOSTDIR/count"
 }
@@ -229,4 +224,22 @@ restored_and_managed() {
     run crr state "$id"
     [[ $status -ne 0 ]] || fail "a failed restore left a state: $output"
     [[ -z $(cgroups_named "$id") ]] || fail "a failed restore left cgroups: $(cgroups_named "$id")"
+}
+
+@test "checkpoint/restore of a container in a network namespace given by path: restored into that namespace" {
+    need_criu
+    local id holder want pid
+    unshare --net sleep 1000 3>&- &
+    holder=$!
+    track_bg "$holder"
+    wait_until 30 test "$(readlink /proc/$holder/ns/net)" != "$(readlink /proc/self/ns/net)" || fail "no netns holder"
+    want=$(readlink "/proc/$holder/ns/net")
+    cfg '.linux.namespaces |= map(if .type == "network" then .path = $p else . end)' --arg p "/proc/$holder/ns/net"
+    id=$(new_id)
+    run_counter "$id"
+    checkpoint "$id"
+    restore_detached "$id"
+    pid=$(crr state "$id" | jq -r .pid)
+    [[ $(readlink "/proc/$pid/ns/net") == "$want" ]] || fail "restored into $(readlink "/proc/$pid/ns/net"), not $want"
+    restored_and_managed "$id" "$COUNT"
 }
