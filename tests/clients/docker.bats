@@ -22,6 +22,10 @@ setup_file() {
     export DOCKER_CONFIG=$T/cli # keep the CLI out of ~/.docker
     mkdir -p "$T/cli" "$T/ctd"
 
+    # docker checkpoint: cr (run by containerd's shim) finds criu through
+    # $CR_CRIU, set only when one passes criu check
+    criu_check
+    [[ -n $CRIU_SKIP ]] || export CR_CRIU=$CRIU
     write_containerd_config "$T/ctd"
     start_containerd "$T/ctd"
 
@@ -42,6 +46,7 @@ setup_file() {
   "exec-opts": ["native.cgroupdriver=cgroupfs"],
   "runtimes": {"cr": {"path": "$CR"}},
   "default-runtime": "cr",
+  "experimental": true,
   "default-ulimits": {
     "nofile": {"Name": "nofile", "Hard": 1024, "Soft": 1024},
     "nproc": {"Name": "nproc", "Hard": 1024, "Soft": 1024}
@@ -367,4 +372,26 @@ CLI=dk CLI_RUN=drun
     drun -d --name "$n" --restart on-failure:2 "$IMAGE" sh -c 'echo run; exit 1' >/dev/null
     wait_for 30 sh -c "[ \"\$('$DOCKER' -H unix://$DOCKER_SOCK inspect -f '{{.RestartCount}} {{.State.Status}}' $n)\" = '2 exited' ]"
     expect_eq "runs" "$(dk logs "$n" | grep -c run)" 3
+}
+
+@test "docker checkpoint create, then start --checkpoint: the counter goes on (cr checkpoint/restore)" {
+    [[ -z $CRIU_SKIP ]] || skip "$CRIU_SKIP"
+    local n c c0 count
+    n=$(cname)
+    drun -d --name "$n" "$IMAGE" sh -c "$COUNTER_SH" >/dev/null
+    count=/proc/$(pid_of "$n")/root/tmp/count
+    wait_for 10 sh -c "[ \"\$(cat $count)\" -gt 5 ] 2>/dev/null"
+    c0=$(counter_of "$count")
+    run timeout 120 "$DOCKER" -H "unix://$DOCKER_SOCK" checkpoint create "$n" cp1 3>&-
+    expect_status 0
+    expect_eq state "$(state_of "$n" '{{.State.Status}}')" exited
+    run timeout 120 "$DOCKER" -H "unix://$DOCKER_SOCK" start --checkpoint cp1 "$n" 3>&-
+    expect_status 0
+    expect_eq state "$(state_of "$n" '{{.State.Status}}')" running
+    count=/proc/$(pid_of "$n")/root/tmp/count
+    c=$(counter_of "$count")
+    ((${c:-0} >= c0)) || fail "the counter started again ($c < $c0): not restored"
+    wait_for 10 sh -c "[ \"\$(cat $count)\" -gt ${c:-0} ] 2>/dev/null"
+    run dk rm -f "$n"
+    expect_status 0
 }

@@ -441,7 +441,16 @@ runs_as_asked() {
 
 # counter_of FILE: the number in FILE (as read from the host through
 # /proc/PID/root), or empty.
-counter_of() { cat "$1" 2>/dev/null; }
+# (the counter truncates and rewrites the file: an empty read is read again)
+counter_of() {
+    local v i
+    for i in {1..100}; do
+        v=$(cat "$1" 2>/dev/null) || return 0
+        [[ -n $v ]] && break
+        sleep 0.01
+    done
+    echo "$v"
+}
 
 # counter script: PID 1 loop bumping /tmp/count every 0.1s.
 COUNTER_SH='i=0; while true; do i=$((i+1)); echo $i > /tmp/count; sleep 0.1; done'
