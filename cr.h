@@ -8833,15 +8833,21 @@ CR_API void cr_container_features(cr_buf *out) {
 /* criu's argv: its strings one after another in b. */
 typedef struct cr__av { cr_buf b; size_t off[250]; int n; } cr__av;
 
-static void cr__av_add(cr__av *a, const char *fmt, ...) {
+static void cr__av_push(cr__av *a, const char *v) {
+    if (a->n >= (int)(sizeof a->off / sizeof *a->off) - 1) { a->b.oom = 1; return; }
+    a->off[a->n++] = a->b.len;
+    cr_buf_add(&a->b, v, strlen(v) + 1);
+}
+
+/* Adds opt (unless NULL), then fmt's string. */
+static void cr__av_opt(cr__av *a, const char *opt, const char *fmt, ...) {
     char v[2 * PATH_MAX + 64];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(v, sizeof v, fmt, ap);
     va_end(ap);
-    if (a->n >= (int)(sizeof a->off / sizeof *a->off) - 1) { a->b.oom = 1; return; }
-    a->off[a->n++] = a->b.len;
-    cr_buf_add(&a->b, v, strlen(v) + 1);
+    if (opt) cr__av_push(a, opt);
+    cr__av_push(a, v);
 }
 
 /* The criu binary: rt->criu, else criu on PATH. */
@@ -8877,15 +8883,15 @@ static int cr__criu_start(cr__av *a, const cr_runtime *rt, const char *action, c
         return cr__errno(err, "--image-path \"%s\"", o->image_path);
     if (o->work_path && mkdir(o->work_path, 0700) < 0 && errno != EEXIST) return cr__errno(err, "--work-path \"%s\"", o->work_path);
     if ((r = cr__criu_find(rt, criu, sizeof criu, err)) < 0) return r;
-    cr__av_add(a, "%s", criu);
-    cr__av_add(a, "%s", action);
-    cr__av_add(a, "--images-dir"); cr__av_add(a, "%s", o->image_path);
-    cr__av_add(a, "--work-dir"); cr__av_add(a, "%s", o->work_path ? o->work_path : o->image_path);
-    cr__av_add(a, "--log-file"); cr__av_add(a, "%s.log", action[0] == 'r' ? "restore" : "dump");
-    cr__av_add(a, "-v4");
-    cr__av_add(a, "--manage-cgroups=%s", m);
-    for (i = 0; i < sizeof fl / sizeof *fl; i++) if (o->flags & fl[i].flag) cr__av_add(a, "%s", fl[i].opt);
-    if (o->empty_net) { cr__av_add(a, "--empty-ns"); cr__av_add(a, "net"); }
+    cr__av_opt(a, NULL, "%s", criu);
+    cr__av_opt(a, NULL, "%s", action);
+    cr__av_opt(a, "--images-dir", "%s", o->image_path);
+    cr__av_opt(a, "--work-dir", "%s", o->work_path ? o->work_path : o->image_path);
+    cr__av_opt(a, "--log-file", "%s.log", action[0] == 'r' ? "restore" : "dump");
+    cr__av_opt(a, NULL, "-v4");
+    cr__av_opt(a, NULL, "--manage-cgroups=%s", m);
+    for (i = 0; i < sizeof fl / sizeof *fl; i++) if (o->flags & fl[i].flag) cr__av_opt(a, NULL, "%s", fl[i].opt);
+    if (o->empty_net) cr__av_opt(a, "--empty-ns", "net");
     return 0;
 }
 
@@ -8899,23 +8905,22 @@ static void cr__criu_mounts(cr__av *a, const cr_spec *s, const char *cgroup, pid
     int i, h;
     for (i = 0; i < s->nmounts; i++) {
         const cr_mount *m = &s->mounts[i];
-        if (m->bind) cr__av_add(a, "--external"), cr__av_add(a, "mnt[%s]:%s", m->destination, pid ? m->destination : m->source);
+        if (m->bind) cr__av_opt(a, "--external", "mnt[%s]:%s", m->destination, pid ? m->destination : m->source);
         if (m->bind || !m->type || strcmp(m->type, "cgroup") || s->ns[CR_NS_CGROUP].present || cr_cgroup_mode() == CR_CGROUP_V2) continue;
         for (h = 0; h < cr__cg_n; h++) {
             const char *q = cgroup;
             snprintf(key, sizeof key, "%s/%s", m->destination, strrchr(cr__cg_hiers[h].mnt, '/') + 1);
             snprintf(src, sizeof src, "%s", cr__cg_hiers[h].mnt);
             while ((q = cr__cgroup_next(q, line, sizeof line))) if (cr__cgroup_hier_of(line) == h) snprintf(src, sizeof src, "%s", line);
-            cr__av_add(a, "--external");
-            cr__av_add(a, "mnt[%s]:%s", key, pid ? key : src);
+            cr__av_opt(a, "--external", "mnt[%s]:%s", key, pid ? key : src);
         }
     }
     for (i = 0; pid && i < s->nmasked; i++) {
         snprintf(key, sizeof key, "/proc/%d/root%s", (int)pid, s->masked_paths[i]);
-        if (stat(key, &sb) == 0 && !S_ISDIR(sb.st_mode)) cr__av_add(a, "--external"), cr__av_add(a, "mnt[%s]:/dev/null", s->masked_paths[i]);
+        if (stat(key, &sb) == 0 && !S_ISDIR(sb.st_mode)) cr__av_opt(a, "--external", "mnt[%s]:/dev/null", s->masked_paths[i]);
     }
-    if (!pid && s->nmasked) cr__av_add(a, "--external"), cr__av_add(a, "mnt[/dev/null]:/dev/null");
-    for (i = 0; i < s->ndevices; i++) cr__av_add(a, "--external"), cr__av_add(a, "mnt[%s]:%s", s->devices[i].path, s->devices[i].path);
+    if (!pid && s->nmasked) cr__av_opt(a, "--external", "mnt[/dev/null]:/dev/null");
+    for (i = 0; i < s->ndevices; i++) cr__av_opt(a, "--external", "mnt[%s]:%s", s->devices[i].path, s->devices[i].path);
 }
 
 static const char *const cr__criu_ns_key[2] = { "extRootNetNS", "extRootPidNS" };
@@ -8988,9 +8993,9 @@ static int cr__criu_dump_fds(cr__av *a, pid_t pid, const char *dir, cr_err *err)
             }
             if (pts) snprintf(target, sizeof target, "tty[%llx:%llx]", (unsigned long long)sb.st_rdev, (unsigned long long)sb.st_dev);
             else snprintf(target, sizeof target, "file[%x:%llx]", mnt, (unsigned long long)sb.st_ino);
-            if (strcmp(target, seen[0]) && strcmp(target, seen[1])) cr__av_add(a, "--external"), cr__av_add(a, "%s", target);
+            if (strcmp(target, seen[0]) && strcmp(target, seen[1])) cr__av_opt(a, "--external", "%s", target);
             /* the pty is bound on /dev/console, a mount criu cannot pair with an outside master */
-            if (pts && !strstr(seen[0], "tty[") && !strstr(seen[1], "tty[")) cr__av_add(a, "--external"), cr__av_add(a, "mnt[/dev/console]:/dev/console");
+            if (pts && !strstr(seen[0], "tty[") && !strstr(seen[1], "tty[")) cr__av_opt(a, "--external", "mnt[/dev/console]:/dev/console");
         }
         snprintf(seen[i % 2], sizeof seen[0], "%s", target);
         cr_jw_str(&w, target);
@@ -9008,8 +9013,7 @@ static void cr__criu_freezer(cr__av *a, const char *cgroup) {
     int h;
     while ((cgroup = cr__cgroup_next(cgroup, line, sizeof line)))
         if ((h = cr__cgroup_hier_of(line)) >= 0 && (strstr(cr__cg_hiers[h].opts, "freezer") || cr__cg_mode == CR_CGROUP_V2)) {
-            cr__av_add(a, "--freeze-cgroup");
-            cr__av_add(a, "%s", line);
+            cr__av_opt(a, "--freeze-cgroup", "%s", line);
             return;
         }
 }
@@ -9020,17 +9024,16 @@ static int cr__checkpoint(const cr_runtime *rt, const cr_state *st, const cr_spe
     int r, k, pre = (o->flags & CR_CRIU_PRE_DUMP) != 0;
     memset(&a, 0, sizeof a);
     if ((r = cr__criu_start(&a, rt, pre ? "pre-dump" : "dump", o, err)) < 0) goto out;
-    cr__av_add(&a, "--tree"); cr__av_add(&a, "%d", (int)st->pid);
-    cr__av_add(&a, "--root"); cr__av_add(&a, "%s", st->rootfs);
-    if (o->parent_path) { cr__av_add(&a, "--prev-images-dir"); cr__av_add(&a, "%s", o->parent_path); }
-    if (pre || o->parent_path) cr__av_add(&a, "--track-mem");
+    cr__av_opt(&a, "--tree", "%d", (int)st->pid);
+    cr__av_opt(&a, "--root", "%s", st->rootfs);
+    if (o->parent_path) cr__av_opt(&a, "--prev-images-dir", "%s", o->parent_path);
+    if (pre || o->parent_path) cr__av_opt(&a, NULL, "--track-mem");
     cr__criu_freezer(&a, st->cgroup);
     for (k = 0; k < 2; k++) {
         const char *path = spec->ns[k ? CR_NS_PID : CR_NS_NET].path;
         if (!path) continue;
         if (stat(path, &sb) < 0) { r = cr__errno(err, "namespace \"%s\"", path); goto out; }
-        cr__av_add(&a, "--external");
-        cr__av_add(&a, "%s[%llu]:%s", k ? "pid" : "net", (unsigned long long)sb.st_ino, cr__criu_ns_key[k]);
+        cr__av_opt(&a, "--external", "%s[%llu]:%s", k ? "pid" : "net", (unsigned long long)sb.st_ino, cr__criu_ns_key[k]);
     }
     if (!pre) {
         cr__criu_mounts(&a, spec, st->cgroup, st->pid);
@@ -9079,8 +9082,7 @@ static int cr__criu_rst_setup(void *user, cr_err *err) {
 static void cr__criu_inherit(cr__av *a, cr__criu_rst *x, int fd, const char *key) {
     x->fds[x->nfds] = fcntl(fd, F_DUPFD_CLOEXEC, 100);
     close(fd);
-    cr__av_add(a, "--inherit-fd");
-    cr__av_add(a, "fd[%d]:%s", 10 + x->nfds++, key);
+    cr__av_opt(a, "--inherit-fd", "fd[%d]:%s", 10 + x->nfds++, key);
 }
 
 /* What restore hands criu: the namespaces the config joins by path, the
@@ -9103,13 +9105,13 @@ static int cr__criu_restore_fds(cr__av *a, const cr_spec *spec, const cr_criu_op
         root->type != CR_JSON_ARRAY) r = cr_err_set(err, EINVAL, "expected an array");
     for (v = r ? NULL : root->child; v && !r; v = v->next, i++) {
         if (v->type != CR_JSON_STRING) continue;
-        if (!strncmp(v->str, "pipe:", 5) || !strncmp(v->str, "file[", 5)) cr__av_add(a, "--inherit-fd"), cr__av_add(a, "fd[%d]:%s", i, v->str);
+        if (!strncmp(v->str, "pipe:", 5) || !strncmp(v->str, "file[", 5)) cr__av_opt(a, "--inherit-fd", "fd[%d]:%s", i, v->str);
         if (strncmp(v->str, "tty[", 4) || *master >= 0) continue;
         if ((*master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC)) < 0 || ioctl(*master, TIOCSPTLCK, &zero) < 0 ||
             (fd = ioctl(*master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC)) < 0) r = cr__errno(err, "open a pty");
         else {
             cr__criu_inherit(a, x, fd, v->str);
-            if (ioctl(*master, TIOCGPTN, &zero) == 0) cr__av_add(a, "--external"), cr__av_add(a, "mnt[/dev/console]:/dev/pts/%d", zero);
+            if (ioctl(*master, TIOCGPTN, &zero) == 0) cr__av_opt(a, "--external", "mnt[/dev/console]:/dev/pts/%d", zero);
         }
     }
     cr_json_free(root);
@@ -9156,13 +9158,11 @@ static int cr__restore_run(cr__creation *k, const cr_criu_opts *o, cr__created *
     if (!realpath(cr_state_root(k->c.rt), root)) { r = cr__errno(err, "state root"); goto out; }
     snprintf(pidfile, sizeof pidfile, "%s/%s/criu.pid", root, k->c.id);
     if ((r = cr__criu_start(&a, k->c.rt, "restore", o, err)) < 0 || (r = cr__criu_mountpoints(k, err)) < 0) goto out;
-    cr__av_add(&a, "--root"); cr__av_add(&a, "%s", k->c.rootfs);
-    cr__av_add(&a, "--restore-detached");
-    cr__av_add(&a, "--evasive-devices");
-    cr__av_add(&a, "--pidfile"); cr__av_add(&a, "%s", pidfile);
+    cr__av_opt(&a, "--root", "%s", k->c.rootfs);
+    cr__av_opt(&a, "--restore-detached", "--evasive-devices");   /* two flags */
+    cr__av_opt(&a, "--pidfile", "%s", pidfile);
     if (cr__cgroup_next(k->c.cgroup, line, sizeof line) && (h = cr__cgroup_hier_of(line)) >= 0) {
-        cr__av_add(&a, "--cgroup-root");
-        cr__av_add(&a, "%s", line[strlen(cr__cg_hiers[h].mnt)] ? line + strlen(cr__cg_hiers[h].mnt) : "/");
+        cr__av_opt(&a, "--cgroup-root", "%s", line[strlen(cr__cg_hiers[h].mnt)] ? line + strlen(cr__cg_hiers[h].mnt) : "/");
     }
     cr__criu_mounts(&a, &k->spec, k->c.cgroup, 0);
     if ((r = cr__criu_restore_fds(&a, &k->spec, o, x, &out->master, err)) < 0) goto out;
@@ -9176,6 +9176,9 @@ static int cr__restore_run(cr__creation *k, const cr_criu_opts *o, cr__created *
     k->first = k->st.pid = out->pid = k->pid;
     k->st.pid_start = cr__pid_start_time(k->pid);
     if ((r = cr__state_save(k->dirfd, &k->st, 0, err)) == 0 && k->st.cgroup[0]) r = cr__create_resources(&k->spec, k->st.cgroup, err);
+    /* runc runs these at criu's setup-namespaces; criu's command line has
+       no such stop, so they run once the init is back */
+    for (i = CR_HOOK_PRESTART; i <= CR_HOOK_CREATE_RUNTIME && r == 0; i++) r = cr__hooks_run(&k->spec, i, &k->st, CR_CREATING, err);
 out:
     for (i = 0; i < x->nfds; i++) close(x->fds[i]);
     CR_FREE(x);

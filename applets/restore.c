@@ -4,9 +4,8 @@
 const char cr_usage_restore[] =
 "usage: cr restore [OPTIONS] CONTAINER_ID\n"
 "\n"
-"Restore a container checkpointed by `cr checkpoint` with criu, as\n"
-"CONTAINER_ID of the bundle. Without --detach, wait for it like run and\n"
-"exit with its status. criu's restore.log is written to the work directory.\n"
+"Restore a `cr checkpoint` with criu as CONTAINER_ID of the bundle; without\n"
+"--detach, wait like run. criu's log: WORK/restore.log.\n"
 "\n"
 "  --image-path DIR          criu's images (default ./checkpoint)\n"
 "  --work-path DIR           criu's work directory and log (default: the image path)\n"
@@ -14,7 +13,7 @@ const char cr_usage_restore[] =
 "  -d, --detach              do not wait for the container\n"
 "  --pid-file FILE           write the init's pid to FILE\n"
 "  --console-socket PATH     unix socket that receives the pty master\n"
-"  --no-subreaper            with --detach: do not become the subreaper of the restore\n"
+"  --no-subreaper            with --detach: do not be the restore's subreaper\n"
 "  --no-pivot                accepted (criu sets up the root)\n"
 "  --tcp-established         restore open TCP connections\n"
 "  --ext-unix-sk             allow external unix sockets\n"
@@ -23,6 +22,6 @@ const char cr_usage_restore[] =
 "  --lazy-pages              fetch memory pages lazily\n"
 "  --manage-cgroups-mode M   soft (default), full, strict or ignore\n"
 "  --empty-ns network        do not restore the network namespace\n"
-"  --auto-dedup              deduplicate the images\n";
+"  --auto-dedup              accepted\n";
 
 int cr_applet_restore(int argc, char **argv) { return cr_opt_criu_applet(argc, argv); }

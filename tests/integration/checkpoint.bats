@@ -243,3 +243,18 @@ restored_and_managed() {
     [[ $(readlink "/proc/$pid/ns/net") == "$want" ]] || fail "restored into $(readlink "/proc/$pid/ns/net"), not $want"
     restored_and_managed "$id" "$COUNT"
 }
+
+@test "restore runs the prestart and createRuntime hooks (as runc) with the restored init's pid" {
+    need_criu
+    local id pid
+    id=$(new_id)
+    run_counter "$id"
+    checkpoint "$id"
+    cfg '.hooks.prestart = [{path: "/bin/sh", args: ["sh", "-c", "cat > " + $d + "/prestart.json"]}]
+         | .hooks.createRuntime = [{path: "/bin/sh", args: ["sh", "-c", "cat > " + $d + "/create.json"]}]' --arg d "$HOSTDIR"
+    restore_detached "$id"
+    pid=$(crr state "$id" | jq -r .pid)
+    [[ $(jq -r .pid "$HOSTDIR/prestart.json") == "$pid" ]] || fail "prestart saw: $(cat "$HOSTDIR/prestart.json")"
+    [[ $(jq -r .pid "$HOSTDIR/create.json") == "$pid" ]] || fail "createRuntime saw: $(cat "$HOSTDIR/create.json")"
+    restored_and_managed "$id" "$COUNT"
+}
