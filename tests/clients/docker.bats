@@ -376,22 +376,9 @@ CLI=dk CLI_RUN=drun
 
 @test "docker checkpoint create, then start --checkpoint: the counter goes on (cr checkpoint/restore)" {
     [[ -z $CRIU_SKIP ]] || skip "$CRIU_SKIP"
-    local n c c0 count
+    local n
     n=$(cname)
-    drun -d --name "$n" "$IMAGE" sh -c "$COUNTER_SH" >/dev/null
-    count=/proc/$(pid_of "$n")/root/tmp/count
-    wait_for 10 sh -c "[ \"\$(cat $count)\" -gt 5 ] 2>/dev/null"
-    c0=$(counter_of "$count")
-    run timeout 120 "$DOCKER" -H "unix://$DOCKER_SOCK" checkpoint create "$n" cp1 3>&-
-    expect_status 0
-    expect_eq state "$(state_of "$n" '{{.State.Status}}')" exited
-    run timeout 120 "$DOCKER" -H "unix://$DOCKER_SOCK" start --checkpoint cp1 "$n" 3>&-
-    expect_status 0
-    expect_eq state "$(state_of "$n" '{{.State.Status}}')" running
-    count=/proc/$(pid_of "$n")/root/tmp/count
-    c=$(counter_of "$count")
-    ((${c:-0} >= c0)) || fail "the counter started again ($c < $c0): not restored"
-    wait_for 10 sh -c "[ \"\$(cat $count)\" -gt ${c:-0} ] 2>/dev/null"
+    counter_restored "$n" dk checkpoint create "$n" cp1 -- dk start --checkpoint cp1 "$n"
     run dk rm -f "$n"
     expect_status 0
 }

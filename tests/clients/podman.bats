@@ -205,32 +205,15 @@ pm_criu() {
 @test "podman container checkpoint / restore through cr: the counter goes on; --export/--import as a new container" {
     criu_check
     [[ -z $CRIU_SKIP ]] || skip "$CRIU_SKIP"
-    local n c c0 count
+    local n
     n=$(cname)
-    prun -d --name "$n" "$IMAGE" sh -c "$COUNTER_SH" >/dev/null
-    count=/proc/$(pid_of "$n")/root/tmp/count
-    wait_for 10 sh -c "[ \"\$(cat $count)\" -gt 5 ] 2>/dev/null"
-    c0=$(counter_of "$count")
-    run pm_criu container checkpoint "$n"
-    expect_status 0
-    expect_eq state "$(state_of "$n" '{{.State.Status}}')" exited
-    run pm_criu container restore "$n"
-    expect_status 0
-    expect_eq state "$(state_of "$n" '{{.State.Status}}')" running
-    count=/proc/$(pid_of "$n")/root/tmp/count
-    c=$(counter_of "$count")
-    ((${c:-0} >= c0)) || fail "the counter started again ($c < $c0): not restored"
-    wait_for 10 sh -c "[ \"\$(cat $count)\" -gt ${c:-0} ] 2>/dev/null"
-
+    counter_restored "$n" pm_criu container checkpoint "$n" -- pm_criu container restore "$n"
     run pm_criu container checkpoint --leave-running --export "$T/$n.tar.gz" "$n"
     expect_status 0
     expect_eq state "$(state_of "$n" '{{.State.Status}}')" running
     run pm_criu container restore --import "$T/$n.tar.gz" --name "$n-2"
     expect_status 0
-    expect_eq state "$(state_of "$n-2" '{{.State.Status}}')" running
-    count=/proc/$(pid_of "$n-2")/root/tmp/count
-    c=$(counter_of "$count")
-    wait_for 10 sh -c "[ \"\$(cat $count)\" -gt ${c:-0} ] 2>/dev/null"
+    counting_on "$n-2" "$COUNTER_AT"
     run pm rm -f -t 0 "$n" "$n-2"
     expect_status 0
 }
