@@ -442,6 +442,7 @@ typedef struct cr_state {
 typedef struct cr_runtime {
     const char *root;                 /* state root; NULL = /run/cr or $XDG_RUNTIME_DIR/cr */
     int cgroup_manager;               /* CR_CGROUP_MANAGER_* */
+    const char *criu;                 /* checkpoint/restore: the criu binary; NULL = criu on PATH */
 } cr_runtime;
 
 CR_API const char *cr_state_root(const cr_runtime *rt);
@@ -526,6 +527,27 @@ CR_API int cr_container_stats(const cr_runtime *rt, const char *id, cr_buf *out,
 CR_API int cr_container_oom_count(const cr_runtime *rt, const char *id, uint64_t *n, cr_err *err);
 /* runc's `features` JSON. */
 CR_API void cr_container_features(cr_buf *out);
+
+/* checkpoint and restore through the criu binary (rt->criu), as runc's
+   applets: criu's images and its dump.log/restore.log go to image_path
+   (work_path when given). CR_CRIU_* are the runc flags of the same names. */
+enum { CR_CRIU_LEAVE_RUNNING = 1, CR_CRIU_TCP_ESTABLISHED = 2, CR_CRIU_EXT_UNIX_SK = 4, CR_CRIU_SHELL_JOB = 8,
+       CR_CRIU_LAZY_PAGES = 16, CR_CRIU_FILE_LOCKS = 32, CR_CRIU_PRE_DUMP = 64, CR_CRIU_AUTO_DEDUP = 128,
+       CR_CRIU_NO_SUBREAPER = 256 };
+typedef struct cr_criu_opts {
+    const char *image_path, *work_path;   /* image_path is required */
+    const char *parent_path;              /* checkpoint: the pre-dump to build on (relative to image_path) */
+    const char *manage_cgroups_mode;      /* soft (NULL), full, strict or ignore */
+    int empty_net;                        /* --empty-ns network: the network namespace is not dumped */
+    unsigned flags;                       /* CR_CRIU_* */
+} cr_criu_opts;
+/* Dumps a running container; unless it leaves it running (or pre-dumps),
+   the container is then gone as after delete. */
+CR_API int cr_container_checkpoint(const cr_runtime *rt, const char *id, const cr_criu_opts *o, cr_err *err);
+/* Restores a checkpoint as container id of bundle: running, with its state
+   written for state/kill/delete. Unless opts->detach, waits as run does. */
+CR_API int cr_container_restore(const cr_runtime *rt, const char *id, const char *bundle, const cr_create_opts *opts,
+                                const cr_criu_opts *o, int *status, cr_err *err);
 
 
 /* ---- >>net (cr_net_*) --------------------------------------------------- */
@@ -9294,6 +9316,19 @@ static void cr__create_undo(cr__creation *k, cr__created *out) {
     if (k->made_dir && !kept) cr__rm_rf(k->rootdir, k->c.id);
 }
 
+/* What a create (or restore) holds besides what it made. */
+static void cr__creation_close(cr__creation *k) {
+    if (k->sv[0] >= 0) close(k->sv[0]);
+    if (k->sv[1] >= 0) close(k->sv[1]);
+    if (k->c.fifo_fd >= 0) close(k->c.fifo_fd);
+    if (k->c.host_proc >= 0) close(k->c.host_proc);
+    if (k->dirfd >= 0) close(k->dirfd);
+    if (k->rootdir >= 0) close(k->rootdir);
+    cr_state_free(&k->st);
+    cr_spec_free(&k->spec);
+    cr_buf_free(&k->text);
+}
+
 static int cr__create(const cr_runtime *rt, const char *id, const char *bundle_arg, const cr_create_opts *opts,
                       int want_master, cr__created *out, cr_err *err) {
     static const cr_create_opts noopts;
@@ -9316,15 +9351,7 @@ static int cr__create(const cr_runtime *rt, const char *id, const char *bundle_a
         cr__create_undo(&k, out);
         cr_err_wrap(err, "create \"%s\"", id);
     }
-    if (k.sv[0] >= 0) close(k.sv[0]);
-    if (k.sv[1] >= 0) close(k.sv[1]);
-    if (k.c.fifo_fd >= 0) close(k.c.fifo_fd);
-    if (k.c.host_proc >= 0) close(k.c.host_proc);
-    if (k.dirfd >= 0) close(k.dirfd);
-    if (k.rootdir >= 0) close(k.rootdir);
-    cr_state_free(&k.st);
-    cr_spec_free(&k.spec);
-    cr_buf_free(&k.text);
+    cr__creation_close(&k);
     return r;
 }
 
@@ -10181,6 +10208,402 @@ CR_API void cr_container_features(cr_buf *out) {
     cr_jw_key(&w, "io.github.cr.version"); cr_jw_str(&w, CR_VERSION);
     cr_jw_obj_end(&w);
     cr_jw_obj_end(&w);
+}
+
+/* ---- checkpoint / restore: runc's applets over the criu command line.
+   criu gets what runc tells it over RPC: external bind mounts, cgroup v1
+   hierarchies and masked files; namespaces the config joins by path (net,
+   pid) as criu's external namespaces; the init's stdio (descriptors.json
+   in the images, runc's file) so pipes and a pty are handed back on
+   restore. */
+
+/* criu's argv: its strings one after another in b. */
+typedef struct cr__av { cr_buf b; size_t off[250]; int n; } cr__av;
+
+static void cr__av_push(cr__av *a, const char *v) {
+    if (a->n >= (int)(sizeof a->off / sizeof *a->off) - 1) { a->b.oom = 1; return; }
+    a->off[a->n++] = a->b.len;
+    cr_buf_add(&a->b, v, strlen(v) + 1);
+}
+
+/* Adds opt (unless NULL), then fmt's string. */
+static void cr__av_opt(cr__av *a, const char *opt, const char *fmt, ...) {
+    char v[2 * PATH_MAX + 64];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(v, sizeof v, fmt, ap);
+    va_end(ap);
+    if (opt) cr__av_push(a, opt);
+    cr__av_push(a, v);
+}
+
+/* The criu binary: rt->criu, else criu on PATH. */
+static int cr__criu_find(const cr_runtime *rt, char *out, size_t n, cr_err *err) {
+    const char *name = rt && rt->criu && *rt->criu ? rt->criu : "criu", *path = getenv("PATH");
+    if (strchr(name, '/')) {
+        snprintf(out, n, "%s", name);
+        return access(out, X_OK) == 0 ? 0 : cr__errno(err, "criu \"%s\"", name);
+    }
+    for (path = path ? path : "/usr/sbin:/usr/bin:/sbin:/bin"; *path; path += *path == ':') {
+        size_t l = strcspn(path, ":");
+        snprintf(out, n, "%.*s/%s", (int)l, path, name);
+        if (l && access(out, X_OK) == 0) return 0;
+        path += l;
+    }
+    return cr_err_set(err, ENOENT, "criu: not found on PATH (install criu, or give --criu PATH or $CR_CRIU)");
+}
+
+static int cr__criu_start(cr__av *a, const cr_runtime *rt, const char *action, const cr_criu_opts *o, cr_err *err) {
+    static const struct { unsigned flag; const char *opt; } fl[] = {
+        { CR_CRIU_LEAVE_RUNNING, "--leave-running" }, { CR_CRIU_TCP_ESTABLISHED, "--tcp-established" },
+        { CR_CRIU_EXT_UNIX_SK, "--ext-unix-sk" }, { CR_CRIU_SHELL_JOB, "--shell-job" }, { CR_CRIU_LAZY_PAGES, "--lazy-pages" },
+        { CR_CRIU_FILE_LOCKS, "--file-locks" }, { CR_CRIU_AUTO_DEDUP, "--auto-dedup" } };
+    const char *m = o->manage_cgroups_mode ? o->manage_cgroups_mode : "soft";
+    char criu[PATH_MAX];
+    size_t i;
+    int r;
+    if (!o->image_path || !*o->image_path) return cr_err_set(err, EINVAL, "--image-path: required");
+    if (strcmp(m, "soft") && strcmp(m, "full") && strcmp(m, "strict") && strcmp(m, "ignore"))
+        return cr_err_set(err, EINVAL, "--manage-cgroups-mode \"%s\": expected soft, full, strict or ignore", m);
+    /* dump makes its image dir, restore reads one */
+    if (action[0] == 'r' ? access(o->image_path, R_OK | X_OK) < 0 : mkdir(o->image_path, 0700) < 0 && errno != EEXIST)
+        return cr__errno(err, "--image-path \"%s\"", o->image_path);
+    if (o->work_path && mkdir(o->work_path, 0700) < 0 && errno != EEXIST) return cr__errno(err, "--work-path \"%s\"", o->work_path);
+    if ((r = cr__criu_find(rt, criu, sizeof criu, err)) < 0) return r;
+    cr__av_opt(a, NULL, "%s", criu);
+    cr__av_opt(a, NULL, "%s", action);
+    cr__av_opt(a, "--images-dir", "%s", o->image_path);
+    cr__av_opt(a, "--work-dir", "%s", o->work_path ? o->work_path : o->image_path);
+    cr__av_opt(a, "--log-file", "%s.log", action[0] == 'r' ? "restore" : "dump");
+    cr__av_opt(a, NULL, "-v4");
+    cr__av_opt(a, NULL, "--manage-cgroups=%s", m);
+    for (i = 0; i < sizeof fl / sizeof *fl; i++) if (o->flags & fl[i].flag) cr__av_opt(a, NULL, "%s", fl[i].opt);
+    if (o->empty_net) cr__av_opt(a, "--empty-ns", "net");
+    return 0;
+}
+
+/* The mounts criu takes as external, runc's list: binds, cgroup v1
+   hierarchies bound from the host (no cgroup namespace), masked files
+   (/dev/null) and devices. At dump (pid > 0) each is named by its
+   destination; at restore the name maps to the host's source. */
+static void cr__criu_mounts(cr__av *a, const cr_spec *s, const char *cgroup, pid_t pid) {
+    char key[PATH_MAX], src[PATH_MAX], line[PATH_MAX];
+    struct stat sb;
+    int i, h;
+    for (i = 0; i < s->nmounts; i++) {
+        const cr_mount *m = &s->mounts[i];
+        if (m->bind) cr__av_opt(a, "--external", "mnt[%s]:%s", m->destination, pid ? m->destination : m->source);
+        if (m->bind || !m->type || strcmp(m->type, "cgroup") || s->ns[CR_NS_CGROUP].present || cr_cgroup_mode() == CR_CGROUP_V2) continue;
+        for (h = 0; h < cr__cg_n; h++) {
+            const char *q = cgroup;
+            snprintf(key, sizeof key, "%s/%s", m->destination, strrchr(cr__cg_hiers[h].mnt, '/') + 1);
+            snprintf(src, sizeof src, "%s", cr__cg_hiers[h].mnt);
+            while ((q = cr__cgroup_next(q, line, sizeof line))) if (cr__cgroup_hier_of(line) == h) snprintf(src, sizeof src, "%s", line);
+            cr__av_opt(a, "--external", "mnt[%s]:%s", key, pid ? key : src);
+        }
+    }
+    for (i = 0; pid && i < s->nmasked; i++) {
+        snprintf(key, sizeof key, "/proc/%d/root%s", (int)pid, s->masked_paths[i]);
+        if (stat(key, &sb) == 0 && !S_ISDIR(sb.st_mode)) cr__av_opt(a, "--external", "mnt[%s]:/dev/null", s->masked_paths[i]);
+    }
+    if (!pid && s->nmasked) cr__av_opt(a, "--external", "mnt[/dev/null]:/dev/null");
+    for (i = 0; i < s->ndevices; i++) cr__av_opt(a, "--external", "mnt[%s]:%s", s->devices[i].path, s->devices[i].path);
+}
+
+static const char *const cr__criu_ns_key[2] = { "extRootNetNS", "extRootPidNS" };
+
+/* Runs criu (argv a) and waits. In the child setup(user) runs first. A
+   failure names criu's log and quotes its last error. */
+static int cr__criu_exec(cr__av *a, const cr_criu_opts *o, int (*setup)(void *user, cr_err *err), void *user, cr_err *err) {
+    char **argv = (char **)CR_MALLOC((size_t)(a->n + 1) * sizeof *argv), msg[sizeof err->msg], log[PATH_MAX], line[512] = "";
+    int p[2] = { -1, -1 }, i, ws = 0;
+    ssize_t n = 0;
+    pid_t child = -1;
+    FILE *f;
+    if (!argv || a->b.oom) { CR_FREE(argv); return cr_err_set(err, ENOMEM, "out of memory"); }
+    for (i = 0; i < a->n; i++) argv[i] = a->b.data + a->off[i];
+    argv[a->n] = NULL;
+    if (pipe2(p, O_CLOEXEC) == 0 && (child = fork()) == 0) {
+        cr_err e = {0};
+        if (!setup || setup(user, &e) == 0) {
+            execv(argv[0], argv);
+            cr__errno(&e, "exec %s", argv[0]);
+        }
+        cr__write_all(p[1], e.msg, strlen(e.msg));
+        _exit(127);
+    }
+    CR_FREE(argv);
+    if (p[1] >= 0) close(p[1]);
+    if (child > 0) {
+        n = read(p[0], msg, sizeof msg - 1);
+        while (waitpid(child, &ws, 0) < 0 && errno == EINTR) ;
+    }
+    if (p[0] >= 0) close(p[0]);
+    if (child < 0) return cr__errno(err, "fork criu");
+    if (n > 0) { msg[n] = 0; return cr_err_set(err, EIO, "%s", msg); }
+    if (WIFEXITED(ws) && !WEXITSTATUS(ws)) return 0;
+    snprintf(log, sizeof log, "%s/%s", o->work_path ? o->work_path : o->image_path, a->b.data + a->off[7]);
+    if ((f = fopen(log, "re"))) {
+        char l[512];
+        /* the first error is the cause (criu's rlimit complaint is none) */
+        while (!*line && fgets(l, sizeof l, f)) if (strstr(l, "Error (") && !strstr(l, "rlimit")) snprintf(line, sizeof line, "%s", l);
+        fclose(f);
+    }
+    line[strcspn(line, "\n")] = 0;
+    return cr_err_set(err, EIO, "criu %s failed%s%s (see %s)", a->b.data + a->off[1], *line ? ": " : "", line, log);
+}
+
+/* descriptors.json (runc's): the init's fds 0-2 as "pipe:[N]", or criu's
+   name of a file the caller gave it (tty[rdev:dev] for a pty,
+   file[mnt_id:inode] else), which criu then takes as external. */
+static int cr__criu_dump_fds(cr__av *a, pid_t pid, const char *dir, cr_err *err) {
+    char path[64], target[PATH_MAX], seen[2][64] = { "", "" };
+    cr_buf b = {0};
+    cr_jw w;
+    struct stat sb;
+    int i, dfd, r;
+    cr_jw_init(&w, &b);
+    cr_jw_arr(&w);
+    for (i = 0; i < 3; i++) {
+        ssize_t n;
+        snprintf(path, sizeof path, "/proc/%d/fd/%d", (int)pid, i);
+        n = readlink(path, target, sizeof target - 1);
+        target[n > 0 ? n : 0] = 0;
+        if (target[0] == '/' && stat(path, &sb) == 0) {
+            int pts = !strncmp(target, "/dev/pts/", 9);
+            unsigned mnt = 0;
+            FILE *f;
+            snprintf(path, sizeof path, "/proc/%d/fdinfo/%d", (int)pid, i);
+            if (!pts && (f = fopen(path, "re"))) {
+                while (fgets(target, sizeof target, f)) if (sscanf(target, "mnt_id: %u", &mnt) == 1) break;
+                fclose(f);
+            }
+            if (pts) snprintf(target, sizeof target, "tty[%llx:%llx]", (unsigned long long)sb.st_rdev, (unsigned long long)sb.st_dev);
+            else snprintf(target, sizeof target, "file[%x:%llx]", mnt, (unsigned long long)sb.st_ino);
+            if (strcmp(target, seen[0]) && strcmp(target, seen[1])) cr__av_opt(a, "--external", "%s", target);
+            /* the pty is bound on /dev/console, a mount criu cannot pair with an outside master */
+            if (pts && !strstr(seen[0], "tty[") && !strstr(seen[1], "tty[")) cr__av_opt(a, "--external", "mnt[/dev/console]:/dev/console");
+        }
+        snprintf(seen[i % 2], sizeof seen[0], "%s", target);
+        cr_jw_str(&w, target);
+    }
+    cr_jw_arr_end(&w);
+    if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) r = cr__errno(err, "--image-path \"%s\"", dir);
+    else r = cr__write_atomic(dfd, "descriptors.json", b.data, b.len, 0, err), close(dfd);
+    cr_buf_free(&b);
+    return r;
+}
+
+/* The freezer criu stops the container with (v1 freezer, or cgroup2). */
+static void cr__criu_freezer(cr__av *a, const char *cgroup) {
+    char line[PATH_MAX];
+    int h;
+    while ((cgroup = cr__cgroup_next(cgroup, line, sizeof line)))
+        if ((h = cr__cgroup_hier_of(line)) >= 0 && (strstr(cr__cg_hiers[h].opts, "freezer") || cr__cg_mode == CR_CGROUP_V2)) {
+            cr__av_opt(a, "--freeze-cgroup", "%s", line);
+            return;
+        }
+}
+
+static int cr__checkpoint(const cr_runtime *rt, const cr_state *st, const cr_spec *spec, const cr_criu_opts *o, cr_err *err) {
+    cr__av a;
+    struct stat sb;
+    int r, k, pre = (o->flags & CR_CRIU_PRE_DUMP) != 0;
+    memset(&a, 0, sizeof a);
+    if ((r = cr__criu_start(&a, rt, pre ? "pre-dump" : "dump", o, err)) < 0) goto out;
+    cr__av_opt(&a, "--tree", "%d", (int)st->pid);
+    cr__av_opt(&a, "--root", "%s", st->rootfs);
+    if (o->parent_path) cr__av_opt(&a, "--prev-images-dir", "%s", o->parent_path);
+    if (pre || o->parent_path) cr__av_opt(&a, NULL, "--track-mem");
+    cr__criu_freezer(&a, st->cgroup);
+    for (k = 0; k < 2; k++) {
+        const char *path = spec->ns[k ? CR_NS_PID : CR_NS_NET].path;
+        if (!path) continue;
+        if (stat(path, &sb) < 0) { r = cr__errno(err, "namespace \"%s\"", path); goto out; }
+        cr__av_opt(&a, "--external", "%s[%llu]:%s", k ? "pid" : "net", (unsigned long long)sb.st_ino, cr__criu_ns_key[k]);
+    }
+    if (!pre) {
+        cr__criu_mounts(&a, spec, st->cgroup, st->pid);
+        if ((r = cr__criu_dump_fds(&a, st->pid, o->image_path, err)) < 0) goto out;
+    }
+    r = cr__criu_exec(&a, o, NULL, NULL, err);
+out:
+    cr_buf_free(&a.b);
+    return r;
+}
+
+CR_API int cr_container_checkpoint(const cr_runtime *rt, const char *id, const cr_criu_opts *o, cr_err *err) {
+    cr_state st;
+    cr_spec spec;
+    int dirfd, r;
+    memset(&spec, 0, sizeof spec);
+    if ((r = cr__locked_state(rt, id, &dirfd, &st, err)) < 0) return cr_err_wrap(err, "checkpoint \"%s\"", id);
+    if (st.status != CR_RUNNING && st.status != CR_PAUSED)
+        r = cr_err_set(err, EINVAL, "container is %s, not running", cr_state_status_name(st.status));
+    else if ((r = cr__spec_of_state(dirfd, &spec, err)) == 0)
+        r = cr__checkpoint(rt, &st, &spec, o, err);
+    close(dirfd);
+    cr_state_free(&st);
+    cr_spec_free(&spec);
+    /* runc's checkpoint: a container dumped without --leave-running is gone */
+    if (r == 0 && !(o->flags & (CR_CRIU_LEAVE_RUNNING | CR_CRIU_PRE_DUMP))) r = cr_container_delete(rt, id, CR_DELETE_FORCE, err);
+    return r < 0 ? cr_err_wrap(err, "checkpoint \"%s\"", id) : 0;
+}
+
+/* What restore's criu child does before exec: a private mount namespace
+   in which the rootfs is a mount point (criu's --root must be one), the
+   container's cgroup (criu restores into its own), and the fds criu
+   inherits moved to 10, 11, ... */
+typedef struct cr__criu_rst { const char *rootfs; char cgroup[16384]; int fds[4], nfds; } cr__criu_rst;
+
+static int cr__criu_rst_setup(void *user, cr_err *err) {
+    cr__criu_rst *x = (cr__criu_rst *)user;
+    int i;
+    if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0) return cr__errno(err, "private mount namespace");
+    if (mount(x->rootfs, x->rootfs, NULL, MS_BIND | MS_REC, NULL) < 0) return cr__errno(err, "bind root.path \"%s\"", x->rootfs);
+    if (x->cgroup[0] && cr__cgroup_enter(x->cgroup, getpid(), err) < 0) return -1;
+    for (i = 0; i < x->nfds; i++) if (dup2(x->fds[i], 10 + i) < 0) return cr__errno(err, "dup2");
+    return 0;
+}
+
+static void cr__criu_inherit(cr__av *a, cr__criu_rst *x, int fd, const char *key) {
+    x->fds[x->nfds] = fcntl(fd, F_DUPFD_CLOEXEC, 100);
+    close(fd);
+    cr__av_opt(a, "--inherit-fd", "fd[%d]:%s", 10 + x->nfds++, key);
+}
+
+/* What restore hands criu: the namespaces the config joins by path, the
+   init's pipes (our own stdio, as runc does) and a new pty for its
+   terminal, whose master goes to *master. */
+static int cr__criu_restore_fds(cr__av *a, const cr_spec *spec, const cr_criu_opts *o, cr__criu_rst *x, int *master, cr_err *err) {
+    char path[PATH_MAX];
+    cr_buf text = {0};
+    cr_json *root = NULL;
+    const cr_json *v;
+    int k, i = 0, r, fd, zero = 0;
+    for (k = 0; k < 2; k++) {
+        const char *ns = spec->ns[k ? CR_NS_PID : CR_NS_NET].path;
+        if (!ns) continue;
+        if ((fd = open(ns, O_RDONLY | O_CLOEXEC)) < 0) return cr__errno(err, "namespace \"%s\"", ns);
+        cr__criu_inherit(a, x, fd, cr__criu_ns_key[k]);
+    }
+    snprintf(path, sizeof path, "%s/descriptors.json", o->image_path);
+    if ((r = cr_util_read_file(AT_FDCWD, path, 1 << 16, &text, err)) == 0 && (r = cr_json_parse(text.data, text.len, &root, err)) == 0 &&
+        root->type != CR_JSON_ARRAY) r = cr_err_set(err, EINVAL, "expected an array");
+    for (v = r ? NULL : root->child; v && !r; v = v->next, i++) {
+        if (v->type != CR_JSON_STRING) continue;
+        if (!strncmp(v->str, "pipe:", 5) || !strncmp(v->str, "file[", 5)) cr__av_opt(a, "--inherit-fd", "fd[%d]:%s", i, v->str);
+        if (strncmp(v->str, "tty[", 4) || *master >= 0) continue;
+        if ((*master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC)) < 0 || ioctl(*master, TIOCSPTLCK, &zero) < 0 ||
+            (fd = ioctl(*master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC)) < 0) r = cr__errno(err, "open a pty");
+        else {
+            cr__criu_inherit(a, x, fd, v->str);
+            if (ioctl(*master, TIOCGPTN, &zero) == 0) cr__av_opt(a, "--external", "mnt[/dev/console]:/dev/pts/%d", zero);
+        }
+    }
+    cr_json_free(root);
+    cr_buf_free(&text);
+    return r < 0 ? cr_err_wrap(err, "%s", path) : 0;
+}
+
+/* A rootfs new to the checkpoint (Podman's restore --import) lacks the
+   mount points of the dumped mounts: make them as create would (runc's
+   prepareCriuRestoreMounts), but none under a tmpfs, whose content criu
+   brings back, and none for cgroups (criu mounts those itself). */
+static int cr__criu_mountpoints(cr__creation *k, cr_err *err) {
+    const cr_spec *s = &k->spec;
+    int i, j, fd, r = 0;
+    if ((k->c.rootfd = open(k->c.rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0) return cr__errno(err, "root.path \"%s\"", k->c.rootfs);
+    for (i = 0; i < s->nmounts && !r; i++) {
+        const cr_mount *m = &s->mounts[i];
+        struct stat sb;
+        int skip = m->type && !strcmp(m->type, "cgroup");
+        for (j = 0; j < s->nmounts; j++) {
+            size_t l = strlen(s->mounts[j].destination);
+            if (s->mounts[j].type && !strcmp(s->mounts[j].type, "tmpfs") && !strncmp(m->destination, s->mounts[j].destination, l) &&
+                m->destination[l] == '/') skip = 1;
+        }
+        if (skip) continue;
+        if ((fd = cr__mount_target(&k->c, m->destination, m->bind && stat(m->source, &sb) == 0 && !S_ISDIR(sb.st_mode), err)) < 0) r = fd;
+        else close(fd);
+    }
+    close(k->c.rootfd);
+    k->c.rootfd = -1;
+    return r;
+}
+
+static int cr__restore_run(cr__creation *k, const cr_criu_opts *o, cr__created *out, cr_err *err) {
+    cr__criu_rst *x = (cr__criu_rst *)cr__calloc(1, sizeof *x);
+    char line[PATH_MAX], pidfile[PATH_MAX], root[PATH_MAX];
+    cr_buf text = {0};
+    cr__av a;
+    int r, i, h;
+    memset(&a, 0, sizeof a);
+    if (!x) return cr_err_set(err, ENOMEM, "out of memory");
+    x->rootfs = k->c.rootfs;
+    snprintf(x->cgroup, sizeof x->cgroup, "%s", k->c.cgroup);
+    if (!realpath(cr_state_root(k->c.rt), root)) { r = cr__errno(err, "state root"); goto out; }
+    snprintf(pidfile, sizeof pidfile, "%s/%s/criu.pid", root, k->c.id);
+    if ((r = cr__criu_start(&a, k->c.rt, "restore", o, err)) < 0 || (r = cr__criu_mountpoints(k, err)) < 0) goto out;
+    cr__av_opt(&a, "--root", "%s", k->c.rootfs);
+    cr__av_opt(&a, "--restore-detached", "--evasive-devices");   /* two flags */
+    cr__av_opt(&a, "--pidfile", "%s", pidfile);
+    if (cr__cgroup_next(k->c.cgroup, line, sizeof line) && (h = cr__cgroup_hier_of(line)) >= 0) {
+        cr__av_opt(&a, "--cgroup-root", "%s", line[strlen(cr__cg_hiers[h].mnt)] ? line + strlen(cr__cg_hiers[h].mnt) : "/");
+    }
+    cr__criu_mounts(&a, &k->spec, k->c.cgroup, 0);
+    if ((r = cr__criu_restore_fds(&a, &k->spec, o, x, &out->master, err)) < 0) goto out;
+    /* the restored init becomes our child once criu exits */
+    if (!(o->flags & CR_CRIU_NO_SUBREAPER) || !k->c.opts->detach) prctl(PR_SET_CHILD_SUBREAPER, 1);
+    if ((r = cr__criu_exec(&a, o, cr__criu_rst_setup, x, err)) < 0) goto out;
+    r = cr_util_read_file(AT_FDCWD, pidfile, 64, &text, err);
+    unlink(pidfile);
+    if (r == 0 && (k->pid = (pid_t)atoi(text.data)) <= 0) r = cr_err_set(err, EIO, "criu wrote no pid to %s", pidfile);
+    if (r < 0) goto out;
+    k->first = k->st.pid = out->pid = k->pid;
+    k->st.pid_start = cr__pid_start_time(k->pid);
+    if ((r = cr__state_save(k->dirfd, &k->st, 0, err)) == 0 && k->st.cgroup[0]) r = cr__create_resources(&k->spec, k->st.cgroup, err);
+    /* runc runs these at criu's setup-namespaces; criu's command line has
+       no such stop, so they run once the init is back */
+    for (i = CR_HOOK_PRESTART; i <= CR_HOOK_CREATE_RUNTIME && r == 0; i++) r = cr__hooks_run(&k->spec, i, &k->st, CR_CREATING, err);
+out:
+    for (i = 0; i < x->nfds; i++) close(x->fds[i]);
+    CR_FREE(x);
+    cr_buf_free(&a.b);
+    cr_buf_free(&text);
+    return r;
+}
+
+CR_API int cr_container_restore(const cr_runtime *rt, const char *id, const char *bundle, const cr_create_opts *opts,
+                                const cr_criu_opts *o, int *status, cr_err *err) {
+    static const cr_create_opts noopts;
+    cr__creation k;
+    cr__created out = { -1, -1 };
+    int r, m;
+    memset(&k, 0, sizeof k);
+    if (!opts) opts = &noopts;
+    if (status) *status = 0;
+    k.c.rt = rt; k.c.id = id; k.c.opts = opts; k.c.spec = &k.spec;
+    k.c.fifo_fd = k.c.host_proc = k.c.host_null = k.c.rootfd = -1;
+    k.rootdir = k.dirfd = k.sv[0] = k.sv[1] = k.first = k.pid = -1;
+    if ((r = cr__create_prepare(&k, bundle, !opts->detach, err)) == 0 && (r = cr__create_state_dir(&k, err)) == 0) {
+        unlinkat(k.dirfd, "exec.fifo", 0);   /* a restored container is running */
+        r = cr__restore_run(&k, o, &out, err);
+    }
+    if (r == 0 && (m = out.master) >= 0) out.master = -1, r = cr__console_take(opts->console_socket, m, &out.master, err);
+    if (r == 0 && opts->pid_file) r = cr__write_pid_file(opts->pid_file, k.pid, err);
+    if (r < 0) {
+        cr__create_undo(&k, &out);
+        cr_err_wrap(err, "restore \"%s\"", id);
+    }
+    cr__creation_close(&k);
+    if (r == 0 && !opts->detach) {
+        cr_err e2 = {0};
+        cr__wait_foreground(out.pid, out.master, opts, status);
+        if (cr_container_delete(rt, id, CR_DELETE_FORCE, &e2) < 0) cr_log(CR_LOG_WARN, "%s", e2.msg);
+    }
+    if (out.master >= 0) close(out.master);
+    return r;
 }
 
 /* ==========================================================================

@@ -121,6 +121,34 @@ int cr_opt_tls_verify(const cr_optstate *st, int id, int *insecure);
    its exit status. */
 int cr_opt_create(cr_optstate *st, int argc, char **argv, const cr_opt *opts, const char **bundle, cr_create_opts *o);
 
+/* checkpoint and restore share one option list (runc's flags of both;
+   each applet's usage says which apply to it). */
+#define CR_CRIU_OPTIONS(X) \
+    X(OPT_CRIU_IMAGE_PATH, "image-path", 0, CR_OPT_VALUE) \
+    X(OPT_CRIU_WORK_PATH, "work-path", 0, CR_OPT_VALUE) \
+    X(OPT_CRIU_PARENT_PATH, "parent-path", 0, CR_OPT_VALUE) \
+    X(OPT_CRIU_MANAGE_CGROUPS_MODE, "manage-cgroups-mode", 0, CR_OPT_VALUE) \
+    X(OPT_CRIU_EMPTY_NS, "empty-ns", 0, CR_OPT_VALUE) \
+    X(OPT_CRIU_LEAVE_RUNNING, "leave-running", 0, CR_OPT_FLAG) \
+    X(OPT_CRIU_TCP_ESTABLISHED, "tcp-established", 0, CR_OPT_FLAG) \
+    X(OPT_CRIU_EXT_UNIX_SK, "ext-unix-sk", 0, CR_OPT_FLAG) \
+    X(OPT_CRIU_SHELL_JOB, "shell-job", 0, CR_OPT_FLAG) \
+    X(OPT_CRIU_LAZY_PAGES, "lazy-pages", 0, CR_OPT_FLAG) \
+    X(OPT_CRIU_FILE_LOCKS, "file-locks", 0, CR_OPT_FLAG) \
+    X(OPT_CRIU_PRE_DUMP, "pre-dump", 0, CR_OPT_FLAG) \
+    X(OPT_CRIU_AUTO_DEDUP, "auto-dedup", 0, CR_OPT_FLAG) \
+    X(OPT_CRIU_NO_SUBREAPER, "no-subreaper", 0, CR_OPT_FLAG) \
+    X(OPT_CRIU_BUNDLE, "bundle", 'b', CR_OPT_VALUE) \
+    X(OPT_CRIU_DETACH, "detach", 'd', CR_OPT_FLAG) \
+    X(OPT_CRIU_PID_FILE, "pid-file", 0, CR_OPT_VALUE) \
+    X(OPT_CRIU_CONSOLE_SOCKET, "console-socket", 0, CR_OPT_VALUE) \
+    X(OPT_CRIU_NO_PIVOT, "no-pivot", 0, CR_OPT_FLAG)
+/* The whole of checkpoint and restore (argv[0] says which): their
+   options (image path default ./checkpoint, as runc's; each refuses the
+   other's own options) and the call; returns the exit status (restore's
+   without --detach: the container's). */
+int cr_opt_criu_applet(int argc, char **argv);
+
 /* The output of list and images: a JSON array (-f/--format json), the ids
    alone (-q/--quiet) or a table under its header line, which is printed
    also when there are no rows. */
@@ -173,6 +201,7 @@ void cr_main_gc(void);
 
 #define CR_APPLETS(X) \
     X(build, "build an image from a Dockerfile") \
+    X(checkpoint, "checkpoint a running container with criu") \
     X(commit, "make an image of an image container's changes") \
     X(container, "Docker's container group: ls, rm, inspect, logs, start, stop, prune, ...") \
     X(create, "create a container from a bundle") \
@@ -201,6 +230,7 @@ void cr_main_gc(void);
     X(push, "push an image of the store to a registry") \
     X(rename, "rename a stopped image container") \
     X(restart, "stop image containers and start them again") \
+    X(restore, "restore a container from a criu checkpoint") \
     X(resume, "thaw a paused container") \
     X(rmi, "remove images from the store (--prune: free unused layers)") \
     X(rm, "remove image containers") \

@@ -33,6 +33,7 @@ static const char cr_main_usage[] =
 "  --systemd-cgroup         cgroupsPath is slice:prefix:name (systemd naming; needs systemd)\n"
 "  --cgroup-manager M       cgroupfs (default), systemd (as --systemd-cgroup) or disabled\n"
 "  --rootless true|false|auto  accepted for runc compatibility\n"
+"  --criu PATH              the criu binary of checkpoint/restore (default $CR_CRIU, or criu on PATH)\n"
 "  --version, -v            print the version\n"
 "  --help, -h               print this help; `cr APPLET --help` for an applet\n"
 "\n"
@@ -306,7 +307,7 @@ const char **cr_opt_values(const cr_optstate *st, int id) { return st->values[id
 /* The global options an applet reached by its symlink also takes first. */
 static int cr_main_global_option(const char *o) {
     static const char *const names[] = { "root", "storage", "log", "log-format", "debug", "systemd-cgroup",
-                                         "cgroup-manager", "rootless" };
+                                         "cgroup-manager", "rootless", "criu" };
     size_t i, n = strcspn(o, "=");
     for (i = 0; i < sizeof names / sizeof *names; i++)
         if (strlen(names[i]) == n && !strncmp(o, names[i], n)) return 1;
@@ -414,6 +415,44 @@ int cr_opt_create(cr_optstate *st, int argc, char **argv, const cr_opt *opts, co
     return cr_opt_preserve_fds(st, OPT_PRESERVE_FDS, &o->preserve_fds) ? 1 : -1;
 }
 
+int cr_opt_criu_applet(int argc, char **argv) {
+    CR_OPTIONS(opts, CR_CRIU_OPTIONS);
+    static const int flags[][2] = { { OPT_CRIU_LEAVE_RUNNING, CR_CRIU_LEAVE_RUNNING }, { OPT_CRIU_TCP_ESTABLISHED, CR_CRIU_TCP_ESTABLISHED },
+        { OPT_CRIU_EXT_UNIX_SK, CR_CRIU_EXT_UNIX_SK }, { OPT_CRIU_SHELL_JOB, CR_CRIU_SHELL_JOB }, { OPT_CRIU_LAZY_PAGES, CR_CRIU_LAZY_PAGES },
+        { OPT_CRIU_FILE_LOCKS, CR_CRIU_FILE_LOCKS }, { OPT_CRIU_PRE_DUMP, CR_CRIU_PRE_DUMP }, { OPT_CRIU_AUTO_DEDUP, CR_CRIU_AUTO_DEDUP },
+        { OPT_CRIU_NO_SUBREAPER, CR_CRIU_NO_SUBREAPER } };
+    cr_optstate st;
+    cr_criu_opts o;
+    cr_create_opts co;
+    cr_err err = {0};
+    int restore = !strcmp(argv[0], "restore"), status = 0, rc = cr_opt_parse(&st, argc, argv, opts, "CONTAINER_ID", 0), k;
+    const char *ns;
+    size_t i;
+    if (rc >= 0) return rc;
+    memset(&o, 0, sizeof o);
+    memset(&co, 0, sizeof co);
+    for (k = 0; k < opts_count; k++) {
+        int only_restore = k >= OPT_CRIU_NO_SUBREAPER;
+        int only_checkpoint = k == OPT_CRIU_PARENT_PATH || k == OPT_CRIU_LEAVE_RUNNING || k == OPT_CRIU_PRE_DUMP;
+        if (cr_opt_given(&st, k) && (restore ? only_checkpoint : only_restore))
+            return cr_main_usage_error(argv[0], "unknown option --%s", opts[k].name);
+    }
+    o.image_path = cr_opt_value_or(&st, OPT_CRIU_IMAGE_PATH, "checkpoint");
+    o.work_path = cr_opt_value(&st, OPT_CRIU_WORK_PATH);
+    o.parent_path = cr_opt_value(&st, OPT_CRIU_PARENT_PATH);
+    o.manage_cgroups_mode = cr_opt_value(&st, OPT_CRIU_MANAGE_CGROUPS_MODE);
+    if ((ns = cr_opt_value(&st, OPT_CRIU_EMPTY_NS)) && strcmp(ns, "network") && strcmp(ns, "net"))
+        return cr_main_usage_error(argv[0], "--empty-ns \"%s\": only network is supported", ns);
+    o.empty_net = ns != NULL;
+    for (i = 0; i < sizeof flags / sizeof *flags; i++) if (cr_opt_given(&st, flags[i][0])) o.flags |= (unsigned)flags[i][1];
+    co.detach = cr_opt_given(&st, OPT_CRIU_DETACH) > 0;
+    co.pid_file = cr_opt_value(&st, OPT_CRIU_PID_FILE);
+    co.console_socket = cr_opt_value(&st, OPT_CRIU_CONSOLE_SOCKET);
+    if (restore ? cr_container_restore(&cr_main_runtime, st.operands[0], cr_opt_value_or(&st, OPT_CRIU_BUNDLE, "."), &co, &o, &status, &err)
+                : cr_container_checkpoint(&cr_main_runtime, st.operands[0], &o, &err)) return cr_main_fail_err(argv[0], &err);
+    return status;
+}
+
 #define CR_LISTING_OPTIONS(X) \
     X(OPT_FORMAT, "format", 'f', CR_OPT_VALUE) \
     X(OPT_QUIET, "quiet", 'q', CR_OPT_FLAG)
@@ -477,6 +516,7 @@ int main(int argc, char **argv) {
     int i;
     size_t k;
     cr_main_argv = argv;
+    cr_main_runtime.criu = getenv("CR_CRIU");
     cr_log_set(cr_main_log_line, NULL, CR_LOG_WARN);
     /* global options come first, also through an applet's symlink:
        `state --root DIR ID` is `cr --root DIR state ID` */
@@ -509,6 +549,8 @@ int main(int argc, char **argv) {
             else if (m && !strcmp(m, "systemd")) cr_main_runtime.cgroup_manager = CR_CGROUP_MANAGER_SYSTEMD;
             else if (m && !strcmp(m, "disabled")) cr_main_runtime.cgroup_manager = CR_CGROUP_MANAGER_DISABLED;
             else return cr_main_usage_error("", "--cgroup-manager: expected cgroupfs, systemd or disabled");
+        } else if (CR_OPT_IS("criu")) {
+            if (!(cr_main_runtime.criu = CR_OPT_VAL())) return cr_main_usage_error("", "--criu needs a path");
         } else if (CR_OPT_IS("rootless")) {
             if (!v && i + 1 < argc && argv[i + 1][0] != '-' && !cr_main_applet(argv[i + 1])) i++;
         } else if (CR_OPT_IS("version") || !strcmp(a, "-v")) {

@@ -18,6 +18,10 @@ setup_file() {
 
     T=$(clients_tmpdir dk)
     export T
+    # docker checkpoint: cr (run by containerd's shim) finds criu through
+    # $CR_CRIU, set only when one passes criu check
+    criu_check
+    [[ -n $CRIU_SKIP ]] || export CR_CRIU=$CRIU
     start_dockerd "$T" || fail "dockerd did not come up"
 
     make_rootfs "$T/rootfs"
@@ -380,4 +384,13 @@ CLI=dk CLI_RUN=drun
         "$(dk ps --filter name="$n" --filter status=running --format '{{.Names}}')"
     dk rm -f "$n" >/dev/null
     crd rm -f "$n" >/dev/null
+}
+
+@test "docker checkpoint create, then start --checkpoint: the counter goes on (cr checkpoint/restore)" {
+    [[ -z $CRIU_SKIP ]] || skip "$CRIU_SKIP"
+    local n
+    n=$(cname)
+    counter_restored "$n" dk checkpoint create "$n" cp1 -- dk start --checkpoint cp1 "$n"
+    run dk rm -f "$n"
+    expect_status 0
 }

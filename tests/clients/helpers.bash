@@ -194,6 +194,7 @@ start_dockerd() {
   "exec-opts": ["native.cgroupdriver=cgroupfs"],
   "runtimes": {"cr": {"path": "$CR"}},
   "default-runtime": "cr",
+  "experimental": true,
   "default-ulimits": {
     "nofile": {"Name": "nofile", "Hard": 1024, "Soft": 1024},
     "nproc": {"Name": "nproc", "Hard": 1024, "Soft": 1024}
@@ -531,7 +532,48 @@ runs_as_asked() {
 
 # counter_of FILE: the number in FILE (as read from the host through
 # /proc/PID/root), or empty.
-counter_of() { cat "$1" 2>/dev/null; }
+# (the counter truncates and rewrites the file: an empty read is read again)
+counter_of() {
+    local v i
+    for i in {1..100}; do
+        v=$(cat "$1" 2>/dev/null) || return 0
+        [[ -n $v ]] && break
+        sleep 0.01
+    done
+    echo "$v"
+}
+
+# counting_on NAME C0: NAME is running and its counter is at C0 or more
+# (restored, not started again) and goes on.
+counting_on() {
+    local count c
+    expect_eq state "$(state_of "$1" '{{.State.Status}}')" running
+    count=/proc/$(pid_of "$1")/root/tmp/count
+    c=$(counter_of "$count")
+    ((${c:-0} >= $2)) || fail "the counter started again (${c:-none} < $2): not restored"
+    wait_for 10 sh -c "[ \"\$(cat $count)\" -gt ${c:-0} ] 2>/dev/null"
+}
+
+# counter_restored NAME CHECKPOINT... -- RESTORE...: a COUNTER_SH container
+# NAME, checkpointed by the command CHECKPOINT (it has then exited) and
+# brought back by RESTORE, counts on from where it was. Its count at the
+# checkpoint is left in COUNTER_AT.
+counter_restored() {
+    local n=$1 cp=() count
+    shift
+    while [[ $1 != -- ]]; do cp+=("$1"); shift; done
+    shift
+    "$CLI_RUN" -d --name "$n" "$IMAGE" sh -c "$COUNTER_SH" >/dev/null
+    count=/proc/$(pid_of "$n")/root/tmp/count
+    wait_for 10 sh -c "[ \"\$(cat $count)\" -gt 5 ] 2>/dev/null"
+    COUNTER_AT=$(counter_of "$count")
+    run "${cp[@]}"
+    expect_status 0
+    expect_eq state "$(state_of "$n" '{{.State.Status}}')" exited
+    run "$@"
+    expect_status 0
+    counting_on "$n" "$COUNTER_AT"
+}
 
 # counter script: PID 1 loop bumping /tmp/count every 0.1s.
 COUNTER_SH='i=0; while true; do i=$((i+1)); echo $i > /tmp/count; sleep 0.1; done'

@@ -165,3 +165,27 @@ CLI=pm CLI_RUN=prun
     expect_status 0
     expect_eq output "$(echo $output)" "a b after-eof"
 }
+
+# pm_criu ARGS...: pm with the criu that passed criu_check first on PATH
+# (podman looks for criu there, and cr, run by conmon, finds it the same way).
+pm_criu() {
+    mkdir -p "$T/criu-bin"
+    ln -sf "$CRIU" "$T/criu-bin/criu"
+    PATH=$T/criu-bin:$PATH pm "$@"
+}
+
+@test "podman container checkpoint / restore through cr: the counter goes on; --export/--import as a new container" {
+    criu_check
+    [[ -z $CRIU_SKIP ]] || skip "$CRIU_SKIP"
+    local n
+    n=$(cname)
+    counter_restored "$n" pm_criu container checkpoint "$n" -- pm_criu container restore "$n"
+    run pm_criu container checkpoint --leave-running --export "$T/$n.tar.gz" "$n"
+    expect_status 0
+    expect_eq state "$(state_of "$n" '{{.State.Status}}')" running
+    run pm_criu container restore --import "$T/$n.tar.gz" --name "$n-2"
+    expect_status 0
+    counting_on "$n-2" "$COUNTER_AT"
+    run pm rm -f -t 0 "$n" "$n-2"
+    expect_status 0
+}

@@ -42,6 +42,25 @@ busybox_rootfs() {
     echo "root:x:0:" >"$dir/etc/group"
 }
 
+# ---------------------------------------------------------------- criu
+
+# criu_check: CRIU, the criu that checkpoint/restore would run ($CR_CRIU,
+# else criu on PATH), and CRIU_SKIP, empty when it passes `criu check`, else
+# "no working criu: WHY" for skip (Debian 12's criu 3.17.1 fails on new
+# kernels' vDSO). Both exported.
+criu_check() {
+    local log=${BATS_FILE_TMPDIR:-/tmp}/criu-check.log why
+    CRIU=${CR_CRIU:-$(command -v criu || true)}
+    CRIU_SKIP=
+    if [[ -z $CRIU ]]; then
+        CRIU_SKIP="no working criu: none on PATH and \$CR_CRIU is unset"
+    elif ! "$CRIU" check -v2 --log-file "$log" >/dev/null 2>&1; then
+        why=$(grep -m1 Error "$log" 2>/dev/null)
+        CRIU_SKIP="no working criu: $CRIU ($("$CRIU" --version 2>/dev/null | head -n1)) fails criu check: ${why:-see criu check}"
+    fi
+    export CRIU CRIU_SKIP
+}
+
 # ---------------------------------------------------------------- waiting
 
 # wait_until SECONDS CMD...: poll CMD (quietly) every 0.1 s until it
