@@ -1111,6 +1111,11 @@ typedef struct cr_ctr_opts {
     const char *health_interval, *health_timeout, *health_start_period;   /* Go durations: 30s, 1m30s, 500ms */
     const char *health_retries;        /* failures in a row until unhealthy (default 3) */
     int no_healthcheck;                /* none, not even the image's */
+    /* the log (ctr.log, Docker's json-file lines, foreground runs too):
+       "json-file" (default) or "none"; max-size=SIZE (rotate beyond it),
+       max-file=N (ctr.log.1 .. .N-1 kept, default 1) */
+    const char *log_driver;
+    const char *const *log_opts;
 } cr_ctr_opts;
 
 /* Creates and starts an image container; name gets its name. In the
@@ -1157,13 +1162,20 @@ CR_API int cr_ctr_gc(const cr_runtime *rt, const cr_store *s,
 /* Docker's `inspect` object: Id, Name, Created, Path, Args, State, Image,
    Config, Mounts, HostConfig, NetworkSettings, LogPath. */
 CR_API int cr_ctr_inspect(const cr_runtime *rt, const cr_store *s, const char *name, cr_buf *out, cr_err *err);
-/* Copies a detached container's log to fd; follow: then waits for more
-   until the container has stopped. */
+/* Copies a container's log (what it wrote, detached or in the
+   foreground) to fd; follow: then waits for more until it has stopped. */
 enum { CR_CTR_LOGS_FOLLOW = 1 };    /* keep writing until the container exits */
 CR_API int cr_ctr_logs(const cr_runtime *rt, const cr_store *s, const char *name, unsigned flags, int fd, cr_err *err);
 /* The same with options: has_tail: only the last tail lines (0: none) of
    what is logged so far, then (follow) what comes. */
-typedef struct cr_ctr_logs_opts { unsigned flags; int has_tail; long tail; } cr_ctr_logs_opts;
+typedef struct cr_ctr_logs_opts {
+    unsigned flags; int has_tail; long tail;
+    int err_fd;                        /* where the stderr stream goes (0: fd too) */
+    /* Docker's --since/--until: RFC3339 times, Unix seconds, or Go
+       durations before now (10m); NULL: no bound */
+    const char *since, *until;
+} cr_ctr_logs_opts;
+enum { CR_CTR_LOGS_TIMESTAMPS = 2 };  /* each line begins with its time (RFC3339Nano) */
 CR_API int cr_ctr_logs_opt(const cr_runtime *rt, const cr_store *s, const char *name, const cr_ctr_logs_opts *o, int fd, cr_err *err);
 /* Named volumes: <store>/volumes/NAME/_data, what -v NAME:/path mounts
    (made on first use, or by create; kept until remove). inspect writes
@@ -19061,6 +19073,8 @@ typedef struct cr__ctr {
     pid_t health_pid;
     int64_t started_ms;
     int restarts;
+    int log_none, log_files;          /* --log-driver none; --log-opt max-file (1 by default) */
+    int64_t log_max;                  /* --log-opt max-size in bytes (0: no rotation) */
 } cr__ctr;
 
 static const char cr__ctr_default_path[] = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
@@ -20490,7 +20504,7 @@ static int cr__ctr_record(cr__ctr *c, cr_err *err) {
     cr_jw_key(&w, "Rm"); cr_jw_bool(&w, o->rm);
     cr_jw_key(&w, "StateRoot"); cr_jw_str(&w, cr_state_root(c->rt));
     snprintf(p, sizeof p, "%s/ctr.log", c->dir);
-    cr_jw_key(&w, "LogPath"); cr_jw_str(&w, o->detach ? p : "");
+    cr_jw_key(&w, "LogPath"); cr_jw_str(&w, c->log_none ? "" : p);
     snprintf(p, sizeof p, "%s/hostname", c->dir); cr_jw_key(&w, "HostnamePath"); cr_jw_str(&w, p);
     snprintf(p, sizeof p, "%s/hosts", c->dir); cr_jw_key(&w, "HostsPath"); cr_jw_str(&w, p);
     snprintf(p, sizeof p, "%s/resolv.conf", c->dir); cr_jw_key(&w, "ResolvConfPath"); cr_jw_str(&w, p);
@@ -20633,6 +20647,31 @@ static void cr__ctr_list_json(cr_jw *w, const char *const *v) {
     cr_jw_arr_end(w);
 }
 
+/* --log-driver json-file|none, --log-opt max-size=SIZE, max-file=N. */
+static int cr__ctr_log_opts(cr__ctr *c, cr_err *err) {
+    const char *const *v = c->o->log_opts, *d = c->o->log_driver ? c->o->log_driver : "json-file";
+    int64_t n;
+    if (strcmp(d, "json-file") && strcmp(d, "none"))
+        return cr_err_set(err, EINVAL, "--log-driver \"%s\": expected json-file or none", d);
+    c->log_none = !strcmp(d, "none");
+    c->log_files = 1;
+    for (; v && *v; v++) {
+        const char *q = *v;
+        while (*q) {
+            char one[64];
+            size_t len = strcspn(q, ",");
+            snprintf(one, sizeof one, "%.*s", (int)(len < 63 ? len : 63), q);
+            q += len + (q[len] == ',');
+            if (c->log_none) return cr_err_set(err, EINVAL, "--log-opt \"%s\": the none log driver takes no options", *v);
+            if (!strncmp(one, "max-size=", 9) && cr_util_parse_size(one + 9, &n) == 0 && n > 0) c->log_max = n;
+            else if (!strncmp(one, "max-file=", 9) && cr_util_parse_size(one + 9, &n) == 0 && n > 0 && n < 1000 && !strpbrk(one + 9, "kmgtKMGTbB.")) c->log_files = (int)n;
+            else return cr_err_set(err, EINVAL, "--log-opt \"%s\": expected max-size=SIZE (such as 10m) or max-file=N", one);
+        }
+    }
+    if (c->log_files > 1 && !c->log_max) return cr_err_set(err, EINVAL, "--log-opt max-file needs max-size too");
+    return 0;
+}
+
 /* run.json: what a later start needs that config.json does not say. */
 static int cr__ctr_run_record(cr__ctr *c, cr_err *err) {
     const cr_ctr_opts *o = c->o;
@@ -20649,6 +20688,9 @@ static int cr__ctr_run_record(cr__ctr *c, cr_err *err) {
     cr_jw_key(&w, "Hostname"); cr_jw_str(&w, c->hostname);
     cr_jw_key(&w, "Restart"); cr_jw_str(&w, c->restart);
     cr_jw_key(&w, "MaxRetries"); cr_jw_i64(&w, c->max_retries);
+    cr_jw_key(&w, "LogNone"); cr_jw_bool(&w, c->log_none);
+    cr_jw_key(&w, "LogMaxSize"); cr_jw_i64(&w, c->log_max);
+    cr_jw_key(&w, "LogMaxFile"); cr_jw_i64(&w, c->log_files);
     if ((r = cr__ctr_health_json(c, &w, err)) == 0) {
         cr_jw_obj_end(&w);
         r = b.oom ? cr_err_set(err, ENOMEM, "out of memory") : cr__write_atomic(c->dirfd, "run.json", b.data, b.len, 0, err);
@@ -20823,6 +20865,7 @@ static int cr__ctr_prepare(cr__ctr *c, const cr_store *s, cr_err *err) {
     if ((r = cr__ctr_network(c, err)) < 0 || (r = cr__ctr_caps(c, err)) < 0 || (r = cr__ctr_security_opts(c, err)) < 0) return r;
     if ((r = cr__ctr_publish_all(c, err)) < 0 || (r = cr__ctr_namespaces(c, err)) < 0 || (r = cr__ctr_check_misc(c, err)) < 0) return r;
     if ((r = cr__ctr_restart_parse(o->restart, c->restart, &c->max_retries, err)) < 0) return r;
+    if ((r = cr__ctr_log_opts(c, err)) < 0) return r;
     if (o->rm && strcmp(c->restart, "no")) return cr_err_set(err, EINVAL, "conflicting options: --restart %s and --rm", o->restart);
     if ((r = cr__ctr_user(c, o->user ? o->user : c->img.user ? c->img.user : "", err)) < 0 || (r = cr__ctr_group_add(c, err)) < 0) return r;
     if ((r = cr__ctr_labels(c, err)) < 0) return r;
@@ -21066,21 +21109,110 @@ static void cr__ctr_supervise(cr__ctr *c, cr_create_opts *co, int status) {
     }
 }
 
+/* ---- the log: Docker's json-file ---- */
+
+/* Moves ctr.log to ctr.log.1 (and .1 to .2 ...; the oldest beyond
+   log_files goes) and starts an empty ctr.log. */
+static int cr__ctr_log_rotate(cr__ctr *c, int fd) {
+    char a[32], b[32];
+    int k;
+    for (k = c->log_files - 1; k > 0; k--) {
+        snprintf(a, sizeof a, k > 1 ? "ctr.log.%d" : "ctr.log", k - 1);
+        snprintf(b, sizeof b, "ctr.log.%d", k);
+        renameat(c->dirfd, a, c->dirfd, b);
+    }
+    close(fd);
+    return openat(c->dirfd, "ctr.log", O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0640);
+}
+
+/* One entry: {"log":"...\n","stream":"stdout","time":"RFC3339Nano"}. */
+static int cr__ctr_log_entry(cr__ctr *c, int fd, int err, const char *p, size_t n, off_t *size) {
+    cr_buf b = {0};
+    cr_jw w;
+    char ts[40];
+    cr__now_rfc3339(ts, sizeof ts);
+    cr_jw_init(&w, &b);
+    cr_jw_obj(&w);
+    cr_jw_key(&w, "log"); cr_jw_strn(&w, p, n);
+    cr_jw_key(&w, "stream"); cr_jw_str(&w, err ? "stderr" : "stdout");
+    cr_jw_key(&w, "time"); cr_jw_str(&w, ts);
+    cr_jw_obj_end(&w);
+    cr_buf_putc(&b, '\n');
+    if (c->log_max > 0 && *size > 0 && *size + (off_t)b.len > c->log_max) { fd = cr__ctr_log_rotate(c, fd); *size = 0; }
+    if (fd >= 0 && !b.oom && cr__write_all(fd, b.data, b.len) == 0) *size += (off_t)b.len;
+    cr_buf_free(&b);
+    return fd;
+}
+
+/* The logger: reads the container's stdout and stderr from in[] until
+   both end, writes each line (or 16 KiB of one) as an entry, and the
+   bytes as they come to tee[] (>= 0: a foreground run's own output). */
+static void cr__ctr_log_pump(cr__ctr *c, const int in[2], const int tee[2]) {
+    static char buf[2][16384];
+    size_t have[2] = {0, 0};
+    struct pollfd pf[2] = { { in[0], POLLIN, 0 }, { in[1], POLLIN, 0 } };
+    int fd = c->log_none ? -1 : openat(c->dirfd, "ctr.log", O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640), k;
+    off_t size = fd >= 0 ? lseek(fd, 0, SEEK_END) : 0;
+    while (pf[0].fd >= 0 || pf[1].fd >= 0) {
+        if (poll(pf, 2, -1) < 0) { if (errno == EINTR) continue; break; }
+        for (k = 0; k < 2; k++) {
+            ssize_t n;
+            char *nl;
+            if (pf[k].fd < 0 || !pf[k].revents) continue;
+            if ((n = read(in[k], buf[k] + have[k], sizeof buf[k] - have[k])) <= 0) {
+                if (n < 0 && errno == EINTR) continue;
+                if (have[k] && fd >= 0) fd = cr__ctr_log_entry(c, fd, k, buf[k], have[k], &size);
+                have[k] = 0;
+                pf[k].fd = -1;
+                continue;
+            }
+            if (tee[k] >= 0) cr__write_all(tee[k], buf[k] + have[k], (size_t)n);
+            have[k] += (size_t)n;
+            while (have[k] && ((nl = memchr(buf[k], '\n', have[k])) || have[k] == sizeof buf[k])) {
+                size_t len = nl ? (size_t)(nl - buf[k]) + 1 : have[k];
+                if (fd >= 0) fd = cr__ctr_log_entry(c, fd, k, buf[k], len, &size);
+                memmove(buf[k], buf[k] + len, have[k] -= len);
+            }
+        }
+    }
+    _exit(0);
+}
+
+/* Makes fds 1 and 2 pipes to a new logger (tee: which also copies them
+   to what 1 and 2 were); its pid, or -1 (then 1 and 2 are unchanged). */
+static pid_t cr__ctr_logger(cr__ctr *c, int tee) {
+    int out[2], errp[2], in[2], copy[2] = { -1, -1 };
+    pid_t pid;
+    if (pipe2(out, O_CLOEXEC) < 0) return -1;
+    if (pipe2(errp, O_CLOEXEC) < 0) { close(out[0]); close(out[1]); return -1; }
+    if ((pid = fork()) == 0) {
+        if (c->notify >= 0) close(c->notify);
+        close(out[1]); close(errp[1]);
+        in[0] = out[0]; in[1] = errp[0];
+        if (tee) { copy[0] = 1; copy[1] = 2; }
+        signal(SIGINT, SIG_IGN); signal(SIGTERM, SIG_IGN); signal(SIGHUP, SIG_IGN);
+        cr__ctr_log_pump(c, in, copy);
+    }
+    close(out[0]); close(errp[0]);
+    if (pid > 0) { dup2(out[1], 1); dup2(errp[1], 2); }
+    close(out[1]); close(errp[1]);
+    return pid;
+}
+
 /* The monitor of a detached run: owns the container's output (the log)
    and its lock, records its exit, removes it with --rm. */
 static void cr__ctr_monitor(cr__ctr *c, cr_create_opts *co) {
     cr_err e = {0};
-    int status = 0, null, log;
+    int status = 0, null;
     setsid();
     null = open("/dev/null", O_RDWR | O_CLOEXEC);
-    log = openat(c->dirfd, "ctr.log", O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
-    if (null < 0 || log < 0 || dup2(null, 0) < 0 || dup2(log, 1) < 0 || dup2(log, 2) < 0) {
-        cr__errno(&e, "%s/ctr.log", c->dir);
+    if (null < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0 || dup2(null, 2) < 0) {
+        cr__errno(&e, "/dev/null");
         goto fail;
     }
     close(null);
-    close(log);
     cr__ctr_close_others(c);
+    if (cr__ctr_logger(c, 0) < 0) { cr__errno(&e, "%s/ctr.log: the logger", c->dir); goto fail; }
     co->started = cr__ctr_started;
     co->user = c;
     if (cr_container_run(c->rt, c->name, c->dir, co, &status, &e) < 0) goto fail;
@@ -21122,6 +21254,24 @@ static int cr__ctr_detach(cr__ctr *c, cr_create_opts *co, cr_err *err) {
     return cr_err_set(err, EIO, "the monitor of \"%s\" exited before the container started", c->name);
 }
 
+/* A foreground run (no tty): its output also goes to the log, as Docker
+   keeps it. */
+static int cr__ctr_fg(cr__ctr *c, cr_create_opts *co, int *status, cr_err *err) {
+    int save[2] = { -1, -1 }, r;
+    pid_t lp = -1;
+    if (!c->o->tty && !c->log_none) {
+        fflush(stdout); fflush(stderr);
+        save[0] = fcntl(1, F_DUPFD_CLOEXEC, 3);
+        save[1] = fcntl(2, F_DUPFD_CLOEXEC, 3);
+        if (save[0] >= 0 && save[1] >= 0) lp = cr__ctr_logger(c, 1);
+    }
+    r = cr_container_run(c->rt, c->name, c->dir, co, status, err);
+    if (lp > 0) { dup2(save[0], 1); dup2(save[1], 2); while (waitpid(lp, NULL, 0) < 0 && errno == EINTR) ; }
+    if (save[0] >= 0) close(save[0]);
+    if (save[1] >= 0) close(save[1]);
+    return r;
+}
+
 /* ---- a foreground run that may detach ---- */
 
 /* Docker's --detach-keys: "ctrl-p,ctrl-q": characters, or ctrl- and one
@@ -21147,10 +21297,10 @@ static int cr__ctr_detach_keys(const char *spec, char out[16], cr_err *err) {
 /* Detached: the output goes to the log, the caller is told and returns. */
 static void cr__ctr_detached(void *user) {
     cr__ctr *c = (cr__ctr *)user;
-    int null = open("/dev/null", O_RDWR | O_CLOEXEC), log = openat(c->dirfd, "ctr.log", O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
-    if (null >= 0) { dup2(null, 0); close(null); }
-    if (log >= 0) { dup2(log, 1); dup2(log, 2); close(log); }
+    int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+    if (null >= 0) { dup2(null, 0); dup2(null, 1); dup2(null, 2); close(null); }
     setsid();
+    cr__ctr_logger(c, 0);
     if (c->notify >= 0 && write(c->notify, "D", 1) < 0) cr_log(CR_LOG_DEBUG, "detach: the caller is gone");
     if (c->notify >= 0) close(c->notify);
     c->notify = -1;
@@ -21183,7 +21333,7 @@ static int cr__ctr_split(cr__ctr *c, cr_create_opts *co, int *status, cr_err *er
         close(p[0]);
         c->notify = p[1];
         co->detached = cr__ctr_detached;
-        if (cr_container_run(c->rt, c->name, c->dir, co, &st, &e) < 0) {
+        if (cr__ctr_fg(c, co, &st, &e) < 0) {
             cr__ctr_discard(c);
             if (c->notify >= 0) dprintf(c->notify, "-%d %d %s", e.code, e.kind, e.msg);
             _exit(1);
@@ -21260,7 +21410,7 @@ CR_API int cr_ctr_run(const cr_runtime *rt, const cr_store *s, const cr_ctr_opts
         if (name) snprintf(name, 256, "%s", c->name);
         if (o->detach) r = cr__ctr_detach(c, &co, err);
         else if ((o->tty && o->interactive && keys[0]) || o->no_sig_proxy) r = cr__ctr_split(c, &co, status, err);
-        else if ((r = cr_container_run(rt, c->name, c->dir, &co, status, err)) == 0) cr__ctr_finish(c, status ? *status : 0);
+        else if ((r = cr__ctr_fg(c, &co, status, err)) == 0) cr__ctr_finish(c, status ? *status : 0);
         else cr__ctr_discard(c);
     } else if (made) cr__ctr_discard(c);
     cr__ctr_free(c);
@@ -21681,31 +21831,122 @@ CR_API int cr_ctr_inspect(const cr_runtime *rt, const cr_store *s, const char *n
     return out->oom ? cr_err_set(err, ENOMEM, "out of memory") : 0;
 }
 
-static int cr__ctr_copy(int in, int out, cr_err *err) {
-    char buf[65536];
-    ssize_t n;
-    while ((n = read(in, buf, sizeof buf)) != 0) {
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0) return cr__errno(err, "read the log");
-        if (cr__write_all(out, buf, (size_t)n) < 0) return errno == EPIPE ? 0 : cr__errno(err, "write the log");
+/* Reading the log: entries filtered by time, the first skip dropped. */
+typedef struct cr__ctr_lr {
+    const cr_ctr_logs_opts *o;
+    int fd, err_fd, counting;
+    int64_t since, until;              /* ns since the epoch; 0: no bound */
+    long skip, count;
+    cr_buf part;                       /* a line not yet ended */
+} cr__ctr_lr;
+
+/* An RFC3339 time ("2026-01-02T03:04:05.5Z", "+01:00", a date alone) in
+   ns since the epoch; -1 if it is not one. */
+static int64_t cr__ctr_log_time(const char *t) {
+    struct tm tm;
+    int n = 0, oh = 0, om = 0;
+    int64_t ns = 0, scale = 100000000, off = 0;
+    memset(&tm, 0, sizeof tm);
+    if (sscanf(t, "%4d-%2d-%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &n) != 3) return -1;
+    t += n;
+    if (*t == 'T') {
+        if (sscanf(t + 1, "%2d:%2d:%2d%n", &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &n) != 3) return -1;
+        t += 1 + n;
+        if (*t == '.') for (t++; isdigit((unsigned char)*t); t++, scale /= 10) ns += (*t - '0') * scale;
+        if ((*t == '+' || *t == '-') && sscanf(t + 1, "%2d:%2d%n", &oh, &om, &n) == 2) { off = (oh * 3600 + om * 60) * (*t == '-' ? -1 : 1); t += 1 + n; }
+        else if (*t == 'Z') t++;
     }
+    if (*t) return -1;
+    tm.tm_year -= 1900;
+    tm.tm_mon--;
+    return ((int64_t)timegm(&tm) - off) * 1000000000 + ns;
+}
+
+/* --since/--until: a time, Unix seconds[.frac], or a duration before now. */
+static int cr__ctr_log_bound(const char *v, const char *opt, int64_t *out, cr_err *err) {
+    struct timespec now;
+    int64_t ms;
+    char *end;
+    double secs;
+    if (!v) return 0;
+    clock_gettime(CLOCK_REALTIME, &now);
+    secs = isdigit((unsigned char)*v) ? strtod(v, &end) : 0;
+    if (isdigit((unsigned char)*v) && !*end) *out = (int64_t)(secs * 1e9);
+    else if ((*out = cr__ctr_log_time(v)) >= 0) ;
+    else if (cr__ctr_duration(v, &ms) == 0) *out = ((int64_t)now.tv_sec * 1000 - ms) * 1000000 + now.tv_nsec % 1000000;
+    else return cr_err_set(err, EINVAL, "%s \"%s\": expected a time (2006-01-02T15:04:05Z), Unix seconds or a duration (10m)", opt, v);
+    if (*out <= 0) *out = 1;
     return 0;
 }
 
-/* Puts in at the start of its last n lines (a last line without its
-   newline counts), reading backwards in blocks. */
-static void cr__ctr_log_tail(int in, long n) {
-    char buf[4096];
-    off_t end = lseek(in, 0, SEEK_END), pos = end;
-    long seen = 0;
-    while (n > 0 && pos > 0) {
-        size_t k = pos > (off_t)sizeof buf ? sizeof buf : (size_t)pos;
-        if (pread(in, buf, k, pos -= (off_t)k) != (ssize_t)k) break;
-        /* a newline at q starts a line at q + 1, unless it ends the file */
-        while (k-- > 0)
-            if (buf[k] == '\n' && pos + (off_t)k + 1 < end && ++seen == n) { lseek(in, pos + (off_t)k + 1, SEEK_SET); return; }
+/* One line of the log: a json-file entry, or raw output (an older log). */
+static int cr__ctr_log_line(cr__ctr_lr *l, const char *p, size_t n) {
+    cr_json *j = NULL;
+    const cr_json *v, *st, *tm;
+    const char *text = p, *ts = NULL;
+    size_t len = n;
+    int64_t t = -1;
+    int fd = l->fd, r = 0;
+    if (n > 1 && p[0] == '{' && cr_json_parse(p, n - (p[n - 1] == '\n'), &j, NULL) == 0 && (v = cr_json_get(j, "log")) && v->type == CR_JSON_STRING) {
+        text = v->str;
+        len = v->len;
+        if ((st = cr_json_get(j, "stream")) && st->type == CR_JSON_STRING && !strcmp(st->str, "stderr")) fd = l->err_fd;
+        if ((tm = cr_json_get(j, "time")) && tm->type == CR_JSON_STRING) t = cr__ctr_log_time(ts = tm->str);
     }
-    lseek(in, n > 0 ? 0 : end, SEEK_SET);
+    if ((l->since && t < l->since) || (l->until && t > l->until)) ;
+    else if (l->counting) l->count++;
+    else if (l->skip > 0) l->skip--;
+    else if ((l->o->flags & CR_CTR_LOGS_TIMESTAMPS) && ts && (dprintf(fd, "%s ", ts) < 0 || cr__write_all(fd, text, len) < 0)) r = -errno;
+    else if (!((l->o->flags & CR_CTR_LOGS_TIMESTAMPS) && ts) && cr__write_all(fd, text, len) < 0) r = -errno;
+    cr_json_free(j);
+    return r;
+}
+
+/* Feeds what in holds from its offset on, line by line; a last line
+   without its newline waits for the rest (final: goes as it is). */
+static int cr__ctr_log_feed(cr__ctr_lr *l, int in, int final) {
+    char buf[16384], *nl;
+    ssize_t n;
+    size_t at = 0;
+    int r = 0;
+    while (in >= 0 && (n = read(in, buf, sizeof buf)) != 0) {
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) return -errno;
+        cr_buf_add(&l->part, buf, (size_t)n);
+        if (l->part.oom) return -ENOMEM;
+        for (at = 0; r == 0 && (nl = memchr(l->part.data + at, '\n', l->part.len - at)); at = (size_t)(nl - l->part.data) + 1)
+            r = cr__ctr_log_line(l, l->part.data + at, (size_t)(nl - l->part.data) + 1 - at);
+        memmove(l->part.data, l->part.data + at, l->part.len -= at);
+        if (r) return r;
+    }
+    if (final && l->part.len) { r = cr__ctr_log_line(l, l->part.data, l->part.len); l->part.len = 0; }
+    return r;
+}
+
+/* Every file of the log in order (ctr.log.N .. ctr.log.1), then ctr.log,
+   whose fd is kept in *cur (-1 if there is none yet). */
+static int cr__ctr_log_files(cr__ctr_lr *l, int dirfd, int *cur) {
+    char p[32];
+    int k = 1, in, r = 0;
+    while (snprintf(p, sizeof p, "ctr.log.%d", k), faccessat(dirfd, p, F_OK, 0) == 0) k++;
+    while (r == 0 && --k > 0) {
+        snprintf(p, sizeof p, "ctr.log.%d", k);
+        if ((in = openat(dirfd, p, O_RDONLY | O_CLOEXEC)) >= 0) { r = cr__ctr_log_feed(l, in, 1); close(in); }
+    }
+    *cur = openat(dirfd, "ctr.log", O_RDONLY | O_CLOEXEC);
+    return r ? r : cr__ctr_log_feed(l, *cur, !(l->o->flags & CR_CTR_LOGS_FOLLOW) || l->counting);
+}
+
+/* The container ran with --log-driver none: Docker's error. */
+static int cr__ctr_log_none(int dirfd, cr_err *err) {
+    cr_buf text = {0};
+    cr_json *rec = NULL;
+    const cr_json *v;
+    int none = cr_util_read_file(dirfd, "run.json", 1 << 20, &text, NULL) == 0 && cr_json_parse(text.data, text.len, &rec, NULL) == 0 &&
+               (v = cr_json_get(rec, "LogNone")) && v->type == CR_JSON_TRUE;
+    cr_json_free(rec);
+    cr_buf_free(&text);
+    return none ? cr_err_set(err, ENOTSUP, "configured logging driver does not support reading") : 0;
 }
 
 CR_API int cr_ctr_logs(const cr_runtime *rt, const cr_store *s, const char *name, unsigned flags, int fd, cr_err *err) {
@@ -21715,28 +21956,56 @@ CR_API int cr_ctr_logs(const cr_runtime *rt, const cr_store *s, const char *name
     return cr_ctr_logs_opt(rt, s, name, &o, fd, err);
 }
 
-CR_API int cr_ctr_logs_opt(const cr_runtime *rt, const cr_store *s, const char *name, const cr_ctr_logs_opts *o, int fd, cr_err *err) {
-    cr_ctr_info c;
-    char p[PATH_MAX];
-    int in, r, follow = !!(o->flags & CR_CTR_LOGS_FOLLOW);
-    if ((r = cr_ctr_find(rt, s, name, &c, err)) < 0) return r;
-    snprintf(p, sizeof p, "%s/ctr.log", c.dir);
-    if ((in = open(p, O_RDONLY | O_CLOEXEC)) < 0) {
-        if (errno == ENOENT) return cr_err_set(err, ENOENT, "logs \"%s\": no log (the container ran in the foreground)", c.name);
-        return cr__errno(err, "logs \"%s\": %s", c.name, p);
-    }
-    if (o->has_tail) cr__ctr_log_tail(in, o->tail < 0 ? 0 : o->tail);
-    while ((r = cr__ctr_copy(in, fd, err)) == 0 && follow) {
-        int lock = cr__ctr_lock(c.dir, 0);
-        if (lock >= 0 || lock == -ENOENT || lock == -ENOLCK) {
+/* Until the container is done: what comes, across rotations. */
+static int cr__ctr_log_follow(cr__ctr_lr *l, const char *dir, int dirfd, int *in) {
+    struct stat a, b;
+    int r = 0, lock;
+    while (r == 0) {
+        if ((lock = cr__ctr_lock(dir, 0)) >= 0 || lock == -ENOENT || lock == -ENOLCK) {
             /* the monitor is done: what it wrote last is in the file */
             if (lock >= 0) close(lock);
-            r = cr__ctr_copy(in, fd, err);
-            break;
+            if (*in < 0) *in = openat(dirfd, "ctr.log", O_RDONLY | O_CLOEXEC);
+            return cr__ctr_log_feed(l, *in, 1);
         }
-        usleep(100000);
+        if (*in >= 0 && fstatat(dirfd, "ctr.log", &a, 0) == 0 && fstat(*in, &b) == 0 && a.st_ino != b.st_ino) {
+            r = cr__ctr_log_feed(l, *in, 1);
+            close(*in);
+            *in = -1;
+        }
+        if (*in < 0) *in = openat(dirfd, "ctr.log", O_RDONLY | O_CLOEXEC);
+        if (r == 0 && (r = cr__ctr_log_feed(l, *in, 0)) == 0) usleep(100000);
     }
-    close(in);
+    return r;
+}
+
+CR_API int cr_ctr_logs_opt(const cr_runtime *rt, const cr_store *s, const char *name, const cr_ctr_logs_opts *o, int fd, cr_err *err) {
+    cr_ctr_info c;
+    cr__ctr_lr l;
+    int in = -1, dirfd, r;
+    if ((r = cr_ctr_find(rt, s, name, &c, err)) < 0) return r;
+    memset(&l, 0, sizeof l);
+    l.o = o;
+    l.fd = fd;
+    l.err_fd = o->err_fd > 0 ? o->err_fd : fd;
+    if (cr__ctr_log_bound(o->since, "--since", &l.since, err) < 0 || cr__ctr_log_bound(o->until, "--until", &l.until, err) < 0) return -EINVAL;
+    if ((dirfd = open(c.dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) return cr__errno(err, "logs \"%s\": %s", c.name, c.dir);
+    if (faccessat(dirfd, "ctr.log", F_OK, 0) < 0 && (r = cr__ctr_log_none(dirfd, err)) < 0) goto out;
+    if (o->has_tail) {
+        l.counting = 1;
+        r = cr__ctr_log_files(&l, dirfd, &in);
+        if (in >= 0) close(in);
+        l.counting = 0;
+        l.part.len = 0;
+        l.skip = l.count - (o->tail < 0 ? 0 : o->tail);
+    }
+    if (r == 0) r = cr__ctr_log_files(&l, dirfd, &in);
+    if (r == 0 && (o->flags & CR_CTR_LOGS_FOLLOW)) r = cr__ctr_log_follow(&l, c.dir, dirfd, &in);
+    if (r == -EPIPE) r = 0;
+    else if (r < 0) r = cr_err_set(err, -r, "logs \"%s\": %s", c.name, strerror(-r));
+out:
+    if (in >= 0) close(in);
+    close(dirfd);
+    cr_buf_free(&l.part);
     return r;
 }
 
@@ -22000,6 +22269,9 @@ static int cr__ctr_reload(cr__ctr *c, const cr_ctr_info *info, const cr_json *re
     snprintf(c->hostname, sizeof c->hostname, "%s", cr__ctr_json_str(c->runrec, "Hostname"));
     snprintf(c->restart, sizeof c->restart, "%s", *cr__ctr_json_str(c->runrec, "Restart") ? cr__ctr_json_str(c->runrec, "Restart") : "no");
     if ((h = cr_json_get(c->runrec, "MaxRetries"))) { int64_t m = 0; cr_json_i64(h, &m); c->max_retries = (int)m; }
+    c->log_none = (h = cr_json_get(c->runrec, "LogNone")) && h->type == CR_JSON_TRUE;
+    if ((h = cr_json_get(c->runrec, "LogMaxSize"))) cr_json_i64(h, &c->log_max);
+    if ((h = cr_json_get(c->runrec, "LogMaxFile"))) { int64_t m = 1; cr_json_i64(h, &m); c->log_files = (int)m; }
     memset(&pub, 0, sizeof pub);
     c->ro.publish = cr__ctr_json_strv(&pub, cr_json_get(c->runrec, "Publish"));
     r = c->lower.oom || c->hosts_v.oom || pub.oom ? cr_err_set(err, ENOMEM, "out of memory") : cr__ctr_network(c, err);
@@ -22044,7 +22316,7 @@ CR_API int cr_ctr_start(const cr_runtime *rt, const cr_store *s, const char *nam
             co.rootfs_work = work;
         }
         if (!(flags & CR_CTR_START_ATTACH)) r = cr__ctr_detach(c, &co, err);
-        else if ((r = cr_container_run(rt, c->name, c->dir, &co, status, err)) == 0) cr__ctr_finish(c, status ? *status : 0);
+        else if ((r = cr__ctr_fg(c, &co, status, err)) == 0) cr__ctr_finish(c, status ? *status : 0);
     }
     cr__ctr_free(c);
     return r < 0 ? cr_err_wrap(err, "start \"%s\"", info.name) : 0;

@@ -79,6 +79,9 @@ const char cr_usage_run[] =
 "                           the monitor restarts it after 100 ms, doubled each time (at\n"
 "                           most 1 min), back to 100 ms once it ran 10 s; stop, kill and\n"
 "                           rm hold it until the next start\n"
+"  --log-driver DRIVER      json-file (default: ctr.log, read by `cr logs`) or none\n"
+"  --log-opt OPT            json-file: max-size=SIZE (rotate beyond it), max-file=N\n"
+"                           (files kept, default 1); repeat or separate with commas\n"
 "  --health-cmd CMD         with -d: health check run by the monitor with /bin/sh -c\n"
 "                           (shown by ps and inspect's State.Health)\n"
 "  --health-interval D      time between checks (default 30s; Go durations: 500ms, 1m30s)\n"
@@ -159,6 +162,8 @@ const char cr_usage_run[] =
     X(OPT_SIG_PROXY, "sig-proxy", 0, CR_OPT_FLAG) \
     X(OPT_DETACH_KEYS, "detach-keys", 0, CR_OPT_VALUE) \
     X(OPT_RESTART, "restart", 0, CR_OPT_VALUE) \
+    X(OPT_LOG_DRIVER, "log-driver", 0, CR_OPT_VALUE) \
+    X(OPT_LOG_OPT, "log-opt", 0, CR_OPT_VALUE) \
     X(OPT_HEALTH_CMD, "health-cmd", 0, CR_OPT_VALUE) \
     X(OPT_HEALTH_INTERVAL, "health-interval", 0, CR_OPT_VALUE) \
     X(OPT_HEALTH_TIMEOUT, "health-timeout", 0, CR_OPT_VALUE) \
@@ -357,6 +362,8 @@ static int cr_run_image(int argc, char **argv) {
     o.detach_keys = cr_opt_value(&st, OPT_DETACH_KEYS);
     if (cr_run_attach(argv[0], cr_opt_values(&st, OPT_ATTACH), o.detach, o.interactive) < 0) return 125;
     o.restart = cr_opt_value(&st, OPT_RESTART);
+    o.log_driver = cr_opt_value(&st, OPT_LOG_DRIVER);
+    o.log_opts = cr_opt_values(&st, OPT_LOG_OPT);
     o.health_cmd = cr_opt_value(&st, OPT_HEALTH_CMD);
     o.health_interval = cr_opt_value(&st, OPT_HEALTH_INTERVAL);
     o.health_timeout = cr_opt_value(&st, OPT_HEALTH_TIMEOUT);
