@@ -21838,6 +21838,9 @@ typedef struct cr__ctr_lr {
     int64_t since, until;              /* ns since the epoch; 0: no bound */
     long skip, count;
     cr_buf part;                       /* a line not yet ended */
+    /* instead of fd and err_fd (the API server): each entry */
+    int (*emit)(void *user, int err, const char *time, const char *p, size_t n);
+    void *user;
 } cr__ctr_lr;
 
 /* An RFC3339 time ("2026-01-02T03:04:05.5Z", "+01:00", a date alone) in
@@ -21875,7 +21878,7 @@ static int cr__ctr_log_bound(const char *v, const char *opt, int64_t *out, cr_er
     else if ((*out = cr__ctr_log_time(v)) >= 0) ;
     else if (cr__ctr_duration(v, &ms) == 0) *out = ((int64_t)now.tv_sec * 1000 - ms) * 1000000 + now.tv_nsec % 1000000;
     else return cr_err_set(err, EINVAL, "%s \"%s\": expected a time (2006-01-02T15:04:05Z), Unix seconds or a duration (10m)", opt, v);
-    if (*out <= 0) *out = 1;
+    if (*out < 0) *out = 0;   /* 0: no bound */
     return 0;
 }
 
@@ -21886,18 +21889,22 @@ static int cr__ctr_log_line(cr__ctr_lr *l, const char *p, size_t n) {
     const char *text = p, *ts = NULL;
     size_t len = n;
     int64_t t = -1;
-    int fd = l->fd, r = 0;
+    int err = 0, r = 0, fd;
     if (n > 1 && p[0] == '{' && cr_json_parse(p, n - (p[n - 1] == '\n'), &j, NULL) == 0 && (v = cr_json_get(j, "log")) && v->type == CR_JSON_STRING) {
         text = v->str;
         len = v->len;
-        if ((st = cr_json_get(j, "stream")) && st->type == CR_JSON_STRING && !strcmp(st->str, "stderr")) fd = l->err_fd;
+        err = (st = cr_json_get(j, "stream")) && st->type == CR_JSON_STRING && !strcmp(st->str, "stderr");
         if ((tm = cr_json_get(j, "time")) && tm->type == CR_JSON_STRING) t = cr__ctr_log_time(ts = tm->str);
     }
     if ((l->since && t < l->since) || (l->until && t > l->until)) ;
     else if (l->counting) l->count++;
     else if (l->skip > 0) l->skip--;
-    else if ((l->o->flags & CR_CTR_LOGS_TIMESTAMPS) && ts && (dprintf(fd, "%s ", ts) < 0 || cr__write_all(fd, text, len) < 0)) r = -errno;
-    else if (!((l->o->flags & CR_CTR_LOGS_TIMESTAMPS) && ts) && cr__write_all(fd, text, len) < 0) r = -errno;
+    else if (l->emit) r = l->emit(l->user, err, ts, text, len);
+    else {
+        fd = err ? l->err_fd : l->fd;
+        if ((l->o->flags & CR_CTR_LOGS_TIMESTAMPS) && ts && dprintf(fd, "%s ", ts) < 0) r = -errno;
+        else if (cr__write_all(fd, text, len) < 0) r = -errno;
+    }
     cr_json_free(j);
     return r;
 }
@@ -21935,6 +21942,20 @@ static int cr__ctr_log_files(cr__ctr_lr *l, int dirfd, int *cur) {
     }
     *cur = openat(dirfd, "ctr.log", O_RDONLY | O_CLOEXEC);
     return r ? r : cr__ctr_log_feed(l, *cur, !(l->o->flags & CR_CTR_LOGS_FOLLOW) || l->counting);
+}
+
+/* Reads what is logged so far (--tail: counted first, then the last ones). */
+static int cr__ctr_log_start(cr__ctr_lr *l, int dirfd, int *in) {
+    int r = 0;
+    if (l->o->has_tail) {
+        l->counting = 1;
+        r = cr__ctr_log_files(l, dirfd, in);
+        if (*in >= 0) close(*in);
+        l->counting = 0;
+        l->part.len = 0;
+        l->skip = l->count - (l->o->tail < 0 ? 0 : l->o->tail);
+    }
+    return r ? r : cr__ctr_log_files(l, dirfd, in);
 }
 
 /* The container ran with --log-driver none: Docker's error. */
@@ -21990,15 +22011,7 @@ CR_API int cr_ctr_logs_opt(const cr_runtime *rt, const cr_store *s, const char *
     if (cr__ctr_log_bound(o->since, "--since", &l.since, err) < 0 || cr__ctr_log_bound(o->until, "--until", &l.until, err) < 0) return -EINVAL;
     if ((dirfd = open(c.dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) return cr__errno(err, "logs \"%s\": %s", c.name, c.dir);
     if (faccessat(dirfd, "ctr.log", F_OK, 0) < 0 && (r = cr__ctr_log_none(dirfd, err)) < 0) goto out;
-    if (o->has_tail) {
-        l.counting = 1;
-        r = cr__ctr_log_files(&l, dirfd, &in);
-        if (in >= 0) close(in);
-        l.counting = 0;
-        l.part.len = 0;
-        l.skip = l.count - (o->tail < 0 ? 0 : o->tail);
-    }
-    if (r == 0) r = cr__ctr_log_files(&l, dirfd, &in);
+    r = cr__ctr_log_start(&l, dirfd, &in);
     if (r == 0 && (o->flags & CR_CTR_LOGS_FOLLOW)) r = cr__ctr_log_follow(&l, c.dir, dirfd, &in);
     if (r == -EPIPE) r = 0;
     else if (r < 0) r = cr_err_set(err, -r, "logs \"%s\": %s", c.name, strerror(-r));
@@ -25492,48 +25505,51 @@ static void cr__srv_wait(cr__srv *c, cr__srv_req *q, const char *arg) {
     cr__srv_end(c);
 }
 
-/* Where the last n lines of fd begin (n < 0: all of it). */
-static off_t cr__srv_tail(int fd, long long n) {
-    char buf[4096];
-    off_t end = lseek(fd, 0, SEEK_END), at = end;
-    long long seen = 0;
-    if (n < 0 || end <= 0) return 0;
-    if (n == 0) return end;
-    while (at > 0) {
-        size_t k = at < (off_t)sizeof buf ? (size_t)at : sizeof buf;
-        ssize_t i;
-        if (pread(fd, buf, k, at - (off_t)k) != (ssize_t)k) return 0;
-        for (i = (ssize_t)k - 1; i >= 0; i--)
-            if (buf[i] == '\n' && at - (off_t)k + i != end - 1 && ++seen == n) return at - (off_t)k + i + 1;
-        at -= (off_t)k;
-    }
-    return 0;
+/* What the log's entries go to: frames of stream 1 or 2. */
+typedef struct cr__srv_lw { cr__srv *c; int out, err, ts; } cr__srv_lw;
+
+static int cr__srv_log_emit(void *user, int err, const char *time, const char *p, size_t n) {
+    cr__srv_lw *w = (cr__srv_lw *)user;
+    cr_buf b = {0};
+    int r;
+    if (!(err ? w->err : w->out)) return 0;
+    if (w->ts && time) cr_buf_printf(&b, "%s ", time);
+    cr_buf_add(&b, p, n);
+    r = b.oom || cr__srv_frame(w->c, err ? 2 : 1, b.data, b.len) < 0 ? -EPIPE : 0;
+    cr_buf_free(&b);
+    return r;
 }
 
-/* Sends x's log (ctr.log, from offset 0) as frames of stream 1; follow:
-   until its runner is done or the client leaves. Input from the client
-   (attach's stdin) is read and dropped: a detached container has none. */
-static void cr__srv_follow(cr__srv *c, const cr__srv_ctr *x, int follow, long long tail) {
-    char p[PATH_MAX], buf[16384];
-    int fd, last = 0, eof = 0;
-    snprintf(p, sizeof p, "%s/ctr.log", x->info.dir);
+/* Sends x's log (stdout and stderr as w says, o's tail, since, until);
+   follow: until its runner is done or the client leaves. Input from the
+   client (attach's stdin) is read and dropped: a detached container has none. */
+static void cr__srv_follow(cr__srv *c, const cr__srv_ctr *x, const cr_ctr_logs_opts *o, cr__srv_lw *w) {
+    char buf[4096];
+    cr__ctr_lr l;
+    cr_err e = {0};
+    int dirfd, in = -1, eof = 0, follow = !!(o->flags & CR_CTR_LOGS_FOLLOW);
+    memset(&l, 0, sizeof l);
+    l.o = o;
+    l.emit = cr__srv_log_emit;
+    l.user = w;
+    cr__ctr_log_bound(o->since, "since", &l.since, &e);
+    cr__ctr_log_bound(o->until, "until", &l.until, &e);
+    if ((dirfd = open(x->info.dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) return;
     /* a container just started: its monitor may not have made the log yet */
-    while ((fd = open(p, O_RDONLY | O_CLOEXEC)) < 0 && errno == ENOENT && follow && !cr__srv_done(&x->info) && !cr__srv_gone(c, 10)) ;
-    if (fd < 0) return;
-    lseek(fd, cr__srv_tail(fd, tail), SEEK_SET);
-    for (;;) {
-        ssize_t n = read(fd, buf, sizeof buf);
+    while (faccessat(dirfd, "ctr.log", F_OK, 0) < 0 && follow && !cr__srv_done(&x->info) && !cr__srv_gone(c, 10)) ;
+    if (cr__ctr_log_start(&l, dirfd, &in) == 0) while (follow) {
         struct pollfd pf = { c->fd, (short)(eof ? 0 : POLLIN | POLLRDHUP), 0 };
-        if (n > 0) { if (cr__srv_frame(c, 1, buf, (size_t)n) < 0) break; continue; }
-        if (n < 0 && errno == EINTR) continue;
-        if (!follow || last) break;
-        if (cr__srv_done(&x->info)) { last = 1; continue; }   /* one more read: what it wrote last */
+        if (in < 0) in = openat(dirfd, "ctr.log", O_RDONLY | O_CLOEXEC);
+        if (cr__srv_done(&x->info)) { cr__ctr_log_feed(&l, in, 1); break; }   /* what it wrote last */
+        if (cr__ctr_log_feed(&l, in, 0) < 0) break;
         if (poll(&pf, 1, 50) > 0) {
             if (pf.revents & (POLLHUP | POLLERR)) break;
             if (pf.revents & (POLLIN | POLLRDHUP) && (!c->hijacked || cr__srv_recv(c, buf, sizeof buf) <= 0)) eof = 1;
         }
     }
-    close(fd);
+    if (in >= 0) close(in);
+    close(dirfd);
+    cr_buf_free(&l.part);
 }
 
 static void cr__srv_attach(cr__srv *c, cr__srv_req *q, const char *arg) {
@@ -25546,7 +25562,11 @@ static void cr__srv_attach(cr__srv *c, cr__srv_req *q, const char *arg) {
         cr__srv_ctr_free(&x);
         if (cr__srv_gone(c, 20)) break;
     }
-    if (!x.pending && x.info.dir[0] && cr__srv_flag(q, "stream")) cr__srv_follow(c, &x, 1, -1);
+    if (!x.pending && x.info.dir[0] && cr__srv_flag(q, "stream")) {
+        cr_ctr_logs_opts o = { CR_CTR_LOGS_FOLLOW, 0, 0, 0, NULL, NULL };
+        cr__srv_lw w = { c, 1, 1, 0 };
+        cr__srv_follow(c, &x, &o, &w);
+    }
     cr__srv_release(c, x.id, hold);
     cr__srv_ctr_free(&x);
     q->close = 1;
@@ -25554,12 +25574,21 @@ static void cr__srv_attach(cr__srv *c, cr__srv_req *q, const char *arg) {
 
 static void cr__srv_logs(cr__srv *c, cr__srv_req *q, const char *arg) {
     cr__srv_ctr x;
+    cr_ctr_logs_opts o;
+    cr__srv_lw w = { c, cr__srv_flag(q, "stdout"), cr__srv_flag(q, "stderr"), cr__srv_flag(q, "timestamps") };
+    char since[64], until[64];
     int tty;
     if (cr__srv_get(c, arg, &x) < 0) return;
     tty = cr__srv_tty(&x);
     cr__srv_head(c, 200, tty ? "application/vnd.docker.raw-stream" : "application/vnd.docker.multiplexed-stream", -1);
     c->mux = !tty;
-    if (!x.pending && cr__srv_flag(q, "stdout")) cr__srv_follow(c, &x, cr__srv_flag(q, "follow"), cr__srv_num(q, "tail", -1));
+    memset(&o, 0, sizeof o);
+    o.flags = cr__srv_flag(q, "follow") ? CR_CTR_LOGS_FOLLOW : 0;
+    o.tail = (long)cr__srv_num(q, "tail", -1);
+    o.has_tail = o.tail >= 0;
+    o.since = cr__srv_arg(q, "since", since, sizeof since);
+    o.until = cr__srv_arg(q, "until", until, sizeof until);
+    if (!x.pending && (w.out || w.err)) cr__srv_follow(c, &x, &o, &w);
     c->mux = 0;
     cr__srv_ctr_free(&x);
     cr__srv_end(c);

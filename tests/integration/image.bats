@@ -170,8 +170,9 @@ load image_helpers
         'trap "echo got-usr1; exit 9" USR1; echo started; echo to-stderr >&2; while :; do sleep 0.1; done'
     [[ $status -eq 0 && $output =~ ^[0-9a-f]{64}$ ]] || fail "-d printed '$output' ($stderr)"
     local id=$output i
-    for i in $(seq 50); do [[ $(cri logs "$N") == *to-stderr* ]] && break; sleep 0.1; done
-    [[ $(cri logs "$N") == $'started\nto-stderr' ]] || fail "logs: $(cri logs "$N")"
+    for i in $(seq 50); do [[ $(cri logs "$N" 2>&1) == *to-stderr* ]] && break; sleep 0.1; done
+    run --separate-stderr cri logs "$N"
+    [[ $output == started && $stderr == to-stderr ]] || fail "logs (stderr kept apart): [$output] [$stderr]"
     run cri inspect "${id:0:10}"
     [[ $(jq -r '.[0].Name, .[0].State.Status, .[0].Config.StopSignal, .[0].Config.Labels["cr.test"]' <<<"$output") == $'/'"$N"$'\nrunning\nSIGUSR1\napp' ]] ||
         fail "inspect: $output"
