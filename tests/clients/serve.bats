@@ -107,6 +107,10 @@ conns() { pgrep -P "$SERVE_PID" | grep -c . || true; }
     wait_until 10 bash -c "$D logs ${N}web | grep -q 'line 4'"
     run $D logs --tail 1 "${N}web"
     [ "$output" = "line 4" ]
+    run $D logs -t --tail 2 --since 1h "${N}web"
+    [[ ${lines[0]} =~ ^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}\.[0-9]{9}Z\ line\ 3$ && ${#lines[@]} -eq 2 ]]
+    run $D logs --until 2000-01-01T00:00:00Z "${N}web"
+    [ -z "$output" ]
     run $D ps -q --no-trunc --filter label=app=web
     [ "$output" = "$id" ]
     run $D ps -q --filter label=app=db
