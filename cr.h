@@ -21862,6 +21862,7 @@ static int64_t cr__ctr_log_time(const char *t) {
     if (*t) return -1;
     tm.tm_year -= 1900;
     tm.tm_mon--;
+    if (tm.tm_year > 260 || tm.tm_year < 0) return -1;   /* ns in int64: 1900 .. 2160 */
     return ((int64_t)timegm(&tm) - off) * 1000000000 + ns;
 }
 
@@ -21874,7 +21875,7 @@ static int cr__ctr_log_bound(const char *v, const char *opt, int64_t *out, cr_er
     if (!v) return 0;
     clock_gettime(CLOCK_REALTIME, &now);
     secs = isdigit((unsigned char)*v) ? strtod(v, &end) : 0;
-    if (isdigit((unsigned char)*v) && !*end) *out = (int64_t)(secs * 1e9);
+    if (isdigit((unsigned char)*v) && !*end && secs < 9e9) *out = (int64_t)(secs * 1e9);
     else if ((*out = cr__ctr_log_time(v)) >= 0) ;
     else if (cr__ctr_duration(v, &ms) == 0) *out = ((int64_t)now.tv_sec * 1000 - ms) * 1000000 + now.tv_nsec % 1000000;
     else return cr_err_set(err, EINVAL, "%s \"%s\": expected a time (2006-01-02T15:04:05Z), Unix seconds or a duration (10m)", opt, v);
