@@ -10,6 +10,7 @@
 #define CR_IMPLEMENTATION
 #define CR_NO_SECCOMP
 #include "cr.h"
+#include "fuzz_fields.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,20 +30,13 @@ static int emit(void *user, int err, const char *time, const char *p, size_t n) 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     static cr__ctr c;
     const char *f[3], *opts[2];
-    char *buf = (char *)malloc(size + 1), *p, *log;
+    char *log, *buf = fuzz_fields(data, size, f, 3, &log);
     cr_ctr_logs_opts o;
     cr_ctr_opts co;
     cr__ctr_lr l;
     cr_err err = {0};
-    int k, fd;
+    int fd;
     if (!buf) return 0;
-    memcpy(buf, data, size);
-    buf[size] = 0;
-    for (k = 0, p = buf; k < 3; k++) {
-        f[k] = p <= buf + size ? p : "";
-        if (p <= buf + size) p += strlen(p) + 1;
-    }
-    log = p <= buf + size ? p : buf + size;
     memset(&l, 0, sizeof l);
     memset(&o, 0, sizeof o);
     o.has_tail = size & 1;
