@@ -1019,6 +1019,15 @@ CR_API int cr_ctr_init(char *const *argv, cr_err *err);
 #ifndef MOVE_MOUNT_F_EMPTY_PATH
 #define MOVE_MOUNT_F_EMPTY_PATH 0x00000004
 #endif
+#ifndef MOVE_MOUNT_T_EMPTY_PATH
+#define MOVE_MOUNT_T_EMPTY_PATH 0x00000040
+#endif
+#ifndef SYS_open_tree
+#define SYS_open_tree 428
+#endif
+#ifndef OPEN_TREE_CLONE
+#define OPEN_TREE_CLONE 1
+#endif
 #ifndef MFD_ALLOW_SEALING
 #define MFD_ALLOW_SEALING 2U
 #endif
@@ -6000,8 +6009,8 @@ static void cr__state_write_json(const cr_state *st, cr_buf *out, int shape, int
     cr_jw_obj(&w);
     cr_jw_key(&w, "ociVersion"); cr_jw_str(&w, CR_OCI_VERSION);
     cr_jw_key(&w, "id"); cr_jw_str(&w, st->id);
-    if (!full) { cr_jw_key(&w, "status"); cr_jw_str(&w, cr_state_status_name(st->status)); }
     cr_jw_key(&w, "pid"); cr_jw_i64(&w, (!full && st->status == CR_STOPPED) ? 0 : st->pid);
+    if (!full) { cr_jw_key(&w, "status"); cr_jw_str(&w, cr_state_status_name(st->status)); }   /* runc's order */
     cr_jw_key(&w, "bundle"); cr_jw_str(&w, st->bundle);
     cr_jw_key(&w, "rootfs"); cr_jw_str(&w, st->rootfs);
     cr_jw_key(&w, "created"); cr_jw_str(&w, st->created);
@@ -6093,6 +6102,7 @@ typedef struct cr__ctx {
     int rootfd;
     int new_userns;
     int listen_fds;          /* systemd socket activation: $LISTEN_FDS of create */
+    int *bind_src;           /* per mount: its bind source cloned on the host side, or -1 (cr__mount_sources) */
     char seccomp_cache[PATH_MAX];   /* compiled seccomp filters: <state root>/@seccomp */
 } cr__ctx;
 
@@ -6216,15 +6226,59 @@ static int cr__mount_remount_ro(cr__ctx *c, const cr_mount *m, cr_err *err) {
     return r;
 }
 
-static int cr__mount_one(cr__ctx *c, const cr_mount *m, cr_err *err) {
+static void cr__bind_source(const cr__ctx *c, const cr_mount *m, char *src, size_t n) {
+    if (m->source[0] == '/') snprintf(src, n, "%s", m->source);
+    else snprintf(src, n, "%s/%s", c->bundle, m->source);
+}
+
+/* With a user namespace the init may not reach a bind source (one under a
+   root-only directory, as runc's tests have it): create clones each bind
+   source's mount on the host side (open_tree) before the init is cloned,
+   and the init attaches the copy it inherited. The copy is a peer of the
+   host's mount: it becomes a slave (or private) as the rest of the
+   container's mounts do in cr__rootfs_prepare. Where open_tree is refused
+   (a rootless create), the init binds by path. */
+static void cr__mount_sources(cr__ctx *c) {
+    const cr_spec *s = c->spec;
+    struct cr__mount_attr a;
+    char src[PATH_MAX];
+    int i, *fd;
+    if (!s->ns[CR_NS_USER].present || !s->nmounts || !(c->bind_src = (int *)cr__calloc((size_t)s->nmounts, sizeof(int)))) return;
+    memset(&a, 0, sizeof a);
+    a.propagation = (s->rootfs_propagation & MS_PRIVATE) ? MS_PRIVATE : MS_SLAVE;
+    for (i = 0; i < s->nmounts; i++) {
+        const cr_mount *m = &s->mounts[i];
+        fd = &c->bind_src[i];
+        *fd = -1;
+        if (!m->bind) continue;
+        cr__bind_source(c, m, src, sizeof src);
+        *fd = (int)syscall(SYS_open_tree, AT_FDCWD, src, OPEN_TREE_CLONE | O_CLOEXEC | ((m->flags & MS_REC) ? AT_RECURSIVE : 0));
+        if (*fd >= 0 && syscall(SYS_mount_setattr, *fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &a, sizeof a) < 0) { close(*fd); *fd = -1; }
+    }
+}
+
+static void cr__mount_sources_close(cr__ctx *c) {
+    int i;
+    for (i = 0; c->bind_src && i < c->spec->nmounts; i++) if (c->bind_src[i] >= 0) close(c->bind_src[i]);
+    cr_util_free(c->bind_src);
+    c->bind_src = NULL;
+}
+
+/* Binds src, or attaches the copy of it made on the host side (held). */
+static int cr__mount_bind(const cr_mount *m, const char *src, int held, int target) {
+    char p[64];
+    if (held < 0) return mount(src, cr__fdpath(p, sizeof p, target), NULL, MS_BIND | (m->flags & MS_REC), NULL);
+    return (int)syscall(SYS_move_mount, held, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH);
+}
+
+static int cr__mount_one(cr__ctx *c, const cr_mount *m, int idx, cr_err *err) {
     char src[PATH_MAX], p[64], p2[64];
-    int target, top, is_file = 0, r = 0;
+    int target, top, is_file = 0, r = 0, held = c->bind_src && m->bind ? c->bind_src[idx] : -1;
     const char *type = m->type;
     if (m->bind) {
         struct stat sb;
-        if (m->source[0] == '/') snprintf(src, sizeof src, "%s", m->source);
-        else snprintf(src, sizeof src, "%s/%s", c->bundle, m->source);
-        if (stat(src, &sb) < 0) return cr__errno(err, "bind source \"%s\"", src);
+        cr__bind_source(c, m, src, sizeof src);
+        if ((held >= 0 ? fstat(held, &sb) : stat(src, &sb)) < 0) return cr__errno(err, "bind source \"%s\"", src);
         is_file = !S_ISDIR(sb.st_mode);
     } else snprintf(src, sizeof src, "%s", m->source ? m->source : (type ? type : "none"));
     target = cr__mount_target(c, m->destination, is_file, err);
@@ -6235,7 +6289,7 @@ static int cr__mount_one(cr__ctx *c, const cr_mount *m, cr_err *err) {
         return r;
     }
     if (m->bind) {
-        if (mount(src, cr__fdpath(p, sizeof p, target), NULL, MS_BIND | (m->flags & MS_REC), NULL) < 0) {
+        if (cr__mount_bind(m, src, held, target) < 0) {
             r = cr__errno(err, "bind \"%s\" on \"%s\"", src, m->destination);
             close(target);
             return r;
@@ -6448,7 +6502,7 @@ static int cr__rootfs_prepare(cr__ctx *c, cr_err *err) {
     c->rootfd = open(c->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
     if (c->rootfd < 0) return cr__errno(err, "root.path: open \"%s\"", c->rootfs);
     for (i = 0; i < s->nmounts; i++)
-        if ((r = cr__mount_one(c, &s->mounts[i], err)) < 0) return cr_err_wrap(err, "mounts[%d]", i);
+        if ((r = cr__mount_one(c, &s->mounts[i], i, err)) < 0) return cr_err_wrap(err, "mounts[%d]", i);
     return cr__dev_setup(c, err);
 }
 
@@ -6462,10 +6516,36 @@ static int cr__rootfs_finish(cr__ctx *c, cr_err *err) {
     return 0;
 }
 
+/* --no-pivot leaves the host's mounts reachable around the chroot, and the
+   kernel lets a user namespace mount a new procfs (or sysfs) wherever a
+   full one is visible: so, as runc does, the full procfs and sysfs mounts
+   outside the rootfs leave our mount namespace first (or are covered where
+   they cannot be unmounted). The list is read whole: /proc goes with it. */
+static int cr__rootfs_hide_procfs(cr__ctx *c, cr_err *err) {
+    FILE *f = fopen("/proc/self/mountinfo", "re");
+    cr_buf list = {0};
+    char line[4096], root[PATH_MAX], mnt[PATH_MAX], *p, *q;
+    int r = 0;
+    if (!f) return cr__errno(err, "read /proc/self/mountinfo");
+    while (fgets(line, sizeof line, f))
+        if (sscanf(line, "%*s %*s %*s %4095s %4095s", root, mnt) == 2 && !strcmp(root, "/") && strncmp(mnt, c->rootfs, strlen(c->rootfs)) &&
+            (p = strstr(line, " - ")) && (!strncmp(p + 3, "proc ", 5) || !strncmp(p + 3, "sysfs ", 6))) { cr_buf_puts(&list, mnt); cr_buf_putc(&list, '\n'); }
+    fclose(f);
+    for (p = list.data; !r && p && *p; p = q + 1) {
+        q = strchr(p, '\n');
+        *q = 0;
+        if (mount(NULL, p, NULL, MS_SLAVE | MS_REC, NULL) < 0) { if (errno != ENOENT) r = cr__errno(err, "--no-pivot: make \"%s\" a slave", p); }
+        else if (umount2(p, MNT_DETACH) < 0 && mount("tmpfs", p, "tmpfs", 0, NULL) < 0) r = cr__errno(err, "--no-pivot: hide \"%s\"", p);
+    }
+    cr_buf_free(&list);
+    return r;
+}
+
 static int cr__rootfs_pivot(cr__ctx *c, cr_err *err) {
-    int oldroot, newroot;
+    int oldroot, newroot, r;
     if (c->opts->no_pivot || !c->spec->ns[CR_NS_MNT].present) {
         if (chdir(c->rootfs) < 0) return cr__errno(err, "chdir \"%s\"", c->rootfs);
+        if (c->spec->ns[CR_NS_MNT].present && (r = cr__rootfs_hide_procfs(c, err)) < 0) return r;
         if (c->spec->ns[CR_NS_MNT].present && mount(c->rootfs, "/", NULL, MS_MOVE, NULL) < 0)
             return cr__errno(err, "move rootfs to /");
         if (chroot(".") < 0) return cr__errno(err, "chroot \"%s\"", c->rootfs);
@@ -6475,13 +6555,13 @@ static int cr__rootfs_pivot(cr__ctx *c, cr_err *err) {
     newroot = open(c->rootfs, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
     if (oldroot < 0 || newroot < 0) { if (oldroot >= 0) close(oldroot); if (newroot >= 0) close(newroot); return cr__errno(err, "open rootfs"); }
     if (fchdir(newroot) < 0 || syscall(SYS_pivot_root, ".", ".") < 0) {
-        int r = cr__errno(err, "pivot_root \"%s\" (try --no-pivot)", c->rootfs);
+        r = cr__errno(err, "pivot_root \"%s\" (try --no-pivot)", c->rootfs);
         close(oldroot); close(newroot);
         return r;
     }
     /* the old root sits on top of "/": keep its unmount from reaching the host */
     if (fchdir(oldroot) < 0 || mount(NULL, ".", NULL, MS_SLAVE | MS_REC, NULL) < 0 || umount2(".", MNT_DETACH) < 0) {
-        int r = cr__errno(err, "detach the old root");
+        r = cr__errno(err, "detach the old root");
         close(oldroot); close(newroot);
         return r;
     }
@@ -7856,9 +7936,11 @@ static int cr__create_spawn(cr__creation *k, cr_err *err) {
        so that cgroup becomes the root it sees */
     k->flags &= ~(uint64_t)CLONE_NEWCGROUP;
     cgfd = cr__cgroup_v2_fd(c->cgroup);
+    cr__mount_sources(c);
     k->pid = cr__clone(k->one_stage ? k->flags : 0, cgfd);
     if (k->pid < 0 && cgfd >= 0) k->pid = cr__clone(k->one_stage ? k->flags : 0, -1);
     if (cgfd >= 0) close(cgfd);
+    if (k->pid != 0) cr__mount_sources_close(c);   /* the init has its own copies */
     if (k->pid < 0) return cr__errno(err, "clone the init");
     if (k->pid == 0) {
         cr_err e = {0};
