@@ -1564,6 +1564,50 @@ fail:
 
 /* Creates every missing directory of path inside root; returns an O_PATH fd
    of the last one. */
+/* The path inside the root that path names once its symlinks are followed
+   there, dangling ones included: what a missing component starts is kept as
+   written ("." and ".." taken lexically, never above the root). A hint to
+   create from: whoever uses it still resolves it inside the root. */
+static int cr__resolve_in_root(int rootfd, const char *path, char *out, size_t n) {
+    char rest[PATH_MAX * 2 + 2], comp[NAME_MAX + 1], target[PATH_MAX];
+    const char *p;
+    size_t len = 0, k;
+    int links = 0, missing = 0;
+    struct stat st;
+    snprintf(rest, sizeof rest, "%s", path);
+    out[0] = 0;
+    for (p = rest; *p;) {
+        while (*p == '/') p++;
+        if (!*p) break;
+        if ((k = strcspn(p, "/")) > NAME_MAX) { errno = ENAMETOOLONG; return -1; }
+        memcpy(comp, p, k); comp[k] = 0;
+        p += k;
+        if (!strcmp(comp, ".")) continue;
+        if (!strcmp(comp, "..")) { while (len && out[--len] != '/') ; out[len] = 0; continue; }
+        if (len + k + 2 > n) { errno = ENAMETOOLONG; return -1; }
+        out[len] = '/'; memcpy(out + len + 1, comp, k + 1);
+        if (!missing && fstatat(rootfd, out + 1, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+            if (errno != ENOENT) return -1;
+            missing = 1;
+        } else if (!missing && S_ISLNK(st.st_mode)) {
+            ssize_t tl = readlinkat(rootfd, out + 1, target, sizeof target - 1);
+            char again[sizeof rest];
+            if (tl < 0) return -1;
+            if (++links > 40) { errno = ELOOP; return -1; }
+            target[tl] = 0;
+            out[len] = 0;
+            if (target[0] == '/') len = 0, out[0] = 0;
+            snprintf(again, sizeof again, "%s/%s", target, p);
+            snprintf(rest, sizeof rest, "%s", again);
+            p = rest;
+            continue;
+        }
+        len += k + 1;
+    }
+    if (!len) snprintf(out, n, "/");
+    return 0;
+}
+
 static int cr__mkdir_in_root(int rootfd, const char *path, mode_t mode) {
     char buf[PATH_MAX], *p;
     snprintf(buf, sizeof buf, "%s", path);
@@ -6126,21 +6170,25 @@ static unsigned long cr__mount_locked_flags(int fd) {
 /* Creates the destination (a directory, or a file when is_file) inside the
    rootfs and returns an O_PATH fd of it. */
 static int cr__mount_target(cr__ctx *c, const char *dest, int is_file, cr_err *err) {
+    char real[PATH_MAX];
     int fd = cr__open_in_root(c->rootfd, dest, O_PATH, 0);
     if (fd >= 0) return fd;
-    if (errno != ENOENT) return cr__errno(err, "resolve \"%s\" in the rootfs", dest);
-    if (!is_file) fd = cr__mkdir_in_root(c->rootfd, dest, 0755);
+    /* a dangling symlink on the way is followed inside the rootfs and what
+       it names is made, as runc does */
+    if (errno != ENOENT || cr__resolve_in_root(c->rootfd, dest, real, sizeof real) < 0)
+        return cr__errno(err, "resolve \"%s\" in the rootfs", dest);
+    if (!is_file) fd = cr__mkdir_in_root(c->rootfd, real, 0755);
     else {
         char parent[PATH_MAX], *slash;
         int pfd;
-        snprintf(parent, sizeof parent, "%s", dest);
+        snprintf(parent, sizeof parent, "%s", real);
         slash = strrchr(parent, '/');
         *slash = 0;
         pfd = cr__mkdir_in_root(c->rootfd, *parent ? parent : "/", 0755);
         if (pfd < 0) return cr__errno(err, "create parent of \"%s\" in the rootfs", dest);
         close(pfd);
-        fd = cr__open_in_root(c->rootfd, dest, O_CREAT | O_WRONLY, 0644);
-        if (fd >= 0) { close(fd); fd = cr__open_in_root(c->rootfd, dest, O_PATH, 0); }
+        fd = cr__open_in_root(c->rootfd, real, O_CREAT | O_WRONLY, 0644);
+        if (fd >= 0) { close(fd); fd = cr__open_in_root(c->rootfd, real, O_PATH, 0); }
     }
     if (fd < 0) return cr__errno(err, "create \"%s\" in the rootfs", dest);
     return fd;

@@ -68,3 +68,17 @@ teardown() { cr_teardown; }
     assert_status 0
     [[ $output == ok ]] || { show_run; fail "no /proc in a --no-pivot container"; }
 }
+
+@test "mounts: a dangling symlink as destination is followed inside the rootfs and its target made there" {
+    ln -s /made/by/cr "$BUNDLE/rootfs/mnt/dangling"
+    ln -s ../made-rel/file.txt "$BUNDLE/rootfs/mnt/dangling-file"
+    echo hello >"$HOSTDIR/file.txt"
+    add_mount /mnt/dangling tmpfs tmpfs
+    add_mount /mnt/dangling-file bind "$HOSTDIR/file.txt" bind
+    set_args sh -c 'grep -c " /made/by/cr tmpfs " /proc/self/mounts; cat /mnt/dangling-file /made-rel/file.txt'
+    run_new
+    assert_status 0
+    [[ $output == $'1\nhello\nhello' ]] || { show_run; fail "the mounts did not land on the symlinks' targets"; }
+    [[ -d $BUNDLE/rootfs/made/by/cr && -f $BUNDLE/rootfs/made-rel/file.txt ]] || fail "the targets were not made in the rootfs"
+    [[ ! -e /made ]] || fail "a target was made on the host"
+}
