@@ -277,6 +277,9 @@ typedef struct cr_resources {
     cr_res_rdma *rdma; int nrdma;
     cr_keyval *unified; int nunified;       /* cgroup v2 file name -> value */
     cr_res_device *devices; int ndevices;
+    /* Intel RDT schemata lines for cr_container_update (runc's update
+       --l3-cache-schema and --mem-bw-schema); no member of the JSON */
+    const char *l3_cache_schema, *mem_bw_schema;
     void *json, *arena;               /* cr_spec_parse_resources's storage; NULL inside a cr_spec */
 } cr_resources;
 
@@ -440,7 +443,9 @@ CR_API int cr_container_exec(const cr_runtime *rt, const char *id, const cr_exec
 CR_API int cr_container_pause(const cr_runtime *rt, const char *id, cr_err *err);
 CR_API int cr_container_resume(const cr_runtime *rt, const char *id, cr_err *err);
 /* Applies resources (cr_spec_parse_resources) to a running container's
-   cgroup: only what they set changes. */
+   cgroup: only what they set changes. Intel RDT schemata go to the resctrl
+   group /sys/fs/resctrl/<id> (made and joined by the init when missing), as
+   runc's; refused as runc refuses where resctrl has no L3 (CAT) or MB (MBA). */
 CR_API int cr_container_update(const cr_runtime *rt, const char *id, const cr_resources *res, cr_err *err);
 /* runc's `events --stats` line: {"type":"stats","id":...,"data":{...}}. */
 CR_API int cr_container_stats(const cr_runtime *rt, const char *id, cr_buf *out, cr_err *err);
@@ -8380,6 +8385,11 @@ CR_API int cr_container_delete(const cr_runtime *rt, const char *id, unsigned fl
     have_spec = cr__spec_of_state(dirfd, &spec, NULL) == 0;
     if (have_spec && !spec.ns[CR_NS_MNT].present && st.rootfs[0]) cr__rootfs_unmount_host(st.rootfs);
     if (st.cgroup[0] && (r = cr__cgroup_destroy(st.cgroup, err)) < 0) goto out;
+    {   /* the Intel RDT group update made, if any */
+        char rdt[PATH_MAX];
+        snprintf(rdt, sizeof rdt, "/sys/fs/resctrl/%s", id);
+        rmdir(rdt);
+    }
     rootdir = open(cr_state_root(rt), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (rootdir < 0 || cr__rm_rf(rootdir, id) < 0) r = cr__errno(err, "remove state of \"%s\"", id);
     if (rootdir >= 0) close(rootdir);
@@ -8512,12 +8522,33 @@ static int cr__pause_resume(const cr_runtime *rt, const char *id, int freeze, cr
 CR_API int cr_container_pause(const cr_runtime *rt, const char *id, cr_err *err) { return cr__pause_resume(rt, id, 1, err); }
 CR_API int cr_container_resume(const cr_runtime *rt, const char *id, cr_err *err) { return cr__pause_resume(rt, id, 0, err); }
 
+static int cr__rdt_update(const cr_state *st, const cr_resources *res, cr_err *err) {
+    char dir[PATH_MAX], path[PATH_MAX + 16], pid[16];
+    cr_buf lines = {0};
+    int r = 0;
+    if (res->l3_cache_schema && access("/sys/fs/resctrl/info/L3", F_OK) < 0)
+        return cr_err_set(err, ENOTSUP, "Intel RDT/CAT: l3 cache schema is not enabled");
+    if (res->mem_bw_schema && access("/sys/fs/resctrl/info/MB", F_OK) < 0)
+        return cr_err_set(err, ENOTSUP, "Intel RDT/MBA: memory bandwidth schema is not enabled");
+    snprintf(dir, sizeof dir, "/sys/fs/resctrl/%s", st->id);
+    snprintf(pid, sizeof pid, "%d", (int)st->pid);
+    snprintf(path, sizeof path, "%s/tasks", dir);
+    if ((mkdir(dir, 0755) < 0 && errno != EEXIST) || cr__write_str(path, pid) < 0) return cr__errno(err, "Intel RDT: join \"%s\"", dir);
+    cr_buf_printf(&lines, "%s%s%s%s", res->l3_cache_schema ? res->l3_cache_schema : "", res->l3_cache_schema ? "\n" : "",
+                  res->mem_bw_schema ? res->mem_bw_schema : "", res->mem_bw_schema ? "\n" : "");
+    snprintf(path, sizeof path, "%s/schemata", dir);
+    if (lines.oom || cr__write_str(path, lines.data) < 0) r = cr__errno(err, "Intel RDT: write \"%s\"", path);
+    cr_buf_free(&lines);
+    return r;
+}
+
 CR_API int cr_container_update(const cr_runtime *rt, const char *id, const cr_resources *res, cr_err *err) {
     cr_state st;
     cr__cg_view *v = NULL;
     int r;
     if ((r = cr__running_state(rt, id, &st, err)) < 0) return r;
     if (st.status == CR_STOPPED) r = cr_err_set(err, EINVAL, "container not running");
+    else if ((res->l3_cache_schema || res->mem_bw_schema) && (r = cr__rdt_update(&st, res, err)) < 0) ;
     else if (!(v = (cr__cg_view *)CR_MALLOC(sizeof *v))) r = cr_err_set(err, ENOMEM, "out of memory");
     else {
         cr__cgroup_view(st.cgroup, v);

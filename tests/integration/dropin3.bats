@@ -82,3 +82,21 @@ teardown() { cr_teardown; }
     [[ -d $BUNDLE/rootfs/made/by/cr && -f $BUNDLE/rootfs/made-rel/file.txt ]] || fail "the targets were not made in the rootfs"
     [[ ! -e /made ]] || fail "a target was made on the host"
 }
+
+# ---------------------------------------------------------------- update
+
+@test "update --l3-cache-schema / --mem-bw-schema: runc's flags, refused with runc's words where resctrl lacks L3 / MB" {
+    [[ ! -e /sys/fs/resctrl/info/L3 && ! -e /sys/fs/resctrl/info/MB ]] || skip "this host has Intel RDT (resctrl L3 or MB)"
+    local id
+    id=$(new_id)
+    create "$id"
+    crr start "$id"
+    run --separate-stderr crr update --l3-cache-schema 'L3:0=f' "$id"
+    assert_status 1
+    [[ $stderr == *"Intel RDT/CAT: l3 cache schema is not enabled"* ]] || { show_run; fail "--l3-cache-schema"; }
+    run --separate-stderr crr update --mem-bw-schema 'MB:0=70' --pids-limit 50 "$id"
+    assert_status 1
+    [[ $stderr == *"Intel RDT/MBA: memory bandwidth schema is not enabled"* ]] || { show_run; fail "--mem-bw-schema"; }
+    run -0 crr update --help
+    [[ $output == *--l3-cache-schema*--mem-bw-schema* ]] || fail "update --help: $output"
+}
