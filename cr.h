@@ -6334,6 +6334,15 @@ static int cr__mount_one(cr__ctx *c, const cr_mount *m, int idx, cr_err *err) {
         if ((held >= 0 ? fstat(held, &sb) : stat(src, &sb)) < 0) return cr__errno(err, "bind source \"%s\"", src);
         is_file = !S_ISDIR(sb.st_mode);
     } else snprintf(src, sizeof src, "%s", m->source ? m->source : (type ? type : "none"));
+    /* procfs and sysfs never go through a symlink (or onto a file), even
+       one inside the rootfs: runc's rule against symlink-exchange attacks */
+    if (!m->bind && type && (!strcmp(type, "proc") || !strcmp(type, "sysfs")) &&
+        (target = cr__open_in_root(c->rootfd, m->destination, O_PATH | O_NOFOLLOW, 0)) >= 0) {
+        struct stat sb;
+        int dir = fstat(target, &sb) == 0 && S_ISDIR(sb.st_mode);
+        close(target);
+        if (!dir) return cr_err_set(err, ENOTDIR, "\"%s\": filesystem \"%s\" must be mounted on ordinary directory", m->destination, type);
+    }
     target = cr__mount_target(c, m->destination, is_file, err);
     if (target < 0) return target;
     if (!m->bind && type && !strcmp(type, "cgroup")) {

@@ -69,7 +69,7 @@ teardown() { cr_teardown; }
     [[ $output == ok ]] || { show_run; fail "no /proc in a --no-pivot container"; }
 }
 
-@test "mounts: a dangling symlink as destination is followed inside the rootfs and its target made there" {
+@test "mounts: a dangling symlink as destination is followed inside the rootfs and its target made there (not for proc, sysfs)" {
     ln -s /made/by/cr "$BUNDLE/rootfs/mnt/dangling"
     ln -s ../made-rel/file.txt "$BUNDLE/rootfs/mnt/dangling-file"
     echo hello >"$HOSTDIR/file.txt"
@@ -81,6 +81,14 @@ teardown() { cr_teardown; }
     [[ $output == $'1\nhello\nhello' ]] || { show_run; fail "the mounts did not land on the symlinks' targets"; }
     [[ -d $BUNDLE/rootfs/made/by/cr && -f $BUNDLE/rootfs/made-rel/file.txt ]] || fail "the targets were not made in the rootfs"
     [[ ! -e /made ]] || fail "a target was made on the host"
+    # but procfs and sysfs never go through a symlink, as runc has it
+    rmdir "$BUNDLE/rootfs/sys"
+    ln -s /symlink "$BUNDLE/rootfs/sys"
+    set_args true
+    run_new
+    [[ $status -ne 0 && $stderr == *'"/sys": filesystem "sysfs" must be mounted on ordinary directory'* ]] ||
+        { show_run; fail "sysfs went through a symlink"; }
+    [[ ! -e $BUNDLE/rootfs/symlink ]] || fail "the symlink's target was made"
 }
 
 # ---------------------------------------------------------------- update
