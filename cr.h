@@ -349,6 +349,9 @@ typedef struct cr_resources {
     cr_res_rdma *rdma; int nrdma;
     cr_keyval *unified; int nunified;       /* cgroup v2 file name -> value */
     cr_res_device *devices; int ndevices;
+    /* Intel RDT schemata lines for cr_container_update (runc's update
+       --l3-cache-schema and --mem-bw-schema); no member of the JSON */
+    const char *l3_cache_schema, *mem_bw_schema;
     void *json, *arena;               /* cr_spec_parse_resources's storage; NULL inside a cr_spec */
 } cr_resources;
 
@@ -519,7 +522,9 @@ CR_API int cr_container_exec(const cr_runtime *rt, const char *id, const cr_exec
 CR_API int cr_container_pause(const cr_runtime *rt, const char *id, cr_err *err);
 CR_API int cr_container_resume(const cr_runtime *rt, const char *id, cr_err *err);
 /* Applies resources (cr_spec_parse_resources) to a running container's
-   cgroup: only what they set changes. */
+   cgroup: only what they set changes. Intel RDT schemata go to the resctrl
+   group /sys/fs/resctrl/<id> (made and joined by the init when missing), as
+   runc's; refused as runc refuses where resctrl has no L3 (CAT) or MB (MBA). */
 CR_API int cr_container_update(const cr_runtime *rt, const char *id, const cr_resources *res, cr_err *err);
 /* runc's `events --stats` line: {"type":"stats","id":...,"data":{...}}. */
 CR_API int cr_container_stats(const cr_runtime *rt, const char *id, cr_buf *out, cr_err *err);
@@ -1430,6 +1435,15 @@ CR_API void cr_serve_conn(const cr_runtime *rt, const cr_store *s, int fd);
 #ifndef MOVE_MOUNT_F_EMPTY_PATH
 #define MOVE_MOUNT_F_EMPTY_PATH 0x00000004
 #endif
+#ifndef MOVE_MOUNT_T_EMPTY_PATH
+#define MOVE_MOUNT_T_EMPTY_PATH 0x00000040
+#endif
+#ifndef SYS_open_tree
+#define SYS_open_tree 428
+#endif
+#ifndef OPEN_TREE_CLONE
+#define OPEN_TREE_CLONE 1
+#endif
 #ifndef MFD_ALLOW_SEALING
 #define MFD_ALLOW_SEALING 2U
 #endif
@@ -1966,6 +1980,50 @@ fail:
 
 /* Creates every missing directory of path inside root; returns an O_PATH fd
    of the last one. */
+/* The path inside the root that path names once its symlinks are followed
+   there, dangling ones included: what a missing component starts is kept as
+   written ("." and ".." taken lexically, never above the root). A hint to
+   create from: whoever uses it still resolves it inside the root. */
+static int cr__resolve_in_root(int rootfd, const char *path, char *out, size_t n) {
+    char rest[PATH_MAX * 2 + 2], comp[NAME_MAX + 1], target[PATH_MAX];
+    const char *p;
+    size_t len = 0, k;
+    int links = 0, missing = 0;
+    struct stat st;
+    snprintf(rest, sizeof rest, "%s", path);
+    out[0] = 0;
+    for (p = rest; *p;) {
+        while (*p == '/') p++;
+        if (!*p) break;
+        if ((k = strcspn(p, "/")) > NAME_MAX) { errno = ENAMETOOLONG; return -1; }
+        memcpy(comp, p, k); comp[k] = 0;
+        p += k;
+        if (!strcmp(comp, ".")) continue;
+        if (!strcmp(comp, "..")) { while (len && out[--len] != '/') ; out[len] = 0; continue; }
+        if (len + k + 2 > n) { errno = ENAMETOOLONG; return -1; }
+        out[len] = '/'; memcpy(out + len + 1, comp, k + 1);
+        if (!missing && fstatat(rootfd, out + 1, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+            if (errno != ENOENT) return -1;
+            missing = 1;
+        } else if (!missing && S_ISLNK(st.st_mode)) {
+            ssize_t tl = readlinkat(rootfd, out + 1, target, sizeof target - 1);
+            char again[sizeof rest];
+            if (tl < 0) return -1;
+            if (++links > 40) { errno = ELOOP; return -1; }
+            target[tl] = 0;
+            out[len] = 0;
+            if (target[0] == '/') len = 0, out[0] = 0;
+            snprintf(again, sizeof again, "%s/%s", target, p);
+            snprintf(rest, sizeof rest, "%s", again);
+            p = rest;
+            continue;
+        }
+        len += k + 1;
+    }
+    if (!len) snprintf(out, n, "/");
+    return 0;
+}
+
 static int cr__mkdir_in_root(int rootfd, const char *path, mode_t mode) {
     char buf[PATH_MAX], *p;
     snprintf(buf, sizeof buf, "%s", path);
@@ -7354,8 +7412,8 @@ static void cr__state_write_json(const cr_state *st, cr_buf *out, int shape, int
     cr_jw_obj(&w);
     cr_jw_key(&w, "ociVersion"); cr_jw_str(&w, CR_OCI_VERSION);
     cr_jw_key(&w, "id"); cr_jw_str(&w, st->id);
-    if (!full) { cr_jw_key(&w, "status"); cr_jw_str(&w, cr_state_status_name(st->status)); }
     cr_jw_key(&w, "pid"); cr_jw_i64(&w, (!full && st->status == CR_STOPPED) ? 0 : st->pid);
+    if (!full) { cr_jw_key(&w, "status"); cr_jw_str(&w, cr_state_status_name(st->status)); }   /* runc's order */
     cr_jw_key(&w, "bundle"); cr_jw_str(&w, st->bundle);
     cr_jw_key(&w, "rootfs"); cr_jw_str(&w, st->rootfs);
     cr_jw_key(&w, "created"); cr_jw_str(&w, st->created);
@@ -7447,6 +7505,7 @@ typedef struct cr__ctx {
     int rootfd;
     int new_userns;
     int listen_fds;          /* systemd socket activation: $LISTEN_FDS of create */
+    int *bind_src;           /* per mount: its bind source cloned on the host side, or -1 (cr__mount_sources) */
     char seccomp_cache[PATH_MAX];   /* compiled seccomp filters: <state root>/@seccomp */
 } cr__ctx;
 
@@ -7470,21 +7529,25 @@ static unsigned long cr__mount_locked_flags(int fd) {
 /* Creates the destination (a directory, or a file when is_file) inside the
    rootfs and returns an O_PATH fd of it. */
 static int cr__mount_target(cr__ctx *c, const char *dest, int is_file, cr_err *err) {
+    char real[PATH_MAX];
     int fd = cr__open_in_root(c->rootfd, dest, O_PATH, 0);
     if (fd >= 0) return fd;
-    if (errno != ENOENT) return cr__errno(err, "resolve \"%s\" in the rootfs", dest);
-    if (!is_file) fd = cr__mkdir_in_root(c->rootfd, dest, 0755);
+    /* a dangling symlink on the way is followed inside the rootfs and what
+       it names is made, as runc does */
+    if (errno != ENOENT || cr__resolve_in_root(c->rootfd, dest, real, sizeof real) < 0)
+        return cr__errno(err, "resolve \"%s\" in the rootfs", dest);
+    if (!is_file) fd = cr__mkdir_in_root(c->rootfd, real, 0755);
     else {
         char parent[PATH_MAX], *slash;
         int pfd;
-        snprintf(parent, sizeof parent, "%s", dest);
+        snprintf(parent, sizeof parent, "%s", real);
         slash = strrchr(parent, '/');
         *slash = 0;
         pfd = cr__mkdir_in_root(c->rootfd, *parent ? parent : "/", 0755);
         if (pfd < 0) return cr__errno(err, "create parent of \"%s\" in the rootfs", dest);
         close(pfd);
-        fd = cr__open_in_root(c->rootfd, dest, O_CREAT | O_WRONLY, 0644);
-        if (fd >= 0) { close(fd); fd = cr__open_in_root(c->rootfd, dest, O_PATH, 0); }
+        fd = cr__open_in_root(c->rootfd, real, O_CREAT | O_WRONLY, 0644);
+        if (fd >= 0) { close(fd); fd = cr__open_in_root(c->rootfd, real, O_PATH, 0); }
     }
     if (fd < 0) return cr__errno(err, "create \"%s\" in the rootfs", dest);
     return fd;
@@ -7570,17 +7633,70 @@ static int cr__mount_remount_ro(cr__ctx *c, const cr_mount *m, cr_err *err) {
     return r;
 }
 
-static int cr__mount_one(cr__ctx *c, const cr_mount *m, cr_err *err) {
+static void cr__bind_source(const cr__ctx *c, const cr_mount *m, char *src, size_t n) {
+    if (m->source[0] == '/') snprintf(src, n, "%s", m->source);
+    else snprintf(src, n, "%s/%s", c->bundle, m->source);
+}
+
+/* With a user namespace the init may not reach a bind source (one under a
+   root-only directory, as runc's tests have it): create clones each bind
+   source's mount on the host side (open_tree) before the init is cloned,
+   and the init attaches the copy it inherited. The copy is a peer of the
+   host's mount: it becomes a slave (or private) as the rest of the
+   container's mounts do in cr__rootfs_prepare. Where open_tree is refused
+   (a rootless create), the init binds by path. */
+static void cr__mount_sources(cr__ctx *c) {
+    const cr_spec *s = c->spec;
+    struct cr__mount_attr a;
+    char src[PATH_MAX];
+    int i, *fd;
+    if (!s->ns[CR_NS_USER].present || !s->nmounts || !(c->bind_src = (int *)cr__calloc((size_t)s->nmounts, sizeof(int)))) return;
+    memset(&a, 0, sizeof a);
+    a.propagation = (s->rootfs_propagation & MS_PRIVATE) ? MS_PRIVATE : MS_SLAVE;
+    for (i = 0; i < s->nmounts; i++) {
+        const cr_mount *m = &s->mounts[i];
+        fd = &c->bind_src[i];
+        *fd = -1;
+        if (!m->bind) continue;
+        cr__bind_source(c, m, src, sizeof src);
+        *fd = (int)syscall(SYS_open_tree, AT_FDCWD, src, OPEN_TREE_CLONE | O_CLOEXEC | ((m->flags & MS_REC) ? AT_RECURSIVE : 0));
+        if (*fd >= 0 && syscall(SYS_mount_setattr, *fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &a, sizeof a) < 0) { close(*fd); *fd = -1; }
+    }
+}
+
+static void cr__mount_sources_close(cr__ctx *c) {
+    int i;
+    for (i = 0; c->bind_src && i < c->spec->nmounts; i++) if (c->bind_src[i] >= 0) close(c->bind_src[i]);
+    cr_util_free(c->bind_src);
+    c->bind_src = NULL;
+}
+
+/* Binds src, or attaches the copy of it made on the host side (held). */
+static int cr__mount_bind(const cr_mount *m, const char *src, int held, int target) {
+    char p[64];
+    if (held < 0) return mount(src, cr__fdpath(p, sizeof p, target), NULL, MS_BIND | (m->flags & MS_REC), NULL);
+    return (int)syscall(SYS_move_mount, held, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH);
+}
+
+static int cr__mount_one(cr__ctx *c, const cr_mount *m, int idx, cr_err *err) {
     char src[PATH_MAX], p[64], p2[64];
-    int target, top, is_file = 0, r = 0;
+    int target, top, is_file = 0, r = 0, held = c->bind_src && m->bind ? c->bind_src[idx] : -1;
     const char *type = m->type;
     if (m->bind) {
         struct stat sb;
-        if (m->source[0] == '/') snprintf(src, sizeof src, "%s", m->source);
-        else snprintf(src, sizeof src, "%s/%s", c->bundle, m->source);
-        if (stat(src, &sb) < 0) return cr__errno(err, "bind source \"%s\"", src);
+        cr__bind_source(c, m, src, sizeof src);
+        if ((held >= 0 ? fstat(held, &sb) : stat(src, &sb)) < 0) return cr__errno(err, "bind source \"%s\"", src);
         is_file = !S_ISDIR(sb.st_mode);
     } else snprintf(src, sizeof src, "%s", m->source ? m->source : (type ? type : "none"));
+    /* procfs and sysfs never go through a symlink (or onto a file), even
+       one inside the rootfs: runc's rule against symlink-exchange attacks */
+    if (!m->bind && type && (!strcmp(type, "proc") || !strcmp(type, "sysfs")) &&
+        (target = cr__open_in_root(c->rootfd, m->destination, O_PATH | O_NOFOLLOW, 0)) >= 0) {
+        struct stat sb;
+        int dir = fstat(target, &sb) == 0 && S_ISDIR(sb.st_mode);
+        close(target);
+        if (!dir) return cr_err_set(err, ENOTDIR, "\"%s\": filesystem \"%s\" must be mounted on ordinary directory", m->destination, type);
+    }
     target = cr__mount_target(c, m->destination, is_file, err);
     if (target < 0) return target;
     if (!m->bind && type && !strcmp(type, "cgroup")) {
@@ -7589,7 +7705,7 @@ static int cr__mount_one(cr__ctx *c, const cr_mount *m, cr_err *err) {
         return r;
     }
     if (m->bind) {
-        if (mount(src, cr__fdpath(p, sizeof p, target), NULL, MS_BIND | (m->flags & MS_REC), NULL) < 0) {
+        if (cr__mount_bind(m, src, held, target) < 0) {
             r = cr__errno(err, "bind \"%s\" on \"%s\"", src, m->destination);
             close(target);
             return r;
@@ -7811,7 +7927,7 @@ static int cr__rootfs_prepare(cr__ctx *c, cr_err *err) {
     c->rootfd = open(c->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
     if (c->rootfd < 0) return cr__errno(err, "root.path: open \"%s\"", c->rootfs);
     for (i = 0; i < s->nmounts; i++)
-        if ((r = cr__mount_one(c, &s->mounts[i], err)) < 0) return cr_err_wrap(err, "mounts[%d]", i);
+        if ((r = cr__mount_one(c, &s->mounts[i], i, err)) < 0) return cr_err_wrap(err, "mounts[%d]", i);
     return cr__dev_setup(c, err);
 }
 
@@ -7825,9 +7941,36 @@ static int cr__rootfs_finish(cr__ctx *c, cr_err *err) {
     return 0;
 }
 
+/* --no-pivot leaves the host's mounts reachable around the chroot, and the
+   kernel lets a user namespace mount a new procfs (or sysfs) wherever a
+   full one is visible: so, as runc does, the full procfs and sysfs mounts
+   outside the rootfs leave our mount namespace first (or are covered where
+   they cannot be unmounted). The list is read whole: /proc goes with it. */
+static int cr__rootfs_hide_procfs(cr__ctx *c, cr_err *err) {
+    FILE *f = fopen("/proc/self/mountinfo", "re");
+    cr_buf list = {0};
+    char line[4096], root[PATH_MAX], mnt[PATH_MAX], *p, *q;
+    int r = 0;
+    if (!f) return cr__errno(err, "read /proc/self/mountinfo");
+    while (fgets(line, sizeof line, f))
+        if (sscanf(line, "%*s %*s %*s %4095s %4095s", root, mnt) == 2 && !strcmp(root, "/") && strncmp(mnt, c->rootfs, strlen(c->rootfs)) &&
+            (p = strstr(line, " - ")) && (!strncmp(p + 3, "proc ", 5) || !strncmp(p + 3, "sysfs ", 6))) { cr_buf_puts(&list, mnt); cr_buf_putc(&list, '\n'); }
+    fclose(f);
+    for (p = list.data; !r && p && *p; p = q + 1) {
+        q = strchr(p, '\n');
+        *q = 0;
+        if (mount(NULL, p, NULL, MS_SLAVE | MS_REC, NULL) < 0) { if (errno != ENOENT) r = cr__errno(err, "--no-pivot: make \"%s\" a slave", p); }
+        else if (umount2(p, MNT_DETACH) < 0 && mount("tmpfs", p, "tmpfs", 0, NULL) < 0) r = cr__errno(err, "--no-pivot: hide \"%s\"", p);
+    }
+    cr_buf_free(&list);
+    return r;
+}
+
 /* --no-pivot: the rootfs moved over "/" and chrooted into */
 static int cr__rootfs_move(cr__ctx *c, cr_err *err) {
+    int r;
     if (chdir(c->rootfs) < 0) return cr__errno(err, "chdir \"%s\"", c->rootfs);
+    if (c->spec->ns[CR_NS_MNT].present && (r = cr__rootfs_hide_procfs(c, err)) < 0) return r;
     if (c->spec->ns[CR_NS_MNT].present && mount(c->rootfs, "/", NULL, MS_MOVE, NULL) < 0)
         return cr__errno(err, "move rootfs to /");
     if (chroot(".") < 0) return cr__errno(err, "chroot \"%s\"", c->rootfs);
@@ -7843,13 +7986,14 @@ static int cr__root_is_initramfs(void) {
 }
 
 static int cr__rootfs_pivot(cr__ctx *c, cr_err *err) {
-    int oldroot, newroot;
+    int oldroot, newroot, r;
     if (c->opts->no_pivot || !c->spec->ns[CR_NS_MNT].present) return cr__rootfs_move(c, err);
     oldroot = open("/", O_DIRECTORY | O_RDONLY | O_CLOEXEC);
     newroot = open(c->rootfs, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
     if (oldroot < 0 || newroot < 0) { if (oldroot >= 0) close(oldroot); if (newroot >= 0) close(newroot); return cr__errno(err, "open rootfs"); }
     if (fchdir(newroot) < 0 || syscall(SYS_pivot_root, ".", ".") < 0) {
-        int initramfs = cr__root_is_initramfs(), r = cr__errno(err, "pivot_root \"%s\" (try --no-pivot)", c->rootfs);
+        int initramfs = cr__root_is_initramfs();
+        r = cr__errno(err, "pivot_root \"%s\" (try --no-pivot)", c->rootfs);
         close(oldroot); close(newroot);
         if (!initramfs) return r;
         cr_log(CR_LOG_DEBUG, "pivot_root is impossible on the initramfs root: MS_MOVE + chroot instead");
@@ -7857,7 +8001,7 @@ static int cr__rootfs_pivot(cr__ctx *c, cr_err *err) {
     }
     /* the old root sits on top of "/": keep its unmount from reaching the host */
     if (fchdir(oldroot) < 0 || mount(NULL, ".", NULL, MS_SLAVE | MS_REC, NULL) < 0 || umount2(".", MNT_DETACH) < 0) {
-        int r = cr__errno(err, "detach the old root");
+        r = cr__errno(err, "detach the old root");
         close(oldroot); close(newroot);
         return r;
     }
@@ -9233,9 +9377,11 @@ static int cr__create_spawn(cr__creation *k, cr_err *err) {
        so that cgroup becomes the root it sees */
     k->flags &= ~(uint64_t)CLONE_NEWCGROUP;
     cgfd = cr__cgroup_v2_fd(c->cgroup);
+    cr__mount_sources(c);
     k->pid = cr__clone(k->one_stage ? k->flags : 0, cgfd);
     if (k->pid < 0 && cgfd >= 0) k->pid = cr__clone(k->one_stage ? k->flags : 0, -1);
     if (cgfd >= 0) close(cgfd);
+    if (k->pid != 0) cr__mount_sources_close(c);   /* the init has its own copies */
     if (k->pid < 0) return cr__errno(err, "clone the init");
     if (k->pid == 0) {
         cr_err e = {0};
@@ -9632,6 +9778,11 @@ CR_API int cr_container_delete(const cr_runtime *rt, const char *id, unsigned fl
     have_spec = cr__spec_of_state(dirfd, &spec, NULL) == 0;
     if (have_spec && !spec.ns[CR_NS_MNT].present && st.rootfs[0]) cr__rootfs_unmount_host(st.rootfs);
     if (st.cgroup[0] && (r = cr__cgroup_destroy(st.cgroup, err)) < 0) goto out;
+    {   /* the Intel RDT group update made, if any */
+        char rdt[PATH_MAX];
+        snprintf(rdt, sizeof rdt, "/sys/fs/resctrl/%s", id);
+        rmdir(rdt);
+    }
     rootdir = open(cr_state_root(rt), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (rootdir < 0 || cr__rm_rf(rootdir, id) < 0) r = cr__errno(err, "remove state of \"%s\"", id);
     if (rootdir >= 0) close(rootdir);
@@ -9790,12 +9941,33 @@ static int cr__pause_resume(const cr_runtime *rt, const char *id, int freeze, cr
 CR_API int cr_container_pause(const cr_runtime *rt, const char *id, cr_err *err) { return cr__pause_resume(rt, id, 1, err); }
 CR_API int cr_container_resume(const cr_runtime *rt, const char *id, cr_err *err) { return cr__pause_resume(rt, id, 0, err); }
 
+static int cr__rdt_update(const cr_state *st, const cr_resources *res, cr_err *err) {
+    char dir[PATH_MAX], path[PATH_MAX + 16], pid[16];
+    cr_buf lines = {0};
+    int r = 0;
+    if (res->l3_cache_schema && access("/sys/fs/resctrl/info/L3", F_OK) < 0)
+        return cr_err_set(err, ENOTSUP, "Intel RDT/CAT: l3 cache schema is not enabled");
+    if (res->mem_bw_schema && access("/sys/fs/resctrl/info/MB", F_OK) < 0)
+        return cr_err_set(err, ENOTSUP, "Intel RDT/MBA: memory bandwidth schema is not enabled");
+    snprintf(dir, sizeof dir, "/sys/fs/resctrl/%s", st->id);
+    snprintf(pid, sizeof pid, "%d", (int)st->pid);
+    snprintf(path, sizeof path, "%s/tasks", dir);
+    if ((mkdir(dir, 0755) < 0 && errno != EEXIST) || cr__write_str(path, pid) < 0) return cr__errno(err, "Intel RDT: join \"%s\"", dir);
+    cr_buf_printf(&lines, "%s%s%s%s", res->l3_cache_schema ? res->l3_cache_schema : "", res->l3_cache_schema ? "\n" : "",
+                  res->mem_bw_schema ? res->mem_bw_schema : "", res->mem_bw_schema ? "\n" : "");
+    snprintf(path, sizeof path, "%s/schemata", dir);
+    if (lines.oom || cr__write_str(path, lines.data) < 0) r = cr__errno(err, "Intel RDT: write \"%s\"", path);
+    cr_buf_free(&lines);
+    return r;
+}
+
 CR_API int cr_container_update(const cr_runtime *rt, const char *id, const cr_resources *res, cr_err *err) {
     cr_state st;
     cr__cg_view *v = NULL;
     int r;
     if ((r = cr__running_state(rt, id, &st, err)) < 0) return r;
     if (st.status == CR_STOPPED) r = cr_err_set(err, EINVAL, "container not running");
+    else if ((res->l3_cache_schema || res->mem_bw_schema) && (r = cr__rdt_update(&st, res, err)) < 0) ;
     else if (!(v = (cr__cg_view *)CR_MALLOC(sizeof *v))) r = cr_err_set(err, ENOMEM, "out of memory");
     else {
         cr__cgroup_view(st.cgroup, v);
