@@ -10604,11 +10604,23 @@ out:
     return r;
 }
 
+/* --parent-path is relative to --image-path and must be a directory there (runc's rule). */
+static int cr__checkpoint_parent_ok(const cr_criu_opts *o, cr_err *err) {
+    char p[PATH_MAX];
+    struct stat sb;
+    if (!o->parent_path) return 0;
+    if (o->parent_path[0] == '/') return cr_err_set(err, EINVAL, "--parent-path \"%s\": must be relative to --image-path", o->parent_path);
+    snprintf(p, sizeof p, "%s/%s", o->image_path ? o->image_path : ".", o->parent_path);
+    if (stat(p, &sb) < 0 || !S_ISDIR(sb.st_mode)) return cr_err_set(err, ENOENT, "--parent-path \"%s\": %s is no directory", o->parent_path, p);
+    return 0;
+}
+
 CR_API int cr_container_checkpoint(const cr_runtime *rt, const char *id, const cr_criu_opts *o, cr_err *err) {
     cr_state st;
     cr_spec spec;
     int dirfd, r;
     memset(&spec, 0, sizeof spec);
+    if ((r = cr__checkpoint_parent_ok(o, err)) < 0) return cr_err_wrap(err, "checkpoint \"%s\"", id);
     if ((r = cr__locked_state(rt, id, &dirfd, &st, err)) < 0) return cr_err_wrap(err, "checkpoint \"%s\"", id);
     if (st.status != CR_RUNNING && st.status != CR_PAUSED)
         r = cr_err_set(err, EINVAL, "container is %s, not running", cr_state_status_name(st.status));
