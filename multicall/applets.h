@@ -90,6 +90,18 @@ int cr_opt_id_applet(int argc, char **argv, int (*fn)(const cr_runtime *rt, cons
    unpause): fn for each NAME (it prints what the applet shows); the exit
    status is 1 when one failed, after its error. */
 int cr_opt_names_applet(int argc, char **argv, int (*fn)(const char *name, cr_err *err));
+/* The whole of an applet over image containers that takes opts and
+   NAME... (rm, stop, restart): fn(st, NULL, ...) first checks the options
+   (nonzero: the exit status, after a message), stale containers are
+   collected (cr_main_gc), then fn for each NAME, which is printed when fn
+   succeeds; the exit status is 1 when one failed, after its error. With
+   CR_OPT_SEALED cr re-executes itself sealed first (what starts a
+   container's process does). */
+#define CR_OPT_SEALED 1u
+int cr_opt_ctr_applet(int argc, char **argv, const cr_opt *opts, unsigned flags, int (*fn)(const cr_optstate *st, const char *name, cr_err *err));
+/* The whole of stop and restart (argv[0] says which): -t/--time SECONDS,
+   then each NAME stopped (restart: and started again). */
+int cr_opt_stop_applet(int argc, char **argv);
 /* -t/--time SECONDS of stop and restart (option id): 0 with *secs set (-1
    when not given), else 1 after a usage error. */
 int cr_opt_time(const cr_optstate *st, int id, long long *secs);
