@@ -351,6 +351,15 @@ int cr_opt_id_applet(int argc, char **argv, int (*fn)(const cr_runtime *rt, cons
     return 0;
 }
 
+int cr_opt_operands_applet(int argc, char **argv, const char *spec, int flags, int (*fn)(char **operands, cr_err *err)) {
+    cr_optstate st;
+    cr_err err = {0};
+    int rc = cr_opt_parse(&st, argc, argv, NULL, spec, flags);
+    if (rc >= 0) return rc;
+    if ((rc = fn(st.operands, &err)) < 0) return cr_main_fail_err(argv[0], &err);
+    return rc;
+}
+
 int cr_opt_names_applet(int argc, char **argv, int (*fn)(const char *name, cr_err *err)) {
     cr_optstate st;
     cr_err err = {0};
