@@ -84,11 +84,12 @@ const char **cr_opt_values(const cr_optstate *st, int id);
 int cr_opt_format(const char *applet, const char *value, int *json);
 
 /* The whole of an applet that takes no options and one CONTAINER_ID, and
-   calls fn with it (pause, resume, start): returns its exit status. */
+   calls fn with it (pause, resume, start, state): returns its exit status. */
 int cr_opt_id_applet(int argc, char **argv, int (*fn)(const cr_runtime *rt, const char *id, cr_err *err));
 /* The whole of an applet that takes no options and the operands spec
    (cr_opt_parse's, with its flags), and calls fn with them (tag, rename,
-   init): returns fn's result, or 1 after its error when it is negative. */
+   init, features): returns fn's result, or 1 after its error when it is
+   negative. */
 int cr_opt_operands_applet(int argc, char **argv, const char *spec, int flags, int (*fn)(char **operands, cr_err *err));
 /* The whole of an applet that takes no options and NAME... (wait,
    unpause): fn for each NAME (it prints what the applet shows); the exit
