@@ -13,6 +13,7 @@
 #define CR_IMPLEMENTATION
 #define CR_NO_SECCOMP    /* the config is only generated and parsed */
 #include "cr.h"
+#include "fuzz_fields.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,18 +30,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     cr_ctr_opts o;
     const char *f[F_N], *env[2], *ulimit[2], *tmpfs[2], *capadd[2], *capdrop[2], *secopt[3], *label[2], *sysctl[2];
     char keys[16];
-    char *buf = (char *)malloc(size + 1), *p;
+    char *buf = fuzz_fields(data, size, f, F_N);
     cr_buf config = {0};
     cr_spec spec;
     cr_err err = {0};
     int k, r;
     if (!buf) return 0;
-    memcpy(buf, data, size);
-    buf[size] = 0;
-    for (k = 0, p = buf; k < F_N; k++) {
-        f[k] = p <= buf + size ? p : "";
-        if (p <= buf + size) p += strlen(p) + 1;
-    }
     memset(&c, 0, sizeof c);
     memset(&o, 0, sizeof o);
     c.o = &o;
