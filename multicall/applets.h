@@ -203,12 +203,14 @@ void cr_main_gc(void);
     X(build, "build an image from a Dockerfile") \
     X(checkpoint, "checkpoint a running container with criu") \
     X(commit, "make an image of an image container's changes") \
+    X(cp, "copy files between an image container and the host (docker cp)") \
     X(container, "Docker's container group: ls, rm, inspect, logs, start, stop, prune, ...") \
     X(create, "create a container from a bundle") \
     X(delete, "delete a container and everything it holds") \
     X(diff, "list the files changed in an image container's root (A, C, D)") \
     X(events, "print resource statistics and OOM events of a container (JSON)") \
     X(exec, "run a new process in a running container") \
+    X(export, "write a running image container's file system as a tar") \
     X(features, "show the features of this runtime (JSON)") \
     X(image, "Docker's image group: ls, pull, rm, prune") \
     X(images, "list the images in the store") \
