@@ -1180,6 +1180,11 @@ CR_API int cr_ctr_volume_remove(const cr_store *s, const char *name, cr_err *err
    CgroupVersion, KernelVersion, OperatingSystem, OSType, Architecture,
    NCPU, MemTotal, DockerRootDir (the store), StateRoot. */
 CR_API int cr_ctr_system_info(const cr_runtime *rt, const cr_store *s, cr_buf *out, cr_err *err);
+/* Docker's system df: row 0 images, 1 containers (their upper dirs),
+   2 local volumes, 3 build cache (none kept); active: used by a container
+   (a running one for containers), reclaimable: the size of the others. */
+typedef struct cr_ctr_df { struct { int total, active; uint64_t size, reclaimable; } row[4]; } cr_ctr_df;
+CR_API int cr_ctr_system_df(const cr_runtime *rt, const cr_store *s, cr_ctr_df *out, cr_err *err);
 /* The changes in a container's root against its image, as `docker diff`:
    fn gets 'A' (added), 'C' (changed) or 'D' (deleted) and the path, sorted,
    from the overlay's upper dir (a whiteout is D; an entry that a layer of
@@ -21805,27 +21810,90 @@ CR_API int cr_ctr_volume_inspect(const cr_store *s, const char *name, cr_buf *ou
     return out->oom ? cr_err_set(err, ENOMEM, "out of memory") : 0;
 }
 
-CR_API int cr_ctr_volume_remove(const cr_store *s, const char *name, cr_err *err) {
-    const char *store = cr_store_root(s);
-    char p[PATH_MAX], data[PATH_MAX + 8];
+/* The first container whose record mounts data into who ("" : none). */
+static void cr__ctr_volume_user(const char *store, const char *data, char who[256]) {
     cr__strv names;
-    int i, r;
-    if ((r = cr__volume_path(s, name, p, sizeof p, 1, err)) < 0) return r;
-    snprintf(data, sizeof data, "%s/_data", p);
+    int i;
     memset(&names, 0, sizeof names);
-    if ((r = cr__ctr_names(store, &names, err)) < 0) return r;
-    for (i = 0; i < names.n && r == 0; i++) {
+    who[0] = 0;
+    cr__ctr_names(store, &names, NULL);
+    for (i = 0; i < names.n && !who[0]; i++) {
         cr_json *rec;
         const cr_json *m, *mounts;
         if (cr__ctr_load_record(store, names.v[i], &rec, NULL) < 0) continue;
         mounts = cr_json_get(rec, "Mounts");
-        for (m = mounts ? mounts->child : NULL; m && r == 0; m = m->next)
-            if (!strcmp(cr__ctr_json_str(m, "Source"), data))
-                r = cr_err_set(err, EBUSY, "volume \"%s\" is in use by container \"%s\"", name, names.v[i]);
+        for (m = mounts ? mounts->child : NULL; m; m = m->next)
+            if (!strcmp(cr__ctr_json_str(m, "Source"), data)) snprintf(who, 256, "%s", names.v[i]);
         cr_json_free(rec);
     }
     cr__strv_free(&names);
-    if (r == 0 && cr__rm_rf(AT_FDCWD, p) < 0) r = cr__errno(err, "remove volume \"%s\"", name);
+}
+
+CR_API int cr_ctr_volume_remove(const cr_store *s, const char *name, cr_err *err) {
+    char p[PATH_MAX], data[PATH_MAX + 8], who[256];
+    int r;
+    if ((r = cr__volume_path(s, name, p, sizeof p, 1, err)) < 0) return r;
+    snprintf(data, sizeof data, "%s/_data", p);
+    cr__ctr_volume_user(cr_store_root(s), data, who);
+    if (who[0]) return cr_err_set(err, EBUSY, "volume \"%s\" is in use by container \"%s\"", name, who);
+    if (cr__rm_rf(AT_FDCWD, p) < 0) return cr__errno(err, "remove volume \"%s\"", name);
+    return 0;
+}
+
+/* Docker's system df: images, containers (their upper dirs), volumes. */
+typedef struct cr__df { const cr_store *s; cr_ctr_df *d; cr_buf used; } cr__df;
+
+static int cr__df_ctr(void *user, const cr_ctr_info *c) {
+    cr__df *f = (cr__df *)user;
+    char p[4200];
+    uint64_t n;
+    int up = c->status == CR_RUNNING || c->status == CR_PAUSED;
+    snprintf(p, sizeof p, "%s/upper", c->dir);
+    n = cr__du(AT_FDCWD, p, 0);
+    cr_buf_printf(&f->used, "%s\n", c->image_id);
+    f->d->row[1].total++;
+    f->d->row[1].active += up;
+    f->d->row[1].size += n;
+    if (!up) f->d->row[1].reclaimable += n;
+    return 0;
+}
+
+static int cr__df_img(void *user, const cr_image_info *img) {
+    cr__df *f = (cr__df *)user;
+    uint64_t n = 0;
+    int up = f->used.data && strstr(f->used.data, img->config);
+    cr_store_image_size(f->s, img, &n, NULL);
+    f->d->row[0].total++;
+    f->d->row[0].active += up != 0;
+    f->d->row[0].size += n;
+    if (!up) f->d->row[0].reclaimable += n;
+    return 0;
+}
+
+static int cr__df_vol(void *user, const char *name) {
+    cr__df *f = (cr__df *)user;
+    char p[PATH_MAX], who[256];
+    uint64_t n;
+    snprintf(p, sizeof p, "%s/volumes/%s/_data", cr_store_root(f->s), name);
+    n = cr__du(AT_FDCWD, p, 0);
+    cr__ctr_volume_user(cr_store_root(f->s), p, who);
+    f->d->row[2].total++;
+    f->d->row[2].active += who[0] != 0;
+    f->d->row[2].size += n;
+    if (!who[0]) f->d->row[2].reclaimable += n;
+    return 0;
+}
+
+CR_API int cr_ctr_system_df(const cr_runtime *rt, const cr_store *s, cr_ctr_df *out, cr_err *err) {
+    cr__df f;
+    int r;
+    memset(out, 0, sizeof *out);
+    memset(&f, 0, sizeof f);
+    f.s = s;
+    f.d = out;
+    if ((r = cr_ctr_list(rt, s, cr__df_ctr, &f, err)) == 0 && (r = cr_store_list(s, cr__df_img, &f, err)) == 0)
+        r = cr_ctr_volume_list(s, cr__df_vol, &f, err);
+    cr_buf_free(&f.used);
     return r;
 }
 

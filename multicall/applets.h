@@ -244,7 +244,7 @@ void cr_main_gc(void);
     X(start, "start a created container, or stopped image containers again") \
     X(state, "print the state of a container (JSON)") \
     X(stop, "stop image containers (stop signal, then SIGKILL)") \
-    X(system, "Docker's system group: prune (stopped containers, unused images and layers)") \
+    X(system, "Docker's system group: prune (stopped containers, unused images and layers), df") \
     X(tag, "give an image another name") \
     X(top, "show the processes of a running image container (docker top)") \
     X(unpause, "thaw paused containers (Docker's resume)") \

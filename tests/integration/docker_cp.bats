@@ -53,3 +53,15 @@ load image_helpers
     run tar -tf "$BATS_TEST_TMPDIR/x.tar"
     [[ $output == *$'\nmade'* && $output == *'bin/sh'* && $output != *'proc/'* ]] || fail "tar: $(head <<<"$output")"
 }
+
+@test "system df: images, containers, volumes, build cache" {
+    cri run -d --name "$N" -v "vol-$N:/data" "$BB" sleep 60 >/dev/null
+    cri exec "$N" sh -c 'head -c 200000 /dev/zero >/data/z; head -c 100000 /dev/zero >/big'
+    run --separate-stderr cri system df
+    [[ $status -eq 0 ]] || fail "df: $stderr"
+    [[ ${lines[0]} == 'TYPE           TOTAL     ACTIVE    SIZE        RECLAIMABLE' ]] || fail "header: $output"
+    [[ ${lines[1]} =~ ^Images\ +2\ +1\ +[0-9.]+MB\ +[0-9.]+MB\ \([0-9]+%\)$ ]] || fail "images: $output"
+    [[ ${lines[2]} =~ ^Containers\ +1\ +1\ +(100|10[0-9])(\.[0-9])?kB\ +0B ]] || fail "containers: $output"
+    [[ ${lines[3]} =~ ^Local\ Volumes\ +1\ +1\ +200(\.[0-9])?kB ]] || fail "volumes: $output"
+    [[ ${lines[4]} =~ ^Build\ Cache\ +0\ +0\ +0B ]] || fail "build cache: $output"
+}
