@@ -242,6 +242,7 @@ void cr_main_gc(void);
     X(shell, "an interactive prompt that runs applets (history, Tab completion)") \
     X(spec, "write a default config.json") \
     X(start, "start a created container, or stopped image containers again") \
+    X(stats, "show CPU, memory, network, block I/O and PIDs of image containers") \
     X(state, "print the state of a container (JSON)") \
     X(stop, "stop image containers (stop signal, then SIGKILL)") \
     X(system, "Docker's system group: prune (stopped containers, unused images and layers), df") \

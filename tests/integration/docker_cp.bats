@@ -65,3 +65,14 @@ load image_helpers
     [[ ${lines[3]} =~ ^Local\ Volumes\ +1\ +1\ +200(\.[0-9])?kB ]] || fail "volumes: $output"
     [[ ${lines[4]} =~ ^Build\ Cache\ +0\ +0\ +0B ]] || fail "build cache: $output"
 }
+
+@test "stats --no-stream, --format, NAME" {
+    cri run -d --name "$N" "$BB" sleep 60 >/dev/null
+    run --separate-stderr timeout 20 "$CR" --root "$CR_ROOT" --storage "$STORE" stats --no-stream
+    [[ $status -eq 0 && ${lines[0]} == 'CONTAINER ID   NAME   CPU %   MEM USAGE / LIMIT   MEM %   NET I/O   BLOCK I/O   PIDS' ]] || fail "header: $status $output $stderr"
+    [[ ${lines[1]} =~ ^[0-9a-f]{12}\ +$N\ +[0-9.]+%\ +[0-9.]+[KMG]?i?B\ /\ [0-9.]+[KMGT]i?B\ +[0-9.]+%\ +.*\ /\ .*\ +1$ ]] || fail "row: $output"
+    run --separate-stderr timeout 20 "$CR" --root "$CR_ROOT" --storage "$STORE" stats --no-stream --format '{{.Name}} {{.PIDs}} {{.Container}}' "$N"
+    [[ $status -eq 0 && $output == "$N 1 $N" ]] || fail "format: $status $output $stderr"
+    run --separate-stderr timeout 20 "$CR" --root "$CR_ROOT" --storage "$STORE" stats --no-stream nothere
+    [[ $status -eq 1 && $stderr == *nothere* ]] || fail "unknown: $status $stderr"
+}
