@@ -883,6 +883,7 @@ typedef struct cr_unpack_write_opts {
     int has_epoch;          /* clamp every mtime to at most epoch (SOURCE_DATE_EPOCH) */
     int64_t epoch;
     const char *const *exclude;   /* paths (relative, as archived) left out with what they hold */
+    const char *only;       /* NULL, or the one top-level name archived (with what it holds) */
     int adopt;              /* cr_unpack_write_layer: move dir into the store as the layer's
                                unpacked dir (it must hold store-style whiteouts) */
 } cr_unpack_write_opts;
@@ -1184,12 +1185,29 @@ CR_API int cr_ctr_volume_remove(const cr_store *s, const char *name, cr_err *err
    CgroupVersion, KernelVersion, OperatingSystem, OSType, Architecture,
    NCPU, MemTotal, DockerRootDir (the store), StateRoot. */
 CR_API int cr_ctr_system_info(const cr_runtime *rt, const cr_store *s, cr_buf *out, cr_err *err);
+/* Docker's system df: row 0 images, 1 containers (their upper dirs),
+   2 local volumes, 3 build cache (none kept); active: used by a container
+   (a running one for containers), reclaimable: the size of the others. */
+typedef struct cr_ctr_df { struct { int total, active; uint64_t size, reclaimable; } row[4]; } cr_ctr_df;
+CR_API int cr_ctr_system_df(const cr_runtime *rt, const cr_store *s, cr_ctr_df *out, cr_err *err);
 /* The changes in a container's root against its image, as `docker diff`:
    fn gets 'A' (added), 'C' (changed) or 'D' (deleted) and the path, sorted,
    from the overlay's upper dir (a whiteout is D; an entry that a layer of
    the image has is C, else A). A --rootfs container has none. */
 CR_API int cr_ctr_diff(const cr_runtime *rt, const cr_store *s, const char *name,
                        int (*fn)(void *user, char kind, const char *path), void *user, cr_err *err);
+/* Docker's cp and export, through the root of a running container
+   (/proc/PID/root: symlinks in it are resolved inside it, never out).
+   An end is a container's path, or (container NULL) a host path; path
+   "-" is a tar on stdin (from) or stdout (to). A directory destination
+   receives the source under its own name, another one is made (its
+   parent must exist) or replaced as the source. A stopped container is
+   refused (-EINVAL, saying so). */
+typedef struct cr_ctr_cp_end { const char *container, *path; } cr_ctr_cp_end;
+CR_API int cr_ctr_copy(const cr_runtime *rt, const cr_store *s, const cr_ctr_cp_end *from, const cr_ctr_cp_end *to, cr_err *err);
+/* The running container's file system as a tar on fd, without what the
+   runtime mounts (/proc, /sys, /dev, /etc/hosts ...). */
+CR_API int cr_ctr_export(const cr_runtime *rt, const cr_store *s, const char *name, int fd, cr_err *err);
 /* Docker's start: runs a stopped container again with the same upper dir,
    volumes and network, under a new monitor (its restart policy and health
    check too); running already: 0. ATTACH: in the foreground instead, its
@@ -16408,7 +16426,7 @@ static int cr__tarw_dir(cr__tarw *w, int dfd, const char *prefix, cr_err *err) {
         const char *const *x;
         if (snprintf(name, sizeof name, "%s%s", prefix, names[i]) >= (int)sizeof name) { r = cr_err_set(err, ENAMETOOLONG, "tar: \"%s%s\": name too long", prefix, names[i]); break; }
         for (x = w->o->exclude; x && *x && strcmp(*x, name); x++) ;
-        if (x && *x) continue;
+        if ((x && *x) || (w->depth == 1 && w->o->only && strcmp(w->o->only, names[i]))) continue;
         r = cr__tarw_entry(w, dfd, names[i], name, err);
     }
     cr__dir_names_free(names, n);
@@ -21976,27 +21994,90 @@ CR_API int cr_ctr_volume_inspect(const cr_store *s, const char *name, cr_buf *ou
     return out->oom ? cr_err_set(err, ENOMEM, "out of memory") : 0;
 }
 
-CR_API int cr_ctr_volume_remove(const cr_store *s, const char *name, cr_err *err) {
-    const char *store = cr_store_root(s);
-    char p[PATH_MAX], data[PATH_MAX + 8];
+/* The first container whose record mounts data into who ("" : none). */
+static void cr__ctr_volume_user(const char *store, const char *data, char who[256]) {
     cr__strv names;
-    int i, r;
-    if ((r = cr__volume_path(s, name, p, sizeof p, 1, err)) < 0) return r;
-    snprintf(data, sizeof data, "%s/_data", p);
+    int i;
     memset(&names, 0, sizeof names);
-    if ((r = cr__ctr_names(store, &names, err)) < 0) return r;
-    for (i = 0; i < names.n && r == 0; i++) {
+    who[0] = 0;
+    cr__ctr_names(store, &names, NULL);
+    for (i = 0; i < names.n && !who[0]; i++) {
         cr_json *rec;
         const cr_json *m, *mounts;
         if (cr__ctr_load_record(store, names.v[i], &rec, NULL) < 0) continue;
         mounts = cr_json_get(rec, "Mounts");
-        for (m = mounts ? mounts->child : NULL; m && r == 0; m = m->next)
-            if (!strcmp(cr__ctr_json_str(m, "Source"), data))
-                r = cr_err_set(err, EBUSY, "volume \"%s\" is in use by container \"%s\"", name, names.v[i]);
+        for (m = mounts ? mounts->child : NULL; m; m = m->next)
+            if (!strcmp(cr__ctr_json_str(m, "Source"), data)) snprintf(who, 256, "%s", names.v[i]);
         cr_json_free(rec);
     }
     cr__strv_free(&names);
-    if (r == 0 && cr__rm_rf(AT_FDCWD, p) < 0) r = cr__errno(err, "remove volume \"%s\"", name);
+}
+
+CR_API int cr_ctr_volume_remove(const cr_store *s, const char *name, cr_err *err) {
+    char p[PATH_MAX], data[PATH_MAX + 8], who[256];
+    int r;
+    if ((r = cr__volume_path(s, name, p, sizeof p, 1, err)) < 0) return r;
+    snprintf(data, sizeof data, "%s/_data", p);
+    cr__ctr_volume_user(cr_store_root(s), data, who);
+    if (who[0]) return cr_err_set(err, EBUSY, "volume \"%s\" is in use by container \"%s\"", name, who);
+    if (cr__rm_rf(AT_FDCWD, p) < 0) return cr__errno(err, "remove volume \"%s\"", name);
+    return 0;
+}
+
+/* Docker's system df: images, containers (their upper dirs), volumes. */
+typedef struct cr__df { const cr_store *s; cr_ctr_df *d; cr_buf used; } cr__df;
+
+static int cr__df_ctr(void *user, const cr_ctr_info *c) {
+    cr__df *f = (cr__df *)user;
+    char p[4200];
+    uint64_t n;
+    int up = c->status == CR_RUNNING || c->status == CR_PAUSED;
+    snprintf(p, sizeof p, "%s/upper", c->dir);
+    n = cr__du(AT_FDCWD, p, 0);
+    cr_buf_printf(&f->used, "%s\n", c->image_id);
+    f->d->row[1].total++;
+    f->d->row[1].active += up;
+    f->d->row[1].size += n;
+    if (!up) f->d->row[1].reclaimable += n;
+    return 0;
+}
+
+static int cr__df_img(void *user, const cr_image_info *img) {
+    cr__df *f = (cr__df *)user;
+    uint64_t n = 0;
+    int up = f->used.data && strstr(f->used.data, img->config);
+    cr_store_image_size(f->s, img, &n, NULL);
+    f->d->row[0].total++;
+    f->d->row[0].active += up != 0;
+    f->d->row[0].size += n;
+    if (!up) f->d->row[0].reclaimable += n;
+    return 0;
+}
+
+static int cr__df_vol(void *user, const char *name) {
+    cr__df *f = (cr__df *)user;
+    char p[PATH_MAX], who[256];
+    uint64_t n;
+    snprintf(p, sizeof p, "%s/volumes/%s/_data", cr_store_root(f->s), name);
+    n = cr__du(AT_FDCWD, p, 0);
+    cr__ctr_volume_user(cr_store_root(f->s), p, who);
+    f->d->row[2].total++;
+    f->d->row[2].active += who[0] != 0;
+    f->d->row[2].size += n;
+    if (!who[0]) f->d->row[2].reclaimable += n;
+    return 0;
+}
+
+CR_API int cr_ctr_system_df(const cr_runtime *rt, const cr_store *s, cr_ctr_df *out, cr_err *err) {
+    cr__df f;
+    int r;
+    memset(out, 0, sizeof *out);
+    memset(&f, 0, sizeof f);
+    f.s = s;
+    f.d = out;
+    if ((r = cr_ctr_list(rt, s, cr__df_ctr, &f, err)) == 0 && (r = cr_store_list(s, cr__df_img, &f, err)) == 0)
+        r = cr_ctr_volume_list(s, cr__df_vol, &f, err);
+    cr_buf_free(&f.used);
     return r;
 }
 
@@ -22137,6 +22218,135 @@ CR_API int cr_ctr_diff(const cr_runtime *rt, const cr_store *s, const char *name
     snprintf(p, sizeof p, "%s/upper", c.dir);
     r = d.lower.oom ? cr_err_set(err, ENOMEM, "out of memory") : cr__diff_walk(&d, p, "", 1, 0);
     cr__strv_free(&d.lower);
+    return r;
+}
+
+/* ---- Docker's cp and export ---- */
+
+static int cr__ctr_fd_sink(void *user, const void *p, size_t n) {
+    return cr__write_all(*(int *)user, p, n) < 0 ? -errno : 0;
+}
+
+/* The root to resolve an end in: a running container's, or the host's
+   (path made absolute into abs). */
+static int cr__ctr_cp_root(const cr_runtime *rt, const cr_store *s, const cr_ctr_cp_end *e, char *abs, int *fd, cr_err *err) {
+    cr_ctr_info c;
+    char p[64], cwd[PATH_MAX];
+    int r;
+    snprintf(abs, PATH_MAX, "%s", e->path);
+    if (!e->container) {
+        if (e->path[0] != '/' && getcwd(cwd, sizeof cwd)) snprintf(abs, PATH_MAX, "%s/%s", cwd, e->path);
+        snprintf(p, sizeof p, "/");
+    } else {
+        if ((r = cr_ctr_find(rt, s, e->container, &c, err)) < 0) return r;
+        if ((c.status != CR_RUNNING && c.status != CR_PAUSED) || c.pid <= 0)
+            return cr_err_set(err, EINVAL, "container %s is not running (cp and export read a running container's root: start it first)", e->container);
+        snprintf(p, sizeof p, "/proc/%d/root", (int)c.pid);
+    }
+    if ((*fd = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) return cr__errno(err, "%s", p);
+    return 0;
+}
+
+/* Opens what a tar of path holds: its parent dir, only its last name. */
+static int cr__ctr_cp_src(int rootfd, const char *path, cr_unpack_write_opts *o, char *base, int *dfd, cr_err *err) {
+    char dir[PATH_MAX], *b;
+    size_t n;
+    struct stat sb;
+    snprintf(dir, sizeof dir, "%s", path);
+    for (n = strlen(dir); n > 1 && dir[n - 1] == '/'; ) dir[--n] = 0;
+    b = strrchr(dir, '/');
+    snprintf(base, NAME_MAX + 1, "%s", b ? b + 1 : dir);
+    if (b) *b = 0;
+    if (!*base || !strcmp(base, ".") || !strcmp(base, "..")) *dfd = cr__open_in_root(rootfd, path, O_PATH | O_DIRECTORY, 0);
+    else if ((*dfd = cr__open_in_root(rootfd, b ? (*dir ? dir : "/") : ".", O_PATH | O_DIRECTORY, 0)) >= 0 && fstatat(*dfd, base, &sb, AT_SYMLINK_NOFOLLOW) < 0) {
+        close(*dfd);
+        *dfd = -1;
+    } else o->only = base;
+    return *dfd < 0 ? cr__errno(err, "%s", path) : 0;
+}
+
+/* Unpacks the tar on in_fd at dest inside rootfd, as docker cp does. */
+static int cr__ctr_cp_dest(int rootfd, const char *dest, int in_fd, cr_err *err) {
+    cr_unpack_opts uo;
+    char dir[PATH_MAX], tmp[32], fdp[32], **names = NULL, *b;
+    size_t n = 0;
+    int dfd, tfd = -1, r;
+    memset(&uo, 0, sizeof uo);
+    uo.whiteouts = CR_UNPACK_APPLY;
+    uo.rootless = geteuid() != 0;
+    if ((dfd = cr__open_in_root(rootfd, dest, O_RDONLY | O_DIRECTORY, 0)) >= 0) {
+        r = cr_unpack_layer(in_fd, dfd, &uo, NULL, err);
+        close(dfd);
+        return r < 0 ? cr_err_wrap(err, "%s", dest) : 0;
+    }
+    if (errno != ENOENT && errno != ENOTDIR) return cr__errno(err, "%s", dest);
+    snprintf(dir, sizeof dir, "%s", dest);
+    if (!(b = strrchr(dir, '/'))) return cr_err_set(err, EINVAL, "%s: not a path", dest);
+    *b++ = 0;
+    if ((dfd = cr__open_in_root(rootfd, *dir ? dir : "/", O_RDONLY | O_DIRECTORY, 0)) < 0) return cr__errno(err, "%s", *dir ? dir : "/");
+    snprintf(tmp, sizeof tmp, ".cr-cp-%d", (int)getpid());
+    if (mkdirat(dfd, tmp, 0700) < 0 || (tfd = openat(dfd, tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) r = cr__errno(err, "%s", dir);
+    else if ((r = cr_unpack_layer(in_fd, tfd, &uo, NULL, err)) < 0) cr_err_wrap(err, "%s", dest);
+    else {
+        snprintf(fdp, sizeof fdp, "/proc/self/fd/%d", tfd);
+        if (cr__dir_names(fdp, &names, &n) < 0 || n != 1) r = cr_err_set(err, EINVAL, "%s: the tar holds %zu top-level entries, not one", dest, n);
+        else if (renameat(tfd, names[0], dfd, b) < 0) r = cr__errno(err, "%s", dest);
+        cr__dir_names_free(names, n);
+    }
+    if (tfd >= 0) close(tfd);
+    cr__rm_rf(dfd, tmp);
+    close(dfd);
+    return r;
+}
+
+CR_API int cr_ctr_copy(const cr_runtime *rt, const cr_store *s, const cr_ctr_cp_end *from, const cr_ctr_cp_end *to, cr_err *err) {
+    cr_unpack_write_opts o;
+    char src[PATH_MAX], dst[PATH_MAX], base[NAME_MAX + 1];
+    int sroot = -1, droot = -1, dfd = -1, p[2] = { -1, -1 }, st = 0, r;
+    pid_t pid;
+    memset(&o, 0, sizeof o);
+    o.write = cr__ctr_fd_sink;
+    r = strcmp(from->path, "-") ? cr__ctr_cp_root(rt, s, from, src, &sroot, err) : 0;
+    if (r == 0 && sroot >= 0) r = cr__ctr_cp_src(sroot, src, &o, base, &dfd, err);
+    if (r == 0 && strcmp(to->path, "-")) r = cr__ctr_cp_root(rt, s, to, dst, &droot, err);
+    if (r < 0) goto out;
+    if (dfd < 0) { r = cr__ctr_cp_dest(droot, dst, 0, err); goto out; }
+    if (droot < 0) { p[1] = 1; o.user = &p[1]; r = cr_unpack_write_tar(dfd, &o, err); p[1] = -1; goto out; }
+    if (pipe2(p, O_CLOEXEC) < 0 || (pid = fork()) < 0) { r = cr__errno(err, "cp"); goto out; }
+    if (pid == 0) {
+        close(p[0]);
+        o.user = &p[1];
+        _exit(cr_unpack_write_tar(dfd, &o, NULL) < 0);
+    }
+    close(p[1]);
+    p[1] = -1;
+    r = cr__ctr_cp_dest(droot, dst, p[0], err);
+    close(p[0]);
+    p[0] = -1;
+    while (waitpid(pid, &st, 0) < 0 && errno == EINTR) ;
+    if (r == 0 && (!WIFEXITED(st) || WEXITSTATUS(st))) r = cr_err_set(err, EIO, "%s: cannot read it all", from->path);
+out:
+    if (p[0] >= 0) close(p[0]);
+    if (p[1] >= 0) close(p[1]);
+    if (dfd >= 0) close(dfd);
+    if (sroot >= 0) close(sroot);
+    if (droot >= 0) close(droot);
+    return r;
+}
+
+CR_API int cr_ctr_export(const cr_runtime *rt, const cr_store *s, const char *name, int fd, cr_err *err) {
+    static const char *const mounts[] = { "dev", "proc", "sys", "etc/hosts", "etc/hostname", "etc/resolv.conf", NULL };
+    cr_ctr_cp_end e = { name, "/" };
+    cr_unpack_write_opts o;
+    char abs[PATH_MAX];
+    int root, r;
+    memset(&o, 0, sizeof o);
+    o.write = cr__ctr_fd_sink;
+    o.user = &fd;
+    o.exclude = mounts;
+    if ((r = cr__ctr_cp_root(rt, s, &e, abs, &root, err)) < 0) return r;
+    r = cr_unpack_write_tar(root, &o, err);
+    close(root);
     return r;
 }
 

@@ -220,12 +220,14 @@ void cr_main_gc(void);
     X(build, "build an image from a Dockerfile") \
     X(checkpoint, "checkpoint a running container with criu") \
     X(commit, "make an image of an image container's changes") \
+    X(cp, "copy files between an image container and the host (docker cp)") \
     X(container, "Docker's container group: ls, rm, inspect, logs, start, stop, prune, ...") \
     X(create, "create a container from a bundle") \
     X(delete, "delete a container and everything it holds") \
     X(diff, "list the files changed in an image container's root (A, C, D)") \
     X(events, "print resource statistics and OOM events of a container (JSON)") \
     X(exec, "run a new process in a running container") \
+    X(export, "write a running image container's file system as a tar") \
     X(features, "show the features of this runtime (JSON)") \
     X(image, "Docker's image group: ls, pull, rm, prune") \
     X(images, "list the images in the store") \
@@ -257,9 +259,10 @@ void cr_main_gc(void);
     X(shell, "an interactive prompt that runs applets (history, Tab completion)") \
     X(spec, "write a default config.json") \
     X(start, "start a created container, or stopped image containers again") \
+    X(stats, "show CPU, memory, network, block I/O and PIDs of image containers") \
     X(state, "print the state of a container (JSON)") \
     X(stop, "stop image containers (stop signal, then SIGKILL)") \
-    X(system, "Docker's system group: prune (stopped containers, unused images and layers)") \
+    X(system, "Docker's system group: prune (stopped containers, unused images and layers), df") \
     X(tag, "give an image another name") \
     X(top, "show the processes of a running image container (docker top)") \
     X(unpause, "thaw paused containers (Docker's resume)") \
