@@ -349,6 +349,9 @@ typedef struct cr_resources {
     cr_res_rdma *rdma; int nrdma;
     cr_keyval *unified; int nunified;       /* cgroup v2 file name -> value */
     cr_res_device *devices; int ndevices;
+    /* Intel RDT schemata lines for cr_container_update (runc's update
+       --l3-cache-schema and --mem-bw-schema); no member of the JSON */
+    const char *l3_cache_schema, *mem_bw_schema;
     void *json, *arena;               /* cr_spec_parse_resources's storage; NULL inside a cr_spec */
 } cr_resources;
 
@@ -519,7 +522,9 @@ CR_API int cr_container_exec(const cr_runtime *rt, const char *id, const cr_exec
 CR_API int cr_container_pause(const cr_runtime *rt, const char *id, cr_err *err);
 CR_API int cr_container_resume(const cr_runtime *rt, const char *id, cr_err *err);
 /* Applies resources (cr_spec_parse_resources) to a running container's
-   cgroup: only what they set changes. */
+   cgroup: only what they set changes. Intel RDT schemata go to the resctrl
+   group /sys/fs/resctrl/<id> (made and joined by the init when missing), as
+   runc's; refused as runc refuses where resctrl has no L3 (CAT) or MB (MBA). */
 CR_API int cr_container_update(const cr_runtime *rt, const char *id, const cr_resources *res, cr_err *err);
 /* runc's `events --stats` line: {"type":"stats","id":...,"data":{...}}. */
 CR_API int cr_container_stats(const cr_runtime *rt, const char *id, cr_buf *out, cr_err *err);
@@ -878,6 +883,7 @@ typedef struct cr_unpack_write_opts {
     int has_epoch;          /* clamp every mtime to at most epoch (SOURCE_DATE_EPOCH) */
     int64_t epoch;
     const char *const *exclude;   /* paths (relative, as archived) left out with what they hold */
+    const char *only;       /* NULL, or the one top-level name archived (with what it holds) */
     int adopt;              /* cr_unpack_write_layer: move dir into the store as the layer's
                                unpacked dir (it must hold store-style whiteouts) */
 } cr_unpack_write_opts;
@@ -1191,12 +1197,29 @@ CR_API int cr_ctr_volume_remove(const cr_store *s, const char *name, cr_err *err
    CgroupVersion, KernelVersion, OperatingSystem, OSType, Architecture,
    NCPU, MemTotal, DockerRootDir (the store), StateRoot. */
 CR_API int cr_ctr_system_info(const cr_runtime *rt, const cr_store *s, cr_buf *out, cr_err *err);
+/* Docker's system df: row 0 images, 1 containers (their upper dirs),
+   2 local volumes, 3 build cache (none kept); active: used by a container
+   (a running one for containers), reclaimable: the size of the others. */
+typedef struct cr_ctr_df { struct { int total, active; uint64_t size, reclaimable; } row[4]; } cr_ctr_df;
+CR_API int cr_ctr_system_df(const cr_runtime *rt, const cr_store *s, cr_ctr_df *out, cr_err *err);
 /* The changes in a container's root against its image, as `docker diff`:
    fn gets 'A' (added), 'C' (changed) or 'D' (deleted) and the path, sorted,
    from the overlay's upper dir (a whiteout is D; an entry that a layer of
    the image has is C, else A). A --rootfs container has none. */
 CR_API int cr_ctr_diff(const cr_runtime *rt, const cr_store *s, const char *name,
                        int (*fn)(void *user, char kind, const char *path), void *user, cr_err *err);
+/* Docker's cp and export, through the root of a running container
+   (/proc/PID/root: symlinks in it are resolved inside it, never out).
+   An end is a container's path, or (container NULL) a host path; path
+   "-" is a tar on stdin (from) or stdout (to). A directory destination
+   receives the source under its own name, another one is made (its
+   parent must exist) or replaced as the source. A stopped container is
+   refused (-EINVAL, saying so). */
+typedef struct cr_ctr_cp_end { const char *container, *path; } cr_ctr_cp_end;
+CR_API int cr_ctr_copy(const cr_runtime *rt, const cr_store *s, const cr_ctr_cp_end *from, const cr_ctr_cp_end *to, cr_err *err);
+/* The running container's file system as a tar on fd, without what the
+   runtime mounts (/proc, /sys, /dev, /etc/hosts ...). */
+CR_API int cr_ctr_export(const cr_runtime *rt, const cr_store *s, const char *name, int fd, cr_err *err);
 /* Docker's start: runs a stopped container again with the same upper dir,
    volumes and network, under a new monitor (its restart policy and health
    check too); running already: 0. ATTACH: in the foreground instead, its
@@ -1441,6 +1464,15 @@ CR_API void cr_serve_conn(const cr_runtime *rt, const cr_store *s, int fd);
 #endif
 #ifndef MOVE_MOUNT_F_EMPTY_PATH
 #define MOVE_MOUNT_F_EMPTY_PATH 0x00000004
+#endif
+#ifndef MOVE_MOUNT_T_EMPTY_PATH
+#define MOVE_MOUNT_T_EMPTY_PATH 0x00000040
+#endif
+#ifndef SYS_open_tree
+#define SYS_open_tree 428
+#endif
+#ifndef OPEN_TREE_CLONE
+#define OPEN_TREE_CLONE 1
 #endif
 #ifndef MFD_ALLOW_SEALING
 #define MFD_ALLOW_SEALING 2U
@@ -1978,6 +2010,50 @@ fail:
 
 /* Creates every missing directory of path inside root; returns an O_PATH fd
    of the last one. */
+/* The path inside the root that path names once its symlinks are followed
+   there, dangling ones included: what a missing component starts is kept as
+   written ("." and ".." taken lexically, never above the root). A hint to
+   create from: whoever uses it still resolves it inside the root. */
+static int cr__resolve_in_root(int rootfd, const char *path, char *out, size_t n) {
+    char rest[PATH_MAX * 2 + 2], comp[NAME_MAX + 1], target[PATH_MAX];
+    const char *p;
+    size_t len = 0, k;
+    int links = 0, missing = 0;
+    struct stat st;
+    snprintf(rest, sizeof rest, "%s", path);
+    out[0] = 0;
+    for (p = rest; *p;) {
+        while (*p == '/') p++;
+        if (!*p) break;
+        if ((k = strcspn(p, "/")) > NAME_MAX) { errno = ENAMETOOLONG; return -1; }
+        memcpy(comp, p, k); comp[k] = 0;
+        p += k;
+        if (!strcmp(comp, ".")) continue;
+        if (!strcmp(comp, "..")) { while (len && out[--len] != '/') ; out[len] = 0; continue; }
+        if (len + k + 2 > n) { errno = ENAMETOOLONG; return -1; }
+        out[len] = '/'; memcpy(out + len + 1, comp, k + 1);
+        if (!missing && fstatat(rootfd, out + 1, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+            if (errno != ENOENT) return -1;
+            missing = 1;
+        } else if (!missing && S_ISLNK(st.st_mode)) {
+            ssize_t tl = readlinkat(rootfd, out + 1, target, sizeof target - 1);
+            char again[sizeof rest];
+            if (tl < 0) return -1;
+            if (++links > 40) { errno = ELOOP; return -1; }
+            target[tl] = 0;
+            out[len] = 0;
+            if (target[0] == '/') len = 0, out[0] = 0;
+            snprintf(again, sizeof again, "%s/%s", target, p);
+            snprintf(rest, sizeof rest, "%s", again);
+            p = rest;
+            continue;
+        }
+        len += k + 1;
+    }
+    if (!len) snprintf(out, n, "/");
+    return 0;
+}
+
 static int cr__mkdir_in_root(int rootfd, const char *path, mode_t mode) {
     char buf[PATH_MAX], *p;
     snprintf(buf, sizeof buf, "%s", path);
@@ -7366,8 +7442,8 @@ static void cr__state_write_json(const cr_state *st, cr_buf *out, int shape, int
     cr_jw_obj(&w);
     cr_jw_key(&w, "ociVersion"); cr_jw_str(&w, CR_OCI_VERSION);
     cr_jw_key(&w, "id"); cr_jw_str(&w, st->id);
-    if (!full) { cr_jw_key(&w, "status"); cr_jw_str(&w, cr_state_status_name(st->status)); }
     cr_jw_key(&w, "pid"); cr_jw_i64(&w, (!full && st->status == CR_STOPPED) ? 0 : st->pid);
+    if (!full) { cr_jw_key(&w, "status"); cr_jw_str(&w, cr_state_status_name(st->status)); }   /* runc's order */
     cr_jw_key(&w, "bundle"); cr_jw_str(&w, st->bundle);
     cr_jw_key(&w, "rootfs"); cr_jw_str(&w, st->rootfs);
     cr_jw_key(&w, "created"); cr_jw_str(&w, st->created);
@@ -7459,6 +7535,7 @@ typedef struct cr__ctx {
     int rootfd;
     int new_userns;
     int listen_fds;          /* systemd socket activation: $LISTEN_FDS of create */
+    int *bind_src;           /* per mount: its bind source cloned on the host side, or -1 (cr__mount_sources) */
     char seccomp_cache[PATH_MAX];   /* compiled seccomp filters: <state root>/@seccomp */
 } cr__ctx;
 
@@ -7482,21 +7559,25 @@ static unsigned long cr__mount_locked_flags(int fd) {
 /* Creates the destination (a directory, or a file when is_file) inside the
    rootfs and returns an O_PATH fd of it. */
 static int cr__mount_target(cr__ctx *c, const char *dest, int is_file, cr_err *err) {
+    char real[PATH_MAX];
     int fd = cr__open_in_root(c->rootfd, dest, O_PATH, 0);
     if (fd >= 0) return fd;
-    if (errno != ENOENT) return cr__errno(err, "resolve \"%s\" in the rootfs", dest);
-    if (!is_file) fd = cr__mkdir_in_root(c->rootfd, dest, 0755);
+    /* a dangling symlink on the way is followed inside the rootfs and what
+       it names is made, as runc does */
+    if (errno != ENOENT || cr__resolve_in_root(c->rootfd, dest, real, sizeof real) < 0)
+        return cr__errno(err, "resolve \"%s\" in the rootfs", dest);
+    if (!is_file) fd = cr__mkdir_in_root(c->rootfd, real, 0755);
     else {
         char parent[PATH_MAX], *slash;
         int pfd;
-        snprintf(parent, sizeof parent, "%s", dest);
+        snprintf(parent, sizeof parent, "%s", real);
         slash = strrchr(parent, '/');
         *slash = 0;
         pfd = cr__mkdir_in_root(c->rootfd, *parent ? parent : "/", 0755);
         if (pfd < 0) return cr__errno(err, "create parent of \"%s\" in the rootfs", dest);
         close(pfd);
-        fd = cr__open_in_root(c->rootfd, dest, O_CREAT | O_WRONLY, 0644);
-        if (fd >= 0) { close(fd); fd = cr__open_in_root(c->rootfd, dest, O_PATH, 0); }
+        fd = cr__open_in_root(c->rootfd, real, O_CREAT | O_WRONLY, 0644);
+        if (fd >= 0) { close(fd); fd = cr__open_in_root(c->rootfd, real, O_PATH, 0); }
     }
     if (fd < 0) return cr__errno(err, "create \"%s\" in the rootfs", dest);
     return fd;
@@ -7582,17 +7663,70 @@ static int cr__mount_remount_ro(cr__ctx *c, const cr_mount *m, cr_err *err) {
     return r;
 }
 
-static int cr__mount_one(cr__ctx *c, const cr_mount *m, cr_err *err) {
+static void cr__bind_source(const cr__ctx *c, const cr_mount *m, char *src, size_t n) {
+    if (m->source[0] == '/') snprintf(src, n, "%s", m->source);
+    else snprintf(src, n, "%s/%s", c->bundle, m->source);
+}
+
+/* With a user namespace the init may not reach a bind source (one under a
+   root-only directory, as runc's tests have it): create clones each bind
+   source's mount on the host side (open_tree) before the init is cloned,
+   and the init attaches the copy it inherited. The copy is a peer of the
+   host's mount: it becomes a slave (or private) as the rest of the
+   container's mounts do in cr__rootfs_prepare. Where open_tree is refused
+   (a rootless create), the init binds by path. */
+static void cr__mount_sources(cr__ctx *c) {
+    const cr_spec *s = c->spec;
+    struct cr__mount_attr a;
+    char src[PATH_MAX];
+    int i, *fd;
+    if (!s->ns[CR_NS_USER].present || !s->nmounts || !(c->bind_src = (int *)cr__calloc((size_t)s->nmounts, sizeof(int)))) return;
+    memset(&a, 0, sizeof a);
+    a.propagation = (s->rootfs_propagation & MS_PRIVATE) ? MS_PRIVATE : MS_SLAVE;
+    for (i = 0; i < s->nmounts; i++) {
+        const cr_mount *m = &s->mounts[i];
+        fd = &c->bind_src[i];
+        *fd = -1;
+        if (!m->bind) continue;
+        cr__bind_source(c, m, src, sizeof src);
+        *fd = (int)syscall(SYS_open_tree, AT_FDCWD, src, OPEN_TREE_CLONE | O_CLOEXEC | ((m->flags & MS_REC) ? AT_RECURSIVE : 0));
+        if (*fd >= 0 && syscall(SYS_mount_setattr, *fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &a, sizeof a) < 0) { close(*fd); *fd = -1; }
+    }
+}
+
+static void cr__mount_sources_close(cr__ctx *c) {
+    int i;
+    for (i = 0; c->bind_src && i < c->spec->nmounts; i++) if (c->bind_src[i] >= 0) close(c->bind_src[i]);
+    cr_util_free(c->bind_src);
+    c->bind_src = NULL;
+}
+
+/* Binds src, or attaches the copy of it made on the host side (held). */
+static int cr__mount_bind(const cr_mount *m, const char *src, int held, int target) {
+    char p[64];
+    if (held < 0) return mount(src, cr__fdpath(p, sizeof p, target), NULL, MS_BIND | (m->flags & MS_REC), NULL);
+    return (int)syscall(SYS_move_mount, held, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH);
+}
+
+static int cr__mount_one(cr__ctx *c, const cr_mount *m, int idx, cr_err *err) {
     char src[PATH_MAX], p[64], p2[64];
-    int target, top, is_file = 0, r = 0;
+    int target, top, is_file = 0, r = 0, held = c->bind_src && m->bind ? c->bind_src[idx] : -1;
     const char *type = m->type;
     if (m->bind) {
         struct stat sb;
-        if (m->source[0] == '/') snprintf(src, sizeof src, "%s", m->source);
-        else snprintf(src, sizeof src, "%s/%s", c->bundle, m->source);
-        if (stat(src, &sb) < 0) return cr__errno(err, "bind source \"%s\"", src);
+        cr__bind_source(c, m, src, sizeof src);
+        if ((held >= 0 ? fstat(held, &sb) : stat(src, &sb)) < 0) return cr__errno(err, "bind source \"%s\"", src);
         is_file = !S_ISDIR(sb.st_mode);
     } else snprintf(src, sizeof src, "%s", m->source ? m->source : (type ? type : "none"));
+    /* procfs and sysfs never go through a symlink (or onto a file), even
+       one inside the rootfs: runc's rule against symlink-exchange attacks */
+    if (!m->bind && type && (!strcmp(type, "proc") || !strcmp(type, "sysfs")) &&
+        (target = cr__open_in_root(c->rootfd, m->destination, O_PATH | O_NOFOLLOW, 0)) >= 0) {
+        struct stat sb;
+        int dir = fstat(target, &sb) == 0 && S_ISDIR(sb.st_mode);
+        close(target);
+        if (!dir) return cr_err_set(err, ENOTDIR, "\"%s\": filesystem \"%s\" must be mounted on ordinary directory", m->destination, type);
+    }
     target = cr__mount_target(c, m->destination, is_file, err);
     if (target < 0) return target;
     if (!m->bind && type && !strcmp(type, "cgroup")) {
@@ -7601,7 +7735,7 @@ static int cr__mount_one(cr__ctx *c, const cr_mount *m, cr_err *err) {
         return r;
     }
     if (m->bind) {
-        if (mount(src, cr__fdpath(p, sizeof p, target), NULL, MS_BIND | (m->flags & MS_REC), NULL) < 0) {
+        if (cr__mount_bind(m, src, held, target) < 0) {
             r = cr__errno(err, "bind \"%s\" on \"%s\"", src, m->destination);
             close(target);
             return r;
@@ -7823,7 +7957,7 @@ static int cr__rootfs_prepare(cr__ctx *c, cr_err *err) {
     c->rootfd = open(c->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
     if (c->rootfd < 0) return cr__errno(err, "root.path: open \"%s\"", c->rootfs);
     for (i = 0; i < s->nmounts; i++)
-        if ((r = cr__mount_one(c, &s->mounts[i], err)) < 0) return cr_err_wrap(err, "mounts[%d]", i);
+        if ((r = cr__mount_one(c, &s->mounts[i], i, err)) < 0) return cr_err_wrap(err, "mounts[%d]", i);
     return cr__dev_setup(c, err);
 }
 
@@ -7837,9 +7971,36 @@ static int cr__rootfs_finish(cr__ctx *c, cr_err *err) {
     return 0;
 }
 
+/* --no-pivot leaves the host's mounts reachable around the chroot, and the
+   kernel lets a user namespace mount a new procfs (or sysfs) wherever a
+   full one is visible: so, as runc does, the full procfs and sysfs mounts
+   outside the rootfs leave our mount namespace first (or are covered where
+   they cannot be unmounted). The list is read whole: /proc goes with it. */
+static int cr__rootfs_hide_procfs(cr__ctx *c, cr_err *err) {
+    FILE *f = fopen("/proc/self/mountinfo", "re");
+    cr_buf list = {0};
+    char line[4096], root[PATH_MAX], mnt[PATH_MAX], *p, *q;
+    int r = 0;
+    if (!f) return cr__errno(err, "read /proc/self/mountinfo");
+    while (fgets(line, sizeof line, f))
+        if (sscanf(line, "%*s %*s %*s %4095s %4095s", root, mnt) == 2 && !strcmp(root, "/") && strncmp(mnt, c->rootfs, strlen(c->rootfs)) &&
+            (p = strstr(line, " - ")) && (!strncmp(p + 3, "proc ", 5) || !strncmp(p + 3, "sysfs ", 6))) { cr_buf_puts(&list, mnt); cr_buf_putc(&list, '\n'); }
+    fclose(f);
+    for (p = list.data; !r && p && *p; p = q + 1) {
+        q = strchr(p, '\n');
+        *q = 0;
+        if (mount(NULL, p, NULL, MS_SLAVE | MS_REC, NULL) < 0) { if (errno != ENOENT) r = cr__errno(err, "--no-pivot: make \"%s\" a slave", p); }
+        else if (umount2(p, MNT_DETACH) < 0 && mount("tmpfs", p, "tmpfs", 0, NULL) < 0) r = cr__errno(err, "--no-pivot: hide \"%s\"", p);
+    }
+    cr_buf_free(&list);
+    return r;
+}
+
 /* --no-pivot: the rootfs moved over "/" and chrooted into */
 static int cr__rootfs_move(cr__ctx *c, cr_err *err) {
+    int r;
     if (chdir(c->rootfs) < 0) return cr__errno(err, "chdir \"%s\"", c->rootfs);
+    if (c->spec->ns[CR_NS_MNT].present && (r = cr__rootfs_hide_procfs(c, err)) < 0) return r;
     if (c->spec->ns[CR_NS_MNT].present && mount(c->rootfs, "/", NULL, MS_MOVE, NULL) < 0)
         return cr__errno(err, "move rootfs to /");
     if (chroot(".") < 0) return cr__errno(err, "chroot \"%s\"", c->rootfs);
@@ -7855,13 +8016,14 @@ static int cr__root_is_initramfs(void) {
 }
 
 static int cr__rootfs_pivot(cr__ctx *c, cr_err *err) {
-    int oldroot, newroot;
+    int oldroot, newroot, r;
     if (c->opts->no_pivot || !c->spec->ns[CR_NS_MNT].present) return cr__rootfs_move(c, err);
     oldroot = open("/", O_DIRECTORY | O_RDONLY | O_CLOEXEC);
     newroot = open(c->rootfs, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
     if (oldroot < 0 || newroot < 0) { if (oldroot >= 0) close(oldroot); if (newroot >= 0) close(newroot); return cr__errno(err, "open rootfs"); }
     if (fchdir(newroot) < 0 || syscall(SYS_pivot_root, ".", ".") < 0) {
-        int initramfs = cr__root_is_initramfs(), r = cr__errno(err, "pivot_root \"%s\" (try --no-pivot)", c->rootfs);
+        int initramfs = cr__root_is_initramfs();
+        r = cr__errno(err, "pivot_root \"%s\" (try --no-pivot)", c->rootfs);
         close(oldroot); close(newroot);
         if (!initramfs) return r;
         cr_log(CR_LOG_DEBUG, "pivot_root is impossible on the initramfs root: MS_MOVE + chroot instead");
@@ -7869,7 +8031,7 @@ static int cr__rootfs_pivot(cr__ctx *c, cr_err *err) {
     }
     /* the old root sits on top of "/": keep its unmount from reaching the host */
     if (fchdir(oldroot) < 0 || mount(NULL, ".", NULL, MS_SLAVE | MS_REC, NULL) < 0 || umount2(".", MNT_DETACH) < 0) {
-        int r = cr__errno(err, "detach the old root");
+        r = cr__errno(err, "detach the old root");
         close(oldroot); close(newroot);
         return r;
     }
@@ -9245,9 +9407,11 @@ static int cr__create_spawn(cr__creation *k, cr_err *err) {
        so that cgroup becomes the root it sees */
     k->flags &= ~(uint64_t)CLONE_NEWCGROUP;
     cgfd = cr__cgroup_v2_fd(c->cgroup);
+    cr__mount_sources(c);
     k->pid = cr__clone(k->one_stage ? k->flags : 0, cgfd);
     if (k->pid < 0 && cgfd >= 0) k->pid = cr__clone(k->one_stage ? k->flags : 0, -1);
     if (cgfd >= 0) close(cgfd);
+    if (k->pid != 0) cr__mount_sources_close(c);   /* the init has its own copies */
     if (k->pid < 0) return cr__errno(err, "clone the init");
     if (k->pid == 0) {
         cr_err e = {0};
@@ -9644,6 +9808,11 @@ CR_API int cr_container_delete(const cr_runtime *rt, const char *id, unsigned fl
     have_spec = cr__spec_of_state(dirfd, &spec, NULL) == 0;
     if (have_spec && !spec.ns[CR_NS_MNT].present && st.rootfs[0]) cr__rootfs_unmount_host(st.rootfs);
     if (st.cgroup[0] && (r = cr__cgroup_destroy(st.cgroup, err)) < 0) goto out;
+    {   /* the Intel RDT group update made, if any */
+        char rdt[PATH_MAX];
+        snprintf(rdt, sizeof rdt, "/sys/fs/resctrl/%s", id);
+        rmdir(rdt);
+    }
     rootdir = open(cr_state_root(rt), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (rootdir < 0 || cr__rm_rf(rootdir, id) < 0) r = cr__errno(err, "remove state of \"%s\"", id);
     if (rootdir >= 0) close(rootdir);
@@ -9802,12 +9971,33 @@ static int cr__pause_resume(const cr_runtime *rt, const char *id, int freeze, cr
 CR_API int cr_container_pause(const cr_runtime *rt, const char *id, cr_err *err) { return cr__pause_resume(rt, id, 1, err); }
 CR_API int cr_container_resume(const cr_runtime *rt, const char *id, cr_err *err) { return cr__pause_resume(rt, id, 0, err); }
 
+static int cr__rdt_update(const cr_state *st, const cr_resources *res, cr_err *err) {
+    char dir[PATH_MAX], path[PATH_MAX + 16], pid[16];
+    cr_buf lines = {0};
+    int r = 0;
+    if (res->l3_cache_schema && access("/sys/fs/resctrl/info/L3", F_OK) < 0)
+        return cr_err_set(err, ENOTSUP, "Intel RDT/CAT: l3 cache schema is not enabled");
+    if (res->mem_bw_schema && access("/sys/fs/resctrl/info/MB", F_OK) < 0)
+        return cr_err_set(err, ENOTSUP, "Intel RDT/MBA: memory bandwidth schema is not enabled");
+    snprintf(dir, sizeof dir, "/sys/fs/resctrl/%s", st->id);
+    snprintf(pid, sizeof pid, "%d", (int)st->pid);
+    snprintf(path, sizeof path, "%s/tasks", dir);
+    if ((mkdir(dir, 0755) < 0 && errno != EEXIST) || cr__write_str(path, pid) < 0) return cr__errno(err, "Intel RDT: join \"%s\"", dir);
+    cr_buf_printf(&lines, "%s%s%s%s", res->l3_cache_schema ? res->l3_cache_schema : "", res->l3_cache_schema ? "\n" : "",
+                  res->mem_bw_schema ? res->mem_bw_schema : "", res->mem_bw_schema ? "\n" : "");
+    snprintf(path, sizeof path, "%s/schemata", dir);
+    if (lines.oom || cr__write_str(path, lines.data) < 0) r = cr__errno(err, "Intel RDT: write \"%s\"", path);
+    cr_buf_free(&lines);
+    return r;
+}
+
 CR_API int cr_container_update(const cr_runtime *rt, const char *id, const cr_resources *res, cr_err *err) {
     cr_state st;
     cr__cg_view *v = NULL;
     int r;
     if ((r = cr__running_state(rt, id, &st, err)) < 0) return r;
     if (st.status == CR_STOPPED) r = cr_err_set(err, EINVAL, "container not running");
+    else if ((res->l3_cache_schema || res->mem_bw_schema) && (r = cr__rdt_update(&st, res, err)) < 0) ;
     else if (!(v = (cr__cg_view *)CR_MALLOC(sizeof *v))) r = cr_err_set(err, ENOMEM, "out of memory");
     else {
         cr__cgroup_view(st.cgroup, v);
@@ -10444,11 +10634,23 @@ out:
     return r;
 }
 
+/* --parent-path is relative to --image-path and must be a directory there (runc's rule). */
+static int cr__checkpoint_parent_ok(const cr_criu_opts *o, cr_err *err) {
+    char p[PATH_MAX];
+    struct stat sb;
+    if (!o->parent_path) return 0;
+    if (o->parent_path[0] == '/') return cr_err_set(err, EINVAL, "--parent-path \"%s\": must be relative to --image-path", o->parent_path);
+    snprintf(p, sizeof p, "%s/%s", o->image_path ? o->image_path : ".", o->parent_path);
+    if (stat(p, &sb) < 0 || !S_ISDIR(sb.st_mode)) return cr_err_set(err, ENOENT, "--parent-path \"%s\": %s is no directory", o->parent_path, p);
+    return 0;
+}
+
 CR_API int cr_container_checkpoint(const cr_runtime *rt, const char *id, const cr_criu_opts *o, cr_err *err) {
     cr_state st;
     cr_spec spec;
     int dirfd, r;
     memset(&spec, 0, sizeof spec);
+    if ((r = cr__checkpoint_parent_ok(o, err)) < 0) return cr_err_wrap(err, "checkpoint \"%s\"", id);
     if ((r = cr__locked_state(rt, id, &dirfd, &st, err)) < 0) return cr_err_wrap(err, "checkpoint \"%s\"", id);
     if (st.status != CR_RUNNING && st.status != CR_PAUSED)
         r = cr_err_set(err, EINVAL, "container is %s, not running", cr_state_status_name(st.status));
@@ -16236,7 +16438,7 @@ static int cr__tarw_dir(cr__tarw *w, int dfd, const char *prefix, cr_err *err) {
         const char *const *x;
         if (snprintf(name, sizeof name, "%s%s", prefix, names[i]) >= (int)sizeof name) { r = cr_err_set(err, ENAMETOOLONG, "tar: \"%s%s\": name too long", prefix, names[i]); break; }
         for (x = w->o->exclude; x && *x && strcmp(*x, name); x++) ;
-        if (x && *x) continue;
+        if ((x && *x) || (w->depth == 1 && w->o->only && strcmp(w->o->only, names[i]))) continue;
         r = cr__tarw_entry(w, dfd, names[i], name, err);
     }
     cr__dir_names_free(names, n);
@@ -22075,27 +22277,90 @@ CR_API int cr_ctr_volume_inspect(const cr_store *s, const char *name, cr_buf *ou
     return out->oom ? cr_err_set(err, ENOMEM, "out of memory") : 0;
 }
 
-CR_API int cr_ctr_volume_remove(const cr_store *s, const char *name, cr_err *err) {
-    const char *store = cr_store_root(s);
-    char p[PATH_MAX], data[PATH_MAX + 8];
+/* The first container whose record mounts data into who ("" : none). */
+static void cr__ctr_volume_user(const char *store, const char *data, char who[256]) {
     cr__strv names;
-    int i, r;
-    if ((r = cr__volume_path(s, name, p, sizeof p, 1, err)) < 0) return r;
-    snprintf(data, sizeof data, "%s/_data", p);
+    int i;
     memset(&names, 0, sizeof names);
-    if ((r = cr__ctr_names(store, &names, err)) < 0) return r;
-    for (i = 0; i < names.n && r == 0; i++) {
+    who[0] = 0;
+    cr__ctr_names(store, &names, NULL);
+    for (i = 0; i < names.n && !who[0]; i++) {
         cr_json *rec;
         const cr_json *m, *mounts;
         if (cr__ctr_load_record(store, names.v[i], &rec, NULL) < 0) continue;
         mounts = cr_json_get(rec, "Mounts");
-        for (m = mounts ? mounts->child : NULL; m && r == 0; m = m->next)
-            if (!strcmp(cr__ctr_json_str(m, "Source"), data))
-                r = cr_err_set(err, EBUSY, "volume \"%s\" is in use by container \"%s\"", name, names.v[i]);
+        for (m = mounts ? mounts->child : NULL; m; m = m->next)
+            if (!strcmp(cr__ctr_json_str(m, "Source"), data)) snprintf(who, 256, "%s", names.v[i]);
         cr_json_free(rec);
     }
     cr__strv_free(&names);
-    if (r == 0 && cr__rm_rf(AT_FDCWD, p) < 0) r = cr__errno(err, "remove volume \"%s\"", name);
+}
+
+CR_API int cr_ctr_volume_remove(const cr_store *s, const char *name, cr_err *err) {
+    char p[PATH_MAX], data[PATH_MAX + 8], who[256];
+    int r;
+    if ((r = cr__volume_path(s, name, p, sizeof p, 1, err)) < 0) return r;
+    snprintf(data, sizeof data, "%s/_data", p);
+    cr__ctr_volume_user(cr_store_root(s), data, who);
+    if (who[0]) return cr_err_set(err, EBUSY, "volume \"%s\" is in use by container \"%s\"", name, who);
+    if (cr__rm_rf(AT_FDCWD, p) < 0) return cr__errno(err, "remove volume \"%s\"", name);
+    return 0;
+}
+
+/* Docker's system df: images, containers (their upper dirs), volumes. */
+typedef struct cr__df { const cr_store *s; cr_ctr_df *d; cr_buf used; } cr__df;
+
+static int cr__df_ctr(void *user, const cr_ctr_info *c) {
+    cr__df *f = (cr__df *)user;
+    char p[4200];
+    uint64_t n;
+    int up = c->status == CR_RUNNING || c->status == CR_PAUSED;
+    snprintf(p, sizeof p, "%s/upper", c->dir);
+    n = cr__du(AT_FDCWD, p, 0);
+    cr_buf_printf(&f->used, "%s\n", c->image_id);
+    f->d->row[1].total++;
+    f->d->row[1].active += up;
+    f->d->row[1].size += n;
+    if (!up) f->d->row[1].reclaimable += n;
+    return 0;
+}
+
+static int cr__df_img(void *user, const cr_image_info *img) {
+    cr__df *f = (cr__df *)user;
+    uint64_t n = 0;
+    int up = f->used.data && strstr(f->used.data, img->config);
+    cr_store_image_size(f->s, img, &n, NULL);
+    f->d->row[0].total++;
+    f->d->row[0].active += up != 0;
+    f->d->row[0].size += n;
+    if (!up) f->d->row[0].reclaimable += n;
+    return 0;
+}
+
+static int cr__df_vol(void *user, const char *name) {
+    cr__df *f = (cr__df *)user;
+    char p[PATH_MAX], who[256];
+    uint64_t n;
+    snprintf(p, sizeof p, "%s/volumes/%s/_data", cr_store_root(f->s), name);
+    n = cr__du(AT_FDCWD, p, 0);
+    cr__ctr_volume_user(cr_store_root(f->s), p, who);
+    f->d->row[2].total++;
+    f->d->row[2].active += who[0] != 0;
+    f->d->row[2].size += n;
+    if (!who[0]) f->d->row[2].reclaimable += n;
+    return 0;
+}
+
+CR_API int cr_ctr_system_df(const cr_runtime *rt, const cr_store *s, cr_ctr_df *out, cr_err *err) {
+    cr__df f;
+    int r;
+    memset(out, 0, sizeof *out);
+    memset(&f, 0, sizeof f);
+    f.s = s;
+    f.d = out;
+    if ((r = cr_ctr_list(rt, s, cr__df_ctr, &f, err)) == 0 && (r = cr_store_list(s, cr__df_img, &f, err)) == 0)
+        r = cr_ctr_volume_list(s, cr__df_vol, &f, err);
+    cr_buf_free(&f.used);
     return r;
 }
 
@@ -22236,6 +22501,135 @@ CR_API int cr_ctr_diff(const cr_runtime *rt, const cr_store *s, const char *name
     snprintf(p, sizeof p, "%s/upper", c.dir);
     r = d.lower.oom ? cr_err_set(err, ENOMEM, "out of memory") : cr__diff_walk(&d, p, "", 1, 0);
     cr__strv_free(&d.lower);
+    return r;
+}
+
+/* ---- Docker's cp and export ---- */
+
+static int cr__ctr_fd_sink(void *user, const void *p, size_t n) {
+    return cr__write_all(*(int *)user, p, n) < 0 ? -errno : 0;
+}
+
+/* The root to resolve an end in: a running container's, or the host's
+   (path made absolute into abs). */
+static int cr__ctr_cp_root(const cr_runtime *rt, const cr_store *s, const cr_ctr_cp_end *e, char *abs, int *fd, cr_err *err) {
+    cr_ctr_info c;
+    char p[64], cwd[PATH_MAX];
+    int r;
+    snprintf(abs, PATH_MAX, "%s", e->path);
+    if (!e->container) {
+        if (e->path[0] != '/' && getcwd(cwd, sizeof cwd)) snprintf(abs, PATH_MAX, "%s/%s", cwd, e->path);
+        snprintf(p, sizeof p, "/");
+    } else {
+        if ((r = cr_ctr_find(rt, s, e->container, &c, err)) < 0) return r;
+        if ((c.status != CR_RUNNING && c.status != CR_PAUSED) || c.pid <= 0)
+            return cr_err_set(err, EINVAL, "container %s is not running (cp and export read a running container's root: start it first)", e->container);
+        snprintf(p, sizeof p, "/proc/%d/root", (int)c.pid);
+    }
+    if ((*fd = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) return cr__errno(err, "%s", p);
+    return 0;
+}
+
+/* Opens what a tar of path holds: its parent dir, only its last name. */
+static int cr__ctr_cp_src(int rootfd, const char *path, cr_unpack_write_opts *o, char *base, int *dfd, cr_err *err) {
+    char dir[PATH_MAX], *b;
+    size_t n;
+    struct stat sb;
+    snprintf(dir, sizeof dir, "%s", path);
+    for (n = strlen(dir); n > 1 && dir[n - 1] == '/'; ) dir[--n] = 0;
+    b = strrchr(dir, '/');
+    snprintf(base, NAME_MAX + 1, "%s", b ? b + 1 : dir);
+    if (b) *b = 0;
+    if (!*base || !strcmp(base, ".") || !strcmp(base, "..")) *dfd = cr__open_in_root(rootfd, path, O_PATH | O_DIRECTORY, 0);
+    else if ((*dfd = cr__open_in_root(rootfd, b ? (*dir ? dir : "/") : ".", O_PATH | O_DIRECTORY, 0)) >= 0 && fstatat(*dfd, base, &sb, AT_SYMLINK_NOFOLLOW) < 0) {
+        close(*dfd);
+        *dfd = -1;
+    } else o->only = base;
+    return *dfd < 0 ? cr__errno(err, "%s", path) : 0;
+}
+
+/* Unpacks the tar on in_fd at dest inside rootfd, as docker cp does. */
+static int cr__ctr_cp_dest(int rootfd, const char *dest, int in_fd, cr_err *err) {
+    cr_unpack_opts uo;
+    char dir[PATH_MAX], tmp[32], fdp[32], **names = NULL, *b;
+    size_t n = 0;
+    int dfd, tfd = -1, r;
+    memset(&uo, 0, sizeof uo);
+    uo.whiteouts = CR_UNPACK_APPLY;
+    uo.rootless = geteuid() != 0;
+    if ((dfd = cr__open_in_root(rootfd, dest, O_RDONLY | O_DIRECTORY, 0)) >= 0) {
+        r = cr_unpack_layer(in_fd, dfd, &uo, NULL, err);
+        close(dfd);
+        return r < 0 ? cr_err_wrap(err, "%s", dest) : 0;
+    }
+    if (errno != ENOENT && errno != ENOTDIR) return cr__errno(err, "%s", dest);
+    snprintf(dir, sizeof dir, "%s", dest);
+    if (!(b = strrchr(dir, '/'))) return cr_err_set(err, EINVAL, "%s: not a path", dest);
+    *b++ = 0;
+    if ((dfd = cr__open_in_root(rootfd, *dir ? dir : "/", O_RDONLY | O_DIRECTORY, 0)) < 0) return cr__errno(err, "%s", *dir ? dir : "/");
+    snprintf(tmp, sizeof tmp, ".cr-cp-%d", (int)getpid());
+    if (mkdirat(dfd, tmp, 0700) < 0 || (tfd = openat(dfd, tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) r = cr__errno(err, "%s", dir);
+    else if ((r = cr_unpack_layer(in_fd, tfd, &uo, NULL, err)) < 0) cr_err_wrap(err, "%s", dest);
+    else {
+        snprintf(fdp, sizeof fdp, "/proc/self/fd/%d", tfd);
+        if (cr__dir_names(fdp, &names, &n) < 0 || n != 1) r = cr_err_set(err, EINVAL, "%s: the tar holds %zu top-level entries, not one", dest, n);
+        else if (renameat(tfd, names[0], dfd, b) < 0) r = cr__errno(err, "%s", dest);
+        cr__dir_names_free(names, n);
+    }
+    if (tfd >= 0) close(tfd);
+    cr__rm_rf(dfd, tmp);
+    close(dfd);
+    return r;
+}
+
+CR_API int cr_ctr_copy(const cr_runtime *rt, const cr_store *s, const cr_ctr_cp_end *from, const cr_ctr_cp_end *to, cr_err *err) {
+    cr_unpack_write_opts o;
+    char src[PATH_MAX], dst[PATH_MAX], base[NAME_MAX + 1];
+    int sroot = -1, droot = -1, dfd = -1, p[2] = { -1, -1 }, st = 0, r;
+    pid_t pid;
+    memset(&o, 0, sizeof o);
+    o.write = cr__ctr_fd_sink;
+    r = strcmp(from->path, "-") ? cr__ctr_cp_root(rt, s, from, src, &sroot, err) : 0;
+    if (r == 0 && sroot >= 0) r = cr__ctr_cp_src(sroot, src, &o, base, &dfd, err);
+    if (r == 0 && strcmp(to->path, "-")) r = cr__ctr_cp_root(rt, s, to, dst, &droot, err);
+    if (r < 0) goto out;
+    if (dfd < 0) { r = cr__ctr_cp_dest(droot, dst, 0, err); goto out; }
+    if (droot < 0) { p[1] = 1; o.user = &p[1]; r = cr_unpack_write_tar(dfd, &o, err); p[1] = -1; goto out; }
+    if (pipe2(p, O_CLOEXEC) < 0 || (pid = fork()) < 0) { r = cr__errno(err, "cp"); goto out; }
+    if (pid == 0) {
+        close(p[0]);
+        o.user = &p[1];
+        _exit(cr_unpack_write_tar(dfd, &o, NULL) < 0);
+    }
+    close(p[1]);
+    p[1] = -1;
+    r = cr__ctr_cp_dest(droot, dst, p[0], err);
+    close(p[0]);
+    p[0] = -1;
+    while (waitpid(pid, &st, 0) < 0 && errno == EINTR) ;
+    if (r == 0 && (!WIFEXITED(st) || WEXITSTATUS(st))) r = cr_err_set(err, EIO, "%s: cannot read it all", from->path);
+out:
+    if (p[0] >= 0) close(p[0]);
+    if (p[1] >= 0) close(p[1]);
+    if (dfd >= 0) close(dfd);
+    if (sroot >= 0) close(sroot);
+    if (droot >= 0) close(droot);
+    return r;
+}
+
+CR_API int cr_ctr_export(const cr_runtime *rt, const cr_store *s, const char *name, int fd, cr_err *err) {
+    static const char *const mounts[] = { "dev", "proc", "sys", "etc/hosts", "etc/hostname", "etc/resolv.conf", NULL };
+    cr_ctr_cp_end e = { name, "/" };
+    cr_unpack_write_opts o;
+    char abs[PATH_MAX];
+    int root, r;
+    memset(&o, 0, sizeof o);
+    o.write = cr__ctr_fd_sink;
+    o.user = &fd;
+    o.exclude = mounts;
+    if ((r = cr__ctr_cp_root(rt, s, &e, abs, &root, err)) < 0) return r;
+    r = cr_unpack_write_tar(root, &o, err);
+    close(root);
     return r;
 }
 

@@ -7,13 +7,13 @@ const char cr_usage_features[] =
 "\n"
 "Print the runtime's features (OCI runtime-spec features.md) as JSON.\n";
 
-int cr_applet_features(int argc, char **argv) {
-    cr_optstate st;
+static int cr_features_print(char **operands, cr_err *err) {
     cr_buf b = {0};
-    int rc = cr_opt_parse(&st, argc, argv, NULL, "", 0);
-    if (rc >= 0) return rc;
+    (void)operands; (void)err;
     cr_container_features(&b);
     puts(b.data);
     cr_buf_free(&b);
     return 0;
 }
+
+int cr_applet_features(int argc, char **argv) { return cr_opt_operands_applet(argc, argv, "", 0, cr_features_print); }

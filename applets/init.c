@@ -9,11 +9,6 @@ const char cr_usage_init[] =
 "that is orphaned onto this one, and exit with COMMAND's status. `cr run\n"
 "--init` binds cr into the container as /sbin/cr-init and runs this.\n";
 
-int cr_applet_init(int argc, char **argv) {
-    cr_optstate st;
-    cr_err err = {0};
-    int rc = cr_opt_parse(&st, argc, argv, NULL, "COMMAND [ARG...]", CR_OPT_STOP_AT_OPERAND);
-    if (rc >= 0) return rc;
-    if ((rc = cr_ctr_init(st.operands, &err)) < 0) return cr_main_fail_err(argv[0], &err);
-    return rc;
-}
+static int cr_init_command(char **operands, cr_err *err) { return cr_ctr_init(operands, err); }
+
+int cr_applet_init(int argc, char **argv) { return cr_opt_operands_applet(argc, argv, "COMMAND [ARG...]", CR_OPT_STOP_AT_OPERAND, cr_init_command); }

@@ -17,8 +17,6 @@ const char cr_usage_shell[] =
 "IMAGE`, `logs NAME`), with the global options cr shell was given. Words\n"
 "split at blanks; '...' and \"...\" quote, \\ escapes. Built in:\n"
 "  help                     the applets and these commands\n"
-"  info                     containers, images, state root and store\n"
-"  version                  cr's version\n"
 "  clear                    clear the screen\n"
 "  exit, quit (or Ctrl-D)   leave\n"
 "\n"
@@ -46,7 +44,7 @@ typedef struct cr_sh {
 } cr_sh;
 
 #define CR_SH_NAME(n, s) #n,
-static const char *const cr_sh_applets[] = { CR_APPLETS(CR_SH_NAME) "help", "info", "version", "clear", "exit", "quit", NULL };
+static const char *const cr_sh_applets[] = { CR_APPLETS(CR_SH_NAME) "help", "clear", "exit", "quit", NULL };
 
 static void cr_sh_hist_add(cr_sh *sh, const char *l) {
     if (!*l || (sh->nhist && !strcmp(sh->hist[sh->nhist - 1], l))) return;
@@ -194,9 +192,6 @@ static int cr_sh_split(char *line, char **argv, int max) {
     return n;
 }
 
-static int cr_sh_count(void *user, const cr_ctr_info *c) { ((int *)user)[c->status == CR_RUNNING] += 1; return 0; }
-static int cr_sh_count_img(void *user, const cr_image_info *i) { (void)i; ++*(int *)user; return 0; }
-
 /* Runs argv: a built-in, or cr itself with the shell's global options. */
 static int cr_sh_run(int argc, char **argv) {
     char *args[264];
@@ -204,21 +199,11 @@ static int cr_sh_run(int argc, char **argv) {
     pid_t pid;
     if (!strcmp(argv[0], "help")) {
         fputs("Applets (cr APPLET --help for each):\n", stdout);
-        for (k = 0; cr_sh_applets[k + 6]; k++) printf("  %-10s %s\n", cr_sh_applets[k], cr_main_applet(cr_sh_applets[k])->summary);
-        fputs("Built in: help, info, version, clear, exit\n", stdout);
+        for (k = 0; cr_sh_applets[k + 4]; k++) printf("  %-10s %s\n", cr_sh_applets[k], cr_main_applet(cr_sh_applets[k])->summary);
+        fputs("Built in: help, clear, exit\n", stdout);
         return 0;
     }
     if (!strcmp(argv[0], "clear")) return printf("\033[H\033[2J"), fflush(stdout), 0;
-    if (!strcmp(argv[0], "version") && !cr_main_applet("version")) return printf("cr version %s\nspec: %s\n", CR_VERSION, CR_OCI_VERSION), 0;
-    if (!strcmp(argv[0], "info") && !cr_main_applet("info")) {
-        int ctr[2] = { 0, 0 }, img = 0;
-        cr_err err = {0};
-        cr_ctr_list(&cr_main_runtime, &cr_main_store, cr_sh_count, ctr, &err);
-        cr_store_list(&cr_main_store, cr_sh_count_img, &img, &err);
-        printf("Containers: %d\n Running: %d\n Stopped: %d\nImages: %d\nState root: %s\nStorage: %s\nVersion: %s\n",
-               ctr[0] + ctr[1], ctr[1], ctr[0], img, cr_state_root(&cr_main_runtime), cr_store_root(&cr_main_store), CR_VERSION);
-        return 0;
-    }
     if (!cr_main_applet(argv[0])) return fprintf(stderr, "%s: unknown command (help lists them)\n", argv[0]), 127;
     args[n++] = (char *)"cr";
     if (cr_main_runtime.root) args[n++] = (char *)"--root", args[n++] = (char *)cr_main_runtime.root;

@@ -8,17 +8,15 @@ const char cr_usage_state[] =
 "Print the state of the container as JSON (ociVersion, id, status, pid,\n"
 "bundle, rootfs, created, owner, annotations).\n";
 
-int cr_applet_state(int argc, char **argv) {
-    cr_optstate st;
+static int cr_state_print(const cr_runtime *rt, const char *id, cr_err *err) {
     cr_state cs;
-    cr_err err = {0};
     cr_buf b = {0};
-    int rc = cr_opt_parse(&st, argc, argv, NULL, "CONTAINER_ID", 0);
-    if (rc >= 0) return rc;
-    if (cr_state_load(&cr_main_runtime, st.operands[0], &cs, &err) < 0) return cr_main_fail_err(argv[0], &err);
+    if (cr_state_load(rt, id, &cs, err) < 0) return -1;
     cr_state_json(&cs, &b);
     puts(b.data ? b.data : "{}");
     cr_buf_free(&b);
     cr_state_free(&cs);
     return 0;
 }
+
+int cr_applet_state(int argc, char **argv) { return cr_opt_id_applet(argc, argv, cr_state_print); }

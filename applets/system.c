@@ -1,11 +1,16 @@
-/* system — Docker's system group: prune. */
+/* system — Docker's system group: prune, df. */
 #include "../multicall/applets.h"
 #include <stdio.h>
 #include <string.h>
 
 const char cr_usage_system[] =
 "usage: cr system prune [-f] [-a]\n"
+"       cr system df\n"
 "\n"
+"df: the disk usage of images, containers (their upper dirs), local volumes\n"
+"and build cache as TYPE TOTAL ACTIVE SIZE RECLAIMABLE, as docker system df.\n"
+"\n"
+"prune: "
 "Remove the stopped image containers, then free the blobs, layers and\n"
 "partial downloads no image uses (cr rmi --prune). Asks first unless -f.\n"
 "\n"
@@ -32,6 +37,20 @@ static int system_unused(void *user, const cr_image_info *img) {
     return 0;
 }
 
+static int system_df(void) {
+    static const char *const type[] = { "Images", "Containers", "Local Volumes", "Build Cache" };
+    cr_ctr_df d;
+    cr_err err = {0};
+    char a[16], b[16];
+    int i;
+    if (cr_ctr_system_df(&cr_main_runtime, &cr_main_store, &d, &err) < 0) return cr_main_fail_err("system", &err);
+    printf("%-15s%-10s%-10s%-12s%s\n", "TYPE", "TOTAL", "ACTIVE", "SIZE", "RECLAIMABLE");
+    for (i = 0; i < 4; i++)
+        printf("%-15s%-10d%-10d%-12s%s (%.0f%%)\n", type[i], d.row[i].total, d.row[i].active, cr_main_human_size((double)d.row[i].size, a, sizeof a),
+               cr_main_human_size((double)d.row[i].reclaimable, b, sizeof b), d.row[i].size ? 100.0 * d.row[i].reclaimable / d.row[i].size : 0);
+    return 0;
+}
+
 int cr_applet_system(int argc, char **argv) {
     CR_OPTIONS(opts, SYSTEM_OPTIONS);
     static char container[] = "container", prune[] = "prune", force[] = "-f", rmi[] = "rmi", pr[] = "--prune";
@@ -40,9 +59,10 @@ int cr_applet_system(int argc, char **argv) {
     cr_err err = {0};
     system_images s;
     int rc, all;
+    if (argc == 2 && !strcmp(argv[1], "df")) { cr_main_gc(); return system_df(); }
     if (argc < 2 || strcmp(argv[1], "prune")) {
         if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) { fputs(cr_usage_system, stdout); return 0; }
-        return cr_main_usage_error(argv[0], "expected prune (cr info and cr version show the system)");
+        return cr_main_usage_error(argv[0], "expected prune or df (cr info and cr version show the system)");
     }
     argv[1] = argv[0];
     if ((rc = cr_opt_parse(&st, argc - 1, argv + 1, opts, "", 0)) >= 0) return rc;

@@ -6,11 +6,6 @@ const char cr_usage_tag[] =
 "\n"
 "Give the image SOURCE (a name, id or id prefix) the name TARGET too.\n";
 
-int cr_applet_tag(int argc, char **argv) {
-    cr_optstate st;
-    cr_err err = {0};
-    int rc = cr_opt_parse(&st, argc, argv, NULL, "SOURCE TARGET", 0);
-    if (rc >= 0) return rc;
-    if (cr_build_tag(&cr_main_store, st.operands[0], st.operands[1], &err) < 0) return cr_main_fail_err(argv[0], &err);
-    return 0;
-}
+static int cr_tag_two(char **operands, cr_err *err) { return cr_build_tag(&cr_main_store, operands[0], operands[1], err); }
+
+int cr_applet_tag(int argc, char **argv) { return cr_opt_operands_applet(argc, argv, "SOURCE TARGET", 0, cr_tag_two); }

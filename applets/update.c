@@ -27,7 +27,9 @@ const char cr_usage_update[] =
 "  --cpuset-cpus LIST         CPUs allowed (0-3,5)\n"
 "  --cpuset-mems LIST         memory nodes allowed\n"
 "  --pids-limit N             maximum number of processes (-1 or 0: none)\n"
-"  --blkio-weight N           block IO weight (10-1000)\n";
+"  --blkio-weight N           block IO weight (10-1000)\n"
+"  --l3-cache-schema LINE     Intel RDT/CAT schemata line (L3:0=ff), where resctrl has L3\n"
+"  --mem-bw-schema LINE       Intel RDT/MBA schemata line (MB:0=70), where resctrl has MB\n";
 
 #define UPDATE_OPTIONS(X) \
     X(OPT_RESOURCES, "resources", 'r', CR_OPT_VALUE) \
@@ -47,7 +49,9 @@ const char cr_usage_update[] =
     X(OPT_CPUSET_MEMS, "cpuset-mems", 0, CR_OPT_VALUE) \
     X(OPT_PIDS_LIMIT, "pids-limit", 0, CR_OPT_VALUE) \
     X(OPT_BLKIO_WEIGHT, "blkio-weight", 0, CR_OPT_VALUE) \
-    X(OPT_CPU_SHARE, "cpu-share", 0, CR_OPT_VALUE)
+    X(OPT_CPU_SHARE, "cpu-share", 0, CR_OPT_VALUE) \
+    X(OPT_L3_CACHE_SCHEMA, "l3-cache-schema", 0, CR_OPT_VALUE) \
+    X(OPT_MEM_BW_SCHEMA, "mem-bw-schema", 0, CR_OPT_VALUE)
 
 int cr_applet_update(int argc, char **argv) {
     CR_OPTIONS(opts, UPDATE_OPTIONS);
@@ -67,9 +71,9 @@ int cr_applet_update(int argc, char **argv) {
         if (r < 0 || cr_json_parse(in.data, in.len, &base, &err) < 0) return cr_main_fail(argv[0], "--resources: %s", err.msg);
         if (base->type != CR_JSON_OBJECT) return cr_main_fail(argv[0], "--resources: expected a JSON object");
     }
-    /* every number (all but the cpuset lists), in command-line order */
+    /* every number (all but the file, the cpuset lists and the schemata), in command-line order */
     while ((k = cr_opt_next(&st)) >= 0) {
-        if (k == OPT_RESOURCES || k == OPT_CPUSET_CPUS || k == OPT_CPUSET_MEMS) continue;
+        if (k == OPT_RESOURCES || k == OPT_CPUSET_CPUS || k == OPT_CPUSET_MEMS || k == OPT_L3_CACHE_SCHEMA || k == OPT_MEM_BW_SCHEMA) continue;
         if ((rc = cr_util_parse_size(st.value, &num[k])) < 0)
             return cr_main_usage_error(argv[0], "--%s: \"%s\" is %s", opts[k].name, st.value, rc == -ERANGE ? "out of range" : "not a number");
     }
@@ -124,6 +128,8 @@ int cr_applet_update(int argc, char **argv) {
     cr_buf_free(&in);
     r = cr_spec_parse_resources(out.data, out.len, &res, &err);
     cr_buf_free(&out);
+    res.l3_cache_schema = val[OPT_L3_CACHE_SCHEMA];
+    res.mem_bw_schema = val[OPT_MEM_BW_SCHEMA];
     if (r < 0) cr_err_wrap(&err, "update \"%s\"", st.operands[0]);
     else r = cr_container_update(&cr_main_runtime, st.operands[0], &res, &err);
     cr_spec_resources_free(&res);

@@ -84,12 +84,29 @@ const char **cr_opt_values(const cr_optstate *st, int id);
 int cr_opt_format(const char *applet, const char *value, int *json);
 
 /* The whole of an applet that takes no options and one CONTAINER_ID, and
-   calls fn with it (pause, resume, start): returns its exit status. */
+   calls fn with it (pause, resume, start, state): returns its exit status. */
 int cr_opt_id_applet(int argc, char **argv, int (*fn)(const cr_runtime *rt, const char *id, cr_err *err));
+/* The whole of an applet that takes no options and the operands spec
+   (cr_opt_parse's, with its flags), and calls fn with them (tag, rename,
+   init, features): returns fn's result, or 1 after its error when it is
+   negative. */
+int cr_opt_operands_applet(int argc, char **argv, const char *spec, int flags, int (*fn)(char **operands, cr_err *err));
 /* The whole of an applet that takes no options and NAME... (wait,
    unpause): fn for each NAME (it prints what the applet shows); the exit
    status is 1 when one failed, after its error. */
 int cr_opt_names_applet(int argc, char **argv, int (*fn)(const char *name, cr_err *err));
+/* The whole of an applet over image containers that takes opts and
+   NAME... (rm, stop, restart): fn(st, NULL, ...) first checks the options
+   (nonzero: the exit status, after a message), stale containers are
+   collected (cr_main_gc), then fn for each NAME, which is printed when fn
+   succeeds; the exit status is 1 when one failed, after its error. With
+   CR_OPT_SEALED cr re-executes itself sealed first (what starts a
+   container's process does). */
+#define CR_OPT_SEALED 1u
+int cr_opt_ctr_applet(int argc, char **argv, const cr_opt *opts, unsigned flags, int (*fn)(const cr_optstate *st, const char *name, cr_err *err));
+/* The whole of stop and restart (argv[0] says which): -t/--time SECONDS,
+   then each NAME stopped (restart: and started again). */
+int cr_opt_stop_applet(int argc, char **argv);
 /* -t/--time SECONDS of stop and restart (option id): 0 with *secs set (-1
    when not given), else 1 after a usage error. */
 int cr_opt_time(const cr_optstate *st, int id, long long *secs);
@@ -203,12 +220,14 @@ void cr_main_gc(void);
     X(build, "build an image from a Dockerfile") \
     X(checkpoint, "checkpoint a running container with criu") \
     X(commit, "make an image of an image container's changes") \
+    X(cp, "copy files between an image container and the host (docker cp)") \
     X(container, "Docker's container group: ls, rm, inspect, logs, start, stop, prune, ...") \
     X(create, "create a container from a bundle") \
     X(delete, "delete a container and everything it holds") \
     X(diff, "list the files changed in an image container's root (A, C, D)") \
     X(events, "print resource statistics and OOM events of a container (JSON)") \
     X(exec, "run a new process in a running container") \
+    X(export, "write a running image container's file system as a tar") \
     X(features, "show the features of this runtime (JSON)") \
     X(image, "Docker's image group: ls, pull, rm, prune") \
     X(images, "list the images in the store") \
@@ -240,9 +259,10 @@ void cr_main_gc(void);
     X(shell, "an interactive prompt that runs applets (history, Tab completion)") \
     X(spec, "write a default config.json") \
     X(start, "start a created container, or stopped image containers again") \
+    X(stats, "show CPU, memory, network, block I/O and PIDs of image containers") \
     X(state, "print the state of a container (JSON)") \
     X(stop, "stop image containers (stop signal, then SIGKILL)") \
-    X(system, "Docker's system group: prune (stopped containers, unused images and layers)") \
+    X(system, "Docker's system group: prune (stopped containers, unused images and layers), df") \
     X(tag, "give an image another name") \
     X(top, "show the processes of a running image container (docker top)") \
     X(unpause, "thaw paused containers (Docker's resume)") \

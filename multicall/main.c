@@ -351,6 +351,15 @@ int cr_opt_id_applet(int argc, char **argv, int (*fn)(const cr_runtime *rt, cons
     return 0;
 }
 
+int cr_opt_operands_applet(int argc, char **argv, const char *spec, int flags, int (*fn)(char **operands, cr_err *err)) {
+    cr_optstate st;
+    cr_err err = {0};
+    int rc = cr_opt_parse(&st, argc, argv, NULL, spec, flags);
+    if (rc >= 0) return rc;
+    if ((rc = fn(st.operands, &err)) < 0) return cr_main_fail_err(argv[0], &err);
+    return rc;
+}
+
 int cr_opt_names_applet(int argc, char **argv, int (*fn)(const char *name, cr_err *err)) {
     cr_optstate st;
     cr_err err = {0};
@@ -361,6 +370,34 @@ int cr_opt_names_applet(int argc, char **argv, int (*fn)(const char *name, cr_er
         fflush(stdout);
     }
     return failed;
+}
+
+int cr_opt_ctr_applet(int argc, char **argv, const cr_opt *opts, unsigned flags, int (*fn)(const cr_optstate *st, const char *name, cr_err *err)) {
+    cr_optstate st;
+    cr_err err = {0};
+    int i, failed = 0, rc = cr_opt_parse(&st, argc, argv, opts, "NAME...", 0);
+    if (rc >= 0) return rc;
+    if ((rc = fn(&st, NULL, &err))) return rc;
+    if ((flags & CR_OPT_SEALED) && cr_util_reexec_sealed(cr_main_argv, &err) < 0) return cr_main_fail_err(argv[0], &err);
+    cr_main_gc();
+    for (i = 0; i < st.noperands; i++) {
+        if (fn(&st, st.operands[i], &err) < 0) failed = cr_main_fail_err(argv[0], &err);
+        else puts(st.operands[i]);
+    }
+    return failed;
+}
+
+static int cr_main_stop_one(const cr_optstate *st, const char *name, cr_err *err) {
+    long long timeout;
+    if (cr_opt_time(st, 0, &timeout)) return 1;
+    if (!name) return 0;
+    if (cr_ctr_stop(&cr_main_runtime, &cr_main_store, name, (int)timeout, err) < 0) return -1;
+    return strcmp(st->applet, "restart") ? 0 : cr_ctr_start(&cr_main_runtime, &cr_main_store, name, 0, NULL, err);
+}
+
+int cr_opt_stop_applet(int argc, char **argv) {
+    static const cr_opt opts[] = { { "time", 't', CR_OPT_VALUE }, { 0, 0, 0 } };
+    return cr_opt_ctr_applet(argc, argv, opts, strcmp(argv[0], "restart") ? 0 : CR_OPT_SEALED, cr_main_stop_one);
 }
 
 int cr_opt_time(const cr_optstate *st, int id, long long *secs) {

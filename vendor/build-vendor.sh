@@ -283,7 +283,7 @@ build_all() {
     rm -rf "$PREFIX"
     mkdir -p "$PREFIX/include" "$PREFIX/lib" "$BUILD"
     kernel_headers
-    cf="-Os -ffunction-sections -fdata-sections -isystem $PREFIX/kernel-include"
+    cf="-Os -ffunction-sections -fdata-sections -fno-asynchronous-unwind-tables -fno-unwind-tables -isystem $PREFIX/kernel-include"
     # the decompressors run over every byte of every pulled layer: -O2 makes
     # zstd's about twice as fast (and zlib's a little) for ~40 KiB of out/cr
     local cfz=${cf/-Os/-O2}

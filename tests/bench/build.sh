@@ -26,13 +26,8 @@ N=${BENCH_BUILD_N:-5}
 die() { printf 'bench-build: error: %s\n' "$*" >&2; exit 1; }
 [[ $N =~ ^[1-9][0-9]*$ ]] || die "BENCH_BUILD_N must be a positive integer"
 
-if [[ -z ${CR_BENCH_INNER:-} ]]; then
-    [[ $EUID -eq 0 ]] || die "must run as root"
-    [[ -x $CR ]] || die "no cr binary at $CR (run ./build.sh first)"
-    source "$(dirname "${BASH_SOURCE[0]}")/packages.sh"
-    bench_need_packages podman:/usr/bin/podman runc:/usr/sbin/runc busybox-static:/bin/busybox util-linux:/usr/bin/unshare bc:/usr/bin/bc
-    CR_BENCH_INNER=1 CR=$(readlink -f "$CR") exec unshare -m --propagation private bash "${BASH_SOURCE[0]}" "$@"
-fi
+source "$(dirname "${BASH_SOURCE[0]}")/packages.sh"
+bench_enter podman:/usr/bin/podman runc:/usr/sbin/runc busybox-static:/bin/busybox util-linux:/usr/bin/unshare bc:/usr/bin/bc -- "$@"
 
 TMP=$(mktemp -d /tmp/cr-bench-build.XXXXXX)
 cleanup() {

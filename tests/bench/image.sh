@@ -33,21 +33,9 @@ BLOCK=5
 die() { printf 'bench-image: error: %s\n' "$*" >&2; exit 1; }
 [[ $N =~ ^[1-9][0-9]*$ ]] || die "BENCH_IMAGE_N must be a positive integer"
 
-if [[ -z ${CR_BENCH_INNER:-} ]]; then
-    [[ $EUID -eq 0 ]] || die "must run as root"
-    [[ -x $CR ]] || die "no cr binary at $CR (run ./build.sh first)"
-    need=()
-    for pc in podman:/usr/bin/podman crun:/usr/bin/crun runc:/usr/sbin/runc skopeo:/usr/bin/skopeo \
-        docker-registry:/usr/bin/docker-registry busybox-static:/bin/busybox jq:/usr/bin/jq; do
-        [[ -x ${pc#*:} ]] || need+=("${pc%%:*}")
-    done
-    if ((${#need[@]})); then
-        [[ ${CR_NO_APT:-0} != 1 ]] || die "missing packages: ${need[*]} (CR_NO_APT=1)"
-        DEBIAN_FRONTEND=noninteractive apt-get -q update </dev/null >&2
-        DEBIAN_FRONTEND=noninteractive apt-get -q install -y --no-install-recommends "${need[@]}" </dev/null >&2
-    fi
-    CR_BENCH_INNER=1 CR=$(readlink -f "$CR") exec unshare -m --propagation private bash "${BASH_SOURCE[0]}" "$@"
-fi
+source "$(dirname "${BASH_SOURCE[0]}")/packages.sh"
+bench_enter podman:/usr/bin/podman crun:/usr/bin/crun runc:/usr/sbin/runc skopeo:/usr/bin/skopeo \
+    docker-registry:/usr/bin/docker-registry busybox-static:/bin/busybox jq:/usr/bin/jq -- "$@"
 
 grep -q ' /sys/fs/cgroup/unified ' /proc/self/mountinfo && umount /sys/fs/cgroup/unified
 TMP=$(mktemp -d /tmp/cr-bench-image.XXXXXX)

@@ -1,5 +1,6 @@
 # tests/bench/packages.sh - sourced by the bench scripts: the Debian packages
-# a benchmark needs, installed when missing.
+# a benchmark needs, installed when missing, and the re-run in a private
+# mount namespace.
 
 # bench_need_packages PACKAGE:PATH... : apt-get install every PACKAGE whose
 # PATH is not executable, and busybox-static unless that very package is
@@ -16,4 +17,19 @@ bench_need_packages() {
     printf '==> installing %s\n' "${need[*]}" >&2
     DEBIAN_FRONTEND=noninteractive apt-get -q update </dev/null >&2
     DEBIAN_FRONTEND=noninteractive apt-get -q install -y --no-install-recommends "${need[@]}" </dev/null >&2
+}
+
+# bench_enter PACKAGE:PATH... -- ARGS... : on the first run (no
+# CR_BENCH_INNER) checks root and $CR, installs the missing packages and runs
+# the calling script again with ARGS in a private mount namespace
+# (CR_BENCH_INNER=1, $CR absolute); in there it returns.
+bench_enter() {
+    local pkgs=()
+    while (($#)) && [[ $1 != -- ]]; do pkgs+=("$1"); shift; done
+    shift
+    [[ -z ${CR_BENCH_INNER:-} ]] || return 0
+    [[ $EUID -eq 0 ]] || die "must run as root"
+    [[ -x $CR ]] || die "no cr binary at $CR (run ./build.sh first)"
+    bench_need_packages "${pkgs[@]}"
+    CR_BENCH_INNER=1 CR=$(readlink -f "$CR") exec unshare -m --propagation private bash "${BASH_SOURCE[1]}" "$@"
 }

@@ -30,14 +30,9 @@ BLOCK=5
 die() { printf 'bench-verbs: error: %s\n' "$*" >&2; exit 1; }
 [[ $N =~ ^[1-9][0-9]*$ ]] || die "BENCH_VERBS_N must be a positive integer"
 
-if [[ -z ${CR_BENCH_INNER:-} ]]; then
-    [[ $EUID -eq 0 ]] || die "must run as root"
-    [[ -x $CR ]] || die "no cr binary at $CR (run ./build.sh first)"
-    source "$(dirname "${BASH_SOURCE[0]}")/packages.sh"
-    bench_need_packages podman:/usr/bin/podman crun:/usr/bin/crun runc:/usr/sbin/runc docker.io:/usr/sbin/dockerd \
-        containerd:/usr/bin/containerd busybox-static:/bin/busybox jq:/usr/bin/jq
-    CR_BENCH_INNER=1 CR=$(readlink -f "$CR") exec unshare -m --propagation private bash "${BASH_SOURCE[0]}" "$@"
-fi
+source "$(dirname "${BASH_SOURCE[0]}")/packages.sh"
+bench_enter podman:/usr/bin/podman crun:/usr/bin/crun runc:/usr/sbin/runc docker.io:/usr/sbin/dockerd \
+    containerd:/usr/bin/containerd busybox-static:/bin/busybox jq:/usr/bin/jq -- "$@"
 
 grep -q ' /sys/fs/cgroup/unified ' /proc/self/mountinfo && umount /sys/fs/cgroup/unified
 # lower case: podman names the image after the layout's path

@@ -69,19 +69,20 @@ make_rootfs() {
     echo "nogroup:x:65534:" >>"$dir/etc/group"
 }
 
-# make_oci_archive ROOTFS OUT.tar NAME: an OCI image layout tarball (one
-# uncompressed layer, the image named NAME by the io.containerd.image.name
-# annotation) that `ctr images import` takes.
+# make_oci_archive ROOTFS OUT.tar NAME [CMD_JSON]: an OCI image layout
+# tarball (one uncompressed layer, the image named NAME by the
+# io.containerd.image.name annotation, its Cmd CMD_JSON, default ["sh"])
+# that `ctr images import` takes.
 make_oci_archive() {
-    local rootfs=$1 out=$2 name=$3 d lsha lsize csha csize msha msize
+    local rootfs=$1 out=$2 name=$3 cmd=${4:-'["sh"]'} d lsha lsize csha csize msha msize
     d=$(mktemp -d) || return 1
     mkdir -p "$d/blobs/sha256"
     tar --numeric-owner --owner=0 --group=0 -C "$rootfs" -cf "$d/layer.tar" . || return 1
     lsha=$(sha256sum "$d/layer.tar" | cut -d' ' -f1)
     lsize=$(stat -c %s "$d/layer.tar")
     mv "$d/layer.tar" "$d/blobs/sha256/$lsha"
-    printf '{"architecture":"amd64","os":"linux","config":{"Env":["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"],"Cmd":["sh"]},"rootfs":{"type":"layers","diff_ids":["sha256:%s"]}}' \
-        "$lsha" >"$d/config.json"
+    printf '{"architecture":"amd64","os":"linux","config":{"Env":["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"],"Cmd":%s},"rootfs":{"type":"layers","diff_ids":["sha256:%s"]}}' \
+        "$cmd" "$lsha" >"$d/config.json"
     csha=$(sha256sum "$d/config.json" | cut -d' ' -f1)
     csize=$(stat -c %s "$d/config.json")
     mv "$d/config.json" "$d/blobs/sha256/$csha"
@@ -126,17 +127,19 @@ cleanup_tmpdir() {
     return 0
 }
 
-# write_containerd_config DIR [EXTRA_TOML]: DIR/containerd.toml for a
+# write_containerd_config DIR [EXTRA_TOML [cri]]: DIR/containerd.toml for a
 # containerd whose root, state, sockets and opt dir are all under DIR, with
-# the CRI plugin disabled. EXTRA_TOML is appended verbatim.
+# the CRI plugin disabled unless the third argument is "cri". EXTRA_TOML is
+# appended verbatim.
 write_containerd_config() {
-    local dir=$1 extra=${2:-}
+    local dir=$1 extra=${2:-} disabled='["io.containerd.grpc.v1.cri"]'
+    [[ ${3:-} != cri ]] || disabled='[]'
     mkdir -p "$dir/root" "$dir/state" "$dir/opt"
     cat >"$dir/containerd.toml" <<EOF
 version = 2
 root = "$dir/root"
 state = "$dir/state"
-disabled_plugins = ["io.containerd.grpc.v1.cri"]
+disabled_plugins = $disabled
 
 [grpc]
   address = "$dir/containerd.sock"

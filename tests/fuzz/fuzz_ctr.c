@@ -30,7 +30,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     cr_ctr_opts o;
     const char *f[F_N], *env[2], *ulimit[2], *tmpfs[2], *capadd[2], *capdrop[2], *secopt[3], *label[2], *sysctl[2];
     char keys[16];
-    char *buf = fuzz_fields(data, size, f, F_N, NULL);
+    char *buf = fuzz_fields(data, size, f, F_N);
     cr_buf config = {0};
     cr_spec spec;
     cr_err err = {0};
@@ -68,7 +68,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     c.bridge = 1;
     if (cr__ctr_detach_keys(f[F_KEYS], keys, &err) < 0 && !check(&err)) abort();
     memset(&err, 0, sizeof err);
-    r = cr__ctr_user_lookup(&c, *f[F_PASSWD] ? f[F_PASSWD] : NULL, *f[F_GROUP] ? f[F_GROUP] : NULL, f[F_USER], &err);
+    {
+        cr__ctr_ids ids;
+        r = cr__ctr_user_lookup(&ids, *f[F_PASSWD] ? f[F_PASSWD] : NULL, *f[F_GROUP] ? f[F_GROUP] : NULL, f[F_USER], &err);
+        if (r == 0) { c.uid = ids.uid; c.gid = ids.gid; c.ngids = ids.ngids; memcpy(c.gids, ids.gids, sizeof c.gids); }
+    }
     if (r == 0) r = cr__ctr_caps(&c, &err);
     if (r == 0) r = cr__ctr_security_opts(&c, &err);
     if (r == 0) r = cr__ctr_environment(&c, &err);

@@ -12,6 +12,7 @@
 #define CR_IMPLEMENTATION
 #define CR_NO_SECCOMP
 #include "cr.h"
+#include "fuzz_fields.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -43,19 +44,13 @@ static void health(const char *config) {
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     const char *f[F_N], *filters[2];
-    char *buf = (char *)malloc(size + 1), *p, name[16];
+    char *buf = fuzz_fields(data, size, f, F_N), name[16];
     cr_ctr_info info;
     cr_buf out = {0};
     cr_err err = {0};
     int64_t ms;
-    int k, max, r;
+    int max, r;
     if (!buf) return 0;
-    memcpy(buf, data, size);
-    buf[size] = 0;
-    for (k = 0, p = buf; k < F_N; k++) {
-        f[k] = p <= buf + size ? p : "";
-        if (p <= buf + size) p += strlen(p) + 1;
-    }
     if (cr__ctr_duration(f[F_DURATION], &ms) == 0 && ms < 0) abort();
     if (cr__ctr_restart_parse(f[F_RESTART], name, &max, &err) < 0) { if (!said(&err)) abort(); }
     else if (strcmp(name, "no") && strcmp(name, "always") && strcmp(name, "unless-stopped") && strcmp(name, "on-failure")) abort();

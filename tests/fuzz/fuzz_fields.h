@@ -1,13 +1,14 @@
-/* fuzz_fields.h — what the fuzz targets whose input is NUL-separated
-   fields share (fuzz_ctr.c, fuzz_logs.c). */
+/* fuzz_fields.h — the input of a fuzz target as NUL-separated fields
+   (fuzz_ctr.c, fuzz_docker.c). */
 #ifndef FUZZ_FIELDS_H
 #define FUZZ_FIELDS_H
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* A NUL-terminated copy of data (free it), split into n fields (missing
-   ones are ""); *rest: what follows the n-th field ("" if nothing). */
-static char *fuzz_fields(const uint8_t *data, size_t size, const char **f, int n, char **rest) {
+/* Copies data with a NUL after it and points f[0..n-1] at its NUL-separated
+   fields ("" past the end). Returns the copy (free it), or NULL. */
+static char *fuzz_fields(const uint8_t *data, size_t size, const char **f, int n) {
     char *buf = (char *)malloc(size + 1), *p;
     int k;
     if (!buf) return NULL;
@@ -17,8 +18,6 @@ static char *fuzz_fields(const uint8_t *data, size_t size, const char **f, int n
         f[k] = p <= buf + size ? p : "";
         if (p <= buf + size) p += strlen(p) + 1;
     }
-    if (rest) *rest = p <= buf + size ? p : buf + size;
     return buf;
 }
-
 #endif

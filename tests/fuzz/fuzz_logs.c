@@ -30,13 +30,15 @@ static int emit(void *user, int err, const char *time, const char *p, size_t n) 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     static cr__ctr c;
     const char *f[3], *opts[2];
-    char *log, *buf = fuzz_fields(data, size, f, 3, &log);
+    char *log, *buf = fuzz_fields(data, size, f, 3);
     cr_ctr_logs_opts o;
     cr_ctr_opts co;
     cr__ctr_lr l;
     cr_err err = {0};
     int fd;
     if (!buf) return 0;
+    log = (char *)f[2] + strlen(f[2]) + 1;   /* the rest, NULs and all */
+    if (log > buf + size) log = buf + size;
     memset(&l, 0, sizeof l);
     memset(&o, 0, sizeof o);
     o.has_tail = size & 1;

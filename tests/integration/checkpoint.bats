@@ -209,6 +209,13 @@ restored_and_managed() {
     [[ $status -ne 0 ]] || fail "a failed restore left a state: $output"
     run --separate-stderr crr restore --pre-dump "$id"
     [[ $status -eq 1 && $stderr == *"--pre-dump"* ]] || fail "restore --pre-dump: $status $stderr"
+    # --parent-path: relative to --image-path, and a directory there (runc's rule)
+    mkdir -p "$IMG"
+    run --separate-stderr crr checkpoint --image-path "$IMG" --parent-path "$BATS_TEST_TMPDIR/parent" "$id"
+    [[ $status -eq 1 && $stderr == *"--parent-path"*"must be relative"* ]] || fail "absolute parent: $status $stderr"
+    run --separate-stderr crr checkpoint --image-path "$IMG" --parent-path ../nothere "$id"
+    [[ $status -eq 1 && $stderr == *'--parent-path "../nothere"'*"no directory"* ]] || fail "missing parent: $status $stderr"
+    [[ $(crr state "$id" | jq -r .status) == running ]] || fail "the container stopped"
 }
 
 @test "restore of an image directory without a checkpoint fails naming the file, then criu's error and log; nothing is left" {

@@ -104,6 +104,9 @@ setup() {
 
 @test "conf: registries.mirrors serve a registry's pulls; pull_concurrency and platform are taken" {
     local img=registry.invalid/test/busybox
+    # a registry of its own: the file's goes with the first test's teardown
+    reg_start -e
+    push busybox test/busybox
     conf "[engine]\nstate_root = \"$CR_ROOT\"\nstorage = \"$BATS_TEST_TMPDIR/fresh\"\n[registries]\nmirrors = [\"registry.invalid=$REG\"]\npull_concurrency = 1\nplatform = \"linux/amd64\"\n"
     run "$CR" pull -q "$img"   # the registry is on the host's loopback, not in $NETNS
     ((status == 0)) || { show_run; cat "$CR_CONFIG"; false; }

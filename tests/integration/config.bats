@@ -81,14 +81,7 @@ cap_mask() {
 
 @test "user namespace: uidMappings and gidMappings are applied" {
     # the mapped root (host uid 100000) must be able to reach the rootfs
-    BUNDLE=$(scratch_dir)/bundle
-    chmod 755 "${BUNDLE%/bundle}"
-    make_bundle "$BUNDLE"
-    cfg '.linux.namespaces += [{type: "user"}]
-         | .linux.uidMappings = [{containerID: 0, hostID: 100000, size: 65536}]
-         | .linux.gidMappings = [{containerID: 0, hostID: 100000, size: 65536}]
-         | .mounts |= map(select(.destination != "/sys/fs/cgroup"))
-         | .mounts |= map(if .destination == "/sys" then {destination: "/sys", type: "none", source: "/sys", options: ["rbind", "nosuid", "noexec", "nodev", "ro"]} else . end)'
+    userns_bundle
     run_ctr sh -c 'cat /proc/self/uid_map /proc/self/gid_map; id -u'
     assert_status 0
     [[ $(awk 'NR == 1 {print $1, $2, $3}' <<<"$output") == "0 100000 65536" ]] || fail "uid_map: $output"

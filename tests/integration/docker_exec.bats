@@ -168,19 +168,9 @@ status_is() { [[ $(cri inspect "$1" 2>/dev/null | jq -r '.[0].State.Status') == 
 }
 
 @test "the image's HEALTHCHECK runs without --health-cmd; --no-healthcheck turns it off" {
-    local o=$BATS_TEST_TMPDIR/hc l t cfg man
-    oci_init "$o"
-    l=$(oci_layer "$o" "$FIX/rootfs" gzip)
-    t=$BATS_TEST_TMPDIR/cfg.json
-    jq -cn --arg diff "${l##* }" '{architecture: "amd64", os: "linux",
-        config: {Env: ["PATH=/bin"], Cmd: ["sleep", "1000"],
-                 Healthcheck: {Test: ["CMD", "test", "-e", "/tmp/ok"], Interval: 200000000, Retries: 1}},
-        rootfs: {type: "layers", diff_ids: [$diff]}}' >"$t"
-    cfg=$(oci_put "$o" "$t" application/vnd.oci.image.config.v1+json)
-    jq -cn --argjson cfg "$cfg" --argjson l "${l% *}" \
-        '{schemaVersion: 2, mediaType: "application/vnd.oci.image.manifest.v1+json", config: $cfg, layers: [$l]}' >"$t"
-    man=$(oci_put "$o" "$t" application/vnd.oci.image.manifest.v1+json)
-    oci_tag "$o" latest "$man"
+    local o=$BATS_TEST_TMPDIR/hc
+    oci_image "$o" "$FIX/rootfs" '{Env: ["PATH=/bin"], Cmd: ["sleep", "1000"],
+        Healthcheck: {Test: ["CMD", "test", "-e", "/tmp/ok"], Interval: 200000000, Retries: 1}}'
     cri pull -q "oci:$o:latest" >/dev/null
     cri run -d --name "$N" localhost/hc:latest >/dev/null
     wait_until 20 eval '[[ $(cri ps --filter name=$N --format "{{.Status}}") == *"(unhealthy)" ]]' || fail "image check: $(cri ps)"

@@ -204,8 +204,8 @@ detach_run() {
     run --separate-stderr bash -c "printf 'help\ninfo\nrun --rm $BB echo \"hi  there\"\n# comment\nbogus\nexit 5\n' |
         nsenter --net=/run/netns/$NETNS $CR --root $CR_ROOT --storage $STORE shell"
     [[ $status -eq 5 ]] || fail "status $status"
-    [[ $output == *"  shell      an interactive prompt"* && $output == *"Built in: help, info, version, clear, exit"* ]] || fail "help: $output"
-    [[ $output == *$'Containers: 0\n'*"Images: 2"*"State root: $CR_ROOT"* ]] || fail "info: $output"
+    [[ $output == *"  shell      an interactive prompt"* && $output == *"Built in: help, clear, exit"* ]] || fail "help: $output"
+    [[ $output == *$'Containers: 0\n'*"Images: 2"*"State Root: $CR_ROOT"* ]] || fail "info: $output"
     [[ $output == *$'\nhi  there'* && $stderr == *"bogus: unknown command"* ]] || fail "run: $output $stderr"
     run cri shell --help
     [[ $status -eq 0 && $output == *"Tab completes applet"* ]] || fail "--help: $output"
@@ -220,7 +220,7 @@ detach_run() {
         "inspect ${N}lo\\t\\n" 'exit\n' >"$BATS_TEST_TMPDIR/in"
     run timeout 20 script -qec "$(crp shell)" /dev/null <"$BATS_TEST_TMPDIR/in"
     [[ $status -eq 0 ]] || fail "status $status: $output"
-    [[ $(grep -c '^cr version' <<<"${output//$'\r'/}") -eq 8 ]] || fail "editing: $(cat -v <<<"$output")"
+    [[ $(grep -c '^Client: cr' <<<"${output//$'\r'/}") -eq 8 ]] || fail "editing: $(cat -v <<<"$output")"
     [[ $output == *"\"Name\": \"/${N}longname\""* || $output == *"\"Name\":\"/${N}longname\""* ]] || fail "name completion: $(cat -v <<<"$output")"
     grep -q "^inspect ${N}longname" "$CR_HISTORY" || fail "history file: $(cat "$CR_HISTORY")"
     printf '%b' 'info\n' 'exit\n' >"$BATS_TEST_TMPDIR/in"

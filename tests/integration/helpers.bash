@@ -94,6 +94,20 @@ make_bundle() {
                    | .process.env += [$mark]' --arg mark "$(test_mark)"
 }
 
+# userns_bundle: $BUNDLE made anew in a scratch dir that host uid 100000 (the
+# container's root) can enter, with a user namespace mapping 0 -> 100000
+# and /sys a bind of the host's (no sysfs or cgroupfs of its own).
+userns_bundle() {
+    BUNDLE=$(scratch_dir)/bundle
+    chmod 755 "${BUNDLE%/bundle}"
+    make_bundle "$BUNDLE"
+    cfg '.linux.namespaces += [{type: "user"}]
+         | .linux.uidMappings = [{containerID: 0, hostID: 100000, size: 65536}]
+         | .linux.gidMappings = [{containerID: 0, hostID: 100000, size: 65536}]
+         | .mounts |= map(select(.destination != "/sys/fs/cgroup"))
+         | .mounts |= map(if .destination == "/sys" then {destination: "/sys", type: "none", source: "/sys", options: ["rbind", "nosuid", "noexec", "nodev", "ro"]} else . end)'
+}
+
 # add_mount DEST TYPE SOURCE [OPTION...]: append to $BUNDLE's mounts.
 add_mount() {
     local dest=$1 type=$2 src=$3

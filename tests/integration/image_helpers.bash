@@ -13,27 +13,14 @@ teardown() { img_teardown; }
 
 # app image: a config with everything run translates.
 make_app_image() {
-    local o=$FIX/oci/app l t cfg man
+    local o=$FIX/oci/app
     mkdir -p "$FIX/approot/srv" "$FIX/approot/vol"
     cp -a "$FIX/rootfs/." "$FIX/approot/"
     echo "app:x:1000:1000:app:/srv:/bin/sh" >>"$FIX/approot/etc/passwd"
     printf 'app:x:1000:\nextra:x:2000:app\n' >>"$FIX/approot/etc/group"
     echo "image content" >"$FIX/approot/vol/seed"
-    oci_init "$o"
-    l=$(oci_layer "$o" "$FIX/approot" gzip)
-    t=$(mktemp "$BATS_FILE_TMPDIR/app.XXXXXX")
-    jq -cn --arg diff "${l##* }" '{
-        created: "1970-01-01T00:00:00Z", architecture: "amd64", os: "linux",
-        config: {Env: ["PATH=/usr/bin:/bin", "FOO=from-image"], Entrypoint: ["/bin/echo", "entry"], Cmd: ["default-cmd"],
-                 WorkingDir: "/srv", User: "app", Volumes: {"/vol": {}}, StopSignal: "SIGUSR1",
-                 Labels: {"cr.test": "app"}},
-        rootfs: {type: "layers", diff_ids: [$diff]}}' >"$t"
-    cfg=$(oci_put "$o" "$t" application/vnd.oci.image.config.v1+json)
-    jq -cn --argjson cfg "$cfg" --argjson l "${l% *}" \
-        '{schemaVersion: 2, mediaType: "application/vnd.oci.image.manifest.v1+json", config: $cfg, layers: [$l]}' >"$t"
-    man=$(oci_put "$o" "$t" application/vnd.oci.image.manifest.v1+json)
-    oci_tag "$o" latest "$man"
-    rm -f "$t"
+    oci_image "$o" "$FIX/approot" '{Env: ["PATH=/usr/bin:/bin", "FOO=from-image"], Entrypoint: ["/bin/echo", "entry"], Cmd: ["default-cmd"],
+        WorkingDir: "/srv", User: "app", Volumes: {"/vol": {}}, StopSignal: "SIGUSR1", Labels: {"cr.test": "app"}}'
 }
 
 # img_setup_file: the busybox and app images in a registry on 127.0.0.1

@@ -128,6 +128,24 @@ oci_tag() {
     mv "$t" "$1/index.json"
 }
 
+# oci_image DIR SRC CONFIG : the layout DIR (made when missing) gets a
+# one-layer image of SRC (gzip) tagged latest; CONFIG is a jq expression for
+# the image config's "config" object (Env, Cmd, ...).
+oci_image() {
+    local dir=$1 l t cfg man
+    oci_init "$dir"
+    l=$(oci_layer "$dir" "$2" gzip)
+    t=$(mktemp "$BATS_FILE_TMPDIR/img.XXXXXX")
+    jq -cn --arg diff "${l##* }" "{created: \"1970-01-01T00:00:00Z\", architecture: \"amd64\", os: \"linux\",
+        config: ($3), rootfs: {type: \"layers\", diff_ids: [\$diff]}}" >"$t"
+    cfg=$(oci_put "$dir" "$t" application/vnd.oci.image.config.v1+json)
+    jq -cn --argjson cfg "$cfg" --argjson l "${l% *}" \
+        '{schemaVersion: 2, mediaType: "application/vnd.oci.image.manifest.v1+json", config: $cfg, layers: [$l]}' >"$t"
+    man=$(oci_put "$dir" "$t" application/vnd.oci.image.manifest.v1+json)
+    oci_tag "$dir" latest "$man"
+    rm -f "$t"
+}
+
 # oci_with_busybox DIR : a new layout holding the busybox layout's blobs.
 oci_with_busybox() {
     oci_init "$1"

@@ -73,10 +73,10 @@ static void t_round_trip(void) {
     CHECK(got.pid == 0);
     CHECK(got.status == CR_STOPPED);
     CHECK_STR((const char *)got.annotations_json, annotations);
-    /* the OCI state a client reads (runc's shape) */
+    /* the OCI state a client reads (runc's shape and key order) */
     cr_state_json(&got, &out);
     CHECK_HAS(out.data, "\"ociVersion\":\"");
-    CHECK_HAS(out.data, "\"id\":\"web\",\"status\":\"stopped\",\"pid\":0,\"bundle\":\"/srv/bundles/web\"");
+    CHECK_HAS(out.data, "\"id\":\"web\",\"pid\":0,\"status\":\"stopped\",\"bundle\":\"/srv/bundles/web\"");
     CHECK_HAS(out.data, "\"annotations\":{\"org.example.key\":\"a value\"}");
     CHECK_HASNT(out.data, "pidStart");
     cr_buf_free(&out);
