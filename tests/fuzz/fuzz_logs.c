@@ -37,7 +37,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     cr_err err = {0};
     int fd;
     if (!buf) return 0;
-    log = (char *)f[2] + strlen(f[2]) + 1;   /* the rest, NULs and all */
+    /* the rest after the third field, NULs and all */
+    log = f[2] >= buf && f[2] < buf + size ? (char *)f[2] + strlen(f[2]) + 1 : buf + size;
     if (log > buf + size) log = buf + size;
     memset(&l, 0, sizeof l);
     memset(&o, 0, sizeof o);
