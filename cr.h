@@ -3715,7 +3715,8 @@ static int cr__conf_file(cr_conf *c, const char *path, cr_err *err) {
     int r = cr_util_read_file(AT_FDCWD, path, 1 << 20, &text, err);
     if (r < 0) {
         cr_buf_free(&text);
-        return err->code == ENOENT ? 0 : r;
+        /* absent, or in a home this user cannot enter (HOME kept across a setuid) */
+        return err->code == ENOENT || err->code == ENOTDIR || err->code == EACCES ? 0 : r;
     }
     r = cr_conf_parse(c, path, text.data ? text.data : "", text.len, err);
     cr_buf_free(&text);

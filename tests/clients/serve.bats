@@ -257,7 +257,7 @@ PY
     for i in $(seq 18); do [ "$(cat "$S/run.$i")" = "client $i" ] || { echo "run $i: $(cat "$S/run.$i")" >&3; false; }; done
     wait "$lp"
     [ "$(grep -c tick "$S/logs.out")" -eq 6 ]
-    wait_until 10 bash -c "[ \$(grep -c destroy $S/events.out) -ge 18 ]"
+    wait_until 60 bash -c "[ \$(grep -c destroy $S/events.out) -ge 18 ]"
     kill "$ep"
     wait_until 10 test -z "$(ls "$STORE/containers" | grep -v "${N}log")"
 }
