@@ -288,6 +288,16 @@ static void cr_run_conf_defaults(cr_ctr_opts *o) {
     o->bridge = cr_conf_get(&cr_main_conf, CR_CONF_BRIDGE);
     o->subnet = cr_conf_get(&cr_main_conf, CR_CONF_SUBNET);
     o->seccomp_profile = cr_conf_get(&cr_main_conf, CR_CONF_SECCOMP_PROFILE);
+    if (!o->log_driver) o->log_driver = cr_conf_get(&cr_main_conf, CR_CONF_LOG_DRIVER);
+    if (!o->log_opts) {
+        static char size[80], files[40];
+        static const char *opts[3];
+        const char *v;
+        int n = 0;
+        if ((v = cr_conf_get(&cr_main_conf, CR_CONF_LOG_SIZE_MAX))) snprintf(size, sizeof size, "max-size=%s", v), opts[n++] = size;
+        if ((v = cr_conf_get(&cr_main_conf, CR_CONF_LOG_MAX_FILE))) snprintf(files, sizeof files, "max-file=%s", v), opts[n++] = files;
+        if (n) o->log_opts = opts;
+    }
 }
 
 /* 126/127 when the command is at fault, as Docker says; else 125. */

@@ -127,3 +127,22 @@ setup() {
     [[ $(jq -r '.[0].id' <<<"$output") == "$(jq -r .config.digest "$o/blobs/sha256/$(jq -r '.digest | sub("sha256:"; "")' <<<"$m2")")" ]] ||
         { show_run; false; }
 }
+
+@test "conf: cr info shows each setting in effect and the FILE:LINE it came from" {
+    conf "[engine]\nstate_root = \"$CR_ROOT\"\nstorage = \"$STORE\"\n[network]\n# a comment\ndns = [\"192.0.2.53\"]\n"
+    run -0 "$CR" info
+    [[ $output == *"  network.dns: [\"192.0.2.53\"] ($CR_CONFIG:6)"* ]] || { show_run; false; }
+    [[ $output == *"  network.bridge: - (default)"* ]] || { show_run; false; }
+    run -0 "$CR" info -f '{{(index .Config "engine.storage").origin}}'
+    [[ $output == "$CR_CONFIG:3" ]] || { show_run; false; }
+}
+
+@test "conf: containers.log_driver none keeps no log; --log-driver wins" {
+    conf "[engine]\nstate_root = \"$CR_ROOT\"\nstorage = \"$STORE\"\n[containers]\nlog_driver = \"none\"\n"
+    run -0 crc run --network none --name "$N" "$BB" echo logged
+    run -1 crc logs "$N"
+    [[ $output == *"does not support reading"* ]] || { show_run; false; }
+    run -0 crc run --network none --log-driver json-file --name "${N}b" "$BB" echo logged
+    run -0 crc logs "${N}b"
+    [[ $output == logged ]] || { show_run; false; }
+}
