@@ -246,7 +246,8 @@ PY
     timeout 30 $D run -d --name "${N}log" --network none "$BB" sh -c 'for i in 1 2 3 4 5 6; do echo tick; sleep 0.5; done'
     timeout 60 $D logs -f "${N}log" >"$S/logs.out" 2>&1 &
     lp=$!
-    timeout 60 $D events --filter type=container --format '{{.Action}}' >"$S/events.out" 2>&1 &
+    # the stream lasts until the test kills it: its timeout only bounds a hang
+    timeout 300 $D events --filter type=container --format '{{.Action}}' >"$S/events.out" 2>&1 &
     ep=$!
     pids=()
     for i in $(seq 18); do
@@ -257,7 +258,7 @@ PY
     for i in $(seq 18); do [ "$(cat "$S/run.$i")" = "client $i" ] || { echo "run $i: $(cat "$S/run.$i")" >&3; false; }; done
     wait "$lp"
     [ "$(grep -c tick "$S/logs.out")" -eq 6 ]
-    wait_until 60 bash -c "[ \$(grep -c destroy $S/events.out) -ge 18 ]"
+    wait_until 60 bash -c "[ \$(grep -c destroy $S/events.out) -ge 18 ]" || { cat "$S/events.out" >&3; kill "$ep"; false; }
     kill "$ep"
     wait_until 10 test -z "$(ls "$STORE/containers" | grep -v "${N}log")"
 }
