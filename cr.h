@@ -25594,27 +25594,36 @@ static int cr__srv_match_one(void *user, cr__srv *c, cr_json *rec, const char *i
 
 static void cr__srv_ctr_free(cr__srv_ctr *x) { cr_json_free(x->rec); x->rec = NULL; }
 
+/* A started container by ref (with serve's record of it, if any). */
+static int cr__srv_find_started(cr__srv *c, const char *ref, cr__srv_ctr *out, cr_err *err) {
+    char file[80];
+    int r;
+    memset(out, 0, sizeof *out);
+    if ((r = cr_ctr_find(c->rt, c->s, ref, &out->info, err)) < 0) return r;
+    snprintf(out->id, sizeof out->id, "%s", out->info.id);
+    snprintf(out->name, sizeof out->name, "%s", out->info.name);
+    snprintf(file, sizeof file, "%s.json", out->id);
+    out->rec = cr__srv_load(c, file);
+    return 0;
+}
+
 /* By name, id or unique id prefix (a leading '/' of Docker's names is dropped). */
 static int cr__srv_find(cr__srv *c, const char *name, cr__srv_ctr *out, cr_err *err) {
     char file[80], ref[256];
     cr__srv_lookup m;
     int r;
     snprintf(ref, sizeof ref, "%s", *name == '/' ? name + 1 : name);   /* name may point into out */
-    memset(out, 0, sizeof *out);
-    if ((r = cr_ctr_find(c->rt, c->s, ref, &out->info, err)) == 0) {
-        snprintf(out->id, sizeof out->id, "%s", out->info.id);
-        snprintf(out->name, sizeof out->name, "%s", out->info.name);
-        snprintf(file, sizeof file, "%s.json", out->id);
-        out->rec = cr__srv_load(c, file);
-        return 0;
-    }
-    if (r != -ENOENT) return r;
+    if ((r = cr__srv_find_started(c, ref, out, err)) != -ENOENT) return r;
     m.ref = ref; m.out = out; m.found = 0;
     cr__srv_pending(c, cr__srv_match_one, &m);
+    /* a start renames the record only once the container is in place:
+       one that started between the two looks is there now */
+    if (!m.found && cr__srv_find_started(c, ref, out, NULL) == 0) return 0;
     if (m.found != 1) return m.found ? cr_err_set(err, EINVAL, "container id prefix \"%s\" is ambiguous", ref)
                                      : cr_err_set(err, ENOENT, "No such container: %s", ref);
     snprintf(file, sizeof file, "%s.created", out->id);
-    if (!(out->rec = cr__srv_load(c, file))) return cr_err_set(err, ENOENT, "No such container: %s", ref);
+    if (!(out->rec = cr__srv_load(c, file)))   /* started since the scan, or removed */
+        return cr__srv_find_started(c, ref, out, NULL) == 0 ? 0 : cr_err_set(err, ENOENT, "No such container: %s", ref);
     out->pending = 1;
     out->info.status = CR_CREATED;
     return 0;
