@@ -3710,13 +3710,14 @@ CR_API int cr_conf_parse(cr_conf *c, const char *file, const char *text, size_t 
     return 0;
 }
 
-static int cr__conf_file(cr_conf *c, const char *path, cr_err *err) {
+/* must: $CR_CONFIG, which is an error when absent (the others may be). */
+static int cr__conf_file(cr_conf *c, const char *path, int must, cr_err *err) {
     cr_buf text = {0};
     int r = cr_util_read_file(AT_FDCWD, path, 1 << 20, &text, err);
     if (r < 0) {
         cr_buf_free(&text);
         /* absent, or in a home this user cannot enter (HOME kept across a setuid) */
-        return err->code == ENOENT || err->code == ENOTDIR || err->code == EACCES ? 0 : r;
+        return !must && (err->code == ENOENT || err->code == ENOTDIR || err->code == EACCES) ? 0 : r;
     }
     r = cr_conf_parse(c, path, text.data ? text.data : "", text.len, err);
     cr_buf_free(&text);
@@ -3732,14 +3733,8 @@ CR_API int cr_conf_load(cr_conf *c, cr_err *err) {
         if (xdg && *xdg) snprintf(user, sizeof user, "%s/cr/cr.conf", xdg);
         else if (home && *home) snprintf(user, sizeof user, "%s/.config/cr/cr.conf", home);
     }
-    if ((r = cr__conf_file(c, "/etc/cr/cr.conf", err)) < 0 || (*user && (r = cr__conf_file(c, user, err)) < 0)) return r;
-    if (env && *env) {
-        cr_buf text = {0};
-        if ((r = cr_util_read_file(AT_FDCWD, env, 1 << 20, &text, err)) == 0)
-            r = cr_conf_parse(c, env, text.data ? text.data : "", text.len, err);
-        cr_buf_free(&text);
-        if (r < 0) return cr_err_wrap(err, "$CR_CONFIG");
-    }
+    if ((r = cr__conf_file(c, "/etc/cr/cr.conf", 0, err)) < 0 || (*user && (r = cr__conf_file(c, user, 0, err)) < 0)) return r;
+    if (env && *env && (r = cr__conf_file(c, env, 1, err)) < 0) return cr_err_wrap(err, "$CR_CONFIG");
     return 0;
 }
 
