@@ -281,6 +281,25 @@ run_unit() {
         parse_header "$f"
         run_unit_program "$dir/$name"
     done
+    run_fuzz_compile
+}
+
+# every libFuzzer target still compiles against today's cr.h (`fuzz` is not
+# part of `test`; a target that rots would go unseen until someone fuzzes)
+run_fuzz_compile() {
+    local f name log=$OUT/matrix/fuzz.cc.log
+    for f in tests/fuzz/fuzz_*.c; do
+        name=${f##*/}
+        name=${name%.c}
+        parse_header "$f"
+        if cc -fsyntax-only -Wall -Werror -I"$ROOT" "${HDR_CFLAGS[@]}" "$f" >"$log" 2>&1; then
+            PASSED=$((PASSED + 1))
+            echo "ok - fuzz/$name compiles"
+        else
+            sed 's/^/# /' "$log"
+            fail_extra "fuzz/$name" "compile failed"
+        fi
+    done
 }
 
 # run_unit_program BIN: runs a built unit test (HDR_TIMEOUT from its header)
@@ -299,6 +318,7 @@ run_unit_program() {
 #   unit/<test>@static   the unit tests below with CR_STATIC (every function static)
 #   unit/embed@libc      embed.c (bundles through the public API) with CR_STATIC and
 #                        CR_NO_SECCOMP, linked with libc alone
+#   fuzz/<target>        each tests/fuzz target compiles (-Wall -Werror)
 #   out/matrix/cr-counted  out/cr with a counting CR_MALLOC (tests/compile/alloc_count.h);
 #                        tests/integration/alloc.bats pulls and runs an image with it
 MATRIX_STATIC=(json_test spec_test state_test path_test resources_test)
@@ -443,7 +463,7 @@ cmd_fuzz() {
         name=${name%.c}
         parse_header "$f"
         log "building out/fuzz/$name"
-        clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+        clang -g -O1 -Wall -Werror -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
             -I"$ROOT" "${HDR_CFLAGS[@]}" -o "$OUT/fuzz/$name" "$f" "${HDR_LIBS[@]}" "${CR_LIBS[@]}"
     done
     for f in "${files[@]}"; do

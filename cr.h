@@ -2029,7 +2029,7 @@ static int cr__resolve_in_root(int rootfd, const char *path, char *out, size_t n
         memcpy(comp, p, k); comp[k] = 0;
         p += k;
         if (!strcmp(comp, ".")) continue;
-        if (!strcmp(comp, "..")) { while (len && out[--len] != '/') ; out[len] = 0; continue; }
+        if (!strcmp(comp, "..")) { while (len && out[--len] != '/') continue; out[len] = 0; continue; }
         if (len + k + 2 > n) { errno = ENAMETOOLONG; return -1; }
         out[len] = '/'; memcpy(out + len + 1, comp, k + 1);
         if (!missing && fstatat(rootfd, out + 1, &st, AT_SYMLINK_NOFOLLOW) < 0) {
@@ -8005,9 +8005,9 @@ static int cr__rootfs_move(cr__ctx *c, cr_err *err) {
 
 /* The initramfs (rootfs: a tmpfs or ramfs that is no mount of anything)
    can never be pivoted away from: pivot_root says EINVAL there. */
-static int cr__root_is_initramfs(void) {
+static int cr__root_is_initramfs(int pivot_errno) {
     struct statfs st;
-    return errno == EINVAL && statfs("/", &st) == 0 &&
+    return pivot_errno == EINVAL && statfs("/", &st) == 0 &&
            ((unsigned long)st.f_type == 0x858458f6UL || (unsigned long)st.f_type == 0x01021994UL);
 }
 
@@ -8018,7 +8018,7 @@ static int cr__rootfs_pivot(cr__ctx *c, cr_err *err) {
     newroot = open(c->rootfs, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
     if (oldroot < 0 || newroot < 0) { if (oldroot >= 0) close(oldroot); if (newroot >= 0) close(newroot); return cr__errno(err, "open rootfs"); }
     if (fchdir(newroot) < 0 || syscall(SYS_pivot_root, ".", ".") < 0) {
-        int initramfs = cr__root_is_initramfs();
+        int initramfs = cr__root_is_initramfs(errno);
         r = cr__errno(err, "pivot_root \"%s\" (try --no-pivot)", c->rootfs);
         close(oldroot); close(newroot);
         if (!initramfs) return r;

@@ -1,5 +1,5 @@
 /* libFuzzer target: random linux.seccomp objects through the profile
-   builder (libseccomp rule compilation), never loaded. */
+   builder (libseccomp rules exported as BPF), never loaded. */
 #define CR_IMPLEMENTATION
 #include "cr.h"
 
@@ -12,7 +12,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     memset(&spec, 0, sizeof spec);
     if (root->type == CR_JSON_OBJECT) {
         spec.seccomp = root;
-        if (cr__seccomp_build(&spec, &f, &err) == 0 && f.ctx) seccomp_release(f.ctx);
+        if (cr__seccomp_build(&spec, NULL, &f, &err) == 0) CR_FREE(f.code);
         cr__seccomp_wants_listener(&spec);
     }
     cr_json_free(root);

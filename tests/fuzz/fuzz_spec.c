@@ -11,7 +11,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (cr_spec_parse(&spec, (const char *)data, size, &err) == 0) {
         cr__seccomp_filter f;
         cr_err e2 = {0};
-        if (cr__seccomp_build(&spec, &f, &e2) == 0 && f.ctx) seccomp_release(f.ctx);
+        if (cr__seccomp_build(&spec, NULL, &f, &e2) == 0) CR_FREE(f.code);
         cr_spec_free(&spec);
     }
     memset(&owner, 0, sizeof owner);
