@@ -1317,7 +1317,7 @@ CR_API int cr_build_tag(const cr_store *s, const char *src, const char *dst, cr_
 typedef struct cr_build_history_entry {
     const char *id;                    /* the image's id on the newest entry, else NULL */
     const char *created, *created_by, *comment;   /* NULL when absent */
-    uint64_t size;                     /* the layer's compressed size; 0 for an empty layer */
+    uint64_t size;                     /* the unpacked layer's size (as Docker's); 0 for an empty layer */
     int empty_layer;
 } cr_build_history_entry;
 /* The image's history, newest first. */
@@ -14933,20 +14933,35 @@ CR_API int cr_store_remove(const cr_store *s, const char *name, cr_err *err) {
 
 /* ---- sizes, inspect ---- */
 
-/* The bytes of the files under dirfd/name (symlinks counted as theirs, not followed). */
-static uint64_t cr__du(int at, const char *name, int depth) {
+/* The bytes of the files under dirfd/name (symlinks counted as theirs, not
+   followed; a file with hard links once, as du and Docker count). */
+static uint64_t cr__du_r(int at, const char *name, int depth, cr_buf *seen) {
     struct stat sb;
     uint64_t n = 0;
     DIR *d;
     struct dirent *e;
+    size_t i;
     int fd;
     if (fstatat(at, name, &sb, AT_SYMLINK_NOFOLLOW) < 0) return 0;
-    if (!S_ISDIR(sb.st_mode)) return S_ISREG(sb.st_mode) || S_ISLNK(sb.st_mode) ? (uint64_t)sb.st_size : 0;
+    if (!S_ISDIR(sb.st_mode)) {
+        dev_t id[2] = { sb.st_dev, (dev_t)sb.st_ino };
+        for (i = 0; sb.st_nlink > 1 && i + sizeof id <= seen->len; i += sizeof id)
+            if (!memcmp(seen->data + i, id, sizeof id)) return 0;
+        if (sb.st_nlink > 1) cr_buf_add(seen, id, sizeof id);
+        return S_ISREG(sb.st_mode) || S_ISLNK(sb.st_mode) ? (uint64_t)sb.st_size : 0;
+    }
     if (depth > 256 || (fd = openat(at, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0) return 0;
     if (!(d = fdopendir(fd))) { close(fd); return 0; }
     while ((e = readdir(d)))
-        if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) n += cr__du(dirfd(d), e->d_name, depth + 1);
+        if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) n += cr__du_r(dirfd(d), e->d_name, depth + 1, seen);
     closedir(d);
+    return n;
+}
+
+static uint64_t cr__du(int at, const char *name, int depth) {
+    cr_buf seen = {0};
+    uint64_t n = cr__du_r(at, name, depth, &seen);
+    cr_buf_free(&seen);
     return n;
 }
 
@@ -24728,7 +24743,11 @@ CR_API int cr_build_history(const cr_store *s, const char *image, int (*fn)(void
         if ((v = cr_json_get(j, "created_by")) && v->type == CR_JSON_STRING) h.created_by = v->str;
         if ((v = cr_json_get(j, "comment")) && v->type == CR_JSON_STRING) h.comment = v->str;
         h.empty_layer = (v = cr_json_get(j, "empty_layer")) && v->type == CR_JSON_TRUE;
-        if (!h.empty_layer && layer > 0) sscanf(m.layers.v[--layer], "%*s %*s %llu", (unsigned long long *)&h.size);
+        if (!h.empty_layer && layer > 0) {
+            char p[PATH_MAX];
+            snprintf(p, sizeof p, "%s/layers/sha256/%s", cr_store_root(s), m.diff_ids.v[--layer] + 7);
+            h.size = cr__du(AT_FDCWD, p, 0);
+        }
         h.id = i == m.history.n - 1 ? m.config : NULL;
         r = fn(user, &h);
         cr_json_free(j);

@@ -235,9 +235,15 @@ fails_with() {
     echo "$output"
     [ "$status" -eq 0 ]
     [[ ${lines[0]} == "IMAGE"*"CREATED"*"CREATED BY"*"SIZE"*"COMMENT" ]]
-    [[ ${lines[1]} == *"sh -c echo committed >/new; rm /etc/removeme"*"my change" ]]
+    [[ ${lines[1]} == *"sh -c echo committed >/new; rm /etc/removeme"*" 10B "*"my change" ]]
     [ "${#lines[@]}" -eq 3 ]
     [[ ${lines[2]} == "<missing>"* ]]
+    # SIZE is what each layer holds unpacked, as Docker counts it: the bytes
+    # of its files and symlinks, a hard-linked file once, directories none
+    local want
+    want=$(find "$FIX/rootfs" ! -type d -printf '%i %s\n' | sort -u | awk '{ s += $2 } END { print s }')
+    run cri history --format json other:2
+    [ "$(jq -c '[.[].size]' <<<"$output")" = "[10,$want]" ]
     tar -C "$FIX/rootfs" -c . | cri import - localhost/imported >"$BATS_TEST_TMPDIR/id"
     run cri run --rm --network none localhost/imported /bin/busybox echo imported
     [ "$output" = imported ]
