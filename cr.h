@@ -23289,7 +23289,7 @@ CR_API int cr_build_parse(const char *text, size_t len, const char *name, cr_doc
                 const char *u = s;
                 size_t k;
                 n = cr__bld_line(s, end, &next);
-                k = strspn(u, " \t");
+                for (k = 0; k < n && (u[k] == ' ' || u[k] == '\t'); k++) ;   /* the text need not end in a NUL */
                 if (k < n && u[k] != '#') t = u;
                 s = next;
                 no++;
