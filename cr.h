@@ -23388,24 +23388,26 @@ static char *cr__bld_expand(const char *s, char esc, const cr__strv *vars) {
     return r;
 }
 
-/* KEY=VALUE pairs of ENV, LABEL and ARG ("KEY VALUE": the old form of one
-   pair); returns -EINVAL (with *bad) for a word without '='. */
-static int cr__bld_pairs(const char *args, char esc, const cr__strv *vars, int legacy_ok, cr__strv *out) {
-    size_t k = strcspn(args, " \t=");
+/* KEY=VALUE pairs of ENV and LABEL, or "KEY VALUE" (the old form of one
+   pair: when the first word, quotes respected, has no '='); -EINVAL for a
+   word without '=' or a key alone. */
+static int cr__bld_pairs(const char *args, char esc, const cr__strv *vars, cr__strv *out) {
+    size_t k = strcspn(args, " \t");
     int i;
-    if (legacy_ok && args[k] != '=' && args[k]) {
+    cr__bld_lex(args, esc, vars, 1, out);
+    if (out->n && !strchr(out->v[0], '=') && args[k]) {
         cr_buf kv = {0};
         char *v = cr__bld_expand(args + k + strspn(args + k, " \t"), esc, vars);
         cr_buf_add(&kv, args, k);
         cr_buf_printf(&kv, "=%s", v ? v : "");
+        cr__strv_free(out);
         cr__strv_push(out, kv.data ? kv.data : "");
         cr_buf_free(&kv);
         CR_FREE(v);
         return 0;
     }
-    cr__bld_lex(args, esc, vars, 1, out);
     for (i = 0; i < out->n; i++)
-        if (out->v[i][0] == '=' || (legacy_ok && !strchr(out->v[i], '='))) return -EINVAL;
+        if (out->v[i][0] == '=' || !strchr(out->v[i], '=')) return -EINVAL;
     return 0;
 }
 
@@ -24449,9 +24451,18 @@ out:
     return r;
 }
 
+/* The value of --name with variables expanded (held in keep), NULL if absent. */
+static const char *cr__bld_flag_x(cr__bld *b, const cr_build_instr *in, const char *name, cr__strv *keep) {
+    const char *fl = cr__bld_flag(in, name);
+    int n = keep->n;
+    if (!fl) return NULL;
+    cr__bld_lex(fl, b->df.escape, &b->vars, 0, keep);
+    return keep->n > n ? keep->v[keep->n - 1] : "";
+}
+
 /* COPY and ADD: the sources and the destination, expanded. */
 static int cr__bld_copy(cr__bld *b, const cr_build_instr *in, cr__bld_fs *f, cr__bimg *from, char *upper, int *layer, cr_err *err) {
-    cr__strv v = {0};
+    cr__strv v = {0}, fx = {0};
     const char *fl;
     char hash[CR_SHA256_DIGEST_MAX], extra[300];
     int r, i;
@@ -24460,14 +24471,18 @@ static int cr__bld_copy(cr__bld *b, const cr_build_instr *in, cr__bld_fs *f, cr_
     if (in->json) for (i = 0; in->json[i]; i++) { char *x = cr__bld_expand(in->json[i], b->df.escape, &b->vars); cr__strv_push(&v, x ? x : ""); CR_FREE(x); }
     else cr__bld_lex(in->args, b->df.escape, &b->vars, 1, &v);
     if (v.n < 2) { r = cr_err_set(err, EINVAL, "requires at least two arguments, a source and a destination"); goto out; }
-    if ((fl = cr__bld_flag(in, "chmod"))) {
+    if ((fl = cr__bld_flag_x(b, in, "chmod", &fx))) {
         char *e;
         f->mode = (mode_t)strtoul(fl, &e, 8);
         f->chmod = 1;
         if (!*fl || *e || f->mode > 07777) { r = cr_err_set(err, EINVAL, "--chmod=%s: expected an octal mode", fl); goto out; }
     }
-    f->chown_spec = cr__bld_flag(in, "chown");
-    if ((fl = cr__bld_flag(in, "from"))) {
+    f->chown_spec = cr__bld_flag_x(b, in, "chown", &fx);
+    if ((fl = cr__bld_flag(in, "from")) && strchr(fl, '$')) {
+        r = cr_err_set(err, EINVAL, "variable expansion is not supported for --from, define a new stage with FROM using ARG from global scope as a workaround");
+        goto out;
+    }
+    if (fl) {
         int k = cr__bld_stage(b, fl);
         if (k >= 0) r = cr__bimg_load(b->root, b->stage_manifest[k], from, err);
         else r = cr__bld_image(b, fl, from, err);
@@ -24487,7 +24502,19 @@ static int cr__bld_copy(cr__bld *b, const cr_build_instr *in, cr__bld_fs *f, cr_
     *layer = 1;   /* COPY always makes a layer, as Docker's does */
 out:
     cr__strv_free(&v);
+    cr__strv_free(&fx);
     return r;
+}
+
+/* 0 when trigger (what follows ONBUILD) may be one; else Docker's refusal. */
+static int cr__bld_trigger_ok(const char *trigger, cr_err *err) {
+    char w[12];
+    size_t i, n = strcspn(trigger, " \t");
+    if (n >= sizeof w) return 0;
+    for (i = 0; i < n; i++) w[i] = (char)toupper((unsigned char)trigger[i]);
+    w[n] = 0;
+    if (!strcmp(w, "ONBUILD")) return cr_err_set(err, EINVAL, "Chaining ONBUILD via `ONBUILD ONBUILD` isn't allowed");
+    return cr__bld_in(w, " FROM MAINTAINER ") ? cr_err_set(err, EINVAL, "%s isn't allowed as an ONBUILD trigger", w) : 0;
 }
 
 /* ENV, LABEL, USER, EXPOSE, VOLUME, STOPSIGNAL, ENTRYPOINT, CMD, SHELL,
@@ -24498,7 +24525,7 @@ static int cr__bld_config_step(cr__bld *b, const cr_build_instr *in, cr_err *err
     char *x = NULL;
     int i, r = 0;
     if (!strcmp(k, "ENV") || !strcmp(k, "LABEL")) {
-        if (cr__bld_pairs(in->args, b->df.escape, &b->vars, 1, &v) < 0) r = cr_err_set(err, EINVAL, "expected KEY=VALUE pairs");
+        if (cr__bld_pairs(in->args, b->df.escape, &b->vars, &v) < 0) r = cr_err_set(err, EINVAL, "expected KEY=VALUE pairs");
         for (i = 0; r == 0 && i < v.n; i++) cr__env_set(k[0] == 'E' ? &b->img.env : &b->img.labels, v.v[i]);
     } else if (!strcmp(k, "USER") || !strcmp(k, "STOPSIGNAL") || !strcmp(k, "WORKDIR")) {
         x = cr__bld_expand(in->args, b->df.escape, &b->vars);
@@ -24514,9 +24541,12 @@ static int cr__bld_config_step(cr__bld *b, const cr_build_instr *in, cr_err *err
         cr__bld_lex(in->args, b->df.escape, &b->vars, 1, &v);
         for (i = 0; i < v.n; i++) {
             char port[300];
+            unsigned lo, hi;
             snprintf(port, sizeof port, "%s%s", v.v[i], k[0] == 'E' && !strchr(v.v[i], '/') ? "/tcp" : "");
             for (x = port; k[0] == 'E' && *x; x++) *x = (char)tolower((unsigned char)*x);
-            cr__env_set(k[0] == 'E' ? &b->img.exposed : &b->img.volumes, port);
+            if (k[0] == 'E' && sscanf(port, "%u-%u/", &lo, &hi) == 2 && lo <= hi && hi < 65536)   /* a range: each port, as Docker */
+                for (x = strchr(port, '/'); lo <= hi; lo++) { char one[300]; snprintf(one, sizeof one, "%u%s", lo, x); cr__env_set(&b->img.exposed, one); }
+            else cr__env_set(k[0] == 'E' ? &b->img.exposed : &b->img.volumes, port);
         }
         x = NULL;
     } else if (!strcmp(k, "VOLUME")) {
@@ -24532,17 +24562,7 @@ static int cr__bld_config_step(cr__bld *b, const cr_build_instr *in, cr_err *err
         cr__strv_free(&b->img.shell);
         for (i = 0; in->json[i]; i++) cr__strv_push(&b->img.shell, in->json[i]);
     } else if (!strcmp(k, "HEALTHCHECK")) r = cr__bld_healthcheck(b, in, err);
-    else if (!strcmp(k, "ONBUILD")) {
-        char *t = NULL;
-        const char *a = in->args;
-        if (!strncasecmp(a, "ONBUILD", 7) || !strncasecmp(a, "FROM", 4) || !strncasecmp(a, "MAINTAINER", 10))
-            r = cr_err_set(err, EINVAL, "%.10s is not allowed as an ONBUILD trigger", a);
-        else if ((t = cr__strdup(a))) {
-            for (i = 0; t[i] && t[i] != ' ' && t[i] != '\t'; i++) t[i] = (char)toupper((unsigned char)t[i]);
-            cr__strv_push(&b->img.onbuild, t);
-        }
-        CR_FREE(t);
-    }
+    else if (!strcmp(k, "ONBUILD") && (r = cr__bld_trigger_ok(in->args, err)) == 0) cr__strv_push(&b->img.onbuild, in->args);
     CR_FREE(x);
     cr__strv_free(&v);
     if (r == 0 && (v.oom || b->img.env.oom || b->img.labels.oom)) r = cr_err_set(err, ENOMEM, "out of memory");
@@ -24589,6 +24609,24 @@ out:
     if (f.tmp[0]) cr__rm_rf(AT_FDCWD, f.tmp);
     if (upper[0] && access(upper, F_OK) == 0) cr__rm_rf(AT_FDCWD, upper);
     cr__bimg_free(&from);
+    return r;
+}
+
+/* The ONBUILD triggers of the image FROM gave, each parsed and run in
+   order as if it followed FROM; the result does not carry them on. */
+static int cr__bld_triggers(cr__bld *b, cr_err *err) {
+    cr__strv t = b->img.onbuild;
+    int i, r = 0;
+    memset(&b->img.onbuild, 0, sizeof b->img.onbuild);
+    if (t.n) cr__bld_say(b, "# Executing %d build trigger%s", t.n, t.n > 1 ? "s" : "");
+    for (i = 0; r == 0 && i < t.n; i++) {
+        cr_dockerfile df;
+        if ((r = cr__bld_trigger_ok(t.v[i], err)) < 0 || (r = cr_build_parse(t.v[i], strlen(t.v[i]), "ONBUILD", &df, err)) < 0) break;
+        if (df.n != 1) r = cr_err_set(err, EINVAL, "onbuild trigger should be a single expression");
+        else if ((r = cr__bld_step(b, &df.instr[0], err)) < 0) cr_err_wrap(err, "ONBUILD %s", df.instr[0].keyword);
+        cr_build_parse_free(&df);
+    }
+    cr__strv_free(&t);
     return r;
 }
 
@@ -24684,7 +24722,11 @@ CR_API int cr_build_image(const cr_runtime *rt, const cr_store *s, const cr_buil
         if (!b->nstages && !strcmp(in->keyword, "ARG")) { cr__bld_arg(b, in->args, &b->gargs); continue; }
         if (!strcmp(in->keyword, "FROM")) {
             if (b->nstages) snprintf(b->stage_manifest[b->nstages - 1], CR_DIGEST_MAX, "%s", b->img.manifest);
-            if ((r = cr__bld_from(b, in, err)) == 0) { cr__bld_vars(b); cr__bld_say(b, " ---> %.12s", b->img.config + 7); }
+            if ((r = cr__bld_from(b, in, err)) == 0) {
+                cr__bld_vars(b);
+                cr__bld_say(b, " ---> %.12s", b->img.config + 7);
+                r = cr__bld_triggers(b, err);
+            }
         } else r = cr__bld_step(b, in, err);
         if (r < 0) cr_err_wrap(err, "%s:%d: %s", b->dfname, in->line, in->keyword);
     }
