@@ -23416,7 +23416,7 @@ static int cr__bld_pairs(const char *args, char esc, const cr__strv *vars, cr__s
 typedef struct cr__bimg {
     cr__strv env, entrypoint, cmd, shell, onbuild, exposed, volumes, labels, history, layers, diff_ids;
     int has_entrypoint, has_cmd;
-    char *workdir, *user, *stop_signal, *healthcheck;   /* healthcheck: JSON text */
+    char *workdir, *user, *stop_signal, *healthcheck, *author;   /* healthcheck: JSON text */
     char os[32], arch[32], variant[32];
     char manifest[CR_DIGEST_MAX], config[CR_DIGEST_MAX];
 } cr__bimg;
@@ -23426,7 +23426,7 @@ static void cr__bimg_free(cr__bimg *m) {
                       &m->labels, &m->history, &m->layers, &m->diff_ids };
     size_t i;
     for (i = 0; i < sizeof v / sizeof *v; i++) cr__strv_free(v[i]);
-    CR_FREE(m->workdir); CR_FREE(m->user); CR_FREE(m->stop_signal); CR_FREE(m->healthcheck);
+    CR_FREE(m->workdir); CR_FREE(m->user); CR_FREE(m->stop_signal); CR_FREE(m->healthcheck); CR_FREE(m->author);
     memset(m, 0, sizeof *m);
 }
 
@@ -23505,6 +23505,7 @@ static int cr__bimg_load(const char *root, const char *manifest, cr__bimg *m, cr
     snprintf(m->os, sizeof m->os, "%s", c.os ? c.os : "linux");
     snprintf(m->arch, sizeof m->arch, "%s", c.architecture ? c.architecture : "");
     snprintf(m->variant, sizeof m->variant, "%s", c.variant ? c.variant : "");
+    if ((v = cr_json_get((const cr_json *)c.json, "author")) && v->type == CR_JSON_STRING) cr__bimg_set(&m->author, v->str);
     cfg = cr_json_get((const cr_json *)c.json, "config");
     cr__bimg_strs(&m->shell, cr_json_get(cfg, "Shell"));
     cr__bimg_strs(&m->onbuild, cr_json_get(cfg, "OnBuild"));
@@ -23555,6 +23556,7 @@ static void cr__bimg_config_json(const cr__bimg *m, const char *created, cr_buf 
     cr_jw_key(&w, "os"); cr_jw_str(&w, m->os);
     if (m->variant[0]) { cr_jw_key(&w, "variant"); cr_jw_str(&w, m->variant); }
     cr_jw_key(&w, "created"); cr_jw_str(&w, created);
+    if (m->author) { cr_jw_key(&w, "author"); cr_jw_str(&w, m->author); }
     cr_jw_key(&w, "config");
     cr_jw_obj(&w);
     if (m->user) { cr_jw_key(&w, "User"); cr_jw_str(&w, m->user); }
@@ -24518,7 +24520,7 @@ static int cr__bld_trigger_ok(const char *trigger, cr_err *err) {
 }
 
 /* ENV, LABEL, USER, EXPOSE, VOLUME, STOPSIGNAL, ENTRYPOINT, CMD, SHELL,
-   HEALTHCHECK, ONBUILD, MAINTAINER: the config alone. */
+   HEALTHCHECK, ONBUILD, MAINTAINER (the image's author): the config alone. */
 static int cr__bld_config_step(cr__bld *b, const cr_build_instr *in, cr_err *err) {
     const char *k = in->keyword;
     cr__strv v = {0};
@@ -24562,6 +24564,7 @@ static int cr__bld_config_step(cr__bld *b, const cr_build_instr *in, cr_err *err
         cr__strv_free(&b->img.shell);
         for (i = 0; in->json[i]; i++) cr__strv_push(&b->img.shell, in->json[i]);
     } else if (!strcmp(k, "HEALTHCHECK")) r = cr__bld_healthcheck(b, in, err);
+    else if (!strcmp(k, "MAINTAINER")) cr__bimg_set(&b->img.author, in->args);
     else if (!strcmp(k, "ONBUILD") && (r = cr__bld_trigger_ok(in->args, err)) == 0) cr__strv_push(&b->img.onbuild, in->args);
     CR_FREE(x);
     cr__strv_free(&v);

@@ -228,9 +228,10 @@ EOF
     [[ $output == *"cr build: Dockerfile:2: FROM: ONBUILD RUN: the command '/bin/sh -c exit 4' returned a non-zero code: 4"* ]]
 }
 
-@test "build: quoted LABEL keys, EXPOSE ranges, variables in --chown and --chmod" {
+@test "build: quoted LABEL keys, EXPOSE ranges, variables in --chown and --chmod, MAINTAINER" {
     cat >"$C/Dockerfile" <<EOF
 FROM $BASE
+MAINTAINER Jane Doe <jane@example.invalid>
 ARG U=1000 M=640
 LABEL "multi word"="v 1" \\
       other=2
@@ -241,7 +242,7 @@ EOF
     echo "$output"
     [ "$status" -eq 0 ]
     run config_of docker.io/library/lbl:latest
-    [ "$(jq -c '.config | [.Labels, .ExposedPorts]' <<<"$output")" = '[{"cr.test.arch":"amd64","multi word":"v 1","other":"2"},{"7000/udp":{},"7001/udp":{},"7002/udp":{},"80/tcp":{}}]' ]
+    [ "$(jq -c '[.author, .config.Labels, .config.ExposedPorts]' <<<"$output")" = '["Jane Doe <jane@example.invalid>",{"cr.test.arch":"amd64","multi word":"v 1","other":"2"},{"7000/udp":{},"7001/udp":{},"7002/udp":{},"80/tcp":{}}]' ]
     run cri run --rm --network none lbl stat -c '%a %u %g' /a
     [ "$output" = "640 1000 1000" ]
 }
