@@ -1317,7 +1317,7 @@ CR_API int cr_build_tag(const cr_store *s, const char *src, const char *dst, cr_
 typedef struct cr_build_history_entry {
     const char *id;                    /* the image's id on the newest entry, else NULL */
     const char *created, *created_by, *comment;   /* NULL when absent */
-    uint64_t size;                     /* the layer's compressed size; 0 for an empty layer */
+    uint64_t size;                     /* the unpacked layer's size (as Docker's); 0 for an empty layer */
     int empty_layer;
 } cr_build_history_entry;
 /* The image's history, newest first. */
@@ -14928,20 +14928,35 @@ CR_API int cr_store_remove(const cr_store *s, const char *name, cr_err *err) {
 
 /* ---- sizes, inspect ---- */
 
-/* The bytes of the files under dirfd/name (symlinks counted as theirs, not followed). */
-static uint64_t cr__du(int at, const char *name, int depth) {
+/* The bytes of the files under dirfd/name (symlinks counted as theirs, not
+   followed; a file with hard links once, as du and Docker count). */
+static uint64_t cr__du_r(int at, const char *name, int depth, cr_buf *seen) {
     struct stat sb;
     uint64_t n = 0;
     DIR *d;
     struct dirent *e;
+    size_t i;
     int fd;
     if (fstatat(at, name, &sb, AT_SYMLINK_NOFOLLOW) < 0) return 0;
-    if (!S_ISDIR(sb.st_mode)) return S_ISREG(sb.st_mode) || S_ISLNK(sb.st_mode) ? (uint64_t)sb.st_size : 0;
+    if (!S_ISDIR(sb.st_mode)) {
+        dev_t id[2] = { sb.st_dev, (dev_t)sb.st_ino };
+        for (i = 0; sb.st_nlink > 1 && i + sizeof id <= seen->len; i += sizeof id)
+            if (!memcmp(seen->data + i, id, sizeof id)) return 0;
+        if (sb.st_nlink > 1) cr_buf_add(seen, id, sizeof id);
+        return S_ISREG(sb.st_mode) || S_ISLNK(sb.st_mode) ? (uint64_t)sb.st_size : 0;
+    }
     if (depth > 256 || (fd = openat(at, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0) return 0;
     if (!(d = fdopendir(fd))) { close(fd); return 0; }
     while ((e = readdir(d)))
-        if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) n += cr__du(dirfd(d), e->d_name, depth + 1);
+        if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) n += cr__du_r(dirfd(d), e->d_name, depth + 1, seen);
     closedir(d);
+    return n;
+}
+
+static uint64_t cr__du(int at, const char *name, int depth) {
+    cr_buf seen = {0};
+    uint64_t n = cr__du_r(at, name, depth, &seen);
+    cr_buf_free(&seen);
     return n;
 }
 
@@ -23269,7 +23284,7 @@ CR_API int cr_build_parse(const char *text, size_t len, const char *name, cr_doc
                 const char *u = s;
                 size_t k;
                 n = cr__bld_line(s, end, &next);
-                k = strspn(u, " \t");
+                for (k = 0; k < n && (u[k] == ' ' || u[k] == '\t'); k++) ;   /* the text need not end in a NUL */
                 if (k < n && u[k] != '#') t = u;
                 s = next;
                 no++;
@@ -23368,24 +23383,26 @@ static char *cr__bld_expand(const char *s, char esc, const cr__strv *vars) {
     return r;
 }
 
-/* KEY=VALUE pairs of ENV, LABEL and ARG ("KEY VALUE": the old form of one
-   pair); returns -EINVAL (with *bad) for a word without '='. */
-static int cr__bld_pairs(const char *args, char esc, const cr__strv *vars, int legacy_ok, cr__strv *out) {
-    size_t k = strcspn(args, " \t=");
+/* KEY=VALUE pairs of ENV and LABEL, or "KEY VALUE" (the old form of one
+   pair: when the first word, quotes respected, has no '='); -EINVAL for a
+   word without '=' or a key alone. */
+static int cr__bld_pairs(const char *args, char esc, const cr__strv *vars, cr__strv *out) {
+    size_t k = strcspn(args, " \t");
     int i;
-    if (legacy_ok && args[k] != '=' && args[k]) {
+    cr__bld_lex(args, esc, vars, 1, out);
+    if (out->n && !strchr(out->v[0], '=') && args[k]) {
         cr_buf kv = {0};
         char *v = cr__bld_expand(args + k + strspn(args + k, " \t"), esc, vars);
         cr_buf_add(&kv, args, k);
         cr_buf_printf(&kv, "=%s", v ? v : "");
+        cr__strv_free(out);
         cr__strv_push(out, kv.data ? kv.data : "");
         cr_buf_free(&kv);
         CR_FREE(v);
         return 0;
     }
-    cr__bld_lex(args, esc, vars, 1, out);
     for (i = 0; i < out->n; i++)
-        if (out->v[i][0] == '=' || (legacy_ok && !strchr(out->v[i], '='))) return -EINVAL;
+        if (out->v[i][0] == '=' || !strchr(out->v[i], '=')) return -EINVAL;
     return 0;
 }
 
@@ -23394,7 +23411,7 @@ static int cr__bld_pairs(const char *args, char esc, const cr__strv *vars, int l
 typedef struct cr__bimg {
     cr__strv env, entrypoint, cmd, shell, onbuild, exposed, volumes, labels, history, layers, diff_ids;
     int has_entrypoint, has_cmd;
-    char *workdir, *user, *stop_signal, *healthcheck;   /* healthcheck: JSON text */
+    char *workdir, *user, *stop_signal, *healthcheck, *author;   /* healthcheck: JSON text */
     char os[32], arch[32], variant[32];
     char manifest[CR_DIGEST_MAX], config[CR_DIGEST_MAX];
 } cr__bimg;
@@ -23404,7 +23421,7 @@ static void cr__bimg_free(cr__bimg *m) {
                       &m->labels, &m->history, &m->layers, &m->diff_ids };
     size_t i;
     for (i = 0; i < sizeof v / sizeof *v; i++) cr__strv_free(v[i]);
-    CR_FREE(m->workdir); CR_FREE(m->user); CR_FREE(m->stop_signal); CR_FREE(m->healthcheck);
+    CR_FREE(m->workdir); CR_FREE(m->user); CR_FREE(m->stop_signal); CR_FREE(m->healthcheck); CR_FREE(m->author);
     memset(m, 0, sizeof *m);
 }
 
@@ -23483,6 +23500,7 @@ static int cr__bimg_load(const char *root, const char *manifest, cr__bimg *m, cr
     snprintf(m->os, sizeof m->os, "%s", c.os ? c.os : "linux");
     snprintf(m->arch, sizeof m->arch, "%s", c.architecture ? c.architecture : "");
     snprintf(m->variant, sizeof m->variant, "%s", c.variant ? c.variant : "");
+    if ((v = cr_json_get((const cr_json *)c.json, "author")) && v->type == CR_JSON_STRING) cr__bimg_set(&m->author, v->str);
     cfg = cr_json_get((const cr_json *)c.json, "config");
     cr__bimg_strs(&m->shell, cr_json_get(cfg, "Shell"));
     cr__bimg_strs(&m->onbuild, cr_json_get(cfg, "OnBuild"));
@@ -23533,6 +23551,7 @@ static void cr__bimg_config_json(const cr__bimg *m, const char *created, cr_buf 
     cr_jw_key(&w, "os"); cr_jw_str(&w, m->os);
     if (m->variant[0]) { cr_jw_key(&w, "variant"); cr_jw_str(&w, m->variant); }
     cr_jw_key(&w, "created"); cr_jw_str(&w, created);
+    if (m->author) { cr_jw_key(&w, "author"); cr_jw_str(&w, m->author); }
     cr_jw_key(&w, "config");
     cr_jw_obj(&w);
     if (m->user) { cr_jw_key(&w, "User"); cr_jw_str(&w, m->user); }
@@ -24429,9 +24448,18 @@ out:
     return r;
 }
 
+/* The value of --name with variables expanded (held in keep), NULL if absent. */
+static const char *cr__bld_flag_x(cr__bld *b, const cr_build_instr *in, const char *name, cr__strv *keep) {
+    const char *fl = cr__bld_flag(in, name);
+    int n = keep->n;
+    if (!fl) return NULL;
+    cr__bld_lex(fl, b->df.escape, &b->vars, 0, keep);
+    return keep->n > n ? keep->v[keep->n - 1] : "";
+}
+
 /* COPY and ADD: the sources and the destination, expanded. */
 static int cr__bld_copy(cr__bld *b, const cr_build_instr *in, cr__bld_fs *f, cr__bimg *from, char *upper, int *layer, cr_err *err) {
-    cr__strv v = {0};
+    cr__strv v = {0}, fx = {0};
     const char *fl;
     char hash[CR_SHA256_DIGEST_MAX], extra[300];
     int r, i;
@@ -24440,14 +24468,18 @@ static int cr__bld_copy(cr__bld *b, const cr_build_instr *in, cr__bld_fs *f, cr_
     if (in->json) for (i = 0; in->json[i]; i++) { char *x = cr__bld_expand(in->json[i], b->df.escape, &b->vars); cr__strv_push(&v, x ? x : ""); CR_FREE(x); }
     else cr__bld_lex(in->args, b->df.escape, &b->vars, 1, &v);
     if (v.n < 2) { r = cr_err_set(err, EINVAL, "requires at least two arguments, a source and a destination"); goto out; }
-    if ((fl = cr__bld_flag(in, "chmod"))) {
+    if ((fl = cr__bld_flag_x(b, in, "chmod", &fx))) {
         char *e;
         f->mode = (mode_t)strtoul(fl, &e, 8);
         f->chmod = 1;
         if (!*fl || *e || f->mode > 07777) { r = cr_err_set(err, EINVAL, "--chmod=%s: expected an octal mode", fl); goto out; }
     }
-    f->chown_spec = cr__bld_flag(in, "chown");
-    if ((fl = cr__bld_flag(in, "from"))) {
+    f->chown_spec = cr__bld_flag_x(b, in, "chown", &fx);
+    if ((fl = cr__bld_flag(in, "from")) && strchr(fl, '$')) {
+        r = cr_err_set(err, EINVAL, "variable expansion is not supported for --from, define a new stage with FROM using ARG from global scope as a workaround");
+        goto out;
+    }
+    if (fl) {
         int k = cr__bld_stage(b, fl);
         if (k >= 0) r = cr__bimg_load(b->root, b->stage_manifest[k], from, err);
         else r = cr__bld_image(b, fl, from, err);
@@ -24467,18 +24499,30 @@ static int cr__bld_copy(cr__bld *b, const cr_build_instr *in, cr__bld_fs *f, cr_
     *layer = 1;   /* COPY always makes a layer, as Docker's does */
 out:
     cr__strv_free(&v);
+    cr__strv_free(&fx);
     return r;
 }
 
+/* 0 when trigger (what follows ONBUILD) may be one; else Docker's refusal. */
+static int cr__bld_trigger_ok(const char *trigger, cr_err *err) {
+    char w[12];
+    size_t i, n = strcspn(trigger, " \t");
+    if (n >= sizeof w) return 0;
+    for (i = 0; i < n; i++) w[i] = (char)toupper((unsigned char)trigger[i]);
+    w[n] = 0;
+    if (!strcmp(w, "ONBUILD")) return cr_err_set(err, EINVAL, "Chaining ONBUILD via `ONBUILD ONBUILD` isn't allowed");
+    return cr__bld_in(w, " FROM MAINTAINER ") ? cr_err_set(err, EINVAL, "%s isn't allowed as an ONBUILD trigger", w) : 0;
+}
+
 /* ENV, LABEL, USER, EXPOSE, VOLUME, STOPSIGNAL, ENTRYPOINT, CMD, SHELL,
-   HEALTHCHECK, ONBUILD, MAINTAINER: the config alone. */
+   HEALTHCHECK, ONBUILD, MAINTAINER (the image's author): the config alone. */
 static int cr__bld_config_step(cr__bld *b, const cr_build_instr *in, cr_err *err) {
     const char *k = in->keyword;
     cr__strv v = {0};
     char *x = NULL;
     int i, r = 0;
     if (!strcmp(k, "ENV") || !strcmp(k, "LABEL")) {
-        if (cr__bld_pairs(in->args, b->df.escape, &b->vars, 1, &v) < 0) r = cr_err_set(err, EINVAL, "expected KEY=VALUE pairs");
+        if (cr__bld_pairs(in->args, b->df.escape, &b->vars, &v) < 0) r = cr_err_set(err, EINVAL, "expected KEY=VALUE pairs");
         for (i = 0; r == 0 && i < v.n; i++) cr__env_set(k[0] == 'E' ? &b->img.env : &b->img.labels, v.v[i]);
     } else if (!strcmp(k, "USER") || !strcmp(k, "STOPSIGNAL") || !strcmp(k, "WORKDIR")) {
         x = cr__bld_expand(in->args, b->df.escape, &b->vars);
@@ -24494,9 +24538,12 @@ static int cr__bld_config_step(cr__bld *b, const cr_build_instr *in, cr_err *err
         cr__bld_lex(in->args, b->df.escape, &b->vars, 1, &v);
         for (i = 0; i < v.n; i++) {
             char port[300];
+            unsigned lo, hi;
             snprintf(port, sizeof port, "%s%s", v.v[i], k[0] == 'E' && !strchr(v.v[i], '/') ? "/tcp" : "");
             for (x = port; k[0] == 'E' && *x; x++) *x = (char)tolower((unsigned char)*x);
-            cr__env_set(k[0] == 'E' ? &b->img.exposed : &b->img.volumes, port);
+            if (k[0] == 'E' && sscanf(port, "%u-%u/", &lo, &hi) == 2 && lo <= hi && hi < 65536)   /* a range: each port, as Docker */
+                for (x = strchr(port, '/'); lo <= hi; lo++) { char one[300]; snprintf(one, sizeof one, "%u%s", lo, x); cr__env_set(&b->img.exposed, one); }
+            else cr__env_set(k[0] == 'E' ? &b->img.exposed : &b->img.volumes, port);
         }
         x = NULL;
     } else if (!strcmp(k, "VOLUME")) {
@@ -24512,17 +24559,8 @@ static int cr__bld_config_step(cr__bld *b, const cr_build_instr *in, cr_err *err
         cr__strv_free(&b->img.shell);
         for (i = 0; in->json[i]; i++) cr__strv_push(&b->img.shell, in->json[i]);
     } else if (!strcmp(k, "HEALTHCHECK")) r = cr__bld_healthcheck(b, in, err);
-    else if (!strcmp(k, "ONBUILD")) {
-        char *t = NULL;
-        const char *a = in->args;
-        if (!strncasecmp(a, "ONBUILD", 7) || !strncasecmp(a, "FROM", 4) || !strncasecmp(a, "MAINTAINER", 10))
-            r = cr_err_set(err, EINVAL, "%.10s is not allowed as an ONBUILD trigger", a);
-        else if ((t = cr__strdup(a))) {
-            for (i = 0; t[i] && t[i] != ' ' && t[i] != '\t'; i++) t[i] = (char)toupper((unsigned char)t[i]);
-            cr__strv_push(&b->img.onbuild, t);
-        }
-        CR_FREE(t);
-    }
+    else if (!strcmp(k, "MAINTAINER")) cr__bimg_set(&b->img.author, in->args);
+    else if (!strcmp(k, "ONBUILD") && (r = cr__bld_trigger_ok(in->args, err)) == 0) cr__strv_push(&b->img.onbuild, in->args);
     CR_FREE(x);
     cr__strv_free(&v);
     if (r == 0 && (v.oom || b->img.env.oom || b->img.labels.oom)) r = cr_err_set(err, ENOMEM, "out of memory");
@@ -24569,6 +24607,24 @@ out:
     if (f.tmp[0]) cr__rm_rf(AT_FDCWD, f.tmp);
     if (upper[0] && access(upper, F_OK) == 0) cr__rm_rf(AT_FDCWD, upper);
     cr__bimg_free(&from);
+    return r;
+}
+
+/* The ONBUILD triggers of the image FROM gave, each parsed and run in
+   order as if it followed FROM; the result does not carry them on. */
+static int cr__bld_triggers(cr__bld *b, cr_err *err) {
+    cr__strv t = b->img.onbuild;
+    int i, r = 0;
+    memset(&b->img.onbuild, 0, sizeof b->img.onbuild);
+    if (t.n) cr__bld_say(b, "# Executing %d build trigger%s", t.n, t.n > 1 ? "s" : "");
+    for (i = 0; r == 0 && i < t.n; i++) {
+        cr_dockerfile df;
+        if ((r = cr__bld_trigger_ok(t.v[i], err)) < 0 || (r = cr_build_parse(t.v[i], strlen(t.v[i]), "ONBUILD", &df, err)) < 0) break;
+        if (df.n != 1) r = cr_err_set(err, EINVAL, "onbuild trigger should be a single expression");
+        else if ((r = cr__bld_step(b, &df.instr[0], err)) < 0) cr_err_wrap(err, "ONBUILD %s", df.instr[0].keyword);
+        cr_build_parse_free(&df);
+    }
+    cr__strv_free(&t);
     return r;
 }
 
@@ -24664,7 +24720,11 @@ CR_API int cr_build_image(const cr_runtime *rt, const cr_store *s, const cr_buil
         if (!b->nstages && !strcmp(in->keyword, "ARG")) { cr__bld_arg(b, in->args, &b->gargs); continue; }
         if (!strcmp(in->keyword, "FROM")) {
             if (b->nstages) snprintf(b->stage_manifest[b->nstages - 1], CR_DIGEST_MAX, "%s", b->img.manifest);
-            if ((r = cr__bld_from(b, in, err)) == 0) { cr__bld_vars(b); cr__bld_say(b, " ---> %.12s", b->img.config + 7); }
+            if ((r = cr__bld_from(b, in, err)) == 0) {
+                cr__bld_vars(b);
+                cr__bld_say(b, " ---> %.12s", b->img.config + 7);
+                r = cr__bld_triggers(b, err);
+            }
         } else r = cr__bld_step(b, in, err);
         if (r < 0) cr_err_wrap(err, "%s:%d: %s", b->dfname, in->line, in->keyword);
     }
@@ -24723,7 +24783,11 @@ CR_API int cr_build_history(const cr_store *s, const char *image, int (*fn)(void
         if ((v = cr_json_get(j, "created_by")) && v->type == CR_JSON_STRING) h.created_by = v->str;
         if ((v = cr_json_get(j, "comment")) && v->type == CR_JSON_STRING) h.comment = v->str;
         h.empty_layer = (v = cr_json_get(j, "empty_layer")) && v->type == CR_JSON_TRUE;
-        if (!h.empty_layer && layer > 0) sscanf(m.layers.v[--layer], "%*s %*s %llu", (unsigned long long *)&h.size);
+        if (!h.empty_layer && layer > 0) {
+            char p[PATH_MAX];
+            snprintf(p, sizeof p, "%s/layers/sha256/%s", cr_store_root(s), m.diff_ids.v[--layer] + 7);
+            h.size = cr__du(AT_FDCWD, p, 0);
+        }
         h.id = i == m.history.n - 1 ? m.config : NULL;
         r = fn(user, &h);
         cr_json_free(j);

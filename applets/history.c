@@ -7,7 +7,8 @@
 const char cr_usage_history[] =
 "usage: cr history [--no-trunc] [-q] [--format table|json] IMAGE\n"
 "\n"
-"How the image was made, newest step first (SIZE: compressed).\n"
+"How the image was made, newest step first (SIZE: what the step's layer holds,\n"
+"unpacked, as Docker counts it).\n"
 "\n"
 "  --no-trunc     do not cut ids and commands\n"
 "  -q, --quiet    print only the image ids\n"
@@ -17,7 +18,7 @@ const char cr_usage_history[] =
     X(OPT_QUIET, "quiet", 'q', CR_OPT_FLAG) \
     X(OPT_FORMAT, "format", 0, CR_OPT_VALUE)
 
-#define CR_HISTORY_COLUMNS "%-14s %-15s %-47s %-10s %s\n"
+#define CR_HISTORY_COLUMNS "%-14s %-15s %-*s %-10s %s\n"   /* CREATED BY: 47 columns */
 
 typedef struct { int trunc, quiet, json; cr_jw w; } cr_history_ui;
 
@@ -48,6 +49,7 @@ static void cr_history_ago(const char *rfc3339, char *out, size_t n) {
 static int cr_history_one(void *user, const cr_build_history_entry *h) {
     cr_history_ui *ui = (cr_history_ui *)user;
     char id[80], ago[64], size[32], by[4200];
+    int cut;
     snprintf(id, sizeof id, "%s", h->id ? (ui->trunc ? h->id + 7 : h->id) : "<missing>");
     if (h->id && ui->trunc) id[12] = 0;
     if (ui->quiet) { printf("%s\n", id); return 0; }
@@ -62,12 +64,11 @@ static int cr_history_one(void *user, const cr_build_history_entry *h) {
         return 0;
     }
     cr_history_ago(h->created, ago, sizeof ago);
-    if (h->size < 1000) snprintf(size, sizeof size, "%lluB", (unsigned long long)h->size);
-    else if (h->size < 1000000) snprintf(size, sizeof size, "%.3gkB", h->size / 1e3);
-    else snprintf(size, sizeof size, "%.3gMB", h->size / 1e6);
+    cr_main_human_size((double)h->size, size, sizeof size);
     snprintf(by, sizeof by, "%s", h->created_by ? h->created_by : "");
-    if (ui->trunc && strlen(by) > 45) strcpy(by + 44, "\xe2\x80\xa6");
-    printf(CR_HISTORY_COLUMNS, id, ago, by, size, h->comment ? h->comment : "");
+    cut = ui->trunc && strlen(by) > 45;
+    if (cut) strcpy(by + 44, "\xe2\x80\xa6");   /* 3 bytes, 1 column */
+    printf(CR_HISTORY_COLUMNS, id, ago, 47 + 2 * cut, by, size, h->comment ? h->comment : "");
     return 0;
 }
 
@@ -85,7 +86,7 @@ int cr_applet_history(int argc, char **argv) {
     if (cr_opt_value(&st, OPT_FORMAT) && cr_opt_format(argv[0], cr_opt_value(&st, OPT_FORMAT), &ui.json) < 0) return 1;
     cr_jw_init(&ui.w, &out);
     if (ui.json) cr_jw_arr(&ui.w);
-    else if (!ui.quiet) printf(CR_HISTORY_COLUMNS, "IMAGE", "CREATED", "CREATED BY", "SIZE", "COMMENT");
+    else if (!ui.quiet) printf(CR_HISTORY_COLUMNS, "IMAGE", "CREATED", 47, "CREATED BY", "SIZE", "COMMENT");
     rc = cr_build_history(&cr_main_store, st.operands[0], cr_history_one, &ui, &err);
     if (ui.json) { cr_jw_arr_end(&ui.w); printf("%s\n", out.data ? out.data : "[]"); }
     cr_buf_free(&out);

@@ -6,7 +6,8 @@
    promises (a keyword among the known ones, lines in order, flags and JSON
    lists NULL-terminated). Each instruction's arguments then go through the
    word lexer (quotes, escapes, ${VAR:-x}) with a few variables set, the
-   KEY=VALUE pair reader and the .dockerignore matcher. */
+   KEY=VALUE pair reader and the .dockerignore matcher; an ONBUILD's
+   trigger is checked and parsed as a build FROM that image does. */
 #define CR_IMPLEMENTATION
 #define CR_NO_SECCOMP
 #include "cr.h"
@@ -20,7 +21,7 @@ static void check_words(const cr_build_instr *in, char esc, const cr__strv *vars
     cr__bld_lex(in->args, esc, vars, 1, &w);
     for (i = 0; i < w.n; i++) if (!w.v[i]) abort();
     if (w.v && w.v[w.n]) abort();
-    cr__bld_pairs(in->args, esc, vars, 1, &pairs);
+    cr__bld_pairs(in->args, esc, vars, &pairs);
     for (i = 0; i < w.n && i < 2; i++) cr__bld_match(w.v[i], in->original);
     cr__strv_free(&w);
     cr__strv_free(&pairs);
@@ -51,6 +52,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         if (!strcmp(in->keyword, "SHELL") && !in->json) abort();
         last = in->line;
         if (i < 64) check_words(in, df.escape, &vars);
+        if (!strcmp(in->keyword, "ONBUILD") && cr__bld_trigger_ok(in->args, &err) == 0) {
+            cr_dockerfile t;
+            if (cr_build_parse(in->args, strlen(in->args), "ONBUILD", &t, &err) == 0) {
+                if (!t.n || !t.instr[0].keyword) abort();
+                cr_build_parse_free(&t);
+            } else if (!err.code) abort();
+        }
     }
     cr__strv_free(&vars);
     cr_build_parse_free(&df);

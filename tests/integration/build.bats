@@ -189,6 +189,64 @@ EOF
     [ "$output" = "$(printf 'usr/lib\nlib\nhello')" ]
 }
 
+@test "build: ONBUILD triggers run right after FROM in the next build, and only there" {
+    mkdir -p "$C/base" "$C/child"
+    cat >"$C/base/Dockerfile" <<EOF
+FROM $BASE
+ONBUILD RUN dd if=/dev/zero of=/h1 bs=1000 count=5 2>/dev/null && ln /h1 /h2
+onbuild ENV FROM_TRIGGER=yes
+EOF
+    crb -t obase --network none "$C/base"
+    [ "$status" -eq 0 ]
+    run config_of docker.io/library/obase:latest
+    [ "$(jq -c .config.OnBuild <<<"$output")" = '["RUN dd if=/dev/zero of=/h1 bs=1000 count=5 2>/dev/null && ln /h1 /h2","ENV FROM_TRIGGER=yes"]' ]
+    printf 'FROM obase\nRUN echo "$FROM_TRIGGER" >/env.txt\n' >"$C/child/Dockerfile"
+    crb -t ochild --network none "$C/child"
+    echo "$output"
+    [ "$status" -eq 0 ]
+    [[ $output == *"Step 1/2 : FROM obase"*"# Executing 2 build triggers"*" ---> Running in "*"Step 2/2 : RUN"* ]]
+    run cri run --rm --network none ochild sh -c 'cat /env.txt; stat -c %h /h2'
+    [ "$output" = "$(printf 'yes\n2')" ]
+    run config_of docker.io/library/ochild:latest
+    [ "$(jq -c .config.OnBuild <<<"$output")" = null ]
+    # history: the trigger's layer, its hard-linked file counted once
+    run cri history --format json ochild
+    [ "$(jq '.[] | select(.createdBy | startswith("/bin/sh -c dd")) | .size' <<<"$output")" -eq 5000 ]
+    # the child does not pass the triggers on; a second build takes them from the cache
+    printf 'FROM ochild\n' >"$C/Dockerfile"
+    crb --network none "$C"
+    [ "$status" -eq 0 ] && [[ $output != *"Executing"* ]]
+    crb -t ochild --network none "$C/child"
+    [ "$(grep -c -- '---> Using cache' <<<"$output")" -eq 3 ]
+    # a failing trigger names the FROM line
+    printf 'FROM %s\nONBUILD RUN exit 4\n' "$BASE" >"$C/base/Dockerfile"
+    crb -t obase --network none "$C/base"
+    printf 'ARG X\nFROM obase\n' >"$C/child/Dockerfile"
+    crb --network none "$C/child"
+    echo "$output"
+    [ "$status" -eq 1 ]
+    [[ $output == *"cr build: Dockerfile:2: FROM: ONBUILD RUN: the command '/bin/sh -c exit 4' returned a non-zero code: 4"* ]]
+}
+
+@test "build: quoted LABEL keys, EXPOSE ranges, variables in --chown and --chmod, MAINTAINER" {
+    cat >"$C/Dockerfile" <<EOF
+FROM $BASE
+MAINTAINER Jane Doe <jane@example.invalid>
+ARG U=1000 M=640
+LABEL "multi word"="v 1" \\
+      other=2
+EXPOSE 7000-7002/UDP 80
+COPY --chown=\${U}:\$U --chmod=\$M a.txt /a
+EOF
+    crb -t lbl --network none "$C"
+    echo "$output"
+    [ "$status" -eq 0 ]
+    run config_of docker.io/library/lbl:latest
+    [ "$(jq -c '[.author, .config.Labels, .config.ExposedPorts]' <<<"$output")" = '["Jane Doe <jane@example.invalid>",{"cr.test.arch":"amd64","multi word":"v 1","other":"2"},{"7000/udp":{},"7001/udp":{},"7002/udp":{},"80/tcp":{}}]' ]
+    run cri run --rm --network none lbl stat -c '%a %u %g' /a
+    [ "$output" = "640 1000 1000" ]
+}
+
 # fails_with MESSAGE LINE... : a Dockerfile of FROM $BASE and LINEs fails
 # the build (exit status 1) with MESSAGE on stderr
 fails_with() {
@@ -208,6 +266,10 @@ fails_with() {
     fails_with "Dockerfile:2: SHELL requires the arguments to be in JSON form" 'SHELL /bin/sh'
     fails_with 'Dockerfile:2: ADD: "https://example.invalid/x": remote sources are not supported' 'ADD https://example.invalid/x /x'
     fails_with "Dockerfile:2: COPY: unknown flag: --nope" 'COPY --nope a.txt /x'
+    fails_with "Dockerfile:3: ONBUILD: Chaining ONBUILD via \`ONBUILD ONBUILD\` isn't allowed" 'RUN true' 'ONBUILD ONBUILD RUN true'
+    fails_with "Dockerfile:2: ONBUILD: FROM isn't allowed as an ONBUILD trigger" 'onbuild from scratch'
+    fails_with "Dockerfile:2: ONBUILD: MAINTAINER isn't allowed as an ONBUILD trigger" 'ONBUILD maintainer me'
+    fails_with "Dockerfile:3: COPY: variable expansion is not supported for --from" 'ARG S=0' 'COPY --from=$S /x /y'
     printf 'FROM %s\nCOPY \\\n  nope /x\n' "$BASE" >"$C/other"
     crb -f "$C/other" "$C"
     [ "$status" -eq 1 ]
@@ -235,9 +297,15 @@ fails_with() {
     echo "$output"
     [ "$status" -eq 0 ]
     [[ ${lines[0]} == "IMAGE"*"CREATED"*"CREATED BY"*"SIZE"*"COMMENT" ]]
-    [[ ${lines[1]} == *"sh -c echo committed >/new; rm /etc/removeme"*"my change" ]]
+    [[ ${lines[1]} == *"sh -c echo committed >/new; rm /etc/removeme"*" 10B "*"my change" ]]
     [ "${#lines[@]}" -eq 3 ]
     [[ ${lines[2]} == "<missing>"* ]]
+    # SIZE is what each layer holds unpacked, as Docker counts it: the bytes
+    # of its files and symlinks, a hard-linked file once, directories none
+    local want
+    want=$(find "$FIX/rootfs" ! -type d -printf '%i %s\n' | sort -u | awk '{ s += $2 } END { print s }')
+    run cri history --format json other:2
+    [ "$(jq -c '[.[].size]' <<<"$output")" = "[10,$want]" ]
     tar -C "$FIX/rootfs" -c . | cri import - localhost/imported >"$BATS_TEST_TMPDIR/id"
     run cri run --rm --network none localhost/imported /bin/busybox echo imported
     [ "$output" = imported ]
