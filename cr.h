@@ -19278,6 +19278,7 @@ typedef struct cr__ctr {
     int restarts;
     int log_none, log_files;          /* --log-driver none; --log-opt max-file (1 by default) */
     int64_t log_max;                  /* --log-opt max-size in bytes (0: no rotation) */
+    int held[8], nheld;               /* cr_ctr_start: the last run's OCI state, open past its delete */
 } cr__ctr;
 
 static const char cr__ctr_default_path[] = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
@@ -21110,6 +21111,23 @@ static int cr__ctr_fill(cr__ctr *c, cr_err *err) {
 
 static void cr__ctr_health_start(cr__ctr *c);
 
+/* The files and the directory of the last run's OCI state, held open
+   (on) while cr_ctr_start deletes and makes it again: the blocks of an
+   unlinked file are freed, on a disk mounted with discard a wait of some
+   ms each, by whoever closes it last, so the monitor does that once the
+   container runs, not the start that waits for it. */
+static void cr__ctr_keep_old(cr__ctr *c, int on) {
+    char p[PATH_MAX];
+    DIR *d;
+    struct dirent *e;
+    if (!on) { while (c->nheld > 0) close(c->held[--c->nheld]); return; }
+    snprintf(p, sizeof p, "%s/%s", cr_state_root(c->rt), c->name);
+    if (!(d = opendir(p))) return;
+    while ((e = readdir(d)) && c->nheld < 8)
+        if (strcmp(e->d_name, "..") && (c->held[c->nheld] = openat(dirfd(d), e->d_name, O_PATH | O_NOFOLLOW | O_CLOEXEC)) >= 0) c->nheld++;
+    closedir(d);
+}
+
 static void cr__ctr_started(void *user, pid_t pid) {
     cr__ctr *c = (cr__ctr *)user;
     (void)pid;
@@ -21121,6 +21139,7 @@ static void cr__ctr_started(void *user, pid_t pid) {
         close(c->notify);
         c->notify = -1;
     }
+    cr__ctr_keep_old(c, 0);
 }
 
 /* The monitor outlives its caller: it must not hold the caller's other
@@ -21130,8 +21149,9 @@ static void cr__ctr_close_others(const cr__ctr *c) {
     struct dirent *e;
     int keep = d ? dirfd(d) : -1;
     while (d && (e = readdir(d))) {
-        int fd = atoi(e->d_name);
-        if (e->d_name[0] != '.' && fd > 2 && fd != keep && fd != c->dirfd && fd != c->lockfd && fd != c->notify) close(fd);
+        int fd = atoi(e->d_name), i;
+        for (i = 0; i < c->nheld && c->held[i] != fd; i++) ;
+        if (e->d_name[0] != '.' && fd > 2 && fd != keep && fd != c->dirfd && fd != c->lockfd && fd != c->notify && i == c->nheld) close(fd);
     }
     if (d) closedir(d);
 }
@@ -21292,6 +21312,10 @@ static void cr__ctr_supervise(cr__ctr *c, cr_create_opts *co, int status) {
     for (;;) {
         int again;
         cr__ctr_health_stop(c);
+        /* overlayfs empties and remakes its work dir at every mount; gone
+           now (unmounted with the container), the next start does not
+           wait for that */
+        unlinkat(c->dirfd, "work/work", AT_REMOVEDIR);
         cr__ctr_finish(c, status);
         again = !strcmp(c->restart, "always") || !strcmp(c->restart, "unless-stopped") ||
                 (!strcmp(c->restart, "on-failure") && status != 0 && (!c->max_retries || c->restarts < c->max_retries));
@@ -21390,6 +21414,7 @@ static pid_t cr__ctr_logger(cr__ctr *c, int tee) {
     if (pipe2(errp, O_CLOEXEC) < 0) { close(out[0]); close(out[1]); return -1; }
     if ((pid = fork()) == 0) {
         if (c->notify >= 0) close(c->notify);
+        cr__ctr_keep_old(c, 0);
         close(out[1]); close(errp[1]);
         in[0] = out[0]; in[1] = errp[0];
         if (tee) { copy[0] = 1; copy[1] = 2; }
@@ -21443,6 +21468,7 @@ static int cr__ctr_detach(cr__ctr *c, cr_create_opts *co, cr_err *err) {
         _exit(0);
     }
     close(p[1]);
+    cr__ctr_keep_old(c, 0);
     waitpid(pid, NULL, 0);
     while (got < sizeof buf - 1 && (n = read(p[0], buf + got, sizeof buf - 1 - got)) != 0) {
         if (n < 0 && errno == EINTR) continue;
@@ -21569,6 +21595,7 @@ static int cr__ctr_split(cr__ctr *c, cr_create_opts *co, int *status, cr_err *er
 }
 
 static void cr__ctr_free(cr__ctr *c) {
+    cr__ctr_keep_old(c, 0);
     if (c->dirfd >= 0) close(c->dirfd);
     if (c->lockfd >= 0) close(c->lockfd);
     cr_manifest_config_free(&c->img);
@@ -22689,6 +22716,29 @@ static int cr__ctr_reload(cr__ctr *c, const cr_ctr_info *info, const cr_json *re
     return r;
 }
 
+/* Moving a task into a v1 cgroup first waits for an RCU grace period (the
+   kernel switches its cgroup_threadgroup_rwsem to writer mode, 5-15 ms),
+   unless another move happened within the last grace period. A child
+   that moves itself into its own cgroup (no change) every 2 ms while the
+   container is made lets the container's join find that mode on: the
+   wait overlaps the rest of the start. Its pid, or -1. */
+static pid_t cr__ctr_warm_cgroups(void) {
+    char own[PATH_MAX], procs[PATH_MAX + 300];
+    int i;
+    pid_t pid;
+    cr__cgroup_scan();
+    for (i = 0; i < cr__cg_n && cr__cg_hiers[i].v2; i++) ;
+    if (i >= cr__cg_n || geteuid() != 0) return -1;
+    cr__cgroup_own(&cr__cg_hiers[i], own, sizeof own);
+    snprintf(procs, sizeof procs, "%s%s/cgroup.procs", cr__cg_hiers[i].mnt, own);
+    if ((pid = fork()) != 0) return pid;
+    prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+    /* no fd of the start's: not its stdout, not a file it holds (cr__ctr_keep_old) */
+    if (syscall(SYS_close_range, 0, ~0U, 0) < 0) for (i = 0; i < 1024; i++) close(i);
+    for (i = 0; i < 500 && cr__write_str(procs, "0") == 0; i++) usleep(2000);
+    _exit(0);
+}
+
 CR_API int cr_ctr_start(const cr_runtime *rt, const cr_store *s, const char *name, unsigned flags, int *status, cr_err *err) {
     cr__ctr *c;
     cr_ctr_info info;
@@ -22696,6 +22746,7 @@ CR_API int cr_ctr_start(const cr_runtime *rt, const cr_store *s, const char *nam
     cr_create_opts co;
     char upper[PATH_MAX], work[PATH_MAX];
     int r;
+    pid_t warm = -1;
     if (status) *status = 0;
     if ((r = cr__ctr_open(rt, cr_store_root(s), name, &info, &rec, err)) < 0) return r;
     if (info.status == CR_RUNNING || info.status == CR_PAUSED) { cr_json_free(rec); return 0; }
@@ -22711,8 +22762,10 @@ CR_API int cr_ctr_start(const cr_runtime *rt, const cr_store *s, const char *nam
     if (r == 0) {
         unlinkat(c->dirfd, "held", 0);
         /* the last run's OCI state (stopped: no kill needed) */
+        cr__ctr_keep_old(c, 1);
         if (cr_container_delete(rt, c->name, 0, NULL) < 0) cr_container_delete(rt, c->name, CR_DELETE_FORCE, NULL);
         if (c->bridge) cr_net_detach(&c->net, c->name, NULL);
+        if (!(flags & CR_CTR_START_ATTACH)) warm = cr__ctr_warm_cgroups();
         memset(&co, 0, sizeof co);
         co.keep = 1;
         co.created = cr__ctr_attach;
@@ -22727,6 +22780,7 @@ CR_API int cr_ctr_start(const cr_runtime *rt, const cr_store *s, const char *nam
         if (!(flags & CR_CTR_START_ATTACH)) r = cr__ctr_detach(c, &co, err);
         else if ((r = cr__ctr_fg(c, &co, status, err)) == 0) cr__ctr_finish(c, status ? *status : 0);
     }
+    if (warm > 0) { kill(warm, SIGKILL); while (waitpid(warm, NULL, 0) < 0 && errno == EINTR) ; }
     cr__ctr_free(c);
     return r < 0 ? cr_err_wrap(err, "start \"%s\"", info.name) : 0;
 }
