@@ -1208,17 +1208,19 @@ CR_API int cr_ctr_system_df(const cr_runtime *rt, const cr_store *s, cr_ctr_df *
    the image has is C, else A). A --rootfs container has none. */
 CR_API int cr_ctr_diff(const cr_runtime *rt, const cr_store *s, const char *name,
                        int (*fn)(void *user, char kind, const char *path), void *user, cr_err *err);
-/* Docker's cp and export, through the root of a running container
-   (/proc/PID/root: symlinks in it are resolved inside it, never out).
+/* Docker's cp and export, through the root of a container: a running
+   one's /proc/PID/root, a stopped one's overlay (its layers and upper
+   dir) mounted nowhere, with its lock held (a start meanwhile waits);
+   symlinks in it are resolved inside it, never out. Volumes of a stopped
+   container are not mounted: their paths show the dirs beneath.
    An end is a container's path, or (container NULL) a host path; path
    "-" is a tar on stdin (from) or stdout (to). A directory destination
    receives the source under its own name, another one is made (its
-   parent must exist) or replaced as the source. A stopped container is
-   refused (-EINVAL, saying so). */
+   parent must exist) or replaced as the source. */
 typedef struct cr_ctr_cp_end { const char *container, *path; } cr_ctr_cp_end;
 CR_API int cr_ctr_copy(const cr_runtime *rt, const cr_store *s, const cr_ctr_cp_end *from, const cr_ctr_cp_end *to, cr_err *err);
-/* The running container's file system as a tar on fd, without what the
-   runtime mounts (/proc, /sys, /dev, /etc/hosts ...). */
+/* The container's file system (running or stopped) as a tar on fd,
+   without what the runtime mounts (/proc, /sys, /dev, /etc/hosts ...). */
 CR_API int cr_ctr_export(const cr_runtime *rt, const cr_store *s, const char *name, int fd, cr_err *err);
 /* Docker's start: runs a stopped container again with the same upper dir,
    volumes and network, under a new monitor (its restart policy and health
@@ -22538,9 +22540,49 @@ static int cr__ctr_fd_sink(void *user, const void *p, size_t n) {
     return cr__write_all(*(int *)user, p, n) < 0 ? -errno : 0;
 }
 
-/* The root to resolve an end in: a running container's, or the host's
-   (path made absolute into abs). */
-static int cr__ctr_cp_root(const cr_runtime *rt, const cr_store *s, const cr_ctr_cp_end *e, char *abs, int *fd, cr_err *err) {
+/* A stopped container's root, mounted nowhere (fsmount: it goes with
+   its last fd): its overlay, with its upper dir (rw), else read-only with
+   the upper dir as the top layer; a --rootfs container's dir itself. */
+static int cr__ctr_cp_stopped(const cr_store *s, const cr_ctr_info *c, int rw, int *fd, cr_err *err) {
+    cr_buf text = {0}, low = {0};
+    cr_json *run = NULL;
+    const cr_json *e;
+    char upper[PATH_MAX], work[PATH_MAX];
+    int dfd, fs = -1, r;
+    if ((r = cr__ctr_load_record(cr_store_root(s), c->name, &run, err)) < 0) return r;
+    snprintf(upper, sizeof upper, "%s", cr__ctr_json_str(run, "Rootfs"));
+    cr_json_free(run);
+    run = NULL;
+    if (*upper) return (*fd = open(upper, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0 ? cr__errno(err, "%s", upper) : 0;
+    snprintf(upper, sizeof upper, "%s/upper", c->dir);
+    snprintf(work, sizeof work, "%s/work", c->dir);
+    if ((dfd = open(c->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) return cr__errno(err, "%s", c->dir);
+    if ((r = cr_util_read_file(dfd, "run.json", 1 << 20, &text, err)) == 0) r = cr_json_parse(text.data, text.len, &run, err);
+    close(dfd);
+    if (!rw) cr_buf_puts(&low, upper);
+    for (e = r == 0 && (e = cr_json_get(run, "Lower")) && e->type == CR_JSON_ARRAY ? e->child : NULL; e; e = e->next)
+        if (e->type == CR_JSON_STRING) cr_buf_printf(&low, "%s%s", low.len ? ":" : "", e->str);
+    if (r < 0) goto out;
+    if (low.oom) { r = cr_err_set(err, ENOMEM, "out of memory"); goto out; }
+    if ((fs = (int)syscall(SYS_fsopen, "overlay", FSOPEN_CLOEXEC)) < 0 ||
+        syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING, "lowerdir", low.data ? low.data : "", 0) < 0 ||
+        (rw && (syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING, "upperdir", upper, 0) < 0 ||
+                syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING, "workdir", work, 0) < 0)) ||
+        syscall(SYS_fsconfig, fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0 ||
+        (*fd = (int)syscall(SYS_fsmount, fs, FSMOUNT_CLOEXEC, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | (rw ? 0 : MOUNT_ATTR_RDONLY))) < 0)
+        r = cr__errno(err, "mount the root of the stopped container %s (upper \"%s\")", c->name, upper);
+out:
+    if (fs >= 0) close(fs);
+    cr_json_free(run);
+    cr_buf_free(&text);
+    cr_buf_free(&low);
+    return r;
+}
+
+/* The root to resolve an end in: a running container's (/proc/PID/root),
+   a stopped one's (with its lock held in *lock, so that no start mounts
+   its upper dir meanwhile), or the host's (path made absolute into abs). */
+static int cr__ctr_cp_root(const cr_runtime *rt, const cr_store *s, const cr_ctr_cp_end *e, int rw, char *abs, int *fd, int *lock, cr_err *err) {
     cr_ctr_info c;
     char p[64], cwd[PATH_MAX];
     int r;
@@ -22550,8 +22592,12 @@ static int cr__ctr_cp_root(const cr_runtime *rt, const cr_store *s, const cr_ctr
         snprintf(p, sizeof p, "/");
     } else {
         if ((r = cr_ctr_find(rt, s, e->container, &c, err)) < 0) return r;
-        if ((c.status != CR_RUNNING && c.status != CR_PAUSED) || c.pid <= 0)
-            return cr_err_set(err, EINVAL, "container %s is not running (cp and export read a running container's root: start it first)", e->container);
+        if ((c.status != CR_RUNNING && c.status != CR_PAUSED) || c.pid <= 0) {
+            if ((*lock = cr__ctr_lock(c.dir, 2000)) < 0 && *lock != -ENOLCK)
+                return cr_err_set(err, *lock == -EBUSY ? EBUSY : -*lock, "container %s: %s", e->container,
+                                  *lock == -EBUSY ? "the cr that runs it holds it (starting or restarting)" : strerror(-*lock));
+            return cr__ctr_cp_stopped(s, &c, rw, fd, err);
+        }
         snprintf(p, sizeof p, "/proc/%d/root", (int)c.pid);
     }
     if ((*fd = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) return cr__errno(err, "%s", p);
@@ -22613,13 +22659,13 @@ static int cr__ctr_cp_dest(int rootfd, const char *dest, int in_fd, cr_err *err)
 CR_API int cr_ctr_copy(const cr_runtime *rt, const cr_store *s, const cr_ctr_cp_end *from, const cr_ctr_cp_end *to, cr_err *err) {
     cr_unpack_write_opts o;
     char src[PATH_MAX], dst[PATH_MAX], base[NAME_MAX + 1];
-    int sroot = -1, droot = -1, dfd = -1, p[2] = { -1, -1 }, st = 0, r;
+    int sroot = -1, droot = -1, dfd = -1, p[2] = { -1, -1 }, st = 0, lock[2] = { -1, -1 }, r;
     pid_t pid;
     memset(&o, 0, sizeof o);
     o.write = cr__ctr_fd_sink;
-    r = strcmp(from->path, "-") ? cr__ctr_cp_root(rt, s, from, src, &sroot, err) : 0;
+    r = strcmp(from->path, "-") ? cr__ctr_cp_root(rt, s, from, 0, src, &sroot, &lock[0], err) : 0;
     if (r == 0 && sroot >= 0) r = cr__ctr_cp_src(sroot, src, &o, base, &dfd, err);
-    if (r == 0 && strcmp(to->path, "-")) r = cr__ctr_cp_root(rt, s, to, dst, &droot, err);
+    if (r == 0 && strcmp(to->path, "-")) r = cr__ctr_cp_root(rt, s, to, 1, dst, &droot, &lock[1], err);
     if (r < 0) goto out;
     if (dfd < 0) { r = cr__ctr_cp_dest(droot, dst, 0, err); goto out; }
     if (droot < 0) { p[1] = 1; o.user = &p[1]; r = cr_unpack_write_tar(dfd, &o, err); p[1] = -1; goto out; }
@@ -22642,6 +22688,7 @@ out:
     if (dfd >= 0) close(dfd);
     if (sroot >= 0) close(sroot);
     if (droot >= 0) close(droot);
+    for (st = 0; st < 2; st++) if (lock[st] >= 0) close(lock[st]);
     return r;
 }
 
@@ -22650,14 +22697,14 @@ CR_API int cr_ctr_export(const cr_runtime *rt, const cr_store *s, const char *na
     cr_ctr_cp_end e = { name, "/" };
     cr_unpack_write_opts o;
     char abs[PATH_MAX];
-    int root, r;
+    int root = -1, lock = -1, r;
     memset(&o, 0, sizeof o);
     o.write = cr__ctr_fd_sink;
     o.user = &fd;
     o.exclude = mounts;
-    if ((r = cr__ctr_cp_root(rt, s, &e, abs, &root, err)) < 0) return r;
-    r = cr_unpack_write_tar(root, &o, err);
-    close(root);
+    if ((r = cr__ctr_cp_root(rt, s, &e, 0, abs, &root, &lock, err)) == 0) r = cr_unpack_write_tar(root, &o, err);
+    if (root >= 0) close(root);
+    if (lock >= 0) close(lock);
     return r;
 }
 
