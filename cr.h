@@ -1208,17 +1208,19 @@ CR_API int cr_ctr_system_df(const cr_runtime *rt, const cr_store *s, cr_ctr_df *
    the image has is C, else A). A --rootfs container has none. */
 CR_API int cr_ctr_diff(const cr_runtime *rt, const cr_store *s, const char *name,
                        int (*fn)(void *user, char kind, const char *path), void *user, cr_err *err);
-/* Docker's cp and export, through the root of a running container
-   (/proc/PID/root: symlinks in it are resolved inside it, never out).
+/* Docker's cp and export, through the root of a container: a running
+   one's /proc/PID/root, a stopped one's overlay (its layers and upper
+   dir) mounted nowhere, with its lock held (a start meanwhile waits);
+   symlinks in it are resolved inside it, never out. Volumes of a stopped
+   container are not mounted: their paths show the dirs beneath.
    An end is a container's path, or (container NULL) a host path; path
    "-" is a tar on stdin (from) or stdout (to). A directory destination
    receives the source under its own name, another one is made (its
-   parent must exist) or replaced as the source. A stopped container is
-   refused (-EINVAL, saying so). */
+   parent must exist) or replaced as the source. */
 typedef struct cr_ctr_cp_end { const char *container, *path; } cr_ctr_cp_end;
 CR_API int cr_ctr_copy(const cr_runtime *rt, const cr_store *s, const cr_ctr_cp_end *from, const cr_ctr_cp_end *to, cr_err *err);
-/* The running container's file system as a tar on fd, without what the
-   runtime mounts (/proc, /sys, /dev, /etc/hosts ...). */
+/* The container's file system (running or stopped) as a tar on fd,
+   without what the runtime mounts (/proc, /sys, /dev, /etc/hosts ...). */
 CR_API int cr_ctr_export(const cr_runtime *rt, const cr_store *s, const char *name, int fd, cr_err *err);
 /* Docker's start: runs a stopped container again with the same upper dir,
    volumes and network, under a new monitor (its restart policy and health
@@ -19288,6 +19290,7 @@ typedef struct cr__ctr {
     int restarts;
     int log_none, log_files;          /* --log-driver none; --log-opt max-file (1 by default) */
     int64_t log_max;                  /* --log-opt max-size in bytes (0: no rotation) */
+    int held[8], nheld;               /* cr_ctr_start: the last run's OCI state, open past its delete */
 } cr__ctr;
 
 static const char cr__ctr_default_path[] = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
@@ -21120,6 +21123,23 @@ static int cr__ctr_fill(cr__ctr *c, cr_err *err) {
 
 static void cr__ctr_health_start(cr__ctr *c);
 
+/* The files and the directory of the last run's OCI state, held open
+   (on) while cr_ctr_start deletes and makes it again: the blocks of an
+   unlinked file are freed, on a disk mounted with discard a wait of some
+   ms each, by whoever closes it last, so the monitor does that once the
+   container runs, not the start that waits for it. */
+static void cr__ctr_keep_old(cr__ctr *c, int on) {
+    char p[PATH_MAX];
+    DIR *d;
+    struct dirent *e;
+    if (!on) { while (c->nheld > 0) close(c->held[--c->nheld]); return; }
+    snprintf(p, sizeof p, "%s/%s", cr_state_root(c->rt), c->name);
+    if (!(d = opendir(p))) return;
+    while ((e = readdir(d)) && c->nheld < 8)
+        if (strcmp(e->d_name, "..") && (c->held[c->nheld] = openat(dirfd(d), e->d_name, O_PATH | O_NOFOLLOW | O_CLOEXEC)) >= 0) c->nheld++;
+    closedir(d);
+}
+
 static void cr__ctr_started(void *user, pid_t pid) {
     cr__ctr *c = (cr__ctr *)user;
     (void)pid;
@@ -21131,6 +21151,7 @@ static void cr__ctr_started(void *user, pid_t pid) {
         close(c->notify);
         c->notify = -1;
     }
+    cr__ctr_keep_old(c, 0);
 }
 
 /* The monitor outlives its caller: it must not hold the caller's other
@@ -21140,8 +21161,9 @@ static void cr__ctr_close_others(const cr__ctr *c) {
     struct dirent *e;
     int keep = d ? dirfd(d) : -1;
     while (d && (e = readdir(d))) {
-        int fd = atoi(e->d_name);
-        if (e->d_name[0] != '.' && fd > 2 && fd != keep && fd != c->dirfd && fd != c->lockfd && fd != c->notify) close(fd);
+        int fd = atoi(e->d_name), i;
+        for (i = 0; i < c->nheld && c->held[i] != fd; i++) ;
+        if (e->d_name[0] != '.' && fd > 2 && fd != keep && fd != c->dirfd && fd != c->lockfd && fd != c->notify && i == c->nheld) close(fd);
     }
     if (d) closedir(d);
 }
@@ -21302,6 +21324,10 @@ static void cr__ctr_supervise(cr__ctr *c, cr_create_opts *co, int status) {
     for (;;) {
         int again;
         cr__ctr_health_stop(c);
+        /* overlayfs empties and remakes its work dir at every mount; gone
+           now (unmounted with the container), the next start does not
+           wait for that */
+        unlinkat(c->dirfd, "work/work", AT_REMOVEDIR);
         cr__ctr_finish(c, status);
         again = !strcmp(c->restart, "always") || !strcmp(c->restart, "unless-stopped") ||
                 (!strcmp(c->restart, "on-failure") && status != 0 && (!c->max_retries || c->restarts < c->max_retries));
@@ -21400,6 +21426,7 @@ static pid_t cr__ctr_logger(cr__ctr *c, int tee) {
     if (pipe2(errp, O_CLOEXEC) < 0) { close(out[0]); close(out[1]); return -1; }
     if ((pid = fork()) == 0) {
         if (c->notify >= 0) close(c->notify);
+        cr__ctr_keep_old(c, 0);
         close(out[1]); close(errp[1]);
         in[0] = out[0]; in[1] = errp[0];
         if (tee) { copy[0] = 1; copy[1] = 2; }
@@ -21453,6 +21480,7 @@ static int cr__ctr_detach(cr__ctr *c, cr_create_opts *co, cr_err *err) {
         _exit(0);
     }
     close(p[1]);
+    cr__ctr_keep_old(c, 0);
     waitpid(pid, NULL, 0);
     while (got < sizeof buf - 1 && (n = read(p[0], buf + got, sizeof buf - 1 - got)) != 0) {
         if (n < 0 && errno == EINTR) continue;
@@ -21579,6 +21607,7 @@ static int cr__ctr_split(cr__ctr *c, cr_create_opts *co, int *status, cr_err *er
 }
 
 static void cr__ctr_free(cr__ctr *c) {
+    cr__ctr_keep_old(c, 0);
     if (c->dirfd >= 0) close(c->dirfd);
     if (c->lockfd >= 0) close(c->lockfd);
     cr_manifest_config_free(&c->img);
@@ -22521,9 +22550,49 @@ static int cr__ctr_fd_sink(void *user, const void *p, size_t n) {
     return cr__write_all(*(int *)user, p, n) < 0 ? -errno : 0;
 }
 
-/* The root to resolve an end in: a running container's, or the host's
-   (path made absolute into abs). */
-static int cr__ctr_cp_root(const cr_runtime *rt, const cr_store *s, const cr_ctr_cp_end *e, char *abs, int *fd, cr_err *err) {
+/* A stopped container's root, mounted nowhere (fsmount: it goes with
+   its last fd): its overlay, with its upper dir (rw), else read-only with
+   the upper dir as the top layer; a --rootfs container's dir itself. */
+static int cr__ctr_cp_stopped(const cr_store *s, const cr_ctr_info *c, int rw, int *fd, cr_err *err) {
+    cr_buf text = {0}, low = {0};
+    cr_json *run = NULL;
+    const cr_json *e;
+    char upper[PATH_MAX], work[PATH_MAX];
+    int dfd, fs = -1, r;
+    if ((r = cr__ctr_load_record(cr_store_root(s), c->name, &run, err)) < 0) return r;
+    snprintf(upper, sizeof upper, "%s", cr__ctr_json_str(run, "Rootfs"));
+    cr_json_free(run);
+    run = NULL;
+    if (*upper) return (*fd = open(upper, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0 ? cr__errno(err, "%s", upper) : 0;
+    snprintf(upper, sizeof upper, "%s/upper", c->dir);
+    snprintf(work, sizeof work, "%s/work", c->dir);
+    if ((dfd = open(c->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) return cr__errno(err, "%s", c->dir);
+    if ((r = cr_util_read_file(dfd, "run.json", 1 << 20, &text, err)) == 0) r = cr_json_parse(text.data, text.len, &run, err);
+    close(dfd);
+    if (!rw) cr_buf_puts(&low, upper);
+    for (e = r == 0 && (e = cr_json_get(run, "Lower")) && e->type == CR_JSON_ARRAY ? e->child : NULL; e; e = e->next)
+        if (e->type == CR_JSON_STRING) cr_buf_printf(&low, "%s%s", low.len ? ":" : "", e->str);
+    if (r < 0) goto out;
+    if (low.oom) { r = cr_err_set(err, ENOMEM, "out of memory"); goto out; }
+    if ((fs = (int)syscall(SYS_fsopen, "overlay", FSOPEN_CLOEXEC)) < 0 ||
+        syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING, "lowerdir", low.data ? low.data : "", 0) < 0 ||
+        (rw && (syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING, "upperdir", upper, 0) < 0 ||
+                syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING, "workdir", work, 0) < 0)) ||
+        syscall(SYS_fsconfig, fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0 ||
+        (*fd = (int)syscall(SYS_fsmount, fs, FSMOUNT_CLOEXEC, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | (rw ? 0 : MOUNT_ATTR_RDONLY))) < 0)
+        r = cr__errno(err, "mount the root of the stopped container %s (upper \"%s\")", c->name, upper);
+out:
+    if (fs >= 0) close(fs);
+    cr_json_free(run);
+    cr_buf_free(&text);
+    cr_buf_free(&low);
+    return r;
+}
+
+/* The root to resolve an end in: a running container's (/proc/PID/root),
+   a stopped one's (with its lock held in *lock, so that no start mounts
+   its upper dir meanwhile), or the host's (path made absolute into abs). */
+static int cr__ctr_cp_root(const cr_runtime *rt, const cr_store *s, const cr_ctr_cp_end *e, int rw, char *abs, int *fd, int *lock, cr_err *err) {
     cr_ctr_info c;
     char p[64], cwd[PATH_MAX];
     int r;
@@ -22533,8 +22602,12 @@ static int cr__ctr_cp_root(const cr_runtime *rt, const cr_store *s, const cr_ctr
         snprintf(p, sizeof p, "/");
     } else {
         if ((r = cr_ctr_find(rt, s, e->container, &c, err)) < 0) return r;
-        if ((c.status != CR_RUNNING && c.status != CR_PAUSED) || c.pid <= 0)
-            return cr_err_set(err, EINVAL, "container %s is not running (cp and export read a running container's root: start it first)", e->container);
+        if ((c.status != CR_RUNNING && c.status != CR_PAUSED) || c.pid <= 0) {
+            if ((*lock = cr__ctr_lock(c.dir, 2000)) < 0 && *lock != -ENOLCK)
+                return cr_err_set(err, *lock == -EBUSY ? EBUSY : -*lock, "container %s: %s", e->container,
+                                  *lock == -EBUSY ? "the cr that runs it holds it (starting or restarting)" : strerror(-*lock));
+            return cr__ctr_cp_stopped(s, &c, rw, fd, err);
+        }
         snprintf(p, sizeof p, "/proc/%d/root", (int)c.pid);
     }
     if ((*fd = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) return cr__errno(err, "%s", p);
@@ -22596,13 +22669,13 @@ static int cr__ctr_cp_dest(int rootfd, const char *dest, int in_fd, cr_err *err)
 CR_API int cr_ctr_copy(const cr_runtime *rt, const cr_store *s, const cr_ctr_cp_end *from, const cr_ctr_cp_end *to, cr_err *err) {
     cr_unpack_write_opts o;
     char src[PATH_MAX], dst[PATH_MAX], base[NAME_MAX + 1];
-    int sroot = -1, droot = -1, dfd = -1, p[2] = { -1, -1 }, st = 0, r;
+    int sroot = -1, droot = -1, dfd = -1, p[2] = { -1, -1 }, st = 0, lock[2] = { -1, -1 }, r;
     pid_t pid;
     memset(&o, 0, sizeof o);
     o.write = cr__ctr_fd_sink;
-    r = strcmp(from->path, "-") ? cr__ctr_cp_root(rt, s, from, src, &sroot, err) : 0;
+    r = strcmp(from->path, "-") ? cr__ctr_cp_root(rt, s, from, 0, src, &sroot, &lock[0], err) : 0;
     if (r == 0 && sroot >= 0) r = cr__ctr_cp_src(sroot, src, &o, base, &dfd, err);
-    if (r == 0 && strcmp(to->path, "-")) r = cr__ctr_cp_root(rt, s, to, dst, &droot, err);
+    if (r == 0 && strcmp(to->path, "-")) r = cr__ctr_cp_root(rt, s, to, 1, dst, &droot, &lock[1], err);
     if (r < 0) goto out;
     if (dfd < 0) { r = cr__ctr_cp_dest(droot, dst, 0, err); goto out; }
     if (droot < 0) { p[1] = 1; o.user = &p[1]; r = cr_unpack_write_tar(dfd, &o, err); p[1] = -1; goto out; }
@@ -22625,6 +22698,7 @@ out:
     if (dfd >= 0) close(dfd);
     if (sroot >= 0) close(sroot);
     if (droot >= 0) close(droot);
+    for (st = 0; st < 2; st++) if (lock[st] >= 0) close(lock[st]);
     return r;
 }
 
@@ -22633,14 +22707,14 @@ CR_API int cr_ctr_export(const cr_runtime *rt, const cr_store *s, const char *na
     cr_ctr_cp_end e = { name, "/" };
     cr_unpack_write_opts o;
     char abs[PATH_MAX];
-    int root, r;
+    int root = -1, lock = -1, r;
     memset(&o, 0, sizeof o);
     o.write = cr__ctr_fd_sink;
     o.user = &fd;
     o.exclude = mounts;
-    if ((r = cr__ctr_cp_root(rt, s, &e, abs, &root, err)) < 0) return r;
-    r = cr_unpack_write_tar(root, &o, err);
-    close(root);
+    if ((r = cr__ctr_cp_root(rt, s, &e, 0, abs, &root, &lock, err)) == 0) r = cr_unpack_write_tar(root, &o, err);
+    if (root >= 0) close(root);
+    if (lock >= 0) close(lock);
     return r;
 }
 
@@ -22699,6 +22773,29 @@ static int cr__ctr_reload(cr__ctr *c, const cr_ctr_info *info, const cr_json *re
     return r;
 }
 
+/* Moving a task into a v1 cgroup first waits for an RCU grace period (the
+   kernel switches its cgroup_threadgroup_rwsem to writer mode, 5-15 ms),
+   unless another move happened within the last grace period. A child
+   that moves itself into its own cgroup (no change) every 2 ms while the
+   container is made lets the container's join find that mode on: the
+   wait overlaps the rest of the start. Its pid, or -1. */
+static pid_t cr__ctr_warm_cgroups(void) {
+    char own[PATH_MAX], procs[PATH_MAX + 300];
+    int i;
+    pid_t pid;
+    cr__cgroup_scan();
+    for (i = 0; i < cr__cg_n && cr__cg_hiers[i].v2; i++) ;
+    if (i >= cr__cg_n || geteuid() != 0) return -1;
+    cr__cgroup_own(&cr__cg_hiers[i], own, sizeof own);
+    snprintf(procs, sizeof procs, "%s%s/cgroup.procs", cr__cg_hiers[i].mnt, own);
+    if ((pid = fork()) != 0) return pid;
+    prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+    /* no fd of the start's: not its stdout, not a file it holds (cr__ctr_keep_old) */
+    if (syscall(SYS_close_range, 0, ~0U, 0) < 0) for (i = 0; i < 1024; i++) close(i);
+    for (i = 0; i < 500 && cr__write_str(procs, "0") == 0; i++) usleep(2000);
+    _exit(0);
+}
+
 CR_API int cr_ctr_start(const cr_runtime *rt, const cr_store *s, const char *name, unsigned flags, int *status, cr_err *err) {
     cr__ctr *c;
     cr_ctr_info info;
@@ -22706,6 +22803,7 @@ CR_API int cr_ctr_start(const cr_runtime *rt, const cr_store *s, const char *nam
     cr_create_opts co;
     char upper[PATH_MAX], work[PATH_MAX];
     int r;
+    pid_t warm = -1;
     if (status) *status = 0;
     if ((r = cr__ctr_open(rt, cr_store_root(s), name, &info, &rec, err)) < 0) return r;
     if (info.status == CR_RUNNING || info.status == CR_PAUSED) { cr_json_free(rec); return 0; }
@@ -22721,8 +22819,10 @@ CR_API int cr_ctr_start(const cr_runtime *rt, const cr_store *s, const char *nam
     if (r == 0) {
         unlinkat(c->dirfd, "held", 0);
         /* the last run's OCI state (stopped: no kill needed) */
+        cr__ctr_keep_old(c, 1);
         if (cr_container_delete(rt, c->name, 0, NULL) < 0) cr_container_delete(rt, c->name, CR_DELETE_FORCE, NULL);
         if (c->bridge) cr_net_detach(&c->net, c->name, NULL);
+        if (!(flags & CR_CTR_START_ATTACH)) warm = cr__ctr_warm_cgroups();
         memset(&co, 0, sizeof co);
         co.keep = 1;
         co.created = cr__ctr_attach;
@@ -22737,6 +22837,7 @@ CR_API int cr_ctr_start(const cr_runtime *rt, const cr_store *s, const char *nam
         if (!(flags & CR_CTR_START_ATTACH)) r = cr__ctr_detach(c, &co, err);
         else if ((r = cr__ctr_fg(c, &co, status, err)) == 0) cr__ctr_finish(c, status ? *status : 0);
     }
+    if (warm > 0) { kill(warm, SIGKILL); while (waitpid(warm, NULL, 0) < 0 && errno == EINTR) ; }
     cr__ctr_free(c);
     return r < 0 ? cr_err_wrap(err, "start \"%s\"", info.name) : 0;
 }

@@ -7,13 +7,14 @@ const char cr_usage_cp[] =
 "usage: cr cp NAME:PATH DEST|-\n"
 "       cr cp SRC|- NAME:PATH\n"
 "\n"
-"Copy a file or directory out of a running image container or into it, as\n"
+"Copy a file or directory out of an image container or into it, as\n"
 "docker cp: PATH is resolved in the container's root (its symlinks never\n"
 "lead out of it). When the destination is a directory the source lands in\n"
 "it under its own name; otherwise it is made (its parent must exist) or\n"
 "replaced. `-` is a tar stream: written to stdout, or unpacked from stdin\n"
 "into the directory NAME:PATH. An argument is a container's path when a\n"
-"colon comes before any slash. Stopped containers are refused (start them).\n";
+"colon comes before any slash. A stopped container works too: its root is\n"
+"mounted for the copy only (not its volumes), and a start waits for it.\n";
 
 /* NAME:PATH: container NAME; else a host path. */
 static void cp_end(char *arg, cr_ctr_cp_end *e) {

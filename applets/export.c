@@ -7,9 +7,10 @@
 const char cr_usage_export[] =
 "usage: cr export [-o FILE] NAME\n"
 "\n"
-"Write the file system of a running image container as a tar to stdout\n"
-"(refused when it is a terminal), without what the runtime mounts there\n"
-"(/proc, /sys, /dev, /etc/hosts, /etc/hostname, /etc/resolv.conf).\n"
+"Write the file system of an image container (running or stopped) as a\n"
+"tar to stdout (refused when it is a terminal), without what the runtime\n"
+"mounts there (/proc, /sys, /dev, /etc/hosts, /etc/hostname,\n"
+"/etc/resolv.conf) and without its volumes, as docker export.\n"
 "\n"
 "  -o, --output FILE   write to FILE instead\n";
 #define EXPORT_OPTIONS(X) \

@@ -41,9 +41,36 @@ load image_helpers
     [[ $status -eq 1 && $stderr == *'/nope'* ]] || fail "missing source: $status $stderr"
     run --separate-stderr cri cp "$BATS_TEST_TMPDIR/t" "$BATS_TEST_TMPDIR/u"
     [[ $status -eq 1 && $stderr == *NAME:PATH* ]] || fail "two host paths: $status $stderr"
-    cri stop -t 1 "$N" >/dev/null
-    run --separate-stderr cri cp "$N:/etc/passwd" "$BATS_TEST_TMPDIR/p"
-    [[ $status -eq 1 && $stderr == *'not running'* ]] || fail "stopped: $status $stderr"
+}
+
+@test "cp out of and into a stopped container, export of it; its next start sees what came in" {
+    local d="$BATS_TEST_TMPDIR" m
+    cri_t 60 run --name "$N" "$BB" sh -c 'cat /tmp/in 2>/dev/null; [ -e /made ] && exit 0; echo made >/made; rm /etc/removeme; mkdir -p /d/e; echo f >/d/e/f; ln -s / /d/out' ||
+        fail "run"
+    cri_t 30 cp "$N:/made" "$d/made" || fail "cp a file out"
+    [[ $(cat "$d/made") == made ]] || fail "copied: $(cat "$d/made")"
+    cri_t 30 cp "$N:/d" "$d/d" || fail "cp a dir out"
+    [[ $(cat "$d/d/e/f") == f ]] || fail "dir: $(ls -R "$d/d")"
+    run --separate-stderr cri_t 30 cp "$N:/etc/removeme" "$d/removeme"
+    [[ $status -eq 1 && ! -e $d/removeme ]] || fail "a file the container removed: $status $stderr"
+    echo secret >"$d/host-only"
+    run --separate-stderr cri_t 30 cp "$N:/d/out$d/host-only" "$d/got"
+    [[ $status -ne 0 && ! -e $d/got ]] || fail "followed a symlink out: $status $stderr"
+    printf 'in\n' >"$d/in"
+    cri_t 30 cp "$d/in" "$N:/tmp/" || fail "cp a file in"
+    mkdir -p "$d/tree/sub" && echo x >"$d/tree/sub/f"
+    cri_t 30 cp "$d/tree" "$N:/d/out/" || fail "cp into a symlinked dir"
+    [[ ! -e /tree ]] || fail "landed on the host"
+    cri_t 30 export -o "$d/x.tar" "$N" || fail "export"
+    run tar -tf "$d/x.tar"
+    [[ $output == *$'\nmade'* && $output == *'tmp/in'* && $output == *'tree/sub/f'* && $output == *'bin/sh'* ]] || fail "tar: $output"
+    [[ $output != *'etc/removeme'* && $output != *'proc/'* ]] || fail "tar has what it should not: $output"
+    m=$(grep -F "$STORE/containers/$N" /proc/self/mountinfo) || true
+    [[ -z $m ]] || fail "a mount is left: $m"
+    run --separate-stderr cri_t 60 start -a "$N"
+    [[ $status -eq 0 && $output == in ]] || fail "start after cp in: $status $output $stderr"
+    run --separate-stderr cri_t 30 cp "$N:/nope" "$d/x"
+    [[ $status -eq 1 && $stderr == *'/nope'* ]] || fail "missing source: $status $stderr"
 }
 
 @test "export: the root as a tar without /proc" {

@@ -65,6 +65,8 @@ img_setup() {
 in_ns() { nsenter --net="/run/netns/$NETNS" "$@"; }
 # cri ARGS... : cr with this test's state root and store, in $NETNS
 cri() { in_ns "$CR" --root "$CR_ROOT" --storage "$STORE" "$@" 3>&-; }
+# cri_t SECONDS ARGS... : cri that is killed after SECONDS
+cri_t() { local t=$1; shift; timeout "$t" nsenter --net="/run/netns/$NETNS" "$CR" --root "$CR_ROOT" --storage "$STORE" "$@" 3>&-; }
 
 # leftovers NAME : prints what is left of container NAME anywhere
 leftovers() {
