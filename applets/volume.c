@@ -35,7 +35,7 @@ static int volume_row(void *user, const char *name) {
 
 int cr_applet_volume(int argc, char **argv) {
     CR_OPTIONS(opts, VOLUME_OPTIONS);
-    static const cr_opt prune_opts[] = { { "force", 'f', CR_OPT_FLAG }, { 0, 0, 0 } };   /* prune's -f is --force */
+    static const cr_opt prune_opts[] = { { .name = "force", .short_name = 'f', .has_arg = CR_OPT_FLAG }, { 0 } };   /* prune's -f is --force */
     static const char *const subs[] = { "create", "[NAME]", "ls", "", "list", "", "inspect", "NAME...", "rm", "NAME...",
                                         "remove", "NAME...", "prune", "", NULL };
     cr_optstate st;
