@@ -24,31 +24,19 @@ export LC_ALL=C
 CR=${CR:-$PWD/out/cr}
 N=${BENCH_BUILD_N:-5}
 die() { printf 'bench-build: error: %s\n' "$*" >&2; exit 1; }
-[[ $N =~ ^[1-9][0-9]*$ ]] || die "BENCH_BUILD_N must be a positive integer"
-
 source "$(dirname "${BASH_SOURCE[0]}")/packages.sh"
+bench_positive BENCH_BUILD_N "$N"
 bench_enter podman:/usr/bin/podman runc:/usr/sbin/runc busybox-static:/bin/busybox util-linux:/usr/bin/unshare bc:/usr/bin/bc -- "$@"
 
 TMP=$(mktemp -d /tmp/cr-bench-build.XXXXXX)
 cleanup() {
-    local rc=$?
-    trap - EXIT INT TERM
-    set +e
     pm system reset -f >/dev/null 2>&1
-    grep -o " $TMP/[^ ]*" /proc/self/mountinfo | sort -r | while read -r m; do umount -l "$m" 2>/dev/null; done
-    rm -rf "$TMP"
-    exit "$rc"
 }
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+bench_cleanup_on_exit cleanup
 
 # ---- base image and context
 R=$TMP/rootfs
-mkdir -p "$R"/{bin,etc,tmp,root}
-cp /bin/busybox "$R/bin/busybox"
-for a in $("$R/bin/busybox" --list); do [[ $a == busybox ]] || ln -s busybox "$R/bin/$a"; done
-echo "root:x:0:0:root:/root:/bin/sh" >"$R/etc/passwd"
-echo "root:x:0:" >"$R/etc/group"
+bench_busybox_rootfs "$R"
 echo "app:x:1000:1000::/app:/bin/sh" >>"$R/etc/passwd"
 tar -C "$R" -cf "$TMP/base.tar" .
 

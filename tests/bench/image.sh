@@ -31,9 +31,8 @@ CR=${CR:-$PWD/out/cr}
 N=${BENCH_IMAGE_N:-30}
 BLOCK=5
 die() { printf 'bench-image: error: %s\n' "$*" >&2; exit 1; }
-[[ $N =~ ^[1-9][0-9]*$ ]] || die "BENCH_IMAGE_N must be a positive integer"
-
 source "$(dirname "${BASH_SOURCE[0]}")/packages.sh"
+bench_positive BENCH_IMAGE_N "$N"
 bench_enter podman:/usr/bin/podman crun:/usr/bin/crun runc:/usr/sbin/runc skopeo:/usr/bin/skopeo \
     docker-registry:/usr/bin/docker-registry busybox-static:/bin/busybox jq:/usr/bin/jq -- "$@"
 
@@ -42,30 +41,19 @@ TMP=$(mktemp -d /tmp/cr-bench-image.XXXXXX)
 REG_PID=
 NETNS=cr-bench-$$
 cleanup() {
-    local rc=$?
-    trap - EXIT INT TERM
-    set +e
     [[ -n $REG_PID ]] && kill "$REG_PID" 2>/dev/null && wait "$REG_PID" 2>/dev/null
     for d in "$TMP"/state/cr/*; do [[ -d $d ]] && "$CR" --root "$TMP/state/cr" delete -f "${d##*/}" >/dev/null 2>&1; done
     if [[ -d $TMP/podman ]]; then
         podman_x runc rm -af >/dev/null 2>&1
         podman_x runc system reset -f >/dev/null 2>&1
     fi
-    grep -o " $TMP/[^ ]*" /proc/self/mountinfo | sort -r | while read -r m; do umount -l "$m" 2>/dev/null; done
     ip netns del "$NETNS" 2>/dev/null
-    rm -rf "$TMP"
-    exit "$rc"
 }
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+bench_cleanup_on_exit cleanup
 
 # ---- the image, in a registry
 R=$TMP/rootfs
-mkdir -p "$R"/{bin,etc,tmp,proc,sys,dev,root}
-cp /bin/busybox "$R/bin/busybox"
-for a in sh true; do ln -s busybox "$R/bin/$a"; done
-echo "root:x:0:0:root:/root:/bin/sh" >"$R/etc/passwd"
-echo "root:x:0:" >"$R/etc/group"
+bench_busybox_rootfs "$R" sh true
 L=$TMP/layout
 mkdir -p "$L/blobs/sha256"
 printf '{"imageLayoutVersion":"1.0.0"}' >"$L/oci-layout"

@@ -26,16 +26,15 @@ export LC_ALL=C
 
 CR=${CR:-$PWD/out/cr}
 N=${BENCH_PUSH_N:-3}
-PY=/usr/bin/python3
 HERE=$(dirname "${BASH_SOURCE[0]}")
 
 die() { printf 'bench push: error: %s\n' "$*" >&2; exit 1; }
-[[ $N =~ ^[1-9][0-9]*$ ]] || die "BENCH_PUSH_N must be a positive integer, got '$N'"
+source "$HERE/packages.sh"
+bench_positive BENCH_PUSH_N "$N"
 [[ $EUID -eq 0 ]] || die "must run as root (podman with a private storage)"
 [[ -x $CR ]] || die "no cr binary at $CR (run ./build.sh first)"
 CR=$(readlink -f "$CR")
 
-source "$HERE/packages.sh"
 bench_need_packages docker-registry:/usr/bin/docker-registry podman:/usr/bin/podman skopeo:/usr/bin/skopeo jq:/usr/bin/jq \
     python3:/usr/bin/python3 curl:/usr/bin/curl
 
@@ -43,11 +42,6 @@ LAYOUTS=$(BENCH_PULL_LAYOUTS_ONLY=1 CR=$CR bash "$HERE/pull.sh") || die "pull.sh
 TMP=$(mktemp -d /tmp/cr-bench-push.XXXXXX)
 REG_PID=
 
-umount_under() {
-    local m
-    while read -r m; do umount -l "$m" 2>/dev/null || true; done < <(
-        awk -v d="$1" 'index($5, d) == 1 { print $5 }' /proc/self/mountinfo | sort -r)
-}
 reg_stop() {
     if [[ -n $REG_PID ]] && tr '\0' '\n' <"/proc/$REG_PID/cmdline" 2>/dev/null | grep -qxF "$TMP/registry.yml"; then
         kill -TERM "$REG_PID" 2>/dev/null || true
@@ -59,30 +53,14 @@ reg_stop() {
 cleanup() {
     trap - EXIT INT TERM
     reg_stop
-    umount_under "$TMP/"
+    bench_umount_under "$TMP/"
     rm -rf "$TMP"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 reg_start() { # a fresh registry: sets REG
-    local port i
-    port=$("$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-    REG=127.0.0.1:$port
-    cat >"$TMP/registry.yml" <<EOF2
-version: 0.1
-log: {level: error, accesslog: {disabled: true}}
-storage: {filesystem: {rootdirectory: "$TMP/registry"}, redirect: {disable: true}}
-http: {addr: "$REG", secret: cr-bench}
-EOF2
-    docker-registry serve "$TMP/registry.yml" </dev/null >"$TMP/registry.log" 2>&1 &
-    REG_PID=$!
-    for ((i = 0; i < 150; i++)); do
-        curl -s -o /dev/null --max-time 2 "http://$REG/v2/" && return 0
-        sleep 0.1
-    done
-    cat "$TMP/registry.log" >&2
-    die "the registry did not start"
+    bench_registry_start registry REG REG_PID
 }
 
 pm() {

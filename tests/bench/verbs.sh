@@ -28,9 +28,8 @@ CR=${CR:-$PWD/out/cr}
 N=${BENCH_VERBS_N:-30}
 BLOCK=5
 die() { printf 'bench-verbs: error: %s\n' "$*" >&2; exit 1; }
-[[ $N =~ ^[1-9][0-9]*$ ]] || die "BENCH_VERBS_N must be a positive integer"
-
 source "$(dirname "${BASH_SOURCE[0]}")/packages.sh"
+bench_positive BENCH_VERBS_N "$N"
 bench_enter podman:/usr/bin/podman crun:/usr/bin/crun runc:/usr/sbin/runc docker.io:/usr/sbin/dockerd \
     containerd:/usr/bin/containerd busybox-static:/bin/busybox jq:/usr/bin/jq -- "$@"
 
@@ -40,9 +39,7 @@ TMP=/tmp/cr-bench-verbs.$$
 mkdir -m 700 "$TMP" || die "cannot make $TMP"
 PIDS=()
 cleanup() {
-    local rc=$? p
-    trap - EXIT INT TERM
-    set +e
+    local p
     crx rm -f bc bs >/dev/null 2>&1
     [[ -S $TMP/docker.sock ]] && dkx rm -f bc bs >/dev/null 2>&1
     [[ -d $TMP/podman ]] && { pmx rm -af >/dev/null 2>&1; pmx system reset -f >/dev/null 2>&1; }
@@ -51,20 +48,12 @@ cleanup() {
         for _ in $(seq 100); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
         kill -9 "$p" 2>/dev/null
     done
-    grep -o " $TMP/[^ ]*" /proc/self/mountinfo | sort -r | while read -r m; do umount -l "$m" 2>/dev/null; done
-    rm -rf "$TMP"
-    exit "$rc"
 }
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+bench_cleanup_on_exit cleanup
 
 # ---- the image: a rootfs, its tar, an OCI layout of it
 R=$TMP/rootfs
-mkdir -p "$R"/{bin,etc,tmp,proc,sys,dev,root}
-cp /bin/busybox "$R/bin/busybox"
-for a in sh true sleep; do ln -s busybox "$R/bin/$a"; done
-echo "root:x:0:0:root:/root:/bin/sh" >"$R/etc/passwd"
-echo "root:x:0:" >"$R/etc/group"
+bench_busybox_rootfs "$R" sh true sleep
 (cd "$R" && find . -mindepth 1 -printf '%P\n' | sort | tar --no-recursion --numeric-owner --owner=0 --group=0 --mtime=@0 -cf "$TMP/l.tar" -T -)
 L=$TMP/layout
 mkdir -p "$L/blobs/sha256"
