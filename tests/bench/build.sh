@@ -18,13 +18,9 @@
 # every temp dir and store is removed on exit.
 # Output ends with:
 #   bench-build: cold cr=..s podman=..s cr/podman=.. cached cr=..s podman=..s cr/podman=..
-set -euo pipefail
-export LC_ALL=C
-
-CR=${CR:-$PWD/out/cr}
+source "$(dirname "${BASH_SOURCE[0]}")/packages.sh"
 N=${BENCH_BUILD_N:-5}
 die() { printf 'bench-build: error: %s\n' "$*" >&2; exit 1; }
-source "$(dirname "${BASH_SOURCE[0]}")/packages.sh"
 bench_positive BENCH_BUILD_N "$N"
 bench_enter podman:/usr/bin/podman runc:/usr/sbin/runc busybox-static:/bin/busybox util-linux:/usr/bin/unshare bc:/usr/bin/bc -- "$@"
 

@@ -1,6 +1,12 @@
-# tests/bench/packages.sh - sourced by the bench scripts: the Debian packages
-# a benchmark needs, installed when missing, and the re-run in a private
-# mount namespace.
+# tests/bench/packages.sh - sourced first by the bench scripts: their shell
+# settings, the Debian packages a benchmark needs (installed when missing),
+# the re-run in a private mount namespace, and helpers they share.
+
+# What every bench script runs with: errexit, nounset, pipefail, the C
+# locale, and CR (default: out/cr under the current directory).
+set -euo pipefail
+export LC_ALL=C
+CR=${CR:-$PWD/out/cr}
 
 # bench_need_packages PACKAGE:PATH... : apt-get install every PACKAGE whose
 # PATH is not executable, and busybox-static unless that very package is
@@ -104,3 +110,12 @@ bench_busybox_rootfs() {
     echo "root:x:0:0:root:/root:/bin/sh" >"$r/etc/passwd"
     echo "root:x:0:" >"$r/etc/group"
 }
+
+# bench_now: REPLY gets the time in microseconds.
+bench_now() { REPLY=${EPOCHREALTIME/[.,]/}; }
+
+# bench_mean FILE: the mean of FILE's lines (microseconds) in ms, 2 decimals.
+bench_mean() { awk '{s+=$1} END {printf "%.2f", s/NR/1000}' "$1"; }
+
+# bench_ratio A B: A/B with 3 decimals.
+bench_ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.3f", a/b}'; }

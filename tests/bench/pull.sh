@@ -34,17 +34,13 @@
 # BENCH_PULL_REBUILD=1 (rebuild the cached layouts), CR_NO_APT=1 (never
 # install packages). Runs as root. Every process started here (the
 # registries) is stopped by its pid, every mount and temp dir removed, on exit.
-set -euo pipefail
-export LC_ALL=C
-
-CR=${CR:-$PWD/out/cr}
+source "$(dirname "${BASH_SOURCE[0]}")/packages.sh"
 N=${BENCH_PULL_N:-3}
 FS=${BENCH_PULL_FS:-ext4}
 CACHE=${CR_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/cr}/bench-pull
 PY=/usr/bin/python3
 
 die() { printf 'bench pull: error: %s\n' "$*" >&2; exit 1; }
-source "$(dirname "${BASH_SOURCE[0]}")/packages.sh"
 bench_positive BENCH_PULL_N "$N"
 [[ $FS == ext4 || $FS == tmpfs || $FS == disk ]] || die "BENCH_PULL_FS must be ext4, tmpfs or disk, got '$FS'"
 [[ $EUID -eq 0 ]] || die "must run as root (podman and umoci with a private storage)"
@@ -203,7 +199,6 @@ for comp in gzip zstd; do
 done
 
 # ------------------------------------------------------------ the contenders
-now() { local t=${EPOCHREALTIME/[.,]/}; REPLY=$t; }
 
 # each runs one cold pull of variant $1 into $2 (an empty dir)
 pull_cr() { "$CR" --storage "$2/store" pull -q "${REG[$1]}/bench/img:$1"; }
@@ -244,12 +239,12 @@ run_one() { # TOOL COMP -> appends ms to $TMP/t-TOOL-COMP
     tmpfs) mount -t tmpfs -o size=4g cr-bench-pull "$dir" ;;
     esac
     sync
-    now; t0=$REPLY
+    bench_now; t0=$REPLY
     if ! "pull_$tool" "$comp" "$dir" >"$TMP/out" 2>&1; then
         sed 's/^/  /' "$TMP/out" >&2
         die "$tool ($comp) failed"
     fi
-    now; t1=$REPLY
+    bench_now; t1=$REPLY
     echo $(((t1 - t0) / 1000)) >>"$TMP/t-$tool-$comp"
     bench_umount_under "$dir/"
     [[ $FS == disk ]] || umount "$dir"

@@ -21,15 +21,11 @@
 # Environment: CR (default $PWD/out/cr), BENCH_PUSH_N (rounds, default 3),
 # CR_NO_APT=1 (never install packages). Runs as root. The registries are
 # stopped by their pids, podman's mounts and every temp dir removed on exit.
-set -euo pipefail
-export LC_ALL=C
-
-CR=${CR:-$PWD/out/cr}
+source "$(dirname "${BASH_SOURCE[0]}")/packages.sh"
 N=${BENCH_PUSH_N:-3}
 HERE=$(dirname "${BASH_SOURCE[0]}")
 
 die() { printf 'bench push: error: %s\n' "$*" >&2; exit 1; }
-source "$HERE/packages.sh"
 bench_positive BENCH_PUSH_N "$N"
 [[ $EUID -eq 0 ]] || die "must run as root (podman with a private storage)"
 [[ -x $CR ]] || die "no cr binary at $CR (run ./build.sh first)"
@@ -75,7 +71,6 @@ echo '{"default":[{"type":"insecureAcceptAnything"}]}' >"$TMP/policy.json"
 skopeo --policy "$TMP/policy.json" copy -q "oci:$LAYOUTS/gzip:bench" \
     "containers-storage:[overlay@$TMP/pm/root+$TMP/pm/run]localhost/bench/img:src" || die "skopeo copy into podman's storage failed"
 
-now() { local t=${EPOCHREALTIME/[.,]/}; REPLY=$t; }
 push_cr() { "$CR" --storage "$TMP/store" push -q "$CR_IMAGE" "$REG/bench/img:1"; }
 push_podman() { pm push -q --tls-verify=false localhost/bench/img:src "docker://$REG/bench/img:1"; }
 
@@ -84,12 +79,12 @@ run_one() { # TOOL -> appends ms to $TMP/t-TOOL
     local tool=$1 t0 t1
     reg_start
     sync
-    now; t0=$REPLY
+    bench_now; t0=$REPLY
     if ! "push_$tool" >"$TMP/out" 2>&1; then
         sed 's/^/  /' "$TMP/out" >&2
         die "$tool push failed"
     fi
-    now; t1=$REPLY
+    bench_now; t1=$REPLY
     echo $(((t1 - t0) / 1000)) >>"$TMP/t-$tool"
     reg_stop
 }

@@ -14,11 +14,8 @@
 # what this host allows); podman uses runc (crun 1.8 refuses hybrid
 # cgroups). BENCH_N runs per server (default 20), the servers taking turns. Everything is removed on exit.
 # Output: a table, then `bench: serve run cr/dockerd=R cr/podman=R rss cr=KiB`.
-set -euo pipefail
-export LC_ALL=C
-CR=${CR:-$PWD/out/cr}
-N=${BENCH_N:-20}
 source "$(dirname "${BASH_SOURCE[0]}")/packages.sh"
+N=${BENCH_N:-20}
 DOCKER=/usr/bin/docker
 T=$(mktemp -d /tmp/cr-bench-serve.XXXXXX)
 PIDS=()
