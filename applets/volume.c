@@ -35,7 +35,7 @@ static int volume_row(void *user, const char *name) {
 
 int cr_applet_volume(int argc, char **argv) {
     CR_OPTIONS(opts, VOLUME_OPTIONS);
-    static const cr_opt prune_opts[] = { { .name = "force", .short_name = 'f', .has_arg = CR_OPT_FLAG }, { 0 } };   /* prune's -f is --force */
+    CR_OPTIONS(prune_opts, CR_PRUNE_OPTIONS);   /* prune's -f is --force */
     static const char *const subs[] = { "create", "[NAME]", "ls", "", "list", "", "inspect", "NAME...", "rm", "NAME...",
                                         "remove", "NAME...", "prune", "", NULL };
     cr_optstate st;
@@ -64,7 +64,7 @@ int cr_applet_volume(int argc, char **argv) {
         if (cr_ctr_volume_remove(&cr_main_store, *n, &err) < 0) rc = cr_main_fail_err(argv[0], &err);
         else puts(*n);
     if (!strcmp(sub, "rm") || !strcmp(sub, "remove")) return rc > 0 ? rc : 0;
-    if (volume_prune && !cr_opt_given(&st, 0) && !cr_main_confirm("all volumes not used by at least one container")) return 0;
+    if (volume_prune && !cr_opt_given(&st, OPT_FORCE) && !cr_main_confirm("all volumes not used by at least one container")) return 0;
     if (!volume_prune && !volume_quiet) puts("DRIVER    VOLUME NAME");
     if (cr_ctr_volume_list(&cr_main_store, volume_row, NULL, &err) < 0) return cr_main_fail_err(argv[0], &err);
     return 0;

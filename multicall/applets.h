@@ -159,6 +159,10 @@ int cr_opt_tls_verify(const cr_optstate *st, int id, int *insecure);
     X(OPT_TLS_VERIFY, "tls-verify", 0, CR_OPT_VALUE) \
     X(OPT_CERT_DIR, "cert-dir", 0, CR_OPT_VALUE_IN(certs_dir))
 
+/* -f/--force of container, volume and system prune: do not ask first
+   (cr_main_confirm). */
+#define CR_PRUNE_OPTIONS(X) X(OPT_FORCE, "force", 'f', CR_OPT_FLAG)
+
 /* The options create and run's bundle form share, declared for both; with
    CR_OPTIONS they take the first ids, which cr_opt_create reads. */
 #define CR_CREATE_OPTIONS(X) \
