@@ -16,8 +16,8 @@ const char cr_usage_volume[] =
 "Named volumes live in STORE/volumes/NAME/_data; `cr run -v NAME:/path`\n"
 "makes one on first use.\n";
 #define VOLUME_OPTIONS(X) \
-    X(OPT_QUIET, "quiet", 'q', CR_OPT_FLAG) \
-    X(OPT_FORMAT, "format", 'f', CR_OPT_VALUE)
+    CR_INSPECT_OPTIONS(X) \
+    X(OPT_QUIET, "quiet", 'q', CR_OPT_FLAG)
 
 static int volume_quiet, volume_prune;
 
@@ -59,7 +59,7 @@ int cr_applet_volume(int argc, char **argv) {
         puts(st.operands[0] ? st.operands[0] : name);
         return 0;
     }
-    if (!strcmp(sub, "inspect")) return cr_main_inspect_objects(argv[0], st.operands, cr_opt_value(&st, OPT_FORMAT), volume_inspect_one);
+    if (!strcmp(sub, "inspect")) return cr_main_inspect_objects(&st, volume_inspect_one);
     for (n = st.operands; (!strcmp(sub, "rm") || !strcmp(sub, "remove")) && *n; n++)
         if (cr_ctr_volume_remove(&cr_main_store, *n, &err) < 0) rc = cr_main_fail_err(argv[0], &err);
         else puts(*n);

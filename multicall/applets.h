@@ -237,11 +237,14 @@ int cr_main_print_template(const char *applet, const char *format, const char *j
 /* Docker's prune question: "WARNING! This will remove WARNING." and a y/N
    answer from stdin; 1 for yes. */
 int cr_main_confirm(const char *warning);
-/* inspect's output: a JSON array of what one writes for each of names
-   (NULL-terminated), or format (a Go template, cr_json_tmpl) run over
-   each, a line each; a name one fails for is an error line, the others
-   are printed. Returns the exit status. */
-int cr_main_inspect_objects(const char *applet, char **names, const char *format, int (*one)(const char *name, cr_buf *out, cr_err *err));
+/* -f/--format FORMAT of inspect and volume inspect; with CR_OPTIONS it
+   takes the first id, which cr_main_inspect_objects reads. */
+#define CR_INSPECT_OPTIONS(X) X(OPT_FORMAT, "format", 'f', CR_OPT_VALUE)
+/* inspect's output: a JSON array of what one writes for each operand of
+   st, or its -f/--format (a Go template, cr_json_tmpl) run over each, a
+   line each; a name one fails for is an error line, the others are
+   printed. Returns the exit status. */
+int cr_main_inspect_objects(const cr_optstate *st, int (*one)(const char *name, cr_buf *out, cr_err *err));
 /* The whole of an applet that prints one JSON object (made by make) as
    text (the template text), or through -f/--format FORMAT (then a newline),
    as info and version: returns its exit status. */

@@ -114,7 +114,10 @@ int cr_main_confirm(const char *warning) {
     return fgets(line, sizeof line, stdin) && (line[0] == 'y' || line[0] == 'Y');
 }
 
-int cr_main_inspect_objects(const char *applet, char **names, const char *format, int (*one)(const char *name, cr_buf *out, cr_err *err)) {
+int cr_main_inspect_objects(const cr_optstate *st, int (*one)(const char *name, cr_buf *out, cr_err *err)) {
+    enum { CR_INSPECT_OPTIONS(CR_OPT_ID) };
+    const char *applet = st->applet, *format = cr_opt_value(st, OPT_FORMAT);
+    char **names = st->operands;
     cr_err err = {0};
     cr_buf out = {0};
     cr_json_tmpl *t = NULL;
