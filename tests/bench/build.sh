@@ -60,23 +60,12 @@ CMD ["cat /srv/sum"]
 DF
 
 S=$TMP/store
-mkdir -p "$TMP/state" "$TMP/pm/tmp" "$TMP/pm/net"
+mkdir -p "$TMP/state"
 crx() { "$CR" --root "$TMP/state" --storage "$S" "$@"; }
 crx import "$TMP/base.tar" localhost/busybox:latest >/dev/null || die "cr import failed"
-cat >"$TMP/pm/containers.conf" <<CONF
-[containers]
-default_ulimits = ["nofile=1024:1024", "nproc=1024:1024"]
-[engine]
-cgroup_manager = "cgroupfs"
-events_logger = "file"
-events_logfile_path = "$TMP/pm/events.log"
-tmp_dir = "$TMP/pm/tmp"
-[network]
-network_config_dir = "$TMP/pm/net"
-CONF
-printf '[storage]\ndriver = "overlay"\nrunroot = "%s"\ngraphroot = "%s"\n' "$TMP/pm/run" "$TMP/pm/root" >"$TMP/pm/storage.conf"
-export CONTAINERS_CONF=$TMP/pm/containers.conf CONTAINERS_STORAGE_CONF=$TMP/pm/storage.conf
-pm() { podman --root "$TMP/pm/root" --runroot "$TMP/pm/run" --runtime runc --cgroup-manager cgroupfs "$@"; }
+source "$(dirname "${BASH_SOURCE[0]}")/../clients/podman_env.bash"
+podman_env "$TMP/pm" overlay
+pm() { podman --root "$TMP/pm/root" --runroot "$TMP/pm/runroot" --runtime runc --cgroup-manager cgroupfs "$@"; }
 pm import "$TMP/base.tar" localhost/busybox:latest >/dev/null || die "podman import failed"
 
 build_cr() { crx build -q --network none -t bench/out "$@" "$C" >/dev/null; }
