@@ -25,14 +25,14 @@ const char cr_usage_build[] =
 "  --timestamp SECONDS      created time and mtime clamp (as SOURCE_DATE_EPOCH)\n"
 "  -q, --quiet              print only the image id\n";
 #define BUILD_OPTIONS(X) \
-    X(OPT_TAG, "tag", 't', CR_OPT_VALUE) \
-    X(OPT_FILE, "file", 'f', CR_OPT_VALUE) \
-    X(OPT_BUILD_ARG, "build-arg", 0, CR_OPT_VALUE) \
-    X(OPT_TARGET, "target", 0, CR_OPT_VALUE) \
-    X(OPT_NO_CACHE, "no-cache", 0, CR_OPT_FLAG) \
-    X(OPT_PULL, "pull", 0, CR_OPT_FLAG) \
-    X(OPT_PLATFORM, "platform", 0, CR_OPT_VALUE) \
-    X(OPT_LABEL, "label", 0, CR_OPT_VALUE) \
+    X(OPT_TAG, "tag", 't', CR_OPT_VALUES_IN(tags)) \
+    X(OPT_FILE, "file", 'f', CR_OPT_VALUE_IN(dockerfile)) \
+    X(OPT_BUILD_ARG, "build-arg", 0, CR_OPT_VALUES_IN(build_args)) \
+    X(OPT_TARGET, "target", 0, CR_OPT_VALUE_IN(target)) \
+    X(OPT_NO_CACHE, "no-cache", 0, CR_OPT_FLAG_IN(no_cache)) \
+    X(OPT_PULL, "pull", 0, CR_OPT_FLAG_IN(pull)) \
+    X(OPT_PLATFORM, "platform", 0, CR_OPT_VALUE_IN(platform)) \
+    X(OPT_LABEL, "label", 0, CR_OPT_VALUES_IN(labels)) \
     X(OPT_NETWORK, "network", 0, CR_OPT_VALUE) \
     X(OPT_TIMESTAMP, "timestamp", 0, CR_OPT_VALUE) \
     X(OPT_QUIET, "quiet", 'q', CR_OPT_FLAG)
@@ -44,7 +44,7 @@ static void cr_build_line(void *user, const char *line) {
 }
 
 int cr_applet_build(int argc, char **argv) {
-    CR_OPTIONS(opts, BUILD_OPTIONS);
+    CR_OPTIONS_INTO(opts, BUILD_OPTIONS, cr_build_opts);
     cr_optstate st;
     cr_build_opts o;
     cr_err err = {0};
@@ -54,15 +54,8 @@ int cr_applet_build(int argc, char **argv) {
     int rc = cr_opt_parse(&st, argc, argv, opts, "CONTEXT", 0), quiet;
     if (rc >= 0) return rc;
     memset(&o, 0, sizeof o);
+    cr_opt_into(&st, opts, &o);
     o.context = st.operands[0];
-    o.dockerfile = cr_opt_value(&st, OPT_FILE);
-    o.tags = cr_opt_values(&st, OPT_TAG);
-    o.build_args = cr_opt_values(&st, OPT_BUILD_ARG);
-    o.labels = cr_opt_values(&st, OPT_LABEL);
-    o.target = cr_opt_value(&st, OPT_TARGET);
-    o.platform = cr_opt_value(&st, OPT_PLATFORM);
-    o.no_cache = cr_opt_given(&st, OPT_NO_CACHE) > 0;
-    o.pull = cr_opt_given(&st, OPT_PULL) > 0;
     net = cr_opt_value(&st, OPT_NETWORK);
     if (net && strcmp(net, "bridge") && strcmp(net, "none") && strcmp(net, "host") && strcmp(net, "default"))
         return cr_main_usage_error(argv[0], "--network %s: expected bridge, none or host", net);

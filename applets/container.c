@@ -14,8 +14,6 @@ const char cr_usage_container[] =
 "\n"
 "  cr container prune [-f]   remove every stopped image container (asks\n"
 "                            first unless -f, --force)\n";
-#define PRUNE_OPTIONS(X) X(OPT_FORCE, "force", 'f', CR_OPT_FLAG)
-
 static int prune_one(void *user, const cr_ctr_info *c) {
     cr_buf *names = (cr_buf *)user;
     if (c->status == CR_STOPPED) { cr_buf_puts(names, c->name); cr_buf_putc(names, '\n'); }
@@ -23,7 +21,7 @@ static int prune_one(void *user, const cr_ctr_info *c) {
 }
 
 static int container_prune(int argc, char **argv) {
-    CR_OPTIONS(opts, PRUNE_OPTIONS);
+    CR_OPTIONS(opts, CR_PRUNE_OPTIONS);
     cr_optstate st;
     cr_err err = {0};
     cr_buf names = {0};

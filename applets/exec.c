@@ -48,38 +48,42 @@ const char cr_usage_exec[] =
 "Exits with the process's status, or 255 when it could not be started (runc's).\n";
 /* process-label and apparmor are runc's, accepted and ignored */
 #define EXEC_OPTIONS(X) \
-    X(OPT_PROCESS, "process", 'p', CR_OPT_VALUE) \
-    X(OPT_TTY, "tty", 't', CR_OPT_FLAG) \
-    X(OPT_CWD, "cwd", 0, CR_OPT_VALUE) \
-    X(OPT_ENV, "env", 'e', CR_OPT_VALUE) \
-    X(OPT_USER, "user", 'u', CR_OPT_VALUE) \
-    X(OPT_CAP, "cap", 'c', CR_OPT_VALUE) \
-    X(OPT_DETACH, "detach", 'd', CR_OPT_FLAG) \
-    X(OPT_PID_FILE, "pid-file", 0, CR_OPT_VALUE) \
-    X(OPT_CONSOLE_SOCKET, "console-socket", 0, CR_OPT_VALUE) \
+    X(OPT_PROCESS, "process", 'p', CR_OPT_VALUE_IN(process_file)) \
+    X(OPT_TTY, "tty", 't', CR_OPT_FLAG_IN(tty)) \
+    X(OPT_CWD, "cwd", 0, CR_OPT_VALUE_IN(cwd)) \
+    X(OPT_ENV, "env", 'e', CR_OPT_VALUES_IN(env)) \
+    X(OPT_USER, "user", 'u', CR_OPT_VALUE_IN(user)) \
+    X(OPT_CAP, "cap", 'c', CR_OPT_VALUES_IN(caps)) \
+    X(OPT_DETACH, "detach", 'd', CR_OPT_FLAG_IN(detach)) \
+    X(OPT_PID_FILE, "pid-file", 0, CR_OPT_VALUE_IN(pid_file)) \
+    X(OPT_CONSOLE_SOCKET, "console-socket", 0, CR_OPT_VALUE_IN(console_socket)) \
     X(OPT_PRESERVE_FDS, "preserve-fds", 0, CR_OPT_VALUE) \
-    X(OPT_NO_NEW_PRIVS, "no-new-privs", 0, CR_OPT_FLAG) \
+    X(OPT_NO_NEW_PRIVS, "no-new-privs", 0, CR_OPT_FLAG_IN(no_new_privs)) \
     X(OPT_PROCESS_LABEL, "process-label", 0, CR_OPT_VALUE) \
     X(OPT_APPARMOR, "apparmor", 0, CR_OPT_VALUE) \
-    X(OPT_IGNORE_PAUSED, "ignore-paused", 0, CR_OPT_FLAG) \
-    X(OPT_CGROUP, "cgroup", 0, CR_OPT_VALUE) \
-    X(OPT_ADDITIONAL_GIDS, "additional-gids", 'g', CR_OPT_VALUE)
+    X(OPT_IGNORE_PAUSED, "ignore-paused", 0, CR_OPT_FLAG_IN(ignore_paused)) \
+    X(OPT_CGROUP, "cgroup", 0, CR_OPT_VALUES_IN(cgroups)) \
+    X(OPT_ADDITIONAL_GIDS, "additional-gids", 'g', CR_OPT_VALUES_IN(additional_gids))
 
 #define EXEC_DOCKER_OPTIONS(X) \
     X(OPT_D_INTERACTIVE, "interactive", 'i', CR_OPT_FLAG) \
-    X(OPT_D_TTY, "tty", 't', CR_OPT_FLAG) \
-    X(OPT_D_DETACH, "detach", 'd', CR_OPT_FLAG) \
-    X(OPT_D_ENV, "env", 'e', CR_OPT_VALUE) \
-    X(OPT_D_ENV_FILE, "env-file", 0, CR_OPT_VALUE) \
-    X(OPT_D_USER, "user", 'u', CR_OPT_VALUE) \
-    X(OPT_D_WORKDIR, "workdir", 'w', CR_OPT_VALUE) \
+    X(OPT_D_TTY, "tty", 't', CR_OPT_FLAG_IN(tty)) \
+    X(OPT_D_DETACH, "detach", 'd', CR_OPT_FLAG_IN(detach)) \
+    X(OPT_D_ENV, "env", 'e', CR_OPT_VALUES_IN(env)) \
+    X(OPT_D_ENV_FILE, "env-file", 0, CR_OPT_VALUES_IN(env_files)) \
+    X(OPT_D_USER, "user", 'u', CR_OPT_VALUE_IN(user)) \
+    X(OPT_D_WORKDIR, "workdir", 'w', CR_OPT_VALUE_IN(workdir)) \
     X(OPT_D_DETACH_KEYS, "detach-keys", 0, CR_OPT_VALUE)
 
 /* The Docker form: a Docker-only option, or an image container's name,
    and no option only runc has. */
+static int cr_exec_is_runc_option(const char *a) {
+    CR_OPTIONS_INTO(runc, EXEC_OPTIONS, cr_exec_opts);
+    return cr_opt_match(runc, a) >= 0;
+}
+
 static int cr_exec_is_docker_form(int argc, char **argv) {
-    CR_OPTIONS(runc, EXEC_OPTIONS);
-    CR_OPTIONS(docker, EXEC_DOCKER_OPTIONS);
+    CR_OPTIONS_INTO(docker, EXEC_DOCKER_OPTIONS, cr_ctr_exec_opts);
     int i, k, docker_only = 0;
     for (i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -89,26 +93,21 @@ static int cr_exec_is_docker_form(int argc, char **argv) {
         if ((k = cr_opt_match(docker, a)) >= 0) {
             if (k == OPT_D_INTERACTIVE || k == OPT_D_WORKDIR || k == OPT_D_ENV_FILE || k == OPT_D_DETACH_KEYS) docker_only = 1;
             if (docker[k].has_arg && !strchr(a, '=')) i++;
-        } else if ((k = cr_opt_match(runc, a)) >= 0) return 0;
+        } else if (cr_exec_is_runc_option(a)) return 0;
     }
     return docker_only || (i < argc && cr_ctr_owns(&cr_main_runtime, &cr_main_store, argv[i]));
 }
 
 static int cr_exec_docker(int argc, char **argv) {
-    CR_OPTIONS(opts, EXEC_DOCKER_OPTIONS);
+    CR_OPTIONS_INTO(opts, EXEC_DOCKER_OPTIONS, cr_ctr_exec_opts);
     cr_ctr_exec_opts o = {0};
     cr_optstate st;
     cr_err err = {0};
     int status = 0, rc = cr_opt_parse(&st, argc, argv, opts, "NAME COMMAND...", CR_OPT_STOP_AT_OPERAND);
     if (rc >= 0) return rc;
     if (st.noperands < 2) return cr_main_usage_error(argv[0], "expected NAME COMMAND [ARG...]");
+    cr_opt_into(&st, opts, &o);
     o.args = (const char *const *)st.operands + 1;
-    o.env = cr_opt_values(&st, OPT_D_ENV);
-    o.env_files = cr_opt_values(&st, OPT_D_ENV_FILE);
-    o.user = cr_opt_value(&st, OPT_D_USER);
-    o.workdir = cr_opt_value(&st, OPT_D_WORKDIR);
-    o.tty = cr_opt_given(&st, OPT_D_TTY) > 0;
-    o.detach = cr_opt_given(&st, OPT_D_DETACH) > 0;
     if (!cr_opt_given(&st, OPT_D_INTERACTIVE)) {
         int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
         if (null >= 0) { dup2(null, 0); close(null); }
@@ -123,33 +122,21 @@ static int cr_exec_docker(int argc, char **argv) {
 }
 
 int cr_applet_exec(int argc, char **argv) {
-    CR_OPTIONS(opts, EXEC_OPTIONS);
+    CR_OPTIONS_INTO(opts, EXEC_OPTIONS, cr_exec_opts);
     cr_exec_opts o = {0};
     cr_optstate st;
     cr_err err = {0};
     int status = 0, rc, n;
     char **v;
     if (cr_exec_is_docker_form(argc, argv)) {
-        CR_OPTIONS(docker, EXEC_DOCKER_OPTIONS);
+        CR_OPTIONS_INTO(docker, EXEC_DOCKER_OPTIONS, cr_ctr_exec_opts);
         if (!(v = cr_opt_split_flags(argc, argv, docker, "itd", &n))) return cr_main_fail(argv[0], "out of memory");
         return cr_exec_docker(n, v);
     }
     /* options end at the container id: what follows belongs to COMMAND */
     if ((rc = cr_opt_parse(&st, argc, argv, opts, "CONTAINER_ID [COMMAND...]", CR_OPT_STOP_AT_OPERAND)) >= 0) return rc;
     if (cr_opt_preserve_fds(&st, OPT_PRESERVE_FDS, &o.preserve_fds)) return 1;
-    o.process_file = cr_opt_value(&st, OPT_PROCESS);
-    o.tty = cr_opt_given(&st, OPT_TTY) > 0;
-    o.cwd = cr_opt_value(&st, OPT_CWD);
-    o.env = cr_opt_values(&st, OPT_ENV);
-    o.user = cr_opt_value(&st, OPT_USER);
-    o.caps = cr_opt_values(&st, OPT_CAP);
-    o.detach = cr_opt_given(&st, OPT_DETACH) > 0;
-    o.pid_file = cr_opt_value(&st, OPT_PID_FILE);
-    o.console_socket = cr_opt_value(&st, OPT_CONSOLE_SOCKET);
-    o.no_new_privs = cr_opt_given(&st, OPT_NO_NEW_PRIVS) > 0;
-    o.ignore_paused = cr_opt_given(&st, OPT_IGNORE_PAUSED) > 0;
-    o.cgroups = cr_opt_values(&st, OPT_CGROUP);
-    o.additional_gids = cr_opt_values(&st, OPT_ADDITIONAL_GIDS);
+    cr_opt_into(&st, opts, &o);
     o.args = (const char **)st.operands + 1;
     if (!o.process_file && !o.args[0]) return cr_main_usage_error(argv[0], "expected a COMMAND or --process FILE");
     if (cr_util_reexec_sealed(cr_main_argv, &err) < 0) return cr_main_fail_err(argv[0], &err);

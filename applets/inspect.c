@@ -25,7 +25,7 @@ const char cr_usage_inspect[] =
 "                        eq ne not and or print println)\n"
 "      --type TYPE       container or image: look only for that kind\n";
 #define INSPECT_OPTIONS(X) \
-    X(OPT_FORMAT, "format", 'f', CR_OPT_VALUE) \
+    CR_INSPECT_OPTIONS(X) \
     X(OPT_TYPE, "type", 0, CR_OPT_VALUE)
 
 enum { ANY, CONTAINER, IMAGE };
@@ -54,5 +54,5 @@ int cr_applet_inspect(int argc, char **argv) {
         else return cr_main_usage_error(argv[0], "--type: expected container or image, got \"%s\"", type);
     }
     cr_main_gc();
-    return cr_main_inspect_objects(argv[0], st.operands, cr_opt_value(&st, OPT_FORMAT), inspect_one);
+    return cr_main_inspect_objects(&st, inspect_one);
 }

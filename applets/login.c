@@ -24,8 +24,7 @@ const char cr_usage_login[] =
     X(OPT_PASSWORD, "password", 'p', CR_OPT_VALUE) \
     X(OPT_PASSWORD_STDIN, "password-stdin", 0, CR_OPT_FLAG) \
     X(OPT_AUTHFILE, "authfile", 0, CR_OPT_VALUE) \
-    X(OPT_TLS_VERIFY, "tls-verify", 0, CR_OPT_VALUE) \
-    X(OPT_CERT_DIR, "cert-dir", 0, CR_OPT_VALUE)
+    CR_REGISTRY_TLS_OPTIONS(X)
 
 /* One line of stdin without its line end; echo off while a terminal reads it. */
 static int cr_login_line(const char *prompt, int echo, char *buf, size_t n) {
@@ -50,7 +49,7 @@ static int cr_login_line(const char *prompt, int echo, char *buf, size_t n) {
 }
 
 int cr_applet_login(int argc, char **argv) {
-    CR_OPTIONS(opts, LOGIN_OPTIONS);
+    CR_OPTIONS_INTO(opts, LOGIN_OPTIONS, cr_login_opts);
     static char user[256], pass[4096];
     char file[4096];
     const char *u, *p, *authfile;
@@ -64,7 +63,7 @@ int cr_applet_login(int argc, char **argv) {
     p = cr_opt_value(&st, OPT_PASSWORD);
     from_stdin = cr_opt_given(&st, OPT_PASSWORD_STDIN) > 0;
     authfile = cr_opt_value(&st, OPT_AUTHFILE);
-    o.certs_dir = cr_opt_value(&st, OPT_CERT_DIR);
+    cr_opt_into(&st, opts, &o);
     if (cr_opt_tls_verify(&st, OPT_TLS_VERIFY, &o.insecure)) return 1;
     if (p && from_stdin) return cr_main_usage_error(argv[0], "--password and --password-stdin are mutually exclusive");
     if (from_stdin && !u) return cr_main_usage_error(argv[0], "--password-stdin needs --username");

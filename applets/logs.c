@@ -21,11 +21,11 @@ const char cr_usage_logs[] =
     X(OPT_FOLLOW, "follow", 'f', CR_OPT_FLAG) \
     X(OPT_TAIL, "tail", 'n', CR_OPT_VALUE) \
     X(OPT_TIMESTAMPS, "timestamps", 't', CR_OPT_FLAG) \
-    X(OPT_SINCE, "since", 0, CR_OPT_VALUE) \
-    X(OPT_UNTIL, "until", 0, CR_OPT_VALUE)
+    X(OPT_SINCE, "since", 0, CR_OPT_VALUE_IN(since)) \
+    X(OPT_UNTIL, "until", 0, CR_OPT_VALUE_IN(until))
 
 int cr_applet_logs(int argc, char **argv) {
-    CR_OPTIONS(opts, LOGS_OPTIONS);
+    CR_OPTIONS_INTO(opts, LOGS_OPTIONS, cr_ctr_logs_opts);
     cr_optstate st;
     cr_err err = {0};
     cr_ctr_logs_opts o = {0};
@@ -33,14 +33,13 @@ int cr_applet_logs(int argc, char **argv) {
     long long n = 0;
     int rc = cr_opt_parse(&st, argc, argv, opts, "NAME", 0);
     if (rc >= 0) return rc;
+    cr_opt_into(&st, opts, &o);
     if ((tail = cr_opt_value(&st, OPT_TAIL)) && strcmp(tail, "all")) {
         if (cr_opt_number(tail, 0, LONG_MAX, &n) < 0) return cr_main_usage_error(argv[0], "--tail: expected a number of lines or all, got \"%s\"", tail);
         o.has_tail = 1;
         o.tail = (long)n;
     }
     o.flags = (cr_opt_given(&st, OPT_FOLLOW) > 0 ? CR_CTR_LOGS_FOLLOW : 0) | (cr_opt_given(&st, OPT_TIMESTAMPS) > 0 ? CR_CTR_LOGS_TIMESTAMPS : 0);
-    o.since = cr_opt_value(&st, OPT_SINCE);
-    o.until = cr_opt_value(&st, OPT_UNTIL);
     o.err_fd = STDERR_FILENO;
     cr_main_gc();
     fflush(stdout);

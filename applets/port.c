@@ -1,5 +1,6 @@
 /* port — the published ports of an image container, as docker port. */
 #include "../multicall/applets.h"
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -10,21 +11,18 @@ const char cr_usage_port[] =
 "line: `80/tcp -> 0.0.0.0:8080`. With PRIVATE_PORT (PROTO tcp by default),\n"
 "only the host addresses of that port: `0.0.0.0:8080`.\n";
 
-int cr_applet_port(int argc, char **argv) {
-    cr_optstate st;
-    cr_err err = {0};
+static int cr_port_list(char **operands, cr_err *err) {
     cr_buf one = {0};
     cr_json *v = NULL;
     const cr_json *ns, *ports, *p, *b;
     char want[32] = "";
-    int found = 0, rc = cr_opt_parse(&st, argc, argv, NULL, "NAME [PRIVATE_PORT]", 0);
-    if (rc >= 0) return rc;
-    if (st.operands[1]) snprintf(want, sizeof want, "%s%s", st.operands[1], strchr(st.operands[1], '/') ? "" : "/tcp");
+    int found = 0;
+    if (operands[1]) snprintf(want, sizeof want, "%s%s", operands[1], strchr(operands[1], '/') ? "" : "/tcp");
     cr_main_gc();
-    if (cr_ctr_inspect(&cr_main_runtime, &cr_main_store, st.operands[0], &one, &err) < 0 ||
-        cr_json_parse(one.data, one.len, &v, &err) < 0) {
+    if (cr_ctr_inspect(&cr_main_runtime, &cr_main_store, operands[0], &one, err) < 0 ||
+        cr_json_parse(one.data, one.len, &v, err) < 0) {
         cr_buf_free(&one);
-        return cr_main_fail_err(argv[0], &err);
+        return -1;
     }
     ns = cr_json_get(v, "NetworkSettings");
     ports = ns ? cr_json_get(ns, "Ports") : NULL;
@@ -39,6 +37,8 @@ int cr_applet_port(int argc, char **argv) {
     }
     cr_json_free(v);
     cr_buf_free(&one);
-    if (want[0] && !found) return cr_main_fail(argv[0], "no public port \"%s\" published for \"%s\"", want, st.operands[0]);
+    if (want[0] && !found) return cr_err_set(err, ENOENT, "no public port \"%s\" published for \"%s\"", want, operands[0]);
     return 0;
 }
+
+int cr_applet_port(int argc, char **argv) { return cr_opt_operands_applet(argc, argv, "NAME [PRIVATE_PORT]", 0, cr_port_list); }

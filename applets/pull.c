@@ -33,14 +33,11 @@ const char cr_usage_pull[] =
 "  --max-layer-size SIZE         refuse a layer that unpacks to more (k, m, g, t; default 32g)\n"
 "  -q, --quiet                   print only the image digest\n";
 #define PULL_OPTIONS(X) \
-    X(OPT_PLATFORM, "platform", 0, CR_OPT_VALUE) \
-    X(OPT_CREDS, "creds", 0, CR_OPT_VALUE) \
-    X(OPT_AUTHFILE, "authfile", 0, CR_OPT_VALUE) \
-    X(OPT_TLS_VERIFY, "tls-verify", 0, CR_OPT_VALUE) \
-    X(OPT_CERT_DIR, "cert-dir", 0, CR_OPT_VALUE) \
+    X(OPT_PLATFORM, "platform", 0, CR_OPT_VALUE_IN(platform)) \
+    CR_REGISTRY_OPTIONS(X) \
     X(OPT_QUIET, "quiet", 'q', CR_OPT_FLAG) \
     X(OPT_MAX_CONCURRENT_DOWNLOADS, "max-concurrent-downloads", 0, CR_OPT_VALUE) \
-    X(OPT_REGISTRY_MIRROR, "registry-mirror", 0, CR_OPT_VALUE) \
+    X(OPT_REGISTRY_MIRROR, "registry-mirror", 0, CR_OPT_VALUES_IN(mirrors)) \
     X(OPT_MAX_LAYER_SIZE, "max-layer-size", 0, CR_OPT_VALUE)
 
 /* One progress line per layer, in the order the layers were first reported. */
@@ -128,7 +125,7 @@ static void cr_pull_progress(void *user, cr_pull_phase phase, const char *digest
 }
 
 int cr_applet_pull(int argc, char **argv) {
-    CR_OPTIONS(opts, PULL_OPTIONS);
+    CR_OPTIONS_INTO(opts, PULL_OPTIONS, cr_pull_opts);
     cr_pull_opts o;
     cr_pull_ui ui;
     cr_optstate st;
@@ -140,12 +137,8 @@ int cr_applet_pull(int argc, char **argv) {
     if (r >= 0) return r;
     memset(&o, 0, sizeof o);
     memset(&ui, 0, sizeof ui);
-    o.platform = cr_opt_value(&st, OPT_PLATFORM);
-    o.creds = cr_opt_value(&st, OPT_CREDS);
-    o.authfile = cr_opt_value(&st, OPT_AUTHFILE);
-    o.certs_dir = cr_opt_value(&st, OPT_CERT_DIR);
+    cr_opt_into(&st, opts, &o);
     ui.quiet = cr_opt_given(&st, OPT_QUIET) > 0;
-    o.mirrors = cr_opt_values(&st, OPT_REGISTRY_MIRROR);
     if (cr_opt_tls_verify(&st, OPT_TLS_VERIFY, &o.insecure)) return 1;
     while ((k = cr_opt_next(&st)) >= 0) {
         if (k == OPT_MAX_CONCURRENT_DOWNLOADS) {

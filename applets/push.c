@@ -22,10 +22,7 @@ const char cr_usage_push[] =
 "  --chunk-size SIZE             PATCH chunks for larger blobs (k, m, g; default 64m)\n"
 "  -q, --quiet                   print only the pushed reference\n";
 #define PUSH_OPTIONS(X) \
-    X(OPT_CREDS, "creds", 0, CR_OPT_VALUE) \
-    X(OPT_AUTHFILE, "authfile", 0, CR_OPT_VALUE) \
-    X(OPT_TLS_VERIFY, "tls-verify", 0, CR_OPT_VALUE) \
-    X(OPT_CERT_DIR, "cert-dir", 0, CR_OPT_VALUE) \
+    CR_REGISTRY_OPTIONS(X) \
     X(OPT_COMPRESSION, "compression", 0, CR_OPT_VALUE) \
     X(OPT_CHUNK_SIZE, "chunk-size", 0, CR_OPT_VALUE) \
     X(OPT_QUIET, "quiet", 'q', CR_OPT_FLAG)
@@ -41,7 +38,7 @@ static void cr_push_progress(void *user, cr_push_phase phase, const char *digest
 }
 
 int cr_applet_push(int argc, char **argv) {
-    CR_OPTIONS(opts, PUSH_OPTIONS);
+    CR_OPTIONS_INTO(opts, PUSH_OPTIONS, cr_push_opts);
     cr_push_opts o;
     cr_push_result res;
     cr_optstate st;
@@ -51,9 +48,7 @@ int cr_applet_push(int argc, char **argv) {
     int quiet, r = cr_opt_parse(&st, argc, argv, opts, "IMAGE [DEST]", 0);
     if (r >= 0) return r;
     memset(&o, 0, sizeof o);
-    o.creds = cr_opt_value(&st, OPT_CREDS);
-    o.authfile = cr_opt_value(&st, OPT_AUTHFILE);
-    o.certs_dir = cr_opt_value(&st, OPT_CERT_DIR);
+    cr_opt_into(&st, opts, &o);
     quiet = cr_opt_given(&st, OPT_QUIET) > 0;
     if (cr_opt_tls_verify(&st, OPT_TLS_VERIFY, &o.insecure)) return 1;
     if ((comp = cr_opt_value(&st, OPT_COMPRESSION))) {

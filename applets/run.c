@@ -104,72 +104,72 @@ const char cr_usage_run[] =
 "fails, 126 when the command cannot be run, 127 when it is not found.\n";
 
 #define RUN_IMAGE_OPTIONS(X) \
-    X(OPT_RM, "rm", 0, CR_OPT_FLAG) \
-    X(OPT_DETACH, "detach", 'd', CR_OPT_FLAG) \
-    X(OPT_NAME, "name", 0, CR_OPT_VALUE) \
-    X(OPT_ENV, "env", 'e', CR_OPT_VALUE) \
-    X(OPT_ENV_FILE, "env-file", 0, CR_OPT_VALUE) \
-    X(OPT_VOLUME, "volume", 'v', CR_OPT_VALUE) \
-    X(OPT_TMPFS, "tmpfs", 0, CR_OPT_VALUE) \
-    X(OPT_WORKDIR, "workdir", 'w', CR_OPT_VALUE) \
-    X(OPT_USER, "user", 'u', CR_OPT_VALUE) \
-    X(OPT_ENTRYPOINT, "entrypoint", 0, CR_OPT_VALUE) \
-    X(OPT_HOSTNAME, "hostname", 0, CR_OPT_VALUE) \
-    X(OPT_READ_ONLY, "read-only", 0, CR_OPT_FLAG) \
-    X(OPT_MEMORY, "memory", 'm', CR_OPT_VALUE) \
-    X(OPT_CPUS, "cpus", 0, CR_OPT_VALUE) \
-    X(OPT_PIDS_LIMIT, "pids-limit", 0, CR_OPT_VALUE) \
-    X(OPT_CAP_ADD, "cap-add", 0, CR_OPT_VALUE) \
-    X(OPT_CAP_DROP, "cap-drop", 0, CR_OPT_VALUE) \
-    X(OPT_PRIVILEGED, "privileged", 0, CR_OPT_FLAG) \
-    X(OPT_SECURITY_OPT, "security-opt", 0, CR_OPT_VALUE) \
-    X(OPT_ULIMIT, "ulimit", 0, CR_OPT_VALUE) \
+    X(OPT_RM, "rm", 0, CR_OPT_FLAG_IN(rm)) \
+    X(OPT_DETACH, "detach", 'd', CR_OPT_FLAG_IN(detach)) \
+    X(OPT_NAME, "name", 0, CR_OPT_VALUE_IN(name)) \
+    X(OPT_ENV, "env", 'e', CR_OPT_VALUES_IN(env)) \
+    X(OPT_ENV_FILE, "env-file", 0, CR_OPT_VALUES_IN(env_files)) \
+    X(OPT_VOLUME, "volume", 'v', CR_OPT_VALUES_IN(volumes)) \
+    X(OPT_TMPFS, "tmpfs", 0, CR_OPT_VALUES_IN(tmpfs)) \
+    X(OPT_WORKDIR, "workdir", 'w', CR_OPT_VALUE_IN(workdir)) \
+    X(OPT_USER, "user", 'u', CR_OPT_VALUE_IN(user)) \
+    X(OPT_ENTRYPOINT, "entrypoint", 0, CR_OPT_VALUE_IN(entrypoint)) \
+    X(OPT_HOSTNAME, "hostname", 0, CR_OPT_VALUE_IN(hostname)) \
+    X(OPT_READ_ONLY, "read-only", 0, CR_OPT_FLAG_IN(read_only)) \
+    X(OPT_MEMORY, "memory", 'm', CR_OPT_VALUE_IN(memory)) \
+    X(OPT_CPUS, "cpus", 0, CR_OPT_VALUE_IN(cpus)) \
+    X(OPT_PIDS_LIMIT, "pids-limit", 0, CR_OPT_VALUE_IN(pids_limit)) \
+    X(OPT_CAP_ADD, "cap-add", 0, CR_OPT_VALUES_IN(cap_add)) \
+    X(OPT_CAP_DROP, "cap-drop", 0, CR_OPT_VALUES_IN(cap_drop)) \
+    X(OPT_PRIVILEGED, "privileged", 0, CR_OPT_FLAG_IN(privileged)) \
+    X(OPT_SECURITY_OPT, "security-opt", 0, CR_OPT_VALUES_IN(security_opt)) \
+    X(OPT_ULIMIT, "ulimit", 0, CR_OPT_VALUES_IN(ulimits)) \
     X(OPT_NETWORK, "network", 0, CR_OPT_VALUE) \
     X(OPT_NET, "net", 0, CR_OPT_VALUE) \
-    X(OPT_TTY, "tty", 't', CR_OPT_FLAG) \
-    X(OPT_INTERACTIVE, "interactive", 'i', CR_OPT_FLAG) \
+    X(OPT_TTY, "tty", 't', CR_OPT_FLAG_IN(tty)) \
+    X(OPT_INTERACTIVE, "interactive", 'i', CR_OPT_FLAG_IN(interactive)) \
     X(OPT_INIT, "init", 0, CR_OPT_FLAG) \
-    X(OPT_ROOTFS, "rootfs", 0, CR_OPT_VALUE) \
+    X(OPT_ROOTFS, "rootfs", 0, CR_OPT_VALUE_IN(rootfs)) \
     X(OPT_PULL, "pull", 0, CR_OPT_VALUE) \
     X(OPT_PLATFORM, "platform", 0, CR_OPT_VALUE) \
     X(OPT_QUIET, "quiet", 'q', CR_OPT_FLAG) \
-    X(OPT_PUBLISH, "publish", 'p', CR_OPT_VALUE) \
-    X(OPT_DNS, "dns", 0, CR_OPT_VALUE) \
-    X(OPT_ADD_HOST, "add-host", 0, CR_OPT_VALUE) \
-    X(OPT_MOUNT, "mount", 0, CR_OPT_VALUE) \
-    X(OPT_LABEL, "label", 'l', CR_OPT_VALUE) \
-    X(OPT_LABEL_FILE, "label-file", 0, CR_OPT_VALUE) \
-    X(OPT_EXPOSE, "expose", 0, CR_OPT_VALUE) \
-    X(OPT_PUBLISH_ALL, "publish-all", 'P', CR_OPT_FLAG) \
-    X(OPT_DEVICE, "device", 0, CR_OPT_VALUE) \
-    X(OPT_SHM_SIZE, "shm-size", 0, CR_OPT_VALUE) \
-    X(OPT_SYSCTL, "sysctl", 0, CR_OPT_VALUE) \
-    X(OPT_GROUP_ADD, "group-add", 0, CR_OPT_VALUE) \
-    X(OPT_STOP_SIGNAL, "stop-signal", 0, CR_OPT_VALUE) \
-    X(OPT_STOP_TIMEOUT, "stop-timeout", 0, CR_OPT_VALUE) \
-    X(OPT_MEMORY_SWAP, "memory-swap", 0, CR_OPT_VALUE) \
-    X(OPT_MEMORY_RESERVATION, "memory-reservation", 0, CR_OPT_VALUE) \
-    X(OPT_CPU_SHARES, "cpu-shares", 'c', CR_OPT_VALUE) \
-    X(OPT_CPUSET_CPUS, "cpuset-cpus", 0, CR_OPT_VALUE) \
-    X(OPT_PID, "pid", 0, CR_OPT_VALUE) \
-    X(OPT_IPC, "ipc", 0, CR_OPT_VALUE) \
-    X(OPT_UTS, "uts", 0, CR_OPT_VALUE) \
-    X(OPT_CIDFILE, "cidfile", 0, CR_OPT_VALUE) \
-    X(OPT_IP, "ip", 0, CR_OPT_VALUE) \
-    X(OPT_MAC_ADDRESS, "mac-address", 0, CR_OPT_VALUE) \
-    X(OPT_VOLUMES_FROM, "volumes-from", 0, CR_OPT_VALUE) \
+    X(OPT_PUBLISH, "publish", 'p', CR_OPT_VALUES_IN(publish)) \
+    X(OPT_DNS, "dns", 0, CR_OPT_VALUES_IN(dns)) \
+    X(OPT_ADD_HOST, "add-host", 0, CR_OPT_VALUES_IN(add_hosts)) \
+    X(OPT_MOUNT, "mount", 0, CR_OPT_VALUES_IN(mounts)) \
+    X(OPT_LABEL, "label", 'l', CR_OPT_VALUES_IN(labels)) \
+    X(OPT_LABEL_FILE, "label-file", 0, CR_OPT_VALUES_IN(label_files)) \
+    X(OPT_EXPOSE, "expose", 0, CR_OPT_VALUES_IN(expose)) \
+    X(OPT_PUBLISH_ALL, "publish-all", 'P', CR_OPT_FLAG_IN(publish_all)) \
+    X(OPT_DEVICE, "device", 0, CR_OPT_VALUES_IN(devices)) \
+    X(OPT_SHM_SIZE, "shm-size", 0, CR_OPT_VALUE_IN(shm_size)) \
+    X(OPT_SYSCTL, "sysctl", 0, CR_OPT_VALUES_IN(sysctls)) \
+    X(OPT_GROUP_ADD, "group-add", 0, CR_OPT_VALUES_IN(group_add)) \
+    X(OPT_STOP_SIGNAL, "stop-signal", 0, CR_OPT_VALUE_IN(stop_signal)) \
+    X(OPT_STOP_TIMEOUT, "stop-timeout", 0, CR_OPT_VALUE_IN(stop_timeout)) \
+    X(OPT_MEMORY_SWAP, "memory-swap", 0, CR_OPT_VALUE_IN(memory_swap)) \
+    X(OPT_MEMORY_RESERVATION, "memory-reservation", 0, CR_OPT_VALUE_IN(memory_reservation)) \
+    X(OPT_CPU_SHARES, "cpu-shares", 'c', CR_OPT_VALUE_IN(cpu_shares)) \
+    X(OPT_CPUSET_CPUS, "cpuset-cpus", 0, CR_OPT_VALUE_IN(cpuset_cpus)) \
+    X(OPT_PID, "pid", 0, CR_OPT_VALUE_IN(pid)) \
+    X(OPT_IPC, "ipc", 0, CR_OPT_VALUE_IN(ipc)) \
+    X(OPT_UTS, "uts", 0, CR_OPT_VALUE_IN(uts)) \
+    X(OPT_CIDFILE, "cidfile", 0, CR_OPT_VALUE_IN(cidfile)) \
+    X(OPT_IP, "ip", 0, CR_OPT_VALUE_IN(ip)) \
+    X(OPT_MAC_ADDRESS, "mac-address", 0, CR_OPT_VALUE_IN(mac_address)) \
+    X(OPT_VOLUMES_FROM, "volumes-from", 0, CR_OPT_VALUES_IN(volumes_from)) \
     X(OPT_ATTACH, "attach", 'a', CR_OPT_VALUE) \
     X(OPT_SIG_PROXY, "sig-proxy", 0, CR_OPT_FLAG) \
-    X(OPT_DETACH_KEYS, "detach-keys", 0, CR_OPT_VALUE) \
-    X(OPT_RESTART, "restart", 0, CR_OPT_VALUE) \
-    X(OPT_LOG_DRIVER, "log-driver", 0, CR_OPT_VALUE) \
-    X(OPT_LOG_OPT, "log-opt", 0, CR_OPT_VALUE) \
-    X(OPT_HEALTH_CMD, "health-cmd", 0, CR_OPT_VALUE) \
-    X(OPT_HEALTH_INTERVAL, "health-interval", 0, CR_OPT_VALUE) \
-    X(OPT_HEALTH_TIMEOUT, "health-timeout", 0, CR_OPT_VALUE) \
-    X(OPT_HEALTH_RETRIES, "health-retries", 0, CR_OPT_VALUE) \
-    X(OPT_HEALTH_START_PERIOD, "health-start-period", 0, CR_OPT_VALUE) \
-    X(OPT_NO_HEALTHCHECK, "no-healthcheck", 0, CR_OPT_FLAG)
+    X(OPT_DETACH_KEYS, "detach-keys", 0, CR_OPT_VALUE_IN(detach_keys)) \
+    X(OPT_RESTART, "restart", 0, CR_OPT_VALUE_IN(restart)) \
+    X(OPT_LOG_DRIVER, "log-driver", 0, CR_OPT_VALUE_IN(log_driver)) \
+    X(OPT_LOG_OPT, "log-opt", 0, CR_OPT_VALUES_IN(log_opts)) \
+    X(OPT_HEALTH_CMD, "health-cmd", 0, CR_OPT_VALUE_IN(health_cmd)) \
+    X(OPT_HEALTH_INTERVAL, "health-interval", 0, CR_OPT_VALUE_IN(health_interval)) \
+    X(OPT_HEALTH_TIMEOUT, "health-timeout", 0, CR_OPT_VALUE_IN(health_timeout)) \
+    X(OPT_HEALTH_RETRIES, "health-retries", 0, CR_OPT_VALUE_IN(health_retries)) \
+    X(OPT_HEALTH_START_PERIOD, "health-start-period", 0, CR_OPT_VALUE_IN(health_start_period)) \
+    X(OPT_NO_HEALTHCHECK, "no-healthcheck", 0, CR_OPT_FLAG_IN(no_healthcheck))
 /* Any of these on the command line chooses the OCI form. */
 #define RUN_OCI_ONLY_OPTIONS(X) \
     CR_CREATE_OPTIONS(X) \
@@ -307,7 +307,7 @@ static int cr_run_failure_status(const cr_err *err) {
 }
 
 static int cr_run_image(int argc, char **argv) {
-    CR_OPTIONS(opts, RUN_IMAGE_OPTIONS);
+    CR_OPTIONS_INTO(opts, RUN_IMAGE_OPTIONS, cr_ctr_opts);
     cr_ctr_opts o = {0};
     cr_optstate st;
     cr_err err = {0};
@@ -315,71 +315,14 @@ static int cr_run_image(int argc, char **argv) {
     char name[256];
     int k, status = 0, quiet, rc = cr_opt_parse(&st, argc, argv, opts, NULL, CR_OPT_STOP_AT_OPERAND);
     if (rc >= 0) return rc ? 125 : 0;
-    o.rm = cr_opt_given(&st, OPT_RM) > 0;
-    o.detach = cr_opt_given(&st, OPT_DETACH) > 0;
-    o.name = cr_opt_value(&st, OPT_NAME);
-    o.env = cr_opt_values(&st, OPT_ENV);
-    o.env_files = cr_opt_values(&st, OPT_ENV_FILE);
-    o.volumes = cr_opt_values(&st, OPT_VOLUME);
-    o.tmpfs = cr_opt_values(&st, OPT_TMPFS);
-    o.workdir = cr_opt_value(&st, OPT_WORKDIR);
-    o.user = cr_opt_value(&st, OPT_USER);
-    o.entrypoint = cr_opt_value(&st, OPT_ENTRYPOINT);
-    o.hostname = cr_opt_value(&st, OPT_HOSTNAME);
-    o.read_only = cr_opt_given(&st, OPT_READ_ONLY) > 0;
-    o.memory = cr_opt_value(&st, OPT_MEMORY);
-    o.cpus = cr_opt_value(&st, OPT_CPUS);
-    o.pids_limit = cr_opt_value(&st, OPT_PIDS_LIMIT);
-    o.cap_add = cr_opt_values(&st, OPT_CAP_ADD);
-    o.cap_drop = cr_opt_values(&st, OPT_CAP_DROP);
-    o.privileged = cr_opt_given(&st, OPT_PRIVILEGED) > 0;
-    o.security_opt = cr_opt_values(&st, OPT_SECURITY_OPT);
-    o.ulimits = cr_opt_values(&st, OPT_ULIMIT);
+    cr_opt_into(&st, opts, &o);
     while ((k = cr_opt_next(&st)) >= 0) if (k == OPT_NETWORK || k == OPT_NET) o.network = st.value;
-    o.tty = cr_opt_given(&st, OPT_TTY) > 0;
-    o.interactive = cr_opt_given(&st, OPT_INTERACTIVE) > 0;
     if (cr_opt_given(&st, OPT_INIT)) o.init = "/proc/self/exe";
-    o.rootfs = cr_opt_value(&st, OPT_ROOTFS);
     policy = cr_opt_value_or(&st, OPT_PULL, "missing");
     platform = cr_opt_value(&st, OPT_PLATFORM);
     quiet = cr_opt_given(&st, OPT_QUIET) > 0;
-    o.publish = cr_opt_values(&st, OPT_PUBLISH);
-    o.dns = cr_opt_values(&st, OPT_DNS);
-    o.add_hosts = cr_opt_values(&st, OPT_ADD_HOST);
-    o.mounts = cr_opt_values(&st, OPT_MOUNT);
-    o.labels = cr_opt_values(&st, OPT_LABEL);
-    o.label_files = cr_opt_values(&st, OPT_LABEL_FILE);
-    o.expose = cr_opt_values(&st, OPT_EXPOSE);
-    o.publish_all = cr_opt_given(&st, OPT_PUBLISH_ALL) > 0;
-    o.devices = cr_opt_values(&st, OPT_DEVICE);
-    o.shm_size = cr_opt_value(&st, OPT_SHM_SIZE);
-    o.sysctls = cr_opt_values(&st, OPT_SYSCTL);
-    o.group_add = cr_opt_values(&st, OPT_GROUP_ADD);
-    o.stop_signal = cr_opt_value(&st, OPT_STOP_SIGNAL);
-    o.stop_timeout = cr_opt_value(&st, OPT_STOP_TIMEOUT);
-    o.memory_swap = cr_opt_value(&st, OPT_MEMORY_SWAP);
-    o.memory_reservation = cr_opt_value(&st, OPT_MEMORY_RESERVATION);
-    o.cpu_shares = cr_opt_value(&st, OPT_CPU_SHARES);
-    o.cpuset_cpus = cr_opt_value(&st, OPT_CPUSET_CPUS);
-    o.pid = cr_opt_value(&st, OPT_PID);
-    o.ipc = cr_opt_value(&st, OPT_IPC);
-    o.uts = cr_opt_value(&st, OPT_UTS);
-    o.cidfile = cr_opt_value(&st, OPT_CIDFILE);
-    o.ip = cr_opt_value(&st, OPT_IP);
-    o.mac_address = cr_opt_value(&st, OPT_MAC_ADDRESS);
-    o.volumes_from = cr_opt_values(&st, OPT_VOLUMES_FROM);
     o.no_sig_proxy = cr_opt_given(&st, OPT_SIG_PROXY) < 0;
-    o.detach_keys = cr_opt_value(&st, OPT_DETACH_KEYS);
     if (cr_run_attach(argv[0], cr_opt_values(&st, OPT_ATTACH), o.detach, o.interactive) < 0) return 125;
-    o.restart = cr_opt_value(&st, OPT_RESTART);
-    o.log_driver = cr_opt_value(&st, OPT_LOG_DRIVER);
-    o.log_opts = cr_opt_values(&st, OPT_LOG_OPT);
-    o.health_cmd = cr_opt_value(&st, OPT_HEALTH_CMD);
-    o.health_interval = cr_opt_value(&st, OPT_HEALTH_INTERVAL);
-    o.health_timeout = cr_opt_value(&st, OPT_HEALTH_TIMEOUT);
-    o.health_retries = cr_opt_value(&st, OPT_HEALTH_RETRIES);
-    o.health_start_period = cr_opt_value(&st, OPT_HEALTH_START_PERIOD);
-    o.no_healthcheck = cr_opt_given(&st, OPT_NO_HEALTHCHECK) > 0;
     if (strcmp(policy, "missing") && strcmp(policy, "always") && strcmp(policy, "never"))
         return cr_main_usage_error(argv[0], "--pull: expected missing, always or never"), 125;
     if (!o.rootfs && !st.noperands) return cr_main_usage_error(argv[0], "expected an IMAGE (or --rootfs DIR)"), 125;

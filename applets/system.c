@@ -20,7 +20,7 @@ const char cr_usage_system[] =
 "(cr info shows the system; cr version its version.)\n";
 #define SYSTEM_OPTIONS(X) \
     X(OPT_ALL, "all", 'a', CR_OPT_FLAG) \
-    X(OPT_FORCE, "force", 'f', CR_OPT_FLAG)
+    CR_PRUNE_OPTIONS(X)
 
 typedef struct { cr_buf used, names; } system_images;
 

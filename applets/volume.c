@@ -16,8 +16,8 @@ const char cr_usage_volume[] =
 "Named volumes live in STORE/volumes/NAME/_data; `cr run -v NAME:/path`\n"
 "makes one on first use.\n";
 #define VOLUME_OPTIONS(X) \
-    X(OPT_QUIET, "quiet", 'q', CR_OPT_FLAG) \
-    X(OPT_FORMAT, "format", 'f', CR_OPT_VALUE)
+    CR_INSPECT_OPTIONS(X) \
+    X(OPT_QUIET, "quiet", 'q', CR_OPT_FLAG)
 
 static int volume_quiet, volume_prune;
 
@@ -35,7 +35,7 @@ static int volume_row(void *user, const char *name) {
 
 int cr_applet_volume(int argc, char **argv) {
     CR_OPTIONS(opts, VOLUME_OPTIONS);
-    static const cr_opt prune_opts[] = { { "force", 'f', CR_OPT_FLAG }, { 0, 0, 0 } };   /* prune's -f is --force */
+    CR_OPTIONS(prune_opts, CR_PRUNE_OPTIONS);   /* prune's -f is --force */
     static const char *const subs[] = { "create", "[NAME]", "ls", "", "list", "", "inspect", "NAME...", "rm", "NAME...",
                                         "remove", "NAME...", "prune", "", NULL };
     cr_optstate st;
@@ -59,12 +59,12 @@ int cr_applet_volume(int argc, char **argv) {
         puts(st.operands[0] ? st.operands[0] : name);
         return 0;
     }
-    if (!strcmp(sub, "inspect")) return cr_main_inspect_objects(argv[0], st.operands, cr_opt_value(&st, OPT_FORMAT), volume_inspect_one);
+    if (!strcmp(sub, "inspect")) return cr_main_inspect_objects(&st, volume_inspect_one);
     for (n = st.operands; (!strcmp(sub, "rm") || !strcmp(sub, "remove")) && *n; n++)
         if (cr_ctr_volume_remove(&cr_main_store, *n, &err) < 0) rc = cr_main_fail_err(argv[0], &err);
         else puts(*n);
     if (!strcmp(sub, "rm") || !strcmp(sub, "remove")) return rc > 0 ? rc : 0;
-    if (volume_prune && !cr_opt_given(&st, 0) && !cr_main_confirm("all volumes not used by at least one container")) return 0;
+    if (volume_prune && !cr_opt_given(&st, OPT_FORCE) && !cr_main_confirm("all volumes not used by at least one container")) return 0;
     if (!volume_prune && !volume_quiet) puts("DRIVER    VOLUME NAME");
     if (cr_ctr_volume_list(&cr_main_store, volume_row, NULL, &err) < 0) return cr_main_fail_err(argv[0], &err);
     return 0;

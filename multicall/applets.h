@@ -3,6 +3,7 @@
 #ifndef CR_APPLETS_H
 #define CR_APPLETS_H
 #include "../cr.h"
+#include <stddef.h>
 
 typedef struct cr_applet {
     const char *name;
@@ -30,13 +31,35 @@ extern char **cr_main_argv;   /* the original argv, for cr_util_reexec_sealed */
        #define KILL_OPTIONS(X) X(OPT_ALL, "all", 'a', CR_OPT_FLAG)
    and CR_OPTIONS(opts, KILL_OPTIONS) inside its function makes both the
    enum of the ids (OPT_ALL = 0, ...) and the table cr_opt_parse reads. */
-typedef struct cr_opt { const char *name; char short_name; int has_arg; } cr_opt;
+typedef struct cr_opt {
+    const char *name; char short_name;
+    unsigned char has_arg;
+    unsigned char into; unsigned short field;   /* CR_OPT_*_IN: what cr_opt_into sets, where */
+} cr_opt;
 enum { CR_OPT_FLAG, CR_OPT_VALUE };
+enum { CR_OPT_INTO_NONE, CR_OPT_INTO_FLAG, CR_OPT_INTO_VALUE, CR_OPT_INTO_VALUES };
 #define CR_OPT_ID(id, name, short_name, has_arg) id,
-#define CR_OPT_ROW(id, name, short_name, has_arg) { name, short_name, has_arg },
+#define CR_OPT_ROW(id, name_, short_name_, has_arg_) { .name = name_, .short_name = short_name_, .has_arg = has_arg_ },
 #define CR_OPTIONS(table, LIST) \
     enum { LIST(CR_OPT_ID) table##_count }; \
-    static const cr_opt table[] = { LIST(CR_OPT_ROW) { 0, 0, 0 } }
+    static const cr_opt table[] = { LIST(CR_OPT_ROW) { 0 } }
+
+/* An option that only fills a field of the applet's options struct names
+   the field in place of CR_OPT_FLAG or CR_OPT_VALUE:
+       X(OPT_RM, "rm", 0, CR_OPT_FLAG_IN(rm))          int: given (and not =false)
+       X(OPT_NAME, "name", 0, CR_OPT_VALUE_IN(name))   const char *: the last value
+       X(OPT_ENV, "env", 'e', CR_OPT_VALUES_IN(env))   const char *const *: every value
+   CR_OPTIONS_INTO(opts, LIST, struct type) makes the table (a field of
+   another type is a compiler warning), and cr_opt_into(&st, opts, &o) sets
+   every such field of o after cr_opt_parse. */
+#define CR_OPT_FLAG_IN(f) CR_OPT_FLAG, .into = CR_OPT_INTO_FLAG, .field = CR_OPT_FIELD(f, int)
+#define CR_OPT_VALUE_IN(f) CR_OPT_VALUE, .into = CR_OPT_INTO_VALUE, .field = CR_OPT_FIELD(f, const char *)
+#define CR_OPT_VALUES_IN(f) CR_OPT_VALUE, .into = CR_OPT_INTO_VALUES, .field = CR_OPT_FIELD(f, const char *const *)
+#define CR_OPT_FIELD(f, type) \
+    (unsigned short)(offsetof(cr_opt_into_type, f) + 0 * sizeof((type *)0 == &((cr_opt_into_type *)0)->f))
+#define CR_OPTIONS_INTO(table, LIST, type) \
+    typedef type cr_opt_into_type; \
+    CR_OPTIONS(table, LIST)
 
 typedef struct cr_optstate {
     char **operands;   /* NULL-terminated */
@@ -78,6 +101,8 @@ const char *cr_opt_value(const cr_optstate *st, int id);
 const char *cr_opt_value_or(const cr_optstate *st, int id, const char *fallback);
 /* Every value given to option id, NULL-terminated; NULL when none. */
 const char **cr_opt_values(const cr_optstate *st, int id);
+/* Sets the fields the options of opts name (CR_OPT_*_IN) in o. */
+void cr_opt_into(const cr_optstate *st, const cr_opt *opts, void *o);
 
 /* --format table|json: sets *json; else prints a usage error and returns
    -1 (the applet then exits 1). */
@@ -122,6 +147,21 @@ int cr_opt_preserve_fds(const cr_optstate *st, int id, int *n);
 /* --tls-verify true|false of login and pull (option id): 0, with *insecure
    set when one says false; else 1 after a usage error. */
 int cr_opt_tls_verify(const cr_optstate *st, int id, int *insecure);
+
+/* The registry options of pull and push: the fields of the same names in
+   cr_pull_opts and cr_push_opts (--tls-verify=false: cr_opt_tls_verify). */
+#define CR_REGISTRY_OPTIONS(X) \
+    X(OPT_CREDS, "creds", 0, CR_OPT_VALUE_IN(creds)) \
+    X(OPT_AUTHFILE, "authfile", 0, CR_OPT_VALUE_IN(authfile)) \
+    CR_REGISTRY_TLS_OPTIONS(X)
+/* Those login takes too (into cr_login_opts). */
+#define CR_REGISTRY_TLS_OPTIONS(X) \
+    X(OPT_TLS_VERIFY, "tls-verify", 0, CR_OPT_VALUE) \
+    X(OPT_CERT_DIR, "cert-dir", 0, CR_OPT_VALUE_IN(certs_dir))
+
+/* -f/--force of container, volume and system prune: do not ask first
+   (cr_main_confirm). */
+#define CR_PRUNE_OPTIONS(X) X(OPT_FORCE, "force", 'f', CR_OPT_FLAG)
 
 /* The options create and run's bundle form share, declared for both; with
    CR_OPTIONS they take the first ids, which cr_opt_create reads. */
@@ -197,11 +237,14 @@ int cr_main_print_template(const char *applet, const char *format, const char *j
 /* Docker's prune question: "WARNING! This will remove WARNING." and a y/N
    answer from stdin; 1 for yes. */
 int cr_main_confirm(const char *warning);
-/* inspect's output: a JSON array of what one writes for each of names
-   (NULL-terminated), or format (a Go template, cr_json_tmpl) run over
-   each, a line each; a name one fails for is an error line, the others
-   are printed. Returns the exit status. */
-int cr_main_inspect_objects(const char *applet, char **names, const char *format, int (*one)(const char *name, cr_buf *out, cr_err *err));
+/* -f/--format FORMAT of inspect and volume inspect; with CR_OPTIONS it
+   takes the first id, which cr_main_inspect_objects reads. */
+#define CR_INSPECT_OPTIONS(X) X(OPT_FORMAT, "format", 'f', CR_OPT_VALUE)
+/* inspect's output: a JSON array of what one writes for each operand of
+   st, or its -f/--format (a Go template, cr_json_tmpl) run over each, a
+   line each; a name one fails for is an error line, the others are
+   printed. Returns the exit status. */
+int cr_main_inspect_objects(const cr_optstate *st, int (*one)(const char *name, cr_buf *out, cr_err *err));
 /* The whole of an applet that prints one JSON object (made by make) as
    text (the template text), or through -f/--format FORMAT (then a newline),
    as info and version: returns its exit status. */

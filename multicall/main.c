@@ -114,7 +114,10 @@ int cr_main_confirm(const char *warning) {
     return fgets(line, sizeof line, stdin) && (line[0] == 'y' || line[0] == 'Y');
 }
 
-int cr_main_inspect_objects(const char *applet, char **names, const char *format, int (*one)(const char *name, cr_buf *out, cr_err *err)) {
+int cr_main_inspect_objects(const cr_optstate *st, int (*one)(const char *name, cr_buf *out, cr_err *err)) {
+    enum { CR_INSPECT_OPTIONS(CR_OPT_ID) };
+    const char *applet = st->applet, *format = cr_opt_value(st, OPT_FORMAT);
+    char **names = st->operands;
     cr_err err = {0};
     cr_buf out = {0};
     cr_json_tmpl *t = NULL;
@@ -141,7 +144,7 @@ int cr_main_inspect_objects(const char *applet, char **names, const char *format
 }
 
 int cr_main_json_applet(int argc, char **argv, int (*make)(cr_buf *out, cr_err *err), const char *text) {
-    static const cr_opt opts[] = { { "format", 'f', CR_OPT_VALUE }, { 0, 0, 0 } };
+    static const cr_opt opts[] = { { .name = "format", .short_name = 'f', .has_arg = CR_OPT_VALUE }, { 0 } };
     cr_optstate st;
     cr_err err = {0};
     cr_buf out = {0};
@@ -241,7 +244,7 @@ static int cr_main_opt_operands(const cr_optstate *st, const char *spec) {
 }
 
 int cr_opt_parse(cr_optstate *st, int argc, char **argv, const cr_opt *opts, const char *operands, int flags) {
-    static const cr_opt none[] = { { 0, 0, 0 } };
+    static const cr_opt none[] = { { 0 } };
     int i = 1, nopts = 0;
     memset(st, 0, sizeof *st);
     st->applet = argv[0];
@@ -303,6 +306,16 @@ const char *cr_opt_value_or(const cr_optstate *st, int id, const char *fallback)
 }
 
 const char **cr_opt_values(const cr_optstate *st, int id) { return st->values[id]; }
+
+void cr_opt_into(const cr_optstate *st, const cr_opt *opts, void *o) {
+    int id;
+    for (id = 0; opts[id].name || opts[id].short_name; id++) {
+        char *f = (char *)o + opts[id].field;
+        if (opts[id].into == CR_OPT_INTO_FLAG) *(int *)f = cr_opt_given(st, id) > 0;
+        else if (opts[id].into == CR_OPT_INTO_VALUE) *(const char **)f = cr_opt_value(st, id);
+        else if (opts[id].into == CR_OPT_INTO_VALUES) *(const char *const **)f = cr_opt_values(st, id);
+    }
+}
 
 /* The global options an applet reached by its symlink also takes first. */
 static int cr_main_global_option(const char *o) {
@@ -396,7 +409,7 @@ static int cr_main_stop_one(const cr_optstate *st, const char *name, cr_err *err
 }
 
 int cr_opt_stop_applet(int argc, char **argv) {
-    static const cr_opt opts[] = { { "time", 't', CR_OPT_VALUE }, { 0, 0, 0 } };
+    static const cr_opt opts[] = { { .name = "time", .short_name = 't', .has_arg = CR_OPT_VALUE }, { 0 } };
     return cr_opt_ctr_applet(argc, argv, opts, strcmp(argv[0], "restart") ? 0 : CR_OPT_SEALED, cr_main_stop_one);
 }
 

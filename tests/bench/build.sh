@@ -18,37 +18,21 @@
 # every temp dir and store is removed on exit.
 # Output ends with:
 #   bench-build: cold cr=..s podman=..s cr/podman=.. cached cr=..s podman=..s cr/podman=..
-set -euo pipefail
-export LC_ALL=C
-
-CR=${CR:-$PWD/out/cr}
+source "$(dirname "${BASH_SOURCE[0]}")/packages.sh"
 N=${BENCH_BUILD_N:-5}
 die() { printf 'bench-build: error: %s\n' "$*" >&2; exit 1; }
-[[ $N =~ ^[1-9][0-9]*$ ]] || die "BENCH_BUILD_N must be a positive integer"
-
-source "$(dirname "${BASH_SOURCE[0]}")/packages.sh"
+bench_positive BENCH_BUILD_N "$N"
 bench_enter podman:/usr/bin/podman runc:/usr/sbin/runc busybox-static:/bin/busybox util-linux:/usr/bin/unshare bc:/usr/bin/bc -- "$@"
 
 TMP=$(mktemp -d /tmp/cr-bench-build.XXXXXX)
 cleanup() {
-    local rc=$?
-    trap - EXIT INT TERM
-    set +e
     pm system reset -f >/dev/null 2>&1
-    grep -o " $TMP/[^ ]*" /proc/self/mountinfo | sort -r | while read -r m; do umount -l "$m" 2>/dev/null; done
-    rm -rf "$TMP"
-    exit "$rc"
 }
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+bench_cleanup_on_exit cleanup
 
 # ---- base image and context
 R=$TMP/rootfs
-mkdir -p "$R"/{bin,etc,tmp,root}
-cp /bin/busybox "$R/bin/busybox"
-for a in $("$R/bin/busybox" --list); do [[ $a == busybox ]] || ln -s busybox "$R/bin/$a"; done
-echo "root:x:0:0:root:/root:/bin/sh" >"$R/etc/passwd"
-echo "root:x:0:" >"$R/etc/group"
+bench_busybox_rootfs "$R"
 echo "app:x:1000:1000::/app:/bin/sh" >>"$R/etc/passwd"
 tar -C "$R" -cf "$TMP/base.tar" .
 
@@ -76,23 +60,12 @@ CMD ["cat /srv/sum"]
 DF
 
 S=$TMP/store
-mkdir -p "$TMP/state" "$TMP/pm/tmp" "$TMP/pm/net"
+mkdir -p "$TMP/state"
 crx() { "$CR" --root "$TMP/state" --storage "$S" "$@"; }
 crx import "$TMP/base.tar" localhost/busybox:latest >/dev/null || die "cr import failed"
-cat >"$TMP/pm/containers.conf" <<CONF
-[containers]
-default_ulimits = ["nofile=1024:1024", "nproc=1024:1024"]
-[engine]
-cgroup_manager = "cgroupfs"
-events_logger = "file"
-events_logfile_path = "$TMP/pm/events.log"
-tmp_dir = "$TMP/pm/tmp"
-[network]
-network_config_dir = "$TMP/pm/net"
-CONF
-printf '[storage]\ndriver = "overlay"\nrunroot = "%s"\ngraphroot = "%s"\n' "$TMP/pm/run" "$TMP/pm/root" >"$TMP/pm/storage.conf"
-export CONTAINERS_CONF=$TMP/pm/containers.conf CONTAINERS_STORAGE_CONF=$TMP/pm/storage.conf
-pm() { podman --root "$TMP/pm/root" --runroot "$TMP/pm/run" --runtime runc --cgroup-manager cgroupfs "$@"; }
+source "$(dirname "${BASH_SOURCE[0]}")/../clients/podman_env.bash"
+podman_env "$TMP/pm" overlay
+pm() { podman --root "$TMP/pm/root" --runroot "$TMP/pm/runroot" --runtime runc --cgroup-manager cgroupfs "$@"; }
 pm import "$TMP/base.tar" localhost/busybox:latest >/dev/null || die "podman import failed"
 
 build_cr() { crx build -q --network none -t bench/out "$@" "$C" >/dev/null; }

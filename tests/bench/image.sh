@@ -24,16 +24,11 @@
 # Output ends with:
 #   bench-image: cr-image/podman-runc=.. cr-image/podman-crun=.. cr-image/cr-bundle=..
 #   bench-net: bridge setup cr=.. ms podman=.. ms ..
-set -euo pipefail
-export LC_ALL=C
-
-CR=${CR:-$PWD/out/cr}
+source "$(dirname "${BASH_SOURCE[0]}")/packages.sh"
 N=${BENCH_IMAGE_N:-30}
 BLOCK=5
 die() { printf 'bench-image: error: %s\n' "$*" >&2; exit 1; }
-[[ $N =~ ^[1-9][0-9]*$ ]] || die "BENCH_IMAGE_N must be a positive integer"
-
-source "$(dirname "${BASH_SOURCE[0]}")/packages.sh"
+bench_positive BENCH_IMAGE_N "$N"
 bench_enter podman:/usr/bin/podman crun:/usr/bin/crun runc:/usr/sbin/runc skopeo:/usr/bin/skopeo \
     docker-registry:/usr/bin/docker-registry busybox-static:/bin/busybox jq:/usr/bin/jq -- "$@"
 
@@ -42,30 +37,19 @@ TMP=$(mktemp -d /tmp/cr-bench-image.XXXXXX)
 REG_PID=
 NETNS=cr-bench-$$
 cleanup() {
-    local rc=$?
-    trap - EXIT INT TERM
-    set +e
     [[ -n $REG_PID ]] && kill "$REG_PID" 2>/dev/null && wait "$REG_PID" 2>/dev/null
     for d in "$TMP"/state/cr/*; do [[ -d $d ]] && "$CR" --root "$TMP/state/cr" delete -f "${d##*/}" >/dev/null 2>&1; done
     if [[ -d $TMP/podman ]]; then
         podman_x runc rm -af >/dev/null 2>&1
         podman_x runc system reset -f >/dev/null 2>&1
     fi
-    grep -o " $TMP/[^ ]*" /proc/self/mountinfo | sort -r | while read -r m; do umount -l "$m" 2>/dev/null; done
     ip netns del "$NETNS" 2>/dev/null
-    rm -rf "$TMP"
-    exit "$rc"
 }
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+bench_cleanup_on_exit cleanup
 
 # ---- the image, in a registry
 R=$TMP/rootfs
-mkdir -p "$R"/{bin,etc,tmp,proc,sys,dev,root}
-cp /bin/busybox "$R/bin/busybox"
-for a in sh true; do ln -s busybox "$R/bin/$a"; done
-echo "root:x:0:0:root:/root:/bin/sh" >"$R/etc/passwd"
-echo "root:x:0:" >"$R/etc/group"
+bench_busybox_rootfs "$R" sh true
 L=$TMP/layout
 mkdir -p "$L/blobs/sha256"
 printf '{"imageLayoutVersion":"1.0.0"}' >"$L/oci-layout"
@@ -127,7 +111,6 @@ jq --arg r "$B/rootfs" '.root.path = $r | .process.args = ["/bin/true"] | del(.m
     "$S/containers/probe/config.json" >"$B/config.json"
 crx rm probe >/dev/null
 
-now() { REPLY=${EPOCHREALTIME/[.,]/}; }
 CONTENDERS=(cr-image cr-bundle podman-runc podman-crun cr-bridge podman-bridge)
 PODMAN_RUN=(run --rm --ulimit nofile=1024:1024 --ulimit nproc=1024:1024)
 one() { # CONTENDER K
@@ -146,27 +129,25 @@ for ((r = 0; r * (BLOCK - 1) < N; r++)); do
         c=${CONTENDERS[(r + i) % ${#CONTENDERS[@]}]}
         for ((j = 0; j < BLOCK; j++)); do
             k=$((k + 1))
-            now; t0=$REPLY
+            bench_now; t0=$REPLY
             one "$c" "$k" >/dev/null 2>"$TMP/err" </dev/null || { cat "$TMP/err" >&2; die "$c failed"; }
-            now
+            bench_now
             ((j)) && echo $((REPLY - t0)) >>"$TMP/t-$c"
         done
     done
 done
 
-mean() { awk '{s+=$1} END {printf "%.2f", s/NR/1000}' "$1"; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.3f", a/b}'; }
 declare -A M
 echo "bench-image: $(wc -l <"$TMP/t-cr-image") timed runs each; $(nproc) CPUs; kernel $(uname -r)"
 printf '  %-12s %s\n' cr "$("$CR" --version | head -1)" podman "$(podman --version)" runc "$(runc --version | head -1)" crun "$(crun --version | head -1)"
 for c in "${CONTENDERS[@]}"; do
-    M[$c]=$(mean "$TMP/t-$c")
+    M[$c]=$(bench_mean "$TMP/t-$c")
     printf '  %-12s %8s ms mean\n' "$c" "${M[$c]}"
 done
 printf 'bench-image: cr-image/podman-runc=%s cr-image/podman-crun=%s cr-image/cr-bundle=%s\n' \
-    "$(ratio "${M[cr-image]}" "${M[podman-runc]}")" "$(ratio "${M[cr-image]}" "${M[podman-crun]}")" \
-    "$(ratio "${M[cr-image]}" "${M[cr-bundle]}")"
+    "$(bench_ratio "${M[cr-image]}" "${M[podman-runc]}")" "$(bench_ratio "${M[cr-image]}" "${M[podman-crun]}")" \
+    "$(bench_ratio "${M[cr-image]}" "${M[cr-bundle]}")"
 printf 'bench-net: bridge setup+teardown over --network none: cr=%s ms podman=%s ms (cr-bridge/podman-bridge=%s)\n' \
     "$(awk -v a="${M[cr-bridge]}" -v b="${M[cr-image]}" 'BEGIN {printf "%.2f", a-b}')" \
     "$(awk -v a="${M[podman-bridge]}" -v b="${M[podman-runc]}" 'BEGIN {printf "%.2f", a-b}')" \
-    "$(ratio "${M[cr-bridge]}" "${M[podman-bridge]}")"
+    "$(bench_ratio "${M[cr-bridge]}" "${M[podman-bridge]}")"

@@ -34,35 +34,24 @@
 # BENCH_PULL_REBUILD=1 (rebuild the cached layouts), CR_NO_APT=1 (never
 # install packages). Runs as root. Every process started here (the
 # registries) is stopped by its pid, every mount and temp dir removed, on exit.
-set -euo pipefail
-export LC_ALL=C
-
-CR=${CR:-$PWD/out/cr}
+source "$(dirname "${BASH_SOURCE[0]}")/packages.sh"
 N=${BENCH_PULL_N:-3}
 FS=${BENCH_PULL_FS:-ext4}
 CACHE=${CR_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/cr}/bench-pull
 PY=/usr/bin/python3
 
 die() { printf 'bench pull: error: %s\n' "$*" >&2; exit 1; }
-[[ $N =~ ^[1-9][0-9]*$ ]] || die "BENCH_PULL_N must be a positive integer, got '$N'"
+bench_positive BENCH_PULL_N "$N"
 [[ $FS == ext4 || $FS == tmpfs || $FS == disk ]] || die "BENCH_PULL_FS must be ext4, tmpfs or disk, got '$FS'"
 [[ $EUID -eq 0 ]] || die "must run as root (podman and umoci with a private storage)"
 [[ -x $CR ]] || die "no cr binary at $CR (run ./build.sh first)"
 CR=$(readlink -f "$CR")
 
-source "$(dirname "${BASH_SOURCE[0]}")/packages.sh"
 bench_need_packages docker-registry:/usr/bin/docker-registry skopeo:/usr/bin/skopeo umoci:/usr/bin/umoci \
     podman:/usr/bin/podman zstd:/usr/bin/zstd jq:/usr/bin/jq python3:/usr/bin/python3 curl:/usr/bin/curl
 
 TMP=$(mktemp -d /tmp/cr-bench-pull.XXXXXX)
 declare -A REG REG_PID
-
-# unmount whatever a tool left mounted under DIR (podman's overlay driver)
-umount_under() {
-    local m
-    while read -r m; do umount -l "$m" 2>/dev/null || true; done < <(
-        awk -v d="$1" 'index($5, d) == 1 { print $5 }' /proc/self/mountinfo | sort -r)
-}
 
 cleanup() {
     trap - EXIT INT TERM
@@ -74,7 +63,7 @@ cleanup() {
             wait "$pid" 2>/dev/null || true
         fi
     done
-    umount_under "$TMP/"
+    bench_umount_under "$TMP/"
     rm -rf "$TMP"
 }
 trap cleanup EXIT
@@ -197,23 +186,7 @@ fi
 # One per variant: skopeo's blob info cache would otherwise push the gzip
 # blobs again in place of the zstd ones (same diff-ids, same registry).
 reg_start() { # COMP
-    local c=$1 port i
-    port=$("$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-    REG[$c]=127.0.0.1:$port
-    cat >"$TMP/registry-$c.yml" <<EOF
-version: 0.1
-log: {level: error, accesslog: {disabled: true}}
-storage: {filesystem: {rootdirectory: "$TMP/registry-$c"}, redirect: {disable: true}}
-http: {addr: "${REG[$c]}", secret: cr-bench}
-EOF
-    docker-registry serve "$TMP/registry-$c.yml" </dev/null >"$TMP/registry-$c.log" 2>&1 &
-    REG_PID[$c]=$!
-    for ((i = 0; i < 150; i++)); do
-        curl -s -o /dev/null --max-time 2 "http://${REG[$c]}/v2/" && return 0
-        sleep 0.1
-    done
-    cat "$TMP/registry-$c.log" >&2
-    die "the $c registry did not start"
+    bench_registry_start "registry-$1" "REG[$1]" "REG_PID[$1]"
 }
 echo '{"default":[{"type":"insecureAcceptAnything"}]}' >"$TMP/policy.json"
 for comp in gzip zstd; do
@@ -226,7 +199,6 @@ for comp in gzip zstd; do
 done
 
 # ------------------------------------------------------------ the contenders
-now() { local t=${EPOCHREALTIME/[.,]/}; REPLY=$t; }
 
 # each runs one cold pull of variant $1 into $2 (an empty dir)
 pull_cr() { "$CR" --storage "$2/store" pull -q "${REG[$1]}/bench/img:$1"; }
@@ -267,14 +239,14 @@ run_one() { # TOOL COMP -> appends ms to $TMP/t-TOOL-COMP
     tmpfs) mount -t tmpfs -o size=4g cr-bench-pull "$dir" ;;
     esac
     sync
-    now; t0=$REPLY
+    bench_now; t0=$REPLY
     if ! "pull_$tool" "$comp" "$dir" >"$TMP/out" 2>&1; then
         sed 's/^/  /' "$TMP/out" >&2
         die "$tool ($comp) failed"
     fi
-    now; t1=$REPLY
+    bench_now; t1=$REPLY
     echo $(((t1 - t0) / 1000)) >>"$TMP/t-$tool-$comp"
-    umount_under "$dir/"
+    bench_umount_under "$dir/"
     [[ $FS == disk ]] || umount "$dir"
     rm -rf "$dir" "$TMP/fs.img"
 }

@@ -21,21 +21,16 @@
 # Environment: CR (default $PWD/out/cr), BENCH_PUSH_N (rounds, default 3),
 # CR_NO_APT=1 (never install packages). Runs as root. The registries are
 # stopped by their pids, podman's mounts and every temp dir removed on exit.
-set -euo pipefail
-export LC_ALL=C
-
-CR=${CR:-$PWD/out/cr}
+source "$(dirname "${BASH_SOURCE[0]}")/packages.sh"
 N=${BENCH_PUSH_N:-3}
-PY=/usr/bin/python3
 HERE=$(dirname "${BASH_SOURCE[0]}")
 
 die() { printf 'bench push: error: %s\n' "$*" >&2; exit 1; }
-[[ $N =~ ^[1-9][0-9]*$ ]] || die "BENCH_PUSH_N must be a positive integer, got '$N'"
+bench_positive BENCH_PUSH_N "$N"
 [[ $EUID -eq 0 ]] || die "must run as root (podman with a private storage)"
 [[ -x $CR ]] || die "no cr binary at $CR (run ./build.sh first)"
 CR=$(readlink -f "$CR")
 
-source "$HERE/packages.sh"
 bench_need_packages docker-registry:/usr/bin/docker-registry podman:/usr/bin/podman skopeo:/usr/bin/skopeo jq:/usr/bin/jq \
     python3:/usr/bin/python3 curl:/usr/bin/curl
 
@@ -43,11 +38,6 @@ LAYOUTS=$(BENCH_PULL_LAYOUTS_ONLY=1 CR=$CR bash "$HERE/pull.sh") || die "pull.sh
 TMP=$(mktemp -d /tmp/cr-bench-push.XXXXXX)
 REG_PID=
 
-umount_under() {
-    local m
-    while read -r m; do umount -l "$m" 2>/dev/null || true; done < <(
-        awk -v d="$1" 'index($5, d) == 1 { print $5 }' /proc/self/mountinfo | sort -r)
-}
 reg_stop() {
     if [[ -n $REG_PID ]] && tr '\0' '\n' <"/proc/$REG_PID/cmdline" 2>/dev/null | grep -qxF "$TMP/registry.yml"; then
         kill -TERM "$REG_PID" 2>/dev/null || true
@@ -59,30 +49,14 @@ reg_stop() {
 cleanup() {
     trap - EXIT INT TERM
     reg_stop
-    umount_under "$TMP/"
+    bench_umount_under "$TMP/"
     rm -rf "$TMP"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 reg_start() { # a fresh registry: sets REG
-    local port i
-    port=$("$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-    REG=127.0.0.1:$port
-    cat >"$TMP/registry.yml" <<EOF2
-version: 0.1
-log: {level: error, accesslog: {disabled: true}}
-storage: {filesystem: {rootdirectory: "$TMP/registry"}, redirect: {disable: true}}
-http: {addr: "$REG", secret: cr-bench}
-EOF2
-    docker-registry serve "$TMP/registry.yml" </dev/null >"$TMP/registry.log" 2>&1 &
-    REG_PID=$!
-    for ((i = 0; i < 150; i++)); do
-        curl -s -o /dev/null --max-time 2 "http://$REG/v2/" && return 0
-        sleep 0.1
-    done
-    cat "$TMP/registry.log" >&2
-    die "the registry did not start"
+    bench_registry_start registry REG REG_PID
 }
 
 pm() {
@@ -97,7 +71,6 @@ echo '{"default":[{"type":"insecureAcceptAnything"}]}' >"$TMP/policy.json"
 skopeo --policy "$TMP/policy.json" copy -q "oci:$LAYOUTS/gzip:bench" \
     "containers-storage:[overlay@$TMP/pm/root+$TMP/pm/run]localhost/bench/img:src" || die "skopeo copy into podman's storage failed"
 
-now() { local t=${EPOCHREALTIME/[.,]/}; REPLY=$t; }
 push_cr() { "$CR" --storage "$TMP/store" push -q "$CR_IMAGE" "$REG/bench/img:1"; }
 push_podman() { pm push -q --tls-verify=false localhost/bench/img:src "docker://$REG/bench/img:1"; }
 
@@ -106,12 +79,12 @@ run_one() { # TOOL -> appends ms to $TMP/t-TOOL
     local tool=$1 t0 t1
     reg_start
     sync
-    now; t0=$REPLY
+    bench_now; t0=$REPLY
     if ! "push_$tool" >"$TMP/out" 2>&1; then
         sed 's/^/  /' "$TMP/out" >&2
         die "$tool push failed"
     fi
-    now; t1=$REPLY
+    bench_now; t1=$REPLY
     echo $(((t1 - t0) / 1000)) >>"$TMP/t-$tool"
     reg_stop
 }

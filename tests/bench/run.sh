@@ -38,10 +38,7 @@
 # (never install packages).
 # Output: a table, then one line:
 #   bench: run cr/crun=0.62 cr/runc=0.21 lifecycle cr/crun=.. cr/runc=.. rss cr/crun=0.35
-set -euo pipefail
-export LC_ALL=C
-
-CR=${CR:-$PWD/out/cr}
+source "$(dirname "${BASH_SOURCE[0]}")/packages.sh"
 N=${BENCH_N:-100}
 RSS_N=${BENCH_RSS_N:-5}
 WARMUP=${BENCH_WARMUP:-3}
@@ -50,10 +47,10 @@ STATE_FS=${BENCH_STATE_FS:-tmpfs}
 GAP_MS=${BENCH_GAP_MS:-0}
 
 die() { printf 'bench: error: %s\n' "$*" >&2; exit 1; }
-[[ $N =~ ^[1-9][0-9]*$ ]] || die "BENCH_N must be a positive integer, got '$N'"
-[[ $RSS_N =~ ^[1-9][0-9]*$ ]] || die "BENCH_RSS_N must be a positive integer, got '$RSS_N'"
+bench_positive BENCH_N "$N"
+bench_positive BENCH_RSS_N "$RSS_N"
 [[ $WARMUP =~ ^[0-9]+$ ]] || die "BENCH_WARMUP must be a non-negative integer, got '$WARMUP'"
-[[ $BLOCK =~ ^[1-9][0-9]*$ ]] || die "BENCH_BLOCK must be a positive integer, got '$BLOCK'"
+bench_positive BENCH_BLOCK "$BLOCK"
 [[ $GAP_MS =~ ^[0-9]+$ ]] || die "BENCH_GAP_MS must be a non-negative integer, got '$GAP_MS'"
 [[ $STATE_FS == tmpfs || $STATE_FS == disk ]] || die "BENCH_STATE_FS must be tmpfs or disk, got '$STATE_FS'"
 
@@ -74,7 +71,6 @@ if [[ -z ${CR_BENCH_INNER:-} ]]; then
     [[ $EUID -eq 0 ]] || die "must run as root (containers with namespaces, cgroups)"
     [[ -x $CR ]] || die "no cr binary at $CR (run ./build.sh first)"
     CR=$(readlink -f "$CR")
-    source "$(dirname "${BASH_SOURCE[0]}")/packages.sh"
     bench_need_packages crun:/usr/bin/crun runc:/usr/sbin/runc busybox-static:/bin/busybox time:/usr/bin/time \
         jq:/usr/bin/jq util-linux:/usr/bin/unshare
     CR_BENCH_INNER=1 CR=$CR exec unshare -m --propagation private bash "${BASH_SOURCE[0]}" "$@"
@@ -144,7 +140,6 @@ x() {
 }
 
 # microseconds since the epoch, without a fork
-now() { local t=${EPOCHREALTIME/[.,]/}; REPLY=$t; }
 
 POLLS=0
 # wait_stopped RT ID: poll `state` until the status is stopped
@@ -170,15 +165,15 @@ lifecycle() { # RT ID RECORD(0/1)
     local rt=$1 id=$2 rec=$3 t0 t1 t2 t3 t4
     cd "$B"
     POLLS=0
-    now; t0=$REPLY
+    bench_now; t0=$REPLY
     x "$rt" create --bundle "$B" "$id"
-    now; t1=$REPLY
+    bench_now; t1=$REPLY
     x "$rt" start "$id"
-    now; t2=$REPLY
+    bench_now; t2=$REPLY
     wait_stopped "$rt" "$id"
-    now; t3=$REPLY
+    bench_now; t3=$REPLY
     x "$rt" delete "$id"
-    now; t4=$REPLY
+    bench_now; t4=$REPLY
     if ((rec)); then
         echo "$((t4 - t0)) $((t1 - t0)) $((t2 - t1)) $((t3 - t2)) $((t4 - t3))" >>"$TMP/lc-$rt"
         NPOLL[$rt]=$((NPOLL[$rt] + POLLS))
@@ -188,10 +183,10 @@ lifecycle() { # RT ID RECORD(0/1)
 runonce() { # RT ID RECORD
     local rt=$1 id=$2 rec=$3 t0 t1
     cd "$B"
-    now; t0=$REPLY
+    bench_now; t0=$REPLY
     x "$rt" run --bundle "$B" "$id"
     [[ ${KEEPS[$rt]} == 1 ]] && x "$rt" delete "$id"
-    now; t1=$REPLY
+    bench_now; t1=$REPLY
     ((rec)) && echo "$((t1 - t0))" >>"$TMP/run-$rt"
     return 0
 }

@@ -14,9 +14,7 @@
 # what this host allows); podman uses runc (crun 1.8 refuses hybrid
 # cgroups). BENCH_N runs per server (default 20), the servers taking turns. Everything is removed on exit.
 # Output: a table, then `bench: serve run cr/dockerd=R cr/podman=R rss cr=KiB`.
-set -euo pipefail
-export LC_ALL=C
-CR=${CR:-$PWD/out/cr}
+source "$(dirname "${BASH_SOURCE[0]}")/packages.sh"
 N=${BENCH_N:-20}
 DOCKER=/usr/bin/docker
 T=$(mktemp -d /tmp/cr-bench-serve.XXXXXX)
@@ -26,7 +24,7 @@ cleanup() {
     for p in "${PIDS[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
     for p in "${PIDS[@]}"; do for _ in $(seq 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done; kill -KILL "$p" 2>/dev/null || true; done
     sleep 0.5
-    grep -F "$T" /proc/self/mountinfo | awk '{print $5}' | sort -r | xargs -r umount -l 2>/dev/null || true
+    bench_umount_under "$T/"
     rm -rf "$T" 2>/dev/null || true
 }
 trap cleanup EXIT
@@ -34,11 +32,7 @@ trap cleanup EXIT
 wait_sock() { for _ in $(seq 300); do DOCKER_HOST=unix://$1 $DOCKER version >/dev/null 2>&1 && return 0; sleep 0.1; done; echo "no server on $1" >&2; return 1; }
 
 # the image: a busybox-static rootfs
-mkdir -p "$T/rootfs/bin" "$T/rootfs/etc" "$T/rootfs/tmp" "$T/rootfs/proc" "$T/rootfs/sys" "$T/rootfs/dev"
-cp /bin/busybox "$T/rootfs/bin/busybox"
-for a in sh true echo; do ln -s busybox "$T/rootfs/bin/$a"; done
-echo 'root:x:0:0:root:/root:/bin/sh' >"$T/rootfs/etc/passwd"
-echo 'root:x:0:' >"$T/rootfs/etc/group"
+bench_busybox_rootfs "$T/rootfs" sh true echo
 tar --numeric-owner -C "$T/rootfs" -cf "$T/rootfs.tar" .
 o=$T/busybox
 mkdir -p "$o/blobs/sha256"

@@ -21,16 +21,11 @@
 # cgroups). Daemons are stopped by PID, temp dirs removed.
 # Output ends with:
 #   bench-verbs: exec cr/podman=.. cr/docker=.. start cr/podman=.. cr/docker=..
-set -euo pipefail
-export LC_ALL=C
-
-CR=${CR:-$PWD/out/cr}
+source "$(dirname "${BASH_SOURCE[0]}")/packages.sh"
 N=${BENCH_VERBS_N:-30}
 BLOCK=5
 die() { printf 'bench-verbs: error: %s\n' "$*" >&2; exit 1; }
-[[ $N =~ ^[1-9][0-9]*$ ]] || die "BENCH_VERBS_N must be a positive integer"
-
-source "$(dirname "${BASH_SOURCE[0]}")/packages.sh"
+bench_positive BENCH_VERBS_N "$N"
 bench_enter podman:/usr/bin/podman crun:/usr/bin/crun runc:/usr/sbin/runc docker.io:/usr/sbin/dockerd \
     containerd:/usr/bin/containerd busybox-static:/bin/busybox jq:/usr/bin/jq -- "$@"
 
@@ -40,9 +35,7 @@ TMP=/tmp/cr-bench-verbs.$$
 mkdir -m 700 "$TMP" || die "cannot make $TMP"
 PIDS=()
 cleanup() {
-    local rc=$? p
-    trap - EXIT INT TERM
-    set +e
+    local p
     crx rm -f bc bs >/dev/null 2>&1
     [[ -S $TMP/docker.sock ]] && dkx rm -f bc bs >/dev/null 2>&1
     [[ -d $TMP/podman ]] && { pmx rm -af >/dev/null 2>&1; pmx system reset -f >/dev/null 2>&1; }
@@ -51,20 +44,12 @@ cleanup() {
         for _ in $(seq 100); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
         kill -9 "$p" 2>/dev/null
     done
-    grep -o " $TMP/[^ ]*" /proc/self/mountinfo | sort -r | while read -r m; do umount -l "$m" 2>/dev/null; done
-    rm -rf "$TMP"
-    exit "$rc"
 }
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+bench_cleanup_on_exit cleanup
 
 # ---- the image: a rootfs, its tar, an OCI layout of it
 R=$TMP/rootfs
-mkdir -p "$R"/{bin,etc,tmp,proc,sys,dev,root}
-cp /bin/busybox "$R/bin/busybox"
-for a in sh true sleep; do ln -s busybox "$R/bin/$a"; done
-echo "root:x:0:0:root:/root:/bin/sh" >"$R/etc/passwd"
-echo "root:x:0:" >"$R/etc/group"
+bench_busybox_rootfs "$R" sh true sleep
 (cd "$R" && find . -mindepth 1 -printf '%P\n' | sort | tar --no-recursion --numeric-owner --owner=0 --group=0 --mtime=@0 -cf "$TMP/l.tar" -T -)
 L=$TMP/layout
 mkdir -p "$L/blobs/sha256"
@@ -118,7 +103,6 @@ pmx run --network none --ulimit nofile=1024:1024 --ulimit nproc=1024:1024 --name
 dkx run -d --network none --name bc bench/busybox:1 sleep 100000 >/dev/null
 dkx run --network none --name bs bench/busybox:1 true >/dev/null
 
-now() { REPLY=${EPOCHREALTIME/[.,]/}; }
 ENGINES=(cr podman docker)
 declare -A X=([cr]=crx [podman]=pmx [docker]=dkx)
 for v in exec start; do for e in "${ENGINES[@]}"; do : >"$TMP/t-$v-$e"; done; done
@@ -127,13 +111,13 @@ for v in exec start; do
         for ((i = 0; i < ${#ENGINES[@]}; i++)); do
             e=${ENGINES[(r + i) % ${#ENGINES[@]}]}
             for ((j = 0; j < BLOCK; j++)); do
-                now; t0=$REPLY
+                bench_now; t0=$REPLY
                 if [[ $v == exec ]]; then
                     ${X[$e]} exec bc true >/dev/null 2>"$TMP/err" </dev/null || { cat "$TMP/err" >&2; die "$e exec failed"; }
                 else
                     ${X[$e]} start bs >/dev/null 2>"$TMP/err" </dev/null || { cat "$TMP/err" >&2; die "$e start failed"; }
                 fi
-                now
+                bench_now
                 ((j)) && echo $((REPLY - t0)) >>"$TMP/t-$v-$e"
                 [[ $v == start ]] && ${X[$e]} wait bs >/dev/null 2>&1 </dev/null
             done
@@ -141,17 +125,15 @@ for v in exec start; do
     done
 done
 
-mean() { awk '{s+=$1} END {printf "%.2f", s/NR/1000}' "$1"; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.3f", a/b}'; }
 declare -A M
 echo "bench-verbs: $(wc -l <"$TMP/t-exec-cr") timed runs each; $(nproc) CPUs; kernel $(uname -r)"
 printf '  %-8s %s\n' cr "$("$CR" --version | head -1)" podman "$(podman --version)" docker "$(dkx version -f '{{.Server.Version}}')"
 for v in exec start; do
     for e in "${ENGINES[@]}"; do
-        M[$v-$e]=$(mean "$TMP/t-$v-$e")
+        M[$v-$e]=$(bench_mean "$TMP/t-$v-$e")
         printf '  %-6s %-8s %8s ms mean\n' "$v" "$e" "${M[$v-$e]}"
     done
 done
 printf 'bench-verbs: exec cr/podman=%s cr/docker=%s start cr/podman=%s cr/docker=%s\n' \
-    "$(ratio "${M[exec-cr]}" "${M[exec-podman]}")" "$(ratio "${M[exec-cr]}" "${M[exec-docker]}")" \
-    "$(ratio "${M[start-cr]}" "${M[start-podman]}")" "$(ratio "${M[start-cr]}" "${M[start-docker]}")"
+    "$(bench_ratio "${M[exec-cr]}" "${M[exec-podman]}")" "$(bench_ratio "${M[exec-cr]}" "${M[exec-docker]}")" \
+    "$(bench_ratio "${M[start-cr]}" "${M[start-podman]}")" "$(bench_ratio "${M[start-cr]}" "${M[start-docker]}")"

@@ -15,6 +15,7 @@
 # Images are built here from Debian's busybox-static: nothing is downloaded.
 
 source "${BASH_SOURCE[0]%/*}/../integration/common.bash"
+source "${BASH_SOURCE[0]%/*}/podman_env.bash"
 
 CR=${CR:-$(cd "$BATS_TEST_DIRNAME/../.." && pwd)/out/cr}
 CR=$(readlink -f "$CR")
@@ -223,30 +224,6 @@ stop_dockerd() {
     cr_delete_all "$dir/exec/runtime-runc/moby"
 }
 
-# podman_env DIR: containers.conf and storage.conf for a podman whose
-# storage (vfs), run root, tmp dir, events and network config are all in
-# DIR; exported as CONTAINERS_CONF and CONTAINERS_STORAGE_CONF.
-podman_env() {
-    local dir=$1
-    mkdir -p "$dir/tmp" "$dir/net"
-    cat >"$dir/containers.conf" <<EOF
-[containers]
-default_ulimits = ["nofile=1024:1024", "nproc=1024:1024"]
-
-[engine]
-cgroup_manager = "cgroupfs"
-events_logger = "file"
-events_logfile_path = "$dir/events.log"
-tmp_dir = "$dir/tmp"
-
-[network]
-network_config_dir = "$dir/net"
-EOF
-    export CONTAINERS_CONF=$dir/containers.conf
-    # keep podman away from the system's storage.conf / registries
-    printf '[storage]\ndriver = "vfs"\nrunroot = "%s"\ngraphroot = "%s"\n' "$dir/runroot" "$dir/root" >"$dir/storage.conf"
-    export CONTAINERS_STORAGE_CONF=$dir/storage.conf
-}
 
 # pm ARGS...: podman with the storage of podman_env "$T" and cr (fd 3
 # closed: conmon must not hold bats' TAP stream open).

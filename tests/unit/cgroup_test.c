@@ -40,8 +40,7 @@ static void put(const char *dir, const char *file, const char *content) {
 
 /* Creates a temp dir with the given files (NULL-terminated; "name=content" pre-fills). */
 static void mktree(tree *t, const char *const *files) {
-    snprintf(t->dir, sizeof t->dir, "/tmp/crcg-XXXXXX");
-    if (!mkdtemp(t->dir)) { TAP_FAIL("mkdtemp: %s", strerror(errno)); t->dir[0] = 0; return; }
+    if (tap_tmpdir(t->dir, sizeof t->dir, "crcg") < 0) return;
     for (; files && *files; files++) {
         char name[128];
         const char *eq = strchr(*files, '=');

@@ -171,8 +171,7 @@ int main(void) {
     tap_plan(20);
     cr_log_set(log_line, NULL, CR_LOG_WARN);
 
-    snprintf(base, sizeof base, "/tmp/cr-embed.XXXXXX");
-    if (!mkdtemp(base)) return tap_bail("mkdtemp: %s", strerror(errno));
+    if (tap_tmpdir(base, sizeof base, "cr-embed") < 0) return 1;
     snprintf(bundle, sizeof bundle, "%s/bundle", base);
     snprintf(rootfs, sizeof rootfs, "%s/rootfs", bundle);
     snprintf(outdir, sizeof outdir, "%s/out", base);

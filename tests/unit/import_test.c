@@ -291,10 +291,10 @@ static void t_import_name(void) {
 }
 
 static void t_auth_remove_all(void) {
-    char dir[] = "/tmp/cr_import_test.XXXXXX", file[128];
+    char dir[64], file[128];
     cr_buf text = {0};
     cr_err err = {0};
-    if (!mkdtemp(dir)) { TAP_FAIL("mkdtemp failed"); return; }
+    if (tap_tmpdir(dir, sizeof dir, "cr_import_test") < 0) return;
     snprintf(file, sizeof file, "%s/config.json", dir);
     {
         FILE *f = fopen(file, "w");

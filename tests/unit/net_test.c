@@ -785,8 +785,7 @@ static int sandbox(char *why, size_t n) {
 int main(void) {
     int status;
     char why[256] = "", path[PATH_MAX];
-    snprintf(state_dir, sizeof state_dir, "/tmp/crnet-XXXXXX");
-    if (!mkdtemp(state_dir)) return tap_bail("mkdtemp: %s", strerror(errno));
+    if (tap_tmpdir(state_dir, sizeof state_dir, "crnet") < 0) return 1;
     is_root = geteuid() == 0;
     if (is_root && sandbox(why, sizeof why) < 0) is_root = 0;
     have_nft = cr__net_which("nft", path, sizeof path) == 0;

@@ -1380,8 +1380,7 @@ static const tap_test tests[] = {
 
 int main(void) {
     int status;
-    snprintf(tmp, sizeof tmp, "/tmp/cr-registry-XXXXXX");
-    if (!mkdtemp(tmp)) return tap_bail("mkdtemp: %s", strerror(errno));
+    if (tap_tmpdir(tmp, sizeof tmp, "cr-registry") < 0) return 1;
     status = TAP_RUN_ALL(tests);
     rm_rf(tmp);
     return status;

@@ -248,8 +248,7 @@ static void t_load(void) {
     cr_spec spec;
     cr_err err = {0};
     int fd;
-    snprintf(dir, sizeof dir, "/tmp/cr-spec-XXXXXX");
-    if (!mkdtemp(dir)) { TAP_FAIL("mkdtemp: %s", strerror(errno)); return; }
+    if (tap_tmpdir(dir, sizeof dir, "cr-spec") < 0) return;
     CHECK(cr_spec_load(&spec, dir, &err) == -ENOENT);
     CHECK_HAS(err.msg, "config.json");
     snprintf(path, sizeof path, "%s/config.json", dir);

@@ -189,8 +189,7 @@ static const tap_test tests[] = {
 
 int main(void) {
     int status;
-    snprintf(root, sizeof root, "/tmp/cr-state-XXXXXX");
-    if (!mkdtemp(root)) return tap_bail("mkdtemp: %s", strerror(errno));
+    if (tap_tmpdir(root, sizeof root, "cr-state") < 0) return 1;
     rt.root = root;
     status = TAP_RUN_ALL(tests);
     cr__rm_rf(AT_FDCWD, root);

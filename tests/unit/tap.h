@@ -21,8 +21,10 @@
 #ifndef CR_TAP_H
 #define CR_TAP_H
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 typedef struct tap_test { const char *name; void (*fn)(void); } tap_test;
@@ -168,6 +170,18 @@ static inline void tap_skip_point(const char *name, const char *why) {
     tap_begin(name);
     tap_skip(why);
     tap_end();
+}
+
+/* Makes a new directory /tmp/NAME-XXXXXX, its path in dir (n bytes): 0,
+   else -1 (dir "") after a failed check inside a test, or a "Bail out!"
+   line outside one. */
+static inline int tap_tmpdir(char *dir, size_t n, const char *name) {
+    snprintf(dir, n, "/tmp/%s-XXXXXX", name);
+    if (mkdtemp(dir)) return 0;
+    if (tap__s.in_test) TAP_FAIL("mkdtemp /tmp/%s-XXXXXX: %s", name, strerror(errno));
+    else tap_bail("mkdtemp /tmp/%s-XXXXXX: %s", name, strerror(errno));
+    dir[0] = 0;
+    return -1;
 }
 
 /* Prints the plan if none was printed; returns the exit status. */
