@@ -321,7 +321,7 @@ static int cr_run_image(int argc, char **argv) {
     policy = cr_opt_value_or(&st, OPT_PULL, "missing");
     platform = cr_opt_value(&st, OPT_PLATFORM);
     quiet = cr_opt_given(&st, OPT_QUIET) > 0;
-    o.no_sig_proxy = cr_opt_given(&st, OPT_SIG_PROXY) < 0;
+    o.no_sig_proxy = cr_opt_said_false(&st, OPT_SIG_PROXY);
     if (cr_run_attach(argv[0], cr_opt_values(&st, OPT_ATTACH), o.detach, o.interactive) < 0) return 125;
     if (strcmp(policy, "missing") && strcmp(policy, "always") && strcmp(policy, "never"))
         return cr_main_usage_error(argv[0], "--pull: expected missing, always or never"), 125;

@@ -23,7 +23,7 @@ extern int cr_main_debug;
 extern char **cr_main_argv;   /* the original argv, for cr_util_reexec_sealed */
 
 /* Option parsing the way runc's CLI accepts it: --name value, --name=value,
-   -name value (Go style), -n value, and flags (--flag=false drops one);
+   -name value (Go style), -n value, and flags (--flag=false unsets it);
    options may follow operands.
 
    An applet declares its options once, by name, in an X-macro beside its
@@ -70,6 +70,7 @@ typedef struct cr_optstate {
     int *found, nfound, next;
     const char **found_value;
     int *count;          /* per option id */
+    int *off;            /* per flag id: its last mention was --flag=false */
     const char ***values;
 } cr_optstate;
 
@@ -96,6 +97,8 @@ NULL when out of memory. */
 char **cr_opt_split_flags(int argc, char **argv, const cr_opt *opts, const char *letters, int *argc_out);
 /* How many times option id was given. */
 int cr_opt_given(const cr_optstate *st, int id);
+/* 1 when flag id was last given as --id=false (Docker's --sig-proxy=false). */
+int cr_opt_said_false(const cr_optstate *st, int id);
 /* The last value given to option id, or NULL (or fallback). */
 const char *cr_opt_value(const cr_optstate *st, int id);
 const char *cr_opt_value_or(const cr_optstate *st, int id, const char *fallback);

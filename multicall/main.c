@@ -254,8 +254,9 @@ int cr_opt_parse(cr_optstate *st, int argc, char **argv, const cr_opt *opts, con
     st->found = (int *)calloc((size_t)argc, sizeof *st->found);
     st->found_value = (const char **)calloc((size_t)argc, sizeof *st->found_value);
     st->count = (int *)calloc((size_t)nopts + 1, sizeof *st->count);
+    st->off = (int *)calloc((size_t)nopts + 1, sizeof *st->off);
     st->values = (const char ***)calloc((size_t)nopts + 1, sizeof *st->values);
-    if (!st->operands || !st->found || !st->found_value || !st->count || !st->values) return cr_main_fail(st->applet, "out of memory");
+    if (!st->operands || !st->found || !st->found_value || !st->count || !st->off || !st->values) return cr_main_fail(st->applet, "out of memory");
     while (i < argc) {
         char *a = argv[i++];
         const char *eq, *value = NULL;
@@ -277,7 +278,8 @@ int cr_opt_parse(cr_optstate *st, int argc, char **argv, const cr_opt *opts, con
         if ((k = cr_opt_match(opts, a)) < 0) return cr_main_usage_error(st->applet, "unknown option %s", a);
         eq = strchr(a, '=');
         if (!opts[k].has_arg) {
-            if (eq && (!strcmp(eq + 1, "false") || !strcmp(eq + 1, "0"))) continue;
+            st->off[k] = eq && (!strcmp(eq + 1, "false") || !strcmp(eq + 1, "0"));
+            if (st->off[k]) { st->count[k] = 0; continue; }   /* the last mention wins */
             if (eq && strcmp(eq + 1, "true") && strcmp(eq + 1, "1")) return cr_main_usage_error(st->applet, "option %s takes no value", a);
         } else if (eq) value = eq + 1;
         else if (i < argc) value = argv[i++];
@@ -298,6 +300,7 @@ int cr_opt_next(cr_optstate *st) {
 }
 
 int cr_opt_given(const cr_optstate *st, int id) { return st->count[id]; }
+int cr_opt_said_false(const cr_optstate *st, int id) { return st->off[id]; }
 
 const char *cr_opt_value(const cr_optstate *st, int id) { return st->count[id] ? st->values[id][st->count[id] - 1] : NULL; }
 

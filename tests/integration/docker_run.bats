@@ -140,7 +140,8 @@ inspect() { cri inspect "$1" | jq -c "if type == \"array\" then .[0] else . end 
     [[ -z $output && $stderr == err ]] || fail "-a stderr: '$output' '$stderr'"
     run --separate-stderr cri run -d -a stdout "$BB" true
     [[ $status -eq 125 && $stderr == *"conflicting options: -a and -d"* ]] || fail "-a -d: $stderr"
-    in_ns "$CR" --root "$CR_ROOT" --storage "$STORE" run --sig-proxy=false --name "$N" "$BB" sh -c \
+    # (nsenter, not in_ns: $! must be cr itself, which nsenter becomes)
+    nsenter --net="/run/netns/$NETNS" "$CR" --root "$CR_ROOT" --storage "$STORE" run --sig-proxy=false --name "$N" "$BB" sh -c \
         'trap "echo got-term" TERM; while :; do sleep 0.1; done' >"$BATS_TEST_TMPDIR/out" 2>&1 3>&- &
     local pid=$!
     wait_running "$N" || fail "not running"
