@@ -26067,9 +26067,20 @@ static void cr__srv_create(cr__srv *c, cr__srv_req *q, const char *arg) {
     cr__srv_json(c, 201, &b);
 }
 
+/* The network a pending container will join (its NetworkMode, or what
+   connect and disconnect made of it) and its aliases there. */
+static const char *cr__srv_net_of(const cr__srv_ctr *x, const cr_json **aliases) {
+    const cr_json *n = cr_json_get(x->rec, "Net"), *b = cr__srv_body_of(x, NULL);
+    const char *mode = cr__srv_jstr(cr_json_get(b, "HostConfig"), "NetworkMode");
+    if (n) mode = cr__srv_jstr(n, "Name");
+    if (!mode || !*mode || !strcmp(mode, "default")) mode = "bridge";
+    *aliases = n ? cr_json_get(n, "Aliases") : cr_json_get(cr_json_get(cr_json_get(cr_json_get(b, "NetworkingConfig"), "EndpointsConfig"), mode), "Aliases");
+    return mode;
+}
+
 /* A create request's strings as cr_ctr_opts wants them. */
 enum { CR__SO_ARGS, CR__SO_ENV, CR__SO_VOL, CR__SO_TMPFS, CR__SO_CAPADD, CR__SO_CAPDROP, CR__SO_SECOPT, CR__SO_ULIMIT,
-       CR__SO_PUBLISH, CR__SO_DNS, CR__SO_HOSTS, CR__SO_STR, CR__SO_N };
+       CR__SO_PUBLISH, CR__SO_DNS, CR__SO_HOSTS, CR__SO_ALIAS, CR__SO_STR, CR__SO_N };
 typedef struct cr__srv_opts { cr_ctr_opts o; cr__strv v[CR__SO_N]; } cr__srv_opts;
 
 static const char *const *cr__srv_list(cr__srv_opts *so, int k, const cr_json *arr) {
@@ -26110,8 +26121,6 @@ static void cr__srv_host_opts(cr__srv_opts *so, const cr_json *hc) {
             cr__strv_push(&so->v[CR__SO_ULIMIT], cr__srv_keep(so, "%s=%lld:%lld", cr__srv_jstr(m, "Name"),
                           (long long)cr__srv_jint(m, "Soft"), (long long)cr__srv_jint(m, "Hard")));
     so->o.ulimits = so->v[CR__SO_ULIMIT].n ? (const char *const *)so->v[CR__SO_ULIMIT].v : NULL;
-    if (cr__srv_jstr(hc, "NetworkMode") && strcmp(cr__srv_jstr(hc, "NetworkMode"), "default"))
-        so->o.network = cr__srv_jstr(hc, "NetworkMode");
     for (m = (m = cr_json_get(hc, "PortBindings")) && m->type == CR_JSON_OBJECT ? m->child : NULL; m; m = m->next)
         for (b = m->type == CR_JSON_ARRAY ? m->child : NULL; b; b = b->next) {
             const char *ip = cr__srv_jstr(b, "HostIp"), *hp = cr__srv_jstr(b, "HostPort");
@@ -26145,6 +26154,8 @@ static void cr__srv_opts_fill(cr__srv_opts *so, const cr__srv_ctr *x) {
     so->o.tty = cr__srv_jtrue(b, "Tty");
     so->o.interactive = cr__srv_jtrue(b, "OpenStdin");
     if (hc && hc->type == CR_JSON_OBJECT) cr__srv_host_opts(so, hc);
+    so->o.network = cr__srv_net_of(x, &e);
+    if (strcmp(so->o.network, "bridge")) so->o.network_aliases = cr__srv_list(so, CR__SO_ALIAS, e);
 }
 static void cr__srv_opts_free(cr__srv_opts *so) {
     int k;
@@ -26363,6 +26374,7 @@ static void cr__srv_status_text(const cr__srv_ctr *x, char *out, size_t n) {
 }
 
 /* filters={"status":["running"],"name":["x"],...}: 1 if x passes. */
+/* Values of one key: either matches, but each label must (Docker's rule). */
 static int cr__srv_filter(const cr_json *f, const cr__srv_ctr *x) {
     const cr_json *k, *v;
     for (k = f ? f->child : NULL; k; k = k->next) {
@@ -26377,7 +26389,9 @@ static int cr__srv_filter(const cr_json *f, const cr__srv_ctr *x) {
                 const cr_json *labels = cr__srv_body_of(x, "Labels"), *l;
                 size_t kl = strcspn(want, "=");
                 for (l = labels && labels->type == CR_JSON_OBJECT ? labels->child : NULL; l; l = l->next)
-                    if (strlen(l->key) == kl && !strncmp(l->key, want, kl) && (!want[kl] || (l->str && !strcmp(l->str, want + kl + 1)))) ok = 1;
+                    if (strlen(l->key) == kl && !strncmp(l->key, want, kl) && (!want[kl] || (l->str && !strcmp(l->str, want + kl + 1)))) break;
+                if (!l) return 0;
+                ok = 1;
             }
             else ok = 1;
         }
@@ -26484,6 +26498,9 @@ static void cr__srv_inspect(cr__srv *c, cr__srv_req *q, const char *arg) {
         cr_jw_key(&w, "Image"); cr_jw_str(&w, cr__srv_jstr(x.rec, "ImageId"));
         cr_jw_key(&w, "State"); cr_jw_raw(&w, "{\"Status\":\"created\",\"Running\":false,\"Paused\":false,\"Pid\":0,\"ExitCode\":0,"
                                           "\"StartedAt\":\"0001-01-01T00:00:00Z\",\"FinishedAt\":\"0001-01-01T00:00:00Z\"}");
+        cr_jw_key(&w, "NetworkSettings"); cr_jw_obj(&w); cr_jw_key(&w, "Networks"); cr_jw_obj(&w);
+        cr_jw_key(&w, cr__srv_net_of(&x, &m)); cr_jw_obj(&w); cr_jw_key(&w, "Aliases"); cr_jw_value(&w, m);
+        cr_jw_obj_end(&w); cr_jw_obj_end(&w); cr_jw_obj_end(&w);
     }
     if (body) {
         cr_jw_key(&w, "Config"); cr_jw_value(&w, body);
@@ -27264,41 +27281,80 @@ static void cr__srv_df(cr__srv *c, cr__srv_req *q, const char *arg) {
     cr__srv_json(c, 200, &b);
 }
 
-/* ---- networks, volumes: what exists without user-defined ones ---- */
+/* ---- networks (cr_net_* of the state root), volumes ---- */
 
-static void cr__srv_network_obj(cr_jw *w, const char *name) {
-    cr_jw_obj(w);
-    cr_jw_key(w, "Name"); cr_jw_str(w, name);
-    cr_jw_key(w, "Id"); cr_jw_str(w, name);
-    cr_jw_key(w, "Scope"); cr_jw_str(w, "local");
-    cr_jw_key(w, "Driver"); cr_jw_str(w, !strcmp(name, "none") ? "null" : name);
-    cr_jw_key(w, "IPAM"); cr_jw_obj(w); cr_jw_key(w, "Driver"); cr_jw_str(w, "default");
-    cr_jw_key(w, "Config"); cr_jw_arr(w);
-    if (!strcmp(name, "bridge")) { cr_jw_obj(w); cr_jw_key(w, "Subnet"); cr_jw_str(w, CR_NET_SUBNET); cr_jw_obj_end(w); }
-    cr_jw_arr_end(w); cr_jw_obj_end(w);
-    cr_jw_key(w, "Containers"); cr_jw_obj(w); cr_jw_obj_end(w);
-    cr_jw_key(w, "Options"); cr_jw_obj(w); cr_jw_obj_end(w);
-    cr_jw_key(w, "Labels"); cr_jw_obj(w); cr_jw_obj_end(w);
-    cr_jw_obj_end(w);
-}
+/* GET /networks[/NET], POST /networks/create, DELETE /networks/NET, POST /networks/prune. */
+static void cr__srv_prune_net(void *user, const char *name) { cr_jw_str((cr_jw *)user, name); }
 static void cr__srv_networks(cr__srv *c, cr__srv_req *q, const char *arg) {
-    static const char *const nets[] = { "bridge", "host", "none" };
-    cr_buf b = {0};
+    cr_net_config n;
+    char dir[PATH_MAX], id[65];
+    cr_buf b = {0}, labels = {0};
+    cr_json *body;
+    const cr_json *l;
+    const char *d;
     cr_jw w;
-    size_t i;
-    (void)q;
+    cr_err e = {0};
+    int r = 0, st = 200;
+    cr__ctr_net_config(c->rt, &n, dir, sizeof dir);
     cr_jw_init(&w, &b);
-    if (arg) {
-        for (i = 0; i < 3 && strcmp(arg, nets[i]); i++) ;
-        if (i == 3) return cr__srv_error(c, 404, "network %s not found", arg);
-        cr__srv_network_obj(&w, nets[i]);
+    if (!strcmp(q->method, "GET")) r = cr_net_inspect(&n, arg, &b, &e);
+    else if (arg) { r = cr_net_remove(&n, arg, NULL, NULL, &e); st = 204; }
+    else if (strstr(q->path, "prune")) {
+        cr_jw_obj(&w); cr_jw_key(&w, "NetworksDeleted"); cr_jw_arr(&w);
+        r = cr_net_remove(&n, NULL, cr__srv_prune_net, &w, &e);
+        cr_jw_arr_end(&w); cr_jw_obj_end(&w);
     } else {
-        cr_jw_arr(&w);
-        for (i = 0; i < 3; i++) cr__srv_network_obj(&w, nets[i]);
-        cr_jw_arr_end(&w);
+        if (!(body = cr__srv_body(c, q))) return;
+        d = cr__srv_jstr(body, "Driver");
+        if (d && *d && strcmp(d, "bridge")) r = cr_err_set(&e, EINVAL, "driver %s: only bridge is supported", d);
+        else if ((l = cr_json_get(body, "Labels")) && l->type == CR_JSON_OBJECT) { cr_jw w2; cr_jw_init(&w2, &labels); cr_jw_value(&w2, l); }
+        l = cr_json_get(cr_json_get(body, "IPAM"), "Config");
+        if (!r) r = cr_net_create(&n, cr__srv_jstr(body, "Name"), l && l->type == CR_JSON_ARRAY ? cr__srv_jstr(l->child, "Subnet") : NULL,
+                                  labels.data, id, &e);
+        cr_json_free(body);
+        cr_buf_free(&labels);
+        cr_buf_printf(&b, "{\"Id\":\"%s\",\"Warning\":\"\"}", id);
+        st = 201;
     }
-    cr__srv_json(c, 200, &b);
+    if (r < 0) { cr_buf_free(&b); return cr__srv_fail(c, &e); }
+    if (st == 204) return cr__srv_reply(c, 204, NULL, NULL, 0);
+    cr__srv_json(c, st, &b);
 }
+
+/* POST /networks/NET/connect and /disconnect, of a container not yet
+   started: its record gets "Net", the network it will join (none after a
+   disconnect) and its aliases there. */
+static void cr__srv_connect(cr__srv *c, cr__srv_req *q, const char *arg) {
+    cr_net_config n;
+    char dir[PATH_MAX], file[80];
+    cr__srv_ctr x;
+    cr_buf b = {0};
+    cr_json *body;
+    const cr_json *m;
+    cr_jw w;
+    cr_err e = {0};
+    if (!(body = cr__srv_body(c, q))) return;
+    cr__ctr_net_config(c->rt, &n, dir, sizeof dir);
+    if (cr_net_inspect(&n, arg, &b, &e) < 0) cr__srv_fail(c, &e);
+    else if (cr__srv_get(c, cr__srv_jstr(body, "Container") ? cr__srv_jstr(body, "Container") : "", &x) == 0) {
+        b.len = 0;
+        cr_jw_init(&w, &b);
+        cr_jw_obj(&w);
+        for (m = x.rec ? x.rec->child : NULL; m; m = m->next) if (strcmp(m->key, "Net")) { cr_jw_key(&w, m->key); cr_jw_value(&w, m); }
+        cr_jw_key(&w, "Net"); cr_jw_obj(&w);
+        cr_jw_key(&w, "Name"); cr_jw_str(&w, strstr(q->path, "/connect") ? arg : "none");
+        cr_jw_key(&w, "Aliases"); cr_jw_value(&w, cr_json_get(cr_json_get(body, "EndpointConfig"), "Aliases"));
+        cr_jw_obj_end(&w); cr_jw_obj_end(&w);
+        snprintf(file, sizeof file, "%s.created", x.id);
+        if (!x.pending) cr__srv_error(c, 501, "container %s is running: cr serve connects only containers not started yet", x.name);
+        else if (cr__srv_save(c, file, &b, &e) < 0) cr__srv_fail(c, &e);
+        else cr__srv_reply(c, 200, NULL, NULL, 0);
+        cr__srv_ctr_free(&x);
+    }
+    cr_buf_free(&b);
+    cr_json_free(body);
+}
+
 /* Named volumes are the ctr section's: <store>/volumes/NAME/_data. */
 static void cr__srv_volume_obj(cr__srv *c, cr_jw *w, const char *name) {
     char p[PATH_MAX], ts[40] = "";
@@ -27424,7 +27480,10 @@ static const cr__srv_route cr__srv_routes[] = {
     { "PUT", "/containers/*/archive", cr__srv_archive_put },
     { "POST", "/containers/*/exec", cr__srv_exec_create }, { "POST", "/exec/*/start", cr__srv_exec_start },
     { "POST", "/exec/*/resize", cr__srv_exec_resize }, { "GET", "/exec/*/json", cr__srv_exec_inspect },
-    { "GET", "/networks", cr__srv_networks }, { "GET", "/networks/*", cr__srv_networks },
+    { "GET", "/networks", cr__srv_networks }, { "POST", "/networks/create", cr__srv_networks },
+    { "POST", "/networks/prune", cr__srv_networks }, { "GET", "/networks/*", cr__srv_networks },
+    { "DELETE", "/networks/*", cr__srv_networks }, { "POST", "/networks/*/connect", cr__srv_connect },
+    { "POST", "/networks/*/disconnect", cr__srv_connect },
     { "GET", "/volumes", cr__srv_volumes }, { "POST", "/volumes/prune", cr__srv_volumes },
     { "POST", "/volumes/create", cr__srv_volume }, { "GET", "/volumes/*", cr__srv_volume }, { "DELETE", "/volumes/*", cr__srv_volume },
 };
