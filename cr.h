@@ -12229,9 +12229,7 @@ CR_API int cr_net_create(const cr_net_config *c, const char *name, const char *s
     uint32_t net = 0;
     int prefix = 16, r, i;
     void *p;
-    if (!name || !isalnum((unsigned char)*name) || strlen(name) > 200 ||
-        name[strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-")])
-        return cr_err_set(err, EINVAL, "network name \"%s\": use [a-zA-Z0-9][a-zA-Z0-9_.-]*", name ? name : "");
+    if ((r = cr_state_check_id(name, err)) < 0) return cr_err_wrap(err, "network name");
     if ((subnet && (r = cr__net_cidr(subnet, &net, &prefix, err)) < 0) || (r = cr__net_cfg_get(c, &cfg, err)) < 0) return r;
     if (getrandom(b, sizeof b, 0) != (ssize_t)sizeof b) return cr__errno(err, "getrandom");
     if ((r = cr__net_db_open(cfg.dir, 1, LOCK_EX, &db, err)) < 0) return r;
@@ -12317,17 +12315,16 @@ static void cr__net_obj(cr_buf *b, const cr__net_db *db, const cr__net_cfg *cfg,
     cr__net_cidr_str(net, d ? d->prefix : cfg->prefix, sub, sizeof sub);
     cr__ip4_str(net + 1, gw, sizeof gw);
     cr_buf_printf(b, "{\"Name\":\"%s\",\"Id\":\"%s\",\"Created\":\"%s\",\"Scope\":\"local\",\"Driver\":\"%s\","
-                  "\"EnableIPv6\":false,\"IPAM\":{\"Driver\":\"default\",\"Options\":{},\"Config\":[",
+                  "\"EnableIPv6\":false,\"IPAM\":{\"Driver\":\"default\",\"Config\":[",
                   name, d ? d->id : name, d ? d->created : "0001-01-01T00:00:00Z", *br ? "bridge" : builtin == 1 ? "host" : "null");
     if (*br) cr_buf_printf(b, "{\"Subnet\":\"%s\",\"Gateway\":\"%s\"}", sub, gw);
-    cr_buf_printf(b, "]},\"Internal\":false,\"Attachable\":false,\"Ingress\":false,\"ConfigFrom\":{\"Network\":\"\"},"
-                  "\"ConfigOnly\":false,\"Options\":{},\"Labels\":%s,\"Containers\":{", d ? d->labels : "{}");
+    cr_buf_printf(b, "]},\"Internal\":false,\"Options\":{},\"Labels\":%s,\"Containers\":{", d ? d->labels : "{}");
     for (i = 0; i < db->nls; i++) {
         cr_net_lease l;
         if (!*br || strcmp(db->ls[i].bridge, br)) continue;
         cr__net_lease_out(db, &db->ls[i], &l);
-        cr_buf_printf(b, "%s\"%s\":{\"Name\":\"%s\",\"EndpointID\":\"%s\",\"MacAddress\":\"%s\",\"IPv4Address\":\"%s/%d\",\"IPv6Address\":\"\"}",
-                      n++ ? "," : "", db->ls[i].id, db->ls[i].id, l.host_veth, l.mac, l.ip, l.prefix);
+        cr_buf_printf(b, "%s\"%s\":{\"Name\":\"%s\",\"MacAddress\":\"%s\",\"IPv4Address\":\"%s/%d\"}",
+                      n++ ? "," : "", db->ls[i].id, db->ls[i].id, l.mac, l.ip, l.prefix);
     }
     cr_buf_puts(b, "}}");
 }
@@ -27306,7 +27303,7 @@ static void cr__srv_networks(cr__srv *c, cr__srv_req *q, const char *arg) {
     } else {
         if (!(body = cr__srv_body(c, q))) return;
         d = cr__srv_jstr(body, "Driver");
-        if (d && *d && strcmp(d, "bridge")) r = cr_err_set(&e, EINVAL, "driver %s: only bridge is supported", d);
+        if (d && *d && strcmp(d, "bridge")) r = cr_err_set(&e, EINVAL, "driver %s: only bridge", d);
         else if ((l = cr_json_get(body, "Labels")) && l->type == CR_JSON_OBJECT) { cr_jw w2; cr_jw_init(&w2, &labels); cr_jw_value(&w2, l); }
         l = cr_json_get(cr_json_get(body, "IPAM"), "Config");
         if (!r) r = cr_net_create(&n, cr__srv_jstr(body, "Name"), l && l->type == CR_JSON_ARRAY ? cr__srv_jstr(l->child, "Subnet") : NULL,
@@ -27346,7 +27343,7 @@ static void cr__srv_connect(cr__srv *c, cr__srv_req *q, const char *arg) {
         cr_jw_key(&w, "Aliases"); cr_jw_value(&w, cr_json_get(cr_json_get(body, "EndpointConfig"), "Aliases"));
         cr_jw_obj_end(&w); cr_jw_obj_end(&w);
         snprintf(file, sizeof file, "%s.created", x.id);
-        if (!x.pending) cr__srv_error(c, 501, "container %s is running: cr serve connects only containers not started yet", x.name);
+        if (!x.pending) cr__srv_error(c, 501, "%s has started: cr connects only created containers", x.name);
         else if (cr__srv_save(c, file, &b, &e) < 0) cr__srv_fail(c, &e);
         else cr__srv_reply(c, 200, NULL, NULL, 0);
         cr__srv_ctr_free(&x);

@@ -4,15 +4,9 @@
 #include <string.h>
 
 const char cr_usage_network[] =
-"usage: cr network create [--subnet CIDR] [-d bridge] NAME   make a network; prints its id\n"
-"       cr network ls|list [-q]             bridge, host, none and the made ones (-q: ids)\n"
-"       cr network inspect [-f FORMAT] NETWORK...   as JSON, or through a Go template\n"
-"       cr network rm NETWORK...            remove networks no container uses\n"
-"       cr network prune [-f]               remove all of those (asks first unless -f)\n"
-"\n"
-"  --subnet CIDR   default: the first free /16 from 10.99.0.0\n"
-"A made network has its own bridge, br-ID. The containers of `cr run --network\n"
-"NAME` reach each other by --name and --network-alias (in /etc/hosts).\n";
+"usage: cr network create [--subnet CIDR] [-d bridge] NAME   (default subnet: a free 10.N.0.0/16)\n"
+"       cr network ls [-q] | inspect [-f FORMAT] NET... | rm NET... | prune [-f]\n"
+"`cr run --network NAME` containers reach each other by --name and --network-alias.\n";
 #define NETWORK_OPTIONS(X) \
     X(OPT_QUIET, "quiet", 'q', CR_OPT_FLAG) \
     X(OPT_FORMAT, "format", 'f', CR_OPT_VALUE) \
@@ -53,8 +47,8 @@ static int network_ls(const char *applet, int quiet) {
 int cr_applet_network(int argc, char **argv) {
     CR_OPTIONS(opts, NETWORK_OPTIONS);
     static const cr_opt prune_opts[] = { { "force", 'f', CR_OPT_FLAG }, { 0, 0, 0 } };   /* prune's -f is --force */
-    static const char *const subs[] = { "create", "NAME", "ls", "", "list", "", "inspect", "NETWORK...", "rm", "NETWORK...",
-                                        "remove", "NETWORK...", "prune", "", NULL };
+    static const char *const subs[] = { "create", "NAME", "ls", "", "inspect", "NETWORK...", "rm", "NETWORK...",
+                                        "prune", "", NULL };
     cr_optstate st;
     cr_err err = {0};
     const char *sub = argc > 1 ? argv[1] : "", *d;
@@ -78,10 +72,10 @@ int cr_applet_network(int argc, char **argv) {
     }
     if (!strcmp(sub, "inspect")) return cr_main_inspect_objects(argv[0], st.operands, cr_opt_value(&st, OPT_FORMAT), network_inspect_one);
     if (!strcmp(sub, "ls") || !strcmp(sub, "list")) return network_ls(argv[0], cr_opt_given(&st, OPT_QUIET) > 0);
-    for (n = st.operands; (!strcmp(sub, "rm") || !strcmp(sub, "remove")) && *n; n++)
+    for (n = st.operands; !strcmp(sub, "rm") && *n; n++)
         if (cr_net_remove(&network_conf, *n, NULL, NULL, &err) < 0) rc = cr_main_fail_err(argv[0], &err);
         else puts(*n);
-    if (!strcmp(sub, "rm") || !strcmp(sub, "remove")) return rc > 0 ? rc : 0;
+    if (!strcmp(sub, "rm")) return rc > 0 ? rc : 0;
     if (!cr_opt_given(&st, 0) && !cr_main_confirm("all custom networks not used by at least one container")) return 0;
     if (cr_net_remove(&network_conf, NULL, network_pruned, &pruned, &err) < 0) return cr_main_fail_err(argv[0], &err);
     return 0;
