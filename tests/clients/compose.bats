@@ -64,3 +64,35 @@ EOF
     run jq -c '[.defs, .leases]' "$CR_ROOT/@net/leases.json"
     [[ $output == '[[],[]]' ]] || fail "network state left: $output"
 }
+
+@test "compose: the network endpoints in Docker's shapes (create, inspect, list, connect before start, rm, prune)" {
+    run api POST /v1.41/networks/create -H 'Content-Type: application/json' \
+        -d "{\"Name\":\"$N-n\",\"Driver\":\"bridge\",\"IPAM\":{\"Config\":[{\"Subnet\":\"10.202.0.0/24\"}]},\"Labels\":{\"k\":\"v\"}}"
+    [[ $output =~ ^\{\"Id\":\"[0-9a-f]{64}\",\"Warning\":\"\"\}\ 201$ ]] || fail "create: $output"
+    run api POST /v1.41/networks/create -d "{\"Name\":\"$N-n\"}"
+    [[ $output == *"already exists"*" 409" ]] || fail "create twice: $output"
+    run api POST /v1.41/networks/create -d "{\"Name\":\"$N-m\",\"Driver\":\"overlay\"}"
+    [[ $output == *" 400" ]] || fail "overlay: $output"
+    run api GET "/v1.41/networks/$N-n"
+    [[ $output == *'"Driver":"bridge"'*'"Subnet":"10.202.0.0/24","Gateway":"10.202.0.1"'*'"Labels":{"k":"v"}'*" 200" ]] || fail "inspect: $output"
+    run api GET /v1.41/networks
+    [[ $(jq -r 'map(.Name) | join(" ")' <<<"${output% *}") == "bridge host none $N-n" ]] || fail "list: $output"
+    # a created container joins it with aliases, as Compose connects it before start
+    run api POST "/v1.41/containers/create?name=$N-c" -d "{\"Image\":\"$BB\",\"Cmd\":[\"sleep\",\"60\"]}"
+    [[ $output == *" 201" ]] || fail "container create: $output"
+    run api POST "/v1.41/networks/$N-n/connect" -d "{\"Container\":\"$N-c\",\"EndpointConfig\":{\"Aliases\":[\"al\"]}}"
+    [[ $output == " 200" ]] || fail "connect: $output"
+    run api GET "/v1.41/containers/$N-c/json"
+    [[ $(jq -c ".NetworkSettings.Networks" <<<"${output% *}") == "{\"$N-n\":{\"Aliases\":[\"al\"]}}" ]] || fail "inspect created: $output"
+    run api POST "/v1.41/containers/$N-c/start"
+    [[ $output == " 204" ]] || fail "start: $output"
+    run cri exec "$N-c" cat /etc/hosts
+    [[ $output == *"# cr network"* ]] || fail "hosts: $output"
+    run api DELETE "/v1.41/networks/$N-n"
+    [[ $output == *"active endpoints"*" 409" ]] || fail "rm in use: $output"
+    run api DELETE "/v1.41/containers/$N-c?force=1"
+    run api DELETE "/v1.41/networks/nonet"
+    [[ $output == '{"message":"network nonet not found"} 404' ]] || fail "rm unknown: $output"
+    run api POST /v1.41/networks/prune
+    [[ $output == "{\"NetworksDeleted\":[\"$N-n\"]} 200" ]] || fail "prune: $output"
+}
