@@ -61,7 +61,8 @@
      >>proc      (none)                                     user, caps, rlimits, sysctl, console, hooks
      >>seccomp   (none)                                     linux.seccomp: BPF via libseccomp, cache, notify
      >>lifecycle cr_container_*                             create/start/kill/delete/exec/run of OCI bundles
-     >>net       cr_net_*                                   bridge, veth, addresses (rtnetlink), NAT, ports
+     >>net       cr_net_*                                   bridge, veth, addresses (rtnetlink), NAT, ports,
+                                                            user-defined networks (names in /etc/hosts)
      >>http      cr_http_*                                  HTTP/1.1 client over BearSSL TLS (not with CR_NO_REGISTRY)
      >>registry  cr_ref_*, cr_manifest_*, cr_auth_*         references, manifests, image configs, credentials
      >>store     cr_store_*                                 blobs, layers, image names, gc
