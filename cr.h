@@ -11521,8 +11521,7 @@ static void cr__net_hosts_sync(const cr__net_db *db, const char *bridge) {
                 cr_buf_printf(&t, "%s\t%s %s\n", ip, db->ls[j].id, db->ls[j].aliases ? db->ls[j].aliases : "");
             }
             if (!t.oom && (fd = open(a->hosts, O_WRONLY | O_CLOEXEC | O_NOFOLLOW)) >= 0) {
-                if (pwrite(fd, t.data, t.len, 0) != (ssize_t)t.len || ftruncate(fd, (off_t)t.len) < 0)
-                    cr_log(CR_LOG_WARN, "network: %s: %s", a->hosts, strerror(errno));
+                if (pwrite(fd, t.data, t.len, 0) == (ssize_t)t.len) ftruncate(fd, (off_t)t.len);
                 close(fd);
             }
         }
@@ -12198,21 +12197,22 @@ static int cr__net_builtin(const char *name) {
 
 /* 1 if net/prefix meets the default network, another one of the state
    or a route of the host. */
+static int cr__net_meets(uint32_t a, int ap, uint32_t b, int bp) {
+    return !((a ^ b) & (0xffffffffu << (32 - (ap < bp ? ap : bp))));
+}
 static int cr__net_taken(const cr__net_db *db, const cr__net_cfg *cfg, uint32_t net, int prefix) {
-#define CR__NET_MEETS(n, p) (!((net ^ (n)) & (0xffffffffu << (32 - ((p) < prefix ? (p) : prefix)))))
     cr_buf t = {0};
     const char *line;
     unsigned d, m;
-    int i, hit = CR__NET_MEETS(cfg->net, cfg->prefix);
-    for (i = 0; i < db->ndefs; i++) hit |= CR__NET_MEETS(db->defs[i].net, db->defs[i].prefix);
-    for (i = 0; i < db->nnw; i++) hit |= CR__NET_MEETS(db->nw[i].net, db->nw[i].prefix);
+    int i, hit = cr__net_meets(net, prefix, cfg->net, cfg->prefix);
+    for (i = 0; i < db->ndefs; i++) hit |= cr__net_meets(net, prefix, db->defs[i].net, db->defs[i].prefix);
+    for (i = 0; i < db->nnw; i++) hit |= cr__net_meets(net, prefix, db->nw[i].net, db->nw[i].prefix);
     cr_util_read_file(AT_FDCWD, "/proc/net/route", 1 << 20, &t, NULL);
-    for (line = t.data; line && *line && !hit; line += strcspn(line, "\n") + (line[strcspn(line, "\n")] != 0))
-        if (sscanf(line, "%*s %x %*x %*x %*d %*d %*d %x", &d, &m) == 2 && m && (m = ntohl(m)) >= 0xff000000u)
-            hit = CR__NET_MEETS(ntohl(d), 32 - __builtin_ctz(m));
+    for (line = t.data; line && !hit; line = strchr(line, '\n'), line = line ? line + 1 : NULL)
+        if (sscanf(line, "%*s %x %*x %*x %*d %*d %*d %x", &d, &m) == 2 && (m = ntohl(m)) >= 0xff000000u)
+            hit = cr__net_meets(net, prefix, ntohl(d), 32 - __builtin_ctz(m));
     cr_buf_free(&t);
     return hit;
-#undef CR__NET_MEETS
 }
 
 /* The state of c's dir, locked (a missing one is empty). */

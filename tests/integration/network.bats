@@ -35,8 +35,14 @@ left_in_ns() {
     [[ $status -eq 1 ]] || fail "bad name: $status"
     run --separate-stderr cri network rm bridge
     [[ $status -eq 1 && $stderr == *"pre-defined network"* ]] || fail "rm bridge: $stderr"
-    run cri network rm "$N-a" "$N-b"
-    [[ $status -eq 0 && $output == "$N-a"$'\n'"$N-b" ]] || fail "rm: $output"
+    # a subnet the host routes elsewhere is not picked
+    in_ns ip route add 10.100.0.0/16 dev lo
+    cri network create "$N-r" >/dev/null
+    in_ns ip route del 10.100.0.0/16 dev lo
+    run cri network inspect -f '{{(index .IPAM.Config 0).Subnet}}' "$N-r"
+    [[ $output == 10.101.0.0/16 ]] || fail "subnet beside a route: $output"
+    run cri network rm "$N-a" "$N-b" "$N-r"
+    [[ $status -eq 0 && $output == "$N-a"$'\n'"$N-b"$'\n'"$N-r" ]] || fail "rm: $output"
     run --separate-stderr cri network inspect "$N-a"
     [[ $status -eq 1 && $stderr == *"network $N-a not found"* ]] || fail "inspect after rm: $stderr"
 }
