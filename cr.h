@@ -61,7 +61,8 @@
      >>proc      (none)                                     user, caps, rlimits, sysctl, console, hooks
      >>seccomp   (none)                                     linux.seccomp: BPF via libseccomp, cache, notify
      >>lifecycle cr_container_*                             create/start/kill/delete/exec/run of OCI bundles
-     >>net       cr_net_*                                   bridge, veth, addresses (rtnetlink), NAT, ports
+     >>net       cr_net_*                                   bridge, veth, addresses (rtnetlink), NAT, ports,
+                                                            user-defined networks (names in /etc/hosts)
      >>http      cr_http_*                                  HTTP/1.1 client over BearSSL TLS (not with CR_NO_REGISTRY)
      >>registry  cr_ref_*, cr_manifest_*, cr_auth_*         references, manifests, image configs, credentials
      >>store     cr_store_*                                 blobs, layers, image names, gc
@@ -573,6 +574,12 @@ typedef struct cr_net_config {
     int mtu;                  /* of the bridge and both veth ends; 0: 1500 */
     const char *nat;          /* "nft" or "iptables"; NULL: nft if found, else iptables. The
                                  first lease picks the tool; the others follow it until the last goes */
+    /* attach only: */
+    const char *network;      /* a user-defined network (cr_net_create) by name or id, instead of
+                                 bridge and subnet; NULL or "bridge": the default one */
+    const char *const *aliases;   /* more names than the id on that network (NULL-terminated) */
+    const char *hosts;        /* the container's /etc/hosts (its bind source): on a user-defined
+                                 network, the part after "# cr network" lists the other containers */
 } cr_net_config;
 /* A published port; host_ip empty: every local address (and 127.0.0.1). */
 typedef struct cr_net_port { int udp; char host_ip[46]; uint16_t host_port, container_port; } cr_net_port;
@@ -605,6 +612,30 @@ CR_API int cr_net_attach(const cr_net_config *c, const char *id, pid_t pid, cons
    matters: the lease knows its bridge. */
 CR_API int cr_net_detach(const cr_net_config *c, const char *id, cr_err *err);
 CR_API int cr_net_lease_get(const cr_net_config *c, const char *id, cr_net_lease *out, cr_err *err);   /* -ENOENT if none */
+/* User-defined networks, Docker's bridge driver: each has its own bridge
+   ("br-" and 12 hex digits of its id) with the gateway address, made by
+   the first attach and deleted at remove, and its subnet: the one given, else the
+   first /16 from 10.99.0.0 to 10.254.0.0 that meets no other network nor
+   a route of the host. They are kept in leases.json with the leases.
+   Name resolution is by /etc/hosts, as Docker's links did (no DNS server):
+   attach, detach and cr_net_hosts_sync rewrite in place, under the state's
+   lock, the hosts file of each container of the network, so that it lists
+   every other one with its id (the container's name) and aliases.
+   labels: a JSON object's text, unchecked (NULL: none); id gets the network's. */
+CR_API int cr_net_create(const cr_net_config *c, const char *name, const char *subnet, const char *labels,
+                         char id[65], cr_err *err);
+/* Removes a network (by name, id or unique id prefix) that no container
+   uses (-EBUSY naming one; leases of dead containers are let go first).
+   ref NULL: every user-defined network no container uses (prune), and fn
+   (may be NULL) gets the name of each. */
+CR_API int cr_net_remove(const cr_net_config *c, const char *ref, void (*fn)(void *user, const char *name), void *user,
+                         cr_err *err);
+/* Docker's network object (Name, Id, Created, Scope, Driver, IPAM,
+   Containers, Options, Labels ...) of ref, one of bridge, host, none or a
+   user-defined network; ref NULL: an array of all of them. */
+CR_API int cr_net_inspect(const cr_net_config *c, const char *ref, cr_buf *out, cr_err *err);
+/* Rewrites the hosts files of the network of id's lease (see above). */
+CR_API int cr_net_hosts_sync(const cr_net_config *c, const char *id, cr_err *err);
 /* /etc/resolv.conf for a bridged container: the host's, without nameservers
    the container cannot reach (loopback such as systemd-resolved's
    127.0.0.53 or ::1, and IPv6 ones: the bridge is IPv4). If none is left:
@@ -1079,7 +1110,8 @@ typedef struct cr_ctr_opts {
     const char *const *security_opt;   /* "seccomp=unconfined|FILE", "no-new-privileges[=true|false]" */
     const char *const *ulimits;        /* "nofile=1024[:2048]" */
     const char *network;               /* "bridge" (default: cr_net_attach), "none", "host",
-                                          "container:NAME", "ns:PATH" */
+                                          "container:NAME", "ns:PATH", or a network of cr_net_create */
+    const char *const *network_aliases;   /* --network-alias: names on a user-defined network */
     const char *const *publish;        /* -p [IP:]HOST:CONTAINER[/udp] (bridge) */
     const char *const *dns;            /* --dns: replaces the nameservers */
     const char *const *add_hosts;      /* --add-host NAME:IP */
@@ -10835,6 +10867,7 @@ CR_API int cr_container_restore(const cr_runtime *rt, const char *id, const char
 #include <net/if.h>
 #include <netinet/in.h>
 #include <spawn.h>
+#include <sys/random.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 
@@ -11183,6 +11216,7 @@ typedef struct cr__net_cfg {
     char bridge[IFNAMSIZ], dir[PATH_MAX];
     uint32_t net, gw; int prefix, mtu;
     const char *nat;
+    const char *hosts, *const *aliases;  /* on a user-defined network */
 } cr__net_cfg;
 
 static int cr__net_cidr(const char *s, uint32_t *net, int *prefix, cr_err *err) {
@@ -11205,6 +11239,11 @@ static int cr__net_cidr(const char *s, uint32_t *net, int *prefix, cr_err *err) 
     return 0;
 bad:
     return cr_err_set(err, EINVAL, "subnet \"%s\": expected an IPv4 network A.B.C.D/N with N from 8 to 30", s);
+}
+
+static void cr__net_cidr_str(uint32_t net, int prefix, char *out, size_t n) {
+    cr__ip4_str(net, out, n);
+    snprintf(out + strlen(out), n - strlen(out), "/%d", prefix);
 }
 
 static int cr__net_cfg_get(const cr_net_config *c, cr__net_cfg *o, cr_err *err) {
@@ -11246,20 +11285,29 @@ typedef struct cr__net_ls {              /* a lease */
     cr_net_port *ports; int nports;
     int nat_rules;                       /* its DNAT rules exist */
     char *rules;                         /* nft: "chain:handle ..." of them */
+    char *hosts, *aliases;               /* user-defined network: its hosts file, its names */
 } cr__net_ls;
+typedef struct cr__net_def {             /* a user-defined network */
+    char name[256], id[65], bridge[IFNAMSIZ], created[40];
+    uint32_t net; int prefix;
+    char *labels;                        /* a JSON object */
+} cr__net_def;
 typedef struct cr__net_db {
     int dirfd, lockfd;
     char dir[PATH_MAX];
     char nat[16];                        /* "" (no NAT made), "nft", "iptables" */
     cr__net_nw *nw; int nnw;
     cr__net_ls *ls; int nls;
+    cr__net_def *defs; int ndefs;
 } cr__net_db;
 
 static void cr__net_db_free(cr__net_db *db) {
     int i;
     for (i = 0; i < db->nnw; i++) CR_FREE(db->nw[i].rules);
-    for (i = 0; i < db->nls; i++) { CR_FREE(db->ls[i].ports); CR_FREE(db->ls[i].rules); }
-    CR_FREE(db->nw); CR_FREE(db->ls);
+    for (i = 0; i < db->nls; i++) { CR_FREE(db->ls[i].ports); CR_FREE(db->ls[i].rules); CR_FREE(db->ls[i].hosts); CR_FREE(db->ls[i].aliases); }
+    for (i = 0; i < db->ndefs; i++) CR_FREE(db->defs[i].labels);
+    CR_FREE(db->nw); CR_FREE(db->ls); CR_FREE(db->defs);
+    db->defs = NULL; db->ndefs = 0;
     if (db->lockfd >= 0) close(db->lockfd);   /* drops the flock */
     if (db->dirfd >= 0) close(db->dirfd);
     db->nw = NULL; db->ls = NULL; db->nnw = db->nls = 0;
@@ -11300,12 +11348,30 @@ static int cr__net_db_parse(cr__net_db *db, const cr_json *root, cr_err *err) {
             snprintf(l->veth, sizeof l->veth, "%s", cr__net_jstr(e, "veth"));
             if (cr__ip4_parse(cr__net_jstr(e, "ip"), &l->ip) < 0) return cr_err_set(err, EINVAL, "lease \"%s\": bad ip", l->id);
             l->nat_rules = (p = cr_json_get(e, "nat_rules")) && p->type == CR_JSON_TRUE;
-            if (!(l->rules = cr__strdup(cr__net_jstr(e, "rules")))) return cr_err_set(err, ENOMEM, "out of memory");
+            if (!(l->rules = cr__strdup(cr__net_jstr(e, "rules"))) || !(l->hosts = cr__strdup(cr__net_jstr(e, "hosts"))) ||
+                !(l->aliases = cr__strdup(cr__net_jstr(e, "aliases")))) return cr_err_set(err, ENOMEM, "out of memory");
             if (!ports || ports->type != CR_JSON_ARRAY || !ports->len) continue;
             if (!(l->ports = (cr_net_port *)cr__calloc(ports->len, sizeof *l->ports))) return cr_err_set(err, ENOMEM, "out of memory");
             for (p = ports->child; p; p = p->next)
                 if (p->type != CR_JSON_STRING || cr_net_port_parse(p->str, &l->ports[l->nports++], err) < 0)
                     return cr_err_wrap(err, "lease \"%s\"", l->id);
+        }
+    }
+    a = cr_json_get(root, "defs");
+    if (a && a->type == CR_JSON_ARRAY && a->len) {
+        if (!(db->defs = (cr__net_def *)cr__calloc(a->len, sizeof *db->defs))) return cr_err_set(err, ENOMEM, "out of memory");
+        for (e = a->child; e; e = e->next) {
+            cr__net_def *d = &db->defs[db->ndefs++];
+            cr_buf t = {0};
+            cr_jw w;
+            snprintf(d->name, sizeof d->name, "%s", cr__net_jstr(e, "name"));
+            snprintf(d->id, sizeof d->id, "%s", cr__net_jstr(e, "id"));
+            snprintf(d->bridge, sizeof d->bridge, "br-%.12s", d->id);
+            snprintf(d->created, sizeof d->created, "%s", cr__net_jstr(e, "created"));
+            if (cr__net_cidr(cr__net_jstr(e, "subnet"), &d->net, &d->prefix, err) < 0) return cr_err_wrap(err, "network \"%s\"", d->name);
+            cr_jw_init(&w, &t);
+            cr_jw_value(&w, cr_json_get(e, "labels"));
+            if (!(d->labels = t.data)) return cr_err_set(err, ENOMEM, "out of memory");
         }
     }
     return 0;
@@ -11322,8 +11388,7 @@ static int cr__net_db_save(cr__net_db *db, cr_err *err) {
     cr_jw_key(&w, "networks"); cr_jw_arr(&w);
     for (i = 0; i < db->nnw; i++) {
         cr__net_nw *n = &db->nw[i];
-        cr__ip4_str(n->net, s, sizeof s);
-        snprintf(s + strlen(s), sizeof s - strlen(s), "/%d", n->prefix);
+        cr__net_cidr_str(n->net, n->prefix, s, sizeof s);
         cr_jw_obj(&w);
         cr_jw_key(&w, "bridge"); cr_jw_str(&w, n->bridge);
         cr_jw_key(&w, "subnet"); cr_jw_str(&w, s);
@@ -11348,7 +11413,21 @@ static int cr__net_db_save(cr__net_db *db, cr_err *err) {
         cr_jw_arr_end(&w);
         cr_jw_key(&w, "nat_rules"); cr_jw_bool(&w, l->nat_rules);
         cr_jw_key(&w, "rules"); cr_jw_str(&w, l->rules ? l->rules : "");
+        cr_jw_key(&w, "hosts"); cr_jw_str(&w, l->hosts ? l->hosts : "");
+        cr_jw_key(&w, "aliases"); cr_jw_str(&w, l->aliases ? l->aliases : "");
         cr_jw_obj_end(&w);
+    }
+    cr_jw_arr_end(&w);
+    cr_jw_key(&w, "defs"); cr_jw_arr(&w);
+    for (i = 0; i < db->ndefs; i++) {     /* (names, ids and times need no escapes) */
+        cr__net_def *d = &db->defs[i];
+        cr_buf t = {0};
+        cr__net_cidr_str(d->net, d->prefix, s, sizeof s);
+        cr_buf_printf(&t, "{\"name\":\"%s\",\"id\":\"%s\",\"subnet\":\"%s\",\"created\":\"%s\",\"labels\":%s}",
+                      d->name, d->id, s, d->created, d->labels);
+        cr_jw_raw(&w, t.data ? t.data : "");
+        b.oom |= !t.data || t.oom;
+        cr_buf_free(&t);
     }
     cr_jw_arr_end(&w);
     cr_jw_obj_end(&w);
@@ -11409,6 +11488,42 @@ static void cr__net_lease_out(const cr__net_db *db, const cr__net_ls *l, cr_net_
     cr__net_mac(l->ip, mac);
     snprintf(out->mac, sizeof out->mac, "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]);
     snprintf(out->host_veth, sizeof out->host_veth, "%s", l->veth);
+}
+
+/* A user-defined network by name, id or unique id prefix. */
+static cr__net_def *cr__net_def_find(cr__net_db *db, const char *ref) {
+    cr__net_def *hit = NULL;
+    int i, n = 0;
+    for (i = 0; i < db->ndefs; i++) if (!strcmp(db->defs[i].name, ref)) return &db->defs[i];
+    for (i = 0; i < db->ndefs; i++) if (*ref && !strncmp(db->defs[i].id, ref, strlen(ref))) { hit = &db->defs[i]; n++; }
+    return n == 1 ? hit : NULL;
+}
+
+/* Each hosts file of the containers on bridge: what follows its "# cr
+   network" line becomes the others' addresses and names. In place: the
+   container binds that very inode. */
+static void cr__net_hosts_sync(const cr__net_db *db, const char *bridge) {
+    int i, j, fd;
+    char ip[16];
+    for (i = 0; i < db->nls; i++) {
+        const cr__net_ls *a = &db->ls[i];
+        cr_buf t = {0};
+        char *cut;
+        if (!strcmp(a->bridge, bridge) && a->hosts && *a->hosts && cr_util_read_file(AT_FDCWD, a->hosts, 1 << 20, &t, NULL) == 0) {
+            if ((cut = strstr(t.data ? t.data : "", "# cr network\n"))) t.len = (size_t)(cut - t.data);
+            cr_buf_puts(&t, "# cr network\n");
+            for (j = 0; j < db->nls; j++) {
+                if (j == i || strcmp(db->ls[j].bridge, bridge)) continue;
+                cr__ip4_str(db->ls[j].ip, ip, sizeof ip);
+                cr_buf_printf(&t, "%s\t%s %s\n", ip, db->ls[j].id, db->ls[j].aliases ? db->ls[j].aliases : "");
+            }
+            if (!t.oom && (fd = open(a->hosts, O_WRONLY | O_CLOEXEC | O_NOFOLLOW)) >= 0) {
+                if (pwrite(fd, t.data, t.len, 0) == (ssize_t)t.len) ftruncate(fd, (off_t)t.len);
+                close(fd);
+            }
+        }
+        cr_buf_free(&t);
+    }
 }
 
 /* ---- NAT: nft or iptables-restore, fed a script on stdin ---- */
@@ -11624,6 +11739,8 @@ static int cr__net_release(cr__net_db *db, int li, cr__nl *nl, cr_err *err) {
     cr_buf script = {0};
     cr_err e2 = {0};
     int nft = !strcmp(db->nat, "nft"), r = 0, i, last = 1;
+    char br[IFNAMSIZ];
+    snprintf(br, sizeof br, "%s", l->bridge);
     if (l->veth[0] && (i = cr__nl_link_del(nl, l->veth)) < 0 && i != -ENODEV)
         r = cr__nl_err(nl, i, err, "delete veth %s", l->veth);
     for (i = 0; i < db->nls; i++) if (i != li && !strcmp(db->ls[i].bridge, l->bridge)) last = 0;
@@ -11631,8 +11748,9 @@ static int cr__net_release(cr__net_db *db, int li, cr__nl *nl, cr_err *err) {
         if (nft) cr__net_nft_delete(&script, l->rules);
         else if (l->nports) { cr_buf_puts(&script, "*nat\n"); cr__net_port_rules(&script, 0, "-D", l); }
     }
-    CR_FREE(l->ports); CR_FREE(l->rules);
+    CR_FREE(l->ports); CR_FREE(l->rules); CR_FREE(l->hosts); CR_FREE(l->aliases);
     db->ls[li] = db->ls[--db->nls];
+    cr__net_hosts_sync(db, br);
     if (last && n) {
         if (db->nat[0] && n->nat_rules && nft) cr__net_nft_delete(&script, n->rules);
         else if (db->nat[0] && n->nat_rules) { if (!script.len) cr_buf_puts(&script, "*nat\n"); cr__net_nw_rules(&script, 0, "-D", n); }
@@ -11931,6 +12049,13 @@ static int cr__net_attach(cr__net_db *db, const cr__net_cfg *cfg, const char *id
     snprintf(l->bridge, sizeof l->bridge, "%s", cfg->bridge);
     snprintf(l->veth, sizeof l->veth, "veth%08x", ip);
     l->ip = ip;
+    if (cfg->hosts) {
+        cr_buf al = {0};
+        const char *const *a;
+        for (a = cfg->aliases; a && *a; a++) cr_buf_printf(&al, "%s%s", al.len ? " " : "", *a);
+        l->aliases = al.data ? al.data : cr__strdup("");
+        if (!(l->hosts = cr__strdup(cfg->hosts)) || al.oom || !l->aliases) { r = cr_err_set(err, ENOMEM, "out of memory"); goto undo; }
+    }
     if (nports && !(l->ports = (cr_net_port *)CR_MALLOC((size_t)nports * sizeof *ports))) { r = cr_err_set(err, ENOMEM, "out of memory"); goto undo; }
     for (i = 0; i < nports; i++) {     /* canonical: 0.0.0.0 is "" */
         uint32_t a = 0;
@@ -11953,6 +12078,7 @@ static int cr__net_attach(cr__net_db *db, const cr__net_cfg *cfg, const char *id
     if ((r = cr__net_inside(nsfd, ip, cfg, err)) < 0) goto undo;
     if (db->nat[0] && (r = cr__net_nat_add(db, n, l, !had_nat, err)) < 0) goto undo;
     if ((r = cr__net_db_save(db, err)) < 0) goto undo;
+    cr__net_hosts_sync(db, l->bridge);
     cr__net_lease_out(db, l, out);
     return 0;
 undo:
@@ -11961,6 +12087,21 @@ undo:
         if (cr__net_release(db, li, nl, &e2) < 0) cr_log(CR_LOG_WARN, "network: undo for \"%s\": %s", id, e2.msg);
     }
     return r;
+}
+
+/* c's user-defined network, if it names one: its bridge and subnet in cfg. */
+static int cr__net_use(cr__net_db *db, const cr_net_config *c, cr__net_cfg *cfg, cr_err *err) {
+    const cr__net_def *d;
+    const char *const *a;
+    if (!c || !c->network || !*c->network || !strcmp(c->network, "bridge")) return 0;
+    if (!(d = cr__net_def_find(db, c->network))) return cr_err_set(err, ENOENT, "network %s not found", c->network);
+    for (a = c->aliases; a && *a; a++)
+        if (!**a || strpbrk(*a, " \t\n#")) return cr_err_set(err, EINVAL, "network alias \"%s\": no blanks or '#'", *a);
+    snprintf(cfg->bridge, sizeof cfg->bridge, "%s", d->bridge);
+    cfg->net = d->net; cfg->prefix = d->prefix; cfg->gw = d->net + 1;
+    cfg->hosts = c->hosts ? c->hosts : "";
+    cfg->aliases = c->aliases;
+    return 0;
 }
 
 /* An fd of pid's netns, which must not be the caller's own. */
@@ -12001,7 +12142,7 @@ CR_API int cr_net_attach(const cr_net_config *c, const char *id, pid_t pid, cons
         return cr__errno(err, "attach \"%s\": netlink socket", id);
     }
     if ((r = cr__net_db_open(cfg.dir, 1, LOCK_EX, &db, err)) == 0) {
-        r = cr__net_attach(&db, &cfg, id, nsfd, ports, nports, &nl, out, err);
+        if ((r = cr__net_use(&db, c, &cfg, err)) == 0) r = cr__net_attach(&db, &cfg, id, nsfd, ports, nports, &nl, out, err);
         cr__net_db_free(&db);
     }
     cr__nl_close(&nl);
@@ -12040,6 +12181,179 @@ CR_API int cr_net_lease_get(const cr_net_config *c, const char *id, cr_net_lease
     else r = cr_err_set(err, ENOENT, "container \"%s\" has no network lease", id);
     cr__net_db_free(&db);
     return r;
+}
+
+/* ---- user-defined networks ---- */
+
+static const char *const cr__net_builtins[] = { "bridge", "host", "none" };
+static int cr__net_builtin(const char *name) {
+    int i;
+    for (i = 0; i < 3; i++) if (!strcmp(name, cr__net_builtins[i])) return i;
+    return -1;
+}
+
+/* 1 if net/prefix meets the default network, another one of the state
+   or a route of the host. */
+static int cr__net_meets(uint32_t a, int ap, uint32_t b, int bp) {
+    return !((a ^ b) & (0xffffffffu << (32 - (ap < bp ? ap : bp))));
+}
+static int cr__net_taken(const cr__net_db *db, const cr__net_cfg *cfg, uint32_t net, int prefix) {
+    cr_buf t = {0};
+    const char *line;
+    unsigned d, m;
+    int i, hit = cr__net_meets(net, prefix, cfg->net, cfg->prefix);
+    for (i = 0; i < db->ndefs; i++) hit |= cr__net_meets(net, prefix, db->defs[i].net, db->defs[i].prefix);
+    for (i = 0; i < db->nnw; i++) hit |= cr__net_meets(net, prefix, db->nw[i].net, db->nw[i].prefix);
+    cr_util_read_file(AT_FDCWD, "/proc/net/route", 1 << 20, &t, NULL);
+    for (line = t.data; line && !hit; line = strchr(line, '\n'), line = line ? line + 1 : NULL)
+        if (sscanf(line, "%*s %x %*x %*x %*d %*d %*d %x", &d, &m) == 2 && (m = ntohl(m)) >= 0xff000000u)
+            hit = cr__net_meets(net, prefix, ntohl(d), 32 - __builtin_ctz(m));
+    cr_buf_free(&t);
+    return hit;
+}
+
+/* The state of c's dir, locked (a missing one is empty). */
+static int cr__net_db_of(const cr_net_config *c, int lockop, cr__net_cfg *cfg, cr__net_db *db, cr_err *err) {
+    int r = cr__net_cfg_get(c, cfg, err);
+    return r < 0 ? r : cr__net_db_open(cfg->dir, 0, lockop, db, err);
+}
+
+CR_API int cr_net_create(const cr_net_config *c, const char *name, const char *subnet, const char *labels,
+                         char id[65], cr_err *err) {
+    cr__net_cfg cfg;
+    cr__net_db db;
+    cr__net_def *d = NULL;
+    unsigned char b[32];
+    uint32_t net = 0;
+    int prefix = 16, r, i;
+    void *p;
+    if ((r = cr_state_check_id(name, err)) < 0) return cr_err_wrap(err, "network name");
+    if ((subnet && (r = cr__net_cidr(subnet, &net, &prefix, err)) < 0) || (r = cr__net_cfg_get(c, &cfg, err)) < 0) return r;
+    if (getrandom(b, sizeof b, 0) != (ssize_t)sizeof b) return cr__errno(err, "getrandom");
+    if ((r = cr__net_db_open(cfg.dir, 1, LOCK_EX, &db, err)) < 0) return r;
+    for (i = 0; i < db.ndefs && strcmp(db.defs[i].name, name); i++) ;
+    if (i < db.ndefs || cr__net_builtin(name) >= 0) r = cr_err_set(err, EEXIST, "network with name %s already exists", name);
+    else if (subnet && cr__net_taken(&db, &cfg, net, prefix))
+        r = cr_err_set(err, EEXIST, "subnet %s overlaps another network or route", subnet);
+    for (i = 99; !subnet && !r && cr__net_taken(&db, &cfg, net = 0x0a000000u | (uint32_t)i << 16, prefix); i++)
+        if (i == 254) r = cr_err_set(err, ENOSPC, "no free subnet in 10.99-254.0.0/16: give one");
+    if (!r && !(p = CR_REALLOC(db.defs, ((size_t)db.ndefs + 1) * sizeof *db.defs))) r = cr_err_set(err, ENOMEM, "out of memory");
+    if (!r) {
+        db.defs = (cr__net_def *)p;
+        d = &db.defs[db.ndefs++];
+        memset(d, 0, sizeof *d);
+        snprintf(d->name, sizeof d->name, "%s", name);
+        for (i = 0; i < 32; i++) snprintf(d->id + 2 * i, 3, "%02x", b[i]);
+        snprintf(d->bridge, sizeof d->bridge, "br-%.12s", d->id);
+        cr__now_rfc3339(d->created, sizeof d->created);
+        d->net = net; d->prefix = prefix;
+        r = !(d->labels = cr__strdup(labels ? labels : "{}")) ? cr_err_set(err, ENOMEM, "out of memory") : cr__net_db_save(&db, err);
+    }
+    if (!r) memcpy(id, d->id, 65);
+    cr__net_db_free(&db);
+    return r;
+}
+
+/* Drops network i: its bridge (its addresses and routes go along) and its record. */
+static int cr__net_def_drop(cr__net_db *db, int i, cr__nl *nl, cr_err *err) {
+    int r = cr__nl_link_del(nl, db->defs[i].bridge);
+    if (r < 0 && r != -ENODEV) return cr__nl_err(nl, r, err, "delete bridge %s", db->defs[i].bridge);
+    CR_FREE(db->defs[i].labels);
+    db->defs[i] = db->defs[--db->ndefs];
+    return cr__net_db_save(db, err);
+}
+/* The id of a container on network d, or NULL. */
+static const char *cr__net_def_user(const cr__net_db *db, const cr__net_def *d) {
+    int i;
+    for (i = 0; i < db->nls; i++) if (!strcmp(db->ls[i].bridge, d->bridge)) return db->ls[i].id;
+    return NULL;
+}
+/* The state locked for a change, leases of dead containers released. */
+static int cr__net_db_gc(const cr_net_config *c, cr__net_db *db, cr__nl *nl, cr_err *err) {
+    cr__net_cfg cfg;
+    int r;
+    if ((r = cr__nl_open(nl)) < 0) { errno = -r; return cr__errno(err, "netlink socket"); }
+    if ((r = cr__net_db_of(c, LOCK_EX, &cfg, db, err)) < 0) { cr__nl_close(nl); return r; }
+    cr__net_gc(db, nl);
+    return 0;
+}
+
+CR_API int cr_net_remove(const cr_net_config *c, const char *ref, void (*fn)(void *user, const char *name), void *user, cr_err *err) {
+    cr__net_db db;
+    cr__nl nl;
+    cr__net_def *d;
+    const char *who;
+    char name[256];
+    int r, i;
+    if ((r = cr__net_db_gc(c, &db, &nl, err)) < 0) return r;
+    if (!ref)                            /* prune */
+        for (i = db.ndefs - 1; i >= 0 && !r; i--) {
+            if (cr__net_def_user(&db, &db.defs[i])) continue;
+            snprintf(name, sizeof name, "%s", db.defs[i].name);
+            if ((r = cr__net_def_drop(&db, i, &nl, err)) == 0 && fn) fn(user, name);
+        }
+    else if (cr__net_builtin(ref) >= 0) r = cr_err_set(err, EPERM, "%s is a pre-defined network and cannot be removed", ref);
+    else if (!(d = cr__net_def_find(&db, ref))) r = cr_err_set(err, ENOENT, "network %s not found", ref);
+    else if ((who = cr__net_def_user(&db, d)))
+        r = cr_err_set(err, EBUSY, "network %s has active endpoints (%s)", d->name, who);
+    else r = cr__net_def_drop(&db, (int)(d - db.defs), &nl, err);
+    cr__net_db_free(&db);
+    cr__nl_close(&nl);
+    return r;
+}
+
+/* Docker's object of a network: builtin (index in cr__net_builtins) or d.
+   (Names, ids, times and addresses need no escapes.) */
+static void cr__net_obj(cr_buf *b, const cr__net_db *db, const cr__net_cfg *cfg, int builtin, const cr__net_def *d) {
+    const char *br = d ? d->bridge : builtin == 0 ? cfg->bridge : "";
+    const char *name = d ? d->name : cr__net_builtins[builtin];
+    uint32_t net = d ? d->net : cfg->net;
+    char sub[32], gw[16];
+    int i, n = 0;
+    cr__net_cidr_str(net, d ? d->prefix : cfg->prefix, sub, sizeof sub);
+    cr__ip4_str(net + 1, gw, sizeof gw);
+    cr_buf_printf(b, "{\"Name\":\"%s\",\"Id\":\"%s\",\"Created\":\"%s\",\"Scope\":\"local\",\"Driver\":\"%s\","
+                  "\"EnableIPv6\":false,\"IPAM\":{\"Driver\":\"default\",\"Config\":[",
+                  name, d ? d->id : name, d ? d->created : "0001-01-01T00:00:00Z", *br ? "bridge" : builtin == 1 ? "host" : "null");
+    if (*br) cr_buf_printf(b, "{\"Subnet\":\"%s\",\"Gateway\":\"%s\"}", sub, gw);
+    cr_buf_printf(b, "]},\"Internal\":false,\"Options\":{},\"Labels\":%s,\"Containers\":{", d ? d->labels : "{}");
+    for (i = 0; i < db->nls; i++) {
+        cr_net_lease l;
+        if (!*br || strcmp(db->ls[i].bridge, br)) continue;
+        cr__net_lease_out(db, &db->ls[i], &l);
+        cr_buf_printf(b, "%s\"%s\":{\"Name\":\"%s\",\"MacAddress\":\"%s\",\"IPv4Address\":\"%s/%d\"}",
+                      n++ ? "," : "", db->ls[i].id, db->ls[i].id, l.mac, l.ip, l.prefix);
+    }
+    cr_buf_puts(b, "}}");
+}
+
+CR_API int cr_net_inspect(const cr_net_config *c, const char *ref, cr_buf *out, cr_err *err) {
+    cr__net_cfg cfg;
+    cr__net_db db;
+    cr__net_def *d = NULL;
+    int r, i, b = -1;
+    if ((r = cr__net_db_of(c, LOCK_SH, &cfg, &db, err)) < 0) return r;
+    if (ref && (b = cr__net_builtin(ref)) < 0 && !(d = cr__net_def_find(&db, ref))) r = cr_err_set(err, ENOENT, "network %s not found", ref);
+    else if (ref) cr__net_obj(out, &db, &cfg, b, d);
+    else
+        for (i = 0; i < 3 + db.ndefs; i++) {
+            cr_buf_putc(out, i ? ',' : '[');
+            cr__net_obj(out, &db, &cfg, i, i < 3 ? NULL : &db.defs[i - 3]);
+            if (i == 2 + db.ndefs) cr_buf_putc(out, ']');
+        }
+    cr__net_db_free(&db);
+    return !r && out->oom ? cr_err_set(err, ENOMEM, "out of memory") : r;
+}
+
+CR_API int cr_net_hosts_sync(const cr_net_config *c, const char *id, cr_err *err) {
+    cr__net_cfg cfg;
+    cr__net_db db;
+    cr__net_ls *l;
+    int r;
+    if ((r = cr__net_db_of(c, LOCK_EX, &cfg, &db, err)) < 0) return r;
+    if ((l = cr__net_lease_find(&db, id))) cr__net_hosts_sync(&db, l->bridge);
+    cr__net_db_free(&db);
+    return 0;
 }
 
 /* ---- resolv.conf, hosts ---- */
@@ -19282,7 +19596,7 @@ typedef struct cr__ctr {
     /* cr_ctr_start: the options rebuilt from run.json, which holds their strings */
     cr_json *runrec;
     cr_ctr_opts ro;
-    cr__strv hosts_v;
+    cr__strv hosts_v, aliases_v;
     int existing;                     /* failures keep the container (a start of a stopped one) */
     char restart[16]; int max_retries;
     pid_t health_pid;
@@ -20213,15 +20527,20 @@ static int cr__ctr_attach(void *user, pid_t pid, cr_err *err) {
     cr_net_lease lease;
     cr_buf hosts = {0};
     int fd, r;
+    char hp[PATH_MAX];
     if (!c->bridge) return 0;
-    if ((r = cr_net_attach(&c->net, c->name, pid, c->ports, c->nports, &lease, err)) < 0) return r;
+    snprintf(hp, sizeof hp, "%s/hosts", c->dir);
+    c->net.hosts = hp;
+    r = cr_net_attach(&c->net, c->name, pid, c->ports, c->nports, &lease, err);
+    c->net.hosts = NULL;
+    if (r < 0) return r;
     if (c->has_mac && (r = cr__ctr_set_mac(c, pid, err)) < 0) return r;
     if ((r = cr__ctr_hosts(c, lease.ip, &hosts, err)) < 0) return r;
     fd = openat(c->dirfd, "hosts", O_WRONLY | O_TRUNC | O_CLOEXEC);
     if (fd < 0 || cr__write_all(fd, hosts.data, hosts.len) < 0) r = cr__errno(err, "%s/hosts", c->dir);
     if (fd >= 0) close(fd);
     cr_buf_free(&hosts);
-    return r;
+    return r < 0 || !c->net.network ? r : cr_net_hosts_sync(&c->net, c->name, err);
 }
 
 /* --init: a private copy of the cr binary in the store, refreshed when it
@@ -20899,6 +21218,7 @@ static int cr__ctr_run_record(cr__ctr *c, cr_err *err) {
     cr_jw_key(&w, "Lower");
     cr__ctr_list_json(&w, o->rootfs ? NULL : (const char *const *)c->lower.v);
     cr_jw_key(&w, "Network"); cr_jw_str(&w, o->network);
+    cr_jw_key(&w, "Aliases"); cr__ctr_list_json(&w, o->network_aliases);
     cr_jw_key(&w, "Publish"); cr__ctr_list_json(&w, o->publish);
     cr_jw_key(&w, "AddHosts"); cr__ctr_list_json(&w, o->add_hosts);
     cr_jw_key(&w, "Hostname"); cr_jw_str(&w, c->hostname);
@@ -21041,7 +21361,7 @@ static int cr__ctr_network(cr__ctr *c, cr_err *err) {
     const char *net = c->o->network;
     const char *const *p = c->o->publish;
     int r;
-    c->bridge = !net || !*net || !strcmp(net, "bridge");
+    c->bridge = !net || !*net || (strcmp(net, "none") && strcmp(net, "host") && strncmp(net, "container:", 10) && strncmp(net, "ns:", 3));
     for (; p && *p; p++) {
         if (!c->bridge) return cr_err_set(err, EINVAL, "-p \"%s\": publishing ports needs --network bridge", *p);
         if (c->nports == (int)(sizeof c->ports / sizeof *c->ports)) return cr_err_set(err, E2BIG, "-p: at most 64 ports");
@@ -21050,10 +21370,15 @@ static int cr__ctr_network(cr__ctr *c, cr_err *err) {
     cr__ctr_net_config(c->rt, &c->net, c->net_dir, sizeof c->net_dir);
     c->net.bridge = c->o->bridge;
     c->net.subnet = c->o->subnet;
+    c->net.aliases = c->o->network_aliases;
+    if (c->bridge && net && *net && strcmp(net, "bridge")) c->net.network = net;
+    else if (c->o->network_aliases) return cr_err_set(err, EINVAL, "--network-alias: only a user-defined network takes aliases");
     if (c->bridge || !strcmp(net, "none") || !strcmp(net, "host")) return 0;
-    if (!strncmp(net, "ns:", 3) && net[3] == '/') { snprintf(c->netns, sizeof c->netns, "%s", net + 3); return 0; }
-    if (strncmp(net, "container:", 10))
-        return cr_err_set(err, EINVAL, "--network \"%s\": expected bridge, none, host, container:NAME or ns:PATH", net);
+    if (!strncmp(net, "ns:", 3)) {
+        if (net[3] != '/') return cr_err_set(err, EINVAL, "--network \"%s\": ns:PATH needs an absolute path", net);
+        snprintf(c->netns, sizeof c->netns, "%s", net + 3);
+        return 0;
+    }
     return cr__ctr_join(c, "--network", net, "net", c->netns, err);
 }
 
@@ -21614,6 +21939,7 @@ static void cr__ctr_free(cr__ctr *c) {
     cr__strv_free(&c->lower); cr__strv_free(&c->args); cr__strv_free(&c->env);
     cr__strv_free(&c->mounts_json); cr__strv_free(&c->user_mounts); cr__strv_free(&c->labels);
     cr__strv_free(&c->hosts_v);
+    cr__strv_free(&c->aliases_v);
     cr_json_free(c->runrec);
     CR_FREE(c);
 }
@@ -22044,8 +22370,9 @@ CR_API int cr_ctr_inspect(const cr_runtime *rt, const cr_store *s, const char *n
     cr_net_config net;
     cr_net_lease lease;
     char net_dir[PATH_MAX];
+    const char *mode;
     cr_jw w;
-    int r, have_lease;
+    int r, i;
     if ((r = cr__ctr_open(rt, cr_store_root(s), name, &c, &rec, err)) < 0) return r;
     cr_jw_init(&w, out);
     cr_jw_obj(&w);
@@ -22059,14 +22386,21 @@ CR_API int cr_ctr_inspect(const cr_runtime *rt, const cr_store *s, const char *n
         }
     }
     cr__ctr_net_config(rt, &net, net_dir, sizeof net_dir);
-    have_lease = cr_net_lease_get(&net, c.name, &lease, NULL) == 0;
+    if (cr_net_lease_get(&net, c.name, &lease, NULL) < 0) memset(&lease, 0, sizeof lease);
+    mode = cr__ctr_json_str(cr_json_get(rec, "HostConfig"), "NetworkMode");
     cr_jw_key(&w, "NetworkSettings");
     cr_jw_obj(&w);
-    cr_jw_key(&w, "IPAddress"); cr_jw_str(&w, have_lease ? lease.ip : "");
-    cr_jw_key(&w, "IPPrefixLen"); cr_jw_i64(&w, have_lease ? lease.prefix : 0);
-    cr_jw_key(&w, "Gateway"); cr_jw_str(&w, have_lease ? lease.gateway : "");
-    cr_jw_key(&w, "MacAddress"); cr_jw_str(&w, have_lease ? lease.mac : "");
-    cr__ctr_live_ports(rec, c.status == CR_RUNNING || c.status == CR_PAUSED, &w);
+    /* the address twice: Docker's old fields, and under Networks.MODE */
+    for (i = 0; i < 2; i++) {
+        cr_jw_key(&w, "IPAddress"); cr_jw_str(&w, lease.ip);
+        cr_jw_key(&w, "IPPrefixLen"); cr_jw_i64(&w, lease.prefix);
+        cr_jw_key(&w, "Gateway"); cr_jw_str(&w, lease.gateway);
+        cr_jw_key(&w, "MacAddress"); cr_jw_str(&w, lease.mac);
+        if (i) { cr_jw_obj_end(&w); cr_jw_obj_end(&w); break; }
+        cr__ctr_live_ports(rec, c.status == CR_RUNNING || c.status == CR_PAUSED, &w);
+        cr_jw_key(&w, "Networks"); cr_jw_obj(&w);
+        cr_jw_key(&w, *mode ? mode : "bridge"); cr_jw_obj(&w);
+    }
     cr_jw_obj_end(&w);
     cr_jw_obj_end(&w);
     cr_json_free(rec);
@@ -22758,6 +23092,7 @@ static int cr__ctr_reload(cr__ctr *c, const cr_ctr_info *info, const cr_json *re
     c->ro.rootfs = *cr__ctr_json_str(rec, "Rootfs") ? cr__ctr_json_str(rec, "Rootfs") : NULL;
     c->ro.network = (v = cr_json_get(c->runrec, "Network")) && v->type == CR_JSON_STRING ? v->str : NULL;
     c->ro.add_hosts = cr__ctr_json_strv(&c->hosts_v, cr_json_get(c->runrec, "AddHosts"));
+    c->ro.network_aliases = cr__ctr_json_strv(&c->aliases_v, cr_json_get(c->runrec, "Aliases"));
     cr__ctr_json_strv(&c->lower, cr_json_get(c->runrec, "Lower"));
     snprintf(c->hostname, sizeof c->hostname, "%s", cr__ctr_json_str(c->runrec, "Hostname"));
     snprintf(c->restart, sizeof c->restart, "%s", *cr__ctr_json_str(c->runrec, "Restart") ? cr__ctr_json_str(c->runrec, "Restart") : "no");
@@ -22767,7 +23102,7 @@ static int cr__ctr_reload(cr__ctr *c, const cr_ctr_info *info, const cr_json *re
     if ((h = cr_json_get(c->runrec, "LogMaxFile"))) { int64_t m = 1; cr_json_i64(h, &m); c->log_files = (int)m; }
     memset(&pub, 0, sizeof pub);
     c->ro.publish = cr__ctr_json_strv(&pub, cr_json_get(c->runrec, "Publish"));
-    r = c->lower.oom || c->hosts_v.oom || pub.oom ? cr_err_set(err, ENOMEM, "out of memory") : cr__ctr_network(c, err);
+    r = c->lower.oom || c->hosts_v.oom || c->aliases_v.oom || pub.oom ? cr_err_set(err, ENOMEM, "out of memory") : cr__ctr_network(c, err);
     c->ro.publish = NULL;
     cr__strv_free(&pub);
     return r;
@@ -25890,9 +26225,20 @@ static void cr__srv_create(cr__srv *c, cr__srv_req *q, const char *arg) {
     cr__srv_json(c, 201, &b);
 }
 
+/* The network a pending container will join (its NetworkMode, or what
+   connect and disconnect made of it) and its aliases there. */
+static const char *cr__srv_net_of(const cr__srv_ctr *x, const cr_json **aliases) {
+    const cr_json *n = cr_json_get(x->rec, "Net"), *b = cr__srv_body_of(x, NULL);
+    const char *mode = cr__srv_jstr(cr_json_get(b, "HostConfig"), "NetworkMode");
+    if (n) mode = cr__srv_jstr(n, "Name");
+    if (!mode || !*mode || !strcmp(mode, "default")) mode = "bridge";
+    *aliases = n ? cr_json_get(n, "Aliases") : cr_json_get(cr_json_get(cr_json_get(cr_json_get(b, "NetworkingConfig"), "EndpointsConfig"), mode), "Aliases");
+    return mode;
+}
+
 /* A create request's strings as cr_ctr_opts wants them. */
 enum { CR__SO_ARGS, CR__SO_ENV, CR__SO_VOL, CR__SO_TMPFS, CR__SO_CAPADD, CR__SO_CAPDROP, CR__SO_SECOPT, CR__SO_ULIMIT,
-       CR__SO_PUBLISH, CR__SO_DNS, CR__SO_HOSTS, CR__SO_STR, CR__SO_N };
+       CR__SO_PUBLISH, CR__SO_DNS, CR__SO_HOSTS, CR__SO_ALIAS, CR__SO_STR, CR__SO_N };
 typedef struct cr__srv_opts { cr_ctr_opts o; cr__strv v[CR__SO_N]; } cr__srv_opts;
 
 static const char *const *cr__srv_list(cr__srv_opts *so, int k, const cr_json *arr) {
@@ -25933,8 +26279,6 @@ static void cr__srv_host_opts(cr__srv_opts *so, const cr_json *hc) {
             cr__strv_push(&so->v[CR__SO_ULIMIT], cr__srv_keep(so, "%s=%lld:%lld", cr__srv_jstr(m, "Name"),
                           (long long)cr__srv_jint(m, "Soft"), (long long)cr__srv_jint(m, "Hard")));
     so->o.ulimits = so->v[CR__SO_ULIMIT].n ? (const char *const *)so->v[CR__SO_ULIMIT].v : NULL;
-    if (cr__srv_jstr(hc, "NetworkMode") && strcmp(cr__srv_jstr(hc, "NetworkMode"), "default"))
-        so->o.network = cr__srv_jstr(hc, "NetworkMode");
     for (m = (m = cr_json_get(hc, "PortBindings")) && m->type == CR_JSON_OBJECT ? m->child : NULL; m; m = m->next)
         for (b = m->type == CR_JSON_ARRAY ? m->child : NULL; b; b = b->next) {
             const char *ip = cr__srv_jstr(b, "HostIp"), *hp = cr__srv_jstr(b, "HostPort");
@@ -25968,6 +26312,8 @@ static void cr__srv_opts_fill(cr__srv_opts *so, const cr__srv_ctr *x) {
     so->o.tty = cr__srv_jtrue(b, "Tty");
     so->o.interactive = cr__srv_jtrue(b, "OpenStdin");
     if (hc && hc->type == CR_JSON_OBJECT) cr__srv_host_opts(so, hc);
+    so->o.network = cr__srv_net_of(x, &e);
+    if (strcmp(so->o.network, "bridge")) so->o.network_aliases = cr__srv_list(so, CR__SO_ALIAS, e);
 }
 static void cr__srv_opts_free(cr__srv_opts *so) {
     int k;
@@ -26186,6 +26532,7 @@ static void cr__srv_status_text(const cr__srv_ctr *x, char *out, size_t n) {
 }
 
 /* filters={"status":["running"],"name":["x"],...}: 1 if x passes. */
+/* Values of one key: either matches, but each label must (Docker's rule). */
 static int cr__srv_filter(const cr_json *f, const cr__srv_ctr *x) {
     const cr_json *k, *v;
     for (k = f ? f->child : NULL; k; k = k->next) {
@@ -26200,7 +26547,9 @@ static int cr__srv_filter(const cr_json *f, const cr__srv_ctr *x) {
                 const cr_json *labels = cr__srv_body_of(x, "Labels"), *l;
                 size_t kl = strcspn(want, "=");
                 for (l = labels && labels->type == CR_JSON_OBJECT ? labels->child : NULL; l; l = l->next)
-                    if (strlen(l->key) == kl && !strncmp(l->key, want, kl) && (!want[kl] || (l->str && !strcmp(l->str, want + kl + 1)))) ok = 1;
+                    if (strlen(l->key) == kl && !strncmp(l->key, want, kl) && (!want[kl] || (l->str && !strcmp(l->str, want + kl + 1)))) break;
+                if (!l) return 0;
+                ok = 1;
             }
             else ok = 1;
         }
@@ -26307,6 +26656,9 @@ static void cr__srv_inspect(cr__srv *c, cr__srv_req *q, const char *arg) {
         cr_jw_key(&w, "Image"); cr_jw_str(&w, cr__srv_jstr(x.rec, "ImageId"));
         cr_jw_key(&w, "State"); cr_jw_raw(&w, "{\"Status\":\"created\",\"Running\":false,\"Paused\":false,\"Pid\":0,\"ExitCode\":0,"
                                           "\"StartedAt\":\"0001-01-01T00:00:00Z\",\"FinishedAt\":\"0001-01-01T00:00:00Z\"}");
+        cr_jw_key(&w, "NetworkSettings"); cr_jw_obj(&w); cr_jw_key(&w, "Networks"); cr_jw_obj(&w);
+        cr_jw_key(&w, cr__srv_net_of(&x, &m)); cr_jw_obj(&w); cr_jw_key(&w, "Aliases"); cr_jw_value(&w, m);
+        cr_jw_obj_end(&w); cr_jw_obj_end(&w); cr_jw_obj_end(&w);
     }
     if (body) {
         cr_jw_key(&w, "Config"); cr_jw_value(&w, body);
@@ -27087,41 +27439,80 @@ static void cr__srv_df(cr__srv *c, cr__srv_req *q, const char *arg) {
     cr__srv_json(c, 200, &b);
 }
 
-/* ---- networks, volumes: what exists without user-defined ones ---- */
+/* ---- networks (cr_net_* of the state root), volumes ---- */
 
-static void cr__srv_network_obj(cr_jw *w, const char *name) {
-    cr_jw_obj(w);
-    cr_jw_key(w, "Name"); cr_jw_str(w, name);
-    cr_jw_key(w, "Id"); cr_jw_str(w, name);
-    cr_jw_key(w, "Scope"); cr_jw_str(w, "local");
-    cr_jw_key(w, "Driver"); cr_jw_str(w, !strcmp(name, "none") ? "null" : name);
-    cr_jw_key(w, "IPAM"); cr_jw_obj(w); cr_jw_key(w, "Driver"); cr_jw_str(w, "default");
-    cr_jw_key(w, "Config"); cr_jw_arr(w);
-    if (!strcmp(name, "bridge")) { cr_jw_obj(w); cr_jw_key(w, "Subnet"); cr_jw_str(w, CR_NET_SUBNET); cr_jw_obj_end(w); }
-    cr_jw_arr_end(w); cr_jw_obj_end(w);
-    cr_jw_key(w, "Containers"); cr_jw_obj(w); cr_jw_obj_end(w);
-    cr_jw_key(w, "Options"); cr_jw_obj(w); cr_jw_obj_end(w);
-    cr_jw_key(w, "Labels"); cr_jw_obj(w); cr_jw_obj_end(w);
-    cr_jw_obj_end(w);
-}
+/* GET /networks[/NET], POST /networks/create, DELETE /networks/NET, POST /networks/prune. */
+static void cr__srv_prune_net(void *user, const char *name) { cr_jw_str((cr_jw *)user, name); }
 static void cr__srv_networks(cr__srv *c, cr__srv_req *q, const char *arg) {
-    static const char *const nets[] = { "bridge", "host", "none" };
-    cr_buf b = {0};
+    cr_net_config n;
+    char dir[PATH_MAX], id[65];
+    cr_buf b = {0}, labels = {0};
+    cr_json *body;
+    const cr_json *l;
+    const char *d;
     cr_jw w;
-    size_t i;
-    (void)q;
+    cr_err e = {0};
+    int r = 0, st = 200;
+    cr__ctr_net_config(c->rt, &n, dir, sizeof dir);
     cr_jw_init(&w, &b);
-    if (arg) {
-        for (i = 0; i < 3 && strcmp(arg, nets[i]); i++) ;
-        if (i == 3) return cr__srv_error(c, 404, "network %s not found", arg);
-        cr__srv_network_obj(&w, nets[i]);
+    if (!strcmp(q->method, "GET")) r = cr_net_inspect(&n, arg, &b, &e);
+    else if (arg) { r = cr_net_remove(&n, arg, NULL, NULL, &e); st = 204; }
+    else if (strstr(q->path, "prune")) {
+        cr_jw_obj(&w); cr_jw_key(&w, "NetworksDeleted"); cr_jw_arr(&w);
+        r = cr_net_remove(&n, NULL, cr__srv_prune_net, &w, &e);
+        cr_jw_arr_end(&w); cr_jw_obj_end(&w);
     } else {
-        cr_jw_arr(&w);
-        for (i = 0; i < 3; i++) cr__srv_network_obj(&w, nets[i]);
-        cr_jw_arr_end(&w);
+        if (!(body = cr__srv_body(c, q))) return;
+        d = cr__srv_jstr(body, "Driver");
+        if (d && *d && strcmp(d, "bridge")) r = cr_err_set(&e, EINVAL, "driver %s: only bridge", d);
+        else if ((l = cr_json_get(body, "Labels")) && l->type == CR_JSON_OBJECT) { cr_jw w2; cr_jw_init(&w2, &labels); cr_jw_value(&w2, l); }
+        l = cr_json_get(cr_json_get(body, "IPAM"), "Config");
+        if (!r) r = cr_net_create(&n, cr__srv_jstr(body, "Name"), l && l->type == CR_JSON_ARRAY ? cr__srv_jstr(l->child, "Subnet") : NULL,
+                                  labels.data, id, &e);
+        cr_json_free(body);
+        cr_buf_free(&labels);
+        cr_buf_printf(&b, "{\"Id\":\"%s\",\"Warning\":\"\"}", id);
+        st = 201;
     }
-    cr__srv_json(c, 200, &b);
+    if (r < 0) { cr_buf_free(&b); return cr__srv_fail(c, &e); }
+    if (st == 204) return cr__srv_reply(c, 204, NULL, NULL, 0);
+    cr__srv_json(c, st, &b);
 }
+
+/* POST /networks/NET/connect and /disconnect, of a container not yet
+   started: its record gets "Net", the network it will join (none after a
+   disconnect) and its aliases there. */
+static void cr__srv_connect(cr__srv *c, cr__srv_req *q, const char *arg) {
+    cr_net_config n;
+    char dir[PATH_MAX], file[80];
+    cr__srv_ctr x;
+    cr_buf b = {0};
+    cr_json *body;
+    const cr_json *m;
+    cr_jw w;
+    cr_err e = {0};
+    if (!(body = cr__srv_body(c, q))) return;
+    cr__ctr_net_config(c->rt, &n, dir, sizeof dir);
+    if (cr_net_inspect(&n, arg, &b, &e) < 0) cr__srv_fail(c, &e);
+    else if (cr__srv_get(c, cr__srv_jstr(body, "Container") ? cr__srv_jstr(body, "Container") : "", &x) == 0) {
+        b.len = 0;
+        cr_jw_init(&w, &b);
+        cr_jw_obj(&w);
+        for (m = x.rec ? x.rec->child : NULL; m; m = m->next) if (strcmp(m->key, "Net")) { cr_jw_key(&w, m->key); cr_jw_value(&w, m); }
+        cr_jw_key(&w, "Net"); cr_jw_obj(&w);
+        cr_jw_key(&w, "Name"); cr_jw_str(&w, strstr(q->path, "/connect") ? arg : "none");
+        cr_jw_key(&w, "Aliases"); cr_jw_value(&w, cr_json_get(cr_json_get(body, "EndpointConfig"), "Aliases"));
+        cr_jw_obj_end(&w); cr_jw_obj_end(&w);
+        snprintf(file, sizeof file, "%s.created", x.id);
+        if (!x.pending) cr__srv_error(c, 501, "%s has started: cr connects only created containers", x.name);
+        else if (cr__srv_save(c, file, &b, &e) < 0) cr__srv_fail(c, &e);
+        else cr__srv_reply(c, 200, NULL, NULL, 0);
+        cr__srv_ctr_free(&x);
+    }
+    cr_buf_free(&b);
+    cr_json_free(body);
+}
+
 /* Named volumes are the ctr section's: <store>/volumes/NAME/_data. */
 static void cr__srv_volume_obj(cr__srv *c, cr_jw *w, const char *name) {
     char p[PATH_MAX], ts[40] = "";
@@ -27247,7 +27638,10 @@ static const cr__srv_route cr__srv_routes[] = {
     { "PUT", "/containers/*/archive", cr__srv_archive_put },
     { "POST", "/containers/*/exec", cr__srv_exec_create }, { "POST", "/exec/*/start", cr__srv_exec_start },
     { "POST", "/exec/*/resize", cr__srv_exec_resize }, { "GET", "/exec/*/json", cr__srv_exec_inspect },
-    { "GET", "/networks", cr__srv_networks }, { "GET", "/networks/*", cr__srv_networks },
+    { "GET", "/networks", cr__srv_networks }, { "POST", "/networks/create", cr__srv_networks },
+    { "POST", "/networks/prune", cr__srv_networks }, { "GET", "/networks/*", cr__srv_networks },
+    { "DELETE", "/networks/*", cr__srv_networks }, { "POST", "/networks/*/connect", cr__srv_connect },
+    { "POST", "/networks/*/disconnect", cr__srv_connect },
     { "GET", "/volumes", cr__srv_volumes }, { "POST", "/volumes/prune", cr__srv_volumes },
     { "POST", "/volumes/create", cr__srv_volume }, { "GET", "/volumes/*", cr__srv_volume }, { "DELETE", "/volumes/*", cr__srv_volume },
 };

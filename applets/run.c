@@ -39,7 +39,8 @@ const char cr_usage_run[] =
 "  --privileged             every capability and device, no seccomp, no masked paths\n"
 "  --security-opt OPT       seccomp=unconfined|FILE, no-new-privileges\n"
 "  --ulimit NAME=SOFT[:HARD]  resource limit (nofile=1024:2048)\n"
-"  --network MODE           bridge (default), none, host, container:NAME, ns:PATH\n"
+"  --network MODE           bridge (default), none, host, container:NAME, ns:PATH, NETWORK\n"
+"  --network-alias NAME     another name on NETWORK (cr network; repeatable)\n"
 "  -p, --publish [IP:]HOST:CONTAINER[/udp]  publish a port (bridge; repeatable)\n"
 "  --dns IP                 nameserver for /etc/resolv.conf (repeatable)\n"
 "  --add-host NAME:IP       an /etc/hosts entry (repeatable)\n"
@@ -126,6 +127,7 @@ const char cr_usage_run[] =
     X(OPT_ULIMIT, "ulimit", 0, CR_OPT_VALUES_IN(ulimits)) \
     X(OPT_NETWORK, "network", 0, CR_OPT_VALUE) \
     X(OPT_NET, "net", 0, CR_OPT_VALUE) \
+    X(OPT_NETWORK_ALIAS, "network-alias", 0, CR_OPT_VALUES_IN(network_aliases)) \
     X(OPT_TTY, "tty", 't', CR_OPT_FLAG_IN(tty)) \
     X(OPT_INTERACTIVE, "interactive", 'i', CR_OPT_FLAG_IN(interactive)) \
     X(OPT_INIT, "init", 0, CR_OPT_FLAG) \

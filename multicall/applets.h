@@ -288,6 +288,7 @@ void cr_main_gc(void);
     X(logout, "remove stored registry credentials") \
     X(load, "load images from a docker-archive or oci-archive (docker save's output)") \
     X(logs, "print the output of a detached image container") \
+    X(network, "Docker's network group: create, ls, inspect, rm, prune (bridges, names in /etc/hosts)") \
     X(pause, "freeze every process of a container") \
     X(port, "list the published ports of an image container") \
     X(ps, "show the processes running in a container") \

@@ -561,3 +561,10 @@ COUNTER_SH='i=0; while true; do i=$((i+1)); echo $i > /tmp/count; sleep 0.1; don
 # A shell that reports signals and exits 7 on SIGTERM (as PID 1 it must
 # trap TERM itself, the kernel ignores unhandled signals for PID 1).
 TRAP_SH='trap "echo got-usr1" USR1; trap "echo got-term; exit 7" TERM; echo ready; while true; do sleep 0.1; done'
+
+# api METHOD PATH [CURL-ARGS...] : a raw request, to the cr serve on $S/d.sock; prints "BODY STATUS"
+api() {
+    local m=$1 p=$2
+    shift 2
+    curl -s --max-time 10 --unix-socket "$S/d.sock" -X "$m" -w ' %{http_code}' "$@" "http://x$p" | tr -d '\n'
+}

@@ -33,13 +33,6 @@ teardown() {
     cleanup_tmpdir "${S:-}"   # (the registry of setup_file stays for the next test)
 }
 
-# api METHOD PATH [CURL-ARGS...] : a raw request, prints "STATUS BODY"
-api() {
-    local m=$1 p=$2
-    shift 2
-    curl -s --max-time 10 --unix-socket "$S/d.sock" -X "$m" -w ' %{http_code}' "$@" "http://x$p" | tr -d '\n'
-}
-
 # conns: connection processes of this serve (its children)
 conns() { pgrep -P "$SERVE_PID" | grep -c . || true; }
 

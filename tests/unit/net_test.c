@@ -524,7 +524,7 @@ static void t_detach(void) {
             n = fread(text, 1, sizeof text - 1, f);
             text[n] = 0;
             fclose(f);
-            CHECK_STR(text, "{\"nat\":\"\",\"networks\":[],\"leases\":[]}\n");
+            CHECK_STR(text, "{\"nat\":\"\",\"networks\":[],\"leases\":[],\"defs\":[]}\n");
         } else TAP_FAIL("%s: %s", path, strerror(errno));
     }
 }

@@ -1,0 +1,84 @@
+#!/usr/bin/env bats
+# User-defined networks (cr network, run --network NAME --network-alias),
+# inside the file's network namespace ($NETNS): bridges, veths and NAT
+# rules live and die there.
+
+load image_helpers
+
+# left_in_ns : bridges, veths and NAT rules left in $NETNS
+left_in_ns() {
+    in_ns ip -o link show | grep -E ' (br-|veth|cr0)' | awk '{print $2}'
+    in_ns nft list ruleset 2>/dev/null | grep -E 'table ip cr|masquerade|dnat'
+    in_ns iptables-save -t nat 2>/dev/null | grep -E '^(:CR-|-A CR-)'
+    return 0
+}
+
+@test "network: create, ls, inspect, rm in Docker's shapes; refused names and subnets" {
+    run cri network create "$N-a"
+    [[ $status -eq 0 && $output =~ ^[0-9a-f]{64}$ ]] || fail "create: $status $output"
+    local id=$output
+    run cri network create --subnet 10.201.0.0/24 "$N-b"
+    [[ $status -eq 0 ]] || fail "create --subnet: $output"
+    run cri network ls
+    [[ ${lines[0]} == "NETWORK ID     NAME"*"DRIVER    SCOPE" ]] || fail "ls header: $output"
+    [[ $output == *"${id:0:12}   $N-a "*"bridge    local"* && $output == *"none "*"null      local"* ]] || fail "ls: $output"
+    run cri network ls -q
+    [[ ${#lines[@]} -eq 5 && ${lines[3]} == "${id:0:12}" ]] || fail "ls -q: $output"
+    run cri network inspect -f '{{.Name}} {{.Driver}} {{(index .IPAM.Config 0).Subnet}} {{(index .IPAM.Config 0).Gateway}}' "$N-a" "${id:0:5}" "$N-b"
+    [[ ${lines[0]} == "$N-a bridge 10.99.0.0/16 10.99.0.1" && ${lines[1]} == "${lines[0]}" && ${lines[2]} == "$N-b bridge 10.201.0.0/24 10.201.0.1" ]] ||
+        fail "inspect: $output"
+    run --separate-stderr cri network create "$N-a"
+    [[ $status -eq 1 && $stderr == *"network with name $N-a already exists"* ]] || fail "duplicate: $status $stderr"
+    run --separate-stderr cri network create --subnet 10.201.0.128/25 "$N-c"
+    [[ $status -eq 1 && $stderr == *overlaps* ]] || fail "overlap: $status $stderr"
+    run --separate-stderr cri network create "bad name"
+    [[ $status -eq 1 ]] || fail "bad name: $status"
+    run --separate-stderr cri network rm bridge
+    [[ $status -eq 1 && $stderr == *"pre-defined network"* ]] || fail "rm bridge: $stderr"
+    # a subnet the host routes elsewhere is not picked
+    in_ns ip route add 10.100.0.0/16 dev lo
+    cri network create "$N-r" >/dev/null
+    in_ns ip route del 10.100.0.0/16 dev lo
+    run cri network inspect -f '{{(index .IPAM.Config 0).Subnet}}' "$N-r"
+    [[ $output == 10.101.0.0/16 ]] || fail "subnet beside a route: $output"
+    run cri network rm "$N-a" "$N-b" "$N-r"
+    [[ $status -eq 0 && $output == "$N-a"$'\n'"$N-b"$'\n'"$N-r" ]] || fail "rm: $output"
+    run --separate-stderr cri network inspect "$N-a"
+    [[ $status -eq 1 && $stderr == *"network $N-a not found"* ]] || fail "inspect after rm: $stderr"
+}
+
+@test "network: containers reach each other by name and alias; hosts follow joins and leaves; rm leaves nothing" {
+    cri network create "$N-net" >/dev/null
+    cri run -d --name "$N-web" --network "$N-net" --network-alias www "$BB" \
+        sh -c 'mkdir -p /www && echo hello-web >/www/index.html && exec httpd -f -p 80 -h /www' >/dev/null
+    cri run -d --name "$N-peer" --network "$N-net" "$BB" sleep 600 >/dev/null
+    # by name and by alias, from a third container: ping and an HTTP GET
+    run cri run --rm --network "$N-net" "$BB" sh -c "ping -c1 -W2 $N-web >/dev/null && echo ping-ok;
+        for i in 1 2 3 4 5 6 7 8 9 10; do out=\$(wget -q -O- http://www/ 2>/dev/null) && echo \$out && break; sleep 0.2; done; cat /etc/hosts"
+    [[ ${lines[0]} == ping-ok && ${lines[1]} == hello-web ]] || fail "by name: $output"
+    [[ $output == *"	$N-web www"* && $output == *"	$N-peer"* ]] || fail "hosts: $output"
+    # the first container learned of the second, and forgets it when it goes
+    run cri exec "$N-web" cat /etc/hosts
+    [[ $output == *"	$N-peer"* ]] || fail "web's hosts: $output"
+    cri rm -f "$N-peer" >/dev/null
+    run cri exec "$N-web" cat /etc/hosts
+    [[ $output != *"$N-peer"* && $output == *"# cr network"* ]] || fail "web's hosts after rm: $output"
+    run cri inspect -f '{{range $k, $v := .NetworkSettings.Networks}}{{$k}} {{$v.IPAddress}}{{end}}' "$N-web"
+    [[ $output =~ ^$N-net\ 10\.99\.0\.[0-9]+$ ]] || fail "inspect Networks: $output"
+    run cri network inspect -f '{{range $k, $v := .Containers}}{{$k}} {{end}}' "$N-net"
+    [[ $output == "$N-web " ]] || fail "network Containers: $output"
+    # in use: refused; not a network: refused
+    run --separate-stderr cri network rm "$N-net"
+    [[ $status -eq 1 && $stderr == *"active endpoints ($N-web)"* ]] || fail "rm in use: $status $stderr"
+    run --separate-stderr cri run --rm --network nonet "$BB" true
+    [[ $status -eq 125 && $stderr == *"network nonet not found"* ]] || fail "unknown network: $status $stderr"
+    run --separate-stderr cri run --rm --network-alias x "$BB" true
+    [[ $status -eq 125 && $stderr == *"--network-alias"* ]] || fail "alias on bridge: $status $stderr"
+    cri rm -f "$N-web" >/dev/null
+    run cri network prune -f
+    [[ $output == "Deleted Networks:"$'\n'"$N-net" ]] || fail "prune: $output"
+    run left_in_ns
+    [[ -z $output ]] || fail "left in the namespace: $output"
+    run jq -c '[.defs, .leases, .networks]' "$CR_ROOT/@net/leases.json"
+    [[ $output == '[[],[],[]]' ]] || fail "state: $output"
+}
