@@ -27382,8 +27382,11 @@ static void cr__srv_diff(cr__srv *c, const cr_buf *was, const cr_buf *now) {
             cr__srv_event(c, line, "create");
             if (strcmp(act, "create")) cr__srv_event(c, line, "start");
             if (!strcmp(act, "die")) cr__srv_event(c, line, act);
-        } else if (sscanf(old, "%*s %15s", prev) == 1 && strcmp(prev, act))
-            cr__srv_event(c, line, !strcmp(prev, "pause") && !strcmp(act, "start") ? "unpause" : act);
+        } else if (sscanf(old, "%*s %15s", prev) == 1 && strcmp(prev, act)) {
+            int started = !strcmp(prev, "create");   /* and it may have stopped since, between two looks */
+            if (started) cr__srv_event(c, line, "start");
+            if (!started || strcmp(act, "start")) cr__srv_event(c, line, !strcmp(prev, "pause") && !strcmp(act, "start") ? "unpause" : act);
+        }
     }
     for (p = was->data; p && (e = strchr(p, '\n')); p = e + 1) {
         snprintf(line, sizeof line, "%.*s", (int)(e - p), p);
