@@ -215,7 +215,7 @@ c = docker.DockerClient(base_url=os.environ["DOCKER_HOST"], version="auto", time
 img, n = sys.argv[1], sys.argv[2]
 seen = []
 ev = c.events(decode=True, filters={"type": "container"})
-t = threading.Thread(target=lambda: [seen.append(e.get("Action")) for e in ev], daemon=True)
+t = threading.Thread(target=lambda: [seen.append((e.get("id"), e.get("Action"))) for e in ev], daemon=True)
 t.start()
 out = c.containers.run(img, ["echo", "sdk"], network_mode="none", remove=True)
 assert out == b"sdk\n", out
@@ -227,10 +227,11 @@ assert k.wait()["StatusCode"] in (137, 143)
 k.remove()
 import time
 for _ in range(50):
-    if seen.count("destroy") >= 2: break
+    if [a for _, a in seen].count("destroy") >= 2: break
     time.sleep(0.1)
 ev.close()
-print(" ".join(a for a in seen if a in ("create", "start", "die", "destroy")))
+# the first container's own events, in order (another's may come between)
+print(" ".join(a for i, a in seen if i == seen[0][0] and a in ("create", "start", "die", "destroy")))
 PY
     run timeout 60 /usr/bin/python3 "$S/sdk.py" "$BB" "${N}sdk"
     [ "$status" -eq 0 ]
