@@ -1111,6 +1111,12 @@ typedef struct cr_ctr_opts {
        the container goes on as a detached one, its output in the log. */
     const char *detach_keys;
     int no_sig_proxy;                  /* --sig-proxy=false: a signal detaches instead of being forwarded */
+    /* A detached run with interactive keeps the container's stdin open on
+       the unix socket <dir>/stdin.sock: what a client sends there goes to
+       it (one client at a time). A client that shuts down its sending side
+       and still reads gets one byte back: its input ended, which with
+       stdin_once ends the container's stdin. One that just goes leaves it. */
+    int stdin_once;
     /* kept by the monitor of a detached run (and of cr_ctr_start) */
     const char *restart;               /* no (default), on-failure[:N], always, unless-stopped */
     const char *health_cmd;            /* run with /bin/sh -c; NULL: the image's HEALTHCHECK */
@@ -21402,6 +21408,37 @@ static pid_t cr__ctr_logger(cr__ctr *c, int tee) {
     return pid;
 }
 
+/* An interactive detached run: the container's stdin (the monitor's,
+   that its pty reads with tty) is a pipe from a relay on <dir>/stdin.sock
+   (see cr_ctr_opts.stdin_once), a child of the monitor that dies with it. */
+static void cr__ctr_stdin_relay(cr__ctr *c) {
+    struct sockaddr_un sa;
+    char buf[16384];
+    ssize_t n = 1;
+    int p[2] = { -1, -1 }, ls = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0), fd;
+    memset(&sa, 0, sizeof sa);
+    sa.sun_family = AF_UNIX;
+    snprintf(sa.sun_path, sizeof sa.sun_path, "/proc/self/fd/%d/stdin.sock", c->dirfd);
+    unlinkat(c->dirfd, "stdin.sock", 0);
+    if (ls >= 0 && bind(ls, (struct sockaddr *)&sa, sizeof sa) == 0 && listen(ls, 8) == 0 && pipe2(p, O_CLOEXEC) == 0) {
+        if (fork() == 0) {
+            prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+            signal(SIGPIPE, SIG_IGN);
+            dup2(0, 1); dup2(0, 2);          /* /dev/null: the logger's pipes end with the monitor */
+            close(c->lockfd); close(c->notify);
+            while (n && (fd = accept4(ls, NULL, NULL, SOCK_CLOEXEC)) >= 0) {
+                while ((n = read(fd, buf, sizeof buf)) > 0 && cr__write_all(p[1], buf, (size_t)n) == 0) ;
+                if (n == 0) n = !(send(fd, "", 1, MSG_NOSIGNAL) == 1 && c->o->stdin_once);
+                close(fd);
+            }
+            _exit(0);
+        }
+        dup2(p[0], 0);
+    }
+    if (ls >= 0) close(ls);
+    if (p[0] >= 0) { close(p[0]); close(p[1]); }
+}
+
 /* The monitor of a detached run: owns the container's output (the log)
    and its lock, records its exit, removes it with --rm. */
 static void cr__ctr_monitor(cr__ctr *c, cr_create_opts *co) {
@@ -21416,6 +21453,7 @@ static void cr__ctr_monitor(cr__ctr *c, cr_create_opts *co) {
     close(null);
     cr__ctr_close_others(c);
     if (cr__ctr_logger(c, 0) < 0) { cr__errno(&e, "%s/ctr.log: the logger", c->dir); goto fail; }
+    if (c->o->interactive) cr__ctr_stdin_relay(c);
     co->started = cr__ctr_started;
     co->user = c;
     if (cr_container_run(c->rt, c->name, c->dir, co, &status, &e) < 0) goto fail;
@@ -25807,6 +25845,7 @@ static void cr__srv_opts_fill(cr__srv_opts *so, const cr__srv_ctr *x) {
     if (cr__srv_jstr(b, "Hostname") && *cr__srv_jstr(b, "Hostname")) so->o.hostname = cr__srv_jstr(b, "Hostname");
     so->o.tty = cr__srv_jtrue(b, "Tty");
     so->o.interactive = cr__srv_jtrue(b, "OpenStdin");
+    so->o.stdin_once = cr__srv_jtrue(b, "StdinOnce");
     if (hc && hc->type == CR_JSON_OBJECT) cr__srv_host_opts(so, hc);
 }
 static void cr__srv_opts_free(cr__srv_opts *so) {
@@ -25910,8 +25949,10 @@ static void cr__srv_wait(cr__srv *c, cr__srv_req *q, const char *arg) {
     cr__srv_end(c);
 }
 
-/* What the log's entries go to: frames of stream 1 or 2. */
-typedef struct cr__srv_lw { cr__srv *c; int out, err, ts; } cr__srv_lw;
+/* What the log's entries go to: frames of stream 1 or 2; where the
+   client's input goes (attach: the container's stdin, -1: nowhere) and
+   the detach keys that end it (with a tty). */
+typedef struct cr__srv_lw { cr__srv *c; int out, err, ts, in, matched; const char *keys; } cr__srv_lw;
 
 static int cr__srv_log_emit(void *user, int err, const char *time, const char *p, size_t n) {
     cr__srv_lw *w = (cr__srv_lw *)user;
@@ -25926,8 +25967,8 @@ static int cr__srv_log_emit(void *user, int err, const char *time, const char *p
 }
 
 /* Sends x's log (stdout and stderr as w says, o's tail, since, until);
-   follow: until its runner is done or the client leaves. Input from the
-   client (attach's stdin) is read and dropped: a detached container has none. */
+   follow: until its runner is done, the client leaves or detaches. Input
+   from the client (attach's stdin) goes to w->in, its end shuts that down. */
 static void cr__srv_follow(cr__srv *c, const cr__srv_ctr *x, const cr_ctr_logs_opts *o, cr__srv_lw *w) {
     char buf[4096];
     cr__ctr_lr l;
@@ -25947,9 +25988,16 @@ static void cr__srv_follow(cr__srv *c, const cr__srv_ctr *x, const cr_ctr_logs_o
         if (in < 0) in = openat(dirfd, "ctr.log", O_RDONLY | O_CLOEXEC);
         if (cr__srv_done(&x->info)) { cr__ctr_log_feed(&l, in, 1); break; }   /* what it wrote last */
         if (cr__ctr_log_feed(&l, in, 0) < 0) break;
-        if (poll(&pf, 1, 50) > 0) {
+        if (c->rpos < c->rlen || poll(&pf, 1, 50) > 0) {
+            ssize_t n;
+            if (!eof && c->hijacked && (n = cr__srv_recv(c, buf, sizeof buf)) > 0) {   /* what it sent before it went too */
+                if (w->in < 0) continue;
+                if (!w->keys) cr__write_all(w->in, buf, (size_t)n);
+                else if (cr__stdin_keys(w->in, w->keys, &w->matched, buf, n)) break;
+                continue;
+            }
             if (pf.revents & (POLLHUP | POLLERR)) break;
-            if (pf.revents & (POLLIN | POLLRDHUP) && (!c->hijacked || cr__srv_recv(c, buf, sizeof buf) <= 0)) eof = 1;
+            if (!eof && (eof = 1) && w->in >= 0) shutdown(w->in, SHUT_WR);
         }
     }
     if (in >= 0) close(in);
@@ -25957,20 +26005,43 @@ static void cr__srv_follow(cr__srv *c, const cr__srv_ctr *x, const cr_ctr_logs_o
     cr_buf_free(&l.part);
 }
 
+/* The container's stdin (cr__ctr_stdin_relay's socket) once its monitor
+   has made it; -1 if it keeps none (its record says OpenStdin). */
+static int cr__srv_stdin(cr__srv *c, const cr__srv_ctr *x) {
+    struct sockaddr_un sa;
+    cr_json *rec = NULL;
+    int dfd = open(x->info.dir, O_PATH | O_DIRECTORY | O_CLOEXEC), s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0), i, r = -1;
+    int want = cr__ctr_load_record(cr_store_root(c->s), x->name, &rec, NULL) == 0 && cr__srv_jtrue(cr_json_get(rec, "Config"), "OpenStdin");
+    cr_json_free(rec);
+    memset(&sa, 0, sizeof sa);
+    sa.sun_family = AF_UNIX;
+    snprintf(sa.sun_path, sizeof sa.sun_path, "/proc/self/fd/%d/stdin.sock", dfd);
+    for (i = 0; want && dfd >= 0 && s >= 0 && (r = connect(s, (struct sockaddr *)&sa, sizeof sa)) < 0 && i < 250 &&
+                !cr__srv_done(&x->info) && !cr__srv_gone(c, 20); i++) ;
+    if (dfd >= 0) close(dfd);
+    if (r < 0 && s >= 0) close(s);
+    return r < 0 ? -1 : s;
+}
+
 static void cr__srv_attach(cr__srv *c, cr__srv_req *q, const char *arg) {
     cr__srv_ctr x;
-    int hold;
+    int hold, was;
     if (cr__srv_get(c, arg, &x) < 0) return;
     cr__srv_hijack(c, q, !cr__srv_tty(&x));
     hold = cr__srv_hold(c, x.id);
+    was = !x.pending && !cr__srv_flag(q, "logs");   /* running: only what comes */
     while (x.pending && cr__srv_find(c, x.id, &x, NULL) == 0 && x.pending) {   /* until it starts */
         cr__srv_ctr_free(&x);
         if (cr__srv_gone(c, 20)) break;
     }
     if (!x.pending && x.info.dir[0] && cr__srv_flag(q, "stream")) {
-        cr_ctr_logs_opts o = { CR_CTR_LOGS_FOLLOW, 0, 0, 0, NULL, NULL };
-        cr__srv_lw w = { c, 1, 1, 0 };
+        cr_ctr_logs_opts o = { CR_CTR_LOGS_FOLLOW, was, 0, 0, NULL, NULL };
+        char keys[16] = "\x10\x11", spec[128];
+        cr__srv_lw w = { c, 1, 1, 0, -1, 0, cr__srv_tty(&x) ? keys : NULL };
+        if (cr__srv_arg(q, "detachKeys", spec, sizeof spec) && spec[0] && cr__ctr_detach_keys(spec, keys, NULL) < 0) keys[0] = 0;
+        if (cr__srv_flag(q, "stdin")) w.in = cr__srv_stdin(c, &x);
         cr__srv_follow(c, &x, &o, &w);
+        if (w.in >= 0) close(w.in);
     }
     cr__srv_release(c, x.id, hold);
     cr__srv_ctr_free(&x);
@@ -25980,7 +26051,7 @@ static void cr__srv_attach(cr__srv *c, cr__srv_req *q, const char *arg) {
 static void cr__srv_logs(cr__srv *c, cr__srv_req *q, const char *arg) {
     cr__srv_ctr x;
     cr_ctr_logs_opts o;
-    cr__srv_lw w = { c, cr__srv_flag(q, "stdout"), cr__srv_flag(q, "stderr"), cr__srv_flag(q, "timestamps") };
+    cr__srv_lw w = { c, cr__srv_flag(q, "stdout"), cr__srv_flag(q, "stderr"), cr__srv_flag(q, "timestamps"), -1, 0, NULL };
     char since[64], until[64];
     int tty;
     if (cr__srv_get(c, arg, &x) < 0) return;
@@ -26398,9 +26469,27 @@ static void cr__srv_stats(cr__srv *c, cr__srv_req *q, const char *arg) {
     cr__srv_end(c);
 }
 
+/* Gives the tty on pid's stdin the size of the query's h and w: 0, or -1 if pid has no stdin. */
+static int cr__srv_winch(const cr__srv_req *q, int pid) {
+    char p[64];
+    struct winsize ws;
+    int fd;
+    snprintf(p, sizeof p, "/proc/%d/fd/0", pid);
+    if (pid <= 0 || (fd = open(p, O_RDWR | O_NOCTTY | O_CLOEXEC)) < 0) return -1;
+    memset(&ws, 0, sizeof ws);
+    ws.ws_row = (unsigned short)cr__srv_num(q, "h", 0);
+    ws.ws_col = (unsigned short)cr__srv_num(q, "w", 0);
+    if (ws.ws_row && ws.ws_col) ioctl(fd, TIOCSWINSZ, &ws);
+    close(fd);
+    return 0;
+}
+
 static void cr__srv_resize(cr__srv *c, cr__srv_req *q, const char *arg) {
-    (void)q; (void)arg;
-    cr__srv_reply(c, 200, NULL, NULL, 0);
+    cr__srv_ctr x;
+    if (cr__srv_get(c, arg, &x) < 0) return;
+    if (x.pending || x.info.status != CR_RUNNING) cr__srv_error(c, 409, "Container %s is not running", x.id);
+    else cr__srv_reply(c, 200, NULL, NULL, 0), cr__srv_winch(q, x.info.pid);
+    cr__srv_ctr_free(&x);
 }
 
 /* ---- archive: docker cp, on a running container's root (/proc/PID/root) ---- */
@@ -26747,27 +26836,16 @@ out:
 }
 
 static void cr__srv_exec_resize(cr__srv *c, cr__srv_req *q, const char *arg) {
-    char p[PATH_MAX], size[64];
+    char p[PATH_MAX];
     cr_buf t = {0};
-    int i, fd = -1;
+    int i, r = -1;
     snprintf(p, sizeof p, "%s/exec-%s.pid", c->dir, arg);
-    for (i = 0; i < 100 && fd < 0; i++) {   /* the exec may still be starting */
-        if (strlen(arg) == 64 && cr_util_read_file(AT_FDCWD, p, 64, &t, NULL) == 0 && t.data) {
-            char fdp[64];
-            snprintf(fdp, sizeof fdp, "/proc/%d/fd/0", atoi(t.data));
-            fd = open(fdp, O_RDWR | O_NOCTTY | O_CLOEXEC);
-        }
-        if (fd < 0) usleep(10000);
+    for (i = 0; i < 100 && r < 0; i++) {   /* the exec may still be starting */
+        if (strlen(arg) == 64 && cr_util_read_file(AT_FDCWD, p, 64, &t, NULL) == 0 && t.data) r = cr__srv_winch(q, atoi(t.data));
+        if (r < 0) usleep(10000);
     }
     cr_buf_free(&t);
-    snprintf(size, sizeof size, "[%lld,%lld]", cr__srv_num(q, "h", 0), cr__srv_num(q, "w", 0));
-    if (fd >= 0) {
-        cr_json *j = NULL;
-        if (cr_json_parse(size, strlen(size), &j, NULL) == 0) cr__srv_winsize(fd, j);
-        cr_json_free(j);
-        close(fd);
-    }
-    cr__srv_reply(c, fd >= 0 ? 200 : 404, NULL, NULL, 0);
+    cr__srv_reply(c, r == 0 ? 200 : 404, NULL, NULL, 0);
 }
 
 static void cr__srv_exec_inspect(cr__srv *c, cr__srv_req *q, const char *arg) {

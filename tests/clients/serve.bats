@@ -145,6 +145,39 @@ conns() { pgrep -P "$SERVE_PID" | grep -c . || true; }
     [ "$status" -eq 0 ]
 }
 
+@test "serve: stdin: run -i piped, run -it through a pty, attach with detach keys, resize" {
+    run timeout 30 bash -c "printf 'one\ntwo\n' | $D run -i --rm --network none $BB cat"
+    [ "$status" -eq 0 ] && [ "$output" = "$(printf 'one\ntwo')" ]
+    run timeout 30 bash -c "printf 'echo in-\$((2+2))\nexit 3\n' | script -qec '$D run -it --rm --network none $BB sh' /dev/null"
+    [ "$status" -eq 3 ] && [[ $output == *in-4* ]]
+    timeout 30 $D run -dit --name "${N}it" --network none "$BB" sh
+    run api POST "/v1.41/containers/${N}it/resize?h=33&w=77"
+    [ "$output" = " 200" ]
+    run timeout 20 $D exec "${N}it" sh -c 'stty size </proc/1/fd/0'
+    [ "$output" = "33 77" ]
+    # typed input reaches the shell; the detach keys leave it running
+    # (ctrl-a ctrl-b: the docker CLI's terminal is not raw yet when script
+    # types them, and would take ctrl-q, the default's, as flow control)
+    run timeout 30 bash -c "printf 'echo typed >/tmp/f\n\001\002' | script -qec '$D attach --detach-keys ctrl-a,ctrl-b ${N}it' /dev/null"
+    [ "$status" -eq 0 ] && [[ $output != *BusyBox* ]]   # (no replay of what it printed before)
+    wait_until 10 bash -c "$D exec ${N}it cat /tmp/f | grep -q typed"
+    # ctrl-p ctrl-q that reach cr serve end a raw attach too
+    run timeout 20 "$PY" -c 'import socket, sys
+s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1])
+s.sendall(b"POST /containers/%s/attach?stream=1&stdin=1&stdout=1 HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n\r\n" % sys.argv[2].encode())
+s.sendall(b"echo raw >/tmp/g\n\x10\x11")
+while s.recv(4096): pass
+print("detached")' "$S/d.sock" "${N}it"
+    [ "$output" = detached ]
+    wait_until 10 bash -c "$D exec ${N}it cat /tmp/g | grep -q raw"
+    run $D inspect -f '{{.State.Running}}' "${N}it"
+    [ "$output" = true ]
+    run timeout 30 bash -c "printf 'exit 6\n' | script -qec '$D attach ${N}it' /dev/null"
+    [ "$status" -eq 6 ]
+    run timeout 30 $D rm -f "${N}it"
+    [ "$status" -eq 0 ]
+}
+
 @test "serve: docker cp into and out of a running container (archive PUT, GET, HEAD)" {
     timeout 30 $D run -d --name "${N}cp" --network none "$BB" sleep 1000
     mkdir -p "$S/in/sub" && echo content >"$S/in/sub/f" && ln -s f "$S/in/sub/l"
