@@ -43,6 +43,18 @@ api() {
 # conns: connection processes of this serve (its children)
 conns() { pgrep -P "$SERVE_PID" | grep -c . || true; }
 
+# serve_on_host [--empty]: this test's cr serve again, in the host's network
+# namespace where the registry listens on 127.0.0.1 (its containers then
+# run without a network); --empty: on an empty store
+serve_on_host() {
+    bg_stop "$SERVE_PID"
+    rm -f "$S/d.sock"
+    [[ ${1:-} != --empty ]] || { rm -rf "$STORE" && mkdir -p "$STORE"; }
+    bg_start "$S/d.sock" "$S/serve.log" "$CR" --root "$CR_ROOT" --storage "$STORE" serve --socket "$S/d.sock"
+    SERVE_PID=$BG_PID
+    wait_file "$S/d.sock"
+}
+
 @test "serve: version negotiation with both docker CLIs, _ping, errors in Docker's shape" {
     run timeout 20 $D version --format '{{.Server.APIVersion}}'
     [ "$status" -eq 0 ] && [ "$output" = 1.43 ]
@@ -221,12 +233,7 @@ print("detached")' "$S/d.sock" "${N}it"
 }
 
 @test "serve: pull from a registry with the progress stream, images, tag, history, rmi" {
-    # the registry listens on the host's 127.0.0.1: this serve runs there (its containers without a network)
-    bg_stop "$SERVE_PID"
-    rm -rf "$STORE" "$S/d.sock" && mkdir -p "$STORE"    # an empty store
-    bg_start "$S/d.sock" "$S/serve.log" "$CR" --root "$CR_ROOT" --storage "$STORE" serve --socket "$S/d.sock"
-    SERVE_PID=$BG_PID
-    wait_file "$S/d.sock"
+    serve_on_host --empty
     run timeout 60 $D pull "$BB"
     [ "$status" -eq 0 ] && [[ $output == *"Pull complete"* ]] && [[ $output == *"Digest: sha256:"* ]]
     run $D images --format '{{.Repository}}:{{.Tag}}'
@@ -246,6 +253,31 @@ print("detached")' "$S/d.sock" "${N}it"
     # run pulls what is missing
     run timeout 60 $D run --rm --network none "$BB" echo pulled
     [ "$status" -eq 0 ] && [[ $output == *pulled ]]
+}
+
+@test "serve: docker push (pulled back), save, load, build -t" {
+    serve_on_host
+    $D tag "$BB" "$REG/test/pushed:v1"
+    run timeout 60 $D push "$REG/test/pushed:v1"
+    [ "$status" -eq 0 ] && [[ $output == *"v1: digest: sha256:"*" size: "* ]]
+    run timeout 60 "$CR" --storage "$S/fresh" pull -q "$REG/test/pushed:v1"
+    [ "$status" -eq 0 ]
+    run timeout 60 $D save -o "$S/bb.tar" "$BB"
+    [ "$status" -eq 0 ] && tar -tf "$S/bb.tar" | grep -qx manifest.json
+    run $D rmi "$BB" "$REG/test/pushed:v1"
+    [ "$status" -eq 0 ] && ! $D image inspect "$BB" >/dev/null 2>&1
+    run timeout 60 $D load -i "$S/bb.tar"
+    [ "$status" -eq 0 ] && [ "$output" = "Loaded image: $BB:latest" ]
+    run timeout 30 $D run --rm "$BB" echo loaded
+    [ "$status" -eq 0 ] && [ "$output" = loaded ]
+    mkdir -p "$S/ctx" && echo from-context >"$S/ctx/file"
+    printf 'FROM %s\nARG WHO=nobody\nRUN echo "built by $WHO" >/built && echo run-output\nCOPY file /file\nCMD cat /built /file\n' "$BB" >"$S/ctx/Dockerfile"
+    run timeout 120 $D build --network none --build-arg WHO=docker -t "${N}img" "$S/ctx"
+    [ "$status" -eq 0 ] && [[ $output == *run-output* && $output == *"Successfully tagged"*"${N}img"* ]]
+    run timeout 30 $D run --rm "${N}img"
+    [ "$status" -eq 0 ] && [ "$output" = "$(printf 'built by docker\nfrom-context')" ]
+    run timeout 120 $D build -q --network none --build-arg WHO=docker -f "$S/ctx/Dockerfile" "$S/ctx"
+    [ "$status" -eq 0 ] && [[ $output =~ ^sha256:[0-9a-f]{64}$ && $(api GET "/images/$output/json") == *' 200' ]]
 }
 
 @test "serve: python3-docker runs containers and streams events" {
