@@ -1143,6 +1143,12 @@ typedef struct cr_ctr_opts {
        the container goes on as a detached one, its output in the log. */
     const char *detach_keys;
     int no_sig_proxy;                  /* --sig-proxy=false: a signal detaches instead of being forwarded */
+    /* A detached run with interactive keeps the container's stdin open on
+       the unix socket <dir>/stdin.sock: what a client sends there goes to
+       it (one client at a time). A client that shuts down its sending side
+       and still reads gets one byte back: its input ended, which with
+       stdin_once ends the container's stdin. One that just goes leaves it. */
+    int stdin_once;
     /* kept by the monitor of a detached run (and of cr_ctr_start) */
     const char *restart;               /* no (default), on-failure[:N], always, unless-stopped */
     const char *health_cmd;            /* run with /bin/sh -c; NULL: the image's HEALTHCHECK */
@@ -21764,6 +21770,37 @@ static pid_t cr__ctr_logger(cr__ctr *c, int tee) {
     return pid;
 }
 
+/* An interactive detached run: the container's stdin (the monitor's,
+   that its pty reads with tty) is a pipe from a relay on <dir>/stdin.sock
+   (see cr_ctr_opts.stdin_once), a child of the monitor that dies with it. */
+static void cr__ctr_stdin_relay(cr__ctr *c) {
+    struct sockaddr_un sa;
+    char buf[16384];
+    ssize_t n = 1;
+    int p[2] = { -1, -1 }, ls = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0), fd;
+    memset(&sa, 0, sizeof sa);
+    sa.sun_family = AF_UNIX;
+    snprintf(sa.sun_path, sizeof sa.sun_path, "/proc/self/fd/%d/stdin.sock", c->dirfd);
+    unlinkat(c->dirfd, "stdin.sock", 0);
+    if (ls >= 0 && bind(ls, (struct sockaddr *)&sa, sizeof sa) == 0 && listen(ls, 8) == 0 && pipe2(p, O_CLOEXEC) == 0) {
+        if (fork() == 0) {
+            prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+            signal(SIGPIPE, SIG_IGN);
+            dup2(0, 1); dup2(0, 2);          /* /dev/null: the logger's pipes end with the monitor */
+            close(c->lockfd); close(c->notify);
+            while (n && (fd = accept4(ls, NULL, NULL, SOCK_CLOEXEC)) >= 0) {
+                while ((n = read(fd, buf, sizeof buf)) > 0 && cr__write_all(p[1], buf, (size_t)n) == 0) ;
+                if (n == 0) n = !(send(fd, "", 1, MSG_NOSIGNAL) == 1 && c->o->stdin_once);
+                close(fd);
+            }
+            _exit(0);
+        }
+        dup2(p[0], 0);
+    }
+    if (ls >= 0) close(ls);
+    if (p[0] >= 0) { close(p[0]); close(p[1]); }
+}
+
 /* The monitor of a detached run: owns the container's output (the log)
    and its lock, records its exit, removes it with --rm. */
 static void cr__ctr_monitor(cr__ctr *c, cr_create_opts *co) {
@@ -21778,6 +21815,7 @@ static void cr__ctr_monitor(cr__ctr *c, cr_create_opts *co) {
     close(null);
     cr__ctr_close_others(c);
     if (cr__ctr_logger(c, 0) < 0) { cr__errno(&e, "%s/ctr.log: the logger", c->dir); goto fail; }
+    if (c->o->interactive) cr__ctr_stdin_relay(c);
     co->started = cr__ctr_started;
     co->user = c;
     if (cr_container_run(c->rt, c->name, c->dir, co, &status, &e) < 0) goto fail;
@@ -25426,20 +25464,27 @@ static int cr__srv_parse_head(cr__srv_req *q, const char *s, size_t len, cr_err 
     return q->hdrs.oom ? cr_err_set(err, ENOMEM, "out of memory") : 0;
 }
 
+/* The value of the next query parameter key from *pp on, decoded into
+   out, and *pp past it; NULL if there is none (*pp at the end) or it does
+   not decode. */
+static const char *cr__srv_arg_next(const char **pp, const char *key, char *out, size_t n) {
+    const char *p, *e, *v;
+    size_t kl = strlen(key);
+    for (p = *pp; *p; p = *e ? e + 1 : e) {
+        e = p + strcspn(p, "&");
+        if ((size_t)(e - p) >= kl && !strncmp(p, key, kl) && (p[kl] == '=' || p + kl == e)) {
+            v = p[kl] == '=' ? p + kl + 1 : e;
+            *pp = *e ? e + 1 : e;
+            return cr__srv_decode(v, (size_t)(e - v), out, n, 1) == 0 ? out : NULL;
+        }
+    }
+    *pp = p;
+    return NULL;
+}
 /* The value of query parameter key, decoded into out; NULL if absent. */
 static const char *cr__srv_arg(const cr__srv_req *q, const char *key, char *out, size_t n) {
     const char *p = q->query;
-    size_t kl = strlen(key);
-    while (*p) {
-        const char *amp = strchr(p, '&'), *e = amp ? amp : p + strlen(p);
-        if ((size_t)(e - p) >= kl && !strncmp(p, key, kl) && (p[kl] == '=' || p + kl == e)) {
-            const char *v = p[kl] == '=' ? p + kl + 1 : e;
-            if (cr__srv_decode(v, (size_t)(e - v), out, n, 1) == 0) return out;
-            return NULL;
-        }
-        p = amp ? amp + 1 : e;
-    }
-    return NULL;
+    return cr__srv_arg_next(&p, key, out, n);
 }
 static int cr__srv_flag(const cr__srv_req *q, const char *key) {
     char v[16];
@@ -26020,6 +26065,206 @@ static void cr__srv_pull_image(cr__srv *c, cr__srv_req *q, const char *arg) {
     cr__srv_end(c);
 }
 
+/* ---- images out: push, save, load, build ---- */
+
+/* An unnamed temp file in the store (what a body or an archive may be large for): fd, or -1. */
+static int cr__srv_tmp(cr__srv *c) {
+    return open(cr_store_root(c->s), O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+}
+/* The request's body in such a file, read from its start; -1 on errors (errno). */
+static int cr__srv_body_fd(cr__srv *c, const cr__srv_req *q) {
+    int fd = cr__srv_tmp(c);
+    if (fd >= 0 && (cr__write_all(fd, q->body.data ? q->body.data : "", q->body.len) < 0 || lseek(fd, 0, SEEK_SET) < 0)) { close(fd); fd = -1; }
+    return fd;
+}
+/* Every value of query parameter key (Docker repeats t= and names=). */
+static void cr__srv_args(const cr__srv_req *q, const char *key, cr__strv *v) {
+    const char *p = q->query;
+    char val[1024];
+    while (*p) if (cr__srv_arg_next(&p, key, val, sizeof val) && val[0]) cr__strv_push(v, val);
+}
+/* One line of the JSON stream: {"stream": text}. */
+static void cr__srv_stream(cr__srv *c, const char *text, size_t n) {
+    cr_buf b = {0};
+    cr_jw w;
+    cr_jw_init(&w, &b);
+    cr_jw_obj(&w); cr_jw_key(&w, "stream"); cr_jw_strn(&w, text, n); cr_jw_obj_end(&w);
+    cr_buf_putc(&b, '\n');
+    if (!b.oom) cr__srv_send(c, b.data, b.len);
+    cr_buf_free(&b);
+}
+
+static void cr__srv_push_progress(void *user, cr_push_phase phase, const char *digest, uint64_t done, uint64_t total, const char *from) {
+    static const char *const what[] = { "Pushing", "Pushed", "Layer already exists", "Mounted from " };
+    const char *hex = cr__store_hex(digest);
+    char id[13], msg[CR_REF_STRING_MAX + 16];
+    snprintf(id, sizeof id, "%.12s", hex ? hex : digest);
+    snprintf(msg, sizeof msg, "%s%s", what[phase], phase == CR_PUSH_MOUNTED && from ? from : "");
+    cr__srv_status((cr__srv *)user, id, msg, done, phase == CR_PUSH_PUSHING ? total : 0, NULL);
+}
+
+/* X-Registry-Auth: base64url of {"username","password",...}, as creds "USER:PASS" (NULL: none). */
+static const char *cr__srv_creds(const cr__srv_req *q, char *out, size_t n) {
+    const char *h = q->hdrs.data ? strcasestr(q->hdrs.data, "X-Registry-Auth: ") : NULL, *u, *pw;
+    char b64[4096];
+    unsigned char raw[3072];
+    size_t len, i;
+    long rl;
+    cr_json *j = NULL;
+    if (!h || (len = strcspn(h += 17, "\r")) >= sizeof b64) return NULL;
+    for (i = 0; i < len; i++) b64[i] = h[i] == '-' ? '+' : h[i] == '_' ? '/' : h[i];
+    while (len % 4) b64[len++] = '=';
+    out[0] = 0;
+    if ((rl = cr__auth_b64_decode(b64, len, raw)) > 0 && cr_json_parse((char *)raw, (size_t)rl, &j, NULL) == 0 &&
+        (u = cr__srv_jstr(j, "username")) && *u && (pw = cr__srv_jstr(j, "password")))
+        snprintf(out, n, "%s:%s", u, pw);
+    cr_json_free(j);
+    explicit_bzero(raw, sizeof raw);
+    return out[0] ? out : NULL;
+}
+
+static void cr__srv_push(cr__srv *c, cr__srv_req *q, const char *arg) {
+    char tag[160], ref[CR_REF_STRING_MAX + 160], msg[CR_REF_STRING_MAX + 200], creds[1024];
+    cr_push_opts po;
+    cr_push_result res;
+    cr_err e = {0};
+    if (cr__srv_arg(q, "tag", tag, sizeof tag) && tag[0]) snprintf(ref, sizeof ref, "%s:%s", arg, tag);
+    else snprintf(ref, sizeof ref, "%s", arg);
+    memset(&po, 0, sizeof po);
+    po.creds = cr__srv_creds(q, creds, sizeof creds);
+    po.progress = cr__srv_push_progress;
+    po.user = c;
+    cr__srv_head(c, 200, "application/json", -1);
+    snprintf(msg, sizeof msg, "The push refers to repository [%s]", arg);
+    cr__srv_status(c, NULL, msg, 0, 0, NULL);
+    if (cr_push_image(c->s, ref, NULL, &po, &res, &e) < 0) cr__srv_status(c, NULL, NULL, 0, 0, e.msg);
+    else {
+        snprintf(msg, sizeof msg, "%s: digest: %s size: %llu", res.tag, res.digest, (unsigned long long)res.size);
+        cr__srv_status(c, NULL, msg, 0, 0, NULL);
+    }
+    explicit_bzero(creds, sizeof creds);
+    cr__srv_end(c);
+}
+
+/* docker save: GET /images/{name}/get or /images/get?names=A&names=B, a tar. */
+static void cr__srv_save_get(cr__srv *c, cr__srv_req *q, const char *arg) {
+    cr__strv v;
+    cr_save_opts so = { CR_SAVE_DOCKER_ARCHIVE };
+    cr_image_info img;
+    cr_err e = {0};
+    struct stat sb;
+    off_t off = 0;
+    int i, fd = cr__srv_tmp(c);
+    memset(&v, 0, sizeof v);
+    if (arg) cr__strv_push(&v, arg); else cr__srv_args(q, "names", &v);
+    for (i = 0; i < v.n && cr_store_find(c->s, v.v[i], &img, NULL) == 0; i++) ;
+    if (!v.n || v.oom) cr__srv_error(c, 400, "no image names given");
+    else if (i < v.n) cr__srv_error(c, 404, "No such image: %s", v.v[i]);
+    else if (cr_save_images(c->s, (const char *const *)v.v, &so, fd, &e) < 0 || fstat(fd, &sb) < 0) cr__srv_fail(c, &e);
+    else {
+        cr__srv_head(c, 200, "application/x-tar", (long long)sb.st_size);
+        while (!c->head && off < sb.st_size && sendfile(c->fd, fd, &off, (size_t)(sb.st_size - off)) > 0) ;
+    }
+    if (fd >= 0) close(fd);
+    cr__strv_free(&v);
+}
+
+/* docker load: the body is a docker-archive (or oci-archive). */
+static void cr__srv_load_post(cr__srv *c, cr__srv_req *q, const char *arg) {
+    char path[64];
+    cr_buf names = {0};
+    cr_err e = {0};
+    const char *n;
+    int fd = cr__srv_body_fd(c, q);
+    (void)arg;
+    snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+    if (fd < 0) cr__srv_error(c, 500, "load: %s", strerror(errno));
+    else if (cr_image_load(c->s, path, NULL, &names, &e) < 0) cr__srv_fail(c, &e);
+    else {
+        cr__srv_head(c, 200, "application/json", -1);
+        for (n = names.data; n && n < names.data + names.len; n += strlen(n) + 1) {
+            char line[CR_REF_STRING_MAX + 32];
+            snprintf(line, sizeof line, "Loaded image: %s\n", n);
+            cr__srv_stream(c, line, strlen(line));
+        }
+        cr__srv_end(c);
+    }
+    if (fd >= 0) close(fd);
+    cr_buf_free(&names);
+}
+
+/* docker build: the body is the context's tar; RUN's output goes to a
+   temp file that each progress line sends on first. */
+typedef struct cr__srv_bld { cr__srv *c; int out, quiet; off_t sent; } cr__srv_bld;
+static void cr__srv_build_line(void *user, const char *line) {
+    cr__srv_bld *b = (cr__srv_bld *)user;
+    char buf[8192];
+    ssize_t n;
+    while (!b->quiet && (n = pread(b->out, buf, sizeof buf, b->sent)) > 0) { cr__srv_stream(b->c, buf, (size_t)n); b->sent += n; }
+    if (line && !b->quiet) { snprintf(buf, sizeof buf, "%s\n", line); cr__srv_stream(b->c, buf, strlen(buf)); }
+}
+/* buildargs={"K":"V"} as KEY=VALUE. */
+static const char *const *cr__srv_kv(const cr__srv_req *q, const char *key, cr__strv *v) {
+    char val[8192];
+    cr_json *j = NULL;
+    const cr_json *m;
+    if (cr__srv_arg(q, key, val, sizeof val) && cr_json_parse(val, strlen(val), &j, NULL) == 0)
+        for (m = j->type == CR_JSON_OBJECT ? j->child : NULL; m; m = m->next) {
+            snprintf(val, sizeof val, "%s=%s", m->key, m->type == CR_JSON_STRING ? m->str : "");
+            cr__strv_push(v, val);
+        }
+    cr_json_free(j);
+    return v->n ? (const char *const *)v->v : NULL;
+}
+
+static void cr__srv_build(cr__srv *c, cr__srv_req *q, const char *arg) {
+    char dir[PATH_MAX], df[PATH_MAX + 256], name[256], net[32], id[CR_DIGEST_MAX];
+    cr__strv v[2];
+    cr_build_opts o;
+    cr__srv_bld b = { c, cr__srv_tmp(c), cr__srv_flag(q, "q"), 0 };
+    cr_unpack_opts uo;
+    cr_err e = {0};
+    int in = cr__srv_body_fd(c, q), dfd = -1, k;
+    (void)arg;
+    memset(v, 0, sizeof v);
+    memset(&o, 0, sizeof o);
+    memset(&uo, 0, sizeof uo);
+    uo.whiteouts = CR_UNPACK_APPLY;
+    snprintf(dir, sizeof dir, "%s/build-XXXXXX", c->dir);
+    o.context = dir;
+    o.dockerfile = df;
+    cr__srv_args(q, "t", &v[0]);
+    o.tags = v[0].n ? (const char *const *)v[0].v : NULL;
+    o.build_args = cr__srv_kv(q, "buildargs", &v[1]);
+    o.no_cache = cr__srv_flag(q, "nocache");
+    if (cr__srv_arg(q, "networkmode", net, sizeof net) && net[0] && strcmp(net, "default")) o.network = net;
+    o.output_fd = b.out;
+    o.progress = cr__srv_build_line;
+    o.user = &b;
+    if (in >= 0 && b.out >= 0 && mkdtemp(dir)) dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    snprintf(df, sizeof df, "%s/%s", dir, cr__srv_arg(q, "dockerfile", name, sizeof name) && name[0] ? name : "Dockerfile");
+    if (dfd < 0) cr__srv_error(c, 500, "build context: %s", strerror(errno));
+    else if (cr_unpack_layer(in, dfd, &uo, NULL, &e) < 0) cr__srv_error(c, 400, "build context: %s", e.msg);
+    else {
+        cr__srv_head(c, 200, "application/json", -1);
+        k = cr_build_image(c->rt, c->s, &o, id, &e);
+        cr__srv_build_line(&b, NULL);
+        if (k < 0) cr__srv_status(c, NULL, NULL, 0, 0, e.msg);
+        else {
+            cr_buf a = {0};
+            cr_buf_printf(&a, "{\"aux\":{\"ID\":\"%s\"}}\n", id);
+            if (b.quiet) cr_buf_printf(&a, "{\"stream\":\"%s\\n\"}\n", id);   /* all that -q prints */
+            if (!a.oom) cr__srv_send(c, a.data, a.len);
+            cr_buf_free(&a);
+        }
+        cr__srv_end(c);
+    }
+    if (dfd >= 0) { close(dfd); cr__rm_rf(AT_FDCWD, dir); }
+    if (in >= 0) close(in);
+    if (b.out >= 0) close(b.out);
+    for (k = 0; k < 2; k++) cr__strv_free(&v[k]);
+}
+
 /* ---- containers: what serve knows beyond the ctr section ---- */
 
 /* A container as the API sees it: a started one (info, from cr_ctr_find) or one
@@ -26311,6 +26556,7 @@ static void cr__srv_opts_fill(cr__srv_opts *so, const cr__srv_ctr *x) {
     if (cr__srv_jstr(b, "Hostname") && *cr__srv_jstr(b, "Hostname")) so->o.hostname = cr__srv_jstr(b, "Hostname");
     so->o.tty = cr__srv_jtrue(b, "Tty");
     so->o.interactive = cr__srv_jtrue(b, "OpenStdin");
+    so->o.stdin_once = cr__srv_jtrue(b, "StdinOnce");
     if (hc && hc->type == CR_JSON_OBJECT) cr__srv_host_opts(so, hc);
     so->o.network = cr__srv_net_of(x, &e);
     if (strcmp(so->o.network, "bridge")) so->o.network_aliases = cr__srv_list(so, CR__SO_ALIAS, e);
@@ -26416,8 +26662,10 @@ static void cr__srv_wait(cr__srv *c, cr__srv_req *q, const char *arg) {
     cr__srv_end(c);
 }
 
-/* What the log's entries go to: frames of stream 1 or 2. */
-typedef struct cr__srv_lw { cr__srv *c; int out, err, ts; } cr__srv_lw;
+/* What the log's entries go to: frames of stream 1 or 2; where the
+   client's input goes (attach: the container's stdin, -1: nowhere) and
+   the detach keys that end it (with a tty). */
+typedef struct cr__srv_lw { cr__srv *c; int out, err, ts, in, matched; const char *keys; } cr__srv_lw;
 
 static int cr__srv_log_emit(void *user, int err, const char *time, const char *p, size_t n) {
     cr__srv_lw *w = (cr__srv_lw *)user;
@@ -26432,8 +26680,8 @@ static int cr__srv_log_emit(void *user, int err, const char *time, const char *p
 }
 
 /* Sends x's log (stdout and stderr as w says, o's tail, since, until);
-   follow: until its runner is done or the client leaves. Input from the
-   client (attach's stdin) is read and dropped: a detached container has none. */
+   follow: until its runner is done, the client leaves or detaches. Input
+   from the client (attach's stdin) goes to w->in, its end shuts that down. */
 static void cr__srv_follow(cr__srv *c, const cr__srv_ctr *x, const cr_ctr_logs_opts *o, cr__srv_lw *w) {
     char buf[4096];
     cr__ctr_lr l;
@@ -26453,9 +26701,16 @@ static void cr__srv_follow(cr__srv *c, const cr__srv_ctr *x, const cr_ctr_logs_o
         if (in < 0) in = openat(dirfd, "ctr.log", O_RDONLY | O_CLOEXEC);
         if (cr__srv_done(&x->info)) { cr__ctr_log_feed(&l, in, 1); break; }   /* what it wrote last */
         if (cr__ctr_log_feed(&l, in, 0) < 0) break;
-        if (poll(&pf, 1, 50) > 0) {
+        if (c->rpos < c->rlen || poll(&pf, 1, 50) > 0) {
+            ssize_t n;
+            if (!eof && c->hijacked && (n = cr__srv_recv(c, buf, sizeof buf)) > 0) {   /* what it sent before it went too */
+                if (w->in < 0) continue;
+                if (!w->keys) cr__write_all(w->in, buf, (size_t)n);
+                else if (cr__stdin_keys(w->in, w->keys, &w->matched, buf, n)) break;
+                continue;
+            }
             if (pf.revents & (POLLHUP | POLLERR)) break;
-            if (pf.revents & (POLLIN | POLLRDHUP) && (!c->hijacked || cr__srv_recv(c, buf, sizeof buf) <= 0)) eof = 1;
+            if (!eof && (eof = 1) && w->in >= 0) shutdown(w->in, SHUT_WR);
         }
     }
     if (in >= 0) close(in);
@@ -26463,20 +26718,43 @@ static void cr__srv_follow(cr__srv *c, const cr__srv_ctr *x, const cr_ctr_logs_o
     cr_buf_free(&l.part);
 }
 
+/* The container's stdin (cr__ctr_stdin_relay's socket) once its monitor
+   has made it; -1 if it keeps none (its record says OpenStdin). */
+static int cr__srv_stdin(cr__srv *c, const cr__srv_ctr *x) {
+    struct sockaddr_un sa;
+    cr_json *rec = NULL;
+    int dfd = open(x->info.dir, O_PATH | O_DIRECTORY | O_CLOEXEC), s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0), i, r = -1;
+    int want = cr__ctr_load_record(cr_store_root(c->s), x->name, &rec, NULL) == 0 && cr__srv_jtrue(cr_json_get(rec, "Config"), "OpenStdin");
+    cr_json_free(rec);
+    memset(&sa, 0, sizeof sa);
+    sa.sun_family = AF_UNIX;
+    snprintf(sa.sun_path, sizeof sa.sun_path, "/proc/self/fd/%d/stdin.sock", dfd);
+    for (i = 0; want && dfd >= 0 && s >= 0 && (r = connect(s, (struct sockaddr *)&sa, sizeof sa)) < 0 && i < 250 &&
+                !cr__srv_done(&x->info) && !cr__srv_gone(c, 20); i++) ;
+    if (dfd >= 0) close(dfd);
+    if (r < 0 && s >= 0) close(s);
+    return r < 0 ? -1 : s;
+}
+
 static void cr__srv_attach(cr__srv *c, cr__srv_req *q, const char *arg) {
     cr__srv_ctr x;
-    int hold;
+    int hold, was;
     if (cr__srv_get(c, arg, &x) < 0) return;
     cr__srv_hijack(c, q, !cr__srv_tty(&x));
     hold = cr__srv_hold(c, x.id);
+    was = !x.pending && !cr__srv_flag(q, "logs");   /* running: only what comes */
     while (x.pending && cr__srv_find(c, x.id, &x, NULL) == 0 && x.pending) {   /* until it starts */
         cr__srv_ctr_free(&x);
         if (cr__srv_gone(c, 20)) break;
     }
     if (!x.pending && x.info.dir[0] && cr__srv_flag(q, "stream")) {
-        cr_ctr_logs_opts o = { CR_CTR_LOGS_FOLLOW, 0, 0, 0, NULL, NULL };
-        cr__srv_lw w = { c, 1, 1, 0 };
+        cr_ctr_logs_opts o = { CR_CTR_LOGS_FOLLOW, was, 0, 0, NULL, NULL };
+        char keys[16] = "\x10\x11", spec[128];
+        cr__srv_lw w = { c, 1, 1, 0, -1, 0, cr__srv_tty(&x) ? keys : NULL };
+        if (cr__srv_arg(q, "detachKeys", spec, sizeof spec) && spec[0] && cr__ctr_detach_keys(spec, keys, NULL) < 0) keys[0] = 0;
+        if (cr__srv_flag(q, "stdin")) w.in = cr__srv_stdin(c, &x);
         cr__srv_follow(c, &x, &o, &w);
+        if (w.in >= 0) close(w.in);
     }
     cr__srv_release(c, x.id, hold);
     cr__srv_ctr_free(&x);
@@ -26486,7 +26764,7 @@ static void cr__srv_attach(cr__srv *c, cr__srv_req *q, const char *arg) {
 static void cr__srv_logs(cr__srv *c, cr__srv_req *q, const char *arg) {
     cr__srv_ctr x;
     cr_ctr_logs_opts o;
-    cr__srv_lw w = { c, cr__srv_flag(q, "stdout"), cr__srv_flag(q, "stderr"), cr__srv_flag(q, "timestamps") };
+    cr__srv_lw w = { c, cr__srv_flag(q, "stdout"), cr__srv_flag(q, "stderr"), cr__srv_flag(q, "timestamps"), -1, 0, NULL };
     char since[64], until[64];
     int tty;
     if (cr__srv_get(c, arg, &x) < 0) return;
@@ -26910,9 +27188,30 @@ static void cr__srv_stats(cr__srv *c, cr__srv_req *q, const char *arg) {
     cr__srv_end(c);
 }
 
+/* A tty's window size (rows and cols both given, else unchanged). */
+static void cr__srv_winsize(int fd, uint64_t h, uint64_t w) {
+    struct winsize ws;
+    memset(&ws, 0, sizeof ws);
+    ws.ws_row = (unsigned short)h; ws.ws_col = (unsigned short)w;
+    if (h && w) ioctl(fd, TIOCSWINSZ, &ws);
+}
+/* Gives the tty on pid's stdin the size of the query's h and w: 0, or -1 if pid has no stdin. */
+static int cr__srv_winch(const cr__srv_req *q, int pid) {
+    char p[64];
+    int fd;
+    snprintf(p, sizeof p, "/proc/%d/fd/0", pid);
+    if (pid <= 0 || (fd = open(p, O_RDWR | O_NOCTTY | O_CLOEXEC)) < 0) return -1;
+    cr__srv_winsize(fd, (uint64_t)cr__srv_num(q, "h", 0), (uint64_t)cr__srv_num(q, "w", 0));
+    close(fd);
+    return 0;
+}
+
 static void cr__srv_resize(cr__srv *c, cr__srv_req *q, const char *arg) {
-    (void)q; (void)arg;
-    cr__srv_reply(c, 200, NULL, NULL, 0);
+    cr__srv_ctr x;
+    if (cr__srv_get(c, arg, &x) < 0) return;
+    if (x.pending || x.info.status != CR_RUNNING) cr__srv_error(c, 409, "Container %s is not running", x.id);
+    else cr__srv_reply(c, 200, NULL, NULL, 0), cr__srv_winch(q, x.info.pid);
+    cr__srv_ctr_free(&x);
 }
 
 /* ---- archive: docker cp, on a running container's root (/proc/PID/root) ---- */
@@ -27069,8 +27368,7 @@ static void cr__srv_archive_put(cr__srv *c, cr__srv_req *q, const char *arg) {
     memset(&uo, 0, sizeof uo);
     uo.whiteouts = CR_UNPACK_APPLY;
     if ((dir = cr__open_in_root(root, path, O_RDONLY | O_DIRECTORY, 0)) < 0) cr__srv_error(c, 404, "Could not find the directory %s in container %s", path, arg);
-    else if ((mem = memfd_create("cr-archive", MFD_CLOEXEC)) < 0 || cr__write_all(mem, q->body.data ? q->body.data : "", q->body.len) < 0 ||
-             lseek(mem, 0, SEEK_SET) < 0)
+    else if ((mem = cr__srv_body_fd(c, q)) < 0)
         cr__srv_error(c, 500, "archive: %s", strerror(errno));
     else if (cr_unpack_layer(mem, dir, &uo, NULL, &e) < 0) cr__srv_error(c, 400, "extract into %s: %s", path, e.msg);
     else cr__srv_reply(c, 200, NULL, NULL, 0);
@@ -27183,17 +27481,6 @@ static void cr__srv_pump(cr__srv *c, int in, int out, int err_fd, int tty) {
     if (in >= 0 && !tty) close(in);
 }
 
-static void cr__srv_winsize(int fd, const cr_json *size) {
-    struct winsize ws;
-    uint64_t h = 0, w = 0;
-    if (!size || size->type != CR_JSON_ARRAY || !size->child || !size->child->next) return;
-    cr_json_u64(size->child, &h);
-    cr_json_u64(size->child->next, &w);
-    memset(&ws, 0, sizeof ws);
-    ws.ws_row = (unsigned short)h; ws.ws_col = (unsigned short)w;
-    if (h && w) ioctl(fd, TIOCSWINSZ, &ws);
-}
-
 /* A tty exec: the pty master arrives on a console socket. */
 static int cr__srv_console(cr__srv *c, const char *id, char *path, size_t n) {
     struct sockaddr_un sa;
@@ -27239,7 +27526,14 @@ static void cr__srv_exec_start(cr__srv *c, cr__srv_req *q, const char *arg) {
         int conn = poll(&pf, 1, 10000) > 0 ? accept4(ls, NULL, NULL, SOCK_CLOEXEC) : -1;
         if (conn >= 0 && cr_util_recv_fd(conn, &master, NULL, 0) < 0) master = -1;
         if (conn >= 0) close(conn);
-        if (master >= 0) { cr__srv_winsize(master, cr_json_get(body, "ConsoleSize")); cr__srv_pump(c, master, master, -1, 1); }
+        if (master >= 0) {
+            const cr_json *size = cr_json_get(body, "ConsoleSize");
+            uint64_t h = 0, w = 0;
+            if (size && size->type == CR_JSON_ARRAY && size->child && size->child->next)
+                cr_json_u64(size->child, &h), cr_json_u64(size->child->next, &w);
+            cr__srv_winsize(master, h, w);
+            cr__srv_pump(c, master, master, -1, 1);
+        }
     } else {
         close(in[0]); close(out[1]); close(er[1]);
         in[0] = out[1] = er[1] = -1;
@@ -27259,27 +27553,16 @@ out:
 }
 
 static void cr__srv_exec_resize(cr__srv *c, cr__srv_req *q, const char *arg) {
-    char p[PATH_MAX], size[64];
+    char p[PATH_MAX];
     cr_buf t = {0};
-    int i, fd = -1;
+    int i, r = -1;
     snprintf(p, sizeof p, "%s/exec-%s.pid", c->dir, arg);
-    for (i = 0; i < 100 && fd < 0; i++) {   /* the exec may still be starting */
-        if (strlen(arg) == 64 && cr_util_read_file(AT_FDCWD, p, 64, &t, NULL) == 0 && t.data) {
-            char fdp[64];
-            snprintf(fdp, sizeof fdp, "/proc/%d/fd/0", atoi(t.data));
-            fd = open(fdp, O_RDWR | O_NOCTTY | O_CLOEXEC);
-        }
-        if (fd < 0) usleep(10000);
+    for (i = 0; i < 100 && r < 0; i++) {   /* the exec may still be starting */
+        if (strlen(arg) == 64 && cr_util_read_file(AT_FDCWD, p, 64, &t, NULL) == 0 && t.data) r = cr__srv_winch(q, atoi(t.data));
+        if (r < 0) usleep(10000);
     }
     cr_buf_free(&t);
-    snprintf(size, sizeof size, "[%lld,%lld]", cr__srv_num(q, "h", 0), cr__srv_num(q, "w", 0));
-    if (fd >= 0) {
-        cr_json *j = NULL;
-        if (cr_json_parse(size, strlen(size), &j, NULL) == 0) cr__srv_winsize(fd, j);
-        cr_json_free(j);
-        close(fd);
-    }
-    cr__srv_reply(c, fd >= 0 ? 200 : 404, NULL, NULL, 0);
+    cr__srv_reply(c, r == 0 ? 200 : 404, NULL, NULL, 0);
 }
 
 static void cr__srv_exec_inspect(cr__srv *c, cr__srv_req *q, const char *arg) {
@@ -27627,6 +27910,9 @@ static const cr__srv_route cr__srv_routes[] = {
     { "POST", "/images/prune", cr__srv_img_prune },
     { "GET", "/images/+/json", cr__srv_image }, { "GET", "/images/+/history", cr__srv_history },
     { "POST", "/images/+/tag", cr__srv_tag }, { "DELETE", "/images/+", cr__srv_rmi },
+    { "POST", "/images/+/push", cr__srv_push }, { "GET", "/images/get", cr__srv_save_get },
+    { "GET", "/images/+/get", cr__srv_save_get }, { "POST", "/images/load", cr__srv_load_post },
+    { "POST", "/build", cr__srv_build },
     { "POST", "/containers/create", cr__srv_create }, { "GET", "/containers/json", cr__srv_ps },
     { "POST", "/containers/prune", cr__srv_ctr_prune },
     { "POST", "/containers/*/start", cr__srv_start }, { "POST", "/containers/*/wait", cr__srv_wait },

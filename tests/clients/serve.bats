@@ -36,6 +36,18 @@ teardown() {
 # conns: connection processes of this serve (its children)
 conns() { pgrep -P "$SERVE_PID" | grep -c . || true; }
 
+# serve_on_host [--empty]: this test's cr serve again, in the host's network
+# namespace where the registry listens on 127.0.0.1 (its containers then
+# run without a network); --empty: on an empty store
+serve_on_host() {
+    bg_stop "$SERVE_PID"
+    rm -f "$S/d.sock"
+    [[ ${1:-} != --empty ]] || { rm -rf "$STORE" && mkdir -p "$STORE"; }
+    bg_start "$S/d.sock" "$S/serve.log" "$CR" --root "$CR_ROOT" --storage "$STORE" serve --socket "$S/d.sock"
+    SERVE_PID=$BG_PID
+    wait_file "$S/d.sock"
+}
+
 @test "serve: version negotiation with both docker CLIs, _ping, errors in Docker's shape" {
     run timeout 20 $D version --format '{{.Server.APIVersion}}'
     [ "$status" -eq 0 ] && [ "$output" = 1.43 ]
@@ -138,6 +150,39 @@ conns() { pgrep -P "$SERVE_PID" | grep -c . || true; }
     [ "$status" -eq 0 ]
 }
 
+@test "serve: stdin: run -i piped, run -it through a pty, attach with detach keys, resize" {
+    run timeout 30 bash -c "printf 'one\ntwo\n' | $D run -i --rm --network none $BB cat"
+    [ "$status" -eq 0 ] && [ "$output" = "$(printf 'one\ntwo')" ]
+    run timeout 30 bash -c "printf 'echo in-\$((2+2))\nexit 3\n' | script -qec '$D run -it --rm --network none $BB sh' /dev/null"
+    [ "$status" -eq 3 ] && [[ $output == *in-4* ]]
+    timeout 30 $D run -dit --name "${N}it" --network none "$BB" sh
+    run api POST "/v1.41/containers/${N}it/resize?h=33&w=77"
+    [ "$output" = " 200" ]
+    run timeout 20 $D exec "${N}it" sh -c 'stty size </proc/1/fd/0'
+    [ "$output" = "33 77" ]
+    # typed input reaches the shell; the detach keys leave it running
+    # (ctrl-a ctrl-b: the docker CLI's terminal is not raw yet when script
+    # types them, and would take ctrl-q, the default's, as flow control)
+    run timeout 30 bash -c "printf 'echo typed >/tmp/f\n\001\002' | script -qec '$D attach --detach-keys ctrl-a,ctrl-b ${N}it' /dev/null"
+    [ "$status" -eq 0 ] && [[ $output != *BusyBox* ]]   # (no replay of what it printed before)
+    wait_until 10 bash -c "$D exec ${N}it cat /tmp/f | grep -q typed"
+    # ctrl-p ctrl-q that reach cr serve end a raw attach too
+    run timeout 20 "$PY" -c 'import socket, sys
+s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1])
+s.sendall(b"POST /containers/%s/attach?stream=1&stdin=1&stdout=1 HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n\r\n" % sys.argv[2].encode())
+s.sendall(b"echo raw >/tmp/g\n\x10\x11")
+while s.recv(4096): pass
+print("detached")' "$S/d.sock" "${N}it"
+    [ "$output" = detached ]
+    wait_until 10 bash -c "$D exec ${N}it cat /tmp/g | grep -q raw"
+    run $D inspect -f '{{.State.Running}}' "${N}it"
+    [ "$output" = true ]
+    run timeout 30 bash -c "printf 'exit 6\n' | script -qec '$D attach ${N}it' /dev/null"
+    [ "$status" -eq 6 ]
+    run timeout 30 $D rm -f "${N}it"
+    [ "$status" -eq 0 ]
+}
+
 @test "serve: docker cp into and out of a running container (archive PUT, GET, HEAD)" {
     timeout 30 $D run -d --name "${N}cp" --network none "$BB" sleep 1000
     mkdir -p "$S/in/sub" && echo content >"$S/in/sub/f" && ln -s f "$S/in/sub/l"
@@ -181,12 +226,7 @@ conns() { pgrep -P "$SERVE_PID" | grep -c . || true; }
 }
 
 @test "serve: pull from a registry with the progress stream, images, tag, history, rmi" {
-    # the registry listens on the host's 127.0.0.1: this serve runs there (its containers without a network)
-    bg_stop "$SERVE_PID"
-    rm -rf "$STORE" "$S/d.sock" && mkdir -p "$STORE"    # an empty store
-    bg_start "$S/d.sock" "$S/serve.log" "$CR" --root "$CR_ROOT" --storage "$STORE" serve --socket "$S/d.sock"
-    SERVE_PID=$BG_PID
-    wait_file "$S/d.sock"
+    serve_on_host --empty
     run timeout 60 $D pull "$BB"
     [ "$status" -eq 0 ] && [[ $output == *"Pull complete"* ]] && [[ $output == *"Digest: sha256:"* ]]
     run $D images --format '{{.Repository}}:{{.Tag}}'
@@ -206,6 +246,31 @@ conns() { pgrep -P "$SERVE_PID" | grep -c . || true; }
     # run pulls what is missing
     run timeout 60 $D run --rm --network none "$BB" echo pulled
     [ "$status" -eq 0 ] && [[ $output == *pulled ]]
+}
+
+@test "serve: docker push (pulled back), save, load, build -t" {
+    serve_on_host
+    $D tag "$BB" "$REG/test/pushed:v1"
+    run timeout 60 $D push "$REG/test/pushed:v1"
+    [ "$status" -eq 0 ] && [[ $output == *"v1: digest: sha256:"*" size: "* ]]
+    run timeout 60 "$CR" --storage "$S/fresh" pull -q "$REG/test/pushed:v1"
+    [ "$status" -eq 0 ]
+    run timeout 60 $D save -o "$S/bb.tar" "$BB"
+    [ "$status" -eq 0 ] && tar -tf "$S/bb.tar" | grep -qx manifest.json
+    run $D rmi "$BB" "$REG/test/pushed:v1"
+    [ "$status" -eq 0 ] && ! $D image inspect "$BB" >/dev/null 2>&1
+    run timeout 60 $D load -i "$S/bb.tar"
+    [ "$status" -eq 0 ] && [ "$output" = "Loaded image: $BB:latest" ]
+    run timeout 30 $D run --rm "$BB" echo loaded
+    [ "$status" -eq 0 ] && [ "$output" = loaded ]
+    mkdir -p "$S/ctx" && echo from-context >"$S/ctx/file"
+    printf 'FROM %s\nARG WHO=nobody\nRUN echo "built by $WHO" >/built && echo run-output\nCOPY file /file\nCMD cat /built /file\n' "$BB" >"$S/ctx/Dockerfile"
+    run timeout 120 $D build --network none --build-arg WHO=docker -t "${N}img" "$S/ctx"
+    [ "$status" -eq 0 ] && [[ $output == *run-output* && $output == *"Successfully tagged"*"${N}img"* ]]
+    run timeout 30 $D run --rm "${N}img"
+    [ "$status" -eq 0 ] && [ "$output" = "$(printf 'built by docker\nfrom-context')" ]
+    run timeout 120 $D build -q --network none --build-arg WHO=docker -f "$S/ctx/Dockerfile" "$S/ctx"
+    [ "$status" -eq 0 ] && [[ $output =~ ^sha256:[0-9a-f]{64}$ && $(api GET "/images/$output/json") == *' 200' ]]
 }
 
 @test "serve: python3-docker runs containers and streams events" {

@@ -1,7 +1,7 @@
 // cr-test: libs=-lbearssl
 /* libFuzzer target for what cr serve reads from clients: the request head
    parser (request line, headers, framing, the /v1.NN prefix), query
-   arguments, and whole requests with JSON bodies fed through one
+   arguments, X-Registry-Auth (base64url JSON), and whole requests with JSON bodies fed through one
    connection (cr_serve_conn on a socketpair) against an empty state root
    and store, so that no request may crash it or make it hang.
    Input: byte 0 picks the target; the rest is data. */
@@ -23,6 +23,15 @@ static void fuzz_head(const char *d, size_t n) {
         cr__srv_arg(&q, "filters", v, sizeof v);
         cr__srv_flag(&q, "all");
         cr__srv_num(&q, "t", 0);
+        {   /* repeated arguments (t=, names=) and X-Registry-Auth */
+            cr__strv all;
+            int i;
+            memset(&all, 0, sizeof all);
+            cr__srv_args(&q, "t", &all);
+            for (i = 0; i < all.n; i++) if (!all.v[i][0]) abort();
+            cr__strv_free(&all);
+            if (cr__srv_creds(&q, v, sizeof v) && !strchr(v, ':')) abort();
+        }
     }
     cr_buf_free(&q.hdrs);
 }
