@@ -15363,7 +15363,7 @@ CR_API int cr_store_inspect(const cr_store *s, const char *name, cr_buf *out, cr
     cr_jw_arr_end(&w);
     cr_jw_obj_end(&w);
     cr_jw_key(&w, "Metadata"); cr_jw_obj(&w);
-    cr_jw_key(&w, "LastTagTime"); cr_jw_str(&w, img.pulled);
+    cr_jw_key(&w, "LastTagTime"); cr_jw_str(&w, img.pulled[0] ? img.pulled : "0001-01-01T00:00:00Z");
     cr_jw_obj_end(&w);
     cr_jw_obj_end(&w);
     if (r == 0 && (out->oom || tags.oom || digests.oom)) r = cr_err_set(err, ENOMEM, "out of memory");
@@ -25829,12 +25829,27 @@ static int cr__srv_img_config(cr__srv *c, const char *digest, cr_json **out) {
     return r;
 }
 
-static void cr__srv_img_tags(cr_jw *w, const cr__srv_imgs *l, const char *config, int digests) {
+/* filters={"reference":["busybox"]} (docker images REPO[:TAG]): 1 if
+   name (short) is REPO:TAG or of REPO (no patterns); any, without refs. */
+static int cr__srv_ref_wanted(const char *name, const cr_json *refs) {
+    const cr_json *v;
+    const char *colon = strrchr(name, ':');
+    size_t n = colon && !strchr(colon, '/') ? (size_t)(colon - name) : strlen(name);
+    if (!refs) return 1;
+    for (v = refs->type == CR_JSON_ARRAY || refs->type == CR_JSON_OBJECT ? refs->child : NULL; v; v = v->next) {
+        const char *want = refs->type == CR_JSON_OBJECT ? v->key : v->type == CR_JSON_STRING ? v->str : "";
+        if (!strcmp(want, name) || (strlen(want) == n && !strncmp(want, name, n))) return 1;
+    }
+    return 0;
+}
+
+/* The names (or digests) of config that refs wants. */
+static void cr__srv_img_tags(cr_jw *w, const cr__srv_imgs *l, const char *config, int digests, const cr_json *refs) {
     int k;
     cr_jw_arr(w);
     for (k = 0; k < l->n; k++) {
         char d[CR_REF_STRING_MAX + CR_DIGEST_MAX], *at;
-        if (strcmp(l->v[k].config, config)) continue;
+        if (strcmp(l->v[k].config, config) || !cr__srv_ref_wanted(cr__srv_short(l->v[k].name), refs)) continue;
         snprintf(d, sizeof d, "%s", cr__srv_short(l->v[k].name));
         if (digests) {
             if ((at = strrchr(d, ':')) && !strchr(at, '/')) *at = 0;
@@ -25849,8 +25864,16 @@ static void cr__srv_images(cr__srv *c, cr__srv_req *q, const char *arg) {
     cr__srv_imgs l = {0, 0, 0};
     cr_buf b = {0};
     cr_jw w;
+    char f[4096];
+    cr_json *filters = NULL;
+    const cr_json *refs;
     int i, k;
-    (void)q; (void)arg;
+    (void)arg;
+    if (cr__srv_arg(q, "filters", f, sizeof f) && f[0] && (cr_json_parse(f, strlen(f), &filters, NULL) < 0 || filters->type != CR_JSON_OBJECT)) {
+        cr_json_free(filters);
+        return cr__srv_error(c, 400, "invalid filters: %s", f);
+    }
+    refs = cr_json_get(filters, "reference");
     cr_store_list(c->s, cr__srv_img_add, &l, NULL);
     cr_jw_init(&w, &b);
     cr_jw_arr(&w);
@@ -25858,12 +25881,14 @@ static void cr__srv_images(cr__srv *c, cr__srv_req *q, const char *arg) {
         cr_json *cfg = NULL;
         for (k = 0; k < i && strcmp(l.v[k].config, l.v[i].config); k++) ;
         if (k < i) continue;   /* one entry per image id */
+        for (k = i; k < l.n && (strcmp(l.v[k].config, l.v[i].config) || !cr__srv_ref_wanted(cr__srv_short(l.v[k].name), refs)); k++) ;
+        if (k == l.n) continue;   /* none of its names is wanted */
         cr__srv_img_config(c, l.v[i].config, &cfg);
         cr_jw_obj(&w);
         cr_jw_key(&w, "Id"); cr_jw_str(&w, l.v[i].config);
         cr_jw_key(&w, "ParentId"); cr_jw_str(&w, "");
-        cr_jw_key(&w, "RepoTags"); cr__srv_img_tags(&w, &l, l.v[i].config, 0);
-        cr_jw_key(&w, "RepoDigests"); cr__srv_img_tags(&w, &l, l.v[i].config, 1);
+        cr_jw_key(&w, "RepoTags"); cr__srv_img_tags(&w, &l, l.v[i].config, 0, refs);
+        cr_jw_key(&w, "RepoDigests"); cr__srv_img_tags(&w, &l, l.v[i].config, 1, refs);
         cr_jw_key(&w, "Created"); cr_jw_i64(&w, cr__srv_unix(cfg ? cr__srv_jstr(cfg, "created") : NULL));
         cr_jw_key(&w, "Size"); cr_jw_u64(&w, l.v[i].size);
         cr_jw_key(&w, "SharedSize"); cr_jw_i64(&w, -1);
@@ -25875,6 +25900,7 @@ static void cr__srv_images(cr__srv *c, cr__srv_req *q, const char *arg) {
     }
     cr_jw_arr_end(&w);
     CR_FREE(l.v);
+    cr_json_free(filters);
     cr__srv_json(c, 200, &b);
 }
 
@@ -25902,8 +25928,8 @@ static void cr__srv_image(cr__srv *c, cr__srv_req *q, const char *arg) {
     cr_jw_init(&w, &b);
     cr_jw_obj(&w);
     cr_jw_key(&w, "Id"); cr_jw_str(&w, img.config);
-    cr_jw_key(&w, "RepoTags"); cr__srv_img_tags(&w, &l, img.config, 0);
-    cr_jw_key(&w, "RepoDigests"); cr__srv_img_tags(&w, &l, img.config, 1);
+    cr_jw_key(&w, "RepoTags"); cr__srv_img_tags(&w, &l, img.config, 0, NULL);
+    cr_jw_key(&w, "RepoDigests"); cr__srv_img_tags(&w, &l, img.config, 1, NULL);
     cr_jw_key(&w, "Parent"); cr_jw_str(&w, "");
     cr_jw_key(&w, "Comment"); cr_jw_str(&w, "");
     cr_jw_key(&w, "Created"); cr_jw_str(&w, cfg && cr__srv_jstr(cfg, "created") ? cr__srv_jstr(cfg, "created") : "");
@@ -25915,7 +25941,7 @@ static void cr__srv_image(cr__srv *c, cr__srv_req *q, const char *arg) {
         if ((v = cr_json_get(cfg, low))) { cr_jw_key(&w, copy[i]); cr_jw_value(&w, v); }
     }
     cr_jw_key(&w, "Size"); cr_jw_u64(&w, img.size);
-    cr_jw_key(&w, "Metadata"); cr_jw_obj(&w); cr_jw_key(&w, "LastTagTime"); cr_jw_str(&w, img.pulled); cr_jw_obj_end(&w);
+    cr_jw_key(&w, "Metadata"); cr_jw_obj(&w); cr_jw_key(&w, "LastTagTime"); cr_jw_str(&w, img.pulled[0] ? img.pulled : "0001-01-01T00:00:00Z"); cr_jw_obj_end(&w);
     cr_jw_obj_end(&w);
     cr_json_free(cfg);
     CR_FREE(l.v);

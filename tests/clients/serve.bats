@@ -230,9 +230,14 @@ print("detached")' "$S/d.sock" "${N}it"
     run timeout 60 $D pull "$BB"
     [ "$status" -eq 0 ] && [[ $output == *"Pull complete"* ]] && [[ $output == *"Digest: sha256:"* ]]
     run $D images --format '{{.Repository}}:{{.Tag}}'
-[ "$output" = "$BB:latest" ]
+    [ "$output" = "$BB:latest" ]
     run $D tag "$BB" "$REG/other:v1"
     [ "$status" -eq 0 ]
+    # images REPO[:TAG] lists that image alone, by its names
+    run $D images --format '{{.Repository}}:{{.Tag}}' "$REG/other"
+    [ "$status" -eq 0 ] && [ "$output" = "$REG/other:v1" ]
+    run $D images -q "$REG/none"
+    [ "$status" -eq 0 ] && [ -z "$output" ]
     run $D history -q "$REG/other:v1"
     [ "$status" -eq 0 ]
     run $D rmi "$REG/other:v1"
@@ -271,6 +276,9 @@ print("detached")' "$S/d.sock" "${N}it"
     [ "$status" -eq 0 ] && [ "$output" = "$(printf 'built by docker\nfrom-context')" ]
     run timeout 120 $D build -q --network none --build-arg WHO=docker -f "$S/ctx/Dockerfile" "$S/ctx"
     [ "$status" -eq 0 ] && [[ $output =~ ^sha256:[0-9a-f]{64}$ && $(api GET "/images/$output/json") == *' 200' ]]
+    # an untagged image inspects too (its LastTagTime is Docker's zero time, not "")
+    run $D image inspect -f '{{.Id}} {{.Metadata.LastTagTime}}' "$output"
+    [ "$status" -eq 0 ] && [[ $output == "sha256:"*" 0001-01-01T00:00:00Z" ]]
 }
 
 @test "serve: python3-docker runs containers and streams events" {
