@@ -6023,21 +6023,31 @@ static const char *cr__cgroup_res_cpu_first(const cr__cg_cpu_want *n) {
     return NULL;
 }
 
+/* A write the kernel may refuse (EINVAL) until its partner is in (a
+   period shorter than the parent's before the quota): kept for after it. */
+typedef struct cr__cg_pend { const char *file, *key; int mode; char v[64]; } cr__cg_pend;
+static int cr__cgroup_res_try(cr__cg_ctx *c, const cr__cg_dir *d, cr__cg_pend *p, const char *v, int partner_comes) {
+    int r = cr__cgroup_res_write(c, d, p->file, v, p->key, p->mode);
+    if (r == -EINVAL && partner_comes) { snprintf(p->v, sizeof p->v, "%s", v); return 0; }
+    return r;
+}
+static int cr__cgroup_res_retry(cr__cg_ctx *c, const cr__cg_dir *d, const cr__cg_pend *p) {
+    return p->v[0] ? cr__cgroup_res_write(c, d, p->file, p->v, p->key, p->mode) : 0;
+}
+
 /* Realtime: period first unless the kernel wants the runtime in first (runc). */
 static int cr__cgroup_res_cpu_rt_v1(cr__cg_ctx *c, const cr__cg_dir *d, const cr__cg_cpu_want *n) {
-    char v[64], pend_period[64] = "";
+    cr__cg_pend period = { "cpu.rt_period_us", "linux.resources.cpu.realtimePeriod", CR__CGW_WARN, "" };
+    char v[64];
     int r;
     if (n->rtperiod) {
         cr__cgroup_res_fmt_u64(v, sizeof v, n->rtperiod);
-        r = cr__cgroup_res_write(c, d, "cpu.rt_period_us", v, "linux.resources.cpu.realtimePeriod", CR__CGW_WARN);
-        if (r == -EINVAL && n->rtruntime) snprintf(pend_period, sizeof pend_period, "%s", v);
-        else if (r < 0) return r;
+        if ((r = cr__cgroup_res_try(c, d, &period, v, n->rtruntime != 0)) < 0) return r;
     }
     if (n->rtruntime) {
         cr__cgroup_res_fmt_i64(v, sizeof v, n->rtruntime);
-        if ((r = cr__cgroup_res_write(c, d, "cpu.rt_runtime_us", v, "linux.resources.cpu.realtimeRuntime", CR__CGW_WARN)) < 0) return r;
-        if (*pend_period &&
-            (r = cr__cgroup_res_write(c, d, "cpu.rt_period_us", pend_period, "linux.resources.cpu.realtimePeriod", CR__CGW_WARN)) < 0)
+        if ((r = cr__cgroup_res_write(c, d, "cpu.rt_runtime_us", v, "linux.resources.cpu.realtimeRuntime", CR__CGW_WARN)) < 0 ||
+            (r = cr__cgroup_res_retry(c, d, &period)) < 0)
             return r;
     }
     return 0;
@@ -6045,7 +6055,9 @@ static int cr__cgroup_res_cpu_rt_v1(cr__cg_ctx *c, const cr__cg_dir *d, const cr
 
 static int cr__cgroup_res_cpu_v1(cr__cg_ctx *c, const cr__cg_dir *d, const cr__cg_cpu_want *n) {
     const cr_res_cpu *u = n->u;
-    char v[64], pend_period[64] = "", pend_burst[64] = "";
+    cr__cg_pend period = { "cpu.cfs_period_us", "linux.resources.cpu.period", CR__CGW_MUST, "" };
+    cr__cg_pend burst = { "cpu.cfs_burst_us", "linux.resources.cpu.burst", CR__CGW_WARN, "" };
+    char v[64];
     int r;
     if (n->shares) {
         uint64_t got = 0;
@@ -6058,25 +6070,16 @@ static int cr__cgroup_res_cpu_v1(cr__cg_ctx *c, const cr__cg_dir *d, const cr__c
     }
     if (n->period) {
         cr__cgroup_res_fmt_u64(v, sizeof v, n->period);
-        r = cr__cgroup_res_write(c, d, "cpu.cfs_period_us", v, "linux.resources.cpu.period", CR__CGW_MUST);
-        /* a shorter period can exceed the parent's quota until the new quota is in: retry after it */
-        if (r == -EINVAL && n->quota) snprintf(pend_period, sizeof pend_period, "%s", v);
-        else if (r < 0) return r;
+        if ((r = cr__cgroup_res_try(c, d, &period, v, n->quota != 0)) < 0) return r;
     }
     if (u->has_burst) {
         cr__cgroup_res_fmt_u64(v, sizeof v, u->burst);
-        r = cr__cgroup_res_write(c, d, "cpu.cfs_burst_us", v, "linux.resources.cpu.burst", CR__CGW_WARN);
-        if (r == -EINVAL && n->quota) snprintf(pend_burst, sizeof pend_burst, "%s", v);
-        else if (r < 0) return r;
+        if ((r = cr__cgroup_res_try(c, d, &burst, v, n->quota != 0)) < 0) return r;
     }
     if (n->quota) {
         cr__cgroup_res_fmt_i64(v, sizeof v, n->quota);
-        if ((r = cr__cgroup_res_write(c, d, "cpu.cfs_quota_us", v, "linux.resources.cpu.quota", CR__CGW_MUST)) < 0) return r;
-        if (*pend_period &&
-            (r = cr__cgroup_res_write(c, d, "cpu.cfs_period_us", pend_period, "linux.resources.cpu.period", CR__CGW_MUST)) < 0)
-            return r;
-        if (*pend_burst &&
-            (r = cr__cgroup_res_write(c, d, "cpu.cfs_burst_us", pend_burst, "linux.resources.cpu.burst", CR__CGW_WARN)) < 0)
+        if ((r = cr__cgroup_res_write(c, d, "cpu.cfs_quota_us", v, "linux.resources.cpu.quota", CR__CGW_MUST)) < 0 ||
+            (r = cr__cgroup_res_retry(c, d, &period)) < 0 || (r = cr__cgroup_res_retry(c, d, &burst)) < 0)
             return r;
     }
     if (u->has_idle) {
