@@ -229,7 +229,8 @@ CR_API void cr_json_tmpl_free(cr_json_tmpl *t);
    A missing file is no error; a bad one is, naming FILE:LINE and the key.
    Flags override every file (the applets apply them).
 
-     [engine]      state_root  storage
+     [engine]      state_root  storage   (for a user, those of /etc/cr/cr.conf are
+                                          root's and left to root: cr's main)
      [network]     default_network  bridge  subnet  dns
      [containers]  default_capabilities  seccomp_profile  default_ulimits
                    log_driver  log_size_max  log_max_file
@@ -443,7 +444,8 @@ typedef struct cr_state {
 } cr_state;
 
 typedef struct cr_runtime {
-    const char *root;                 /* state root; NULL = /run/cr or $XDG_RUNTIME_DIR/cr */
+    const char *root;                 /* state root; NULL = /run/cr, or not root $XDG_RUNTIME_DIR/cr
+                                         (else /tmp/cr-run-UID, made 0700, if it is the user's) */
     int cgroup_manager;               /* CR_CGROUP_MANAGER_* */
     const char *criu;                 /* checkpoint/restore: the criu binary; NULL = criu on PATH */
 } cr_runtime;
@@ -802,7 +804,8 @@ CR_API void cr_auth_basic(const char *user, const char *pass, cr_buf *out);   /*
    place), layers/sha256/<diff-id hex>/ (one unpacked directory per layer,
    overlay whiteouts; layers/sha256/.unpacked/<hex> is written once it is
    complete), images.json (names -> manifest digests), tmp/ (partial
-   downloads that the next pull resumes). Zero = $CR_STORAGE or /var/lib/cr. */
+   downloads that the next pull resumes). Zero = $CR_STORAGE or /var/lib/cr;
+   not root: $XDG_DATA_HOME/cr, else ~/.local/share/cr. */
 typedef struct cr_store { const char *root; } cr_store;
 CR_API const char *cr_store_root(const cr_store *s);
 
@@ -1663,6 +1666,14 @@ static int cr__write_all(int fd, const void *p, size_t n) {
         c += w; n -= (size_t)w;
     }
     return 0;
+}
+
+/* $HOME, else the user's home in the passwd file; "" if neither */
+static const char *cr__home(void) {
+    const char *home = getenv("HOME");
+    struct passwd *pw;
+    if ((!home || !*home) && (pw = getpwuid(getuid()))) home = pw->pw_dir;
+    return home ? home : "";
 }
 
 CR_API int cr_util_read_file(int dirfd, const char *path, size_t max, cr_buf *out, cr_err *err) {
@@ -7271,6 +7282,15 @@ CR_API const char *cr_state_root(const cr_runtime *rt) {
         snprintf(buf, sizeof buf, "%s/cr", xdg);
         return buf;
     }
+    if (geteuid() != 0) {
+        /* podman's fallback: a private directory under /tmp, used only if it is this user's */
+        struct stat sb;
+        snprintf(buf, sizeof buf, "/tmp/cr-run-%u", (unsigned)geteuid());
+        if ((mkdir(buf, 0700) == 0 || errno == EEXIST) && lstat(buf, &sb) == 0 && S_ISDIR(sb.st_mode) &&
+            sb.st_uid == geteuid() && !(sb.st_mode & 077))
+            return buf;
+        cr_log(CR_LOG_WARN, "rootless: %s is not a private directory of this user: set $XDG_RUNTIME_DIR or --root", buf);
+    }
     return "/run/cr";
 }
 
@@ -7891,15 +7911,17 @@ static int cr__readonly_path(cr__ctx *c, const char *path, cr_err *err) {
    no page-sized option string limits the number of layers. -1 with errno;
    EINVAL also where the kernel (before 6.8) does not know "lowerdir+":
    some say so at fsconfig, 6.1 only at FSCONFIG_CMD_CREATE. */
+enum { CR__OVL_VOLATILE = 1, CR__OVL_USERXATTR = 2 };   /* cr__overlay_mount's flags */
 static int cr__overlay_fsmount(const char *target, const char *const *lower, const char *upper, const char *work,
-                               int volatile_upper) {
+                               int flags) {
     int fs, mnt = -1, i, r = -1, e;
     if ((fs = (int)syscall(SYS_fsopen, "overlay", FSOPEN_CLOEXEC)) < 0) return -1;
     for (i = 0; lower[i]; i++)
         if (syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING, "lowerdir+", lower[i], 0) < 0) goto out;
     if ((upper && (syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING, "upperdir", upper, 0) < 0 ||
                    syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING, "workdir", work, 0) < 0)) ||
-        (volatile_upper && syscall(SYS_fsconfig, fs, FSCONFIG_SET_FLAG, "volatile", NULL, 0) < 0) ||
+        ((flags & CR__OVL_VOLATILE) && syscall(SYS_fsconfig, fs, FSCONFIG_SET_FLAG, "volatile", NULL, 0) < 0) ||
+        ((flags & CR__OVL_USERXATTR) && syscall(SYS_fsconfig, fs, FSCONFIG_SET_FLAG, "userxattr", NULL, 0) < 0) ||
         syscall(SYS_fsconfig, fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0 ||
         (mnt = (int)syscall(SYS_fsmount, fs, FSMOUNT_CLOEXEC, upper ? 0 : MOUNT_ATTR_RDONLY)) < 0 ||
         syscall(SYS_move_mount, mnt, "", AT_FDCWD, target, MOVE_MOUNT_F_EMPTY_PATH) < 0) goto out;
@@ -7913,17 +7935,20 @@ out:
 }
 
 /* An overlayfs on target (upper NULL: read-only): the new mount API, else
-   (no fsopen, no "lowerdir+") the classic option string. */
-static int cr__overlay_mount(const char *target, const char *const *lower, const char *upper, const char *work, int volatile_upper,
+   (no fsopen, no "lowerdir+") the classic option string. flags:
+   CR__OVL_VOLATILE, CR__OVL_USERXATTR (in a user namespace: user.overlay.*
+   xattrs, as a rootless unpack writes them). */
+static int cr__overlay_mount(const char *target, const char *const *lower, const char *upper, const char *work, int flags,
                              cr_err *err) {
     cr_buf data = {0};
     int i, r = 0;
-    if (cr__overlay_fsmount(target, lower, upper, work, volatile_upper) == 0) return 0;
+    if (cr__overlay_fsmount(target, lower, upper, work, flags) == 0) return 0;
     if (errno != EINVAL && errno != ENOSYS)
         return cr__errno(err, "overlay on \"%s\"%s%s%s", target, upper ? " (upper \"" : "", upper ? upper : "", upper ? "\")" : "");
     cr_buf_puts(&data, "lowerdir=");
     for (i = 0; lower[i]; i++) { if (i) cr_buf_putc(&data, ':'); cr_buf_puts(&data, lower[i]); }
-    if (upper) cr_buf_printf(&data, ",upperdir=%s,workdir=%s%s", upper, work, volatile_upper ? ",volatile" : "");
+    if (upper) cr_buf_printf(&data, ",upperdir=%s,workdir=%s%s", upper, work, flags & CR__OVL_VOLATILE ? ",volatile" : "");
+    if (flags & CR__OVL_USERXATTR) cr_buf_puts(&data, ",userxattr");
     if (data.oom || data.len >= 4096) r = cr_err_set(err, E2BIG, "overlay on \"%s\": %d layers do not fit in the mount options", target, i);
     else if (mount("overlay", target, "overlay", upper ? 0 : MS_RDONLY, data.data) < 0)
         r = cr__errno(err, "overlay on \"%s\"%s%s%s", target, upper ? " (upper \"" : "", upper ? upper : "", upper ? "\")" : "");
@@ -7934,8 +7959,10 @@ static int cr__overlay_mount(const char *target, const char *const *lower, const
 /* The image container's overlay, on root.path. */
 static int cr__overlay_root(cr__ctx *c, cr_err *err) {
     const cr_create_opts *o = c->opts;
+    int userns = c->spec->ns[CR_NS_USER].present && !c->spec->ns[CR_NS_USER].path;
     if (!c->spec->ns[CR_NS_MNT].present) return cr_err_set(err, EINVAL, "an overlay root needs a mount namespace");
-    return cr__overlay_mount(c->rootfs, o->rootfs_lower, o->rootfs_upper, o->rootfs_work, o->rootfs_volatile, err);
+    return cr__overlay_mount(c->rootfs, o->rootfs_lower, o->rootfs_upper, o->rootfs_work,
+                             (o->rootfs_volatile ? CR__OVL_VOLATILE : 0) | (userns ? CR__OVL_USERXATTR : 0), err);
 }
 
 static int cr__rootfs_prepare(cr__ctx *c, cr_err *err) {
@@ -9030,25 +9057,63 @@ static int cr__idmap_needs_helper(const cr_idmap *m, int n, uint32_t own) {
     return n != 1 || m[0].size != 1 || m[0].host_id != own;
 }
 
-static int cr__write_maps(cr_spec *s, pid_t pid, cr_err *err) {
-    if (geteuid() != 0 && cr__idmap_needs_helper(s->uid_map, s->n_uid_map, geteuid())) {
-        int r = cr__idmap_helper("newuidmap", pid, s->uid_map, s->n_uid_map, err);
+static int cr__write_maps(const cr_idmap *um, int nu, const cr_idmap *gm, int ng, pid_t pid, cr_err *err) {
+    if (geteuid() != 0 && cr__idmap_needs_helper(um, nu, geteuid())) {
+        int r = cr__idmap_helper("newuidmap", pid, um, nu, err);
         if (r < 0) return cr_err_wrap(err, "linux.uidMappings");
-        if (cr__idmap_needs_helper(s->gid_map, s->n_gid_map, getegid()))
-            return cr__idmap_helper("newgidmap", pid, s->gid_map, s->n_gid_map, err) < 0 ? cr_err_wrap(err, "linux.gidMappings") : 0;
-        return cr__write_idmap(pid, "gid_map", s->gid_map, s->n_gid_map, err);
+        if (cr__idmap_needs_helper(gm, ng, getegid()))
+            return cr__idmap_helper("newgidmap", pid, gm, ng, err) < 0 ? cr_err_wrap(err, "linux.gidMappings") : 0;
+        return cr__write_idmap(pid, "gid_map", gm, ng, err);
     }
-    if (geteuid() != 0 && cr__idmap_needs_helper(s->gid_map, s->n_gid_map, getegid())) {
-        if (cr__idmap_helper("newgidmap", pid, s->gid_map, s->n_gid_map, err) < 0) return cr_err_wrap(err, "linux.gidMappings");
-        return cr__write_idmap(pid, "uid_map", s->uid_map, s->n_uid_map, err);
+    if (geteuid() != 0 && cr__idmap_needs_helper(gm, ng, getegid())) {
+        if (cr__idmap_helper("newgidmap", pid, gm, ng, err) < 0) return cr_err_wrap(err, "linux.gidMappings");
+        return cr__write_idmap(pid, "uid_map", um, nu, err);
     }
     if (geteuid() != 0) {
         char path[64];
         snprintf(path, sizeof path, "/proc/%d/setgroups", (int)pid);
         cr__write_str(path, "deny");
     }
-    if (cr__write_idmap(pid, "uid_map", s->uid_map, s->n_uid_map, err) < 0) return -EPERM;
-    return cr__write_idmap(pid, "gid_map", s->gid_map, s->n_gid_map, err);
+    if (cr__write_idmap(pid, "uid_map", um, nu, err) < 0) return -EPERM;
+    return cr__write_idmap(pid, "gid_map", gm, ng, err);
+}
+
+/* Calls fn(arg) in a child that is root of a new user namespace with these
+   id maps (maps[0] uids, maps[1] gids; newuidmap/newgidmap when they are
+   more than the caller's own id): what a rootless cr does to files that its
+   subordinate ids own, as podman unshare. *arg (size bytes) is copied into
+   shared memory and back, so fn may return results in it; so does fn's error. */
+static int cr__userns_call(cr_idmap *const maps[2], const int n[2], int (*fn)(void *arg, cr_err *err), void *arg, size_t size,
+                           cr_err *err) {
+    struct { int r; cr_err e; } *sh = mmap(NULL, sizeof *sh + size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    int go[2] = { -1, -1 }, ready[2] = { -1, -1 }, r = 0, st = 0;
+    char b = 0;
+    pid_t pid = -1;
+    if (sh == MAP_FAILED) return cr__errno(err, "rootless: mmap");
+    memcpy(sh + 1, arg, size);
+    sh->r = -EIO;
+    cr_err_set(&sh->e, EIO, "rootless: the user namespace helper died");
+    if (pipe2(go, O_CLOEXEC) < 0 || pipe2(ready, O_CLOEXEC) < 0 || (pid = fork()) < 0) { r = cr__errno(err, "rootless: fork"); goto out; }
+    if (pid == 0) {
+        if (unshare(CLONE_NEWUSER) < 0) { sh->r = cr__errno(&sh->e, "rootless: a user namespace"); _exit(1); }
+        if (write(ready[1], "u", 1) != 1 || read(go[0], &b, 1) != 1 || b != 'g' || setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0) _exit(1);
+        sh->r = fn(sh + 1, &sh->e);
+        _exit(0);
+    }
+    close(go[0]); close(ready[1]); go[0] = ready[1] = -1;
+    if (read(ready[0], &b, 1) == 1 && (r = cr__write_maps(maps[0], n[0], maps[1], n[1], pid, err)) == 0 && write(go[1], "g", 1) != 1)
+        r = cr__errno(err, "rootless: the user namespace helper");
+    close(go[1]); go[1] = -1;
+    while (waitpid(pid, &st, 0) < 0 && errno == EINTR) ;
+    if (r == 0 && (r = sh->r) < 0) *err = sh->e;
+    if (r == 0) memcpy(arg, sh + 1, size);
+out:
+    if (go[0] >= 0) close(go[0]);
+    if (go[1] >= 0) close(go[1]);
+    if (ready[0] >= 0) close(ready[0]);
+    if (ready[1] >= 0) close(ready[1]);
+    munmap(sh, sizeof *sh + size);
+    return r;
 }
 
 static int cr__ns_open(const char *path, int kind, cr_err *err) {
@@ -9430,7 +9495,7 @@ static int cr__create_spawn(cr__creation *k, cr_err *err) {
     if ((r = cr__state_save(k->dirfd, &k->st, 1, err)) < 0) return r;
     if (k->st.cgroup[0] && (r = cr__cgroup_enter(k->st.cgroup, k->pid, err)) < 0) return r;
     if (k->st.cgroup[0] && (r = cr__create_resources(&k->spec, k->st.cgroup, err)) < 0) return r;
-    if (k->one_stage && (k->flags & CLONE_NEWUSER)) return cr__write_maps(&k->spec, k->pid, err);
+    if (k->one_stage && (k->flags & CLONE_NEWUSER)) return cr__write_maps(k->spec.uid_map, k->spec.n_uid_map, k->spec.gid_map, k->spec.n_gid_map, k->pid, err);
     return 0;
 }
 
@@ -9448,7 +9513,7 @@ static int cr__create_sync(cr__creation *k, cr__created *out, cr_err *err) {
         if (cr__msg_recv(k->sv[0], &m, &fd) < 0) return cr_err_set(err, EIO, "the container init exited during setup");
         if (m.type == CR__MSG_ERROR) return cr__msg_err(&m, err);
         if (m.type == CR__MSG_MAPS) {
-            if ((r = cr__write_maps(&k->spec, k->pid, err)) < 0) return r;
+            if ((r = cr__write_maps(k->spec.uid_map, k->spec.n_uid_map, k->spec.gid_map, k->spec.n_gid_map, k->pid, err)) < 0) return r;
             cr__msg_send(k->sv[0], CR__MSG_GO, 0, NULL);
         } else if (m.type == CR__MSG_PID) {
             waitpid(k->first, NULL, 0);
@@ -14498,10 +14563,7 @@ CR_API int cr_auth_store(const char *file, const char *registry, const char *use
 }
 
 CR_API const char *cr_auth_default_file(char *buf, size_t n) {
-    const char *home = getenv("HOME");
-    struct passwd *pw;
-    if ((!home || !*home) && (pw = getpwuid(getuid()))) home = pw->pw_dir;
-    snprintf(buf, n, "%s/.docker/config.json", home && *home ? home : "");
+    snprintf(buf, n, "%s/.docker/config.json", cr__home());
     return buf;
 }
 
@@ -14527,9 +14589,14 @@ CR_API int cr_auth_remove(const char *file, const char *registry, cr_err *err) {
 
 CR_API const char *cr_store_root(const cr_store *s) {
     const char *env;
+    static char buf[PATH_MAX];
     if (s && s->root && *s->root) return s->root;
     env = getenv("CR_STORAGE");
-    return env && *env ? env : "/var/lib/cr";
+    if ((env && *env) || geteuid() == 0) return env && *env ? env : "/var/lib/cr";
+    /* rootless, as podman: $XDG_DATA_HOME/cr, else ~/.local/share/cr */
+    if ((env = getenv("XDG_DATA_HOME")) && *env) snprintf(buf, sizeof buf, "%s/cr", env);
+    else snprintf(buf, sizeof buf, "%s/.local/share/cr", cr__home());
+    return buf;
 }
 
 static int cr__store_prepare(const char *root, cr_err *err) {
@@ -19278,6 +19345,9 @@ typedef struct cr__ctr {
     int restarts;
     int log_none, log_files;          /* --log-driver none; --log-opt max-file (1 by default) */
     int64_t log_max;                  /* --log-opt max-size in bytes (0: no rotation) */
+    int rootless;                     /* not root: a user namespace of idmap below */
+    int own_netns;                    /* a network namespace of its own (none, bridge) */
+    cr_idmap idmap[2][2]; int nidmap[2];   /* [0] uids, [1] gids: 0 -> the user, 1.. -> its subordinate range */
 } cr__ctr;
 
 static const char cr__ctr_default_path[] = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
@@ -19412,6 +19482,68 @@ static int cr__ctr_user_lookup(cr__ctr_ids *c, const char *passwd, const char *g
         p = nl ? nl + 1 : NULL;
     }
     return 0;
+}
+
+/* Rootless, as podman: container 0 is the user, 1..N its subordinate ids
+   (/etc/subuid, /etc/subgid: "NAME:START:COUNT" or "UID:START:COUNT",
+   written by newuidmap/newgidmap), or the one id when it has none. */
+static void cr__ctr_rootless_ids(cr_idmap idmap[2][2], int nidmap[2]) {
+    static const char *const files[2] = { "/etc/subuid", "/etc/subgid" };
+    struct passwd *pw = getpwuid(geteuid());
+    char id[24], line[1024], *f[8];
+    int k;
+    for (k = 0; k < 2; k++) {
+        cr_buf text = {0};
+        cr_idmap *m = idmap[k];
+        m[0].container_id = 0; m[0].host_id = k ? (uint32_t)getegid() : (uint32_t)geteuid(); m[0].size = 1;
+        nidmap[k] = 1;
+        snprintf(id, sizeof id, "%u", (unsigned)geteuid());
+        if (cr_util_read_file(AT_FDCWD, files[k], 1 << 20, &text, NULL) == 0 && text.data &&
+            ((pw && cr__ctr_db_find(text.data, pw->pw_name, 0, line, sizeof line, f)) || cr__ctr_db_find(text.data, id, 0, line, sizeof line, f)) &&
+            cr__ctr_is_number(f[1]) && cr__ctr_is_number(f[2]) && strtoul(f[2], NULL, 10) > 0) {
+            m[1].container_id = 1; m[1].host_id = (uint32_t)strtoul(f[1], NULL, 10);
+            m[1].size = (uint32_t)strtoul(f[2], NULL, 10);
+            nidmap[k] = 2;
+        }
+        cr_buf_free(&text);
+    }
+}
+
+typedef struct cr__ctr_rm { int dirfd; char name[64]; } cr__ctr_rm;
+static int cr__ctr_rm_fn(void *arg, cr_err *err) {
+    cr__ctr_rm *a = (cr__ctr_rm *)arg;
+    return cr__rm_rf(a->dirfd, a->name) < 0 && errno != ENOENT ? cr__errno(err, "remove \"%s\"", a->name) : 0;
+}
+
+/* Removes dirfd/name; rootless, what the container's ids own (the overlay's
+   work dir too, mode 000) is removed in a user namespace of the user's ids. */
+static int cr__ctr_rm_tree(int dirfd, const char *name, cr_err *err) {
+    cr__ctr_rm a;
+    cr_idmap m[2][2];
+    cr_idmap *maps[2] = { m[0], m[1] };
+    int n[2];
+    if (cr__rm_rf(dirfd, name) == 0 || errno == ENOENT) return 0;
+    if (geteuid() == 0 || (errno != EACCES && errno != EPERM)) return cr__errno(err, "remove \"%s\"", name);
+    a.dirfd = dirfd;
+    snprintf(a.name, sizeof a.name, "%s", name);
+    cr__ctr_rootless_ids(m, n);
+    return cr__userns_call(maps, n, cr__ctr_rm_fn, &a, sizeof a, err);
+}
+
+static void cr__ctr_idmap_json(const cr__ctr *c, cr_jw *w) {
+    int k, i;
+    for (k = 0; k < 2; k++) {
+        cr_jw_key(w, k ? "gidMappings" : "uidMappings");
+        cr_jw_arr(w);
+        for (i = 0; i < c->nidmap[k]; i++) {
+            cr_jw_obj(w);
+            cr_jw_key(w, "containerID"); cr_jw_u64(w, c->idmap[k][i].container_id);
+            cr_jw_key(w, "hostID"); cr_jw_u64(w, c->idmap[k][i].host_id);
+            cr_jw_key(w, "size"); cr_jw_u64(w, c->idmap[k][i].size);
+            cr_jw_obj_end(w);
+        }
+        cr_jw_arr_end(w);
+    }
 }
 
 static int cr__ctr_user(cr__ctr *c, const char *spec, cr_err *err) {
@@ -20243,9 +20375,12 @@ static int cr__ctr_mounts(cr__ctr *c, cr_err *err) {
     char opts[128];
     cr__ctr_mount(c, "/proc", "proc", "proc", "nosuid,noexec,nodev");
     cr__ctr_mount(c, "/dev", "tmpfs", "tmpfs", "nosuid,strictatime,mode=755,size=65536k");
-    cr__ctr_mount(c, "/dev/pts", "devpts", "devpts", "nosuid,noexec,newinstance,ptmxmode=0666,mode=0620,gid=5");
-    snprintf(opts, sizeof opts, "nosuid,noexec,nodev%s", ro);
-    cr__ctr_mount(c, "/sys", "sysfs", "sysfs", opts);
+    /* rootless: gid 5 only exists with subordinate gids; sysfs only in a
+       network namespace of the user's (else the host's /sys, as podman) */
+    cr__ctr_mount(c, "/dev/pts", "devpts", "devpts", c->rootless && c->nidmap[1] < 2 ? "nosuid,noexec,newinstance,ptmxmode=0666,mode=0620"
+                                                      : "nosuid,noexec,newinstance,ptmxmode=0666,mode=0620,gid=5");
+    snprintf(opts, sizeof opts, "%snosuid,noexec,nodev%s", c->rootless && !c->own_netns ? "rbind," : "", ro);
+    cr__ctr_mount(c, "/sys", c->rootless && !c->own_netns ? "bind" : "sysfs", c->rootless && !c->own_netns ? "/sys" : "sysfs", opts);
     snprintf(opts, sizeof opts, "nosuid,noexec,nodev,relatime%s", ro);
     cr__ctr_mount(c, "/sys/fs/cgroup", "cgroup", "cgroup", opts);
     cr__ctr_mount(c, "/dev/mqueue", "mqueue", "mqueue", "nosuid,noexec,nodev");
@@ -20513,6 +20648,7 @@ static void cr__ctr_namespaces_json(const cr__ctr *c, cr_jw *w) {
     int i;
     cr_jw_key(w, "namespaces");
     cr_jw_arr(w);
+    if (c->rootless) { cr_jw_obj(w); cr_jw_key(w, "type"); cr_jw_str(w, "user"); cr_jw_obj_end(w); }
     for (i = 0; nss[i]; i++) {
         const char *path = i < 3 ? c->ns[i] : i == 3 ? (!strcmp(net, "host") ? "host" : c->netns) : "";
         if (!strcmp(path, "host")) continue;
@@ -20544,7 +20680,8 @@ static int cr__ctr_config(cr__ctr *c, cr_buf *out, cr_err *err) {
     cr_jw_key(&w, "uid"); cr_jw_u64(&w, c->uid);
     cr_jw_key(&w, "gid"); cr_jw_u64(&w, c->gid);
     cr_jw_key(&w, "additionalGids"); cr_jw_arr(&w);
-    for (i = 0; i < c->ngids; i++) cr_jw_u64(&w, c->gids[i]);
+    /* (a user namespace of one gid denies setgroups) */
+    for (i = 0; i < c->ngids && !(c->rootless && c->nidmap[1] < 2); i++) cr_jw_u64(&w, c->gids[i]);
     cr_jw_arr_end(&w);
     cr_jw_obj_end(&w);
     cr_jw_key(&w, "args"); cr_jw_arr(&w);
@@ -20592,6 +20729,7 @@ static int cr__ctr_config(cr__ctr *c, cr_buf *out, cr_err *err) {
         cr_jw_arr_end(&w);
     }
     if ((r = cr__ctr_sysctls(c, &w, err)) < 0) return r;
+    if (c->rootless) cr__ctr_idmap_json(c, &w);
     cr__ctr_namespaces_json(c, &w);
     if (!o->privileged) {
         cr_jw_key(&w, "maskedPaths"); cr_jw_arr(&w);
@@ -20970,7 +21108,7 @@ static int cr__ctr_destroy(const cr_runtime *rt, const char *store, const char *
        rm leaves under the temporary name) */
     snprintf(gone, sizeof gone, ".rm-%d-%lld-%u", (int)getpid(), (long long)time(NULL), seq++);
     if (renameat(pfd, name, pfd, gone) < 0) r = errno == ENOENT ? 0 : cr__errno(err, "remove \"%s/%s\"", parent, name);
-    else r = cr__rm_rf(pfd, gone) < 0 && errno != ENOENT ? cr__errno(err, "remove \"%s/%s\"", parent, gone) : 0;
+    else if ((r = cr__ctr_rm_tree(pfd, gone, err)) < 0) cr_err_wrap(err, "%s", parent);
     close(pfd);
     return r;
 }
@@ -21029,6 +21167,9 @@ static int cr__ctr_network(cr__ctr *c, cr_err *err) {
     const char *const *p = c->o->publish;
     int r;
     c->bridge = !net || !*net || !strcmp(net, "bridge");
+    c->own_netns = c->bridge || !strcmp(net, "none");
+    if (c->bridge && c->rootless)
+        return cr_err_set(err, EPERM, "--network bridge: rootless: a bridge needs root; use --network none or --network host");
     for (; p && *p; p++) {
         if (!c->bridge) return cr_err_set(err, EINVAL, "-p \"%s\": publishing ports needs --network bridge", *p);
         if (c->nports == (int)(sizeof c->ports / sizeof *c->ports)) return cr_err_set(err, E2BIG, "-p: at most 64 ports");
@@ -21050,6 +21191,7 @@ static int cr__ctr_prepare(cr__ctr *c, const cr_store *s, cr_err *err) {
     struct stat sb;
     int r;
     if (!o->image == !o->rootfs) return cr_err_set(err, EINVAL, "run: give either an image or --rootfs DIR");
+    if (geteuid() != 0) { c->rootless = 1; cr__ctr_rootless_ids(c->idmap, c->nidmap); }
     if (o->image && (r = cr__ctr_load_image(c, s, err)) < 0) return r;
     if (o->rootfs && (stat(o->rootfs, &sb) < 0 || !S_ISDIR(sb.st_mode)))
         return cr_err_set(err, ENOTDIR, "--rootfs \"%s\": not a directory", o->rootfs);
@@ -23841,7 +23983,7 @@ static int cr__bld_overlay(cr__bld_fs *f, const cr__bimg *m, const char *at, int
     if (lower.n < 2 && !rw) cr__strv_push(&lower, empty);
     if (mkdir(at, 0755) < 0 && errno != EEXIST) r = cr__errno(err, "%s", at);
     else r = lower.oom ? cr_err_set(err, ENOMEM, "out of memory")
-                       : cr__overlay_mount(at, (const char *const *)lower.v, rw ? up : NULL, rw ? work : NULL, 1, err);
+                       : cr__overlay_mount(at, (const char *const *)lower.v, rw ? up : NULL, rw ? work : NULL, CR__OVL_VOLATILE, err);
     cr__strv_free(&lower);
     return r;
 }
