@@ -9105,7 +9105,7 @@ static int cr__userns_call(cr_idmap *const maps[2], const int n[2], int (*fn)(vo
         r = cr__errno(err, "rootless: the user namespace helper");
     close(go[1]); go[1] = -1;
     while (waitpid(pid, &st, 0) < 0 && errno == EINTR) ;
-    if (r == 0 && (r = sh->r) < 0) *err = sh->e;
+    if (r == 0 && (r = sh->r) < 0 && err) *err = sh->e;
     if (r == 0) memcpy(arg, sh + 1, size);
 out:
     if (go[0] >= 0) close(go[0]);
@@ -9114,6 +9114,60 @@ out:
     if (ready[1] >= 0) close(ready[1]);
     munmap(sh, sizeof *sh + size);
     return r;
+}
+
+/* Rootless, as podman: container 0 is the user, 1..N its subordinate ids
+   (/etc/subuid, /etc/subgid: "NAME:START:COUNT" or "UID:START:COUNT", as
+   newuidmap/newgidmap read them), or the one id when it has none. Returns
+   how many ids beyond its own the user has (0: none). */
+static uint32_t cr__rootless_ids(cr_idmap idmap[2][2], int nidmap[2]) {
+    static const char *const files[2] = { "/etc/subuid", "/etc/subgid" };
+    struct passwd *pw = getpwuid(geteuid());
+    char id[24], key[256];
+    unsigned start, count;
+    int k;
+    snprintf(id, sizeof id, "%u", (unsigned)geteuid());
+    for (k = 0; k < 2; k++) {
+        cr_buf text = {0};
+        const char *p;
+        cr_idmap *m = idmap[k];
+        m[0].container_id = 0; m[0].host_id = k ? (uint32_t)getegid() : (uint32_t)geteuid(); m[0].size = 1;
+        nidmap[k] = 1;
+        if (cr_util_read_file(AT_FDCWD, files[k], 1 << 20, &text, NULL) == 0)
+            for (p = text.data; p && *p && nidmap[k] == 1; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL)
+                if (sscanf(p, "%255[^:\n]:%u:%u", key, &start, &count) == 3 && count && (!strcmp(key, id) || (pw && !strcmp(key, pw->pw_name)))) {
+                    m[1].container_id = 1; m[1].host_id = start; m[1].size = count;
+                    nidmap[k] = 2;
+                }
+        cr_buf_free(&text);
+    }
+    return nidmap[0] > 1 && nidmap[1] > 1 ? idmap[0][1].size : 0;
+}
+
+/* fn(arg) as root of a user namespace of the user's ids (cr__userns_call). */
+static int cr__rootless_call(int (*fn)(void *arg, cr_err *err), void *arg, size_t size, cr_err *err) {
+    cr_idmap m[2][2];
+    cr_idmap *maps[2] = { m[0], m[1] };
+    int n[2];
+    cr__rootless_ids(m, n);
+    return cr__userns_call(maps, n, fn, arg, size, err);
+}
+
+typedef struct cr__rootless_rm_arg { int dirfd; char name[PATH_MAX]; } cr__rootless_rm_arg;
+static int cr__rootless_rm_fn(void *arg, cr_err *err) {
+    cr__rootless_rm_arg *a = (cr__rootless_rm_arg *)arg;
+    return cr__rm_rf(a->dirfd, a->name) < 0 && errno != ENOENT ? cr__errno(err, "remove \"%s\"", a->name) : 0;
+}
+
+/* Removes dirfd/name; rootless, what the container's ids own (the overlay's
+   work dir too, mode 000) is removed in a user namespace of the user's ids. */
+static int cr__rootless_rm(int dirfd, const char *name, cr_err *err) {
+    cr__rootless_rm_arg a;
+    if (cr__rm_rf(dirfd, name) == 0 || errno == ENOENT) return 0;
+    if (geteuid() == 0 || (errno != EACCES && errno != EPERM)) return cr__errno(err, "remove \"%s\"", name);
+    a.dirfd = dirfd;
+    snprintf(a.name, sizeof a.name, "%s", name);
+    return cr__rootless_call(cr__rootless_rm_fn, &a, sizeof a, err);
 }
 
 static int cr__ns_open(const char *path, int kind, cr_err *err) {
@@ -9369,7 +9423,7 @@ static void cr__seccomp_cache_dir(const cr_runtime *rt, char *out, size_t n) {
 
 /* Limits asked for with no cgroup hierarchy to put them in (as in a mount
    namespace with a bare /sys) must not be dropped silently. */
-static int cr__cgroup_check_mounted(const cr_spec *spec, const char *cgroup, cr_err *err) {
+static int cr__cgroup_check_mounted(const cr_spec *spec, const char *cgroup, const char *why, cr_err *err) {
     const cr_resources *res = spec->resources;
     const struct { const char *name; int given; } limits[] = {
         { "memory", res && res->has_memory }, { "cpu", res && res->has_cpu }, { "pids", res && res->has_pids },
@@ -9380,7 +9434,8 @@ static int cr__cgroup_check_mounted(const cr_spec *spec, const char *cgroup, cr_
     if (*cgroup) return 0;
     for (i = 0; i < sizeof limits / sizeof *limits; i++)
         if (limits[i].given)
-            return cr_err_set(err, ENOENT, "linux.resources.%s: no cgroup hierarchy is mounted under /sys/fs/cgroup", limits[i].name);
+            return cr_err_set(err, why ? EPERM : ENOENT, "linux.resources.%s: %s", limits[i].name,
+                              why ? why : "no cgroup hierarchy is mounted under /sys/fs/cgroup");
     return 0;
 }
 
@@ -9425,7 +9480,7 @@ static int cr__create_prepare(cr__creation *k, const char *bundle_arg, int want_
     if ((!c->rt || c->rt->cgroup_manager != CR_CGROUP_MANAGER_DISABLED) &&
         (r = cr__cgroup_resolve(k->spec.cgroups_path, c->id, c->rt && c->rt->cgroup_manager == CR_CGROUP_MANAGER_SYSTEMD,
                                 c->cgroup, sizeof c->cgroup, err)) < 0) return r;
-    return cr__cgroup_check_mounted(&k->spec, c->cgroup, err);
+    return cr__cgroup_check_mounted(&k->spec, c->cgroup, NULL, err);
 }
 
 /* The state dir, locked, and in it state.json first of all: it names the
@@ -9494,6 +9549,9 @@ static int cr__create_spawn(cr__creation *k, cr_err *err) {
     k->st.pid_start = cr__pid_start_time(k->pid);
     if ((r = cr__state_save(k->dirfd, &k->st, 1, err)) < 0) return r;
     if (k->st.cgroup[0] && (r = cr__cgroup_enter(k->st.cgroup, k->pid, err)) < 0) return r;
+    /* (a user's limits need a cgroup delegated to it: none was writable) */
+    if (geteuid() != 0 && (r = cr__cgroup_check_mounted(&k->spec, k->st.cgroup, "rootless: no cgroup delegated to this user is writable", err)) < 0)
+        return r;
     if (k->st.cgroup[0] && (r = cr__create_resources(&k->spec, k->st.cgroup, err)) < 0) return r;
     if (k->one_stage && (k->flags & CLONE_NEWUSER)) return cr__write_maps(k->spec.uid_map, k->spec.n_uid_map, k->spec.gid_map, k->spec.n_gid_map, k->pid, err);
     return 0;
@@ -15190,7 +15248,7 @@ static uint64_t cr__store_drop(const char *root, const char *digest) {
     snprintf(p, sizeof p, "%s/layers/sha256/.unpacked/%s", root, hex);
     unlink(p);
     snprintf(p, sizeof p, "%s/layers/sha256/%s", root, hex);
-    if (lstat(p, &sb) == 0) { n += cr__du(AT_FDCWD, p, 0) + 1; cr__rm_rf(AT_FDCWD, p); }
+    if (lstat(p, &sb) == 0) { n += cr__du(AT_FDCWD, p, 0) + 1; cr__rootless_rm(AT_FDCWD, p, NULL); }
     return n;
 }
 
@@ -17121,6 +17179,27 @@ static int cr__layer_on_read(void *user, uint64_t n) {
     return stop;
 }
 
+/* A user with subordinate ids unpacks in a user namespace of them (as root
+   of it, podman's way), so the owners are shifted as its containers see
+   them; without, the user owns every file, which its containers see as 0. */
+typedef struct cr__unpack_arg { int in, dfd; cr_unpack_opts uo; char got[CR_SHA256_DIGEST_MAX]; } cr__unpack_arg;
+static int cr__unpack_fn(void *arg, cr_err *err) {
+    cr__unpack_arg *a = (cr__unpack_arg *)arg;
+    return cr_unpack_layer(a->in, a->dfd, &a->uo, a->got, err);
+}
+
+static int cr__unpack_shifted(int in, int dfd, const cr_unpack_opts *uo, char got[CR_SHA256_DIGEST_MAX], cr_err *err) {
+    cr_idmap m[2][2];
+    int n[2], r;
+    cr__unpack_arg a;
+    if (!uo->rootless || !cr__rootless_ids(m, n)) return cr_unpack_layer(in, dfd, uo, got, err);
+    cr_log(CR_LOG_DEBUG, "rootless: unpacking in a user namespace of %u subordinate ids", (unsigned)m[0][1].size);
+    a.in = in; a.dfd = dfd; a.uo = *uo;
+    a.uo.on_read = NULL;   /* (its lock lives in this process) */
+    if ((r = cr__rootless_call(cr__unpack_fn, &a, sizeof a, err)) == 0) memcpy(got, a.got, sizeof a.got);
+    return r;
+}
+
 /* Unpacks a layer blob (from in_fd, else from blobs/) into
    layers/sha256/<diff-id> unless it is there. */
 static int cr__image_layer(cr__pull *p, const cr_descriptor *d, const char *diff_id, int in_fd, cr__layer_progress *lp, cr_err *err) {
@@ -17153,7 +17232,7 @@ static int cr__image_layer(cr__pull *p, const cr_descriptor *d, const char *diff
     uo.on_read = cr__layer_on_read;
     uo.user = lp;
     if (in_fd < 0) cr__pull_report(p, CR_PULL_EXTRACTING, d->digest, 0, d->size);
-    if ((r = cr_unpack_layer(in_fd >= 0 ? in_fd : in, dfd, &uo, got, err)) < 0) {
+    if ((r = cr__unpack_shifted(in_fd >= 0 ? in_fd : in, dfd, &uo, got, err)) < 0) {
         if (r == -EFBIG)
             r = cr_err_set(err, EFBIG, "layer %s: unpacks to more than %llu bytes (--max-layer-size)", d->digest, (unsigned long long)p->max_layer);
         else cr_err_wrap(err, "layer %s", d->digest);
@@ -19484,50 +19563,19 @@ static int cr__ctr_user_lookup(cr__ctr_ids *c, const char *passwd, const char *g
     return 0;
 }
 
-/* Rootless, as podman: container 0 is the user, 1..N its subordinate ids
-   (/etc/subuid, /etc/subgid: "NAME:START:COUNT" or "UID:START:COUNT",
-   written by newuidmap/newgidmap), or the one id when it has none. */
-static void cr__ctr_rootless_ids(cr_idmap idmap[2][2], int nidmap[2]) {
-    static const char *const files[2] = { "/etc/subuid", "/etc/subgid" };
-    struct passwd *pw = getpwuid(geteuid());
-    char id[24], line[1024], *f[8];
-    int k;
+/* The process's ids must be in the user namespace's map. */
+static int cr__ctr_rootless_user(const cr__ctr *c, cr_err *err) {
+    uint32_t ids[2] = { c->uid, c->gid };
+    int k, i, in;
     for (k = 0; k < 2; k++) {
-        cr_buf text = {0};
-        cr_idmap *m = idmap[k];
-        m[0].container_id = 0; m[0].host_id = k ? (uint32_t)getegid() : (uint32_t)geteuid(); m[0].size = 1;
-        nidmap[k] = 1;
-        snprintf(id, sizeof id, "%u", (unsigned)geteuid());
-        if (cr_util_read_file(AT_FDCWD, files[k], 1 << 20, &text, NULL) == 0 && text.data &&
-            ((pw && cr__ctr_db_find(text.data, pw->pw_name, 0, line, sizeof line, f)) || cr__ctr_db_find(text.data, id, 0, line, sizeof line, f)) &&
-            cr__ctr_is_number(f[1]) && cr__ctr_is_number(f[2]) && strtoul(f[2], NULL, 10) > 0) {
-            m[1].container_id = 1; m[1].host_id = (uint32_t)strtoul(f[1], NULL, 10);
-            m[1].size = (uint32_t)strtoul(f[2], NULL, 10);
-            nidmap[k] = 2;
-        }
-        cr_buf_free(&text);
+        for (i = in = 0; i < c->nidmap[k]; i++)
+            in |= ids[k] >= c->idmap[k][i].container_id && ids[k] - c->idmap[k][i].container_id < c->idmap[k][i].size;
+        if (!in)
+            return cr_err_set(err, EPERM, "%s %u: rootless: not mapped (%s gives this user %u ids beyond its own); run as --user 0",
+                              k ? "gid" : "uid", (unsigned)ids[k], k ? "/etc/subgid" : "/etc/subuid",
+                              c->nidmap[k] > 1 ? (unsigned)c->idmap[k][1].size : 0u);
     }
-}
-
-typedef struct cr__ctr_rm { int dirfd; char name[64]; } cr__ctr_rm;
-static int cr__ctr_rm_fn(void *arg, cr_err *err) {
-    cr__ctr_rm *a = (cr__ctr_rm *)arg;
-    return cr__rm_rf(a->dirfd, a->name) < 0 && errno != ENOENT ? cr__errno(err, "remove \"%s\"", a->name) : 0;
-}
-
-/* Removes dirfd/name; rootless, what the container's ids own (the overlay's
-   work dir too, mode 000) is removed in a user namespace of the user's ids. */
-static int cr__ctr_rm_tree(int dirfd, const char *name, cr_err *err) {
-    cr__ctr_rm a;
-    cr_idmap m[2][2];
-    cr_idmap *maps[2] = { m[0], m[1] };
-    int n[2];
-    if (cr__rm_rf(dirfd, name) == 0 || errno == ENOENT) return 0;
-    if (geteuid() == 0 || (errno != EACCES && errno != EPERM)) return cr__errno(err, "remove \"%s\"", name);
-    a.dirfd = dirfd;
-    snprintf(a.name, sizeof a.name, "%s", name);
-    cr__ctr_rootless_ids(m, n);
-    return cr__userns_call(maps, n, cr__ctr_rm_fn, &a, sizeof a, err);
+    return 0;
 }
 
 static void cr__ctr_idmap_json(const cr__ctr *c, cr_jw *w) {
@@ -19923,27 +19971,38 @@ static int cr__ctr_copy_tree(int src, int dst, int depth) {
 
 /* Docker fills a new anonymous volume with what the image has at its
    path, owner and mode included: the layers are merged by a read-only
-   overlay in a throw-away mount namespace (or --rootfs is read as it is). */
+   overlay in a throw-away mount namespace (or --rootfs is read as it is);
+   rootless, in a user namespace of the user's ids, whose owners they are. */
+typedef struct cr__ctr_seed { cr__ctr *c; const char *path, *voldir; } cr__ctr_seed;
+static int cr__ctr_seed_fn(void *arg, cr_err *err) {
+    cr__ctr_seed *a = (cr__ctr_seed *)arg;
+    cr__ctr *c = a->c;
+    char merged[PATH_MAX];
+    struct stat sb;
+    int root, src, dst;
+    (void)err;
+    snprintf(merged, sizeof merged, "%s/rootfs", c->dir);
+    if (!c->o->rootfs && (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)) return -1;
+    if (!c->o->rootfs && c->lower.n > 1 &&
+        cr__overlay_mount(merged, (const char *const *)c->lower.v, NULL, NULL, c->rootless ? CR__OVL_USERXATTR : 0, NULL) < 0) return -1;
+    root = open(c->o->rootfs ? c->o->rootfs : c->lower.n > 1 ? merged : c->lower.v[0], O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (root < 0) return -1;
+    if ((src = cr__open_in_root(root, a->path, O_RDONLY | O_DIRECTORY, 0)) < 0) return errno == ENOENT || errno == ENOTDIR ? 0 : -1;
+    if ((dst = open(a->voldir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0 || fstat(src, &sb) < 0) return -1;
+    if (fchown(dst, sb.st_uid, sb.st_gid) < 0 || fchmod(dst, sb.st_mode & 07777) < 0) return -1;
+    return cr__ctr_copy_tree(src, dst, 0) < 0 ? -1 : 0;
+}
+
 static int cr__ctr_seed_volume(cr__ctr *c, const char *path, const char *voldir, cr_err *err) {
+    cr__ctr_seed a;
     int st = 0;
-    pid_t pid = fork();
-    if (pid < 0) return cr__errno(err, "volume \"%s\": fork", path);
-    if (pid == 0) {
-        char merged[PATH_MAX];
-        struct stat sb;
-        int root, src, dst;
-        snprintf(merged, sizeof merged, "%s/rootfs", c->dir);
-        if (!c->o->rootfs && (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)) _exit(1);
-        if (!c->o->rootfs && c->lower.n > 1 && cr__overlay_mount(merged, (const char *const *)c->lower.v, NULL, NULL, 0, NULL) < 0) _exit(1);
-        root = open(c->o->rootfs ? c->o->rootfs : c->lower.n > 1 ? merged : c->lower.v[0], O_PATH | O_DIRECTORY | O_CLOEXEC);
-        if (root < 0) _exit(1);
-        if ((src = cr__open_in_root(root, path, O_RDONLY | O_DIRECTORY, 0)) < 0) _exit(errno == ENOENT || errno == ENOTDIR ? 0 : 1);
-        if ((dst = open(voldir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0 || fstat(src, &sb) < 0) _exit(1);
-        if (fchown(dst, sb.st_uid, sb.st_gid) < 0 || fchmod(dst, sb.st_mode & 07777) < 0) _exit(1);
-        _exit(cr__ctr_copy_tree(src, dst, 0) < 0 ? 1 : 0);
-    }
-    while (waitpid(pid, &st, 0) < 0 && errno == EINTR) ;
-    if (!WIFEXITED(st) || WEXITSTATUS(st)) return cr_err_set(err, EIO, "volume \"%s\": cannot copy the image's content into it", path);
+    pid_t pid;
+    a.c = c; a.path = path; a.voldir = voldir;
+    if (c->rootless) st = cr__rootless_call(cr__ctr_seed_fn, &a, sizeof a, err) < 0;
+    else if ((pid = fork()) < 0) return cr__errno(err, "volume \"%s\": fork", path);
+    else if (pid == 0) _exit(cr__ctr_seed_fn(&a, NULL) < 0);
+    else while (waitpid(pid, &st, 0) < 0 && errno == EINTR) ;
+    if (st) return cr_err_set(err, EIO, "volume \"%s\": cannot copy the image's content into it", path);
     return 0;
 }
 
@@ -19972,8 +20031,15 @@ static int cr__ctr_bind(cr__ctr *c, const char *opt, const char *spec, const cha
         if (access(src, F_OK) < 0 && cr__mkdir_p(src, 0755) < 0) return cr__errno(err, "%s \"%s\": create \"%s\"", opt, spec, src);
     } else {
         if (cr__ctr_check_name(from, err) < 0) return cr_err_wrap(err, "%s \"%s\": volume name", opt, spec);
+        DIR *d;
+        struct dirent *e;
+        int empty = 1;
         snprintf(src, sizeof src, "%s/volumes/%s/_data", c->store, from);
-        if (cr__mkdir_p(src, 0755) < 0) return cr__errno(err, "%s \"%s\": volume \"%s\"", opt, spec, src);
+        if (cr__mkdir_p(src, 0755) < 0 || !(d = opendir(src))) return cr__errno(err, "%s \"%s\": volume \"%s\"", opt, spec, src);
+        while (empty && (e = readdir(d))) empty = !strcmp(e->d_name, ".") || !strcmp(e->d_name, "..");
+        closedir(d);
+        /* Docker fills an empty volume with the image's content at dst */
+        if (empty && (c->o->image || c->o->rootfs) && cr__ctr_seed_volume(c, dst, src, err) < 0) return cr_err_wrap(err, "%s \"%s\"", opt, spec);
     }
     cr__ctr_mount(c, dst, "bind", src, opts);
     cr__ctr_note_mount(c, from[0] == '/' ? "bind" : "volume", src, dst, !strstr(opts, ",ro"));
@@ -21108,7 +21174,7 @@ static int cr__ctr_destroy(const cr_runtime *rt, const char *store, const char *
        rm leaves under the temporary name) */
     snprintf(gone, sizeof gone, ".rm-%d-%lld-%u", (int)getpid(), (long long)time(NULL), seq++);
     if (renameat(pfd, name, pfd, gone) < 0) r = errno == ENOENT ? 0 : cr__errno(err, "remove \"%s/%s\"", parent, name);
-    else if ((r = cr__ctr_rm_tree(pfd, gone, err)) < 0) cr_err_wrap(err, "%s", parent);
+    else if ((r = cr__rootless_rm(pfd, gone, err)) < 0) cr_err_wrap(err, "%s", parent);
     close(pfd);
     return r;
 }
@@ -21191,7 +21257,7 @@ static int cr__ctr_prepare(cr__ctr *c, const cr_store *s, cr_err *err) {
     struct stat sb;
     int r;
     if (!o->image == !o->rootfs) return cr_err_set(err, EINVAL, "run: give either an image or --rootfs DIR");
-    if (geteuid() != 0) { c->rootless = 1; cr__ctr_rootless_ids(c->idmap, c->nidmap); }
+    if (geteuid() != 0) { c->rootless = 1; cr__rootless_ids(c->idmap, c->nidmap); }
     if (o->image && (r = cr__ctr_load_image(c, s, err)) < 0) return r;
     if (o->rootfs && (stat(o->rootfs, &sb) < 0 || !S_ISDIR(sb.st_mode)))
         return cr_err_set(err, ENOTDIR, "--rootfs \"%s\": not a directory", o->rootfs);
@@ -21213,6 +21279,7 @@ static int cr__ctr_prepare(cr__ctr *c, const cr_store *s, cr_err *err) {
     if ((r = cr__ctr_log_opts(c, err)) < 0) return r;
     if (o->rm && strcmp(c->restart, "no")) return cr_err_set(err, EINVAL, "conflicting options: --restart %s and --rm", o->restart);
     if ((r = cr__ctr_user(c, o->user ? o->user : c->img.user ? c->img.user : "", err)) < 0 || (r = cr__ctr_group_add(c, err)) < 0) return r;
+    if (c->rootless && (r = cr__ctr_rootless_user(c, err)) < 0) return r;
     if ((r = cr__ctr_labels(c, err)) < 0) return r;
     if ((r = cr__ctr_environment(c, err)) < 0 || (r = cr__ctr_command(c, err)) < 0) return r;
     cr__now_rfc3339(c->created, sizeof c->created);
@@ -22055,7 +22122,7 @@ CR_API int cr_ctr_gc(const cr_runtime *rt, const cr_store *s, void (*removed)(vo
             /* a directory being made is not locked for a moment: only old ones go */
             struct stat sb;
             if (fstatat(dirfd(d), e->d_name, &sb, 0) == 0 && sb.st_mtime < time(NULL) - 60)
-                cr__rm_rf(dirfd(d), e->d_name);
+                cr__rootless_rm(dirfd(d), e->d_name, NULL);
             if (lock >= 0) close(lock);
             continue;
         }
@@ -22446,8 +22513,7 @@ CR_API int cr_ctr_volume_remove(const cr_store *s, const char *name, cr_err *err
     snprintf(data, sizeof data, "%s/_data", p);
     cr__ctr_volume_user(cr_store_root(s), data, who);
     if (who[0]) return cr_err_set(err, EBUSY, "volume \"%s\" is in use by container \"%s\"", name, who);
-    if (cr__rm_rf(AT_FDCWD, p) < 0) return cr__errno(err, "remove volume \"%s\"", name);
-    return 0;
+    return cr__rootless_rm(AT_FDCWD, p, err) < 0 ? cr_err_wrap(err, "remove volume \"%s\"", name) : 0;
 }
 
 /* Docker's system df: images, containers (their upper dirs), volumes. */
