@@ -17185,6 +17185,11 @@ static int cr__layer_on_read(void *user, uint64_t n) {
 typedef struct cr__unpack_arg { int in, dfd; cr_unpack_opts uo; char got[CR_SHA256_DIGEST_MAX]; } cr__unpack_arg;
 static int cr__unpack_fn(void *arg, cr_err *err) {
     cr__unpack_arg *a = (cr__unpack_arg *)arg;
+    unsigned lo = (unsigned)(a->in < a->dfd ? a->in : a->dfd), hi = (unsigned)(a->in < a->dfd ? a->dfd : a->in);
+    /* this child holds a copy of every fd: a stream's write end among them would never let in end */
+    syscall(SYS_close_range, 3u, lo - 1, 0);
+    syscall(SYS_close_range, lo + 1, hi - 1, 0);
+    syscall(SYS_close_range, hi + 1, ~0U, 0);
     return cr_unpack_layer(a->in, a->dfd, &a->uo, a->got, err);
 }
 
