@@ -617,6 +617,13 @@ CR_API int cr_net_resolv_conf(const char *const *dns, cr_buf *out, cr_err *err);
 /* /etc/hosts: localhost lines, the --add-host "NAME:IP" (or NAME=IP)
    entries, then "IP hostname [short name]" (none when ip is NULL). */
 CR_API int cr_net_hosts(const char *ip, const char *hostname, const char *const *add_hosts, cr_buf *out, cr_err *err);
+/* Rootless networking (podman's default before pasta): slirp4netns, found
+   on $PATH (path, n: where; -ENOENT if none), gives the network namespace
+   of pid a tap0 with 10.0.2.100/24, the gateway 10.0.2.2 (also the host's
+   127.0.0.1) and DNS at 10.0.2.3, in user mode. It runs until *exit_fd,
+   the write end it watches, is closed (or its owner exits). */
+CR_API int cr_net_slirp_find(char *path, size_t n);
+CR_API int cr_net_slirp_start(const char *path, pid_t pid, int *exit_fd, cr_err *err);
 
 #ifndef CR_NO_REGISTRY
 /* ---- >>http (cr_http_*) ------------------------------------------------- */
@@ -7959,7 +7966,7 @@ static int cr__overlay_mount(const char *target, const char *const *lower, const
 /* The image container's overlay, on root.path. */
 static int cr__overlay_root(cr__ctx *c, cr_err *err) {
     const cr_create_opts *o = c->opts;
-    int userns = c->spec->ns[CR_NS_USER].present && !c->spec->ns[CR_NS_USER].path;
+    int userns = c->spec->ns[CR_NS_USER].present;
     if (!c->spec->ns[CR_NS_MNT].present) return cr_err_set(err, EINVAL, "an overlay root needs a mount namespace");
     return cr__overlay_mount(c->rootfs, o->rootfs_lower, o->rootfs_upper, o->rootfs_work,
                              (o->rootfs_volatile ? CR__OVL_VOLATILE : 0) | (userns ? CR__OVL_USERXATTR : 0), err);
@@ -9082,9 +9089,11 @@ static int cr__write_maps(const cr_idmap *um, int nu, const cr_idmap *gm, int ng
    id maps (maps[0] uids, maps[1] gids; newuidmap/newgidmap when they are
    more than the caller's own id): what a rootless cr does to files that its
    subordinate ids own, as podman unshare. *arg (size bytes) is copied into
-   shared memory and back, so fn may return results in it; so does fn's error. */
+   shared memory and back, so fn may return results in it; so does fn's error.
+   With hold, the child stays once fn succeeded (holding its namespaces)
+   until *hold, the write end it watches, is closed; returns its pid. */
 static int cr__userns_call(cr_idmap *const maps[2], const int n[2], int (*fn)(void *arg, cr_err *err), void *arg, size_t size,
-                           cr_err *err) {
+                           int *hold, cr_err *err) {
     struct { int r; cr_err e; } *sh = mmap(NULL, sizeof *sh + size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
     int go[2] = { -1, -1 }, ready[2] = { -1, -1 }, r = 0, st = 0;
     char b = 0;
@@ -9095,14 +9104,20 @@ static int cr__userns_call(cr_idmap *const maps[2], const int n[2], int (*fn)(vo
     cr_err_set(&sh->e, EIO, "rootless: the user namespace helper died");
     if (pipe2(go, O_CLOEXEC) < 0 || pipe2(ready, O_CLOEXEC) < 0 || (pid = fork()) < 0) { r = cr__errno(err, "rootless: fork"); goto out; }
     if (pid == 0) {
+        close(go[1]); close(ready[0]);
         if (unshare(CLONE_NEWUSER) < 0) { sh->r = cr__errno(&sh->e, "rootless: a user namespace"); _exit(1); }
         if (write(ready[1], "u", 1) != 1 || read(go[0], &b, 1) != 1 || b != 'g' || setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0) _exit(1);
-        sh->r = fn(sh + 1, &sh->e);
-        _exit(0);
+        if ((sh->r = fn(sh + 1, &sh->e)) < 0 || !hold || write(ready[1], "h", 1) != 1) _exit(0);
+        /* held: nothing of the caller's (a pipe someone reads to its end) stays open but go */
+        if ((st = open("/dev/null", O_RDWR)) >= 0) { dup2(st, 0); dup2(st, 1); dup2(st, 2); }
+        syscall(SYS_close_range, 3u, (unsigned)go[0] - 1, 0);
+        syscall(SYS_close_range, (unsigned)go[0] + 1, ~0U, 0);
+        for (;;) { ssize_t k = read(go[0], &b, 1); if (k == 0 || (k < 0 && errno != EINTR)) _exit(0); }
     }
     close(go[0]); close(ready[1]); go[0] = ready[1] = -1;
     if (read(ready[0], &b, 1) == 1 && (r = cr__write_maps(maps[0], n[0], maps[1], n[1], pid, err)) == 0 && write(go[1], "g", 1) != 1)
         r = cr__errno(err, "rootless: the user namespace helper");
+    if (r == 0 && hold && read(ready[0], &b, 1) == 1) { *hold = go[1]; go[1] = -1; r = pid; goto out; }
     close(go[1]); go[1] = -1;
     while (waitpid(pid, &st, 0) < 0 && errno == EINTR) ;
     if (r == 0 && (r = sh->r) < 0 && err) *err = sh->e;
@@ -9150,7 +9165,7 @@ static int cr__rootless_call(int (*fn)(void *arg, cr_err *err), void *arg, size_
     cr_idmap *maps[2] = { m[0], m[1] };
     int n[2];
     cr__rootless_ids(m, n);
-    return cr__userns_call(maps, n, fn, arg, size, err);
+    return cr__userns_call(maps, n, fn, arg, size, NULL, err);
 }
 
 typedef struct cr__rootless_rm_arg { int dirfd; char name[PATH_MAX]; } cr__rootless_rm_arg;
@@ -9201,6 +9216,25 @@ static void cr__ns_loopback_up(void) {
         ioctl(sock, SIOCSIFFLAGS, &ifr);
     }
     close(sock);
+}
+
+/* Rootless: a process holding a user namespace of the user's ids and a
+   network namespace of it, for slirp4netns to reach before the container
+   (whose init stays closed to it until its execve) joins both. Returns its
+   pid; it exits once *hold_fd is closed. */
+static int cr__rootless_netns_fn(void *arg, cr_err *err) {
+    (void)arg;
+    if (unshare(CLONE_NEWNET) < 0) return cr__errno(err, "rootless: a network namespace");
+    cr__ns_loopback_up();
+    return 0;
+}
+
+static int cr__rootless_netns(int *hold_fd, cr_err *err) {
+    cr_idmap m[2][2];
+    cr_idmap *maps[2] = { m[0], m[1] };
+    int n[2], none = 0;
+    cr__rootless_ids(m, n);
+    return cr__userns_call(maps, n, cr__rootless_netns_fn, &none, sizeof none, hold_fd, err);
 }
 
 static int cr__time_offsets(const cr_spec *s, cr_err *err) {
@@ -9311,7 +9345,7 @@ static int cr__init(cr__ctx *c, int one_stage, cr_err *err) {
     prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
     if ((r = cr__init_enter(c, one_stage, new_userns, err)) < 0) return r;
     if (s->ns[CR_NS_NET].present && !s->ns[CR_NS_NET].path) cr__ns_loopback_up();
-    c->new_userns = new_userns;
+    c->new_userns = s->ns[CR_NS_USER].present;   /* (joined too: no mknod, setgroups maybe denied) */
     if (s->ns[CR_NS_USER].present) { setresgid(0, 0, 0); setresuid(0, 0, 0); }
     /* the namespaces entered and the ids set changed our credentials */
     prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
@@ -12282,6 +12316,56 @@ CR_API int cr_net_hosts(const char *ip, const char *hostname, const char *const 
     }
     if (out->oom) return cr_err_set(err, ENOMEM, "hosts: out of memory");
     return 0;
+}
+
+CR_API int cr_net_slirp_find(char *path, size_t n) {
+    const char *p = getenv("PATH");
+    if (!p || !*p) p = "/usr/local/bin:/usr/bin:/bin";
+    while (*p) {
+        size_t len = strcspn(p, ":");
+        snprintf(path, n, "%.*s/slirp4netns", (int)len, p);
+        if (len && access(path, X_OK) == 0) return 0;
+        p += len + (p[len] == ':');
+    }
+    return -ENOENT;
+}
+
+CR_API int cr_net_slirp_start(const char *path, pid_t pid, int *exit_fd, cr_err *err) {
+    int ex[2] = { -1, -1 }, rd[2] = { -1, -1 }, r = 0;
+    struct pollfd pf;
+    char b = 0;
+    pid_t child;
+    *exit_fd = -1;
+    if (pipe2(ex, O_CLOEXEC) < 0 || pipe2(rd, O_CLOEXEC) < 0 || (child = fork()) < 0) { r = cr__errno(err, "slirp4netns"); goto out; }
+    if (child == 0) {
+        char pids[16], e[24], rf[24];
+        /* a grandchild, re-parented: nobody needs to reap it */
+        if (fork() != 0) _exit(0);
+        setsid();
+        int a = fcntl(ex[0], F_DUPFD, 10), w = fcntl(rd[1], F_DUPFD, 10);   /* (dup2 onto itself would keep CLOEXEC) */
+        if (a < 0 || w < 0 || dup2(a, 3) < 0 || dup2(w, 4) < 0) _exit(127);
+        snprintf(pids, sizeof pids, "%d", (int)pid);
+        snprintf(e, sizeof e, "--exit-fd=3");
+        snprintf(rf, sizeof rf, "--ready-fd=4");
+        { int null = open("/dev/null", O_RDWR); if (null >= 0) { dup2(null, 0); dup2(null, 1); dup2(null, 2); } }
+        execl(path, path, "--configure", "--mtu=65520", e, rf, pids, "tap0", (char *)NULL);
+        _exit(127);
+    }
+    while (waitpid(child, NULL, 0) < 0 && errno == EINTR) ;
+    close(rd[1]); rd[1] = -1;
+    close(ex[0]); ex[0] = -1;
+    pf.fd = rd[0]; pf.events = POLLIN;
+    if (poll(&pf, 1, 10000) != 1 || read(rd[0], &b, 1) != 1 || b != '1') {
+        r = cr_err_set(err, EIO, "rootless: %s did not set up the network of pid %d", path, (int)pid);
+        goto out;
+    }
+    *exit_fd = ex[1]; ex[1] = -1;
+out:
+    if (ex[0] >= 0) close(ex[0]);
+    if (ex[1] >= 0) close(ex[1]);
+    if (rd[0] >= 0) close(rd[0]);
+    if (rd[1] >= 0) close(rd[1]);
+    return r;
 }
 
 #ifndef CR_NO_REGISTRY
@@ -19431,6 +19515,9 @@ typedef struct cr__ctr {
     int64_t log_max;                  /* --log-opt max-size in bytes (0: no rotation) */
     int rootless;                     /* not root: a user namespace of idmap below */
     int own_netns;                    /* a network namespace of its own (none, bridge) */
+    char slirp[PATH_MAX];             /* rootless default network: slirp4netns, "" none */
+    int slirp_fd;                     /* its exit fd, held while the container runs */
+    pid_t holder; int hold_fd;        /* with slirp4netns: the user and network namespaces' holder */
     cr_idmap idmap[2][2]; int nidmap[2];   /* [0] uids, [1] gids: 0 -> the user, 1.. -> its subordinate range */
 } cr__ctr;
 
@@ -20382,7 +20469,8 @@ static int cr__ctr_etc_files(cr__ctr *c, cr_err *err) {
     int r;
     snprintf(line, sizeof line, "%s\n", c->hostname);
     r = cr__ctr_hosts(c, c->bridge ? NULL : "127.0.1.1", &hosts, err);
-    if (r == 0 && (c->bridge || c->o->dns)) r = cr_net_resolv_conf(c->o->dns, &resolv, err);
+    if (r == 0 && c->slirp[0] && !c->o->dns) cr_buf_puts(&resolv, "nameserver 10.0.2.3\n");
+    else if (r == 0 && (c->bridge || c->o->dns)) r = cr_net_resolv_conf(c->o->dns, &resolv, err);
     else if (r == 0 && cr_util_read_file(AT_FDCWD, "/etc/resolv.conf", 1 << 20, &resolv, NULL) < 0) cr_buf_puts(&resolv, "");
     if (!r) r = cr__write_atomic(c->dirfd, "hostname", line, strlen(line), 0, err);
     if (!r) r = cr__write_atomic(c->dirfd, "hosts", hosts.data ? hosts.data : "", hosts.len, 0, err);
@@ -20717,11 +20805,18 @@ static void cr__ctr_namespaces_json(const cr__ctr *c, cr_jw *w) {
     static const char *const nss[] = { "pid", "ipc", "uts", "network", "mount", "cgroup", NULL };
     const char *net = c->o->network && *c->o->network ? c->o->network : "bridge";
     int i;
+    char held[2][40];
     cr_jw_key(w, "namespaces");
     cr_jw_arr(w);
-    if (c->rootless) { cr_jw_obj(w); cr_jw_key(w, "type"); cr_jw_str(w, "user"); cr_jw_obj_end(w); }
+    snprintf(held[0], sizeof held[0], "/proc/%d/ns/user", (int)c->holder);
+    snprintf(held[1], sizeof held[1], "/proc/%d/ns/net", (int)c->holder);
+    if (c->rootless) {
+        cr_jw_obj(w); cr_jw_key(w, "type"); cr_jw_str(w, "user");
+        if (c->holder > 0) { cr_jw_key(w, "path"); cr_jw_str(w, held[0]); }
+        cr_jw_obj_end(w);
+    }
     for (i = 0; nss[i]; i++) {
-        const char *path = i < 3 ? c->ns[i] : i == 3 ? (!strcmp(net, "host") ? "host" : c->netns) : "";
+        const char *path = i < 3 ? c->ns[i] : i == 3 ? (!strcmp(net, "host") ? "host" : c->holder > 0 ? held[1] : c->netns) : "";
         if (!strcmp(path, "host")) continue;
         cr_jw_obj(w); cr_jw_key(w, "type"); cr_jw_str(w, nss[i]);
         if (*path) { cr_jw_key(w, "path"); cr_jw_str(w, path); }
@@ -20800,7 +20895,7 @@ static int cr__ctr_config(cr__ctr *c, cr_buf *out, cr_err *err) {
         cr_jw_arr_end(&w);
     }
     if ((r = cr__ctr_sysctls(c, &w, err)) < 0) return r;
-    if (c->rootless) cr__ctr_idmap_json(c, &w);
+    if (c->rootless && c->holder <= 0) cr__ctr_idmap_json(c, &w);
     cr__ctr_namespaces_json(c, &w);
     if (!o->privileged) {
         cr_jw_key(&w, "maskedPaths"); cr_jw_arr(&w);
@@ -21239,8 +21334,14 @@ static int cr__ctr_network(cr__ctr *c, cr_err *err) {
     int r;
     c->bridge = !net || !*net || !strcmp(net, "bridge");
     c->own_netns = c->bridge || !strcmp(net, "none");
-    if (c->bridge && c->rootless)
-        return cr_err_set(err, EPERM, "--network bridge: rootless: a bridge needs root; use --network none or --network host");
+    if (c->bridge && c->rootless) {
+        if (p && *p) return cr_err_set(err, ENOTSUP, "-p \"%s\": rootless: publishing ports is not supported (slirp4netns: outbound only)", *p);
+        if (cr_net_slirp_find(c->slirp, sizeof c->slirp) < 0)
+            return cr_err_set(err, EPERM, "--network bridge: rootless: a bridge needs root and slirp4netns is not installed; "
+                                          "use --network none or --network host");
+        c->bridge = 0;
+        return 0;
+    }
     for (; p && *p; p++) {
         if (!c->bridge) return cr_err_set(err, EINVAL, "-p \"%s\": publishing ports needs --network bridge", *p);
         if (c->nports == (int)(sizeof c->ports / sizeof *c->ports)) return cr_err_set(err, E2BIG, "-p: at most 64 ports");
@@ -21307,6 +21408,10 @@ static int cr__ctr_fill(cr__ctr *c, cr_err *err) {
             cr__strv_push(&c->lower, p);
         }
     }
+    /* rootless default network: the container joins a holder's namespaces,
+       which slirp4netns can reach before the container runs */
+    if (c->slirp[0] && ((r = c->holder = cr__rootless_netns(&c->hold_fd, err)) < 0 ||
+                        (r = cr_net_slirp_start(c->slirp, c->holder, &c->slirp_fd, err)) < 0)) return r;
     if ((r = cr__ctr_mounts(c, err)) < 0) return r;
     if ((r = cr__ctr_config(c, &config, err)) < 0) { cr_buf_free(&config); return r; }
     r = cr__write_atomic(c->dirfd, "config.json", config.data, config.len, 0, err);
@@ -21345,7 +21450,8 @@ static void cr__ctr_close_others(const cr__ctr *c) {
     int keep = d ? dirfd(d) : -1;
     while (d && (e = readdir(d))) {
         int fd = atoi(e->d_name);
-        if (e->d_name[0] != '.' && fd > 2 && fd != keep && fd != c->dirfd && fd != c->lockfd && fd != c->notify) close(fd);
+        if (e->d_name[0] != '.' && fd > 2 && fd != keep && fd != c->dirfd && fd != c->lockfd && fd != c->notify &&
+            fd != c->slirp_fd && fd != c->hold_fd) close(fd);
     }
     if (d) closedir(d);
 }
@@ -21658,6 +21764,7 @@ static int cr__ctr_detach(cr__ctr *c, cr_create_opts *co, cr_err *err) {
     }
     close(p[1]);
     waitpid(pid, NULL, 0);
+    c->holder = -1;   /* (it lives on with the monitor, not ours to reap) */
     while (got < sizeof buf - 1 && (n = read(p[0], buf + got, sizeof buf - 1 - got)) != 0) {
         if (n < 0 && errno == EINTR) continue;
         if (n < 0) break;
@@ -21771,7 +21878,7 @@ static int cr__ctr_split(cr__ctr *c, cr_create_opts *co, int *status, cr_err *er
     }
     close(p[0]);
     buf[got] = 0;
-    if (got && buf[0] == 'D') return 0;
+    if (got && buf[0] == 'D') { c->holder = -1; return 0; }
     waitpid(pid, NULL, 0);
     if (got && sscanf(buf, "S%d", &st) == 1) { if (status) *status = st; return 0; }
     if (got && sscanf(buf, "-%d %d %n", &code, &kind, &skip) >= 2 && skip) {
@@ -21783,6 +21890,9 @@ static int cr__ctr_split(cr__ctr *c, cr_create_opts *co, int *status, cr_err *er
 }
 
 static void cr__ctr_free(cr__ctr *c) {
+    if (c->slirp_fd >= 0) close(c->slirp_fd);
+    if (c->hold_fd >= 0) close(c->hold_fd);
+    if (c->holder > 0) while (waitpid(c->holder, NULL, 0) < 0 && errno == EINTR) ;
     if (c->dirfd >= 0) close(c->dirfd);
     if (c->lockfd >= 0) close(c->lockfd);
     cr_manifest_config_free(&c->img);
@@ -21802,7 +21912,7 @@ CR_API int cr_ctr_run(const cr_runtime *rt, const cr_store *s, const cr_ctr_opts
     if (!c) return cr_err_set(err, ENOMEM, "out of memory");
     memset(c, 0, sizeof *c);
     c->rt = rt; c->o = o; c->store = cr_store_root(s);
-    c->dirfd = c->lockfd = c->notify = -1;
+    c->dirfd = c->lockfd = c->notify = c->slirp_fd = c->hold_fd = -1;
     r = o->detach_keys ? cr__ctr_detach_keys(o->detach_keys, keys, err) : 0;
     if (r == 0) r = cr__ctr_prepare(c, s, err);
     made = c->dirfd >= 0 && r == 0;
@@ -22915,9 +23025,12 @@ CR_API int cr_ctr_start(const cr_runtime *rt, const cr_store *s, const char *nam
     if (!(c = (cr__ctr *)CR_MALLOC(sizeof *c))) { cr_json_free(rec); return cr_err_set(err, ENOMEM, "out of memory"); }
     memset(c, 0, sizeof *c);
     c->rt = rt; c->store = cr_store_root(s);
-    c->dirfd = c->lockfd = c->notify = c->health_pid = -1;
+    c->dirfd = c->lockfd = c->notify = c->health_pid = c->slirp_fd = c->hold_fd = -1;
+    c->rootless = geteuid() != 0;
     r = cr__ctr_reload(c, &info, rec, err);
     cr_json_free(rec);
+    if (r == 0 && c->slirp[0])
+        r = cr_err_set(err, ENOTSUP, "rootless: a container of slirp4netns cannot start again (its network went with its run): run it anew");
     /* its runner may still be finishing (or waiting to restart it, held by a stop) */
     if (r == 0 && (c->lockfd = cr__ctr_lock(c->dir, 5000)) < 0)
         r = c->lockfd == -EBUSY ? cr_err_set(err, EBUSY, "the cr that ran it is still busy with it") : cr_err_set(err, -c->lockfd, "lock: %s", strerror(-c->lockfd));

@@ -3,7 +3,8 @@
 # as Podman does it: storage under ~/.local/share/cr ($XDG_DATA_HOME/cr),
 # state under $XDG_RUNTIME_DIR/cr, a user namespace of the user's
 # subordinate ids (newuidmap) or of its one id, --network none and host,
-# volumes seeded from the image, and errors that say "rootless".
+# volumes seeded from the image, slirp4netns for the default network, and
+# errors that say "rootless".
 # Two users made here: $RS with a /etc/subuid+subgid range at $SUB, $RN
 # without. Images come from a docker-registry on 127.0.0.1 (registry_helpers).
 
@@ -155,11 +156,29 @@ nothing_left() {
     [[ ! -e /tmp/cr-run-$RN_UID/tmpst ]]
 }
 
-@test "rootless image: what needs root fails saying rootless: the default bridge, cgroup limits" {
+@test "rootless image: the default network is slirp4netns: outbound to the host's 127.0.0.1 as 10.0.2.2, DNS at 10.0.2.3" {
     local u
     for u in "$RS" "$RN"; do
-        run as "$u" "$RL_CR" run --rm --name nb "$BB" true
-        [[ $status -eq 125 && $output == *rootless* && $output == *'--network none'* ]] || fail "$u default network: status $status: $output"
+        run -0 as "$u" "$RL_CR" run --rm "$BB" sh -c "ip -4 -o addr show tap0; cat /etc/resolv.conf; wget -q -O- http://10.0.2.2:${REG##*:}/v2/"
+        [[ ${lines[0]} == *10.0.2.100/24* && ${lines[1]} == 'nameserver 10.0.2.3' && ${lines[2]} == '{}' ]] || fail "$u: $output"
+        # detached, it keeps its network while it runs
+        run -0 as "$u" "$RL_CR" run -d --name sl "$BB" sleep 1000
+        run -0 as "$u" "$RL_CR" exec sl wget -q -O- "http://10.0.2.2:${REG##*:}/v2/"
+        [[ $output == '{}' ]] || fail "$u detached: $output"
+        run -0 as "$u" "$RL_CR" rm -f sl
+        nothing_left "$u" sl
+    done
+}
+
+@test "rootless image: what needs root fails saying rootless: no slirp4netns, -p, cgroup limits" {
+    local u
+    # (a user without subordinate ids needs no newuidmap on $PATH either)
+    run as "$RN" PATH=/nonexistent "$RL_CR" run --rm --name nb "$BB" true
+    [[ $status -eq 125 && $output == *rootless* && $output == *slirp4netns* && $output == *'--network none'* ]] || fail "no slirp4netns: status $status: $output"
+    nothing_left "$RN" nb
+    for u in "$RS" "$RN"; do
+        run as "$u" "$RL_CR" run --rm --name nb -p 8080:80 "$BB" true
+        [[ $status -eq 125 && $output == *rootless* ]] || fail "$u -p: status $status: $output"
         run as "$u" "$RL_CR" run --rm --name nm --network none --memory 64m "$BB" true
         [[ $status -eq 125 && $output == *rootless* && $output == *memory* ]] || fail "$u --memory: status $status: $output"
         run as "$u" "$RL_CR" run --rm --name np --network none --pids-limit 10 "$BB" true
