@@ -1675,6 +1675,7 @@ static int cr__write_all(int fd, const void *p, size_t n) {
     return 0;
 }
 
+#ifndef CR_NO_REGISTRY   /* >>registry, >>store */
 /* $HOME, else the user's home in the passwd file; "" if neither */
 static const char *cr__home(void) {
     const char *home = getenv("HOME");
@@ -1682,6 +1683,8 @@ static const char *cr__home(void) {
     if ((!home || !*home) && (pw = getpwuid(getuid()))) home = pw->pw_dir;
     return home ? home : "";
 }
+
+#endif
 
 CR_API int cr_util_read_file(int dirfd, const char *path, size_t max, cr_buf *out, cr_err *err) {
     int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC);
@@ -9085,6 +9088,7 @@ static int cr__write_maps(const cr_idmap *um, int nu, const cr_idmap *gm, int ng
     return cr__write_idmap(pid, "gid_map", gm, ng, err);
 }
 
+#ifndef CR_NO_REGISTRY   /* rootless image runs: >>store, >>image, >>ctr */
 /* Calls fn(arg) in a child that is root of a new user namespace with these
    id maps (maps[0] uids, maps[1] gids; newuidmap/newgidmap when they are
    more than the caller's own id): what a rootless cr does to files that its
@@ -9185,6 +9189,8 @@ static int cr__rootless_rm(int dirfd, const char *name, cr_err *err) {
     return cr__rootless_call(cr__rootless_rm_fn, &a, sizeof a, err);
 }
 
+#endif
+
 static int cr__ns_open(const char *path, int kind, cr_err *err) {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) return cr__errno(err, "linux.namespaces: %s path \"%s\"", cr__ns_names[kind], path);
@@ -9218,6 +9224,7 @@ static void cr__ns_loopback_up(void) {
     close(sock);
 }
 
+#ifndef CR_NO_REGISTRY   /* >>ctr */
 /* Rootless: a process holding a user namespace of the user's ids and a
    network namespace of it, for slirp4netns to reach before the container
    (whose init stays closed to it until its execve) joins both. Returns its
@@ -9236,6 +9243,8 @@ static int cr__rootless_netns(int *hold_fd, cr_err *err) {
     cr__rootless_ids(m, n);
     return cr__userns_call(maps, n, cr__rootless_netns_fn, &none, sizeof none, hold_fd, err);
 }
+
+#endif
 
 static int cr__time_offsets(const cr_spec *s, cr_err *err) {
     char buf[128];
