@@ -230,7 +230,8 @@ CR_API void cr_json_tmpl_free(cr_json_tmpl *t);
    A missing file is no error; a bad one is, naming FILE:LINE and the key.
    Flags override every file (the applets apply them).
 
-     [engine]      state_root  storage
+     [engine]      state_root  storage   (for a user, those of /etc/cr/cr.conf are
+                                          root's and left to root: cr's main)
      [network]     default_network  bridge  subnet  dns
      [containers]  default_capabilities  seccomp_profile  default_ulimits
                    log_driver  log_size_max  log_max_file
@@ -444,7 +445,8 @@ typedef struct cr_state {
 } cr_state;
 
 typedef struct cr_runtime {
-    const char *root;                 /* state root; NULL = /run/cr or $XDG_RUNTIME_DIR/cr */
+    const char *root;                 /* state root; NULL = /run/cr, or not root $XDG_RUNTIME_DIR/cr
+                                         (else /tmp/cr-run-UID, made 0700, if it is the user's) */
     int cgroup_manager;               /* CR_CGROUP_MANAGER_* */
     const char *criu;                 /* checkpoint/restore: the criu binary; NULL = criu on PATH */
 } cr_runtime;
@@ -646,6 +648,13 @@ CR_API int cr_net_resolv_conf(const char *const *dns, cr_buf *out, cr_err *err);
 /* /etc/hosts: localhost lines, the --add-host "NAME:IP" (or NAME=IP)
    entries, then "IP hostname [short name]" (none when ip is NULL). */
 CR_API int cr_net_hosts(const char *ip, const char *hostname, const char *const *add_hosts, cr_buf *out, cr_err *err);
+/* Rootless networking (podman's default before pasta): slirp4netns, found
+   on $PATH (path, n: where; -ENOENT if none), gives the network namespace
+   of pid a tap0 with 10.0.2.100/24, the gateway 10.0.2.2 (also the host's
+   127.0.0.1) and DNS at 10.0.2.3, in user mode. It runs until *exit_fd,
+   the write end it watches, is closed (or its owner exits). */
+CR_API int cr_net_slirp_find(char *path, size_t n);
+CR_API int cr_net_slirp_start(const char *path, pid_t pid, int *exit_fd, cr_err *err);
 
 #ifndef CR_NO_REGISTRY
 /* ---- >>http (cr_http_*) ------------------------------------------------- */
@@ -833,7 +842,8 @@ CR_API void cr_auth_basic(const char *user, const char *pass, cr_buf *out);   /*
    place), layers/sha256/<diff-id hex>/ (one unpacked directory per layer,
    overlay whiteouts; layers/sha256/.unpacked/<hex> is written once it is
    complete), images.json (names -> manifest digests), tmp/ (partial
-   downloads that the next pull resumes). Zero = $CR_STORAGE or /var/lib/cr. */
+   downloads that the next pull resumes). Zero = $CR_STORAGE or /var/lib/cr;
+   not root: $XDG_DATA_HOME/cr, else ~/.local/share/cr. */
 typedef struct cr_store { const char *root; } cr_store;
 CR_API const char *cr_store_root(const cr_store *s);
 
@@ -1704,6 +1714,17 @@ static int cr__write_all(int fd, const void *p, size_t n) {
     }
     return 0;
 }
+
+#ifndef CR_NO_REGISTRY   /* >>registry, >>store */
+/* $HOME, else the user's home in the passwd file; "" if neither */
+static const char *cr__home(void) {
+    const char *home = getenv("HOME");
+    struct passwd *pw;
+    if ((!home || !*home) && (pw = getpwuid(getuid()))) home = pw->pw_dir;
+    return home ? home : "";
+}
+
+#endif
 
 CR_API int cr_util_read_file(int dirfd, const char *path, size_t max, cr_buf *out, cr_err *err) {
     int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC);
@@ -7309,6 +7330,15 @@ CR_API const char *cr_state_root(const cr_runtime *rt) {
         snprintf(buf, sizeof buf, "%s/cr", xdg);
         return buf;
     }
+    if (geteuid() != 0) {
+        /* podman's fallback: a private directory under /tmp, used only if it is this user's */
+        struct stat sb;
+        snprintf(buf, sizeof buf, "/tmp/cr-run-%u", (unsigned)geteuid());
+        if ((mkdir(buf, 0700) == 0 || errno == EEXIST) && lstat(buf, &sb) == 0 && S_ISDIR(sb.st_mode) &&
+            sb.st_uid == geteuid() && !(sb.st_mode & 077))
+            return buf;
+        cr_log(CR_LOG_WARN, "rootless: %s is not a private directory of this user: set $XDG_RUNTIME_DIR or --root", buf);
+    }
     return "/run/cr";
 }
 
@@ -7929,15 +7959,17 @@ static int cr__readonly_path(cr__ctx *c, const char *path, cr_err *err) {
    no page-sized option string limits the number of layers. -1 with errno;
    EINVAL also where the kernel (before 6.8) does not know "lowerdir+":
    some say so at fsconfig, 6.1 only at FSCONFIG_CMD_CREATE. */
+enum { CR__OVL_VOLATILE = 1, CR__OVL_USERXATTR = 2 };   /* cr__overlay_mount's flags */
 static int cr__overlay_fsmount(const char *target, const char *const *lower, const char *upper, const char *work,
-                               int volatile_upper) {
+                               int flags) {
     int fs, mnt = -1, i, r = -1, e;
     if ((fs = (int)syscall(SYS_fsopen, "overlay", FSOPEN_CLOEXEC)) < 0) return -1;
     for (i = 0; lower[i]; i++)
         if (syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING, "lowerdir+", lower[i], 0) < 0) goto out;
     if ((upper && (syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING, "upperdir", upper, 0) < 0 ||
                    syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING, "workdir", work, 0) < 0)) ||
-        (volatile_upper && syscall(SYS_fsconfig, fs, FSCONFIG_SET_FLAG, "volatile", NULL, 0) < 0) ||
+        ((flags & CR__OVL_VOLATILE) && syscall(SYS_fsconfig, fs, FSCONFIG_SET_FLAG, "volatile", NULL, 0) < 0) ||
+        ((flags & CR__OVL_USERXATTR) && syscall(SYS_fsconfig, fs, FSCONFIG_SET_FLAG, "userxattr", NULL, 0) < 0) ||
         syscall(SYS_fsconfig, fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0 ||
         (mnt = (int)syscall(SYS_fsmount, fs, FSMOUNT_CLOEXEC, upper ? 0 : MOUNT_ATTR_RDONLY)) < 0 ||
         syscall(SYS_move_mount, mnt, "", AT_FDCWD, target, MOVE_MOUNT_F_EMPTY_PATH) < 0) goto out;
@@ -7951,17 +7983,20 @@ out:
 }
 
 /* An overlayfs on target (upper NULL: read-only): the new mount API, else
-   (no fsopen, no "lowerdir+") the classic option string. */
-static int cr__overlay_mount(const char *target, const char *const *lower, const char *upper, const char *work, int volatile_upper,
+   (no fsopen, no "lowerdir+") the classic option string. flags:
+   CR__OVL_VOLATILE, CR__OVL_USERXATTR (in a user namespace: user.overlay.*
+   xattrs, as a rootless unpack writes them). */
+static int cr__overlay_mount(const char *target, const char *const *lower, const char *upper, const char *work, int flags,
                              cr_err *err) {
     cr_buf data = {0};
     int i, r = 0;
-    if (cr__overlay_fsmount(target, lower, upper, work, volatile_upper) == 0) return 0;
+    if (cr__overlay_fsmount(target, lower, upper, work, flags) == 0) return 0;
     if (errno != EINVAL && errno != ENOSYS)
         return cr__errno(err, "overlay on \"%s\"%s%s%s", target, upper ? " (upper \"" : "", upper ? upper : "", upper ? "\")" : "");
     cr_buf_puts(&data, "lowerdir=");
     for (i = 0; lower[i]; i++) { if (i) cr_buf_putc(&data, ':'); cr_buf_puts(&data, lower[i]); }
-    if (upper) cr_buf_printf(&data, ",upperdir=%s,workdir=%s%s", upper, work, volatile_upper ? ",volatile" : "");
+    if (upper) cr_buf_printf(&data, ",upperdir=%s,workdir=%s%s", upper, work, flags & CR__OVL_VOLATILE ? ",volatile" : "");
+    if (flags & CR__OVL_USERXATTR) cr_buf_puts(&data, ",userxattr");
     if (data.oom || data.len >= 4096) r = cr_err_set(err, E2BIG, "overlay on \"%s\": %d layers do not fit in the mount options", target, i);
     else if (mount("overlay", target, "overlay", upper ? 0 : MS_RDONLY, data.data) < 0)
         r = cr__errno(err, "overlay on \"%s\"%s%s%s", target, upper ? " (upper \"" : "", upper ? upper : "", upper ? "\")" : "");
@@ -7972,8 +8007,10 @@ static int cr__overlay_mount(const char *target, const char *const *lower, const
 /* The image container's overlay, on root.path. */
 static int cr__overlay_root(cr__ctx *c, cr_err *err) {
     const cr_create_opts *o = c->opts;
+    int userns = c->spec->ns[CR_NS_USER].present;
     if (!c->spec->ns[CR_NS_MNT].present) return cr_err_set(err, EINVAL, "an overlay root needs a mount namespace");
-    return cr__overlay_mount(c->rootfs, o->rootfs_lower, o->rootfs_upper, o->rootfs_work, o->rootfs_volatile, err);
+    return cr__overlay_mount(c->rootfs, o->rootfs_lower, o->rootfs_upper, o->rootfs_work,
+                             (o->rootfs_volatile ? CR__OVL_VOLATILE : 0) | (userns ? CR__OVL_USERXATTR : 0), err);
 }
 
 static int cr__rootfs_prepare(cr__ctx *c, cr_err *err) {
@@ -9068,26 +9105,129 @@ static int cr__idmap_needs_helper(const cr_idmap *m, int n, uint32_t own) {
     return n != 1 || m[0].size != 1 || m[0].host_id != own;
 }
 
-static int cr__write_maps(cr_spec *s, pid_t pid, cr_err *err) {
-    if (geteuid() != 0 && cr__idmap_needs_helper(s->uid_map, s->n_uid_map, geteuid())) {
-        int r = cr__idmap_helper("newuidmap", pid, s->uid_map, s->n_uid_map, err);
+static int cr__write_maps(const cr_idmap *um, int nu, const cr_idmap *gm, int ng, pid_t pid, cr_err *err) {
+    if (geteuid() != 0 && cr__idmap_needs_helper(um, nu, geteuid())) {
+        int r = cr__idmap_helper("newuidmap", pid, um, nu, err);
         if (r < 0) return cr_err_wrap(err, "linux.uidMappings");
-        if (cr__idmap_needs_helper(s->gid_map, s->n_gid_map, getegid()))
-            return cr__idmap_helper("newgidmap", pid, s->gid_map, s->n_gid_map, err) < 0 ? cr_err_wrap(err, "linux.gidMappings") : 0;
-        return cr__write_idmap(pid, "gid_map", s->gid_map, s->n_gid_map, err);
+        if (cr__idmap_needs_helper(gm, ng, getegid()))
+            return cr__idmap_helper("newgidmap", pid, gm, ng, err) < 0 ? cr_err_wrap(err, "linux.gidMappings") : 0;
+        return cr__write_idmap(pid, "gid_map", gm, ng, err);
     }
-    if (geteuid() != 0 && cr__idmap_needs_helper(s->gid_map, s->n_gid_map, getegid())) {
-        if (cr__idmap_helper("newgidmap", pid, s->gid_map, s->n_gid_map, err) < 0) return cr_err_wrap(err, "linux.gidMappings");
-        return cr__write_idmap(pid, "uid_map", s->uid_map, s->n_uid_map, err);
+    if (geteuid() != 0 && cr__idmap_needs_helper(gm, ng, getegid())) {
+        if (cr__idmap_helper("newgidmap", pid, gm, ng, err) < 0) return cr_err_wrap(err, "linux.gidMappings");
+        return cr__write_idmap(pid, "uid_map", um, nu, err);
     }
     if (geteuid() != 0) {
         char path[64];
         snprintf(path, sizeof path, "/proc/%d/setgroups", (int)pid);
         cr__write_str(path, "deny");
     }
-    if (cr__write_idmap(pid, "uid_map", s->uid_map, s->n_uid_map, err) < 0) return -EPERM;
-    return cr__write_idmap(pid, "gid_map", s->gid_map, s->n_gid_map, err);
+    if (cr__write_idmap(pid, "uid_map", um, nu, err) < 0) return -EPERM;
+    return cr__write_idmap(pid, "gid_map", gm, ng, err);
 }
+
+#ifndef CR_NO_REGISTRY   /* rootless image runs: >>store, >>image, >>ctr */
+/* Calls fn(arg) in a child that is root of a new user namespace with these
+   id maps (maps[0] uids, maps[1] gids; newuidmap/newgidmap when they are
+   more than the caller's own id): what a rootless cr does to files that its
+   subordinate ids own, as podman unshare. *arg (size bytes) is copied into
+   shared memory and back, so fn may return results in it; so does fn's error.
+   With hold, the child stays once fn succeeded (holding its namespaces)
+   until *hold, the write end it watches, is closed; returns its pid. */
+static int cr__userns_call(cr_idmap *const maps[2], const int n[2], int (*fn)(void *arg, cr_err *err), void *arg, size_t size,
+                           int *hold, cr_err *err) {
+    struct { int r; cr_err e; } *sh = mmap(NULL, sizeof *sh + size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    int go[2] = { -1, -1 }, ready[2] = { -1, -1 }, r = 0, st = 0;
+    char b = 0;
+    pid_t pid = -1;
+    if (sh == MAP_FAILED) return cr__errno(err, "rootless: mmap");
+    memcpy(sh + 1, arg, size);
+    sh->r = -EIO;
+    cr_err_set(&sh->e, EIO, "rootless: the user namespace helper died");
+    if (pipe2(go, O_CLOEXEC) < 0 || pipe2(ready, O_CLOEXEC) < 0 || (pid = fork()) < 0) { r = cr__errno(err, "rootless: fork"); goto out; }
+    if (pid == 0) {
+        close(go[1]); close(ready[0]);
+        if (unshare(CLONE_NEWUSER) < 0) { sh->r = cr__errno(&sh->e, "rootless: a user namespace"); _exit(1); }
+        if (write(ready[1], "u", 1) != 1 || read(go[0], &b, 1) != 1 || b != 'g' || setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0) _exit(1);
+        if ((sh->r = fn(sh + 1, &sh->e)) < 0 || !hold || write(ready[1], "h", 1) != 1) _exit(0);
+        /* held: nothing of the caller's (a pipe someone reads to its end) stays open but go */
+        if ((st = open("/dev/null", O_RDWR)) >= 0) { dup2(st, 0); dup2(st, 1); dup2(st, 2); }
+        syscall(SYS_close_range, 3u, (unsigned)go[0] - 1, 0);
+        syscall(SYS_close_range, (unsigned)go[0] + 1, ~0U, 0);
+        for (;;) { ssize_t k = read(go[0], &b, 1); if (k == 0 || (k < 0 && errno != EINTR)) _exit(0); }
+    }
+    close(go[0]); close(ready[1]); go[0] = ready[1] = -1;
+    if (read(ready[0], &b, 1) == 1 && (r = cr__write_maps(maps[0], n[0], maps[1], n[1], pid, err)) == 0 && write(go[1], "g", 1) != 1)
+        r = cr__errno(err, "rootless: the user namespace helper");
+    if (r == 0 && hold && read(ready[0], &b, 1) == 1) { *hold = go[1]; go[1] = -1; r = pid; goto out; }
+    close(go[1]); go[1] = -1;
+    while (waitpid(pid, &st, 0) < 0 && errno == EINTR) ;
+    if (r == 0 && (r = sh->r) < 0 && err) *err = sh->e;
+    if (r == 0) memcpy(arg, sh + 1, size);
+out:
+    if (go[0] >= 0) close(go[0]);
+    if (go[1] >= 0) close(go[1]);
+    if (ready[0] >= 0) close(ready[0]);
+    if (ready[1] >= 0) close(ready[1]);
+    munmap(sh, sizeof *sh + size);
+    return r;
+}
+
+/* Rootless, as podman: container 0 is the user, 1..N its subordinate ids
+   (/etc/subuid, /etc/subgid: "NAME:START:COUNT" or "UID:START:COUNT", as
+   newuidmap/newgidmap read them), or the one id when it has none. Returns
+   how many ids beyond its own the user has (0: none). */
+static uint32_t cr__rootless_ids(cr_idmap idmap[2][2], int nidmap[2]) {
+    static const char *const files[2] = { "/etc/subuid", "/etc/subgid" };
+    struct passwd *pw = getpwuid(geteuid());
+    char id[24], key[256];
+    unsigned start, count;
+    int k;
+    snprintf(id, sizeof id, "%u", (unsigned)geteuid());
+    for (k = 0; k < 2; k++) {
+        cr_buf text = {0};
+        const char *p;
+        cr_idmap *m = idmap[k];
+        m[0].container_id = 0; m[0].host_id = k ? (uint32_t)getegid() : (uint32_t)geteuid(); m[0].size = 1;
+        nidmap[k] = 1;
+        if (cr_util_read_file(AT_FDCWD, files[k], 1 << 20, &text, NULL) == 0)
+            for (p = text.data; p && *p && nidmap[k] == 1; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL)
+                if (sscanf(p, "%255[^:\n]:%u:%u", key, &start, &count) == 3 && count && (!strcmp(key, id) || (pw && !strcmp(key, pw->pw_name)))) {
+                    m[1].container_id = 1; m[1].host_id = start; m[1].size = count;
+                    nidmap[k] = 2;
+                }
+        cr_buf_free(&text);
+    }
+    return nidmap[0] > 1 && nidmap[1] > 1 ? idmap[0][1].size : 0;
+}
+
+/* fn(arg) as root of a user namespace of the user's ids (cr__userns_call). */
+static int cr__rootless_call(int (*fn)(void *arg, cr_err *err), void *arg, size_t size, cr_err *err) {
+    cr_idmap m[2][2];
+    cr_idmap *maps[2] = { m[0], m[1] };
+    int n[2];
+    cr__rootless_ids(m, n);
+    return cr__userns_call(maps, n, fn, arg, size, NULL, err);
+}
+
+typedef struct cr__rootless_rm_arg { int dirfd; char name[PATH_MAX]; } cr__rootless_rm_arg;
+static int cr__rootless_rm_fn(void *arg, cr_err *err) {
+    cr__rootless_rm_arg *a = (cr__rootless_rm_arg *)arg;
+    return cr__rm_rf(a->dirfd, a->name) < 0 && errno != ENOENT ? cr__errno(err, "remove \"%s\"", a->name) : 0;
+}
+
+/* Removes dirfd/name; rootless, what the container's ids own (the overlay's
+   work dir too, mode 000) is removed in a user namespace of the user's ids. */
+static int cr__rootless_rm(int dirfd, const char *name, cr_err *err) {
+    cr__rootless_rm_arg a;
+    if (cr__rm_rf(dirfd, name) == 0 || errno == ENOENT) return 0;
+    if (geteuid() == 0 || (errno != EACCES && errno != EPERM)) return cr__errno(err, "remove \"%s\"", name);
+    a.dirfd = dirfd;
+    snprintf(a.name, sizeof a.name, "%s", name);
+    return cr__rootless_call(cr__rootless_rm_fn, &a, sizeof a, err);
+}
+
+#endif
 
 static int cr__ns_open(const char *path, int kind, cr_err *err) {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -9121,6 +9261,28 @@ static void cr__ns_loopback_up(void) {
     }
     close(sock);
 }
+
+#ifndef CR_NO_REGISTRY   /* >>ctr */
+/* Rootless: a process holding a user namespace of the user's ids and a
+   network namespace of it, for slirp4netns to reach before the container
+   (whose init stays closed to it until its execve) joins both. Returns its
+   pid; it exits once *hold_fd is closed. */
+static int cr__rootless_netns_fn(void *arg, cr_err *err) {
+    (void)arg;
+    if (unshare(CLONE_NEWNET) < 0) return cr__errno(err, "rootless: a network namespace");
+    cr__ns_loopback_up();
+    return 0;
+}
+
+static int cr__rootless_netns(int *hold_fd, cr_err *err) {
+    cr_idmap m[2][2];
+    cr_idmap *maps[2] = { m[0], m[1] };
+    int n[2], none = 0;
+    cr__rootless_ids(m, n);
+    return cr__userns_call(maps, n, cr__rootless_netns_fn, &none, sizeof none, hold_fd, err);
+}
+
+#endif
 
 static int cr__time_offsets(const cr_spec *s, cr_err *err) {
     char buf[128];
@@ -9230,7 +9392,7 @@ static int cr__init(cr__ctx *c, int one_stage, cr_err *err) {
     prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
     if ((r = cr__init_enter(c, one_stage, new_userns, err)) < 0) return r;
     if (s->ns[CR_NS_NET].present && !s->ns[CR_NS_NET].path) cr__ns_loopback_up();
-    c->new_userns = new_userns;
+    c->new_userns = s->ns[CR_NS_USER].present;   /* (joined too: no mknod, setgroups maybe denied) */
     if (s->ns[CR_NS_USER].present) { setresgid(0, 0, 0); setresuid(0, 0, 0); }
     /* the namespaces entered and the ids set changed our credentials */
     prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
@@ -9342,7 +9504,7 @@ static void cr__seccomp_cache_dir(const cr_runtime *rt, char *out, size_t n) {
 
 /* Limits asked for with no cgroup hierarchy to put them in (as in a mount
    namespace with a bare /sys) must not be dropped silently. */
-static int cr__cgroup_check_mounted(const cr_spec *spec, const char *cgroup, cr_err *err) {
+static int cr__cgroup_check_mounted(const cr_spec *spec, const char *cgroup, const char *why, cr_err *err) {
     const cr_resources *res = spec->resources;
     const struct { const char *name; int given; } limits[] = {
         { "memory", res && res->has_memory }, { "cpu", res && res->has_cpu }, { "pids", res && res->has_pids },
@@ -9353,7 +9515,8 @@ static int cr__cgroup_check_mounted(const cr_spec *spec, const char *cgroup, cr_
     if (*cgroup) return 0;
     for (i = 0; i < sizeof limits / sizeof *limits; i++)
         if (limits[i].given)
-            return cr_err_set(err, ENOENT, "linux.resources.%s: no cgroup hierarchy is mounted under /sys/fs/cgroup", limits[i].name);
+            return cr_err_set(err, why ? EPERM : ENOENT, "linux.resources.%s: %s", limits[i].name,
+                              why ? why : "no cgroup hierarchy is mounted under /sys/fs/cgroup");
     return 0;
 }
 
@@ -9398,7 +9561,7 @@ static int cr__create_prepare(cr__creation *k, const char *bundle_arg, int want_
     if ((!c->rt || c->rt->cgroup_manager != CR_CGROUP_MANAGER_DISABLED) &&
         (r = cr__cgroup_resolve(k->spec.cgroups_path, c->id, c->rt && c->rt->cgroup_manager == CR_CGROUP_MANAGER_SYSTEMD,
                                 c->cgroup, sizeof c->cgroup, err)) < 0) return r;
-    return cr__cgroup_check_mounted(&k->spec, c->cgroup, err);
+    return cr__cgroup_check_mounted(&k->spec, c->cgroup, NULL, err);
 }
 
 /* The state dir, locked, and in it state.json first of all: it names the
@@ -9467,8 +9630,11 @@ static int cr__create_spawn(cr__creation *k, cr_err *err) {
     k->st.pid_start = cr__pid_start_time(k->pid);
     if ((r = cr__state_save(k->dirfd, &k->st, 1, err)) < 0) return r;
     if (k->st.cgroup[0] && (r = cr__cgroup_enter(k->st.cgroup, k->pid, err)) < 0) return r;
+    /* (a user's limits need a cgroup delegated to it: none was writable) */
+    if (geteuid() != 0 && (r = cr__cgroup_check_mounted(&k->spec, k->st.cgroup, "rootless: no cgroup delegated to this user is writable", err)) < 0)
+        return r;
     if (k->st.cgroup[0] && (r = cr__create_resources(&k->spec, k->st.cgroup, err)) < 0) return r;
-    if (k->one_stage && (k->flags & CLONE_NEWUSER)) return cr__write_maps(&k->spec, k->pid, err);
+    if (k->one_stage && (k->flags & CLONE_NEWUSER)) return cr__write_maps(k->spec.uid_map, k->spec.n_uid_map, k->spec.gid_map, k->spec.n_gid_map, k->pid, err);
     return 0;
 }
 
@@ -9486,7 +9652,7 @@ static int cr__create_sync(cr__creation *k, cr__created *out, cr_err *err) {
         if (cr__msg_recv(k->sv[0], &m, &fd) < 0) return cr_err_set(err, EIO, "the container init exited during setup");
         if (m.type == CR__MSG_ERROR) return cr__msg_err(&m, err);
         if (m.type == CR__MSG_MAPS) {
-            if ((r = cr__write_maps(&k->spec, k->pid, err)) < 0) return r;
+            if ((r = cr__write_maps(k->spec.uid_map, k->spec.n_uid_map, k->spec.gid_map, k->spec.n_gid_map, k->pid, err)) < 0) return r;
             cr__msg_send(k->sv[0], CR__MSG_GO, 0, NULL);
         } else if (m.type == CR__MSG_PID) {
             waitpid(k->first, NULL, 0);
@@ -12481,6 +12647,56 @@ CR_API int cr_net_hosts(const char *ip, const char *hostname, const char *const 
     return 0;
 }
 
+CR_API int cr_net_slirp_find(char *path, size_t n) {
+    const char *p = getenv("PATH");
+    if (!p || !*p) p = "/usr/local/bin:/usr/bin:/bin";
+    while (*p) {
+        size_t len = strcspn(p, ":");
+        snprintf(path, n, "%.*s/slirp4netns", (int)len, p);
+        if (len && access(path, X_OK) == 0) return 0;
+        p += len + (p[len] == ':');
+    }
+    return -ENOENT;
+}
+
+CR_API int cr_net_slirp_start(const char *path, pid_t pid, int *exit_fd, cr_err *err) {
+    int ex[2] = { -1, -1 }, rd[2] = { -1, -1 }, r = 0;
+    struct pollfd pf;
+    char b = 0;
+    pid_t child;
+    *exit_fd = -1;
+    if (pipe2(ex, O_CLOEXEC) < 0 || pipe2(rd, O_CLOEXEC) < 0 || (child = fork()) < 0) { r = cr__errno(err, "slirp4netns"); goto out; }
+    if (child == 0) {
+        char pids[16], e[24], rf[24];
+        /* a grandchild, re-parented: nobody needs to reap it */
+        if (fork() != 0) _exit(0);
+        setsid();
+        int a = fcntl(ex[0], F_DUPFD, 10), w = fcntl(rd[1], F_DUPFD, 10);   /* (dup2 onto itself would keep CLOEXEC) */
+        if (a < 0 || w < 0 || dup2(a, 3) < 0 || dup2(w, 4) < 0) _exit(127);
+        snprintf(pids, sizeof pids, "%d", (int)pid);
+        snprintf(e, sizeof e, "--exit-fd=3");
+        snprintf(rf, sizeof rf, "--ready-fd=4");
+        { int null = open("/dev/null", O_RDWR); if (null >= 0) { dup2(null, 0); dup2(null, 1); dup2(null, 2); } }
+        execl(path, path, "--configure", "--mtu=65520", e, rf, pids, "tap0", (char *)NULL);
+        _exit(127);
+    }
+    while (waitpid(child, NULL, 0) < 0 && errno == EINTR) ;
+    close(rd[1]); rd[1] = -1;
+    close(ex[0]); ex[0] = -1;
+    pf.fd = rd[0]; pf.events = POLLIN;
+    if (poll(&pf, 1, 10000) != 1 || read(rd[0], &b, 1) != 1 || b != '1') {
+        r = cr_err_set(err, EIO, "rootless: %s did not set up the network of pid %d", path, (int)pid);
+        goto out;
+    }
+    *exit_fd = ex[1]; ex[1] = -1;
+out:
+    if (ex[0] >= 0) close(ex[0]);
+    if (ex[1] >= 0) close(ex[1]);
+    if (rd[0] >= 0) close(rd[0]);
+    if (rd[1] >= 0) close(rd[1]);
+    return r;
+}
+
 #ifndef CR_NO_REGISTRY
 /* ==========================================================================
  * >>http — cr_http_*: HTTP/1.1 client
@@ -14818,10 +15034,7 @@ CR_API int cr_auth_store(const char *file, const char *registry, const char *use
 }
 
 CR_API const char *cr_auth_default_file(char *buf, size_t n) {
-    const char *home = getenv("HOME");
-    struct passwd *pw;
-    if ((!home || !*home) && (pw = getpwuid(getuid()))) home = pw->pw_dir;
-    snprintf(buf, n, "%s/.docker/config.json", home && *home ? home : "");
+    snprintf(buf, n, "%s/.docker/config.json", cr__home());
     return buf;
 }
 
@@ -14847,9 +15060,14 @@ CR_API int cr_auth_remove(const char *file, const char *registry, cr_err *err) {
 
 CR_API const char *cr_store_root(const cr_store *s) {
     const char *env;
+    static char buf[PATH_MAX];
     if (s && s->root && *s->root) return s->root;
     env = getenv("CR_STORAGE");
-    return env && *env ? env : "/var/lib/cr";
+    if ((env && *env) || geteuid() == 0) return env && *env ? env : "/var/lib/cr";
+    /* rootless, as podman: $XDG_DATA_HOME/cr, else ~/.local/share/cr */
+    if ((env = getenv("XDG_DATA_HOME")) && *env) snprintf(buf, sizeof buf, "%s/cr", env);
+    else snprintf(buf, sizeof buf, "%s/.local/share/cr", cr__home());
+    return buf;
 }
 
 static int cr__store_prepare(const char *root, cr_err *err) {
@@ -15458,7 +15676,7 @@ static uint64_t cr__store_drop(const char *root, const char *digest) {
     snprintf(p, sizeof p, "%s/layers/sha256/.unpacked/%s", root, hex);
     unlink(p);
     snprintf(p, sizeof p, "%s/layers/sha256/%s", root, hex);
-    if (lstat(p, &sb) == 0) { n += cr__du(AT_FDCWD, p, 0) + 1; cr__rm_rf(AT_FDCWD, p); }
+    if (lstat(p, &sb) == 0) { n += cr__du(AT_FDCWD, p, 0) + 1; cr__rootless_rm(AT_FDCWD, p, NULL); }
     return n;
 }
 
@@ -17389,6 +17607,32 @@ static int cr__layer_on_read(void *user, uint64_t n) {
     return stop;
 }
 
+/* A user with subordinate ids unpacks in a user namespace of them (as root
+   of it, podman's way), so the owners are shifted as its containers see
+   them; without, the user owns every file, which its containers see as 0. */
+typedef struct cr__unpack_arg { int in, dfd; cr_unpack_opts uo; char got[CR_SHA256_DIGEST_MAX]; } cr__unpack_arg;
+static int cr__unpack_fn(void *arg, cr_err *err) {
+    cr__unpack_arg *a = (cr__unpack_arg *)arg;
+    unsigned lo = (unsigned)(a->in < a->dfd ? a->in : a->dfd), hi = (unsigned)(a->in < a->dfd ? a->dfd : a->in);
+    /* this child holds a copy of every fd: a stream's write end among them would never let in end */
+    syscall(SYS_close_range, 3u, lo - 1, 0);
+    syscall(SYS_close_range, lo + 1, hi - 1, 0);
+    syscall(SYS_close_range, hi + 1, ~0U, 0);
+    return cr_unpack_layer(a->in, a->dfd, &a->uo, a->got, err);
+}
+
+static int cr__unpack_shifted(int in, int dfd, const cr_unpack_opts *uo, char got[CR_SHA256_DIGEST_MAX], cr_err *err) {
+    cr_idmap m[2][2];
+    int n[2], r;
+    cr__unpack_arg a;
+    if (!uo->rootless || !cr__rootless_ids(m, n)) return cr_unpack_layer(in, dfd, uo, got, err);
+    cr_log(CR_LOG_DEBUG, "rootless: unpacking in a user namespace of %u subordinate ids", (unsigned)m[0][1].size);
+    a.in = in; a.dfd = dfd; a.uo = *uo;
+    a.uo.on_read = NULL;   /* (its lock lives in this process) */
+    if ((r = cr__rootless_call(cr__unpack_fn, &a, sizeof a, err)) == 0) memcpy(got, a.got, sizeof a.got);
+    return r;
+}
+
 /* Unpacks a layer blob (from in_fd, else from blobs/) into
    layers/sha256/<diff-id> unless it is there. */
 static int cr__image_layer(cr__pull *p, const cr_descriptor *d, const char *diff_id, int in_fd, cr__layer_progress *lp, cr_err *err) {
@@ -17421,7 +17665,7 @@ static int cr__image_layer(cr__pull *p, const cr_descriptor *d, const char *diff
     uo.on_read = cr__layer_on_read;
     uo.user = lp;
     if (in_fd < 0) cr__pull_report(p, CR_PULL_EXTRACTING, d->digest, 0, d->size);
-    if ((r = cr_unpack_layer(in_fd >= 0 ? in_fd : in, dfd, &uo, got, err)) < 0) {
+    if ((r = cr__unpack_shifted(in_fd >= 0 ? in_fd : in, dfd, &uo, got, err)) < 0) {
         if (r == -EFBIG)
             r = cr_err_set(err, EFBIG, "layer %s: unpacks to more than %llu bytes (--max-layer-size)", d->digest, (unsigned long long)p->max_layer);
         else cr_err_wrap(err, "layer %s", d->digest);
@@ -19614,6 +19858,12 @@ typedef struct cr__ctr {
     int log_none, log_files;          /* --log-driver none; --log-opt max-file (1 by default) */
     int64_t log_max;                  /* --log-opt max-size in bytes (0: no rotation) */
     int held[8], nheld;               /* cr_ctr_start: the last run's OCI state, open past its delete */
+    int rootless;                     /* not root: a user namespace of idmap below */
+    int own_netns;                    /* a network namespace of its own (none, bridge) */
+    char slirp[PATH_MAX];             /* rootless default network: slirp4netns, "" none */
+    int slirp_fd;                     /* its exit fd, held while the container runs */
+    pid_t holder; int hold_fd;        /* with slirp4netns: the user and network namespaces' holder */
+    cr_idmap idmap[2][2]; int nidmap[2];   /* [0] uids, [1] gids: 0 -> the user, 1.. -> its subordinate range */
 } cr__ctr;
 
 static const char cr__ctr_default_path[] = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
@@ -19748,6 +19998,37 @@ static int cr__ctr_user_lookup(cr__ctr_ids *c, const char *passwd, const char *g
         p = nl ? nl + 1 : NULL;
     }
     return 0;
+}
+
+/* The process's ids must be in the user namespace's map. */
+static int cr__ctr_rootless_user(const cr__ctr *c, cr_err *err) {
+    uint32_t ids[2] = { c->uid, c->gid };
+    int k, i, in;
+    for (k = 0; k < 2; k++) {
+        for (i = in = 0; i < c->nidmap[k]; i++)
+            in |= ids[k] >= c->idmap[k][i].container_id && ids[k] - c->idmap[k][i].container_id < c->idmap[k][i].size;
+        if (!in)
+            return cr_err_set(err, EPERM, "%s %u: rootless: not mapped (%s gives this user %u ids beyond its own); run as --user 0",
+                              k ? "gid" : "uid", (unsigned)ids[k], k ? "/etc/subgid" : "/etc/subuid",
+                              c->nidmap[k] > 1 ? (unsigned)c->idmap[k][1].size : 0u);
+    }
+    return 0;
+}
+
+static void cr__ctr_idmap_json(const cr__ctr *c, cr_jw *w) {
+    int k, i;
+    for (k = 0; k < 2; k++) {
+        cr_jw_key(w, k ? "gidMappings" : "uidMappings");
+        cr_jw_arr(w);
+        for (i = 0; i < c->nidmap[k]; i++) {
+            cr_jw_obj(w);
+            cr_jw_key(w, "containerID"); cr_jw_u64(w, c->idmap[k][i].container_id);
+            cr_jw_key(w, "hostID"); cr_jw_u64(w, c->idmap[k][i].host_id);
+            cr_jw_key(w, "size"); cr_jw_u64(w, c->idmap[k][i].size);
+            cr_jw_obj_end(w);
+        }
+        cr_jw_arr_end(w);
+    }
 }
 
 static int cr__ctr_user(cr__ctr *c, const char *spec, cr_err *err) {
@@ -20127,27 +20408,38 @@ static int cr__ctr_copy_tree(int src, int dst, int depth) {
 
 /* Docker fills a new anonymous volume with what the image has at its
    path, owner and mode included: the layers are merged by a read-only
-   overlay in a throw-away mount namespace (or --rootfs is read as it is). */
+   overlay in a throw-away mount namespace (or --rootfs is read as it is);
+   rootless, in a user namespace of the user's ids, whose owners they are. */
+typedef struct cr__ctr_seed { cr__ctr *c; const char *path, *voldir; } cr__ctr_seed;
+static int cr__ctr_seed_fn(void *arg, cr_err *err) {
+    cr__ctr_seed *a = (cr__ctr_seed *)arg;
+    cr__ctr *c = a->c;
+    char merged[PATH_MAX];
+    struct stat sb;
+    int root, src, dst;
+    (void)err;
+    snprintf(merged, sizeof merged, "%s/rootfs", c->dir);
+    if (!c->o->rootfs && (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)) return -1;
+    if (!c->o->rootfs && c->lower.n > 1 &&
+        cr__overlay_mount(merged, (const char *const *)c->lower.v, NULL, NULL, c->rootless ? CR__OVL_USERXATTR : 0, NULL) < 0) return -1;
+    root = open(c->o->rootfs ? c->o->rootfs : c->lower.n > 1 ? merged : c->lower.v[0], O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (root < 0) return -1;
+    if ((src = cr__open_in_root(root, a->path, O_RDONLY | O_DIRECTORY, 0)) < 0) return errno == ENOENT || errno == ENOTDIR ? 0 : -1;
+    if ((dst = open(a->voldir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0 || fstat(src, &sb) < 0) return -1;
+    if (fchown(dst, sb.st_uid, sb.st_gid) < 0 || fchmod(dst, sb.st_mode & 07777) < 0) return -1;
+    return cr__ctr_copy_tree(src, dst, 0) < 0 ? -1 : 0;
+}
+
 static int cr__ctr_seed_volume(cr__ctr *c, const char *path, const char *voldir, cr_err *err) {
+    cr__ctr_seed a;
     int st = 0;
-    pid_t pid = fork();
-    if (pid < 0) return cr__errno(err, "volume \"%s\": fork", path);
-    if (pid == 0) {
-        char merged[PATH_MAX];
-        struct stat sb;
-        int root, src, dst;
-        snprintf(merged, sizeof merged, "%s/rootfs", c->dir);
-        if (!c->o->rootfs && (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)) _exit(1);
-        if (!c->o->rootfs && c->lower.n > 1 && cr__overlay_mount(merged, (const char *const *)c->lower.v, NULL, NULL, 0, NULL) < 0) _exit(1);
-        root = open(c->o->rootfs ? c->o->rootfs : c->lower.n > 1 ? merged : c->lower.v[0], O_PATH | O_DIRECTORY | O_CLOEXEC);
-        if (root < 0) _exit(1);
-        if ((src = cr__open_in_root(root, path, O_RDONLY | O_DIRECTORY, 0)) < 0) _exit(errno == ENOENT || errno == ENOTDIR ? 0 : 1);
-        if ((dst = open(voldir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0 || fstat(src, &sb) < 0) _exit(1);
-        if (fchown(dst, sb.st_uid, sb.st_gid) < 0 || fchmod(dst, sb.st_mode & 07777) < 0) _exit(1);
-        _exit(cr__ctr_copy_tree(src, dst, 0) < 0 ? 1 : 0);
-    }
-    while (waitpid(pid, &st, 0) < 0 && errno == EINTR) ;
-    if (!WIFEXITED(st) || WEXITSTATUS(st)) return cr_err_set(err, EIO, "volume \"%s\": cannot copy the image's content into it", path);
+    pid_t pid;
+    a.c = c; a.path = path; a.voldir = voldir;
+    if (c->rootless) st = cr__rootless_call(cr__ctr_seed_fn, &a, sizeof a, err) < 0;
+    else if ((pid = fork()) < 0) return cr__errno(err, "volume \"%s\": fork", path);
+    else if (pid == 0) _exit(cr__ctr_seed_fn(&a, NULL) < 0);
+    else while (waitpid(pid, &st, 0) < 0 && errno == EINTR) ;
+    if (st) return cr_err_set(err, EIO, "volume \"%s\": cannot copy the image's content into it", path);
     return 0;
 }
 
@@ -20176,8 +20468,15 @@ static int cr__ctr_bind(cr__ctr *c, const char *opt, const char *spec, const cha
         if (access(src, F_OK) < 0 && cr__mkdir_p(src, 0755) < 0) return cr__errno(err, "%s \"%s\": create \"%s\"", opt, spec, src);
     } else {
         if (cr__ctr_check_name(from, err) < 0) return cr_err_wrap(err, "%s \"%s\": volume name", opt, spec);
+        DIR *d;
+        struct dirent *e;
+        int empty = 1;
         snprintf(src, sizeof src, "%s/volumes/%s/_data", c->store, from);
-        if (cr__mkdir_p(src, 0755) < 0) return cr__errno(err, "%s \"%s\": volume \"%s\"", opt, spec, src);
+        if (cr__mkdir_p(src, 0755) < 0 || !(d = opendir(src))) return cr__errno(err, "%s \"%s\": volume \"%s\"", opt, spec, src);
+        while (empty && (e = readdir(d))) empty = !strcmp(e->d_name, ".") || !strcmp(e->d_name, "..");
+        closedir(d);
+        /* Docker fills an empty volume with the image's content at dst */
+        if (empty && (c->o->image || c->o->rootfs) && cr__ctr_seed_volume(c, dst, src, err) < 0) return cr_err_wrap(err, "%s \"%s\"", opt, spec);
     }
     cr__ctr_mount(c, dst, "bind", src, opts);
     cr__ctr_note_mount(c, from[0] == '/' ? "bind" : "volume", src, dst, !strstr(opts, ",ro"));
@@ -20515,7 +20814,8 @@ static int cr__ctr_etc_files(cr__ctr *c, cr_err *err) {
     int r;
     snprintf(line, sizeof line, "%s\n", c->hostname);
     r = cr__ctr_hosts(c, c->bridge ? NULL : "127.0.1.1", &hosts, err);
-    if (r == 0 && (c->bridge || c->o->dns)) r = cr_net_resolv_conf(c->o->dns, &resolv, err);
+    if (r == 0 && c->slirp[0] && !c->o->dns) cr_buf_puts(&resolv, "nameserver 10.0.2.3\n");
+    else if (r == 0 && (c->bridge || c->o->dns)) r = cr_net_resolv_conf(c->o->dns, &resolv, err);
     else if (r == 0 && cr_util_read_file(AT_FDCWD, "/etc/resolv.conf", 1 << 20, &resolv, NULL) < 0) cr_buf_puts(&resolv, "");
     if (!r) r = cr__write_atomic(c->dirfd, "hostname", line, strlen(line), 0, err);
     if (!r) r = cr__write_atomic(c->dirfd, "hosts", hosts.data ? hosts.data : "", hosts.len, 0, err);
@@ -20584,9 +20884,12 @@ static int cr__ctr_mounts(cr__ctr *c, cr_err *err) {
     char opts[128];
     cr__ctr_mount(c, "/proc", "proc", "proc", "nosuid,noexec,nodev");
     cr__ctr_mount(c, "/dev", "tmpfs", "tmpfs", "nosuid,strictatime,mode=755,size=65536k");
-    cr__ctr_mount(c, "/dev/pts", "devpts", "devpts", "nosuid,noexec,newinstance,ptmxmode=0666,mode=0620,gid=5");
-    snprintf(opts, sizeof opts, "nosuid,noexec,nodev%s", ro);
-    cr__ctr_mount(c, "/sys", "sysfs", "sysfs", opts);
+    /* rootless: gid 5 only exists with subordinate gids; sysfs only in a
+       network namespace of the user's (else the host's /sys, as podman) */
+    cr__ctr_mount(c, "/dev/pts", "devpts", "devpts", c->rootless && c->nidmap[1] < 2 ? "nosuid,noexec,newinstance,ptmxmode=0666,mode=0620"
+                                                      : "nosuid,noexec,newinstance,ptmxmode=0666,mode=0620,gid=5");
+    snprintf(opts, sizeof opts, "%snosuid,noexec,nodev%s", c->rootless && !c->own_netns ? "rbind," : "", ro);
+    cr__ctr_mount(c, "/sys", c->rootless && !c->own_netns ? "bind" : "sysfs", c->rootless && !c->own_netns ? "/sys" : "sysfs", opts);
     snprintf(opts, sizeof opts, "nosuid,noexec,nodev,relatime%s", ro);
     cr__ctr_mount(c, "/sys/fs/cgroup", "cgroup", "cgroup", opts);
     cr__ctr_mount(c, "/dev/mqueue", "mqueue", "mqueue", "nosuid,noexec,nodev");
@@ -20852,10 +21155,18 @@ static void cr__ctr_namespaces_json(const cr__ctr *c, cr_jw *w) {
     static const char *const nss[] = { "pid", "ipc", "uts", "network", "mount", "cgroup", NULL };
     const char *net = c->o->network && *c->o->network ? c->o->network : "bridge";
     int i;
+    char held[2][40];
     cr_jw_key(w, "namespaces");
     cr_jw_arr(w);
+    snprintf(held[0], sizeof held[0], "/proc/%d/ns/user", (int)c->holder);
+    snprintf(held[1], sizeof held[1], "/proc/%d/ns/net", (int)c->holder);
+    if (c->rootless) {
+        cr_jw_obj(w); cr_jw_key(w, "type"); cr_jw_str(w, "user");
+        if (c->holder > 0) { cr_jw_key(w, "path"); cr_jw_str(w, held[0]); }
+        cr_jw_obj_end(w);
+    }
     for (i = 0; nss[i]; i++) {
-        const char *path = i < 3 ? c->ns[i] : i == 3 ? (!strcmp(net, "host") ? "host" : c->netns) : "";
+        const char *path = i < 3 ? c->ns[i] : i == 3 ? (!strcmp(net, "host") ? "host" : c->holder > 0 ? held[1] : c->netns) : "";
         if (!strcmp(path, "host")) continue;
         cr_jw_obj(w); cr_jw_key(w, "type"); cr_jw_str(w, nss[i]);
         if (*path) { cr_jw_key(w, "path"); cr_jw_str(w, path); }
@@ -20885,7 +21196,8 @@ static int cr__ctr_config(cr__ctr *c, cr_buf *out, cr_err *err) {
     cr_jw_key(&w, "uid"); cr_jw_u64(&w, c->uid);
     cr_jw_key(&w, "gid"); cr_jw_u64(&w, c->gid);
     cr_jw_key(&w, "additionalGids"); cr_jw_arr(&w);
-    for (i = 0; i < c->ngids; i++) cr_jw_u64(&w, c->gids[i]);
+    /* (a user namespace of one gid denies setgroups) */
+    for (i = 0; i < c->ngids && !(c->rootless && c->nidmap[1] < 2); i++) cr_jw_u64(&w, c->gids[i]);
     cr_jw_arr_end(&w);
     cr_jw_obj_end(&w);
     cr_jw_key(&w, "args"); cr_jw_arr(&w);
@@ -20933,6 +21245,7 @@ static int cr__ctr_config(cr__ctr *c, cr_buf *out, cr_err *err) {
         cr_jw_arr_end(&w);
     }
     if ((r = cr__ctr_sysctls(c, &w, err)) < 0) return r;
+    if (c->rootless && c->holder <= 0) cr__ctr_idmap_json(c, &w);
     cr__ctr_namespaces_json(c, &w);
     if (!o->privileged) {
         cr_jw_key(&w, "maskedPaths"); cr_jw_arr(&w);
@@ -21312,7 +21625,7 @@ static int cr__ctr_destroy(const cr_runtime *rt, const char *store, const char *
        rm leaves under the temporary name) */
     snprintf(gone, sizeof gone, ".rm-%d-%lld-%u", (int)getpid(), (long long)time(NULL), seq++);
     if (renameat(pfd, name, pfd, gone) < 0) r = errno == ENOENT ? 0 : cr__errno(err, "remove \"%s/%s\"", parent, name);
-    else r = cr__rm_rf(pfd, gone) < 0 && errno != ENOENT ? cr__errno(err, "remove \"%s/%s\"", parent, gone) : 0;
+    else if ((r = cr__rootless_rm(pfd, gone, err)) < 0) cr_err_wrap(err, "%s", parent);
     close(pfd);
     return r;
 }
@@ -21371,6 +21684,17 @@ static int cr__ctr_network(cr__ctr *c, cr_err *err) {
     const char *const *p = c->o->publish;
     int r;
     c->bridge = !net || !*net || (strcmp(net, "none") && strcmp(net, "host") && strncmp(net, "container:", 10) && strncmp(net, "ns:", 3));
+    c->own_netns = c->bridge || !strcmp(net, "none");
+    if (c->bridge && c->rootless) {
+        if (net && *net && strcmp(net, "bridge"))
+            return cr_err_set(err, EPERM, "--network %s: rootless: user-defined networks need root; use --network none or --network host", net);
+        if (p && *p) return cr_err_set(err, ENOTSUP, "-p \"%s\": rootless: publishing ports is not supported (slirp4netns: outbound only)", *p);
+        if (cr_net_slirp_find(c->slirp, sizeof c->slirp) < 0)
+            return cr_err_set(err, EPERM, "--network bridge: rootless: a bridge needs root and slirp4netns is not installed; "
+                                          "use --network none or --network host");
+        c->bridge = 0;
+        return 0;
+    }
     for (; p && *p; p++) {
         if (!c->bridge) return cr_err_set(err, EINVAL, "-p \"%s\": publishing ports needs --network bridge", *p);
         if (c->nports == (int)(sizeof c->ports / sizeof *c->ports)) return cr_err_set(err, E2BIG, "-p: at most 64 ports");
@@ -21397,6 +21721,7 @@ static int cr__ctr_prepare(cr__ctr *c, const cr_store *s, cr_err *err) {
     struct stat sb;
     int r;
     if (!o->image == !o->rootfs) return cr_err_set(err, EINVAL, "run: give either an image or --rootfs DIR");
+    if (geteuid() != 0) { c->rootless = 1; cr__rootless_ids(c->idmap, c->nidmap); }
     if (o->image && (r = cr__ctr_load_image(c, s, err)) < 0) return r;
     if (o->rootfs && (stat(o->rootfs, &sb) < 0 || !S_ISDIR(sb.st_mode)))
         return cr_err_set(err, ENOTDIR, "--rootfs \"%s\": not a directory", o->rootfs);
@@ -21418,6 +21743,7 @@ static int cr__ctr_prepare(cr__ctr *c, const cr_store *s, cr_err *err) {
     if ((r = cr__ctr_log_opts(c, err)) < 0) return r;
     if (o->rm && strcmp(c->restart, "no")) return cr_err_set(err, EINVAL, "conflicting options: --restart %s and --rm", o->restart);
     if ((r = cr__ctr_user(c, o->user ? o->user : c->img.user ? c->img.user : "", err)) < 0 || (r = cr__ctr_group_add(c, err)) < 0) return r;
+    if (c->rootless && (r = cr__ctr_rootless_user(c, err)) < 0) return r;
     if ((r = cr__ctr_labels(c, err)) < 0) return r;
     if ((r = cr__ctr_environment(c, err)) < 0 || (r = cr__ctr_command(c, err)) < 0) return r;
     cr__now_rfc3339(c->created, sizeof c->created);
@@ -21440,6 +21766,10 @@ static int cr__ctr_fill(cr__ctr *c, cr_err *err) {
             cr__strv_push(&c->lower, p);
         }
     }
+    /* rootless default network: the container joins a holder's namespaces,
+       which slirp4netns can reach before the container runs */
+    if (c->slirp[0] && ((r = c->holder = cr__rootless_netns(&c->hold_fd, err)) < 0 ||
+                        (r = cr_net_slirp_start(c->slirp, c->holder, &c->slirp_fd, err)) < 0)) return r;
     if ((r = cr__ctr_mounts(c, err)) < 0) return r;
     if ((r = cr__ctr_config(c, &config, err)) < 0) { cr_buf_free(&config); return r; }
     r = cr__write_atomic(c->dirfd, "config.json", config.data, config.len, 0, err);
@@ -21497,7 +21827,8 @@ static void cr__ctr_close_others(const cr__ctr *c) {
     while (d && (e = readdir(d))) {
         int fd = atoi(e->d_name), i;
         for (i = 0; i < c->nheld && c->held[i] != fd; i++) ;
-        if (e->d_name[0] != '.' && fd > 2 && fd != keep && fd != c->dirfd && fd != c->lockfd && fd != c->notify && i == c->nheld) close(fd);
+        if (e->d_name[0] != '.' && fd > 2 && fd != keep && fd != c->dirfd && fd != c->lockfd && fd != c->notify &&
+            fd != c->slirp_fd && fd != c->hold_fd && i == c->nheld) close(fd);
     }
     if (d) closedir(d);
 }
@@ -21848,6 +22179,7 @@ static int cr__ctr_detach(cr__ctr *c, cr_create_opts *co, cr_err *err) {
     close(p[1]);
     cr__ctr_keep_old(c, 0);
     waitpid(pid, NULL, 0);
+    c->holder = -1;   /* (it lives on with the monitor, not ours to reap) */
     while (got < sizeof buf - 1 && (n = read(p[0], buf + got, sizeof buf - 1 - got)) != 0) {
         if (n < 0 && errno == EINTR) continue;
         if (n < 0) break;
@@ -21961,7 +22293,7 @@ static int cr__ctr_split(cr__ctr *c, cr_create_opts *co, int *status, cr_err *er
     }
     close(p[0]);
     buf[got] = 0;
-    if (got && buf[0] == 'D') return 0;
+    if (got && buf[0] == 'D') { c->holder = -1; return 0; }
     waitpid(pid, NULL, 0);
     if (got && sscanf(buf, "S%d", &st) == 1) { if (status) *status = st; return 0; }
     if (got && sscanf(buf, "-%d %d %n", &code, &kind, &skip) >= 2 && skip) {
@@ -21974,6 +22306,9 @@ static int cr__ctr_split(cr__ctr *c, cr_create_opts *co, int *status, cr_err *er
 
 static void cr__ctr_free(cr__ctr *c) {
     cr__ctr_keep_old(c, 0);
+    if (c->slirp_fd >= 0) close(c->slirp_fd);
+    if (c->hold_fd >= 0) close(c->hold_fd);
+    if (c->holder > 0) while (waitpid(c->holder, NULL, 0) < 0 && errno == EINTR) ;
     if (c->dirfd >= 0) close(c->dirfd);
     if (c->lockfd >= 0) close(c->lockfd);
     cr_manifest_config_free(&c->img);
@@ -21994,7 +22329,7 @@ CR_API int cr_ctr_run(const cr_runtime *rt, const cr_store *s, const cr_ctr_opts
     if (!c) return cr_err_set(err, ENOMEM, "out of memory");
     memset(c, 0, sizeof *c);
     c->rt = rt; c->o = o; c->store = cr_store_root(s);
-    c->dirfd = c->lockfd = c->notify = -1;
+    c->dirfd = c->lockfd = c->notify = c->slirp_fd = c->hold_fd = -1;
     r = o->detach_keys ? cr__ctr_detach_keys(o->detach_keys, keys, err) : 0;
     if (r == 0) r = cr__ctr_prepare(c, s, err);
     made = c->dirfd >= 0 && r == 0;
@@ -22319,7 +22654,7 @@ CR_API int cr_ctr_gc(const cr_runtime *rt, const cr_store *s, void (*removed)(vo
             /* a directory being made is not locked for a moment: only old ones go */
             struct stat sb;
             if (fstatat(dirfd(d), e->d_name, &sb, 0) == 0 && sb.st_mtime < time(NULL) - 60)
-                cr__rm_rf(dirfd(d), e->d_name);
+                cr__rootless_rm(dirfd(d), e->d_name, NULL);
             if (lock >= 0) close(lock);
             continue;
         }
@@ -22718,8 +23053,7 @@ CR_API int cr_ctr_volume_remove(const cr_store *s, const char *name, cr_err *err
     snprintf(data, sizeof data, "%s/_data", p);
     cr__ctr_volume_user(cr_store_root(s), data, who);
     if (who[0]) return cr_err_set(err, EBUSY, "volume \"%s\" is in use by container \"%s\"", name, who);
-    if (cr__rm_rf(AT_FDCWD, p) < 0) return cr__errno(err, "remove volume \"%s\"", name);
-    return 0;
+    return cr__rootless_rm(AT_FDCWD, p, err) < 0 ? cr_err_wrap(err, "remove volume \"%s\"", name) : 0;
 }
 
 /* Docker's system df: images, containers (their upper dirs), volumes. */
@@ -23186,9 +23520,12 @@ CR_API int cr_ctr_start(const cr_runtime *rt, const cr_store *s, const char *nam
     if (!(c = (cr__ctr *)CR_MALLOC(sizeof *c))) { cr_json_free(rec); return cr_err_set(err, ENOMEM, "out of memory"); }
     memset(c, 0, sizeof *c);
     c->rt = rt; c->store = cr_store_root(s);
-    c->dirfd = c->lockfd = c->notify = c->health_pid = -1;
+    c->dirfd = c->lockfd = c->notify = c->health_pid = c->slirp_fd = c->hold_fd = -1;
+    c->rootless = geteuid() != 0;
     r = cr__ctr_reload(c, &info, rec, err);
     cr_json_free(rec);
+    if (r == 0 && c->slirp[0])
+        r = cr_err_set(err, ENOTSUP, "rootless: a container of slirp4netns cannot start again (its network went with its run): run it anew");
     /* its runner may still be finishing (or waiting to restart it, held by a stop) */
     if (r == 0 && (c->lockfd = cr__ctr_lock(c->dir, 5000)) < 0)
         r = c->lockfd == -EBUSY ? cr_err_set(err, EBUSY, "the cr that ran it is still busy with it") : cr_err_set(err, -c->lockfd, "lock: %s", strerror(-c->lockfd));
@@ -24332,7 +24669,7 @@ static int cr__bld_overlay(cr__bld_fs *f, const cr__bimg *m, const char *at, int
     if (lower.n < 2 && !rw) cr__strv_push(&lower, empty);
     if (mkdir(at, 0755) < 0 && errno != EEXIST) r = cr__errno(err, "%s", at);
     else r = lower.oom ? cr_err_set(err, ENOMEM, "out of memory")
-                       : cr__overlay_mount(at, (const char *const *)lower.v, rw ? up : NULL, rw ? work : NULL, 1, err);
+                       : cr__overlay_mount(at, (const char *const *)lower.v, rw ? up : NULL, rw ? work : NULL, CR__OVL_VOLATILE, err);
     cr__strv_free(&lower);
     return r;
 }

@@ -25,8 +25,8 @@ static const char cr_main_usage[] =
 "An OCI container runtime in one static binary.\n"
 "\n"
 "Global options:\n"
-"  --root DIR               state directory (default /run/cr, or $XDG_RUNTIME_DIR/cr rootless)\n"
-"  --storage DIR            image store (default $CR_STORAGE or /var/lib/cr)\n"
+"  --root DIR               state directory (default /run/cr; not root: $XDG_RUNTIME_DIR/cr, else /tmp/cr-run-UID)\n"
+"  --storage DIR            image store (default $CR_STORAGE or /var/lib/cr; not root: $XDG_DATA_HOME/cr, else ~/.local/share/cr)\n"
 "  --log FILE               write log lines to FILE (default stderr)\n"
 "  --log-format text|json   log line format (json: runc's level/msg/time)\n"
 "  --debug                  log debug lines\n"
@@ -538,13 +538,20 @@ void cr_listing_end(cr_listing *l) {
     cr_buf_free(&l->out);
 }
 
+/* A path of cr.conf's [engine]; for a user not the system file's, which
+   names root's directories (a user's come from their own file). */
+static const char *cr_main_conf_path(cr_conf_key k) {
+    if (geteuid() != 0 && !strncmp(cr_main_conf.s[k].origin, "/etc/cr/cr.conf:", 16)) return NULL;
+    return cr_conf_get(&cr_main_conf, k);
+}
+
 /* cr.conf: its state root and storage unless --root/--storage (or
    $CR_STORAGE) said otherwise; the applets take the rest. */
 static int cr_main_load_conf(void) {
     cr_err err = {0};
     if (cr_conf_load(&cr_main_conf, &err) < 0) return cr_main_fail("", "%s", err.msg), -1;
-    if (!cr_main_runtime.root) cr_main_runtime.root = cr_conf_get(&cr_main_conf, CR_CONF_STATE_ROOT);
-    if (!cr_main_store.root && !getenv("CR_STORAGE")) cr_main_store.root = cr_conf_get(&cr_main_conf, CR_CONF_STORAGE);
+    if (!cr_main_runtime.root) cr_main_runtime.root = cr_main_conf_path(CR_CONF_STATE_ROOT);
+    if (!cr_main_store.root && !getenv("CR_STORAGE")) cr_main_store.root = cr_main_conf_path(CR_CONF_STORAGE);
     return 0;
 }
 

@@ -141,6 +141,20 @@ daemon_stop_all() {
     done < <(tac "$list")
 }
 
+# kill_uid_procs UID: SIGKILL to every process of UID (a throwaway user's), by pid.
+kill_uid_procs() {
+    local p i
+    for ((i = 0; i < 10; i++)); do
+        local left=()
+        for p in /proc/[0-9]*; do
+            [[ $(awk '/^Uid:/ { print $2 }' "$p/status" 2>/dev/null) == "$1" ]] && left+=("${p#/proc/}")
+        done
+        ((${#left[@]})) || return 0
+        kill -9 "${left[@]}" 2>/dev/null
+        sleep 0.2
+    done
+}
+
 # ---------------------------------------------------------------- what a test made
 
 # track KIND VALUE: remember VALUE (an id, a pid, a directory) in this

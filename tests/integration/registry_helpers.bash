@@ -59,10 +59,13 @@ oci_put() {
     jq -cn --arg m "$3" --arg d "sha256:$hex" --argjson s "$size" '{mediaType: $m, digest: $d, size: $s}'
 }
 
-# make_tar SRC OUT : a reproducible tar of SRC's contents (names without ./).
+# make_tar SRC OUT : a reproducible tar of SRC's contents (names without ./),
+# owned by root, or with KEEP_OWNERS=1 by SRC's owners.
 make_tar() {
+    local own=(--owner=0 --group=0)
+    [[ -n ${KEEP_OWNERS:-} ]] && own=()
     (cd "$1" && find . -mindepth 1 -printf '%P\n' | LC_ALL=C sort |
-        tar --no-recursion --numeric-owner --owner=0 --group=0 --mtime=@0 -cf "$2" -T -)
+        tar --no-recursion --numeric-owner "${own[@]}" --mtime=@0 -cf "$2" -T -)
 }
 
 # oci_layer DIR SRC gzip|zstd|gzip1|tar : prints "DESCRIPTOR DIFFID".

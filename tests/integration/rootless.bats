@@ -39,7 +39,7 @@ setup_file() {
 
 teardown_file() {
     [[ -n ${RL_USER:-} ]] || return 0
-    rl_kill_user_procs
+    kill_uid_procs "$RL_UID"
     userdel "$RL_USER" 2>/dev/null
     getent group "$RL_USER" >/dev/null && groupdel "$RL_USER" 2>/dev/null
     sed -i "/^$RL_USER:/d" /etc/subuid /etc/subgid
@@ -103,19 +103,6 @@ rl_wait_status() {
         sleep 0.1
     done
     fail "container $1: status '$s', expected '$2'"
-}
-# rl_kill_user_procs: every process of the throwaway user, by pid.
-rl_kill_user_procs() {
-    local p i
-    for ((i = 0; i < 5; i++)); do
-        local left=()
-        for p in /proc/[0-9]*; do
-            [[ $(awk '/^Uid:/ { print $2 }' "$p/status" 2>/dev/null) == "$RL_UID" ]] && left+=("${p#/proc/}")
-        done
-        ((${#left[@]})) || return 0
-        kill -9 "${left[@]}" 2>/dev/null
-        sleep 0.2
-    done
 }
 # the multi-range mapping: container 0 = the user, 1..65536 = its subordinate range
 rl_multirange() {
