@@ -2142,20 +2142,26 @@ static int cr__mkdir_in_root(int rootfd, const char *path, mode_t mode) {
     return cr__open_in_root(rootfd, path, O_PATH | O_DIRECTORY, 0);
 }
 
-static uint64_t cr__pid_start_time(pid_t pid) {
-    char path[64], buf[1024], *p;
-    int fd;
+/* /proc/PID/stat from its closing ')' on (the fields after the command
+   name, which may hold anything), in buf; NULL if pid is gone. */
+static const char *cr__pid_stat(pid_t pid, char *buf, size_t size) {
+    char path[64];
     ssize_t n;
+    int fd;
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+    if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) return NULL;
+    n = read(fd, buf, size - 1);
+    close(fd);
+    if (n <= 0) return NULL;
+    buf[n] = 0;
+    return strrchr(buf, ')');
+}
+
+static uint64_t cr__pid_start_time(pid_t pid) {
+    char buf[1024];
+    const char *p = cr__pid_stat(pid, buf, sizeof buf);
     unsigned long long start = 0;
     int field;
-    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
-    fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return 0;
-    n = read(fd, buf, sizeof buf - 1);
-    close(fd);
-    if (n <= 0) return 0;
-    buf[n] = 0;
-    p = strrchr(buf, ')');
     if (!p) return 0;
     /* field 3 is the state right after ") "; starttime is field 22 */
     for (field = 2; *p && field < 22; p++) if (*p == ' ') field++;
@@ -2164,17 +2170,8 @@ static uint64_t cr__pid_start_time(pid_t pid) {
 }
 
 static char cr__pid_state(pid_t pid) {
-    char path[64], buf[512], *p;
-    int fd;
-    ssize_t n;
-    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
-    fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return 0;
-    n = read(fd, buf, sizeof buf - 1);
-    close(fd);
-    if (n <= 0) return 0;
-    buf[n] = 0;
-    p = strrchr(buf, ')');
+    char buf[512];
+    const char *p = cr__pid_stat(pid, buf, sizeof buf);
     return (p && p[1] == ' ') ? p[2] : 0;
 }
 
@@ -4656,35 +4653,23 @@ static int cr__sp_time_offsets(cr__sp *c, const cr_json *v) {
     return 0;
 }
 
-static int cr__sp_devices(cr__sp *c, const cr_json *v) {
-    cr_spec *s = c->spec;
-    const cr_json *e;
-    int i;
-    if (cr__sp_type(c, v, CR_JSON_ARRAY, "linux.devices")) return -EINVAL;
-    s->devices = (cr_device *)cr__arena_alloc(c->arena, (v->len + 1) * sizeof *s->devices);
-    if (!s->devices) return cr_err_set(c->err, ENOMEM, "out of memory");
-    for (i = 0, e = v->child; e; e = e->next, i++) {
-        cr_device *d = &s->devices[i];
-        const char *type = NULL;
-        char f[48];
-        snprintf(f, sizeof f, "linux.devices[%d]", i);
-        if (cr__sp_type(c, e, CR_JSON_OBJECT, f) || cr__sp_str(c, e, "path", f, &d->path) ||
-            cr__sp_str(c, e, "type", f, &type) ||
-            cr__sp_u32(c, e, "fileMode", f, &d->file_mode, &d->has_mode) ||
-            cr__sp_u32(c, e, "uid", f, &d->uid, &d->has_uid) ||
-            cr__sp_u32(c, e, "gid", f, &d->gid, &d->has_gid)) return -EINVAL;
-        if (!d->path || d->path[0] != '/') return cr_err_set(c->err, EINVAL, "%s.path: must be an absolute path", f);
-        if (!type || strlen(type) != 1 || !strchr("cbup", type[0]))
-            return cr_err_set(c->err, EINVAL, "%s.type: \"%s\" is not one of c, b, u, p", f, type ? type : "");
-        d->type = type[0];
-        if (d->type != 'p') {
-            if (!cr_json_get(e, "major") || !cr_json_get(e, "minor"))
-                return cr_err_set(c->err, EINVAL, "%s: major and minor are required for type %c", f, d->type);
-            if (cr__sp_i64(c, cr_json_get(e, "major"), f, 0, 0xfff, &d->major) ||
-                cr__sp_i64(c, cr_json_get(e, "minor"), f, 0, 0xfffff, &d->minor)) return -EINVAL;
-        }
-    }
-    s->ndevices = i;
+static int cr__sp_device(cr__sp *c, const cr_json *e, const char *f, void *item) {
+    cr_device *d = (cr_device *)item;
+    const char *type = NULL;
+    if (cr__sp_type(c, e, CR_JSON_OBJECT, f) || cr__sp_str(c, e, "path", f, &d->path) ||
+        cr__sp_str(c, e, "type", f, &type) ||
+        cr__sp_u32(c, e, "fileMode", f, &d->file_mode, &d->has_mode) ||
+        cr__sp_u32(c, e, "uid", f, &d->uid, &d->has_uid) ||
+        cr__sp_u32(c, e, "gid", f, &d->gid, &d->has_gid)) return -EINVAL;
+    if (!d->path || d->path[0] != '/') return cr_err_set(c->err, EINVAL, "%s.path: must be an absolute path", f);
+    if (!type || strlen(type) != 1 || !strchr("cbup", type[0]))
+        return cr_err_set(c->err, EINVAL, "%s.type: \"%s\" is not one of c, b, u, p", f, type ? type : "");
+    d->type = type[0];
+    if (d->type == 'p') return 0;
+    if (!cr_json_get(e, "major") || !cr_json_get(e, "minor"))
+        return cr_err_set(c->err, EINVAL, "%s: major and minor are required for type %c", f, d->type);
+    if (cr__sp_i64(c, cr_json_get(e, "major"), f, 0, 0xfff, &d->major) ||
+        cr__sp_i64(c, cr_json_get(e, "minor"), f, 0, 0xfffff, &d->minor)) return -EINVAL;
     return 0;
 }
 
@@ -4718,7 +4703,8 @@ static int cr__sp_linux(cr__sp *c, const cr_json *l) {
     if (s->ns[CR_NS_USER].present && !s->ns[CR_NS_USER].path && (!s->n_uid_map || !s->n_gid_map))
         return cr_err_set(c->err, EINVAL, "linux.uidMappings: a new user namespace needs uidMappings and gidMappings");
     if ((v = cr_json_get(l, "timeOffsets")) && cr__sp_time_offsets(c, v)) return -EINVAL;
-    if ((v = cr_json_get(l, "devices")) && cr__sp_devices(c, v)) return -EINVAL;
+    if ((v = cr_json_get(l, "devices")) &&
+        cr__sp_res_items(c, v, "linux.devices", sizeof *s->devices, cr__sp_device, (void **)&s->devices, &s->ndevices) < 0) return -EINVAL;
     if (cr__sp_str(c, l, "cgroupsPath", "linux.cgroupsPath", &s->cgroups_path)) return -EINVAL;
     if ((v = cr_json_get(l, "resources"))) {
         if (cr__sp_type(c, v, CR_JSON_OBJECT, "linux.resources")) return -EINVAL;
