@@ -21692,6 +21692,12 @@ static int cr__ctr_network(cr__ctr *c, cr_err *err) {
     c->net.aliases = c->o->network_aliases;
     if (c->bridge && net && *net && strcmp(net, "bridge")) c->net.network = net;
     else if (c->o->network_aliases) return cr_err_set(err, EINVAL, "--network-alias: only a user-defined network takes aliases");
+    if (c->net.network) {   /* before anything is made for the run */
+        cr_buf def = {0};
+        r = cr_net_inspect(&c->net, net, &def, err);
+        cr_buf_free(&def);
+        if (r < 0) return cr_err_wrap(err, "--network \"%s\"", net);
+    }
     if (c->bridge || !strcmp(net, "none") || !strcmp(net, "host")) return 0;
     if (!strncmp(net, "ns:", 3)) {
         if (net[3] != '/') return cr_err_set(err, EINVAL, "--network \"%s\": ns:PATH needs an absolute path", net);
