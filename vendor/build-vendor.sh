@@ -285,8 +285,11 @@ build_all() {
     kernel_headers
     cf="-Os -ffunction-sections -fdata-sections -fno-asynchronous-unwind-tables -fno-unwind-tables -isystem $PREFIX/kernel-include"
     # the decompressors run over every byte of every pulled layer: -O2 makes
-    # zstd's about twice as fast (and zlib's a little) for ~40 KiB of out/cr
+    # zstd's about twice as fast (and zlib's a little) for ~40 KiB of out/cr.
+    # One decoder of each kind, not a second BMI2 copy chosen at run time: 62 KiB
+    # less of out/cr for ~15% of zstd's speed (0.82 -> 0.94 s for 900 MB of tar).
     local cfz=${cf/-Os/-O2}
+    local zstd_one="-DDYNAMIC_BMI2=0 -DHUF_FORCE_DECOMPRESS_X1 -DZSTD_FORCE_DECOMPRESS_SEQUENCES_SHORT"
     for name in "${PIN_NAMES[@]}"; do stage_and_extract "$name"; done
 
     local t0=$SECONDS
@@ -296,7 +299,7 @@ build_all() {
     run_logged zlib make install
 
     log "building zstd"
-    run_logged libzstd env CFLAGS="$cfz" make -C lib -j"$JOBS" libzstd.a-release \
+    run_logged libzstd env CFLAGS="$cfz $zstd_one" make -C lib -j"$JOBS" libzstd.a-release \
         CC="$MUSL_CC" ZSTD_LEGACY_SUPPORT=0
     run_logged libzstd make -C lib install-static install-includes \
         CC="$MUSL_CC" ZSTD_LEGACY_SUPPORT=0 PREFIX="$PREFIX"
