@@ -1715,7 +1715,6 @@ static int cr__write_all(int fd, const void *p, size_t n) {
     return 0;
 }
 
-#ifndef CR_NO_REGISTRY   /* >>registry, >>store */
 /* $HOME, else the user's home in the passwd file; "" if neither */
 static const char *cr__home(void) {
     const char *home = getenv("HOME");
@@ -1723,8 +1722,6 @@ static const char *cr__home(void) {
     if ((!home || !*home) && (pw = getpwuid(getuid()))) home = pw->pw_dir;
     return home ? home : "";
 }
-
-#endif
 
 CR_API int cr_util_read_file(int dirfd, const char *path, size_t max, cr_buf *out, cr_err *err) {
     int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC);
@@ -3784,12 +3781,12 @@ static int cr__conf_file(cr_conf *c, const char *path, int must, cr_err *err) {
 
 CR_API int cr_conf_load(cr_conf *c, cr_err *err) {
     char user[PATH_MAX] = "";
-    const char *xdg = getenv("XDG_CONFIG_HOME"), *home = getenv("HOME"), *env = getenv("CR_CONFIG");
+    const char *xdg = getenv("XDG_CONFIG_HOME"), *home = cr__home(), *env = getenv("CR_CONFIG");
     int r;
     memset(c, 0, sizeof *c);
     if (geteuid() != 0) {
         if (xdg && *xdg) snprintf(user, sizeof user, "%s/cr/cr.conf", xdg);
-        else if (home && *home) snprintf(user, sizeof user, "%s/.config/cr/cr.conf", home);
+        else if (*home) snprintf(user, sizeof user, "%s/.config/cr/cr.conf", home);
     }
     if ((r = cr__conf_file(c, "/etc/cr/cr.conf", 0, err)) < 0 || (*user && (r = cr__conf_file(c, user, 0, err)) < 0)) return r;
     if (env && *env && (r = cr__conf_file(c, env, 1, err)) < 0) return cr_err_wrap(err, "$CR_CONFIG");
@@ -17503,7 +17500,7 @@ static int cr__reg_open(cr__reg *g, int si, cr_err *err) {
         if (o->authfile && access(o->authfile, R_OK) < 0) return cr__errno(err, "--authfile \"%s\"", o->authfile);
         if (o->authfile) files[k++] = o->authfile;
         if (getenv("XDG_RUNTIME_DIR")) { snprintf(xdg, sizeof xdg, "%s/containers/auth.json", getenv("XDG_RUNTIME_DIR")); files[k++] = xdg; }
-        if (getenv("HOME")) { snprintf(home, sizeof home, "%s/.docker/config.json", getenv("HOME")); files[k++] = home; }
+        files[k++] = cr_auth_default_file(home, sizeof home);
         files[k] = NULL;
         snprintf(key, sizeof key, "%s/%s", name, g->p->ref.path);
         if ((r = cr_auth_lookup(key, files, g->user, sizeof g->user, g->pass, sizeof g->pass, err)) < 0) return r;
