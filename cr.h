@@ -140,8 +140,9 @@ CR_API void cr_util_free(void *p);
 CR_API int cr_util_read_file(int dirfd, const char *path, size_t max, cr_buf *out, cr_err *err);
 /* Writes a file atomically: temp file, fsync, rename, in dirfd. */
 CR_API int cr_util_write_atomic(int dirfd, const char *name, const void *data, size_t len, cr_err *err);
-/* Re-executes the running program from a sealed memfd copy unless it
-   already runs from one, so that /proc/PID/exe of a process that enters a
+/* Re-executes the running program from a read-only copy of itself unless it
+   already runs from one (a detached read-only bind mount of the binary, else
+   a sealed memfd copy), so that /proc/PID/exe of a process that enters a
    container never points at the writable host binary (CVE-2019-5736).
    Returns only on failure. */
 CR_API int cr_util_reexec_sealed(char **argv, cr_err *err);
@@ -1789,31 +1790,52 @@ static int cr__write_str(const char *path, const char *s) {
     return r;
 }
 
-CR_API int cr_util_reexec_sealed(char **argv, cr_err *err) {
-    extern char **environ;
-    int self, mfd, seals;
+/* A read-only detached bind mount of the running binary (never in any mount
+   table): no copy of the binary, so run pays nothing for its size. Needs
+   CAP_SYS_ADMIN over the mount namespace and a kernel with mount_setattr. */
+static int cr__exe_ro_clone(void) {
+    struct cr__mount_attr a = {0};
+    int t = (int)syscall(SYS_open_tree, AT_FDCWD, "/proc/self/exe", OPEN_TREE_CLONE | O_CLOEXEC);
+    a.attr_set = MOUNT_ATTR_RDONLY;
+    if (t >= 0 && syscall(SYS_mount_setattr, t, "", AT_EMPTY_PATH, &a, sizeof a) < 0) { close(t); t = -1; }
+    return t;
+}
+
+/* A sealed memfd copy of the running binary, where no mount can be made */
+static int cr__exe_sealed_copy(int self, cr_err *err) {
     struct stat st;
     off_t off = 0;
-    self = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
-    if (self < 0) return cr__errno(err, "open /proc/self/exe");
-    seals = fcntl(self, F_GET_SEALS);
-    if (seals >= 0 && (seals & F_SEAL_WRITE)) { close(self); return 0; }
-    mfd = (int)syscall(SYS_memfd_create, "cr", MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_EXEC);
+    int r, mfd = (int)syscall(SYS_memfd_create, "cr", MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_EXEC);
     if (mfd < 0) mfd = (int)syscall(SYS_memfd_create, "cr", MFD_CLOEXEC | MFD_ALLOW_SEALING);
-    if (mfd < 0) { close(self); return cr__errno(err, "memfd_create"); }
+    if (mfd < 0) return cr__errno(err, "memfd_create");
     if (fstat(self, &st) < 0) goto fail;
     while (off < st.st_size) {
         ssize_t n = sendfile(mfd, self, &off, (size_t)(st.st_size - off));
         if (n <= 0) { if (n < 0 && errno == EINTR) continue; goto fail; }
     }
     if (fcntl(mfd, F_ADD_SEALS, F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE) < 0) goto fail;
-    close(self);
-    fexecve(mfd, argv, environ);
-    close(mfd);
-    return cr__errno(err, "re-exec from sealed copy");
+    return mfd;
 fail:
-    close(self); close(mfd);
-    return cr__errno(err, "copy /proc/self/exe to sealed memfd");
+    r = cr__errno(err, "copy /proc/self/exe to sealed memfd");
+    close(mfd);
+    return r;
+}
+
+CR_API int cr_util_reexec_sealed(char **argv, cr_err *err) {
+    extern char **environ;
+    struct statvfs vfs;
+    int self, exe, seals;
+    self = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+    if (self < 0) return cr__errno(err, "open /proc/self/exe");
+    seals = fcntl(self, F_GET_SEALS);
+    if ((seals >= 0 && (seals & F_SEAL_WRITE)) || (fstatvfs(self, &vfs) == 0 && (vfs.f_flag & ST_RDONLY))) { close(self); return 0; }
+    exe = cr__exe_ro_clone();
+    if (exe < 0) exe = cr__exe_sealed_copy(self, err);
+    close(self);
+    if (exe < 0) return exe;
+    syscall(SYS_execveat, exe, "", argv, environ, AT_EMPTY_PATH);
+    close(exe);
+    return cr__errno(err, "re-exec from a read-only copy of /proc/self/exe");
 }
 
 CR_API int cr_util_send_fd(int sock, int fd, const void *data, size_t len) {

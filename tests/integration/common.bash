@@ -214,6 +214,16 @@ remove_scratch() {
 
 # procs_mentioning STRING: "pid cmdline" of processes whose command line
 # contains STRING (not counting this shell).
+# exe_not_writable PID: /proc/PID/exe is a read-only copy of cr, not the
+# writable host binary: a file on a read-only mount (cr's detached bind of
+# itself) or a sealed memfd (where no mount can be made)
+exe_not_writable() {
+    local exe
+    exe=$(readlink "/proc/$1/exe") || return 1
+    [[ $exe == /memfd:* ]] && return 0
+    python3 -c 'import os, sys; sys.exit(0 if os.statvfs(sys.argv[1]).f_flag & os.ST_RDONLY else 1)' "/proc/$1/exe"
+}
+
 procs_mentioning() {
     local p pid c
     local -a a

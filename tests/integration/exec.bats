@@ -148,7 +148,7 @@ EOF
     local exe
     exe=$(readlink "/proc/$crpid/exe")
     [[ $exe != "$(realpath "$CR")" ]] || fail "the exec's cr runs from the host binary $exe"
-    [[ $exe == /memfd:* ]] || fail "exe of the exec's cr: $exe (expected a sealed memfd)"
+    exe_not_writable "$crpid" || fail "exe of the exec's cr: $exe (expected a read-only copy)"
 }
 
 @test "ps --format json: lists the init pid" {

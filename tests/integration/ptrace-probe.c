@@ -4,7 +4,8 @@
  *
  *   ptrace-probe DIR
  *     Until DIR/stop exists (at most 120 s), scans /proc for processes
- *     whose comm is "memfd:cr" (cr runs from a sealed memfd copy of itself)
+ *     whose comm is "cr" or "memfd:cr" (cr runs from a read-only copy of
+ *     itself: a detached read-only bind mount, else a sealed memfd)
  *     and, for each, tries PTRACE_ATTACH, a read of /proc/PID/mem and
  *     process_vm_readv at an address from its /proc/PID/maps. Creates
  *     DIR/ready after its first scan. Writes to stdout one line per process
@@ -37,7 +38,7 @@ static int is_cr(int pid) {
     if (!fgets(comm, sizeof comm, f)) comm[0] = 0;
     fclose(f);
     comm[strcspn(comm, "\n")] = 0;
-    return !strcmp(comm, "memfd:cr");
+    return !strcmp(comm, "cr") || !strcmp(comm, "memfd:cr");
 }
 
 /* the start of the first mapping, or 0 when maps cannot be read */

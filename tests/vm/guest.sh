@@ -176,7 +176,7 @@ bench_v2() {
 cr_rss() {
     for d in /proc/[0-9]*; do
         [ "${d#/proc/}" = 1 ] && continue
-        case $(readlink "$d/exe" 2>/dev/null) in /bin/cr | /memfd:cr*) cat "$d/status" 2>/dev/null ;; esac
+        case $(readlink "$d/exe" 2>/dev/null) in / | /bin/cr | /memfd:cr*) cat "$d/status" 2>/dev/null ;; esac
     done | awk '/^VmRSS:/ { kb += $2 } END { print kb + 0 }'
 }
 
