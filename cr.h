@@ -24608,27 +24608,31 @@ static void cr__bld_key(cr__bld *b, const cr_build_instr *in, const char *extra)
     cr__sha256_digest(&h, b->key);
 }
 
+/* 1 with *m loaded when manifest is an image whose blobs and unpacked
+   layers are all in the store. */
+static int cr__bimg_whole(const char *root, const char *manifest, cr__bimg *m) {
+    cr_err e = {0};
+    int i, ok = cr__bimg_load(root, manifest, m, &e) == 0;
+    for (i = 0; ok && i < m->diff_ids.n; i++) {
+        char d[CR_DIGEST_MAX];
+        unsigned long long size;
+        ok = cr__store_layer_state(root, m->diff_ids.v[i]) == 1 &&
+             sscanf(m->layers.v[i], "%*s %135s %llu", d, &size) == 2 && cr__store_has_blob(root, d, size);
+    }
+    return ok;
+}
+
 /* 1 with b->img loaded when the step's key has an image whose blobs and
    layers are all still in the store. */
 static int cr__bld_cached(cr__bld *b) {
     char p[PATH_MAX];
     cr_buf t = {0};
     cr__bimg m;
-    cr_err e = {0};
-    int i, ok = 0;
+    int ok = 0;
     if (b->o->no_cache) return 0;
     memset(&m, 0, sizeof m);
     snprintf(p, sizeof p, "%s/build/cache/%s", b->root, b->key + 7);
-    if (cr_util_read_file(AT_FDCWD, p, 256, &t, NULL) == 0 && t.len == 71 && cr__store_hex(t.data) &&
-        cr__bimg_load(b->root, t.data, &m, &e) == 0) {
-        ok = 1;
-        for (i = 0; ok && i < m.diff_ids.n; i++) {
-            char d[CR_DIGEST_MAX];
-            unsigned long long size;
-            ok = cr__store_layer_state(b->root, m.diff_ids.v[i]) == 1 &&
-                 sscanf(m.layers.v[i], "%*s %135s %llu", d, &size) == 2 && cr__store_has_blob(b->root, d, size);
-        }
-    }
+    if (cr_util_read_file(AT_FDCWD, p, 256, &t, NULL) == 0 && t.len == 71 && cr__store_hex(t.data)) ok = cr__bimg_whole(b->root, t.data, &m);
     cr_buf_free(&t);
     if (ok) { cr__bimg_free(&b->img); b->img = m; } else cr__bimg_free(&m);
     return ok;
@@ -25267,9 +25271,25 @@ static int cr__bld_run(cr__bld *b, const cr_build_instr *in, char *upper, cr_err
     return r;
 }
 
+/* 1 with *m loaded when the store holds the index ref was pulled from
+   and, whole, its image for plat (pulled before under the same name). */
+static int cr__bld_index_pick(cr__bld *b, const cr_image_info *info, const char *plat, cr__bimg *m) {
+    cr_buf body = {0};
+    cr_manifest idx;
+    const cr_descriptor *d;
+    int ok = 0;
+    memset(&idx, 0, sizeof idx);
+    if (strcmp(info->digest, info->manifest) && cr__store_read_blob(b->root, info->digest, 4 << 20, &body, NULL) == 0 &&
+        cr_manifest_parse(NULL, body.data, body.len, &idx, NULL) == 0 && idx.is_index && cr_manifest_pick(&idx, plat, &d, NULL) == 0)
+        ok = cr__bimg_whole(b->root, d->digest, m);
+    cr_manifest_free(&idx);
+    cr_buf_free(&body);
+    return ok;
+}
+
 /* An image (reference or id) from the store, pulled when missing, when
-   the store's is not for plat (NULL: any), or always with --pull; *m gets
-   it. */
+   the store's is not for plat (NULL: any) nor is the one of its index for
+   plat, or always with --pull; *m gets it. */
 static int cr__bld_image(cr__bld *b, const char *ref, const char *plat, cr__bimg *m, cr_err *err) {
     cr_image_info info;
     cr_pull_opts po;
@@ -25279,7 +25299,7 @@ static int cr__bld_image(cr__bld *b, const char *ref, const char *plat, cr__bimg
     po.platform = plat;
     if (plat && (r = cr__bld_platform(plat, norm, os, arch, var, err)) < 0) return r;
     if (have && (r = cr__bimg_load(b->root, info.manifest, m, err)) < 0) return r;
-    if (!have || (plat && !cr__bld_plat_is(m, norm))) {
+    if (!have || (plat && !cr__bld_plat_is(m, norm) && !cr__bld_index_pick(b, &info, norm, m))) {
         cr__bld_say(b, "Pulling %s%s%s", ref, plat ? " for " : "", plat ? norm : "");
         if ((r = cr_image_pull(b->s, ref, &po, digest, err)) < 0 || (r = cr_store_find(b->s, ref, &info, err)) < 0 ||
             (r = cr__bimg_load(b->root, info.manifest, m, err)) < 0) return r;

@@ -284,6 +284,10 @@ EOF
     run cri run --rm --network none plat cat /a.txt /plat.txt
     [ "$output" = "$(printf 'hello\nlinux/amd64 linux amd64 [] linux/amd64 linux amd64')" ]
     [ "$(arch_of docker.io/library/plat:latest)" = "linux/amd64 amd64" ]
+    # again: each platform's image from the store (the index pulled holds both), every step cached
+    crh -t plat "$C"
+    [ "$status" -eq 0 ] && [[ $output != *Pulling* ]]
+    [ "$(grep -c -- '---> Using cache' <<<"$output")" -eq 3 ]
     crh -t platarm --target arm "$C"
     [ "$status" -eq 0 ]
     [ "$(arch_of docker.io/library/platarm:latest)" = "linux/arm64 arm64" ]
