@@ -25301,7 +25301,9 @@ static int cr__bld_image(cr__bld *b, const char *ref, const char *plat, cr__bimg
     if (have && (r = cr__bimg_load(b->root, info.manifest, m, err)) < 0) return r;
     if (!have || (plat && !cr__bld_plat_is(m, norm) && !cr__bld_index_pick(b, &info, norm, m))) {
         cr__bld_say(b, "Pulling %s%s%s", ref, plat ? " for " : "", plat ? norm : "");
-        if ((r = cr_image_pull(b->s, ref, &po, digest, err)) < 0 || (r = cr_store_find(b->s, ref, &info, err)) < 0 ||
+        if ((r = cr_image_pull(b->s, ref, &po, digest, err)) < 0 && have)
+            return cr_err_wrap(err, "\"%s\" in the store is %s/%s%s%s, not %s", ref, m->os, m->arch, m->variant[0] ? "/" : "", m->variant, norm);
+        if (r < 0 || (r = cr_store_find(b->s, ref, &info, err)) < 0 ||
             (r = cr__bimg_load(b->root, info.manifest, m, err)) < 0) return r;
         if (plat && !cr__bld_plat_is(m, norm))
             return cr_err_set(err, ENOENT, "image \"%s\" is %s/%s%s%s, not %s", ref, m->os, m->arch, m->variant[0] ? "/" : "", m->variant, norm);

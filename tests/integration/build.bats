@@ -308,6 +308,11 @@ EOF
     crh "$C"
     [ "$status" -eq 1 ]
     [[ $output == *"Dockerfile:1: FROM: "*"no image for platform linux/s390x (the index has: linux/amd64, linux/arm64)"* ]]
+    crh --platform linux "$C"
+    [ "$status" -eq 1 ] && [[ $output == *'cr build: --platform: platform "linux": expected OS/ARCH[/VARIANT]'* ]]
+    printf 'FROM %s\n' "$BASE" >"$C/Dockerfile"
+    crh --platform linux/arm64 "$C"
+    [ "$status" -eq 1 ] && [[ $output == *"cr build: Dockerfile:1: FROM: \"$BASE\" in the store is linux/amd64, not linux/arm64: pull "* ]]
     [[ -e /proc/sys/fs/binfmt_misc/qemu-aarch64 ]] && skip "this machine runs arm64 programs (qemu through binfmt_misc)"
     printf 'FROM %s AS cross\nCOPY a.txt /\nRUN true\n' "$REG/test/multi" >"$C/Dockerfile"
     crh --platform linux/arm64 "$C"
