@@ -1347,7 +1347,9 @@ typedef struct cr_build_opts {
     const char *const *build_args;     /* KEY=VALUE, or KEY (its value from the environment) */
     const char *const *labels;         /* KEY=VALUE set on the result */
     const char *target;                /* the last stage to build; NULL: the last one */
-    const char *platform;              /* for the images FROM pulls */
+    const char *platform;              /* "os/arch[/variant]": the default of every FROM (whose
+                                          --platform= overrides it) and TARGETPLATFORM; NULL: this
+                                          host. A stage of a platform the host cannot run may not RUN */
     const char *network;               /* RUN's network: bridge (NULL), none, host */
     int no_cache, pull;
     int has_timestamp; int64_t timestamp;   /* created times and mtime clamp; else $SOURCE_DATE_EPOCH */
@@ -20750,36 +20752,41 @@ static int cr__ctr_set_mac(cr__ctr *c, pid_t pid, cr_err *err) {
 }
 
 /* -P: each port the image exposes or --expose adds, on a free host port
-   (one the kernel picks for a socket bound to port 0). */
+   (one the kernel picks for a socket bound to port 0); a range
+   ("8000-8010/tcp", as podman writes them) is each of its ports, as Docker. */
 static int cr__ctr_publish_all(cr__ctr *c, cr_err *err) {
     size_t i, n = c->img.nexposed_ports;
     int k;
     for (k = 0; c->o->expose && c->o->expose[k]; k++) n++;
     for (i = 0; i < n; i++) {
         const char *e = i < c->img.nexposed_ports ? c->img.exposed_ports[i] : c->o->expose[i - c->img.nexposed_ports];
-        char *end;
-        unsigned long port = strtoul(e, &end, 10);
-        int udp = !strcmp(end, "/udp"), j, fd;
-        struct sockaddr_in a;
-        socklen_t len = sizeof a;
-        if (end == e || !port || port > 65535 || (*end && !udp && strcmp(end, "/tcp")))
-            return cr_err_set(err, EINVAL, "--expose \"%s\": expected PORT[/tcp|/udp]", e);
-        if (!c->o->publish_all) continue;
-        for (j = 0; j < c->nports; j++) if (c->ports[j].container_port == port && c->ports[j].udp == udp) break;
-        if (j < c->nports) continue;
-        if (c->nports == (int)(sizeof c->ports / sizeof *c->ports)) return cr_err_set(err, E2BIG, "-P: at most 64 ports");
-        memset(&a, 0, sizeof a);
-        a.sin_family = AF_INET;
-        if ((fd = socket(AF_INET, (udp ? SOCK_DGRAM : SOCK_STREAM) | SOCK_CLOEXEC, 0)) < 0 ||
-            bind(fd, (struct sockaddr *)&a, sizeof a) < 0 || getsockname(fd, (struct sockaddr *)&a, &len) < 0) {
-            if (fd >= 0) close(fd);
-            return cr__errno(err, "-P: a free host port for %s", e);
+        char *end, *mid;
+        unsigned long port = strtoul(e, &mid, 10), hi = port;
+        int udp, j, fd;
+        end = mid;
+        if (*mid == '-' && mid[1] >= '0' && mid[1] <= '9') hi = strtoul(mid + 1, &end, 10);
+        udp = !strcmp(end, "/udp");
+        if (mid == e || !port || hi < port || hi > 65535 || (*end && !udp && strcmp(end, "/tcp")))
+            return cr_err_set(err, EINVAL, "--expose \"%s\": expected PORT[-PORT][/tcp|/udp]", e);
+        for (; c->o->publish_all && port <= hi; port++) {
+            struct sockaddr_in a;
+            socklen_t len = sizeof a;
+            for (j = 0; j < c->nports; j++) if (c->ports[j].container_port == port && c->ports[j].udp == udp) break;
+            if (j < c->nports) continue;
+            if (c->nports == (int)(sizeof c->ports / sizeof *c->ports)) return cr_err_set(err, E2BIG, "-P: at most 64 ports");
+            memset(&a, 0, sizeof a);
+            a.sin_family = AF_INET;
+            if ((fd = socket(AF_INET, (udp ? SOCK_DGRAM : SOCK_STREAM) | SOCK_CLOEXEC, 0)) < 0 ||
+                bind(fd, (struct sockaddr *)&a, sizeof a) < 0 || getsockname(fd, (struct sockaddr *)&a, &len) < 0) {
+                if (fd >= 0) close(fd);
+                return cr__errno(err, "-P: a free host port for %s", e);
+            }
+            close(fd);
+            memset(&c->ports[c->nports], 0, sizeof *c->ports);
+            c->ports[c->nports].udp = udp;
+            c->ports[c->nports].container_port = (uint16_t)port;
+            c->ports[c->nports++].host_port = ntohs(a.sin_port);
         }
-        close(fd);
-        memset(&c->ports[c->nports], 0, sizeof *c->ports);
-        c->ports[c->nports].udp = udp;
-        c->ports[c->nports].container_port = (uint16_t)port;
-        c->ports[c->nports++].host_port = ntohs(a.sin_port);
     }
     return 0;
 }
@@ -24489,6 +24496,7 @@ typedef struct cr__bld {
     int ctxfd;
     cr__strv ignore;               /* .dockerignore patterns */
     cr__strv gargs, args;          /* global and stage ARGs: K=V */
+    cr__strv pre;                  /* the predefined ARGs: TARGETPLATFORM=linux/amd64 ... */
     cr__strv vars;                 /* for expansion: stage args then env */
     char stage_name[CR__BLD_STAGES][128], stage_manifest[CR__BLD_STAGES][CR_DIGEST_MAX];
     int nstages, step, nsteps;
@@ -24601,10 +24609,16 @@ static void cr__bld_load_ignore(cr__bld *b) {
 
 /* ---- the cache ---- */
 
+/* The key: cr's version (a newer cr never takes an older one's steps;
+   $CR_TEST_BUILD_VERSION stands in for it in the tests), the parent, the
+   instruction, the ARG values, the created time, extra. */
 static void cr__bld_key(cr__bld *b, const cr_build_instr *in, const char *extra) {
+    const char *v = getenv("CR_TEST_BUILD_VERSION");
     cr__sha256 h;
     int i;
     cr__sha256_init(&h);
+    v = v && *v ? v : CR_VERSION;
+    cr__sha256_update(&h, v, strlen(v) + 1);
     cr__sha256_update(&h, b->img.manifest, strlen(b->img.manifest) + 1);
     cr__sha256_update(&h, in->original, strlen(in->original) + 1);
     for (i = 0; i < b->args.n; i++) cr__sha256_update(&h, b->args.v[i], strlen(b->args.v[i]) + 1);
@@ -24613,27 +24627,31 @@ static void cr__bld_key(cr__bld *b, const cr_build_instr *in, const char *extra)
     cr__sha256_digest(&h, b->key);
 }
 
+/* 1 with *m loaded when manifest is an image whose blobs and unpacked
+   layers are all in the store. */
+static int cr__bimg_whole(const char *root, const char *manifest, cr__bimg *m) {
+    cr_err e = {0};
+    int i, ok = cr__bimg_load(root, manifest, m, &e) == 0;
+    for (i = 0; ok && i < m->diff_ids.n; i++) {
+        char d[CR_DIGEST_MAX];
+        unsigned long long size;
+        ok = cr__store_layer_state(root, m->diff_ids.v[i]) == 1 &&
+             sscanf(m->layers.v[i], "%*s %135s %llu", d, &size) == 2 && cr__store_has_blob(root, d, size);
+    }
+    return ok;
+}
+
 /* 1 with b->img loaded when the step's key has an image whose blobs and
    layers are all still in the store. */
 static int cr__bld_cached(cr__bld *b) {
     char p[PATH_MAX];
     cr_buf t = {0};
     cr__bimg m;
-    cr_err e = {0};
-    int i, ok = 0;
+    int ok = 0;
     if (b->o->no_cache) return 0;
     memset(&m, 0, sizeof m);
     snprintf(p, sizeof p, "%s/build/cache/%s", b->root, b->key + 7);
-    if (cr_util_read_file(AT_FDCWD, p, 256, &t, NULL) == 0 && t.len == 71 && cr__store_hex(t.data) &&
-        cr__bimg_load(b->root, t.data, &m, &e) == 0) {
-        ok = 1;
-        for (i = 0; ok && i < m.diff_ids.n; i++) {
-            char d[CR_DIGEST_MAX];
-            unsigned long long size;
-            ok = cr__store_layer_state(b->root, m.diff_ids.v[i]) == 1 &&
-                 sscanf(m.layers.v[i], "%*s %135s %llu", d, &size) == 2 && cr__store_has_blob(b->root, d, size);
-        }
-    }
+    if (cr_util_read_file(AT_FDCWD, p, 256, &t, NULL) == 0 && t.len == 71 && cr__store_hex(t.data)) ok = cr__bimg_whole(b->root, t.data, &m);
     cr_buf_free(&t);
     if (ok) { cr__bimg_free(&b->img); b->img = m; } else cr__bimg_free(&m);
     return ok;
@@ -25072,25 +25090,19 @@ static void cr__bld_command(cr__bld *b, const cr_build_instr *in, cr__strv *out)
 }
 
 /* ARG NAME[=DEFAULT]...: the value is --build-arg's, else an earlier
-   global ARG's, else the default, else the predefined platform ones. */
+   global ARG's, else the default, else the predefined one (b->pre). */
 static void cr__bld_arg(cr__bld *b, const char *args, cr__strv *into) {
     cr__strv words = {0};
-    char plat[64], arch[64], kv[8192];
+    char kv[8192];
     int i;
     cr__bld_lex(args, b->df.escape, &b->vars, 1, &words);
-    cr_manifest_host_platform(plat, sizeof plat);
-    snprintf(arch, sizeof arch, "%s", strchr(plat, '/') ? strchr(plat, '/') + 1 : plat);
-    if (strchr(arch, '/')) *strchr(arch, '/') = 0;
     for (i = 0; i < words.n; i++) {
         const char *name = words.v[i], *eq = strchr(name, '='), *val = eq ? eq + 1 : NULL, *const *ba;
         size_t n = eq ? (size_t)(eq - name) : strlen(name);
         for (ba = b->o->build_args; ba && *ba; ba++)
             if (!strncmp(*ba, name, n) && ((*ba)[n] == '=' || !(*ba)[n])) val = (*ba)[n] ? *ba + n + 1 : getenv((*ba));
         if (!val && into != &b->gargs) val = cr__bld_var(&b->gargs, name, n);
-        if (!val && n == 14 && !strncmp(name, "TARGETPLATFORM", n)) val = plat;
-        if (!val && n == 13 && !strncmp(name, "BUILDPLATFORM", n)) val = plat;
-        if (!val && ((n == 8 && !strncmp(name, "TARGETOS", n)) || (n == 7 && !strncmp(name, "BUILDOS", n)))) val = "linux";
-        if (!val && ((n == 10 && !strncmp(name, "TARGETARCH", n)) || (n == 9 && !strncmp(name, "BUILDARCH", n)))) val = arch;
+        if (!val) val = cr__bld_var(&b->pre, name, n);
         if (!val) continue;
         snprintf(kv, sizeof kv, "%.*s=%s", (int)n, name, val);
         cr__env_set(into, kv);
@@ -25151,6 +25163,61 @@ static void cr__bld_hash_sources(cr__bld *b, const cr__strv *v, char out[CR_SHA2
     cr__sha256_digest(&h, out);
 }
 
+/* ---- platforms ---- */
+
+/* "os/arch[/variant]" normalised (containerd's spelling: linux/arm/v7,
+   linux/arm64) into out, and its parts; -EINVAL if it is none. */
+static int cr__bld_platform(const char *p, char out[96], char os[32], char arch[32], char var[32], cr_err *err) {
+    char a[32], v[32];
+    if (cr__manifest_split(p, os, a, v) < 0) return cr_err_set(err, EINVAL, "platform \"%.100s\": expected OS/ARCH[/VARIANT]", p);
+    cr__manifest_lower(os, os);
+    cr__manifest_norm(a, v, arch, var);
+    snprintf(out, 96, "%s/%s%s%s", os, arch, *var ? "/" : "", var);
+    return 0;
+}
+
+/* Docker's predefined ARGs: TARGET* of --platform (else this host), BUILD*
+   of this host. */
+static int cr__bld_predefined(cr__bld *b, cr_err *err) {
+    static const char *const part[] = { "PLATFORM", "OS", "ARCH", "VARIANT" };
+    char host[96], plat[96], f[3][32], kv[160];
+    int k, i, r = 0;
+    cr_manifest_host_platform(host, sizeof host);
+    for (k = 0; r == 0 && k < 2; k++) {
+        if ((r = cr__bld_platform(k || !b->o->platform ? host : b->o->platform, plat, f[0], f[1], f[2], err)) < 0) break;
+        for (i = 0; i < 4; i++) {
+            snprintf(kv, sizeof kv, "%s%s=%s", k ? "BUILD" : "TARGET", part[i], i ? f[i - 1] : plat);
+            cr__strv_push(&b->pre, kv);
+        }
+    }
+    return r < 0 ? cr_err_wrap(err, "--platform") : 0;
+}
+
+/* 1 when m is an image for plat (NULL: one this machine runs, natively
+   or through a binfmt_misc qemu handler). */
+static int cr__bld_plat_is(const cr__bimg *m, const char *plat) {
+    cr_descriptor d;
+    cr_manifest idx;
+    const cr_descriptor *out;
+    char p[96];
+    cr_buf t = {0};
+    int ok;
+    memset(&d, 0, sizeof d);
+    memset(&idx, 0, sizeof idx);
+    snprintf(d.media_type, sizeof d.media_type, "%s", CR_MT_OCI_MANIFEST);
+    snprintf(d.os, sizeof d.os, "%s", m->os);
+    snprintf(d.arch, sizeof d.arch, "%s", m->arch);
+    snprintf(d.variant, sizeof d.variant, "%s", m->variant);
+    idx.is_index = 1; idx.manifests = &d; idx.nmanifests = 1;
+    if (!m->arch[0] || cr_manifest_pick(&idx, plat, &out, NULL) == 0) return 1;
+    if (plat || strchr(m->arch, '/')) return 0;
+    snprintf(p, sizeof p, "/proc/sys/fs/binfmt_misc/qemu-%s", !strcmp(m->arch, "arm64") ? "aarch64" : !strcmp(m->arch, "amd64") ? "x86_64" :
+             !strcmp(m->arch, "386") ? "i386" : m->arch);
+    ok = cr_util_read_file(AT_FDCWD, p, 4096, &t, NULL) == 0 && !strncmp(t.data, "enabled", 7);
+    cr_buf_free(&t);
+    return ok;
+}
+
 /* ---- RUN: cr_ctr_run on the image so far; its upper dir is the layer ---- */
 
 /* What the runtime made in the upper dir for its own mounts (empty files
@@ -25181,6 +25248,13 @@ static int cr__bld_run(cr__bld *b, const cr_build_instr *in, char *upper, cr_err
     char name[64], dir[PATH_MAX];
     unsigned char rnd[6];
     int status = 0, r, i, saved[2] = { -1, -1 };
+    if (!cr__bld_plat_is(&b->img, NULL)) {
+        const char *st = b->stage_name[b->nstages - 1];
+        cr_manifest_host_platform(dir, sizeof dir);
+        snprintf(name, sizeof name, "%d", b->nstages - 1);
+        return cr_err_set(err, ENOEXEC, "stage %s is %s/%s%s%s: this machine (%s) cannot run its programs (a stage for another platform cannot RUN)",
+                          *st ? st : name, b->img.os, b->img.arch, b->img.variant[0] ? "/" : "", b->img.variant, dir);
+    }
     cr__bld_command(b, in, &argv);
     if (getrandom(rnd, sizeof rnd, 0) != sizeof rnd) memset(rnd, 0, sizeof rnd);
     snprintf(name, sizeof name, "build-%02x%02x%02x%02x%02x%02x", rnd[0], rnd[1], rnd[2], rnd[3], rnd[4], rnd[5]);
@@ -25216,21 +25290,44 @@ static int cr__bld_run(cr__bld *b, const cr_build_instr *in, char *upper, cr_err
     return r;
 }
 
-/* An image (reference or id) from the store, pulled when missing (or
-   always with --pull); *m gets it. */
-static int cr__bld_image(cr__bld *b, const char *ref, cr__bimg *m, cr_err *err) {
+/* 1 with *m loaded when the store holds the index ref was pulled from
+   and, whole, its image for plat (pulled before under the same name). */
+static int cr__bld_index_pick(cr__bld *b, const cr_image_info *info, const char *plat, cr__bimg *m) {
+    cr_buf body = {0};
+    cr_manifest idx;
+    const cr_descriptor *d;
+    int ok = 0;
+    memset(&idx, 0, sizeof idx);
+    if (strcmp(info->digest, info->manifest) && cr__store_read_blob(b->root, info->digest, 4 << 20, &body, NULL) == 0 &&
+        cr_manifest_parse(NULL, body.data, body.len, &idx, NULL) == 0 && idx.is_index && cr_manifest_pick(&idx, plat, &d, NULL) == 0)
+        ok = cr__bimg_whole(b->root, d->digest, m);
+    cr_manifest_free(&idx);
+    cr_buf_free(&body);
+    return ok;
+}
+
+/* An image (reference or id) from the store, pulled when missing, when
+   the store's is not for plat (NULL: any) nor is the one of its index for
+   plat, or always with --pull; *m gets it. */
+static int cr__bld_image(cr__bld *b, const char *ref, const char *plat, cr__bimg *m, cr_err *err) {
     cr_image_info info;
     cr_pull_opts po;
-    char digest[CR_DIGEST_MAX];
-    int r;
+    char digest[CR_DIGEST_MAX], norm[96], os[32], arch[32], var[32];
+    int r, have = !b->o->pull && cr_store_find(b->s, ref, &info, NULL) == 0;
     memset(&po, 0, sizeof po);
-    po.platform = b->o->platform;
-    if (b->o->pull || cr_store_find(b->s, ref, &info, NULL) < 0) {
-        cr__bld_say(b, "Pulling %s", ref);
-        if ((r = cr_image_pull(b->s, ref, &po, digest, err)) < 0) return r;
+    po.platform = plat;
+    if (plat && (r = cr__bld_platform(plat, norm, os, arch, var, err)) < 0) return r;
+    if (have && (r = cr__bimg_load(b->root, info.manifest, m, err)) < 0) return r;
+    if (!have || (plat && !cr__bld_plat_is(m, norm) && !cr__bld_index_pick(b, &info, norm, m))) {
+        cr__bld_say(b, "Pulling %s%s%s", ref, plat ? " for " : "", plat ? norm : "");
+        if ((r = cr_image_pull(b->s, ref, &po, digest, err)) < 0 && have)
+            return cr_err_wrap(err, "\"%s\" in the store is %s/%s%s%s, not %s", ref, m->os, m->arch, m->variant[0] ? "/" : "", m->variant, norm);
+        if (r < 0 || (r = cr_store_find(b->s, ref, &info, err)) < 0 ||
+            (r = cr__bimg_load(b->root, info.manifest, m, err)) < 0) return r;
+        if (plat && !cr__bld_plat_is(m, norm))
+            return cr_err_set(err, ENOENT, "image \"%s\" is %s/%s%s%s, not %s", ref, m->os, m->arch, m->variant[0] ? "/" : "", m->variant, norm);
     }
-    if ((r = cr_store_find(b->s, ref, &info, err)) < 0) return r;
-    return cr__bimg_load(b->root, info.manifest, m, err);
+    return 0;
 }
 
 /* A stage by name or index (or -1). */
@@ -25244,21 +25341,27 @@ static int cr__bld_stage(const cr__bld *b, const char *name) {
 static int cr__bld_from(cr__bld *b, const cr_build_instr *in, cr_err *err) {
     static const char *const proxies[] = { "HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy", "FTP_PROXY", "ftp_proxy",
                                            "NO_PROXY", "no_proxy", "ALL_PROXY", "all_proxy", NULL };
-    cr__strv w = {0};
-    const char *const *ba;
+    cr__strv w = {0}, vars = {0}, pv = {0};
+    const char *const *ba, *plat;
+    char norm[96], os[32], arch[32], var[32];
     int r = 0, k, i;
     if ((r = cr__bld_flags_ok(in, " platform ", err)) < 0) return r;
-    cr__bld_lex(in->args, b->df.escape, &b->gargs, 1, &w);
+    for (i = 0; i < b->pre.n + b->gargs.n; i++) cr__strv_push(&vars, i < b->pre.n ? b->pre.v[i] : b->gargs.v[i - b->pre.n]);
+    cr__bld_lex(in->args, b->df.escape, &vars, 1, &w);
+    if ((plat = cr__bld_flag(in, "platform"))) cr__bld_lex(plat, b->df.escape, &vars, 0, &pv);   /* --platform=$BUILDPLATFORM */
+    plat = pv.n ? pv.v[0] : b->o->platform;
     if (w.n != 1 && !(w.n == 3 && !strcasecmp(w.v[1], "AS")))
         r = cr_err_set(err, EINVAL, "expected FROM IMAGE [AS NAME]");
     else if (b->nstages == CR__BLD_STAGES) r = cr_err_set(err, E2BIG, "more than %d stages", CR__BLD_STAGES);
+    else if (plat) r = cr__bld_platform(plat, norm, os, arch, var, err);
     if (r < 0) goto out;
     cr__bimg_free(&b->img);
     if (!strcmp(w.v[0], "scratch")) {
         cr__bimg_scratch(&b->img);
+        if (plat) { snprintf(b->img.os, 32, "%s", os); snprintf(b->img.arch, 32, "%s", arch); snprintf(b->img.variant, 32, "%s", var); }
         r = cr__bimg_save(b->root, &b->img, b->created, err);
     } else if ((k = cr__bld_stage(b, w.v[0])) >= 0) r = cr__bimg_load(b->root, b->stage_manifest[k], &b->img, err);
-    else r = cr__bld_image(b, w.v[0], &b->img, err);
+    else r = cr__bld_image(b, w.v[0], plat, &b->img, err);
     if (r < 0) goto out;
     snprintf(b->stage_name[b->nstages], sizeof b->stage_name[0], "%s", w.n == 3 ? w.v[2] : "");
     for (i = 0; b->stage_name[b->nstages][i]; i++) b->stage_name[b->nstages][i] = (char)tolower((unsigned char)b->stage_name[b->nstages][i]);
@@ -25270,6 +25373,8 @@ static int cr__bld_from(cr__bld *b, const cr_build_instr *in, cr_err *err) {
     b->cmd_set = 0;
 out:
     cr__strv_free(&w);
+    cr__strv_free(&vars);
+    cr__strv_free(&pv);
     return r;
 }
 
@@ -25307,7 +25412,7 @@ static int cr__bld_copy(cr__bld *b, const cr_build_instr *in, cr__bld_fs *f, cr_
     if (fl) {
         int k = cr__bld_stage(b, fl);
         if (k >= 0) r = cr__bimg_load(b->root, b->stage_manifest[k], from, err);
-        else r = cr__bld_image(b, fl, from, err);
+        else r = cr__bld_image(b, fl, b->o->platform, from, err);
         if (r < 0) goto out;
         f->from = from;
         snprintf(extra, sizeof extra, "from %s", from->manifest);
@@ -25538,7 +25643,7 @@ CR_API int cr_build_image(const cr_runtime *rt, const cr_store *s, const cr_buil
     b->rt = rt; b->s = s; b->o = o; b->root = cr_store_root(s);
     b->ctxfd = -1;
     cr__bld_times(b, o->has_timestamp, o->timestamp);
-    if ((r = cr__bld_open(b, err)) < 0 || (r = cr__bld_plan(b, &end, err)) < 0) goto out;
+    if ((r = cr__bld_predefined(b, err)) < 0 || (r = cr__bld_open(b, err)) < 0 || (r = cr__bld_plan(b, &end, err)) < 0) goto out;
     for (i = 0; r == 0 && i < end; i++) {
         const cr_build_instr *in = &b->df.instr[i];
         cr__bld_say(b, "Step %d/%d : %s", ++b->step, b->nsteps, in->original);
@@ -25566,7 +25671,7 @@ CR_API int cr_build_image(const cr_runtime *rt, const cr_store *s, const cr_buil
 out:
     if (b->ctxfd >= 0) close(b->ctxfd);
     cr_build_parse_free(&b->df);
-    cr__strv_free(&b->ignore); cr__strv_free(&b->gargs); cr__strv_free(&b->args); cr__strv_free(&b->vars);
+    cr__strv_free(&b->ignore); cr__strv_free(&b->gargs); cr__strv_free(&b->args); cr__strv_free(&b->vars); cr__strv_free(&b->pre);
     cr__bimg_free(&b->img);
     CR_FREE(b);
     return r;

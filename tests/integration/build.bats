@@ -247,6 +247,104 @@ EOF
     [ "$output" = "640 1000 1000" ]
 }
 
+# multi_registry: a registry ($REG) holding $REG/test/multi, an index of
+# linux/amd64 and linux/arm64 (the same busybox layer, configs labelled
+# with their arch)
+multi_registry() {
+    local o=$FIX/oci/multi l
+    if [[ ! -f $o/index.json ]]; then
+        oci_init "$o"
+        l=$(oci_layer "$o" "$FIX/rootfs" gzip)
+        oci_tag "$o" latest "$(oci_index "$o" "$(oci_manifest "$o" amd64 "" "$l")" "$(oci_manifest "$o" arm64 "" "$l")")"
+    fi
+    echo '{"default":[{"type":"insecureAcceptAnything"}]}' >"$FIX/policy.json"
+    reg_start -e
+    push multi test/multi --all
+}
+
+# arch_of NAME: os/architecture[/variant] and the arch label of image NAME's config
+arch_of() { config_of "$1" | jq -r '"\(.os)/\(.architecture)\(if .variant then "/" + .variant else "" end) \(.config.Labels["cr.test.arch"])"'; }
+
+@test "build: FROM --platform takes that platform's image of an index; the TARGET and BUILD ARGs; the result records it" {
+    multi_registry
+    # the registry listens in the host's network: RUN runs with --network none there
+    crh() { run timeout 120 "$CR" --root "$CR_ROOT" --storage "$STORE" build --network none "$@" 3>&-; }
+    cat >"$C/Dockerfile" <<EOF
+FROM --platform=linux/arm64 $REG/test/multi AS arm
+COPY a.txt /a.txt
+FROM --platform=\$BUILDPLATFORM $REG/test/multi
+ARG TARGETPLATFORM TARGETOS TARGETARCH TARGETVARIANT BUILDPLATFORM BUILDOS BUILDARCH
+COPY --from=arm /a.txt /
+RUN echo "\$TARGETPLATFORM \$TARGETOS \$TARGETARCH [\$TARGETVARIANT] \$BUILDPLATFORM \$BUILDOS \$BUILDARCH" >/plat.txt
+EOF
+    crh -t plat "$C"
+    echo "$output"
+    [ "$status" -eq 0 ]
+    [[ $output == *"Pulling $REG/test/multi for linux/arm64"* ]]
+    run cri run --rm --network none plat cat /a.txt /plat.txt
+    [ "$output" = "$(printf 'hello\nlinux/amd64 linux amd64 [] linux/amd64 linux amd64')" ]
+    [ "$(arch_of docker.io/library/plat:latest)" = "linux/amd64 amd64" ]
+    # again: each platform's image from the store (the index pulled holds both), every step cached
+    crh -t plat "$C"
+    [ "$status" -eq 0 ] && [[ $output != *Pulling* ]]
+    [ "$(grep -c -- '---> Using cache' <<<"$output")" -eq 3 ]
+    crh -t platarm --target arm "$C"
+    [ "$status" -eq 0 ]
+    [ "$(arch_of docker.io/library/platarm:latest)" = "linux/arm64 arm64" ]
+    # --platform: the default of every FROM and the TARGET ARGs (usable in FROM); scratch too
+    printf 'FROM scratch\nCOPY a.txt /\n' >"$C/Dockerfile"
+    crh -t armv7 --platform linux/arm/v7 "$C"
+    [ "$status" -eq 0 ]
+    [ "$(arch_of docker.io/library/armv7:latest)" = "linux/arm/v7 null" ]
+    printf 'ARG TARGETARCH\nFROM --platform=linux/$TARGETARCH %s\nARG TARGETPLATFORM TARGETVARIANT\nLABEL t=$TARGETPLATFORM v=$TARGETVARIANT\n' \
+        "$REG/test/multi" >"$C/Dockerfile"
+    crh -t arm64 --platform linux/arm64 "$C"
+    echo "$output"
+    [ "$status" -eq 0 ]
+    [ "$(arch_of docker.io/library/arm64:latest)" = "linux/arm64 arm64" ]
+    [ "$(config_of docker.io/library/arm64:latest | jq -c .config.Labels.t,.config.Labels.v)" = "$(printf '"linux/arm64"\n""')" ]
+    # a platform the index lacks; a stage this machine cannot run
+    printf 'FROM --platform=linux/s390x %s\n' "$REG/test/multi" >"$C/Dockerfile"
+    crh "$C"
+    [ "$status" -eq 1 ]
+    [[ $output == *"Dockerfile:1: FROM: "*"no image for platform linux/s390x (the index has: linux/amd64, linux/arm64)"* ]]
+    crh --platform linux "$C"
+    [ "$status" -eq 1 ] && [[ $output == *'cr build: --platform: platform "linux": expected OS/ARCH[/VARIANT]'* ]]
+    printf 'FROM %s\n' "$BASE" >"$C/Dockerfile"
+    crh --platform linux/arm64 "$C"
+    [ "$status" -eq 1 ] && [[ $output == *"cr build: Dockerfile:1: FROM: \"$BASE\" in the store is linux/amd64, not linux/arm64: pull "* ]]
+    [[ -e /proc/sys/fs/binfmt_misc/qemu-aarch64 ]] && skip "this machine runs arm64 programs (qemu through binfmt_misc)"
+    printf 'FROM %s AS cross\nCOPY a.txt /\nRUN true\n' "$REG/test/multi" >"$C/Dockerfile"
+    crh --platform linux/arm64 "$C"
+    echo "$output"
+    [ "$status" -eq 1 ]
+    [[ $output == *"cr build: Dockerfile:3: RUN: stage cross is linux/arm64: this machine (linux/amd64) cannot run its programs"* ]]
+}
+
+@test "build: the cache key holds cr's version: a step another version cached is built again" {
+    printf 'FROM %s\nRUN echo one >/one\nCOPY a.txt /\n' "$BASE" >"$C/Dockerfile"
+    crb -t ver --network none "$C"
+    [ "$status" -eq 0 ]
+    CR_TEST_BUILD_VERSION=99.0.0 crb -t ver --network none "$C"
+    [ "$status" -eq 0 ]
+    [[ $output == *"Running in"* && $output != *"Using cache"* ]]
+    CR_TEST_BUILD_VERSION=99.0.0 crb -t ver --network none "$C"
+    [ "$(grep -c -- '---> Using cache' <<<"$output")" -eq 2 ]
+}
+
+@test "run: an image whose ExposedPorts holds a range (as podman writes) runs; -P publishes each port" {
+    oci_image "$BATS_TEST_TMPDIR/ranged" "$FIX/rootfs" '{Cmd: ["sleep", "100"], ExposedPorts: {"8000-8002/tcp": {}, "53/udp": {}}}'
+    run -0 cri pull -q "oci:$BATS_TEST_TMPDIR/ranged:latest"
+    run -0 cri run -d --name "${N}r" -P localhost/ranged
+    run -0 cri inspect "${N}r"
+    [ "$(jq -c '.[0] // . | .HostConfig.PortBindings | keys' <<<"$output")" = '["53/udp","8000/tcp","8001/tcp","8002/tcp"]' ]
+    run -0 cri rm -f "${N}r"
+    run -0 cri run --rm --network none --expose 9000-9001/udp localhost/ranged true
+    run cri run --rm --network none --expose 9001-9000 localhost/ranged true
+    [ "$status" -eq 125 ]
+    [[ $output == *'--expose "9001-9000": expected PORT[-PORT][/tcp|/udp]'* ]]
+}
+
 # fails_with MESSAGE LINE... : a Dockerfile of FROM $BASE and LINEs fails
 # the build (exit status 1) with MESSAGE on stderr
 fails_with() {
