@@ -82,3 +82,85 @@ left_in_ns() {
     run jq -c '[.defs, .leases, .networks]' "$CR_ROOT/@net/leases.json"
     [[ $output == '[[],[],[]]' ]] || fail "state: $output"
 }
+
+# addr_of NAME IF : the IPv4 address of interface IF inside container NAME
+addr_of() { cri exec "$1" ip -4 -o addr show "$2" | awk '{print $4}'; }
+
+@test "network connect/disconnect: a running container gets eth1 on another network, names both ways, then loses them" {
+    cri network create "$N-a" >/dev/null
+    cri network create --subnet 10.202.0.0/24 "$N-b" >/dev/null
+    cri run -d --name "$N-web" --network "$N-a" "$BB" \
+        sh -c 'mkdir -p /www && echo hello-a >/www/index.html && exec httpd -f -p 80 -h /www' >/dev/null
+    cri run -d --name "$N-cli" --network "$N-b" "$BB" sleep 600 >/dev/null
+    local web_ip
+    web_ip=$(addr_of "$N-web" eth0)
+    web_ip=${web_ip%/*}
+    # isolated: another network and the default bridge cannot reach it; its own network can
+    run cri exec "$N-cli" ping -c1 -W1 "$web_ip"
+    [[ $status -ne 0 ]] || fail "$N-b reached $web_ip: $output"
+    run cri run --rm "$BB" ping -c1 -W1 "$web_ip"
+    [[ $status -ne 0 ]] || fail "the default bridge reached $web_ip: $output"
+    run cri run --rm --network "$N-a" "$BB" ping -c1 -W2 "$web_ip"
+    [[ $status -eq 0 ]] || fail "$N-a did not reach $web_ip: $output"
+    run cri network connect --alias bee "$N-a" "$N-cli"
+    [[ $status -eq 0 && -z $output ]] || fail "connect: $status $output"
+    run addr_of "$N-cli" eth1
+    [[ $output =~ ^10\.99\.0\.[0-9]+/16$ ]] || fail "eth1: $output"
+    run cri exec "$N-cli" sh -c "ip route | grep ^default; wget -q -O- http://$N-web/"
+    [[ ${lines[0]} == "default via 10.202.0.1 dev eth0"* && ${lines[1]} == hello-a ]] || fail "from $N-cli by name: $output"
+    run cri exec "$N-web" cat /etc/hosts
+    [[ $output == *"	$N-cli bee"* ]] || fail "web's hosts: $output"
+    run cri inspect -f '{{range $k, $v := .NetworkSettings.Networks}}{{$k}}={{$v.IPAddress}} {{end}}' "$N-cli"
+    [[ $output =~ ^$N-a=10\.99\.0\.[0-9]+\ $N-b=10\.202\.0\.[0-9]+\ $ ]] || fail "inspect: $output"
+    run --separate-stderr cri network connect "$N-a" "$N-cli"
+    [[ $status -eq 1 && $stderr == *"already has the address"* ]] || fail "connect twice: $status $stderr"
+    run cri network disconnect "$N-a" "$N-cli"
+    [[ $status -eq 0 ]] || fail "disconnect: $output"
+    run cri exec "$N-cli" sh -c 'echo $(ls /sys/class/net); grep -c "'"$N-web"'" /etc/hosts'
+    [[ ${lines[0]} == "eth0 lo" && ${lines[1]} == 0 ]] || fail "after disconnect: $output"
+    run cri exec "$N-web" cat /etc/hosts
+    [[ $output != *"$N-cli"* ]] || fail "web's hosts after disconnect: $output"
+    run cri network inspect -f '{{range $k, $v := .Containers}}{{$k}} {{end}}' "$N-a"
+    [[ $output == "$N-web " ]] || fail "lease kept: $output"
+    run --separate-stderr cri network disconnect "$N-a" "$N-cli"
+    [[ $status -eq 1 && $stderr == *"container $N-cli is not connected to network $N-a"* ]] || fail "disconnect twice: $stderr"
+    # connect with --ip; rm frees that lease too
+    run --separate-stderr cri network connect --ip 10.202.0.1 "$N-b" "$N-web"
+    [[ $status -eq 1 && $stderr == *"10.202.0.1: already in use"* ]] || fail "gateway: $status $stderr"
+    cri network connect --ip 10.202.0.50 "$N-b" "$N-web"
+    run addr_of "$N-web" eth1
+    [[ $output == 10.202.0.50/24 ]] || fail "--ip: $output"
+    run cri exec "$N-cli" ping -c1 -W2 10.202.0.50
+    [[ $status -eq 0 ]] || fail "$N-cli does not reach $N-web on $N-b: $output"
+    run --separate-stderr cri network connect "$N-b" none-such
+    [[ $status -eq 1 && $stderr == *none-such* ]] || fail "no container: $stderr"
+    cri rm -f "$N-web" "$N-cli" >/dev/null
+    run cri network rm "$N-a" "$N-b"
+    [[ $status -eq 0 ]] || fail "rm after the containers: $output"
+    run left_in_ns    # (the default bridge stays, as docker0 does)
+    [[ -z ${output#cr0:} ]] || fail "left in the namespace: $output"
+}
+
+@test "run --ip: that address on a user-defined network; taken, outside the subnet or on the default bridge: an error before anything is made" {
+    cri network create --subnet 10.203.0.0/24 "$N-n" >/dev/null
+    cri run -d --name "$N-1" --network "$N-n" --ip 10.203.0.9 "$BB" sleep 600 >/dev/null
+    run addr_of "$N-1" eth0
+    [[ $output == 10.203.0.9/24 ]] || fail "--ip: $output"
+    run --separate-stderr cri run --name "$N-2" --network "$N-n" --ip 10.203.0.9 "$BB" true
+    [[ $status -eq 125 && $stderr == *"10.203.0.9: already in use"* ]] || fail "taken: $status $stderr"
+    run --separate-stderr cri run --name "$N-3" --network "$N-n" --ip 10.204.0.9 "$BB" true
+    [[ $status -eq 125 && $stderr == *"does not belong to the network's subnet"* ]] || fail "outside: $status $stderr"
+    run --separate-stderr cri run --name "$N-4" --ip 10.98.0.9 "$BB" true
+    [[ $status -eq 125 && $stderr == *"user specified IP address is supported on user defined networks only"* ]] || fail "default bridge: $status $stderr"
+    run --separate-stderr cri run --name "$N-5" --network "$N-n" --ip nonsense "$BB" true
+    [[ $status -eq 125 && $stderr == *"invalid IPv4 address"* ]] || fail "not an address: $status $stderr"
+    run cri ps -a --format '{{.Names}}'
+    [[ $output == "$N-1" ]] || fail "made something: $output"
+    # kept for a start after a stop
+    cri stop -t 0 "$N-1" >/dev/null
+    cri start "$N-1" >/dev/null
+    run addr_of "$N-1" eth0
+    [[ $output == 10.203.0.9/24 ]] || fail "--ip after a start: $output"
+    cri rm -f "$N-1" >/dev/null
+    cri network rm "$N-n" >/dev/null
+}
