@@ -26987,14 +26987,19 @@ static void cr__srv_create(cr__srv *c, cr__srv_req *q, const char *arg) {
 }
 
 /* The network a pending container will join (its NetworkMode, or what
-   connect and disconnect made of it) and its aliases there. */
-static const char *cr__srv_net_of(const cr__srv_ctr *x, const cr_json **aliases) {
+   connect and disconnect made of it) and its EndpointConfig there. */
+static const char *cr__srv_net_of(const cr__srv_ctr *x, const cr_json **ep) {
     const cr_json *n = cr_json_get(x->rec, "Net"), *b = cr__srv_body_of(x, NULL);
     const char *mode = cr__srv_jstr(cr_json_get(b, "HostConfig"), "NetworkMode");
     if (n) mode = cr__srv_jstr(n, "Name");
     if (!mode || !*mode || !strcmp(mode, "default")) mode = "bridge";
-    *aliases = n ? cr_json_get(n, "Aliases") : cr_json_get(cr_json_get(cr_json_get(cr_json_get(b, "NetworkingConfig"), "EndpointsConfig"), mode), "Aliases");
+    *ep = n ? cr_json_get(n, "Endpoint") : cr_json_get(cr_json_get(cr_json_get(b, "NetworkingConfig"), "EndpointsConfig"), mode);
     return mode;
+}
+/* Its IPAMConfig.IPv4Address, or NULL. */
+static const char *cr__srv_ep_ip(const cr_json *ep) {
+    const char *ip = cr__srv_jstr(cr_json_get(ep, "IPAMConfig"), "IPv4Address");
+    return ip && *ip ? ip : NULL;
 }
 
 /* A create request's strings as cr_ctr_opts wants them. */
@@ -27075,7 +27080,8 @@ static void cr__srv_opts_fill(cr__srv_opts *so, const cr__srv_ctr *x) {
     so->o.stdin_once = cr__srv_jtrue(b, "StdinOnce");
     if (hc && hc->type == CR_JSON_OBJECT) cr__srv_host_opts(so, hc);
     so->o.network = cr__srv_net_of(x, &e);
-    if (strcmp(so->o.network, "bridge")) so->o.network_aliases = cr__srv_list(so, CR__SO_ALIAS, e);
+    so->o.ip = cr__srv_ep_ip(e);
+    if (strcmp(so->o.network, "bridge")) so->o.network_aliases = cr__srv_list(so, CR__SO_ALIAS, cr_json_get(e, "Aliases"));
 }
 static void cr__srv_opts_free(cr__srv_opts *so) {
     int k;
@@ -27451,7 +27457,7 @@ static void cr__srv_inspect(cr__srv *c, cr__srv_req *q, const char *arg) {
         cr_jw_key(&w, "State"); cr_jw_raw(&w, "{\"Status\":\"created\",\"Running\":false,\"Paused\":false,\"Pid\":0,\"ExitCode\":0,"
                                           "\"StartedAt\":\"0001-01-01T00:00:00Z\",\"FinishedAt\":\"0001-01-01T00:00:00Z\"}");
         cr_jw_key(&w, "NetworkSettings"); cr_jw_obj(&w); cr_jw_key(&w, "Networks"); cr_jw_obj(&w);
-        cr_jw_key(&w, cr__srv_net_of(&x, &m)); cr_jw_obj(&w); cr_jw_key(&w, "Aliases"); cr_jw_value(&w, m);
+        cr_jw_key(&w, cr__srv_net_of(&x, &m)); cr_jw_obj(&w); cr_jw_key(&w, "Aliases"); cr_jw_value(&w, cr_json_get(m, "Aliases"));
         cr_jw_obj_end(&w); cr_jw_obj_end(&w); cr_jw_obj_end(&w);
     }
     if (body) {
@@ -28281,19 +28287,22 @@ static void cr__srv_networks(cr__srv *c, cr__srv_req *q, const char *arg) {
     cr__srv_json(c, st, &b);
 }
 
-/* POST /networks/NET/connect and /disconnect, of a container not yet
-   started: its record gets "Net", the network it will join (none after a
-   disconnect) and its aliases there. */
+/* POST /networks/NET/connect and /disconnect: of a running container,
+   cr_ctr_connect; of one not yet started, its record gets "Net", the
+   network it will join (none after a disconnect) and its EndpointConfig. */
 static void cr__srv_connect(cr__srv *c, cr__srv_req *q, const char *arg) {
     cr_net_config n;
     char dir[PATH_MAX], file[80];
     cr__srv_ctr x;
     cr_buf b = {0};
     cr_json *body;
-    const cr_json *m;
+    const cr_json *m, *ep;
+    cr__strv al = {0};
     cr_jw w;
     cr_err e = {0};
+    int connect = strstr(q->path, "/connect") != NULL;
     if (!(body = cr__srv_body(c, q))) return;
+    ep = cr_json_get(body, "EndpointConfig");
     cr__ctr_net_config(c->rt, &n, dir, sizeof dir);
     if (cr_net_inspect(&n, arg, &b, &e) < 0) cr__srv_fail(c, &e);
     else if (cr__srv_get(c, cr__srv_jstr(body, "Container") ? cr__srv_jstr(body, "Container") : "", &x) == 0) {
@@ -28302,16 +28311,20 @@ static void cr__srv_connect(cr__srv *c, cr__srv_req *q, const char *arg) {
         cr_jw_obj(&w);
         for (m = x.rec ? x.rec->child : NULL; m; m = m->next) if (strcmp(m->key, "Net")) { cr_jw_key(&w, m->key); cr_jw_value(&w, m); }
         cr_jw_key(&w, "Net"); cr_jw_obj(&w);
-        cr_jw_key(&w, "Name"); cr_jw_str(&w, strstr(q->path, "/connect") ? arg : "none");
-        cr_jw_key(&w, "Aliases"); cr_jw_value(&w, cr_json_get(cr_json_get(body, "EndpointConfig"), "Aliases"));
+        cr_jw_key(&w, "Name"); cr_jw_str(&w, connect ? arg : "none");
+        cr_jw_key(&w, "Endpoint"); cr_jw_value(&w, ep);
         cr_jw_obj_end(&w); cr_jw_obj_end(&w);
         snprintf(file, sizeof file, "%s.created", x.id);
-        if (!x.pending) cr__srv_error(c, 501, "%s has started: cr connects only created containers", x.name);
-        else if (cr__srv_save(c, file, &b, &e) < 0) cr__srv_fail(c, &e);
+        if (!x.pending) {
+            cr_ctr_connect_opts co = { cr__srv_ep_ip(ep), cr__ctr_json_strv(&al, cr_json_get(ep, "Aliases")) };
+            if (connect ? cr_ctr_connect(c->rt, c->s, x.name, arg, &co, &e) : cr_ctr_disconnect(c->rt, c->s, x.name, arg, &e)) cr__srv_fail(c, &e);
+            else cr__srv_reply(c, 200, NULL, NULL, 0);
+        } else if (cr__srv_save(c, file, &b, &e) < 0) cr__srv_fail(c, &e);
         else cr__srv_reply(c, 200, NULL, NULL, 0);
         cr__srv_ctr_free(&x);
     }
     cr_buf_free(&b);
+    cr__strv_free(&al);
     cr_json_free(body);
 }
 
