@@ -11841,41 +11841,52 @@ static const char *const cr__ipt_chains[][2] = {
 };
 static const char *cr__ipt_jump_match(int i) { return i < 2 ? "-m addrtype --dst-type LOCAL " : ""; }
 
-/* iptables: lines that remove every CR- chain and the jumps to them, read
-   from iptables-save, so leftovers of an earlier crash go as well. */
-static int cr__net_ipt_teardown(cr_buf *script, cr_err *err) {
+/* iptables: a *filter section, then the start of a *nat one, with lines
+   that remove every CR- chain and the jumps to them, read from
+   iptables-save, so leftovers of an earlier crash go as well; with create,
+   lines that make the chains again and jump to them. */
+static int cr__net_ipt_teardown(cr_buf *script, int create, cr_err *err) {
+    static const char *const tables[] = { "filter", "nat" };
     char tool[PATH_MAX], *argv[4];
     cr_buf out = {0}, chains = {0};
     const char *line;
-    int r;
+    int r = 0, t, i;
     if (cr__net_which("iptables-save", tool, sizeof tool) < 0)
         return cr_err_set(err, ENOENT, "nat: iptables-save not found in PATH, /usr/sbin or /sbin");
-    argv[0] = tool; argv[1] = (char *)"-t"; argv[2] = (char *)"nat"; argv[3] = NULL;
-    r = cr__net_exec(argv, &chains, &out);
-    if (r != 0) {
-        cr_buf_free(&out);
-        if (r < 0) { errno = -r; return cr__errno(err, "nat: run %s", tool); }
-        return cr_err_set(err, EIO, "nat: iptables-save failed (status %d)", r);
+    for (t = 0; t < 2 && !r; t++) {
+        argv[0] = tool; argv[1] = (char *)"-t"; argv[2] = (char *)tables[t]; argv[3] = NULL;
+        cr_buf_printf(script, "*%s\n", tables[t]);
+        out.len = chains.len = 0;
+        if ((r = cr__net_exec(argv, &chains, &out)) != 0) {
+            if (r < 0) { errno = -r; r = cr__errno(err, "nat: run %s", tool); }
+            else r = cr_err_set(err, EIO, "nat: iptables-save failed (status %d)", r);
+            break;
+        }
+        for (line = out.data ? out.data : ""; *line; ) {
+            size_t len = strcspn(line, "\n");
+            if (len > 4 && !strncmp(line, ":CR-", 4))
+                cr_buf_printf(&chains, "-F %.*s\n-X %.*s\n", (int)strcspn(line + 1, " \n"), line + 1, (int)strcspn(line + 1, " \n"), line + 1);
+            else if (len > 3 && !strncmp(line, "-A ", 3) && strncmp(line, "-A CR-", 6) && memmem(line, len, " -j CR-", 7))
+                cr_buf_printf(script, "-D %.*s\n", (int)len - 3, line + 3);
+            line += len + (line[len] == '\n');
+        }
+        cr_buf_add(script, chains.data ? chains.data : "", chains.len);
+        if (create && !t) cr_buf_puts(script, ":CR-FORWARD - [0:0]\n:CR-ISOLATE - [0:0]\n-I FORWARD -j CR-FORWARD\n");
+        for (i = 0; create && t && i < 3; i++) cr_buf_printf(script, ":%s - [0:0]\n", cr__ipt_chains[i][1]);
+        for (i = 0; create && t && i < 3; i++) cr_buf_printf(script, "-A %s %s-j %s\n", cr__ipt_chains[i][0], cr__ipt_jump_match(i), cr__ipt_chains[i][1]);
+        if (!t) cr_buf_puts(script, "COMMIT\n");
     }
-    for (line = out.data ? out.data : ""; *line; ) {
-        size_t len = strcspn(line, "\n");
-        if (len > 4 && !strncmp(line, ":CR-", 4))
-            cr_buf_printf(&chains, "-F %.*s\n-X %.*s\n", (int)strcspn(line + 1, " \n"), line + 1, (int)strcspn(line + 1, " \n"), line + 1);
-        else if (len > 3 && !strncmp(line, "-A ", 3) && strncmp(line, "-A CR-", 6) && memmem(line, len, " -j CR-", 7))
-            cr_buf_printf(script, "-D %.*s\n", (int)len - 3, line + 3);
-        line += len + (line[len] == '\n');
-    }
-    cr_buf_add(script, chains.data ? chains.data : "", chains.len);
     cr_buf_free(&chains);
     cr_buf_free(&out);
-    return 0;
+    return r;
 }
 
 /* The rules of a network: masquerade what leaves the subnet; what a
    container sent to a published port of the bridge (hairpin) and what came
    from 127.0.0.1 must come back through the host, so it is masqueraded too.
-   nft: what leaves the bridge for another (not DNATed) goes to chain
-   isolate, which drops what enters one of the bridges (Docker's two stages). */
+   What leaves the bridge for another (not DNATed) goes to chain isolate
+   (iptables: CR-ISOLATE of the filter table, after which the script is in
+   *filter), which drops what enters one of the bridges (Docker's two stages). */
 static void cr__net_nw_rules(cr_buf *s, int nft, const char *op, const cr__net_nw *n) {
     char net[16];
     cr__ip4_str(n->net, net, sizeof net);
@@ -11889,7 +11900,9 @@ static void cr__net_nw_rules(cr_buf *s, int nft, const char *op, const cr__net_n
     }
     cr_buf_printf(s, "%s CR-POSTROUTING -s %s/%d ! -o %s -j MASQUERADE\n", op, net, n->prefix, n->bridge);
     cr_buf_printf(s, "%s CR-POSTROUTING -s %s/%d -o %s -m conntrack --ctstate DNAT -j MASQUERADE\n", op, net, n->prefix, n->bridge);
-    cr_buf_printf(s, "%s CR-POSTROUTING -s 127.0.0.0/8 -o %s -j MASQUERADE\n", op, n->bridge);
+    cr_buf_printf(s, "%s CR-POSTROUTING -s 127.0.0.0/8 -o %s -j MASQUERADE\nCOMMIT\n*filter\n", op, n->bridge);
+    cr_buf_printf(s, "%s CR-FORWARD -i %s ! -o %s -m conntrack ! --ctstate DNAT -j CR-ISOLATE\n%s CR-ISOLATE -o %s -j DROP\n",
+                  op, n->bridge, n->bridge, op, n->bridge);
 }
 
 /* Two DNAT rules per port: prerouting (other hosts, containers) and output
@@ -11980,10 +11993,7 @@ static int cr__net_release(cr__net_db *db, int li, cr__nl *nl, cr_err *err) {
     if (db->nat[0] && !db->nnw) {          /* the last network: the table goes */
         script.len = 0;
         if (nft) cr_buf_puts(&script, "add table ip " CR_NET_TABLE "\ndelete table ip " CR_NET_TABLE "\n");
-        else {
-            cr_buf_puts(&script, "*nat\n");
-            if ((i = cr__net_ipt_teardown(&script, &e2)) < 0 && !r) { r = i; *err = e2; }
-        }
+        else if ((i = cr__net_ipt_teardown(&script, 0, &e2)) < 0 && !r) { r = i; *err = e2; }
     }
     if (script.len) {
         if (!nft) cr_buf_puts(&script, "COMMIT\n");
@@ -12199,10 +12209,10 @@ static char *cr__net_words(const char **p, int n) {
    state's first NAT), the network's masquerade rules (once), the ports. */
 static int cr__net_nat_add(cr__net_db *db, cr__net_nw *n, cr__net_ls *l, int new_table, cr_err *err) {
     cr_buf script = {0}, handles = {0};
-    int nft = !strcmp(db->nat, "nft"), r = 0, i;
+    int nft = !strcmp(db->nat, "nft"), r = 0;
     const char *h;
     if (!new_table && n->nat_rules && !l->nports) return 0;
-    if (!nft) cr_buf_puts(&script, "*nat\n");
+    if (!nft && !new_table) cr_buf_puts(&script, "*nat\n");
     if (new_table && nft)
         cr_buf_puts(&script, "add table ip " CR_NET_TABLE "\ndelete table ip " CR_NET_TABLE "\n"
                     "table ip " CR_NET_TABLE " {\n"
@@ -12210,13 +12220,10 @@ static int cr__net_nat_add(cr__net_db *db, cr__net_nw *n, cr__net_ls *l, int new
                     "\tchain output { type nat hook output priority -100; policy accept; }\n"
                     "\tchain postrouting { type nat hook postrouting priority srcnat; policy accept; }\n"
                     "\tchain forward { type filter hook forward priority filter; policy accept; }\n\tchain isolate { }\n}\n");
-    if (new_table && !nft) {
-        if ((r = cr__net_ipt_teardown(&script, err)) < 0) goto out;
-        for (i = 0; i < 3; i++) cr_buf_printf(&script, ":%s - [0:0]\n", cr__ipt_chains[i][1]);
-        for (i = 0; i < 3; i++) cr_buf_printf(&script, "-A %s %s-j %s\n", cr__ipt_chains[i][0], cr__ipt_jump_match(i), cr__ipt_chains[i][1]);
-    }
+    if (new_table && !nft && (r = cr__net_ipt_teardown(&script, 1, err)) < 0) goto out;
+    if (!nft) cr__net_port_rules(&script, 0, "-A", l);     /* (iptables: the network's rules end in *filter) */
     if (!n->nat_rules) cr__net_nw_rules(&script, nft, "-A", n);
-    cr__net_port_rules(&script, nft, "-A", l);
+    if (nft) cr__net_port_rules(&script, 1, "-A", l);
     if (!nft) cr_buf_puts(&script, "COMMIT\n");
     if (script.oom) { r = cr_err_set(err, ENOMEM, "out of memory"); goto out; }
     if ((r = cr__net_nat_run(db, &script, nft ? &handles : NULL, err)) < 0) goto out;

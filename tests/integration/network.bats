@@ -9,7 +9,7 @@ load image_helpers
 left_in_ns() {
     in_ns ip -o link show | grep -E ' (br-|veth|cr0)' | awk '{print $2}'
     in_ns nft list ruleset 2>/dev/null | grep -E 'table ip cr|masquerade|dnat'
-    in_ns iptables-save -t nat 2>/dev/null | grep -E '^(:CR-|-A CR-)'
+    in_ns iptables-save 2>/dev/null | grep -E '^(:CR-|-A CR-)|-j CR-'
     return 0
 }
 
@@ -163,4 +163,23 @@ addr_of() { cri exec "$1" ip -4 -o addr show "$2" | awk '{print $4}'; }
     [[ $output == 10.203.0.9/24 ]] || fail "--ip after a start: $output"
     cri rm -f "$N-1" >/dev/null
     cri network rm "$N-n" >/dev/null
+}
+
+@test "network isolation with iptables (nft hidden): other networks cannot reach, the same one can; the CR- chains go with the last network" {
+    command -v iptables-restore >/dev/null && command -v unshare >/dev/null || skip "needs iptables and unshare"
+    # one mount namespace for the whole run, in which nft is not executable
+    run in_ns env CR="$CR" CR_ROOT="$CR_ROOT" STORE="$STORE" N="$N" BB="$BB" timeout 120 unshare -m sh -c '
+        mount --bind /dev/null "$(command -v nft || echo /usr/sbin/nft)" 2>/dev/null
+        c() { "$CR" --root "$CR_ROOT" --storage "$STORE" "$@"; }
+        c network create "$N-a" >/dev/null && c network create "$N-b" >/dev/null || exit 1
+        c run -d --name "$N-w" --network "$N-a" "$BB" sleep 600 >/dev/null || exit 1
+        ip=$(c inspect -f "{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}" "$N-w")
+        c run --rm --network "$N-b" "$BB" ping -c1 -W1 "$ip" >/dev/null 2>&1 && echo b-reached || echo b-isolated
+        c run --rm --network "$N-a" "$BB" ping -c1 -W2 "$ip" >/dev/null 2>&1 && echo a-reached || echo a-isolated
+        iptables-save -t filter | grep -c "^-A CR-ISOLATE"
+        c rm -f "$N-w" >/dev/null; c network rm "$N-a" "$N-b" >/dev/null
+        echo "nat=$(jq -r .nat "$CR_ROOT/@net/leases.json")"' 3>&-
+    [[ $output == "b-isolated"$'\n'"a-reached"$'\n'"1"$'\n'"nat=" ]] || fail "iptables: $output"
+    run left_in_ns
+    [[ -z ${output#cr0:} ]] || fail "left in the namespace: $output"
 }
