@@ -89,7 +89,7 @@ addr_of() { cri exec "$1" ip -4 -o addr show "$2" | awk '{print $4}'; }
 @test "network connect/disconnect: a running container gets eth1 on another network, names both ways, then loses them" {
     cri network create "$N-a" >/dev/null
     cri network create --subnet 10.202.0.0/24 "$N-b" >/dev/null
-    cri run -d --name "$N-web" --network "$N-a" "$BB" \
+    cri run -d --name "$N-web" --network "$N-a" -p 8090:80 "$BB" \
         sh -c 'mkdir -p /www && echo hello-a >/www/index.html && exec httpd -f -p 80 -h /www' >/dev/null
     cri run -d --name "$N-cli" --network "$N-b" "$BB" sleep 600 >/dev/null
     local web_ip
@@ -102,6 +102,9 @@ addr_of() { cri exec "$1" ip -4 -o addr show "$2" | awk '{print $4}'; }
     [[ $status -ne 0 ]] || fail "the default bridge reached $web_ip: $output"
     run cri run --rm --network "$N-a" "$BB" ping -c1 -W2 "$web_ip"
     [[ $status -eq 0 ]] || fail "$N-a did not reach $web_ip: $output"
+    # a published port stays reachable from other networks (through the host, as Docker's proxy)
+    run cri exec "$N-cli" sh -c 'for i in 1 2 3 4 5 6 7 8 9 10; do wget -q -O- http://10.202.0.1:8090/ && exit 0; sleep 0.2; done; exit 1'
+    [[ $status -eq 0 && $output == hello-a ]] || fail "published port from $N-b: $status $output"
     run cri network connect --alias bee "$N-a" "$N-cli"
     [[ $status -eq 0 && -z $output ]] || fail "connect: $status $output"
     run addr_of "$N-cli" eth1
