@@ -9,7 +9,8 @@ const char cr_usage_network[] =
 "       cr network connect [--ip IP] [--alias NAME]... NET CONTAINER | disconnect [-f] NET CONTAINER\n"
 "`cr run --network NAME` containers reach each other by --name and --network-alias.\n"
 "connect gives a running container one more interface (eth1 ...) on NET, --ip that\n"
-"address, --alias more names there; disconnect takes it away. Containers of\n"
+"address, --alias more names there; disconnect takes it away (-f: accepted, as\n"
+"Docker's --force). Containers of\n"
 "different networks cannot reach each other.\n";
 #define NETWORK_OPTIONS(X) \
     CR_INSPECT_OPTIONS(X) \
