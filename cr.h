@@ -582,11 +582,13 @@ typedef struct cr_net_config {
                                  bridge and subnet; NULL or "bridge": the default one */
     const char *const *aliases;   /* more names than the id on that network (NULL-terminated) */
     const char *hosts;        /* the container's /etc/hosts (its bind source): on a user-defined
-                                 network, the part after "# cr network" lists the other containers */
+                                 network, the part after "# cr network" lists the containers of its networks */
+    const char *ip;           /* an IPv4 address of the user-defined network's subnet (Docker's --ip);
+                                 NULL: the lowest free one */
 } cr_net_config;
 /* A published port; host_ip empty: every local address (and 127.0.0.1). */
 typedef struct cr_net_port { int udp; char host_ip[46]; uint16_t host_port, container_port; } cr_net_port;
-typedef struct cr_net_lease { char ip[46], gateway[46], mac[18], host_veth[16]; int prefix; } cr_net_lease;
+typedef struct cr_net_lease { char ip[46], gateway[46], mac[18], host_veth[16], ifname[16], network[256]; int prefix; } cr_net_lease;
 
 /* -p [IP:]HOST:CONTAINER[/tcp|/udp], Docker's syntax. IP is IPv4 (0.0.0.0 =
    any); ranges, random host ports and IPv6 are refused with the reason. */
@@ -602,10 +604,17 @@ CR_API int cr_net_port_parse(const char *spec, cr_net_port *out, cr_err *err);
    NAT table and sets net.ipv4.ip_forward=1 (and route_localnet on the
    bridge). NAT is run through nft / iptables-restore only when rules
    change. Without either tool, ports are refused and a lease without ports
-   gets no masquerade (a warning is logged). On failure undoes what it did. */
+   gets no masquerade (a warning is logged). On failure undoes what it did.
+   A container may be on several networks (Docker's network connect): an
+   attach of an id that has leases on other bridges adds eth1, eth2 ... (the
+   lowest free), without a default route, and c->ip picks the address (a
+   taken one or one outside the subnet is refused before anything is made).
+   Containers of different networks cannot reach each other (nor the
+   default bridge's): the forward hook drops what goes from one bridge to
+   another, unless it was DNATed to a published port. */
 CR_API int cr_net_attach(const cr_net_config *c, const char *id, pid_t pid, const cr_net_port *ports,
                          int nports, cr_net_lease *out, cr_err *err);
-/* Undoes attach for id: its port rules, the host veth (and so eth0), the
+/* Undoes attach for id, on every network: its port rules, the host veth (and so eth0), the
    lease; with the last lease of the bridge its masquerade rules (and the
    gateway address, if attach added it to a bridge it did not make; a
    bridge it made stays, as docker0 does), with the last lease of all the
@@ -615,6 +624,12 @@ CR_API int cr_net_attach(const cr_net_config *c, const char *id, pid_t pid, cons
    matters: the lease knows its bridge. */
 CR_API int cr_net_detach(const cr_net_config *c, const char *id, cr_err *err);
 CR_API int cr_net_lease_get(const cr_net_config *c, const char *id, cr_net_lease *out, cr_err *err);   /* -ENOENT if none */
+/* Every lease of id (at most max, eth0's first): how many it has. */
+CR_API int cr_net_lease_list(const cr_net_config *c, const char *id, cr_net_lease *out, int max, cr_err *err);
+/* Undoes the attach of id to one network (name, id, unique id prefix or
+   "bridge"): -ENOENT if it is not connected to it. The other side's hosts
+   files and its own forget the names of that network. */
+CR_API int cr_net_disconnect(const cr_net_config *c, const char *id, const char *network, cr_err *err);
 /* User-defined networks, Docker's bridge driver: each has its own bridge
    ("br-" and 12 hex digits of its id) with the gateway address, made by
    the first attach and deleted at remove, and its subnet: the one given, else the
@@ -637,7 +652,11 @@ CR_API int cr_net_remove(const cr_net_config *c, const char *ref, void (*fn)(voi
    Containers, Options, Labels ...) of ref, one of bridge, host, none or a
    user-defined network; ref NULL: an array of all of them. */
 CR_API int cr_net_inspect(const cr_net_config *c, const char *ref, cr_buf *out, cr_err *err);
-/* Rewrites the hosts files of the network of id's lease (see above). */
+/* What attach with c would refuse before it makes anything: a network
+   that does not exist, c->ip on the default bridge, outside the subnet or
+   taken (Docker's messages). */
+CR_API int cr_net_check(const cr_net_config *c, cr_err *err);
+/* Rewrites the hosts files of the networks of id's leases (see above). */
 CR_API int cr_net_hosts_sync(const cr_net_config *c, const char *id, cr_err *err);
 /* /etc/resolv.conf for a bridged container: the host's, without nameservers
    the container cannot reach (loopback such as systemd-resolved's
@@ -1146,7 +1165,7 @@ typedef struct cr_ctr_opts {
     const char *memory_reservation, *cpuset_cpus, *cpu_shares;
     const char *pid, *ipc, *uts;       /* "host" or "container:NAME"; NULL: a namespace of its own */
     const char *cidfile;               /* --cidfile: gets the id (must not exist) */
-    const char *ip;                    /* --ip: refused, as by Docker on its default bridge */
+    const char *ip;                    /* --ip: the address on a user-defined network (refused on the default bridge, as by Docker) */
     const char *mac_address;           /* --mac-address: eth0's MAC on the bridge */
     const char *const *volumes_from;   /* --volumes-from NAME[:ro|rw]: that container's mounts */
     /* A foreground run with tty and interactive detaches on these keys
@@ -1282,6 +1301,16 @@ CR_API int cr_ctr_start(const cr_runtime *rt, const cr_store *s, const char *nam
 CR_API int cr_ctr_wait(const cr_runtime *rt, const cr_store *s, const char *name, int *exit_code, cr_err *err);
 /* Renames a container that is not running (its directory, record and config). */
 CR_API int cr_ctr_rename(const cr_runtime *rt, const cr_store *s, const char *name, const char *new_name, cr_err *err);
+/* Docker's network connect: a running container (on a network of its
+   own: not host, none or another's) gets an interface on network (eth1 ...,
+   an address of its subnet, or o->ip) and its peers' names there in
+   /etc/hosts, theirs its own and o->aliases (cr_net_attach). Docker's
+   disconnect: that interface goes and the names with it. Not kept across a
+   restart. */
+typedef struct cr_ctr_connect_opts { const char *ip; const char *const *aliases; } cr_ctr_connect_opts;
+CR_API int cr_ctr_connect(const cr_runtime *rt, const cr_store *s, const char *name, const char *network,
+                          const cr_ctr_connect_opts *o, cr_err *err);
+CR_API int cr_ctr_disconnect(const cr_runtime *rt, const cr_store *s, const char *name, const char *network, cr_err *err);
 /* Docker's kill: sig to a running container, whose restart policy then
    rests until it is started again (as stop does). */
 CR_API int cr_ctr_kill(const cr_runtime *rt, const cr_store *s, const char *name, int sig, cr_err *err);
@@ -11223,7 +11252,7 @@ static int cr__nl_bridge_add(cr__nl *nl, const char *name, int mtu, const unsign
 /* A veth pair in one request: host end up on the bridge, the peer made
    inside the netns nsfd, named eth0, with its MAC. (The peer cannot be set
    up here: veth refuses to open before both ends are linked.) */
-static int cr__nl_veth_add(cr__nl *nl, const char *host, int master, int mtu, int nsfd, const unsigned char mac[6]) {
+static int cr__nl_veth_add(cr__nl *nl, const char *host, const char *peer_name, int master, int mtu, int nsfd, const unsigned char mac[6]) {
     cr__nlreq q;
     struct ifinfomsg ifi;
     struct rtattr *li, *data, *peer;
@@ -11238,7 +11267,7 @@ static int cr__nl_veth_add(cr__nl *nl, const char *host, int master, int mtu, in
     data = cr__nl_put(&q, IFLA_INFO_DATA, NULL, 0);
     ifi.ifi_flags = ifi.ifi_change = 0;
     peer = cr__nl_put(&q, CR__VETH_INFO_PEER, &ifi, sizeof ifi);
-    cr__nl_str(&q, IFLA_IFNAME, "eth0");
+    cr__nl_str(&q, IFLA_IFNAME, peer_name);
     cr__nl_u32(&q, IFLA_MTU, (uint32_t)mtu);
     cr__nl_put(&q, IFLA_ADDRESS, mac, 6);
     cr__nl_u32(&q, IFLA_NET_NS_FD, (uint32_t)nsfd);
@@ -11399,6 +11428,7 @@ typedef struct cr__net_cfg {
     uint32_t net, gw; int prefix, mtu;
     const char *nat;
     const char *hosts, *const *aliases;  /* on a user-defined network */
+    uint32_t want;                       /* the address asked for (0: any) */
 } cr__net_cfg;
 
 static int cr__net_cidr(const char *s, uint32_t *net, int *prefix, cr_err *err) {
@@ -11462,7 +11492,7 @@ typedef struct cr__net_nw {              /* a bridge in use */
     char *rules;                         /* nft: "chain:handle ..." of them */
 } cr__net_nw;
 typedef struct cr__net_ls {              /* a lease */
-    char id[256], bridge[IFNAMSIZ], veth[IFNAMSIZ];
+    char id[256], bridge[IFNAMSIZ], veth[IFNAMSIZ], ifname[IFNAMSIZ];   /* ifname: inside the container */
     uint32_t ip;
     cr_net_port *ports; int nports;
     int nat_rules;                       /* its DNAT rules exist */
@@ -11528,6 +11558,7 @@ static int cr__net_db_parse(cr__net_db *db, const cr_json *root, cr_err *err) {
             snprintf(l->id, sizeof l->id, "%s", cr__net_jstr(e, "id"));
             snprintf(l->bridge, sizeof l->bridge, "%s", cr__net_jstr(e, "bridge"));
             snprintf(l->veth, sizeof l->veth, "%s", cr__net_jstr(e, "veth"));
+            snprintf(l->ifname, sizeof l->ifname, "%s", *cr__net_jstr(e, "if") ? cr__net_jstr(e, "if") : "eth0");
             if (cr__ip4_parse(cr__net_jstr(e, "ip"), &l->ip) < 0) return cr_err_set(err, EINVAL, "lease \"%s\": bad ip", l->id);
             l->nat_rules = (p = cr_json_get(e, "nat_rules")) && p->type == CR_JSON_TRUE;
             if (!(l->rules = cr__strdup(cr__net_jstr(e, "rules"))) || !(l->hosts = cr__strdup(cr__net_jstr(e, "hosts"))) ||
@@ -11590,6 +11621,7 @@ static int cr__net_db_save(cr__net_db *db, cr_err *err) {
         cr__ip4_str(l->ip, s, sizeof s);
         cr_jw_key(&w, "ip"); cr_jw_str(&w, s);
         cr_jw_key(&w, "veth"); cr_jw_str(&w, l->veth);
+        cr_jw_key(&w, "if"); cr_jw_str(&w, l->ifname);
         cr_jw_key(&w, "ports"); cr_jw_arr(&w);
         for (j = 0; j < l->nports; j++) { cr__net_port_fmt(&l->ports[j], s, sizeof s); cr_jw_str(&w, s); }
         cr_jw_arr_end(&w);
@@ -11651,6 +11683,11 @@ static cr__net_ls *cr__net_lease_find(cr__net_db *db, const char *id) {
     for (i = 0; i < db->nls; i++) if (!strcmp(db->ls[i].id, id)) return &db->ls[i];
     return NULL;
 }
+static cr__net_ls *cr__net_lease_on(cr__net_db *db, const char *id, const char *bridge) {
+    int i;
+    for (i = 0; i < db->nls; i++) if (!strcmp(db->ls[i].id, id) && !strcmp(db->ls[i].bridge, bridge)) return &db->ls[i];
+    return NULL;
+}
 static cr__net_nw *cr__net_nw_find(cr__net_db *db, const char *bridge) {
     int i;
     for (i = 0; i < db->nnw; i++) if (!strcmp(db->nw[i].bridge, bridge)) return &db->nw[i];
@@ -11670,6 +11707,9 @@ static void cr__net_lease_out(const cr__net_db *db, const cr__net_ls *l, cr_net_
     cr__net_mac(l->ip, mac);
     snprintf(out->mac, sizeof out->mac, "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]);
     snprintf(out->host_veth, sizeof out->host_veth, "%s", l->veth);
+    snprintf(out->ifname, sizeof out->ifname, "%s", l->ifname);
+    strcpy(out->network, "bridge");
+    for (i = 0; i < db->ndefs; i++) if (!strcmp(db->defs[i].bridge, l->bridge)) strcpy(out->network, db->defs[i].name);
 }
 
 /* A user-defined network by name, id or unique id prefix. */
@@ -11681,31 +11721,38 @@ static cr__net_def *cr__net_def_find(cr__net_db *db, const char *ref) {
     return n == 1 ? hit : NULL;
 }
 
-/* Each hosts file of the containers on bridge: what follows its "# cr
-   network" line becomes the others' addresses and names. In place: the
-   container binds that very inode. */
-static void cr__net_hosts_sync(const cr__net_db *db, const char *bridge) {
+/* The hosts file path of id's container: what follows its "# cr network"
+   line becomes the addresses and names of the containers that share a
+   user-defined network with it (a lease there has a hosts file). In place:
+   the container binds that very inode. */
+static void cr__net_hosts_write(const cr__net_db *db, const char *id, const char *path) {
     int i, j, fd;
     char ip[16];
-    for (i = 0; i < db->nls; i++) {
-        const cr__net_ls *a = &db->ls[i];
-        cr_buf t = {0};
-        char *cut;
-        if (!strcmp(a->bridge, bridge) && a->hosts && *a->hosts && cr_util_read_file(AT_FDCWD, a->hosts, 1 << 20, &t, NULL) == 0) {
-            if ((cut = strstr(t.data ? t.data : "", "# cr network\n"))) t.len = (size_t)(cut - t.data);
-            cr_buf_puts(&t, "# cr network\n");
-            for (j = 0; j < db->nls; j++) {
-                if (j == i || strcmp(db->ls[j].bridge, bridge)) continue;
-                cr__ip4_str(db->ls[j].ip, ip, sizeof ip);
-                cr_buf_printf(&t, "%s\t%s %s\n", ip, db->ls[j].id, db->ls[j].aliases ? db->ls[j].aliases : "");
-            }
-            if (!t.oom && (fd = open(a->hosts, O_WRONLY | O_CLOEXEC | O_NOFOLLOW)) >= 0) {
-                if (pwrite(fd, t.data, t.len, 0) == (ssize_t)t.len) ftruncate(fd, (off_t)t.len);
-                close(fd);
-            }
+    cr_buf t = {0};
+    char *cut;
+    if (cr_util_read_file(AT_FDCWD, path, 1 << 20, &t, NULL) == 0) {
+        if ((cut = strstr(t.data ? t.data : "", "# cr network\n"))) t.len = (size_t)(cut - t.data);
+        cr_buf_puts(&t, "# cr network\n");
+        for (j = 0; j < db->nls; j++)
+            for (i = 0; i < db->nls; i++)
+                if (strcmp(db->ls[j].id, id) && !strcmp(db->ls[i].id, id) && !strcmp(db->ls[i].bridge, db->ls[j].bridge) &&
+                    db->ls[i].hosts && *db->ls[i].hosts) {
+                    cr__ip4_str(db->ls[j].ip, ip, sizeof ip);
+                    cr_buf_printf(&t, "%s\t%s %s\n", ip, db->ls[j].id, db->ls[j].aliases ? db->ls[j].aliases : "");
+                }
+        if (!t.oom && (fd = open(path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW)) >= 0) {
+            if (pwrite(fd, t.data, t.len, 0) == (ssize_t)t.len) ftruncate(fd, (off_t)t.len);
+            close(fd);
         }
-        cr_buf_free(&t);
     }
+    cr_buf_free(&t);
+}
+
+/* Each hosts file of the containers on bridge. */
+static void cr__net_hosts_sync(const cr__net_db *db, const char *bridge) {
+    int i;
+    for (i = 0; i < db->nls; i++)
+        if (!strcmp(db->ls[i].bridge, bridge) && db->ls[i].hosts && *db->ls[i].hosts) cr__net_hosts_write(db, db->ls[i].id, db->ls[i].hosts);
 }
 
 /* ---- NAT: nft or iptables-restore, fed a script on stdin ---- */
@@ -11815,39 +11862,52 @@ static const char *const cr__ipt_chains[][2] = {
 };
 static const char *cr__ipt_jump_match(int i) { return i < 2 ? "-m addrtype --dst-type LOCAL " : ""; }
 
-/* iptables: lines that remove every CR- chain and the jumps to them, read
-   from iptables-save, so leftovers of an earlier crash go as well. */
-static int cr__net_ipt_teardown(cr_buf *script, cr_err *err) {
+/* iptables: a *filter section, then the start of a *nat one, with lines
+   that remove every CR- chain and the jumps to them, read from
+   iptables-save, so leftovers of an earlier crash go as well; with create,
+   lines that make the chains again and jump to them. */
+static int cr__net_ipt_teardown(cr_buf *script, int create, cr_err *err) {
+    static const char *const tables[] = { "filter", "nat" };
     char tool[PATH_MAX], *argv[4];
     cr_buf out = {0}, chains = {0};
     const char *line;
-    int r;
+    int r = 0, t, i;
     if (cr__net_which("iptables-save", tool, sizeof tool) < 0)
         return cr_err_set(err, ENOENT, "nat: iptables-save not found in PATH, /usr/sbin or /sbin");
-    argv[0] = tool; argv[1] = (char *)"-t"; argv[2] = (char *)"nat"; argv[3] = NULL;
-    r = cr__net_exec(argv, &chains, &out);
-    if (r != 0) {
-        cr_buf_free(&out);
-        if (r < 0) { errno = -r; return cr__errno(err, "nat: run %s", tool); }
-        return cr_err_set(err, EIO, "nat: iptables-save failed (status %d)", r);
+    for (t = 0; t < 2 && !r; t++) {
+        argv[0] = tool; argv[1] = (char *)"-t"; argv[2] = (char *)tables[t]; argv[3] = NULL;
+        cr_buf_printf(script, "*%s\n", tables[t]);
+        out.len = chains.len = 0;
+        if ((r = cr__net_exec(argv, &chains, &out)) != 0) {
+            if (r < 0) { errno = -r; r = cr__errno(err, "nat: run %s", tool); }
+            else r = cr_err_set(err, EIO, "nat: iptables-save failed (status %d)", r);
+            break;
+        }
+        for (line = out.data ? out.data : ""; *line; ) {
+            size_t len = strcspn(line, "\n");
+            if (len > 4 && !strncmp(line, ":CR-", 4))
+                cr_buf_printf(&chains, "-F %.*s\n-X %.*s\n", (int)strcspn(line + 1, " \n"), line + 1, (int)strcspn(line + 1, " \n"), line + 1);
+            else if (len > 3 && !strncmp(line, "-A ", 3) && strncmp(line, "-A CR-", 6) && memmem(line, len, " -j CR-", 7))
+                cr_buf_printf(script, "-D %.*s\n", (int)len - 3, line + 3);
+            line += len + (line[len] == '\n');
+        }
+        cr_buf_add(script, chains.data ? chains.data : "", chains.len);
+        if (create && !t) cr_buf_puts(script, ":CR-FORWARD - [0:0]\n:CR-ISOLATE - [0:0]\n-I FORWARD -j CR-FORWARD\n");
+        for (i = 0; create && t && i < 3; i++) cr_buf_printf(script, ":%s - [0:0]\n", cr__ipt_chains[i][1]);
+        for (i = 0; create && t && i < 3; i++) cr_buf_printf(script, "-A %s %s-j %s\n", cr__ipt_chains[i][0], cr__ipt_jump_match(i), cr__ipt_chains[i][1]);
+        if (!t) cr_buf_puts(script, "COMMIT\n");
     }
-    for (line = out.data ? out.data : ""; *line; ) {
-        size_t len = strcspn(line, "\n");
-        if (len > 4 && !strncmp(line, ":CR-", 4))
-            cr_buf_printf(&chains, "-F %.*s\n-X %.*s\n", (int)strcspn(line + 1, " \n"), line + 1, (int)strcspn(line + 1, " \n"), line + 1);
-        else if (len > 3 && !strncmp(line, "-A ", 3) && strncmp(line, "-A CR-", 6) && memmem(line, len, " -j CR-", 7))
-            cr_buf_printf(script, "-D %.*s\n", (int)len - 3, line + 3);
-        line += len + (line[len] == '\n');
-    }
-    cr_buf_add(script, chains.data ? chains.data : "", chains.len);
     cr_buf_free(&chains);
     cr_buf_free(&out);
-    return 0;
+    return r;
 }
 
 /* The rules of a network: masquerade what leaves the subnet; what a
    container sent to a published port of the bridge (hairpin) and what came
-   from 127.0.0.1 must come back through the host, so it is masqueraded too. */
+   from 127.0.0.1 must come back through the host, so it is masqueraded too.
+   What leaves the bridge for another (not DNATed) goes to chain isolate
+   (iptables: CR-ISOLATE of the filter table, after which the script is in
+   *filter), which drops what enters one of the bridges (Docker's two stages). */
 static void cr__net_nw_rules(cr_buf *s, int nft, const char *op, const cr__net_nw *n) {
     char net[16];
     cr__ip4_str(n->net, net, sizeof net);
@@ -11855,11 +11915,15 @@ static void cr__net_nw_rules(cr_buf *s, int nft, const char *op, const cr__net_n
         cr_buf_printf(s, "add rule ip " CR_NET_TABLE " postrouting ip saddr %s/%d oifname != \"%s\" masquerade\n", net, n->prefix, n->bridge);
         cr_buf_printf(s, "add rule ip " CR_NET_TABLE " postrouting ip saddr %s/%d oifname \"%s\" ct status dnat masquerade\n", net, n->prefix, n->bridge);
         cr_buf_printf(s, "add rule ip " CR_NET_TABLE " postrouting ip saddr 127.0.0.0/8 oifname \"%s\" masquerade\n", n->bridge);
+        cr_buf_printf(s, "add rule ip " CR_NET_TABLE " forward iifname \"%s\" oifname != \"%s\" ct status & dnat == 0 jump isolate\n"
+                      "add rule ip " CR_NET_TABLE " isolate oifname \"%s\" drop\n", n->bridge, n->bridge, n->bridge);
         return;
     }
     cr_buf_printf(s, "%s CR-POSTROUTING -s %s/%d ! -o %s -j MASQUERADE\n", op, net, n->prefix, n->bridge);
     cr_buf_printf(s, "%s CR-POSTROUTING -s %s/%d -o %s -m conntrack --ctstate DNAT -j MASQUERADE\n", op, net, n->prefix, n->bridge);
-    cr_buf_printf(s, "%s CR-POSTROUTING -s 127.0.0.0/8 -o %s -j MASQUERADE\n", op, n->bridge);
+    cr_buf_printf(s, "%s CR-POSTROUTING -s 127.0.0.0/8 -o %s -j MASQUERADE\nCOMMIT\n*filter\n", op, n->bridge);
+    cr_buf_printf(s, "%s CR-FORWARD -i %s ! -o %s -m conntrack ! --ctstate DNAT -j CR-ISOLATE\n%s CR-ISOLATE -o %s -j DROP\n",
+                  op, n->bridge, n->bridge, op, n->bridge);
 }
 
 /* Two DNAT rules per port: prerouting (other hosts, containers) and output
@@ -11916,7 +11980,7 @@ static int cr__net_sysctl(const char *path, cr_err *err) {
    the last network the NAT table. The state is saved. Every step is tried;
    the first error is returned. */
 static int cr__net_release(cr__net_db *db, int li, cr__nl *nl, cr_err *err) {
-    cr__net_ls *l = &db->ls[li];
+    cr__net_ls *l = &db->ls[li], gone;
     cr__net_nw *n = cr__net_nw_find(db, l->bridge);
     cr_buf script = {0};
     cr_err e2 = {0};
@@ -11930,9 +11994,11 @@ static int cr__net_release(cr__net_db *db, int li, cr__nl *nl, cr_err *err) {
         if (nft) cr__net_nft_delete(&script, l->rules);
         else if (l->nports) { cr_buf_puts(&script, "*nat\n"); cr__net_port_rules(&script, 0, "-D", l); }
     }
-    CR_FREE(l->ports); CR_FREE(l->rules); CR_FREE(l->hosts); CR_FREE(l->aliases);
+    gone = *l;
     db->ls[li] = db->ls[--db->nls];
     cr__net_hosts_sync(db, br);
+    if (gone.hosts && *gone.hosts) cr__net_hosts_write(db, gone.id, gone.hosts);   /* (disconnect) */
+    CR_FREE(gone.ports); CR_FREE(gone.rules); CR_FREE(gone.hosts); CR_FREE(gone.aliases);
     if (last && n) {
         if (db->nat[0] && n->nat_rules && nft) cr__net_nft_delete(&script, n->rules);
         else if (db->nat[0] && n->nat_rules) { if (!script.len) cr_buf_puts(&script, "*nat\n"); cr__net_nw_rules(&script, 0, "-D", n); }
@@ -11948,10 +12014,7 @@ static int cr__net_release(cr__net_db *db, int li, cr__nl *nl, cr_err *err) {
     if (db->nat[0] && !db->nnw) {          /* the last network: the table goes */
         script.len = 0;
         if (nft) cr_buf_puts(&script, "add table ip " CR_NET_TABLE "\ndelete table ip " CR_NET_TABLE "\n");
-        else {
-            cr_buf_puts(&script, "*nat\n");
-            if ((i = cr__net_ipt_teardown(&script, &e2)) < 0 && !r) { r = i; *err = e2; }
-        }
+        else if ((i = cr__net_ipt_teardown(&script, 0, &e2)) < 0 && !r) { r = i; *err = e2; }
     }
     if (script.len) {
         if (!nft) cr_buf_puts(&script, "COMMIT\n");
@@ -11977,6 +12040,14 @@ static void cr__net_gc(cr__net_db *db, cr__nl *nl) {
         }
 }
 
+/* 1 if id's container has an interface named eth<n> (which *name gets). */
+static int cr__net_if_used(const cr__net_db *db, const char *id, char *name, int n) {
+    int i, used = 0;
+    snprintf(name, IFNAMSIZ, "eth%d", n);
+    for (i = 0; i < db->nls; i++) used |= !strcmp(db->ls[i].id, id) && !strcmp(db->ls[i].ifname, name);
+    return used;
+}
+
 static int cr__u32_cmp(const void *a, const void *b) {
     uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
     return x < y ? -1 : x > y;
@@ -11998,6 +12069,31 @@ static int cr__net_ip_alloc(const cr__net_db *db, const cr__net_cfg *cfg, uint32
     if (cand > last) return -ENOSPC;
     *ip = cand;
     return 0;
+}
+
+/* The address of a new lease: the one asked for, if it is a free host
+   address of the subnet, else the lowest free one. A taken address may be
+   the lease of a container that died without detach: the gc runs first. */
+static int cr__net_pick_ip(cr__net_db *db, const cr__net_cfg *cfg, cr__nl *nl, uint32_t *ip, cr_err *err) {
+    uint32_t host = cfg->want - cfg->net;
+    char s[16];
+    int r, i, gc;
+    if (cfg->want) {
+        cr__ip4_str(cfg->want, s, sizeof s);
+        if ((cfg->want ^ cfg->net) >> (32 - cfg->prefix) || host < 1 || host >= (0xffffffffu >> cfg->prefix))
+            return cr_err_set(err, EINVAL, "invalid address %s: it does not belong to the network's subnet", s);
+        for (gc = 0;; gc++, cr__net_gc(db, nl)) {
+            for (i = 0, r = host == 1; i < db->nls && !r; i++) r = db->ls[i].ip == cfg->want && !strcmp(db->ls[i].bridge, cfg->bridge);
+            if (!r || gc) break;
+        }
+        if (r) return cr_err_set(err, EADDRINUSE, "address %s: already in use", s);
+        *ip = cfg->want;
+        return 0;
+    }
+    if ((r = cr__net_ip_alloc(db, cfg, ip)) == -ENOSPC) { cr__net_gc(db, nl); r = cr__net_ip_alloc(db, cfg, ip); }
+    cr__ip4_str(cfg->net, s, sizeof s);
+    if (r == -ENOSPC) return cr_err_set(err, ENOSPC, "subnet %s/%d of %s: no free address", s, cfg->prefix, cfg->bridge);
+    return r < 0 ? cr_err_set(err, -r, "out of memory") : 0;
 }
 
 /* A host port some process of the host already listens on (or has bound,
@@ -12097,22 +12193,22 @@ static int cr__nl_open_in(cr__nl *nl, int nsfd) {
     return 0;
 }
 
-/* eth0 up with its address, lo up and the default route, over a netlink
-   socket of the container's netns. */
-static int cr__net_inside(int nsfd, uint32_t ip, const cr__net_cfg *cfg, cr_err *err) {
+/* l's interface up with its address, lo up and (route) the default route,
+   over a netlink socket of the container's netns. */
+static int cr__net_inside(int nsfd, const cr__net_ls *l, int route, const cr__net_cfg *cfg, cr_err *err) {
     cr__nl cn;
     int r, ifx;
     if ((r = cr__nl_open_in(&cn, nsfd)) < 0) { errno = -r; return cr__errno(err, "netlink socket in the container's netns"); }
     if ((r = cr__nl_link_up(&cn, 1)) < 0) { r = cr__nl_err(&cn, r, err, "container: lo up"); goto out; }
-    if ((ifx = cr__nl_ifindex(&cn, "eth0")) < 0) { r = cr__nl_err(&cn, ifx, err, "container: eth0"); goto out; }
-    if ((r = cr__nl_link_up(&cn, ifx)) < 0) { r = cr__nl_err(&cn, r, err, "container: eth0 up"); goto out; }
-    if ((r = cr__nl_addr(&cn, RTM_NEWADDR, ifx, ip, cfg->prefix)) < 0) {
+    if ((ifx = cr__nl_ifindex(&cn, l->ifname)) < 0) { r = cr__nl_err(&cn, ifx, err, "container: %s", l->ifname); goto out; }
+    if ((r = cr__nl_link_up(&cn, ifx)) < 0) { r = cr__nl_err(&cn, r, err, "container: %s up", l->ifname); goto out; }
+    if ((r = cr__nl_addr(&cn, RTM_NEWADDR, ifx, l->ip, cfg->prefix)) < 0) {
         char s[16];
-        cr__ip4_str(ip, s, sizeof s);
-        r = cr__nl_err(&cn, r, err, "container: eth0: add address %s/%d", s, cfg->prefix);
+        cr__ip4_str(l->ip, s, sizeof s);
+        r = cr__nl_err(&cn, r, err, "container: %s: add address %s/%d", l->ifname, s, cfg->prefix);
         goto out;
     }
-    if ((r = cr__nl_default_route(&cn, cfg->gw, ifx)) < 0) r = cr__nl_err(&cn, r, err, "container: default route");
+    if (route && (r = cr__nl_default_route(&cn, cfg->gw, ifx)) < 0) r = cr__nl_err(&cn, r, err, "container: default route");
 out:
     cr__nl_close(&cn);
     return r;
@@ -12134,31 +12230,29 @@ static char *cr__net_words(const char **p, int n) {
    state's first NAT), the network's masquerade rules (once), the ports. */
 static int cr__net_nat_add(cr__net_db *db, cr__net_nw *n, cr__net_ls *l, int new_table, cr_err *err) {
     cr_buf script = {0}, handles = {0};
-    int nft = !strcmp(db->nat, "nft"), r = 0, i;
+    int nft = !strcmp(db->nat, "nft"), r = 0;
     const char *h;
     if (!new_table && n->nat_rules && !l->nports) return 0;
-    if (!nft) cr_buf_puts(&script, "*nat\n");
+    if (!nft && !new_table) cr_buf_puts(&script, "*nat\n");
     if (new_table && nft)
         cr_buf_puts(&script, "add table ip " CR_NET_TABLE "\ndelete table ip " CR_NET_TABLE "\n"
                     "table ip " CR_NET_TABLE " {\n"
                     "\tchain prerouting { type nat hook prerouting priority dstnat; policy accept; }\n"
                     "\tchain output { type nat hook output priority -100; policy accept; }\n"
-                    "\tchain postrouting { type nat hook postrouting priority srcnat; policy accept; }\n}\n");
-    if (new_table && !nft) {
-        if ((r = cr__net_ipt_teardown(&script, err)) < 0) goto out;
-        for (i = 0; i < 3; i++) cr_buf_printf(&script, ":%s - [0:0]\n", cr__ipt_chains[i][1]);
-        for (i = 0; i < 3; i++) cr_buf_printf(&script, "-A %s %s-j %s\n", cr__ipt_chains[i][0], cr__ipt_jump_match(i), cr__ipt_chains[i][1]);
-    }
+                    "\tchain postrouting { type nat hook postrouting priority srcnat; policy accept; }\n"
+                    "\tchain forward { type filter hook forward priority filter; policy accept; }\n\tchain isolate { }\n}\n");
+    if (new_table && !nft && (r = cr__net_ipt_teardown(&script, 1, err)) < 0) goto out;
+    if (!nft) cr__net_port_rules(&script, 0, "-A", l);     /* (iptables: the network's rules end in *filter) */
     if (!n->nat_rules) cr__net_nw_rules(&script, nft, "-A", n);
-    cr__net_port_rules(&script, nft, "-A", l);
+    if (nft) cr__net_port_rules(&script, 1, "-A", l);
     if (!nft) cr_buf_puts(&script, "COMMIT\n");
     if (script.oom) { r = cr_err_set(err, ENOMEM, "out of memory"); goto out; }
     if ((r = cr__net_nat_run(db, &script, nft ? &handles : NULL, err)) < 0) goto out;
-    /* nft echoes the handles in script order: the network's three rules first */
+    /* nft echoes the handles in script order: the network's five rules first */
     h = handles.data ? handles.data : "";
     if (!n->nat_rules) {
         CR_FREE(n->rules);
-        n->rules = cr__net_words(&h, 3);
+        n->rules = cr__net_words(&h, 5);
         n->nat_rules = 1;
     }
     CR_FREE(l->rules);
@@ -12181,7 +12275,7 @@ static int cr__net_attach(cr__net_db *db, const cr__net_cfg *cfg, const char *id
     int r, i, ifx, li, had_nat;
     char s[64];
     void *p;
-    if ((l = cr__net_lease_find(db, id))) {
+    if ((l = cr__net_lease_on(db, id, cfg->bridge))) {
         cr__ip4_str(l->ip, s, sizeof s);
         return cr_err_set(err, EEXIST, "it already has the address %s on %s", s, l->bridge);
     }
@@ -12199,12 +12293,7 @@ static int cr__net_attach(cr__net_db *db, const cr__net_cfg *cfg, const char *id
         if (*who) return cr_err_set(err, EADDRINUSE, "port %s: the host port is already published by container \"%s\"", s, who);
         return cr_err_set(err, EINVAL, "port %s: the host port is given twice", s);
     }
-    if ((r = cr__net_ip_alloc(db, cfg, &ip)) == -ENOSPC) { cr__net_gc(db, nl); r = cr__net_ip_alloc(db, cfg, &ip); }
-    if (r == -ENOSPC) {
-        cr__ip4_str(cfg->net, s, sizeof s);
-        return cr_err_set(err, ENOSPC, "subnet %s/%d of %s: no free address", s, cfg->prefix, cfg->bridge);
-    }
-    if (r < 0) return cr_err_set(err, -r, "out of memory");
+    if ((r = cr__net_pick_ip(db, cfg, nl, &ip, err)) < 0) return r;
     had_nat = db->nat[0] != 0;
     if (!had_nat && cr__net_nat_pick(cfg->nat, db->nat, sizeof db->nat) < 0) {
         if (nports || cfg->nat)
@@ -12230,6 +12319,8 @@ static int cr__net_attach(cr__net_db *db, const cr__net_cfg *cfg, const char *id
     snprintf(l->id, sizeof l->id, "%s", id);
     snprintf(l->bridge, sizeof l->bridge, "%s", cfg->bridge);
     snprintf(l->veth, sizeof l->veth, "veth%08x", ip);
+    for (i = 0; cr__net_if_used(db, id, s, i); i++) ;
+    snprintf(l->ifname, sizeof l->ifname, "%s", s);
     l->ip = ip;
     if (cfg->hosts) {
         cr_buf al = {0};
@@ -12250,14 +12341,14 @@ static int cr__net_attach(cr__net_db *db, const cr__net_cfg *cfg, const char *id
     if ((r = cr__net_db_save(db, err)) < 0) goto undo;
     if ((ifx = cr__net_bridge(db, n, cfg, nl, err)) < 0) { r = ifx; goto undo; }
     cr__net_mac(ip, mac);
-    if ((r = cr__nl_veth_add(nl, l->veth, ifx, cfg->mtu, nsfd, mac)) < 0) {
-        r = cr__nl_err(nl, r, err, "create veth %s with eth0 in the container", l->veth);
+    if ((r = cr__nl_veth_add(nl, l->veth, l->ifname, ifx, cfg->mtu, nsfd, mac)) < 0) {
+        r = cr__nl_err(nl, r, err, "create veth %s with %s in the container", l->veth, l->ifname);
         if (r == -EEXIST) l->veth[0] = 0;   /* not ours to delete */
         goto undo;
     }
     if ((ifx = cr__nl_ifindex(nl, l->veth)) < 0) { r = cr__nl_err(nl, ifx, err, "veth %s", l->veth); goto undo; }
     if ((r = cr__nl_hairpin(nl, ifx)) < 0) { r = cr__nl_err(nl, r, err, "veth %s: hairpin mode", l->veth); goto undo; }
-    if ((r = cr__net_inside(nsfd, ip, cfg, err)) < 0) goto undo;
+    if ((r = cr__net_inside(nsfd, l, !strcmp(l->ifname, "eth0"), cfg, err)) < 0) goto undo;
     if (db->nat[0] && (r = cr__net_nat_add(db, n, l, !had_nat, err)) < 0) goto undo;
     if ((r = cr__net_db_save(db, err)) < 0) goto undo;
     cr__net_hosts_sync(db, l->bridge);
@@ -12275,8 +12366,10 @@ undo:
 static int cr__net_use(cr__net_db *db, const cr_net_config *c, cr__net_cfg *cfg, cr_err *err) {
     const cr__net_def *d;
     const char *const *a;
-    if (!c || !c->network || !*c->network || !strcmp(c->network, "bridge")) return 0;
+    if (!c || !c->network || !*c->network || !strcmp(c->network, "bridge"))
+        return c && c->ip ? cr_err_set(err, EINVAL, "user specified IP address is supported on user defined networks only") : 0;
     if (!(d = cr__net_def_find(db, c->network))) return cr_err_set(err, ENOENT, "network %s not found", c->network);
+    if (c->ip && cr__ip4_parse(c->ip, &cfg->want) < 0) return cr_err_set(err, EINVAL, "invalid IPv4 address: %s", c->ip);
     for (a = c->aliases; a && *a; a++)
         if (!**a || strpbrk(*a, " \t\n#")) return cr_err_set(err, EINVAL, "network alias \"%s\": no blanks or '#'", *a);
     snprintf(cfg->bridge, sizeof cfg->bridge, "%s", d->bridge);
@@ -12332,37 +12425,57 @@ CR_API int cr_net_attach(const cr_net_config *c, const char *id, pid_t pid, cons
     return r < 0 ? cr_err_wrap(err, "attach \"%s\" to %s", id, cfg.bridge) : 0;
 }
 
-CR_API int cr_net_detach(const cr_net_config *c, const char *id, cr_err *err) {
+/* Releases id's lease on network (NULL: every lease of id). */
+static int cr__net_detach(const cr_net_config *c, const char *id, const char *network, cr_err *err) {
     cr__net_cfg cfg;
     cr__net_db db;
-    cr__nl nl;
+    cr__net_def *d;
     cr__net_ls *l;
-    int r;
+    cr__nl nl;
+    cr_err e2 = {0};
+    int r, i;
     if ((r = cr__net_cfg_get(c, &cfg, err)) < 0 || (r = cr_state_check_id(id, err)) < 0) return r;
-    if ((r = cr__net_db_open(cfg.dir, 0, LOCK_EX, &db, err)) < 0) return cr_err_wrap(err, "detach \"%s\"", id);
-    if (!(l = cr__net_lease_find(&db, id))) { cr__net_db_free(&db); return 0; }
-    if ((r = cr__nl_open(&nl)) < 0) {
-        cr__net_db_free(&db);
-        errno = -r;
-        return cr__errno(err, "detach \"%s\": netlink socket", id);
+    if ((r = cr__net_db_open(cfg.dir, 0, LOCK_EX, &db, err)) < 0) return r;
+    if (network && strcmp(network, "bridge")) {
+        if (!(d = cr__net_def_find(&db, network))) r = cr_err_set(err, ENOENT, "network %s not found", network);
+        else snprintf(cfg.bridge, sizeof cfg.bridge, "%s", d->bridge);
     }
-    r = cr__net_release(&db, (int)(l - db.ls), &nl, err);
-    cr__nl_close(&nl);
+    if (!r && network && !cr__net_lease_on(&db, id, cfg.bridge))
+        r = cr_err_set(err, ENOENT, "container %s is not connected to network %s", id, network);
+    if (!r && (r = cr__nl_open(&nl)) < 0) { errno = -r; r = cr__errno(err, "netlink socket"); }
+    else if (!r) {
+        while ((l = network ? cr__net_lease_on(&db, id, cfg.bridge) : cr__net_lease_find(&db, id)))
+            if ((i = cr__net_release(&db, (int)(l - db.ls), &nl, &e2)) < 0 && !r) { r = i; *err = e2; }
+        cr__nl_close(&nl);
+    }
     cr__net_db_free(&db);
-    return r < 0 ? cr_err_wrap(err, "detach \"%s\"", id) : 0;
+    return r;
+}
+
+CR_API int cr_net_detach(const cr_net_config *c, const char *id, cr_err *err) {
+    return cr__net_detach(c, id, NULL, err) < 0 ? cr_err_wrap(err, "detach \"%s\"", id) : 0;
+}
+CR_API int cr_net_disconnect(const cr_net_config *c, const char *id, const char *network, cr_err *err) {
+    return cr__net_detach(c, id, network ? network : "bridge", err);
+}
+
+CR_API int cr_net_lease_list(const cr_net_config *c, const char *id, cr_net_lease *out, int max, cr_err *err) {
+    cr__net_cfg cfg;
+    cr__net_db db;
+    char name[IFNAMSIZ];
+    int r, i, k, n = 0;
+    if ((r = cr__net_cfg_get(c, &cfg, err)) < 0 || (r = cr_state_check_id(id, err)) < 0) return r;
+    if ((r = cr__net_db_open(cfg.dir, 0, LOCK_SH, &db, err)) < 0) return r;
+    for (k = 0; k < 100 && n < max; k++)
+        for (i = 0, snprintf(name, sizeof name, "eth%d", k); i < db.nls && n < max; i++)
+            if (!strcmp(db.ls[i].id, id) && !strcmp(db.ls[i].ifname, name)) cr__net_lease_out(&db, &db.ls[i], &out[n++]);
+    cr__net_db_free(&db);
+    return n;
 }
 
 CR_API int cr_net_lease_get(const cr_net_config *c, const char *id, cr_net_lease *out, cr_err *err) {
-    cr__net_cfg cfg;
-    cr__net_db db;
-    cr__net_ls *l;
-    int r;
-    if ((r = cr__net_cfg_get(c, &cfg, err)) < 0 || (r = cr_state_check_id(id, err)) < 0) return r;
-    if ((r = cr__net_db_open(cfg.dir, 0, LOCK_SH, &db, err)) < 0) return r;
-    if ((l = cr__net_lease_find(&db, id))) cr__net_lease_out(&db, l, out);
-    else r = cr_err_set(err, ENOENT, "container \"%s\" has no network lease", id);
-    cr__net_db_free(&db);
-    return r;
+    int r = cr_net_lease_list(c, id, out, 1, err);
+    return r ? (r < 0 ? r : 0) : cr_err_set(err, ENOENT, "container \"%s\" has no network lease", id);
 }
 
 /* ---- user-defined networks ---- */
@@ -12527,13 +12640,27 @@ CR_API int cr_net_inspect(const cr_net_config *c, const char *ref, cr_buf *out, 
     return !r && out->oom ? cr_err_set(err, ENOMEM, "out of memory") : r;
 }
 
+CR_API int cr_net_check(const cr_net_config *c, cr_err *err) {
+    cr__net_cfg cfg;
+    cr__net_db db;
+    cr__nl nl;
+    uint32_t ip;
+    int r;
+    if ((r = cr__net_db_gc(c, &db, &nl, err)) < 0) return r;
+    if ((r = cr__net_cfg_get(c, &cfg, err)) == 0 && (r = cr__net_use(&db, c, &cfg, err)) == 0 && cfg.want)
+        r = cr__net_pick_ip(&db, &cfg, &nl, &ip, err);
+    cr__net_db_free(&db);
+    cr__nl_close(&nl);
+    return r;
+}
+
 CR_API int cr_net_hosts_sync(const cr_net_config *c, const char *id, cr_err *err) {
     cr__net_cfg cfg;
     cr__net_db db;
     cr__net_ls *l;
     int r;
     if ((r = cr__net_db_of(c, LOCK_EX, &cfg, &db, err)) < 0) return r;
-    if ((l = cr__net_lease_find(&db, id))) cr__net_hosts_sync(&db, l->bridge);
+    for (l = db.ls; l < db.ls + db.nls; l++) if (!strcmp(l->id, id)) cr__net_hosts_sync(&db, l->bridge);
     cr__net_db_free(&db);
     return 0;
 }
@@ -20713,7 +20840,7 @@ static int cr__ctr_check_misc(cr__ctr *c, cr_err *err) {
     }
     if (o->cidfile && access(o->cidfile, F_OK) == 0)
         return cr_err_set(err, EEXIST, "--cidfile \"%s\": container ID file found, make sure the other container isn't running or delete it", o->cidfile);
-    if (o->ip) return cr_err_set(err, EINVAL, "--ip \"%s\": user specified IP address is supported on user defined networks only", o->ip);
+    if (o->ip && !c->bridge) return cr_err_set(err, EINVAL, "--ip \"%s\": user specified IP address is supported on user defined networks only", o->ip);
     if (o->mac_address) {
         unsigned m[6];
         int k, used = 0;
@@ -21552,6 +21679,7 @@ static int cr__ctr_run_record(cr__ctr *c, cr_err *err) {
     cr_jw_key(&w, "Lower");
     cr__ctr_list_json(&w, o->rootfs ? NULL : (const char *const *)c->lower.v);
     cr_jw_key(&w, "Network"); cr_jw_str(&w, o->network);
+    cr_jw_key(&w, "Ip"); cr_jw_str(&w, o->ip);
     cr_jw_key(&w, "Aliases"); cr__ctr_list_json(&w, o->network_aliases);
     cr_jw_key(&w, "Publish"); cr__ctr_list_json(&w, o->publish);
     cr_jw_key(&w, "AddHosts"); cr__ctr_list_json(&w, o->add_hosts);
@@ -21718,12 +21846,9 @@ static int cr__ctr_network(cr__ctr *c, cr_err *err) {
     c->net.aliases = c->o->network_aliases;
     if (c->bridge && net && *net && strcmp(net, "bridge")) c->net.network = net;
     else if (c->o->network_aliases) return cr_err_set(err, EINVAL, "--network-alias: only a user-defined network takes aliases");
-    if (c->net.network) {   /* before anything is made for the run */
-        cr_buf def = {0};
-        r = cr_net_inspect(&c->net, net, &def, err);
-        cr_buf_free(&def);
-        if (r < 0) return cr_err_wrap(err, "--network \"%s\"", net);
-    }
+    c->net.ip = c->o->ip;
+    if ((c->net.network || c->net.ip) && (r = cr_net_check(&c->net, err)) < 0)   /* before anything is made for the run */
+        return cr_err_wrap(err, c->net.ip ? "--ip \"%s\"" : "--network \"%s\"", c->net.ip ? c->net.ip : net);
     if (c->bridge || !strcmp(net, "none") || !strcmp(net, "host")) return 0;
     if (!strncmp(net, "ns:", 3)) {
         if (net[3] != '/') return cr_err_set(err, EINVAL, "--network \"%s\": ns:PATH needs an absolute path", net);
@@ -22762,11 +22887,11 @@ CR_API int cr_ctr_inspect(const cr_runtime *rt, const cr_store *s, const char *n
     cr_json *rec;
     const cr_json *m;
     cr_net_config net;
-    cr_net_lease lease;
+    cr_net_lease lease[8];
     char net_dir[PATH_MAX];
     const char *mode;
     cr_jw w;
-    int r, i;
+    int r, i, n;
     if ((r = cr__ctr_open(rt, cr_store_root(s), name, &c, &rec, err)) < 0) return r;
     cr_jw_init(&w, out);
     cr_jw_obj(&w);
@@ -22780,21 +22905,26 @@ CR_API int cr_ctr_inspect(const cr_runtime *rt, const cr_store *s, const char *n
         }
     }
     cr__ctr_net_config(rt, &net, net_dir, sizeof net_dir);
-    if (cr_net_lease_get(&net, c.name, &lease, NULL) < 0) memset(&lease, 0, sizeof lease);
+    memset(lease, 0, sizeof lease);
+    if ((n = cr_net_lease_list(&net, c.name, lease, 8, NULL)) <= 0) n = 0;
     mode = cr__ctr_json_str(cr_json_get(rec, "HostConfig"), "NetworkMode");
     cr_jw_key(&w, "NetworkSettings");
     cr_jw_obj(&w);
-    /* the address twice: Docker's old fields, and under Networks.MODE */
-    for (i = 0; i < 2; i++) {
-        cr_jw_key(&w, "IPAddress"); cr_jw_str(&w, lease.ip);
-        cr_jw_key(&w, "IPPrefixLen"); cr_jw_i64(&w, lease.prefix);
-        cr_jw_key(&w, "Gateway"); cr_jw_str(&w, lease.gateway);
-        cr_jw_key(&w, "MacAddress"); cr_jw_str(&w, lease.mac);
-        if (i) { cr_jw_obj_end(&w); cr_jw_obj_end(&w); break; }
-        cr__ctr_live_ports(rec, c.status == CR_RUNNING || c.status == CR_PAUSED, &w);
-        cr_jw_key(&w, "Networks"); cr_jw_obj(&w);
-        cr_jw_key(&w, *mode ? mode : "bridge"); cr_jw_obj(&w);
+    /* the first address as Docker's old fields, then each under Networks.NAME */
+    for (i = -1; i < (n ? n : 1); i++) {
+        const cr_net_lease *l = &lease[i < 0 ? 0 : i];
+        if (i == 0) {
+            cr__ctr_live_ports(rec, c.status == CR_RUNNING || c.status == CR_PAUSED, &w);
+            cr_jw_key(&w, "Networks"); cr_jw_obj(&w);
+        }
+        if (i >= 0) { cr_jw_key(&w, n ? l->network : *mode ? mode : "bridge"); cr_jw_obj(&w); }
+        cr_jw_key(&w, "IPAddress"); cr_jw_str(&w, l->ip);
+        cr_jw_key(&w, "IPPrefixLen"); cr_jw_i64(&w, l->prefix);
+        cr_jw_key(&w, "Gateway"); cr_jw_str(&w, l->gateway);
+        cr_jw_key(&w, "MacAddress"); cr_jw_str(&w, l->mac);
+        if (i >= 0) cr_jw_obj_end(&w);
     }
+    cr_jw_obj_end(&w);
     cr_jw_obj_end(&w);
     cr_jw_obj_end(&w);
     cr_json_free(rec);
@@ -23484,6 +23614,7 @@ static int cr__ctr_reload(cr__ctr *c, const cr_ctr_info *info, const cr_json *re
     c->ro.rm = (v = cr_json_get(rec, "Rm")) && v->type == CR_JSON_TRUE;
     c->ro.rootfs = *cr__ctr_json_str(rec, "Rootfs") ? cr__ctr_json_str(rec, "Rootfs") : NULL;
     c->ro.network = (v = cr_json_get(c->runrec, "Network")) && v->type == CR_JSON_STRING ? v->str : NULL;
+    c->ro.ip = (v = cr_json_get(c->runrec, "Ip")) && v->type == CR_JSON_STRING ? v->str : NULL;
     c->ro.add_hosts = cr__ctr_json_strv(&c->hosts_v, cr_json_get(c->runrec, "AddHosts"));
     c->ro.network_aliases = cr__ctr_json_strv(&c->aliases_v, cr_json_get(c->runrec, "Aliases"));
     cr__ctr_json_strv(&c->lower, cr_json_get(c->runrec, "Lower"));
@@ -23672,6 +23803,40 @@ CR_API int cr_ctr_rename(const cr_runtime *rt, const cr_store *s, const char *na
     if (pfd >= 0) close(pfd);
     if (lock >= 0) close(lock);
     return r;
+}
+
+/* connect (o) or disconnect (o NULL) */
+static int cr__ctr_connect(const cr_runtime *rt, const cr_store *s, const char *name, const char *network,
+                           const cr_ctr_connect_opts *o, cr_err *err) {
+    cr_ctr_info c;
+    cr_json *rec;
+    cr_net_config net;
+    cr_net_lease lease;
+    char dir[PATH_MAX], hosts[PATH_MAX];
+    const char *mode;
+    int r;
+    if ((r = cr__ctr_open(rt, cr_store_root(s), name, &c, &rec, err)) < 0) return r;
+    mode = cr__ctr_json_str(cr_json_get(rec, "HostConfig"), "NetworkMode");
+    cr__ctr_net_config(rt, &net, dir, sizeof dir);
+    snprintf(hosts, sizeof hosts, "%s/hosts", c.dir);
+    net.network = network; net.hosts = hosts;
+    if (o) { net.ip = o->ip; net.aliases = o->aliases; }
+    if (c.status != CR_RUNNING && c.status != CR_PAUSED)
+        r = cr_err_set(err, EINVAL, "container %s is not running (cr connects running containers only)", c.name);
+    else if (geteuid() != 0) r = cr_err_set(err, EPERM, "rootless: user-defined networks need root");
+    else if (!strcmp(mode, "host") || !strcmp(mode, "none") || strchr(mode, ':'))
+        r = cr_err_set(err, EINVAL, "container %s (network %s) has no network namespace of its own to connect", c.name, mode);
+    else r = o ? cr_net_attach(&net, c.name, c.pid, NULL, 0, &lease, err) : cr_net_disconnect(&net, c.name, network, err);
+    cr_json_free(rec);
+    return r;
+}
+CR_API int cr_ctr_connect(const cr_runtime *rt, const cr_store *s, const char *name, const char *network,
+                          const cr_ctr_connect_opts *o, cr_err *err) {
+    static const cr_ctr_connect_opts zero;
+    return cr__ctr_connect(rt, s, name, network, o ? o : &zero, err);
+}
+CR_API int cr_ctr_disconnect(const cr_runtime *rt, const cr_store *s, const char *name, const char *network, cr_err *err) {
+    return cr__ctr_connect(rt, s, name, network, NULL, err);
 }
 
 CR_API int cr_ctr_kill(const cr_runtime *rt, const cr_store *s, const char *name, int sig, cr_err *err) {
@@ -26953,14 +27118,19 @@ static void cr__srv_create(cr__srv *c, cr__srv_req *q, const char *arg) {
 }
 
 /* The network a pending container will join (its NetworkMode, or what
-   connect and disconnect made of it) and its aliases there. */
-static const char *cr__srv_net_of(const cr__srv_ctr *x, const cr_json **aliases) {
+   connect and disconnect made of it) and its EndpointConfig there. */
+static const char *cr__srv_net_of(const cr__srv_ctr *x, const cr_json **ep) {
     const cr_json *n = cr_json_get(x->rec, "Net"), *b = cr__srv_body_of(x, NULL);
     const char *mode = cr__srv_jstr(cr_json_get(b, "HostConfig"), "NetworkMode");
     if (n) mode = cr__srv_jstr(n, "Name");
     if (!mode || !*mode || !strcmp(mode, "default")) mode = "bridge";
-    *aliases = n ? cr_json_get(n, "Aliases") : cr_json_get(cr_json_get(cr_json_get(cr_json_get(b, "NetworkingConfig"), "EndpointsConfig"), mode), "Aliases");
+    *ep = n ? cr_json_get(n, "Endpoint") : cr_json_get(cr_json_get(cr_json_get(b, "NetworkingConfig"), "EndpointsConfig"), mode);
     return mode;
+}
+/* Its IPAMConfig.IPv4Address, or NULL. */
+static const char *cr__srv_ep_ip(const cr_json *ep) {
+    const char *ip = cr__srv_jstr(cr_json_get(ep, "IPAMConfig"), "IPv4Address");
+    return ip && *ip ? ip : NULL;
 }
 
 /* A create request's strings as cr_ctr_opts wants them. */
@@ -27041,7 +27211,8 @@ static void cr__srv_opts_fill(cr__srv_opts *so, const cr__srv_ctr *x) {
     so->o.stdin_once = cr__srv_jtrue(b, "StdinOnce");
     if (hc && hc->type == CR_JSON_OBJECT) cr__srv_host_opts(so, hc);
     so->o.network = cr__srv_net_of(x, &e);
-    if (strcmp(so->o.network, "bridge")) so->o.network_aliases = cr__srv_list(so, CR__SO_ALIAS, e);
+    so->o.ip = cr__srv_ep_ip(e);
+    if (strcmp(so->o.network, "bridge")) so->o.network_aliases = cr__srv_list(so, CR__SO_ALIAS, cr_json_get(e, "Aliases"));
 }
 static void cr__srv_opts_free(cr__srv_opts *so) {
     int k;
@@ -27417,7 +27588,7 @@ static void cr__srv_inspect(cr__srv *c, cr__srv_req *q, const char *arg) {
         cr_jw_key(&w, "State"); cr_jw_raw(&w, "{\"Status\":\"created\",\"Running\":false,\"Paused\":false,\"Pid\":0,\"ExitCode\":0,"
                                           "\"StartedAt\":\"0001-01-01T00:00:00Z\",\"FinishedAt\":\"0001-01-01T00:00:00Z\"}");
         cr_jw_key(&w, "NetworkSettings"); cr_jw_obj(&w); cr_jw_key(&w, "Networks"); cr_jw_obj(&w);
-        cr_jw_key(&w, cr__srv_net_of(&x, &m)); cr_jw_obj(&w); cr_jw_key(&w, "Aliases"); cr_jw_value(&w, m);
+        cr_jw_key(&w, cr__srv_net_of(&x, &m)); cr_jw_obj(&w); cr_jw_key(&w, "Aliases"); cr_jw_value(&w, cr_json_get(m, "Aliases"));
         cr_jw_obj_end(&w); cr_jw_obj_end(&w); cr_jw_obj_end(&w);
     }
     if (body) {
@@ -28247,19 +28418,22 @@ static void cr__srv_networks(cr__srv *c, cr__srv_req *q, const char *arg) {
     cr__srv_json(c, st, &b);
 }
 
-/* POST /networks/NET/connect and /disconnect, of a container not yet
-   started: its record gets "Net", the network it will join (none after a
-   disconnect) and its aliases there. */
+/* POST /networks/NET/connect and /disconnect: of a running container,
+   cr_ctr_connect; of one not yet started, its record gets "Net", the
+   network it will join (none after a disconnect) and its EndpointConfig. */
 static void cr__srv_connect(cr__srv *c, cr__srv_req *q, const char *arg) {
     cr_net_config n;
     char dir[PATH_MAX], file[80];
     cr__srv_ctr x;
     cr_buf b = {0};
     cr_json *body;
-    const cr_json *m;
+    const cr_json *m, *ep;
+    cr__strv al = {0};
     cr_jw w;
     cr_err e = {0};
+    int connect = strstr(q->path, "/connect") != NULL;
     if (!(body = cr__srv_body(c, q))) return;
+    ep = cr_json_get(body, "EndpointConfig");
     cr__ctr_net_config(c->rt, &n, dir, sizeof dir);
     if (cr_net_inspect(&n, arg, &b, &e) < 0) cr__srv_fail(c, &e);
     else if (cr__srv_get(c, cr__srv_jstr(body, "Container") ? cr__srv_jstr(body, "Container") : "", &x) == 0) {
@@ -28268,16 +28442,20 @@ static void cr__srv_connect(cr__srv *c, cr__srv_req *q, const char *arg) {
         cr_jw_obj(&w);
         for (m = x.rec ? x.rec->child : NULL; m; m = m->next) if (strcmp(m->key, "Net")) { cr_jw_key(&w, m->key); cr_jw_value(&w, m); }
         cr_jw_key(&w, "Net"); cr_jw_obj(&w);
-        cr_jw_key(&w, "Name"); cr_jw_str(&w, strstr(q->path, "/connect") ? arg : "none");
-        cr_jw_key(&w, "Aliases"); cr_jw_value(&w, cr_json_get(cr_json_get(body, "EndpointConfig"), "Aliases"));
+        cr_jw_key(&w, "Name"); cr_jw_str(&w, connect ? arg : "none");
+        cr_jw_key(&w, "Endpoint"); cr_jw_value(&w, ep);
         cr_jw_obj_end(&w); cr_jw_obj_end(&w);
         snprintf(file, sizeof file, "%s.created", x.id);
-        if (!x.pending) cr__srv_error(c, 501, "%s has started: cr connects only created containers", x.name);
-        else if (cr__srv_save(c, file, &b, &e) < 0) cr__srv_fail(c, &e);
+        if (!x.pending) {
+            cr_ctr_connect_opts co = { cr__srv_ep_ip(ep), cr__ctr_json_strv(&al, cr_json_get(ep, "Aliases")) };
+            if (connect ? cr_ctr_connect(c->rt, c->s, x.name, arg, &co, &e) : cr_ctr_disconnect(c->rt, c->s, x.name, arg, &e)) cr__srv_fail(c, &e);
+            else cr__srv_reply(c, 200, NULL, NULL, 0);
+        } else if (cr__srv_save(c, file, &b, &e) < 0) cr__srv_fail(c, &e);
         else cr__srv_reply(c, 200, NULL, NULL, 0);
         cr__srv_ctr_free(&x);
     }
     cr_buf_free(&b);
+    cr__strv_free(&al);
     cr_json_free(body);
 }
 

@@ -6,12 +6,18 @@
 const char cr_usage_network[] =
 "usage: cr network create [--subnet CIDR] [-d bridge] NAME   (default subnet: a free 10.N.0.0/16)\n"
 "       cr network ls [-q] | inspect [-f FORMAT] NET... | rm NET... | prune [-f]\n"
-"`cr run --network NAME` containers reach each other by --name and --network-alias.\n";
+"       cr network connect [--ip IP] [--alias NAME]... NET CONTAINER | disconnect [-f] NET CONTAINER\n"
+"`cr run --network NAME` containers reach each other by --name and --network-alias.\n"
+"connect gives a running container one more interface (eth1 ...) on NET, --ip that\n"
+"address, --alias more names there; disconnect takes it away (-f: accepted, as\n"
+"Docker's --force). Containers of different networks cannot reach each other.\n";
 #define NETWORK_OPTIONS(X) \
     CR_INSPECT_OPTIONS(X) \
     X(OPT_QUIET, "quiet", 'q', CR_OPT_FLAG) \
     X(OPT_SUBNET, "subnet", 0, CR_OPT_VALUE) \
-    X(OPT_DRIVER, "driver", 'd', CR_OPT_VALUE)
+    X(OPT_DRIVER, "driver", 'd', CR_OPT_VALUE) \
+    X(OPT_IP, "ip", 0, CR_OPT_VALUE) \
+    X(OPT_ALIAS, "alias", 0, CR_OPT_VALUE)
 
 static cr_net_config network_conf;
 static char network_dir[4096];
@@ -48,7 +54,7 @@ int cr_applet_network(int argc, char **argv) {
     CR_OPTIONS(opts, NETWORK_OPTIONS);
     CR_OPTIONS(prune_opts, CR_PRUNE_OPTIONS);   /* prune's -f is --force */
     static const char *const subs[] = { "create", "NAME", "ls", "", "inspect", "NETWORK...", "rm", "NETWORK...",
-                                        "prune", "", NULL };
+                                        "prune", "", "connect", "NETWORK CONTAINER", "disconnect", "NETWORK CONTAINER", NULL };
     cr_optstate st;
     cr_err err = {0};
     const char *sub = argc > 1 ? argv[1] : "", *d;
@@ -56,9 +62,9 @@ int cr_applet_network(int argc, char **argv) {
     int i, rc, pruned = 0;
     if (!strcmp(sub, "--help") || !strcmp(sub, "-h")) { fputs(cr_usage_network, stdout); return 0; }
     for (i = 0; subs[i] && strcmp(subs[i], sub); i += 2) {}
-    if (!subs[i]) return cr_main_usage_error(argv[0], "expected create, ls, inspect, rm or prune%s%s", *sub ? ", got " : "", sub);
+    if (!subs[i]) return cr_main_usage_error(argv[0], "expected create, ls, inspect, rm, prune, connect or disconnect%s%s", *sub ? ", got " : "", sub);
     argv[1] = argv[0];
-    if ((rc = cr_opt_parse(&st, argc - 1, argv + 1, !strcmp(sub, "prune") ? prune_opts : opts, subs[i + 1], 0)) >= 0) return rc;
+    if ((rc = cr_opt_parse(&st, argc - 1, argv + 1, !strcmp(sub, "prune") || !strcmp(sub, "disconnect") ? prune_opts : opts, subs[i + 1], 0)) >= 0) return rc;
     snprintf(network_dir, sizeof network_dir, "%s/@net", cr_state_root(&cr_main_runtime));
     network_conf.state_dir = network_dir;
     network_conf.bridge = cr_conf_get(&cr_main_conf, CR_CONF_BRIDGE);
@@ -68,6 +74,12 @@ int cr_applet_network(int argc, char **argv) {
             return cr_main_usage_error(argv[0], "--driver %s: only bridge is supported", d);
         if (cr_net_create(&network_conf, st.operands[0], cr_opt_value(&st, OPT_SUBNET), NULL, id, &err) < 0) return cr_main_fail_err(argv[0], &err);
         puts(id);
+        return 0;
+    }
+    if (!strcmp(sub, "connect") || !strcmp(sub, "disconnect")) {
+        cr_ctr_connect_opts co = { cr_opt_value(&st, OPT_IP), (const char *const *)cr_opt_values(&st, OPT_ALIAS) };
+        if (*sub == 'c' ? cr_ctr_connect(&cr_main_runtime, &cr_main_store, st.operands[1], st.operands[0], &co, &err)
+                        : cr_ctr_disconnect(&cr_main_runtime, &cr_main_store, st.operands[1], st.operands[0], &err)) return cr_main_fail_err(argv[0], &err);
         return 0;
     }
     if (!strcmp(sub, "inspect")) return cr_main_inspect_objects(&st, network_inspect_one);

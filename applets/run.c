@@ -69,7 +69,7 @@ const char cr_usage_run[] =
 "  --cpuset-cpus LIST       CPUs it may run on (0-2,4)\n"
 "  --pid, --ipc, --uts MODE  host, or container:NAME to share that container's\n"
 "  --cidfile FILE           write the container id to FILE (must not exist)\n"
-"  --ip IP                  refused: only user-defined networks take one (as Docker)\n"
+"  --ip IP                  the address on a user-defined --network (of its subnet, not taken)\n"
 "  --mac-address MAC        eth0's MAC address (bridge)\n"
 "  --volumes-from NAME[:ro|rw]  the volumes and binds of container NAME (repeatable)\n"
 "  -a, --attach STREAM      stdin, stdout or stderr: attach only these (repeatable)\n"

@@ -96,3 +96,36 @@ EOF
     run api POST /v1.41/networks/prune
     [[ $output == "{\"NetworksDeleted\":[\"$N-n\"]} 200" ]] || fail "prune: $output"
 }
+
+@test "compose: docker network connect and disconnect of a running container, run --ip (docker CLI)" {
+    [[ -x /usr/bin/docker ]] || skip "the docker CLI is not installed"
+    local D=/usr/bin/docker
+    run timeout 30 $D network create --subnet 10.205.0.0/24 "$N-x"
+    [[ $status -eq 0 ]] || fail "network create: $output"
+    run timeout 60 $D run -d --name "$N-web" --network "$N-x" --ip 10.205.0.7 "$BB" \
+        sh -c 'mkdir -p /www && echo hello-x >/www/index.html && exec httpd -f -p 80 -h /www'
+    [[ $status -eq 0 ]] || fail "run --ip: $output"
+    run timeout 30 $D inspect -f '{{range $k, $v := .NetworkSettings.Networks}}{{$k}}={{$v.IPAddress}}{{end}}' "$N-web"
+    [[ $output == "$N-x=10.205.0.7" ]] || fail "inspect --ip: $output"
+    run timeout 60 $D run -d --name "$N-cli" "$BB" sleep 600
+    [[ $status -eq 0 ]] || fail "run: $output"
+    run timeout 20 $D exec "$N-cli" ping -c1 -W1 10.205.0.7
+    [[ $status -ne 0 ]] || fail "the default bridge reached $N-x: $output"
+    run timeout 30 $D network connect --alias cl "$N-x" "$N-cli"
+    [[ $status -eq 0 && -z $output ]] || fail "connect: $status $output"
+    run timeout 20 $D exec "$N-cli" wget -q -O- "http://$N-web/"
+    [[ $output == hello-x ]] || fail "by name after connect: $output"
+    run timeout 20 $D exec "$N-web" ping -c1 -W2 cl
+    [[ $status -eq 0 ]] || fail "by alias from the other side: $output"
+    run timeout 30 $D inspect -f '{{range $k, $v := .NetworkSettings.Networks}}{{$k}} {{end}}' "$N-cli"
+    [[ $output == "bridge $N-x " ]] || fail "inspect after connect: $output"
+    run timeout 30 $D network disconnect "$N-x" "$N-cli"
+    [[ $status -eq 0 ]] || fail "disconnect: $status $output"
+    run timeout 20 $D exec "$N-cli" sh -c 'echo $(ls /sys/class/net)'
+    [[ $output == "eth0 lo" ]] || fail "after disconnect: $output"
+    run timeout 30 $D network disconnect "$N-x" "$N-cli"
+    [[ $status -ne 0 && $output == *"is not connected to network $N-x"* ]] || fail "disconnect twice: $status $output"
+    timeout 60 $D rm -f "$N-web" "$N-cli" >/dev/null
+    run timeout 30 $D network rm "$N-x"
+    [[ $status -eq 0 ]] || fail "network rm: $output"
+}

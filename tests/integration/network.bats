@@ -9,7 +9,7 @@ load image_helpers
 left_in_ns() {
     in_ns ip -o link show | grep -E ' (br-|veth|cr0)' | awk '{print $2}'
     in_ns nft list ruleset 2>/dev/null | grep -E 'table ip cr|masquerade|dnat'
-    in_ns iptables-save -t nat 2>/dev/null | grep -E '^(:CR-|-A CR-)'
+    in_ns iptables-save 2>/dev/null | grep -E '^(:CR-|-A CR-)|-j CR-'
     return 0
 }
 
@@ -81,4 +81,108 @@ left_in_ns() {
     [[ -z $output ]] || fail "left in the namespace: $output"
     run jq -c '[.defs, .leases, .networks]' "$CR_ROOT/@net/leases.json"
     [[ $output == '[[],[],[]]' ]] || fail "state: $output"
+}
+
+# addr_of NAME IF : the IPv4 address of interface IF inside container NAME
+addr_of() { cri exec "$1" ip -4 -o addr show "$2" | awk '{print $4}'; }
+
+@test "network connect/disconnect: a running container gets eth1 on another network, names both ways, then loses them" {
+    cri network create "$N-a" >/dev/null
+    cri network create --subnet 10.202.0.0/24 "$N-b" >/dev/null
+    cri run -d --name "$N-web" --network "$N-a" -p 8090:80 "$BB" \
+        sh -c 'mkdir -p /www && echo hello-a >/www/index.html && exec httpd -f -p 80 -h /www' >/dev/null
+    cri run -d --name "$N-cli" --network "$N-b" "$BB" sleep 600 >/dev/null
+    local web_ip
+    web_ip=$(addr_of "$N-web" eth0)
+    web_ip=${web_ip%/*}
+    # isolated: another network and the default bridge cannot reach it; its own network can
+    run cri exec "$N-cli" ping -c1 -W1 "$web_ip"
+    [[ $status -ne 0 ]] || fail "$N-b reached $web_ip: $output"
+    run cri run --rm "$BB" ping -c1 -W1 "$web_ip"
+    [[ $status -ne 0 ]] || fail "the default bridge reached $web_ip: $output"
+    run cri run --rm --network "$N-a" "$BB" ping -c1 -W2 "$web_ip"
+    [[ $status -eq 0 ]] || fail "$N-a did not reach $web_ip: $output"
+    # a published port stays reachable from other networks (through the host, as Docker's proxy)
+    run cri exec "$N-cli" sh -c 'for i in 1 2 3 4 5 6 7 8 9 10; do wget -q -O- http://10.202.0.1:8090/ && exit 0; sleep 0.2; done; exit 1'
+    [[ $status -eq 0 && $output == hello-a ]] || fail "published port from $N-b: $status $output"
+    run cri network connect --alias bee "$N-a" "$N-cli"
+    [[ $status -eq 0 && -z $output ]] || fail "connect: $status $output"
+    run addr_of "$N-cli" eth1
+    [[ $output =~ ^10\.99\.0\.[0-9]+/16$ ]] || fail "eth1: $output"
+    run cri exec "$N-cli" sh -c "ip route | grep ^default; wget -q -O- http://$N-web/"
+    [[ ${lines[0]} == "default via 10.202.0.1 dev eth0"* && ${lines[1]} == hello-a ]] || fail "from $N-cli by name: $output"
+    run cri exec "$N-web" cat /etc/hosts
+    [[ $output == *"	$N-cli bee"* ]] || fail "web's hosts: $output"
+    run cri inspect -f '{{range $k, $v := .NetworkSettings.Networks}}{{$k}}={{$v.IPAddress}} {{end}}' "$N-cli"
+    [[ $output =~ ^$N-a=10\.99\.0\.[0-9]+\ $N-b=10\.202\.0\.[0-9]+\ $ ]] || fail "inspect: $output"
+    run --separate-stderr cri network connect "$N-a" "$N-cli"
+    [[ $status -eq 1 && $stderr == *"already has the address"* ]] || fail "connect twice: $status $stderr"
+    run cri network disconnect "$N-a" "$N-cli"
+    [[ $status -eq 0 ]] || fail "disconnect: $output"
+    run cri exec "$N-cli" sh -c 'echo $(ls /sys/class/net); grep -c "'"$N-web"'" /etc/hosts'
+    [[ ${lines[0]} == "eth0 lo" && ${lines[1]} == 0 ]] || fail "after disconnect: $output"
+    run cri exec "$N-web" cat /etc/hosts
+    [[ $output != *"$N-cli"* ]] || fail "web's hosts after disconnect: $output"
+    run cri network inspect -f '{{range $k, $v := .Containers}}{{$k}} {{end}}' "$N-a"
+    [[ $output == "$N-web " ]] || fail "lease kept: $output"
+    run --separate-stderr cri network disconnect "$N-a" "$N-cli"
+    [[ $status -eq 1 && $stderr == *"container $N-cli is not connected to network $N-a"* ]] || fail "disconnect twice: $stderr"
+    # connect with --ip; rm frees that lease too
+    run --separate-stderr cri network connect --ip 10.202.0.1 "$N-b" "$N-web"
+    [[ $status -eq 1 && $stderr == *"10.202.0.1: already in use"* ]] || fail "gateway: $status $stderr"
+    cri network connect --ip 10.202.0.50 "$N-b" "$N-web"
+    run addr_of "$N-web" eth1
+    [[ $output == 10.202.0.50/24 ]] || fail "--ip: $output"
+    run cri exec "$N-cli" ping -c1 -W2 10.202.0.50
+    [[ $status -eq 0 ]] || fail "$N-cli does not reach $N-web on $N-b: $output"
+    run --separate-stderr cri network connect "$N-b" none-such
+    [[ $status -eq 1 && $stderr == *none-such* ]] || fail "no container: $stderr"
+    cri rm -f "$N-web" "$N-cli" >/dev/null
+    run cri network rm "$N-a" "$N-b"
+    [[ $status -eq 0 ]] || fail "rm after the containers: $output"
+    run left_in_ns    # (the default bridge stays, as docker0 does)
+    [[ -z ${output#cr0:} ]] || fail "left in the namespace: $output"
+}
+
+@test "run --ip: that address on a user-defined network; taken, outside the subnet or on the default bridge: an error before anything is made" {
+    cri network create --subnet 10.203.0.0/24 "$N-n" >/dev/null
+    cri run -d --name "$N-1" --network "$N-n" --ip 10.203.0.9 "$BB" sleep 600 >/dev/null
+    run addr_of "$N-1" eth0
+    [[ $output == 10.203.0.9/24 ]] || fail "--ip: $output"
+    run --separate-stderr cri run --name "$N-2" --network "$N-n" --ip 10.203.0.9 "$BB" true
+    [[ $status -eq 125 && $stderr == *"10.203.0.9: already in use"* ]] || fail "taken: $status $stderr"
+    run --separate-stderr cri run --name "$N-3" --network "$N-n" --ip 10.204.0.9 "$BB" true
+    [[ $status -eq 125 && $stderr == *"does not belong to the network's subnet"* ]] || fail "outside: $status $stderr"
+    run --separate-stderr cri run --name "$N-4" --ip 10.98.0.9 "$BB" true
+    [[ $status -eq 125 && $stderr == *"user specified IP address is supported on user defined networks only"* ]] || fail "default bridge: $status $stderr"
+    run --separate-stderr cri run --name "$N-5" --network "$N-n" --ip nonsense "$BB" true
+    [[ $status -eq 125 && $stderr == *"invalid IPv4 address"* ]] || fail "not an address: $status $stderr"
+    run cri ps -a --format '{{.Names}}'
+    [[ $output == "$N-1" ]] || fail "made something: $output"
+    # kept for a start after a stop
+    cri stop -t 0 "$N-1" >/dev/null
+    cri start "$N-1" >/dev/null
+    run addr_of "$N-1" eth0
+    [[ $output == 10.203.0.9/24 ]] || fail "--ip after a start: $output"
+    cri rm -f "$N-1" >/dev/null
+    cri network rm "$N-n" >/dev/null
+}
+
+@test "network isolation with iptables (nft hidden): other networks cannot reach, the same one can; the CR- chains go with the last network" {
+    command -v iptables-restore >/dev/null && command -v unshare >/dev/null || skip "needs iptables and unshare"
+    # one mount namespace for the whole run, in which nft is not executable
+    run in_ns env CR="$CR" CR_ROOT="$CR_ROOT" STORE="$STORE" N="$N" BB="$BB" timeout 120 unshare -m sh -c '
+        mount --bind /dev/null "$(command -v nft || echo /usr/sbin/nft)" 2>/dev/null
+        c() { "$CR" --root "$CR_ROOT" --storage "$STORE" "$@"; }
+        c network create "$N-a" >/dev/null && c network create "$N-b" >/dev/null || exit 1
+        c run -d --name "$N-w" --network "$N-a" "$BB" sleep 600 >/dev/null || exit 1
+        ip=$(c inspect -f "{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}" "$N-w")
+        c run --rm --network "$N-b" "$BB" ping -c1 -W1 "$ip" >/dev/null 2>&1 && echo b-reached || echo b-isolated
+        c run --rm --network "$N-a" "$BB" ping -c1 -W2 "$ip" >/dev/null 2>&1 && echo a-reached || echo a-isolated
+        iptables-save -t filter | grep -c "^-A CR-ISOLATE"
+        c rm -f "$N-w" >/dev/null; c network rm "$N-a" "$N-b" >/dev/null
+        echo "nat=$(jq -r .nat "$CR_ROOT/@net/leases.json")"' 3>&-
+    [[ $output == "b-isolated"$'\n'"a-reached"$'\n'"1"$'\n'"nat=" ]] || fail "iptables: $output"
+    run left_in_ns
+    [[ -z ${output#cr0:} ]] || fail "left in the namespace: $output"
 }

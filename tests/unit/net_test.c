@@ -748,6 +748,40 @@ static void t_parallel(void) {
     CHECK(link_exists("cr0"));     /* a bridge cr made stays */
 }
 
+/* Two leases of one id on two networks (Docker's connect), --ip, disconnect. */
+static void t_connect(void) {
+    cr_net_config c = config();
+    cr_err err = {0};
+    cr_net_lease l[4];
+    ctr k = {-1};
+    char id[65], out[1024];
+    if (!is_root) TAP_SKIP("not root");
+    if (!have_nft) TAP_SKIP("nft not installed");
+    if (cr_net_create(&c, "u1", "10.210.0.0/24", NULL, id, &err) < 0) { TAP_FAIL("create: %s", err.msg); return; }
+    if (ctr_start(&k) < 0) { TAP_FAIL("cannot start a container"); goto out; }
+    if (cr_net_attach(&c, "mc", k.pid, NULL, 0, l, &err) < 0) { TAP_FAIL("attach: %s", err.msg); goto out; }
+    c.network = "u1"; c.ip = "10.210.1.5";
+    CHECK(cr_net_check(&c, &err) == -EINVAL && strstr(err.msg, "does not belong"));
+    c.ip = "10.210.0.1";
+    CHECK(cr_net_attach(&c, "mc", k.pid, NULL, 0, l, &err) == -EADDRINUSE);
+    c.ip = "10.210.0.77";
+    if (cr_net_attach(&c, "mc", k.pid, NULL, 0, l, &err) < 0) { TAP_FAIL("connect: %s", err.msg); goto out; }
+    CHECK(cr_net_attach(&c, "mc", k.pid, NULL, 0, l, &err) == -EEXIST);
+    CHECK(cr_net_lease_list(&c, "mc", l, 4, &err) == 2);
+    CHECK(!strcmp(l[0].ifname, "eth0") && !strcmp(l[0].network, "bridge"));
+    CHECK(!strcmp(l[1].ifname, "eth1") && !strcmp(l[1].network, "u1") && !strcmp(l[1].ip, "10.210.0.77"));
+    CHECK(sh_in(k.pid, "ip -4 -o addr show eth1; ip route | grep -c default", out, sizeof out) == 0 &&
+          strstr(out, "10.210.0.77/24") && strstr(out, "\n1\n"));
+    CHECK(cr_net_disconnect(&c, "mc", "u1", &err) == 0);
+    CHECK(cr_net_disconnect(&c, "mc", "u1", &err) == -ENOENT);
+    CHECK(cr_net_lease_list(&c, "mc", l, 4, &err) == 1 && !strcmp(l[0].ifname, "eth0"));
+    CHECK(cr_net_detach(&c, "mc", &err) == 0 && cr_net_lease_list(&c, "mc", l, 4, &err) == 0);
+out:
+    ctr_stop(&k);
+    cr_net_detach(&c, "mc", NULL);
+    if (cr_net_remove(&c, "u1", NULL, NULL, &err) < 0) TAP_FAIL("remove: %s", err.msg);
+}
+
 static const tap_test tests[] = {
     { "port parse: good specs and their canonical form", t_port_parse_good },
     { "port parse: bad specs name the fault", t_port_parse_bad },
@@ -763,6 +797,7 @@ static const tap_test tests[] = {
     { "iptables backend: chains, DNAT on 127.0.0.1, removal", t_iptables },
     { "no nft or iptables: ports refused, lease without NAT", t_no_nat_tool },
     { "20 parallel attaches get 20 addresses", t_parallel },
+    { "connect: a second network's eth1 (--ip, no default route), disconnect", t_connect },
 };
 
 /* Our own network and mount namespaces: lo up, /run a tmpfs, a private
