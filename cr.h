@@ -652,9 +652,12 @@ CR_API int cr_net_hosts(const char *ip, const char *hostname, const char *const 
    on $PATH (path, n: where; -ENOENT if none), gives the network namespace
    of pid a tap0 with 10.0.2.100/24, the gateway 10.0.2.2 (also the host's
    127.0.0.1) and DNS at 10.0.2.3, in user mode. It runs until *exit_fd,
-   the write end it watches, is closed (or its owner exits). */
+   the write end it watches, is closed (or its owner exits). Ports (o may
+   be NULL) are forwarded from the host to 10.0.2.100 through its API
+   socket (add_hostfwd), made in api_dir for as long as that takes. */
+typedef struct cr_net_slirp_opts { const cr_net_port *ports; int nports; const char *api_dir; } cr_net_slirp_opts;
 CR_API int cr_net_slirp_find(char *path, size_t n);
-CR_API int cr_net_slirp_start(const char *path, pid_t pid, int *exit_fd, cr_err *err);
+CR_API int cr_net_slirp_start(const char *path, pid_t pid, const cr_net_slirp_opts *o, int *exit_fd, cr_err *err);
 
 #ifndef CR_NO_REGISTRY
 /* ---- >>http (cr_http_*) ------------------------------------------------- */
@@ -12645,25 +12648,56 @@ CR_API int cr_net_slirp_find(char *path, size_t n) {
     return -ENOENT;
 }
 
-CR_API int cr_net_slirp_start(const char *path, pid_t pid, int *exit_fd, cr_err *err) {
-    int ex[2] = { -1, -1 }, rd[2] = { -1, -1 }, r = 0;
+/* One add_hostfwd request on slirp4netns's API socket (dir/slirp.sock):
+   it answers {"return":{"id":N}} or {"error":{"desc":"..."}} and closes. */
+static int cr__net_slirp_fwd(int dir, const cr_net_port *p, cr_err *err) {
+    struct sockaddr_un sa;
+    char req[256], resp[512], spec[64];
+    size_t got = 0;
+    ssize_t n;
+    int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0), r = 0;
+    cr__net_port_fmt(p, spec, sizeof spec);
+    memset(&sa, 0, sizeof sa);
+    sa.sun_family = AF_UNIX;
+    snprintf(sa.sun_path, sizeof sa.sun_path, "/proc/self/fd/%d/slirp.sock", dir);
+    snprintf(req, sizeof req, "{\"execute\":\"add_hostfwd\",\"arguments\":{\"proto\":\"%s\",\"host_addr\":\"%s\","
+             "\"host_port\":%u,\"guest_addr\":\"10.0.2.100\",\"guest_port\":%u}}",
+             p->udp ? "udp" : "tcp", p->host_ip[0] ? p->host_ip : "0.0.0.0", p->host_port, p->container_port);
+    if (s < 0 || connect(s, (struct sockaddr *)&sa, sizeof sa) < 0 || cr__write_all(s, req, strlen(req)) < 0)
+        r = cr__errno(err, "-p \"%s\": slirp4netns's API socket", spec);
+    while (r == 0 && got < sizeof resp - 1 && (n = read(s, resp + got, sizeof resp - 1 - got)) != 0) {
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) { r = cr__errno(err, "-p \"%s\": slirp4netns's answer", spec); break; }
+        got += (size_t)n;
+    }
+    resp[got] = 0;
+    if (r == 0 && !strstr(resp, "\"return\""))
+        r = cr_err_set(err, EIO, "-p \"%s\": rootless: slirp4netns refused the port: %.200s", spec, resp);
+    if (s >= 0) close(s);
+    return r;
+}
+
+CR_API int cr_net_slirp_start(const char *path, pid_t pid, const cr_net_slirp_opts *o, int *exit_fd, cr_err *err) {
+    int ex[2] = { -1, -1 }, rd[2] = { -1, -1 }, r = 0, dir = -1, i, np = o ? o->nports : 0;
     struct pollfd pf;
     char b = 0;
     pid_t child;
     *exit_fd = -1;
+    for (i = 0; i < np; i++) if ((r = cr__net_port_free(&o->ports[i], err)) < 0) return r;
+    if (np && (dir = open(o->api_dir, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0) return cr__errno(err, "%s", o->api_dir);
     if (pipe2(ex, O_CLOEXEC) < 0 || pipe2(rd, O_CLOEXEC) < 0 || (child = fork()) < 0) { r = cr__errno(err, "slirp4netns"); goto out; }
     if (child == 0) {
-        char pids[16], e[24], rf[24];
+        char pids[16];
         /* a grandchild, re-parented: nobody needs to reap it */
         if (fork() != 0) _exit(0);
         setsid();
-        int a = fcntl(ex[0], F_DUPFD, 10), w = fcntl(rd[1], F_DUPFD, 10);   /* (dup2 onto itself would keep CLOEXEC) */
-        if (a < 0 || w < 0 || dup2(a, 3) < 0 || dup2(w, 4) < 0) _exit(127);
+        int a = fcntl(ex[0], F_DUPFD, 10), w = fcntl(rd[1], F_DUPFD, 10), d = dir < 0 ? -1 : fcntl(dir, F_DUPFD, 10);
+        /* (dup2 onto itself would keep CLOEXEC) */
+        if (a < 0 || w < 0 || dup2(a, 3) < 0 || dup2(w, 4) < 0 || (dir >= 0 && (d < 0 || dup2(d, 5) < 0))) _exit(127);
         snprintf(pids, sizeof pids, "%d", (int)pid);
-        snprintf(e, sizeof e, "--exit-fd=3");
-        snprintf(rf, sizeof rf, "--ready-fd=4");
         { int null = open("/dev/null", O_RDWR); if (null >= 0) { dup2(null, 0); dup2(null, 1); dup2(null, 2); } }
-        execl(path, path, "--configure", "--mtu=65520", e, rf, pids, "tap0", (char *)NULL);
+        execl(path, path, "--configure", "--mtu=65520", "--exit-fd=3", "--ready-fd=4", dir < 0 ? "-c" : "--api-socket=/proc/self/fd/5/slirp.sock",
+              pids, "tap0", (char *)NULL);
         _exit(127);
     }
     while (waitpid(child, NULL, 0) < 0 && errno == EINTR) ;
@@ -12674,8 +12708,10 @@ CR_API int cr_net_slirp_start(const char *path, pid_t pid, int *exit_fd, cr_err 
         r = cr_err_set(err, EIO, "rootless: %s did not set up the network of pid %d", path, (int)pid);
         goto out;
     }
-    *exit_fd = ex[1]; ex[1] = -1;
+    for (i = 0; i < np && r == 0; i++) r = cr__net_slirp_fwd(dir, &o->ports[i], err);
+    if (r == 0) { *exit_fd = ex[1]; ex[1] = -1; }
 out:
+    if (dir >= 0) { unlinkat(dir, "slirp.sock", 0); close(dir); }
     if (ex[0] >= 0) close(ex[0]);
     if (ex[1] >= 0) close(ex[1]);
     if (rd[0] >= 0) close(rd[0]);
@@ -21141,11 +21177,12 @@ static void cr__ctr_namespaces_json(const cr__ctr *c, cr_jw *w) {
     static const char *const nss[] = { "pid", "ipc", "uts", "network", "mount", "cgroup", NULL };
     const char *net = c->o->network && *c->o->network ? c->o->network : "bridge";
     int i;
-    char held[2][40];
+    char held[2][PATH_MAX + 8];
     cr_jw_key(w, "namespaces");
     cr_jw_arr(w);
-    snprintf(held[0], sizeof held[0], "/proc/%d/ns/user", (int)c->holder);
-    snprintf(held[1], sizeof held[1], "/proc/%d/ns/net", (int)c->holder);
+    /* (links to the holder's, made again by a start: cr__ctr_slirp_up) */
+    snprintf(held[0], sizeof held[0], "%s/ns-user", c->dir);
+    snprintf(held[1], sizeof held[1], "%s/ns-net", c->dir);
     if (c->rootless) {
         cr_jw_obj(w); cr_jw_key(w, "type"); cr_jw_str(w, "user");
         if (c->holder > 0) { cr_jw_key(w, "path"); cr_jw_str(w, held[0]); }
@@ -21674,18 +21711,16 @@ static int cr__ctr_network(cr__ctr *c, cr_err *err) {
     if (c->bridge && c->rootless) {
         if (net && *net && strcmp(net, "bridge"))
             return cr_err_set(err, EPERM, "--network %s: rootless: user-defined networks need root; use --network none or --network host", net);
-        if (p && *p) return cr_err_set(err, ENOTSUP, "-p \"%s\": rootless: publishing ports is not supported (slirp4netns: outbound only)", *p);
         if (cr_net_slirp_find(c->slirp, sizeof c->slirp) < 0)
             return cr_err_set(err, EPERM, "--network bridge: rootless: a bridge needs root and slirp4netns is not installed; "
                                           "use --network none or --network host");
-        c->bridge = 0;
-        return 0;
     }
     for (; p && *p; p++) {
-        if (!c->bridge) return cr_err_set(err, EINVAL, "-p \"%s\": publishing ports needs --network bridge", *p);
+        if (!c->bridge && !c->slirp[0]) return cr_err_set(err, EINVAL, "-p \"%s\": publishing ports needs --network bridge", *p);
         if (c->nports == (int)(sizeof c->ports / sizeof *c->ports)) return cr_err_set(err, E2BIG, "-p: at most 64 ports");
         if ((r = cr_net_port_parse(*p, &c->ports[c->nports++], err)) < 0) return cr_err_wrap(err, "-p");
     }
+    if (c->slirp[0]) { c->bridge = 0; return 0; }
     cr__ctr_net_config(c->rt, &c->net, c->net_dir, sizeof c->net_dir);
     c->net.bridge = c->o->bridge;
     c->net.subnet = c->o->subnet;
@@ -21743,6 +21778,26 @@ static int cr__ctr_prepare(cr__ctr *c, const cr_store *s, cr_err *err) {
     return cr__ctr_make_dir(c, err);
 }
 
+/* Rootless default network: the container joins a holder's namespaces
+   (through the links ns-user and ns-net in its directory), which
+   slirp4netns can reach before the container runs, and -p's ports. */
+static int cr__ctr_slirp_up(cr__ctr *c, cr_err *err) {
+    static const char *const ns[] = { "user", "net" };
+    cr_net_slirp_opts so;
+    char p[40], l[8];
+    int r, i;
+    if ((r = c->holder = cr__rootless_netns(&c->hold_fd, err)) < 0) return r;
+    for (i = 0; i < 2; i++) {
+        snprintf(p, sizeof p, "/proc/%d/ns/%s", (int)c->holder, ns[i]);
+        snprintf(l, sizeof l, "ns-%s", ns[i]);
+        unlinkat(c->dirfd, l, 0);
+        if (symlinkat(p, c->dirfd, l) < 0) return cr__errno(err, "%s/%s", c->dir, l);
+    }
+    memset(&so, 0, sizeof so);
+    so.ports = c->ports; so.nports = c->nports; so.api_dir = c->dir;
+    return cr_net_slirp_start(c->slirp, c->holder, &so, &c->slirp_fd, err);
+}
+
 /* Everything inside the directory: overlay dirs, files, config, record. */
 static int cr__ctr_fill(cr__ctr *c, cr_err *err) {
     cr_buf config = {0};
@@ -21758,10 +21813,7 @@ static int cr__ctr_fill(cr__ctr *c, cr_err *err) {
             cr__strv_push(&c->lower, p);
         }
     }
-    /* rootless default network: the container joins a holder's namespaces,
-       which slirp4netns can reach before the container runs */
-    if (c->slirp[0] && ((r = c->holder = cr__rootless_netns(&c->hold_fd, err)) < 0 ||
-                        (r = cr_net_slirp_start(c->slirp, c->holder, &c->slirp_fd, err)) < 0)) return r;
+    if (c->slirp[0] && (r = cr__ctr_slirp_up(c, err)) < 0) return r;
     if ((r = cr__ctr_mounts(c, err)) < 0) return r;
     if ((r = cr__ctr_config(c, &config, err)) < 0) { cr_buf_free(&config); return r; }
     r = cr__write_atomic(c->dirfd, "config.json", config.data, config.len, 0, err);
@@ -23516,8 +23568,6 @@ CR_API int cr_ctr_start(const cr_runtime *rt, const cr_store *s, const char *nam
     c->rootless = geteuid() != 0;
     r = cr__ctr_reload(c, &info, rec, err);
     cr_json_free(rec);
-    if (r == 0 && c->slirp[0])
-        r = cr_err_set(err, ENOTSUP, "rootless: a container of slirp4netns cannot start again (its network went with its run): run it anew");
     /* its runner may still be finishing (or waiting to restart it, held by a stop) */
     if (r == 0 && (c->lockfd = cr__ctr_lock(c->dir, 5000)) < 0)
         r = c->lockfd == -EBUSY ? cr_err_set(err, EBUSY, "the cr that ran it is still busy with it") : cr_err_set(err, -c->lockfd, "lock: %s", strerror(-c->lockfd));
@@ -23527,6 +23577,7 @@ CR_API int cr_ctr_start(const cr_runtime *rt, const cr_store *s, const char *nam
         cr__ctr_keep_old(c, 1);
         if (cr_container_delete(rt, c->name, 0, NULL) < 0) cr_container_delete(rt, c->name, CR_DELETE_FORCE, NULL);
         if (c->bridge) cr_net_detach(&c->net, c->name, NULL);
+        if (c->slirp[0] && (r = cr__ctr_slirp_up(c, err)) < 0) goto out;
         if (!(flags & CR_CTR_START_ATTACH)) warm = cr__ctr_warm_cgroups();
         memset(&co, 0, sizeof co);
         co.keep = 1;
@@ -23542,6 +23593,7 @@ CR_API int cr_ctr_start(const cr_runtime *rt, const cr_store *s, const char *nam
         if (!(flags & CR_CTR_START_ATTACH)) r = cr__ctr_detach(c, &co, err);
         else if ((r = cr__ctr_fg(c, &co, status, err)) == 0) cr__ctr_finish(c, status ? *status : 0);
     }
+out:
     if (warm > 0) { kill(warm, SIGKILL); while (waitpid(warm, NULL, 0) < 0 && errno == EINTR) ; }
     cr__ctr_free(c);
     return r < 0 ? cr_err_wrap(err, "start \"%s\"", info.name) : 0;

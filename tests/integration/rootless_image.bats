@@ -170,15 +170,72 @@ nothing_left() {
     done
 }
 
-@test "rootless image: what needs root fails saying rootless: no slirp4netns, -p, cgroup limits" {
+# served USER PORT: the user's curl gets USER from 127.0.0.1:PORT (a few tries while httpd starts)
+served_once() { [[ $(as "$1" curl -sf --max-time 2 "http://127.0.0.1:$2/") == "$1" ]]; }
+served() { wait_until 10 served_once "$@" || fail "$1: nothing served on 127.0.0.1:$2"; }
+# closed PORT: nothing answers on 127.0.0.1:PORT any more; no_slirp USER: no slirp4netns of USER
+closed_once() { ! curl -s --max-time 1 "http://127.0.0.1:$1/"; }
+no_slirp_once() { ! pgrep -u "$1" -x slirp4netns; }
+closed() {
+    wait_until 10 closed_once "$2" || fail "$1: 127.0.0.1:$2 still answers"
+    wait_until 10 no_slirp_once "$1" || fail "$1: slirp4netns left: $(pgrep -a -u "$1" slirp4netns)"
+}
+# web USER NAME: a detached busybox httpd serving USER on 127.0.0.1:$port (a free port) through -p
+web() {
+    port=$(free_port)
+    run -0 as "$1" "$RL_CR" run -d --name "$2" -p "127.0.0.1:$port:80" "$BB" sh -c "mkdir -p /www && echo $1 >/www/index.html && exec httpd -f -p 80 -h /www"
+    served "$1" "$port"
+}
+# web_rm USER NAME: rm -f leaves no container, no forward, no slirp4netns
+web_rm() {
+    run -0 as "$1" "$RL_CR" rm -f "$2"
+    nothing_left "$1" "$2"
+    closed "$1" "$port"
+}
+
+@test "rootless image: -p HOST:CTR through slirp4netns: the container's server answers on 127.0.0.1:HOST, nothing left after rm" {
+    local u port
+    for u in "$RS" "$RN"; do
+        web "$u" web
+        run -0 as "$u" "$RL_CR" port web
+        [[ $output == "80/tcp -> 127.0.0.1:$port" ]] || fail "$u: cr port: $output"
+        # a port the host uses already: refused before anything is made
+        run as "$u" "$RL_CR" run --rm --name web2 -p "127.0.0.1:$port:80" "$BB" true
+        [[ $status -eq 125 && $output == *"$port"*'in use'* ]] || fail "$u: a port in use: status $status: $output"
+        nothing_left "$u" web2
+        web_rm "$u" web
+    done
+}
+
+@test "rootless image: start and restart of a stopped container bring its slirp4netns network and -p back" {
+    local u port
+    for u in "$RS" "$RN"; do
+        web "$u" web
+        run -0 as "$u" "$RL_CR" stop -t 1 web
+        closed "$u" "$port"
+        run -0 as "$u" "$RL_CR" start web
+        served "$u" "$port"
+        run -0 as "$u" "$RL_CR" exec web wget -q -O- "http://10.0.2.2:${REG##*:}/v2/"
+        [[ $output == '{}' ]] || fail "$u: outbound after start: $output"
+        run -0 as "$u" "$RL_CR" restart -t 1 web
+        served "$u" "$port"
+        web_rm "$u" web
+    done
+    # a foreground one, started attached
+    run -0 as "$RN" "$RL_CR" run --name fg "$BB" sh -c "wget -q -O- http://10.0.2.2:${REG##*:}/v2/"
+    run -0 as "$RN" "$RL_CR" start -a fg
+    [[ $output == '{}' ]] || fail "start -a: $output"
+    run -0 as "$RN" "$RL_CR" rm fg
+    nothing_left "$RN" fg
+}
+
+@test "rootless image: what needs root fails saying rootless: no slirp4netns, cgroup limits" {
     local u
     # (a user without subordinate ids needs no newuidmap on $PATH either)
     run as "$RN" PATH=/nonexistent "$RL_CR" run --rm --name nb "$BB" true
     [[ $status -eq 125 && $output == *rootless* && $output == *slirp4netns* && $output == *'--network none'* ]] || fail "no slirp4netns: status $status: $output"
     nothing_left "$RN" nb
     for u in "$RS" "$RN"; do
-        run as "$u" "$RL_CR" run --rm --name nb -p 8080:80 "$BB" true
-        [[ $status -eq 125 && $output == *rootless* ]] || fail "$u -p: status $status: $output"
         run as "$u" "$RL_CR" run --rm --name nm --network none --memory 64m "$BB" true
         [[ $status -eq 125 && $output == *rootless* && $output == *memory* ]] || fail "$u --memory: status $status: $output"
         run as "$u" "$RL_CR" run --rm --name np --network none --pids-limit 10 "$BB" true
