@@ -5328,6 +5328,8 @@ static int cr__cgroup_resolve(const char *cgroups_path, const char *id, int syst
         if ((r = cr__cgroup_clean(cgroups_path, clean, sizeof clean, err)) < 0) return r;
         cgroups_path = clean;
     }
+    /* rootless: beneath its own cgroup, where a delegation puts it */
+    if ((!cgroups_path || !*cgroups_path) && geteuid() != 0) { snprintf(sd, sizeof sd, "cr/%s", id); cgroups_path = sd; }
     for (i = 0; i < cr__cg_n; i++) {
         const cr__cg_hier *h = &cr__cg_hiers[i];
         char own[PATH_MAX];
@@ -6670,9 +6672,11 @@ static int cr__cgroup_res_devices(cr__cg_ctx *c, const cr_resources *res) {
             r = cr__cgroup_res_bpf_attach(d.fd, prog, len, c->err);
         CR_FREE(prog);
     }
-    if (r < 0 && (c->err->code == EPERM || c->err->code == EACCES) && (geteuid() != 0 || cr__cgroup_res_in_userns()))
-        r = cr__cgroup_res_warned(c, "rootless: device rules not applied");
 out:
+    /* (rootless, a devices cgroup is seldom delegated: without one, too) */
+    if (r < 0 && (c->err->code == EPERM || c->err->code == EACCES || (c->err->code == ENODEV && geteuid() != 0)) &&
+        (geteuid() != 0 || cr__cgroup_res_in_userns()))
+        r = cr__cgroup_res_warned(c, "rootless: device rules not applied");
     CR_FREE(rules);
     return r < 0 ? r : 0;
 }
@@ -9492,21 +9496,30 @@ static void cr__seccomp_cache_dir(const cr_runtime *rt, char *out, size_t n) {
 }
 
 /* Limits asked for with no cgroup hierarchy to put them in (as in a mount
-   namespace with a bare /sys) must not be dropped silently. */
+   namespace with a bare /sys) must not be dropped silently; rootless (why
+   set), each needs its controller among the cgroups delegated to the user
+   (those cr__cgroup_enter kept). */
 static int cr__cgroup_check_mounted(const cr_spec *spec, const char *cgroup, const char *why, cr_err *err) {
     const cr_resources *res = spec->resources;
-    const struct { const char *name; int given; } limits[] = {
-        { "memory", res && res->has_memory }, { "cpu", res && res->has_cpu }, { "pids", res && res->has_pids },
-        { "hugepageLimits", res && res->has_hugepage_limits }, { "blockIO", res && res->has_block_io } };
+    const struct { const char *name; int given, ctrl; } limits[] = {
+        { "memory", res && res->has_memory, CR__CG_MEMORY }, { "cpu", res && res->has_cpu, CR__CG_CPU },
+        { "pids", res && res->has_pids, CR__CG_PIDS }, { "hugepageLimits", res && res->has_hugepage_limits, CR__CG_HUGETLB },
+        { "blockIO", res && res->has_block_io, CR__CG_BLKIO } };
+    cr__cg_view *v = NULL;
     size_t i;
+    int r = 0;
     /* an init put into a frozen cgroup would hang create: runc refuses it too */
     if (*cgroup && cr__cgroup_frozen(cgroup)) return cr_err_set(err, EBUSY, "container's cgroup unexpectedly frozen");
-    if (*cgroup) return 0;
-    for (i = 0; i < sizeof limits / sizeof *limits; i++)
-        if (limits[i].given)
-            return cr_err_set(err, why ? EPERM : ENOENT, "linux.resources.%s: %s", limits[i].name,
-                              why ? why : "no cgroup hierarchy is mounted under /sys/fs/cgroup");
-    return 0;
+    if (*cgroup && !why) return 0;
+    if (*cgroup && !(v = (cr__cg_view *)CR_MALLOC(sizeof *v))) return cr_err_set(err, ENOMEM, "out of memory");
+    if (v) cr__cgroup_view(cgroup, v);
+    for (i = 0; i < sizeof limits / sizeof *limits && !r; i++)
+        if (limits[i].given && !(v && (v->t.v1[limits[i].ctrl] || v->t.v2)))
+            r = why ? cr_err_set(err, EPERM, "linux.resources.%s: %s (no writable %s cgroup of its own)", limits[i].name, why,
+                                 cr__cg_ctrl_name[limits[i].ctrl])
+                    : cr_err_set(err, ENOENT, "linux.resources.%s: no cgroup hierarchy is mounted under /sys/fs/cgroup", limits[i].name);
+    CR_FREE(v);
+    return r;
 }
 
 /* One create in progress: what it has made so far, so that one undo
@@ -9620,7 +9633,7 @@ static int cr__create_spawn(cr__creation *k, cr_err *err) {
     if ((r = cr__state_save(k->dirfd, &k->st, 1, err)) < 0) return r;
     if (k->st.cgroup[0] && (r = cr__cgroup_enter(k->st.cgroup, k->pid, err)) < 0) return r;
     /* (a user's limits need a cgroup delegated to it: none was writable) */
-    if (geteuid() != 0 && (r = cr__cgroup_check_mounted(&k->spec, k->st.cgroup, "rootless: no cgroup delegated to this user is writable", err)) < 0)
+    if (geteuid() != 0 && (r = cr__cgroup_check_mounted(&k->spec, k->st.cgroup, "rootless: needs a cgroup delegated to the user", err)) < 0)
         return r;
     if (k->st.cgroup[0] && (r = cr__create_resources(&k->spec, k->st.cgroup, err)) < 0) return r;
     if (k->one_stage && (k->flags & CLONE_NEWUSER)) return cr__write_maps(k->spec.uid_map, k->spec.n_uid_map, k->spec.gid_map, k->spec.n_gid_map, k->pid, err);

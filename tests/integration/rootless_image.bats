@@ -48,11 +48,24 @@ teardown_file() {
 }
 
 teardown() {
-    local u id
+    local u id d
     for u in "$RS" "$RN"; do
         for id in $(as "$u" "$RL_CR" ps -aq 2>/dev/null); do as "$u" "$RL_CR" rm -f "$id" >/dev/null 2>&1; done
     done
+    for d in $(tracked cgroup); do
+        [[ -d $d ]] && find "$d" -depth -type d -exec rmdir {} + 2>/dev/null
+    done
     return 0
+}
+
+# delegate USER CONTROLLER: a v1 cgroup beneath ours, the user's ($CGNAME); its path
+delegate() {
+    local own d
+    own=$(awk -F: -v c="$2" '$2 == c { print $3 }' /proc/self/cgroup)
+    d=/sys/fs/cgroup/$2${own%/}/$CGNAME
+    [[ -d /sys/fs/cgroup/$2 ]] || skip "no v1 $2 hierarchy"
+    mkdir "$d" && track cgroup "$d" && chown -R "$1:$1" "$d" || fail "cannot make $d"
+    echo "$d"
 }
 
 # store USER: the user's default storage
@@ -243,6 +256,28 @@ web_rm() {
         nothing_left "$u" nb
         nothing_left "$u" nm
     done
+}
+
+@test "rootless image: cgroup limits in cgroups delegated to the user are applied, a limit without one is refused saying rootless" {
+    local u=$RS pids mem
+    CGNAME=crrl$$x$RANDOM
+    pids=$(delegate "$u" pids)
+    # the user's cr runs in its pids cgroup (not its memory one): --pids-limit is applied, --memory refused
+    run as "$u" sh -c 'echo $$ >"$0/cgroup.procs" && exec "$@"' "$pids" "$RL_CR" run --rm --name nm --network none --memory 64m "$BB" true
+    [[ $status -eq 125 && $output == *rootless* && $output == *memory*delegated* ]] || fail "--memory: status $status: $output"
+    nothing_left "$u" nm
+    [[ -z $(find "$pids" -mindepth 2 -type d) ]] || fail "cgroups left: $(find "$pids" -mindepth 2 -type d)"
+    mem=$(delegate "$u" memory)
+    run as "$u" sh -c 'echo $$ >"$0/cgroup.procs" && echo $$ >"$1/cgroup.procs" && shift && exec "$@"' "$pids" "$mem" \
+        "$RL_CR" run -d --name lim --network none --memory 64m --pids-limit 10 "$BB" sleep 1000
+    [[ $status -eq 0 ]] || fail "run -d: status $status: $output"
+    [[ $(cat "$mem/cr/lim/memory.limit_in_bytes") == 67108864 ]] || fail "memory.limit_in_bytes: $(cat "$mem/cr/lim/memory.limit_in_bytes")"
+    [[ $(cat "$pids/cr/lim/pids.max") == 10 ]] || fail "pids.max: $(cat "$pids/cr/lim/pids.max")"
+    run -0 as "$u" "$RL_CR" exec lim cat /proc/self/cgroup
+    [[ $output == *memory:* && $output == *pids:* ]] || fail "/proc/self/cgroup inside: $output"
+    run -0 as "$u" "$RL_CR" rm -f lim
+    nothing_left "$u" lim
+    [[ ! -e $mem/cr/lim && ! -e $pids/cr/lim ]] || fail "the container's cgroups outlived rm"
 }
 
 @test "rootless image: the image's VOLUME and a new named volume are seeded from the image" {
