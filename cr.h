@@ -259,6 +259,10 @@ CR_API int cr_conf_parse(cr_conf *c, const char *file, const char *text, size_t 
 CR_API int cr_conf_load(cr_conf *c, cr_err *err);
 CR_API const char *cr_conf_get(const cr_conf *c, cr_conf_key k);           /* scalar or NULL */
 CR_API const char *const *cr_conf_list(const cr_conf *c, cr_conf_key k);   /* array or NULL */
+/* Sets k to value (a scalar) or list (copied), from origin ("flag --root",
+   "default"); both NULL: unset. CR_CONF_IF_UNSET: only when nothing set it. */
+enum { CR_CONF_IF_UNSET = 1 };
+CR_API int cr_conf_set(cr_conf *c, cr_conf_key k, const char *value, const char *const *list, const char *origin, unsigned flags);
 /* The effective settings as JSON: {"SECTION.KEY": {"value": ..., "origin": ...}} */
 CR_API int cr_conf_json(const cr_conf *c, cr_buf *out);
 CR_API void cr_conf_free(cr_conf *c);
@@ -1247,6 +1251,9 @@ CR_API int cr_ctr_volume_remove(const cr_store *s, const char *name, cr_err *err
    ContainersStopped, Images (ids), ServerVersion, Driver, CgroupDriver,
    CgroupVersion, KernelVersion, OperatingSystem, OSType, Architecture,
    NCPU, MemTotal, DockerRootDir (the store), StateRoot. */
+/* Fills the settings of c that no file or flag set with what cr does
+   without them (origin "default"): the effective values cr info shows. */
+CR_API int cr_ctr_conf_defaults(const cr_runtime *rt, const cr_store *s, cr_conf *c);
 CR_API int cr_ctr_system_info(const cr_runtime *rt, const cr_store *s, cr_buf *out, cr_err *err);
 /* Docker's system df: row 0 images, 1 containers (their upper dirs),
    2 local volumes, 3 build cache (none kept); active: used by a container
@@ -3805,6 +3812,25 @@ CR_API const char *cr_conf_get(const cr_conf *c, cr_conf_key k) {
 
 CR_API const char *const *cr_conf_list(const cr_conf *c, cr_conf_key k) {
     return c && k >= 0 && k < CR_CONF_NKEYS ? c->s[k].list : NULL;
+}
+
+CR_API int cr_conf_set(cr_conf *c, cr_conf_key k, const char *value, const char *const *list, const char *origin, unsigned flags) {
+    cr_conf_setting *st = &c->s[k];
+    cr__arena *a;
+    const char **l = NULL;
+    int n = 0;
+    if ((flags & CR_CONF_IF_UNSET) && *st->origin) return 0;
+    if (!c->arena && !(c->arena = cr__calloc(1, sizeof(cr__arena)))) return -ENOMEM;
+    a = (cr__arena *)c->arena;
+    while (list && list[n]) n++;
+    if (list && !(l = (const char **)cr__arena_alloc(a, (size_t)(n + 1) * sizeof *l))) return -ENOMEM;
+    for (n = 0; list && list[n]; n++) if (!(l[n] = cr__arena_strdup(a, list[n]))) return -ENOMEM;
+    if (l) l[n] = NULL;
+    st->section = cr__conf_keys[k].section; st->name = cr__conf_keys[k].name;
+    st->list = l;
+    if (!(st->value = value ? cr__arena_strdup(a, value) : NULL) && value) return -ENOMEM;
+    snprintf(st->origin, sizeof st->origin, "%s", value || list ? origin : "");
+    return 0;
 }
 
 CR_API int cr_conf_json(const cr_conf *c, cr_buf *out) {
@@ -20115,15 +20141,17 @@ static int cr__ctr_cap_list(const char *const *list, const char *opt, uint64_t *
     return 0;
 }
 
+static const unsigned char cr__ctr_default_caps[14] = { 0, 1, 3, 4, 5, 6, 7, 8, 10, 13, 18, 27, 29, 31 };
+
 /* Docker's 14 default capabilities (or default_caps), then --cap-drop ALL,
    --cap-add ALL, the single additions and the single drops. */
 static int cr__ctr_caps(cr__ctr *c, cr_err *err) {
-    static const int defaults[] = { 0, 1, 3, 4, 5, 6, 7, 8, 10, 13, 18, 27, 29, 31 };
+    const unsigned char *defaults = cr__ctr_default_caps;
     uint64_t add, drop;
     int add_all, drop_all, r;
     size_t i;
     c->caps = 0;
-    for (i = 0; i < sizeof defaults / sizeof *defaults; i++) c->caps |= 1ULL << defaults[i];
+    for (i = 0; i < sizeof cr__ctr_default_caps; i++) c->caps |= 1ULL << defaults[i];
     if (c->o->default_caps) {
         if ((r = cr__ctr_cap_list(c->o->default_caps, "default capabilities", &c->caps, &add_all, err)) < 0) return r;
         if (add_all) c->caps = cr__ctr_all_caps();
@@ -23183,6 +23211,35 @@ static int cr__sysinfo_img(void *user, const cr_image_info *i) {
     cr__sysinfo *si = (cr__sysinfo *)user;
     if (!si->ids.data || !strstr(si->ids.data, i->config)) { cr_buf_puts(&si->ids, i->config); cr_buf_putc(&si->ids, '\n'); si->n[0]++; }
     return 0;
+}
+
+CR_API int cr_ctr_conf_defaults(const cr_runtime *rt, const cr_store *s, cr_conf *c) {
+    static const char *const text[][2] = { { "bridge", "slirp4netns" }, { CR_NET_BRIDGE, NULL }, { CR_NET_SUBNET, NULL },
+        { NULL, NULL }, { NULL, NULL }, { "builtin", NULL }, { NULL, NULL }, { "json-file", NULL }, { "-1", NULL },
+        { "1", NULL }, { "3", NULL } };
+    const char *caps[15], *dns[8], *none = NULL;
+    char plat[64], *p, *e;
+    cr_buf rc = {0};
+    int k, n = 0, r = 0;
+    for (k = 0; k < 14; k++) caps[k] = cr_spec_cap_name(cr__ctr_default_caps[k]);
+    caps[14] = NULL;
+    cr_net_resolv_conf(NULL, &rc, NULL);
+    for (p = rc.data; p && n < 7 && (p = strstr(p, "nameserver ")); p = e) {
+        p += 11;
+        e = p + strcspn(p, "\n");
+        if (*e) *e++ = 0;
+        dns[n++] = p;
+    }
+    dns[n] = NULL;
+    cr_manifest_host_platform(plat, sizeof plat);
+    for (k = 0; k < CR_CONF_NKEYS && r == 0; k++) {
+        const char *v = k == CR_CONF_STATE_ROOT ? cr_state_root(rt) : k == CR_CONF_STORAGE ? cr_store_root(s) :
+                        k == CR_CONF_PLATFORM ? plat : k <= CR_CONF_PULL_CONCURRENCY ? text[k - 2][text[k - 2][1] && geteuid() != 0] : NULL;
+        const char *const *l = k == CR_CONF_DNS ? dns : k == CR_CONF_CAPABILITIES ? caps : v ? NULL : &none;
+        r = cr_conf_set(c, (cr_conf_key)k, v, l, "default", CR_CONF_IF_UNSET);
+    }
+    cr_buf_free(&rc);
+    return r;
 }
 
 CR_API int cr_ctr_system_info(const cr_runtime *rt, const cr_store *s, cr_buf *out, cr_err *err) {

@@ -91,7 +91,10 @@ nothing_left() {
     printf '[engine]\nstorage = "%s"\n' "$h/conf" >"$h/.config/cr/cr.conf"
     chown -R "$u:$u" "$h/.config"
     run -0 as "$u" "$RL_CR" pull -q "$BB"
+    run -0 as "$u" "$RL_CR" info
     rm -rf "$h/.config"
+    [[ $output == *"  engine.storage: \"$h/conf\" ($h/.config/cr/cr.conf:2)"* && $output == *"  engine.state_root: \"$h/run/cr\" (default)"* &&
+       $output == *'  network.default_network: "slirp4netns" (default)'* ]] || fail "cr info of the user: $output"
     grep -q test/busybox "$h/conf/images.json" || fail "~/.config/cr/cr.conf's storage was not used"
 }
 
