@@ -659,7 +659,10 @@ CR_API int cr_net_hosts(const char *ip, const char *hostname, const char *const 
    the write end it watches, is closed (or its owner exits). Ports (o may
    be NULL) are forwarded from the host to 10.0.2.100 through its API
    socket (add_hostfwd), made in api_dir for as long as that takes. */
-typedef struct cr_net_slirp_opts { const cr_net_port *ports; int nports; const char *api_dir; } cr_net_slirp_opts;
+typedef struct cr_net_slirp_opts {
+    const cr_net_port *ports; int nports; const char *api_dir;
+    int wait_ms;               /* a port still in use (by the last run's slirp4netns, exiting) is waited for */
+} cr_net_slirp_opts;
 CR_API int cr_net_slirp_find(char *path, size_t n);
 CR_API int cr_net_slirp_start(const char *path, pid_t pid, const cr_net_slirp_opts *o, int *exit_fd, cr_err *err);
 
@@ -900,6 +903,7 @@ typedef struct cr_unpack_opts {
                                put in the directory (flattening onto a dir that holds them) */
     int rootless;           /* not root: device nodes are skipped (debug log), failures of
                                chown and of trusted./security. xattrs are tolerated */
+    int no_chown;           /* the files stay the caller's (a rootless cp onto the host) */
     uint64_t max_size;      /* limit on the uncompressed tar stream in bytes; 0 = none */
     /* called after every read from in_fd with the bytes read so far (progress);
        a non-zero return stops the unpack with -ECANCELED. NULL: none */
@@ -12717,12 +12721,16 @@ static int cr__net_slirp_fwd(int dir, const cr_net_port *p, cr_err *err) {
 }
 
 CR_API int cr_net_slirp_start(const char *path, pid_t pid, const cr_net_slirp_opts *o, int *exit_fd, cr_err *err) {
-    int ex[2] = { -1, -1 }, rd[2] = { -1, -1 }, r = 0, dir = -1, i, np = o ? o->nports : 0;
+    int ex[2] = { -1, -1 }, rd[2] = { -1, -1 }, r = 0, dir = -1, i, k, np = o ? o->nports : 0;
     struct pollfd pf;
     char b = 0;
     pid_t child;
     *exit_fd = -1;
-    for (i = 0; i < np; i++) if ((r = cr__net_port_free(&o->ports[i], err)) < 0) return r;
+    for (i = 0; i < np; i++)
+        for (k = 0; (r = cr__net_port_free(&o->ports[i], err)) < 0; k += 50) {
+            if (r != -EADDRINUSE || k >= o->wait_ms) return r;
+            usleep(50000);
+        }
     if (np && (dir = open(o->api_dir, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0) return cr__errno(err, "%s", o->api_dir);
     if (pipe2(ex, O_CLOEXEC) < 0 || pipe2(rd, O_CLOEXEC) < 0 || (child = fork()) < 0) { r = cr__errno(err, "slirp4netns"); goto out; }
     if (child == 0) {
@@ -15866,7 +15874,7 @@ typedef struct cr__tar cr__tar;
 typedef int (*cr__tar_visit)(void *user, cr__tar *t, uint64_t off, uint64_t size, cr_err *err);
 
 struct cr__tar {
-    int root, whiteouts, rootless;
+    int root, whiteouts, rootless, no_chown;
     const char *what;                    /* names the stream in errors: "layer" unless listing an archive */
     cr__tar_visit visit;                 /* listing: called instead of making the entry */
     void *visit_user;
@@ -16113,7 +16121,7 @@ static void cr__tar_init(cr__tar *t, int root, const cr_unpack_opts *o) {
     t->root = root;
     t->what = "layer";
     t->fd = t->pfd = -1;
-    if (o) { t->whiteouts = o->whiteouts; t->rootless = o->rootless; t->max = o->max_size; }
+    if (o) { t->whiteouts = o->whiteouts; t->rootless = o->rootless; t->no_chown = o->no_chown; t->max = o->max_size; }
 }
 
 /* Forgets a PAX header: a second one replaces the first. */
@@ -16225,7 +16233,7 @@ static int cr__tar_attrs(cr__tar *t, int fd, int pfd, const char *last, cr_err *
     char a[168], b[168];
     struct timespec ts[2];
     size_t i;
-    if ((fd >= 0 ? fchown(fd, t->uid, t->gid) : fchownat(pfd, last, t->uid, t->gid, AT_SYMLINK_NOFOLLOW)) < 0) {
+    if (!t->no_chown && (fd >= 0 ? fchown(fd, t->uid, t->gid) : fchownat(pfd, last, t->uid, t->gid, AT_SYMLINK_NOFOLLOW)) < 0) {
         if (!t->rootless) return cr__tar_fail(t, err, 0, "chown %u:%u", (unsigned)t->uid, (unsigned)t->gid);
         cr_log(CR_LOG_DEBUG, "layer entry \"%s\": chown %u:%u: %s (rootless: ignored)",
                cr__tar_show(t->name, a), (unsigned)t->uid, (unsigned)t->gid, strerror(errno));
@@ -21836,6 +21844,7 @@ static int cr__ctr_slirp_up(cr__ctr *c, cr_err *err) {
     }
     memset(&so, 0, sizeof so);
     so.ports = c->ports; so.nports = c->nports; so.api_dir = c->dir;
+    so.wait_ms = c->existing ? 5000 : 0;
     return cr_net_slirp_start(c->slirp, c->holder, &so, &c->slirp_fd, err);
 }
 
@@ -23399,6 +23408,7 @@ static int cr__ctr_cp_stopped(const cr_store *s, const cr_ctr_info *c, int rw, i
     if (low.oom) { r = cr_err_set(err, ENOMEM, "out of memory"); goto out; }
     if ((fs = (int)syscall(SYS_fsopen, "overlay", FSOPEN_CLOEXEC)) < 0 ||
         syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING, "lowerdir", low.data ? low.data : "", 0) < 0 ||
+        (cr__cgroup_res_in_userns() && syscall(SYS_fsconfig, fs, FSCONFIG_SET_FLAG, "userxattr", NULL, 0) < 0) ||
         (rw && (syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING, "upperdir", upper, 0) < 0 ||
                 syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING, "workdir", work, 0) < 0)) ||
         syscall(SYS_fsconfig, fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0 ||
@@ -23415,11 +23425,14 @@ out:
 /* The root to resolve an end in: a running container's (/proc/PID/root),
    a stopped one's (with its lock held in *lock, so that no start mounts
    its upper dir meanwhile), or the host's (path made absolute into abs). */
-static int cr__ctr_cp_root(const cr_runtime *rt, const cr_store *s, const cr_ctr_cp_end *e, int rw, char *abs, int *fd, int *lock, cr_err *err) {
+static int cr__ctr_cp_root(const cr_runtime *rt, const cr_store *s, const cr_ctr_cp_end *e, int rw, int pre, char *abs, int *fd, int *lock,
+                           cr_err *err) {
     cr_ctr_info c;
     char p[64], cwd[PATH_MAX];
     int r;
     snprintf(abs, PATH_MAX, "%s", e->path);
+    /* (pre: a rootless copy's running container, its root opened before the user namespace) */
+    if (pre >= 0) return (*fd = fcntl(pre, F_DUPFD_CLOEXEC, 3)) < 0 ? cr__errno(err, "%s", e->container) : 0;
     if (!e->container) {
         if (e->path[0] != '/' && getcwd(cwd, sizeof cwd)) snprintf(abs, PATH_MAX, "%s/%s", cwd, e->path);
         snprintf(p, sizeof p, "/");
@@ -23456,14 +23469,15 @@ static int cr__ctr_cp_src(int rootfd, const char *path, cr_unpack_write_opts *o,
 }
 
 /* Unpacks the tar on in_fd at dest inside rootfd, as docker cp does. */
-static int cr__ctr_cp_dest(int rootfd, const char *dest, int in_fd, cr_err *err) {
+static int cr__ctr_cp_dest(int rootfd, const char *dest, int in_fd, int host, cr_err *err) {
     cr_unpack_opts uo;
     char dir[PATH_MAX], tmp[32], fdp[32], **names = NULL, *b;
     size_t n = 0;
     int dfd, tfd = -1, r;
     memset(&uo, 0, sizeof uo);
     uo.whiteouts = CR_UNPACK_APPLY;
-    uo.rootless = geteuid() != 0;
+    uo.rootless = geteuid() != 0 || cr__cgroup_res_in_userns();
+    uo.no_chown = uo.rootless && host;
     if ((dfd = cr__open_in_root(rootfd, dest, O_RDONLY | O_DIRECTORY, 0)) >= 0) {
         r = cr_unpack_layer(in_fd, dfd, &uo, NULL, err);
         close(dfd);
@@ -23489,18 +23503,56 @@ static int cr__ctr_cp_dest(int rootfd, const char *dest, int in_fd, cr_err *err)
     return r;
 }
 
+static int cr__ctr_copy(const cr_runtime *rt, const cr_store *s, const cr_ctr_cp_end *from, const cr_ctr_cp_end *to, const int pre[2],
+                        cr_err *err);
+typedef struct cr__ctr_cp_arg { cr_runtime rt; cr_store s; const cr_ctr_cp_end *e[2]; int pre[2]; } cr__ctr_cp_arg;
+static int cr__ctr_copy_fn(void *arg, cr_err *err) {
+    cr__ctr_cp_arg *a = (cr__ctr_cp_arg *)arg;
+    if (unshare(CLONE_NEWNS) < 0) return cr__errno(err, "rootless: a mount namespace");
+    return cr__ctr_copy(&a->rt, &a->s, a->e[0], a->e[1], a->pre, err);
+}
+
+/* Rootless, in a user namespace of the container's ids: their owners show
+   as the container has them, and a stopped one's overlay can be mounted;
+   a running one's root is opened before (a sibling namespace may not). */
 CR_API int cr_ctr_copy(const cr_runtime *rt, const cr_store *s, const cr_ctr_cp_end *from, const cr_ctr_cp_end *to, cr_err *err) {
+    static const int none[2] = { -1, -1 };
+    cr__ctr_cp_arg a;
+    cr_ctr_info c;
+    char p[64];
+    int i, r = 0;
+    if (geteuid() == 0 || (!from->container && !to->container)) return cr__ctr_copy(rt, s, from, to, none, err);
+    memset(&a, 0, sizeof a);
+    if (rt) a.rt = *rt;
+    if (s) a.s = *s;
+    a.rt.root = cr_state_root(rt);
+    a.s.root = cr_store_root(s);
+    a.e[0] = from; a.e[1] = to;
+    for (i = 0; i < 2; i++) {
+        a.pre[i] = -1;
+        if (r < 0 || !a.e[i]->container || cr_ctr_find(rt, s, a.e[i]->container, &c, NULL) < 0 ||
+            (c.status != CR_RUNNING && c.status != CR_PAUSED) || c.pid <= 0) continue;
+        snprintf(p, sizeof p, "/proc/%d/root", (int)c.pid);
+        if ((a.pre[i] = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) r = cr__errno(err, "%s", p);
+    }
+    if (r == 0) r = cr__rootless_call(cr__ctr_copy_fn, &a, sizeof a, err);
+    for (i = 0; i < 2; i++) if (a.pre[i] >= 0) close(a.pre[i]);
+    return r;
+}
+
+static int cr__ctr_copy(const cr_runtime *rt, const cr_store *s, const cr_ctr_cp_end *from, const cr_ctr_cp_end *to, const int pre[2],
+                        cr_err *err) {
     cr_unpack_write_opts o;
     char src[PATH_MAX], dst[PATH_MAX], base[NAME_MAX + 1];
     int sroot = -1, droot = -1, dfd = -1, p[2] = { -1, -1 }, st = 0, lock[2] = { -1, -1 }, r;
     pid_t pid;
     memset(&o, 0, sizeof o);
     o.write = cr__ctr_fd_sink;
-    r = strcmp(from->path, "-") ? cr__ctr_cp_root(rt, s, from, 0, src, &sroot, &lock[0], err) : 0;
+    r = strcmp(from->path, "-") ? cr__ctr_cp_root(rt, s, from, 0, pre[0], src, &sroot, &lock[0], err) : 0;
     if (r == 0 && sroot >= 0) r = cr__ctr_cp_src(sroot, src, &o, base, &dfd, err);
-    if (r == 0 && strcmp(to->path, "-")) r = cr__ctr_cp_root(rt, s, to, 1, dst, &droot, &lock[1], err);
+    if (r == 0 && strcmp(to->path, "-")) r = cr__ctr_cp_root(rt, s, to, 1, pre[1], dst, &droot, &lock[1], err);
     if (r < 0) goto out;
-    if (dfd < 0) { r = cr__ctr_cp_dest(droot, dst, 0, err); goto out; }
+    if (dfd < 0) { r = cr__ctr_cp_dest(droot, dst, 0, !to->container, err); goto out; }
     if (droot < 0) { p[1] = 1; o.user = &p[1]; r = cr_unpack_write_tar(dfd, &o, err); p[1] = -1; goto out; }
     if (pipe2(p, O_CLOEXEC) < 0 || (pid = fork()) < 0) { r = cr__errno(err, "cp"); goto out; }
     if (pid == 0) {
@@ -23510,7 +23562,7 @@ CR_API int cr_ctr_copy(const cr_runtime *rt, const cr_store *s, const cr_ctr_cp_
     }
     close(p[1]);
     p[1] = -1;
-    r = cr__ctr_cp_dest(droot, dst, p[0], err);
+    r = cr__ctr_cp_dest(droot, dst, p[0], !to->container, err);
     close(p[0]);
     p[0] = -1;
     while (waitpid(pid, &st, 0) < 0 && errno == EINTR) ;
@@ -23535,7 +23587,7 @@ CR_API int cr_ctr_export(const cr_runtime *rt, const cr_store *s, const char *na
     o.write = cr__ctr_fd_sink;
     o.user = &fd;
     o.exclude = mounts;
-    if ((r = cr__ctr_cp_root(rt, s, &e, 0, abs, &root, &lock, err)) == 0) r = cr_unpack_write_tar(root, &o, err);
+    if ((r = cr__ctr_cp_root(rt, s, &e, 0, -1, abs, &root, &lock, err)) == 0) r = cr_unpack_write_tar(root, &o, err);
     if (root >= 0) close(root);
     if (lock >= 0) close(lock);
     return r;

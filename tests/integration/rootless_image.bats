@@ -229,11 +229,13 @@ web_rm() {
         web "$u" web
         run -0 as "$u" "$RL_CR" stop -t 1 web
         closed "$u" "$port"
-        run -0 as "$u" "$RL_CR" start web
+        run as "$u" "$RL_CR" start web
+        [[ $status -eq 0 ]] || fail "$u: start: $output"
         served "$u" "$port"
         run -0 as "$u" "$RL_CR" exec web wget -q -O- "http://10.0.2.2:${REG##*:}/v2/"
         [[ $output == '{}' ]] || fail "$u: outbound after start: $output"
-        run -0 as "$u" "$RL_CR" restart -t 1 web
+        run as "$u" "$RL_CR" restart -t 1 web
+        [[ $status -eq 0 ]] || fail "$u: restart: $output"
         served "$u" "$port"
         web_rm "$u" web
     done
@@ -281,6 +283,29 @@ web_rm() {
     run -0 as "$u" "$RL_CR" rm -f lim
     nothing_left "$u" lim
     [[ ! -e $mem/cr/lim && ! -e $pids/cr/lim ]] || fail "the container's cgroups outlived rm"
+}
+
+@test "rootless image: cr cp into and out of a container, running or stopped, with the container's owners" {
+    local u=$RS h=$RL_DIR/$RS st
+    run -0 as "$u" "$RL_CR" run -d --name cp --network none "$OWNED" sleep 1000
+    echo hello >"$h/in.txt"
+    chown "$u:$u" "$h/in.txt"
+    for st in running stopped; do
+        # in: the user's file is root's inside (docker cp's rule), even in a directory of uid 1000
+        run as "$u" "$RL_CR" cp in.txt "cp:/home/app/in-$st"
+        [[ $status -eq 0 ]] || fail "$st: cp in: $output"
+        # out: a tar keeps the container's owners; a copy on the host is the user's
+        run -0 as "$u" sh -c "\"\$0\" cp cp:/home/app - | tar -tvf -" "$RL_CR"
+        [[ $output == *"1000/1000"*app/file* && $output == *"0/0"*"app/in-$st"* ]] || fail "$st: the tar out: $output"
+        run -0 as "$u" "$RL_CR" cp cp:/home/app "out-$st"
+        [[ $(cat "$h/out-$st/file") == mine && $(stat -c %U "$h/out-$st/file") == "$u" ]] || fail "$st: out-$st/file: $(ls -ln "$h/out-$st")"
+        [[ $st == stopped ]] || run -0 as "$u" "$RL_CR" stop -t 1 cp
+    done
+    run -0 as "$u" "$RL_CR" start cp
+    run -0 as "$u" "$RL_CR" exec cp stat -c %u:%g:%n /home/app/file /home/app/in-running /home/app/in-stopped
+    [[ $output == $'1000:1000:/home/app/file\n0:0:/home/app/in-running\n0:0:/home/app/in-stopped' ]] || fail "owners inside: $output"
+    run -0 as "$u" "$RL_CR" rm -f cp
+    nothing_left "$u" cp
 }
 
 @test "rootless image: the image's VOLUME and a new named volume are seeded from the image" {
