@@ -12731,7 +12731,8 @@ CR_API int cr_net_slirp_start(const char *path, pid_t pid, const cr_net_slirp_op
             if (r != -EADDRINUSE || k >= o->wait_ms) return r;
             usleep(50000);
         }
-    if (np && (dir = open(o->api_dir, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0) return cr__errno(err, "%s", o->api_dir);
+    if (np && (dir = open(o->api_dir ? o->api_dir : "", O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
+        return cr__errno(err, "slirp4netns: API socket directory \"%s\"", o->api_dir ? o->api_dir : "");
     if (pipe2(ex, O_CLOEXEC) < 0 || pipe2(rd, O_CLOEXEC) < 0 || (child = fork()) < 0) { r = cr__errno(err, "slirp4netns"); goto out; }
     if (child == 0) {
         char pids[16];
