@@ -260,6 +260,10 @@ CR_API int cr_conf_parse(cr_conf *c, const char *file, const char *text, size_t 
 CR_API int cr_conf_load(cr_conf *c, cr_err *err);
 CR_API const char *cr_conf_get(const cr_conf *c, cr_conf_key k);           /* scalar or NULL */
 CR_API const char *const *cr_conf_list(const cr_conf *c, cr_conf_key k);   /* array or NULL */
+/* Sets k to value (a scalar) or list (copied), from origin ("flag --root",
+   "default"); both NULL: unset. CR_CONF_IF_UNSET: only when nothing set it. */
+enum { CR_CONF_IF_UNSET = 1 };
+CR_API int cr_conf_set(cr_conf *c, cr_conf_key k, const char *value, const char *const *list, const char *origin, unsigned flags);
 /* The effective settings as JSON: {"SECTION.KEY": {"value": ..., "origin": ...}} */
 CR_API int cr_conf_json(const cr_conf *c, cr_buf *out);
 CR_API void cr_conf_free(cr_conf *c);
@@ -672,9 +676,15 @@ CR_API int cr_net_hosts(const char *ip, const char *hostname, const char *const 
    on $PATH (path, n: where; -ENOENT if none), gives the network namespace
    of pid a tap0 with 10.0.2.100/24, the gateway 10.0.2.2 (also the host's
    127.0.0.1) and DNS at 10.0.2.3, in user mode. It runs until *exit_fd,
-   the write end it watches, is closed (or its owner exits). */
+   the write end it watches, is closed (or its owner exits). Ports (o may
+   be NULL) are forwarded from the host to 10.0.2.100 through its API
+   socket (add_hostfwd), made in api_dir for as long as that takes. */
+typedef struct cr_net_slirp_opts {
+    const cr_net_port *ports; int nports; const char *api_dir;
+    int wait_ms;               /* a port still in use (by the last run's slirp4netns, exiting) is waited for */
+} cr_net_slirp_opts;
 CR_API int cr_net_slirp_find(char *path, size_t n);
-CR_API int cr_net_slirp_start(const char *path, pid_t pid, int *exit_fd, cr_err *err);
+CR_API int cr_net_slirp_start(const char *path, pid_t pid, const cr_net_slirp_opts *o, int *exit_fd, cr_err *err);
 
 #ifndef CR_NO_REGISTRY
 /* ---- >>http (cr_http_*) ------------------------------------------------- */
@@ -913,6 +923,7 @@ typedef struct cr_unpack_opts {
                                put in the directory (flattening onto a dir that holds them) */
     int rootless;           /* not root: device nodes are skipped (debug log), failures of
                                chown and of trusted./security. xattrs are tolerated */
+    int no_chown;           /* the files stay the caller's (a rootless cp onto the host) */
     uint64_t max_size;      /* limit on the uncompressed tar stream in bytes; 0 = none */
     /* called after every read from in_fd with the bytes read so far (progress);
        a non-zero return stops the unpack with -ECANCELED. NULL: none */
@@ -1264,6 +1275,9 @@ CR_API int cr_ctr_volume_remove(const cr_store *s, const char *name, cr_err *err
    ContainersStopped, Images (ids), ServerVersion, Driver, CgroupDriver,
    CgroupVersion, KernelVersion, OperatingSystem, OSType, Architecture,
    NCPU, MemTotal, DockerRootDir (the store), StateRoot. */
+/* Fills the settings of c that no file or flag set with what cr does
+   without them (origin "default"): the effective values cr info shows. */
+CR_API int cr_ctr_conf_defaults(const cr_runtime *rt, const cr_store *s, cr_conf *c);
 CR_API int cr_ctr_system_info(const cr_runtime *rt, const cr_store *s, cr_buf *out, cr_err *err);
 /* Docker's system df: row 0 images, 1 containers (their upper dirs),
    2 local volumes, 3 build cache (none kept); active: used by a container
@@ -3854,6 +3868,25 @@ CR_API const char *const *cr_conf_list(const cr_conf *c, cr_conf_key k) {
     return c && k >= 0 && k < CR_CONF_NKEYS ? c->s[k].list : NULL;
 }
 
+CR_API int cr_conf_set(cr_conf *c, cr_conf_key k, const char *value, const char *const *list, const char *origin, unsigned flags) {
+    cr_conf_setting *st = &c->s[k];
+    cr__arena *a;
+    const char **l = NULL;
+    int n = 0;
+    if ((flags & CR_CONF_IF_UNSET) && *st->origin) return 0;
+    if (!c->arena && !(c->arena = cr__calloc(1, sizeof(cr__arena)))) return -ENOMEM;
+    a = (cr__arena *)c->arena;
+    while (list && list[n]) n++;
+    if (list && !(l = (const char **)cr__arena_alloc(a, (size_t)(n + 1) * sizeof *l))) return -ENOMEM;
+    for (n = 0; list && list[n]; n++) if (!(l[n] = cr__arena_strdup(a, list[n]))) return -ENOMEM;
+    if (l) l[n] = NULL;
+    st->section = cr__conf_keys[k].section; st->name = cr__conf_keys[k].name;
+    st->list = l;
+    if (!(st->value = value ? cr__arena_strdup(a, value) : NULL) && value) return -ENOMEM;
+    snprintf(st->origin, sizeof st->origin, "%s", value || list ? origin : "");
+    return 0;
+}
+
 CR_API int cr_conf_json(const cr_conf *c, cr_buf *out) {
     cr_jw w;
     int k, i;
@@ -5375,6 +5408,8 @@ static int cr__cgroup_resolve(const char *cgroups_path, const char *id, int syst
         if ((r = cr__cgroup_clean(cgroups_path, clean, sizeof clean, err)) < 0) return r;
         cgroups_path = clean;
     }
+    /* rootless: beneath its own cgroup, where a delegation puts it */
+    if ((!cgroups_path || !*cgroups_path) && geteuid() != 0) { snprintf(sd, sizeof sd, "cr/%s", id); cgroups_path = sd; }
     for (i = 0; i < cr__cg_n; i++) {
         const cr__cg_hier *h = &cr__cg_hiers[i];
         char own[PATH_MAX];
@@ -6717,9 +6752,11 @@ static int cr__cgroup_res_devices(cr__cg_ctx *c, const cr_resources *res) {
             r = cr__cgroup_res_bpf_attach(d.fd, prog, len, c->err);
         CR_FREE(prog);
     }
-    if (r < 0 && (c->err->code == EPERM || c->err->code == EACCES) && (geteuid() != 0 || cr__cgroup_res_in_userns()))
-        r = cr__cgroup_res_warned(c, "rootless: device rules not applied");
 out:
+    /* (rootless, a devices cgroup is seldom delegated: without one, too) */
+    if (r < 0 && (c->err->code == EPERM || c->err->code == EACCES || (c->err->code == ENODEV && geteuid() != 0)) &&
+        (geteuid() != 0 || cr__cgroup_res_in_userns()))
+        r = cr__cgroup_res_warned(c, "rootless: device rules not applied");
     CR_FREE(rules);
     return r < 0 ? r : 0;
 }
@@ -9539,21 +9576,30 @@ static void cr__seccomp_cache_dir(const cr_runtime *rt, char *out, size_t n) {
 }
 
 /* Limits asked for with no cgroup hierarchy to put them in (as in a mount
-   namespace with a bare /sys) must not be dropped silently. */
+   namespace with a bare /sys) must not be dropped silently; rootless (why
+   set), each needs its controller among the cgroups delegated to the user
+   (those cr__cgroup_enter kept). */
 static int cr__cgroup_check_mounted(const cr_spec *spec, const char *cgroup, const char *why, cr_err *err) {
     const cr_resources *res = spec->resources;
-    const struct { const char *name; int given; } limits[] = {
-        { "memory", res && res->has_memory }, { "cpu", res && res->has_cpu }, { "pids", res && res->has_pids },
-        { "hugepageLimits", res && res->has_hugepage_limits }, { "blockIO", res && res->has_block_io } };
+    const struct { const char *name; int given, ctrl; } limits[] = {
+        { "memory", res && res->has_memory, CR__CG_MEMORY }, { "cpu", res && res->has_cpu, CR__CG_CPU },
+        { "pids", res && res->has_pids, CR__CG_PIDS }, { "hugepageLimits", res && res->has_hugepage_limits, CR__CG_HUGETLB },
+        { "blockIO", res && res->has_block_io, CR__CG_BLKIO } };
+    cr__cg_view *v = NULL;
     size_t i;
+    int r = 0;
     /* an init put into a frozen cgroup would hang create: runc refuses it too */
     if (*cgroup && cr__cgroup_frozen(cgroup)) return cr_err_set(err, EBUSY, "container's cgroup unexpectedly frozen");
-    if (*cgroup) return 0;
-    for (i = 0; i < sizeof limits / sizeof *limits; i++)
-        if (limits[i].given)
-            return cr_err_set(err, why ? EPERM : ENOENT, "linux.resources.%s: %s", limits[i].name,
-                              why ? why : "no cgroup hierarchy is mounted under /sys/fs/cgroup");
-    return 0;
+    if (*cgroup && !why) return 0;
+    if (*cgroup && !(v = (cr__cg_view *)CR_MALLOC(sizeof *v))) return cr_err_set(err, ENOMEM, "out of memory");
+    if (v) cr__cgroup_view(cgroup, v);
+    for (i = 0; i < sizeof limits / sizeof *limits && !r; i++)
+        if (limits[i].given && !(v && (v->t.v1[limits[i].ctrl] || v->t.v2)))
+            r = why ? cr_err_set(err, EPERM, "linux.resources.%s: %s (no writable %s cgroup of its own)", limits[i].name, why,
+                                 cr__cg_ctrl_name[limits[i].ctrl])
+                    : cr_err_set(err, ENOENT, "linux.resources.%s: no cgroup hierarchy is mounted under /sys/fs/cgroup", limits[i].name);
+    CR_FREE(v);
+    return r;
 }
 
 /* One create in progress: what it has made so far, so that one undo
@@ -9667,7 +9713,7 @@ static int cr__create_spawn(cr__creation *k, cr_err *err) {
     if ((r = cr__state_save(k->dirfd, &k->st, 1, err)) < 0) return r;
     if (k->st.cgroup[0] && (r = cr__cgroup_enter(k->st.cgroup, k->pid, err)) < 0) return r;
     /* (a user's limits need a cgroup delegated to it: none was writable) */
-    if (geteuid() != 0 && (r = cr__cgroup_check_mounted(&k->spec, k->st.cgroup, "rootless: no cgroup delegated to this user is writable", err)) < 0)
+    if (geteuid() != 0 && (r = cr__cgroup_check_mounted(&k->spec, k->st.cgroup, "rootless: needs a cgroup delegated to the user", err)) < 0)
         return r;
     if (k->st.cgroup[0] && (r = cr__create_resources(&k->spec, k->st.cgroup, err)) < 0) return r;
     if (k->one_stage && (k->flags & CLONE_NEWUSER)) return cr__write_maps(k->spec.uid_map, k->spec.n_uid_map, k->spec.gid_map, k->spec.n_gid_map, k->pid, err);
@@ -12793,25 +12839,61 @@ CR_API int cr_net_slirp_find(char *path, size_t n) {
     return -ENOENT;
 }
 
-CR_API int cr_net_slirp_start(const char *path, pid_t pid, int *exit_fd, cr_err *err) {
-    int ex[2] = { -1, -1 }, rd[2] = { -1, -1 }, r = 0;
+/* One add_hostfwd request on slirp4netns's API socket (dir/slirp.sock):
+   it answers {"return":{"id":N}} or {"error":{"desc":"..."}} and closes. */
+static int cr__net_slirp_fwd(int dir, const cr_net_port *p, cr_err *err) {
+    struct sockaddr_un sa;
+    char req[256], resp[512], spec[64];
+    size_t got = 0;
+    ssize_t n;
+    int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0), r = 0;
+    cr__net_port_fmt(p, spec, sizeof spec);
+    memset(&sa, 0, sizeof sa);
+    sa.sun_family = AF_UNIX;
+    snprintf(sa.sun_path, sizeof sa.sun_path, "/proc/self/fd/%d/slirp.sock", dir);
+    snprintf(req, sizeof req, "{\"execute\":\"add_hostfwd\",\"arguments\":{\"proto\":\"%s\",\"host_addr\":\"%s\","
+             "\"host_port\":%u,\"guest_addr\":\"10.0.2.100\",\"guest_port\":%u}}",
+             p->udp ? "udp" : "tcp", p->host_ip[0] ? p->host_ip : "0.0.0.0", p->host_port, p->container_port);
+    if (s < 0 || connect(s, (struct sockaddr *)&sa, sizeof sa) < 0 || cr__write_all(s, req, strlen(req)) < 0)
+        r = cr__errno(err, "-p \"%s\": slirp4netns's API socket", spec);
+    while (r == 0 && got < sizeof resp - 1 && (n = read(s, resp + got, sizeof resp - 1 - got)) != 0) {
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) { r = cr__errno(err, "-p \"%s\": slirp4netns's answer", spec); break; }
+        got += (size_t)n;
+    }
+    resp[got] = 0;
+    if (r == 0 && !strstr(resp, "\"return\""))
+        r = cr_err_set(err, EIO, "-p \"%s\": rootless: slirp4netns refused the port: %.200s", spec, resp);
+    if (s >= 0) close(s);
+    return r;
+}
+
+CR_API int cr_net_slirp_start(const char *path, pid_t pid, const cr_net_slirp_opts *o, int *exit_fd, cr_err *err) {
+    int ex[2] = { -1, -1 }, rd[2] = { -1, -1 }, r = 0, dir = -1, i, k, np = o ? o->nports : 0;
     struct pollfd pf;
     char b = 0;
     pid_t child;
     *exit_fd = -1;
+    for (i = 0; i < np; i++)
+        for (k = 0; (r = cr__net_port_free(&o->ports[i], err)) < 0; k += 50) {
+            if (r != -EADDRINUSE || k >= o->wait_ms) return r;
+            usleep(50000);
+        }
+    if (np && (dir = open(o->api_dir ? o->api_dir : "", O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
+        return cr__errno(err, "slirp4netns: API socket directory \"%s\"", o->api_dir ? o->api_dir : "");
     if (pipe2(ex, O_CLOEXEC) < 0 || pipe2(rd, O_CLOEXEC) < 0 || (child = fork()) < 0) { r = cr__errno(err, "slirp4netns"); goto out; }
     if (child == 0) {
-        char pids[16], e[24], rf[24];
+        char pids[16];
         /* a grandchild, re-parented: nobody needs to reap it */
         if (fork() != 0) _exit(0);
         setsid();
-        int a = fcntl(ex[0], F_DUPFD, 10), w = fcntl(rd[1], F_DUPFD, 10);   /* (dup2 onto itself would keep CLOEXEC) */
-        if (a < 0 || w < 0 || dup2(a, 3) < 0 || dup2(w, 4) < 0) _exit(127);
+        int a = fcntl(ex[0], F_DUPFD, 10), w = fcntl(rd[1], F_DUPFD, 10), d = dir < 0 ? -1 : fcntl(dir, F_DUPFD, 10);
+        /* (dup2 onto itself would keep CLOEXEC) */
+        if (a < 0 || w < 0 || dup2(a, 3) < 0 || dup2(w, 4) < 0 || (dir >= 0 && (d < 0 || dup2(d, 5) < 0))) _exit(127);
         snprintf(pids, sizeof pids, "%d", (int)pid);
-        snprintf(e, sizeof e, "--exit-fd=3");
-        snprintf(rf, sizeof rf, "--ready-fd=4");
         { int null = open("/dev/null", O_RDWR); if (null >= 0) { dup2(null, 0); dup2(null, 1); dup2(null, 2); } }
-        execl(path, path, "--configure", "--mtu=65520", e, rf, pids, "tap0", (char *)NULL);
+        execl(path, path, "--configure", "--mtu=65520", "--exit-fd=3", "--ready-fd=4", dir < 0 ? "-c" : "--api-socket=/proc/self/fd/5/slirp.sock",
+              pids, "tap0", (char *)NULL);
         _exit(127);
     }
     while (waitpid(child, NULL, 0) < 0 && errno == EINTR) ;
@@ -12822,8 +12904,10 @@ CR_API int cr_net_slirp_start(const char *path, pid_t pid, int *exit_fd, cr_err 
         r = cr_err_set(err, EIO, "rootless: %s did not set up the network of pid %d", path, (int)pid);
         goto out;
     }
-    *exit_fd = ex[1]; ex[1] = -1;
+    for (i = 0; i < np && r == 0; i++) r = cr__net_slirp_fwd(dir, &o->ports[i], err);
+    if (r == 0) { *exit_fd = ex[1]; ex[1] = -1; }
 out:
+    if (dir >= 0) { unlinkat(dir, "slirp.sock", 0); close(dir); }
     if (ex[0] >= 0) close(ex[0]);
     if (ex[1] >= 0) close(ex[1]);
     if (rd[0] >= 0) close(rd[0]);
@@ -15939,7 +16023,7 @@ typedef struct cr__tar cr__tar;
 typedef int (*cr__tar_visit)(void *user, cr__tar *t, uint64_t off, uint64_t size, cr_err *err);
 
 struct cr__tar {
-    int root, whiteouts, rootless;
+    int root, whiteouts, rootless, no_chown;
     const char *what;                    /* names the stream in errors: "layer" unless listing an archive */
     cr__tar_visit visit;                 /* listing: called instead of making the entry */
     void *visit_user;
@@ -16186,7 +16270,7 @@ static void cr__tar_init(cr__tar *t, int root, const cr_unpack_opts *o) {
     t->root = root;
     t->what = "layer";
     t->fd = t->pfd = -1;
-    if (o) { t->whiteouts = o->whiteouts; t->rootless = o->rootless; t->max = o->max_size; }
+    if (o) { t->whiteouts = o->whiteouts; t->rootless = o->rootless; t->no_chown = o->no_chown; t->max = o->max_size; }
 }
 
 /* Forgets a PAX header: a second one replaces the first. */
@@ -16298,7 +16382,7 @@ static int cr__tar_attrs(cr__tar *t, int fd, int pfd, const char *last, cr_err *
     char a[168], b[168];
     struct timespec ts[2];
     size_t i;
-    if ((fd >= 0 ? fchown(fd, t->uid, t->gid) : fchownat(pfd, last, t->uid, t->gid, AT_SYMLINK_NOFOLLOW)) < 0) {
+    if (!t->no_chown && (fd >= 0 ? fchown(fd, t->uid, t->gid) : fchownat(pfd, last, t->uid, t->gid, AT_SYMLINK_NOFOLLOW)) < 0) {
         if (!t->rootless) return cr__tar_fail(t, err, 0, "chown %u:%u", (unsigned)t->uid, (unsigned)t->gid);
         cr_log(CR_LOG_DEBUG, "layer entry \"%s\": chown %u:%u: %s (rootless: ignored)",
                cr__tar_show(t->name, a), (unsigned)t->uid, (unsigned)t->gid, strerror(errno));
@@ -20214,15 +20298,17 @@ static int cr__ctr_cap_list(const char *const *list, const char *opt, uint64_t *
     return 0;
 }
 
+static const unsigned char cr__ctr_default_caps[14] = { 0, 1, 3, 4, 5, 6, 7, 8, 10, 13, 18, 27, 29, 31 };
+
 /* Docker's 14 default capabilities (or default_caps), then --cap-drop ALL,
    --cap-add ALL, the single additions and the single drops. */
 static int cr__ctr_caps(cr__ctr *c, cr_err *err) {
-    static const int defaults[] = { 0, 1, 3, 4, 5, 6, 7, 8, 10, 13, 18, 27, 29, 31 };
+    const unsigned char *defaults = cr__ctr_default_caps;
     uint64_t add, drop;
     int add_all, drop_all, r;
     size_t i;
     c->caps = 0;
-    for (i = 0; i < sizeof defaults / sizeof *defaults; i++) c->caps |= 1ULL << defaults[i];
+    for (i = 0; i < sizeof cr__ctr_default_caps; i++) c->caps |= 1ULL << defaults[i];
     if (c->o->default_caps) {
         if ((r = cr__ctr_cap_list(c->o->default_caps, "default capabilities", &c->caps, &add_all, err)) < 0) return r;
         if (add_all) c->caps = cr__ctr_all_caps();
@@ -21294,11 +21380,12 @@ static void cr__ctr_namespaces_json(const cr__ctr *c, cr_jw *w) {
     static const char *const nss[] = { "pid", "ipc", "uts", "network", "mount", "cgroup", NULL };
     const char *net = c->o->network && *c->o->network ? c->o->network : "bridge";
     int i;
-    char held[2][40];
+    char held[2][PATH_MAX + 8];
     cr_jw_key(w, "namespaces");
     cr_jw_arr(w);
-    snprintf(held[0], sizeof held[0], "/proc/%d/ns/user", (int)c->holder);
-    snprintf(held[1], sizeof held[1], "/proc/%d/ns/net", (int)c->holder);
+    /* (links to the holder's, made again by a start: cr__ctr_slirp_up) */
+    snprintf(held[0], sizeof held[0], "%s/ns-user", c->dir);
+    snprintf(held[1], sizeof held[1], "%s/ns-net", c->dir);
     if (c->rootless) {
         cr_jw_obj(w); cr_jw_key(w, "type"); cr_jw_str(w, "user");
         if (c->holder > 0) { cr_jw_key(w, "path"); cr_jw_str(w, held[0]); }
@@ -21828,18 +21915,16 @@ static int cr__ctr_network(cr__ctr *c, cr_err *err) {
     if (c->bridge && c->rootless) {
         if (net && *net && strcmp(net, "bridge"))
             return cr_err_set(err, EPERM, "--network %s: rootless: user-defined networks need root; use --network none or --network host", net);
-        if (p && *p) return cr_err_set(err, ENOTSUP, "-p \"%s\": rootless: publishing ports is not supported (slirp4netns: outbound only)", *p);
         if (cr_net_slirp_find(c->slirp, sizeof c->slirp) < 0)
             return cr_err_set(err, EPERM, "--network bridge: rootless: a bridge needs root and slirp4netns is not installed; "
                                           "use --network none or --network host");
-        c->bridge = 0;
-        return 0;
     }
     for (; p && *p; p++) {
-        if (!c->bridge) return cr_err_set(err, EINVAL, "-p \"%s\": publishing ports needs --network bridge", *p);
+        if (!c->bridge && !c->slirp[0]) return cr_err_set(err, EINVAL, "-p \"%s\": publishing ports needs --network bridge", *p);
         if (c->nports == (int)(sizeof c->ports / sizeof *c->ports)) return cr_err_set(err, E2BIG, "-p: at most 64 ports");
         if ((r = cr_net_port_parse(*p, &c->ports[c->nports++], err)) < 0) return cr_err_wrap(err, "-p");
     }
+    if (c->slirp[0]) { c->bridge = 0; return 0; }
     cr__ctr_net_config(c->rt, &c->net, c->net_dir, sizeof c->net_dir);
     c->net.bridge = c->o->bridge;
     c->net.subnet = c->o->subnet;
@@ -21894,6 +21979,27 @@ static int cr__ctr_prepare(cr__ctr *c, const cr_store *s, cr_err *err) {
     return cr__ctr_make_dir(c, err);
 }
 
+/* Rootless default network: the container joins a holder's namespaces
+   (through the links ns-user and ns-net in its directory), which
+   slirp4netns can reach before the container runs, and -p's ports. */
+static int cr__ctr_slirp_up(cr__ctr *c, cr_err *err) {
+    static const char *const ns[] = { "user", "net" };
+    cr_net_slirp_opts so;
+    char p[40], l[8];
+    int r, i;
+    if ((r = c->holder = cr__rootless_netns(&c->hold_fd, err)) < 0) return r;
+    for (i = 0; i < 2; i++) {
+        snprintf(p, sizeof p, "/proc/%d/ns/%s", (int)c->holder, ns[i]);
+        snprintf(l, sizeof l, "ns-%s", ns[i]);
+        unlinkat(c->dirfd, l, 0);
+        if (symlinkat(p, c->dirfd, l) < 0) return cr__errno(err, "%s/%s", c->dir, l);
+    }
+    memset(&so, 0, sizeof so);
+    so.ports = c->ports; so.nports = c->nports; so.api_dir = c->dir;
+    so.wait_ms = c->existing ? 5000 : 0;
+    return cr_net_slirp_start(c->slirp, c->holder, &so, &c->slirp_fd, err);
+}
+
 /* Everything inside the directory: overlay dirs, files, config, record. */
 static int cr__ctr_fill(cr__ctr *c, cr_err *err) {
     cr_buf config = {0};
@@ -21909,10 +22015,7 @@ static int cr__ctr_fill(cr__ctr *c, cr_err *err) {
             cr__strv_push(&c->lower, p);
         }
     }
-    /* rootless default network: the container joins a holder's namespaces,
-       which slirp4netns can reach before the container runs */
-    if (c->slirp[0] && ((r = c->holder = cr__rootless_netns(&c->hold_fd, err)) < 0 ||
-                        (r = cr_net_slirp_start(c->slirp, c->holder, &c->slirp_fd, err)) < 0)) return r;
+    if (c->slirp[0] && (r = cr__ctr_slirp_up(c, err)) < 0) return r;
     if ((r = cr__ctr_mounts(c, err)) < 0) return r;
     if ((r = cr__ctr_config(c, &config, err)) < 0) { cr_buf_free(&config); return r; }
     r = cr__write_atomic(c->dirfd, "config.json", config.data, config.len, 0, err);
@@ -23276,6 +23379,35 @@ static int cr__sysinfo_img(void *user, const cr_image_info *i) {
     return 0;
 }
 
+CR_API int cr_ctr_conf_defaults(const cr_runtime *rt, const cr_store *s, cr_conf *c) {
+    static const char *const text[][2] = { { "bridge", "slirp4netns" }, { CR_NET_BRIDGE, NULL }, { CR_NET_SUBNET, NULL },
+        { NULL, NULL }, { NULL, NULL }, { "builtin", NULL }, { NULL, NULL }, { "json-file", NULL }, { "-1", NULL },
+        { "1", NULL }, { "3", NULL } };
+    const char *caps[15], *dns[8], *none = NULL;
+    char plat[64], *p, *e;
+    cr_buf rc = {0};
+    int k, n = 0, r = 0;
+    for (k = 0; k < 14; k++) caps[k] = cr_spec_cap_name(cr__ctr_default_caps[k]);
+    caps[14] = NULL;
+    cr_net_resolv_conf(NULL, &rc, NULL);
+    for (p = rc.data; p && n < 7 && (p = strstr(p, "nameserver ")); p = e) {
+        p += 11;
+        e = p + strcspn(p, "\n");
+        if (*e) *e++ = 0;
+        dns[n++] = p;
+    }
+    dns[n] = NULL;
+    cr_manifest_host_platform(plat, sizeof plat);
+    for (k = 0; k < CR_CONF_NKEYS && r == 0; k++) {
+        const char *v = k == CR_CONF_STATE_ROOT ? cr_state_root(rt) : k == CR_CONF_STORAGE ? cr_store_root(s) :
+                        k == CR_CONF_PLATFORM ? plat : k <= CR_CONF_PULL_CONCURRENCY ? text[k - 2][text[k - 2][1] && geteuid() != 0] : NULL;
+        const char *const *l = k == CR_CONF_DNS ? dns : k == CR_CONF_CAPABILITIES ? caps : v ? NULL : &none;
+        r = cr_conf_set(c, (cr_conf_key)k, v, l, "default", CR_CONF_IF_UNSET);
+    }
+    cr_buf_free(&rc);
+    return r;
+}
+
 CR_API int cr_ctr_system_info(const cr_runtime *rt, const cr_store *s, cr_buf *out, cr_err *err) {
     static const char *const drivers[] = { "cgroupfs", "systemd", "none" };
     cr__sysinfo si;
@@ -23433,6 +23565,7 @@ static int cr__ctr_cp_stopped(const cr_store *s, const cr_ctr_info *c, int rw, i
     if (low.oom) { r = cr_err_set(err, ENOMEM, "out of memory"); goto out; }
     if ((fs = (int)syscall(SYS_fsopen, "overlay", FSOPEN_CLOEXEC)) < 0 ||
         syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING, "lowerdir", low.data ? low.data : "", 0) < 0 ||
+        (cr__cgroup_res_in_userns() && syscall(SYS_fsconfig, fs, FSCONFIG_SET_FLAG, "userxattr", NULL, 0) < 0) ||
         (rw && (syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING, "upperdir", upper, 0) < 0 ||
                 syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING, "workdir", work, 0) < 0)) ||
         syscall(SYS_fsconfig, fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0 ||
@@ -23449,11 +23582,14 @@ out:
 /* The root to resolve an end in: a running container's (/proc/PID/root),
    a stopped one's (with its lock held in *lock, so that no start mounts
    its upper dir meanwhile), or the host's (path made absolute into abs). */
-static int cr__ctr_cp_root(const cr_runtime *rt, const cr_store *s, const cr_ctr_cp_end *e, int rw, char *abs, int *fd, int *lock, cr_err *err) {
+static int cr__ctr_cp_root(const cr_runtime *rt, const cr_store *s, const cr_ctr_cp_end *e, int rw, int pre, char *abs, int *fd, int *lock,
+                           cr_err *err) {
     cr_ctr_info c;
     char p[64], cwd[PATH_MAX];
     int r;
     snprintf(abs, PATH_MAX, "%s", e->path);
+    /* (pre: a rootless copy's running container, its root opened before the user namespace) */
+    if (pre >= 0) return (*fd = fcntl(pre, F_DUPFD_CLOEXEC, 3)) < 0 ? cr__errno(err, "%s", e->container) : 0;
     if (!e->container) {
         if (e->path[0] != '/' && getcwd(cwd, sizeof cwd)) snprintf(abs, PATH_MAX, "%s/%s", cwd, e->path);
         snprintf(p, sizeof p, "/");
@@ -23490,14 +23626,15 @@ static int cr__ctr_cp_src(int rootfd, const char *path, cr_unpack_write_opts *o,
 }
 
 /* Unpacks the tar on in_fd at dest inside rootfd, as docker cp does. */
-static int cr__ctr_cp_dest(int rootfd, const char *dest, int in_fd, cr_err *err) {
+static int cr__ctr_cp_dest(int rootfd, const char *dest, int in_fd, int host, cr_err *err) {
     cr_unpack_opts uo;
     char dir[PATH_MAX], tmp[32], fdp[32], **names = NULL, *b;
     size_t n = 0;
     int dfd, tfd = -1, r;
     memset(&uo, 0, sizeof uo);
     uo.whiteouts = CR_UNPACK_APPLY;
-    uo.rootless = geteuid() != 0;
+    uo.rootless = geteuid() != 0 || cr__cgroup_res_in_userns();
+    uo.no_chown = uo.rootless && host;
     if ((dfd = cr__open_in_root(rootfd, dest, O_RDONLY | O_DIRECTORY, 0)) >= 0) {
         r = cr_unpack_layer(in_fd, dfd, &uo, NULL, err);
         close(dfd);
@@ -23523,18 +23660,56 @@ static int cr__ctr_cp_dest(int rootfd, const char *dest, int in_fd, cr_err *err)
     return r;
 }
 
+static int cr__ctr_copy(const cr_runtime *rt, const cr_store *s, const cr_ctr_cp_end *from, const cr_ctr_cp_end *to, const int pre[2],
+                        cr_err *err);
+typedef struct cr__ctr_cp_arg { cr_runtime rt; cr_store s; const cr_ctr_cp_end *e[2]; int pre[2]; } cr__ctr_cp_arg;
+static int cr__ctr_copy_fn(void *arg, cr_err *err) {
+    cr__ctr_cp_arg *a = (cr__ctr_cp_arg *)arg;
+    if (unshare(CLONE_NEWNS) < 0) return cr__errno(err, "rootless: a mount namespace");
+    return cr__ctr_copy(&a->rt, &a->s, a->e[0], a->e[1], a->pre, err);
+}
+
+/* Rootless, in a user namespace of the container's ids: their owners show
+   as the container has them, and a stopped one's overlay can be mounted;
+   a running one's root is opened before (a sibling namespace may not). */
 CR_API int cr_ctr_copy(const cr_runtime *rt, const cr_store *s, const cr_ctr_cp_end *from, const cr_ctr_cp_end *to, cr_err *err) {
+    static const int none[2] = { -1, -1 };
+    cr__ctr_cp_arg a;
+    cr_ctr_info c;
+    char p[64];
+    int i, r = 0;
+    if (geteuid() == 0 || (!from->container && !to->container)) return cr__ctr_copy(rt, s, from, to, none, err);
+    memset(&a, 0, sizeof a);
+    if (rt) a.rt = *rt;
+    if (s) a.s = *s;
+    a.rt.root = cr_state_root(rt);
+    a.s.root = cr_store_root(s);
+    a.e[0] = from; a.e[1] = to;
+    for (i = 0; i < 2; i++) {
+        a.pre[i] = -1;
+        if (r < 0 || !a.e[i]->container || cr_ctr_find(rt, s, a.e[i]->container, &c, NULL) < 0 ||
+            (c.status != CR_RUNNING && c.status != CR_PAUSED) || c.pid <= 0) continue;
+        snprintf(p, sizeof p, "/proc/%d/root", (int)c.pid);
+        if ((a.pre[i] = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) r = cr__errno(err, "%s", p);
+    }
+    if (r == 0) r = cr__rootless_call(cr__ctr_copy_fn, &a, sizeof a, err);
+    for (i = 0; i < 2; i++) if (a.pre[i] >= 0) close(a.pre[i]);
+    return r;
+}
+
+static int cr__ctr_copy(const cr_runtime *rt, const cr_store *s, const cr_ctr_cp_end *from, const cr_ctr_cp_end *to, const int pre[2],
+                        cr_err *err) {
     cr_unpack_write_opts o;
     char src[PATH_MAX], dst[PATH_MAX], base[NAME_MAX + 1];
     int sroot = -1, droot = -1, dfd = -1, p[2] = { -1, -1 }, st = 0, lock[2] = { -1, -1 }, r;
     pid_t pid;
     memset(&o, 0, sizeof o);
     o.write = cr__ctr_fd_sink;
-    r = strcmp(from->path, "-") ? cr__ctr_cp_root(rt, s, from, 0, src, &sroot, &lock[0], err) : 0;
+    r = strcmp(from->path, "-") ? cr__ctr_cp_root(rt, s, from, 0, pre[0], src, &sroot, &lock[0], err) : 0;
     if (r == 0 && sroot >= 0) r = cr__ctr_cp_src(sroot, src, &o, base, &dfd, err);
-    if (r == 0 && strcmp(to->path, "-")) r = cr__ctr_cp_root(rt, s, to, 1, dst, &droot, &lock[1], err);
+    if (r == 0 && strcmp(to->path, "-")) r = cr__ctr_cp_root(rt, s, to, 1, pre[1], dst, &droot, &lock[1], err);
     if (r < 0) goto out;
-    if (dfd < 0) { r = cr__ctr_cp_dest(droot, dst, 0, err); goto out; }
+    if (dfd < 0) { r = cr__ctr_cp_dest(droot, dst, 0, !to->container, err); goto out; }
     if (droot < 0) { p[1] = 1; o.user = &p[1]; r = cr_unpack_write_tar(dfd, &o, err); p[1] = -1; goto out; }
     if (pipe2(p, O_CLOEXEC) < 0 || (pid = fork()) < 0) { r = cr__errno(err, "cp"); goto out; }
     if (pid == 0) {
@@ -23544,7 +23719,7 @@ CR_API int cr_ctr_copy(const cr_runtime *rt, const cr_store *s, const cr_ctr_cp_
     }
     close(p[1]);
     p[1] = -1;
-    r = cr__ctr_cp_dest(droot, dst, p[0], err);
+    r = cr__ctr_cp_dest(droot, dst, p[0], !to->container, err);
     close(p[0]);
     p[0] = -1;
     while (waitpid(pid, &st, 0) < 0 && errno == EINTR) ;
@@ -23569,7 +23744,7 @@ CR_API int cr_ctr_export(const cr_runtime *rt, const cr_store *s, const char *na
     o.write = cr__ctr_fd_sink;
     o.user = &fd;
     o.exclude = mounts;
-    if ((r = cr__ctr_cp_root(rt, s, &e, 0, abs, &root, &lock, err)) == 0) r = cr_unpack_write_tar(root, &o, err);
+    if ((r = cr__ctr_cp_root(rt, s, &e, 0, -1, abs, &root, &lock, err)) == 0) r = cr_unpack_write_tar(root, &o, err);
     if (root >= 0) close(root);
     if (lock >= 0) close(lock);
     return r;
@@ -23673,8 +23848,6 @@ CR_API int cr_ctr_start(const cr_runtime *rt, const cr_store *s, const char *nam
     c->rootless = geteuid() != 0;
     r = cr__ctr_reload(c, &info, rec, err);
     cr_json_free(rec);
-    if (r == 0 && c->slirp[0])
-        r = cr_err_set(err, ENOTSUP, "rootless: a container of slirp4netns cannot start again (its network went with its run): run it anew");
     /* its runner may still be finishing (or waiting to restart it, held by a stop) */
     if (r == 0 && (c->lockfd = cr__ctr_lock(c->dir, 5000)) < 0)
         r = c->lockfd == -EBUSY ? cr_err_set(err, EBUSY, "the cr that ran it is still busy with it") : cr_err_set(err, -c->lockfd, "lock: %s", strerror(-c->lockfd));
@@ -23684,6 +23857,7 @@ CR_API int cr_ctr_start(const cr_runtime *rt, const cr_store *s, const char *nam
         cr__ctr_keep_old(c, 1);
         if (cr_container_delete(rt, c->name, 0, NULL) < 0) cr_container_delete(rt, c->name, CR_DELETE_FORCE, NULL);
         if (c->bridge) cr_net_detach(&c->net, c->name, NULL);
+        if (c->slirp[0] && (r = cr__ctr_slirp_up(c, err)) < 0) goto out;
         if (!(flags & CR_CTR_START_ATTACH)) warm = cr__ctr_warm_cgroups();
         memset(&co, 0, sizeof co);
         co.keep = 1;
@@ -23699,6 +23873,7 @@ CR_API int cr_ctr_start(const cr_runtime *rt, const cr_store *s, const char *nam
         if (!(flags & CR_CTR_START_ATTACH)) r = cr__ctr_detach(c, &co, err);
         else if ((r = cr__ctr_fg(c, &co, status, err)) == 0) cr__ctr_finish(c, status ? *status : 0);
     }
+out:
     if (warm > 0) { kill(warm, SIGKILL); while (waitpid(warm, NULL, 0) < 0 && errno == EINTR) ; }
     cr__ctr_free(c);
     return r < 0 ? cr_err_wrap(err, "start \"%s\"", info.name) : 0;

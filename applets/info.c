@@ -9,7 +9,9 @@ const char cr_usage_info[] =
 "Show the image containers (running, paused, stopped), the images, the\n"
 "storage and state roots, the cgroup version and manager, the kernel, the\n"
 "OS, the CPUs and the memory, as docker info does; then every cr.conf\n"
-"setting in effect and where it came from (FILE:LINE, or default).\n"
+"setting in effect and where it came from: FILE:LINE of /etc/cr/cr.conf,\n"
+"the user's cr.conf or $CR_CONFIG, \"flag --root\", \"flag --storage\",\n"
+"\"$CR_STORAGE\", or \"default\" (what cr does without a setting).\n"
 "\n"
 "  -f, --format FORMAT   a Go template over Docker's info object instead:\n"
 "                        {{.ContainersRunning}}, {{.CgroupVersion}}, {{json .Config}}\n";
@@ -20,7 +22,7 @@ static const char info_text[] =
     " Cgroup Version: {{.CgroupVersion}}\n Kernel Version: {{.KernelVersion}}\n Operating System: {{.OperatingSystem}}\n"
     " OSType: {{.OSType}}\n Architecture: {{.Architecture}}\n CPUs: {{.NCPU}}\n Total Memory: {{.MemTotal}} bytes\n"
     " Storage Root: {{.DockerRootDir}}\n State Root: {{.StateRoot}}\n"
-    " Config:\n{{range $k, $v := .Config}}  {{$k}}: {{if $v.value}}{{json $v.value}}{{else}}-{{end}} ({{$v.origin}})\n{{end}}";
+    " Config:\n{{range $k, $v := .Config}}  {{$k}}: {{json $v.value}} ({{$v.origin}})\n{{end}}";
 
 /* Docker's info object, and "Config": cr.conf's settings (cr_conf_json). */
 static int info_make(cr_buf *out, cr_err *err) {
@@ -29,7 +31,8 @@ static int info_make(cr_buf *out, cr_err *err) {
     cr_main_gc();
     if ((r = cr_ctr_system_info(&cr_main_runtime, &cr_main_store, out, err)) < 0) return r;
     while (out->len && out->data[out->len - 1] != '}') out->len--;
-    if (!out->len || cr_conf_json(&cr_main_conf, &conf) < 0) r = cr_err_set(err, ENOMEM, "out of memory");
+    if (!out->len || cr_ctr_conf_defaults(&cr_main_runtime, &cr_main_store, &cr_main_conf) < 0 || cr_conf_json(&cr_main_conf, &conf) < 0)
+        r = cr_err_set(err, ENOMEM, "out of memory");
     else {
         out->len--;
         cr_buf_puts(out, ",\"Config\":");

@@ -549,9 +549,14 @@ static const char *cr_main_conf_path(cr_conf_key k) {
    $CR_STORAGE) said otherwise; the applets take the rest. */
 static int cr_main_load_conf(void) {
     cr_err err = {0};
+    const char *root = cr_main_runtime.root, *store = cr_main_store.root, *env = getenv("CR_STORAGE");
     if (cr_conf_load(&cr_main_conf, &err) < 0) return cr_main_fail("", "%s", err.msg), -1;
-    if (!cr_main_runtime.root) cr_main_runtime.root = cr_main_conf_path(CR_CONF_STATE_ROOT);
-    if (!cr_main_store.root && !getenv("CR_STORAGE")) cr_main_store.root = cr_main_conf_path(CR_CONF_STORAGE);
+    if (!root) cr_main_runtime.root = cr_main_conf_path(CR_CONF_STATE_ROOT);
+    if (!store && !(env && *env)) cr_main_store.root = cr_main_conf_path(CR_CONF_STORAGE);
+    /* what cr info says is in effect: a flag's, $CR_STORAGE, or no file's it did not use */
+    if (root || !cr_main_runtime.root) cr_conf_set(&cr_main_conf, CR_CONF_STATE_ROOT, root, NULL, "flag --root", 0);
+    if (store || (env && *env) || !cr_main_store.root)
+        cr_conf_set(&cr_main_conf, CR_CONF_STORAGE, store ? store : env && *env ? env : NULL, NULL, store ? "flag --storage" : "$CR_STORAGE", 0);
     return 0;
 }
 

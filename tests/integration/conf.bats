@@ -128,13 +128,32 @@ setup() {
         { show_run; false; }
 }
 
-@test "conf: cr info shows each setting in effect and the FILE:LINE it came from" {
+@test "conf: cr info shows each setting in effect and where it came from: FILE:LINE, a flag, \$CR_STORAGE or default" {
     conf "[engine]\nstate_root = \"$CR_ROOT\"\nstorage = \"$STORE\"\n[network]\n# a comment\ndns = [\"192.0.2.53\"]\n"
     run -0 "$CR" info
     [[ $output == *"  network.dns: [\"192.0.2.53\"] ($CR_CONFIG:6)"* ]] || { show_run; false; }
-    [[ $output == *"  network.bridge: - (default)"* ]] || { show_run; false; }
+    [[ $output == *"  engine.state_root: \"$CR_ROOT\" ($CR_CONFIG:2)"* ]] || { show_run; false; }
+    # settings left alone show what cr does without them
+    local d
+    for d in 'network.bridge: "cr0"' 'network.subnet: "10.98.0.0/16"' 'network.default_network: "bridge"' \
+        'containers.log_driver: "json-file"' 'containers.log_max_file: "1"' 'registries.pull_concurrency: "3"' \
+        'containers.seccomp_profile: "builtin"' 'registries.insecure: []' "registries.platform: \"linux/$(dpkg --print-architecture)\""; do
+        [[ $output == *"  $d (default)"* ]] || { echo "missing: $d (default)"; show_run; false; }
+    done
+    run -0 "$CR" info -f '{{json (index .Config "containers.default_capabilities").value}}'
+    [[ $(jq length <<<"$output") == 14 && $output == *'"CAP_NET_BIND_SERVICE"'* ]] || { show_run; false; }
     run -0 "$CR" info -f '{{(index .Config "engine.storage").origin}}'
     [[ $output == "$CR_CONFIG:3" ]] || { show_run; false; }
+    # flags and $CR_STORAGE win over the file, and say so
+    run -0 "$CR" --root "$BATS_TEST_TMPDIR/r" --storage "$BATS_TEST_TMPDIR/s" info
+    [[ $output == *"  engine.state_root: \"$BATS_TEST_TMPDIR/r\" (flag --root)"* &&
+       $output == *"  engine.storage: \"$BATS_TEST_TMPDIR/s\" (flag --storage)"* ]] || { show_run; false; }
+    CR_STORAGE=$BATS_TEST_TMPDIR/e run -0 "$CR" info -f '{{json (index .Config "engine.storage")}}'
+    [[ $output == "{\"value\":\"$BATS_TEST_TMPDIR/e\",\"origin\":\"\$CR_STORAGE\"}" ]] || { show_run; false; }
+    # no file at all: every setting is a default, and the roots are cr's own
+    unset CR_CONFIG
+    run -0 "$CR" info -f '{{range $k, $v := .Config}}{{$v.origin}} {{end}}{{(index .Config "engine.storage").value}}'
+    [[ $output == "$(printf 'default %.0s' {1..16})/var/lib/cr" ]] || { show_run; false; }
 }
 
 @test "conf: containers.log_driver none keeps no log; --log-driver wins" {

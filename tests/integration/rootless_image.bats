@@ -48,11 +48,24 @@ teardown_file() {
 }
 
 teardown() {
-    local u id
+    local u id d
     for u in "$RS" "$RN"; do
         for id in $(as "$u" "$RL_CR" ps -aq 2>/dev/null); do as "$u" "$RL_CR" rm -f "$id" >/dev/null 2>&1; done
     done
+    for d in $(tracked cgroup); do
+        [[ -d $d ]] && find "$d" -depth -type d -exec rmdir {} + 2>/dev/null
+    done
     return 0
+}
+
+# delegate USER CONTROLLER: a v1 cgroup beneath ours, the user's ($CGNAME); its path
+delegate() {
+    local own d
+    own=$(awk -F: -v c="$2" '$2 == c { print $3 }' /proc/self/cgroup)
+    d=/sys/fs/cgroup/$2${own%/}/$CGNAME
+    [[ -d /sys/fs/cgroup/$2 ]] || skip "no v1 $2 hierarchy"
+    mkdir "$d" && track cgroup "$d" && chown -R "$1:$1" "$d" || fail "cannot make $d"
+    echo "$d"
 }
 
 # store USER: the user's default storage
@@ -78,7 +91,10 @@ nothing_left() {
     printf '[engine]\nstorage = "%s"\n' "$h/conf" >"$h/.config/cr/cr.conf"
     chown -R "$u:$u" "$h/.config"
     run -0 as "$u" "$RL_CR" pull -q "$BB"
+    run -0 as "$u" "$RL_CR" info
     rm -rf "$h/.config"
+    [[ $output == *"  engine.storage: \"$h/conf\" ($h/.config/cr/cr.conf:2)"* && $output == *"  engine.state_root: \"$h/run/cr\" (default)"* &&
+       $output == *'  network.default_network: "slirp4netns" (default)'* ]] || fail "cr info of the user: $output"
     grep -q test/busybox "$h/conf/images.json" || fail "~/.config/cr/cr.conf's storage was not used"
 }
 
@@ -170,15 +186,74 @@ nothing_left() {
     done
 }
 
-@test "rootless image: what needs root fails saying rootless: no slirp4netns, -p, cgroup limits" {
+# served USER PORT: the user's curl gets USER from 127.0.0.1:PORT (a few tries while httpd starts)
+served_once() { [[ $(as "$1" curl -sf --max-time 2 "http://127.0.0.1:$2/") == "$1" ]]; }
+served() { wait_until 10 served_once "$@" || fail "$1: nothing served on 127.0.0.1:$2"; }
+# closed PORT: nothing answers on 127.0.0.1:PORT any more; no_slirp USER: no slirp4netns of USER
+closed_once() { ! curl -s --max-time 1 "http://127.0.0.1:$1/"; }
+no_slirp_once() { ! pgrep -u "$1" -x slirp4netns; }
+closed() {
+    wait_until 10 closed_once "$2" || fail "$1: 127.0.0.1:$2 still answers"
+    wait_until 10 no_slirp_once "$1" || fail "$1: slirp4netns left: $(pgrep -a -u "$1" slirp4netns)"
+}
+# web USER NAME: a detached busybox httpd serving USER on 127.0.0.1:$port (a free port) through -p
+web() {
+    port=$(free_port)
+    run -0 as "$1" "$RL_CR" run -d --name "$2" -p "127.0.0.1:$port:80" "$BB" sh -c "mkdir -p /www && echo $1 >/www/index.html && exec httpd -f -p 80 -h /www"
+    served "$1" "$port"
+}
+# web_rm USER NAME: rm -f leaves no container, no forward, no slirp4netns
+web_rm() {
+    run -0 as "$1" "$RL_CR" rm -f "$2"
+    nothing_left "$1" "$2"
+    closed "$1" "$port"
+}
+
+@test "rootless image: -p HOST:CTR through slirp4netns: the container's server answers on 127.0.0.1:HOST, nothing left after rm" {
+    local u port
+    for u in "$RS" "$RN"; do
+        web "$u" web
+        run -0 as "$u" "$RL_CR" port web
+        [[ $output == "80/tcp -> 127.0.0.1:$port" ]] || fail "$u: cr port: $output"
+        # a port the host uses already: refused before anything is made
+        run as "$u" "$RL_CR" run --rm --name web2 -p "127.0.0.1:$port:80" "$BB" true
+        [[ $status -eq 125 && $output == *"$port"*'in use'* ]] || fail "$u: a port in use: status $status: $output"
+        nothing_left "$u" web2
+        web_rm "$u" web
+    done
+}
+
+@test "rootless image: start and restart of a stopped container bring its slirp4netns network and -p back" {
+    local u port
+    for u in "$RS" "$RN"; do
+        web "$u" web
+        run -0 as "$u" "$RL_CR" stop -t 1 web
+        closed "$u" "$port"
+        run as "$u" "$RL_CR" start web
+        [[ $status -eq 0 ]] || fail "$u: start: $output"
+        served "$u" "$port"
+        run -0 as "$u" "$RL_CR" exec web wget -q -O- "http://10.0.2.2:${REG##*:}/v2/"
+        [[ $output == '{}' ]] || fail "$u: outbound after start: $output"
+        run as "$u" "$RL_CR" restart -t 1 web
+        [[ $status -eq 0 ]] || fail "$u: restart: $output"
+        served "$u" "$port"
+        web_rm "$u" web
+    done
+    # a foreground one, started attached
+    run -0 as "$RN" "$RL_CR" run --name fg "$BB" sh -c "wget -q -O- http://10.0.2.2:${REG##*:}/v2/"
+    run -0 as "$RN" "$RL_CR" start -a fg
+    [[ $output == '{}' ]] || fail "start -a: $output"
+    run -0 as "$RN" "$RL_CR" rm fg
+    nothing_left "$RN" fg
+}
+
+@test "rootless image: what needs root fails saying rootless: no slirp4netns, cgroup limits" {
     local u
     # (a user without subordinate ids needs no newuidmap on $PATH either)
     run as "$RN" PATH=/nonexistent "$RL_CR" run --rm --name nb "$BB" true
     [[ $status -eq 125 && $output == *rootless* && $output == *slirp4netns* && $output == *'--network none'* ]] || fail "no slirp4netns: status $status: $output"
     nothing_left "$RN" nb
     for u in "$RS" "$RN"; do
-        run as "$u" "$RL_CR" run --rm --name nb -p 8080:80 "$BB" true
-        [[ $status -eq 125 && $output == *rootless* ]] || fail "$u -p: status $status: $output"
         run as "$u" "$RL_CR" run --rm --name nm --network none --memory 64m "$BB" true
         [[ $status -eq 125 && $output == *rootless* && $output == *memory* ]] || fail "$u --memory: status $status: $output"
         run as "$u" "$RL_CR" run --rm --name np --network none --pids-limit 10 "$BB" true
@@ -186,6 +261,51 @@ nothing_left() {
         nothing_left "$u" nb
         nothing_left "$u" nm
     done
+}
+
+@test "rootless image: cgroup limits in cgroups delegated to the user are applied, a limit without one is refused saying rootless" {
+    local u=$RS pids mem
+    CGNAME=crrl$$x$RANDOM
+    pids=$(delegate "$u" pids)
+    # the user's cr runs in its pids cgroup (not its memory one): --pids-limit is applied, --memory refused
+    run as "$u" sh -c 'echo $$ >"$0/cgroup.procs" && exec "$@"' "$pids" "$RL_CR" run --rm --name nm --network none --memory 64m "$BB" true
+    [[ $status -eq 125 && $output == *rootless* && $output == *memory*delegated* ]] || fail "--memory: status $status: $output"
+    nothing_left "$u" nm
+    [[ -z $(find "$pids" -mindepth 2 -type d) ]] || fail "cgroups left: $(find "$pids" -mindepth 2 -type d)"
+    mem=$(delegate "$u" memory)
+    run as "$u" sh -c 'echo $$ >"$0/cgroup.procs" && echo $$ >"$1/cgroup.procs" && shift && exec "$@"' "$pids" "$mem" \
+        "$RL_CR" run -d --name lim --network none --memory 64m --pids-limit 10 "$BB" sleep 1000
+    [[ $status -eq 0 ]] || fail "run -d: status $status: $output"
+    [[ $(cat "$mem/cr/lim/memory.limit_in_bytes") == 67108864 ]] || fail "memory.limit_in_bytes: $(cat "$mem/cr/lim/memory.limit_in_bytes")"
+    [[ $(cat "$pids/cr/lim/pids.max") == 10 ]] || fail "pids.max: $(cat "$pids/cr/lim/pids.max")"
+    run -0 as "$u" "$RL_CR" exec lim cat /proc/self/cgroup
+    [[ $output == *memory:* && $output == *pids:* ]] || fail "/proc/self/cgroup inside: $output"
+    run -0 as "$u" "$RL_CR" rm -f lim
+    nothing_left "$u" lim
+    [[ ! -e $mem/cr/lim && ! -e $pids/cr/lim ]] || fail "the container's cgroups outlived rm"
+}
+
+@test "rootless image: cr cp into and out of a container, running or stopped, with the container's owners" {
+    local u=$RS h=$RL_DIR/$RS st
+    run -0 as "$u" "$RL_CR" run -d --name cp --network none "$OWNED" sleep 1000
+    echo hello >"$h/in.txt"
+    chown "$u:$u" "$h/in.txt"
+    for st in running stopped; do
+        # in: the user's file is root's inside (docker cp's rule), even in a directory of uid 1000
+        run as "$u" "$RL_CR" cp in.txt "cp:/home/app/in-$st"
+        [[ $status -eq 0 ]] || fail "$st: cp in: $output"
+        # out: a tar keeps the container's owners; a copy on the host is the user's
+        run -0 as "$u" sh -c "\"\$0\" cp cp:/home/app - | tar -tvf -" "$RL_CR"
+        [[ $output == *"1000/1000"*app/file* && $output == *"0/0"*"app/in-$st"* ]] || fail "$st: the tar out: $output"
+        run -0 as "$u" "$RL_CR" cp cp:/home/app "out-$st"
+        [[ $(cat "$h/out-$st/file") == mine && $(stat -c %U "$h/out-$st/file") == "$u" ]] || fail "$st: out-$st/file: $(ls -ln "$h/out-$st")"
+        [[ $st == stopped ]] || run -0 as "$u" "$RL_CR" stop -t 1 cp
+    done
+    run -0 as "$u" "$RL_CR" start cp
+    run -0 as "$u" "$RL_CR" exec cp stat -c %u:%g:%n /home/app/file /home/app/in-running /home/app/in-stopped
+    [[ $output == $'1000:1000:/home/app/file\n0:0:/home/app/in-running\n0:0:/home/app/in-stopped' ]] || fail "owners inside: $output"
+    run -0 as "$u" "$RL_CR" rm -f cp
+    nothing_left "$u" cp
 }
 
 @test "rootless image: the image's VOLUME and a new named volume are seeded from the image" {
