@@ -15,22 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <zstd.h>
-
-static int sink(void *user, const void *p, size_t n) {
-    cr_buf_add((cr_buf *)user, p, n);
-    return ((cr_buf *)user)->oom ? -ENOMEM : 0;
-}
-
-static void enc(const uint8_t *in, size_t n, size_t chunk, int known, cr_buf *out) {
-    cr__zstw *z = cr__zstw_new(sink, out);
-    size_t off;
-    if (!z) abort();
-    if (known) z->size = n + 1;
-    for (off = 0; off < n; off += chunk)
-        if (cr__zstw_write(z, in + off, n - off < chunk ? n - off : chunk) < 0) abort();
-    if (cr__zstw_finish(z) < 0) abort();
-    cr__zstw_free(z);
-}
+#include "../unit/zstd_enc.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     static const size_t reps[4] = { 1, 7, 60, 500 };
@@ -45,8 +30,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         in[i] = (data[0] & 0x80) && (j & 1) ? (uint8_t)copy : data[1 + j];
         if (j == copy % (size - 1)) in[i] ^= 0x5a;
     }
-    enc(in, n, n ? n : 1, data[0] & 0x40, &a);
-    enc(in, n, (size_t)1 << (data[0] & 15), data[0] & 0x40, &b);
+    if (zenc(in, n, n ? n : 1, data[0] & 0x40, &a) < 0 || zenc(in, n, (size_t)1 << (data[0] & 15), data[0] & 0x40, &b) < 0) abort();
     if (a.len != b.len || memcmp(a.data, b.data, a.len)) abort();
     got = ZSTD_decompress(back, n + 1, a.data, a.len);
     if (ZSTD_isError(got) || got != n || memcmp(back, in, n)) abort();

@@ -11,6 +11,7 @@
 #define CR_NO_SECCOMP    /* the writer needs nothing; the unpack section links zlib, zstd and BearSSL */
 #include "cr.h"
 #include "tap.h"
+#include "zstd_enc.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,25 +21,6 @@
 
 static int have_zstd_cmd;
 static char tmp[PATH_MAX];
-
-static int sink(void *user, const void *p, size_t n) {
-    cr_buf_add((cr_buf *)user, p, n);
-    return ((cr_buf *)user)->oom ? -ENOMEM : 0;
-}
-
-/* in compressed by cr's writer in writes of chunk bytes; known: record the size. */
-static int enc(const uint8_t *in, size_t n, size_t chunk, int known, cr_buf *out) {
-    cr__zstw *z = cr__zstw_new(sink, out);
-    size_t off;
-    int r = 0;
-    out->len = 0;
-    if (!z) return -ENOMEM;
-    if (known) z->size = n + 1;
-    for (off = 0; off < n && r == 0; off += chunk) r = cr__zstw_write(z, in + off, n - off < chunk ? n - off : chunk);
-    if (r == 0) r = cr__zstw_finish(z);
-    cr__zstw_free(z);
-    return r;
-}
 
 static uint64_t rng = 88172645463325252ULL;
 static uint32_t rnd(void) { rng ^= rng << 13; rng ^= rng >> 7; rng ^= rng << 17; return (uint32_t)rng; }
@@ -62,9 +44,9 @@ static size_t roundtrip(const char *what, const uint8_t *in, size_t n) {
     size_t got, chunks[3] = { n ? n : 1, 65536 + 7, 4093 }, i;
     uint8_t *back = (uint8_t *)malloc(n + 1);
     ZSTD_DCtx *d = ZSTD_createDCtx();
-    if (enc(in, n, chunks[0], 0, &a) < 0) TAP_FAIL("%s: encode failed", what);
+    if (zenc(in, n, chunks[0], 0, &a) < 0) TAP_FAIL("%s: encode failed", what);
     for (i = 1; i < 3 && n < (64u << 20); i++) {
-        if (enc(in, n, chunks[i], 0, &b) < 0) TAP_FAIL("%s: encode failed", what);
+        if (zenc(in, n, chunks[i], 0, &b) < 0) TAP_FAIL("%s: encode failed", what);
         if (b.len != a.len || memcmp(a.data, b.data, a.len)) TAP_FAIL("%s: writes of %zu bytes give another frame", what, chunks[i]);
     }
     got = ZSTD_decompressDCtx(d, back, n + 1, a.data, a.len);
@@ -157,7 +139,7 @@ static void t_known_size(void) {
     uint8_t p[5000];
     cr_buf a = {0};
     fill_text(p, sizeof p);
-    CHECK(enc(p, sizeof p, 1000, 1, &a) == 0);
+    CHECK(zenc(p, sizeof p, 1000, 1, &a) == 0);
     CHECK(ZSTD_getFrameContentSize(a.data, a.len) == sizeof p);
     {
         uint8_t back[6000];
