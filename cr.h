@@ -17148,7 +17148,7 @@ static int cr__layerw_finish(cr__layerw *l) {
    offsets, no repeat codes), a raw or RLE block where that is smaller, and
    the XXH64 checksum. The output depends only on the input, never on how
    the input was cut into writes: equal tars give equal blobs. */
-enum { CR__ZS_BLOCK = 1 << 17, CR__ZS_WLOG = 21, CR__ZS_HLOG = 16, CR__ZS_MAXSEQ = CR__ZS_BLOCK / 4 + 1 };
+enum { CR__ZS_BLOCK = 1 << 17, CR__ZS_WLOG = 21, CR__ZS_HLOG = 14, CR__ZS_MAXSEQ = CR__ZS_BLOCK / 4 + 1 };
 #define CR__ZS_WIN ((size_t)1 << CR__ZS_WLOG)
 #define CR__XXH_P1 0x9E3779B185EBCA87ULL
 #define CR__XXH_P2 0xC2B2AE3D27D4EB4FULL
@@ -17187,13 +17187,12 @@ static const uint8_t cr__zs_xbits[36 + 53] = {
     1, 1, 1, 1, 2, 2, 3, 3, 4, 4, 5, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16 };
 
 static uint64_t cr__rotl64(uint64_t v, int r) { return v << r | v >> (64 - r); }
-static uint32_t cr__rd32(const uint8_t *p) { uint32_t v; memcpy(&v, p, 4); return v; }
+static inline __attribute__((always_inline)) uint32_t cr__rd32(const uint8_t *p) { return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24; }
+static inline __attribute__((always_inline)) uint64_t cr__rd64(const uint8_t *p) { return (uint64_t)cr__rd32(p) | (uint64_t)cr__rd32(p + 4) << 32; }
 static int cr__hibit(uint32_t v) { return 31 - __builtin_clz(v); }
 
 static uint64_t cr__xxh_round(uint64_t acc, const uint8_t *p) {
-    uint64_t v;
-    memcpy(&v, p, 8);
-    return cr__rotl64(acc + v * CR__XXH_P2, 31) * CR__XXH_P1;
+    return cr__rotl64(acc + cr__rd64(p) * CR__XXH_P2, 31) * CR__XXH_P1;
 }
 
 /* XXH64 (seed 0) of everything: the lanes v took its 32-byte stripes, p[0..n) is the rest. */
@@ -17234,9 +17233,14 @@ static void cr__zs_table(cr__zs_fse *t, const int8_t *norm, const uint8_t *bits,
     for (i = 0; i < size; i++) t->state[next[sym[i]]++] = (uint16_t)(size + i);
 }
 
+/* Adds n (at most 24) bits; whole 32-bit words go out, little-endian. */
 static void cr__zs_put(cr__zs_bits *w, uint32_t v, int n) {
+    int i;
     w->acc |= (uint64_t)(v & ((1u << n) - 1)) << w->nb;
-    for (w->nb += n; w->nb >= 8; w->nb -= 8) { w->p[w->n++] = (uint8_t)w->acc; w->acc >>= 8; }
+    if ((w->nb += n) < 32) return;
+    for (i = 0; i < 4; i++) w->p[w->n++] = (uint8_t)(w->acc >> 8 * i);
+    w->acc >>= 32;
+    w->nb -= 32;
 }
 
 /* The code of value v: the highest whose base is at most v. */
@@ -17278,8 +17282,7 @@ static size_t cr__zs_seqs(cr__zstw *z, uint8_t *o, size_t cap) {
     cr__zs_put(&w, st[1], 6);
     cr__zs_put(&w, st[2], 5);
     cr__zs_put(&w, st[0], 6);
-    cr__zs_put(&w, 1, 1);
-    if (w.nb) w.p[w.n++] = (uint8_t)w.acc;
+    for (cr__zs_put(&w, 1, 1); w.nb > 0; w.nb -= 8, w.acc >>= 8) w.p[w.n++] = (uint8_t)w.acc;
     return w.n;
 }
 
@@ -17294,6 +17297,7 @@ static size_t cr__zs_match(cr__zstw *z, size_t i, size_t e, uint8_t *lit) {
         size_t n = 4;
         z->hash[h] = cur;
         if (d - 1 >= CR__ZS_WIN || d > i || cr__rd32(b + i - d) != v) { i += 1 + ((i - anchor) >> 7); continue; }
+        while (i + n + 8 <= e && cr__rd64(b + i + n - d) == cr__rd64(b + i + n)) n += 8;
         while (i + n < e && b[i + n - d] == b[i + n]) n++;
         while (i > anchor && i > d && b[i - 1 - d] == b[i - 1]) { i--; n++; }
         memcpy(lit + nlit, b + anchor, i - anchor);
