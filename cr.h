@@ -17143,13 +17143,14 @@ static int cr__layerw_finish(cr__layerw *l) {
 /* ---- the zstd writer ---- */
 
 /* cr's own zstd compressor (RFC 8878), for push: greedy LZ77 (one table
-   of 4-byte hashes, a 2 MiB window kept in a 4 MiB buffer), 128 KiB blocks
-   of raw literals and sequences coded with the predefined FSE tables (real
-   offsets, no repeat codes), a raw or RLE block where that is smaller, and
-   the XXH64 checksum. The output depends only on the input, never on how
+   of 6-byte hashes, a 2 MiB window kept in a 4 MiB buffer), 128 KiB blocks
+   of Huffman-coded literals (or raw) and sequences coded with the
+   predefined FSE tables (real offsets, no repeat codes), a raw or RLE block
+   where that is smaller, and the XXH64 checksum. The output depends only on the input, never on how
    the input was cut into writes: equal tars give equal blobs. */
-enum { CR__ZS_BLOCK = 1 << 17, CR__ZS_WLOG = 21, CR__ZS_HLOG = 14, CR__ZS_MAXSEQ = CR__ZS_BLOCK / 4 + 1 };
+enum { CR__ZS_BLOCK = 1 << 17, CR__ZS_WLOG = 21, CR__ZS_HLOG = 15, CR__ZS_MAXSEQ = CR__ZS_BLOCK / 4 + 1 };
 #define CR__ZS_WIN ((size_t)1 << CR__ZS_WLOG)
+#define CR__ZS_HASH(p) ((uint32_t)((cr__rd64(p) << 16) * 0x9E3779B185EBCA87ULL >> (64 - CR__ZS_HLOG)))   /* of 6 bytes */
 #define CR__XXH_P1 0x9E3779B185EBCA87ULL
 #define CR__XXH_P2 0xC2B2AE3D27D4EB4FULL
 #define CR__XXH_P3 0x165667B19E3779F9ULL
@@ -17170,7 +17171,7 @@ typedef struct cr__zstw {
     size_t len, pos;                  /* bytes in buf, bytes of it coded */
     uint32_t nseq, *seq;              /* a block's sequences: literal length, match length, offset */
     uint32_t *hash;                   /* stream offset (low 32 bits) last seen with each hash */
-    uint8_t *buf, *out;               /* window and block to code; a coded block */
+    uint8_t *buf, *out, *lit;         /* window and block to code; a coded block; its literals */
     cr__zs_fse fse[3];                /* literal lengths, match lengths, offsets */
 } cr__zstw;
 
@@ -17243,6 +17244,25 @@ static void cr__zs_put(cr__zs_bits *w, uint32_t v, int n) {
     w->nb -= 32;
 }
 
+/* The 1 bit that ends a bitstream (read from its end), then its last byte; its size. */
+static size_t cr__zs_close(cr__zs_bits *w) {
+    for (cr__zs_put(w, 1, 1); w->nb > 0; w->nb -= 8, w->acc >>= 8) w->p[w->n++] = (uint8_t)w->acc;
+    return w->n;
+}
+
+/* Symbol x through FSE state *st; w NULL: *st starts with x (no bits). */
+static void cr__zs_fse_enc(cr__zs_bits *w, const cr__zs_fse *t, uint32_t *st, int x) {
+    int nb;
+    if (!w) {
+        nb = (int)((t->dnb[x] + (1 << 15)) >> 16);
+        *st = t->state[((((uint32_t)nb << 16) - t->dnb[x]) >> nb) + t->dfs[x]];
+        return;
+    }
+    nb = (int)((*st + t->dnb[x]) >> 16);
+    cr__zs_put(w, *st, nb);
+    *st = t->state[(*st >> nb) + t->dfs[x]];
+}
+
 /* The code of value v: the highest whose base is at most v. */
 static int cr__zs_code(const cr__zs_fse *t, uint32_t v, int n) {
     while (t->base[n - 1] > v) n--;
@@ -17264,41 +17284,146 @@ static size_t cr__zs_seqs(cr__zstw *z, uint8_t *o, size_t cap) {
             uint32_t lim = k == 2 ? (uint32_t)cr__hibit(v[2]) + 1 : k ? v[1] - 2 : v[0] + 1;
             c[k] = cr__zs_code(&z->fse[k], v[k], lim < (uint32_t)nsym[k] ? (int)lim : nsym[k]);
         }
-        for (k = 0; k < 3; k++) {
-            const cr__zs_fse *t = &z->fse[order[k]];
-            int x = c[order[k]], nb;
-            uint32_t *p = &st[order[k]];
-            if (q == z->nseq - 1) {   /* the first state: the symbol costs no bits */
-                nb = (int)((t->dnb[x] + (1 << 15)) >> 16);
-                *p = t->state[((((uint32_t)nb << 16) - t->dnb[x]) >> nb) + t->dfs[x]];
-                continue;
-            }
-            nb = (int)((*p + t->dnb[x]) >> 16);
-            cr__zs_put(&w, *p, nb);
-            *p = t->state[(*p >> nb) + t->dfs[x]];
-        }
+        for (k = 0; k < 3; k++) cr__zs_fse_enc(q == z->nseq - 1 ? NULL : &w, &z->fse[order[k]], &st[order[k]], c[order[k]]);
         for (k = 0; k < 3; k++) cr__zs_put(&w, v[k] - z->fse[k].base[c[k]], z->fse[k].bits[c[k]]);
     }
     cr__zs_put(&w, st[1], 6);
     cr__zs_put(&w, st[2], 5);
     cr__zs_put(&w, st[0], 6);
-    for (cr__zs_put(&w, 1, 1); w.nb > 0; w.nb -= 8, w.acc >>= 8) w.p[w.n++] = (uint8_t)w.acc;
-    return w.n;
+    return cr__zs_close(&w);
+}
+
+/* Code lengths (at most 11 bits) of a Huffman code over the bytes' counts,
+   halved until the code fits; 0 for absent bytes. Returns how many bytes
+   are present (below 2: no code). */
+static int cr__zs_huf_lens(const uint32_t cnt[256], uint8_t len[256]) {
+    uint32_t c[256], w[512];
+    uint16_t sym[256], par[512];
+    uint8_t d[512];
+    int n, i, j, lo, hi, nodes, max;
+    memcpy(c, cnt, sizeof c);
+    for (;;) {
+        for (n = 0, i = 0; i < 256; i++)   /* the present bytes by count */
+            if (c[i]) {
+                for (j = n++; j > 0 && c[sym[j - 1]] > c[i]; j--) sym[j] = sym[j - 1];
+                sym[j] = (uint16_t)i;
+            }
+        if (n < 2) return n;
+        for (i = 0; i < n; i++) w[i] = c[sym[i]];
+        for (lo = 0, hi = nodes = n; nodes < 2 * n - 1; nodes++) {   /* two queues: leaves, then nodes */
+            int a = lo < n && (hi >= nodes || w[lo] <= w[hi]) ? lo++ : hi++;
+            int b = lo < n && (hi >= nodes || w[lo] <= w[hi]) ? lo++ : hi++;
+            w[nodes] = w[a] + w[b];
+            par[a] = par[b] = (uint16_t)nodes;
+        }
+        for (d[nodes - 1] = 0, max = 0, i = nodes - 2; i >= 0; i--) d[i] = (uint8_t)(d[par[i]] + 1);
+        for (i = 0; i < n; i++) max = d[i] > max ? d[i] : max;
+        if (max <= 11) break;
+        for (i = 0; i < 256; i++) c[i] = (c[i] + 1) / 2;
+    }
+    memset(len, 0, 256);
+    for (i = 0; i < n; i++) len[sym[i]] = d[i];
+    return n;
+}
+
+/* The Huffman tree description of RFC 8878 4.2.1: the weights of bytes
+   0..num-1 (the last byte's is implied), FSE-compressed (accuracy 6, two
+   interleaved states) after the table's description. Its size, or 0. */
+static size_t cr__zs_huf_desc(const uint8_t *wt, int num, uint8_t *o) {
+    uint32_t hist[13] = { 0 }, st[2];
+    int8_t norm[13];
+    int s, i, big = 0, sum = 0, nsym = 0, rem = 65, thr = 64, nb = 7, zero = 0;
+    cr__zs_bits w = { o + 1, 0, 0, 0 };
+    cr__zs_fse t;
+    if (num < 3) return 0;
+    for (i = 0; i < num; i++) hist[wt[i]]++;
+    for (s = 0; s < 13; s++) {
+        norm[s] = (int8_t)(!hist[s] ? 0 : hist[s] * 64 / (uint32_t)num ? hist[s] * 64 / (uint32_t)num : 1);
+        sum += norm[s];
+        big = hist[s] > hist[big] ? s : big;
+        nsym = hist[s] ? s + 1 : nsym;
+    }
+    if (hist[big] == (uint32_t)num || (norm[big] = (int8_t)(norm[big] + 64 - sum)) < 1) return 0;
+    cr__zs_table(&t, norm, NULL, nsym, 6, 0);
+    cr__zs_put(&w, 6 - 5, 4);
+    for (s = 0; s < nsym && rem > 1; s++) {
+        int c = norm[s], max = 2 * thr - 1 - rem;
+        if (zero) {   /* how many more zeros: 3 (and on) or 0..2 */
+            int start = s;
+            while (!norm[s]) s++;
+            for (c = norm[s]; s >= start + 3; start += 3) cr__zs_put(&w, 3, 2);
+            cr__zs_put(&w, (uint32_t)(s - start), 2);
+        }
+        rem -= c++;
+        if (c >= thr) c += max;
+        cr__zs_put(&w, (uint32_t)c, nb - (c < max));
+        for (zero = c == 1; rem < thr; thr >>= 1) nb--;
+    }
+    for (; w.nb > 0; w.nb -= 8, w.acc >>= 8) w.p[w.n++] = (uint8_t)w.acc;
+    w.nb = 0;
+    w.acc = 0;
+    cr__zs_fse_enc(NULL, &t, &st[(num - 1) & 1], wt[num - 1]);
+    cr__zs_fse_enc(NULL, &t, &st[(num - 2) & 1], wt[num - 2]);
+    for (i = num - 3; i >= 0; i--) cr__zs_fse_enc(&w, &t, &st[i & 1], wt[i]);
+    cr__zs_put(&w, st[1], 6);
+    cr__zs_put(&w, st[0], 6);
+    if (cr__zs_close(&w) >= 128) return 0;
+    o[0] = (uint8_t)w.n;
+    return 1 + w.n;
+}
+
+/* The n literals as a Huffman-coded literals section (4 streams) at o:
+   its size, or 0 when raw literals would take as much. */
+static size_t cr__zs_huf(const uint8_t *lit, size_t n, uint8_t *o) {
+    uint32_t cnt[256] = { 0 }, next = 0;
+    uint8_t len[256], wt[256];
+    uint16_t code[256];
+    size_t i, k, d, seg = (n + 3) / 4, at, sz[4];
+    int s, last = 0, maxb = 0;
+    uint64_t h;
+    cr__zs_bits w;
+    if (n < 256) return 0;
+    for (i = 0; i < n; i++) cnt[lit[i]]++;
+    if (cr__zs_huf_lens(cnt, len) < 2) return 0;
+    for (s = 0; s < 256; s++) if (len[s]) { last = s; maxb = len[s] > maxb ? len[s] : maxb; }
+    for (s = 0; s < 256; s++) wt[s] = len[s] ? (uint8_t)(maxb + 1 - len[s]) : 0;
+    for (s = maxb; s > 0; s--, next >>= 1)   /* canonical: the longest codes first, in byte order */
+        for (i = 0; i < 256; i++) if (len[i] == s) code[i] = (uint16_t)next++;
+    if (!(d = cr__zs_huf_desc(wt, last, o + 5))) return 0;
+    w.p = o + 5 + d + 6;
+    w.n = 0;
+    for (k = 0; k < 4; k++) {   /* each stream written from its last byte */
+        size_t a = k * seg, b = k == 3 ? n : a + seg;
+        if (11 + d + w.n + (b - a) * (size_t)maxb / 8 + 8 >= n) return 0;
+        at = w.n;
+        w.acc = 0;
+        w.nb = 0;
+        while (b-- > a) cr__zs_put(&w, code[lit[b]], len[lit[b]]);
+        sz[k] = cr__zs_close(&w) - at;
+        if (sz[k] > 65535) return 0;
+    }
+    for (k = 0; k < 3; k++) { o[5 + d + 2 * k] = (uint8_t)sz[k]; o[6 + d + 2 * k] = (uint8_t)(sz[k] >> 8); }
+    h = 2 | 3 << 2 | (uint64_t)n << 4 | (uint64_t)(d + 6 + w.n) << 22;   /* 4 streams, 18-bit sizes */
+    for (k = 0; k < 5; k++) o[k] = (uint8_t)(h >> 8 * k);
+    return 5 + d + 6 + w.n;
 }
 
 /* Greedy LZ77 over buf[i, e): sequences into z->seq, literals into lit;
-   returns the number of literals. A match starts at most 2 MiB back, in buf. */
+   returns the number of literals. A match is of 6 bytes or more (found by
+   a hash of 6), starts at most 2 MiB back, in buf. */
 static size_t cr__zs_match(cr__zstw *z, size_t i, size_t e, uint8_t *lit) {
     const uint8_t *b = z->buf;
     size_t anchor = i, nlit = 0;
     z->nseq = 0;
-    while (i + 4 <= e) {
-        uint32_t v = cr__rd32(b + i), h = v * 2654435761u >> (32 - CR__ZS_HLOG), cur = (uint32_t)(z->base + i), d = cur - z->hash[h];
-        size_t n = 4;
+    while (i + 8 <= e) {
+        uint32_t h = CR__ZS_HASH(b + i), cur = (uint32_t)(z->base + i), d = cur - z->hash[h];
+        size_t n = 0;
         z->hash[h] = cur;
-        if (d - 1 >= CR__ZS_WIN || d > i || cr__rd32(b + i - d) != v) { i += 1 + ((i - anchor) >> 7); continue; }
-        while (i + n + 8 <= e && cr__rd64(b + i + n - d) == cr__rd64(b + i + n)) n += 8;
-        while (i + n < e && b[i + n - d] == b[i + n]) n++;
+        if (d - 1 < CR__ZS_WIN && d <= i) {
+            while (i + n + 8 <= e && cr__rd64(b + i + n - d) == cr__rd64(b + i + n)) n += 8;
+            while (i + n < e && b[i + n - d] == b[i + n]) n++;
+        }
+        if (n < 6) { i += 1 + ((i - anchor) >> 7); continue; }   /* shorter ones cost more than their bytes */
         while (i > anchor && i > d && b[i - 1 - d] == b[i - 1]) { i--; n++; }
         memcpy(lit + nlit, b + anchor, i - anchor);
         nlit += i - anchor;
@@ -17306,7 +17431,7 @@ static size_t cr__zs_match(cr__zstw *z, size_t i, size_t e, uint8_t *lit) {
         z->seq[3 * z->nseq + 1] = (uint32_t)n;
         z->seq[3 * z->nseq++ + 2] = d;
         anchor = i += n;
-        if (i + 2 <= e) z->hash[cr__rd32(b + i - 2) * 2654435761u >> (32 - CR__ZS_HLOG)] = cur + (uint32_t)(i - 2 - (cur - z->base));
+        if (i + 6 <= e) z->hash[CR__ZS_HASH(b + i - 2)] = (uint32_t)(z->base + i - 2);
     }
     memcpy(lit + nlit, b + anchor, e - anchor);
     return nlit + e - anchor;
@@ -17316,13 +17441,17 @@ static size_t cr__zs_match(cr__zstw *z, size_t i, size_t e, uint8_t *lit) {
    0 when it would not be smaller than n. */
 static size_t cr__zs_compress(cr__zstw *z, size_t s, size_t n) {
     uint8_t *o = z->out + 3, *q;
-    size_t nlit = cr__zs_match(z, s, s + n, o + 3), k;
+    size_t nlit = cr__zs_match(z, s, s + n, z->lit), k;
     uint32_t ns = z->nseq;
     if (nlit + 8 >= n) return 0;
-    o[0] = (uint8_t)(0xc | (nlit & 15) << 4);   /* raw literals, 20-bit size */
-    o[1] = (uint8_t)(nlit >> 4);
-    o[2] = (uint8_t)(nlit >> 12);
-    q = o + 3 + nlit;
+    if (!(k = cr__zs_huf(z->lit, nlit, o))) {
+        o[0] = (uint8_t)(0xc | (nlit & 15) << 4);   /* raw literals, 20-bit size */
+        o[1] = (uint8_t)(nlit >> 4);
+        o[2] = (uint8_t)(nlit >> 12);
+        memcpy(o + 3, z->lit, nlit);
+        k = 3 + nlit;
+    }
+    q = o + k;
     if (ns < 128) *q++ = (uint8_t)ns;
     else if (ns < 0x7f00) { *q++ = (uint8_t)(ns >> 8 | 128); *q++ = (uint8_t)ns; }
     else { *q++ = 255; *q++ = (uint8_t)(ns - 0x7f00); *q++ = (uint8_t)((ns - 0x7f00) >> 8); }
@@ -17407,6 +17536,7 @@ static void cr__zstw_free(cr__zstw *z) {
     if (!z) return;
     CR_FREE(z->buf);
     CR_FREE(z->out);
+    CR_FREE(z->lit);
     CR_FREE(z->seq);
     CR_FREE(z->hash);
     CR_FREE(z);
@@ -17421,9 +17551,10 @@ static cr__zstw *cr__zstw_new(int (*write)(void *user, const void *data, size_t 
     z->user = user;
     z->buf = (uint8_t *)CR_MALLOC(2 * CR__ZS_WIN);
     z->out = (uint8_t *)CR_MALLOC(CR__ZS_BLOCK + 64);
+    z->lit = (uint8_t *)CR_MALLOC(CR__ZS_BLOCK);
     z->seq = (uint32_t *)CR_MALLOC(CR__ZS_MAXSEQ * 3 * sizeof *z->seq);
     z->hash = (uint32_t *)cr__calloc((size_t)1 << CR__ZS_HLOG, sizeof *z->hash);
-    if (!z->buf || !z->out || !z->seq || !z->hash) { cr__zstw_free(z); return NULL; }
+    if (!z->buf || !z->out || !z->lit || !z->seq || !z->hash) { cr__zstw_free(z); return NULL; }
     cr__zs_table(&z->fse[0], cr__zs_norm, cr__zs_xbits, 36, 6, 0);
     cr__zs_table(&z->fse[1], cr__zs_norm + 36, cr__zs_xbits + 36, 53, 6, 3);
     cr__zs_table(&z->fse[2], cr__zs_norm + 89, NULL, 29, 5, 0);
