@@ -27,9 +27,6 @@
      CR_MALLOC / CR_REALLOC / CR_FREE   the allocator (default libc): all three
                          or none; every allocation of cr.h goes through them
      CR_JSON_MAX_DEPTH   nesting limit of the JSON parser (default 128)
-     CR_ZSTD_ENCODER     cr_push_image's CR_PUSH_ZSTD: links zstd's compressor
-                         (about 390 KB of a static binary; without it that
-                         compression is refused with ENOTSUP)
 
    Example: run a bundle to completion
      cr_err err = {0};
@@ -17375,6 +17372,430 @@ static int cr__layerw_finish(cr__layerw *l) {
     return -l->err;
 }
 
+/* ---- the zstd writer ---- */
+
+/* cr's own zstd compressor (RFC 8878), for push: greedy LZ77 (one table
+   of 6-byte hashes, a 2 MiB window kept in a 4 MiB buffer), 128 KiB blocks
+   of Huffman-coded literals (or raw) and sequences coded with the
+   predefined FSE tables (real offsets, no repeat codes), a raw or RLE block
+   where that is smaller, and the XXH64 checksum. The output depends only on the input, never on how
+   the input was cut into writes: equal tars give equal blobs. */
+enum { CR__ZS_BLOCK = 1 << 17, CR__ZS_WLOG = 21, CR__ZS_HLOG = 15, CR__ZS_MAXSEQ = CR__ZS_BLOCK / 4 + 1 };
+#define CR__ZS_WIN ((size_t)1 << CR__ZS_WLOG)
+#define CR__ZS_HASH(p) ((uint32_t)((cr__rd64(p) << 16) * 0x9E3779B185EBCA87ULL >> (64 - CR__ZS_HLOG)))   /* of 6 bytes */
+#define CR__XXH_P1 0x9E3779B185EBCA87ULL
+#define CR__XXH_P2 0xC2B2AE3D27D4EB4FULL
+#define CR__XXH_P3 0x165667B19E3779F9ULL
+#define CR__XXH_P4 0x85EBCA77C2B2AE63ULL
+#define CR__XXH_P5 0x27D4EB2F165667C5ULL
+
+/* An FSE encoding table (state transitions, per symbol the deltas of
+   RFC 8878 4.1.1) with the code's base value and extra bits. */
+typedef struct cr__zs_fse { uint16_t state[64]; uint32_t dnb[53], base[53]; int32_t dfs[53]; uint8_t bits[53]; } cr__zs_fse;
+typedef struct cr__zs_bits { uint8_t *p; size_t n; uint64_t acc; int nb; } cr__zs_bits;
+
+typedef struct cr__zstw {
+    int (*write)(void *user, const void *data, size_t n);   /* the frame's sink: < 0 is -errno */
+    void *user;
+    int err, started;
+    uint64_t size;                    /* content size + 1 when known before the first write, else 0 */
+    uint64_t base, total, xxh[4];     /* stream offset of buf[0], bytes taken, XXH64 lanes */
+    size_t len, pos;                  /* bytes in buf, bytes of it coded */
+    uint32_t nseq, *seq;              /* a block's sequences: literal length, match length, offset */
+    uint32_t *hash;                   /* stream offset (low 32 bits) last seen with each hash */
+    uint8_t *buf, *out, *lit;         /* window and block to code; a coded block; its literals */
+    cr__zs_fse fse[3];                /* literal lengths, match lengths, offsets */
+} cr__zstw;
+
+/* RFC 8878 3.1.1.3.2.2: the predefined distributions (literal lengths,
+   match lengths, offsets) and the extra bits of literal and match length codes. */
+static const int8_t cr__zs_norm[36 + 53 + 29] = {
+    4, 3, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 1, 1, 1, 2, 2, 2, 2, 2, 2, 2, 2, 2, 3, 2, 1, 1, 1, 1, 1, -1, -1, -1, -1,
+    1, 4, 3, 2, 2, 2, 2, 2, 2, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, -1, -1, -1, -1, -1, -1, -1,
+    1, 1, 1, 1, 1, 1, 2, 2, 2, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, -1, -1, -1, -1, -1 };
+static const uint8_t cr__zs_xbits[36 + 53] = {
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 3, 3, 4, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    1, 1, 1, 1, 2, 2, 3, 3, 4, 4, 5, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16 };
+
+static uint64_t cr__rotl64(uint64_t v, int r) { return v << r | v >> (64 - r); }
+static inline __attribute__((always_inline)) uint32_t cr__rd32(const uint8_t *p) { return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24; }
+static inline __attribute__((always_inline)) uint64_t cr__rd64(const uint8_t *p) { return (uint64_t)cr__rd32(p) | (uint64_t)cr__rd32(p + 4) << 32; }
+static int cr__hibit(uint32_t v) { return 31 - __builtin_clz(v); }
+
+static uint64_t cr__xxh_round(uint64_t acc, const uint8_t *p) {
+    return cr__rotl64(acc + cr__rd64(p) * CR__XXH_P2, 31) * CR__XXH_P1;
+}
+
+/* XXH64 (seed 0) of everything: the lanes v took its 32-byte stripes, p[0..n) is the rest. */
+static uint64_t cr__xxh_end(const uint64_t v[4], uint64_t total, const uint8_t *p, size_t n) {
+    uint64_t h = total >= 32 ? cr__rotl64(v[0], 1) + cr__rotl64(v[1], 7) + cr__rotl64(v[2], 12) + cr__rotl64(v[3], 18) : CR__XXH_P5;
+    int i;
+    for (i = 0; i < 4 && total >= 32; i++) h = (h ^ cr__rotl64(v[i] * CR__XXH_P2, 31) * CR__XXH_P1) * CR__XXH_P1 + CR__XXH_P4;
+    for (h += total; n >= 8; n -= 8, p += 8) h = cr__rotl64(h ^ cr__xxh_round(0, p), 27) * CR__XXH_P1 + CR__XXH_P4;
+    if (n >= 4) { h = cr__rotl64(h ^ cr__rd32(p) * CR__XXH_P1, 23) * CR__XXH_P2 + CR__XXH_P3; p += 4; n -= 4; }
+    for (; n; n--) h = cr__rotl64(h ^ *p++ * CR__XXH_P5, 11) * CR__XXH_P1;
+    h = (h ^ h >> 33) * CR__XXH_P2;
+    h = (h ^ h >> 29) * CR__XXH_P3;
+    return h ^ h >> 32;
+}
+
+/* The encoding table of n symbols of distribution norm (accuracy log lg);
+   bits: their extra bits (codes from base up), NULL for offsets. */
+static void cr__zs_table(cr__zs_fse *t, const int8_t *norm, const uint8_t *bits, int n, int lg, uint32_t base) {
+    int size = 1 << lg, high = size - 1, pos = 0, s, i, total = 0, c, mb, next[53];
+    uint8_t sym[64];
+    for (s = 0; s < n; s++) {
+        c = norm[s] < 0 ? 1 : norm[s];
+        if (norm[s] < 0) sym[high--] = (uint8_t)s;
+        mb = lg - cr__hibit((uint32_t)(c - 1) | 1) * (c > 1);
+        t->dnb[s] = ((uint32_t)mb << 16) - ((uint32_t)c << mb);
+        t->dfs[s] = total - c;
+        next[s] = total;
+        total += c;
+        t->bits[s] = bits ? bits[s] : (uint8_t)s;
+        t->base[s] = bits ? base : 1u << s;
+        if (bits) base += 1u << bits[s];
+    }
+    for (s = 0; s < n; s++)
+        for (i = 0; i < norm[s]; i++) {
+            sym[pos] = (uint8_t)s;
+            do pos = (pos + (size >> 1) + (size >> 3) + 3) & (size - 1); while (pos > high);
+        }
+    for (i = 0; i < size; i++) t->state[next[sym[i]]++] = (uint16_t)(size + i);
+}
+
+/* Adds n (at most 24) bits; whole 32-bit words go out, little-endian. */
+static void cr__zs_put(cr__zs_bits *w, uint32_t v, int n) {
+    int i;
+    w->acc |= (uint64_t)(v & ((1u << n) - 1)) << w->nb;
+    if ((w->nb += n) < 32) return;
+    for (i = 0; i < 4; i++) w->p[w->n++] = (uint8_t)(w->acc >> 8 * i);
+    w->acc >>= 32;
+    w->nb -= 32;
+}
+
+/* The 1 bit that ends a bitstream (read from its end), then its last byte; its size. */
+static size_t cr__zs_close(cr__zs_bits *w) {
+    for (cr__zs_put(w, 1, 1); w->nb > 0; w->nb -= 8, w->acc >>= 8) w->p[w->n++] = (uint8_t)w->acc;
+    return w->n;
+}
+
+/* Symbol x through FSE state *st; w NULL: *st starts with x (no bits). */
+static void cr__zs_fse_enc(cr__zs_bits *w, const cr__zs_fse *t, uint32_t *st, int x) {
+    int nb;
+    if (!w) {
+        nb = (int)((t->dnb[x] + (1 << 15)) >> 16);
+        *st = t->state[((((uint32_t)nb << 16) - t->dnb[x]) >> nb) + t->dfs[x]];
+        return;
+    }
+    nb = (int)((*st + t->dnb[x]) >> 16);
+    cr__zs_put(w, *st, nb);
+    *st = t->state[(*st >> nb) + t->dfs[x]];
+}
+
+/* The code of value v: the highest whose base is at most v. */
+static int cr__zs_code(const cr__zs_fse *t, uint32_t v, int n) {
+    while (t->base[n - 1] > v) n--;
+    return n - 1;
+}
+
+/* The block's sequences as the FSE bitstream (read backwards: the last
+   sequence first) into o; 0 when that would pass cap bytes. */
+static size_t cr__zs_seqs(cr__zstw *z, uint8_t *o, size_t cap) {
+    static const int8_t nsym[3] = { 36, 53, 29 }, order[3] = { 2, 1, 0 };
+    cr__zs_bits w = { o, 0, 0, 0 };
+    uint32_t st[3] = { 0, 0, 0 }, q, v[3];
+    int k, c[3];
+    for (q = z->nseq; q-- > 0;) {
+        const uint32_t *s = z->seq + 3 * q;
+        if (w.n + 16 > cap) return 0;
+        v[0] = s[0]; v[1] = s[1]; v[2] = s[2] + 3;
+        for (k = 0; k < 3; k++) {   /* base[c] >= c (literals), c + 3 (matches), 1 << c (offsets) */
+            uint32_t lim = k == 2 ? (uint32_t)cr__hibit(v[2]) + 1 : k ? v[1] - 2 : v[0] + 1;
+            c[k] = cr__zs_code(&z->fse[k], v[k], lim < (uint32_t)nsym[k] ? (int)lim : nsym[k]);
+        }
+        for (k = 0; k < 3; k++) cr__zs_fse_enc(q == z->nseq - 1 ? NULL : &w, &z->fse[order[k]], &st[order[k]], c[order[k]]);
+        for (k = 0; k < 3; k++) cr__zs_put(&w, v[k] - z->fse[k].base[c[k]], z->fse[k].bits[c[k]]);
+    }
+    cr__zs_put(&w, st[1], 6);
+    cr__zs_put(&w, st[2], 5);
+    cr__zs_put(&w, st[0], 6);
+    return cr__zs_close(&w);
+}
+
+/* Code lengths (at most 11 bits) of a Huffman code over the bytes' counts,
+   halved until the code fits; 0 for absent bytes. Returns how many bytes
+   are present (below 2: no code). */
+static int cr__zs_huf_lens(const uint32_t cnt[256], uint8_t len[256]) {
+    uint32_t c[256], w[512];
+    uint16_t sym[256], par[512];
+    uint8_t d[512];
+    int n, i, j, lo, hi, nodes, max;
+    memcpy(c, cnt, sizeof c);
+    for (;;) {
+        for (n = 0, i = 0; i < 256; i++)   /* the present bytes by count */
+            if (c[i]) {
+                for (j = n++; j > 0 && c[sym[j - 1]] > c[i]; j--) sym[j] = sym[j - 1];
+                sym[j] = (uint16_t)i;
+            }
+        if (n < 2) return n;
+        for (i = 0; i < n; i++) w[i] = c[sym[i]];
+        for (lo = 0, hi = nodes = n; nodes < 2 * n - 1; nodes++) {   /* two queues: leaves, then nodes */
+            int a = lo < n && (hi >= nodes || w[lo] <= w[hi]) ? lo++ : hi++;
+            int b = lo < n && (hi >= nodes || w[lo] <= w[hi]) ? lo++ : hi++;
+            w[nodes] = w[a] + w[b];
+            par[a] = par[b] = (uint16_t)nodes;
+        }
+        for (d[nodes - 1] = 0, max = 0, i = nodes - 2; i >= 0; i--) d[i] = (uint8_t)(d[par[i]] + 1);
+        for (i = 0; i < n; i++) max = d[i] > max ? d[i] : max;
+        if (max <= 11) break;
+        for (i = 0; i < 256; i++) c[i] = (c[i] + 1) / 2;
+    }
+    memset(len, 0, 256);
+    for (i = 0; i < n; i++) len[sym[i]] = d[i];
+    return n;
+}
+
+/* The Huffman tree description of RFC 8878 4.2.1: the weights of bytes
+   0..num-1 (the last byte's is implied), FSE-compressed (accuracy 6, two
+   interleaved states) after the table's description. Its size, or 0. */
+static size_t cr__zs_huf_desc(const uint8_t *wt, int num, uint8_t *o) {
+    uint32_t hist[13] = { 0 }, st[2];
+    int8_t norm[13];
+    int s, i, big = 0, sum = 0, nsym = 0, rem = 65, thr = 64, nb = 7, zero = 0;
+    cr__zs_bits w = { o + 1, 0, 0, 0 };
+    cr__zs_fse t;
+    if (num < 3) return 0;
+    for (i = 0; i < num; i++) hist[wt[i]]++;
+    for (s = 0; s < 13; s++) {
+        norm[s] = (int8_t)(!hist[s] ? 0 : hist[s] * 64 / (uint32_t)num ? hist[s] * 64 / (uint32_t)num : 1);
+        sum += norm[s];
+        big = hist[s] > hist[big] ? s : big;
+        nsym = hist[s] ? s + 1 : nsym;
+    }
+    if (hist[big] == (uint32_t)num || (norm[big] = (int8_t)(norm[big] + 64 - sum)) < 1) return 0;
+    cr__zs_table(&t, norm, NULL, nsym, 6, 0);
+    cr__zs_put(&w, 6 - 5, 4);
+    for (s = 0; s < nsym && rem > 1; s++) {
+        int c = norm[s], max = 2 * thr - 1 - rem;
+        if (zero) {   /* how many more zeros: 3 (and on) or 0..2 */
+            int start = s;
+            while (!norm[s]) s++;
+            for (c = norm[s]; s >= start + 3; start += 3) cr__zs_put(&w, 3, 2);
+            cr__zs_put(&w, (uint32_t)(s - start), 2);
+        }
+        rem -= c++;
+        if (c >= thr) c += max;
+        cr__zs_put(&w, (uint32_t)c, nb - (c < max));
+        for (zero = c == 1; rem < thr; thr >>= 1) nb--;
+    }
+    for (; w.nb > 0; w.nb -= 8, w.acc >>= 8) w.p[w.n++] = (uint8_t)w.acc;
+    w.nb = 0;
+    w.acc = 0;
+    cr__zs_fse_enc(NULL, &t, &st[(num - 1) & 1], wt[num - 1]);
+    cr__zs_fse_enc(NULL, &t, &st[(num - 2) & 1], wt[num - 2]);
+    for (i = num - 3; i >= 0; i--) cr__zs_fse_enc(&w, &t, &st[i & 1], wt[i]);
+    cr__zs_put(&w, st[1], 6);
+    cr__zs_put(&w, st[0], 6);
+    if (cr__zs_close(&w) >= 128) return 0;
+    o[0] = (uint8_t)w.n;
+    return 1 + w.n;
+}
+
+/* The n literals as a Huffman-coded literals section (4 streams) at o:
+   its size, or 0 when raw literals would take as much. */
+static size_t cr__zs_huf(const uint8_t *lit, size_t n, uint8_t *o) {
+    uint32_t cnt[256] = { 0 }, next = 0;
+    uint8_t len[256], wt[256];
+    uint16_t code[256];
+    size_t i, k, d, seg = (n + 3) / 4, at, sz[4];
+    int s, last = 0, maxb = 0;
+    uint64_t h;
+    cr__zs_bits w;
+    if (n < 256) return 0;
+    for (i = 0; i < n; i++) cnt[lit[i]]++;
+    if (cr__zs_huf_lens(cnt, len) < 2) return 0;
+    for (s = 0; s < 256; s++) if (len[s]) { last = s; maxb = len[s] > maxb ? len[s] : maxb; }
+    for (s = 0; s < 256; s++) wt[s] = len[s] ? (uint8_t)(maxb + 1 - len[s]) : 0;
+    for (s = maxb; s > 0; s--, next >>= 1)   /* canonical: the longest codes first, in byte order */
+        for (i = 0; i < 256; i++) if (len[i] == s) code[i] = (uint16_t)next++;
+    if (!(d = cr__zs_huf_desc(wt, last, o + 5))) return 0;
+    w.p = o + 5 + d + 6;
+    w.n = 0;
+    for (k = 0; k < 4; k++) {   /* each stream written from its last byte */
+        size_t a = k * seg, b = k == 3 ? n : a + seg;
+        if (11 + d + w.n + (b - a) * (size_t)maxb / 8 + 8 >= n) return 0;
+        at = w.n;
+        w.acc = 0;
+        w.nb = 0;
+        while (b-- > a) cr__zs_put(&w, code[lit[b]], len[lit[b]]);
+        sz[k] = cr__zs_close(&w) - at;
+        if (sz[k] > 65535) return 0;
+    }
+    for (k = 0; k < 3; k++) { o[5 + d + 2 * k] = (uint8_t)sz[k]; o[6 + d + 2 * k] = (uint8_t)(sz[k] >> 8); }
+    h = 2 | 3 << 2 | (uint64_t)n << 4 | (uint64_t)(d + 6 + w.n) << 22;   /* 4 streams, 18-bit sizes */
+    for (k = 0; k < 5; k++) o[k] = (uint8_t)(h >> 8 * k);
+    return 5 + d + 6 + w.n;
+}
+
+/* Greedy LZ77 over buf[i, e): sequences into z->seq, literals into lit;
+   returns the number of literals. A match is of 6 bytes or more (found by
+   a hash of 6), starts at most 2 MiB back, in buf. */
+static size_t cr__zs_match(cr__zstw *z, size_t i, size_t e, uint8_t *lit) {
+    const uint8_t *b = z->buf;
+    size_t anchor = i, nlit = 0;
+    z->nseq = 0;
+    while (i + 8 <= e) {
+        uint32_t h = CR__ZS_HASH(b + i), cur = (uint32_t)(z->base + i), d = cur - z->hash[h];
+        size_t n = 0;
+        z->hash[h] = cur;
+        if (d - 1 < CR__ZS_WIN && d <= i) {
+            while (i + n + 8 <= e && cr__rd64(b + i + n - d) == cr__rd64(b + i + n)) n += 8;
+            while (i + n < e && b[i + n - d] == b[i + n]) n++;
+        }
+        if (n < 6) { i += 1 + ((i - anchor) >> 7); continue; }   /* shorter ones cost more than their bytes */
+        while (i > anchor && i > d && b[i - 1 - d] == b[i - 1]) { i--; n++; }
+        memcpy(lit + nlit, b + anchor, i - anchor);
+        nlit += i - anchor;
+        z->seq[3 * z->nseq] = (uint32_t)(i - anchor);
+        z->seq[3 * z->nseq + 1] = (uint32_t)n;
+        z->seq[3 * z->nseq++ + 2] = d;
+        anchor = i += n;
+        if (i + 6 <= e) z->hash[CR__ZS_HASH(b + i - 2)] = (uint32_t)(z->base + i - 2);
+    }
+    memcpy(lit + nlit, b + anchor, e - anchor);
+    return nlit + e - anchor;
+}
+
+/* buf[s, s + n) as a compressed block's content in z->out + 3: its size,
+   0 when it would not be smaller than n. */
+static size_t cr__zs_compress(cr__zstw *z, size_t s, size_t n) {
+    uint8_t *o = z->out + 3, *q;
+    size_t nlit = cr__zs_match(z, s, s + n, z->lit), k;
+    uint32_t ns = z->nseq;
+    if (nlit + 8 >= n) return 0;
+    if (!(k = cr__zs_huf(z->lit, nlit, o))) {
+        o[0] = (uint8_t)(0xc | (nlit & 15) << 4);   /* raw literals, 20-bit size */
+        o[1] = (uint8_t)(nlit >> 4);
+        o[2] = (uint8_t)(nlit >> 12);
+        memcpy(o + 3, z->lit, nlit);
+        k = 3 + nlit;
+    }
+    q = o + k;
+    if (ns < 128) *q++ = (uint8_t)ns;
+    else if (ns < 0x7f00) { *q++ = (uint8_t)(ns >> 8 | 128); *q++ = (uint8_t)ns; }
+    else { *q++ = 255; *q++ = (uint8_t)(ns - 0x7f00); *q++ = (uint8_t)((ns - 0x7f00) >> 8); }
+    if (ns) {
+        *q++ = 0;   /* predefined tables for all three */
+        if (!(k = cr__zs_seqs(z, q, n - (size_t)(q - o)))) return 0;
+        q += k;
+    }
+    return (size_t)(q - o) < n ? (size_t)(q - o) : 0;
+}
+
+static void cr__zs_emit(cr__zstw *z, const void *p, size_t n) {
+    int r;
+    if (!z->err && n && (r = z->write(z->user, p, n)) < 0) z->err = -r;
+}
+
+/* Writes buf[s, s + n) as a block (last: the frame's last): RLE, compressed or raw. */
+static void cr__zs_block(cr__zstw *z, size_t s, size_t n, int last) {
+    const uint8_t *b = z->buf + s;
+    uint8_t *o = z->out;
+    size_t k, size = n;
+    uint32_t type = 0, h;
+    for (k = 0; k + 32 <= n; k += 32) {
+        int i;
+        for (i = 0; i < 4; i++) z->xxh[i] = cr__xxh_round(z->xxh[i], b + k + 8 * i);
+    }
+    if (n > 1 && !memcmp(b, b + 1, n - 1)) { type = 1; o[3] = b[0]; }
+    else if (n > 64 && (size = cr__zs_compress(z, s, n)) != 0) type = 2;
+    else size = n;
+    h = (uint32_t)last | type << 1 | (uint32_t)(type == 1 ? n : size) << 3;
+    o[0] = (uint8_t)h; o[1] = (uint8_t)(h >> 8); o[2] = (uint8_t)(h >> 16);
+    cr__zs_emit(z, o, type == 0 ? 3 : type == 1 ? 4 : 3 + size);
+    if (type == 0) cr__zs_emit(z, b, n);
+}
+
+/* The frame header, before the first block: no dictionary, the window,
+   the content size when the caller set it, a checksum. */
+static void cr__zs_head(cr__zstw *z) {
+    uint8_t h[14] = { 0x28, 0xb5, 0x2f, 0xfd, 0x04, (CR__ZS_WLOG - 10) << 3 };
+    int i;
+    if (z->started++) return;
+    if (z->size) h[4] = 0xc4;
+    for (i = 0; i < 8; i++) h[6 + i] = (uint8_t)((z->size - 1) >> 8 * i);
+    cr__zs_emit(z, h, z->size ? 14 : 6);
+}
+
+/* Takes n bytes (a cr_unpack_write_opts write callback); < 0: -errno of the sink. */
+static int cr__zstw_write(void *user, const void *data, size_t n) {
+    cr__zstw *z = (cr__zstw *)user;
+    const uint8_t *p = (const uint8_t *)data;
+    cr__zs_head(z);
+    z->total += n;
+    while (n && !z->err) {
+        size_t k;
+        if (z->len == 2 * CR__ZS_WIN) {   /* everything is coded: keep the last window */
+            memmove(z->buf, z->buf + CR__ZS_WIN, CR__ZS_WIN);
+            z->base += CR__ZS_WIN;
+            z->len = z->pos = CR__ZS_WIN;
+        }
+        k = z->pos + CR__ZS_BLOCK - z->len < n ? z->pos + CR__ZS_BLOCK - z->len : n;
+        memcpy(z->buf + z->len, p, k);
+        z->len += k; p += k; n -= k;
+        if (z->len - z->pos == CR__ZS_BLOCK) { cr__zs_block(z, z->pos, CR__ZS_BLOCK, 0); z->pos = z->len; }
+    }
+    return -z->err;
+}
+
+/* The last block and the checksum; < 0: -errno of the sink. */
+static int cr__zstw_finish(cr__zstw *z) {
+    size_t n = z->len - z->pos;
+    uint32_t x;
+    uint8_t t[4];
+    cr__zs_head(z);
+    cr__zs_block(z, z->pos, n, 1);
+    x = (uint32_t)cr__xxh_end(z->xxh, z->total, z->buf + z->pos + (n & ~(size_t)31), n & 31);
+    t[0] = (uint8_t)x; t[1] = (uint8_t)(x >> 8); t[2] = (uint8_t)(x >> 16); t[3] = (uint8_t)(x >> 24);
+    cr__zs_emit(z, t, 4);
+    return -z->err;
+}
+
+static void cr__zstw_free(cr__zstw *z) {
+    if (!z) return;
+    CR_FREE(z->buf);
+    CR_FREE(z->out);
+    CR_FREE(z->lit);
+    CR_FREE(z->seq);
+    CR_FREE(z->hash);
+    CR_FREE(z);
+}
+
+/* A zstd writer into write(user, ...), about 5 MiB; NULL: out of memory.
+   Set z->size to the content size + 1 before the first write to record it. */
+static cr__zstw *cr__zstw_new(int (*write)(void *user, const void *data, size_t n), void *user) {
+    cr__zstw *z = (cr__zstw *)cr__calloc(1, sizeof *z);
+    if (!z) return NULL;
+    z->write = write;
+    z->user = user;
+    z->buf = (uint8_t *)CR_MALLOC(2 * CR__ZS_WIN);
+    z->out = (uint8_t *)CR_MALLOC(CR__ZS_BLOCK + 64);
+    z->lit = (uint8_t *)CR_MALLOC(CR__ZS_BLOCK);
+    z->seq = (uint32_t *)CR_MALLOC(CR__ZS_MAXSEQ * 3 * sizeof *z->seq);
+    z->hash = (uint32_t *)cr__calloc((size_t)1 << CR__ZS_HLOG, sizeof *z->hash);
+    if (!z->buf || !z->out || !z->lit || !z->seq || !z->hash) { cr__zstw_free(z); return NULL; }
+    cr__zs_table(&z->fse[0], cr__zs_norm, cr__zs_xbits, 36, 6, 0);
+    cr__zs_table(&z->fse[1], cr__zs_norm + 36, cr__zs_xbits + 36, 53, 6, 3);
+    cr__zs_table(&z->fse[2], cr__zs_norm + 89, NULL, 29, 5, 0);
+    z->xxh[0] = CR__XXH_P1 + CR__XXH_P2;
+    z->xxh[1] = CR__XXH_P2;
+    z->xxh[3] = 0 - CR__XXH_P1;
+    return z;
+}
+
 CR_API int cr_unpack_write_layer(const cr_store *s, const char *dir, const cr_unpack_write_opts *o, cr_unpack_written *out, cr_err *err) {
     const char *root = cr_store_root(s);
     cr_unpack_write_opts wo = *o;
@@ -19388,47 +19809,25 @@ static int cr__push_blob(cr__push *P, const cr_descriptor *d, int fd, int report
 
 typedef struct cr__push_enc {
     int fd, kind;               /* CR_PUSH_GZIP or CR_PUSH_ZSTD */
-    cr__sha256 sha;
+    cr__sha256 sha;             /* zstd: of what the writer wrote */
     uint64_t size;
     cr__layerw *gz;             /* gzip: the layer writer's own deflate */
-#ifdef CR_ZSTD_ENCODER
-    ZSTD_CStream *zc;
-#endif
-    uint8_t *buf;
+    cr__zstw *zs;               /* zstd: cr's own zstd writer */
 } cr__push_enc;
 
-enum { CR__PUSH_ENC_BUF = 1 << 17 };
-
-#ifdef CR_ZSTD_ENCODER
-static int cr__push_enc_out(cr__push_enc *e, size_t n, cr_err *err) {
-    if (!n) return 0;
-    if (cr__write_all(e->fd, e->buf, n) < 0) return cr__errno(err, "recompress: write");
-    cr__sha256_update(&e->sha, e->buf, n);
+/* The zstd writer's sink: the temp file, its sha256 and size. */
+static int cr__push_enc_out(void *user, const void *p, size_t n) {
+    cr__push_enc *e = (cr__push_enc *)user;
+    if (cr__write_all(e->fd, p, n) < 0) return -errno;
+    cr__sha256_update(&e->sha, p, n);
     e->size += n;
     return 0;
 }
-#endif
 
 /* Compresses p[0..n) (n 0 and p NULL: the end of the stream) into e->fd. */
 static int cr__push_encode(void *user, const uint8_t *p, size_t n, cr_err *err) {
     cr__push_enc *e = (cr__push_enc *)user;
-    int end = p == NULL, r = 0;
-#ifdef CR_ZSTD_ENCODER
-    if (e->kind == CR_PUSH_ZSTD) {
-        ZSTD_inBuffer ib;
-        size_t left;
-        ib.src = p; ib.size = n; ib.pos = 0;
-        do {
-            ZSTD_outBuffer ob;
-            ob.dst = e->buf; ob.size = CR__PUSH_ENC_BUF; ob.pos = 0;
-            left = ZSTD_compressStream2(e->zc, &ob, &ib, end ? ZSTD_e_end : ZSTD_e_continue);
-            if (ZSTD_isError(left)) return cr_err_set(err, EIO, "recompress: zstd: %s", ZSTD_getErrorName(left));
-            r = cr__push_enc_out(e, ob.pos, err);
-        } while (r == 0 && (end ? left != 0 : ib.pos < ib.size));
-        return r;
-    }
-#endif
-    r = end ? cr__layerw_finish(e->gz) : cr__layerw_write(e->gz, p, n);
+    int r = e->zs ? (p ? cr__zstw_write(e->zs, p, n) : cr__zstw_finish(e->zs)) : p ? cr__layerw_write(e->gz, p, n) : cr__layerw_finish(e->gz);
     return r < 0 ? cr_err_set(err, -r, "recompress: write: %s", strerror(-r)) : 0;
 }
 
@@ -19445,13 +19844,7 @@ static int cr__push_recompress(cr__push *P, const cr_descriptor *d, const char *
     if ((e.fd = mkostemp(p, O_CLOEXEC)) < 0) return cr__errno(err, "layer %s: temp file in %s/tmp", d->digest, P->root);
     unlink(p);
     snprintf(p, sizeof p, "%s/blobs/sha256/%s", P->root, cr__store_hex(d->digest) ? cr__store_hex(d->digest) : "");
-    e.buf = (uint8_t *)CR_MALLOC(CR__PUSH_ENC_BUF);
-    if (!e.buf) r = cr_err_set(err, ENOMEM, "out of memory");
-#ifdef CR_ZSTD_ENCODER
-    else if (e.kind == CR_PUSH_ZSTD && !(e.zc = ZSTD_createCStream())) r = cr_err_set(err, ENOMEM, "recompress: init failed");
-#else
-    else if (e.kind == CR_PUSH_ZSTD) r = cr_err_set(err, ENOTSUP, "this cr was built without a zstd compressor (CR_ZSTD_ENCODER)");
-#endif
+    if (e.kind == CR_PUSH_ZSTD && !(e.zs = cr__zstw_new(cr__push_enc_out, &e))) r = cr_err_set(err, ENOMEM, "out of memory");
     else if (e.kind == CR_PUSH_GZIP && !(e.gz = (cr__layerw *)cr__calloc(1, sizeof *e.gz)))
         r = cr_err_set(err, ENOMEM, "out of memory");
     else if ((in = open(p, O_RDONLY | O_CLOEXEC)) < 0) r = cr__errno(err, "%s", p);
@@ -19469,10 +19862,7 @@ static int cr__push_recompress(cr__push *P, const cr_descriptor *d, const char *
         e.fd = -1;
     }
     CR_FREE(e.gz);
-#ifdef CR_ZSTD_ENCODER
-    ZSTD_freeCStream(e.zc);
-#endif
-    CR_FREE(e.buf);
+    cr__zstw_free(e.zs);
     if (in >= 0) close(in);
     if (e.fd >= 0) close(e.fd);
     return r < 0 ? cr_err_wrap(err, "recompress layer %s", d->digest) : 0;

@@ -1,7 +1,7 @@
 #!/usr/bin/env bats
 # cr push / save / load against Docker and Podman (Debian's packages): what
 # cr pushes to a local docker-registry, they pull and run (with cr as their
-# runtime); what cr saves, podman load takes; what podman save (both
+# runtime), gzip and zstd (cr's own); what cr saves, podman load takes; what podman save (both
 # formats) and docker save write, cr load takes and cr runs.
 #
 # setup_file starts a private dockerd (start_dockerd), a podman environment
@@ -59,6 +59,17 @@ crun_img() { "$CR" --root "$T/state" --storage "$1" run --rm --network none "${@
     echo "$output"
     ((status == 0))
     run -0 pm run --rm --network none "$REG/crtest/busybox:gz" cat /hello.txt
+    [[ $output == "pushed by cr" ]]
+}
+
+@test "podman pulls and runs what cr pushed with cr's own zstd" {
+    run -0 crs push --compression zstd localhost/bb:1 "$REG/crtest/busybox:zstd"
+    echo "$output"
+    [[ $output == *": Pushed"* ]]
+    run pm pull -q --tls-verify=false "$REG/crtest/busybox:zstd"
+    echo "$output"
+    ((status == 0))
+    run -0 pm run --rm --network none "$REG/crtest/busybox:zstd" cat /hello.txt
     [[ $output == "pushed by cr" ]]
 }
 

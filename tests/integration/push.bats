@@ -196,6 +196,37 @@ manifest_of() { skopeo inspect --raw --tls-verify=false --creds alice:pw "docker
     [[ -n $cfg ]]
 }
 
+@test "push: --compression zstd recompresses gzip layers with cr's own zstd; the same image gives the same digest; skopeo decompresses it" {
+    local d1 d2 layer diff
+    auth_registry
+    run -0 crs push --compression zstd "$BB" "$REG/z/one"
+    echo "$output"
+    [[ ${lines[-1]} =~ ^latest:\ digest:\ (sha256:[0-9a-f]{64}) ]]
+    d1=${BASH_REMATCH[1]}
+    manifest_of "$REG/z/one" | jq -e '.mediaType == "application/vnd.oci.image.manifest.v1+json" and
+        (.layers | length == 1) and .layers[0].mediaType == "application/vnd.oci.image.layer.v1.tar+zstd"'
+    layer=$(manifest_of "$REG/z/one" | jq -r '.layers[0].digest')
+    [[ $layer != "$(bb_blob '.layers[0].digest')" ]]
+    # pushes are reproducible: a second push (another repository) has the same digests
+    run -0 crs push --compression zstd "$BB" "$REG/z/two"
+    [[ ${lines[-1]} =~ ^latest:\ digest:\ (sha256:[0-9a-f]{64}) ]]
+    d2=${BASH_REMATCH[1]}
+    [[ $d1 == "$d2" ]]
+    # skopeo (Go's zstd) decompresses the layer to the config's diff-id
+    skopeo copy -q --src-tls-verify=false --src-creds alice:pw --dest-decompress "docker://$REG/z/one" "dir:$BATS_TEST_TMPDIR/dir"
+    diff=$(bb_diff)
+    ls -l "$BATS_TEST_TMPDIR/dir"
+    [[ $(sha256sum <"$BATS_TEST_TMPDIR/dir/${diff#sha256:}" | cut -d' ' -f1) == "${diff#sha256:}" ]]
+    # the zstd command and cr (libzstd) take it back too
+    skopeo copy -q --src-tls-verify=false --src-creds alice:pw "docker://$REG/z/one" "oci:$BATS_TEST_TMPDIR/oci:z"
+    [[ $(zstd -q -d -c "$BATS_TEST_TMPDIR/oci/blobs/sha256/${layer#sha256:}" | sha256sum | cut -d' ' -f1) == "${diff#sha256:}" ]]
+    STORE=$BATS_TEST_TMPDIR/store2
+    run -0 crs pull "$REG/z/one"
+    blobs_verified
+    run -0 cri run --rm --network none "$REG/z/one" echo zstd-ok
+    [[ $output == zstd-ok ]]
+}
+
 @test "push: a layer that came unpacked already (no blob of its own) goes as the store's blob of the same content" {
     local o=$BATS_TEST_TMPDIR/same l
     oci_init "$o"
