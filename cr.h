@@ -13684,9 +13684,12 @@ typedef struct cr__tls_conn {
    when there are CAs. -1 with errno if there is no randomness. */
 static int cr__tls_conn_init(cr__tls_conn *k, const cr__tls_server *t) {
     static const uint16_t suites[] = { BR_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, BR_TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256 };
+    static const br_hash_class *const hashes[] = {      /* br_sha1_ID on, for the signatures of client certificates */
+        &br_sha1_vtable, &br_sha224_vtable, &br_sha256_vtable, &br_sha384_vtable, &br_sha512_vtable };
     br_ssl_engine_context *eng = &k->sc.eng;
     const br_skey_decoder_context *key = &t->id.key;
     time_t now = time(NULL);
+    int i;
     br_ssl_server_zero(&k->sc);
     br_ssl_engine_set_versions(eng, BR_TLS12, BR_TLS12);
     br_ssl_engine_set_suites(eng, suites, sizeof suites / sizeof *suites);
@@ -13702,7 +13705,10 @@ static int cr__tls_conn_init(cr__tls_conn *k, const cr__tls_server *t) {
         br_ssl_server_set_single_ec(&k->sc, t->id.chain, t->id.nchain, br_skey_decoder_get_ec(key), BR_KEYTYPE_SIGN,
                                     BR_KEYTYPE_EC, br_ec_get_default(), br_ecdsa_sign_asn1_get_default());
     if (t->cas.n) {
-        br_x509_minimal_init_full(&k->xm, t->cas.v, t->cas.n);
+        br_x509_minimal_init(&k->xm, &br_sha256_vtable, t->cas.v, t->cas.n);
+        br_x509_minimal_set_rsa(&k->xm, br_rsa_pkcs1_vrfy_get_default());    /* the client's (not _init_full's i31 copies) */
+        br_x509_minimal_set_ecdsa(&k->xm, br_ec_get_default(), br_ecdsa_vrfy_asn1_get_default());
+        for (i = 0; i < 5; i++) br_x509_minimal_set_hash(&k->xm, br_sha1_ID + i, hashes[i]);
         br_x509_minimal_set_time(&k->xm, (uint32_t)(now / 86400 + 719528), (uint32_t)(now % 86400));
         br_ssl_engine_set_x509(eng, &k->xm.vtable);
         br_ssl_engine_set_default_rsavrfy(eng);     /* the client's CertificateVerify */
@@ -28647,14 +28653,18 @@ static int cr__srv_listen(const cr_runtime *rt, const cr_serve_opts *o, char *pa
     return fd;
 }
 
-/* An IPv4 or IPv6 address and port through fmt4 or fmt6 ("%s:%u"). */
-static void cr__srv_addr_name(const struct sockaddr_storage *ss, const char *fmt4, const char *fmt6, char *out, size_t n) {
+/* "ADDR:PORT" of an IPv4 or IPv6 ("[a:b:c:d:e:f:g:h]:PORT") socket address,
+   after prefix; n of 64 holds any. */
+static void cr__srv_addr_name(const struct sockaddr_storage *ss, const char *prefix, char *out, size_t n) {
     const struct sockaddr_in *a4 = (const struct sockaddr_in *)(const void *)ss;
     const struct sockaddr_in6 *a6 = (const struct sockaddr_in6 *)(const void *)ss;
-    char addr[INET6_ADDRSTRLEN] = "?";
-    int v6 = ss->ss_family == AF_INET6;
-    inet_ntop(ss->ss_family, v6 ? (const void *)&a6->sin6_addr : (const void *)&a4->sin_addr, addr, sizeof addr);
-    snprintf(out, n, v6 ? fmt6 : fmt4, addr, ntohs(v6 ? a6->sin6_port : a4->sin_port));
+    const unsigned char *b = a6->sin6_addr.s6_addr;
+    char addr[48] = "[";
+    int i;
+    if (ss->ss_family == AF_INET6) {
+        for (i = 0; i < 16; i += 2) snprintf(addr + strlen(addr), sizeof addr - strlen(addr), "%x%s", b[i] << 8 | b[i + 1], i < 14 ? ":" : "]");
+    } else cr__ip4_str(ntohl(a4->sin_addr.s_addr), addr, sizeof addr);
+    snprintf(out, n, "%s%s:%u", prefix, addr, ntohs(ss->ss_family == AF_INET6 ? a6->sin6_port : a4->sin_port));
 }
 
 /* A TCP listener on "ADDR:PORT" (tcp:// allowed, [v6] in brackets, an
@@ -28683,7 +28693,7 @@ static int cr__srv_listen_tcp(const char *spec, char *name, size_t n, cr_err *er
     freeaddrinfo(res);
     if (fd < 0) { errno = e; return cr__errno(err, "listen on tcp %s", spec); }
     getsockname(fd, (struct sockaddr *)&ss, &sl);
-    cr__srv_addr_name(&ss, "tcp://%s:%u", "tcp://[%s]:%u", name, n);
+    cr__srv_addr_name(&ss, "tcp://", name, n);
     return fd;
 }
 
@@ -28691,7 +28701,7 @@ static int cr__srv_listen_tcp(const char *spec, char *name, size_t n, cr_err *er
    l[1] tcp, with its certificates loaded into tls when it has TLS. */
 static int cr__srv_open(const cr_runtime *rt, const cr_serve_opts *o, cr__tls_server *tls, struct pollfd l[2],
                         char *path, size_t n, cr_err *err) {
-    char tname[INET6_ADDRSTRLEN + 16];
+    char tname[72];
     int own = o->listen_fd <= 0 && (o->socket || !o->tcp), r;
     if ((o->tls_cert || o->tls_key || o->tls_ca) && !o->tcp) return cr_err_set(err, EINVAL, "TLS certificates are for a tcp listener only");
     if ((o->tls_cert || o->tls_key || o->tls_ca) && (!o->tls_cert || !o->tls_key))
@@ -28717,7 +28727,7 @@ static int cr__srv_open(const cr_runtime *rt, const cr_serve_opts *o, cr__tls_se
 static void cr__srv_conn_proc(const cr_runtime *rt, const cr_store *s, const cr__tls_server *tls, int fd) {
     struct sockaddr_storage ss;
     socklen_t sl = sizeof ss;
-    char peer[INET6_ADDRSTRLEN + 8] = "?";
+    char peer[64] = "?";
     cr_err e = {0};
     pid_t pid;
     int sp[2];
@@ -28731,7 +28741,7 @@ static void cr__srv_conn_proc(const cr_runtime *rt, const cr_store *s, const cr_
         _exit(0);
     }
     close(sp[1]);
-    if (!getpeername(fd, (struct sockaddr *)&ss, &sl)) cr__srv_addr_name(&ss, "%s:%u", "[%s]:%u", peer, sizeof peer);
+    if (!getpeername(fd, (struct sockaddr *)&ss, &sl)) cr__srv_addr_name(&ss, "", peer, sizeof peer);
     if (pid > 0 && cr__tls_relay(tls, fd, sp[0], &e) < 0) cr_log(CR_LOG_WARN, "serve: TLS handshake error from %s: %s", peer, e.msg);
     close(sp[0]);
     close(fd);
