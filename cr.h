@@ -28698,10 +28698,10 @@ static int cr__srv_listen_tcp(const char *spec, char *name, size_t n, cr_err *er
 }
 
 /* The listeners of o: l[0] the unix socket (made at path, or o->listen_fd),
-   l[1] tcp, with its certificates loaded into tls when it has TLS. */
+   l[1] tcp (tname gets its name), with its certificates loaded into tls
+   when it has TLS. */
 static int cr__srv_open(const cr_runtime *rt, const cr_serve_opts *o, cr__tls_server *tls, struct pollfd l[2],
-                        char *path, size_t n, cr_err *err) {
-    char tname[72];
+                        char *path, size_t n, char tname[72], cr_err *err) {
     int own = o->listen_fd <= 0 && (o->socket || !o->tcp), r;
     if ((o->tls_cert || o->tls_key || o->tls_ca) && !o->tcp) return cr_err_set(err, EINVAL, "TLS certificates are for a tcp listener only");
     if ((o->tls_cert || o->tls_key || o->tls_ca) && (!o->tls_cert || !o->tls_key))
@@ -28713,12 +28713,10 @@ static int cr__srv_open(const cr_runtime *rt, const cr_serve_opts *o, cr__tls_se
     l[0].fd = own ? cr__srv_listen(rt, o, path, n, err) : o->listen_fd > 0 ? o->listen_fd : -1;
     if (own && l[0].fd < 0) return l[0].fd;
     if (!own && l[0].fd >= 0) snprintf(path, n, "(fd %d)", l[0].fd);
-    if (o->tcp && (l[1].fd = cr__srv_listen_tcp(o->tcp, tname, sizeof tname, err)) < 0) {
+    if (o->tcp && (l[1].fd = cr__srv_listen_tcp(o->tcp, tname, 72, err)) < 0) {
         if (own) { close(l[0].fd); unlink(path); }
         return l[1].fd;
     }
-    if (o->ready && l[0].fd >= 0) o->ready(o->user, path);
-    if (o->ready && l[1].fd >= 0) o->ready(o->user, tname);
     return 0;
 }
 
@@ -28751,15 +28749,16 @@ static void cr__srv_conn_proc(const cr_runtime *rt, const cr_store *s, const cr_
 CR_API int cr_serve_run(const cr_runtime *rt, const cr_store *s, const cr_serve_opts *o, cr_err *err) {
     cr_serve_opts zero;
     cr__tls_server tls;
-    char path[PATH_MAX] = "", dir[PATH_MAX];
+    char path[PATH_MAX] = "", dir[PATH_MAX], tname[72];
     struct sigaction sa;
     struct pollfd l[2] = {{-1, POLLIN, 0}, {-1, POLLIN, 0}};     /* unix socket, tcp */
     int own, r, i;
     if (!o) { memset(&zero, 0, sizeof zero); o = &zero; }
     memset(&tls, 0, sizeof tls);
     own = o->listen_fd <= 0 && (o->socket || !o->tcp);
+    if ((r = cr__srv_open(rt, o, &tls, l, path, sizeof path, tname, err)) < 0) { cr__tls_server_free(&tls); return r; }
     snprintf(dir, sizeof dir, "%s/@serve", cr_state_root(rt));
-    if (cr__mkdir_p(dir, 0700) < 0) return cr__errno(err, "%s", dir);
+    if (cr__mkdir_p(dir, 0700) < 0) { r = cr__errno(err, "%s", dir); goto out; }
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = cr__srv_on_term;
     sigaction(SIGTERM, &sa, NULL);
@@ -28768,7 +28767,8 @@ CR_API int cr_serve_run(const cr_runtime *rt, const cr_store *s, const cr_serve_
     sa.sa_flags = SA_NOCLDWAIT;              /* connection processes reap themselves */
     sigaction(SIGCHLD, &sa, NULL);
     sigaction(SIGPIPE, &sa, NULL);
-    if ((r = cr__srv_open(rt, o, &tls, l, path, sizeof path, err)) < 0) { cr__tls_server_free(&tls); return r; }
+    if (o->ready && l[0].fd >= 0) o->ready(o->user, path);
+    if (o->ready && l[1].fd >= 0) o->ready(o->user, tname);
     while (!cr__srv_stop_flag) {
         if (poll(l, 2, -1) <= 0) continue;
         for (i = 0; i < 2; i++) {
@@ -28790,10 +28790,11 @@ CR_API int cr_serve_run(const cr_runtime *rt, const cr_store *s, const cr_serve_
             close(fd);
         }
     }
+out:
     if (own) { close(l[0].fd); unlink(path); }
     if (l[1].fd >= 0) close(l[1].fd);
     cr__tls_server_free(&tls);
-    return 0;
+    return r;
 }
 
 #endif /* CR_NO_REGISTRY */

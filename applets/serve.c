@@ -59,6 +59,9 @@ int cr_applet_serve(int argc, char **argv) {
     cr_opt_into(&st, opts, &o);
     if (st.noperands) return cr_main_usage_error(argv[0], "unexpected operand \"%s\"", st.operands[0]);
     if (pid && fds && atoi(pid) == (int)getpid() && atoi(fds) >= 1) o.listen_fd = 3;
+    if (o.tcp && !o.tls_cert && !o.tls_key && !o.insecure_tcp)
+        return cr_main_fail(argv[0], "--tcp %s without --tls-cert and --tls-key: refused, since anyone who can connect "
+                                     "would be root on this host (--insecure-tcp allows plain HTTP)", o.tcp);
     /* exec into containers must not expose this binary (CVE-2019-5736) */
     if (cr_util_reexec_sealed(cr_main_argv, &err) < 0) return cr_main_fail_err(argv[0], &err);
     if (o.tcp && o.insecure_tcp && !o.tls_cert)

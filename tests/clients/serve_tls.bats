@@ -109,7 +109,7 @@ dt_line() {
 @test "serve --tcp: refused without TLS; errors name the file at fault" {
     serve_err() { in_ns timeout 10 "$CR" --root "$CR_ROOT" --storage "$STORE" serve --tcp 127.0.0.1:0 "$@"; }
     run serve_err
-    [ "$status" -eq 1 ] && [[ $output == *"tcp 127.0.0.1:0: plain HTTP refused"* ]]
+    [ "$status" -eq 1 ] && [[ $output == *"--tcp 127.0.0.1:0 without --tls-cert and --tls-key: refused"*"--insecure-tcp allows"* ]]
     run serve_err --tls-cert "$S/server.crt"
     [ "$status" -eq 1 ] && [[ $output == *"TLS needs a certificate and its key"* ]]
     run serve_err --tls-cert "$S/nope.crt" --tls-key "$S/server.key"
