@@ -78,6 +78,11 @@ dt_line() {
     serve_tcp --tls-cert "$S/ecserver.crt" --tls-key "$S/ecserver.key" --tls-ca "$S/ca.crt"
     run dt version --format '{{.Server.APIVersion}}'
     [ "$status" -eq 0 ] && [ "$output" = 1.43 ]
+    if [[ -x /usr/local/bin/docker ]]; then   # a newer CLI (Go, TLS) when this machine has one
+        run in_ns timeout 30 /usr/local/bin/docker --tlsverify --tlscacert "$S/ca.crt" --tlscert "$S/client.crt" --tlskey "$S/client.key" \
+            -H "tcp://127.0.0.1:$PORT" version --format '{{.Client.APIVersion}}'
+        [ "$status" -eq 0 ] && [ "$output" = 1.43 ]
+    fi
     run in_ns timeout 30 $D --tlsverify --tlscacert "$S/ca.crt" -H "tcp://127.0.0.1:$PORT" version --format '{{.Server.APIVersion}}'
     [ "$status" -ne 0 ] && [[ $output == *"bad certificate"* ]]
     run in_ns timeout 30 $D --tlsverify --tlscacert "$S/ca.crt" --tlscert "$S/other/client.crt" --tlskey "$S/other/client.key" \
