@@ -94,7 +94,7 @@ dt_line() {
     [ "$status" -ne 0 ] && [ -z "$output" ]
     run in_ns curl -s --max-time 10 --cacert "$S/ca.crt" --cert "$S/client.crt" --key "$S/client.key" "https://127.0.0.1:$PORT/_ping"
     [ "$status" -eq 0 ] && [ "$output" = OK ]
-    grep -q 'TLS handshake error from 127.0.0.1:[0-9]*: tls: the client sent no certificate' "$S/serve.log"
+    wait_for 10 grep -q 'TLS handshake error from 127.0.0.1:[0-9]*: tls: the client sent no certificate' "$S/serve.log"
     alive "$SERVE_PID"
 }
 
