@@ -70,7 +70,8 @@
                                                             built on cr_container_* (ctr = container from an image)
      >>build     cr_build_*                                 images out: Dockerfile builds with a layer cache, commit,
                                                             tag, history, import
-     >>serve     cr_serve_*                                 `cr serve`: the Docker Engine API on a unix socket
+     >>serve     cr_serve_*                                 `cr serve`: the Docker Engine API on a unix socket,
+                                                            or TCP with TLS (client certificates)
 */
 #ifndef CR_H
 #define CR_H
@@ -1436,14 +1437,24 @@ CR_API int cr_build_import(const cr_store *s, int fd, const char *source, const 
    started (Docker's "created"), exec instances, and the holds of clients
    that wait for or attach to a container (an AutoRemove container is
    removed once they are done). Whoever can connect to the socket is root
-   on the host: it is made 0660, owned by root and o->group. */
+   on the host: it is made 0660, owned by root and o->group.
+   On TCP (o->tcp) every connection is TLS 1.2 (ECDHE, AES-128-GCM; an RSA
+   or EC key) served by the same code through a relay process, and with
+   o->tls_ca only clients with a certificate signed by one of its CAs get
+   through (Docker's --tlsverify). Plain HTTP on TCP is refused unless
+   o->insecure_tcp: whoever reaches the port would be root on the host. */
 #define CR_SERVE_API_VERSION "1.43"
 #define CR_SERVE_API_MIN "1.24"
 typedef struct cr_serve_opts {
-    const char *socket;        /* NULL: <state root>/docker.sock */
+    const char *socket;        /* NULL: <state root>/docker.sock (unless tcp or listen_fd is given) */
     const char *group;         /* group of the socket; NULL: root */
     int listen_fd;             /* > 0: serve this listening socket (socket activation) */
-    void (*ready)(void *user, const char *socket);   /* once it listens; may be NULL */
+    const char *tcp;           /* "ADDR:PORT" ([v6]:PORT, tcp:// allowed; port 0: any free one): listen there too */
+    const char *tls_cert, *tls_key;   /* PEM chain and its key: TLS on tcp */
+    const char *tls_ca;        /* PEM CAs: clients on tcp must present a certificate they signed */
+    int insecure_tcp;          /* plain HTTP on tcp (no tls_cert) */
+    void (*ready)(void *user, const char *socket);   /* once per listener, as it listens
+                                                        ("tcp://127.0.0.1:2376" for tcp); may be NULL */
     void *user;
 } cr_serve_opts;
 /* Serves until SIGTERM or SIGINT; the socket it made is removed then.
@@ -12917,9 +12928,11 @@ out:
  * >>http — cr_http_*: HTTP/1.1 client
  *        URLs, response heads and chunked bodies as bounded push parsers
  *        (fuzzed on their own), a keep-alive pool, redirects, timeouts
- * tls — cr__tls_*: BearSSL client
+ * tls — cr__tls_*: BearSSL client and server
  *        TLS 1.2 with SNI, trust anchors from PEM bundles, certs.d CAs and
- *        client certificates, IP-address SANs, certificate errors in words
+ *        client certificates, IP-address SANs, certificate errors in words;
+ *        the server side of cr serve --tcp: a relay between a TLS client and
+ *        a socket of the HTTP server, client certificates checked
  * ========================================================================== */
 /* Everything a server sends is untrusted: heads are bounded by
    max_header_bytes, chunk sizes and trailers by fixed limits, bodies by the
@@ -13367,15 +13380,21 @@ typedef struct cr__tls_x509 {
     cr_buf ee;                      /* the server's certificate, for the IP check */
 } cr__tls_x509;
 
+/* A certificate chain (EE first) and its private key: a client's (mTLS)
+   or cr serve's. */
+typedef struct cr__tls_id {
+    br_x509_certificate *chain;
+    size_t nchain;
+    br_skey_decoder_context key;
+} cr__tls_id;
+
 struct cr__tls {
     br_ssl_client_context cc;
     cr__tls_x509 x;
     br_sslio_context io;
     cr__tls_anchors ta;             /* the client's shared CAs (the first nshared, not owned) + certs.d ones */
     size_t nshared;
-    br_x509_certificate *chain;     /* client certificate chain (mTLS), EE first */
-    size_t nchain;
-    br_skey_decoder_context key;    /* and its private key */
+    cr__tls_id id;                  /* client certificate (mTLS), if any */
     char host[256];
     unsigned char iobuf[BR_SSL_BUFSIZE_BIDI];
 };
@@ -13618,7 +13637,7 @@ static int cr__tls_base_cas(const cr_http_client *c, cr__tls_anchors *a, cr_err 
 }
 
 static int cr__tls_chain_cb(void *u, const char *name, const unsigned char *der, size_t n) {
-    cr__tls *t = (cr__tls *)u;
+    cr__tls_id *t = (cr__tls_id *)u;
     br_x509_certificate *v;
     unsigned char *m;
     if (strcmp(name, "CERTIFICATE")) return 0;
@@ -13631,7 +13650,7 @@ static int cr__tls_chain_cb(void *u, const char *name, const unsigned char *der,
     return 0;
 }
 static int cr__tls_key_cb(void *u, const char *name, const unsigned char *der, size_t n) {
-    cr__tls *t = (cr__tls *)u;
+    cr__tls_id *t = (cr__tls_id *)u;
     if (br_skey_decoder_key_type(&t->key) ||
         (strcmp(name, "RSA PRIVATE KEY") && strcmp(name, "EC PRIVATE KEY") && strcmp(name, "PRIVATE KEY"))) return 0;
     br_skey_decoder_init(&t->key);
@@ -13639,9 +13658,9 @@ static int cr__tls_key_cb(void *u, const char *name, const unsigned char *der, s
     return 0;
 }
 
-/* A client certificate chain (PEM) and its key (RSA or EC; PKCS#1, SEC1 or
-   PKCS#8, unencrypted), both in dirfd, kept in t for the connection's life. */
-static int cr__tls_load_client(cr__tls *t, int dirfd, const char *cert, const char *key, cr_err *err) {
+/* A certificate chain (PEM) and its key (RSA or EC; PKCS#1, SEC1 or
+   PKCS#8, unencrypted), both in dirfd; errors name the file at fault. */
+static int cr__tls_load_id(cr__tls_id *t, int dirfd, const char *cert, const char *key, cr_err *err) {
     cr_buf text = {0};
     int r;
     if ((r = cr_util_read_file(dirfd, cert, 1 << 20, &text, err)) < 0) return r;
@@ -13656,6 +13675,13 @@ static int cr__tls_load_client(cr__tls *t, int dirfd, const char *cert, const ch
     if (r < 0 || !br_skey_decoder_key_type(&t->key))
         return cr_err_set(err, EINVAL, "%s: no usable private key (PEM RSA or EC, unencrypted)", key);
     return 0;
+}
+
+static void cr__tls_id_free(cr__tls_id *t) {
+    size_t i;
+    for (i = 0; i < t->nchain; i++) CR_FREE((void *)t->chain[i].data);
+    CR_FREE(t->chain);
+    explicit_bzero(t, sizeof *t);           /* the private key lived here */
 }
 
 static int cr__tls_suffix(const char *s, const char *suf) {
@@ -13692,8 +13718,8 @@ static int cr__tls_certs_dir(const cr_http_client *c, const cr__http_url *u, cr_
             memcpy(other, nm, l - (cert ? 5 : 4));
             strcpy(other + l - (cert ? 5 : 4), cert ? ".key" : ".cert");
             if (faccessat(dfd, other, F_OK, 0)) r = cr_err_set(err, ENOENT, "missing %s for %s", other, nm);
-            else if (cert && t->nchain) cr_log(CR_LOG_WARN, "tls: %s/%s: ignored, a client certificate is already set", dir, nm);
-            else if (cert) r = cr__tls_load_client(t, dfd, nm, other, err);
+            else if (cert && t->id.nchain) cr_log(CR_LOG_WARN, "tls: %s/%s: ignored, a client certificate is already set", dir, nm);
+            else if (cert) r = cr__tls_load_id(&t->id, dfd, nm, other, err);
         }
     }
     if (r < 0) cr_err_wrap(err, "certs.d %s", dir);
@@ -13702,8 +13728,10 @@ static int cr__tls_certs_dir(const cr_http_client *c, const cr__http_url *u, cr_
     return r;
 }
 
-/* BearSSL's error after a failed handshake or record, in words. */
-static int cr__tls_error(cr__http_conn *k, cr_err *err) {
+/* BearSSL's error e of a failed handshake or record, in words, as the
+   client (hints for a missing CA or client certificate) or the server sees it. */
+enum { CR__TLS_AS_SERVER = 1, CR__TLS_HINT_CAS = 2, CR__TLS_HINT_CERT = 4 };
+static int cr__tls_words(int e, unsigned flags, cr_err *err) {
     static const struct { int code; const char *text; } x509[] = {
         {BR_ERR_X509_NOT_TRUSTED, "certificate signed by unknown authority"},
         {BR_ERR_X509_EXPIRED, "certificate has expired or is not yet valid"},
@@ -13718,34 +13746,40 @@ static int cr__tls_error(cr__http_conn *k, cr_err *err) {
         {40, "handshake failure"}, {42, "bad certificate"}, {45, "certificate expired"},
         {48, "unknown CA"}, {70, "protocol version"}, {112, "unrecognized name"}, {116, "certificate required"},
     };
-    cr__tls *t = k->tls;
-    int e = br_ssl_engine_last_error(&t->cc.eng), a;
+    const char *peer = flags & CR__TLS_AS_SERVER ? "client" : "server";
     size_t i;
-    if (e == BR_ERR_OK) k->io_err = 0;      /* a close_notify where data was due */
-    if (e == BR_ERR_OK || e == BR_ERR_IO) return cr__http_io_error(k, "tls", err);
-    if (e == BR_ERR_X509_BAD_SERVER_NAME) return cr_err_set(err, EPROTO, "tls: certificate is not valid for host %s", t->host);
+    int a;
     for (i = 0; i < sizeof x509 / sizeof *x509; i++)
         if (x509[i].code == e)
-            return cr_err_set(err, EPROTO, "tls: %s%s", x509[i].text,
-                              e == BR_ERR_X509_NOT_TRUSTED && !t->ta.n ? " (no CA certificates found: set SSL_CERT_FILE or a CA file)" : "");
+            return cr_err_set(err, EPROTO, "tls: %s%s%s", flags & CR__TLS_AS_SERVER ? "client " : "", x509[i].text,
+                              e == BR_ERR_X509_NOT_TRUSTED && (flags & CR__TLS_HINT_CAS) ? " (no CA certificates found: set SSL_CERT_FILE or a CA file)" : "");
     if (e >= BR_ERR_RECV_FATAL_ALERT && e < BR_ERR_SEND_FATAL_ALERT) {
         const char *name = "unknown";
         a = e - BR_ERR_RECV_FATAL_ALERT;
         for (i = 0; i < sizeof alerts / sizeof *alerts; i++) if (alerts[i].code == a) name = alerts[i].name;
-        return cr_err_set(err, EPROTO, "tls: the server refused the handshake (alert %d, %s)%s", a, name,
-                          !t->nchain && (a == 40 || a == 42 || a == 116) ? "; it may want a client certificate (certs.d)" : "");
+        return cr_err_set(err, EPROTO, "tls: the %s refused the handshake (alert %d, %s)%s", peer, a, name,
+                          (flags & CR__TLS_HINT_CERT) && (a == 40 || a == 42 || a == 116) ? "; it may want a client certificate (certs.d)" : "");
     }
-    if (e == BR_ERR_UNSUPPORTED_VERSION || e == BR_ERR_BAD_VERSION) return cr_err_set(err, EPROTO, "tls: the server does not speak TLS 1.2");
+    if (e == BR_ERR_NO_CLIENT_AUTH) return cr_err_set(err, EPROTO, "tls: the client sent no certificate");
+    if (e == BR_ERR_UNSUPPORTED_VERSION || e == BR_ERR_BAD_VERSION) return cr_err_set(err, EPROTO, "tls: the %s does not speak TLS 1.2", peer);
     if (e >= BR_ERR_X509_OK && e < BR_ERR_X509_OK + 32) return cr_err_set(err, EPROTO, "tls: bad certificate (BearSSL X.509 error %d)", e);
     return cr_err_set(err, EPROTO, "tls: handshake or record error (BearSSL error %d)", e);
 }
 
+/* The error of a failed handshake or record of the client. */
+static int cr__tls_error(cr__http_conn *k, cr_err *err) {
+    cr__tls *t = k->tls;
+    int e = br_ssl_engine_last_error(&t->cc.eng);
+    if (e == BR_ERR_OK) k->io_err = 0;      /* a close_notify where data was due */
+    if (e == BR_ERR_OK || e == BR_ERR_IO) return cr__http_io_error(k, "tls", err);
+    if (e == BR_ERR_X509_BAD_SERVER_NAME) return cr_err_set(err, EPROTO, "tls: certificate is not valid for host %s", t->host);
+    return cr__tls_words(e, (t->ta.n ? 0u : CR__TLS_HINT_CAS) | (t->id.nchain ? 0u : CR__TLS_HINT_CERT), err);
+}
+
 static void cr__tls_free(cr__tls *t) {
-    size_t i;
     if (!t) return;
     cr__tls_anchors_free(&t->ta, t->nshared);
-    for (i = 0; i < t->nchain; i++) CR_FREE((void *)t->chain[i].data);
-    CR_FREE(t->chain);
+    cr__tls_id_free(&t->id);
     cr_buf_free(&t->x.ee);
     explicit_bzero(t, sizeof *t);           /* the client key and session keys lived here */
     CR_FREE(t);
@@ -13760,12 +13794,21 @@ static int cr__tls_low_write(void *ctx, const unsigned char *p, size_t n) {
     return r > 0 ? (int)r : -1;
 }
 
+/* Seeds the engine's generator from getrandom, which works where
+   /dev/urandom (BearSSL's own seeder) is absent; -1 with errno. */
+static int cr__tls_seed(br_ssl_engine_context *eng) {
+    unsigned char seed[32];
+    if (getrandom(seed, sizeof seed, 0) != (ssize_t)sizeof seed) return -1;
+    br_ssl_engine_inject_entropy(eng, seed, sizeof seed);
+    explicit_bzero(seed, sizeof seed);
+    return 0;
+}
+
 /* TLS 1.2 on a connected socket, handshake included. shared: the client's
    base CAs (system bundle + ca_file), already loaded unless insecure. */
 static int cr__tls_open(const cr_http_client *c, const cr__tls_anchors *shared, cr__http_conn *k,
                         const cr__http_url *u, cr_err *err) {
     cr__tls *t = (cr__tls *)CR_MALLOC(sizeof *t);
-    unsigned char seed[32];
     time_t now = time(NULL);
     int r;
     if (!t) return cr_err_set(err, ENOMEM, "tls: out of memory");
@@ -13788,22 +13831,248 @@ static int cr__tls_open(const cr_http_client *c, const cr__tls_anchors *shared, 
     if (inet_pton(AF_INET, u->host, t->x.ip) == 1) t->x.iplen = 4;
     else if (u->ipv6) t->x.iplen = inet_pton(AF_INET6, u->host, t->x.ip) == 1 ? 16 : 0;
     br_ssl_engine_set_x509(&t->cc.eng, &t->x.vtable);
-    if (br_skey_decoder_key_type(&t->key) == BR_KEYTYPE_RSA)
-        br_ssl_client_set_single_rsa(&t->cc, t->chain, t->nchain, br_skey_decoder_get_rsa(&t->key), br_rsa_pkcs1_sign_get_default());
-    else if (br_skey_decoder_key_type(&t->key) == BR_KEYTYPE_EC)
-        br_ssl_client_set_single_ec(&t->cc, t->chain, t->nchain, br_skey_decoder_get_ec(&t->key), BR_KEYTYPE_SIGN, 0,
+    if (br_skey_decoder_key_type(&t->id.key) == BR_KEYTYPE_RSA)
+        br_ssl_client_set_single_rsa(&t->cc, t->id.chain, t->id.nchain, br_skey_decoder_get_rsa(&t->id.key), br_rsa_pkcs1_sign_get_default());
+    else if (br_skey_decoder_key_type(&t->id.key) == BR_KEYTYPE_EC)
+        br_ssl_client_set_single_ec(&t->cc, t->id.chain, t->id.nchain, br_skey_decoder_get_ec(&t->id.key), BR_KEYTYPE_SIGN, 0,
                                     br_ec_get_default(), br_ecdsa_sign_asn1_get_default());
     br_ssl_engine_set_buffer(&t->cc.eng, t->iobuf, sizeof t->iobuf, 1);
-    /* getrandom works where /dev/urandom (BearSSL's own seeder) is absent */
-    if (getrandom(seed, sizeof seed, 0) != (ssize_t)sizeof seed) return cr__errno(err, "tls: getrandom");
-    br_ssl_engine_inject_entropy(&t->cc.eng, seed, sizeof seed);
-    explicit_bzero(seed, sizeof seed);
+    if (cr__tls_seed(&t->cc.eng) < 0) return cr__errno(err, "tls: getrandom");
     /* SNI and the dNSName check take a host name; an IP address gets neither
        (RFC 6066 keeps addresses out of SNI) and is matched by the wrapper */
     if (!br_ssl_client_reset(&t->cc, t->x.iplen ? NULL : u->host, 0)) return cr__tls_error(k, err);
     br_sslio_init(&t->io, &t->cc.eng, cr__tls_low_read, k, cr__tls_low_write, k);
     if (br_sslio_flush(&t->io) < 0) return cr__tls_error(k, err);    /* runs the handshake */
     return 0;
+}
+
+/* ---- tls server: cr serve's TCP listener ---- */
+
+/* What a TLS listener holds: its certificate chain and key, and the CAs a
+   client's certificate must chain to (none: no certificate is asked). */
+typedef struct cr__tls_server { cr__tls_id id; cr__tls_anchors cas; } cr__tls_server;
+
+static void cr__tls_server_free(cr__tls_server *t) {
+    cr__tls_id_free(&t->id);
+    cr__tls_anchors_free(&t->cas, 0);
+}
+
+/* 1 if the key of t signs what the public key of its first certificate
+   verifies (the key belongs to the certificate), 0 if not, -1 if that
+   certificate's key cannot be read. */
+static int cr__tls_id_matches(const cr__tls_id *t) {
+    br_x509_decoder_context dc;
+    const br_x509_pkey *pk;
+    unsigned char hash[32], sig[512], out[32];
+    size_t n;
+    int type = br_skey_decoder_key_type(&t->key);
+    memset(hash, 0x5a, sizeof hash);
+    br_x509_decoder_init(&dc, NULL, NULL);
+    br_x509_decoder_push(&dc, t->chain[0].data, t->chain[0].data_len);
+    if (!(pk = br_x509_decoder_get_pkey(&dc))) return -1;
+    if ((int)pk->key_type != type) return 0;
+    if (type == BR_KEYTYPE_RSA) {
+        const br_rsa_private_key *sk = br_skey_decoder_get_rsa(&t->key);
+        n = (sk->n_bitlen + 7) / 8;
+        return n <= sizeof sig && br_rsa_pkcs1_sign_get_default()(BR_HASH_OID_SHA256, hash, 32, sk, sig) &&
+               br_rsa_pkcs1_vrfy_get_default()(sig, n, BR_HASH_OID_SHA256, 32, &pk->key.rsa, out) && !memcmp(out, hash, 32);
+    }
+    if (br_skey_decoder_get_ec(&t->key)->curve != pk->key.ec.curve) return 0;
+    n = br_ecdsa_sign_asn1_get_default()(br_ec_get_default(), &br_sha256_vtable, hash, br_skey_decoder_get_ec(&t->key), sig);
+    return n && br_ecdsa_vrfy_asn1_get_default()(br_ec_get_default(), hash, 32, &pk->key.ec, sig, n);
+}
+
+/* A TLS listener's certificate chain and key (PEM), and the CAs (PEM) that
+   sign the certificates clients must present (ca NULL: none asked). */
+static int cr__tls_server_load(cr__tls_server *t, const char *cert, const char *key, const char *ca, cr_err *err) {
+    int r;
+    memset(t, 0, sizeof *t);
+    if ((r = cr__tls_load_id(&t->id, AT_FDCWD, cert, key, err)) >= 0 && (r = cr__tls_id_matches(&t->id)) <= 0)
+        r = r ? cr_err_set(err, EINVAL, "%s: the first certificate's public key cannot be read (an RSA or EC key is needed)", cert)
+              : cr_err_set(err, EINVAL, "%s: the key does not match the certificate %s", key, cert);
+    if (r >= 0 && ca) r = cr__tls_load_cas(AT_FDCWD, ca, &t->cas, err);
+    if (r < 0) cr__tls_server_free(t);
+    return r < 0 ? r : 0;
+}
+
+/* One connection of a TLS listener. */
+typedef struct cr__tls_conn {
+    br_ssl_server_context sc;
+    br_x509_minimal_context xm;     /* checks client certificates against the CAs */
+    int ready;                      /* the handshake is done */
+    unsigned char hdr[5];           /* the head of the client's record being read */
+    size_t hlen, need;              /* bytes of hdr read; bytes of its body still to come */
+    int alert;                      /* that record is an alert, read into abuf */
+    size_t alen;
+    unsigned char abuf[256];
+    unsigned char iobuf[BR_SSL_BUFSIZE_BIDI];
+} cr__tls_conn;
+
+/* TLS 1.2 with one cipher family, ECDHE with AES-128-GCM and SHA-256 (what
+   Go's clients prefer), an RSA or EC key, and client certificates checked
+   when there are CAs. -1 with errno if there is no randomness. */
+static int cr__tls_conn_init(cr__tls_conn *k, const cr__tls_server *t) {
+    static const uint16_t suites[] = { BR_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, BR_TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256 };
+    static const br_hash_class *const hashes[] = {      /* br_sha1_ID on, for the signatures of client certificates */
+        &br_sha1_vtable, &br_sha224_vtable, &br_sha256_vtable, &br_sha384_vtable, &br_sha512_vtable };
+    br_ssl_engine_context *eng = &k->sc.eng;
+    const br_skey_decoder_context *key = &t->id.key;
+    time_t now = time(NULL);
+    int i;
+    br_ssl_server_zero(&k->sc);
+    br_ssl_engine_set_versions(eng, BR_TLS12, BR_TLS12);
+    br_ssl_engine_set_suites(eng, suites, sizeof suites / sizeof *suites);
+    br_ssl_engine_set_default_ec(eng);
+    br_ssl_engine_set_hash(eng, br_sha256_ID, &br_sha256_vtable);
+    br_ssl_engine_set_prf_sha256(eng, &br_tls12_sha256_prf);
+    br_ssl_engine_set_default_aes_gcm(eng);
+    br_ssl_engine_add_flags(eng, BR_OPT_NO_RENEGOTIATION);
+    if (br_skey_decoder_key_type(key) == BR_KEYTYPE_RSA)
+        br_ssl_server_set_single_rsa(&k->sc, t->id.chain, t->id.nchain, br_skey_decoder_get_rsa(key), BR_KEYTYPE_SIGN,
+                                     br_rsa_private_get_default(), br_rsa_pkcs1_sign_get_default());
+    else
+        br_ssl_server_set_single_ec(&k->sc, t->id.chain, t->id.nchain, br_skey_decoder_get_ec(key), BR_KEYTYPE_SIGN,
+                                    BR_KEYTYPE_EC, br_ec_get_default(), br_ecdsa_sign_asn1_get_default());
+    if (t->cas.n) {
+        br_x509_minimal_init(&k->xm, &br_sha256_vtable, t->cas.v, t->cas.n);
+        br_x509_minimal_set_rsa(&k->xm, br_rsa_pkcs1_vrfy_get_default());    /* the client's (not _init_full's i31 copies) */
+        br_x509_minimal_set_ecdsa(&k->xm, br_ec_get_default(), br_ecdsa_vrfy_asn1_get_default());
+        for (i = 0; i < 5; i++) br_x509_minimal_set_hash(&k->xm, br_sha1_ID + i, hashes[i]);
+        br_x509_minimal_set_time(&k->xm, (uint32_t)(now / 86400 + 719528), (uint32_t)(now % 86400));
+        br_ssl_engine_set_x509(eng, &k->xm.vtable);
+        br_ssl_engine_set_default_rsavrfy(eng);     /* the client's CertificateVerify */
+        br_ssl_engine_set_default_ecdsa(eng);
+        br_ssl_server_set_trust_anchor_names_alt(&k->sc, t->cas.v, t->cas.n);
+    }
+    br_ssl_engine_set_buffer(eng, k->iobuf, sizeof k->iobuf, 1);
+    if (cr__tls_seed(eng) < 0) return -1;
+    return br_ssl_server_reset(&k->sc) ? 0 : (errno = EINVAL, -1);
+}
+
+/* Reads what the client sends, record by record, into the engine; but an
+   alert after the handshake is opened here: its close_notify ends the
+   client's half of the stream only. (BearSSL would end both, while a docker
+   client that has no more input for a container sends one and goes on
+   reading the output, as Go's TLS allows.) 1: progress, 0: nothing yet,
+   -1: the client's half ended, -2: the connection failed. */
+static int cr__tls_net_in(cr__tls_conn *k, int net) {
+    br_ssl_engine_context *eng = &k->sc.eng;
+    unsigned char *p;
+    size_t len, i;
+    ssize_t n;
+    if (k->hlen < 5) {
+        if ((n = recv(net, k->hdr + k->hlen, 5 - k->hlen, 0)) <= 0) return !n ? -1 : errno == EAGAIN || errno == EINTR ? 0 : -2;
+        if ((k->hlen += (size_t)n) < 5) return 1;
+        k->need = (size_t)k->hdr[3] << 8 | k->hdr[4];
+        k->alen = 0;
+        if ((k->alert = k->ready && k->hdr[0] == 21)) return k->need <= sizeof k->abuf ? 1 : -2;
+        for (i = 0; i < 5; i += len) {
+            if (!(p = br_ssl_engine_recvrec_buf(eng, &len))) return -2;
+            if (len > 5 - i) len = 5 - i;
+            memcpy(p, k->hdr + i, len);
+            br_ssl_engine_recvrec_ack(eng, len);
+        }
+    } else if (k->alert) {
+        const br_sslrec_in_class **in = &eng->in.vtable;
+        if ((n = recv(net, k->abuf + k->alen, k->need - k->alen, 0)) <= 0) return !n ? -2 : errno == EAGAIN || errno == EINTR ? 0 : -2;
+        if ((k->alen += (size_t)n) < k->need) return 1;
+        len = k->need;
+        if (!(*in)->check_length(in, len) || !(p = (*in)->decrypt(in, 21, (unsigned)k->hdr[1] << 8 | k->hdr[2], k->abuf, &len))) return -2;
+        return len == 2 && p[1] == 0 ? -1 : -2;        /* close_notify, else a fatal alert */
+    } else {
+        if (!(p = br_ssl_engine_recvrec_buf(eng, &len))) return 0;
+        if ((n = recv(net, p, len < k->need ? len : k->need, 0)) <= 0) return !n ? -2 : errno == EAGAIN || errno == EINTR ? 0 : -2;
+        k->need -= (size_t)n;
+        br_ssl_engine_recvrec_ack(eng, (size_t)n);
+    }
+    if (!k->need) k->hlen = 0;
+    return 1;
+}
+
+/* Moves the cleartext of the client's (app, a socket) through the engine:
+   out to the client as records; in to app. */
+static void cr__tls_app_io(br_ssl_engine_context *eng, int app, short revents, int *app_eof) {
+    unsigned char *p;
+    size_t len;
+    ssize_t n;
+    if ((revents & (POLLOUT | POLLERR | POLLHUP)) && (p = br_ssl_engine_recvapp_buf(eng, &len))) {
+        if ((n = send(app, p, len, MSG_NOSIGNAL)) > 0) br_ssl_engine_recvapp_ack(eng, (size_t)n);
+        else if (n < 0 && errno != EAGAIN && errno != EINTR) br_ssl_engine_recvapp_ack(eng, len);   /* nobody reads it any more */
+    }
+    if ((revents & (POLLIN | POLLERR | POLLHUP)) && !*app_eof && (p = br_ssl_engine_sendapp_buf(eng, &len))) {
+        if ((n = recv(app, p, len, 0)) > 0) {
+            br_ssl_engine_sendapp_ack(eng, (size_t)n);
+            br_ssl_engine_flush(eng, 0);
+        } else if (!n || (errno != EAGAIN && errno != EINTR)) {
+            *app_eof = 1;
+            br_ssl_engine_close(eng);               /* flushes what is left, then close_notify */
+        }
+    }
+}
+
+/* Serves one TLS connection (net): the handshake (30 s at most), then the
+   cleartext both ways at once between the client and app, a socket whose
+   other end an HTTP server reads, until app ends (the client's end of its
+   half is passed on to app as a shutdown). 0, or <0 with err when the
+   handshake failed; a connection that breaks later ends quietly. */
+static int cr__tls_relay(const cr__tls_server *t, int net, int app, cr_err *err) {
+    cr__tls_conn *k = (cr__tls_conn *)cr__calloc(1, sizeof *k);
+    br_ssl_engine_context *eng;
+    int64_t until = cr__http_now_ms() + 30000;
+    int net_eof = 0, app_eof = 0, r = 0, n, e, on = 1;
+    if (!k) return cr_err_set(err, ENOMEM, "out of memory");
+    eng = &k->sc.eng;
+    if (cr__tls_conn_init(k, t) < 0) { r = cr__errno(err, "tls: setup"); goto out; }
+    fcntl(net, F_SETFL, fcntl(net, F_GETFL) | O_NONBLOCK);
+    fcntl(app, F_SETFL, fcntl(app, F_GETFL) | O_NONBLOCK);
+    setsockopt(net, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);    /* records are flushed whole */
+    for (;;) {
+        unsigned st = br_ssl_engine_current_state(eng);
+        struct pollfd p[2];
+        unsigned char *b;
+        size_t len;
+        int wait = -1;
+        if (st & BR_SSL_CLOSED) break;
+        if (st & BR_SSL_SENDAPP) k->ready = 1;
+        p[0].events = (short)((st & BR_SSL_SENDREC ? POLLOUT : 0) | ((st & BR_SSL_RECVREC) && !net_eof && !app_eof ? POLLIN : 0));
+        p[1].events = (short)((st & BR_SSL_RECVAPP ? POLLOUT : 0) | ((st & BR_SSL_SENDAPP) && !app_eof ? POLLIN : 0));
+        if (!p[0].events && !p[1].events) break;
+        p[0].fd = p[0].events ? net : -1;
+        p[1].fd = p[1].events ? app : -1;
+        p[0].revents = p[1].revents = 0;
+        if (!k->ready && (wait = (int)(until - cr__http_now_ms())) <= 0) { r = cr_err_set(err, ETIMEDOUT, "tls: no handshake within 30 s"); goto out; }
+        if ((n = poll(p, 2, wait)) < 0 && errno != EINTR) { r = cr__errno(err, "poll"); goto out; }
+        if (n <= 0) continue;
+        if ((p[0].revents & (POLLERR | POLLHUP)) && !(p[0].revents & POLLIN)) { r = cr_err_set(err, ECONNRESET, "tls: connection closed by the client"); goto out; }
+        if ((p[0].revents & POLLOUT) && (b = br_ssl_engine_sendrec_buf(eng, &len))) {
+            ssize_t w = send(net, b, len, MSG_NOSIGNAL);
+            if (w > 0) br_ssl_engine_sendrec_ack(eng, (size_t)w);
+            else if (w < 0 && errno != EAGAIN && errno != EINTR) { r = cr__errno(err, "tls: send"); goto out; }
+        }
+        cr__tls_app_io(eng, app, p[1].revents, &app_eof);
+        if ((p[0].revents & (POLLIN | POLLHUP | POLLERR)) && !net_eof && !app_eof && (br_ssl_engine_current_state(eng) & BR_SSL_RECVREC)) {
+            if ((e = cr__tls_net_in(k, net)) == -1) { net_eof = 1; shutdown(app, SHUT_WR); }
+            else if (e == -2) { r = cr_err_set(err, EPROTO, "tls: %s", k->ready ? "bad record from the client" : "connection closed by the client"); goto out; }
+        }
+    }
+    e = br_ssl_engine_last_error(eng);
+    if (e != BR_ERR_OK && e != BR_ERR_IO) r = cr__tls_words(e, CR__TLS_AS_SERVER, err);
+    else if (!k->ready) r = cr_err_set(err, ECONNRESET, "tls: the client left during the handshake");
+    if (!k->ready && (e == BR_ERR_NO_CLIENT_AUTH || (e >= BR_ERR_X509_OK && e < BR_ERR_X509_OK + 32))) {
+        /* BearSSL just stops: tell the client (a fatal bad_certificate alert,
+           in the clear before ChangeCipherSpec), then let it close first so
+           that what it sent unread makes no reset that overtakes the alert */
+        struct pollfd p = { net, POLLIN, 0 };
+        char sink[512];
+        send(net, "\x15\x03\x03\x00\x02\x02\x2a", 7, MSG_NOSIGNAL);
+        shutdown(net, SHUT_WR);
+        while (poll(&p, 1, 2000) > 0 && recv(net, sink, sizeof sink, 0) > 0) ;
+    }
+out:
+    if (r < 0 && k->ready) { cr_log(CR_LOG_DEBUG, "%s", err->msg); r = 0; }    /* a connection that breaks ends quietly */
+    explicit_bzero(k, sizeof *k);           /* session keys */
+    CR_FREE(k);
+    return r;
 }
 
 /* ---- requests ---- */
@@ -26540,7 +26809,7 @@ CR_API int cr_build_import(const cr_store *s, int fd, const char *source, const 
 #endif /* CR_NO_REGISTRY */
 
 /* ==========================================================================
- * >>serve — cr_serve_*: the Docker Engine API on a unix socket
+ * >>serve — cr_serve_*: the Docker Engine API on a unix socket or TCP (TLS)
  * ========================================================================== */
 #ifndef CR_NO_REGISTRY
 
@@ -29251,17 +29520,112 @@ static int cr__srv_listen(const cr_runtime *rt, const cr_serve_opts *o, char *pa
     return fd;
 }
 
+/* "ADDR:PORT" of an IPv4 or IPv6 ("[a:b:c:d:e:f:g:h]:PORT") socket address,
+   after prefix; n of 64 holds any. */
+static void cr__srv_addr_name(const struct sockaddr_storage *ss, const char *prefix, char *out, size_t n) {
+    const struct sockaddr_in *a4 = (const struct sockaddr_in *)(const void *)ss;
+    const struct sockaddr_in6 *a6 = (const struct sockaddr_in6 *)(const void *)ss;
+    const unsigned char *b = a6->sin6_addr.s6_addr;
+    char addr[48] = "[";
+    int i;
+    if (ss->ss_family == AF_INET6) {
+        for (i = 0; i < 16; i += 2) snprintf(addr + strlen(addr), sizeof addr - strlen(addr), "%x%s", b[i] << 8 | b[i + 1], i < 14 ? ":" : "]");
+    } else cr__ip4_str(ntohl(a4->sin_addr.s_addr), addr, sizeof addr);
+    snprintf(out, n, "%s%s:%u", prefix, addr, ntohs(ss->ss_family == AF_INET6 ? a6->sin6_port : a4->sin_port));
+}
+
+/* A TCP listener on "ADDR:PORT" (tcp:// allowed, [v6] in brackets, an
+   empty ADDR for every address); name gets "tcp://ADDR:PORT" as bound. */
+static int cr__srv_listen_tcp(const char *spec, char *name, size_t n, cr_err *err) {
+    struct addrinfo hints, *res = NULL, *ai;
+    struct sockaddr_storage ss;
+    socklen_t sl = sizeof ss;
+    char host[256], *port;
+    const char *h = strncmp(spec, "tcp://", 6) ? spec : spec + 6;
+    int fd = -1, r, on = 1, e = EADDRNOTAVAIL;
+    snprintf(host, sizeof host, "%s", h);
+    if (!(port = strrchr(host, ':')) || !port[1] || strlen(h) >= sizeof host) return cr_err_set(err, EINVAL, "tcp \"%s\": not ADDR:PORT", spec);
+    *port++ = 0;
+    h = host;
+    if (host[0] == '[' && port[-2] == ']') { port[-2] = 0; h++; }
+    memset(&hints, 0, sizeof hints);
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+    if ((r = getaddrinfo(*h ? h : NULL, port, &hints, &res))) return cr_err_set(err, EINVAL, "tcp \"%s\": %s", spec, gai_strerror(r));
+    for (ai = res; ai && fd < 0; ai = ai->ai_next) {
+        if ((fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0) { e = errno; continue; }
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
+        if (bind(fd, ai->ai_addr, ai->ai_addrlen) < 0 || listen(fd, 128) < 0) { e = errno; close(fd); fd = -1; }
+    }
+    freeaddrinfo(res);
+    if (fd < 0) { errno = e; return cr__errno(err, "listen on tcp %s", spec); }
+    getsockname(fd, (struct sockaddr *)&ss, &sl);
+    cr__srv_addr_name(&ss, "tcp://", name, n);
+    return fd;
+}
+
+/* The listeners of o: l[0] the unix socket (made at path, or o->listen_fd),
+   l[1] tcp (tname gets its name), with its certificates loaded into tls
+   when it has TLS. */
+static int cr__srv_open(const cr_runtime *rt, const cr_serve_opts *o, cr__tls_server *tls, struct pollfd l[2],
+                        char *path, size_t n, char tname[72], cr_err *err) {
+    int own = o->listen_fd <= 0 && (o->socket || !o->tcp), r;
+    if ((o->tls_cert || o->tls_key || o->tls_ca) && !o->tcp) return cr_err_set(err, EINVAL, "TLS certificates are for a tcp listener only");
+    if ((o->tls_cert || o->tls_key || o->tls_ca) && (!o->tls_cert || !o->tls_key))
+        return cr_err_set(err, EINVAL, "TLS needs a certificate and its key (%s missing)", o->tls_cert ? "the key is" : "the certificate is");
+    if (o->tcp && !o->tls_cert && !o->insecure_tcp)
+        return cr_err_set(err, EPERM, "tcp %s: plain HTTP refused: whoever reaches it would be root on this host; give a TLS "
+                          "certificate and key (and CAs to check clients), or ask for it insecure", o->tcp);
+    if (o->tls_cert && (r = cr__tls_server_load(tls, o->tls_cert, o->tls_key, o->tls_ca, err)) < 0) return cr_err_wrap(err, "TLS");
+    l[0].fd = own ? cr__srv_listen(rt, o, path, n, err) : o->listen_fd > 0 ? o->listen_fd : -1;
+    if (own && l[0].fd < 0) return l[0].fd;
+    if (!own && l[0].fd >= 0) snprintf(path, n, "(fd %d)", l[0].fd);
+    if (o->tcp && (l[1].fd = cr__srv_listen_tcp(o->tcp, tname, 72, err)) < 0) {
+        if (own) { close(l[0].fd); unlink(path); }
+        return l[1].fd;
+    }
+    return 0;
+}
+
+/* The process of one connection: cr_serve_conn on it; with TLS on one end
+   of a socket pair, in a process of its own, while this one relays. */
+static void cr__srv_conn_proc(const cr_runtime *rt, const cr_store *s, const cr__tls_server *tls, int fd) {
+    struct sockaddr_storage ss;
+    socklen_t sl = sizeof ss;
+    char peer[64] = "?";
+    cr_err e = {0};
+    pid_t pid;
+    int sp[2];
+    if (!tls || socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) < 0) {
+        if (tls) close(fd); else cr_serve_conn(rt, s, fd);
+        return;
+    }
+    if ((pid = fork()) == 0) {
+        close(fd); close(sp[0]);
+        cr_serve_conn(rt, s, sp[1]);
+        _exit(0);
+    }
+    close(sp[1]);
+    if (!getpeername(fd, (struct sockaddr *)&ss, &sl)) cr__srv_addr_name(&ss, "", peer, sizeof peer);
+    if (pid > 0 && cr__tls_relay(tls, fd, sp[0], &e) < 0) cr_log(CR_LOG_WARN, "serve: TLS handshake error from %s: %s", peer, e.msg);
+    close(sp[0]);
+    close(fd);
+    if (pid > 0) waitpid(pid, NULL, 0);
+}
+
 CR_API int cr_serve_run(const cr_runtime *rt, const cr_store *s, const cr_serve_opts *o, cr_err *err) {
     cr_serve_opts zero;
-    char path[PATH_MAX], dir[PATH_MAX];
+    cr__tls_server tls;
+    char path[PATH_MAX] = "", dir[PATH_MAX], tname[72];
     struct sigaction sa;
-    int lfd, own;
+    struct pollfd l[2] = {{-1, POLLIN, 0}, {-1, POLLIN, 0}};     /* unix socket, tcp */
+    int own, r, i;
     if (!o) { memset(&zero, 0, sizeof zero); o = &zero; }
-    own = o->listen_fd <= 0;
-    if ((lfd = own ? cr__srv_listen(rt, o, path, sizeof path, err) : o->listen_fd) < 0) return lfd;
-    if (!own) snprintf(path, sizeof path, "(fd %d)", lfd);
+    memset(&tls, 0, sizeof tls);
+    own = o->listen_fd <= 0 && (o->socket || !o->tcp);
+    if ((r = cr__srv_open(rt, o, &tls, l, path, sizeof path, tname, err)) < 0) { cr__tls_server_free(&tls); return r; }
     snprintf(dir, sizeof dir, "%s/@serve", cr_state_root(rt));
-    if (cr__mkdir_p(dir, 0700) < 0) { int r = cr__errno(err, "%s", dir); if (own) close(lfd); return r; }
+    if (cr__mkdir_p(dir, 0700) < 0) { r = cr__errno(err, "%s", dir); goto out; }
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = cr__srv_on_term;
     sigaction(SIGTERM, &sa, NULL);
@@ -29270,26 +29634,34 @@ CR_API int cr_serve_run(const cr_runtime *rt, const cr_store *s, const cr_serve_
     sa.sa_flags = SA_NOCLDWAIT;              /* connection processes reap themselves */
     sigaction(SIGCHLD, &sa, NULL);
     sigaction(SIGPIPE, &sa, NULL);
-    if (o->ready) o->ready(o->user, path);
+    if (o->ready && l[0].fd >= 0) o->ready(o->user, path);
+    if (o->ready && l[1].fd >= 0) o->ready(o->user, tname);
     while (!cr__srv_stop_flag) {
-        int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
-        pid_t pid;
-        if (fd < 0) continue;
-        if ((pid = fork()) == 0) {
-            sa.sa_handler = SIG_DFL;
-            sa.sa_flags = 0;
-            sigaction(SIGCHLD, &sa, NULL);
-            sigaction(SIGTERM, &sa, NULL);
-            sigaction(SIGINT, &sa, NULL);
-            close(lfd);
-            cr_serve_conn(rt, s, fd);
-            _exit(0);
+        if (poll(l, 2, -1) <= 0) continue;
+        for (i = 0; i < 2; i++) {
+            int fd = l[i].revents & POLLIN ? accept4(l[i].fd, NULL, NULL, SOCK_CLOEXEC) : -1;
+            pid_t pid;
+            if (fd < 0) continue;
+            if ((pid = fork()) == 0) {
+                sa.sa_handler = SIG_DFL;
+                sa.sa_flags = 0;
+                sigaction(SIGCHLD, &sa, NULL);
+                sigaction(SIGTERM, &sa, NULL);
+                sigaction(SIGINT, &sa, NULL);
+                if (l[0].fd >= 0) close(l[0].fd);
+                if (l[1].fd >= 0) close(l[1].fd);
+                cr__srv_conn_proc(rt, s, i && tls.id.nchain ? &tls : NULL, fd);
+                _exit(0);
+            }
+            if (pid < 0) cr_log(CR_LOG_WARN, "serve: fork: %s", strerror(errno));
+            close(fd);
         }
-        if (pid < 0) cr_log(CR_LOG_WARN, "serve: fork: %s", strerror(errno));
-        close(fd);
     }
-    if (own) { close(lfd); unlink(path); }
-    return 0;
+out:
+    if (own) { close(l[0].fd); unlink(path); }
+    if (l[1].fd >= 0) close(l[1].fd);
+    cr__tls_server_free(&tls);
+    return r;
 }
 
 #endif /* CR_NO_REGISTRY */

@@ -568,3 +568,14 @@ api() {
     shift 2
     curl -s --max-time 10 --unix-socket "$S/d.sock" -X "$m" -w ' %{http_code}' "$@" "http://x$p" | tr -d '\n'
 }
+
+# serve_teardown: a cr serve test's teardown: stops $SERVE_PID, shows the
+# end of $S/serve.log after a failure, removes the test's containers and $S
+serve_teardown() {
+    [[ -n ${SERVE_PID:-} ]] && bg_stop "$SERVE_PID"
+    [[ -z ${BATS_TEST_COMPLETED:-} && -n ${S:-} && -f $S/serve.log ]] && { echo "# serve log:"; tail -n 30 "$S/serve.log"; } >&3 2>/dev/null
+    local n
+    for n in $(ls "$STORE/containers" 2>/dev/null); do cri rm -f "$n" >/dev/null 2>&1; done
+    for n in $(ls "$CR_ROOT" 2>/dev/null); do "$CR" --root "$CR_ROOT" delete -f "$n" >/dev/null 2>&1; done
+    cleanup_tmpdir "${S:-}"
+}

@@ -24,14 +24,7 @@ setup() {
     wait_file "$S/d.sock"
 }
 
-teardown() {
-    [[ -n ${SERVE_PID:-} ]] && bg_stop "$SERVE_PID"
-    [[ -z ${BATS_TEST_COMPLETED:-} && -n ${S:-} && -f $S/serve.log ]] && { echo "# serve log:"; tail -n 30 "$S/serve.log"; } >&3 2>/dev/null
-    local n
-    for n in $(ls "$STORE/containers" 2>/dev/null); do cri rm -f "$n" >/dev/null 2>&1; done
-    for n in $(ls "$CR_ROOT" 2>/dev/null); do "$CR" --root "$CR_ROOT" delete -f "$n" >/dev/null 2>&1; done
-    cleanup_tmpdir "${S:-}"   # (the registry of setup_file stays for the next test)
-}
+teardown() { serve_teardown; }   # (the registry of setup_file stays for the next test)
 
 # conns: connection processes of this serve (its children)
 conns() { pgrep -P "$SERVE_PID" | grep -c . || true; }

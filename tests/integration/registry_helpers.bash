@@ -349,15 +349,30 @@ make_ca() {
         -keyout "$1/ca.key" -out "$1/ca.crt" 2>/dev/null
 }
 
-# make_server_cert CADIR NAME SAN : CADIR/NAME.crt, NAME.key (SAN e.g. IP:127.0.0.1)
-make_server_cert() {
-    local ca=$1 n=$2 san=$3
-    openssl req -newkey rsa:2048 -nodes -sha256 -subj "/CN=${4:-127.0.0.1}" \
-        -keyout "$ca/$n.key" -out "$ca/$n.csr" 2>/dev/null
-    printf 'subjectAltName=%s\nbasicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\n' \
-        "$san" >"$ca/$n.ext"
+# make_cert CADIR NAME EXTENSIONS [CN [KEY]] : CADIR/NAME.crt, NAME.key signed
+# by CADIR/ca (EXTENSIONS: openssl extension lines; KEY rsa (default) or ec, P-256)
+make_cert() {
+    local ca=$1 n=$2 key=(-newkey rsa:2048)
+    [[ ${5:-rsa} == ec ]] && key=(-newkey ec -pkeyopt ec_paramgen_curve:P-256)
+    openssl req "${key[@]}" -nodes -sha256 -subj "/CN=${4:-$n}" -keyout "$ca/$n.key" -out "$ca/$n.csr" 2>/dev/null
+    printf '%s\n' "$3" >"$ca/$n.ext"
     openssl x509 -req -sha256 -days 2 -in "$ca/$n.csr" -CA "$ca/ca.crt" -CAkey "$ca/ca.key" -CAcreateserial \
         -extfile "$ca/$n.ext" -out "$ca/$n.crt" 2>/dev/null
+}
+
+# make_server_cert CADIR NAME SAN [CN [KEY]] : CADIR/NAME.crt, NAME.key (SAN e.g. IP:127.0.0.1)
+make_server_cert() {
+    make_cert "$1" "$2" "subjectAltName=$3
+basicConstraints=CA:FALSE
+keyUsage=critical,digitalSignature,keyEncipherment
+extendedKeyUsage=serverAuth" "${4:-127.0.0.1}" "${5:-}"
+}
+
+# make_client_cert CADIR NAME [KEY] : CADIR/NAME.crt, NAME.key for TLS client authentication
+make_client_cert() {
+    make_cert "$1" "$2" "basicConstraints=CA:FALSE
+keyUsage=critical,digitalSignature
+extendedKeyUsage=clientAuth" "$2" "${3:-}"
 }
 
 # ---------------------------------------------------------------- helpers in python

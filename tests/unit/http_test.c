@@ -2,8 +2,9 @@
 /* Unit tests of the http and tls sections: the URL, head and chunked
    parsers on their own, then cr_http_request against real servers on
    127.0.0.1 — a forked HTTP/1.1 server with scripted routes (plain, or TLS
-   through BearSSL's server API) and `openssl s_server` for TLS interop
-   (certificate errors, client certificates). Certificates are made by the
+   through cr serve's relay, cr__tls_relay, which asks client certificates
+   too) and `openssl s_server` for TLS interop (certificate errors, client
+   certificates). Certificates are made by the
    openssl tool in a temp dir; without it the TLS tests are skipped. TAP. */
 #define CR_IMPLEMENTATION
 #define CR_NO_SECCOMP    /* HTTP needs libc and BearSSL only */
@@ -269,14 +270,10 @@ typedef struct shared { int accepts; char last[8192]; } shared;
 static shared *sh;
 
 typedef struct srv { pid_t pid; int port; } srv;
-typedef struct tconn { int fd; br_sslio_context io; int tls; } tconn;
+typedef struct tconn { int fd; } tconn;
 
-static int sock_read(void *ctx, unsigned char *p, size_t n) { ssize_t r = recv(*(int *)ctx, p, n, 0); return r > 0 ? (int)r : -1; }
-static int sock_write(void *ctx, const unsigned char *p, size_t n) { ssize_t r = send(*(int *)ctx, p, n, MSG_NOSIGNAL); return r > 0 ? (int)r : -1; }
-
-static int t_read(tconn *c, char *p, size_t n) { return c->tls ? br_sslio_read(&c->io, p, n) : (int)recv(c->fd, p, n, 0); }
+static int t_read(tconn *c, char *p, size_t n) { return (int)recv(c->fd, p, n, 0); }
 static void t_write(tconn *c, const void *p, size_t n) {
-    if (c->tls) { br_sslio_write_all(&c->io, p, n); br_sslio_flush(&c->io); return; }
     while (n) {
         ssize_t w = send(c->fd, p, n, MSG_NOSIGNAL);
         if (w <= 0) _exit(0);
@@ -379,7 +376,27 @@ static void serve_conn(tconn *c) {
     }
 }
 
-static const char *tls_cert, *tls_key;     /* set: the server speaks TLS (BearSSL) */
+/* set: the server speaks TLS through cr serve's relay (tls_ca: and wants
+   client certificates its CAs signed) */
+static const char *tls_cert, *tls_key, *tls_ca;
+
+/* One connection of the test server: served as is, or with TLS by
+   cr__tls_relay in this process while a child serves the cleartext. */
+static void conn_proc(tconn *c, const cr__tls_server *tls) {
+    cr_err err = {0};
+    int sp[2];
+    if (!tls) { serve_conn(c); return; }
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) < 0) return;
+    if (!fork()) {
+        close(c->fd); close(sp[0]);
+        c->fd = sp[1];
+        serve_conn(c);
+        _exit(0);
+    }
+    close(sp[1]);
+    if (cr__tls_relay(tls, c->fd, sp[0], &err) < 0) snprintf(sh->last, sizeof sh->last, "%s", err.msg);
+    close(sp[0]);
+}
 
 static srv start_server(void) {
     struct sockaddr_in sa;
@@ -394,13 +411,12 @@ static srv start_server(void) {
     s.port = ntohs(sa.sin_port);
     fflush(stdout);
     if (!(s.pid = fork())) {
-        cr__tls *keys = NULL;
+        cr__tls_server keys;
         setpgid(0, 0);
         signal(SIGCHLD, SIG_IGN);
-        if (tls_cert) {                      /* the client side's PEM loaders do for the server too */
+        if (tls_cert) {
             cr_err err = {0};
-            keys = (cr__tls *)calloc(1, sizeof *keys);
-            if (cr__tls_load_client(keys, AT_FDCWD, tls_cert, tls_key, &err) < 0) { fprintf(stderr, "%s\n", err.msg); _exit(1); }
+            if (cr__tls_server_load(&keys, tls_cert, tls_key, tls_ca, &err) < 0) { fprintf(stderr, "%s\n", err.msg); _exit(1); }
         }
         for (;;) {
             tconn c;
@@ -408,18 +424,8 @@ static srv start_server(void) {
             if ((c.fd = accept(lfd, NULL, NULL)) < 0) continue;
             __atomic_add_fetch(&sh->accepts, 1, __ATOMIC_SEQ_CST);
             if (!fork()) {
-                static br_ssl_server_context sc;
-                static unsigned char iobuf[BR_SSL_BUFSIZE_BIDI];
                 close(lfd);
-                if (keys) {
-                    br_ssl_server_init_full_rsa(&sc, keys->chain, keys->nchain, br_skey_decoder_get_rsa(&keys->key));
-                    br_ssl_engine_set_buffer(&sc.eng, iobuf, sizeof iobuf, 1);
-                    br_ssl_server_reset(&sc);
-                    br_sslio_init(&c.io, &sc.eng, sock_read, &c.fd, sock_write, &c.fd);
-                    c.tls = 1;
-                }
-                serve_conn(&c);
-                if (c.tls) br_sslio_close(&c.io);
+                conn_proc(&c, tls_cert ? &keys : NULL);
                 _exit(0);
             }
             close(c.fd);
@@ -632,6 +638,7 @@ static int make_certs(void) {
         "openssl x509 -req -in srv.csr -CA ca.crt -CAkey ca.key -days 2 -extfile other.ext -out other.crt && "
         "openssl req $EC -keyout client.key -out client.csr -subj /CN=cr-client && "
         "openssl x509 -req -in client.csr -CA ca.crt -CAkey ca.key -days 2 -extfile client.ext -out client.cert && "
+        "openssl x509 -req -in client.csr -CA ca2.crt -CAkey ca2.key -CAcreateserial -days 2 -extfile client.ext -out client2.cert && "
         "openssl req -newkey rsa:2048 -nodes -keyout crsa.key -out crsa.csr -subj /CN=cr-client-rsa && "
         "openssl x509 -req -in crsa.csr -CA ca.crt -CAkey ca.key -days 2 -extfile client.ext -out crsa.cert && "
         "echo 'hello tls' >hello.txt", dir);
@@ -693,6 +700,64 @@ static void test_san_walker(void) {
     cr_buf_free(&der);
 }
 
+/* cr serve's TLS listener (the relay above): client certificates its CA
+   signed, the certificate of another CA, none; an EC key; load errors. */
+static void test_tls_server(void) {
+    static const struct { const char *cert, *want, *log, *name; } clients[] = {
+        {NULL, "refused the handshake (alert 42, bad certificate); it may want a client certificate", "the client sent no certificate",
+         "tls server: a client without a certificate is refused (bad_certificate)"},
+        {"client2.cert", "refused the handshake (alert 42, bad certificate)", "client certificate signed by unknown authority",
+         "tls server: a client certificate of another CA is refused"},
+        {"client.cert", NULL, NULL, "tls server: a client certificate its CA signed (EC key) gets through, keep-alive"},
+    };
+    cr_http_client c = {0};
+    cr_err err = {0};
+    cr__tls_server t;
+    char url[256], path[3][512], certsd[512];
+    size_t i;
+    srv s;
+    int r, w;
+    snprintf(path[0], sizeof path[0], "%s/srv.crt", dir);
+    snprintf(path[1], sizeof path[1], "%s/srv.key", dir);
+    snprintf(path[2], sizeof path[2], "%s/ca.crt", dir);
+    tls_cert = path[0]; tls_key = path[1]; tls_ca = path[2];
+    s = start_server();
+    tls_cert = tls_key = tls_ca = NULL;
+    snprintf(certsd, sizeof certsd, "%s/certs2.d", dir);
+    for (i = 0; i < sizeof clients / sizeof *clients; i++) {
+        sh_run("rm -rf %s && mkdir -p %s/127.0.0.1:%d && cp %s/ca.crt %s/client.key %s/127.0.0.1:%d/", certsd, certsd, s.port, dir, dir, certsd, s.port);
+        if (clients[i].cert) sh_run("cp %s/%s %s/127.0.0.1:%d/client.cert", dir, clients[i].cert, certsd, s.port);
+        else sh_run("rm %s/127.0.0.1:%d/client.key", certsd, s.port);
+        c.certs_dir = certsd;
+        sh->last[0] = 0;
+        r = get_at(&c, &err, url, sizeof url, "https://127.0.0.1:%d/hello", s.port);
+        if (!clients[i].want) r = r || get_at(&c, &err, url, sizeof url, "https://127.0.0.1:%d/chunked", s.port);
+        for (w = 0; clients[i].log && w < 1000 && !strstr(sh->last, clients[i].log); w++) usleep(10000);   /* the server's log line comes after its alert */
+        OK(clients[i].want ? r == -EPROTO && strstr(err.msg, clients[i].want) && strstr(sh->last, clients[i].log)
+                           : r == 0 && BODY_IS("hello, world"), clients[i].name);
+        cr_http_client_close(&c);
+    }
+    stop(s.pid);
+    snprintf(path[0], sizeof path[0], "%s/client.cert", dir);
+    snprintf(path[1], sizeof path[1], "%s/client.key", dir);
+    tls_cert = path[0]; tls_key = path[1];
+    s = start_server();
+    tls_cert = tls_key = NULL;
+    c.insecure = 1;
+    r = get_at(&c, &err, url, sizeof url, "https://127.0.0.1:%d/hello", s.port);
+    OK(r == 0 && BODY_IS("hello"), "tls server: an EC key");
+    cr_http_client_close(&c);
+    stop(s.pid);
+    snprintf(path[1], sizeof path[1], "%s/crsa.key", dir);
+    r = cr__tls_server_load(&t, path[0], path[1], NULL, &err);
+    OK(r == -EINVAL && strstr(err.msg, "crsa.key: the key does not match the certificate ") && strstr(err.msg, "client.cert"),
+       "tls server: a key not the certificate's is refused, naming both files");
+    r = cr__tls_server_load(&t, path[0], path[0], NULL, &err);
+    OK(r == -EINVAL && strstr(err.msg, "client.cert: no usable private key"), "tls server: a key file without a key");
+    r = cr__tls_server_load(&t, path[1], path[1], NULL, &err);
+    OK(r == -EINVAL && strstr(err.msg, "crsa.key: no PEM certificate"), "tls server: a certificate file without a certificate");
+}
+
 static void test_tls(void) {
     cr_http_client c = {0};
     cr_err err = {0};
@@ -709,7 +774,7 @@ static void test_tls(void) {
 
     if (!mkdtemp(dir) || make_certs()) {
         int i;
-        for (i = 0; i < 16; i++) tap_skip_point("tls", "openssl could not make test certificates");
+        for (i = 0; i < 26; i++) tap_skip_point("tls", "openssl could not make test certificates");
         return;
     }
     snprintf(ca, sizeof ca, "%s/ca.crt", dir);
@@ -757,6 +822,7 @@ static void test_tls(void) {
     cr_http_client_close(&c);
     c.insecure = 0;
     stop(s.pid);
+    test_tls_server();
 
     /* openssl s_server: interop, name checks, expiry, client certificates */
     c.ca_file = ca;
