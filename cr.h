@@ -494,6 +494,8 @@ typedef struct cr_create_opts {
     const char *detach_keys;
     int no_sig_proxy;
     void (*detached)(void *user);
+    int winsize_fd;                   /* run with a pty: the terminal it takes its size from (0: stdin if
+                                         it is one, else stdout) */
 } cr_create_opts;
 
 CR_API int cr_container_create(const cr_runtime *rt, const char *id, const char *bundle,
@@ -10038,7 +10040,7 @@ static int cr__wait_foreground(pid_t pid, int master, const cr_create_opts *o, i
     sigset_t set, old;
     struct termios saved;
     int sfd, raw = 0, ws = 0, done = 0, master_open = master >= 0, stdin_open = master >= 0, matched = 0, detach = 0;
-    int tty = isatty(0) ? 0 : 1;      /* the window size: stdin's, else stdout's (-t without -i) */
+    int tty = o->winsize_fd > 0 ? o->winsize_fd : isatty(0) ? 0 : 1;   /* the window size: stdin's, else stdout's (-t without -i) */
     static const int fwd[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH, SIGCHLD, SIGCONT };
     size_t i;
     sigemptyset(&set);
@@ -19814,6 +19816,7 @@ typedef struct cr__ctr {
     const char *store;
     char id[65], name[256], dir[PATH_MAX], hostname[256], created[40];
     int dirfd, lockfd, notify;
+    int fg, fg_save[2];               /* run in the foreground: the caller's stdout and stderr (the logger tees to them) */
     cr_image_config img;
     cr_image_info info;
     cr__strv lower, args, env, mounts_json;
@@ -21802,7 +21805,7 @@ static void cr__ctr_started(void *user, pid_t pid) {
     c->started_ms = cr__http_now_ms();
     /* before the caller hears of the start: ps shows "health: starting" at once */
     cr__ctr_health_start(c);
-    if (c->notify >= 0) {
+    if (c->notify >= 0 && !c->fg) {
         if (write(c->notify, "+", 1) < 0) cr_log(CR_LOG_DEBUG, "detached run: the caller is gone");
         close(c->notify);
         c->notify = -1;
@@ -21939,8 +21942,11 @@ static void cr__ctr_health_start(cr__ctr *c) {
         memset(&none, 0, sizeof none);
         cr__ctr_health_write(c, "starting", 0, &none);
         if ((c->health_pid = fork()) == 0) {
-            /* the caller reads the notify pipe to its end */
+            /* the caller reads the notify pipe to its end, a logger its
+               pipes, a terminal waits for its last holder */
+            int null = open("/dev/null", O_RDWR | O_CLOEXEC);
             if (c->notify >= 0) close(c->notify);
+            if (null >= 0) { dup2(null, 0); dup2(null, 1); dup2(null, 2); close(null); }
             prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
             cr__ctr_health_loop(c, h);
         }
@@ -22185,21 +22191,34 @@ static int cr__ctr_detach(cr__ctr *c, cr_create_opts *co, cr_err *err) {
     return cr_err_set(err, EIO, "the monitor of \"%s\" exited before the container started", c->name);
 }
 
-/* A foreground run (no tty): its output also goes to the log, as Docker
-   keeps it. */
+static void cr__ctr_fg_restore(cr__ctr *c) {
+    int k;
+    for (k = 0; k < 2; k++) {
+        if (c->fg_save[k] >= 0) { dup2(c->fg_save[k], k + 1); close(c->fg_save[k]); }
+        c->fg_save[k] = -1;
+    }
+}
+
+/* A foreground run: its output (a tty's too) also goes to the log, as
+   Docker keeps it; its health check runs meanwhile. */
 static int cr__ctr_fg(cr__ctr *c, cr_create_opts *co, int *status, cr_err *err) {
-    int save[2] = { -1, -1 }, r;
+    int r;
     pid_t lp = -1;
-    if (!c->o->tty && !c->log_none) {
+    c->fg = 1;
+    c->fg_save[0] = c->fg_save[1] = -1;
+    co->started = cr__ctr_started;
+    co->user = c;
+    if (!c->log_none) {
         fflush(stdout); fflush(stderr);
-        save[0] = fcntl(1, F_DUPFD_CLOEXEC, 3);
-        save[1] = fcntl(2, F_DUPFD_CLOEXEC, 3);
-        if (save[0] >= 0 && save[1] >= 0) lp = cr__ctr_logger(c, 1);
+        c->fg_save[0] = fcntl(1, F_DUPFD_CLOEXEC, 3);
+        c->fg_save[1] = fcntl(2, F_DUPFD_CLOEXEC, 3);
+        if (c->fg_save[0] >= 0 && c->fg_save[1] >= 0) lp = cr__ctr_logger(c, 1);
+        if (!isatty(0)) co->winsize_fd = c->fg_save[0];
     }
     r = cr_container_run(c->rt, c->name, c->dir, co, status, err);
-    if (lp > 0) { dup2(save[0], 1); dup2(save[1], 2); while (waitpid(lp, NULL, 0) < 0 && errno == EINTR) ; }
-    if (save[0] >= 0) close(save[0]);
-    if (save[1] >= 0) close(save[1]);
+    cr__ctr_health_stop(c);
+    cr__ctr_fg_restore(c);
+    if (lp > 0) while (waitpid(lp, NULL, 0) < 0 && errno == EINTR) ;
     return r;
 }
 
@@ -22230,6 +22249,9 @@ static void cr__ctr_detached(void *user) {
     cr__ctr *c = (cr__ctr *)user;
     int null = open("/dev/null", O_RDWR | O_CLOEXEC);
     if (null >= 0) { dup2(null, 0); dup2(null, 1); dup2(null, 2); close(null); }
+    if (c->fg_save[0] >= 0) close(c->fg_save[0]);
+    if (c->fg_save[1] >= 0) close(c->fg_save[1]);
+    c->fg_save[0] = c->fg_save[1] = -1;
     setsid();
     cr__ctr_logger(c, 0);
     if (c->notify >= 0 && write(c->notify, "D", 1) < 0) cr_log(CR_LOG_DEBUG, "detach: the caller is gone");

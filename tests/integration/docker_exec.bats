@@ -7,11 +7,6 @@
 
 load image_helpers
 
-# crpty CMDLINE: cr's command line (without "cr") on a fresh pty, in $NETNS
-crpty() {
-    timeout -k 5 60 script -qec "nsenter --net=/run/netns/$NETNS $CR --root $CR_ROOT --storage $STORE $1" /dev/null 3>&-
-}
-
 # status_is NAME WORD: inspect's State.Status of NAME is WORD
 status_is() { [[ $(cri inspect "$1" 2>/dev/null | jq -r '.[0].State.Status') == "$2" ]]; }
 
@@ -102,6 +97,25 @@ status_is() { [[ $(cri inspect "$1" 2>/dev/null | jq -r '.[0].State.Status') == 
     # runc's start and kill stay as they were
     run --separate-stderr cri kill "$N-a" KILL
     [[ $status -eq 1 && $stderr == *"not running"* ]] || fail "runc kill form: $status $stderr"
+}
+
+@test "--health-cmd in a foreground run: ps and inspect from another shell see it while it runs" {
+    cri_t 60 run --name "$N" --health-cmd 'test -f /tmp/ok' --health-interval 200ms --health-retries 1 "$BB" sleep 1000 >/dev/null &
+    local pid=$!
+    wait_until 20 eval '[[ $(cri ps --filter name=$N --format "{{.Status}}") == "Up "*" (unhealthy)" ]]' ||
+        fail "unhealthy: $(cri ps) $(cri inspect "$N" | jq -c .[0].State.Health)"
+    cri exec "$N" touch /tmp/ok
+    wait_until 20 eval '[[ $(cri inspect -f "{{.State.Health.Status}}" "$N") == healthy ]]' || fail "healthy: $(cri ps)"
+    [[ $(cri ps --filter name="$N" --format '{{.Status}}') == "Up "*" (healthy)" ]] || fail "ps: $(cri ps)"
+    cri stop -t 1 "$N" >/dev/null
+    wait "$pid" || true
+    [[ ! -e $STORE/containers/$N/health.pid ]] && ! pgrep -f "health-cmd.*$N" >/dev/null || fail "a checker is left"
+    cri_t 60 run --name "$N-s" --health-cmd 'exit 1' --health-interval 1h "$BB" sleep 1000 >/dev/null &
+    pid=$!
+    wait_until 20 status_is "$N-s" running || fail "not running"
+    [[ $(cri ps --filter name="$N-s" --format '{{.Status}}') == *"(health: starting)" ]] || fail "starting: $(cri ps)"
+    cri stop -t 1 "$N-s" >/dev/null
+    wait "$pid" || true
 }
 
 @test "--restart: on-failure:N with back-off, always until stop; --rm conflicts" {

@@ -65,6 +65,10 @@ img_setup() {
 in_ns() { nsenter --net="/run/netns/$NETNS" "$@"; }
 # cri ARGS... : cr with this test's state root and store, in $NETNS
 cri() { in_ns "$CR" --root "$CR_ROOT" --storage "$STORE" "$@" 3>&-; }
+# crpty CMDLINE: cr's command line (without "cr") on a fresh pty, in $NETNS
+crpty() {
+    timeout -k 5 60 script -qec "nsenter --net=/run/netns/$NETNS $CR --root $CR_ROOT --storage $STORE $1" /dev/null 3>&-
+}
 # cri_t SECONDS ARGS... : cri that is killed after SECONDS
 cri_t() { local t=$1; shift; timeout "$t" nsenter --net="/run/netns/$NETNS" "$CR" --root "$CR_ROOT" --storage "$STORE" "$@" 3>&-; }
 
