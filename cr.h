@@ -497,6 +497,8 @@ typedef struct cr_create_opts {
     const char *detach_keys;
     int no_sig_proxy;
     void (*detached)(void *user);
+    int winsize_fd;                   /* run with a pty: the terminal it takes its size from (0: stdin if
+                                         it is one, else stdout) */
 } cr_create_opts;
 
 CR_API int cr_container_create(const cr_runtime *rt, const char *id, const char *bundle,
@@ -683,6 +685,10 @@ typedef struct cr_net_slirp_opts {
 } cr_net_slirp_opts;
 CR_API int cr_net_slirp_find(char *path, size_t n);
 CR_API int cr_net_slirp_start(const char *path, pid_t pid, const cr_net_slirp_opts *o, int *exit_fd, cr_err *err);
+/* Gives id's leases the id new_id (a renamed container keeps its address,
+   veth and ports) and rewrites the hosts files of their networks. No
+   lease: 0; new_id has one already: -EEXIST. */
+CR_API int cr_net_rename(const cr_net_config *c, const char *id, const char *new_id, cr_err *err);
 
 #ifndef CR_NO_REGISTRY
 /* ---- >>http (cr_http_*) ------------------------------------------------- */
@@ -1311,7 +1317,9 @@ CR_API int cr_ctr_start(const cr_runtime *rt, const cr_store *s, const char *nam
 /* Waits until the container's next exit (the last one if it is not
    running) and gives its exit status. */
 CR_API int cr_ctr_wait(const cr_runtime *rt, const cr_store *s, const char *name, int *exit_code, cr_err *err);
-/* Renames a container that is not running (its directory, record and config). */
+/* Renames a container, running or not: its directory, records, OCI
+   state and network lease take the new name (its cgroup is its id's), and
+   its runner (cr run, the monitor) follows; the old name is free then. */
 CR_API int cr_ctr_rename(const cr_runtime *rt, const cr_store *s, const char *name, const char *new_name, cr_err *err);
 /* Docker's network connect: a running container (on a network of its
    own: not host, none or another's) gets an interface on network (eth1 ...,
@@ -10142,7 +10150,7 @@ static int cr__wait_foreground(pid_t pid, int master, const cr_create_opts *o, i
     sigset_t set, old;
     struct termios saved;
     int sfd, raw = 0, ws = 0, done = 0, master_open = master >= 0, stdin_open = master >= 0, matched = 0, detach = 0;
-    int tty = isatty(0) ? 0 : 1;      /* the window size: stdin's, else stdout's (-t without -i) */
+    int tty = o->winsize_fd > 0 ? o->winsize_fd : isatty(0) ? 0 : 1;   /* the window size: stdin's, else stdout's (-t without -i) */
     static const int fwd[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH, SIGCHLD, SIGCONT };
     size_t i;
     sigemptyset(&set);
@@ -12920,6 +12928,20 @@ out:
     if (ex[1] >= 0) close(ex[1]);
     if (rd[0] >= 0) close(rd[0]);
     if (rd[1] >= 0) close(rd[1]);
+    return r;
+}
+
+CR_API int cr_net_rename(const cr_net_config *c, const char *id, const char *new_id, cr_err *err) {
+    cr__net_cfg cfg;
+    cr__net_db db;
+    int r, i, n = 0;
+    if ((r = cr_state_check_id(new_id, err)) < 0 || (r = cr__net_db_of(c, LOCK_EX, &cfg, &db, err)) < 0) return r;
+    if (cr__net_lease_find(&db, new_id)) r = cr_err_set(err, EEXIST, "rename \"%s\": \"%s\" has a lease already", id, new_id);
+    for (i = 0; r == 0 && i < db.nls; i++)
+        if (!strcmp(db.ls[i].id, id)) { snprintf(db.ls[i].id, sizeof db.ls[i].id, "%s", new_id); n++; }
+    if (r == 0 && n && (r = cr__net_db_save(&db, err)) == 0)
+        for (i = 0; i < db.nls; i++) if (!strcmp(db.ls[i].id, new_id)) cr__net_hosts_sync(&db, db.ls[i].bridge);
+    cr__net_db_free(&db);
     return r;
 }
 
@@ -20705,6 +20727,7 @@ typedef struct cr__ctr {
     const char *store;
     char id[65], name[256], dir[PATH_MAX], hostname[256], created[40];
     int dirfd, lockfd, notify;
+    int fg, fg_save[2];               /* run in the foreground: the caller's stdout and stderr (the logger tees to them) */
     cr_image_config img;
     cr_image_info info;
     cr__strv lower, args, env, mounts_json;
@@ -22122,6 +22145,11 @@ static int cr__ctr_config(cr__ctr *c, cr_buf *out, cr_err *err) {
     cr_jw_obj_end(&w);
     cr_jw_key(&w, "linux");
     cr_jw_obj(&w);
+    if (c->rt && c->rt->cgroup_manager != CR_CGROUP_MANAGER_DISABLED) {   /* the id's, not the name's (a rename leaves it) */
+        snprintf(cwd, sizeof cwd, c->rt->cgroup_manager == CR_CGROUP_MANAGER_SYSTEMD ? "system.slice:cr:%s"
+                                  : geteuid() != 0 ? "cr/%s" : "/cr/%s", c->id);   /* rootless: beneath its own cgroup */
+        cr_jw_key(&w, "cgroupsPath"); cr_jw_str(&w, cwd);
+    }
     if ((r = cr__ctr_resources(c, &w, err)) < 0) return r;
     if (o->privileged) cr__ctr_host_devices(&w);
     else if (o->devices) {
@@ -22516,10 +22544,30 @@ static int cr__ctr_destroy(const cr_runtime *rt, const char *store, const char *
     return r;
 }
 
+/* A running container's name may change (cr_ctr_rename moves its
+   directory under the flock of that directory): its runner takes its name
+   again from where its directory is now before it uses it. */
+static void cr__ctr_follow(cr__ctr *c) {
+    char p[64], real[PATH_MAX];
+    const char *base;
+    ssize_t n;
+    flock(c->dirfd, LOCK_EX);
+    snprintf(p, sizeof p, "/proc/self/fd/%d", c->dirfd);
+    if ((n = readlink(p, real, sizeof real - 1)) > 0) {
+        real[n] = 0;
+        if ((base = strrchr(real, '/')) && base[1] != '.' && !strchr(base, ' ') && strlen(base + 1) < sizeof c->name) {
+            snprintf(c->name, sizeof c->name, "%s", base + 1);
+            snprintf(c->dir, sizeof c->dir, "%s", real);
+        }
+    }
+    flock(c->dirfd, LOCK_UN);
+}
+
 /* After the container ran: its exit for inspect, and --rm. */
 static void cr__ctr_finish(cr__ctr *c, int status) {
     char ts[40], text[128];
     cr_err e = {0};
+    cr__ctr_follow(c);
     if (c->o->rm) {
         if (cr__ctr_destroy(c->rt, c->store, c->name, &e) < 0) cr_log(CR_LOG_WARN, "--rm \"%s\": %s", c->name, e.msg);
         return;
@@ -22715,7 +22763,7 @@ static void cr__ctr_started(void *user, pid_t pid) {
     c->started_ms = cr__http_now_ms();
     /* before the caller hears of the start: ps shows "health: starting" at once */
     cr__ctr_health_start(c);
-    if (c->notify >= 0) {
+    if (c->notify >= 0 && !c->fg) {
         if (write(c->notify, "+", 1) < 0) cr_log(CR_LOG_DEBUG, "detached run: the caller is gone");
         close(c->notify);
         c->notify = -1;
@@ -22747,6 +22795,7 @@ static int cr__ctr_health_probe(cr__ctr *c, char *const *args, int64_t timeout_m
     int p[2], st = 0, timed_out = 0;
     int64_t deadline = cr__http_now_ms() + timeout_ms;
     pid_t x;
+    cr__ctr_follow(c);
     snprintf(pidfile, sizeof pidfile, "%s/health.pid", c->dir);
     if (pipe2(p, O_CLOEXEC) < 0) return -1;
     if ((x = fork()) == 0) {
@@ -22852,8 +22901,11 @@ static void cr__ctr_health_start(cr__ctr *c) {
         memset(&none, 0, sizeof none);
         cr__ctr_health_write(c, "starting", 0, &none);
         if ((c->health_pid = fork()) == 0) {
-            /* the caller reads the notify pipe to its end */
+            /* the caller reads the notify pipe to its end, a logger its
+               pipes, a terminal waits for its last holder */
+            int null = open("/dev/null", O_RDWR | O_CLOEXEC);
             if (c->notify >= 0) close(c->notify);
+            if (null >= 0) { dup2(null, 0); dup2(null, 1); dup2(null, 2); close(null); }
             prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
             cr__ctr_health_loop(c, h);
         }
@@ -23098,21 +23150,34 @@ static int cr__ctr_detach(cr__ctr *c, cr_create_opts *co, cr_err *err) {
     return cr_err_set(err, EIO, "the monitor of \"%s\" exited before the container started", c->name);
 }
 
-/* A foreground run (no tty): its output also goes to the log, as Docker
-   keeps it. */
+static void cr__ctr_fg_restore(cr__ctr *c) {
+    int k;
+    for (k = 0; k < 2; k++) {
+        if (c->fg_save[k] >= 0) { dup2(c->fg_save[k], k + 1); close(c->fg_save[k]); }
+        c->fg_save[k] = -1;
+    }
+}
+
+/* A foreground run: its output (a tty's too) also goes to the log, as
+   Docker keeps it; its health check runs meanwhile. */
 static int cr__ctr_fg(cr__ctr *c, cr_create_opts *co, int *status, cr_err *err) {
-    int save[2] = { -1, -1 }, r;
+    int r;
     pid_t lp = -1;
-    if (!c->o->tty && !c->log_none) {
+    c->fg = 1;
+    c->fg_save[0] = c->fg_save[1] = -1;
+    co->started = cr__ctr_started;
+    co->user = c;
+    if (!c->log_none) {
         fflush(stdout); fflush(stderr);
-        save[0] = fcntl(1, F_DUPFD_CLOEXEC, 3);
-        save[1] = fcntl(2, F_DUPFD_CLOEXEC, 3);
-        if (save[0] >= 0 && save[1] >= 0) lp = cr__ctr_logger(c, 1);
+        c->fg_save[0] = fcntl(1, F_DUPFD_CLOEXEC, 3);
+        c->fg_save[1] = fcntl(2, F_DUPFD_CLOEXEC, 3);
+        if (c->fg_save[0] >= 0 && c->fg_save[1] >= 0) lp = cr__ctr_logger(c, 1);
+        if (!isatty(0)) co->winsize_fd = c->fg_save[0];
     }
     r = cr_container_run(c->rt, c->name, c->dir, co, status, err);
-    if (lp > 0) { dup2(save[0], 1); dup2(save[1], 2); while (waitpid(lp, NULL, 0) < 0 && errno == EINTR) ; }
-    if (save[0] >= 0) close(save[0]);
-    if (save[1] >= 0) close(save[1]);
+    cr__ctr_health_stop(c);
+    cr__ctr_fg_restore(c);
+    if (lp > 0) while (waitpid(lp, NULL, 0) < 0 && errno == EINTR) ;
     return r;
 }
 
@@ -23143,6 +23208,9 @@ static void cr__ctr_detached(void *user) {
     cr__ctr *c = (cr__ctr *)user;
     int null = open("/dev/null", O_RDWR | O_CLOEXEC);
     if (null >= 0) { dup2(null, 0); dup2(null, 1); dup2(null, 2); close(null); }
+    if (c->fg_save[0] >= 0) close(c->fg_save[0]);
+    if (c->fg_save[1] >= 0) close(c->fg_save[1]);
+    c->fg_save[0] = c->fg_save[1] = -1;
     setsid();
     cr__ctr_logger(c, 0);
     if (c->notify >= 0 && write(c->notify, "D", 1) < 0) cr_log(CR_LOG_DEBUG, "detach: the caller is gone");
@@ -23241,7 +23309,7 @@ CR_API int cr_ctr_run(const cr_runtime *rt, const cr_store *s, const cr_ctr_opts
     if (r == 0) r = cr__ctr_fill(c, err);
     if (r == 0) {
         memset(&co, 0, sizeof co);
-        co.keep = !o->rm;
+        co.keep = 1;            /* (a --rm one goes in cr__ctr_finish, by the name it has then) */
         co.created = cr__ctr_attach;
         co.user = c;
         co.detach_keys = keys;
@@ -24585,13 +24653,16 @@ static int cr__ctr_replace_in(int dirfd, const char *name, const char *from, con
     return r;
 }
 
+/* Moves the OCI state dir of name (under its flock, as the lifecycle
+   changes it) and rewrites the id and the bundle's paths in it. */
 static int cr__ctr_rename_state(const cr_runtime *rt, const char *name, const char *new_name, const char *from, const char *to, cr_err *err) {
     char a[PATH_MAX + 2], b[PATH_MAX + 2];
     int dfd, r;
     snprintf(a, sizeof a, "%s/%s", cr_state_root(rt), name);
     snprintf(b, sizeof b, "%s/%s", cr_state_root(rt), new_name);
-    if (rename(a, b) < 0) return errno == ENOENT ? 0 : cr__errno(err, "rename \"%s\" to \"%s\"", a, b);
-    if ((dfd = open(b, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) return cr__errno(err, "%s", b);
+    if ((dfd = open(a, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) return errno == ENOENT ? 0 : cr__errno(err, "%s", a);
+    flock(dfd, LOCK_EX);
+    if (rename(a, b) < 0) { r = errno == ENOENT ? 0 : cr__errno(err, "rename \"%s\" to \"%s\"", a, b); close(dfd); return r; }
     snprintf(a, sizeof a, "\"id\":\"%s\"", name);
     snprintf(b, sizeof b, "\"id\":\"%s\"", new_name);
     r = cr__ctr_replace_in(dfd, "state.json", a, b, err);
@@ -24604,38 +24675,70 @@ static int cr__ctr_rename_state(const cr_runtime *rt, const char *name, const ch
     return r;
 }
 
+/* A running container whose cgroup carries its name (made by a cr
+   before cgroupsPath by id) would keep that name taken. */
+static int cr__ctr_cgroup_named(const cr_runtime *rt, const char *name) {
+    cr_state st;
+    const char *p, *nl;
+    size_t n = strlen(name);
+    int named = 0;
+    if (cr_state_load(rt, name, &st, NULL) < 0) return 0;
+    for (p = st.cgroup; *p; p = *nl ? nl + 1 : nl) {
+        const char *b;
+        nl = p + strcspn(p, "\n");
+        for (b = nl; b > p && b[-1] != '/'; b--) ;
+        if ((size_t)(nl - b) >= n && !strncmp(b, name, n) && (b + n == nl || !strncmp(b + n, ".scope", 6))) named = 1;
+    }
+    cr_state_free(&st);
+    return named;
+}
+
 CR_API int cr_ctr_rename(const cr_runtime *rt, const cr_store *s, const char *name, const char *new_name, cr_err *err) {
-    const char *store = cr_store_root(s);
     static const char *const files[] = { "config.json", "ctr.json", "run.json" };
     cr_ctr_info c;
-    char parent[PATH_MAX], from[PATH_MAX + 2], to[PATH_MAX + 2], state[PATH_MAX];
-    int r, lock, pfd, dfd, i;
+    cr_net_config net;
+    char parent[PATH_MAX], from[PATH_MAX + 2], to[PATH_MAX + 2], state[PATH_MAX], net_dir[PATH_MAX], a[300], b[300];
+    int r, lock = -1, pfd = -1, dfd = -1, i, running;
     if ((r = cr__ctr_check_name(new_name, err)) < 0 || (r = cr_ctr_find(rt, s, name, &c, err)) < 0) return r;
     snprintf(state, sizeof state, "%s/%s", cr_state_root(rt), new_name);
     if (cr_ctr_owns(rt, s, new_name) || access(state, F_OK) == 0) return cr_err_set(err, EEXIST, "rename: the name \"%s\" is already in use", new_name);
-    if (c.status != CR_STOPPED) return cr_err_set(err, EBUSY, "rename \"%s\": the container is %s (cr renames stopped containers only)", c.name, cr_state_status_name(c.status));
-    if ((lock = cr__ctr_lock(c.dir, 0)) < 0 && lock != -ENOLCK) return cr_err_set(err, EBUSY, "rename \"%s\": the cr that runs it is busy with it", c.name);
-    snprintf(parent, sizeof parent, "%s/containers", store);
+    snprintf(parent, sizeof parent, "%s/containers", cr_store_root(s));
+    if ((pfd = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0 || (dfd = openat(pfd, c.name, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
+        r = cr__errno(err, "%s/%s", parent, c.name);
+        goto out;
+    }
+    /* a running container's runner waits for this lock to learn its new name */
+    flock(dfd, LOCK_EX);
+    if ((r = cr_ctr_find(rt, s, c.name, &c, err)) < 0) goto out;
+    running = c.status == CR_RUNNING || c.status == CR_PAUSED;
+    if (!running && (lock = cr__ctr_lock(c.dir, 0)) < 0 && lock != -ENOLCK) {
+        r = cr_err_set(err, EBUSY, "rename \"%s\": the cr that runs it is busy with it", c.name);
+        goto out;
+    }
+    if (running && cr__ctr_cgroup_named(rt, c.name)) {
+        r = cr_err_set(err, EBUSY, "rename \"%s\": its cgroup is named after it (an older cr made it): stop it first", c.name);
+        goto out;
+    }
     snprintf(from, sizeof from, "%s/%s/", parent, c.name);
     snprintf(to, sizeof to, "%s/%s/", parent, new_name);
-    /* the stopped OCI state goes along (a container without one is stale);
-       its cgroups keep their paths until the next start deletes them */
-    r = cr__ctr_rename_state(rt, c.name, new_name, from, to, err);
-    if (r < 0) pfd = -1;
-    else if ((pfd = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) r = cr__errno(err, "%s", parent);
-    else if (syscall(SYS_renameat2, pfd, c.name, pfd, new_name, 1 /* RENAME_NOREPLACE */) < 0)
+    /* the OCI state goes along; a stopped one's cgroups keep their paths
+       until the next start deletes them */
+    if ((r = cr__ctr_rename_state(rt, c.name, new_name, from, to, err)) < 0) goto out;
+    if (syscall(SYS_renameat2, pfd, c.name, pfd, new_name, 1 /* RENAME_NOREPLACE */) < 0) {
         r = cr__errno(err, "rename \"%s\" to \"%s\"", c.name, new_name);
-    else if ((dfd = openat(pfd, new_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) r = cr__errno(err, "%s%s", parent, new_name);
-    else {
-        char a[300], b[300];
-        for (i = 0; r == 0 && i < 3; i++) r = cr__ctr_replace_in(dfd, files[i], from, to, err);
-        snprintf(a, sizeof a, "\"Name\":\"/%s\"", c.name);
-        snprintf(b, sizeof b, "\"Name\":\"/%s\"", new_name);
-        if (r == 0) r = cr__ctr_replace_in(dfd, "ctr.json", a, b, err);
-        close(dfd);
+        cr__ctr_rename_state(rt, new_name, c.name, to, from, NULL);
+        goto out;
     }
-    if (pfd >= 0) close(pfd);
+    for (i = 0; r == 0 && i < 3; i++) r = cr__ctr_replace_in(dfd, files[i], from, to, err);
+    snprintf(a, sizeof a, "\"Name\":\"/%s\"", c.name);
+    snprintf(b, sizeof b, "\"Name\":\"/%s\"", new_name);
+    if (r == 0) r = cr__ctr_replace_in(dfd, "ctr.json", a, b, err);
+    cr__ctr_net_config(rt, &net, net_dir, sizeof net_dir);
+    if (r == 0) r = cr_net_rename(&net, c.name, new_name, err);
+out:
     if (lock >= 0) close(lock);
+    if (dfd >= 0) close(dfd);
+    if (pfd >= 0) close(pfd);
     return r;
 }
 

@@ -4,8 +4,9 @@
 const char cr_usage_rename[] =
 "usage: cr rename NAME NEW_NAME\n"
 "\n"
-"Rename an image container that is not running: its directory, record and\n"
-"config follow (cr does not rename running containers).\n";
+"Rename an image container, running or stopped (as docker rename): its\n"
+"directory, records, OCI state and network lease take NEW_NAME, the cr that\n"
+"runs it follows, and NAME is free for a new container at once.\n";
 
 static int cr_rename_two(char **operands, cr_err *err) {
     cr_main_gc();

@@ -7,11 +7,6 @@
 
 load image_helpers
 
-# crpty CMDLINE: cr's command line (without "cr") on a fresh pty, in $NETNS
-crpty() {
-    timeout -k 5 60 script -qec "nsenter --net=/run/netns/$NETNS $CR --root $CR_ROOT --storage $STORE $1" /dev/null 3>&-
-}
-
 # status_is NAME WORD: inspect's State.Status of NAME is WORD
 status_is() { [[ $(cri inspect "$1" 2>/dev/null | jq -r '.[0].State.Status') == "$2" ]]; }
 
@@ -84,8 +79,6 @@ status_is() { [[ $(cri inspect "$1" 2>/dev/null | jq -r '.[0].State.Status') == 
     run --separate-stderr cri restart -t 1 "$N"
     [[ $status -eq 0 && $output == "$N" ]] || fail "restart: $status $output $stderr"
     [[ $(cri exec "$N" cat /state | wc -l) == 3 ]] || fail "restart: $(cri exec "$N" cat /state)"
-    run --separate-stderr cri rename "$N" "$N-new"
-    [[ $status -eq 1 && $stderr == *"running"* ]] || fail "rename of a running container: $status $stderr"
     cri kill "$N" >/dev/null
     [[ $(cri wait "$N") == 137 ]] || fail "kill's default is SIGKILL"
     run --separate-stderr cri rename "$N" "$N-new"
@@ -102,6 +95,77 @@ status_is() { [[ $(cri inspect "$1" 2>/dev/null | jq -r '.[0].State.Status') == 
     # runc's start and kill stay as they were
     run --separate-stderr cri kill "$N-a" KILL
     [[ $status -eq 1 && $stderr == *"not running"* ]] || fail "runc kill form: $status $stderr"
+}
+
+@test "rename of a running container: ps, inspect, exec, logs, stop, rm -f by the new name; the old name is free" {
+    cri run -d --name "$N" -p 8081:80 "$BB" sh -c 'echo hello; trap "echo bye; exit 0" TERM; sleep 1000 & wait' >/dev/null
+    local id ip pid
+    id=$(cri inspect -f '{{.Id}}' "$N")
+    ip=$(cri inspect -f '{{.NetworkSettings.IPAddress}}' "$N")
+    [[ $ip == 10.* ]] || fail "no address: $ip"
+    run --separate-stderr cri rename "$N" "$N-new"
+    [[ $status -eq 0 && -z $output && -z $stderr ]] || fail "rename: $status $output $stderr"
+    [[ $(cri ps --format '{{.Names}} {{.State}} {{.Ports}}') == "$N-new running 0.0.0.0:8081->80/tcp" ]] || fail "ps: $(cri ps)"
+    [[ $(cri inspect -f '{{.Name}} {{.Id}} {{.NetworkSettings.IPAddress}}' "$N-new") == "/$N-new $id $ip" ]] ||
+        fail "inspect: $(cri inspect "$N-new" | jq -c '.[0] | [.Name, .Id, .NetworkSettings.IPAddress]')"
+    [[ $(cri exec "$N-new" sh -c 'echo in; ip -o -4 addr show eth0' ) == "in"*"inet $ip/"* ]] || fail "exec, same address"
+    [[ $(cri logs "$N-new") == hello ]] || fail "logs: $(cri logs "$N-new")"
+    run --separate-stderr cri inspect "$N"
+    [[ $status -eq 1 && $stderr == *"no such object"* ]] || fail "the old name: $status $output $stderr"
+    [[ -z $(leftovers "$N") ]] || fail "the old name's records: $(leftovers "$N")"
+    cri run -d --name "$N" "$BB" sleep 1000 >/dev/null || fail "the old name is not free"
+    [[ $(cri exec "$N" echo again) == again && $(cri ps -q | wc -l) == 2 ]] || fail "a new container of the old name: $(cri ps)"
+    # the monitor follows: stop waits for it, the exit is recorded, the log goes on
+    cri stop -t 5 "$N-new" >/dev/null
+    [[ $(cri inspect -f '{{.State.Status}} {{.State.ExitCode}}' "$N-new") == "exited 0" ]] || fail "stop: $(cri ps -a)"
+    [[ $(cri logs "$N-new") == $'hello\nbye' ]] || fail "logs after stop: $(cri logs "$N-new")"
+    status_is "$N" running || fail "stop of the renamed one reached the other: $(cri ps -a)"
+    cri start "$N-new" >/dev/null
+    cri rename "$N-new" "$N-2" || fail "rename after start"
+    cri rm -f "$N-2" >/dev/null
+    [[ -z $(leftovers "$N-new" "$id") && -z $(leftovers "$N-2" "$id") ]] || fail "left: $(leftovers "$N-new" "$id") $(leftovers "$N-2" "$id")"
+    # a foreground --rm run follows too: nothing is left under either name
+    cri_t 60 run --rm --name "$N-fg" "$BB" sleep 1000 >/dev/null &
+    pid=$!
+    wait_until 20 status_is "$N-fg" running || fail "foreground run did not start"
+    id=$(cri inspect -f '{{.Id}}' "$N-fg")
+    cri rename "$N-fg" "$N-fg2" || fail "rename of a foreground run"
+    cri stop -t 1 "$N-fg2" >/dev/null
+    wait "$pid" || true
+    [[ -z $(leftovers "$N-fg" "$id") && -z $(leftovers "$N-fg2" "$id") ]] || fail "--rm left: $(leftovers "$N-fg2" "$id")"
+    run --separate-stderr cri rename "$N" "$N"
+    [[ $status -eq 1 && $stderr == *"already in use"* ]] || fail "rename onto a taken name: $status $stderr"
+    # on a user-defined network the others' /etc/hosts and the network learn the new name
+    cri network create "$N-net" >/dev/null
+    cri run -d --name "$N-a" --network "$N-net" "$BB" sleep 1000 >/dev/null
+    cri run -d --name "$N-b" --network "$N-net" "$BB" sleep 1000 >/dev/null
+    cri rename "$N-a" "$N-a2" || fail "rename on a network"
+    [[ $(cri exec "$N-b" cat /etc/hosts) == *"	$N-a2"* && $(cri exec "$N-b" cat /etc/hosts) != *"	$N-a"[^2]* ]] ||
+        fail "b's hosts: $(cri exec "$N-b" cat /etc/hosts)"
+    cri exec "$N-b" ping -c1 -W2 "$N-a2" >/dev/null || fail "ping by the new name"
+    run cri network inspect -f '{{range $k, $v := .Containers}}{{$k}} {{end}}' "$N-net"
+    [[ $output == *"$N-a2 "* && $output != *"$N-a "* ]] || fail "network Containers: $output"
+    cri rm -f "$N-a2" "$N-b" >/dev/null
+    cri network rm "$N-net" >/dev/null || fail "network in use after rm -f of a renamed container"
+}
+
+@test "--health-cmd in a foreground run: ps and inspect from another shell see it while it runs" {
+    cri_t 60 run --name "$N" --health-cmd 'test -f /tmp/ok' --health-interval 200ms --health-retries 1 "$BB" sleep 1000 >/dev/null &
+    local pid=$!
+    wait_until 20 eval '[[ $(cri ps --filter name=$N --format "{{.Status}}") == "Up "*" (unhealthy)" ]]' ||
+        fail "unhealthy: $(cri ps) $(cri inspect "$N" | jq -c .[0].State.Health)"
+    cri exec "$N" touch /tmp/ok
+    wait_until 20 eval '[[ $(cri inspect -f "{{.State.Health.Status}}" "$N") == healthy ]]' || fail "healthy: $(cri ps)"
+    [[ $(cri ps --filter name="$N" --format '{{.Status}}') == "Up "*" (healthy)" ]] || fail "ps: $(cri ps)"
+    cri stop -t 1 "$N" >/dev/null
+    wait "$pid" || true
+    [[ ! -e $STORE/containers/$N/health.pid ]] && ! pgrep -f "health-cmd.*$N" >/dev/null || fail "a checker is left"
+    cri_t 60 run --name "$N-s" --health-cmd 'exit 1' --health-interval 1h "$BB" sleep 1000 >/dev/null &
+    pid=$!
+    wait_until 20 status_is "$N-s" running || fail "not running"
+    [[ $(cri ps --filter name="$N-s" --format '{{.Status}}') == *"(health: starting)" ]] || fail "starting: $(cri ps)"
+    cri stop -t 1 "$N-s" >/dev/null
+    wait "$pid" || true
 }
 
 @test "--restart: on-failure:N with back-off, always until stop; --rm conflicts" {

@@ -67,6 +67,23 @@ wait_exited() {
     [[ $status -eq 125 && $stderr == *'--log-driver "syslog": expected json-file or none'* ]] || fail "syslog: $status $stderr"
 }
 
+@test "logs of a foreground run with -t and -it (on a pty): what the terminal showed is kept" {
+    run crpty "run -t --name $N $BB sh -c 'echo tty-out; echo tty-err >&2; [ -t 1 ] && echo is-a-tty'" </dev/null
+    [[ $status -eq 0 && $output == *tty-out*tty-err*is-a-tty* ]] || fail "run -t: $status $(cat -v <<<"$output")"
+    run cri logs "$N"
+    [[ $(tr -d '\r' <<<"$output") == $'tty-out\ntty-err\nis-a-tty' ]] || fail "logs -t: $(cat -v <<<"$output")"
+    printf 'echo typed-$((6*7))\nexit 4\n' >"$BATS_TEST_TMPDIR/in"
+    run crpty "run -it --name $N-i $BB sh" <"$BATS_TEST_TMPDIR/in"
+    [[ $status -eq 4 && $output == *typed-42* ]] || fail "run -it: $status $(cat -v <<<"$output")"
+    run cri logs "$N-i"
+    [[ $output == *typed-42* ]] || fail "logs -it: $(cat -v <<<"$output")"
+    [[ $(cri inspect -f '{{.State.ExitCode}}' "$N-i") == 4 ]] || fail "exit code"
+    # -t without a terminal around it
+    run --separate-stderr cri run -t --name "$N-p" "$BB" echo piped
+    [[ $status -eq 0 && $(tr -d '\r' <<<"$output") == piped ]] || fail "run -t, no pty: $status $output $stderr"
+    [[ $(cri logs "$N-p" | tr -d '\r') == piped ]] || fail "logs -t, no pty: $(cri logs "$N-p")"
+}
+
 @test "logs: --log-opt max-size, max-file rotate ctr.log; logs reads the files in order" {
     cri run -d --name "$N" --log-opt max-size=1k,max-file=3 "$BB" sh -c 'i=0; while [ $i -lt 100 ]; do i=$((i+1)); echo "line $i"; done' >/dev/null
     wait_exited "$N"

@@ -65,15 +65,20 @@ img_setup() {
 in_ns() { nsenter --net="/run/netns/$NETNS" "$@"; }
 # cri ARGS... : cr with this test's state root and store, in $NETNS
 cri() { in_ns "$CR" --root "$CR_ROOT" --storage "$STORE" "$@" 3>&-; }
+# crpty CMDLINE: cr's command line (without "cr") on a fresh pty, in $NETNS
+crpty() {
+    timeout -k 5 60 script -qec "nsenter --net=/run/netns/$NETNS $CR --root $CR_ROOT --storage $STORE $1" /dev/null 3>&-
+}
 # cri_t SECONDS ARGS... : cri that is killed after SECONDS
 cri_t() { local t=$1; shift; timeout "$t" nsenter --net="/run/netns/$NETNS" "$CR" --root "$CR_ROOT" --storage "$STORE" "$@" 3>&-; }
 
-# leftovers NAME : prints what is left of container NAME anywhere
+# leftovers NAME [ID] : prints what is left of container NAME anywhere
+# (its cgroup is named by ID)
 leftovers() {
     local n=$1
     [[ -e $STORE/containers/$n ]] && echo "dir $STORE/containers/$n"
     [[ -e $CR_ROOT/$n ]] && echo "state $CR_ROOT/$n"
-    find /sys/fs/cgroup -maxdepth 4 -type d -path "*/cr/$n" 2>/dev/null | sed 's/^/cgroup /'
+    find /sys/fs/cgroup -maxdepth 4 -type d \( -path "*/cr/$n" -o -path "*/cr/${2:-$n}" \) 2>/dev/null | sed 's/^/cgroup /'
     grep -F "$STORE/containers/$n" /proc/self/mountinfo | sed 's/^/mount /'
     [[ -f $CR_ROOT/@net/leases.json ]] && grep -F "\"$n\"" "$CR_ROOT/@net/leases.json" | sed 's/^/lease /'
     return 0

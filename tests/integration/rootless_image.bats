@@ -264,7 +264,7 @@ web_rm() {
 }
 
 @test "rootless image: cgroup limits in cgroups delegated to the user are applied, a limit without one is refused saying rootless" {
-    local u=$RS pids mem
+    local u=$RS pids mem id
     CGNAME=crrl$$x$RANDOM
     pids=$(delegate "$u" pids)
     # the user's cr runs in its pids cgroup (not its memory one): --pids-limit is applied, --memory refused
@@ -276,13 +276,16 @@ web_rm() {
     run as "$u" sh -c 'echo $$ >"$0/cgroup.procs" && echo $$ >"$1/cgroup.procs" && shift && exec "$@"' "$pids" "$mem" \
         "$RL_CR" run -d --name lim --network none --memory 64m --pids-limit 10 "$BB" sleep 1000
     [[ $status -eq 0 ]] || fail "run -d: status $status: $output"
-    [[ $(cat "$mem/cr/lim/memory.limit_in_bytes") == 67108864 ]] || fail "memory.limit_in_bytes: $(cat "$mem/cr/lim/memory.limit_in_bytes")"
-    [[ $(cat "$pids/cr/lim/pids.max") == 10 ]] || fail "pids.max: $(cat "$pids/cr/lim/pids.max")"
+    # the container's cgroups are named by its id (a rename leaves them)
+    run -0 as "$u" "$RL_CR" inspect -f '{{.Id}}' lim
+    id=$output
+    [[ $(cat "$mem/cr/$id/memory.limit_in_bytes") == 67108864 ]] || fail "memory.limit_in_bytes: $(cat "$mem/cr/$id/memory.limit_in_bytes")"
+    [[ $(cat "$pids/cr/$id/pids.max") == 10 ]] || fail "pids.max: $(cat "$pids/cr/$id/pids.max")"
     run -0 as "$u" "$RL_CR" exec lim cat /proc/self/cgroup
     [[ $output == *memory:* && $output == *pids:* ]] || fail "/proc/self/cgroup inside: $output"
     run -0 as "$u" "$RL_CR" rm -f lim
     nothing_left "$u" lim
-    [[ ! -e $mem/cr/lim && ! -e $pids/cr/lim ]] || fail "the container's cgroups outlived rm"
+    [[ ! -e $mem/cr/$id && ! -e $pids/cr/$id ]] || fail "the container's cgroups outlived rm"
 }
 
 @test "rootless image: cr cp into and out of a container, running or stopped, with the container's owners" {
