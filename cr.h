@@ -1143,6 +1143,8 @@ typedef struct cr_ctr_opts {
     const char *stop_timeout;          /* --stop-timeout SECONDS: cr_ctr_stop's default */
     const char *memory_swap;           /* --memory-swap: memory + swap ("-1": unlimited) */
     const char *memory_reservation, *cpuset_cpus, *cpu_shares;
+    const char *cpu_quota, *cpu_period;   /* microseconds (without cpus) */
+    const char *blkio_weight;          /* 10..1000 */
     const char *pid, *ipc, *uts;       /* "host" or "container:NAME"; NULL: a namespace of its own */
     const char *cidfile;               /* --cidfile: gets the id (must not exist) */
     const char *ip;                    /* --ip: refused, as by Docker on its default bridge */
@@ -1281,6 +1283,13 @@ CR_API int cr_ctr_start(const cr_runtime *rt, const cr_store *s, const char *nam
 CR_API int cr_ctr_wait(const cr_runtime *rt, const cr_store *s, const char *name, int *exit_code, cr_err *err);
 /* Renames a container that is not running (its directory, record and config). */
 CR_API int cr_ctr_rename(const cr_runtime *rt, const cr_store *s, const char *name, const char *new_name, cr_err *err);
+/* Docker's update: o's limits (memory, memory_swap, memory_reservation,
+   cpus, cpu_shares, cpu_quota, cpu_period, cpuset_cpus, pids_limit,
+   blkio_weight; NULL: unchanged) go to a running container's cgroup
+   (cr_container_update), to its config.json for its next start and to
+   inspect's HostConfig; o->restart (NULL: unchanged) is its restart
+   policy from its next exit on. The rest of o is not looked at. */
+CR_API int cr_ctr_update(const cr_runtime *rt, const cr_store *s, const char *name, const cr_ctr_opts *o, cr_err *err);
 /* Docker's kill: sig to a running container, whose restart policy then
    rests until it is started again (as stop does). */
 CR_API int cr_ctr_kill(const cr_runtime *rt, const cr_store *s, const char *name, int sig, cr_err *err);
@@ -2892,6 +2901,44 @@ CR_API void cr_jw_value(cr_jw *w, const cr_json *v) {
         if (!sp) return;
         v = v->next;
     }
+}
+
+/* base with patch's members over its own, objects in both merged the same
+   way (recursion as deep as patch: a patch is made by cr.h, never read). */
+static void cr__jw_merge(cr_jw *w, const cr_json *base, const cr_json *patch) {
+    const cr_json *m;
+    if (!patch || patch->type != CR_JSON_OBJECT || (base && base->type != CR_JSON_OBJECT)) { cr_jw_value(w, patch ? patch : base); return; }
+    cr_jw_obj(w);
+    for (m = base ? base->child : NULL; m; m = m->next) { cr_jw_key(w, m->key); cr__jw_merge(w, m, cr_json_get(patch, m->key)); }
+    for (m = patch->child; m; m = m->next) if (!cr_json_get(base, m->key)) { cr_jw_key(w, m->key); cr__jw_merge(w, NULL, m); }
+    cr_jw_obj_end(w);
+}
+
+/* The JSON file name in dirfd, parsed. */
+static int cr__json_load(int dirfd, const char *name, cr_json **out, cr_err *err) {
+    cr_buf t = {0};
+    int r = cr_util_read_file(dirfd, name, 4 << 20, &t, err);
+    *out = NULL;
+    if (r == 0) r = cr_json_parse(t.data, t.len, out, err);
+    cr_buf_free(&t);
+    return r < 0 ? cr_err_wrap(err, "%s", name) : 0;
+}
+
+/* Rewrites the JSON file name in dirfd (atomically) with patch merged over it. */
+static int cr__json_patch_file(int dirfd, const char *name, const cr_buf *patch, cr_err *err) {
+    cr_json *base = NULL, *p = NULL;
+    cr_buf out = {0};
+    cr_jw w;
+    int r = cr__json_load(dirfd, name, &base, err);
+    if (r == 0 && (r = patch->oom ? cr_err_set(err, ENOMEM, "out of memory") : cr_json_parse(patch->data, patch->len, &p, err)) == 0) {
+        cr_jw_init(&w, &out);
+        cr__jw_merge(&w, base, p);
+        r = out.oom ? cr_err_set(err, ENOMEM, "out of memory") : cr__write_atomic(dirfd, name, out.data, out.len, 0, err);
+    }
+    cr_json_free(base);
+    cr_json_free(p);
+    cr_buf_free(&out);
+    return r;
 }
 
 /* A parsed value back as malloc'd JSON text (NULL when out of memory). */
@@ -20963,10 +21010,19 @@ static int cr__ctr_memory(const cr_ctr_opts *o, cr_jw *w, cr_err *err) {
     return 0;
 }
 
-/* --cpus, --cpu-shares, --cpuset-cpus. */
+/* An integer option from lo to hi into *n (0 when v is NULL). */
+static int cr__ctr_int(const char *v, const char *opt, long long lo, long long hi, long long *n, cr_err *err) {
+    char *end;
+    *n = 0;
+    if (v && ((*n = strtoll(v, &end, 10)) < lo || *n > hi || end == v || *end))
+        return cr_err_set(err, EINVAL, "--%s \"%s\": expected an integer from %lld to %lld", opt, v, lo, hi);
+    return 0;
+}
+
+/* --cpus (or --cpu-quota, --cpu-period), --cpu-shares, --cpuset-cpus. */
 static int cr__ctr_cpu(const cr_ctr_opts *o, cr_jw *w, cr_err *err) {
     double cpus = 0;
-    long long shares = 0;
+    long long shares, quota, period;
     char *end;
     if (o->cpus) {
         long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
@@ -20974,20 +21030,31 @@ static int cr__ctr_cpu(const cr_ctr_opts *o, cr_jw *w, cr_err *err) {
         if (end == o->cpus || *end || cpus < 0.01 || cpus > (double)ncpu)
             return cr_err_set(err, EINVAL, "--cpus \"%s\": expected a number from 0.01 to %ld", o->cpus, ncpu);
     }
-    if (o->cpu_shares && ((shares = strtoll(o->cpu_shares, &end, 10)) < 0 || end == o->cpu_shares || *end))
-        return cr_err_set(err, EINVAL, "--cpu-shares \"%s\": expected a relative weight (1024 is the default)", o->cpu_shares);
+    if (cr__ctr_int(o->cpu_shares, "cpu-shares", 0, INT64_MAX, &shares, err) < 0 || cr__ctr_int(o->cpu_quota, "cpu-quota", -1, INT64_MAX, &quota, err) < 0 ||
+        cr__ctr_int(o->cpu_period, "cpu-period", 1000, 1000000, &period, err) < 0) return -EINVAL;
+    if (o->cpus && (o->cpu_quota || o->cpu_period))
+        return cr_err_set(err, EINVAL, "Conflicting options: --cpus (NanoCPUs) and --cpu-quota or --cpu-period cannot both be set");
     if (o->cpuset_cpus && (!*o->cpuset_cpus || strspn(o->cpuset_cpus, "0123456789,-") != strlen(o->cpuset_cpus)))
         return cr_err_set(err, EINVAL, "--cpuset-cpus \"%s\": expected a list such as 0-2,4", o->cpuset_cpus);
-    if (!o->cpus && !shares && !o->cpuset_cpus) return 0;
+    if (!o->cpus && !shares && !o->cpuset_cpus && !quota && !period) return 0;
     cr_jw_key(w, "cpu");
     cr_jw_obj(w);
-    if (o->cpus) {
-        cr_jw_key(w, "quota"); cr_jw_i64(w, (int64_t)(cpus * 100000 + 0.5));
-        cr_jw_key(w, "period"); cr_jw_u64(w, 100000);
-    }
+    if (o->cpus) { quota = (long long)(cpus * 100000 + 0.5); period = 100000; }
+    if (quota) { cr_jw_key(w, "quota"); cr_jw_i64(w, quota); }
+    if (period) { cr_jw_key(w, "period"); cr_jw_u64(w, (uint64_t)period); }
     if (shares) { cr_jw_key(w, "shares"); cr_jw_u64(w, (uint64_t)(shares < 2 ? 2 : shares > 262144 ? 262144 : shares)); }
     if (o->cpuset_cpus) { cr_jw_key(w, "cpus"); cr_jw_str(w, o->cpuset_cpus); }
     cr_jw_obj_end(w);
+    return 0;
+}
+
+/* The limits of resources (memory, cpu, pids, blockIO), members of the object in w. */
+static int cr__ctr_limits(const cr_ctr_opts *o, cr_jw *w, cr_err *err) {
+    long long n, weight;
+    if (cr__ctr_memory(o, w, err) < 0 || cr__ctr_cpu(o, w, err) < 0 || cr__ctr_int(o->pids_limit, "pids-limit", INT64_MIN, INT64_MAX, &n, err) < 0 ||
+        cr__ctr_int(o->blkio_weight, "blkio-weight", 10, 1000, &weight, err) < 0) return -EINVAL;
+    if (o->pids_limit) { cr_jw_key(w, "pids"); cr_jw_obj(w); cr_jw_key(w, "limit"); cr_jw_i64(w, n > 0 ? n : -1); cr_jw_obj_end(w); }
+    if (weight) { cr_jw_key(w, "blockIO"); cr_jw_obj(w); cr_jw_key(w, "weight"); cr_jw_i64(w, weight); cr_jw_obj_end(w); }
     return 0;
 }
 
@@ -21041,13 +21108,7 @@ static int cr__ctr_resources(cr__ctr *c, cr_jw *w, cr_err *err) {
     }
     if (!o->privileged && cr__ctr_devices(c, w, 1, err) < 0) return -EINVAL;
     cr_jw_arr_end(w);
-    if (cr__ctr_memory(o, w, err) < 0 || cr__ctr_cpu(o, w, err) < 0) return -EINVAL;
-    if (o->pids_limit) {
-        char *end;
-        long long n = strtoll(o->pids_limit, &end, 10);
-        if (end == o->pids_limit || *end) return cr_err_set(err, EINVAL, "--pids-limit \"%s\": expected an integer", o->pids_limit);
-        cr_jw_key(w, "pids"); cr_jw_obj(w); cr_jw_key(w, "limit"); cr_jw_i64(w, n > 0 ? n : -1); cr_jw_obj_end(w);
-    }
+    if (cr__ctr_limits(o, w, err) < 0) return -EINVAL;
     cr_jw_obj_end(w);
     return 0;
 }
@@ -21975,12 +22036,24 @@ static int cr__ctr_backoff(cr__ctr *c, int64_t ms) {
 /* After each exit: the record, then Docker's restart policy with its
    back-off (100 ms, doubled at every restart, back to 100 ms after 10 s
    up, at most a minute). */
+/* The restart policy of run.json (cr_ctr_update changes it). */
+static void cr__ctr_restart_of(cr__ctr *c, const cr_json *run) {
+    const cr_json *h = cr_json_get(run, "MaxRetries");
+    int64_t m = 0;
+    snprintf(c->restart, sizeof c->restart, "%s", *cr__ctr_json_str(run, "Restart") ? cr__ctr_json_str(run, "Restart") : "no");
+    if (h) cr_json_i64(h, &m);
+    c->max_retries = (int)m;
+}
+
 static void cr__ctr_supervise(cr__ctr *c, cr_create_opts *co, int status) {
     int64_t delay = 0;
     cr_err e = {0};
     for (;;) {
+        cr_json *run;
         int again;
         cr__ctr_health_stop(c);
+        if (cr__json_load(c->dirfd, "run.json", &run, NULL) == 0) cr__ctr_restart_of(c, run);
+        cr_json_free(run);
         /* overlayfs empties and remakes its work dir at every mount; gone
            now (unmounted with the container), the next start does not
            wait for that */
@@ -23462,8 +23535,7 @@ static int cr__ctr_reload(cr__ctr *c, const cr_ctr_info *info, const cr_json *re
     c->ro.network_aliases = cr__ctr_json_strv(&c->aliases_v, cr_json_get(c->runrec, "Aliases"));
     cr__ctr_json_strv(&c->lower, cr_json_get(c->runrec, "Lower"));
     snprintf(c->hostname, sizeof c->hostname, "%s", cr__ctr_json_str(c->runrec, "Hostname"));
-    snprintf(c->restart, sizeof c->restart, "%s", *cr__ctr_json_str(c->runrec, "Restart") ? cr__ctr_json_str(c->runrec, "Restart") : "no");
-    if ((h = cr_json_get(c->runrec, "MaxRetries"))) { int64_t m = 0; cr_json_i64(h, &m); c->max_retries = (int)m; }
+    cr__ctr_restart_of(c, c->runrec);
     c->log_none = (h = cr_json_get(c->runrec, "LogNone")) && h->type == CR_JSON_TRUE;
     if ((h = cr_json_get(c->runrec, "LogMaxSize"))) cr_json_i64(h, &c->log_max);
     if ((h = cr_json_get(c->runrec, "LogMaxFile"))) { int64_t m = 1; cr_json_i64(h, &m); c->log_files = (int)m; }
@@ -23655,6 +23727,61 @@ CR_API int cr_ctr_kill(const cr_runtime *rt, const cr_store *s, const char *name
     if (c.status != CR_RUNNING && c.status != CR_PAUSED) return cr_err_set(err, EINVAL, "container \"%s\" is not running", c.name);
     cr__ctr_hold(c.dir);
     return cr_container_kill(rt, c.name, sig, 0, err);
+}
+
+/* HostConfig's members of what cr_ctr_update changed, as Docker names them. */
+static void cr__ctr_update_json(cr_jw *w, const cr_resources *r, const cr_ctr_opts *o, const char *policy, int max) {
+    const int64_t *v[] = { r->memory.has_limit ? &r->memory.limit : NULL, r->memory.has_swap ? &r->memory.swap : NULL,
+                           r->memory.has_reservation ? &r->memory.reservation : NULL, !o->cpus && r->cpu.has_quota ? &r->cpu.quota : NULL,
+                           r->pids.has_limit ? &r->pids.limit : NULL };
+    static const char *const keys[] = { "Memory", "MemorySwap", "MemoryReservation", "CpuQuota", "PidsLimit" };
+    size_t i;
+    cr_jw_obj(w); cr_jw_key(w, "HostConfig"); cr_jw_obj(w);
+    for (i = 0; i < sizeof keys / sizeof *keys; i++) if (v[i]) { cr_jw_key(w, keys[i]); cr_jw_i64(w, *v[i]); }
+    if (r->cpu.has_shares) { cr_jw_key(w, "CpuShares"); cr_jw_u64(w, r->cpu.shares); }
+    if (!o->cpus && r->cpu.has_period) { cr_jw_key(w, "CpuPeriod"); cr_jw_u64(w, r->cpu.period); }
+    if (o->cpus) { cr_jw_key(w, "NanoCpus"); cr_jw_i64(w, (int64_t)(strtod(o->cpus, NULL) * 1e9 + 0.5)); }
+    if (r->cpu.cpus) { cr_jw_key(w, "CpusetCpus"); cr_jw_str(w, r->cpu.cpus); }
+    if (r->block_io.has_weight) { cr_jw_key(w, "BlkioWeight"); cr_jw_i64(w, r->block_io.weight); }
+    if (o->restart) {
+        cr_jw_key(w, "RestartPolicy"); cr_jw_obj(w);
+        cr_jw_key(w, "Name"); cr_jw_str(w, policy); cr_jw_key(w, "MaximumRetryCount"); cr_jw_i64(w, max);
+        cr_jw_obj_end(w);
+    }
+    cr_jw_obj_end(w); cr_jw_obj_end(w);
+}
+
+CR_API int cr_ctr_update(const cr_runtime *rt, const cr_store *s, const char *name, const cr_ctr_opts *o, cr_err *err) {
+    cr_ctr_info c;
+    cr_resources res;
+    cr_buf lim = {0}, b = {0};
+    cr_jw w;
+    char policy[16];
+    int max = 0, dfd = -1, r;
+    memset(&res, 0, sizeof res);
+    if ((r = cr_ctr_find(rt, s, name, &c, err)) < 0) return r;
+    cr_jw_init(&w, &lim);
+    cr_jw_obj(&w);
+    if ((r = cr__ctr_limits(o, &w, err)) < 0 || (o->restart && (r = cr__ctr_restart_parse(o->restart, policy, &max, err)) < 0)) goto out;
+    cr_jw_obj_end(&w);
+    if ((r = lim.oom ? cr_err_set(err, ENOMEM, "out of memory") : cr_spec_parse_resources(lim.data, lim.len, &res, err)) < 0) goto out;
+    if ((c.status == CR_RUNNING || c.status == CR_PAUSED) && (r = cr_container_update(rt, c.name, &res, err)) < 0) { max = -1; goto out; }
+    if ((dfd = open(c.dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) { r = cr__errno(err, "%s", c.dir); goto out; }
+    cr_buf_printf(&b, "{\"linux\":{\"resources\":%s}}", lim.data);
+    if ((r = cr__json_patch_file(dfd, "config.json", &b, err)) < 0) goto out;
+    b.len = 0;
+    cr_jw_init(&w, &b);
+    cr__ctr_update_json(&w, &res, o, policy, max);
+    if ((r = cr__json_patch_file(dfd, "ctr.json", &b, err)) < 0 || !o->restart) goto out;
+    b.len = 0;
+    cr_buf_printf(&b, "{\"Restart\":\"%s\",\"MaxRetries\":%d}", policy, max);
+    r = cr__json_patch_file(dfd, "run.json", &b, err);
+out:
+    if (dfd >= 0) close(dfd);
+    cr_spec_resources_free(&res);
+    cr_buf_free(&lim);
+    cr_buf_free(&b);
+    return r < 0 && max >= 0 ? cr_err_wrap(err, "update \"%s\"", c.name) : r;   /* (cr_container_update's error names it) */
 }
 
 /* exec -u: the names of the container's own /etc/passwd and /etc/group. */
@@ -26860,18 +26987,33 @@ static const char *cr__srv_keep(cr__srv_opts *so, const char *fmt, ...) {
     return so->v[CR__SO_STR].oom ? "" : so->v[CR__SO_STR].v[so->v[CR__SO_STR].n - 1];
 }
 
+/* HostConfig's (or an update's) limits and restart policy (0 and "": none) into so->o. */
+static void cr__srv_limits(cr__srv_opts *so, const cr_json *hc) {
+    static const struct { const char *key; size_t off; } f[] = {
+        { "Memory", offsetof(cr_ctr_opts, memory) }, { "MemorySwap", offsetof(cr_ctr_opts, memory_swap) },
+        { "MemoryReservation", offsetof(cr_ctr_opts, memory_reservation) }, { "CpuShares", offsetof(cr_ctr_opts, cpu_shares) },
+        { "CpuQuota", offsetof(cr_ctr_opts, cpu_quota) }, { "CpuPeriod", offsetof(cr_ctr_opts, cpu_period) },
+        { "PidsLimit", offsetof(cr_ctr_opts, pids_limit) }, { "BlkioWeight", offsetof(cr_ctr_opts, blkio_weight) } };
+    const cr_json *rp = cr_json_get(hc, "RestartPolicy");
+    const char *cs = cr__srv_jstr(hc, "CpusetCpus"), *pol = cr__srv_jstr(rp, "Name");
+    int64_t v;
+    size_t i;
+    for (i = 0; i < sizeof f / sizeof *f; i++)
+        if ((v = cr__srv_jint(hc, f[i].key)) != 0) *(const char **)(void *)((char *)&so->o + f[i].off) = cr__srv_keep(so, "%lld", (long long)v);
+    if ((v = cr__srv_jint(hc, "NanoCpus")) > 0) so->o.cpus = cr__srv_keep(so, "%lld.%09lld", (long long)(v / 1000000000), (long long)(v % 1000000000));
+    if (cs && *cs) so->o.cpuset_cpus = cs;
+    if (pol && *pol) so->o.restart = (v = cr__srv_jint(rp, "MaximumRetryCount")) > 0 ? cr__srv_keep(so, "%s:%lld", pol, (long long)v) : pol;
+}
+
 static void cr__srv_host_opts(cr__srv_opts *so, const cr_json *hc) {
     const cr_json *m, *b;
-    int64_t v;
     so->o.privileged = cr__srv_jtrue(hc, "Privileged");
     so->o.read_only = cr__srv_jtrue(hc, "ReadonlyRootfs");
     so->o.volumes = cr__srv_list(so, CR__SO_VOL, cr_json_get(hc, "Binds"));
     for (m = (m = cr_json_get(hc, "Tmpfs")) && m->type == CR_JSON_OBJECT ? m->child : NULL; m; m = m->next)
         cr__strv_push(&so->v[CR__SO_TMPFS], m->type == CR_JSON_STRING && m->str[0] ? cr__srv_keep(so, "%s:%s", m->key, m->str) : m->key);
     so->o.tmpfs = so->v[CR__SO_TMPFS].n ? (const char *const *)so->v[CR__SO_TMPFS].v : NULL;
-    if ((v = cr__srv_jint(hc, "Memory")) > 0) so->o.memory = cr__srv_keep(so, "%lld", (long long)v);
-    if ((v = cr__srv_jint(hc, "NanoCpus")) > 0) so->o.cpus = cr__srv_keep(so, "%lld.%09lld", (long long)(v / 1000000000), (long long)(v % 1000000000));
-    if ((v = cr__srv_jint(hc, "PidsLimit")) != 0) so->o.pids_limit = cr__srv_keep(so, "%lld", (long long)v);
+    cr__srv_limits(so, hc);
     so->o.cap_add = cr__srv_list(so, CR__SO_CAPADD, cr_json_get(hc, "CapAdd"));
     so->o.cap_drop = cr__srv_list(so, CR__SO_CAPDROP, cr_json_get(hc, "CapDrop"));
     so->o.security_opt = cr__srv_list(so, CR__SO_SECOPT, cr_json_get(hc, "SecurityOpt"));
@@ -27412,6 +27554,45 @@ static void cr__srv_rename(cr__srv *c, cr__srv_req *q, const char *arg) {
         if (cr__srv_save(c, file, &b, &e) < 0) cr__srv_fail(c, &e); else cr__srv_reply(c, 204, NULL, NULL, 0);
         cr_buf_free(&b);
     }
+    cr__srv_ctr_free(&x);
+}
+
+/* POST /containers/ID/update: the limits through cr_ctr_update (a created
+   one's checked only), the members given into serve's record of it. */
+static void cr__srv_update(cr__srv *c, cr__srv_req *q, const char *arg) {
+    cr__srv_ctr x;
+    cr__srv_opts so;
+    cr_json *body;
+    const cr_json *m;
+    cr_buf b = {0};
+    cr_jw w;
+    cr_err e = {0};
+    char file[80];
+    int dfd, r;
+    if (cr__srv_get(c, arg, &x) < 0) return;
+    if (!(body = cr__srv_body(c, q))) { cr__srv_ctr_free(&x); return; }
+    memset(&so, 0, sizeof so);
+    cr__srv_limits(&so, body);
+    cr_jw_init(&w, &b);
+    cr_jw_obj(&w);
+    r = x.pending ? cr__ctr_limits(&so.o, &w, &e) : cr_ctr_update(c->rt, c->s, x.name, &so.o, &e);
+    b.len = 0;
+    cr_jw_init(&w, &b);
+    cr_jw_obj(&w); cr_jw_key(&w, "Body"); cr_jw_obj(&w); cr_jw_key(&w, "HostConfig"); cr_jw_obj(&w);
+    for (m = body->child; m; m = m->next)
+        if ((m->type == CR_JSON_NUMBER && strcmp(m->str, "0")) || (m->type == CR_JSON_STRING && *m->str) ||
+            (m->type == CR_JSON_OBJECT && cr__srv_jstr(m, "Name") && *cr__srv_jstr(m, "Name"))) { cr_jw_key(&w, m->key); cr_jw_value(&w, m); }
+    cr_jw_obj_end(&w); cr_jw_obj_end(&w); cr_jw_obj_end(&w);
+    snprintf(file, sizeof file, "%s%s", x.id, x.pending ? ".created" : ".json");
+    if (r == 0 && x.rec && (dfd = open(c->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0) {
+        r = cr__json_patch_file(dfd, file, &b, &e);
+        close(dfd);
+    }
+    cr_buf_free(&b);
+    if (r < 0) cr__srv_fail(c, &e);
+    else cr_buf_puts(&b, "{\"Warnings\":[]}"), cr__srv_json(c, 200, &b);
+    cr__srv_opts_free(&so);
+    cr_json_free(body);
     cr__srv_ctr_free(&x);
 }
 
@@ -28279,6 +28460,7 @@ static const cr__srv_route cr__srv_routes[] = {
     { "GET", "/containers/*/logs", cr__srv_logs }, { "POST", "/containers/*/attach", cr__srv_attach },
     { "POST", "/containers/*/resize", cr__srv_resize }, { "GET", "/containers/*/top", cr__srv_top },
     { "GET", "/containers/*/stats", cr__srv_stats }, { "POST", "/containers/*/rename", cr__srv_rename },
+    { "POST", "/containers/*/update", cr__srv_update },
     { "POST", "/containers/*/pause", cr__srv_pause }, { "POST", "/containers/*/unpause", cr__srv_pause },
     { "DELETE", "/containers/*", cr__srv_rm },
     { "GET", "/containers/*/archive", cr__srv_archive }, { "HEAD", "/containers/*/archive", cr__srv_archive },

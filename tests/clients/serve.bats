@@ -183,6 +183,44 @@ print("detached")' "$S/d.sock" "${N}it"
     [ "$status" -eq 0 ]
 }
 
+# cg_value PID CONTROLLER V1-FILE V2-FILE: that file of the process's cgroup
+cg_value() {
+    local path
+    path=$(awk -F: -v c="$2" '$2 ~ "(^|,)" c "(,|$)" { print $3 }' "/proc/$1/cgroup")
+    if [[ -n $path && -e /sys/fs/cgroup/$2$path/$3 ]]; then cat "/sys/fs/cgroup/$2$path/$3"
+    else cat "/sys/fs/cgroup$(awk -F: '$1 == 0 { print $3 }' "/proc/$1/cgroup")/$4"; fi
+}
+
+@test "serve: docker update changes a running container's cgroup and restart policy, inspect shows them" {
+    timeout 30 $D run -d --name "${N}up" --network none "$BB" sleep 1000
+    run timeout 20 $D update --memory 64m --cpus 0.5 --pids-limit 77 "${N}up"
+    [ "$status" -eq 0 ] && [ "$output" = "${N}up" ]
+    pid=$($D inspect -f '{{.State.Pid}}' "${N}up")
+    [ "$(cg_value "$pid" memory memory.limit_in_bytes memory.max)" = 67108864 ]
+    run cg_value "$pid" cpu cpu.cfs_quota_us cpu.max
+    [[ $output == 50000 || $output == "50000 100000" ]]
+    [ "$(cg_value "$pid" pids pids.max pids.max)" = 77 ]
+    run $D inspect -f '{{.HostConfig.Memory}} {{.HostConfig.NanoCpus}} {{.HostConfig.PidsLimit}}' "${N}up"
+    [ "$output" = "67108864 500000000 77" ]
+    # errors in Docker's shape
+    run timeout 20 $D update --memory 1k "${N}up"
+    [ "$status" -ne 0 ] && [[ $output == *"the minimum is 6m"* ]]
+    run api POST /v1.41/containers/nope/update -H 'Content-Type: application/json' -d '{"Memory":67108864}'
+    [ "$output" = '{"message":"No such container: nope"} 404' ]
+    run api POST "/v1.41/containers/${N}up/update" -H 'Content-Type: application/json' -d '{"NanoCpus":500000000,"CpuQuota":20000}'
+    [[ $output == '{"message":"'*'Conflicting options'*'} 400' ]]
+    # a container of the CLI: its monitor takes the new restart policy at its exit
+    cri run -d --name "${N}cli" --network none "$BB" sh -c 'while [ ! -e /go ]; do sleep 0.1; done; exit 3'
+    run timeout 20 $D update --restart on-failure:2 --cpu-shares 512 "${N}cli"
+    [ "$status" -eq 0 ]
+    run $D inspect -f '{{.HostConfig.RestartPolicy.Name}} {{.HostConfig.RestartPolicy.MaximumRetryCount}} {{.HostConfig.CpuShares}}' "${N}cli"
+    [ "$output" = "on-failure 2 512" ]
+    $D exec "${N}cli" touch /go
+    wait_until 30 bash -c "[ \"\$($D inspect -f '{{.RestartCount}} {{.State.Status}}' ${N}cli)\" = '2 exited' ]"
+    run timeout 30 $D rm -f "${N}up" "${N}cli"
+    [ "$status" -eq 0 ]
+}
+
 @test "serve: docker cp into and out of a running container (archive PUT, GET, HEAD)" {
     timeout 30 $D run -d --name "${N}cp" --network none "$BB" sleep 1000
     mkdir -p "$S/in/sub" && echo content >"$S/in/sub/f" && ln -s f "$S/in/sub/l"
