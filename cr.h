@@ -1097,12 +1097,15 @@ CR_API int cr_save_images(const cr_store *s, const char *const *images, const cr
    run` in the foreground, or the monitor forked for a detached run) holds
    the flock of <dir>/lock; a container whose lock is free and whose OCI
    state is gone, or that was --rm and has stopped, is stale: cr_ctr_gc
-   removes it. */
+   removes it. Each create, start, die and destroy appends Docker's event
+   to <state root>/@events (JSON lines; @events.1 the older ones), which
+   cr serve's /events follows. */
 typedef struct cr_ctr_opts {
     const char *image;                 /* reference or image id (in the store); NULL with rootfs */
     const char *rootfs;                /* --rootfs DIR: run on DIR itself instead of an image */
     const char *name;                  /* --name; NULL: the first 12 hex digits of the id */
-    const char *id;                    /* 64 lower-case hex digits (cr serve's create); NULL: random */
+    const char *id;                    /* 64 lower-case hex digits (cr serve's create, which journals
+                                          its create event itself); NULL: random */
     const char *const *args;           /* COMMAND [ARG...] (NULL-terminated); NULL: the image's Cmd */
     const char *entrypoint;            /* --entrypoint ("" clears the image's); drops the image's Cmd */
     const char *const *env;            /* -e KEY=VALUE, or KEY: taken from the caller's environment */
@@ -20559,6 +20562,57 @@ static int cr__ctr_resolve(const cr_runtime *rt, const char *store, const char *
 static int cr__ctr_load_record(const char *store, const char *name, cr_json **rec, cr_err *err);
 static const char *cr__ctr_json_str(const cr_json *obj, const char *key);
 
+
+/* ---- events: the journal that cr serve's /events follows ---- */
+
+/* Appends Docker's event (Type container) of action on the container id
+   to <state root>/@events (one line of JSON, one O_APPEND write, so that
+   processes at once never mix theirs); beyond 1 MiB the file moves to
+   @events.1 and a new one starts. code >= 0: a die's exitCode. */
+static void cr__ctr_event_write(const cr_runtime *rt, const char *id, const char *name, const char *image, const char *action, int code) {
+    char p[PATH_MAX], old[PATH_MAX + 8], num[16];
+    cr_buf b = {0};
+    cr_jw w;
+    struct timespec ts;
+    struct stat sb;
+    int fd;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    cr_jw_init(&w, &b);
+    cr_jw_obj(&w);
+    cr_jw_key(&w, "status"); cr_jw_str(&w, action);
+    cr_jw_key(&w, "id"); cr_jw_str(&w, id);
+    cr_jw_key(&w, "from"); cr_jw_str(&w, image);
+    cr_jw_key(&w, "Type"); cr_jw_str(&w, "container");
+    cr_jw_key(&w, "Action"); cr_jw_str(&w, action);
+    cr_jw_key(&w, "Actor"); cr_jw_obj(&w);
+    cr_jw_key(&w, "ID"); cr_jw_str(&w, id);
+    cr_jw_key(&w, "Attributes"); cr_jw_obj(&w);
+    if (code >= 0) { snprintf(num, sizeof num, "%d", code); cr_jw_key(&w, "exitCode"); cr_jw_str(&w, num); }
+    cr_jw_key(&w, "image"); cr_jw_str(&w, image); cr_jw_key(&w, "name"); cr_jw_str(&w, name);
+    cr_jw_obj_end(&w); cr_jw_obj_end(&w);
+    cr_jw_key(&w, "scope"); cr_jw_str(&w, "local");
+    cr_jw_key(&w, "time"); cr_jw_i64(&w, (int64_t)ts.tv_sec);
+    cr_jw_key(&w, "timeNano"); cr_jw_i64(&w, (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec);
+    cr_jw_obj_end(&w);
+    cr_buf_putc(&b, '\n');
+    snprintf(p, sizeof p, "%s/@events", cr_state_root(rt));
+    if (!b.oom && (fd = open(p, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600)) >= 0) {
+        if (cr__write_all(fd, b.data, b.len) == 0 && fstat(fd, &sb) == 0 && sb.st_size > (1 << 20)) {
+            snprintf(old, sizeof old, "%s.1", p);
+            rename(p, old);
+        }
+        close(fd);
+    }
+    cr_buf_free(&b);
+}
+/* The same for the image container name, of its record. */
+static void cr__ctr_event(const cr_runtime *rt, const char *store, const char *name, const char *action, int code) {
+    cr_json *rec;
+    if (cr__ctr_load_record(store, name, &rec, NULL) < 0) return;
+    cr__ctr_event_write(rt, cr__ctr_json_str(rec, "Id"), name, cr__ctr_json_str(rec, "ImageName"), action, code);
+    cr_json_free(rec);
+}
+
 /* --mount type=bind|volume|tmpfs,source=,target=,readonly,... (Docker's keys). */
 static int cr__ctr_mount_opt(cr__ctr *c, const char *spec, int n, cr_err *err) {
     char buf[PATH_MAX], *kv, *save = NULL, opts[256] = "rbind,rprivate", tmpfs[128] = "";
@@ -20870,6 +20924,8 @@ static int cr__ctr_attach(void *user, pid_t pid, cr_err *err) {
     cr_buf hosts = {0};
     int fd, r;
     char hp[PATH_MAX];
+    if (!c->existing && !c->restarts && !c->o->id) cr__ctr_event(c->rt, c->store, c->name, "create", -1);
+    cr__ctr_event(c->rt, c->store, c->name, "start", -1);
     if (!c->bridge) return 0;
     snprintf(hp, sizeof hp, "%s/hosts", c->dir);
     c->net.hosts = hp;
@@ -21671,6 +21727,7 @@ static int cr__ctr_destroy(const cr_runtime *rt, const char *store, const char *
        half removed, its lock file gone (cr_ctr_gc removes what a killed
        rm leaves under the temporary name) */
     snprintf(gone, sizeof gone, ".rm-%d-%lld-%u", (int)getpid(), (long long)time(NULL), seq++);
+    cr__ctr_event(rt, store, name, "destroy", -1);
     if (renameat(pfd, name, pfd, gone) < 0) r = errno == ENOENT ? 0 : cr__errno(err, "remove \"%s/%s\"", parent, name);
     else if ((r = cr__rootless_rm(pfd, gone, err)) < 0) cr_err_wrap(err, "%s", parent);
     close(pfd);
@@ -21681,6 +21738,7 @@ static int cr__ctr_destroy(const cr_runtime *rt, const char *store, const char *
 static void cr__ctr_finish(cr__ctr *c, int status) {
     char ts[40], text[128];
     cr_err e = {0};
+    cr__ctr_event(c->rt, c->store, c->name, "die", status);
     if (c->o->rm) {
         if (cr__ctr_destroy(c->rt, c->store, c->name, &e) < 0) cr_log(CR_LOG_WARN, "--rm \"%s\": %s", c->name, e.msg);
         return;
@@ -25824,10 +25882,17 @@ typedef struct cr__srv_req {
     cr_buf hdrs, body;
 } cr__srv_req;
 
+/* Where a client's websocket frames are (RFC 6455): in a header (hdr, hlen
+   of need bytes; left 0) or in a payload (left bytes of opcode op, unmasked
+   with mask from mpos). */
+typedef struct cr__ws { unsigned char hdr[14], mask[4]; int hlen, op, mpos; uint64_t left; } cr__ws;
+
 typedef struct cr__srv {
     const cr_runtime *rt;
     const cr_store *s;
     int fd, chunked, mux, hijacked;    /* what the response in flight frames its bytes with */
+    int ws;                            /* a websocket: bytes out go as binary frames, in through wsd */
+    cr__ws wsd;
     int head;                          /* a HEAD request: headers only */
     char rbuf[65536]; size_t rpos, rlen;
     char dir[PATH_MAX];                /* <state root>/@serve */
@@ -26110,12 +26175,71 @@ static void cr__srv_hijack(cr__srv *c, const cr__srv_req *q, int mux) {
     c->hijacked = 1;
 }
 
+/* ---- websockets (attach/ws) ---- */
+
+/* Decodes the client's frames in p[0..n) in place: the payload of data
+   frames (text, binary, continuation) unmasked to the front of p. Their
+   length, or -1 at a close frame or a frame a client may not send
+   (unmasked, a reserved opcode or bit, a control frame over 125 bytes). */
+static ssize_t cr__ws_decode(cr__ws *s, unsigned char *p, size_t n) {
+    size_t i = 0, o = 0, need, k;
+    while (i < n) {
+        if (!s->left) {
+            s->hdr[s->hlen++] = p[i++];
+            if (s->hlen < 2) continue;
+            need = 6 + ((s->hdr[1] & 127) == 126 ? 2 : (s->hdr[1] & 127) == 127 ? 8 : 0);
+            if (!(s->hdr[1] & 128) || (s->hdr[0] & 0x70) || ((s->op = s->hdr[0] & 15) > 2 && s->op < 9) || s->op > 10 ||
+                (s->op >= 8 && need > 6)) return -1;
+            if ((size_t)s->hlen < need) continue;
+            for (s->left = 0, k = 2; k < need - 4; k++) s->left = s->left << 8 | s->hdr[k];
+            if (need == 6) s->left = s->hdr[1] & 127;
+            memcpy(s->mask, s->hdr + need - 4, 4);
+            s->hlen = s->mpos = 0;
+            if (s->op == 8) return -1;
+            continue;
+        }
+        k = n - i < s->left ? n - i : (size_t)s->left;
+        s->left -= k;
+        for (; k; k--, i++) if (s->op < 8) p[o++] = p[i] ^ s->mask[s->mpos++ & 3];
+    }
+    return (ssize_t)o;
+}
+
+/* The handshake: 101 with Sec-WebSocket-Accept, base64(SHA-1(key + RFC
+   6455's GUID)); 400 without a key. */
+static int cr__srv_ws_accept(cr__srv *c, const cr__srv_req *q) {
+    const char *h = q->hdrs.data ? strcasestr(q->hdrs.data, "Sec-WebSocket-Key: ") : NULL;
+    unsigned char sum[20];
+    br_sha1_context sc;
+    cr_buf b = {0};
+    if (!h) { cr__srv_error(c, 400, "websocket: no Sec-WebSocket-Key"); return -1; }
+    br_sha1_init(&sc);
+    br_sha1_update(&sc, h + 19, strcspn(h + 19, "\r"));
+    br_sha1_update(&sc, "258EAFA5-E914-47DA-95CA-C5AB0DC85B11", 36);
+    br_sha1_out(&sc, sum);
+    cr_buf_puts(&b, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ");
+    cr__auth_b64_encode(sum, 20, &b);
+    cr_buf_puts(&b, "\r\n\r\n");
+    if (!b.oom) cr__write_all(c->fd, b.data, b.len);
+    cr_buf_free(&b);
+    c->hijacked = c->ws = 1;
+    return 0;
+}
+
 /* One frame of a stream: with mux the 8-byte header of Docker's
-   multiplexed format (stream 1 stdout, 2 stderr) comes first. */
+   multiplexed format (stream 1 stdout, 2 stderr) comes first; on a
+   websocket, a binary frame's. */
 static int cr__srv_frame(cr__srv *c, int stream, const void *p, size_t n) {
-    unsigned char h[8] = { (unsigned char)stream, 0, 0, 0, (unsigned char)(n >> 24), (unsigned char)(n >> 16),
-                           (unsigned char)(n >> 8), (unsigned char)n };
+    unsigned char h[10] = { (unsigned char)stream, 0, 0, 0, (unsigned char)(n >> 24), (unsigned char)(n >> 16),
+                            (unsigned char)(n >> 8), (unsigned char)n };
     if (!n) return 0;
+    if (c->ws) {
+        int k = n < 126 ? 0 : n < 65536 ? 2 : 8, i;
+        h[0] = 0x82; h[1] = (unsigned char)(k == 0 ? n : k == 2 ? 126 : 127);
+        for (i = 0; i < k; i++) h[2 + i] = (unsigned char)((uint64_t)n >> (8 * (k - 1 - i)));
+        if (cr__write_all(c->fd, h, (size_t)k + 2) < 0) return -1;
+        return cr__write_all(c->fd, p, n);
+    }
     if (c->mux && c->chunked) {
         char hd[24];
         snprintf(hd, sizeof hd, "%zx\r\n", n + 8);
@@ -26947,10 +27071,11 @@ static void cr__srv_create(cr__srv *c, cr__srv_req *q, const char *arg) {
     cr_jw_key(&w, "ImageId"); cr_jw_str(&w, img.config);
     cr_jw_key(&w, "Body"); cr_jw_value(&w, body);
     cr_jw_obj_end(&w);
-    cr_json_free(body);
     snprintf(file, sizeof file, "%s.created", id);
-    if (cr__srv_save(c, file, &b, &e) < 0) { cr_buf_free(&b); return cr__srv_fail(c, &e); }
+    if (cr__srv_save(c, file, &b, &e) < 0) { cr_buf_free(&b); cr_json_free(body); return cr__srv_fail(c, &e); }
     cr_buf_free(&b);
+    cr__ctr_event_write(c->rt, id, name, image, "create", -1);
+    cr_json_free(body);
     cr_buf_printf(&b, "{\"Id\":\"%s\",\"Warnings\":[]}", id);
     cr__srv_json(c, 201, &b);
 }
@@ -27204,6 +27329,7 @@ static void cr__srv_follow(cr__srv *c, const cr__srv_ctr *x, const cr_ctr_logs_o
         if (c->rpos < c->rlen || poll(&pf, 1, 50) > 0) {
             ssize_t n;
             if (!eof && c->hijacked && (n = cr__srv_recv(c, buf, sizeof buf)) > 0) {   /* what it sent before it went too */
+                if (c->ws && (n = cr__ws_decode(&c->wsd, (unsigned char *)buf, (size_t)n)) < 0) break;   /* a close */
                 if (w->in < 0) continue;
                 if (!w->keys) cr__write_all(w->in, buf, (size_t)n);
                 else if (cr__stdin_keys(w->in, w->keys, &w->matched, buf, n)) break;
@@ -27240,7 +27366,8 @@ static void cr__srv_attach(cr__srv *c, cr__srv_req *q, const char *arg) {
     cr__srv_ctr x;
     int hold, was;
     if (cr__srv_get(c, arg, &x) < 0) return;
-    cr__srv_hijack(c, q, !cr__srv_tty(&x));
+    if (!strcmp(q->method, "GET")) { if (cr__srv_ws_accept(c, q) < 0) return cr__srv_ctr_free(&x); }   /* attach/ws */
+    else cr__srv_hijack(c, q, !cr__srv_tty(&x));
     hold = cr__srv_hold(c, x.id);
     was = !x.pending && !cr__srv_flag(q, "logs");   /* running: only what comes */
     while (x.pending && cr__srv_find(c, x.id, &x, NULL) == 0 && x.pending) {   /* until it starts */
@@ -27256,6 +27383,7 @@ static void cr__srv_attach(cr__srv *c, cr__srv_req *q, const char *arg) {
         cr__srv_follow(c, &x, &o, &w);
         if (w.in >= 0) close(w.in);
     }
+    if (c->ws) cr__write_all(c->fd, "\x88\x02\x03\xe8", 4);   /* close: normal */
     cr__srv_release(c, x.id, hold);
     cr__srv_ctr_free(&x);
     q->close = 1;
@@ -27488,13 +27616,17 @@ static void cr__srv_pause(cr__srv *c, cr__srv_req *q, const char *arg) {
     if (cr__srv_get(c, arg, &x) < 0) return;
     if (x.pending || x.info.status == CR_STOPPED) { cr__srv_ctr_free(&x); return cr__srv_error(c, 409, "Container %s is not running", x.name); }
     r = strstr(q->path, "/unpause") ? cr_container_resume(c->rt, x.name, &e) : cr_container_pause(c->rt, x.name, &e);
-    if (r < 0) cr__srv_fail(c, &e); else cr__srv_reply(c, 204, NULL, NULL, 0);
+    if (r < 0) cr__srv_fail(c, &e);
+    else cr__ctr_event(c->rt, cr_store_root(c->s), x.name, q->path + strlen(q->path) - (strstr(q->path, "/unpause") ? 7 : 5), -1), cr__srv_reply(c, 204, NULL, NULL, 0);
     cr__srv_ctr_free(&x);
 }
 
 static int cr__srv_remove(cr__srv *c, cr__srv_ctr *x, int force, cr_err *err) {
     int r = 0;
-    if (x->pending) cr__srv_unlink(c, x->id, ".created");
+    if (x->pending) {
+        cr__srv_unlink(c, x->id, ".created");
+        cr__ctr_event_write(c->rt, x->id, x->name, cr__srv_jstr(cr__srv_body_of(x, NULL), "Image"), "destroy", -1);
+    }
     else if ((r = cr_ctr_remove(c->rt, c->s, x->name, force ? CR_CTR_REMOVE_FORCE : 0, err)) == 0) cr__srv_unlink(c, x->id, ".json");
     return r;
 }
@@ -28139,108 +28271,92 @@ static void cr__srv_exec_inspect(cr__srv *c, cr__srv_req *q, const char *arg) {
     cr__srv_json(c, 200, &b);
 }
 
-/* ---- events: the containers' changes, seen by comparing snapshots ---- */
+/* ---- events: the journal of the ctr section (<state root>/@events) ---- */
 
-static int cr__srv_snap_one(void *user, const cr_ctr_info *i) {
-    cr_buf *b = (cr_buf *)user;
-    cr_buf_printf(b, "%s %s %s %s\n", i->id, i->status == CR_STOPPED ? "die" : i->status == CR_PAUSED ? "pause" : "start",
-                  i->name, i->image[0] ? cr__srv_short(i->image) : "-");
-    return 0;
-}
-static int cr__srv_snap_pending(void *user, cr__srv *c, cr_json *rec, const char *id) {
-    const cr_json *b = cr_json_get(rec, "Body");
-    cr_buf *snap = (cr_buf *)user;
-    (void)c;
-    if (snap->data && strstr(snap->data, id)) return 0;   /* starting: cr_ctr_list has it already */
-    cr_buf_printf(snap, "%s create %s %s\n", id, cr__srv_jstr(rec, "Name") ? cr__srv_jstr(rec, "Name") : "",
-                  cr__srv_jstr(b, "Image") ? cr__srv_jstr(b, "Image") : "-");
-    return 0;
+/* since or until (Unix seconds with a fraction, or RFC 3339) in ns; 0 if not given. */
+static int64_t cr__srv_ns(const cr__srv_req *q, const char *key) {
+    char v[64], *e;
+    double d;
+    if (!cr__srv_arg(q, key, v, sizeof v) || !v[0]) return 0;
+    d = strtod(v, &e);
+    return (int64_t)((*e ? (double)cr__srv_unix(v) : d) * 1e9);
 }
 
-static void cr__srv_event(cr__srv *c, const char *line, const char *action) {
-    char id[65], st[16], name[256], image[CR_REF_STRING_MAX];
-    cr_buf b = {0};
-    cr_jw w;
-    struct timespec ts;
-    if (sscanf(line, "%64s %15s %255s %799s", id, st, name, image) != 4) return;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    cr_jw_init(&w, &b);
-    cr_jw_obj(&w);
-    cr_jw_key(&w, "status"); cr_jw_str(&w, action);
-    cr_jw_key(&w, "id"); cr_jw_str(&w, id);
-    cr_jw_key(&w, "from"); cr_jw_str(&w, image);
-    cr_jw_key(&w, "Type"); cr_jw_str(&w, "container");
-    cr_jw_key(&w, "Action"); cr_jw_str(&w, action);
-    cr_jw_key(&w, "Actor"); cr_jw_obj(&w);
-    cr_jw_key(&w, "ID"); cr_jw_str(&w, id);
-    cr_jw_key(&w, "Attributes"); cr_jw_obj(&w);
-    cr_jw_key(&w, "image"); cr_jw_str(&w, image); cr_jw_key(&w, "name"); cr_jw_str(&w, name);
-    cr_jw_obj_end(&w); cr_jw_obj_end(&w);
-    cr_jw_key(&w, "scope"); cr_jw_str(&w, "local");
-    cr_jw_key(&w, "time"); cr_jw_i64(&w, (int64_t)ts.tv_sec);
-    cr_jw_key(&w, "timeNano"); cr_jw_i64(&w, (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec);
-    cr_jw_obj_end(&w);
-    cr_buf_putc(&b, '\n');
-    if (!b.oom) cr__srv_send(c, b.data, b.len);
-    cr_buf_free(&b);
-}
-
-/* The line of was for the id that line starts with; NULL if none. */
-static const char *cr__srv_line_of(const cr_buf *was, const char *line) {
-    const char *p;
-    for (p = was->data; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : "")
-        if (!strncmp(p, line, 65)) return p;
-    return NULL;
-}
-
-/* Events for what changed between two snapshots ("id state name image" lines). */
-static void cr__srv_diff(cr__srv *c, const cr_buf *was, const cr_buf *now) {
-    const char *p, *e, *old;
-    char line[1200], act[16], prev[16];
-    for (p = now->data; p && (e = strchr(p, '\n')); p = e + 1) {
-        snprintf(line, sizeof line, "%.*s", (int)(e - p), p);
-        if (sscanf(line, "%*s %15s", act) != 1) continue;
-        if (!(old = cr__srv_line_of(was, line))) {
-            cr__srv_event(c, line, "create");
-            if (strcmp(act, "create")) cr__srv_event(c, line, "start");
-            if (!strcmp(act, "die")) cr__srv_event(c, line, act);
-        } else if (sscanf(old, "%*s %15s", prev) == 1 && strcmp(prev, act)) {
-            int started = !strcmp(prev, "create");   /* and it may have stopped since, between two looks */
-            if (started) cr__srv_event(c, line, "start");
-            if (!started || strcmp(act, "start")) cr__srv_event(c, line, !strcmp(prev, "pause") && !strcmp(act, "start") ? "unpause" : act);
+/* 1 if the event passes the filters: type, event, container (name or id prefix), image. */
+static int cr__srv_ev_match(const cr_json *f, const cr_json *ev) {
+    const cr_json *k, *v;
+    const char *id = cr__srv_jstr(ev, "id");
+    for (k = f ? f->child : NULL; k; k = k->next) {
+        int ctr = !strcmp(k->key, "container");
+        const char *have = !strcmp(k->key, "type") ? "container" : !strcmp(k->key, "event") ? cr__srv_jstr(ev, "Action") :
+                           ctr ? cr__srv_jstr(cr_json_get(cr_json_get(ev, "Actor"), "Attributes"), "name") :
+                           !strcmp(k->key, "image") ? cr__srv_jstr(ev, "from") : NULL;
+        int ok = !have;
+        for (v = k->child; v && have; v = v->next) {
+            const char *want = k->type == CR_JSON_OBJECT ? v->key : v->type == CR_JSON_STRING ? v->str : "";
+            ok |= !strcmp(want, have) || (ctr && id && *want && !strncmp(id, want, strlen(want)));
         }
+        if (!ok) return 0;
     }
-    for (p = was->data; p && (e = strchr(p, '\n')); p = e + 1) {
-        snprintf(line, sizeof line, "%.*s", (int)(e - p), p);
-        if (cr__srv_line_of(now, line)) continue;
-        if (sscanf(line, "%*s %15s", prev) == 1 && (!strcmp(prev, "start") || !strcmp(prev, "pause")))
-            cr__srv_event(c, line, "die");                        /* it stopped and went between two looks */
-        cr__srv_event(c, line, "destroy");
-    }
+    return 1;
 }
 
+/* Sends the events of part's whole lines (kept: the rest) from since on
+   that pass; 1 once one is past until. */
+static int cr__srv_ev_lines(cr__srv *c, cr_buf *part, const cr_json *f, int64_t since, int64_t until) {
+    char *p = part->data, *e;
+    int done = 0;
+    while (!done && p && (e = (char *)memchr(p, '\n', part->len - (size_t)(p - part->data)))) {
+        cr_json *ev = NULL;
+        int64_t t = 0;
+        if (cr_json_parse(p, (size_t)(e - p), &ev, NULL) == 0 && cr_json_i64(cr_json_get(ev, "timeNano"), &t) == 0) {
+            if (until && t > until) done = 1;
+            else if (t >= since && cr__srv_ev_match(f, ev)) cr__srv_send(c, p, (size_t)(e - p) + 1);
+        }
+        cr_json_free(ev);
+        p = e + 1;
+    }
+    if (p) { part->len -= (size_t)(p - part->data); memmove(part->data, p, part->len); }
+    return done;
+}
+
+/* Follows the journal (from its end, or with since from the older file
+   on) until the client goes or until has passed. */
 static void cr__srv_events(cr__srv *c, cr__srv_req *q, const char *arg) {
-    cr_buf was = {0}, now = {0};
-    long long until = cr__srv_num(q, "until", 0);
+    char path[PATH_MAX], old[PATH_MAX + 8], f[4096], buf[16384];
+    int64_t since = cr__srv_ns(q, "since"), until = cr__srv_ns(q, "until");
+    cr_json *filters = NULL;
+    cr_buf part = {0};
+    struct stat a, b;
+    struct timespec ts;
+    ssize_t n;
+    int fd, k, done = 0;
     (void)arg;
+    if (cr__srv_arg(q, "filters", f, sizeof f) && f[0] && cr_json_parse(f, strlen(f), &filters, NULL) < 0)
+        return cr__srv_error(c, 400, "invalid filters: %s", f);
+    snprintf(path, sizeof path, "%s/@events", cr_state_root(c->rt));
+    snprintf(old, sizeof old, "%s.1", path);
+    /* open before the client hears back: what happens after is seen */
+    if ((fd = open(path, O_RDONLY | O_CREAT | O_CLOEXEC, 0600)) >= 0 && !since) lseek(fd, 0, SEEK_END);
     cr__srv_head(c, 200, "application/json", -1);
-    cr_buf_puts(&was, "");
-    cr_ctr_list(c->rt, c->s, cr__srv_snap_one, &was, NULL);
-    cr__srv_pending(c, cr__srv_snap_pending, &was);
-    while (!cr__srv_gone(c, 100) && (!until || time(NULL) < until)) {
-        now.len = 0;
-        cr_buf_puts(&now, "");
-        cr_ctr_list(c->rt, c->s, cr__srv_snap_one, &now, NULL);
-        cr__srv_pending(c, cr__srv_snap_pending, &now);
-        if (now.oom) break;
-        if (was.len != now.len || memcmp(was.data, now.data, now.len)) {
-            cr_buf t = was;
-            cr__srv_diff(c, &was, &now);
-            was = now; now = t;
+    for (k = since ? 0 : 1; fd >= 0 && !done; k = 1) {
+        int from = k ? fd : open(old, O_RDONLY | O_CLOEXEC);
+        while (!done && from >= 0 && (n = read(from, buf, sizeof buf)) > 0) {
+            cr_buf_add(&part, buf, (size_t)n);
+            done = part.oom || cr__srv_ev_lines(c, &part, filters, since, until);
+        }
+        if (!k) { if (from >= 0) close(from); part.len = 0; continue; }
+        clock_gettime(CLOCK_REALTIME, &ts);
+        if (done || (until && (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec > until) || cr__srv_gone(c, 100)) break;
+        if (stat(path, &a) == 0 && fstat(fd, &b) == 0 && a.st_ino != b.st_ino) {   /* it moved to @events.1 */
+            close(fd);
+            fd = open(path, O_RDONLY | O_CLOEXEC);
+            part.len = 0;
         }
     }
-    cr_buf_free(&was);
-    cr_buf_free(&now);
+    if (fd >= 0) close(fd);
+    cr_json_free(filters);
+    cr_buf_free(&part);
     if (until) cr__srv_end(c);
     q->close = 1;
 }
@@ -28458,6 +28574,7 @@ static const cr__srv_route cr__srv_routes[] = {
     { "POST", "/containers/*/stop", cr__srv_stop }, { "POST", "/containers/*/restart", cr__srv_stop },
     { "POST", "/containers/*/kill", cr__srv_kill }, { "GET", "/containers/*/json", cr__srv_inspect },
     { "GET", "/containers/*/logs", cr__srv_logs }, { "POST", "/containers/*/attach", cr__srv_attach },
+    { "GET", "/containers/*/attach/ws", cr__srv_attach },
     { "POST", "/containers/*/resize", cr__srv_resize }, { "GET", "/containers/*/top", cr__srv_top },
     { "GET", "/containers/*/stats", cr__srv_stats }, { "POST", "/containers/*/rename", cr__srv_rename },
     { "POST", "/containers/*/update", cr__srv_update },
