@@ -2906,44 +2906,6 @@ CR_API void cr_jw_value(cr_jw *w, const cr_json *v) {
     }
 }
 
-/* base with patch's members over its own, objects in both merged the same
-   way (recursion as deep as patch: a patch is made by cr.h, never read). */
-static void cr__jw_merge(cr_jw *w, const cr_json *base, const cr_json *patch) {
-    const cr_json *m;
-    if (!patch || patch->type != CR_JSON_OBJECT || (base && base->type != CR_JSON_OBJECT)) { cr_jw_value(w, patch ? patch : base); return; }
-    cr_jw_obj(w);
-    for (m = base ? base->child : NULL; m; m = m->next) { cr_jw_key(w, m->key); cr__jw_merge(w, m, cr_json_get(patch, m->key)); }
-    for (m = patch->child; m; m = m->next) if (!cr_json_get(base, m->key)) { cr_jw_key(w, m->key); cr__jw_merge(w, NULL, m); }
-    cr_jw_obj_end(w);
-}
-
-/* The JSON file name in dirfd, parsed. */
-static int cr__json_load(int dirfd, const char *name, cr_json **out, cr_err *err) {
-    cr_buf t = {0};
-    int r = cr_util_read_file(dirfd, name, 4 << 20, &t, err);
-    *out = NULL;
-    if (r == 0) r = cr_json_parse(t.data, t.len, out, err);
-    cr_buf_free(&t);
-    return r < 0 ? cr_err_wrap(err, "%s", name) : 0;
-}
-
-/* Rewrites the JSON file name in dirfd (atomically) with patch merged over it. */
-static int cr__json_patch_file(int dirfd, const char *name, const cr_buf *patch, cr_err *err) {
-    cr_json *base = NULL, *p = NULL;
-    cr_buf out = {0};
-    cr_jw w;
-    int r = cr__json_load(dirfd, name, &base, err);
-    if (r == 0 && (r = patch->oom ? cr_err_set(err, ENOMEM, "out of memory") : cr_json_parse(patch->data, patch->len, &p, err)) == 0) {
-        cr_jw_init(&w, &out);
-        cr__jw_merge(&w, base, p);
-        r = out.oom ? cr_err_set(err, ENOMEM, "out of memory") : cr__write_atomic(dirfd, name, out.data, out.len, 0, err);
-    }
-    cr_json_free(base);
-    cr_json_free(p);
-    cr_buf_free(&out);
-    return r;
-}
-
 /* A parsed value back as malloc'd JSON text (NULL when out of memory). */
 static char *cr__json_text(const cr_json *v) {
     cr_buf b = {0};
@@ -20563,6 +20525,46 @@ static int cr__ctr_load_record(const char *store, const char *name, cr_json **re
 static const char *cr__ctr_json_str(const cr_json *obj, const char *key);
 
 
+/* ---- JSON files: loaded, patched ---- */
+
+/* base with patch's members over its own, objects in both merged the same
+   way (recursion as deep as patch: a patch is made by cr.h, never read). */
+static void cr__jw_merge(cr_jw *w, const cr_json *base, const cr_json *patch) {
+    const cr_json *m;
+    if (!patch || patch->type != CR_JSON_OBJECT || (base && base->type != CR_JSON_OBJECT)) { cr_jw_value(w, patch ? patch : base); return; }
+    cr_jw_obj(w);
+    for (m = base ? base->child : NULL; m; m = m->next) { cr_jw_key(w, m->key); cr__jw_merge(w, m, cr_json_get(patch, m->key)); }
+    for (m = patch->child; m; m = m->next) if (!cr_json_get(base, m->key)) { cr_jw_key(w, m->key); cr__jw_merge(w, NULL, m); }
+    cr_jw_obj_end(w);
+}
+
+/* The JSON file name in dirfd, parsed. */
+static int cr__json_load(int dirfd, const char *name, cr_json **out, cr_err *err) {
+    cr_buf t = {0};
+    int r = cr_util_read_file(dirfd, name, 4 << 20, &t, err);
+    *out = NULL;
+    if (r == 0) r = cr_json_parse(t.data, t.len, out, err);
+    cr_buf_free(&t);
+    return r < 0 ? cr_err_wrap(err, "%s", name) : 0;
+}
+
+/* Rewrites the JSON file name in dirfd (atomically) with patch merged over it. */
+static int cr__json_patch_file(int dirfd, const char *name, const cr_buf *patch, cr_err *err) {
+    cr_json *base = NULL, *p = NULL;
+    cr_buf out = {0};
+    cr_jw w;
+    int r = cr__json_load(dirfd, name, &base, err);
+    if (r == 0 && (r = patch->oom ? cr_err_set(err, ENOMEM, "out of memory") : cr_json_parse(patch->data, patch->len, &p, err)) == 0) {
+        cr_jw_init(&w, &out);
+        cr__jw_merge(&w, base, p);
+        r = out.oom ? cr_err_set(err, ENOMEM, "out of memory") : cr__write_atomic(dirfd, name, out.data, out.len, 0, err);
+    }
+    cr_json_free(base);
+    cr_json_free(p);
+    cr_buf_free(&out);
+    return r;
+}
+
 /* ---- events: the journal that cr serve's /events follows ---- */
 
 /* Appends Docker's event (Type container) of action on the container id
@@ -23835,6 +23837,7 @@ CR_API int cr_ctr_update(const cr_runtime *rt, const cr_store *s, const char *na
     cr_buf_printf(&b, "{\"Restart\":\"%s\",\"MaxRetries\":%d}", policy, max);
     r = cr__json_patch_file(dfd, "run.json", &b, err);
 out:
+    if (r == 0) cr__ctr_event(rt, cr_store_root(s), c.name, "update", -1);
     if (dfd >= 0) close(dfd);
     cr_spec_resources_free(&res);
     cr_buf_free(&lim);

@@ -238,8 +238,11 @@ cg_value() {
 
 @test "serve: docker update changes a running container's cgroup and restart policy, inspect shows them" {
     timeout 30 $D run -d --name "${N}up" --network none "$BB" sleep 1000
+    t0=$(date +%s)
     run timeout 20 $D update --memory 64m --cpus 0.5 --pids-limit 77 "${N}up"
     [ "$status" -eq 0 ] && [ "$output" = "${N}up" ]
+    run timeout 20 $D events --since "$t0" --until "$(($(date +%s) + 1))" --filter event=update --format '{{.Actor.Attributes.name}}'
+    [ "$output" = "${N}up" ]
     pid=$($D inspect -f '{{.State.Pid}}' "${N}up")
     [ "$(cg_value "$pid" memory memory.limit_in_bytes memory.max)" = 67108864 ]
     run cg_value "$pid" cpu cpu.cfs_quota_us cpu.max
