@@ -27615,12 +27615,15 @@ static void cr__srv_kill(cr__srv *c, cr__srv_req *q, const char *arg) {
 static void cr__srv_pause(cr__srv *c, cr__srv_req *q, const char *arg) {
     cr__srv_ctr x;
     cr_err e = {0};
-    int r;
+    int r, un;
     if (cr__srv_get(c, arg, &x) < 0) return;
     if (x.pending || x.info.status == CR_STOPPED) { cr__srv_ctr_free(&x); return cr__srv_error(c, 409, "Container %s is not running", x.name); }
-    r = strstr(q->path, "/unpause") ? cr_container_resume(c->rt, x.name, &e) : cr_container_pause(c->rt, x.name, &e);
-    if (r < 0) cr__srv_fail(c, &e);
-    else cr__ctr_event(c->rt, cr_store_root(c->s), x.name, q->path + strlen(q->path) - (strstr(q->path, "/unpause") ? 7 : 5), -1), cr__srv_reply(c, 204, NULL, NULL, 0);
+    un = strstr(q->path, "/unpause") != NULL;
+    if ((r = un ? cr_container_resume(c->rt, x.name, &e) : cr_container_pause(c->rt, x.name, &e)) < 0) cr__srv_fail(c, &e);
+    else {
+        cr__ctr_event(c->rt, cr_store_root(c->s), x.name, un ? "unpause" : "pause", -1);
+        cr__srv_reply(c, 204, NULL, NULL, 0);
+    }
     cr__srv_ctr_free(&x);
 }
 
