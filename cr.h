@@ -1212,7 +1212,8 @@ CR_API int cr_ctr_list(const cr_runtime *rt, const cr_store *s, int (*fn)(void *
 CR_API int cr_ctr_stop(const cr_runtime *rt, const cr_store *s, const char *name, int timeout, cr_err *err);
 /* Removes a stopped container (force: kills a running one first): OCI
    state, cgroup, overlay dirs, anonymous volumes, record. */
-enum { CR_CTR_REMOVE_FORCE = 1 };   /* stop a running container first */
+enum { CR_CTR_REMOVE_FORCE = 1,     /* stop a running container first */
+       CR_CTR_REMOVE_AGAIN = 2 };    /* it is made again under its id (cr serve's restart): no destroy event */
 CR_API int cr_ctr_remove(const cr_runtime *rt, const cr_store *s, const char *name, unsigned flags, cr_err *err);
 /* Removes stale containers (see above); removed (may be NULL) is told
    each one and why. */
@@ -21729,7 +21730,6 @@ static int cr__ctr_destroy(const cr_runtime *rt, const char *store, const char *
        half removed, its lock file gone (cr_ctr_gc removes what a killed
        rm leaves under the temporary name) */
     snprintf(gone, sizeof gone, ".rm-%d-%lld-%u", (int)getpid(), (long long)time(NULL), seq++);
-    cr__ctr_event(rt, store, name, "destroy", -1);
     if (renameat(pfd, name, pfd, gone) < 0) r = errno == ENOENT ? 0 : cr__errno(err, "remove \"%s/%s\"", parent, name);
     else if ((r = cr__rootless_rm(pfd, gone, err)) < 0) cr_err_wrap(err, "%s", parent);
     close(pfd);
@@ -21742,6 +21742,7 @@ static void cr__ctr_finish(cr__ctr *c, int status) {
     cr_err e = {0};
     cr__ctr_event(c->rt, c->store, c->name, "die", status);
     if (c->o->rm) {
+        cr__ctr_event(c->rt, c->store, c->name, "destroy", -1);
         if (cr__ctr_destroy(c->rt, c->store, c->name, &e) < 0) cr_log(CR_LOG_WARN, "--rm \"%s\": %s", c->name, e.msg);
         return;
     }
@@ -21753,6 +21754,7 @@ static void cr__ctr_finish(cr__ctr *c, int status) {
 static void cr__ctr_discard(cr__ctr *c) {
     cr_err e = {0};
     if (c->existing) { cr_container_delete(c->rt, c->name, CR_DELETE_FORCE, NULL); return; }
+    if (c->dirfd >= 0) cr__ctr_event(c->rt, c->store, c->name, "destroy", -1);
     if (c->dirfd >= 0 && cr__ctr_destroy(c->rt, c->store, c->name, &e) < 0) cr_log(CR_LOG_WARN, "%s", e.msg);
 }
 
@@ -22751,6 +22753,7 @@ CR_API int cr_ctr_remove(const cr_runtime *rt, const cr_store *s, const char *na
     lock = cr__ctr_lock(c.dir, 10000);
     if (lock == -ENOENT) return 0;   /* its --rm runner was quicker */
     if (lock < 0 && lock != -ENOLCK) return cr_err_set(err, EBUSY, "rm \"%s\": the cr that runs it is still busy with it", c.name);
+    if (!(flags & CR_CTR_REMOVE_AGAIN)) cr__ctr_event(rt, store, c.name, "destroy", -1);
     r = cr__ctr_destroy(rt, store, c.name, err);
     if (lock >= 0) close(lock);
     return r < 0 ? cr_err_wrap(err, "rm \"%s\"", c.name) : 0;
@@ -22796,6 +22799,7 @@ CR_API int cr_ctr_gc(const cr_runtime *rt, const cr_store *s, void (*removed)(vo
         cr_json_free(rec);
         if (why) {
             cr_err e2 = {0};
+            cr__ctr_event(rt, store, e->d_name, "destroy", -1);
             if (cr__ctr_destroy(rt, store, e->d_name, &e2) < 0) r = cr_err_set(err, e2.code, "%s", e2.msg);
             else if (removed) removed(user, e->d_name, why);
         }
@@ -27237,7 +27241,7 @@ static int cr__srv_run(cr__srv *c, cr__srv_ctr *x, cr_err *err) {
 static int cr__srv_rerun(cr__srv *c, cr__srv_ctr *x, cr_err *err) {
     int r;
     if (!x->rec) return cr_err_set(err, EINVAL, "container \"%s\" was made by cr run: start it again with cr run", x->name);
-    if ((r = cr_ctr_remove(c->rt, c->s, x->name, CR_CTR_REMOVE_FORCE, err)) < 0) return r;
+    if ((r = cr_ctr_remove(c->rt, c->s, x->name, CR_CTR_REMOVE_FORCE | CR_CTR_REMOVE_AGAIN, err)) < 0) return r;
     return cr__srv_run(c, x, err);
 }
 

@@ -406,13 +406,13 @@ PY
     timeout 30 $D create --name "${N}gone" --network none "$BB" true >/dev/null
     timeout 30 $D rm "${N}gone"
     timeout 30 $D run -d --name "${N}p" --network none "$BB" sleep 1000 >/dev/null
-    timeout 20 $D pause "${N}p" && timeout 20 $D unpause "${N}p" && timeout 30 $D rm -f "${N}p"
+    timeout 20 $D pause "${N}p" && timeout 20 $D unpause "${N}p" && timeout 30 $D restart -t 0 "${N}p" && timeout 30 $D rm -f "${N}p"
     t1=$(($(date +%s) + 1))
     run timeout 20 $D events --since "$t0" --until "$t1" --format '{{.Actor.Attributes.name}} {{.Action}}'
     [ "$status" -eq 0 ]
-    [ "$(echo $output)" = "${N}ev create ${N}ev start ${N}ev die ${N}ev destroy ${N}cli create ${N}cli start ${N}cli die ${N}cli destroy ${N}gone create ${N}gone destroy ${N}p create ${N}p start ${N}p pause ${N}p unpause ${N}p die ${N}p destroy" ]
+    [ "$(echo $output)" = "${N}ev create ${N}ev start ${N}ev die ${N}ev destroy ${N}cli create ${N}cli start ${N}cli die ${N}cli destroy ${N}gone create ${N}gone destroy ${N}p create ${N}p start ${N}p pause ${N}p unpause ${N}p die ${N}p start ${N}p die ${N}p destroy" ]
     run timeout 20 $D events --since "$t0" --until "$t1" --filter event=die --format '{{.Actor.Attributes.name}} {{.Actor.Attributes.exitCode}}'
-    [ "$(echo $output)" = "${N}ev 0 ${N}cli 3 ${N}p 137" ]
+    [ "$(echo $output)" = "${N}ev 0 ${N}cli 3 ${N}p 137 ${N}p 137" ]
     run timeout 20 $D events --since "$t0" --until "$t1" --filter "container=${N}cli" --filter event=start --format '{{.Action}}'
     [ "$output" = start ]
     run timeout 20 $D events --since "$t1" --until "$t1" --format '{{.Action}}'
