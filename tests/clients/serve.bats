@@ -423,8 +423,9 @@ PY
     timeout 30 $D run -d --name "${N}log" --network none "$BB" sh -c 'for i in 1 2 3 4 5 6; do echo tick; sleep 0.5; done'
     timeout 60 $D logs -f "${N}log" >"$S/logs.out" 2>&1 &
     lp=$!
-    # the stream lasts until the test kills it: its timeout only bounds a hang
-    timeout 300 $D events --filter type=container --format '{{.Action}}' >"$S/events.out" 2>&1 &
+    # the stream lasts until the test kills it: its timeout only bounds a hang;
+    # since: what happened before it connected too
+    timeout 300 $D events --since "$(date +%s)" --filter type=container --format '{{.Action}}' >"$S/events.out" 2>&1 &
     ep=$!
     pids=()
     for i in $(seq 18); do
