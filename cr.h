@@ -1132,12 +1132,15 @@ CR_API int cr_save_images(const cr_store *s, const char *const *images, const cr
    run` in the foreground, or the monitor forked for a detached run) holds
    the flock of <dir>/lock; a container whose lock is free and whose OCI
    state is gone, or that was --rm and has stopped, is stale: cr_ctr_gc
-   removes it. */
+   removes it. Each create, start, die and destroy appends Docker's event
+   to <state root>/@events (JSON lines; @events.1 the older ones), which
+   cr serve's /events follows. */
 typedef struct cr_ctr_opts {
     const char *image;                 /* reference or image id (in the store); NULL with rootfs */
     const char *rootfs;                /* --rootfs DIR: run on DIR itself instead of an image */
     const char *name;                  /* --name; NULL: the first 12 hex digits of the id */
-    const char *id;                    /* 64 lower-case hex digits (cr serve's create); NULL: random */
+    const char *id;                    /* 64 lower-case hex digits (cr serve's create, which journals
+                                          its create event itself); NULL: random */
     const char *const *args;           /* COMMAND [ARG...] (NULL-terminated); NULL: the image's Cmd */
     const char *entrypoint;            /* --entrypoint ("" clears the image's); drops the image's Cmd */
     const char *const *env;            /* -e KEY=VALUE, or KEY: taken from the caller's environment */
@@ -1178,6 +1181,8 @@ typedef struct cr_ctr_opts {
     const char *stop_timeout;          /* --stop-timeout SECONDS: cr_ctr_stop's default */
     const char *memory_swap;           /* --memory-swap: memory + swap ("-1": unlimited) */
     const char *memory_reservation, *cpuset_cpus, *cpu_shares;
+    const char *cpu_quota, *cpu_period;   /* microseconds (without cpus) */
+    const char *blkio_weight;          /* 10..1000 */
     const char *pid, *ipc, *uts;       /* "host" or "container:NAME"; NULL: a namespace of its own */
     const char *cidfile;               /* --cidfile: gets the id (must not exist) */
     const char *ip;                    /* --ip: the address on a user-defined network (refused on the default bridge, as by Docker) */
@@ -1242,7 +1247,8 @@ CR_API int cr_ctr_list(const cr_runtime *rt, const cr_store *s, int (*fn)(void *
 CR_API int cr_ctr_stop(const cr_runtime *rt, const cr_store *s, const char *name, int timeout, cr_err *err);
 /* Removes a stopped container (force: kills a running one first): OCI
    state, cgroup, overlay dirs, anonymous volumes, record. */
-enum { CR_CTR_REMOVE_FORCE = 1 };   /* stop a running container first */
+enum { CR_CTR_REMOVE_FORCE = 1,     /* stop a running container first */
+       CR_CTR_REMOVE_AGAIN = 2 };    /* it is made again under its id (cr serve's restart): no destroy event */
 CR_API int cr_ctr_remove(const cr_runtime *rt, const cr_store *s, const char *name, unsigned flags, cr_err *err);
 /* Removes stale containers (see above); removed (may be NULL) is told
    each one and why. */
@@ -1331,6 +1337,13 @@ typedef struct cr_ctr_connect_opts { const char *ip; const char *const *aliases;
 CR_API int cr_ctr_connect(const cr_runtime *rt, const cr_store *s, const char *name, const char *network,
                           const cr_ctr_connect_opts *o, cr_err *err);
 CR_API int cr_ctr_disconnect(const cr_runtime *rt, const cr_store *s, const char *name, const char *network, cr_err *err);
+/* Docker's update: o's limits (memory, memory_swap, memory_reservation,
+   cpus, cpu_shares, cpu_quota, cpu_period, cpuset_cpus, pids_limit,
+   blkio_weight; NULL: unchanged) go to a running container's cgroup
+   (cr_container_update), to its config.json for its next start and to
+   inspect's HostConfig; o->restart (NULL: unchanged) is its restart
+   policy from its next exit on. The rest of o is not looked at. */
+CR_API int cr_ctr_update(const cr_runtime *rt, const cr_store *s, const char *name, const cr_ctr_opts *o, cr_err *err);
 /* Docker's kill: sig to a running container, whose restart policy then
    rests until it is started again (as stop does). */
 CR_API int cr_ctr_kill(const cr_runtime *rt, const cr_store *s, const char *name, int sig, cr_err *err);
@@ -21428,6 +21441,97 @@ static int cr__ctr_resolve(const cr_runtime *rt, const char *store, const char *
 static int cr__ctr_load_record(const char *store, const char *name, cr_json **rec, cr_err *err);
 static const char *cr__ctr_json_str(const cr_json *obj, const char *key);
 
+
+/* ---- JSON files: loaded, patched ---- */
+
+/* base with patch's members over its own, objects in both merged the same
+   way (recursion as deep as patch: a patch is made by cr.h, never read). */
+static void cr__jw_merge(cr_jw *w, const cr_json *base, const cr_json *patch) {
+    const cr_json *m;
+    if (!patch || patch->type != CR_JSON_OBJECT || (base && base->type != CR_JSON_OBJECT)) { cr_jw_value(w, patch ? patch : base); return; }
+    cr_jw_obj(w);
+    for (m = base ? base->child : NULL; m; m = m->next) { cr_jw_key(w, m->key); cr__jw_merge(w, m, cr_json_get(patch, m->key)); }
+    for (m = patch->child; m; m = m->next) if (!cr_json_get(base, m->key)) { cr_jw_key(w, m->key); cr__jw_merge(w, NULL, m); }
+    cr_jw_obj_end(w);
+}
+
+/* The JSON file name in dirfd, parsed. */
+static int cr__json_load(int dirfd, const char *name, cr_json **out, cr_err *err) {
+    cr_buf t = {0};
+    int r = cr_util_read_file(dirfd, name, 4 << 20, &t, err);
+    *out = NULL;
+    if (r == 0) r = cr_json_parse(t.data, t.len, out, err);
+    cr_buf_free(&t);
+    return r < 0 ? cr_err_wrap(err, "%s", name) : 0;
+}
+
+/* Rewrites the JSON file name in dirfd (atomically) with patch merged over it. */
+static int cr__json_patch_file(int dirfd, const char *name, const cr_buf *patch, cr_err *err) {
+    cr_json *base = NULL, *p = NULL;
+    cr_buf out = {0};
+    cr_jw w;
+    int r = cr__json_load(dirfd, name, &base, err);
+    if (r == 0 && (r = patch->oom ? cr_err_set(err, ENOMEM, "out of memory") : cr_json_parse(patch->data, patch->len, &p, err)) == 0) {
+        cr_jw_init(&w, &out);
+        cr__jw_merge(&w, base, p);
+        r = out.oom ? cr_err_set(err, ENOMEM, "out of memory") : cr__write_atomic(dirfd, name, out.data, out.len, 0, err);
+    }
+    cr_json_free(base);
+    cr_json_free(p);
+    cr_buf_free(&out);
+    return r;
+}
+
+/* ---- events: the journal that cr serve's /events follows ---- */
+
+/* Appends Docker's event (Type container) of action on the container id
+   to <state root>/@events (one line of JSON, one O_APPEND write, so that
+   processes at once never mix theirs); beyond 1 MiB the file moves to
+   @events.1 and a new one starts. code >= 0: a die's exitCode. */
+static void cr__ctr_event_write(const cr_runtime *rt, const char *id, const char *name, const char *image, const char *action, int code) {
+    char p[PATH_MAX], old[PATH_MAX + 8], num[16];
+    cr_buf b = {0};
+    cr_jw w;
+    struct timespec ts;
+    struct stat sb;
+    int fd;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    cr_jw_init(&w, &b);
+    cr_jw_obj(&w);
+    cr_jw_key(&w, "status"); cr_jw_str(&w, action);
+    cr_jw_key(&w, "id"); cr_jw_str(&w, id);
+    cr_jw_key(&w, "from"); cr_jw_str(&w, image);
+    cr_jw_key(&w, "Type"); cr_jw_str(&w, "container");
+    cr_jw_key(&w, "Action"); cr_jw_str(&w, action);
+    cr_jw_key(&w, "Actor"); cr_jw_obj(&w);
+    cr_jw_key(&w, "ID"); cr_jw_str(&w, id);
+    cr_jw_key(&w, "Attributes"); cr_jw_obj(&w);
+    if (code >= 0) { snprintf(num, sizeof num, "%d", code); cr_jw_key(&w, "exitCode"); cr_jw_str(&w, num); }
+    cr_jw_key(&w, "image"); cr_jw_str(&w, image); cr_jw_key(&w, "name"); cr_jw_str(&w, name);
+    cr_jw_obj_end(&w); cr_jw_obj_end(&w);
+    cr_jw_key(&w, "scope"); cr_jw_str(&w, "local");
+    cr_jw_key(&w, "time"); cr_jw_i64(&w, (int64_t)ts.tv_sec);
+    cr_jw_key(&w, "timeNano"); cr_jw_i64(&w, (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec);
+    cr_jw_obj_end(&w);
+    cr_buf_putc(&b, '\n');
+    snprintf(p, sizeof p, "%s/@events", cr_state_root(rt));
+    if (!b.oom && (fd = open(p, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600)) >= 0) {
+        if (cr__write_all(fd, b.data, b.len) == 0 && fstat(fd, &sb) == 0 && sb.st_size > (1 << 20)) {
+            snprintf(old, sizeof old, "%s.1", p);
+            rename(p, old);
+        }
+        close(fd);
+    }
+    cr_buf_free(&b);
+}
+/* The same for the image container name, of its record. */
+static void cr__ctr_event(const cr_runtime *rt, const char *store, const char *name, const char *action, int code) {
+    cr_json *rec;
+    if (cr__ctr_load_record(store, name, &rec, NULL) < 0) return;
+    cr__ctr_event_write(rt, cr__ctr_json_str(rec, "Id"), name, cr__ctr_json_str(rec, "ImageName"), action, code);
+    cr_json_free(rec);
+}
+
 /* --mount type=bind|volume|tmpfs,source=,target=,readonly,... (Docker's keys). */
 static int cr__ctr_mount_opt(cr__ctr *c, const char *spec, int n, cr_err *err) {
     char buf[PATH_MAX], *kv, *save = NULL, opts[256] = "rbind,rprivate", tmpfs[128] = "";
@@ -21744,6 +21848,8 @@ static int cr__ctr_attach(void *user, pid_t pid, cr_err *err) {
     cr_buf hosts = {0};
     int fd, r;
     char hp[PATH_MAX];
+    if (!c->existing && !c->restarts && !c->o->id) cr__ctr_event(c->rt, c->store, c->name, "create", -1);
+    cr__ctr_event(c->rt, c->store, c->name, "start", -1);
     if (!c->bridge) return 0;
     snprintf(hp, sizeof hp, "%s/hosts", c->dir);
     c->net.hosts = hp;
@@ -21884,10 +21990,19 @@ static int cr__ctr_memory(const cr_ctr_opts *o, cr_jw *w, cr_err *err) {
     return 0;
 }
 
-/* --cpus, --cpu-shares, --cpuset-cpus. */
+/* An integer option from lo to hi into *n (0 when v is NULL). */
+static int cr__ctr_int(const char *v, const char *opt, long long lo, long long hi, long long *n, cr_err *err) {
+    char *end;
+    *n = 0;
+    if (v && ((*n = strtoll(v, &end, 10)) < lo || *n > hi || end == v || *end))
+        return cr_err_set(err, EINVAL, "--%s \"%s\": expected an integer from %lld to %lld", opt, v, lo, hi);
+    return 0;
+}
+
+/* --cpus (or --cpu-quota, --cpu-period), --cpu-shares, --cpuset-cpus. */
 static int cr__ctr_cpu(const cr_ctr_opts *o, cr_jw *w, cr_err *err) {
     double cpus = 0;
-    long long shares = 0;
+    long long shares, quota, period;
     char *end;
     if (o->cpus) {
         long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
@@ -21895,20 +22010,31 @@ static int cr__ctr_cpu(const cr_ctr_opts *o, cr_jw *w, cr_err *err) {
         if (end == o->cpus || *end || cpus < 0.01 || cpus > (double)ncpu)
             return cr_err_set(err, EINVAL, "--cpus \"%s\": expected a number from 0.01 to %ld", o->cpus, ncpu);
     }
-    if (o->cpu_shares && ((shares = strtoll(o->cpu_shares, &end, 10)) < 0 || end == o->cpu_shares || *end))
-        return cr_err_set(err, EINVAL, "--cpu-shares \"%s\": expected a relative weight (1024 is the default)", o->cpu_shares);
+    if (cr__ctr_int(o->cpu_shares, "cpu-shares", 0, INT64_MAX, &shares, err) < 0 || cr__ctr_int(o->cpu_quota, "cpu-quota", -1, INT64_MAX, &quota, err) < 0 ||
+        cr__ctr_int(o->cpu_period, "cpu-period", 1000, 1000000, &period, err) < 0) return -EINVAL;
+    if (o->cpus && (o->cpu_quota || o->cpu_period))
+        return cr_err_set(err, EINVAL, "Conflicting options: --cpus (NanoCPUs) and --cpu-quota or --cpu-period cannot both be set");
     if (o->cpuset_cpus && (!*o->cpuset_cpus || strspn(o->cpuset_cpus, "0123456789,-") != strlen(o->cpuset_cpus)))
         return cr_err_set(err, EINVAL, "--cpuset-cpus \"%s\": expected a list such as 0-2,4", o->cpuset_cpus);
-    if (!o->cpus && !shares && !o->cpuset_cpus) return 0;
+    if (!o->cpus && !shares && !o->cpuset_cpus && !quota && !period) return 0;
     cr_jw_key(w, "cpu");
     cr_jw_obj(w);
-    if (o->cpus) {
-        cr_jw_key(w, "quota"); cr_jw_i64(w, (int64_t)(cpus * 100000 + 0.5));
-        cr_jw_key(w, "period"); cr_jw_u64(w, 100000);
-    }
+    if (o->cpus) { quota = (long long)(cpus * 100000 + 0.5); period = 100000; }
+    if (quota) { cr_jw_key(w, "quota"); cr_jw_i64(w, quota); }
+    if (period) { cr_jw_key(w, "period"); cr_jw_u64(w, (uint64_t)period); }
     if (shares) { cr_jw_key(w, "shares"); cr_jw_u64(w, (uint64_t)(shares < 2 ? 2 : shares > 262144 ? 262144 : shares)); }
     if (o->cpuset_cpus) { cr_jw_key(w, "cpus"); cr_jw_str(w, o->cpuset_cpus); }
     cr_jw_obj_end(w);
+    return 0;
+}
+
+/* The limits of resources (memory, cpu, pids, blockIO), members of the object in w. */
+static int cr__ctr_limits(const cr_ctr_opts *o, cr_jw *w, cr_err *err) {
+    long long n, weight;
+    if (cr__ctr_memory(o, w, err) < 0 || cr__ctr_cpu(o, w, err) < 0 || cr__ctr_int(o->pids_limit, "pids-limit", INT64_MIN, INT64_MAX, &n, err) < 0 ||
+        cr__ctr_int(o->blkio_weight, "blkio-weight", 10, 1000, &weight, err) < 0) return -EINVAL;
+    if (o->pids_limit) { cr_jw_key(w, "pids"); cr_jw_obj(w); cr_jw_key(w, "limit"); cr_jw_i64(w, n > 0 ? n : -1); cr_jw_obj_end(w); }
+    if (weight) { cr_jw_key(w, "blockIO"); cr_jw_obj(w); cr_jw_key(w, "weight"); cr_jw_i64(w, weight); cr_jw_obj_end(w); }
     return 0;
 }
 
@@ -21962,13 +22088,7 @@ static int cr__ctr_resources(cr__ctr *c, cr_jw *w, cr_err *err) {
     }
     if (!o->privileged && cr__ctr_devices(c, w, 1, err) < 0) return -EINVAL;
     cr_jw_arr_end(w);
-    if (cr__ctr_memory(o, w, err) < 0 || cr__ctr_cpu(o, w, err) < 0) return -EINVAL;
-    if (o->pids_limit) {
-        char *end;
-        long long n = strtoll(o->pids_limit, &end, 10);
-        if (end == o->pids_limit || *end) return cr_err_set(err, EINVAL, "--pids-limit \"%s\": expected an integer", o->pids_limit);
-        cr_jw_key(w, "pids"); cr_jw_obj(w); cr_jw_key(w, "limit"); cr_jw_i64(w, n > 0 ? n : -1); cr_jw_obj_end(w);
-    }
+    if (cr__ctr_limits(o, w, err) < 0) return -EINVAL;
     cr_jw_obj_end(w);
     return 0;
 }
@@ -22568,7 +22688,9 @@ static void cr__ctr_finish(cr__ctr *c, int status) {
     char ts[40], text[128];
     cr_err e = {0};
     cr__ctr_follow(c);
+    cr__ctr_event(c->rt, c->store, c->name, "die", status);
     if (c->o->rm) {
+        cr__ctr_event(c->rt, c->store, c->name, "destroy", -1);
         if (cr__ctr_destroy(c->rt, c->store, c->name, &e) < 0) cr_log(CR_LOG_WARN, "--rm \"%s\": %s", c->name, e.msg);
         return;
     }
@@ -22580,6 +22702,7 @@ static void cr__ctr_finish(cr__ctr *c, int status) {
 static void cr__ctr_discard(cr__ctr *c) {
     cr_err e = {0};
     if (c->existing) { cr_container_delete(c->rt, c->name, CR_DELETE_FORCE, NULL); return; }
+    if (c->dirfd >= 0) cr__ctr_event(c->rt, c->store, c->name, "destroy", -1);
     if (c->dirfd >= 0 && cr__ctr_destroy(c->rt, c->store, c->name, &e) < 0) cr_log(CR_LOG_WARN, "%s", e.msg);
 }
 
@@ -22940,12 +23063,24 @@ static int cr__ctr_backoff(cr__ctr *c, int64_t ms) {
 /* After each exit: the record, then Docker's restart policy with its
    back-off (100 ms, doubled at every restart, back to 100 ms after 10 s
    up, at most a minute). */
+/* The restart policy of run.json (cr_ctr_update changes it). */
+static void cr__ctr_restart_of(cr__ctr *c, const cr_json *run) {
+    const cr_json *h = cr_json_get(run, "MaxRetries");
+    int64_t m = 0;
+    snprintf(c->restart, sizeof c->restart, "%s", *cr__ctr_json_str(run, "Restart") ? cr__ctr_json_str(run, "Restart") : "no");
+    if (h) cr_json_i64(h, &m);
+    c->max_retries = (int)m;
+}
+
 static void cr__ctr_supervise(cr__ctr *c, cr_create_opts *co, int status) {
     int64_t delay = 0;
     cr_err e = {0};
     for (;;) {
+        cr_json *run;
         int again;
         cr__ctr_health_stop(c);
+        if (cr__json_load(c->dirfd, "run.json", &run, NULL) == 0) cr__ctr_restart_of(c, run);
+        cr_json_free(run);
         /* overlayfs empties and remakes its work dir at every mount; gone
            now (unmounted with the container), the next start does not
            wait for that */
@@ -23599,6 +23734,7 @@ CR_API int cr_ctr_remove(const cr_runtime *rt, const cr_store *s, const char *na
     lock = cr__ctr_lock(c.dir, 10000);
     if (lock == -ENOENT) return 0;   /* its --rm runner was quicker */
     if (lock < 0 && lock != -ENOLCK) return cr_err_set(err, EBUSY, "rm \"%s\": the cr that runs it is still busy with it", c.name);
+    if (!(flags & CR_CTR_REMOVE_AGAIN)) cr__ctr_event(rt, store, c.name, "destroy", -1);
     r = cr__ctr_destroy(rt, store, c.name, err);
     if (lock >= 0) close(lock);
     return r < 0 ? cr_err_wrap(err, "rm \"%s\"", c.name) : 0;
@@ -23644,6 +23780,7 @@ CR_API int cr_ctr_gc(const cr_runtime *rt, const cr_store *s, void (*removed)(vo
         cr_json_free(rec);
         if (why) {
             cr_err e2 = {0};
+            cr__ctr_event(rt, store, e->d_name, "destroy", -1);
             if (cr__ctr_destroy(rt, store, e->d_name, &e2) < 0) r = cr_err_set(err, e2.code, "%s", e2.msg);
             else if (removed) removed(user, e->d_name, why);
         }
@@ -24521,8 +24658,7 @@ static int cr__ctr_reload(cr__ctr *c, const cr_ctr_info *info, const cr_json *re
     c->ro.network_aliases = cr__ctr_json_strv(&c->aliases_v, cr_json_get(c->runrec, "Aliases"));
     cr__ctr_json_strv(&c->lower, cr_json_get(c->runrec, "Lower"));
     snprintf(c->hostname, sizeof c->hostname, "%s", cr__ctr_json_str(c->runrec, "Hostname"));
-    snprintf(c->restart, sizeof c->restart, "%s", *cr__ctr_json_str(c->runrec, "Restart") ? cr__ctr_json_str(c->runrec, "Restart") : "no");
-    if ((h = cr_json_get(c->runrec, "MaxRetries"))) { int64_t m = 0; cr_json_i64(h, &m); c->max_retries = (int)m; }
+    cr__ctr_restart_of(c, c->runrec);
     c->log_none = (h = cr_json_get(c->runrec, "LogNone")) && h->type == CR_JSON_TRUE;
     if ((h = cr_json_get(c->runrec, "LogMaxSize"))) cr_json_i64(h, &c->log_max);
     if ((h = cr_json_get(c->runrec, "LogMaxFile"))) { int64_t m = 1; cr_json_i64(h, &m); c->log_files = (int)m; }
@@ -24783,6 +24919,62 @@ CR_API int cr_ctr_kill(const cr_runtime *rt, const cr_store *s, const char *name
     if (c.status != CR_RUNNING && c.status != CR_PAUSED) return cr_err_set(err, EINVAL, "container \"%s\" is not running", c.name);
     cr__ctr_hold(c.dir);
     return cr_container_kill(rt, c.name, sig, 0, err);
+}
+
+/* HostConfig's members of what cr_ctr_update changed, as Docker names them. */
+static void cr__ctr_update_json(cr_jw *w, const cr_resources *r, const cr_ctr_opts *o, const char *policy, int max) {
+    const int64_t *v[] = { r->memory.has_limit ? &r->memory.limit : NULL, r->memory.has_swap ? &r->memory.swap : NULL,
+                           r->memory.has_reservation ? &r->memory.reservation : NULL, !o->cpus && r->cpu.has_quota ? &r->cpu.quota : NULL,
+                           r->pids.has_limit ? &r->pids.limit : NULL };
+    static const char *const keys[] = { "Memory", "MemorySwap", "MemoryReservation", "CpuQuota", "PidsLimit" };
+    size_t i;
+    cr_jw_obj(w); cr_jw_key(w, "HostConfig"); cr_jw_obj(w);
+    for (i = 0; i < sizeof keys / sizeof *keys; i++) if (v[i]) { cr_jw_key(w, keys[i]); cr_jw_i64(w, *v[i]); }
+    if (r->cpu.has_shares) { cr_jw_key(w, "CpuShares"); cr_jw_u64(w, r->cpu.shares); }
+    if (!o->cpus && r->cpu.has_period) { cr_jw_key(w, "CpuPeriod"); cr_jw_u64(w, r->cpu.period); }
+    if (o->cpus) { cr_jw_key(w, "NanoCpus"); cr_jw_i64(w, (int64_t)(strtod(o->cpus, NULL) * 1e9 + 0.5)); }
+    if (r->cpu.cpus) { cr_jw_key(w, "CpusetCpus"); cr_jw_str(w, r->cpu.cpus); }
+    if (r->block_io.has_weight) { cr_jw_key(w, "BlkioWeight"); cr_jw_i64(w, r->block_io.weight); }
+    if (o->restart) {
+        cr_jw_key(w, "RestartPolicy"); cr_jw_obj(w);
+        cr_jw_key(w, "Name"); cr_jw_str(w, policy); cr_jw_key(w, "MaximumRetryCount"); cr_jw_i64(w, max);
+        cr_jw_obj_end(w);
+    }
+    cr_jw_obj_end(w); cr_jw_obj_end(w);
+}
+
+CR_API int cr_ctr_update(const cr_runtime *rt, const cr_store *s, const char *name, const cr_ctr_opts *o, cr_err *err) {
+    cr_ctr_info c;
+    cr_resources res;
+    cr_buf lim = {0}, b = {0};
+    cr_jw w;
+    char policy[16];
+    int max = 0, dfd = -1, r;
+    memset(&res, 0, sizeof res);
+    if ((r = cr_ctr_find(rt, s, name, &c, err)) < 0) return r;
+    cr_jw_init(&w, &lim);
+    cr_jw_obj(&w);
+    if ((r = cr__ctr_limits(o, &w, err)) < 0 || (o->restart && (r = cr__ctr_restart_parse(o->restart, policy, &max, err)) < 0)) goto out;
+    cr_jw_obj_end(&w);
+    if ((r = lim.oom ? cr_err_set(err, ENOMEM, "out of memory") : cr_spec_parse_resources(lim.data, lim.len, &res, err)) < 0) goto out;
+    if ((c.status == CR_RUNNING || c.status == CR_PAUSED) && (r = cr_container_update(rt, c.name, &res, err)) < 0) { max = -1; goto out; }
+    if ((dfd = open(c.dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) { r = cr__errno(err, "%s", c.dir); goto out; }
+    cr_buf_printf(&b, "{\"linux\":{\"resources\":%s}}", lim.data);
+    if ((r = cr__json_patch_file(dfd, "config.json", &b, err)) < 0) goto out;
+    b.len = 0;
+    cr_jw_init(&w, &b);
+    cr__ctr_update_json(&w, &res, o, policy, max);
+    if ((r = cr__json_patch_file(dfd, "ctr.json", &b, err)) < 0 || !o->restart) goto out;
+    b.len = 0;
+    cr_buf_printf(&b, "{\"Restart\":\"%s\",\"MaxRetries\":%d}", policy, max);
+    r = cr__json_patch_file(dfd, "run.json", &b, err);
+out:
+    if (r == 0) cr__ctr_event(rt, cr_store_root(s), c.name, "update", -1);
+    if (dfd >= 0) close(dfd);
+    cr_spec_resources_free(&res);
+    cr_buf_free(&lim);
+    cr_buf_free(&b);
+    return r < 0 && max >= 0 ? cr_err_wrap(err, "update \"%s\"", c.name) : r;   /* (cr_container_update's error names it) */
 }
 
 /* exec -u: the names of the container's own /etc/passwd and /etc/group. */
@@ -26923,10 +27115,17 @@ typedef struct cr__srv_req {
     cr_buf hdrs, body;
 } cr__srv_req;
 
+/* Where a client's websocket frames are (RFC 6455): in a header (hdr, hlen
+   of need bytes; left 0) or in a payload (left bytes of opcode op, unmasked
+   with mask from mpos). */
+typedef struct cr__ws { unsigned char hdr[14], mask[4]; int hlen, op, mpos; uint64_t left; } cr__ws;
+
 typedef struct cr__srv {
     const cr_runtime *rt;
     const cr_store *s;
     int fd, chunked, mux, hijacked;    /* what the response in flight frames its bytes with */
+    int ws;                            /* a websocket: bytes out go as binary frames, in through wsd */
+    cr__ws wsd;
     int head;                          /* a HEAD request: headers only */
     char rbuf[65536]; size_t rpos, rlen;
     char dir[PATH_MAX];                /* <state root>/@serve */
@@ -27209,12 +27408,71 @@ static void cr__srv_hijack(cr__srv *c, const cr__srv_req *q, int mux) {
     c->hijacked = 1;
 }
 
+/* ---- websockets (attach/ws) ---- */
+
+/* Decodes the client's frames in p[0..n) in place: the payload of data
+   frames (text, binary, continuation) unmasked to the front of p. Their
+   length, or -1 at a close frame or a frame a client may not send
+   (unmasked, a reserved opcode or bit, a control frame over 125 bytes). */
+static ssize_t cr__ws_decode(cr__ws *s, unsigned char *p, size_t n) {
+    size_t i = 0, o = 0, need, k;
+    while (i < n) {
+        if (!s->left) {
+            s->hdr[s->hlen++] = p[i++];
+            if (s->hlen < 2) continue;
+            need = 6 + ((s->hdr[1] & 127) == 126 ? 2 : (s->hdr[1] & 127) == 127 ? 8 : 0);
+            if (!(s->hdr[1] & 128) || (s->hdr[0] & 0x70) || ((s->op = s->hdr[0] & 15) > 2 && s->op < 9) || s->op > 10 ||
+                (s->op >= 8 && need > 6)) return -1;
+            if ((size_t)s->hlen < need) continue;
+            for (s->left = 0, k = 2; k < need - 4; k++) s->left = s->left << 8 | s->hdr[k];
+            if (need == 6) s->left = s->hdr[1] & 127;
+            memcpy(s->mask, s->hdr + need - 4, 4);
+            s->hlen = s->mpos = 0;
+            if (s->op == 8) return -1;
+            continue;
+        }
+        k = n - i < s->left ? n - i : (size_t)s->left;
+        s->left -= k;
+        for (; k; k--, i++) if (s->op < 8) p[o++] = p[i] ^ s->mask[s->mpos++ & 3];
+    }
+    return (ssize_t)o;
+}
+
+/* The handshake: 101 with Sec-WebSocket-Accept, base64(SHA-1(key + RFC
+   6455's GUID)); 400 without a key. */
+static int cr__srv_ws_accept(cr__srv *c, const cr__srv_req *q) {
+    const char *h = q->hdrs.data ? strcasestr(q->hdrs.data, "Sec-WebSocket-Key: ") : NULL;
+    unsigned char sum[20];
+    br_sha1_context sc;
+    cr_buf b = {0};
+    if (!h) { cr__srv_error(c, 400, "websocket: no Sec-WebSocket-Key"); return -1; }
+    br_sha1_init(&sc);
+    br_sha1_update(&sc, h + 19, strcspn(h + 19, "\r"));
+    br_sha1_update(&sc, "258EAFA5-E914-47DA-95CA-C5AB0DC85B11", 36);
+    br_sha1_out(&sc, sum);
+    cr_buf_puts(&b, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ");
+    cr__auth_b64_encode(sum, 20, &b);
+    cr_buf_puts(&b, "\r\n\r\n");
+    if (!b.oom) cr__write_all(c->fd, b.data, b.len);
+    cr_buf_free(&b);
+    c->hijacked = c->ws = 1;
+    return 0;
+}
+
 /* One frame of a stream: with mux the 8-byte header of Docker's
-   multiplexed format (stream 1 stdout, 2 stderr) comes first. */
+   multiplexed format (stream 1 stdout, 2 stderr) comes first; on a
+   websocket, a binary frame's. */
 static int cr__srv_frame(cr__srv *c, int stream, const void *p, size_t n) {
-    unsigned char h[8] = { (unsigned char)stream, 0, 0, 0, (unsigned char)(n >> 24), (unsigned char)(n >> 16),
-                           (unsigned char)(n >> 8), (unsigned char)n };
+    unsigned char h[10] = { (unsigned char)stream, 0, 0, 0, (unsigned char)(n >> 24), (unsigned char)(n >> 16),
+                            (unsigned char)(n >> 8), (unsigned char)n };
     if (!n) return 0;
+    if (c->ws) {
+        int k = n < 126 ? 0 : n < 65536 ? 2 : 8, i;
+        h[0] = 0x82; h[1] = (unsigned char)(k == 0 ? n : k == 2 ? 126 : 127);
+        for (i = 0; i < k; i++) h[2 + i] = (unsigned char)((uint64_t)n >> (8 * (k - 1 - i)));
+        if (cr__write_all(c->fd, h, (size_t)k + 2) < 0) return -1;
+        return cr__write_all(c->fd, p, n);
+    }
     if (c->mux && c->chunked) {
         char hd[24];
         snprintf(hd, sizeof hd, "%zx\r\n", n + 8);
@@ -28046,10 +28304,11 @@ static void cr__srv_create(cr__srv *c, cr__srv_req *q, const char *arg) {
     cr_jw_key(&w, "ImageId"); cr_jw_str(&w, img.config);
     cr_jw_key(&w, "Body"); cr_jw_value(&w, body);
     cr_jw_obj_end(&w);
-    cr_json_free(body);
     snprintf(file, sizeof file, "%s.created", id);
-    if (cr__srv_save(c, file, &b, &e) < 0) { cr_buf_free(&b); return cr__srv_fail(c, &e); }
+    if (cr__srv_save(c, file, &b, &e) < 0) { cr_buf_free(&b); cr_json_free(body); return cr__srv_fail(c, &e); }
     cr_buf_free(&b);
+    cr__ctr_event_write(c->rt, id, name, image, "create", -1);
+    cr_json_free(body);
     cr_buf_printf(&b, "{\"Id\":\"%s\",\"Warnings\":[]}", id);
     cr__srv_json(c, 201, &b);
 }
@@ -28091,18 +28350,33 @@ static const char *cr__srv_keep(cr__srv_opts *so, const char *fmt, ...) {
     return so->v[CR__SO_STR].oom ? "" : so->v[CR__SO_STR].v[so->v[CR__SO_STR].n - 1];
 }
 
+/* HostConfig's (or an update's) limits and restart policy (0 and "": none) into so->o. */
+static void cr__srv_limits(cr__srv_opts *so, const cr_json *hc) {
+    static const struct { const char *key; size_t off; } f[] = {
+        { "Memory", offsetof(cr_ctr_opts, memory) }, { "MemorySwap", offsetof(cr_ctr_opts, memory_swap) },
+        { "MemoryReservation", offsetof(cr_ctr_opts, memory_reservation) }, { "CpuShares", offsetof(cr_ctr_opts, cpu_shares) },
+        { "CpuQuota", offsetof(cr_ctr_opts, cpu_quota) }, { "CpuPeriod", offsetof(cr_ctr_opts, cpu_period) },
+        { "PidsLimit", offsetof(cr_ctr_opts, pids_limit) }, { "BlkioWeight", offsetof(cr_ctr_opts, blkio_weight) } };
+    const cr_json *rp = cr_json_get(hc, "RestartPolicy");
+    const char *cs = cr__srv_jstr(hc, "CpusetCpus"), *pol = cr__srv_jstr(rp, "Name");
+    int64_t v;
+    size_t i;
+    for (i = 0; i < sizeof f / sizeof *f; i++)
+        if ((v = cr__srv_jint(hc, f[i].key)) != 0) *(const char **)(void *)((char *)&so->o + f[i].off) = cr__srv_keep(so, "%lld", (long long)v);
+    if ((v = cr__srv_jint(hc, "NanoCpus")) > 0) so->o.cpus = cr__srv_keep(so, "%lld.%09lld", (long long)(v / 1000000000), (long long)(v % 1000000000));
+    if (cs && *cs) so->o.cpuset_cpus = cs;
+    if (pol && *pol) so->o.restart = (v = cr__srv_jint(rp, "MaximumRetryCount")) > 0 ? cr__srv_keep(so, "%s:%lld", pol, (long long)v) : pol;
+}
+
 static void cr__srv_host_opts(cr__srv_opts *so, const cr_json *hc) {
     const cr_json *m, *b;
-    int64_t v;
     so->o.privileged = cr__srv_jtrue(hc, "Privileged");
     so->o.read_only = cr__srv_jtrue(hc, "ReadonlyRootfs");
     so->o.volumes = cr__srv_list(so, CR__SO_VOL, cr_json_get(hc, "Binds"));
     for (m = (m = cr_json_get(hc, "Tmpfs")) && m->type == CR_JSON_OBJECT ? m->child : NULL; m; m = m->next)
         cr__strv_push(&so->v[CR__SO_TMPFS], m->type == CR_JSON_STRING && m->str[0] ? cr__srv_keep(so, "%s:%s", m->key, m->str) : m->key);
     so->o.tmpfs = so->v[CR__SO_TMPFS].n ? (const char *const *)so->v[CR__SO_TMPFS].v : NULL;
-    if ((v = cr__srv_jint(hc, "Memory")) > 0) so->o.memory = cr__srv_keep(so, "%lld", (long long)v);
-    if ((v = cr__srv_jint(hc, "NanoCpus")) > 0) so->o.cpus = cr__srv_keep(so, "%lld.%09lld", (long long)(v / 1000000000), (long long)(v % 1000000000));
-    if ((v = cr__srv_jint(hc, "PidsLimit")) != 0) so->o.pids_limit = cr__srv_keep(so, "%lld", (long long)v);
+    cr__srv_limits(so, hc);
     so->o.cap_add = cr__srv_list(so, CR__SO_CAPADD, cr_json_get(hc, "CapAdd"));
     so->o.cap_drop = cr__srv_list(so, CR__SO_CAPDROP, cr_json_get(hc, "CapDrop"));
     so->o.security_opt = cr__srv_list(so, CR__SO_SECOPT, cr_json_get(hc, "SecurityOpt"));
@@ -28199,7 +28473,7 @@ static int cr__srv_run(cr__srv *c, cr__srv_ctr *x, cr_err *err) {
 static int cr__srv_rerun(cr__srv *c, cr__srv_ctr *x, cr_err *err) {
     int r;
     if (!x->rec) return cr_err_set(err, EINVAL, "container \"%s\" was made by cr run: start it again with cr run", x->name);
-    if ((r = cr_ctr_remove(c->rt, c->s, x->name, CR_CTR_REMOVE_FORCE, err)) < 0) return r;
+    if ((r = cr_ctr_remove(c->rt, c->s, x->name, CR_CTR_REMOVE_FORCE | CR_CTR_REMOVE_AGAIN, err)) < 0) return r;
     return cr__srv_run(c, x, err);
 }
 
@@ -28294,6 +28568,7 @@ static void cr__srv_follow(cr__srv *c, const cr__srv_ctr *x, const cr_ctr_logs_o
         if (c->rpos < c->rlen || poll(&pf, 1, 50) > 0) {
             ssize_t n;
             if (!eof && c->hijacked && (n = cr__srv_recv(c, buf, sizeof buf)) > 0) {   /* what it sent before it went too */
+                if (c->ws && (n = cr__ws_decode(&c->wsd, (unsigned char *)buf, (size_t)n)) < 0) break;   /* a close */
                 if (w->in < 0) continue;
                 if (!w->keys) cr__write_all(w->in, buf, (size_t)n);
                 else if (cr__stdin_keys(w->in, w->keys, &w->matched, buf, n)) break;
@@ -28330,7 +28605,8 @@ static void cr__srv_attach(cr__srv *c, cr__srv_req *q, const char *arg) {
     cr__srv_ctr x;
     int hold, was;
     if (cr__srv_get(c, arg, &x) < 0) return;
-    cr__srv_hijack(c, q, !cr__srv_tty(&x));
+    if (!strcmp(q->method, "GET")) { if (cr__srv_ws_accept(c, q) < 0) return cr__srv_ctr_free(&x); }   /* attach/ws */
+    else cr__srv_hijack(c, q, !cr__srv_tty(&x));
     hold = cr__srv_hold(c, x.id);
     was = !x.pending && !cr__srv_flag(q, "logs");   /* running: only what comes */
     while (x.pending && cr__srv_find(c, x.id, &x, NULL) == 0 && x.pending) {   /* until it starts */
@@ -28346,6 +28622,7 @@ static void cr__srv_attach(cr__srv *c, cr__srv_req *q, const char *arg) {
         cr__srv_follow(c, &x, &o, &w);
         if (w.in >= 0) close(w.in);
     }
+    if (c->ws) cr__write_all(c->fd, "\x88\x02\x03\xe8", 4);   /* close: normal */
     cr__srv_release(c, x.id, hold);
     cr__srv_ctr_free(&x);
     q->close = 1;
@@ -28574,17 +28851,24 @@ static void cr__srv_kill(cr__srv *c, cr__srv_req *q, const char *arg) {
 static void cr__srv_pause(cr__srv *c, cr__srv_req *q, const char *arg) {
     cr__srv_ctr x;
     cr_err e = {0};
-    int r;
+    int r, un;
     if (cr__srv_get(c, arg, &x) < 0) return;
     if (x.pending || x.info.status == CR_STOPPED) { cr__srv_ctr_free(&x); return cr__srv_error(c, 409, "Container %s is not running", x.name); }
-    r = strstr(q->path, "/unpause") ? cr_container_resume(c->rt, x.name, &e) : cr_container_pause(c->rt, x.name, &e);
-    if (r < 0) cr__srv_fail(c, &e); else cr__srv_reply(c, 204, NULL, NULL, 0);
+    un = strstr(q->path, "/unpause") != NULL;
+    if ((r = un ? cr_container_resume(c->rt, x.name, &e) : cr_container_pause(c->rt, x.name, &e)) < 0) cr__srv_fail(c, &e);
+    else {
+        cr__ctr_event(c->rt, cr_store_root(c->s), x.name, un ? "unpause" : "pause", -1);
+        cr__srv_reply(c, 204, NULL, NULL, 0);
+    }
     cr__srv_ctr_free(&x);
 }
 
 static int cr__srv_remove(cr__srv *c, cr__srv_ctr *x, int force, cr_err *err) {
     int r = 0;
-    if (x->pending) cr__srv_unlink(c, x->id, ".created");
+    if (x->pending) {
+        cr__srv_unlink(c, x->id, ".created");
+        cr__ctr_event_write(c->rt, x->id, x->name, cr__srv_jstr(cr__srv_body_of(x, NULL), "Image"), "destroy", -1);
+    }
     else if ((r = cr_ctr_remove(c->rt, c->s, x->name, force ? CR_CTR_REMOVE_FORCE : 0, err)) == 0) cr__srv_unlink(c, x->id, ".json");
     return r;
 }
@@ -28644,6 +28928,45 @@ static void cr__srv_rename(cr__srv *c, cr__srv_req *q, const char *arg) {
         if (cr__srv_save(c, file, &b, &e) < 0) cr__srv_fail(c, &e); else cr__srv_reply(c, 204, NULL, NULL, 0);
         cr_buf_free(&b);
     }
+    cr__srv_ctr_free(&x);
+}
+
+/* POST /containers/ID/update: the limits through cr_ctr_update (a created
+   one's checked only), the members given into serve's record of it. */
+static void cr__srv_update(cr__srv *c, cr__srv_req *q, const char *arg) {
+    cr__srv_ctr x;
+    cr__srv_opts so;
+    cr_json *body;
+    const cr_json *m;
+    cr_buf b = {0};
+    cr_jw w;
+    cr_err e = {0};
+    char file[80];
+    int dfd, r;
+    if (cr__srv_get(c, arg, &x) < 0) return;
+    if (!(body = cr__srv_body(c, q))) { cr__srv_ctr_free(&x); return; }
+    memset(&so, 0, sizeof so);
+    cr__srv_limits(&so, body);
+    cr_jw_init(&w, &b);
+    cr_jw_obj(&w);
+    r = x.pending ? cr__ctr_limits(&so.o, &w, &e) : cr_ctr_update(c->rt, c->s, x.name, &so.o, &e);
+    b.len = 0;
+    cr_jw_init(&w, &b);
+    cr_jw_obj(&w); cr_jw_key(&w, "Body"); cr_jw_obj(&w); cr_jw_key(&w, "HostConfig"); cr_jw_obj(&w);
+    for (m = body->child; m; m = m->next)
+        if ((m->type == CR_JSON_NUMBER && strcmp(m->str, "0")) || (m->type == CR_JSON_STRING && *m->str) ||
+            (m->type == CR_JSON_OBJECT && cr__srv_jstr(m, "Name") && *cr__srv_jstr(m, "Name"))) { cr_jw_key(&w, m->key); cr_jw_value(&w, m); }
+    cr_jw_obj_end(&w); cr_jw_obj_end(&w); cr_jw_obj_end(&w);
+    snprintf(file, sizeof file, "%s%s", x.id, x.pending ? ".created" : ".json");
+    if (r == 0 && x.rec && (dfd = open(c->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0) {
+        r = cr__json_patch_file(dfd, file, &b, &e);
+        close(dfd);
+    }
+    cr_buf_free(&b);
+    if (r < 0) cr__srv_fail(c, &e);
+    else cr_buf_puts(&b, "{\"Warnings\":[]}"), cr__srv_json(c, 200, &b);
+    cr__srv_opts_free(&so);
+    cr_json_free(body);
     cr__srv_ctr_free(&x);
 }
 
@@ -29190,108 +29513,92 @@ static void cr__srv_exec_inspect(cr__srv *c, cr__srv_req *q, const char *arg) {
     cr__srv_json(c, 200, &b);
 }
 
-/* ---- events: the containers' changes, seen by comparing snapshots ---- */
+/* ---- events: the journal of the ctr section (<state root>/@events) ---- */
 
-static int cr__srv_snap_one(void *user, const cr_ctr_info *i) {
-    cr_buf *b = (cr_buf *)user;
-    cr_buf_printf(b, "%s %s %s %s\n", i->id, i->status == CR_STOPPED ? "die" : i->status == CR_PAUSED ? "pause" : "start",
-                  i->name, i->image[0] ? cr__srv_short(i->image) : "-");
-    return 0;
-}
-static int cr__srv_snap_pending(void *user, cr__srv *c, cr_json *rec, const char *id) {
-    const cr_json *b = cr_json_get(rec, "Body");
-    cr_buf *snap = (cr_buf *)user;
-    (void)c;
-    if (snap->data && strstr(snap->data, id)) return 0;   /* starting: cr_ctr_list has it already */
-    cr_buf_printf(snap, "%s create %s %s\n", id, cr__srv_jstr(rec, "Name") ? cr__srv_jstr(rec, "Name") : "",
-                  cr__srv_jstr(b, "Image") ? cr__srv_jstr(b, "Image") : "-");
-    return 0;
+/* since or until (Unix seconds with a fraction, or RFC 3339) in ns; 0 if not given. */
+static int64_t cr__srv_ns(const cr__srv_req *q, const char *key) {
+    char v[64], *e;
+    double d;
+    if (!cr__srv_arg(q, key, v, sizeof v) || !v[0]) return 0;
+    d = strtod(v, &e);
+    return (int64_t)((*e ? (double)cr__srv_unix(v) : d) * 1e9);
 }
 
-static void cr__srv_event(cr__srv *c, const char *line, const char *action) {
-    char id[65], st[16], name[256], image[CR_REF_STRING_MAX];
-    cr_buf b = {0};
-    cr_jw w;
-    struct timespec ts;
-    if (sscanf(line, "%64s %15s %255s %799s", id, st, name, image) != 4) return;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    cr_jw_init(&w, &b);
-    cr_jw_obj(&w);
-    cr_jw_key(&w, "status"); cr_jw_str(&w, action);
-    cr_jw_key(&w, "id"); cr_jw_str(&w, id);
-    cr_jw_key(&w, "from"); cr_jw_str(&w, image);
-    cr_jw_key(&w, "Type"); cr_jw_str(&w, "container");
-    cr_jw_key(&w, "Action"); cr_jw_str(&w, action);
-    cr_jw_key(&w, "Actor"); cr_jw_obj(&w);
-    cr_jw_key(&w, "ID"); cr_jw_str(&w, id);
-    cr_jw_key(&w, "Attributes"); cr_jw_obj(&w);
-    cr_jw_key(&w, "image"); cr_jw_str(&w, image); cr_jw_key(&w, "name"); cr_jw_str(&w, name);
-    cr_jw_obj_end(&w); cr_jw_obj_end(&w);
-    cr_jw_key(&w, "scope"); cr_jw_str(&w, "local");
-    cr_jw_key(&w, "time"); cr_jw_i64(&w, (int64_t)ts.tv_sec);
-    cr_jw_key(&w, "timeNano"); cr_jw_i64(&w, (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec);
-    cr_jw_obj_end(&w);
-    cr_buf_putc(&b, '\n');
-    if (!b.oom) cr__srv_send(c, b.data, b.len);
-    cr_buf_free(&b);
-}
-
-/* The line of was for the id that line starts with; NULL if none. */
-static const char *cr__srv_line_of(const cr_buf *was, const char *line) {
-    const char *p;
-    for (p = was->data; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : "")
-        if (!strncmp(p, line, 65)) return p;
-    return NULL;
-}
-
-/* Events for what changed between two snapshots ("id state name image" lines). */
-static void cr__srv_diff(cr__srv *c, const cr_buf *was, const cr_buf *now) {
-    const char *p, *e, *old;
-    char line[1200], act[16], prev[16];
-    for (p = now->data; p && (e = strchr(p, '\n')); p = e + 1) {
-        snprintf(line, sizeof line, "%.*s", (int)(e - p), p);
-        if (sscanf(line, "%*s %15s", act) != 1) continue;
-        if (!(old = cr__srv_line_of(was, line))) {
-            cr__srv_event(c, line, "create");
-            if (strcmp(act, "create")) cr__srv_event(c, line, "start");
-            if (!strcmp(act, "die")) cr__srv_event(c, line, act);
-        } else if (sscanf(old, "%*s %15s", prev) == 1 && strcmp(prev, act)) {
-            int started = !strcmp(prev, "create");   /* and it may have stopped since, between two looks */
-            if (started) cr__srv_event(c, line, "start");
-            if (!started || strcmp(act, "start")) cr__srv_event(c, line, !strcmp(prev, "pause") && !strcmp(act, "start") ? "unpause" : act);
+/* 1 if the event passes the filters: type, event, container (name or id prefix), image. */
+static int cr__srv_ev_match(const cr_json *f, const cr_json *ev) {
+    const cr_json *k, *v;
+    const char *id = cr__srv_jstr(ev, "id");
+    for (k = f ? f->child : NULL; k; k = k->next) {
+        int ctr = !strcmp(k->key, "container");
+        const char *have = !strcmp(k->key, "type") ? "container" : !strcmp(k->key, "event") ? cr__srv_jstr(ev, "Action") :
+                           ctr ? cr__srv_jstr(cr_json_get(cr_json_get(ev, "Actor"), "Attributes"), "name") :
+                           !strcmp(k->key, "image") ? cr__srv_jstr(ev, "from") : NULL;
+        int ok = !have;
+        for (v = k->child; v && have; v = v->next) {
+            const char *want = k->type == CR_JSON_OBJECT ? v->key : v->type == CR_JSON_STRING ? v->str : "";
+            ok |= !strcmp(want, have) || (ctr && id && *want && !strncmp(id, want, strlen(want)));
         }
+        if (!ok) return 0;
     }
-    for (p = was->data; p && (e = strchr(p, '\n')); p = e + 1) {
-        snprintf(line, sizeof line, "%.*s", (int)(e - p), p);
-        if (cr__srv_line_of(now, line)) continue;
-        if (sscanf(line, "%*s %15s", prev) == 1 && (!strcmp(prev, "start") || !strcmp(prev, "pause")))
-            cr__srv_event(c, line, "die");                        /* it stopped and went between two looks */
-        cr__srv_event(c, line, "destroy");
-    }
+    return 1;
 }
 
+/* Sends the events of part's whole lines (kept: the rest) from since on
+   that pass; 1 once one is past until. */
+static int cr__srv_ev_lines(cr__srv *c, cr_buf *part, const cr_json *f, int64_t since, int64_t until) {
+    char *p = part->data, *e;
+    int done = 0;
+    while (!done && p && (e = (char *)memchr(p, '\n', part->len - (size_t)(p - part->data)))) {
+        cr_json *ev = NULL;
+        int64_t t = 0;
+        if (cr_json_parse(p, (size_t)(e - p), &ev, NULL) == 0 && cr_json_i64(cr_json_get(ev, "timeNano"), &t) == 0) {
+            if (until && t > until) done = 1;
+            else if (t >= since && cr__srv_ev_match(f, ev)) cr__srv_send(c, p, (size_t)(e - p) + 1);
+        }
+        cr_json_free(ev);
+        p = e + 1;
+    }
+    if (p) { part->len -= (size_t)(p - part->data); memmove(part->data, p, part->len); }
+    return done;
+}
+
+/* Follows the journal (from its end, or with since from the older file
+   on) until the client goes or until has passed. */
 static void cr__srv_events(cr__srv *c, cr__srv_req *q, const char *arg) {
-    cr_buf was = {0}, now = {0};
-    long long until = cr__srv_num(q, "until", 0);
+    char path[PATH_MAX], old[PATH_MAX + 8], f[4096], buf[16384];
+    int64_t since = cr__srv_ns(q, "since"), until = cr__srv_ns(q, "until");
+    cr_json *filters = NULL;
+    cr_buf part = {0};
+    struct stat a, b;
+    struct timespec ts;
+    ssize_t n;
+    int fd, k, done = 0;
     (void)arg;
+    if (cr__srv_arg(q, "filters", f, sizeof f) && f[0] && cr_json_parse(f, strlen(f), &filters, NULL) < 0)
+        return cr__srv_error(c, 400, "invalid filters: %s", f);
+    snprintf(path, sizeof path, "%s/@events", cr_state_root(c->rt));
+    snprintf(old, sizeof old, "%s.1", path);
+    /* open before the client hears back: what happens after is seen */
+    if ((fd = open(path, O_RDONLY | O_CREAT | O_CLOEXEC, 0600)) >= 0 && !since) lseek(fd, 0, SEEK_END);
     cr__srv_head(c, 200, "application/json", -1);
-    cr_buf_puts(&was, "");
-    cr_ctr_list(c->rt, c->s, cr__srv_snap_one, &was, NULL);
-    cr__srv_pending(c, cr__srv_snap_pending, &was);
-    while (!cr__srv_gone(c, 100) && (!until || time(NULL) < until)) {
-        now.len = 0;
-        cr_buf_puts(&now, "");
-        cr_ctr_list(c->rt, c->s, cr__srv_snap_one, &now, NULL);
-        cr__srv_pending(c, cr__srv_snap_pending, &now);
-        if (now.oom) break;
-        if (was.len != now.len || memcmp(was.data, now.data, now.len)) {
-            cr_buf t = was;
-            cr__srv_diff(c, &was, &now);
-            was = now; now = t;
+    for (k = since ? 0 : 1; fd >= 0 && !done; k = 1) {
+        int from = k ? fd : open(old, O_RDONLY | O_CLOEXEC);
+        while (!done && from >= 0 && (n = read(from, buf, sizeof buf)) > 0) {
+            cr_buf_add(&part, buf, (size_t)n);
+            done = part.oom || cr__srv_ev_lines(c, &part, filters, since, until);
+        }
+        if (!k) { if (from >= 0) close(from); part.len = 0; continue; }
+        clock_gettime(CLOCK_REALTIME, &ts);
+        if (done || (until && (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec > until) || cr__srv_gone(c, 100)) break;
+        if (stat(path, &a) == 0 && fstat(fd, &b) == 0 && a.st_ino != b.st_ino) {   /* it moved to @events.1 */
+            close(fd);
+            fd = open(path, O_RDONLY | O_CLOEXEC);
+            part.len = 0;
         }
     }
-    cr_buf_free(&was);
-    cr_buf_free(&now);
+    if (fd >= 0) close(fd);
+    cr_json_free(filters);
+    cr_buf_free(&part);
     if (until) cr__srv_end(c);
     q->close = 1;
 }
@@ -29516,8 +29823,10 @@ static const cr__srv_route cr__srv_routes[] = {
     { "POST", "/containers/*/stop", cr__srv_stop }, { "POST", "/containers/*/restart", cr__srv_stop },
     { "POST", "/containers/*/kill", cr__srv_kill }, { "GET", "/containers/*/json", cr__srv_inspect },
     { "GET", "/containers/*/logs", cr__srv_logs }, { "POST", "/containers/*/attach", cr__srv_attach },
+    { "GET", "/containers/*/attach/ws", cr__srv_attach },
     { "POST", "/containers/*/resize", cr__srv_resize }, { "GET", "/containers/*/top", cr__srv_top },
     { "GET", "/containers/*/stats", cr__srv_stats }, { "POST", "/containers/*/rename", cr__srv_rename },
+    { "POST", "/containers/*/update", cr__srv_update },
     { "POST", "/containers/*/pause", cr__srv_pause }, { "POST", "/containers/*/unpause", cr__srv_pause },
     { "DELETE", "/containers/*", cr__srv_rm },
     { "GET", "/containers/*/archive", cr__srv_archive }, { "HEAD", "/containers/*/archive", cr__srv_archive },

@@ -176,6 +176,92 @@ print("detached")' "$S/d.sock" "${N}it"
     [ "$status" -eq 0 ]
 }
 
+@test "serve: attach/ws: a websocket client sees the output and sends stdin (-i)" {
+    timeout 30 $D run -di --name "${N}ws" --network none "$BB" sh -c 'echo started; while read l; do echo "got $l"; done'
+    # a client of RFC 6455 on a raw socket (Debian has no python3-websocket)
+    cat >"$S/ws.py" <<'PY'
+import base64, hashlib, os, socket, struct, sys
+s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); s.settimeout(20)
+key = base64.b64encode(os.urandom(16)).decode()
+s.sendall(("GET /v1.41/containers/%s/attach/ws?logs=1&stream=1&stdin=1&stdout=1&stderr=1 HTTP/1.1\r\nHost: x\r\n"
+           "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: %s\r\nSec-WebSocket-Version: 13\r\n\r\n" % (sys.argv[2], key)).encode())
+f = s.makefile("rb")
+assert f.readline().startswith(b"HTTP/1.1 101 "), "no 101"
+heads = {}
+for line in iter(f.readline, b"\r\n"):
+    k, v = line.decode().split(":", 1); heads[k.lower()] = v.strip()
+want = base64.b64encode(hashlib.sha1((key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11").encode()).digest()).decode()
+assert heads["sec-websocket-accept"] == want, heads
+def frame():                                  # the server's frames are never masked
+    b0, b1 = f.read(2); n = b1 & 127
+    if n == 126: n = struct.unpack(">H", f.read(2))[0]
+    elif n == 127: n = struct.unpack(">Q", f.read(8))[0]
+    assert not b1 & 128
+    return b0 & 15, f.read(n)
+def send(op, data, split=False):            # the client's always are
+    m = os.urandom(4); out = bytes([0x80 | op, 0x80 | len(data)]) + m + bytes(c ^ m[i % 4] for i, c in enumerate(data))
+    if split: s.sendall(out[:3]); s.sendall(out[3:])
+    else: s.sendall(out)
+def until(text):
+    got = b""
+    while text not in got:
+        op, d = frame(); assert op == 2, (op, d); got += d
+until(b"started")
+send(2, b"one\n", split=True); until(b"got one")
+send(1, b"two\n"); send(9, b"ping"); until(b"got two")
+send(8, b"\x03\xe8")
+op, d = frame()
+print("closed" if op == 8 else "op %d" % op)
+PY
+    run timeout 30 "$PY" "$S/ws.py" "$S/d.sock" "${N}ws"
+    [ "$status" -eq 0 ] && [ "$output" = closed ]
+    run $D inspect -f '{{.State.Running}}' "${N}ws"
+    [ "$output" = true ]
+    run timeout 30 $D rm -f "${N}ws"
+    [ "$status" -eq 0 ]
+}
+
+# cg_value PID CONTROLLER V1-FILE V2-FILE: that file of the process's cgroup
+cg_value() {
+    local path
+    path=$(awk -F: -v c="$2" '$2 ~ "(^|,)" c "(,|$)" { print $3 }' "/proc/$1/cgroup")
+    if [[ -n $path && -e /sys/fs/cgroup/$2$path/$3 ]]; then cat "/sys/fs/cgroup/$2$path/$3"
+    else cat "/sys/fs/cgroup$(awk -F: '$1 == 0 { print $3 }' "/proc/$1/cgroup")/$4"; fi
+}
+
+@test "serve: docker update changes a running container's cgroup and restart policy, inspect shows them" {
+    timeout 30 $D run -d --name "${N}up" --network none "$BB" sleep 1000
+    t0=$(date +%s)
+    run timeout 20 $D update --memory 64m --cpus 0.5 --pids-limit 77 "${N}up"
+    [ "$status" -eq 0 ] && [ "$output" = "${N}up" ]
+    run timeout 20 $D events --since "$t0" --until "$(($(date +%s) + 1))" --filter event=update --format '{{.Actor.Attributes.name}}'
+    [ "$output" = "${N}up" ]
+    pid=$($D inspect -f '{{.State.Pid}}' "${N}up")
+    [ "$(cg_value "$pid" memory memory.limit_in_bytes memory.max)" = 67108864 ]
+    run cg_value "$pid" cpu cpu.cfs_quota_us cpu.max
+    [[ $output == 50000 || $output == "50000 100000" ]]
+    [ "$(cg_value "$pid" pids pids.max pids.max)" = 77 ]
+    run $D inspect -f '{{.HostConfig.Memory}} {{.HostConfig.NanoCpus}} {{.HostConfig.PidsLimit}}' "${N}up"
+    [ "$output" = "67108864 500000000 77" ]
+    # errors in Docker's shape
+    run timeout 20 $D update --memory 1k "${N}up"
+    [ "$status" -ne 0 ] && [[ $output == *"the minimum is 6m"* ]]
+    run api POST /v1.41/containers/nope/update -H 'Content-Type: application/json' -d '{"Memory":67108864}'
+    [ "$output" = '{"message":"No such container: nope"} 404' ]
+    run api POST "/v1.41/containers/${N}up/update" -H 'Content-Type: application/json' -d '{"NanoCpus":500000000,"CpuQuota":20000}'
+    [[ $output == '{"message":"'*'Conflicting options'*'} 400' ]]
+    # a container of the CLI: its monitor takes the new restart policy at its exit
+    cri run -d --name "${N}cli" --network none "$BB" sh -c 'while [ ! -e /go ]; do sleep 0.1; done; exit 3'
+    run timeout 20 $D update --restart on-failure:2 --cpu-shares 512 "${N}cli"
+    [ "$status" -eq 0 ]
+    run $D inspect -f '{{.HostConfig.RestartPolicy.Name}} {{.HostConfig.RestartPolicy.MaximumRetryCount}} {{.HostConfig.CpuShares}}' "${N}cli"
+    [ "$output" = "on-failure 2 512" ]
+    $D exec "${N}cli" touch /go
+    wait_until 30 bash -c "[ \"\$($D inspect -f '{{.RestartCount}} {{.State.Status}}' ${N}cli)\" = '2 exited' ]"
+    run timeout 30 $D rm -f "${N}up" "${N}cli"
+    [ "$status" -eq 0 ]
+}
+
 @test "serve: docker cp into and out of a running container (archive PUT, GET, HEAD)" {
     timeout 30 $D run -d --name "${N}cp" --network none "$BB" sleep 1000
     mkdir -p "$S/in/sub" && echo content >"$S/in/sub/f" && ln -s f "$S/in/sub/l"
@@ -304,12 +390,35 @@ PY
     [[ $output == *"create start die destroy"* ]]
 }
 
+@test "serve: events from the journal: short runs of docker and of cr seen whole, since, until, filters" {
+    t0=$(date +%s)
+    run timeout 30 $D run --rm --name "${N}ev" --network none "$BB" true
+    [ "$status" -eq 0 ]
+    run cri run --rm --name "${N}cli" --network none "$BB" sh -c 'exit 3'   # the CLI's own runs too
+    [ "$status" -eq 3 ]
+    timeout 30 $D create --name "${N}gone" --network none "$BB" true >/dev/null
+    timeout 30 $D rm "${N}gone"
+    timeout 30 $D run -d --name "${N}p" --network none "$BB" sleep 1000 >/dev/null
+    timeout 20 $D pause "${N}p" && timeout 20 $D unpause "${N}p" && timeout 30 $D restart -t 0 "${N}p" && timeout 30 $D rm -f "${N}p"
+    t1=$(($(date +%s) + 1))
+    run timeout 20 $D events --since "$t0" --until "$t1" --format '{{.Actor.Attributes.name}} {{.Action}}'
+    [ "$status" -eq 0 ]
+    [ "$(echo $output)" = "${N}ev create ${N}ev start ${N}ev die ${N}ev destroy ${N}cli create ${N}cli start ${N}cli die ${N}cli destroy ${N}gone create ${N}gone destroy ${N}p create ${N}p start ${N}p pause ${N}p unpause ${N}p die ${N}p start ${N}p die ${N}p destroy" ]
+    run timeout 20 $D events --since "$t0" --until "$t1" --filter event=die --format '{{.Actor.Attributes.name}} {{.Actor.Attributes.exitCode}}'
+    [ "$(echo $output)" = "${N}ev 0 ${N}cli 3 ${N}p 137 ${N}p 137" ]
+    run timeout 20 $D events --since "$t0" --until "$t1" --filter "container=${N}cli" --filter event=start --format '{{.Action}}'
+    [ "$output" = start ]
+    run timeout 20 $D events --since "$t1" --until "$t1" --format '{{.Action}}'
+    [ "$status" -eq 0 ] && [ -z "$output" ]
+}
+
 @test "serve: 20 clients at once (docker run --rm, logs -f, events) all succeed" {
     timeout 30 $D run -d --name "${N}log" --network none "$BB" sh -c 'for i in 1 2 3 4 5 6; do echo tick; sleep 0.5; done'
     timeout 60 $D logs -f "${N}log" >"$S/logs.out" 2>&1 &
     lp=$!
-    # the stream lasts until the test kills it: its timeout only bounds a hang
-    timeout 300 $D events --filter type=container --format '{{.Action}}' >"$S/events.out" 2>&1 &
+    # the stream lasts until the test kills it: its timeout only bounds a hang;
+    # since: what happened before it connected too
+    timeout 300 $D events --since "$(date +%s)" --filter type=container --format '{{.Action}}' >"$S/events.out" 2>&1 &
     ep=$!
     pids=()
     for i in $(seq 18); do
@@ -320,10 +429,8 @@ PY
     for i in $(seq 18); do [ "$(cat "$S/run.$i")" = "client $i" ] || { echo "run $i: $(cat "$S/run.$i")" >&3; false; }; done
     wait "$lp"
     [ "$(grep -c tick "$S/logs.out")" -eq 6 ]
-    # cr serve finds events by polling the containers' states (no daemon
-    # sees them happen): one that lives less than a poll may pass unseen, so
-    # the stream must deliver and stay up, not count every run
-    wait_until 60 grep -q destroy "$S/events.out" || { cat "$S/events.out"; kill "$ep"; false; }
+    # the journal has every run, however short
+    wait_until 60 test "$(grep -c destroy "$S/events.out")" -eq 18 || { cat "$S/events.out"; kill "$ep"; false; }
     kill -0 "$ep" || { cat "$S/events.out"; false; }
     kill "$ep"
     wait_until 10 test -z "$(ls "$STORE/containers" | grep -v "${N}log")"

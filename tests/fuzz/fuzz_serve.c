@@ -3,8 +3,9 @@
    parser (request line, headers, framing, the /v1.NN prefix), query
    arguments, X-Registry-Auth (base64url JSON), and whole requests with JSON bodies fed through one
    connection (cr_serve_conn on a socketpair) against an empty state root
-   and store, so that no request may crash it or make it hang.
-   Input: byte 0 picks the target; the rest is data. */
+   and store, so that no request may crash it or make it hang; and the
+   websocket frames a client sends to attach/ws, fed in pieces.
+   Input: byte 0 picks the target (and the pieces' size); the rest is data. */
 #define CR_IMPLEMENTATION
 #define CR_NO_SECCOMP    /* no container runs: an empty store has no image */
 #include "cr.h"
@@ -75,9 +76,25 @@ static void fuzz_conn(const char *d, size_t n) {
     waitpid(pid, NULL, 0);
 }
 
+/* Client frames in pieces of 1 to 64 bytes: never more out than in, a header never beyond its 14 bytes. */
+static void fuzz_ws(const char *d, size_t n, size_t piece) {
+    unsigned char buf[64];
+    cr__ws s;
+    size_t i, k;
+    ssize_t r;
+    memset(&s, 0, sizeof s);
+    for (i = 0; i < n; i += k) {
+        k = n - i < piece ? n - i : piece;
+        memcpy(buf, d + i, k);
+        if ((r = cr__ws_decode(&s, buf, k)) < 0) break;
+        if ((size_t)r > k || s.hlen >= 14 || s.mpos < 0) abort();
+    }
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (size < 1 || size > 65536) return 0;
     if (data[0] & 1) fuzz_conn((const char *)data + 1, size - 1);
+    else if (data[0] & 2) fuzz_ws((const char *)data + 1, size - 1, (size_t)(data[0] >> 2) + 1);
     else fuzz_head((const char *)data + 1, size - 1);
     return 0;
 }
