@@ -28270,6 +28270,48 @@ static int cr__srv_done(const cr_ctr_info *i) {
     return fd != -EBUSY;
 }
 
+/* A pipe that reads EOF the moment a container's runner lets go of its
+   lock: a child blocked in flock holds its other end (and dies with this
+   connection's process). Polled beside the client, so that a wait or a
+   followed log ends at once, not at the next look. fd -1: none made. */
+typedef struct cr__srv_doneq { int fd; pid_t pid; } cr__srv_doneq;
+
+static void cr__srv_done_open(cr__srv_doneq *d, const cr_ctr_info *i) {
+    char p[PATH_MAX];
+    int end[2], lock;
+    d->fd = -1;
+    d->pid = -1;
+    snprintf(p, sizeof p, "%s/lock", i->dir);
+    if (pipe2(end, O_CLOEXEC) < 0) return;
+    if ((d->pid = fork()) == 0) {
+        prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+        dup2(end[1], 0);
+        syscall(SYS_close_range, 1u, ~0u, 0);   /* holds nothing of the server's */
+        if ((lock = open(p, O_RDONLY | O_CLOEXEC)) >= 0) flock(lock, LOCK_SH);
+        _exit(0);
+    }
+    close(end[1]);
+    if (d->pid > 0) d->fd = end[0];
+    else close(end[0]);
+}
+
+static void cr__srv_done_close(cr__srv_doneq *d) {
+    if (d->fd < 0) return;
+    close(d->fd);
+    kill(d->pid, SIGKILL);
+    while (waitpid(d->pid, NULL, 0) < 0 && errno == EINTR) ;
+    d->fd = -1;
+}
+
+/* Waits up to ms: 1 when the client has left; the runner's letting go ends
+   the wait too (once: then d is closed). */
+static int cr__srv_idle(cr__srv *c, int ms, cr__srv_doneq *d) {
+    struct pollfd p[2] = { { c->fd, 0, 0 }, { d->fd, POLLIN, 0 } };
+    int n = poll(p, 2, ms);
+    if (n > 0 && p[1].revents) cr__srv_done_close(d);
+    return n > 0 && (p[0].revents & (POLLHUP | POLLERR));
+}
+
 /* ---- create, start ---- */
 
 static void cr__srv_create(cr__srv *c, cr__srv_req *q, const char *arg) {
@@ -28434,7 +28476,7 @@ static void cr__srv_opts_free(cr__srv_opts *so) {
    client holds it, it goes. Runs on its own (setsid, no fds). */
 static void cr__srv_reaper(cr__srv *c, const cr__srv_ctr *x) {
     char p[PATH_MAX];
-    int fd, i;
+    int fd, i, ms;
     pid_t pid = fork();
     if (pid != 0) { if (pid > 0) waitpid(pid, NULL, 0); return; }
     if (fork() != 0) _exit(0);
@@ -28442,7 +28484,7 @@ static void cr__srv_reaper(cr__srv *c, const cr__srv_ctr *x) {
     for (i = 3; i < 1024; i++) close(i);
     snprintf(p, sizeof p, "%s/lock", x->info.dir);
     if ((fd = open(p, O_RDWR | O_CLOEXEC)) >= 0) { flock(fd, LOCK_EX); close(fd); }
-    for (i = 0; i < 6000 && cr__srv_held(c, x->id); i++) usleep(10000);
+    for (i = 0, ms = 1; i < 60000 && cr__srv_held(c, x->id); i += ms, ms = ms < 32 ? ms * 2 : 50) usleep((useconds_t)ms * 1000);   /* soon after the last client, at most a minute */
     cr_ctr_remove(c->rt, c->s, x->name, CR_CTR_REMOVE_FORCE, NULL);
     cr__srv_unlink(c, x->id, ".json");
     _exit(0);
@@ -28492,31 +28534,37 @@ static void cr__srv_start(cr__srv *c, cr__srv_req *q, const char *arg) {
 
 /* Waits until x has stopped (or is gone): its exit code, -1 if the client left. */
 static int cr__srv_wait_exit(cr__srv *c, cr__srv_ctr *x) {
+    cr__srv_doneq d = { -1, -1 };
+    int code = -1;
     for (;;) {
         cr__srv_ctr now;
-        int found = cr__srv_find(c, x->id, &now, NULL) == 0, code = now.info.exit_code;
-        int stopped = found && !now.pending && now.info.status == CR_STOPPED && (now.info.exited || cr__srv_done(&now.info));
-        if (found) { cr__srv_ctr_free(&now); x->info = now.info; x->pending = now.pending; }
-        if (!found) return x->info.exited ? x->info.exit_code : 0;
-        if (stopped) return code;
-        if (cr__srv_gone(c, 20)) return -1;
+        int found = cr__srv_find(c, x->id, &now, NULL) == 0, stopped;
+        stopped = found && !now.pending && now.info.status == CR_STOPPED && (now.info.exited || cr__srv_done(&now.info));
+        if (found) { cr__srv_ctr_free(&now); x->info = now.info; x->pending = now.pending; code = now.info.exit_code; }
+        if (!found) code = x->info.exited ? x->info.exit_code : 0;
+        if (!found || stopped) break;
+        if (d.pid < 0 && !x->pending) cr__srv_done_open(&d, &x->info);
+        if (cr__srv_idle(c, 20, &d)) { code = -1; break; }
     }
+    cr__srv_done_close(&d);
+    return code;
 }
 
 static void cr__srv_wait(cr__srv *c, cr__srv_req *q, const char *arg) {
     cr__srv_ctr x;
     cr_buf b = {0};
     char cond[32] = "";
-    int hold, code;
+    int hold, code, ms = 2;
     if (cr__srv_get(c, arg, &x) < 0) return;
     cr__srv_arg(q, "condition", cond, sizeof cond);
     cr__srv_head(c, 200, "application/json", -1);
     hold = cr__srv_hold(c, x.id);
     code = cr__srv_wait_exit(c, &x);
     cr__srv_release(c, x.id, hold);
-    while (code >= 0 && !strcmp(cond, "removed") && cr__srv_find(c, x.id, &x, NULL) == 0) {
+    while (code >= 0 && !strcmp(cond, "removed") && cr__srv_find(c, x.id, &x, NULL) == 0) {   /* looks soon, then less often */
         cr__srv_ctr_free(&x);
-        if (cr__srv_gone(c, 20)) code = -1;
+        if (cr__srv_gone(c, ms)) code = -1;
+        ms = ms < 64 ? ms * 2 : 100;
     }
     cr__srv_ctr_free(&x);
     if (code < 0) return;
@@ -28550,6 +28598,7 @@ static void cr__srv_follow(cr__srv *c, const cr__srv_ctr *x, const cr_ctr_logs_o
     char buf[4096];
     cr__ctr_lr l;
     cr_err e = {0};
+    cr__srv_doneq d = { -1, -1 };
     int dirfd, in = -1, eof = 0, follow = !!(o->flags & CR_CTR_LOGS_FOLLOW);
     memset(&l, 0, sizeof l);
     l.o = o;
@@ -28560,13 +28609,16 @@ static void cr__srv_follow(cr__srv *c, const cr__srv_ctr *x, const cr_ctr_logs_o
     if ((dirfd = open(x->info.dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) return;
     /* a container just started: its monitor may not have made the log yet */
     while (faccessat(dirfd, "ctr.log", F_OK, 0) < 0 && follow && !cr__srv_done(&x->info) && !cr__srv_gone(c, 10)) ;
+    if (follow) cr__srv_done_open(&d, &x->info);
     if (cr__ctr_log_start(&l, dirfd, &in) == 0) while (follow) {
-        struct pollfd pf = { c->fd, (short)(eof ? 0 : POLLIN | POLLRDHUP), 0 };
+        struct pollfd pf[2] = { { c->fd, (short)(eof ? 0 : POLLIN | POLLRDHUP), 0 }, { d.fd, POLLIN, 0 } };
         if (in < 0) in = openat(dirfd, "ctr.log", O_RDONLY | O_CLOEXEC);
         if (cr__srv_done(&x->info)) { cr__ctr_log_feed(&l, in, 1); break; }   /* what it wrote last */
         if (cr__ctr_log_feed(&l, in, 0) < 0) break;
-        if (c->rpos < c->rlen || poll(&pf, 1, 50) > 0) {
+        if (c->rpos < c->rlen || poll(pf, 2, 50) > 0) {
             ssize_t n;
+            if (pf[1].revents) cr__srv_done_close(&d);   /* its runner is done: the next look ends it */
+            if (c->rpos >= c->rlen && !pf[0].revents) continue;
             if (!eof && c->hijacked && (n = cr__srv_recv(c, buf, sizeof buf)) > 0) {   /* what it sent before it went too */
                 if (c->ws && (n = cr__ws_decode(&c->wsd, (unsigned char *)buf, (size_t)n)) < 0) break;   /* a close */
                 if (w->in < 0) continue;
@@ -28574,10 +28626,11 @@ static void cr__srv_follow(cr__srv *c, const cr__srv_ctr *x, const cr_ctr_logs_o
                 else if (cr__stdin_keys(w->in, w->keys, &w->matched, buf, n)) break;
                 continue;
             }
-            if (pf.revents & (POLLHUP | POLLERR)) break;
+            if (pf[0].revents & (POLLHUP | POLLERR)) break;
             if (!eof && (eof = 1) && w->in >= 0) shutdown(w->in, SHUT_WR);
         }
     }
+    cr__srv_done_close(&d);
     if (in >= 0) close(in);
     close(dirfd);
     cr_buf_free(&l.part);
