@@ -283,6 +283,7 @@ static int cr_run_attach(const char *applet, const char **streams, int detach, i
 
 /* cr.conf's defaults for what the command line left unset. */
 static void cr_run_conf_defaults(cr_ctr_opts *o) {
+    const char *d = cr_conf_get(&cr_main_conf, CR_CONF_LOG_DRIVER), *v, **opts;
     if (!o->network) o->network = cr_conf_get(&cr_main_conf, CR_CONF_NETWORK);
     if (!o->dns) o->dns = cr_conf_list(&cr_main_conf, CR_CONF_DNS);
     if (!o->ulimits) o->ulimits = cr_conf_list(&cr_main_conf, CR_CONF_ULIMITS);
@@ -290,16 +291,19 @@ static void cr_run_conf_defaults(cr_ctr_opts *o) {
     o->bridge = cr_conf_get(&cr_main_conf, CR_CONF_BRIDGE);
     o->subnet = cr_conf_get(&cr_main_conf, CR_CONF_SUBNET);
     o->seccomp_profile = cr_conf_get(&cr_main_conf, CR_CONF_SECCOMP_PROFILE);
-    if (!o->log_driver) o->log_driver = cr_conf_get(&cr_main_conf, CR_CONF_LOG_DRIVER);
-    if (!o->log_opts) {
+    /* the file's log options go to the driver it names, before --log-opt,
+       which overrides them key by key (as Docker's daemon log-opts) */
+    if (!o->log_driver || !strcmp(o->log_driver, d ? d : "json-file")) {
         static char size[80], files[40];
-        static const char *opts[3];
-        const char *v;
-        int n = 0;
+        size_t n = 0, k = 0;
+        while (o->log_opts && o->log_opts[k]) k++;
+        if (!(opts = (const char **)calloc(k + 3, sizeof *opts))) return;
         if ((v = cr_conf_get(&cr_main_conf, CR_CONF_LOG_SIZE_MAX))) snprintf(size, sizeof size, "max-size=%s", v), opts[n++] = size;
         if ((v = cr_conf_get(&cr_main_conf, CR_CONF_LOG_MAX_FILE))) snprintf(files, sizeof files, "max-file=%s", v), opts[n++] = files;
-        if (n) o->log_opts = opts;
+        if (k) memcpy(opts + n, o->log_opts, k * sizeof *opts);
+        o->log_opts = opts;
     }
+    if (!o->log_driver) o->log_driver = d;
 }
 
 /* 126/127 when the command is at fault, as Docker says; else 125. */

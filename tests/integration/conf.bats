@@ -102,7 +102,7 @@ setup() {
     [[ $output == 300 ]] || { show_run; false; }
 }
 
-@test "conf: registries.mirrors serve a registry's pulls; pull_concurrency and platform are taken" {
+@test "conf: registries.mirrors serve a registry's pulls; registries.platform picks the manifest" {
     local img=registry.invalid/test/busybox
     # a registry of its own: the file's goes with the first test's teardown
     reg_start -e
@@ -164,4 +164,82 @@ setup() {
     run -0 crc run --network none --log-driver json-file --name "${N}b" "$BB" echo logged
     run -0 crc logs "${N}b"
     [[ $output == logged ]] || { show_run; false; }
+}
+
+@test "conf: containers.log_size_max and log_max_file rotate the log; --log-opt wins key by key" {
+    conf "[engine]\nstate_root = \"$CR_ROOT\"\nstorage = \"$STORE\"\n[containers]\nlog_size_max = \"1k\"\nlog_max_file = 2\n"
+    local d=$STORE/containers lines100='i=0; while [ $i -lt 100 ]; do i=$((i+1)); echo "line $i"; done' f
+    run -0 crc run --network none --name "$N" "$BB" sh -c "$lines100"
+    [[ -f $d/$N/ctr.log && -f $d/$N/ctr.log.1 && ! -e $d/$N/ctr.log.2 ]] || { ls -l "$d/$N"; false; }
+    for f in "$d/$N"/ctr.log*; do (($(stat -c %s "$f") <= 1024)) || { ls -l "$d/$N"; false; }; done
+    run -0 crc logs "$N"
+    [[ ${lines[-1]} == 'line 100' && ${lines[0]} != 'line 1' ]] || { show_run; false; }
+    # the flag's max-size, the file's max-file
+    run -0 crc run --network none --log-opt max-size=2k --name "${N}b" "$BB" sh -c "$lines100"
+    [[ -f $d/${N}b/ctr.log.1 && ! -e $d/${N}b/ctr.log.2 ]] || { ls -l "$d/${N}b"; false; }
+    for f in "$d/${N}b"/ctr.log*; do (($(stat -c %s "$f") <= 2048)) || { ls -l "$d/${N}b"; false; }; done
+    (($(stat -c %s "$d/${N}b/ctr.log.1") > 1024)) || { ls -l "$d/${N}b"; false; }
+    run -0 crc logs "${N}b"
+    [[ ${lines[-1]} == 'line 100' ]] || { show_run; false; }
+    # another driver takes none of the file's options
+    run -0 crc run --network none --log-driver none --name "${N}c" "$BB" true
+}
+
+@test "conf: registries.insecure skips the certificate check of the registries it lists" {
+    local ca=$BATS_TEST_TMPDIR/ca
+    make_ca "$ca"
+    make_server_cert "$ca" reg "IP:127.0.0.1"
+    reg_start -e --tls "$ca/reg.crt" "$ca/reg.key"
+    push busybox test/busybox
+    conf "[engine]\nstate_root = \"$CR_ROOT\"\nstorage = \"$BATS_TEST_TMPDIR/fresh\"\n[registries]\ninsecure = [\"127.0.0.1:1\"]\n"
+    run -1 "$CR" pull -q "$REG/test/busybox"
+    [[ $output == *"signed by unknown authority"* ]] || { show_run; false; }
+    conf "[engine]\nstate_root = \"$CR_ROOT\"\nstorage = \"$BATS_TEST_TMPDIR/fresh\"\n[registries]\ninsecure = [\"127.0.0.1:1\", \"$REG\"]\n"
+    run -0 "$CR" pull -q "$REG/test/busybox"
+    run -0 "$CR" images
+    [[ $output == *"$REG/test/busybox"* ]] || { show_run; false; }
+}
+
+@test "conf: registries.pull_concurrency is how many connections fetch layers at once; --max-concurrent-downloads wins" {
+    local o=$FIX/oci/four-$BATS_TEST_NUMBER ls=() k nlog
+    oci_with_busybox "$o"
+    ls=("$(oci_layer "$o" "$FIX/rootfs" gzip)")
+    for k in 1 2 3; do
+        mkdir -p "$BATS_TEST_TMPDIR/l$k"
+        head -c 1M /dev/urandom >"$BATS_TEST_TMPDIR/l$k/random.bin"
+        ls+=("$(oci_layer "$o" "$BATS_TEST_TMPDIR/l$k" gzip1)")
+    done
+    oci_tag "$o" latest "$(oci_manifest "$o" amd64 "" "${ls[@]}")"
+    reg_start -e
+    push "${o##*/}" test/four
+    # throttled (1 MiB/s a connection): every worker gets a layer
+    proxy_start "$BATS_TEST_TMPDIR/proxy" "$REG_PORT"
+    echo 1048576 >"$BATS_TEST_TMPDIR/proxy/rate"
+    conf "[engine]\nstate_root = \"$CR_ROOT\"\nstorage = \"$BATS_TEST_TMPDIR/s2\"\n[registries]\npull_concurrency = 2\n"
+    nlog=$(wc -l <"$REG_LOG")
+    run -0 timeout 60 "$CR" pull -q "127.0.0.1:$PROXY_PORT/test/four"
+    tail -n +"$((nlog + 1))" "$REG_LOG" >"$BATS_TEST_TMPDIR/two.log"
+    [[ $(reg_blob_conns "$BATS_TEST_TMPDIR/two.log" | wc -l) == 2 ]] || { reg_blob_conns "$BATS_TEST_TMPDIR/two.log"; false; }
+    nlog=$(wc -l <"$REG_LOG")
+    run -0 timeout 60 "$CR" --storage "$BATS_TEST_TMPDIR/s1" pull -q --max-concurrent-downloads 1 "127.0.0.1:$PROXY_PORT/test/four"
+    tail -n +"$((nlog + 1))" "$REG_LOG" >"$BATS_TEST_TMPDIR/one.log"
+    [[ $(reg_blob_conns "$BATS_TEST_TMPDIR/one.log" | wc -l) == 1 ]] || { reg_blob_conns "$BATS_TEST_TMPDIR/one.log"; false; }
+}
+
+@test "conf: /etc/cr/registries.json (\$CR_REGISTRIES_CONF) is still read: its mirrors follow cr.conf's" {
+    local dead
+    dead=$(free_port)
+    reg_start -e
+    push busybox test/busybox
+    jq -n --arg m "http://$REG" '{mirrors: {"registry.invalid": [$m]}}' >"$BATS_TEST_TMPDIR/registries.json"
+    conf "[engine]\nstate_root = \"$CR_ROOT\"\nstorage = \"$BATS_TEST_TMPDIR/fresh\"\n[registries]\nmirrors = [\"registry.invalid=127.0.0.1:$dead\"]\n"
+    # cr.conf's mirror is tried first, then the file's
+    CR_REGISTRIES_CONF=$BATS_TEST_TMPDIR/registries.json run --separate-stderr "$CR" --debug pull -q registry.invalid/test/busybox
+    ((status == 0)) && [[ $stderr == *"127.0.0.1:$dead"* ]] || { show_run; echo "$stderr"; false; }
+    run -0 "$CR" images
+    [[ $output == *registry.invalid/test/busybox* ]] || { show_run; false; }
+    # without its mirror only the dead one and the registry are left
+    echo '{}' >"$BATS_TEST_TMPDIR/empty.json"
+    CR_REGISTRIES_CONF=$BATS_TEST_TMPDIR/empty.json run -1 "$CR" --storage "$BATS_TEST_TMPDIR/fresh2" pull -q registry.invalid/test/busybox
+    [[ $output == *"registry registry.invalid"* ]] || { show_run; false; }
 }
