@@ -51,26 +51,24 @@ crs() { "$CR" --storage "$STORE" "$@" 3>&-; }
 # crun_img STORE IMAGE CMD...: cr runs an image of STORE (no network).
 crun_img() { "$CR" --root "$T/state" --storage "$1" run --rm --network none "${@:2}" 3>&-; }
 
-@test "podman pulls and runs what cr pushed (gzip layers)" {
-    run -0 crs push --compression gzip localhost/bb:1 "$REG/crtest/busybox:gz"
+# podman_takes_push COMPRESSION TAG: cr pushes with COMPRESSION, podman pulls and runs it
+podman_takes_push() {
+    run -0 crs push --compression "$1" localhost/bb:1 "$REG/crtest/busybox:$2"
     echo "$output"
     [[ $output == *": Pushed"* ]]
-    run pm pull -q --tls-verify=false "$REG/crtest/busybox:gz"
+    run pm pull -q --tls-verify=false "$REG/crtest/busybox:$2"
     echo "$output"
     ((status == 0))
-    run -0 pm run --rm --network none "$REG/crtest/busybox:gz" cat /hello.txt
+    run -0 pm run --rm --network none "$REG/crtest/busybox:$2" cat /hello.txt
     [[ $output == "pushed by cr" ]]
 }
 
+@test "podman pulls and runs what cr pushed (gzip layers)" {
+    podman_takes_push gzip gz
+}
+
 @test "podman pulls and runs what cr pushed with cr's own zstd" {
-    run -0 crs push --compression zstd localhost/bb:1 "$REG/crtest/busybox:zstd"
-    echo "$output"
-    [[ $output == *": Pushed"* ]]
-    run pm pull -q --tls-verify=false "$REG/crtest/busybox:zstd"
-    echo "$output"
-    ((status == 0))
-    run -0 pm run --rm --network none "$REG/crtest/busybox:zstd" cat /hello.txt
-    [[ $output == "pushed by cr" ]]
+    podman_takes_push zstd zstd
 }
 
 @test "docker pulls and runs what cr pushed, uncompressed and gzip" {
