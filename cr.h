@@ -59,7 +59,7 @@
      >>seccomp   (none)                                     linux.seccomp: BPF via libseccomp, cache, notify
      >>lifecycle cr_container_*                             create/start/kill/delete/exec/run of OCI bundles
      >>net       cr_net_*                                   bridge, veth, addresses (rtnetlink), NAT, ports,
-                                                            user-defined networks (names in /etc/hosts)
+                                                            user-defined networks, names (/etc/hosts, embedded DNS)
      >>http      cr_http_*                                  HTTP/1.1 client over BearSSL TLS (not with CR_NO_REGISTRY)
      >>registry  cr_ref_*, cr_manifest_*, cr_auth_*         references, manifests, image configs, credentials
      >>store     cr_store_*                                 blobs, layers, image names, gc
@@ -639,8 +639,8 @@ CR_API int cr_net_disconnect(const cr_net_config *c, const char *id, const char 
    the first attach and deleted at remove, and its subnet: the one given, else the
    first /16 from 10.99.0.0 to 10.254.0.0 that meets no other network nor
    a route of the host. They are kept in leases.json with the leases.
-   Name resolution is by /etc/hosts, as Docker's links did (no DNS server):
-   attach, detach and cr_net_hosts_sync rewrite in place, under the state's
+   Names resolve through /etc/hosts and the embedded DNS that reads it
+   (cr_net_dns_start): attach, detach and cr_net_hosts_sync rewrite in place, under the state's
    lock, the hosts file of each container of the network, so that it lists
    every other one with its id (the container's name) and aliases.
    labels: a JSON object's text, unchecked (NULL: none); id gets the network's. */
@@ -685,6 +685,33 @@ typedef struct cr_net_slirp_opts {
 } cr_net_slirp_opts;
 CR_API int cr_net_slirp_find(char *path, size_t n);
 CR_API int cr_net_slirp_start(const char *path, pid_t pid, const cr_net_slirp_opts *o, int *exit_fd, cr_err *err);
+/* Docker's embedded DNS, for a container on a user-defined network: a
+   process ("cr-dns") that answers UDP queries at 127.0.0.11:53 inside the
+   network namespace of pid (a DNAT rule there leads port 53 to its own
+   port, as dockerd's does) with the names of the container's hosts file
+   (so DNS and /etc/hosts agree: A and AAAA records of them, no data for
+   other types) and forwards every other query to the upstreams, from the
+   caller's network namespace, as dockerd does (so the host's loopback
+   resolver, such as systemd-resolved's 127.0.0.53, serves containers too).
+   It runs until cr_net_dns_stop(exit_fd). */
+typedef struct cr_net_dns_opts {
+    const char *hosts;                /* the hosts file; read at each query (it is rewritten in place) */
+    const char *const *upstreams;     /* NULL-terminated addresses; NULL: the host's resolv.conf's, else 8.8.8.8 and 8.8.4.4 */
+    const char *nat;                  /* the DNAT rule's tool: "nft" or "iptables"; NULL: nft if found */
+} cr_net_dns_opts;
+CR_API int cr_net_dns_start(pid_t pid, const cr_net_dns_opts *o, int *exit_fd, cr_err *err);
+/* Ends the server of exit_fd (if >= 0; it becomes -1) and waits, up to 2 s,
+   until it is gone: its socket held the container's netns, and with it
+   the veth its lease is known by. */
+CR_API void cr_net_dns_stop(int *exit_fd);
+/* The embedded DNS's answer to a query of n bytes from the text of a
+   hosts file: its length in out (cap at least 512), 0 for a name hosts
+   does not have (to forward), -1 for what is not a standard query of
+   one name (to drop). */
+CR_API int cr_net_dns_answer(const unsigned char *q, size_t n, const char *hosts, unsigned char *out, size_t cap);
+/* /etc/resolv.conf with the embedded DNS: nameserver 127.0.0.11, the
+   host's search and options lines, and ndots:0, as Docker writes it. */
+CR_API int cr_net_resolv_conf_embedded(cr_buf *out, cr_err *err);
 /* Gives id's leases the id new_id (a renamed container keeps its address,
    veth and ports) and rewrites the hosts files of their networks. No
    lease: 0; new_id has one already: -EEXIST. */
@@ -12944,6 +12971,319 @@ out:
     return r;
 }
 
+/* ---- embedded DNS ---- */
+
+CR_API int cr_net_resolv_conf_embedded(cr_buf *out, cr_err *err) {
+    cr_buf host = {0};
+    int r = cr_util_read_file(AT_FDCWD, "/etc/resolv.conf", 1 << 20, &host, err);
+    if (r < 0 && r != -ENOENT) return r;
+    cr_buf_puts(out, "nameserver 127.0.0.11\n");
+    cr__net_resolv_filter(host.data ? host.data : "", 1, 1, out);
+    cr_buf_puts(out, "options ndots:0\n");
+    cr_buf_free(&host);
+    return out->oom ? cr_err_set(err, ENOMEM, "resolv.conf: out of memory") : 0;
+}
+
+/* The question's name of a DNS query (lower case, dotted) and where the
+   question ends; -1 for a name that is not plain labels. */
+static int cr__dns_qname(const unsigned char *q, size_t n, char name[256], size_t *end) {
+    size_t p = 12, o = 0, i;
+    while (p < n && q[p]) {
+        size_t len = q[p];
+        if (len > 63 || p + 1 + len >= n || o + len + 1 > 253) return -1;
+        if (o) name[o++] = '.';
+        for (i = 0; i < len; i++) {
+            unsigned char ch = q[p + 1 + i];
+            if (ch <= ' ' || ch == '.' || ch >= 0x7f) return -1;
+            name[o++] = (char)tolower(ch);
+        }
+        p += 1 + len;
+    }
+    if (p + 5 > n) return -1;
+    name[o] = 0;
+    *end = p + 5;
+    return 0;
+}
+
+/* The addresses of family af that hosts gives name (at most max): how
+   many, or -1 when no line names it. */
+static int cr__dns_lookup(const char *hosts, const char *name, int af, unsigned char (*addr)[16], int max) {
+    const char *line = hosts;
+    int found = -1;
+    while (*line) {
+        size_t len = strcspn(line, "\n#");
+        char tok[256], ip[64];
+        const char *p = line, *end = line + len;
+        int t = 0;
+        while (p < end) {
+            size_t k;
+            p += strspn(p, " \t\r");
+            k = strcspn(p, " \t\r\n#");
+            if (!k || p >= end) break;
+            snprintf(t ? tok : ip, t ? sizeof tok : sizeof ip, "%.*s", (int)k, p);
+            if (t++ && !strcasecmp(tok, name)) {
+                found = found < 0 ? 0 : found;
+                if (found < max && inet_pton(af, ip, addr[found]) == 1) found++;
+                break;
+            }
+            p += k;
+        }
+        line += len;
+        line += strcspn(line, "\n");
+        line += *line == '\n';
+    }
+    return found;
+}
+
+CR_API int cr_net_dns_answer(const unsigned char *q, size_t n, const char *hosts, unsigned char *out, size_t cap) {
+    enum { TYPE_A = 1, TYPE_AAAA = 28, CLASS_IN = 1, MAX = 8 };
+    unsigned char addr[MAX][16];
+    char name[256];
+    size_t end, o;
+    int type, k, i, len;
+    if (n < 12 || cap < 512 || (q[2] & 0xf8) || q[4] || q[5] != 1 || cr__dns_qname(q, n, name, &end) < 0) return -1;
+    type = q[end - 4] << 8 | q[end - 3];
+    if ((q[end - 2] << 8 | q[end - 1]) != CLASS_IN) return 0;
+    len = type == TYPE_AAAA ? 16 : 4;
+    if ((k = cr__dns_lookup(hosts, name, type == TYPE_AAAA ? AF_INET6 : AF_INET, addr, MAX)) < 0) return 0;
+    if (type != TYPE_A && type != TYPE_AAAA) k = 0;
+    memcpy(out, q, end);
+    out[2] = 0x84 | (q[2] & 1);   /* an authoritative answer, recursion as asked */
+    out[3] = 0x80;                /* recursion available, no error */
+    memset(out + 6, 0, 6);
+    for (o = end, i = 0; i < k && o + 12 + (size_t)len <= cap; i++) {
+        static const unsigned char rr[10] = { 0xc0, 12, 0, 0, 0, CLASS_IN, 0, 0, 600 >> 8, 600 & 0xff };
+        memcpy(out + o, rr, sizeof rr);
+        out[o + 3] = (unsigned char)type;
+        out[o + 10] = 0;
+        out[o + 11] = (unsigned char)len;
+        memcpy(out + o + 12, addr[i], (size_t)len);
+        o += 12 + (size_t)len;
+    }
+    out[7] = (unsigned char)i;
+    return (int)o;
+}
+
+#define CR__DNS_UPS 4
+typedef struct cr__dns_up { struct sockaddr_storage sa; socklen_t len; int fd; } cr__dns_up;
+
+/* An upstream's address (port 53): 1, or 0 if s is not an address. */
+static int cr__net_dns_sockaddr(const char *s, cr__dns_up *up) {
+    struct sockaddr_in *a4 = (struct sockaddr_in *)&up->sa;
+    struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)&up->sa;
+    memset(up, 0, sizeof *up);
+    up->fd = -1;
+    if (inet_pton(AF_INET, s, &a4->sin_addr) == 1) {
+        a4->sin_family = AF_INET; a4->sin_port = htons(53); up->len = sizeof *a4;
+        return 1;
+    }
+    if (inet_pton(AF_INET6, s, &a6->sin6_addr) != 1) return 0;
+    a6->sin6_family = AF_INET6; a6->sin6_port = htons(53); up->len = sizeof *a6;
+    return 1;
+}
+
+/* The upstreams: the given addresses, else the host's nameservers (every
+   one: queries leave from the host's network namespace). */
+static int cr__dns_upstreams(const char *const *dns, cr__dns_up *up) {
+    cr_buf host = {0};
+    char a[256];
+    const char *line;
+    int n = 0;
+    if (!dns || !*dns) cr_util_read_file(AT_FDCWD, "/etc/resolv.conf", 1 << 20, &host, NULL);
+    for (line = host.data ? host.data : ""; *line && n < CR__DNS_UPS; ) {
+        size_t len = strcspn(line, "\n");
+        const char *ns = cr__net_nameserver(line, len, a, sizeof a);
+        if (ns && cr__net_dns_sockaddr(ns, &up[n])) n++;
+        line += len + (line[len] == '\n');
+    }
+    cr_buf_free(&host);
+    for (; dns && *dns && n < CR__DNS_UPS; dns++) n += cr__net_dns_sockaddr(*dns, &up[n]);
+    if (!n) n = cr__net_dns_sockaddr("8.8.8.8", &up[0]) + cr__net_dns_sockaddr("8.8.4.4", &up[1]);
+    return n;
+}
+
+/* A query sent on: its id upstream, the client's id and address. */
+typedef struct cr__dns_fwd { uint16_t id, client_id; struct sockaddr_in client; } cr__dns_fwd;
+
+/* Each query goes to every upstream at once under a new id (as musl's
+   resolver asks its nameservers); the first answer is the client's. The
+   ring of 64 forwards forgets the oldest: its late answer is dropped. */
+static void cr__dns_forward(const unsigned char *q, size_t n, const struct sockaddr_in *from, cr__dns_up *up, int nup,
+                            cr__dns_fwd *ring, uint16_t *next) {
+    unsigned char b[512];
+    cr__dns_fwd *f = &ring[*next % 64];
+    int i;
+    if (n > sizeof b) return;
+    memcpy(b, q, n);
+    f->id = (*next)++;
+    f->client_id = (uint16_t)(q[0] << 8 | q[1]);
+    f->client = *from;
+    b[0] = (unsigned char)(f->id >> 8); b[1] = (unsigned char)f->id;
+    for (i = 0; i < nup; i++) if (up[i].fd >= 0) send(up[i].fd, b, n, MSG_DONTWAIT);
+}
+
+static void cr__dns_reply(int ls, int fd, cr__dns_fwd *ring) {
+    static unsigned char b[65536];
+    ssize_t n = recv(fd, b, sizeof b, MSG_DONTWAIT);
+    cr__dns_fwd *f;
+    uint16_t id;
+    if (n < 12) return;
+    id = (uint16_t)(b[0] << 8 | b[1]);
+    f = &ring[id % 64];
+    if (f->id != id || !f->client.sin_family) return;
+    b[0] = (unsigned char)(f->client_id >> 8); b[1] = (unsigned char)f->client_id;
+    sendto(ls, b, (size_t)n, MSG_DONTWAIT, (struct sockaddr *)&f->client, sizeof f->client);
+    f->client.sin_family = 0;
+}
+
+/* The server's loop: queries on ls, answers from the upstreams, until the
+   exit fd reads EOF. The hosts file is read afresh for each query. */
+static void cr__dns_serve(int ls, int ex, int hosts, cr__dns_up *up, int nup) {
+    static char text[64 * 1024];
+    cr__dns_fwd ring[64];
+    struct pollfd pf[2 + CR__DNS_UPS];
+    unsigned char q[512], a[512];
+    uint16_t next = 0;
+    int i;
+    memset(ring, 0, sizeof ring);
+    if (getrandom(&next, sizeof next, 0) < 0) next = (uint16_t)getpid();
+    pf[0].fd = ex; pf[1].fd = ls;
+    for (i = 0; i < nup; i++) pf[2 + i].fd = up[i].fd;
+    for (i = 0; i < 2 + nup; i++) pf[i].events = POLLIN;
+    while (poll(pf, (nfds_t)(2 + nup), -1) >= 0 || errno == EINTR) {
+        if (pf[0].revents) return;
+        for (i = 0; i < nup; i++) if (pf[2 + i].revents) cr__dns_reply(ls, up[i].fd, ring);
+        if (pf[1].revents) {
+            struct sockaddr_in from;
+            socklen_t fl = sizeof from;
+            ssize_t n = recvfrom(ls, q, sizeof q, MSG_DONTWAIT, (struct sockaddr *)&from, &fl), t;
+            int r;
+            if (n < 12) continue;
+            t = pread(hosts, text, sizeof text - 1, 0);
+            text[t > 0 ? t : 0] = 0;
+            if ((r = cr_net_dns_answer(q, (size_t)n, text, a, sizeof a)) > 0)
+                sendto(ls, a, (size_t)r, MSG_DONTWAIT, (struct sockaddr *)&from, fl);
+            else if (r == 0) cr__dns_forward(q, (size_t)n, &from, up, nup, ring, &next);
+        }
+    }
+}
+
+/* In the server: what it inherited closed but keep (n of them), its
+   signals as a new process's. */
+static void cr__dns_detach(const int *keep, int n) {
+    int i, lo = 3, null = open("/dev/null", O_RDWR | O_CLOEXEC);
+    sigset_t none;
+    /* not the runner's handlers (they forward signals to the container) nor its mask */
+    for (i = 1; i < NSIG; i++) if (i != SIGKILL && i != SIGSTOP) signal(i, SIG_DFL);
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+    if (null >= 0) { dup2(null, 0); dup2(null, 1); dup2(null, 2); }
+    for (;;) {
+        unsigned hi = ~0u;
+        for (i = 0; i < n; i++) if ((unsigned)keep[i] >= (unsigned)lo && (unsigned)keep[i] < hi) hi = (unsigned)keep[i];
+        if (hi != (unsigned)lo) syscall(SYS_close_range, (unsigned)lo, hi - 1, 0);
+        if (hi == ~0u) break;
+        lo = (int)hi + 1;
+    }
+}
+
+/* The socket of the server in the container's netns (the caller is in it):
+   127.0.0.11 on a port of the kernel's choosing, and a DNAT rule sends
+   what goes to 127.0.0.11:53 there, as dockerd does, so that port 53 stays
+   free for the container's own servers. */
+static int cr__dns_listen(const char *nat, int *ls, cr_err *err) {
+    struct sockaddr_in a;
+    socklen_t al = sizeof a;
+    char tool[PATH_MAX], *argv[6];
+    cr_buf script = {0}, out = {0};
+    int nft, r, k = 0;
+    memset(&a, 0, sizeof a);
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(0x7f00000b);
+    if ((*ls = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0)) < 0 || bind(*ls, (struct sockaddr *)&a, sizeof a) < 0 ||
+        getsockname(*ls, (struct sockaddr *)&a, &al) < 0) return cr__errno(err, "bind 127.0.0.11");
+    if (!nat || !*nat) nat = cr__net_which("nft", tool, sizeof tool) == 0 ? "nft" : "iptables";
+    nft = !strcmp(nat, "nft");
+    if (cr__net_which(nft ? "nft" : "iptables-restore", tool, sizeof tool) < 0)
+        return cr_err_set(err, ENOENT, "%s not found in PATH, /usr/sbin or /sbin", nft ? "nft" : "iptables-restore");
+    argv[k++] = tool;
+    if (nft) {
+        argv[k++] = (char *)"-f"; argv[k++] = (char *)"-";
+        cr_buf_printf(&script, "table ip cr_dns {\n chain output {\n  type nat hook output priority -100; policy accept;\n"
+                      "  ip daddr 127.0.0.11 udp dport 53 dnat to 127.0.0.11:%u\n }\n}\n", ntohs(a.sin_port));
+    } else {
+        argv[k++] = (char *)"-w"; argv[k++] = (char *)"--noflush";
+        cr_buf_printf(&script, "*nat\n-A OUTPUT -d 127.0.0.11/32 -p udp -m udp --dport 53 -j DNAT --to-destination 127.0.0.11:%u\nCOMMIT\n",
+                      ntohs(a.sin_port));
+    }
+    argv[k] = NULL;
+    if ((r = cr__net_exec(argv, &script, &out)) != 0)
+        r = cr_err_set(err, r < 0 ? -r : EIO, "%s (status %d): %.300s", tool, r, out.data ? out.data : "");
+    cr_buf_free(&script);
+    cr_buf_free(&out);
+    return r;
+}
+
+CR_API int cr_net_dns_start(pid_t pid, const cr_net_dns_opts *o, int *exit_fd, cr_err *err) {
+    cr__dns_up up[CR__DNS_UPS];
+    int ex[2] = { -1, -1 }, rd[2] = { -1, -1 }, fd[3] = { -1, -1, -1 }, r = 0, i, nup = cr__dns_upstreams(o->upstreams, up);
+    char p[64], msg[512];
+    ssize_t n;
+    pid_t child;
+    *exit_fd = -1;
+    snprintf(p, sizeof p, "/proc/%d/ns/net", (int)pid);
+    if ((fd[0] = open(p, O_RDONLY | O_CLOEXEC)) < 0 || (fd[1] = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC)) < 0 ||
+        (fd[2] = open(o->hosts, O_RDONLY | O_CLOEXEC)) < 0) { r = cr__errno(err, "embedded DNS: %s", fd[0] < 0 ? p : fd[1] < 0 ? "/proc/self/ns/net" : o->hosts); goto out; }
+    /* a socket pair: the server's end closes when it exits (cr_net_dns_stop waits for that) */
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ex) < 0 || pipe2(rd, O_CLOEXEC) < 0 || (child = fork()) < 0) {
+        r = cr__errno(err, "embedded DNS");
+        goto out;
+    }
+    if (child == 0) {
+        int keep[5] = { ex[0], rd[1], fd[0], fd[1], fd[2] }, ls = -1;
+        cr_err e = {0};
+        /* a grandchild, re-parented: nobody needs to reap it */
+        if (fork() != 0) _exit(0);
+        setsid();
+        prctl(PR_SET_NAME, "cr-dns");
+        cr__dns_detach(keep, 5);
+        if (setns(fd[0], CLONE_NEWNET) < 0) cr__errno(&e, "join its network");
+        else if (cr__dns_listen(o->nat, &ls, &e) == 0 && setns(fd[1], CLONE_NEWNET) < 0) cr__errno(&e, "back to the host's network");
+        for (i = 0; i < nup && !e.code; i++)
+            if ((up[i].fd = socket(up[i].sa.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0)) >= 0 &&
+                connect(up[i].fd, (struct sockaddr *)&up[i].sa, up[i].len) < 0) { close(up[i].fd); up[i].fd = -1; }
+        if (cr__write_all(rd[1], e.code ? e.msg : "", e.code ? strlen(e.msg) : 1) < 0 || e.code) _exit(1);
+        close(rd[1]); close(fd[0]); close(fd[1]);
+        cr__dns_serve(ls, ex[0], fd[2], up, nup);
+        _exit(0);
+    }
+    while (waitpid(child, NULL, 0) < 0 && errno == EINTR) ;
+    close(rd[1]); rd[1] = -1;
+    while ((n = read(rd[0], msg, sizeof msg - 1)) < 0 && errno == EINTR) ;
+    msg[n > 0 ? n : 0] = 0;
+    if (n != 1 || msg[0]) r = cr_err_set(err, EIO, "embedded DNS in the network of pid %d: %s", (int)pid, n > 0 ? msg : "it died");
+    else { *exit_fd = ex[1]; ex[1] = -1; }
+out:
+    for (i = 0; i < 3; i++) if (fd[i] >= 0) close(fd[i]);
+    if (ex[0] >= 0) close(ex[0]);
+    if (ex[1] >= 0) close(ex[1]);
+    if (rd[0] >= 0) close(rd[0]);
+    if (rd[1] >= 0) close(rd[1]);
+    return r;
+}
+
+CR_API void cr_net_dns_stop(int *exit_fd) {
+    struct pollfd pf;
+    char b;
+    if (*exit_fd < 0) return;
+    shutdown(*exit_fd, SHUT_WR);   /* copies of the fd in children forked since count no more */
+    pf.fd = *exit_fd;
+    pf.events = POLLIN;
+    while (poll(&pf, 1, 2000) == 1 && read(*exit_fd, &b, 1) > 0) ;
+    close(*exit_fd);
+    *exit_fd = -1;
+}
+
 CR_API int cr_net_rename(const cr_net_config *c, const char *id, const char *new_id, cr_err *err) {
     cr__net_cfg cfg;
     cr__net_db db;
@@ -20775,6 +21115,7 @@ typedef struct cr__ctr {
     int own_netns;                    /* a network namespace of its own (none, bridge) */
     char slirp[PATH_MAX];             /* rootless default network: slirp4netns, "" none */
     int slirp_fd;                     /* its exit fd, held while the container runs */
+    int dns_fd;                       /* on a user-defined network: the embedded DNS's exit fd, the same */
     pid_t holder; int hold_fd;        /* with slirp4netns: the user and network namespaces' holder */
     cr_idmap idmap[2][2]; int nidmap[2];   /* [0] uids, [1] gids: 0 -> the user, 1.. -> its subordinate range */
 } cr__ctr;
@@ -21826,6 +22167,7 @@ static int cr__ctr_etc_files(cr__ctr *c, cr_err *err) {
     snprintf(line, sizeof line, "%s\n", c->hostname);
     r = cr__ctr_hosts(c, c->bridge ? NULL : "127.0.1.1", &hosts, err);
     if (r == 0 && c->slirp[0] && !c->o->dns) cr_buf_puts(&resolv, "nameserver 10.0.2.3\n");
+    else if (r == 0 && c->net.network) r = cr_net_resolv_conf_embedded(&resolv, err);
     else if (r == 0 && (c->bridge || c->o->dns)) r = cr_net_resolv_conf(c->o->dns, &resolv, err);
     else if (r == 0 && cr_util_read_file(AT_FDCWD, "/etc/resolv.conf", 1 << 20, &resolv, NULL) < 0) cr_buf_puts(&resolv, "");
     if (!r) r = cr__write_atomic(c->dirfd, "hostname", line, strlen(line), 0, err);
@@ -21844,6 +22186,7 @@ static int cr__ctr_etc_files(cr__ctr *c, cr_err *err) {
    /etc/hosts rewritten in place (the container binds that very inode). */
 static int cr__ctr_attach(void *user, pid_t pid, cr_err *err) {
     cr__ctr *c = (cr__ctr *)user;
+    cr_net_dns_opts dns;
     cr_net_lease lease;
     cr_buf hosts = {0};
     int fd, r;
@@ -21862,7 +22205,12 @@ static int cr__ctr_attach(void *user, pid_t pid, cr_err *err) {
     if (fd < 0 || cr__write_all(fd, hosts.data, hosts.len) < 0) r = cr__errno(err, "%s/hosts", c->dir);
     if (fd >= 0) close(fd);
     cr_buf_free(&hosts);
-    return r < 0 || !c->net.network ? r : cr_net_hosts_sync(&c->net, c->name, err);
+    if (r < 0 || !c->net.network || (r = cr_net_hosts_sync(&c->net, c->name, err)) < 0) return r;
+    memset(&dns, 0, sizeof dns);
+    dns.hosts = hp;
+    dns.upstreams = c->o->dns;
+    dns.nat = c->net.nat;
+    return cr_net_dns_start(pid, &dns, &c->dns_fd, err);
 }
 
 /* --init: a private copy of the cr binary in the store, refreshed when it
@@ -22687,6 +23035,7 @@ static void cr__ctr_follow(cr__ctr *c) {
 static void cr__ctr_finish(cr__ctr *c, int status) {
     char ts[40], text[128];
     cr_err e = {0};
+    cr_net_dns_stop(&c->dns_fd);
     cr__ctr_follow(c);
     cr__ctr_event(c->rt, c->store, c->name, "die", status);
     if (c->o->rm) {
@@ -22762,7 +23111,8 @@ static int cr__ctr_network(cr__ctr *c, cr_err *err) {
     if (c->bridge && net && *net && strcmp(net, "bridge")) c->net.network = net;
     else if (c->o->network_aliases) return cr_err_set(err, EINVAL, "--network-alias: only a user-defined network takes aliases");
     c->net.ip = c->o->ip;
-    if ((c->net.network || c->net.ip) && (r = cr_net_check(&c->net, err)) < 0)   /* before anything is made for the run */
+    /* before anything is made for the run (a start's own lease is let go when it attaches) */
+    if ((c->net.network || c->net.ip) && !c->existing && (r = cr_net_check(&c->net, err)) < 0)
         return cr_err_wrap(err, c->net.ip ? "--ip \"%s\"" : "--network \"%s\"", c->net.ip ? c->net.ip : net);
     if (c->bridge || !strcmp(net, "none") || !strcmp(net, "host")) return 0;
     if (!strncmp(net, "ns:", 3)) {
@@ -22904,7 +23254,7 @@ static void cr__ctr_close_others(const cr__ctr *c) {
         int fd = atoi(e->d_name), i;
         for (i = 0; i < c->nheld && c->held[i] != fd; i++) ;
         if (e->d_name[0] != '.' && fd > 2 && fd != keep && fd != c->dirfd && fd != c->lockfd && fd != c->notify &&
-            fd != c->slirp_fd && fd != c->hold_fd && i == c->nheld) close(fd);
+            fd != c->slirp_fd && fd != c->dns_fd && fd != c->hold_fd && i == c->nheld) close(fd);
     }
     if (d) closedir(d);
 }
@@ -23415,6 +23765,7 @@ static int cr__ctr_split(cr__ctr *c, cr_create_opts *co, int *status, cr_err *er
 static void cr__ctr_free(cr__ctr *c) {
     cr__ctr_keep_old(c, 0);
     if (c->slirp_fd >= 0) close(c->slirp_fd);
+    cr_net_dns_stop(&c->dns_fd);
     if (c->hold_fd >= 0) close(c->hold_fd);
     if (c->holder > 0) while (waitpid(c->holder, NULL, 0) < 0 && errno == EINTR) ;
     if (c->dirfd >= 0) close(c->dirfd);
@@ -23437,7 +23788,7 @@ CR_API int cr_ctr_run(const cr_runtime *rt, const cr_store *s, const cr_ctr_opts
     if (!c) return cr_err_set(err, ENOMEM, "out of memory");
     memset(c, 0, sizeof *c);
     c->rt = rt; c->o = o; c->store = cr_store_root(s);
-    c->dirfd = c->lockfd = c->notify = c->slirp_fd = c->hold_fd = -1;
+    c->dirfd = c->lockfd = c->notify = c->slirp_fd = c->dns_fd = c->hold_fd = -1;
     r = o->detach_keys ? cr__ctr_detach_keys(o->detach_keys, keys, err) : 0;
     if (r == 0) r = cr__ctr_prepare(c, s, err);
     made = c->dirfd >= 0 && r == 0;
@@ -24707,7 +25058,7 @@ CR_API int cr_ctr_start(const cr_runtime *rt, const cr_store *s, const char *nam
     if (!(c = (cr__ctr *)CR_MALLOC(sizeof *c))) { cr_json_free(rec); return cr_err_set(err, ENOMEM, "out of memory"); }
     memset(c, 0, sizeof *c);
     c->rt = rt; c->store = cr_store_root(s);
-    c->dirfd = c->lockfd = c->notify = c->health_pid = c->slirp_fd = c->hold_fd = -1;
+    c->dirfd = c->lockfd = c->notify = c->health_pid = c->slirp_fd = c->dns_fd = c->hold_fd = -1;
     c->rootless = geteuid() != 0;
     r = cr__ctr_reload(c, &info, rec, err);
     cr_json_free(rec);

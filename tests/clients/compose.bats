@@ -1,7 +1,7 @@
 #!/usr/bin/env bats
 # Debian's docker-compose (1.29, the Python one) against `cr serve`: a
 # two-service app whose client reaches the web service by its name on the
-# project's user-defined network. As in serve.bats, each test starts its own
+# project's user-defined network (through /etc/hosts and the embedded DNS). As in serve.bats, each test starts its own
 # cr serve in the file's network namespace, with its own state root and
 # store, on a socket in a short temp dir, and stops it by pid.
 
@@ -34,7 +34,7 @@ teardown() {
     cleanup_tmpdir "${S:-}"
 }
 
-@test "compose: up brings web and a client that fetches http://web/; down leaves no container, network or bridge" {
+@test "compose: up brings web and a client that finds web by DNS and fetches http://web/; down leaves no container, network or bridge" {
     mkdir -p "$S/app"
     cat >"$S/app/docker-compose.yml" <<EOF
 version: "2.4"
@@ -45,7 +45,7 @@ services:
   client:
     image: $BB
     depends_on: [web]
-    command: sh -c 'for i in \$\$(seq 50); do wget -q -O- http://web/ && exit 0; sleep 0.2; done; exit 1'
+    command: sh -c 'for i in \$\$(seq 50); do nslookup -type=a web >/dev/null && wget -q -O- http://web/ && exit 0; sleep 0.2; done; exit 1'
 EOF
     cd "$S/app"
     run timeout 120 docker-compose -p "$N" up --exit-code-from client

@@ -186,3 +186,41 @@ addr_of() { cri exec "$1" ip -4 -o addr show "$2" | awk '{print $4}'; }
     run left_in_ns
     [[ -z ${output#cr0:} ]] || fail "left in the namespace: $output"
 }
+
+# dns_servers : how many embedded DNS servers ("cr-dns") run in $NETNS
+dns_servers() {
+    local ns p n=0
+    ns=$(stat -L -c %i "/run/netns/$NETNS")
+    for p in /proc/[0-9]*; do
+        [[ $(cat "$p/comm" 2>/dev/null) == cr-dns && $(stat -L -c %i "$p/ns/net" 2>/dev/null) == "$ns" ]] && n=$((n + 1))
+    done
+    echo "$n"
+}
+no_dns_servers() { [[ $(dns_servers) == 0 ]]; }
+
+@test "network: the embedded DNS at 127.0.0.11 answers names and aliases, forwards the rest from the host's side, and ends with its container" {
+    cri network create "$N-dns" >/dev/null
+    cri run -d --name "$N-db" --network "$N-dns" --network-alias store "$BB" sleep 600 >/dev/null
+    # port 53 stays the container's own, for a server of its own
+    run nsenter --net="/proc/$(cri inspect -f '{{.State.Pid}}' "$N-db")/ns/net" "$PY" -c \
+        'import socket; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("0.0.0.0", 53)); print("bound")'
+    [[ $output == bound ]] || fail "port 53 in the container: $output"
+    local ip
+    ip=$(cri inspect -f '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}' "$N-db")
+    # an upstream on the loopback of the host's side: only a forwarder outside the container reaches it
+    bg_start "$BATS_TEST_DIRNAME/dns_upstream.py" "$BATS_TEST_TMPDIR/up.log" \
+        nsenter --net="/run/netns/$NETNS" "$PY" "$BATS_TEST_DIRNAME/dns_upstream.py" 127.0.0.1 example.test 192.0.2.7 "$BATS_TEST_TMPDIR/up.ready"
+    wait_until 15 test -e "$BATS_TEST_TMPDIR/up.ready" || fail "upstream: $(cat "$BATS_TEST_TMPDIR/up.log")"
+    run cri run --rm --network "$N-dns" --dns 127.0.0.1 "$BB" sh -c "cat /etc/resolv.conf; echo ==;
+        nslookup -type=a $N-db; echo ==; nslookup -type=a store; echo ==; nslookup -type=a example.test; echo ==;
+        nslookup -type=a nowhere.test; echo ==; nslookup -type=aaaa $N-db"
+    [[ $output == "nameserver 127.0.0.11"*"options ndots:0"* && $output != *"nameserver 127.0.0.1"$'\n'* ]] || fail "resolv.conf: $output"
+    [[ $output =~ Name:[[:space:]]+$N-db[[:space:]]+Address:\ $ip ]] || fail "by name: $output"
+    [[ $output =~ Name:[[:space:]]+store[[:space:]]+Address:\ $ip ]] || fail "by alias: $output"
+    [[ $output =~ Name:[[:space:]]+example.test[[:space:]]+Address:\ 192.0.2.7 ]] || fail "forwarded: $output"
+    [[ $output == *"can't find nowhere.test"* ]] || fail "NXDOMAIN forwarded: $output"
+    [[ $(dns_servers) == 1 ]] || fail "servers while $N-db runs: $(dns_servers)"
+    cri rm -f "$N-db" >/dev/null
+    wait_until 10 no_dns_servers || fail "servers after rm: $(dns_servers)"
+    cri network rm "$N-dns" >/dev/null
+}
