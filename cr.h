@@ -686,7 +686,7 @@ typedef struct cr_net_slirp_opts {
 CR_API int cr_net_slirp_find(char *path, size_t n);
 CR_API int cr_net_slirp_start(const char *path, pid_t pid, const cr_net_slirp_opts *o, int *exit_fd, cr_err *err);
 /* Docker's embedded DNS, for a container on a user-defined network: a
-   process ("cr-dns") that answers UDP queries at 127.0.0.11:53 inside the
+   process ("cr-dns") that answers queries (UDP and TCP) at 127.0.0.11:53 inside the
    network namespace of pid (a DNAT rule there leads port 53 to its own
    port, as dockerd's does) with the names of the container's hosts file
    (so DNS and /etc/hosts agree: A and AAAA records of them, no data for
@@ -13105,66 +13105,125 @@ static int cr__dns_upstreams(const char *const *dns, cr__dns_up *up) {
 /* A query sent on: its id upstream, the client's id and address. */
 typedef struct cr__dns_fwd { uint16_t id, client_id; struct sockaddr_in client; } cr__dns_fwd;
 
-/* Each query goes to every upstream at once under a new id (as musl's
-   resolver asks its nameservers); the first answer is the client's. The
-   ring of 64 forwards forgets the oldest: its late answer is dropped. */
-static void cr__dns_forward(const unsigned char *q, size_t n, const struct sockaddr_in *from, cr__dns_up *up, int nup,
-                            cr__dns_fwd *ring, uint16_t *next) {
+/* The server: its exit fd, UDP and TCP sockets in the container's netns,
+   the hosts file, the upstreams, and the UDP queries sent on. */
+typedef struct cr__dns_srv {
+    int ex, udp, tcp, hosts, nup;
+    cr__dns_up up[CR__DNS_UPS];
+    cr__dns_fwd ring[64];       /* the oldest is forgotten: its late answer is dropped */
+    uint16_t next;
+} cr__dns_srv;
+
+/* The server's answer to q from the hosts file as it is now (see
+   cr_net_dns_answer). */
+static int cr__dns_local(const cr__dns_srv *d, const unsigned char *q, size_t n, unsigned char *a, size_t cap) {
+    static char text[64 * 1024];
+    ssize_t t = pread(d->hosts, text, sizeof text - 1, 0);
+    text[t > 0 ? t : 0] = 0;
+    return cr_net_dns_answer(q, n, text, a, cap);
+}
+
+/* A UDP query goes to every upstream at once under a new id (as musl's
+   resolver asks its nameservers); the first answer is the client's. */
+static void cr__dns_forward(cr__dns_srv *d, const unsigned char *q, size_t n, const struct sockaddr_in *from) {
     unsigned char b[512];
-    cr__dns_fwd *f = &ring[*next % 64];
+    cr__dns_fwd *f = &d->ring[d->next % 64];
     int i;
     if (n > sizeof b) return;
     memcpy(b, q, n);
-    f->id = (*next)++;
+    f->id = d->next++;
     f->client_id = (uint16_t)(q[0] << 8 | q[1]);
     f->client = *from;
     b[0] = (unsigned char)(f->id >> 8); b[1] = (unsigned char)f->id;
-    for (i = 0; i < nup; i++) if (up[i].fd >= 0) send(up[i].fd, b, n, MSG_DONTWAIT);
+    for (i = 0; i < d->nup; i++) if (d->up[i].fd >= 0) send(d->up[i].fd, b, n, MSG_DONTWAIT);
 }
 
-static void cr__dns_reply(int ls, int fd, cr__dns_fwd *ring) {
+static void cr__dns_reply(cr__dns_srv *d, int fd) {
     static unsigned char b[65536];
     ssize_t n = recv(fd, b, sizeof b, MSG_DONTWAIT);
     cr__dns_fwd *f;
     uint16_t id;
     if (n < 12) return;
     id = (uint16_t)(b[0] << 8 | b[1]);
-    f = &ring[id % 64];
+    f = &d->ring[id % 64];
     if (f->id != id || !f->client.sin_family) return;
     b[0] = (unsigned char)(f->client_id >> 8); b[1] = (unsigned char)f->client_id;
-    sendto(ls, b, (size_t)n, MSG_DONTWAIT, (struct sockaddr *)&f->client, sizeof f->client);
+    sendto(d->udp, b, (size_t)n, MSG_DONTWAIT, (struct sockaddr *)&f->client, sizeof f->client);
     f->client.sin_family = 0;
 }
 
-/* The server's loop: queries on ls, answers from the upstreams, until the
-   exit fd reads EOF. The hosts file is read afresh for each query. */
-static void cr__dns_serve(int ls, int ex, int hosts, cr__dns_up *up, int nup) {
-    static char text[64 * 1024];
-    cr__dns_fwd ring[64];
-    struct pollfd pf[2 + CR__DNS_UPS];
+static void cr__dns_udp(cr__dns_srv *d) {
     unsigned char q[512], a[512];
-    uint16_t next = 0;
-    int i;
-    memset(ring, 0, sizeof ring);
-    if (getrandom(&next, sizeof next, 0) < 0) next = (uint16_t)getpid();
-    pf[0].fd = ex; pf[1].fd = ls;
-    for (i = 0; i < nup; i++) pf[2 + i].fd = up[i].fd;
-    for (i = 0; i < 2 + nup; i++) pf[i].events = POLLIN;
-    while (poll(pf, (nfds_t)(2 + nup), -1) >= 0 || errno == EINTR) {
-        if (pf[0].revents) return;
-        for (i = 0; i < nup; i++) if (pf[2 + i].revents) cr__dns_reply(ls, up[i].fd, ring);
-        if (pf[1].revents) {
-            struct sockaddr_in from;
-            socklen_t fl = sizeof from;
-            ssize_t n = recvfrom(ls, q, sizeof q, MSG_DONTWAIT, (struct sockaddr *)&from, &fl), t;
-            int r;
-            if (n < 12) continue;
-            t = pread(hosts, text, sizeof text - 1, 0);
-            text[t > 0 ? t : 0] = 0;
-            if ((r = cr_net_dns_answer(q, (size_t)n, text, a, sizeof a)) > 0)
-                sendto(ls, a, (size_t)r, MSG_DONTWAIT, (struct sockaddr *)&from, fl);
-            else if (r == 0) cr__dns_forward(q, (size_t)n, &from, up, nup, ring, &next);
+    struct sockaddr_in from;
+    socklen_t fl = sizeof from;
+    ssize_t n = recvfrom(d->udp, q, sizeof q, MSG_DONTWAIT, (struct sockaddr *)&from, &fl);
+    int r;
+    if (n < 12) return;
+    if ((r = cr__dns_local(d, q, (size_t)n, a, sizeof a)) > 0) sendto(d->udp, a, (size_t)r, MSG_DONTWAIT, (struct sockaddr *)&from, fl);
+    else if (r == 0) cr__dns_forward(d, q, (size_t)n, &from);
+}
+
+/* Exactly n bytes from fd within 2 s: 0, or -1. */
+static int cr__dns_read_full(int fd, unsigned char *b, size_t n) {
+    struct pollfd pf;
+    size_t got = 0;
+    pf.fd = fd; pf.events = POLLIN;
+    while (got < n) {
+        ssize_t k;
+        if (poll(&pf, 1, 2000) != 1 || (k = read(fd, b + got, n - got)) <= 0) return -1;
+        got += (size_t)k;
+    }
+    return 0;
+}
+
+/* A DNS message over TCP (a two-byte length first) into b: its length, or -1. */
+static int cr__dns_read_msg(int fd, unsigned char *b, size_t cap) {
+    size_t len;
+    if (cr__dns_read_full(fd, b, 2) < 0 || (len = (size_t)(b[0] << 8 | b[1])) < 12 || len > cap ||
+        cr__dns_read_full(fd, b, len) < 0) return -1;
+    return (int)len;
+}
+
+/* A TCP query from the container's side (a client whose answer was too
+   big for UDP): answered here, or asked of the upstreams over TCP in turn.
+   One at a time: a slow client only slows its own container's server. */
+static void cr__dns_tcp(cr__dns_srv *d) {
+    static unsigned char b[2 + 65535];
+    unsigned char q[2 + 512];
+    struct timeval tv = { 2, 0 };
+    int c = accept4(d->tcp, NULL, NULL, SOCK_CLOEXEC), n, r = -1, i;
+    if (c < 0) return;
+    if ((n = cr__dns_read_msg(c, q + 2, sizeof q - 2)) > 0 && (r = cr__dns_local(d, q + 2, (size_t)n, b + 2, 512)) == 0) {
+        q[0] = (unsigned char)(n >> 8); q[1] = (unsigned char)n;
+        for (i = 0; i < d->nup && r <= 0; i++) {
+            int u = socket(d->up[i].sa.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+            r = u >= 0 && setsockopt(u, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv) == 0 &&
+                connect(u, (struct sockaddr *)&d->up[i].sa, d->up[i].len) == 0 && cr__write_all(u, q, (size_t)n + 2) == 0
+                ? cr__dns_read_msg(u, b + 2, sizeof b - 2) : -1;
+            if (u >= 0) close(u);
         }
+    }
+    if (r > 0) {
+        b[0] = (unsigned char)(r >> 8); b[1] = (unsigned char)r;
+        cr__write_all(c, b, (size_t)r + 2);
+    }
+    close(c);
+}
+
+/* The server's loop, until the exit fd reads EOF. */
+static void cr__dns_serve(cr__dns_srv *d) {
+    struct pollfd pf[3 + CR__DNS_UPS];
+    int i;
+    memset(d->ring, 0, sizeof d->ring);
+    if (getrandom(&d->next, sizeof d->next, 0) < 0) d->next = (uint16_t)getpid();
+    pf[0].fd = d->ex; pf[1].fd = d->udp; pf[2].fd = d->tcp;
+    for (i = 0; i < d->nup; i++) pf[3 + i].fd = d->up[i].fd;
+    for (i = 0; i < 3 + d->nup; i++) pf[i].events = POLLIN;
+    while (poll(pf, (nfds_t)(3 + d->nup), -1) >= 0 || errno == EINTR) {
+        if (pf[0].revents) return;
+        for (i = 0; i < d->nup; i++) if (pf[3 + i].revents) cr__dns_reply(d, d->up[i].fd);
+        if (pf[1].revents) cr__dns_udp(d);
+        if (pf[2].revents) cr__dns_tcp(d);
     }
 }
 
@@ -13187,21 +13246,31 @@ static void cr__dns_detach(const int *keep, int n) {
     }
 }
 
-/* The socket of the server in the container's netns (the caller is in it):
-   127.0.0.11 on a port of the kernel's choosing, and a DNAT rule sends
-   what goes to 127.0.0.11:53 there, as dockerd does, so that port 53 stays
-   free for the container's own servers. */
-static int cr__dns_listen(const char *nat, int *ls, cr_err *err) {
+/* A socket of type on 127.0.0.11 and a port of the kernel's choosing. */
+static int cr__dns_socket(int type, uint16_t *port) {
     struct sockaddr_in a;
     socklen_t al = sizeof a;
-    char tool[PATH_MAX], *argv[6];
-    cr_buf script = {0}, out = {0};
-    int nft, r, k = 0;
+    int s = socket(AF_INET, type | SOCK_CLOEXEC, 0);
     memset(&a, 0, sizeof a);
     a.sin_family = AF_INET;
     a.sin_addr.s_addr = htonl(0x7f00000b);
-    if ((*ls = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0)) < 0 || bind(*ls, (struct sockaddr *)&a, sizeof a) < 0 ||
-        getsockname(*ls, (struct sockaddr *)&a, &al) < 0) return cr__errno(err, "bind 127.0.0.11");
+    if (s < 0 || bind(s, (struct sockaddr *)&a, sizeof a) < 0 || getsockname(s, (struct sockaddr *)&a, &al) < 0 ||
+        (type == SOCK_STREAM && listen(s, 16) < 0)) return -1;
+    *port = ntohs(a.sin_port);
+    return s;
+}
+
+/* The server's sockets in the container's netns (the caller is in it):
+   UDP and TCP on 127.0.0.11, and DNAT rules send what goes to
+   127.0.0.11:53 there, as dockerd's do, so that port 53 stays free for the
+   container's own servers. */
+static int cr__dns_listen(const char *nat, cr__dns_srv *d, cr_err *err) {
+    char tool[PATH_MAX], *argv[6];
+    cr_buf script = {0}, out = {0};
+    uint16_t up = 0, tp = 0;
+    int nft, r, k = 0;
+    if ((d->udp = cr__dns_socket(SOCK_DGRAM, &up)) < 0 || (d->tcp = cr__dns_socket(SOCK_STREAM, &tp)) < 0)
+        return cr__errno(err, "bind 127.0.0.11");
     if (!nat || !*nat) nat = cr__net_which("nft", tool, sizeof tool) == 0 ? "nft" : "iptables";
     nft = !strcmp(nat, "nft");
     if (cr__net_which(nft ? "nft" : "iptables-restore", tool, sizeof tool) < 0)
@@ -13210,11 +13279,12 @@ static int cr__dns_listen(const char *nat, int *ls, cr_err *err) {
     if (nft) {
         argv[k++] = (char *)"-f"; argv[k++] = (char *)"-";
         cr_buf_printf(&script, "table ip cr_dns {\n chain output {\n  type nat hook output priority -100; policy accept;\n"
-                      "  ip daddr 127.0.0.11 udp dport 53 dnat to 127.0.0.11:%u\n }\n}\n", ntohs(a.sin_port));
+                      "  ip daddr 127.0.0.11 udp dport 53 dnat to 127.0.0.11:%u\n"
+                      "  ip daddr 127.0.0.11 tcp dport 53 dnat to 127.0.0.11:%u\n }\n}\n", up, tp);
     } else {
         argv[k++] = (char *)"-w"; argv[k++] = (char *)"--noflush";
-        cr_buf_printf(&script, "*nat\n-A OUTPUT -d 127.0.0.11/32 -p udp -m udp --dport 53 -j DNAT --to-destination 127.0.0.11:%u\nCOMMIT\n",
-                      ntohs(a.sin_port));
+        cr_buf_printf(&script, "*nat\n-A OUTPUT -d 127.0.0.11/32 -p udp -m udp --dport 53 -j DNAT --to-destination 127.0.0.11:%u\n"
+                      "-A OUTPUT -d 127.0.0.11/32 -p tcp -m tcp --dport 53 -j DNAT --to-destination 127.0.0.11:%u\nCOMMIT\n", up, tp);
     }
     argv[k] = NULL;
     if ((r = cr__net_exec(argv, &script, &out)) != 0)
@@ -13224,13 +13294,29 @@ static int cr__dns_listen(const char *nat, int *ls, cr_err *err) {
     return r;
 }
 
+/* In the server, once forked: its sockets, then its loop. */
+static void cr__dns_run(cr__dns_srv *d, int ready, int netns, int own, const char *nat) {
+    cr_err e = {0};
+    int i;
+    if (setns(netns, CLONE_NEWNET) < 0) cr__errno(&e, "join its network");
+    else if (cr__dns_listen(nat, d, &e) == 0 && setns(own, CLONE_NEWNET) < 0) cr__errno(&e, "back to the host's network");
+    for (i = 0; i < d->nup && !e.code; i++)
+        if ((d->up[i].fd = socket(d->up[i].sa.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0)) >= 0 &&
+            connect(d->up[i].fd, (struct sockaddr *)&d->up[i].sa, d->up[i].len) < 0) { close(d->up[i].fd); d->up[i].fd = -1; }
+    if (cr__write_all(ready, e.code ? e.msg : "", e.code ? strlen(e.msg) : 1) < 0 || e.code) return;
+    close(ready); close(netns); close(own);
+    cr__dns_serve(d);
+}
+
 CR_API int cr_net_dns_start(pid_t pid, const cr_net_dns_opts *o, int *exit_fd, cr_err *err) {
-    cr__dns_up up[CR__DNS_UPS];
-    int ex[2] = { -1, -1 }, rd[2] = { -1, -1 }, fd[3] = { -1, -1, -1 }, r = 0, i, nup = cr__dns_upstreams(o->upstreams, up);
+    cr__dns_srv d;
+    int ex[2] = { -1, -1 }, rd[2] = { -1, -1 }, fd[3] = { -1, -1, -1 }, r = 0, i;
     char p[64], msg[512];
     ssize_t n;
     pid_t child;
     *exit_fd = -1;
+    memset(&d, 0, sizeof d);
+    d.nup = cr__dns_upstreams(o->upstreams, d.up);
     snprintf(p, sizeof p, "/proc/%d/ns/net", (int)pid);
     if ((fd[0] = open(p, O_RDONLY | O_CLOEXEC)) < 0 || (fd[1] = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC)) < 0 ||
         (fd[2] = open(o->hosts, O_RDONLY | O_CLOEXEC)) < 0) { r = cr__errno(err, "embedded DNS: %s", fd[0] < 0 ? p : fd[1] < 0 ? "/proc/self/ns/net" : o->hosts); goto out; }
@@ -13240,21 +13326,15 @@ CR_API int cr_net_dns_start(pid_t pid, const cr_net_dns_opts *o, int *exit_fd, c
         goto out;
     }
     if (child == 0) {
-        int keep[5] = { ex[0], rd[1], fd[0], fd[1], fd[2] }, ls = -1;
-        cr_err e = {0};
+        int keep[5] = { ex[0], rd[1], fd[0], fd[1], fd[2] };
         /* a grandchild, re-parented: nobody needs to reap it */
         if (fork() != 0) _exit(0);
         setsid();
         prctl(PR_SET_NAME, "cr-dns");
         cr__dns_detach(keep, 5);
-        if (setns(fd[0], CLONE_NEWNET) < 0) cr__errno(&e, "join its network");
-        else if (cr__dns_listen(o->nat, &ls, &e) == 0 && setns(fd[1], CLONE_NEWNET) < 0) cr__errno(&e, "back to the host's network");
-        for (i = 0; i < nup && !e.code; i++)
-            if ((up[i].fd = socket(up[i].sa.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0)) >= 0 &&
-                connect(up[i].fd, (struct sockaddr *)&up[i].sa, up[i].len) < 0) { close(up[i].fd); up[i].fd = -1; }
-        if (cr__write_all(rd[1], e.code ? e.msg : "", e.code ? strlen(e.msg) : 1) < 0 || e.code) _exit(1);
-        close(rd[1]); close(fd[0]); close(fd[1]);
-        cr__dns_serve(ls, ex[0], fd[2], up, nup);
+        d.ex = ex[0];
+        d.hosts = fd[2];
+        cr__dns_run(&d, rd[1], fd[0], fd[1], o->nat);
         _exit(0);
     }
     while (waitpid(child, NULL, 0) < 0 && errno == EINTR) ;
@@ -22146,15 +22226,18 @@ static int cr__ctr_hosts(const cr__ctr *c, const char *ip, cr_buf *out, cr_err *
         return r;
     }
     {
-        /* the container's name resolves to it too, as on Docker's networks */
+        /* the container's name and aliases resolve to it too, as on Docker's networks */
         const char *hosts[66];
         char self[300];
+        const char *const *a;
         int n = 0;
         while (c->o->add_hosts && c->o->add_hosts[n] && n < 64) { hosts[n] = c->o->add_hosts[n]; n++; }
         if (c->o->add_hosts && c->o->add_hosts[n]) return cr_err_set(err, E2BIG, "--add-host: at most 64 entries");
         if (ip && strcmp(c->name, c->hostname)) { snprintf(self, sizeof self, "%s:%s", c->name, ip); hosts[n++] = self; }
         hosts[n] = NULL;
-        return cr_net_hosts(ip, c->hostname, hosts, out, err);
+        if ((n = cr_net_hosts(ip, c->hostname, hosts, out, err)) < 0) return n;
+        for (a = c->net.aliases; ip && a && *a; a++) cr_buf_printf(out, "%s\t%s\n", ip, *a);
+        return out->oom ? cr_err_set(err, ENOMEM, "hosts: out of memory") : 0;
     }
 }
 

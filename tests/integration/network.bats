@@ -200,7 +200,7 @@ no_dns_servers() { [[ $(dns_servers) == 0 ]]; }
 
 @test "network: the embedded DNS at 127.0.0.11 answers names and aliases, forwards the rest from the host's side, and ends with its container" {
     cri network create "$N-dns" >/dev/null
-    cri run -d --name "$N-db" --network "$N-dns" --network-alias store "$BB" sleep 600 >/dev/null
+    cri run -d --name "$N-db" --network "$N-dns" --network-alias store --dns 127.0.0.1 "$BB" sleep 600 >/dev/null
     # port 53 stays the container's own, for a server of its own
     run nsenter --net="/proc/$(cri inspect -f '{{.State.Pid}}' "$N-db")/ns/net" "$PY" -c \
         'import socket; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("0.0.0.0", 53)); print("bound")'
@@ -219,6 +219,14 @@ no_dns_servers() { [[ $(dns_servers) == 0 ]]; }
     [[ $output =~ Name:[[:space:]]+store[[:space:]]+Address:\ $ip ]] || fail "by alias: $output"
     [[ $output =~ Name:[[:space:]]+example.test[[:space:]]+Address:\ 192.0.2.7 ]] || fail "forwarded: $output"
     [[ $output == *"can't find nowhere.test"* ]] || fail "NXDOMAIN forwarded: $output"
+    # over TCP too (what a resolver does after a truncated answer), from inside the container's netns
+    local in_db="/proc/$(cri inspect -f '{{.State.Pid}}' "$N-db")/ns/net"
+    run nsenter --net="$in_db" "$PY" "$BATS_TEST_DIRNAME/dns_ask.py" store
+    [[ $output == "$ip" ]] || fail "TCP, by alias: $output"
+    run nsenter --net="$in_db" "$PY" "$BATS_TEST_DIRNAME/dns_ask.py" example.test
+    [[ $output == 192.0.2.7 ]] || fail "TCP, forwarded: $output"
+    run nsenter --net="$in_db" "$PY" "$BATS_TEST_DIRNAME/dns_ask.py" nowhere.test
+    [[ $output == "rcode 3" ]] || fail "TCP, NXDOMAIN forwarded: $output"
     [[ $(dns_servers) == 1 ]] || fail "servers while $N-db runs: $(dns_servers)"
     cri rm -f "$N-db" >/dev/null
     wait_until 10 no_dns_servers || fail "servers after rm: $(dns_servers)"
