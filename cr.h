@@ -689,8 +689,8 @@ CR_API int cr_net_slirp_start(const char *path, pid_t pid, const cr_net_slirp_op
    process ("cr-dns") that answers queries (UDP and TCP) at 127.0.0.11:53 inside the
    network namespace of pid (a DNAT rule there leads port 53 to its own
    port, as dockerd's does) with the names of the container's hosts file
-   (so DNS and /etc/hosts agree: A and AAAA records of them, no data for
-   other types) and forwards every other query to the upstreams, from the
+   (so DNS and /etc/hosts agree: A and AAAA records of them, PTR records
+   of their IPv4 addresses, no data for other types) and forwards every other query to the upstreams, from the
    caller's network namespace, as dockerd does (so the host's loopback
    resolver, such as systemd-resolved's 127.0.0.53, serves containers too).
    It runs until cr_net_dns_stop(exit_fd). */
@@ -13035,9 +13035,43 @@ static int cr__dns_lookup(const char *hosts, const char *name, int af, unsigned 
     return found;
 }
 
+/* The first name of the hosts line of the address that a reverse name
+   ("4.3.2.1.in-addr.arpa") asks for, as DNS labels in out: their length,
+   or -1. */
+static int cr__dns_ptr(const char *hosts, const char *name, unsigned char out[256]) {
+    unsigned a[4];
+    int at = 0;
+    char ip[16];
+    const char *line = hosts;
+    if (sscanf(name, "%3u.%3u.%3u.%3u.in-addr.arpa%n", &a[0], &a[1], &a[2], &a[3], &at) != 4 || name[at] || (a[0] | a[1] | a[2] | a[3]) > 255)
+        return -1;
+    snprintf(ip, sizeof ip, "%u.%u.%u.%u", a[3], a[2], a[1], a[0]);
+    while (*line) {
+        size_t len = strcspn(line, "\n"), b = strspn(line, " \t"), e = b + strcspn(line + b, " \t\r#\n");
+        if (e - b == strlen(ip) && !strncmp(line + b, ip, e - b)) {
+            const char *h = line + e + strspn(line + e, " \t");
+            size_t hl = strcspn(h, " \t\r#\n"), o = 0, l;
+            if (!hl || hl > 200) return -1;
+            while (hl) {
+                if ((l = strcspn(h, ".")) > hl) l = hl;
+                if (!l || l > 63) return -1;
+                out[o++] = (unsigned char)l;
+                memcpy(out + o, h, l);
+                o += l;
+                h += l; hl -= l;
+                if (hl) { h++; hl--; }   /* the dot */
+            }
+            out[o++] = 0;
+            return (int)o;
+        }
+        line += len + (line[len] == '\n');
+    }
+    return -1;
+}
+
 CR_API int cr_net_dns_answer(const unsigned char *q, size_t n, const char *hosts, unsigned char *out, size_t cap) {
-    enum { TYPE_A = 1, TYPE_AAAA = 28, CLASS_IN = 1, MAX = 8 };
-    unsigned char addr[MAX][16];
+    enum { TYPE_A = 1, TYPE_PTR = 12, TYPE_AAAA = 28, CLASS_IN = 1, MAX = 8 };
+    unsigned char addr[MAX][16], ptr[256];
     char name[256];
     size_t end, o;
     int type, k, i, len;
@@ -13045,8 +13079,12 @@ CR_API int cr_net_dns_answer(const unsigned char *q, size_t n, const char *hosts
     type = q[end - 4] << 8 | q[end - 3];
     if ((q[end - 2] << 8 | q[end - 1]) != CLASS_IN) return 0;
     len = type == TYPE_AAAA ? 16 : 4;
-    if ((k = cr__dns_lookup(hosts, name, type == TYPE_AAAA ? AF_INET6 : AF_INET, addr, MAX)) < 0) return 0;
-    if (type != TYPE_A && type != TYPE_AAAA) k = 0;
+    if (type == TYPE_PTR) {
+        /* reverse lookups of the network's addresses, as Docker answers them */
+        if ((len = cr__dns_ptr(hosts, name, ptr)) < 0) return 0;
+        k = 1;
+    } else if ((k = cr__dns_lookup(hosts, name, type == TYPE_AAAA ? AF_INET6 : AF_INET, addr, MAX)) < 0) return 0;
+    else if (type != TYPE_A && type != TYPE_AAAA) k = 0;
     memcpy(out, q, end);
     out[2] = 0x84 | (q[2] & 1);   /* an authoritative answer, recursion as asked */
     out[3] = 0x80;                /* recursion available, no error */
@@ -13055,9 +13093,9 @@ CR_API int cr_net_dns_answer(const unsigned char *q, size_t n, const char *hosts
         static const unsigned char rr[10] = { 0xc0, 12, 0, 0, 0, CLASS_IN, 0, 0, 600 >> 8, 600 & 0xff };
         memcpy(out + o, rr, sizeof rr);
         out[o + 3] = (unsigned char)type;
-        out[o + 10] = 0;
+        out[o + 10] = (unsigned char)(len >> 8);
         out[o + 11] = (unsigned char)len;
-        memcpy(out + o + 12, addr[i], (size_t)len);
+        memcpy(out + o + 12, type == TYPE_PTR ? ptr : addr[i], (size_t)len);
         o += 12 + (size_t)len;
     }
     out[7] = (unsigned char)i;

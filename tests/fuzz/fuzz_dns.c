@@ -2,8 +2,8 @@
    (cr_net_dns_answer, the net section). The input is a query; after a
    first line "#hosts\n...\n#\n" it is the text of the hosts file instead
    of a fixed one. An answer must fit the buffer, keep the query's id and
-   question, be flagged as a response and hold exactly its count of A or
-   AAAA records that point at the question's name. */
+   question, be flagged as a response and hold exactly its count of A,
+   AAAA or PTR records that point at the question's name. */
 #define CR_IMPLEMENTATION
 #define CR_NO_SECCOMP
 #define CR_NO_REGISTRY
@@ -41,7 +41,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         size_t len;
         if (o + 12 > (size_t)r || out[o] != 0xc0 || out[o + 1] != 12) abort();
         len = (size_t)(out[o + 10] << 8 | out[o + 11]);
-        if ((len != 4 && len != 16) || o + 12 + len > (size_t)r) abort();
+        if (out[o + 3] == 12) {   /* PTR: a name of labels, ending in the root */
+            size_t k = 0;
+            while (k < len && out[o + 12 + k]) k += 1u + out[o + 12 + k];
+            if (k + 1 != len || len > 256) abort();
+        } else if (len != 4 && len != 16) abort();
+        if (o + 12 + len > (size_t)r) abort();
         o += 12 + len;
     }
     if (o != (size_t)r) abort();

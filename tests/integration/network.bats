@@ -198,7 +198,7 @@ dns_servers() {
 }
 no_dns_servers() { [[ $(dns_servers) == 0 ]]; }
 
-@test "network: the embedded DNS at 127.0.0.11 answers names and aliases, forwards the rest from the host's side, and ends with its container" {
+@test "network: the embedded DNS at 127.0.0.11 answers names, aliases and addresses, forwards the rest from the host's side, and ends with its container" {
     cri network create "$N-dns" >/dev/null
     cri run -d --name "$N-db" --network "$N-dns" --network-alias store --dns 127.0.0.1 "$BB" sleep 600 >/dev/null
     # port 53 stays the container's own, for a server of its own
@@ -213,12 +213,13 @@ no_dns_servers() { [[ $(dns_servers) == 0 ]]; }
     wait_until 15 test -e "$BATS_TEST_TMPDIR/up.ready" || fail "upstream: $(cat "$BATS_TEST_TMPDIR/up.log")"
     run cri run --rm --network "$N-dns" --dns 127.0.0.1 "$BB" sh -c "cat /etc/resolv.conf; echo ==;
         nslookup -type=a $N-db; echo ==; nslookup -type=a store; echo ==; nslookup -type=a example.test; echo ==;
-        nslookup -type=a nowhere.test; echo ==; nslookup -type=aaaa $N-db"
+        nslookup -type=a nowhere.test; echo ==; nslookup -type=aaaa $N-db; echo ==; nslookup $ip"
     [[ $output == "nameserver 127.0.0.11"*"options ndots:0"* && $output != *"nameserver 127.0.0.1"$'\n'* ]] || fail "resolv.conf: $output"
     [[ $output =~ Name:[[:space:]]+$N-db[[:space:]]+Address:\ $ip ]] || fail "by name: $output"
     [[ $output =~ Name:[[:space:]]+store[[:space:]]+Address:\ $ip ]] || fail "by alias: $output"
     [[ $output =~ Name:[[:space:]]+example.test[[:space:]]+Address:\ 192.0.2.7 ]] || fail "forwarded: $output"
     [[ $output == *"can't find nowhere.test"* ]] || fail "NXDOMAIN forwarded: $output"
+    [[ $output == *"in-addr.arpa	name = $N-db"* ]] || fail "reverse: $output"
     # over TCP too (what a resolver does after a truncated answer), from inside the container's netns
     local in_db="/proc/$(cri inspect -f '{{.State.Pid}}' "$N-db")/ns/net"
     run nsenter --net="$in_db" "$PY" "$BATS_TEST_DIRNAME/dns_ask.py" store
