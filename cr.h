@@ -24949,7 +24949,7 @@ CR_API int cr_ctr_update(const cr_runtime *rt, const cr_store *s, const char *na
     cr_buf lim = {0}, b = {0};
     cr_jw w;
     char policy[16];
-    int max = 0, dfd = -1, r;
+    int max = 0, dfd = -1, named = 0, r;   /* named: err names the container already */
     memset(&res, 0, sizeof res);
     if ((r = cr_ctr_find(rt, s, name, &c, err)) < 0) return r;
     cr_jw_init(&w, &lim);
@@ -24957,7 +24957,7 @@ CR_API int cr_ctr_update(const cr_runtime *rt, const cr_store *s, const char *na
     if ((r = cr__ctr_limits(o, &w, err)) < 0 || (o->restart && (r = cr__ctr_restart_parse(o->restart, policy, &max, err)) < 0)) goto out;
     cr_jw_obj_end(&w);
     if ((r = lim.oom ? cr_err_set(err, ENOMEM, "out of memory") : cr_spec_parse_resources(lim.data, lim.len, &res, err)) < 0) goto out;
-    if ((c.status == CR_RUNNING || c.status == CR_PAUSED) && (r = cr_container_update(rt, c.name, &res, err)) < 0) { max = -1; goto out; }
+    if ((c.status == CR_RUNNING || c.status == CR_PAUSED) && (r = cr_container_update(rt, c.name, &res, err)) < 0) { named = 1; goto out; }
     if ((dfd = open(c.dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) { r = cr__errno(err, "%s", c.dir); goto out; }
     cr_buf_printf(&b, "{\"linux\":{\"resources\":%s}}", lim.data);
     if ((r = cr__json_patch_file(dfd, "config.json", &b, err)) < 0) goto out;
@@ -24974,7 +24974,7 @@ out:
     cr_spec_resources_free(&res);
     cr_buf_free(&lim);
     cr_buf_free(&b);
-    return r < 0 && max >= 0 ? cr_err_wrap(err, "update \"%s\"", c.name) : r;   /* (cr_container_update's error names it) */
+    return r < 0 && !named ? cr_err_wrap(err, "update \"%s\"", c.name) : r;
 }
 
 /* exec -u: the names of the container's own /etc/passwd and /etc/group. */
