@@ -21524,12 +21524,23 @@ static void cr__ctr_event_write(const cr_runtime *rt, const char *id, const char
     }
     cr_buf_free(&b);
 }
-/* The same for the image container name, of its record. */
+/* The same for the image container name: its id and image from its record,
+   read once per process for a container (its lock file, made with it and
+   never replaced, tells it from a later one of that name). */
 static void cr__ctr_event(const cr_runtime *rt, const char *store, const char *name, const char *action, int code) {
+    static struct { dev_t dev; ino_t ino; struct timespec made; char id[65], image[CR_REF_STRING_MAX]; } seen;
+    char p[PATH_MAX];
+    struct stat sb;
     cr_json *rec;
-    if (cr__ctr_load_record(store, name, &rec, NULL) < 0) return;
-    cr__ctr_event_write(rt, cr__ctr_json_str(rec, "Id"), name, cr__ctr_json_str(rec, "ImageName"), action, code);
-    cr_json_free(rec);
+    snprintf(p, sizeof p, "%s/containers/%s/lock", store, name);
+    if (stat(p, &sb) < 0 ? (memset(&sb, 0, sizeof sb), 1) : sb.st_dev != seen.dev || sb.st_ino != seen.ino || memcmp(&sb.st_ctim, &seen.made, sizeof seen.made)) {
+        if (cr__ctr_load_record(store, name, &rec, NULL) < 0) return;
+        snprintf(seen.id, sizeof seen.id, "%s", cr__ctr_json_str(rec, "Id"));
+        snprintf(seen.image, sizeof seen.image, "%s", cr__ctr_json_str(rec, "ImageName"));
+        seen.dev = sb.st_dev; seen.ino = sb.st_ino; seen.made = sb.st_ctim;
+        cr_json_free(rec);
+    }
+    cr__ctr_event_write(rt, seen.id, name, seen.image, action, code);
 }
 
 /* --mount type=bind|volume|tmpfs,source=,target=,readonly,... (Docker's keys). */
