@@ -22050,6 +22050,38 @@ static int cr__ctr_limits(const cr_ctr_opts *o, cr_jw *w, cr_err *err) {
     return 0;
 }
 
+/* o's limits as the members of linux.resources into lim, and parsed into res. */
+static int cr__ctr_limits_of(const cr_ctr_opts *o, cr_buf *lim, cr_resources *res, cr_err *err) {
+    cr_jw w;
+    int r;
+    cr_jw_init(&w, lim);
+    cr_jw_obj(&w);
+    if ((r = cr__ctr_limits(o, &w, err)) < 0) return r;
+    cr_jw_obj_end(&w);
+    return lim->oom ? cr_err_set(err, ENOMEM, "out of memory") : cr_spec_parse_resources(lim->data, lim->len, res, err);
+}
+
+/* HostConfig's members of o's limits (r: them parsed) and, policy not
+   NULL, its restart policy, as Docker names them (run's record, update). */
+static void cr__ctr_host_json(cr_jw *w, const cr_resources *r, const cr_ctr_opts *o, const char *policy, int max) {
+    const int64_t *v[] = { r->memory.has_limit ? &r->memory.limit : NULL, r->memory.has_swap ? &r->memory.swap : NULL,
+                           r->memory.has_reservation ? &r->memory.reservation : NULL, !o->cpus && r->cpu.has_quota ? &r->cpu.quota : NULL,
+                           r->pids.has_limit ? &r->pids.limit : NULL };
+    static const char *const keys[] = { "Memory", "MemorySwap", "MemoryReservation", "CpuQuota", "PidsLimit" };
+    size_t i;
+    for (i = 0; i < sizeof keys / sizeof *keys; i++) if (v[i]) { cr_jw_key(w, keys[i]); cr_jw_i64(w, *v[i]); }
+    if (r->cpu.has_shares) { cr_jw_key(w, "CpuShares"); cr_jw_u64(w, r->cpu.shares); }
+    if (!o->cpus && r->cpu.has_period) { cr_jw_key(w, "CpuPeriod"); cr_jw_u64(w, r->cpu.period); }
+    if (o->cpus) { cr_jw_key(w, "NanoCpus"); cr_jw_i64(w, (int64_t)(strtod(o->cpus, NULL) * 1e9 + 0.5)); }
+    if (r->cpu.cpus) { cr_jw_key(w, "CpusetCpus"); cr_jw_str(w, r->cpu.cpus); }
+    if (r->block_io.has_weight) { cr_jw_key(w, "BlkioWeight"); cr_jw_i64(w, r->block_io.weight); }
+    if (policy) {
+        cr_jw_key(w, "RestartPolicy"); cr_jw_obj(w);
+        cr_jw_key(w, "Name"); cr_jw_str(w, policy); cr_jw_key(w, "MaximumRetryCount"); cr_jw_i64(w, max);
+        cr_jw_obj_end(w);
+    }
+}
+
 /* --sysctl KEY=VALUE: of a namespace of the container's own, as Docker
    allows them. */
 static int cr__ctr_sysctls(const cr__ctr *c, cr_jw *w, cr_err *err) {
@@ -22385,10 +22417,13 @@ static void cr__ctr_bindings_json(const cr__ctr *c, cr_jw *w) {
 
 static int cr__ctr_record(cr__ctr *c, cr_err *err) {
     const cr_ctr_opts *o = c->o;
-    cr_buf b = {0};
+    cr_buf b = {0}, lim = {0};
+    cr_resources res;
     cr_jw w;
     char p[PATH_MAX];
     int k, r;
+    memset(&res, 0, sizeof res);
+    cr__ctr_limits_of(o, &lim, &res, NULL);   /* (the config's, checked) */
     cr_jw_init(&w, &b);
     cr_jw_obj(&w);
     cr_jw_key(&w, "Id"); cr_jw_str(&w, c->id);
@@ -22447,9 +22482,12 @@ static int cr__ctr_record(cr__ctr *c, cr_err *err) {
     cr_jw_key(&w, "ReadonlyRootfs"); cr_jw_bool(&w, o->read_only);
     cr_jw_key(&w, "PublishAllPorts"); cr_jw_bool(&w, o->publish_all);
     cr__ctr_bindings_json(c, &w);
+    cr__ctr_host_json(&w, &res, o, c->restart, c->max_retries);
     cr_jw_obj_end(&w);
     cr_jw_obj_end(&w);
     r = b.oom ? cr_err_set(err, ENOMEM, "out of memory") : cr__write_atomic(c->dirfd, "ctr.json", b.data, b.len, 0, err);
+    cr_spec_resources_free(&res);
+    cr_buf_free(&lim);
     cr_buf_free(&b);
     return r;
 }
@@ -24994,28 +25032,6 @@ CR_API int cr_ctr_kill(const cr_runtime *rt, const cr_store *s, const char *name
     return cr_container_kill(rt, c.name, sig, 0, err);
 }
 
-/* HostConfig's members of what cr_ctr_update changed, as Docker names them. */
-static void cr__ctr_update_json(cr_jw *w, const cr_resources *r, const cr_ctr_opts *o, const char *policy, int max) {
-    const int64_t *v[] = { r->memory.has_limit ? &r->memory.limit : NULL, r->memory.has_swap ? &r->memory.swap : NULL,
-                           r->memory.has_reservation ? &r->memory.reservation : NULL, !o->cpus && r->cpu.has_quota ? &r->cpu.quota : NULL,
-                           r->pids.has_limit ? &r->pids.limit : NULL };
-    static const char *const keys[] = { "Memory", "MemorySwap", "MemoryReservation", "CpuQuota", "PidsLimit" };
-    size_t i;
-    cr_jw_obj(w); cr_jw_key(w, "HostConfig"); cr_jw_obj(w);
-    for (i = 0; i < sizeof keys / sizeof *keys; i++) if (v[i]) { cr_jw_key(w, keys[i]); cr_jw_i64(w, *v[i]); }
-    if (r->cpu.has_shares) { cr_jw_key(w, "CpuShares"); cr_jw_u64(w, r->cpu.shares); }
-    if (!o->cpus && r->cpu.has_period) { cr_jw_key(w, "CpuPeriod"); cr_jw_u64(w, r->cpu.period); }
-    if (o->cpus) { cr_jw_key(w, "NanoCpus"); cr_jw_i64(w, (int64_t)(strtod(o->cpus, NULL) * 1e9 + 0.5)); }
-    if (r->cpu.cpus) { cr_jw_key(w, "CpusetCpus"); cr_jw_str(w, r->cpu.cpus); }
-    if (r->block_io.has_weight) { cr_jw_key(w, "BlkioWeight"); cr_jw_i64(w, r->block_io.weight); }
-    if (o->restart) {
-        cr_jw_key(w, "RestartPolicy"); cr_jw_obj(w);
-        cr_jw_key(w, "Name"); cr_jw_str(w, policy); cr_jw_key(w, "MaximumRetryCount"); cr_jw_i64(w, max);
-        cr_jw_obj_end(w);
-    }
-    cr_jw_obj_end(w); cr_jw_obj_end(w);
-}
-
 CR_API int cr_ctr_update(const cr_runtime *rt, const cr_store *s, const char *name, const cr_ctr_opts *o, cr_err *err) {
     cr_ctr_info c;
     cr_resources res;
@@ -25025,18 +25041,16 @@ CR_API int cr_ctr_update(const cr_runtime *rt, const cr_store *s, const char *na
     int max = 0, dfd = -1, named = 0, r;   /* named: err names the container already */
     memset(&res, 0, sizeof res);
     if ((r = cr_ctr_find(rt, s, name, &c, err)) < 0) return r;
-    cr_jw_init(&w, &lim);
-    cr_jw_obj(&w);
-    if ((r = cr__ctr_limits(o, &w, err)) < 0 || (o->restart && (r = cr__ctr_restart_parse(o->restart, policy, &max, err)) < 0)) goto out;
-    cr_jw_obj_end(&w);
-    if ((r = lim.oom ? cr_err_set(err, ENOMEM, "out of memory") : cr_spec_parse_resources(lim.data, lim.len, &res, err)) < 0) goto out;
+    if ((o->restart && (r = cr__ctr_restart_parse(o->restart, policy, &max, err)) < 0) || (r = cr__ctr_limits_of(o, &lim, &res, err)) < 0) goto out;
     if ((c.status == CR_RUNNING || c.status == CR_PAUSED) && (r = cr_container_update(rt, c.name, &res, err)) < 0) { named = 1; goto out; }
     if ((dfd = open(c.dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) { r = cr__errno(err, "%s", c.dir); goto out; }
     cr_buf_printf(&b, "{\"linux\":{\"resources\":%s}}", lim.data);
     if ((r = cr__json_patch_file(dfd, "config.json", &b, err)) < 0) goto out;
     b.len = 0;
     cr_jw_init(&w, &b);
-    cr__ctr_update_json(&w, &res, o, policy, max);
+    cr_jw_obj(&w); cr_jw_key(&w, "HostConfig"); cr_jw_obj(&w);
+    cr__ctr_host_json(&w, &res, o, o->restart ? policy : NULL, max);
+    cr_jw_obj_end(&w); cr_jw_obj_end(&w);
     if ((r = cr__json_patch_file(dfd, "ctr.json", &b, err)) < 0 || !o->restart) goto out;
     b.len = 0;
     cr_buf_printf(&b, "{\"Restart\":\"%s\",\"MaxRetries\":%d}", policy, max);

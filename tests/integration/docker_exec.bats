@@ -174,6 +174,8 @@ status_is() { [[ $(cri inspect "$1" 2>/dev/null | jq -r '.[0].State.Status') == 
         fail "on-failure:2: $(cri inspect "$N" | jq -c '.[0].State, .[0].RestartCount')"
     sleep 0.5
     [[ $(cri inspect "$N" | jq .[0].RestartCount) == 2 && $(cri inspect "$N" | jq .[0].State.ExitCode) == 3 ]] || fail "more than 2 restarts"
+    [[ $(cri inspect "$N" | jq -c .[0].HostConfig.RestartPolicy) == '{"Name":"on-failure","MaximumRetryCount":2}' ]] ||
+        fail "HostConfig.RestartPolicy: $(cri inspect "$N" | jq -c .[0].HostConfig)"
     cri rm "$N" >/dev/null
     cri run -d --name "$N-b" --restart always "$BB" sh -c 'sleep 0.2; exit 0' >/dev/null
     wait_until 30 eval '(( $(cri inspect "$N-b" | jq .[0].RestartCount) >= 3 ))' || fail "always: $(cri inspect "$N-b" | jq .[0].RestartCount)"
