@@ -179,6 +179,9 @@ status_is() { [[ $(cri inspect "$1" 2>/dev/null | jq -r '.[0].State.Status') == 
     cri rm "$N" >/dev/null
     cri run -d --name "$N-b" --restart always "$BB" sh -c 'sleep 0.2; exit 0' >/dev/null
     wait_until 30 eval '(( $(cri inspect "$N-b" | jq .[0].RestartCount) >= 3 ))' || fail "always: $(cri inspect "$N-b" | jq .[0].RestartCount)"
+    # wait of a container its monitor restarts: its next exit (the monitor keeps its lock)
+    run timeout 10 nsenter --net="/run/netns/$NETNS" "$CR" --root "$CR_ROOT" --storage "$STORE" wait "$N-b"
+    [[ $status -eq 0 && $output == 0 ]] || fail "wait of a restarting container: $status $output"
     run cri ps -a --filter name="$N-b" --format '{{.Status}}'
     [[ $output == Up* || $output == Restarting* ]] || fail "ps status: $output"
     cri stop -t 1 "$N-b" >/dev/null
