@@ -1547,6 +1547,7 @@ CR_API void cr_serve_conn(const cr_runtime *rt, const cr_store *s, int fd);
 #include <unistd.h>
 #include <dirent.h>
 #include <sys/file.h>
+#include <sys/inotify.h>
 #include <sys/ioctl.h>
 #include <net/if.h>
 #include <sys/mman.h>
@@ -21983,12 +21984,23 @@ static void cr__ctr_event_write(const cr_runtime *rt, const char *id, const char
     }
     cr_buf_free(&b);
 }
-/* The same for the image container name, of its record. */
+/* The same for the image container name: its id and image from its record,
+   read once per process for a container (its lock file, made with it and
+   never replaced, tells it from a later one of that name). */
 static void cr__ctr_event(const cr_runtime *rt, const char *store, const char *name, const char *action, int code) {
+    static struct { dev_t dev; ino_t ino; struct timespec made; char id[65], image[CR_REF_STRING_MAX]; } seen;
+    char p[PATH_MAX];
+    struct stat sb;
     cr_json *rec;
-    if (cr__ctr_load_record(store, name, &rec, NULL) < 0) return;
-    cr__ctr_event_write(rt, cr__ctr_json_str(rec, "Id"), name, cr__ctr_json_str(rec, "ImageName"), action, code);
-    cr_json_free(rec);
+    snprintf(p, sizeof p, "%s/containers/%s/lock", store, name);
+    if (stat(p, &sb) < 0 ? (memset(&sb, 0, sizeof sb), 1) : sb.st_dev != seen.dev || sb.st_ino != seen.ino || memcmp(&sb.st_ctim, &seen.made, sizeof seen.made)) {
+        if (cr__ctr_load_record(store, name, &rec, NULL) < 0) return;
+        snprintf(seen.id, sizeof seen.id, "%s", cr__ctr_json_str(rec, "Id"));
+        snprintf(seen.image, sizeof seen.image, "%s", cr__ctr_json_str(rec, "ImageName"));
+        seen.dev = sb.st_dev; seen.ino = sb.st_ino; seen.made = sb.st_ctim;
+        cr_json_free(rec);
+    }
+    cr__ctr_event_write(rt, seen.id, name, seen.image, action, code);
 }
 
 /* --mount type=bind|volume|tmpfs,source=,target=,readonly,... (Docker's keys). */
@@ -22507,6 +22519,38 @@ static int cr__ctr_limits(const cr_ctr_opts *o, cr_jw *w, cr_err *err) {
     return 0;
 }
 
+/* o's limits as the members of linux.resources into lim, and parsed into res. */
+static int cr__ctr_limits_of(const cr_ctr_opts *o, cr_buf *lim, cr_resources *res, cr_err *err) {
+    cr_jw w;
+    int r;
+    cr_jw_init(&w, lim);
+    cr_jw_obj(&w);
+    if ((r = cr__ctr_limits(o, &w, err)) < 0) return r;
+    cr_jw_obj_end(&w);
+    return lim->oom ? cr_err_set(err, ENOMEM, "out of memory") : cr_spec_parse_resources(lim->data, lim->len, res, err);
+}
+
+/* HostConfig's members of o's limits (r: them parsed) and, policy not
+   NULL, its restart policy, as Docker names them (run's record, update). */
+static void cr__ctr_host_json(cr_jw *w, const cr_resources *r, const cr_ctr_opts *o, const char *policy, int max) {
+    const int64_t *v[] = { r->memory.has_limit ? &r->memory.limit : NULL, r->memory.has_swap ? &r->memory.swap : NULL,
+                           r->memory.has_reservation ? &r->memory.reservation : NULL, !o->cpus && r->cpu.has_quota ? &r->cpu.quota : NULL,
+                           r->pids.has_limit ? &r->pids.limit : NULL };
+    static const char *const keys[] = { "Memory", "MemorySwap", "MemoryReservation", "CpuQuota", "PidsLimit" };
+    size_t i;
+    for (i = 0; i < sizeof keys / sizeof *keys; i++) if (v[i]) { cr_jw_key(w, keys[i]); cr_jw_i64(w, *v[i]); }
+    if (r->cpu.has_shares) { cr_jw_key(w, "CpuShares"); cr_jw_u64(w, r->cpu.shares); }
+    if (!o->cpus && r->cpu.has_period) { cr_jw_key(w, "CpuPeriod"); cr_jw_u64(w, r->cpu.period); }
+    if (o->cpus) { cr_jw_key(w, "NanoCpus"); cr_jw_i64(w, (int64_t)(strtod(o->cpus, NULL) * 1e9 + 0.5)); }
+    if (r->cpu.cpus) { cr_jw_key(w, "CpusetCpus"); cr_jw_str(w, r->cpu.cpus); }
+    if (r->block_io.has_weight) { cr_jw_key(w, "BlkioWeight"); cr_jw_i64(w, r->block_io.weight); }
+    if (policy) {
+        cr_jw_key(w, "RestartPolicy"); cr_jw_obj(w);
+        cr_jw_key(w, "Name"); cr_jw_str(w, policy); cr_jw_key(w, "MaximumRetryCount"); cr_jw_i64(w, max);
+        cr_jw_obj_end(w);
+    }
+}
+
 /* --sysctl KEY=VALUE: of a namespace of the container's own, as Docker
    allows them. */
 static int cr__ctr_sysctls(const cr__ctr *c, cr_jw *w, cr_err *err) {
@@ -22842,10 +22886,13 @@ static void cr__ctr_bindings_json(const cr__ctr *c, cr_jw *w) {
 
 static int cr__ctr_record(cr__ctr *c, cr_err *err) {
     const cr_ctr_opts *o = c->o;
-    cr_buf b = {0};
+    cr_buf b = {0}, lim = {0};
+    cr_resources res;
     cr_jw w;
     char p[PATH_MAX];
     int k, r;
+    memset(&res, 0, sizeof res);
+    cr__ctr_limits_of(o, &lim, &res, NULL);   /* (the config's, checked) */
     cr_jw_init(&w, &b);
     cr_jw_obj(&w);
     cr_jw_key(&w, "Id"); cr_jw_str(&w, c->id);
@@ -22904,9 +22951,12 @@ static int cr__ctr_record(cr__ctr *c, cr_err *err) {
     cr_jw_key(&w, "ReadonlyRootfs"); cr_jw_bool(&w, o->read_only);
     cr_jw_key(&w, "PublishAllPorts"); cr_jw_bool(&w, o->publish_all);
     cr__ctr_bindings_json(c, &w);
+    cr__ctr_host_json(&w, &res, o, c->restart, c->max_retries);
     cr_jw_obj_end(&w);
     cr_jw_obj_end(&w);
     r = b.oom ? cr_err_set(err, ENOMEM, "out of memory") : cr__write_atomic(c->dirfd, "ctr.json", b.data, b.len, 0, err);
+    cr_spec_resources_free(&res);
+    cr_buf_free(&lim);
     cr_buf_free(&b);
     return r;
 }
@@ -23110,6 +23160,68 @@ static int cr__ctr_lock(const char *dir, int wait_ms) {
         return access(dir, F_OK) == 0 ? -EBUSY : -ENOENT;
     }
     return fd;
+}
+
+/* The runner of dir is done with it (or it has none). */
+static int cr__ctr_done(const char *dir) {
+    int fd = cr__ctr_lock(dir, 0);
+    if (fd >= 0) close(fd);
+    return fd != -EBUSY;
+}
+
+/* What a wait on a container watches, so that it ends at once, not at a
+   next look: fd[0] a pipe that reads EOF the moment the runner of dir
+   lets go of its lock (a child blocked in flock holds its other end, and
+   dies with this process), fd[1] what lands in dir (inotify: exit.json of
+   an exit the runner restarts from, dir's removal). -1: none. */
+typedef struct cr__ctr_watch { int fd[2]; pid_t pid; } cr__ctr_watch;
+
+static void cr__ctr_watch_open(cr__ctr_watch *w, const char *dir) {
+    char p[PATH_MAX];
+    int end[2], lock;
+    w->fd[0] = -1;
+    w->pid = -1;
+    if ((w->fd[1] = inotify_init1(IN_CLOEXEC | IN_NONBLOCK)) >= 0)
+        inotify_add_watch(w->fd[1], dir, IN_MOVED_TO | IN_CREATE | IN_DELETE_SELF | IN_MOVE_SELF);
+    snprintf(p, sizeof p, "%s/lock", dir);
+    if (pipe2(end, O_CLOEXEC) < 0) return;
+    if ((w->pid = fork()) == 0) {
+        prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+        dup2(end[1], 0);
+        syscall(SYS_close_range, 1u, ~0u, 0);   /* holds nothing of its parent's */
+        if ((lock = open(p, O_RDONLY | O_CLOEXEC)) >= 0) { flock(lock, LOCK_SH); close(lock); }   /* lets go before the EOF */
+        _exit(0);
+    }
+    close(end[1]);
+    if (w->pid > 0) w->fd[0] = end[0];
+    else close(end[0]);
+}
+
+/* The pipe only (its runner is done: nothing more to learn of it). */
+static void cr__ctr_watch_done(cr__ctr_watch *w) {
+    if (w->fd[0] < 0) return;
+    close(w->fd[0]);
+    kill(w->pid, SIGKILL);
+    while (waitpid(w->pid, NULL, 0) < 0 && errno == EINTR) ;
+    w->fd[0] = -1;
+}
+
+static void cr__ctr_watch_close(cr__ctr_watch *w) {
+    cr__ctr_watch_done(w);
+    if (w->fd[1] >= 0) close(w->fd[1]);
+    w->fd[1] = -1;
+}
+
+/* Waits up to ms (< 0: until w has news, or 100 ms once its runner is
+   done) for w (NULL: none) or also (the caller's fd); poll's count. */
+static int cr__ctr_watch_poll(cr__ctr_watch *w, struct pollfd *also, int ms) {
+    struct pollfd p[3] = { *also, { w ? w->fd[0] : -1, POLLIN, 0 }, { w ? w->fd[1] : -1, POLLIN, 0 } };
+    char ev[512];
+    int n = poll(p, 3, ms < 0 && p[1].fd < 0 ? 100 : ms);
+    also->revents = p[0].revents;
+    if (n > 0 && p[1].revents) cr__ctr_watch_done(w);
+    if (n > 0 && p[2].revents) while (read(p[2].fd, ev, sizeof ev) > 0) ;
+    return n;
 }
 
 /* The OCI state (if any), the network lease and the directory of name. */
@@ -25216,32 +25328,31 @@ out:
 
 CR_API int cr_ctr_wait(const cr_runtime *rt, const cr_store *s, const char *name, int *exit_code, cr_err *err) {
     cr_ctr_info c;
+    cr__ctr_watch w;
+    struct pollfd none = { -1, 0, 0 };
     char p[PATH_MAX];
     struct stat before, now;
-    int r, had;
+    int r, had, i;
     *exit_code = 0;
     if ((r = cr_ctr_find(rt, s, name, &c, err)) < 0) return r;
     snprintf(p, sizeof p, "%s/exit.json", c.dir);
+    cr__ctr_watch_open(&w, c.dir);
     had = stat(p, &before) == 0;
     for (;;) {
-        int lock;
         if (stat(p, &now) == 0 && (!had || now.st_ino != before.st_ino || now.st_mtim.tv_nsec != before.st_mtim.tv_nsec)) break;
-        if (access(c.dir, F_OK) < 0) return cr_err_set(err, ENOENT, "container \"%s\" was removed", c.name);
-        if (c.status == CR_STOPPED && !c.restarting) {
-            /* not running: the last exit, once its runner is done */
-            if ((lock = cr__ctr_lock(c.dir, 0)) >= 0 || lock == -ENOLCK) { if (lock >= 0) close(lock); break; }
-        }
-        usleep(20000);
-        if (cr_ctr_find(rt, s, c.name, &c, NULL) < 0) return cr_err_set(err, ENOENT, "container \"%s\" was removed", c.name);
+        /* not running: the last exit, once its runner is done */
+        if (access(c.dir, F_OK) < 0 || (c.status == CR_STOPPED && !c.restarting && cr__ctr_done(c.dir))) break;
+        cr__ctr_watch_poll(&w, &none, -1);
+        if (cr_ctr_find(rt, s, c.name, &c, NULL) < 0) break;
     }
     /* a runner that will not restart it lets go at once: a start that
        follows finds it done */
-    for (r = 0; r < 100 && !c.restarting; r++) {
-        int lock = cr__ctr_lock(c.dir, 0);
-        if (lock >= 0 || lock != -EBUSY) { if (lock >= 0) close(lock); break; }
-        usleep(2000);
+    for (i = 0; i < 10 && w.fd[0] >= 0 && !c.restarting; i++) {
+        cr__ctr_watch_poll(&w, &none, 20);
         cr_ctr_find(rt, s, c.name, &c, NULL);
     }
+    cr__ctr_watch_close(&w);
+    if (access(c.dir, F_OK) < 0) return cr_err_set(err, ENOENT, "container \"%s\" was removed", c.name);
     if ((r = cr_ctr_find(rt, s, c.name, &c, err)) < 0) return r;
     *exit_code = c.exited ? c.exit_code : 0;
     return 0;
@@ -25393,49 +25504,25 @@ CR_API int cr_ctr_kill(const cr_runtime *rt, const cr_store *s, const char *name
     return cr_container_kill(rt, c.name, sig, 0, err);
 }
 
-/* HostConfig's members of what cr_ctr_update changed, as Docker names them. */
-static void cr__ctr_update_json(cr_jw *w, const cr_resources *r, const cr_ctr_opts *o, const char *policy, int max) {
-    const int64_t *v[] = { r->memory.has_limit ? &r->memory.limit : NULL, r->memory.has_swap ? &r->memory.swap : NULL,
-                           r->memory.has_reservation ? &r->memory.reservation : NULL, !o->cpus && r->cpu.has_quota ? &r->cpu.quota : NULL,
-                           r->pids.has_limit ? &r->pids.limit : NULL };
-    static const char *const keys[] = { "Memory", "MemorySwap", "MemoryReservation", "CpuQuota", "PidsLimit" };
-    size_t i;
-    cr_jw_obj(w); cr_jw_key(w, "HostConfig"); cr_jw_obj(w);
-    for (i = 0; i < sizeof keys / sizeof *keys; i++) if (v[i]) { cr_jw_key(w, keys[i]); cr_jw_i64(w, *v[i]); }
-    if (r->cpu.has_shares) { cr_jw_key(w, "CpuShares"); cr_jw_u64(w, r->cpu.shares); }
-    if (!o->cpus && r->cpu.has_period) { cr_jw_key(w, "CpuPeriod"); cr_jw_u64(w, r->cpu.period); }
-    if (o->cpus) { cr_jw_key(w, "NanoCpus"); cr_jw_i64(w, (int64_t)(strtod(o->cpus, NULL) * 1e9 + 0.5)); }
-    if (r->cpu.cpus) { cr_jw_key(w, "CpusetCpus"); cr_jw_str(w, r->cpu.cpus); }
-    if (r->block_io.has_weight) { cr_jw_key(w, "BlkioWeight"); cr_jw_i64(w, r->block_io.weight); }
-    if (o->restart) {
-        cr_jw_key(w, "RestartPolicy"); cr_jw_obj(w);
-        cr_jw_key(w, "Name"); cr_jw_str(w, policy); cr_jw_key(w, "MaximumRetryCount"); cr_jw_i64(w, max);
-        cr_jw_obj_end(w);
-    }
-    cr_jw_obj_end(w); cr_jw_obj_end(w);
-}
-
 CR_API int cr_ctr_update(const cr_runtime *rt, const cr_store *s, const char *name, const cr_ctr_opts *o, cr_err *err) {
     cr_ctr_info c;
     cr_resources res;
     cr_buf lim = {0}, b = {0};
     cr_jw w;
     char policy[16];
-    int max = 0, dfd = -1, r;
+    int max = 0, dfd = -1, named = 0, r;   /* named: err names the container already */
     memset(&res, 0, sizeof res);
     if ((r = cr_ctr_find(rt, s, name, &c, err)) < 0) return r;
-    cr_jw_init(&w, &lim);
-    cr_jw_obj(&w);
-    if ((r = cr__ctr_limits(o, &w, err)) < 0 || (o->restart && (r = cr__ctr_restart_parse(o->restart, policy, &max, err)) < 0)) goto out;
-    cr_jw_obj_end(&w);
-    if ((r = lim.oom ? cr_err_set(err, ENOMEM, "out of memory") : cr_spec_parse_resources(lim.data, lim.len, &res, err)) < 0) goto out;
-    if ((c.status == CR_RUNNING || c.status == CR_PAUSED) && (r = cr_container_update(rt, c.name, &res, err)) < 0) { max = -1; goto out; }
+    if ((o->restart && (r = cr__ctr_restart_parse(o->restart, policy, &max, err)) < 0) || (r = cr__ctr_limits_of(o, &lim, &res, err)) < 0) goto out;
+    if ((c.status == CR_RUNNING || c.status == CR_PAUSED) && (r = cr_container_update(rt, c.name, &res, err)) < 0) { named = 1; goto out; }
     if ((dfd = open(c.dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) { r = cr__errno(err, "%s", c.dir); goto out; }
     cr_buf_printf(&b, "{\"linux\":{\"resources\":%s}}", lim.data);
     if ((r = cr__json_patch_file(dfd, "config.json", &b, err)) < 0) goto out;
     b.len = 0;
     cr_jw_init(&w, &b);
-    cr__ctr_update_json(&w, &res, o, policy, max);
+    cr_jw_obj(&w); cr_jw_key(&w, "HostConfig"); cr_jw_obj(&w);
+    cr__ctr_host_json(&w, &res, o, o->restart ? policy : NULL, max);
+    cr_jw_obj_end(&w); cr_jw_obj_end(&w);
     if ((r = cr__json_patch_file(dfd, "ctr.json", &b, err)) < 0 || !o->restart) goto out;
     b.len = 0;
     cr_buf_printf(&b, "{\"Restart\":\"%s\",\"MaxRetries\":%d}", policy, max);
@@ -25446,7 +25533,7 @@ out:
     cr_spec_resources_free(&res);
     cr_buf_free(&lim);
     cr_buf_free(&b);
-    return r < 0 && max >= 0 ? cr_err_wrap(err, "update \"%s\"", c.name) : r;   /* (cr_container_update's error names it) */
+    return r < 0 && !named ? cr_err_wrap(err, "update \"%s\"", c.name) : r;
 }
 
 /* exec -u: the names of the container's own /etc/passwd and /etc/group. */
@@ -27955,11 +28042,13 @@ static int cr__srv_frame(cr__srv *c, int stream, const void *p, size_t n) {
     return cr__srv_send(c, p, n);
 }
 
-/* The client hung up (or waits ms for it; for streams that send nothing
-   for long). A half-close (docker's attach without stdin) is not that. */
-static int cr__srv_gone(cr__srv *c, int ms) {
+/* Waits up to ms (< 0: until w has news) for the client to hang up (for
+   streams that send nothing for long) or for w (NULL: none) to have news
+   of the container; 1 when the client has left. A half-close (docker's
+   attach without stdin) is not that. */
+static int cr__srv_idle(cr__srv *c, int ms, cr__ctr_watch *w) {
     struct pollfd p = { c->fd, 0, 0 };
-    return poll(&p, 1, ms) > 0 && (p.revents & (POLLHUP | POLLERR));
+    return cr__ctr_watch_poll(w, &p, ms) > 0 && (p.revents & (POLLHUP | POLLERR));
 }
 
 /* Parses the JSON body (an empty one is {}); on errors replies 400 and returns NULL. */
@@ -28735,55 +28824,6 @@ static int cr__srv_held(cr__srv *c, const char *id) {
     return held;
 }
 
-/* The runner of a started container (its monitor) is done with it. */
-static int cr__srv_done(const cr_ctr_info *i) {
-    int fd = cr__ctr_lock(i->dir, 0);
-    if (fd >= 0) close(fd);
-    return fd != -EBUSY;
-}
-
-/* A pipe that reads EOF the moment a container's runner lets go of its
-   lock: a child blocked in flock holds its other end (and dies with this
-   connection's process). Polled beside the client, so that a wait or a
-   followed log ends at once, not at the next look. fd -1: none made. */
-typedef struct cr__srv_doneq { int fd; pid_t pid; } cr__srv_doneq;
-
-static void cr__srv_done_open(cr__srv_doneq *d, const cr_ctr_info *i) {
-    char p[PATH_MAX];
-    int end[2], lock;
-    d->fd = -1;
-    d->pid = -1;
-    snprintf(p, sizeof p, "%s/lock", i->dir);
-    if (pipe2(end, O_CLOEXEC) < 0) return;
-    if ((d->pid = fork()) == 0) {
-        prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
-        dup2(end[1], 0);
-        syscall(SYS_close_range, 1u, ~0u, 0);   /* holds nothing of the server's */
-        if ((lock = open(p, O_RDONLY | O_CLOEXEC)) >= 0) flock(lock, LOCK_SH);
-        _exit(0);
-    }
-    close(end[1]);
-    if (d->pid > 0) d->fd = end[0];
-    else close(end[0]);
-}
-
-static void cr__srv_done_close(cr__srv_doneq *d) {
-    if (d->fd < 0) return;
-    close(d->fd);
-    kill(d->pid, SIGKILL);
-    while (waitpid(d->pid, NULL, 0) < 0 && errno == EINTR) ;
-    d->fd = -1;
-}
-
-/* Waits up to ms: 1 when the client has left; the runner's letting go ends
-   the wait too (once: then d is closed). */
-static int cr__srv_idle(cr__srv *c, int ms, cr__srv_doneq *d) {
-    struct pollfd p[2] = { { c->fd, 0, 0 }, { d->fd, POLLIN, 0 } };
-    int n = poll(p, 2, ms);
-    if (n > 0 && p[1].revents) cr__srv_done_close(d);
-    return n > 0 && (p[0].revents & (POLLHUP | POLLERR));
-}
-
 /* ---- create, start ---- */
 
 static void cr__srv_create(cr__srv *c, cr__srv_req *q, const char *arg) {
@@ -29006,19 +29046,19 @@ static void cr__srv_start(cr__srv *c, cr__srv_req *q, const char *arg) {
 
 /* Waits until x has stopped (or is gone): its exit code, -1 if the client left. */
 static int cr__srv_wait_exit(cr__srv *c, cr__srv_ctr *x) {
-    cr__srv_doneq d = { -1, -1 };
+    cr__ctr_watch d = { { -1, -1 }, -1 };
     int code = -1;
     for (;;) {
         cr__srv_ctr now;
         int found = cr__srv_find(c, x->id, &now, NULL) == 0, stopped;
-        stopped = found && !now.pending && now.info.status == CR_STOPPED && (now.info.exited || cr__srv_done(&now.info));
+        stopped = found && !now.pending && now.info.status == CR_STOPPED && (now.info.exited || cr__ctr_done(now.info.dir));
         if (found) { cr__srv_ctr_free(&now); x->info = now.info; x->pending = now.pending; code = now.info.exit_code; }
         if (!found) code = x->info.exited ? x->info.exit_code : 0;
         if (!found || stopped) break;
-        if (d.pid < 0 && !x->pending) cr__srv_done_open(&d, &x->info);
-        if (cr__srv_idle(c, 20, &d)) { code = -1; break; }
+        if (d.pid < 0 && !x->pending) cr__ctr_watch_open(&d, x->info.dir);
+        if (cr__srv_idle(c, x->pending ? 20 : -1, &d)) { code = -1; break; }
     }
-    cr__srv_done_close(&d);
+    cr__ctr_watch_close(&d);
     return code;
 }
 
@@ -29035,7 +29075,7 @@ static void cr__srv_wait(cr__srv *c, cr__srv_req *q, const char *arg) {
     cr__srv_release(c, x.id, hold);
     while (code >= 0 && !strcmp(cond, "removed") && cr__srv_find(c, x.id, &x, NULL) == 0) {   /* looks soon, then less often */
         cr__srv_ctr_free(&x);
-        if (cr__srv_gone(c, ms)) code = -1;
+        if (cr__srv_idle(c, ms, NULL)) code = -1;
         ms = ms < 64 ? ms * 2 : 100;
     }
     cr__srv_ctr_free(&x);
@@ -29070,7 +29110,7 @@ static void cr__srv_follow(cr__srv *c, const cr__srv_ctr *x, const cr_ctr_logs_o
     char buf[4096];
     cr__ctr_lr l;
     cr_err e = {0};
-    cr__srv_doneq d = { -1, -1 };
+    cr__ctr_watch d = { { -1, -1 }, -1 };
     int dirfd, in = -1, eof = 0, follow = !!(o->flags & CR_CTR_LOGS_FOLLOW);
     memset(&l, 0, sizeof l);
     l.o = o;
@@ -29080,17 +29120,16 @@ static void cr__srv_follow(cr__srv *c, const cr__srv_ctr *x, const cr_ctr_logs_o
     cr__ctr_log_bound(o->until, "until", &l.until, &e);
     if ((dirfd = open(x->info.dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) return;
     /* a container just started: its monitor may not have made the log yet */
-    while (faccessat(dirfd, "ctr.log", F_OK, 0) < 0 && follow && !cr__srv_done(&x->info) && !cr__srv_gone(c, 10)) ;
-    if (follow) cr__srv_done_open(&d, &x->info);
+    while (faccessat(dirfd, "ctr.log", F_OK, 0) < 0 && follow && !cr__ctr_done(x->info.dir) && !cr__srv_idle(c, 10, NULL)) ;
+    if (follow) cr__ctr_watch_open(&d, x->info.dir);
     if (cr__ctr_log_start(&l, dirfd, &in) == 0) while (follow) {
-        struct pollfd pf[2] = { { c->fd, (short)(eof ? 0 : POLLIN | POLLRDHUP), 0 }, { d.fd, POLLIN, 0 } };
+        struct pollfd pf = { c->fd, (short)(eof ? 0 : POLLIN | POLLRDHUP), 0 };
         if (in < 0) in = openat(dirfd, "ctr.log", O_RDONLY | O_CLOEXEC);
-        if (cr__srv_done(&x->info)) { cr__ctr_log_feed(&l, in, 1); break; }   /* what it wrote last */
+        if (cr__ctr_done(x->info.dir)) { cr__ctr_log_feed(&l, in, 1); break; }   /* what it wrote last */
         if (cr__ctr_log_feed(&l, in, 0) < 0) break;
-        if (c->rpos < c->rlen || poll(pf, 2, 50) > 0) {
+        if (c->rpos < c->rlen || cr__ctr_watch_poll(&d, &pf, 50) > 0) {   /* its runner done: the next look ends it */
             ssize_t n;
-            if (pf[1].revents) cr__srv_done_close(&d);   /* its runner is done: the next look ends it */
-            if (c->rpos >= c->rlen && !pf[0].revents) continue;
+            if (c->rpos >= c->rlen && !pf.revents) continue;
             if (!eof && c->hijacked && (n = cr__srv_recv(c, buf, sizeof buf)) > 0) {   /* what it sent before it went too */
                 if (c->ws && (n = cr__ws_decode(&c->wsd, (unsigned char *)buf, (size_t)n)) < 0) break;   /* a close */
                 if (w->in < 0) continue;
@@ -29098,11 +29137,11 @@ static void cr__srv_follow(cr__srv *c, const cr__srv_ctr *x, const cr_ctr_logs_o
                 else if (cr__stdin_keys(w->in, w->keys, &w->matched, buf, n)) break;
                 continue;
             }
-            if (pf[0].revents & (POLLHUP | POLLERR)) break;
+            if (pf.revents & (POLLHUP | POLLERR)) break;
             if (!eof && (eof = 1) && w->in >= 0) shutdown(w->in, SHUT_WR);
         }
     }
-    cr__srv_done_close(&d);
+    cr__ctr_watch_close(&d);
     if (in >= 0) close(in);
     close(dirfd);
     cr_buf_free(&l.part);
@@ -29120,7 +29159,7 @@ static int cr__srv_stdin(cr__srv *c, const cr__srv_ctr *x) {
     sa.sun_family = AF_UNIX;
     snprintf(sa.sun_path, sizeof sa.sun_path, "/proc/self/fd/%d/stdin.sock", dfd);
     for (i = 0; want && dfd >= 0 && s >= 0 && (r = connect(s, (struct sockaddr *)&sa, sizeof sa)) < 0 && i < 250 &&
-                !cr__srv_done(&x->info) && !cr__srv_gone(c, 20); i++) ;
+                !cr__ctr_done(x->info.dir) && !cr__srv_idle(c, 20, NULL); i++) ;
     if (dfd >= 0) close(dfd);
     if (r < 0 && s >= 0) close(s);
     return r < 0 ? -1 : s;
@@ -29136,7 +29175,7 @@ static void cr__srv_attach(cr__srv *c, cr__srv_req *q, const char *arg) {
     was = !x.pending && !cr__srv_flag(q, "logs");   /* running: only what comes */
     while (x.pending && cr__srv_find(c, x.id, &x, NULL) == 0 && x.pending) {   /* until it starts */
         cr__srv_ctr_free(&x);
-        if (cr__srv_gone(c, 20)) break;
+        if (cr__srv_idle(c, 20, NULL)) break;
     }
     if (!x.pending && x.info.dir[0] && cr__srv_flag(q, "stream")) {
         cr_ctr_logs_opts o = { CR_CTR_LOGS_FOLLOW, was, 0, 0, NULL, NULL };
@@ -29621,7 +29660,7 @@ static void cr__srv_stats(cr__srv *c, cr__srv_req *q, const char *arg) {
         cr_buf_putc(&b, '\n');
         if (b.oom || cr__srv_send(c, b.data, b.len) < 0) stream = 0;
         cr_buf_free(&b);
-    } while (stream && !cr__srv_gone(c, 1000));
+    } while (stream && !cr__srv_idle(c, 1000, NULL));
     cr__srv_ctr_free(&x);
     cr__srv_end(c);
 }
@@ -30114,7 +30153,7 @@ static void cr__srv_events(cr__srv *c, cr__srv_req *q, const char *arg) {
         }
         if (!k) { if (from >= 0) close(from); part.len = 0; continue; }
         clock_gettime(CLOCK_REALTIME, &ts);
-        if (done || (until && (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec > until) || cr__srv_gone(c, 100)) break;
+        if (done || (until && (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec > until) || cr__srv_idle(c, 100, NULL)) break;
         if (stat(path, &a) == 0 && fstat(fd, &b) == 0 && a.st_ino != b.st_ino) {   /* it moved to @events.1 */
             close(fd);
             fd = open(path, O_RDONLY | O_CLOEXEC);

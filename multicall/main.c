@@ -545,6 +545,13 @@ static const char *cr_main_conf_path(cr_conf_key k) {
     return cr_conf_get(&cr_main_conf, k);
 }
 
+/* What cr info says is in effect for k: given (a flag's or $CR_STORAGE's
+   value) from origin; else the file's if cr uses it (used), else none:
+   cr_ctr_conf_defaults then says "default". */
+static void cr_main_conf_said(cr_conf_key k, const char *given, const char *origin, const char *used) {
+    if (given || !used) cr_conf_set(&cr_main_conf, k, given, NULL, given ? origin : "", 0);
+}
+
 /* cr.conf: its state root and storage unless --root/--storage (or
    $CR_STORAGE) said otherwise; the applets take the rest. */
 static int cr_main_load_conf(void) {
@@ -553,10 +560,8 @@ static int cr_main_load_conf(void) {
     if (cr_conf_load(&cr_main_conf, &err) < 0) return cr_main_fail("", "%s", err.msg), -1;
     if (!root) cr_main_runtime.root = cr_main_conf_path(CR_CONF_STATE_ROOT);
     if (!store && !(env && *env)) cr_main_store.root = cr_main_conf_path(CR_CONF_STORAGE);
-    /* what cr info says is in effect: a flag's, $CR_STORAGE, or no file's it did not use */
-    if (root || !cr_main_runtime.root) cr_conf_set(&cr_main_conf, CR_CONF_STATE_ROOT, root, NULL, "flag --root", 0);
-    if (store || (env && *env) || !cr_main_store.root)
-        cr_conf_set(&cr_main_conf, CR_CONF_STORAGE, store ? store : env && *env ? env : NULL, NULL, store ? "flag --storage" : "$CR_STORAGE", 0);
+    cr_main_conf_said(CR_CONF_STATE_ROOT, root, "flag --root", cr_main_runtime.root);
+    cr_main_conf_said(CR_CONF_STORAGE, store ? store : env && *env ? env : NULL, store ? "flag --storage" : "$CR_STORAGE", cr_main_store.root);
     return 0;
 }
 

@@ -174,9 +174,14 @@ status_is() { [[ $(cri inspect "$1" 2>/dev/null | jq -r '.[0].State.Status') == 
         fail "on-failure:2: $(cri inspect "$N" | jq -c '.[0].State, .[0].RestartCount')"
     sleep 0.5
     [[ $(cri inspect "$N" | jq .[0].RestartCount) == 2 && $(cri inspect "$N" | jq .[0].State.ExitCode) == 3 ]] || fail "more than 2 restarts"
+    [[ $(cri inspect "$N" | jq -c .[0].HostConfig.RestartPolicy) == '{"Name":"on-failure","MaximumRetryCount":2}' ]] ||
+        fail "HostConfig.RestartPolicy: $(cri inspect "$N" | jq -c .[0].HostConfig)"
     cri rm "$N" >/dev/null
     cri run -d --name "$N-b" --restart always "$BB" sh -c 'sleep 0.2; exit 0' >/dev/null
     wait_until 30 eval '(( $(cri inspect "$N-b" | jq .[0].RestartCount) >= 3 ))' || fail "always: $(cri inspect "$N-b" | jq .[0].RestartCount)"
+    # wait of a container its monitor restarts: its next exit (the monitor keeps its lock)
+    run timeout 10 nsenter --net="/run/netns/$NETNS" "$CR" --root "$CR_ROOT" --storage "$STORE" wait "$N-b"
+    [[ $status -eq 0 && $output == 0 ]] || fail "wait of a restarting container: $status $output"
     run cri ps -a --filter name="$N-b" --format '{{.Status}}'
     [[ $output == Up* || $output == Restarting* ]] || fail "ps status: $output"
     cri stop -t 1 "$N-b" >/dev/null
