@@ -30094,16 +30094,29 @@ static int cr__srv_listen(const cr_runtime *rt, const cr_serve_opts *o, char *pa
     return fd;
 }
 
-/* "ADDR:PORT" of an IPv4 or IPv6 ("[a:b:c:d:e:f:g:h]:PORT") socket address,
-   after prefix; n of 64 holds any. */
+/* "ADDR:PORT" of an IPv4 or IPv6 socket address, after prefix; IPv6 in
+   brackets and RFC 5952's shortest form, as inet_ntop and Docker print it
+   ("[::1]:2376", "[fd00::2:0:0:1]:2376"; ::ffff:a.b.c.d of an IPv4 peer
+   of a v6 socket). n of 64 holds any. */
 static void cr__srv_addr_name(const struct sockaddr_storage *ss, const char *prefix, char *out, size_t n) {
     const struct sockaddr_in *a4 = (const struct sockaddr_in *)(const void *)ss;
     const struct sockaddr_in6 *a6 = (const struct sockaddr_in6 *)(const void *)ss;
     const unsigned char *b = a6->sin6_addr.s6_addr;
     char addr[48] = "[";
-    int i;
+    int i, j, at = -1, len = 1;
+    size_t k = 1;
     if (ss->ss_family == AF_INET6) {
-        for (i = 0; i < 16; i += 2) snprintf(addr + strlen(addr), sizeof addr - strlen(addr), "%x%s", b[i] << 8 | b[i + 1], i < 14 ? ":" : "]");
+        for (i = 0; i < 8; i++) {   /* the first longest run of two or more zero groups becomes :: */
+            for (j = i; j < 8 && !(b[2 * j] | b[2 * j + 1]); j++) ;
+            if (j - i > len) at = i, len = j - i;
+        }
+        if (at == 0 && len == 5 && b[10] == 0xff && b[11] == 0xff)
+            snprintf(addr, sizeof addr, "[::ffff:%u.%u.%u.%u", b[12], b[13], b[14], b[15]);
+        else for (i = 0; i < 8; i++) {
+            if (i == at) { k += (size_t)snprintf(addr + k, sizeof addr - k, "::"); i += len - 1; continue; }
+            k += (size_t)snprintf(addr + k, sizeof addr - k, &":%x"[!i || i == at + len], b[2 * i] << 8 | b[2 * i + 1]);
+        }
+        strcat(addr, "]");
     } else cr__ip4_str(ntohl(a4->sin_addr.s_addr), addr, sizeof addr);
     snprintf(out, n, "%s%s:%u", prefix, addr, ntohs(ss->ss_family == AF_INET6 ? a6->sin6_port : a4->sin_port));
 }
