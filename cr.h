@@ -27203,7 +27203,7 @@ typedef struct cr__srv_req {
 /* Where a client's websocket frames are (RFC 6455): in a header (hdr, hlen
    of need bytes; left 0) or in a payload (left bytes of opcode op, unmasked
    with mask from mpos). */
-typedef struct cr__ws { unsigned char hdr[14], mask[4]; int hlen, op, mpos; uint64_t left; } cr__ws;
+typedef struct cr__ws { unsigned char hdr[14], mask[4], ctl[127]; int hlen, op, mpos; uint64_t left; } cr__ws;
 
 typedef struct cr__srv {
     const cr_runtime *rt;
@@ -27498,10 +27498,18 @@ static void cr__srv_hijack(cr__srv *c, const cr__srv_req *q, int mux) {
 /* Decodes the client's frames in p[0..n) in place: the payload of data
    frames (text, binary, continuation) unmasked to the front of p. Their
    length, or -1 at a close frame or a frame a client may not send
-   (unmasked, a reserved opcode or bit, a control frame over 125 bytes). */
-static ssize_t cr__ws_decode(cr__ws *s, unsigned char *p, size_t n) {
+   (unmasked, a reserved opcode or bit, a control frame over 125 bytes).
+   A ping is answered on fd with a pong of its payload (RFC 6455 5.5.2). */
+static ssize_t cr__ws_decode(cr__ws *s, int fd, unsigned char *p, size_t n) {
     size_t i = 0, o = 0, need, k;
-    while (i < n) {
+    while (i < n || (s->op == 9 && !s->left && !s->hlen)) {
+        if (s->op == 9 && !s->left && !s->hlen) {   /* a whole ping */
+            s->ctl[0] = 0x8a;
+            s->ctl[1] = (unsigned char)(s->mpos - 2);
+            cr__write_all(fd, s->ctl, (size_t)s->mpos);
+            s->op = 0;
+            continue;
+        }
         if (!s->left) {
             s->hdr[s->hlen++] = p[i++];
             if (s->hlen < 2) continue;
@@ -27512,13 +27520,17 @@ static ssize_t cr__ws_decode(cr__ws *s, unsigned char *p, size_t n) {
             for (s->left = 0, k = 2; k < need - 4; k++) s->left = s->left << 8 | s->hdr[k];
             if (need == 6) s->left = s->hdr[1] & 127;
             memcpy(s->mask, s->hdr + need - 4, 4);
-            s->hlen = s->mpos = 0;
+            s->hlen = 0;
+            s->mpos = 2;   /* (a ping's payload goes to ctl after room for the pong's header) */
             if (s->op == 8) return -1;
             continue;
         }
         k = n - i < s->left ? n - i : (size_t)s->left;
         s->left -= k;
-        for (; k; k--, i++) if (s->op < 8) p[o++] = p[i] ^ s->mask[s->mpos++ & 3];
+        for (; k; k--, i++, s->mpos++) {
+            unsigned char x = p[i] ^ s->mask[(s->mpos - 2) & 3];
+            if (s->op < 8) p[o++] = x; else s->ctl[s->mpos] = x;
+        }
     }
     return (ssize_t)o;
 }
@@ -28709,7 +28721,7 @@ static void cr__srv_follow(cr__srv *c, const cr__srv_ctr *x, const cr_ctr_logs_o
             if (pf[1].revents) cr__srv_done_close(&d);   /* its runner is done: the next look ends it */
             if (c->rpos >= c->rlen && !pf[0].revents) continue;
             if (!eof && c->hijacked && (n = cr__srv_recv(c, buf, sizeof buf)) > 0) {   /* what it sent before it went too */
-                if (c->ws && (n = cr__ws_decode(&c->wsd, (unsigned char *)buf, (size_t)n)) < 0) break;   /* a close */
+                if (c->ws && (n = cr__ws_decode(&c->wsd, c->fd, (unsigned char *)buf, (size_t)n)) < 0) break;   /* a close */
                 if (w->in < 0) continue;
                 if (!w->keys) cr__write_all(w->in, buf, (size_t)n);
                 else if (cr__stdin_keys(w->in, w->keys, &w->matched, buf, n)) break;

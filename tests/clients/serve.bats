@@ -176,7 +176,7 @@ print("detached")' "$S/d.sock" "${N}it"
     [ "$status" -eq 0 ]
 }
 
-@test "serve: attach/ws: a websocket client sees the output and sends stdin (-i)" {
+@test "serve: attach/ws: a websocket client sees the output, sends stdin (-i), gets a pong for a ping" {
     timeout 30 $D run -di --name "${N}ws" --network none "$BB" sh -c 'echo started; while read l; do echo "got $l"; done'
     # a client of RFC 6455 on a raw socket (Debian has no python3-websocket)
     cat >"$S/ws.py" <<'PY'
@@ -202,13 +202,19 @@ def send(op, data, split=False):            # the client's always are
     m = os.urandom(4); out = bytes([0x80 | op, 0x80 | len(data)]) + m + bytes(c ^ m[i % 4] for i, c in enumerate(data))
     if split: s.sendall(out[:3]); s.sendall(out[3:])
     else: s.sendall(out)
+pongs = []
 def until(text):
     got = b""
     while text not in got:
-        op, d = frame(); assert op == 2, (op, d); got += d
+        op, d = frame()
+        if op == 10: pongs.append(d); continue
+        assert op == 2, (op, d); got += d
 until(b"started")
 send(2, b"one\n", split=True); until(b"got one")
-send(1, b"two\n"); send(9, b"ping"); until(b"got two")
+send(1, b"two\n"); send(9, b"ping"); send(9, b"", split=True); until(b"got two")
+while len(pongs) < 2:                         # each ping gets a pong of its payload
+    op, d = frame(); assert op == 10, (op, d); pongs.append(d)
+assert pongs == [b"ping", b""], pongs
 send(8, b"\x03\xe8")
 op, d = frame()
 print("closed" if op == 8 else "op %d" % op)
