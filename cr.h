@@ -1319,7 +1319,8 @@ CR_API int cr_ctr_copy(const cr_runtime *rt, const cr_store *s, const cr_ctr_cp_
    without what the runtime mounts (/proc, /sys, /dev, /etc/hosts ...). */
 CR_API int cr_ctr_export(const cr_runtime *rt, const cr_store *s, const char *name, int fd, cr_err *err);
 /* Docker's start: runs a stopped container again with the same upper dir,
-   volumes and network, under a new monitor (its restart policy and health
+   volumes and network (the networks cr_ctr_connect added too, and -P's
+   host ports unless one is taken now), under a new monitor (its restart policy and health
    check too); running already: 0. ATTACH: in the foreground instead, its
    output on the caller's stdio and its exit status in *status. RESTART:
    journal Docker's restart event once it runs (after a cr_ctr_stop). */
@@ -1336,8 +1337,8 @@ CR_API int cr_ctr_rename(const cr_runtime *rt, const cr_store *s, const char *na
    own: not host, none or another's) gets an interface on network (eth1 ...,
    an address of its subnet, or o->ip) and its peers' names there in
    /etc/hosts, theirs its own and o->aliases (cr_net_attach). Docker's
-   disconnect: that interface goes and the names with it. Not kept across a
-   restart. */
+   disconnect: that interface goes and the names with it. Kept in run.json:
+   each start joins it again; of a stopped container, only that changes. */
 typedef struct cr_ctr_connect_opts { const char *ip; const char *const *aliases; } cr_ctr_connect_opts;
 CR_API int cr_ctr_connect(const cr_runtime *rt, const cr_store *s, const char *name, const char *network,
                           const cr_ctr_connect_opts *o, cr_err *err);
@@ -12654,12 +12655,16 @@ static void cr__net_event(const cr__net_db *db, const char *action, const cr__ne
     if ((e = strrchr(root, '/'))) *e = 0;
     cr__state_event(root, "network", action, d ? d->id : "bridge", attrs);
 }
-/* The same of the network ref (name, id or prefix) of c's state. */
-static void cr__net_event_of(const cr_net_config *c, const char *action, const char *ref, const char *container) {
+/* The same of the network ref (name, id or prefix) of c's state; name
+   gets its name. */
+static void cr__net_event_of(const cr_net_config *c, const char *action, const char *ref, const char *container, char name[256]) {
     cr__net_cfg cfg;
     cr__net_db db;
+    const cr__net_def *d;
+    snprintf(name, 256, "%s", ref);
     if (cr__net_db_of(c, LOCK_SH, &cfg, &db, NULL) < 0) return;
-    cr__net_event(&db, action, ref && strcmp(ref, "bridge") ? cr__net_def_find(&db, ref) : NULL, container);
+    if ((d = strcmp(ref, "bridge") ? cr__net_def_find(&db, ref) : NULL)) snprintf(name, 256, "%s", d->name);
+    cr__net_event(&db, action, d, container);
     cr__net_db_free(&db);
 }
 
@@ -20832,6 +20837,7 @@ typedef struct cr__ctr {
     char netns[PATH_MAX];             /* container:NAME / ns:PATH: the netns to join */
     int bridge;                       /* on cr_net's bridge */
     cr_net_port ports[64]; int nports;
+    int picked;                       /* the last of ports are -P's, kept by a start if still free */
     char net_dir[PATH_MAX];
     cr_net_config net;
     cr__strv labels;                  /* KEY=VALUE: the image's, --label-file, --label */
@@ -21519,6 +21525,7 @@ static int cr__ctr_tmpfs(cr__ctr *c, const char *spec, cr_err *err) {
 static int cr__ctr_resolve(const cr_runtime *rt, const char *store, const char *name, char *real, size_t n, cr_err *err);
 static int cr__ctr_load_record(const char *store, const char *name, cr_json **rec, cr_err *err);
 static const char *cr__ctr_json_str(const cr_json *obj, const char *key);
+static const char *const *cr__ctr_json_strv(cr__strv *v, const cr_json *arr);
 
 
 /* ---- JSON files: loaded, patched ---- */
@@ -21818,8 +21825,21 @@ static int cr__ctr_set_mac(cr__ctr *c, pid_t pid, cr_err *err) {
     return cr__errno(err, "--mac-address \"%s\": set eth0's address", c->o->mac_address);
 }
 
+/* A free host port: one the kernel picks for a socket bound to port 0. */
+static int cr__ctr_free_port(int udp, uint16_t *port) {
+    struct sockaddr_in a;
+    socklen_t len = sizeof a;
+    int fd = socket(AF_INET, (udp ? SOCK_DGRAM : SOCK_STREAM) | SOCK_CLOEXEC, 0), r;
+    memset(&a, 0, sizeof a);
+    a.sin_family = AF_INET;
+    r = fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof a) < 0 || getsockname(fd, (struct sockaddr *)&a, &len) < 0 ? -1 : 0;
+    if (fd >= 0) close(fd);
+    *port = ntohs(a.sin_port);
+    return r;
+}
+
 /* -P: each port the image exposes or --expose adds, on a free host port
-   (one the kernel picks for a socket bound to port 0); a range
+   (cr__ctr_free_port); a range
    ("8000-8010/tcp", as podman writes them) is each of its ports, as Docker. */
 static int cr__ctr_publish_all(cr__ctr *c, cr_err *err) {
     size_t i, n = c->img.nexposed_ports;
@@ -21829,30 +21849,21 @@ static int cr__ctr_publish_all(cr__ctr *c, cr_err *err) {
         const char *e = i < c->img.nexposed_ports ? c->img.exposed_ports[i] : c->o->expose[i - c->img.nexposed_ports];
         char *end, *mid;
         unsigned long port = strtoul(e, &mid, 10), hi = port;
-        int udp, j, fd;
+        int udp, j;
         end = mid;
         if (*mid == '-' && mid[1] >= '0' && mid[1] <= '9') hi = strtoul(mid + 1, &end, 10);
         udp = !strcmp(end, "/udp");
         if (mid == e || !port || hi < port || hi > 65535 || (*end && !udp && strcmp(end, "/tcp")))
             return cr_err_set(err, EINVAL, "--expose \"%s\": expected PORT[-PORT][/tcp|/udp]", e);
         for (; c->o->publish_all && port <= hi; port++) {
-            struct sockaddr_in a;
-            socklen_t len = sizeof a;
             for (j = 0; j < c->nports; j++) if (c->ports[j].container_port == port && c->ports[j].udp == udp) break;
             if (j < c->nports) continue;
             if (c->nports == (int)(sizeof c->ports / sizeof *c->ports)) return cr_err_set(err, E2BIG, "-P: at most 64 ports");
-            memset(&a, 0, sizeof a);
-            a.sin_family = AF_INET;
-            if ((fd = socket(AF_INET, (udp ? SOCK_DGRAM : SOCK_STREAM) | SOCK_CLOEXEC, 0)) < 0 ||
-                bind(fd, (struct sockaddr *)&a, sizeof a) < 0 || getsockname(fd, (struct sockaddr *)&a, &len) < 0) {
-                if (fd >= 0) close(fd);
-                return cr__errno(err, "-P: a free host port for %s", e);
-            }
-            close(fd);
             memset(&c->ports[c->nports], 0, sizeof *c->ports);
+            if (cr__ctr_free_port(udp, &c->ports[c->nports].host_port) < 0) return cr__errno(err, "-P: a free host port for %s", e);
             c->ports[c->nports].udp = udp;
-            c->ports[c->nports].container_port = (uint16_t)port;
-            c->ports[c->nports++].host_port = ntohs(a.sin_port);
+            c->ports[c->nports++].container_port = (uint16_t)port;
+            c->picked++;
         }
     }
     return 0;
@@ -21908,6 +21919,29 @@ static int cr__ctr_etc_files(cr__ctr *c, cr_err *err) {
     return 0;
 }
 
+/* The networks of run.json's "Connected" (cr_ctr_connect), joined after
+   its own: how many. */
+static int cr__ctr_reconnect(cr__ctr *c, pid_t pid, const char *hosts, cr_err *err) {
+    cr_json *run = NULL;
+    const cr_json *e;
+    cr_net_lease lease;
+    int r = 0, n = 0;
+    cr__json_load(c->dirfd, "run.json", &run, NULL);
+    for (e = cr_json_get(run, "Connected"), e = e && e->type == CR_JSON_ARRAY ? e->child : NULL; e && r == 0; e = e->next, n++) {
+        cr_net_config net = c->net;
+        cr__strv al;
+        memset(&al, 0, sizeof al);
+        net.network = cr__ctr_json_str(e, "Network");
+        net.ip = *cr__ctr_json_str(e, "Ip") ? cr__ctr_json_str(e, "Ip") : NULL;
+        net.aliases = cr__ctr_json_strv(&al, cr_json_get(e, "Aliases"));
+        net.hosts = hosts;
+        r = cr_net_attach(&net, c->name, pid, NULL, 0, &lease, err);
+        cr__strv_free(&al);
+    }
+    cr_json_free(run);
+    return r < 0 ? r : n;
+}
+
 /* On the bridge, once the container's netns exists: its address, and
    /etc/hosts rewritten in place (the container binds that very inode). */
 static int cr__ctr_attach(void *user, pid_t pid, cr_err *err) {
@@ -21930,7 +21964,8 @@ static int cr__ctr_attach(void *user, pid_t pid, cr_err *err) {
     if (fd < 0 || cr__write_all(fd, hosts.data, hosts.len) < 0) r = cr__errno(err, "%s/hosts", c->dir);
     if (fd >= 0) close(fd);
     cr_buf_free(&hosts);
-    return r < 0 || !c->net.network ? r : cr_net_hosts_sync(&c->net, c->name, err);
+    if (r == 0) r = cr__ctr_reconnect(c, pid, hp, err);
+    return r < 0 || (!c->net.network && !r) ? r : cr_net_hosts_sync(&c->net, c->name, err);
 }
 
 /* --init: a private copy of the cr binary in the store, refreshed when it
@@ -22630,6 +22665,17 @@ static int cr__ctr_log_opts(cr__ctr *c, cr_err *err) {
     return 0;
 }
 
+/* run.json's "Publish": every port as cr_net_port_parse reads it (-P's
+   too: a start keeps their host ports), "Picked": how many are -P's. */
+static void cr__ctr_publish_json(const cr__ctr *c, cr_jw *w) {
+    char s[64];
+    int i;
+    cr_jw_key(w, "Publish"); cr_jw_arr(w);
+    for (i = 0; i < c->nports; i++) { cr__net_port_fmt(&c->ports[i], s, sizeof s); cr_jw_str(w, s); }
+    cr_jw_arr_end(w);
+    cr_jw_key(w, "Picked"); cr_jw_i64(w, c->picked);
+}
+
 /* run.json: what a later start needs that config.json does not say. */
 static int cr__ctr_run_record(cr__ctr *c, cr_err *err) {
     const cr_ctr_opts *o = c->o;
@@ -22643,7 +22689,7 @@ static int cr__ctr_run_record(cr__ctr *c, cr_err *err) {
     cr_jw_key(&w, "Network"); cr_jw_str(&w, o->network);
     cr_jw_key(&w, "Ip"); cr_jw_str(&w, o->ip);
     cr_jw_key(&w, "Aliases"); cr__ctr_list_json(&w, o->network_aliases);
-    cr_jw_key(&w, "Publish"); cr__ctr_list_json(&w, o->publish);
+    cr__ctr_publish_json(c, &w);
     cr_jw_key(&w, "AddHosts"); cr__ctr_list_json(&w, o->add_hosts);
     cr_jw_key(&w, "Hostname"); cr_jw_str(&w, c->hostname);
     cr_jw_key(&w, "Restart"); cr_jw_str(&w, c->restart);
@@ -24710,6 +24756,7 @@ static int cr__ctr_reload(cr__ctr *c, const cr_ctr_info *info, const cr_json *re
     const cr_json *h, *v;
     cr_buf text = {0};
     cr__strv pub;
+    int64_t m;
     int r;
     c->existing = 1;
     snprintf(c->name, sizeof c->name, "%s", info->name);
@@ -24739,6 +24786,23 @@ static int cr__ctr_reload(cr__ctr *c, const cr_ctr_info *info, const cr_json *re
     r = c->lower.oom || c->hosts_v.oom || c->aliases_v.oom || pub.oom ? cr_err_set(err, ENOMEM, "out of memory") : cr__ctr_network(c, err);
     c->ro.publish = NULL;
     cr__strv_free(&pub);
+    /* -P's ports stay, unless one is taken now: that one moves (Docker's way) */
+    if ((h = cr_json_get(c->runrec, "Picked")) && cr_json_i64(h, &m) == 0 && m >= 0 && m <= c->nports) {
+        cr_buf b = {0};
+        cr_jw w;
+        int i, moved = 0;
+        c->picked = (int)m;
+        for (i = c->nports - c->picked; r == 0 && i < c->nports; i++)
+            if (cr__net_port_free(&c->ports[i], NULL) < 0 && cr__ctr_free_port(c->ports[i].udp, &c->ports[i].host_port) == 0) moved = 1;
+        cr_jw_init(&w, &b);
+        cr_jw_obj(&w); cr__ctr_publish_json(c, &w); cr_jw_obj_end(&w);
+        if (moved) cr__json_patch_file(c->dirfd, "run.json", &b, NULL);
+        b.len = 0;
+        cr_jw_init(&w, &b);
+        cr_jw_obj(&w); cr_jw_key(&w, "HostConfig"); cr_jw_obj(&w); cr__ctr_bindings_json(c, &w); cr_jw_obj_end(&w); cr_jw_obj_end(&w);
+        if (moved) cr__json_patch_file(c->dirfd, "ctr.json", &b, NULL);
+        cr_buf_free(&b);
+    }
     return r;
 }
 
@@ -24955,6 +25019,37 @@ out:
     return r;
 }
 
+/* run.json's "Connected" ([{"Network","Ip","Aliases"}], the networks a
+   start joins after its own) with network (o: its options) added, or
+   taken away (o NULL; -ENOENT if a stopped container was not on it). */
+static int cr__ctr_connected(const cr_ctr_info *c, const char *network, const cr_ctr_connect_opts *o, cr_err *err) {
+    cr_json *run = NULL;
+    const cr_json *e;
+    cr_buf b = {0};
+    cr_jw w;
+    int r, dfd = open(c->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), was = 0;
+    if ((r = cr__json_load(dfd, "run.json", &run, err)) == 0) {
+        cr_jw_init(&w, &b);
+        cr_jw_obj(&w); cr_jw_key(&w, "Connected"); cr_jw_arr(&w);
+        for (e = cr_json_get(run, "Connected"), e = e && e->type == CR_JSON_ARRAY ? e->child : NULL; e; e = e->next)
+            if (strcmp(cr__ctr_json_str(e, "Network"), network)) cr_jw_value(&w, e); else was = 1;
+        if (o) {
+            cr_jw_obj(&w);
+            cr_jw_key(&w, "Network"); cr_jw_str(&w, network);
+            cr_jw_key(&w, "Ip"); cr_jw_str(&w, o->ip);
+            cr_jw_key(&w, "Aliases"); cr__ctr_list_json(&w, o->aliases);
+            cr_jw_obj_end(&w);
+        }
+        cr_jw_arr_end(&w); cr_jw_obj_end(&w);
+        if (!o && !was && c->status == CR_STOPPED) r = cr_err_set(err, ENOENT, "container %s is not connected to network %s", c->name, network);
+        else r = cr__json_patch_file(dfd, "run.json", &b, err);
+    }
+    if (dfd >= 0) close(dfd);
+    cr_json_free(run);
+    cr_buf_free(&b);
+    return r;
+}
+
 /* connect (o) or disconnect (o NULL) */
 static int cr__ctr_connect(const cr_runtime *rt, const cr_store *s, const char *name, const char *network,
                            const cr_ctr_connect_opts *o, cr_err *err) {
@@ -24962,7 +25057,7 @@ static int cr__ctr_connect(const cr_runtime *rt, const cr_store *s, const char *
     cr_json *rec;
     cr_net_config net;
     cr_net_lease lease;
-    char dir[PATH_MAX], hosts[PATH_MAX];
+    char dir[PATH_MAX], hosts[PATH_MAX], nm[256];
     const char *mode;
     int r;
     if ((r = cr__ctr_open(rt, cr_store_root(s), name, &c, &rec, err)) < 0) return r;
@@ -24971,13 +25066,15 @@ static int cr__ctr_connect(const cr_runtime *rt, const cr_store *s, const char *
     snprintf(hosts, sizeof hosts, "%s/hosts", c.dir);
     net.network = network; net.hosts = hosts;
     if (o) { net.ip = o->ip; net.aliases = o->aliases; }
-    if (c.status != CR_RUNNING && c.status != CR_PAUSED)
-        r = cr_err_set(err, EINVAL, "container %s is not running (cr connects running containers only)", c.name);
-    else if (geteuid() != 0) r = cr_err_set(err, EPERM, "rootless: user-defined networks need root");
+    if (geteuid() != 0) r = cr_err_set(err, EPERM, "rootless: user-defined networks need root");
     else if (!strcmp(mode, "host") || !strcmp(mode, "none") || strchr(mode, ':'))
         r = cr_err_set(err, EINVAL, "container %s (network %s) has no network namespace of its own to connect", c.name, mode);
+    else if (c.status != CR_RUNNING && c.status != CR_PAUSED) r = o ? cr_net_check(&net, err) : 0;   /* its next start's */
     else r = o ? cr_net_attach(&net, c.name, c.pid, NULL, 0, &lease, err) : cr_net_disconnect(&net, c.name, network, err);
-    if (r == 0) cr__net_event_of(&net, o ? "connect" : "disconnect", network, cr__ctr_json_str(rec, "Id"));
+    if (r == 0) {
+        cr__net_event_of(&net, o ? "connect" : "disconnect", network, cr__ctr_json_str(rec, "Id"), nm);
+        r = cr__ctr_connected(&c, nm, o, err);
+    }
     cr_json_free(rec);
     return r;
 }
