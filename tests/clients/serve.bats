@@ -227,14 +227,6 @@ PY
     [ "$status" -eq 0 ]
 }
 
-# cg_value PID CONTROLLER V1-FILE V2-FILE: that file of the process's cgroup
-cg_value() {
-    local path
-    path=$(awk -F: -v c="$2" '$2 ~ "(^|,)" c "(,|$)" { print $3 }' "/proc/$1/cgroup")
-    if [[ -n $path && -e /sys/fs/cgroup/$2$path/$3 ]]; then cat "/sys/fs/cgroup/$2$path/$3"
-    else cat "/sys/fs/cgroup$(awk -F: '$1 == 0 { print $3 }' "/proc/$1/cgroup")/$4"; fi
-}
-
 @test "serve: docker update changes a running container's cgroup and restart policy, inspect shows them" {
     timeout 30 $D run -d --name "${N}up" --network none "$BB" sleep 1000
     t0=$(date +%s)
