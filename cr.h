@@ -643,7 +643,9 @@ CR_API int cr_net_disconnect(const cr_net_config *c, const char *id, const char 
    (cr_net_dns_start): attach, detach and cr_net_hosts_sync rewrite in place, under the state's
    lock, the hosts file of each container of the network, so that it lists
    every other one with its id (the container's name) and aliases.
-   labels: a JSON object's text, unchecked (NULL: none); id gets the network's. */
+   labels: a JSON object's text, unchecked (NULL: none); id gets the network's.
+   Create and remove journal Docker's network event to @events in the
+   directory above the state dir (the state root's journal, see >>ctr). */
 CR_API int cr_net_create(const cr_net_config *c, const char *name, const char *subnet, const char *labels,
                          char id[65], cr_err *err);
 /* Removes a network (by name, id or unique id prefix) that no container
@@ -1159,9 +1161,11 @@ CR_API int cr_save_images(const cr_store *s, const char *const *images, const cr
    run` in the foreground, or the monitor forked for a detached run) holds
    the flock of <dir>/lock; a container whose lock is free and whose OCI
    state is gone, or that was --rm and has stopped, is stale: cr_ctr_gc
-   removes it. Each create, start, die and destroy appends Docker's event
-   to <state root>/@events (JSON lines; @events.1 the older ones), which
-   cr serve's /events follows. */
+   removes it. Each create, start, kill (with its signal), die, stop,
+   restart, rename, update, pause, unpause, exec_create, exec_start,
+   exec_die and destroy appends Docker's event to <state root>/@events
+   (JSON lines; @events.1 the older ones), which cr serve's /events
+   follows; network connect and disconnect too (Type network). */
 typedef struct cr_ctr_opts {
     const char *image;                 /* reference or image id (in the store); NULL with rootfs */
     const char *rootfs;                /* --rootfs DIR: run on DIR itself instead of an image */
@@ -1342,10 +1346,12 @@ CR_API int cr_ctr_copy(const cr_runtime *rt, const cr_store *s, const cr_ctr_cp_
    without what the runtime mounts (/proc, /sys, /dev, /etc/hosts ...). */
 CR_API int cr_ctr_export(const cr_runtime *rt, const cr_store *s, const char *name, int fd, cr_err *err);
 /* Docker's start: runs a stopped container again with the same upper dir,
-   volumes and network, under a new monitor (its restart policy and health
+   volumes and network (the networks cr_ctr_connect added too, and -P's
+   host ports unless one is taken now), under a new monitor (its restart policy and health
    check too); running already: 0. ATTACH: in the foreground instead, its
-   output on the caller's stdio and its exit status in *status. */
-enum { CR_CTR_START_ATTACH = 1 };
+   output on the caller's stdio and its exit status in *status. RESTART:
+   journal Docker's restart event once it runs (after a cr_ctr_stop). */
+enum { CR_CTR_START_ATTACH = 1, CR_CTR_START_RESTART = 2 };
 CR_API int cr_ctr_start(const cr_runtime *rt, const cr_store *s, const char *name, unsigned flags, int *status, cr_err *err);
 /* Waits until the container's next exit (the last one if it is not
    running) and gives its exit status. */
@@ -1358,8 +1364,8 @@ CR_API int cr_ctr_rename(const cr_runtime *rt, const cr_store *s, const char *na
    own: not host, none or another's) gets an interface on network (eth1 ...,
    an address of its subnet, or o->ip) and its peers' names there in
    /etc/hosts, theirs its own and o->aliases (cr_net_attach). Docker's
-   disconnect: that interface goes and the names with it. Not kept across a
-   restart. */
+   disconnect: that interface goes and the names with it. Kept in run.json:
+   each start joins it again; of a stopped container, only that changes. */
 typedef struct cr_ctr_connect_opts { const char *ip; const char *const *aliases; } cr_ctr_connect_opts;
 CR_API int cr_ctr_connect(const cr_runtime *rt, const cr_store *s, const char *name, const char *network,
                           const cr_ctr_connect_opts *o, cr_err *err);
@@ -7712,6 +7718,57 @@ CR_API int cr_state_list(const cr_runtime *rt, int (*fn)(void *user, const cr_st
     return r;
 }
 
+/* Appends Docker's event of type ("container", "network") and action on
+   id to <root>/@events (one line of JSON, one O_APPEND write, so that
+   processes at once never mix theirs); beyond 1 MiB the file moves to
+   @events.1 and a new one starts. attrs: its Actor's Attributes, pairs of
+   key and value (a NULL value is left out) ended by a NULL key, written in
+   Docker's order (sorted). A container's event has the old status, id and
+   from (its first attribute, the image) too. */
+static void cr__state_event(const char *root, const char *type, const char *action, const char *id, const char *const *attrs) {
+    char p[PATH_MAX], old[PATH_MAX + 8];
+    const char *last = "";
+    cr_buf b = {0};
+    cr_jw w;
+    struct timespec ts;
+    struct stat sb;
+    int fd, i, j;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    cr_jw_init(&w, &b);
+    cr_jw_obj(&w);
+    if (!strcmp(type, "container")) {
+        cr_jw_key(&w, "status"); cr_jw_str(&w, action);
+        cr_jw_key(&w, "id"); cr_jw_str(&w, id);
+        cr_jw_key(&w, "from"); cr_jw_str(&w, attrs[1]);
+    }
+    cr_jw_key(&w, "Type"); cr_jw_str(&w, type);
+    cr_jw_key(&w, "Action"); cr_jw_str(&w, action);
+    cr_jw_key(&w, "Actor"); cr_jw_obj(&w);
+    cr_jw_key(&w, "ID"); cr_jw_str(&w, id);
+    cr_jw_key(&w, "Attributes"); cr_jw_obj(&w);
+    for (;;) {
+        for (i = 0, j = -1; attrs[i]; i += 2)
+            if (attrs[i + 1] && strcmp(attrs[i], last) > 0 && (j < 0 || strcmp(attrs[i], attrs[j]) < 0)) j = i;
+        if (j < 0) break;
+        cr_jw_key(&w, last = attrs[j]); cr_jw_str(&w, attrs[j + 1]);
+    }
+    cr_jw_obj_end(&w); cr_jw_obj_end(&w);
+    cr_jw_key(&w, "scope"); cr_jw_str(&w, "local");
+    cr_jw_key(&w, "time"); cr_jw_i64(&w, (int64_t)ts.tv_sec);
+    cr_jw_key(&w, "timeNano"); cr_jw_i64(&w, (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec);
+    cr_jw_obj_end(&w);
+    cr_buf_putc(&b, '\n');
+    snprintf(p, sizeof p, "%s/@events", root);
+    if (!b.oom && (fd = open(p, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600)) >= 0) {
+        if (cr__write_all(fd, b.data, b.len) == 0 && fstat(fd, &sb) == 0 && sb.st_size > (1 << 20)) {
+            snprintf(old, sizeof old, "%s.1", p);
+            rename(p, old);
+        }
+        close(fd);
+    }
+    cr_buf_free(&b);
+}
+
 /* ==========================================================================
  * >>rootfs — namespaces, mounts, devices (cr__ns_*, cr__mount_*, cr__dev_*): the container's view
  * of the world, built by the init inside its new mount namespace.
@@ -12616,6 +12673,29 @@ static int cr__net_db_of(const cr_net_config *c, int lockop, cr__net_cfg *cfg, c
     return r < 0 ? r : cr__net_db_open(cfg->dir, 0, lockop, db, err);
 }
 
+/* Docker's event (Type network) of d (NULL: the default bridge) to the
+   journal of the state root that holds db's dir (<root>/@net); container:
+   the id a connect or disconnect names. */
+static void cr__net_event(const cr__net_db *db, const char *action, const cr__net_def *d, const char *container) {
+    char root[PATH_MAX], *e;
+    const char *attrs[] = { "container", container, "name", d ? d->name : "bridge", "type", "bridge", NULL };
+    snprintf(root, sizeof root, "%s", db->dir);
+    if ((e = strrchr(root, '/'))) *e = 0;
+    cr__state_event(root, "network", action, d ? d->id : "bridge", attrs);
+}
+/* The same of the network ref (name, id or prefix) of c's state; name
+   gets its name. */
+static void cr__net_event_of(const cr_net_config *c, const char *action, const char *ref, const char *container, char name[256]) {
+    cr__net_cfg cfg;
+    cr__net_db db;
+    const cr__net_def *d;
+    snprintf(name, 256, "%s", ref);
+    if (cr__net_db_of(c, LOCK_SH, &cfg, &db, NULL) < 0) return;
+    if ((d = strcmp(ref, "bridge") ? cr__net_def_find(&db, ref) : NULL)) snprintf(name, 256, "%s", d->name);
+    cr__net_event(&db, action, d, container);
+    cr__net_db_free(&db);
+}
+
 CR_API int cr_net_create(const cr_net_config *c, const char *name, const char *subnet, const char *labels,
                          char id[65], cr_err *err) {
     cr__net_cfg cfg;
@@ -12647,7 +12727,10 @@ CR_API int cr_net_create(const cr_net_config *c, const char *name, const char *s
         d->net = net; d->prefix = prefix;
         r = !(d->labels = cr__strdup(labels ? labels : "{}")) ? cr_err_set(err, ENOMEM, "out of memory") : cr__net_db_save(&db, err);
     }
-    if (!r) memcpy(id, d->id, 65);
+    if (!r) {
+        memcpy(id, d->id, 65);
+        cr__net_event(&db, "create", d, NULL);
+    }
     cr__net_db_free(&db);
     return r;
 }
@@ -12656,6 +12739,7 @@ CR_API int cr_net_create(const cr_net_config *c, const char *name, const char *s
 static int cr__net_def_drop(cr__net_db *db, int i, cr__nl *nl, cr_err *err) {
     int r = cr__nl_link_del(nl, db->defs[i].bridge);
     if (r < 0 && r != -ENODEV) return cr__nl_err(nl, r, err, "delete bridge %s", db->defs[i].bridge);
+    cr__net_event(db, "destroy", &db->defs[i], NULL);
     CR_FREE(db->defs[i].labels);
     db->defs[i] = db->defs[--db->ndefs];
     return cr__net_db_save(db, err);
@@ -21212,6 +21296,7 @@ typedef struct cr__ctr {
     char netns[PATH_MAX];             /* container:NAME / ns:PATH: the netns to join */
     int bridge;                       /* on cr_net's bridge */
     cr_net_port ports[64]; int nports;
+    int picked;                       /* the last of ports are -P's, kept by a start if still free */
     char net_dir[PATH_MAX];
     cr_net_config net;
     cr__strv labels;                  /* KEY=VALUE: the image's, --label-file, --label */
@@ -21900,6 +21985,7 @@ static int cr__ctr_tmpfs(cr__ctr *c, const char *spec, cr_err *err) {
 static int cr__ctr_resolve(const cr_runtime *rt, const char *store, const char *name, char *real, size_t n, cr_err *err);
 static int cr__ctr_load_record(const char *store, const char *name, cr_json **rec, cr_err *err);
 static const char *cr__ctr_json_str(const cr_json *obj, const char *key);
+static const char *const *cr__ctr_json_strv(cr__strv *v, const cr_json *arr);
 
 
 /* ---- JSON files: loaded, patched ---- */
@@ -21944,50 +22030,19 @@ static int cr__json_patch_file(int dirfd, const char *name, const cr_buf *patch,
 
 /* ---- events: the journal that cr serve's /events follows ---- */
 
-/* Appends Docker's event (Type container) of action on the container id
-   to <state root>/@events (one line of JSON, one O_APPEND write, so that
-   processes at once never mix theirs); beyond 1 MiB the file moves to
-   @events.1 and a new one starts. code >= 0: a die's exitCode. */
-static void cr__ctr_event_write(const cr_runtime *rt, const char *id, const char *name, const char *image, const char *action, int code) {
-    char p[PATH_MAX], old[PATH_MAX + 8], num[16];
-    cr_buf b = {0};
-    cr_jw w;
-    struct timespec ts;
-    struct stat sb;
-    int fd;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    cr_jw_init(&w, &b);
-    cr_jw_obj(&w);
-    cr_jw_key(&w, "status"); cr_jw_str(&w, action);
-    cr_jw_key(&w, "id"); cr_jw_str(&w, id);
-    cr_jw_key(&w, "from"); cr_jw_str(&w, image);
-    cr_jw_key(&w, "Type"); cr_jw_str(&w, "container");
-    cr_jw_key(&w, "Action"); cr_jw_str(&w, action);
-    cr_jw_key(&w, "Actor"); cr_jw_obj(&w);
-    cr_jw_key(&w, "ID"); cr_jw_str(&w, id);
-    cr_jw_key(&w, "Attributes"); cr_jw_obj(&w);
-    if (code >= 0) { snprintf(num, sizeof num, "%d", code); cr_jw_key(&w, "exitCode"); cr_jw_str(&w, num); }
-    cr_jw_key(&w, "image"); cr_jw_str(&w, image); cr_jw_key(&w, "name"); cr_jw_str(&w, name);
-    cr_jw_obj_end(&w); cr_jw_obj_end(&w);
-    cr_jw_key(&w, "scope"); cr_jw_str(&w, "local");
-    cr_jw_key(&w, "time"); cr_jw_i64(&w, (int64_t)ts.tv_sec);
-    cr_jw_key(&w, "timeNano"); cr_jw_i64(&w, (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec);
-    cr_jw_obj_end(&w);
-    cr_buf_putc(&b, '\n');
-    snprintf(p, sizeof p, "%s/@events", cr_state_root(rt));
-    if (!b.oom && (fd = open(p, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600)) >= 0) {
-        if (cr__write_all(fd, b.data, b.len) == 0 && fstat(fd, &sb) == 0 && sb.st_size > (1 << 20)) {
-            snprintf(old, sizeof old, "%s.1", p);
-            rename(p, old);
-        }
-        close(fd);
-    }
-    cr_buf_free(&b);
+/* Docker's event (Type container) of action on the container id, with its
+   exitCode when code >= 0 and the attribute k (NULL: none) = v. */
+static void cr__ctr_event_write(const cr_runtime *rt, const char *id, const char *name, const char *image, const char *action,
+                                int code, const char *k, const char *v) {
+    char num[16];
+    const char *attrs[] = { "image", image, "name", name, "exitCode", code >= 0 ? num : NULL, k, v, NULL };
+    snprintf(num, sizeof num, "%d", code);
+    cr__state_event(cr_state_root(rt), "container", action, id, attrs);
 }
 /* The same for the image container name: its id and image from its record,
    read once per process for a container (its lock file, made with it and
    never replaced, tells it from a later one of that name). */
-static void cr__ctr_event(const cr_runtime *rt, const char *store, const char *name, const char *action, int code) {
+static void cr__ctr_event(const cr_runtime *rt, const char *store, const char *name, const char *action, int code, const char *k, const char *v) {
     static struct { dev_t dev; ino_t ino; struct timespec made; char id[65], image[CR_REF_STRING_MAX]; } seen;
     char p[PATH_MAX];
     struct stat sb;
@@ -22000,7 +22055,27 @@ static void cr__ctr_event(const cr_runtime *rt, const char *store, const char *n
         seen.dev = sb.st_dev; seen.ino = sb.st_ino; seen.made = sb.st_ctim;
         cr_json_free(rec);
     }
-    cr__ctr_event_write(rt, seen.id, name, seen.image, action, code);
+    cr__ctr_event_write(rt, seen.id, name, seen.image, action, code, k, v);
+}
+/* kill, with the signal, before it is sent (its die comes after) */
+static void cr__ctr_kill_event(const cr_runtime *rt, const char *store, const char *name, int sig) {
+    char n[16];
+    snprintf(n, sizeof n, "%d", sig);
+    cr__ctr_event(rt, store, name, "kill", -1, "signal", n);
+}
+/* exec_create, exec_start ("PHASE: COMMAND ARGS", as Docker words them) or
+   exec_die (code >= 0) of exec id in the container name. */
+static void cr__ctr_exec_event(const cr_runtime *rt, const char *store, const char *name, const char *id, const char *phase,
+                               const char *const *args, int code) {
+    cr_buf b = {0};
+    int i;
+    cr_buf_puts(&b, phase);
+    if (code < 0 && args && args[0]) {
+        cr_buf_printf(&b, ": %s ", args[0]);
+        for (i = 1; args[i]; i++) cr_buf_printf(&b, "%s%s", i > 1 ? " " : "", args[i]);
+    }
+    if (!b.oom) cr__ctr_event(rt, store, name, b.data, code, "execID", id);
+    cr_buf_free(&b);
 }
 
 /* --mount type=bind|volume|tmpfs,source=,target=,readonly,... (Docker's keys). */
@@ -22221,8 +22296,21 @@ static int cr__ctr_set_mac(cr__ctr *c, pid_t pid, cr_err *err) {
     return cr__errno(err, "--mac-address \"%s\": set eth0's address", c->o->mac_address);
 }
 
+/* A free host port: one the kernel picks for a socket bound to port 0. */
+static int cr__ctr_free_port(int udp, uint16_t *port) {
+    struct sockaddr_in a;
+    socklen_t len = sizeof a;
+    int fd = socket(AF_INET, (udp ? SOCK_DGRAM : SOCK_STREAM) | SOCK_CLOEXEC, 0), r;
+    memset(&a, 0, sizeof a);
+    a.sin_family = AF_INET;
+    r = fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof a) < 0 || getsockname(fd, (struct sockaddr *)&a, &len) < 0 ? -1 : 0;
+    if (fd >= 0) close(fd);
+    *port = ntohs(a.sin_port);
+    return r;
+}
+
 /* -P: each port the image exposes or --expose adds, on a free host port
-   (one the kernel picks for a socket bound to port 0); a range
+   (cr__ctr_free_port); a range
    ("8000-8010/tcp", as podman writes them) is each of its ports, as Docker. */
 static int cr__ctr_publish_all(cr__ctr *c, cr_err *err) {
     size_t i, n = c->img.nexposed_ports;
@@ -22232,30 +22320,21 @@ static int cr__ctr_publish_all(cr__ctr *c, cr_err *err) {
         const char *e = i < c->img.nexposed_ports ? c->img.exposed_ports[i] : c->o->expose[i - c->img.nexposed_ports];
         char *end, *mid;
         unsigned long port = strtoul(e, &mid, 10), hi = port;
-        int udp, j, fd;
+        int udp, j;
         end = mid;
         if (*mid == '-' && mid[1] >= '0' && mid[1] <= '9') hi = strtoul(mid + 1, &end, 10);
         udp = !strcmp(end, "/udp");
         if (mid == e || !port || hi < port || hi > 65535 || (*end && !udp && strcmp(end, "/tcp")))
             return cr_err_set(err, EINVAL, "--expose \"%s\": expected PORT[-PORT][/tcp|/udp]", e);
         for (; c->o->publish_all && port <= hi; port++) {
-            struct sockaddr_in a;
-            socklen_t len = sizeof a;
             for (j = 0; j < c->nports; j++) if (c->ports[j].container_port == port && c->ports[j].udp == udp) break;
             if (j < c->nports) continue;
             if (c->nports == (int)(sizeof c->ports / sizeof *c->ports)) return cr_err_set(err, E2BIG, "-P: at most 64 ports");
-            memset(&a, 0, sizeof a);
-            a.sin_family = AF_INET;
-            if ((fd = socket(AF_INET, (udp ? SOCK_DGRAM : SOCK_STREAM) | SOCK_CLOEXEC, 0)) < 0 ||
-                bind(fd, (struct sockaddr *)&a, sizeof a) < 0 || getsockname(fd, (struct sockaddr *)&a, &len) < 0) {
-                if (fd >= 0) close(fd);
-                return cr__errno(err, "-P: a free host port for %s", e);
-            }
-            close(fd);
             memset(&c->ports[c->nports], 0, sizeof *c->ports);
+            if (cr__ctr_free_port(udp, &c->ports[c->nports].host_port) < 0) return cr__errno(err, "-P: a free host port for %s", e);
             c->ports[c->nports].udp = udp;
-            c->ports[c->nports].container_port = (uint16_t)port;
-            c->ports[c->nports++].host_port = ntohs(a.sin_port);
+            c->ports[c->nports++].container_port = (uint16_t)port;
+            c->picked++;
         }
     }
     return 0;
@@ -22315,6 +22394,29 @@ static int cr__ctr_etc_files(cr__ctr *c, cr_err *err) {
     return 0;
 }
 
+/* The networks of run.json's "Connected" (cr_ctr_connect), joined after
+   its own: how many. */
+static int cr__ctr_reconnect(cr__ctr *c, pid_t pid, const char *hosts, cr_err *err) {
+    cr_json *run = NULL;
+    const cr_json *e;
+    cr_net_lease lease;
+    int r = 0, n = 0;
+    cr__json_load(c->dirfd, "run.json", &run, NULL);
+    for (e = cr_json_get(run, "Connected"), e = e && e->type == CR_JSON_ARRAY ? e->child : NULL; e && r == 0; e = e->next, n++) {
+        cr_net_config net = c->net;
+        cr__strv al;
+        memset(&al, 0, sizeof al);
+        net.network = cr__ctr_json_str(e, "Network");
+        net.ip = *cr__ctr_json_str(e, "Ip") ? cr__ctr_json_str(e, "Ip") : NULL;
+        net.aliases = cr__ctr_json_strv(&al, cr_json_get(e, "Aliases"));
+        net.hosts = hosts;
+        r = cr_net_attach(&net, c->name, pid, NULL, 0, &lease, err);
+        cr__strv_free(&al);
+    }
+    cr_json_free(run);
+    return r < 0 ? r : n;
+}
+
 /* On the bridge, once the container's netns exists: its address, and
    /etc/hosts rewritten in place (the container binds that very inode). */
 static int cr__ctr_attach(void *user, pid_t pid, cr_err *err) {
@@ -22324,8 +22426,8 @@ static int cr__ctr_attach(void *user, pid_t pid, cr_err *err) {
     cr_buf hosts = {0};
     int fd, r;
     char hp[PATH_MAX];
-    if (!c->existing && !c->restarts && !c->o->id) cr__ctr_event(c->rt, c->store, c->name, "create", -1);
-    cr__ctr_event(c->rt, c->store, c->name, "start", -1);
+    if (!c->existing && !c->restarts && !c->o->id) cr__ctr_event(c->rt, c->store, c->name, "create", -1, NULL, NULL);
+    cr__ctr_event(c->rt, c->store, c->name, "start", -1, NULL, NULL);
     if (!c->bridge) return 0;
     snprintf(hp, sizeof hp, "%s/hosts", c->dir);
     c->net.hosts = hp;
@@ -22338,7 +22440,8 @@ static int cr__ctr_attach(void *user, pid_t pid, cr_err *err) {
     if (fd < 0 || cr__write_all(fd, hosts.data, hosts.len) < 0) r = cr__errno(err, "%s/hosts", c->dir);
     if (fd >= 0) close(fd);
     cr_buf_free(&hosts);
-    if (r < 0 || !c->net.network || (r = cr_net_hosts_sync(&c->net, c->name, err)) < 0) return r;
+    if (r == 0) r = cr__ctr_reconnect(c, pid, hp, err);
+    if (r < 0 || (!c->net.network && !r) || (r = cr_net_hosts_sync(&c->net, c->name, err)) < 0 || !c->net.network) return r;
     memset(&dns, 0, sizeof dns);
     dns.hosts = hp;
     dns.upstreams = c->o->dns;
@@ -23081,6 +23184,17 @@ static int cr__ctr_log_opts(cr__ctr *c, cr_err *err) {
     return 0;
 }
 
+/* run.json's "Publish": every port as cr_net_port_parse reads it (-P's
+   too: a start keeps their host ports), "Picked": how many are -P's. */
+static void cr__ctr_publish_json(const cr__ctr *c, cr_jw *w) {
+    char s[64];
+    int i;
+    cr_jw_key(w, "Publish"); cr_jw_arr(w);
+    for (i = 0; i < c->nports; i++) { cr__net_port_fmt(&c->ports[i], s, sizeof s); cr_jw_str(w, s); }
+    cr_jw_arr_end(w);
+    cr_jw_key(w, "Picked"); cr_jw_i64(w, c->picked);
+}
+
 /* run.json: what a later start needs that config.json does not say. */
 static int cr__ctr_run_record(cr__ctr *c, cr_err *err) {
     const cr_ctr_opts *o = c->o;
@@ -23094,7 +23208,7 @@ static int cr__ctr_run_record(cr__ctr *c, cr_err *err) {
     cr_jw_key(&w, "Network"); cr_jw_str(&w, o->network);
     cr_jw_key(&w, "Ip"); cr_jw_str(&w, o->ip);
     cr_jw_key(&w, "Aliases"); cr__ctr_list_json(&w, o->network_aliases);
-    cr_jw_key(&w, "Publish"); cr__ctr_list_json(&w, o->publish);
+    cr__ctr_publish_json(c, &w);
     cr_jw_key(&w, "AddHosts"); cr__ctr_list_json(&w, o->add_hosts);
     cr_jw_key(&w, "Hostname"); cr_jw_str(&w, c->hostname);
     cr_jw_key(&w, "Restart"); cr_jw_str(&w, c->restart);
@@ -23270,9 +23384,9 @@ static void cr__ctr_finish(cr__ctr *c, int status) {
     cr_err e = {0};
     cr_net_dns_stop(&c->dns_fd);
     cr__ctr_follow(c);
-    cr__ctr_event(c->rt, c->store, c->name, "die", status);
+    cr__ctr_event(c->rt, c->store, c->name, "die", status, NULL, NULL);
     if (c->o->rm) {
-        cr__ctr_event(c->rt, c->store, c->name, "destroy", -1);
+        cr__ctr_event(c->rt, c->store, c->name, "destroy", -1, NULL, NULL);
         if (cr__ctr_destroy(c->rt, c->store, c->name, &e) < 0) cr_log(CR_LOG_WARN, "--rm \"%s\": %s", c->name, e.msg);
         return;
     }
@@ -23284,7 +23398,7 @@ static void cr__ctr_finish(cr__ctr *c, int status) {
 static void cr__ctr_discard(cr__ctr *c) {
     cr_err e = {0};
     if (c->existing) { cr_container_delete(c->rt, c->name, CR_DELETE_FORCE, NULL); return; }
-    if (c->dirfd >= 0) cr__ctr_event(c->rt, c->store, c->name, "destroy", -1);
+    if (c->dirfd >= 0) cr__ctr_event(c->rt, c->store, c->name, "destroy", -1, NULL, NULL);
     if (c->dirfd >= 0 && cr__ctr_destroy(c->rt, c->store, c->name, &e) < 0) cr_log(CR_LOG_WARN, "%s", e.msg);
 }
 
@@ -24266,13 +24380,16 @@ CR_API int cr_ctr_stop(const cr_runtime *rt, const cr_store *s, const char *name
     cr_json_free(rec);
     if (sig <= 0) sig = SIGTERM;
     if (c.status == CR_PAUSED) cr_container_resume(rt, c.name, NULL);
+    cr__ctr_kill_event(rt, cr_store_root(s), c.name, sig);
     if ((r = cr_container_kill(rt, c.name, sig, 0, err)) < 0 && cr__ctr_wait_stopped(rt, c.name, 0)) r = 0;
     if (r < 0) return cr_err_wrap(err, "stop \"%s\"", c.name);
     if (!cr__ctr_wait_stopped(rt, c.name, timeout * 1000)) {
+        cr__ctr_kill_event(rt, cr_store_root(s), c.name, SIGKILL);
         cr_container_kill(rt, c.name, SIGKILL, CR_KILL_ALL, NULL);
         if (!cr__ctr_wait_stopped(rt, c.name, 10000)) return cr_err_set(err, ETIMEDOUT, "stop \"%s\": still running after SIGKILL", c.name);
     }
     cr__ctr_wait_runner(&c, 10000);
+    cr__ctr_event(rt, cr_store_root(s), c.name, "stop", -1, NULL, NULL);
     return 0;
 }
 
@@ -24313,12 +24430,13 @@ CR_API int cr_ctr_remove(const cr_runtime *rt, const cr_store *s, const char *na
         if (!force)
             return cr_err_set(err, EBUSY, "container \"%s\" is %s: stop it first, or use --force", c.name, c.restarting ? "restarting" : cr_state_status_name(c.status));
         cr__ctr_hold(c.dir);
+        if (c.status != CR_STOPPED) cr__ctr_kill_event(rt, store, c.name, SIGKILL);
         if ((r = cr_container_delete(rt, c.name, CR_DELETE_FORCE, err)) < 0) return cr_err_wrap(err, "rm \"%s\"", c.name);
     }
     lock = cr__ctr_lock(c.dir, 10000);
     if (lock == -ENOENT) return 0;   /* its --rm runner was quicker */
     if (lock < 0 && lock != -ENOLCK) return cr_err_set(err, EBUSY, "rm \"%s\": the cr that runs it is still busy with it", c.name);
-    if (!(flags & CR_CTR_REMOVE_AGAIN)) cr__ctr_event(rt, store, c.name, "destroy", -1);
+    if (!(flags & CR_CTR_REMOVE_AGAIN)) cr__ctr_event(rt, store, c.name, "destroy", -1, NULL, NULL);
     r = cr__ctr_destroy(rt, store, c.name, err);
     if (lock >= 0) close(lock);
     return r < 0 ? cr_err_wrap(err, "rm \"%s\"", c.name) : 0;
@@ -24364,7 +24482,7 @@ CR_API int cr_ctr_gc(const cr_runtime *rt, const cr_store *s, void (*removed)(vo
         cr_json_free(rec);
         if (why) {
             cr_err e2 = {0};
-            cr__ctr_event(rt, store, e->d_name, "destroy", -1);
+            cr__ctr_event(rt, store, e->d_name, "destroy", -1, NULL, NULL);
             if (cr__ctr_destroy(rt, store, e->d_name, &e2) < 0) r = cr_err_set(err, e2.code, "%s", e2.msg);
             else if (removed) removed(user, e->d_name, why);
         }
@@ -25222,6 +25340,7 @@ static int cr__ctr_reload(cr__ctr *c, const cr_ctr_info *info, const cr_json *re
     const cr_json *h, *v;
     cr_buf text = {0};
     cr__strv pub;
+    int64_t m;
     int r;
     c->existing = 1;
     snprintf(c->name, sizeof c->name, "%s", info->name);
@@ -25251,6 +25370,23 @@ static int cr__ctr_reload(cr__ctr *c, const cr_ctr_info *info, const cr_json *re
     r = c->lower.oom || c->hosts_v.oom || c->aliases_v.oom || pub.oom ? cr_err_set(err, ENOMEM, "out of memory") : cr__ctr_network(c, err);
     c->ro.publish = NULL;
     cr__strv_free(&pub);
+    /* -P's ports stay, unless one is taken now: that one moves (Docker's way) */
+    if ((h = cr_json_get(c->runrec, "Picked")) && cr_json_i64(h, &m) == 0 && m >= 0 && m <= c->nports) {
+        cr_buf b = {0};
+        cr_jw w;
+        int i, moved = 0;
+        c->picked = (int)m;
+        for (i = c->nports - c->picked; r == 0 && i < c->nports; i++)
+            if (cr__net_port_free(&c->ports[i], NULL) < 0 && cr__ctr_free_port(c->ports[i].udp, &c->ports[i].host_port) == 0) moved = 1;
+        cr_jw_init(&w, &b);
+        cr_jw_obj(&w); cr__ctr_publish_json(c, &w); cr_jw_obj_end(&w);
+        if (moved) cr__json_patch_file(c->dirfd, "run.json", &b, NULL);
+        b.len = 0;
+        cr_jw_init(&w, &b);
+        cr_jw_obj(&w); cr_jw_key(&w, "HostConfig"); cr_jw_obj(&w); cr__ctr_bindings_json(c, &w); cr_jw_obj_end(&w); cr_jw_obj_end(&w);
+        if (moved) cr__json_patch_file(c->dirfd, "ctr.json", &b, NULL);
+        cr_buf_free(&b);
+    }
     return r;
 }
 
@@ -25317,8 +25453,10 @@ CR_API int cr_ctr_start(const cr_runtime *rt, const cr_store *s, const char *nam
             co.rootfs_upper = upper;
             co.rootfs_work = work;
         }
-        if (!(flags & CR_CTR_START_ATTACH)) r = cr__ctr_detach(c, &co, err);
-        else if ((r = cr__ctr_fg(c, &co, status, err)) == 0) cr__ctr_finish(c, status ? *status : 0);
+        if (!(flags & CR_CTR_START_ATTACH)) {
+            if ((r = cr__ctr_detach(c, &co, err)) == 0 && (flags & CR_CTR_START_RESTART))
+                cr__ctr_event(rt, c->store, c->name, "restart", -1, NULL, NULL);
+        } else if ((r = cr__ctr_fg(c, &co, status, err)) == 0) cr__ctr_finish(c, status ? *status : 0);
     }
 out:
     if (warm > 0) { kill(warm, SIGKILL); while (waitpid(warm, NULL, 0) < 0 && errno == EINTR) ; }
@@ -25454,10 +25592,44 @@ CR_API int cr_ctr_rename(const cr_runtime *rt, const cr_store *s, const char *na
     if (r == 0) r = cr__ctr_replace_in(dfd, "ctr.json", a, b, err);
     cr__ctr_net_config(rt, &net, net_dir, sizeof net_dir);
     if (r == 0) r = cr_net_rename(&net, c.name, new_name, err);
+    a[0] = '/';
+    snprintf(a + 1, sizeof a - 1, "%s", c.name);
+    if (r == 0) cr__ctr_event(rt, cr_store_root(s), new_name, "rename", -1, "oldName", a);
 out:
     if (lock >= 0) close(lock);
     if (dfd >= 0) close(dfd);
     if (pfd >= 0) close(pfd);
+    return r;
+}
+
+/* run.json's "Connected" ([{"Network","Ip","Aliases"}], the networks a
+   start joins after its own) with network (o: its options) added, or
+   taken away (o NULL; -ENOENT if a stopped container was not on it). */
+static int cr__ctr_connected(const cr_ctr_info *c, const char *network, const cr_ctr_connect_opts *o, cr_err *err) {
+    cr_json *run = NULL;
+    const cr_json *e;
+    cr_buf b = {0};
+    cr_jw w;
+    int r, dfd = open(c->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), was = 0;
+    if ((r = cr__json_load(dfd, "run.json", &run, err)) == 0) {
+        cr_jw_init(&w, &b);
+        cr_jw_obj(&w); cr_jw_key(&w, "Connected"); cr_jw_arr(&w);
+        for (e = cr_json_get(run, "Connected"), e = e && e->type == CR_JSON_ARRAY ? e->child : NULL; e; e = e->next)
+            if (strcmp(cr__ctr_json_str(e, "Network"), network)) cr_jw_value(&w, e); else was = 1;
+        if (o) {
+            cr_jw_obj(&w);
+            cr_jw_key(&w, "Network"); cr_jw_str(&w, network);
+            cr_jw_key(&w, "Ip"); cr_jw_str(&w, o->ip);
+            cr_jw_key(&w, "Aliases"); cr__ctr_list_json(&w, o->aliases);
+            cr_jw_obj_end(&w);
+        }
+        cr_jw_arr_end(&w); cr_jw_obj_end(&w);
+        if (!o && !was && c->status == CR_STOPPED) r = cr_err_set(err, ENOENT, "container %s is not connected to network %s", c->name, network);
+        else r = cr__json_patch_file(dfd, "run.json", &b, err);
+    }
+    if (dfd >= 0) close(dfd);
+    cr_json_free(run);
+    cr_buf_free(&b);
     return r;
 }
 
@@ -25468,7 +25640,7 @@ static int cr__ctr_connect(const cr_runtime *rt, const cr_store *s, const char *
     cr_json *rec;
     cr_net_config net;
     cr_net_lease lease;
-    char dir[PATH_MAX], hosts[PATH_MAX];
+    char dir[PATH_MAX], hosts[PATH_MAX], nm[256];
     const char *mode;
     int r;
     if ((r = cr__ctr_open(rt, cr_store_root(s), name, &c, &rec, err)) < 0) return r;
@@ -25477,12 +25649,15 @@ static int cr__ctr_connect(const cr_runtime *rt, const cr_store *s, const char *
     snprintf(hosts, sizeof hosts, "%s/hosts", c.dir);
     net.network = network; net.hosts = hosts;
     if (o) { net.ip = o->ip; net.aliases = o->aliases; }
-    if (c.status != CR_RUNNING && c.status != CR_PAUSED)
-        r = cr_err_set(err, EINVAL, "container %s is not running (cr connects running containers only)", c.name);
-    else if (geteuid() != 0) r = cr_err_set(err, EPERM, "rootless: user-defined networks need root");
+    if (geteuid() != 0) r = cr_err_set(err, EPERM, "rootless: user-defined networks need root");
     else if (!strcmp(mode, "host") || !strcmp(mode, "none") || strchr(mode, ':'))
         r = cr_err_set(err, EINVAL, "container %s (network %s) has no network namespace of its own to connect", c.name, mode);
+    else if (c.status != CR_RUNNING && c.status != CR_PAUSED) r = o ? cr_net_check(&net, err) : 0;   /* its next start's */
     else r = o ? cr_net_attach(&net, c.name, c.pid, NULL, 0, &lease, err) : cr_net_disconnect(&net, c.name, network, err);
+    if (r == 0) {
+        cr__net_event_of(&net, o ? "connect" : "disconnect", network, cr__ctr_json_str(rec, "Id"), nm);
+        r = cr__ctr_connected(&c, nm, o, err);
+    }
     cr_json_free(rec);
     return r;
 }
@@ -25501,6 +25676,7 @@ CR_API int cr_ctr_kill(const cr_runtime *rt, const cr_store *s, const char *name
     if ((r = cr_ctr_find(rt, s, name, &c, err)) < 0) return r;
     if (c.status != CR_RUNNING && c.status != CR_PAUSED) return cr_err_set(err, EINVAL, "container \"%s\" is not running", c.name);
     cr__ctr_hold(c.dir);
+    cr__ctr_kill_event(rt, cr_store_root(s), c.name, sig);
     return cr_container_kill(rt, c.name, sig, 0, err);
 }
 
@@ -25528,7 +25704,7 @@ CR_API int cr_ctr_update(const cr_runtime *rt, const cr_store *s, const char *na
     cr_buf_printf(&b, "{\"Restart\":\"%s\",\"MaxRetries\":%d}", policy, max);
     r = cr__json_patch_file(dfd, "run.json", &b, err);
 out:
-    if (r == 0) cr__ctr_event(rt, cr_store_root(s), c.name, "update", -1);
+    if (r == 0) cr__ctr_event(rt, cr_store_root(s), c.name, "update", -1, NULL, NULL);
     if (dfd >= 0) close(dfd);
     cr_spec_resources_free(&res);
     cr_buf_free(&lim);
@@ -25565,8 +25741,8 @@ CR_API int cr_ctr_exec(const cr_runtime *rt, const cr_store *s, const char *name
     cr_ctr_info c;
     cr_exec_opts eo;
     cr__strv env, gids;
-    char user[32], kv[8192];
-    int r, k;
+    char user[32], kv[8192], id[65];
+    int r, k, st = 0;
     if (status) *status = 0;
     if ((r = cr_ctr_find(rt, s, name, &c, err)) < 0) return r;
     if (c.status == CR_PAUSED) return cr_err_set(err, EINVAL, "container %s is paused, unpause the container before exec", c.name);
@@ -25593,7 +25769,13 @@ CR_API int cr_ctr_exec(const cr_runtime *rt, const cr_store *s, const char *name
         eo.cwd = o->workdir;
         eo.tty = o->tty;
         eo.detach = o->detach;
-        r = cr_container_exec(rt, c.name, &eo, status, err);
+        if ((r = cr__ctr_random_id(id, err)) == 0) {
+            cr__ctr_exec_event(rt, cr_store_root(s), c.name, id, "exec_create", o->args, -1);
+            cr__ctr_exec_event(rt, cr_store_root(s), c.name, id, "exec_start", o->args, -1);
+            r = cr_container_exec(rt, c.name, &eo, &st, err);
+            if (!o->detach && r == 0) cr__ctr_exec_event(rt, cr_store_root(s), c.name, id, "exec_die", NULL, st);
+            if (status) *status = st;
+        }
     }
     cr__strv_free(&env);
     cr__strv_free(&gids);
@@ -27677,7 +27859,7 @@ typedef struct cr__srv_req {
 /* Where a client's websocket frames are (RFC 6455): in a header (hdr, hlen
    of need bytes; left 0) or in a payload (left bytes of opcode op, unmasked
    with mask from mpos). */
-typedef struct cr__ws { unsigned char hdr[14], mask[4]; int hlen, op, mpos; uint64_t left; } cr__ws;
+typedef struct cr__ws { unsigned char hdr[14], mask[4], ctl[127]; int hlen, op, mpos; uint64_t left; } cr__ws;
 
 typedef struct cr__srv {
     const cr_runtime *rt;
@@ -27972,10 +28154,18 @@ static void cr__srv_hijack(cr__srv *c, const cr__srv_req *q, int mux) {
 /* Decodes the client's frames in p[0..n) in place: the payload of data
    frames (text, binary, continuation) unmasked to the front of p. Their
    length, or -1 at a close frame or a frame a client may not send
-   (unmasked, a reserved opcode or bit, a control frame over 125 bytes). */
-static ssize_t cr__ws_decode(cr__ws *s, unsigned char *p, size_t n) {
+   (unmasked, a reserved opcode or bit, a control frame over 125 bytes).
+   A ping is answered on fd with a pong of its payload (RFC 6455 5.5.2). */
+static ssize_t cr__ws_decode(cr__ws *s, int fd, unsigned char *p, size_t n) {
     size_t i = 0, o = 0, need, k;
-    while (i < n) {
+    while (i < n || (s->op == 9 && !s->left && !s->hlen)) {
+        if (s->op == 9 && !s->left && !s->hlen) {   /* a whole ping */
+            s->ctl[0] = 0x8a;
+            s->ctl[1] = (unsigned char)(s->mpos - 2);
+            cr__write_all(fd, s->ctl, (size_t)s->mpos);
+            s->op = 0;
+            continue;
+        }
         if (!s->left) {
             s->hdr[s->hlen++] = p[i++];
             if (s->hlen < 2) continue;
@@ -27986,13 +28176,17 @@ static ssize_t cr__ws_decode(cr__ws *s, unsigned char *p, size_t n) {
             for (s->left = 0, k = 2; k < need - 4; k++) s->left = s->left << 8 | s->hdr[k];
             if (need == 6) s->left = s->hdr[1] & 127;
             memcpy(s->mask, s->hdr + need - 4, 4);
-            s->hlen = s->mpos = 0;
+            s->hlen = 0;
+            s->mpos = 2;   /* (a ping's payload goes to ctl after room for the pong's header) */
             if (s->op == 8) return -1;
             continue;
         }
         k = n - i < s->left ? n - i : (size_t)s->left;
         s->left -= k;
-        for (; k; k--, i++) if (s->op < 8) p[o++] = p[i] ^ s->mask[s->mpos++ & 3];
+        for (; k; k--, i++, s->mpos++) {
+            unsigned char x = p[i] ^ s->mask[(s->mpos - 2) & 3];
+            if (s->op < 8) p[o++] = x; else s->ctl[s->mpos] = x;
+        }
     }
     return (ssize_t)o;
 }
@@ -28782,6 +28976,10 @@ static const cr_json *cr__srv_body_of(const cr__srv_ctr *x, const char *key) {
     const cr_json *b = x->rec ? cr_json_get(x->rec, "Body") : NULL;
     return key && b ? cr_json_get(b, key) : b;
 }
+/* Docker's event of x (created by serve or not) */
+static void cr__srv_event(cr__srv *c, const cr__srv_ctr *x, const char *action) {
+    cr__ctr_event_write(c->rt, x->id, x->name, x->pending ? cr__srv_jstr(cr__srv_body_of(x, NULL), "Image") : x->info.image, action, -1, NULL, NULL);
+}
 static int cr__srv_tty(const cr__srv_ctr *x) {
     const cr_json *b = cr__srv_body_of(x, NULL);
     return b && cr__srv_jtrue(b, "Tty");
@@ -28861,7 +29059,7 @@ static void cr__srv_create(cr__srv *c, cr__srv_req *q, const char *arg) {
     snprintf(file, sizeof file, "%s.created", id);
     if (cr__srv_save(c, file, &b, &e) < 0) { cr_buf_free(&b); cr_json_free(body); return cr__srv_fail(c, &e); }
     cr_buf_free(&b);
-    cr__ctr_event_write(c->rt, id, name, image, "create", -1);
+    cr__ctr_event_write(c->rt, id, name, image, "create", -1, NULL, NULL);
     cr_json_free(body);
     cr_buf_printf(&b, "{\"Id\":\"%s\",\"Warnings\":[]}", id);
     cr__srv_json(c, 201, &b);
@@ -29131,7 +29329,7 @@ static void cr__srv_follow(cr__srv *c, const cr__srv_ctr *x, const cr_ctr_logs_o
             ssize_t n;
             if (c->rpos >= c->rlen && !pf.revents) continue;
             if (!eof && c->hijacked && (n = cr__srv_recv(c, buf, sizeof buf)) > 0) {   /* what it sent before it went too */
-                if (c->ws && (n = cr__ws_decode(&c->wsd, (unsigned char *)buf, (size_t)n)) < 0) break;   /* a close */
+                if (c->ws && (n = cr__ws_decode(&c->wsd, c->fd, (unsigned char *)buf, (size_t)n)) < 0) break;   /* a close */
                 if (w->in < 0) continue;
                 if (!w->keys) cr__write_all(w->in, buf, (size_t)n);
                 else if (cr__stdin_keys(w->in, w->keys, &w->matched, buf, n)) break;
@@ -29169,6 +29367,7 @@ static void cr__srv_attach(cr__srv *c, cr__srv_req *q, const char *arg) {
     cr__srv_ctr x;
     int hold, was;
     if (cr__srv_get(c, arg, &x) < 0) return;
+    cr__srv_event(c, &x, "attach");   /* before the client hears back and starts it */
     if (!strcmp(q->method, "GET")) { if (cr__srv_ws_accept(c, q) < 0) return cr__srv_ctr_free(&x); }   /* attach/ws */
     else cr__srv_hijack(c, q, !cr__srv_tty(&x));
     hold = cr__srv_hold(c, x.id);
@@ -29395,7 +29594,10 @@ static void cr__srv_stop(cr__srv *c, cr__srv_req *q, const char *arg) {
     if (!restart && (x.pending || x.info.status == CR_STOPPED)) cr__srv_reply(c, 304, NULL, NULL, 0);
     else if (!x.pending && cr_ctr_stop(c->rt, c->s, x.name, (int)cr__srv_num(q, "t", -1), &e) < 0) cr__srv_fail(c, &e);
     else if (restart && (x.pending ? cr__srv_run(c, &x, &e) : cr__srv_rerun(c, &x, &e)) < 0) cr__srv_fail(c, &e);
-    else cr__srv_reply(c, 204, NULL, NULL, 0);
+    else {
+        if (restart) cr__srv_event(c, &x, "restart");
+        cr__srv_reply(c, 204, NULL, NULL, 0);
+    }
     cr__srv_ctr_free(&x);
 }
 
@@ -29407,7 +29609,7 @@ static void cr__srv_kill(cr__srv *c, cr__srv_req *q, const char *arg) {
     if (cr__srv_get(c, arg, &x) < 0) return;
     if (sig <= 0) cr__srv_error(c, 400, "invalid signal: %s", s);
     else if (x.pending || x.info.status == CR_STOPPED) cr__srv_error(c, 409, "Container %s is not running", x.name);
-    else if (cr_container_kill(c->rt, x.name, sig, 0, &e) < 0) cr__srv_fail(c, &e);
+    else if (cr_ctr_kill(c->rt, c->s, x.name, sig, &e) < 0) cr__srv_fail(c, &e);
     else cr__srv_reply(c, 204, NULL, NULL, 0);
     cr__srv_ctr_free(&x);
 }
@@ -29421,7 +29623,7 @@ static void cr__srv_pause(cr__srv *c, cr__srv_req *q, const char *arg) {
     un = strstr(q->path, "/unpause") != NULL;
     if ((r = un ? cr_container_resume(c->rt, x.name, &e) : cr_container_pause(c->rt, x.name, &e)) < 0) cr__srv_fail(c, &e);
     else {
-        cr__ctr_event(c->rt, cr_store_root(c->s), x.name, un ? "unpause" : "pause", -1);
+        cr__ctr_event(c->rt, cr_store_root(c->s), x.name, un ? "unpause" : "pause", -1, NULL, NULL);
         cr__srv_reply(c, 204, NULL, NULL, 0);
     }
     cr__srv_ctr_free(&x);
@@ -29431,7 +29633,7 @@ static int cr__srv_remove(cr__srv *c, cr__srv_ctr *x, int force, cr_err *err) {
     int r = 0;
     if (x->pending) {
         cr__srv_unlink(c, x->id, ".created");
-        cr__ctr_event_write(c->rt, x->id, x->name, cr__srv_jstr(cr__srv_body_of(x, NULL), "Image"), "destroy", -1);
+        cr__srv_event(c, x, "destroy");
     }
     else if ((r = cr_ctr_remove(c->rt, c->s, x->name, force ? CR_CTR_REMOVE_FORCE : 0, err)) == 0) cr__srv_unlink(c, x->id, ".json");
     return r;
@@ -29482,14 +29684,19 @@ static void cr__srv_rename(cr__srv *c, cr__srv_req *q, const char *arg) {
     const cr_json *m;
     if (cr__srv_get(c, arg, &x) < 0) return;
     if (!cr__srv_arg(q, "name", name, sizeof name) || cr__ctr_check_name(name, &e) < 0) cr__srv_error(c, 400, "invalid name");
-    else if (!x.pending) cr__srv_error(c, 501, "rename of a started container is not supported by cr serve");
-    else {
+    else if (!x.pending && cr_ctr_rename(c->rt, c->s, x.name, name, &e) < 0) cr__srv_fail(c, &e);
+    else {   /* (a started one: cr_ctr_rename journals it) */
         cr_jw_init(&w, &b);
         cr_jw_obj(&w);
-        for (m = x.rec->child; m; m = m->next) { cr_jw_key(&w, m->key); if (!strcmp(m->key, "Name")) cr_jw_str(&w, name); else cr_jw_value(&w, m); }
+        for (m = x.rec ? x.rec->child : NULL; m; m = m->next) { cr_jw_key(&w, m->key); if (!strcmp(m->key, "Name")) cr_jw_str(&w, name); else cr_jw_value(&w, m); }
         cr_jw_obj_end(&w);
-        snprintf(file, sizeof file, "%s.created", x.id);
-        if (cr__srv_save(c, file, &b, &e) < 0) cr__srv_fail(c, &e); else cr__srv_reply(c, 204, NULL, NULL, 0);
+        snprintf(file, sizeof file, "%s.%s", x.id, x.pending ? "created" : "json");
+        if (x.rec && cr__srv_save(c, file, &b, &e) < 0) cr__srv_fail(c, &e);
+        else {
+            snprintf(file, sizeof file, "/%.70s", x.name);
+            if (x.pending) cr__ctr_event_write(c->rt, x.id, name, cr__srv_jstr(cr__srv_body_of(&x, NULL), "Image"), "rename", -1, "oldName", file);
+            cr__srv_reply(c, 204, NULL, NULL, 0);
+        }
         cr_buf_free(&b);
     }
     cr__srv_ctr_free(&x);
@@ -29880,6 +30087,13 @@ static cr_json *cr__srv_exec_load(cr__srv *c, const char *id) {
     return cr__srv_load(c, file);
 }
 
+static void cr__srv_exec_event(cr__srv *c, const char *ctr, const char *id, const cr_json *body, const char *phase, int code) {
+    cr__srv_opts so;
+    memset(&so, 0, sizeof so);
+    cr__ctr_exec_event(c->rt, cr_store_root(c->s), ctr, id, phase, cr__srv_list(&so, CR__SO_ARGS, cr_json_get(body, "Cmd")), code);
+    cr__srv_opts_free(&so);
+}
+
 static void cr__srv_exec_create(cr__srv *c, cr__srv_req *q, const char *arg) {
     cr__srv_ctr x;
     cr_json *body;
@@ -29895,6 +30109,7 @@ static void cr__srv_exec_create(cr__srv *c, cr__srv_req *q, const char *arg) {
     else if (cr__ctr_random_id(id, &e) < 0) cr__srv_fail(c, &e);
     else {
         cr__srv_exec_save(c, id, x.name, body, 0, -1, 0);
+        cr__srv_exec_event(c, x.name, id, body, "exec_create", -1);
         cr_buf_printf(&b, "{\"Id\":\"%s\"}", id);
         cr__srv_json(c, 201, &b);
     }
@@ -29985,6 +30200,7 @@ static void cr__srv_exec_start(cr__srv *c, cr__srv_req *q, const char *arg) {
     snprintf(pidfile, sizeof pidfile, "%s/exec-%s.pid", c->dir, arg);
     if (tty && (ls = cr__srv_console(c, arg, sock, sizeof sock)) < 0) { cr_json_free(body); cr_json_free(rec); return cr__srv_error(c, 500, "console socket: %s", strerror(errno)); }
     if (!tty && (pipe2(in, O_CLOEXEC) < 0 || pipe2(out, O_CLOEXEC) < 0 || pipe2(er, O_CLOEXEC) < 0)) { cr_json_free(body); cr_json_free(rec); return cr__srv_error(c, 500, "pipe: %s", strerror(errno)); }
+    cr__srv_exec_event(c, ctr, arg, cfg, "exec_start", -1);
     if (cr__srv_jtrue(body, "Detach")) {
         if ((child = fork()) == 0) cr__srv_exec_child(c, ctr, cfg, tty ? sock : NULL, pidfile, 1);
         waitpid(child, &st, 0);
@@ -30019,7 +30235,9 @@ static void cr__srv_exec_start(cr__srv *c, cr__srv_req *q, const char *arg) {
     }
     if (child > 0) waitpid(child, &st, 0);
     { cr_buf t = {0}; if (cr_util_read_file(AT_FDCWD, pidfile, 64, &t, NULL) == 0 && t.data) pid = atoi(t.data); cr_buf_free(&t); }
-    cr__srv_exec_save(c, arg, ctr, cfg, 0, WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st), pid);
+    st = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+    cr__srv_exec_save(c, arg, ctr, cfg, 0, st, pid);
+    cr__srv_exec_event(c, ctr, arg, cfg, "exec_die", st);
     q->close = 1;
 out:
     if (master >= 0) close(master);
@@ -30094,7 +30312,7 @@ static int cr__srv_ev_match(const cr_json *f, const cr_json *ev) {
     const char *id = cr__srv_jstr(ev, "id");
     for (k = f ? f->child : NULL; k; k = k->next) {
         int ctr = !strcmp(k->key, "container");
-        const char *have = !strcmp(k->key, "type") ? "container" : !strcmp(k->key, "event") ? cr__srv_jstr(ev, "Action") :
+        const char *have = !strcmp(k->key, "type") ? cr__srv_jstr(ev, "Type") : !strcmp(k->key, "event") ? cr__srv_jstr(ev, "Action") :
                            ctr ? cr__srv_jstr(cr_json_get(cr_json_get(ev, "Actor"), "Attributes"), "name") :
                            !strcmp(k->key, "image") ? cr__srv_jstr(ev, "from") : NULL;
         int ok = !have;
@@ -30496,16 +30714,29 @@ static int cr__srv_listen(const cr_runtime *rt, const cr_serve_opts *o, char *pa
     return fd;
 }
 
-/* "ADDR:PORT" of an IPv4 or IPv6 ("[a:b:c:d:e:f:g:h]:PORT") socket address,
-   after prefix; n of 64 holds any. */
+/* "ADDR:PORT" of an IPv4 or IPv6 socket address, after prefix; IPv6 in
+   brackets and RFC 5952's shortest form, as inet_ntop and Docker print it
+   ("[::1]:2376", "[fd00::2:0:0:1]:2376"; ::ffff:a.b.c.d of an IPv4 peer
+   of a v6 socket). n of 64 holds any. */
 static void cr__srv_addr_name(const struct sockaddr_storage *ss, const char *prefix, char *out, size_t n) {
     const struct sockaddr_in *a4 = (const struct sockaddr_in *)(const void *)ss;
     const struct sockaddr_in6 *a6 = (const struct sockaddr_in6 *)(const void *)ss;
     const unsigned char *b = a6->sin6_addr.s6_addr;
     char addr[48] = "[";
-    int i;
+    int i, j, at = -1, len = 1;
+    size_t k = 1;
     if (ss->ss_family == AF_INET6) {
-        for (i = 0; i < 16; i += 2) snprintf(addr + strlen(addr), sizeof addr - strlen(addr), "%x%s", b[i] << 8 | b[i + 1], i < 14 ? ":" : "]");
+        for (i = 0; i < 8; i++) {   /* the first longest run of two or more zero groups becomes :: */
+            for (j = i; j < 8 && !(b[2 * j] | b[2 * j + 1]); j++) ;
+            if (j - i > len) at = i, len = j - i;
+        }
+        if (at == 0 && len == 5 && b[10] == 0xff && b[11] == 0xff)
+            snprintf(addr, sizeof addr, "[::ffff:%u.%u.%u.%u", b[12], b[13], b[14], b[15]);
+        else for (i = 0; i < 8; i++) {
+            if (i == at) { k += (size_t)snprintf(addr + k, sizeof addr - k, "::"); i += len - 1; continue; }
+            k += (size_t)snprintf(addr + k, sizeof addr - k, &":%x"[!i || i == at + len], b[2 * i] << 8 | b[2 * i + 1]);
+        }
+        strcat(addr, "]");
     } else cr__ip4_str(ntohl(a4->sin_addr.s_addr), addr, sizeof addr);
     snprintf(out, n, "%s%s:%u", prefix, addr, ntohs(ss->ss_family == AF_INET6 ? a6->sin6_port : a4->sin_port));
 }

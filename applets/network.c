@@ -10,7 +10,9 @@ const char cr_usage_network[] =
 "`cr run --network NAME` containers reach each other by --name and --network-alias.\n"
 "connect gives a running container one more interface (eth1 ...) on NET, --ip that\n"
 "address, --alias more names there; disconnect takes it away (-f: accepted, as\n"
-"Docker's --force). Containers of different networks cannot reach each other.\n";
+"Docker's --force). Each start joins the networks connect gave again (of a\n"
+"stopped container, both change only that). Containers of different networks\n"
+"cannot reach each other.\n";
 #define NETWORK_OPTIONS(X) \
     CR_INSPECT_OPTIONS(X) \
     X(OPT_QUIET, "quiet", 'q', CR_OPT_FLAG) \

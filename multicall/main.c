@@ -408,7 +408,7 @@ static int cr_main_stop_one(const cr_optstate *st, const char *name, cr_err *err
     if (cr_opt_time(st, 0, &timeout)) return 1;
     if (!name) return 0;
     if (cr_ctr_stop(&cr_main_runtime, &cr_main_store, name, (int)timeout, err) < 0) return -1;
-    return strcmp(st->applet, "restart") ? 0 : cr_ctr_start(&cr_main_runtime, &cr_main_store, name, 0, NULL, err);
+    return strcmp(st->applet, "restart") ? 0 : cr_ctr_start(&cr_main_runtime, &cr_main_store, name, CR_CTR_START_RESTART, NULL, err);
 }
 
 int cr_opt_stop_applet(int argc, char **argv) {

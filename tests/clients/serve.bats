@@ -176,7 +176,7 @@ print("detached")' "$S/d.sock" "${N}it"
     [ "$status" -eq 0 ]
 }
 
-@test "serve: attach/ws: a websocket client sees the output and sends stdin (-i)" {
+@test "serve: attach/ws: a websocket client sees the output, sends stdin (-i), gets a pong for a ping" {
     timeout 30 $D run -di --name "${N}ws" --network none "$BB" sh -c 'echo started; while read l; do echo "got $l"; done'
     # a client of RFC 6455 on a raw socket (Debian has no python3-websocket)
     cat >"$S/ws.py" <<'PY'
@@ -202,13 +202,19 @@ def send(op, data, split=False):            # the client's always are
     m = os.urandom(4); out = bytes([0x80 | op, 0x80 | len(data)]) + m + bytes(c ^ m[i % 4] for i, c in enumerate(data))
     if split: s.sendall(out[:3]); s.sendall(out[3:])
     else: s.sendall(out)
+pongs = []
 def until(text):
     got = b""
     while text not in got:
-        op, d = frame(); assert op == 2, (op, d); got += d
+        op, d = frame()
+        if op == 10: pongs.append(d); continue
+        assert op == 2, (op, d); got += d
 until(b"started")
 send(2, b"one\n", split=True); until(b"got one")
-send(1, b"two\n"); send(9, b"ping"); until(b"got two")
+send(1, b"two\n"); send(9, b"ping"); send(9, b"", split=True); until(b"got two")
+while len(pongs) < 2:                         # each ping gets a pong of its payload
+    op, d = frame(); assert op == 10, (op, d); pongs.append(d)
+assert pongs == [b"ping", b""], pongs
 send(8, b"\x03\xe8")
 op, d = frame()
 print("closed" if op == 8 else "op %d" % op)
@@ -219,14 +225,6 @@ PY
     [ "$output" = true ]
     run timeout 30 $D rm -f "${N}ws"
     [ "$status" -eq 0 ]
-}
-
-# cg_value PID CONTROLLER V1-FILE V2-FILE: that file of the process's cgroup
-cg_value() {
-    local path
-    path=$(awk -F: -v c="$2" '$2 ~ "(^|,)" c "(,|$)" { print $3 }' "/proc/$1/cgroup")
-    if [[ -n $path && -e /sys/fs/cgroup/$2$path/$3 ]]; then cat "/sys/fs/cgroup/$2$path/$3"
-    else cat "/sys/fs/cgroup$(awk -F: '$1 == 0 { print $3 }' "/proc/$1/cgroup")/$4"; fi
 }
 
 @test "serve: docker update changes a running container's cgroup and restart policy, inspect shows them" {
@@ -403,13 +401,41 @@ PY
     t1=$(($(date +%s) + 1))
     run timeout 20 $D events --since "$t0" --until "$t1" --format '{{.Actor.Attributes.name}} {{.Action}}'
     [ "$status" -eq 0 ]
-    [ "$(echo $output)" = "${N}ev create ${N}ev start ${N}ev die ${N}ev destroy ${N}cli create ${N}cli start ${N}cli die ${N}cli destroy ${N}gone create ${N}gone destroy ${N}p create ${N}p start ${N}p pause ${N}p unpause ${N}p die ${N}p start ${N}p die ${N}p destroy" ]
+    [ "$(echo $output)" = "${N}ev create ${N}ev attach ${N}ev start ${N}ev die ${N}ev destroy ${N}cli create ${N}cli start ${N}cli die ${N}cli destroy ${N}gone create ${N}gone destroy ${N}p create ${N}p start ${N}p pause ${N}p unpause ${N}p kill ${N}p kill ${N}p die ${N}p stop ${N}p start ${N}p restart ${N}p kill ${N}p die ${N}p destroy" ] || { echo "$output"; false; }
     run timeout 20 $D events --since "$t0" --until "$t1" --filter event=die --format '{{.Actor.Attributes.name}} {{.Actor.Attributes.exitCode}}'
     [ "$(echo $output)" = "${N}ev 0 ${N}cli 3 ${N}p 137 ${N}p 137" ]
     run timeout 20 $D events --since "$t0" --until "$t1" --filter "container=${N}cli" --filter event=start --format '{{.Action}}'
     [ "$output" = start ]
     run timeout 20 $D events --since "$t1" --until "$t1" --format '{{.Action}}'
     [ "$status" -eq 0 ] && [ -z "$output" ]
+}
+
+# (dockerd's for the same commands, but for the connect and disconnect of
+# every start and die, which cr journals only when asked)
+@test "serve: events of kill, stop, rename, exec and networks as dockerd gives them" {
+    t0=$(date +%s)
+    timeout 30 $D run -d --name "${N}k" --network none "$BB" sleep 1000 >/dev/null
+    timeout 20 $D kill -s USR1 "${N}k" && timeout 30 $D stop -t 0 "${N}k" && timeout 30 $D start "${N}k"
+    timeout 20 $D rename "${N}k" "${N}k2"
+    run timeout 20 $D exec "${N}k2" sh -c 'exit 3'
+    [ "$status" -eq 3 ]
+    timeout 20 $D network create "${N}net" >/dev/null
+    timeout 30 $D run -d --name "${N}n" --network "${N}net" "$BB" sleep 1000 >/dev/null
+    timeout 20 $D network disconnect "${N}net" "${N}n" && timeout 20 $D network connect "${N}net" "${N}n"
+    timeout 30 $D rm -f "${N}k2" >/dev/null && timeout 30 $D rm -f "${N}n" >/dev/null && timeout 20 $D network rm "${N}net"
+    t1=$(($(date +%s) + 1))
+    run timeout 20 $D events --since "$t0" --until "$t1" --format '{{.Type}} {{.Action}} {{.Actor.Attributes.name}} {{index .Actor.Attributes "signal"}}{{index .Actor.Attributes "exitCode"}}{{index .Actor.Attributes "oldName"}}'
+    [ "$status" -eq 0 ]
+    want="container create ${N}k |container start ${N}k |container kill ${N}k 10|container kill ${N}k 15|container kill ${N}k 9|container die ${N}k 137|container stop ${N}k |container start ${N}k |container rename ${N}k2 /${N}k"
+    want+="|container exec_create: sh -c exit 3 ${N}k2 |container exec_start: sh -c exit 3 ${N}k2 |container exec_die ${N}k2 3"
+    want+="|network create ${N}net |container create ${N}n |container start ${N}n |network disconnect ${N}net |network connect ${N}net "
+    want+="|container kill ${N}k2 9|container die ${N}k2 137|container destroy ${N}k2 |container kill ${N}n 9|container die ${N}n 137|container destroy ${N}n |network destroy ${N}net "
+    [ "$(printf '%s|' "${lines[@]}")" = "$want|" ] || { printf '%s\n' "${lines[@]}"; false; }
+    # Docker's shape: a container's event has the old status, id and from; a network's only the new
+    run timeout 20 $D events --since "$t0" --until "$t1" --filter type=network --filter event=connect --format '{{json .}}'
+    [[ $output == '{"Type":"network","Action":"connect","Actor":{"ID":"'*'","Attributes":{"container":"'*'","name":"'"${N}net"'","type":"bridge"}},"scope":"local","time":'*',"timeNano":'*'}' ]]
+    run timeout 20 $D events --since "$t0" --until "$t1" --filter event=kill --filter container="${N}k" --format '{{json .}}'
+    [[ ${lines[0]} == '{"status":"kill","id":"'*'","from":"'"$BB"'","Type":"container","Action":"kill","Actor":{"ID":"'*'","Attributes":{"image":"'"$BB"'","name":"'"${N}k"'","signal":"10"}},"scope":"local","time":'* ]]
 }
 
 @test "serve: 20 clients at once (docker run --rm, logs -f, events) all succeed" {

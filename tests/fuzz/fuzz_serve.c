@@ -86,7 +86,7 @@ static void fuzz_ws(const char *d, size_t n, size_t piece) {
     for (i = 0; i < n; i += k) {
         k = n - i < piece ? n - i : piece;
         memcpy(buf, d + i, k);
-        if ((r = cr__ws_decode(&s, buf, k)) < 0) break;
+        if ((r = cr__ws_decode(&s, -1, buf, k)) < 0) break;
         if ((size_t)r > k || s.hlen >= 14 || s.mpos < 0) abort();
     }
 }

@@ -328,3 +328,11 @@ wait_status() {
     wait_until 30 status_is "$1" "$2" ||
         fail "container $1: status '$(container_status "$1")', expected '$2'"
 }
+
+# cg_value PID CONTROLLER V1-FILE V2-FILE: that file of the process's cgroup
+cg_value() {
+    local path
+    path=$(awk -F: -v c="$2" '$2 ~ "(^|,)" c "(,|$)" { print $3 }' "/proc/$1/cgroup")
+    if [[ -n $path && -e /sys/fs/cgroup/$2$path/$3 ]]; then cat "/sys/fs/cgroup/$2$path/$3"
+    else cat "/sys/fs/cgroup$(awk -F: '$1 == 0 { print $3 }' "/proc/$1/cgroup")/$4"; fi
+}

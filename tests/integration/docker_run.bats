@@ -115,6 +115,31 @@ inspect() { cri inspect "$1" | jq -c "if type == \"array\" then .[0] else . end 
     [[ $(cat "$BATS_TEST_TMPDIR/body") == "$N" ]] || fail "GET 127.0.0.1:$port: $(cat "$BATS_TEST_TMPDIR/body")"
 }
 
+@test "update in Docker's form: limits and restart policy of image containers by name, running or stopped; runc-only flags refused" {
+    cri run -d --name "$N" --network none "$BB" sleep 600 >/dev/null
+    cri run -d --name "$N-2" --network none "$BB" sleep 600 >/dev/null
+    run cri update --memory 64m --cpus 0.5 --pids-limit 77 --restart on-failure:2 "$N" "$N-2"
+    [[ $status -eq 0 && $output == "$N"$'\n'"$N-2" ]] || fail "update: $status $output"
+    run cri inspect -f '{{.HostConfig.Memory}} {{.HostConfig.NanoCpus}} {{.HostConfig.PidsLimit}} {{.HostConfig.RestartPolicy.Name}}:{{.HostConfig.RestartPolicy.MaximumRetryCount}}' "$N-2"
+    [[ $output == "67108864 500000000 77 on-failure:2" ]] || fail "inspect: $output"
+    local pid
+    pid=$(cri inspect -f '{{.State.Pid}}' "$N")
+    [[ $(cg_value "$pid" memory memory.limit_in_bytes memory.max) == 67108864 ]] || fail "memory: $(cg_value "$pid" memory memory.limit_in_bytes memory.max)"
+    run cg_value "$pid" cpu cpu.cfs_quota_us cpu.max
+    [[ $output == 50000 || $output == "50000 100000" ]] || fail "cpu: $output"
+    [[ $(cg_value "$pid" pids pids.max pids.max) == 77 ]] || fail "pids: $(cg_value "$pid" pids pids.max pids.max)"
+    # a stopped one: its next start has the limit
+    cri stop -t 0 "$N-2" >/dev/null
+    cri update -m 32m "$N-2" >/dev/null
+    cri start "$N-2" >/dev/null
+    pid=$(cri inspect -f '{{.State.Pid}}' "$N-2")
+    [[ $(cg_value "$pid" memory memory.limit_in_bytes memory.max) == 33554432 ]] || fail "after start: $(cg_value "$pid" memory memory.limit_in_bytes memory.max)"
+    run --separate-stderr cri update --kernel-memory 10m "$N"
+    [[ $status -ne 0 && $stderr == *"--kernel-memory: not for image containers"* ]] || fail "--kernel-memory: $status $stderr"
+    run --separate-stderr cri update --cpus 1 "$N-none"
+    [[ $status -ne 0 && $stderr == *"$N-none is not an image container"* ]] || fail "unknown name: $status $stderr"
+}
+
 @test "run --cidfile, --ip, -P/--expose, --volumes-from" {
     local cid=$BATS_TEST_TMPDIR/cid
     cri run -d --name "$N" --cidfile "$cid" -v "vf$N:/data" --expose 81/udp -P "$APP" >/dev/null

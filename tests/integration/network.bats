@@ -144,6 +144,49 @@ addr_of() { cri exec "$1" ip -4 -o addr show "$2" | awk '{print $4}'; }
     [[ -z ${output#cr0:} ]] || fail "left in the namespace: $output"
 }
 
+@test "start: a stopped container gets back its -P host ports (a taken one moves) and the networks connect gave it" {
+    cri network create "$N-a" >/dev/null
+    cri run -d --name "$N" --expose 80 --expose 81/udp -P "$BB" sleep 600 >/dev/null
+    local ports port lp
+    ports=$(cri ps --format '{{.Ports}}')
+    [[ $ports =~ ^0\.0\.0\.0:[0-9]+-\>80/tcp,\ 0\.0\.0\.0:[0-9]+-\>81/udp$ ]] || fail "-P: $ports"
+    cri network connect --alias bee "$N-a" "$N"
+    cri stop -t 0 "$N" >/dev/null
+    cri start "$N" >/dev/null
+    run cri ps --format '{{.Ports}}'
+    [[ $output == "$ports" ]] || fail "ports after start: $output, before: $ports"
+    run cri exec "$N" sh -c 'echo $(ls /sys/class/net)'
+    [[ $output == "eth0 eth1 lo" ]] || fail "interfaces after start: $output"
+    run addr_of "$N" eth1
+    [[ $output =~ ^10\.99\.0\.[0-9]+/16$ ]] || fail "eth1: $output"
+    run cri run --rm --network "$N-a" "$BB" grep -c bee /etc/hosts
+    [[ $output == 1 ]] || fail "its alias on $N-a: $output"
+    # a port something else took meanwhile: another free one (ps and inspect agree)
+    cri stop -t 0 "$N" >/dev/null
+    port=$(cri inspect -f '{{(index (index .HostConfig.PortBindings "80/tcp") 0).HostPort}}' "$N")
+    [[ $ports == "0.0.0.0:$port->80/tcp,"* ]] || fail "inspect's port $port, ps's $ports"
+    in_ns python3 -c 'import socket, sys, time; s = socket.socket(); s.bind(("0.0.0.0", int(sys.argv[1]))); s.listen(); print("up", flush=True); time.sleep(60)' "$port" \
+        >"$BATS_TEST_TMPDIR/lp" 3>&- &
+    lp=$!
+    wait_until 10 grep -q up "$BATS_TEST_TMPDIR/lp"
+    run cri start "$N"
+    kill "$lp"; wait "$lp" || true
+    [[ $status -eq 0 ]] || fail "start with its port taken: $output"
+    run cri inspect -f '{{(index (index .HostConfig.PortBindings "80/tcp") 0).HostPort}}' "$N"
+    [[ $output =~ ^[0-9]+$ && $output != "$port" ]] || fail "the taken port $port stayed: $output"
+    [[ $(cri ps --format '{{.Ports}}') == "0.0.0.0:$output->80/tcp,"* ]] || fail "ps: $(cri ps --format '{{.Ports}}')"
+    # disconnect of a stopped container: its next start leaves that network out
+    cri stop -t 0 "$N" >/dev/null
+    cri network disconnect "$N-a" "$N"
+    run --separate-stderr cri network disconnect "$N-a" "$N"
+    [[ $status -eq 1 && $stderr == *"is not connected to network $N-a"* ]] || fail "disconnect twice: $stderr"
+    cri start "$N" >/dev/null
+    run cri exec "$N" sh -c 'echo $(ls /sys/class/net)'
+    [[ $output == "eth0 lo" ]] || fail "interfaces after disconnect and start: $output"
+    cri rm -f "$N" >/dev/null
+    cri network rm "$N-a" >/dev/null
+}
+
 @test "run --ip: that address on a user-defined network; taken, outside the subnet or on the default bridge: an error before anything is made" {
     cri network create --subnet 10.203.0.0/24 "$N-n" >/dev/null
     cri run -d --name "$N-1" --network "$N-n" --ip 10.203.0.9 "$BB" sleep 600 >/dev/null

@@ -879,6 +879,31 @@ static void test_tls(void) {
     sh_run("rm -rf %s", dir);
 }
 
+/* cr serve's names of socket addresses (its log): IPv6 as inet_ntop prints it */
+static void test_addr_name(void) {
+    static const char *const in[] = { "::1", "::", "fd00::2:0:0:1", "1:0:0:2:0:0:0:3", "2001:db8:0:1:1:1:1:1", "1::", "::ffff:127.0.0.1",
+                                      "fe80::1:2", "1:2:3:4:5:6:7:8" };
+    struct sockaddr_storage ss;
+    struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)&ss;
+    char out[64], want[64], n[INET6_ADDRSTRLEN], why[256] = "";
+    size_t i;
+    for (i = 0; i < sizeof in / sizeof *in; i++) {
+        memset(&ss, 0, sizeof ss);
+        a6->sin6_family = AF_INET6;
+        a6->sin6_port = htons(2376);
+        inet_pton(AF_INET6, in[i], &a6->sin6_addr);
+        inet_ntop(AF_INET6, &a6->sin6_addr, n, sizeof n);
+        snprintf(want, sizeof want, "tcp://[%s]:2376", n);
+        cr__srv_addr_name(&ss, "tcp://", out, sizeof out);
+        if (strcmp(out, want) && !why[0]) snprintf(why, sizeof why, "%s: got %s, want %s", in[i], out, want);
+    }
+    ((struct sockaddr_in *)&ss)->sin_family = AF_INET;
+    ((struct sockaddr_in *)&ss)->sin_addr.s_addr = htonl(0x7f000001);
+    cr__srv_addr_name(&ss, "", out, sizeof out);
+    if (strcmp(out, "127.0.0.1:2376") && !why[0]) snprintf(why, sizeof why, "IPv4: got %s", out);
+    TAP_OK_WHY(!why[0], "serve: socket addresses are named as inet_ntop names them", why);
+}
+
 static int count_fds(void) {
     DIR *d = opendir("/proc/self/fd");
     int n = 0;
@@ -898,6 +923,7 @@ int main(void) {
     test_url();
     test_plain();
     test_tls();
+    test_addr_name();
     TAP_OK(count_fds() == fds, "no file descriptor left open");
     cr_buf_free(&resp.headers);
     cr_buf_free(&body);
