@@ -29200,7 +29200,7 @@ static void cr__srv_reaper(cr__srv *c, const cr__srv_ctr *x) {
     _exit(0);
 }
 
-/* Starts a pending container (or, for restart, one serve created before). */
+/* Starts a pending container. */
 static int cr__srv_run(cr__srv *c, cr__srv_ctr *x, cr_err *err) {
     cr__srv_opts so;
     char from[PATH_MAX], to[PATH_MAX], name[256];
@@ -29221,12 +29221,10 @@ static int cr__srv_run(cr__srv *c, cr__srv_ctr *x, cr_err *err) {
     return 0;
 }
 
-/* A stopped container that serve created runs again from its request. */
-static int cr__srv_rerun(cr__srv *c, cr__srv_ctr *x, cr_err *err) {
-    int r;
-    if (!x->rec) return cr_err_set(err, EINVAL, "container \"%s\" was made by cr run: start it again with cr run", x->name);
-    if ((r = cr_ctr_remove(c->rt, c->s, x->name, CR_CTR_REMOVE_FORCE | CR_CTR_REMOVE_AGAIN, err)) < 0) return r;
-    return cr__srv_run(c, x, err);
+/* A pending container runs for the first time, a stopped one (serve's or
+   the CLI's) again with its files, volumes, networks and ports (cr_ctr_start). */
+static int cr__srv_go(cr__srv *c, cr__srv_ctr *x, cr_err *err) {
+    return x->pending ? cr__srv_run(c, x, err) : cr_ctr_start(c->rt, c->s, x->name, 0, NULL, err);
 }
 
 static void cr__srv_start(cr__srv *c, cr__srv_req *q, const char *arg) {
@@ -29234,8 +29232,8 @@ static void cr__srv_start(cr__srv *c, cr__srv_req *q, const char *arg) {
     cr_err e = {0};
     (void)q;
     if (cr__srv_get(c, arg, &x) < 0) return;
-    if (!x.pending && (x.info.status != CR_STOPPED || !x.rec)) cr__srv_reply(c, 304, NULL, NULL, 0);
-    else if ((x.pending ? cr__srv_run(c, &x, &e) : cr__srv_rerun(c, &x, &e)) < 0) cr__srv_fail(c, &e);
+    if (!x.pending && x.info.status != CR_STOPPED) cr__srv_reply(c, 304, NULL, NULL, 0);
+    else if (cr__srv_go(c, &x, &e) < 0) cr__srv_fail(c, &e);
     else cr__srv_reply(c, 204, NULL, NULL, 0);
     cr__srv_ctr_free(&x);
 }
@@ -29363,21 +29361,32 @@ static int cr__srv_stdin(cr__srv *c, const cr__srv_ctr *x) {
     return r < 0 ? -1 : s;
 }
 
+/* Whether attach still waits for x to start: pending, or stopped (again)
+   and not started since before. */
+static int cr__srv_unstarted(const cr__srv_ctr *x, int again, const char *before) {
+    return x->pending || (again && !strcmp(x->info.started, before));
+}
+
 static void cr__srv_attach(cr__srv *c, cr__srv_req *q, const char *arg) {
     cr__srv_ctr x;
-    int hold, was;
+    char before[40], since[40];
+    int hold, was, again;
     if (cr__srv_get(c, arg, &x) < 0) return;
     cr__srv_event(c, &x, "attach");   /* before the client hears back and starts it */
     if (!strcmp(q->method, "GET")) { if (cr__srv_ws_accept(c, q) < 0) return cr__srv_ctr_free(&x); }   /* attach/ws */
     else cr__srv_hijack(c, q, !cr__srv_tty(&x));
     hold = cr__srv_hold(c, x.id);
-    was = !x.pending && !cr__srv_flag(q, "logs");   /* running: only what comes */
-    while (x.pending && cr__srv_find(c, x.id, &x, NULL) == 0 && x.pending) {   /* until it starts */
+    /* docker start -a attaches first: a stopped container's output from its next start on */
+    again = !x.pending && x.info.status == CR_STOPPED;
+    snprintf(before, sizeof before, "%s", x.info.started);
+    cr__now_rfc3339(since, sizeof since);
+    was = !x.pending && !again && !cr__srv_flag(q, "logs");   /* running: only what comes */
+    while (cr__srv_unstarted(&x, again, before) && cr__srv_find(c, x.id, &x, NULL) == 0 && cr__srv_unstarted(&x, again, before)) {
         cr__srv_ctr_free(&x);
         if (cr__srv_idle(c, 20, NULL)) break;
     }
     if (!x.pending && x.info.dir[0] && cr__srv_flag(q, "stream")) {
-        cr_ctr_logs_opts o = { CR_CTR_LOGS_FOLLOW, was, 0, 0, NULL, NULL };
+        cr_ctr_logs_opts o = { CR_CTR_LOGS_FOLLOW, was, 0, 0, again ? since : NULL, NULL };
         char keys[16] = "\x10\x11", spec[128];
         cr__srv_lw w = { c, 1, 1, 0, -1, 0, cr__srv_tty(&x) ? keys : NULL };
         if (cr__srv_arg(q, "detachKeys", spec, sizeof spec) && spec[0] && cr__ctr_detach_keys(spec, keys, NULL) < 0) keys[0] = 0;
@@ -29593,7 +29602,7 @@ static void cr__srv_stop(cr__srv *c, cr__srv_req *q, const char *arg) {
     if (cr__srv_get(c, arg, &x) < 0) return;
     if (!restart && (x.pending || x.info.status == CR_STOPPED)) cr__srv_reply(c, 304, NULL, NULL, 0);
     else if (!x.pending && cr_ctr_stop(c->rt, c->s, x.name, (int)cr__srv_num(q, "t", -1), &e) < 0) cr__srv_fail(c, &e);
-    else if (restart && (x.pending ? cr__srv_run(c, &x, &e) : cr__srv_rerun(c, &x, &e)) < 0) cr__srv_fail(c, &e);
+    else if (restart && cr__srv_go(c, &x, &e) < 0) cr__srv_fail(c, &e);
     else {
         if (restart) cr__srv_event(c, &x, "restart");
         cr__srv_reply(c, 204, NULL, NULL, 0);

@@ -131,6 +131,25 @@ serve_on_host() {
     [ -z "$output" ]
 }
 
+@test "serve: docker stop/start and restart keep the container's files; docker start runs a stopped container of the CLI" {
+    timeout 30 $D run -d --name "${N}keep" --network none "$BB" sh -c 'echo run >>/f; exec sleep 1000' >/dev/null
+    timeout 30 $D stop -t 0 "${N}keep" >/dev/null
+    timeout 30 $D start "${N}keep" >/dev/null
+    timeout 30 $D restart -t 0 "${N}keep" >/dev/null
+    run timeout 20 $D exec "${N}keep" cat /f
+    [ "$output" = $'run\nrun\nrun' ] || { echo "after stop, start, restart: $output"; false; }
+    cri run --name "${N}cli" --network none "$BB" sh -c 'echo cli >>/f; cat /f' >/dev/null
+    timeout 30 $D start "${N}cli" >/dev/null
+    run timeout 30 $D wait "${N}cli"
+    [ "$output" = 0 ] || { echo "wait: $output"; false; }
+    run timeout 20 $D logs "${N}cli"
+    [ "$output" = $'cli\ncli\ncli' ] || { echo "the CLI's container, started again: $output"; false; }
+    timeout 30 $D run --name "${N}once" --network none "$BB" echo once >/dev/null
+    run timeout 30 $D start -a "${N}once"
+    [ "$output" = once ] || { echo "start -a: $output"; false; }
+    timeout 30 $D rm -f "${N}keep" "${N}cli" "${N}once" >/dev/null
+}
+
 @test "serve: docker exec with and without a tty (through a pty), exit statuses" {
     timeout 30 $D run -d --name "${N}x" --network none "$BB" sleep 1000
     run timeout 20 $D exec "${N}x" sh -c 'echo in-container; exit 5'
