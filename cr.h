@@ -448,8 +448,8 @@ typedef struct cr_state {
 } cr_state;
 
 typedef struct cr_runtime {
-    const char *root;                 /* state root; NULL = /run/cr, or not root $XDG_RUNTIME_DIR/cr
-                                         (else /tmp/cr-run-UID, made 0700, if it is the user's) */
+    const char *root;                 /* state root; NULL = /run/cr, or not root (or root in a user
+                                         namespace, $USER not root) $XDG_RUNTIME_DIR/cr (else /tmp/cr-run-UID, made 0700, if it is the user's) */
     int cgroup_manager;               /* CR_CGROUP_MANAGER_* */
     const char *criu;                 /* checkpoint/restore: the criu binary; NULL = criu on PATH */
 } cr_runtime;
@@ -5266,6 +5266,19 @@ typedef struct cr__cg_hier { char mnt[256]; char opts[128]; int v2; } cr__cg_hie
 static cr__cg_hier cr__cg_hiers[CR__CG_MAX];
 static int cr__cg_n = -1, cr__cg_mode;
 
+static int cr__cgroup_in_userns(void) {
+    char buf[128] = "";
+    unsigned long a = 1, b = 1, n = 0;
+    int fd = open("/proc/self/uid_map", O_RDONLY | O_CLOEXEC);
+    ssize_t k = fd >= 0 ? read(fd, buf, sizeof buf - 1) : -1;
+    if (fd >= 0) close(fd);
+    return k > 0 && (sscanf(buf, "%lu %lu %lu", &a, &b, &n) != 3 || a != 0 || b != 0 || n != 4294967295UL);
+}
+
+/* runc's rootless cgroups: not root, or root in a user namespace (rootless
+   Podman's), where a cgroup that is not delegated is left out */
+static int cr__cgroup_rootless(void) { return geteuid() != 0 || cr__cgroup_in_userns(); }
+
 static void cr__cgroup_parse_mountinfo(FILE *f) {
     char line[4096];
     cr__cg_n = 0;
@@ -5438,7 +5451,7 @@ static int cr__cgroup_resolve(const char *cgroups_path, const char *id, int syst
         cgroups_path = clean;
     }
     /* rootless: beneath its own cgroup, where a delegation puts it */
-    if ((!cgroups_path || !*cgroups_path) && geteuid() != 0) { snprintf(sd, sizeof sd, "cr/%s", id); cgroups_path = sd; }
+    if ((!cgroups_path || !*cgroups_path) && cr__cgroup_rootless()) { snprintf(sd, sizeof sd, "cr/%s", id); cgroups_path = sd; }
     for (i = 0; i < cr__cg_n; i++) {
         const cr__cg_hier *h = &cr__cg_hiers[i];
         char own[PATH_MAX];
@@ -5491,26 +5504,26 @@ static int cr__cgroup_mkdir(const char *dir, cr_err *err) {
     return 0;
 }
 
-/* Creates the container's cgroup in every hierarchy and moves pid in. As
-   non-root, a hierarchy that is not delegated is skipped with a debug line
+/* Creates the container's cgroup in every hierarchy and moves pid in.
+   Rootless (cr__cgroup_rootless), a hierarchy that is not delegated is skipped with a debug line
    and dropped from dirs, which then lists only the cgroups pid is in. */
 static int cr__cgroup_enter(char *dirs, pid_t pid, cr_err *err) {
     char dir[PATH_MAX], pidstr[32];
     const char *p = dirs;
     cr_buf kept = {0};
-    int r = 0;
+    int r = 0, rootless = cr__cgroup_rootless();
     snprintf(pidstr, sizeof pidstr, "%d", (int)pid);
     while ((p = cr__cgroup_next(p, dir, sizeof dir))) {
         char procs[PATH_MAX];
         cr_err e2 = {0};
         if (cr__cgroup_mkdir(dir, &e2) < 0) {
-            if (geteuid() == 0) { *err = e2; r = -e2.code; break; }
+            if (!rootless) { *err = e2; r = -e2.code; break; }
             cr_log(CR_LOG_DEBUG, "cgroup: %s", e2.msg);
             continue;
         }
         snprintf(procs, sizeof procs, "%s/cgroup.procs", dir);
         if (cr__write_str(procs, pidstr) < 0) {
-            if (geteuid() == 0) { r = cr__errno(err, "join %s", procs); break; }
+            if (!rootless) { r = cr__errno(err, "join %s", procs); break; }
             cr_log(CR_LOG_DEBUG, "join %s: %s", procs, strerror(errno));
             continue;
         }
@@ -6729,13 +6742,6 @@ static int cr__cgroup_res_bpf_attach(int dirfd, const struct bpf_insn *insns, si
     return 0;
 }
 
-static int cr__cgroup_res_in_userns(void) {
-    char buf[128];
-    unsigned long a = 1, b = 1, n = 0;
-    if (cr__cgroup_res_read(AT_FDCWD, "/proc/self/uid_map", buf, sizeof buf) < 0) return 0;
-    return sscanf(buf, "%lu %lu %lu", &a, &b, &n) != 3 || a != 0 || b != 0 || n != 4294967295UL;
-}
-
 static int cr__cgroup_res_devices(cr__cg_ctx *c, const cr_resources *res) {
     static const char *const P = "linux.resources.devices";
     cr_res_device *rules = NULL;
@@ -6784,7 +6790,7 @@ static int cr__cgroup_res_devices(cr__cg_ctx *c, const cr_resources *res) {
 out:
     /* (rootless, a devices cgroup is seldom delegated: without one, too) */
     if (r < 0 && (c->err->code == EPERM || c->err->code == EACCES || (c->err->code == ENODEV && geteuid() != 0)) &&
-        (geteuid() != 0 || cr__cgroup_res_in_userns()))
+        cr__cgroup_rootless())
         r = cr__cgroup_res_warned(c, "rootless: device rules not applied");
     CR_FREE(rules);
     return r < 0 ? r : 0;
@@ -7426,9 +7432,10 @@ static void cr__cgroup_enable_v2_all(const char *dir) {
 
 CR_API const char *cr_state_root(const cr_runtime *rt) {
     static char buf[PATH_MAX];
-    const char *xdg;
+    const char *xdg = getenv("XDG_RUNTIME_DIR"), *user = getenv("USER");
     if (rt && rt->root && *rt->root) return rt->root;
-    if (geteuid() != 0 && (xdg = getenv("XDG_RUNTIME_DIR")) && *xdg) {
+    /* runc's rule: root in a user namespace (rootless Podman's) is rootless too, unless $USER is root */
+    if (xdg && *xdg && (geteuid() != 0 || (cr__cgroup_in_userns() && (!user || strcmp(user, "root"))))) {
         snprintf(buf, sizeof buf, "%s/cr", xdg);
         return buf;
     }
@@ -7790,6 +7797,10 @@ static int cr__mount_cgroup(cr__ctx *c, const cr_mount *m, int target, cr_err *e
             const char *q = c->cgroup;
             snprintf(src, sizeof src, "%s", h->mnt);
             while ((q = cr__cgroup_next(q, line, sizeof line))) if (cr__cgroup_hier_of(line) == i) snprintf(src, sizeof src, "%s", line);
+            if (access(src, F_OK) < 0 && cr__cgroup_rootless()) {   /* one not delegated (cr__cgroup_enter): the one we are in */
+                cr__cgroup_own(h, line, sizeof line);
+                snprintf(src, sizeof src, "%s%s", h->mnt, line);
+            }
             if (mount(src, cr__fdpath(p, sizeof p, fd), NULL, MS_BIND, NULL) < 0) { close(fd); return cr__errno(err, "bind %s on \"%s\"", src, sub); }
             if (m->flags & MS_RDONLY) {
                 int fd2 = cr__open_in_root(c->rootfd, sub, O_PATH, 0);
@@ -9494,7 +9505,7 @@ static int cr__init(cr__ctx *c, int one_stage, cr_err *err) {
     prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
     if ((r = cr__init_enter(c, one_stage, new_userns, err)) < 0) return r;
     if (s->ns[CR_NS_NET].present && !s->ns[CR_NS_NET].path) cr__ns_loopback_up();
-    c->new_userns = s->ns[CR_NS_USER].present;   /* (joined too: no mknod, setgroups maybe denied) */
+    c->new_userns = s->ns[CR_NS_USER].present || cr__cgroup_in_userns();   /* (joined or ours: no mknod, setgroups maybe denied) */
     if (s->ns[CR_NS_USER].present) { setresgid(0, 0, 0); setresuid(0, 0, 0); }
     /* the namespaces entered and the ids set changed our credentials */
     prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
@@ -9742,7 +9753,7 @@ static int cr__create_spawn(cr__creation *k, cr_err *err) {
     if ((r = cr__state_save(k->dirfd, &k->st, 1, err)) < 0) return r;
     if (k->st.cgroup[0] && (r = cr__cgroup_enter(k->st.cgroup, k->pid, err)) < 0) return r;
     /* (a user's limits need a cgroup delegated to it: none was writable) */
-    if (geteuid() != 0 && (r = cr__cgroup_check_mounted(&k->spec, k->st.cgroup, "rootless: needs a cgroup delegated to the user", err)) < 0)
+    if (cr__cgroup_rootless() && (r = cr__cgroup_check_mounted(&k->spec, k->st.cgroup, "rootless: needs a cgroup delegated to the user", err)) < 0)
         return r;
     if (k->st.cgroup[0] && (r = cr__create_resources(&k->spec, k->st.cgroup, err)) < 0) return r;
     if (k->one_stage && (k->flags & CLONE_NEWUSER)) return cr__write_maps(k->spec.uid_map, k->spec.n_uid_map, k->spec.gid_map, k->spec.n_gid_map, k->pid, err);
@@ -24431,7 +24442,7 @@ static int cr__ctr_cp_stopped(const cr_store *s, const cr_ctr_info *c, int rw, i
     if (low.oom) { r = cr_err_set(err, ENOMEM, "out of memory"); goto out; }
     if ((fs = (int)syscall(SYS_fsopen, "overlay", FSOPEN_CLOEXEC)) < 0 ||
         syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING, "lowerdir", low.data ? low.data : "", 0) < 0 ||
-        (cr__cgroup_res_in_userns() && syscall(SYS_fsconfig, fs, FSCONFIG_SET_FLAG, "userxattr", NULL, 0) < 0) ||
+        (cr__cgroup_in_userns() && syscall(SYS_fsconfig, fs, FSCONFIG_SET_FLAG, "userxattr", NULL, 0) < 0) ||
         (rw && (syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING, "upperdir", upper, 0) < 0 ||
                 syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING, "workdir", work, 0) < 0)) ||
         syscall(SYS_fsconfig, fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0 ||
@@ -24499,7 +24510,7 @@ static int cr__ctr_cp_dest(int rootfd, const char *dest, int in_fd, int host, cr
     int dfd, tfd = -1, r;
     memset(&uo, 0, sizeof uo);
     uo.whiteouts = CR_UNPACK_APPLY;
-    uo.rootless = geteuid() != 0 || cr__cgroup_res_in_userns();
+    uo.rootless = cr__cgroup_rootless();
     uo.no_chown = uo.rootless && host;
     if ((dfd = cr__open_in_root(rootfd, dest, O_RDONLY | O_DIRECTORY, 0)) >= 0) {
         r = cr_unpack_layer(in_fd, dfd, &uo, NULL, err);
