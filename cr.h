@@ -3690,14 +3690,14 @@ CR_API int cr_json_tmpl_exec(const cr_json_tmpl *t, const cr_json *data, cr_buf 
  * >>conf — cr_conf_*: cr.conf, the TOML subset, and where each value came from
  * ========================================================================== */
 
-enum { CR__CONF_STR, CR__CONF_INT, CR__CONF_LIST };
+enum { CR__CONF_STR, CR__CONF_INT, CR__CONF_LIST, CR__CONF_SIZE };   /* SIZE: "10m", or bytes */
 static const struct { const char *section, *name; int kind; } cr__conf_keys[CR_CONF_NKEYS] = {
     { "engine", "state_root", CR__CONF_STR }, { "engine", "storage", CR__CONF_STR },
     { "network", "default_network", CR__CONF_STR }, { "network", "bridge", CR__CONF_STR },
     { "network", "subnet", CR__CONF_STR }, { "network", "dns", CR__CONF_LIST },
     { "containers", "default_capabilities", CR__CONF_LIST }, { "containers", "seccomp_profile", CR__CONF_STR },
     { "containers", "default_ulimits", CR__CONF_LIST }, { "containers", "log_driver", CR__CONF_STR },
-    { "containers", "log_size_max", CR__CONF_STR }, { "containers", "log_max_file", CR__CONF_INT },
+    { "containers", "log_size_max", CR__CONF_SIZE }, { "containers", "log_max_file", CR__CONF_INT },
     { "registries", "pull_concurrency", CR__CONF_INT }, { "registries", "mirrors", CR__CONF_LIST },
     { "registries", "insecure", CR__CONF_LIST }, { "registries", "platform", CR__CONF_STR },
 };
@@ -3759,6 +3759,7 @@ static int cr__conf_scalar(cr__conf_rd *r, const char *key, int kind, cr_buf *ou
     while (r->p < r->end && cr__conf_bare(*r->p)) r->p++;
     if (r->p == b) return cr__conf_fail(r, key, "expected a value");
     cr_buf_add(out, b, (size_t)(r->p - b));
+    if (kind == CR__CONF_SIZE) return 0;
     if (kind == CR__CONF_INT) {
         char *e;
         long long v = strtoll(out->data, &e, 10);
@@ -3809,8 +3810,11 @@ static int cr__conf_value(cr__conf_rd *r, const char *key) {
         if ((rc = cr__conf_array(r, key, st)) < 0) return rc;
         st->value = NULL;
     } else {
-        if ((rc = cr__conf_scalar(r, key, cr__conf_keys[k].kind, &text)) == 0 &&
-            !(st->value = cr__arena_strdup((cr__arena *)r->c->arena, text.data ? text.data : "")))
+        int64_t size;
+        if ((rc = cr__conf_scalar(r, key, cr__conf_keys[k].kind, &text)) == 0 && cr__conf_keys[k].kind == CR__CONF_SIZE &&
+            (cr_util_parse_size(text.data ? text.data : "", &size) < 0 || size <= 0))
+            rc = cr__conf_fail(r, key, "expected a size such as \"10m\" (bytes, or with k, m, g)");
+        if (rc == 0 && !(st->value = cr__arena_strdup((cr__arena *)r->c->arena, text.data ? text.data : "")))
             rc = cr_err_set(r->err, ENOMEM, "out of memory");
         cr_buf_free(&text);
         if (rc < 0) return rc;

@@ -34,6 +34,10 @@ setup() {
     conf '[registries]\nmirrors = ["a=b",\n  "c"\n'
     run -1 "$CR" images
     [[ $output == *"$CR_CONFIG:4: registries.mirrors: expected , or ] in the array"* || $output == *"$CR_CONFIG:3: registries.mirrors"* ]] || { show_run; false; }
+    # a value the file's key is to blame for, not --log-opt
+    conf '[containers]\nlog_size_max = "10x"\n'
+    run -1 "$CR" list
+    [[ $output == *"$CR_CONFIG:2: containers.log_size_max: expected a size"* ]] || { show_run; false; }
     export CR_CONFIG=$BATS_TEST_TMPDIR/missing.conf
     run -1 "$CR" list
     [[ $output == *'$CR_CONFIG'*missing.conf* ]] || { show_run; false; }
