@@ -564,14 +564,12 @@ static int cr_main_load_conf(void) {
     return 0;
 }
 
-void cr_main_pull_defaults(cr_pull_opts *o, const char *ref) {
-    const char *const *insecure = cr_conf_list(&cr_main_conf, CR_CONF_INSECURE), *v;
-    cr_ref r;
+void cr_main_pull_defaults(cr_pull_opts *o) {
+    const char *v;
     if (!o->platform) o->platform = cr_conf_get(&cr_main_conf, CR_CONF_PLATFORM);
     if (!o->max_concurrent && (v = cr_conf_get(&cr_main_conf, CR_CONF_PULL_CONCURRENCY))) o->max_concurrent = atoi(v);
     if (!o->mirrors) o->mirrors = cr_conf_list(&cr_main_conf, CR_CONF_MIRRORS);
-    if (!insecure || cr_ref_parse(ref, &r, NULL) < 0) return;
-    for (; *insecure; insecure++) if (!strcmp(*insecure, r.domain)) o->insecure = 1;
+    o->insecure_hosts = cr_conf_list(&cr_main_conf, CR_CONF_INSECURE);
 }
 
 static int cr_main_run_applet(const cr_applet *ap, int argc, char **argv) {
