@@ -877,7 +877,7 @@ CR_API void cr_auth_basic(const char *user, const char *pass, cr_buf *out);   /*
    overlay whiteouts; layers/sha256/.unpacked/<hex> is written once it is
    complete), images.json (names -> manifest digests), tmp/ (partial
    downloads that the next pull resumes). Zero = $CR_STORAGE or /var/lib/cr;
-   not root: $XDG_DATA_HOME/cr, else ~/.local/share/cr. */
+   not root (or rootless as cr_state_root says): $XDG_DATA_HOME/cr, else ~/.local/share/cr. */
 typedef struct cr_store { const char *root; } cr_store;
 CR_API const char *cr_store_root(const cr_store *s);
 
@@ -7435,12 +7435,18 @@ static void cr__cgroup_enable_v2_all(const char *dir) {
  * whatever it made is named there wherever it was killed.
  * ========================================================================== */
 
+/* runc's rule for the default state root: root in a user namespace
+   (rootless Podman's) is rootless too, unless $USER is root */
+static int cr__state_rootless(void) {
+    const char *user = getenv("USER");
+    return geteuid() != 0 || (cr__cgroup_in_userns() && (!user || strcmp(user, "root")));
+}
+
 CR_API const char *cr_state_root(const cr_runtime *rt) {
     static char buf[PATH_MAX];
-    const char *xdg = getenv("XDG_RUNTIME_DIR"), *user = getenv("USER");
+    const char *xdg = getenv("XDG_RUNTIME_DIR");
     if (rt && rt->root && *rt->root) return rt->root;
-    /* runc's rule: root in a user namespace (rootless Podman's) is rootless too, unless $USER is root */
-    if (xdg && *xdg && (geteuid() != 0 || (cr__cgroup_in_userns() && (!user || strcmp(user, "root"))))) {
+    if (xdg && *xdg && cr__state_rootless()) {
         snprintf(buf, sizeof buf, "%s/cr", xdg);
         return buf;
     }
@@ -15598,7 +15604,7 @@ CR_API const char *cr_store_root(const cr_store *s) {
     static char buf[PATH_MAX];
     if (s && s->root && *s->root) return s->root;
     env = getenv("CR_STORAGE");
-    if ((env && *env) || geteuid() == 0) return env && *env ? env : "/var/lib/cr";
+    if ((env && *env) || !cr__state_rootless()) return env && *env ? env : "/var/lib/cr";
     /* rootless, as podman: $XDG_DATA_HOME/cr, else ~/.local/share/cr */
     if ((env = getenv("XDG_DATA_HOME")) && *env) snprintf(buf, sizeof buf, "%s/cr", env);
     else snprintf(buf, sizeof buf, "%s/.local/share/cr", cr__home());

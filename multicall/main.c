@@ -34,7 +34,7 @@ static const char cr_main_usage[] =
 "\n"
 "Global options:\n"
 "  --root DIR               state directory (default /run/cr; not root or in a user namespace: $XDG_RUNTIME_DIR/cr, else /tmp/cr-run-UID)\n"
-"  --storage DIR            image store (default $CR_STORAGE or /var/lib/cr; not root: $XDG_DATA_HOME/cr, else ~/.local/share/cr)\n"
+"  --storage DIR            image store (default $CR_STORAGE or /var/lib/cr; not root or in a user namespace: $XDG_DATA_HOME/cr, else ~/.local/share/cr)\n"
 "  --log FILE               write log lines to FILE (default stderr)\n"
 "  --log-format text|json   log line format (json: runc's level/msg/time)\n"
 "  --debug                  log debug lines\n"

@@ -158,6 +158,9 @@ rl_multirange() {
     run as_user unshare --user --map-root-user sh -c '"$0" create --bundle "$1" "$2" </dev/null || exit 9
         ls "$XDG_RUNTIME_DIR/cr"; "$0" start "$2"' "$RL_CR" "$BUNDLE" "$id"
     [[ $status -eq 0 && ${lines[0]} == "$id" && $output == *"0 0 $RL_UID 1"* && $output == *null* ]] || fail "$status: $output"
+    # (list looks at the image store too: the user's, not /var/lib/cr)
+    run as_user unshare --user --map-root-user "$RL_CR" list -q
+    [[ $status -eq 0 && $output == "$id" ]] || fail "list: $status $output"
     [[ ! -e /run/cr/$id ]]
 }
 
