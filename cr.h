@@ -448,8 +448,8 @@ typedef struct cr_state {
 } cr_state;
 
 typedef struct cr_runtime {
-    const char *root;                 /* state root; NULL = /run/cr, or not root $XDG_RUNTIME_DIR/cr
-                                         (else /tmp/cr-run-UID, made 0700, if it is the user's) */
+    const char *root;                 /* state root; NULL = /run/cr, or not root (or root in a user
+                                         namespace, $USER not root) $XDG_RUNTIME_DIR/cr (else /tmp/cr-run-UID, made 0700, if it is the user's) */
     int cgroup_manager;               /* CR_CGROUP_MANAGER_* */
     const char *criu;                 /* checkpoint/restore: the criu binary; NULL = criu on PATH */
 } cr_runtime;
@@ -906,7 +906,7 @@ CR_API void cr_auth_basic(const char *user, const char *pass, cr_buf *out);   /*
    overlay whiteouts; layers/sha256/.unpacked/<hex> is written once it is
    complete), images.json (names -> manifest digests), tmp/ (partial
    downloads that the next pull resumes). Zero = $CR_STORAGE or /var/lib/cr;
-   not root: $XDG_DATA_HOME/cr, else ~/.local/share/cr. */
+   not root (or rootless as cr_state_root says): $XDG_DATA_HOME/cr, else ~/.local/share/cr. */
 typedef struct cr_store { const char *root; } cr_store;
 CR_API const char *cr_store_root(const cr_store *s);
 
@@ -1020,6 +1020,7 @@ typedef struct cr_pull_opts {
     const char *creds;         /* "USER:PASS", for the registry only (never sent to a mirror) */
     const char *authfile;      /* tried before the default credential files */
     int insecure;              /* --tls-verify=false: plain HTTP and unverified TLS anywhere */
+    const char *const *insecure_hosts;   /* "HOST[:PORT]"s reached as insecure, registry or mirror (cr.conf's) */
     const char *certs_dir;     /* NULL: /etc/containers/certs.d, then /etc/docker/certs.d */
     int max_concurrent;        /* layers downloaded and unpacked at once; 0 = 3 */
     uint64_t max_layer_size;   /* refuse a layer that unpacks to more bytes; 0 = CR_PULL_MAX_LAYER_SIZE */
@@ -3724,14 +3725,14 @@ CR_API int cr_json_tmpl_exec(const cr_json_tmpl *t, const cr_json *data, cr_buf 
  * >>conf — cr_conf_*: cr.conf, the TOML subset, and where each value came from
  * ========================================================================== */
 
-enum { CR__CONF_STR, CR__CONF_INT, CR__CONF_LIST };
+enum { CR__CONF_STR, CR__CONF_INT, CR__CONF_LIST, CR__CONF_SIZE };   /* SIZE: "10m", or bytes */
 static const struct { const char *section, *name; int kind; } cr__conf_keys[CR_CONF_NKEYS] = {
     { "engine", "state_root", CR__CONF_STR }, { "engine", "storage", CR__CONF_STR },
     { "network", "default_network", CR__CONF_STR }, { "network", "bridge", CR__CONF_STR },
     { "network", "subnet", CR__CONF_STR }, { "network", "dns", CR__CONF_LIST },
     { "containers", "default_capabilities", CR__CONF_LIST }, { "containers", "seccomp_profile", CR__CONF_STR },
     { "containers", "default_ulimits", CR__CONF_LIST }, { "containers", "log_driver", CR__CONF_STR },
-    { "containers", "log_size_max", CR__CONF_STR }, { "containers", "log_max_file", CR__CONF_INT },
+    { "containers", "log_size_max", CR__CONF_SIZE }, { "containers", "log_max_file", CR__CONF_INT },
     { "registries", "pull_concurrency", CR__CONF_INT }, { "registries", "mirrors", CR__CONF_LIST },
     { "registries", "insecure", CR__CONF_LIST }, { "registries", "platform", CR__CONF_STR },
 };
@@ -3793,6 +3794,7 @@ static int cr__conf_scalar(cr__conf_rd *r, const char *key, int kind, cr_buf *ou
     while (r->p < r->end && cr__conf_bare(*r->p)) r->p++;
     if (r->p == b) return cr__conf_fail(r, key, "expected a value");
     cr_buf_add(out, b, (size_t)(r->p - b));
+    if (kind == CR__CONF_SIZE) return 0;
     if (kind == CR__CONF_INT) {
         char *e;
         long long v = strtoll(out->data, &e, 10);
@@ -3843,8 +3845,11 @@ static int cr__conf_value(cr__conf_rd *r, const char *key) {
         if ((rc = cr__conf_array(r, key, st)) < 0) return rc;
         st->value = NULL;
     } else {
-        if ((rc = cr__conf_scalar(r, key, cr__conf_keys[k].kind, &text)) == 0 &&
-            !(st->value = cr__arena_strdup((cr__arena *)r->c->arena, text.data ? text.data : "")))
+        int64_t size;
+        if ((rc = cr__conf_scalar(r, key, cr__conf_keys[k].kind, &text)) == 0 && cr__conf_keys[k].kind == CR__CONF_SIZE &&
+            (cr_util_parse_size(text.data ? text.data : "", &size) < 0 || size <= 0))
+            rc = cr__conf_fail(r, key, "expected a size such as \"10m\" (bytes, or with k, m, g)");
+        if (rc == 0 && !(st->value = cr__arena_strdup((cr__arena *)r->c->arena, text.data ? text.data : "")))
             rc = cr_err_set(r->err, ENOMEM, "out of memory");
         cr_buf_free(&text);
         if (rc < 0) return rc;
@@ -5300,6 +5305,19 @@ typedef struct cr__cg_hier { char mnt[256]; char opts[128]; int v2; } cr__cg_hie
 static cr__cg_hier cr__cg_hiers[CR__CG_MAX];
 static int cr__cg_n = -1, cr__cg_mode;
 
+static int cr__cgroup_in_userns(void) {
+    char buf[128] = "";
+    unsigned long a = 1, b = 1, n = 0;
+    int fd = open("/proc/self/uid_map", O_RDONLY | O_CLOEXEC);
+    ssize_t k = fd >= 0 ? read(fd, buf, sizeof buf - 1) : -1;
+    if (fd >= 0) close(fd);
+    return k > 0 && (sscanf(buf, "%lu %lu %lu", &a, &b, &n) != 3 || a != 0 || b != 0 || n != 4294967295UL);
+}
+
+/* runc's rootless cgroups: not root, or root in a user namespace (rootless
+   Podman's), where a cgroup that is not delegated is left out */
+static int cr__cgroup_rootless(void) { return geteuid() != 0 || cr__cgroup_in_userns(); }
+
 static void cr__cgroup_parse_mountinfo(FILE *f) {
     char line[4096];
     cr__cg_n = 0;
@@ -5472,7 +5490,7 @@ static int cr__cgroup_resolve(const char *cgroups_path, const char *id, int syst
         cgroups_path = clean;
     }
     /* rootless: beneath its own cgroup, where a delegation puts it */
-    if ((!cgroups_path || !*cgroups_path) && geteuid() != 0) { snprintf(sd, sizeof sd, "cr/%s", id); cgroups_path = sd; }
+    if ((!cgroups_path || !*cgroups_path) && cr__cgroup_rootless()) { snprintf(sd, sizeof sd, "cr/%s", id); cgroups_path = sd; }
     for (i = 0; i < cr__cg_n; i++) {
         const cr__cg_hier *h = &cr__cg_hiers[i];
         char own[PATH_MAX];
@@ -5525,26 +5543,26 @@ static int cr__cgroup_mkdir(const char *dir, cr_err *err) {
     return 0;
 }
 
-/* Creates the container's cgroup in every hierarchy and moves pid in. As
-   non-root, a hierarchy that is not delegated is skipped with a debug line
+/* Creates the container's cgroup in every hierarchy and moves pid in.
+   Rootless (cr__cgroup_rootless), a hierarchy that is not delegated is skipped with a debug line
    and dropped from dirs, which then lists only the cgroups pid is in. */
 static int cr__cgroup_enter(char *dirs, pid_t pid, cr_err *err) {
     char dir[PATH_MAX], pidstr[32];
     const char *p = dirs;
     cr_buf kept = {0};
-    int r = 0;
+    int r = 0, rootless = cr__cgroup_rootless();
     snprintf(pidstr, sizeof pidstr, "%d", (int)pid);
     while ((p = cr__cgroup_next(p, dir, sizeof dir))) {
         char procs[PATH_MAX];
         cr_err e2 = {0};
         if (cr__cgroup_mkdir(dir, &e2) < 0) {
-            if (geteuid() == 0) { *err = e2; r = -e2.code; break; }
+            if (!rootless) { *err = e2; r = -e2.code; break; }
             cr_log(CR_LOG_DEBUG, "cgroup: %s", e2.msg);
             continue;
         }
         snprintf(procs, sizeof procs, "%s/cgroup.procs", dir);
         if (cr__write_str(procs, pidstr) < 0) {
-            if (geteuid() == 0) { r = cr__errno(err, "join %s", procs); break; }
+            if (!rootless) { r = cr__errno(err, "join %s", procs); break; }
             cr_log(CR_LOG_DEBUG, "join %s: %s", procs, strerror(errno));
             continue;
         }
@@ -6763,13 +6781,6 @@ static int cr__cgroup_res_bpf_attach(int dirfd, const struct bpf_insn *insns, si
     return 0;
 }
 
-static int cr__cgroup_res_in_userns(void) {
-    char buf[128];
-    unsigned long a = 1, b = 1, n = 0;
-    if (cr__cgroup_res_read(AT_FDCWD, "/proc/self/uid_map", buf, sizeof buf) < 0) return 0;
-    return sscanf(buf, "%lu %lu %lu", &a, &b, &n) != 3 || a != 0 || b != 0 || n != 4294967295UL;
-}
-
 static int cr__cgroup_res_devices(cr__cg_ctx *c, const cr_resources *res) {
     static const char *const P = "linux.resources.devices";
     cr_res_device *rules = NULL;
@@ -6818,7 +6829,7 @@ static int cr__cgroup_res_devices(cr__cg_ctx *c, const cr_resources *res) {
 out:
     /* (rootless, a devices cgroup is seldom delegated: without one, too) */
     if (r < 0 && (c->err->code == EPERM || c->err->code == EACCES || (c->err->code == ENODEV && geteuid() != 0)) &&
-        (geteuid() != 0 || cr__cgroup_res_in_userns()))
+        cr__cgroup_rootless())
         r = cr__cgroup_res_warned(c, "rootless: device rules not applied");
     CR_FREE(rules);
     return r < 0 ? r : 0;
@@ -7458,11 +7469,18 @@ static void cr__cgroup_enable_v2_all(const char *dir) {
  * whatever it made is named there wherever it was killed.
  * ========================================================================== */
 
+/* runc's rule for the default state root: root in a user namespace
+   (rootless Podman's) is rootless too, unless $USER is root */
+static int cr__state_rootless(void) {
+    const char *user = getenv("USER");
+    return geteuid() != 0 || (cr__cgroup_in_userns() && (!user || strcmp(user, "root")));
+}
+
 CR_API const char *cr_state_root(const cr_runtime *rt) {
     static char buf[PATH_MAX];
-    const char *xdg;
+    const char *xdg = getenv("XDG_RUNTIME_DIR");
     if (rt && rt->root && *rt->root) return rt->root;
-    if (geteuid() != 0 && (xdg = getenv("XDG_RUNTIME_DIR")) && *xdg) {
+    if (xdg && *xdg && cr__state_rootless()) {
         snprintf(buf, sizeof buf, "%s/cr", xdg);
         return buf;
     }
@@ -7875,6 +7893,10 @@ static int cr__mount_cgroup(cr__ctx *c, const cr_mount *m, int target, cr_err *e
             const char *q = c->cgroup;
             snprintf(src, sizeof src, "%s", h->mnt);
             while ((q = cr__cgroup_next(q, line, sizeof line))) if (cr__cgroup_hier_of(line) == i) snprintf(src, sizeof src, "%s", line);
+            if (access(src, F_OK) < 0 && cr__cgroup_rootless()) {   /* one not delegated (cr__cgroup_enter): the one we are in */
+                cr__cgroup_own(h, line, sizeof line);
+                snprintf(src, sizeof src, "%s%s", h->mnt, line);
+            }
             if (mount(src, cr__fdpath(p, sizeof p, fd), NULL, MS_BIND, NULL) < 0) { close(fd); return cr__errno(err, "bind %s on \"%s\"", src, sub); }
             if (m->flags & MS_RDONLY) {
                 int fd2 = cr__open_in_root(c->rootfd, sub, O_PATH, 0);
@@ -9579,7 +9601,7 @@ static int cr__init(cr__ctx *c, int one_stage, cr_err *err) {
     prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
     if ((r = cr__init_enter(c, one_stage, new_userns, err)) < 0) return r;
     if (s->ns[CR_NS_NET].present && !s->ns[CR_NS_NET].path) cr__ns_loopback_up();
-    c->new_userns = s->ns[CR_NS_USER].present;   /* (joined too: no mknod, setgroups maybe denied) */
+    c->new_userns = s->ns[CR_NS_USER].present || cr__cgroup_in_userns();   /* (joined or ours: no mknod, setgroups maybe denied) */
     if (s->ns[CR_NS_USER].present) { setresgid(0, 0, 0); setresuid(0, 0, 0); }
     /* the namespaces entered and the ids set changed our credentials */
     prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
@@ -9827,7 +9849,7 @@ static int cr__create_spawn(cr__creation *k, cr_err *err) {
     if ((r = cr__state_save(k->dirfd, &k->st, 1, err)) < 0) return r;
     if (k->st.cgroup[0] && (r = cr__cgroup_enter(k->st.cgroup, k->pid, err)) < 0) return r;
     /* (a user's limits need a cgroup delegated to it: none was writable) */
-    if (geteuid() != 0 && (r = cr__cgroup_check_mounted(&k->spec, k->st.cgroup, "rootless: needs a cgroup delegated to the user", err)) < 0)
+    if (cr__cgroup_rootless() && (r = cr__cgroup_check_mounted(&k->spec, k->st.cgroup, "rootless: needs a cgroup delegated to the user", err)) < 0)
         return r;
     if (k->st.cgroup[0] && (r = cr__create_resources(&k->spec, k->st.cgroup, err)) < 0) return r;
     if (k->one_stage && (k->flags & CLONE_NEWUSER)) return cr__write_maps(k->spec.uid_map, k->spec.n_uid_map, k->spec.gid_map, k->spec.n_gid_map, k->pid, err);
@@ -16125,7 +16147,7 @@ CR_API const char *cr_store_root(const cr_store *s) {
     static char buf[PATH_MAX];
     if (s && s->root && *s->root) return s->root;
     env = getenv("CR_STORAGE");
-    if ((env && *env) || geteuid() == 0) return env && *env ? env : "/var/lib/cr";
+    if ((env && *env) || !cr__state_rootless()) return env && *env ? env : "/var/lib/cr";
     /* rootless, as podman: $XDG_DATA_HOME/cr, else ~/.local/share/cr */
     if ((env = getenv("XDG_DATA_HOME")) && *env) snprintf(buf, sizeof buf, "%s/cr", env);
     else snprintf(buf, sizeof buf, "%s/.local/share/cr", cr__home());
@@ -18977,16 +18999,17 @@ static int cr__pull_deadline_ms(const cr_pull_opts *o) {
 static int cr__reg_open(cr__reg *g, int si, cr_err *err) {
     const cr_pull_opts *o = g->p->o;
     const cr__pull_src *src = &g->p->src[si];
-    const char *name = src->mirror ? src->host : g->p->ref.domain, *files[4];
+    const char *name = src->mirror ? src->host : g->p->ref.domain, *files[4], *const *h;
     char chal[2048], key[800], home[PATH_MAX], xdg[PATH_MAX], what[300];
     cr_http_response resp;
-    int k = 0, r, https, loop = cr__reg_is_loopback(name);
+    int k = 0, r, https, loop = cr__reg_is_loopback(name), insecure = o->insecure;
+    for (h = o->insecure_hosts; h && *h; h++) insecure |= !strcmp(*h, name) || !strcmp(*h, src->host);
     cr_http_client_close(&g->http);
     memset(&g->http, 0, sizeof g->http);
     g->src = src;
     g->auth[0] = 0;
     g->have_creds = 0;
-    g->http.insecure = o->insecure;
+    g->http.insecure = insecure;
     g->http.certs_dir = o->certs_dir;
     g->http.deadline_ms = cr__pull_deadline_ms(o);
     if (!g->http.certs_dir) {
@@ -19018,7 +19041,7 @@ static int cr__reg_open(cr__reg *g, int si, cr_err *err) {
         r = cr_http_request(&g->http, "GET", key, NULL, NULL, NULL, NULL, 0, &resp, err);
         if (r == 0) break;
         cr_buf_free(&resp.headers);
-        if (!https || src->scheme == 's' || !(loop || o->insecure) || strstr(err->msg, "certificate"))
+        if (!https || src->scheme == 's' || !(loop || insecure) || strstr(err->msg, "certificate"))
             return cr_err_wrap(err, "%s", cr__reg_name(g, what, sizeof what));
     }
     if (resp.status == 401 && cr_http_header(&resp, "WWW-Authenticate", chal, sizeof chal)) r = cr__reg_token(g, chal, err);
@@ -23936,6 +23959,7 @@ static void cr__ctr_monitor(cr__ctr *c, cr_create_opts *co) {
         goto fail;
     }
     close(null);
+    cr_log_set(NULL, NULL, 0);   /* a daemon now: no log line of ours in the container's log */
     cr__ctr_close_others(c);
     if (cr__ctr_logger(c, 0) < 0) { cr__errno(&e, "%s/ctr.log: the logger", c->dir); goto fail; }
     if (c->o->interactive) cr__ctr_stdin_relay(c);
@@ -24044,6 +24068,7 @@ static void cr__ctr_detached(void *user) {
     if (c->fg_save[1] >= 0) close(c->fg_save[1]);
     c->fg_save[0] = c->fg_save[1] = -1;
     setsid();
+    cr_log_set(NULL, NULL, 0);   /* (as the monitor's) */
     cr__ctr_logger(c, 0);
     if (c->notify >= 0 && write(c->notify, "D", 1) < 0) cr_log(CR_LOG_DEBUG, "detach: the caller is gone");
     if (c->notify >= 0) close(c->notify);
@@ -25131,7 +25156,7 @@ static int cr__ctr_cp_stopped(const cr_store *s, const cr_ctr_info *c, int rw, i
     if (low.oom) { r = cr_err_set(err, ENOMEM, "out of memory"); goto out; }
     if ((fs = (int)syscall(SYS_fsopen, "overlay", FSOPEN_CLOEXEC)) < 0 ||
         syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING, "lowerdir", low.data ? low.data : "", 0) < 0 ||
-        (cr__cgroup_res_in_userns() && syscall(SYS_fsconfig, fs, FSCONFIG_SET_FLAG, "userxattr", NULL, 0) < 0) ||
+        (cr__cgroup_in_userns() && syscall(SYS_fsconfig, fs, FSCONFIG_SET_FLAG, "userxattr", NULL, 0) < 0) ||
         (rw && (syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING, "upperdir", upper, 0) < 0 ||
                 syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING, "workdir", work, 0) < 0)) ||
         syscall(SYS_fsconfig, fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0 ||
@@ -25199,7 +25224,7 @@ static int cr__ctr_cp_dest(int rootfd, const char *dest, int in_fd, int host, cr
     int dfd, tfd = -1, r;
     memset(&uo, 0, sizeof uo);
     uo.whiteouts = CR_UNPACK_APPLY;
-    uo.rootless = geteuid() != 0 || cr__cgroup_res_in_userns();
+    uo.rootless = cr__cgroup_rootless();
     uo.no_chown = uo.rootless && host;
     if ((dfd = cr__open_in_root(rootfd, dest, O_RDONLY | O_DIRECTORY, 0)) >= 0) {
         r = cr_unpack_layer(in_fd, dfd, &uo, NULL, err);

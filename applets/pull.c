@@ -152,7 +152,7 @@ int cr_applet_pull(int argc, char **argv) {
             o.max_layer_size = (uint64_t)size;
         }
     }
-    cr_main_pull_defaults(&o, st.operands[0]);
+    cr_main_pull_defaults(&o);
     ui.tty = isatty(1);
     o.progress = cr_pull_progress;
     o.user = &ui;

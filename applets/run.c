@@ -247,7 +247,7 @@ static int cr_run_pull(const char **image, const char *policy, const char *platf
     const char *rest;
     int kind, missing;
     po.platform = platform;
-    cr_main_pull_defaults(&po, *image);
+    cr_main_pull_defaults(&po);
     if (cr_ref_transport(*image, &kind, &rest) == 0 && kind != CR_TRANSPORT_REGISTRY) {
         if (cr_image_pull(&cr_main_store, *image, &po, digest, err) < 0) return -1;
         f.digest = digest;

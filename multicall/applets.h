@@ -17,8 +17,8 @@ extern cr_runtime cr_main_runtime;
 extern cr_store cr_main_store;     /* --storage */
 extern cr_conf cr_main_conf;       /* cr.conf's settings (flags override them) */
 /* cr.conf's pull settings where the command line left them unset: platform,
-   pull_concurrency, mirrors, and insecure for ref's registry. */
-void cr_main_pull_defaults(cr_pull_opts *o, const char *ref);
+   pull_concurrency, mirrors, and the insecure hosts (registries or mirrors). */
+void cr_main_pull_defaults(cr_pull_opts *o);
 extern int cr_main_debug;
 extern char **cr_main_argv;   /* the original argv, for cr_util_reexec_sealed */
 

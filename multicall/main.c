@@ -3,6 +3,8 @@
 #include "applets.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <ctype.h>
 #include <limits.h>
 #include <stdio.h>
@@ -17,6 +19,12 @@ cr_conf cr_main_conf;
 int cr_main_debug;
 char **cr_main_argv;
 static FILE *cr_main_log;
+/* cr's own stderr as it was at start: an image run points fd 2 at the
+   container's log while it runs, and our log lines never go there. Used
+   while its fd is still that file (a daemon child closes fds, and the
+   number may come back as another file). */
+static FILE *cr_main_stderr;
+static struct stat cr_main_stderr_st;
 static int cr_main_log_json;
 
 static const char cr_main_usage[] =
@@ -25,8 +33,8 @@ static const char cr_main_usage[] =
 "An OCI container runtime in one static binary.\n"
 "\n"
 "Global options:\n"
-"  --root DIR               state directory (default /run/cr; not root: $XDG_RUNTIME_DIR/cr, else /tmp/cr-run-UID)\n"
-"  --storage DIR            image store (default $CR_STORAGE or /var/lib/cr; not root: $XDG_DATA_HOME/cr, else ~/.local/share/cr)\n"
+"  --root DIR               state directory (default /run/cr; not root or in a user namespace: $XDG_RUNTIME_DIR/cr, else /tmp/cr-run-UID)\n"
+"  --storage DIR            image store (default $CR_STORAGE or /var/lib/cr; not root or in a user namespace: $XDG_DATA_HOME/cr, else ~/.local/share/cr)\n"
 "  --log FILE               write log lines to FILE (default stderr)\n"
 "  --log-format text|json   log line format (json: runc's level/msg/time)\n"
 "  --debug                  log debug lines\n"
@@ -61,7 +69,10 @@ static void cr_main_json_str(FILE *f, const char *s) {
 static void cr_main_log_line(void *user, int level, const char *msg) {
     static const char *const names[] = { "error", "warning", "info", "debug" };
     FILE *f = cr_main_log ? cr_main_log : stderr;
+    struct stat sb;
     (void)user;
+    if (!cr_main_log && cr_main_stderr && fstat(fileno(cr_main_stderr), &sb) == 0 && sb.st_dev == cr_main_stderr_st.st_dev &&
+        sb.st_ino == cr_main_stderr_st.st_ino) f = cr_main_stderr;
     flockfile(f);   /* one line at a time from the pull workers */
     if (cr_main_log_json) {
         char ts[64];
@@ -565,14 +576,12 @@ static int cr_main_load_conf(void) {
     return 0;
 }
 
-void cr_main_pull_defaults(cr_pull_opts *o, const char *ref) {
-    const char *const *insecure = cr_conf_list(&cr_main_conf, CR_CONF_INSECURE), *v;
-    cr_ref r;
+void cr_main_pull_defaults(cr_pull_opts *o) {
+    const char *v;
     if (!o->platform) o->platform = cr_conf_get(&cr_main_conf, CR_CONF_PLATFORM);
     if (!o->max_concurrent && (v = cr_conf_get(&cr_main_conf, CR_CONF_PULL_CONCURRENCY))) o->max_concurrent = atoi(v);
     if (!o->mirrors) o->mirrors = cr_conf_list(&cr_main_conf, CR_CONF_MIRRORS);
-    if (!insecure || cr_ref_parse(ref, &r, NULL) < 0) return;
-    for (; *insecure; insecure++) if (!strcmp(*insecure, r.domain)) o->insecure = 1;
+    o->insecure_hosts = cr_conf_list(&cr_main_conf, CR_CONF_INSECURE);
 }
 
 static int cr_main_run_applet(const cr_applet *ap, int argc, char **argv) {
@@ -587,6 +596,7 @@ int main(int argc, char **argv) {
     size_t k;
     cr_main_argv = argv;
     cr_main_runtime.criu = getenv("CR_CRIU");
+    if (fstat(2, &cr_main_stderr_st) == 0 && (i = fcntl(2, F_DUPFD_CLOEXEC, 3)) >= 0) cr_main_stderr = fdopen(i, "w");
     cr_log_set(cr_main_log_line, NULL, CR_LOG_WARN);
     /* global options come first, also through an applet's symlink:
        `state --root DIR ID` is `cr --root DIR state ID` */

@@ -9,6 +9,7 @@
 # containers' state in its default root, /run/cr.
 
 load helpers
+load ../integration/rootless_helpers
 
 IMAGE=localhost/crtest/busybox:1
 
@@ -34,6 +35,7 @@ teardown_file() {
 }
 
 setup() { skip_if_unavailable; }
+teardown() { rl_teardown_users; }
 
 pm_args
 
@@ -188,4 +190,18 @@ pm_criu() {
     counting_on "$n-2" "$COUNTER_AT"
     run pm rm -f -t 0 "$n" "$n-2"
     expect_status 0
+}
+
+@test "rootless podman (a user's, --runtime cr) runs a container; cr keeps its state in \$XDG_RUNTIME_DIR/cr" {
+    local u=crpm$$x$RANDOM h
+    rl_setup_dir
+    rl_user_add "$u" "$(rl_sub_base)"
+    h=$RL_DIR/$u
+    podman_env "$h"
+    make_rootfs "$h/rootfs"
+    chown -R "$u:$u" "$h"
+    run as "$u" CONTAINERS_CONF="$h/containers.conf" CONTAINERS_STORAGE_CONF="$h/storage.conf" sh -c \
+        'tar -C rootfs -c . | podman import - localhost/crtest/busybox:1 >/dev/null && podman --runtime "$0" run --rm --network none localhost/crtest/busybox:1 sh -c "echo hi; id -u"' "$RL_CR"
+    [[ $status -eq 0 && ${lines[-2]} == hi && ${lines[-1]} == 0 ]] || fail "$status: $output"
+    [[ -d $h/run/cr ]] || fail "no state root in \$XDG_RUNTIME_DIR: $(ls "$h/run")"
 }

@@ -95,6 +95,24 @@ serve_on_host() {
     [ -z "$output" ]
 }
 
+@test "serve: --debug lines go to the server's stderr, never into a container's log" {
+    bg_stop "$SERVE_PID"
+    rm -f "$S/d.sock"
+    bg_start "$S/d.sock" "$S/serve.log" nsenter --net="/run/netns/$NETNS" "$CR" --root "$CR_ROOT" --storage "$STORE" --debug serve --socket "$S/d.sock"
+    SERVE_PID=$BG_PID
+    wait_file "$S/d.sock"
+    run timeout 30 $D run --name "${N}fg" --network none "$BB" sh -c 'echo out; echo err >&2'
+    [ "$status" -eq 0 ]
+    run timeout 30 $D run -d --name "${N}bg" --network none "$BB" sh -c 'echo out; echo err >&2'
+    [ "$status" -eq 0 ]
+    wait_until 10 test "$(timeout 10 $D inspect -f '{{.State.Status}}' "${N}bg")" = exited
+    for n in "${N}fg" "${N}bg"; do
+        run --separate-stderr timeout 10 $D logs "$n"
+        [[ $output == out && $stderr == err ]] || fail "$n: [$output] [$stderr]"
+    done
+    grep -q '^debug: serve: ' "$S/serve.log"
+}
+
 @test "serve: run -d, ps (docker and cr agree), logs -f, inspect, top, stats, stop, rm" {
     run timeout 30 $D run -d --name "${N}web" --label app=web --network none "$BB" sh -c 'i=0; while [ $i -lt 5 ]; do echo line $i; i=$((i+1)); sleep 0.2; done; sleep 1000'
     [ "$status" -eq 0 ] && [[ $output =~ ^[0-9a-f]{64}$ ]]

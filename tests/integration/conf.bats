@@ -34,6 +34,10 @@ setup() {
     conf '[registries]\nmirrors = ["a=b",\n  "c"\n'
     run -1 "$CR" images
     [[ $output == *"$CR_CONFIG:4: registries.mirrors: expected , or ] in the array"* || $output == *"$CR_CONFIG:3: registries.mirrors"* ]] || { show_run; false; }
+    # a value the file's key is to blame for, not --log-opt
+    conf '[containers]\nlog_size_max = "10x"\n'
+    run -1 "$CR" list
+    [[ $output == *"$CR_CONFIG:2: containers.log_size_max: expected a size"* ]] || { show_run; false; }
     export CR_CONFIG=$BATS_TEST_TMPDIR/missing.conf
     run -1 "$CR" list
     [[ $output == *'$CR_CONFIG'*missing.conf* ]] || { show_run; false; }
@@ -185,12 +189,17 @@ setup() {
     run -0 crc run --network none --log-driver none --name "${N}c" "$BB" true
 }
 
-@test "conf: registries.insecure skips the certificate check of the registries it lists" {
+# tls_reg : a registry ($REG) with test/busybox, its certificate from a CA cr does not know
+tls_reg() {
     local ca=$BATS_TEST_TMPDIR/ca
     make_ca "$ca"
     make_server_cert "$ca" reg "IP:127.0.0.1"
     reg_start -e --tls "$ca/reg.crt" "$ca/reg.key"
     push busybox test/busybox
+}
+
+@test "conf: registries.insecure skips the certificate check of the registries it lists" {
+    tls_reg
     conf "[engine]\nstate_root = \"$CR_ROOT\"\nstorage = \"$BATS_TEST_TMPDIR/fresh\"\n[registries]\ninsecure = [\"127.0.0.1:1\"]\n"
     run -1 "$CR" pull -q "$REG/test/busybox"
     [[ $output == *"signed by unknown authority"* ]] || { show_run; false; }
@@ -198,6 +207,17 @@ setup() {
     run -0 "$CR" pull -q "$REG/test/busybox"
     run -0 "$CR" images
     [[ $output == *"$REG/test/busybox"* ]] || { show_run; false; }
+}
+
+@test "conf: registries.insecure applies to a mirror it lists, not to the registry the mirror serves" {
+    tls_reg
+    conf "[engine]\nstate_root = \"$CR_ROOT\"\nstorage = \"$BATS_TEST_TMPDIR/fresh\"\n[registries]\nmirrors = [\"registry.invalid=$REG\"]\ninsecure = [\"$REG\"]\n"
+    run "$CR" pull -q registry.invalid/test/busybox
+    ((status == 0)) || { show_run; false; }
+    # a mirror's listing leaves the registry it serves checked
+    conf "[engine]\nstate_root = \"$CR_ROOT\"\nstorage = \"$BATS_TEST_TMPDIR/fresh2\"\n[registries]\nmirrors = [\"$REG=127.0.0.1:1\"]\ninsecure = [\"127.0.0.1:1\"]\n"
+    run -1 "$CR" pull -q "$REG/test/busybox"
+    [[ $output == *"signed by unknown authority"* ]] || { show_run; false; }
 }
 
 @test "conf: registries.pull_concurrency is how many connections fetch layers at once; --max-concurrent-downloads wins" {

@@ -107,3 +107,15 @@ wait_exited() {
     run --separate-stderr timeout 20 "$CR" --root "$CR_ROOT" --storage "$STORE" logs -f "$N"
     [[ $status -eq 0 && $output == $'a\nc' && $stderr == b ]] || fail "-f: $status [$output] [$stderr]"
 }
+
+@test "logs: cr's --debug lines go to cr's stderr, never into the container's output or log" {
+    run --separate-stderr cri --debug run --name "$N" "$BB" sh -c 'echo out; echo err >&2'
+    [[ $status -eq 0 && $output == out && $stderr == *err* ]] || fail "foreground: $status [$output] [$stderr]"
+    run --separate-stderr cri logs "$N"
+    [[ $output == out && $stderr == err ]] || fail "foreground log: [$output] [$stderr]"
+    run --separate-stderr cri --debug run -d --name "$N-d" "$BB" sh -c 'echo out; echo err >&2'
+    [[ $status -eq 0 ]] || fail "detached: $status $stderr"
+    wait_exited "$N-d"
+    run --separate-stderr cri logs "$N-d"
+    [[ $output == out && $stderr == err ]] || fail "detached log: [$output] [$stderr]"
+}

@@ -148,6 +148,22 @@ rl_multirange() {
     run ! rlcr state "$id"
 }
 
+@test "rootless: root in the user's own user namespace (rootless Podman's) is rootless, as with runc: \$XDG_RUNTIME_DIR/cr, no cgroup, no mknod" {
+    local id
+    id=$(rl_id)
+    # as podman's: no user namespace of its own, the cgroups mounted
+    rl_cfg 'del(.linux.uidMappings, .linux.gidMappings) | .linux.namespaces |= map(select(.type != "user"))
+        | .mounts += [{destination: "/sys/fs/cgroup", type: "cgroup", source: "cgroup", options: ["nosuid", "noexec", "nodev", "ro"]}]'
+    rl_args sh -c 'echo $(id -u) $(cat /proc/self/uid_map); test -c /dev/null && echo null'
+    run as_user unshare --user --map-root-user sh -c '"$0" create --bundle "$1" "$2" </dev/null || exit 9
+        ls "$XDG_RUNTIME_DIR/cr"; "$0" start "$2"' "$RL_CR" "$BUNDLE" "$id"
+    [[ $status -eq 0 && ${lines[0]} == "$id" && $output == *"0 0 $RL_UID 1"* && $output == *null* ]] || fail "$status: $output"
+    # (list looks at the image store too: the user's, not /var/lib/cr)
+    run as_user unshare --user --map-root-user "$RL_CR" list -q
+    [[ $status -eq 0 && $output == "$id" ]] || fail "list: $status $output"
+    [[ ! -e /run/cr/$id ]]
+}
+
 @test "rootless: run returns the container's exit status" {
     rl_args sh -c 'id -u; exit 3'
     run rlcr run --bundle "$BUNDLE" "$(rl_id)" </dev/null
