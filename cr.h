@@ -23319,7 +23319,7 @@ static void cr__ctr_watch_open(cr__ctr_watch *w, const char *dir) {
     w->fd[0] = -1;
     w->pid = -1;
     if ((w->fd[1] = inotify_init1(IN_CLOEXEC | IN_NONBLOCK)) >= 0)
-        inotify_add_watch(w->fd[1], dir, IN_MOVED_TO | IN_CREATE | IN_DELETE_SELF | IN_MOVE_SELF);
+        inotify_add_watch(w->fd[1], dir, IN_MOVED_TO | IN_DELETE_SELF | IN_MOVE_SELF);
     snprintf(p, sizeof p, "%s/lock", dir);
     if (pipe2(end, O_CLOEXEC) < 0) return;
     if ((w->pid = fork()) == 0) {
@@ -23349,16 +23349,39 @@ static void cr__ctr_watch_close(cr__ctr_watch *w) {
     w->fd[1] = -1;
 }
 
-/* Waits up to ms (< 0: until w has news, or 100 ms once its runner is
+/* Whether the inotify events waiting on fd tell of an exit (exit.json
+   landed) or of the directory's removal; reads them all. The rest (every
+   atomic write of a start renames a file in) is no news: waking a waiter
+   for each cost docker run --rm through cr serve ~25 ms. */
+static int cr__ctr_watch_news(int fd) {
+    char ev[2048];
+    ssize_t n;
+    int news = 0;
+    while ((n = read(fd, ev, sizeof ev)) > 0) {
+        ssize_t at = 0;
+        while (at + (ssize_t)sizeof(struct inotify_event) <= n) {
+            const struct inotify_event *e = (const struct inotify_event *)(ev + at);
+            news |= !(e->mask & IN_MOVED_TO) || (e->len && !strcmp(e->name, "exit.json"));
+            at += (ssize_t)sizeof *e + e->len;
+        }
+    }
+    return news;
+}
+
+/* Waits up to ms (< 0: until w has news, or 20 ms once its runner is
    done) for w (NULL: none) or also (the caller's fd); poll's count. */
 static int cr__ctr_watch_poll(cr__ctr_watch *w, struct pollfd *also, int ms) {
-    struct pollfd p[3] = { *also, { w ? w->fd[0] : -1, POLLIN, 0 }, { w ? w->fd[1] : -1, POLLIN, 0 } };
-    char ev[512];
-    int n = poll(p, 3, ms < 0 && p[1].fd < 0 ? 100 : ms);
-    also->revents = p[0].revents;
-    if (n > 0 && p[1].revents) cr__ctr_watch_done(w);
-    if (n > 0 && p[2].revents) while (read(p[2].fd, ev, sizeof ev) > 0) ;
-    return n;
+    long long end = cr__http_now_ms() + ms, left;
+    for (;;) {
+        struct pollfd p[3] = { *also, { w ? w->fd[0] : -1, POLLIN, 0 }, { w ? w->fd[1] : -1, POLLIN, 0 } };
+        int n;
+        left = ms >= 0 ? end - cr__http_now_ms() : p[1].fd < 0 ? 20 : -1;
+        n = poll(p, 3, ms >= 0 && left < 0 ? 0 : (int)left);
+        also->revents = p[0].revents;
+        if (n > 0 && p[1].revents) cr__ctr_watch_done(w);
+        if (n > 0 && p[2].revents && !cr__ctr_watch_news(p[2].fd)) n--;
+        if (n || !p[2].revents) return n;   /* (news of no interest alone: wait on) */
+    }
 }
 
 /* The OCI state (if any), the network lease and the directory of name. */
