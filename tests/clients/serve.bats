@@ -449,6 +449,8 @@ PY
     wait_until 20 grep -q '"exec_die".*"exitCode":"4"' "$CR_ROOT/@events"
     run timeout 30 $D run --rm --name "${N}h" --network host "$BB" true
     [ "$status" -eq 0 ]
+    run timeout 30 $D run --rm --name "${N}b" "$BB" true   # (the default bridge, in this file's netns)
+    [ "$status" -eq 0 ]
     timeout 20 $D network create "${N}net" >/dev/null
     timeout 30 $D run -d --name "${N}n" --network "${N}net" "$BB" sleep 1000 >/dev/null
     timeout 20 $D network disconnect "${N}net" "${N}n" && timeout 20 $D network connect "${N}net" "${N}n"
@@ -461,6 +463,7 @@ PY
     want+="|container exec_create: sh -c exit 3 ${N}k2 |container exec_start: sh -c exit 3 ${N}k2 |container exec_die ${N}k2 3"
     want+="|container exec_create: sh -c exit 4 ${N}k2 |container exec_start: sh -c exit 4 ${N}k2 |container exec_die ${N}k2 4"
     want+="|container create ${N}h |container attach ${N}h |network connect host |container start ${N}h |container die ${N}h 0|network disconnect host |container destroy ${N}h "
+    want+="|container create ${N}b |container attach ${N}b |network connect bridge |container start ${N}b |container die ${N}b 0|network disconnect bridge |container destroy ${N}b "
     want+="|network create ${N}net |container create ${N}n |network connect ${N}net |container start ${N}n |network disconnect ${N}net |network connect ${N}net "
     want+="|container kill ${N}k2 9|container die ${N}k2 137|network disconnect none |container destroy ${N}k2 "
     want+="|container kill ${N}n 9|container die ${N}n 137|network disconnect ${N}net |container destroy ${N}n |network destroy ${N}net "
