@@ -12695,15 +12695,17 @@ static int cr__net_db_of(const cr_net_config *c, int lockop, cr__net_cfg *cfg, c
     return r < 0 ? r : cr__net_db_open(cfg->dir, 0, lockop, db, err);
 }
 
-/* Docker's event (Type network) of d (NULL: the default bridge) to the
+/* Docker's event (Type network) of d (NULL: the builtin network, index in
+   cr__net_builtins) to the
    journal of the state root that holds db's dir (<root>/@net); container:
    the id a connect or disconnect names. */
-static void cr__net_event(const cr__net_db *db, const char *action, const cr__net_def *d, const char *container) {
+static void cr__net_event(const cr__net_db *db, const char *action, const cr__net_def *d, int builtin, const char *container) {
     char root[PATH_MAX], *e;
-    const char *attrs[] = { "container", container, "name", d ? d->name : "bridge", "type", "bridge", NULL };
+    const char *n = d ? d->name : cr__net_builtins[builtin];
+    const char *attrs[] = { "container", container, "name", n, "type", d || !builtin ? "bridge" : builtin == 1 ? "host" : "null", NULL };
     snprintf(root, sizeof root, "%s", db->dir);
     if ((e = strrchr(root, '/'))) *e = 0;
-    cr__state_event(root, "network", action, d ? d->id : "bridge", attrs);
+    cr__state_event(root, "network", action, d ? d->id : n, attrs);
 }
 /* The same of the network ref (name, id or prefix) of c's state; name
    gets its name. */
@@ -12711,10 +12713,11 @@ static void cr__net_event_of(const cr_net_config *c, const char *action, const c
     cr__net_cfg cfg;
     cr__net_db db;
     const cr__net_def *d;
+    int b = cr__net_builtin(ref);
     snprintf(name, 256, "%s", ref);
     if (cr__net_db_of(c, LOCK_SH, &cfg, &db, NULL) < 0) return;
-    if ((d = strcmp(ref, "bridge") ? cr__net_def_find(&db, ref) : NULL)) snprintf(name, 256, "%s", d->name);
-    cr__net_event(&db, action, d, container);
+    if ((d = b < 0 ? cr__net_def_find(&db, ref) : NULL)) snprintf(name, 256, "%s", d->name);
+    cr__net_event(&db, action, d, b < 0 ? 0 : b, container);
     cr__net_db_free(&db);
 }
 
@@ -12751,7 +12754,7 @@ CR_API int cr_net_create(const cr_net_config *c, const char *name, const char *s
     }
     if (!r) {
         memcpy(id, d->id, 65);
-        cr__net_event(&db, "create", d, NULL);
+        cr__net_event(&db, "create", d, 0, NULL);
     }
     cr__net_db_free(&db);
     return r;
@@ -12761,7 +12764,7 @@ CR_API int cr_net_create(const cr_net_config *c, const char *name, const char *s
 static int cr__net_def_drop(cr__net_db *db, int i, cr__nl *nl, cr_err *err) {
     int r = cr__nl_link_del(nl, db->defs[i].bridge);
     if (r < 0 && r != -ENODEV) return cr__nl_err(nl, r, err, "delete bridge %s", db->defs[i].bridge);
-    cr__net_event(db, "destroy", &db->defs[i], NULL);
+    cr__net_event(db, "destroy", &db->defs[i], 0, NULL);
     CR_FREE(db->defs[i].labels);
     db->defs[i] = db->defs[--db->ndefs];
     return cr__net_db_save(db, err);
@@ -22440,6 +22443,22 @@ static int cr__ctr_reconnect(cr__ctr *c, pid_t pid, const char *hosts, cr_err *e
     return r < 0 ? r : n;
 }
 
+/* Docker's connect (at a start) or disconnect (at a die) of each network
+   of c: its own and the others of run.json's "Connected" (none for
+   container:/ns:). */
+static void cr__ctr_net_events(cr__ctr *c, const char *action) {
+    const char *net = c->o->network && *c->o->network ? c->o->network : "bridge";
+    char nm[256], other[256];
+    cr_json *run = NULL;
+    const cr_json *e;
+    if (strchr(net, ':') || c->slirp[0]) return;
+    cr__net_event_of(&c->net, action, net, c->id, nm);
+    cr__json_load(c->dirfd, "run.json", &run, NULL);
+    for (e = cr_json_get(run, "Connected"), e = e && e->type == CR_JSON_ARRAY ? e->child : NULL; e; e = e->next)
+        if (strcmp(cr__ctr_json_str(e, "Network"), nm)) cr__net_event_of(&c->net, action, cr__ctr_json_str(e, "Network"), c->id, other);
+    cr_json_free(run);
+}
+
 /* On the bridge, once the container's netns exists: its address, and
    /etc/hosts rewritten in place (the container binds that very inode). */
 static int cr__ctr_attach(void *user, pid_t pid, cr_err *err) {
@@ -22450,6 +22469,7 @@ static int cr__ctr_attach(void *user, pid_t pid, cr_err *err) {
     int fd, r;
     char hp[PATH_MAX];
     if (!c->existing && !c->restarts && !c->o->id) cr__ctr_event(c->rt, c->store, c->name, "create", -1, NULL, NULL);
+    cr__ctr_net_events(c, "connect");
     cr__ctr_event(c->rt, c->store, c->name, "start", -1, NULL, NULL);
     if (!c->bridge) return 0;
     snprintf(hp, sizeof hp, "%s/hosts", c->dir);
@@ -23431,6 +23451,7 @@ static void cr__ctr_finish(cr__ctr *c, int status) {
     cr_net_dns_stop(&c->dns_fd);
     cr__ctr_follow(c);
     cr__ctr_event(c->rt, c->store, c->name, "die", status, NULL, NULL);
+    cr__ctr_net_events(c, "disconnect");
     if (c->o->rm) {
         cr__ctr_event(c->rt, c->store, c->name, "destroy", -1, NULL, NULL);
         if (cr__ctr_destroy(c->rt, c->store, c->name, &e) < 0) cr_log(CR_LOG_WARN, "--rm \"%s\": %s", c->name, e.msg);
@@ -25391,6 +25412,7 @@ static int cr__ctr_reload(cr__ctr *c, const cr_ctr_info *info, const cr_json *re
     int64_t m;
     int r;
     c->existing = 1;
+    snprintf(c->id, sizeof c->id, "%s", info->id);
     snprintf(c->name, sizeof c->name, "%s", info->name);
     snprintf(c->dir, sizeof c->dir, "%s", info->dir);
     if ((c->dirfd = open(c->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) return cr__errno(err, "%s", c->dir);
@@ -25784,6 +25806,32 @@ static int cr__ctr_exec_user(pid_t pid, const char *spec, char *user, size_t n, 
     return r;
 }
 
+/* The detached exec eo (exec id) in the container name, whose process is
+   the child of one of ours (in a session of its own) that waits for it and
+   journals its exec_die: returns once it runs, or its error. */
+static int cr__ctr_exec_detached(const cr_runtime *rt, const char *store, const char *name, const char *id,
+                                 const cr_exec_opts *eo, cr_err *err) {
+    int p[2], st, r;
+    pid_t w;
+    if (pipe2(p, O_CLOEXEC) < 0) return cr__errno(err, "pipe");
+    if ((w = fork()) == 0) {
+        close(p[0]);
+        setsid();
+        memset(err, 0, sizeof *err);
+        if (cr_container_exec(rt, name, eo, NULL, err) < 0 && !err->code) err->code = EIO;
+        (void)!write(p[1], err, sizeof *err);
+        syscall(SYS_close_range, 3u, ~0U, 0);
+        while (!err->code && (r = waitpid(-1, &st, 0)) < 0 && errno == EINTR) ;
+        if (!err->code && r > 0) cr__ctr_exec_event(rt, store, name, id, "exec_die", NULL, WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
+        _exit(0);
+    }
+    close(p[1]);
+    r = w < 0 ? cr__errno(err, "fork") : read(p[0], err, sizeof *err) != (ssize_t)sizeof *err ? cr_err_set(err, EIO, "exec: its waiter died") : -err->code;
+    if (r < 0 && w > 0) waitpid(w, NULL, 0);
+    close(p[0]);
+    return r;
+}
+
 CR_API int cr_ctr_exec(const cr_runtime *rt, const cr_store *s, const char *name, const cr_ctr_exec_opts *o,
                        int *status, cr_err *err) {
     cr_ctr_info c;
@@ -25820,8 +25868,8 @@ CR_API int cr_ctr_exec(const cr_runtime *rt, const cr_store *s, const char *name
         if ((r = cr__ctr_random_id(id, err)) == 0) {
             cr__ctr_exec_event(rt, cr_store_root(s), c.name, id, "exec_create", o->args, -1);
             cr__ctr_exec_event(rt, cr_store_root(s), c.name, id, "exec_start", o->args, -1);
-            r = cr_container_exec(rt, c.name, &eo, &st, err);
-            if (!o->detach && r == 0) cr__ctr_exec_event(rt, cr_store_root(s), c.name, id, "exec_die", NULL, st);
+            if (o->detach) r = cr__ctr_exec_detached(rt, cr_store_root(s), c.name, id, &eo, err);
+            else if ((r = cr_container_exec(rt, c.name, &eo, &st, err)) == 0) cr__ctr_exec_event(rt, cr_store_root(s), c.name, id, "exec_die", NULL, st);
             if (status) *status = st;
         }
     }
@@ -30175,7 +30223,8 @@ static void cr__srv_exec_create(cr__srv *c, cr__srv_req *q, const char *arg) {
 }
 
 /* The process of an exec start: stdio set up by the caller; exits with its status. */
-static void cr__srv_exec_child(cr__srv *c, const char *ctr, const cr_json *body, const char *console, const char *pidfile, int detach) {
+/* detached: the exec's id, when it runs detached (NULL: waited for) */
+static void cr__srv_exec_child(cr__srv *c, const char *ctr, const cr_json *body, const char *console, const char *pidfile, const char *detached) {
     cr__srv_opts so;
     cr_exec_opts eo;
     cr_err e = {0};
@@ -30190,9 +30239,9 @@ static void cr__srv_exec_child(cr__srv *c, const char *ctr, const cr_json *body,
     eo.tty = console != NULL;
     eo.console_socket = console;
     eo.pid_file = pidfile;
-    eo.detach = detach;
+    eo.detach = detached != NULL;
     signal(SIGPIPE, SIG_DFL);
-    if (cr_container_exec(c->rt, ctr, &eo, &status, &e) < 0) {
+    if ((detached ? cr__ctr_exec_detached(c->rt, cr_store_root(c->s), ctr, detached, &eo, &e) : cr_container_exec(c->rt, ctr, &eo, &status, &e)) < 0) {
         dprintf(2, "%s\n", e.msg);
         _exit(e.kind == CR_ERR_EXEC ? (e.code == ENOENT ? 127 : 126) : 125);
     }
@@ -30259,7 +30308,7 @@ static void cr__srv_exec_start(cr__srv *c, cr__srv_req *q, const char *arg) {
     if (!tty && (pipe2(in, O_CLOEXEC) < 0 || pipe2(out, O_CLOEXEC) < 0 || pipe2(er, O_CLOEXEC) < 0)) { cr_json_free(body); cr_json_free(rec); return cr__srv_error(c, 500, "pipe: %s", strerror(errno)); }
     cr__srv_exec_event(c, ctr, arg, cfg, "exec_start", -1);
     if (cr__srv_jtrue(body, "Detach")) {
-        if ((child = fork()) == 0) cr__srv_exec_child(c, ctr, cfg, tty ? sock : NULL, pidfile, 1);
+        if ((child = fork()) == 0) cr__srv_exec_child(c, ctr, cfg, tty ? sock : NULL, pidfile, arg);
         waitpid(child, &st, 0);
         cr__srv_reply(c, 200, NULL, NULL, 0);
         goto out;
@@ -30269,7 +30318,7 @@ static void cr__srv_exec_start(cr__srv *c, cr__srv_req *q, const char *arg) {
     if ((child = fork()) == 0) {
         int null = open("/dev/null", O_RDWR);
         dup2(tty ? null : in[0], 0); dup2(tty ? null : out[1], 1); dup2(tty ? null : er[1], 2);
-        cr__srv_exec_child(c, ctr, cfg, tty ? sock : NULL, pidfile, 0);
+        cr__srv_exec_child(c, ctr, cfg, tty ? sock : NULL, pidfile, NULL);
     }
     if (tty) {
         struct pollfd pf = { ls, POLLIN, 0 };
@@ -30363,19 +30412,20 @@ static int64_t cr__srv_ns(const cr__srv_req *q, const char *key) {
     return (int64_t)((*e ? (double)cr__srv_unix(v) : d) * 1e9);
 }
 
-/* 1 if the event passes the filters: type, event, container (name or id prefix), image. */
+/* 1 if the event passes the filters: type, event, container or network
+   (an event of that type: its name or id prefix), image. */
 static int cr__srv_ev_match(const cr_json *f, const cr_json *ev) {
-    const cr_json *k, *v;
-    const char *id = cr__srv_jstr(ev, "id");
+    const cr_json *k, *v, *actor = cr_json_get(ev, "Actor");
+    const char *id = cr__srv_jstr(actor, "ID"), *type = cr__srv_jstr(ev, "Type");
     for (k = f ? f->child : NULL; k; k = k->next) {
-        int ctr = !strcmp(k->key, "container");
-        const char *have = !strcmp(k->key, "type") ? cr__srv_jstr(ev, "Type") : !strcmp(k->key, "event") ? cr__srv_jstr(ev, "Action") :
-                           ctr ? cr__srv_jstr(cr_json_get(cr_json_get(ev, "Actor"), "Attributes"), "name") :
+        int ctr = !strcmp(k->key, "container") || !strcmp(k->key, "network");
+        const char *have = !strcmp(k->key, "type") ? type : !strcmp(k->key, "event") ? cr__srv_jstr(ev, "Action") :
+                           ctr ? (type && !strcmp(type, k->key) ? cr__srv_jstr(cr_json_get(actor, "Attributes"), "name") : "") :
                            !strcmp(k->key, "image") ? cr__srv_jstr(ev, "from") : NULL;
         int ok = !have;
         for (v = k->child; v && have; v = v->next) {
             const char *want = k->type == CR_JSON_OBJECT ? v->key : v->type == CR_JSON_STRING ? v->str : "";
-            ok |= !strcmp(want, have) || (ctr && id && *want && !strncmp(id, want, strlen(want)));
+            ok |= !strcmp(want, have) || (ctr && *have && id && *want && !strncmp(id, want, strlen(want)));
         }
         if (!ok) return 0;
     }

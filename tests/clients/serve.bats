@@ -434,11 +434,18 @@ PY
     timeout 30 $D create --name "${N}gone" --network none "$BB" true >/dev/null
     timeout 30 $D rm "${N}gone"
     timeout 30 $D run -d --name "${N}p" --network none "$BB" sleep 1000 >/dev/null
+    cri exec -d "${N}p" sh -c 'exit 5'   # the CLI's detached exec: its exec_die once it ended
+    wait_until 20 grep -q '"exec_die".*"exitCode":"5"' "$CR_ROOT/@events"
     timeout 20 $D pause "${N}p" && timeout 20 $D unpause "${N}p" && timeout 30 $D restart -t 0 "${N}p" && timeout 30 $D rm -f "${N}p"
     t1=$(($(date +%s) + 1))
     run timeout 20 $D events --since "$t0" --until "$t1" --format '{{.Actor.Attributes.name}} {{.Action}}'
     [ "$status" -eq 0 ]
-    [ "$(echo $output)" = "${N}ev create ${N}ev attach ${N}ev start ${N}ev die ${N}ev destroy ${N}cli create ${N}cli start ${N}cli die ${N}cli destroy ${N}gone create ${N}gone destroy ${N}p create ${N}p start ${N}p pause ${N}p unpause ${N}p kill ${N}p kill ${N}p die ${N}p stop ${N}p start ${N}p restart ${N}p kill ${N}p die ${N}p destroy" ] || { echo "$output"; false; }
+    # (each start connects the container to its network "none", each die disconnects it)
+    want="${N}ev create ${N}ev attach none connect ${N}ev start ${N}ev die none disconnect ${N}ev destroy"
+    want+=" ${N}cli create none connect ${N}cli start ${N}cli die none disconnect ${N}cli destroy ${N}gone create ${N}gone destroy"
+    want+=" ${N}p create none connect ${N}p start ${N}p exec_create: sh -c exit 5 ${N}p exec_start: sh -c exit 5 ${N}p exec_die ${N}p pause ${N}p unpause ${N}p kill ${N}p kill ${N}p die none disconnect ${N}p stop"
+    want+=" none connect ${N}p start ${N}p restart ${N}p kill ${N}p die none disconnect ${N}p destroy"
+    [ "$(echo $output)" = "$want" ] || { echo "$output"; false; }
     run timeout 20 $D events --since "$t0" --until "$t1" --filter event=die --format '{{.Actor.Attributes.name}} {{.Actor.Attributes.exitCode}}'
     [ "$(echo $output)" = "${N}ev 0 ${N}cli 3 ${N}p 137 ${N}p 137" ]
     run timeout 20 $D events --since "$t0" --until "$t1" --filter "container=${N}cli" --filter event=start --format '{{.Action}}'
@@ -447,8 +454,8 @@ PY
     [ "$status" -eq 0 ] && [ -z "$output" ]
 }
 
-# (dockerd's for the same commands, but for the connect and disconnect of
-# every start and die, which cr journals only when asked)
+# (dockerd's for the same commands, but for the second disconnect dockerd
+# journals for a `network disconnect` of a running container)
 @test "serve: events of kill, stop, rename, exec and networks as dockerd gives them" {
     t0=$(date +%s)
     timeout 30 $D run -d --name "${N}k" --network none "$BB" sleep 1000 >/dev/null
@@ -456,6 +463,12 @@ PY
     timeout 20 $D rename "${N}k" "${N}k2"
     run timeout 20 $D exec "${N}k2" sh -c 'exit 3'
     [ "$status" -eq 3 ]
+    timeout 20 $D exec -d "${N}k2" sh -c 'exit 4'   # its exec_die comes once it ended
+    wait_until 20 grep -q '"exec_die".*"exitCode":"4"' "$CR_ROOT/@events"
+    run timeout 30 $D run --rm --name "${N}h" --network host "$BB" true
+    [ "$status" -eq 0 ]
+    run timeout 30 $D run --rm --name "${N}b" "$BB" true   # (the default bridge, in this file's netns)
+    [ "$status" -eq 0 ]
     timeout 20 $D network create "${N}net" >/dev/null
     timeout 30 $D run -d --name "${N}n" --network "${N}net" "$BB" sleep 1000 >/dev/null
     timeout 20 $D network disconnect "${N}net" "${N}n" && timeout 20 $D network connect "${N}net" "${N}n"
@@ -463,14 +476,21 @@ PY
     t1=$(($(date +%s) + 1))
     run timeout 20 $D events --since "$t0" --until "$t1" --format '{{.Type}} {{.Action}} {{.Actor.Attributes.name}} {{index .Actor.Attributes "signal"}}{{index .Actor.Attributes "exitCode"}}{{index .Actor.Attributes "oldName"}}'
     [ "$status" -eq 0 ]
-    want="container create ${N}k |container start ${N}k |container kill ${N}k 10|container kill ${N}k 15|container kill ${N}k 9|container die ${N}k 137|container stop ${N}k |container start ${N}k |container rename ${N}k2 /${N}k"
+    want="container create ${N}k |network connect none |container start ${N}k |container kill ${N}k 10|container kill ${N}k 15|container kill ${N}k 9"
+    want+="|container die ${N}k 137|network disconnect none |container stop ${N}k |network connect none |container start ${N}k |container rename ${N}k2 /${N}k"
     want+="|container exec_create: sh -c exit 3 ${N}k2 |container exec_start: sh -c exit 3 ${N}k2 |container exec_die ${N}k2 3"
-    want+="|network create ${N}net |container create ${N}n |container start ${N}n |network disconnect ${N}net |network connect ${N}net "
-    want+="|container kill ${N}k2 9|container die ${N}k2 137|container destroy ${N}k2 |container kill ${N}n 9|container die ${N}n 137|container destroy ${N}n |network destroy ${N}net "
+    want+="|container exec_create: sh -c exit 4 ${N}k2 |container exec_start: sh -c exit 4 ${N}k2 |container exec_die ${N}k2 4"
+    want+="|container create ${N}h |container attach ${N}h |network connect host |container start ${N}h |container die ${N}h 0|network disconnect host |container destroy ${N}h "
+    want+="|container create ${N}b |container attach ${N}b |network connect bridge |container start ${N}b |container die ${N}b 0|network disconnect bridge |container destroy ${N}b "
+    want+="|network create ${N}net |container create ${N}n |network connect ${N}net |container start ${N}n |network disconnect ${N}net |network connect ${N}net "
+    want+="|container kill ${N}k2 9|container die ${N}k2 137|network disconnect none |container destroy ${N}k2 "
+    want+="|container kill ${N}n 9|container die ${N}n 137|network disconnect ${N}net |container destroy ${N}n |network destroy ${N}net "
     [ "$(printf '%s|' "${lines[@]}")" = "$want|" ] || { printf '%s\n' "${lines[@]}"; false; }
     # Docker's shape: a container's event has the old status, id and from; a network's only the new
-    run timeout 20 $D events --since "$t0" --until "$t1" --filter type=network --filter event=connect --format '{{json .}}'
-    [[ $output == '{"Type":"network","Action":"connect","Actor":{"ID":"'*'","Attributes":{"container":"'*'","name":"'"${N}net"'","type":"bridge"}},"scope":"local","time":'*',"timeNano":'*'}' ]]
+    run timeout 20 $D events --since "$t0" --until "$t1" --filter type=network --filter event=connect --filter network="${N}net" --format '{{json .}}'
+    [[ ${lines[0]} == '{"Type":"network","Action":"connect","Actor":{"ID":"'*'","Attributes":{"container":"'*'","name":"'"${N}net"'","type":"bridge"}},"scope":"local","time":'*',"timeNano":'*'}' ]]
+    run timeout 20 $D events --since "$t0" --until "$t1" --filter network=host --filter network=none --format '{{.Type}} {{.Action}} {{.Actor.Attributes.type}}'
+    [ "$(printf '%s|' "${lines[@]}")" = "network connect null|network disconnect null|network connect null|network connect host|network disconnect host|network disconnect null|" ] || { printf '%s\n' "${lines[@]}"; false; }
     run timeout 20 $D events --since "$t0" --until "$t1" --filter event=kill --filter container="${N}k" --format '{{json .}}'
     [[ ${lines[0]} == '{"status":"kill","id":"'*'","from":"'"$BB"'","Type":"container","Action":"kill","Actor":{"ID":"'*'","Attributes":{"image":"'"$BB"'","name":"'"${N}k"'","signal":"10"}},"scope":"local","time":'* ]]
 }
