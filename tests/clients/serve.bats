@@ -298,6 +298,25 @@ PY
     [ "$status" -eq 0 ]
 }
 
+@test "serve: docker cp out of and into a stopped container" {
+    timeout 30 $D run --name "${N}cs" --network none "$BB" sh -c 'echo written >/tmp/w; test ! -e /tmp/f || cat /tmp/f'
+    run timeout 20 $D cp "${N}cs:/tmp/w" "$S/w"
+    [ "$status" -eq 0 ] && [ "$(cat "$S/w")" = written ]
+    run timeout 20 $D cp "${N}cs:/tmp" "$S/t"
+    [ "$status" -eq 0 ] && [ "$(cat "$S/t/w")" = written ]
+    echo copied-in >"$S/f"
+    run timeout 20 $D cp "$S/f" "${N}cs:/tmp/f"
+    [ "$status" -eq 0 ]
+    run timeout 20 $D cp "${N}cs:/nonexistent" "$S/x"
+    [ "$status" -ne 0 ] && [[ $output == *"No such container:path"* ]]
+    run timeout 20 $D cp "$S/f" "${N}cs:/nonexistent/f"
+    [ "$status" -ne 0 ]
+    run timeout 30 $D start -a "${N}cs"
+    [ "$status" -eq 0 ] && [ "$output" = copied-in ]
+    run timeout 30 $D rm -f "${N}cs"
+    [ "$status" -eq 0 ]
+}
+
 @test "serve: volumes: create, use, ls, inspect, rm (refused while in use), prune" {
     run $D volume create "${N}v"
     [ "$status" -eq 0 ] && [ "$output" = "${N}v" ]
