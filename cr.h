@@ -1344,7 +1344,7 @@ typedef struct cr_ctr_cp_end { const char *container, *path; int fd; } cr_ctr_cp
 CR_API int cr_ctr_copy(const cr_runtime *rt, const cr_store *s, const cr_ctr_cp_end *from, const cr_ctr_cp_end *to, cr_err *err);
 /* What an end's path is (not followed if a symlink), resolved as by
    cr_ctr_copy: docker cp's stat of it. ENOENT when it has none. */
-typedef struct cr_ctr_cp_info { mode_t mode; off_t size; char link[4096]; } cr_ctr_cp_info;
+typedef struct cr_ctr_cp_info { mode_t mode; off_t size; time_t mtime; char link[4096]; } cr_ctr_cp_info;
 CR_API int cr_ctr_cp_stat(const cr_runtime *rt, const cr_store *s, const cr_ctr_cp_end *e, cr_ctr_cp_info *out, cr_err *err);
 /* The container's file system (running or stopped) as a tar on fd,
    without what the runtime mounts (/proc, /sys, /dev, /etc/hosts ...). */
@@ -25241,6 +25241,7 @@ static int cr__ctr_cp_lstat(int root, const char *path, cr_ctr_cp_info *st, cr_e
     }
     st->mode = sb.st_mode;
     st->size = sb.st_size;
+    st->mtime = sb.st_mtime;
     if (S_ISLNK(sb.st_mode) && (k = readlinkat(fd, "", st->link, sizeof st->link - 1)) < 0) k = 0;
     st->link[k] = 0;
     close(fd);
@@ -29965,16 +29966,17 @@ static int cr__srv_cp_end(cr__srv *c, cr__srv_req *q, const char *arg, cr_ctr_cp
    GET a body (the tar) that ends when the connection does (for a HEAD too). */
 static void cr__srv_path_stat(cr__srv *c, const cr_ctr_cp_info *st, const char *path) {
     const char *base = strrchr(path, '/') && strrchr(path, '/')[1] ? strrchr(path, '/') + 1 : path;
-    char h[1200];
+    char h[1200], ts[32];
     cr_buf j = {0}, b64 = {0};
     cr_jw w;
+    strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", gmtime(&st->mtime));
     cr_jw_init(&w, &j);
     cr_jw_obj(&w);
     cr_jw_key(&w, "name"); cr_jw_str(&w, base);
     cr_jw_key(&w, "size"); cr_jw_i64(&w, (int64_t)st->size);
     /* Go's os.FileMode: the permission bits, and ModeDir (1 << 31) or ModeSymlink (1 << 27) */
     cr_jw_key(&w, "mode"); cr_jw_u64(&w, (uint64_t)(st->mode & 0777) | (S_ISDIR(st->mode) ? 1ull << 31 : 0) | (S_ISLNK(st->mode) ? 1ull << 27 : 0));
-    cr_jw_key(&w, "mtime"); cr_jw_str(&w, "1970-01-01T00:00:00Z");
+    cr_jw_key(&w, "mtime"); cr_jw_str(&w, ts);
     cr_jw_key(&w, "linkTarget"); cr_jw_str(&w, st->link);
     cr_jw_obj_end(&w);
     cr__auth_b64_encode((const unsigned char *)j.data, j.len, &b64);
