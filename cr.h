@@ -29966,8 +29966,8 @@ static int cr__srv_cp_end(cr__srv *c, cr__srv_req *q, const char *arg, cr_ctr_cp
    GET a body (the tar) that ends when the connection does (for a HEAD too). */
 static void cr__srv_path_stat(cr__srv *c, const cr_ctr_cp_info *st, const char *path) {
     const char *base = strrchr(path, '/') && strrchr(path, '/')[1] ? strrchr(path, '/') + 1 : path;
-    char h[1200], ts[32];
-    cr_buf j = {0}, b64 = {0};
+    char ts[32];
+    cr_buf j = {0}, h = {0};
     cr_jw w;
     strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", gmtime(&st->mtime));
     cr_jw_init(&w, &j);
@@ -29979,14 +29979,14 @@ static void cr__srv_path_stat(cr__srv *c, const cr_ctr_cp_info *st, const char *
     cr_jw_key(&w, "mtime"); cr_jw_str(&w, ts);
     cr_jw_key(&w, "linkTarget"); cr_jw_str(&w, st->link);
     cr_jw_obj_end(&w);
-    cr__auth_b64_encode((const unsigned char *)j.data, j.len, &b64);
-    snprintf(h, sizeof h, "HTTP/1.1 200 OK\r\nApi-Version: " CR_SERVE_API_VERSION "\r\nX-Docker-Container-Path-Stat: %s\r\n"
-             "Content-Type: application/x-tar\r\nConnection: close\r\n\r\n", b64.data ? b64.data : "");
-    cr__write_all(c->fd, h, strlen(h));
+    cr_buf_puts(&h, "HTTP/1.1 200 OK\r\nApi-Version: " CR_SERVE_API_VERSION "\r\nX-Docker-Container-Path-Stat: ");
+    cr__auth_b64_encode((const unsigned char *)j.data, j.len, &h);
+    cr_buf_puts(&h, "\r\nContent-Type: application/x-tar\r\nConnection: close\r\n\r\n");
+    if (!h.oom) cr__write_all(c->fd, h.data, h.len);
     c->chunked = 0;
     c->hijacked = 1;
     cr_buf_free(&j);
-    cr_buf_free(&b64);
+    cr_buf_free(&h);
 }
 
 static void cr__srv_archive(cr__srv *c, cr__srv_req *q, const char *arg) {

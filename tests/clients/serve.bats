@@ -299,9 +299,12 @@ PY
 }
 
 @test "serve: docker cp out of and into a stopped container" {
-    timeout 30 $D run --name "${N}cs" --network none "$BB" sh -c 'echo written >/tmp/w; test ! -e /tmp/f || cat /tmp/f'
+    local long=/$(printf 'd%.0s' $(seq 200))/$(printf 'l%.0s' $(seq 200))   # (a stat header longer than 1 KiB)
+    timeout 30 $D run --name "${N}cs" --network none "$BB" sh -c "echo written >/tmp/w; ln -sf $long /tmp/long; test ! -e /tmp/f || cat /tmp/f"
     run timeout 20 $D cp "${N}cs:/tmp/w" "$S/w"
     [ "$status" -eq 0 ] && [ "$(cat "$S/w")" = written ]
+    run timeout 20 $D cp "${N}cs:/tmp/long" "$S/long"
+    [ "$status" -eq 0 ] && [ "$(readlink "$S/long")" = "$long" ]
     run timeout 20 $D cp "${N}cs:/tmp" "$S/t"
     [ "$status" -eq 0 ] && [ "$(cat "$S/t/w")" = written ]
     echo copied-in >"$S/f"
