@@ -1338,11 +1338,15 @@ CR_API int cr_ctr_diff(const cr_runtime *rt, const cr_store *s, const char *name
    symlinks in it are resolved inside it, never out. Volumes of a stopped
    container are not mounted: their paths show the dirs beneath.
    An end is a container's path, or (container NULL) a host path; path
-   "-" is a tar on stdin (from) or stdout (to). A directory destination
-   receives the source under its own name, another one is made (its
-   parent must exist) or replaced as the source. */
-typedef struct cr_ctr_cp_end { const char *container, *path; } cr_ctr_cp_end;
+   "-" is a tar on fd (0: stdin as from, stdout as to). A directory
+   destination receives the source under its own name, another one is
+   made (its parent must exist) or replaced as the source. */
+typedef struct cr_ctr_cp_end { const char *container, *path; int fd; } cr_ctr_cp_end;
 CR_API int cr_ctr_copy(const cr_runtime *rt, const cr_store *s, const cr_ctr_cp_end *from, const cr_ctr_cp_end *to, cr_err *err);
+/* What an end's path is (not followed if a symlink), resolved as by
+   cr_ctr_copy: docker cp's stat of it. ENOENT when it has none. */
+typedef struct cr_ctr_cp_info { mode_t mode; off_t size; time_t mtime; char link[4096]; } cr_ctr_cp_info;
+CR_API int cr_ctr_cp_stat(const cr_runtime *rt, const cr_store *s, const cr_ctr_cp_end *e, cr_ctr_cp_info *out, cr_err *err);
 /* The container's file system (running or stopped) as a tar on fd,
    without what the runtime mounts (/proc, /sys, /dev, /etc/hosts ...). */
 CR_API int cr_ctr_export(const cr_runtime *rt, const cr_store *s, const char *name, int fd, cr_err *err);
@@ -25295,31 +25299,52 @@ static int cr__ctr_cp_dest(int rootfd, const char *dest, int in_fd, int host, cr
     return r;
 }
 
+/* The entry at path in root, not followed: what cr_ctr_cp_stat tells. */
+static int cr__ctr_cp_lstat(int root, const char *path, cr_ctr_cp_info *st, cr_err *err) {
+    struct stat sb;
+    ssize_t k = 0;
+    int fd = cr__open_in_root(root, path, O_PATH | O_NOFOLLOW, 0);
+    if (fd < 0 || fstat(fd, &sb) < 0) {
+        if (fd >= 0) close(fd);
+        return cr__errno(err, "%s", path);
+    }
+    st->mode = sb.st_mode;
+    st->size = sb.st_size;
+    st->mtime = sb.st_mtime;
+    if (S_ISLNK(sb.st_mode) && (k = readlinkat(fd, "", st->link, sizeof st->link - 1)) < 0) k = 0;
+    st->link[k] = 0;
+    close(fd);
+    return 0;
+}
+
 static int cr__ctr_copy(const cr_runtime *rt, const cr_store *s, const cr_ctr_cp_end *from, const cr_ctr_cp_end *to, const int pre[2],
-                        cr_err *err);
-typedef struct cr__ctr_cp_arg { cr_runtime rt; cr_store s; const cr_ctr_cp_end *e[2]; int pre[2]; } cr__ctr_cp_arg;
+                        cr_ctr_cp_info *st, cr_err *err);
+typedef struct cr__ctr_cp_arg { cr_runtime rt; cr_store s; const cr_ctr_cp_end *e[2]; int pre[2], stat; cr_ctr_cp_info st; } cr__ctr_cp_arg;
 static int cr__ctr_copy_fn(void *arg, cr_err *err) {
     cr__ctr_cp_arg *a = (cr__ctr_cp_arg *)arg;
     if (unshare(CLONE_NEWNS) < 0) return cr__errno(err, "rootless: a mount namespace");
-    return cr__ctr_copy(&a->rt, &a->s, a->e[0], a->e[1], a->pre, err);
+    return cr__ctr_copy(&a->rt, &a->s, a->e[0], a->e[1], a->pre, a->stat ? &a->st : NULL, err);
 }
 
 /* Rootless, in a user namespace of the container's ids: their owners show
    as the container has them, and a stopped one's overlay can be mounted;
-   a running one's root is opened before (a sibling namespace may not). */
-CR_API int cr_ctr_copy(const cr_runtime *rt, const cr_store *s, const cr_ctr_cp_end *from, const cr_ctr_cp_end *to, cr_err *err) {
+   a running one's root is opened before (a sibling namespace may not).
+   With st, only from's path is looked at (cr_ctr_cp_stat). */
+static int cr__ctr_cp_call(const cr_runtime *rt, const cr_store *s, const cr_ctr_cp_end *from, const cr_ctr_cp_end *to, cr_ctr_cp_info *st,
+                           cr_err *err) {
     static const int none[2] = { -1, -1 };
     cr__ctr_cp_arg a;
     cr_ctr_info c;
     char p[64];
     int i, r = 0;
-    if (geteuid() == 0 || (!from->container && !to->container)) return cr__ctr_copy(rt, s, from, to, none, err);
+    if (geteuid() == 0 || (!from->container && !to->container)) return cr__ctr_copy(rt, s, from, to, none, st, err);
     memset(&a, 0, sizeof a);
     if (rt) a.rt = *rt;
     if (s) a.s = *s;
     a.rt.root = cr_state_root(rt);
     a.s.root = cr_store_root(s);
     a.e[0] = from; a.e[1] = to;
+    a.stat = st != NULL;
     for (i = 0; i < 2; i++) {
         a.pre[i] = -1;
         if (r < 0 || !a.e[i]->container || cr_ctr_find(rt, s, a.e[i]->container, &c, NULL) < 0 ||
@@ -25328,24 +25353,33 @@ CR_API int cr_ctr_copy(const cr_runtime *rt, const cr_store *s, const cr_ctr_cp_
         if ((a.pre[i] = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) r = cr__errno(err, "%s", p);
     }
     if (r == 0) r = cr__rootless_call(cr__ctr_copy_fn, &a, sizeof a, err);
+    if (r == 0 && st) *st = a.st;
     for (i = 0; i < 2; i++) if (a.pre[i] >= 0) close(a.pre[i]);
     return r;
 }
+CR_API int cr_ctr_copy(const cr_runtime *rt, const cr_store *s, const cr_ctr_cp_end *from, const cr_ctr_cp_end *to, cr_err *err) {
+    return cr__ctr_cp_call(rt, s, from, to, NULL, err);
+}
+CR_API int cr_ctr_cp_stat(const cr_runtime *rt, const cr_store *s, const cr_ctr_cp_end *e, cr_ctr_cp_info *out, cr_err *err) {
+    cr_ctr_cp_end none = { NULL, "-", 0 };
+    return cr__ctr_cp_call(rt, s, e, &none, out, err);
+}
 
 static int cr__ctr_copy(const cr_runtime *rt, const cr_store *s, const cr_ctr_cp_end *from, const cr_ctr_cp_end *to, const int pre[2],
-                        cr_err *err) {
+                        cr_ctr_cp_info *st, cr_err *err) {
     cr_unpack_write_opts o;
     char src[PATH_MAX], dst[PATH_MAX], base[NAME_MAX + 1];
-    int sroot = -1, droot = -1, dfd = -1, p[2] = { -1, -1 }, st = 0, lock[2] = { -1, -1 }, r;
+    int sroot = -1, droot = -1, dfd = -1, p[2] = { -1, -1 }, lock[2] = { -1, -1 }, r, ws = 0;
     pid_t pid;
     memset(&o, 0, sizeof o);
     o.write = cr__ctr_fd_sink;
     r = strcmp(from->path, "-") ? cr__ctr_cp_root(rt, s, from, 0, pre[0], src, &sroot, &lock[0], err) : 0;
+    if (r == 0 && st) { r = cr__ctr_cp_lstat(sroot, src, st, err); goto out; }
     if (r == 0 && sroot >= 0) r = cr__ctr_cp_src(sroot, src, &o, base, &dfd, err);
     if (r == 0 && strcmp(to->path, "-")) r = cr__ctr_cp_root(rt, s, to, 1, pre[1], dst, &droot, &lock[1], err);
     if (r < 0) goto out;
-    if (dfd < 0) { r = cr__ctr_cp_dest(droot, dst, 0, !to->container, err); goto out; }
-    if (droot < 0) { p[1] = 1; o.user = &p[1]; r = cr_unpack_write_tar(dfd, &o, err); p[1] = -1; goto out; }
+    if (dfd < 0) { r = cr__ctr_cp_dest(droot, dst, from->fd, !to->container, err); goto out; }
+    if (droot < 0) { ws = to->fd ? to->fd : 1; o.user = &ws; r = cr_unpack_write_tar(dfd, &o, err); goto out; }
     if (pipe2(p, O_CLOEXEC) < 0 || (pid = fork()) < 0) { r = cr__errno(err, "cp"); goto out; }
     if (pid == 0) {
         close(p[0]);
@@ -25357,21 +25391,21 @@ static int cr__ctr_copy(const cr_runtime *rt, const cr_store *s, const cr_ctr_cp
     r = cr__ctr_cp_dest(droot, dst, p[0], !to->container, err);
     close(p[0]);
     p[0] = -1;
-    while (waitpid(pid, &st, 0) < 0 && errno == EINTR) ;
-    if (r == 0 && (!WIFEXITED(st) || WEXITSTATUS(st))) r = cr_err_set(err, EIO, "%s: cannot read it all", from->path);
+    while (waitpid(pid, &ws, 0) < 0 && errno == EINTR) ;
+    if (r == 0 && (!WIFEXITED(ws) || WEXITSTATUS(ws))) r = cr_err_set(err, EIO, "%s: cannot read it all", from->path);
 out:
     if (p[0] >= 0) close(p[0]);
     if (p[1] >= 0) close(p[1]);
     if (dfd >= 0) close(dfd);
     if (sroot >= 0) close(sroot);
     if (droot >= 0) close(droot);
-    for (st = 0; st < 2; st++) if (lock[st] >= 0) close(lock[st]);
+    for (ws = 0; ws < 2; ws++) if (lock[ws] >= 0) close(lock[ws]);
     return r;
 }
 
 CR_API int cr_ctr_export(const cr_runtime *rt, const cr_store *s, const char *name, int fd, cr_err *err) {
     static const char *const mounts[] = { "dev", "proc", "sys", "etc/hosts", "etc/hostname", "etc/resolv.conf", NULL };
-    cr_ctr_cp_end e = { name, "/" };
+    cr_ctr_cp_end e = { name, "/", 0 };
     cr_unpack_write_opts o;
     char abs[PATH_MAX];
     int root = -1, lock = -1, r;
@@ -30003,167 +30037,76 @@ static void cr__srv_resize(cr__srv *c, cr__srv_req *q, const char *arg) {
     cr__srv_ctr_free(&x);
 }
 
-/* ---- archive: docker cp, on a running container's root (/proc/PID/root) ---- */
+/* ---- archive: docker cp (cr_ctr_copy: running or stopped containers) ---- */
 
-/* The container's root and path's parent (a dir fd) and base name; replies on errors. */
-static int cr__srv_ctr_root(cr__srv *c, const char *arg, cr__srv_req *q, char *path, size_t n) {
+/* The container's end of the copy (its name and query "path" kept in
+   name and path) and what its path is; replies on errors. */
+static int cr__srv_cp_end(cr__srv *c, cr__srv_req *q, const char *arg, cr_ctr_cp_end *e, char name[256], char path[4096], cr_ctr_cp_info *st) {
     cr__srv_ctr x;
-    char p[64];
-    int fd;
+    cr_err er = {0};
     if (cr__srv_get(c, arg, &x) < 0) return -1;
     cr__srv_ctr_free(&x);
-    if (x.pending || x.info.status == CR_STOPPED || x.info.pid <= 0) {
-        cr__srv_error(c, 409, "container %s is not running: cr serve copies from and to running containers only", arg);
-        return -1;
-    }
-    if (!cr__srv_arg(q, "path", path, n) || !path[0]) { cr__srv_error(c, 400, "path is required"); return -1; }
-    snprintf(p, sizeof p, "/proc/%d/root", (int)x.info.pid);
-    if ((fd = open(p, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0) cr__srv_error(c, 500, "%s: %s", p, strerror(errno));
-    return fd;
+    memcpy(name, x.name, 256);
+    e->container = name;
+    e->path = path;
+    e->fd = 0;
+    if (x.pending) cr__srv_error(c, 409, "container %s has no file system before its first start", arg);
+    else if (!cr__srv_arg(q, "path", path, 4096) || !path[0]) cr__srv_error(c, 400, "path is required");
+    else if (cr_ctr_cp_stat(c->rt, c->s, e, st, &er) == 0) return 0;
+    else if (er.code == ENOENT || er.code == ENOTDIR) cr__srv_error(c, 404, "Could not find the file %s in container %s", path, arg);
+    else cr__srv_fail(c, &er);
+    return -1;
 }
 
-/* X-Docker-Container-Path-Stat of fd (an O_PATH fd of the entry). */
-static void cr__srv_path_stat(cr__srv *c, int fd, const char *path, int status, long long len) {
-    struct stat sb;
-    char link[4096] = "", h[1200];
+/* The head of an archive reply: X-Docker-Container-Path-Stat, and for a
+   GET a body (the tar) that ends when the connection does (for a HEAD too). */
+static void cr__srv_path_stat(cr__srv *c, const cr_ctr_cp_info *st, const char *path) {
     const char *base = strrchr(path, '/') && strrchr(path, '/')[1] ? strrchr(path, '/') + 1 : path;
-    ssize_t k;
-    cr_buf j = {0}, b64 = {0};
+    char ts[32];
+    cr_buf j = {0}, h = {0};
     cr_jw w;
-    fstat(fd, &sb);
-    if (S_ISLNK(sb.st_mode) && (k = readlinkat(fd, "", link, sizeof link - 1)) > 0) link[k] = 0;
+    strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", gmtime(&st->mtime));
     cr_jw_init(&w, &j);
     cr_jw_obj(&w);
     cr_jw_key(&w, "name"); cr_jw_str(&w, base);
-    cr_jw_key(&w, "size"); cr_jw_i64(&w, (int64_t)sb.st_size);
+    cr_jw_key(&w, "size"); cr_jw_i64(&w, (int64_t)st->size);
     /* Go's os.FileMode: the permission bits, and ModeDir (1 << 31) or ModeSymlink (1 << 27) */
-    cr_jw_key(&w, "mode"); cr_jw_u64(&w, (uint64_t)(sb.st_mode & 0777) | (S_ISDIR(sb.st_mode) ? 1ull << 31 : 0) | (S_ISLNK(sb.st_mode) ? 1ull << 27 : 0));
-    cr_jw_key(&w, "mtime"); cr_jw_str(&w, "1970-01-01T00:00:00Z");
-    cr_jw_key(&w, "linkTarget"); cr_jw_str(&w, link);
+    cr_jw_key(&w, "mode"); cr_jw_u64(&w, (uint64_t)(st->mode & 0777) | (S_ISDIR(st->mode) ? 1ull << 31 : 0) | (S_ISLNK(st->mode) ? 1ull << 27 : 0));
+    cr_jw_key(&w, "mtime"); cr_jw_str(&w, ts);
+    cr_jw_key(&w, "linkTarget"); cr_jw_str(&w, st->link);
     cr_jw_obj_end(&w);
-    cr__auth_b64_encode((const unsigned char *)j.data, j.len, &b64);
-    snprintf(h, sizeof h, "HTTP/1.1 %d %s\r\nApi-Version: " CR_SERVE_API_VERSION "\r\nX-Docker-Container-Path-Stat: %s\r\n"
-             "Content-Type: application/x-tar\r\n%s\r\n", status, cr__srv_reason(status), b64.data ? b64.data : "",
-             len < 0 ? "Transfer-Encoding: chunked\r\n" : "Content-Length: 0\r\n");
-    cr__write_all(c->fd, h, strlen(h));
-    c->chunked = len < 0;
+    cr_buf_puts(&h, "HTTP/1.1 200 OK\r\nApi-Version: " CR_SERVE_API_VERSION "\r\nX-Docker-Container-Path-Stat: ");
+    cr__auth_b64_encode((const unsigned char *)j.data, j.len, &h);
+    cr_buf_puts(&h, "\r\nContent-Type: application/x-tar\r\nConnection: close\r\n\r\n");
+    if (!h.oom) cr__write_all(c->fd, h.data, h.len);
+    c->chunked = 0;
+    c->hijacked = 1;
     cr_buf_free(&j);
-    cr_buf_free(&b64);
-}
-
-/* One tar header (ustar; a GNU 'L' record first for a long name). */
-static int cr__srv_tar_head(cr__srv *c, const char *name, const struct stat *sb, char type, const char *link) {
-    unsigned char h[512];
-    unsigned sum = 0;
-    size_t i, nl = strlen(name);
-    if (nl > 99) {
-        struct stat l;
-        memset(&l, 0, sizeof l);
-        l.st_size = (off_t)nl + 1;
-        if (cr__srv_tar_head(c, "././@LongLink", &l, 'L', "") < 0 || cr__srv_send(c, name, nl + 1) < 0) return -1;
-        memset(h, 0, sizeof h);
-        if (cr__srv_send(c, h, 512 - (nl + 1) % 512) < 0) return -1;
-    }
-    memset(h, 0, sizeof h);
-    memcpy(h, name, nl > 99 ? 99 : nl);
-    snprintf((char *)h + 100, 8, "%07o", (unsigned)(sb->st_mode & 07777));
-    snprintf((char *)h + 108, 8, "%07o", (unsigned)sb->st_uid & 07777777);
-    snprintf((char *)h + 116, 8, "%07o", (unsigned)sb->st_gid & 07777777);
-    snprintf((char *)h + 124, 12, "%011llo", (unsigned long long)(type == '0' || type == 'L' ? sb->st_size : 0));
-    snprintf((char *)h + 136, 12, "%011llo", (unsigned long long)sb->st_mtime);
-    h[156] = (unsigned char)type;
-    snprintf((char *)h + 157, 100, "%s", link);
-    memcpy(h + 257, "ustar\0" "00", 8);
-    memset(h + 148, ' ', 8);
-    for (i = 0; i < 512; i++) sum += h[i];
-    snprintf((char *)h + 148, 8, "%06o", sum);
-    return cr__srv_send(c, h, 512);
-}
-
-/* Writes the entry fd (O_PATH) as name, and what a directory holds. */
-static int cr__srv_tar(cr__srv *c, int fd, const char *name, int depth) {
-    struct stat sb;
-    char link[100] = "", full[4096];
-    int r = 0;
-    if (fstat(fd, &sb) < 0 || depth > 64) return 0;
-    if (S_ISLNK(sb.st_mode)) {
-        ssize_t k = readlinkat(fd, "", link, sizeof link - 1);
-        link[k > 0 ? k : 0] = 0;
-        return cr__srv_tar_head(c, name, &sb, '2', link);
-    }
-    if (S_ISREG(sb.st_mode)) {
-        char buf[65536];
-        off_t left = sb.st_size;
-        int in;
-        snprintf(full, sizeof full, "/proc/self/fd/%d", fd);
-        if ((in = open(full, O_RDONLY | O_CLOEXEC)) < 0) return 0;
-        r = cr__srv_tar_head(c, name, &sb, '0', "");
-        while (r == 0 && left > 0) {
-            ssize_t k = read(in, buf, (size_t)(left < (off_t)sizeof buf ? left : (off_t)sizeof buf));
-            if (k <= 0) { memset(buf, 0, sizeof buf); k = left < (off_t)sizeof buf ? (ssize_t)left : (ssize_t)sizeof buf; }   /* shrunk: pad */
-            r = cr__srv_send(c, buf, (size_t)k);
-            left -= k;
-        }
-        close(in);
-        memset(buf, 0, 512);
-        return r < 0 || !(sb.st_size % 512) ? r : cr__srv_send(c, buf, 512 - (size_t)(sb.st_size % 512));
-    }
-    if (S_ISDIR(sb.st_mode)) {
-        DIR *d;
-        struct dirent *e;
-        int dfd = openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        snprintf(full, sizeof full, "%s/", name);
-        if ((r = cr__srv_tar_head(c, full, &sb, '5', "")) < 0 || dfd < 0 || !(d = fdopendir(dfd))) { if (dfd >= 0) close(dfd); return r; }
-        while (r == 0 && (e = readdir(d))) {
-            int child;
-            if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
-            if ((child = openat(dirfd(d), e->d_name, O_PATH | O_NOFOLLOW | O_CLOEXEC)) < 0) continue;
-            snprintf(full, sizeof full, "%s/%s", name, e->d_name);
-            r = cr__srv_tar(c, child, full, depth + 1);
-            close(child);
-        }
-        closedir(d);
-    }
-    return r;
+    cr_buf_free(&h);
 }
 
 static void cr__srv_archive(cr__srv *c, cr__srv_req *q, const char *arg) {
-    char path[4096], zero[1024];
-    const char *base;
-    int root, fd;
-    if ((root = cr__srv_ctr_root(c, arg, q, path, sizeof path)) < 0) return;
-    if ((fd = cr__open_in_root(root, path, O_PATH | O_NOFOLLOW, 0)) < 0) {
-        cr__srv_error(c, 404, "Could not find the file %s in container %s", path, arg);
-    } else if (!strcmp(q->method, "HEAD")) {
-        cr__srv_path_stat(c, fd, path, 200, 0);
-    } else {
-        while (strlen(path) > 1 && path[strlen(path) - 1] == '/') path[strlen(path) - 1] = 0;
-        base = strrchr(path, '/') && strrchr(path, '/')[1] ? strrchr(path, '/') + 1 : "/";
-        cr__srv_path_stat(c, fd, path, 200, -1);
-        memset(zero, 0, sizeof zero);
-        if (cr__srv_tar(c, fd, strcmp(base, "/") ? base : ".", 0) == 0) cr__srv_send(c, zero, sizeof zero);
-        cr__srv_end(c);
-    }
-    if (fd >= 0) close(fd);
-    close(root);
+    char name[256], path[4096];
+    cr_ctr_cp_end from, to = { NULL, "-", c->fd };
+    cr_ctr_cp_info st;
+    cr_err e = {0};
+    if (cr__srv_cp_end(c, q, arg, &from, name, path, &st) < 0) return;
+    cr__srv_path_stat(c, &st, path);
+    if (!c->head && cr_ctr_copy(c->rt, c->s, &from, &to, &e) < 0) cr_log(CR_LOG_WARN, "serve: cp %s: %s", arg, e.msg);
 }
 
+/* Docker's CLI sends a tar for an existing directory (it names the entries). */
 static void cr__srv_archive_put(cr__srv *c, cr__srv_req *q, const char *arg) {
-    char path[4096];
-    cr_unpack_opts uo;
+    char name[256], path[4096];
+    cr_ctr_cp_end from = { NULL, "-", -1 }, to;
+    cr_ctr_cp_info st;
     cr_err e = {0};
-    int root, dir, mem = -1;
-    if ((root = cr__srv_ctr_root(c, arg, q, path, sizeof path)) < 0) return;
-    memset(&uo, 0, sizeof uo);
-    uo.whiteouts = CR_UNPACK_APPLY;
-    if ((dir = cr__open_in_root(root, path, O_RDONLY | O_DIRECTORY, 0)) < 0) cr__srv_error(c, 404, "Could not find the directory %s in container %s", path, arg);
-    else if ((mem = cr__srv_body_fd(c, q)) < 0)
-        cr__srv_error(c, 500, "archive: %s", strerror(errno));
-    else if (cr_unpack_layer(mem, dir, &uo, NULL, &e) < 0) cr__srv_error(c, 400, "extract into %s: %s", path, e.msg);
+    if (cr__srv_cp_end(c, q, arg, &to, name, path, &st) < 0) return;
+    if (!S_ISDIR(st.mode) && !S_ISLNK(st.mode)) cr__srv_error(c, 400, "extraction point is not a directory");
+    else if (((from.fd = cr__srv_body_fd(c, q)) < 0 ? cr__errno(&e, "request body") : cr_ctr_copy(c->rt, c->s, &from, &to, &e)) < 0)
+        cr__srv_fail(c, &e);
     else cr__srv_reply(c, 200, NULL, NULL, 0);
-    if (mem >= 0) close(mem);
-    if (dir >= 0) close(dir);
-    close(root);
+    if (from.fd >= 0) close(from.fd);
 }
 
 /* ---- exec ---- */

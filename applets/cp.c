@@ -21,6 +21,7 @@ static void cp_end(char *arg, cr_ctr_cp_end *e) {
     char *colon = strchr(arg, ':'), *slash = strchr(arg, '/');
     e->container = NULL;
     e->path = arg;
+    e->fd = 0;
     if (colon && colon != arg && (!slash || colon < slash)) {
         *colon = 0;
         e->container = arg;

@@ -316,6 +316,28 @@ PY
     [ "$status" -eq 0 ]
 }
 
+@test "serve: docker cp out of and into a stopped container" {
+    local long=/$(printf 'd%.0s' $(seq 200))/$(printf 'l%.0s' $(seq 200))   # (a stat header longer than 1 KiB)
+    timeout 30 $D run --name "${N}cs" --network none "$BB" sh -c "echo written >/tmp/w; ln -sf $long /tmp/long; test ! -e /tmp/f || cat /tmp/f"
+    run timeout 20 $D cp "${N}cs:/tmp/w" "$S/w"
+    [ "$status" -eq 0 ] && [ "$(cat "$S/w")" = written ]
+    run timeout 20 $D cp "${N}cs:/tmp/long" "$S/long"
+    [ "$status" -eq 0 ] && [ "$(readlink "$S/long")" = "$long" ]
+    run timeout 20 $D cp "${N}cs:/tmp" "$S/t"
+    [ "$status" -eq 0 ] && [ "$(cat "$S/t/w")" = written ]
+    echo copied-in >"$S/f"
+    run timeout 20 $D cp "$S/f" "${N}cs:/tmp/f"
+    [ "$status" -eq 0 ]
+    run timeout 20 $D cp "${N}cs:/nonexistent" "$S/x"
+    [ "$status" -ne 0 ] && [[ $output == *"No such container:path"* ]]
+    run timeout 20 $D cp "$S/f" "${N}cs:/nonexistent/f"
+    [ "$status" -ne 0 ]
+    run timeout 30 $D start -a "${N}cs"
+    [ "$status" -eq 0 ] && [ "$output" = copied-in ]
+    run timeout 30 $D rm -f "${N}cs"
+    [ "$status" -eq 0 ]
+}
+
 @test "serve: volumes: create, use, ls, inspect, rm (refused while in use), prune" {
     run $D volume create "${N}v"
     [ "$status" -eq 0 ] && [ "$output" = "${N}v" ]
