@@ -23959,7 +23959,8 @@ static pid_t cr__ctr_logger(cr__ctr *c, int tee) {
         cr__ctr_log_pump(c, in, copy);
     }
     close(out[0]); close(errp[0]);
-    if (pid > 0) { dup2(out[1], 1); dup2(errp[1], 2); }
+    /* our stdio is the container's log from now on: no log line of ours goes there */
+    if (pid > 0) { dup2(out[1], 1); dup2(errp[1], 2); cr_log_set(NULL, NULL, 0); }
     close(out[1]); close(errp[1]);
     return pid;
 }
@@ -24007,7 +24008,6 @@ static void cr__ctr_monitor(cr__ctr *c, cr_create_opts *co) {
         goto fail;
     }
     close(null);
-    cr_log_set(NULL, NULL, 0);   /* a daemon now: no log line of ours in the container's log */
     cr__ctr_close_others(c);
     if (cr__ctr_logger(c, 0) < 0) { cr__errno(&e, "%s/ctr.log: the logger", c->dir); goto fail; }
     if (c->o->interactive) cr__ctr_stdin_relay(c);
@@ -24116,7 +24116,6 @@ static void cr__ctr_detached(void *user) {
     if (c->fg_save[1] >= 0) close(c->fg_save[1]);
     c->fg_save[0] = c->fg_save[1] = -1;
     setsid();
-    cr_log_set(NULL, NULL, 0);   /* (as the monitor's) */
     cr__ctr_logger(c, 0);
     if (c->notify >= 0 && write(c->notify, "D", 1) < 0) cr_log(CR_LOG_DEBUG, "detach: the caller is gone");
     if (c->notify >= 0) close(c->notify);

@@ -3,8 +3,6 @@
 #include "applets.h"
 
 #include <errno.h>
-#include <fcntl.h>
-#include <sys/stat.h>
 #include <ctype.h>
 #include <limits.h>
 #include <stdio.h>
@@ -19,12 +17,6 @@ cr_conf cr_main_conf;
 int cr_main_debug;
 char **cr_main_argv;
 static FILE *cr_main_log;
-/* cr's own stderr as it was at start: an image run points fd 2 at the
-   container's log while it runs, and our log lines never go there. Used
-   while its fd is still that file (a daemon child closes fds, and the
-   number may come back as another file). */
-static FILE *cr_main_stderr;
-static struct stat cr_main_stderr_st;
 static int cr_main_log_json;
 
 static const char cr_main_usage[] =
@@ -69,10 +61,7 @@ static void cr_main_json_str(FILE *f, const char *s) {
 static void cr_main_log_line(void *user, int level, const char *msg) {
     static const char *const names[] = { "error", "warning", "info", "debug" };
     FILE *f = cr_main_log ? cr_main_log : stderr;
-    struct stat sb;
     (void)user;
-    if (!cr_main_log && cr_main_stderr && fstat(fileno(cr_main_stderr), &sb) == 0 && sb.st_dev == cr_main_stderr_st.st_dev &&
-        sb.st_ino == cr_main_stderr_st.st_ino) f = cr_main_stderr;
     flockfile(f);   /* one line at a time from the pull workers */
     if (cr_main_log_json) {
         char ts[64];
@@ -596,7 +585,6 @@ int main(int argc, char **argv) {
     size_t k;
     cr_main_argv = argv;
     cr_main_runtime.criu = getenv("CR_CRIU");
-    if (fstat(2, &cr_main_stderr_st) == 0 && (i = fcntl(2, F_DUPFD_CLOEXEC, 3)) >= 0) cr_main_stderr = fdopen(i, "w");
     cr_log_set(cr_main_log_line, NULL, CR_LOG_WARN);
     /* global options come first, also through an applet's symlink:
        `state --root DIR ID` is `cr --root DIR state ID` */

@@ -65,8 +65,9 @@ run_on_pty() {
     id=$(new_id)
     set_args sh -c 'for f in 0 1 2; do readlink /proc/self/fd/$f; done; echo to-stderr >&2'
     start_receiver
-    run --separate-stderr crc create --console-socket "$SOCK" --bundle "$BUNDLE" "$id"
-    assert_status 0
+    # the init that waits for start holds none of the caller's pipes: a shell's $(...) returns
+    run timeout 20 bash -c "out=\$(\"$CR\" --root \"$CR_ROOT\" create --console-socket \"$SOCK\" --bundle \"$BUNDLE\" \"$id\" 2>&1 3>&-) && echo \"created\$out\""
+    [[ $status -eq 0 && $output == created ]] || fail "create: $status $output"
     [[ $(state_field "$id" status) == created ]] || fail "not created"
     crr start "$id"
     wait_status "$id" stopped
