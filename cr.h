@@ -662,6 +662,11 @@ CR_API int cr_net_inspect(const cr_net_config *c, const char *ref, cr_buf *out, 
    that does not exist, c->ip on the default bridge, outside the subnet or
    taken (Docker's messages). */
 CR_API int cr_net_check(const cr_net_config *c, cr_err *err);
+/* Journals Docker's network event action ("connect", "disconnect") of
+   the network ref (name, id or prefix; bridge, host, none) for the
+   container id container in the state root's events; name gets the
+   network's name. */
+CR_API void cr_net_event(const cr_net_config *c, const char *action, const char *ref, const char *container, char name[256]);
 /* Rewrites the hosts files of the networks of id's leases (see above). */
 CR_API int cr_net_hosts_sync(const cr_net_config *c, const char *id, cr_err *err);
 /* /etc/resolv.conf for a bridged container: the host's, without nameservers
@@ -712,8 +717,9 @@ CR_API void cr_net_dns_stop(int *exit_fd);
    one name (to drop). */
 CR_API int cr_net_dns_answer(const unsigned char *q, size_t n, const char *hosts, unsigned char *out, size_t cap);
 /* /etc/resolv.conf with the embedded DNS: nameserver 127.0.0.11, the
-   host's search and options lines, and ndots:0, as Docker writes it. */
-CR_API int cr_net_resolv_conf_embedded(cr_buf *out, cr_err *err);
+   host's search and options lines, and ndots:0, as Docker writes it;
+   dns: the --dns list (its upstreams), checked. */
+CR_API int cr_net_resolv_conf_embedded(const char *const *dns, cr_buf *out, cr_err *err);
 /* Gives id's leases the id new_id (a renamed container keeps its address,
    veth and ports) and rewrites the hosts files of their networks. No
    lease: 0; new_id has one already: -EEXIST. */
@@ -12711,9 +12717,7 @@ static void cr__net_event(const cr__net_db *db, const char *action, const cr__ne
     if ((e = strrchr(root, '/'))) *e = 0;
     cr__state_event(root, "network", action, d ? d->id : n, attrs);
 }
-/* The same of the network ref (name, id or prefix) of c's state; name
-   gets its name. */
-static void cr__net_event_of(const cr_net_config *c, const char *action, const char *ref, const char *container, char name[256]) {
+CR_API void cr_net_event(const cr_net_config *c, const char *action, const char *ref, const char *container, char name[256]) {
     cr__net_cfg cfg;
     cr__net_db db;
     const cr__net_def *d;
@@ -13087,10 +13091,12 @@ out:
 
 /* ---- embedded DNS ---- */
 
-CR_API int cr_net_resolv_conf_embedded(cr_buf *out, cr_err *err) {
+CR_API int cr_net_resolv_conf_embedded(const char *const *dns, cr_buf *out, cr_err *err) {
     cr_buf host = {0};
-    int r = cr_util_read_file(AT_FDCWD, "/etc/resolv.conf", 1 << 20, &host, err);
-    if (r < 0 && r != -ENOENT) return r;
+    int r, v6;
+    for (; dns && *dns; dns++)
+        if (!cr__net_is_ip(*dns, &v6)) return cr_err_set(err, EINVAL, "--dns \"%s\": not an IP address", *dns);
+    if ((r = cr_util_read_file(AT_FDCWD, "/etc/resolv.conf", 1 << 20, &host, err)) < 0 && r != -ENOENT) return r;
     cr_buf_puts(out, "nameserver 127.0.0.11\n");
     cr__net_resolv_filter(host.data ? host.data : "", 1, 1, out);
     cr_buf_puts(out, "options ndots:0\n");
@@ -13345,6 +13351,7 @@ static void cr__dns_tcp(cr__dns_srv *d) {
     struct timeval tv = { 2, 0 };
     int c = accept4(d->tcp, NULL, NULL, SOCK_CLOEXEC), n, r = -1, i;
     if (c < 0) return;
+    setsockopt(c, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);   /* a client that never reads its answer */
     if ((n = cr__dns_read_msg(c, q + 2, sizeof q - 2)) > 0 && (r = cr__dns_local(d, q + 2, (size_t)n, b + 2, 512)) == 0) {
         q[0] = (unsigned char)(n >> 8); q[1] = (unsigned char)n;
         for (i = 0; i < d->nup && r <= 0; i++) {
@@ -13386,6 +13393,7 @@ static void cr__dns_detach(const int *keep, int n) {
     sigset_t none;
     /* not the runner's handlers (they forward signals to the container) nor its mask */
     for (i = 1; i < NSIG; i++) if (i != SIGKILL && i != SIGSTOP) signal(i, SIG_DFL);
+    signal(SIGPIPE, SIG_IGN);   /* a TCP client or upstream that hangs up early */
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);
     if (null >= 0) { dup2(null, 0); dup2(null, 1); dup2(null, 2); }
@@ -21314,6 +21322,7 @@ typedef struct cr__ctr {
     char id[65], name[256], dir[PATH_MAX], hostname[256], created[40];
     int dirfd, lockfd, notify;
     int fg, fg_save[2];               /* run in the foreground: the caller's stdout and stderr (the logger tees to them) */
+    cr_log_fn fg_log; void *fg_log_user; int fg_log_max;   /* and the caller's log callback, silent meanwhile */
     cr_image_config img;
     cr_image_info info;
     cr__strv lower, args, env, mounts_json;
@@ -21336,7 +21345,7 @@ typedef struct cr__ctr {
     /* cr_ctr_start: the options rebuilt from run.json, which holds their strings */
     cr_json *runrec;
     cr_ctr_opts ro;
-    cr__strv hosts_v, aliases_v;
+    cr__strv hosts_v, aliases_v, dns_v;
     int existing;                     /* failures keep the container (a start of a stopped one) */
     char restart[16]; int max_retries;
     pid_t health_pid;
@@ -22409,7 +22418,7 @@ static int cr__ctr_etc_files(cr__ctr *c, cr_err *err) {
     snprintf(line, sizeof line, "%s\n", c->hostname);
     r = cr__ctr_hosts(c, c->bridge ? NULL : "127.0.1.1", &hosts, err);
     if (r == 0 && c->slirp[0] && !c->o->dns) cr_buf_puts(&resolv, "nameserver 10.0.2.3\n");
-    else if (r == 0 && c->net.network) r = cr_net_resolv_conf_embedded(&resolv, err);
+    else if (r == 0 && c->net.network) r = cr_net_resolv_conf_embedded(c->o->dns, &resolv, err);
     else if (r == 0 && (c->bridge || c->o->dns)) r = cr_net_resolv_conf(c->o->dns, &resolv, err);
     else if (r == 0 && cr_util_read_file(AT_FDCWD, "/etc/resolv.conf", 1 << 20, &resolv, NULL) < 0) cr_buf_puts(&resolv, "");
     if (!r) r = cr__write_atomic(c->dirfd, "hostname", line, strlen(line), 0, err);
@@ -22456,10 +22465,10 @@ static void cr__ctr_net_events(cr__ctr *c, const char *action) {
     cr_json *run = NULL;
     const cr_json *e;
     if (strchr(net, ':') || c->slirp[0]) return;
-    cr__net_event_of(&c->net, action, net, c->id, nm);
+    cr_net_event(&c->net, action, net, c->id, nm);
     cr__json_load(c->dirfd, "run.json", &run, NULL);
     for (e = cr_json_get(run, "Connected"), e = e && e->type == CR_JSON_ARRAY ? e->child : NULL; e; e = e->next)
-        if (strcmp(cr__ctr_json_str(e, "Network"), nm)) cr__net_event_of(&c->net, action, cr__ctr_json_str(e, "Network"), c->id, other);
+        if (strcmp(cr__ctr_json_str(e, "Network"), nm)) cr_net_event(&c->net, action, cr__ctr_json_str(e, "Network"), c->id, other);
     cr_json_free(run);
 }
 
@@ -23257,6 +23266,7 @@ static int cr__ctr_run_record(cr__ctr *c, cr_err *err) {
     cr_jw_key(&w, "Aliases"); cr__ctr_list_json(&w, o->network_aliases);
     cr__ctr_publish_json(c, &w);
     cr_jw_key(&w, "AddHosts"); cr__ctr_list_json(&w, o->add_hosts);
+    cr_jw_key(&w, "Dns"); cr__ctr_list_json(&w, o->dns);   /* the embedded DNS's upstreams at a start */
     cr_jw_key(&w, "Hostname"); cr_jw_str(&w, c->hostname);
     cr_jw_key(&w, "Restart"); cr_jw_str(&w, c->restart);
     cr_jw_key(&w, "MaxRetries"); cr_jw_i64(&w, c->max_retries);
@@ -23959,8 +23969,13 @@ static pid_t cr__ctr_logger(cr__ctr *c, int tee) {
         cr__ctr_log_pump(c, in, copy);
     }
     close(out[0]); close(errp[0]);
-    /* our stdio is the container's log from now on: no log line of ours goes there */
-    if (pid > 0) { dup2(out[1], 1); dup2(errp[1], 2); cr_log_set(NULL, NULL, 0); }
+    /* our stdio is the container's log from now on: no log line of ours
+       goes there (a foreground run's caller gets its callback back) */
+    if (pid > 0) {
+        dup2(out[1], 1); dup2(errp[1], 2);
+        c->fg_log = cr__log_fn; c->fg_log_user = cr__log_user; c->fg_log_max = cr__log_max;
+        cr_log_set(NULL, NULL, 0);
+    }
     close(out[1]); close(errp[1]);
     return pid;
 }
@@ -24060,6 +24075,7 @@ static void cr__ctr_fg_restore(cr__ctr *c) {
         if (c->fg_save[k] >= 0) { dup2(c->fg_save[k], k + 1); close(c->fg_save[k]); }
         c->fg_save[k] = -1;
     }
+    if (c->fg_log) cr_log_set(c->fg_log, c->fg_log_user, c->fg_log_max);
 }
 
 /* A foreground run: its output (a tty's too) also goes to the log, as
@@ -24193,6 +24209,7 @@ static void cr__ctr_free(cr__ctr *c) {
     cr__strv_free(&c->lower); cr__strv_free(&c->args); cr__strv_free(&c->env);
     cr__strv_free(&c->mounts_json); cr__strv_free(&c->user_mounts); cr__strv_free(&c->labels);
     cr__strv_free(&c->hosts_v);
+    cr__strv_free(&c->dns_v);
     cr__strv_free(&c->aliases_v);
     cr_json_free(c->runrec);
     CR_FREE(c);
@@ -25461,6 +25478,7 @@ static int cr__ctr_reload(cr__ctr *c, const cr_ctr_info *info, const cr_json *re
     c->ro.network = (v = cr_json_get(c->runrec, "Network")) && v->type == CR_JSON_STRING ? v->str : NULL;
     c->ro.ip = (v = cr_json_get(c->runrec, "Ip")) && v->type == CR_JSON_STRING ? v->str : NULL;
     c->ro.add_hosts = cr__ctr_json_strv(&c->hosts_v, cr_json_get(c->runrec, "AddHosts"));
+    c->ro.dns = cr__ctr_json_strv(&c->dns_v, cr_json_get(c->runrec, "Dns"));
     c->ro.network_aliases = cr__ctr_json_strv(&c->aliases_v, cr_json_get(c->runrec, "Aliases"));
     cr__ctr_json_strv(&c->lower, cr_json_get(c->runrec, "Lower"));
     snprintf(c->hostname, sizeof c->hostname, "%s", cr__ctr_json_str(c->runrec, "Hostname"));
@@ -25758,7 +25776,7 @@ static int cr__ctr_connect(const cr_runtime *rt, const cr_store *s, const char *
     else if (c.status != CR_RUNNING && c.status != CR_PAUSED) r = o ? cr_net_check(&net, err) : 0;   /* its next start's */
     else r = o ? cr_net_attach(&net, c.name, c.pid, NULL, 0, &lease, err) : cr_net_disconnect(&net, c.name, network, err);
     if (r == 0) {
-        cr__net_event_of(&net, o ? "connect" : "disconnect", network, cr__ctr_json_str(rec, "Id"), nm);
+        cr_net_event(&net, o ? "connect" : "disconnect", network, cr__ctr_json_str(rec, "Id"), nm);
         r = cr__ctr_connected(&c, nm, o, err);
     }
     cr_json_free(rec);
@@ -30064,7 +30082,9 @@ static void cr__srv_path_stat(cr__srv *c, const cr_ctr_cp_info *st, const char *
     char ts[32];
     cr_buf j = {0}, h = {0};
     cr_jw w;
-    strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", gmtime(&st->mtime));
+    struct tm tm;
+    if (!gmtime_r(&st->mtime, &tm)) memset(&tm, 0, sizeof tm);   /* a time the container made up */
+    strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", &tm);
     cr_jw_init(&w, &j);
     cr_jw_obj(&w);
     cr_jw_key(&w, "name"); cr_jw_str(&w, base);
@@ -30538,8 +30558,10 @@ static void cr__srv_connect(cr__srv *c, cr__srv_req *q, const char *arg) {
 static void cr__srv_volume_obj(cr__srv *c, cr_jw *w, const char *name) {
     char p[PATH_MAX], ts[40] = "";
     struct stat sb;
+    struct tm tm;
     snprintf(p, sizeof p, "%s/volumes/%s/_data", cr_store_root(c->s), name);
-    if (stat(p, &sb) == 0) strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", gmtime(&sb.st_mtime));
+    /* (a container may set any time on it) */
+    if (stat(p, &sb) == 0 && gmtime_r(&sb.st_mtime, &tm)) strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", &tm);
     cr_jw_obj(w);
     cr_jw_key(w, "Name"); cr_jw_str(w, name);
     cr_jw_key(w, "Driver"); cr_jw_str(w, "local");

@@ -66,6 +66,7 @@ static int update_ctr(const char *applet, char **names, const char **val) {
     cr_ctr_opts o;
     cr_err err = {0};
     int i, rc = 0;
+    if (val[OPT_RESOURCES]) return cr_main_usage_error(applet, "--resources: not for image containers (give the limits as options)");
     for (i = OPT_KERNEL_MEMORY; i <= OPT_MEM_BW_SCHEMA; i++)
         if (val[i] && i != OPT_CPU_SHARES && i != OPT_CPU_QUOTA && i != OPT_CPU_PERIOD && i != OPT_CPUSET_CPUS && i != OPT_PIDS_LIMIT &&
             i != OPT_BLKIO_WEIGHT && i != OPT_CPU_SHARE)

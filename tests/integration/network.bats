@@ -271,6 +271,13 @@ no_dns_servers() { [[ $(dns_servers) == 0 ]]; }
     [[ $output == 192.0.2.7 ]] || fail "TCP, forwarded: $output"
     run nsenter --net="$in_db" "$PY" "$BATS_TEST_DIRNAME/dns_ask.py" nowhere.test
     [[ $output == "rcode 3" ]] || fail "TCP, NXDOMAIN forwarded: $output"
+    # a start keeps its --dns upstream
+    cri stop -t 0 "$N-db" >/dev/null && cri start "$N-db" >/dev/null
+    in_db="/proc/$(cri inspect -f '{{.State.Pid}}' "$N-db")/ns/net"
+    run nsenter --net="$in_db" "$PY" "$BATS_TEST_DIRNAME/dns_ask.py" example.test
+    [[ $output == 192.0.2.7 ]] || fail "forwarded after a start: $output"
+    run --separate-stderr cri run --rm --network "$N-dns" --dns bogus "$BB" true
+    [[ $status -eq 125 && $stderr == *'--dns "bogus": not an IP address'* ]] || fail "bad --dns: $status $stderr"
     [[ $(dns_servers) == 1 ]] || fail "servers while $N-db runs: $(dns_servers)"
     cri rm -f "$N-db" >/dev/null
     wait_until 10 no_dns_servers || fail "servers after rm: $(dns_servers)"
