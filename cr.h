@@ -23952,6 +23952,18 @@ static void cr__ctr_log_pump(cr__ctr *c, const int in[2], const int tee[2]) {
     _exit(0);
 }
 
+/* The log callback of a foreground run while its stdio is the
+   container's log: the caller's callback, writing to the caller's stderr. */
+static void cr__ctr_fg_log(void *user, int level, const char *msg) {
+    cr__ctr *c = (cr__ctr *)user;
+    int now = fcntl(2, F_DUPFD_CLOEXEC, 3);
+    if (now < 0 || c->fg_save[1] < 0) { if (now >= 0) close(now); return; }
+    dup2(c->fg_save[1], 2);
+    c->fg_log(c->fg_log_user, level, msg);
+    dup2(now, 2);
+    close(now);
+}
+
 /* Makes fds 1 and 2 pipes to a new logger (tee: which also copies them
    to what 1 and 2 were); its pid, or -1 (then 1 and 2 are unchanged). */
 static pid_t cr__ctr_logger(cr__ctr *c, int tee) {
@@ -23970,11 +23982,13 @@ static pid_t cr__ctr_logger(cr__ctr *c, int tee) {
     }
     close(out[0]); close(errp[0]);
     /* our stdio is the container's log from now on: no log line of ours
-       goes there (a foreground run's caller gets its callback back) */
+       goes there, a foreground run's go to its caller's stderr still (and
+       it gets its callback back), a daemon's nowhere */
     if (pid > 0) {
         dup2(out[1], 1); dup2(errp[1], 2);
-        c->fg_log = cr__log_fn; c->fg_log_user = cr__log_user; c->fg_log_max = cr__log_max;
-        cr_log_set(NULL, NULL, 0);
+        if (cr__log_fn != cr__ctr_fg_log) { c->fg_log = cr__log_fn; c->fg_log_user = cr__log_user; c->fg_log_max = cr__log_max; }
+        if (tee && c->fg_log) cr_log_set(cr__ctr_fg_log, c, c->fg_log_max);
+        else cr_log_set(NULL, NULL, 0);
     }
     close(out[1]); close(errp[1]);
     return pid;
