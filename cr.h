@@ -29426,8 +29426,8 @@ static void cr__srv_wait(cr__srv *c, cr__srv_req *q, const char *arg) {
     int hold, code, ms = 2;
     if (cr__srv_get(c, arg, &x) < 0) return;
     cr__srv_arg(q, "condition", cond, sizeof cond);
-    cr__srv_head(c, 200, "application/json", -1);
     hold = cr__srv_hold(c, x.id);
+    cr__srv_head(c, 200, "application/json", -1);
     code = cr__srv_wait_exit(c, &x);
     cr__srv_release(c, x.id, hold);
     while (code >= 0 && !strcmp(cond, "removed") && cr__srv_find(c, x.id, &x, NULL) == 0) {   /* looks soon, then less often */
@@ -29534,9 +29534,10 @@ static void cr__srv_attach(cr__srv *c, cr__srv_req *q, const char *arg) {
     int hold, was, again;
     if (cr__srv_get(c, arg, &x) < 0) return;
     cr__srv_event(c, &x, "attach");   /* before the client hears back and starts it */
-    if (!strcmp(q->method, "GET")) { if (cr__srv_ws_accept(c, q) < 0) return cr__srv_ctr_free(&x); }   /* attach/ws */
-    else cr__srv_hijack(c, q, !cr__srv_tty(&x));
-    hold = cr__srv_hold(c, x.id);
+    hold = cr__srv_hold(c, x.id);   /* so too: a run --rm that ends at once waits for this client */
+    if (!strcmp(q->method, "GET")) {   /* attach/ws */
+        if (cr__srv_ws_accept(c, q) < 0) { cr__srv_release(c, x.id, hold); return cr__srv_ctr_free(&x); }
+    } else cr__srv_hijack(c, q, !cr__srv_tty(&x));
     /* docker start -a attaches first: a stopped container's output from its next start on */
     again = !x.pending && x.info.status == CR_STOPPED;
     snprintf(before, sizeof before, "%s", x.info.started);
