@@ -23343,16 +23343,19 @@ static int cr__ctr_done(const char *dir) {
 /* What a wait on a container watches, so that it ends at once, not at a
    next look: fd[0] a pipe that reads EOF the moment the runner of dir
    lets go of its lock (a child blocked in flock holds its other end, and
-   dies with this process), fd[1] what lands in dir (inotify: exit.json of
-   an exit the runner restarts from, dir's removal). -1: none. */
+   dies with this process), fd[1] with exits what lands in dir (inotify:
+   exit.json of an exit the runner restarts from, dir's removal). -1:
+   none. Closing an inotify instance that watched waits out an SRCU grace
+   period (~16 ms here): only a wait for the next exit makes one, and
+   closes it once it has answered. */
 typedef struct cr__ctr_watch { int fd[2]; pid_t pid; } cr__ctr_watch;
 
-static void cr__ctr_watch_open(cr__ctr_watch *w, const char *dir) {
+static void cr__ctr_watch_open(cr__ctr_watch *w, const char *dir, int exits) {
     char p[PATH_MAX];
     int end[2], lock;
     w->fd[0] = -1;
     w->pid = -1;
-    if ((w->fd[1] = inotify_init1(IN_CLOEXEC | IN_NONBLOCK)) >= 0)
+    if ((w->fd[1] = exits ? inotify_init1(IN_CLOEXEC | IN_NONBLOCK) : -1) >= 0)
         inotify_add_watch(w->fd[1], dir, IN_MOVED_TO | IN_DELETE_SELF | IN_MOVE_SELF);
     snprintf(p, sizeof p, "%s/lock", dir);
     if (pipe2(end, O_CLOEXEC) < 0) return;
@@ -25609,7 +25612,7 @@ CR_API int cr_ctr_wait(const cr_runtime *rt, const cr_store *s, const char *name
     *exit_code = 0;
     if ((r = cr_ctr_find(rt, s, name, &c, err)) < 0) return r;
     snprintf(p, sizeof p, "%s/exit.json", c.dir);
-    cr__ctr_watch_open(&w, c.dir);
+    cr__ctr_watch_open(&w, c.dir, 1);
     had = stat(p, &before) == 0;
     for (;;) {
         if (stat(p, &now) == 0 && (!had || now.st_ino != before.st_ino || now.st_mtim.tv_nsec != before.st_mtim.tv_nsec)) break;
@@ -29401,9 +29404,9 @@ static void cr__srv_start(cr__srv *c, cr__srv_req *q, const char *arg) {
 
 /* ---- wait, attach, logs ---- */
 
-/* Waits until x has stopped (or is gone): its exit code, -1 if the client left. */
-static int cr__srv_wait_exit(cr__srv *c, cr__srv_ctr *x) {
-    cr__ctr_watch d = { { -1, -1 }, -1 };
+/* Waits until x has stopped (or is gone) with d (the caller closes it):
+   its exit code, -1 if the client left. */
+static int cr__srv_wait_exit(cr__srv *c, cr__srv_ctr *x, cr__ctr_watch *d) {
     int code = -1;
     for (;;) {
         cr__srv_ctr now;
@@ -29412,15 +29415,15 @@ static int cr__srv_wait_exit(cr__srv *c, cr__srv_ctr *x) {
         if (found) { cr__srv_ctr_free(&now); x->info = now.info; x->pending = now.pending; code = now.info.exit_code; }
         if (!found) code = x->info.exited ? x->info.exit_code : 0;
         if (!found || stopped) break;
-        if (d.pid < 0 && !x->pending) cr__ctr_watch_open(&d, x->info.dir);
-        if (cr__srv_idle(c, x->pending ? 20 : -1, &d)) { code = -1; break; }
+        if (d->pid < 0 && !x->pending) cr__ctr_watch_open(d, x->info.dir, 1);
+        if (cr__srv_idle(c, x->pending ? 20 : -1, d)) { code = -1; break; }
     }
-    cr__ctr_watch_close(&d);
     return code;
 }
 
 static void cr__srv_wait(cr__srv *c, cr__srv_req *q, const char *arg) {
     cr__srv_ctr x;
+    cr__ctr_watch d = { { -1, -1 }, -1 };
     cr_buf b = {0};
     char cond[32] = "";
     int hold, code, ms = 2;
@@ -29428,7 +29431,7 @@ static void cr__srv_wait(cr__srv *c, cr__srv_req *q, const char *arg) {
     cr__srv_arg(q, "condition", cond, sizeof cond);
     hold = cr__srv_hold(c, x.id);
     cr__srv_head(c, 200, "application/json", -1);
-    code = cr__srv_wait_exit(c, &x);
+    code = cr__srv_wait_exit(c, &x, &d);
     cr__srv_release(c, x.id, hold);
     while (code >= 0 && !strcmp(cond, "removed") && cr__srv_find(c, x.id, &x, NULL) == 0) {   /* looks soon, then less often */
         cr__srv_ctr_free(&x);
@@ -29436,11 +29439,13 @@ static void cr__srv_wait(cr__srv *c, cr__srv_req *q, const char *arg) {
         ms = ms < 64 ? ms * 2 : 100;
     }
     cr__srv_ctr_free(&x);
-    if (code < 0) return;
-    cr_buf_printf(&b, "{\"Error\":null,\"StatusCode\":%d}\n", code);
-    if (!b.oom) cr__srv_send(c, b.data, b.len);
-    cr_buf_free(&b);
-    cr__srv_end(c);
+    if (code >= 0) {
+        cr_buf_printf(&b, "{\"Error\":null,\"StatusCode\":%d}\n", code);
+        if (!b.oom) cr__srv_send(c, b.data, b.len);
+        cr_buf_free(&b);
+        cr__srv_end(c);
+    }
+    cr__ctr_watch_close(&d);
 }
 
 /* What the log's entries go to: frames of stream 1 or 2; where the
@@ -29478,7 +29483,7 @@ static void cr__srv_follow(cr__srv *c, const cr__srv_ctr *x, const cr_ctr_logs_o
     if ((dirfd = open(x->info.dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) return;
     /* a container just started: its monitor may not have made the log yet */
     while (faccessat(dirfd, "ctr.log", F_OK, 0) < 0 && follow && !cr__ctr_done(x->info.dir) && !cr__srv_idle(c, 10, NULL)) ;
-    if (follow) cr__ctr_watch_open(&d, x->info.dir);
+    if (follow) cr__ctr_watch_open(&d, x->info.dir, 0);
     if (cr__ctr_log_start(&l, dirfd, &in) == 0) while (follow) {
         struct pollfd pf = { c->fd, (short)(eof ? 0 : POLLIN | POLLRDHUP), 0 };
         if (in < 0) in = openat(dirfd, "ctr.log", O_RDONLY | O_CLOEXEC);
