@@ -1991,6 +1991,29 @@ CR_API int cr_util_recv_fd(int sock, int *fd, void *data, size_t len) {
     return (int)n;
 }
 
+/* Closes every fd from 3 up but the n of keep (a -1 among them keeps
+   nothing): what a child that outlives its parent must not hold open (a
+   pipe someone reads to its end, a socket). */
+static void cr__close_except(const int *keep, int n) {
+    unsigned lo = 3, hi;
+    int i;
+    do {
+        for (hi = ~0u, i = 0; i < n; i++) if ((unsigned)keep[i] >= lo && (unsigned)keep[i] < hi) hi = (unsigned)keep[i];
+        if (hi != lo && syscall(SYS_close_range, lo, hi - 1, 0) < 0) {   /* before Linux 5.9: each one */
+            DIR *d = opendir("/proc/self/fd");
+            struct dirent *e;
+            while (d && (e = readdir(d))) {
+                int fd = atoi(e->d_name);
+                for (i = 0; i < n && keep[i] != fd; i++) ;
+                if (fd > 2 && fd != dirfd(d) && i == n) close(fd);
+            }
+            if (d) closedir(d);
+            return;
+        }
+        lo = hi + 1;
+    } while (hi != ~0u);
+}
+
 static const struct { const char *name; int sig; } cr__signals[] = {
     {"HUP", SIGHUP}, {"INT", SIGINT}, {"QUIT", SIGQUIT}, {"ILL", SIGILL}, {"TRAP", SIGTRAP},
     {"ABRT", SIGABRT}, {"IOT", SIGIOT}, {"BUS", SIGBUS}, {"FPE", SIGFPE}, {"KILL", SIGKILL},
@@ -9371,8 +9394,7 @@ static int cr__userns_call(cr_idmap *const maps[2], const int n[2], int (*fn)(vo
         if ((sh->r = fn(sh + 1, &sh->e)) < 0 || !hold || write(ready[1], "h", 1) != 1) _exit(0);
         /* held: nothing of the caller's (a pipe someone reads to its end) stays open but go */
         if ((st = open("/dev/null", O_RDWR)) >= 0) { dup2(st, 0); dup2(st, 1); dup2(st, 2); }
-        syscall(SYS_close_range, 3u, (unsigned)go[0] - 1, 0);
-        syscall(SYS_close_range, (unsigned)go[0] + 1, ~0U, 0);
+        cr__close_except(&go[0], 1);
         for (;;) { ssize_t k = read(go[0], &b, 1); if (k == 0 || (k < 0 && errno != EINTR)) _exit(0); }
     }
     close(go[0]); close(ready[1]); go[0] = ready[1] = -1;
@@ -13389,7 +13411,7 @@ static void cr__dns_serve(cr__dns_srv *d) {
 /* In the server: what it inherited closed but keep (n of them), its
    signals as a new process's. */
 static void cr__dns_detach(const int *keep, int n) {
-    int i, lo = 3, null = open("/dev/null", O_RDWR | O_CLOEXEC);
+    int i, null = open("/dev/null", O_RDWR | O_CLOEXEC);
     sigset_t none;
     /* not the runner's handlers (they forward signals to the container) nor its mask */
     for (i = 1; i < NSIG; i++) if (i != SIGKILL && i != SIGSTOP) signal(i, SIG_DFL);
@@ -13397,13 +13419,7 @@ static void cr__dns_detach(const int *keep, int n) {
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);
     if (null >= 0) { dup2(null, 0); dup2(null, 1); dup2(null, 2); }
-    for (;;) {
-        unsigned hi = ~0u;
-        for (i = 0; i < n; i++) if ((unsigned)keep[i] >= (unsigned)lo && (unsigned)keep[i] < hi) hi = (unsigned)keep[i];
-        if (hi != (unsigned)lo) syscall(SYS_close_range, (unsigned)lo, hi - 1, 0);
-        if (hi == ~0u) break;
-        lo = (int)hi + 1;
-    }
+    cr__close_except(keep, n);
 }
 
 /* A socket of type on 127.0.0.11 and a port of the kernel's choosing. */
@@ -19137,11 +19153,11 @@ static int cr__layer_on_read(void *user, uint64_t n) {
 typedef struct cr__unpack_arg { int in, dfd; cr_unpack_opts uo; char got[CR_SHA256_DIGEST_MAX]; } cr__unpack_arg;
 static int cr__unpack_fn(void *arg, cr_err *err) {
     cr__unpack_arg *a = (cr__unpack_arg *)arg;
-    unsigned lo = (unsigned)(a->in < a->dfd ? a->in : a->dfd), hi = (unsigned)(a->in < a->dfd ? a->dfd : a->in);
+    int keep[2];
+    keep[0] = a->in;
+    keep[1] = a->dfd;
     /* this child holds a copy of every fd: a stream's write end among them would never let in end */
-    syscall(SYS_close_range, 3u, lo - 1, 0);
-    syscall(SYS_close_range, lo + 1, hi - 1, 0);
-    syscall(SYS_close_range, hi + 1, ~0U, 0);
+    cr__close_except(keep, 2);
     return cr_unpack_layer(a->in, a->dfd, &a->uo, a->got, err);
 }
 
@@ -23678,16 +23694,15 @@ static void cr__ctr_started(void *user, pid_t pid) {
 /* The monitor outlives its caller: it must not hold the caller's other
    fds (a pipe a shell waits on, a socket) open. */
 static void cr__ctr_close_others(const cr__ctr *c) {
-    DIR *d = opendir("/proc/self/fd");
-    struct dirent *e;
-    int keep = d ? dirfd(d) : -1;
-    while (d && (e = readdir(d))) {
-        int fd = atoi(e->d_name), i;
-        for (i = 0; i < c->nheld && c->held[i] != fd; i++) ;
-        if (e->d_name[0] != '.' && fd > 2 && fd != keep && fd != c->dirfd && fd != c->lockfd && fd != c->notify &&
-            fd != c->slirp_fd && fd != c->dns_fd && fd != c->hold_fd && i == c->nheld) close(fd);
-    }
-    if (d) closedir(d);
+    int keep[6 + 8];
+    keep[0] = c->dirfd;
+    keep[1] = c->lockfd;
+    keep[2] = c->notify;
+    keep[3] = c->slirp_fd;
+    keep[4] = c->dns_fd;
+    keep[5] = c->hold_fd;
+    memcpy(keep + 6, c->held, (size_t)c->nheld * sizeof *keep);
+    cr__close_except(keep, 6 + c->nheld);
 }
 
 /* ---- the monitor's health checks and restarts ---- */
@@ -29355,7 +29370,7 @@ static void cr__srv_reaper(cr__srv *c, const cr__srv_ctr *x) {
     if (pid != 0) { if (pid > 0) waitpid(pid, NULL, 0); return; }
     if (fork() != 0) _exit(0);
     setsid();
-    for (i = 3; i < 1024; i++) close(i);
+    cr__close_except(NULL, 0);
     snprintf(p, sizeof p, "%s/lock", x->info.dir);
     if ((fd = open(p, O_RDWR | O_CLOEXEC)) >= 0) { flock(fd, LOCK_EX); close(fd); }
     for (i = 0, ms = 1; i < 60000 && cr__srv_held(c, x->id); i += ms, ms = ms < 32 ? ms * 2 : 50) usleep((useconds_t)ms * 1000);   /* soon after the last client, at most a minute */
