@@ -22449,15 +22449,19 @@ static int cr__ctr_etc_files(cr__ctr *c, cr_err *err) {
     return 0;
 }
 
-/* The networks of run.json's "Connected" (cr_ctr_connect), joined after
-   its own: how many. */
-static int cr__ctr_reconnect(cr__ctr *c, pid_t pid, const char *hosts, cr_err *err) {
-    cr_json *run = NULL;
+/* The first of run.json's "Connected" ([{"Network","Ip","Aliases"}], the
+   networks a start joins after its own; cr_ctr_connect), NULL if none. */
+static const cr_json *cr__ctr_connected_list(const cr_json *run) {
+    const cr_json *e = cr_json_get(run, "Connected");
+    return e && e->type == CR_JSON_ARRAY ? e->child : NULL;
+}
+
+/* The networks of run's "Connected", joined after its own: how many. */
+static int cr__ctr_reconnect(cr__ctr *c, const cr_json *run, pid_t pid, const char *hosts, cr_err *err) {
     const cr_json *e;
     cr_net_lease lease;
     int r = 0, n = 0;
-    cr__json_load(c->dirfd, "run.json", &run, NULL);
-    for (e = cr_json_get(run, "Connected"), e = e && e->type == CR_JSON_ARRAY ? e->child : NULL; e && r == 0; e = e->next, n++) {
+    for (e = cr__ctr_connected_list(run); e && r == 0; e = e->next, n++) {
         cr_net_config net = c->net;
         cr__strv al;
         memset(&al, 0, sizeof al);
@@ -22468,39 +22472,30 @@ static int cr__ctr_reconnect(cr__ctr *c, pid_t pid, const char *hosts, cr_err *e
         r = cr_net_attach(&net, c->name, pid, NULL, 0, &lease, err);
         cr__strv_free(&al);
     }
-    cr_json_free(run);
     return r < 0 ? r : n;
 }
 
 /* Docker's connect (at a start) or disconnect (at a die) of each network
-   of c: its own and the others of run.json's "Connected" (none for
+   of c: its own and the others of run's "Connected" (none for
    container:/ns:). */
-static void cr__ctr_net_events(cr__ctr *c, const char *action) {
+static void cr__ctr_net_events(cr__ctr *c, const cr_json *run, const char *action) {
     const char *net = c->o->network && *c->o->network ? c->o->network : "bridge";
     char nm[256], other[256];
-    cr_json *run = NULL;
     const cr_json *e;
     if (strchr(net, ':') || c->slirp[0]) return;
     cr_net_event(&c->net, action, net, c->id, nm);
-    cr__json_load(c->dirfd, "run.json", &run, NULL);
-    for (e = cr_json_get(run, "Connected"), e = e && e->type == CR_JSON_ARRAY ? e->child : NULL; e; e = e->next)
+    for (e = cr__ctr_connected_list(run); e; e = e->next)
         if (strcmp(cr__ctr_json_str(e, "Network"), nm)) cr_net_event(&c->net, action, cr__ctr_json_str(e, "Network"), c->id, other);
-    cr_json_free(run);
 }
 
-/* On the bridge, once the container's netns exists: its address, and
+/* On the bridge: its address, the networks of run's "Connected", and
    /etc/hosts rewritten in place (the container binds that very inode). */
-static int cr__ctr_attach(void *user, pid_t pid, cr_err *err) {
-    cr__ctr *c = (cr__ctr *)user;
+static int cr__ctr_attach_bridge(cr__ctr *c, const cr_json *run, pid_t pid, cr_err *err) {
     cr_net_dns_opts dns;
     cr_net_lease lease;
     cr_buf hosts = {0};
     int fd, r;
     char hp[PATH_MAX];
-    if (!c->existing && !c->restarts && !c->o->id) cr__ctr_event(c->rt, c->store, c->name, "create", -1, NULL, NULL);
-    cr__ctr_net_events(c, "connect");
-    cr__ctr_event(c->rt, c->store, c->name, "start", -1, NULL, NULL);
-    if (!c->bridge) return 0;
     snprintf(hp, sizeof hp, "%s/hosts", c->dir);
     c->net.hosts = hp;
     r = cr_net_attach(&c->net, c->name, pid, c->ports, c->nports, &lease, err);
@@ -22512,13 +22507,27 @@ static int cr__ctr_attach(void *user, pid_t pid, cr_err *err) {
     if (fd < 0 || cr__write_all(fd, hosts.data, hosts.len) < 0) r = cr__errno(err, "%s/hosts", c->dir);
     if (fd >= 0) close(fd);
     cr_buf_free(&hosts);
-    if (r == 0) r = cr__ctr_reconnect(c, pid, hp, err);
+    if (r == 0) r = cr__ctr_reconnect(c, run, pid, hp, err);
     if (r < 0 || (!c->net.network && !r) || (r = cr_net_hosts_sync(&c->net, c->name, err)) < 0 || !c->net.network) return r;
     memset(&dns, 0, sizeof dns);
     dns.hosts = hp;
     dns.upstreams = c->o->dns;
     dns.nat = c->net.nat;
     return cr_net_dns_start(pid, &dns, &c->dns_fd, err);
+}
+
+/* Once the container's netns exists: its events, its networks. */
+static int cr__ctr_attach(void *user, pid_t pid, cr_err *err) {
+    cr__ctr *c = (cr__ctr *)user;
+    cr_json *run = NULL;
+    int r;
+    if (!c->existing && !c->restarts && !c->o->id) cr__ctr_event(c->rt, c->store, c->name, "create", -1, NULL, NULL);
+    cr__json_load(c->dirfd, "run.json", &run, NULL);
+    cr__ctr_net_events(c, run, "connect");
+    cr__ctr_event(c->rt, c->store, c->name, "start", -1, NULL, NULL);
+    r = c->bridge ? cr__ctr_attach_bridge(c, run, pid, err) : 0;
+    cr_json_free(run);
+    return r;
 }
 
 /* --init: a private copy of the cr binary in the store, refreshed when it
@@ -23481,10 +23490,13 @@ static void cr__ctr_follow(cr__ctr *c) {
 static void cr__ctr_finish(cr__ctr *c, int status) {
     char ts[40], text[128];
     cr_err e = {0};
+    cr_json *run = NULL;
     cr_net_dns_stop(&c->dns_fd);
     cr__ctr_follow(c);
     cr__ctr_event(c->rt, c->store, c->name, "die", status, NULL, NULL);
-    cr__ctr_net_events(c, "disconnect");
+    cr__json_load(c->dirfd, "run.json", &run, NULL);
+    cr__ctr_net_events(c, run, "disconnect");
+    cr_json_free(run);
     if (c->o->rm) {
         cr__ctr_event(c->rt, c->store, c->name, "destroy", -1, NULL, NULL);
         if (cr__ctr_destroy(c->rt, c->store, c->name, &e) < 0) cr_log(CR_LOG_WARN, "--rm \"%s\": %s", c->name, e.msg);
@@ -25767,7 +25779,7 @@ static int cr__ctr_connected(const cr_ctr_info *c, const char *network, const cr
     if ((r = cr__json_load(dfd, "run.json", &run, err)) == 0) {
         cr_jw_init(&w, &b);
         cr_jw_obj(&w); cr_jw_key(&w, "Connected"); cr_jw_arr(&w);
-        for (e = cr_json_get(run, "Connected"), e = e && e->type == CR_JSON_ARRAY ? e->child : NULL; e; e = e->next)
+        for (e = cr__ctr_connected_list(run); e; e = e->next)
             if (strcmp(cr__ctr_json_str(e, "Network"), network)) cr_jw_value(&w, e); else was = 1;
         if (o) {
             cr_jw_obj(&w);
