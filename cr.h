@@ -1081,6 +1081,7 @@ CR_API int cr_image_load(const cr_store *s, const char *file, const cr_pull_opts
 typedef struct cr_login_opts {
     const char *user, *pass;   /* user: non-empty, without ':' */
     int insecure;              /* --tls-verify=false: plain HTTP and unverified TLS */
+    const char *const *insecure_hosts;   /* "HOST[:PORT]"s reached as insecure (cr.conf's), as pulls */
     const char *certs_dir;     /* NULL: /etc/containers/certs.d, then /etc/docker/certs.d */
 } cr_login_opts;
 /* Checks o->user and o->pass with registry ("host[:port]", "docker.io"):
@@ -1106,6 +1107,7 @@ typedef struct cr_push_opts {
     const char *creds;         /* "USER:PASS"; NULL: the credential files, as pulls */
     const char *authfile;      /* tried before the default credential files */
     int insecure;              /* --tls-verify=false */
+    const char *const *insecure_hosts;   /* "HOST[:PORT]"s reached as insecure (cr.conf's), as pulls */
     const char *certs_dir;     /* NULL: /etc/containers/certs.d, then /etc/docker/certs.d */
     int compression;           /* CR_PUSH_KEEP: layers as stored; CR_PUSH_GZIP, CR_PUSH_ZSTD:
                                   the others recompressed (new digests, an OCI manifest) */
@@ -20455,6 +20457,7 @@ CR_API int cr_image_login(const char *registry, const cr_login_opts *o, cr_err *
     }
     memset(&lo, 0, sizeof lo);
     lo.insecure = o->insecure;
+    lo.insecure_hosts = o->insecure_hosts;
     lo.certs_dir = o->certs_dir;
     cr_buf_printf(&creds, "%s:%s", user, pass ? pass : "");
     lo.creds = creds.data;
@@ -20971,6 +20974,7 @@ CR_API int cr_push_image(const cr_store *s, const char *image, const char *dest,
     P.po.creds = P.o->creds;
     P.po.authfile = P.o->authfile;
     P.po.insecure = P.o->insecure;
+    P.po.insecure_hosts = P.o->insecure_hosts;
     P.po.certs_dir = P.o->certs_dir;
     P.po.request_timeout = P.o->request_timeout;
     if ((r = cr_store_find(s, image, &info, err)) < 0) return cr_err_wrap(err, "push \"%s\"", image);

@@ -65,6 +65,7 @@ int cr_applet_login(int argc, char **argv) {
     authfile = cr_opt_value(&st, OPT_AUTHFILE);
     cr_opt_into(&st, opts, &o);
     if (cr_opt_tls_verify(&st, OPT_TLS_VERIFY, &o.insecure)) return 1;
+    o.insecure_hosts = cr_conf_list(&cr_main_conf, CR_CONF_INSECURE);
     if (p && from_stdin) return cr_main_usage_error(argv[0], "--password and --password-stdin are mutually exclusive");
     if (from_stdin && !u) return cr_main_usage_error(argv[0], "--password-stdin needs --username");
     if (p) fprintf(stderr, "WARNING! Using --password via the CLI is insecure. Use --password-stdin.\n");

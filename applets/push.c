@@ -51,6 +51,7 @@ int cr_applet_push(int argc, char **argv) {
     cr_opt_into(&st, opts, &o);
     quiet = cr_opt_given(&st, OPT_QUIET) > 0;
     if (cr_opt_tls_verify(&st, OPT_TLS_VERIFY, &o.insecure)) return 1;
+    o.insecure_hosts = cr_conf_list(&cr_main_conf, CR_CONF_INSECURE);
     if ((comp = cr_opt_value(&st, OPT_COMPRESSION))) {
         if (!strcmp(comp, "gzip")) o.compression = CR_PUSH_GZIP;
         else if (!strcmp(comp, "zstd")) o.compression = CR_PUSH_ZSTD;

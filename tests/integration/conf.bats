@@ -209,6 +209,22 @@ tls_reg() {
     [[ $output == *"$REG/test/busybox"* ]] || { show_run; false; }
 }
 
+@test "conf: registries.insecure is for push and login too" {
+    tls_reg
+    conf "[engine]\nstate_root = \"$CR_ROOT\"\nstorage = \"$BATS_TEST_TMPDIR/fresh\"\n[registries]\ninsecure = [\"$REG\"]\n"
+    run -0 "$CR" pull -q "$REG/test/busybox"
+    conf "[engine]\nstate_root = \"$CR_ROOT\"\nstorage = \"$BATS_TEST_TMPDIR/fresh\"\n[registries]\ninsecure = [\"127.0.0.1:1\"]\n"
+    run -1 "$CR" push -q "$REG/test/busybox" "$REG/test/copy"
+    [[ $output == *"signed by unknown authority"* ]] || { show_run; false; }
+    run -1 "$CR" login --authfile "$BATS_TEST_TMPDIR/auth.json" -u u --password-stdin "$REG" <<<p
+    [[ $output == *"signed by unknown authority"* ]] || { show_run; false; }
+    conf "[engine]\nstate_root = \"$CR_ROOT\"\nstorage = \"$BATS_TEST_TMPDIR/fresh\"\n[registries]\ninsecure = [\"127.0.0.1:1\", \"$REG\"]\n"
+    run -0 "$CR" push -q "$REG/test/busybox" "$REG/test/copy"
+    run -0 "$CR" pull -q "$REG/test/copy"
+    run -0 "$CR" login --authfile "$BATS_TEST_TMPDIR/auth.json" -u u --password-stdin "$REG" <<<p
+    [[ $output == *"Login Succeeded"* ]] || { show_run; false; }
+}
+
 @test "conf: registries.insecure applies to a mirror it lists, not to the registry the mirror serves" {
     tls_reg
     conf "[engine]\nstate_root = \"$CR_ROOT\"\nstorage = \"$BATS_TEST_TMPDIR/fresh\"\n[registries]\nmirrors = [\"registry.invalid=$REG\"]\ninsecure = [\"$REG\"]\n"
