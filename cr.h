@@ -3760,14 +3760,14 @@ CR_API int cr_json_tmpl_exec(const cr_json_tmpl *t, const cr_json *data, cr_buf 
  * >>conf — cr_conf_*: cr.conf, the TOML subset, and where each value came from
  * ========================================================================== */
 
-enum { CR__CONF_STR, CR__CONF_INT, CR__CONF_LIST, CR__CONF_SIZE };   /* SIZE: "10m", or bytes */
+enum { CR__CONF_STR, CR__CONF_INT, CR__CONF_LIST, CR__CONF_SIZE, CR__CONF_COUNT };   /* SIZE: "10m", or bytes; COUNT: 1..999 */
 static const struct { const char *section, *name; int kind; } cr__conf_keys[CR_CONF_NKEYS] = {
     { "engine", "state_root", CR__CONF_STR }, { "engine", "storage", CR__CONF_STR },
     { "network", "default_network", CR__CONF_STR }, { "network", "bridge", CR__CONF_STR },
     { "network", "subnet", CR__CONF_STR }, { "network", "dns", CR__CONF_LIST },
     { "containers", "default_capabilities", CR__CONF_LIST }, { "containers", "seccomp_profile", CR__CONF_STR },
     { "containers", "default_ulimits", CR__CONF_LIST }, { "containers", "log_driver", CR__CONF_STR },
-    { "containers", "log_size_max", CR__CONF_SIZE }, { "containers", "log_max_file", CR__CONF_INT },
+    { "containers", "log_size_max", CR__CONF_SIZE }, { "containers", "log_max_file", CR__CONF_COUNT },
     { "registries", "pull_concurrency", CR__CONF_INT }, { "registries", "mirrors", CR__CONF_LIST },
     { "registries", "insecure", CR__CONF_LIST }, { "registries", "platform", CR__CONF_STR },
 };
@@ -3823,16 +3823,17 @@ static int cr__conf_string(cr__conf_rd *r, const char *key, cr_buf *out) {
 static int cr__conf_scalar(cr__conf_rd *r, const char *key, int kind, cr_buf *out) {
     const char *b = r->p;
     if (r->p < r->end && (*r->p == '"' || *r->p == '\'')) {
-        if (kind == CR__CONF_INT) return cr__conf_fail(r, key, "expected an integer, got a string");
+        if (kind == CR__CONF_INT || kind == CR__CONF_COUNT) return cr__conf_fail(r, key, "expected an integer, got a string");
         return cr__conf_string(r, key, out);
     }
     while (r->p < r->end && cr__conf_bare(*r->p)) r->p++;
     if (r->p == b) return cr__conf_fail(r, key, "expected a value");
     cr_buf_add(out, b, (size_t)(r->p - b));
     if (kind == CR__CONF_SIZE) return 0;
-    if (kind == CR__CONF_INT) {
+    if (kind == CR__CONF_INT || kind == CR__CONF_COUNT) {
         char *e;
         long long v = strtoll(out->data, &e, 10);
+        if (kind == CR__CONF_COUNT && (*e || v < 1 || v > 999)) return cr__conf_fail(r, key, "expected an integer from 1 to 999");
         if (*e || v < 0 || v > INT_MAX) return cr__conf_fail(r, key, "expected a non-negative integer");
     } else if (strcmp(out->data, "true") && strcmp(out->data, "false"))
         return cr__conf_fail(r, key, "expected a quoted string");

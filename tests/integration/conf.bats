@@ -38,6 +38,9 @@ setup() {
     conf '[containers]\nlog_size_max = "10x"\n'
     run -1 "$CR" list
     [[ $output == *"$CR_CONFIG:2: containers.log_size_max: expected a size"* ]] || { show_run; false; }
+    conf '[containers]\nlog_max_file = 0\n'
+    run -1 "$CR" list
+    [[ $output == *"$CR_CONFIG:2: containers.log_max_file: expected an integer from 1 to 999"* ]] || { show_run; false; }
     export CR_CONFIG=$BATS_TEST_TMPDIR/missing.conf
     run -1 "$CR" list
     [[ $output == *'$CR_CONFIG'*missing.conf* ]] || { show_run; false; }
