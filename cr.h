@@ -7814,9 +7814,12 @@ static void cr__state_event(const char *root, const char *type, const char *acti
     cr_buf_putc(&b, '\n');
     snprintf(p, sizeof p, "%s/@events", root);
     if (!b.oom && (fd = open(p, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600)) >= 0) {
-        if (cr__write_all(fd, b.data, b.len) == 0 && fstat(fd, &sb) == 0 && sb.st_size > (1 << 20)) {
+        /* one writer moves it: the others, past the limit at once, find
+           the file at p no longer the one they wrote (its inode) */
+        if (cr__write_all(fd, b.data, b.len) == 0 && fstat(fd, &sb) == 0 && sb.st_size > (1 << 20) && flock(fd, LOCK_EX) == 0) {
+            struct stat now;
             snprintf(old, sizeof old, "%s.1", p);
-            rename(p, old);
+            if (stat(p, &now) == 0 && now.st_ino == sb.st_ino && now.st_dev == sb.st_dev) rename(p, old);
         }
         close(fd);
     }

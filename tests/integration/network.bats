@@ -47,6 +47,22 @@ left_in_ns() {
     [[ $status -eq 1 && $stderr == *"network $N-a not found"* ]] || fail "inspect after rm: $stderr"
 }
 
+@test "events: past 1 MiB the journal moves to @events.1, no event lost with many writers at once" {
+    local line n0 i pids=()
+    mkdir -p "$CR_ROOT"
+    line='{"Type":"network","Action":"create","Actor":{"ID":"x","Attributes":{"name":"old","type":"bridge"}},"scope":"local","time":1,"timeNano":1}'
+    yes "$line" | head -n $(((1 << 20) / (${#line} + 1))) >"$CR_ROOT/@events"
+    n0=$(wc -l <"$CR_ROOT/@events")
+    for i in 1 2 3 4 5 6 7 8; do
+        (for j in 1 2 3 4 5; do timeout 20 "$CR" --root "$CR_ROOT" network create "$N-e$i-$j" && timeout 20 "$CR" --root "$CR_ROOT" network rm "$N-e$i-$j"; done >/dev/null) &
+        pids+=($!)
+    done
+    for i in "${pids[@]}"; do wait "$i"; done
+    [ "$(cat "$CR_ROOT/@events.1" "$CR_ROOT/@events" | wc -l)" -eq $((n0 + 80)) ] || { ls -l "$CR_ROOT"; false; }
+    [ "$(grep -c '"name":"old"' "$CR_ROOT/@events.1")" -eq "$n0" ]
+    rm -f "$CR_ROOT/@events.1"
+}
+
 @test "network: containers reach each other by name and alias; hosts follow joins and leaves; rm leaves nothing" {
     cri network create "$N-net" >/dev/null
     cri run -d --name "$N-web" --network "$N-net" --network-alias www "$BB" \
