@@ -1993,6 +1993,18 @@ CR_API int cr_util_recv_fd(int sock, int *fd, void *data, size_t len) {
     return (int)n;
 }
 
+/* Whether this process is in a user namespace other than the initial
+   one (its uid_map is not the identity of all ids). Read at each call: a
+   child may unshare one. */
+static int cr__in_userns(void) {
+    char buf[128] = "";
+    unsigned long a = 1, b = 1, n = 0;
+    int fd = open("/proc/self/uid_map", O_RDONLY | O_CLOEXEC);
+    ssize_t k = fd >= 0 ? read(fd, buf, sizeof buf - 1) : -1;
+    if (fd >= 0) close(fd);
+    return k > 0 && (sscanf(buf, "%lu %lu %lu", &a, &b, &n) != 3 || a != 0 || b != 0 || n != 4294967295UL);
+}
+
 /* Closes every fd from 3 up but the n of keep (a -1 among them keeps
    nothing): what a child that outlives its parent must not hold open (a
    pipe someone reads to its end, a socket). */
@@ -5341,18 +5353,9 @@ typedef struct cr__cg_hier { char mnt[256]; char opts[128]; int v2; } cr__cg_hie
 static cr__cg_hier cr__cg_hiers[CR__CG_MAX];
 static int cr__cg_n = -1, cr__cg_mode;
 
-static int cr__cgroup_in_userns(void) {
-    char buf[128] = "";
-    unsigned long a = 1, b = 1, n = 0;
-    int fd = open("/proc/self/uid_map", O_RDONLY | O_CLOEXEC);
-    ssize_t k = fd >= 0 ? read(fd, buf, sizeof buf - 1) : -1;
-    if (fd >= 0) close(fd);
-    return k > 0 && (sscanf(buf, "%lu %lu %lu", &a, &b, &n) != 3 || a != 0 || b != 0 || n != 4294967295UL);
-}
-
 /* runc's rootless cgroups: not root, or root in a user namespace (rootless
    Podman's), where a cgroup that is not delegated is left out */
-static int cr__cgroup_rootless(void) { return geteuid() != 0 || cr__cgroup_in_userns(); }
+static int cr__cgroup_rootless(void) { return geteuid() != 0 || cr__in_userns(); }
 
 static void cr__cgroup_parse_mountinfo(FILE *f) {
     char line[4096];
@@ -7509,7 +7512,7 @@ static void cr__cgroup_enable_v2_all(const char *dir) {
    (rootless Podman's) is rootless too, unless $USER is root */
 static int cr__state_rootless(void) {
     const char *user = getenv("USER");
-    return geteuid() != 0 || (cr__cgroup_in_userns() && (!user || strcmp(user, "root")));
+    return geteuid() != 0 || (cr__in_userns() && (!user || strcmp(user, "root")));
 }
 
 CR_API const char *cr_state_root(const cr_runtime *rt) {
@@ -9639,7 +9642,7 @@ static int cr__init(cr__ctx *c, int one_stage, cr_err *err) {
     prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
     if ((r = cr__init_enter(c, one_stage, new_userns, err)) < 0) return r;
     if (s->ns[CR_NS_NET].present && !s->ns[CR_NS_NET].path) cr__ns_loopback_up();
-    c->new_userns = s->ns[CR_NS_USER].present || cr__cgroup_in_userns();   /* (joined or ours: no mknod, setgroups maybe denied) */
+    c->new_userns = s->ns[CR_NS_USER].present || cr__in_userns();   /* (joined or ours: no mknod, setgroups maybe denied) */
     if (s->ns[CR_NS_USER].present) { setresgid(0, 0, 0); setresuid(0, 0, 0); }
     /* the namespaces entered and the ids set changed our credentials */
     prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
@@ -25272,7 +25275,7 @@ static int cr__ctr_cp_stopped(const cr_store *s, const cr_ctr_info *c, int rw, i
     if (low.oom) { r = cr_err_set(err, ENOMEM, "out of memory"); goto out; }
     if ((fs = (int)syscall(SYS_fsopen, "overlay", FSOPEN_CLOEXEC)) < 0 ||
         syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING, "lowerdir", low.data ? low.data : "", 0) < 0 ||
-        (cr__cgroup_in_userns() && syscall(SYS_fsconfig, fs, FSCONFIG_SET_FLAG, "userxattr", NULL, 0) < 0) ||
+        (cr__in_userns() && syscall(SYS_fsconfig, fs, FSCONFIG_SET_FLAG, "userxattr", NULL, 0) < 0) ||
         (rw && (syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING, "upperdir", upper, 0) < 0 ||
                 syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING, "workdir", work, 0) < 0)) ||
         syscall(SYS_fsconfig, fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0 ||
