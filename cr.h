@@ -24027,9 +24027,7 @@ static pid_t cr__ctr_logger(cr__ctr *c, int tee) {
        it gets its callback back), a daemon's nowhere */
     if (pid > 0) {
         dup2(out[1], 1); dup2(errp[1], 2);
-        if (cr__log_fn != cr__ctr_fg_log) { c->fg_log = cr__log_fn; c->fg_log_user = cr__log_user; c->fg_log_max = cr__log_max; }
-        if (tee && c->fg_log) cr_log_set(cr__ctr_fg_log, c, c->fg_log_max);
-        else cr_log_set(NULL, NULL, 0);
+        cr_log_set(tee && c->fg_log ? cr__ctr_fg_log : NULL, c, c->fg_log_max);
     }
     close(out[1]); close(errp[1]);
     return pid;
@@ -24140,6 +24138,9 @@ static int cr__ctr_fg(cr__ctr *c, cr_create_opts *co, int *status, cr_err *err) 
     pid_t lp = -1;
     c->fg = 1;
     c->fg_save[0] = c->fg_save[1] = -1;
+    c->fg_log = cr__log_fn;
+    c->fg_log_user = cr__log_user;
+    c->fg_log_max = cr__log_max;
     co->started = cr__ctr_started;
     co->user = c;
     if (!c->log_none) {
@@ -24186,6 +24187,7 @@ static void cr__ctr_detached(void *user) {
     if (c->fg_save[0] >= 0) close(c->fg_save[0]);
     if (c->fg_save[1] >= 0) close(c->fg_save[1]);
     c->fg_save[0] = c->fg_save[1] = -1;
+    c->fg_log = NULL;   /* a daemon's lines go nowhere from now on */
     setsid();
     cr__ctr_logger(c, 0);
     if (c->notify >= 0 && write(c->notify, "D", 1) < 0) cr_log(CR_LOG_DEBUG, "detach: the caller is gone");
