@@ -1248,6 +1248,10 @@ typedef struct cr_ctr_opts {
        max-file=N (ctr.log.1 .. .N-1 kept, default 1) */
     const char *log_driver;
     const char *const *log_opts;
+    /* a dir (on the store's file system) whose upper/ becomes the
+       container's upper dir (what cr_ctr_copy put into a container not
+       made yet); the dir goes once that has moved */
+    const char *overlay;
 } cr_ctr_opts;
 
 /* Creates and starts an image container; name gets its name. In the
@@ -1346,8 +1350,15 @@ CR_API int cr_ctr_diff(const cr_runtime *rt, const cr_store *s, const char *name
    An end is a container's path, or (container NULL) a host path; path
    "-" is a tar on fd (0: stdin as from, stdout as to). A directory
    destination receives the source under its own name, another one is
-   made (its parent must exist) or replaced as the source. */
-typedef struct cr_ctr_cp_end { const char *container, *path; int fd; } cr_ctr_cp_end;
+   made (its parent must exist) or replaced as the source.
+   A container not made yet (container NULL, image set): the image's
+   layers under the dir <overlay>/upper (made if missing): what Docker's
+   cp puts into a created container, which cr_ctr_opts.overlay takes. */
+typedef struct cr_ctr_cp_end {
+    const char *container, *path;
+    int fd;
+    const char *image, *overlay;
+} cr_ctr_cp_end;
 CR_API int cr_ctr_copy(const cr_runtime *rt, const cr_store *s, const cr_ctr_cp_end *from, const cr_ctr_cp_end *to, cr_err *err);
 /* What an end's path is (not followed if a symlink), resolved as by
    cr_ctr_copy: docker cp's stat of it. ENOENT when it has none. */
@@ -23617,8 +23628,13 @@ static int cr__ctr_fill(cr__ctr *c, cr_err *err) {
     int r;
     if (!c->o->rootfs) {
         char p[PATH_MAX];
-        if (mkdirat(c->dirfd, "upper", 0755) < 0 || mkdirat(c->dirfd, "work", 0700) < 0 || mkdirat(c->dirfd, "rootfs", 0755) < 0)
+        int moved;
+        snprintf(p, sizeof p, "%s/upper", c->o->overlay ? c->o->overlay : "");
+        if (!(moved = c->o->overlay && renameat(AT_FDCWD, p, c->dirfd, "upper") == 0) && c->o->overlay && errno != ENOENT)
+            return cr__errno(err, "%s", p);
+        if ((!moved && mkdirat(c->dirfd, "upper", 0755) < 0) || mkdirat(c->dirfd, "work", 0700) < 0 || mkdirat(c->dirfd, "rootfs", 0755) < 0)
             return cr__errno(err, "%s: overlay directories", c->dir);
+        if (c->o->overlay) cr__rootless_rm(AT_FDCWD, c->o->overlay, NULL);
         if (!c->lower.n) {
             /* an image without layers: overlayfs wants a lower dir all the same */
             if (mkdirat(c->dirfd, "empty", 0755) < 0) return cr__errno(err, "%s/empty", c->dir);
@@ -25211,15 +25227,31 @@ static int cr__ctr_fd_sink(void *user, const void *p, size_t n) {
     return cr__write_all(*(int *)user, p, n) < 0 ? -errno : 0;
 }
 
-/* A stopped container's root, mounted nowhere (fsmount: it goes with
-   its last fd): its overlay, with its upper dir (rw), else read-only with
+/* The overlay of low (lower dirs, top first) and upper (NULL: read-only),
+   mounted nowhere (fsmount: it goes with its last fd), in *fd. */
+static int cr__ctr_cp_mount(const cr_buf *low, const char *upper, const char *work, int *fd, const char *name, cr_err *err) {
+    int fs, r = 0;
+    if (low->oom) return cr_err_set(err, ENOMEM, "out of memory");
+    if ((fs = (int)syscall(SYS_fsopen, "overlay", FSOPEN_CLOEXEC)) < 0 ||
+        syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING, "lowerdir", low->data ? low->data : "", 0) < 0 ||
+        (cr__cgroup_in_userns() && syscall(SYS_fsconfig, fs, FSCONFIG_SET_FLAG, "userxattr", NULL, 0) < 0) ||
+        (upper && (syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING, "upperdir", upper, 0) < 0 ||
+                   syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING, "workdir", work, 0) < 0)) ||
+        syscall(SYS_fsconfig, fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0 ||
+        (*fd = (int)syscall(SYS_fsmount, fs, FSMOUNT_CLOEXEC, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | (upper ? 0 : MOUNT_ATTR_RDONLY))) < 0)
+        r = cr__errno(err, "mount the root of %s (upper \"%s\")", name, upper ? upper : "none");
+    if (fs >= 0) close(fs);
+    return r;
+}
+
+/* A stopped container's root, mounted nowhere: its overlay, with its upper dir (rw), else read-only with
    the upper dir as the top layer; a --rootfs container's dir itself. */
 static int cr__ctr_cp_stopped(const cr_store *s, const cr_ctr_info *c, int rw, int *fd, cr_err *err) {
     cr_buf text = {0}, low = {0};
     cr_json *run = NULL;
     const cr_json *e;
     char upper[PATH_MAX], work[PATH_MAX];
-    int dfd, fs = -1, r;
+    int dfd, r;
     if ((r = cr__ctr_load_record(cr_store_root(s), c->name, &run, err)) < 0) return r;
     snprintf(upper, sizeof upper, "%s", cr__ctr_json_str(run, "Rootfs"));
     cr_json_free(run);
@@ -25233,20 +25265,43 @@ static int cr__ctr_cp_stopped(const cr_store *s, const cr_ctr_info *c, int rw, i
     if (!rw) cr_buf_puts(&low, upper);
     for (e = r == 0 && (e = cr_json_get(run, "Lower")) && e->type == CR_JSON_ARRAY ? e->child : NULL; e; e = e->next)
         if (e->type == CR_JSON_STRING) cr_buf_printf(&low, "%s%s", low.len ? ":" : "", e->str);
-    if (r < 0) goto out;
-    if (low.oom) { r = cr_err_set(err, ENOMEM, "out of memory"); goto out; }
-    if ((fs = (int)syscall(SYS_fsopen, "overlay", FSOPEN_CLOEXEC)) < 0 ||
-        syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING, "lowerdir", low.data ? low.data : "", 0) < 0 ||
-        (cr__cgroup_in_userns() && syscall(SYS_fsconfig, fs, FSCONFIG_SET_FLAG, "userxattr", NULL, 0) < 0) ||
-        (rw && (syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING, "upperdir", upper, 0) < 0 ||
-                syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING, "workdir", work, 0) < 0)) ||
-        syscall(SYS_fsconfig, fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0 ||
-        (*fd = (int)syscall(SYS_fsmount, fs, FSMOUNT_CLOEXEC, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | (rw ? 0 : MOUNT_ATTR_RDONLY))) < 0)
-        r = cr__errno(err, "mount the root of the stopped container %s (upper \"%s\")", c->name, upper);
-out:
-    if (fs >= 0) close(fs);
+    if (r == 0) r = cr__ctr_cp_mount(&low, rw ? upper : NULL, work, fd, c->name, err);
     cr_json_free(run);
     cr_buf_free(&text);
+    cr_buf_free(&low);
+    return r;
+}
+
+/* A container not made yet (cr_ctr_cp_end.image): its image's layers
+   under <overlay>/upper (made, with its work dir, by the first look). */
+static int cr__ctr_cp_pending(const cr_store *s, const cr_ctr_cp_end *e, int rw, int *fd, cr_err *err) {
+    cr__ctr *k = (cr__ctr *)cr__calloc(1, sizeof *k);
+    cr_ctr_opts o;
+    cr_buf low = {0};
+    char upper[PATH_MAX], work[PATH_MAX], empty[PATH_MAX];
+    int i, r;
+    if (!k) return cr_err_set(err, ENOMEM, "out of memory");
+    memset(&o, 0, sizeof o);
+    o.image = e->image;
+    k->o = &o;
+    k->store = cr_store_root(s);
+    snprintf(upper, sizeof upper, "%s/upper", e->overlay);
+    snprintf(work, sizeof work, "%s/work", e->overlay);
+    snprintf(empty, sizeof empty, "%s/empty", e->overlay);
+    /* (read-only, upper is the top layer: overlayfs wants two; no layers: a lower dir all the same) */
+    if ((r = cr__ctr_load_image(k, s, err)) < 0) ;
+    else if (cr__mkdir_p(upper, 0755) < 0 || (mkdir(work, 0700) < 0 && errno != EEXIST) || (mkdir(empty, 0755) < 0 && errno != EEXIST))
+        r = cr__errno(err, "%s", e->overlay);
+    else {
+        if (!k->lower.n) cr__strv_push(&k->lower, empty);
+        if (!rw) cr_buf_puts(&low, upper);
+        for (i = 0; i < k->lower.n; i++) cr_buf_printf(&low, "%s%s", low.len ? ":" : "", k->lower.v[i]);
+        if (!k->lower.oom) r = cr__ctr_cp_mount(&low, rw ? upper : NULL, work, fd, e->image, err);
+        else r = cr_err_set(err, ENOMEM, "out of memory");
+    }
+    cr_manifest_config_free(&k->img);
+    cr__strv_free(&k->lower);
+    cr_util_free(k);
     cr_buf_free(&low);
     return r;
 }
@@ -25262,6 +25317,7 @@ static int cr__ctr_cp_root(const cr_runtime *rt, const cr_store *s, const cr_ctr
     snprintf(abs, PATH_MAX, "%s", e->path);
     /* (pre: a rootless copy's running container, its root opened before the user namespace) */
     if (pre >= 0) return (*fd = fcntl(pre, F_DUPFD_CLOEXEC, 3)) < 0 ? cr__errno(err, "%s", e->container) : 0;
+    if (!e->container && e->image) return cr__ctr_cp_pending(s, e, rw, fd, err);
     if (!e->container) {
         if (e->path[0] != '/' && getcwd(cwd, sizeof cwd)) snprintf(abs, PATH_MAX, "%s/%s", cwd, e->path);
         snprintf(p, sizeof p, "/");
@@ -25370,7 +25426,7 @@ static int cr__ctr_cp_call(const cr_runtime *rt, const cr_store *s, const cr_ctr
     cr_ctr_info c;
     char p[64];
     int i, r = 0;
-    if (geteuid() == 0 || (!from->container && !to->container)) return cr__ctr_copy(rt, s, from, to, none, st, err);
+    if (geteuid() == 0 || (!from->container && !from->image && !to->container && !to->image)) return cr__ctr_copy(rt, s, from, to, none, st, err);
     memset(&a, 0, sizeof a);
     if (rt) a.rt = *rt;
     if (s) a.s = *s;
@@ -25394,7 +25450,7 @@ CR_API int cr_ctr_copy(const cr_runtime *rt, const cr_store *s, const cr_ctr_cp_
     return cr__ctr_cp_call(rt, s, from, to, NULL, err);
 }
 CR_API int cr_ctr_cp_stat(const cr_runtime *rt, const cr_store *s, const cr_ctr_cp_end *e, cr_ctr_cp_info *out, cr_err *err) {
-    cr_ctr_cp_end none = { NULL, "-", 0 };
+    cr_ctr_cp_end none = { NULL, "-", 0, NULL, NULL };
     return cr__ctr_cp_call(rt, s, e, &none, out, err);
 }
 
@@ -25438,7 +25494,7 @@ out:
 
 CR_API int cr_ctr_export(const cr_runtime *rt, const cr_store *s, const char *name, int fd, cr_err *err) {
     static const char *const mounts[] = { "dev", "proc", "sys", "etc/hosts", "etc/hostname", "etc/resolv.conf", NULL };
-    cr_ctr_cp_end e = { name, "/", 0 };
+    cr_ctr_cp_end e = { name, "/", 0, NULL, NULL };
     cr_unpack_write_opts o;
     char abs[PATH_MAX];
     int root = -1, lock = -1, r;
@@ -29188,6 +29244,11 @@ static int cr__srv_held(cr__srv *c, const char *id) {
 
 /* ---- create, start ---- */
 
+/* What copies into a created container made before its start: <store>/created/<id>. */
+static void cr__srv_overlay(cr__srv *c, const char *id, char out[PATH_MAX]) {
+    snprintf(out, PATH_MAX, "%s/created/%s", cr_store_root(c->s), id);
+}
+
 static void cr__srv_create(cr__srv *c, cr__srv_req *q, const char *arg) {
     char name[256] = "", id[65], file[80], ts[40];
     cr__srv_ctr other;
@@ -29371,6 +29432,8 @@ static int cr__srv_run(cr__srv *c, cr__srv_ctr *x, cr_err *err) {
     const cr_json *hc;
     int r;
     cr__srv_opts_fill(&so, x);
+    cr__srv_overlay(c, x->id, from);
+    so.o.overlay = from;
     signal(SIGPIPE, SIG_DFL);   /* the monitor and the container inherit it */
     r = cr_ctr_run(c->rt, c->s, &so.o, name, NULL, err);
     signal(SIGPIPE, SIG_IGN);
@@ -29807,8 +29870,11 @@ static void cr__srv_pause(cr__srv *c, cr__srv_req *q, const char *arg) {
 
 static int cr__srv_remove(cr__srv *c, cr__srv_ctr *x, int force, cr_err *err) {
     int r = 0;
+    char p[PATH_MAX];
     if (x->pending) {
         cr__srv_unlink(c, x->id, ".created");
+        cr__srv_overlay(c, x->id, p);
+        cr__rootless_rm(AT_FDCWD, p, NULL);
         cr__srv_event(c, x, "destroy");
     }
     else if ((r = cr_ctr_remove(c->rt, c->s, x->name, force ? CR_CTR_REMOVE_FORCE : 0, err)) == 0) cr__srv_unlink(c, x->id, ".json");
@@ -30076,21 +30142,28 @@ static void cr__srv_resize(cr__srv *c, cr__srv_req *q, const char *arg) {
 
 /* ---- archive: docker cp (cr_ctr_copy: running or stopped containers) ---- */
 
-/* The container's end of the copy (its name and query "path" kept in
-   name and path) and what its path is; replies on errors. */
-static int cr__srv_cp_end(cr__srv *c, cr__srv_req *q, const char *arg, cr_ctr_cp_end *e, char name[256], char path[4096], cr_ctr_cp_info *st) {
+/* The container's end of a copy: its name, the query's "path", what that
+   path is; a created one not started yet is its image under what copies
+   into it made (cr__srv_overlay, which its start takes). */
+typedef struct cr__srv_cp { char name[256], path[4096], image[CR_DIGEST_MAX], overlay[PATH_MAX]; cr_ctr_cp_end e; cr_ctr_cp_info st; } cr__srv_cp;
+
+/* Fills p for the container arg; replies on errors. */
+static int cr__srv_cp_end(cr__srv *c, cr__srv_req *q, const char *arg, cr__srv_cp *p) {
     cr__srv_ctr x;
     cr_err er = {0};
     if (cr__srv_get(c, arg, &x) < 0) return -1;
+    memset(&p->e, 0, sizeof p->e);
+    memcpy(p->name, x.name, sizeof p->name);
+    snprintf(p->image, sizeof p->image, "%s", x.pending ? cr__srv_jstr(x.rec, "ImageId") : "");
+    cr__srv_overlay(c, x.id, p->overlay);
+    p->e.container = x.pending ? NULL : p->name;
+    p->e.image = x.pending ? p->image : NULL;
+    p->e.overlay = p->overlay;
+    p->e.path = p->path;
     cr__srv_ctr_free(&x);
-    memcpy(name, x.name, 256);
-    e->container = name;
-    e->path = path;
-    e->fd = 0;
-    if (x.pending) cr__srv_error(c, 409, "container %s has no file system before its first start", arg);
-    else if (!cr__srv_arg(q, "path", path, 4096) || !path[0]) cr__srv_error(c, 400, "path is required");
-    else if (cr_ctr_cp_stat(c->rt, c->s, e, st, &er) == 0) return 0;
-    else if (er.code == ENOENT || er.code == ENOTDIR) cr__srv_error(c, 404, "Could not find the file %s in container %s", path, arg);
+    if (!cr__srv_arg(q, "path", p->path, sizeof p->path) || !p->path[0]) cr__srv_error(c, 400, "path is required");
+    else if (cr_ctr_cp_stat(c->rt, c->s, &p->e, &p->st, &er) == 0) return 0;
+    else if (er.code == ENOENT || er.code == ENOTDIR) cr__srv_error(c, 404, "Could not find the file %s in container %s", p->path, arg);
     else cr__srv_fail(c, &er);
     return -1;
 }
@@ -30125,24 +30198,22 @@ static void cr__srv_path_stat(cr__srv *c, const cr_ctr_cp_info *st, const char *
 }
 
 static void cr__srv_archive(cr__srv *c, cr__srv_req *q, const char *arg) {
-    char name[256], path[4096];
-    cr_ctr_cp_end from, to = { NULL, "-", c->fd };
-    cr_ctr_cp_info st;
+    cr__srv_cp p;
+    cr_ctr_cp_end to = { NULL, "-", c->fd, NULL, NULL };
     cr_err e = {0};
-    if (cr__srv_cp_end(c, q, arg, &from, name, path, &st) < 0) return;
-    cr__srv_path_stat(c, &st, path);
-    if (!c->head && cr_ctr_copy(c->rt, c->s, &from, &to, &e) < 0) cr_log(CR_LOG_WARN, "serve: cp %s: %s", arg, e.msg);
+    if (cr__srv_cp_end(c, q, arg, &p) < 0) return;
+    cr__srv_path_stat(c, &p.st, p.path);
+    if (!c->head && cr_ctr_copy(c->rt, c->s, &p.e, &to, &e) < 0) cr_log(CR_LOG_WARN, "serve: cp %s: %s", arg, e.msg);
 }
 
 /* Docker's CLI sends a tar for an existing directory (it names the entries). */
 static void cr__srv_archive_put(cr__srv *c, cr__srv_req *q, const char *arg) {
-    char name[256], path[4096];
-    cr_ctr_cp_end from = { NULL, "-", -1 }, to;
-    cr_ctr_cp_info st;
+    cr__srv_cp p;
+    cr_ctr_cp_end from = { NULL, "-", -1, NULL, NULL };
     cr_err e = {0};
-    if (cr__srv_cp_end(c, q, arg, &to, name, path, &st) < 0) return;
-    if (!S_ISDIR(st.mode) && !S_ISLNK(st.mode)) cr__srv_error(c, 400, "extraction point is not a directory");
-    else if (((from.fd = cr__srv_body_fd(c, q)) < 0 ? cr__errno(&e, "request body") : cr_ctr_copy(c->rt, c->s, &from, &to, &e)) < 0)
+    if (cr__srv_cp_end(c, q, arg, &p) < 0) return;
+    if (!S_ISDIR(p.st.mode) && !S_ISLNK(p.st.mode)) cr__srv_error(c, 400, "extraction point is not a directory");
+    else if (((from.fd = cr__srv_body_fd(c, q)) < 0 ? cr__errno(&e, "request body") : cr_ctr_copy(c->rt, c->s, &from, &p.e, &e)) < 0)
         cr__srv_fail(c, &e);
     else cr__srv_reply(c, 200, NULL, NULL, 0);
     if (from.fd >= 0) close(from.fd);

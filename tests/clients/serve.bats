@@ -338,6 +338,31 @@ PY
     [ "$status" -eq 0 ]
 }
 
+@test "serve: docker cp into and out of a created container: its files are there at the start; rm leaves nothing" {
+    timeout 30 $D create --name "${N}cc" --network none "$BB" sh -c 'cat /tmp/f /tmp/d/g'
+    echo copied-in >"$S/f" && mkdir -p "$S/d" && echo in-dir >"$S/d/g"
+    run timeout 20 $D cp "$S/f" "${N}cc:/tmp/f"
+    [ "$status" -eq 0 ]
+    run timeout 20 $D cp "$S/d" "${N}cc:/tmp/"
+    [ "$status" -eq 0 ]
+    run timeout 20 $D cp "${N}cc:/opt/dir/a" "$S/a"        # the image's files
+    [ "$status" -eq 0 ] && [ "$(cat "$S/a")" = a ]
+    run timeout 20 $D cp "${N}cc:/tmp/f" "$S/back"         # and what was copied in
+    [ "$status" -eq 0 ] && [ "$(cat "$S/back")" = copied-in ]
+    run timeout 20 $D cp "${N}cc:/nonexistent" "$S/x"
+    [ "$status" -ne 0 ] && [[ $output == *"No such container:path"* ]]
+    run timeout 30 $D start -a "${N}cc"
+    [ "$status" -eq 0 ] && [ "${lines[0]}" = copied-in ] && [ "${lines[1]}" = in-dir ]
+    [ -z "$(ls -A "$STORE/created" 2>/dev/null)" ]
+    run timeout 30 $D rm -f "${N}cc"
+    [ "$status" -eq 0 ]
+    timeout 30 $D create --name "${N}cc2" --network none "$BB" true
+    timeout 20 $D cp "$S/f" "${N}cc2:/tmp/f"
+    [ -n "$(ls -A "$STORE/created")" ]
+    timeout 30 $D rm "${N}cc2"
+    [ -z "$(ls -A "$STORE/created")" ]
+}
+
 @test "serve: volumes: create, use, ls, inspect, rm (refused while in use), prune" {
     run $D volume create "${N}v"
     [ "$status" -eq 0 ] && [ "$output" = "${N}v" ]
