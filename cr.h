@@ -25939,6 +25939,9 @@ static int cr__ctr_exec_detached(const cr_runtime *rt, const char *store, const 
     pid_t w;
     if (pipe2(p, O_CLOEXEC) < 0) return cr__errno(err, "pipe");
     if ((w = fork()) == 0) {
+        /* the waiter is a grandchild, reaped by init (or a subreaper): a
+           long-lived caller is left no zombie when it ends */
+        if (fork() != 0) _exit(0);
         close(p[0]);
         setsid();
         memset(err, 0, sizeof *err);
@@ -25950,8 +25953,8 @@ static int cr__ctr_exec_detached(const cr_runtime *rt, const char *store, const 
         _exit(0);
     }
     close(p[1]);
+    if (w > 0) while (waitpid(w, NULL, 0) < 0 && errno == EINTR) ;
     r = w < 0 ? cr__errno(err, "fork") : read(p[0], err, sizeof *err) != (ssize_t)sizeof *err ? cr_err_set(err, EIO, "exec: its waiter died") : -err->code;
-    if (r < 0 && w > 0) waitpid(w, NULL, 0);
     close(p[0]);
     return r;
 }

@@ -472,6 +472,44 @@ PY
     [[ $output == *"create start die destroy"* ]]
 }
 
+@test "serve: docker exec -d on a kept-alive connection leaves no zombie (its waiter is not the connection's child)" {
+    cat >"$S/execd.py" <<'PY'
+import os, sys, time, docker
+c = docker.DockerClient(base_url=os.environ["DOCKER_HOST"], version="auto", timeout=30)
+serve, img, n = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+k = c.containers.run(img, ["sleep", "100"], network_mode="none", detach=True, name=n)
+ids = [c.api.exec_create(k.id, ["true"])["Id"] for _ in range(3)]
+for i in ids: c.api.exec_start(i, detach=True)
+for i in ids:
+    for _ in range(100):
+        if not c.api.exec_inspect(i)["Running"]: break
+        time.sleep(0.1)
+def kids():   # pid -> (ppid, state) of every process
+    out = {}
+    for p in filter(str.isdigit, os.listdir("/proc")):
+        try: st = open("/proc/%s/stat" % p).read().rsplit(")", 1)[1].split()
+        except (OSError, IndexError): continue
+        out[int(p)] = (int(st[1]), st[0])
+    return out
+def below(ps, top):
+    found, todo = [], [top]
+    while todo:
+        t = todo.pop()
+        for p, (pp, s) in ps.items():
+            if pp == t: found.append((p, s)); todo.append(p)
+    return found
+for _ in range(30):   # a waiter that ended lingers as a zombie, or is gone
+    z = [p for p, s in below(kids(), serve) if s == "Z"]
+    if z: break
+    time.sleep(0.1)
+print("zombies:", z)
+k.remove(force=True)
+PY
+    run timeout 60 /usr/bin/python3 "$S/execd.py" "$SERVE_PID" "$BB" "${N}xd"
+    echo "$output"
+    [ "$status" -eq 0 ] && [ "$output" = "zombies: []" ]
+}
+
 @test "serve: events from the journal: short runs of docker and of cr seen whole, since, until, filters" {
     t0=$(date +%s)
     run timeout 30 $D run --rm --name "${N}ev" --network none "$BB" true
