@@ -28075,6 +28075,7 @@ CR_API int cr_build_import(const cr_store *s, int fd, const char *source, const 
 typedef struct cr__srv_req {
     char method[16], path[2048], query[4096];
     int close, chunked, upgrade, api;  /* api: the minor of /v1.NN (0: none given) */
+    int unread;                        /* the body is still on the connection (a tar a route streams) */
     uint64_t length;                   /* Content-Length; UINT64_MAX: none */
     cr_buf hdrs, body;
 } cr__srv_req;
@@ -28121,7 +28122,7 @@ static int cr__srv_parse_head(cr__srv_req *q, const char *s, size_t len, cr_err 
     const char *end = s + len, *eol = (const char *)memchr(s, '\n', len), *sp1, *sp2, *line, *t, *tok, *val, *p;
     size_t n, nl, vl, tl, i;
     unsigned minor;
-    q->close = q->chunked = q->upgrade = q->api = 0;
+    q->close = q->chunked = q->upgrade = q->api = q->unread = 0;
     q->length = UINT64_MAX;
     q->hdrs.len = 0;
     if (!eol) return cr_err_set(err, EPROTO, "request line without an end");
@@ -28247,7 +28248,7 @@ static int cr__srv_fill(cr__srv *c) {
     return 0;
 }
 
-/* Reads the next request: 1, 0 when the client is gone, <0 for a bad one (err says why). */
+/* Reads the next request's head (its body: cr__srv_body_read): 1, 0 when the client is gone, <0 for a bad one (err says why). */
 static int cr__srv_read(cr__srv *c, cr__srv_req *q, cr_err *err) {
     const char *h, *e;
     size_t len;
@@ -28263,7 +28264,22 @@ static int cr__srv_read(cr__srv *c, cr__srv_req *q, cr_err *err) {
     r = cr__srv_parse_head(q, h, len, err);
     c->rpos += len;
     if (r < 0) return r;
-    if (q->length != UINT64_MAX && q->length > (64u << 20)) return cr_err_set(err, EFBIG, "request body too large");
+    return 1;
+}
+
+/* n bytes of the body into q->body (at most 64 MiB) or (fd >= 0) into fd. */
+static int cr__srv_body_put(cr__srv_req *q, int fd, const char *d, size_t n, uint64_t *got, cr_err *err) {
+    *got += n;
+    if (fd >= 0) return n && cr__write_all(fd, d, n) < 0 ? cr__errno(err, "request body") : 0;
+    cr_buf_add(&q->body, d, n);
+    return q->body.len > (64u << 20) ? cr_err_set(err, EFBIG, "request body too large") : q->body.oom ? cr_err_set(err, ENOMEM, "out of memory") : 0;
+}
+
+/* The request's body (Content-Length or chunked): into q->body, or into fd. */
+static int cr__srv_body_read(cr__srv *c, cr__srv_req *q, int fd, cr_err *err) {
+    uint64_t got = 0;
+    int r;
+    if (fd < 0 && q->length != UINT64_MAX && q->length > (64u << 20)) return cr_err_set(err, EFBIG, "request body too large");
     if (q->chunked) {
         cr__http_chunked ch;
         memset(&ch, 0, sizeof ch);
@@ -28272,21 +28288,19 @@ static int cr__srv_read(cr__srv *c, cr__srv_req *q, cr_err *err) {
             size_t used, dl;
             if (c->rpos == c->rlen && cr__srv_fill(c) < 0) return cr_err_set(err, EPIPE, "request body cut short");
             r = cr__http_chunked_feed(&ch, c->rbuf + c->rpos, c->rlen - c->rpos, &used, &d, &dl, err);
-            if (dl) cr_buf_add(&q->body, d, dl);
             c->rpos += used;
-            if (q->body.len > (64u << 20)) return cr_err_set(err, EFBIG, "request body too large");
+            if (r >= 0 && cr__srv_body_put(q, fd, d, dl, &got, err) < 0) return -err->code;
         }
-        if (r < 0) return r;
-    } else {
-        while (q->length != UINT64_MAX && q->body.len < q->length) {
-            size_t k;
-            if (c->rpos == c->rlen && cr__srv_fill(c) < 0) return cr_err_set(err, EPIPE, "request body cut short");
-            k = c->rlen - c->rpos < q->length - q->body.len ? c->rlen - c->rpos : (size_t)(q->length - q->body.len);
-            cr_buf_add(&q->body, c->rbuf + c->rpos, k);
-            c->rpos += k;
-        }
+        return r < 0 ? r : 0;
     }
-    return q->body.oom ? cr_err_set(err, ENOMEM, "out of memory") : 1;
+    while (q->length != UINT64_MAX && got < q->length) {
+        size_t k;
+        if (c->rpos == c->rlen && cr__srv_fill(c) < 0) return cr_err_set(err, EPIPE, "request body cut short");
+        k = c->rlen - c->rpos < q->length - got ? c->rlen - c->rpos : (size_t)(q->length - got);
+        c->rpos += k;
+        if (cr__srv_body_put(q, fd, c->rbuf + c->rpos - k, k, &got, err) < 0) return -err->code;
+    }
+    return 0;
 }
 
 /* ---- responses ---- */
@@ -28891,10 +28905,17 @@ static void cr__srv_pull_image(cr__srv *c, cr__srv_req *q, const char *arg) {
 static int cr__srv_tmp(cr__srv *c) {
     return open(cr_store_root(c->s), O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
 }
-/* The request's body in such a file, read from its start; -1 on errors (errno). */
-static int cr__srv_body_fd(cr__srv *c, const cr__srv_req *q) {
+/* The request's body in such a file (a streamed one read from the
+   connection into it), read from its start; -1 on errors (errno). */
+static int cr__srv_body_fd(cr__srv *c, cr__srv_req *q) {
     int fd = cr__srv_tmp(c);
-    if (fd >= 0 && (cr__write_all(fd, q->body.data ? q->body.data : "", q->body.len) < 0 || lseek(fd, 0, SEEK_SET) < 0)) { close(fd); fd = -1; }
+    cr_err e = {0};
+    if (fd >= 0 && q->unread && cr__srv_body_read(c, q, fd, &e) == 0) q->unread = 0;
+    if (fd >= 0 && (q->unread || cr__write_all(fd, q->body.data ? q->body.data : "", q->body.len) < 0 || lseek(fd, 0, SEEK_SET) < 0)) {
+        close(fd);
+        fd = -1;
+        if (e.code) errno = e.code;
+    }
     return fd;
 }
 /* Every value of query parameter key (Docker repeats t= and names=). */
@@ -30803,24 +30824,40 @@ static int cr__srv_match(const char *pattern, const char *path, char *arg, size_
     return 1;
 }
 
-static void cr__srv_dispatch(cr__srv *c, cr__srv_req *q) {
-    char arg[1024];
+/* The route of q (NULL: none); *known: its path has one. */
+static const cr__srv_route *cr__srv_route_of(const cr__srv_req *q, char arg[1024], int *known) {
     size_t i;
-    int path_known = 0;
-    cr_log(CR_LOG_DEBUG, "serve: %s %s%s%s (API 1.%d)", q->method, q->path, q->query[0] ? "?" : "", q->query, q->api);
-    if (q->api && (q->api < 24 || q->api > 43))
-        return cr__srv_error(c, 400, "client version 1.%d is %s than the supported API versions (" CR_SERVE_API_MIN " to " CR_SERVE_API_VERSION ")",
-                             q->api, q->api < 24 ? "older" : "newer");
     for (i = 0; i < sizeof cr__srv_routes / sizeof *cr__srv_routes; i++) {
         const cr__srv_route *r = &cr__srv_routes[i];
-        if (!cr__srv_match(r->pattern, q->path, arg, sizeof arg)) continue;
-        path_known = 1;
-        if (strcmp(r->method, q->method)) continue;
-        r->fn(c, q, arg[0] ? arg : NULL);
-        return;
+        if (!cr__srv_match(r->pattern, q->path, arg, 1024)) continue;
+        *known = 1;
+        if (!strcmp(r->method, q->method)) return r;
     }
-    if (path_known) cr__srv_error(c, 405, "method %s not allowed for %s", q->method, q->path);
+    return NULL;
+}
+
+/* The body is read first (a tar of docker cp, load or build streams into
+   a temp file as the route asks: cr__srv_body_fd); one left unread ends
+   the connection. */
+static void cr__srv_dispatch(cr__srv *c, cr__srv_req *q) {
+    char arg[1024];
+    int path_known = 0;
+    const cr__srv_route *r = cr__srv_route_of(q, arg, &path_known);
+    cr_err e = {0};
+    cr_log(CR_LOG_DEBUG, "serve: %s %s%s%s (API 1.%d)", q->method, q->path, q->query[0] ? "?" : "", q->query, q->api);
+    if (r && (r->fn == cr__srv_archive_put || r->fn == cr__srv_load_post || r->fn == cr__srv_build)) q->unread = 1;
+    else if (cr__srv_body_read(c, q, -1, &e) < 0) {
+        q->close = 1;
+        c->chunked = 0;
+        return cr__srv_error(c, e.code == EFBIG ? 413 : 400, "bad request: %s", e.msg);
+    }
+    if (q->api && (q->api < 24 || q->api > 43))
+        cr__srv_error(c, 400, "client version 1.%d is %s than the supported API versions (" CR_SERVE_API_MIN " to " CR_SERVE_API_VERSION ")",
+                      q->api, q->api < 24 ? "older" : "newer");
+    else if (r) r->fn(c, q, arg[0] ? arg : NULL);
+    else if (path_known) cr__srv_error(c, 405, "method %s not allowed for %s", q->method, q->path);
     else cr__srv_error(c, 404, "page not found");
+    if (q->unread) q->close = 1;
 }
 
 CR_API void cr_serve_conn(const cr_runtime *rt, const cr_store *s, int fd) {

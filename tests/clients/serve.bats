@@ -316,6 +316,18 @@ PY
     [ "$status" -eq 0 ]
 }
 
+@test "serve: docker cp of a 101 MiB file into a container (the body streams to a temp file, no cap)" {
+    timeout 30 $D run -d --name "${N}big" --network none "$BB" sleep 1000
+    head -c 1M /dev/urandom >"$S/big" && truncate -s 100M "$S/big" && head -c 1M /dev/urandom >>"$S/big"
+    run timeout 120 $D cp "$S/big" "${N}big:/tmp/big"
+    [ "$status" -eq 0 ]
+    run timeout 60 $D exec "${N}big" sh -c 'wc -c </tmp/big; sha256sum </tmp/big'
+    [ "$status" -eq 0 ] && [ "${lines[0]}" = $((101 << 20)) ] && [ "${lines[1]%% *}" = "$(sha256sum <"$S/big" | cut -d' ' -f1)" ]
+    rm -f "$S/big"
+    run timeout 30 $D rm -f "${N}big"
+    [ "$status" -eq 0 ]
+}
+
 @test "serve: docker cp out of and into a stopped container" {
     local long=/$(printf 'd%.0s' $(seq 200))/$(printf 'l%.0s' $(seq 200))   # (a stat header longer than 1 KiB)
     timeout 30 $D run --name "${N}cs" --network none "$BB" sh -c "echo written >/tmp/w; ln -sf $long /tmp/long; test ! -e /tmp/f || cat /tmp/f"
