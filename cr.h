@@ -1348,7 +1348,8 @@ CR_API int cr_ctr_diff(const cr_runtime *rt, const cr_store *s, const char *name
    symlinks in it are resolved inside it, never out. Volumes of a stopped
    container are not mounted: their paths show the dirs beneath.
    An end is a container's path, or (container NULL) a host path; path
-   "-" is a tar on fd (0: stdin as from, stdout as to). A directory
+   "-" is a tar on stdin as from, stdout as to, or with flag
+   CR_CTR_CP_FD on fd (any: 0 too, as an inetd-style caller has). A directory
    destination receives the source under its own name, another one is
    made (its parent must exist) or replaced as the source.
    A container not made yet (container NULL, image set): the image's
@@ -1357,8 +1358,10 @@ CR_API int cr_ctr_diff(const cr_runtime *rt, const cr_store *s, const char *name
 typedef struct cr_ctr_cp_end {
     const char *container, *path;
     int fd;
+    unsigned flags;
     const char *image, *overlay;
 } cr_ctr_cp_end;
+enum { CR_CTR_CP_FD = 1 };
 CR_API int cr_ctr_copy(const cr_runtime *rt, const cr_store *s, const cr_ctr_cp_end *from, const cr_ctr_cp_end *to, cr_err *err);
 /* What an end's path is (not followed if a symlink), resolved as by
    cr_ctr_copy: docker cp's stat of it. ENOENT when it has none. */
@@ -25450,7 +25453,7 @@ CR_API int cr_ctr_copy(const cr_runtime *rt, const cr_store *s, const cr_ctr_cp_
     return cr__ctr_cp_call(rt, s, from, to, NULL, err);
 }
 CR_API int cr_ctr_cp_stat(const cr_runtime *rt, const cr_store *s, const cr_ctr_cp_end *e, cr_ctr_cp_info *out, cr_err *err) {
-    cr_ctr_cp_end none = { NULL, "-", 0, NULL, NULL };
+    cr_ctr_cp_end none = { NULL, "-", 0, 0, NULL, NULL };
     return cr__ctr_cp_call(rt, s, e, &none, out, err);
 }
 
@@ -25467,8 +25470,8 @@ static int cr__ctr_copy(const cr_runtime *rt, const cr_store *s, const cr_ctr_cp
     if (r == 0 && sroot >= 0) r = cr__ctr_cp_src(sroot, src, &o, base, &dfd, err);
     if (r == 0 && strcmp(to->path, "-")) r = cr__ctr_cp_root(rt, s, to, 1, pre[1], dst, &droot, &lock[1], err);
     if (r < 0) goto out;
-    if (dfd < 0) { r = cr__ctr_cp_dest(droot, dst, from->fd, !to->container, err); goto out; }
-    if (droot < 0) { ws = to->fd ? to->fd : 1; o.user = &ws; r = cr_unpack_write_tar(dfd, &o, err); goto out; }
+    if (dfd < 0) { r = cr__ctr_cp_dest(droot, dst, from->flags & CR_CTR_CP_FD ? from->fd : 0, !to->container, err); goto out; }
+    if (droot < 0) { ws = to->flags & CR_CTR_CP_FD ? to->fd : 1; o.user = &ws; r = cr_unpack_write_tar(dfd, &o, err); goto out; }
     if (pipe2(p, O_CLOEXEC) < 0 || (pid = fork()) < 0) { r = cr__errno(err, "cp"); goto out; }
     if (pid == 0) {
         close(p[0]);
@@ -25494,7 +25497,7 @@ out:
 
 CR_API int cr_ctr_export(const cr_runtime *rt, const cr_store *s, const char *name, int fd, cr_err *err) {
     static const char *const mounts[] = { "dev", "proc", "sys", "etc/hosts", "etc/hostname", "etc/resolv.conf", NULL };
-    cr_ctr_cp_end e = { name, "/", 0, NULL, NULL };
+    cr_ctr_cp_end e = { name, "/", 0, 0, NULL, NULL };
     cr_unpack_write_opts o;
     char abs[PATH_MAX];
     int root = -1, lock = -1, r;
@@ -30223,7 +30226,7 @@ static void cr__srv_path_stat(cr__srv *c, const cr_ctr_cp_info *st, const char *
 
 static void cr__srv_archive(cr__srv *c, cr__srv_req *q, const char *arg) {
     cr__srv_cp p;
-    cr_ctr_cp_end to = { NULL, "-", c->fd, NULL, NULL };
+    cr_ctr_cp_end to = { NULL, "-", c->fd, CR_CTR_CP_FD, NULL, NULL };
     cr_err e = {0};
     if (cr__srv_cp_end(c, q, arg, &p) < 0) return;
     cr__srv_path_stat(c, &p.st, p.path);
@@ -30233,7 +30236,7 @@ static void cr__srv_archive(cr__srv *c, cr__srv_req *q, const char *arg) {
 /* Docker's CLI sends a tar for an existing directory (it names the entries). */
 static void cr__srv_archive_put(cr__srv *c, cr__srv_req *q, const char *arg) {
     cr__srv_cp p;
-    cr_ctr_cp_end from = { NULL, "-", -1, NULL, NULL };
+    cr_ctr_cp_end from = { NULL, "-", -1, CR_CTR_CP_FD, NULL, NULL };
     cr_err e = {0};
     if (cr__srv_cp_end(c, q, arg, &p) < 0) return;
     if (!S_ISDIR(p.st.mode) && !S_ISLNK(p.st.mode)) cr__srv_error(c, 400, "extraction point is not a directory");

@@ -80,6 +80,27 @@ serve_on_host() {
     ! kill -0 "$act" 2>/dev/null
 }
 
+@test "serve: socket activation with stdin closed: a connection on fd 0 gets docker cp's tar, not stdout" {
+    # (the activator: the listening socket on fd 3, fd 0 closed, then cr in its place)
+    bg_start serve "$S/act.log" /usr/bin/python3 -c '
+import os, socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.bind(sys.argv[1]); s.listen(16)
+os.dup2(s.fileno(), 3); os.set_inheritable(3, True); os.close(0)
+os.environ.update(LISTEN_FDS="1", LISTEN_PID=str(os.getpid()))
+os.execv(sys.argv[2], sys.argv[2:])' "$S/act.sock" "$CR" --root "$CR_ROOT" --storage "$STORE" serve
+    act=$BG_PID
+    wait_file "$S/act.sock"
+    export DOCKER_HOST=unix://$S/act.sock
+    timeout 30 $D create --name "${N}fd0" --network none "$BB" true
+    run timeout 20 $D cp "${N}fd0:/opt/dir/a" "$S/a"
+    echo "$output"
+    [ "$status" -eq 0 ] && [ "$(cat "$S/a")" = a ]
+    run timeout 30 $D rm "${N}fd0"
+    bg_stop "$act"
+    [ "$status" -eq 0 ]
+}
+
 @test "serve: docker run --rm prints the output and returns the status, leaving nothing" {
     run timeout 30 $D run --rm --network none "$BB" echo hello
     [ "$status" -eq 0 ] && [ "$output" = hello ]
