@@ -382,8 +382,12 @@ PY
     [ "$status" -eq 0 ] && [ "$(cat "$S/a")" = a ]
     run timeout 20 $D cp "${N}cc:/tmp/f" "$S/back"         # and what was copied in
     [ "$status" -eq 0 ] && [ "$(cat "$S/back")" = copied-in ]
-    run timeout 20 $D cp "${N}cc:/nonexistent" "$S/x"
-    [ "$status" -ne 0 ] && [[ $output == *"No such container:path"* ]]
+    run timeout 20 $D cp "${N}cc:/nonexistent" "$S/x"       # as dockerd: 404, "No such container:path"
+    [ "$status" -ne 0 ] && [[ $output == *"No such container:path: ${N}cc:/nonexistent"* ]]
+    run timeout 20 $D cp "$S/f" "${N}cc:/nonexistent/f"
+    [ "$status" -ne 0 ] && [[ $output == *"No such container:path: ${N}cc:/nonexistent"* ]]
+    run curl -s --unix-socket "$S/d.sock" "http://x/containers/${N}cc/archive?path=/nonexistent"
+    [ "$output" = "{\"message\":\"Could not find the file /nonexistent in container ${N}cc\"}" ]
     run timeout 30 $D start -a "${N}cc"
     [ "$status" -eq 0 ] && [ "${lines[0]}" = copied-in ] && [ "${lines[1]}" = in-dir ]
     [ -z "$(ls -A "$STORE/created" 2>/dev/null)" ]
