@@ -23496,6 +23496,11 @@ static void cr__ctr_finish(cr__ctr *c, int status) {
 static void cr__ctr_discard(cr__ctr *c) {
     cr_err e = {0};
     if (c->existing) { cr_container_delete(c->rt, c->name, CR_DELETE_FORCE, NULL); return; }
+    if (c->dirfd >= 0 && c->o->overlay) {   /* what was copied in stays for the next start */
+        char p[PATH_MAX];
+        snprintf(p, sizeof p, "%s/upper", c->o->overlay);
+        if (cr__mkdir_p(c->o->overlay, 0755) < 0 || renameat(c->dirfd, "upper", AT_FDCWD, p) < 0) cr_log(CR_LOG_WARN, "%s: %s", p, strerror(errno));
+    }
     if (c->dirfd >= 0) cr__ctr_event(c->rt, c->store, c->name, "destroy", -1, NULL, NULL);
     if (c->dirfd >= 0 && cr__ctr_destroy(c->rt, c->store, c->name, &e) < 0) cr_log(CR_LOG_WARN, "%s", e.msg);
 }

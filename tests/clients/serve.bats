@@ -95,7 +95,8 @@ os.execv(sys.argv[2], sys.argv[2:])' "$S/act.sock" "$CR" --root "$CR_ROOT" --sto
     timeout 30 $D create --name "${N}fd0" --network none "$BB" true
     run timeout 20 $D cp "${N}fd0:/opt/dir/a" "$S/a"
     echo "$output"
-    [ "$status" -eq 0 ] && [ "$(cat "$S/a")" = a ]
+    [ "$status" -eq 0 ]
+    [ "$(cat "$S/a")" = a ]
     run timeout 30 $D rm "${N}fd0"
     bg_stop "$act"
     [ "$status" -eq 0 ]
@@ -343,7 +344,9 @@ PY
     run timeout 120 $D cp "$S/big" "${N}big:/tmp/big"
     [ "$status" -eq 0 ]
     run timeout 60 $D exec "${N}big" sh -c 'wc -c </tmp/big; sha256sum </tmp/big'
-    [ "$status" -eq 0 ] && [ "${lines[0]}" = $((101 << 20)) ] && [ "${lines[1]%% *}" = "$(sha256sum <"$S/big" | cut -d' ' -f1)" ]
+    [ "$status" -eq 0 ]
+    [ "${lines[0]}" = $((101 << 20)) ]
+    [ "${lines[1]%% *}" = "$(sha256sum <"$S/big" | cut -d' ' -f1)" ]
     rm -f "$S/big"
     run timeout 30 $D rm -f "${N}big"
     [ "$status" -eq 0 ]
@@ -379,23 +382,34 @@ PY
     run timeout 20 $D cp "$S/d" "${N}cc:/tmp/"
     [ "$status" -eq 0 ]
     run timeout 20 $D cp "${N}cc:/opt/dir/a" "$S/a"        # the image's files
-    [ "$status" -eq 0 ] && [ "$(cat "$S/a")" = a ]
+    [ "$status" -eq 0 ]
+    [ "$(cat "$S/a")" = a ]
     run timeout 20 $D cp "${N}cc:/tmp/f" "$S/back"         # and what was copied in
-    [ "$status" -eq 0 ] && [ "$(cat "$S/back")" = copied-in ]
+    [ "$status" -eq 0 ]
+    [ "$(cat "$S/back")" = copied-in ]
     run timeout 20 $D cp "${N}cc:/nonexistent" "$S/x"       # as dockerd: 404, "No such container:path"
-    [ "$status" -ne 0 ] && [[ $output == *"No such container:path: ${N}cc:/nonexistent"* ]]
+    [ "$status" -ne 0 ]
+    [[ $output == *"No such container:path: ${N}cc:/nonexistent"* ]]
     run timeout 20 $D cp "$S/f" "${N}cc:/nonexistent/f"
-    [ "$status" -ne 0 ] && [[ $output == *"No such container:path: ${N}cc:/nonexistent"* ]]
+    [ "$status" -ne 0 ]
+    [[ $output == *"No such container:path: ${N}cc:/nonexistent"* ]]
     run curl -s --unix-socket "$S/d.sock" "http://x/containers/${N}cc/archive?path=/nonexistent"
     [ "$output" = "{\"message\":\"Could not find the file /nonexistent in container ${N}cc\"}" ]
     run timeout 30 $D start -a "${N}cc"
-    [ "$status" -eq 0 ] && [ "${lines[0]}" = copied-in ] && [ "${lines[1]}" = in-dir ]
+    [ "$status" -eq 0 ]
+    [ "${lines[0]}" = copied-in ]
+    [ "${lines[1]}" = in-dir ]
     [ -z "$(ls -A "$STORE/created" 2>/dev/null)" ]
     run timeout 30 $D rm -f "${N}cc"
     [ "$status" -eq 0 ]
-    timeout 30 $D create --name "${N}cc2" --network none "$BB" true
+    timeout 30 $D create --name "${N}cc2" --network none "$BB" /nonexistent
     timeout 20 $D cp "$S/f" "${N}cc2:/tmp/f"
     [ -n "$(ls -A "$STORE/created")" ]
+    run timeout 30 $D start "${N}cc2"                        # a start that fails keeps them
+    [ "$status" -ne 0 ]
+    run timeout 20 $D cp "${N}cc2:/tmp/f" "$S/back2"
+    [ "$status" -eq 0 ]
+    [ "$(cat "$S/back2")" = copied-in ]
     timeout 30 $D rm "${N}cc2"
     [ -z "$(ls -A "$STORE/created")" ]
 }
@@ -544,7 +558,8 @@ k.remove(force=True)
 PY
     run timeout 60 /usr/bin/python3 "$S/execd.py" "$SERVE_PID" "$BB" "${N}xd"
     echo "$output"
-    [ "$status" -eq 0 ] && [ "$output" = "zombies: []" ]
+    [ "$status" -eq 0 ]
+    [ "$output" = "zombies: []" ]
 }
 
 @test "serve: events from the journal: short runs of docker and of cr seen whole, since, until, filters" {
