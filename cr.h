@@ -1515,7 +1515,10 @@ CR_API int cr_build_import(const cr_store *s, int fd, const char *source, const 
    in <state root>/@serve: the create requests of containers not yet
    started (Docker's "created"), exec instances, and the holds of clients
    that wait for or attach to a container (an AutoRemove container is
-   removed once they are done). Whoever can connect to the socket is root
+   removed once they are done); what docker cp puts into a created one
+   waits in <store>/created/<id> for its start. A JSON body is read into
+   memory (at most 64 MiB); the tar of docker cp, load and build streams
+   into an unnamed temp file in the store. Whoever can connect to the socket is root
    on the host: it is made 0660, owned by root and o->group.
    On TCP (o->tcp) every connection is TLS 1.2 (ECDHE, AES-128-GCM; an RSA
    or EC key) served by the same code through a relay process, and with
