@@ -1250,6 +1250,10 @@ typedef struct cr_ctr_opts {
        max-file=N (ctr.log.1 .. .N-1 kept, default 1) */
     const char *log_driver;
     const char *const *log_opts;
+    /* a dir (on the store's file system) whose upper/ becomes the
+       container's upper dir (what cr_ctr_copy put into a container not
+       made yet); the dir goes once that has moved */
+    const char *overlay;
 } cr_ctr_opts;
 
 /* Creates and starts an image container; name gets its name. In the
@@ -1346,10 +1350,20 @@ CR_API int cr_ctr_diff(const cr_runtime *rt, const cr_store *s, const char *name
    symlinks in it are resolved inside it, never out. Volumes of a stopped
    container are not mounted: their paths show the dirs beneath.
    An end is a container's path, or (container NULL) a host path; path
-   "-" is a tar on fd (0: stdin as from, stdout as to). A directory
+   "-" is a tar on stdin as from, stdout as to, or with flag
+   CR_CTR_CP_FD on fd (any: 0 too, as an inetd-style caller has). A directory
    destination receives the source under its own name, another one is
-   made (its parent must exist) or replaced as the source. */
-typedef struct cr_ctr_cp_end { const char *container, *path; int fd; } cr_ctr_cp_end;
+   made (its parent must exist) or replaced as the source.
+   A container not made yet (container NULL, image set): the image's
+   layers under the dir <overlay>/upper (made if missing): what Docker's
+   cp puts into a created container, which cr_ctr_opts.overlay takes. */
+typedef struct cr_ctr_cp_end {
+    const char *container, *path;
+    int fd;
+    unsigned flags;
+    const char *image, *overlay;
+} cr_ctr_cp_end;
+enum { CR_CTR_CP_FD = 1 };
 CR_API int cr_ctr_copy(const cr_runtime *rt, const cr_store *s, const cr_ctr_cp_end *from, const cr_ctr_cp_end *to, cr_err *err);
 /* What an end's path is (not followed if a symlink), resolved as by
    cr_ctr_copy: docker cp's stat of it. ENOENT when it has none. */
@@ -1503,7 +1517,10 @@ CR_API int cr_build_import(const cr_store *s, int fd, const char *source, const 
    in <state root>/@serve: the create requests of containers not yet
    started (Docker's "created"), exec instances, and the holds of clients
    that wait for or attach to a container (an AutoRemove container is
-   removed once they are done). Whoever can connect to the socket is root
+   removed once they are done); what docker cp puts into a created one
+   waits in <store>/created/<id> for its start. A JSON body is read into
+   memory (at most 64 MiB); the tar of docker cp, load and build streams
+   into an unnamed temp file in the store. Whoever can connect to the socket is root
    on the host: it is made 0660, owned by root and o->group.
    On TCP (o->tcp) every connection is TLS 1.2 (ECDHE, AES-128-GCM; an RSA
    or EC key) served by the same code through a relay process, and with
@@ -23521,6 +23538,11 @@ static void cr__ctr_finish(cr__ctr *c, int status) {
 static void cr__ctr_discard(cr__ctr *c) {
     cr_err e = {0};
     if (c->existing) { cr_container_delete(c->rt, c->name, CR_DELETE_FORCE, NULL); return; }
+    if (c->dirfd >= 0 && c->o->overlay) {   /* what was copied in stays for the next start */
+        char p[PATH_MAX];
+        snprintf(p, sizeof p, "%s/upper", c->o->overlay);
+        if (cr__mkdir_p(c->o->overlay, 0755) < 0 || renameat(c->dirfd, "upper", AT_FDCWD, p) < 0) cr_log(CR_LOG_WARN, "%s: %s", p, strerror(errno));
+    }
     if (c->dirfd >= 0) cr__ctr_event(c->rt, c->store, c->name, "destroy", -1, NULL, NULL);
     if (c->dirfd >= 0 && cr__ctr_destroy(c->rt, c->store, c->name, &e) < 0) cr_log(CR_LOG_WARN, "%s", e.msg);
 }
@@ -23656,8 +23678,13 @@ static int cr__ctr_fill(cr__ctr *c, cr_err *err) {
     int r;
     if (!c->o->rootfs) {
         char p[PATH_MAX];
-        if (mkdirat(c->dirfd, "upper", 0755) < 0 || mkdirat(c->dirfd, "work", 0700) < 0 || mkdirat(c->dirfd, "rootfs", 0755) < 0)
+        int moved;
+        snprintf(p, sizeof p, "%s/upper", c->o->overlay ? c->o->overlay : "");
+        if (!(moved = c->o->overlay && renameat(AT_FDCWD, p, c->dirfd, "upper") == 0) && c->o->overlay && errno != ENOENT)
+            return cr__errno(err, "%s", p);
+        if ((!moved && mkdirat(c->dirfd, "upper", 0755) < 0) || mkdirat(c->dirfd, "work", 0700) < 0 || mkdirat(c->dirfd, "rootfs", 0755) < 0)
             return cr__errno(err, "%s: overlay directories", c->dir);
+        if (c->o->overlay) cr__rootless_rm(AT_FDCWD, c->o->overlay, NULL);
         if (!c->lower.n) {
             /* an image without layers: overlayfs wants a lower dir all the same */
             if (mkdirat(c->dirfd, "empty", 0755) < 0) return cr__errno(err, "%s/empty", c->dir);
@@ -25251,15 +25278,31 @@ static int cr__ctr_fd_sink(void *user, const void *p, size_t n) {
     return cr__write_all(*(int *)user, p, n) < 0 ? -errno : 0;
 }
 
-/* A stopped container's root, mounted nowhere (fsmount: it goes with
-   its last fd): its overlay, with its upper dir (rw), else read-only with
+/* The overlay of low (lower dirs, top first) and upper (NULL: read-only),
+   mounted nowhere (fsmount: it goes with its last fd), in *fd. */
+static int cr__ctr_cp_mount(const cr_buf *low, const char *upper, const char *work, int *fd, const char *name, cr_err *err) {
+    int fs, r = 0;
+    if (low->oom) return cr_err_set(err, ENOMEM, "out of memory");
+    if ((fs = (int)syscall(SYS_fsopen, "overlay", FSOPEN_CLOEXEC)) < 0 ||
+        syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING, "lowerdir", low->data ? low->data : "", 0) < 0 ||
+        (cr__in_userns() && syscall(SYS_fsconfig, fs, FSCONFIG_SET_FLAG, "userxattr", NULL, 0) < 0) ||
+        (upper && (syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING, "upperdir", upper, 0) < 0 ||
+                   syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING, "workdir", work, 0) < 0)) ||
+        syscall(SYS_fsconfig, fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0 ||
+        (*fd = (int)syscall(SYS_fsmount, fs, FSMOUNT_CLOEXEC, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | (upper ? 0 : MOUNT_ATTR_RDONLY))) < 0)
+        r = cr__errno(err, "mount the root of %s (upper \"%s\")", name, upper ? upper : "none");
+    if (fs >= 0) close(fs);
+    return r;
+}
+
+/* A stopped container's root, mounted nowhere: its overlay, with its upper dir (rw), else read-only with
    the upper dir as the top layer; a --rootfs container's dir itself. */
 static int cr__ctr_cp_stopped(const cr_store *s, const cr_ctr_info *c, int rw, int *fd, cr_err *err) {
     cr_buf text = {0}, low = {0};
     cr_json *run = NULL;
     const cr_json *e;
     char upper[PATH_MAX], work[PATH_MAX];
-    int dfd, fs = -1, r;
+    int dfd, r;
     if ((r = cr__ctr_load_record(cr_store_root(s), c->name, &run, err)) < 0) return r;
     snprintf(upper, sizeof upper, "%s", cr__ctr_json_str(run, "Rootfs"));
     cr_json_free(run);
@@ -25273,20 +25316,43 @@ static int cr__ctr_cp_stopped(const cr_store *s, const cr_ctr_info *c, int rw, i
     if (!rw) cr_buf_puts(&low, upper);
     for (e = r == 0 && (e = cr_json_get(run, "Lower")) && e->type == CR_JSON_ARRAY ? e->child : NULL; e; e = e->next)
         if (e->type == CR_JSON_STRING) cr_buf_printf(&low, "%s%s", low.len ? ":" : "", e->str);
-    if (r < 0) goto out;
-    if (low.oom) { r = cr_err_set(err, ENOMEM, "out of memory"); goto out; }
-    if ((fs = (int)syscall(SYS_fsopen, "overlay", FSOPEN_CLOEXEC)) < 0 ||
-        syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING, "lowerdir", low.data ? low.data : "", 0) < 0 ||
-        (cr__in_userns() && syscall(SYS_fsconfig, fs, FSCONFIG_SET_FLAG, "userxattr", NULL, 0) < 0) ||
-        (rw && (syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING, "upperdir", upper, 0) < 0 ||
-                syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING, "workdir", work, 0) < 0)) ||
-        syscall(SYS_fsconfig, fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0 ||
-        (*fd = (int)syscall(SYS_fsmount, fs, FSMOUNT_CLOEXEC, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | (rw ? 0 : MOUNT_ATTR_RDONLY))) < 0)
-        r = cr__errno(err, "mount the root of the stopped container %s (upper \"%s\")", c->name, upper);
-out:
-    if (fs >= 0) close(fs);
+    if (r == 0) r = cr__ctr_cp_mount(&low, rw ? upper : NULL, work, fd, c->name, err);
     cr_json_free(run);
     cr_buf_free(&text);
+    cr_buf_free(&low);
+    return r;
+}
+
+/* A container not made yet (cr_ctr_cp_end.image): its image's layers
+   under <overlay>/upper (made, with its work dir, by the first look). */
+static int cr__ctr_cp_pending(const cr_store *s, const cr_ctr_cp_end *e, int rw, int *fd, cr_err *err) {
+    cr__ctr *k = (cr__ctr *)cr__calloc(1, sizeof *k);
+    cr_ctr_opts o;
+    cr_buf low = {0};
+    char upper[PATH_MAX], work[PATH_MAX], empty[PATH_MAX];
+    int i, r;
+    if (!k) return cr_err_set(err, ENOMEM, "out of memory");
+    memset(&o, 0, sizeof o);
+    o.image = e->image;
+    k->o = &o;
+    k->store = cr_store_root(s);
+    snprintf(upper, sizeof upper, "%s/upper", e->overlay);
+    snprintf(work, sizeof work, "%s/work", e->overlay);
+    snprintf(empty, sizeof empty, "%s/empty", e->overlay);
+    /* (read-only, upper is the top layer: overlayfs wants two; no layers: a lower dir all the same) */
+    if ((r = cr__ctr_load_image(k, s, err)) < 0) ;
+    else if (cr__mkdir_p(upper, 0755) < 0 || (mkdir(work, 0700) < 0 && errno != EEXIST) || (mkdir(empty, 0755) < 0 && errno != EEXIST))
+        r = cr__errno(err, "%s", e->overlay);
+    else {
+        if (!k->lower.n) cr__strv_push(&k->lower, empty);
+        if (!rw) cr_buf_puts(&low, upper);
+        for (i = 0; i < k->lower.n; i++) cr_buf_printf(&low, "%s%s", low.len ? ":" : "", k->lower.v[i]);
+        if (!k->lower.oom) r = cr__ctr_cp_mount(&low, rw ? upper : NULL, work, fd, e->image, err);
+        else r = cr_err_set(err, ENOMEM, "out of memory");
+    }
+    cr_manifest_config_free(&k->img);
+    cr__strv_free(&k->lower);
+    cr_util_free(k);
     cr_buf_free(&low);
     return r;
 }
@@ -25302,6 +25368,7 @@ static int cr__ctr_cp_root(const cr_runtime *rt, const cr_store *s, const cr_ctr
     snprintf(abs, PATH_MAX, "%s", e->path);
     /* (pre: a rootless copy's running container, its root opened before the user namespace) */
     if (pre >= 0) return (*fd = fcntl(pre, F_DUPFD_CLOEXEC, 3)) < 0 ? cr__errno(err, "%s", e->container) : 0;
+    if (!e->container && e->image) return cr__ctr_cp_pending(s, e, rw, fd, err);
     if (!e->container) {
         if (e->path[0] != '/' && getcwd(cwd, sizeof cwd)) snprintf(abs, PATH_MAX, "%s/%s", cwd, e->path);
         snprintf(p, sizeof p, "/");
@@ -25410,7 +25477,7 @@ static int cr__ctr_cp_call(const cr_runtime *rt, const cr_store *s, const cr_ctr
     cr_ctr_info c;
     char p[64];
     int i, r = 0;
-    if (geteuid() == 0 || (!from->container && !to->container)) return cr__ctr_copy(rt, s, from, to, none, st, err);
+    if (geteuid() == 0 || (!from->container && !from->image && !to->container && !to->image)) return cr__ctr_copy(rt, s, from, to, none, st, err);
     memset(&a, 0, sizeof a);
     if (rt) a.rt = *rt;
     if (s) a.s = *s;
@@ -25434,7 +25501,7 @@ CR_API int cr_ctr_copy(const cr_runtime *rt, const cr_store *s, const cr_ctr_cp_
     return cr__ctr_cp_call(rt, s, from, to, NULL, err);
 }
 CR_API int cr_ctr_cp_stat(const cr_runtime *rt, const cr_store *s, const cr_ctr_cp_end *e, cr_ctr_cp_info *out, cr_err *err) {
-    cr_ctr_cp_end none = { NULL, "-", 0 };
+    cr_ctr_cp_end none = { NULL, "-", 0, 0, NULL, NULL };
     return cr__ctr_cp_call(rt, s, e, &none, out, err);
 }
 
@@ -25451,8 +25518,8 @@ static int cr__ctr_copy(const cr_runtime *rt, const cr_store *s, const cr_ctr_cp
     if (r == 0 && sroot >= 0) r = cr__ctr_cp_src(sroot, src, &o, base, &dfd, err);
     if (r == 0 && strcmp(to->path, "-")) r = cr__ctr_cp_root(rt, s, to, 1, pre[1], dst, &droot, &lock[1], err);
     if (r < 0) goto out;
-    if (dfd < 0) { r = cr__ctr_cp_dest(droot, dst, from->fd, !to->container, err); goto out; }
-    if (droot < 0) { ws = to->fd ? to->fd : 1; o.user = &ws; r = cr_unpack_write_tar(dfd, &o, err); goto out; }
+    if (dfd < 0) { r = cr__ctr_cp_dest(droot, dst, from->flags & CR_CTR_CP_FD ? from->fd : 0, !to->container, err); goto out; }
+    if (droot < 0) { ws = to->flags & CR_CTR_CP_FD ? to->fd : 1; o.user = &ws; r = cr_unpack_write_tar(dfd, &o, err); goto out; }
     if (pipe2(p, O_CLOEXEC) < 0 || (pid = fork()) < 0) { r = cr__errno(err, "cp"); goto out; }
     if (pid == 0) {
         close(p[0]);
@@ -25478,7 +25545,7 @@ out:
 
 CR_API int cr_ctr_export(const cr_runtime *rt, const cr_store *s, const char *name, int fd, cr_err *err) {
     static const char *const mounts[] = { "dev", "proc", "sys", "etc/hosts", "etc/hostname", "etc/resolv.conf", NULL };
-    cr_ctr_cp_end e = { name, "/", 0 };
+    cr_ctr_cp_end e = { name, "/", 0, 0, NULL, NULL };
     cr_unpack_write_opts o;
     char abs[PATH_MAX];
     int root = -1, lock = -1, r;
@@ -25923,6 +25990,9 @@ static int cr__ctr_exec_detached(const cr_runtime *rt, const char *store, const 
     pid_t w;
     if (pipe2(p, O_CLOEXEC) < 0) return cr__errno(err, "pipe");
     if ((w = fork()) == 0) {
+        /* the waiter is a grandchild, reaped by init (or a subreaper): a
+           long-lived caller is left no zombie when it ends */
+        if (fork() != 0) _exit(0);
         close(p[0]);
         setsid();
         memset(err, 0, sizeof *err);
@@ -25934,8 +26004,8 @@ static int cr__ctr_exec_detached(const cr_runtime *rt, const char *store, const 
         _exit(0);
     }
     close(p[1]);
+    if (w > 0) while (waitpid(w, NULL, 0) < 0 && errno == EINTR) ;
     r = w < 0 ? cr__errno(err, "fork") : read(p[0], err, sizeof *err) != (ssize_t)sizeof *err ? cr_err_set(err, EIO, "exec: its waiter died") : -err->code;
-    if (r < 0 && w > 0) waitpid(w, NULL, 0);
     close(p[0]);
     return r;
 }
@@ -28056,6 +28126,7 @@ CR_API int cr_build_import(const cr_store *s, int fd, const char *source, const 
 typedef struct cr__srv_req {
     char method[16], path[2048], query[4096];
     int close, chunked, upgrade, api;  /* api: the minor of /v1.NN (0: none given) */
+    int unread;                        /* the body is still on the connection (a tar a route streams) */
     uint64_t length;                   /* Content-Length; UINT64_MAX: none */
     cr_buf hdrs, body;
 } cr__srv_req;
@@ -28102,7 +28173,7 @@ static int cr__srv_parse_head(cr__srv_req *q, const char *s, size_t len, cr_err 
     const char *end = s + len, *eol = (const char *)memchr(s, '\n', len), *sp1, *sp2, *line, *t, *tok, *val, *p;
     size_t n, nl, vl, tl, i;
     unsigned minor;
-    q->close = q->chunked = q->upgrade = q->api = 0;
+    q->close = q->chunked = q->upgrade = q->api = q->unread = 0;
     q->length = UINT64_MAX;
     q->hdrs.len = 0;
     if (!eol) return cr_err_set(err, EPROTO, "request line without an end");
@@ -28228,7 +28299,7 @@ static int cr__srv_fill(cr__srv *c) {
     return 0;
 }
 
-/* Reads the next request: 1, 0 when the client is gone, <0 for a bad one (err says why). */
+/* Reads the next request's head (its body: cr__srv_body_read): 1, 0 when the client is gone, <0 for a bad one (err says why). */
 static int cr__srv_read(cr__srv *c, cr__srv_req *q, cr_err *err) {
     const char *h, *e;
     size_t len;
@@ -28244,7 +28315,22 @@ static int cr__srv_read(cr__srv *c, cr__srv_req *q, cr_err *err) {
     r = cr__srv_parse_head(q, h, len, err);
     c->rpos += len;
     if (r < 0) return r;
-    if (q->length != UINT64_MAX && q->length > (64u << 20)) return cr_err_set(err, EFBIG, "request body too large");
+    return 1;
+}
+
+/* n bytes of the body into q->body (at most 64 MiB) or (fd >= 0) into fd. */
+static int cr__srv_body_put(cr__srv_req *q, int fd, const char *d, size_t n, uint64_t *got, cr_err *err) {
+    *got += n;
+    if (fd >= 0) return n && cr__write_all(fd, d, n) < 0 ? cr__errno(err, "request body") : 0;
+    cr_buf_add(&q->body, d, n);
+    return q->body.len > (64u << 20) ? cr_err_set(err, EFBIG, "request body too large") : q->body.oom ? cr_err_set(err, ENOMEM, "out of memory") : 0;
+}
+
+/* The request's body (Content-Length or chunked): into q->body, or into fd. */
+static int cr__srv_body_read(cr__srv *c, cr__srv_req *q, int fd, cr_err *err) {
+    uint64_t got = 0;
+    int r;
+    if (fd < 0 && q->length != UINT64_MAX && q->length > (64u << 20)) return cr_err_set(err, EFBIG, "request body too large");
     if (q->chunked) {
         cr__http_chunked ch;
         memset(&ch, 0, sizeof ch);
@@ -28253,21 +28339,19 @@ static int cr__srv_read(cr__srv *c, cr__srv_req *q, cr_err *err) {
             size_t used, dl;
             if (c->rpos == c->rlen && cr__srv_fill(c) < 0) return cr_err_set(err, EPIPE, "request body cut short");
             r = cr__http_chunked_feed(&ch, c->rbuf + c->rpos, c->rlen - c->rpos, &used, &d, &dl, err);
-            if (dl) cr_buf_add(&q->body, d, dl);
             c->rpos += used;
-            if (q->body.len > (64u << 20)) return cr_err_set(err, EFBIG, "request body too large");
+            if (r >= 0 && cr__srv_body_put(q, fd, d, dl, &got, err) < 0) return -err->code;
         }
-        if (r < 0) return r;
-    } else {
-        while (q->length != UINT64_MAX && q->body.len < q->length) {
-            size_t k;
-            if (c->rpos == c->rlen && cr__srv_fill(c) < 0) return cr_err_set(err, EPIPE, "request body cut short");
-            k = c->rlen - c->rpos < q->length - q->body.len ? c->rlen - c->rpos : (size_t)(q->length - q->body.len);
-            cr_buf_add(&q->body, c->rbuf + c->rpos, k);
-            c->rpos += k;
-        }
+        return r < 0 ? r : 0;
     }
-    return q->body.oom ? cr_err_set(err, ENOMEM, "out of memory") : 1;
+    while (q->length != UINT64_MAX && got < q->length) {
+        size_t k;
+        if (c->rpos == c->rlen && cr__srv_fill(c) < 0) return cr_err_set(err, EPIPE, "request body cut short");
+        k = c->rlen - c->rpos < q->length - got ? c->rlen - c->rpos : (size_t)(q->length - got);
+        c->rpos += k;
+        if (cr__srv_body_put(q, fd, c->rbuf + c->rpos - k, k, &got, err) < 0) return -err->code;
+    }
+    return 0;
 }
 
 /* ---- responses ---- */
@@ -28872,10 +28956,17 @@ static void cr__srv_pull_image(cr__srv *c, cr__srv_req *q, const char *arg) {
 static int cr__srv_tmp(cr__srv *c) {
     return open(cr_store_root(c->s), O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
 }
-/* The request's body in such a file, read from its start; -1 on errors (errno). */
-static int cr__srv_body_fd(cr__srv *c, const cr__srv_req *q) {
+/* The request's body in such a file (a streamed one read from the
+   connection into it), read from its start; -1 on errors (errno). */
+static int cr__srv_body_fd(cr__srv *c, cr__srv_req *q) {
     int fd = cr__srv_tmp(c);
-    if (fd >= 0 && (cr__write_all(fd, q->body.data ? q->body.data : "", q->body.len) < 0 || lseek(fd, 0, SEEK_SET) < 0)) { close(fd); fd = -1; }
+    cr_err e = {0};
+    if (fd >= 0 && q->unread && cr__srv_body_read(c, q, fd, &e) == 0) q->unread = 0;
+    if (fd >= 0 && (q->unread || cr__write_all(fd, q->body.data ? q->body.data : "", q->body.len) < 0 || lseek(fd, 0, SEEK_SET) < 0)) {
+        close(fd);
+        fd = -1;
+        if (e.code) errno = e.code;
+    }
     return fd;
 }
 /* Every value of query parameter key (Docker repeats t= and names=). */
@@ -29228,6 +29319,11 @@ static int cr__srv_held(cr__srv *c, const char *id) {
 
 /* ---- create, start ---- */
 
+/* What copies into a created container made before its start: <store>/created/<id>. */
+static void cr__srv_overlay(cr__srv *c, const char *id, char out[PATH_MAX]) {
+    snprintf(out, PATH_MAX, "%s/created/%s", cr_store_root(c->s), id);
+}
+
 static void cr__srv_create(cr__srv *c, cr__srv_req *q, const char *arg) {
     char name[256] = "", id[65], file[80], ts[40];
     cr__srv_ctr other;
@@ -29411,6 +29507,8 @@ static int cr__srv_run(cr__srv *c, cr__srv_ctr *x, cr_err *err) {
     const cr_json *hc;
     int r;
     cr__srv_opts_fill(&so, x);
+    cr__srv_overlay(c, x->id, from);
+    so.o.overlay = from;
     signal(SIGPIPE, SIG_DFL);   /* the monitor and the container inherit it */
     r = cr_ctr_run(c->rt, c->s, &so.o, name, NULL, err);
     signal(SIGPIPE, SIG_IGN);
@@ -29847,8 +29945,11 @@ static void cr__srv_pause(cr__srv *c, cr__srv_req *q, const char *arg) {
 
 static int cr__srv_remove(cr__srv *c, cr__srv_ctr *x, int force, cr_err *err) {
     int r = 0;
+    char p[PATH_MAX];
     if (x->pending) {
         cr__srv_unlink(c, x->id, ".created");
+        cr__srv_overlay(c, x->id, p);
+        cr__rootless_rm(AT_FDCWD, p, NULL);
         cr__srv_event(c, x, "destroy");
     }
     else if ((r = cr_ctr_remove(c->rt, c->s, x->name, force ? CR_CTR_REMOVE_FORCE : 0, err)) == 0) cr__srv_unlink(c, x->id, ".json");
@@ -30116,21 +30217,28 @@ static void cr__srv_resize(cr__srv *c, cr__srv_req *q, const char *arg) {
 
 /* ---- archive: docker cp (cr_ctr_copy: running or stopped containers) ---- */
 
-/* The container's end of the copy (its name and query "path" kept in
-   name and path) and what its path is; replies on errors. */
-static int cr__srv_cp_end(cr__srv *c, cr__srv_req *q, const char *arg, cr_ctr_cp_end *e, char name[256], char path[4096], cr_ctr_cp_info *st) {
+/* The container's end of a copy: its name, the query's "path", what that
+   path is; a created one not started yet is its image under what copies
+   into it made (cr__srv_overlay, which its start takes). */
+typedef struct cr__srv_cp { char name[256], path[4096], image[CR_DIGEST_MAX], overlay[PATH_MAX]; cr_ctr_cp_end e; cr_ctr_cp_info st; } cr__srv_cp;
+
+/* Fills p for the container arg; replies on errors. */
+static int cr__srv_cp_end(cr__srv *c, cr__srv_req *q, const char *arg, cr__srv_cp *p) {
     cr__srv_ctr x;
     cr_err er = {0};
     if (cr__srv_get(c, arg, &x) < 0) return -1;
+    memset(&p->e, 0, sizeof p->e);
+    memcpy(p->name, x.name, sizeof p->name);
+    snprintf(p->image, sizeof p->image, "%s", x.pending ? cr__srv_jstr(x.rec, "ImageId") : "");
+    cr__srv_overlay(c, x.id, p->overlay);
+    p->e.container = x.pending ? NULL : p->name;
+    p->e.image = x.pending ? p->image : NULL;
+    p->e.overlay = p->overlay;
+    p->e.path = p->path;
     cr__srv_ctr_free(&x);
-    memcpy(name, x.name, 256);
-    e->container = name;
-    e->path = path;
-    e->fd = 0;
-    if (x.pending) cr__srv_error(c, 409, "container %s has no file system before its first start", arg);
-    else if (!cr__srv_arg(q, "path", path, 4096) || !path[0]) cr__srv_error(c, 400, "path is required");
-    else if (cr_ctr_cp_stat(c->rt, c->s, e, st, &er) == 0) return 0;
-    else if (er.code == ENOENT || er.code == ENOTDIR) cr__srv_error(c, 404, "Could not find the file %s in container %s", path, arg);
+    if (!cr__srv_arg(q, "path", p->path, sizeof p->path) || !p->path[0]) cr__srv_error(c, 400, "path is required");
+    else if (cr_ctr_cp_stat(c->rt, c->s, &p->e, &p->st, &er) == 0) return 0;
+    else if (er.code == ENOENT || er.code == ENOTDIR) cr__srv_error(c, 404, "Could not find the file %s in container %s", p->path, arg);
     else cr__srv_fail(c, &er);
     return -1;
 }
@@ -30165,24 +30273,22 @@ static void cr__srv_path_stat(cr__srv *c, const cr_ctr_cp_info *st, const char *
 }
 
 static void cr__srv_archive(cr__srv *c, cr__srv_req *q, const char *arg) {
-    char name[256], path[4096];
-    cr_ctr_cp_end from, to = { NULL, "-", c->fd };
-    cr_ctr_cp_info st;
+    cr__srv_cp p;
+    cr_ctr_cp_end to = { NULL, "-", c->fd, CR_CTR_CP_FD, NULL, NULL };
     cr_err e = {0};
-    if (cr__srv_cp_end(c, q, arg, &from, name, path, &st) < 0) return;
-    cr__srv_path_stat(c, &st, path);
-    if (!c->head && cr_ctr_copy(c->rt, c->s, &from, &to, &e) < 0) cr_log(CR_LOG_WARN, "serve: cp %s: %s", arg, e.msg);
+    if (cr__srv_cp_end(c, q, arg, &p) < 0) return;
+    cr__srv_path_stat(c, &p.st, p.path);
+    if (!c->head && cr_ctr_copy(c->rt, c->s, &p.e, &to, &e) < 0) cr_log(CR_LOG_WARN, "serve: cp %s: %s", arg, e.msg);
 }
 
 /* Docker's CLI sends a tar for an existing directory (it names the entries). */
 static void cr__srv_archive_put(cr__srv *c, cr__srv_req *q, const char *arg) {
-    char name[256], path[4096];
-    cr_ctr_cp_end from = { NULL, "-", -1 }, to;
-    cr_ctr_cp_info st;
+    cr__srv_cp p;
+    cr_ctr_cp_end from = { NULL, "-", -1, CR_CTR_CP_FD, NULL, NULL };
     cr_err e = {0};
-    if (cr__srv_cp_end(c, q, arg, &to, name, path, &st) < 0) return;
-    if (!S_ISDIR(st.mode) && !S_ISLNK(st.mode)) cr__srv_error(c, 400, "extraction point is not a directory");
-    else if (((from.fd = cr__srv_body_fd(c, q)) < 0 ? cr__errno(&e, "request body") : cr_ctr_copy(c->rt, c->s, &from, &to, &e)) < 0)
+    if (cr__srv_cp_end(c, q, arg, &p) < 0) return;
+    if (!S_ISDIR(p.st.mode) && !S_ISLNK(p.st.mode)) cr__srv_error(c, 400, "extraction point is not a directory");
+    else if (((from.fd = cr__srv_body_fd(c, q)) < 0 ? cr__errno(&e, "request body") : cr_ctr_copy(c->rt, c->s, &from, &p.e, &e)) < 0)
         cr__srv_fail(c, &e);
     else cr__srv_reply(c, 200, NULL, NULL, 0);
     if (from.fd >= 0) close(from.fd);
@@ -30769,24 +30875,40 @@ static int cr__srv_match(const char *pattern, const char *path, char *arg, size_
     return 1;
 }
 
-static void cr__srv_dispatch(cr__srv *c, cr__srv_req *q) {
-    char arg[1024];
+/* The route of q (NULL: none); *known: its path has one. */
+static const cr__srv_route *cr__srv_route_of(const cr__srv_req *q, char arg[1024], int *known) {
     size_t i;
-    int path_known = 0;
-    cr_log(CR_LOG_DEBUG, "serve: %s %s%s%s (API 1.%d)", q->method, q->path, q->query[0] ? "?" : "", q->query, q->api);
-    if (q->api && (q->api < 24 || q->api > 43))
-        return cr__srv_error(c, 400, "client version 1.%d is %s than the supported API versions (" CR_SERVE_API_MIN " to " CR_SERVE_API_VERSION ")",
-                             q->api, q->api < 24 ? "older" : "newer");
     for (i = 0; i < sizeof cr__srv_routes / sizeof *cr__srv_routes; i++) {
         const cr__srv_route *r = &cr__srv_routes[i];
-        if (!cr__srv_match(r->pattern, q->path, arg, sizeof arg)) continue;
-        path_known = 1;
-        if (strcmp(r->method, q->method)) continue;
-        r->fn(c, q, arg[0] ? arg : NULL);
-        return;
+        if (!cr__srv_match(r->pattern, q->path, arg, 1024)) continue;
+        *known = 1;
+        if (!strcmp(r->method, q->method)) return r;
     }
-    if (path_known) cr__srv_error(c, 405, "method %s not allowed for %s", q->method, q->path);
+    return NULL;
+}
+
+/* The body is read first (a tar of docker cp, load or build streams into
+   a temp file as the route asks: cr__srv_body_fd); one left unread ends
+   the connection. */
+static void cr__srv_dispatch(cr__srv *c, cr__srv_req *q) {
+    char arg[1024];
+    int path_known = 0;
+    const cr__srv_route *r = cr__srv_route_of(q, arg, &path_known);
+    cr_err e = {0};
+    cr_log(CR_LOG_DEBUG, "serve: %s %s%s%s (API 1.%d)", q->method, q->path, q->query[0] ? "?" : "", q->query, q->api);
+    if (r && (r->fn == cr__srv_archive_put || r->fn == cr__srv_load_post || r->fn == cr__srv_build)) q->unread = 1;
+    else if (cr__srv_body_read(c, q, -1, &e) < 0) {
+        q->close = 1;
+        c->chunked = 0;
+        return cr__srv_error(c, e.code == EFBIG ? 413 : 400, "bad request: %s", e.msg);
+    }
+    if (q->api && (q->api < 24 || q->api > 43))
+        cr__srv_error(c, 400, "client version 1.%d is %s than the supported API versions (" CR_SERVE_API_MIN " to " CR_SERVE_API_VERSION ")",
+                      q->api, q->api < 24 ? "older" : "newer");
+    else if (r) r->fn(c, q, arg[0] ? arg : NULL);
+    else if (path_known) cr__srv_error(c, 405, "method %s not allowed for %s", q->method, q->path);
     else cr__srv_error(c, 404, "page not found");
+    if (q->unread) q->close = 1;
 }
 
 CR_API void cr_serve_conn(const cr_runtime *rt, const cr_store *s, int fd) {

@@ -19,9 +19,8 @@ const char cr_usage_cp[] =
 /* NAME:PATH: container NAME; else a host path. */
 static void cp_end(char *arg, cr_ctr_cp_end *e) {
     char *colon = strchr(arg, ':'), *slash = strchr(arg, '/');
-    e->container = NULL;
+    memset(e, 0, sizeof *e);
     e->path = arg;
-    e->fd = 0;
     if (colon && colon != arg && (!slash || colon < slash)) {
         *colon = 0;
         e->container = arg;

@@ -80,6 +80,28 @@ serve_on_host() {
     ! kill -0 "$act" 2>/dev/null
 }
 
+@test "serve: socket activation with stdin closed: a connection on fd 0 gets docker cp's tar, not stdout" {
+    # (the activator: the listening socket on fd 3, fd 0 closed, then cr in its place)
+    bg_start serve "$S/act.log" /usr/bin/python3 -c '
+import os, socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.bind(sys.argv[1]); s.listen(16)
+os.dup2(s.fileno(), 3); os.set_inheritable(3, True); os.close(0)
+os.environ.update(LISTEN_FDS="1", LISTEN_PID=str(os.getpid()))
+os.execv(sys.argv[2], sys.argv[2:])' "$S/act.sock" "$CR" --root "$CR_ROOT" --storage "$STORE" serve
+    act=$BG_PID
+    wait_file "$S/act.sock"
+    export DOCKER_HOST=unix://$S/act.sock
+    timeout 30 $D create --name "${N}fd0" --network none "$BB" true
+    run timeout 20 $D cp "${N}fd0:/opt/dir/a" "$S/a"
+    echo "$output"
+    [ "$status" -eq 0 ]
+    [ "$(cat "$S/a")" = a ]
+    run timeout 30 $D rm "${N}fd0"
+    bg_stop "$act"
+    [ "$status" -eq 0 ]
+}
+
 @test "serve: docker run --rm prints the output and returns the status, leaving nothing" {
     run timeout 30 $D run --rm --network none "$BB" echo hello
     [ "$status" -eq 0 ] && [ "$output" = hello ]
@@ -316,6 +338,20 @@ PY
     [ "$status" -eq 0 ]
 }
 
+@test "serve: docker cp of a 101 MiB file into a container (the body streams to a temp file, no cap)" {
+    timeout 30 $D run -d --name "${N}big" --network none "$BB" sleep 1000
+    head -c 1M /dev/urandom >"$S/big" && truncate -s 100M "$S/big" && head -c 1M /dev/urandom >>"$S/big"
+    run timeout 120 $D cp "$S/big" "${N}big:/tmp/big"
+    [ "$status" -eq 0 ]
+    run timeout 60 $D exec "${N}big" sh -c 'wc -c </tmp/big; sha256sum </tmp/big'
+    [ "$status" -eq 0 ]
+    [ "${lines[0]}" = $((101 << 20)) ]
+    [ "${lines[1]%% *}" = "$(sha256sum <"$S/big" | cut -d' ' -f1)" ]
+    rm -f "$S/big"
+    run timeout 30 $D rm -f "${N}big"
+    [ "$status" -eq 0 ]
+}
+
 @test "serve: docker cp out of and into a stopped container" {
     local long=/$(printf 'd%.0s' $(seq 200))/$(printf 'l%.0s' $(seq 200))   # (a stat header longer than 1 KiB)
     timeout 30 $D run --name "${N}cs" --network none "$BB" sh -c "echo written >/tmp/w; ln -sf $long /tmp/long; test ! -e /tmp/f || cat /tmp/f"
@@ -336,6 +372,46 @@ PY
     [ "$status" -eq 0 ] && [ "$output" = copied-in ]
     run timeout 30 $D rm -f "${N}cs"
     [ "$status" -eq 0 ]
+}
+
+@test "serve: docker cp into and out of a created container: its files are there at the start; rm leaves nothing" {
+    timeout 30 $D create --name "${N}cc" --network none "$BB" sh -c 'cat /tmp/f /tmp/d/g'
+    echo copied-in >"$S/f" && mkdir -p "$S/d" && echo in-dir >"$S/d/g"
+    run timeout 20 $D cp "$S/f" "${N}cc:/tmp/f"
+    [ "$status" -eq 0 ]
+    run timeout 20 $D cp "$S/d" "${N}cc:/tmp/"
+    [ "$status" -eq 0 ]
+    run timeout 20 $D cp "${N}cc:/opt/dir/a" "$S/a"        # the image's files
+    [ "$status" -eq 0 ]
+    [ "$(cat "$S/a")" = a ]
+    run timeout 20 $D cp "${N}cc:/tmp/f" "$S/back"         # and what was copied in
+    [ "$status" -eq 0 ]
+    [ "$(cat "$S/back")" = copied-in ]
+    run timeout 20 $D cp "${N}cc:/nonexistent" "$S/x"       # as dockerd: 404, "No such container:path"
+    [ "$status" -ne 0 ]
+    [[ $output == *"No such container:path: ${N}cc:/nonexistent"* ]]
+    run timeout 20 $D cp "$S/f" "${N}cc:/nonexistent/f"
+    [ "$status" -ne 0 ]
+    [[ $output == *"No such container:path: ${N}cc:/nonexistent"* ]]
+    run curl -s --unix-socket "$S/d.sock" "http://x/containers/${N}cc/archive?path=/nonexistent"
+    [ "$output" = "{\"message\":\"Could not find the file /nonexistent in container ${N}cc\"}" ]
+    run timeout 30 $D start -a "${N}cc"
+    [ "$status" -eq 0 ]
+    [ "${lines[0]}" = copied-in ]
+    [ "${lines[1]}" = in-dir ]
+    [ -z "$(ls -A "$STORE/created" 2>/dev/null)" ]
+    run timeout 30 $D rm -f "${N}cc"
+    [ "$status" -eq 0 ]
+    timeout 30 $D create --name "${N}cc2" --network none "$BB" /nonexistent
+    timeout 20 $D cp "$S/f" "${N}cc2:/tmp/f"
+    [ -n "$(ls -A "$STORE/created")" ]
+    run timeout 30 $D start "${N}cc2"                        # a start that fails keeps them
+    [ "$status" -ne 0 ]
+    run timeout 20 $D cp "${N}cc2:/tmp/f" "$S/back2"
+    [ "$status" -eq 0 ]
+    [ "$(cat "$S/back2")" = copied-in ]
+    timeout 30 $D rm "${N}cc2"
+    [ -z "$(ls -A "$STORE/created")" ]
 }
 
 @test "serve: volumes: create, use, ls, inspect, rm (refused while in use), prune" {
@@ -445,6 +521,45 @@ PY
     run timeout 60 /usr/bin/python3 "$S/sdk.py" "$BB" "${N}sdk"
     [ "$status" -eq 0 ]
     [[ $output == *"create start die destroy"* ]]
+}
+
+@test "serve: docker exec -d on a kept-alive connection leaves no zombie (its waiter is not the connection's child)" {
+    cat >"$S/execd.py" <<'PY'
+import os, sys, time, docker
+c = docker.DockerClient(base_url=os.environ["DOCKER_HOST"], version="auto", timeout=30)
+serve, img, n = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+k = c.containers.run(img, ["sleep", "100"], network_mode="none", detach=True, name=n)
+ids = [c.api.exec_create(k.id, ["true"])["Id"] for _ in range(3)]
+for i in ids: c.api.exec_start(i, detach=True)
+for i in ids:
+    for _ in range(100):
+        if not c.api.exec_inspect(i)["Running"]: break
+        time.sleep(0.1)
+def kids():   # pid -> (ppid, state) of every process
+    out = {}
+    for p in filter(str.isdigit, os.listdir("/proc")):
+        try: st = open("/proc/%s/stat" % p).read().rsplit(")", 1)[1].split()
+        except (OSError, IndexError): continue
+        out[int(p)] = (int(st[1]), st[0])
+    return out
+def below(ps, top):
+    found, todo = [], [top]
+    while todo:
+        t = todo.pop()
+        for p, (pp, s) in ps.items():
+            if pp == t: found.append((p, s)); todo.append(p)
+    return found
+for _ in range(30):   # a waiter that ended lingers as a zombie, or is gone
+    z = [p for p, s in below(kids(), serve) if s == "Z"]
+    if z: break
+    time.sleep(0.1)
+print("zombies:", z)
+k.remove(force=True)
+PY
+    run timeout 60 /usr/bin/python3 "$S/execd.py" "$SERVE_PID" "$BB" "${N}xd"
+    echo "$output"
+    [ "$status" -eq 0 ]
+    [ "$output" = "zombies: []" ]
 }
 
 @test "serve: events from the journal: short runs of docker and of cr seen whole, since, until, filters" {
