@@ -351,8 +351,15 @@ build_counted() {
 }
 
 # ---------------------------------------------------------------- bats suites
+# host_net : the host's links a runtime makes (bridges, veths) and its nft
+# tables; tests make theirs in network namespaces of their own
+host_net() {
+    ip -o link show 2>/dev/null | awk -F': ' '{ sub(/@.*/, "", $2); print $2 }' | grep -E '^(cr|br-|veth|docker|cni|podman)' | sort
+    nft list tables 2>/dev/null | sort
+}
+
 run_bats() { # SUITE FILTER
-    local suite=$1 filter=${2:-} dir=tests/$1 f files=() args=() st tap
+    local suite=$1 filter=${2:-} dir=tests/$1 f files=() args=() st tap net
     shopt -s nullglob
     files=("$dir"/*.bats)
     shopt -u nullglob
@@ -375,8 +382,11 @@ run_bats() { # SUITE FILTER
     mkdir -p "$OUT/tests"
     tap=$OUT/tests/$suite.tap
     st=0
+    net=$(host_net)
     bats --tap "${args[@]}" "${files[@]}" </dev/null 2>&1 | tee "$tap" || st=${PIPESTATUS[0]}
     account "$suite" "$tap" "$st"
+    net=$(comm -13 <(echo "$net") <(host_net) | xargs)
+    [[ -z $net ]] || fail_extra "$suite" "left in the host's network namespace: $net"
     # a bats warning (BW01: a `run` exited 127 unasked) is a test that does not say what it means
     grep -q '^BW[0-9]' "$tap" && fail_extra "$suite" "bats warnings: $(grep '^BW[0-9]' "$tap" | cut -c1-5 | sort | uniq -c | xargs)"
     return 0

@@ -478,13 +478,13 @@ PY
     [ "$status" -eq 0 ] && ! $D image inspect "$BB" >/dev/null 2>&1
     run timeout 60 $D load -i "$S/bb.tar"
     [ "$status" -eq 0 ] && [ "$output" = "Loaded image: $BB:latest" ]
-    run timeout 30 $D run --rm "$BB" echo loaded
+    run timeout 30 $D run --rm --network none "$BB" echo loaded
     [ "$status" -eq 0 ] && [ "$output" = loaded ]
     mkdir -p "$S/ctx" && echo from-context >"$S/ctx/file"
     printf 'FROM %s\nARG WHO=nobody\nRUN echo "built by $WHO" >/built && echo run-output\nCOPY file /file\nCMD cat /built /file\n' "$BB" >"$S/ctx/Dockerfile"
     run timeout 120 $D build --network none --build-arg WHO=docker -t "${N}img" "$S/ctx"
     [ "$status" -eq 0 ] && [[ $output == *run-output* && $output == *"Successfully tagged"*"${N}img"* ]]
-    run timeout 30 $D run --rm "${N}img"
+    run timeout 30 $D run --rm --network none "${N}img"
     [ "$status" -eq 0 ] && [ "$output" = "$(printf 'built by docker\nfrom-context')" ]
     run timeout 120 $D build -q --network none --build-arg WHO=docker -f "$S/ctx/Dockerfile" "$S/ctx"
     [ "$status" -eq 0 ] && [[ $output =~ ^sha256:[0-9a-f]{64}$ && $(api GET "/images/$output/json") == *' 200' ]]
