@@ -24,23 +24,22 @@ setup() {
     conf "[engine]\nstate_root = \"$CR_ROOT\"\nstorage = \"$STORE\"\n"
 }
 
+# bad_conf TEXT WANT : with that cr.conf, cr list fails saying $CR_CONFIG:WANT
+bad_conf() {
+    conf "$1"
+    run -1 "$CR" list
+    [[ $output == *"$CR_CONFIG:$2"* ]] || { show_run; false; }
+}
+
 @test "conf: a bad file is an error naming the file, the line and the key" {
-    conf '[network]\ndns = ["1.1.1.1"]\nbridge = 12\n'
-    run -1 "$CR" list
-    [[ $output == *"$CR_CONFIG:3: network.bridge: expected a quoted string"* ]] || { show_run; false; }
-    conf '[network]\nsubnets = "10.0.0.0/8"\n'
-    run -1 "$CR" list
-    [[ $output == *"$CR_CONFIG:2: network.subnets: unknown key"* ]] || { show_run; false; }
+    bad_conf '[network]\ndns = ["1.1.1.1"]\nbridge = 12\n' "3: network.bridge: expected a quoted string"
+    bad_conf '[network]\nsubnets = "10.0.0.0/8"\n' "2: network.subnets: unknown key"
     conf '[registries]\nmirrors = ["a=b",\n  "c"\n'
     run -1 "$CR" images
     [[ $output == *"$CR_CONFIG:4: registries.mirrors: expected , or ] in the array"* || $output == *"$CR_CONFIG:3: registries.mirrors"* ]] || { show_run; false; }
     # a value the file's key is to blame for, not --log-opt
-    conf '[containers]\nlog_size_max = "10x"\n'
-    run -1 "$CR" list
-    [[ $output == *"$CR_CONFIG:2: containers.log_size_max: expected a size"* ]] || { show_run; false; }
-    conf '[containers]\nlog_max_file = 0\n'
-    run -1 "$CR" list
-    [[ $output == *"$CR_CONFIG:2: containers.log_max_file: expected an integer from 1 to 999"* ]] || { show_run; false; }
+    bad_conf '[containers]\nlog_size_max = "10x"\n' "2: containers.log_size_max: expected a size"
+    bad_conf '[containers]\nlog_max_file = 0\n' "2: containers.log_max_file: expected an integer from 1 to 999"
     export CR_CONFIG=$BATS_TEST_TMPDIR/missing.conf
     run -1 "$CR" list
     [[ $output == *'$CR_CONFIG'*missing.conf* ]] || { show_run; false; }
