@@ -700,11 +700,13 @@ CR_API int cr_net_slirp_start(const char *path, pid_t pid, const cr_net_slirp_op
    of their IPv4 addresses, no data for other types) and forwards every other query to the upstreams, from the
    caller's network namespace, as dockerd does (so the host's loopback
    resolver, such as systemd-resolved's 127.0.0.53, serves containers too).
-   It runs until cr_net_dns_stop(exit_fd). */
+   It runs until cr_net_dns_stop(exit_fd) (follow: until pid exits). */
 typedef struct cr_net_dns_opts {
     const char *hosts;                /* the hosts file; read at each query (it is rewritten in place) */
     const char *const *upstreams;     /* NULL-terminated addresses; NULL: the host's resolv.conf's, else 8.8.8.8 and 8.8.4.4 */
     const char *nat;                  /* the DNAT rule's tool: "nft" or "iptables"; NULL: nft if found */
+    int follow;                       /* it ends when pid exits instead (*exit_fd gets -1): started by
+                                         a process that does not outlive the container (network connect) */
 } cr_net_dns_opts;
 CR_API int cr_net_dns_start(pid_t pid, const cr_net_dns_opts *o, int *exit_fd, cr_err *err);
 /* Ends the server of exit_fd (if >= 0; it becomes -1) and waits, up to 2 s,
@@ -1390,7 +1392,9 @@ CR_API int cr_ctr_rename(const cr_runtime *rt, const cr_store *s, const char *na
 /* Docker's network connect: a running container (on a network of its
    own: not host, none or another's) gets an interface on network (eth1 ...,
    an address of its subnet, or o->ip) and its peers' names there in
-   /etc/hosts, theirs its own and o->aliases (cr_net_attach). Docker's
+   /etc/hosts, theirs its own and o->aliases (cr_net_attach); on a
+   user-defined one, the embedded DNS too (resolv.conf 127.0.0.11) until it
+   exits, as dockerd's. Docker's
    disconnect: that interface goes and the names with it. Kept in run.json:
    each start joins it again; of a stopped container, only that changes. */
 typedef struct cr_ctr_connect_opts { const char *ip; const char *const *aliases; } cr_ctr_connect_opts;
@@ -13152,6 +13156,14 @@ CR_API int cr_net_resolv_conf_embedded(const char *const *dns, cr_buf *out, cr_e
     return out->oom ? cr_err_set(err, ENOMEM, "resolv.conf: out of memory") : 0;
 }
 
+#ifndef CR_NO_REGISTRY   /* >>ctr */
+/* Whether a resolv.conf is cr_net_resolv_conf_embedded's: its first and last lines. */
+static int cr__net_resolv_embedded(const char *t) {
+    size_t n = strlen(t);
+    return !strncmp(t, "nameserver 127.0.0.11\n", 22) && n >= 38 && !strcmp(t + n - 16, "options ndots:0\n");
+}
+#endif
+
 /* The question's name of a DNS query (lower case, dotted) and where the
    question ends; -1 for a name that is not plain labels. */
 static int cr__dns_qname(const unsigned char *q, size_t n, char name[256], size_t *end) {
@@ -13512,7 +13524,7 @@ static void cr__dns_run(cr__dns_srv *d, int ready, int netns, int own, const cha
 
 CR_API int cr_net_dns_start(pid_t pid, const cr_net_dns_opts *o, int *exit_fd, cr_err *err) {
     cr__dns_srv d;
-    int ex[2] = { -1, -1 }, rd[2] = { -1, -1 }, fd[3] = { -1, -1, -1 }, r = 0, i;
+    int ex[2] = { -1, -1 }, rd[2] = { -1, -1 }, fd[4] = { -1, -1, -1, -1 }, r = 0, i;
     char p[64], msg[512];
     ssize_t n;
     pid_t child;
@@ -13521,20 +13533,23 @@ CR_API int cr_net_dns_start(pid_t pid, const cr_net_dns_opts *o, int *exit_fd, c
     d.nup = cr__dns_upstreams(o->upstreams, d.up);
     snprintf(p, sizeof p, "/proc/%d/ns/net", (int)pid);
     if ((fd[0] = open(p, O_RDONLY | O_CLOEXEC)) < 0 || (fd[1] = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC)) < 0 ||
-        (fd[2] = open(o->hosts, O_RDONLY | O_CLOEXEC)) < 0) { r = cr__errno(err, "embedded DNS: %s", fd[0] < 0 ? p : fd[1] < 0 ? "/proc/self/ns/net" : o->hosts); goto out; }
+        (fd[2] = open(o->hosts, O_RDONLY | O_CLOEXEC)) < 0 || (o->follow && (fd[3] = (int)syscall(SYS_pidfd_open, pid, 0)) < 0)) {
+        r = cr__errno(err, "embedded DNS: %s", fd[0] < 0 ? p : fd[1] < 0 ? "/proc/self/ns/net" : fd[2] < 0 ? o->hosts : "pidfd");
+        goto out;
+    }
     /* a socket pair: the server's end closes when it exits (cr_net_dns_stop waits for that) */
     if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ex) < 0 || pipe2(rd, O_CLOEXEC) < 0 || (child = fork()) < 0) {
         r = cr__errno(err, "embedded DNS");
         goto out;
     }
     if (child == 0) {
-        int keep[5] = { ex[0], rd[1], fd[0], fd[1], fd[2] };
+        int keep[5] = { o->follow ? fd[3] : ex[0], rd[1], fd[0], fd[1], fd[2] };
         /* a grandchild, re-parented: nobody needs to reap it */
         if (fork() != 0) _exit(0);
         setsid();
         prctl(PR_SET_NAME, "cr-dns");
         cr__dns_detach(keep, 5);
-        d.ex = ex[0];
+        d.ex = keep[0];   /* EOF, or pid's exit */
         d.hosts = fd[2];
         cr__dns_run(&d, rd[1], fd[0], fd[1], o->nat);
         _exit(0);
@@ -13544,9 +13559,9 @@ CR_API int cr_net_dns_start(pid_t pid, const cr_net_dns_opts *o, int *exit_fd, c
     while ((n = read(rd[0], msg, sizeof msg - 1)) < 0 && errno == EINTR) ;
     msg[n > 0 ? n : 0] = 0;
     if (n != 1 || msg[0]) r = cr_err_set(err, EIO, "embedded DNS in the network of pid %d: %s", (int)pid, n > 0 ? msg : "it died");
-    else { *exit_fd = ex[1]; ex[1] = -1; }
+    else if (!o->follow) { *exit_fd = ex[1]; ex[1] = -1; }
 out:
-    for (i = 0; i < 3; i++) if (fd[i] >= 0) close(fd[i]);
+    for (i = 0; i < 4; i++) if (fd[i] >= 0) close(fd[i]);
     if (ex[0] >= 0) close(ex[0]);
     if (ex[1] >= 0) close(ex[1]);
     if (rd[0] >= 0) close(rd[0]);
@@ -22516,13 +22531,44 @@ static void cr__ctr_net_events(cr__ctr *c, const cr_json *run, const char *actio
         if (strcmp(cr__ctr_json_str(e, "Network"), nm)) cr_net_event(&c->net, action, cr__ctr_json_str(e, "Network"), c->id, other);
 }
 
+/* The embedded DNS of a container on a user-defined network, its own or
+   one it joined, as dockerd's (a network connect to one switches a running
+   container on the default bridge over, and it stays until the container
+   exits): a cr-dns for pid (exit_fd; ending with pid for a CONNECT) and
+   the resolv.conf of dir (the very inode bound at /etc/resolv.conf)
+   rewritten in place to 127.0.0.11. A CONNECT to a container whose
+   resolv.conf says so already does nothing (its server runs); a start
+   without ON gives a resolv.conf a connect rewrote the host's nameservers back. */
+enum { CR__CTR_DNS_ON = 1, CR__CTR_DNS_CONNECT = 2 };
+static int cr__ctr_dns(int dirfd, const char *dir, pid_t pid, const char *const *dns, const char *nat, unsigned flags,
+                       int *exit_fd, cr_err *err) {
+    cr_net_dns_opts o;
+    cr_buf now = {0}, want = {0};
+    char hosts[PATH_MAX];
+    int r = 0, on = flags & CR__CTR_DNS_ON, was, fd;
+    cr_util_read_file(dirfd, "resolv.conf", 1 << 20, &now, NULL);
+    was = cr__net_resolv_embedded(now.data ? now.data : "");
+    memset(&o, 0, sizeof o);
+    snprintf(hosts, sizeof hosts, "%s/hosts", dir);
+    o.hosts = hosts; o.upstreams = dns; o.nat = nat; o.follow = !!(flags & CR__CTR_DNS_CONNECT);
+    if (on && !(was && o.follow)) r = cr_net_dns_start(pid, &o, exit_fd, err);
+    if (r == 0 && on != was) r = on ? cr_net_resolv_conf_embedded(dns, &want, err) : cr_net_resolv_conf(dns, &want, err);
+    if (r == 0 && on != was) {
+        fd = openat(dirfd, "resolv.conf", O_WRONLY | O_TRUNC | O_CLOEXEC);
+        if (fd < 0 || cr__write_all(fd, want.data, want.len) < 0) r = cr__errno(err, "%s/resolv.conf", dir);
+        if (fd >= 0) close(fd);
+    }
+    cr_buf_free(&now);
+    cr_buf_free(&want);
+    return r;
+}
+
 /* On the bridge: its address, the networks of run's "Connected", and
    /etc/hosts rewritten in place (the container binds that very inode). */
 static int cr__ctr_attach_bridge(cr__ctr *c, const cr_json *run, pid_t pid, cr_err *err) {
-    cr_net_dns_opts dns;
     cr_net_lease lease;
     cr_buf hosts = {0};
-    int fd, r;
+    int fd, r, joined;
     char hp[PATH_MAX];
     snprintf(hp, sizeof hp, "%s/hosts", c->dir);
     c->net.hosts = hp;
@@ -22536,12 +22582,11 @@ static int cr__ctr_attach_bridge(cr__ctr *c, const cr_json *run, pid_t pid, cr_e
     if (fd >= 0) close(fd);
     cr_buf_free(&hosts);
     if (r == 0) r = cr__ctr_reconnect(c, run, pid, hp, err);
-    if (r < 0 || (!c->net.network && !r) || (r = cr_net_hosts_sync(&c->net, c->name, err)) < 0 || !c->net.network) return r;
-    memset(&dns, 0, sizeof dns);
-    dns.hosts = hp;
-    dns.upstreams = c->o->dns;
-    dns.nat = c->net.nat;
-    return cr_net_dns_start(pid, &dns, &c->dns_fd, err);
+    if (r < 0) return r;
+    /* r > 0: it joined others than its own (on the default bridge: user-defined ones) */
+    joined = c->net.network || r;
+    if (joined && (r = cr_net_hosts_sync(&c->net, c->name, err)) < 0) return r;
+    return cr__ctr_dns(c->dirfd, c->dir, pid, c->o->dns, c->net.nat, joined ? CR__CTR_DNS_ON : 0, &c->dns_fd, err);
 }
 
 /* Once the container's netns exists: its events, its networks. */
@@ -25878,6 +25923,22 @@ static int cr__ctr_connected(const cr_ctr_info *c, const char *network, const cr
     return r;
 }
 
+/* A running container's connect to a user-defined network: the embedded
+   DNS (cr__ctr_dns), with its --dns upstreams (run.json's "Dns"). */
+static int cr__ctr_connect_dns(const cr_ctr_info *c, const char *nat, cr_err *err) {
+    cr_json *run = NULL;
+    cr__strv dns;
+    int fd = -1, r, dfd = open(c->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    memset(&dns, 0, sizeof dns);
+    if ((r = cr__json_load(dfd, "run.json", &run, err)) == 0)
+        r = cr__ctr_dns(dfd, c->dir, c->pid, cr__ctr_json_strv(&dns, cr_json_get(run, "Dns")), nat,
+                        CR__CTR_DNS_ON | CR__CTR_DNS_CONNECT, &fd, err);
+    if (dfd >= 0) close(dfd);
+    cr_json_free(run);
+    cr__strv_free(&dns);
+    return r;
+}
+
 /* connect (o) or disconnect (o NULL) */
 static int cr__ctr_connect(const cr_runtime *rt, const cr_store *s, const char *name, const char *network,
                            const cr_ctr_connect_opts *o, cr_err *err) {
@@ -25898,7 +25959,10 @@ static int cr__ctr_connect(const cr_runtime *rt, const cr_store *s, const char *
     else if (!strcmp(mode, "host") || !strcmp(mode, "none") || strchr(mode, ':'))
         r = cr_err_set(err, EINVAL, "container %s (network %s) has no network namespace of its own to connect", c.name, mode);
     else if (c.status != CR_RUNNING && c.status != CR_PAUSED) r = o ? cr_net_check(&net, err) : 0;   /* its next start's */
-    else r = o ? cr_net_attach(&net, c.name, c.pid, NULL, 0, &lease, err) : cr_net_disconnect(&net, c.name, network, err);
+    else if (!o) r = cr_net_disconnect(&net, c.name, network, err);
+    else if ((r = cr_net_attach(&net, c.name, c.pid, NULL, 0, &lease, err)) == 0 && strcmp(lease.network, "bridge") &&
+             (r = cr__ctr_connect_dns(&c, net.nat, err)) < 0)
+        cr_net_disconnect(&net, c.name, network, NULL);
     if (r == 0) {
         cr_net_event(&net, o ? "connect" : "disconnect", network, cr__ctr_json_str(rec, "Id"), nm);
         r = cr__ctr_connected(&c, nm, o, err);

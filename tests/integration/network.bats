@@ -299,3 +299,38 @@ no_dns_servers() { [[ $(dns_servers) == 0 ]]; }
     wait_until 10 no_dns_servers || fail "servers after rm: $(dns_servers)"
     cri network rm "$N-dns" >/dev/null
 }
+
+@test "network connect: a container of the default bridge gets the embedded DNS for the names of a user-defined network, as dockerd; a start off those networks gives it the host's nameservers back" {
+    cri network create "$N-u" >/dev/null
+    cri network create "$N-v" >/dev/null
+    cri run -d --name "$N-o" --network "$N-u" "$BB" sleep 600 >/dev/null
+    cri run -d --name "$N-c" "$BB" sleep 600 >/dev/null
+    local ip
+    ip=$(cri inspect -f '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}' "$N-o")
+    run cri exec "$N-c" cat /etc/resolv.conf
+    [[ $output == *nameserver* && $output != *127.0.0.11* ]] || fail "resolv.conf on the bridge: $output"
+    cri network connect "$N-u" "$N-c"
+    # dockerd 20.10 here: "nameserver 127.0.0.11" and "options ndots:0", and nslookup finds the other container
+    run cri exec "$N-c" sh -c "cat /etc/resolv.conf; nslookup -type=a $N-o"
+    [[ $output == "nameserver 127.0.0.11"*"options ndots:0"* ]] || fail "resolv.conf after connect: $output"
+    [[ $output =~ Name:[[:space:]]+$N-o[[:space:]]+Address:\ $ip ]] || fail "by DNS after connect: $output"
+    [[ $(dns_servers) == 2 ]] || fail "servers: $(dns_servers)"
+    cri network connect "$N-v" "$N-c"    # one server per container
+    [[ $(dns_servers) == 2 ]] || fail "servers after a second connect: $(dns_servers)"
+    cri network disconnect "$N-u" "$N-c"    # the server stays (dockerd's too), until the container exits
+    run cri exec "$N-c" head -1 /etc/resolv.conf
+    [[ $output == "nameserver 127.0.0.11" ]] || fail "after disconnect: $output"
+    cri stop -t 0 "$N-c" >/dev/null
+    wait_until 10 eval '[[ $(dns_servers) == 1 ]]' || fail "servers after stop: $(dns_servers)"
+    cri start "$N-c" >/dev/null    # still on $N-v
+    run cri exec "$N-c" head -1 /etc/resolv.conf
+    [[ $output == "nameserver 127.0.0.11" && $(dns_servers) == 2 ]] || fail "start on $N-v: $output, servers $(dns_servers)"
+    cri stop -t 0 "$N-c" >/dev/null
+    cri network disconnect "$N-v" "$N-c"
+    cri start "$N-c" >/dev/null
+    run cri exec "$N-c" cat /etc/resolv.conf
+    [[ $output == *nameserver* && $output != *127.0.0.11* && $(dns_servers) == 1 ]] || fail "start off them: $output, servers $(dns_servers)"
+    cri rm -f "$N-c" "$N-o" >/dev/null
+    wait_until 10 no_dns_servers || fail "servers after rm: $(dns_servers)"
+    cri network rm "$N-u" "$N-v" >/dev/null
+}
