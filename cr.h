@@ -12757,6 +12757,40 @@ static int cr__net_db_of(const cr_net_config *c, int lockop, cr__net_cfg *cfg, c
     return r < 0 ? r : cr__net_db_open(cfg->dir, 0, lockop, db, err);
 }
 
+#ifndef CR_NO_REGISTRY   /* >>ctr */
+/* -P's host port for p: its own kept if it is free on the host (bind) and
+   no lease but id's holds it (a lease's DNAT binds no socket), else one the
+   kernel picks for a socket bound to port 0 that no lease holds either. c
+   NULL: no leases (slirp4netns). 1 if it changed, 0 if kept. */
+static int cr__net_port_pick(const cr_net_config *c, const char *id, cr_net_port *p, cr_err *err) {
+    cr__net_cfg cfg;
+    cr__net_db db;
+    struct sockaddr_in a;
+    socklen_t len;
+    int r = 0, tries, j, k, held, fd, moved = 0;
+    memset(&db, 0, sizeof db);
+    db.dirfd = db.lockfd = -1;
+    if (c && (r = cr__net_db_of(c, LOCK_SH, &cfg, &db, err)) < 0) return r;
+    for (tries = 0; r == 0; tries++) {
+        for (held = 0, j = 0; j < db.nls; j++)
+            for (k = 0; k < db.ls[j].nports; k++) held |= strcmp(db.ls[j].id, id) && cr__net_port_clash(p, &db.ls[j].ports[k]);
+        if (p->host_port && !held && cr__net_port_free(p, NULL) == 0) break;
+        if (tries == 16) { r = cr_err_set(err, EADDRINUSE, "-P %u/%s: no free host port in 16 tries", p->container_port, p->udp ? "udp" : "tcp"); break; }
+        memset(&a, 0, sizeof a);
+        a.sin_family = AF_INET;
+        len = sizeof a;
+        fd = socket(AF_INET, (p->udp ? SOCK_DGRAM : SOCK_STREAM) | SOCK_CLOEXEC, 0);
+        if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof a) < 0 || getsockname(fd, (struct sockaddr *)&a, &len) < 0)
+            r = cr__errno(err, "-P %u/%s: a free host port", p->container_port, p->udp ? "udp" : "tcp");
+        if (fd >= 0) close(fd);
+        p->host_port = ntohs(a.sin_port);
+        moved = 1;
+    }
+    cr__net_db_free(&db);
+    return r < 0 ? r : moved;
+}
+#endif
+
 /* Docker's event (Type network) of d (NULL: the builtin network, index in
    cr__net_builtins) to the
    journal of the state root that holds db's dir (<root>/@net); container:
@@ -22394,25 +22428,12 @@ static int cr__ctr_set_mac(cr__ctr *c, pid_t pid, cr_err *err) {
     return cr__errno(err, "--mac-address \"%s\": set eth0's address", c->o->mac_address);
 }
 
-/* A free host port: one the kernel picks for a socket bound to port 0. */
-static int cr__ctr_free_port(int udp, uint16_t *port) {
-    struct sockaddr_in a;
-    socklen_t len = sizeof a;
-    int fd = socket(AF_INET, (udp ? SOCK_DGRAM : SOCK_STREAM) | SOCK_CLOEXEC, 0), r;
-    memset(&a, 0, sizeof a);
-    a.sin_family = AF_INET;
-    r = fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof a) < 0 || getsockname(fd, (struct sockaddr *)&a, &len) < 0 ? -1 : 0;
-    if (fd >= 0) close(fd);
-    *port = ntohs(a.sin_port);
-    return r;
-}
-
 /* -P: each port the image exposes or --expose adds, on a free host port
-   (cr__ctr_free_port); a range
+   (cr__net_port_pick); a range
    ("8000-8010/tcp", as podman writes them) is each of its ports, as Docker. */
 static int cr__ctr_publish_all(cr__ctr *c, cr_err *err) {
     size_t i, n = c->img.nexposed_ports;
-    int k;
+    int k, r;
     for (k = 0; c->o->expose && c->o->expose[k]; k++) n++;
     for (i = 0; i < n; i++) {
         const char *e = i < c->img.nexposed_ports ? c->img.exposed_ports[i] : c->o->expose[i - c->img.nexposed_ports];
@@ -22429,9 +22450,9 @@ static int cr__ctr_publish_all(cr__ctr *c, cr_err *err) {
             if (j < c->nports) continue;
             if (c->nports == (int)(sizeof c->ports / sizeof *c->ports)) return cr_err_set(err, E2BIG, "-P: at most 64 ports");
             memset(&c->ports[c->nports], 0, sizeof *c->ports);
-            if (cr__ctr_free_port(udp, &c->ports[c->nports].host_port) < 0) return cr__errno(err, "-P: a free host port for %s", e);
             c->ports[c->nports].udp = udp;
-            c->ports[c->nports++].container_port = (uint16_t)port;
+            c->ports[c->nports].container_port = (uint16_t)port;
+            if ((r = cr__net_port_pick(c->bridge ? &c->net : NULL, c->name, &c->ports[c->nports++], err)) < 0) return r;
             c->picked++;
         }
     }
@@ -25664,10 +25685,11 @@ static int cr__ctr_reload(cr__ctr *c, const cr_ctr_info *info, const cr_json *re
     if ((h = cr_json_get(c->runrec, "Picked")) && cr_json_i64(h, &m) == 0 && m >= 0 && m <= c->nports) {
         cr_buf b = {0};
         cr_jw w;
-        int i, moved = 0;
+        int i, k, moved = 0;
         c->picked = (int)m;
         for (i = c->nports - c->picked; r == 0 && i < c->nports; i++)
-            if (cr__net_port_free(&c->ports[i], NULL) < 0 && cr__ctr_free_port(c->ports[i].udp, &c->ports[i].host_port) == 0) moved = 1;
+            if ((k = cr__net_port_pick(c->bridge ? &c->net : NULL, c->name, &c->ports[i], err)) < 0) r = cr_err_wrap(err, "container %s", c->name);
+            else moved |= k && !r;
         cr_jw_init(&w, &b);
         cr_jw_obj(&w); cr__ctr_publish_json(c, &w); cr_jw_obj_end(&w);
         if (moved) cr__json_patch_file(c->dirfd, "run.json", &b, NULL);

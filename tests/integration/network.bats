@@ -160,7 +160,7 @@ addr_of() { cri exec "$1" ip -4 -o addr show "$2" | awk '{print $4}'; }
     [[ -z ${output#cr0:} ]] || fail "left in the namespace: $output"
 }
 
-@test "start: a stopped container gets back its -P host ports (a taken one moves) and the networks connect gave it" {
+@test "start: a stopped container gets back its -P host ports (one taken on the host or by another container's lease moves) and the networks connect gave it" {
     cri network create "$N-a" >/dev/null
     cri run -d --name "$N" --expose 80 --expose 81/udp -P "$BB" sleep 600 >/dev/null
     local ports port lp
@@ -191,6 +191,15 @@ addr_of() { cri exec "$1" ip -4 -o addr show "$2" | awk '{print $4}'; }
     run cri inspect -f '{{(index (index .HostConfig.PortBindings "80/tcp") 0).HostPort}}' "$N"
     [[ $output =~ ^[0-9]+$ && $output != "$port" ]] || fail "the taken port $port stayed: $output"
     [[ $(cri ps --format '{{.Ports}}') == "0.0.0.0:$output->80/tcp,"* ]] || fail "ps: $(cri ps --format '{{.Ports}}')"
+    # a port another container's lease holds (a DNAT rule: bind() still works): another free one too
+    cri stop -t 0 "$N" >/dev/null
+    port=$output
+    cri run -d --name "$N-p" -p "$port:80" "$BB" sleep 600 >/dev/null
+    run cri start "$N"
+    [[ $status -eq 0 ]] || fail "start with its port another's: $output"
+    run cri inspect -f '{{(index (index .HostConfig.PortBindings "80/tcp") 0).HostPort}}' "$N"
+    [[ $output =~ ^[0-9]+$ && $output != "$port" ]] || fail "the port $port of $N-p stayed: $output"
+    cri rm -f "$N-p" >/dev/null
     # disconnect of a stopped container: its next start leaves that network out
     cri stop -t 0 "$N" >/dev/null
     cri network disconnect "$N-a" "$N"
