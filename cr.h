@@ -12343,6 +12343,26 @@ static int cr__net_pick_ip(cr__net_db *db, const cr__net_cfg *cfg, cr__nl *nl, u
 /* A host port some process of the host already listens on (or has bound,
    for UDP) would silently lose its traffic to our DNAT rule: refused, as
    Docker and Podman do. A bind of our own, dropped at once, asks the kernel. */
+/* A socket of type (a SOCK_STREAM one listens) bound to addr (host order)
+   and a port the kernel picks, *port: its fd, or -1 with errno. */
+static int cr__net_port_kernel(int type, uint32_t addr, uint16_t *port) {
+    struct sockaddr_in a;
+    socklen_t al = sizeof a;
+    int s = socket(AF_INET, type | SOCK_CLOEXEC, 0), e;
+    memset(&a, 0, sizeof a);
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(addr);
+    if (s < 0 || bind(s, (struct sockaddr *)&a, sizeof a) < 0 || getsockname(s, (struct sockaddr *)&a, &al) < 0 ||
+        (type == SOCK_STREAM && listen(s, 16) < 0)) {
+        e = errno;
+        if (s >= 0) close(s);
+        errno = e;
+        return -1;
+    }
+    *port = ntohs(a.sin_port);
+    return s;
+}
+
 static int cr__net_port_free(const cr_net_port *p, cr_err *err) {
     struct sockaddr_in sa;
     int fd = socket(AF_INET, (p->udp ? SOCK_DGRAM : SOCK_STREAM) | SOCK_CLOEXEC, 0), on = 1, r = 0;
@@ -12765,8 +12785,6 @@ static int cr__net_db_of(const cr_net_config *c, int lockop, cr__net_cfg *cfg, c
 static int cr__net_port_pick(const cr_net_config *c, const char *id, cr_net_port *p, cr_err *err) {
     cr__net_cfg cfg;
     cr__net_db db;
-    struct sockaddr_in a;
-    socklen_t len;
     int r = 0, tries, j, k, held, fd, moved = 0;
     memset(&db, 0, sizeof db);
     db.dirfd = db.lockfd = -1;
@@ -12776,14 +12794,9 @@ static int cr__net_port_pick(const cr_net_config *c, const char *id, cr_net_port
             for (k = 0; k < db.ls[j].nports; k++) held |= strcmp(db.ls[j].id, id) && cr__net_port_clash(p, &db.ls[j].ports[k]);
         if (p->host_port && !held && cr__net_port_free(p, NULL) == 0) break;
         if (tries == 16) { r = cr_err_set(err, EADDRINUSE, "-P %u/%s: no free host port in 16 tries", p->container_port, p->udp ? "udp" : "tcp"); break; }
-        memset(&a, 0, sizeof a);
-        a.sin_family = AF_INET;
-        len = sizeof a;
-        fd = socket(AF_INET, (p->udp ? SOCK_DGRAM : SOCK_STREAM) | SOCK_CLOEXEC, 0);
-        if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof a) < 0 || getsockname(fd, (struct sockaddr *)&a, &len) < 0)
+        if ((fd = cr__net_port_kernel(p->udp ? SOCK_DGRAM : SOCK_STREAM, INADDR_ANY, &p->host_port)) < 0)
             r = cr__errno(err, "-P %u/%s: a free host port", p->container_port, p->udp ? "udp" : "tcp");
-        if (fd >= 0) close(fd);
-        p->host_port = ntohs(a.sin_port);
+        else close(fd);
         moved = 1;
     }
     cr__net_db_free(&db);
@@ -12981,14 +12994,25 @@ static int cr__net_is_ip(const char *s, int *v6) {
     return inet_pton(AF_INET6, s, a) == 1;
 }
 
-/* The address of a "nameserver ADDR" line (in buf), or NULL. */
-static const char *cr__net_nameserver(const char *line, size_t len, char *buf, size_t n) {
-    const char *p = line, *end = line + len;
-    while (p < end && (*p == ' ' || *p == '\t')) p++;
-    if ((size_t)(end - p) < 11 || strncmp(p, "nameserver", 10) || (p[10] != ' ' && p[10] != '\t')) return NULL;
-    for (p += 10; p < end && (*p == ' ' || *p == '\t'); p++) ;
-    snprintf(buf, n, "%.*s", (int)strcspn(p, " \t\r\n#;"), p);
-    return buf;
+/* The nameservers when the host has none (Docker's fallback). */
+static const char *const cr__net_dns_fallback[] = { "8.8.8.8", "8.8.4.4", NULL };
+
+/* Steps through the lines of a resolv.conf's text: the line at *p (NULL
+   at the end; *len: its length without the '\n'; *p moves past it), and
+   *ns the address of a "nameserver ADDR" line (in buf), else NULL. */
+static const char *cr__net_resolv_next(const char **p, size_t *len, char *buf, size_t n, const char **ns) {
+    const char *line = *p, *q = line, *end;
+    if (!*line) return NULL;
+    *len = strcspn(line, "\n");
+    *p = end = line + *len;
+    *p += *end == '\n';
+    *ns = NULL;
+    while (q < end && (*q == ' ' || *q == '\t')) q++;
+    if ((size_t)(end - q) < 11 || strncmp(q, "nameserver", 10) || (q[10] != ' ' && q[10] != '\t')) return line;
+    for (q += 10; q < end && (*q == ' ' || *q == '\t'); q++) ;
+    snprintf(buf, n, "%.*s", (int)strcspn(q, " \t\r\n#;"), q);
+    *ns = buf;
+    return line;
 }
 
 /* Whether a container on the bridge can reach this nameserver: not on
@@ -13003,35 +13027,39 @@ static int cr__net_ns_usable(const char *a) {
 /* Appends the usable nameserver lines of a file (or, with keep_rest, every
    other line as well); returns how many nameservers it kept. */
 static int cr__net_resolv_filter(const char *text, int keep_rest, int drop_ns, cr_buf *out) {
-    const char *line = text;
+    const char *line, *ns;
     char a[256];
+    size_t len;
     int kept = 0;
-    while (*line) {
-        size_t len = strcspn(line, "\n");
-        const char *ns = cr__net_nameserver(line, len, a, sizeof a);
+    while ((line = cr__net_resolv_next(&text, &len, a, sizeof a, &ns)))
         if (ns ? !drop_ns && cr__net_ns_usable(ns) : keep_rest) {
             cr_buf_add(out, line, len);
             cr_buf_putc(out, '\n');
             kept += ns != NULL;
         }
-        line += len + (line[len] == '\n');
-    }
     return kept;
+}
+
+/* Each --dns is an IP address. */
+static int cr__net_dns_check(const char *const *dns, cr_err *err) {
+    int v6;
+    for (; dns && *dns; dns++)
+        if (!cr__net_is_ip(*dns, &v6)) return cr_err_set(err, EINVAL, "--dns \"%s\": not an IP address", *dns);
+    return 0;
 }
 
 CR_API int cr_net_resolv_conf(const char *const *dns, cr_buf *out, cr_err *err) {
     cr_buf host = {0}, up = {0};
-    int r, v6;
+    int r;
     const char *const *d;
-    for (d = dns; d && *d; d++)
-        if (!cr__net_is_ip(*d, &v6)) return cr_err_set(err, EINVAL, "--dns \"%s\": not an IP address", *d);
+    if ((r = cr__net_dns_check(dns, err)) < 0) return r;
     r = cr_util_read_file(AT_FDCWD, "/etc/resolv.conf", 1 << 20, &host, err);
     if (r < 0 && r != -ENOENT) return r;
     if (cr__net_resolv_filter(host.data ? host.data : "", 1, dns && *dns, out) == 0 && !(dns && *dns)) {
         /* behind systemd-resolved's stub: its upstreams */
         if (cr_util_read_file(AT_FDCWD, "/run/systemd/resolve/resolv.conf", 1 << 20, &up, NULL) < 0 ||
             cr__net_resolv_filter(up.data ? up.data : "", 0, 0, out) == 0)
-            cr_buf_puts(out, "nameserver 8.8.8.8\nnameserver 8.8.4.4\n");
+            dns = cr__net_dns_fallback;
     }
     for (d = dns; d && *d; d++) cr_buf_printf(out, "nameserver %s\n", *d);
     cr_buf_free(&host);
@@ -13179,9 +13207,8 @@ out:
 
 CR_API int cr_net_resolv_conf_embedded(const char *const *dns, cr_buf *out, cr_err *err) {
     cr_buf host = {0};
-    int r, v6;
-    for (; dns && *dns; dns++)
-        if (!cr__net_is_ip(*dns, &v6)) return cr_err_set(err, EINVAL, "--dns \"%s\": not an IP address", *dns);
+    int r;
+    if ((r = cr__net_dns_check(dns, err)) < 0) return r;
     if ((r = cr_util_read_file(AT_FDCWD, "/etc/resolv.conf", 1 << 20, &host, err)) < 0 && r != -ENOENT) return r;
     cr_buf_puts(out, "nameserver 127.0.0.11\n");
     cr__net_resolv_filter(host.data ? host.data : "", 1, 1, out);
@@ -13200,7 +13227,7 @@ static int cr__net_resolv_embedded(const char *t) {
 
 /* The question's name of a DNS query (lower case, dotted) and where the
    question ends; -1 for a name that is not plain labels. */
-static int cr__dns_qname(const unsigned char *q, size_t n, char name[256], size_t *end) {
+static int cr__net_dns_qname(const unsigned char *q, size_t n, char name[256], size_t *end) {
     size_t p = 12, o = 0, i;
     while (p < n && q[p]) {
         size_t len = q[p];
@@ -13221,7 +13248,7 @@ static int cr__dns_qname(const unsigned char *q, size_t n, char name[256], size_
 
 /* The addresses of family af that hosts gives name (at most max): how
    many, or -1 when no line names it. */
-static int cr__dns_lookup(const char *hosts, const char *name, int af, unsigned char (*addr)[16], int max) {
+static int cr__net_dns_lookup(const char *hosts, const char *name, int af, unsigned char (*addr)[16], int max) {
     const char *line = hosts;
     int found = -1;
     while (*line) {
@@ -13252,7 +13279,7 @@ static int cr__dns_lookup(const char *hosts, const char *name, int af, unsigned 
 /* The first name of the hosts line of the address that a reverse name
    ("4.3.2.1.in-addr.arpa") asks for, as DNS labels in out: their length,
    or -1. */
-static int cr__dns_ptr(const char *hosts, const char *name, unsigned char out[256]) {
+static int cr__net_dns_ptr(const char *hosts, const char *name, unsigned char out[256]) {
     unsigned a[4];
     int at = 0;
     char ip[16];
@@ -13289,15 +13316,15 @@ CR_API int cr_net_dns_answer(const unsigned char *q, size_t n, const char *hosts
     char name[256];
     size_t end, o;
     int type, k, i, len;
-    if (n < 12 || cap < 512 || (q[2] & 0xf8) || q[4] || q[5] != 1 || cr__dns_qname(q, n, name, &end) < 0) return -1;
+    if (n < 12 || cap < 512 || (q[2] & 0xf8) || q[4] || q[5] != 1 || cr__net_dns_qname(q, n, name, &end) < 0) return -1;
     type = q[end - 4] << 8 | q[end - 3];
     if ((q[end - 2] << 8 | q[end - 1]) != CLASS_IN) return 0;
     len = type == TYPE_AAAA ? 16 : 4;
     if (type == TYPE_PTR) {
         /* reverse lookups of the network's addresses, as Docker answers them */
-        if ((len = cr__dns_ptr(hosts, name, ptr)) < 0) return 0;
+        if ((len = cr__net_dns_ptr(hosts, name, ptr)) < 0) return 0;
         k = 1;
-    } else if ((k = cr__dns_lookup(hosts, name, type == TYPE_AAAA ? AF_INET6 : AF_INET, addr, MAX)) < 0) return 0;
+    } else if ((k = cr__net_dns_lookup(hosts, name, type == TYPE_AAAA ? AF_INET6 : AF_INET, addr, MAX)) < 0) return 0;
     else if (type != TYPE_A && type != TYPE_AAAA) k = 0;
     memcpy(out, q, end);
     out[2] = 0x84 | (q[2] & 1);   /* an authoritative answer, recursion as asked */
@@ -13316,11 +13343,11 @@ CR_API int cr_net_dns_answer(const unsigned char *q, size_t n, const char *hosts
     return (int)o;
 }
 
-#define CR__DNS_UPS 4
-typedef struct cr__dns_up { struct sockaddr_storage sa; socklen_t len; int fd; } cr__dns_up;
+#define CR__NET_DNS_UPS 4
+typedef struct cr__net_dns_up { struct sockaddr_storage sa; socklen_t len; int fd; } cr__net_dns_up;
 
 /* An upstream's address (port 53): 1, or 0 if s is not an address. */
-static int cr__net_dns_sockaddr(const char *s, cr__dns_up *up) {
+static int cr__net_dns_sockaddr(const char *s, cr__net_dns_up *up) {
     struct sockaddr_in *a4 = (struct sockaddr_in *)&up->sa;
     struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)&up->sa;
     memset(up, 0, sizeof *up);
@@ -13336,39 +13363,36 @@ static int cr__net_dns_sockaddr(const char *s, cr__dns_up *up) {
 
 /* The upstreams: the given addresses, else the host's nameservers (every
    one: queries leave from the host's network namespace). */
-static int cr__dns_upstreams(const char *const *dns, cr__dns_up *up) {
+static int cr__net_dns_upstreams(const char *const *dns, cr__net_dns_up *up) {
     cr_buf host = {0};
     char a[256];
-    const char *line;
+    const char *p, *ns;
+    size_t len;
     int n = 0;
     if (!dns || !*dns) cr_util_read_file(AT_FDCWD, "/etc/resolv.conf", 1 << 20, &host, NULL);
-    for (line = host.data ? host.data : ""; *line && n < CR__DNS_UPS; ) {
-        size_t len = strcspn(line, "\n");
-        const char *ns = cr__net_nameserver(line, len, a, sizeof a);
-        if (ns && cr__net_dns_sockaddr(ns, &up[n])) n++;
-        line += len + (line[len] == '\n');
-    }
+    for (p = host.data ? host.data : ""; n < CR__NET_DNS_UPS && cr__net_resolv_next(&p, &len, a, sizeof a, &ns); )
+        n += ns && cr__net_dns_sockaddr(ns, &up[n]);
     cr_buf_free(&host);
-    for (; dns && *dns && n < CR__DNS_UPS; dns++) n += cr__net_dns_sockaddr(*dns, &up[n]);
-    if (!n) n = cr__net_dns_sockaddr("8.8.8.8", &up[0]) + cr__net_dns_sockaddr("8.8.4.4", &up[1]);
+    if (!n && (!dns || !*dns)) dns = cr__net_dns_fallback;
+    for (; dns && *dns && n < CR__NET_DNS_UPS; dns++) n += cr__net_dns_sockaddr(*dns, &up[n]);
     return n;
 }
 
 /* A query sent on: its id upstream, the client's id and address. */
-typedef struct cr__dns_fwd { uint16_t id, client_id; struct sockaddr_in client; } cr__dns_fwd;
+typedef struct cr__net_dns_fwd { uint16_t id, client_id; struct sockaddr_in client; } cr__net_dns_fwd;
 
 /* The server: its exit fd, UDP and TCP sockets in the container's netns,
    the hosts file, the upstreams, and the UDP queries sent on. */
-typedef struct cr__dns_srv {
+typedef struct cr__net_dns_srv {
     int ex, udp, tcp, hosts, nup;
-    cr__dns_up up[CR__DNS_UPS];
-    cr__dns_fwd ring[64];       /* the oldest is forgotten: its late answer is dropped */
+    cr__net_dns_up up[CR__NET_DNS_UPS];
+    cr__net_dns_fwd ring[64];       /* the oldest is forgotten: its late answer is dropped */
     uint16_t next;
-} cr__dns_srv;
+} cr__net_dns_srv;
 
 /* The server's answer to q from the hosts file as it is now (see
    cr_net_dns_answer). */
-static int cr__dns_local(const cr__dns_srv *d, const unsigned char *q, size_t n, unsigned char *a, size_t cap) {
+static int cr__net_dns_local(const cr__net_dns_srv *d, const unsigned char *q, size_t n, unsigned char *a, size_t cap) {
     static char text[64 * 1024];
     ssize_t t = pread(d->hosts, text, sizeof text - 1, 0);
     text[t > 0 ? t : 0] = 0;
@@ -13377,9 +13401,9 @@ static int cr__dns_local(const cr__dns_srv *d, const unsigned char *q, size_t n,
 
 /* A UDP query goes to every upstream at once under a new id (as musl's
    resolver asks its nameservers); the first answer is the client's. */
-static void cr__dns_forward(cr__dns_srv *d, const unsigned char *q, size_t n, const struct sockaddr_in *from) {
+static void cr__net_dns_forward(cr__net_dns_srv *d, const unsigned char *q, size_t n, const struct sockaddr_in *from) {
     unsigned char b[512];
-    cr__dns_fwd *f = &d->ring[d->next % 64];
+    cr__net_dns_fwd *f = &d->ring[d->next % 64];
     int i;
     if (n > sizeof b) return;
     memcpy(b, q, n);
@@ -13390,10 +13414,10 @@ static void cr__dns_forward(cr__dns_srv *d, const unsigned char *q, size_t n, co
     for (i = 0; i < d->nup; i++) if (d->up[i].fd >= 0) send(d->up[i].fd, b, n, MSG_DONTWAIT);
 }
 
-static void cr__dns_reply(cr__dns_srv *d, int fd) {
+static void cr__net_dns_reply(cr__net_dns_srv *d, int fd) {
     static unsigned char b[65536];
     ssize_t n = recv(fd, b, sizeof b, MSG_DONTWAIT);
-    cr__dns_fwd *f;
+    cr__net_dns_fwd *f;
     uint16_t id;
     if (n < 12) return;
     id = (uint16_t)(b[0] << 8 | b[1]);
@@ -13404,19 +13428,19 @@ static void cr__dns_reply(cr__dns_srv *d, int fd) {
     f->client.sin_family = 0;
 }
 
-static void cr__dns_udp(cr__dns_srv *d) {
+static void cr__net_dns_udp(cr__net_dns_srv *d) {
     unsigned char q[512], a[512];
     struct sockaddr_in from;
     socklen_t fl = sizeof from;
     ssize_t n = recvfrom(d->udp, q, sizeof q, MSG_DONTWAIT, (struct sockaddr *)&from, &fl);
     int r;
     if (n < 12) return;
-    if ((r = cr__dns_local(d, q, (size_t)n, a, sizeof a)) > 0) sendto(d->udp, a, (size_t)r, MSG_DONTWAIT, (struct sockaddr *)&from, fl);
-    else if (r == 0) cr__dns_forward(d, q, (size_t)n, &from);
+    if ((r = cr__net_dns_local(d, q, (size_t)n, a, sizeof a)) > 0) sendto(d->udp, a, (size_t)r, MSG_DONTWAIT, (struct sockaddr *)&from, fl);
+    else if (r == 0) cr__net_dns_forward(d, q, (size_t)n, &from);
 }
 
 /* Exactly n bytes from fd within 2 s: 0, or -1. */
-static int cr__dns_read_full(int fd, unsigned char *b, size_t n) {
+static int cr__net_dns_read_full(int fd, unsigned char *b, size_t n) {
     struct pollfd pf;
     size_t got = 0;
     pf.fd = fd; pf.events = POLLIN;
@@ -13429,30 +13453,30 @@ static int cr__dns_read_full(int fd, unsigned char *b, size_t n) {
 }
 
 /* A DNS message over TCP (a two-byte length first) into b: its length, or -1. */
-static int cr__dns_read_msg(int fd, unsigned char *b, size_t cap) {
+static int cr__net_dns_read_msg(int fd, unsigned char *b, size_t cap) {
     size_t len;
-    if (cr__dns_read_full(fd, b, 2) < 0 || (len = (size_t)(b[0] << 8 | b[1])) < 12 || len > cap ||
-        cr__dns_read_full(fd, b, len) < 0) return -1;
+    if (cr__net_dns_read_full(fd, b, 2) < 0 || (len = (size_t)(b[0] << 8 | b[1])) < 12 || len > cap ||
+        cr__net_dns_read_full(fd, b, len) < 0) return -1;
     return (int)len;
 }
 
 /* A TCP query from the container's side (a client whose answer was too
    big for UDP): answered here, or asked of the upstreams over TCP in turn.
    One at a time: a slow client only slows its own container's server. */
-static void cr__dns_tcp(cr__dns_srv *d) {
+static void cr__net_dns_tcp(cr__net_dns_srv *d) {
     static unsigned char b[2 + 65535];
     unsigned char q[2 + 512];
     struct timeval tv = { 2, 0 };
     int c = accept4(d->tcp, NULL, NULL, SOCK_CLOEXEC), n, r = -1, i;
     if (c < 0) return;
     setsockopt(c, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);   /* a client that never reads its answer */
-    if ((n = cr__dns_read_msg(c, q + 2, sizeof q - 2)) > 0 && (r = cr__dns_local(d, q + 2, (size_t)n, b + 2, 512)) == 0) {
+    if ((n = cr__net_dns_read_msg(c, q + 2, sizeof q - 2)) > 0 && (r = cr__net_dns_local(d, q + 2, (size_t)n, b + 2, 512)) == 0) {
         q[0] = (unsigned char)(n >> 8); q[1] = (unsigned char)n;
         for (i = 0; i < d->nup && r <= 0; i++) {
             int u = socket(d->up[i].sa.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
             r = u >= 0 && setsockopt(u, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv) == 0 &&
                 connect(u, (struct sockaddr *)&d->up[i].sa, d->up[i].len) == 0 && cr__write_all(u, q, (size_t)n + 2) == 0
-                ? cr__dns_read_msg(u, b + 2, sizeof b - 2) : -1;
+                ? cr__net_dns_read_msg(u, b + 2, sizeof b - 2) : -1;
             if (u >= 0) close(u);
         }
     }
@@ -13464,8 +13488,8 @@ static void cr__dns_tcp(cr__dns_srv *d) {
 }
 
 /* The server's loop, until the exit fd reads EOF. */
-static void cr__dns_serve(cr__dns_srv *d) {
-    struct pollfd pf[3 + CR__DNS_UPS];
+static void cr__net_dns_serve(cr__net_dns_srv *d) {
+    struct pollfd pf[3 + CR__NET_DNS_UPS];
     int i;
     memset(d->ring, 0, sizeof d->ring);
     if (getrandom(&d->next, sizeof d->next, 0) < 0) d->next = (uint16_t)getpid();
@@ -13474,15 +13498,15 @@ static void cr__dns_serve(cr__dns_srv *d) {
     for (i = 0; i < 3 + d->nup; i++) pf[i].events = POLLIN;
     while (poll(pf, (nfds_t)(3 + d->nup), -1) >= 0 || errno == EINTR) {
         if (pf[0].revents) return;
-        for (i = 0; i < d->nup; i++) if (pf[3 + i].revents) cr__dns_reply(d, d->up[i].fd);
-        if (pf[1].revents) cr__dns_udp(d);
-        if (pf[2].revents) cr__dns_tcp(d);
+        for (i = 0; i < d->nup; i++) if (pf[3 + i].revents) cr__net_dns_reply(d, d->up[i].fd);
+        if (pf[1].revents) cr__net_dns_udp(d);
+        if (pf[2].revents) cr__net_dns_tcp(d);
     }
 }
 
 /* In the server: what it inherited closed but keep (n of them), its
    signals as a new process's. */
-static void cr__dns_detach(const int *keep, int n) {
+static void cr__net_dns_detach(const int *keep, int n) {
     int i, null = open("/dev/null", O_RDWR | O_CLOEXEC);
     sigset_t none;
     /* not the runner's handlers (they forward signals to the container) nor its mask */
@@ -13494,30 +13518,16 @@ static void cr__dns_detach(const int *keep, int n) {
     cr__close_except(keep, n);
 }
 
-/* A socket of type on 127.0.0.11 and a port of the kernel's choosing. */
-static int cr__dns_socket(int type, uint16_t *port) {
-    struct sockaddr_in a;
-    socklen_t al = sizeof a;
-    int s = socket(AF_INET, type | SOCK_CLOEXEC, 0);
-    memset(&a, 0, sizeof a);
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(0x7f00000b);
-    if (s < 0 || bind(s, (struct sockaddr *)&a, sizeof a) < 0 || getsockname(s, (struct sockaddr *)&a, &al) < 0 ||
-        (type == SOCK_STREAM && listen(s, 16) < 0)) return -1;
-    *port = ntohs(a.sin_port);
-    return s;
-}
-
 /* The server's sockets in the container's netns (the caller is in it):
    UDP and TCP on 127.0.0.11, and DNAT rules send what goes to
    127.0.0.11:53 there, as dockerd's do, so that port 53 stays free for the
    container's own servers. */
-static int cr__dns_listen(const char *nat, cr__dns_srv *d, cr_err *err) {
+static int cr__net_dns_listen(const char *nat, cr__net_dns_srv *d, cr_err *err) {
     char tool[PATH_MAX], *argv[6];
     cr_buf script = {0}, out = {0};
     uint16_t up = 0, tp = 0;
     int nft, r, k = 0;
-    if ((d->udp = cr__dns_socket(SOCK_DGRAM, &up)) < 0 || (d->tcp = cr__dns_socket(SOCK_STREAM, &tp)) < 0)
+    if ((d->udp = cr__net_port_kernel(SOCK_DGRAM, 0x7f00000b, &up)) < 0 || (d->tcp = cr__net_port_kernel(SOCK_STREAM, 0x7f00000b, &tp)) < 0)
         return cr__errno(err, "bind 127.0.0.11");
     if (!nat || !*nat) nat = cr__net_which("nft", tool, sizeof tool) == 0 ? "nft" : "iptables";
     nft = !strcmp(nat, "nft");
@@ -13543,28 +13553,28 @@ static int cr__dns_listen(const char *nat, cr__dns_srv *d, cr_err *err) {
 }
 
 /* In the server, once forked: its sockets, then its loop. */
-static void cr__dns_run(cr__dns_srv *d, int ready, int netns, int own, const char *nat) {
+static void cr__net_dns_run(cr__net_dns_srv *d, int ready, int netns, int own, const char *nat) {
     cr_err e = {0};
     int i;
     if (setns(netns, CLONE_NEWNET) < 0) cr__errno(&e, "join its network");
-    else if (cr__dns_listen(nat, d, &e) == 0 && setns(own, CLONE_NEWNET) < 0) cr__errno(&e, "back to the host's network");
+    else if (cr__net_dns_listen(nat, d, &e) == 0 && setns(own, CLONE_NEWNET) < 0) cr__errno(&e, "back to the host's network");
     for (i = 0; i < d->nup && !e.code; i++)
         if ((d->up[i].fd = socket(d->up[i].sa.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0)) >= 0 &&
             connect(d->up[i].fd, (struct sockaddr *)&d->up[i].sa, d->up[i].len) < 0) { close(d->up[i].fd); d->up[i].fd = -1; }
     if (cr__write_all(ready, e.code ? e.msg : "", e.code ? strlen(e.msg) : 1) < 0 || e.code) return;
     close(ready); close(netns); close(own);
-    cr__dns_serve(d);
+    cr__net_dns_serve(d);
 }
 
 CR_API int cr_net_dns_start(pid_t pid, const cr_net_dns_opts *o, int *exit_fd, cr_err *err) {
-    cr__dns_srv d;
+    cr__net_dns_srv d;
     int ex[2] = { -1, -1 }, rd[2] = { -1, -1 }, fd[4] = { -1, -1, -1, -1 }, r = 0, i;
     char p[64], msg[512];
     ssize_t n;
     pid_t child;
     *exit_fd = -1;
     memset(&d, 0, sizeof d);
-    d.nup = cr__dns_upstreams(o->upstreams, d.up);
+    d.nup = cr__net_dns_upstreams(o->upstreams, d.up);
     snprintf(p, sizeof p, "/proc/%d/ns/net", (int)pid);
     if ((fd[0] = open(p, O_RDONLY | O_CLOEXEC)) < 0 || (fd[1] = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC)) < 0 ||
         (fd[2] = open(o->hosts, O_RDONLY | O_CLOEXEC)) < 0 || (o->follow && (fd[3] = (int)syscall(SYS_pidfd_open, pid, 0)) < 0)) {
@@ -13582,10 +13592,10 @@ CR_API int cr_net_dns_start(pid_t pid, const cr_net_dns_opts *o, int *exit_fd, c
         if (fork() != 0) _exit(0);
         setsid();
         prctl(PR_SET_NAME, "cr-dns");
-        cr__dns_detach(keep, 5);
+        cr__net_dns_detach(keep, 5);
         d.ex = keep[0];   /* EOF, or pid's exit */
         d.hosts = fd[2];
-        cr__dns_run(&d, rd[1], fd[0], fd[1], o->nat);
+        cr__net_dns_run(&d, rd[1], fd[0], fd[1], o->nat);
         _exit(0);
     }
     while (waitpid(child, NULL, 0) < 0 && errno == EINTR) ;
