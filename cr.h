@@ -703,6 +703,7 @@ CR_API int cr_net_slirp_start(const char *path, pid_t pid, const cr_net_slirp_op
    It runs until cr_net_dns_stop(exit_fd) (follow: until pid exits). */
 typedef struct cr_net_dns_opts {
     const char *hosts;                /* the hosts file; read at each query (it is rewritten in place) */
+    const cr_net_config *net;         /* the state whose lock hosts' writers hold: read under it; NULL: defaults */
     const char *const *upstreams;     /* NULL-terminated addresses; NULL: the host's resolv.conf's, else 8.8.8.8 and 8.8.4.4 */
     const char *nat;                  /* the DNAT rule's tool: "nft" or "iptables"; NULL: nft if found */
     int follow;                       /* it ends when pid exits instead (*exit_fd gets -1): started by
@@ -13384,17 +13385,25 @@ typedef struct cr__net_dns_fwd { uint16_t id, client_id; struct sockaddr_in clie
 /* The server: its exit fd, UDP and TCP sockets in the container's netns,
    the hosts file, the upstreams, and the UDP queries sent on. */
 typedef struct cr__net_dns_srv {
-    int ex, udp, tcp, hosts, nup;
+    int ex, udp, tcp, hosts, lock, nup;
     cr__net_dns_up up[CR__NET_DNS_UPS];
     cr__net_dns_fwd ring[64];       /* the oldest is forgotten: its late answer is dropped */
     uint16_t next;
 } cr__net_dns_srv;
 
 /* The server's answer to q from the hosts file as it is now (see
-   cr_net_dns_answer). */
+   cr_net_dns_answer). Its writers (cr__net_hosts_write) rewrite it in place,
+   pwrite then ftruncate, as the container binds that very inode at
+   /etc/hosts (a file renamed over it would be seen by neither the container
+   nor this fd), and they hold the network state's lock: read under a
+   shared lock of it, it is never half written. A lock of the hosts file
+   itself would be the container's to take too, and to hold forever. */
 static int cr__net_dns_local(const cr__net_dns_srv *d, const unsigned char *q, size_t n, unsigned char *a, size_t cap) {
     static char text[64 * 1024];
-    ssize_t t = pread(d->hosts, text, sizeof text - 1, 0);
+    ssize_t t;
+    flock(d->lock, LOCK_SH);
+    t = pread(d->hosts, text, sizeof text - 1, 0);
+    flock(d->lock, LOCK_UN);
     text[t > 0 ? t : 0] = 0;
     return cr_net_dns_answer(q, n, text, a, cap);
 }
@@ -13568,13 +13577,17 @@ static void cr__net_dns_run(cr__net_dns_srv *d, int ready, int netns, int own, c
 
 CR_API int cr_net_dns_start(pid_t pid, const cr_net_dns_opts *o, int *exit_fd, cr_err *err) {
     cr__net_dns_srv d;
-    int ex[2] = { -1, -1 }, rd[2] = { -1, -1 }, fd[4] = { -1, -1, -1, -1 }, r = 0, i;
-    char p[64], msg[512];
+    cr__net_cfg cfg;
+    int ex[2] = { -1, -1 }, rd[2] = { -1, -1 }, fd[5] = { -1, -1, -1, -1, -1 }, r = 0, i;
+    char p[PATH_MAX + 8], msg[512];
     ssize_t n;
     pid_t child;
     *exit_fd = -1;
     memset(&d, 0, sizeof d);
     d.nup = cr__net_dns_upstreams(o->upstreams, d.up);
+    if ((r = cr__net_cfg_get(o->net, &cfg, err)) < 0) return r;
+    snprintf(p, sizeof p, "%s/lock", cfg.dir);
+    fd[4] = open(p, O_RDONLY | O_CLOEXEC);   /* none: no lease, no writer */
     snprintf(p, sizeof p, "/proc/%d/ns/net", (int)pid);
     if ((fd[0] = open(p, O_RDONLY | O_CLOEXEC)) < 0 || (fd[1] = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC)) < 0 ||
         (fd[2] = open(o->hosts, O_RDONLY | O_CLOEXEC)) < 0 || (o->follow && (fd[3] = (int)syscall(SYS_pidfd_open, pid, 0)) < 0)) {
@@ -13587,14 +13600,15 @@ CR_API int cr_net_dns_start(pid_t pid, const cr_net_dns_opts *o, int *exit_fd, c
         goto out;
     }
     if (child == 0) {
-        int keep[5] = { o->follow ? fd[3] : ex[0], rd[1], fd[0], fd[1], fd[2] };
+        int keep[6] = { o->follow ? fd[3] : ex[0], rd[1], fd[0], fd[1], fd[2], fd[4] };
         /* a grandchild, re-parented: nobody needs to reap it */
         if (fork() != 0) _exit(0);
         setsid();
         prctl(PR_SET_NAME, "cr-dns");
-        cr__net_dns_detach(keep, 5);
+        cr__net_dns_detach(keep, 6);
         d.ex = keep[0];   /* EOF, or pid's exit */
         d.hosts = fd[2];
+        d.lock = fd[4];
         cr__net_dns_run(&d, rd[1], fd[0], fd[1], o->nat);
         _exit(0);
     }
@@ -13605,7 +13619,7 @@ CR_API int cr_net_dns_start(pid_t pid, const cr_net_dns_opts *o, int *exit_fd, c
     if (n != 1 || msg[0]) r = cr_err_set(err, EIO, "embedded DNS in the network of pid %d: %s", (int)pid, n > 0 ? msg : "it died");
     else if (!o->follow) { *exit_fd = ex[1]; ex[1] = -1; }
 out:
-    for (i = 0; i < 4; i++) if (fd[i] >= 0) close(fd[i]);
+    for (i = 0; i < 5; i++) if (fd[i] >= 0) close(fd[i]);
     if (ex[0] >= 0) close(ex[0]);
     if (ex[1] >= 0) close(ex[1]);
     if (rd[0] >= 0) close(rd[0]);
@@ -22571,7 +22585,7 @@ static void cr__ctr_net_events(cr__ctr *c, const cr_json *run, const char *actio
    resolv.conf says so already does nothing (its server runs); a start
    without ON gives a resolv.conf a connect rewrote the host's nameservers back. */
 enum { CR__CTR_DNS_ON = 1, CR__CTR_DNS_CONNECT = 2 };
-static int cr__ctr_dns(int dirfd, const char *dir, pid_t pid, const char *const *dns, const char *nat, unsigned flags,
+static int cr__ctr_dns(int dirfd, const char *dir, pid_t pid, const char *const *dns, const cr_net_config *net, unsigned flags,
                        int *exit_fd, cr_err *err) {
     cr_net_dns_opts o;
     cr_buf now = {0}, want = {0};
@@ -22581,7 +22595,7 @@ static int cr__ctr_dns(int dirfd, const char *dir, pid_t pid, const char *const 
     was = cr__net_resolv_embedded(now.data ? now.data : "");
     memset(&o, 0, sizeof o);
     snprintf(hosts, sizeof hosts, "%s/hosts", dir);
-    o.hosts = hosts; o.upstreams = dns; o.nat = nat; o.follow = !!(flags & CR__CTR_DNS_CONNECT);
+    o.hosts = hosts; o.upstreams = dns; o.net = net; o.nat = net->nat; o.follow = !!(flags & CR__CTR_DNS_CONNECT);
     if (on && !(was && o.follow)) r = cr_net_dns_start(pid, &o, exit_fd, err);
     if (r == 0 && on != was) r = on ? cr_net_resolv_conf_embedded(dns, &want, err) : cr_net_resolv_conf(dns, &want, err);
     if (r == 0 && on != was) {
@@ -22617,7 +22631,7 @@ static int cr__ctr_attach_bridge(cr__ctr *c, const cr_json *run, pid_t pid, cr_e
     /* r > 0: it joined others than its own (on the default bridge: user-defined ones) */
     joined = c->net.network || r;
     if (joined && (r = cr_net_hosts_sync(&c->net, c->name, err)) < 0) return r;
-    return cr__ctr_dns(c->dirfd, c->dir, pid, c->o->dns, c->net.nat, joined ? CR__CTR_DNS_ON : 0, &c->dns_fd, err);
+    return cr__ctr_dns(c->dirfd, c->dir, pid, c->o->dns, &c->net, joined ? CR__CTR_DNS_ON : 0, &c->dns_fd, err);
 }
 
 /* Once the container's netns exists: its events, its networks. */
@@ -25957,13 +25971,13 @@ static int cr__ctr_connected(const cr_ctr_info *c, const char *network, const cr
 
 /* A running container's connect to a user-defined network: the embedded
    DNS (cr__ctr_dns), with its --dns upstreams (run.json's "Dns"). */
-static int cr__ctr_connect_dns(const cr_ctr_info *c, const char *nat, cr_err *err) {
+static int cr__ctr_connect_dns(const cr_ctr_info *c, const cr_net_config *net, cr_err *err) {
     cr_json *run = NULL;
     cr__strv dns;
     int fd = -1, r, dfd = open(c->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     memset(&dns, 0, sizeof dns);
     if ((r = cr__json_load(dfd, "run.json", &run, err)) == 0)
-        r = cr__ctr_dns(dfd, c->dir, c->pid, cr__ctr_json_strv(&dns, cr_json_get(run, "Dns")), nat,
+        r = cr__ctr_dns(dfd, c->dir, c->pid, cr__ctr_json_strv(&dns, cr_json_get(run, "Dns")), net,
                         CR__CTR_DNS_ON | CR__CTR_DNS_CONNECT, &fd, err);
     if (dfd >= 0) close(dfd);
     cr_json_free(run);
@@ -25993,7 +26007,7 @@ static int cr__ctr_connect(const cr_runtime *rt, const cr_store *s, const char *
     else if (c.status != CR_RUNNING && c.status != CR_PAUSED) r = o ? cr_net_check(&net, err) : 0;   /* its next start's */
     else if (!o) r = cr_net_disconnect(&net, c.name, network, err);
     else if ((r = cr_net_attach(&net, c.name, c.pid, NULL, 0, &lease, err)) == 0 && strcmp(lease.network, "bridge") &&
-             (r = cr__ctr_connect_dns(&c, net.nat, err)) < 0)
+             (r = cr__ctr_connect_dns(&c, &net, err)) < 0)
         cr_net_disconnect(&net, c.name, network, NULL);
     if (r == 0) {
         cr_net_event(&net, o ? "connect" : "disconnect", network, cr__ctr_json_str(rec, "Id"), nm);

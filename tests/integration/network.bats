@@ -296,6 +296,18 @@ no_dns_servers() { [[ $(dns_servers) == 0 ]]; }
     [[ $output == 192.0.2.7 ]] || fail "TCP, forwarded: $output"
     run nsenter --net="$in_db" "$PY" "$BATS_TEST_DIRNAME/dns_ask.py" nowhere.test
     [[ $output == "rcode 3" ]] || fail "TCP, NXDOMAIN forwarded: $output"
+    # a half-written hosts file is never read: its writers hold the network state's lock, the server reads under it
+    local hosts=$STORE/containers/$N-db/hosts
+    cp "$hosts" "$BATS_TEST_TMPDIR/hosts"
+    run timeout 30 flock -o "$CR_ROOT/@net/lock" sh -c '
+        head -c 40 "$1" >"$2"
+        timeout 20 nsenter --net="$3" "$4" "$5" store >"$6" 2>&1 &
+        sleep 1
+        echo "while held: $(cat "$6")"
+        cat "$1" >"$2"' sh "$BATS_TEST_TMPDIR/hosts" "$hosts" "$in_db" "$PY" "$BATS_TEST_DIRNAME/dns_ask.py" "$BATS_TEST_TMPDIR/ask"
+    [[ $output == "while held: " ]] || fail "answered from a half-written hosts file: $output"
+    wait_until 20 grep -q . "$BATS_TEST_TMPDIR/ask"
+    [[ $(cat "$BATS_TEST_TMPDIR/ask") == "$ip" ]] || fail "after the writer: $(cat "$BATS_TEST_TMPDIR/ask")"
     # a start keeps its --dns upstream
     cri stop -t 0 "$N-db" >/dev/null && cri start "$N-db" >/dev/null
     in_db="/proc/$(cri inspect -f '{{.State.Pid}}' "$N-db")/ns/net"
