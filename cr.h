@@ -12794,8 +12794,8 @@ static int cr__net_port_pick(const cr_net_config *c, const char *id, cr_net_port
         for (held = 0, j = 0; j < db.nls; j++)
             for (k = 0; k < db.ls[j].nports; k++) held |= strcmp(db.ls[j].id, id) && cr__net_port_clash(p, &db.ls[j].ports[k]);
         if (p->host_port && !held && cr__net_port_free(p, NULL) == 0) break;
-        if (tries == 16) { r = cr_err_set(err, EADDRINUSE, "-P %u/%s: no free host port in 16 tries", p->container_port, p->udp ? "udp" : "tcp"); break; }
-        if ((fd = cr__net_port_kernel(p->udp ? SOCK_DGRAM : SOCK_STREAM, INADDR_ANY, &p->host_port)) < 0)
+        if (tries == 16) errno = EADDRINUSE;   /* every pick held by a lease */
+        if (tries == 16 || (fd = cr__net_port_kernel(p->udp ? SOCK_DGRAM : SOCK_STREAM, INADDR_ANY, &p->host_port)) < 0)
             r = cr__errno(err, "-P %u/%s: a free host port", p->container_port, p->udp ? "udp" : "tcp");
         else close(fd);
         moved = 1;
