@@ -700,11 +700,14 @@ CR_API int cr_net_slirp_start(const char *path, pid_t pid, const cr_net_slirp_op
    of their IPv4 addresses, no data for other types) and forwards every other query to the upstreams, from the
    caller's network namespace, as dockerd does (so the host's loopback
    resolver, such as systemd-resolved's 127.0.0.53, serves containers too).
-   It runs until cr_net_dns_stop(exit_fd). */
+   It runs until cr_net_dns_stop(exit_fd) (follow: until pid exits). */
 typedef struct cr_net_dns_opts {
     const char *hosts;                /* the hosts file; read at each query (it is rewritten in place) */
+    const cr_net_config *net;         /* the state whose lock hosts' writers hold: read under it; NULL: defaults */
     const char *const *upstreams;     /* NULL-terminated addresses; NULL: the host's resolv.conf's, else 8.8.8.8 and 8.8.4.4 */
     const char *nat;                  /* the DNAT rule's tool: "nft" or "iptables"; NULL: nft if found */
+    int follow;                       /* it ends when pid exits instead (*exit_fd gets -1): started by
+                                         a process that does not outlive the container (network connect) */
 } cr_net_dns_opts;
 CR_API int cr_net_dns_start(pid_t pid, const cr_net_dns_opts *o, int *exit_fd, cr_err *err);
 /* Ends the server of exit_fd (if >= 0; it becomes -1) and waits, up to 2 s,
@@ -1390,7 +1393,9 @@ CR_API int cr_ctr_rename(const cr_runtime *rt, const cr_store *s, const char *na
 /* Docker's network connect: a running container (on a network of its
    own: not host, none or another's) gets an interface on network (eth1 ...,
    an address of its subnet, or o->ip) and its peers' names there in
-   /etc/hosts, theirs its own and o->aliases (cr_net_attach). Docker's
+   /etc/hosts, theirs its own and o->aliases (cr_net_attach); on a
+   user-defined one, the embedded DNS too (resolv.conf 127.0.0.11) until it
+   exits, as dockerd's. Docker's
    disconnect: that interface goes and the names with it. Kept in run.json:
    each start joins it again; of a stopped container, only that changes. */
 typedef struct cr_ctr_connect_opts { const char *ip; const char *const *aliases; } cr_ctr_connect_opts;
@@ -12339,6 +12344,26 @@ static int cr__net_pick_ip(cr__net_db *db, const cr__net_cfg *cfg, cr__nl *nl, u
 /* A host port some process of the host already listens on (or has bound,
    for UDP) would silently lose its traffic to our DNAT rule: refused, as
    Docker and Podman do. A bind of our own, dropped at once, asks the kernel. */
+/* A socket of type (a SOCK_STREAM one listens) bound to addr (host order)
+   and a port the kernel picks, *port: its fd, or -1 with errno. */
+static int cr__net_port_kernel(int type, uint32_t addr, uint16_t *port) {
+    struct sockaddr_in a;
+    socklen_t al = sizeof a;
+    int s = socket(AF_INET, type | SOCK_CLOEXEC, 0), e;
+    memset(&a, 0, sizeof a);
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(addr);
+    if (s < 0 || bind(s, (struct sockaddr *)&a, sizeof a) < 0 || getsockname(s, (struct sockaddr *)&a, &al) < 0 ||
+        (type == SOCK_STREAM && listen(s, 16) < 0)) {
+        e = errno;
+        if (s >= 0) close(s);
+        errno = e;
+        return -1;
+    }
+    *port = ntohs(a.sin_port);
+    return s;
+}
+
 static int cr__net_port_free(const cr_net_port *p, cr_err *err) {
     struct sockaddr_in sa;
     int fd = socket(AF_INET, (p->udp ? SOCK_DGRAM : SOCK_STREAM) | SOCK_CLOEXEC, 0), on = 1, r = 0;
@@ -12753,6 +12778,33 @@ static int cr__net_db_of(const cr_net_config *c, int lockop, cr__net_cfg *cfg, c
     return r < 0 ? r : cr__net_db_open(cfg->dir, 0, lockop, db, err);
 }
 
+#ifndef CR_NO_REGISTRY   /* >>ctr */
+/* -P's host port for p: its own kept if it is free on the host (bind) and
+   no lease but id's holds it (a lease's DNAT binds no socket), else one the
+   kernel picks for a socket bound to port 0 that no lease holds either. c
+   NULL: no leases (slirp4netns). 1 if it changed, 0 if kept. */
+static int cr__net_port_pick(const cr_net_config *c, const char *id, cr_net_port *p, cr_err *err) {
+    cr__net_cfg cfg;
+    cr__net_db db;
+    int r = 0, tries, j, k, held, fd, moved = 0;
+    memset(&db, 0, sizeof db);
+    db.dirfd = db.lockfd = -1;
+    if (c && (r = cr__net_db_of(c, LOCK_SH, &cfg, &db, err)) < 0) return r;
+    for (tries = 0; r == 0; tries++) {
+        for (held = 0, j = 0; j < db.nls; j++)
+            for (k = 0; k < db.ls[j].nports; k++) held |= strcmp(db.ls[j].id, id) && cr__net_port_clash(p, &db.ls[j].ports[k]);
+        if (p->host_port && !held && cr__net_port_free(p, NULL) == 0) break;
+        if (tries == 16) errno = EADDRINUSE;   /* every pick held by a lease */
+        if (tries == 16 || (fd = cr__net_port_kernel(p->udp ? SOCK_DGRAM : SOCK_STREAM, INADDR_ANY, &p->host_port)) < 0)
+            r = cr__errno(err, "-P %u/%s: a free host port", p->container_port, p->udp ? "udp" : "tcp");
+        else close(fd);
+        moved = 1;
+    }
+    cr__net_db_free(&db);
+    return r < 0 ? r : moved;
+}
+#endif
+
 /* Docker's event (Type network) of d (NULL: the builtin network, index in
    cr__net_builtins) to the
    journal of the state root that holds db's dir (<root>/@net); container:
@@ -12943,14 +12995,25 @@ static int cr__net_is_ip(const char *s, int *v6) {
     return inet_pton(AF_INET6, s, a) == 1;
 }
 
-/* The address of a "nameserver ADDR" line (in buf), or NULL. */
-static const char *cr__net_nameserver(const char *line, size_t len, char *buf, size_t n) {
-    const char *p = line, *end = line + len;
-    while (p < end && (*p == ' ' || *p == '\t')) p++;
-    if ((size_t)(end - p) < 11 || strncmp(p, "nameserver", 10) || (p[10] != ' ' && p[10] != '\t')) return NULL;
-    for (p += 10; p < end && (*p == ' ' || *p == '\t'); p++) ;
-    snprintf(buf, n, "%.*s", (int)strcspn(p, " \t\r\n#;"), p);
-    return buf;
+/* The nameservers when the host has none (Docker's fallback). */
+static const char *const cr__net_dns_fallback[] = { "8.8.8.8", "8.8.4.4", NULL };
+
+/* Steps through the lines of a resolv.conf's text: the line at *p (NULL
+   at the end; *len: its length without the '\n'; *p moves past it), and
+   *ns the address of a "nameserver ADDR" line (in buf), else NULL. */
+static const char *cr__net_resolv_next(const char **p, size_t *len, char *buf, size_t n, const char **ns) {
+    const char *line = *p, *q = line, *end;
+    if (!*line) return NULL;
+    *len = strcspn(line, "\n");
+    *p = end = line + *len;
+    *p += *end == '\n';
+    *ns = NULL;
+    while (q < end && (*q == ' ' || *q == '\t')) q++;
+    if ((size_t)(end - q) < 11 || strncmp(q, "nameserver", 10) || (q[10] != ' ' && q[10] != '\t')) return line;
+    for (q += 10; q < end && (*q == ' ' || *q == '\t'); q++) ;
+    snprintf(buf, n, "%.*s", (int)strcspn(q, " \t\r\n#;"), q);
+    *ns = buf;
+    return line;
 }
 
 /* Whether a container on the bridge can reach this nameserver: not on
@@ -12965,35 +13028,39 @@ static int cr__net_ns_usable(const char *a) {
 /* Appends the usable nameserver lines of a file (or, with keep_rest, every
    other line as well); returns how many nameservers it kept. */
 static int cr__net_resolv_filter(const char *text, int keep_rest, int drop_ns, cr_buf *out) {
-    const char *line = text;
+    const char *line, *ns;
     char a[256];
+    size_t len;
     int kept = 0;
-    while (*line) {
-        size_t len = strcspn(line, "\n");
-        const char *ns = cr__net_nameserver(line, len, a, sizeof a);
+    while ((line = cr__net_resolv_next(&text, &len, a, sizeof a, &ns)))
         if (ns ? !drop_ns && cr__net_ns_usable(ns) : keep_rest) {
             cr_buf_add(out, line, len);
             cr_buf_putc(out, '\n');
             kept += ns != NULL;
         }
-        line += len + (line[len] == '\n');
-    }
     return kept;
+}
+
+/* Each --dns is an IP address. */
+static int cr__net_dns_check(const char *const *dns, cr_err *err) {
+    int v6;
+    for (; dns && *dns; dns++)
+        if (!cr__net_is_ip(*dns, &v6)) return cr_err_set(err, EINVAL, "--dns \"%s\": not an IP address", *dns);
+    return 0;
 }
 
 CR_API int cr_net_resolv_conf(const char *const *dns, cr_buf *out, cr_err *err) {
     cr_buf host = {0}, up = {0};
-    int r, v6;
+    int r;
     const char *const *d;
-    for (d = dns; d && *d; d++)
-        if (!cr__net_is_ip(*d, &v6)) return cr_err_set(err, EINVAL, "--dns \"%s\": not an IP address", *d);
+    if ((r = cr__net_dns_check(dns, err)) < 0) return r;
     r = cr_util_read_file(AT_FDCWD, "/etc/resolv.conf", 1 << 20, &host, err);
     if (r < 0 && r != -ENOENT) return r;
     if (cr__net_resolv_filter(host.data ? host.data : "", 1, dns && *dns, out) == 0 && !(dns && *dns)) {
         /* behind systemd-resolved's stub: its upstreams */
         if (cr_util_read_file(AT_FDCWD, "/run/systemd/resolve/resolv.conf", 1 << 20, &up, NULL) < 0 ||
             cr__net_resolv_filter(up.data ? up.data : "", 0, 0, out) == 0)
-            cr_buf_puts(out, "nameserver 8.8.8.8\nnameserver 8.8.4.4\n");
+            dns = cr__net_dns_fallback;
     }
     for (d = dns; d && *d; d++) cr_buf_printf(out, "nameserver %s\n", *d);
     cr_buf_free(&host);
@@ -13141,9 +13208,8 @@ out:
 
 CR_API int cr_net_resolv_conf_embedded(const char *const *dns, cr_buf *out, cr_err *err) {
     cr_buf host = {0};
-    int r, v6;
-    for (; dns && *dns; dns++)
-        if (!cr__net_is_ip(*dns, &v6)) return cr_err_set(err, EINVAL, "--dns \"%s\": not an IP address", *dns);
+    int r;
+    if ((r = cr__net_dns_check(dns, err)) < 0) return r;
     if ((r = cr_util_read_file(AT_FDCWD, "/etc/resolv.conf", 1 << 20, &host, err)) < 0 && r != -ENOENT) return r;
     cr_buf_puts(out, "nameserver 127.0.0.11\n");
     cr__net_resolv_filter(host.data ? host.data : "", 1, 1, out);
@@ -13152,9 +13218,17 @@ CR_API int cr_net_resolv_conf_embedded(const char *const *dns, cr_buf *out, cr_e
     return out->oom ? cr_err_set(err, ENOMEM, "resolv.conf: out of memory") : 0;
 }
 
+#ifndef CR_NO_REGISTRY   /* >>ctr */
+/* Whether a resolv.conf is cr_net_resolv_conf_embedded's: its first and last lines. */
+static int cr__net_resolv_embedded(const char *t) {
+    size_t n = strlen(t);
+    return !strncmp(t, "nameserver 127.0.0.11\n", 22) && n >= 38 && !strcmp(t + n - 16, "options ndots:0\n");
+}
+#endif
+
 /* The question's name of a DNS query (lower case, dotted) and where the
    question ends; -1 for a name that is not plain labels. */
-static int cr__dns_qname(const unsigned char *q, size_t n, char name[256], size_t *end) {
+static int cr__net_dns_qname(const unsigned char *q, size_t n, char name[256], size_t *end) {
     size_t p = 12, o = 0, i;
     while (p < n && q[p]) {
         size_t len = q[p];
@@ -13175,7 +13249,7 @@ static int cr__dns_qname(const unsigned char *q, size_t n, char name[256], size_
 
 /* The addresses of family af that hosts gives name (at most max): how
    many, or -1 when no line names it. */
-static int cr__dns_lookup(const char *hosts, const char *name, int af, unsigned char (*addr)[16], int max) {
+static int cr__net_dns_lookup(const char *hosts, const char *name, int af, unsigned char (*addr)[16], int max) {
     const char *line = hosts;
     int found = -1;
     while (*line) {
@@ -13206,7 +13280,7 @@ static int cr__dns_lookup(const char *hosts, const char *name, int af, unsigned 
 /* The first name of the hosts line of the address that a reverse name
    ("4.3.2.1.in-addr.arpa") asks for, as DNS labels in out: their length,
    or -1. */
-static int cr__dns_ptr(const char *hosts, const char *name, unsigned char out[256]) {
+static int cr__net_dns_ptr(const char *hosts, const char *name, unsigned char out[256]) {
     unsigned a[4];
     int at = 0;
     char ip[16];
@@ -13243,15 +13317,15 @@ CR_API int cr_net_dns_answer(const unsigned char *q, size_t n, const char *hosts
     char name[256];
     size_t end, o;
     int type, k, i, len;
-    if (n < 12 || cap < 512 || (q[2] & 0xf8) || q[4] || q[5] != 1 || cr__dns_qname(q, n, name, &end) < 0) return -1;
+    if (n < 12 || cap < 512 || (q[2] & 0xf8) || q[4] || q[5] != 1 || cr__net_dns_qname(q, n, name, &end) < 0) return -1;
     type = q[end - 4] << 8 | q[end - 3];
     if ((q[end - 2] << 8 | q[end - 1]) != CLASS_IN) return 0;
     len = type == TYPE_AAAA ? 16 : 4;
     if (type == TYPE_PTR) {
         /* reverse lookups of the network's addresses, as Docker answers them */
-        if ((len = cr__dns_ptr(hosts, name, ptr)) < 0) return 0;
+        if ((len = cr__net_dns_ptr(hosts, name, ptr)) < 0) return 0;
         k = 1;
-    } else if ((k = cr__dns_lookup(hosts, name, type == TYPE_AAAA ? AF_INET6 : AF_INET, addr, MAX)) < 0) return 0;
+    } else if ((k = cr__net_dns_lookup(hosts, name, type == TYPE_AAAA ? AF_INET6 : AF_INET, addr, MAX)) < 0) return 0;
     else if (type != TYPE_A && type != TYPE_AAAA) k = 0;
     memcpy(out, q, end);
     out[2] = 0x84 | (q[2] & 1);   /* an authoritative answer, recursion as asked */
@@ -13270,11 +13344,11 @@ CR_API int cr_net_dns_answer(const unsigned char *q, size_t n, const char *hosts
     return (int)o;
 }
 
-#define CR__DNS_UPS 4
-typedef struct cr__dns_up { struct sockaddr_storage sa; socklen_t len; int fd; } cr__dns_up;
+#define CR__NET_DNS_UPS 4
+typedef struct cr__net_dns_up { struct sockaddr_storage sa; socklen_t len; int fd; } cr__net_dns_up;
 
 /* An upstream's address (port 53): 1, or 0 if s is not an address. */
-static int cr__net_dns_sockaddr(const char *s, cr__dns_up *up) {
+static int cr__net_dns_sockaddr(const char *s, cr__net_dns_up *up) {
     struct sockaddr_in *a4 = (struct sockaddr_in *)&up->sa;
     struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)&up->sa;
     memset(up, 0, sizeof *up);
@@ -13290,50 +13364,55 @@ static int cr__net_dns_sockaddr(const char *s, cr__dns_up *up) {
 
 /* The upstreams: the given addresses, else the host's nameservers (every
    one: queries leave from the host's network namespace). */
-static int cr__dns_upstreams(const char *const *dns, cr__dns_up *up) {
+static int cr__net_dns_upstreams(const char *const *dns, cr__net_dns_up *up) {
     cr_buf host = {0};
     char a[256];
-    const char *line;
+    const char *p, *ns;
+    size_t len;
     int n = 0;
     if (!dns || !*dns) cr_util_read_file(AT_FDCWD, "/etc/resolv.conf", 1 << 20, &host, NULL);
-    for (line = host.data ? host.data : ""; *line && n < CR__DNS_UPS; ) {
-        size_t len = strcspn(line, "\n");
-        const char *ns = cr__net_nameserver(line, len, a, sizeof a);
-        if (ns && cr__net_dns_sockaddr(ns, &up[n])) n++;
-        line += len + (line[len] == '\n');
-    }
+    for (p = host.data ? host.data : ""; n < CR__NET_DNS_UPS && cr__net_resolv_next(&p, &len, a, sizeof a, &ns); )
+        n += ns && cr__net_dns_sockaddr(ns, &up[n]);
     cr_buf_free(&host);
-    for (; dns && *dns && n < CR__DNS_UPS; dns++) n += cr__net_dns_sockaddr(*dns, &up[n]);
-    if (!n) n = cr__net_dns_sockaddr("8.8.8.8", &up[0]) + cr__net_dns_sockaddr("8.8.4.4", &up[1]);
+    if (!n && (!dns || !*dns)) dns = cr__net_dns_fallback;
+    for (; dns && *dns && n < CR__NET_DNS_UPS; dns++) n += cr__net_dns_sockaddr(*dns, &up[n]);
     return n;
 }
 
 /* A query sent on: its id upstream, the client's id and address. */
-typedef struct cr__dns_fwd { uint16_t id, client_id; struct sockaddr_in client; } cr__dns_fwd;
+typedef struct cr__net_dns_fwd { uint16_t id, client_id; struct sockaddr_in client; } cr__net_dns_fwd;
 
 /* The server: its exit fd, UDP and TCP sockets in the container's netns,
    the hosts file, the upstreams, and the UDP queries sent on. */
-typedef struct cr__dns_srv {
-    int ex, udp, tcp, hosts, nup;
-    cr__dns_up up[CR__DNS_UPS];
-    cr__dns_fwd ring[64];       /* the oldest is forgotten: its late answer is dropped */
+typedef struct cr__net_dns_srv {
+    int ex, udp, tcp, hosts, lock, nup;
+    cr__net_dns_up up[CR__NET_DNS_UPS];
+    cr__net_dns_fwd ring[64];       /* the oldest is forgotten: its late answer is dropped */
     uint16_t next;
-} cr__dns_srv;
+} cr__net_dns_srv;
 
 /* The server's answer to q from the hosts file as it is now (see
-   cr_net_dns_answer). */
-static int cr__dns_local(const cr__dns_srv *d, const unsigned char *q, size_t n, unsigned char *a, size_t cap) {
+   cr_net_dns_answer). Its writers (cr__net_hosts_write) rewrite it in place,
+   pwrite then ftruncate, as the container binds that very inode at
+   /etc/hosts (a file renamed over it would be seen by neither the container
+   nor this fd), and they hold the network state's lock: read under a
+   shared lock of it, it is never half written. A lock of the hosts file
+   itself would be the container's to take too, and to hold forever. */
+static int cr__net_dns_local(const cr__net_dns_srv *d, const unsigned char *q, size_t n, unsigned char *a, size_t cap) {
     static char text[64 * 1024];
-    ssize_t t = pread(d->hosts, text, sizeof text - 1, 0);
+    ssize_t t;
+    flock(d->lock, LOCK_SH);
+    t = pread(d->hosts, text, sizeof text - 1, 0);
+    flock(d->lock, LOCK_UN);
     text[t > 0 ? t : 0] = 0;
     return cr_net_dns_answer(q, n, text, a, cap);
 }
 
 /* A UDP query goes to every upstream at once under a new id (as musl's
    resolver asks its nameservers); the first answer is the client's. */
-static void cr__dns_forward(cr__dns_srv *d, const unsigned char *q, size_t n, const struct sockaddr_in *from) {
+static void cr__net_dns_forward(cr__net_dns_srv *d, const unsigned char *q, size_t n, const struct sockaddr_in *from) {
     unsigned char b[512];
-    cr__dns_fwd *f = &d->ring[d->next % 64];
+    cr__net_dns_fwd *f = &d->ring[d->next % 64];
     int i;
     if (n > sizeof b) return;
     memcpy(b, q, n);
@@ -13344,10 +13423,10 @@ static void cr__dns_forward(cr__dns_srv *d, const unsigned char *q, size_t n, co
     for (i = 0; i < d->nup; i++) if (d->up[i].fd >= 0) send(d->up[i].fd, b, n, MSG_DONTWAIT);
 }
 
-static void cr__dns_reply(cr__dns_srv *d, int fd) {
+static void cr__net_dns_reply(cr__net_dns_srv *d, int fd) {
     static unsigned char b[65536];
     ssize_t n = recv(fd, b, sizeof b, MSG_DONTWAIT);
-    cr__dns_fwd *f;
+    cr__net_dns_fwd *f;
     uint16_t id;
     if (n < 12) return;
     id = (uint16_t)(b[0] << 8 | b[1]);
@@ -13358,19 +13437,19 @@ static void cr__dns_reply(cr__dns_srv *d, int fd) {
     f->client.sin_family = 0;
 }
 
-static void cr__dns_udp(cr__dns_srv *d) {
+static void cr__net_dns_udp(cr__net_dns_srv *d) {
     unsigned char q[512], a[512];
     struct sockaddr_in from;
     socklen_t fl = sizeof from;
     ssize_t n = recvfrom(d->udp, q, sizeof q, MSG_DONTWAIT, (struct sockaddr *)&from, &fl);
     int r;
     if (n < 12) return;
-    if ((r = cr__dns_local(d, q, (size_t)n, a, sizeof a)) > 0) sendto(d->udp, a, (size_t)r, MSG_DONTWAIT, (struct sockaddr *)&from, fl);
-    else if (r == 0) cr__dns_forward(d, q, (size_t)n, &from);
+    if ((r = cr__net_dns_local(d, q, (size_t)n, a, sizeof a)) > 0) sendto(d->udp, a, (size_t)r, MSG_DONTWAIT, (struct sockaddr *)&from, fl);
+    else if (r == 0) cr__net_dns_forward(d, q, (size_t)n, &from);
 }
 
 /* Exactly n bytes from fd within 2 s: 0, or -1. */
-static int cr__dns_read_full(int fd, unsigned char *b, size_t n) {
+static int cr__net_dns_read_full(int fd, unsigned char *b, size_t n) {
     struct pollfd pf;
     size_t got = 0;
     pf.fd = fd; pf.events = POLLIN;
@@ -13383,30 +13462,30 @@ static int cr__dns_read_full(int fd, unsigned char *b, size_t n) {
 }
 
 /* A DNS message over TCP (a two-byte length first) into b: its length, or -1. */
-static int cr__dns_read_msg(int fd, unsigned char *b, size_t cap) {
+static int cr__net_dns_read_msg(int fd, unsigned char *b, size_t cap) {
     size_t len;
-    if (cr__dns_read_full(fd, b, 2) < 0 || (len = (size_t)(b[0] << 8 | b[1])) < 12 || len > cap ||
-        cr__dns_read_full(fd, b, len) < 0) return -1;
+    if (cr__net_dns_read_full(fd, b, 2) < 0 || (len = (size_t)(b[0] << 8 | b[1])) < 12 || len > cap ||
+        cr__net_dns_read_full(fd, b, len) < 0) return -1;
     return (int)len;
 }
 
 /* A TCP query from the container's side (a client whose answer was too
    big for UDP): answered here, or asked of the upstreams over TCP in turn.
    One at a time: a slow client only slows its own container's server. */
-static void cr__dns_tcp(cr__dns_srv *d) {
+static void cr__net_dns_tcp(cr__net_dns_srv *d) {
     static unsigned char b[2 + 65535];
     unsigned char q[2 + 512];
     struct timeval tv = { 2, 0 };
     int c = accept4(d->tcp, NULL, NULL, SOCK_CLOEXEC), n, r = -1, i;
     if (c < 0) return;
     setsockopt(c, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);   /* a client that never reads its answer */
-    if ((n = cr__dns_read_msg(c, q + 2, sizeof q - 2)) > 0 && (r = cr__dns_local(d, q + 2, (size_t)n, b + 2, 512)) == 0) {
+    if ((n = cr__net_dns_read_msg(c, q + 2, sizeof q - 2)) > 0 && (r = cr__net_dns_local(d, q + 2, (size_t)n, b + 2, 512)) == 0) {
         q[0] = (unsigned char)(n >> 8); q[1] = (unsigned char)n;
         for (i = 0; i < d->nup && r <= 0; i++) {
             int u = socket(d->up[i].sa.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
             r = u >= 0 && setsockopt(u, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv) == 0 &&
                 connect(u, (struct sockaddr *)&d->up[i].sa, d->up[i].len) == 0 && cr__write_all(u, q, (size_t)n + 2) == 0
-                ? cr__dns_read_msg(u, b + 2, sizeof b - 2) : -1;
+                ? cr__net_dns_read_msg(u, b + 2, sizeof b - 2) : -1;
             if (u >= 0) close(u);
         }
     }
@@ -13418,8 +13497,8 @@ static void cr__dns_tcp(cr__dns_srv *d) {
 }
 
 /* The server's loop, until the exit fd reads EOF. */
-static void cr__dns_serve(cr__dns_srv *d) {
-    struct pollfd pf[3 + CR__DNS_UPS];
+static void cr__net_dns_serve(cr__net_dns_srv *d) {
+    struct pollfd pf[3 + CR__NET_DNS_UPS];
     int i;
     memset(d->ring, 0, sizeof d->ring);
     if (getrandom(&d->next, sizeof d->next, 0) < 0) d->next = (uint16_t)getpid();
@@ -13428,15 +13507,15 @@ static void cr__dns_serve(cr__dns_srv *d) {
     for (i = 0; i < 3 + d->nup; i++) pf[i].events = POLLIN;
     while (poll(pf, (nfds_t)(3 + d->nup), -1) >= 0 || errno == EINTR) {
         if (pf[0].revents) return;
-        for (i = 0; i < d->nup; i++) if (pf[3 + i].revents) cr__dns_reply(d, d->up[i].fd);
-        if (pf[1].revents) cr__dns_udp(d);
-        if (pf[2].revents) cr__dns_tcp(d);
+        for (i = 0; i < d->nup; i++) if (pf[3 + i].revents) cr__net_dns_reply(d, d->up[i].fd);
+        if (pf[1].revents) cr__net_dns_udp(d);
+        if (pf[2].revents) cr__net_dns_tcp(d);
     }
 }
 
 /* In the server: what it inherited closed but keep (n of them), its
    signals as a new process's. */
-static void cr__dns_detach(const int *keep, int n) {
+static void cr__net_dns_detach(const int *keep, int n) {
     int i, null = open("/dev/null", O_RDWR | O_CLOEXEC);
     sigset_t none;
     /* not the runner's handlers (they forward signals to the container) nor its mask */
@@ -13448,30 +13527,16 @@ static void cr__dns_detach(const int *keep, int n) {
     cr__close_except(keep, n);
 }
 
-/* A socket of type on 127.0.0.11 and a port of the kernel's choosing. */
-static int cr__dns_socket(int type, uint16_t *port) {
-    struct sockaddr_in a;
-    socklen_t al = sizeof a;
-    int s = socket(AF_INET, type | SOCK_CLOEXEC, 0);
-    memset(&a, 0, sizeof a);
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(0x7f00000b);
-    if (s < 0 || bind(s, (struct sockaddr *)&a, sizeof a) < 0 || getsockname(s, (struct sockaddr *)&a, &al) < 0 ||
-        (type == SOCK_STREAM && listen(s, 16) < 0)) return -1;
-    *port = ntohs(a.sin_port);
-    return s;
-}
-
 /* The server's sockets in the container's netns (the caller is in it):
    UDP and TCP on 127.0.0.11, and DNAT rules send what goes to
    127.0.0.11:53 there, as dockerd's do, so that port 53 stays free for the
    container's own servers. */
-static int cr__dns_listen(const char *nat, cr__dns_srv *d, cr_err *err) {
+static int cr__net_dns_listen(const char *nat, cr__net_dns_srv *d, cr_err *err) {
     char tool[PATH_MAX], *argv[6];
     cr_buf script = {0}, out = {0};
     uint16_t up = 0, tp = 0;
     int nft, r, k = 0;
-    if ((d->udp = cr__dns_socket(SOCK_DGRAM, &up)) < 0 || (d->tcp = cr__dns_socket(SOCK_STREAM, &tp)) < 0)
+    if ((d->udp = cr__net_port_kernel(SOCK_DGRAM, 0x7f00000b, &up)) < 0 || (d->tcp = cr__net_port_kernel(SOCK_STREAM, 0x7f00000b, &tp)) < 0)
         return cr__errno(err, "bind 127.0.0.11");
     if (!nat || !*nat) nat = cr__net_which("nft", tool, sizeof tool) == 0 ? "nft" : "iptables";
     nft = !strcmp(nat, "nft");
@@ -13497,46 +13562,54 @@ static int cr__dns_listen(const char *nat, cr__dns_srv *d, cr_err *err) {
 }
 
 /* In the server, once forked: its sockets, then its loop. */
-static void cr__dns_run(cr__dns_srv *d, int ready, int netns, int own, const char *nat) {
+static void cr__net_dns_run(cr__net_dns_srv *d, int ready, int netns, int own, const char *nat) {
     cr_err e = {0};
     int i;
     if (setns(netns, CLONE_NEWNET) < 0) cr__errno(&e, "join its network");
-    else if (cr__dns_listen(nat, d, &e) == 0 && setns(own, CLONE_NEWNET) < 0) cr__errno(&e, "back to the host's network");
+    else if (cr__net_dns_listen(nat, d, &e) == 0 && setns(own, CLONE_NEWNET) < 0) cr__errno(&e, "back to the host's network");
     for (i = 0; i < d->nup && !e.code; i++)
         if ((d->up[i].fd = socket(d->up[i].sa.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0)) >= 0 &&
             connect(d->up[i].fd, (struct sockaddr *)&d->up[i].sa, d->up[i].len) < 0) { close(d->up[i].fd); d->up[i].fd = -1; }
     if (cr__write_all(ready, e.code ? e.msg : "", e.code ? strlen(e.msg) : 1) < 0 || e.code) return;
     close(ready); close(netns); close(own);
-    cr__dns_serve(d);
+    cr__net_dns_serve(d);
 }
 
 CR_API int cr_net_dns_start(pid_t pid, const cr_net_dns_opts *o, int *exit_fd, cr_err *err) {
-    cr__dns_srv d;
-    int ex[2] = { -1, -1 }, rd[2] = { -1, -1 }, fd[3] = { -1, -1, -1 }, r = 0, i;
-    char p[64], msg[512];
+    cr__net_dns_srv d;
+    cr__net_cfg cfg;
+    int ex[2] = { -1, -1 }, rd[2] = { -1, -1 }, fd[5] = { -1, -1, -1, -1, -1 }, r = 0, i;
+    char p[PATH_MAX + 8], msg[512];
     ssize_t n;
     pid_t child;
     *exit_fd = -1;
     memset(&d, 0, sizeof d);
-    d.nup = cr__dns_upstreams(o->upstreams, d.up);
+    d.nup = cr__net_dns_upstreams(o->upstreams, d.up);
+    if ((r = cr__net_cfg_get(o->net, &cfg, err)) < 0) return r;
+    snprintf(p, sizeof p, "%s/lock", cfg.dir);
+    fd[4] = open(p, O_RDONLY | O_CLOEXEC);   /* none: no lease, no writer */
     snprintf(p, sizeof p, "/proc/%d/ns/net", (int)pid);
     if ((fd[0] = open(p, O_RDONLY | O_CLOEXEC)) < 0 || (fd[1] = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC)) < 0 ||
-        (fd[2] = open(o->hosts, O_RDONLY | O_CLOEXEC)) < 0) { r = cr__errno(err, "embedded DNS: %s", fd[0] < 0 ? p : fd[1] < 0 ? "/proc/self/ns/net" : o->hosts); goto out; }
+        (fd[2] = open(o->hosts, O_RDONLY | O_CLOEXEC)) < 0 || (o->follow && (fd[3] = (int)syscall(SYS_pidfd_open, pid, 0)) < 0)) {
+        r = cr__errno(err, "embedded DNS: %s", fd[0] < 0 ? p : fd[1] < 0 ? "/proc/self/ns/net" : fd[2] < 0 ? o->hosts : "pidfd");
+        goto out;
+    }
     /* a socket pair: the server's end closes when it exits (cr_net_dns_stop waits for that) */
     if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ex) < 0 || pipe2(rd, O_CLOEXEC) < 0 || (child = fork()) < 0) {
         r = cr__errno(err, "embedded DNS");
         goto out;
     }
     if (child == 0) {
-        int keep[5] = { ex[0], rd[1], fd[0], fd[1], fd[2] };
+        int keep[6] = { o->follow ? fd[3] : ex[0], rd[1], fd[0], fd[1], fd[2], fd[4] };
         /* a grandchild, re-parented: nobody needs to reap it */
         if (fork() != 0) _exit(0);
         setsid();
         prctl(PR_SET_NAME, "cr-dns");
-        cr__dns_detach(keep, 5);
-        d.ex = ex[0];
+        cr__net_dns_detach(keep, 6);
+        d.ex = keep[0];   /* EOF, or pid's exit */
         d.hosts = fd[2];
-        cr__dns_run(&d, rd[1], fd[0], fd[1], o->nat);
+        d.lock = fd[4];
+        cr__net_dns_run(&d, rd[1], fd[0], fd[1], o->nat);
         _exit(0);
     }
     while (waitpid(child, NULL, 0) < 0 && errno == EINTR) ;
@@ -13544,9 +13617,9 @@ CR_API int cr_net_dns_start(pid_t pid, const cr_net_dns_opts *o, int *exit_fd, c
     while ((n = read(rd[0], msg, sizeof msg - 1)) < 0 && errno == EINTR) ;
     msg[n > 0 ? n : 0] = 0;
     if (n != 1 || msg[0]) r = cr_err_set(err, EIO, "embedded DNS in the network of pid %d: %s", (int)pid, n > 0 ? msg : "it died");
-    else { *exit_fd = ex[1]; ex[1] = -1; }
+    else if (!o->follow) { *exit_fd = ex[1]; ex[1] = -1; }
 out:
-    for (i = 0; i < 3; i++) if (fd[i] >= 0) close(fd[i]);
+    for (i = 0; i < 5; i++) if (fd[i] >= 0) close(fd[i]);
     if (ex[0] >= 0) close(ex[0]);
     if (ex[1] >= 0) close(ex[1]);
     if (rd[0] >= 0) close(rd[0]);
@@ -22379,25 +22452,12 @@ static int cr__ctr_set_mac(cr__ctr *c, pid_t pid, cr_err *err) {
     return cr__errno(err, "--mac-address \"%s\": set eth0's address", c->o->mac_address);
 }
 
-/* A free host port: one the kernel picks for a socket bound to port 0. */
-static int cr__ctr_free_port(int udp, uint16_t *port) {
-    struct sockaddr_in a;
-    socklen_t len = sizeof a;
-    int fd = socket(AF_INET, (udp ? SOCK_DGRAM : SOCK_STREAM) | SOCK_CLOEXEC, 0), r;
-    memset(&a, 0, sizeof a);
-    a.sin_family = AF_INET;
-    r = fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof a) < 0 || getsockname(fd, (struct sockaddr *)&a, &len) < 0 ? -1 : 0;
-    if (fd >= 0) close(fd);
-    *port = ntohs(a.sin_port);
-    return r;
-}
-
 /* -P: each port the image exposes or --expose adds, on a free host port
-   (cr__ctr_free_port); a range
+   (cr__net_port_pick); a range
    ("8000-8010/tcp", as podman writes them) is each of its ports, as Docker. */
 static int cr__ctr_publish_all(cr__ctr *c, cr_err *err) {
     size_t i, n = c->img.nexposed_ports;
-    int k;
+    int k, r;
     for (k = 0; c->o->expose && c->o->expose[k]; k++) n++;
     for (i = 0; i < n; i++) {
         const char *e = i < c->img.nexposed_ports ? c->img.exposed_ports[i] : c->o->expose[i - c->img.nexposed_ports];
@@ -22414,9 +22474,9 @@ static int cr__ctr_publish_all(cr__ctr *c, cr_err *err) {
             if (j < c->nports) continue;
             if (c->nports == (int)(sizeof c->ports / sizeof *c->ports)) return cr_err_set(err, E2BIG, "-P: at most 64 ports");
             memset(&c->ports[c->nports], 0, sizeof *c->ports);
-            if (cr__ctr_free_port(udp, &c->ports[c->nports].host_port) < 0) return cr__errno(err, "-P: a free host port for %s", e);
             c->ports[c->nports].udp = udp;
-            c->ports[c->nports++].container_port = (uint16_t)port;
+            c->ports[c->nports].container_port = (uint16_t)port;
+            if ((r = cr__net_port_pick(c->bridge ? &c->net : NULL, c->name, &c->ports[c->nports++], err)) < 0) return r;
             c->picked++;
         }
     }
@@ -22516,13 +22576,44 @@ static void cr__ctr_net_events(cr__ctr *c, const cr_json *run, const char *actio
         if (strcmp(cr__ctr_json_str(e, "Network"), nm)) cr_net_event(&c->net, action, cr__ctr_json_str(e, "Network"), c->id, other);
 }
 
+/* The embedded DNS of a container on a user-defined network, its own or
+   one it joined, as dockerd's (a network connect to one switches a running
+   container on the default bridge over, and it stays until the container
+   exits): a cr-dns for pid (exit_fd; ending with pid for a CONNECT) and
+   the resolv.conf of dir (the very inode bound at /etc/resolv.conf)
+   rewritten in place to 127.0.0.11. A CONNECT to a container whose
+   resolv.conf says so already does nothing (its server runs); a start
+   without ON gives a resolv.conf a connect rewrote the host's nameservers back. */
+enum { CR__CTR_DNS_ON = 1, CR__CTR_DNS_CONNECT = 2 };
+static int cr__ctr_dns(int dirfd, const char *dir, pid_t pid, const char *const *dns, const cr_net_config *net, unsigned flags,
+                       int *exit_fd, cr_err *err) {
+    cr_net_dns_opts o;
+    cr_buf now = {0}, want = {0};
+    char hosts[PATH_MAX];
+    int r = 0, on = flags & CR__CTR_DNS_ON, was, fd;
+    cr_util_read_file(dirfd, "resolv.conf", 1 << 20, &now, NULL);
+    was = cr__net_resolv_embedded(now.data ? now.data : "");
+    memset(&o, 0, sizeof o);
+    snprintf(hosts, sizeof hosts, "%s/hosts", dir);
+    o.hosts = hosts; o.upstreams = dns; o.net = net; o.nat = net->nat; o.follow = !!(flags & CR__CTR_DNS_CONNECT);
+    if (on && !(was && o.follow)) r = cr_net_dns_start(pid, &o, exit_fd, err);
+    if (r == 0 && on != was) r = on ? cr_net_resolv_conf_embedded(dns, &want, err) : cr_net_resolv_conf(dns, &want, err);
+    if (r == 0 && on != was) {
+        fd = openat(dirfd, "resolv.conf", O_WRONLY | O_TRUNC | O_CLOEXEC);
+        if (fd < 0 || cr__write_all(fd, want.data, want.len) < 0) r = cr__errno(err, "%s/resolv.conf", dir);
+        if (fd >= 0) close(fd);
+    }
+    cr_buf_free(&now);
+    cr_buf_free(&want);
+    return r;
+}
+
 /* On the bridge: its address, the networks of run's "Connected", and
    /etc/hosts rewritten in place (the container binds that very inode). */
 static int cr__ctr_attach_bridge(cr__ctr *c, const cr_json *run, pid_t pid, cr_err *err) {
-    cr_net_dns_opts dns;
     cr_net_lease lease;
     cr_buf hosts = {0};
-    int fd, r;
+    int fd, r, joined;
     char hp[PATH_MAX];
     snprintf(hp, sizeof hp, "%s/hosts", c->dir);
     c->net.hosts = hp;
@@ -22536,12 +22627,11 @@ static int cr__ctr_attach_bridge(cr__ctr *c, const cr_json *run, pid_t pid, cr_e
     if (fd >= 0) close(fd);
     cr_buf_free(&hosts);
     if (r == 0) r = cr__ctr_reconnect(c, run, pid, hp, err);
-    if (r < 0 || (!c->net.network && !r) || (r = cr_net_hosts_sync(&c->net, c->name, err)) < 0 || !c->net.network) return r;
-    memset(&dns, 0, sizeof dns);
-    dns.hosts = hp;
-    dns.upstreams = c->o->dns;
-    dns.nat = c->net.nat;
-    return cr_net_dns_start(pid, &dns, &c->dns_fd, err);
+    if (r < 0) return r;
+    /* r > 0: it joined others than its own (on the default bridge: user-defined ones) */
+    joined = c->net.network || r;
+    if (joined && (r = cr_net_hosts_sync(&c->net, c->name, err)) < 0) return r;
+    return cr__ctr_dns(c->dirfd, c->dir, pid, c->o->dns, &c->net, joined ? CR__CTR_DNS_ON : 0, &c->dns_fd, err);
 }
 
 /* Once the container's netns exists: its events, its networks. */
@@ -25619,10 +25709,11 @@ static int cr__ctr_reload(cr__ctr *c, const cr_ctr_info *info, const cr_json *re
     if ((h = cr_json_get(c->runrec, "Picked")) && cr_json_i64(h, &m) == 0 && m >= 0 && m <= c->nports) {
         cr_buf b = {0};
         cr_jw w;
-        int i, moved = 0;
+        int i, k, moved = 0;
         c->picked = (int)m;
         for (i = c->nports - c->picked; r == 0 && i < c->nports; i++)
-            if (cr__net_port_free(&c->ports[i], NULL) < 0 && cr__ctr_free_port(c->ports[i].udp, &c->ports[i].host_port) == 0) moved = 1;
+            if ((k = cr__net_port_pick(c->bridge ? &c->net : NULL, c->name, &c->ports[i], err)) < 0) r = cr_err_wrap(err, "container %s", c->name);
+            else moved |= k && !r;
         cr_jw_init(&w, &b);
         cr_jw_obj(&w); cr__ctr_publish_json(c, &w); cr_jw_obj_end(&w);
         if (moved) cr__json_patch_file(c->dirfd, "run.json", &b, NULL);
@@ -25878,6 +25969,22 @@ static int cr__ctr_connected(const cr_ctr_info *c, const char *network, const cr
     return r;
 }
 
+/* A running container's connect to a user-defined network: the embedded
+   DNS (cr__ctr_dns), with its --dns upstreams (run.json's "Dns"). */
+static int cr__ctr_connect_dns(const cr_ctr_info *c, const cr_net_config *net, cr_err *err) {
+    cr_json *run = NULL;
+    cr__strv dns;
+    int fd = -1, r, dfd = open(c->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    memset(&dns, 0, sizeof dns);
+    if ((r = cr__json_load(dfd, "run.json", &run, err)) == 0)
+        r = cr__ctr_dns(dfd, c->dir, c->pid, cr__ctr_json_strv(&dns, cr_json_get(run, "Dns")), net,
+                        CR__CTR_DNS_ON | CR__CTR_DNS_CONNECT, &fd, err);
+    if (dfd >= 0) close(dfd);
+    cr_json_free(run);
+    cr__strv_free(&dns);
+    return r;
+}
+
 /* connect (o) or disconnect (o NULL) */
 static int cr__ctr_connect(const cr_runtime *rt, const cr_store *s, const char *name, const char *network,
                            const cr_ctr_connect_opts *o, cr_err *err) {
@@ -25898,7 +26005,10 @@ static int cr__ctr_connect(const cr_runtime *rt, const cr_store *s, const char *
     else if (!strcmp(mode, "host") || !strcmp(mode, "none") || strchr(mode, ':'))
         r = cr_err_set(err, EINVAL, "container %s (network %s) has no network namespace of its own to connect", c.name, mode);
     else if (c.status != CR_RUNNING && c.status != CR_PAUSED) r = o ? cr_net_check(&net, err) : 0;   /* its next start's */
-    else r = o ? cr_net_attach(&net, c.name, c.pid, NULL, 0, &lease, err) : cr_net_disconnect(&net, c.name, network, err);
+    else if (!o) r = cr_net_disconnect(&net, c.name, network, err);
+    else if ((r = cr_net_attach(&net, c.name, c.pid, NULL, 0, &lease, err)) == 0 && strcmp(lease.network, "bridge") &&
+             (r = cr__ctr_connect_dns(&c, &net, err)) < 0)
+        cr_net_disconnect(&net, c.name, network, NULL);
     if (r == 0) {
         cr_net_event(&net, o ? "connect" : "disconnect", network, cr__ctr_json_str(rec, "Id"), nm);
         r = cr__ctr_connected(&c, nm, o, err);

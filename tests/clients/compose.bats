@@ -115,6 +115,10 @@ EOF
     [[ $status -eq 0 && -z $output ]] || fail "connect: $status $output"
     run timeout 20 $D exec "$N-cli" wget -q -O- "http://$N-web/"
     [[ $output == hello-x ]] || fail "by name after connect: $output"
+    # and by the embedded DNS, which a connect to a user-defined network brings (dockerd's too)
+    run timeout 20 $D exec "$N-cli" sh -c "head -1 /etc/resolv.conf; nslookup -type=a $N-web"
+    [[ ${lines[0]} == "nameserver 127.0.0.11" && $output =~ Name:[[:space:]]+$N-web[[:space:]]+Address:\ 10\.205\.0\.7 ]] ||
+        fail "by DNS after connect: $output"
     run timeout 20 $D exec "$N-web" ping -c1 -W2 cl
     [[ $status -eq 0 ]] || fail "by alias from the other side: $output"
     run timeout 30 $D inspect -f '{{range $k, $v := .NetworkSettings.Networks}}{{$k}} {{end}}' "$N-cli"

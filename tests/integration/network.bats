@@ -160,7 +160,7 @@ addr_of() { cri exec "$1" ip -4 -o addr show "$2" | awk '{print $4}'; }
     [[ -z ${output#cr0:} ]] || fail "left in the namespace: $output"
 }
 
-@test "start: a stopped container gets back its -P host ports (a taken one moves) and the networks connect gave it" {
+@test "start: a stopped container gets back its -P host ports (one taken on the host or by another container's lease moves) and the networks connect gave it" {
     cri network create "$N-a" >/dev/null
     cri run -d --name "$N" --expose 80 --expose 81/udp -P "$BB" sleep 600 >/dev/null
     local ports port lp
@@ -191,6 +191,15 @@ addr_of() { cri exec "$1" ip -4 -o addr show "$2" | awk '{print $4}'; }
     run cri inspect -f '{{(index (index .HostConfig.PortBindings "80/tcp") 0).HostPort}}' "$N"
     [[ $output =~ ^[0-9]+$ && $output != "$port" ]] || fail "the taken port $port stayed: $output"
     [[ $(cri ps --format '{{.Ports}}') == "0.0.0.0:$output->80/tcp,"* ]] || fail "ps: $(cri ps --format '{{.Ports}}')"
+    # a port another container's lease holds (a DNAT rule: bind() still works): another free one too
+    cri stop -t 0 "$N" >/dev/null
+    port=$output
+    cri run -d --name "$N-p" -p "$port:80" "$BB" sleep 600 >/dev/null
+    run cri start "$N"
+    [[ $status -eq 0 ]] || fail "start with its port another's: $output"
+    run cri inspect -f '{{(index (index .HostConfig.PortBindings "80/tcp") 0).HostPort}}' "$N"
+    [[ $output =~ ^[0-9]+$ && $output != "$port" ]] || fail "the port $port of $N-p stayed: $output"
+    cri rm -f "$N-p" >/dev/null
     # disconnect of a stopped container: its next start leaves that network out
     cri stop -t 0 "$N" >/dev/null
     cri network disconnect "$N-a" "$N"
@@ -287,6 +296,18 @@ no_dns_servers() { [[ $(dns_servers) == 0 ]]; }
     [[ $output == 192.0.2.7 ]] || fail "TCP, forwarded: $output"
     run nsenter --net="$in_db" "$PY" "$BATS_TEST_DIRNAME/dns_ask.py" nowhere.test
     [[ $output == "rcode 3" ]] || fail "TCP, NXDOMAIN forwarded: $output"
+    # a half-written hosts file is never read: its writers hold the network state's lock, the server reads under it
+    local hosts=$STORE/containers/$N-db/hosts
+    cp "$hosts" "$BATS_TEST_TMPDIR/hosts"
+    run timeout 30 flock -o "$CR_ROOT/@net/lock" sh -c '
+        head -c 40 "$1" >"$2"
+        timeout 20 nsenter --net="$3" "$4" "$5" store >"$6" 2>&1 &
+        sleep 1
+        echo "while held: $(cat "$6")"
+        cat "$1" >"$2"' sh "$BATS_TEST_TMPDIR/hosts" "$hosts" "$in_db" "$PY" "$BATS_TEST_DIRNAME/dns_ask.py" "$BATS_TEST_TMPDIR/ask"
+    [[ $output == "while held: " ]] || fail "answered from a half-written hosts file: $output"
+    wait_until 20 grep -q . "$BATS_TEST_TMPDIR/ask"
+    [[ $(cat "$BATS_TEST_TMPDIR/ask") == "$ip" ]] || fail "after the writer: $(cat "$BATS_TEST_TMPDIR/ask")"
     # a start keeps its --dns upstream
     cri stop -t 0 "$N-db" >/dev/null && cri start "$N-db" >/dev/null
     in_db="/proc/$(cri inspect -f '{{.State.Pid}}' "$N-db")/ns/net"
@@ -298,4 +319,39 @@ no_dns_servers() { [[ $(dns_servers) == 0 ]]; }
     cri rm -f "$N-db" >/dev/null
     wait_until 10 no_dns_servers || fail "servers after rm: $(dns_servers)"
     cri network rm "$N-dns" >/dev/null
+}
+
+@test "network connect: a container of the default bridge gets the embedded DNS for the names of a user-defined network, as dockerd; a start off those networks gives it the host's nameservers back" {
+    cri network create "$N-u" >/dev/null
+    cri network create "$N-v" >/dev/null
+    cri run -d --name "$N-o" --network "$N-u" "$BB" sleep 600 >/dev/null
+    cri run -d --name "$N-c" "$BB" sleep 600 >/dev/null
+    local ip
+    ip=$(cri inspect -f '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}' "$N-o")
+    run cri exec "$N-c" cat /etc/resolv.conf
+    [[ $output == *nameserver* && $output != *127.0.0.11* ]] || fail "resolv.conf on the bridge: $output"
+    cri network connect "$N-u" "$N-c"
+    # dockerd 20.10 here: "nameserver 127.0.0.11" and "options ndots:0", and nslookup finds the other container
+    run cri exec "$N-c" sh -c "cat /etc/resolv.conf; nslookup -type=a $N-o"
+    [[ $output == "nameserver 127.0.0.11"*"options ndots:0"* ]] || fail "resolv.conf after connect: $output"
+    [[ $output =~ Name:[[:space:]]+$N-o[[:space:]]+Address:\ $ip ]] || fail "by DNS after connect: $output"
+    [[ $(dns_servers) == 2 ]] || fail "servers: $(dns_servers)"
+    cri network connect "$N-v" "$N-c"    # one server per container
+    [[ $(dns_servers) == 2 ]] || fail "servers after a second connect: $(dns_servers)"
+    cri network disconnect "$N-u" "$N-c"    # the server stays (dockerd's too), until the container exits
+    run cri exec "$N-c" head -1 /etc/resolv.conf
+    [[ $output == "nameserver 127.0.0.11" ]] || fail "after disconnect: $output"
+    cri stop -t 0 "$N-c" >/dev/null
+    wait_until 10 eval '[[ $(dns_servers) == 1 ]]' || fail "servers after stop: $(dns_servers)"
+    cri start "$N-c" >/dev/null    # still on $N-v
+    run cri exec "$N-c" head -1 /etc/resolv.conf
+    [[ $output == "nameserver 127.0.0.11" && $(dns_servers) == 2 ]] || fail "start on $N-v: $output, servers $(dns_servers)"
+    cri stop -t 0 "$N-c" >/dev/null
+    cri network disconnect "$N-v" "$N-c"
+    cri start "$N-c" >/dev/null
+    run cri exec "$N-c" cat /etc/resolv.conf
+    [[ $output == *nameserver* && $output != *127.0.0.11* && $(dns_servers) == 1 ]] || fail "start off them: $output, servers $(dns_servers)"
+    cri rm -f "$N-c" "$N-o" >/dev/null
+    wait_until 10 no_dns_servers || fail "servers after rm: $(dns_servers)"
+    cri network rm "$N-u" "$N-v" >/dev/null
 }
