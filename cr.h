@@ -724,9 +724,10 @@ CR_API int cr_net_dns_answer(const unsigned char *q, size_t n, const char *hosts
    dns: the --dns list (its upstreams), checked. */
 CR_API int cr_net_resolv_conf_embedded(const char *const *dns, cr_buf *out, cr_err *err);
 /* Gives id's leases the id new_id (a renamed container keeps its address,
-   veth and ports) and rewrites the hosts files of their networks. No
-   lease: 0; new_id has one already: -EEXIST. */
-CR_API int cr_net_rename(const cr_net_config *c, const char *id, const char *new_id, cr_err *err);
+   veth and ports) and hosts (NULL: the same path; a renamed container's
+   file has moved with its directory), and rewrites the hosts files of
+   their networks. No lease: 0; new_id has one already: -EEXIST. */
+CR_API int cr_net_rename(const cr_net_config *c, const char *id, const char *new_id, const char *hosts, cr_err *err);
 
 #ifndef CR_NO_REGISTRY
 /* ---- >>http (cr_http_*) ------------------------------------------------- */
@@ -13639,14 +13640,21 @@ CR_API void cr_net_dns_stop(int *exit_fd) {
     *exit_fd = -1;
 }
 
-CR_API int cr_net_rename(const cr_net_config *c, const char *id, const char *new_id, cr_err *err) {
+CR_API int cr_net_rename(const cr_net_config *c, const char *id, const char *new_id, const char *hosts, cr_err *err) {
     cr__net_cfg cfg;
     cr__net_db db;
     int r, i, n = 0;
     if ((r = cr_state_check_id(new_id, err)) < 0 || (r = cr__net_db_of(c, LOCK_EX, &cfg, &db, err)) < 0) return r;
     if (cr__net_lease_find(&db, new_id)) r = cr_err_set(err, EEXIST, "rename \"%s\": \"%s\" has a lease already", id, new_id);
-    for (i = 0; r == 0 && i < db.nls; i++)
-        if (!strcmp(db.ls[i].id, id)) { snprintf(db.ls[i].id, sizeof db.ls[i].id, "%s", new_id); n++; }
+    for (i = 0; r == 0 && i < db.nls; i++) {
+        char *h;
+        if (strcmp(db.ls[i].id, id)) continue;
+        snprintf(db.ls[i].id, sizeof db.ls[i].id, "%s", new_id);
+        n++;
+        if (!hosts || !db.ls[i].hosts || !*db.ls[i].hosts) continue;   /* (a user-defined network's lease) */
+        if (!(h = cr__strdup(hosts))) r = cr_err_set(err, ENOMEM, "out of memory");
+        else { CR_FREE(db.ls[i].hosts); db.ls[i].hosts = h; }
+    }
     if (r == 0 && n && (r = cr__net_db_save(&db, err)) == 0)
         for (i = 0; i < db.nls; i++) if (!strcmp(db.ls[i].id, new_id)) cr__net_hosts_sync(&db, db.ls[i].bridge);
     cr__net_db_free(&db);
@@ -25927,7 +25935,8 @@ CR_API int cr_ctr_rename(const cr_runtime *rt, const cr_store *s, const char *na
     snprintf(b, sizeof b, "\"Name\":\"/%s\"", new_name);
     if (r == 0) r = cr__ctr_replace_in(dfd, "ctr.json", a, b, err);
     cr__ctr_net_config(rt, &net, net_dir, sizeof net_dir);
-    if (r == 0) r = cr_net_rename(&net, c.name, new_name, err);
+    snprintf(b, sizeof b, "%shosts", to);
+    if (r == 0) r = cr_net_rename(&net, c.name, new_name, b, err);
     a[0] = '/';
     snprintf(a + 1, sizeof a - 1, "%s", c.name);
     if (r == 0) cr__ctr_event(rt, cr_store_root(s), new_name, "rename", -1, "oldName", a);

@@ -90,7 +90,12 @@ left_in_ns() {
     [[ $status -eq 125 && $stderr == *"network nonet not found"* ]] || fail "unknown network: $status $stderr"
     run --separate-stderr cri run --rm --network-alias x "$BB" true
     [[ $status -eq 125 && $stderr == *"--network-alias"* ]] || fail "alias on bridge: $status $stderr"
-    cri rm -f "$N-web" >/dev/null
+    # renamed while it runs: its hosts file still follows joins
+    cri rename "$N-web" "$N-web2"
+    cri run -d --name "$N-late" --network "$N-net" "$BB" sleep 600 >/dev/null
+    run cri exec "$N-web2" cat /etc/hosts
+    [[ $output == *"	$N-late"* ]] || fail "renamed web's hosts: $output"
+    cri rm -f "$N-late" "$N-web2" >/dev/null
     run cri network prune -f
     [[ $output == "Deleted Networks:"$'\n'"$N-net" ]] || fail "prune: $output"
     run left_in_ns
