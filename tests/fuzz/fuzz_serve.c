@@ -37,6 +37,13 @@ static void fuzz_head(const char *d, size_t n) {
     cr_buf_free(&q.hdrs);
 }
 
+static char fuzz_top[64];   /* fuzz-serve-PID in /tmp: the state root and store, removed at exit */
+static void fuzz_cleanup(void) {
+    int tmp = open("/tmp", O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (tmp >= 0) cr__rm_rf(tmp, fuzz_top);
+    if (tmp >= 0) close(tmp);
+}
+
 /* A whole connection: the server's answers are drained and dropped. */
 static void fuzz_conn(const char *d, size_t n) {
     static cr_runtime rt;
@@ -46,6 +53,8 @@ static void fuzz_conn(const char *d, size_t n) {
     pid_t pid;
     char buf[4096];
     if (!root[0]) {
+        snprintf(fuzz_top, sizeof fuzz_top, "fuzz-serve-%d", (int)getpid());
+        atexit(fuzz_cleanup);
         snprintf(root, sizeof root, "/tmp/fuzz-serve-%d/state", (int)getpid());
         snprintf(store, sizeof store, "/tmp/fuzz-serve-%d/store", (int)getpid());
         cr__mkdir_p(root, 0700);
